@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * fanout configuration: parser, validation and the in-memory model.
+ *
+ * The text format is nginx-like: directives end with ';', blocks are
+ * delimited by '{' '}', '#' starts a comment, tokens may be quoted with
+ * "..." or '...'. The grammar is documented in README.md ("Config").
+ *
+ * The parser never aborts: every error is reported as
+ * "file:line:col: message\n" on the error stream and parsing goes on
+ * so that one run reports every error it can find. This library does not
+ * depend on EAL; it runs on the control thread only.
+ *
+ * Addresses are IPv4, stored in network byte order. Ports in host order.
+ */
+#ifndef FO_CONF_H
+#define FO_CONF_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/** Longest name (interface device, upstream) including the NUL. */
+#define FO_CONF_NAME_MAX 64
+
+/** Where a directive was written, for error messages. */
+struct fo_conf_loc {
+	const char *file; /**< file name as given (points into the conf's string pool) */
+	unsigned line;    /**< 1-based */
+	unsigned col;     /**< 1-based, in bytes */
+};
+
+/** `interface <dev> { ... }`: one DPDK port and its IPv4 address. */
+struct fo_conf_iface {
+	char dev[FO_CONF_NAME_MAX]; /**< DPDK port id ("0") or device name ("net_tap0") */
+	uint32_t addr;              /**< network byte order */
+	uint8_t prefix_len;         /**< 0..32 (0..30 usable) */
+	uint32_t gateway;           /**< network byte order; 0 when absent */
+	uint16_t vlan;              /**< 802.1Q id 1..4094; 0 = untagged */
+	uint16_t mtu;               /**< IP MTU, 576..9000; default 1500 */
+	struct fo_conf_loc loc;
+};
+
+/** `listen <addr>:<port>;` */
+struct fo_conf_listen {
+	uint32_t addr; /**< network byte order; must be an interface address or 0.0.0.0 */
+	uint16_t port;
+	struct fo_conf_loc loc;
+};
+
+/** `server <addr>:<port> [weight=N];` inside an upstream. */
+struct fo_conf_server {
+	uint32_t addr; /**< network byte order */
+	uint16_t port;
+	uint16_t weight; /**< 1..1000, default 1 */
+	struct fo_conf_loc loc;
+};
+
+/** `upstream <name> { server ...; }` */
+struct fo_conf_upstream {
+	char name[FO_CONF_NAME_MAX];
+	struct fo_conf_server *servers;
+	unsigned n_servers;
+	struct fo_conf_loc loc;
+};
+
+/** How a route's path is matched (Kubernetes Ingress pathType). */
+enum fo_conf_path_type {
+	FO_CONF_PATH_EXACT,  /**< the whole path equals the pattern */
+	FO_CONF_PATH_PREFIX, /**< element-wise prefix, as Ingress "Prefix" */
+	FO_CONF_PATH_REGEX,  /**< PCRE2 regex anchored at the path's start (ingress-nginx) */
+};
+
+/** `route <exact|prefix|regex> <path> { host ...; upstream ...; rewrite ...; }` */
+struct fo_conf_route {
+	enum fo_conf_path_type type;
+	char *path;       /**< pattern as written */
+	char *host;       /**< NULL = any host; "*.example.com" = wildcard */
+	char *rewrite;    /**< NULL = no rewrite; may use $0..$9 (regex captures) */
+	unsigned upstream; /**< index into fo_conf.upstreams */
+	unsigned n_captures; /**< capture groups in path (regex only) */
+	struct fo_conf_loc loc;
+};
+
+/** A whole parsed and validated configuration. Immutable once returned. */
+struct fo_conf {
+	struct fo_conf_iface *ifaces;
+	unsigned n_ifaces;
+	struct fo_conf_listen *listens;
+	unsigned n_listens;
+	struct fo_conf_upstream *upstreams;
+	unsigned n_upstreams;
+	struct fo_conf_route *routes; /**< in config order */
+	unsigned n_routes;
+	/* private: string pool and allocation bookkeeping follow */
+};
+
+/** Flags for fo_conf_parse(). */
+#define FO_CONF_F_NO_INCLUDE 0x1 /**< treat `include` as an error (fuzzing, untrusted input) */
+
+/**
+ * Parse and validate the config file at @p path (with its includes).
+ *
+ * @param path    file to read.
+ * @param err     stream for "file:line:col: message" lines; may be NULL.
+ * @param n_errors if not NULL, set to the number of errors reported.
+ * @return the configuration, or NULL if there was at least one error
+ *         (every error has been written to @p err).
+ */
+struct fo_conf *fo_conf_load(const char *path, FILE *err, unsigned *n_errors);
+
+/**
+ * Parse and validate config text held in memory.
+ *
+ * @param name    file name used in messages (and base for relative includes).
+ * @param text    the text; need not be NUL-terminated.
+ * @param len     its length in bytes.
+ * @param flags   FO_CONF_F_* flags.
+ * @param err     stream for error lines; may be NULL.
+ * @param n_errors if not NULL, set to the number of errors reported.
+ * @return the configuration, or NULL on any error.
+ */
+struct fo_conf *fo_conf_parse(const char *name, const char *text, size_t len, unsigned flags,
+	FILE *err, unsigned *n_errors);
+
+/** Free a configuration returned by fo_conf_load() or fo_conf_parse(). NULL is a no-op. */
+void fo_conf_free(struct fo_conf *conf);
+
+/**
+ * Find an upstream by name.
+ *
+ * @return its index, or -1 if there is none.
+ */
+int fo_conf_upstream_find(const struct fo_conf *conf, const char *name);
+
+/** Name of a path type ("exact", "prefix", "regex"). */
+const char *fo_conf_path_type_name(enum fo_conf_path_type t);
+
+/**
+ * Write @p conf back as config text (normalised). Used by `fanout --check -v`
+ * and by the round-trip tests.
+ *
+ * @return 0, or -errno on a write error.
+ */
+int fo_conf_dump(const struct fo_conf *conf, FILE *out);
+
+#endif /* FO_CONF_H */

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * fanout layers 2-3: Ethernet (with an optional 802.1Q tag), ARP with a
+ * per-core neighbour cache, IPv4 input validation and output, ICMP echo.
+ *
+ * Everything here is per worker (struct fo_net_worker): no locks, no
+ * allocation after fo_net_worker_init(), time from the TSC passed in by
+ * the caller. Packets are never freed one by one: dropped mbufs are
+ * collected and released in bulk by fo_net_burst_end(); packets to send
+ * are appended to the per-port tx buffer that the poll loop flushes.
+ *
+ * Unit tests drive this API with fake mbufs and no EAL: they link with
+ * -Wl,--wrap=fo_net_mbuf_alloc,--wrap=rte_pktmbuf_free_bulk.
+ */
+#ifndef FO_NET_H
+#define FO_NET_H
+
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "fo_common.h"
+
+/**
+ * Drop reasons: every way a packet leaves lib/net without being sent.
+ * X(name, description). The name is the telemetry/statistics label.
+ */
+#define FO_NET_DROPS(X) \
+	X(eth_truncated, "frame shorter than an Ethernet header") \
+	X(eth_not_for_us, "destination MAC is neither ours nor broadcast") \
+	X(eth_src_invalid, "source MAC is multicast/broadcast") \
+	X(eth_type_unknown, "ethertype is not IPv4 or ARP") \
+	X(vlan_truncated, "802.1Q tag cut short") \
+	X(vlan_unknown, "VLAN id not configured on this port") \
+	X(no_iface, "port has no interface configured") \
+	X(arp_truncated, "ARP packet shorter than its header") \
+	X(arp_bad_header, "ARP hardware/protocol type or lengths not Ethernet/IPv4") \
+	X(arp_bad_op, "ARP opcode neither request nor reply") \
+	X(arp_not_for_us, "ARP target is not our address") \
+	X(arp_src_invalid, "ARP sender address is ours, zero, broadcast or off-subnet") \
+	X(ip_truncated, "IPv4 packet shorter than its header or total length") \
+	X(ip_bad_version, "IP version is not 4") \
+	X(ip_bad_hlen, "IPv4 header length below 20 bytes") \
+	X(ip_options, "IPv4 options present (unsupported)") \
+	X(ip_bad_len, "IPv4 total length below header length") \
+	X(ip_bad_cksum, "IPv4 header checksum wrong") \
+	X(ip_ttl_expired, "IPv4 TTL is zero") \
+	X(ip_fragment, "IPv4 fragment (unsupported)") \
+	X(ip_not_for_us, "IPv4 destination is not our address") \
+	X(ip_src_invalid, "IPv4 source is multicast, broadcast, loopback or ours") \
+	X(ip_proto_unknown, "no handler for this IP protocol") \
+	X(icmp_truncated, "ICMP message shorter than 8 bytes") \
+	X(icmp_bad_cksum, "ICMP checksum wrong") \
+	X(icmp_type_unhandled, "ICMP type other than echo request") \
+	X(neigh_queue_full, "no room to queue a packet awaiting ARP resolution") \
+	X(neigh_unreachable, "ARP resolution gave up; queued packet dropped") \
+	X(no_route, "no interface or gateway reaches the destination") \
+	X(tx_full, "tx buffer full") \
+	X(nombuf, "mbuf pool empty")
+
+enum fo_net_drop {
+	FO_NET_DROPS(FO_XSTR_ENUM)
+	FO_NET_DROP_MAX
+};
+
+/** Names of drop reasons, indexed by enum fo_net_drop. */
+extern const char *const fo_net_drop_names[FO_NET_DROP_MAX];
+
+/** Per-worker counters (plain uint64: one writer, the owning worker). */
+struct fo_net_stats {
+	uint64_t rx_pkts;
+	uint64_t rx_bytes;
+	uint64_t tx_pkts; /**< queued for tx by lib/net (the app counts wire tx) */
+	uint64_t arp_rx_request;
+	uint64_t arp_rx_reply;
+	uint64_t arp_tx_request;
+	uint64_t arp_tx_reply;
+	uint64_t arp_tx_gratuitous;
+	uint64_t ip_rx;
+	uint64_t icmp_echo_rx;
+	uint64_t icmp_echo_tx;
+	uint64_t neigh_learned;
+	uint64_t neigh_queued;
+	uint64_t drop[FO_NET_DROP_MAX];
+};
+
+/** Names of the non-drop counters above, in struct order (rx_pkts..neigh_queued). */
+#define FO_NET_STATS_N_PLAIN 13
+extern const char *const fo_net_stats_names[FO_NET_STATS_N_PLAIN];
+
+/** One configured interface: a port, its MAC, its IPv4 address. Read-only after init. */
+struct fo_net_iface {
+	uint16_t port_id;
+	uint16_t vlan;    /**< 0 = untagged */
+	uint16_t mtu;     /**< IP MTU */
+	uint8_t prefix_len;
+	uint8_t configured; /**< 0: port has no interface block, everything is dropped */
+	struct rte_ether_addr mac;
+	rte_be32_t addr;    /**< network byte order */
+	rte_be32_t netmask; /**< network byte order */
+	rte_be32_t gateway; /**< network byte order, 0 = none */
+	uint64_t tx_offloads; /**< RTE_ETH_TX_OFFLOAD_* the port does (checksums) */
+	uint64_t rx_offloads; /**< RTE_ETH_RX_OFFLOAD_* the port does (checksums) */
+};
+
+/** Neighbour (ARP) cache geometry. */
+#define FO_NEIGH_SIZE 256      /**< entries per worker, power of two */
+#define FO_NEIGH_PENDING 4     /**< packets queued per unresolved entry */
+#define FO_NEIGH_RETRIES 5     /**< ARP requests before giving up */
+#define FO_NEIGH_RETRY_MS 200  /**< first retry interval; doubles each retry */
+#define FO_NEIGH_REACHABLE_MS 60000 /**< lifetime of a resolved entry */
+
+enum fo_neigh_state {
+	FO_NEIGH_FREE = 0,
+	FO_NEIGH_INCOMPLETE, /**< request sent, waiting for a reply */
+	FO_NEIGH_REACHABLE,  /**< MAC known and fresh */
+	FO_NEIGH_FAILED,     /**< gave up; new packets retrigger resolution after a hold-down */
+};
+
+struct fo_neigh {
+	rte_be32_t ip;
+	uint16_t port_id;
+	uint8_t state;
+	uint8_t retries;
+	struct rte_ether_addr mac;
+	uint64_t expire_tsc; /**< REACHABLE: when stale; INCOMPLETE: next retry; FAILED: hold-down end */
+	uint16_t n_pending;
+	struct rte_mbuf *pending[FO_NEIGH_PENDING];
+};
+
+/** Packets waiting for tx on one port. The poll loop flushes them. */
+struct fo_net_txq {
+	uint16_t n;
+	struct rte_mbuf *pkts[FO_BURST * 4];
+};
+
+/** A neighbour learned on one core, to be shared with the others. */
+struct fo_neigh_msg {
+	rte_be32_t ip;
+	uint16_t port_id;
+	struct rte_ether_addr mac;
+};
+
+struct rte_ring;
+
+/** Everything one worker owns at layers 2-3. Cache-aligned; never shared. */
+struct fo_net_worker {
+	unsigned worker_id;
+	unsigned n_workers;
+	uint64_t hz;  /**< TSC frequency */
+	uint64_t now; /**< TSC at the start of the current burst */
+	struct rte_mempool *pool;
+	/** interface per port id; ifaces[p].configured == 0 when unused */
+	struct fo_net_iface ifaces[FO_MAX_PORTS];
+	uint16_t n_ports;
+	struct fo_net_txq txq[FO_MAX_PORTS];
+	/** dropped mbufs, freed in bulk by fo_net_burst_end() */
+	uint16_t n_dropped;
+	struct rte_mbuf *dropped[FO_BURST * 4];
+	/** neighbour-sharing rings: to_peer[i] is the SPSC ring this worker
+	 *  produces into for worker i (NULL for itself); from_peer[i] likewise. */
+	struct rte_ring *to_peer[FO_MAX_WORKERS];
+	struct rte_ring *from_peer[FO_MAX_WORKERS];
+	struct fo_neigh neigh[FO_NEIGH_SIZE];
+	uint16_t ip_id; /**< next IPv4 identification */
+	struct fo_net_stats stats;
+} __rte_cache_aligned;
+
+/**
+ * Initialise a worker's layer 2-3 state.
+ *
+ * @param w         zeroed or reused worker struct.
+ * @param worker_id 0..n_workers-1.
+ * @param n_workers number of workers.
+ * @param pool      mbuf pool for packets this worker originates (ARP requests).
+ * @param ifaces    interface per port id (copied), n_ports of them.
+ * @param hz        TSC frequency (rte_get_tsc_hz()).
+ * @return 0, or -EINVAL on bad arguments.
+ */
+int fo_net_worker_init(struct fo_net_worker *w, unsigned worker_id, unsigned n_workers,
+	struct rte_mempool *pool, const struct fo_net_iface *ifaces, uint16_t n_ports, uint64_t hz);
+
+/**
+ * Process a received burst from @p port. Every mbuf is consumed: answered
+ * (ARP reply, ICMP echo reply, queued on txq[port]), or dropped with a
+ * counted reason (collected for fo_net_burst_end()).
+ *
+ * @return the number of packets processed (always @p n).
+ */
+uint16_t fo_net_input(struct fo_net_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * Send an IPv4 packet. @p m starts at a filled IPv4 header (checksum not
+ * yet computed) and has at least RTE_ETHER_HDR_LEN + 4 bytes of headroom.
+ * The route is the interface whose subnet holds @p dst, else the first
+ * interface with a gateway. If the next hop's MAC is unknown the packet
+ * waits for ARP resolution (bounded queue; it is dropped if that is full
+ * or resolution fails).
+ *
+ * @return 0 when sent or queued, -ENETUNREACH (no route), -ENOBUFS (queue or
+ *         txq full). On error the mbuf has been dropped and counted.
+ */
+int fo_net_output_ip4(struct fo_net_worker *w, struct rte_mbuf *m, rte_be32_t dst);
+
+/**
+ * Run timers: ARP retries with exponential backoff, give-ups, expiry of
+ * stale entries. Call once per loop iteration (cheap when nothing is due).
+ */
+void fo_net_timer(struct fo_net_worker *w);
+
+/**
+ * Send a gratuitous ARP (request form, RFC 5227) for @p port's address.
+ *
+ * @return 0, -ENODEV (port unconfigured), -ENOMEM (no mbuf), -ENOBUFS (txq full).
+ */
+int fo_net_announce(struct fo_net_worker *w, uint16_t port);
+
+/**
+ * Drain neighbour updates that other workers shared with this one.
+ *
+ * @return number of updates applied.
+ */
+unsigned fo_net_peer_poll(struct fo_net_worker *w);
+
+/**
+ * Look up a neighbour (tests, telemetry).
+ *
+ * @return the entry, or NULL when @p ip is not in the cache.
+ */
+const struct fo_neigh *fo_net_neigh_lookup(const struct fo_net_worker *w, rte_be32_t ip);
+
+/** Free the mbufs dropped during this burst (one bulk free). */
+void fo_net_burst_end(struct fo_net_worker *w);
+
+/** Add @p src's counters to @p dst (for the control thread's totals). */
+void fo_net_stats_add(struct fo_net_stats *dst, const struct fo_net_stats *src);
+
+/**
+ * Allocate one mbuf from the worker's pool. Not inline, so that unit tests
+ * can replace it with -Wl,--wrap=fo_net_mbuf_alloc.
+ *
+ * @return an mbuf, or NULL when the pool is empty.
+ */
+struct rte_mbuf *fo_net_mbuf_alloc(struct fo_net_worker *w);
+
+#endif /* FO_NET_H */

@@ -1,2 +1,187 @@
-#include <stdio.h>
-int main(void) { puts("placeholder"); return 1; }
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fanout: kernel-bypass HTTP load balancer on DPDK.
+ *
+ *   fanout [EAL args] -- -c FILE [--check] [--idle-sleep USEC]
+ *
+ * Start-up order: application arguments and the config file first (so
+ * `--check` and config errors need no EAL, root or hugepages), then EAL,
+ * ports, workers, telemetry; "fanout: ready" on stdout once workers run.
+ * SIGINT/SIGTERM: workers leave their loops, ports stop, statistics are
+ * printed on stdout as "name value" lines, exit 0.
+ *
+ * stdout carries only "fanout: ready", `--check` results and statistics;
+ * DPDK and fanout logs go to stderr.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+
+#include "app.h"
+
+/* The only instance; the signal handler sets its quit flag. */
+static struct app the_app;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	the_app.quit = 1;
+}
+
+static int
+signals_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* SA_RESTART: tap's SIGIO already interrupts syscalls; ours need not */
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
+		return -errno;
+	return 0;
+}
+
+/** Load and validate the config; errors are already printed as file:line:col. */
+static struct fo_conf *
+conf_load(const char *path)
+{
+	unsigned n_errors = 0;
+	struct fo_conf *conf;
+
+	conf = fo_conf_load(path, stderr, &n_errors);
+	if (conf == NULL && n_errors == 0)
+		fprintf(stderr, "%s: cannot load the configuration\n", path);
+	return conf;
+}
+
+/** Control thread loop when workers run on their own lcores. */
+static void
+control_loop(struct app *app)
+{
+	while (!app->quit) {
+		/* resumes after EINTR (tap's SIGIO); a signal is seen within one period */
+		rte_delay_us_sleep(APP_CONTROL_MS * 1000);
+		control_tick(app);
+	}
+}
+
+static int
+run(struct app *app)
+{
+	int rc;
+
+	app->hz = rte_get_tsc_hz();
+	app->n_workers = rte_lcore_count() > 1 ? rte_lcore_count() - 1 : 1;
+	if (app->n_workers > FO_MAX_WORKERS) {
+		FO_LOG(ERR, "%u worker lcores; fanout supports at most %u\n", app->n_workers,
+			FO_MAX_WORKERS);
+		return -E2BIG;
+	}
+	rc = ports_init(app);
+	if (rc != 0)
+		return rc;
+	rc = workers_init(app);
+	if (rc != 0)
+		return rc;
+	rc = telemetry_init(app);
+	if (rc != 0)
+		FO_LOG(WARNING, "telemetry commands not registered: %s\n", strerror(-rc));
+	rc = workers_launch(app);
+	if (rc != 0) {
+		app->quit = 1;
+		return rc;
+	}
+
+	printf("fanout: ready\n");
+	fflush(stdout);
+	FO_LOG(INFO, "%u worker(s), %u port(s); %s\n", app->n_workers, app->n_active,
+		rte_lcore_count() == 1 ? "single lcore: control work interleaved in worker 0"
+				       : "control thread on the main lcore");
+
+	if (rte_lcore_count() == 1)
+		workers_run_main(app);
+	else
+		control_loop(app);
+	FO_LOG(INFO, "shutting down\n");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct app *app = &the_app;
+	int dashdash, eal_argc, app_argc, i, rc, ret;
+	char **app_argv;
+
+	/* Application part first: after `--`, or everything when there is none. */
+	for (dashdash = 1; dashdash < argc; dashdash++)
+		if (strcmp(argv[dashdash], "--") == 0)
+			break;
+	if (dashdash == argc) {
+		eal_argc = 1;
+		dashdash = 0;
+	} else {
+		eal_argc = dashdash;
+	}
+	app_argc = argc - dashdash;
+	app_argv = calloc((size_t)app_argc + 1, sizeof(*app_argv));
+	if (app_argv == NULL)
+		return 1;
+	app_argv[0] = argv[0];
+	for (i = 1; i < app_argc; i++)
+		app_argv[i] = argv[dashdash + i];
+	rc = args_parse(&app->args, app_argc, app_argv);
+	free(app_argv);
+	if (rc == 1)
+		return 0;
+	if (rc < 0)
+		return 2;
+
+	app->conf = conf_load(app->args.conf_path);
+	if (app->conf == NULL)
+		return 1;
+	if (app->args.check) {
+		printf("%s: ok\n", app->args.conf_path);
+		fo_conf_free(app->conf);
+		return 0;
+	}
+
+	rc = signals_install();
+	if (rc != 0) {
+		fprintf(stderr, "fanout: sigaction: %s\n", strerror(-rc));
+		return 1;
+	}
+	/* stdout is for "fanout: ready" and statistics */
+	rte_openlog_stream(stderr);
+	if (rte_eal_init(eal_argc, argv) < 0) {
+		fprintf(stderr, "fanout: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+		fo_conf_free(app->conf);
+		return 1;
+	}
+
+	rc = run(app);
+	ret = rc == 0 ? 0 : 1;
+	if (rc != 0)
+		FO_LOG(ERR, "start-up failed: %s\n", strerror(-rc));
+
+	workers_wait(app);
+	ports_stop(app);
+	if (rc == 0)
+		stats_print(app, stdout);
+	telemetry_detach();
+	ports_close(app);
+	workers_free(app);
+	fo_conf_free(app->conf);
+	rte_eal_cleanup();
+	return ret;
+}

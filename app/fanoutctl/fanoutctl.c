@@ -1,2 +1,217 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fanoutctl: query a running fanout through DPDK's telemetry socket.
+ *
+ *   fanoutctl [--file-prefix P | --socket PATH] stats|neigh|raw CMD [PARAMS...]
+ *
+ * The socket is <runtime dir>/<prefix>/dpdk_telemetry.v2 (SOCK_SEQPACKET):
+ * on connect the server sends a JSON greeting, then answers each "cmd[,params]"
+ * message with one JSON message. The reply is printed on stdout.
+ * Exit status: 0 success, 1 fanout not running or no answer, 2 bad usage.
+ * Plain C, no EAL.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
-int main(void) { puts("placeholder"); return 1; }
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/** Larger than the telemetry library's largest reply (16 KiB). */
+#define REPLY_MAX (64 * 1024)
+/** Longest command message the server accepts is 1 KiB. */
+#define CMD_MAX 1024
+#define TIMEOUT_S 5
+
+static const char *prog = "fanoutctl";
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s [--file-prefix P | --socket PATH] COMMAND\n"
+		"commands:\n"
+		"  stats              counters, drop reasons, workers, ports (/fanout/stats)\n"
+		"  neigh              ARP caches (/fanout/neigh)\n"
+		"  raw CMD [PARAMS]   any telemetry command, e.g. raw /ethdev/stats 0\n"
+		"options:\n"
+		"  --file-prefix P    fanout's EAL --file-prefix (default \"rte\")\n"
+		"  --socket PATH      telemetry socket path\n",
+		prog);
+}
+
+/** DPDK's runtime directory: /var/run/dpdk for root, else $XDG_RUNTIME_DIR/dpdk. */
+static int
+socket_path(char *buf, size_t len, const char *prefix)
+{
+	const char *base = "/var/run";
+	int n;
+
+	if (getuid() != 0) {
+		base = getenv("XDG_RUNTIME_DIR");
+		if (base == NULL)
+			base = "/tmp";
+	}
+	n = snprintf(buf, len, "%s/dpdk/%s/dpdk_telemetry.v2", base, prefix);
+	return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
+}
+
+static int
+sock_open(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = TIMEOUT_S};
+	int s, err;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	s = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	if (s < 0)
+		return -errno;
+	if (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
+		connect(s, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		err = errno;
+		close(s);
+		return -err;
+	}
+	return s;
+}
+
+/** Receive one message, NUL-terminated. @return its length or -errno. */
+static ssize_t
+recv_msg(int s, char *buf, size_t len)
+{
+	ssize_t n;
+
+	do {
+		n = recv(s, buf, len - 1, 0);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -ECONNRESET;
+	buf[n] = '\0';
+	return n;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"file-prefix", required_argument, NULL, 'p'},
+		{"socket", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *prefix = "rte", *path_opt = NULL, *what, *cmd;
+	char path[PATH_MAX], msg[CMD_MAX], *reply;
+	size_t used;
+	ssize_t n;
+	int opt, s, i, is_raw = 0;
+
+	if (argc > 0)
+		prog = argv[0];
+	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			prefix = optarg;
+			break;
+		case 's':
+			path_opt = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "%s: missing command\n", prog);
+		usage(stderr);
+		return 2;
+	}
+	what = argv[optind++];
+	if (strcmp(what, "stats") == 0) {
+		cmd = "/fanout/stats";
+	} else if (strcmp(what, "neigh") == 0) {
+		cmd = "/fanout/neigh";
+	} else if (strcmp(what, "raw") == 0 && optind < argc) {
+		cmd = argv[optind++];
+		is_raw = 1;
+	} else {
+		fprintf(stderr, "%s: unknown command \"%s\"\n", prog, what);
+		usage(stderr);
+		return 2;
+	}
+	if (!is_raw && optind < argc) {
+		fprintf(stderr, "%s: %s takes no parameters\n", prog, what);
+		return 2;
+	}
+	/* "cmd" or "cmd,param1,param2" */
+	used = (size_t)snprintf(msg, sizeof(msg), "%s", cmd);
+	for (i = optind; i < argc && used < sizeof(msg); i++)
+		used += (size_t)snprintf(msg + used, sizeof(msg) - used, ",%s", argv[i]);
+	if (used >= sizeof(msg)) {
+		fprintf(stderr, "%s: command too long\n", prog);
+		return 2;
+	}
+
+	if (path_opt != NULL) {
+		if (strlen(path_opt) >= sizeof(path)) {
+			fprintf(stderr, "%s: socket path too long\n", prog);
+			return 2;
+		}
+		memcpy(path, path_opt, strlen(path_opt) + 1);
+	} else if (socket_path(path, sizeof(path), prefix) != 0) {
+		fprintf(stderr, "%s: file prefix too long\n", prog);
+		return 2;
+	}
+
+	s = sock_open(path);
+	if (s < 0) {
+		if (s == -ENOENT || s == -ECONNREFUSED)
+			fprintf(stderr, "%s: fanout is not running (no telemetry socket at %s)\n",
+				prog, path);
+		else
+			fprintf(stderr, "%s: cannot connect to %s: %s\n", prog, path, strerror(-s));
+		return 1;
+	}
+	reply = malloc(REPLY_MAX);
+	if (reply == NULL) {
+		close(s);
+		return 1;
+	}
+	/* greeting: {"version":...,"pid":...,"max_output_len":...} */
+	n = recv_msg(s, reply, REPLY_MAX);
+	if (n >= 0 && send(s, msg, used, 0) < 0)
+		n = -errno;
+	if (n >= 0)
+		n = recv_msg(s, reply, REPLY_MAX);
+	close(s);
+	if (n < 0) {
+		fprintf(stderr, "%s: no answer from %s: %s\n", prog, path,
+			n == -EAGAIN ? "timed out" : strerror((int)-n));
+		free(reply);
+		return 1;
+	}
+	/* a callback that fails (fanout shutting down, not a fanout process)
+	 * or an unknown command yields {"cmd":null} */
+	if (!is_raw && strstr(reply, ":null}") != NULL) {
+		fprintf(stderr,
+			"%s: %s: no data (is this a fanout process? is it shutting "
+			"down?)\n",
+			prog, cmd);
+		free(reply);
+		return 1;
+	}
+	printf("%s\n", reply);
+	free(reply);
+	return 0;
+}

@@ -23,6 +23,17 @@
 /** Longest name (interface device, upstream) including the NUL. */
 #define FO_CONF_NAME_MAX 64
 
+/** Longest token (word or quoted string, after unescaping), in bytes. */
+#define FO_CONF_TOKEN_MAX 4096
+/** Largest config file (each file, includes counted separately), in bytes. */
+#define FO_CONF_FILE_MAX (16u << 20)
+/** Deepest chain of nested `include`s. */
+#define FO_CONF_INCLUDE_DEPTH_MAX 16
+/** Most files read by one parse (the main file and every include). */
+#define FO_CONF_FILES_MAX 1024
+/** Errors reported before the parser gives up ("too many errors"). */
+#define FO_CONF_ERRORS_MAX 100
+
 /** Where a directive was written, for error messages. */
 struct fo_conf_loc {
 	const char *file; /**< file name as given (points into the conf's string pool) */
@@ -74,10 +85,10 @@ enum fo_conf_path_type {
 /** `route <exact|prefix|regex> <path> { host ...; upstream ...; rewrite ...; }` */
 struct fo_conf_route {
 	enum fo_conf_path_type type;
-	char *path;       /**< pattern as written */
-	char *host;       /**< NULL = any host; "*.example.com" = wildcard */
-	char *rewrite;    /**< NULL = no rewrite; may use $0..$9 (regex captures) */
-	unsigned upstream; /**< index into fo_conf.upstreams */
+	char *path;          /**< pattern as written */
+	char *host;          /**< NULL = any host; "*.example.com" = wildcard */
+	char *rewrite;       /**< NULL = no rewrite; may use $0..$9 (regex captures) */
+	unsigned upstream;   /**< index into fo_conf.upstreams */
 	unsigned n_captures; /**< capture groups in path (regex only) */
 	struct fo_conf_loc loc;
 };

@@ -40,6 +40,7 @@
 	X(arp_bad_header, "ARP hardware/protocol type or lengths not Ethernet/IPv4") \
 	X(arp_bad_op, "ARP opcode neither request nor reply") \
 	X(arp_not_for_us, "ARP target is not our address") \
+	X(arp_unsolicited, "ARP reply for an address not in the cache (no poisoning)") \
 	X(arp_src_invalid, "ARP sender address is ours, zero, broadcast or off-subnet") \
 	X(ip_truncated, "IPv4 packet shorter than its header or total length") \
 	X(ip_bad_version, "IP version is not 4") \
@@ -69,26 +70,42 @@ enum fo_net_drop {
 /** Names of drop reasons, indexed by enum fo_net_drop. */
 extern const char *const fo_net_drop_names[FO_NET_DROP_MAX];
 
+/**
+ * Per-worker counters other than drops, X(name, description), in struct
+ * order. The name is the telemetry/statistics label.
+ */
+#define FO_NET_COUNTERS(X) \
+	X(rx_pkts, "frames received") \
+	X(rx_bytes, "bytes received") \
+	X(tx_pkts, "frames queued for tx by lib/net (the app counts wire tx)") \
+	X(arp_rx_request, "ARP requests received for our address") \
+	X(arp_rx_reply, "ARP replies accepted") \
+	X(arp_tx_request, "ARP requests sent (resolution, retries, refresh)") \
+	X(arp_tx_reply, "ARP replies sent") \
+	X(arp_tx_gratuitous, "gratuitous ARPs sent") \
+	X(ip_rx, "IPv4 packets accepted for local delivery") \
+	X(icmp_echo_rx, "ICMP echo requests received") \
+	X(icmp_echo_tx, "ICMP echo replies sent") \
+	X(neigh_learned, "neighbour entries created or refreshed from ARP or peers") \
+	X(neigh_queued, "packets queued awaiting ARP resolution") \
+	X(arp_rx_gratuitous, "gratuitous ARPs received") \
+	X(neigh_evicted, "neighbour entries evicted to make room") \
+	X(neigh_failed, "ARP resolutions given up") \
+	X(peer_rx, "neighbour updates applied from other workers") \
+	X(peer_tx_full, "neighbour updates not shared: peer ring full")
+
+#define FO_NET_STAT_FIELD(name, descr) uint64_t name;
+#define FO_NET_STAT_ONE(name, descr) +1
+
 /** Per-worker counters (plain uint64: one writer, the owning worker). */
 struct fo_net_stats {
-	uint64_t rx_pkts;
-	uint64_t rx_bytes;
-	uint64_t tx_pkts; /**< queued for tx by lib/net (the app counts wire tx) */
-	uint64_t arp_rx_request;
-	uint64_t arp_rx_reply;
-	uint64_t arp_tx_request;
-	uint64_t arp_tx_reply;
-	uint64_t arp_tx_gratuitous;
-	uint64_t ip_rx;
-	uint64_t icmp_echo_rx;
-	uint64_t icmp_echo_tx;
-	uint64_t neigh_learned;
-	uint64_t neigh_queued;
+	FO_NET_COUNTERS(FO_NET_STAT_FIELD)
 	uint64_t drop[FO_NET_DROP_MAX];
 };
 
-/** Names of the non-drop counters above, in struct order (rx_pkts..neigh_queued). */
-#define FO_NET_STATS_N_PLAIN 13
+/** Number of non-drop counters; they come first in struct fo_net_stats. */
+#define FO_NET_STATS_N_PLAIN (0 FO_NET_COUNTERS(FO_NET_STAT_ONE))
+/** Names of the non-drop counters above, in struct order (rx_pkts first). */
 extern const char *const fo_net_stats_names[FO_NET_STATS_N_PLAIN];
 
 /** One configured interface: a port, its MAC, its IPv4 address. Read-only after init. */
@@ -112,6 +129,13 @@ struct fo_net_iface {
 #define FO_NEIGH_RETRIES 5     /**< ARP requests before giving up */
 #define FO_NEIGH_RETRY_MS 200  /**< first retry interval; doubles each retry */
 #define FO_NEIGH_REACHABLE_MS 60000 /**< lifetime of a resolved entry */
+#define FO_NEIGH_HOLDDOWN_MS 1000   /**< FAILED: new packets dropped this long */
+/**
+ * Open-addressing probe window: an entry lives within this many slots of
+ * its hash home. When they are all taken, a FAILED entry, else the oldest
+ * REACHABLE one, is evicted; INCOMPLETE entries (packets waiting) never are.
+ */
+#define FO_NEIGH_PROBE 16
 
 enum fo_neigh_state {
 	FO_NEIGH_FREE = 0,
@@ -144,6 +168,9 @@ struct fo_neigh_msg {
 	struct rte_ether_addr mac;
 };
 
+/* ring element size: rte_ring_*_elem needs a multiple of 4 bytes */
+_Static_assert(sizeof(struct fo_neigh_msg) == 12, "fo_neigh_msg must stay 12 bytes");
+
 struct rte_ring;
 
 /** Everything one worker owns at layers 2-3. Cache-aligned; never shared. */
@@ -166,6 +193,12 @@ struct fo_net_worker {
 	struct rte_ring *from_peer[FO_MAX_WORKERS];
 	struct fo_neigh neigh[FO_NEIGH_SIZE];
 	uint16_t ip_id; /**< next IPv4 identification */
+	/** earliest INCOMPLETE/refresh deadline in neigh[] (UINT64_MAX: none);
+	 *  fo_net_timer() scans the cache only when it is due */
+	uint64_t neigh_next_tsc;
+	uint64_t neigh_retry_tsc;     /**< FO_NEIGH_RETRY_MS in TSC cycles */
+	uint64_t neigh_reachable_tsc; /**< FO_NEIGH_REACHABLE_MS in TSC cycles */
+	uint64_t neigh_holddown_tsc;  /**< FO_NEIGH_HOLDDOWN_MS in TSC cycles */
 	struct fo_net_stats stats;
 } __rte_cache_aligned;
 
@@ -178,6 +211,12 @@ struct fo_net_worker {
  * @param pool      mbuf pool for packets this worker originates (ARP requests).
  * @param ifaces    interface per port id (copied), n_ports of them.
  * @param hz        TSC frequency (rte_get_tsc_hz()).
+ *
+ * The whole struct is reset, including to_peer[]/from_peer[]: set those
+ * after this call. ifaces[i] must describe port i (port_id == i when
+ * configured); a netmask of 0 is derived from prefix_len. @p pool may be
+ * NULL only when fo_net_mbuf_alloc() is replaced (unit tests).
+ *
  * @return 0, or -EINVAL on bad arguments.
  */
 int fo_net_worker_init(struct fo_net_worker *w, unsigned worker_id, unsigned n_workers,
@@ -185,8 +224,11 @@ int fo_net_worker_init(struct fo_net_worker *w, unsigned worker_id, unsigned n_w
 
 /**
  * Process a received burst from @p port. Every mbuf is consumed: answered
- * (ARP reply, ICMP echo reply, queued on txq[port]), or dropped with a
- * counted reason (collected for fo_net_burst_end()).
+ * (ARP reply, ICMP echo reply, queued on txq[port]), absorbed (an ARP reply
+ * or gratuitous ARP that only updates the cache: counted as arp_rx_reply /
+ * arp_rx_gratuitous), or dropped with exactly one counted reason. Absorbed
+ * and dropped mbufs are freed by fo_net_burst_end() (or earlier, in bulk,
+ * if more than FO_BURST * 4 pile up). Set w->now first.
  *
  * @return the number of packets processed (always @p n).
  */
@@ -200,14 +242,24 @@ uint16_t fo_net_input(struct fo_net_worker *w, uint16_t port, struct rte_mbuf **
  * waits for ARP resolution (bounded queue; it is dropped if that is full
  * or resolution fails).
  *
- * @return 0 when sent or queued, -ENETUNREACH (no route), -ENOBUFS (queue or
- *         txq full). On error the mbuf has been dropped and counted.
+ * The IPv4 checksum is computed in software, or left to the NIC (ol_flags,
+ * l2_len, l3_len set) when the interface's tx_offloads has
+ * RTE_ETH_TX_OFFLOAD_IPV4_CKSUM. w->now must be current.
+ *
+ * @return 0 when sent or queued, -ENETUNREACH (no route), -ENOBUFS (queue,
+ *         cache window or txq full, or no headroom), -EHOSTUNREACH (next hop
+ *         failed resolution and is in its hold-down). On error the mbuf has
+ *         been dropped and counted.
  */
 int fo_net_output_ip4(struct fo_net_worker *w, struct rte_mbuf *m, rte_be32_t dst);
 
 /**
- * Run timers: ARP retries with exponential backoff, give-ups, expiry of
- * stale entries. Call once per loop iteration (cheap when nothing is due).
+ * Run timers: ARP retries with exponential backoff (FO_NEIGH_RETRY_MS,
+ * doubling, FO_NEIGH_RETRIES requests), give-ups (queued packets dropped as
+ * neigh_unreachable, entry FAILED for FO_NEIGH_HOLDDOWN_MS), and the
+ * refresh requests of stale REACHABLE entries (sent on first use after
+ * FO_NEIGH_REACHABLE_MS; the old MAC stays in use meanwhile). Call once per
+ * loop iteration with w->now set: one compare when nothing is due.
  */
 void fo_net_timer(struct fo_net_worker *w);
 

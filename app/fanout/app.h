@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fanout executable: private definitions shared by main.c, args.c, port.c,
+ * worker.c, stats.c and telemetry.c.
+ *
+ * Threads: the main lcore is the control thread (with `-l 0` only, it also
+ * runs worker 0's loop and interleaves control work); every EAL worker lcore
+ * runs one worker. DPDK's telemetry thread reads counters (see telemetry.c).
+ */
+#ifndef APP_H
+#define APP_H
+
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+
+#include "fo_common.h"
+#include "fo_conf.h"
+#include "fo_net.h"
+
+struct rte_mempool;
+struct rte_ring;
+struct rte_rcu_qsbr;
+struct app;
+
+/** Consecutive empty loop iterations before an --idle-sleep nap. */
+#define APP_IDLE_SPINS 256
+/** Period of control work (link polling, quit check) in milliseconds. */
+#define APP_CONTROL_MS 100
+/** How long start-up waits for links to come up, in milliseconds. */
+#define APP_LINK_WAIT_MS 2000
+/** rte_eth_tx_burst retries before the remaining packets are dropped. */
+#define APP_TX_RETRIES 4
+/** rx/tx descriptors per queue (adjusted to what the port accepts). */
+#define APP_NB_RXD 1024
+#define APP_NB_TXD 1024
+/** mbuf pool per-lcore cache. */
+#define APP_POOL_CACHE 256
+
+/** Command-line options after the `--`. */
+struct app_args {
+	const char *conf_path;
+	int check;              /**< --check: validate the config and exit */
+	unsigned idle_sleep_us; /**< --idle-sleep: 0 = never sleep */
+};
+
+/** One DPDK port as the app drives it. */
+struct app_port {
+	uint16_t port_id;
+	char name[RTE_ETH_NAME_MAX_LEN];
+	int started;
+	int link_up; /**< last link state seen by the control thread */
+	uint16_t nb_queues;
+	/** layer 2-3 view given to every worker; iface.configured == 0 when
+	 *  no interface block names this port */
+	struct fo_net_iface iface;
+	const struct fo_conf_iface *conf; /**< NULL when unconfigured */
+};
+
+/**
+ * One worker: its lib/net state plus what the app itself counts. Allocated
+ * with rte_zmalloc_socket() on the worker's socket; written by its lcore
+ * only (the control and telemetry threads merely read the counters).
+ */
+struct app_worker {
+	struct fo_net_worker net; /**< first: cache-aligned */
+	struct app *app;          /**< read-only back pointer */
+	unsigned id;              /**< 0..n_workers-1 = queue index on every port */
+	unsigned lcore_id;
+	uint64_t busy_cycles; /**< TSC cycles of loop iterations that did work */
+	uint64_t idle_cycles; /**< TSC cycles of empty iterations (naps included) */
+	uint64_t loops;
+	uint64_t tx_pkts;    /**< packets accepted by rte_eth_tx_burst */
+	uint64_t tx_dropped; /**< packets freed because the tx queue stayed full */
+	uint64_t idle_sleeps;
+} __rte_cache_aligned;
+
+/** Everything the executable owns. A single instance lives in main.c. */
+struct app {
+	struct app_args args;
+	struct fo_conf *conf;
+
+	struct app_port ports[FO_MAX_PORTS];
+	uint16_t n_ports;              /**< ports[] holds port ids 0..n_ports-1 */
+	uint16_t active[FO_MAX_PORTS]; /**< ids of the started ports, polled by workers */
+	uint16_t n_active;
+	struct rte_mempool *pool;
+
+	unsigned n_workers;
+	struct app_worker *workers[FO_MAX_WORKERS];
+	struct rte_ring *rings[FO_MAX_WORKERS][FO_MAX_WORKERS]; /**< [from][to] */
+	struct rte_rcu_qsbr *qsbr;
+	uint64_t hz;
+
+	/** set by SIGINT/SIGTERM; workers poll it once per loop */
+	volatile int quit;
+	/** ports (bit = port id) for which worker 0 must send a gratuitous
+	 *  ARP; set by the control thread, cleared by worker 0 (atomics) */
+	uint32_t announce_mask;
+	uint64_t next_control_tsc; /**< single-lcore mode: next control tick */
+};
+
+/* args.c */
+/**
+ * Parse the application arguments (those after EAL's `--`).
+ *
+ * @return 0 on success, 1 when -h was given (usage printed on stdout),
+ *         -EINVAL on bad usage (a message and the usage are on stderr).
+ */
+int args_parse(struct app_args *a, int argc, char **argv);
+void args_usage(FILE *f, const char *prog);
+
+/* port.c */
+/**
+ * Map config interfaces to ports, create the mbuf pool, configure and start
+ * every port with one rx and one tx queue per worker, wait for links.
+ *
+ * @return 0, or -errno (the reason has been logged / printed).
+ */
+int ports_init(struct app *app);
+/** Stop every started port (statistics stay readable until close). */
+void ports_stop(struct app *app);
+/** Close every port and free the mbuf pool. */
+void ports_close(struct app *app);
+/**
+ * Poll link states; for a configured port whose link went up, ask worker 0
+ * for a gratuitous ARP. Control thread only.
+ */
+void ports_poll_links(struct app *app);
+
+/* worker.c */
+/**
+ * Allocate the workers (one per EAL worker lcore, or one on the main lcore),
+ * their neighbour rings and the QSBR variable; initialise lib/net state.
+ *
+ * @return 0, or -errno.
+ */
+int workers_init(struct app *app);
+/** Launch worker loops on the worker lcores. @return 0 or -errno. */
+int workers_launch(struct app *app);
+/**
+ * Run worker 0's loop on the main lcore with control work interleaved
+ * (single-lcore mode); returns when app->quit is set.
+ */
+void workers_run_main(struct app *app);
+/** Wait for every worker lcore to leave its loop. */
+void workers_wait(struct app *app);
+/** Free workers, rings and the QSBR variable. */
+void workers_free(struct app *app);
+/** Control work done every APP_CONTROL_MS (in either threading mode). */
+void control_tick(struct app *app);
+
+/* stats.c */
+/** Merged counters of every worker. */
+struct app_totals {
+	struct fo_net_stats net;
+	uint64_t drops_total; /**< sum of net.drop[] */
+	uint64_t tx_pkts;
+	uint64_t tx_dropped;
+};
+void stats_totals(const struct app *app, struct app_totals *t);
+/** Print all statistics as "name value" lines. */
+void stats_print(const struct app *app, FILE *f);
+
+/* telemetry.c */
+/** Register /fanout/stats and /fanout/neigh. @return 0 or -errno. */
+int telemetry_init(struct app *app);
+/** Make the telemetry commands answer null from now on (before freeing workers). */
+void telemetry_detach(void);
+
+/** Name of a neighbour state ("incomplete", "reachable"...). */
+const char *neigh_state_name(uint8_t state);
+
+#endif /* APP_H */

@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Port bring-up: map config interfaces to DPDK ports, size one mbuf pool for
+ * every queue, configure each port with one rx and one tx queue per worker
+ * (RSS and checksum offloads only where advertised), start it, wait for links.
+ * Control thread only.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "app.h"
+
+#define RX_CKSUM_OFFLOADS                                                                          \
+	(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM |                            \
+		RTE_ETH_RX_OFFLOAD_UDP_CKSUM)
+#define TX_CKSUM_OFFLOADS                                                                          \
+	(RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |                            \
+		RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
+#define RSS_WANTED (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)
+
+/** Port id named by a config `interface` device: a number or a device name. */
+static int
+port_lookup(const char *dev, uint16_t *port_id)
+{
+	const char *c;
+	unsigned long v;
+
+	for (c = dev; *c >= '0' && *c <= '9'; c++)
+		;
+	if (c != dev && *c == '\0') {
+		v = strtoul(dev, NULL, 10);
+		if (v >= RTE_MAX_ETHPORTS || !rte_eth_dev_is_valid_port((uint16_t)v))
+			return -ENODEV;
+		*port_id = (uint16_t)v;
+		return 0;
+	}
+	if (rte_eth_dev_get_port_by_name(dev, port_id) != 0)
+		return -ENODEV;
+	return 0;
+}
+
+static void
+print_port_names(FILE *f)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+	const char *sep = "";
+	uint16_t pid;
+	int any = 0;
+
+	RTE_ETH_FOREACH_DEV(pid) {
+		if (rte_eth_dev_get_name_by_port(pid, name) != 0)
+			continue;
+		fprintf(f, "%s%s", sep, name);
+		sep = ", ";
+		any = 1;
+	}
+	if (!any)
+		fputs("none", f);
+}
+
+static rte_be32_t
+prefix_to_mask(uint8_t len)
+{
+	return rte_cpu_to_be_32(len == 0 ? 0 : UINT32_MAX << (32 - len));
+}
+
+/** Fill app->ports from EAL's ports and the config's interface blocks. */
+static int
+ports_map(struct app *app)
+{
+	const struct fo_conf *conf = app->conf;
+	struct app_port *p;
+	uint16_t pid;
+	unsigned i;
+	int errors = 0;
+
+	RTE_ETH_FOREACH_DEV(pid) {
+		if (pid >= FO_MAX_PORTS) {
+			FO_LOG(ERR, "port %u: fanout drives at most %u ports (ids 0..%u)\n", pid,
+				FO_MAX_PORTS, FO_MAX_PORTS - 1);
+			return -E2BIG;
+		}
+		p = &app->ports[pid];
+		p->port_id = pid;
+		if (rte_eth_dev_get_name_by_port(pid, p->name) != 0)
+			snprintf(p->name, sizeof(p->name), "port%u", pid);
+		p->iface.port_id = pid;
+		p->iface.mtu = RTE_ETHER_MTU;
+		app->active[app->n_active++] = pid;
+		if (pid + 1 > app->n_ports)
+			app->n_ports = pid + 1;
+	}
+	if (app->n_active == 0) {
+		fprintf(stderr, "fanout: EAL found no ports (use --vdev net_tap0,iface=fo0 or "
+				"bind a NIC to vfio-pci)\n");
+		return -ENODEV;
+	}
+
+	for (i = 0; i < conf->n_ifaces; i++) {
+		const struct fo_conf_iface *ci = &conf->ifaces[i];
+
+		if (port_lookup(ci->dev, &pid) != 0) {
+			fprintf(stderr, "%s:%u:%u: interface \"%s\": no such DPDK port (have: ",
+				ci->loc.file, ci->loc.line, ci->loc.col, ci->dev);
+			print_port_names(stderr);
+			fputs(")\n", stderr);
+			errors++;
+			continue;
+		}
+		p = &app->ports[pid];
+		if (p->conf != NULL) {
+			fprintf(stderr,
+				"%s:%u:%u: interface \"%s\": port %u (%s) is already "
+				"configured at %s:%u:%u\n",
+				ci->loc.file, ci->loc.line, ci->loc.col, ci->dev, pid, p->name,
+				p->conf->loc.file, p->conf->loc.line, p->conf->loc.col);
+			errors++;
+			continue;
+		}
+		p->conf = ci;
+		p->iface.configured = 1;
+		p->iface.vlan = ci->vlan;
+		p->iface.mtu = ci->mtu != 0 ? ci->mtu : RTE_ETHER_MTU;
+		p->iface.prefix_len = ci->prefix_len;
+		p->iface.addr = ci->addr;
+		p->iface.netmask = prefix_to_mask(ci->prefix_len);
+		p->iface.gateway = ci->gateway;
+	}
+	return errors ? -ENODEV : 0;
+}
+
+/** One pool for every rx ring, tx ring, per-lcore cache and per-worker buffer. */
+static int
+pool_create(struct app *app)
+{
+	uint32_t data_room = RTE_MBUF_DEFAULT_DATAROOM, n;
+	uint16_t i;
+
+	for (i = 0; i < app->n_active; i++) {
+		const struct fo_net_iface *ifc = &app->ports[app->active[i]].iface;
+		uint32_t frame =
+			(uint32_t)ifc->mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN;
+
+		if (frame > data_room)
+			data_room = frame;
+	}
+	n = app->n_active * app->n_workers * (APP_NB_RXD + APP_NB_TXD) +
+	    (app->n_workers + 1) * (APP_POOL_CACHE * 3 / 2 + FO_BURST * 4 * (FO_MAX_PORTS + 1) +
+					   FO_NEIGH_SIZE * FO_NEIGH_PENDING) +
+	    4096;
+	app->pool = rte_pktmbuf_pool_create("fo_mbuf", n, APP_POOL_CACHE, 0,
+		(uint16_t)(data_room + RTE_PKTMBUF_HEADROOM), (int)rte_socket_id());
+	if (app->pool == NULL) {
+		FO_LOG(ERR, "cannot create a pool of %u mbufs of %u bytes: %s\n", n,
+			data_room + RTE_PKTMBUF_HEADROOM, rte_strerror(rte_errno));
+		return -rte_errno ? -rte_errno : -ENOMEM;
+	}
+	FO_LOG(INFO, "mbuf pool: %u mbufs of %u bytes\n", n, data_room + RTE_PKTMBUF_HEADROOM);
+	return 0;
+}
+
+/** Largest MTU ethdev will accept for the port (its own overhead rule). */
+static uint32_t
+port_max_mtu(const struct rte_eth_dev_info *info)
+{
+	uint32_t overhead = RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+
+	if (info->max_mtu != UINT16_MAX && info->max_rx_pktlen > info->max_mtu)
+		overhead = info->max_rx_pktlen - info->max_mtu;
+	if (info->max_rx_pktlen <= overhead)
+		return 0;
+	return RTE_MIN((uint32_t)info->max_mtu, info->max_rx_pktlen - overhead);
+}
+
+static int
+port_start(struct app *app, struct app_port *p)
+{
+	uint16_t pid = p->port_id, nq = (uint16_t)app->n_workers, q;
+	uint16_t nb_rxd = APP_NB_RXD, nb_txd = APP_NB_TXD;
+	struct rte_eth_dev_info info;
+	struct rte_eth_rxconf rxq_conf;
+	struct rte_eth_txconf txq_conf;
+	struct rte_eth_conf conf;
+	int socket, rc;
+
+	rc = rte_eth_dev_info_get(pid, &info);
+	if (rc != 0) {
+		FO_LOG(ERR, "port %u (%s): cannot get device info: %s\n", pid, p->name,
+			strerror(-rc));
+		return rc;
+	}
+	if (nq > info.max_rx_queues || nq > info.max_tx_queues) {
+		FO_LOG(ERR,
+			"port %u (%s): %u workers need %u queue pairs, the port has %u rx "
+			"and %u tx\n",
+			pid, p->name, nq, nq, info.max_rx_queues, info.max_tx_queues);
+		return -ENOTSUP;
+	}
+
+	memset(&conf, 0, sizeof(conf));
+	/* virtual NICs advertise no RSS: asking for it anyway fails configure */
+	if (nq > 1 && (info.flow_type_rss_offloads & RSS_WANTED) != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = RSS_WANTED & info.flow_type_rss_offloads;
+	}
+	conf.rxmode.offloads = RX_CKSUM_OFFLOADS & info.rx_offload_capa;
+	conf.txmode.offloads = TX_CKSUM_OFFLOADS & info.tx_offload_capa;
+	rc = rte_eth_dev_configure(pid, nq, nq, &conf);
+	if (rc != 0) {
+		FO_LOG(ERR, "port %u (%s): configure with %u queue pairs failed: %s\n", pid,
+			p->name, nq, strerror(-rc));
+		return rc;
+	}
+	p->nb_queues = nq;
+	p->iface.rx_offloads = conf.rxmode.offloads;
+	p->iface.tx_offloads = conf.txmode.offloads;
+
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nb_rxd, &nb_txd);
+	if (rc != 0) {
+		FO_LOG(ERR, "port %u (%s): descriptor counts: %s\n", pid, p->name, strerror(-rc));
+		return rc;
+	}
+	if (p->iface.configured) {
+		uint32_t max_mtu = port_max_mtu(&info);
+
+		if (p->iface.mtu > max_mtu) {
+			fprintf(stderr,
+				"%s:%u:%u: interface \"%s\": mtu %u is above the %u that "
+				"port %u (%s) supports\n",
+				p->conf->loc.file, p->conf->loc.line, p->conf->loc.col,
+				p->conf->dev, p->iface.mtu, max_mtu, pid, p->name);
+			return -EINVAL;
+		}
+		rc = rte_eth_dev_set_mtu(pid, p->iface.mtu);
+		if (rc == -ENOTSUP) {
+			FO_LOG(WARNING,
+				"port %u (%s): cannot set MTU %u (not supported); keeping "
+				"the port's MTU\n",
+				pid, p->name, p->iface.mtu);
+		} else if (rc != 0) {
+			FO_LOG(ERR, "port %u (%s): set MTU %u: %s\n", pid, p->name, p->iface.mtu,
+				strerror(-rc));
+			return rc;
+		}
+	}
+
+	socket = rte_eth_dev_socket_id(pid);
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	rxq_conf = info.default_rxconf;
+	rxq_conf.offloads = conf.rxmode.offloads;
+	txq_conf = info.default_txconf;
+	txq_conf.offloads = conf.txmode.offloads;
+	for (q = 0; q < nq; q++) {
+		rc = rte_eth_rx_queue_setup(pid, q, nb_rxd, (unsigned)socket, &rxq_conf, app->pool);
+		if (rc != 0) {
+			FO_LOG(ERR, "port %u (%s): rx queue %u: %s\n", pid, p->name, q,
+				strerror(-rc));
+			return rc;
+		}
+		rc = rte_eth_tx_queue_setup(pid, q, nb_txd, (unsigned)socket, &txq_conf);
+		if (rc != 0) {
+			FO_LOG(ERR, "port %u (%s): tx queue %u: %s\n", pid, p->name, q,
+				strerror(-rc));
+			return rc;
+		}
+	}
+
+	rc = rte_eth_dev_start(pid);
+	if (rc != 0) {
+		FO_LOG(ERR, "port %u (%s): start: %s\n", pid, p->name, strerror(-rc));
+		return rc;
+	}
+	p->started = 1;
+	rc = rte_eth_macaddr_get(pid, &p->iface.mac);
+	if (rc != 0) {
+		FO_LOG(ERR, "port %u (%s): cannot read its MAC address: %s\n", pid, p->name,
+			strerror(-rc));
+		return rc;
+	}
+
+	if (p->iface.configured) {
+		char mac[RTE_ETHER_ADDR_FMT_SIZE];
+		uint32_t a = rte_be_to_cpu_32(p->iface.addr);
+
+		rte_ether_format_addr(mac, sizeof(mac), &p->iface.mac);
+		FO_LOG(INFO,
+			"port %u (%s): %u.%u.%u.%u/%u mac %s vlan %u mtu %u, %u queue "
+			"pairs x %u/%u desc, rss %s, rx offloads 0x%" PRIx64
+			", tx offloads 0x%" PRIx64 "\n",
+			pid, p->name, a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff,
+			p->iface.prefix_len, mac, p->iface.vlan, p->iface.mtu, nq, nb_rxd, nb_txd,
+			conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? "on" : "off",
+			p->iface.rx_offloads, p->iface.tx_offloads);
+	} else {
+		FO_LOG(WARNING,
+			"port %u (%s) has no interface block in the config: started, "
+			"but everything it receives is dropped (no_iface)\n",
+			pid, p->name);
+	}
+	return 0;
+}
+
+/** Link state as the PMD reports it; ports that cannot tell count as up. */
+static int
+port_link_up(uint16_t pid)
+{
+	struct rte_eth_link link;
+
+	if (rte_eth_link_get_nowait(pid, &link) != 0)
+		return 1;
+	return link.link_status == RTE_ETH_LINK_UP;
+}
+
+/** Wait up to APP_LINK_WAIT_MS for every configured port's link. */
+static void
+ports_wait_links(struct app *app)
+{
+	uint64_t deadline =
+		rte_get_timer_cycles() + fo_ms_to_tsc(APP_LINK_WAIT_MS, rte_get_timer_hz());
+	uint16_t i;
+	int all_up;
+
+	for (;;) {
+		all_up = 1;
+		for (i = 0; i < app->n_active; i++) {
+			struct app_port *p = &app->ports[app->active[i]];
+
+			if (p->iface.configured && !port_link_up(p->port_id))
+				all_up = 0;
+		}
+		if (all_up || rte_get_timer_cycles() > deadline)
+			break;
+		/* rte_delay_us_sleep() resumes nanosleep() after tap's SIGIO (EINTR) */
+		rte_delay_us_sleep(50 * 1000);
+	}
+}
+
+void
+ports_poll_links(struct app *app)
+{
+	uint16_t i;
+
+	for (i = 0; i < app->n_active; i++) {
+		struct app_port *p = &app->ports[app->active[i]];
+		int up;
+
+		if (!p->started || !p->iface.configured)
+			continue;
+		up = port_link_up(p->port_id);
+		if (up == p->link_up)
+			continue;
+		p->link_up = up;
+		FO_LOG(INFO, "port %u (%s): link %s\n", p->port_id, p->name, up ? "up" : "down");
+		/* release: the announce request is the only data worker 0 needs */
+		if (up)
+			__atomic_fetch_or(&app->announce_mask, 1u << p->port_id, __ATOMIC_RELEASE);
+	}
+}
+
+int
+ports_init(struct app *app)
+{
+	uint16_t i;
+	int rc;
+
+	rc = ports_map(app);
+	if (rc != 0)
+		return rc;
+	rc = pool_create(app);
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < app->n_active; i++) {
+		rc = port_start(app, &app->ports[app->active[i]]);
+		if (rc != 0)
+			return rc;
+	}
+	ports_wait_links(app);
+	/* link_up starts at 0: the first poll logs each link and queues the
+	 * start-up gratuitous ARP of every configured port whose link is up */
+	ports_poll_links(app);
+	for (i = 0; i < app->n_active; i++) {
+		struct app_port *p = &app->ports[app->active[i]];
+
+		if (p->iface.configured && !p->link_up)
+			FO_LOG(WARNING, "port %u (%s): link still down after %u ms\n", p->port_id,
+				p->name, APP_LINK_WAIT_MS);
+	}
+	return 0;
+}
+
+void
+ports_stop(struct app *app)
+{
+	uint16_t i;
+	int rc;
+
+	for (i = 0; i < app->n_active; i++) {
+		struct app_port *p = &app->ports[app->active[i]];
+
+		if (!p->started)
+			continue;
+		rc = rte_eth_dev_stop(p->port_id);
+		if (rc != 0)
+			FO_LOG(WARNING, "port %u (%s): stop: %s\n", p->port_id, p->name,
+				strerror(-rc));
+		p->started = 0;
+	}
+}
+
+void
+ports_close(struct app *app)
+{
+	uint16_t i;
+
+	ports_stop(app);
+	for (i = 0; i < app->n_active; i++)
+		rte_eth_dev_close(app->active[i]);
+	app->n_active = 0;
+	/* queues are gone with their ports: nothing references the pool */
+	rte_mempool_free(app->pool);
+	app->pool = NULL;
+}

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Telemetry commands on DPDK's socket (/var/run/dpdk/<prefix>/dpdk_telemetry.v2):
+ *   /fanout/stats  totals of every lib/net counter and drop reason, per-worker
+ *                  TSC accounting, per-port ethdev statistics
+ *   /fanout/neigh  every worker's ARP cache
+ *
+ * The callbacks run on DPDK's telemetry thread while workers keep writing
+ * their counters. Those are naturally aligned uint64_t written by one core
+ * only: on x86-64 such loads and stores are single instructions that cannot
+ * tear, so a reader sees an old or a new value, never a mix. That benign race
+ * is accepted for statistics (no barrier, nothing on the fast path). A
+ * neighbour entry is several words: a reply may show an entry in the middle
+ * of an update (e.g. the new state with the old MAC); it is a diagnostic view.
+ *
+ * 22.11's telemetry nests dicts inside dicts, but accepts neither an array
+ * of containers as a dict value nor a dict inside an array: per-worker and
+ * per-port stats are dicts keyed by worker index / port id, and neighbour
+ * entries a dict keyed by a running index.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include <rte_ethdev.h>
+#include <rte_spinlock.h>
+#include <rte_telemetry.h>
+
+#include "app.h"
+
+/** Replies must fit in the telemetry library's 16 KiB output buffer. */
+#define NEIGH_MAX_ENTRIES 120
+
+/* Telemetry callbacks carry no context: the app they read, or NULL once
+ * shutdown has begun. The lock keeps workers from being freed under a reply. */
+static struct app *tel_app;
+static rte_spinlock_t tel_lock = RTE_SPINLOCK_INITIALIZER;
+
+const char *
+neigh_state_name(uint8_t state)
+{
+	switch (state) {
+	case FO_NEIGH_FREE:
+		return "free";
+	case FO_NEIGH_INCOMPLETE:
+		return "incomplete";
+	case FO_NEIGH_REACHABLE:
+		return "reachable";
+	case FO_NEIGH_FAILED:
+		return "failed";
+	}
+	return "unknown";
+}
+
+static void
+format_ip(char *buf, size_t len, rte_be32_t ip)
+{
+	uint32_t a = rte_be_to_cpu_32(ip);
+
+	snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+}
+
+/** Add @p c to @p d under @p name; @p c is freed on failure. */
+static int
+add_container(struct rte_tel_data *d, const char *name, struct rte_tel_data *c)
+{
+	int rc = rte_tel_data_add_dict_container(d, name, c, 0);
+
+	if (rc != 0)
+		rte_tel_data_free(c);
+	return rc;
+}
+
+static int
+stats_workers(const struct app *app, struct rte_tel_data *d)
+{
+	struct rte_tel_data *all = rte_tel_data_alloc(), *one;
+	char key[16];
+	unsigned i;
+
+	if (all == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(all);
+	for (i = 0; i < app->n_workers; i++) {
+		const struct app_worker *w = app->workers[i];
+
+		one = rte_tel_data_alloc();
+		if (one == NULL)
+			break;
+		rte_tel_data_start_dict(one);
+		rte_tel_data_add_dict_int(one, "lcore", (int)w->lcore_id);
+		rte_tel_data_add_dict_u64(one, "busy_cycles", w->busy_cycles);
+		rte_tel_data_add_dict_u64(one, "idle_cycles", w->idle_cycles);
+		rte_tel_data_add_dict_u64(one, "loops", w->loops);
+		rte_tel_data_add_dict_u64(one, "idle_sleeps", w->idle_sleeps);
+		rte_tel_data_add_dict_u64(one, "tx_sent", w->tx_pkts);
+		rte_tel_data_add_dict_u64(one, "tx_dropped", w->tx_dropped);
+		snprintf(key, sizeof(key), "%u", i);
+		add_container(all, key, one);
+	}
+	return add_container(d, "workers", all);
+}
+
+static int
+stats_ports(const struct app *app, struct rte_tel_data *d)
+{
+	struct rte_tel_data *all = rte_tel_data_alloc(), *one;
+	struct rte_eth_stats s;
+	char key[16];
+	uint16_t i;
+
+	if (all == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(all);
+	for (i = 0; i < app->n_active; i++) {
+		const struct app_port *p = &app->ports[app->active[i]];
+
+		if (rte_eth_stats_get(p->port_id, &s) != 0)
+			continue;
+		one = rte_tel_data_alloc();
+		if (one == NULL)
+			break;
+		rte_tel_data_start_dict(one);
+		rte_tel_data_add_dict_int(one, "port", p->port_id);
+		rte_tel_data_add_dict_string(one, "name", p->name);
+		rte_tel_data_add_dict_int(one, "configured", p->iface.configured);
+		rte_tel_data_add_dict_int(one, "link_up", p->link_up);
+		rte_tel_data_add_dict_u64(one, "ipackets", s.ipackets);
+		rte_tel_data_add_dict_u64(one, "opackets", s.opackets);
+		rte_tel_data_add_dict_u64(one, "ibytes", s.ibytes);
+		rte_tel_data_add_dict_u64(one, "obytes", s.obytes);
+		rte_tel_data_add_dict_u64(one, "imissed", s.imissed);
+		rte_tel_data_add_dict_u64(one, "ierrors", s.ierrors);
+		rte_tel_data_add_dict_u64(one, "oerrors", s.oerrors);
+		rte_tel_data_add_dict_u64(one, "rx_nombuf", s.rx_nombuf);
+		snprintf(key, sizeof(key), "%u", p->port_id);
+		add_container(all, key, one);
+	}
+	return add_container(d, "ports", all);
+}
+
+static int
+cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const uint64_t *plain;
+	struct rte_tel_data *drop;
+	struct app_totals t;
+	unsigned i;
+	int rc = 0;
+
+	rte_spinlock_lock(&tel_lock);
+	if (tel_app == NULL) {
+		rc = -ESHUTDOWN;
+		goto out;
+	}
+	stats_totals(tel_app, &t);
+	rte_tel_data_start_dict(d);
+	plain = &t.net.rx_pkts;
+	for (i = 0; i < FO_NET_STATS_N_PLAIN; i++)
+		rte_tel_data_add_dict_u64(d, fo_net_stats_names[i], plain[i]);
+
+	drop = rte_tel_data_alloc();
+	if (drop == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rte_tel_data_start_dict(drop);
+	for (i = 0; i < FO_NET_DROP_MAX; i++)
+		rte_tel_data_add_dict_u64(drop, fo_net_drop_names[i], t.net.drop[i]);
+	add_container(d, "drop", drop);
+	rte_tel_data_add_dict_u64(d, "drops_total", t.drops_total);
+	rte_tel_data_add_dict_u64(d, "tx_sent", t.tx_pkts);
+	rte_tel_data_add_dict_u64(d, "tx_dropped", t.tx_dropped);
+	rte_tel_data_add_dict_int(d, "n_workers", (int)tel_app->n_workers);
+	stats_workers(tel_app, d);
+	stats_ports(tel_app, d);
+out:
+	rte_spinlock_unlock(&tel_lock);
+	return rc;
+}
+
+/** Add one neighbour entry as a dict under key @p idx of @p d. */
+static int
+neigh_add(struct rte_tel_data *d, unsigned idx, unsigned worker, const struct fo_neigh *n)
+{
+	struct rte_tel_data *e = rte_tel_data_alloc();
+	char ip[16], mac[RTE_ETHER_ADDR_FMT_SIZE], key[16];
+
+	if (e == NULL)
+		return -ENOMEM;
+	format_ip(ip, sizeof(ip), n->ip);
+	rte_ether_format_addr(mac, sizeof(mac), &n->mac);
+	rte_tel_data_start_dict(e);
+	rte_tel_data_add_dict_int(e, "worker", (int)worker);
+	rte_tel_data_add_dict_string(e, "ip", ip);
+	rte_tel_data_add_dict_string(e, "mac", mac);
+	rte_tel_data_add_dict_string(e, "state", neigh_state_name(n->state));
+	rte_tel_data_add_dict_int(e, "port", n->port_id);
+	snprintf(key, sizeof(key), "%u", idx);
+	return add_container(d, key, e);
+}
+
+/*
+ * {"0": {"worker": 0, "ip": "198.18.0.2", "mac": "..", "state": "reachable",
+ * "port": 0}, "1": {...}, "truncated": N}. 22.11 rejects dicts inside arrays,
+ * hence a dict keyed by a running index; "truncated" appears only when some
+ * entries did not fit in a reply.
+ */
+static int
+cmd_neigh(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	unsigned w, i, shown = 0, skipped = 0;
+	int rc = 0;
+
+	rte_spinlock_lock(&tel_lock);
+	if (tel_app == NULL) {
+		rc = -ESHUTDOWN;
+		goto out;
+	}
+	rte_tel_data_start_dict(d);
+	for (w = 0; w < tel_app->n_workers; w++) {
+		const struct fo_net_worker *nw = &tel_app->workers[w]->net;
+
+		for (i = 0; i < FO_NEIGH_SIZE; i++) {
+			const struct fo_neigh *n = &nw->neigh[i];
+
+			if (n->state == FO_NEIGH_FREE)
+				continue;
+			if (shown == NEIGH_MAX_ENTRIES || neigh_add(d, shown, w, n) != 0) {
+				skipped++;
+				continue;
+			}
+			shown++;
+		}
+	}
+	if (skipped != 0)
+		rte_tel_data_add_dict_u64(d, "truncated", skipped);
+out:
+	rte_spinlock_unlock(&tel_lock);
+	return rc;
+}
+
+int
+telemetry_init(struct app *app)
+{
+	int rc;
+
+	rte_spinlock_lock(&tel_lock);
+	tel_app = app;
+	rte_spinlock_unlock(&tel_lock);
+	rc = rte_telemetry_register_cmd("/fanout/stats", cmd_stats,
+		"fanout counters: lib/net totals, drop reasons, workers, ports. No parameters");
+	if (rc != 0)
+		return rc;
+	return rte_telemetry_register_cmd(
+		"/fanout/neigh", cmd_neigh, "fanout ARP caches of every worker. No parameters");
+}
+
+void
+telemetry_detach(void)
+{
+	rte_spinlock_lock(&tel_lock);
+	tel_app = NULL;
+	rte_spinlock_unlock(&tel_lock);
+}

@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Directive schema (one table per context) and the handlers that turn
+ * checked statements into the config model.
+ *
+ * To add a directive: add an entry to its context's table (name, usage,
+ * argument counts, CONF_D_* flags) and write its handler. The parser has
+ * already checked the context, block or no block, the argument count and
+ * ONCE before a handler runs; handlers check the values.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf_priv.h"
+
+/* Indices into each table, used for blk->seen[] / blk->arg[]. */
+enum { MAIN_INTERFACE, MAIN_LISTEN, MAIN_UPSTREAM, MAIN_ROUTE, MAIN_N };
+enum { IF_ADDRESS, IF_GATEWAY, IF_VLAN, IF_MTU, IF_N };
+enum { UP_SERVER, UP_N };
+enum { RT_HOST, RT_UPSTREAM, RT_REWRITE, RT_N };
+
+#define CONF_AUX_BAD 0x4 /* route: bad type or path, skip checks that need them */
+
+static struct fo_conf *
+pub(struct conf_parser *p)
+{
+	return &p->c->pub;
+}
+
+/* Unsigned decimal at t->val + off in [min, max]; reports and returns -1 otherwise. */
+static int
+parse_num(struct conf_parser *p, const struct conf_tok *t, size_t off, const char *what,
+	unsigned long min, unsigned long max, unsigned long *out)
+{
+	struct fo_conf_loc loc;
+
+	if (conf_parse_uint(t->val + off, t->len - off, max, out) == 0 && *out >= min)
+		return 0;
+	loc = conf_tok_loc_at(t, off);
+	conf_err(p, &loc, "invalid %s \"%s\" (expected %lu..%lu)", what, t->val + off, min, max);
+	return -1;
+}
+
+/* A.B.C.D:PORT; reports and returns -1 when malformed. */
+static int
+parse_addr_port(struct conf_parser *p, const struct conf_tok *t, uint32_t *addr, uint16_t *port)
+{
+	const char *colon = strrchr(t->val, ':');
+	unsigned long v;
+
+	if (colon == NULL) {
+		conf_err(p, &t->loc, "missing port in \"%s\" (expected A.B.C.D:PORT)", t->val);
+		return -1;
+	}
+	if (conf_ip4_parse(t->val, (size_t)(colon - t->val), addr) != 0) {
+		conf_err(
+			p, &t->loc, "invalid IPv4 address \"%.*s\"", (int)(colon - t->val), t->val);
+		return -1;
+	}
+	if (parse_num(p, t, (size_t)(colon - t->val) + 1, "port", 1, 65535, &v) != 0)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static void
+h_interface(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	const struct conf_tok *dev = &st->tok[1];
+	struct fo_conf *c = pub(p);
+	struct fo_conf_iface *ifc;
+	unsigned i;
+
+	if (conf_check_name(dev->val, ":") != 0)
+		conf_err(p, &dev->loc,
+			"invalid interface device \"%s\" (letters, digits, \"_-.:\"; at most %u "
+			"bytes)",
+			dev->val, FO_CONF_NAME_MAX - 1);
+	for (i = 0; i < c->n_ifaces; i++) {
+		if (strcmp(c->ifaces[i].dev, dev->val) == 0) {
+			conf_err(p, &st->tok[0].loc,
+				"duplicate interface \"%s\" (first defined at %s:%u:%u)", dev->val,
+				c->ifaces[i].loc.file, c->ifaces[i].loc.line, c->ifaces[i].loc.col);
+			break;
+		}
+	}
+	if (conf_push(&c->ifaces, c->n_ifaces, sizeof(*c->ifaces)) != 0) {
+		conf_oom(p, &st->tok[0].loc);
+		return;
+	}
+	ifc = &c->ifaces[c->n_ifaces];
+	memset(ifc, 0, sizeof(*ifc));
+	snprintf(ifc->dev, sizeof(ifc->dev), "%s", dev->val);
+	ifc->mtu = 1500;
+	ifc->loc = st->tok[0].loc;
+	inner->obj = (int)c->n_ifaces++;
+}
+
+static void
+h_address(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	const struct conf_tok *t = &st->tok[1];
+	struct fo_conf_iface *ifc = &pub(p)->ifaces[blk->obj];
+	const char *slash = strchr(t->val, '/');
+	uint32_t addr, mask, host;
+	unsigned long plen;
+	char a[16], n[16];
+
+	if (slash == NULL) {
+		conf_err(
+			p, &t->loc, "missing prefix length in \"%s\" (expected A.B.C.D/N)", t->val);
+		return;
+	}
+	if (conf_ip4_parse(t->val, (size_t)(slash - t->val), &addr) != 0) {
+		conf_err(
+			p, &t->loc, "invalid IPv4 address \"%.*s\"", (int)(slash - t->val), t->val);
+		return;
+	}
+	if (parse_num(p, t, (size_t)(slash - t->val) + 1, "prefix length", 1, 32, &plen) != 0)
+		return;
+	conf_ip4_str(addr, a);
+	if (!conf_ip4_is_unicast(addr)) {
+		conf_err(p, &t->loc, "address %s is not a unicast host address", a);
+		return;
+	}
+	mask = conf_prefix_mask((unsigned)plen);
+	host = ntohl(addr) & ~mask;
+	conf_ip4_str(htonl(ntohl(addr) & mask), n);
+	if (plen <= 30 && (host == 0 || host == ~mask)) {
+		conf_err(p, &t->loc, "address %s is the %s address of %s/%lu", a,
+			host == 0 ? "network" : "broadcast", n, plen);
+		return;
+	}
+	ifc->addr = addr;
+	ifc->prefix_len = (uint8_t)plen;
+}
+
+static void
+h_gateway(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	const struct conf_tok *t = &st->tok[1];
+
+	if (conf_ip4_parse(t->val, t->len, &pub(p)->ifaces[blk->obj].gateway) != 0) {
+		conf_err(p, &t->loc, "invalid IPv4 address \"%s\"", t->val);
+		return;
+	}
+	blk->aux |= CONF_AUX_GW_OK; /* checked against the address at the end of the block */
+}
+
+static void
+h_vlan(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	unsigned long v;
+
+	if (parse_num(p, &st->tok[1], 0, "vlan", 1, 4094, &v) == 0)
+		pub(p)->ifaces[blk->obj].vlan = (uint16_t)v;
+}
+
+static void
+h_mtu(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	unsigned long v;
+
+	if (parse_num(p, &st->tok[1], 0, "mtu", 576, 9000, &v) == 0)
+		pub(p)->ifaces[blk->obj].mtu = (uint16_t)v;
+}
+
+static void
+interface_end(struct conf_parser *p, struct conf_block *blk)
+{
+	struct fo_conf *c = pub(p);
+	struct fo_conf_iface *ifc = &c->ifaces[blk->obj];
+	uint32_t mask = conf_prefix_mask(ifc->prefix_len);
+	uint32_t gw = ntohl(ifc->gateway), net = ntohl(ifc->addr) & mask;
+	char g[16], n[16];
+	unsigned i;
+
+	if (ifc->addr == 0)
+		return; /* no valid address: already reported */
+	conf_ip4_str(ifc->gateway, g);
+	conf_ip4_str(htonl(net), n);
+	if (!(blk->aux & CONF_AUX_GW_OK))
+		;
+	else if ((gw & mask) != net)
+		conf_err(p, &blk->arg[IF_GATEWAY], "gateway %s is outside %s/%u", g, n,
+			ifc->prefix_len);
+	else if (gw == ntohl(ifc->addr))
+		conf_err(p, &blk->arg[IF_GATEWAY], "gateway %s is the interface's own address", g);
+	else if (ifc->prefix_len <= 30 && (gw == net || gw == (net | ~mask)))
+		conf_err(p, &blk->arg[IF_GATEWAY], "gateway %s is the %s address of %s/%u", g,
+			gw == net ? "network" : "broadcast", n, ifc->prefix_len);
+	for (i = 0; i < (unsigned)blk->obj; i++) {
+		if (c->ifaces[i].addr == ifc->addr) {
+			conf_ip4_str(ifc->addr, g);
+			conf_err(p, &blk->arg[IF_ADDRESS],
+				"duplicate address %s (already on interface \"%s\" at %s:%u:%u)", g,
+				c->ifaces[i].dev, c->ifaces[i].loc.file, c->ifaces[i].loc.line,
+				c->ifaces[i].loc.col);
+			break;
+		}
+	}
+}
+
+static void
+h_listen(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	struct fo_conf *c = pub(p);
+	struct fo_conf_listen *l;
+	uint32_t addr;
+	uint16_t port;
+	char a[16], b[16];
+	unsigned i;
+
+	if (parse_addr_port(p, &st->tok[1], &addr, &port) != 0)
+		return;
+	conf_ip4_str(addr, a);
+	for (i = 0; i < c->n_listens; i++) {
+		l = &c->listens[i];
+		if (l->port != port || (l->addr != addr && l->addr != 0 && addr != 0))
+			continue;
+		if (l->addr == addr)
+			conf_err(p, &st->tok[0].loc,
+				"duplicate listen %s:%u (first defined at %s:%u:%u)", a, port,
+				l->loc.file, l->loc.line, l->loc.col);
+		else
+			conf_err(p, &st->tok[0].loc,
+				"listen %s:%u overlaps listen %s:%u at %s:%u:%u", a, port,
+				conf_ip4_str(l->addr, b), l->port, l->loc.file, l->loc.line,
+				l->loc.col);
+		return;
+	}
+	if (conf_push(&c->listens, c->n_listens, sizeof(*c->listens)) != 0 ||
+		conf_push(&p->listen_args, c->n_listens, sizeof(*p->listen_args)) != 0) {
+		conf_oom(p, &st->tok[0].loc);
+		return;
+	}
+	l = &c->listens[c->n_listens];
+	l->addr = addr;
+	l->port = port;
+	l->loc = st->tok[0].loc;
+	p->listen_args[c->n_listens++] = st->tok[1].loc;
+}
+
+static void
+h_upstream(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	const struct conf_tok *name = &st->tok[1];
+	struct fo_conf *c = pub(p);
+	struct fo_conf_upstream *u;
+	int i;
+
+	if (conf_check_name(name->val, "") != 0)
+		conf_err(p, &name->loc,
+			"invalid upstream name \"%s\" (letters, digits, \"_-.\"; at most %u bytes)",
+			name->val, FO_CONF_NAME_MAX - 1);
+	i = fo_conf_upstream_find(c, name->val);
+	if (i >= 0)
+		conf_err(p, &st->tok[0].loc,
+			"duplicate upstream \"%s\" (first defined at %s:%u:%u)", name->val,
+			c->upstreams[i].loc.file, c->upstreams[i].loc.line,
+			c->upstreams[i].loc.col);
+	if (conf_push(&c->upstreams, c->n_upstreams, sizeof(*c->upstreams)) != 0) {
+		conf_oom(p, &st->tok[0].loc);
+		return;
+	}
+	u = &c->upstreams[c->n_upstreams];
+	memset(u, 0, sizeof(*u));
+	snprintf(u->name, sizeof(u->name), "%s", name->val);
+	u->loc = st->tok[0].loc;
+	inner->obj = (int)c->n_upstreams++;
+}
+
+static void
+h_server(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	struct fo_conf_upstream *u = &pub(p)->upstreams[blk->obj];
+	unsigned errors = p->n_errors, i;
+	unsigned long weight = 1;
+	bool have_weight = false;
+	struct fo_conf_server *s;
+	uint32_t addr;
+	uint16_t port;
+	char a[16];
+
+	if (parse_addr_port(p, &st->tok[1], &addr, &port) != 0)
+		return;
+	conf_ip4_str(addr, a);
+	if (!conf_ip4_is_unicast(addr))
+		conf_err(p, &st->tok[1].loc, "server address %s is not a unicast address", a);
+	for (i = 2; i < st->n; i++) {
+		const struct conf_tok *o = &st->tok[i];
+
+		if (strncmp(o->val, "weight=", 7) != 0)
+			conf_err(p, &o->loc, "unknown server option \"%s\" (expected weight=N)",
+				o->val);
+		else if (have_weight)
+			conf_err(p, &o->loc, "duplicate \"weight\" option");
+		else if (parse_num(p, o, 7, "weight", 1, 1000, &weight) == 0)
+			have_weight = true;
+	}
+	if (p->n_errors != errors)
+		return;
+	for (i = 0; i < u->n_servers; i++) {
+		s = &u->servers[i];
+		if (s->addr == addr && s->port == port) {
+			conf_err(p, &st->tok[0].loc,
+				"duplicate server %s:%u (first defined at %s:%u:%u)", a, port,
+				s->loc.file, s->loc.line, s->loc.col);
+			return;
+		}
+	}
+	if (conf_push(&u->servers, u->n_servers, sizeof(*u->servers)) != 0) {
+		conf_oom(p, &st->tok[0].loc);
+		return;
+	}
+	s = &u->servers[u->n_servers++];
+	s->addr = addr;
+	s->port = port;
+	s->weight = (uint16_t)weight;
+	s->loc = st->tok[0].loc;
+}
+
+static void
+h_route(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	static const char *const types[] = {"exact", "prefix", "regex"};
+	const struct conf_tok *ty = &st->tok[1], *path = &st->tok[2];
+	struct fo_conf *c = pub(p);
+	struct fo_conf_route *r;
+	unsigned i, ncap = 0;
+	long bad;
+
+	for (i = 0; i < 3 && strcmp(ty->val, types[i]) != 0; i++)
+		;
+	if (i == 3) {
+		conf_err(p, &ty->loc, "unknown path type \"%s\" (expected exact, prefix or regex)",
+			ty->val);
+		inner->aux |= CONF_AUX_BAD;
+	} else if (i != FO_CONF_PATH_REGEX && path->val[0] != '/') {
+		conf_err(
+			p, &path->loc, "%s path \"%s\" must start with \"/\"", types[i], path->val);
+		inner->aux |= CONF_AUX_BAD;
+	} else if (i != FO_CONF_PATH_REGEX &&
+		   (bad = conf_check_path_chars(path->val, path->len)) >= 0) {
+		struct fo_conf_loc loc = conf_tok_loc_at(path, (size_t)bad);
+
+		conf_err(p, &loc,
+			"invalid byte 0x%02x in path (printable ASCII without spaces only)",
+			(unsigned char)path->val[bad]);
+		inner->aux |= CONF_AUX_BAD;
+	} else if (i == FO_CONF_PATH_REGEX && path->len == 0) {
+		conf_err(p, &path->loc, "empty regex");
+		inner->aux |= CONF_AUX_BAD;
+	} else if (i == FO_CONF_PATH_REGEX) {
+		if (conf_regex_check(p, path, &ncap) == 0)
+			inner->aux |= CONF_AUX_REGEX_OK;
+	}
+	if (conf_push(&c->routes, c->n_routes, sizeof(*c->routes)) != 0) {
+		conf_oom(p, &st->tok[0].loc);
+		return;
+	}
+	r = &c->routes[c->n_routes];
+	memset(r, 0, sizeof(*r));
+	r->type = i < 3 ? (enum fo_conf_path_type)i : FO_CONF_PATH_EXACT;
+	r->n_captures = ncap;
+	r->loc = st->tok[0].loc;
+	inner->obj = (int)c->n_routes++;
+	if (!(inner->aux & CONF_AUX_BAD) && (r->path = strdup(path->val)) == NULL)
+		conf_oom(p, &path->loc);
+}
+
+static void
+h_host(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	const struct conf_tok *t = &st->tok[1];
+	struct fo_conf_route *r = &pub(p)->routes[blk->obj];
+	char *host = strdup(t->val);
+
+	if (host == NULL) {
+		conf_oom(p, &t->loc);
+		return;
+	}
+	if (conf_check_host(host) != 0) {
+		conf_err(p, &t->loc,
+			"invalid host \"%s\" (expected a DNS name, optionally \"*.\" first)",
+			t->val);
+		free(host);
+		return;
+	}
+	r->host = host;
+}
+
+static void
+h_route_upstream(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	struct conf_ref *ref;
+
+	if (conf_push(&p->refs, p->n_refs, sizeof(*p->refs)) != 0) {
+		conf_oom(p, &st->tok[1].loc);
+		return;
+	}
+	ref = &p->refs[p->n_refs];
+	ref->route = (unsigned)blk->obj;
+	ref->loc = st->tok[1].loc;
+	ref->name = strdup(st->tok[1].val);
+	if (ref->name == NULL)
+		conf_oom(p, &st->tok[1].loc);
+	else
+		p->n_refs++; /* resolved by conf_validate_final(): may be defined later */
+}
+
+static void
+h_rewrite(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	struct fo_conf_route *r = &pub(p)->routes[blk->obj];
+
+	if (blk->aux & CONF_AUX_BAD)
+		return;
+	if (conf_rewrite_check(p, &st->tok[1], r, blk->aux & CONF_AUX_REGEX_OK) != 0)
+		return;
+	r->rewrite = strdup(st->tok[1].val);
+	if (r->rewrite == NULL)
+		conf_oom(p, &st->tok[1].loc);
+}
+
+static void
+route_end(struct conf_parser *p, struct conf_block *blk)
+{
+	struct fo_conf *c = pub(p);
+	const struct fo_conf_route *r = &c->routes[blk->obj], *o;
+	unsigned i;
+
+	if (r->path == NULL)
+		return;
+	for (i = 0; i < (unsigned)blk->obj; i++) {
+		o = &c->routes[i];
+		if (o->path == NULL || o->type != r->type || strcmp(o->path, r->path) != 0 ||
+			(o->host == NULL) != (r->host == NULL) ||
+			(o->host != NULL && strcmp(o->host, r->host) != 0))
+			continue;
+		conf_err(p, &r->loc, "duplicate route %s \"%s\"%s%s%s (first defined at %s:%u:%u)",
+			fo_conf_path_type_name(r->type), r->path, r->host ? " for host \"" : "",
+			r->host ? r->host : "", r->host ? "\"" : "", o->loc.file, o->loc.line,
+			o->loc.col);
+		return;
+	}
+}
+
+static const struct conf_ctx ctx_interface, ctx_upstream, ctx_route;
+
+static const struct conf_directive main_dirs[MAIN_N] = {
+	[MAIN_INTERFACE] = {"interface", "interface DEVICE { ... }", 1, 1, CONF_D_BLOCK,
+		&ctx_interface, h_interface},
+	[MAIN_LISTEN] = {"listen", "listen A.B.C.D:PORT;", 1, 1, 0, NULL, h_listen},
+	[MAIN_UPSTREAM] = {"upstream", "upstream NAME { server ...; }", 1, 1, CONF_D_BLOCK,
+		&ctx_upstream, h_upstream},
+	[MAIN_ROUTE] = {"route", "route exact|prefix|regex PATH { ... }", 2, 2, CONF_D_BLOCK,
+		&ctx_route, h_route},
+};
+
+static const struct conf_directive interface_dirs[IF_N] = {
+	[IF_ADDRESS] = {"address", "address A.B.C.D/N;", 1, 1, CONF_D_ONCE | CONF_D_REQUIRED, NULL,
+		h_address},
+	[IF_GATEWAY] = {"gateway", "gateway A.B.C.D;", 1, 1, CONF_D_ONCE, NULL, h_gateway},
+	[IF_VLAN] = {"vlan", "vlan 1..4094;", 1, 1, CONF_D_ONCE, NULL, h_vlan},
+	[IF_MTU] = {"mtu", "mtu 576..9000;", 1, 1, CONF_D_ONCE, NULL, h_mtu},
+};
+
+static const struct conf_directive upstream_dirs[UP_N] = {
+	[UP_SERVER] = {"server", "server A.B.C.D:PORT [weight=N];", 1, CONF_ARGS_MAX,
+		CONF_D_REQUIRED, NULL, h_server},
+};
+
+static const struct conf_directive route_dirs[RT_N] = {
+	[RT_HOST] = {"host", "host NAME;", 1, 1, CONF_D_ONCE, NULL, h_host},
+	[RT_UPSTREAM] = {"upstream", "upstream NAME;", 1, 1, CONF_D_ONCE | CONF_D_REQUIRED, NULL,
+		h_route_upstream},
+	[RT_REWRITE] = {"rewrite", "rewrite TARGET;", 1, 1, CONF_D_ONCE, NULL, h_rewrite},
+};
+
+const struct conf_ctx conf_ctx_main = {"main", "at top level", main_dirs, MAIN_N, NULL};
+static const struct conf_ctx ctx_interface = {
+	"interface", "in interface block", interface_dirs, IF_N, interface_end};
+static const struct conf_ctx ctx_upstream = {
+	"upstream", "in upstream block", upstream_dirs, UP_N, NULL};
+static const struct conf_ctx ctx_route = {"route", "in route block", route_dirs, RT_N, route_end};
+
+const struct conf_ctx *const conf_ctxs[] = {
+	&conf_ctx_main, &ctx_interface, &ctx_upstream, &ctx_route};
+const unsigned conf_n_ctxs = sizeof(conf_ctxs) / sizeof(conf_ctxs[0]);
+
+_Static_assert(
+	MAIN_N <= CONF_CTX_DIRS_MAX && IF_N <= CONF_CTX_DIRS_MAX && RT_N <= CONF_CTX_DIRS_MAX,
+	"raise CONF_CTX_DIRS_MAX");

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Writing a config back as text (fo_conf_dump), lookups, and freeing.
+ *
+ * The dump is normalised: one directive per line, blocks indented with a
+ * tab, defaults written out (mtu, weight), strings always quoted. Parsing
+ * it gives back an equal config; dumping that gives the same text.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf_priv.h"
+
+void
+conf_free_priv(struct conf_priv *c)
+{
+	struct fo_conf *pub = &c->pub;
+	unsigned i;
+
+	for (i = 0; i < pub->n_upstreams; i++)
+		free(pub->upstreams[i].servers);
+	for (i = 0; i < pub->n_routes; i++) {
+		free(pub->routes[i].path);
+		free(pub->routes[i].host);
+		free(pub->routes[i].rewrite);
+	}
+	for (i = 0; i < c->n_files; i++)
+		free(c->files[i]);
+	free(c->files);
+	free(pub->ifaces);
+	free(pub->listens);
+	free(pub->upstreams);
+	free(pub->routes);
+	free(c);
+}
+
+void
+fo_conf_free(struct fo_conf *conf)
+{
+	if (conf != NULL)
+		conf_free_priv((struct conf_priv *)conf);
+}
+
+int
+fo_conf_upstream_find(const struct fo_conf *conf, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < conf->n_upstreams; i++)
+		if (strcmp(conf->upstreams[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+fo_conf_path_type_name(enum fo_conf_path_type t)
+{
+	switch (t) {
+	case FO_CONF_PATH_EXACT:
+		return "exact";
+	case FO_CONF_PATH_PREFIX:
+		return "prefix";
+	case FO_CONF_PATH_REGEX:
+		return "regex";
+	}
+	return "?";
+}
+
+/* "..." with the two escapes the lexer knows for double quotes. */
+static void
+put_quoted(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void
+dump_iface(FILE *out, const struct fo_conf_iface *ifc)
+{
+	char a[16];
+
+	/* device names are restricted to characters that need no quotes */
+	fprintf(out, "interface %s {\n", ifc->dev);
+	fprintf(out, "\taddress %s/%u;\n", conf_ip4_str(ifc->addr, a), ifc->prefix_len);
+	if (ifc->gateway != 0)
+		fprintf(out, "\tgateway %s;\n", conf_ip4_str(ifc->gateway, a));
+	if (ifc->vlan != 0)
+		fprintf(out, "\tvlan %u;\n", ifc->vlan);
+	fprintf(out, "\tmtu %u;\n", ifc->mtu);
+	fprintf(out, "}\n\n");
+}
+
+static void
+dump_upstream(FILE *out, const struct fo_conf_upstream *u)
+{
+	char a[16];
+	unsigned i;
+
+	fprintf(out, "upstream %s {\n", u->name);
+	for (i = 0; i < u->n_servers; i++)
+		fprintf(out, "\tserver %s:%u weight=%u;\n", conf_ip4_str(u->servers[i].addr, a),
+			u->servers[i].port, u->servers[i].weight);
+	fprintf(out, "}\n\n");
+}
+
+static void
+dump_route(FILE *out, const struct fo_conf *conf, const struct fo_conf_route *r)
+{
+	fprintf(out, "route %s ", fo_conf_path_type_name(r->type));
+	put_quoted(out, r->path);
+	fprintf(out, " {\n");
+	if (r->host != NULL)
+		fprintf(out, "\thost %s;\n", r->host);
+	fprintf(out, "\tupstream %s;\n", conf->upstreams[r->upstream].name);
+	if (r->rewrite != NULL) {
+		fprintf(out, "\trewrite ");
+		put_quoted(out, r->rewrite);
+		fprintf(out, ";\n");
+	}
+	fprintf(out, "}\n\n");
+}
+
+int
+fo_conf_dump(const struct fo_conf *conf, FILE *out)
+{
+	char a[16];
+	unsigned i;
+
+	fprintf(out, "# fanout configuration (normalised)\n\n");
+	for (i = 0; i < conf->n_ifaces; i++)
+		dump_iface(out, &conf->ifaces[i]);
+	for (i = 0; i < conf->n_listens; i++)
+		fprintf(out, "listen %s:%u;\n", conf_ip4_str(conf->listens[i].addr, a),
+			conf->listens[i].port);
+	if (conf->n_listens != 0)
+		fputc('\n', out);
+	for (i = 0; i < conf->n_upstreams; i++)
+		dump_upstream(out, &conf->upstreams[i]);
+	for (i = 0; i < conf->n_routes; i++)
+		dump_route(out, conf, &conf->routes[i]);
+	if (fflush(out) != 0 || ferror(out))
+		return -EIO;
+	return 0;
+}

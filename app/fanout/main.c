@@ -14,6 +14,7 @@
  * DPDK and fanout logs go to stderr.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,37 @@ conf_load(const char *path)
 	if (conf == NULL && n_errors == 0)
 		fprintf(stderr, "%s: cannot load the configuration\n", path);
 	return conf;
+}
+
+/**
+ * EAL arguments, plus `--huge-unlink` unless the user chose how hugepages
+ * are handled: fanout has no secondary processes, and unlinked hugepage
+ * files go back to the system when fanout exits, even when it is killed.
+ *
+ * @return a NULL-terminated argv (caller frees the array, not the strings),
+ *         or NULL when out of memory.
+ */
+static char **
+eal_args(int argc, char **argv, int *out_argc)
+{
+	static const char *const own[] = {"--no-huge", "--huge-unlink", "--in-memory",
+		"--proc-type", "--legacy-mem"};
+	char **out = calloc((size_t)argc + 2, sizeof(*out));
+	int i, add = 1;
+	unsigned j;
+
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < argc; i++) {
+		out[i] = argv[i];
+		for (j = 0; j < FO_ARRAY_SIZE(own); j++)
+			if (strncmp(argv[i], own[j], strlen(own[j])) == 0)
+				add = 0;
+	}
+	if (add)
+		out[argc++] = (char *)(uintptr_t)"--huge-unlink";
+	*out_argc = argc;
+	return out;
 }
 
 /** Control thread loop when workers run on their own lcores. */
@@ -121,7 +153,7 @@ main(int argc, char **argv)
 {
 	struct app *app = &the_app;
 	int dashdash, eal_argc, app_argc, i, rc, ret;
-	char **app_argv;
+	char **app_argv, **eal_argv;
 
 	/* Application part first: after `--`, or everything when there is none. */
 	for (dashdash = 1; dashdash < argc; dashdash++)
@@ -163,8 +195,11 @@ main(int argc, char **argv)
 	}
 	/* stdout is for "fanout: ready" and statistics */
 	rte_openlog_stream(stderr);
-	if (rte_eal_init(eal_argc, argv) < 0) {
-		fprintf(stderr, "fanout: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+	eal_argv = eal_args(eal_argc, argv, &eal_argc);
+	if (eal_argv == NULL || rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr, "fanout: EAL initialisation failed: %s\n",
+			eal_argv == NULL ? "out of memory" : rte_strerror(rte_errno));
+		free(eal_argv);
 		fo_conf_free(app->conf);
 		return 1;
 	}
@@ -183,5 +218,6 @@ main(int argc, char **argv)
 	workers_free(app);
 	fo_conf_free(app->conf);
 	rte_eal_cleanup();
+	free(eal_argv);
 	return ret;
 }

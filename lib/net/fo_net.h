@@ -60,7 +60,8 @@
 	X(neigh_unreachable, "ARP resolution gave up; queued packet dropped") \
 	X(no_route, "no interface or gateway reaches the destination") \
 	X(tx_full, "tx buffer full") \
-	X(nombuf, "mbuf pool empty")
+	X(nombuf, "mbuf pool empty") \
+	X(tcp_rx_full, "no room left in the queue of TCP segments for lib/tcp")
 
 enum fo_net_drop {
 	FO_NET_DROPS(FO_XSTR_ENUM)
@@ -92,7 +93,8 @@ extern const char *const fo_net_drop_names[FO_NET_DROP_MAX];
 	X(neigh_evicted, "neighbour entries evicted to make room") \
 	X(neigh_failed, "ARP resolutions given up") \
 	X(peer_rx, "neighbour updates applied from other workers") \
-	X(peer_tx_full, "neighbour updates not shared: peer ring full")
+	X(peer_tx_full, "neighbour updates not shared: peer ring full") \
+	X(tcp_rx, "TCP segments handed to the layer above")
 
 #define FO_NET_STAT_FIELD(name, descr) uint64_t name;
 #define FO_NET_STAT_ONE(name, descr) +1
@@ -161,6 +163,17 @@ struct fo_net_txq {
 	struct rte_mbuf *pkts[FO_BURST * 4];
 };
 
+/**
+ * TCP segments for the layer above. fo_net_input() appends every valid
+ * IPv4 packet with protocol TCP here (when tcp_enabled) with m->l2_len and
+ * m->l3_len set, the mbuf still starting at the Ethernet header and trimmed
+ * to the IP total length; the caller hands them to lib/tcp and resets n.
+ */
+struct fo_net_l4q {
+	uint16_t n;
+	struct rte_mbuf *pkts[FO_BURST * 2];
+};
+
 /** A neighbour learned on one core, to be shared with the others. */
 struct fo_neigh_msg {
 	rte_be32_t ip;
@@ -193,6 +206,9 @@ struct fo_net_worker {
 	struct rte_ring *from_peer[FO_MAX_WORKERS];
 	struct fo_neigh neigh[FO_NEIGH_SIZE];
 	uint16_t ip_id; /**< next IPv4 identification */
+	/** 0: TCP segments are dropped as ip_proto_unknown (no TCP layer) */
+	uint8_t tcp_enabled;
+	struct fo_net_l4q tcp_rx;
 	/** earliest INCOMPLETE/refresh deadline in neigh[] (UINT64_MAX: none);
 	 *  fo_net_timer() scans the cache only when it is due */
 	uint64_t neigh_next_tsc;
@@ -236,7 +252,8 @@ uint16_t fo_net_input(struct fo_net_worker *w, uint16_t port, struct rte_mbuf **
 
 /**
  * Send an IPv4 packet. @p m starts at a filled IPv4 header (checksum not
- * yet computed) and has at least RTE_ETHER_HDR_LEN + 4 bytes of headroom.
+ * yet computed; a TCP segment that sets RTE_MBUF_F_TX_TCP_CKSUM in ol_flags
+ * also gets its TCP checksum, by the NIC when it offers it, else in software) and has at least RTE_ETHER_HDR_LEN + 4 bytes of headroom.
  * The route is the interface whose subnet holds @p dst, else the first
  * interface with a gateway. If the next hop's MAC is unknown the packet
  * waits for ARP resolution (bounded queue; it is dropped if that is full
@@ -283,6 +300,15 @@ unsigned fo_net_peer_poll(struct fo_net_worker *w);
  * @return the entry, or NULL when @p ip is not in the cache.
  */
 const struct fo_neigh *fo_net_neigh_lookup(const struct fo_net_worker *w, rte_be32_t ip);
+
+/**
+ * Raw (uncomplemented) ones'-complement sum of @p len bytes at offset @p off
+ * of an mbuf chain, correct for segments of any length and alignment.
+ *
+ * @return 0 with the 16-bit sum in @p out, or -1 when the chain is shorter
+ *         than off + len.
+ */
+int fo_net_cksum_chain(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint16_t *out);
 
 /** Free the mbufs dropped during this burst (one bulk free). */
 void fo_net_burst_end(struct fo_net_worker *w);

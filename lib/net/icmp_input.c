@@ -10,44 +10,6 @@
 
 #include "net_priv.h"
 
-/**
- * Raw (uncomplemented) ones'-complement sum of @p len bytes at @p off of a
- * chain. DPDK 22.11's rte_raw_cksum_mbuf() loses carries when a segment
- * starts at an odd offset of the sum (it byte-swaps an unreduced 32-bit
- * sum), so segments are reduced before the swap here.
- *
- * @return 0, or -1 when the chain is shorter than off + len.
- */
-static int
-icmp_cksum_chain(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint16_t *out)
-{
-	const struct rte_mbuf *seg = m;
-	uint32_t sum = 0, done = 0;
-
-	while (seg != NULL && off >= seg->data_len) {
-		off -= seg->data_len;
-		seg = seg->next;
-	}
-	while (done < len) {
-		uint32_t n;
-		uint16_t part;
-
-		if (seg == NULL)
-			return -1;
-		n = RTE_MIN((uint32_t)seg->data_len - off, len - done);
-		part = rte_raw_cksum(rte_pktmbuf_mtod_offset(seg, const char *, off), n);
-		/* a block starting at an odd byte adds with its bytes swapped */
-		sum += (done & 1) ? rte_bswap16(part) : part;
-		done += n;
-		off = 0;
-		seg = seg->next;
-	}
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	*out = (uint16_t)sum;
-	return 0;
-}
-
 void
 icmp_input(struct fo_net_worker *w, const struct fo_net_iface *ifc, struct rte_mbuf *m, uint16_t l2,
 	uint16_t l4_len)
@@ -69,7 +31,7 @@ icmp_input(struct fo_net_worker *w, const struct fo_net_iface *ifc, struct rte_m
 	 * incremental update would give 0x0000 instead of 0xffff when the
 	 * reply is all zeros: found by fuzz_net.) */
 	icmp = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, l4);
-	if (icmp_cksum_chain(m, l4 + 4, l4_len - 4u, &rest) != 0) {
+	if (fo_net_cksum_chain(m, l4 + 4, l4_len - 4u, &rest) != 0) {
 		net_drop(w, m, icmp_truncated);
 		return;
 	}

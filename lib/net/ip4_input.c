@@ -92,6 +92,20 @@ ip4_input(struct fo_net_worker *w, const struct fo_net_iface *ifc, struct rte_mb
 	case IPPROTO_ICMP:
 		icmp_input(w, ifc, m, l2, tot - sizeof(*ip));
 		break;
+	case IPPROTO_TCP:
+		if (!w->tcp_enabled) {
+			net_drop(w, m, ip_proto_unknown);
+			break;
+		}
+		if (unlikely(w->tcp_rx.n >= FO_ARRAY_SIZE(w->tcp_rx.pkts))) {
+			net_drop(w, m, tcp_rx_full);
+			break;
+		}
+		m->l2_len = l2;
+		m->l3_len = sizeof(*ip);
+		w->tcp_rx.pkts[w->tcp_rx.n++] = m;
+		w->stats.tcp_rx++;
+		break;
 	default:
 		net_drop(w, m, ip_proto_unknown);
 		break;

@@ -73,6 +73,7 @@ fo_net_output_ip4(struct fo_net_worker *w, struct rte_mbuf *m, rte_be32_t dst)
 	}
 	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	l2 = net_l2_len(ifc);
+	ip4_output_l4_cksum(ifc, m, ip);
 	ip4_output_cksum(ifc, m, ip, l2);
 	p = rte_pktmbuf_prepend(m, l2);
 	if (p == NULL) {

@@ -133,6 +133,13 @@ void arp_output_reply(
 int arp_output_request(struct fo_net_worker *w, const struct fo_net_iface *ifc, rte_be32_t tip);
 
 /* ip4_output.c */
+/**
+ * Fill the TCP checksum of @p m (starting at @p ip) when its ol_flags ask
+ * for RTE_MBUF_F_TX_TCP_CKSUM: seeded for the NIC when @p ifc offloads it,
+ * else computed in software (and the flag cleared).
+ */
+void ip4_output_l4_cksum(const struct fo_net_iface *ifc, struct rte_mbuf *m, struct rte_ipv4_hdr *ip);
+
 /** Fill @p ip's checksum, or ask the NIC to (ol_flags) when @p ifc can. */
 void ip4_output_cksum(
 	const struct fo_net_iface *ifc, struct rte_mbuf *m, struct rte_ipv4_hdr *ip, uint16_t l2);

@@ -1,0 +1,2 @@
+/* placeholder */
+#include "tcp_syncookie.h"

@@ -1,0 +1,3 @@
+#ifndef TCP_SYNCOOKIE_H
+#define TCP_SYNCOOKIE_H
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Per-core timer wheel driven by the TSC: O(1) arm, re-arm and cancel,
+ * timers embedded in their owner (no allocation), one owner per wheel (no
+ * locks). Expiry is checked at tick granularity: a timer fires at the first
+ * fo_timer_run() whose time is >= its expiry rounded up to a tick.
+ *
+ * Hierarchical (a few levels of 256 slots) so that timers from
+ * milliseconds (delayed ACK) to hours (keep-alive) cost the same.
+ */
+#ifndef FO_TIMER_H
+#define FO_TIMER_H
+
+#include <stdint.h>
+
+struct fo_timer;
+
+/** Called when a timer fires; the timer is disarmed before the call and may be re-armed. */
+typedef void (*fo_timer_fn)(struct fo_timer *t);
+
+/** A timer, embedded in its owner (container_of to get back to it). */
+struct fo_timer {
+	struct fo_timer *next;
+	struct fo_timer **pprev; /**< NULL when not armed */
+	uint64_t expire;         /**< TSC */
+	fo_timer_fn fn;
+};
+
+#define FO_TIMER_LEVELS 4
+#define FO_TIMER_SLOTS 256
+
+/** A wheel: embed it in the per-worker struct (≈ 8 KiB per level). */
+struct fo_timer_wheel {
+	uint64_t tick;     /**< TSC cycles per tick */
+	uint64_t now_tick; /**< ticks processed so far */
+	uint64_t n_armed;
+	struct fo_timer *slots[FO_TIMER_LEVELS][FO_TIMER_SLOTS];
+};
+
+/**
+ * Initialise @p w at TSC @p now with ticks of @p tick_cycles (e.g. 1 ms).
+ *
+ * @return 0, or -EINVAL when tick_cycles is 0.
+ */
+int fo_timer_wheel_init(struct fo_timer_wheel *w, uint64_t now, uint64_t tick_cycles);
+
+/** Prepare a timer (unarmed) with its callback. */
+void fo_timer_init(struct fo_timer *t, fo_timer_fn fn);
+
+/** Arm (or re-arm) @p t to fire at TSC @p expire. Past times fire at the next run. */
+void fo_timer_arm(struct fo_timer_wheel *w, struct fo_timer *t, uint64_t expire);
+
+/** Disarm @p t; no-op when not armed. */
+void fo_timer_cancel(struct fo_timer_wheel *w, struct fo_timer *t);
+
+/** @return non-zero when @p t is armed. */
+static inline int
+fo_timer_armed(const struct fo_timer *t)
+{
+	return t->pprev != 0;
+}
+
+/**
+ * Fire every timer due at TSC @p now, in expiry order at tick granularity.
+ * Callbacks may arm and cancel any timer of this wheel.
+ *
+ * @return number of timers fired.
+ */
+unsigned fo_timer_run(struct fo_timer_wheel *w, uint64_t now);
+
+#endif /* FO_TIMER_H */

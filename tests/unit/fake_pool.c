@@ -1,0 +1,1 @@
+/* placeholder: fake rte_mempool for unit tests */

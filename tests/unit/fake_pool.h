@@ -1,0 +1,3 @@
+#ifndef FAKE_POOL_H
+#define FAKE_POOL_H
+#endif

@@ -61,7 +61,10 @@
 	X(tcp_rcvbuf_full, "no receive buffer space") \
 	X(tcp_closed, "data for a connection the user has closed (answered with RST)") \
 	X(tcp_handoff_full, "ring to the owning worker full") \
-	X(tcp_nombuf, "mbuf pool empty")
+	X(tcp_nombuf, "mbuf pool empty") \
+	X(tcp_rst_ignored, "RST matching no connection, or outside the window (RFC 5961)") \
+	X(tcp_no_ack, "segment without ACK (nor SYN/RST) on a connection or listener") \
+	X(tcp_not_owner, "segment for another worker while no hand-off ring is set")
 
 enum fo_tcp_drop {
 	FO_TCP_DROPS(FO_XSTR_ENUM)

@@ -4,10 +4,16 @@
  * Per-core timer wheel driven by the TSC: O(1) arm, re-arm and cancel,
  * timers embedded in their owner (no allocation), one owner per wheel (no
  * locks). Expiry is checked at tick granularity: a timer fires at the first
- * fo_timer_run() whose time is >= its expiry rounded up to a tick.
+ * fo_timer_run() whose time is >= its expiry rounded up to a tick (never
+ * early), measured in ticks from the TSC given to fo_timer_wheel_init().
  *
- * Hierarchical (a few levels of 256 slots) so that timers from
- * milliseconds (delayed ACK) to hours (keep-alive) cost the same.
+ * Hierarchical (4 levels of 256 slots, Linux's classic cascading wheel) so
+ * that timers from milliseconds (delayed ACK) to hours (keep-alive) cost the
+ * same. Level k holds timers due within 256^(k+1) ticks; a timer farther than
+ * 2^32 ticks (49 days at 1 ms) waits in the top level and is re-placed each
+ * time its slot comes round. Occupancy bitmaps let fo_timer_run() jump over
+ * empty ticks, so a jump of the clock by hours costs a few steps per armed
+ * timer, not one per tick.
  */
 #ifndef FO_TIMER_H
 #define FO_TIMER_H
@@ -30,11 +36,14 @@ struct fo_timer {
 #define FO_TIMER_LEVELS 4
 #define FO_TIMER_SLOTS 256
 
-/** A wheel: embed it in the per-worker struct (≈ 8 KiB per level). */
+/** A wheel: embed it in the per-worker struct (≈ 2 KiB per level). Fields are private. */
 struct fo_timer_wheel {
-	uint64_t tick;     /**< TSC cycles per tick */
-	uint64_t now_tick; /**< ticks processed so far */
-	uint64_t n_armed;
+	uint64_t tick;         /**< TSC cycles per tick */
+	uint64_t now_tick;     /**< ticks processed so far: the next tick to process */
+	uint64_t n_armed;      /**< timers armed now (read-only for users) */
+	uint64_t start;        /**< TSC of tick 0 (fo_timer_wheel_init()'s @p now) */
+	struct fo_timer *late; /**< armed for an already processed tick: fire next run */
+	uint64_t bitmap[FO_TIMER_LEVELS][FO_TIMER_SLOTS / 64]; /**< non-empty slots */
 	struct fo_timer *slots[FO_TIMER_LEVELS][FO_TIMER_SLOTS];
 };
 
@@ -48,7 +57,14 @@ int fo_timer_wheel_init(struct fo_timer_wheel *w, uint64_t now, uint64_t tick_cy
 /** Prepare a timer (unarmed) with its callback. */
 void fo_timer_init(struct fo_timer *t, fo_timer_fn fn);
 
-/** Arm (or re-arm) @p t to fire at TSC @p expire. Past times fire at the next run. */
+/**
+ * Arm (or re-arm) @p t to fire at TSC @p expire. Past times fire at the next
+ * run: a time whose tick was already processed by fo_timer_run() (including
+ * when arming from a callback) fires at the start of the next fo_timer_run(),
+ * not during the current one, so a callback re-arming itself in the past
+ * cannot loop. Any value is valid: UINT64_MAX means never in practice (such a
+ * timer sits in the top level, re-placed every 2^32 ticks).
+ */
 void fo_timer_arm(struct fo_timer_wheel *w, struct fo_timer *t, uint64_t expire);
 
 /** Disarm @p t; no-op when not armed. */
@@ -62,8 +78,13 @@ fo_timer_armed(const struct fo_timer *t)
 }
 
 /**
- * Fire every timer due at TSC @p now, in expiry order at tick granularity.
- * Callbacks may arm and cancel any timer of this wheel.
+ * Fire every timer due at TSC @p now, in expiry order at tick granularity:
+ * first those armed for an already processed tick (in arming order), then
+ * tick by tick (timers of one tick in no defined order). Callbacks may arm
+ * and cancel any timer of this wheel, including the one firing and those
+ * due in the same run; a timer armed from a callback for a later tick that
+ * is <= @p now fires in this same run. Must not be called from a callback.
+ * A @p now earlier than a previous one processes no tick.
  *
  * @return number of timers fired.
  */

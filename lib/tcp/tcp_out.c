@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Segment output: a header mbuf (IPv4 + TCP + options) from the pool,
+ * followed by indirect mbufs over the send queue; the TCP checksum is left
+ * to lib/net (RTE_MBUF_F_TX_TCP_CKSUM: NIC or software). Also: window
+ * advertisement, ACK/RST/SYN generation, the send loop honouring the
+ * congestion and peer windows, and the list of connections owing output.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "tcp_priv.h"
+
+unsigned
+tcp_tx_room(const struct fo_tcp_worker *tw)
+{
+	const struct fo_net_worker *net = tw->net;
+	unsigned room = UINT32_MAX;
+	uint16_t p;
+
+	for (p = 0; p < net->n_ports; p++) {
+		unsigned r;
+
+		if (!net->ifaces[p].configured)
+			continue;
+		r = (unsigned)FO_ARRAY_SIZE(net->txq[p].pkts) - net->txq[p].n;
+		if (r < room)
+			room = r;
+	}
+	return room == UINT32_MAX ? 0 : room;
+}
+
+int
+tcp_emit(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, uint32_t ack,
+	uint8_t flags, uint16_t wnd, const uint8_t *opts, unsigned optlen, struct rte_mbuf *payload,
+	uint32_t plen)
+{
+	struct fo_net_worker *net = tw->net;
+	unsigned hlen = sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) + optlen;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+	struct rte_mbuf *h;
+
+	h = rte_pktmbuf_alloc(tw->pool);
+	if (h == NULL) {
+		rte_pktmbuf_free(payload);
+		tcp_drop_count(tw, tcp_nombuf);
+		return -ENOMEM;
+	}
+	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(h, (uint16_t)hlen);
+	if (ip == NULL) {
+		rte_pktmbuf_free(h);
+		rte_pktmbuf_free(payload);
+		tcp_drop_count(tw, tcp_nombuf);
+		return -ENOMEM;
+	}
+	ip->version_ihl = 0x45;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(hlen + plen));
+	ip->packet_id = rte_cpu_to_be_16(net->ip_id++);
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->hdr_checksum = 0;
+	ip->src_addr = k->laddr;
+	ip->dst_addr = k->raddr;
+	th = (struct rte_tcp_hdr *)(ip + 1);
+	th->src_port = k->lport;
+	th->dst_port = k->rport;
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = rte_cpu_to_be_32(ack);
+	th->data_off = (uint8_t)(((sizeof(*th) + optlen) / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(wnd);
+	th->cksum = 0;
+	th->tcp_urp = 0;
+	if (optlen)
+		memcpy(th + 1, opts, optlen);
+	if (payload != NULL) {
+		h->next = payload;
+		h->nb_segs = (uint16_t)(h->nb_segs + payload->nb_segs);
+		h->pkt_len += plen;
+	}
+	h->l3_len = sizeof(*ip);
+	h->l4_len = (uint16_t)(sizeof(*th) + optlen);
+	h->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+	tw->stats.seg_tx++;
+	if (flags & TCP_RST)
+		tw->stats.resets_tx++;
+	return fo_net_output_ip4(net, h, k->raddr);
+}
+
+uint32_t
+tcp_rcv_space(const struct fo_tcp_conn *c)
+{
+	uint32_t used = c->rcv.bytes + c->ooo_bytes, buf = c->tw->cfg.rcvbuf;
+
+	return used >= buf ? 0 : buf - used;
+}
+
+uint16_t
+tcp_wnd_adv(struct fo_tcp_conn *c)
+{
+	uint32_t space = tcp_rcv_space(c), scaled;
+
+	/* never move the right edge back (RFC 9293 3.8.6.2.2) */
+	if (tcp_seq_lt(c->rcv_nxt + space, c->rcv_adv))
+		space = c->rcv_adv - c->rcv_nxt;
+	scaled = space >> c->rcv_wscale;
+	if (scaled > 0xffff)
+		scaled = 0xffff;
+	if (tcp_seq_gt(c->rcv_nxt + (scaled << c->rcv_wscale), c->rcv_adv))
+		c->rcv_adv = c->rcv_nxt + (scaled << c->rcv_wscale);
+	return (uint16_t)scaled;
+}
+
+static void
+tcp_acked_now(struct fo_tcp_conn *c)
+{
+	c->last_ack_sent = c->rcv_nxt;
+	c->ack_now = 0;
+	c->delack_segs = 0;
+	fo_timer_cancel(&c->tw->wheel, &c->t_delack);
+}
+
+void
+tcp_send_ack(struct fo_tcp_conn *c)
+{
+	uint8_t opts[40];
+	unsigned n = tcp_opts_build(opts, c, 1);
+	uint16_t wnd = tcp_wnd_adv(c);
+
+	tcp_emit(c->tw, &c->key, c->snd_nxt, c->rcv_nxt, TCP_ACK, wnd, opts, n, NULL, 0);
+	tcp_acked_now(c);
+}
+
+void
+tcp_send_challenge_ack(struct fo_tcp_conn *c)
+{
+	struct fo_tcp_worker *tw = c->tw;
+	uint64_t sec = tcp_now_s(tw);
+
+	if (sec != tw->challenge_sec) {
+		tw->challenge_sec = sec;
+		tw->challenge_n = 0;
+	}
+	if (tw->challenge_n >= TCP_CHALLENGE_ACK_PER_S)
+		return;
+	tw->challenge_n++;
+	tw->stats.challenge_acks++;
+	tcp_send_ack(c);
+}
+
+void
+tcp_send_probe(struct fo_tcp_conn *c)
+{
+	uint8_t opts[40];
+	unsigned n = tcp_opts_build(opts, c, 0);
+
+	tcp_emit(c->tw, &c->key, c->snd_una - 1, c->rcv_nxt, TCP_ACK, tcp_wnd_adv(c), opts, n,
+		NULL, 0);
+}
+
+void
+tcp_send_rst_reply(struct fo_tcp_worker *tw, const struct tcp_seg *seg)
+{
+	uint32_t seq = 0, ack = 0;
+	uint8_t flags = TCP_RST;
+
+	if (seg->flags & TCP_RST)
+		return;
+	if (seg->flags & TCP_ACK) {
+		seq = seg->ack;
+	} else {
+		ack = seg->seq + seg->len + !!(seg->flags & TCP_SYN) + !!(seg->flags & TCP_FIN);
+		flags |= TCP_ACK;
+	}
+	tcp_emit(tw, &seg->key, seq, ack, flags, 0, NULL, 0, NULL, 0);
+}
+
+void
+tcp_send_rst(struct fo_tcp_conn *c)
+{
+	tcp_emit(c->tw, &c->key, c->snd_max, c->rcv_nxt, TCP_RST | TCP_ACK, 0, NULL, 0, NULL, 0);
+}
+
+/** Largest MSS our route to @p raddr allows (interface MTU - 40). */
+static uint16_t
+tcp_route_mss(const struct fo_tcp_worker *tw, rte_be32_t raddr)
+{
+	const struct fo_net_worker *net = tw->net;
+	const struct fo_net_iface *gw = NULL, *ifc = NULL;
+	uint16_t p;
+
+	for (p = 0; p < net->n_ports && ifc == NULL; p++) {
+		const struct fo_net_iface *i = &net->ifaces[p];
+
+		if (!i->configured)
+			continue;
+		if ((raddr & i->netmask) == (i->addr & i->netmask))
+			ifc = i;
+		else if (gw == NULL && i->gateway != 0)
+			gw = i;
+	}
+	if (ifc == NULL)
+		ifc = gw;
+	if (ifc == NULL || ifc->mtu < 576)
+		return TCP_DEFAULT_MSS;
+	return (uint16_t)(ifc->mtu - 40);
+}
+
+uint16_t
+tcp_our_mss(const struct fo_tcp_worker *tw, rte_be32_t raddr)
+{
+	return tcp_route_mss(tw, raddr);
+}
+
+int
+tcp_send_syn(struct fo_tcp_conn *c)
+{
+	struct fo_tcp_worker *tw = c->tw;
+	uint8_t opts[40];
+	unsigned n;
+	uint32_t space = tcp_rcv_space(c);
+	int rc;
+
+	if (c->state == TCP_SYN_SENT) {
+		n = tcp_opts_build_syn(opts, tcp_route_mss(tw, c->key.raddr), 1, c->rcv_wscale, 1,
+			1, tcp_ts_now(tw) + c->ts_offset, 0);
+		rc = tcp_emit(tw, &c->key, c->iss, 0, TCP_SYN, (uint16_t)RTE_MIN(space, 0xffffu),
+			opts, n, NULL, 0);
+	} else {
+		n = tcp_opts_build_syn(opts, tcp_route_mss(tw, c->key.raddr), c->ws_ok,
+			c->rcv_wscale, c->sack_ok, c->ts_ok, tcp_ts_now(tw) + c->ts_offset,
+			c->ts_recent);
+		rc = tcp_emit(tw, &c->key, c->iss, c->rcv_nxt, TCP_SYN | TCP_ACK,
+			(uint16_t)RTE_MIN(space, 0xffffu), opts, n, NULL, 0);
+		c->last_ack_sent = c->rcv_nxt;
+	}
+	c->rcv_adv = c->rcv_nxt + RTE_MIN(space, 0xffffu);
+	if (tcp_seq_lt(c->snd_max, c->iss + 1))
+		c->snd_max = c->iss + 1;
+	c->snd_nxt = c->iss + 1;
+	return rc;
+}
+
+int
+tcp_send_data(struct fo_tcp_conn *c, uint32_t seq, uint32_t len, int fin)
+{
+	struct fo_tcp_worker *tw = c->tw;
+	struct rte_mbuf *payload = NULL;
+	uint8_t opts[40], flags = TCP_ACK;
+	unsigned n;
+
+	if (len > 0) {
+		payload = tcp_sndq_slice(&c->snd, tw->pool, c->snd_una, seq, len);
+		if (payload == NULL) {
+			tcp_drop_count(tw, tcp_nombuf);
+			return -ENOMEM;
+		}
+		if (seq + len == c->snd_una + c->snd.bytes)
+			flags |= TCP_PSH;
+	}
+	if (fin)
+		flags |= TCP_FIN;
+	/* no SACK blocks with data: they would push the segment past the MSS */
+	n = tcp_opts_build(opts, c, len == 0);
+	tcp_emit(tw, &c->key, seq, c->rcv_nxt, flags, tcp_wnd_adv(c), opts, n, payload, len);
+	tcp_acked_now(c);
+	return 0;
+}
+
+/** States in which we may send data or our FIN. */
+static int
+tcp_can_send(const struct fo_tcp_conn *c)
+{
+	switch (c->state) {
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+	case TCP_FIN_WAIT_1:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+unsigned
+tcp_output(struct fo_tcp_conn *c)
+{
+	struct fo_tcp_worker *tw = c->tw;
+	unsigned sent = 0;
+
+	if (c->state == TCP_CLOSED)
+		return 0;
+	while (tcp_can_send(c)) {
+		uint32_t snd_end = c->snd_una + c->snd.bytes;
+		uint32_t flight, wnd, len, limit, seq;
+		int fin;
+
+		seq = c->snd_nxt;
+		/* retransmitting: skip what the peer already SACKed */
+		if (tcp_seq_lt(seq, c->snd_max) && c->n_sacked > 0) {
+			seq = tcp_sack_skip(c, seq);
+			if (seq != c->snd_nxt) {
+				c->snd_nxt = seq;
+				continue;
+			}
+		}
+		fin = 0;
+		flight = c->snd_nxt - c->snd_una;
+		wnd = RTE_MIN(c->snd_wnd, c->cwnd);
+		len = tcp_seq_lt(seq, snd_end) ? snd_end - seq : 0;
+		if (len > c->mss)
+			len = c->mss;
+		if (tcp_seq_lt(seq, c->snd_max) && c->n_sacked > 0) {
+			limit = tcp_sack_next(c, seq, seq + len);
+			len = limit - seq;
+		}
+		if (flight >= wnd) {
+			len = 0;
+		} else if (len > wnd - flight) {
+			/* sender SWS avoidance: wait for a full segment while data is in flight */
+			if (wnd - flight < c->mss && flight > 0)
+				break;
+			len = wnd - flight;
+		}
+		/* the FIN rides on the segment that ends the queued data (or alone) */
+		fin = c->fin_queued && seq + len == snd_end;
+		if (len == 0 && !fin)
+			break;
+		if (tcp_tx_room(tw) < 4) {
+			tcp_pending_add(c); /* no room: try again at the next flush */
+			break;
+		}
+		if (tcp_send_data(c, seq, len, fin) != 0)
+			break;
+		if (tcp_seq_lt(seq, c->snd_max))
+			tw->stats.retransmits++;
+		else
+			tw->stats.bytes_tx += len;
+		if (!c->rtt_active && tcp_seq_ge(seq, c->snd_max)) {
+			c->rtt_active = 1;
+			c->rtt_seq = seq;
+			c->rtt_tsc = tw->net->now;
+		}
+		c->snd_nxt = seq + len + (uint32_t)fin;
+		if (tcp_seq_gt(c->snd_nxt, c->snd_max))
+			c->snd_max = c->snd_nxt;
+		if (c->rtx_mode != TCP_RTX_RETRANSMIT)
+			tcp_rtx_arm(c);
+		sent++;
+		if (fin)
+			break;
+	}
+	if (sent == 0 && c->ack_now && c->state != TCP_SYN_SENT && c->state != TCP_CLOSED) {
+		tcp_send_ack(c);
+		sent++;
+	}
+	/* peer's window closed with data waiting and nothing in flight: probe it */
+	if (tcp_can_send(c) && c->snd_max == c->snd_una && c->snd.bytes > 0 &&
+		c->snd_wnd == 0 && c->rtx_mode == TCP_RTX_NONE)
+		tcp_persist_arm(c);
+	return sent;
+}
+
+void
+tcp_pending_add(struct fo_tcp_conn *c)
+{
+	struct fo_tcp_worker *tw = c->tw;
+
+	if (c->pending || c->state == TCP_CLOSED)
+		return;
+	c->pending = 1;
+	c->pend_next = NULL;
+	c->pend_prev = tw->pend_tail;
+	if (tw->pend_tail != NULL)
+		tw->pend_tail->pend_next = c;
+	else
+		tw->pend_head = c;
+	tw->pend_tail = c;
+}
+
+void
+tcp_pending_del(struct fo_tcp_conn *c)
+{
+	struct fo_tcp_worker *tw = c->tw;
+
+	if (!c->pending)
+		return;
+	if (c->pend_prev != NULL)
+		c->pend_prev->pend_next = c->pend_next;
+	else
+		tw->pend_head = c->pend_next;
+	if (c->pend_next != NULL)
+		c->pend_next->pend_prev = c->pend_prev;
+	else
+		tw->pend_tail = c->pend_prev;
+	c->pend_next = c->pend_prev = NULL;
+	c->pending = 0;
+}

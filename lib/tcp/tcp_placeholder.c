@@ -1,1 +1,0 @@
-#include "fo_tcp.h"

@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/tcp internals: the TCB (struct fo_tcp_conn), the per-worker state
+ * (struct fo_tcp_worker) and the functions the step files share. Not a
+ * public API; unit tests include it to look at connection state.
+ *
+ * Files: tcp_in.c (validation, demux, LISTEN/SYN_SENT/TIME_WAIT),
+ * tcp_in_sync.c (synchronized states), tcp_options.c, tcp_out.c,
+ * tcp_sndbuf.c, tcp_rcvbuf.c, tcp_cc.c, tcp_timer.c, tcp_flow.c,
+ * tcp_conn.c, tcp_owner.c, tcp_api.c, tcp_stats.c, tcp_syncookie.c.
+ */
+#ifndef TCP_PRIV_H
+#define TCP_PRIV_H
+
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+#include <rte_mbuf.h>
+
+#include "fo_tcp.h"
+#include "fo_timer.h"
+#include "tcp_seq.h"
+#include "tcp_syncookie.h"
+
+enum tcp_state {
+	TCP_CLOSED = 0,
+	TCP_LISTEN,
+	TCP_SYN_SENT,
+	TCP_SYN_RECEIVED,
+	TCP_ESTABLISHED,
+	TCP_FIN_WAIT_1,
+	TCP_FIN_WAIT_2,
+	TCP_CLOSE_WAIT,
+	TCP_CLOSING,
+	TCP_LAST_ACK,
+	TCP_TIME_WAIT,
+	TCP_STATE_MAX
+};
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_PSH 0x08
+#define TCP_ACK 0x10
+#define TCP_URG 0x20
+
+#define TCP_MAX_LISTENERS 32
+#define TCP_MAX_SACK 4       /* scoreboard ranges kept per connection */
+#define TCP_DEFAULT_MSS 536  /* RFC 9293: when the peer sends no MSS option */
+#define TCP_MAX_WSCALE 14
+#define TCP_HDR_ROOM (RTE_ETHER_HDR_LEN + 4 + 20 + 60) /* eth+vlan+ip+tcp max */
+#define TCP_PORT_LO 10000    /* active-open local port range */
+#define TCP_PORT_HI 65535
+#define TCP_TICK_MS 1        /* timer wheel granularity */
+#define TCP_CHALLENGE_ACK_PER_S 1000
+
+/** 4-tuple from our point of view (network byte order). */
+struct tcp_key {
+	rte_be32_t laddr, raddr;
+	rte_be16_t lport, rport;
+};
+
+/** A range [start, end) of sequence space. */
+struct tcp_sack_blk {
+	uint32_t start, end;
+};
+
+/** Parsed TCP options. */
+struct tcp_opts {
+	uint16_t mss;
+	uint8_t wscale;
+	uint8_t has_mss : 1, has_ws : 1, has_ts : 1, sack_ok : 1;
+	uint32_t tsval, tsecr;
+	uint8_t n_sack;
+	struct tcp_sack_blk sack[4];
+};
+
+/** A received segment, parsed (host order where it matters). */
+struct tcp_seg {
+	struct rte_mbuf *m;
+	struct tcp_key key; /* ours/theirs: laddr = IP dst */
+	uint32_t seq, ack;
+	uint16_t wnd;
+	uint8_t flags;
+	uint32_t hdr_len; /* l2 + l3 + TCP header: payload offset in m */
+	uint32_t len;     /* payload bytes */
+	struct tcp_opts opts;
+};
+
+/** Send queue: user mbuf segments linked through ->next, from SND.UNA on. */
+struct tcp_sndq {
+	struct rte_mbuf *head, *tail;
+	uint32_t head_off; /* bytes of head already acknowledged */
+	uint32_t bytes;    /* queued bytes from SND.UNA (sent or not) */
+	/* cursor: segment holding byte cur_seq, cur_off into it (a cache) */
+	struct rte_mbuf *cur;
+	uint32_t cur_seq, cur_off;
+};
+
+/** In-order receive queue: payload segments linked through ->next. */
+struct tcp_rcvq {
+	struct rte_mbuf *head, *tail;
+	uint32_t bytes;
+};
+
+/** An out-of-order segment (payload only), from the worker's node pool. */
+struct tcp_ooo {
+	struct tcp_ooo *next;
+	struct rte_mbuf *m;
+	uint32_t seq, len;
+	uint8_t fin;
+};
+
+/** What t_rtx is counting down. */
+enum tcp_rtx_mode { TCP_RTX_NONE, TCP_RTX_RETRANSMIT, TCP_RTX_PERSIST };
+
+/** What t_keep is counting down. */
+enum tcp_keep_mode { TCP_KEEP_NONE, TCP_KEEP_ALIVE, TCP_KEEP_TIME_WAIT, TCP_KEEP_FIN_WAIT2 };
+
+/** The TCB. */
+struct fo_tcp_conn {
+	struct fo_tcp_worker *tw;
+	struct tcp_key key;
+	uint32_t idx;
+	uint32_t hnext; /* flow table chain (conn index), UINT32_MAX = end */
+	uint8_t state;
+	uint8_t in_flow : 1,   /* linked in the flow table */
+		user_gone : 1, /* closed callback delivered, or close/abort called */
+		passive : 1,   /* from a listener (no user before accept) */
+		fin_queued : 1, /* FIN goes after the queued data */
+		fin_rcvd : 1,
+		ts_ok : 1, sack_ok : 1, ws_ok : 1;
+	uint8_t ack_now : 1,   /* ACK owed at the next flush */
+		want_write : 1, /* fo_tcp_send() said -EAGAIN */
+		in_recovery : 1, rtt_active : 1, reset : 1, cookie : 1, pending : 1,
+		in_tw_list : 1;
+	uint8_t dupacks;
+	uint8_t rtx_count;  /* consecutive timeouts (backoff) */
+	uint8_t probes;     /* keep-alive or zero-window probes outstanding */
+	uint8_t rtx_mode, keep_mode;
+	uint8_t snd_wscale, rcv_wscale;
+	uint16_t mss;       /* segment size we send */
+	uint16_t delack_segs; /* full segments received and not yet ACKed */
+
+	const struct fo_tcp_ops *ops;
+	void *user;
+	void *listen_arg;
+
+	/* send sequence space */
+	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2, max_snd_wnd;
+	/* receive sequence space */
+	uint32_t irs, rcv_nxt, rcv_adv, last_ack_sent;
+	/* timestamps */
+	uint32_t ts_recent, ts_offset;
+	/* congestion control */
+	uint32_t cwnd, ssthresh, recover, cwnd_cnt, rexmit_nxt;
+	struct tcp_sack_blk sacked[TCP_MAX_SACK];
+	uint8_t n_sacked;
+	/* SACK blocks to advertise: last received out-of-order range first */
+	uint32_t last_ooo_seq;
+	/* RTT (RFC 6298), microseconds */
+	uint32_t srtt_us, rttvar_us, rto_ms;
+	uint32_t rtt_seq;
+	uint64_t rtt_tsc;
+	uint64_t last_rx_tsc;
+
+	struct tcp_sndq snd;
+	struct tcp_rcvq rcv;
+	struct tcp_ooo *ooo;
+	uint16_t n_ooo;
+	uint32_t ooo_bytes;
+
+	struct fo_timer t_rtx, t_delack, t_keep;
+
+	/* worker lists: pending output, deferred free, TIME_WAIT (oldest first) */
+	struct fo_tcp_conn *pend_next, *pend_prev;
+	struct fo_tcp_conn *tw_next, *tw_prev;
+	struct fo_tcp_conn *free_next;
+};
+
+struct tcp_listener {
+	uint8_t used;
+	rte_be32_t addr; /* 0 = any */
+	uint16_t port;   /* host order */
+	const struct fo_tcp_ops *ops;
+	void *arg;
+};
+
+struct fo_tcp_worker {
+	struct fo_tcp_config cfg;
+	struct fo_net_worker *net;
+	struct rte_mempool *pool;
+	unsigned id, n_workers;
+	struct tcp_syncookie_ctx ck;
+	uint64_t tsc_per_ms;
+	uint64_t tsc_per_us;
+
+	/* connection pool */
+	struct fo_tcp_conn *conns;
+	uint32_t n_conns_max;
+	struct fo_tcp_conn *free_list;
+	struct fo_tcp_conn *dead; /* freed during this entry point */
+	unsigned depth;           /* nesting of API entry points */
+
+	/* flow table: chained hash on conn indexes */
+	uint32_t *flow_buckets;
+	uint32_t flow_mask;
+	uint32_t flow_seed;
+
+	struct tcp_listener lis[TCP_MAX_LISTENERS];
+
+	/* out-of-order node pool */
+	struct tcp_ooo *ooo_nodes;
+	struct tcp_ooo *ooo_free;
+
+	struct fo_tcp_conn *pend_head, *pend_tail;
+	struct fo_tcp_conn *tw_head, *tw_tail;
+
+	struct fo_timer_wheel wheel;
+
+	/* ownership: converted Toeplitz key and redirection table */
+	uint32_t rss_key[13];
+	uint16_t reta[512];
+	unsigned reta_size;
+	uint32_t port_cursor;
+
+	/* RFC 5961 challenge ACK budget (per second) */
+	uint64_t challenge_sec;
+	uint32_t challenge_n;
+
+	struct fo_tcp_peers peers;
+	struct fo_tcp_stats stats;
+};
+
+#define tcp_drop_count(tw, reason) ((tw)->stats.drop[reason]++)
+
+static inline uint32_t
+tcp_min32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+static inline uint32_t
+tcp_max32(uint32_t a, uint32_t b)
+{
+	return a > b ? a : b;
+}
+
+/* ---- time ---- */
+static inline uint64_t
+tcp_ms_tsc(const struct fo_tcp_worker *tw, uint64_t ms)
+{
+	return ms * tw->tsc_per_ms;
+}
+
+/** Our timestamp clock: milliseconds (RFC 7323 allows 1 ms to 1 s per tick). */
+static inline uint32_t
+tcp_ts_now(const struct fo_tcp_worker *tw)
+{
+	return (uint32_t)(tw->net->now / tw->tsc_per_ms);
+}
+
+static inline uint32_t
+tcp_now_s(const struct fo_tcp_worker *tw)
+{
+	return (uint32_t)(tw->net->now / (tw->tsc_per_ms * 1000));
+}
+
+/** Our window scale: the smallest shift that lets rcvbuf fit in 16 bits. */
+static inline uint8_t
+tcp_worker_wscale(const struct fo_tcp_worker *tw)
+{
+	uint8_t s = 0;
+
+	while (s < TCP_MAX_WSCALE && (tw->cfg.rcvbuf >> s) > 0xffff)
+		s++;
+	return s;
+}
+
+/** Per-connection timestamp offset: a keyed hash of the tuple (stable, so cookies can use it). */
+static inline uint32_t
+tcp_ts_offset(const struct fo_tcp_worker *tw, const struct tcp_key *k)
+{
+	return (uint32_t)tcp_siphash(&tw->ck, k, sizeof(*k));
+}
+
+/* ---- tcp_conn.c ---- */
+const char *tcp_state_name(unsigned state);
+/** @return a zeroed connection bound to @p tw, or NULL (pool empty). */
+struct fo_tcp_conn *tcp_conn_alloc(struct fo_tcp_worker *tw);
+/** Tear down @p c now (timers, queues, flow entry); memory is reused after the entry point. */
+void tcp_conn_free(struct fo_tcp_conn *c);
+/** Tear down and tell the user (closed callback) unless the user is gone. */
+void tcp_conn_drop(struct fo_tcp_conn *c, enum fo_tcp_close_reason why);
+/** Put freed connections back in the pool when no entry point is running. */
+void tcp_conn_reap(struct fo_tcp_worker *tw);
+void tcp_set_state(struct fo_tcp_conn *c, unsigned state);
+/** Enter TIME_WAIT (arm its timer, join the reuse list). */
+void tcp_enter_time_wait(struct fo_tcp_conn *c);
+/** Initialise the send/receive parameters common to every new connection. */
+void tcp_conn_init_params(struct fo_tcp_conn *c);
+static inline void
+tcp_enter(struct fo_tcp_worker *tw)
+{
+	tw->depth++;
+}
+static inline void
+tcp_leave(struct fo_tcp_worker *tw)
+{
+	if (--tw->depth == 0)
+		tcp_conn_reap(tw);
+}
+
+/* ---- callbacks, guarded ---- */
+void tcp_cb_readable(struct fo_tcp_conn *c);
+void tcp_cb_writable(struct fo_tcp_conn *c);
+void tcp_cb_connected(struct fo_tcp_conn *c);
+/** @return 0 to keep, <0 when the user refused (connection aborted). */
+int tcp_cb_accept(struct fo_tcp_conn *c);
+
+/* ---- tcp_flow.c ---- */
+int tcp_flow_init(struct fo_tcp_worker *tw);
+void tcp_flow_fini(struct fo_tcp_worker *tw);
+struct fo_tcp_conn *tcp_flow_lookup(struct fo_tcp_worker *tw, const struct tcp_key *k);
+void tcp_flow_insert(struct fo_tcp_worker *tw, struct fo_tcp_conn *c);
+void tcp_flow_remove(struct fo_tcp_worker *tw, struct fo_tcp_conn *c);
+struct tcp_listener *tcp_listener_find(struct fo_tcp_worker *tw, rte_be32_t addr, uint16_t port);
+
+/* ---- tcp_options.c ---- */
+/** @return 0, or -EBADMSG (malformed). */
+int tcp_opts_parse(const uint8_t *p, unsigned len, struct tcp_opts *o);
+/** Options of a SYN or SYN-ACK; @return bytes written (multiple of 4, <= 40). */
+unsigned tcp_opts_build_syn(uint8_t *p, uint16_t mss, int ws, uint8_t wscale, int sack_ok,
+	int ts, uint32_t tsval, uint32_t tsecr);
+/** Options of a non-SYN segment of @p c (timestamps, SACK blocks when @p sack). */
+unsigned tcp_opts_build(uint8_t *p, const struct fo_tcp_conn *c, int sack);
+
+/* ---- tcp_out.c ---- */
+/** Low-level emit: header + optional payload chain (consumed). @return 0 or -errno. */
+int tcp_emit(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, uint32_t ack,
+	uint8_t flags, uint16_t wnd, const uint8_t *opts, unsigned optlen, struct rte_mbuf *payload,
+	uint32_t plen);
+/** RST answering @p seg (RFC 9293 reset generation); never for a RST. */
+void tcp_send_rst_reply(struct fo_tcp_worker *tw, const struct tcp_seg *seg);
+/** RST on an existing connection (abort). */
+void tcp_send_rst(struct fo_tcp_conn *c);
+int tcp_send_syn(struct fo_tcp_conn *c);
+void tcp_send_ack(struct fo_tcp_conn *c);
+/** RFC 5961 challenge ACK, rate limited. */
+void tcp_send_challenge_ack(struct fo_tcp_conn *c);
+/** Send a segment of @p len bytes from @p seq (retransmission or new). @return 0/-errno. */
+int tcp_send_data(struct fo_tcp_conn *c, uint32_t seq, uint32_t len, int fin);
+/** Send whatever the windows allow, or an owed ACK. @return segments sent. */
+unsigned tcp_output(struct fo_tcp_conn *c);
+/** Zero-window / keep-alive probe: ACK with SND.UNA - 1. */
+void tcp_send_probe(struct fo_tcp_conn *c);
+/** MSS our route to @p raddr allows (interface MTU - 40). */
+uint16_t tcp_our_mss(const struct fo_tcp_worker *tw, rte_be32_t raddr);
+/** Window to put in a segment's header (scaled); updates rcv_adv. */
+uint16_t tcp_wnd_adv(struct fo_tcp_conn *c);
+/** Receive window free now (bytes, unscaled). */
+uint32_t tcp_rcv_space(const struct fo_tcp_conn *c);
+/** Queue @p c for output at the next fo_tcp_flush(). */
+void tcp_pending_add(struct fo_tcp_conn *c);
+void tcp_pending_del(struct fo_tcp_conn *c);
+/** Free tx slots over configured ports (output stops when near zero). */
+unsigned tcp_tx_room(const struct fo_tcp_worker *tw);
+
+/* ---- tcp_sndbuf.c ---- */
+void tcp_sndq_append(struct tcp_sndq *q, struct rte_mbuf *chain, uint32_t len);
+/** Drop @p n acknowledged bytes from the front. */
+void tcp_sndq_ack(struct tcp_sndq *q, uint32_t n);
+/** Indirect mbufs for [off, off+len) from SND.UNA; NULL when out of mbufs. */
+struct rte_mbuf *tcp_sndq_slice(struct tcp_sndq *q, struct rte_mempool *mp, uint32_t una,
+	uint32_t seq, uint32_t len);
+void tcp_sndq_free(struct tcp_sndq *q);
+
+/* ---- tcp_rcvbuf.c ---- */
+/** Remove @p n bytes from the front of a chain; @return the new head (NULL when empty). */
+struct rte_mbuf *tcp_mbuf_cut_front(struct rte_mbuf *m, uint32_t n);
+/** Keep only the first @p keep bytes of a chain; @return the head (NULL when keep == 0). */
+struct rte_mbuf *tcp_mbuf_keep(struct rte_mbuf *m, uint32_t keep);
+void tcp_rcvq_append(struct tcp_rcvq *q, struct rte_mbuf *m, uint32_t len);
+/** Take up to @p max bytes as a chain; @return bytes (0 when empty). */
+uint32_t tcp_rcvq_take(struct tcp_rcvq *q, struct rte_mempool *mp, uint32_t max,
+	struct rte_mbuf **out);
+void tcp_rcvq_free(struct tcp_rcvq *q);
+/**
+ * Queue an out-of-order segment (payload @p m of @p len bytes at @p seq).
+ * @return 0 (queued, maybe trimmed, or a duplicate freed), or -ENOSPC (not queued, freed).
+ */
+int tcp_ooo_insert(struct fo_tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len,
+	int fin);
+/** Move what became in order to the receive queue. @return 1 when a FIN came with it. */
+int tcp_ooo_pull(struct fo_tcp_conn *c);
+void tcp_ooo_free(struct fo_tcp_conn *c);
+/** SACK blocks to advertise (up to @p max). */
+unsigned tcp_ooo_sack_blocks(const struct fo_tcp_conn *c, struct tcp_sack_blk *b, unsigned max);
+
+/* ---- tcp_cc.c ---- */
+void tcp_cc_init(struct fo_tcp_conn *c);
+void tcp_cc_ack(struct fo_tcp_conn *c, uint32_t acked);
+void tcp_cc_dupack(struct fo_tcp_conn *c);
+void tcp_cc_rto(struct fo_tcp_conn *c);
+void tcp_sack_update(struct fo_tcp_conn *c, const struct tcp_opts *o);
+/** @return end of the SACKed range holding @p seq, or @p seq itself when none does. */
+uint32_t tcp_sack_skip(const struct fo_tcp_conn *c, uint32_t seq);
+/** @return start of the first SACKed range above @p seq, or @p limit. */
+uint32_t tcp_sack_next(const struct fo_tcp_conn *c, uint32_t seq, uint32_t limit);
+
+/* ---- tcp_timer.c ---- */
+void tcp_timers_init(struct fo_tcp_conn *c);
+void tcp_timers_cancel(struct fo_tcp_conn *c);
+void tcp_rtx_arm(struct fo_tcp_conn *c);
+void tcp_rtx_stop(struct fo_tcp_conn *c);
+void tcp_persist_arm(struct fo_tcp_conn *c);
+void tcp_delack_arm(struct fo_tcp_conn *c);
+void tcp_keep_arm(struct fo_tcp_conn *c, enum tcp_keep_mode mode, uint32_t ms);
+void tcp_keepalive_reset(struct fo_tcp_conn *c);
+/** RTT sample in microseconds (RFC 6298). */
+void tcp_rtt_sample(struct fo_tcp_conn *c, uint64_t rtt_us);
+
+/* ---- tcp_in.c / tcp_in_sync.c ---- */
+void tcp_input_one(struct fo_tcp_worker *tw, struct rte_mbuf *m);
+/** A segment for a connection in a synchronized state (or SYN_RECEIVED). */
+void tcp_input_sync(struct fo_tcp_conn *c, struct tcp_seg *seg);
+/** Segment for a TIME_WAIT connection. @return 1 when it should go on to the listener. */
+int tcp_input_time_wait(struct fo_tcp_conn *c, struct tcp_seg *seg);
+/** Free a segment's mbuf (and count @p reason when >= 0). */
+void tcp_seg_drop(struct fo_tcp_worker *tw, struct tcp_seg *seg, int reason);
+
+/* ---- tcp_owner.c ---- */
+void tcp_owner_init(struct fo_tcp_worker *tw);
+/** A local port for an active open to dst:dport owned here and free; 0 when none. */
+uint16_t tcp_owner_pick_port(struct fo_tcp_worker *tw, rte_be32_t src, rte_be32_t dst,
+	rte_be16_t dport);
+/** @return 1 when @p m was handed to another worker (or dropped as tcp_handoff_full). */
+int tcp_owner_steer(struct fo_tcp_worker *tw, struct rte_mbuf *m);
+
+#endif /* TCP_PRIV_H */

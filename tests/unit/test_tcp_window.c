@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/tcp: flow control. Window scaling both ways, the peer's window
+ * honoured, zero window and persist probes with backoff, our receive
+ * window closing and reopening (window updates), send-buffer backpressure
+ * (-EAGAIN then writable), keep-alive.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "tcp_harness.h"
+
+static void
+test_peer_window_scaled(void **state)
+{
+	struct th *h = th_new(NULL);
+	struct th_peer p = {.port = 40500, .isn = 1, .use_opts = 1, .wnd = 2};
+	struct th_out o;
+	uint32_t total = 0;
+
+	(void)state;
+	/* WS 7 and a window of 2 -> 256 bytes */
+	th_handshake(h, &p);
+	assert_int_equal(p.c->snd_wnd, 256);
+	th_user_send(h, p.c, 1000, 0);
+	while (th_pop(h, &o))
+		total += o.len;
+	assert_int_equal(total, 256);
+	/* our advertised window is scaled by 3 */
+	p.una += 256;
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	th_expect(h, &o);
+	assert_int_equal(o.wnd, (256 * 1024) >> 3);
+	th_drain(h);
+	th_free(h, 1);
+}
+
+static void
+test_zero_window_probes(void **state)
+{
+	struct th *h = th_new(NULL);
+	struct th_peer p = {.port = 40501, .isn = 1, .wnd_zero = 1};
+	struct th_out o;
+	uint32_t una;
+
+	(void)state;
+	th_handshake(h, &p);
+	assert_int_equal(p.c->snd_wnd, 0);
+	th_user_send(h, p.c, 500, 0);
+	th_expect_none(h);
+	una = p.una;
+	/* probes at RTO (200 ms), then backed off: 400, 800 */
+	th_advance(h, 201);
+	th_expect(h, &o);
+	assert_int_equal(o.seq, una - 1);
+	assert_int_equal(o.len, 0);
+	th_advance(h, 399);
+	th_expect_none(h);
+	th_advance(h, 2);
+	th_expect(h, &o);
+	th_advance(h, 801);
+	th_expect(h, &o);
+	assert_int_equal(h->tw->stats.zero_window_probes, 3);
+	assert_int_equal(h->n_closed, 0);
+	/* the window opens: the data goes */
+	p.wnd_zero = 0;
+	p.wnd = 1000;
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	th_expect(h, &o);
+	assert_int_equal(o.seq, una);
+	assert_int_equal(o.len, 500);
+	th_free(h, 1);
+}
+
+static void
+test_receive_window_closes(void **state)
+{
+	struct fo_tcp_config cfg = {.max_conns = 4, .rcvbuf = 4000};
+	struct th *h = th_new(&cfg);
+	struct th_peer p = {.port = 40502, .isn = 1};
+	static uint8_t d[4000];
+	struct th_out o;
+	struct rte_mbuf *m;
+	struct th_in s;
+
+	(void)state;
+	th_handshake(h, &p);
+	th_peer_send(h, &p, F_ACK, d, 536);
+	th_peer_send(h, &p, F_ACK, d, 536);
+	th_expect(h, &o);
+	assert_int_equal(o.wnd, 4000 - 1072);
+	/* fill to the edge: the window goes to zero */
+	th_peer_send(h, &p, F_ACK, d, 4000 - 1072);
+	th_advance(h, 50);
+	th_expect(h, &o);
+	assert_int_equal(o.wnd, 0);
+	/* more data: outside the window, answered with an ACK, not queued */
+	memset(&s, 0, sizeof(s));
+	s.sport = p.port;
+	s.seq = p.nxt;
+	s.ack = p.una;
+	s.flags = F_ACK;
+	s.wnd = 1000;
+	s.data = d;
+	s.len = 100;
+	th_inject(h, &s);
+	th_expect(h, &o);
+	assert_int_equal(o.ack, p.nxt);
+	assert_int_equal(h->tw->stats.drop[tcp_out_of_window], 1);
+	/* the user reads: a window update goes out */
+	assert_true(fo_tcp_recv(p.c, &m, UINT32_MAX) > 0);
+	rte_pktmbuf_free(m);
+	fo_tcp_flush(h->tw);
+	th_expect(h, &o);
+	assert_int_equal(o.wnd, 4000);
+	th_free(h, 1);
+}
+
+static void
+test_send_backpressure(void **state)
+{
+	struct fo_tcp_config cfg = {.max_conns = 4, .sndbuf = 2000};
+	struct th *h = th_new(&cfg);
+	struct th_peer p = {.port = 40503, .isn = 1};
+	struct th_out o;
+
+	(void)state;
+	th_handshake(h, &p);
+	assert_int_equal(th_user_send(h, p.c, 1500, 0), 1500);
+	assert_int_equal(fo_tcp_send_space(p.c), 500);
+	assert_int_equal(th_user_send(h, p.c, 600, 0), -EAGAIN);
+	assert_int_equal(h->n_writable, 0);
+	th_drain(h);
+	p.una += 536;
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	assert_int_equal(h->n_writable, 1);
+	assert_int_equal(th_user_send(h, p.c, 600, 0), 600);
+	th_drain(h);
+	(void)o;
+	th_free(h, 1);
+}
+
+static void
+test_keepalive(void **state)
+{
+	struct fo_tcp_config cfg = {
+		.max_conns = 4, .keepalive_ms = 1000, .keepalive_intvl_ms = 100,
+		.keepalive_probes = 2};
+	struct th *h = th_new(&cfg);
+	struct th_peer p = {.port = 40504, .isn = 1};
+	struct th_out o;
+
+	(void)state;
+	th_handshake(h, &p);
+	th_advance(h, 999);
+	th_expect_none(h);
+	th_advance(h, 2);
+	th_expect(h, &o);
+	assert_int_equal(o.seq, p.una - 1);
+	assert_int_equal(o.flags, F_ACK);
+	/* answered: idle again */
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	th_advance(h, 500);
+	th_expect_none(h);
+	th_advance(h, 501);
+	th_expect(h, &o); /* probe 1 */
+	th_advance(h, 101);
+	th_expect(h, &o); /* probe 2 */
+	th_advance(h, 101);
+	assert_int_equal(h->n_closed, 1);
+	assert_int_equal(h->close_why, FO_TCP_CLOSE_TIMEOUT);
+	assert_int_equal(h->tw->stats.keepalive_probes, 3);
+	th_free(h, 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_peer_window_scaled),
+		cmocka_unit_test(test_zero_window_probes),
+		cmocka_unit_test(test_receive_window_closes),
+		cmocka_unit_test(test_send_backpressure),
+		cmocka_unit_test(test_keepalive),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

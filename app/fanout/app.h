@@ -18,6 +18,8 @@
 #include "fo_common.h"
 #include "fo_conf.h"
 #include "fo_net.h"
+#include "fo_tcp.h"
+#include "service.h"
 
 struct rte_mempool;
 struct rte_ring;
@@ -37,6 +39,14 @@ struct app;
 #define APP_NB_TXD 1024
 /** mbuf pool per-lcore cache. */
 #define APP_POOL_CACHE 256
+/** mbufs added to the pool for data buffered by TCP (send and receive queues). */
+#define APP_TCP_MBUFS 65536
+/** ... but never fewer than this (halved from APP_TCP_MBUFS while memory is short). */
+#define APP_TCP_MBUFS_MIN 4096
+/** Share of free EAL memory the TCP mbufs may take without hugepages, in percent. */
+#define APP_TCP_MBUFS_MEM_PCT 40
+/** Segments in flight from one worker to another (hand-off to the owner). */
+#define APP_TCP_RING_SIZE 2048
 
 /** Command-line options after the `--`. */
 struct app_args {
@@ -52,6 +62,7 @@ struct app_port {
 	int started;
 	int link_up; /**< last link state seen by the control thread */
 	uint16_t nb_queues;
+	int rss; /**< configured with RSS (several queues, NIC hashes) */
 	/** layer 2-3 view given to every worker; iface.configured == 0 when
 	 *  no interface block names this port */
 	struct fo_net_iface iface;
@@ -74,6 +85,8 @@ struct app_worker {
 	uint64_t tx_pkts;    /**< packets accepted by rte_eth_tx_burst */
 	uint64_t tx_dropped; /**< packets freed because the tx queue stayed full */
 	uint64_t idle_sleeps;
+	struct fo_tcp_worker *tcp; /**< this worker's TCP stack */
+	struct svc_worker *svc;    /**< built-in services (echo, source...) */
 } __rte_cache_aligned;
 
 /** Everything the executable owns. A single instance lives in main.c. */
@@ -90,6 +103,9 @@ struct app {
 	unsigned n_workers;
 	struct app_worker *workers[FO_MAX_WORKERS];
 	struct rte_ring *rings[FO_MAX_WORKERS][FO_MAX_WORKERS]; /**< [from][to] */
+	/** TCP segment hand-off, SPSC rings of mbuf pointers, [from][to] */
+	struct rte_ring *tcp_rings[FO_MAX_WORKERS][FO_MAX_WORKERS];
+	uint32_t n_tcp_mbufs; /**< mbufs of the pool set aside for TCP data */
 	struct rte_rcu_qsbr *qsbr;
 	uint64_t hz;
 
@@ -151,11 +167,31 @@ void workers_free(struct app *app);
 /** Control work done every APP_CONTROL_MS (in either threading mode). */
 void control_tick(struct app *app);
 
+/* tcp.c */
+/** lib/tcp's config from the config file's `tcp { }` block (1:1). */
+void tcp_config_from_conf(struct fo_tcp_config *cfg, const struct fo_conf_tcp *ct);
+/**
+ * Create every worker's TCP stack (shared secret from rte_rand()), the
+ * hand-off rings, the RSS ownership hash of the first port doing RSS, and
+ * the built-in services with their listeners. After workers_init().
+ *
+ * @return 0, or -errno (logged).
+ */
+int tcp_init(struct app *app);
+/** Free services, TCP stacks and hand-off rings (workers stopped). */
+void tcp_free(struct app *app);
+/** Segments a worker's TCP stack handled (received + sent). */
+uint64_t tcp_worker_segments(const struct app_worker *w);
+
 /* stats.c */
 /** Merged counters of every worker. */
 struct app_totals {
 	struct fo_net_stats net;
-	uint64_t drops_total; /**< sum of net.drop[] */
+	struct fo_tcp_stats tcp;
+	struct svc_stats svc;
+	uint64_t svc_in_use;      /**< service connection states in use */
+	uint64_t tcp_drops_total; /**< sum of tcp.drop[] */
+	uint64_t drops_total;     /**< sum of net.drop[] */
 	uint64_t tx_pkts;
 	uint64_t tx_dropped;
 };
@@ -164,7 +200,7 @@ void stats_totals(const struct app *app, struct app_totals *t);
 void stats_print(const struct app *app, FILE *f);
 
 /* telemetry.c */
-/** Register /fanout/stats and /fanout/neigh. @return 0 or -errno. */
+/** Register /fanout/stats, /fanout/tcp and /fanout/neigh. @return 0 or -errno. */
 int telemetry_init(struct app *app);
 /** Make the telemetry commands answer null from now on (before freeing workers). */
 void telemetry_detach(void);

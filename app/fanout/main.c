@@ -125,6 +125,9 @@ run(struct app *app)
 	rc = workers_init(app);
 	if (rc != 0)
 		return rc;
+	rc = tcp_init(app);
+	if (rc != 0)
+		return rc;
 	rc = telemetry_init(app);
 	if (rc != 0)
 		FO_LOG(WARNING, "telemetry commands not registered: %s\n", strerror(-rc));
@@ -214,6 +217,7 @@ main(int argc, char **argv)
 	if (rc == 0)
 		stats_print(app, stdout);
 	telemetry_detach();
+	tcp_free(app); /* its mbufs go back to the pool before the pool goes */
 	ports_close(app);
 	workers_free(app);
 	fo_conf_free(app->conf);

@@ -13,6 +13,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
@@ -55,7 +56,8 @@ print_port_names(FILE *f)
 	uint16_t pid;
 	int any = 0;
 
-	RTE_ETH_FOREACH_DEV(pid) {
+	RTE_ETH_FOREACH_DEV(pid)
+	{
 		if (rte_eth_dev_get_name_by_port(pid, name) != 0)
 			continue;
 		fprintf(f, "%s%s", sep, name);
@@ -82,7 +84,8 @@ ports_map(struct app *app)
 	unsigned i;
 	int errors = 0;
 
-	RTE_ETH_FOREACH_DEV(pid) {
+	RTE_ETH_FOREACH_DEV(pid)
+	{
 		if (pid >= FO_MAX_PORTS) {
 			FO_LOG(ERR, "port %u: fanout drives at most %u ports (ids 0..%u)\n", pid,
 				FO_MAX_PORTS, FO_MAX_PORTS - 1);
@@ -137,11 +140,36 @@ ports_map(struct app *app)
 	return errors ? -ENODEV : 0;
 }
 
-/** One pool for every rx ring, tx ring, per-lcore cache and per-worker buffer. */
+/*
+ * mbufs for TCP data: what connections buffer (send queues until acked,
+ * receive queues until the service reads them, out-of-order segments) lives
+ * in mbufs of this pool. Not every connection's sndbuf + rcvbuf can be
+ * backed; an empty pool is a counted drop (tcp_nombuf, nombuf), never a
+ * crash. APP_TCP_MBUFS with hugepages; without them, at most
+ * APP_TCP_MBUFS_MEM_PCT % of EAL's free memory (-m), so that lib/tcp's
+ * connection pools still fit.
+ */
+static uint32_t
+tcp_mbufs_budget(uint32_t elt_size)
+{
+	struct rte_malloc_socket_stats st;
+	uint64_t cap;
+
+	if (rte_eal_has_hugepages())
+		return APP_TCP_MBUFS;
+	if (rte_malloc_get_socket_stats((int)rte_socket_id(), &st) != 0)
+		return APP_TCP_MBUFS_MIN;
+	cap = st.heap_freesz_bytes / 100 * APP_TCP_MBUFS_MEM_PCT / elt_size;
+	if (cap > APP_TCP_MBUFS)
+		cap = APP_TCP_MBUFS;
+	return cap < APP_TCP_MBUFS_MIN ? APP_TCP_MBUFS_MIN : (uint32_t)cap;
+}
+
+/** One pool for every rx ring, tx ring, per-lcore cache, per-worker buffer and TCP data. */
 static int
 pool_create(struct app *app)
 {
-	uint32_t data_room = RTE_MBUF_DEFAULT_DATAROOM, n;
+	uint32_t data_room = RTE_MBUF_DEFAULT_DATAROOM, base, n, tcp, elt;
 	uint16_t i;
 
 	for (i = 0; i < app->n_active; i++) {
@@ -152,18 +180,28 @@ pool_create(struct app *app)
 		if (frame > data_room)
 			data_room = frame;
 	}
-	n = app->n_active * app->n_workers * (APP_NB_RXD + APP_NB_TXD) +
-	    (app->n_workers + 1) * (APP_POOL_CACHE * 3 / 2 + FO_BURST * 4 * (FO_MAX_PORTS + 1) +
-					   FO_NEIGH_SIZE * FO_NEIGH_PENDING) +
-	    4096;
-	app->pool = rte_pktmbuf_pool_create("fo_mbuf", n, APP_POOL_CACHE, 0,
-		(uint16_t)(data_room + RTE_PKTMBUF_HEADROOM), (int)rte_socket_id());
+	base = app->n_active * app->n_workers * (APP_NB_RXD + APP_NB_TXD) +
+	       (app->n_workers + 1) * (APP_POOL_CACHE * 3 / 2 + FO_BURST * 4 * (FO_MAX_PORTS + 1) +
+					      FO_NEIGH_SIZE * FO_NEIGH_PENDING) +
+	       app->n_workers * app->n_workers * APP_TCP_RING_SIZE + 4096;
+	elt = (uint32_t)(sizeof(struct rte_mbuf) + data_room + RTE_PKTMBUF_HEADROOM + 64);
+	/* halve the TCP share until the pool fits (hugepages may be short) */
+	for (tcp = tcp_mbufs_budget(elt);; tcp /= 2) {
+		n = base + tcp;
+		app->pool = rte_pktmbuf_pool_create("fo_mbuf", n, APP_POOL_CACHE, 0,
+			(uint16_t)(data_room + RTE_PKTMBUF_HEADROOM), (int)rte_socket_id());
+		if (app->pool != NULL || rte_errno != ENOMEM || tcp / 2 < APP_TCP_MBUFS_MIN)
+			break;
+	}
 	if (app->pool == NULL) {
 		FO_LOG(ERR, "cannot create a pool of %u mbufs of %u bytes: %s\n", n,
 			data_room + RTE_PKTMBUF_HEADROOM, rte_strerror(rte_errno));
 		return -rte_errno ? -rte_errno : -ENOMEM;
 	}
-	FO_LOG(INFO, "mbuf pool: %u mbufs of %u bytes\n", n, data_room + RTE_PKTMBUF_HEADROOM);
+	app->n_tcp_mbufs = tcp;
+	FO_LOG(INFO, "mbuf pool: %u mbufs of %u bytes (%u for TCP data, %.1f MiB; %s)\n", n,
+		data_room + RTE_PKTMBUF_HEADROOM, tcp, (double)n * elt / (1 << 20),
+		rte_eal_has_hugepages() ? "hugepages" : "no hugepages: sized from free memory");
 	return 0;
 }
 
@@ -210,9 +248,19 @@ port_start(struct app *app, struct app_port *p)
 	if (nq > 1 && (info.flow_type_rss_offloads & RSS_WANTED) != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = RSS_WANTED & info.flow_type_rss_offloads;
+		p->rss = 1;
 	}
 	conf.rxmode.offloads = RX_CKSUM_OFFLOADS & info.rx_offload_capa;
 	conf.txmode.offloads = TX_CKSUM_OFFLOADS & info.tx_offload_capa;
+	/*
+	 * DPDK 22.11's tap PMD sums each segment of a chained mbuf on its own
+	 * and adds the results, which is wrong after a segment of odd length
+	 * (TCP sends payload as header + indirect mbufs at any offset): its
+	 * "offload" is software anyway, so let lib/net sum the chain instead.
+	 */
+	if (strcmp(info.driver_name, "net_tap") == 0)
+		conf.txmode.offloads &=
+			~(uint64_t)(RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
 	rc = rte_eth_dev_configure(pid, nq, nq, &conf);
 	if (rc != 0) {
 		FO_LOG(ERR, "port %u (%s): configure with %u queue pairs failed: %s\n", pid,

@@ -8,25 +8,35 @@
  *   drops_total 3              sum of the drop reasons above
  *   tx_sent 9                  packets the NICs accepted
  *   tx_dropped 0               packets freed because a tx queue stayed full
+ *   mbuf_pool.avail 70000      free mbufs (size, and the share set aside for TCP)
  *   port0.ipackets 12          rte_eth_stats_get() of every port
- *   worker0.busy_cycles 1234   per worker TSC accounting
+ *   tcp.seg_rx 10              every lib/tcp counter (fo_tcp_stats_names), gauges
+ *   tcp.drop.tcp_bad_cksum 0   every TCP drop reason, zeros included
+ *   svc.echo_bytes 100         built-in service counters (svc_stats_names)
+ *   worker0.busy_cycles 1234   per worker TSC accounting, and busy cycles per
+ *                              TCP segment handled (received + sent)
  */
 #include <inttypes.h>
 #include <stddef.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_mempool.h>
 
 #include "app.h"
 
 /* fo_counters_print() walks the plain counters as an array */
 _Static_assert(offsetof(struct fo_net_stats, drop) == FO_NET_STATS_N_PLAIN * sizeof(uint64_t),
 	"fo_net_stats: plain counters must be the leading uint64_t fields");
+_Static_assert(offsetof(struct fo_tcp_stats, conns) == FO_TCP_STATS_N_PLAIN * sizeof(uint64_t),
+	"fo_tcp_stats: plain counters must be the leading uint64_t fields");
+_Static_assert(sizeof(struct svc_stats) == SVC_STATS_N * sizeof(uint64_t),
+	"svc_stats: only uint64_t counters");
 
 void
 stats_totals(const struct app *app, struct app_totals *t)
 {
-	unsigned i;
+	unsigned i, j;
 
 	memset(t, 0, sizeof(*t));
 	for (i = 0; i < app->n_workers; i++) {
@@ -37,9 +47,21 @@ stats_totals(const struct app *app, struct app_totals *t)
 		fo_net_stats_add(&t->net, &w->net.stats);
 		t->tx_pkts += w->tx_pkts;
 		t->tx_dropped += w->tx_dropped;
+		if (w->tcp != NULL)
+			fo_tcp_stats_add(&t->tcp, fo_tcp_stats(w->tcp));
+		if (w->svc != NULL) {
+			const uint64_t *src = &svc_worker_stats(w->svc)->accepted;
+			uint64_t *dst = &t->svc.accepted;
+
+			for (j = 0; j < SVC_STATS_N; j++)
+				dst[j] += src[j];
+			t->svc_in_use += svc_worker_in_use(w->svc);
+		}
 	}
 	for (i = 0; i < FO_NET_DROP_MAX; i++)
 		t->drops_total += t->net.drop[i];
+	for (i = 0; i < FO_TCP_DROP_MAX; i++)
+		t->tcp_drops_total += t->tcp.drop[i];
 }
 
 static void
@@ -73,7 +95,7 @@ print_workers(const struct app *app, FILE *f)
 
 	for (i = 0; i < app->n_workers; i++) {
 		const struct app_worker *w = app->workers[i];
-		uint64_t total;
+		uint64_t total, segs;
 
 		if (w == NULL)
 			continue;
@@ -87,6 +109,16 @@ print_workers(const struct app *app, FILE *f)
 		fprintf(f, "worker%u.idle_sleeps %" PRIu64 "\n", i, w->idle_sleeps);
 		fprintf(f, "worker%u.tx_sent %" PRIu64 "\n", i, w->tx_pkts);
 		fprintf(f, "worker%u.tx_dropped %" PRIu64 "\n", i, w->tx_dropped);
+		segs = tcp_worker_segments(w);
+		fprintf(f, "worker%u.tcp_segments %" PRIu64 "\n", i, segs);
+		fprintf(f, "worker%u.busy_cycles_per_segment %.1f\n", i,
+			segs ? (double)w->busy_cycles / (double)segs : 0.0);
+		if (w->tcp != NULL) {
+			fprintf(f, "worker%u.tcp_conns %" PRIu64 "\n", i,
+				fo_tcp_stats(w->tcp)->conns);
+			fprintf(f, "worker%u.tcp_handoff_tx %" PRIu64 "\n", i,
+				fo_tcp_stats(w->tcp)->handoff_tx);
+		}
 	}
 }
 
@@ -101,6 +133,18 @@ stats_print(const struct app *app, FILE *f)
 	fprintf(f, "drops_total %" PRIu64 "\n", t.drops_total);
 	fprintf(f, "tx_sent %" PRIu64 "\n", t.tx_pkts);
 	fprintf(f, "tx_dropped %" PRIu64 "\n", t.tx_dropped);
+	if (app->pool != NULL) {
+		fprintf(f, "mbuf_pool.size %u\n", app->pool->size);
+		fprintf(f, "mbuf_pool.avail %u\n", rte_mempool_avail_count(app->pool));
+		fprintf(f, "mbuf_pool.tcp %u\n", app->n_tcp_mbufs);
+	}
+	fo_counters_print(f, "tcp.", fo_tcp_stats_names, &t.tcp.seg_rx, FO_TCP_STATS_N_PLAIN, 1);
+	fprintf(f, "tcp.conns %" PRIu64 "\n", t.tcp.conns);
+	fprintf(f, "tcp.half_open %" PRIu64 "\n", t.tcp.half_open);
+	fo_counters_print(f, "tcp.drop.", fo_tcp_drop_names, t.tcp.drop, FO_TCP_DROP_MAX, 1);
+	fprintf(f, "tcp.drops_total %" PRIu64 "\n", t.tcp_drops_total);
+	fo_counters_print(f, "svc.", svc_stats_names, &t.svc.accepted, SVC_STATS_N, 1);
+	fprintf(f, "svc.in_use %" PRIu64 "\n", t.svc_in_use);
 	print_ports(app, f);
 	print_workers(app, f);
 	fflush(f);

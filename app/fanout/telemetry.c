@@ -3,6 +3,8 @@
  * Telemetry commands on DPDK's socket (/var/run/dpdk/<prefix>/dpdk_telemetry.v2):
  *   /fanout/stats  totals of every lib/net counter and drop reason, per-worker
  *                  TSC accounting, per-port ethdev statistics
+ *   /fanout/tcp    lib/tcp totals and drop reasons, service counters,
+ *                  per-worker connections and busy cycles per segment, listeners
  *   /fanout/neigh  every worker's ARP cache
  *
  * The callbacks run on DPDK's telemetry thread while workers keep writing
@@ -23,6 +25,7 @@
 #include <stdio.h>
 
 #include <rte_ethdev.h>
+#include <rte_mempool.h>
 #include <rte_spinlock.h>
 #include <rte_telemetry.h>
 
@@ -139,6 +142,32 @@ stats_ports(const struct app *app, struct rte_tel_data *d)
 	return add_container(d, "ports", all);
 }
 
+/** Every lib/tcp counter, the gauges and a "drop" dict, as a dict. */
+static struct rte_tel_data *
+tcp_dict(const struct fo_tcp_stats *s, uint64_t drops_total)
+{
+	struct rte_tel_data *t = rte_tel_data_alloc(), *drop;
+	const uint64_t *plain = &s->seg_rx;
+	unsigned i;
+
+	if (t == NULL)
+		return NULL;
+	rte_tel_data_start_dict(t);
+	for (i = 0; i < FO_TCP_STATS_N_PLAIN; i++)
+		rte_tel_data_add_dict_u64(t, fo_tcp_stats_names[i], plain[i]);
+	rte_tel_data_add_dict_u64(t, "conns", s->conns);
+	rte_tel_data_add_dict_u64(t, "half_open", s->half_open);
+	drop = rte_tel_data_alloc();
+	if (drop != NULL) {
+		rte_tel_data_start_dict(drop);
+		for (i = 0; i < FO_TCP_DROP_MAX; i++)
+			rte_tel_data_add_dict_u64(drop, fo_tcp_drop_names[i], s->drop[i]);
+		add_container(t, "drop", drop);
+	}
+	rte_tel_data_add_dict_u64(t, "drops_total", drops_total);
+	return t;
+}
+
 static int
 cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -172,8 +201,102 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "tx_sent", t.tx_pkts);
 	rte_tel_data_add_dict_u64(d, "tx_dropped", t.tx_dropped);
 	rte_tel_data_add_dict_int(d, "n_workers", (int)tel_app->n_workers);
+	/* approximate while workers run (per-lcore caches are read unlocked) */
+	rte_tel_data_add_dict_u64(d, "mbuf_pool_size", tel_app->pool ? tel_app->pool->size : 0);
+	rte_tel_data_add_dict_u64(
+		d, "mbuf_pool_avail", tel_app->pool ? rte_mempool_avail_count(tel_app->pool) : 0);
+	rte_tel_data_add_dict_u64(d, "mbuf_pool_tcp", tel_app->n_tcp_mbufs);
+	drop = tcp_dict(&t.tcp, t.tcp_drops_total);
+	if (drop != NULL)
+		add_container(d, "tcp", drop);
 	stats_workers(tel_app, d);
 	stats_ports(tel_app, d);
+out:
+	rte_spinlock_unlock(&tel_lock);
+	return rc;
+}
+
+/*
+ * /fanout/tcp: {"totals": {every counter, "drop": {...}}, "services": {...},
+ * "workers": {"0": {"conns": .., "busy_cycles_per_segment": ..}},
+ * "listeners": {"0": {"addr": .., "port": .., "service": ..}}}.
+ */
+static int
+cmd_tcp(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rte_tel_data *c, *one;
+	struct app_totals t;
+	const uint64_t *sv;
+	char key[16], ip[16];
+	unsigned i;
+	int rc = 0;
+
+	rte_spinlock_lock(&tel_lock);
+	if (tel_app == NULL) {
+		rc = -ESHUTDOWN;
+		goto out;
+	}
+	stats_totals(tel_app, &t);
+	rte_tel_data_start_dict(d);
+	c = tcp_dict(&t.tcp, t.tcp_drops_total);
+	if (c != NULL)
+		add_container(d, "totals", c);
+	c = rte_tel_data_alloc();
+	if (c != NULL) {
+		rte_tel_data_start_dict(c);
+		sv = &t.svc.accepted;
+		for (i = 0; i < SVC_STATS_N; i++)
+			rte_tel_data_add_dict_u64(c, svc_stats_names[i], sv[i]);
+		rte_tel_data_add_dict_u64(c, "in_use", t.svc_in_use);
+		add_container(d, "services", c);
+	}
+	c = rte_tel_data_alloc();
+	if (c != NULL) {
+		rte_tel_data_start_dict(c);
+		for (i = 0; i < tel_app->n_workers; i++) {
+			const struct app_worker *w = tel_app->workers[i];
+			const struct fo_tcp_stats *s = fo_tcp_stats(w->tcp);
+			uint64_t segs = tcp_worker_segments(w);
+
+			one = rte_tel_data_alloc();
+			if (one == NULL)
+				break;
+			rte_tel_data_start_dict(one);
+			rte_tel_data_add_dict_u64(one, "conns", s->conns);
+			rte_tel_data_add_dict_u64(one, "half_open", s->half_open);
+			rte_tel_data_add_dict_u64(one, "seg_rx", s->seg_rx);
+			rte_tel_data_add_dict_u64(one, "seg_tx", s->seg_tx);
+			rte_tel_data_add_dict_u64(one, "handoff_tx", s->handoff_tx);
+			rte_tel_data_add_dict_u64(one, "handoff_rx", s->handoff_rx);
+			rte_tel_data_add_dict_u64(one, "busy_cycles", w->busy_cycles);
+			rte_tel_data_add_dict_u64(
+				one, "busy_cycles_per_segment", segs ? w->busy_cycles / segs : 0);
+			snprintf(key, sizeof(key), "%u", i);
+			add_container(c, key, one);
+		}
+		add_container(d, "workers", c);
+	}
+	c = rte_tel_data_alloc();
+	if (c != NULL) {
+		rte_tel_data_start_dict(c);
+		for (i = 0; i < tel_app->conf->n_listens && i < 32; i++) {
+			const struct fo_conf_listen *l = &tel_app->conf->listens[i];
+
+			one = rte_tel_data_alloc();
+			if (one == NULL)
+				break;
+			rte_tel_data_start_dict(one);
+			format_ip(ip, sizeof(ip), l->addr);
+			rte_tel_data_add_dict_string(one, "addr", ip);
+			rte_tel_data_add_dict_int(one, "port", l->port);
+			rte_tel_data_add_dict_string(
+				one, "service", fo_conf_service_name(l->service));
+			rte_tel_data_add_dict_int(one, "open", l->service != FO_CONF_SVC_HTTP);
+			snprintf(key, sizeof(key), "%u", i);
+			add_container(c, key, one);
+		}
+		add_container(d, "listeners", c);
+	}
 out:
 	rte_spinlock_unlock(&tel_lock);
 	return rc;
@@ -250,6 +373,11 @@ telemetry_init(struct app *app)
 	rte_spinlock_unlock(&tel_lock);
 	rc = rte_telemetry_register_cmd("/fanout/stats", cmd_stats,
 		"fanout counters: lib/net totals, drop reasons, workers, ports. No parameters");
+	if (rc != 0)
+		return rc;
+	rc = rte_telemetry_register_cmd("/fanout/tcp", cmd_tcp,
+		"fanout TCP: totals, drop reasons, services, per-worker connections and cycles "
+		"per segment, listeners. No parameters");
 	if (rc != 0)
 		return rc;
 	return rte_telemetry_register_cmd(

@@ -2,8 +2,9 @@
 /*
  * Workers: one per EAL worker lcore (or one on the main lcore with `-l 0`),
  * each polling its own queue on every port, DPDK l3fwd style:
- *   rx burst -> fo_net_input, neighbour updates from peers, timers,
- *   tx flush, bulk free of drops, QSBR quiescent report.
+ *   rx burst -> fo_net_input -> fo_tcp_input, neighbour updates and TCP
+ *   segments from peers, timers, service retries, fo_tcp_flush, tx flush,
+ *   bulk free of drops, QSBR quiescent report.
  * Nothing here allocates after workers_init().
  */
 #include <errno.h>
@@ -90,6 +91,7 @@ worker_loop(struct app *app, struct app_worker *w, int is_main)
 	const uint64_t control_period = fo_ms_to_tsc(APP_CONTROL_MS, app->hz);
 	const unsigned idle_sleep_us = app->args.idle_sleep_us;
 	struct fo_net_worker *nw = &w->net;
+	struct fo_tcp_worker *tw = w->tcp;
 	struct rte_mbuf *pkts[FO_BURST];
 	uint16_t q = (uint16_t)w->id, n;
 	uint64_t prev, now;
@@ -125,11 +127,25 @@ worker_loop(struct app *app, struct app_worker *w, int is_main)
 			if (n == 0)
 				continue;
 			fo_net_input(nw, port, pkts, n);
+			/* segments lib/net queued for TCP: consumed whole */
+			if (nw->tcp_rx.n != 0) {
+				fo_tcp_input(tw, nw->tcp_rx.pkts, nw->tcp_rx.n);
+				nw->tcp_rx.n = 0;
+			}
 			worked = 1;
 		}
 		if (fo_net_peer_poll(nw) != 0)
 			worked = 1;
+		if (fo_tcp_peer_poll(tw) != 0)
+			worked = 1;
 		fo_net_timer(nw);
+		if (fo_tcp_timer(tw) != 0)
+			worked = 1;
+		if (svc_poll(w->svc) != 0)
+			worked = 1;
+		/* ACKs and data owed, before the tx flush that sends them */
+		if (fo_tcp_flush(tw) != 0)
+			worked = 1;
 		if (tx_flush(app, w) != 0)
 			worked = 1;
 		fo_net_burst_end(nw);
@@ -215,7 +231,8 @@ workers_init(struct app *app)
 	if (rte_lcore_count() == 1) {
 		lcores[n++] = rte_get_main_lcore();
 	} else {
-		RTE_LCORE_FOREACH_WORKER(lcore) {
+		RTE_LCORE_FOREACH_WORKER(lcore)
+		{
 			if (n == FO_MAX_WORKERS) {
 				FO_LOG(ERR, "at most %u worker lcores\n", FO_MAX_WORKERS);
 				return -E2BIG;

@@ -20,7 +20,7 @@
 /** Arguments kept per statement (more are counted, not stored). */
 #define CONF_ARGS_MAX 8
 /** Directives per context (size of the per-block "seen" table). */
-#define CONF_CTX_DIRS_MAX 16
+#define CONF_CTX_DIRS_MAX 24
 
 /** A configuration plus what only lib/conf sees. */
 struct conf_priv {
@@ -111,12 +111,63 @@ struct conf_ctx {
 	void (*end)(struct conf_parser *p, struct conf_block *blk); /* after a closed block */
 };
 
-/** A route's `upstream NAME`, resolved once every upstream is known. */
+/** A route's or relay listener's upstream, resolved once every upstream is known. */
 struct conf_ref {
-	unsigned route;
+	unsigned idx; /* into routes[] or, when listen, listens[] */
+	bool listen;
 	char *name;
 	struct fo_conf_loc loc;
 };
+
+/* Kinds of `tcp { }` values. */
+enum conf_tcp_kind {
+	CONF_TCP_COUNT,      /* plain number */
+	CONF_TCP_SIZE,       /* bytes, k/m/g suffixes */
+	CONF_TCP_DURATION,   /* ms/s/m/h suffixes, stored in ms */
+	CONF_TCP_KEEPALIVE,  /* a duration or "off" (0) */
+	CONF_TCP_SYNCOOKIES, /* auto | always | off */
+};
+
+/*
+ * The `tcp { }` directives: X(directive, struct fo_conf_tcp field, kind,
+ * min, max). One table drives the schema, the handler and the dump.
+ */
+#define CONF_TCP_PARAMS(X)                                                                         \
+	X(max_connections, max_conns, CONF_TCP_COUNT, 1, 16777216)                                 \
+	X(max_half_open, max_half_open, CONF_TCP_COUNT, 1, 16777216)                               \
+	X(syn_cookies, syncookies, CONF_TCP_SYNCOOKIES, 0, 2)                                      \
+	X(sndbuf, sndbuf, CONF_TCP_SIZE, 4096, 256u << 20)                                         \
+	X(rcvbuf, rcvbuf, CONF_TCP_SIZE, 4096, 256u << 20)                                         \
+	X(ooo_max, ooo_max, CONF_TCP_COUNT, 1, 4096)                                               \
+	X(time_wait, time_wait_ms, CONF_TCP_DURATION, 1, 600000)                                   \
+	X(fin_wait2, fin_wait2_ms, CONF_TCP_DURATION, 1, 3600000)                                  \
+	X(keepalive, keepalive_ms, CONF_TCP_KEEPALIVE, 1000, 86400000)                             \
+	X(keepalive_interval, keepalive_intvl_ms, CONF_TCP_DURATION, 1000, 3600000)                \
+	X(keepalive_probes, keepalive_probes, CONF_TCP_COUNT, 1, 100)                              \
+	X(delayed_ack, delack_ms, CONF_TCP_DURATION, 1, 500)                                       \
+	X(rto_min, rto_min_ms, CONF_TCP_DURATION, 1, 60000)                                        \
+	X(rto_max, rto_max_ms, CONF_TCP_DURATION, 1, 3600000)                                      \
+	X(rto_initial, rto_init_ms, CONF_TCP_DURATION, 1, 60000)                                   \
+	X(syn_retries, syn_retries, CONF_TCP_COUNT, 1, 20)                                         \
+	X(max_retries, max_retries, CONF_TCP_COUNT, 1, 50)
+
+#define CONF_TCP_ENUM(dir, field, kind, min, max) CONF_TCP_##dir,
+enum { CONF_TCP_PARAMS(CONF_TCP_ENUM) CONF_TCP_N };
+
+struct conf_tcp_param {
+	const char *name;
+	size_t off; /* of the uint32_t (or enum) in struct fo_conf_tcp */
+	enum conf_tcp_kind kind;
+	uint64_t min, max;
+};
+extern const struct conf_tcp_param conf_tcp_params[CONF_TCP_N];
+
+/* A uint32_t-sized field of struct fo_conf_tcp. */
+static inline uint32_t *
+conf_tcp_field(struct fo_conf_tcp *t, unsigned i)
+{
+	return (uint32_t *)(void *)((char *)t + conf_tcp_params[i].off);
+}
 
 struct conf_parser {
 	struct conf_priv *c;
@@ -171,6 +222,11 @@ int conf_regex_check(struct conf_parser *p, const struct conf_tok *t, unsigned *
 int conf_rewrite_check(struct conf_parser *p, const struct conf_tok *t,
 	const struct fo_conf_route *r, bool captures_known);
 void conf_validate_final(struct conf_parser *p, const char *main_file);
+
+int conf_parse_size(const char *s, size_t n, uint64_t max, uint64_t *out);
+int conf_parse_duration(const char *s, size_t n, uint64_t max, uint64_t *out);
+const char *conf_size_str(uint64_t v, char buf[24]);
+const char *conf_duration_str(uint64_t ms, char buf[24]);
 
 /* dump.c */
 void conf_free_priv(struct conf_priv *c);

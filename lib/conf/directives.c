@@ -9,13 +9,15 @@
  * ONCE before a handler runs; handlers check the values.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf_priv.h"
 
 /* Indices into each table, used for blk->seen[] / blk->arg[]. */
-enum { MAIN_INTERFACE, MAIN_LISTEN, MAIN_UPSTREAM, MAIN_ROUTE, MAIN_N };
+enum { MAIN_INTERFACE, MAIN_LISTEN, MAIN_UPSTREAM, MAIN_ROUTE, MAIN_TCP, MAIN_N };
 enum { IF_ADDRESS, IF_GATEWAY, IF_VLAN, IF_MTU, IF_N };
 enum { UP_SERVER, UP_N };
 enum { RT_HOST, RT_UPSTREAM, RT_REWRITE, RT_N };
@@ -207,18 +209,107 @@ interface_end(struct conf_parser *p, struct conf_block *blk)
 	}
 }
 
+/* Add a reference to an upstream by name, resolved by conf_validate_final(). */
+static void
+add_ref(struct conf_parser *p, const struct conf_tok *t, unsigned idx, bool listen)
+{
+	struct conf_ref *ref;
+
+	if (conf_push(&p->refs, p->n_refs, sizeof(*p->refs)) != 0) {
+		conf_oom(p, &t->loc);
+		return;
+	}
+	ref = &p->refs[p->n_refs];
+	ref->idx = idx;
+	ref->listen = listen;
+	ref->loc = t->loc;
+	ref->name = strdup(t->val);
+	if (ref->name == NULL)
+		conf_oom(p, &t->loc);
+	else
+		p->n_refs++; /* may be defined later */
+}
+
+#define N_SERVICES (sizeof(service_names) / sizeof(service_names[0]))
+
+static const char *const service_names[] = {
+	[FO_CONF_SVC_HTTP] = "http",
+	[FO_CONF_SVC_ECHO] = "echo",
+	[FO_CONF_SVC_DISCARD] = "discard",
+	[FO_CONF_SVC_SOURCE] = "source",
+	[FO_CONF_SVC_RELAY] = "relay",
+};
+
+const char *
+fo_conf_service_name(enum fo_conf_service s)
+{
+	return (unsigned)s < N_SERVICES ? service_names[s] : "?";
+}
+
+/*
+ * The service part of a listen statement (tokens 2..), into @l.
+ * Returns 0, or -1 after reporting.
+ */
+static int
+parse_service(struct conf_parser *p, const struct conf_stmt *st, struct fo_conf_listen *l)
+{
+	const struct conf_tok *t = &st->tok[2];
+	unsigned i;
+	int rc;
+
+	l->service = FO_CONF_SVC_HTTP;
+	if (st->n_args < 2)
+		return 0;
+	for (i = 0; i < N_SERVICES && strcmp(t->val, service_names[i]) != 0; i++)
+		;
+	if (i == N_SERVICES) {
+		conf_err(p, &t->loc,
+			"unknown service \"%s\" (expected http, echo, discard, source SIZE or "
+			"relay UPSTREAM)",
+			t->val);
+		return -1;
+	}
+	l->service = (enum fo_conf_service)i;
+	if (i == FO_CONF_SVC_SOURCE || i == FO_CONF_SVC_RELAY) {
+		if (st->n_args < 3) {
+			conf_err(p, &t->loc, "service \"%s\" needs %s", t->val,
+				i == FO_CONF_SVC_SOURCE ? "a size (e.g. source 64m)"
+							: "an upstream (e.g. relay backends)");
+			return -1;
+		}
+	} else if (st->n_args > 2) {
+		conf_err(p, &st->tok[3].loc, "service \"%s\" takes no argument", t->val);
+		return -1;
+	}
+	if (i != FO_CONF_SVC_SOURCE)
+		return 0;
+	t = &st->tok[3];
+	rc = conf_parse_size(t->val, t->len, FO_CONF_SOURCE_MAX, &l->size);
+	if (rc == -ERANGE)
+		conf_err(p, &t->loc, "invalid source size \"%s\" (expected 0..1024g)", t->val);
+	else if (rc != 0)
+		conf_err(p, &t->loc,
+			"invalid source size \"%s\" (expected a size such as 4096, 256k, 64m or "
+			"1g)",
+			t->val);
+	return rc == 0 ? 0 : -1;
+}
+
 static void
 h_listen(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
 	struct conf_block *inner)
 {
 	struct fo_conf *c = pub(p);
-	struct fo_conf_listen *l;
+	struct fo_conf_listen *l, nl;
 	uint32_t addr;
 	uint16_t port;
 	char a[16], b[16];
 	unsigned i;
 
 	if (parse_addr_port(p, &st->tok[1], &addr, &port) != 0)
+		return;
+	memset(&nl, 0, sizeof(nl));
+	if (parse_service(p, st, &nl) != 0)
 		return;
 	conf_ip4_str(addr, a);
 	for (i = 0; i < c->n_listens; i++) {
@@ -241,7 +332,10 @@ h_listen(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *
 		conf_oom(p, &st->tok[0].loc);
 		return;
 	}
+	if (nl.service == FO_CONF_SVC_RELAY)
+		add_ref(p, &st->tok[3], c->n_listens, true);
 	l = &c->listens[c->n_listens];
+	*l = nl;
 	l->addr = addr;
 	l->port = port;
 	l->loc = st->tok[0].loc;
@@ -405,20 +499,7 @@ static void
 h_route_upstream(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
 	struct conf_block *inner)
 {
-	struct conf_ref *ref;
-
-	if (conf_push(&p->refs, p->n_refs, sizeof(*p->refs)) != 0) {
-		conf_oom(p, &st->tok[1].loc);
-		return;
-	}
-	ref = &p->refs[p->n_refs];
-	ref->route = (unsigned)blk->obj;
-	ref->loc = st->tok[1].loc;
-	ref->name = strdup(st->tok[1].val);
-	if (ref->name == NULL)
-		conf_oom(p, &st->tok[1].loc);
-	else
-		p->n_refs++; /* resolved by conf_validate_final(): may be defined later */
+	add_ref(p, &st->tok[1], (unsigned)blk->obj, false);
 }
 
 static void
@@ -459,16 +540,141 @@ route_end(struct conf_parser *p, struct conf_block *blk)
 	}
 }
 
-static const struct conf_ctx ctx_interface, ctx_upstream, ctx_route;
+#define TCP_PARAM(dir, field, kind, min, max)                                                      \
+	[CONF_TCP_##dir] = {#dir, offsetof(struct fo_conf_tcp, field), kind, min, max},
+const struct conf_tcp_param conf_tcp_params[CONF_TCP_N] = {CONF_TCP_PARAMS(TCP_PARAM)};
+
+static void
+h_tcp(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	pub(p)->tcp.loc = st->tok[0].loc;
+	inner->obj = 0;
+}
+
+/* "(expected 4k..256m)" and the like, in the unit of the parameter. */
+static void
+tcp_range(const struct conf_tcp_param *tp, char *buf, size_t len)
+{
+	char lo[24], hi[24];
+
+	if (tp->kind == CONF_TCP_SIZE)
+		snprintf(
+			buf, len, "%s..%s", conf_size_str(tp->min, lo), conf_size_str(tp->max, hi));
+	else if (tp->kind == CONF_TCP_DURATION || tp->kind == CONF_TCP_KEEPALIVE)
+		snprintf(buf, len, "%s..%s%s", conf_duration_str(tp->min, lo),
+			conf_duration_str(tp->max, hi),
+			tp->kind == CONF_TCP_KEEPALIVE ? " or off" : "");
+	else
+		snprintf(buf, len, "%llu..%llu", (unsigned long long)tp->min,
+			(unsigned long long)tp->max);
+}
+
+static void
+h_tcp_param(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	static const char *const cookies[] = {"auto", "always", "off"};
+	const struct conf_tok *t = &st->tok[1];
+	const struct conf_tcp_param *tp;
+	unsigned long num = 0;
+	char range[64];
+	uint64_t v = 0;
+	unsigned i;
+	int rc;
+
+	for (i = 0; strcmp(conf_tcp_params[i].name, st->tok[0].val) != 0; i++)
+		; /* the schema found it: it is in the table */
+	tp = &conf_tcp_params[i];
+	switch (tp->kind) {
+	case CONF_TCP_SYNCOOKIES:
+		for (v = 0; v < 3 && strcmp(t->val, cookies[v]) != 0; v++)
+			;
+		if (v == 3) {
+			conf_err(p, &t->loc,
+				"invalid syn_cookies \"%s\" (expected auto, always or off)",
+				t->val);
+			return;
+		}
+		*conf_tcp_field(&pub(p)->tcp, i) = (uint32_t)v;
+		return;
+	case CONF_TCP_COUNT:
+		rc = conf_parse_uint(t->val, t->len, (unsigned long)tp->max, &num);
+		v = num;
+		break;
+	case CONF_TCP_SIZE:
+		rc = conf_parse_size(t->val, t->len, tp->max, &v);
+		if (rc == -EINVAL) {
+			conf_err(p, &t->loc,
+				"invalid %s \"%s\" (expected a size such as 4096, 256k or 1m)",
+				tp->name, t->val);
+			return;
+		}
+		break;
+	case CONF_TCP_KEEPALIVE:
+		if (strcmp(t->val, "off") == 0) {
+			*conf_tcp_field(&pub(p)->tcp, i) = 0;
+			return;
+		}
+		/* fall through */
+	case CONF_TCP_DURATION:
+		rc = conf_parse_duration(t->val, t->len, tp->max, &v);
+		if (rc == -EINVAL) {
+			conf_err(p, &t->loc,
+				"invalid %s \"%s\" (expected a duration such as 500ms, 5s, 2m or "
+				"1h%s)",
+				tp->name, t->val, tp->kind == CONF_TCP_KEEPALIVE ? ", or off" : "");
+			return;
+		}
+		break;
+	default:
+		return;
+	}
+	if (rc == 0 && v < tp->min)
+		rc = -ERANGE;
+	if (rc != 0) {
+		tcp_range(tp, range, sizeof(range));
+		conf_err(p, &t->loc, "invalid %s \"%s\" (expected %s)", tp->name, t->val, range);
+		return;
+	}
+	*conf_tcp_field(&pub(p)->tcp, i) = (uint32_t)v;
+}
+
+/* Checks between tcp values, when both were written. */
+static void
+tcp_end(struct conf_parser *p, struct conf_block *blk)
+{
+	const struct fo_conf_tcp *t = &pub(p)->tcp;
+	char a[24], b[24];
+
+	if (t->max_half_open != 0 && t->max_conns != 0 && t->max_half_open > t->max_conns)
+		conf_err(p, &blk->arg[CONF_TCP_max_half_open],
+			"max_half_open %u exceeds max_connections %u", t->max_half_open,
+			t->max_conns);
+	if (t->rto_min_ms != 0 && t->rto_max_ms != 0 && t->rto_min_ms > t->rto_max_ms)
+		conf_err(p, &blk->arg[CONF_TCP_rto_min], "rto_min %s exceeds rto_max %s",
+			conf_duration_str(t->rto_min_ms, a), conf_duration_str(t->rto_max_ms, b));
+	if (t->rto_init_ms != 0 && t->rto_min_ms != 0 && t->rto_init_ms < t->rto_min_ms)
+		conf_err(p, &blk->arg[CONF_TCP_rto_initial], "rto_initial %s is below rto_min %s",
+			conf_duration_str(t->rto_init_ms, a), conf_duration_str(t->rto_min_ms, b));
+	if (t->rto_init_ms != 0 && t->rto_max_ms != 0 && t->rto_init_ms > t->rto_max_ms)
+		conf_err(p, &blk->arg[CONF_TCP_rto_initial], "rto_initial %s exceeds rto_max %s",
+			conf_duration_str(t->rto_init_ms, a), conf_duration_str(t->rto_max_ms, b));
+}
+
+static const struct conf_ctx ctx_interface, ctx_upstream, ctx_route, ctx_tcp;
 
 static const struct conf_directive main_dirs[MAIN_N] = {
 	[MAIN_INTERFACE] = {"interface", "interface DEVICE { ... }", 1, 1, CONF_D_BLOCK,
 		&ctx_interface, h_interface},
-	[MAIN_LISTEN] = {"listen", "listen A.B.C.D:PORT;", 1, 1, 0, NULL, h_listen},
+	[MAIN_LISTEN] = {"listen",
+		"listen A.B.C.D:PORT [http|echo|discard|source SIZE|relay UPSTREAM];", 1, 3, 0,
+		NULL, h_listen},
 	[MAIN_UPSTREAM] = {"upstream", "upstream NAME { server ...; }", 1, 1, CONF_D_BLOCK,
 		&ctx_upstream, h_upstream},
 	[MAIN_ROUTE] = {"route", "route exact|prefix|regex PATH { ... }", 2, 2, CONF_D_BLOCK,
 		&ctx_route, h_route},
+	[MAIN_TCP] = {"tcp", "tcp { ... }", 0, 0, CONF_D_BLOCK | CONF_D_ONCE, &ctx_tcp, h_tcp},
 };
 
 static const struct conf_directive interface_dirs[IF_N] = {
@@ -491,17 +697,24 @@ static const struct conf_directive route_dirs[RT_N] = {
 	[RT_REWRITE] = {"rewrite", "rewrite TARGET;", 1, 1, CONF_D_ONCE, NULL, h_rewrite},
 };
 
+#define TCP_DIR(dir, field, kind, min, max)                                                        \
+	[CONF_TCP_##dir] = {#dir, #dir " VALUE;", 1, 1, CONF_D_ONCE, NULL, h_tcp_param},
+static const struct conf_directive tcp_dirs[CONF_TCP_N] = {CONF_TCP_PARAMS(TCP_DIR)};
+
 const struct conf_ctx conf_ctx_main = {"main", "at top level", main_dirs, MAIN_N, NULL};
 static const struct conf_ctx ctx_interface = {
 	"interface", "in interface block", interface_dirs, IF_N, interface_end};
 static const struct conf_ctx ctx_upstream = {
 	"upstream", "in upstream block", upstream_dirs, UP_N, NULL};
 static const struct conf_ctx ctx_route = {"route", "in route block", route_dirs, RT_N, route_end};
+static const struct conf_ctx ctx_tcp = {"tcp", "in tcp block", tcp_dirs, CONF_TCP_N, tcp_end};
 
 const struct conf_ctx *const conf_ctxs[] = {
-	&conf_ctx_main, &ctx_interface, &ctx_upstream, &ctx_route};
+	&conf_ctx_main, &ctx_interface, &ctx_upstream, &ctx_route, &ctx_tcp};
 const unsigned conf_n_ctxs = sizeof(conf_ctxs) / sizeof(conf_ctxs[0]);
 
-_Static_assert(
-	MAIN_N <= CONF_CTX_DIRS_MAX && IF_N <= CONF_CTX_DIRS_MAX && RT_N <= CONF_CTX_DIRS_MAX,
+_Static_assert(MAIN_N <= CONF_CTX_DIRS_MAX && IF_N <= CONF_CTX_DIRS_MAX &&
+		       RT_N <= CONF_CTX_DIRS_MAX && CONF_TCP_N <= CONF_CTX_DIRS_MAX,
 	"raise CONF_CTX_DIRS_MAX");
+_Static_assert(sizeof(enum fo_conf_syncookies) == sizeof(uint32_t),
+	"syn_cookies is stored through a uint32_t pointer");

@@ -3,7 +3,9 @@
  * Writing a config back as text (fo_conf_dump), lookups, and freeing.
  *
  * The dump is normalised: one directive per line, blocks indented with a
- * tab, defaults written out (mtu, weight), strings always quoted. Parsing
+ * tab, defaults written out (mtu, weight), strings always quoted. In the
+ * `tcp` block only the values that were set are written (zero = default),
+ * sizes and durations in their largest exact unit (256k, 2m). Parsing
  * it gives back an equal config; dumping that gives the same text.
  */
 #include <errno.h>
@@ -126,18 +128,79 @@ dump_route(FILE *out, const struct fo_conf *conf, const struct fo_conf_route *r)
 	fprintf(out, "}\n\n");
 }
 
+/* `listen A:P;` for http (the default), else with the service. */
+static void
+dump_listen(FILE *out, const struct fo_conf *conf, const struct fo_conf_listen *l)
+{
+	char a[16], sz[24];
+
+	fprintf(out, "listen %s:%u", conf_ip4_str(l->addr, a), l->port);
+	switch (l->service) {
+	case FO_CONF_SVC_HTTP:
+		break;
+	case FO_CONF_SVC_SOURCE:
+		fprintf(out, " source %s", conf_size_str(l->size, sz));
+		break;
+	case FO_CONF_SVC_RELAY:
+		fprintf(out, " relay %s", conf->upstreams[l->upstream].name);
+		break;
+	default:
+		fprintf(out, " %s", fo_conf_service_name(l->service));
+		break;
+	}
+	fprintf(out, ";\n");
+}
+
+/* The `tcp` block with the values that were set; nothing when none was. */
+static void
+dump_tcp(FILE *out, const struct fo_conf_tcp *tcp)
+{
+	static const char *const cookies[] = {"auto", "always", "off"};
+	struct fo_conf_tcp t = *tcp;
+	unsigned i, any = 0;
+	uint32_t v;
+	char buf[24];
+
+	for (i = 0; i < CONF_TCP_N; i++)
+		any |= *conf_tcp_field(&t, i) != 0;
+	if (!any)
+		return;
+	fprintf(out, "tcp {\n");
+	for (i = 0; i < CONF_TCP_N; i++) {
+		v = *conf_tcp_field(&t, i);
+		if (v == 0)
+			continue;
+		switch (conf_tcp_params[i].kind) {
+		case CONF_TCP_SIZE:
+			conf_size_str(v, buf);
+			break;
+		case CONF_TCP_DURATION:
+		case CONF_TCP_KEEPALIVE:
+			conf_duration_str(v, buf);
+			break;
+		case CONF_TCP_SYNCOOKIES:
+			snprintf(buf, sizeof(buf), "%s", v < 3 ? cookies[v] : "auto");
+			break;
+		default:
+			snprintf(buf, sizeof(buf), "%u", v);
+			break;
+		}
+		fprintf(out, "\t%s %s;\n", conf_tcp_params[i].name, buf);
+	}
+	fprintf(out, "}\n\n");
+}
+
 int
 fo_conf_dump(const struct fo_conf *conf, FILE *out)
 {
-	char a[16];
 	unsigned i;
 
 	fprintf(out, "# fanout configuration (normalised)\n\n");
 	for (i = 0; i < conf->n_ifaces; i++)
 		dump_iface(out, &conf->ifaces[i]);
+	dump_tcp(out, &conf->tcp);
 	for (i = 0; i < conf->n_listens; i++)
-		fprintf(out, "listen %s:%u;\n", conf_ip4_str(conf->listens[i].addr, a),
-			conf->listens[i].port);
+		dump_listen(out, conf, &conf->listens[i]);
 	if (conf->n_listens != 0)
 		fputc('\n', out);
 	for (i = 0; i < conf->n_upstreams; i++)

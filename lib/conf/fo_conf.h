@@ -52,11 +52,59 @@ struct fo_conf_iface {
 	struct fo_conf_loc loc;
 };
 
-/** `listen <addr>:<port>;` */
+/** What a listener serves (`listen ADDR:PORT [SERVICE];`). */
+enum fo_conf_service {
+	FO_CONF_SVC_HTTP,    /**< the HTTP proxy (default) */
+	FO_CONF_SVC_ECHO,    /**< send back every byte received */
+	FO_CONF_SVC_DISCARD, /**< read and drop everything */
+	FO_CONF_SVC_SOURCE,  /**< send `size` bytes of a fixed pattern, then close */
+	FO_CONF_SVC_RELAY,   /**< TCP relay to the servers of `upstream`, round-robin */
+};
+
+/** Largest `source SIZE` (1 TiB). */
+#define FO_CONF_SOURCE_MAX (1ull << 40)
+
+/** `listen <addr>:<port> [http | echo | discard | source SIZE | relay UPSTREAM];` */
 struct fo_conf_listen {
 	uint32_t addr; /**< network byte order; must be an interface address or 0.0.0.0 */
 	uint16_t port;
+	enum fo_conf_service service;
+	uint64_t size;     /**< FO_CONF_SVC_SOURCE: bytes to send (0..FO_CONF_SOURCE_MAX) */
+	unsigned upstream; /**< FO_CONF_SVC_RELAY: index into fo_conf.upstreams */
 	struct fo_conf_loc loc;
+};
+
+/** SYN cookie policy (same values as lib/tcp's enum fo_tcp_syncookies). */
+enum fo_conf_syncookies {
+	FO_CONF_SYNCOOKIES_AUTO,   /**< only while the half-open table is full (default) */
+	FO_CONF_SYNCOOKIES_ALWAYS, /**< never keep state for a SYN */
+	FO_CONF_SYNCOOKIES_OFF,    /**< drop SYNs when the half-open table is full */
+};
+
+/**
+ * `tcp { ... }`: limits and timers of the TCP stack, field for field
+ * lib/tcp's struct fo_tcp_config. Zero = not set (lib/tcp's default).
+ * Durations in milliseconds, sizes in bytes. Ranges are in README.md.
+ */
+struct fo_conf_tcp {
+	uint32_t max_conns;                 /**< max_connections (per worker) */
+	uint32_t max_half_open;             /**< max_half_open (per worker) */
+	uint32_t sndbuf;                    /**< sndbuf */
+	uint32_t rcvbuf;                    /**< rcvbuf */
+	uint32_t ooo_max;                   /**< ooo_max */
+	enum fo_conf_syncookies syncookies; /**< syn_cookies */
+	uint32_t rto_min_ms;                /**< rto_min */
+	uint32_t rto_max_ms;                /**< rto_max */
+	uint32_t rto_init_ms;               /**< rto_initial */
+	uint32_t delack_ms;                 /**< delayed_ack */
+	uint32_t time_wait_ms;              /**< time_wait */
+	uint32_t fin_wait2_ms;              /**< fin_wait2 */
+	uint32_t keepalive_ms;              /**< keepalive (0: off) */
+	uint32_t keepalive_intvl_ms;        /**< keepalive_interval */
+	uint32_t keepalive_probes;          /**< keepalive_probes */
+	uint32_t syn_retries;               /**< syn_retries */
+	uint32_t max_retries;               /**< max_retries */
+	struct fo_conf_loc loc;             /**< the `tcp` directive (file NULL when absent) */
 };
 
 /** `server <addr>:<port> [weight=N];` inside an upstream. */
@@ -103,7 +151,8 @@ struct fo_conf {
 	unsigned n_upstreams;
 	struct fo_conf_route *routes; /**< in config order */
 	unsigned n_routes;
-	/* private: string pool and allocation bookkeeping follow */
+	struct fo_conf_tcp tcp; /**< all zero when there is no `tcp` block */
+				/* private: string pool and allocation bookkeeping follow */
 };
 
 /** Flags for fo_conf_parse(). */
@@ -146,6 +195,9 @@ int fo_conf_upstream_find(const struct fo_conf *conf, const char *name);
 
 /** Name of a path type ("exact", "prefix", "regex"). */
 const char *fo_conf_path_type_name(enum fo_conf_path_type t);
+
+/** Name of a service ("http", "echo", "discard", "source", "relay"). */
+const char *fo_conf_service_name(enum fo_conf_service s);
 
 /**
  * Write @p conf back as config text (normalised). Used by `fanout --check -v`

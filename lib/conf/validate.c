@@ -2,7 +2,8 @@
 /*
  * Value checks shared by the directive handlers (numbers, IPv4, names,
  * hosts, paths, regexes, rewrite targets) and the checks that need the
- * whole config (at least one interface, listen addresses, route upstreams).
+ * whole config (at least one interface, listen addresses, route and relay
+ * upstreams).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -44,6 +45,90 @@ conf_parse_uint(const char *s, size_t n, unsigned long max, unsigned long *out)
 	}
 	*out = v;
 	return 0;
+}
+
+/*
+ * Digits then an optional unit; @units lists (suffix, multiplier) pairs
+ * tried in order (longest first), "" for no suffix. 0, -EINVAL (malformed)
+ * or -ERANGE (above max).
+ */
+struct unit {
+	const char *suffix;
+	uint64_t mult;
+};
+
+static int
+parse_with_unit(const char *s, size_t n, const struct unit *units, uint64_t max, uint64_t *out)
+{
+	size_t digits = 0, slen;
+	unsigned long v;
+	int rc;
+
+	while (digits < n && is_digit(s[digits]))
+		digits++;
+	if (digits == 0)
+		return -EINVAL;
+	for (; units->suffix != NULL; units++) {
+		slen = strlen(units->suffix);
+		if (digits + slen != n || memcmp(s + digits, units->suffix, slen) != 0)
+			continue;
+		rc = conf_parse_uint(s, digits, (unsigned long)(max / units->mult), &v);
+		if (rc != 0)
+			return rc;
+		*out = (uint64_t)v * units->mult;
+		return *out > max ? -ERANGE : 0;
+	}
+	return -EINVAL;
+}
+
+/* Bytes: N, Nk, Nm, Ng (binary, either case), as nginx. */
+int
+conf_parse_size(const char *s, size_t n, uint64_t max, uint64_t *out)
+{
+	static const struct unit units[] = {{"", 1}, {"k", 1u << 10}, {"K", 1u << 10},
+		{"m", 1u << 20}, {"M", 1u << 20}, {"g", 1u << 30}, {"G", 1u << 30}, {NULL, 0}};
+
+	return parse_with_unit(s, n, units, max, out);
+}
+
+/* Milliseconds from Nms, Ns, Nm, Nh, or N (seconds, as nginx). */
+int
+conf_parse_duration(const char *s, size_t n, uint64_t max, uint64_t *out)
+{
+	static const struct unit units[] = {
+		{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"", 1000}, {NULL, 0}};
+
+	return parse_with_unit(s, n, units, max, out);
+}
+
+/* Shortest exact spelling: 256k, 1m, 1500. */
+const char *
+conf_size_str(uint64_t v, char buf[24])
+{
+	if (v != 0 && v % (1u << 30) == 0)
+		snprintf(buf, 24, "%llug", (unsigned long long)(v >> 30));
+	else if (v != 0 && v % (1u << 20) == 0)
+		snprintf(buf, 24, "%llum", (unsigned long long)(v >> 20));
+	else if (v != 0 && v % (1u << 10) == 0)
+		snprintf(buf, 24, "%lluk", (unsigned long long)(v >> 10));
+	else
+		snprintf(buf, 24, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+/* Largest exact unit: 1h, 2m, 5s, 500ms. */
+const char *
+conf_duration_str(uint64_t ms, char buf[24])
+{
+	if (ms != 0 && ms % 3600000 == 0)
+		snprintf(buf, 24, "%lluh", (unsigned long long)(ms / 3600000));
+	else if (ms != 0 && ms % 60000 == 0)
+		snprintf(buf, 24, "%llum", (unsigned long long)(ms / 60000));
+	else if (ms != 0 && ms % 1000 == 0)
+		snprintf(buf, 24, "%llus", (unsigned long long)(ms / 1000));
+	else
+		snprintf(buf, 24, "%llums", (unsigned long long)ms);
+	return buf;
 }
 
 /*
@@ -270,7 +355,9 @@ conf_validate_final(struct conf_parser *p, const char *main_file)
 		if (up < 0)
 			conf_err(p, &p->refs[i].loc, "upstream \"%s\" is not defined",
 				p->refs[i].name);
+		else if (p->refs[i].listen)
+			c->listens[p->refs[i].idx].upstream = (unsigned)up;
 		else
-			c->routes[p->refs[i].route].upstream = (unsigned)up;
+			c->routes[p->refs[i].idx].upstream = (unsigned)up;
 	}
 }

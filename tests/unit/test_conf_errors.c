@@ -137,11 +137,11 @@ static const struct err_case cases[] = {
 	{"structure", "plain directive with block", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
 		  "listen 198.18.0.1:80 { }\n"),
-		"t.conf:2:1: \"listen\" directive takes no block (usage: listen A.B.C.D:PORT;)\n"},
+		"t.conf:2:1: \"listen\" directive takes no block (usage: listen A.B.C.D:PORT [http|echo|discard|source SIZE|relay UPSTREAM];)\n"},
 	{"structure", "missing argument", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
 		  "listen;\n"),
-		"t.conf:2:1: wrong number of arguments in \"listen\" directive (usage: listen A.B.C.D:PORT;)\n"},
+		"t.conf:2:1: wrong number of arguments in \"listen\" directive (usage: listen A.B.C.D:PORT [http|echo|discard|source SIZE|relay UPSTREAM];)\n"},
 	{"structure", "extra argument", 0,
 		T("interface net_tap0 {\n"
 		  "\taddress 198.18.0.1/24 198.18.0.2/24;\n"
@@ -621,13 +621,169 @@ static const struct err_case cases[] = {
 		"t.conf:7:8: listen address 198.18.0.9 is not an interface address (use 0.0.0.0 or the address of an interface)\n"
 		"t.conf:13:14: upstream \"django\" is not defined\n"
 		"t.conf:17:14: upstream \"flask-service\" is not defined\n"},
+	{"service", "unknown service", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "listen 198.18.0.1:7 echoo;\n"
+		  "listen 198.18.0.1:8 HTTP;\n"),
+		"t.conf:2:21: unknown service \"echoo\" (expected http, echo, discard, source SIZE or relay UPSTREAM)\n"
+		"t.conf:3:21: unknown service \"HTTP\" (expected http, echo, discard, source SIZE or relay UPSTREAM)\n"},
+	{"service", "argument to a service that takes none", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "listen 198.18.0.1:7 echo 5;\n"
+		  "listen 198.18.0.1:9 discard x;\n"
+		  "listen 198.18.0.1:80 http 1;\n"),
+		"t.conf:2:26: service \"echo\" takes no argument\n"
+		"t.conf:3:29: service \"discard\" takes no argument\n"
+		"t.conf:4:27: service \"http\" takes no argument\n"},
+	{"service", "source without size", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "listen 198.18.0.1:19 source;\n"),
+		"t.conf:2:22: service \"source\" needs a size (e.g. source 64m)\n"},
+	{"service", "relay without upstream", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "listen 198.18.0.1:8080 relay;\n"),
+		"t.conf:2:24: service \"relay\" needs an upstream (e.g. relay backends)\n"},
+	{"service", "bad source sizes", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "listen 198.18.0.1:1 source 64x;\n"
+		  "listen 198.18.0.1:2 source m;\n"
+		  "listen 198.18.0.1:3 source -1;\n"
+		  "listen 198.18.0.1:4 source 1025g;\n"
+		  "listen 198.18.0.1:5 source 1099511627777;\n"
+		  "listen 198.18.0.1:6 source 64mb;\n"),
+		"t.conf:2:28: invalid source size \"64x\" (expected a size such as 4096, 256k, 64m or 1g)\n"
+		"t.conf:3:28: invalid source size \"m\" (expected a size such as 4096, 256k, 64m or 1g)\n"
+		"t.conf:4:28: invalid source size \"-1\" (expected a size such as 4096, 256k, 64m or 1g)\n"
+		"t.conf:5:28: invalid source size \"1025g\" (expected 0..1024g)\n"
+		"t.conf:6:28: invalid source size \"1099511627777\" (expected 0..1024g)\n"
+		"t.conf:7:28: invalid source size \"64mb\" (expected a size such as 4096, 256k, 64m or 1g)\n"},
+	{"service", "relay to an undefined upstream", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "upstream u { server 198.18.0.11:8000; }\n"
+		  "listen 198.18.0.1:8080 relay v;\n"),
+		"t.conf:3:30: upstream \"v\" is not defined\n"},
+	{"service", "too many arguments", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "listen 198.18.0.1:19 source 1m 2m 3m;\n"),
+		"t.conf:2:1: wrong number of arguments in \"listen\" directive (usage: listen A.B.C.D:PORT [http|echo|discard|source SIZE|relay UPSTREAM];)\n"},
+	{"service", "bad service does not hide a duplicate", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "listen 198.18.0.1:7 echo;\n"
+		  "listen 198.18.0.1:7 discard;\n"
+		  "listen 0.0.0.0:7 source 1k;\n"),
+		"t.conf:3:1: duplicate listen 198.18.0.1:7 (first defined at t.conf:2:1)\n"
+		"t.conf:4:1: listen 0.0.0.0:7 overlaps listen 198.18.0.1:7 at t.conf:2:1\n"},
+	{"tcp", "duplicate tcp block", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "tcp { sndbuf 64k; }\n"
+		  "tcp { rcvbuf 64k; }\n"),
+		"t.conf:3:1: duplicate \"tcp\" directive (first at t.conf:2:1)\n"},
+	{"tcp", "tcp takes no argument", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "tcp fast { }\n"
+		  "tcp;\n"),
+		"t.conf:2:1: wrong number of arguments in \"tcp\" directive (usage: tcp { ... })\n"
+		"t.conf:3:1: \"tcp\" directive needs a block (usage: tcp { ... })\n"},
+	{"tcp", "unknown and misplaced directives", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "tcp {\n"
+		  "\tmax_conns 10;\n"
+		  "\tmtu 1500;\n"
+		  "}\n"
+		  "sndbuf 64k;\n"),
+		"t.conf:3:2: unknown directive \"max_conns\" in tcp block\n"
+		"t.conf:4:2: \"mtu\" directive is not allowed in tcp block (only in interface block)\n"
+		"t.conf:6:1: \"sndbuf\" directive is not allowed at top level (only in tcp block)\n"},
+	{"tcp", "duplicate and argument count", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "tcp {\n"
+		  "\tooo_max 8;\n"
+		  "\tooo_max 9;\n"
+		  "\tsyn_retries;\n"
+		  "\trto_min 1s 2s;\n"
+		  "}\n"),
+		"t.conf:4:2: duplicate \"ooo_max\" directive (first at t.conf:3:2)\n"
+		"t.conf:5:2: wrong number of arguments in \"syn_retries\" directive (usage: syn_retries VALUE;)\n"
+		"t.conf:6:2: wrong number of arguments in \"rto_min\" directive (usage: rto_min VALUE;)\n"},
+	{"tcp", "counts out of range", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "tcp {\n"
+		  "\tmax_connections 0;\n"
+		  "\tmax_half_open 16777217;\n"
+		  "\tooo_max 4097;\n"
+		  "\tkeepalive_probes 1k;\n"
+		  "\tsyn_retries 21;\n"
+		  "\tmax_retries -1;\n"
+		  "}\n"),
+		"t.conf:3:18: invalid max_connections \"0\" (expected 1..16777216)\n"
+		"t.conf:4:16: invalid max_half_open \"16777217\" (expected 1..16777216)\n"
+		"t.conf:5:10: invalid ooo_max \"4097\" (expected 1..4096)\n"
+		"t.conf:6:19: invalid keepalive_probes \"1k\" (expected 1..100)\n"
+		"t.conf:7:14: invalid syn_retries \"21\" (expected 1..20)\n"
+		"t.conf:8:14: invalid max_retries \"-1\" (expected 1..50)\n"},
+	{"tcp", "sizes", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "tcp {\n"
+		  "\tsndbuf 4095;\n"
+		  "\trcvbuf 257m;\n"
+		  "}\n"
+		  "tcp { sndbuf 1t; }\n"),
+		"t.conf:3:9: invalid sndbuf \"4095\" (expected 4k..256m)\n"
+		"t.conf:4:9: invalid rcvbuf \"257m\" (expected 4k..256m)\n"
+		"t.conf:6:1: duplicate \"tcp\" directive (first at t.conf:2:1)\n"},
+	{"tcp", "bad size syntax", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "tcp { sndbuf 1t; rcvbuf 64 k; }\n"),
+		"t.conf:2:14: invalid sndbuf \"1t\" (expected a size such as 4096, 256k or 1m)\n"
+		"t.conf:2:18: wrong number of arguments in \"rcvbuf\" directive (usage: rcvbuf VALUE;)\n"},
+	{"tcp", "durations", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "tcp {\n"
+		  "\ttime_wait 0ms;\n"
+		  "\tfin_wait2 2h;\n"
+		  "\tkeepalive 500ms;\n"
+		  "\tkeepalive_interval 1d;\n"
+		  "\tdelayed_ack 501ms;\n"
+		  "\trto_min 5 s;\n"
+		  "\trto_max 99999999999999999999h;\n"
+		  "\trto_initial 1.5s;\n"
+		  "}\n"),
+		"t.conf:3:12: invalid time_wait \"0ms\" (expected 1ms..10m)\n"
+		"t.conf:4:12: invalid fin_wait2 \"2h\" (expected 1ms..1h)\n"
+		"t.conf:5:12: invalid keepalive \"500ms\" (expected 1s..24h or off)\n"
+		"t.conf:6:21: invalid keepalive_interval \"1d\" (expected a duration such as 500ms, 5s, 2m or 1h)\n"
+		"t.conf:7:14: invalid delayed_ack \"501ms\" (expected 1ms..500ms)\n"
+		"t.conf:8:2: wrong number of arguments in \"rto_min\" directive (usage: rto_min VALUE;)\n"
+		"t.conf:9:10: invalid rto_max \"99999999999999999999h\" (expected 1ms..1h)\n"
+		"t.conf:10:14: invalid rto_initial \"1.5s\" (expected a duration such as 500ms, 5s, 2m or 1h)\n"},
+	{"tcp", "keepalive and syn_cookies words", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "tcp {\n"
+		  "\tkeepalive never;\n"
+		  "\tsyn_cookies on;\n"
+		  "}\n"),
+		"t.conf:3:12: invalid keepalive \"never\" (expected a duration such as 500ms, 5s, 2m or 1h, or off)\n"
+		"t.conf:4:14: invalid syn_cookies \"on\" (expected auto, always or off)\n"},
+	{"tcp", "inconsistent values", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "tcp {\n"
+		  "\tmax_connections 100;\n"
+		  "\tmax_half_open 101;\n"
+		  "\trto_min 2s;\n"
+		  "\trto_max 1s;\n"
+		  "\trto_initial 1500ms;\n"
+		  "}\n"),
+		"t.conf:4:16: max_half_open 101 exceeds max_connections 100\n"
+		"t.conf:5:10: rto_min 2s exceeds rto_max 1s\n"
+		"t.conf:7:14: rto_initial 1500ms is below rto_min 2s\n"
+		"t.conf:7:14: rto_initial 1500ms exceeds rto_max 1s\n"},
 	{"multi", "recovery after bad statement", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
-		  "listen 198.18.0.1:80 oops;\n"
+		  "listen 198.18.0.1:80 echo oops extra;\n"
 		  "listen 198.18.0.1:81;\n"
 		  "bogus { a; b { c; } d; }\n"
 		  "listen 198.18.0.1:0;\n"),
-		"t.conf:2:1: wrong number of arguments in \"listen\" directive (usage: listen A.B.C.D:PORT;)\n"
+		"t.conf:2:1: wrong number of arguments in \"listen\" directive (usage: listen A.B.C.D:PORT [http|echo|discard|source SIZE|relay UPSTREAM];)\n"
 		"t.conf:4:1: unknown directive \"bogus\" at top level\n"
 		"t.conf:5:19: invalid port \"0\" (expected 1..65535)\n"},
 
@@ -739,6 +895,18 @@ static void
 test_route(void **state)
 {
 	run_group("route");
+}
+
+static void
+test_service(void **state)
+{
+	run_group("service");
+}
+
+static void
+test_tcp(void **state)
+{
+	run_group("tcp");
 }
 
 static void
@@ -960,6 +1128,8 @@ main(void)
 		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_upstream),
 		cmocka_unit_test(test_route),
+		cmocka_unit_test(test_service),
+		cmocka_unit_test(test_tcp),
 		cmocka_unit_test(test_multiple_errors),
 		cmocka_unit_test(test_token_too_long),
 		cmocka_unit_test(test_too_many_errors),

@@ -114,7 +114,12 @@ assert_conf_equal(const struct fo_conf *a, const struct fo_conf *b)
 	for (i = 0; i < a->n_listens; i++) {
 		assert_int_equal(a->listens[i].addr, b->listens[i].addr);
 		assert_int_equal(a->listens[i].port, b->listens[i].port);
+		assert_int_equal(a->listens[i].service, b->listens[i].service);
+		assert_int_equal(a->listens[i].size, b->listens[i].size);
+		assert_int_equal(a->listens[i].upstream, b->listens[i].upstream);
 	}
+	/* every field but the location */
+	assert_memory_equal(&a->tcp, &b->tcp, offsetof(struct fo_conf_tcp, loc));
 	assert_int_equal(a->n_upstreams, b->n_upstreams);
 	for (i = 0; i < a->n_upstreams; i++) {
 		assert_string_equal(a->upstreams[i].name, b->upstreams[i].name);
@@ -558,6 +563,178 @@ test_dump_text(void **state)
 	fo_conf_free(c);
 }
 
+static void
+test_services(void **state)
+{
+	struct fo_conf *c = parse_ok("interface net_tap0 { address 198.18.0.1/24; }\n"
+				     "listen 198.18.0.1:80;\n"
+				     "listen 198.18.0.1:81 http;\n"
+				     "listen 198.18.0.1:7 echo;\n"
+				     "listen 0.0.0.0:9 discard;\n"
+				     "listen 198.18.0.1:19 source 64m;\n"
+				     "listen 198.18.0.1:20 source 0;\n"
+				     "listen 198.18.0.1:21 source 1024g;\n"
+				     "listen 198.18.0.1:22 source 12345;\n"
+				     "listen 198.18.0.1:8000 relay b;  # defined below\n"
+				     "upstream a { server 198.18.0.10:1; }\n"
+				     "upstream b { server 198.18.0.11:9000; server 198.18.0.12:9000; }\n");
+	const struct fo_conf_listen *l = c->listens;
+	char *text;
+
+	assert_int_equal(c->n_listens, 9);
+	assert_int_equal(l[0].service, FO_CONF_SVC_HTTP);
+	assert_int_equal(l[1].service, FO_CONF_SVC_HTTP);
+	assert_int_equal(l[2].service, FO_CONF_SVC_ECHO);
+	assert_int_equal(l[2].port, 7);
+	assert_int_equal(l[3].service, FO_CONF_SVC_DISCARD);
+	assert_int_equal(l[3].addr, 0);
+	assert_int_equal(l[4].service, FO_CONF_SVC_SOURCE);
+	assert_int_equal(l[4].size, 64ull << 20);
+	assert_int_equal(l[5].size, 0);
+	assert_int_equal(l[6].size, FO_CONF_SOURCE_MAX);
+	assert_int_equal(l[7].size, 12345);
+	assert_int_equal(l[8].service, FO_CONF_SVC_RELAY);
+	assert_int_equal(l[8].upstream, 1);
+	assert_loc(&l[8].loc, "t.conf", 10, 1);
+	assert_string_equal(fo_conf_service_name(FO_CONF_SVC_HTTP), "http");
+	assert_string_equal(fo_conf_service_name(FO_CONF_SVC_RELAY), "relay");
+	text = dump(c);
+	assert_non_null(strstr(text, "listen 198.18.0.1:80;\n"
+				     "listen 198.18.0.1:81;\n"
+				     "listen 198.18.0.1:7 echo;\n"
+				     "listen 0.0.0.0:9 discard;\n"
+				     "listen 198.18.0.1:19 source 64m;\n"
+				     "listen 198.18.0.1:20 source 0;\n"
+				     "listen 198.18.0.1:21 source 1024g;\n"
+				     "listen 198.18.0.1:22 source 12345;\n"
+				     "listen 198.18.0.1:8000 relay b;\n"));
+	free(text);
+	check_round_trip(c);
+	fo_conf_free(c);
+}
+
+static void
+test_tcp_block(void **state)
+{
+	struct fo_conf *c = parse_ok("interface net_tap0 { address 198.18.0.1/24; }\n"
+				     "tcp {\n"
+				     "\tmax_connections 16777216;\n"
+				     "\tmax_half_open 1;\n"
+				     "\tsyn_cookies always;\n"
+				     "\tsndbuf 4096;\n"
+				     "\trcvbuf 256M;\n"
+				     "\tooo_max 4096;\n"
+				     "\ttime_wait 1ms;\n"
+				     "\tfin_wait2 90;   # bare number: seconds\n"
+				     "\tkeepalive 24h;\n"
+				     "\tkeepalive_interval 1s;\n"
+				     "\tkeepalive_probes 100;\n"
+				     "\tdelayed_ack 500ms;\n"
+				     "\trto_min 1ms;\n"
+				     "\trto_max 1h;\n"
+				     "\trto_initial 1500ms;\n"
+				     "\tsyn_retries 20;\n"
+				     "\tmax_retries 1;\n"
+				     "}\n");
+	const struct fo_conf_tcp *t = &c->tcp;
+	char *text;
+
+	assert_int_equal(t->max_conns, 16777216);
+	assert_int_equal(t->max_half_open, 1);
+	assert_int_equal(t->syncookies, FO_CONF_SYNCOOKIES_ALWAYS);
+	assert_int_equal(t->sndbuf, 4096);
+	assert_int_equal(t->rcvbuf, 256u << 20);
+	assert_int_equal(t->ooo_max, 4096);
+	assert_int_equal(t->time_wait_ms, 1);
+	assert_int_equal(t->fin_wait2_ms, 90000);
+	assert_int_equal(t->keepalive_ms, 86400000);
+	assert_int_equal(t->keepalive_intvl_ms, 1000);
+	assert_int_equal(t->keepalive_probes, 100);
+	assert_int_equal(t->delack_ms, 500);
+	assert_int_equal(t->rto_min_ms, 1);
+	assert_int_equal(t->rto_max_ms, 3600000);
+	assert_int_equal(t->rto_init_ms, 1500);
+	assert_int_equal(t->syn_retries, 20);
+	assert_int_equal(t->max_retries, 1);
+	assert_loc(&t->loc, "t.conf", 2, 1);
+	text = dump(c);
+	assert_string_equal(text, "# fanout configuration (normalised)\n\n"
+				  "interface net_tap0 {\n"
+				  "\taddress 198.18.0.1/24;\n"
+				  "\tmtu 1500;\n"
+				  "}\n\n"
+				  "tcp {\n"
+				  "\tmax_connections 16777216;\n"
+				  "\tmax_half_open 1;\n"
+				  "\tsyn_cookies always;\n"
+				  "\tsndbuf 4k;\n"
+				  "\trcvbuf 256m;\n"
+				  "\tooo_max 4096;\n"
+				  "\ttime_wait 1ms;\n"
+				  "\tfin_wait2 90s;\n"
+				  "\tkeepalive 24h;\n"
+				  "\tkeepalive_interval 1s;\n"
+				  "\tkeepalive_probes 100;\n"
+				  "\tdelayed_ack 500ms;\n"
+				  "\trto_min 1ms;\n"
+				  "\trto_max 1h;\n"
+				  "\trto_initial 1500ms;\n"
+				  "\tsyn_retries 20;\n"
+				  "\tmax_retries 1;\n"
+				  "}\n\n");
+	free(text);
+	check_round_trip(c);
+	fo_conf_free(c);
+
+	/* defaults written out are zeros ("not set"); an empty block is no block */
+	c = parse_ok("interface a { address 198.18.0.1/24; }\n"
+		     "tcp { syn_cookies auto; keepalive off; }\n");
+	assert_int_equal(c->tcp.syncookies, FO_CONF_SYNCOOKIES_AUTO);
+	assert_int_equal(c->tcp.keepalive_ms, 0);
+	text = dump(c);
+	assert_null(strstr(text, "tcp"));
+	free(text);
+	check_round_trip(c);
+	fo_conf_free(c);
+	c = parse_ok("interface a { address 198.18.0.1/24; }\ntcp { syn_cookies off; }\n");
+	assert_int_equal(c->tcp.syncookies, FO_CONF_SYNCOOKIES_OFF);
+	check_round_trip(c);
+	fo_conf_free(c);
+	c = parse_ok("interface a { address 198.18.0.1/24; }\n");
+	assert_null(c->tcp.loc.file);
+	assert_int_equal(c->tcp.max_conns, 0);
+	fo_conf_free(c);
+}
+
+static void
+test_tcp_echo_example(void **state)
+{
+	struct fo_conf *c = load_ok("../../config/tcp-echo.conf");
+
+	assert_int_equal(c->n_listens, 4);
+	assert_int_equal(c->listens[0].service, FO_CONF_SVC_ECHO);
+	assert_int_equal(c->listens[0].port, 7);
+	assert_int_equal(c->listens[1].service, FO_CONF_SVC_DISCARD);
+	assert_int_equal(c->listens[2].service, FO_CONF_SVC_SOURCE);
+	assert_int_equal(c->listens[2].size, 64u << 20);
+	assert_int_equal(c->listens[3].service, FO_CONF_SVC_RELAY);
+	assert_int_equal(c->listens[3].upstream, 0);
+	/* the block spells out lib/tcp's defaults */
+	assert_int_equal(c->tcp.max_conns, 65536);
+	assert_int_equal(c->tcp.max_half_open, 4096);
+	assert_int_equal(c->tcp.sndbuf, 256u << 10);
+	assert_int_equal(c->tcp.rcvbuf, 256u << 10);
+	assert_int_equal(c->tcp.ooo_max, 64);
+	assert_int_equal(c->tcp.time_wait_ms, 60000);
+	assert_int_equal(c->tcp.keepalive_ms, 0);
+	assert_int_equal(c->tcp.keepalive_intvl_ms, 75000);
+	assert_int_equal(c->tcp.delack_ms, 40);
+	assert_int_equal(c->tcp.rto_init_ms, 1000);
+	assert_int_equal(c->tcp.max_retries, 15);
+	check_round_trip(c);
+	fo_conf_free(c);
+}
+
 int
 main(void)
 {
@@ -573,6 +750,9 @@ main(void)
 		cmocka_unit_test(test_many_objects),
 		cmocka_unit_test(test_api_helpers),
 		cmocka_unit_test(test_dump_text),
+		cmocka_unit_test(test_services),
+		cmocka_unit_test(test_tcp_block),
+		cmocka_unit_test(test_tcp_echo_example),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP wiring: one lib/tcp stack per worker with the config's limits and
+ * timers, a secret shared by all of them (SYN cookies and ISNs must verify
+ * on whichever worker the ACK reaches), SPSC rings between every pair of
+ * workers for segments that reach the wrong one, and the ownership hash of
+ * the NIC when it does RSS. Then the built-in services and their listeners.
+ * Control thread, start-up only.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_random.h>
+#include <rte_ring.h>
+
+#include "app.h"
+
+void
+tcp_config_from_conf(struct fo_tcp_config *cfg, const struct fo_conf_tcp *ct)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_conns = ct->max_conns;
+	cfg->max_half_open = ct->max_half_open;
+	cfg->sndbuf = ct->sndbuf;
+	cfg->rcvbuf = ct->rcvbuf;
+	cfg->ooo_max = ct->ooo_max;
+	switch (ct->syncookies) {
+	case FO_CONF_SYNCOOKIES_ALWAYS:
+		cfg->syncookies = FO_TCP_SYNCOOKIES_ALWAYS;
+		break;
+	case FO_CONF_SYNCOOKIES_OFF:
+		cfg->syncookies = FO_TCP_SYNCOOKIES_OFF;
+		break;
+	default:
+		cfg->syncookies = FO_TCP_SYNCOOKIES_AUTO;
+		break;
+	}
+	cfg->rto_min_ms = ct->rto_min_ms;
+	cfg->rto_max_ms = ct->rto_max_ms;
+	cfg->rto_init_ms = ct->rto_init_ms;
+	cfg->delack_ms = ct->delack_ms;
+	cfg->time_wait_ms = ct->time_wait_ms;
+	cfg->fin_wait2_ms = ct->fin_wait2_ms;
+	cfg->keepalive_ms = ct->keepalive_ms;
+	cfg->keepalive_intvl_ms = ct->keepalive_intvl_ms;
+	cfg->keepalive_probes = ct->keepalive_probes;
+	cfg->syn_retries = ct->syn_retries;
+	cfg->max_retries = ct->max_retries;
+}
+
+static int
+tcp_rings_create(struct app *app)
+{
+	char name[RTE_RING_NAMESIZE];
+	unsigned i, j;
+
+	for (i = 0; i < app->n_workers; i++) {
+		for (j = 0; j < app->n_workers; j++) {
+			struct rte_ring *r;
+
+			if (i == j)
+				continue;
+			snprintf(name, sizeof(name), "fo_tcp_%u_%u", i, j);
+			/* one producer (worker i), one consumer (worker j) */
+			r = rte_ring_create(name, APP_TCP_RING_SIZE,
+				(int)rte_lcore_to_socket_id(app->workers[j]->lcore_id),
+				RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (r == NULL) {
+				FO_LOG(ERR, "ring %s: %s\n", name, rte_strerror(rte_errno));
+				return rte_errno ? -rte_errno : -ENOMEM;
+			}
+			app->tcp_rings[i][j] = r;
+			fo_tcp_peers(app->workers[i]->tcp)->to_peer[j] = r;
+			fo_tcp_peers(app->workers[j]->tcp)->from_peer[i] = r;
+		}
+	}
+	return 0;
+}
+
+/*
+ * With RSS, the NIC decides which worker (queue) gets a flow: give lib/tcp
+ * the NIC's own key and redirection table so that fo_tcp_owner() agrees and
+ * active opens pick ports whose replies come back to the opener. Without
+ * RSS (virtual NICs), lib/tcp's default hash stands and hand-off does the rest.
+ */
+static void
+tcp_rss_setup(struct app *app)
+{
+	struct rte_eth_rss_reta_entry64
+		reta_conf[RTE_ETH_RSS_RETA_SIZE_512 / RTE_ETH_RETA_GROUP_SIZE];
+	uint16_t reta[RTE_ETH_RSS_RETA_SIZE_512];
+	struct rte_eth_rss_conf rss_conf;
+	struct rte_eth_dev_info info;
+	uint8_t key[64];
+	unsigned i, w;
+	uint16_t k;
+	int rc;
+
+	for (k = 0; k < app->n_active; k++) {
+		const struct app_port *p = &app->ports[app->active[k]];
+
+		if (!p->rss)
+			continue;
+		if (rte_eth_dev_info_get(p->port_id, &info) != 0 || info.reta_size == 0 ||
+			info.reta_size > RTE_ETH_RSS_RETA_SIZE_512 || info.hash_key_size == 0 ||
+			info.hash_key_size > sizeof(key)) {
+			FO_LOG(WARNING,
+				"port %u (%s): RSS key/RETA sizes unusable; TCP keeps "
+				"its default ownership hash (hand-off)\n",
+				p->port_id, p->name);
+			return;
+		}
+		memset(&rss_conf, 0, sizeof(rss_conf));
+		rss_conf.rss_key = key;
+		rss_conf.rss_key_len = info.hash_key_size;
+		rc = rte_eth_dev_rss_hash_conf_get(p->port_id, &rss_conf);
+		memset(reta_conf, 0, sizeof(reta_conf));
+		for (i = 0; i < info.reta_size; i++)
+			reta_conf[i / RTE_ETH_RETA_GROUP_SIZE].mask |=
+				1ull << (i % RTE_ETH_RETA_GROUP_SIZE);
+		if (rc == 0)
+			rc = rte_eth_dev_rss_reta_query(p->port_id, reta_conf, info.reta_size);
+		if (rc != 0) {
+			FO_LOG(WARNING,
+				"port %u (%s): cannot read the RSS key or RETA (%s); TCP "
+				"keeps its default ownership hash (hand-off)\n",
+				p->port_id, p->name, strerror(-rc));
+			return;
+		}
+		for (i = 0; i < info.reta_size; i++)
+			reta[i] = reta_conf[i / RTE_ETH_RETA_GROUP_SIZE]
+					  .reta[i % RTE_ETH_RETA_GROUP_SIZE];
+		for (w = 0; w < app->n_workers; w++) {
+			rc = fo_tcp_set_rss(app->workers[w]->tcp, key, rss_conf.rss_key_len, reta,
+				info.reta_size);
+			if (rc != 0) {
+				FO_LOG(WARNING,
+					"port %u (%s): fo_tcp_set_rss: %s; TCP keeps its "
+					"default ownership hash\n",
+					p->port_id, p->name, strerror(-rc));
+				return;
+			}
+		}
+		FO_LOG(INFO,
+			"TCP ownership follows port %u (%s) RSS: %u-byte key, %u RETA "
+			"entries\n",
+			p->port_id, p->name, rss_conf.rss_key_len, info.reta_size);
+		return; /* one hash for all ports: the first RSS port's */
+	}
+}
+
+int
+tcp_init(struct app *app)
+{
+	const struct fo_conf *conf = app->conf;
+	struct fo_tcp_config cfg;
+	uint64_t r0 = rte_rand(), r1 = rte_rand();
+	uint8_t secret[16];
+	unsigned i, max_conns;
+	int rc;
+
+	memcpy(secret, &r0, 8);
+	memcpy(secret + 8, &r1, 8);
+	tcp_config_from_conf(&cfg, &conf->tcp);
+	/* state for every connection lib/tcp may hold (its default limit) */
+	max_conns = cfg.max_conns != 0 ? cfg.max_conns : 65536;
+	for (i = 0; i < app->n_workers; i++) {
+		struct app_worker *w = app->workers[i];
+		int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
+
+		w->tcp = fo_tcp_worker_create(
+			&cfg, &w->net, app->pool, i, app->n_workers, secret, socket);
+		if (w->tcp == NULL) {
+			rc = errno != 0 ? -errno : -ENOMEM;
+			FO_LOG(ERR, "worker %u: fo_tcp_worker_create: %s\n", i, strerror(-rc));
+			return rc;
+		}
+	}
+	memset(secret, 0, sizeof(secret));
+	rc = tcp_rings_create(app);
+	if (rc != 0)
+		return rc;
+	tcp_rss_setup(app);
+
+	for (i = 0; i < conf->n_listens; i++) {
+		const struct fo_conf_listen *l = &conf->listens[i];
+
+		if (l->service == FO_CONF_SVC_HTTP)
+			FO_LOG(WARNING,
+				"%s:%u:%u: listen %u: http proxy not implemented yet, "
+				"listener not opened\n",
+				l->loc.file, l->loc.line, l->loc.col, l->port);
+	}
+	for (i = 0; i < app->n_workers; i++) {
+		struct app_worker *w = app->workers[i];
+
+		w->svc = svc_worker_create(conf, w->tcp, &w->net, app->pool, max_conns,
+			(int)rte_lcore_to_socket_id(w->lcore_id));
+		if (w->svc == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+tcp_free(struct app *app)
+{
+	unsigned i, j;
+
+	for (i = 0; i < FO_MAX_WORKERS; i++) {
+		struct app_worker *w = app->workers[i];
+
+		if (w == NULL)
+			continue;
+		fo_tcp_worker_free(w->tcp); /* no callbacks: services freed after */
+		w->tcp = NULL;
+		svc_worker_free(w->svc);
+		w->svc = NULL;
+	}
+	for (i = 0; i < FO_MAX_WORKERS; i++) {
+		for (j = 0; j < FO_MAX_WORKERS; j++) {
+			struct rte_ring *r = app->tcp_rings[i][j];
+			void *m;
+
+			if (r == NULL)
+				continue;
+			while (rte_ring_dequeue(r, &m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(r);
+			app->tcp_rings[i][j] = NULL;
+		}
+	}
+}
+
+uint64_t
+tcp_worker_segments(const struct app_worker *w)
+{
+	const struct fo_tcp_stats *s;
+
+	if (w->tcp == NULL)
+		return 0;
+	s = fo_tcp_stats(w->tcp);
+	return s->seg_rx + s->seg_tx;
+}

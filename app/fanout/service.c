@@ -169,10 +169,10 @@ source_pump(struct svc_conn *s)
 			want = RTE_MIN(space, SVC_SOURCE_CHUNK);
 			if (want > s->total - s->off)
 				want = (uint32_t)(s->total - s->off);
-			/* no room: one byte anyway, so that send says -EAGAIN
-			 * and writable follows (the API has no other way) */
-			if (want == 0)
-				want = 1;
+			if (want == 0) {
+				/* no room: writable when half the send buffer is free */
+				return fo_tcp_want_writable(s->c) == 0 ? 0 : -1;
+			}
 			s->pending = source_fill(s, want);
 			if (s->pending == NULL) {
 				source_stall(s);

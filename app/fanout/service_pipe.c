@@ -112,25 +112,6 @@ pipe_try_finish(struct svc_conn *s)
 }
 
 /*
- * Take everything @p s's connection has received into s->pending, past
- * the backpressure limit. Used where lib/tcp may free the receive queue
- * (see pipe_closed() and the shutdown in pipe_pump()): at most rcvbuf bytes.
- */
-static void
-pipe_drain(struct svc_conn *s)
-{
-	struct rte_mbuf *m;
-	ssize_t n;
-
-	if (s->c == NULL || (s->flags & SVC_F_EOF))
-		return;
-	while ((n = fo_tcp_recv(s->c, &m, UINT32_MAX)) > 0)
-		s->pending = svc_chain_join(s->pending, m);
-	if (n == 0)
-		s->flags |= SVC_F_EOF;
-}
-
-/*
  * Move bytes from @p s's connection to its peer's until one of them blocks.
  *
  * @return 0, or -1 when the pipe failed and was freed.
@@ -182,18 +163,9 @@ pipe_pump(struct svc_conn *s)
 	if ((s->flags & SVC_F_EOF || s->c == NULL) && s->pending == NULL &&
 		!(s->flags & SVC_F_FWD_SHUT)) {
 		s->flags |= SVC_F_FWD_SHUT;
-		/*
-		 * When the peer already sent its FIN (CLOSE_WAIT), our FIN
-		 * takes it to LAST_ACK, and lib/tcp frees the connection, its
-		 * unread bytes included, as soon as that FIN is acked: take
-		 * them now (lib/tcp issue: it should let the user read first).
-		 */
-		if (p != s)
-			pipe_drain(p);
+		/* lib/tcp keeps p's unread bytes (and EOF) even once its close completes */
 		if (p->c != NULL && fo_tcp_shutdown(p->c) != 0)
 			goto fail;
-		if (p != s && p->pending != NULL && !(p->flags & SVC_F_FWD_SHUT))
-			return pipe_pump(p); /* what was drained goes on */
 	}
 	return pipe_try_finish(s) ? -1 : 0;
 fail:
@@ -221,10 +193,7 @@ pipe_closed(struct fo_tcp_conn *c, void *user, enum fo_tcp_close_reason why)
 {
 	struct svc_conn *s = user, *p = s->peer;
 
-	/* from TIME_WAIT, the receive queue is still there during this call
-	 * and freed after it: keep what the peer sent before its FIN */
-	if (why == FO_TCP_CLOSE_NORMAL && !is_echo(s))
-		pipe_drain(s);
+	/* a normal close comes only after we read everything, EOF included */
 	s->c = NULL;
 	s->flags |= SVC_F_GONE;
 	if (is_echo(s)) {

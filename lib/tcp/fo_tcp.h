@@ -52,13 +52,17 @@
 	X(tcp_no_listener, "no connection and no listener (answered with RST)") \
 	X(tcp_syn_overflow, "SYN dropped: half-open table full and SYN cookies off") \
 	X(tcp_conn_limit, "SYN refused: connection limit reached (answered with RST)") \
-	X(tcp_bad_cookie, "ACK with an invalid or expired SYN cookie") \
+	X(tcp_bad_cookie, "ACK to a listener with an invalid or expired SYN cookie, while cookies " \
+		"were sent in the last 3 minutes (answered with RST)") \
+	X(tcp_no_conn, "ACK to a listener matching no connection, no SYN cookie sent in the last " \
+		"3 minutes: e.g. a late segment of a freed connection (answered with RST)") \
 	X(tcp_out_of_window, "segment outside the receive window (answered with ACK)") \
 	X(tcp_paws, "timestamp older than the last one seen (PAWS)") \
 	X(tcp_bad_ack, "ACK for data never sent") \
 	X(tcp_rst_challenge, "RST or SYN in window but not exact: challenge ACK sent") \
 	X(tcp_ooo_full, "out-of-order queue full") \
 	X(tcp_rcvbuf_full, "no receive buffer space") \
+	X(tcp_mem_pressure, "data not queued: the worker's buffered mbufs are over max_buffered") \
 	X(tcp_closed, "data for a connection the user has closed (answered with RST)") \
 	X(tcp_handoff_full, "ring to the owning worker full") \
 	X(tcp_nombuf, "mbuf pool empty") \
@@ -108,6 +112,7 @@ struct fo_tcp_stats {
 	FO_TCP_COUNTERS(FO_TCP_STAT_FIELD)
 	uint64_t conns;     /**< gauge: connections allocated now */
 	uint64_t half_open; /**< gauge: connections in SYN_RECEIVED now */
+	uint64_t buffered;  /**< gauge: mbufs held in receive, out-of-order and send queues */
 	uint64_t drop[FO_TCP_DROP_MAX];
 };
 
@@ -140,6 +145,21 @@ struct fo_tcp_config {
 	uint32_t keepalive_probes;   /**< default 9 */
 	uint32_t syn_retries;     /**< active open SYN retransmissions; default 6 */
 	uint32_t max_retries;     /**< data retransmissions before giving up; default 15 */
+	/**
+	 * Budget of mbufs this worker may hold in its queues (receive,
+	 * out-of-order and send, all connections together; see
+	 * fo_tcp_stats.buffered). Default: 3/4 of the pool's size divided by
+	 * the number of workers (the pool is shared). Over the budget, in-order
+	 * data for a connection whose receive queue is not empty is dropped
+	 * without being acknowledged (the peer retransmits later), and
+	 * out-of-order data is not queued; both count as tcp_mem_pressure. A
+	 * connection with an empty receive queue still gets its in-order data,
+	 * so every reader makes progress, and one client that never reads
+	 * cannot empty the pool the NIC refills its receive rings from. The
+	 * send side is bounded by sndbuf per connection only, but its mbufs
+	 * count towards the budget.
+	 */
+	uint32_t max_buffered;
 };
 
 /** Why a connection ended, passed to fo_tcp_ops.closed. */
@@ -169,20 +189,48 @@ struct fo_tcp_ops {
 	void (*connected)(struct fo_tcp_conn *c, void *user);
 	/** In-order data arrived, or the peer's FIN (fo_tcp_recv() then returns 0). */
 	void (*readable)(struct fo_tcp_conn *c, void *user);
-	/** Send space opened after fo_tcp_send() returned -EAGAIN. */
+	/**
+	 * One-shot: send space opened after fo_tcp_send() returned -EAGAIN
+	 * (any space), or as asked with fo_tcp_want_writable(). Re-armed only
+	 * by another -EAGAIN or fo_tcp_want_writable().
+	 */
 	void (*writable)(struct fo_tcp_conn *c, void *user);
 	/**
-	 * The connection is gone for the user (reset, timeout, or fully
-	 * closed). @p c must not be used after this returns. Not called after
-	 * fo_tcp_close() or fo_tcp_abort().
+	 * The connection is gone for the user. @p c must not be used after
+	 * this returns. Not called after fo_tcp_close() or fo_tcp_abort().
+	 *
+	 * FO_TCP_CLOSE_NORMAL (both FINs exchanged) comes only once the user
+	 * has read everything, the EOF included (fo_tcp_recv() returned 0):
+	 * a connection the user still holds is never freed under it on a
+	 * normal close. When the stack is done with it before that (our FIN
+	 * acknowledged in LAST_ACK, TIME_WAIT over or reused), it leaves the
+	 * flow table and its timers but stays allocated in state CLOSED;
+	 * fo_tcp_recv() goes on returning the remaining data, then 0, and
+	 * closed(NORMAL) is delivered from the next fo_tcp_flush() after that
+	 * (never from inside fo_tcp_recv()). fo_tcp_close() or fo_tcp_abort()
+	 * instead frees it at once, without the callback. A user that holds a
+	 * connection and never reads it keeps its TCB and mbufs.
+	 *
+	 * RESET, TIMEOUT, REFUSED and UNREACHABLE are delivered at once, and
+	 * data the user had not read yet is dropped with the connection.
 	 */
 	void (*closed)(struct fo_tcp_conn *c, void *user, enum fo_tcp_close_reason why);
 };
 
 /** Handed-off segment rings between workers (set by the app after create). */
+/**
+ * Handed-off segment rings between workers (set by the app after create).
+ * Each ring is an rte_ring of struct rte_mbuf pointers (as enqueued by
+ * rte_ring_enqueue()), single producer / single consumer
+ * (RING_F_SP_ENQ | RING_F_SC_DEQ): worker A's to_peer[B] must be worker
+ * B's from_peer[A], the same ring. Segments travel still at their Ethernet
+ * header with l2_len/l3_len set. A full ring drops the segment
+ * (tcp_handoff_full); a NULL to_peer[] entry drops segments owned by that
+ * worker (tcp_not_owner). Entries for the worker itself stay NULL.
+ */
 struct fo_tcp_peers {
 	struct rte_ring *to_peer[FO_MAX_WORKERS];   /**< SPSC, mbuf pointers; NULL for self */
-	struct rte_ring *from_peer[FO_MAX_WORKERS];
+	struct rte_ring *from_peer[FO_MAX_WORKERS]; /**< SPSC, mbuf pointers; NULL for self */
 };
 
 /**
@@ -229,9 +277,14 @@ int fo_tcp_set_rss(struct fo_tcp_worker *tw, const uint8_t *key, unsigned key_le
 unsigned fo_tcp_owner(const struct fo_tcp_worker *tw, rte_be32_t saddr, rte_be32_t daddr,
 	rte_be16_t sport, rte_be16_t dport);
 
+/** Listeners per worker (fo_tcp_listen() returns -ENOSPC beyond). */
+#define FO_TCP_MAX_LISTENERS 32
+
 /**
  * Listen on @p addr:@p port (addr 0 = every interface address). Listeners
- * must be created on every worker with the same arguments.
+ * must be created on every worker with the same arguments. At most
+ * FO_TCP_MAX_LISTENERS per worker (a specific address and 0 on the same
+ * port are two listeners; the specific one wins).
  *
  * @return 0, -EADDRINUSE, -ENOSPC (too many listeners), -EINVAL.
  */
@@ -275,7 +328,9 @@ unsigned fo_tcp_timer(struct fo_tcp_worker *tw);
 
 /**
  * Send what the stack owes: ACKs deferred during this burst, data that
- * became sendable. Call once per poll-loop iteration, before flushing tx.
+ * became sendable; deliver owed writable (fo_tcp_want_writable()) and
+ * closed(NORMAL) callbacks. Call once per poll-loop iteration, before
+ * flushing tx.
  *
  * @return segments emitted.
  */
@@ -285,6 +340,13 @@ unsigned fo_tcp_flush(struct fo_tcp_worker *tw);
  * Take the in-order data received so far, up to @p max bytes, as a chain
  * of whole mbufs (payload only: headers already stripped). Ownership
  * passes to the caller, and the receive window opens by what was taken.
+ * When the first queued mbuf alone holds more than @p max bytes, its
+ * first @p max bytes come as one indirect mbuf attached to it (from the
+ * worker's pool; -EAGAIN if that allocation fails) and the rest stays
+ * queued: @p max is never exceeded, and @p max 0 gives -EAGAIN.
+ *
+ * Works on a connection closed normally that the user still holds (see
+ * fo_tcp_ops.closed): the remaining data, then 0.
  *
  * @return bytes in *head (>0); 0 at end of stream (peer's FIN, all data
  *         taken); -EAGAIN when nothing is available yet; -ECONNRESET.
@@ -306,6 +368,18 @@ ssize_t fo_tcp_send(struct fo_tcp_conn *c, struct rte_mbuf *chain);
 uint32_t fo_tcp_send_space(const struct fo_tcp_conn *c);
 
 /**
+ * Arm a one-shot ops->writable for a producer that has more to send:
+ * it fires once the send space is at least half of sndbuf (so whatever is
+ * produced then goes in big chunks), from the stack's own context: an
+ * incoming ACK, or the next fo_tcp_flush() when there is that much space
+ * already. No dummy fo_tcp_send() needed.
+ *
+ * @return 0 (armed); -ENOTCONN (not yet established: wait for connected
+ *         or accept); -EPIPE (shut down for writing, or closed).
+ */
+int fo_tcp_want_writable(struct fo_tcp_conn *c);
+
+/**
  * Send FIN after the queued data (half close). Receiving goes on.
  *
  * @return 0, or -ENOTCONN.
@@ -315,11 +389,19 @@ int fo_tcp_shutdown(struct fo_tcp_conn *c);
 /**
  * The user is done with @p c: shutdown if not done yet, no more callbacks;
  * the stack finishes the close (FIN exchange, TIME_WAIT) by itself. Data
- * arriving after this is answered with RST, as Linux does.
+ * arriving after this is answered with RST, as Linux does; so is closing
+ * while received data is unread (RST at once, RFC 2525 2.17), except on a
+ * connection already closed normally that was kept for reading (see
+ * fo_tcp_ops.closed): that one is just freed, what is unread dropped.
  */
 void fo_tcp_close(struct fo_tcp_conn *c);
 
-/** Send RST and free @p c at once. No more callbacks. */
+/**
+ * The user is done with @p c (see fo_tcp_close()): send RST and free @p c
+ * at once. No more callbacks. No RST for a connection in SYN_SENT,
+ * TIME_WAIT or already closed (a normally closed one the user still held
+ * is simply freed).
+ */
 void fo_tcp_abort(struct fo_tcp_conn *c);
 
 /** Attach user data to @p c (passed to every callback). */

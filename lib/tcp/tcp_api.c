@@ -57,6 +57,12 @@ fo_tcp_worker_create(const struct fo_tcp_config *cfg, struct fo_net_worker *net,
 	if (cfg != NULL)
 		tw->cfg = *cfg;
 	tcp_config_defaults(&tw->cfg);
+	if (tw->cfg.max_buffered == 0) {
+		/* the pool is shared: 3/4 of it over all workers, the rest for rx rings */
+		uint64_t b = (uint64_t)pool->size * 3 / 4 / n_workers;
+
+		tw->cfg.max_buffered = b > 0 ? (uint32_t)RTE_MIN(b, (uint64_t)UINT32_MAX) : 1;
+	}
 	if (tw->cfg.rcvbuf > (0xffffu << TCP_MAX_WSCALE) || tw->cfg.max_conns > (1u << 24) ||
 		tw->cfg.ooo_max > 0xffff || tw->cfg.rto_min_ms > tw->cfg.rto_max_ms) {
 		free(tw);
@@ -105,8 +111,9 @@ fo_tcp_worker_free(struct fo_tcp_worker *tw)
 	if (tw->conns != NULL) {
 		tw->depth++;
 		for (i = 0; i < tw->n_conns_max; i++)
-			if (tw->conns[i].tw != NULL && (tw->conns[i].state != TCP_CLOSED ||
-							       tw->conns[i].in_flow))
+			if (tw->conns[i].tw != NULL &&
+				(tw->conns[i].state != TCP_CLOSED || tw->conns[i].in_flow ||
+					tw->conns[i].zombie))
 				tcp_conn_free(&tw->conns[i]);
 		tw->depth--;
 	}
@@ -243,6 +250,10 @@ fo_tcp_flush(struct fo_tcp_worker *tw)
 
 		tcp_pending_del(c);
 		sent += tcp_output(c);
+		if (tcp_writable_due(c))
+			tcp_cb_writable(c); /* armed by fo_tcp_want_writable() with space already */
+		if (c->close_notify)
+			tcp_conn_notify_closed(c);
 		if (tcp_tx_room(tw) < 4)
 			break;
 	}
@@ -259,12 +270,15 @@ fo_tcp_recv(struct fo_tcp_conn *c, struct rte_mbuf **head, uint32_t max)
 	if (c->rcv.bytes == 0) {
 		if (c->reset)
 			return -ECONNRESET;
-		if (c->fin_rcvd)
+		if (c->fin_rcvd) {
+			if (!c->eof_read)
+				tcp_conn_eof_read(c);
 			return 0;
+		}
 		return -EAGAIN;
 	}
 	before = tcp_rcv_space(c);
-	n = tcp_rcvq_take(&c->rcv, tw->pool, max, head);
+	n = tcp_rcvq_take(tw, &c->rcv, max, head);
 	if (n == 0)
 		return -EAGAIN;
 	after = tcp_rcv_space(c);
@@ -307,9 +321,10 @@ fo_tcp_send(struct fo_tcp_conn *c, struct rte_mbuf *chain)
 		return -EINVAL;
 	if (c->snd.bytes + len > c->tw->cfg.sndbuf) {
 		c->want_write = 1;
+		c->write_lowat = 1; /* any space */
 		return -EAGAIN;
 	}
-	tcp_sndq_append(&c->snd, chain, len);
+	tcp_sndq_append(c->tw, &c->snd, chain, len);
 	tcp_pending_add(c);
 	return (ssize_t)len;
 }
@@ -325,8 +340,37 @@ fo_tcp_send_space(const struct fo_tcp_conn *c)
 }
 
 int
+fo_tcp_want_writable(struct fo_tcp_conn *c)
+{
+	uint32_t lowat = c->tw->cfg.sndbuf / 2;
+
+	switch (c->state) {
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+		break;
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECEIVED:
+		return -ENOTCONN;
+	default:
+		return -EPIPE;
+	}
+	if (c->fin_queued || c->user_gone)
+		return -EPIPE;
+	if (lowat == 0)
+		lowat = 1;
+	if (!c->want_write || lowat < c->write_lowat)
+		c->write_lowat = lowat;
+	c->want_write = 1;
+	if (tcp_writable_due(c))
+		tcp_pending_add(c); /* room already: writable from the next flush */
+	return 0;
+}
+
+int
 fo_tcp_shutdown(struct fo_tcp_conn *c)
 {
+	if (c->zombie)
+		return 0; /* closed normally: our FIN went long ago */
 	switch (c->state) {
 	case TCP_ESTABLISHED:
 		tcp_set_state(c, TCP_FIN_WAIT_1);
@@ -378,6 +422,16 @@ fo_tcp_close(struct fo_tcp_conn *c)
 	case TCP_FIN_WAIT_2:
 		tcp_keep_arm(c, TCP_KEEP_FIN_WAIT2, tw->cfg.fin_wait2_ms);
 		break;
+	case TCP_TIME_WAIT:
+		/* held for reading until now: what is left is dropped, TIME_WAIT goes on */
+		c->close_notify = 0;
+		tcp_rcvq_free(tw, &c->rcv);
+		tcp_tw_list_add(c);
+		break;
+	case TCP_CLOSED:
+		if (c->zombie)
+			tcp_conn_free(c); /* closed normally, kept for reading: now freed */
+		break;
 	default:
 		break;
 	}
@@ -389,9 +443,16 @@ fo_tcp_abort(struct fo_tcp_conn *c)
 {
 	struct fo_tcp_worker *tw = c->tw;
 
-	c->user_gone = 1;
-	if (c->state == TCP_CLOSED)
+	if (c->state == TCP_CLOSED) {
+		c->user_gone = 1;
+		if (c->zombie) {
+			tcp_enter(tw);
+			tcp_conn_free(c);
+			tcp_leave(tw);
+		}
 		return;
+	}
+	c->user_gone = 1;
 	tcp_enter(tw);
 	if (c->state != TCP_SYN_SENT && c->state != TCP_TIME_WAIT)
 		tcp_send_rst(c);

@@ -9,6 +9,15 @@
  * itself goes back to the pool when the outermost API entry point returns
  * (tcp_leave -> tcp_conn_reap), so code running after a callback may still
  * look at c->state and see CLOSED.
+ *
+ * Normal close of a connection the user still holds (no fo_tcp_close or
+ * fo_tcp_abort yet) with data or the EOF still to read: the TCB becomes a
+ * zombie (tcp_conn_end_normal): CLOSED, out of the flow table, timers and
+ * lists, its receive queue kept. fo_tcp_recv() drains it; once the EOF is
+ * read, closed(NORMAL) is owed (close_notify) and delivered by the next
+ * fo_tcp_flush() (tcp_conn_notify_closed), which then frees the zombie. A
+ * TIME_WAIT connection in the same situation stays in TIME_WAIT (and out of
+ * the reuse list) until then.
  */
 #include <string.h>
 
@@ -51,6 +60,23 @@ tcp_tw_list_del(struct fo_tcp_conn *c)
 		tw->tw_tail = c->tw_prev;
 	c->tw_next = c->tw_prev = NULL;
 	c->in_tw_list = 0;
+}
+
+void
+tcp_tw_list_add(struct fo_tcp_conn *c)
+{
+	struct fo_tcp_worker *tw = c->tw;
+
+	if (c->in_tw_list)
+		return;
+	c->tw_prev = tw->tw_tail;
+	c->tw_next = NULL;
+	if (tw->tw_tail != NULL)
+		tw->tw_tail->tw_next = c;
+	else
+		tw->tw_head = c;
+	tw->tw_tail = c;
+	c->in_tw_list = 1;
 }
 
 struct fo_tcp_conn *
@@ -104,17 +130,19 @@ tcp_conn_free(struct fo_tcp_conn *c)
 {
 	struct fo_tcp_worker *tw = c->tw;
 
-	if (c->state == TCP_CLOSED && !c->in_flow)
+	if (c->state == TCP_CLOSED && !c->in_flow && !c->zombie)
 		return; /* already torn down */
 	tcp_set_state(c, TCP_CLOSED);
 	c->user_gone = 1;
+	c->zombie = 0;
+	c->close_notify = 0;
 	tcp_timers_cancel(c);
 	tcp_pending_del(c);
 	tcp_tw_list_del(c);
 	if (c->in_flow)
 		tcp_flow_remove(tw, c);
-	tcp_sndq_free(&c->snd);
-	tcp_rcvq_free(&c->rcv);
+	tcp_sndq_free(tw, &c->snd);
+	tcp_rcvq_free(tw, &c->rcv);
 	tcp_ooo_free(c);
 	c->free_next = tw->dead;
 	tw->dead = c;
@@ -140,6 +168,72 @@ tcp_conn_drop(struct fo_tcp_conn *c, enum fo_tcp_close_reason why)
 	}
 }
 
+/** The user still holds @p c and has something left to read. */
+static int
+tcp_conn_unread(const struct fo_tcp_conn *c)
+{
+	return !c->user_gone && (c->rcv.bytes > 0 || !c->eof_read);
+}
+
+void
+tcp_conn_end_normal(struct fo_tcp_conn *c)
+{
+	struct fo_tcp_worker *tw = c->tw;
+
+	if (!tcp_conn_unread(c)) {
+		tcp_conn_drop(c, FO_TCP_CLOSE_NORMAL);
+		return;
+	}
+	/* zombie: the stack is done with it, the user is not */
+	tcp_set_state(c, TCP_CLOSED);
+	tcp_timers_cancel(c);
+	tcp_pending_del(c);
+	tcp_tw_list_del(c);
+	if (c->in_flow)
+		tcp_flow_remove(tw, c);
+	tcp_sndq_free(tw, &c->snd);
+	tcp_ooo_free(c);
+	c->zombie = 1;
+	if (c->close_notify)
+		tcp_pending_add(c); /* still owed at the next flush */
+}
+
+void
+tcp_conn_eof_read(struct fo_tcp_conn *c)
+{
+	c->eof_read = 1;
+	if (c->user_gone || c->rcv.bytes > 0 || c->close_notify)
+		return;
+	if (c->zombie || c->state == TCP_TIME_WAIT) {
+		c->close_notify = 1;
+		tcp_pending_add(c);
+	}
+}
+
+void
+tcp_conn_notify_closed(struct fo_tcp_conn *c)
+{
+	struct fo_tcp_worker *tw = c->tw;
+
+	if (!c->close_notify)
+		return;
+	c->close_notify = 0;
+	if (c->user_gone)
+		return;
+	c->user_gone = 1;
+	if (c->ops != NULL && c->ops->closed != NULL) {
+		tcp_enter(tw);
+		c->ops->closed(c, c->user, FO_TCP_CLOSE_NORMAL);
+		tcp_leave(tw);
+	}
+	if (c->zombie) {
+		tcp_conn_free(c);
+	} else if (c->state == TCP_TIME_WAIT) {
+		tcp_rcvq_free(tw, &c->rcv);
+		tcp_tw_list_add(c);
+	}
+}
+
 void
 tcp_conn_reap(struct fo_tcp_worker *tw)
 {
@@ -162,19 +256,12 @@ tcp_enter_time_wait(struct fo_tcp_conn *c)
 	tcp_rtx_stop(c);
 	fo_timer_cancel(&tw->wheel, &c->t_delack);
 	tcp_keep_arm(c, TCP_KEEP_TIME_WAIT, tw->cfg.time_wait_ms);
-	/* nothing of the payload matters any more */
-	tcp_sndq_free(&c->snd);
+	/* nothing of the payload we sent matters any more */
+	tcp_sndq_free(tw, &c->snd);
 	tcp_ooo_free(c);
-	if (!c->in_tw_list) {
-		c->tw_prev = tw->tw_tail;
-		c->tw_next = NULL;
-		if (tw->tw_tail != NULL)
-			tw->tw_tail->tw_next = c;
-		else
-			tw->tw_head = c;
-		tw->tw_tail = c;
-		c->in_tw_list = 1;
-	}
+	if (tcp_conn_unread(c))
+		return; /* closed(NORMAL) once the user read the EOF; not reusable before */
+	tcp_tw_list_add(c);
 	c->user_gone = 1;
 	if (tell && c->ops != NULL && c->ops->closed != NULL) {
 		tcp_enter(tw);
@@ -183,7 +270,7 @@ tcp_enter_time_wait(struct fo_tcp_conn *c)
 	}
 	/* the user had its chance to read: what is left is dropped */
 	if (c->state == TCP_TIME_WAIT)
-		tcp_rcvq_free(&c->rcv);
+		tcp_rcvq_free(tw, &c->rcv);
 }
 
 void
@@ -209,12 +296,24 @@ tcp_cb_readable(struct fo_tcp_conn *c)
 	tcp_leave(c->tw);
 }
 
+int
+tcp_writable_due(const struct fo_tcp_conn *c)
+{
+	uint32_t buf = c->tw->cfg.sndbuf;
+
+	if (!c->want_write || c->fin_queued ||
+		(c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT))
+		return 0;
+	return c->snd.bytes < buf && buf - c->snd.bytes >= c->write_lowat;
+}
+
 void
 tcp_cb_writable(struct fo_tcp_conn *c)
 {
 	if (c->user_gone || c->ops == NULL || c->ops->writable == NULL || !c->want_write)
 		return;
 	c->want_write = 0;
+	c->write_lowat = 0;
 	tcp_enter(c->tw);
 	c->ops->writable(c, c->user);
 	tcp_leave(c->tw);

@@ -136,6 +136,8 @@ tcp_syn_cookie_reply(struct fo_tcp_worker *tw, const struct tcp_seg *seg)
 			ws ? o->wscale : TCP_SYNCOOKIE_NO_WSCALE, sack);
 	n = tcp_opts_build_syn(opts, our, ws, tcp_worker_wscale(tw), sack, ts, tsval, o->tsval);
 	tw->stats.syncookies_sent++;
+	tw->cookie_sent = 1;
+	tw->cookie_last_s = tcp_now_s(tw);
 	tcp_emit(tw, &seg->key, iss, seg->seq + 1, TCP_SYN | TCP_ACK,
 		(uint16_t)RTE_MIN(tw->cfg.rcvbuf, 0xffffu), opts, n, NULL, 0);
 }
@@ -153,6 +155,13 @@ tcp_listen_ack(struct fo_tcp_worker *tw, const struct tcp_listener *l, struct tc
 	if (seg->flags & TCP_SYN) {
 		tcp_send_rst_reply(tw, seg);
 		tcp_seg_drop(tw, seg, tcp_bad_ack);
+		return;
+	}
+	/* no cookie out that could still be valid: not a cookie, a stray (RFC 9293: RST) */
+	if (!tw->cookie_sent ||
+		tcp_now_s(tw) - tw->cookie_last_s > TCP_SYNCOOKIE_PERIOD_S * TCP_SYNCOOKIE_MAX_AGE) {
+		tcp_send_rst_reply(tw, seg);
+		tcp_seg_drop(tw, seg, tcp_no_conn);
 		return;
 	}
 	if (tcp_syncookie_check(&tw->ck, seg->key.raddr, seg->key.laddr, seg->key.rport,
@@ -356,7 +365,7 @@ tcp_input_time_wait(struct fo_tcp_conn *c, struct tcp_seg *seg)
 		if ((c->ts_ok && o->has_ts && tcp_seq_gt(o->tsval, c->ts_recent)) ||
 			tcp_seq_gt(seg->seq, c->rcv_nxt)) {
 			tw->stats.time_wait_reused++;
-			tcp_conn_free(c);
+			tcp_conn_end_normal(c); /* out of the flow table either way */
 			return 1;
 		}
 	}

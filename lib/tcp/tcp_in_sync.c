@@ -50,7 +50,8 @@ tcp_fin_acked(struct fo_tcp_conn *c)
 		tcp_enter_time_wait(c);
 		return c->state == TCP_CLOSED ? -1 : 0;
 	case TCP_LAST_ACK:
-		tcp_conn_drop(c, FO_TCP_CLOSE_NORMAL);
+		/* freed, or kept for the user to read what is left (a zombie) */
+		tcp_conn_end_normal(c);
 		return -1;
 	default:
 		return 0;
@@ -106,7 +107,7 @@ tcp_ack_in(struct fo_tcp_conn *c, const struct tcp_seg *seg)
 		if (c->fin_queued && tcp_seq_gt(seg->ack, snd_end))
 			fin_acked = 1;
 		tcp_ack_rtt(c, seg);
-		tcp_sndq_ack(&c->snd, data);
+		tcp_sndq_ack(c->tw, &c->snd, data);
 		c->snd_una = seg->ack;
 		if (tcp_seq_lt(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
@@ -121,7 +122,7 @@ tcp_ack_in(struct fo_tcp_conn *c, const struct tcp_seg *seg)
 		tcp_pending_add(c);
 		if (fin_acked && tcp_fin_acked(c) != 0)
 			return -1;
-		if (c->want_write && c->snd.bytes < c->tw->cfg.sndbuf) {
+		if (tcp_writable_due(c)) {
 			tcp_cb_writable(c);
 			if (c->state == TCP_CLOSED)
 				return -1;
@@ -188,13 +189,27 @@ tcp_data_in(struct fo_tcp_conn *c, struct tcp_seg *seg, int *new_data)
 			return 0;
 		}
 	}
+	if (tcp_over_budget(tw) && (seq != c->rcv_nxt || c->rcv.bytes > 0)) {
+		/*
+		 * The worker holds too many mbufs: keep the pool for the NIC.
+		 * Out of order: not queued (the duplicate ACK still goes).
+		 * In order, while the user has not read what is queued: not
+		 * even acknowledged, the peer retransmits it later. A reader
+		 * with an empty queue still gets its data (progress).
+		 */
+		rte_pktmbuf_free(p);
+		tw->stats.drop[tcp_mem_pressure]++;
+		if (seq != c->rcv_nxt)
+			tcp_ack_soon(c);
+		return 0;
+	}
 	if (seq != c->rcv_nxt) {
 		if (tcp_ooo_insert(c, p, seq, len, fin) != 0)
 			tw->stats.drop[tcp_ooo_full]++;
 		tcp_ack_soon(c); /* duplicate ACK (with SACK) right away */
 		return 0;
 	}
-	tcp_rcvq_append(&c->rcv, p, len);
+	tcp_rcvq_append(tw, &c->rcv, p, len);
 	c->rcv_nxt += len;
 	tw->stats.bytes_rx += len;
 	*new_data = 1;

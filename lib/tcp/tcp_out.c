@@ -373,8 +373,8 @@ tcp_pending_add(struct fo_tcp_conn *c)
 {
 	struct fo_tcp_worker *tw = c->tw;
 
-	if (c->pending || c->state == TCP_CLOSED)
-		return;
+	if (c->pending || (c->state == TCP_CLOSED && !c->zombie))
+		return; /* a zombie comes only for its closed(NORMAL) */
 	c->pending = 1;
 	c->pend_next = NULL;
 	c->pend_prev = tw->pend_tail;

@@ -44,7 +44,7 @@ enum tcp_state {
 #define TCP_ACK 0x10
 #define TCP_URG 0x20
 
-#define TCP_MAX_LISTENERS 32
+#define TCP_MAX_LISTENERS FO_TCP_MAX_LISTENERS
 #define TCP_MAX_SACK 4       /* scoreboard ranges kept per connection */
 #define TCP_DEFAULT_MSS 536  /* RFC 9293: when the peer sends no MSS option */
 #define TCP_MAX_WSCALE 14
@@ -108,6 +108,7 @@ struct tcp_ooo {
 	struct tcp_ooo *next;
 	struct rte_mbuf *m;
 	uint32_t seq, len;
+	uint16_t nb; /* mbufs of m (buffered-mbuf accounting) */
 	uint8_t fin;
 };
 
@@ -134,6 +135,9 @@ struct fo_tcp_conn {
 		want_write : 1, /* fo_tcp_send() said -EAGAIN */
 		in_recovery : 1, rtt_active : 1, reset : 1, cookie : 1, pending : 1,
 		in_tw_list : 1;
+	uint8_t zombie : 1,       /* closed normally, out of the flow table, kept for reading */
+		eof_read : 1,     /* fo_tcp_recv() returned 0 */
+		close_notify : 1; /* closed(NORMAL) owed at the next fo_tcp_flush() */
 	uint8_t dupacks;
 	uint8_t rtx_count;  /* consecutive timeouts (backoff) */
 	uint8_t probes;     /* keep-alive or zero-window probes outstanding */
@@ -141,6 +145,7 @@ struct fo_tcp_conn {
 	uint8_t snd_wscale, rcv_wscale;
 	uint16_t mss;       /* segment size we send */
 	uint16_t delack_segs; /* full segments received and not yet ACKed */
+	uint32_t write_lowat; /* with want_write: send space that fires writable */
 
 	const struct fo_tcp_ops *ops;
 	void *user;
@@ -224,6 +229,10 @@ struct fo_tcp_worker {
 	unsigned reta_size;
 	uint32_t port_cursor;
 
+	/* last SYN cookie sent (seconds, tcp_now_s); cookie_sent: any ever */
+	uint32_t cookie_last_s;
+	uint8_t cookie_sent;
+
 	/* RFC 5961 challenge ACK budget (per second) */
 	uint64_t challenge_sec;
 	uint32_t challenge_n;
@@ -292,6 +301,21 @@ struct fo_tcp_conn *tcp_conn_alloc(struct fo_tcp_worker *tw);
 void tcp_conn_free(struct fo_tcp_conn *c);
 /** Tear down and tell the user (closed callback) unless the user is gone. */
 void tcp_conn_drop(struct fo_tcp_conn *c, enum fo_tcp_close_reason why);
+/**
+ * The connection ended normally (both FINs done, or TIME_WAIT over): free
+ * it, or, while the user still holds it with unread data or an EOF not yet
+ * read, take it out of the flow table and timers but keep it (and its
+ * receive queue) as a zombie; closed(NORMAL) follows the EOF (fo_tcp.h).
+ */
+void tcp_conn_end_normal(struct fo_tcp_conn *c);
+/** The user read the EOF: owe closed(NORMAL) at the next flush when nothing else remains. */
+void tcp_conn_eof_read(struct fo_tcp_conn *c);
+/** Deliver an owed closed(NORMAL) (from fo_tcp_flush()). */
+void tcp_conn_notify_closed(struct fo_tcp_conn *c);
+/** Join the TIME_WAIT reuse list (oldest first). */
+void tcp_tw_list_add(struct fo_tcp_conn *c);
+/** Writable owed now? (armed, and enough send space) */
+int tcp_writable_due(const struct fo_tcp_conn *c);
 /** Put freed connections back in the pool when no entry point is running. */
 void tcp_conn_reap(struct fo_tcp_worker *tw);
 void tcp_set_state(struct fo_tcp_conn *c, unsigned state);
@@ -367,24 +391,36 @@ void tcp_pending_del(struct fo_tcp_conn *c);
 unsigned tcp_tx_room(const struct fo_tcp_worker *tw);
 
 /* ---- tcp_sndbuf.c ---- */
-void tcp_sndq_append(struct tcp_sndq *q, struct rte_mbuf *chain, uint32_t len);
+/*
+ * Queues count the mbufs they hold in tw->stats.buffered (the per-worker
+ * budget of cfg.max_buffered).
+ */
+void tcp_sndq_append(struct fo_tcp_worker *tw, struct tcp_sndq *q, struct rte_mbuf *chain,
+	uint32_t len);
 /** Drop @p n acknowledged bytes from the front. */
-void tcp_sndq_ack(struct tcp_sndq *q, uint32_t n);
+void tcp_sndq_ack(struct fo_tcp_worker *tw, struct tcp_sndq *q, uint32_t n);
 /** Indirect mbufs for [off, off+len) from SND.UNA; NULL when out of mbufs. */
 struct rte_mbuf *tcp_sndq_slice(struct tcp_sndq *q, struct rte_mempool *mp, uint32_t una,
 	uint32_t seq, uint32_t len);
-void tcp_sndq_free(struct tcp_sndq *q);
+void tcp_sndq_free(struct fo_tcp_worker *tw, struct tcp_sndq *q);
 
 /* ---- tcp_rcvbuf.c ---- */
 /** Remove @p n bytes from the front of a chain; @return the new head (NULL when empty). */
 struct rte_mbuf *tcp_mbuf_cut_front(struct rte_mbuf *m, uint32_t n);
 /** Keep only the first @p keep bytes of a chain; @return the head (NULL when keep == 0). */
 struct rte_mbuf *tcp_mbuf_keep(struct rte_mbuf *m, uint32_t keep);
-void tcp_rcvq_append(struct tcp_rcvq *q, struct rte_mbuf *m, uint32_t len);
+void tcp_rcvq_append(struct fo_tcp_worker *tw, struct tcp_rcvq *q, struct rte_mbuf *m,
+	uint32_t len);
 /** Take up to @p max bytes as a chain; @return bytes (0 when empty). */
-uint32_t tcp_rcvq_take(struct tcp_rcvq *q, struct rte_mempool *mp, uint32_t max,
+uint32_t tcp_rcvq_take(struct fo_tcp_worker *tw, struct tcp_rcvq *q, uint32_t max,
 	struct rte_mbuf **out);
-void tcp_rcvq_free(struct tcp_rcvq *q);
+void tcp_rcvq_free(struct fo_tcp_worker *tw, struct tcp_rcvq *q);
+/** Over the buffered-mbuf budget (cfg.max_buffered)? */
+static inline int
+tcp_over_budget(const struct fo_tcp_worker *tw)
+{
+	return tw->stats.buffered >= tw->cfg.max_buffered;
+}
 /**
  * Queue an out-of-order segment (payload @p m of @p len bytes at @p seq).
  * @return 0 (queued, maybe trimmed, or a duplicate freed), or -ENOSPC (not queued, freed).

@@ -84,12 +84,16 @@ tcp_mbuf_keep(struct rte_mbuf *m, uint32_t keep)
 }
 
 void
-tcp_rcvq_append(struct tcp_rcvq *q, struct rte_mbuf *m, uint32_t len)
+tcp_rcvq_append(struct fo_tcp_worker *tw, struct tcp_rcvq *q, struct rte_mbuf *m, uint32_t len)
 {
 	struct rte_mbuf *t = m;
+	uint32_t nb = 1;
 
-	while (t->next != NULL)
+	while (t->next != NULL) {
 		t = t->next;
+		nb++;
+	}
+	tw->stats.buffered += nb;
 	if (q->tail != NULL)
 		q->tail->next = m;
 	else
@@ -99,21 +103,22 @@ tcp_rcvq_append(struct tcp_rcvq *q, struct rte_mbuf *m, uint32_t len)
 }
 
 uint32_t
-tcp_rcvq_take(struct tcp_rcvq *q, struct rte_mempool *mp, uint32_t max, struct rte_mbuf **out)
+tcp_rcvq_take(struct fo_tcp_worker *tw, struct tcp_rcvq *q, uint32_t max, struct rte_mbuf **out)
 {
 	struct rte_mbuf *s = q->head, *last = NULL;
-	uint32_t sum = 0;
+	uint32_t sum = 0, nb = 0;
 
 	if (q->bytes == 0 || max == 0)
 		return 0;
 	while (s != NULL && sum + s->data_len <= max) {
 		sum += s->data_len;
+		nb++;
 		last = s;
 		s = s->next;
 	}
 	if (last == NULL) {
 		/* the first mbuf alone is larger than max: hand out a slice */
-		struct rte_mbuf *mi = rte_pktmbuf_alloc(mp);
+		struct rte_mbuf *mi = rte_pktmbuf_alloc(tw->pool);
 
 		if (mi == NULL)
 			return 0;
@@ -132,18 +137,20 @@ tcp_rcvq_take(struct tcp_rcvq *q, struct rte_mempool *mp, uint32_t max, struct r
 	if (q->head == NULL)
 		q->tail = NULL;
 	q->bytes -= sum;
+	tw->stats.buffered -= nb;
 	tcp_mbuf_fix(*out);
 	return sum;
 }
 
 void
-tcp_rcvq_free(struct tcp_rcvq *q)
+tcp_rcvq_free(struct fo_tcp_worker *tw, struct tcp_rcvq *q)
 {
 	while (q->head != NULL) {
 		struct rte_mbuf *h = q->head;
 
 		q->head = h->next;
 		tcp_seg_free1(h);
+		tw->stats.buffered--;
 	}
 	q->tail = NULL;
 	q->bytes = 0;
@@ -158,6 +165,7 @@ tcp_ooo_node_put(struct fo_tcp_conn *c, struct tcp_ooo *n)
 
 	c->n_ooo--;
 	c->ooo_bytes -= n->len;
+	tw->stats.buffered -= n->nb;
 	n->m = NULL;
 	n->next = tw->ooo_free;
 	tw->ooo_free = n;
@@ -209,6 +217,8 @@ tcp_ooo_insert(struct fo_tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t
 	}
 	tw->ooo_free = n->next;
 	n->m = m;
+	n->nb = m->nb_segs; /* exact: cut/keep above fixed the head */
+	tw->stats.buffered += n->nb;
 	n->seq = seq;
 	n->len = len;
 	n->fin = (uint8_t)(fin != 0);
@@ -235,7 +245,7 @@ tcp_ooo_pull(struct fo_tcp_conn *c)
 			struct rte_mbuf *m = tcp_mbuf_cut_front(n->m, cut);
 
 			if (m != NULL)
-				tcp_rcvq_append(&c->rcv, m, len);
+				tcp_rcvq_append(c->tw, &c->rcv, m, len);
 			c->rcv_nxt = end;
 			c->tw->stats.bytes_rx += len;
 		} else {

@@ -20,12 +20,17 @@ tcp_seg_free1(struct rte_mbuf *m)
 }
 
 void
-tcp_sndq_append(struct tcp_sndq *q, struct rte_mbuf *chain, uint32_t len)
+tcp_sndq_append(struct fo_tcp_worker *tw, struct tcp_sndq *q, struct rte_mbuf *chain,
+	uint32_t len)
 {
 	struct rte_mbuf *t = chain;
+	uint32_t nb = 1;
 
-	while (t->next != NULL)
+	while (t->next != NULL) {
 		t = t->next;
+		nb++;
+	}
+	tw->stats.buffered += nb;
 	if (q->tail != NULL)
 		q->tail->next = chain;
 	else
@@ -35,7 +40,7 @@ tcp_sndq_append(struct tcp_sndq *q, struct rte_mbuf *chain, uint32_t len)
 }
 
 void
-tcp_sndq_ack(struct tcp_sndq *q, uint32_t n)
+tcp_sndq_ack(struct fo_tcp_worker *tw, struct tcp_sndq *q, uint32_t n)
 {
 	if (n > q->bytes)
 		n = q->bytes;
@@ -55,6 +60,7 @@ tcp_sndq_ack(struct tcp_sndq *q, uint32_t n)
 		if (q->cur == h)
 			q->cur = NULL;
 		tcp_seg_free1(h);
+		tw->stats.buffered--;
 	}
 	if (q->head == NULL) {
 		q->tail = NULL;
@@ -128,13 +134,14 @@ tcp_sndq_slice(struct tcp_sndq *q, struct rte_mempool *mp, uint32_t una, uint32_
 }
 
 void
-tcp_sndq_free(struct tcp_sndq *q)
+tcp_sndq_free(struct fo_tcp_worker *tw, struct tcp_sndq *q)
 {
 	while (q->head != NULL) {
 		struct rte_mbuf *h = q->head;
 
 		q->head = h->next;
 		tcp_seg_free1(h);
+		tw->stats.buffered--;
 	}
 	q->tail = q->cur = NULL;
 	q->head_off = q->bytes = 0;

@@ -207,7 +207,7 @@ tcp_keep_fire(struct fo_timer *t)
 		return;
 	switch (mode) {
 	case TCP_KEEP_TIME_WAIT:
-		tcp_conn_free(c);
+		tcp_conn_end_normal(c);
 		return;
 	case TCP_KEEP_FIN_WAIT2:
 		/* orphaned and the peer never closed: give up, as Linux does */

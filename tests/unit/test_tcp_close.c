@@ -98,6 +98,7 @@ test_time_wait_reuse(void **state)
 	struct th_peer p = {.port = 40302, .isn = 1, .use_opts = 1, .ts = 100};
 	struct th_in s = {.sport = 40302, .flags = F_SYN, .wnd = 1000};
 	struct th_out o;
+	struct rte_mbuf *m;
 	uint8_t opts[40];
 
 	(void)state;
@@ -108,7 +109,13 @@ test_time_wait_reuse(void **state)
 	p.una++;
 	th_peer_send(h, &p, F_ACK | F_FIN, NULL, 0);
 	assert_string_equal(tcp_state_name(p.c->state), "TIME_WAIT");
-	assert_int_equal(h->n_closed, 1); /* the user had not closed: told now */
+	/* the user had not closed: told once it has read the EOF, from the next flush */
+	assert_int_equal(h->n_closed, 0);
+	assert_int_equal(fo_tcp_recv(p.c, &m, 100), 0);
+	assert_int_equal(h->n_closed, 0);
+	fo_tcp_flush(h->tw);
+	assert_int_equal(h->n_closed, 1);
+	assert_int_equal(h->close_why, FO_TCP_CLOSE_NORMAL);
 	th_drain(h);
 	/* an old SYN (lower seq, older TS): just an ACK */
 	s.seq = p.nxt - 10;
@@ -134,6 +141,7 @@ test_simultaneous_close(void **state)
 	struct th *h = th_new(NULL);
 	struct th_peer p = {.port = 40303, .isn = 1};
 	struct th_out o;
+	struct rte_mbuf *m;
 
 	(void)state;
 	th_handshake(h, &p);
@@ -149,6 +157,9 @@ test_simultaneous_close(void **state)
 	p.una++;
 	th_peer_send(h, &p, F_ACK, NULL, 0);
 	assert_string_equal(tcp_state_name(p.c->state), "TIME_WAIT");
+	assert_int_equal(h->n_closed, 0); /* EOF not read yet */
+	assert_int_equal(fo_tcp_recv(p.c, &m, 100), 0);
+	fo_tcp_flush(h->tw);
 	assert_int_equal(h->n_closed, 1);
 	assert_int_equal(h->close_why, FO_TCP_CLOSE_NORMAL);
 	th_free(h, 1);
@@ -284,6 +295,184 @@ test_close_inside_readable(void **state)
 	th_free(h, 1);
 }
 
+/** Read what @p c holds into @p out, @p max bytes per call. @return bytes; *eof set at the EOF. */
+static size_t
+read_all(struct fo_tcp_conn *c, uint8_t *out, uint32_t max, int *eof)
+{
+	struct rte_mbuf *m, *s;
+	size_t len = 0;
+	ssize_t n;
+
+	*eof = 0;
+	while ((n = fo_tcp_recv(c, &m, max)) > 0) {
+		assert_int_equal(rte_pktmbuf_pkt_len(m), (uint32_t)n);
+		for (s = m; s != NULL; s = s->next) {
+			memcpy(out + len, rte_pktmbuf_mtod(s, void *), s->data_len);
+			len += s->data_len;
+		}
+		rte_pktmbuf_free(m);
+	}
+	if (n == 0)
+		*eof = 1;
+	return len;
+}
+
+/*
+ * Regression (relay lost the end of a 64 MiB stream): data and FIN
+ * received, unread; our FIN acked in LAST_ACK. The connection must stay
+ * readable until the user took everything, and closed(NORMAL) come after
+ * the EOF, from the stack (the next flush), not from inside fo_tcp_recv.
+ */
+static void
+test_last_ack_keeps_unread_data(void **state)
+{
+	struct th *h = th_new(NULL);
+	struct th_peer p = {.port = 40320, .isn = 1};
+	static uint8_t data[3000], got[3000];
+	struct fo_tcp_conn *c;
+	struct th_out o;
+	int eof;
+
+	(void)state;
+	th_handshake(h, &p);
+	c = p.c;
+	th_pattern(data, sizeof(data), 0, 9);
+	th_peer_send(h, &p, F_ACK, data, 1460);
+	th_peer_send(h, &p, F_ACK, data + 1460, 1460);
+	th_peer_send(h, &p, F_ACK | F_FIN, data + 2920, 80);
+	assert_string_equal(tcp_state_name(c->state), "CLOSE_WAIT");
+	assert_int_equal(h->n_readable, 3);
+	/* the user did not read (backpressure elsewhere), but its other direction ends */
+	assert_int_equal(fo_tcp_shutdown(c), 0);
+	fo_tcp_flush(h->tw);
+	th_drain(h);
+	assert_string_equal(tcp_state_name(c->state), "LAST_ACK");
+	p.una++;
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	/* the stack is done with it; the user is not */
+	assert_int_equal(h->n_closed, 0);
+	assert_int_equal(h->tw->stats.conns, 1);
+	assert_string_equal(tcp_state_name(c->state), "CLOSED");
+	assert_null(tcp_flow_lookup(h->tw, &c->key)); /* left the flow table */
+	assert_int_equal(fo_tcp_shutdown(c), 0);
+	assert_int_equal(fo_tcp_send_space(c), 0);
+	/* a late segment for the tuple: answered as for no connection (RST) */
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	th_expect(h, &o);
+	assert_int_equal(o.flags & F_RST, F_RST);
+	th_expect_none(h);
+	/* everything is still there, in order, then the EOF */
+	fo_tcp_flush(h->tw);
+	assert_int_equal(h->n_closed, 0);
+	assert_int_equal(read_all(c, got, 1000, &eof), sizeof(data));
+	assert_memory_equal(got, data, sizeof(data));
+	assert_true(eof);
+	assert_int_equal(h->n_closed, 0); /* not from inside fo_tcp_recv */
+	assert_int_equal(h->tw->stats.buffered, 0);
+	fo_tcp_flush(h->tw);
+	assert_int_equal(h->n_closed, 1);
+	assert_int_equal(h->close_why, FO_TCP_CLOSE_NORMAL);
+	assert_int_equal(h->tw->stats.conns, 0);
+	th_expect_none(h);
+	th_free(h, 1);
+}
+
+/* Same, in TIME_WAIT: held while unread, kept past TIME_WAIT's end, then freed by close. */
+static void
+test_time_wait_keeps_unread_data(void **state)
+{
+	struct fo_tcp_config cfg = {.max_conns = 4, .time_wait_ms = 1000};
+	struct th *h = th_new(&cfg);
+	struct th_peer p = {.port = 40321, .isn = 1}, q = {.port = 40322, .isn = 1};
+	struct fo_tcp_conn *c;
+	struct rte_mbuf *m;
+	int eof;
+
+	(void)state;
+	th_handshake(h, &p);
+	c = p.c;
+	fo_tcp_shutdown(c);
+	fo_tcp_flush(h->tw);
+	th_drain(h);
+	p.una++;
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	th_peer_send(h, &p, F_ACK | F_FIN, "tail", 4);
+	assert_string_equal(tcp_state_name(c->state), "TIME_WAIT");
+	assert_int_equal(h->n_closed, 0);
+	assert_int_equal(c->rcv.bytes, 4);
+	/* not reusable by the connection limit while held */
+	assert_null(h->tw->tw_head);
+	/* TIME_WAIT ends: the connection leaves the stack, the data stays */
+	th_advance(h, 1001);
+	assert_string_equal(tcp_state_name(c->state), "CLOSED");
+	assert_int_equal(h->tw->stats.conns, 1);
+	assert_int_equal(h->n_closed, 0);
+	assert_int_equal(fo_tcp_recv(c, &m, 100), 4);
+	assert_memory_equal(rte_pktmbuf_mtod(m, void *), "tail", 4);
+	rte_pktmbuf_free(m);
+	/* the user closes instead of reading the EOF: freed, no callback */
+	fo_tcp_close(c);
+	assert_int_equal(h->tw->stats.conns, 0);
+	fo_tcp_flush(h->tw);
+	assert_int_equal(h->n_closed, 0);
+	th_drain(h);
+
+	/* in TIME_WAIT, reading the EOF: closed(NORMAL), then TIME_WAIT goes on */
+	th_handshake(h, &q);
+	c = q.c;
+	fo_tcp_shutdown(c);
+	fo_tcp_flush(h->tw);
+	th_drain(h);
+	q.una++;
+	th_peer_send(h, &q, F_ACK | F_FIN, "xy", 2);
+	assert_string_equal(tcp_state_name(c->state), "TIME_WAIT");
+	assert_int_equal(read_all(c, (uint8_t[8]){0}, 100, &eof), 2);
+	assert_true(eof);
+	assert_int_equal(h->n_closed, 0);
+	fo_tcp_flush(h->tw);
+	assert_int_equal(h->n_closed, 1);
+	assert_int_equal(h->close_why, FO_TCP_CLOSE_NORMAL);
+	assert_ptr_equal(h->tw->tw_head, c); /* reusable now */
+	assert_int_equal(h->tw->stats.conns, 1);
+	th_advance(h, 1001);
+	assert_int_equal(h->tw->stats.conns, 0);
+	th_drain(h);
+	th_free(h, 1);
+}
+
+/* abort on a zombie frees it; a RESET still drops unread data at once */
+static void
+test_zombie_abort_and_reset(void **state)
+{
+	struct th *h = th_new(NULL);
+	struct th_peer p = {.port = 40323, .isn = 1}, q = {.port = 40324, .isn = 1};
+	struct fo_tcp_conn *c;
+
+	(void)state;
+	th_handshake(h, &p);
+	c = p.c;
+	th_peer_send(h, &p, F_ACK | F_FIN, "abc", 3);
+	fo_tcp_shutdown(c);
+	fo_tcp_flush(h->tw);
+	th_drain(h);
+	p.una++;
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	assert_int_equal(h->tw->stats.conns, 1);
+	fo_tcp_abort(c);
+	th_expect_none(h); /* no RST: the peer is done with it */
+	assert_int_equal(h->tw->stats.conns, 0);
+	assert_int_equal(h->n_closed, 0);
+
+	th_handshake(h, &q);
+	th_peer_send(h, &q, F_ACK, "abc", 3);
+	th_drain(h);
+	th_peer_send(h, &q, F_RST, NULL, 0);
+	assert_int_equal(h->n_closed, 1);
+	assert_int_equal(h->close_why, FO_TCP_CLOSE_RESET);
+	assert_int_equal(h->tw->stats.conns, 0);
+	th_free(h, 1);
+}
+
 int
 main(void)
 {
@@ -298,6 +487,9 @@ main(void)
 		cmocka_unit_test(test_data_after_close),
 		cmocka_unit_test(test_orphan_fin_wait2_timeout),
 		cmocka_unit_test(test_close_inside_readable),
+		cmocka_unit_test(test_last_ack_keeps_unread_data),
+		cmocka_unit_test(test_time_wait_keeps_unread_data),
+		cmocka_unit_test(test_zombie_abort_and_reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -289,6 +289,93 @@ test_echo_wraparound(void **state)
 	th_free(h, 1);
 }
 
+/*
+ * Per-worker budget of buffered mbufs: a client that never reads cannot
+ * take the whole pool. Over the budget, in-order data for a connection
+ * with unread data is dropped unacknowledged, out-of-order data is not
+ * queued; a connection with an empty receive queue still gets its data.
+ */
+static void
+test_mem_budget(void **state)
+{
+	struct fo_tcp_config cfg = {.max_conns = 8, .max_buffered = 4};
+	struct th *h = th_new(&cfg);
+	struct th_peer a = {.port = 40150, .isn = 1000}, b = {.port = 40151, .isn = 5000};
+	struct rte_mbuf *m;
+	struct th_out o;
+	unsigned i;
+
+	(void)state;
+	th_pattern(buf, 1000, 0, 3);
+	th_handshake(h, &a);
+	th_handshake(h, &b);
+	assert_int_equal(h->tw->stats.buffered, 0);
+	/* a: the user does not read; four segments fill the budget */
+	for (i = 0; i < 4; i++)
+		th_peer_send(h, &a, F_ACK, buf + 100 * i, 100);
+	assert_int_equal(a.c->rcv.bytes, 400);
+	assert_int_equal(h->tw->stats.buffered, 4);
+	th_drain(h);
+	/* over budget: a's next in-order segment is dropped, not acknowledged */
+	th_peer_send(h, &a, F_ACK, buf + 400, 100);
+	assert_int_equal(a.c->rcv.bytes, 400);
+	assert_int_equal(a.c->rcv_nxt, a.nxt - 100);
+	assert_int_equal(h->tw->stats.drop[tcp_mem_pressure], 1);
+	assert_int_equal(h->tw->stats.buffered, 4);
+	th_expect_none(h);
+	/* b has nothing queued: its in-order data still goes in */
+	th_peer_send(h, &b, F_ACK, buf, 100);
+	assert_int_equal(b.c->rcv.bytes, 100);
+	assert_int_equal(h->tw->stats.buffered, 5);
+	/* out of order on b: not queued, but the duplicate ACK goes */
+	th_drain(h);
+	b.nxt += 100;
+	th_peer_send(h, &b, F_ACK, buf + 200, 100);
+	assert_int_equal(b.c->n_ooo, 0);
+	assert_int_equal(h->tw->stats.drop[tcp_mem_pressure], 2);
+	th_expect(h, &o);
+	assert_int_equal(o.flags, F_ACK);
+	assert_int_equal(o.ack, b.nxt - 200);
+	assert_int_equal(h->tw->stats.buffered, 5);
+	/* a reads: room again, its retransmission is taken and acknowledged */
+	assert_int_equal(fo_tcp_recv(a.c, &m, UINT32_MAX), 400);
+	assert_int_equal(h->tw->stats.buffered, 1);
+	rte_pktmbuf_free(m);
+	fo_tcp_flush(h->tw);
+	th_drain(h);
+	a.nxt -= 100;
+	th_peer_send(h, &a, F_ACK | F_PSH, buf + 400, 100);
+	assert_int_equal(a.c->rcv.bytes, 100);
+	assert_int_equal(a.c->rcv_nxt, a.nxt);
+	assert_int_equal(h->tw->stats.buffered, 2);
+	/* the send queue counts too: 2500 bytes in 1000-byte mbufs = 3 */
+	assert_int_equal(th_user_send(h, b.c, 2500, 1), 2500);
+	assert_int_equal(h->tw->stats.buffered, 5);
+	th_drain(h);
+	b.una += 2500;
+	th_peer_send(h, &b, F_ACK, NULL, 0);
+	assert_int_equal(h->tw->stats.buffered, 2);
+	th_drain(h);
+	th_free(h, 1);
+}
+
+/* default budget: 3/4 of the pool, shared by the workers */
+static void
+test_mem_budget_default(void **state)
+{
+	struct rte_mempool *mp = fake_pool_create("budget", 800, RTE_MBUF_DEFAULT_BUF_SIZE);
+	struct fo_tcp_config cfg = {.max_conns = 8};
+	struct th *h;
+
+	(void)state;
+	assert_non_null(mp);
+	h = th_new_worker(&cfg, 0, 2, mp);
+	assert_int_equal(h->tw->cfg.max_buffered, 800 * 3 / 4 / 2);
+	th_free(h, 0);
+	assert_int_equal(fake_pool_in_use(mp), 0);
+	fake_pool_free(mp);
+}
+
 int
 main(void)
 {
@@ -297,6 +384,8 @@ main(void)
 		cmocka_unit_test(test_send_segments),
 		cmocka_unit_test(test_out_of_order_fill),
 		cmocka_unit_test(test_ooo_limit),
+		cmocka_unit_test(test_mem_budget),
+		cmocka_unit_test(test_mem_budget_default),
 		cmocka_unit_test(test_recv_partial),
 		cmocka_unit_test(test_echo_wraparound),
 	};

@@ -502,6 +502,60 @@ test_accept_refused_and_abort_in_accept(void **state)
 	th_free(h, 1);
 }
 
+/*
+ * A stray ACK to a listener (e.g. a late segment of a freed connection) is
+ * a bad cookie only while cookies went out recently; otherwise it counts as
+ * tcp_no_conn. Both are answered with RST (RFC 9293, ACK in LISTEN).
+ */
+static void
+test_stray_ack_no_conn(void **state)
+{
+	struct fo_tcp_config cfg = {.max_conns = 8, .max_half_open = 1};
+	struct th *h = th_new(&cfg);
+	struct th_in ack = {.sport = 40030, .seq = 5, .ack = 777, .flags = F_ACK, .wnd = 100};
+	struct th_in syn = {.seq = 1, .flags = F_SYN, .wnd = 1000};
+	static const struct rte_ether_addr peer_mac = {{0x02, 0, 0, 0, 0, 0x02}};
+	struct th_out o;
+
+	(void)state;
+	/* no cookie ever sent */
+	th_inject(h, &ack);
+	th_expect(h, &o);
+	assert_int_equal(o.flags, F_RST);
+	assert_int_equal(o.seq, 777);
+	assert_int_equal(h->tw->stats.drop[tcp_no_conn], 1);
+	assert_int_equal(h->tw->stats.drop[tcp_bad_cookie], 0);
+	/* the half-open table fills up: the second SYN gets a cookie */
+	syn.sport = 40031;
+	th_inject(h, &syn);
+	syn.sport = 40032;
+	th_inject(h, &syn);
+	assert_int_equal(h->tw->stats.syncookies_sent, 1);
+	th_drain(h);
+	/* now a bogus ACK may be a forged or expired cookie */
+	th_inject(h, &ack);
+	th_expect(h, &o);
+	assert_int_equal(o.flags, F_RST);
+	assert_int_equal(h->tw->stats.drop[tcp_bad_cookie], 1);
+	assert_int_equal(h->tw->stats.drop[tcp_no_conn], 1);
+	/* still within the validity window (3 x 64 s) */
+	h->net->now += TH_MS(190 * 1000);
+	assert_non_null(neigh_update(h->net, 0, TH_PEER, &peer_mac, 1, 0)); /* not aged out */
+	th_inject(h, &ack);
+	th_expect(h, &o);
+	assert_int_equal(h->tw->stats.drop[tcp_bad_cookie], 2);
+	/* past it: no cookie can be valid any more */
+	h->net->now += TH_MS(3 * 1000);
+	assert_non_null(neigh_update(h->net, 0, TH_PEER, &peer_mac, 1, 0));
+	th_inject(h, &ack);
+	th_expect(h, &o);
+	assert_int_equal(o.flags, F_RST);
+	assert_int_equal(h->tw->stats.drop[tcp_bad_cookie], 2);
+	assert_int_equal(h->tw->stats.drop[tcp_no_conn], 2);
+	th_drain(h);
+	th_free(h, 1);
+}
+
 int
 main(void)
 {
@@ -518,6 +572,7 @@ main(void)
 		cmocka_unit_test(test_cookie_when_half_open_full),
 		cmocka_unit_test(test_syn_overflow_cookies_off),
 		cmocka_unit_test(test_conn_limit),
+		cmocka_unit_test(test_stray_ack_no_conn),
 		cmocka_unit_test(test_validation_drops),
 		cmocka_unit_test(test_accept_refused_and_abort_in_accept),
 	};

@@ -145,6 +145,65 @@ test_send_backpressure(void **state)
 	th_free(h, 1);
 }
 
+/*
+ * A producer asks to be told when there is room (no dummy send): one
+ * writable once half of sndbuf is free, from an ACK or from the next flush
+ * when the room is already there, never from inside the call.
+ */
+static void
+test_want_writable(void **state)
+{
+	struct fo_tcp_config cfg = {.max_conns = 4, .sndbuf = 4000};
+	struct th *h = th_new(&cfg);
+	struct th_peer p = {.port = 40504, .isn = 1};
+
+	(void)state;
+	th_handshake(h, &p);
+	/* room already: from the next flush, once */
+	assert_int_equal(fo_tcp_want_writable(p.c), 0);
+	assert_int_equal(h->n_writable, 0);
+	fo_tcp_flush(h->tw);
+	assert_int_equal(h->n_writable, 1);
+	fo_tcp_flush(h->tw);
+	assert_int_equal(h->n_writable, 1);
+	/* fill the buffer, then ask */
+	assert_int_equal(th_user_send(h, p.c, 4000, 0), 4000);
+	assert_int_equal(fo_tcp_send_space(p.c), 0);
+	assert_int_equal(fo_tcp_want_writable(p.c), 0);
+	fo_tcp_flush(h->tw);
+	assert_int_equal(h->n_writable, 1);
+	th_drain(h);
+	/* 536 bytes free: less than half, nothing yet */
+	p.una += 536;
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	assert_int_equal(h->n_writable, 1);
+	th_drain(h);
+	/* 2144 free: at least half */
+	p.una += 3 * 536;
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	assert_int_equal(h->n_writable, 2);
+	th_drain(h);
+	/* one-shot */
+	p.una += 536;
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	fo_tcp_flush(h->tw);
+	assert_int_equal(h->n_writable, 2);
+	th_drain(h);
+	/* after shutdown: -EPIPE; before ESTABLISHED: -ENOTCONN */
+	assert_int_equal(fo_tcp_shutdown(p.c), 0);
+	assert_int_equal(fo_tcp_want_writable(p.c), -EPIPE);
+	th_drain(h);
+	{
+		struct fo_tcp_conn *c = fo_tcp_connect(h->tw, TH_US, TH_PEER, 9999, &th_ops, h);
+
+		assert_non_null(c);
+		assert_int_equal(fo_tcp_want_writable(c), -ENOTCONN);
+		fo_tcp_abort(c);
+	}
+	th_drain(h);
+	th_free(h, 1);
+}
+
 static void
 test_keepalive(void **state)
 {
@@ -186,6 +245,7 @@ main(void)
 		cmocka_unit_test(test_zero_window_probes),
 		cmocka_unit_test(test_receive_window_closes),
 		cmocka_unit_test(test_send_backpressure),
+		cmocka_unit_test(test_want_writable),
 		cmocka_unit_test(test_keepalive),
 	};
 

@@ -141,6 +141,7 @@ stats_print(const struct app *app, FILE *f)
 	fo_counters_print(f, "tcp.", fo_tcp_stats_names, &t.tcp.seg_rx, FO_TCP_STATS_N_PLAIN, 1);
 	fprintf(f, "tcp.conns %" PRIu64 "\n", t.tcp.conns);
 	fprintf(f, "tcp.half_open %" PRIu64 "\n", t.tcp.half_open);
+	fprintf(f, "tcp.buffered %" PRIu64 "\n", t.tcp.buffered);
 	fo_counters_print(f, "tcp.drop.", fo_tcp_drop_names, t.tcp.drop, FO_TCP_DROP_MAX, 1);
 	fprintf(f, "tcp.drops_total %" PRIu64 "\n", t.tcp_drops_total);
 	fo_counters_print(f, "svc.", svc_stats_names, &t.svc.accepted, SVC_STATS_N, 1);

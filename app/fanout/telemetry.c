@@ -157,6 +157,7 @@ tcp_dict(const struct fo_tcp_stats *s, uint64_t drops_total)
 		rte_tel_data_add_dict_u64(t, fo_tcp_stats_names[i], plain[i]);
 	rte_tel_data_add_dict_u64(t, "conns", s->conns);
 	rte_tel_data_add_dict_u64(t, "half_open", s->half_open);
+	rte_tel_data_add_dict_u64(t, "buffered", s->buffered);
 	drop = rte_tel_data_alloc();
 	if (drop != NULL) {
 		rte_tel_data_start_dict(drop);
@@ -264,6 +265,7 @@ cmd_tcp(const char *cmd, const char *params, struct rte_tel_data *d)
 			rte_tel_data_start_dict(one);
 			rte_tel_data_add_dict_u64(one, "conns", s->conns);
 			rte_tel_data_add_dict_u64(one, "half_open", s->half_open);
+			rte_tel_data_add_dict_u64(one, "buffered", s->buffered);
 			rte_tel_data_add_dict_u64(one, "seg_rx", s->seg_rx);
 			rte_tel_data_add_dict_u64(one, "seg_tx", s->seg_tx);
 			rte_tel_data_add_dict_u64(one, "handoff_tx", s->handoff_tx);

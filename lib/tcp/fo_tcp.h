@@ -160,6 +160,14 @@ struct fo_tcp_config {
 	 * count towards the budget.
 	 */
 	uint32_t max_buffered;
+	/**
+	 * Local port range of active opens (fo_tcp_connect()), inclusive;
+	 * zero = default 10000 and 65535 (each independently). Only ports whose
+	 * reply tuple fo_tcp_owner() maps to this worker are used, so with n
+	 * workers about 1/n of the range is this worker's. min > max is EINVAL.
+	 */
+	uint16_t local_port_min;
+	uint16_t local_port_max;
 };
 
 /** Why a connection ended, passed to fo_tcp_ops.closed. */
@@ -293,11 +301,29 @@ int fo_tcp_listen(struct fo_tcp_worker *tw, rte_be32_t addr, uint16_t port,
 
 /**
  * Active open from @p src (an interface address) to @p dst:@p port. The
- * local port is chosen so that replies are owned by this worker.
+ * local port is chosen in [local_port_min, local_port_max] so that replies
+ * are owned by this worker.
+ *
+ * TIME_WAIT reuse (Linux tcp_tw_reuse semantics, RFC 6191): scanning the
+ * range, a port is taken when its tuple is free, or when the tuple is held
+ * by a connection in TIME_WAIT that negotiated timestamps and has been
+ * quiet in TIME_WAIT (entered it, or last answered a segment there) for at
+ * least 1 second: our timestamp clock is per tuple and monotonic, so the
+ * new SYN's TSval is strictly newer and the peer's PAWS rejects old
+ * duplicates. When the whole range has no such port, the TIME_WAIT tuple
+ * to @p dst:@p port quiet for the longest is recycled anyway (bounded
+ * TIME_WAIT, like the pool-exhaustion recycling). Either way the TIME_WAIT
+ * connection is freed (flow table, timers) and counted in
+ * time_wait_reused, and the new ISN is beyond the old SND.NXT + 65536 (the
+ * secure ISN when it already is, else old SND.NXT + 65537 + up to 65535).
+ * A TIME_WAIT connection whose user has not read the EOF yet is never
+ * reused. If the SYN then cannot be routed (ENETUNREACH) the TIME_WAIT
+ * connection stays freed.
  *
  * @return the connection (SYN_SENT; ops->connected or ops->closed follow),
- *         or NULL with errno: EADDRNOTAVAIL (no local port left), ENOMEM
- *         (connection limit), ENETUNREACH.
+ *         or NULL with errno: EADDRNOTAVAIL (every owned port of the range
+ *         held by a connection not reusable as above), ENOMEM (connection
+ *         limit), ENETUNREACH, EINVAL.
  */
 struct fo_tcp_conn *fo_tcp_connect(struct fo_tcp_worker *tw, rte_be32_t src, rte_be32_t dst,
 	uint16_t port, const struct fo_tcp_ops *ops, void *user);

@@ -31,6 +31,8 @@ tcp_config_defaults(struct fo_tcp_config *c)
 	DEF(keepalive_probes, 9);
 	DEF(syn_retries, 6);
 	DEF(max_retries, 15);
+	DEF(local_port_min, TCP_PORT_LO);
+	DEF(local_port_max, TCP_PORT_HI);
 #undef DEF
 }
 
@@ -64,7 +66,8 @@ fo_tcp_worker_create(const struct fo_tcp_config *cfg, struct fo_net_worker *net,
 		tw->cfg.max_buffered = b > 0 ? (uint32_t)RTE_MIN(b, (uint64_t)UINT32_MAX) : 1;
 	}
 	if (tw->cfg.rcvbuf > (0xffffu << TCP_MAX_WSCALE) || tw->cfg.max_conns > (1u << 24) ||
-		tw->cfg.ooo_max > 0xffff || tw->cfg.rto_min_ms > tw->cfg.rto_max_ms) {
+		tw->cfg.ooo_max > 0xffff || tw->cfg.rto_min_ms > tw->cfg.rto_max_ms ||
+		tw->cfg.local_port_min > tw->cfg.local_port_max) {
 		free(tw);
 		errno = EINVAL;
 		return NULL;
@@ -160,7 +163,8 @@ struct fo_tcp_conn *
 fo_tcp_connect(struct fo_tcp_worker *tw, rte_be32_t src, rte_be32_t dst, uint16_t port,
 	const struct fo_tcp_ops *ops, void *user)
 {
-	struct fo_tcp_conn *c;
+	struct fo_tcp_conn *c, *old;
+	uint32_t old_nxt = 0;
 	uint16_t lport;
 	int rc;
 
@@ -168,17 +172,25 @@ fo_tcp_connect(struct fo_tcp_worker *tw, rte_be32_t src, rte_be32_t dst, uint16_
 		errno = EINVAL;
 		return NULL;
 	}
-	lport = tcp_owner_pick_port(tw, src, dst, rte_cpu_to_be_16(port));
+	lport = tcp_owner_pick_port(tw, src, dst, rte_cpu_to_be_16(port), &old);
 	if (lport == 0) {
 		errno = EADDRNOTAVAIL;
 		return NULL;
 	}
+	if (old != NULL)
+		old_nxt = tcp_seq_max(old->snd_nxt, old->snd_max);
 	tcp_enter(tw);
+	/* never NULL when old is set: old is in the TIME_WAIT list alloc recycles from */
 	c = tcp_conn_alloc(tw);
 	if (c == NULL) {
 		tcp_leave(tw);
 		errno = ENOMEM;
 		return NULL;
+	}
+	/* the TIME_WAIT tuple is taken over (unless alloc already recycled that very TCB) */
+	if (old != NULL && old != c && old->state == TCP_TIME_WAIT) {
+		tcp_conn_free(old);
+		tw->stats.time_wait_reused++;
 	}
 	c->key.laddr = src;
 	c->key.raddr = dst;
@@ -188,6 +200,9 @@ fo_tcp_connect(struct fo_tcp_worker *tw, rte_be32_t src, rte_be32_t dst, uint16_
 	c->user = user;
 	c->iss = tcp_secure_isn(&tw->ck, dst, src, c->key.rport, c->key.lport,
 		tw->net->now / tw->tsc_per_us);
+	/* RFC 6191 / 9293: a reused tuple's new sequence space starts beyond the old one */
+	if (old != NULL && !tcp_seq_gt(c->iss, old_nxt + TCP_TW_ISN_GAP))
+		c->iss = old_nxt + TCP_TW_ISN_GAP + 1 + (c->iss & 0xffff);
 	tcp_conn_init_params(c);
 	c->ts_offset = tcp_ts_offset(tw, &c->key);
 	c->rcv_wscale = tcp_worker_wscale(tw);

@@ -253,6 +253,7 @@ tcp_enter_time_wait(struct fo_tcp_conn *c)
 	int tell = !c->user_gone;
 
 	tcp_set_state(c, TCP_TIME_WAIT);
+	c->tw_tsc = tw->net->now;
 	tcp_rtx_stop(c);
 	fo_timer_cancel(&tw->wheel, &c->t_delack);
 	tcp_keep_arm(c, TCP_KEEP_TIME_WAIT, tw->cfg.time_wait_ms);

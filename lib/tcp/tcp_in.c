@@ -372,6 +372,7 @@ tcp_input_time_wait(struct fo_tcp_conn *c, struct tcp_seg *seg)
 	/* a retransmitted FIN (our ACK was lost) or anything else: ACK, restart 2MSL on FIN */
 	if (seg->flags & TCP_FIN)
 		tcp_keep_arm(c, TCP_KEEP_TIME_WAIT, tw->cfg.time_wait_ms);
+	c->tw_tsc = tw->net->now; /* this ACK carries a newer TSval: reuse waits again */
 	tcp_send_ack(c);
 	tcp_seg_drop(tw, seg, tcp_out_of_window);
 	return 0;

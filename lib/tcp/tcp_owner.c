@@ -44,7 +44,9 @@ tcp_owner_init(struct fo_tcp_worker *tw)
 	tw->reta_size = 128;
 	for (i = 0; i < tw->reta_size; i++)
 		tw->reta[i] = (uint16_t)(i % tw->n_workers);
-	tw->port_cursor = TCP_PORT_LO + (tw->id * 7919u) % (TCP_PORT_HI - TCP_PORT_LO);
+	/* an offset into [local_port_min, local_port_max]: workers start apart */
+	tw->port_cursor =
+		(tw->id * 7919u) % ((uint32_t)tw->cfg.local_port_max - tw->cfg.local_port_min + 1);
 }
 
 int
@@ -81,26 +83,59 @@ fo_tcp_owner(const struct fo_tcp_worker *tw, rte_be32_t saddr, rte_be32_t daddr,
 	return tw->reta[h % tw->reta_size];
 }
 
-uint16_t
-tcp_owner_pick_port(struct fo_tcp_worker *tw, rte_be32_t src, rte_be32_t dst, rte_be16_t dport)
+/*
+ * Linux tcp_tw_reuse: a TIME_WAIT tuple whose connection negotiated
+ * timestamps and has been quiet for TCP_TW_REUSE_MS is as good as a free
+ * one (the new SYN's TSval, same per-tuple offset on a later clock, is
+ * strictly newer than anything the old connection sent: the peer's PAWS
+ * rejects old duplicates). Only connections in the reuse list qualify (not
+ * those whose user has still to read the EOF).
+ */
+static int
+tcp_tw_reusable(const struct fo_tcp_worker *tw, const struct fo_tcp_conn *c)
 {
-	const uint32_t range = TCP_PORT_HI - TCP_PORT_LO + 1;
+	return c->ts_ok && tw->net->now - c->tw_tsc >= tcp_ms_tsc(tw, TCP_TW_REUSE_MS);
+}
+
+uint16_t
+tcp_owner_pick_port(struct fo_tcp_worker *tw, rte_be32_t src, rte_be32_t dst, rte_be16_t dport,
+	struct fo_tcp_conn **reuse)
+{
+	const uint32_t lo = tw->cfg.local_port_min;
+	const uint32_t range = (uint32_t)tw->cfg.local_port_max - lo + 1;
+	struct fo_tcp_conn *oldest = NULL;
 	uint32_t i;
 
+	*reuse = NULL;
 	for (i = 0; i < range; i++) {
-		uint16_t port = (uint16_t)(TCP_PORT_LO + (tw->port_cursor + i) % range);
+		uint16_t port = (uint16_t)(lo + (tw->port_cursor + i) % range);
 		struct tcp_key k = {
 			.laddr = src, .raddr = dst, .lport = rte_cpu_to_be_16(port), .rport = dport};
+		struct fo_tcp_conn *c;
 
 		/* replies come from dst:dport to src:port */
 		if (fo_tcp_owner(tw, dst, src, dport, k.lport) != tw->id)
 			continue;
-		if (tcp_flow_lookup(tw, &k) != NULL)
-			continue;
+		c = tcp_flow_lookup(tw, &k);
+		if (c != NULL) {
+			if (c->state != TCP_TIME_WAIT || !c->in_tw_list)
+				continue;
+			if (!tcp_tw_reusable(tw, c)) {
+				/* last resort: the one quiet for the longest */
+				if (oldest == NULL || c->tw_tsc < oldest->tw_tsc)
+					oldest = c;
+				continue;
+			}
+		}
 		tw->port_cursor = (tw->port_cursor + i + 1) % range;
+		*reuse = c;
 		return port;
 	}
-	return 0;
+	if (oldest == NULL)
+		return 0;
+	/* no free or safely reusable tuple left: recycle a TIME_WAIT (bounded TIME_WAIT) */
+	*reuse = oldest;
+	return rte_be_to_cpu_16(oldest->key.lport);
 }
 
 int

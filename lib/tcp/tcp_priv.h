@@ -49,8 +49,10 @@ enum tcp_state {
 #define TCP_DEFAULT_MSS 536  /* RFC 9293: when the peer sends no MSS option */
 #define TCP_MAX_WSCALE 14
 #define TCP_HDR_ROOM (RTE_ETHER_HDR_LEN + 4 + 20 + 60) /* eth+vlan+ip+tcp max */
-#define TCP_PORT_LO 10000    /* active-open local port range */
+#define TCP_PORT_LO 10000    /* default active-open local port range */
 #define TCP_PORT_HI 65535
+#define TCP_TW_REUSE_MS 1000 /* TIME_WAIT (with timestamps) reusable by an active open after */
+#define TCP_TW_ISN_GAP 65536 /* a reused TIME_WAIT tuple's new ISN is beyond old SND.NXT + this */
 #define TCP_TICK_MS 1        /* timer wheel granularity */
 #define TCP_CHALLENGE_ACK_PER_S 1000
 
@@ -168,6 +170,7 @@ struct fo_tcp_conn {
 	uint32_t rtt_seq;
 	uint64_t rtt_tsc;
 	uint64_t last_rx_tsc;
+	uint64_t tw_tsc; /* TIME_WAIT: entered, or last answered a segment (reuse age) */
 
 	struct tcp_sndq snd;
 	struct tcp_rcvq rcv;
@@ -467,9 +470,13 @@ void tcp_seg_drop(struct fo_tcp_worker *tw, struct tcp_seg *seg, int reason);
 
 /* ---- tcp_owner.c ---- */
 void tcp_owner_init(struct fo_tcp_worker *tw);
-/** A local port for an active open to dst:dport owned here and free; 0 when none. */
+/**
+ * A local port (host order) for an active open to dst:dport, owned here,
+ * whose tuple is free or held by a reusable TIME_WAIT connection (then
+ * *@p reuse names it, else NULL; see fo_tcp_connect()). 0 when none.
+ */
 uint16_t tcp_owner_pick_port(struct fo_tcp_worker *tw, rte_be32_t src, rte_be32_t dst,
-	rte_be16_t dport);
+	rte_be16_t dport, struct fo_tcp_conn **reuse);
 /** @return 1 when @p m was handed to another worker (or dropped as tcp_handoff_full). */
 int tcp_owner_steer(struct fo_tcp_worker *tw, struct rte_mbuf *m);
 

@@ -244,6 +244,31 @@ struct fo_tcp_worker {
 	struct fo_tcp_stats stats;
 };
 
+/**
+ * Append mbuf chain @p m (@p len payload bytes) to the queue whose head,
+ * tail and byte count are given, counting its mbufs in the worker's
+ * buffered gauge. Shared by the send and receive queues.
+ */
+static inline void
+tcp_mq_append(struct fo_tcp_worker *tw, struct rte_mbuf **head, struct rte_mbuf **tail,
+	uint32_t *bytes, struct rte_mbuf *m, uint32_t len)
+{
+	struct rte_mbuf *t = m;
+	uint32_t nb = 1;
+
+	while (t->next != NULL) {
+		t = t->next;
+		nb++;
+	}
+	tw->stats.buffered += nb;
+	if (*tail != NULL)
+		(*tail)->next = m;
+	else
+		*head = m;
+	*tail = t;
+	*bytes += len;
+}
+
 #define tcp_drop_count(tw, reason) ((tw)->stats.drop[reason]++)
 
 static inline uint32_t

@@ -86,20 +86,7 @@ tcp_mbuf_keep(struct rte_mbuf *m, uint32_t keep)
 void
 tcp_rcvq_append(struct fo_tcp_worker *tw, struct tcp_rcvq *q, struct rte_mbuf *m, uint32_t len)
 {
-	struct rte_mbuf *t = m;
-	uint32_t nb = 1;
-
-	while (t->next != NULL) {
-		t = t->next;
-		nb++;
-	}
-	tw->stats.buffered += nb;
-	if (q->tail != NULL)
-		q->tail->next = m;
-	else
-		q->head = m;
-	q->tail = t;
-	q->bytes += len;
+	tcp_mq_append(tw, &q->head, &q->tail, &q->bytes, m, len);
 }
 
 uint32_t

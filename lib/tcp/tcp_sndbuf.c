@@ -23,20 +23,7 @@ void
 tcp_sndq_append(struct fo_tcp_worker *tw, struct tcp_sndq *q, struct rte_mbuf *chain,
 	uint32_t len)
 {
-	struct rte_mbuf *t = chain;
-	uint32_t nb = 1;
-
-	while (t->next != NULL) {
-		t = t->next;
-		nb++;
-	}
-	tw->stats.buffered += nb;
-	if (q->tail != NULL)
-		q->tail->next = chain;
-	else
-		q->head = chain;
-	q->tail = t;
-	q->bytes += len;
+	tcp_mq_append(tw, &q->head, &q->tail, &q->bytes, chain, len);
 }
 
 void

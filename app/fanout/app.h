@@ -152,6 +152,14 @@ void ports_poll_links(struct app *app);
  *
  * @return 0, or -errno.
  */
+/**
+ * Create an SPSC ring from every worker i to every other worker j in
+ * mesh[i][j] (NULL on the diagonal), on j's socket.
+ *
+ * @return 0, or -errno (rings made so far stay in @p mesh for the caller to free).
+ */
+int ring_mesh_create(struct app *app, const char *prefix, unsigned esize, unsigned count,
+	struct rte_ring *mesh[FO_MAX_WORKERS][FO_MAX_WORKERS]);
 int workers_init(struct app *app);
 /** Launch worker loops on the worker lcores. @return 0 or -errno. */
 int workers_launch(struct app *app);

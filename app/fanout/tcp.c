@@ -54,27 +54,17 @@ tcp_config_from_conf(struct fo_tcp_config *cfg, const struct fo_conf_tcp *ct)
 static int
 tcp_rings_create(struct app *app)
 {
-	char name[RTE_RING_NAMESIZE];
 	unsigned i, j;
+	int rc;
 
+	/* rings of mbuf pointers, as fo_tcp_peers wants */
+	rc = ring_mesh_create(app, "fo_tcp", sizeof(void *), APP_TCP_RING_SIZE, app->tcp_rings);
+	if (rc != 0)
+		return rc;
 	for (i = 0; i < app->n_workers; i++) {
 		for (j = 0; j < app->n_workers; j++) {
-			struct rte_ring *r;
-
-			if (i == j)
-				continue;
-			snprintf(name, sizeof(name), "fo_tcp_%u_%u", i, j);
-			/* one producer (worker i), one consumer (worker j) */
-			r = rte_ring_create(name, APP_TCP_RING_SIZE,
-				(int)rte_lcore_to_socket_id(app->workers[j]->lcore_id),
-				RING_F_SP_ENQ | RING_F_SC_DEQ);
-			if (r == NULL) {
-				FO_LOG(ERR, "ring %s: %s\n", name, rte_strerror(rte_errno));
-				return rte_errno ? -rte_errno : -ENOMEM;
-			}
-			app->tcp_rings[i][j] = r;
-			fo_tcp_peers(app->workers[i]->tcp)->to_peer[j] = r;
-			fo_tcp_peers(app->workers[j]->tcp)->from_peer[i] = r;
+			fo_tcp_peers(app->workers[i]->tcp)->to_peer[j] = app->tcp_rings[i][j];
+			fo_tcp_peers(app->workers[j]->tcp)->from_peer[i] = app->tcp_rings[i][j];
 		}
 	}
 	return 0;

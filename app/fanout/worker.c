@@ -190,8 +190,9 @@ control_tick(struct app *app)
 	ports_poll_links(app);
 }
 
-static int
-rings_create(struct app *app)
+int
+ring_mesh_create(struct app *app, const char *prefix, unsigned esize, unsigned count,
+	struct rte_ring *mesh[FO_MAX_WORKERS][FO_MAX_WORKERS])
 {
 	char name[RTE_RING_NAMESIZE];
 	unsigned i, j;
@@ -202,19 +203,36 @@ rings_create(struct app *app)
 
 			if (i == j)
 				continue;
-			if (snprintf(name, sizeof(name), "fo_nb_%u_%u", i, j) >= (int)sizeof(name))
+			if (snprintf(name, sizeof(name), "%s_%u_%u", prefix, i, j) >= (int)sizeof(name))
 				return -ENAMETOOLONG;
 			/* one producer (worker i), one consumer (worker j) */
-			r = rte_ring_create_elem(name, sizeof(struct fo_neigh_msg), NEIGH_RING_SIZE,
+			r = rte_ring_create_elem(name, esize, count,
 				(int)rte_lcore_to_socket_id(app->workers[j]->lcore_id),
 				RING_F_SP_ENQ | RING_F_SC_DEQ);
 			if (r == NULL) {
 				FO_LOG(ERR, "ring %s: %s\n", name, rte_strerror(rte_errno));
 				return rte_errno ? -rte_errno : -ENOMEM;
 			}
-			app->rings[i][j] = r;
-			app->workers[i]->net.to_peer[j] = r;
-			app->workers[j]->net.from_peer[i] = r;
+			mesh[i][j] = r;
+		}
+	}
+	return 0;
+}
+
+static int
+rings_create(struct app *app)
+{
+	unsigned i, j;
+	int rc;
+
+	rc = ring_mesh_create(app, "fo_nb", sizeof(struct fo_neigh_msg), NEIGH_RING_SIZE,
+		app->rings);
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < app->n_workers; i++) {
+		for (j = 0; j < app->n_workers; j++) {
+			app->workers[i]->net.to_peer[j] = app->rings[i][j];
+			app->workers[j]->net.from_peer[i] = app->rings[i][j];
 		}
 	}
 	return 0;

@@ -310,14 +310,10 @@ fo_tcp_recv(struct fo_tcp_conn *c, struct rte_mbuf **head, uint32_t max)
 	return (ssize_t)n;
 }
 
-ssize_t
-fo_tcp_send(struct fo_tcp_conn *c, struct rte_mbuf *chain)
+/* Whether the user may queue data now: 0, -ENOTCONN (handshake not done) or -EPIPE. */
+static int
+can_write(const struct fo_tcp_conn *c)
 {
-	struct rte_mbuf *s;
-	uint32_t len = 0;
-
-	if (chain == NULL)
-		return -EINVAL;
 	switch (c->state) {
 	case TCP_ESTABLISHED:
 	case TCP_CLOSE_WAIT:
@@ -328,8 +324,22 @@ fo_tcp_send(struct fo_tcp_conn *c, struct rte_mbuf *chain)
 	default:
 		return -EPIPE;
 	}
-	if (c->fin_queued || c->user_gone)
-		return -EPIPE;
+	return c->fin_queued || c->user_gone ? -EPIPE : 0;
+}
+
+ssize_t
+fo_tcp_send(struct fo_tcp_conn *c, struct rte_mbuf *chain)
+{
+	struct rte_mbuf *s;
+	uint32_t len = 0;
+
+	int rc;
+
+	if (chain == NULL)
+		return -EINVAL;
+	rc = can_write(c);
+	if (rc != 0)
+		return rc;
 	for (s = chain; s != NULL; s = s->next)
 		len += s->data_len;
 	if (len == 0)
@@ -358,19 +368,10 @@ int
 fo_tcp_want_writable(struct fo_tcp_conn *c)
 {
 	uint32_t lowat = c->tw->cfg.sndbuf / 2;
+	int rc = can_write(c);
 
-	switch (c->state) {
-	case TCP_ESTABLISHED:
-	case TCP_CLOSE_WAIT:
-		break;
-	case TCP_SYN_SENT:
-	case TCP_SYN_RECEIVED:
-		return -ENOTCONN;
-	default:
-		return -EPIPE;
-	}
-	if (c->fin_queued || c->user_gone)
-		return -EPIPE;
+	if (rc != 0)
+		return rc;
 	if (lowat == 0)
 		lowat = 1;
 	if (!c->want_write || lowat < c->write_lowat)

@@ -237,6 +237,7 @@ fo_tcp_input(struct fo_tcp_worker *tw, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		tcp_input_one(tw, pkts[i]);
 	}
+	tcp_owner_flush(tw);
 	tcp_leave(tw);
 	return n;
 }

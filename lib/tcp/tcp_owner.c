@@ -138,6 +138,22 @@ tcp_owner_pick_port(struct fo_tcp_worker *tw, rte_be32_t src, rte_be32_t dst, rt
 	return rte_be_to_cpu_16(oldest->key.lport);
 }
 
+static void
+handoff_flush_one(struct fo_tcp_worker *tw, unsigned owner)
+{
+	struct tcp_handoff_buf *b = &tw->handoff[owner];
+	unsigned done;
+
+	/* SPSC ring: the enqueue is the release that publishes the mbufs' contents */
+	done = rte_ring_enqueue_burst(tw->peers.to_peer[owner], (void **)b->pkts, b->n, NULL);
+	tw->stats.handoff_tx += done;
+	if (done < b->n) {
+		tw->stats.drop[tcp_handoff_full] += b->n - done;
+		rte_pktmbuf_free_bulk(b->pkts + done, b->n - done);
+	}
+	b->n = 0;
+}
+
 int
 tcp_owner_steer(struct fo_tcp_worker *tw, struct rte_mbuf *m)
 {
@@ -163,14 +179,21 @@ tcp_owner_steer(struct fo_tcp_worker *tw, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return 1;
 	}
-	/* SPSC ring: the enqueue is the release that publishes the mbuf's contents */
-	if (rte_ring_enqueue(r, m) != 0) {
-		tw->stats.drop[tcp_handoff_full]++;
-		rte_pktmbuf_free(m);
-		return 1;
-	}
-	tw->stats.handoff_tx++;
+	/* buffered: one ring enqueue per peer and burst, not per segment */
+	if (tw->handoff[owner].n == FO_BURST)
+		handoff_flush_one(tw, owner);
+	tw->handoff[owner].pkts[tw->handoff[owner].n++] = m;
 	return 1;
+}
+
+void
+tcp_owner_flush(struct fo_tcp_worker *tw)
+{
+	unsigned i;
+
+	for (i = 0; i < tw->n_workers && i < FO_MAX_WORKERS; i++)
+		if (tw->handoff[i].n != 0)
+			handoff_flush_one(tw, i);
 }
 
 unsigned

@@ -241,6 +241,11 @@ struct fo_tcp_worker {
 	uint32_t challenge_n;
 
 	struct fo_tcp_peers peers;
+	/** segments for other workers, enqueued in bursts at the end of fo_tcp_input() */
+	struct tcp_handoff_buf {
+		uint16_t n;
+		struct rte_mbuf *pkts[FO_BURST];
+	} handoff[FO_MAX_WORKERS];
 	struct fo_tcp_stats stats;
 };
 
@@ -504,5 +509,7 @@ uint16_t tcp_owner_pick_port(struct fo_tcp_worker *tw, rte_be32_t src, rte_be32_
 	rte_be16_t dport, struct fo_tcp_conn **reuse);
 /** @return 1 when @p m was handed to another worker (or dropped as tcp_handoff_full). */
 int tcp_owner_steer(struct fo_tcp_worker *tw, struct rte_mbuf *m);
+/** Enqueue the segments tcp_owner_steer() buffered for other workers. */
+void tcp_owner_flush(struct fo_tcp_worker *tw);
 
 #endif /* TCP_PRIV_H */

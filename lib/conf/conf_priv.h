@@ -119,48 +119,99 @@ struct conf_ref {
 	struct fo_conf_loc loc;
 };
 
-/* Kinds of `tcp { }` values. */
-enum conf_tcp_kind {
-	CONF_TCP_COUNT,      /* plain number */
-	CONF_TCP_SIZE,       /* bytes, k/m/g suffixes */
-	CONF_TCP_DURATION,   /* ms/s/m/h suffixes, stored in ms */
-	CONF_TCP_KEEPALIVE,  /* a duration or "off" (0) */
-	CONF_TCP_SYNCOOKIES, /* auto | always | off */
+/* Kinds of table-driven values (`tcp { }`, `http { }`, upstream and route tuning). */
+enum conf_val_kind {
+	CONF_VAL_COUNT,      /* plain number */
+	CONF_VAL_SIZE,       /* bytes, k/m/g suffixes */
+	CONF_VAL_DURATION,   /* ms/s/m/h suffixes (bare: seconds), stored in ms */
+	CONF_VAL_KEEPALIVE,  /* tcp: a duration or "off" (0) */
+	CONF_VAL_SYNCOOKIES, /* tcp: auto | always | off */
 };
 
 /*
+ * One numeric directive of a table: where its value lives in the model
+ * struct (a uint32_t or, when size is 8, a uint64_t), its range and the
+ * value it holds when absent.
+ */
+struct conf_param {
+	const char *name;
+	size_t off, size;
+	enum conf_val_kind kind;
+	uint64_t min, max, def;
+};
+
+#define CONF_HOUR_MS 3600000u
+/** Largest client_max_body_size (1 TiB, written 1024g: sizes have no "t" unit). */
+#define CONF_BODY_SIZE_MAX (1ull << 40)
+/** route.max_body_size while parsing: not written, take the http block's. */
+#define CONF_BODY_SIZE_UNSET UINT64_MAX
+
+/*
  * The `tcp { }` directives: X(directive, struct fo_conf_tcp field, kind,
- * min, max). One table drives the schema, the handler and the dump.
+ * min, max). One table drives the schema, the handler and the dump. Zero
+ * means "not set" (lib/tcp's default), so there is no default column.
  */
 #define CONF_TCP_PARAMS(X)                                                                         \
-	X(max_connections, max_conns, CONF_TCP_COUNT, 1, 16777216)                                 \
-	X(max_half_open, max_half_open, CONF_TCP_COUNT, 1, 16777216)                               \
-	X(syn_cookies, syncookies, CONF_TCP_SYNCOOKIES, 0, 2)                                      \
-	X(sndbuf, sndbuf, CONF_TCP_SIZE, 4096, 256u << 20)                                         \
-	X(rcvbuf, rcvbuf, CONF_TCP_SIZE, 4096, 256u << 20)                                         \
-	X(ooo_max, ooo_max, CONF_TCP_COUNT, 1, 4096)                                               \
-	X(time_wait, time_wait_ms, CONF_TCP_DURATION, 1, 600000)                                   \
-	X(fin_wait2, fin_wait2_ms, CONF_TCP_DURATION, 1, 3600000)                                  \
-	X(keepalive, keepalive_ms, CONF_TCP_KEEPALIVE, 1000, 86400000)                             \
-	X(keepalive_interval, keepalive_intvl_ms, CONF_TCP_DURATION, 1000, 3600000)                \
-	X(keepalive_probes, keepalive_probes, CONF_TCP_COUNT, 1, 100)                              \
-	X(delayed_ack, delack_ms, CONF_TCP_DURATION, 1, 500)                                       \
-	X(rto_min, rto_min_ms, CONF_TCP_DURATION, 1, 60000)                                        \
-	X(rto_max, rto_max_ms, CONF_TCP_DURATION, 1, 3600000)                                      \
-	X(rto_initial, rto_init_ms, CONF_TCP_DURATION, 1, 60000)                                   \
-	X(syn_retries, syn_retries, CONF_TCP_COUNT, 1, 20)                                         \
-	X(max_retries, max_retries, CONF_TCP_COUNT, 1, 50)
+	X(max_connections, max_conns, CONF_VAL_COUNT, 1, 16777216)                                 \
+	X(max_half_open, max_half_open, CONF_VAL_COUNT, 1, 16777216)                               \
+	X(syn_cookies, syncookies, CONF_VAL_SYNCOOKIES, 0, 2)                                      \
+	X(sndbuf, sndbuf, CONF_VAL_SIZE, 4096, 256u << 20)                                         \
+	X(rcvbuf, rcvbuf, CONF_VAL_SIZE, 4096, 256u << 20)                                         \
+	X(ooo_max, ooo_max, CONF_VAL_COUNT, 1, 4096)                                               \
+	X(time_wait, time_wait_ms, CONF_VAL_DURATION, 1, 600000)                                   \
+	X(fin_wait2, fin_wait2_ms, CONF_VAL_DURATION, 1, CONF_HOUR_MS)                             \
+	X(keepalive, keepalive_ms, CONF_VAL_KEEPALIVE, 1000, 86400000)                             \
+	X(keepalive_interval, keepalive_intvl_ms, CONF_VAL_DURATION, 1000, CONF_HOUR_MS)           \
+	X(keepalive_probes, keepalive_probes, CONF_VAL_COUNT, 1, 100)                              \
+	X(delayed_ack, delack_ms, CONF_VAL_DURATION, 1, 500)                                       \
+	X(rto_min, rto_min_ms, CONF_VAL_DURATION, 1, 60000)                                        \
+	X(rto_max, rto_max_ms, CONF_VAL_DURATION, 1, CONF_HOUR_MS)                                 \
+	X(rto_initial, rto_init_ms, CONF_VAL_DURATION, 1, 60000)                                   \
+	X(syn_retries, syn_retries, CONF_VAL_COUNT, 1, 20)                                         \
+	X(max_retries, max_retries, CONF_VAL_COUNT, 1, 50)
+
+/*
+ * The `http { }` directives: X(directive, struct fo_conf_http field, kind,
+ * usage word, min, max, default). nginx's names and defaults; a
+ * keepalive_timeout of 0 turns client keep-alive off, as in nginx, and a
+ * client_max_body_size of 0 means no limit.
+ */
+#define CONF_HTTP_PARAMS(X)                                                                        \
+	X(client_header_timeout, client_header_timeout_ms, CONF_VAL_DURATION, "DURATION", 1,       \
+		CONF_HOUR_MS, 60000)                                                               \
+	X(client_body_timeout, client_body_timeout_ms, CONF_VAL_DURATION, "DURATION", 1,           \
+		CONF_HOUR_MS, 60000)                                                               \
+	X(keepalive_timeout, keepalive_timeout_ms, CONF_VAL_DURATION, "DURATION", 0, CONF_HOUR_MS, \
+		75000)                                                                             \
+	X(keepalive_requests, keepalive_requests, CONF_VAL_COUNT, "N", 1, 1000000, 1000)           \
+	X(send_timeout, send_timeout_ms, CONF_VAL_DURATION, "DURATION", 1, CONF_HOUR_MS, 60000)    \
+	X(client_max_body_size, max_body_size, CONF_VAL_SIZE, "SIZE", 0, CONF_BODY_SIZE_MAX,       \
+		1u << 20)
+
+/*
+ * Tuning directives of an `upstream { }` block, besides `server`: same
+ * columns. keepalive 0 = no connection pool (close after each response).
+ */
+#define CONF_UP_PARAMS(X)                                                                          \
+	X(connect_timeout, connect_timeout_ms, CONF_VAL_DURATION, "DURATION", 1, CONF_HOUR_MS,     \
+		5000)                                                                              \
+	X(read_timeout, read_timeout_ms, CONF_VAL_DURATION, "DURATION", 1, CONF_HOUR_MS, 60000)    \
+	X(send_timeout, send_timeout_ms, CONF_VAL_DURATION, "DURATION", 1, CONF_HOUR_MS, 60000)    \
+	X(keepalive, keepalive, CONF_VAL_COUNT, "N", 0, 65535, 32)                                 \
+	X(keepalive_timeout, keepalive_timeout_ms, CONF_VAL_DURATION, "DURATION", 1, CONF_HOUR_MS, \
+		60000)                                                                             \
+	X(keepalive_requests, keepalive_requests, CONF_VAL_COUNT, "N", 1, 1000000, 1000)
 
 #define CONF_TCP_ENUM(dir, field, kind, min, max) CONF_TCP_##dir,
 enum { CONF_TCP_PARAMS(CONF_TCP_ENUM) CONF_TCP_N };
+#define CONF_HTTP_ENUM(dir, field, kind, usage, min, max, def) CONF_HTTP_##dir,
+enum { CONF_HTTP_PARAMS(CONF_HTTP_ENUM) CONF_HTTP_N };
+#define CONF_UP_ENUM(dir, field, kind, usage, min, max, def) CONF_UP_##dir,
+enum { CONF_UP_PARAMS(CONF_UP_ENUM) CONF_UP_N };
 
-struct conf_tcp_param {
-	const char *name;
-	size_t off; /* of the uint32_t (or enum) in struct fo_conf_tcp */
-	enum conf_tcp_kind kind;
-	uint64_t min, max;
-};
-extern const struct conf_tcp_param conf_tcp_params[CONF_TCP_N];
+extern const struct conf_param conf_tcp_params[CONF_TCP_N];
+extern const struct conf_param conf_http_params[CONF_HTTP_N];
+extern const struct conf_param conf_up_params[CONF_UP_N];
 
 /* A uint32_t-sized field of struct fo_conf_tcp. */
 static inline uint32_t *
@@ -227,6 +278,25 @@ int conf_parse_size(const char *s, size_t n, uint64_t max, uint64_t *out);
 int conf_parse_duration(const char *s, size_t n, uint64_t max, uint64_t *out);
 const char *conf_size_str(uint64_t v, char buf[24]);
 const char *conf_duration_str(uint64_t ms, char buf[24]);
+
+/* params.c: the tcp and http blocks, upstream and route tuning directives */
+uint64_t conf_param_get(const void *obj, const struct conf_param *cp);
+void conf_param_set(void *obj, const struct conf_param *cp, uint64_t v);
+void conf_params_init(void *obj, const struct conf_param *tab, unsigned n);
+const char *conf_param_str(const struct conf_param *cp, uint64_t v, char buf[24]);
+void conf_h_tcp(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_tcp_param(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_tcp_end(struct conf_parser *p, struct conf_block *blk);
+void conf_h_http(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_http_param(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_up_param(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_route_body_size(struct conf_parser *p, struct conf_block *blk,
+	const struct conf_stmt *st, struct conf_block *inner);
 
 /* dump.c */
 void conf_free_priv(struct conf_priv *c);

@@ -6,7 +6,9 @@
  * To add a directive: add an entry to its context's table (name, usage,
  * argument counts, CONF_D_* flags) and write its handler. The parser has
  * already checked the context, block or no block, the argument count and
- * ONCE before a handler runs; handlers check the values.
+ * ONCE before a handler runs; handlers check the values. Numeric
+ * directives (the tcp and http blocks, upstream timeouts and pool, route
+ * body size) are rows of the tables in conf_priv.h, handled in params.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,10 +19,11 @@
 #include "conf_priv.h"
 
 /* Indices into each table, used for blk->seen[] / blk->arg[]. */
-enum { MAIN_INTERFACE, MAIN_LISTEN, MAIN_UPSTREAM, MAIN_ROUTE, MAIN_TCP, MAIN_N };
+enum { MAIN_INTERFACE, MAIN_LISTEN, MAIN_UPSTREAM, MAIN_ROUTE, MAIN_TCP, MAIN_HTTP, MAIN_N };
 enum { IF_ADDRESS, IF_GATEWAY, IF_VLAN, IF_MTU, IF_N };
-enum { UP_SERVER, UP_N };
-enum { RT_HOST, RT_UPSTREAM, RT_REWRITE, RT_N };
+/* upstream: server, then the CONF_UP_PARAMS table */
+enum { UP_SERVER, UP_PARAMS, UP_N = UP_PARAMS + CONF_UP_N };
+enum { RT_HOST, RT_UPSTREAM, RT_REWRITE, RT_MAX_BODY, RT_N };
 
 #define CONF_AUX_BAD 0x4 /* route: bad type or path, skip checks that need them */
 
@@ -368,6 +371,7 @@ h_upstream(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt
 	u = &c->upstreams[c->n_upstreams];
 	memset(u, 0, sizeof(*u));
 	snprintf(u->name, sizeof(u->name), "%s", name->val);
+	conf_params_init(u, conf_up_params, CONF_UP_N);
 	u->loc = st->tok[0].loc;
 	inner->obj = (int)c->n_upstreams++;
 }
@@ -467,6 +471,7 @@ h_route(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *s
 	memset(r, 0, sizeof(*r));
 	r->type = i < 3 ? (enum fo_conf_path_type)i : FO_CONF_PATH_EXACT;
 	r->n_captures = ncap;
+	r->max_body_size = CONF_BODY_SIZE_UNSET; /* the http block's, in conf_validate_final() */
 	r->loc = st->tok[0].loc;
 	inner->obj = (int)c->n_routes++;
 	if (!(inner->aux & CONF_AUX_BAD) && (r->path = strdup(path->val)) == NULL)
@@ -540,129 +545,7 @@ route_end(struct conf_parser *p, struct conf_block *blk)
 	}
 }
 
-#define TCP_PARAM(dir, field, kind, min, max)                                                      \
-	[CONF_TCP_##dir] = {#dir, offsetof(struct fo_conf_tcp, field), kind, min, max},
-const struct conf_tcp_param conf_tcp_params[CONF_TCP_N] = {CONF_TCP_PARAMS(TCP_PARAM)};
-
-static void
-h_tcp(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
-	struct conf_block *inner)
-{
-	pub(p)->tcp.loc = st->tok[0].loc;
-	inner->obj = 0;
-}
-
-/* "(expected 4k..256m)" and the like, in the unit of the parameter. */
-static void
-tcp_range(const struct conf_tcp_param *tp, char *buf, size_t len)
-{
-	char lo[24], hi[24];
-
-	if (tp->kind == CONF_TCP_SIZE)
-		snprintf(
-			buf, len, "%s..%s", conf_size_str(tp->min, lo), conf_size_str(tp->max, hi));
-	else if (tp->kind == CONF_TCP_DURATION || tp->kind == CONF_TCP_KEEPALIVE)
-		snprintf(buf, len, "%s..%s%s", conf_duration_str(tp->min, lo),
-			conf_duration_str(tp->max, hi),
-			tp->kind == CONF_TCP_KEEPALIVE ? " or off" : "");
-	else
-		snprintf(buf, len, "%llu..%llu", (unsigned long long)tp->min,
-			(unsigned long long)tp->max);
-}
-
-static void
-h_tcp_param(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
-	struct conf_block *inner)
-{
-	static const char *const cookies[] = {"auto", "always", "off"};
-	const struct conf_tok *t = &st->tok[1];
-	const struct conf_tcp_param *tp;
-	unsigned long num = 0;
-	char range[64];
-	uint64_t v = 0;
-	unsigned i;
-	int rc;
-
-	for (i = 0; strcmp(conf_tcp_params[i].name, st->tok[0].val) != 0; i++)
-		; /* the schema found it: it is in the table */
-	tp = &conf_tcp_params[i];
-	switch (tp->kind) {
-	case CONF_TCP_SYNCOOKIES:
-		for (v = 0; v < 3 && strcmp(t->val, cookies[v]) != 0; v++)
-			;
-		if (v == 3) {
-			conf_err(p, &t->loc,
-				"invalid syn_cookies \"%s\" (expected auto, always or off)",
-				t->val);
-			return;
-		}
-		*conf_tcp_field(&pub(p)->tcp, i) = (uint32_t)v;
-		return;
-	case CONF_TCP_COUNT:
-		rc = conf_parse_uint(t->val, t->len, (unsigned long)tp->max, &num);
-		v = num;
-		break;
-	case CONF_TCP_SIZE:
-		rc = conf_parse_size(t->val, t->len, tp->max, &v);
-		if (rc == -EINVAL) {
-			conf_err(p, &t->loc,
-				"invalid %s \"%s\" (expected a size such as 4096, 256k or 1m)",
-				tp->name, t->val);
-			return;
-		}
-		break;
-	case CONF_TCP_KEEPALIVE:
-		if (strcmp(t->val, "off") == 0) {
-			*conf_tcp_field(&pub(p)->tcp, i) = 0;
-			return;
-		}
-		/* fall through */
-	case CONF_TCP_DURATION:
-		rc = conf_parse_duration(t->val, t->len, tp->max, &v);
-		if (rc == -EINVAL) {
-			conf_err(p, &t->loc,
-				"invalid %s \"%s\" (expected a duration such as 500ms, 5s, 2m or "
-				"1h%s)",
-				tp->name, t->val, tp->kind == CONF_TCP_KEEPALIVE ? ", or off" : "");
-			return;
-		}
-		break;
-	default:
-		return;
-	}
-	if (rc == 0 && v < tp->min)
-		rc = -ERANGE;
-	if (rc != 0) {
-		tcp_range(tp, range, sizeof(range));
-		conf_err(p, &t->loc, "invalid %s \"%s\" (expected %s)", tp->name, t->val, range);
-		return;
-	}
-	*conf_tcp_field(&pub(p)->tcp, i) = (uint32_t)v;
-}
-
-/* Checks between tcp values, when both were written. */
-static void
-tcp_end(struct conf_parser *p, struct conf_block *blk)
-{
-	const struct fo_conf_tcp *t = &pub(p)->tcp;
-	char a[24], b[24];
-
-	if (t->max_half_open != 0 && t->max_conns != 0 && t->max_half_open > t->max_conns)
-		conf_err(p, &blk->arg[CONF_TCP_max_half_open],
-			"max_half_open %u exceeds max_connections %u", t->max_half_open,
-			t->max_conns);
-	if (t->rto_min_ms != 0 && t->rto_max_ms != 0 && t->rto_min_ms > t->rto_max_ms)
-		conf_err(p, &blk->arg[CONF_TCP_rto_min], "rto_min %s exceeds rto_max %s",
-			conf_duration_str(t->rto_min_ms, a), conf_duration_str(t->rto_max_ms, b));
-	if (t->rto_init_ms != 0 && t->rto_min_ms != 0 && t->rto_init_ms < t->rto_min_ms)
-		conf_err(p, &blk->arg[CONF_TCP_rto_initial], "rto_initial %s is below rto_min %s",
-			conf_duration_str(t->rto_init_ms, a), conf_duration_str(t->rto_min_ms, b));
-	if (t->rto_init_ms != 0 && t->rto_max_ms != 0 && t->rto_init_ms > t->rto_max_ms)
-		conf_err(p, &blk->arg[CONF_TCP_rto_initial], "rto_initial %s exceeds rto_max %s",
-			conf_duration_str(t->rto_init_ms, a), conf_duration_str(t->rto_max_ms, b));
-}
-
-static const struct conf_ctx ctx_interface, ctx_upstream, ctx_route, ctx_tcp;
+static const struct conf_ctx ctx_interface, ctx_upstream, ctx_route, ctx_tcp, ctx_http;
 
 static const struct conf_directive main_dirs[MAIN_N] = {
 	[MAIN_INTERFACE] = {"interface", "interface DEVICE { ... }", 1, 1, CONF_D_BLOCK,
@@ -674,7 +557,9 @@ static const struct conf_directive main_dirs[MAIN_N] = {
 		&ctx_upstream, h_upstream},
 	[MAIN_ROUTE] = {"route", "route exact|prefix|regex PATH { ... }", 2, 2, CONF_D_BLOCK,
 		&ctx_route, h_route},
-	[MAIN_TCP] = {"tcp", "tcp { ... }", 0, 0, CONF_D_BLOCK | CONF_D_ONCE, &ctx_tcp, h_tcp},
+	[MAIN_TCP] = {"tcp", "tcp { ... }", 0, 0, CONF_D_BLOCK | CONF_D_ONCE, &ctx_tcp, conf_h_tcp},
+	[MAIN_HTTP] = {"http", "http { ... }", 0, 0, CONF_D_BLOCK | CONF_D_ONCE, &ctx_http,
+		conf_h_http},
 };
 
 static const struct conf_directive interface_dirs[IF_N] = {
@@ -685,21 +570,30 @@ static const struct conf_directive interface_dirs[IF_N] = {
 	[IF_MTU] = {"mtu", "mtu 576..9000;", 1, 1, CONF_D_ONCE, NULL, h_mtu},
 };
 
+#define UP_DIR(dir, field, kind, usage, min, max, def)                                             \
+	[UP_PARAMS + CONF_UP_##dir] = {                                                            \
+		#dir, #dir " " usage ";", 1, 1, CONF_D_ONCE, NULL, conf_h_up_param},
 static const struct conf_directive upstream_dirs[UP_N] = {
 	[UP_SERVER] = {"server", "server A.B.C.D:PORT [weight=N];", 1, CONF_ARGS_MAX,
 		CONF_D_REQUIRED, NULL, h_server},
-};
+	CONF_UP_PARAMS(UP_DIR)};
 
 static const struct conf_directive route_dirs[RT_N] = {
 	[RT_HOST] = {"host", "host NAME;", 1, 1, CONF_D_ONCE, NULL, h_host},
 	[RT_UPSTREAM] = {"upstream", "upstream NAME;", 1, 1, CONF_D_ONCE | CONF_D_REQUIRED, NULL,
 		h_route_upstream},
 	[RT_REWRITE] = {"rewrite", "rewrite TARGET;", 1, 1, CONF_D_ONCE, NULL, h_rewrite},
+	[RT_MAX_BODY] = {"client_max_body_size", "client_max_body_size SIZE;", 1, 1, CONF_D_ONCE,
+		NULL, conf_h_route_body_size},
 };
 
 #define TCP_DIR(dir, field, kind, min, max)                                                        \
-	[CONF_TCP_##dir] = {#dir, #dir " VALUE;", 1, 1, CONF_D_ONCE, NULL, h_tcp_param},
+	[CONF_TCP_##dir] = {#dir, #dir " VALUE;", 1, 1, CONF_D_ONCE, NULL, conf_h_tcp_param},
 static const struct conf_directive tcp_dirs[CONF_TCP_N] = {CONF_TCP_PARAMS(TCP_DIR)};
+
+#define HTTP_DIR(dir, field, kind, usage, min, max, def)                                           \
+	[CONF_HTTP_##dir] = {#dir, #dir " " usage ";", 1, 1, CONF_D_ONCE, NULL, conf_h_http_param},
+static const struct conf_directive http_dirs[CONF_HTTP_N] = {CONF_HTTP_PARAMS(HTTP_DIR)};
 
 const struct conf_ctx conf_ctx_main = {"main", "at top level", main_dirs, MAIN_N, NULL};
 static const struct conf_ctx ctx_interface = {
@@ -707,14 +601,14 @@ static const struct conf_ctx ctx_interface = {
 static const struct conf_ctx ctx_upstream = {
 	"upstream", "in upstream block", upstream_dirs, UP_N, NULL};
 static const struct conf_ctx ctx_route = {"route", "in route block", route_dirs, RT_N, route_end};
-static const struct conf_ctx ctx_tcp = {"tcp", "in tcp block", tcp_dirs, CONF_TCP_N, tcp_end};
+static const struct conf_ctx ctx_tcp = {"tcp", "in tcp block", tcp_dirs, CONF_TCP_N, conf_tcp_end};
+static const struct conf_ctx ctx_http = {"http", "in http block", http_dirs, CONF_HTTP_N, NULL};
 
 const struct conf_ctx *const conf_ctxs[] = {
-	&conf_ctx_main, &ctx_interface, &ctx_upstream, &ctx_route, &ctx_tcp};
+	&conf_ctx_main, &ctx_interface, &ctx_upstream, &ctx_route, &ctx_tcp, &ctx_http};
 const unsigned conf_n_ctxs = sizeof(conf_ctxs) / sizeof(conf_ctxs[0]);
 
 _Static_assert(MAIN_N <= CONF_CTX_DIRS_MAX && IF_N <= CONF_CTX_DIRS_MAX &&
-		       RT_N <= CONF_CTX_DIRS_MAX && CONF_TCP_N <= CONF_CTX_DIRS_MAX,
+		       UP_N <= CONF_CTX_DIRS_MAX && RT_N <= CONF_CTX_DIRS_MAX &&
+		       CONF_TCP_N <= CONF_CTX_DIRS_MAX && CONF_HTTP_N <= CONF_CTX_DIRS_MAX,
 	"raise CONF_CTX_DIRS_MAX");
-_Static_assert(sizeof(enum fo_conf_syncookies) == sizeof(uint32_t),
-	"syn_cookies is stored through a uint32_t pointer");

@@ -4,9 +4,13 @@
  *
  * The dump is normalised: one directive per line, blocks indented with a
  * tab, defaults written out (mtu, weight), strings always quoted. In the
- * `tcp` block only the values that were set are written (zero = default),
- * sizes and durations in their largest exact unit (256k, 2m). Parsing
- * it gives back an equal config; dumping that gives the same text.
+ * `tcp` block only the values that were set are written (zero = default);
+ * in the `http` block and the tuning lines of upstreams only the values
+ * that differ from the default, and a route's client_max_body_size only
+ * when it differs from the http block's (so configs without them dump as
+ * before). Sizes and durations are in their largest exact unit (256k, 2m).
+ * Parsing the dump gives back an equal config; dumping that gives the same
+ * text.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -98,6 +102,25 @@ dump_iface(FILE *out, const struct fo_conf_iface *ifc)
 	fprintf(out, "}\n\n");
 }
 
+/* "\tNAME VALUE;" for each value of @obj that is not the table's default. */
+static unsigned
+dump_params(FILE *out, const void *obj, const struct conf_param *tab, unsigned n)
+{
+	unsigned i, written = 0;
+	uint64_t v;
+	char buf[24];
+
+	for (i = 0; i < n; i++) {
+		v = conf_param_get(obj, &tab[i]);
+		if (v == tab[i].def)
+			continue;
+		if (out != NULL)
+			fprintf(out, "\t%s %s;\n", tab[i].name, conf_param_str(&tab[i], v, buf));
+		written++;
+	}
+	return written;
+}
+
 static void
 dump_upstream(FILE *out, const struct fo_conf_upstream *u)
 {
@@ -108,12 +131,26 @@ dump_upstream(FILE *out, const struct fo_conf_upstream *u)
 	for (i = 0; i < u->n_servers; i++)
 		fprintf(out, "\tserver %s:%u weight=%u;\n", conf_ip4_str(u->servers[i].addr, a),
 			u->servers[i].port, u->servers[i].weight);
+	dump_params(out, u, conf_up_params, CONF_UP_N);
+	fprintf(out, "}\n\n");
+}
+
+/* The `http` block with the values that differ from the defaults; nothing when none does. */
+static void
+dump_http(FILE *out, const struct fo_conf_http *http)
+{
+	if (dump_params(NULL, http, conf_http_params, CONF_HTTP_N) == 0)
+		return;
+	fprintf(out, "http {\n");
+	dump_params(out, http, conf_http_params, CONF_HTTP_N);
 	fprintf(out, "}\n\n");
 }
 
 static void
 dump_route(FILE *out, const struct fo_conf *conf, const struct fo_conf_route *r)
 {
+	char sz[24];
+
 	fprintf(out, "route %s ", fo_conf_path_type_name(r->type));
 	put_quoted(out, r->path);
 	fprintf(out, " {\n");
@@ -125,6 +162,10 @@ dump_route(FILE *out, const struct fo_conf *conf, const struct fo_conf_route *r)
 		put_quoted(out, r->rewrite);
 		fprintf(out, ";\n");
 	}
+	if (r->max_body_size != conf->http.max_body_size)
+		fprintf(out, "\tclient_max_body_size %s;\n",
+			conf_param_str(&conf_http_params[CONF_HTTP_client_max_body_size],
+				r->max_body_size, sz));
 	fprintf(out, "}\n\n");
 }
 
@@ -170,21 +211,10 @@ dump_tcp(FILE *out, const struct fo_conf_tcp *tcp)
 		v = *conf_tcp_field(&t, i);
 		if (v == 0)
 			continue;
-		switch (conf_tcp_params[i].kind) {
-		case CONF_TCP_SIZE:
-			conf_size_str(v, buf);
-			break;
-		case CONF_TCP_DURATION:
-		case CONF_TCP_KEEPALIVE:
-			conf_duration_str(v, buf);
-			break;
-		case CONF_TCP_SYNCOOKIES:
+		if (conf_tcp_params[i].kind == CONF_VAL_SYNCOOKIES)
 			snprintf(buf, sizeof(buf), "%s", v < 3 ? cookies[v] : "auto");
-			break;
-		default:
-			snprintf(buf, sizeof(buf), "%u", v);
-			break;
-		}
+		else
+			conf_param_str(&conf_tcp_params[i], v, buf);
 		fprintf(out, "\t%s %s;\n", conf_tcp_params[i].name, buf);
 	}
 	fprintf(out, "}\n\n");
@@ -199,6 +229,7 @@ fo_conf_dump(const struct fo_conf *conf, FILE *out)
 	for (i = 0; i < conf->n_ifaces; i++)
 		dump_iface(out, &conf->ifaces[i]);
 	dump_tcp(out, &conf->tcp);
+	dump_http(out, &conf->http);
 	for (i = 0; i < conf->n_listens; i++)
 		dump_listen(out, conf, &conf->listens[i]);
 	if (conf->n_listens != 0)

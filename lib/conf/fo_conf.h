@@ -115,11 +115,23 @@ struct fo_conf_server {
 	struct fo_conf_loc loc;
 };
 
-/** `upstream <name> { server ...; }` */
+/**
+ * `upstream <name> { server ...; connect_timeout 5s; ... }`. Every field
+ * holds its value after parsing: the default when the directive is absent.
+ */
 struct fo_conf_upstream {
 	char name[FO_CONF_NAME_MAX];
 	struct fo_conf_server *servers;
 	unsigned n_servers;
+	uint32_t connect_timeout_ms;   /**< connect_timeout: TCP connect (504 after); default 5s */
+	uint32_t read_timeout_ms;      /**< read_timeout: between two reads of the response
+					*   (nginx proxy_read_timeout, 504 before any byte); 60s */
+	uint32_t send_timeout_ms;      /**< send_timeout: between two writes of the request; 60s */
+	uint32_t keepalive;            /**< keepalive: idle connections kept per server per
+					*   worker (0: close after each request); default 32 */
+	uint32_t keepalive_timeout_ms; /**< keepalive_timeout: idle pooled connection life; 60s */
+	uint32_t keepalive_requests;   /**< keepalive_requests: requests per upstream
+					*   connection before it is closed; default 1000 */
 	struct fo_conf_loc loc;
 };
 
@@ -138,7 +150,24 @@ struct fo_conf_route {
 	char *rewrite;       /**< NULL = no rewrite; may use $0..$9 (regex captures) */
 	unsigned upstream;   /**< index into fo_conf.upstreams */
 	unsigned n_captures; /**< capture groups in path (regex only) */
+	/** client_max_body_size: largest request body (413 beyond); 0 = no
+	 *  limit; default: the http block's (1 MiB) */
+	uint64_t max_body_size;
 	struct fo_conf_loc loc;
+};
+
+/**
+ * `http { ... }`: client-side HTTP settings, nginx names and defaults.
+ * Every field holds its value after parsing (defaults filled in).
+ */
+struct fo_conf_http {
+	uint32_t client_header_timeout_ms; /**< whole request head must arrive within (408); 60s */
+	uint32_t client_body_timeout_ms;   /**< between two reads of a request body (408); 60s */
+	uint32_t keepalive_timeout_ms;     /**< idle client connection between requests; 75s */
+	uint32_t keepalive_requests;       /**< requests per client connection; 1000 */
+	uint32_t send_timeout_ms;          /**< between two writes to a slow client; 60s */
+	uint64_t max_body_size;            /**< client_max_body_size default for routes; 1m */
+	struct fo_conf_loc loc;            /**< the `http` directive (file NULL when absent) */
 };
 
 /** A whole parsed and validated configuration. Immutable once returned. */
@@ -152,6 +181,7 @@ struct fo_conf {
 	struct fo_conf_route *routes; /**< in config order */
 	unsigned n_routes;
 	struct fo_conf_tcp tcp; /**< all zero when there is no `tcp` block */
+	struct fo_conf_http http; /**< defaults when there is no `http` block */
 				/* private: string pool and allocation bookkeeping follow */
 };
 

@@ -353,6 +353,8 @@ parser_new(unsigned flags, FILE *err)
 	}
 	p->flags = flags;
 	p->err = err;
+	/* an http block only overrides: without one, the defaults stand */
+	conf_params_init(&p->c->pub.http, conf_http_params, CONF_HTTP_N);
 	return p;
 }
 

@@ -3,7 +3,7 @@
  * Value checks shared by the directive handlers (numbers, IPv4, names,
  * hosts, paths, regexes, rewrite targets) and the checks that need the
  * whole config (at least one interface, listen addresses, route and relay
- * upstreams).
+ * upstreams, route body size limits).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -360,4 +360,8 @@ conf_validate_final(struct conf_parser *p, const char *main_file)
 		else
 			c->routes[p->refs[i].idx].upstream = (unsigned)up;
 	}
+	/* the http block may come after the routes that inherit from it */
+	for (i = 0; i < c->n_routes; i++)
+		if (c->routes[i].max_body_size == CONF_BODY_SIZE_UNSET)
+			c->routes[i].max_body_size = c->http.max_body_size;
 }

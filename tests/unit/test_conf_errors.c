@@ -157,6 +157,11 @@ static const struct err_case cases[] = {
 		  "\tx;\n"),
 		"t.conf:2:1: unknown directive \"bogus\" at top level\n"
 		"t.conf:2:1: \"bogus\" block is not closed (missing \"}\")\n"},
+	{"structure", "unterminated http block", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "http {\n"
+		  "\tkeepalive_timeout 0;\n"),
+		"t.conf:2:1: \"http\" block is not closed (missing \"}\")\n"},
 	{"structure", "unexpected close brace", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
 		  "}\n"),
@@ -227,6 +232,26 @@ static const struct err_case cases[] = {
 		"t.conf:2:1: wrong number of arguments in \"listen\" directive (usage: listen A.B.C.D:PORT [http|echo|discard|source SIZE|relay UPSTREAM];)\n"
 		"t.conf:4:1: unknown directive \"bogus\" at top level\n"
 		"t.conf:5:19: invalid port \"0\" (expected 1..65535)\n"},
+	{"multi", "errors in every new block are all reported", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "route prefix / { upstream u; client_max_body_size 2t; }\n"
+		  "upstream u {\n"
+		  "    server 198.18.0.11:8000;\n"
+		  "    keepalive 100000;\n"
+		  "    connect_timeout 5s;\n"
+		  "    connect_timeout 6s;\n"
+		  "}\n"
+		  "http {\n"
+		  "    keepalive_timeout 2h;\n"
+		  "    keepalive 32;\n"
+		  "}\n"
+		  "tcp { keepalive 0; }\n"),
+		"t.conf:2:51: invalid client_max_body_size \"2t\" (expected a size such as 4096, 256k or 1m)\n"
+		"t.conf:5:15: invalid keepalive \"100000\" (expected 0..65535)\n"
+		"t.conf:7:5: duplicate \"connect_timeout\" directive (first at t.conf:6:5)\n"
+		"t.conf:10:23: invalid keepalive_timeout \"2h\" (expected 0..1h)\n"
+		"t.conf:11:5: \"keepalive\" directive is not allowed in http block (only in upstream block or in tcp block)\n"
+		"t.conf:13:17: invalid keepalive \"0\" (expected 1s..24h or off)\n"},
 
 };
 

@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -95,6 +96,28 @@ assert_str_or_null(const char *a, const char *b)
 		assert_string_equal(a, b);
 }
 
+static void
+assert_http_equal(const struct fo_conf_http *a, const struct fo_conf_http *b)
+{
+	assert_int_equal(a->client_header_timeout_ms, b->client_header_timeout_ms);
+	assert_int_equal(a->client_body_timeout_ms, b->client_body_timeout_ms);
+	assert_int_equal(a->keepalive_timeout_ms, b->keepalive_timeout_ms);
+	assert_int_equal(a->keepalive_requests, b->keepalive_requests);
+	assert_int_equal(a->send_timeout_ms, b->send_timeout_ms);
+	assert_int_equal(a->max_body_size, b->max_body_size);
+}
+
+static void
+assert_upstream_params_equal(const struct fo_conf_upstream *a, const struct fo_conf_upstream *b)
+{
+	assert_int_equal(a->connect_timeout_ms, b->connect_timeout_ms);
+	assert_int_equal(a->read_timeout_ms, b->read_timeout_ms);
+	assert_int_equal(a->send_timeout_ms, b->send_timeout_ms);
+	assert_int_equal(a->keepalive, b->keepalive);
+	assert_int_equal(a->keepalive_timeout_ms, b->keepalive_timeout_ms);
+	assert_int_equal(a->keepalive_requests, b->keepalive_requests);
+}
+
 /* Field-by-field equality, locations excepted. */
 static void
 assert_conf_equal(const struct fo_conf *a, const struct fo_conf *b)
@@ -120,9 +143,11 @@ assert_conf_equal(const struct fo_conf *a, const struct fo_conf *b)
 	}
 	/* every field but the location */
 	assert_memory_equal(&a->tcp, &b->tcp, offsetof(struct fo_conf_tcp, loc));
+	assert_http_equal(&a->http, &b->http);
 	assert_int_equal(a->n_upstreams, b->n_upstreams);
 	for (i = 0; i < a->n_upstreams; i++) {
 		assert_string_equal(a->upstreams[i].name, b->upstreams[i].name);
+		assert_upstream_params_equal(&a->upstreams[i], &b->upstreams[i]);
 		assert_int_equal(a->upstreams[i].n_servers, b->upstreams[i].n_servers);
 		for (j = 0; j < a->upstreams[i].n_servers; j++) {
 			assert_int_equal(
@@ -141,6 +166,7 @@ assert_conf_equal(const struct fo_conf *a, const struct fo_conf *b)
 		assert_str_or_null(a->routes[i].rewrite, b->routes[i].rewrite);
 		assert_int_equal(a->routes[i].upstream, b->routes[i].upstream);
 		assert_int_equal(a->routes[i].n_captures, b->routes[i].n_captures);
+		assert_int_equal(a->routes[i].max_body_size, b->routes[i].max_body_size);
 	}
 }
 
@@ -165,6 +191,29 @@ assert_loc(const struct fo_conf_loc *loc, const char *file, unsigned line, unsig
 	assert_string_equal(loc->file, file);
 	assert_int_equal(loc->line, line);
 	assert_int_equal(loc->col, col);
+}
+
+/* nginx's defaults, as documented in fo_conf.h and README */
+static void
+assert_http_defaults(const struct fo_conf_http *h)
+{
+	assert_int_equal(h->client_header_timeout_ms, 60000);
+	assert_int_equal(h->client_body_timeout_ms, 60000);
+	assert_int_equal(h->keepalive_timeout_ms, 75000);
+	assert_int_equal(h->keepalive_requests, 1000);
+	assert_int_equal(h->send_timeout_ms, 60000);
+	assert_int_equal(h->max_body_size, 1u << 20);
+}
+
+static void
+assert_upstream_defaults(const struct fo_conf_upstream *u)
+{
+	assert_int_equal(u->connect_timeout_ms, 5000);
+	assert_int_equal(u->read_timeout_ms, 60000);
+	assert_int_equal(u->send_timeout_ms, 60000);
+	assert_int_equal(u->keepalive, 32);
+	assert_int_equal(u->keepalive_timeout_ms, 60000);
+	assert_int_equal(u->keepalive_requests, 1000);
 }
 
 static void
@@ -215,7 +264,13 @@ test_seed_config(void **state)
 		assert_int_equal(r->upstream, i);
 		assert_int_equal(r->n_captures, 2);
 		assert_string_equal(r->loc.file, "../../config/fanout.conf");
+		assert_int_equal(r->max_body_size, 1u << 20);
 	}
+	/* the http block spells out the defaults; upstream tuning is commented out */
+	assert_loc(&c->http.loc, "../../config/fanout.conf", 34, 1);
+	assert_http_defaults(&c->http);
+	for (i = 0; i < 2; i++)
+		assert_upstream_defaults(&c->upstreams[i]);
 	check_round_trip(c);
 	fo_conf_free(c);
 }
@@ -735,6 +790,260 @@ test_tcp_echo_example(void **state)
 	fo_conf_free(c);
 }
 
+static void
+test_http_defaults(void **state)
+{
+	/* no http block, no tuning lines: every field holds its default */
+	struct fo_conf *c = parse_ok("interface a { address 198.18.0.1/24; }\n"
+				     "route prefix / { upstream u; }\n"
+				     "upstream u { server 198.18.0.11:80; }\n");
+	char *text;
+
+	assert_null(c->http.loc.file);
+	assert_http_defaults(&c->http);
+	assert_upstream_defaults(&c->upstreams[0]);
+	assert_int_equal(c->routes[0].max_body_size, 1u << 20);
+	/* defaults are not written back: the dump is what it was before these settings */
+	text = dump(c);
+	assert_string_equal(text, "# fanout configuration (normalised)\n\n"
+				  "interface a {\n"
+				  "\taddress 198.18.0.1/24;\n"
+				  "\tmtu 1500;\n"
+				  "}\n\n"
+				  "upstream u {\n"
+				  "\tserver 198.18.0.11:80 weight=1;\n"
+				  "}\n\n"
+				  "route prefix \"/\" {\n"
+				  "\tupstream u;\n"
+				  "}\n\n");
+	free(text);
+	check_round_trip(c);
+	fo_conf_free(c);
+
+	/* an empty block, or one spelling out the defaults, is no block */
+	c = parse_ok("interface a { address 198.18.0.1/24; }\nhttp { }\n");
+	assert_loc(&c->http.loc, "t.conf", 2, 1);
+	assert_http_defaults(&c->http);
+	fo_conf_free(c);
+	c = parse_ok("interface a { address 198.18.0.1/24; }\n"
+		     "http { client_header_timeout 1m; keepalive_timeout 75; "
+		     "client_max_body_size 1024k; }\n");
+	assert_http_defaults(&c->http);
+	text = dump(c);
+	assert_null(strstr(text, "http"));
+	free(text);
+	fo_conf_free(c);
+}
+
+static void
+test_http_block(void **state)
+{
+	struct fo_conf *c = parse_ok("interface net_tap0 { address 198.18.0.1/24; }\n"
+				     "http {\n"
+				     "\tclient_header_timeout 1ms;\n"
+				     "\tclient_body_timeout 1h;\n"
+				     "\tkeepalive_timeout 0;\n"
+				     "\tkeepalive_requests 1000000;\n"
+				     "\tsend_timeout 90;   # bare number: seconds\n"
+				     "\tclient_max_body_size 1024g;\n"
+				     "}\n");
+	const struct fo_conf_http *h = &c->http;
+	char *text;
+
+	assert_int_equal(h->client_header_timeout_ms, 1);
+	assert_int_equal(h->client_body_timeout_ms, 3600000);
+	assert_int_equal(h->keepalive_timeout_ms, 0);
+	assert_int_equal(h->keepalive_requests, 1000000);
+	assert_int_equal(h->send_timeout_ms, 90000);
+	assert_int_equal(h->max_body_size, 1ull << 40);
+	assert_loc(&h->loc, "t.conf", 2, 1);
+	text = dump(c);
+	assert_string_equal(text, "# fanout configuration (normalised)\n\n"
+				  "interface net_tap0 {\n"
+				  "\taddress 198.18.0.1/24;\n"
+				  "\tmtu 1500;\n"
+				  "}\n\n"
+				  "http {\n"
+				  "\tclient_header_timeout 1ms;\n"
+				  "\tclient_body_timeout 1h;\n"
+				  "\tkeepalive_timeout 0;\n"
+				  "\tkeepalive_requests 1000000;\n"
+				  "\tsend_timeout 90s;\n"
+				  "\tclient_max_body_size 1024g;\n"
+				  "}\n\n");
+	free(text);
+	check_round_trip(c);
+	fo_conf_free(c);
+
+	/* the other ends of the ranges; only the non-default values are written */
+	c = parse_ok("interface net_tap0 { address 198.18.0.1/24; }\n"
+		     "http {\n"
+		     "\tclient_body_timeout 1ms;\n"
+		     "\tkeepalive_timeout 1h;\n"
+		     "\tkeepalive_requests 1;\n"
+		     "\tsend_timeout 60s;\n"
+		     "\tclient_max_body_size 0;\n"
+		     "}\n");
+	assert_int_equal(c->http.client_header_timeout_ms, 60000);
+	assert_int_equal(c->http.client_body_timeout_ms, 1);
+	assert_int_equal(c->http.keepalive_timeout_ms, 3600000);
+	assert_int_equal(c->http.keepalive_requests, 1);
+	assert_int_equal(c->http.send_timeout_ms, 60000);
+	assert_int_equal(c->http.max_body_size, 0);
+	text = dump(c);
+	assert_non_null(strstr(text, "http {\n"
+				     "\tclient_body_timeout 1ms;\n"
+				     "\tkeepalive_timeout 1h;\n"
+				     "\tkeepalive_requests 1;\n"
+				     "\tclient_max_body_size 0;\n"
+				     "}\n\n"));
+	free(text);
+	check_round_trip(c);
+	fo_conf_free(c);
+}
+
+static void
+test_upstream_params(void **state)
+{
+	struct fo_conf *c = parse_ok("interface net_tap0 { address 198.18.0.1/24; }\n"
+				     "upstream a {\n"
+				     "\tkeepalive_requests 1000000;\n"
+				     "\tconnect_timeout 1ms;\n"
+				     "\tserver 198.18.0.11:80;\n"
+				     "\tread_timeout 1h;\n"
+				     "\tsend_timeout 2500ms;\n"
+				     "\tkeepalive 0;\n"
+				     "\tkeepalive_timeout 1ms;\n"
+				     "}\n"
+				     "upstream b {\n"
+				     "\tserver 198.18.0.12:80;\n"
+				     "\tkeepalive 65535;\n"
+				     "\tkeepalive_requests 1;\n"
+				     "\tkeepalive_timeout 1h;\n"
+				     "\tconnect_timeout 5s;  # the default, written\n"
+				     "}\n"
+				     "upstream c { server 198.18.0.13:80; }\n");
+	const struct fo_conf_upstream *u = c->upstreams;
+	char *text;
+
+	assert_int_equal(c->n_upstreams, 3);
+	assert_int_equal(u[0].connect_timeout_ms, 1);
+	assert_int_equal(u[0].read_timeout_ms, 3600000);
+	assert_int_equal(u[0].send_timeout_ms, 2500);
+	assert_int_equal(u[0].keepalive, 0);
+	assert_int_equal(u[0].keepalive_timeout_ms, 1);
+	assert_int_equal(u[0].keepalive_requests, 1000000);
+	assert_int_equal(u[0].n_servers, 1);
+	assert_int_equal(u[1].connect_timeout_ms, 5000);
+	assert_int_equal(u[1].read_timeout_ms, 60000);
+	assert_int_equal(u[1].send_timeout_ms, 60000);
+	assert_int_equal(u[1].keepalive, 65535);
+	assert_int_equal(u[1].keepalive_timeout_ms, 3600000);
+	assert_int_equal(u[1].keepalive_requests, 1);
+	assert_upstream_defaults(&u[2]);
+	/* client-side settings are not touched by upstream ones of the same name */
+	assert_http_defaults(&c->http);
+	text = dump(c);
+	assert_non_null(strstr(text, "upstream a {\n"
+				     "\tserver 198.18.0.11:80 weight=1;\n"
+				     "\tconnect_timeout 1ms;\n"
+				     "\tread_timeout 1h;\n"
+				     "\tsend_timeout 2500ms;\n"
+				     "\tkeepalive 0;\n"
+				     "\tkeepalive_timeout 1ms;\n"
+				     "\tkeepalive_requests 1000000;\n"
+				     "}\n\n"
+				     "upstream b {\n"
+				     "\tserver 198.18.0.12:80 weight=1;\n"
+				     "\tkeepalive 65535;\n"
+				     "\tkeepalive_timeout 1h;\n"
+				     "\tkeepalive_requests 1;\n"
+				     "}\n\n"
+				     "upstream c {\n"
+				     "\tserver 198.18.0.13:80 weight=1;\n"
+				     "}\n\n"));
+	free(text);
+	check_round_trip(c);
+	fo_conf_free(c);
+}
+
+/* routes[i].max_body_size for a config whose http block is @http, before or after the routes */
+static void
+check_route_body_sizes(const char *http, bool http_first, uint64_t inherited)
+{
+	static const char ifc[] = "interface a { address 198.18.0.1/24; }\n"
+				  "upstream u { server 198.18.0.11:80; }\n";
+	static const char routes[] = "route prefix /a { upstream u; }\n"
+				     "route prefix /b { upstream u; client_max_body_size 0; }\n"
+				     "route prefix /c { client_max_body_size 2m; upstream u; }\n"
+				     "route prefix /d { upstream u; client_max_body_size 10m; }\n"
+				     "route prefix /e { upstream u; }\n";
+	char text[1024];
+	struct fo_conf *c;
+	char *out;
+
+	snprintf(text, sizeof(text), "%s%s%s", ifc, http_first ? http : routes,
+		http_first ? routes : http);
+	c = parse_ok(text);
+	assert_int_equal(c->n_routes, 5);
+	assert_int_equal(c->routes[0].max_body_size, inherited);
+	assert_int_equal(c->routes[1].max_body_size, 0);
+	assert_int_equal(c->routes[2].max_body_size, 2u << 20);
+	assert_int_equal(c->routes[3].max_body_size, 10u << 20);
+	assert_int_equal(c->routes[4].max_body_size, inherited);
+	assert_int_equal(c->http.max_body_size, inherited);
+	/* a route's own value is written only where it differs from the inherited one */
+	out = dump(c);
+	assert_non_null(strstr(out, "route prefix \"/a\" {\n\tupstream u;\n}\n"));
+	if (inherited == 0)
+		assert_non_null(strstr(out, "route prefix \"/b\" {\n\tupstream u;\n}\n"));
+	else
+		assert_non_null(strstr(out, "route prefix \"/b\" {\n\tupstream u;\n"
+					    "\tclient_max_body_size 0;\n}\n"));
+	assert_non_null(strstr(out, "route prefix \"/c\" {\n\tupstream u;\n"
+				    "\tclient_max_body_size 2m;\n}\n"));
+	if (inherited == 10u << 20)
+		assert_non_null(strstr(out, "route prefix \"/d\" {\n\tupstream u;\n}\n"));
+	else
+		assert_non_null(strstr(out, "route prefix \"/d\" {\n\tupstream u;\n"
+					    "\tclient_max_body_size 10m;\n}\n"));
+	free(out);
+	check_round_trip(c);
+	fo_conf_free(c);
+}
+
+static void
+test_route_body_size(void **state)
+{
+	check_route_body_sizes("", true, 1u << 20);
+	check_route_body_sizes("http { client_max_body_size 10m; }\n", true, 10u << 20);
+	check_route_body_sizes("http { client_max_body_size 10m; }\n", false, 10u << 20);
+	check_route_body_sizes("http { client_max_body_size 0; }\n", false, 0);
+	check_route_body_sizes("http { client_max_body_size 1g; }\n", true, 1u << 30);
+	check_route_body_sizes("http { client_max_body_size 12345; }\n", false, 12345);
+}
+
+static void
+test_http_in_include(void **state)
+{
+	/* settings may come from included files, in any context */
+	static const char text[] = "include ifaces.conf;\n"
+				   "route exact /x { upstream api; include body.inc; }\n"
+				   "upstream api { server 198.18.0.9:80; include pool.inc; }\n"
+				   "include http.inc;\n";
+	struct fo_conf *c =
+		fo_conf_parse("conf/good/virtual.conf", text, strlen(text), 0, NULL, NULL);
+
+	assert_non_null(c);
+	assert_int_equal(c->http.client_header_timeout_ms, 10000);
+	assert_int_equal(c->http.max_body_size, 8u << 20);
+	assert_loc(&c->http.loc, "conf/good/http.inc", 2, 1);
+	assert_int_equal(c->upstreams[0].keepalive, 8);
+	assert_int_equal(c->upstreams[0].read_timeout_ms, 30000);
+	assert_int_equal(c->routes[0].max_body_size, 64u << 10);
+	fo_conf_free(c);
+}
+
 int
 main(void)
 {
@@ -753,6 +1062,11 @@ main(void)
 		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_tcp_block),
 		cmocka_unit_test(test_tcp_echo_example),
+		cmocka_unit_test(test_http_defaults),
+		cmocka_unit_test(test_http_block),
+		cmocka_unit_test(test_upstream_params),
+		cmocka_unit_test(test_route_body_size),
+		cmocka_unit_test(test_http_in_include),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

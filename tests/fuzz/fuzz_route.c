@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target for route matching: a fixed rule set (the seed's two
+ * rules plus exact, prefix and regex paths, hosts, rewrites, and regexes
+ * Hyperscan takes exactly, only as a front part or prefilter, or not at
+ * all) is compiled once; each input is a request:
+ *   byte 0        host length (255: no Host header)
+ *   next bytes    the host
+ *   the rest      the path (any bytes: the matcher must not rely on the
+ *                 HTTP parser's checks)
+ * The winner and its rewritten path must equal what the reference matcher
+ * (route_ref.h: every rule tried in priority order with PCRE2's
+ * interpreter) says, with a roomy buffer and with a tiny one (-ENOSPC);
+ * any disagreement aborts.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fo_route.h"
+#include "route_ref.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char fuzz_conf[] =
+	"interface net_tap0 { address 198.18.0.1/24; }\n"
+	"listen 198.18.0.1:80;\n"
+	"upstream django-service { server 198.18.0.11:8000; }\n"
+	"upstream flask-service { server 198.18.0.21:8000; }\n"
+	"upstream u2 { server 198.18.0.31:8000; }\n"
+	"upstream u3 { server 198.18.0.41:8000; }\n"
+	"route regex \"/test01(/|$)(.*)\" { upstream django-service; rewrite \"/$2\"; }\n"
+	"route regex \"/test02(/|$)(.*)\" { upstream flask-service; rewrite \"/$2\"; }\n"
+	"route exact /exact { upstream u2; }\n"
+	"route exact /a/b { host api.example.com; upstream u3; rewrite \"/x$0\"; }\n"
+	"route prefix /api { upstream u2; }\n"
+	"route prefix /api/v1/ { upstream u3; rewrite /v1; }\n"
+	"route prefix / { host *.example.com; upstream u2; rewrite \"/w$0\"; }\n"
+	"route prefix /static { host static.test; upstream u3; }\n"
+	"route prefix /s { host *.b.example.com; upstream u3; }\n"
+	"route regex \"/img/[0-9]+\\.(png|jpg)$\" { upstream u2; rewrite \"/i.$1\"; }\n"
+	"route regex \"/u/(\\d+)/(\\w+)\" { upstream u3; rewrite \"/user/$1?n=$2\"; }\n"
+	"route regex \"/x(?=y)\" { upstream u2; }\n"
+	"route regex \"/(a+)/\\1\" { upstream u3; rewrite \"/$1\"; }\n"
+	"route regex \"(/c|/d(?1))\" { upstream u2; rewrite \"$1$0\"; }\n"
+	"route regex \"/sp/\\s\\S\" { upstream u2; }\n"
+	"route regex \"/dot/.z\" { upstream u3; }\n"
+	"route regex \"/end$\" { upstream u2; }\n"
+	"route regex \"/nl/x\\Z\" { upstream u2; }\n"
+	"route regex \"/w\\b\" { upstream u3; }\n"
+	"route regex \"/case/(?-i)AbC\" { upstream u2; }\n"
+	"route regex \"/cls/[^/]+/[[:alpha:]]+\" { upstream u3; }\n"
+	"route regex \"/rep/(ab){2,4}x\" { upstream u2; rewrite \"/$1\"; }\n"
+	"route regex \"/alt/(a|b|)c\" { upstream u3; }\n"
+	"route regex \"/hex/\\x41\\x{42}\" { upstream u2; }\n"
+	"route regex \"/esc/\\Q.*\\E\" { upstream u3; }\n"
+	"route regex \"/opt/(?s).x\" { upstream u2; }\n"
+	"route regex \"/lazy/.*?z(.?)\" { upstream u3; rewrite \"$1\"; }\n"
+	"route regex \"[a-z]+\" { upstream u2; }\n"
+	"route regex \"/ws/\\v|/hs/\\h\" { upstream u3; }\n"
+	"route regex \"/cond/(?(?=a)ab|cd)\" { upstream u2; }\n"
+	"route regex \"/atom/(?>a+)b\" { upstream u3; }\n"
+	"route regex \"/look/(?<=k/)z\" { host api.example.com; upstream u2; }\n"
+	"route regex \"/api/(v[0-9]+)/(.*)\" { host *.example.com; upstream u3; rewrite "
+	"\"/$2/$1\"; }\n"
+	"route regex \"/empty/(x*)\" { upstream u2; rewrite \"/[$1]\"; }\n"
+	"route regex \"/\" { host static.test; upstream u2; }\n";
+
+struct fuzz_state {
+	struct fo_conf *conf;
+	struct fo_route_table *t;
+	struct fo_route_scratch *s;
+	struct route_ref ref;
+};
+
+static struct fuzz_state *
+fuzz_setup(void)
+{
+	static struct fuzz_state st;
+	char err[256];
+
+	if (st.s != NULL)
+		return &st;
+	st.conf = fo_conf_parse("fuzz.conf", fuzz_conf, strlen(fuzz_conf), 0, stderr, NULL);
+	if (st.conf == NULL)
+		abort();
+	st.t = fo_route_compile(st.conf, err, sizeof(err));
+	if (st.t == NULL) {
+		fprintf(stderr, "fuzz_route: %s\n", err);
+		abort();
+	}
+	st.s = fo_route_scratch_alloc(st.t);
+	if (st.s == NULL || route_ref_init(&st.ref, st.conf) != 0)
+		abort();
+	return &st;
+}
+
+static void
+compare(struct fuzz_state *st, const char *host, size_t hl, const char *path, size_t pl, size_t cap)
+{
+	static char out_a[FO_ROUTE_REWRITE_MAX], out_b[FO_ROUTE_REWRITE_MAX];
+	struct fo_route_result a, b;
+	int ra = fo_route_match(st->t, st->s, host, hl, path, pl, out_a, cap, &a);
+	int rb = route_ref_match(&st->ref, host, hl, path, pl, out_b, cap, &b);
+
+	if (ra == rb && (ra == -ENOENT || (a.route == b.route && a.upstream == b.upstream &&
+						  a.conf == b.conf)))
+		if (ra != 0 ||
+			(a.path_len == b.path_len && memcmp(a.path, b.path, a.path_len) == 0))
+			return;
+	fprintf(stderr,
+		"fuzz_route: host \"%.*s\" path \"%.*s\" cap %zu: route_match %d/%u \"%.*s\", "
+		"reference %d/%u \"%.*s\"\n",
+		host ? (int)hl : 0, host ? host : "", (int)pl, path, cap, ra, ra ? 0 : a.route,
+		ra ? 0 : (int)a.path_len, ra ? "" : a.path, rb, rb ? 0 : b.route,
+		rb ? 0 : (int)b.path_len, rb ? "" : b.path);
+	abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_state *st = fuzz_setup();
+	const char *host = NULL, *path;
+	size_t hl = 0, pl;
+
+	if (size == 0 || size > 4096)
+		return 0;
+	if (data[0] != 255) {
+		hl = data[0] < size - 1 ? data[0] : size - 1;
+		host = (const char *)data + 1;
+	}
+	path = (const char *)data + 1 + hl;
+	pl = size - 1 - hl;
+	compare(st, host, hl, path, pl, FO_ROUTE_REWRITE_MAX);
+	compare(st, host, hl, path, pl, pl % 8);
+	return 0;
+}

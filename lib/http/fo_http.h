@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * fanout HTTP/1.1: incremental request and response parsing, body framing
+ * (Content-Length, chunked, close-delimited, tunnel) and the writers of the
+ * heads fanout sends (the rewritten upstream request, the filtered response
+ * to the client, its own error responses).
+ *
+ * Parsing is resumable at any byte boundary: the caller feeds the message
+ * in pieces (the data segments of an mbuf chain, one after the other) and
+ * the parser keeps its whole state in struct fo_http_parser. Nothing is
+ * copied: the parser records every token as an offset and length from the
+ * first byte of the message (struct fo_http_span). Once the head is
+ * complete the caller reads the tokens from a contiguous view of the head:
+ * the first segment itself in the common case (a head that fits in one
+ * segment), otherwise a copy the caller makes of the head_len first bytes.
+ *
+ * The parser does no allocation, holds no pointer into the input, never
+ * reads outside [buf, buf + len) and costs one table lookup per byte at
+ * most. Limits (RFC 9112; nginx-like): request line 8 KiB (414), header
+ * section 32 KiB or 100 fields (431).
+ *
+ * Strictness (RFC 9112 and 9110, against request smuggling): a field name
+ * must be a token immediately followed by ':'; obs-fold, a bare CR, NUL and
+ * other control characters (HTAB excepted in values) are errors; a line may
+ * end with CRLF or a bare LF in the head (as nginx), but chunk framing must
+ * use CRLF. Content-Length must be digits only (a list of identical values
+ * is accepted; differing values are an error); Transfer-Encoding must be
+ * exactly "chunked" (case-insensitive) in a request, and an HTTP/1.1
+ * request with both Transfer-Encoding and Content-Length is an error, as is
+ * Transfer-Encoding in an HTTP/1.0 request. A request needs exactly one
+ * Host in HTTP/1.1 (at most one in 1.0).
+ *
+ * Details of this implementation:
+ *  - requests: empty lines before the request line are skipped (RFC 9112
+ *    2.2) and count toward the 8 KiB of the line; methods are
+ *    case-sensitive tokens; the request-target may hold any byte 0x21-0x7e
+ *    but '#' (no control characters, spaces or bytes >= 0x80: bad_target;
+ *    a CR/LF where the target or the version should be: bad_line); after it
+ *    comes exactly one SP and "HTTP/1.0" or "HTTP/1.1" ("HTTP/d.d" other
+ *    than these: version_not_supported, anything else: bad_version);
+ *  - absolute-form: "http://" (case-insensitive) then an authority
+ *    validated as Host is (no userinfo: bad_target); its path span starts
+ *    at the '/' after the authority, or has length 0 when there is none,
+ *    which means "/" (the writer sends "/"). Asterisk-form (OPTIONS only):
+ *    path is the "*";
+ *  - Host value: reg-name (unreserved, %, sub-delims), IPv4 or [IPv6], then
+ *    an optional ':' and 0-5 digits <= 65535; empty is invalid (bad_host);
+ *  - Content-Length values are below 2^63;
+ *  - Connection: close, keep-alive and upgrade set their flag, any other
+ *    token sets FO_HTTP_F_CONN_OTHER; Expect, Host and the request rules on
+ *    Transfer-Encoding are not checked in responses;
+ *  - a status line has the same 8 KiB limit (bad_status_line beyond); the
+ *    reason phrase is what follows the SP after the code, up to the line end
+ *    (length 0 when absent);
+ *  - errors found in a field are reported at that field (bad_host,
+ *    dup_host, bad/dup_content_length); te_http10, cl_and_te,
+ *    te_not_chunked and missing_host, in this order, at the end of the head.
+ *
+ * The library depends on nothing but libc; it runs on workers (fast path)
+ * and in tests without EAL.
+ */
+#ifndef FO_HTTP_H
+#define FO_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/** Longest request line, CRLF included (414 beyond). */
+#define FO_HTTP_LINE_MAX 8192
+/** Longest header section after the start line, final CRLF included (431 beyond). */
+#define FO_HTTP_HEADERS_MAX (32 * 1024)
+/** Most header fields in one message (431 beyond). */
+#define FO_HTTP_MAX_HEADERS 100
+/** Longest head: start line + header section (offsets fit in 16 bits). */
+#define FO_HTTP_HEAD_MAX (FO_HTTP_LINE_MAX + FO_HTTP_HEADERS_MAX)
+
+/**
+ * Parse errors: X(name, status, description). The status is what a
+ * server answers for a bad request (a response that fails to parse is a
+ * 502 whatever its error). Names are counter labels; descriptions go into
+ * error response bodies, so they say what was wrong in plain words.
+ */
+#define FO_HTTP_ERRORS(X)                                                                         \
+	X(bad_method, 400, "invalid method")                                                       \
+	X(bad_target, 400, "invalid request target")                                               \
+	X(bad_version, 400, "invalid HTTP version")                                                \
+	X(version_not_supported, 505, "HTTP version not supported")                                \
+	X(line_too_long, 414, "request line too long")                                             \
+	X(bad_line, 400, "malformed request line")                                                 \
+	X(bad_status_line, 502, "malformed status line")                                           \
+	X(bad_header_name, 400, "invalid header field name")                                       \
+	X(bad_header_value, 400, "invalid character in a header field value")                      \
+	X(obs_fold, 400, "obsolete line folding in a header field")                                \
+	X(headers_too_large, 431, "header section too large")                                      \
+	X(too_many_headers, 431, "too many header fields")                                         \
+	X(bad_content_length, 400, "invalid Content-Length")                                       \
+	X(dup_content_length, 400, "differing Content-Length values")                              \
+	X(cl_and_te, 400, "both Content-Length and Transfer-Encoding")                             \
+	X(te_http10, 400, "Transfer-Encoding in an HTTP/1.0 request")                              \
+	X(te_not_chunked, 501, "transfer coding other than chunked")                               \
+	X(missing_host, 400, "missing Host header")                                                \
+	X(dup_host, 400, "more than one Host header")                                              \
+	X(bad_host, 400, "invalid Host header")                                                    \
+	X(connect_method, 405, "CONNECT is not supported")                                         \
+	X(bad_chunk, 400, "invalid chunk framing")                                                 \
+	X(chunk_too_large, 400, "chunk size too large")                                            \
+	X(trailers_too_large, 431, "trailer section too large")
+
+#define FO_HTTP_ERR_ENUM(name, status, descr) FO_HTTP_E_##name,
+enum fo_http_err {
+	FO_HTTP_E_NONE,
+	FO_HTTP_ERRORS(FO_HTTP_ERR_ENUM) FO_HTTP_E_MAX
+};
+#undef FO_HTTP_ERR_ENUM
+
+/** Counter label of an error ("bad_method"); "none" for FO_HTTP_E_NONE. */
+const char *fo_http_err_name(enum fo_http_err e);
+/** Plain-words description of an error. */
+const char *fo_http_err_descr(enum fo_http_err e);
+/** Status a server answers for this request error (400, 414, 431, 501, 505...). */
+unsigned fo_http_err_status(enum fo_http_err e);
+
+/** Methods the parser names; any other valid token is FO_HTTP_M_OTHER. */
+enum fo_http_method {
+	FO_HTTP_M_OTHER,
+	FO_HTTP_M_GET,
+	FO_HTTP_M_HEAD,
+	FO_HTTP_M_POST,
+	FO_HTTP_M_PUT,
+	FO_HTTP_M_DELETE,
+	FO_HTTP_M_OPTIONS,
+	FO_HTTP_M_PATCH,
+	FO_HTTP_M_TRACE,
+	FO_HTTP_M_CONNECT,
+};
+
+/**
+ * Header fields the parser recognises (names compared case-insensitively)
+ * and interprets or that a proxy must treat specially. Every other field is
+ * FO_HTTP_H_OTHER.
+ */
+enum fo_http_hdr_id {
+	FO_HTTP_H_OTHER,
+	FO_HTTP_H_HOST,
+	FO_HTTP_H_CONTENT_LENGTH,
+	FO_HTTP_H_TRANSFER_ENCODING,
+	FO_HTTP_H_CONNECTION,
+	FO_HTTP_H_KEEP_ALIVE,
+	FO_HTTP_H_PROXY_CONNECTION,
+	FO_HTTP_H_TE,
+	FO_HTTP_H_TRAILER,
+	FO_HTTP_H_UPGRADE,
+	FO_HTTP_H_EXPECT,
+	FO_HTTP_H_X_FORWARDED_FOR,
+	FO_HTTP_H_X_FORWARDED_PROTO,
+	FO_HTTP_H_X_FORWARDED_HOST,
+	FO_HTTP_H_X_FORWARDED_PORT,
+	FO_HTTP_H_X_REAL_IP,
+	FO_HTTP_H_X_REQUEST_ID,
+	FO_HTTP_H_MAX
+};
+
+/** Bytes [off, off + len) of the message (off from its first byte). */
+struct fo_http_span {
+	uint16_t off;
+	uint16_t len;
+};
+
+/** One header field: name as sent, value without surrounding whitespace. */
+struct fo_http_hdr {
+	struct fo_http_span name;
+	struct fo_http_span value;
+	struct fo_http_span line; /**< the whole field line, its CRLF/LF included */
+	uint8_t id;               /**< enum fo_http_hdr_id */
+};
+
+/* fo_http_msg.flags */
+#define FO_HTTP_F_CONTENT_LENGTH 0x0001 /**< Content-Length present (content_length valid) */
+#define FO_HTTP_F_CHUNKED 0x0002        /**< Transfer-Encoding: chunked */
+#define FO_HTTP_F_CONN_CLOSE 0x0004     /**< Connection: close */
+#define FO_HTTP_F_CONN_KEEP_ALIVE 0x0008 /**< Connection: keep-alive */
+#define FO_HTTP_F_CONN_UPGRADE 0x0010   /**< Connection: upgrade */
+#define FO_HTTP_F_UPGRADE 0x0020        /**< an Upgrade header is present */
+#define FO_HTTP_F_EXPECT_CONTINUE 0x0040 /**< Expect: 100-continue */
+#define FO_HTTP_F_EXPECT_OTHER 0x0080   /**< Expect with another value (417) */
+#define FO_HTTP_F_ABSOLUTE_FORM 0x0100  /**< target was http://authority/path */
+#define FO_HTTP_F_ASTERISK_FORM 0x0200  /**< target was "*" (OPTIONS) */
+#define FO_HTTP_F_CONN_OTHER 0x0400     /**< Connection lists other tokens (header names) */
+#define FO_HTTP_F_TE_OTHER 0x0800       /**< response: Transfer-Encoding not ending in chunked */
+
+/**
+ * A parsed head. Spans are offsets into the message; hdr_first[id] is
+ * 1 + the index in hdrs[] of the first field with that id (0: absent).
+ */
+struct fo_http_msg {
+	uint8_t version_minor; /**< HTTP/1.x: x (0 or 1) */
+	uint8_t method;        /**< enum fo_http_method (requests) */
+	uint16_t status;       /**< 100..999 (responses) */
+	uint16_t n_headers;
+	uint32_t flags;          /**< FO_HTTP_F_* */
+	uint32_t head_len;       /**< start line + header section + final empty line */
+	uint64_t content_length; /**< valid with FO_HTTP_F_CONTENT_LENGTH */
+	struct fo_http_span method_s; /**< request: method token */
+	struct fo_http_span target;   /**< request: request-target as sent */
+	struct fo_http_span path;     /**< request: path (absolute-form: after the authority) */
+	struct fo_http_span query;    /**< request: after '?', without it (len 0: none) */
+	struct fo_http_span host;     /**< request: Host value, or the authority of an absolute-form
+				       *   target (which takes precedence, RFC 9112 3.2.2) */
+	struct fo_http_span reason;   /**< response: reason phrase */
+	uint8_t hdr_first[FO_HTTP_H_MAX];
+	struct fo_http_hdr hdrs[FO_HTTP_MAX_HEADERS];
+};
+
+/** What is being parsed. */
+enum fo_http_kind {
+	FO_HTTP_REQUEST,
+	FO_HTTP_RESPONSE,
+};
+
+/** Parser state. Fields are private; embed it (no allocation). */
+struct fo_http_parser {
+	struct fo_http_msg *msg;
+	enum fo_http_err err; /**< set when fo_http_parse() returned -EBADMSG */
+	uint8_t kind;
+	uint8_t state;
+	uint8_t sub;     /* private: state-specific */
+	uint8_t hid;     /* private: id of the field being parsed */
+	uint32_t off;    /* private: bytes of the message consumed so far */
+	uint32_t tok;    /* private: offset where the current token started */
+	uint32_t aux;    /* private: state-specific */
+	uint32_t aux2;   /* private: state-specific */
+	uint64_t num;    /* private: number being accumulated */
+	uint32_t hstart; /* private: offset of the header section */
+	uint8_t interp;  /* private: value interpreter of the current field */
+	uint8_t vst;     /* private: its state */
+	uint8_t vpos;    /* private: its position in a word / digit count */
+	uint8_t vmask;   /* private: words still matching */
+	uint8_t tflags;  /* private: Transfer-Encoding findings */
+	uint8_t te_fields; /* private: Transfer-Encoding fields (saturating) */
+	uint8_t te_elems;  /* private: transfer codings listed (saturating) */
+	uint8_t nlen;    /* private: bytes in nbuf, 0xff: token too long to be known */
+	uint8_t nbuf[24]; /* private: a method/field name split across two feeds */
+};
+
+/**
+ * Start parsing a new message into @p msg (cleared here, except hdrs[]:
+ * entries are written as fields are parsed, so only the first n_headers
+ * are meaningful).
+ */
+void fo_http_parser_init(struct fo_http_parser *p, enum fo_http_kind kind, struct fo_http_msg *msg);
+
+/**
+ * Feed the next @p len bytes of the message.
+ *
+ * @return bytes of @p buf consumed (>0) when the head is complete: the
+ *         head ends there, what follows is body or the next message, and
+ *         msg->head_len is set. -EAGAIN when all of @p buf was consumed and
+ *         the head is not complete (feed more). -EBADMSG on an error:
+ *         p->err says which (for a request, fo_http_err_status() is the
+ *         status to answer); the parser must not be fed again.
+ *         After completion the parser must be re-initialised before the
+ *         next message.
+ */
+ssize_t fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len);
+
+/* ---- body framing ------------------------------------------------------ */
+
+/** How a message body is delimited. */
+enum fo_http_body_kind {
+	FO_HTTP_BODY_NONE,    /**< no body: the message ends with its head */
+	FO_HTTP_BODY_LENGTH,  /**< Content-Length bytes */
+	FO_HTTP_BODY_CHUNKED, /**< chunked (framing passed through, trailers included) */
+	FO_HTTP_BODY_CLOSE,   /**< response: until the server closes */
+	FO_HTTP_BODY_TUNNEL,  /**< 101 or 2xx to CONNECT: raw bytes both ways from here */
+};
+
+/**
+ * Body kind of a parsed request (RFC 9112 6.3): chunked, Content-Length,
+ * else none.
+ */
+enum fo_http_body_kind fo_http_req_body_kind(const struct fo_http_msg *req);
+
+/**
+ * Body kind of a parsed response to a request with method @p req_method
+ * (RFC 9112 6.3): HEAD, 1xx, 204 and 304 have none (101 is TUNNEL), 2xx to
+ * CONNECT is TUNNEL, then chunked, another Transfer-Encoding
+ * (FO_HTTP_F_TE_OTHER) is CLOSE, then Content-Length, else CLOSE.
+ */
+enum fo_http_body_kind fo_http_resp_body_kind(const struct fo_http_msg *resp,
+	enum fo_http_method req_method);
+
+/** Body framing state, embed it. Fields are private except done and kind. */
+struct fo_http_body {
+	uint8_t kind; /**< enum fo_http_body_kind */
+	uint8_t done; /**< the message is complete (never for CLOSE and TUNNEL) */
+	uint8_t state;   /* private */
+	uint8_t digits;  /* private */
+	uint32_t tlen;   /* private: bytes of the current chunk line / trailer section */
+	uint64_t remaining; /* private: of the Content-Length or current chunk */
+	uint64_t total;     /**< body bytes (chunk data only, for chunked) seen so far */
+};
+
+/**
+ * Start framing a body of kind @p kind (@p length: the Content-Length for
+ * FO_HTTP_BODY_LENGTH). A LENGTH of 0 and NONE are done at once.
+ */
+void fo_http_body_init(struct fo_http_body *b, enum fo_http_body_kind kind, uint64_t length);
+
+/**
+ * Feed the next @p len bytes after the head. The bytes are not changed:
+ * chunked framing is validated and passed through as it is. Chunked rules:
+ * a size of 1 to 16 hex digits (more: chunk_too_large), then optional
+ * extensions (after BWS or ';', field-value bytes, no syntax check), CRLF
+ * (a bare LF or CR is bad_chunk), the size line at most 4 KiB; CRLF after
+ * the data; after the "0" chunk, trailer fields (token name, ':', value
+ * bytes, CRLF; at most 32 KiB with the final CRLF: trailers_too_large).
+ * An error sticks: every later feed returns -EBADMSG.
+ *
+ * @return bytes of @p buf that belong to this message's body (0..len):
+ *         when fewer than @p len, the message ended there (b->done is
+ *         set) and the rest is the next message. -EBADMSG on invalid
+ *         chunk framing (@p err, if not NULL, set to FO_HTTP_E_bad_chunk,
+ *         chunk_too_large or trailers_too_large).
+ */
+ssize_t fo_http_body_feed(struct fo_http_body *b, const uint8_t *buf, size_t len,
+	enum fo_http_err *err);
+
+/* ---- writers ----------------------------------------------------------- */
+
+/* fo_http_fwd.flags */
+#define FO_HTTP_FWD_UPGRADE 0x1 /**< keep Upgrade, send "Connection: upgrade" */
+#define FO_HTTP_FWD_CLOSE 0x2   /**< send "Connection: close" upstream */
+
+/** What fo_http_write_request() adds to or changes in a request. */
+struct fo_http_fwd {
+	const char *path;   /**< path to send (rewritten); NULL: the original path */
+	size_t path_len;
+	uint32_t client_addr;  /**< client IPv4, network byte order */
+	uint16_t server_port;  /**< port the client connected to (X-Forwarded-Port) */
+	const char *request_id; /**< X-Request-ID to add when the request has none */
+	size_t request_id_len;
+	unsigned flags;        /**< FO_HTTP_FWD_* */
+};
+
+/**
+ * Write the head of the request to send upstream, from a parsed request
+ * (@p head: its head_len bytes, contiguous) into @p out:
+ *  - request line: method, fwd->path (or the original path) with the
+ *    original query ('?' + query when the request had one), the client's
+ *    HTTP version;
+ *  - every field of the request, in order and byte for byte, except:
+ *    hop-by-hop fields (Connection, Keep-Alive, Proxy-Connection, TE,
+ *    Trailer, Upgrade unless FO_HTTP_FWD_UPGRADE, and every field the
+ *    Connection header names), Expect (fanout answers 100-continue
+ *    itself), and X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host,
+ *    X-Forwarded-Port, X-Real-IP (replaced below). Host and
+ *    Transfer-Encoding are kept (the body is forwarded as it came);
+ *  - then: X-Forwarded-For (the request's values joined with ", ", then
+ *    the client address), X-Real-IP, X-Forwarded-Host (the Host),
+ *    X-Forwarded-Port, X-Forwarded-Proto: http, X-Request-ID (when the
+ *    request had none), "Connection: upgrade" and Upgrade (with
+ *    FO_HTTP_FWD_UPGRADE) or "Connection: close" (FO_HTTP_FWD_CLOSE);
+ *  - the empty line.
+ *
+ * Exactly: "<method> SP <path>[?<query>] SP HTTP/1.<minor>" CRLF; each kept
+ * field line as received but for its line ending, which is always CRLF;
+ * then, in this order:
+ *   "X-Forwarded-For: [<v1>, <v2>, ...,] <client>" (non-empty values of the
+ *   request's X-Forwarded-For fields, trimmed, in order),
+ *   "X-Real-IP: <client>", "X-Forwarded-Host: <host>" (only when the
+ *   request has a host: msg->host), "X-Forwarded-Port: <server_port>",
+ *   "X-Forwarded-Proto: http", "X-Request-ID: <request_id>" (only when the
+ *   request has no X-Request-ID and fwd->request_id_len > 0),
+ *   "Connection: upgrade" (FO_HTTP_FWD_UPGRADE; the Upgrade field stays in
+ *   its place) or else "Connection: close" (FO_HTTP_FWD_CLOSE); then CRLF.
+ * <client> is the dotted quad of fwd->client_addr. An empty fwd->path (or
+ * an absolute-form target without a path) is sent as "/". Fields named by
+ * Connection are dropped unless fanout interprets them itself (Host,
+ * Content-Length, Transfer-Encoding, X-Request-ID stay: dropping them would
+ * change how the next hop frames or routes the request).
+ *
+ * @return bytes written, or -ENOSPC when @p cap is too small (nothing
+ *         usable is in @p out then; nothing is written at or past cap).
+ */
+ssize_t fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
+	const struct fo_http_msg *req, const struct fo_http_fwd *fwd);
+
+/* flags of fo_http_write_response() */
+#define FO_HTTP_RESP_CLOSE 0x1   /**< add "Connection: close" (fanout closes after it) */
+#define FO_HTTP_RESP_UPGRADE 0x2 /**< 101: keep Upgrade, add "Connection: upgrade" */
+
+/**
+ * Write the head of a response to send to the client, from a parsed
+ * upstream response (@p head contiguous, head_len bytes): the status line
+ * as received, every field except the hop-by-hop ones (as above;
+ * Transfer-Encoding is kept), then "Connection: close" or "Connection:
+ * upgrade" + Upgrade as @p flags say, then the empty line.
+ * As for requests, line endings become CRLF and fields named by Connection
+ * are dropped (Host, Content-Length, Transfer-Encoding, X-Request-ID
+ * excepted); Content-Length is also dropped when Transfer-Encoding is
+ * present (RFC 9112 6.3: the proxy must not forward both). The Upgrade
+ * field is kept in place with FO_HTTP_RESP_UPGRADE, which adds
+ * "Connection: upgrade" (and wins over FO_HTTP_RESP_CLOSE).
+ *
+ * @return bytes written, or -ENOSPC.
+ */
+ssize_t fo_http_write_response(uint8_t *out, size_t cap, const uint8_t *head,
+	const struct fo_http_msg *resp, unsigned flags);
+
+/**
+ * Write a complete error response made by fanout itself:
+ * "HTTP/1.1 <status> <reason>", Server: fanout, Content-Type: text/plain,
+ * Content-Length, "Connection: close" when @p close, and the body
+ * "<status> <reason>: <detail>\n" (unless @p head_only, for HEAD requests;
+ * Content-Length stays that of the body). @p detail may be NULL.
+ *
+ * @return bytes written, or -ENOSPC.
+ */
+ssize_t fo_http_write_error(uint8_t *out, size_t cap, unsigned status, const char *detail,
+	int close, int head_only);
+
+/** Reason phrase of a status ("Not Found"), "Unknown" for others. */
+const char *fo_http_reason(unsigned status);
+
+#endif /* FO_HTTP_H */

@@ -1,0 +1,617 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * HTTP/1.1 head parser: request and status lines, header fields. One pass
+ * over the bytes, resumable anywhere: the state lives in struct
+ * fo_http_parser, tokens are recorded as offsets from the message start.
+ *
+ * Speed comes from scanning runs: inside one feed, a token, a path or a
+ * field value is skipped in a tight loop (16 bytes at a time with SSE2 for
+ * the long ones) and the state machine is only entered at delimiters. The
+ * limits (8 KiB request line, 32 KiB header section) are enforced by
+ * clamping the end of the scanned range, not by a test per byte.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "fo_http.h"
+#include "http_priv.h"
+
+enum {
+	S_REQ_START,	/* before the method: empty lines are skipped */
+	S_REQ_START_LF, /* CR of such an empty line seen */
+	S_METHOD,
+	S_TARGET_START,
+	S_PATH,
+	S_QUERY,
+	S_ASTERISK, /* "*" seen, SP must follow */
+	S_SCHEME,   /* absolute-form: matching "http://" (sub: bytes matched) */
+	S_AUTHORITY,
+	S_VERSION, /* sub: bytes of "HTTP/x.y" matched */
+	S_RESP_VERSION,
+	S_STATUS, /* sub: digits */
+	S_REASON,
+	S_LINE_LF, /* CR of the start line seen */
+	S_HDR_LINE_START,
+	S_HDR_NAME,
+	S_HDR_VALUE_START,
+	S_HDR_VALUE,
+	S_HDR_VALUE_LF,
+	S_HEAD_END_LF,
+	S_DONE,
+	S_ERROR,
+};
+
+void
+fo_http_parser_init(struct fo_http_parser *p, enum fo_http_kind kind, struct fo_http_msg *msg)
+{
+	memset(p, 0, offsetof(struct fo_http_parser, nbuf));
+	p->msg = msg;
+	p->kind = (uint8_t)kind;
+	p->state = kind == FO_HTTP_REQUEST ? S_REQ_START : S_RESP_VERSION;
+	/* hdrs[] is written as fields are parsed; entries past n_headers are stale */
+	memset(msg, 0, offsetof(struct fo_http_msg, hdrs));
+}
+
+/* ---- scanners ---------------------------------------------------------- */
+
+static inline const uint8_t *
+scan_class(const uint8_t *q, const uint8_t *lim, uint8_t cls)
+{
+	while (q < lim && (fo_http_cls[*q] & cls))
+		q++;
+	return q;
+}
+
+/* Field value / reason phrase bytes: stops at a control character but HTAB. */
+static inline const uint8_t *
+scan_value(const uint8_t *q, const uint8_t *lim)
+{
+#ifdef __SSE2__
+	const __m128i sp = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+
+	while (lim - q >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
+		/* x >= 0x20 (unsigned) and x != 0x7f: obs-text passes */
+		__m128i ok = _mm_andnot_si128(_mm_cmpeq_epi8(x, del),
+			_mm_cmpeq_epi8(_mm_max_epu8(x, sp), x));
+		unsigned m = (unsigned)_mm_movemask_epi8(ok);
+
+		if (m != 0xffff) {
+			q += __builtin_ctz(~m);
+			if (*q != '\t')
+				return q;
+			q++;
+			continue;
+		}
+		q += 16;
+	}
+#endif
+	return scan_class(q, lim, HC_VALUE);
+}
+
+/* Request-target bytes: 0x21-0x7e but '#', and but '?' unless @p query. */
+static inline const uint8_t *
+scan_target(const uint8_t *q, const uint8_t *lim, int query)
+{
+#ifdef __SSE2__
+	const __m128i lo = _mm_set1_epi8(0x21), hi = _mm_set1_epi8(0x7e);
+	const __m128i hash = _mm_set1_epi8('#');
+	const __m128i qm = _mm_set1_epi8(query ? '#' : '?');
+
+	while (lim - q >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
+		__m128i in = _mm_and_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, lo), x),
+			_mm_cmpeq_epi8(_mm_min_epu8(x, hi), x));
+		__m128i stop = _mm_or_si128(_mm_cmpeq_epi8(x, hash), _mm_cmpeq_epi8(x, qm));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(stop, in));
+
+		if (m != 0xffff)
+			return q + __builtin_ctz(~m);
+		q += 16;
+	}
+#endif
+	return scan_class(q, lim, query ? HC_QUERY : HC_PATH);
+}
+
+/*
+ * A method or field name that started in an earlier feed is kept in nbuf
+ * (when short enough to be one we know): save the part of this feed.
+ */
+static void
+save_token(struct fo_http_parser *p, const uint8_t *s, size_t n)
+{
+	if (p->nlen == 0xff)
+		return;
+	if (p->nlen + n > sizeof(p->nbuf)) {
+		p->nlen = 0xff;
+		return;
+	}
+	memcpy(p->nbuf + p->nlen, s, n);
+	p->nlen = (uint8_t)(p->nlen + n);
+}
+
+/*
+ * The bytes of the token that ends at @p q (in this feed, which starts at
+ * message offset @p base): in place when it started in this feed, else
+ * completed in nbuf. NULL when too long to be recorded (so not a name we
+ * know); *n is its length either way.
+ */
+static const uint8_t *
+token_bytes(struct fo_http_parser *p, const uint8_t *buf, uint32_t base, const uint8_t *q,
+	size_t *n)
+{
+	*n = base + (size_t)(q - buf) - p->tok;
+	if (p->tok >= base)
+		return buf + (p->tok - base);
+	save_token(p, buf, (size_t)(q - buf));
+	return p->nlen == 0xff ? NULL : p->nbuf;
+}
+
+static unsigned
+method_ident(const uint8_t *s, size_t n)
+{
+	if (s == NULL)
+		return FO_HTTP_M_OTHER;
+#define M(str, id)                                                                                 \
+	if (n == sizeof(str) - 1 && memcmp(s, str, n) == 0)                                        \
+	return id
+	/* methods are case-sensitive (RFC 9110 9.1) */
+	M("GET", FO_HTTP_M_GET);
+	M("POST", FO_HTTP_M_POST);
+	M("HEAD", FO_HTTP_M_HEAD);
+	M("PUT", FO_HTTP_M_PUT);
+	M("DELETE", FO_HTTP_M_DELETE);
+	M("OPTIONS", FO_HTTP_M_OPTIONS);
+	M("PATCH", FO_HTTP_M_PATCH);
+	M("TRACE", FO_HTTP_M_TRACE);
+	M("CONNECT", FO_HTTP_M_CONNECT);
+#undef M
+	return FO_HTTP_M_OTHER;
+}
+
+/* ---- the parser -------------------------------------------------------- */
+
+#define OFF(ptr) ((uint32_t)(base + (uint32_t)((ptr) - buf)))
+#define SPAN(o, l) ((struct fo_http_span){(uint16_t)(o), (uint16_t)(l)})
+#define FAIL(e)                                                                                    \
+	do {                                                                                       \
+		err = FO_HTTP_E_##e;                                                               \
+		goto fail;                                                                         \
+	} while (0)
+#define FAILE(e)                                                                                   \
+	do {                                                                                       \
+		err = (e);                                                                         \
+		goto fail;                                                                         \
+	} while (0)
+
+/* end of the scanned range: the feed, or the limit of the current section */
+static const uint8_t *
+section_lim(const struct fo_http_parser *p, const uint8_t *buf, size_t len, uint32_t base,
+	int in_headers)
+{
+	uint32_t max = in_headers ? p->hstart + FO_HTTP_HEADERS_MAX : FO_HTTP_LINE_MAX;
+
+	if (base >= max)
+		return buf;
+	return max - base < len ? buf + (max - base) : buf + len;
+}
+
+ssize_t
+fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
+{
+	struct fo_http_msg *m = p->msg;
+	const uint8_t *q = buf, *end = buf + len, *lim, *s;
+	const uint32_t base = p->off;
+	unsigned st = p->state;
+	enum fo_http_err err;
+	struct fo_http_hdr *h;
+	size_t n;
+	uint8_t c;
+
+	if (st >= S_DONE)
+		return -EBADMSG; /* misuse: fed after the end or an error */
+	lim = section_lim(p, buf, len, base, st >= S_HDR_LINE_START);
+
+	for (;;) {
+		switch (st) {
+		/* ---- request line ---- */
+		case S_REQ_START:
+			if (q == lim)
+				goto more;
+			if (*q == '\n') {
+				q++;
+				break;
+			}
+			if (*q == '\r') {
+				q++;
+				st = S_REQ_START_LF;
+				break;
+			}
+			p->tok = OFF(q);
+			p->nlen = 0;
+			st = S_METHOD;
+			/* fallthrough */
+		case S_METHOD:
+			s = q;
+			q = scan_class(q, lim, HC_TOKEN);
+			if (q == lim) {
+				/* s: where the method starts in this feed, or the feed */
+				if (q == end)
+					save_token(p, s, (size_t)(q - s));
+				goto more;
+			}
+			if (*q != ' ' || OFF(q) == p->tok)
+				FAIL(bad_method);
+			s = token_bytes(p, buf, base, q, &n);
+			m->method = (uint8_t)method_ident(s, n);
+			if (m->method == FO_HTTP_M_CONNECT)
+				FAIL(connect_method);
+			m->method_s = SPAN(p->tok, n);
+			q++;
+			m->target.off = (uint16_t)OFF(q);
+			st = S_TARGET_START;
+			/* fallthrough */
+		case S_TARGET_START:
+			if (q == lim)
+				goto more;
+			c = *q;
+			if (c == '/') {
+				m->path.off = (uint16_t)OFF(q);
+				st = S_PATH;
+			} else if (c == '*') {
+				if (m->method != FO_HTTP_M_OPTIONS)
+					FAIL(bad_target);
+				m->flags |= FO_HTTP_F_ASTERISK_FORM;
+				m->path = SPAN(OFF(q), 1);
+				q++;
+				st = S_ASTERISK;
+				break;
+			} else if ((unsigned)(http_lc(c) - 'a') < 26u) {
+				p->sub = 0;
+				st = S_SCHEME;
+				break;
+			} else {
+				FAIL(bad_target);
+			}
+			/* fallthrough */
+		case S_PATH:
+			q = scan_target(q, lim, 0);
+			if (q == lim)
+				goto more;
+			c = *q;
+			if (c == '?') {
+				m->path.len = (uint16_t)(OFF(q) - m->path.off);
+				q++;
+				m->query.off = (uint16_t)OFF(q);
+				st = S_QUERY;
+				break;
+			}
+			if (c != ' ')
+				FAILE(c == '\r' || c == '\n' ? FO_HTTP_E_bad_line : FO_HTTP_E_bad_target);
+			m->path.len = (uint16_t)(OFF(q) - m->path.off);
+			goto target_end;
+		case S_QUERY:
+			q = scan_target(q, lim, 1);
+			if (q == lim)
+				goto more;
+			c = *q;
+			if (c != ' ')
+				FAILE(c == '\r' || c == '\n' ? FO_HTTP_E_bad_line : FO_HTTP_E_bad_target);
+			m->query.len = (uint16_t)(OFF(q) - m->query.off);
+			goto target_end;
+		case S_ASTERISK:
+			if (q == lim)
+				goto more;
+			if (*q != ' ')
+				FAIL(bad_target);
+			goto target_end;
+		case S_SCHEME:
+			if (q == lim)
+				goto more;
+			if (http_lc(*q) != (uint8_t)"http://"[p->sub])
+				FAIL(bad_target);
+			q++;
+			if (++p->sub == 7) {
+				m->flags |= FO_HTTP_F_ABSOLUTE_FORM;
+				m->host.off = (uint16_t)OFF(q);
+				fo_http_host_begin(p);
+				st = S_AUTHORITY;
+			}
+			break;
+		case S_AUTHORITY:
+			if (q == lim)
+				goto more;
+			c = *q;
+			if (c == '/' || c == '?' || c == ' ') {
+				if (fo_http_host_end(p) != 0)
+					FAIL(bad_target);
+				m->host.len = (uint16_t)(OFF(q) - m->host.off);
+				/* no path: len 0, which means "/" */
+				m->path = SPAN(OFF(q), 0);
+				if (c == '/') {
+					st = S_PATH;
+					break;
+				}
+				if (c == ' ')
+					goto target_end;
+				q++;
+				m->query.off = (uint16_t)OFF(q);
+				st = S_QUERY;
+				break;
+			}
+			if (!(fo_http_cls[c] & HC_QUERY) || fo_http_host_step(p, c) != 0)
+				FAILE(c == '\r' || c == '\n' ? FO_HTTP_E_bad_line : FO_HTTP_E_bad_target);
+			q++;
+			break;
+		target_end:
+			/* q is at the SP after the target */
+			m->target.len = (uint16_t)(OFF(q) - m->target.off);
+			q++;
+			p->sub = 0;
+			st = S_VERSION;
+			/* fallthrough */
+		case S_VERSION:
+			if (p->sub == 0 && lim - q >= 10 && memcmp(q, "HTTP/1.1\r\n", 10) == 0) {
+				/* the common case in one go */
+				m->version_minor = 1;
+				q += 10;
+				goto line_end;
+			}
+			if (q == lim)
+				goto more;
+			c = *q;
+			switch (p->sub) {
+			case 5:
+			case 7:
+				if (!(fo_http_cls[c] & HC_DIGIT))
+					FAIL(bad_version);
+				if (p->sub == 5)
+					p->aux2 = (uint32_t)(c - '0');
+				else
+					m->version_minor = (uint8_t)(c - '0');
+				break;
+			case 8:
+				if (c != '\r' && c != '\n')
+					FAIL(bad_version);
+				if (p->aux2 != 1 || m->version_minor > 1)
+					FAIL(version_not_supported);
+				q++;
+				if (c == '\r') {
+					st = S_LINE_LF;
+					continue;
+				}
+				goto line_end;
+			default:
+				if (c != (uint8_t)"HTTP/x."[p->sub])
+					FAIL(bad_version);
+				break;
+			}
+			p->sub++;
+			q++;
+			break;
+		case S_REQ_START_LF:
+			if (q == lim)
+				goto more;
+			if (*q != '\n')
+				FAIL(bad_line);
+			q++;
+			st = S_REQ_START;
+			break;
+
+		/* ---- status line ---- */
+		case S_RESP_VERSION:
+			if (p->sub == 0 && lim - q >= 9 &&
+				(memcmp(q, "HTTP/1.1 ", 9) == 0 || memcmp(q, "HTTP/1.0 ", 9) == 0)) {
+				m->version_minor = (uint8_t)(q[7] - '0');
+				q += 9;
+				p->sub = 0;
+				st = S_STATUS;
+				break;
+			}
+			if (q == lim)
+				goto more;
+			c = *q;
+			if (p->sub == 7) {
+				if (c != '0' && c != '1')
+					FAIL(bad_status_line);
+				m->version_minor = (uint8_t)(c - '0');
+			} else if (c != (uint8_t)"HTTP/1.x "[p->sub]) {
+				FAIL(bad_status_line);
+			}
+			q++;
+			if (++p->sub == 9) {
+				p->sub = 0;
+				st = S_STATUS;
+			}
+			break;
+		case S_STATUS:
+			if (q == lim)
+				goto more;
+			c = *q;
+			if (p->sub < 3) {
+				if (!(fo_http_cls[c] & HC_DIGIT) || (p->sub == 0 && c == '0'))
+					FAIL(bad_status_line);
+				m->status = (uint16_t)(m->status * 10 + (c - '0'));
+				p->sub++;
+				q++;
+				break;
+			}
+			if (c == ' ') {
+				q++;
+				m->reason.off = (uint16_t)OFF(q);
+				st = S_REASON;
+				break;
+			}
+			if (c != '\r' && c != '\n')
+				FAIL(bad_status_line);
+			m->reason.off = (uint16_t)OFF(q); /* no reason phrase */
+			st = S_REASON;
+			/* fallthrough */
+		case S_REASON:
+			q = scan_value(q, lim);
+			if (q == lim)
+				goto more;
+			c = *q;
+			if (c != '\r' && c != '\n')
+				FAIL(bad_status_line);
+			m->reason.len = (uint16_t)(OFF(q) - m->reason.off);
+			q++;
+			if (c == '\r') {
+				st = S_LINE_LF;
+				break;
+			}
+			goto line_end;
+		case S_LINE_LF:
+			if (q == lim)
+				goto more;
+			if (*q != '\n')
+				FAILE(p->kind == FO_HTTP_REQUEST ? FO_HTTP_E_bad_line
+								 : FO_HTTP_E_bad_status_line);
+			q++;
+		line_end:
+			p->hstart = OFF(q);
+			lim = section_lim(p, buf, len, base, 1);
+			st = S_HDR_LINE_START;
+			/* fallthrough */
+
+		/* ---- header fields ---- */
+		case S_HDR_LINE_START:
+			if (q == lim)
+				goto more;
+			c = *q;
+			if (c == '\r') {
+				q++;
+				st = S_HEAD_END_LF;
+				break;
+			}
+			if (c == '\n') {
+				q++;
+				goto head_end;
+			}
+			if (fo_http_cls[c] & HC_WS)
+				FAIL(obs_fold);
+			if (m->n_headers == FO_HTTP_MAX_HEADERS)
+				FAIL(too_many_headers);
+			h = &m->hdrs[m->n_headers++];
+			h->line.off = (uint16_t)OFF(q);
+			h->name.off = h->line.off;
+			p->tok = h->line.off;
+			p->nlen = 0;
+			st = S_HDR_NAME;
+			/* fallthrough */
+		case S_HDR_NAME:
+			s = q;
+			q = scan_class(q, lim, HC_TOKEN);
+			if (q == lim) {
+				if (q == end)
+					save_token(p, s, (size_t)(q - s));
+				goto more;
+			}
+			if (*q != ':' || OFF(q) == p->tok)
+				FAIL(bad_header_name);
+			h = &m->hdrs[m->n_headers - 1];
+			s = token_bytes(p, buf, base, q, &n);
+			h->name.len = (uint16_t)n;
+			h->id = (uint8_t)(s != NULL ? fo_http_hdr_ident(s, n) : FO_HTTP_H_OTHER);
+			err = fo_http_field_begin(p, h->id);
+			if (err != FO_HTTP_E_NONE)
+				goto fail;
+			if (m->hdr_first[h->id] == 0)
+				m->hdr_first[h->id] = (uint8_t)m->n_headers;
+			q++;
+			st = S_HDR_VALUE_START;
+			/* fallthrough */
+		case S_HDR_VALUE_START:
+			while (q < lim && (fo_http_cls[*q] & HC_WS))
+				q++;
+			if (q == lim)
+				goto more;
+			h = &m->hdrs[m->n_headers - 1];
+			h->value.off = (uint16_t)OFF(q);
+			p->aux = OFF(q);
+			st = S_HDR_VALUE;
+			/* fallthrough */
+		case S_HDR_VALUE:
+			s = q;
+			q = scan_value(q, lim);
+			if (q > s) {
+				const uint8_t *t = q;
+
+				while (t > s && (fo_http_cls[t[-1]] & HC_WS))
+					t--;
+				if (t > s)
+					p->aux = OFF(t);
+				if (p->interp != HI_NONE &&
+					(err = fo_http_field_bytes(p, s, (size_t)(q - s))) != FO_HTTP_E_NONE)
+					goto fail;
+			}
+			if (q == lim)
+				goto more;
+			c = *q;
+			if (c == '\r') {
+				q++;
+				st = S_HDR_VALUE_LF;
+				break;
+			}
+			if (c != '\n')
+				FAIL(bad_header_value);
+			goto field_end;
+		case S_HDR_VALUE_LF:
+			if (q == lim)
+				goto more;
+			if (*q != '\n')
+				FAIL(bad_header_value);
+		field_end:
+			/* q is at the LF */
+			q++;
+			h = &m->hdrs[m->n_headers - 1];
+			h->value.len = (uint16_t)(p->aux - h->value.off);
+			h->line.len = (uint16_t)(OFF(q) - h->line.off);
+			if (p->interp != HI_NONE &&
+				(err = fo_http_field_end(p, h)) != FO_HTTP_E_NONE)
+				goto fail;
+			st = S_HDR_LINE_START;
+			break;
+		case S_HEAD_END_LF:
+			if (q == lim)
+				goto more;
+			if (*q != '\n')
+				FAIL(bad_header_name);
+			q++;
+			goto head_end;
+		default:
+			FAIL(bad_line); /* not reached */
+		}
+	}
+
+head_end:
+	err = fo_http_head_end(p);
+	if (err != FO_HTTP_E_NONE)
+		goto fail;
+	m->head_len = OFF(q);
+	p->off = m->head_len;
+	p->state = S_DONE;
+	return q - buf;
+
+more:
+	if (q < end) {
+		/* stopped by the limit of the section with bytes left */
+		if (st < S_HDR_LINE_START)
+			FAILE(p->kind == FO_HTTP_REQUEST ? FO_HTTP_E_line_too_long
+							 : FO_HTTP_E_bad_status_line);
+		FAIL(headers_too_large);
+	}
+	p->off = OFF(q);
+	p->state = (uint8_t)st;
+	return -EAGAIN;
+
+fail:
+	p->err = err;
+	p->state = S_ERROR;
+	p->off = OFF(q);
+	return -EBADMSG;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Private to lib/http: character classes shared by the parser, the body
+ * framer and the writers, and the field-value interpreters the head parser
+ * calls (http_fields.c). Symbols keep the fo_http_ prefix because a static
+ * library exports them to whatever links it.
+ */
+#ifndef HTTP_PRIV_H
+#define HTTP_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fo_http.h"
+
+/* fo_http_cls[] bits */
+#define HC_TOKEN 0x01 /* tchar (RFC 9110 5.6.2) */
+#define HC_VALUE 0x02 /* field-value byte: VCHAR, SP, HTAB, obs-text */
+#define HC_PATH 0x04  /* request-target byte before the query: 0x21-0x7e but '#', '?' */
+#define HC_QUERY 0x08 /* request-target byte in the query: 0x21-0x7e but '#' */
+#define HC_HOST 0x10  /* reg-name byte: unreserved, pct-encoded ('%'), sub-delims */
+#define HC_HEX 0x20   /* hex digit */
+#define HC_DIGIT 0x40 /* decimal digit */
+#define HC_WS 0x80    /* SP, HTAB */
+
+extern const uint8_t fo_http_cls[256];
+
+/* Value interpreters, in struct fo_http_parser.interp. */
+enum {
+	HI_NONE,  /* nothing to interpret in the value */
+	HI_HOST,  /* request Host: validated, span recorded */
+	HI_CL,    /* Content-Length */
+	HI_TE,    /* Transfer-Encoding */
+	HI_CONN,  /* Connection tokens */
+	HI_EXPECT /* request Expect */
+};
+
+/* struct fo_http_parser.tflags */
+#define HT_TE_EMPTY 0x01 /* a Transfer-Encoding list had an empty element */
+#define HT_TE_LAST 0x02  /* the last transfer coding seen is chunked */
+
+/** Header id of a field name (token bytes, any case). */
+unsigned fo_http_hdr_ident(const uint8_t *s, size_t n);
+
+/** Start the Host validator (Host value or absolute-form authority). */
+void fo_http_host_begin(struct fo_http_parser *p);
+/** One byte of a host[:port]; SP/HTAB only end it. @return 0, -1: invalid. */
+int fo_http_host_step(struct fo_http_parser *p, uint8_t c);
+/** @return 0 when what was fed is a complete valid host[:port], -1 otherwise. */
+int fo_http_host_end(const struct fo_http_parser *p);
+
+/**
+ * A field name was recognised as @p id: check what the name alone decides
+ * (a second Host) and set up the value interpreter.
+ * @return FO_HTTP_E_NONE or the error.
+ */
+enum fo_http_err fo_http_field_begin(struct fo_http_parser *p, unsigned id);
+/** Value bytes of the current field (leading OWS already skipped). */
+enum fo_http_err fo_http_field_bytes(struct fo_http_parser *p, const uint8_t *s, size_t n);
+/** End of the current field; @p h is its complete entry in msg->hdrs. */
+enum fo_http_err fo_http_field_end(struct fo_http_parser *p, const struct fo_http_hdr *h);
+/** End of the head: the checks that need every field (TE/CL/Host). */
+enum fo_http_err fo_http_head_end(struct fo_http_parser *p);
+
+/** Lowercase an ASCII letter, other bytes unchanged. */
+static inline uint8_t
+http_lc(uint8_t c)
+{
+	return (uint8_t)((unsigned)(c - 'A') < 26u ? c + 32 : c);
+}
+
+#endif /* HTTP_PRIV_H */

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Writers of the heads fanout sends: the request forwarded upstream, the
+ * response forwarded to the client, and fanout's own error responses.
+ * Output is deterministic (fields in the order received, added fields in a
+ * fixed order) and never goes past the caller's capacity.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "fo_http.h"
+#include "http_priv.h"
+
+/* An output buffer that remembers it ran out rather than checking each put. */
+struct wbuf {
+	uint8_t *p;
+	size_t left;
+	int full;
+};
+
+static void
+put(struct wbuf *w, const void *s, size_t n)
+{
+	if (n > w->left) {
+		w->full = 1;
+		w->left = 0;
+		return;
+	}
+	memcpy(w->p, s, n);
+	w->p += n;
+	w->left -= n;
+}
+
+#define PUTS(w, lit) put((w), (lit), sizeof(lit) - 1)
+
+static void
+put_span(struct wbuf *w, const uint8_t *head, struct fo_http_span s)
+{
+	put(w, head + s.off, s.len);
+}
+
+static void
+put_u64(struct wbuf *w, uint64_t v)
+{
+	char d[20];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	put(w, d + i, sizeof(d) - i);
+}
+
+/* dotted quad of an IPv4 address in network byte order */
+static void
+put_ip4(struct wbuf *w, uint32_t addr_be)
+{
+	const uint8_t *b = (const uint8_t *)&addr_be;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i != 0)
+			PUTS(w, ".");
+		put_u64(w, b[i]);
+	}
+}
+
+/* A field line as received, its ending normalised to CRLF. */
+static void
+put_line(struct wbuf *w, const uint8_t *head, const struct fo_http_hdr *h)
+{
+	size_t n = h->line.len - 1; /* without the LF */
+
+	if (n != 0 && head[h->line.off + n - 1] == '\r')
+		n--;
+	put(w, head + h->line.off, n);
+	PUTS(w, "\r\n");
+}
+
+static int
+span_caseeq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (http_lc(a[i]) != http_lc(b[i]))
+			return 0;
+	return 1;
+}
+
+/* Does a Connection field of @p msg list the name of field @p h? */
+static int
+named_by_connection(const uint8_t *head, const struct fo_http_msg *msg,
+	const struct fo_http_hdr *h)
+{
+	const uint8_t *name = head + h->name.off;
+	unsigned i;
+
+	for (i = 0; i < msg->n_headers; i++) {
+		const struct fo_http_hdr *c = &msg->hdrs[i];
+		const uint8_t *v = head + c->value.off, *e = v + c->value.len, *t;
+
+		if (c->id != FO_HTTP_H_CONNECTION)
+			continue;
+		while (v < e) {
+			while (v < e && (*v == ',' || (fo_http_cls[*v] & HC_WS)))
+				v++;
+			t = v;
+			while (t < e && *t != ',' && !(fo_http_cls[*t] & HC_WS))
+				t++;
+			if ((size_t)(t - v) == h->name.len && span_caseeq(v, name, h->name.len))
+				return 1;
+			v = t;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Whether a field goes on: hop-by-hop fields stop here (RFC 9110 7.6.1).
+ * Fields named by Connection are dropped only when fanout does not
+ * interpret them itself: Host, Content-Length, Transfer-Encoding and
+ * X-Request-ID stay, or "Connection: Content-Length" would make fanout and
+ * the next hop frame the body differently.
+ */
+static int
+keep_field(const uint8_t *head, const struct fo_http_msg *msg, const struct fo_http_hdr *h,
+	int keep_upgrade)
+{
+	switch (h->id) {
+	case FO_HTTP_H_CONNECTION:
+	case FO_HTTP_H_KEEP_ALIVE:
+	case FO_HTTP_H_PROXY_CONNECTION:
+	case FO_HTTP_H_TE:
+	case FO_HTTP_H_TRAILER:
+		return 0;
+	case FO_HTTP_H_UPGRADE:
+		return keep_upgrade;
+	case FO_HTTP_H_OTHER:
+		return !(msg->flags & FO_HTTP_F_CONN_OTHER) || !named_by_connection(head, msg, h);
+	default:
+		return 1;
+	}
+}
+
+ssize_t
+fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
+	const struct fo_http_msg *req, const struct fo_http_fwd *fwd)
+{
+	struct wbuf w = {out, cap, 0};
+	int upgrade = (fwd->flags & FO_HTTP_FWD_UPGRADE) != 0;
+	unsigned i;
+
+	put_span(&w, head, req->method_s);
+	PUTS(&w, " ");
+	if (fwd->path != NULL && fwd->path_len != 0)
+		put(&w, fwd->path, fwd->path_len);
+	else if (fwd->path == NULL && req->path.len != 0)
+		put_span(&w, head, req->path);
+	else
+		PUTS(&w, "/"); /* absolute-form without a path, or an empty rewrite */
+	if (req->query.len != 0) {
+		PUTS(&w, "?");
+		put_span(&w, head, req->query);
+	}
+	if (req->version_minor == 0)
+		PUTS(&w, " HTTP/1.0\r\n");
+	else
+		PUTS(&w, " HTTP/1.1\r\n");
+
+	for (i = 0; i < req->n_headers; i++) {
+		const struct fo_http_hdr *h = &req->hdrs[i];
+
+		switch (h->id) {
+		case FO_HTTP_H_EXPECT: /* fanout answers 100-continue itself */
+		case FO_HTTP_H_X_FORWARDED_FOR:
+		case FO_HTTP_H_X_FORWARDED_PROTO:
+		case FO_HTTP_H_X_FORWARDED_HOST:
+		case FO_HTTP_H_X_FORWARDED_PORT:
+		case FO_HTTP_H_X_REAL_IP:
+			continue;
+		default:
+			if (keep_field(head, req, h, upgrade))
+				put_line(&w, head, h);
+		}
+	}
+
+	PUTS(&w, "X-Forwarded-For: ");
+	for (i = 0; i < req->n_headers; i++) {
+		const struct fo_http_hdr *h = &req->hdrs[i];
+
+		if (h->id != FO_HTTP_H_X_FORWARDED_FOR || h->value.len == 0)
+			continue;
+		put_span(&w, head, h->value);
+		PUTS(&w, ", ");
+	}
+	put_ip4(&w, fwd->client_addr);
+	PUTS(&w, "\r\nX-Real-IP: ");
+	put_ip4(&w, fwd->client_addr);
+	PUTS(&w, "\r\n");
+	if (req->host.len != 0) {
+		PUTS(&w, "X-Forwarded-Host: ");
+		put_span(&w, head, req->host);
+		PUTS(&w, "\r\n");
+	}
+	PUTS(&w, "X-Forwarded-Port: ");
+	put_u64(&w, fwd->server_port);
+	PUTS(&w, "\r\nX-Forwarded-Proto: http\r\n");
+	if (req->hdr_first[FO_HTTP_H_X_REQUEST_ID] == 0 && fwd->request_id != NULL &&
+		fwd->request_id_len != 0) {
+		PUTS(&w, "X-Request-ID: ");
+		put(&w, fwd->request_id, fwd->request_id_len);
+		PUTS(&w, "\r\n");
+	}
+	if (upgrade)
+		PUTS(&w, "Connection: upgrade\r\n");
+	else if (fwd->flags & FO_HTTP_FWD_CLOSE)
+		PUTS(&w, "Connection: close\r\n");
+	PUTS(&w, "\r\n");
+	return w.full ? -ENOSPC : (ssize_t)(w.p - out);
+}
+
+ssize_t
+fo_http_write_response(uint8_t *out, size_t cap, const uint8_t *head,
+	const struct fo_http_msg *resp, unsigned flags)
+{
+	struct wbuf w = {out, cap, 0};
+	int upgrade = (flags & FO_HTTP_RESP_UPGRADE) != 0;
+	/* a proxy drops Content-Length beside Transfer-Encoding (RFC 9112 6.3) */
+	int drop_cl = (resp->flags & (FO_HTTP_F_CHUNKED | FO_HTTP_F_TE_OTHER)) != 0;
+	unsigned i;
+
+	put(&w, head, (size_t)resp->reason.off + resp->reason.len);
+	PUTS(&w, "\r\n");
+	for (i = 0; i < resp->n_headers; i++) {
+		const struct fo_http_hdr *h = &resp->hdrs[i];
+
+		if (h->id == FO_HTTP_H_CONTENT_LENGTH && drop_cl)
+			continue;
+		if (keep_field(head, resp, h, upgrade))
+			put_line(&w, head, h);
+	}
+	if (upgrade)
+		PUTS(&w, "Connection: upgrade\r\n");
+	else if (flags & FO_HTTP_RESP_CLOSE)
+		PUTS(&w, "Connection: close\r\n");
+	PUTS(&w, "\r\n");
+	return w.full ? -ENOSPC : (ssize_t)(w.p - out);
+}
+
+static size_t
+dec_len(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+ssize_t
+fo_http_write_error(uint8_t *out, size_t cap, unsigned status, const char *detail, int close,
+	int head_only)
+{
+	struct wbuf w = {out, cap, 0};
+	const char *reason = fo_http_reason(status);
+	size_t rlen = strlen(reason), dlen = detail != NULL ? strlen(detail) : 0;
+	/* "<status> <reason>[: <detail>]\n" */
+	size_t body = dec_len(status) + 1 + rlen + (detail != NULL ? 2 + dlen : 0) + 1;
+
+	PUTS(&w, "HTTP/1.1 ");
+	put_u64(&w, status);
+	PUTS(&w, " ");
+	put(&w, reason, rlen);
+	PUTS(&w, "\r\nServer: fanout\r\nContent-Type: text/plain\r\nContent-Length: ");
+	put_u64(&w, body);
+	PUTS(&w, "\r\n");
+	if (close)
+		PUTS(&w, "Connection: close\r\n");
+	PUTS(&w, "\r\n");
+	if (!head_only) {
+		put_u64(&w, status);
+		PUTS(&w, " ");
+		put(&w, reason, rlen);
+		if (detail != NULL) {
+			PUTS(&w, ": ");
+			put(&w, detail, dlen);
+		}
+		PUTS(&w, "\n");
+	}
+	return w.full ? -ENOSPC : (ssize_t)(w.p - out);
+}

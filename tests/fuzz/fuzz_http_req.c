@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target for the request parser. The input is parsed whole, in
+ * two pieces and in three (split points derived from the data), every
+ * piece in an exact-size heap copy so ASan sees any over-read; the three
+ * results must agree in every recorded field. Spans must lie inside the
+ * head. A complete request is then written as fanout forwards it, and the
+ * result must parse back with the same framing (what fanout and the
+ * upstream server think the body is must never differ), and the rest of
+ * the input goes through the body framer, whole and split.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fo_http.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c))                                                                          \
+			abort();                                                                   \
+	} while (0)
+
+struct res {
+	ssize_t rc; /* head bytes, or -EBADMSG / -EAGAIN */
+	enum fo_http_err err;
+	struct fo_http_msg msg;
+};
+
+static void
+parse_pieces(const uint8_t *d, size_t n, const size_t *cuts, size_t ncuts, struct res *r)
+{
+	struct fo_http_parser p;
+	size_t start = 0, i;
+
+	fo_http_parser_init(&p, FO_HTTP_REQUEST, &r->msg);
+	r->rc = -EAGAIN;
+	r->err = FO_HTTP_E_NONE;
+	for (i = 0; i < ncuts; i++) {
+		size_t len = cuts[i] - start;
+		uint8_t *piece = malloc(len ? len : 1);
+		ssize_t rc;
+
+		CHECK(piece != NULL);
+		memcpy(piece, d + start, len);
+		rc = fo_http_parse(&p, piece, len);
+		free(piece);
+		if (rc == -EAGAIN) {
+			CHECK(p.err == FO_HTTP_E_NONE);
+			start = cuts[i];
+			continue;
+		}
+		if (rc == -EBADMSG) {
+			CHECK(p.err > FO_HTTP_E_NONE && p.err < FO_HTTP_E_MAX);
+			r->rc = rc;
+			r->err = p.err;
+			return;
+		}
+		CHECK(rc > 0 && (size_t)rc <= len);
+		r->rc = (ssize_t)(start + (size_t)rc);
+		CHECK(r->msg.head_len == (uint32_t)r->rc);
+		return;
+	}
+	CHECK(cuts[ncuts - 1] == n);
+}
+
+static int
+span_eq(struct fo_http_span a, struct fo_http_span b)
+{
+	return a.off == b.off && a.len == b.len;
+}
+
+static void
+check_same(const struct res *a, const struct res *b)
+{
+	const struct fo_http_msg *x = &a->msg, *y = &b->msg;
+	unsigned i;
+
+	CHECK(a->rc == b->rc && a->err == b->err);
+	if (a->rc < 0)
+		return;
+	CHECK(x->version_minor == y->version_minor && x->method == y->method &&
+	      x->n_headers == y->n_headers && x->flags == y->flags &&
+	      x->content_length == y->content_length && span_eq(x->method_s, y->method_s) &&
+	      span_eq(x->target, y->target) && span_eq(x->path, y->path) &&
+	      span_eq(x->query, y->query) && span_eq(x->host, y->host) &&
+	      memcmp(x->hdr_first, y->hdr_first, sizeof(x->hdr_first)) == 0);
+	for (i = 0; i < x->n_headers; i++)
+		CHECK(span_eq(x->hdrs[i].name, y->hdrs[i].name) &&
+		      span_eq(x->hdrs[i].value, y->hdrs[i].value) &&
+		      span_eq(x->hdrs[i].line, y->hdrs[i].line) && x->hdrs[i].id == y->hdrs[i].id);
+}
+
+static void
+check_span(struct fo_http_span s, uint32_t head_len)
+{
+	CHECK((uint32_t)s.off + s.len <= head_len);
+}
+
+static void
+check_spans(const struct fo_http_msg *m)
+{
+	unsigned i;
+
+	check_span(m->method_s, m->head_len);
+	check_span(m->target, m->head_len);
+	check_span(m->path, m->head_len);
+	check_span(m->query, m->head_len);
+	check_span(m->host, m->head_len);
+	CHECK(m->n_headers <= FO_HTTP_MAX_HEADERS && m->head_len <= FO_HTTP_HEAD_MAX);
+	CHECK(m->method_s.len > 0 && m->target.len > 0);
+	for (i = 0; i < m->n_headers; i++) {
+		const struct fo_http_hdr *h = &m->hdrs[i];
+
+		check_span(h->line, m->head_len);
+		CHECK(h->name.off == h->line.off && h->name.len > 0);
+		CHECK(h->value.off >= h->name.off + h->name.len + 1);
+		CHECK(h->value.off + h->value.len < h->line.off + h->line.len);
+		CHECK(h->id < FO_HTTP_H_MAX);
+	}
+	for (i = 0; i < FO_HTTP_H_MAX; i++)
+		CHECK(m->hdr_first[i] <= m->n_headers);
+	/* framing is never ambiguous */
+	CHECK(!((m->flags & FO_HTTP_F_CHUNKED) && (m->flags & FO_HTTP_F_CONTENT_LENGTH)));
+}
+
+/* body after the head: whole and in two pieces must agree */
+static void
+frame_body(const struct fo_http_msg *m, const uint8_t *rest, size_t len, size_t cut)
+{
+	enum fo_http_body_kind k = fo_http_req_body_kind(m);
+	struct fo_http_body b1, b2;
+	enum fo_http_err e1 = FO_HTTP_E_NONE, e2 = FO_HTTP_E_NONE;
+	ssize_t r1, r2, r2b = 0;
+
+	fo_http_body_init(&b1, k, m->content_length);
+	fo_http_body_init(&b2, k, m->content_length);
+	r1 = fo_http_body_feed(&b1, rest, len, &e1);
+	CHECK(r1 == -EBADMSG || (r1 >= 0 && (size_t)r1 <= len));
+	r2 = fo_http_body_feed(&b2, rest, cut, &e2);
+	if (r2 >= 0 && (size_t)r2 == cut && !b2.done) {
+		r2b = fo_http_body_feed(&b2, rest + cut, len - cut, &e2);
+		r2 = r2b < 0 ? r2b : r2 + r2b;
+	}
+	CHECK(r1 == r2 && e1 == e2);
+	if (r1 >= 0) {
+		CHECK(b1.done == b2.done && b1.total == b2.total);
+		CHECK(b1.total <= (uint64_t)r1);
+		if ((size_t)r1 < len)
+			CHECK(b1.done);
+	}
+}
+
+static uint64_t
+hash(const uint8_t *d, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ d[i]) * 1099511628211ull;
+	return h;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct res whole, two, three;
+	static struct fo_http_msg back;
+	static uint8_t out[2 * FO_HTTP_HEAD_MAX + 1024];
+	uint64_t h = hash(data, size);
+	size_t c1 = (size_t)(h % (size + 1)), c2 = (size_t)((h >> 32) % (size + 1));
+	size_t cuts[3];
+	struct fo_http_fwd fwd;
+	struct fo_http_parser p;
+	ssize_t n, rb;
+
+	parse_pieces(data, size, &size, 1, &whole);
+	cuts[0] = c1;
+	cuts[1] = size;
+	parse_pieces(data, size, cuts, 2, &two);
+	check_same(&whole, &two);
+	cuts[0] = c1 < c2 ? c1 : c2;
+	cuts[1] = c1 < c2 ? c2 : c1;
+	cuts[2] = size;
+	parse_pieces(data, size, cuts, 3, &three);
+	check_same(&whole, &three);
+	if (whole.rc < 0)
+		return 0;
+
+	check_spans(&whole.msg);
+	CHECK((size_t)whole.rc <= size);
+
+	memset(&fwd, 0, sizeof(fwd));
+	fwd.client_addr = (uint32_t)h;
+	fwd.server_port = (uint16_t)(h >> 16);
+	fwd.flags = (unsigned)(h >> 40) & 3;
+	if (h & 0x100) {
+		fwd.path = "/rewritten";
+		fwd.path_len = 10;
+	}
+	fwd.request_id = "0123456789abcdef";
+	fwd.request_id_len = 16;
+	n = fo_http_write_request(out, sizeof(out), data, &whole.msg, &fwd);
+	CHECK(n > 0 && (size_t)n < sizeof(out));
+	/* a smaller buffer fails cleanly */
+	CHECK(fo_http_write_request(out, (size_t)n - 1, data, &whole.msg, &fwd) == -ENOSPC);
+	n = fo_http_write_request(out, sizeof(out), data, &whole.msg, &fwd);
+
+	/* what goes upstream parses back with the same framing */
+	fo_http_parser_init(&p, FO_HTTP_REQUEST, &back);
+	rb = fo_http_parse(&p, out, (size_t)n);
+	if (rb < 0) {
+		/* only the added fields can push it past a limit */
+		CHECK(rb == -EBADMSG && (p.err == FO_HTTP_E_headers_too_large ||
+					 p.err == FO_HTTP_E_too_many_headers ||
+					 p.err == FO_HTTP_E_line_too_long));
+	} else {
+		CHECK(rb == n);
+		CHECK(fo_http_req_body_kind(&back) == fo_http_req_body_kind(&whole.msg));
+		CHECK(back.content_length == whole.msg.content_length);
+		CHECK(back.method == whole.msg.method);
+		CHECK(back.version_minor == whole.msg.version_minor);
+		CHECK(!(back.flags & FO_HTTP_F_EXPECT_OTHER));
+		if (!(whole.msg.flags & FO_HTTP_F_ABSOLUTE_FORM))
+			CHECK(back.host.len == whole.msg.host.len &&
+			      memcmp(out + back.host.off, data + whole.msg.host.off, back.host.len) == 0);
+	}
+
+	frame_body(&whole.msg, data + whole.rc, size - (size_t)whole.rc,
+		(size_t)((h >> 8) % (size - (size_t)whole.rc + 1)));
+	return 0;
+}

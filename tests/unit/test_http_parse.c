@@ -1,0 +1,870 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/http head parser: tables of good and bad requests and responses.
+ * Every case is fed whole, byte by byte and split in two at every offset,
+ * each piece copied so that it ends right before a PROT_NONE page; all
+ * feedings must agree on the result and on every recorded field.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fo_http.h"
+#include "guard_page.h"
+
+/* ---- feeding ----------------------------------------------------------- */
+
+struct presult {
+	ssize_t rc; /* bytes of the input in the head, or -EBADMSG / -EAGAIN */
+	enum fo_http_err err;
+	struct fo_http_msg msg;
+};
+
+/* errors some table case provoked (checked by test_error_coverage) */
+static int err_seen[FO_HTTP_E_MAX];
+
+/* Feed in[0, len) as pieces ending at cuts[0..n), each at a guard page. */
+static void
+parse_cuts(int kind, const uint8_t *in, size_t len, const size_t *cuts, size_t n,
+	struct presult *r)
+{
+	struct fo_http_parser p;
+	size_t start = 0, i;
+
+	fo_http_parser_init(&p, kind, &r->msg);
+	r->rc = -EAGAIN;
+	r->err = FO_HTTP_E_NONE;
+	for (i = 0; i < n; i++) {
+		size_t piece = cuts[i] - start;
+		ssize_t rc = fo_http_parse(&p, guard_copy(in + start, piece), piece);
+
+		if (rc == -EAGAIN) {
+			start = cuts[i];
+			continue;
+		}
+		if (rc == -EBADMSG) {
+			assert_int_not_equal(p.err, FO_HTTP_E_NONE);
+			r->rc = rc;
+			r->err = p.err;
+			return;
+		}
+		assert_true(rc > 0 && (size_t)rc <= piece);
+		r->rc = (ssize_t)start + rc;
+		assert_int_equal(r->msg.head_len, r->rc);
+		return;
+	}
+	assert_true(cuts[n - 1] == len);
+}
+
+static void
+parse_whole(int kind, const uint8_t *in, size_t len, struct presult *r)
+{
+	parse_cuts(kind, in, len, &len, 1, r);
+}
+
+static int
+span_eq(const struct fo_http_span a, const struct fo_http_span b)
+{
+	return a.off == b.off && a.len == b.len;
+}
+
+/* every recorded field, hdrs[] up to n_headers (the rest is undefined) */
+static void
+assert_same(const struct presult *a, const struct presult *b, const char *name, const char *how,
+	size_t at)
+{
+	const struct fo_http_msg *x = &a->msg, *y = &b->msg;
+	unsigned i;
+	int same = a->rc == b->rc && a->err == b->err;
+
+	if (same && a->rc >= 0) {
+		same = x->version_minor == y->version_minor && x->method == y->method &&
+		       x->status == y->status && x->n_headers == y->n_headers &&
+		       x->flags == y->flags && x->head_len == y->head_len &&
+		       x->content_length == y->content_length && span_eq(x->method_s, y->method_s) &&
+		       span_eq(x->target, y->target) && span_eq(x->path, y->path) &&
+		       span_eq(x->query, y->query) && span_eq(x->host, y->host) &&
+		       span_eq(x->reason, y->reason) &&
+		       memcmp(x->hdr_first, y->hdr_first, sizeof(x->hdr_first)) == 0;
+		for (i = 0; same && i < x->n_headers; i++)
+			same = span_eq(x->hdrs[i].name, y->hdrs[i].name) &&
+			       span_eq(x->hdrs[i].value, y->hdrs[i].value) &&
+			       span_eq(x->hdrs[i].line, y->hdrs[i].line) && x->hdrs[i].id == y->hdrs[i].id;
+	}
+	if (!same) {
+		print_error("%s: %s at %zu differs from whole: rc %zd/%zd err %s/%s\n", name, how, at,
+			b->rc, a->rc, fo_http_err_name(b->err), fo_http_err_name(a->err));
+		fail();
+	}
+}
+
+/*
+ * Whole, byte by byte, and in two pieces split at every offset (every
+ * @p stride-th for long inputs, plus the last few): all the same as whole.
+ */
+static void
+parse_all_ways(int kind, const uint8_t *in, size_t len, const char *name, struct presult *whole)
+{
+	static struct presult r;
+	size_t *cuts = malloc((len + 1) * sizeof(*cuts));
+	size_t i, stride = len > 4096 ? 53 : 1;
+
+	assert_non_null(cuts);
+	parse_whole(kind, in, len, whole);
+	for (i = 0; i < len; i++)
+		cuts[i] = i + 1;
+	if (len != 0) {
+		parse_cuts(kind, in, len, cuts, len, &r);
+		assert_same(whole, &r, name, "byte by byte", 0);
+	}
+	for (i = 0; i <= len; i++) {
+		size_t two[2] = {i, len};
+
+		if (i % stride != 0 && i + 4 < len)
+			continue;
+		parse_cuts(kind, in, len, two, 2, &r);
+		assert_same(whole, &r, name, "split", i);
+	}
+	free(cuts);
+}
+
+/* ---- tables ------------------------------------------------------------ */
+
+struct pcase {
+	const char *name;
+	int kind;
+	const char *in;
+	size_t len;
+	enum fo_http_err err;
+	/* checked on success: */
+	int method;
+	int v10;		/* HTTP/1.0 */
+	uint32_t flags;		/* exact */
+	uint64_t cl;
+	int nh;			/* n_headers */
+	size_t head_len;	/* 0: the whole input */
+	unsigned status;
+	const char *host, *path, *query, *target, *reason; /* NULL: unchecked */
+};
+
+#define REQ(nm, s, ...) {.name = nm, .kind = FO_HTTP_REQUEST, .in = s, .len = sizeof(s) - 1, __VA_ARGS__}
+#define RESP(nm, s, ...) {.name = nm, .kind = FO_HTTP_RESPONSE, .in = s, .len = sizeof(s) - 1, __VA_ARGS__}
+#define BADREQ(nm, s, e) REQ(nm, s, .err = FO_HTTP_E_##e)
+#define BADRESP(nm, s, e) RESP(nm, s, .err = FO_HTTP_E_##e)
+#define GET FO_HTTP_M_GET
+#define H11 " HTTP/1.1\r\n"
+#define HOST "Host: example.com\r\n"
+
+#define CHROME                                                                                     \
+	"GET /static/app.js?v=3 HTTP/1.1\r\n"                                                      \
+	"Host: www.example.com\r\n"                                                                \
+	"Connection: keep-alive\r\n"                                                               \
+	"sec-ch-ua: \"Chromium\";v=\"124\", \"Google Chrome\";v=\"124\", \"Not-A.Brand\";v=\"99\"\r\n" \
+	"sec-ch-ua-mobile: ?0\r\n"                                                                 \
+	"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "    \
+	"Chrome/124.0.0.0 Safari/537.36\r\n"                                                       \
+	"sec-ch-ua-platform: \"Linux\"\r\n"                                                        \
+	"Accept: */*\r\n"                                                                          \
+	"Sec-Fetch-Site: same-origin\r\n"                                                          \
+	"Sec-Fetch-Mode: no-cors\r\n"                                                              \
+	"Sec-Fetch-Dest: script\r\n"                                                               \
+	"Referer: https://www.example.com/index.html\r\n"                                         \
+	"Accept-Encoding: gzip, deflate, br, zstd\r\n"                                             \
+	"Accept-Language: en-US,en;q=0.9,fr;q=0.8\r\n"                                             \
+	"Cookie: _ga=GA1.2.1234567890.1700000000; session=abcdef0123456789\r\n"                   \
+	"\r\n"
+
+static const struct pcase req_cases[] = {
+	REQ("minimal", "GET /" H11 HOST "\r\n", .method = GET, .nh = 1, .host = "example.com",
+		.path = "/", .query = "", .target = "/"),
+	REQ("chrome", CHROME, .method = GET, .nh = 14, .flags = FO_HTTP_F_CONN_KEEP_ALIVE,
+		.host = "www.example.com", .path = "/static/app.js", .query = "v=3"),
+	REQ("query", "GET /a/b?x=1&y=/?z" H11 HOST "\r\n", .method = GET, .nh = 1,
+		.path = "/a/b", .query = "x=1&y=/?z", .target = "/a/b?x=1&y=/?z"),
+	REQ("empty query", "GET /a?" H11 HOST "\r\n", .method = GET, .nh = 1, .path = "/a",
+		.query = ""),
+	REQ("odd path chars", "GET /a|b{c}^`\\\"<>[]~%20 HTTP/1.1\r\n" HOST "\r\n", .method = GET,
+		.nh = 1, .path = "/a|b{c}^`\\\"<>[]~%20"),
+	REQ("http/1.0 no host", "GET / HTTP/1.0\r\n\r\n", .method = GET, .v10 = 1, .host = ""),
+	REQ("http/1.0 host", "HEAD /x HTTP/1.0\r\nHost: h\r\n\r\n", .method = FO_HTTP_M_HEAD,
+		.v10 = 1, .nh = 1, .host = "h"),
+	REQ("absolute", "GET http://Example.com:8080/p/q?x=1" H11 "Host: other\r\n\r\n", .method = GET,
+		.nh = 1, .flags = FO_HTTP_F_ABSOLUTE_FORM, .host = "Example.com:8080", .path = "/p/q",
+		.query = "x=1"),
+	REQ("absolute uppercase scheme", "GET HTTP://h.example" H11 "Host: x\r\n\r\n", .method = GET,
+		.nh = 1, .flags = FO_HTTP_F_ABSOLUTE_FORM, .host = "h.example", .path = "",
+		.query = ""),
+	REQ("absolute query no path", "GET http://h?q=1" H11 "Host: h\r\n\r\n", .method = GET,
+		.nh = 1, .flags = FO_HTTP_F_ABSOLUTE_FORM, .host = "h", .path = "", .query = "q=1"),
+	REQ("absolute ipv6", "GET http://[::1]:81/ HTTP/1.0\r\n\r\n", .method = GET, .v10 = 1,
+		.flags = FO_HTTP_F_ABSOLUTE_FORM, .host = "[::1]:81", .path = "/"),
+	REQ("asterisk", "OPTIONS *" H11 HOST "\r\n", .method = FO_HTTP_M_OPTIONS, .nh = 1,
+		.flags = FO_HTTP_F_ASTERISK_FORM, .path = "*", .target = "*"),
+	REQ("post cl", "POST /f" H11 HOST "Content-Length: 5\r\n\r\nhello", .method = FO_HTTP_M_POST,
+		.nh = 2, .flags = FO_HTTP_F_CONTENT_LENGTH, .cl = 5, .head_len = 58),
+	REQ("cl zero", "PUT /f" H11 HOST "Content-Length: 0\r\n\r\n", .method = FO_HTTP_M_PUT,
+		.nh = 2, .flags = FO_HTTP_F_CONTENT_LENGTH, .cl = 0),
+	REQ("cl list same", "POST /" H11 HOST "Content-Length: 7, 7,7\r\nContent-Length: 007\r\n\r\n",
+		.method = FO_HTTP_M_POST, .nh = 3, .flags = FO_HTTP_F_CONTENT_LENGTH, .cl = 7),
+	REQ("cl max", "POST /" H11 HOST "Content-Length: 9223372036854775807\r\n\r\n",
+		.method = FO_HTTP_M_POST, .nh = 2, .flags = FO_HTTP_F_CONTENT_LENGTH,
+		.cl = 9223372036854775807ull),
+	REQ("cl trailing ws", "POST /" H11 HOST "Content-Length: \t12 \t\r\n\r\n",
+		.method = FO_HTTP_M_POST, .nh = 2, .flags = FO_HTTP_F_CONTENT_LENGTH, .cl = 12),
+	REQ("chunked", "POST /" H11 HOST "Transfer-Encoding: chunked\r\n\r\n",
+		.method = FO_HTTP_M_POST, .nh = 2, .flags = FO_HTTP_F_CHUNKED),
+	REQ("chunked case ws", "POST /" H11 HOST "transfer-encoding:\t CHUNKED \t\r\n\r\n",
+		.method = FO_HTTP_M_POST, .nh = 2, .flags = FO_HTTP_F_CHUNKED),
+	REQ("conn close", "GET /" H11 HOST "Connection: close\r\n\r\n", .method = GET, .nh = 2,
+		.flags = FO_HTTP_F_CONN_CLOSE),
+	REQ("websocket",
+		"GET /ws" H11 HOST "Upgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n"
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+		.method = GET, .nh = 5,
+		.flags = FO_HTTP_F_UPGRADE | FO_HTTP_F_CONN_KEEP_ALIVE | FO_HTTP_F_CONN_UPGRADE),
+	REQ("conn other", "GET /" H11 HOST "Connection: Close, X-Secret,,keep alive\r\n\r\n",
+		.method = GET, .nh = 2, .flags = FO_HTTP_F_CONN_CLOSE | FO_HTTP_F_CONN_OTHER),
+	REQ("conn closed", "GET /" H11 HOST "Connection: closed\r\n\r\n", .method = GET, .nh = 2,
+		.flags = FO_HTTP_F_CONN_OTHER),
+	REQ("expect", "PUT /" H11 HOST "Expect: 100-Continue\r\nContent-Length: 3\r\n\r\n",
+		.method = FO_HTTP_M_PUT, .nh = 3, .cl = 3,
+		.flags = FO_HTTP_F_EXPECT_CONTINUE | FO_HTTP_F_CONTENT_LENGTH),
+	REQ("expect other", "GET /" H11 HOST "Expect: 100-continued\r\n\r\n", .method = GET, .nh = 2,
+		.flags = FO_HTTP_F_EXPECT_OTHER),
+	REQ("leading empty lines", "\r\n\n\r\nGET /" H11 HOST "\r\n", .method = GET, .nh = 1,
+		.path = "/"),
+	REQ("bare lf", "GET /x HTTP/1.1\nHost: a\nX: y\n\n", .method = GET, .nh = 2, .host = "a"),
+	REQ("host ipv4 port", "GET /" H11 "Host: 10.0.0.1:8080\r\n\r\n", .method = GET, .nh = 1,
+		.host = "10.0.0.1:8080"),
+	REQ("host ipv6", "GET /" H11 "Host: [2001:db8::1]:443 \r\n\r\n", .method = GET, .nh = 1,
+		.host = "[2001:db8::1]:443"),
+	REQ("host empty port", "GET /" H11 "Host: h:\r\n\r\n", .method = GET, .nh = 1, .host = "h:"),
+	REQ("host sub-delims", "GET /" H11 "Host: a-b_c.d~e%41!$&'()*+,;=\r\n\r\n", .method = GET,
+		.nh = 1, .host = "a-b_c.d~e%41!$&'()*+,;="),
+	REQ("value obs-text tab", "GET /" H11 HOST "X-Y: \t a\tb\xff\x80 \t \r\nZ:\r\n\r\n",
+		.method = GET, .nh = 3),
+	REQ("other method", "PROPFIND /dav" H11 HOST "\r\n", .method = FO_HTTP_M_OTHER, .nh = 1),
+	REQ("methods", "PATCH /" H11 HOST "\r\n", .method = FO_HTTP_M_PATCH, .nh = 1),
+	REQ("delete", "DELETE /" H11 HOST "\r\n", .method = FO_HTTP_M_DELETE, .nh = 1),
+	REQ("trace", "TRACE /" H11 HOST "\r\n", .method = FO_HTTP_M_TRACE, .nh = 1),
+	REQ("lowercase get", "get /" H11 HOST "\r\n", .method = FO_HTTP_M_OTHER, .nh = 1),
+	REQ("long name", "GET /" H11 HOST "X-A-Very-Long-Header-Name-Over-24: 1\r\n\r\n",
+		.method = GET, .nh = 2),
+	REQ("pipelined", "GET /1" H11 HOST "\r\nGET /2" H11 HOST "\r\n", .method = GET, .nh = 1,
+		.head_len = 38, .path = "/1"),
+	REQ("te+cl in http/1.0 is te_http10 first",
+		"GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n",
+		.err = FO_HTTP_E_te_http10),
+
+	/* errors, at least one per enum, and the smuggling classics */
+	BADREQ("method char", "G@T /" H11 HOST "\r\n", bad_method),
+	BADREQ("method leading space", " GET /" H11 HOST "\r\n", bad_method),
+	BADREQ("method tab", "GET\t/" H11 HOST "\r\n", bad_method),
+	BADREQ("method lf", "GET\r\n", bad_method),
+	BADREQ("target hash", "GET /a#b" H11 HOST "\r\n", bad_target),
+	BADREQ("target ctl", "GET /a\x01" "b" H11 HOST "\r\n", bad_target),
+	BADREQ("target del", "GET /a\x7f" H11 HOST "\r\n", bad_target),
+	BADREQ("target 8bit", "GET /caf\xc3\xa9" H11 HOST "\r\n", bad_target),
+	BADREQ("target query 8bit", "GET /a?\xff" H11 HOST "\r\n", bad_target),
+	BADREQ("target tab", "GET /a\tb" H11 HOST "\r\n", bad_target),
+	BADREQ("target double space", "GET  /" H11 HOST "\r\n", bad_target),
+	BADREQ("asterisk not options", "GET *" H11 HOST "\r\n", bad_target),
+	BADREQ("asterisk junk", "OPTIONS */" H11 HOST "\r\n", bad_target),
+	BADREQ("scheme ftp", "GET ftp://h/" H11 HOST "\r\n", bad_target),
+	BADREQ("scheme https", "GET https://h/" H11 HOST "\r\n", bad_target),
+	BADREQ("relative", "GET a/b" H11 HOST "\r\n", bad_target),
+	BADREQ("userinfo", "GET http://u@h/" H11 HOST "\r\n", bad_target),
+	BADREQ("empty authority", "GET http:///x" H11 HOST "\r\n", bad_target),
+	BADREQ("authority bad port", "GET http://h:123456/" H11 HOST "\r\n", bad_target),
+	BADREQ("no version", "GET /\r\n\r\n", bad_line),
+	BADREQ("no version lf", "GET /x?y\n", bad_line),
+	BADREQ("request line bare cr", "GET /" " HTTP/1.1\rX", bad_line),
+	BADREQ("empty line bare cr", "\rGET /" H11 HOST "\r\n", bad_line),
+	BADREQ("version lower", "GET / http/1.1\r\n" HOST "\r\n", bad_version),
+	BADREQ("version junk", "GET / HTTP/1.1x\r\n" HOST "\r\n", bad_version),
+	BADREQ("version 11", "GET / HTTP/11\r\n" HOST "\r\n", bad_version),
+	BADREQ("version trailing space", "GET / HTTP/1.1 \r\n" HOST "\r\n", bad_version),
+	BADREQ("space in target", "GET /a b" H11 HOST "\r\n", bad_version),
+	BADREQ("version 1.10", "GET / HTTP/1.10\r\n" HOST "\r\n", bad_version),
+	BADREQ("version 2", "GET / HTTP/2.0\r\n" HOST "\r\n", version_not_supported),
+	BADREQ("version 0.9", "GET / HTTP/0.9\r\n\r\n", version_not_supported),
+	BADREQ("version 1.2", "GET / HTTP/1.2\r\n" HOST "\r\n", version_not_supported),
+	BADREQ("connect", "CONNECT example.com:443" H11 HOST "\r\n", connect_method),
+	BADREQ("space before colon", "GET /" H11 HOST "Transfer-Encoding : chunked\r\n\r\n",
+		bad_header_name),
+	BADREQ("tab before colon", "GET /" H11 HOST "Content-Length\t: 1\r\n\r\n", bad_header_name),
+	BADREQ("empty name", "GET /" H11 HOST ": x\r\n\r\n", bad_header_name),
+	BADREQ("no colon", "GET /" H11 HOST "NoColon\r\n\r\n", bad_header_name),
+	BADREQ("name ctl", "GET /" H11 "Ho\x01st: x\r\n\r\n", bad_header_name),
+	BADREQ("name 8bit", "GET /" H11 HOST "X\xc3\xa9: x\r\n\r\n", bad_header_name),
+	BADREQ("name nul", "GET /" H11 HOST "X\0Y: z\r\n\r\n", bad_header_name),
+	BADREQ("bare cr at line start", "GET /" H11 HOST "\rX: y\r\n\r\n", bad_header_name),
+	BADREQ("bare cr end", "GET /" H11 HOST "\r\r\n", bad_header_name),
+	BADREQ("value nul", "GET /" H11 HOST "X: a\0b\r\n\r\n", bad_header_value),
+	BADREQ("value bare cr", "GET /" H11 HOST "X: a\rb\r\n\r\n", bad_header_value),
+	BADREQ("value cr cr", "GET /" H11 HOST "X: a\r\r\n\r\n", bad_header_value),
+	BADREQ("value del", "GET /" H11 HOST "X: a\x7f\r\n\r\n", bad_header_value),
+	BADREQ("value ctl first", "GET /" H11 HOST "X: \x1b[31m\r\n\r\n", bad_header_value),
+	BADREQ("obs-fold", "GET /" H11 HOST "X: a\r\n b\r\n\r\n", obs_fold),
+	BADREQ("obs-fold te", "POST /" H11 HOST "Transfer-Encoding:\r\n chunked\r\n\r\n", obs_fold),
+	BADREQ("ws before first field", "GET /" H11 " Host: h\r\n\r\n", obs_fold),
+	BADREQ("tab fold", "GET /" H11 HOST "X: a\r\n\tb\r\n\r\n", obs_fold),
+	BADREQ("cl plus", "POST /" H11 HOST "Content-Length: +5\r\n\r\n", bad_content_length),
+	BADREQ("cl minus", "POST /" H11 HOST "Content-Length: -1\r\n\r\n", bad_content_length),
+	BADREQ("cl empty", "POST /" H11 HOST "Content-Length: \r\n\r\n", bad_content_length),
+	BADREQ("cl hex", "POST /" H11 HOST "Content-Length: 0x10\r\n\r\n", bad_content_length),
+	BADREQ("cl space inside", "POST /" H11 HOST "Content-Length: 1 2\r\n\r\n", bad_content_length),
+	BADREQ("cl trailing comma", "POST /" H11 HOST "Content-Length: 5,\r\n\r\n", bad_content_length),
+	BADREQ("cl empty element", "POST /" H11 HOST "Content-Length: 5,,5\r\n\r\n",
+		bad_content_length),
+	BADREQ("cl overflow", "POST /" H11 HOST "Content-Length: 99999999999999999999\r\n\r\n",
+		bad_content_length),
+	BADREQ("cl 2^63", "POST /" H11 HOST "Content-Length: 9223372036854775808\r\n\r\n",
+		bad_content_length),
+	BADREQ("cl 8bit", "POST /" H11 HOST "Content-Length: 5\xb9\r\n\r\n", bad_content_length),
+	BADREQ("cl differing fields", "POST /" H11 HOST "Content-Length: 5\r\nContent-Length: 6\r\n\r\n",
+		dup_content_length),
+	BADREQ("cl differing list", "POST /" H11 HOST "Content-Length: 5, 6\r\n\r\n",
+		dup_content_length),
+	BADREQ("cl and te", "POST /" H11 HOST "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+		cl_and_te),
+	BADREQ("te and cl", "POST /" H11 HOST "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+		cl_and_te),
+	BADREQ("te http/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", te_http10),
+	BADREQ("te identity", "POST /" H11 HOST "Transfer-Encoding: identity\r\n\r\n", te_not_chunked),
+	BADREQ("te chunked identity", "POST /" H11 HOST "Transfer-Encoding: chunked, identity\r\n\r\n",
+		te_not_chunked),
+	BADREQ("te gzip chunked", "POST /" H11 HOST "Transfer-Encoding: gzip, chunked\r\n\r\n",
+		te_not_chunked),
+	BADREQ("te xchunked", "POST /" H11 HOST "Transfer-Encoding: xchunked\r\n\r\n", te_not_chunked),
+	BADREQ("te chunkedx", "POST /" H11 HOST "Transfer-Encoding: chunkedx\r\n\r\n", te_not_chunked),
+	BADREQ("te space inside", "POST /" H11 HOST "Transfer-Encoding: chun ked\r\n\r\n",
+		te_not_chunked),
+	BADREQ("te quoted", "POST /" H11 HOST "Transfer-Encoding: \"chunked\"\r\n\r\n",
+		te_not_chunked),
+	BADREQ("te twice", "POST /" H11 HOST "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+		te_not_chunked),
+	BADREQ("te trailing comma", "POST /" H11 HOST "Transfer-Encoding: chunked,\r\n\r\n",
+		te_not_chunked),
+	BADREQ("te empty", "POST /" H11 HOST "Transfer-Encoding:\r\n\r\n", te_not_chunked),
+	BADREQ("te vertical tab", "POST /" H11 HOST "Transfer-Encoding: \x0b" "chunked\r\n\r\n",
+		bad_header_value),
+	BADREQ("missing host", "GET /" H11 "Accept: */*\r\n\r\n", missing_host),
+	BADREQ("missing host absolute", "GET http://h/" H11 "\r\n", missing_host),
+	BADREQ("two hosts", "GET /" H11 "Host: a\r\nHost: a\r\n\r\n", dup_host),
+	BADREQ("two hosts http/1.0", "GET / HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n", dup_host),
+	BADREQ("host space", "GET /" H11 "Host: a b\r\n\r\n", bad_host),
+	BADREQ("host slash", "GET /" H11 "Host: a/b\r\n\r\n", bad_host),
+	BADREQ("host userinfo", "GET /" H11 "Host: u@h\r\n\r\n", bad_host),
+	BADREQ("host empty", "GET /" H11 "Host:\r\n\r\n", bad_host),
+	BADREQ("host port only", "GET /" H11 "Host: :80\r\n\r\n", bad_host),
+	BADREQ("host port letters", "GET /" H11 "Host: h:8a\r\n\r\n", bad_host),
+	BADREQ("host port big", "GET /" H11 "Host: h:65536\r\n\r\n", bad_host),
+	BADREQ("host port long", "GET /" H11 "Host: h:000080\r\n\r\n", bad_host),
+	BADREQ("host ipv6 open", "GET /" H11 "Host: [::1\r\n\r\n", bad_host),
+	BADREQ("host ipv6 junk", "GET /" H11 "Host: [::1]x\r\n\r\n", bad_host),
+	BADREQ("host 8bit", "GET /" H11 "Host: caf\xc3\xa9.example\r\n\r\n", bad_host),
+};
+
+static const struct pcase resp_cases[] = {
+	RESP("ok", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", .status = 200, .reason = "OK",
+		.nh = 1, .flags = FO_HTTP_F_CONTENT_LENGTH, .cl = 5, .head_len = 38),
+	RESP("no reason", "HTTP/1.1 204\r\n\r\n", .status = 204, .reason = ""),
+	RESP("empty reason", "HTTP/1.1 200 \r\nX: y\r\n\r\n", .status = 200, .reason = "", .nh = 1),
+	RESP("http/1.0", "HTTP/1.0 404 Not Found\r\nServer: x\r\n\r\n", .status = 404, .v10 = 1,
+		.reason = "Not Found", .nh = 1),
+	RESP("reason obs-text", "HTTP/1.1 500 Fehler \xe4\tX\r\n\r\n", .status = 500,
+		.reason = "Fehler \xe4\tX"),
+	RESP("bare lf", "HTTP/1.1 302 Found\nLocation: /x\n\n", .status = 302, .reason = "Found",
+		.nh = 1),
+	RESP("101", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+		.status = 101, .nh = 2, .flags = FO_HTTP_F_UPGRADE | FO_HTTP_F_CONN_UPGRADE),
+	RESP("chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", .status = 200, .nh = 1,
+		.flags = FO_HTTP_F_CHUNKED),
+	RESP("gzip chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+		.status = 200, .nh = 1, .flags = FO_HTTP_F_CHUNKED),
+	RESP("chunked gzip", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+		.status = 200, .nh = 1, .flags = FO_HTTP_F_TE_OTHER),
+	RESP("te two fields", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n",
+		.status = 200, .nh = 2, .flags = FO_HTTP_F_TE_OTHER),
+	RESP("te two fields chunked last", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: Chunked\r\n\r\n",
+		.status = 200, .nh = 2, .flags = FO_HTTP_F_CHUNKED),
+	RESP("te identity", "HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\n", .status = 200,
+		.nh = 1, .flags = FO_HTTP_F_TE_OTHER),
+	RESP("te and cl", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+		.status = 200, .nh = 2, .cl = 3,
+		.flags = FO_HTTP_F_CHUNKED | FO_HTTP_F_CONTENT_LENGTH),
+	RESP("conn close", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", .status = 200, .nh = 1,
+		.flags = FO_HTTP_F_CONN_CLOSE),
+	RESP("host ignored", "HTTP/1.1 200 OK\r\nHost: a b\r\nHost: c\r\n\r\n", .status = 200, .nh = 2),
+	RESP("status 999", "HTTP/1.1 999 X\r\n\r\n", .status = 999),
+	BADRESP("short status", "HTTP/1.1 20 OK\r\n\r\n", bad_status_line),
+	BADRESP("long status", "HTTP/1.1 2000 OK\r\n\r\n", bad_status_line),
+	BADRESP("status 099", "HTTP/1.1 099 X\r\n\r\n", bad_status_line),
+	BADRESP("http/2", "HTTP/2 200 OK\r\n\r\n", bad_status_line),
+	BADRESP("http/1.2", "HTTP/1.2 200 OK\r\n\r\n", bad_status_line),
+	BADRESP("lowercase", "http/1.1 200 OK\r\n\r\n", bad_status_line),
+	BADRESP("leading crlf", "\r\nHTTP/1.1 200 OK\r\n\r\n", bad_status_line),
+	BADRESP("two spaces", "HTTP/1.1  200 OK\r\n\r\n", bad_status_line),
+	BADRESP("reason ctl", "HTTP/1.1 200 O\x01K\r\n\r\n", bad_status_line),
+	BADRESP("status bare cr", "HTTP/1.1 200 OK\rX\r\n\r\n", bad_status_line),
+	BADRESP("not http", "SSH-2.0-OpenSSH_9.2\r\n", bad_status_line),
+	BADRESP("resp obs-fold", "HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n", obs_fold),
+	BADRESP("resp bad cl", "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n", bad_content_length),
+	BADRESP("resp dup cl", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+		dup_content_length),
+	BADRESP("resp bad name", "HTTP/1.1 200 OK\r\nX Y: z\r\n\r\n", bad_header_name),
+	BADRESP("resp bad value", "HTTP/1.1 200 OK\r\nX: \x01\r\n\r\n", bad_header_value),
+};
+
+static void
+check_str(const struct pcase *c, const struct fo_http_span s, const char *want, const char *what)
+{
+	if (want == NULL)
+		return;
+	if (s.len != strlen(want) || memcmp(c->in + s.off, want, s.len) != 0) {
+		print_error("%s: %s is \"%.*s\", want \"%s\"\n", c->name, what, (int)s.len,
+			c->in + s.off, want);
+		fail();
+	}
+}
+
+static void
+run_case(const struct pcase *c)
+{
+	static struct presult r;
+	const struct fo_http_msg *m = &r.msg;
+
+	parse_all_ways(c->kind, (const uint8_t *)c->in, c->len, c->name, &r);
+	if (r.err != c->err) {
+		print_error("%s: error %s, want %s\n", c->name, fo_http_err_name(r.err),
+			fo_http_err_name(c->err));
+		fail();
+	}
+	err_seen[r.err] = 1;
+	if (c->err != FO_HTTP_E_NONE) {
+		assert_int_equal(r.rc, -EBADMSG);
+		return;
+	}
+	if (r.rc != (ssize_t)(c->head_len ? c->head_len : c->len)) {
+		print_error("%s: consumed %zd, want %zu\n", c->name, r.rc,
+			c->head_len ? c->head_len : c->len);
+		fail();
+	}
+	if (m->flags != c->flags) {
+		print_error("%s: flags %#x, want %#x\n", c->name, m->flags, c->flags);
+		fail();
+	}
+	assert_int_equal(m->version_minor, c->v10 ? 0 : 1);
+	assert_int_equal(m->n_headers, c->nh);
+	if (c->flags & FO_HTTP_F_CONTENT_LENGTH)
+		assert_int_equal(m->content_length, c->cl);
+	if (c->kind == FO_HTTP_REQUEST) {
+		assert_int_equal(m->method, c->method);
+		check_str(c, m->host, c->host, "host");
+		check_str(c, m->path, c->path, "path");
+		check_str(c, m->query, c->query, "query");
+		check_str(c, m->target, c->target, "target");
+	} else {
+		assert_int_equal(m->status, c->status);
+		check_str(c, m->reason, c->reason, "reason");
+	}
+}
+
+static void
+test_requests(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(req_cases) / sizeof(req_cases[0]); i++)
+		run_case(&req_cases[i]);
+}
+
+static void
+test_responses(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(resp_cases) / sizeof(resp_cases[0]); i++)
+		run_case(&resp_cases[i]);
+}
+
+/* ---- recorded fields --------------------------------------------------- */
+
+static void
+test_header_ids(void **state)
+{
+	static const struct {
+		const char *name;
+		int id;
+	} names[] = {
+		{"hOsT", FO_HTTP_H_HOST},
+		{"CONTENT-LENGTH", FO_HTTP_H_CONTENT_LENGTH},
+		{"connection", FO_HTTP_H_CONNECTION},
+		{"Keep-Alive", FO_HTTP_H_KEEP_ALIVE},
+		{"Proxy-Connection", FO_HTTP_H_PROXY_CONNECTION},
+		{"te", FO_HTTP_H_TE},
+		{"Trailer", FO_HTTP_H_TRAILER},
+		{"UPGRADE", FO_HTTP_H_UPGRADE},
+		{"expect", FO_HTTP_H_EXPECT},
+		{"X-Forwarded-For", FO_HTTP_H_X_FORWARDED_FOR},
+		{"x-forwarded-proto", FO_HTTP_H_X_FORWARDED_PROTO},
+		{"X-Forwarded-Host", FO_HTTP_H_X_FORWARDED_HOST},
+		{"X-FORWARDED-PORT", FO_HTTP_H_X_FORWARDED_PORT},
+		{"X-Real-IP", FO_HTTP_H_X_REAL_IP},
+		{"x-request-id", FO_HTTP_H_X_REQUEST_ID},
+		/* near misses */
+		{"Hosts", FO_HTTP_H_OTHER},
+		{"Content-Lengt", FO_HTTP_H_OTHER},
+		{"X-Forwarded-Fox", FO_HTTP_H_OTHER},
+		{"X-Forwarded-Prot", FO_HTTP_H_OTHER},
+		{"Trailers", FO_HTTP_H_OTHER},
+		{"Upgrade-Insecure-Requests", FO_HTTP_H_OTHER},
+		{"Keep-Alivf", FO_HTTP_H_OTHER},
+		{"Connectiom", FO_HTTP_H_OTHER},
+		{"tf", FO_HTTP_H_OTHER},
+		{"Expecu", FO_HTTP_H_OTHER},
+		{"Proxy-Connectiom", FO_HTTP_H_OTHER},
+		{"X-Request-Ie", FO_HTTP_H_OTHER},
+		{"X-Real-IQ", FO_HTTP_H_OTHER},
+		{"T-ansfer-Encoding", FO_HTTP_H_OTHER},
+		{"X-Forwarded-Hosu", FO_HTTP_H_OTHER},
+		{"Y-Forwarded-Host", FO_HTTP_H_OTHER},
+	};
+	static struct presult r;
+	char buf[2048];
+	size_t i, n;
+
+	(void)state;
+	/* a request with every name once (Transfer-Encoding apart: it needs a body) */
+	n = (size_t)snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\n");
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s: %s\r\n", names[i].name,
+			names[i].id == FO_HTTP_H_CONTENT_LENGTH ? "0" : "h");
+	}
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "\r\n");
+	parse_all_ways(FO_HTTP_REQUEST, (const uint8_t *)buf, n, "ids", &r);
+	assert_int_equal(r.err, FO_HTTP_E_NONE);
+	assert_int_equal(r.rc, n);
+	assert_int_equal(r.msg.n_headers, sizeof(names) / sizeof(names[0]));
+	for (i = 0; i < r.msg.n_headers; i++) {
+		size_t k = i;
+
+		if (r.msg.hdrs[i].id != names[k].id) {
+			print_error("%s: id %d, want %d\n", names[k].name, r.msg.hdrs[i].id,
+				names[k].id);
+			fail();
+		}
+		assert_int_equal(r.msg.hdrs[i].name.len, strlen(names[k].name));
+		assert_memory_equal(buf + r.msg.hdrs[i].name.off, names[k].name,
+			strlen(names[k].name));
+		if (names[k].id != FO_HTTP_H_OTHER)
+			assert_int_equal(r.msg.hdr_first[names[k].id], i + 1);
+	}
+	assert_int_equal(r.msg.hdr_first[FO_HTTP_H_TRANSFER_ENCODING], 0);
+	assert_int_equal(r.msg.hdr_first[FO_HTTP_H_OTHER], 16);
+
+	n = (size_t)snprintf(buf, sizeof(buf),
+		"POST / HTTP/1.1\r\nHost: h\r\nTRANSFER-ENCODING: chunked\r\n\r\n");
+	parse_all_ways(FO_HTTP_REQUEST, (const uint8_t *)buf, n, "te id", &r);
+	assert_int_equal(r.err, FO_HTTP_E_NONE);
+	assert_int_equal(r.msg.hdrs[1].id, FO_HTTP_H_TRANSFER_ENCODING);
+	assert_int_equal(r.msg.hdr_first[FO_HTTP_H_TRANSFER_ENCODING], 2);
+}
+
+static void
+test_spans(void **state)
+{
+	static const char in[] = "GET /p?q HTTP/1.1\r\n"
+				 "Host:  h.example \t\r\n"
+				 "X-Empty:\r\n"
+				 "X-Ws: \t \r\n"
+				 "X-Mid: a  b\n"
+				 "\r\n";
+	static struct presult r;
+	const struct fo_http_msg *m = &r.msg;
+
+	(void)state;
+	parse_all_ways(FO_HTTP_REQUEST, (const uint8_t *)in, sizeof(in) - 1, "spans", &r);
+	assert_int_equal(r.err, FO_HTTP_E_NONE);
+	assert_int_equal(m->method_s.off, 0);
+	assert_int_equal(m->method_s.len, 3);
+	assert_int_equal(m->target.off, 4);
+	assert_int_equal(m->target.len, 4);
+	assert_int_equal(m->n_headers, 4);
+	/* Host: value trimmed, line with its CRLF */
+	assert_int_equal(m->hdrs[0].name.off, 19);
+	assert_int_equal(m->hdrs[0].name.len, 4);
+	assert_int_equal(m->hdrs[0].value.off, 26);
+	assert_int_equal(m->hdrs[0].value.len, 9);
+	assert_int_equal(m->hdrs[0].line.off, 19);
+	assert_int_equal(m->hdrs[0].line.len, 20);
+	assert_int_equal(m->host.off, 26);
+	assert_int_equal(m->host.len, 9);
+	/* empty values: length 0, offset at the line end */
+	assert_int_equal(m->hdrs[1].value.len, 0);
+	assert_int_equal(m->hdrs[1].value.off, 39 + 8);
+	assert_int_equal(m->hdrs[1].line.len, 10);
+	assert_int_equal(m->hdrs[2].value.len, 0);
+	/* inner whitespace kept, bare LF line */
+	assert_int_equal(m->hdrs[3].value.len, 4);
+	assert_memory_equal(in + m->hdrs[3].value.off, "a  b", 4);
+	assert_int_equal(m->hdrs[3].line.len, 12);
+	assert_int_equal(m->head_len, sizeof(in) - 1);
+}
+
+/* ---- limits ------------------------------------------------------------ */
+
+static char big[64 * 1024];
+
+/* "GET /aaa...a HTTP/1.1\r\n" of exactly @p n bytes, then Host and the end */
+static size_t
+long_line(size_t n)
+{
+	size_t path = n - strlen("GET / HTTP/1.1\r\n");
+
+	memcpy(big, "GET /", 5);
+	memset(big + 5, 'a', path);
+	memcpy(big + 5 + path, " HTTP/1.1\r\nHost: h\r\n\r\n", 22);
+	return n + 9 + 2;
+}
+
+static void
+test_line_limit(void **state)
+{
+	static struct presult r;
+	struct fo_http_parser p;
+	static struct fo_http_msg m;
+	size_t n;
+
+	(void)state;
+	n = long_line(FO_HTTP_LINE_MAX);
+	parse_all_ways(FO_HTTP_REQUEST, (const uint8_t *)big, n, "line 8192", &r);
+	assert_int_equal(r.err, FO_HTTP_E_NONE);
+	assert_int_equal(r.rc, n);
+	assert_int_equal(r.msg.target.len, FO_HTTP_LINE_MAX - 16 + 1);
+
+	n = long_line(FO_HTTP_LINE_MAX + 1);
+	parse_all_ways(FO_HTTP_REQUEST, (const uint8_t *)big, n, "line 8193", &r);
+	assert_int_equal(r.err, FO_HTTP_E_line_too_long);
+	err_seen[r.err] = 1;
+
+	/* 8192 bytes of an unfinished line: more is needed; the 8193rd fails at once */
+	fo_http_parser_init(&p, FO_HTTP_REQUEST, &m);
+	assert_int_equal(fo_http_parse(&p, guard_copy(big, FO_HTTP_LINE_MAX), FO_HTTP_LINE_MAX),
+		-EAGAIN);
+	assert_int_equal(fo_http_parse(&p, guard_copy("a", 1), 1), -EBADMSG);
+	assert_int_equal(p.err, FO_HTTP_E_line_too_long);
+
+	/* leading empty lines count toward the line */
+	memset(big, '\n', FO_HTTP_LINE_MAX + 1);
+	parse_whole(FO_HTTP_REQUEST, (const uint8_t *)big, FO_HTTP_LINE_MAX + 1, &r);
+	assert_int_equal(r.err, FO_HTTP_E_line_too_long);
+
+	/* a status line has the same limit (any response error is a 502) */
+	memcpy(big, "HTTP/1.1 200 ", 13);
+	memset(big + 13, 'x', FO_HTTP_LINE_MAX);
+	parse_whole(FO_HTTP_RESPONSE, (const uint8_t *)big, FO_HTTP_LINE_MAX + 13, &r);
+	assert_int_equal(r.err, FO_HTTP_E_bad_status_line);
+}
+
+/* request line + header section of exactly @p hdr bytes (final CRLF included) */
+static size_t
+long_headers(size_t hdr)
+{
+	/* section: "Host: h\r\n" (9) + "X: " (3) + fill + "\r\n\r\n" (4) */
+	size_t n = (size_t)snprintf(big, sizeof(big), "GET / HTTP/1.1\r\nHost: h\r\n");
+	size_t fill = hdr - 16;
+
+	memcpy(big + n, "X: ", 3);
+	memset(big + n + 3, 'v', fill);
+	memcpy(big + n + 3 + fill, "\r\n\r\n", 4);
+	return n + 3 + fill + 4;
+}
+
+static void
+test_headers_limit(void **state)
+{
+	static struct presult r;
+	struct fo_http_parser p;
+	static struct fo_http_msg m;
+	size_t n;
+
+	(void)state;
+	n = long_headers(FO_HTTP_HEADERS_MAX);
+	assert_int_equal(n, 16 + FO_HTTP_HEADERS_MAX);
+	parse_all_ways(FO_HTTP_REQUEST, (const uint8_t *)big, n, "headers 32768", &r);
+	assert_int_equal(r.err, FO_HTTP_E_NONE);
+	assert_int_equal(r.rc, n);
+	assert_int_equal(r.msg.hdrs[1].value.len, FO_HTTP_HEADERS_MAX - 9 - 3 - 4);
+
+	n = long_headers(FO_HTTP_HEADERS_MAX + 1);
+	parse_all_ways(FO_HTTP_REQUEST, (const uint8_t *)big, n, "headers 32769", &r);
+	assert_int_equal(r.err, FO_HTTP_E_headers_too_large);
+	err_seen[r.err] = 1;
+
+	/* the byte after the 32768th fails as soon as it arrives */
+	n = long_headers(FO_HTTP_HEADERS_MAX + 100);
+	fo_http_parser_init(&p, FO_HTTP_REQUEST, &m);
+	assert_int_equal(
+		fo_http_parse(&p, guard_copy(big, 16 + FO_HTTP_HEADERS_MAX), 16 + FO_HTTP_HEADERS_MAX),
+		-EAGAIN);
+	assert_int_equal(fo_http_parse(&p, guard_copy("v", 1), 1), -EBADMSG);
+	assert_int_equal(p.err, FO_HTTP_E_headers_too_large);
+
+	/* head_len at its largest fits the 16-bit spans */
+	n = long_line(FO_HTTP_LINE_MAX);
+	n -= 2; /* drop the final CRLF: append a field up to the limit */
+	{
+		size_t fill = FO_HTTP_HEADERS_MAX - 9 - 3 - 2 - 2;
+
+		memcpy(big + n, "Y: ", 3);
+		memset(big + n + 3, 'y', fill);
+		memcpy(big + n + 3 + fill, "\r\n\r\n", 4);
+		n += 3 + fill + 4;
+	}
+	assert_int_equal(n, FO_HTTP_HEAD_MAX);
+	parse_all_ways(FO_HTTP_REQUEST, (const uint8_t *)big, n, "head max", &r);
+	assert_int_equal(r.err, FO_HTTP_E_NONE);
+	assert_int_equal(r.msg.head_len, FO_HTTP_HEAD_MAX);
+	assert_int_equal(r.msg.hdrs[1].line.off + r.msg.hdrs[1].line.len, FO_HTTP_HEAD_MAX - 2);
+}
+
+static size_t
+many_fields(unsigned count)
+{
+	size_t n = (size_t)snprintf(big, sizeof(big), "GET / HTTP/1.1\r\nHost: h\r\n");
+	unsigned i;
+
+	for (i = 1; i < count; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "X-%u: %u\r\n", i, i);
+	n += (size_t)snprintf(big + n, sizeof(big) - n, "\r\n");
+	return n;
+}
+
+static void
+test_field_count(void **state)
+{
+	static struct presult r;
+	size_t n;
+
+	(void)state;
+	n = many_fields(FO_HTTP_MAX_HEADERS);
+	parse_all_ways(FO_HTTP_REQUEST, (const uint8_t *)big, n, "100 fields", &r);
+	assert_int_equal(r.err, FO_HTTP_E_NONE);
+	assert_int_equal(r.msg.n_headers, FO_HTTP_MAX_HEADERS);
+	assert_int_equal(r.msg.hdrs[99].value.len, 2);
+
+	n = many_fields(FO_HTTP_MAX_HEADERS + 1);
+	parse_all_ways(FO_HTTP_REQUEST, (const uint8_t *)big, n, "101 fields", &r);
+	assert_int_equal(r.err, FO_HTTP_E_too_many_headers);
+	err_seen[r.err] = 1;
+}
+
+/* ---- API behaviour ----------------------------------------------------- */
+
+static void
+test_pipelined_and_reuse(void **state)
+{
+	static const char two[] = "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nPOST /2 HTTP/1.0\r\n\r\n";
+	static struct fo_http_msg m;
+	struct fo_http_parser p;
+	const uint8_t *g = guard_copy(two, sizeof(two) - 1);
+	ssize_t rc;
+
+	(void)state;
+	fo_http_parser_init(&p, FO_HTTP_REQUEST, &m);
+	rc = fo_http_parse(&p, g, sizeof(two) - 1);
+	assert_int_equal(rc, 28);
+	assert_int_equal(m.method, FO_HTTP_M_GET);
+	/* done: feeding more is refused until re-initialised */
+	assert_int_equal(fo_http_parse(&p, g + rc, 5), -EBADMSG);
+	fo_http_parser_init(&p, FO_HTTP_REQUEST, &m);
+	rc = fo_http_parse(&p, g + 28, sizeof(two) - 1 - 28);
+	assert_int_equal(rc, sizeof(two) - 1 - 28);
+	assert_int_equal(m.method, FO_HTTP_M_POST);
+	assert_int_equal(m.version_minor, 0);
+	assert_int_equal(m.n_headers, 0);
+	assert_int_equal(m.flags, 0);
+	assert_int_equal(m.hdr_first[FO_HTTP_H_HOST], 0);
+	assert_int_equal(m.path.off, 5);
+
+	/* empty feeds are harmless */
+	fo_http_parser_init(&p, FO_HTTP_RESPONSE, &m);
+	assert_int_equal(fo_http_parse(&p, g, 0), -EAGAIN);
+	/* an error sticks */
+	assert_int_equal(fo_http_parse(&p, guard_copy("X", 1), 1), -EBADMSG);
+	assert_int_equal(p.err, FO_HTTP_E_bad_status_line);
+	assert_int_equal(fo_http_parse(&p, guard_copy("HTTP/1.1 200 OK\r\n\r\n", 19), 19), -EBADMSG);
+}
+
+static void
+test_err_tables(void **state)
+{
+	int e;
+
+	(void)state;
+	assert_string_equal(fo_http_err_name(FO_HTTP_E_NONE), "none");
+	assert_string_equal(fo_http_err_name(FO_HTTP_E_dup_content_length), "dup_content_length");
+	assert_string_equal(fo_http_err_descr(FO_HTTP_E_obs_fold),
+		"obsolete line folding in a header field");
+	assert_int_equal(fo_http_err_status(FO_HTTP_E_line_too_long), 414);
+	assert_int_equal(fo_http_err_status(FO_HTTP_E_too_many_headers), 431);
+	assert_int_equal(fo_http_err_status(FO_HTTP_E_te_not_chunked), 501);
+	assert_int_equal(fo_http_err_status(FO_HTTP_E_version_not_supported), 505);
+	assert_int_equal(fo_http_err_status(FO_HTTP_E_connect_method), 405);
+	assert_string_equal(fo_http_err_name(FO_HTTP_E_MAX), "unknown");
+	for (e = FO_HTTP_E_NONE + 1; e < FO_HTTP_E_MAX; e++) {
+		assert_non_null(fo_http_err_name(e));
+		assert_true(strlen(fo_http_err_descr(e)) > 5);
+		assert_true(fo_http_err_status(e) >= 400 && fo_http_err_status(e) <= 505);
+	}
+}
+
+/* every error of the parser was provoked by some case above (run last) */
+static void
+test_error_coverage(void **state)
+{
+	int e, missing = 0;
+
+	(void)state;
+	for (e = FO_HTTP_E_NONE + 1; e < FO_HTTP_E_MAX; e++) {
+		/* chunk framing errors come from fo_http_body_feed: test_http_body */
+		if (e == FO_HTTP_E_bad_chunk || e == FO_HTTP_E_chunk_too_large ||
+			e == FO_HTTP_E_trailers_too_large)
+			continue;
+		if (!err_seen[e]) {
+			print_error("no case provokes %s\n", fo_http_err_name(e));
+			missing++;
+		}
+	}
+	assert_int_equal(missing, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_requests),
+		cmocka_unit_test(test_responses),
+		cmocka_unit_test(test_header_ids),
+		cmocka_unit_test(test_spans),
+		cmocka_unit_test(test_line_limit),
+		cmocka_unit_test(test_headers_limit),
+		cmocka_unit_test(test_field_count),
+		cmocka_unit_test(test_pipelined_and_reuse),
+		cmocka_unit_test(test_err_tables),
+		cmocka_unit_test(test_error_coverage),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

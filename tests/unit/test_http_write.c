@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/http writers: the request forwarded upstream (hop-by-hop removal,
+ * fields named by Connection, X-Forwarded-* and X-Request-ID, rewritten
+ * path with the query kept), the response forwarded to the client, and
+ * fanout's own error responses. Exact bytes are compared, and every
+ * capacity below the needed size must give -ENOSPC without writing past it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fo_http.h"
+
+#define OUT_MAX 4096
+#define CANARY 0xa5
+
+static uint8_t out[OUT_MAX + 64];
+
+static void
+parse(int kind, const char *in, struct fo_http_msg *m)
+{
+	struct fo_http_parser p;
+	size_t len = strlen(in);
+
+	fo_http_parser_init(&p, kind, m);
+	if (fo_http_parse(&p, (const uint8_t *)in, len) != (ssize_t)len) {
+		print_error("cannot parse: %s (%s)\n", in, fo_http_err_name(p.err));
+		fail();
+	}
+}
+
+static void
+assert_out(ssize_t n, const char *want, const char *name)
+{
+	if (n != (ssize_t)strlen(want) || memcmp(out, want, strlen(want)) != 0) {
+		print_error("%s: got %zd bytes:\n%.*s\nwant %zu bytes:\n%s\n", name, n,
+			n > 0 ? (int)n : 0, (const char *)out, strlen(want), want);
+		fail();
+	}
+}
+
+/* every cap below @p need fails and leaves the bytes from cap on untouched */
+typedef ssize_t (*write_fn)(size_t cap, const void *arg);
+
+static void
+sweep_enospc(write_fn fn, const void *arg, size_t need)
+{
+	size_t cap, i;
+
+	for (cap = 0; cap < need; cap++) {
+		memset(out, CANARY, sizeof(out));
+		if (fn(cap, arg) != -ENOSPC) {
+			print_error("cap %zu of %zu did not give -ENOSPC\n", cap, need);
+			fail();
+		}
+		for (i = cap; i < sizeof(out); i++)
+			if (out[i] != CANARY) {
+				print_error("cap %zu: byte %zu written\n", cap, i);
+				fail();
+			}
+	}
+	memset(out, CANARY, sizeof(out));
+	assert_int_equal(fn(need, arg), need);
+	assert_int_equal(out[need], CANARY);
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+struct wcase {
+	const char *name;
+	const char *in;
+	const char *path; /* rewritten path, NULL: the original */
+	const char *rid;  /* request id to add, NULL: none */
+	unsigned flags;
+	const char *want;
+};
+
+#define FWD_ADDS(host) "X-Real-IP: 198.18.0.7\r\nX-Forwarded-Host: " host "\r\nX-Forwarded-Port: 8080\r\nX-Forwarded-Proto: http\r\n"
+
+static const struct wcase wcases[] = {
+	{"rewrite keeps query",
+		"GET /test01/x/y?a=1&b=%20 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: curl/8.1\r\n"
+		"Accept: */*\r\n\r\n",
+		"/x/y", "req-1", 0,
+		"GET /x/y?a=1&b=%20 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: curl/8.1\r\n"
+		"Accept: */*\r\nX-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("example.com")
+		"X-Request-ID: req-1\r\n\r\n"},
+	{"original path",
+		"GET /a/b HTTP/1.1\r\nHost: h\r\n\r\n", NULL, NULL, 0,
+		"GET /a/b HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"empty rewrite is /",
+		"GET /test01 HTTP/1.1\r\nHost: h\r\n\r\n", "", NULL, 0,
+		"GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"hop-by-hop",
+		"POST /f HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, X-Secret , x-other\r\n"
+		"Keep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\n"
+		"Trailer: X-Sum\r\nUpgrade: h2c\r\nX-Secret: s\r\nX-OTHER: o\r\nx-secret: s2\r\n"
+		"X-Secrets: kept\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n",
+		NULL, NULL, 0,
+		"POST /f HTTP/1.1\r\nHost: h\r\nX-Secrets: kept\r\nContent-Length: 0\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"connection cannot drop framing",
+		"POST /f HTTP/1.1\r\nHost: h\r\nConnection: Content-Length, host, Transfer-Encoding, "
+		"X-Request-ID\r\nTransfer-Encoding: chunked\r\nX-Request-ID: r9\r\n\r\n",
+		NULL, "unused", 0,
+		"POST /f HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nX-Request-ID: r9\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"xff one",
+		"GET / HTTP/1.1\r\nX-Forwarded-For: 203.0.113.9\r\nHost: h\r\nX-Real-IP: 1.1.1.1\r\n"
+		"X-Forwarded-Proto: https\r\nX-Forwarded-Host: evil\r\nX-Forwarded-Port: 1\r\n\r\n",
+		NULL, NULL, 0,
+		"GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 203.0.113.9, 198.18.0.7\r\n"
+		FWD_ADDS("h") "\r\n"},
+	{"xff two and a list",
+		"GET / HTTP/1.1\r\nHost: h\r\nx-forwarded-for: 10.0.0.1,  10.0.0.2\r\n"
+		"X-Forwarded-For:\r\nX-Forwarded-For: 10.0.0.3 \r\n\r\n",
+		NULL, NULL, 0,
+		"GET / HTTP/1.1\r\nHost: h\r\n"
+		"X-Forwarded-For: 10.0.0.1,  10.0.0.2, 10.0.0.3, 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"request id kept",
+		"GET / HTTP/1.1\r\nX-Request-Id: abc-123\r\nHost: h\r\n\r\n", NULL, "new", 0,
+		"GET / HTTP/1.1\r\nX-Request-Id: abc-123\r\nHost: h\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"http/1.0 close no host",
+		"GET /x?q HTTP/1.0\r\nAccept: */*\r\n\r\n", "/y", "id", FO_HTTP_FWD_CLOSE,
+		"GET /y?q HTTP/1.0\r\nAccept: */*\r\nX-Forwarded-For: 198.18.0.7\r\n"
+		"X-Real-IP: 198.18.0.7\r\nX-Forwarded-Port: 8080\r\nX-Forwarded-Proto: http\r\n"
+		"X-Request-ID: id\r\nConnection: close\r\n\r\n"},
+	{"upgrade",
+		"GET /ws HTTP/1.1\r\nHost: h:8080\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+		"Sec-WebSocket-Version: 13\r\n\r\n",
+		NULL, NULL, FO_HTTP_FWD_UPGRADE | FO_HTTP_FWD_CLOSE,
+		"GET /ws HTTP/1.1\r\nHost: h:8080\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h:8080") "Connection: upgrade\r\n\r\n"},
+	{"absolute form",
+		"GET http://Origin.example/p?x HTTP/1.1\r\nHost: other\r\n\r\n", NULL, NULL, 0,
+		"GET /p?x HTTP/1.1\r\nHost: other\r\nX-Forwarded-For: 198.18.0.7\r\n"
+		FWD_ADDS("Origin.example") "\r\n"},
+	{"absolute form no path",
+		"GET http://o.example?x HTTP/1.1\r\nHost: o.example\r\n\r\n", NULL, NULL, 0,
+		"GET /?x HTTP/1.1\r\nHost: o.example\r\nX-Forwarded-For: 198.18.0.7\r\n"
+		FWD_ADDS("o.example") "\r\n"},
+	{"bare lf and trailing ws kept",
+		"GET / HTTP/1.1\nHost: h\nX-A: a \t\n\n", NULL, NULL, 0,
+		"GET / HTTP/1.1\r\nHost: h\r\nX-A: a \t\r\nX-Forwarded-For: 198.18.0.7\r\n"
+		FWD_ADDS("h") "\r\n"},
+	{"asterisk", "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", NULL, NULL, 0,
+		"OPTIONS * HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+};
+
+struct wreq {
+	const char *in;
+	const struct fo_http_msg *m;
+	const struct fo_http_fwd *fwd;
+};
+
+static ssize_t
+write_req(size_t cap, const void *arg)
+{
+	const struct wreq *w = arg;
+
+	return fo_http_write_request(out, cap, (const uint8_t *)w->in, w->m, w->fwd);
+}
+
+static void
+test_write_request(void **state)
+{
+	static struct fo_http_msg m;
+	struct fo_http_fwd fwd;
+	struct wreq w;
+	size_t i;
+	ssize_t n;
+
+	(void)state;
+	for (i = 0; i < sizeof(wcases) / sizeof(wcases[0]); i++) {
+		const struct wcase *c = &wcases[i];
+
+		parse(FO_HTTP_REQUEST, c->in, &m);
+		memset(&fwd, 0, sizeof(fwd));
+		fwd.path = c->path;
+		fwd.path_len = c->path ? strlen(c->path) : 0;
+		fwd.client_addr = htonl(0xc6120007); /* 198.18.0.7 */
+		fwd.server_port = 8080;
+		fwd.request_id = c->rid;
+		fwd.request_id_len = c->rid ? strlen(c->rid) : 0;
+		fwd.flags = c->flags;
+		n = fo_http_write_request(out, OUT_MAX, (const uint8_t *)c->in, &m, &fwd);
+		assert_out(n, c->want, c->name);
+		/* what fanout sends must parse back */
+		{
+			static struct fo_http_msg back;
+			struct fo_http_parser p;
+
+			fo_http_parser_init(&p, FO_HTTP_REQUEST, &back);
+			assert_int_equal(fo_http_parse(&p, out, (size_t)n), n);
+		}
+		w.in = c->in;
+		w.m = &m;
+		w.fwd = &fwd;
+		sweep_enospc(write_req, &w, (size_t)n);
+	}
+}
+
+/* ---- responses --------------------------------------------------------- */
+
+struct rcase {
+	const char *name;
+	const char *in;
+	unsigned flags;
+	const char *want;
+};
+
+static const struct rcase rcases[] = {
+	{"filtered",
+		"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: keep-alive, X-Hop\r\n"
+		"Keep-Alive: timeout=5\r\nX-Hop: 1\r\nContent-Length: 5\r\nTrailer: X\r\n"
+		"Upgrade: h2c\r\nProxy-Connection: x\r\nTE: y\r\nSet-Cookie: a=b\r\n\r\n",
+		0, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\nSet-Cookie: a=b\r\n\r\n"},
+	{"close", "HTTP/1.0 404 Not Found\r\nServer: gunicorn\r\nContent-Length: 9\r\n\r\n",
+		FO_HTTP_RESP_CLOSE,
+		"HTTP/1.0 404 Not Found\r\nServer: gunicorn\r\nContent-Length: 9\r\nConnection: close\r\n\r\n"},
+	{"101", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+		"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+		FO_HTTP_RESP_UPGRADE,
+		"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+		"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nConnection: upgrade\r\n\r\n"},
+	{"te drops cl", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 0,
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"},
+	{"te other drops cl", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 3\r\n\r\n",
+		FO_HTTP_RESP_CLOSE,
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n"},
+	{"no reason bare lf", "HTTP/1.1 204\nDate: x\n\n", 0, "HTTP/1.1 204\r\nDate: x\r\n\r\n"},
+	{"reason with spaces", "HTTP/1.1 503 Service  Unavailable \r\n\r\n", 0,
+		"HTTP/1.1 503 Service  Unavailable \r\n\r\n"},
+};
+
+struct wresp {
+	const char *in;
+	const struct fo_http_msg *m;
+	unsigned flags;
+};
+
+static ssize_t
+write_resp(size_t cap, const void *arg)
+{
+	const struct wresp *w = arg;
+
+	return fo_http_write_response(out, cap, (const uint8_t *)w->in, w->m, w->flags);
+}
+
+static void
+test_write_response(void **state)
+{
+	static struct fo_http_msg m;
+	struct wresp w;
+	size_t i;
+	ssize_t n;
+
+	(void)state;
+	for (i = 0; i < sizeof(rcases) / sizeof(rcases[0]); i++) {
+		const struct rcase *c = &rcases[i];
+
+		parse(FO_HTTP_RESPONSE, c->in, &m);
+		n = fo_http_write_response(out, OUT_MAX, (const uint8_t *)c->in, &m, c->flags);
+		assert_out(n, c->want, c->name);
+		w.in = c->in;
+		w.m = &m;
+		w.flags = c->flags;
+		sweep_enospc(write_resp, &w, (size_t)n);
+	}
+}
+
+/* ---- error responses --------------------------------------------------- */
+
+struct werr {
+	unsigned status;
+	const char *detail;
+	int close, head_only;
+};
+
+static ssize_t
+write_err(size_t cap, const void *arg)
+{
+	const struct werr *w = arg;
+
+	return fo_http_write_error(out, cap, w->status, w->detail, w->close, w->head_only);
+}
+
+static void
+test_write_error(void **state)
+{
+	static const char want[] = "HTTP/1.1 404 Not Found\r\n"
+				   "Server: fanout\r\n"
+				   "Content-Type: text/plain\r\n"
+				   "Content-Length: 47\r\n"
+				   "Connection: close\r\n"
+				   "\r\n"
+				   "404 Not Found: no route for this host and path\n";
+	static const char want_head[] = "HTTP/1.1 404 Not Found\r\n"
+					"Server: fanout\r\n"
+					"Content-Type: text/plain\r\n"
+					"Content-Length: 47\r\n"
+					"\r\n";
+	static const char want_502[] = "HTTP/1.1 502 Bad Gateway\r\n"
+				       "Server: fanout\r\n"
+				       "Content-Type: text/plain\r\n"
+				       "Content-Length: 16\r\n"
+				       "\r\n"
+				       "502 Bad Gateway\n";
+	struct werr w = {404, "no route for this host and path", 1, 0};
+	static struct fo_http_msg m;
+	struct fo_http_parser p;
+	ssize_t n;
+
+	(void)state;
+	n = fo_http_write_error(out, OUT_MAX, 404, w.detail, 1, 0);
+	assert_out(n, want, "404");
+	sweep_enospc(write_err, &w, (size_t)n);
+	/* it is a valid response whose body is Content-Length long */
+	fo_http_parser_init(&p, FO_HTTP_RESPONSE, &m);
+	assert_int_equal(fo_http_parse(&p, out, (size_t)n), n - 47);
+	assert_int_equal(m.content_length, 47);
+	assert_int_equal(m.flags, FO_HTTP_F_CONTENT_LENGTH | FO_HTTP_F_CONN_CLOSE);
+
+	n = fo_http_write_error(out, OUT_MAX, 404, w.detail, 0, 1);
+	assert_out(n, want_head, "404 HEAD");
+	w.close = 0;
+	w.head_only = 1;
+	sweep_enospc(write_err, &w, (size_t)n);
+
+	n = fo_http_write_error(out, OUT_MAX, 502, NULL, 0, 0);
+	assert_out(n, want_502, "502");
+
+	n = fo_http_write_error(out, OUT_MAX, 599, "x", 0, 0);
+	assert_true(n > 0);
+	assert_memory_equal(out, "HTTP/1.1 599 Unknown\r\n", 22);
+}
+
+static void
+test_reason(void **state)
+{
+	(void)state;
+	assert_string_equal(fo_http_reason(200), "OK");
+	assert_string_equal(fo_http_reason(400), "Bad Request");
+	assert_string_equal(fo_http_reason(404), "Not Found");
+	assert_string_equal(fo_http_reason(413), "Content Too Large");
+	assert_string_equal(fo_http_reason(414), "URI Too Long");
+	assert_string_equal(fo_http_reason(417), "Expectation Failed");
+	assert_string_equal(fo_http_reason(431), "Request Header Fields Too Large");
+	assert_string_equal(fo_http_reason(501), "Not Implemented");
+	assert_string_equal(fo_http_reason(502), "Bad Gateway");
+	assert_string_equal(fo_http_reason(503), "Service Unavailable");
+	assert_string_equal(fo_http_reason(504), "Gateway Timeout");
+	assert_string_equal(fo_http_reason(505), "HTTP Version Not Supported");
+	assert_string_equal(fo_http_reason(0), "Unknown");
+	assert_string_equal(fo_http_reason(299), "Unknown");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_write_request),
+		cmocka_unit_test(test_write_response),
+		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_reason),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -300,6 +300,8 @@ tcp_input_syn_sent(struct fo_tcp_conn *c, struct tcp_seg *seg)
 	}
 	c->irs = seg->seq;
 	c->rcv_nxt = seg->seq + 1;
+	/* our SYN's window counts from here: rcv_adv was set while rcv_nxt was unknown */
+	c->rcv_adv = c->rcv_nxt + RTE_MIN(tcp_rcv_space(c), 0xffffu);
 	c->mss = RTE_MIN(o->has_mss ? o->mss : TCP_DEFAULT_MSS, tcp_our_mss(tw, c->key.raddr));
 	if (c->mss < 64)
 		c->mss = 64;

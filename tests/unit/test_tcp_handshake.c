@@ -159,6 +159,50 @@ test_active_open(void **state)
 	th_free(h, 1);
 }
 
+/*
+ * Regression: the receive window of an active open must close as unread
+ * data piles up, whatever the peer's ISN. rcv_adv was set when the SYN
+ * went out (rcv_nxt still 0) and never moved to the peer's sequence space,
+ * so with an ISN in the upper half of it the window never shrank and a
+ * backend could push a whole response into fanout's memory.
+ */
+static void
+test_active_window_closes(void **state)
+{
+	struct fo_tcp_config cfg = {.max_conns = 64, .max_half_open = 16, .rcvbuf = 16384};
+	struct th *h = th_new(&cfg);
+	struct fo_tcp_conn *c;
+	struct th_out o;
+	uint8_t data[1000];
+	struct th_in s = {.sport = 8000, .flags = F_SYN | F_ACK, .seq = 0x80000000u,
+		.wnd = 29200};
+	uint32_t i, last_wnd = 65535;
+
+	(void)state;
+	memset(data, 'x', sizeof(data));
+	c = fo_tcp_connect(h->tw, TH_US, TH_PEER, 8000, &th_ops, h);
+	assert_non_null(c);
+	th_expect(h, &o);
+	s.dport = o.sport;
+	s.ack = o.seq + 1;
+	th_inject(h, &s); /* no options: windows unscaled */
+	assert_string_equal(tcp_state_name(c->state), "ESTABLISHED");
+	th_drain(h);
+	for (i = 0; i < 8; i++) {
+		struct th_in d = {.sport = 8000, .dport = s.dport, .flags = F_ACK | F_PSH,
+			.seq = 0x80000001u + i * 1000, .ack = s.ack, .wnd = 29200, .data = data,
+			.len = 1000};
+
+		th_inject(h, &d);
+		th_advance(h, 50); /* delayed ACKs out */
+		while (th_pop(h, &o))
+			last_wnd = o.wnd;
+	}
+	/* nothing read: 8000 of the 16384 bytes are taken */
+	assert_true(last_wnd <= 16384 - 8000);
+	th_free(h, 1);
+}
+
 static void
 test_active_refused(void **state)
 {
@@ -564,6 +608,7 @@ main(void)
 		cmocka_unit_test(test_passive_no_options),
 		cmocka_unit_test(test_syn_ack_retransmit),
 		cmocka_unit_test(test_active_open),
+		cmocka_unit_test(test_active_window_closes),
 		cmocka_unit_test(test_active_refused),
 		cmocka_unit_test(test_active_syn_timeout),
 		cmocka_unit_test(test_simultaneous_open),

@@ -18,6 +18,8 @@
 #include "fo_common.h"
 #include "fo_conf.h"
 #include "fo_net.h"
+#include "fo_proxy.h"
+#include "fo_route.h"
 #include "fo_tcp.h"
 #include "service.h"
 
@@ -87,6 +89,7 @@ struct app_worker {
 	uint64_t idle_sleeps;
 	struct fo_tcp_worker *tcp; /**< this worker's TCP stack */
 	struct svc_worker *svc;    /**< built-in services (echo, source...) */
+	struct fo_proxy_worker *proxy; /**< HTTP proxy; NULL without http listeners */
 } __rte_cache_aligned;
 
 /** Everything the executable owns. A single instance lives in main.c. */
@@ -108,6 +111,10 @@ struct app {
 	uint32_t n_tcp_mbufs; /**< mbufs of the pool set aside for TCP data */
 	struct rte_rcu_qsbr *qsbr;
 	uint64_t hz;
+	/** routes compiled from conf (NULL without http listeners) */
+	struct fo_route_table *routes;
+	/** what the proxy workers serve; later published by pointer swap on reload */
+	struct fo_proxy_snapshot snap;
 
 	/** set by SIGINT/SIGTERM; workers poll it once per loop */
 	volatile int quit;
@@ -180,13 +187,21 @@ void control_tick(struct app *app);
 void tcp_config_from_conf(struct fo_tcp_config *cfg, const struct fo_conf_tcp *ct);
 /**
  * Create every worker's TCP stack (shared secret from rte_rand()), the
- * hand-off rings, the RSS ownership hash of the first port doing RSS, and
- * the built-in services with their listeners. After workers_init().
+ * hand-off rings, the RSS ownership hash of the first port doing RSS, the
+ * built-in services with their listeners, the compiled routes and the HTTP
+ * proxy of every worker with its listeners. After workers_init().
  *
  * @return 0, or -errno (logged).
  */
 int tcp_init(struct app *app);
-/** Free services, TCP stacks and hand-off rings (workers stopped). */
+/**
+ * Compile the routes of @p conf (Hyperscan + PCRE2), reporting a failure
+ * as "file:line:col: message" on stderr.
+ *
+ * @return the table, or NULL.
+ */
+struct fo_route_table *routes_compile(const struct fo_conf *conf);
+/** Free services, proxies, routes, TCP stacks and hand-off rings (workers stopped). */
 void tcp_free(struct app *app);
 /** Segments a worker's TCP stack handled (received + sent). */
 uint64_t tcp_worker_segments(const struct app_worker *w);
@@ -197,6 +212,7 @@ struct app_totals {
 	struct fo_net_stats net;
 	struct fo_tcp_stats tcp;
 	struct svc_stats svc;
+	struct fo_proxy_stats proxy;
 	uint64_t svc_in_use;      /**< service connection states in use */
 	uint64_t tcp_drops_total; /**< sum of tcp.drop[] */
 	uint64_t drops_total;     /**< sum of net.drop[] */

@@ -186,8 +186,14 @@ main(int argc, char **argv)
 	if (app->conf == NULL)
 		return 1;
 	if (app->args.check) {
-		printf("%s: ok\n", app->args.conf_path);
+		/* routes too: a rule neither Hyperscan nor PCRE2 takes fails here */
+		struct fo_route_table *rt = routes_compile(app->conf);
+
+		fo_route_table_free(rt); /* before the conf it points into */
 		fo_conf_free(app->conf);
+		if (rt == NULL)
+			return 1;
+		printf("%s: ok\n", app->args.conf_path);
 		return 0;
 	}
 

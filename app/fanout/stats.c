@@ -13,6 +13,9 @@
  *   tcp.seg_rx 10              every lib/tcp counter (fo_tcp_stats_names), gauges
  *   tcp.drop.tcp_bad_cksum 0   every TCP drop reason, zeros included
  *   svc.echo_bytes 100         built-in service counters (svc_stats_names)
+ *   proxy.requests 42          HTTP proxy counters (fo_proxy_stats_names), zeros
+ *   proxy.parse_err.bad_method 0  included; request parse errors by reason;
+ *   proxy.sessions 0           gauges: sessions, upstream_busy, upstream_idle
  *   worker0.busy_cycles 1234   per worker TSC accounting, and busy cycles per
  *                              TCP segment handled (received + sent)
  */
@@ -57,11 +60,28 @@ stats_totals(const struct app *app, struct app_totals *t)
 				dst[j] += src[j];
 			t->svc_in_use += svc_worker_in_use(w->svc);
 		}
+		if (w->proxy != NULL)
+			fo_proxy_stats_add(&t->proxy, fo_proxy_stats(w->proxy));
 	}
 	for (i = 0; i < FO_NET_DROP_MAX; i++)
 		t->drops_total += t->net.drop[i];
 	for (i = 0; i < FO_TCP_DROP_MAX; i++)
 		t->tcp_drops_total += t->tcp.drop[i];
+}
+
+static void
+print_proxy(const struct fo_proxy_stats *p, FILE *f)
+{
+	unsigned i;
+
+	fo_counters_print(f, "proxy.", fo_proxy_stats_names, &p->accepted, FO_PROXY_STATS_N_PLAIN,
+		1);
+	for (i = 1; i < FO_HTTP_E_MAX; i++)
+		fprintf(f, "proxy.parse_err.%s %" PRIu64 "\n", fo_http_err_name((enum fo_http_err)i),
+			p->parse_err[i]);
+	fprintf(f, "proxy.sessions %" PRIu64 "\n", p->sessions);
+	fprintf(f, "proxy.upstream_busy %" PRIu64 "\n", p->upstream_busy);
+	fprintf(f, "proxy.upstream_idle %" PRIu64 "\n", p->upstream_idle);
 }
 
 static void
@@ -146,6 +166,7 @@ stats_print(const struct app *app, FILE *f)
 	fprintf(f, "tcp.drops_total %" PRIu64 "\n", t.tcp_drops_total);
 	fo_counters_print(f, "svc.", svc_stats_names, &t.svc.accepted, SVC_STATS_N, 1);
 	fprintf(f, "svc.in_use %" PRIu64 "\n", t.svc_in_use);
+	print_proxy(&t.proxy, f);
 	print_ports(app, f);
 	print_workers(app, f);
 	fflush(f);

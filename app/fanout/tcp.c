@@ -4,8 +4,9 @@
  * timers, a secret shared by all of them (SYN cookies and ISNs must verify
  * on whichever worker the ACK reaches), SPSC rings between every pair of
  * workers for segments that reach the wrong one, and the ownership hash of
- * the NIC when it does RSS. Then the built-in services and their listeners.
- * Control thread, start-up only.
+ * the NIC when it does RSS. Then the built-in services and their listeners,
+ * the compiled routes and the HTTP proxy workers. Control thread, start-up
+ * only.
  */
 #include <errno.h>
 #include <string.h>
@@ -142,6 +143,62 @@ tcp_rss_setup(struct app *app)
 	}
 }
 
+static int
+conf_has_http(const struct fo_conf *conf)
+{
+	unsigned i;
+
+	for (i = 0; i < conf->n_listens; i++)
+		if (conf->listens[i].service == FO_CONF_SVC_HTTP)
+			return 1;
+	return 0;
+}
+
+struct fo_route_table *
+routes_compile(const struct fo_conf *conf)
+{
+	struct fo_route_table *t;
+	char err[512];
+
+	err[0] = '\0';
+	t = fo_route_compile(conf, err, sizeof(err));
+	if (t == NULL)
+		fprintf(stderr, "%s\n", err[0] != '\0' ? err : "routes: compilation failed");
+	return t;
+}
+
+/*
+ * Routes compiled once here, on the control thread (Hyperscan compile
+ * times grow with the rule count: never on a worker), then one proxy per
+ * worker with its listeners, before the ports start forwarding to workers.
+ * Each proxied request holds a client and an upstream connection: sessions
+ * are sized to half the TCP limit, capped (FO_PROXY_SESSIONS_CAP).
+ */
+static int
+proxy_init(struct app *app, unsigned max_conns)
+{
+	unsigned i, max_sessions = RTE_MIN(max_conns / 2, (unsigned)FO_PROXY_SESSIONS_CAP);
+
+	if (!conf_has_http(app->conf))
+		return 0;
+	app->routes = routes_compile(app->conf);
+	if (app->routes == NULL)
+		return -EINVAL;
+	app->snap.conf = app->conf;
+	app->snap.routes = app->routes;
+	for (i = 0; i < app->n_workers; i++) {
+		struct app_worker *w = app->workers[i];
+
+		w->proxy = fo_proxy_worker_create(&app->snap, w->tcp, &w->net, app->pool, i,
+			RTE_MAX(max_sessions, 1u), (int)rte_lcore_to_socket_id(w->lcore_id));
+		if (w->proxy == NULL)
+			return errno != 0 ? -errno : -ENOMEM;
+	}
+	FO_LOG(INFO, "HTTP proxy: %u route(s), %u session(s) per worker\n",
+		fo_route_count(app->routes), max_sessions);
+	return 0;
+}
+
 int
 tcp_init(struct app *app)
 {
@@ -175,15 +232,6 @@ tcp_init(struct app *app)
 		return rc;
 	tcp_rss_setup(app);
 
-	for (i = 0; i < conf->n_listens; i++) {
-		const struct fo_conf_listen *l = &conf->listens[i];
-
-		if (l->service == FO_CONF_SVC_HTTP)
-			FO_LOG(WARNING,
-				"%s:%u:%u: listen %u: http proxy not implemented yet, "
-				"listener not opened\n",
-				l->loc.file, l->loc.line, l->loc.col, l->port);
-	}
 	for (i = 0; i < app->n_workers; i++) {
 		struct app_worker *w = app->workers[i];
 
@@ -192,7 +240,7 @@ tcp_init(struct app *app)
 		if (w->svc == NULL)
 			return -ENOMEM;
 	}
-	return 0;
+	return proxy_init(app, max_conns);
 }
 
 void
@@ -205,11 +253,15 @@ tcp_free(struct app *app)
 
 		if (w == NULL)
 			continue;
-		fo_tcp_worker_free(w->tcp); /* no callbacks: services freed after */
+		fo_tcp_worker_free(w->tcp); /* no callbacks: services and proxies freed after */
 		w->tcp = NULL;
 		svc_worker_free(w->svc);
 		w->svc = NULL;
+		fo_proxy_worker_free(w->proxy); /* frees its route scratch: before the table */
+		w->proxy = NULL;
 	}
+	fo_route_table_free(app->routes);
+	app->routes = NULL;
 	for (i = 0; i < FO_MAX_WORKERS; i++) {
 		for (j = 0; j < FO_MAX_WORKERS; j++) {
 			struct rte_ring *r = app->tcp_rings[i][j];

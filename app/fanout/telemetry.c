@@ -2,7 +2,8 @@
 /*
  * Telemetry commands on DPDK's socket (/var/run/dpdk/<prefix>/dpdk_telemetry.v2):
  *   /fanout/stats  totals of every lib/net counter and drop reason, per-worker
- *                  TSC accounting, per-port ethdev statistics
+ *                  TSC accounting, per-port ethdev statistics, lib/tcp totals
+ *                  and the HTTP proxy's counters ("proxy")
  *   /fanout/tcp    lib/tcp totals and drop reasons, service counters,
  *                  per-worker connections and busy cycles per segment, listeners
  *   /fanout/neigh  every worker's ARP cache
@@ -169,6 +170,33 @@ tcp_dict(const struct fo_tcp_stats *s, uint64_t drops_total)
 	return t;
 }
 
+/** Every proxy counter, a "parse_err" dict and the gauges, as a dict. */
+static struct rte_tel_data *
+proxy_dict(const struct fo_proxy_stats *p)
+{
+	struct rte_tel_data *t = rte_tel_data_alloc(), *pe;
+	const uint64_t *plain = &p->accepted;
+	unsigned i;
+
+	if (t == NULL)
+		return NULL;
+	rte_tel_data_start_dict(t);
+	for (i = 0; i < FO_PROXY_STATS_N_PLAIN; i++)
+		rte_tel_data_add_dict_u64(t, fo_proxy_stats_names[i], plain[i]);
+	rte_tel_data_add_dict_u64(t, "sessions", p->sessions);
+	rte_tel_data_add_dict_u64(t, "upstream_busy", p->upstream_busy);
+	rte_tel_data_add_dict_u64(t, "upstream_idle", p->upstream_idle);
+	pe = rte_tel_data_alloc();
+	if (pe != NULL) {
+		rte_tel_data_start_dict(pe);
+		for (i = 1; i < FO_HTTP_E_MAX; i++)
+			rte_tel_data_add_dict_u64(
+				pe, fo_http_err_name((enum fo_http_err)i), p->parse_err[i]);
+		add_container(t, "parse_err", pe);
+	}
+	return t;
+}
+
 static int
 cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -210,6 +238,9 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	drop = tcp_dict(&t.tcp, t.tcp_drops_total);
 	if (drop != NULL)
 		add_container(d, "tcp", drop);
+	drop = proxy_dict(&t.proxy);
+	if (drop != NULL)
+		add_container(d, "proxy", drop);
 	stats_workers(tel_app, d);
 	stats_ports(tel_app, d);
 out:
@@ -293,7 +324,8 @@ cmd_tcp(const char *cmd, const char *params, struct rte_tel_data *d)
 			rte_tel_data_add_dict_int(one, "port", l->port);
 			rte_tel_data_add_dict_string(
 				one, "service", fo_conf_service_name(l->service));
-			rte_tel_data_add_dict_int(one, "open", l->service != FO_CONF_SVC_HTTP);
+			rte_tel_data_add_dict_int(one, "open",
+				l->service != FO_CONF_SVC_HTTP || tel_app->routes != NULL);
 			snprintf(key, sizeof(key), "%u", i);
 			add_container(c, key, one);
 		}

@@ -3,7 +3,8 @@
  * Workers: one per EAL worker lcore (or one on the main lcore with `-l 0`),
  * each polling its own queue on every port, DPDK l3fwd style:
  *   rx burst -> fo_net_input -> fo_tcp_input, neighbour updates and TCP
- *   segments from peers, timers, service retries, fo_tcp_flush, tx flush,
+ *   segments from peers, timers, service retries, proxy timers and deferred
+ *   requests, fo_tcp_flush, tx flush,
  *   bulk free of drops, QSBR quiescent report.
  * Nothing here allocates after workers_init().
  */
@@ -142,6 +143,9 @@ worker_loop(struct app *app, struct app_worker *w, int is_main)
 		if (fo_tcp_timer(tw) != 0)
 			worked = 1;
 		if (svc_poll(w->svc) != 0)
+			worked = 1;
+		/* proxy timeouts and pipelined requests, before the flush that sends */
+		if (w->proxy != NULL && fo_proxy_poll(w->proxy) != 0)
 			worked = 1;
 		/* ACKs and data owed, before the tx flush that sends them */
 		if (fo_tcp_flush(tw) != 0)

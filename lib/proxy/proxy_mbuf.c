@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Mbuf chains as the proxy moves them: split at any byte without copying
+ * (the segment holding the cut is shared through an indirect mbuf), drop a
+ * prefix, cut on segment boundaries to fit a send buffer, copy the heads
+ * fanout writes into fresh mbufs, make a head contiguous, and run a body
+ * framer over a chain to find where the message ends.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "proxy_priv.h"
+
+/* Recompute pkt_len and nb_segs of a chain head. */
+static void
+chain_fix(struct rte_mbuf *m)
+{
+	struct rte_mbuf *s;
+	uint32_t len = 0;
+	uint16_t n = 0;
+
+	for (s = m; s != NULL; s = s->next) {
+		len += s->data_len;
+		n++;
+	}
+	m->pkt_len = len;
+	m->nb_segs = n;
+}
+
+static void
+seg_free(struct rte_mbuf *m)
+{
+	m->next = NULL;
+	m->nb_segs = 1;
+	m->pkt_len = m->data_len;
+	rte_pktmbuf_free(m);
+}
+
+struct rte_mbuf *
+px_chain_join(struct rte_mbuf *a, struct rte_mbuf *b)
+{
+	if (a == NULL)
+		return b;
+	if (b != NULL) {
+		rte_pktmbuf_lastseg(a)->next = b;
+		a->pkt_len += b->pkt_len;
+		a->nb_segs = (uint16_t)(a->nb_segs + b->nb_segs);
+	}
+	return a;
+}
+
+int
+px_chain_split(
+	struct fo_proxy_worker *pw, struct rte_mbuf **head, uint32_t n, struct rte_mbuf **front)
+{
+	struct rte_mbuf *h = *head, *m = h, *prev = NULL, *mi;
+	uint32_t sum = 0;
+
+	if (n == 0) {
+		*front = NULL;
+		return 0;
+	}
+	if (n >= h->pkt_len) {
+		*front = h;
+		*head = NULL;
+		return 0;
+	}
+	while (sum + m->data_len <= n) {
+		sum += m->data_len;
+		prev = m;
+		m = m->next;
+	}
+	if (sum == n) {
+		/* on a segment boundary: just unlink */
+		prev->next = NULL;
+		chain_fix(h);
+		chain_fix(m);
+		*front = h;
+		*head = m;
+		return 0;
+	}
+	/* the cut is inside m: its first bytes go through an indirect mbuf */
+	mi = rte_pktmbuf_alloc(pw->pool);
+	if (mi == NULL) {
+		pw->stats.nombuf++;
+		return -ENOBUFS;
+	}
+	rte_pktmbuf_attach(mi, m);
+	mi->data_len = (uint16_t)(n - sum);
+	m->data_off = (uint16_t)(m->data_off + mi->data_len);
+	m->data_len = (uint16_t)(m->data_len - mi->data_len);
+	if (prev != NULL) {
+		prev->next = mi;
+		chain_fix(h);
+		*front = h;
+	} else {
+		mi->pkt_len = mi->data_len;
+		mi->nb_segs = 1;
+		*front = mi;
+	}
+	chain_fix(m);
+	*head = m;
+	return 0;
+}
+
+void
+px_chain_adj(struct rte_mbuf **head, uint32_t n)
+{
+	struct rte_mbuf *m = *head;
+
+	while (m != NULL && n >= m->data_len) {
+		struct rte_mbuf *next = m->next;
+
+		n -= m->data_len;
+		seg_free(m);
+		m = next;
+	}
+	if (m != NULL) {
+		m->data_off = (uint16_t)(m->data_off + n);
+		m->data_len = (uint16_t)(m->data_len - n);
+		chain_fix(m);
+	}
+	*head = m;
+}
+
+struct rte_mbuf *
+px_chain_cut(struct rte_mbuf **head, uint32_t max)
+{
+	struct rte_mbuf *h = *head, *m = h, *prev = NULL;
+	uint32_t len = 0;
+	uint16_t n = 0;
+
+	if (h->pkt_len <= max) {
+		*head = NULL;
+		return h;
+	}
+	while (m != NULL && (n == 0 || len + m->data_len <= max)) {
+		len += m->data_len;
+		n++;
+		prev = m;
+		m = m->next;
+	}
+	if (m == NULL) {
+		*head = NULL;
+		return h;
+	}
+	prev->next = NULL;
+	m->pkt_len = h->pkt_len - len;
+	m->nb_segs = (uint16_t)(h->nb_segs - n);
+	h->pkt_len = len;
+	h->nb_segs = n;
+	*head = m;
+	return h;
+}
+
+struct rte_mbuf *
+px_chain_from_buf(struct fo_proxy_worker *pw, const void *buf, uint32_t len)
+{
+	struct rte_mbuf *head = NULL, *tail = NULL, *m;
+	const uint8_t *p = buf;
+	uint32_t done = 0, room;
+
+	while (done < len) {
+		m = rte_pktmbuf_alloc(pw->pool);
+		if (m == NULL) {
+			pw->stats.nombuf++;
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		room = RTE_MIN((uint32_t)rte_pktmbuf_tailroom(m), len - done);
+		memcpy(rte_pktmbuf_mtod(m, uint8_t *), p + done, room);
+		m->data_len = (uint16_t)room;
+		m->pkt_len = room;
+		done += room;
+		if (head == NULL) {
+			head = m;
+		} else {
+			tail->next = m;
+			head->nb_segs++;
+			head->pkt_len += room;
+		}
+		tail = m;
+	}
+	return head;
+}
+
+struct rte_mbuf *
+px_chain_compact(struct fo_proxy_worker *pw, struct rte_mbuf *m)
+{
+	struct rte_mbuf *head = NULL, *tail = NULL, *n, *s = m;
+	uint32_t soff = 0, room;
+
+	while (s != NULL) {
+		n = rte_pktmbuf_alloc(pw->pool);
+		if (n == NULL) {
+			pw->stats.nombuf++;
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		n->data_len = 0;
+		while (s != NULL && (room = rte_pktmbuf_tailroom(n)) > 0) {
+			uint32_t k = RTE_MIN(room, (uint32_t)s->data_len - soff);
+
+			memcpy(rte_pktmbuf_mtod_offset(n, uint8_t *, n->data_len),
+				rte_pktmbuf_mtod_offset(s, uint8_t *, soff), k);
+			n->data_len = (uint16_t)(n->data_len + k);
+			soff += k;
+			if (soff == s->data_len) {
+				s = s->next;
+				soff = 0;
+			}
+		}
+		if (head == NULL)
+			head = n;
+		else
+			tail->next = n;
+		tail = n;
+	}
+	if (head != NULL)
+		chain_fix(head);
+	rte_pktmbuf_free(m);
+	return head;
+}
+
+const uint8_t *
+px_chain_head(const struct rte_mbuf *m, uint32_t len, uint8_t *lin)
+{
+	if (likely(m->data_len >= len))
+		return rte_pktmbuf_mtod(m, const uint8_t *);
+	return rte_pktmbuf_read(m, 0, len, lin);
+}
+
+int
+px_body_frame(struct fo_proxy_worker *pw, struct fo_http_body *b, struct rte_mbuf *m,
+	struct rte_mbuf **body, struct rte_mbuf **rest, enum fo_http_err *err)
+{
+	struct rte_mbuf *s;
+	uint32_t used = 0;
+	ssize_t n;
+
+	if (b->done) {
+		*body = NULL;
+		*rest = m;
+		return 0;
+	}
+	for (s = m; s != NULL; s = s->next) {
+		n = fo_http_body_feed(b, rte_pktmbuf_mtod(s, const uint8_t *), s->data_len, err);
+		if (n < 0)
+			return -EBADMSG;
+		used += (uint32_t)n;
+		if ((uint32_t)n < s->data_len || b->done)
+			break;
+	}
+	*rest = m;
+	if (px_chain_split(pw, rest, used, body) != 0)
+		return -ENOBUFS;
+	return 0;
+}
+
+int
+px_head_feed(struct fo_http_parser *p, const struct rte_mbuf *m, uint32_t *fed)
+{
+	uint32_t skip = *fed;
+	ssize_t n;
+
+	for (; m != NULL; m = m->next) {
+		if (skip >= m->data_len) {
+			skip -= m->data_len;
+			continue;
+		}
+		n = fo_http_parse(
+			p, rte_pktmbuf_mtod_offset(m, const uint8_t *, skip), m->data_len - skip);
+		if (n == -EAGAIN) {
+			*fed += m->data_len - skip;
+			skip = 0;
+			continue;
+		}
+		if (n < 0)
+			return -EBADMSG;
+		*fed += (uint32_t)n;
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/proxy private definitions, shared by:
+ *   proxy_worker.c    create/free, listeners, session and upstream pools, timers, stats
+ *   proxy_mbuf.c      mbuf chain helpers (cut at a byte, copy into mbufs, linearise)
+ *   proxy_request.c   client side: request heads, routing, errors, request body
+ *   proxy_upstream.c  upstream connections: pool, connect, retries, timeouts
+ *   proxy_response.c  response heads and bodies towards the client, end of exchange
+ *   proxy_tunnel.c    raw splice after 101 Switching Protocols
+ *
+ * A session (px_sess) is one client connection. While a request is in
+ * flight it owns one upstream connection (px_up). Bytes move through four
+ * chains, each bounded:
+ *   in      client bytes not parsed/framed yet (head being parsed, pipelined
+ *           requests, request body not framed yet);
+ *   to_up   framed request bytes fo_tcp_send() refused (backpressure);
+ *   rin     upstream bytes not parsed/framed yet;
+ *   to_cl   framed response bytes fo_tcp_send() refused.
+ * Reading stops while the chain towards the other side is not empty, so the
+ * TCP windows close instead of fanout buffering.
+ *
+ * Functions that may free the session return PX_GONE (-1); callers stop
+ * touching it then.
+ */
+#ifndef PROXY_PRIV_H
+#define PROXY_PRIV_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "fo_proxy.h"
+#include "fo_timer.h"
+
+#define PX_GONE (-1)
+/** Most bytes taken from a connection at once. */
+#define PX_RECV_MAX (64u * 1024)
+/** Output head buffer (upstream request head, response head, errors). */
+#define PX_OUT_MAX (64u * 1024)
+/** Segments an unparsed head may span before it is compacted into full mbufs... */
+#define PX_HEAD_SEGS_MAX 8
+/** ...when they hold fewer bytes than this on average (a head dribbling in). */
+#define PX_HEAD_SEG_MIN_FILL 512
+/** Error sent: how long the client may keep sending before the connection is closed. */
+#define PX_LINGER_MS 5000
+/** Timer tick. */
+#define PX_TICK_MS 1
+
+/* session phases */
+enum px_phase {
+	PX_IDLE,     /* between requests: no byte of the next head yet */
+	PX_HEAD,     /* reading a request head */
+	PX_EXCHANGE, /* request routed: forwarding request and response */
+	PX_TUNNEL,   /* after 101: raw bytes both ways */
+	PX_LINGER,   /* FIN sent after an error: drain the client until EOF */
+};
+
+/* request side of an exchange */
+enum px_req_state {
+	PX_REQ_BODY = 1, /* streaming the body to the upstream */
+	PX_REQ_DONE,     /* whole request framed (maybe still in to_up) */
+};
+
+/* response side of an exchange */
+enum px_resp_state {
+	PX_RESP_WAIT = 1, /* upstream connecting or response head not complete */
+	PX_RESP_BODY,     /* head sent, streaming the body */
+	PX_RESP_DONE,     /* response framed completely (maybe still in to_cl) */
+};
+
+/* px_sess.flags */
+#define PX_S_CLOSE 0x0001      /* close the client after this response */
+#define PX_S_UPGRADE 0x0002    /* request asked for Upgrade (forwarded) */
+#define PX_S_STARTED 0x0004    /* a byte of the response reached to_cl/TCP */
+#define PX_S_HEAD_REQ 0x0008   /* request method HEAD */
+#define PX_S_CL_EOF 0x0010     /* client sent FIN (tunnel, linger) */
+#define PX_S_UP_EOF 0x0020     /* upstream sent FIN (tunnel) */
+#define PX_S_CL_SHUT 0x0040    /* shutdown sent to the client (tunnel) */
+#define PX_S_UP_SHUT 0x0080    /* shutdown sent to the upstream (tunnel) */
+#define PX_S_RETRIED 0x0100    /* keep-alive race retry used */
+#define PX_S_USED 0x0200       /* the connection served a request before */
+#define PX_S_HTTP10 0x0400     /* request is HTTP/1.0 */
+#define PX_S_UP_NOREUSE 0x1000 /* upstream connection must not be pooled */
+
+/* px_up.state */
+enum px_up_state {
+	PX_UP_FREE,
+	PX_UP_CONNECTING,
+	PX_UP_BUSY,
+	PX_UP_IDLE,
+};
+
+/* what px_up.timer is armed for */
+enum px_up_timer {
+	PX_UT_CONNECT = 1,
+	PX_UT_READ,
+	PX_UT_SEND,
+	PX_UT_IDLE,
+};
+
+struct fo_proxy_worker;
+struct px_sess;
+struct px_server;
+
+/** An upstream connection. */
+struct px_up {
+	struct fo_proxy_worker *pw;
+	struct fo_tcp_conn *c;
+	struct px_sess *s;         /* owner while busy/connecting */
+	struct px_server *srv;     /* pool it belongs to */
+	struct px_up *next, *prev; /* idle list of srv (LIFO), or free list */
+	struct fo_timer timer;     /* connect / read / send timeout, idle expiry */
+	uint64_t deadline;         /* TSC; 0: none (see px_deadline_set()) */
+	uint32_t n_requests;
+	uint8_t state;
+	uint8_t tkind; /* enum px_up_timer */
+};
+
+/** Per server and worker: idle pool and identity. */
+struct px_server {
+	const struct fo_conf_server *conf;
+	const struct fo_conf_upstream *up;
+	struct px_up *idle; /* LIFO, doubly linked */
+	uint32_t n_idle;
+	rte_be32_t src; /* source address for active opens */
+};
+
+/** Per upstream and worker: weighted round-robin position. */
+struct px_upstream {
+	struct px_server *servers; /* into px_worker.servers */
+	unsigned n_servers;
+	unsigned rr_idx, rr_cnt;
+};
+
+struct px_listener {
+	struct fo_proxy_worker *pw;
+	const struct fo_conf_listen *conf;
+};
+
+/** A client connection. */
+struct px_sess {
+	struct fo_proxy_worker *pw;
+	struct fo_tcp_conn *c; /* NULL once gone */
+	struct px_listener *l;
+	struct px_up *up;
+	const struct fo_proxy_snapshot *snap; /* of the current request */
+	struct px_sess *next;                 /* free list */
+	struct px_sess *ready_next;           /* worker's ready list (pipelined input) */
+	struct fo_timer timer;                /* client-side timeouts */
+	uint64_t deadline;                    /* TSC; 0: none (see px_deadline_set()) */
+	struct rte_mbuf *in, *to_up, *rin, *to_cl;
+	struct rte_mbuf *retry_head; /* extra reference to the one-mbuf upstream head */
+	uint32_t in_fed, rin_fed;    /* bytes of in / rin already fed to the head parser */
+	uint32_t client_addr;        /* network order */
+	uint32_t n_requests;
+	uint32_t flags;
+	uint8_t phase, req_state, resp_state;
+	uint8_t attempts;  /* servers tried for this request */
+	uint8_t ready;     /* on the worker's ready list */
+	unsigned upstream; /* index into conf->upstreams */
+	unsigned server;   /* index of the current server in the upstream */
+	uint64_t max_body; /* 0: no limit */
+	struct fo_http_parser req_p;
+	struct fo_http_body req_b;
+	struct fo_http_parser resp_p;
+	struct fo_http_body resp_b;
+	struct fo_http_msg req;
+	struct fo_http_msg resp;
+};
+
+struct fo_proxy_worker {
+	struct fo_tcp_worker *tw;
+	const struct fo_net_worker *net;
+	struct rte_mempool *pool;
+	const struct fo_proxy_snapshot *snap; /* published; load with acquire */
+	struct fo_route_scratch *rscratch;
+	unsigned worker_id;
+	uint64_t tsc_ms; /* TSC cycles per ms */
+	struct fo_timer_wheel wheel;
+	struct px_sess *sess, *sess_free;
+	unsigned n_sess, sess_used; /* sess_used: high-water of ever-used slots */
+	struct px_up *ups, *up_free;
+	unsigned n_ups, up_used;
+	uint32_t idle_cap, n_idle; /* idle pooled connections, all servers */
+	struct px_server *servers;
+	unsigned n_servers;
+	struct px_upstream *upstreams;
+	unsigned n_upstreams;
+	struct px_listener *listeners;
+	unsigned n_listeners;
+	struct px_sess *ready; /* sessions to pump from fo_proxy_poll() */
+	uint64_t rid_seed[2], rid_ctr;
+	uint8_t *lin;  /* FO_HTTP_HEAD_MAX: head made contiguous */
+	uint8_t *out;  /* PX_OUT_MAX: heads fanout writes */
+	char *rewrite; /* FO_ROUTE_REWRITE_MAX */
+	struct fo_proxy_stats stats;
+};
+
+/* proxy_worker.c */
+struct px_up *px_up_alloc(struct fo_proxy_worker *pw);
+void px_up_free(struct px_up *u);
+void px_sess_free(struct px_sess *s);
+/** Reset the client (if still there) and free the session. @return PX_GONE. */
+int px_sess_abort(struct px_sess *s);
+/** Pump @p s from the next fo_proxy_poll() (not from inside the current call chain). */
+void px_sess_defer(struct px_sess *s);
+/**
+ * Lazy timers. Most deadlines are pushed back or dropped long before they
+ * expire (a keep-alive request sets and clears several), so only the
+ * deadline field changes; the wheel is touched when the new deadline is
+ * earlier than the armed expiry. A timer that fires early (its deadline
+ * moved later, or was cleared) re-arms itself or does nothing: see
+ * px_deadline_due().
+ */
+void px_deadline_set(
+	struct fo_proxy_worker *pw, struct fo_timer *t, uint64_t *deadline, uint32_t ms);
+/** In a timer callback: 1 when the deadline really passed (then cleared), else re-armed / 0. */
+int px_deadline_due(struct fo_proxy_worker *pw, struct fo_timer *t, uint64_t *deadline);
+#define px_sess_deadline(s, ms) px_deadline_set((s)->pw, &(s)->timer, &(s)->deadline, (ms))
+#define px_up_deadline(u, ms) px_deadline_set((u)->pw, &(u)->timer, &(u)->deadline, (ms))
+extern const struct fo_tcp_ops px_client_ops;
+extern const struct fo_tcp_ops px_up_ops;
+
+/* proxy_mbuf.c */
+/** Bytes of a chain. */
+static inline uint32_t
+px_len(const struct rte_mbuf *m)
+{
+	return m == NULL ? 0 : m->pkt_len;
+}
+struct rte_mbuf *px_chain_join(struct rte_mbuf *a, struct rte_mbuf *b);
+/**
+ * A head being parsed should be compacted: many segments holding few bytes
+ * each (one mbuf per byte would let a slow client pin the pool). Full
+ * segments are left alone, so a large head is not copied again and again.
+ */
+static inline int
+px_head_sparse(const struct rte_mbuf *m)
+{
+	return m->nb_segs > PX_HEAD_SEGS_MAX && m->pkt_len < m->nb_segs * PX_HEAD_SEG_MIN_FILL;
+}
+/** Split off the first @p n bytes of *@p head (n <= len): returned; rest left in *head. NULL +
+ * errno on mbuf shortage. */
+int px_chain_split(
+	struct fo_proxy_worker *pw, struct rte_mbuf **head, uint32_t n, struct rte_mbuf **front);
+/** Drop the first @p n bytes of *@p head. */
+void px_chain_adj(struct rte_mbuf **head, uint32_t n);
+/** Cut on whole segments, at most @p max bytes but at least one segment. */
+struct rte_mbuf *px_chain_cut(struct rte_mbuf **head, uint32_t max);
+/** Copy @p len bytes into a fresh chain. NULL when out of mbufs. */
+struct rte_mbuf *px_chain_from_buf(struct fo_proxy_worker *pw, const void *buf, uint32_t len);
+/** Copy a chain into fresh full mbufs (compaction of a head in many small segments). */
+struct rte_mbuf *px_chain_compact(struct fo_proxy_worker *pw, struct rte_mbuf *m);
+/** First @p len bytes of @p m contiguous: in place, or copied to @p lin. */
+const uint8_t *px_chain_head(const struct rte_mbuf *m, uint32_t len, uint8_t *lin);
+/**
+ * Feed the bytes of @p m from offset *@p fed on to a head parser (*fed
+ * advances). @return 1 head complete, 0 need more, -EBADMSG (p->err).
+ */
+int px_head_feed(struct fo_http_parser *p, const struct rte_mbuf *m, uint32_t *fed);
+/**
+ * Feed a body framer with a chain; @p body gets the bytes of this message,
+ * *@p rest the bytes after it (or NULL). @return 0, -EBADMSG, -ENOBUFS.
+ */
+int px_body_frame(struct fo_proxy_worker *pw, struct fo_http_body *b, struct rte_mbuf *m,
+	struct rte_mbuf **body, struct rte_mbuf **rest, enum fo_http_err *err);
+
+/* proxy_request.c */
+/** Client readable (or deferred input): parse heads, stream a body, drain. @return 0 / PX_GONE. */
+int px_cl_pump(struct px_sess *s);
+/** Move framed request bytes to the upstream, reading more body as it drains. 0 / PX_GONE. */
+int px_req_pump(struct px_sess *s);
+/**
+ * Answer with fanout's own error (or reset the client when a response has
+ * begun); the upstream connection, if any, is aborted. @return 0 / PX_GONE.
+ */
+int px_error(struct px_sess *s, unsigned status, const char *detail);
+void px_sess_timer(struct fo_timer *t);
+void px_sess_start_idle(struct px_sess *s);
+/** The response is all queued: pool or close the upstream, then keep-alive or linger. */
+int px_cl_finish(struct px_sess *s);
+
+/* proxy_response.c */
+/** Queue to_cl on the client. @return 0 all queued, 1 blocked (writable resumes), PX_GONE. */
+int px_cl_flush(struct px_sess *s);
+/** Upstream readable / client writable: response head and body to the client. 0 / PX_GONE. */
+int px_resp_pump(struct px_sess *s);
+void px_count_status(struct fo_proxy_worker *pw, unsigned status);
+
+/* proxy_upstream.c */
+/** Pick the server (weighted round-robin), take a pooled connection or open one. */
+int px_up_start(struct px_sess *s);
+/** The upstream failed before the response began: retry (keep-alive race) or @p status. */
+int px_up_fail(struct px_sess *s, unsigned status, const char *what);
+/* how px_up_release() ends a session's upstream connection */
+enum px_release {
+	PX_REL_POOL,  /* back to the idle pool if allowed, else close */
+	PX_REL_CLOSE, /* FIN (exchange complete) */
+	PX_REL_ABORT, /* RST (exchange incomplete: never let a partial request be served) */
+};
+void px_up_release(struct px_sess *s, enum px_release how);
+void px_up_timer(struct fo_timer *t);
+void px_up_arm_read(struct px_sess *s);
+
+/* proxy_tunnel.c */
+int px_tunnel_start(struct px_sess *s);
+int px_tunnel_pump(struct px_sess *s);
+void px_tunnel_closed(struct px_sess *s, int from_upstream, enum fo_tcp_close_reason why);
+
+#endif /* PROXY_PRIV_H */

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * After 101 Switching Protocols (WebSocket and other Upgrades) the client
+ * and upstream connections are spliced: raw bytes both ways, with the
+ * same backpressure as the relay service (app/fanout/service_pipe.c): at
+ * most one chunk read from a side while the previous one is not queued on
+ * the other. A FIN becomes a shutdown of the other side once what is
+ * pending is queued; when both directions are shut, both connections are
+ * closed. A reset on either side, or an error, aborts both.
+ */
+#include <errno.h>
+
+#include "proxy_priv.h"
+
+int
+px_tunnel_start(struct px_sess *s)
+{
+	struct fo_proxy_worker *pw = s->pw;
+
+	s->phase = PX_TUNNEL;
+	pw->stats.tunnels++;
+	s->deadline = 0;
+	s->up->deadline = 0;
+	s->up->tkind = 0;
+	/* bytes that came behind the heads belong to the new protocol */
+	s->to_up = px_chain_join(s->to_up, s->in);
+	s->in = NULL;
+	s->to_cl = px_chain_join(s->to_cl, s->rin);
+	s->rin = NULL;
+	rte_pktmbuf_free(s->retry_head);
+	s->retry_head = NULL;
+	return px_tunnel_pump(s);
+}
+
+/* Abort both sides. */
+static int
+tunnel_fail(struct px_sess *s)
+{
+	return px_sess_abort(s); /* aborts the upstream connection too */
+}
+
+/*
+ * Move bytes from @p src to @p dst. @p pending: the chain for dst,
+ * @p eof_flag: src's FIN seen, @p shut_flag: shutdown sent to dst.
+ *
+ * @return 0, or -1 on an error (caller aborts).
+ */
+static int
+tunnel_dir(struct px_sess *s, struct fo_tcp_conn *src, struct fo_tcp_conn *dst,
+	struct rte_mbuf **pending, uint32_t eof_flag, uint32_t shut_flag, uint64_t *bytes_in,
+	uint64_t *bytes_out)
+{
+	struct rte_mbuf *m;
+	ssize_t n;
+
+	for (;;) {
+		if (*pending == NULL) {
+			if ((s->flags & eof_flag) || src == NULL)
+				break;
+			n = fo_tcp_recv(src, &m, PX_RECV_MAX);
+			if (n == -EAGAIN)
+				break;
+			if (n == 0) {
+				s->flags |= eof_flag;
+				break;
+			}
+			if (n < 0)
+				return -1;
+			*bytes_in += (uint64_t)n;
+			*pending = m;
+		}
+		if (dst == NULL)
+			return -1; /* bytes for a connection that is gone */
+		m = px_chain_cut(pending, fo_tcp_send_space(dst));
+		n = fo_tcp_send(dst, m);
+		if (n == -EAGAIN) {
+			*pending = px_chain_join(m, *pending);
+			return 0; /* dst's writable resumes us */
+		}
+		if (n < 0) {
+			*pending = px_chain_join(m, *pending);
+			return -1;
+		}
+		*bytes_out += (uint64_t)n;
+	}
+	if (((s->flags & eof_flag) || src == NULL) && *pending == NULL && !(s->flags & shut_flag)) {
+		s->flags |= shut_flag;
+		if (dst != NULL && fo_tcp_shutdown(dst) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+px_tunnel_pump(struct px_sess *s)
+{
+	struct fo_proxy_worker *pw = s->pw;
+	struct px_up *u = s->up;
+	struct fo_tcp_conn *uc = u != NULL ? u->c : NULL;
+
+	if (tunnel_dir(s, s->c, uc, &s->to_up, PX_S_CL_EOF, PX_S_UP_SHUT,
+		    &pw->stats.bytes_client_in, &pw->stats.bytes_upstream_out) != 0 ||
+		tunnel_dir(s, uc, s->c, &s->to_cl, PX_S_UP_EOF, PX_S_CL_SHUT,
+			&pw->stats.bytes_upstream_in, &pw->stats.bytes_client_out) != 0)
+		return tunnel_fail(s);
+	if ((s->flags & (PX_S_UP_SHUT | PX_S_CL_SHUT)) != (PX_S_UP_SHUT | PX_S_CL_SHUT))
+		return 0;
+	/* both directions delivered: the stack finishes both closes */
+	if (s->c != NULL)
+		fo_tcp_close(s->c);
+	s->c = NULL;
+	if (u != NULL) {
+		if (u->c != NULL)
+			fo_tcp_close(u->c);
+		u->c = NULL;
+		s->up = NULL;
+		px_up_free(u);
+	}
+	px_sess_free(s);
+	return PX_GONE;
+}
+
+void
+px_tunnel_closed(struct px_sess *s, int from_upstream, enum fo_tcp_close_reason why)
+{
+	/*
+	 * A normal close means both FINs went through: everything towards
+	 * that side was delivered, and its own EOF was read. Bytes from it
+	 * still pending go on to the other side; any other reason takes the
+	 * other side down too.
+	 */
+	uint32_t shut = from_upstream ? PX_S_UP_SHUT : PX_S_CL_SHUT;
+
+	if (why != FO_TCP_CLOSE_NORMAL || !(s->flags & shut)) {
+		if (from_upstream && s->up != NULL)
+			s->up->c = NULL;
+		else if (!from_upstream)
+			s->c = NULL;
+		tunnel_fail(s);
+		return;
+	}
+	if (from_upstream)
+		s->flags |= PX_S_UP_EOF;
+	else
+		s->flags |= PX_S_CL_EOF;
+	px_tunnel_pump(s);
+}

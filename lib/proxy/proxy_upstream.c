@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Upstream connections: server choice (weighted round-robin per worker and
+ * upstream), the per-server idle pools (LIFO: the most recently used
+ * connection is the least likely to have been closed by the server),
+ * active opens, failures and retries, timeouts.
+ *
+ * Retries: a connection that cannot be opened (refused, unreachable, no
+ * local port) is always safe to retry: the next server of the upstream is
+ * tried, each at most once per request. A pooled connection that the
+ * server closes or resets before the first response byte, for a request
+ * without a body, is the classic keep-alive race (the server timed it out
+ * while the request was on its way): the request is sent once more on a
+ * fresh connection to the same server. Anything else is a 502 (or 504 on a
+ * timeout), or an abort of the client when the response has begun.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "proxy_priv.h"
+
+static void
+fmt_server(const struct px_server *srv, char *buf, size_t len)
+{
+	uint32_t a = rte_be_to_cpu_32(srv->conf->addr);
+
+	snprintf(buf, len, "%u.%u.%u.%u:%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff,
+		srv->conf->port);
+}
+
+void
+px_up_arm_read(struct px_sess *s)
+{
+	struct px_up *u = s->up;
+
+	if (u == NULL || u->state != PX_UP_BUSY)
+		return;
+	px_up_deadline(u, u->srv->up->read_timeout_ms);
+	u->tkind = PX_UT_READ;
+}
+
+static int up_connect(struct px_sess *s, unsigned idx);
+
+/* The active open to the current server failed: next server, or 502. */
+static int
+up_connect_next(struct px_sess *s, const char *what)
+{
+	struct fo_proxy_worker *pw = s->pw;
+	const struct px_upstream *upst = &pw->upstreams[s->upstream];
+	char detail[160], srv[32];
+
+	pw->stats.upstream_connect_failed++;
+	if (++s->attempts < upst->n_servers) {
+		pw->stats.upstream_retries++;
+		return up_connect(s, (s->server + 1) % upst->n_servers);
+	}
+	fmt_server(&upst->servers[s->server], srv, sizeof(srv));
+	snprintf(detail, sizeof(detail), "upstream %s (%s)", what, srv);
+	return px_error(s, 502, detail);
+}
+
+static int
+up_connect(struct px_sess *s, unsigned idx)
+{
+	struct fo_proxy_worker *pw = s->pw;
+	struct px_server *srv = &pw->upstreams[s->upstream].servers[idx];
+	struct px_up *u;
+
+	s->server = idx;
+	u = px_up_alloc(pw);
+	if (u == NULL)
+		return px_error(s, 503, "no upstream connection state left");
+	u->srv = srv;
+	u->s = s;
+	u->state = PX_UP_CONNECTING;
+	u->n_requests = 1;
+	s->up = u;
+	pw->stats.upstream_busy++;
+	u->c = fo_tcp_connect(pw->tw, srv->src, srv->conf->addr, srv->conf->port, &px_up_ops, u);
+	if (u->c == NULL) {
+		int e = errno;
+
+		s->up = NULL;
+		px_up_free(u);
+		return up_connect_next(s, e == ENETUNREACH ? "is unreachable"
+					  : e == EADDRNOTAVAIL
+						  ? "connection impossible: no local port left"
+						  : "connection impossible: connection limit");
+	}
+	pw->stats.upstream_connects++;
+	px_up_deadline(u, srv->up->connect_timeout_ms);
+	u->tkind = PX_UT_CONNECT;
+	return 0;
+}
+
+int
+px_up_start(struct px_sess *s)
+{
+	struct fo_proxy_worker *pw = s->pw;
+	struct px_upstream *upst = &pw->upstreams[s->upstream];
+	unsigned idx = upst->rr_idx;
+	struct px_server *srv = &upst->servers[idx];
+	struct px_up *u;
+
+	if (++upst->rr_cnt >= srv->conf->weight) {
+		upst->rr_cnt = 0;
+		upst->rr_idx = (upst->rr_idx + 1) % upst->n_servers;
+	}
+	u = srv->idle;
+	if (u == NULL)
+		return up_connect(s, idx);
+	/* LIFO pop */
+	srv->idle = u->next;
+	if (u->next != NULL)
+		u->next->prev = NULL;
+	u->next = u->prev = NULL;
+	srv->n_idle--;
+	pw->n_idle--;
+	pw->stats.upstream_idle--;
+	pw->stats.upstream_busy++;
+	pw->stats.upstream_reuses++;
+	u->deadline = 0;
+	u->tkind = 0;
+	u->state = PX_UP_BUSY;
+	u->s = s;
+	u->n_requests++;
+	s->up = u;
+	s->server = idx;
+	/* keep the head for the keep-alive race retry (no body: nothing else to replay) */
+	if (s->req_state == PX_REQ_DONE && s->to_up != NULL && s->to_up->nb_segs == 1 &&
+		!(s->flags & PX_S_RETRIED)) {
+		rte_mbuf_refcnt_update(s->to_up, 1);
+		s->retry_head = s->to_up;
+	}
+	return px_req_pump(s);
+}
+
+int
+px_up_fail(struct px_sess *s, unsigned status, const char *what)
+{
+	struct fo_proxy_worker *pw = s->pw;
+	char detail[160], srv[32];
+
+	if (s->flags & PX_S_STARTED) {
+		pw->stats.client_aborts++;
+		return px_sess_abort(s);
+	}
+	if (s->retry_head != NULL && !(s->flags & PX_S_RETRIED) && s->up != NULL) {
+		/* keep-alive race: once more on a fresh connection */
+		struct rte_mbuf *head = s->retry_head;
+
+		s->retry_head = NULL;
+		px_up_release(s, PX_REL_ABORT);
+		rte_pktmbuf_free(s->to_up);
+		s->to_up = head;
+		s->flags |= PX_S_RETRIED;
+		s->flags &= ~(uint32_t)(PX_S_UP_EOF | PX_S_UP_NOREUSE);
+		rte_pktmbuf_free(s->rin);
+		s->rin = NULL;
+		s->rin_fed = 0;
+		fo_http_parser_init(&s->resp_p, FO_HTTP_RESPONSE, &s->resp);
+		pw->stats.upstream_retries++;
+		return up_connect(s, s->server);
+	}
+	fmt_server(&pw->upstreams[s->upstream].servers[s->server], srv, sizeof(srv));
+	snprintf(detail, sizeof(detail), "%s (%s)", what, srv);
+	return px_error(s, status, detail);
+}
+
+void
+px_up_release(struct px_sess *s, enum px_release how)
+{
+	struct fo_proxy_worker *pw = s->pw;
+	struct px_up *u = s->up;
+	struct px_server *srv;
+
+	if (u == NULL)
+		return;
+	s->up = NULL;
+	rte_pktmbuf_free(s->retry_head);
+	s->retry_head = NULL;
+	srv = u->srv;
+	u->deadline = 0;
+	if (how == PX_REL_POOL && u->c != NULL && u->state == PX_UP_BUSY &&
+		srv->up->keepalive > 0 && u->n_requests < srv->up->keepalive_requests &&
+		srv->n_idle < srv->up->keepalive && pw->n_idle < pw->idle_cap) {
+		pw->stats.upstream_busy--;
+		pw->stats.upstream_idle++;
+		pw->stats.upstream_pooled++;
+		u->state = PX_UP_IDLE;
+		u->s = NULL;
+		u->prev = NULL;
+		u->next = srv->idle;
+		if (u->next != NULL)
+			u->next->prev = u;
+		srv->idle = u;
+		srv->n_idle++;
+		pw->n_idle++;
+		px_up_deadline(u, srv->up->keepalive_timeout_ms);
+		u->tkind = PX_UT_IDLE;
+		return;
+	}
+	if (u->c != NULL) {
+		if (how == PX_REL_ABORT)
+			fo_tcp_abort(u->c);
+		else
+			fo_tcp_close(u->c);
+	}
+	px_up_free(u);
+}
+
+void
+px_up_timer(struct fo_timer *t)
+{
+	struct px_up *u = container_of(t, struct px_up, timer);
+	struct fo_proxy_worker *pw = u->pw;
+	struct px_sess *s = u->s;
+
+	if (!px_deadline_due(pw, t, &u->deadline))
+		return;
+	if (u->state == PX_UP_IDLE) {
+		pw->stats.upstream_idle_closed++;
+		fo_tcp_close(u->c);
+		px_up_free(u);
+		return;
+	}
+	if (s == NULL || s->phase == PX_TUNNEL)
+		return;
+	pw->stats.upstream_timeouts++;
+	if (u->state == PX_UP_CONNECTING) {
+		px_up_fail(s, 504, "upstream did not accept the connection within connect_timeout");
+		return;
+	}
+	if (u->tkind == PX_UT_SEND)
+		px_up_fail(s, 504, "upstream did not take the request within send_timeout");
+	else
+		px_up_fail(s, 504, "upstream did not respond within read_timeout");
+}
+
+/* ---- TCP callbacks of upstream connections ---- */
+
+static void
+up_connected(struct fo_tcp_conn *c, void *user)
+{
+	struct px_up *u = user;
+	struct fo_proxy_worker *pw = u->pw;
+
+	(void)c;
+	u->deadline = 0;
+	u->tkind = 0;
+	u->state = PX_UP_BUSY;
+	pw->stats.upstream_connected++;
+	px_req_pump(u->s);
+}
+
+/* Data or FIN on an idle pooled connection: the server closed it (or is out of step). */
+static void
+up_idle_readable(struct px_up *u)
+{
+	struct rte_mbuf *m;
+	ssize_t n;
+
+	n = fo_tcp_recv(u->c, &m, UINT32_MAX);
+	if (n == -EAGAIN)
+		return;
+	if (n > 0)
+		rte_pktmbuf_free(m);
+	u->pw->stats.upstream_idle_closed++;
+	if (n == 0)
+		fo_tcp_close(u->c);
+	else
+		fo_tcp_abort(u->c);
+	px_up_free(u);
+}
+
+static void
+up_readable(struct fo_tcp_conn *c, void *user)
+{
+	struct px_up *u = user;
+
+	(void)c;
+	if (u->state == PX_UP_IDLE) {
+		up_idle_readable(u);
+		return;
+	}
+	if (u->s->phase == PX_TUNNEL)
+		px_tunnel_pump(u->s);
+	else
+		px_resp_pump(u->s);
+}
+
+static void
+up_writable(struct fo_tcp_conn *c, void *user)
+{
+	struct px_up *u = user;
+
+	(void)c;
+	if (u->state != PX_UP_BUSY)
+		return;
+	if (u->s->phase == PX_TUNNEL)
+		px_tunnel_pump(u->s);
+	else
+		px_req_pump(u->s);
+}
+
+static void
+up_closed(struct fo_tcp_conn *c, void *user, enum fo_tcp_close_reason why)
+{
+	struct px_up *u = user;
+	struct fo_proxy_worker *pw = u->pw;
+	struct px_sess *s = u->s;
+
+	(void)c;
+	u->c = NULL;
+	if (u->state == PX_UP_IDLE) {
+		pw->stats.upstream_idle_closed++;
+		px_up_free(u);
+		return;
+	}
+	if (s->phase == PX_TUNNEL) {
+		if (why != FO_TCP_CLOSE_NORMAL)
+			pw->stats.upstream_resets++;
+		px_tunnel_closed(s, 1, why);
+		return;
+	}
+	if (why == FO_TCP_CLOSE_NORMAL && (s->flags & PX_S_UP_EOF))
+		return; /* EOF already taken into account */
+	if (u->state == PX_UP_CONNECTING) {
+		s->up = NULL;
+		px_up_free(u);
+		up_connect_next(s, why == FO_TCP_CLOSE_REFUSED ? "refused the connection"
+				   : why == FO_TCP_CLOSE_TIMEOUT
+					   ? "did not answer the connection request"
+					   : "is unreachable");
+		return;
+	}
+	pw->stats.upstream_resets++;
+	px_up_fail(s, 502,
+		why == FO_TCP_CLOSE_TIMEOUT ? "upstream connection timed out"
+					    : "upstream reset the connection");
+}
+
+const struct fo_tcp_ops px_up_ops = {
+	.connected = up_connected,
+	.readable = up_readable,
+	.writable = up_writable,
+	.closed = up_closed,
+};

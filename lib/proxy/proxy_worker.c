@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A worker's proxy: creation (every table and buffer it will use), the
+ * http listeners, the session and upstream-connection pools, the timer
+ * wheel, counters.
+ *
+ * Sessions are handed out from a free list first, then from the part of
+ * the array never used yet: the array is calloc'ed (pages mapped on first
+ * touch), so a worker that never sees max_sessions clients never commits
+ * their memory. Upstream connection states: one per session (a session
+ * holds at most one) plus the idle pool capacity, so an allocation never
+ * fails while pooling respects its cap.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+#include <rte_random.h>
+
+#include "proxy_priv.h"
+
+const char *const fo_proxy_stats_names[FO_PROXY_STATS_N_PLAIN] = {FO_PROXY_COUNTERS(FO_XSTR_NAME)};
+
+_Static_assert(
+	offsetof(struct fo_proxy_stats, parse_err) == FO_PROXY_STATS_N_PLAIN * sizeof(uint64_t),
+	"fo_proxy_stats: plain counters must be the leading uint64_t fields");
+
+void
+px_deadline_set(struct fo_proxy_worker *pw, struct fo_timer *t, uint64_t *deadline, uint32_t ms)
+{
+	uint64_t d = pw->net->now + (uint64_t)ms * pw->tsc_ms;
+
+	*deadline = d != 0 ? d : 1;
+	if (!fo_timer_armed(t) || t->expire > d)
+		fo_timer_arm(&pw->wheel, t, d);
+}
+
+int
+px_deadline_due(struct fo_proxy_worker *pw, struct fo_timer *t, uint64_t *deadline)
+{
+	if (*deadline == 0)
+		return 0; /* cleared since armed */
+	if (*deadline > pw->net->now) {
+		fo_timer_arm(&pw->wheel, t, *deadline); /* pushed back since armed */
+		return 0;
+	}
+	*deadline = 0;
+	return 1;
+}
+
+/* ---- upstream connection states ---- */
+
+struct px_up *
+px_up_alloc(struct fo_proxy_worker *pw)
+{
+	struct px_up *u = pw->up_free;
+
+	if (u != NULL) {
+		pw->up_free = u->next;
+	} else if (pw->up_used < pw->n_ups) {
+		u = &pw->ups[pw->up_used++];
+	} else {
+		return NULL;
+	}
+	memset(u, 0, sizeof(*u));
+	u->pw = pw;
+	fo_timer_init(&u->timer, px_up_timer);
+	return u;
+}
+
+void
+px_up_free(struct px_up *u)
+{
+	struct fo_proxy_worker *pw = u->pw;
+
+	fo_timer_cancel(&pw->wheel, &u->timer);
+	if (u->state == PX_UP_IDLE) {
+		struct px_server *srv = u->srv;
+
+		if (u->prev != NULL)
+			u->prev->next = u->next;
+		else
+			srv->idle = u->next;
+		if (u->next != NULL)
+			u->next->prev = u->prev;
+		srv->n_idle--;
+		pw->n_idle--;
+		pw->stats.upstream_idle--;
+	} else if (u->state == PX_UP_BUSY || u->state == PX_UP_CONNECTING) {
+		pw->stats.upstream_busy--;
+	}
+	u->state = PX_UP_FREE;
+	u->c = NULL;
+	u->s = NULL;
+	u->prev = NULL;
+	u->next = pw->up_free;
+	pw->up_free = u;
+}
+
+/* ---- sessions ---- */
+
+static struct px_sess *
+sess_alloc(struct fo_proxy_worker *pw)
+{
+	struct px_sess *s = pw->sess_free;
+
+	if (s != NULL) {
+		pw->sess_free = s->next;
+	} else if (pw->sess_used < pw->n_sess) {
+		s = &pw->sess[pw->sess_used++];
+	} else {
+		return NULL;
+	}
+	/* everything before the parsers; parsers and messages are (re)initialised per use */
+	memset(s, 0, offsetof(struct px_sess, req_p));
+	s->pw = pw;
+	fo_timer_init(&s->timer, px_sess_timer);
+	pw->stats.sessions++;
+	return s;
+}
+
+void
+px_sess_free(struct px_sess *s)
+{
+	struct fo_proxy_worker *pw = s->pw;
+
+	fo_timer_cancel(&pw->wheel, &s->timer);
+	if (s->ready) {
+		struct px_sess **pp;
+
+		for (pp = &pw->ready; *pp != NULL; pp = &(*pp)->ready_next) {
+			if (*pp == s) {
+				*pp = s->ready_next;
+				break;
+			}
+		}
+		s->ready = 0;
+	}
+	if (s->up != NULL) {
+		struct px_up *u = s->up;
+
+		s->up = NULL;
+		if (u->c != NULL)
+			fo_tcp_abort(u->c);
+		px_up_free(u);
+	}
+	rte_pktmbuf_free(s->in);
+	rte_pktmbuf_free(s->to_up);
+	rte_pktmbuf_free(s->rin);
+	rte_pktmbuf_free(s->to_cl);
+	rte_pktmbuf_free(s->retry_head);
+	s->in = s->to_up = s->rin = s->to_cl = s->retry_head = NULL;
+	s->c = NULL;
+	s->next = pw->sess_free;
+	pw->sess_free = s;
+	pw->stats.sessions--;
+}
+
+int
+px_sess_abort(struct px_sess *s)
+{
+	if (s->c != NULL)
+		fo_tcp_abort(s->c);
+	px_sess_free(s);
+	return PX_GONE;
+}
+
+void
+px_sess_defer(struct px_sess *s)
+{
+	if (s->ready)
+		return;
+	s->ready = 1;
+	s->ready_next = s->pw->ready;
+	s->pw->ready = s;
+}
+
+static int
+px_accept(struct fo_tcp_conn *c, void *listen_arg)
+{
+	struct px_listener *l = listen_arg;
+	struct fo_proxy_worker *pw = l->pw;
+	struct fo_tcp_info info;
+	struct px_sess *s = sess_alloc(pw);
+
+	if (s == NULL) {
+		pw->stats.refused_nostate++;
+		return -ENOMEM;
+	}
+	pw->stats.accepted++;
+	fo_tcp_info(c, &info);
+	s->c = c;
+	s->l = l;
+	s->client_addr = info.remote_addr;
+	fo_tcp_set_user(c, s);
+	px_sess_start_idle(s);
+	return 0;
+}
+
+static void
+px_cl_readable(struct fo_tcp_conn *c, void *user)
+{
+	(void)c;
+	px_cl_pump(user);
+}
+
+/* Send space on the client: resume what writes into it. */
+static void
+px_cl_writable(struct fo_tcp_conn *c, void *user)
+{
+	struct px_sess *s = user;
+
+	(void)c;
+	if (s->phase == PX_TUNNEL)
+		px_tunnel_pump(s);
+	else if (s->phase == PX_EXCHANGE)
+		px_resp_pump(s);
+}
+
+static void
+px_cl_closed(struct fo_tcp_conn *c, void *user, enum fo_tcp_close_reason why)
+{
+	struct px_sess *s = user;
+
+	(void)c;
+	s->c = NULL;
+	if (why != FO_TCP_CLOSE_NORMAL)
+		s->pw->stats.client_resets++;
+	if (s->phase == PX_TUNNEL) {
+		px_tunnel_closed(s, 0, why);
+		return;
+	}
+	px_sess_free(s); /* an upstream exchange in progress is aborted */
+}
+
+const struct fo_tcp_ops px_client_ops = {
+	.accept = px_accept,
+	.readable = px_cl_readable,
+	.writable = px_cl_writable,
+	.closed = px_cl_closed,
+};
+
+/* ---- creation ---- */
+
+/*
+ * Source address for active opens to @p dst: the interface whose subnet
+ * holds it, else the first http listener's specific address, else the
+ * first configured interface's (as the relay service does).
+ */
+static rte_be32_t
+pick_src(const struct fo_proxy_worker *pw, const struct fo_conf *conf, rte_be32_t dst)
+{
+	const struct fo_net_worker *net = pw->net;
+	rte_be32_t first = 0;
+	unsigned i;
+
+	for (i = 0; i < net->n_ports; i++) {
+		const struct fo_net_iface *ifc = &net->ifaces[i];
+
+		if (!ifc->configured)
+			continue;
+		if (((ifc->addr ^ dst) & ifc->netmask) == 0)
+			return ifc->addr;
+		if (first == 0)
+			first = ifc->addr;
+	}
+	for (i = 0; i < conf->n_listens; i++)
+		if (conf->listens[i].service == FO_CONF_SVC_HTTP && conf->listens[i].addr != 0)
+			return conf->listens[i].addr;
+	return first;
+}
+
+static void *
+zalloc(size_t n, size_t size)
+{
+	return calloc(n != 0 ? n : 1, size);
+}
+
+struct fo_proxy_worker *
+fo_proxy_worker_create(const struct fo_proxy_snapshot *snap, struct fo_tcp_worker *tw,
+	const struct fo_net_worker *net, struct rte_mempool *pool, unsigned worker_id,
+	unsigned max_sessions, int socket)
+{
+	const struct fo_conf *conf;
+	struct fo_proxy_worker *pw;
+	uint64_t idle = 0;
+	unsigned i, j, k;
+	int rc;
+
+	(void)socket; /* start-up only; pages land where the worker first touches them */
+	if (snap == NULL || snap->conf == NULL || snap->routes == NULL || tw == NULL ||
+		net == NULL || pool == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	conf = snap->conf;
+	pw = zalloc(1, sizeof(*pw));
+	if (pw == NULL)
+		goto nomem;
+	pw->tw = tw;
+	pw->net = net;
+	pw->pool = pool;
+	pw->snap = snap;
+	pw->worker_id = worker_id;
+	pw->tsc_ms = net->hz / 1000;
+	if (max_sessions == 0)
+		max_sessions = FO_PROXY_SESSIONS_CAP;
+	pw->n_sess = max_sessions;
+	pw->sess = zalloc(max_sessions, sizeof(*pw->sess));
+	pw->n_upstreams = conf->n_upstreams;
+	pw->upstreams = zalloc(conf->n_upstreams, sizeof(*pw->upstreams));
+	for (i = 0; i < conf->n_upstreams; i++) {
+		pw->n_servers += conf->upstreams[i].n_servers;
+		idle += (uint64_t)conf->upstreams[i].n_servers * conf->upstreams[i].keepalive;
+	}
+	pw->servers = zalloc(pw->n_servers, sizeof(*pw->servers));
+	/* idle connections beyond the sessions' count would only hold TCBs */
+	pw->idle_cap = (uint32_t)RTE_MIN(idle, (uint64_t)max_sessions);
+	pw->n_ups = max_sessions + pw->idle_cap;
+	pw->ups = zalloc(pw->n_ups, sizeof(*pw->ups));
+	pw->listeners = zalloc(conf->n_listens, sizeof(*pw->listeners));
+	pw->lin = malloc(FO_HTTP_HEAD_MAX);
+	pw->out = malloc(PX_OUT_MAX);
+	pw->rewrite = malloc(FO_ROUTE_REWRITE_MAX);
+	pw->rscratch = fo_route_scratch_alloc(snap->routes);
+	if (pw->sess == NULL || pw->upstreams == NULL || pw->servers == NULL || pw->ups == NULL ||
+		pw->listeners == NULL || pw->lin == NULL || pw->out == NULL ||
+		pw->rewrite == NULL || pw->rscratch == NULL)
+		goto nomem;
+	if (fo_timer_wheel_init(&pw->wheel, net->now, pw->tsc_ms * PX_TICK_MS) != 0) {
+		errno = EINVAL;
+		goto fail;
+	}
+	for (i = 0, k = 0; i < conf->n_upstreams; i++) {
+		const struct fo_conf_upstream *up = &conf->upstreams[i];
+
+		pw->upstreams[i].servers = &pw->servers[k];
+		pw->upstreams[i].n_servers = up->n_servers;
+		/* workers start at different servers: fewer simultaneous first hits */
+		pw->upstreams[i].rr_idx = up->n_servers ? worker_id % up->n_servers : 0;
+		for (j = 0; j < up->n_servers; j++, k++) {
+			pw->servers[k].conf = &up->servers[j];
+			pw->servers[k].up = up;
+			pw->servers[k].src = pick_src(pw, conf, up->servers[j].addr);
+		}
+	}
+	pw->rid_seed[0] = rte_rand();
+	pw->rid_seed[1] = rte_rand() ^ ((uint64_t)worker_id << 56);
+	for (i = 0; i < conf->n_listens; i++) {
+		const struct fo_conf_listen *cl = &conf->listens[i];
+		struct px_listener *l = &pw->listeners[pw->n_listeners];
+
+		if (cl->service != FO_CONF_SVC_HTTP)
+			continue;
+		l->pw = pw;
+		l->conf = cl;
+		rc = fo_tcp_listen(tw, cl->addr, cl->port, &px_client_ops, l);
+		if (rc != 0) {
+			FO_LOG(ERR, "%s:%u:%u: listen: %s\n", cl->loc.file, cl->loc.line,
+				cl->loc.col, strerror(-rc));
+			errno = -rc;
+			goto fail;
+		}
+		pw->n_listeners++;
+	}
+	return pw;
+nomem:
+	FO_LOG(ERR, "proxy worker %u: out of memory (%u sessions)\n", worker_id, max_sessions);
+	errno = ENOMEM;
+fail:
+	fo_proxy_worker_free(pw);
+	return NULL;
+}
+
+void
+fo_proxy_worker_free(struct fo_proxy_worker *p)
+{
+	struct fo_proxy_worker *pw = p;
+	unsigned i;
+
+	if (pw == NULL)
+		return;
+	/* TCP is gone: drop the mbufs sessions hold, no connection calls */
+	for (i = 0; pw->sess != NULL && i < pw->sess_used; i++) {
+		struct px_sess *s = &pw->sess[i];
+
+		rte_pktmbuf_free(s->in);
+		rte_pktmbuf_free(s->to_up);
+		rte_pktmbuf_free(s->rin);
+		rte_pktmbuf_free(s->to_cl);
+		rte_pktmbuf_free(s->retry_head);
+	}
+	fo_route_scratch_free(pw->rscratch);
+	free(pw->sess);
+	free(pw->ups);
+	free(pw->servers);
+	free(pw->upstreams);
+	free(pw->listeners);
+	free(pw->lin);
+	free(pw->out);
+	free(pw->rewrite);
+	free(pw);
+}
+
+unsigned
+fo_proxy_poll(struct fo_proxy_worker *p)
+{
+	struct fo_proxy_worker *pw = p;
+	struct px_sess *list, *s;
+	unsigned n;
+
+	n = fo_timer_run(&pw->wheel, pw->net->now);
+	if (likely(pw->ready == NULL))
+		return n;
+	/* detached first: sessions deferred again while pumping wait for the next poll */
+	list = pw->ready;
+	pw->ready = NULL;
+	while (list != NULL) {
+		s = list;
+		list = s->ready_next;
+		s->ready = 0;
+		s->ready_next = NULL;
+		px_cl_pump(s);
+		n++;
+	}
+	return n;
+}
+
+const struct fo_proxy_stats *
+fo_proxy_stats(const struct fo_proxy_worker *p)
+{
+	return &p->stats;
+}
+
+void
+fo_proxy_stats_add(struct fo_proxy_stats *dst, const struct fo_proxy_stats *src)
+{
+	const uint64_t *s = (const uint64_t *)src;
+	uint64_t *d = (uint64_t *)dst;
+	size_t i;
+
+	/* only uint64_t fields: counters, parse errors, gauges */
+	for (i = 0; i < sizeof(*src) / sizeof(uint64_t); i++)
+		d[i] += s[i];
+}
+
+_Static_assert(sizeof(struct fo_proxy_stats) % sizeof(uint64_t) == 0,
+	"fo_proxy_stats: only uint64_t fields");

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fanout's own CPU cost per proxied keep-alive request, without a NIC or
+ * a kernel in the way: client, fanout and origins are lib/net + lib/tcp
+ * hosts on the in-process wire (tests/unit/wire.h), behind a simulated
+ * NIC that does checksums (as the target hardware does). Only the
+ * fanout host's processing is timed (rdtsc around its rx, TCP, proxy,
+ * timers and flush, like the worker loop's busy cycles); the clients',
+ * origins' and the wire's copies are not.
+ *
+ *   bench_proxy [direct|proxy] [requests] [connections]
+ *
+ * direct: the client talks to one origin straight (no fanout): the cost
+ * of serving a keep-alive request with lib/tcp alone, for comparison.
+ * Not a test: it prints numbers, it passes nothing.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fo_conf.h"
+#include "fo_proxy.h"
+#include "fo_route.h"
+#include "wire_http.h"
+
+#define CLIENT WIRE_IP(198, 18, 0, 2)
+#define FANOUT WIRE_IP(198, 18, 0, 1)
+#define ORIGIN(i) WIRE_IP(198, 18, 0, 11 + (i))
+
+static const char response[] = "HTTP/1.1 200 OK\r\nServer: origin\r\nContent-Type: text/plain\r\n"
+			       "Content-Length: 12\r\n\r\nhello world!";
+
+/* A typical browser-ish request through the seed's /test01 rule. */
+static const char request_tpl[] =
+	"GET %s HTTP/1.1\r\n"
+	"Host: %s\r\n"
+	"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0\r\n"
+	"Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n"
+	"Accept-Language: en-US,en;q=0.5\r\n"
+	"Accept-Encoding: gzip, deflate\r\n"
+	"Connection: keep-alive\r\n"
+	"Upgrade-Insecure-Requests: 1\r\n"
+	"\r\n";
+
+static double
+tsc_hz(void)
+{
+	struct timespec a, b;
+	uint64_t t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	t0 = __builtin_ia32_rdtsc();
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec) < 2e8);
+	t1 = __builtin_ia32_rdtsc();
+	return (double)(t1 - t0) / ((b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9);
+}
+
+static int
+run_direct(uint64_t n, unsigned conns)
+{
+	struct wire w;
+	struct wire_host *ch, *oh;
+	struct wire_origin o;
+	struct wire_client cl;
+	char req[1024];
+	uint64_t warm = n / 10 + 1, c0 = 0, r0 = 0, rounds = 0;
+	double hz = tsc_hz();
+
+	snprintf(req, sizeof(req), request_tpl, "/", "origin");
+	if (wire_init(&w, 65536, 1) != 0)
+		return 1;
+	ch = wire_host_add(&w, CLIENT, NULL);
+	oh = wire_host_add(&w, ORIGIN(0), NULL);
+	if (ch == NULL || oh == NULL || wire_origin_start(&o, oh, 8000, response) != 0 ||
+		wire_client_open(&cl, ch, ORIGIN(0), 8000, conns) != 0)
+		return 1;
+	wire_client_loop(&cl, req, n + warm);
+	while (cl.responses < n + warm && rounds < 100000000) {
+		if (cl.responses >= warm && r0 == 0) {
+			r0 = cl.responses;
+			c0 = oh->cycles;
+		}
+		if (wire_step(&w) == 0)
+			wire_advance(&w, 10);
+		rounds++;
+	}
+	printf("direct: %" PRIu64 " requests over %u connections (%" PRIu64 " bad)\n",
+		cl.responses - r0, conns, cl.bad);
+	printf("origin host (lib/tcp + trivial HTTP): %.0f cycles/request (%.2f GHz TSC)\n",
+		(double)(oh->cycles - c0) / (double)(cl.responses - r0), hz / 1e9);
+	wire_client_free(&cl);
+	wire_origin_free(&o);
+	return wire_free(&w) != 0;
+}
+
+/* The seed's fan-out, origins on the wire. */
+static const char seed_conf[] =
+	"interface wire0 { address 198.18.0.1/24; }\n"
+	"listen 198.18.0.1:80;\n"
+	"http { keepalive_requests 1000000; }\n"
+	"upstream django-service { server 198.18.0.11:8000; server 198.18.0.12:8000; "
+	"server 198.18.0.13:8000; keepalive_requests 1000000; }\n"
+	"upstream flask-service { server 198.18.0.14:8000; server 198.18.0.15:8000; "
+	"server 198.18.0.16:8000; keepalive_requests 1000000; }\n"
+	"route regex \"/test01(/|$)(.*)\" { upstream django-service; rewrite \"/$2\"; }\n"
+	"route regex \"/test02(/|$)(.*)\" { upstream flask-service; rewrite \"/$2\"; }\n";
+
+static unsigned
+proxy_poll(struct wire_host *h, void *arg)
+{
+	return fo_proxy_poll(arg);
+}
+
+static int
+run_proxy(uint64_t n, unsigned conns)
+{
+	struct wire w;
+	struct wire_host *ch, *fh, *oh[6];
+	struct wire_origin o[6];
+	struct wire_client cl;
+	struct fo_conf *conf;
+	struct fo_route_table *routes;
+	struct fo_proxy_snapshot snap;
+	struct fo_proxy_worker *pw;
+	const struct fo_proxy_stats *ps;
+	char req[1024], err[256];
+	uint64_t warm = n / 10 + 1, c0 = 0, r0 = 0, rounds = 0, served = 0;
+	double hz = tsc_hz();
+	unsigned i;
+
+	conf = fo_conf_parse("bench.conf", seed_conf, sizeof(seed_conf) - 1, 0, stderr, NULL);
+	if (conf == NULL)
+		return 1;
+	routes = fo_route_compile(conf, err, sizeof(err));
+	if (routes == NULL) {
+		fprintf(stderr, "routes: %s\n", err);
+		return 1;
+	}
+	snprintf(req, sizeof(req), request_tpl, "/test01/api/items?page=2", "shop.example.com");
+	if (wire_init(&w, 131072, 1) != 0)
+		return 1;
+	ch = wire_host_add(&w, CLIENT, NULL);
+	fh = wire_host_add(&w, FANOUT, NULL);
+	if (ch == NULL || fh == NULL)
+		return 1;
+	for (i = 0; i < 6; i++) {
+		oh[i] = wire_host_add(&w, ORIGIN(i), NULL);
+		if (oh[i] == NULL || wire_origin_start(&o[i], oh[i], 8000, response) != 0)
+			return 1;
+	}
+	snap.conf = conf;
+	snap.routes = routes;
+	pw = fo_proxy_worker_create(&snap, fh->tw, fh->net, w.mp, 0, 0, 0);
+	if (pw == NULL) {
+		fprintf(stderr, "fo_proxy_worker_create failed\n");
+		return 1;
+	}
+	fh->poll = proxy_poll;
+	fh->poll_arg = pw;
+	if (wire_client_open(&cl, ch, FANOUT, 80, conns) != 0)
+		return 1;
+	wire_client_loop(&cl, req, n + warm);
+	while (cl.responses < n + warm && rounds < 100000000) {
+		if (cl.responses >= warm && r0 == 0) {
+			r0 = cl.responses;
+			c0 = fh->cycles;
+		}
+		if (wire_step(&w) == 0)
+			wire_advance(&w, 10);
+		rounds++;
+	}
+	ps = fo_proxy_stats(pw);
+	for (i = 0; i < 3; i++)
+		served += o[i].requests;
+	printf("proxy: %" PRIu64 " requests over %u client connections (%" PRIu64
+	       " bad, %" PRIu64 " reached django-service origins)\n",
+		cl.responses - r0, conns, cl.bad, served);
+	printf("upstream connects %" PRIu64 ", reuses %" PRIu64 "; last head at origin:\n%s",
+		ps->upstream_connects, ps->upstream_reuses, o[0].last_head);
+	printf("fanout host (net + tcp + http + route + proxy): %.0f cycles/request "
+	       "(%.2f GHz TSC)\n",
+		(double)(fh->cycles - c0) / (double)(cl.responses - r0), hz / 1e9);
+	wire_client_free(&cl);
+	fo_tcp_worker_free(fh->tw); /* no callbacks into the proxy after this */
+	fh->tw = NULL;
+	fo_proxy_worker_free(pw);
+	for (i = 0; i < 6; i++)
+		wire_origin_free(&o[i]);
+	i = wire_free(&w);
+	fo_route_table_free(routes);
+	fo_conf_free(conf);
+	return i != 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "direct";
+	uint64_t n = argc > 2 ? strtoull(argv[2], NULL, 0) : 200000;
+	unsigned conns = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 0) : 16;
+
+	if (strcmp(mode, "direct") == 0)
+		return run_direct(n, conns);
+	if (strcmp(mode, "proxy") == 0)
+		return run_proxy(n, conns);
+	fprintf(stderr, "usage: bench_proxy [direct|proxy] [requests] [connections]\n");
+	return 2;
+}

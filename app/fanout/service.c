@@ -352,7 +352,7 @@ svc_worker_create(const struct fo_conf *conf, struct fo_tcp_worker *tw,
 		const struct fo_tcp_ops *ops = service_ops(cl->service);
 
 		if (ops == NULL)
-			continue; /* http: not implemented yet (warned once by the caller) */
+			continue; /* http: served by lib/proxy (app/fanout/tcp.c) */
 		l->sw = sw;
 		l->conf = cl;
 		if (cl->service == FO_CONF_SVC_RELAY)

@@ -575,7 +575,7 @@ static const struct conf_directive interface_dirs[IF_N] = {
 		#dir, #dir " " usage ";", 1, 1, CONF_D_ONCE, NULL, conf_h_up_param},
 static const struct conf_directive upstream_dirs[UP_N] = {
 	[UP_SERVER] = {"server", "server A.B.C.D:PORT [weight=N];", 1, CONF_ARGS_MAX,
-		CONF_D_REQUIRED, NULL, h_server},
+		0, NULL, h_server},
 	CONF_UP_PARAMS(UP_DIR)};
 
 static const struct conf_directive route_dirs[RT_N] = {

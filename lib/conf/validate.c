@@ -355,6 +355,12 @@ conf_validate_final(struct conf_parser *p, const char *main_file)
 		if (up < 0)
 			conf_err(p, &p->refs[i].loc, "upstream \"%s\" is not defined",
 				p->refs[i].name);
+		else if (p->refs[i].listen && c->upstreams[up].n_servers == 0)
+			/* a route to an empty upstream answers 503; a relay has nothing to do */
+			conf_err(p, &p->refs[i].loc,
+				"relay upstream \"%s\" has no server (only HTTP routes may use an "
+				"empty upstream: they answer 503)",
+				p->refs[i].name);
 		else if (p->refs[i].listen)
 			c->listens[p->refs[i].idx].upstream = (unsigned)up;
 		else

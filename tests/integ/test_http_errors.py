@@ -27,9 +27,8 @@ Checked:
     request on it, and a pipelined 404 + 200);
  4. 414 (request line over 8 KiB; 8 KiB exactly is parsed: 404), 431
     (header section over 32 KiB; 32 KiB exactly is parsed; 101 fields);
- 5. 503 is not provoked: the config requires at least one server per
-    upstream and an upstream connection state never runs out (one per
-    session plus the pool), so fanout has no reachable 503 path;
+ 5. 503 for a service without endpoint (an upstream with no server); the
+    connection stays usable;
  6. 502: connection refused (nothing listens), garbage answer, reset on
     accept, close before any response; the connection stays usable after a
     502; a truncated or badly chunked response body: the client connection
@@ -126,6 +125,8 @@ route regex "/trio(/|$)(.*)" {
     upstream trio;
     rewrite "/$2";
 }
+upstream empty { }
+route prefix /empty { upstream empty; }
 route prefix /refused { upstream refused; }
 route prefix /garbage { upstream garbage; }
 route prefix /reset { upstream reset; }
@@ -331,6 +332,18 @@ def not_found(ns, tally):
     fi.check_eq([r.status for r in rs], [404, 200, 404, 200], "pipelined 404s and 200s")
     tally.add(404)
     tally.add(404)
+
+
+def no_endpoint(ns, tally):
+    with conn(ns) as c:
+        c.send(ht.request("GET", "/empty/x"))
+        r = c.read_response()
+        check_error_response(r, 503, "service without endpoint", words=("server",),
+                             close=False)
+        c.send(ht.request("GET", "/app/who"))
+        r = c.read_response()
+        fi.check_eq((r.status, r.body), (200, b"app"), "request after a 503 on the connection")
+    tally.add(503)
 
 
 def limits(ns, tally):
@@ -553,6 +566,7 @@ def main(t):
     malformed(ns, tally)
     smuggling(ns, tally, list(app) + list(trio))
     not_found(ns, tally)
+    no_endpoint(ns, tally)
     limits(ns, tally)
     upstream_502(ns, tally)
     upstream_504(ns, tally)

@@ -197,11 +197,13 @@ static const struct err_case cases[] = {
 		  "upstream u { server 198.18.0.11:8000; }\n"
 		  "upstream u { server 198.18.0.12:8000; }\n"),
 		"t.conf:3:1: duplicate upstream \"u\" (first defined at t.conf:2:1)\n"},
-	{"upstream", "no servers", 0,
+	{"upstream", "relay to an upstream without server", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
 		  "upstream u {\n"
-		  "}\n"),
-		"t.conf:2:1: missing \"server\" directive in upstream block\n"},
+		  "}\n"
+		  "listen 198.18.0.1:7 relay u;\n"),
+		"t.conf:4:27: relay upstream \"u\" has no server (only HTTP routes may use an "
+		"empty upstream: they answer 503)\n"},
 	{"upstream", "server missing port", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
 		  "upstream u { server 198.18.0.11; }\n"),
@@ -690,11 +692,10 @@ static const struct err_case cases[] = {
 		"t.conf:8:2: \"client_header_timeout\" directive is not allowed in upstream block (only in http block)\n"
 		"t.conf:10:29: \"read_timeout\" directive is not allowed in route block (only in upstream block)\n"
 		"t.conf:11:1: \"read_timeout\" directive is not allowed at top level (only in upstream block)\n"},
-	{"upstream_params", "a bad value does not hide a missing server", 0,
+	{"upstream_params", "a bad value in an upstream without server", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
 		  "upstream u { keepalive -1; }\n"),
-		"t.conf:2:24: invalid keepalive \"-1\" (expected 0..65535)\n"
-		"t.conf:2:1: missing \"server\" directive in upstream block\n"},
+		"t.conf:2:24: invalid keepalive \"-1\" (expected 0..65535)\n"},
 	{"route_body", "bad values", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
 		  "upstream u { server 198.18.0.11:80; }\n"

@@ -47,13 +47,15 @@ static const char conf_text[] =
 	"upstream sink { server 198.18.0.13:8000; read_timeout 3s; }\n"
 	"upstream hints { server 198.18.0.14:8000; }\n"
 	"upstream switch { server 198.18.0.15:8000; }\n"
+	"upstream empty { }\n"
 	"route regex \"/test01(/|$)(.*)\" { upstream origin; rewrite \"/$2\"; "
 	"client_max_body_size 200k; }\n"
 	"route prefix /failover { upstream failover; }\n"
 	"route prefix /dead { upstream dead; }\n"
 	"route prefix /sink { upstream sink; }\n"
 	"route prefix /hints { upstream hints; }\n"
-	"route prefix /switch { upstream switch; }\n";
+	"route prefix /switch { upstream switch; }\n"
+	"route prefix /empty { upstream empty; }\n";
 
 struct bench {
 	struct wire w;
@@ -260,6 +262,24 @@ test_body_limit_413(void **state)
 	assert_true(b->cl.conns[0].eof);
 }
 
+/* A service without endpoints (an upstream with no server): 503, connection kept. */
+static void
+test_no_endpoint_503(void **state)
+{
+	struct bench *b = *state;
+	char st[64];
+	const char *rx;
+
+	rx = exchange(b, "GET /empty/a HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_string_equal(statuses(rx, st, sizeof(st)), "503");
+	assert_non_null(strstr(rx, "no server"));
+	assert_false(b->cl.conns[0].eof);
+	rx = exchange(b, "GET /test01 HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_string_equal(statuses(rx, st, sizeof(st)), "200");
+	assert_int_equal(stats(b)->gen_503, 1);
+	assert_int_equal(stats(b)->upstream_connects, 1);
+}
+
 static void
 test_smuggling_400(void **state)
 {
@@ -450,6 +470,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_get_rewrite_keepalive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pipelined_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_limit_413, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_endpoint_503, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_smuggling_400, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_failover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pooled_closed_by_server, setup, teardown),

@@ -647,7 +647,7 @@ test_generated_vs_reference(void **state)
 	routes[0] = '\0';
 	while (n_routes < 240) {
 		unsigned ty = rnd(3);
-		char key[160];
+		char key[sizeof(path) + sizeof(host_dir) + 32];
 
 		if (ty == 2)
 			gen_regex(path, sizeof(path));

@@ -6,7 +6,8 @@
  * most one chunk read from a side while the previous one is not queued on
  * the other. A FIN becomes a shutdown of the other side once what is
  * pending is queued; when both directions are shut, both connections are
- * closed. A reset on either side, or an error, aborts both.
+ * closed. A reset on either side, or an error, aborts both, and so does
+ * a tunnel where nothing moved for the upstream's read_timeout.
  */
 #include <errno.h>
 
@@ -98,6 +99,9 @@ px_tunnel_pump(struct px_sess *s)
 	struct px_up *u = s->up;
 	struct fo_tcp_conn *uc = u != NULL ? u->c : NULL;
 
+	/* an idle tunnel ends after the upstream's read_timeout (nginx proxy_read_timeout) */
+	if (u != NULL)
+		px_sess_deadline(s, u->srv->up->read_timeout_ms);
 	if (tunnel_dir(s, s->c, uc, &s->to_up, PX_S_CL_EOF, PX_S_UP_SHUT,
 		    &pw->stats.bytes_client_in, &pw->stats.bytes_upstream_out) != 0 ||
 		tunnel_dir(s, uc, s->c, &s->to_cl, PX_S_UP_EOF, PX_S_CL_SHUT,

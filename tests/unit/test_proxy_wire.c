@@ -437,6 +437,32 @@ test_interim_1xx(void **state)
 	assert_true(b->cl.conns[0].eof);
 }
 
+/* A tunnel where nothing moves ends after the upstream's read_timeout (60 s). */
+static void
+test_tunnel_idle_timeout(void **state)
+{
+	struct bench *b = *state;
+	char st[64];
+	const char *rx;
+
+	rx = exchange(b, "GET /switch HTTP/1.1\r\nHost: a\r\nUpgrade: echo\r\n"
+			 "Connection: Upgrade\r\n\r\n");
+	assert_string_equal(statuses(rx, st, sizeof(st)), "101");
+	wire_advance(&b->w, 50000);
+	exchange(b, NULL);
+	assert_int_equal(stats(b)->sessions, 1); /* 50 s: still open */
+	rx = exchange(b, "ping\r\n\r\n");     /* activity moves the deadline */
+	assert_string_equal(rx, switching);
+	wire_advance(&b->w, 50000);
+	exchange(b, NULL);
+	assert_int_equal(stats(b)->sessions, 1);
+	wire_advance(&b->w, 11000);
+	exchange(b, NULL);
+	assert_int_equal(stats(b)->sessions, 0);
+	assert_int_equal(stats(b)->client_timeouts, 1);
+	assert_true(b->cl.conns[0].closed != 0);
+}
+
 static void
 test_upgrade_tunnel(void **state)
 {
@@ -480,6 +506,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_read_timeout_504, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interim_1xx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_tunnel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tunnel_idle_timeout, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

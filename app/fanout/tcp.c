@@ -50,6 +50,9 @@ tcp_config_from_conf(struct fo_tcp_config *cfg, const struct fo_conf_tcp *ct)
 	cfg->keepalive_probes = ct->keepalive_probes;
 	cfg->syn_retries = ct->syn_retries;
 	cfg->max_retries = ct->max_retries;
+	cfg->max_buffered = ct->max_buffered;
+	cfg->local_port_min = (uint16_t)ct->local_port_min;
+	cfg->local_port_max = (uint16_t)ct->local_port_max;
 }
 
 static int

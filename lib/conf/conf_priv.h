@@ -168,7 +168,10 @@ struct conf_param {
 	X(rto_max, rto_max_ms, CONF_VAL_DURATION, 1, CONF_HOUR_MS)                                 \
 	X(rto_initial, rto_init_ms, CONF_VAL_DURATION, 1, 60000)                                   \
 	X(syn_retries, syn_retries, CONF_VAL_COUNT, 1, 20)                                         \
-	X(max_retries, max_retries, CONF_VAL_COUNT, 1, 50)
+	X(max_retries, max_retries, CONF_VAL_COUNT, 1, 50)                                         \
+	X(max_buffered, max_buffered, CONF_VAL_COUNT, 64, 16777216)                                \
+	X(local_port_min, local_port_min, CONF_VAL_COUNT, 1024, 65535)                             \
+	X(local_port_max, local_port_max, CONF_VAL_COUNT, 1024, 65535)
 
 /*
  * The `http { }` directives: X(directive, struct fo_conf_http field, kind,

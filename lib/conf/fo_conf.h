@@ -104,6 +104,9 @@ struct fo_conf_tcp {
 	uint32_t keepalive_probes;          /**< keepalive_probes */
 	uint32_t syn_retries;               /**< syn_retries */
 	uint32_t max_retries;               /**< max_retries */
+	uint32_t max_buffered;              /**< max_buffered (mbufs, per worker) */
+	uint32_t local_port_min;            /**< local_port_min (active opens) */
+	uint32_t local_port_max;            /**< local_port_max (active opens) */
 	struct fo_conf_loc loc;             /**< the `tcp` directive (file NULL when absent) */
 };
 

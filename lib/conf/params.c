@@ -219,6 +219,18 @@ conf_tcp_end(struct conf_parser *p, struct conf_block *blk)
 	if (t->rto_init_ms != 0 && t->rto_max_ms != 0 && t->rto_init_ms > t->rto_max_ms)
 		conf_err(p, &blk->arg[CONF_TCP_rto_initial], "rto_initial %s exceeds rto_max %s",
 			conf_duration_str(t->rto_init_ms, a), conf_duration_str(t->rto_max_ms, b));
+	/* lib/tcp's defaults (10000, 65535) stand in for an unset end of the range */
+	if ((t->local_port_min != 0 || t->local_port_max != 0) &&
+		(t->local_port_min ? t->local_port_min : 10000u) >
+			(t->local_port_max ? t->local_port_max : 65535u))
+		conf_err(p,
+			&blk->arg[t->local_port_min != 0 ? CONF_TCP_local_port_min
+							 : CONF_TCP_local_port_max],
+			"local_port_min %u%s exceeds local_port_max %u%s",
+			t->local_port_min ? t->local_port_min : 10000u,
+			t->local_port_min ? "" : " (default)",
+			t->local_port_max ? t->local_port_max : 65535u,
+			t->local_port_max ? "" : " (default)");
 }
 
 /* The defaults were set when the parser was made: the block only overrides. */

@@ -8,7 +8,8 @@
 Endpoints (GET unless said otherwise; any other path: 404 "no such endpoint"):
 
   /echo-headers   200, JSON: {"method", "uri" (the request target as
-                  received), "path", "query", "protocol", "headers": [[name,
+                  received), "path", "query", "protocol", "peer": [address,
+                  port] of the connection, "headers": [[name,
                   value], ...] in the order gunicorn read them (names in
                   canonical Title-Case; repeated fields arrive joined with
                   ","), "body_length", "replica"}. Reads the body, if any.
@@ -182,7 +183,8 @@ def route(environ, start_response):
                "uri": environ.get("RAW_URI", path),
                "path": path, "query": environ.get("QUERY_STRING", ""),
                "protocol": environ.get("SERVER_PROTOCOL", ""),
-               "headers": headers_of(environ), "body_length": length, "replica": name}
+               "headers": headers_of(environ), "body_length": length, "replica": name,
+               "peer": [environ.get("REMOTE_ADDR", ""), environ.get("REMOTE_PORT", "")]}
         return reply(start_response, "200 OK", json.dumps(doc), "application/json")
     if path == "/upload":
         te = environ.get("HTTP_TRANSFER_ENCODING", "").lower()

@@ -67,6 +67,12 @@ http {
     client_header_timeout 3s;
 }
 
+tcp {
+    # fanout's side of its upstream connections (checked by forwarded_head)
+    local_port_min 41000;
+    local_port_max 41999;
+}
+
 upstream django-service {
     server 198.18.0.11:8000;
     server 198.18.0.12:8000;
@@ -223,6 +229,10 @@ def forwarded_head(ns, ta):
     h = {k.lower(): v for k, v in j["headers"]}
     fi.log("upstream saw %s %s headers %s" % (j["method"], j["uri"], h))
     fi.check_eq(j["uri"], "/echo-headers?a=1&b=two", "rewritten target with its query")
+    fi.check_eq(j["peer"][0], fi.FANOUT_IP, "the upstream connection comes from fanout")
+    fi.check(41000 <= int(j["peer"][1]) <= 41999,
+             "upstream local port %s in tcp { local_port_min 41000; local_port_max 41999; }"
+             % j["peer"][1])
     fi.check_eq(h.get("host"), "example.com", "Host preserved")
     fi.check_eq(h.get("x-forwarded-for"), "203.0.113.7, " + fi.KERNEL_IP, "X-Forwarded-For")
     fi.check_eq(h.get("x-real-ip"), fi.KERNEL_IP, "X-Real-IP")

@@ -690,6 +690,9 @@ test_tcp_block(void **state)
 				     "\trto_initial 1500ms;\n"
 				     "\tsyn_retries 20;\n"
 				     "\tmax_retries 1;\n"
+				     "\tmax_buffered 100000;\n"
+				     "\tlocal_port_min 20000;\n"
+				     "\tlocal_port_max 29999;\n"
 				     "}\n");
 	const struct fo_conf_tcp *t = &c->tcp;
 	char *text;
@@ -711,6 +714,9 @@ test_tcp_block(void **state)
 	assert_int_equal(t->rto_init_ms, 1500);
 	assert_int_equal(t->syn_retries, 20);
 	assert_int_equal(t->max_retries, 1);
+	assert_int_equal(t->max_buffered, 100000);
+	assert_int_equal(t->local_port_min, 20000);
+	assert_int_equal(t->local_port_max, 29999);
 	assert_loc(&t->loc, "t.conf", 2, 1);
 	text = dump(c);
 	assert_string_equal(text, "# fanout configuration (normalised)\n\n"
@@ -736,6 +742,9 @@ test_tcp_block(void **state)
 				  "\trto_initial 1500ms;\n"
 				  "\tsyn_retries 20;\n"
 				  "\tmax_retries 1;\n"
+				  "\tmax_buffered 100000;\n"
+				  "\tlocal_port_min 20000;\n"
+				  "\tlocal_port_max 29999;\n"
 				  "}\n\n");
 	free(text);
 	check_round_trip(c);

@@ -486,13 +486,29 @@ static const struct err_case cases[] = {
 		  "\tkeepalive_probes 1k;\n"
 		  "\tsyn_retries 21;\n"
 		  "\tmax_retries -1;\n"
+		  "\tmax_buffered 63;\n"
+		  "\tlocal_port_min 1023;\n"
+		  "\tlocal_port_max 65536;\n"
 		  "}\n"),
 		"t.conf:3:18: invalid max_connections \"0\" (expected 1..16777216)\n"
 		"t.conf:4:16: invalid max_half_open \"16777217\" (expected 1..16777216)\n"
 		"t.conf:5:10: invalid ooo_max \"4097\" (expected 1..4096)\n"
 		"t.conf:6:19: invalid keepalive_probes \"1k\" (expected 1..100)\n"
 		"t.conf:7:14: invalid syn_retries \"21\" (expected 1..20)\n"
-		"t.conf:8:14: invalid max_retries \"-1\" (expected 1..50)\n"},
+		"t.conf:8:14: invalid max_retries \"-1\" (expected 1..50)\n"
+		"t.conf:9:15: invalid max_buffered \"63\" (expected 64..16777216)\n"
+		"t.conf:10:17: invalid local_port_min \"1023\" (expected 1024..65535)\n"
+		"t.conf:11:17: invalid local_port_max \"65536\" (expected 1024..65535)\n"},
+	{"tcp", "local port range upside down", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "tcp { local_port_min 30000; local_port_max 20000; }\n"
+		  "tcp { local_port_max 5000; }\n"),
+		"t.conf:2:22: local_port_min 30000 exceeds local_port_max 20000\n"
+		"t.conf:3:1: duplicate \"tcp\" directive (first at t.conf:2:1)\n"},
+	{"tcp", "local port max below the default min", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "tcp { local_port_max 5000; }\n"),
+		"t.conf:2:22: local_port_min 10000 (default) exceeds local_port_max 5000\n"},
 	{"tcp", "sizes", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
 		  "tcp {\n"

@@ -25,50 +25,6 @@
 #include "app.h"
 #include "service_priv.h"
 
-struct rte_mbuf *
-svc_chain_cut(struct rte_mbuf **head, uint32_t max)
-{
-	struct rte_mbuf *h = *head, *m = h, *prev = NULL;
-	uint32_t len = 0;
-	uint16_t n = 0;
-
-	if (h->pkt_len <= max) {
-		*head = NULL;
-		return h;
-	}
-	/* whole segments up to max bytes, at least one */
-	while (m != NULL && (n == 0 || len + m->data_len <= max)) {
-		len += m->data_len;
-		n++;
-		prev = m;
-		m = m->next;
-	}
-	if (m == NULL) {
-		*head = NULL;
-		return h;
-	}
-	prev->next = NULL;
-	m->pkt_len = h->pkt_len - len;
-	m->nb_segs = (uint16_t)(h->nb_segs - n);
-	h->pkt_len = len;
-	h->nb_segs = n;
-	*head = m;
-	return h;
-}
-
-struct rte_mbuf *
-svc_chain_join(struct rte_mbuf *a, struct rte_mbuf *b)
-{
-	if (a == NULL)
-		return b;
-	if (b != NULL) {
-		rte_pktmbuf_lastseg(a)->next = b;
-		a->pkt_len += b->pkt_len;
-		a->nb_segs = (uint16_t)(a->nb_segs + b->nb_segs);
-	}
-	return a;
-}
-
 static int
 is_echo(const struct svc_conn *s)
 {
@@ -144,15 +100,15 @@ pipe_pump(struct svc_conn *s)
 		if (p->c == NULL)
 			goto fail; /* bytes for a connection that is gone */
 		space = fo_tcp_send_space(p->c);
-		m = svc_chain_cut(&s->pending, space);
+		m = fo_mbuf_chain_cut(&s->pending, space);
 		n = fo_tcp_send(p->c, m);
 		if (n == -EAGAIN) {
 			/* writable(p) resumes us */
-			s->pending = svc_chain_join(m, s->pending);
+			s->pending = fo_mbuf_chain_join(m, s->pending);
 			return 0;
 		}
 		if (n < 0) {
-			s->pending = svc_chain_join(m, s->pending);
+			s->pending = fo_mbuf_chain_join(m, s->pending);
 			goto fail;
 		}
 		if (is_echo(s))

@@ -74,8 +74,4 @@ void svc_conn_free(struct svc_conn *s);
 extern const struct fo_tcp_ops svc_echo_ops;
 extern const struct fo_tcp_ops svc_relay_ops;
 
-/* Mbuf chains cut and joined on whole-segment boundaries. */
-struct rte_mbuf *svc_chain_cut(struct rte_mbuf **head, uint32_t max);
-struct rte_mbuf *svc_chain_join(struct rte_mbuf *a, struct rte_mbuf *b);
-
 #endif /* SERVICE_PRIV_H */

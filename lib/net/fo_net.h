@@ -324,4 +324,21 @@ void fo_net_stats_add(struct fo_net_stats *dst, const struct fo_net_stats *src);
  */
 struct rte_mbuf *fo_net_mbuf_alloc(struct fo_net_worker *w);
 
+/**
+ * Cut the first whole segments of *@p head holding at most @p max bytes
+ * (at least one segment, even a larger one) off the chain, for an
+ * all-or-nothing sender such as fo_tcp_send(). No data is copied.
+ *
+ * @return the front chain; *@p head is the rest, or NULL when the whole
+ *         chain was taken.
+ */
+struct rte_mbuf *fo_mbuf_chain_cut(struct rte_mbuf **head, uint32_t max);
+
+/**
+ * Append chain @p b to chain @p a (either may be NULL).
+ *
+ * @return the joined chain.
+ */
+struct rte_mbuf *fo_mbuf_chain_join(struct rte_mbuf *a, struct rte_mbuf *b);
+
 #endif /* FO_NET_H */

@@ -36,19 +36,6 @@ seg_free(struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
-struct rte_mbuf *
-px_chain_join(struct rte_mbuf *a, struct rte_mbuf *b)
-{
-	if (a == NULL)
-		return b;
-	if (b != NULL) {
-		rte_pktmbuf_lastseg(a)->next = b;
-		a->pkt_len += b->pkt_len;
-		a->nb_segs = (uint16_t)(a->nb_segs + b->nb_segs);
-	}
-	return a;
-}
-
 int
 px_chain_split(
 	struct fo_proxy_worker *pw, struct rte_mbuf **head, uint32_t n, struct rte_mbuf **front)
@@ -121,36 +108,6 @@ px_chain_adj(struct rte_mbuf **head, uint32_t n)
 		chain_fix(m);
 	}
 	*head = m;
-}
-
-struct rte_mbuf *
-px_chain_cut(struct rte_mbuf **head, uint32_t max)
-{
-	struct rte_mbuf *h = *head, *m = h, *prev = NULL;
-	uint32_t len = 0;
-	uint16_t n = 0;
-
-	if (h->pkt_len <= max) {
-		*head = NULL;
-		return h;
-	}
-	while (m != NULL && (n == 0 || len + m->data_len <= max)) {
-		len += m->data_len;
-		n++;
-		prev = m;
-		m = m->next;
-	}
-	if (m == NULL) {
-		*head = NULL;
-		return h;
-	}
-	prev->next = NULL;
-	m->pkt_len = h->pkt_len - len;
-	m->nb_segs = (uint16_t)(h->nb_segs - n);
-	h->pkt_len = len;
-	h->nb_segs = n;
-	*head = m;
-	return h;
 }
 
 struct rte_mbuf *

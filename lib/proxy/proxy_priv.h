@@ -228,7 +228,7 @@ px_len(const struct rte_mbuf *m)
 {
 	return m == NULL ? 0 : m->pkt_len;
 }
-struct rte_mbuf *px_chain_join(struct rte_mbuf *a, struct rte_mbuf *b);
+
 /**
  * A head being parsed should be compacted: many segments holding few bytes
  * each (one mbuf per byte would let a slow client pin the pool). Full
@@ -245,8 +245,6 @@ int px_chain_split(
 	struct fo_proxy_worker *pw, struct rte_mbuf **head, uint32_t n, struct rte_mbuf **front);
 /** Drop the first @p n bytes of *@p head. */
 void px_chain_adj(struct rte_mbuf **head, uint32_t n);
-/** Cut on whole segments, at most @p max bytes but at least one segment. */
-struct rte_mbuf *px_chain_cut(struct rte_mbuf **head, uint32_t max);
 /** Copy @p len bytes into a fresh chain. NULL when out of mbufs. */
 struct rte_mbuf *px_chain_from_buf(struct fo_proxy_worker *pw, const void *buf, uint32_t len);
 /** Copy a chain into fresh full mbufs (compaction of a head in many small segments). */

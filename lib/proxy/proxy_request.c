@@ -138,7 +138,7 @@ px_error(struct px_sess *s, unsigned status, const char *detail)
 		s->phase = PX_EXCHANGE;
 	s->flags |= PX_S_STARTED;
 	s->resp_state = PX_RESP_DONE;
-	s->to_cl = px_chain_join(s->to_cl, m);
+	s->to_cl = fo_mbuf_chain_join(s->to_cl, m);
 	return px_resp_pump(s);
 }
 
@@ -329,7 +329,7 @@ req_head_done(struct px_sess *s)
 			m = px_chain_from_buf(pw, cont, sizeof(cont) - 1);
 			if (m == NULL)
 				return px_error(s, 500, "out of packet buffers");
-			s->to_cl = px_chain_join(s->to_cl, m);
+			s->to_cl = fo_mbuf_chain_join(s->to_cl, m);
 			pw->stats.continue_sent++;
 			pw->stats.responses_1xx++;
 			if (px_cl_flush(s) < 0)
@@ -382,7 +382,7 @@ read_head(struct px_sess *s)
 			return px_sess_abort(s);
 		}
 		pw->stats.bytes_client_in += (uint64_t)n;
-		s->in = px_chain_join(s->in, m);
+		s->in = fo_mbuf_chain_join(s->in, m);
 		if (px_head_sparse(s->in)) {
 			/* a head dribbling in tiny segments must not pin one mbuf per byte */
 			m = px_chain_compact(pw, s->in);
@@ -461,17 +461,17 @@ px_req_pump(struct px_sess *s)
 		return 0; /* connecting: the request waits */
 	for (;;) {
 		if (s->to_up != NULL) {
-			m = px_chain_cut(&s->to_up, fo_tcp_send_space(u->c));
+			m = fo_mbuf_chain_cut(&s->to_up, fo_tcp_send_space(u->c));
 			n = fo_tcp_send(u->c, m);
 			if (n == -EAGAIN) {
-				s->to_up = px_chain_join(m, s->to_up);
+				s->to_up = fo_mbuf_chain_join(m, s->to_up);
 				/* the upstream's writable resumes us */
 				px_up_deadline(u, u->srv->up->send_timeout_ms);
 				u->tkind = PX_UT_SEND;
 				return 0;
 			}
 			if (n < 0) {
-				s->to_up = px_chain_join(m, s->to_up);
+				s->to_up = fo_mbuf_chain_join(m, s->to_up);
 				return px_up_fail(
 					s, 502, "upstream connection closed while sending");
 			}

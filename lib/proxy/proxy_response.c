@@ -39,16 +39,16 @@ px_cl_flush(struct px_sess *s)
 	while (s->to_cl != NULL) {
 		if (s->c == NULL)
 			return px_sess_abort(s);
-		m = px_chain_cut(&s->to_cl, fo_tcp_send_space(s->c));
+		m = fo_mbuf_chain_cut(&s->to_cl, fo_tcp_send_space(s->c));
 		n = fo_tcp_send(s->c, m);
 		if (n == -EAGAIN) {
-			s->to_cl = px_chain_join(m, s->to_cl);
+			s->to_cl = fo_mbuf_chain_join(m, s->to_cl);
 			px_sess_deadline(
 				s, s->snap != NULL ? s->snap->conf->http.send_timeout_ms : 60000);
 			return 1;
 		}
 		if (n < 0) {
-			s->to_cl = px_chain_join(m, s->to_cl);
+			s->to_cl = fo_mbuf_chain_join(m, s->to_cl);
 			pw->stats.client_resets++;
 			return px_sess_abort(s);
 		}
@@ -83,7 +83,7 @@ queue_head(struct px_sess *s, const uint8_t *head, unsigned flags)
 		if (m == NULL)
 			return px_up_fail(s, 502, "out of packet buffers");
 	}
-	s->to_cl = px_chain_join(s->to_cl, m);
+	s->to_cl = fo_mbuf_chain_join(s->to_cl, m);
 	return 0;
 }
 
@@ -225,7 +225,7 @@ px_resp_pump(struct px_sess *s)
 				s->retry_head = NULL;
 			}
 			if (s->resp_state == PX_RESP_WAIT) {
-				s->rin = px_chain_join(s->rin, m);
+				s->rin = fo_mbuf_chain_join(s->rin, m);
 				m = NULL;
 				if (px_head_sparse(s->rin)) {
 					m = px_chain_compact(pw, s->rin);
@@ -261,7 +261,7 @@ px_resp_pump(struct px_sess *s)
 			s->flags |= PX_S_UP_NOREUSE;
 			rte_pktmbuf_free(rest);
 		}
-		s->to_cl = px_chain_join(s->to_cl, body);
+		s->to_cl = fo_mbuf_chain_join(s->to_cl, body);
 		if (s->resp_b.done)
 			s->resp_state = PX_RESP_DONE;
 	}

@@ -24,9 +24,9 @@ px_tunnel_start(struct px_sess *s)
 	s->up->deadline = 0;
 	s->up->tkind = 0;
 	/* bytes that came behind the heads belong to the new protocol */
-	s->to_up = px_chain_join(s->to_up, s->in);
+	s->to_up = fo_mbuf_chain_join(s->to_up, s->in);
 	s->in = NULL;
-	s->to_cl = px_chain_join(s->to_cl, s->rin);
+	s->to_cl = fo_mbuf_chain_join(s->to_cl, s->rin);
 	s->rin = NULL;
 	rte_pktmbuf_free(s->retry_head);
 	s->retry_head = NULL;
@@ -72,14 +72,14 @@ tunnel_dir(struct px_sess *s, struct fo_tcp_conn *src, struct fo_tcp_conn *dst,
 		}
 		if (dst == NULL)
 			return -1; /* bytes for a connection that is gone */
-		m = px_chain_cut(pending, fo_tcp_send_space(dst));
+		m = fo_mbuf_chain_cut(pending, fo_tcp_send_space(dst));
 		n = fo_tcp_send(dst, m);
 		if (n == -EAGAIN) {
-			*pending = px_chain_join(m, *pending);
+			*pending = fo_mbuf_chain_join(m, *pending);
 			return 0; /* dst's writable resumes us */
 		}
 		if (n < 0) {
-			*pending = px_chain_join(m, *pending);
+			*pending = fo_mbuf_chain_join(m, *pending);
 			return -1;
 		}
 		*bytes_out += (uint64_t)n;

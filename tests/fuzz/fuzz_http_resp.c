@@ -9,69 +9,7 @@
  * and the rest of the input goes through the body framer, whole and split,
  * for a request method derived from the data.
  */
-#include <errno.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "fo_http.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c))                                                                          \
-			abort();                                                                   \
-	} while (0)
-
-struct res {
-	ssize_t rc; /* head bytes, or -EBADMSG / -EAGAIN */
-	enum fo_http_err err;
-	struct fo_http_msg msg;
-};
-
-static void
-parse_pieces(const uint8_t *d, size_t n, const size_t *cuts, size_t ncuts, struct res *r)
-{
-	struct fo_http_parser p;
-	size_t start = 0, i;
-
-	fo_http_parser_init(&p, FO_HTTP_RESPONSE, &r->msg);
-	r->rc = -EAGAIN;
-	r->err = FO_HTTP_E_NONE;
-	for (i = 0; i < ncuts; i++) {
-		size_t len = cuts[i] - start;
-		uint8_t *piece = malloc(len ? len : 1);
-		ssize_t rc;
-
-		CHECK(piece != NULL);
-		memcpy(piece, d + start, len);
-		rc = fo_http_parse(&p, piece, len);
-		free(piece);
-		if (rc == -EAGAIN) {
-			CHECK(p.err == FO_HTTP_E_NONE);
-			start = cuts[i];
-			continue;
-		}
-		if (rc == -EBADMSG) {
-			CHECK(p.err > FO_HTTP_E_NONE && p.err < FO_HTTP_E_MAX);
-			r->rc = rc;
-			r->err = p.err;
-			return;
-		}
-		CHECK(rc > 0 && (size_t)rc <= len);
-		r->rc = (ssize_t)(start + (size_t)rc);
-		CHECK(r->msg.head_len == (uint32_t)r->rc);
-		return;
-	}
-	CHECK(cuts[ncuts - 1] == n);
-}
-
-static int
-span_eq(struct fo_http_span a, struct fo_http_span b)
-{
-	return a.off == b.off && a.len == b.len;
-}
+#include "fuzz_http_common.h"
 
 static void
 check_same(const struct res *a, const struct res *b)
@@ -90,12 +28,6 @@ check_same(const struct res *a, const struct res *b)
 		CHECK(span_eq(x->hdrs[i].name, y->hdrs[i].name) &&
 		      span_eq(x->hdrs[i].value, y->hdrs[i].value) &&
 		      span_eq(x->hdrs[i].line, y->hdrs[i].line) && x->hdrs[i].id == y->hdrs[i].id);
-}
-
-static void
-check_span(struct fo_http_span s, uint32_t head_len)
-{
-	CHECK((uint32_t)s.off + s.len <= head_len);
 }
 
 static void
@@ -177,15 +109,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fo_http_parser p;
 	ssize_t n, rb;
 
-	parse_pieces(data, size, &size, 1, &whole);
+	parse_pieces(FO_HTTP_RESPONSE, data, size, &size, 1, &whole);
 	cuts[0] = c1;
 	cuts[1] = size;
-	parse_pieces(data, size, cuts, 2, &two);
+	parse_pieces(FO_HTTP_RESPONSE, data, size, cuts, 2, &two);
 	check_same(&whole, &two);
 	cuts[0] = c1 < c2 ? c1 : c2;
 	cuts[1] = c1 < c2 ? c2 : c1;
 	cuts[2] = size;
-	parse_pieces(data, size, cuts, 3, &three);
+	parse_pieces(FO_HTTP_RESPONSE, data, size, cuts, 3, &three);
 	check_same(&whole, &three);
 	if (whole.rc < 0)
 		return 0;

@@ -45,6 +45,7 @@ import json
 import os
 import re
 import socket
+import struct
 import time
 
 import fo_integ as fi
@@ -667,3 +668,48 @@ def curl(ns, url, *args, timeout=30):
     """Run curl in @ns (-sS, bounded by --max-time); return CompletedProcess."""
     argv = ["curl", "-sS", "--max-time", str(timeout)] + list(args) + [url]
     return ns.run(argv, timeout=timeout + 10, check_rc=False)
+
+
+# ---- WebSocket frames (RFC 6455), for tunnels through the proxy ----
+
+def ws_frame(payload, opcode):
+    """A masked client frame (FIN set)."""
+    mask = os.urandom(4)
+    n = len(payload)
+    hdr = bytes([0x80 | opcode])
+    if n < 126:
+        hdr += bytes([0x80 | n])
+    elif n < 65536:
+        hdr += bytes([0x80 | 126]) + struct.pack("!H", n)
+    else:
+        hdr += bytes([0x80 | 127]) + struct.pack("!Q", n)
+    # XOR with the repeated mask, as one big-integer operation (fast for 1 MiB)
+    reps = (mask * (n // 4 + 1))[:n]
+    masked = (int.from_bytes(payload, "big") ^ int.from_bytes(reps, "big")).to_bytes(n, "big") \
+        if n else b""
+    return hdr + mask + masked
+
+
+def ws_read(c):
+    """One server frame (unmasked, unfragmented): (opcode, payload)."""
+    def need(k):
+        while len(c.buf) < k:
+            if not c._fill():
+                raise fi.Failure("WebSocket connection closed in a frame (%d bytes buffered)"
+                                 % len(c.buf))
+    need(2)
+    fin, op, masked, ln = c.buf[0] & 0x80, c.buf[0] & 0x0F, c.buf[1] & 0x80, c.buf[1] & 0x7F
+    fi.check(fin and not masked, "server frame: FIN set, not masked (%r)" % c.buf[:2])
+    off = 2
+    if ln == 126:
+        need(4)
+        ln = struct.unpack("!H", c.buf[2:4])[0]
+        off = 4
+    elif ln == 127:
+        need(10)
+        ln = struct.unpack("!Q", c.buf[2:10])[0]
+        off = 10
+    need(off + ln)
+    payload = c.buf[off:off + ln]
+    c.buf = c.buf[off + ln:]
+    return op, payload

@@ -40,7 +40,6 @@ import base64
 import hashlib
 import os
 import socket
-import struct
 import time
 
 import fo_integ as fi
@@ -505,43 +504,6 @@ def two_workers(ns, dj, fl):
     fi.check_eq(st["proxy.sessions"], 0, "two workers: sessions at exit")
 
 
-def ws_frame(payload, opcode=1):
-    mask = os.urandom(4)
-    n = len(payload)
-    hdr = bytes([0x80 | opcode])
-    if n < 126:
-        hdr += bytes([0x80 | n])
-    elif n < 65536:
-        hdr += bytes([0x80 | 126]) + struct.pack("!H", n)
-    else:
-        hdr += bytes([0x80 | 127]) + struct.pack("!Q", n)
-    return hdr + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-
-
-def ws_read(c, n_expected):
-    """One unmasked server frame: (opcode, payload)."""
-    def need(k):
-        while len(c.buf) < k:
-            if not c._fill():
-                raise fi.Failure("WebSocket closed early")
-    need(2)
-    op = c.buf[0] & 0x0F
-    ln = c.buf[1] & 0x7F
-    off = 2
-    if ln == 126:
-        need(4)
-        ln = struct.unpack("!H", c.buf[2:4])[0]
-        off = 4
-    elif ln == 127:
-        need(10)
-        ln = struct.unpack("!Q", c.buf[2:10])[0]
-        off = 10
-    need(off + ln)
-    payload = c.buf[off:off + ln]
-    c.buf = c.buf[off + ln:]
-    return op, payload
-
-
 def websocket(ns, fo):
     key = base64.b64encode(os.urandom(16)).decode()
     with conn(ns) as c:
@@ -556,11 +518,11 @@ def websocket(ns, fo):
         fi.check_eq(r.header("Sec-WebSocket-Accept"), acc, "Sec-WebSocket-Accept")
         fi.check_eq((r.header("Upgrade") or "").lower(), "websocket", "Upgrade header")
         for msg in (b"hello fanout", os.urandom(100000)):
-            c.send(ws_frame(msg, opcode=1 if msg.startswith(b"hello") else 2))
-            op, payload = ws_read(c, len(msg))
+            c.send(ht.ws_frame(msg, 1 if msg.startswith(b"hello") else 2))
+            op, payload = ht.ws_read(c)
             fi.check_eq(payload, msg, "WebSocket echo of %d bytes" % len(msg))
-        c.send(ws_frame(b"\x03\xe8", opcode=8))  # close 1000
-        op, payload = ws_read(c, 2)
+        c.send(ht.ws_frame(b"\x03\xe8", 8))  # close 1000
+        op, payload = ht.ws_read(c)
         fi.check_eq(op, 8, "close frame echoed by the server")
     fi.check_ge(proxy_stats(fo)["tunnels"], 1, "tunnels counted")
 

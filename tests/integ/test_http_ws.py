@@ -102,49 +102,6 @@ def pstats(fo):
     return fo.stats()["proxy"]
 
 
-def ws_frame(payload, opcode):
-    """A masked client frame (FIN set)."""
-    mask = os.urandom(4)
-    n = len(payload)
-    hdr = bytes([0x80 | opcode])
-    if n < 126:
-        hdr += bytes([0x80 | n])
-    elif n < 65536:
-        hdr += bytes([0x80 | 126]) + struct.pack("!H", n)
-    else:
-        hdr += bytes([0x80 | 127]) + struct.pack("!Q", n)
-    # XOR with the repeated mask, as one big-integer operation (fast for 1 MiB)
-    reps = (mask * (n // 4 + 1))[:n]
-    masked = (int.from_bytes(payload, "big") ^ int.from_bytes(reps, "big")).to_bytes(n, "big") \
-        if n else b""
-    return hdr + mask + masked
-
-
-def ws_read(c):
-    """One server frame (unmasked, unfragmented): (opcode, payload)."""
-    def need(k):
-        while len(c.buf) < k:
-            if not c._fill():
-                raise fi.Failure("WebSocket connection closed in a frame (%d bytes buffered)"
-                                 % len(c.buf))
-    need(2)
-    fin, op, masked, ln = c.buf[0] & 0x80, c.buf[0] & 0x0F, c.buf[1] & 0x80, c.buf[1] & 0x7F
-    fi.check(fin and not masked, "server frame: FIN set, not masked (%r)" % c.buf[:2])
-    off = 2
-    if ln == 126:
-        need(4)
-        ln = struct.unpack("!H", c.buf[2:4])[0]
-        off = 4
-    elif ln == 127:
-        need(10)
-        ln = struct.unpack("!Q", c.buf[2:10])[0]
-        off = 10
-    need(off + ln)
-    payload = c.buf[off:off + ln]
-    c.buf = c.buf[off + ln:]
-    return op, payload
-
-
 def handshake(ns, path, timeout=15.0):
     """Open a WebSocket through fanout with the raw client; return (HttpConn, Response)."""
     key = base64.b64encode(os.urandom(16)).decode()
@@ -183,8 +140,8 @@ def raw_echo(ns, fo, ws):
                 msg, op = os.urandom((i * 4099) % 200000 + 1), 2
             else:
                 msg, op = ("message %d " % i + "é" * (i * 37 % 2000)).encode(), 1
-            c.send(ws_frame(msg, op))
-            rop, payload = ws_read(c)
+            c.send(ht.ws_frame(msg, op))
+            rop, payload = ht.ws_read(c)
             fi.check_eq((rop, len(payload)), (op, len(msg)), "echo %d: opcode and length" % i)
             fi.check(payload == msg, "echo %d: payload differs" % i)
             sent += 1
@@ -193,11 +150,11 @@ def raw_echo(ns, fo, ws):
                 h = ht.get(ns, fi.FANOUT_IP, PORT, "/app/who")
                 fi.check_eq((h.status, h.body), (200, b"app"), "HTTP request during a WebSocket")
         fi.log("raw client: %d messages echoed through the tunnel" % sent)
-        c.send(ws_frame(b"ping-data", 9))
-        rop, payload = ws_read(c)
+        c.send(ht.ws_frame(b"ping-data", 9))
+        rop, payload = ht.ws_read(c)
         fi.check_eq((rop, payload), (10, b"ping-data"), "pong for a ping")
-        c.send(ws_frame(struct.pack("!H", 1000) + b"bye", 8))
-        rop, payload = ws_read(c)
+        c.send(ht.ws_frame(struct.pack("!H", 1000) + b"bye", 8))
+        rop, payload = ht.ws_read(c)
         fi.check_eq(rop, 8, "close frame from the server")
         fi.check_eq(struct.unpack("!H", payload[:2])[0], 1000, "close code")
         t0 = time.monotonic()
@@ -250,14 +207,14 @@ def upgrade_refused(ns, fo):
 
 def client_drops(ns, fo, ws):
     c, _ = handshake(ns, "/ws/drop")
-    c.send(ws_frame(b"x" * 1000, 2))
-    op, payload = ws_read(c)
+    c.send(ht.ws_frame(b"x" * 1000, 2))
+    op, payload = ht.ws_read(c)
     fi.check_eq(len(payload), 1000, "echo before the drop")
     busy = pstats(fo)
     fi.check_ge(busy["sessions"], 1, "the tunnel's session")
     resets0 = busy["client_resets"]
     # reset the client side in the middle of a frame
-    c.send(ws_frame(os.urandom(50000), 2)[:20000])
+    c.send(ht.ws_frame(os.urandom(50000), 2)[:20000])
     c.s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     c.close()
     fi.wait_for(lambda: pstats(fo)["sessions"] == 0 and pstats(fo)["upstream_busy"] == 0, 10,

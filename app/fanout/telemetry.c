@@ -75,6 +75,29 @@ add_container(struct rte_tel_data *d, const char *name, struct rte_tel_data *c)
 	return rc;
 }
 
+/** Add @p n counters named @p names to dict @p d. */
+static void
+add_u64s(struct rte_tel_data *d, const char *const *names, const uint64_t *v, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		rte_tel_data_add_dict_u64(d, names[i], v[i]);
+}
+
+/** A new dict of @p n named counters, or NULL. */
+static struct rte_tel_data *
+u64_dict(const char *const *names, const uint64_t *v, unsigned n)
+{
+	struct rte_tel_data *d = rte_tel_data_alloc();
+
+	if (d != NULL) {
+		rte_tel_data_start_dict(d);
+		add_u64s(d, names, v, n);
+	}
+	return d;
+}
+
 static int
 stats_workers(const struct app *app, struct rte_tel_data *d)
 {
@@ -147,25 +170,17 @@ stats_ports(const struct app *app, struct rte_tel_data *d)
 static struct rte_tel_data *
 tcp_dict(const struct fo_tcp_stats *s, uint64_t drops_total)
 {
-	struct rte_tel_data *t = rte_tel_data_alloc(), *drop;
-	const uint64_t *plain = &s->seg_rx;
-	unsigned i;
+	struct rte_tel_data *t = u64_dict(fo_tcp_stats_names, &s->seg_rx, FO_TCP_STATS_N_PLAIN);
+	struct rte_tel_data *drop;
 
 	if (t == NULL)
 		return NULL;
-	rte_tel_data_start_dict(t);
-	for (i = 0; i < FO_TCP_STATS_N_PLAIN; i++)
-		rte_tel_data_add_dict_u64(t, fo_tcp_stats_names[i], plain[i]);
 	rte_tel_data_add_dict_u64(t, "conns", s->conns);
 	rte_tel_data_add_dict_u64(t, "half_open", s->half_open);
 	rte_tel_data_add_dict_u64(t, "buffered", s->buffered);
-	drop = rte_tel_data_alloc();
-	if (drop != NULL) {
-		rte_tel_data_start_dict(drop);
-		for (i = 0; i < FO_TCP_DROP_MAX; i++)
-			rte_tel_data_add_dict_u64(drop, fo_tcp_drop_names[i], s->drop[i]);
+	drop = u64_dict(fo_tcp_drop_names, s->drop, FO_TCP_DROP_MAX);
+	if (drop != NULL)
 		add_container(t, "drop", drop);
-	}
 	rte_tel_data_add_dict_u64(t, "drops_total", drops_total);
 	return t;
 }
@@ -174,15 +189,13 @@ tcp_dict(const struct fo_tcp_stats *s, uint64_t drops_total)
 static struct rte_tel_data *
 proxy_dict(const struct fo_proxy_stats *p)
 {
-	struct rte_tel_data *t = rte_tel_data_alloc(), *pe;
-	const uint64_t *plain = &p->accepted;
+	struct rte_tel_data *t =
+		u64_dict(fo_proxy_stats_names, &p->accepted, FO_PROXY_STATS_N_PLAIN);
+	struct rte_tel_data *pe;
 	unsigned i;
 
 	if (t == NULL)
 		return NULL;
-	rte_tel_data_start_dict(t);
-	for (i = 0; i < FO_PROXY_STATS_N_PLAIN; i++)
-		rte_tel_data_add_dict_u64(t, fo_proxy_stats_names[i], plain[i]);
 	rte_tel_data_add_dict_u64(t, "sessions", p->sessions);
 	rte_tel_data_add_dict_u64(t, "upstream_busy", p->upstream_busy);
 	rte_tel_data_add_dict_u64(t, "upstream_idle", p->upstream_idle);
@@ -200,10 +213,8 @@ proxy_dict(const struct fo_proxy_stats *p)
 static int
 cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	const uint64_t *plain;
 	struct rte_tel_data *drop;
 	struct app_totals t;
-	unsigned i;
 	int rc = 0;
 
 	rte_spinlock_lock(&tel_lock);
@@ -213,18 +224,12 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	stats_totals(tel_app, &t);
 	rte_tel_data_start_dict(d);
-	plain = &t.net.rx_pkts;
-	for (i = 0; i < FO_NET_STATS_N_PLAIN; i++)
-		rte_tel_data_add_dict_u64(d, fo_net_stats_names[i], plain[i]);
-
-	drop = rte_tel_data_alloc();
+	add_u64s(d, fo_net_stats_names, &t.net.rx_pkts, FO_NET_STATS_N_PLAIN);
+	drop = u64_dict(fo_net_drop_names, t.net.drop, FO_NET_DROP_MAX);
 	if (drop == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	rte_tel_data_start_dict(drop);
-	for (i = 0; i < FO_NET_DROP_MAX; i++)
-		rte_tel_data_add_dict_u64(drop, fo_net_drop_names[i], t.net.drop[i]);
 	add_container(d, "drop", drop);
 	rte_tel_data_add_dict_u64(d, "drops_total", t.drops_total);
 	rte_tel_data_add_dict_u64(d, "tx_sent", t.tx_pkts);
@@ -258,7 +263,6 @@ cmd_tcp(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct rte_tel_data *c, *one;
 	struct app_totals t;
-	const uint64_t *sv;
 	char key[16], ip[16];
 	unsigned i;
 	int rc = 0;
@@ -273,12 +277,8 @@ cmd_tcp(const char *cmd, const char *params, struct rte_tel_data *d)
 	c = tcp_dict(&t.tcp, t.tcp_drops_total);
 	if (c != NULL)
 		add_container(d, "totals", c);
-	c = rte_tel_data_alloc();
+	c = u64_dict(svc_stats_names, &t.svc.accepted, SVC_STATS_N);
 	if (c != NULL) {
-		rte_tel_data_start_dict(c);
-		sv = &t.svc.accepted;
-		for (i = 0; i < SVC_STATS_N; i++)
-			rte_tel_data_add_dict_u64(c, svc_stats_names[i], sv[i]);
 		rte_tel_data_add_dict_u64(c, "in_use", t.svc_in_use);
 		add_container(d, "services", c);
 	}

@@ -182,7 +182,7 @@ pool_create(struct app *app)
 	}
 	base = app->n_active * app->n_workers * (APP_NB_RXD + APP_NB_TXD) +
 	       (app->n_workers + 1) * (APP_POOL_CACHE * 3 / 2 + FO_BURST * 4 * (FO_MAX_PORTS + 1) +
-					      FO_NEIGH_SIZE * FO_NEIGH_PENDING) +
+					      2 * FO_NEIGH_QUEUE_SLOTS) +
 	       app->n_workers * app->n_workers * APP_TCP_RING_SIZE + 4096;
 	elt = (uint32_t)(sizeof(struct rte_mbuf) + data_room + RTE_PKTMBUF_HEADROOM + 64);
 	/* halve the TCP share until the pool fits (hugepages may be short) */

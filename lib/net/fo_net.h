@@ -56,7 +56,8 @@
 	X(icmp_truncated, "ICMP message shorter than 8 bytes") \
 	X(icmp_bad_cksum, "ICMP checksum wrong") \
 	X(icmp_type_unhandled, "ICMP type other than echo request") \
-	X(neigh_queue_full, "no room to queue a packet awaiting ARP resolution") \
+	X(neigh_queue_full, "no room to queue a packet awaiting ARP resolution (the neighbour's " \
+		"FO_NEIGH_QUEUE_BYTES, or the worker's FO_NEIGH_QUEUE_SLOTS)") \
 	X(neigh_unreachable, "ARP resolution gave up; queued packet dropped") \
 	X(no_route, "no interface or gateway reaches the destination") \
 	X(tx_full, "tx buffer full") \
@@ -94,7 +95,11 @@ extern const char *const fo_net_drop_names[FO_NET_DROP_MAX];
 	X(neigh_failed, "ARP resolutions given up") \
 	X(peer_rx, "neighbour updates applied from other workers") \
 	X(peer_tx_full, "neighbour updates not shared: peer ring full") \
-	X(tcp_rx, "TCP segments handed to the layer above")
+	X(tcp_rx, "TCP segments handed to the layer above") \
+	X(neigh_resolve, "resolutions started ahead of traffic (fo_net_neigh_resolve)") \
+	X(neigh_suspect, "refreshes asked by the layer above (fo_net_neigh_suspect)") \
+	X(neigh_changed, "reachable neighbours whose MAC changed") \
+	X(neigh_ready_lost, "reachability notices lost: the ready list was full")
 
 #define FO_NET_STAT_FIELD(name, descr) uint64_t name;
 #define FO_NET_STAT_ONE(name, descr) +1
@@ -127,7 +132,18 @@ struct fo_net_iface {
 
 /** Neighbour (ARP) cache geometry. */
 #define FO_NEIGH_SIZE 256      /**< entries per worker, power of two */
-#define FO_NEIGH_PENDING 4     /**< packets queued per unresolved entry */
+/**
+ * Bytes queued per unresolved neighbour, as Linux's unres_qlen_bytes
+ * default, and counted as Linux counts them (truesize): each queued
+ * packet is charged the buffers it holds, sizeof(struct rte_mbuf) plus
+ * buf_len per segment (≈2.3 KB for a SYN with the default mbuf size, so
+ * ≈90 SYNs per neighbour), not its length on the wire.
+ */
+#define FO_NEIGH_QUEUE_BYTES 212992
+/** Packets queued for resolution on one worker, all neighbours together. */
+#define FO_NEIGH_QUEUE_SLOTS 1024
+/** Next hops that became reachable, kept for the layer above between two polls. */
+#define FO_NEIGH_READY_MAX 32
 #define FO_NEIGH_RETRIES 5     /**< ARP requests before giving up */
 #define FO_NEIGH_RETRY_MS 200  /**< first retry interval; doubles each retry */
 #define FO_NEIGH_REACHABLE_MS 60000 /**< lifetime of a resolved entry */
@@ -146,15 +162,27 @@ enum fo_neigh_state {
 	FO_NEIGH_FAILED,     /**< gave up; new packets retrigger resolution after a hold-down */
 };
 
+/** No slot: end of a neighbour's queue, or of the free list. */
+#define FO_NEIGH_QNONE UINT16_MAX
+
 struct fo_neigh {
 	rte_be32_t ip;
 	uint16_t port_id;
 	uint8_t state;
 	uint8_t retries;
 	struct rte_ether_addr mac;
-	uint64_t expire_tsc; /**< REACHABLE: when stale; INCOMPLETE: next retry; FAILED: hold-down end */
+	/** queued frames, oldest first: slots of fo_net_worker.neigh_q (FO_NEIGH_QNONE: empty) */
+	uint16_t q_head, q_tail;
 	uint16_t n_pending;
-	struct rte_mbuf *pending[FO_NEIGH_PENDING];
+	uint32_t q_bytes;    /**< charged to this entry (FO_NEIGH_QUEUE_BYTES) */
+	uint64_t expire_tsc; /**< REACHABLE: when stale; INCOMPLETE: next retry; FAILED: hold-down end */
+};
+
+/** One frame waiting for resolution, linked in its neighbour's queue. */
+struct fo_neigh_qslot {
+	struct rte_mbuf *m;
+	uint32_t charge; /**< bytes charged to the neighbour's queue */
+	uint16_t next;
 };
 
 /** Packets waiting for tx on one port. The poll loop flushes them. */
@@ -215,6 +243,15 @@ struct fo_net_worker {
 	uint64_t neigh_retry_tsc;     /**< FO_NEIGH_RETRY_MS in TSC cycles */
 	uint64_t neigh_reachable_tsc; /**< FO_NEIGH_REACHABLE_MS in TSC cycles */
 	uint64_t neigh_holddown_tsc;  /**< FO_NEIGH_HOLDDOWN_MS in TSC cycles */
+	/** frames waiting for resolution, linked per neighbour; free ones from neigh_q_free */
+	struct fo_neigh_qslot neigh_q[FO_NEIGH_QUEUE_SLOTS];
+	uint16_t neigh_q_free;
+	/** 1: a resolved entry still has frames queued (the txq was full) */
+	uint8_t neigh_drain;
+	/** next hops that became REACHABLE or changed MAC: fo_net_neigh_ready() */
+	uint16_t n_neigh_ready;
+	uint8_t neigh_ready_overflow;
+	rte_be32_t neigh_ready[FO_NEIGH_READY_MAX];
 	struct fo_net_stats stats;
 } __rte_cache_aligned;
 
@@ -293,6 +330,62 @@ int fo_net_announce(struct fo_net_worker *w, uint16_t port);
  * @return number of updates applied.
  */
 unsigned fo_net_peer_poll(struct fo_net_worker *w);
+
+/**
+ * Next hop for @p dst: @p dst itself on a connected subnet, else the first
+ * interface's gateway.
+ *
+ * @return 0 with the next hop in *@p nh, or -ENETUNREACH.
+ */
+int fo_net_next_hop(const struct fo_net_worker *w, rte_be32_t dst, rte_be32_t *nh);
+
+/**
+ * Resolve @p dst's next hop ahead of traffic (a configured endpoint, at
+ * start or when the control plane adds it), so that its first packets
+ * find a REACHABLE entry. Sends an ARP request unless one is under way or
+ * the entry is REACHABLE; a FAILED entry starts over at once, hold-down or
+ * not (the endpoint was just configured: worth asking again). With
+ * @p refresh, a REACHABLE entry is asked again as well (its old MAC stays
+ * in use until the answer): for an endpoint whose address came back,
+ * maybe on another host. w->now must be current.
+ *
+ * @return 0 (REACHABLE already), -EINPROGRESS (resolution under way),
+ *         -ENETUNREACH (no route), -ENOBUFS (cache window full of pending
+ *         entries; retry later).
+ */
+int fo_net_neigh_resolve(struct fo_net_worker *w, rte_be32_t dst, int refresh);
+
+/**
+ * The layer above gets no answers from @p dst (a retransmission timeout):
+ * its neighbour may have moved to another MAC. A REACHABLE next hop that
+ * was not confirmed or refreshed within FO_NEIGH_RETRY_MS is asked again
+ * (broadcast ARP; the old MAC stays in use until the answer, and an answer
+ * with a new MAC shows up in fo_net_neigh_ready()). Cheap otherwise.
+ */
+void fo_net_neigh_suspect(struct fo_net_worker *w, rte_be32_t dst);
+
+/**
+ * May traffic to @p dst be started now? Not when its next hop has failed
+ * resolution (FAILED), or there is no route. An unknown or resolving next
+ * hop is usable: its packets queue.
+ *
+ * @return 1 usable, 0 not.
+ */
+int fo_net_neigh_usable(const struct fo_net_worker *w, rte_be32_t dst);
+
+/**
+ * Take the next hops that became REACHABLE (resolved, or changed MAC)
+ * since the last call, so that the layer above can resend at once what
+ * was lost meanwhile instead of waiting for its timers. The list is
+ * emptied.
+ *
+ * @param out   room for @p max next hops.
+ * @param all   set to 1 when notices were lost (more than
+ *              FO_NEIGH_READY_MAX between two calls): treat every next
+ *              hop as ready; else 0.
+ * @return the number of next hops written to @p out.
+ */
+unsigned fo_net_neigh_ready(struct fo_net_worker *w, rte_be32_t *out, unsigned max, int *all);
 
 /**
  * Look up a neighbour (tests, telemetry).

@@ -25,12 +25,7 @@ ip4_output_cksum(
 	}
 }
 
-/**
- * Pick the interface and next hop for @p dst.
- *
- * @return the interface, or NULL (no route).
- */
-static const struct fo_net_iface *
+const struct fo_net_iface *
 ip4_route(const struct fo_net_worker *w, rte_be32_t dst, rte_be32_t *nh)
 {
 	const struct fo_net_iface *gw = NULL;
@@ -51,6 +46,12 @@ ip4_route(const struct fo_net_worker *w, rte_be32_t dst, rte_be32_t *nh)
 	if (gw != NULL)
 		*nh = gw->gateway;
 	return gw;
+}
+
+int
+fo_net_next_hop(const struct fo_net_worker *w, rte_be32_t dst, rte_be32_t *nh)
+{
+	return ip4_route(w, dst, nh) == NULL ? -ENETUNREACH : 0;
 }
 
 int

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Per-worker neighbour (ARP) cache: open addressing on the IPv4 address
- * with a bounded probe window, a small queue of frames per unresolved
- * entry, retries with exponential backoff driven by fo_net_timer(), and
- * sharing of learned entries with the other workers over SPSC rings.
+ * with a bounded probe window, a queue of frames per unresolved entry
+ * bounded in bytes like Linux's (slots from a per-worker pool), retries
+ * with exponential backoff driven by fo_net_timer(), resolution ahead of
+ * traffic for configured endpoints, notices to the layer above when a next
+ * hop becomes reachable (so it resends at once what was lost), and sharing
+ * of learned entries with the other workers over SPSC rings.
  *
  * Slots never go back to FREE (an evicted slot is reused in place), so a
  * lookup may stop at the first FREE slot of the window.
@@ -51,7 +54,7 @@ fo_net_neigh_lookup(const struct fo_net_worker *w, rte_be32_t ip)
 /**
  * A slot for @p ip (known absent): a free one in its window, else a
  * FAILED entry, else the oldest REACHABLE one. Entries with packets
- * waiting (INCOMPLETE) are never evicted.
+ * waiting (INCOMPLETE, or resolved and still draining) are never evicted.
  *
  * @return the reset entry, or NULL when the whole window is pending.
  */
@@ -69,7 +72,7 @@ neigh_alloc(struct fo_net_worker *w, rte_be32_t ip, uint16_t port)
 			victim = e;
 			break;
 		}
-		if (e->state == FO_NEIGH_INCOMPLETE)
+		if (e->state == FO_NEIGH_INCOMPLETE || e->n_pending != 0)
 			continue;
 		if (victim == NULL ||
 			(e->state == FO_NEIGH_FAILED && victim->state != FO_NEIGH_FAILED) ||
@@ -83,6 +86,7 @@ neigh_alloc(struct fo_net_worker *w, rte_be32_t ip, uint16_t port)
 	memset(victim, 0, sizeof(*victim));
 	victim->ip = ip;
 	victim->port_id = port;
+	victim->q_head = victim->q_tail = FO_NEIGH_QNONE;
 	return victim;
 }
 
@@ -98,40 +102,121 @@ neigh_solicit(struct fo_net_worker *w, struct fo_neigh *e)
 		w->neigh_next_tsc = e->expire_tsc;
 }
 
+/** What a queued frame costs its neighbour's queue: its buffers (Linux's truesize). */
+static uint32_t
+neigh_charge(const struct rte_mbuf *m)
+{
+	uint32_t c = 0;
+
+	for (; m != NULL; m = m->next)
+		c += (uint32_t)sizeof(struct rte_mbuf) + m->buf_len;
+	return c;
+}
+
 static int
 neigh_enqueue(struct fo_net_worker *w, struct fo_neigh *e, const struct fo_net_iface *ifc,
 	struct rte_mbuf *m)
 {
-	if (e->n_pending >= FO_NEIGH_PENDING) {
+	uint32_t charge = neigh_charge(m);
+	uint16_t s = w->neigh_q_free;
+
+	if (s == FO_NEIGH_QNONE || e->q_bytes + charge > FO_NEIGH_QUEUE_BYTES) {
 		net_drop(w, m, neigh_queue_full);
 		return -ENOBUFS;
 	}
+	w->neigh_q_free = w->neigh_q[s].next;
 	m->port = ifc->port_id;
-	e->pending[e->n_pending++] = m;
+	w->neigh_q[s].m = m;
+	w->neigh_q[s].charge = charge;
+	w->neigh_q[s].next = FO_NEIGH_QNONE;
+	if (e->q_tail == FO_NEIGH_QNONE)
+		e->q_head = s;
+	else
+		w->neigh_q[e->q_tail].next = s;
+	e->q_tail = s;
+	e->n_pending++;
+	e->q_bytes += charge;
 	w->stats.neigh_queued++;
 	return 0;
+}
+
+/** Unlink the oldest frame of @p e's queue and give its slot back. */
+static struct rte_mbuf *
+neigh_dequeue(struct fo_net_worker *w, struct fo_neigh *e)
+{
+	uint16_t s = e->q_head;
+	struct fo_neigh_qslot *q = &w->neigh_q[s];
+	struct rte_mbuf *m = q->m;
+
+	e->q_head = q->next;
+	if (e->q_head == FO_NEIGH_QNONE)
+		e->q_tail = FO_NEIGH_QNONE;
+	e->n_pending--;
+	e->q_bytes -= q->charge;
+	q->m = NULL;
+	q->next = w->neigh_q_free;
+	w->neigh_q_free = s;
+	return m;
+}
+
+/**
+ * Send @p e's queued frames (REACHABLE) in the order they were queued, as
+ * far as their tx buffers have room; what is left waits for fo_net_timer()
+ * (neigh_drain), and new frames queue behind it meanwhile.
+ */
+static void
+neigh_flush(struct fo_net_worker *w, struct fo_neigh *e)
+{
+	while (e->n_pending != 0) {
+		struct rte_mbuf *m = w->neigh_q[e->q_head].m;
+		const struct fo_net_txq *q = &w->txq[m->port];
+
+		if (q->n >= FO_ARRAY_SIZE(q->pkts)) {
+			w->neigh_drain = 1;
+			return;
+		}
+		m = neigh_dequeue(w, e);
+		rte_ether_addr_copy(&e->mac, &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
+		net_tx(w, m->port, m);
+	}
+}
+
+/** Tell the layer above (fo_net_neigh_ready()) that @p ip is reachable now. */
+static void
+neigh_ready_push(struct fo_net_worker *w, rte_be32_t ip)
+{
+	uint16_t i;
+
+	if (!w->tcp_enabled)
+		return; /* nobody above to tell */
+	for (i = 0; i < w->n_neigh_ready; i++)
+		if (w->neigh_ready[i] == ip)
+			return;
+	if (w->n_neigh_ready == FO_NEIGH_READY_MAX) {
+		w->neigh_ready_overflow = 1;
+		w->stats.neigh_ready_lost++;
+		return;
+	}
+	w->neigh_ready[w->n_neigh_ready++] = ip;
 }
 
 static void
 neigh_set_reachable(struct fo_net_worker *w, struct fo_neigh *e, uint16_t port,
 	const struct rte_ether_addr *mac)
 {
-	uint16_t i;
+	int was_reachable = e->state == FO_NEIGH_REACHABLE;
+	int changed = !was_reachable || !rte_is_same_ether_addr(&e->mac, mac);
 
+	if (was_reachable && changed)
+		w->stats.neigh_changed++;
 	e->port_id = port;
 	rte_ether_addr_copy(mac, &e->mac);
 	e->state = FO_NEIGH_REACHABLE;
 	e->retries = 0;
 	e->expire_tsc = w->now + w->neigh_reachable_tsc;
-	/* in the order they were queued */
-	for (i = 0; i < e->n_pending; i++) {
-		struct rte_mbuf *m = e->pending[i];
-
-		rte_ether_addr_copy(mac, &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
-		net_tx(w, m->port, m);
-		e->pending[i] = NULL;
-	}
-	e->n_pending = 0;
+	neigh_flush(w, e);
+	if (changed)
+		neigh_ready_push(w, e->ip);
 }
 
 static void
@@ -191,6 +276,8 @@ neigh_output(
 
 	switch (e->state) {
 	case FO_NEIGH_REACHABLE:
+		if (unlikely(e->n_pending != 0))
+			return neigh_enqueue(w, e, ifc, m); /* behind what is still draining */
 		rte_ether_addr_copy(
 			&e->mac, &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
 		rc = net_tx(w, ifc->port_id, m);
@@ -220,17 +307,27 @@ neigh_output(
 static void
 neigh_give_up(struct fo_net_worker *w, struct fo_neigh *e)
 {
-	uint16_t i;
-
-	for (i = 0; i < e->n_pending; i++) {
-		net_drop(w, e->pending[i], neigh_unreachable);
-		e->pending[i] = NULL;
-	}
-	e->n_pending = 0;
+	while (e->n_pending != 0)
+		net_drop(w, neigh_dequeue(w, e), neigh_unreachable);
 	e->state = FO_NEIGH_FAILED;
 	e->retries = 0;
 	e->expire_tsc = w->now + w->neigh_holddown_tsc;
 	w->stats.neigh_failed++;
+}
+
+/** Go on sending the queues of resolved entries that the tx buffers could not take at once. */
+static void
+neigh_drain_all(struct fo_net_worker *w)
+{
+	unsigned i;
+
+	w->neigh_drain = 0;
+	for (i = 0; i < FO_NEIGH_SIZE; i++) {
+		struct fo_neigh *e = &w->neigh[i];
+
+		if (e->state == FO_NEIGH_REACHABLE && e->n_pending != 0)
+			neigh_flush(w, e); /* sets neigh_drain again when still short of room */
+	}
 }
 
 void
@@ -239,6 +336,8 @@ fo_net_timer(struct fo_net_worker *w)
 	uint64_t next = UINT64_MAX;
 	unsigned i;
 
+	if (unlikely(w->neigh_drain))
+		neigh_drain_all(w);
 	if (w->now < w->neigh_next_tsc)
 		return;
 	for (i = 0; i < FO_NEIGH_SIZE; i++) {
@@ -260,6 +359,82 @@ fo_net_timer(struct fo_net_worker *w)
 			next = e->expire_tsc;
 	}
 	w->neigh_next_tsc = next;
+}
+
+int
+fo_net_neigh_resolve(struct fo_net_worker *w, rte_be32_t dst, int refresh)
+{
+	const struct fo_net_iface *ifc;
+	struct fo_neigh *e;
+	rte_be32_t nh = 0;
+
+	ifc = ip4_route(w, dst, &nh);
+	if (ifc == NULL)
+		return -ENETUNREACH;
+	e = neigh_find(w, nh);
+	if (e == NULL) {
+		e = neigh_alloc(w, nh, ifc->port_id);
+		if (e == NULL)
+			return -ENOBUFS;
+	} else if (e->state == FO_NEIGH_INCOMPLETE) {
+		return -EINPROGRESS;
+	} else if (e->state == FO_NEIGH_REACHABLE) {
+		if (refresh && e->retries == 0) {
+			w->stats.neigh_resolve++;
+			neigh_solicit(w, e); /* the old MAC serves until the answer */
+		}
+		return 0;
+	}
+	/* new, or FAILED: from scratch, hold-down or not */
+	e->state = FO_NEIGH_INCOMPLETE;
+	e->retries = 0;
+	e->port_id = ifc->port_id;
+	w->stats.neigh_resolve++;
+	neigh_solicit(w, e);
+	return -EINPROGRESS;
+}
+
+void
+fo_net_neigh_suspect(struct fo_net_worker *w, rte_be32_t dst)
+{
+	struct fo_neigh *e;
+	rte_be32_t nh = 0;
+
+	if (ip4_route(w, dst, &nh) == NULL)
+		return;
+	e = neigh_find(w, nh);
+	if (e == NULL || e->state != FO_NEIGH_REACHABLE || e->retries != 0)
+		return;
+	/* confirmed (learned or refreshed) at expire_tsc - neigh_reachable_tsc */
+	if (w->now + w->neigh_reachable_tsc < e->expire_tsc + w->neigh_retry_tsc)
+		return;
+	w->stats.neigh_suspect++;
+	neigh_solicit(w, e);
+}
+
+int
+fo_net_neigh_usable(const struct fo_net_worker *w, rte_be32_t dst)
+{
+	const struct fo_neigh *e;
+	rte_be32_t nh = 0;
+
+	if (ip4_route(w, dst, &nh) == NULL)
+		return 0;
+	e = fo_net_neigh_lookup(w, nh);
+	return e == NULL || e->state != FO_NEIGH_FAILED;
+}
+
+unsigned
+fo_net_neigh_ready(struct fo_net_worker *w, rte_be32_t *out, unsigned max, int *all)
+{
+	unsigned n = RTE_MIN((unsigned)w->n_neigh_ready, max);
+
+	if (n != 0)
+		memcpy(out, w->neigh_ready, n * sizeof(*out));
+	*all = w->neigh_ready_overflow || n < w->n_neigh_ready;
+	w->n_neigh_ready = 0;
+	w->neigh_ready_overflow = 0;
+	return n;
 }
 
 unsigned

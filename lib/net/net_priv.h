@@ -140,6 +140,14 @@ int arp_output_request(struct fo_net_worker *w, const struct fo_net_iface *ifc, 
  */
 void ip4_output_l4_cksum(const struct fo_net_iface *ifc, struct rte_mbuf *m, struct rte_ipv4_hdr *ip);
 
+/**
+ * Pick the interface and next hop for @p dst: the interface whose subnet
+ * holds it, else the first interface with a gateway.
+ *
+ * @return the interface (next hop in *@p nh), or NULL (no route).
+ */
+const struct fo_net_iface *ip4_route(const struct fo_net_worker *w, rte_be32_t dst, rte_be32_t *nh);
+
 /** Fill @p ip's checksum, or ask the NIC to (ol_flags) when @p ifc can. */
 void ip4_output_cksum(
 	const struct fo_net_iface *ifc, struct rte_mbuf *m, struct rte_ipv4_hdr *ip, uint16_t l2);

@@ -47,6 +47,9 @@ fo_net_worker_init(struct fo_net_worker *w, unsigned worker_id, unsigned n_worke
 		ifc->netmask =
 			ifc->prefix_len == 0 ? 0 : rte_cpu_to_be_32(~0u << (32 - ifc->prefix_len));
 	}
+	for (p = 0; p < FO_NEIGH_QUEUE_SLOTS; p++)
+		w->neigh_q[p].next = p + 1 < FO_NEIGH_QUEUE_SLOTS ? (uint16_t)(p + 1) : FO_NEIGH_QNONE;
+	w->neigh_q_free = 0;
 	w->neigh_next_tsc = UINT64_MAX;
 	w->neigh_retry_tsc = fo_ms_to_tsc(FO_NEIGH_RETRY_MS, hz);
 	w->neigh_reachable_tsc = fo_ms_to_tsc(FO_NEIGH_REACHABLE_MS, hz);

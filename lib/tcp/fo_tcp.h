@@ -102,7 +102,8 @@ extern const char *const fo_tcp_drop_names[FO_TCP_DROP_MAX];
 	X(zero_window_probes, "zero-window probes sent") \
 	X(keepalive_probes, "keep-alive probes sent") \
 	X(timeouts, "connections dropped by retransmission or keep-alive timeout") \
-	X(time_wait_reused, "TIME_WAIT connections reused by a new SYN or active open")
+	X(time_wait_reused, "TIME_WAIT connections reused by a new SYN or active open") \
+	X(neigh_resends, "resends at once because the next hop became reachable (no RTO wait)")
 
 #define FO_TCP_STAT_FIELD(name, descr) uint64_t name;
 #define FO_TCP_STAT_ONE(name, descr) +1
@@ -329,6 +330,19 @@ struct fo_tcp_conn *fo_tcp_connect(struct fo_tcp_worker *tw, rte_be32_t src, rte
 	uint16_t port, const struct fo_tcp_ops *ops, void *user);
 
 /**
+ * Initial retransmission timeout of an active open that has not
+ * retransmitted its SYN yet (call right after fo_tcp_connect()): the SYN
+ * is resent @p ms after it was sent instead of after rto_init_ms (RFC
+ * 6298's 1 s, right for unknown paths; a datacentre path to a backend
+ * answers in well under a millisecond). Backoff doubles it from there; the
+ * connection's RTO after the handshake comes from its RTT as usual.
+ *
+ * @return 0, -EINVAL (@p ms is 0), -EALREADY (not in SYN_SENT, or the SYN
+ *         was already retransmitted).
+ */
+int fo_tcp_set_syn_rto(struct fo_tcp_conn *c, uint32_t ms);
+
+/**
  * Process the TCP segments lib/net queued (net->tcp_rx), or any array of
  * segments starting at the Ethernet header with l2_len/l3_len set.
  * Segments owned by another worker are handed to it.
@@ -346,7 +360,10 @@ unsigned fo_tcp_peer_poll(struct fo_tcp_worker *tw);
 
 /**
  * Run due timers (retransmission, delayed ACK, persist, keep-alive,
- * TIME_WAIT) at net->now. Cheap when nothing is due.
+ * TIME_WAIT) at net->now. Cheap when nothing is due. First, connections
+ * that lost segments to a next hop lib/net now reports reachable
+ * (fo_net_neigh_ready(): resolved, or moved to a new MAC) resend them at
+ * once, without waiting for their retransmission timeout or backing off.
  *
  * @return number of timers fired.
  */

@@ -224,6 +224,18 @@ fo_tcp_connect(struct fo_tcp_worker *tw, rte_be32_t src, rte_be32_t dst, uint16_
 	return c;
 }
 
+int
+fo_tcp_set_syn_rto(struct fo_tcp_conn *c, uint32_t ms)
+{
+	if (ms == 0)
+		return -EINVAL;
+	if (c->state != TCP_SYN_SENT || c->rtx_count != 0)
+		return -EALREADY;
+	c->rto_ms = ms;
+	tcp_rtx_arm(c); /* from now: the SYN left in this same poll iteration */
+	return 0;
+}
+
 uint16_t
 fo_tcp_input(struct fo_tcp_worker *tw, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -248,7 +260,8 @@ fo_tcp_timer(struct fo_tcp_worker *tw)
 	unsigned n;
 
 	tcp_enter(tw);
-	n = fo_timer_run(&tw->wheel, tw->net->now);
+	n = tcp_nwait_poll(tw);
+	n += fo_timer_run(&tw->wheel, tw->net->now);
 	tcp_leave(tw);
 	return n;
 }

@@ -139,6 +139,7 @@ tcp_conn_free(struct fo_tcp_conn *c)
 	tcp_timers_cancel(c);
 	tcp_pending_del(c);
 	tcp_tw_list_del(c);
+	tcp_nwait_del(c);
 	if (c->in_flow)
 		tcp_flow_remove(tw, c);
 	tcp_sndq_free(tw, &c->snd);
@@ -189,6 +190,7 @@ tcp_conn_end_normal(struct fo_tcp_conn *c)
 	tcp_timers_cancel(c);
 	tcp_pending_del(c);
 	tcp_tw_list_del(c);
+	tcp_nwait_del(c);
 	if (c->in_flow)
 		tcp_flow_remove(tw, c);
 	tcp_sndq_free(tw, &c->snd);

@@ -240,6 +240,7 @@ tcp_send_syn(struct fo_tcp_conn *c)
 			(uint16_t)RTE_MIN(space, 0xffffu), opts, n, NULL, 0);
 		c->last_ack_sent = c->rcv_nxt;
 	}
+	tcp_emitted(c, rc);
 	c->rcv_adv = c->rcv_nxt + RTE_MIN(space, 0xffffu);
 	if (tcp_seq_lt(c->snd_max, c->iss + 1))
 		c->snd_max = c->iss + 1;
@@ -268,7 +269,8 @@ tcp_send_data(struct fo_tcp_conn *c, uint32_t seq, uint32_t len, int fin)
 		flags |= TCP_FIN;
 	/* no SACK blocks with data: they would push the segment past the MSS */
 	n = tcp_opts_build(opts, c, len == 0);
-	tcp_emit(tw, &c->key, seq, c->rcv_nxt, flags, tcp_wnd_adv(c), opts, n, payload, len);
+	tcp_emitted(c, tcp_emit(tw, &c->key, seq, c->rcv_nxt, flags, tcp_wnd_adv(c), opts, n,
+			       payload, len));
 	tcp_acked_now(c);
 	return 0;
 }

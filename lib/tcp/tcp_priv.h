@@ -139,7 +139,8 @@ struct fo_tcp_conn {
 		in_tw_list : 1;
 	uint8_t zombie : 1,       /* closed normally, out of the flow table, kept for reading */
 		eof_read : 1,     /* fo_tcp_recv() returned 0 */
-		close_notify : 1; /* closed(NORMAL) owed at the next fo_tcp_flush() */
+		close_notify : 1, /* closed(NORMAL) owed at the next fo_tcp_flush() */
+		in_nwait : 1;     /* on the neighbour-wait list (tcp_neigh.c) */
 	uint8_t dupacks;
 	uint8_t rtx_count;  /* consecutive timeouts (backoff) */
 	uint8_t probes;     /* keep-alive or zero-window probes outstanding */
@@ -184,6 +185,8 @@ struct fo_tcp_conn {
 	struct fo_tcp_conn *pend_next, *pend_prev;
 	struct fo_tcp_conn *tw_next, *tw_prev;
 	struct fo_tcp_conn *free_next;
+	/* neighbour-wait list: lost a segment to its next hop (tcp_neigh.c) */
+	struct fo_tcp_conn *nw_next, *nw_prev;
 };
 
 struct tcp_listener {
@@ -223,6 +226,7 @@ struct fo_tcp_worker {
 
 	struct fo_tcp_conn *pend_head, *pend_tail;
 	struct fo_tcp_conn *tw_head, *tw_tail;
+	struct fo_tcp_conn *nw_head; /* neighbour-wait list (tcp_neigh.c) */
 
 	struct fo_timer_wheel wheel;
 
@@ -481,6 +485,21 @@ uint32_t tcp_sack_next(const struct fo_tcp_conn *c, uint32_t seq, uint32_t limit
 void tcp_timers_init(struct fo_tcp_conn *c);
 void tcp_timers_cancel(struct fo_tcp_conn *c);
 void tcp_rtx_arm(struct fo_tcp_conn *c);
+
+/* tcp_neigh.c */
+/** Put @p c on the neighbour-wait list (idempotent). */
+void tcp_nwait_add(struct fo_tcp_conn *c);
+/** Take @p c off the neighbour-wait list (idempotent). */
+void tcp_nwait_del(struct fo_tcp_conn *c);
+/** After a segment of @p c went to lib/net with result @p rc: wait for the neighbour if it was lost. */
+void tcp_emitted(struct fo_tcp_conn *c, int rc);
+/**
+ * Resend at once for the waiting connections whose next hop lib/net
+ * reports reachable (fo_net_neigh_ready()).
+ *
+ * @return connections that resent.
+ */
+unsigned tcp_nwait_poll(struct fo_tcp_worker *tw);
 void tcp_rtx_stop(struct fo_tcp_conn *c);
 void tcp_persist_arm(struct fo_tcp_conn *c);
 void tcp_delack_arm(struct fo_tcp_conn *c);

@@ -89,6 +89,8 @@ struct th {
 	uint8_t *rx;
 	size_t rx_len;
 	int eof;
+	/* ARP requests fanout sent (th_pop skips them: a SYN that times out has its next hop checked) */
+	unsigned arp_requests;
 };
 
 static struct th *th_cur;
@@ -398,11 +400,17 @@ th_pop(struct th *h, struct th_out *o)
 	uint32_t len = 0, tl, hl, i, sum;
 	uint8_t *ip, *tcp, pseudo[12];
 
+again:
 	if (q->n == 0)
 		return 0;
 	m = q->pkts[0];
 	memmove(&q->pkts[0], &q->pkts[1], (q->n - 1) * sizeof(q->pkts[0]));
 	q->n--;
+	if (th_get16(rte_pktmbuf_mtod_offset(m, uint8_t *, 12)) == 0x0806) {
+		h->arp_requests++;
+		rte_pktmbuf_free(m);
+		goto again;
+	}
 	for (s = m; s != NULL; s = s->next) {
 		memcpy(f + len, rte_pktmbuf_mtod(s, void *), s->data_len);
 		len += s->data_len;

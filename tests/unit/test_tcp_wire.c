@@ -39,9 +39,8 @@ run_loop(unsigned conns, uint64_t n, uint64_t drop_every)
 	wire_client_loop(&cl, request, n);
 	w.drop_every = drop_every;
 	/*
-	 * Until every connection is up, too: only FO_NEIGH_PENDING SYNs wait
-	 * for the first ARP reply, the others are retransmitted after the
-	 * initial RTO (simulated time moves on while the wire is idle).
+	 * Until every connection is up, too (simulated time moves on while
+	 * the wire is idle, so the loss cases' retransmission timers run).
 	 */
 	while ((cl.responses < n || o.conns_accepted < conns) && rounds < 2000000) {
 		if (wire_step(&w) == 0)

@@ -198,6 +198,7 @@ struct conf_param {
 #define CONF_UP_PARAMS(X)                                                                          \
 	X(connect_timeout, connect_timeout_ms, CONF_VAL_DURATION, "DURATION", 1, CONF_HOUR_MS,     \
 		5000)                                                                              \
+	X(syn_rto, syn_rto_ms, CONF_VAL_DURATION, "DURATION", 1, 60000, 200)                       \
 	X(read_timeout, read_timeout_ms, CONF_VAL_DURATION, "DURATION", 1, CONF_HOUR_MS, 60000)    \
 	X(send_timeout, send_timeout_ms, CONF_VAL_DURATION, "DURATION", 1, CONF_HOUR_MS, 60000)    \
 	X(keepalive, keepalive, CONF_VAL_COUNT, "N", 0, 65535, 32)                                 \

@@ -127,6 +127,9 @@ struct fo_conf_upstream {
 	struct fo_conf_server *servers;
 	unsigned n_servers;
 	uint32_t connect_timeout_ms;   /**< connect_timeout: TCP connect (504 after); default 5s */
+	uint32_t syn_rto_ms;           /**< syn_rto: initial retransmission timeout of the SYN
+					*   to a server (RFC 6298's 1 s is for unknown paths);
+					*   doubles on each retry; default 200ms */
 	uint32_t read_timeout_ms;      /**< read_timeout: between two reads of the response
 					*   (nginx proxy_read_timeout, 504 before any byte); 60s */
 	uint32_t send_timeout_ms;      /**< send_timeout: between two writes of the request; 60s */

@@ -74,6 +74,7 @@ struct fo_proxy_worker;
 	X(upstream_reuses, "requests sent on a pooled keep-alive upstream connection")             \
 	X(upstream_retries, "requests retried on another connection or server")                    \
 	X(upstream_connect_failed, "upstream connections refused, unreachable or not opened")      \
+	X(upstream_unresolved, "server choices passed over: its next hop did not answer ARP")     \
 	X(upstream_timeouts, "upstream connect, read or send timeouts")                            \
 	X(upstream_resets, "upstream connections reset or closed before the response ended")       \
 	X(upstream_bad_response, "upstream responses that failed to parse (502)")                  \
@@ -130,7 +131,8 @@ struct fo_proxy_snapshot {
  *
  * @param snap         the snapshot to serve; must outlive the worker.
  * @param tw           this worker's TCP stack.
- * @param net          this worker's lib/net state (clock, interfaces).
+ * @param net          this worker's lib/net state (clock, interfaces; the
+ *                     next hops of upstream servers are resolved through it).
  * @param pool         mbufs for heads fanout writes and body splits.
  * @param worker_id    0..n_workers-1 (X-Request-ID uniqueness).
  * @param max_sessions client sessions to preallocate (0: default above).
@@ -139,7 +141,7 @@ struct fo_proxy_snapshot {
  *         listen error).
  */
 struct fo_proxy_worker *fo_proxy_worker_create(const struct fo_proxy_snapshot *snap,
-	struct fo_tcp_worker *tw, const struct fo_net_worker *net, struct rte_mempool *pool,
+	struct fo_tcp_worker *tw, struct fo_net_worker *net, struct rte_mempool *pool,
 	unsigned worker_id, unsigned max_sessions, int socket);
 
 /**
@@ -151,7 +153,11 @@ void fo_proxy_worker_free(struct fo_proxy_worker *pw);
 /**
  * Run the proxy's timers (client header/body/idle/send timeouts, upstream
  * connect/read/send timeouts, idle pool expiry) at net->now. Call once per
- * poll-loop iteration, before fo_tcp_flush().
+ * poll-loop iteration, before fo_tcp_flush(). The first call resolves the
+ * next hop of every upstream server (so the first requests do not wait for
+ * ARP); then once a second servers whose next hop failed resolution are
+ * asked again, and passed over by the balancer while other servers of
+ * their upstream are fine.
  *
  * @return timers fired (0: nothing to do).
  */

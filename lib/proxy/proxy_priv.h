@@ -45,6 +45,8 @@
 #define PX_LINGER_MS 5000
 /** Timer tick. */
 #define PX_TICK_MS 1
+/** Period of px_up_sweep(): next hops of upstream servers checked, failed ones asked again. */
+#define PX_SWEEP_MS 1000
 
 /* session phases */
 enum px_phase {
@@ -123,6 +125,7 @@ struct px_server {
 	struct px_up *idle; /* LIFO, doubly linked */
 	uint32_t n_idle;
 	rte_be32_t src; /* source address for active opens */
+	uint8_t unresolved; /* next hop FAILED at the last sweep: not chosen while others are fine */
 };
 
 /** Per upstream and worker: weighted round-robin position. */
@@ -170,7 +173,7 @@ struct px_sess {
 
 struct fo_proxy_worker {
 	struct fo_tcp_worker *tw;
-	const struct fo_net_worker *net;
+	struct fo_net_worker *net;
 	struct rte_mempool *pool;
 	const struct fo_proxy_snapshot *snap; /* published; load with acquire */
 	struct fo_route_scratch *rscratch;
@@ -189,12 +192,24 @@ struct fo_proxy_worker {
 	struct px_listener *listeners;
 	unsigned n_listeners;
 	struct px_sess *ready; /* sessions to pump from fo_proxy_poll() */
+	uint64_t sweep_tsc;    /* next px_up_sweep() (0: at the first poll) */
 	uint64_t rid_seed[2], rid_ctr;
 	uint8_t *lin;  /* FO_HTTP_HEAD_MAX: head made contiguous */
 	uint8_t *out;  /* PX_OUT_MAX: heads fanout writes */
 	char *rewrite; /* FO_ROUTE_REWRITE_MAX */
 	struct fo_proxy_stats stats;
 };
+
+/* proxy_upstream.c */
+/**
+ * Resolve every server's next hop ahead of traffic (at the first poll, so
+ * the first requests find REACHABLE entries), then once a second: servers
+ * whose next hop failed resolution are flagged (not chosen while others
+ * are fine) and asked again.
+ *
+ * @return 1 when a sweep ran, else 0.
+ */
+unsigned px_up_sweep(struct fo_proxy_worker *pw);
 
 /* proxy_worker.c */
 struct px_up *px_up_alloc(struct fo_proxy_worker *pw);

@@ -89,9 +89,59 @@ up_connect(struct px_sess *s, unsigned idx)
 						  : "connection impossible: connection limit");
 	}
 	pw->stats.upstream_connects++;
+	fo_tcp_set_syn_rto(u->c, srv->up->syn_rto_ms);
 	px_up_deadline(u, srv->up->connect_timeout_ms);
 	u->tkind = PX_UT_CONNECT;
 	return 0;
+}
+
+unsigned
+px_up_sweep(struct fo_proxy_worker *pw)
+{
+	unsigned i;
+
+	pw->sweep_tsc = pw->net->now + pw->tsc_ms * PX_SWEEP_MS;
+	for (i = 0; i < pw->n_servers; i++) {
+		struct px_server *srv = &pw->servers[i];
+
+		int usable = fo_net_neigh_usable(pw->net, srv->conf->addr);
+
+		/* REACHABLE and resolving next hops cost a lookup; FAILED ones start
+		 * over. A failed one stays passed over until it answers. */
+		if (fo_net_neigh_resolve(pw->net, srv->conf->addr, 0) == 0)
+			srv->unresolved = 0;
+		else if (!usable)
+			srv->unresolved = 1;
+	}
+	return 1;
+}
+
+/**
+ * Weighted round-robin over the servers of @p upst, passing over those
+ * whose next hop failed resolution while another one is fine.
+ *
+ * @return the server's index.
+ */
+static unsigned
+up_pick(struct fo_proxy_worker *pw, struct px_upstream *upst)
+{
+	unsigned idx = upst->rr_idx, first = idx, tries;
+
+	for (tries = 0;; tries++) {
+		const struct px_server *srv = &upst->servers[idx];
+
+		if (!srv->unresolved || tries == upst->n_servers) {
+			if (++upst->rr_cnt >= srv->conf->weight) {
+				upst->rr_cnt = 0;
+				upst->rr_idx = (idx + 1) % upst->n_servers;
+			}
+			return tries == upst->n_servers ? first : idx;
+		}
+		pw->stats.upstream_unresolved++;
+		idx = (idx + 1) % upst->n_servers;
+		upst->rr_idx = idx;
+		upst->rr_cnt = 0;
+	}
 }
 
 int
@@ -99,14 +149,10 @@ px_up_start(struct px_sess *s)
 {
 	struct fo_proxy_worker *pw = s->pw;
 	struct px_upstream *upst = &pw->upstreams[s->upstream];
-	unsigned idx = upst->rr_idx;
+	unsigned idx = up_pick(pw, upst);
 	struct px_server *srv = &upst->servers[idx];
 	struct px_up *u;
 
-	if (++upst->rr_cnt >= srv->conf->weight) {
-		upst->rr_cnt = 0;
-		upst->rr_idx = (upst->rr_idx + 1) % upst->n_servers;
-	}
 	u = srv->idle;
 	if (u == NULL)
 		return up_connect(s, idx);

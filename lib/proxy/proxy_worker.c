@@ -279,7 +279,7 @@ zalloc(size_t n, size_t size)
 
 struct fo_proxy_worker *
 fo_proxy_worker_create(const struct fo_proxy_snapshot *snap, struct fo_tcp_worker *tw,
-	const struct fo_net_worker *net, struct rte_mempool *pool, unsigned worker_id,
+	struct fo_net_worker *net, struct rte_mempool *pool, unsigned worker_id,
 	unsigned max_sessions, int socket)
 {
 	const struct fo_conf *conf;
@@ -411,6 +411,8 @@ fo_proxy_poll(struct fo_proxy_worker *p)
 	unsigned n;
 
 	n = fo_timer_run(&pw->wheel, pw->net->now);
+	if (unlikely(pw->net->now >= pw->sweep_tsc))
+		n += px_up_sweep(pw);
 	if (likely(pw->ready == NULL))
 		return n;
 	/* detached first: sessions deferred again while pumping wait for the next poll */

@@ -206,6 +206,7 @@ static inline void
 assert_upstream_defaults(const struct fo_conf_upstream *u)
 {
 	assert_int_equal(u->connect_timeout_ms, 5000);
+	assert_int_equal(u->syn_rto_ms, 200);
 	assert_int_equal(u->read_timeout_ms, 60000);
 	assert_int_equal(u->send_timeout_ms, 60000);
 	assert_int_equal(u->keepalive, 32);

@@ -105,13 +105,15 @@ static const struct err_case cases[] = {
 		  "\tkeepalive 65536;\n"
 		  "\tkeepalive_timeout 0;\n"
 		  "\tkeepalive_requests 0;\n"
+		  "\tsyn_rto 61s;\n"
 		  "}\n"),
 		"t.conf:4:18: invalid connect_timeout \"0\" (expected 1ms..1h)\n"
 		"t.conf:5:15: invalid read_timeout \"2h\" (expected 1ms..1h)\n"
 		"t.conf:6:15: invalid send_timeout \"3600001ms\" (expected 1ms..1h)\n"
 		"t.conf:7:12: invalid keepalive \"65536\" (expected 0..65535)\n"
 		"t.conf:8:20: invalid keepalive_timeout \"0\" (expected 1ms..1h)\n"
-		"t.conf:9:21: invalid keepalive_requests \"0\" (expected 1..1000000)\n"},
+		"t.conf:9:21: invalid keepalive_requests \"0\" (expected 1..1000000)\n"
+		"t.conf:10:10: invalid syn_rto \"61s\" (expected 1ms..1m)\n"},
 	{"upstream_params", "syntax", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
 		  "upstream u {\n"

@@ -271,6 +271,7 @@ test_upstream_params(void **state)
 				     "\tkeepalive_requests 1000000;\n"
 				     "\tconnect_timeout 1ms;\n"
 				     "\tserver 198.18.0.11:80;\n"
+				     "\tsyn_rto 1m;\n"
 				     "\tread_timeout 1h;\n"
 				     "\tsend_timeout 2500ms;\n"
 				     "\tkeepalive 0;\n"
@@ -282,6 +283,7 @@ test_upstream_params(void **state)
 				     "\tkeepalive_requests 1;\n"
 				     "\tkeepalive_timeout 1h;\n"
 				     "\tconnect_timeout 5s;  # the default, written\n"
+				     "\tsyn_rto 1ms;\n"
 				     "}\n"
 				     "upstream c { server 198.18.0.13:80; }\n");
 	const struct fo_conf_upstream *u = c->upstreams;
@@ -289,6 +291,7 @@ test_upstream_params(void **state)
 
 	assert_int_equal(c->n_upstreams, 3);
 	assert_int_equal(u[0].connect_timeout_ms, 1);
+	assert_int_equal(u[0].syn_rto_ms, 60000);
 	assert_int_equal(u[0].read_timeout_ms, 3600000);
 	assert_int_equal(u[0].send_timeout_ms, 2500);
 	assert_int_equal(u[0].keepalive, 0);
@@ -296,6 +299,7 @@ test_upstream_params(void **state)
 	assert_int_equal(u[0].keepalive_requests, 1000000);
 	assert_int_equal(u[0].n_servers, 1);
 	assert_int_equal(u[1].connect_timeout_ms, 5000);
+	assert_int_equal(u[1].syn_rto_ms, 1);
 	assert_int_equal(u[1].read_timeout_ms, 60000);
 	assert_int_equal(u[1].send_timeout_ms, 60000);
 	assert_int_equal(u[1].keepalive, 65535);
@@ -308,6 +312,7 @@ test_upstream_params(void **state)
 	assert_non_null(strstr(text, "upstream a {\n"
 				     "\tserver 198.18.0.11:80 weight=1;\n"
 				     "\tconnect_timeout 1ms;\n"
+				     "\tsyn_rto 1m;\n"
 				     "\tread_timeout 1h;\n"
 				     "\tsend_timeout 2500ms;\n"
 				     "\tkeepalive 0;\n"
@@ -316,6 +321,7 @@ test_upstream_params(void **state)
 				     "}\n\n"
 				     "upstream b {\n"
 				     "\tserver 198.18.0.12:80 weight=1;\n"
+				     "\tsyn_rto 1ms;\n"
 				     "\tkeepalive 65535;\n"
 				     "\tkeepalive_timeout 1h;\n"
 				     "\tkeepalive_requests 1;\n"

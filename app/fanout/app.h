@@ -122,7 +122,31 @@ struct app {
 	 *  ARP; set by the control thread, cleared by worker 0 (atomics) */
 	uint32_t announce_mask;
 	uint64_t next_control_tsc; /**< single-lcore mode: next control tick */
+
+	/** per upstream server, in config order: 1 while its next hop does not
+	 *  answer ARP (endpoints.c, control thread only) */
+	uint8_t *ep_unresolved_flags;
+	uint64_t ep_unresolved;        /**< gauge: servers unresolved at the last check */
+	uint64_t ep_unresolved_events; /**< servers that became unresolved */
 };
+
+/* endpoints.c */
+/** An upstream server's next hop as the workers see it. */
+enum ep_state {
+	EP_UNKNOWN,    /**< in no worker's cache yet */
+	EP_RESOLVING,  /**< ARP requests under way */
+	EP_REACHABLE,  /**< some worker has its MAC */
+	EP_UNRESOLVED, /**< resolution failed, no worker has its MAC */
+	EP_NO_ROUTE,   /**< no interface or gateway reaches it */
+};
+/** State of @p addr's next hop (stored in *@p nh when not NULL and routed). */
+enum ep_state endpoint_state(const struct app *app, rte_be32_t addr, rte_be32_t *nh);
+const char *endpoint_state_name(enum ep_state s);
+/** @return 0 or -ENOMEM. */
+int endpoints_init(struct app *app);
+/** Control thread, every tick: log servers that stop (or start again) answering ARP. */
+void endpoints_check(struct app *app);
+void endpoints_free(struct app *app);
 
 /* args.c */
 /**

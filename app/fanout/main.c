@@ -128,6 +128,9 @@ run(struct app *app)
 	rc = tcp_init(app);
 	if (rc != 0)
 		return rc;
+	rc = endpoints_init(app);
+	if (rc != 0)
+		return rc;
 	rc = telemetry_init(app);
 	if (rc != 0)
 		FO_LOG(WARNING, "telemetry commands not registered: %s\n", strerror(-rc));
@@ -220,9 +223,12 @@ main(int argc, char **argv)
 
 	workers_wait(app);
 	ports_stop(app);
-	if (rc == 0)
+	if (rc == 0) {
+		endpoints_check(app); /* the workers are stopped: a last, exact look */
 		stats_print(app, stdout);
+	}
 	telemetry_detach();
+	endpoints_free(app);
 	tcp_free(app); /* its mbufs go back to the pool before the pool goes */
 	ports_close(app);
 	workers_free(app);

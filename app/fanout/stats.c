@@ -16,6 +16,8 @@
  *   proxy.requests 42          HTTP proxy counters (fo_proxy_stats_names), zeros
  *   proxy.parse_err.bad_method 0  included; request parse errors by reason;
  *   proxy.sessions 0           gauges: sessions, upstream_busy, upstream_idle
+ *   endpoints.unresolved 0     upstream servers whose next hop does not answer
+ *                              ARP (gauge), and how often one stopped answering
  *   worker0.busy_cycles 1234   per worker TSC accounting, and busy cycles per
  *                              TCP segment handled (received + sent)
  */
@@ -167,6 +169,8 @@ stats_print(const struct app *app, FILE *f)
 	fo_counters_print(f, "svc.", svc_stats_names, &t.svc.accepted, SVC_STATS_N, 1);
 	fprintf(f, "svc.in_use %" PRIu64 "\n", t.svc_in_use);
 	print_proxy(&t.proxy, f);
+	fprintf(f, "endpoints.unresolved %" PRIu64 "\n", app->ep_unresolved);
+	fprintf(f, "endpoints.unresolved_events %" PRIu64 "\n", app->ep_unresolved_events);
 	print_ports(app, f);
 	print_workers(app, f);
 	fflush(f);

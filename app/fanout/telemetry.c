@@ -7,6 +7,7 @@
  *   /fanout/tcp    lib/tcp totals and drop reasons, service counters,
  *                  per-worker connections and busy cycles per segment, listeners
  *   /fanout/neigh  every worker's ARP cache
+ *   /fanout/upstreams  every upstream server and the state of its next hop
  *
  * The callbacks run on DPDK's telemetry thread while workers keep writing
  * their counters. Those are naturally aligned uint64_t written by one core
@@ -397,6 +398,61 @@ out:
 	return rc;
 }
 
+/*
+ * {"0": {"upstream": "django", "server": "198.18.0.11:8000", "next_hop":
+ * "198.18.0.11", "state": "reachable"}, ..., "unresolved": N, "truncated": N}
+ * (a dict keyed by a running index, as /fanout/neigh).
+ */
+static int
+cmd_upstreams(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	unsigned i, j, shown = 0, skipped = 0;
+	int rc = 0;
+
+	rte_spinlock_lock(&tel_lock);
+	if (tel_app == NULL) {
+		rc = -ESHUTDOWN;
+		goto out;
+	}
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < tel_app->conf->n_upstreams; i++) {
+		const struct fo_conf_upstream *up = &tel_app->conf->upstreams[i];
+
+		for (j = 0; j < up->n_servers; j++) {
+			const struct fo_conf_server *srv = &up->servers[j];
+			struct rte_tel_data *e;
+			char ip[16], nh_s[16], addr[24], key[16];
+			rte_be32_t nh = 0;
+			enum ep_state st = endpoint_state(tel_app, srv->addr, &nh);
+
+			if (shown == NEIGH_MAX_ENTRIES || (e = rte_tel_data_alloc()) == NULL) {
+				skipped++;
+				continue;
+			}
+			format_ip(ip, sizeof(ip), srv->addr);
+			format_ip(nh_s, sizeof(nh_s), nh);
+			snprintf(addr, sizeof(addr), "%s:%u", ip, srv->port);
+			rte_tel_data_start_dict(e);
+			rte_tel_data_add_dict_string(e, "upstream", up->name);
+			rte_tel_data_add_dict_string(e, "server", addr);
+			rte_tel_data_add_dict_string(e, "next_hop", nh_s);
+			rte_tel_data_add_dict_string(e, "state", endpoint_state_name(st));
+			snprintf(key, sizeof(key), "%u", shown);
+			if (add_container(d, key, e) != 0) {
+				skipped++;
+				continue;
+			}
+			shown++;
+		}
+	}
+	rte_tel_data_add_dict_u64(d, "unresolved", tel_app->ep_unresolved);
+	if (skipped != 0)
+		rte_tel_data_add_dict_u64(d, "truncated", skipped);
+out:
+	rte_spinlock_unlock(&tel_lock);
+	return rc;
+}
+
 int
 telemetry_init(struct app *app)
 {
@@ -414,8 +470,12 @@ telemetry_init(struct app *app)
 		"per segment, listeners. No parameters");
 	if (rc != 0)
 		return rc;
-	return rte_telemetry_register_cmd(
+	rc = rte_telemetry_register_cmd(
 		"/fanout/neigh", cmd_neigh, "fanout ARP caches of every worker. No parameters");
+	if (rc != 0)
+		return rc;
+	return rte_telemetry_register_cmd("/fanout/upstreams", cmd_upstreams,
+		"fanout upstream servers and whether their next hop answers ARP. No parameters");
 }
 
 void

@@ -192,6 +192,7 @@ void
 control_tick(struct app *app)
 {
 	ports_poll_links(app);
+	endpoints_check(app);
 }
 
 int

@@ -2,7 +2,7 @@
 /*
  * fanoutctl: query a running fanout through DPDK's telemetry socket.
  *
- *   fanoutctl [--file-prefix P | --socket PATH] stats|tcp|neigh|raw CMD [PARAMS...]
+ *   fanoutctl [--file-prefix P | --socket PATH] stats|tcp|neigh|upstreams|raw CMD [PARAMS...]
  *
  * The socket is <runtime dir>/<prefix>/dpdk_telemetry.v2 (SOCK_SEQPACKET):
  * on connect the server sends a JSON greeting, then answers each "cmd[,params]"
@@ -37,6 +37,8 @@ usage(FILE *f)
 		"commands:\n"
 		"  stats              counters, drop reasons, workers, ports (/fanout/stats)\n"
 		"  neigh              ARP caches (/fanout/neigh)\n"
+		"  upstreams          upstream servers and whether their next hop answers ARP\n"
+		"                     (/fanout/upstreams)\n"
 		"  tcp                TCP counters, drop reasons, services, per-worker cycles per\n"
 		"                     segment, listeners (/fanout/tcp)\n"
 		"  raw CMD [PARAMS]   any telemetry command, e.g. raw /ethdev/stats 0\n"
@@ -144,6 +146,8 @@ main(int argc, char **argv)
 		cmd = "/fanout/stats";
 	} else if (strcmp(what, "neigh") == 0) {
 		cmd = "/fanout/neigh";
+	} else if (strcmp(what, "upstreams") == 0) {
+		cmd = "/fanout/upstreams";
 	} else if (strcmp(what, "tcp") == 0) {
 		cmd = "/fanout/tcp";
 	} else if (strcmp(what, "raw") == 0 && optind < argc) {

@@ -6,6 +6,9 @@ Debian packages that provide them.
     uses = programs.collect(src_dir)           # [Use(program, file, line)]
     pkgs = programs.read_package_list(path)    # scripts/packages.txt
     problems, found = programs.check(uses, pkgs)
+    mods = programs.collect_imports(src_dir)   # [Use(module, file, line)]
+    problems, found = programs.check(mods, pkgs, locate=programs.module_paths(
+        {u.program for u in mods}).get, kind="python module ")
 
 collect() finds programs in two kinds of files:
 
@@ -29,18 +32,24 @@ collect() finds programs in two kinds of files:
 Every script's #! interpreter counts as well.
 
 It is not a parser for either language: a program named only at run time
-(a variable, a path built from the source tree) is not seen. Programs of
-the project itself (build/app/*, scripts/*, tests/*) are left out.
+(a variable, a path built from the source tree, a shell array such as
+tools=(taskset -c 1)) is not seen. Programs of the project itself
+(build/app/*, scripts/*, tests/*) are left out. collect_imports() lists
+the top-level modules the Python files import (not the tree's own);
+module_paths() asks /usr/bin/python3 where it would import each from.
 
-check() resolves each program on PATH, follows symlinks (alternatives:
-/usr/bin/awk -> mawk) and asks dpkg -S which package owns it. A program is
-provided when that package is listed, is installed because a listed
-package depends on it (Depends/Pre-Depends, recursively: what apt installs
-for bootstrap), or belongs to Debian's base (Essential: yes or Priority:
-required, on every Debian machine, and what those depend on), all read from
-dpkg's database.
+check() resolves each program in the directories a fresh Debian machine
+has on PATH (each module through module_paths()), follows symlinks
+(alternatives: /usr/bin/awk -> mawk) and asks dpkg -S which package owns
+the file. It is provided when that package is listed, is installed because
+a listed package depends on it (Depends/Pre-Depends, recursively: what apt
+installs for bootstrap), or belongs to Debian's base (Essential: yes or
+Priority: required, on every Debian machine, and what those depend on),
+all read from dpkg's database.
 """
 
+import ast
+import json
 import os
 import re
 import subprocess
@@ -134,6 +143,68 @@ def collect(src_dir):
     out = sorted({u for u in uses if not _own(u.program, src_dir)},
                  key=lambda u: (u.program, u.file, u.line))
     return out
+
+
+# ---------------------------------------------------------------------------
+# Python modules: an import is the same kind of dependency as a program
+
+PYTHON = "/usr/bin/python3"  # Debian's, the one every test and script runs
+
+
+def collect_imports(src_dir):
+    """The top-level modules the Python files under @src_dir import, other
+    than the tree's own (its .py files and packages): [Use(module, file, line)]."""
+    src_dir = os.path.realpath(src_dir)
+    files = [rel for rel, kind in source_files(src_dir) if kind == "py"]
+    own = set()
+    for rel in files:
+        own.add(os.path.splitext(os.path.basename(rel))[0])
+        if os.path.basename(rel) == "__init__.py":
+            own.add(os.path.basename(os.path.dirname(rel)))
+    uses = set()
+    for rel in files:
+        with open(os.path.join(src_dir, rel), encoding="utf-8", errors="replace") as f:
+            tree = ast.parse(f.read(), filename=rel)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for n in names:
+                top = n.split(".")[0]
+                if top not in own and top != "__future__":
+                    uses.add(Use(top, rel, node.lineno))
+    return sorted(uses, key=lambda u: (u.program, u.file, u.line))
+
+
+_FIND_SPEC = """
+import importlib.util, json, sys
+out = {}
+for name in sys.argv[1:]:
+    try:
+        spec = importlib.util.find_spec(name)
+    except Exception:
+        spec = None
+    if spec is None:
+        out[name] = None
+    elif spec.origin in ("built-in", "frozen"):
+        out[name] = sys.executable  # inside the interpreter
+    else:
+        out[name] = spec.origin or list(spec.submodule_search_locations)[0]
+print(json.dumps(out))
+"""
+
+
+def module_paths(modules):
+    """{module: the file /usr/bin/python3 imports it from, or None}. Isolated
+    (-I): no user site-packages, no PYTHONPATH, as on a fresh machine."""
+    if not modules:
+        return {}
+    r = subprocess.run([PYTHON, "-I", "-c", _FIND_SPEC] + sorted(set(modules)),
+                       capture_output=True, text=True, check=True)
+    return json.loads(r.stdout)
 
 
 # ---------------------------------------------------------------------------
@@ -286,9 +357,12 @@ def _where(uses, limit=4):
     return ", ".join(locs[:limit]) + more
 
 
-def check(uses, listed, list_name="scripts/packages.txt", dpkg=None, exempt=EXEMPT):
+def check(uses, listed, list_name="scripts/packages.txt", dpkg=None, exempt=EXEMPT,
+          locate=which, kind=""):
     """[Problem] (each naming the program, where it is used and what to
-    do) and {program: Resolved} for every program of @uses provided."""
+    do) and {program: Resolved} for every program of @uses provided.
+    @locate: name -> path on this machine or None (modules: module_paths);
+    @kind prefixes the names in messages ("python module ")."""
     dpkg = dpkg or Dpkg()
     problems = []
     for p in listed:
@@ -304,20 +378,22 @@ def check(uses, listed, list_name="scripts/packages.txt", dpkg=None, exempt=EXEM
     for prog in by_prog:
         if prog in exempt:
             continue
-        found = which(prog)
+        found = locate(prog)
         if found:
             paths[prog] = [c for hop in _chain(found) for c in _usrmerge(hop)]
     owners = Dpkg.owners([c for cs in paths.values() for c in cs])
     resolved = {}
     for prog, us in sorted(by_prog.items()):
         where = _where(us)
+        name = kind + prog
         if prog in exempt:
             resolved[prog] = Resolved(prog, None, set(), "exempt: " + exempt[prog])
             continue
         if prog not in paths:
-            problems.append(Problem(prog, "%s (used at %s): not found on this machine; add the "
-                                    "Debian package that provides it to %s"
-                                    % (prog, where, list_name)))
+            problems.append(Problem(prog, "%s (used at %s): not found on this machine (%s); add "
+                                    "the Debian package that provides it to %s"
+                                    % (name, where, "not importable by " + PYTHON if kind else
+                                       "not in " + ":".join(DEBIAN_PATH), list_name)))
             continue
         cands = paths[prog]
         real = os.path.realpath(cands[0])
@@ -327,7 +403,7 @@ def check(uses, listed, list_name="scripts/packages.txt", dpkg=None, exempt=EXEM
         if not own:
             problems.append(Problem(prog, "%s (used at %s): %s belongs to no Debian package; "
                                     "use one from a package listed in %s"
-                                    % (prog, where, cands[0], list_name)))
+                                    % (name, where, cands[0], list_name)))
             continue
         # the shortest explanation: listed, Debian's base, a dependency
         why = next(("%s (listed)" % o for o in sorted(own) if o in listed), None)
@@ -338,7 +414,7 @@ def check(uses, listed, list_name="scripts/packages.txt", dpkg=None, exempt=EXEM
         if why is None:
             problems.append(Problem(prog, "%s (used at %s): %s is in package %s, which %s "
                                     "does not list (nor does any package it lists depend on it): "
-                                    "add it there" % (prog, where, real, ", ".join(sorted(own)),
+                                    "add it there" % (name, where, real, ", ".join(sorted(own)),
                                                       list_name)))
             continue
         resolved[prog] = Resolved(prog, real, own, why)

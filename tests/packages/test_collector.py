@@ -16,10 +16,11 @@ import programs
 SRC_DIR = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
 # Shaped like tests/integ/fo_integ.py and tcp_tools.py. A line where programs
-# must be found ends with "# <- program, ..." ("<-@N" for line N): the
-# expected result is read from the files themselves.
+# must be found ends with "# <- program, ..." ("<-@N" for line N), one that
+# imports modules with "# <-import module, ...": the expected results are read
+# from the files themselves.
 HELPERS = '''\
-import subprocess
+import subprocess  # <-import subprocess
 
 PYTHON = "/usr/bin/python3"
 
@@ -49,8 +50,11 @@ def tool_argv(cmd, *args):
 TEST = '''\
 #!/usr/bin/python3
 # the #! line runs python3 <-@1 /usr/bin/python3
-import subprocess
+import subprocess  # <-import subprocess
 import fake_helpers as h
+from scapy.all import IP  # <-import scapy
+import websockets.client, fo_no_such_module  # <-import websockets, fo_no_such_module
+from . import sibling
 
 NFT = "nft"
 HEADERS = ["Content-Type", "text/plain"]
@@ -109,12 +113,12 @@ FILES = {
 }
 
 
-def expected(files):
-    """{(program, file, line)} from the "# <- a, b" marks."""
+def expected(files, tag=""):
+    """{(name, file, line)} from the "# <-TAG a, b" marks."""
     out = set()
     for rel, text in files.items():
         for n, line in enumerate(text.splitlines(), 1):
-            m = re.search(r"<-(@\d+)? (.*)$", line)
+            m = re.search(r"<-%s(@\d+)? (.*)$" % tag, line)
             if m:
                 at = int(m.group(1)[1:]) if m.group(1) else n
                 out |= {(p.strip(), rel, at) for p in m.group(2).split(",")}
@@ -139,6 +143,7 @@ def main():
             with open(os.path.join(tmp, rel), "w") as f:
                 f.write(text)
         uses = programs.collect(tmp)
+        imports = programs.collect_imports(tmp)
 
     got = {(u.program, u.file, u.line) for u in uses}
     want = expected(FILES)
@@ -175,6 +180,28 @@ def main():
     nft_at = "%s:%d" % next((f, n) for p, f, n in want if p == "nft")
     check(len(nft) == 1 and "nftables" in nft[0].text and nft_at in nft[0].text,
           "without nftables listed: nft reported, with its package and where it is used")
+
+    # imports: the tree's own modules and relative imports left out
+    got = {(u.program, u.file, u.line) for u in imports}
+    want = expected(FILES, "import")
+    for p, f, n in sorted(want ^ got):
+        check(False, "import of %s at %s:%d %s" % (p, f, n, "missed" if p in want else "not one"))
+    check(got == want, "the collector finds exactly the %d marked imports" % len(want))
+    problems, resolved = programs.check(imports, listed, locate=programs.module_paths(
+        {u.program for u in imports}).get, kind="python module ")
+    for p in problems:
+        print("   " + p.text)
+    check({p.program for p in problems} == {"fo_no_such_module"},
+          "python module fo_no_such_module reported, and no other")
+    check(resolved.get("scapy") and resolved["scapy"].why == "python3-scapy (listed)",
+          "python module scapy: from python3-scapy, listed")
+    check("subprocess" in resolved, "python module subprocess: from the standard library (%s)"
+          % (resolved["subprocess"].why if "subprocess" in resolved else "not"))
+    without = [p for p in listed if p != "python3-websockets"]
+    problems, _ = programs.check(imports, without, locate=programs.module_paths(
+        {u.program for u in imports}).get, kind="python module ")
+    check(any(p.program == "websockets" and "python3-websockets" in p.text for p in problems),
+          "without python3-websockets listed: python module websockets reported")
 
     # a listed package that does not exist is reported too
     problems, _ = programs.check([], listed + ["no-such-package-fo"])

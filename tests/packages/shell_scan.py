@@ -27,7 +27,9 @@ _WRAPPERS = {
     "ionice": ({"-c", "-n", "-t"}, 0),
     "chrt": (set(), 1),
     "stdbuf": ({"-i", "-o", "-e"}, 0),
-    "setpriv": (set(), 0),  # only --long=value options
+    "setpriv": ({"--reuid", "--regid", "--ruid", "--euid", "--rgid", "--egid", "--groups",
+                 "--inh-caps", "--ambient-caps", "--bounding-set", "--securebits",
+                 "--pdeathsig", "--selinux-label", "--apparmor-profile"}, 0),
     "env": ({"-u", "--unset", "-C", "--chdir", "-S"}, 0),
     "sudo": ({"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"}, 0),
     "exec": ({"-a"}, 0),
@@ -52,8 +54,8 @@ def scan_words(words):
         i += 1
     while i < n:
         w = words[i]
-        if not isinstance(w, str):
-            return progs, code, True
+        if not isinstance(w, str) or w.isdigit():
+            return progs, code, True  # unknown (or an option value a wrapper took)
         progs.append((i, w))
         base = os.path.basename(w)
         i += 1
@@ -113,7 +115,7 @@ class _Lexer:
         self.s = text
         self.i = 0
         self.line = line
-        self.sink = sink          # callback(text, first_line) for nested code
+        self.sink = sink          # callback(text or tokens, first_line) for nested code
         self.heredocs = []        # (delimiter, strip_tabs) pending at the next newline
 
     def peek(self, k=0):
@@ -122,7 +124,8 @@ class _Lexer:
 
     def tokens(self, close=None):
         """Tokens up to the end (or an unmatched @close): ("w", _Word) |
-        ("op", text, line) | ("nl", line)."""
+        ("op", text, line) | ("redir", text, line), followed by its target
+        word | ("nl", line)."""
         out = []
         w = None
 

@@ -69,6 +69,7 @@ def main(ns, cpus):
     h.sh(["setpriv", "--reuid=65534", "sh", "-c", "tc qdisc; ethtool -k lo | grep tso"])  # <- setpriv, sh, tc, ethtool, grep
     ns.launch(h.tool_argv("server", "--port", 1), "server")
     subprocess.run("curl -s http://198.18.0.1/ && echo ok", shell=True)  # <- curl
+    h.sh(["timeout", "-s", "KILL", "5", "setpriv", "--reuid", "65534", "id", "-u"])  # <- timeout, setpriv, id
     ns.run(["build/app/fanout", "--check"])
     ns.run([h.PYTHON, "-c", "print(1)"])  # <- /usr/bin/python3
     names = ["trio1", "trio2"]

@@ -105,5 +105,7 @@ fo_net_announce(struct fo_net_worker *w, uint16_t port)
 	rc = arp_output(w, ifc, ifc->addr);
 	if (rc == 0)
 		w->stats.arp_tx_gratuitous++;
+	/* the link (re)came up: what was asked while it was down went nowhere */
+	neigh_retry_now(w, port);
 	return rc;
 }

@@ -318,7 +318,10 @@ int fo_net_output_ip4(struct fo_net_worker *w, struct rte_mbuf *m, rte_be32_t ds
 void fo_net_timer(struct fo_net_worker *w);
 
 /**
- * Send a gratuitous ARP (request form, RFC 5227) for @p port's address.
+ * Send a gratuitous ARP (request form, RFC 5227) for @p port's address
+ * (at start and when the link comes up). Resolutions under way on the port
+ * are asked again at the next fo_net_timer(), backoff reset: what was
+ * asked while the link was down went nowhere.
  *
  * @return 0, -ENODEV (port unconfigured), -ENOMEM (no mbuf), -ENOBUFS (txq full).
  */

@@ -361,6 +361,22 @@ fo_net_timer(struct fo_net_worker *w)
 	w->neigh_next_tsc = next;
 }
 
+void
+neigh_retry_now(struct fo_net_worker *w, uint16_t port)
+{
+	unsigned i;
+
+	for (i = 0; i < FO_NEIGH_SIZE; i++) {
+		struct fo_neigh *e = &w->neigh[i];
+
+		if (e->state != FO_NEIGH_INCOMPLETE || e->port_id != port)
+			continue;
+		e->retries = 0;
+		e->expire_tsc = w->now;
+		w->neigh_next_tsc = w->now;
+	}
+}
+
 int
 fo_net_neigh_resolve(struct fo_net_worker *w, rte_be32_t dst, int refresh)
 {

@@ -165,6 +165,12 @@ _Static_assert(FO_NEIGH_PROBE <= FO_NEIGH_SIZE, "probe window inside the table")
 /** @return @p ip's entry, or NULL. */
 struct fo_neigh *neigh_find(struct fo_net_worker *w, rte_be32_t ip);
 /**
+ * Resolutions under way on @p port start over at the next fo_net_timer()
+ * (backoff reset): the requests sent so far may have gone nowhere (the
+ * link was down).
+ */
+void neigh_retry_now(struct fo_net_worker *w, uint16_t port);
+/**
  * Send the frame @p m (Ethernet header filled but for the destination MAC,
  * m->port unused) to next hop @p nh on @p ifc: now, or once resolved.
  *

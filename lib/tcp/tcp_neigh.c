@@ -5,9 +5,9 @@
  *
  * A connection joins the worker's neighbour-wait list when lib/net drops
  * one of its segments for want of a next hop (queue full, resolution
- * failed), and when its SYN goes unanswered (the peer may have moved to
- * another MAC, a rescheduled pod: lib/net is asked to check,
- * fo_net_neigh_suspect()).
+ * failed), and when its retransmission timer fires (the peer may have
+ * moved to another MAC, a rescheduled pod: lib/net is asked to check,
+ * fo_net_neigh_suspect(), at most once per retry interval per neighbour).
  * When lib/net reports a next hop reachable (resolved, or a new MAC), the
  * waiting connections behind it retransmit at once, with no backoff: the
  * loss was the neighbour's, not the path's. The list only ever holds

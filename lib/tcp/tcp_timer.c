@@ -140,10 +140,10 @@ tcp_rtx_fire(struct fo_timer *t)
 	c->rtx_mode = TCP_RTX_NONE;
 	if (c->state == TCP_CLOSED)
 		return;
-	if (c->state == TCP_SYN_SENT) {
-		/* no answer to our SYN: the peer may have moved (a rescheduled pod
-		 * on another MAC): have its next hop checked, and resend at once
-		 * if it turns out to have a new MAC */
+	if (mode == TCP_RTX_RETRANSMIT) {
+		/* no answer: the peer may have moved (a rescheduled pod on another
+		 * MAC): have its next hop checked (at most every retry interval per
+		 * neighbour), and resend at once if it turns out to have a new MAC */
 		fo_net_neigh_suspect(tw->net, c->key.raddr);
 		tcp_nwait_add(c);
 	}

@@ -747,6 +747,30 @@ test_neigh_suspect(void **state)
 	fk_reset();
 }
 
+/* the link comes up (gratuitous ARP): resolutions under way ask again at once */
+static void
+test_neigh_retry_on_link_up(void **state)
+{
+	struct fo_net_worker *w = fk_worker(0, 0);
+	const struct fo_neigh *n;
+
+	(void)state;
+	assert_int_equal(fo_net_neigh_resolve(w, PEER_IP, 0), -EINPROGRESS);
+	assert_int_equal(drain_requests(w, PEER_IP), 1);
+	w->now += FK_MS(50);
+	fo_net_timer(w);
+	assert_int_equal(drain_requests(w, PEER_IP), 0); /* next retry at 200 ms */
+	assert_int_equal(fo_net_announce(w, 0), 0);
+	fo_net_timer(w);
+	assert_int_equal(w->stats.arp_tx_gratuitous, 1);
+	assert_int_equal(drain_requests(w, PEER_IP), 1); /* now, not at 200 ms */
+	n = fo_net_neigh_lookup(w, PEER_IP);
+	assert_int_equal(n->retries, 1); /* backoff starts over */
+	assert_int_equal(n->expire_tsc, w->now + FK_MS(FO_NEIGH_RETRY_MS));
+	free(w);
+	fk_reset();
+}
+
 int
 main(void)
 {
@@ -758,6 +782,7 @@ main(void)
 		cmocka_unit_test(test_neigh_resolve_ahead),
 		cmocka_unit_test(test_neigh_ready_notices),
 		cmocka_unit_test(test_neigh_suspect),
+		cmocka_unit_test(test_neigh_retry_on_link_up),
 		cmocka_unit_test(test_neigh_backoff_give_up_holddown),
 		cmocka_unit_test(test_neigh_request_nombuf),
 		cmocka_unit_test(test_neigh_stale_refresh),

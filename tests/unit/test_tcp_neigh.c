@@ -2,9 +2,9 @@
 /*
  * lib/tcp and the neighbour cache: a SYN lost while its next hop was
  * unresolved is resent the moment the neighbour answers (not after the
- * RTO); an unanswered SYN has its next hop checked and, when the peer
- * turns out to have moved to a new MAC, is resent at once to it; the
- * per-connection initial SYN RTO of active opens.
+ * RTO); an unanswered SYN or data segment has its next hop checked and,
+ * when the peer turns out to have moved to a new MAC, is resent at once to
+ * it; the per-connection initial SYN RTO of active opens.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -156,6 +156,41 @@ test_syn_follows_moved_peer(void **state)
 	th_free(h, 1);
 }
 
+/* data unacknowledged past the RTO: the next hop is checked, and a move gets the data at once */
+static void
+test_data_follows_moved_peer(void **state)
+{
+	struct th *h = th_new(NULL);
+	struct th_peer p = {.port = 5001, .isn = 1000, .wnd = 65535};
+	struct fo_net_txq *q = &h->net->txq[0];
+	struct th_out o;
+	struct rte_mbuf *m;
+	uint64_t rtx;
+
+	(void)state;
+	th_handshake(h, &p);
+	assert_int_equal(th_user_send(h, p.c, 500, 3), 500);
+	th_expect(h, &o);
+	assert_int_equal(o.len, 500);
+	th_advance(h, 1000); /* RTO: the data again (old MAC), and an ARP request */
+	th_expect(h, &o);
+	assert_int_equal(o.len, 500);
+	assert_int_equal(h->arp_requests, 1);
+	rtx = h->tw->stats.retransmits;
+	assert_non_null(neigh_update(h->net, 0, TH_PEER, &moved_mac, 0, 0));
+	fo_tcp_timer(h->tw);
+	fo_tcp_flush(h->tw);
+	assert_int_equal(q->n, 1);
+	m = q->pkts[0];
+	assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), moved_mac.addr_bytes, 6);
+	assert_int_equal(rte_pktmbuf_pkt_len(m), 14 + 20 + 20 + 500);
+	q->n = 0;
+	rte_pktmbuf_free(m);
+	assert_int_equal(h->tw->stats.retransmits, rtx + 1);
+	assert_int_equal(h->tw->stats.neigh_resends, 1);
+	th_free(h, 1);
+}
+
 /* per-connection initial SYN RTO (upstreams: far below RFC 6298's 1 s) */
 static void
 test_syn_rto(void **state)
@@ -195,6 +230,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_syn_resent_when_neighbour_resolves),
 		cmocka_unit_test(test_syn_follows_moved_peer),
+		cmocka_unit_test(test_data_follows_moved_peer),
 		cmocka_unit_test(test_syn_rto),
 	};
 

@@ -97,7 +97,8 @@ extern const char *const fo_net_drop_names[FO_NET_DROP_MAX];
 	X(peer_tx_full, "neighbour updates not shared: peer ring full") \
 	X(tcp_rx, "TCP segments handed to the layer above") \
 	X(neigh_resolve, "resolutions started ahead of traffic (fo_net_neigh_resolve)") \
-	X(neigh_suspect, "refreshes asked by the layer above (fo_net_neigh_suspect)") \
+	X(neigh_suspect, "refreshes asked by the layer above (fo_net_neigh_suspect), or of " \
+		"the other addresses of a host that moved to another MAC") \
 	X(neigh_changed, "reachable neighbours whose MAC changed") \
 	X(neigh_ready_lost, "reachability notices lost: the ready list was full")
 

@@ -200,6 +200,28 @@ neigh_ready_push(struct fo_net_worker *w, rte_be32_t ip)
 	w->neigh_ready[w->n_neigh_ready++] = ip;
 }
 
+/**
+ * The host that answered for @p old on @p port moved (an address of it
+ * came back with another MAC): ask again for every other address it
+ * answered for, whose old MAC still serves until the answers come.
+ */
+static void
+neigh_moved(struct fo_net_worker *w, const struct fo_neigh *moved, uint16_t port,
+	const struct rte_ether_addr *old)
+{
+	unsigned i;
+
+	for (i = 0; i < FO_NEIGH_SIZE; i++) {
+		struct fo_neigh *e = &w->neigh[i];
+
+		if (e == moved || e->state != FO_NEIGH_REACHABLE || e->retries != 0 ||
+			e->port_id != port || !rte_is_same_ether_addr(&e->mac, old))
+			continue;
+		w->stats.neigh_suspect++;
+		neigh_solicit(w, e);
+	}
+}
+
 static void
 neigh_set_reachable(struct fo_net_worker *w, struct fo_neigh *e, uint16_t port,
 	const struct rte_ether_addr *mac)
@@ -207,8 +229,12 @@ neigh_set_reachable(struct fo_net_worker *w, struct fo_neigh *e, uint16_t port,
 	int was_reachable = e->state == FO_NEIGH_REACHABLE;
 	int changed = !was_reachable || !rte_is_same_ether_addr(&e->mac, mac);
 
-	if (was_reachable && changed)
+	if (was_reachable && changed) {
+		struct rte_ether_addr old = e->mac;
+
 		w->stats.neigh_changed++;
+		neigh_moved(w, e, e->port_id, &old);
+	}
 	e->port_id = port;
 	rte_ether_addr_copy(mac, &e->mac);
 	e->state = FO_NEIGH_REACHABLE;

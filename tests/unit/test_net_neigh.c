@@ -771,6 +771,35 @@ test_neigh_retry_on_link_up(void **state)
 	fk_reset();
 }
 
+/* an address comes back on another MAC: the other addresses behind the old MAC are asked again */
+static void
+test_neigh_moved_host_siblings(void **state)
+{
+	struct fo_net_worker *w = fk_worker(0, 0);
+	const uint8_t newmac[6] = {0x02, 0, 0, 0, 0, 0x88}, other[6] = {0x02, 0, 0, 0, 0, 0x99};
+	const rte_be32_t sib1 = FK_IP(198, 18, 0, 11), sib2 = FK_IP(198, 18, 0, 12);
+	const rte_be32_t elsewhere = FK_IP(198, 18, 0, 13);
+
+	(void)state;
+	arp_from(w, 1, PEER_IP, fk_peer_mac);
+	arp_from(w, 1, sib1, fk_peer_mac);
+	arp_from(w, 1, sib2, fk_peer_mac);
+	arp_from(w, 1, elsewhere, other);
+	w->txq[0].n = 0;
+	/* PEER's gratuitous ARP from its new MAC */
+	arp_from(w, 2, PEER_IP, newmac);
+	assert_int_equal(drain_requests(w, sib1), 1); /* (and the rest of the txq dropped) */
+	assert_int_equal(w->stats.neigh_suspect, 2); /* sib1 and sib2, not elsewhere */
+	assert_int_equal(fo_net_neigh_lookup(w, sib2)->retries, 1);
+	assert_int_equal(fo_net_neigh_lookup(w, elsewhere)->retries, 0);
+	/* the old MAC serves sib2 until its answer */
+	assert_memory_equal(fo_net_neigh_lookup(w, sib2)->mac.addr_bytes, fk_peer_mac, 6);
+	arp_from(w, 2, sib2, newmac);
+	assert_memory_equal(fo_net_neigh_lookup(w, sib2)->mac.addr_bytes, newmac, 6);
+	free(w);
+	fk_reset();
+}
+
 int
 main(void)
 {
@@ -783,6 +812,7 @@ main(void)
 		cmocka_unit_test(test_neigh_ready_notices),
 		cmocka_unit_test(test_neigh_suspect),
 		cmocka_unit_test(test_neigh_retry_on_link_up),
+		cmocka_unit_test(test_neigh_moved_host_siblings),
 		cmocka_unit_test(test_neigh_backoff_give_up_holddown),
 		cmocka_unit_test(test_neigh_request_nombuf),
 		cmocka_unit_test(test_neigh_stale_refresh),

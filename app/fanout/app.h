@@ -141,6 +141,11 @@ enum ep_state {
 };
 /** State of @p addr's next hop (stored in *@p nh when not NULL and routed). */
 enum ep_state endpoint_state(const struct app *app, rte_be32_t addr, rte_be32_t *nh);
+/**
+ * The state to report for server number @p k (config order) at @p addr:
+ * one that failed resolution stays EP_UNRESOLVED while it is asked again.
+ */
+enum ep_state endpoint_report(const struct app *app, unsigned k, rte_be32_t addr, rte_be32_t *nh);
 const char *endpoint_state_name(enum ep_state s);
 /** @return 0 or -ENOMEM. */
 int endpoints_init(struct app *app);

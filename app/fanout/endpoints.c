@@ -66,6 +66,17 @@ endpoint_state(const struct app *app, rte_be32_t addr, rte_be32_t *nh_out)
 	return resolving ? EP_RESOLVING : EP_UNKNOWN;
 }
 
+enum ep_state
+endpoint_report(const struct app *app, unsigned k, rte_be32_t addr, rte_be32_t *nh)
+{
+	enum ep_state st = endpoint_state(app, addr, nh);
+
+	if (st == EP_RESOLVING && app->ep_unresolved_flags != NULL &&
+		__atomic_load_n(&app->ep_unresolved_flags[k], __ATOMIC_RELAXED))
+		return EP_UNRESOLVED;
+	return st;
+}
+
 const char *
 endpoint_state_name(enum ep_state s)
 {
@@ -111,7 +122,8 @@ endpoints_check(struct app *app)
 
 			fmt_ip(srv->addr, a, sizeof(a));
 			fmt_ip(nh, nh_s, sizeof(nh_s));
-			if (st == EP_UNRESOLVED) {
+			/* asked again after failing: still unresolved until it answers */
+			if (st == EP_UNRESOLVED || (st == EP_RESOLVING && *flag)) {
 				unresolved++;
 				if (!*flag) {
 					*flag = 1;

@@ -406,7 +406,7 @@ out:
 static int
 cmd_upstreams(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	unsigned i, j, shown = 0, skipped = 0;
+	unsigned i, j, k = 0, shown = 0, skipped = 0;
 	int rc = 0;
 
 	rte_spinlock_lock(&tel_lock);
@@ -418,12 +418,12 @@ cmd_upstreams(const char *cmd, const char *params, struct rte_tel_data *d)
 	for (i = 0; i < tel_app->conf->n_upstreams; i++) {
 		const struct fo_conf_upstream *up = &tel_app->conf->upstreams[i];
 
-		for (j = 0; j < up->n_servers; j++) {
+		for (j = 0; j < up->n_servers; j++, k++) {
 			const struct fo_conf_server *srv = &up->servers[j];
 			struct rte_tel_data *e;
 			char ip[16], nh_s[16], addr[24], key[16];
 			rte_be32_t nh = 0;
-			enum ep_state st = endpoint_state(tel_app, srv->addr, &nh);
+			enum ep_state st = endpoint_report(tel_app, k, srv->addr, &nh);
 
 			if (shown == NEIGH_MAX_ENTRIES || (e = rte_tel_data_alloc()) == NULL) {
 				skipped++;

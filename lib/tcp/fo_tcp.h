@@ -103,7 +103,9 @@ extern const char *const fo_tcp_drop_names[FO_TCP_DROP_MAX];
 	X(keepalive_probes, "keep-alive probes sent") \
 	X(timeouts, "connections dropped by retransmission or keep-alive timeout") \
 	X(time_wait_reused, "TIME_WAIT connections reused by a new SYN or active open") \
-	X(neigh_resends, "resends at once because the next hop became reachable (no RTO wait)")
+	X(neigh_resends, "resends at once because the next hop became reachable (no RTO wait)") \
+	X(syn_after_stale, "SYNs resent at once after resetting the peer's stale connection on " \
+		"the same tuple (it answered our SYN with an ACK)")
 
 #define FO_TCP_STAT_FIELD(name, descr) uint64_t name;
 #define FO_TCP_STAT_ONE(name, descr) +1

@@ -281,6 +281,16 @@ tcp_input_syn_sent(struct fo_tcp_conn *c, struct tcp_seg *seg)
 		(tcp_seq_le(seg->ack, c->iss) || tcp_seq_gt(seg->ack, c->snd_max))) {
 		tcp_send_rst_reply(tw, seg);
 		tcp_seg_drop(tw, seg, tcp_bad_ack);
+		/* the peer holds a stale connection on this tuple (one a previous
+		 * run left open) and answered our SYN with its ACK: our RST clears
+		 * it, so the SYN goes again right behind it rather than at the RTO;
+		 * once per connection, so no stream of bad ACKs turns into SYNs */
+		if (!(seg->flags & TCP_RST) && !c->stale_resyn) {
+			c->stale_resyn = 1;
+			tw->stats.retransmits++;
+			tw->stats.syn_after_stale++;
+			tcp_emitted(c, tcp_send_syn(c));
+		}
 		return;
 	}
 	if (seg->flags & TCP_RST) {

@@ -44,9 +44,11 @@ tcp_owner_init(struct fo_tcp_worker *tw)
 	tw->reta_size = 128;
 	for (i = 0; i < tw->reta_size; i++)
 		tw->reta[i] = (uint16_t)(i % tw->n_workers);
-	/* an offset into [local_port_min, local_port_max]: workers start apart */
-	tw->port_cursor =
-		(tw->id * 7919u) % ((uint32_t)tw->cfg.local_port_max - tw->cfg.local_port_min + 1);
+	/* an offset into [local_port_min, local_port_max]: workers start apart,
+	 * and from a secret-keyed place (RFC 6056): a restarted fanout does not
+	 * walk into the tuples its previous run left open on the backends */
+	tw->port_cursor = (uint32_t)(tw->id * 7919u + tcp_siphash(&tw->ck, "port", 4)) %
+			  ((uint32_t)tw->cfg.local_port_max - tw->cfg.local_port_min + 1);
 }
 
 int

@@ -140,7 +140,8 @@ struct fo_tcp_conn {
 	uint8_t zombie : 1,       /* closed normally, out of the flow table, kept for reading */
 		eof_read : 1,     /* fo_tcp_recv() returned 0 */
 		close_notify : 1, /* closed(NORMAL) owed at the next fo_tcp_flush() */
-		in_nwait : 1;     /* on the neighbour-wait list (tcp_neigh.c) */
+		in_nwait : 1,     /* on the neighbour-wait list (tcp_neigh.c) */
+		stale_resyn : 1;  /* SYN_SENT: SYN resent after resetting a peer's stale tuple */
 	uint8_t dupacks;
 	uint8_t rtx_count;  /* consecutive timeouts (backoff) */
 	uint8_t probes;     /* keep-alive or zero-window probes outstanding */

@@ -257,6 +257,46 @@ test_active_syn_timeout(void **state)
 	th_free(h, 1);
 }
 
+/* the peer still holds a connection on our tuple (a previous run of ours
+ * left it): it answers the SYN with an ACK; our RST clears it and the SYN
+ * goes again at once, not after the RTO (once per connection) */
+static void
+test_active_open_stale_peer(void **state)
+{
+	struct th *h = th_new(NULL);
+	struct fo_tcp_conn *c;
+	struct th_out o, r;
+	uint32_t iss;
+
+	(void)state;
+	c = fo_tcp_connect(h->tw, TH_US, TH_PEER, 8004, &th_ops, h);
+	assert_non_null(c);
+	th_expect(h, &o);
+	iss = o.seq;
+	struct th_in stale = {.sport = 8004, .dport = o.sport, .seq = 123456, .ack = iss + 777,
+		.flags = F_ACK, .wnd = 1000};
+	th_inject(h, &stale);
+	th_expect(h, &r);
+	assert_int_equal(r.flags, F_RST);
+	assert_int_equal(r.seq, iss + 777);
+	th_expect(h, &o);
+	assert_int_equal(o.flags, F_SYN);
+	assert_int_equal(o.seq, iss);
+	assert_int_equal(h->tw->stats.syn_after_stale, 1);
+	/* a second one: RST only */
+	th_inject(h, &stale);
+	th_expect(h, &r);
+	assert_int_equal(r.flags, F_RST);
+	th_expect_none(h);
+	assert_int_equal(h->tw->stats.syn_after_stale, 1);
+	/* and the handshake completes */
+	struct th_in sa = {.sport = 8004, .dport = o.sport, .seq = 5000, .ack = iss + 1,
+		.flags = F_SYN | F_ACK, .wnd = 65535};
+	th_inject(h, &sa);
+	assert_string_equal(tcp_state_name(c->state), "ESTABLISHED");
+	th_free(h, 1);
+}
+
 static void
 test_simultaneous_open(void **state)
 {
@@ -611,6 +651,7 @@ main(void)
 		cmocka_unit_test(test_active_window_closes),
 		cmocka_unit_test(test_active_refused),
 		cmocka_unit_test(test_active_syn_timeout),
+		cmocka_unit_test(test_active_open_stale_peer),
 		cmocka_unit_test(test_simultaneous_open),
 		cmocka_unit_test(test_closed_port_rst),
 		cmocka_unit_test(test_cookie_round_trip),

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What changed between two validated configs, field by field. Locations
+ * (file:line:col) are not compared: moving a directive changes nothing.
+ * Each compared struct has its size pinned below, so that a field added to
+ * lib/conf without a line here breaks the build instead of being ignored
+ * by live reload.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "fo_ctl.h"
+
+#define LOC sizeof(struct fo_conf_loc)
+_Static_assert(sizeof(struct fo_conf_iface) == 80 + LOC,
+	"fo_conf_iface changed: compare the new field in ifaces_differ()");
+_Static_assert(sizeof(struct fo_conf_listen) == 32 + LOC,
+	"fo_conf_listen changed: compare the new field in listens_differ()");
+_Static_assert(sizeof(struct fo_conf_tcp) == 20 * 4 + LOC,
+	"fo_conf_tcp changed: compare the new field in tcp_differs()");
+_Static_assert(sizeof(struct fo_conf_http) == 32 + LOC,
+	"fo_conf_http changed: compare the new field in http_differs()");
+_Static_assert(sizeof(struct fo_conf_server) == 8 + LOC,
+	"fo_conf_server changed: compare the new field in servers_differ()");
+_Static_assert(sizeof(struct fo_conf_upstream) == FO_CONF_NAME_MAX + 8 + 4 + 7 * 4 + LOC,
+	"fo_conf_upstream changed: compare the new field in upstream_params_differ()");
+_Static_assert(sizeof(struct fo_conf_route) == 48 + LOC,
+	"fo_conf_route changed: compare the new field in routes_differ()");
+
+static int
+str_differ(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+static int
+ifaces_differ(const struct fo_conf *a, const struct fo_conf *b)
+{
+	unsigned i;
+
+	if (a->n_ifaces != b->n_ifaces)
+		return 1;
+	for (i = 0; i < a->n_ifaces; i++) {
+		const struct fo_conf_iface *x = &a->ifaces[i], *y = &b->ifaces[i];
+
+		if (strcmp(x->dev, y->dev) != 0 || x->addr != y->addr ||
+			x->prefix_len != y->prefix_len || x->gateway != y->gateway ||
+			x->vlan != y->vlan || x->mtu != y->mtu)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+listens_differ(const struct fo_conf *a, const struct fo_conf *b)
+{
+	unsigned i;
+
+	if (a->n_listens != b->n_listens)
+		return 1;
+	for (i = 0; i < a->n_listens; i++) {
+		const struct fo_conf_listen *x = &a->listens[i], *y = &b->listens[i];
+
+		if (x->addr != y->addr || x->port != y->port || x->service != y->service ||
+			x->size != y->size)
+			return 1;
+		/* a relay names its upstream by index: compare the names */
+		if (x->service == FO_CONF_SVC_RELAY &&
+			strcmp(a->upstreams[x->upstream].name, b->upstreams[y->upstream].name) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+tcp_differs(const struct fo_conf_tcp *x, const struct fo_conf_tcp *y)
+{
+	return x->max_conns != y->max_conns || x->max_half_open != y->max_half_open ||
+	       x->sndbuf != y->sndbuf || x->rcvbuf != y->rcvbuf || x->ooo_max != y->ooo_max ||
+	       x->syncookies != y->syncookies || x->rto_min_ms != y->rto_min_ms ||
+	       x->rto_max_ms != y->rto_max_ms || x->rto_init_ms != y->rto_init_ms ||
+	       x->delack_ms != y->delack_ms || x->time_wait_ms != y->time_wait_ms ||
+	       x->fin_wait2_ms != y->fin_wait2_ms || x->keepalive_ms != y->keepalive_ms ||
+	       x->keepalive_intvl_ms != y->keepalive_intvl_ms ||
+	       x->keepalive_probes != y->keepalive_probes || x->syn_retries != y->syn_retries ||
+	       x->max_retries != y->max_retries || x->max_buffered != y->max_buffered ||
+	       x->local_port_min != y->local_port_min || x->local_port_max != y->local_port_max;
+}
+
+static int
+http_differs(const struct fo_conf_http *x, const struct fo_conf_http *y)
+{
+	return x->client_header_timeout_ms != y->client_header_timeout_ms ||
+	       x->client_body_timeout_ms != y->client_body_timeout_ms ||
+	       x->keepalive_timeout_ms != y->keepalive_timeout_ms ||
+	       x->keepalive_requests != y->keepalive_requests ||
+	       x->send_timeout_ms != y->send_timeout_ms || x->max_body_size != y->max_body_size;
+}
+
+static int
+servers_differ(const struct fo_conf_upstream *x, const struct fo_conf_upstream *y)
+{
+	unsigned i;
+
+	if (x->n_servers != y->n_servers)
+		return 1;
+	for (i = 0; i < x->n_servers; i++)
+		if (x->servers[i].addr != y->servers[i].addr ||
+			x->servers[i].port != y->servers[i].port ||
+			x->servers[i].weight != y->servers[i].weight)
+			return 1;
+	return 0;
+}
+
+static int
+upstream_params_differ(const struct fo_conf_upstream *x, const struct fo_conf_upstream *y)
+{
+	return x->connect_timeout_ms != y->connect_timeout_ms || x->syn_rto_ms != y->syn_rto_ms ||
+	       x->read_timeout_ms != y->read_timeout_ms || x->send_timeout_ms != y->send_timeout_ms ||
+	       x->keepalive != y->keepalive || x->keepalive_timeout_ms != y->keepalive_timeout_ms ||
+	       x->keepalive_requests != y->keepalive_requests;
+}
+
+static int
+routes_differ(const struct fo_conf *a, const struct fo_conf *b)
+{
+	unsigned i;
+
+	if (a->n_routes != b->n_routes)
+		return 1;
+	for (i = 0; i < a->n_routes; i++) {
+		const struct fo_conf_route *x = &a->routes[i], *y = &b->routes[i];
+
+		/* upstreams are compared by position (the route table holds indexes);
+		 * the caller has checked that the upstream names line up */
+		if (x->type != y->type || strcmp(x->path, y->path) != 0 ||
+			str_differ(x->host, y->host) || str_differ(x->rewrite, y->rewrite) ||
+			x->upstream != y->upstream || x->n_captures != y->n_captures ||
+			x->max_body_size != y->max_body_size)
+			return 1;
+	}
+	return 0;
+}
+
+unsigned
+fo_ctl_conf_diff(const struct fo_conf *a, const struct fo_conf *b)
+{
+	unsigned d = FO_CTL_DIFF_NONE, i;
+	int names_line_up = a->n_upstreams == b->n_upstreams;
+
+	if (ifaces_differ(a, b) || tcp_differs(&a->tcp, &b->tcp))
+		d |= FO_CTL_DIFF_RESTART;
+	if (http_differs(&a->http, &b->http))
+		d |= FO_CTL_DIFF_HTTP;
+	for (i = 0; names_line_up && i < a->n_upstreams; i++)
+		if (strcmp(a->upstreams[i].name, b->upstreams[i].name) != 0)
+			names_line_up = 0;
+	if (!names_line_up) {
+		/* upstreams added, removed or reordered: the routes' indexes move */
+		d |= FO_CTL_DIFF_ROUTES | FO_CTL_DIFF_ENDPOINTS | FO_CTL_DIFF_UPSTREAM_PARAMS;
+	} else {
+		for (i = 0; i < a->n_upstreams; i++) {
+			if (servers_differ(&a->upstreams[i], &b->upstreams[i]))
+				d |= FO_CTL_DIFF_ENDPOINTS;
+			if (upstream_params_differ(&a->upstreams[i], &b->upstreams[i]))
+				d |= FO_CTL_DIFF_UPSTREAM_PARAMS;
+		}
+		if (routes_differ(a, b))
+			d |= FO_CTL_DIFF_ROUTES;
+	}
+	/* listeners last: a relay's upstream is looked up by name on both sides */
+	if (listens_differ(a, b))
+		d |= FO_CTL_DIFF_RESTART;
+	return d;
+}
+
+const char *
+fo_ctl_diff_str(unsigned diff, char *buf, size_t len)
+{
+	static const char *const names[] = {"endpoints", "upstream settings", "http", "routes",
+		"needs a restart (interfaces, listeners or tcp)"};
+	size_t used = 0;
+	unsigned i;
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(diff & (1u << i)))
+			continue;
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
+			used ? ", " : "", names[i]);
+		if (used >= len)
+			break;
+	}
+	if (diff == FO_CTL_DIFF_NONE)
+		snprintf(buf, len, "nothing");
+	return buf;
+}

@@ -130,6 +130,13 @@ struct app {
 	uint64_t ep_unresolved_events; /**< servers that became unresolved */
 };
 
+/* control.c */
+/** Open the control socket (<runtime dir>/fanout.sock). @return 0 or -errno. */
+int control_init(struct app *app);
+/** Answer fanoutctl's requests (control thread, every tick; never blocks). */
+void control_poll(struct app *app);
+void control_fini(void);
+
 /* endpoints.c */
 /** An upstream server's next hop as the workers see it. */
 enum ep_state {

@@ -134,6 +134,10 @@ run(struct app *app)
 	rc = telemetry_init(app);
 	if (rc != 0)
 		FO_LOG(WARNING, "telemetry commands not registered: %s\n", strerror(-rc));
+	rc = control_init(app);
+	if (rc != 0)
+		FO_LOG(WARNING, "no control socket (fanoutctl status/upstreams): %s\n",
+			strerror(-rc));
 	rc = workers_launch(app);
 	if (rc != 0) {
 		app->quit = 1;
@@ -228,6 +232,7 @@ main(int argc, char **argv)
 		stats_print(app, stdout);
 	}
 	telemetry_detach();
+	control_fini();
 	endpoints_free(app);
 	tcp_free(app); /* its mbufs go back to the pool before the pool goes */
 	ports_close(app);

@@ -193,6 +193,7 @@ control_tick(struct app *app)
 {
 	ports_poll_links(app);
 	endpoints_check(app);
+	control_poll(app);
 }
 
 int

@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fanoutctl: query a running fanout through DPDK's telemetry socket.
+ * fanoutctl: talk to a running fanout.
  *
- *   fanoutctl [--file-prefix P | --socket PATH] stats|tcp|neigh|upstreams|raw CMD [PARAMS...]
+ *   fanoutctl [--file-prefix P] [--json] status|upstreams
+ *   fanoutctl [--file-prefix P | --socket PATH] stats|tcp|neigh|raw CMD [PARAMS...]
  *
- * The socket is <runtime dir>/<prefix>/dpdk_telemetry.v2 (SOCK_SEQPACKET):
- * on connect the server sends a JSON greeting, then answers each "cmd[,params]"
- * message with one JSON message. The reply is printed on stdout.
- * Exit status: 0 success, 1 fanout not running or no answer, 2 bad usage.
- * Plain C, no EAL.
+ * status and upstreams go to fanout's control socket,
+ * <runtime dir>/<prefix>/fanout.sock (SOCK_SEQPACKET): one request "CMD
+ * [ARG...] [--json]", one reply "<status>\n<text>"; the text is printed on
+ * stdout (stderr when the status is not 0) and the status is the exit code.
+ * The others go to DPDK's telemetry socket, <runtime dir>/<prefix>/
+ * dpdk_telemetry.v2: on connect the server sends a JSON greeting, then
+ * answers each "cmd[,params]" message with one JSON message, printed on
+ * stdout.
+ * Exit status: 0 success, 1 fanout not running, no answer or the command
+ * failed, 2 bad usage. Plain C, no EAL.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +29,8 @@
 
 /** Larger than the telemetry library's largest reply (16 KiB). */
 #define REPLY_MAX (64 * 1024)
+/** The control socket's largest reply (lib/ctl) and its status line. */
+#define CTL_REPLY_MAX ((4 << 20) + 64)
 /** Longest command message the server accepts is 1 KiB. */
 #define CMD_MAX 1024
 #define TIMEOUT_S 5
@@ -33,24 +41,29 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s [--file-prefix P | --socket PATH] COMMAND\n"
-		"commands:\n"
+		"usage: %s [--file-prefix P | --socket PATH] [--json] COMMAND\n"
+		"commands (control socket; tables, or JSON with --json):\n"
+		"  status             version, uptime, config, workers, traffic totals\n"
+		"  upstreams          every upstream server: weight, next hop and its state\n"
+		"commands (DPDK telemetry, JSON):\n"
 		"  stats              counters, drop reasons, workers, ports (/fanout/stats)\n"
 		"  neigh              ARP caches (/fanout/neigh)\n"
-		"  upstreams          upstream servers and whether their next hop answers ARP\n"
-		"                     (/fanout/upstreams)\n"
 		"  tcp                TCP counters, drop reasons, services, per-worker cycles per\n"
 		"                     segment, listeners (/fanout/tcp)\n"
 		"  raw CMD [PARAMS]   any telemetry command, e.g. raw /ethdev/stats 0\n"
 		"options:\n"
 		"  --file-prefix P    fanout's EAL --file-prefix (default \"rte\")\n"
-		"  --socket PATH      telemetry socket path\n",
+		"  --socket PATH      telemetry socket path\n"
+		"  --json             JSON instead of tables (control socket commands)\n",
 		prog);
 }
 
-/** DPDK's runtime directory: /var/run/dpdk for root, else $XDG_RUNTIME_DIR/dpdk. */
+/**
+ * @p name in DPDK's runtime directory of @p prefix: /var/run/dpdk/<prefix>
+ * for root, else $XDG_RUNTIME_DIR/dpdk/<prefix>.
+ */
 static int
-socket_path(char *buf, size_t len, const char *prefix)
+socket_path(char *buf, size_t len, const char *prefix, const char *name)
 {
 	const char *base = "/var/run";
 	int n;
@@ -60,7 +73,7 @@ socket_path(char *buf, size_t len, const char *prefix)
 		if (base == NULL)
 			base = "/tmp";
 	}
-	n = snprintf(buf, len, "%s/dpdk/%s/dpdk_telemetry.v2", base, prefix);
+	n = snprintf(buf, len, "%s/dpdk/%s/%s", base, prefix, name);
 	return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
 
@@ -103,12 +116,66 @@ recv_msg(int s, char *buf, size_t len)
 	return n;
 }
 
+/**
+ * A control socket command: send "@p words [--json]", print the reply.
+ * @return the exit status.
+ */
+static int
+control(const char *prefix, int argc, char **argv, int json)
+{
+	char path[PATH_MAX], msg[CMD_MAX], *reply, *text;
+	size_t used = 0;
+	ssize_t n;
+	int s, i, status;
+
+	if (socket_path(path, sizeof(path), prefix, "fanout.sock") != 0) {
+		fprintf(stderr, "%s: file prefix too long\n", prog);
+		return 2;
+	}
+	for (i = 0; i < argc && used < sizeof(msg); i++)
+		used += (size_t)snprintf(msg + used, sizeof(msg) - used, "%s%s", i ? " " : "", argv[i]);
+	if (json && used < sizeof(msg))
+		used += (size_t)snprintf(msg + used, sizeof(msg) - used, " --json");
+	if (used >= sizeof(msg)) {
+		fprintf(stderr, "%s: command too long\n", prog);
+		return 2;
+	}
+	s = sock_open(path);
+	if (s < 0) {
+		if (s == -ENOENT || s == -ECONNREFUSED)
+			fprintf(stderr, "%s: fanout is not running (no control socket at %s)\n",
+				prog, path);
+		else
+			fprintf(stderr, "%s: cannot connect to %s: %s\n", prog, path, strerror(-s));
+		return 1;
+	}
+	reply = malloc(CTL_REPLY_MAX);
+	if (reply == NULL) {
+		close(s);
+		return 1;
+	}
+	n = send(s, msg, used, 0) < 0 ? -errno : recv_msg(s, reply, CTL_REPLY_MAX);
+	close(s);
+	if (n < 0 || (text = strchr(reply, '\n')) == NULL) {
+		fprintf(stderr, "%s: no answer from %s: %s\n", prog, path,
+			n == -EAGAIN ? "timed out" : n < 0 ? strerror((int)-n) : "malformed reply");
+		free(reply);
+		return 1;
+	}
+	*text++ = '\0';
+	status = atoi(reply);
+	fputs(text, status == 0 ? stdout : stderr);
+	free(reply);
+	return status >= 0 && status <= 2 ? status : 1;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"file-prefix", required_argument, NULL, 'p'},
 		{"socket", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -116,7 +183,7 @@ main(int argc, char **argv)
 	char path[PATH_MAX], msg[CMD_MAX], *reply;
 	size_t used;
 	ssize_t n;
-	int opt, s, i, is_raw = 0;
+	int opt, s, i, is_raw = 0, json = 0;
 
 	if (argc > 0)
 		prog = argv[0];
@@ -127,6 +194,9 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			path_opt = optarg;
+			break;
+		case 'j':
+			json = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -141,13 +211,14 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	what = argv[optind++];
+	what = argv[optind];
+	if (strcmp(what, "status") == 0 || strcmp(what, "upstreams") == 0)
+		return control(prefix, argc - optind, argv + optind, json);
+	optind++;
 	if (strcmp(what, "stats") == 0) {
 		cmd = "/fanout/stats";
 	} else if (strcmp(what, "neigh") == 0) {
 		cmd = "/fanout/neigh";
-	} else if (strcmp(what, "upstreams") == 0) {
-		cmd = "/fanout/upstreams";
 	} else if (strcmp(what, "tcp") == 0) {
 		cmd = "/fanout/tcp";
 	} else if (strcmp(what, "raw") == 0 && optind < argc) {
@@ -177,7 +248,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 		memcpy(path, path_opt, strlen(path_opt) + 1);
-	} else if (socket_path(path, sizeof(path), prefix) != 0) {
+	} else if (socket_path(path, sizeof(path), prefix, "dpdk_telemetry.v2") != 0) {
 		fprintf(stderr, "%s: file prefix too long\n", prog);
 		return 2;
 	}

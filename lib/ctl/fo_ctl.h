@@ -16,12 +16,17 @@
  *   recompiling routes, and a change that cannot be applied live (ports,
  *   addresses, TCP limits) is reported instead.
  *
+ * - The control socket (ctl_sock.c): what `fanoutctl` talks to, a Unix
+ *   socket the control thread polls (status, reload, upstreams, drain...),
+ *   next to DPDK's telemetry socket.
+ *
  * Everything here runs on the control thread only (one writer); nothing
  * here is called by a worker.
  */
 #ifndef FO_CTL_H
 #define FO_CTL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_rcu_qsbr.h>
@@ -112,5 +117,66 @@ unsigned fo_ctl_conf_diff(const struct fo_conf *old_conf, const struct fo_conf *
  * @return @p buf.
  */
 const char *fo_ctl_diff_str(unsigned diff, char *buf, size_t len);
+
+/* ---- the control socket (ctl_sock.c) ---- */
+
+/** A reply being written (grown with fo_ctl_printf()). */
+struct fo_ctl_out {
+	char *buf;
+	size_t len, cap;
+	int truncated; /**< the reply hit its 4 MiB bound */
+};
+
+/**
+ * Append to a reply, printf-style.
+ *
+ * @return bytes appended, -ENOSPC (the reply is at its bound: truncated),
+ *         -ENOMEM, -EINVAL.
+ */
+int fo_ctl_printf(struct fo_ctl_out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/**
+ * A command handler: @p argv[0] is the command, @p json is 1 when the
+ * client asked for JSON (--json). It writes its reply text to @p out.
+ *
+ * @return the reply status: 0 success, 1 failure (the text says why), 2
+ *         bad usage (the command's usage line is appended).
+ */
+typedef int (*fo_ctl_cmd_fn)(void *arg, int argc, char **argv, int json,
+	struct fo_ctl_out *out);
+
+/** One command of the control socket. */
+struct fo_ctl_cmd {
+	const char *name;  /**< first word of the request */
+	const char *usage; /**< e.g. "drain ADDR:PORT" */
+	const char *help;  /**< one line */
+	fo_ctl_cmd_fn fn;
+};
+
+struct fo_ctl_sock;
+
+/**
+ * Listen on the Unix socket @p path (SOCK_SEQPACKET; a stale file there is
+ * replaced). Each client sends one request, "CMD [ARG...]" (--json
+ * anywhere: JSON reply), and gets one reply message, "<status>\n<text>",
+ * then the connection closes. A client silent for @p timeout_ms (0: 5 s)
+ * is dropped.
+ *
+ * @return the socket, or NULL (errno).
+ */
+struct fo_ctl_sock *fo_ctl_sock_open(const char *path, const struct fo_ctl_cmd *cmds,
+	unsigned n_cmds, void *arg, uint32_t timeout_ms);
+
+/**
+ * Accept clients and answer those whose request has arrived; never blocks.
+ * Call every control tick.
+ *
+ * @return requests answered.
+ */
+unsigned fo_ctl_sock_poll(struct fo_ctl_sock *s);
+
+/** Close the socket and remove its file. NULL is a no-op. */
+void fo_ctl_sock_close(struct fo_ctl_sock *s);
 
 #endif /* FO_CTL_H */

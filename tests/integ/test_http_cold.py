@@ -23,11 +23,13 @@ address (198.18.0.19) where no host answers ARP.
     the change (neigh_changed) and asked the other addresses behind the old
     MAC again;
  3. the server that answers no ARP is reported (the log line,
-    /fanout/upstreams "unresolved", endpoints.unresolved 1 at exit) and
+    `fanoutctl upstreams` (table and --json) and /fanout/upstreams
+    "unresolved", `fanoutctl status`, endpoints.unresolved 1 at exit) and
     passed over: requests to its upstream all go to the other server, none
     fails (proxy.upstream_unresolved counts the choices passed over).
 """
 
+import json
 import re
 import threading
 import time
@@ -160,6 +162,32 @@ def main(t):
     fi.check([e["state"] for k, e in sorted(ups.items()) if isinstance(e, dict)
               and e["server"].startswith("198.18.0.1") and not e["server"].startswith(SILENT)]
              == ["reachable"] * 4, "the replicas' states: %r" % (ups,))
+    # the operator's view: fanoutctl upstreams (control socket), table and JSON
+    r = fi.fanoutctl(fo.prefix, "upstreams")
+    fi.check(r.returncode == 0, "fanoutctl upstreams: %d %s" % (r.returncode, r.stderr))
+    row = [ln.split() for ln in r.stdout.splitlines() if "%s:8000" % SILENT in ln]
+    fi.check(row == [["half-silent", "%s:8000" % SILENT, "1", SILENT, "unresolved"]],
+             "fanoutctl upstreams:\n" + r.stdout)
+    r = fi.fanoutctl(fo.prefix, "--json", "upstreams")
+    rows = json.loads(r.stdout)
+    fi.check(len(rows) == 5 and sum(x["state"] == "reachable" for x in rows) == 4 and
+             {"upstream": "half-silent", "server": "%s:8000" % SILENT, "weight": 1,
+              "next_hop": SILENT, "state": "unresolved"} in rows,
+             "fanoutctl --json upstreams: %r" % rows)
+    r = fi.fanoutctl(fo.prefix, "status")
+    fi.check(r.returncode == 0 and r.stdout.startswith("fanout ") and
+             "upstream servers whose next hop does not answer ARP: 1" in r.stdout,
+             "fanoutctl status:\n%s%s" % (r.stdout, r.stderr))
+    st = json.loads(fi.fanoutctl(fo.prefix, "status", "--json").stdout)
+    fi.check(st["workers"] == 1 and st["endpoints_unresolved"] == 1 and st["requests"] > N_CONC,
+             "fanoutctl status --json: %r" % st)
+    r = fi.fanoutctl(fo.prefix, "upstreams", "extra")
+    fi.check(r.returncode == 2 and "usage: upstreams" in r.stderr,
+             "fanoutctl upstreams extra: %d %r" % (r.returncode, r.stderr))
+    r = fi.fanoutctl(fo.prefix + "-nobody", "status")
+    fi.check(r.returncode == 1 and "fanout is not running" in r.stderr,
+             "fanoutctl with no fanout: %d %r" % (r.returncode, r.stderr))
+
     time.sleep(1.2)  # one proxy sweep (every second) flags it on the worker too
     with ht.HttpConn(ns, fi.FANOUT_IP, 80) as c:
         for i in range(20):

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fanoutctl's side in fanout: the control socket (lib/ctl) at
+ * <runtime dir>/fanout.sock, polled by the control thread every tick, and
+ * its commands. Text tables by default, JSON with --json.
+ *
+ *   status      version, pid, uptime, config, workers, ports, traffic totals
+ *   upstreams   every upstream server: weight, next hop and its state
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+
+#include "app.h"
+#include "fo_ctl.h"
+
+static struct fo_ctl_sock *ctl_sock;
+static uint64_t start_tsc;
+
+static void
+fmt_ip(rte_be32_t ip, char *buf, size_t len)
+{
+	uint32_t a = rte_be_to_cpu_32(ip);
+
+	snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+}
+
+static int
+cmd_status(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
+{
+	const struct app *app = arg;
+	struct app_totals t;
+	double up = (double)(rte_rdtsc() - start_tsc) / (double)app->hz;
+
+	(void)argv;
+	if (argc != 1)
+		return 2;
+	stats_totals(app, &t);
+	if (json) {
+		fo_ctl_printf(o,
+			"{\"version\": \"%s\", \"pid\": %d, \"uptime_s\": %.1f, \"config\": \"%s\", "
+			"\"workers\": %u, \"ports\": %u, \"connections\": %" PRIu64 ", "
+			"\"requests\": %" PRIu64 ", \"responses_5xx\": %" PRIu64 ", "
+			"\"endpoints_unresolved\": %" PRIu64 "}\n",
+			FO_VERSION, (int)getpid(), up, app->args.conf_path, app->n_workers,
+			app->n_active, t.tcp.conns, t.proxy.requests, t.proxy.responses_5xx,
+			app->ep_unresolved);
+		return 0;
+	}
+	fo_ctl_printf(o, "fanout %s, pid %d, up %.1f s\n", FO_VERSION, (int)getpid(), up);
+	fo_ctl_printf(o, "config      %s\n", app->args.conf_path);
+	fo_ctl_printf(o, "workers     %u, ports %u\n", app->n_workers, app->n_active);
+	fo_ctl_printf(o, "connections %" PRIu64 " open\n", t.tcp.conns);
+	fo_ctl_printf(o, "requests    %" PRIu64 " (%" PRIu64 " answered 5xx)\n", t.proxy.requests,
+		t.proxy.responses_5xx);
+	fo_ctl_printf(o, "upstream servers whose next hop does not answer ARP: %" PRIu64 "\n",
+		app->ep_unresolved);
+	return 0;
+}
+
+static int
+cmd_upstreams(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
+{
+	const struct app *app = arg;
+	const struct fo_conf *conf = app->conf;
+	unsigned i, j, k = 0, first = 1;
+
+	(void)argv;
+	if (argc != 1)
+		return 2;
+	if (json)
+		fo_ctl_printf(o, "[");
+	else
+		fo_ctl_printf(o, "%-24s %-22s %6s  %-15s %s\n", "UPSTREAM", "SERVER", "WEIGHT",
+			"NEXT HOP", "STATE");
+	for (i = 0; i < conf->n_upstreams; i++) {
+		const struct fo_conf_upstream *up = &conf->upstreams[i];
+
+		for (j = 0; j < up->n_servers; j++, k++) {
+			const struct fo_conf_server *srv = &up->servers[j];
+			char ip[16], nh_s[16], addr[24];
+			rte_be32_t nh = 0;
+			enum ep_state st = endpoint_report(app, k, srv->addr, &nh);
+
+			fmt_ip(srv->addr, ip, sizeof(ip));
+			fmt_ip(nh, nh_s, sizeof(nh_s));
+			snprintf(addr, sizeof(addr), "%s:%u", ip, srv->port);
+			if (json)
+				fo_ctl_printf(o,
+					"%s\n {\"upstream\": \"%s\", \"server\": \"%s\", "
+					"\"weight\": %u, \"next_hop\": \"%s\", \"state\": \"%s\"}",
+					first ? "" : ",", up->name, addr, srv->weight, nh_s,
+					endpoint_state_name(st));
+			else
+				fo_ctl_printf(o, "%-24s %-22s %6u  %-15s %s\n", up->name, addr,
+					srv->weight, nh_s, endpoint_state_name(st));
+			first = 0;
+		}
+	}
+	if (json)
+		fo_ctl_printf(o, "%s]\n", first ? "" : "\n");
+	return 0;
+}
+
+static const struct fo_ctl_cmd commands[] = {
+	{"status", "status", "version, uptime, config, workers, traffic totals", cmd_status},
+	{"upstreams", "upstreams", "every upstream server: weight, next hop and its state",
+		cmd_upstreams},
+};
+
+int
+control_init(struct app *app)
+{
+	char path[PATH_MAX];
+
+	start_tsc = rte_rdtsc();
+	if (snprintf(path, sizeof(path), "%s/fanout.sock", rte_eal_get_runtime_dir()) >=
+		(int)sizeof(path))
+		return -ENAMETOOLONG;
+	ctl_sock = fo_ctl_sock_open(path, commands, RTE_DIM(commands), app, 0);
+	if (ctl_sock == NULL)
+		return -errno;
+	FO_LOG(INFO, "control socket %s (fanoutctl)\n", path);
+	return 0;
+}
+
+void
+control_poll(struct app *app)
+{
+	(void)app;
+	if (ctl_sock != NULL)
+		fo_ctl_sock_poll(ctl_sock);
+}
+
+void
+control_fini(void)
+{
+	fo_ctl_sock_close(ctl_sock);
+	ctl_sock = NULL;
+}

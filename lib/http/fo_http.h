@@ -55,7 +55,9 @@
  *    (length 0 when absent);
  *  - errors found in a field are reported at that field (bad_host,
  *    dup_host, bad/dup_content_length); te_http10, cl_and_te,
- *    te_not_chunked and missing_host, in this order, at the end of the head.
+ *    te_chunked_twice, te_chunked_not_last, te_not_chunked and
+ *    missing_host, in this order, at the end of the head. A response whose
+ *    Transfer-Encoding lists chunked twice is te_chunked_twice too.
  *
  * The library depends on nothing but libc; it runs on workers (fast path)
  * and in tests without EAL.
@@ -100,6 +102,8 @@
 	X(cl_and_te, 400, "both Content-Length and Transfer-Encoding")                             \
 	X(te_http10, 400, "Transfer-Encoding in an HTTP/1.0 request")                              \
 	X(te_not_chunked, 501, "transfer coding other than chunked")                               \
+	X(te_chunked_twice, 400, "chunked transfer coding applied more than once")                 \
+	X(te_chunked_not_last, 400, "chunked is not the final transfer coding")                    \
 	X(missing_host, 400, "missing Host header")                                                \
 	X(dup_host, 400, "more than one Host header")                                              \
 	X(bad_host, 400, "invalid Host header")                                                    \

@@ -38,6 +38,8 @@ enum {
 /* struct fo_http_parser.tflags */
 #define HT_TE_EMPTY 0x01 /* a Transfer-Encoding list had an empty element */
 #define HT_TE_LAST 0x02  /* the last transfer coding seen is chunked */
+#define HT_TE_CHUNKED 0x04 /* chunked was listed */
+#define HT_TE_TWICE 0x08   /* chunked was listed more than once */
 
 /** Header id of a field name (token bytes, any case). */
 unsigned fo_http_hdr_ident(const uint8_t *s, size_t n);

@@ -18,7 +18,9 @@ Checked:
     CONNECT, 417 for an unknown Expect; each answer closes the connection;
     the matching proxy.parse_err counters;
  2. smuggling: CL+TE (both orders), differing duplicate Content-Length, a
-    CL list, TE "chunked, identity" and "xchunked" (501, per fo_http.h), TE
+    CL list, TE "chunked, identity" (400: chunked not last), chunked twice
+    (two fields or "chunked, chunked": 400), "gzip, chunked" and
+    "xchunked" (501, per fo_http.h), TE
     in HTTP/1.0, "Transfer-Encoding :", bad chunk size, bare-LF chunk line,
     chunk data without CRLF, oversized chunk size: the status fo_http.h
     names, the connection closed, and the smuggled "GET /app/smuggled-N"
@@ -265,7 +267,16 @@ def smuggling(ns, tally, all_testapps):
         ("CL list", b"POST /app/upload HTTP/1.1\r\n" + h + b"Content-Length: 5, 55\r\n\r\n"
          b"hello" + smug(4), 400, None),
         ("TE chunked, identity", b"POST /app/upload HTTP/1.1\r\n" + h +
-         b"Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n" + smug(5), 501,
+         b"Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n" + smug(5), 400,
+         "te_chunked_not_last"),
+        ("TE chunked twice", b"POST /app/upload HTTP/1.1\r\n" + h +
+         b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
+         smug(15), 400, "te_chunked_twice"),
+        ("TE chunked, chunked", b"POST /app/upload HTTP/1.1\r\n" + h +
+         b"Transfer-Encoding: chunked, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n" +
+         smug(16), 400, "te_chunked_twice"),
+        ("TE gzip, chunked", b"POST /app/upload HTTP/1.1\r\n" + h +
+         b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" + smug(17), 501,
          "te_not_chunked"),
         ("TE xchunked", b"POST /app/upload HTTP/1.1\r\n" + h + b"Transfer-Encoding: xchunked\r\n"
          b"\r\n0\r\n\r\n" + smug(6), 501, "te_not_chunked"),

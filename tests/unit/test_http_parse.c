@@ -207,7 +207,9 @@ static const struct pcase req_cases[] = {
 	BADREQ("te http/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", te_http10),
 	BADREQ("te identity", "POST /" H11 HOST "Transfer-Encoding: identity\r\n\r\n", te_not_chunked),
 	BADREQ("te chunked identity", "POST /" H11 HOST "Transfer-Encoding: chunked, identity\r\n\r\n",
-		te_not_chunked),
+		te_chunked_not_last),
+	BADREQ("te chunked gzip", "POST /" H11 HOST "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n",
+		te_chunked_not_last),
 	BADREQ("te gzip chunked", "POST /" H11 HOST "Transfer-Encoding: gzip, chunked\r\n\r\n",
 		te_not_chunked),
 	BADREQ("te xchunked", "POST /" H11 HOST "Transfer-Encoding: xchunked\r\n\r\n", te_not_chunked),
@@ -217,7 +219,13 @@ static const struct pcase req_cases[] = {
 	BADREQ("te quoted", "POST /" H11 HOST "Transfer-Encoding: \"chunked\"\r\n\r\n",
 		te_not_chunked),
 	BADREQ("te twice", "POST /" H11 HOST "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
-		te_not_chunked),
+		te_chunked_twice),
+	BADREQ("te chunked, chunked", "POST /" H11 HOST "Transfer-Encoding: chunked, chunked\r\n\r\n",
+		te_chunked_twice),
+	BADREQ("te chunked,CHUNKED", "POST /" H11 HOST "Transfer-Encoding: chunked,CHUNKED\r\n\r\n",
+		te_chunked_twice),
+	BADREQ("te chunked twice gzip between", "POST /" H11 HOST
+		"Transfer-Encoding: chunked, gzip, chunked\r\n\r\n", te_chunked_twice),
 	BADREQ("te trailing comma", "POST /" H11 HOST "Transfer-Encoding: chunked,\r\n\r\n",
 		te_not_chunked),
 	BADREQ("te empty", "POST /" H11 HOST "Transfer-Encoding:\r\n\r\n", te_not_chunked),
@@ -572,6 +580,8 @@ test_err_tables(void **state)
 	assert_int_equal(fo_http_err_status(FO_HTTP_E_line_too_long), 414);
 	assert_int_equal(fo_http_err_status(FO_HTTP_E_too_many_headers), 431);
 	assert_int_equal(fo_http_err_status(FO_HTTP_E_te_not_chunked), 501);
+	assert_int_equal(fo_http_err_status(FO_HTTP_E_te_chunked_twice), 400);
+	assert_int_equal(fo_http_err_status(FO_HTTP_E_te_chunked_not_last), 400);
 	assert_int_equal(fo_http_err_status(FO_HTTP_E_version_not_supported), 505);
 	assert_int_equal(fo_http_err_status(FO_HTTP_E_connect_method), 405);
 	assert_string_equal(fo_http_err_name(FO_HTTP_E_MAX), "unknown");

@@ -110,6 +110,7 @@
 	X(connect_method, 405, "CONNECT is not supported")                                         \
 	X(bad_chunk, 400, "invalid chunk framing")                                                 \
 	X(chunk_too_large, 400, "chunk size too large")                                            \
+	X(body_too_large, 413, "body larger than the limit")                                       \
 	X(trailers_too_large, 431, "trailer section too large")
 
 #define FO_HTTP_ERR_ENUM(name, status, descr) FO_HTTP_E_##name,
@@ -275,7 +276,7 @@ ssize_t fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len);
 enum fo_http_body_kind {
 	FO_HTTP_BODY_NONE,    /**< no body: the message ends with its head */
 	FO_HTTP_BODY_LENGTH,  /**< Content-Length bytes */
-	FO_HTTP_BODY_CHUNKED, /**< chunked (framing passed through, trailers included) */
+	FO_HTTP_BODY_CHUNKED, /**< chunked (see fo_http_body_next() to re-frame it) */
 	FO_HTTP_BODY_CLOSE,   /**< response: until the server closes */
 	FO_HTTP_BODY_TUNNEL,  /**< 101 or 2xx to CONNECT: raw bytes both ways from here */
 };
@@ -304,6 +305,8 @@ struct fo_http_body {
 	uint32_t tlen;   /* private: bytes of the current chunk line / trailer section */
 	uint64_t remaining; /* private: of the Content-Length or current chunk */
 	uint64_t total;     /**< body bytes (chunk data only, for chunked) seen so far */
+	uint64_t limit;     /**< chunked: most data bytes (body_too_large beyond, as soon as
+			     *   a chunk size says so); 0: none. Set after fo_http_body_init() */
 };
 
 /**
@@ -313,23 +316,57 @@ struct fo_http_body {
 void fo_http_body_init(struct fo_http_body *b, enum fo_http_body_kind kind, uint64_t length);
 
 /**
- * Feed the next @p len bytes after the head. The bytes are not changed:
- * chunked framing is validated and passed through as it is. Chunked rules:
- * a size of 1 to 16 hex digits (more: chunk_too_large), then optional
- * extensions (after BWS or ';', field-value bytes, no syntax check), CRLF
- * (a bare LF or CR is bad_chunk), the size line at most 4 KiB; CRLF after
- * the data; after the "0" chunk, trailer fields (token name, ':', value
- * bytes, CRLF; at most 32 KiB with the final CRLF: trailers_too_large).
+ * Feed the next @p len bytes after the head. The bytes are not changed.
+ * Chunked rules (RFC 9112 7.1): a size of hex digits below 2^63 (leading
+ * zeros allowed; larger: chunk_too_large; with b->limit set, a size that
+ * takes the data past it: body_too_large), then optional extensions
+ * exactly as RFC 9112 7.1.1 (*( BWS ";" BWS token [ BWS "=" BWS ( token /
+ * quoted-string ) ] ): whitespace only around ';' and '=', never before
+ * the CRLF; no empty name; quoted strings closed), CRLF (a bare LF or CR is
+ * bad_chunk), the size line at most 4 KiB; CRLF after the data; after the
+ * "0" chunk, trailer fields (token name, ':', value bytes, CRLF; at most
+ * 32 KiB with the final CRLF: trailers_too_large).
  * An error sticks: every later feed returns -EBADMSG.
  *
  * @return bytes of @p buf that belong to this message's body (0..len):
  *         when fewer than @p len, the message ended there (b->done is
  *         set) and the rest is the next message. -EBADMSG on invalid
  *         chunk framing (@p err, if not NULL, set to FO_HTTP_E_bad_chunk,
- *         chunk_too_large or trailers_too_large).
+ *         chunk_too_large, body_too_large or trailers_too_large).
  */
 ssize_t fo_http_body_feed(struct fo_http_body *b, const uint8_t *buf, size_t len,
 	enum fo_http_err *err);
+
+/** Kinds of bytes in a body, as fo_http_body_next() reports them. */
+enum fo_http_run {
+	FO_HTTP_RUN_DATA,    /**< message data (all of a non-chunked body) */
+	FO_HTTP_RUN_FRAMING, /**< chunk-size lines, CRLF after data, the final CRLF */
+	FO_HTTP_RUN_LAST,    /**< framing that ends with the last-chunk line ("0...CRLF") */
+	FO_HTTP_RUN_TRAILER, /**< trailer field lines, CRLF included */
+};
+
+/**
+ * As fo_http_body_feed(), but stops where the kind of bytes changes, so
+ * that a proxy can forward the data and write its own framing: the bytes
+ * returned are all of kind *@p run (enum fo_http_run). A LAST run ends
+ * right after the last-chunk line; the trailer lines (if any) and the
+ * final CRLF follow; b->done is set by the run that ends the message.
+ * Resumable at any byte like fo_http_body_feed(); both may be mixed.
+ *
+ * @return bytes of the run (> 0 when @p len > 0 and the message is not
+ *         done; 0 when it is), or -EBADMSG as fo_http_body_feed().
+ */
+ssize_t fo_http_body_next(struct fo_http_body *b, const uint8_t *buf, size_t len, unsigned *run,
+	enum fo_http_err *err);
+
+/**
+ * Write a chunk-size line for @p size data bytes: "[CRLF]<hex size>CRLF",
+ * the leading CRLF when @p close_prev (it ends the previous chunk's data).
+ * A size of 0 is the last-chunk line.
+ *
+ * @return bytes written (at most 2 + 16 + 2), or -ENOSPC.
+ */
+ssize_t fo_http_write_chunk_line(uint8_t *out, size_t cap, int close_prev, uint64_t size);
 
 /* ---- writers ----------------------------------------------------------- */
 

@@ -293,3 +293,22 @@ fo_http_write_error(uint8_t *out, size_t cap, unsigned status, const char *detai
 	}
 	return w.full ? -ENOSPC : (ssize_t)(w.p - out);
 }
+
+ssize_t
+fo_http_write_chunk_line(uint8_t *out, size_t cap, int close_prev, uint64_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct wbuf w = {out, cap, 0};
+	char d[16];
+	size_t i = sizeof(d);
+
+	if (close_prev)
+		PUTS(&w, "\r\n");
+	do {
+		d[--i] = hex[size & 0xf];
+		size >>= 4;
+	} while (size != 0);
+	put(&w, d + i, sizeof(d) - i);
+	PUTS(&w, "\r\n");
+	return w.full ? -ENOSPC : (ssize_t)(w.p - out);
+}

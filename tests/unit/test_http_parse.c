@@ -602,7 +602,7 @@ test_error_coverage(void **state)
 	for (e = FO_HTTP_E_NONE + 1; e < FO_HTTP_E_MAX; e++) {
 		/* chunk framing errors come from fo_http_body_feed: test_http_body */
 		if (e == FO_HTTP_E_bad_chunk || e == FO_HTTP_E_chunk_too_large ||
-			e == FO_HTTP_E_trailers_too_large)
+			e == FO_HTTP_E_body_too_large || e == FO_HTTP_E_trailers_too_large)
 			continue;
 		/* the status line's own error: test_http_parse_resp checks it */
 		if (resp_only_err(e))

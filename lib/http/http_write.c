@@ -173,6 +173,13 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
 		const struct fo_http_hdr *h = &req->hdrs[i];
 
 		switch (h->id) {
+		case FO_HTTP_H_TRANSFER_ENCODING:
+			/* a valid request has exactly one, saying chunked: fanout
+			 * re-frames the body (fo_http_body_next()), so it says so
+			 * in its own words */
+			if (req->flags & FO_HTTP_F_CHUNKED)
+				PUTS(&w, "Transfer-Encoding: chunked\r\n");
+			continue;
 		case FO_HTTP_H_EXPECT: /* fanout answers 100-continue itself */
 		case FO_HTTP_H_X_FORWARDED_FOR:
 		case FO_HTTP_H_X_FORWARDED_PROTO:

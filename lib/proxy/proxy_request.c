@@ -317,6 +317,8 @@ req_head_done(struct px_sess *s)
 	s->in_fed = 0;
 	s->to_up = m;
 	fo_http_body_init(&s->req_b, bk, msg->content_length);
+	s->req_b.limit = s->max_body; /* a chunk size over it: 413 before its data */
+	s->req_open = 0;
 	s->resp_state = PX_RESP_WAIT;
 	s->rin_fed = 0;
 	fo_http_parser_init(&s->resp_p, FO_HTTP_RESPONSE, &s->resp);
@@ -500,17 +502,24 @@ px_req_pump(struct px_sess *s)
 			pw->stats.bytes_client_in += (uint64_t)n;
 			px_sess_deadline(s, sess_conf(s)->http.client_body_timeout_ms);
 		}
-		rc = px_body_frame(pw, &s->req_b, m, &body, &rest, &err);
+		if (s->req_b.kind == FO_HTTP_BODY_CHUNKED) {
+			/* the upstream gets chunk lines of fanout's, never the client's */
+			rc = px_body_rechunk(pw, &s->req_b, &s->req_open, 0, m, &body, &rest, &err);
+		} else {
+			rc = px_body_frame(pw, &s->req_b, m, &body, &rest, &err);
+			if (rc != 0)
+				rte_pktmbuf_free(m);
+		}
+		if (rc == -EBADMSG && err == FO_HTTP_E_body_too_large)
+			return req_body_error(
+				s, 413, "request body larger than client_max_body_size");
 		if (rc == -EBADMSG) {
-			rte_pktmbuf_free(m);
 			if ((unsigned)err < FO_HTTP_E_MAX)
 				pw->stats.parse_err[err]++;
 			return req_body_error(s, fo_http_err_status(err), fo_http_err_descr(err));
 		}
-		if (rc != 0) {
-			rte_pktmbuf_free(m);
+		if (rc != 0)
 			return px_sess_abort(s);
-		}
 		s->in = rest; /* the next request, pipelined */
 		s->to_up = body;
 		if (s->max_body != 0 && s->req_b.total > s->max_body)

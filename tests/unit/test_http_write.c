@@ -345,6 +345,39 @@ test_write_error(void **state)
 }
 
 static void
+test_write_chunk_line(void **state)
+{
+	static const struct {
+		int close;
+		uint64_t size;
+		const char *want;
+	} c[] = {
+		{0, 0, "0\r\n"},
+		{1, 0, "\r\n0\r\n"},
+		{0, 10, "a\r\n"},
+		{1, 0x1f40, "\r\n1f40\r\n"},
+		{0, 0x7fffffffffffffffull, "7fffffffffffffff\r\n"},
+		{1, UINT64_MAX, "\r\nffffffffffffffff\r\n"},
+	};
+	size_t i, cap;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		size_t n = strlen(c[i].want);
+
+		memset(out, CANARY, sizeof(out));
+		assert_out(fo_http_write_chunk_line(out, OUT_MAX, c[i].close, c[i].size), c[i].want,
+			"chunk line");
+		for (cap = 0; cap < n; cap++) {
+			memset(out, CANARY, sizeof(out));
+			assert_int_equal(fo_http_write_chunk_line(out, cap, c[i].close, c[i].size),
+				-ENOSPC);
+			assert_int_equal(out[cap], CANARY);
+		}
+	}
+}
+
+static void
 test_reason(void **state)
 {
 	(void)state;
@@ -371,6 +404,7 @@ main(void)
 		cmocka_unit_test(test_write_request),
 		cmocka_unit_test(test_write_response),
 		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_write_chunk_line),
 		cmocka_unit_test(test_reason),
 	};
 

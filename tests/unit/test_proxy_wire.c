@@ -30,10 +30,13 @@
 #define SINK WIRE_IP(198, 18, 0, 13)   /* accepts, reads, never answers */
 #define HINTS WIRE_IP(198, 18, 0, 14)  /* 103 Early Hints, then 200 */
 #define SWITCH WIRE_IP(198, 18, 0, 15) /* 101 to every head it reads */
+#define CHUNKY WIRE_IP(198, 18, 0, 16) /* a chunked response with extensions and trailers */
 
 static const char response[] = "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nhello world!";
 static const char hints[] = "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
 			    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+static const char chunky[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+			     "5;ext=1\r\nhello\r\n006 ; q=\"a b\"\r\n world\r\n0;z\r\nX-T: 1\r\n\r\n";
 static const char switching[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n"
 				"Connection: Upgrade\r\n\r\n";
 
@@ -48,6 +51,7 @@ static const char conf_text[] =
 	"upstream hints { server 198.18.0.14:8000; }\n"
 	"upstream switch { server 198.18.0.15:8000; }\n"
 	"upstream empty { }\n"
+	"upstream chunky { server 198.18.0.16:8000; }\n"
 	"route regex \"/test01(/|$)(.*)\" { upstream origin; rewrite \"/$2\"; "
 	"client_max_body_size 200k; }\n"
 	"route prefix /failover { upstream failover; }\n"
@@ -55,12 +59,13 @@ static const char conf_text[] =
 	"route prefix /sink { upstream sink; }\n"
 	"route prefix /hints { upstream hints; }\n"
 	"route prefix /switch { upstream switch; }\n"
-	"route prefix /empty { upstream empty; }\n";
+	"route prefix /empty { upstream empty; }\n"
+	"route prefix /chunky { upstream chunky; }\n";
 
 struct bench {
 	struct wire w;
-	struct wire_host *ch, *fh, *oh, *dh, *sh, *hh, *swh;
-	struct wire_origin o, ho, swo;
+	struct wire_host *ch, *fh, *oh, *dh, *sh, *hh, *swh, *kh;
+	struct wire_origin o, ho, swo, ko;
 	struct wire_client cl;
 	struct fo_conf *conf;
 	struct fo_route_table *routes;
@@ -121,10 +126,12 @@ setup(void **state)
 	b->sh = wire_host_add(&b->w, SINK, NULL);
 	b->hh = wire_host_add(&b->w, HINTS, NULL);
 	b->swh = wire_host_add(&b->w, SWITCH, NULL);
-	assert_non_null(b->swh);
+	b->kh = wire_host_add(&b->w, CHUNKY, NULL);
+	assert_non_null(b->kh);
 	assert_int_equal(wire_origin_start(&b->o, b->oh, 8000, response), 0);
 	assert_int_equal(wire_origin_start(&b->ho, b->hh, 8000, hints), 0);
 	assert_int_equal(wire_origin_start(&b->swo, b->swh, 8000, switching), 0);
+	assert_int_equal(wire_origin_start(&b->ko, b->kh, 8000, chunky), 0);
 	assert_int_equal(fo_tcp_listen(b->sh->tw, 0, 8000, &sink_ops, NULL), 0);
 	b->snap.conf = b->conf;
 	b->snap.routes = b->routes;
@@ -155,6 +162,7 @@ teardown(void **state)
 	wire_origin_free(&b->o);
 	wire_origin_free(&b->ho);
 	wire_origin_free(&b->swo);
+	wire_origin_free(&b->ko);
 	leaked = wire_free(&b->w);
 	fo_route_table_free(b->routes);
 	fo_conf_free(b->conf);
@@ -489,6 +497,82 @@ test_upgrade_tunnel(void **state)
 	assert_int_equal(stats(b)->sessions, 0);
 }
 
+/*
+ * A chunked request goes upstream with fanout's own chunk lines: sizes in
+ * plain hex, no extensions, no trailers; the data as sent.
+ */
+static void
+test_chunked_request_reframed(void **state)
+{
+	struct bench *b = *state;
+	char st[64];
+	const char *rx;
+
+	rx = exchange(b, "POST /test01/up HTTP/1.1\r\nHost: a\r\ntransfer-encoding:  Chunked\r\n\r\n"
+			 "4;a=b\r\nwiki\r\n0005 ; x = \"q;\\\"\"\r\npedia\r\n0;end\r\nT: 1\r\n\r\n");
+	assert_string_equal(statuses(rx, st, sizeof(st)), "200");
+	assert_non_null(strstr(b->o.last_head, "\r\nTransfer-Encoding: chunked\r\n"));
+	assert_null(strstr(b->o.last_head, "transfer-encoding"));
+	assert_string_equal(b->o.last_body, "4\r\nwiki\r\n5\r\npedia\r\n0\r\n\r\n");
+	/* a body in pieces: each piece of data is a chunk of its own */
+	send_str(b, "POST /test01/up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+		    "a;x\r\n01234");
+	exchange(b, NULL);
+	rx = exchange(b, "56789\r\n0\r\n\r\n");
+	assert_string_equal(statuses(rx, st, sizeof(st)), "200");
+	assert_string_equal(b->o.last_body, "5\r\n01234\r\n5\r\n56789\r\n0\r\n\r\n");
+	assert_int_equal(b->o.requests, 2);
+	assert_false(b->cl.conns[0].eof);
+}
+
+/* Chunk lines a backend could read differently never get past fanout. */
+static void
+test_chunk_ext_smuggling_400(void **state)
+{
+	struct bench *b = *state;
+	char st[64];
+	const char *rx;
+
+	rx = exchange(b, "POST /test01/up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+			 "1;a=\"\r\nx\r\n0\r\n\r\n"
+			 "GET /test01/smuggled HTTP/1.1\r\nHost: a\r\n\r\n\"\r\n");
+	assert_string_equal(statuses(rx, st, sizeof(st)), "400");
+	assert_true(b->cl.conns[0].eof);
+	assert_int_equal(stats(b)->parse_err[FO_HTTP_E_bad_chunk], 1);
+	assert_null(strstr(b->o.last_head, "smuggled"));
+	assert_int_equal(b->o.last_body_len, 0); /* nothing of the body went on */
+}
+
+static void
+test_chunk_size_413(void **state)
+{
+	struct bench *b = *state;
+	char st[64];
+	const char *rx;
+
+	/* 0x40000 = 256 KiB in one chunk, over the route's 200k: refused at its size line */
+	rx = exchange(b, "POST /test01/up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+			 "40000\r\nxyz");
+	assert_string_equal(statuses(rx, st, sizeof(st)), "413");
+	assert_true(b->cl.conns[0].eof);
+	assert_int_equal(stats(b)->gen_413, 1);
+	assert_int_equal(b->o.last_body_len, 0);
+}
+
+/* A chunked response reaches the client re-framed, its trailers kept. */
+static void
+test_chunked_response_reframed(void **state)
+{
+	struct bench *b = *state;
+	const char *rx;
+
+	rx = exchange(b, "GET /chunky HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_string_equal(rx, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+				"5\r\nhello\r\n6\r\n world\r\n0\r\nX-T: 1\r\n\r\n");
+	assert_int_equal(stats(b)->upstream_pooled, 1);
+	assert_false(b->cl.conns[0].eof);
+}
+
 int
 main(void)
 {
@@ -507,6 +591,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_interim_1xx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_tunnel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tunnel_idle_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chunked_request_reframed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chunk_ext_smuggling_400, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chunk_size_413, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chunked_response_reframed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -78,6 +78,31 @@ put_line(struct wbuf *w, const uint8_t *head, const struct fo_http_hdr *h)
 	PUTS(w, "\r\n");
 }
 
+/* "Host: <authority>" from msg->host (the absolute-form authority, or the Host value). */
+static void
+put_host(struct wbuf *w, const uint8_t *head, const struct fo_http_msg *msg)
+{
+	PUTS(w, "Host: ");
+	put_span(w, head, msg->host);
+	PUTS(w, "\r\n");
+}
+
+/* "Content-Length: <decimal>", from the parsed value. */
+static void
+put_content_length(struct wbuf *w, const struct fo_http_msg *msg)
+{
+	PUTS(w, "Content-Length: ");
+	put_u64(w, msg->content_length);
+	PUTS(w, "\r\n");
+}
+
+/* 1 + the index of @p h in msg->hdrs (the encoding of hdr_first[]). */
+static unsigned
+hdr_index(const struct fo_http_msg *msg, const struct fo_http_hdr *h)
+{
+	return (unsigned)(h - msg->hdrs) + 1;
+}
+
 static int
 span_caseeq(const uint8_t *a, const uint8_t *b, size_t n)
 {
@@ -168,11 +193,28 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
 		PUTS(&w, " HTTP/1.0\r\n");
 	else
 		PUTS(&w, " HTTP/1.1\r\n");
+	/* an HTTP/1.0 absolute-form request without Host: its authority */
+	if (req->hdr_first[FO_HTTP_H_HOST] == 0 && req->host.len != 0)
+		put_host(&w, head, req);
 
 	for (i = 0; i < req->n_headers; i++) {
 		const struct fo_http_hdr *h = &req->hdrs[i];
 
 		switch (h->id) {
+		case FO_HTTP_H_HOST:
+			/* the authority of an absolute-form target replaces Host
+			 * (RFC 9112 3.2.2): the next hop routes on what fanout did */
+			if (req->flags & FO_HTTP_F_ABSOLUTE_FORM)
+				put_host(&w, head, req);
+			else
+				put_line(&w, head, h);
+			continue;
+		case FO_HTTP_H_CONTENT_LENGTH:
+			/* one field, in canonical decimal ("010", "5, 5" or two
+			 * fields say the same thing, but not to every server) */
+			if (hdr_index(req, h) == req->hdr_first[FO_HTTP_H_CONTENT_LENGTH])
+				put_content_length(&w, req);
+			continue;
 		case FO_HTTP_H_TRANSFER_ENCODING:
 			/* a valid request has exactly one, saying chunked: fanout
 			 * re-frames the body (fo_http_body_next()), so it says so
@@ -243,8 +285,11 @@ fo_http_write_response(uint8_t *out, size_t cap, const uint8_t *head,
 	for (i = 0; i < resp->n_headers; i++) {
 		const struct fo_http_hdr *h = &resp->hdrs[i];
 
-		if (h->id == FO_HTTP_H_CONTENT_LENGTH && drop_cl)
+		if (h->id == FO_HTTP_H_CONTENT_LENGTH) {
+			if (!drop_cl && hdr_index(resp, h) == resp->hdr_first[FO_HTTP_H_CONTENT_LENGTH])
+				put_content_length(&w, resp);
 			continue;
+		}
 		if (keep_field(head, resp, h, upgrade))
 			put_line(&w, head, h);
 	}

@@ -142,8 +142,34 @@ static const struct wcase wcases[] = {
 		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h:8080") "Connection: upgrade\r\n\r\n"},
 	{"absolute form",
 		"GET http://Origin.example/p?x HTTP/1.1\r\nHost: other\r\n\r\n", NULL, NULL, 0,
-		"GET /p?x HTTP/1.1\r\nHost: other\r\nX-Forwarded-For: 198.18.0.7\r\n"
+		"GET /p?x HTTP/1.1\r\nHost: Origin.example\r\nX-Forwarded-For: 198.18.0.7\r\n"
 		FWD_ADDS("Origin.example") "\r\n"},
+	{"absolute form replaces host in place",
+		"GET http://example.test/x HTTP/1.1\r\nAccept: */*\r\nhost: other.invalid\r\n"
+		"X-A: 1\r\n\r\n", NULL, NULL, 0,
+		"GET /x HTTP/1.1\r\nAccept: */*\r\nHost: example.test\r\nX-A: 1\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("example.test") "\r\n"},
+	{"absolute form http/1.0 without host",
+		"GET http://[::1]:81/x HTTP/1.0\r\nAccept: */*\r\n\r\n", NULL, NULL, FO_HTTP_FWD_CLOSE,
+		"GET /x HTTP/1.0\r\nHost: [::1]:81\r\nAccept: */*\r\nX-Forwarded-For: 198.18.0.7\r\n"
+		FWD_ADDS("[::1]:81") "Connection: close\r\n\r\n"},
+	{"content-length canonical",
+		"POST /f HTTP/1.1\r\nHost: h\r\ncontent-length:  010 \r\nX-A: 1\r\n\r\n", NULL, NULL, 0,
+		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\nX-A: 1\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"content-length twice once",
+		"POST /f HTTP/1.1\r\nContent-Length: 5\r\nHost: h\r\nContent-Length: 5\r\n\r\n", NULL,
+		NULL, 0,
+		"POST /f HTTP/1.1\r\nContent-Length: 5\r\nHost: h\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"content-length list once",
+		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 007, 7,7\r\n\r\n", NULL, NULL, 0,
+		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 7\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"transfer-encoding canonical",
+		"POST /f HTTP/1.1\r\nHost: h\r\nTRANSFER-ENCODING:\t chunked \r\n\r\n", NULL, NULL, 0,
+		"POST /f HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
 	{"absolute form no path",
 		"GET http://o.example?x HTTP/1.1\r\nHost: o.example\r\n\r\n", NULL, NULL, 0,
 		"GET /?x HTTP/1.1\r\nHost: o.example\r\nX-Forwarded-For: 198.18.0.7\r\n"
@@ -238,6 +264,9 @@ static const struct rcase rcases[] = {
 		FO_HTTP_RESP_CLOSE,
 		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n"},
 	{"no reason bare lf", "HTTP/1.1 204\nDate: x\n\n", 0, "HTTP/1.1 204\r\nDate: x\r\n\r\n"},
+	{"content-length canonical once", "HTTP/1.1 200 OK\r\nContent-Length: 0012\r\nX: y\r\n"
+		"content-length: 12, 12\r\n\r\n", 0,
+		"HTTP/1.1 200 OK\r\nContent-Length: 12\r\nX: y\r\n\r\n"},
 	{"reason with spaces", "HTTP/1.1 503 Service  Unavailable \r\n\r\n", 0,
 		"HTTP/1.1 503 Service  Unavailable \r\n\r\n"},
 };

@@ -60,7 +60,8 @@ static const char conf_text[] =
 	"route prefix /hints { upstream hints; }\n"
 	"route prefix /switch { upstream switch; }\n"
 	"route prefix /empty { upstream empty; }\n"
-	"route prefix /chunky { upstream chunky; }\n";
+	"route prefix /chunky { upstream chunky; }\n"
+	"route prefix /hosted { host example.test; upstream origin; }\n";
 
 struct bench {
 	struct wire w;
@@ -559,6 +560,31 @@ test_chunk_size_413(void **state)
 	assert_int_equal(b->o.last_body_len, 0);
 }
 
+/*
+ * absolute-form: the target's authority is the host (RFC 9112 3.2.2), for
+ * routing and for the upstream; Content-Length goes on once, canonical.
+ */
+static void
+test_absolute_form_and_content_length(void **state)
+{
+	struct bench *b = *state;
+	char st[64];
+	const char *rx;
+
+	rx = exchange(b, "GET /hosted/x HTTP/1.1\r\nHost: other.invalid\r\n\r\n");
+	assert_string_equal(statuses(rx, st, sizeof(st)), "404");
+	rx = exchange(b, "POST http://example.test/hosted/x?y HTTP/1.1\r\nHost: other.invalid\r\n"
+			 "Content-Length: 010\r\ncontent-length: 10\r\n\r\n0123456789");
+	assert_string_equal(statuses(rx, st, sizeof(st)), "200");
+	assert_true(strncmp(b->o.last_head, "POST /hosted/x?y HTTP/1.1\r\nHost: example.test\r\n"
+					    "Content-Length: 10\r\nX-Forwarded-For: ",
+			    72) == 0);
+	assert_null(strstr(b->o.last_head, "other.invalid"));
+	assert_non_null(strstr(b->o.last_head, "\r\nX-Forwarded-Host: example.test\r\n"));
+	assert_string_equal(b->o.last_body, "0123456789");
+	assert_false(b->cl.conns[0].eof);
+}
+
 /* A chunked response reaches the client re-framed, its trailers kept. */
 static void
 test_chunked_response_reframed(void **state)
@@ -595,6 +621,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_chunk_ext_smuggling_400, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chunk_size_413, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chunked_response_reframed, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_absolute_form_and_content_length, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

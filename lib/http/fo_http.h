@@ -179,7 +179,11 @@ struct fo_http_hdr {
 	struct fo_http_span value;
 	struct fo_http_span line; /**< the whole field line, its CRLF/LF included */
 	uint8_t id;               /**< enum fo_http_hdr_id */
+	uint8_t flags;            /**< FO_HTTP_HDR_* */
 };
+
+/* fo_http_hdr.flags */
+#define FO_HTTP_HDR_UNDERSCORE 0x01 /**< the name has a '_' (several servers read it as '-') */
 
 /* fo_http_msg.flags */
 #define FO_HTTP_F_CONTENT_LENGTH 0x0001 /**< Content-Length present (content_length valid) */
@@ -194,6 +198,7 @@ struct fo_http_hdr {
 #define FO_HTTP_F_ASTERISK_FORM 0x0200  /**< target was "*" (OPTIONS) */
 #define FO_HTTP_F_CONN_OTHER 0x0400     /**< Connection lists other tokens (header names) */
 #define FO_HTTP_F_TE_OTHER 0x0800       /**< response: Transfer-Encoding not ending in chunked */
+#define FO_HTTP_F_UNDERSCORE 0x1000     /**< a field name has a '_' (FO_HTTP_HDR_UNDERSCORE) */
 
 /**
  * A parsed head. Spans are offsets into the message; hdr_first[id] is
@@ -373,6 +378,7 @@ ssize_t fo_http_write_chunk_line(uint8_t *out, size_t cap, int close_prev, uint6
 /* fo_http_fwd.flags */
 #define FO_HTTP_FWD_UPGRADE 0x1 /**< keep Upgrade, send "Connection: upgrade" */
 #define FO_HTTP_FWD_CLOSE 0x2   /**< send "Connection: close" upstream */
+#define FO_HTTP_FWD_UNDERSCORES 0x4 /**< keep fields whose name has '_' (else dropped) */
 
 /** What fo_http_write_request() adds to or changes in a request. */
 struct fo_http_fwd {
@@ -396,8 +402,11 @@ struct fo_http_fwd {
  *    Trailer, Upgrade unless FO_HTTP_FWD_UPGRADE, and every field the
  *    Connection header names), Expect (fanout answers 100-continue
  *    itself), and X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host,
- *    X-Forwarded-Port, X-Real-IP (replaced below). Host and
- *    Transfer-Encoding are kept (the body is forwarded as it came);
+ *    X-Forwarded-Port, X-Real-IP (replaced below), and fields whose name
+ *    has a '_' unless FO_HTTP_FWD_UNDERSCORES (Transfer_Encoding is
+ *    Transfer-Encoding to gunicorn, puma or h2o: nginx's
+ *    underscores_in_headers off). Host, Content-Length and
+ *    Transfer-Encoding go on in canonical form (below);
  *  - then: X-Forwarded-For (the request's values joined with ", ", then
  *    the client address), X-Real-IP, X-Forwarded-Host (the Host),
  *    X-Forwarded-Port, X-Forwarded-Proto: http, X-Request-ID (when the
@@ -406,7 +415,11 @@ struct fo_http_fwd {
  *  - the empty line.
  *
  * Exactly: "<method> SP <path>[?<query>] SP HTTP/1.<minor>" CRLF; each kept
- * field line as received but for its line ending, which is always CRLF;
+ * field line as received but for its line ending, which is always CRLF,
+ * except: Host is "Host: <authority>" for an absolute-form target (RFC
+ * 9112 3.2.2; added first when the request has no Host), the first
+ * Content-Length field is "Content-Length: <decimal value>" and the others
+ * are dropped, Transfer-Encoding is "Transfer-Encoding: chunked";
  * then, in this order:
  *   "X-Forwarded-For: [<v1>, <v2>, ...,] <client>" (non-empty values of the
  *   request's X-Forwarded-For fields, trimmed, in order),

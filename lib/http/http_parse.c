@@ -497,6 +497,7 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			if (m->n_headers == FO_HTTP_MAX_HEADERS)
 				FAIL(too_many_headers);
 			h = &m->hdrs[m->n_headers++];
+			h->flags = 0;
 			h->line.off = (uint16_t)OFF(q);
 			h->name.off = h->line.off;
 			p->tok = h->line.off;
@@ -506,6 +507,10 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 		case S_HDR_NAME:
 			s = q;
 			q = scan_class(q, lim, HC_TOKEN);
+			if (q > s && memchr(s, '_', (size_t)(q - s)) != NULL) {
+				m->hdrs[m->n_headers - 1].flags |= FO_HTTP_HDR_UNDERSCORE;
+				m->flags |= FO_HTTP_F_UNDERSCORE;
+			}
 			if (q == lim) {
 				if (q == end)
 					save_token(p, s, (size_t)(q - s));

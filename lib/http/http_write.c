@@ -200,6 +200,8 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
 	for (i = 0; i < req->n_headers; i++) {
 		const struct fo_http_hdr *h = &req->hdrs[i];
 
+		if ((h->flags & FO_HTTP_HDR_UNDERSCORE) && !(fwd->flags & FO_HTTP_FWD_UNDERSCORES))
+			continue;
 		switch (h->id) {
 		case FO_HTTP_H_HOST:
 			/* the authority of an absolute-form target replaces Host

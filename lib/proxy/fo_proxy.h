@@ -88,7 +88,9 @@ struct fo_proxy_worker;
 	X(bytes_client_out, "bytes queued to clients (heads and bodies)")                          \
 	X(bytes_upstream_in, "bytes read from upstreams")                                          \
 	X(bytes_upstream_out, "bytes queued to upstreams (heads and bodies)")                      \
-	X(nombuf, "mbuf allocations that failed (500 or abort)")
+	X(nombuf, "mbuf allocations that failed (500 or abort)")                                 \
+	X(underscore_headers_dropped, "request header fields with '_' in the name not forwarded "    \
+				      "(underscores_in_headers off)")
 
 #define FO_PROXY_STAT_FIELD(name, descr) uint64_t name;
 #define FO_PROXY_STAT_ONE(name, descr) +1

@@ -188,7 +188,7 @@ test_http_defaults(void **state)
 	fo_conf_free(c);
 	c = parse_ok("interface a { address 198.18.0.1/24; }\n"
 		     "http { client_header_timeout 1m; keepalive_timeout 75; "
-		     "client_max_body_size 1024k; }\n");
+		     "client_max_body_size 1024k; underscores_in_headers off; }\n");
 	assert_http_defaults(&c->http);
 	text = dump(c);
 	assert_null(strstr(text, "http"));
@@ -207,6 +207,7 @@ test_http_block(void **state)
 				     "\tkeepalive_requests 1000000;\n"
 				     "\tsend_timeout 90;   # bare number: seconds\n"
 				     "\tclient_max_body_size 1024g;\n"
+				     "\tunderscores_in_headers on;\n"
 				     "}\n");
 	const struct fo_conf_http *h = &c->http;
 	char *text;
@@ -217,6 +218,7 @@ test_http_block(void **state)
 	assert_int_equal(h->keepalive_requests, 1000000);
 	assert_int_equal(h->send_timeout_ms, 90000);
 	assert_int_equal(h->max_body_size, 1ull << 40);
+	assert_int_equal(h->underscores_in_headers, 1);
 	assert_loc(&h->loc, "t.conf", 2, 1);
 	text = dump(c);
 	assert_string_equal(text, "# fanout configuration (normalised)\n\n"
@@ -231,6 +233,7 @@ test_http_block(void **state)
 				  "\tkeepalive_requests 1000000;\n"
 				  "\tsend_timeout 90s;\n"
 				  "\tclient_max_body_size 1024g;\n"
+				  "\tunderscores_in_headers on;\n"
 				  "}\n\n");
 	free(text);
 	check_round_trip(c);

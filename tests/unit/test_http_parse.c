@@ -76,6 +76,14 @@ static const struct pcase req_cases[] = {
 		.flags = FO_HTTP_F_ASTERISK_FORM, .path = "*", .target = "*"),
 	REQ("post cl", "POST /f" H11 HOST "Content-Length: 5\r\n\r\nhello", .method = FO_HTTP_M_POST,
 		.nh = 2, .flags = FO_HTTP_F_CONTENT_LENGTH, .cl = 5, .head_len = 58),
+	REQ("underscore te", "POST /" H11 HOST "Transfer_Encoding: chunked\r\n\r\n",
+		.method = FO_HTTP_M_POST, .nh = 2, .flags = FO_HTTP_F_UNDERSCORE),
+	REQ("underscore cl and te", "POST /" H11 HOST "Content_Length: 5\r\nTransfer-Encoding: chunked\r\n"
+		"X_A_: 1\r\n_: 2\r\n\r\n", .method = FO_HTTP_M_POST, .nh = 5,
+		.flags = FO_HTTP_F_UNDERSCORE | FO_HTTP_F_CHUNKED),
+	REQ("underscore long name", "GET /" H11 HOST
+		"X-A-Very-Long-Header-Name-Past-The-Name-Buffer_x: 1\r\n\r\n", .method = GET, .nh = 2,
+		.flags = FO_HTTP_F_UNDERSCORE),
 	REQ("cl zero", "PUT /f" H11 HOST "Content-Length: 0\r\n\r\n", .method = FO_HTTP_M_PUT,
 		.nh = 2, .flags = FO_HTTP_F_CONTENT_LENGTH, .cl = 0),
 	REQ("cl list same", "POST /" H11 HOST "Content-Length: 7, 7,7\r\nContent-Length: 007\r\n\r\n",
@@ -382,6 +390,30 @@ test_spans(void **state)
 	assert_int_equal(m->head_len, sizeof(in) - 1);
 }
 
+/* which fields have a '_' in their name; a reused msg forgets the last message's */
+static void
+test_underscore_flags(void **state)
+{
+	static const char in1[] = "GET / HTTP/1.1\r\nHost: h\r\nX_A: 1\r\nX-B: a_b\r\n_: 3\r\n\r\n";
+	static const char in2[] = "GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\nX-B: a_b\r\nY: 3\r\n\r\n";
+	static struct presult r;
+	const struct fo_http_msg *m = &r.msg;
+
+	(void)state;
+	parse_all_ways(FO_HTTP_REQUEST, (const uint8_t *)in1, sizeof(in1) - 1, "underscores", &r);
+	assert_int_equal(r.err, FO_HTTP_E_NONE);
+	assert_int_equal(m->n_headers, 4);
+	assert_int_equal(m->hdrs[0].flags, 0);
+	assert_int_equal(m->hdrs[1].flags, FO_HTTP_HDR_UNDERSCORE);
+	assert_int_equal(m->hdrs[2].flags, 0); /* in the value only */
+	assert_int_equal(m->hdrs[3].flags, FO_HTTP_HDR_UNDERSCORE);
+	assert_true(m->flags & FO_HTTP_F_UNDERSCORE);
+	parse_whole(FO_HTTP_REQUEST, (const uint8_t *)in2, sizeof(in2) - 1, &r);
+	assert_int_equal(r.rc, sizeof(in2) - 1);
+	assert_int_equal(m->hdrs[1].flags | m->hdrs[3].flags, 0);
+	assert_false(m->flags & FO_HTTP_F_UNDERSCORE);
+}
+
 /* ---- limits ------------------------------------------------------------ */
 
 static char big[64 * 1024];
@@ -622,6 +654,7 @@ main(void)
 		cmocka_unit_test(test_requests),
 		cmocka_unit_test(test_header_ids),
 		cmocka_unit_test(test_spans),
+		cmocka_unit_test(test_underscore_flags),
 		cmocka_unit_test(test_line_limit),
 		cmocka_unit_test(test_headers_limit),
 		cmocka_unit_test(test_field_count),

@@ -166,6 +166,15 @@ static const struct wcase wcases[] = {
 		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 007, 7,7\r\n\r\n", NULL, NULL, 0,
 		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 7\r\n"
 		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"underscores dropped",
+		"POST /f HTTP/1.1\r\nHost: h\r\nTransfer_Encoding: chunked\r\nContent-Length: 3\r\n"
+		"X_Forwarded_For: 6.6.6.6\r\nX-Ok: a_b\r\n\r\n", NULL, NULL, 0,
+		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nX-Ok: a_b\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"underscores kept on request",
+		"GET / HTTP/1.1\r\nHost: h\r\nX_Custom: 1\r\n\r\n", NULL, NULL, FO_HTTP_FWD_UNDERSCORES,
+		"GET / HTTP/1.1\r\nHost: h\r\nX_Custom: 1\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
 	{"transfer-encoding canonical",
 		"POST /f HTTP/1.1\r\nHost: h\r\nTRANSFER-ENCODING:\t chunked \r\n\r\n", NULL, NULL, 0,
 		"POST /f HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
@@ -264,6 +273,8 @@ static const struct rcase rcases[] = {
 		FO_HTTP_RESP_CLOSE,
 		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n"},
 	{"no reason bare lf", "HTTP/1.1 204\nDate: x\n\n", 0, "HTTP/1.1 204\r\nDate: x\r\n\r\n"},
+	{"underscores kept in responses", "HTTP/1.1 200 OK\r\nX_Server: a\r\n\r\n", 0,
+		"HTTP/1.1 200 OK\r\nX_Server: a\r\n\r\n"},
 	{"content-length canonical once", "HTTP/1.1 200 OK\r\nContent-Length: 0012\r\nX: y\r\n"
 		"content-length: 12, 12\r\n\r\n", 0,
 		"HTTP/1.1 200 OK\r\nContent-Length: 12\r\nX: y\r\n\r\n"},

@@ -585,6 +585,24 @@ test_absolute_form_and_content_length(void **state)
 	assert_false(b->cl.conns[0].eof);
 }
 
+/* Transfer_Encoding is Transfer-Encoding to some servers: dropped and counted. */
+static void
+test_underscores_dropped(void **state)
+{
+	struct bench *b = *state;
+	char st[64];
+	const char *rx;
+
+	rx = exchange(b, "POST /test01/u HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+			 "Transfer_Encoding: chunked\r\nX_Y: 1\r\nX-Z: a_b\r\n\r\nhello");
+	assert_string_equal(statuses(rx, st, sizeof(st)), "200");
+	assert_null(strstr(b->o.last_head, "Transfer_Encoding"));
+	assert_null(strstr(b->o.last_head, "X_Y"));
+	assert_non_null(strstr(b->o.last_head, "\r\nX-Z: a_b\r\n"));
+	assert_string_equal(b->o.last_body, "hello");
+	assert_int_equal(stats(b)->underscore_headers_dropped, 2);
+}
+
 /* A chunked response reaches the client re-framed, its trailers kept. */
 static void
 test_chunked_response_reframed(void **state)
@@ -623,6 +641,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_chunked_response_reframed, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_absolute_form_and_content_length, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_underscores_dropped, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

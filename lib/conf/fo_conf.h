@@ -156,6 +156,9 @@ struct fo_conf_route {
 	/** client_max_body_size: largest request body (413 beyond); 0 = no
 	 *  limit; default: the http block's (1 MiB) */
 	uint64_t max_body_size;
+	/** allow_upgrade: the Upgrade protocols forwarded (lowercase names, one
+	 *  space between them); NULL: "websocket" (default); "": none (off) */
+	char *allow_upgrade;
 	struct fo_conf_loc loc;
 };
 

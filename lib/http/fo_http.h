@@ -441,6 +441,20 @@ struct fo_http_fwd {
 ssize_t fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
 	const struct fo_http_msg *req, const struct fo_http_fwd *fwd);
 
+/**
+ * Whether the Upgrade of a request (or of a 101 response: @p req may be
+ * either) may go on: every protocol its Upgrade
+ * fields list (RFC 9110 7.8: protocol-name ["/" protocol-version]) has its
+ * name in @p allowed, compared case-insensitively; the version is ignored.
+ * @p allowed: lowercase names separated by single spaces ("websocket h2c");
+ * NULL means "websocket", "" means none.
+ *
+ * @return 1 when allowed (and the request has at least one protocol in an
+ *         Upgrade field), 0 otherwise.
+ */
+int fo_http_upgrade_allowed(const uint8_t *head, const struct fo_http_msg *req,
+	const char *allowed);
+
 /* flags of fo_http_write_response() */
 #define FO_HTTP_RESP_CLOSE 0x1   /**< add "Connection: close" (fanout closes after it) */
 #define FO_HTTP_RESP_UPGRADE 0x2 /**< 101: keep Upgrade, add "Connection: upgrade" */

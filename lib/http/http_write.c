@@ -142,6 +142,61 @@ named_by_connection(const uint8_t *head, const struct fo_http_msg *msg,
 	return 0;
 }
 
+/* Is [@p s, + @p n) (any case) one of the space-separated lowercase words of @p list? */
+static int
+in_word_list(const char *list, const uint8_t *s, size_t n)
+{
+	const char *w = list, *e;
+	size_t i;
+
+	while (*w != '\0') {
+		e = strchr(w, ' ');
+		if (e == NULL)
+			e = w + strlen(w);
+		if ((size_t)(e - w) == n) {
+			for (i = 0; i < n && http_lc(s[i]) == (uint8_t)w[i]; i++)
+				;
+			if (i == n)
+				return 1;
+		}
+		w = *e == ' ' ? e + 1 : e;
+	}
+	return 0;
+}
+
+int
+fo_http_upgrade_allowed(const uint8_t *head, const struct fo_http_msg *req, const char *allowed)
+{
+	unsigned i, n = 0;
+
+	if (allowed == NULL)
+		allowed = "websocket";
+	for (i = 0; i < req->n_headers; i++) {
+		const struct fo_http_hdr *h = &req->hdrs[i];
+		const uint8_t *v = head + h->value.off, *e = v + h->value.len, *t, *name_end;
+
+		if (h->id != FO_HTTP_H_UPGRADE)
+			continue;
+		while (v < e) {
+			while (v < e && (*v == ',' || (fo_http_cls[*v] & HC_WS)))
+				v++;
+			if (v == e)
+				break;
+			t = v;
+			while (t < e && *t != ',' && !(fo_http_cls[*t] & HC_WS))
+				t++;
+			name_end = memchr(v, '/', (size_t)(t - v));
+			if (name_end == NULL)
+				name_end = t;
+			if (!in_word_list(allowed, v, (size_t)(name_end - v)))
+				return 0;
+			n++;
+			v = t;
+		}
+	}
+	return n != 0;
+}
+
 /*
  * Whether a field goes on: hop-by-hop fields stop here (RFC 9110 7.6.1).
  * Fields named by Connection are dropped only when fanout does not

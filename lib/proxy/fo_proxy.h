@@ -90,7 +90,9 @@ struct fo_proxy_worker;
 	X(bytes_upstream_out, "bytes queued to upstreams (heads and bodies)")                      \
 	X(nombuf, "mbuf allocations that failed (500 or abort)")                                 \
 	X(underscore_headers_dropped, "request header fields with '_' in the name not forwarded "    \
-				      "(underscores_in_headers off)")
+				      "(underscores_in_headers off)")                      \
+	X(upgrade_refused, "Upgrade requests served as plain HTTP/1.1: a protocol not in the "     \
+			   "route's allow_upgrade, or HTTP/1.0")
 
 #define FO_PROXY_STAT_FIELD(name, descr) uint64_t name;
 #define FO_PROXY_STAT_ONE(name, descr) +1

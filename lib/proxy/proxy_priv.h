@@ -144,6 +144,7 @@ struct px_sess {
 	struct px_listener *l;
 	struct px_up *up;
 	const struct fo_proxy_snapshot *snap; /* of the current request */
+	const char *allow_upgrade;            /* its route's (in snap), for the 101 */
 	struct px_sess *next;                 /* free list */
 	struct px_sess *ready_next;           /* worker's ready list (pipelined input) */
 	struct fo_timer timer;                /* client-side timeouts */

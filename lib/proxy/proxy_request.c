@@ -300,9 +300,22 @@ req_head_done(struct px_sess *s)
 		fwd.request_id = rid;
 		fwd.request_id_len = make_request_id(pw, rid);
 	}
-	if ((msg->flags & FO_HTTP_F_UPGRADE) && (msg->flags & FO_HTTP_F_CONN_UPGRADE)) {
-		fwd.flags |= FO_HTTP_FWD_UPGRADE;
-		s->flags |= PX_S_UPGRADE;
+	if (msg->flags & FO_HTTP_F_UPGRADE) {
+		/*
+		 * Only the route's protocols (websocket by default): a backend
+		 * that switched to h2c would leave the client talking to it
+		 * unrouted. Otherwise Upgrade (and Connection) are dropped and
+		 * the request is served as plain HTTP/1.1; HTTP/1.0 Upgrade is
+		 * ignored (RFC 9110 7.8).
+		 */
+		s->allow_upgrade = res.conf->allow_upgrade;
+		if ((msg->flags & FO_HTTP_F_CONN_UPGRADE) && !(s->flags & PX_S_HTTP10) &&
+			fo_http_upgrade_allowed(head, msg, s->allow_upgrade)) {
+			fwd.flags |= FO_HTTP_FWD_UPGRADE;
+			s->flags |= PX_S_UPGRADE;
+		} else {
+			pw->stats.upgrade_refused++;
+		}
 	}
 	if ((s->flags & PX_S_HTTP10) || up->keepalive == 0)
 		fwd.flags |= FO_HTTP_FWD_CLOSE;

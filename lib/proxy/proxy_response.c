@@ -116,6 +116,10 @@ resp_head_done(struct px_sess *s)
 			return px_up_fail(s, 502,
 				"upstream switched protocols without an Upgrade "
 				"request");
+		/* to a protocol the route allows, whatever the backend says */
+		if (!fo_http_upgrade_allowed(head, msg, s->allow_upgrade))
+			return px_up_fail(s, 502,
+				"upstream switched to a protocol the route does not allow");
 		if (queue_head(s, head, FO_HTTP_RESP_UPGRADE) != 0)
 			return PX_GONE;
 		px_chain_adj(&s->rin, head_len);

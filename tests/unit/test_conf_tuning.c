@@ -388,6 +388,31 @@ test_route_body_size(void **state)
 }
 
 static void
+test_route_allow_upgrade(void **state)
+{
+	struct fo_conf *c = parse_ok("interface a { address 198.18.0.1/24; }\n"
+				     "upstream u { server 198.18.0.11:80; }\n"
+				     "route prefix /a { upstream u; }\n"
+				     "route prefix /b { upstream u; allow_upgrade off; }\n"
+				     "route prefix /c { allow_upgrade WebSocket h2c x-Custom.1; upstream u; }\n"
+				     "route prefix /d { upstream u; allow_upgrade websocket; }\n");
+	char *out;
+
+	assert_null(c->routes[0].allow_upgrade); /* websocket, by default */
+	assert_string_equal(c->routes[1].allow_upgrade, "");
+	assert_string_equal(c->routes[2].allow_upgrade, "websocket h2c x-custom.1");
+	assert_string_equal(c->routes[3].allow_upgrade, "websocket");
+	out = dump(c);
+	assert_non_null(strstr(out, "route prefix \"/a\" {\n\tupstream u;\n}\n"));
+	assert_non_null(strstr(out, "route prefix \"/b\" {\n\tupstream u;\n\tallow_upgrade off;\n}\n"));
+	assert_non_null(strstr(out, "route prefix \"/c\" {\n\tupstream u;\n"
+				    "\tallow_upgrade websocket h2c x-custom.1;\n}\n"));
+	free(out);
+	check_round_trip(c);
+	fo_conf_free(c);
+}
+
+static void
 test_http_in_include(void **state)
 {
 	/* settings may come from included files, in any context */
@@ -418,6 +443,7 @@ main(void)
 		cmocka_unit_test(test_http_block),
 		cmocka_unit_test(test_upstream_params),
 		cmocka_unit_test(test_route_body_size),
+		cmocka_unit_test(test_route_allow_upgrade),
 		cmocka_unit_test(test_http_in_include),
 	};
 

@@ -385,6 +385,51 @@ test_write_error(void **state)
 }
 
 static void
+test_upgrade_allowed(void **state)
+{
+	static const struct {
+		const char *upgrade; /* Upgrade field lines, NULL: none */
+		const char *allowed;
+		int want;
+	} c[] = {
+		{NULL, NULL, 0},
+		{"Upgrade: websocket\r\n", NULL, 1},
+		{"Upgrade: WebSocket\r\n", NULL, 1},
+		{"Upgrade: websocket/13\r\n", NULL, 1},
+		{"Upgrade: h2c\r\n", NULL, 0},
+		{"Upgrade: websocket, h2c\r\n", NULL, 0},
+		{"Upgrade: websocket\r\nUpgrade: h2c\r\n", NULL, 0},
+		{"Upgrade: h2c\r\n", "websocket h2c", 1},
+		{"Upgrade: websocket,  H2C \r\n", "h2c websocket", 1},
+		{"Upgrade: websocket\r\n", "", 0},
+		{"Upgrade: websockets\r\n", NULL, 0},
+		{"Upgrade: websocke\r\n", NULL, 0},
+		{"Upgrade: web socket\r\n", NULL, 0},
+		{"Upgrade:\r\n", NULL, 0},
+		{"Upgrade: ,\r\n", NULL, 0},
+		{"Upgrade: /13\r\n", NULL, 0},
+		{"Upgrade: tls/1.2, websocket\r\n", "websocket tls", 1},
+		{"Upgrade: echo\r\n", "echo websocket", 1},
+		{"Upgrade: websocket\r\n", "echo websocket", 1},
+		{"Upgrade: ech\r\n", "echo websocket", 0},
+	};
+	static struct fo_http_msg m;
+	static char in[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		snprintf(in, sizeof(in), "GET / HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\n%s\r\n",
+			c[i].upgrade ? c[i].upgrade : "");
+		parse(FO_HTTP_REQUEST, in, &m);
+		if (fo_http_upgrade_allowed((const uint8_t *)in, &m, c[i].allowed) != c[i].want) {
+			print_error("%s allowed %s: want %d\n", c[i].upgrade, c[i].allowed, c[i].want);
+			fail();
+		}
+	}
+}
+
+static void
 test_write_chunk_line(void **state)
 {
 	static const struct {
@@ -445,6 +490,7 @@ main(void)
 		cmocka_unit_test(test_write_response),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_write_chunk_line),
+		cmocka_unit_test(test_upgrade_allowed),
 		cmocka_unit_test(test_reason),
 	};
 

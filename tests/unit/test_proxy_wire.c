@@ -58,7 +58,8 @@ static const char conf_text[] =
 	"route prefix /dead { upstream dead; }\n"
 	"route prefix /sink { upstream sink; }\n"
 	"route prefix /hints { upstream hints; }\n"
-	"route prefix /switch { upstream switch; }\n"
+	"route prefix /switch { upstream switch; allow_upgrade echo websocket; }\n"
+	"route prefix /other-switch { upstream switch; allow_upgrade other; }\n"
 	"route prefix /empty { upstream empty; }\n"
 	"route prefix /chunky { upstream chunky; }\n"
 	"route prefix /hosted { host example.test; upstream origin; }\n";
@@ -603,6 +604,55 @@ test_underscores_dropped(void **state)
 	assert_int_equal(stats(b)->underscore_headers_dropped, 2);
 }
 
+/*
+ * Upgrade: only the route's protocols (websocket by default); otherwise the
+ * request is served as plain HTTP/1.1, so no backend can switch to h2c.
+ */
+static void
+test_upgrade_not_allowed(void **state)
+{
+	struct bench *b = *state;
+	char st[64];
+	const char *rx;
+
+	rx = exchange(b, "GET /test01/x HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+			 "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n");
+	assert_string_equal(statuses(rx, st, sizeof(st)), "200");
+	assert_null(strstr(b->o.last_head, "pgrade"));
+	assert_null(strstr(b->o.last_head, "HTTP2-Settings"));
+	assert_null(strstr(b->o.last_head, "h2c"));
+	assert_int_equal(stats(b)->upgrade_refused, 1);
+	/* a backend that switches anyway is a bad gateway, not a tunnel */
+	rx = exchange(b, "GET /switch HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\n"
+			 "Upgrade: websocket, h2c\r\n\r\n");
+	assert_string_equal(statuses(rx, st, sizeof(st)), "502");
+	assert_null(strstr(b->swo.last_head, "pgrade"));
+	/* HTTP/1.0 Upgrade is ignored (RFC 9110 7.8) */
+	rx = exchange(b, "GET /switch HTTP/1.0\r\nHost: a\r\nConnection: upgrade\r\n"
+			 "Upgrade: echo\r\n\r\n");
+	assert_string_equal(statuses(rx, st, sizeof(st)), "502");
+	assert_null(strstr(b->swo.last_head, "pgrade"));
+	assert_int_equal(stats(b)->upgrade_refused, 3);
+	assert_int_equal(stats(b)->tunnels, 0);
+}
+
+/* A 101 to a protocol the route does not allow is refused too. */
+static void
+test_upgrade_101_other_protocol(void **state)
+{
+	struct bench *b = *state;
+	char st[64];
+	const char *rx;
+
+	rx = exchange(b, "GET /other-switch HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\n"
+			 "Upgrade: OTHER/2\r\n\r\n");
+	assert_non_null(strstr(b->swo.last_head, "\r\nUpgrade: OTHER/2\r\n"));
+	assert_string_equal(statuses(rx, st, sizeof(st)), "502"); /* it answered Upgrade: echo */
+	assert_non_null(strstr(rx, "does not allow"));
+	assert_int_equal(stats(b)->tunnels, 0);
+	assert_int_equal(stats(b)->upgrade_refused, 0);
+}
+
 /* A chunked response reaches the client re-framed, its trailers kept. */
 static void
 test_chunked_response_reframed(void **state)
@@ -642,6 +692,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_absolute_form_and_content_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_underscores_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_not_allowed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_101_other_protocol, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -468,7 +468,8 @@ int fo_http_upgrade_allowed(const uint8_t *head, const struct fo_http_msg *req,
  * As for requests, line endings become CRLF and fields named by Connection
  * are dropped (Host, Content-Length, Transfer-Encoding, X-Request-ID
  * excepted); Content-Length is also dropped when Transfer-Encoding is
- * present (RFC 9112 6.3: the proxy must not forward both). The Upgrade
+ * present (RFC 9112 6.3: the proxy must not forward both), else sent once
+ * as "Content-Length: <decimal value>" where its first field was. The Upgrade
  * field is kept in place with FO_HTTP_RESP_UPGRADE, which adds
  * "Connection: upgrade" (and wins over FO_HTTP_RESP_CLOSE).
  *

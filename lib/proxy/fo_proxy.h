@@ -15,7 +15,8 @@
  * A client connection is a session. Requests are parsed incrementally
  * over the mbufs lib/tcp hands out (zero-copy when the head lies in one
  * segment), routed, and forwarded on a pooled or fresh upstream connection
- * with their rewritten head; bodies are streamed both ways with
+ * with their rewritten head; bodies (chunked ones re-framed with chunk
+ * lines of fanout's, see px_body_rechunk()) are streamed both ways with
  * backpressure (a peer that does not read stops the other side's reads:
  * nothing is buffered without bound). Pipelined requests are processed one
  * after the other, so responses stay in order. After a 101 to an Upgrade

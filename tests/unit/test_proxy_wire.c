@@ -602,6 +602,12 @@ test_underscores_dropped(void **state)
 	assert_non_null(strstr(b->o.last_head, "\r\nX-Z: a_b\r\n"));
 	assert_string_equal(b->o.last_body, "hello");
 	assert_int_equal(stats(b)->underscore_headers_dropped, 2);
+	/* underscores_in_headers on: they go on (the snapshot's conf, read per request) */
+	b->conf->http.underscores_in_headers = 1;
+	rx = exchange(b, "GET /test01/u HTTP/1.1\r\nHost: a\r\nX_Y: 1\r\n\r\n");
+	assert_string_equal(statuses(rx, st, sizeof(st)), "200");
+	assert_non_null(strstr(b->o.last_head, "\r\nX_Y: 1\r\n"));
+	assert_int_equal(stats(b)->underscore_headers_dropped, 2);
 }
 
 /*

@@ -580,7 +580,7 @@ h_allow_upgrade(struct conf_parser *p, struct conf_block *blk, const struct conf
 			list[len++] = ' ';
 		for (i = 0; i < t->len; i++)
 			list[len++] = (char)(t->val[i] >= 'A' && t->val[i] <= 'Z' ? t->val[i] + 32
-										 : t->val[i]);
+										  : t->val[i]);
 	}
 	r->allow_upgrade = list;
 }

@@ -25,25 +25,25 @@
  * a name cannot be empty and a quoted string must be closed.
  */
 enum {
-	B_SIZE,	     /* chunk-size digits */
-	B_EXT_BWS,   /* BWS after the size or a value: ';' must follow */
-	B_EXT_NAME0, /* after ';': BWS, then the first byte of ext-name */
-	B_EXT_NAME,  /* ext-name */
+	B_SIZE,         /* chunk-size digits */
+	B_EXT_BWS,      /* BWS after the size or a value: ';' must follow */
+	B_EXT_NAME0,    /* after ';': BWS, then the first byte of ext-name */
+	B_EXT_NAME,     /* ext-name */
 	B_EXT_NAME_BWS, /* BWS after ext-name: '=' or ';' must follow */
-	B_EXT_VAL0,  /* after '=': BWS, then a token or a quoted string */
-	B_EXT_TOKEN, /* ext-val token */
-	B_EXT_QS,    /* inside a quoted string */
-	B_EXT_QP,    /* after a backslash in a quoted string */
-	B_EXT_QEND,  /* after the closing quote */
-	B_SIZE_LF,   /* CR of the size line seen */
-	B_DATA,	     /* chunk data */
-	B_DATA_CR,   /* CRLF after the data */
+	B_EXT_VAL0,     /* after '=': BWS, then a token or a quoted string */
+	B_EXT_TOKEN,    /* ext-val token */
+	B_EXT_QS,       /* inside a quoted string */
+	B_EXT_QP,       /* after a backslash in a quoted string */
+	B_EXT_QEND,     /* after the closing quote */
+	B_SIZE_LF,      /* CR of the size line seen */
+	B_DATA,         /* chunk data */
+	B_DATA_CR,      /* CRLF after the data */
 	B_DATA_LF,
-	B_TR_START,  /* start of a trailer line or of the final CRLF */
-	B_TR_NAME,   /* trailer field name */
-	B_TR_VALUE,  /* trailer field value up to CR */
-	B_TR_LF,     /* CR of a trailer line seen */
-	B_FINAL_LF,  /* CR of the last line seen */
+	B_TR_START, /* start of a trailer line or of the final CRLF */
+	B_TR_NAME,  /* trailer field name */
+	B_TR_VALUE, /* trailer field value up to CR */
+	B_TR_LF,    /* CR of a trailer line seen */
+	B_FINAL_LF, /* CR of the last line seen */
 	B_END,
 };
 

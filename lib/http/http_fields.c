@@ -269,9 +269,9 @@ list_elem_end(struct fo_http_parser *p)
 			if (p->tflags & HT_TE_CHUNKED)
 				p->tflags |= HT_TE_TWICE;
 			p->tflags |= HT_TE_LAST | HT_TE_CHUNKED;
-		}
-		else
+		} else {
 			p->tflags &= (uint8_t)~HT_TE_LAST;
+		}
 		break;
 	default:
 		m->flags |= match == W_CONTINUE ? FO_HTTP_F_EXPECT_CONTINUE : FO_HTTP_F_EXPECT_OTHER;

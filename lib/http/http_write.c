@@ -343,7 +343,8 @@ fo_http_write_response(uint8_t *out, size_t cap, const uint8_t *head,
 		const struct fo_http_hdr *h = &resp->hdrs[i];
 
 		if (h->id == FO_HTTP_H_CONTENT_LENGTH) {
-			if (!drop_cl && hdr_index(resp, h) == resp->hdr_first[FO_HTTP_H_CONTENT_LENGTH])
+			if (!drop_cl &&
+				hdr_index(resp, h) == resp->hdr_first[FO_HTTP_H_CONTENT_LENGTH])
 				put_content_length(&w, resp);
 			continue;
 		}

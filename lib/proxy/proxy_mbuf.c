@@ -300,7 +300,8 @@ px_body_rechunk(struct fo_proxy_worker *pw, struct fo_http_body *b, uint8_t *ope
 			px_chain_adj(&m, 0); /* an empty segment */
 			continue;
 		}
-		n = fo_http_body_next(b, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &run, err);
+		n = fo_http_body_next(
+			b, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &run, err);
 		if (n < 0) {
 			rc = -EBADMSG;
 			goto fail;
@@ -318,7 +319,8 @@ px_body_rechunk(struct fo_proxy_worker *pw, struct fo_http_body *b, uint8_t *ope
 		dlen = 0;
 		if (run == FO_HTTP_RUN_TRAILER && keep_trailers) {
 			/* trailer lines passed the strict check: they go on as they are */
-			if (rc_put_framing(pw, &o) != 0 || px_chain_split(pw, &m, (uint32_t)n, &piece) != 0)
+			if (rc_put_framing(pw, &o) != 0 ||
+				px_chain_split(pw, &m, (uint32_t)n, &piece) != 0)
 				goto fail;
 			o.out = fo_mbuf_chain_join(o.out, piece);
 		} else {

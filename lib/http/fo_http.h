@@ -179,11 +179,7 @@ struct fo_http_hdr {
 	struct fo_http_span value;
 	struct fo_http_span line; /**< the whole field line, its CRLF/LF included */
 	uint8_t id;               /**< enum fo_http_hdr_id */
-	uint8_t flags;            /**< FO_HTTP_HDR_* */
 };
-
-/* fo_http_hdr.flags */
-#define FO_HTTP_HDR_UNDERSCORE 0x01 /**< the name has a '_' (several servers read it as '-') */
 
 /* fo_http_msg.flags */
 #define FO_HTTP_F_CONTENT_LENGTH 0x0001 /**< Content-Length present (content_length valid) */
@@ -198,7 +194,7 @@ struct fo_http_hdr {
 #define FO_HTTP_F_ASTERISK_FORM 0x0200  /**< target was "*" (OPTIONS) */
 #define FO_HTTP_F_CONN_OTHER 0x0400     /**< Connection lists other tokens (header names) */
 #define FO_HTTP_F_TE_OTHER 0x0800       /**< response: Transfer-Encoding not ending in chunked */
-#define FO_HTTP_F_UNDERSCORE 0x1000     /**< a field name has a '_' (FO_HTTP_HDR_UNDERSCORE) */
+#define FO_HTTP_F_UNDERSCORE 0x1000     /**< a field name has a '_' (fo_http_hdr_underscore()) */
 
 /**
  * A parsed head. Spans are offsets into the message; hdr_first[id] is
@@ -274,6 +270,21 @@ void fo_http_parser_init(struct fo_http_parser *p, enum fo_http_kind kind, struc
  *         next message.
  */
 ssize_t fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len);
+
+/**
+ * Whether the name of field @p h has a '_' (several servers read it as '-',
+ * so Transfer_Encoding would be Transfer-Encoding to them). Only messages
+ * with FO_HTTP_F_UNDERSCORE have such fields.
+ */
+static inline int
+fo_http_hdr_underscore(const uint8_t *head, const struct fo_http_hdr *h)
+{
+	const uint8_t *n = head + h->name.off, *e = n + h->name.len;
+
+	while (n < e && *n != '_')
+		n++;
+	return n != e;
+}
 
 /* ---- body framing ------------------------------------------------------ */
 

@@ -66,6 +66,15 @@ scan_class(const uint8_t *q, const uint8_t *lim, uint8_t cls)
 	return q;
 }
 
+/* Field-name bytes but '_' (fo_http_name_byte). */
+static inline const uint8_t *
+scan_name(const uint8_t *q, const uint8_t *lim)
+{
+	while (q < lim && fo_http_name_byte[*q])
+		q++;
+	return q;
+}
+
 /* Field value / reason phrase bytes: stops at a control character but HTAB. */
 static inline const uint8_t *
 scan_value(const uint8_t *q, const uint8_t *lim)
@@ -497,7 +506,6 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			if (m->n_headers == FO_HTTP_MAX_HEADERS)
 				FAIL(too_many_headers);
 			h = &m->hdrs[m->n_headers++];
-			h->flags = 0;
 			h->line.off = (uint16_t)OFF(q);
 			h->name.off = h->line.off;
 			p->tok = h->line.off;
@@ -506,10 +514,13 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			/* fallthrough */
 		case S_HDR_NAME:
 			s = q;
-			q = scan_class(q, lim, HC_TOKEN);
-			if (q > s && memchr(s, '_', (size_t)(q - s)) != NULL) {
-				m->hdrs[m->n_headers - 1].flags |= FO_HTTP_HDR_UNDERSCORE;
-				m->flags |= FO_HTTP_F_UNDERSCORE;
+			/* a name stops at '_' only to flag it: free for names without one */
+			q = scan_name(q, lim);
+			if (q < lim && *q != ':') {
+				while (q < lim && *q == '_') {
+					m->flags |= FO_HTTP_F_UNDERSCORE;
+					q = scan_name(q + 1, lim);
+				}
 			}
 			if (q == lim) {
 				if (q == end)

@@ -24,6 +24,8 @@
 #define HC_WS 0x80    /* SP, HTAB */
 
 extern const uint8_t fo_http_cls[256];
+/** 1 for a tchar other than '_' (field names: a '_' sets FO_HTTP_F_UNDERSCORE). */
+extern const uint8_t fo_http_name_byte[256];
 
 /* Value interpreters, in struct fo_http_parser.interp. */
 enum {

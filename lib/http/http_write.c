@@ -230,6 +230,8 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
 {
 	struct wbuf w = {out, cap, 0};
 	int upgrade = (fwd->flags & FO_HTTP_FWD_UPGRADE) != 0;
+	int drop_underscores = (req->flags & FO_HTTP_F_UNDERSCORE) &&
+			       !(fwd->flags & FO_HTTP_FWD_UNDERSCORES);
 	unsigned i;
 
 	put_span(&w, head, req->method_s);
@@ -255,7 +257,7 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
 	for (i = 0; i < req->n_headers; i++) {
 		const struct fo_http_hdr *h = &req->hdrs[i];
 
-		if ((h->flags & FO_HTTP_HDR_UNDERSCORE) && !(fwd->flags & FO_HTTP_FWD_UNDERSCORES))
+		if (drop_underscores && fo_http_hdr_underscore(head, h))
 			continue;
 		switch (h->id) {
 		case FO_HTTP_H_HOST:

@@ -203,12 +203,12 @@ make_request_id(struct fo_proxy_worker *pw, char *buf)
 
 /* Fields fo_http_write_request() drops for a '_' in their name (rare: counted one by one). */
 static void
-count_underscores(struct fo_proxy_worker *pw, const struct fo_http_msg *msg)
+count_underscores(struct fo_proxy_worker *pw, const uint8_t *head, const struct fo_http_msg *msg)
 {
 	unsigned i;
 
 	for (i = 0; i < msg->n_headers; i++)
-		if (msg->hdrs[i].flags & FO_HTTP_HDR_UNDERSCORE)
+		if (fo_http_hdr_underscore(head, &msg->hdrs[i]))
 			pw->stats.underscore_headers_dropped++;
 }
 
@@ -323,7 +323,7 @@ req_head_done(struct px_sess *s)
 		if (conf->http.underscores_in_headers)
 			fwd.flags |= FO_HTTP_FWD_UNDERSCORES;
 		else
-			count_underscores(pw, msg);
+			count_underscores(pw, head, msg);
 	}
 	/* straight into an mbuf; a head larger than one goes through pw->out */
 	m = rte_pktmbuf_alloc(pw->pool);

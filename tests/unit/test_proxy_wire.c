@@ -527,6 +527,64 @@ test_chunked_request_reframed(void **state)
 	assert_false(b->cl.conns[0].eof);
 }
 
+/*
+ * Data of a chunked body in canonical form (bare lowercase hex sizes, no
+ * extensions); @return its length, or -1 when the framing is anything else.
+ */
+static long
+dechunk(const char *in, size_t len, char *out, size_t cap)
+{
+	size_t i = 0, o = 0;
+
+	for (;;) {
+		size_t n = 0, j = i;
+
+		while (j < len && ((in[j] >= '0' && in[j] <= '9') || (in[j] >= 'a' && in[j] <= 'f')))
+			n = n * 16 + (size_t)(in[j] <= '9' ? in[j] - '0' : in[j] - 'a' + 10), j++;
+		if (j == i || j + 2 > len || memcmp(in + j, "\r\n", 2) != 0)
+			return -1;
+		i = j + 2;
+		if (n == 0)
+			return i + 2 == len && memcmp(in + i, "\r\n", 2) == 0 ? (long)o : -1;
+		if (i + n + 2 > len || o + n > cap || memcmp(in + i + n, "\r\n", 2) != 0)
+			return -1;
+		memcpy(out + o, in + i, n);
+		o += n;
+		i += n + 2;
+	}
+}
+
+/* A body over several segments and TCP segments: the data goes on intact, re-framed. */
+static void
+test_chunked_request_large(void **state)
+{
+	struct bench *b = *state;
+	static char req[8192], data[6000], got[8192];
+	char st[64];
+	const char *rx;
+	size_t i, n;
+	long dl;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (char)('a' + i % 26);
+	n = (size_t)snprintf(req, sizeof(req),
+		"POST /test01/big HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+		"1000;big=\"yes\"\r\n");
+	memcpy(req + n, data, 4096);
+	n += 4096;
+	n += (size_t)snprintf(req + n, sizeof(req) - n, "\r\n770\r\n");
+	memcpy(req + n, data + 4096, sizeof(data) - 4096);
+	n += sizeof(data) - 4096;
+	n += (size_t)snprintf(req + n, sizeof(req) - n, "\r\n0\r\n\r\n");
+	assert_int_equal(wire_client_send(&b->cl, 0, req, n), 0);
+	rx = exchange(b, NULL);
+	assert_string_equal(statuses(rx, st, sizeof(st)), "200");
+	dl = dechunk(b->o.last_body, b->o.last_body_len, got, sizeof(got));
+	assert_int_equal(dl, sizeof(data));
+	assert_memory_equal(got, data, sizeof(data));
+	assert_null(strstr(b->o.last_body, "big"));
+}
+
 /* Chunk lines a backend could read differently never get past fanout. */
 static void
 test_chunk_ext_smuggling_400(void **state)
@@ -692,6 +750,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_upgrade_tunnel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tunnel_idle_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chunked_request_reframed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chunked_request_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chunk_ext_smuggling_400, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chunk_size_413, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chunked_response_reframed, setup, teardown),

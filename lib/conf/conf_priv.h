@@ -126,6 +126,7 @@ enum conf_val_kind {
 	CONF_VAL_DURATION,   /* ms/s/m/h suffixes (bare: seconds), stored in ms */
 	CONF_VAL_KEEPALIVE,  /* tcp: a duration or "off" (0) */
 	CONF_VAL_SYNCOOKIES, /* tcp: auto | always | off */
+	CONF_VAL_ONOFF,      /* on (1) | off (0) */
 };
 
 /*
@@ -189,7 +190,8 @@ struct conf_param {
 	X(keepalive_requests, keepalive_requests, CONF_VAL_COUNT, "N", 1, 1000000, 1000)           \
 	X(send_timeout, send_timeout_ms, CONF_VAL_DURATION, "DURATION", 1, CONF_HOUR_MS, 60000)    \
 	X(client_max_body_size, max_body_size, CONF_VAL_SIZE, "SIZE", 0, CONF_BODY_SIZE_MAX,       \
-		1u << 20)
+		1u << 20)                                                                          \
+	X(underscores_in_headers, underscores_in_headers, CONF_VAL_ONOFF, "on|off", 0, 1, 0)
 
 /*
  * Tuning directives of an `upstream { }` block, besides `server`: same

@@ -23,7 +23,7 @@ enum { MAIN_INTERFACE, MAIN_LISTEN, MAIN_UPSTREAM, MAIN_ROUTE, MAIN_TCP, MAIN_HT
 enum { IF_ADDRESS, IF_GATEWAY, IF_VLAN, IF_MTU, IF_N };
 /* upstream: server, then the CONF_UP_PARAMS table */
 enum { UP_SERVER, UP_PARAMS, UP_N = UP_PARAMS + CONF_UP_N };
-enum { RT_HOST, RT_UPSTREAM, RT_REWRITE, RT_MAX_BODY, RT_N };
+enum { RT_HOST, RT_UPSTREAM, RT_REWRITE, RT_MAX_BODY, RT_ALLOW_UPGRADE, RT_N };
 
 #define CONF_AUX_BAD 0x4 /* route: bad type or path, skip checks that need them */
 
@@ -522,6 +522,69 @@ h_rewrite(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt 
 		conf_oom(p, &st->tok[1].loc);
 }
 
+/* tchar of RFC 9110 5.6.2 */
+static bool
+is_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/*
+ * allow_upgrade PROTO...; or allow_upgrade off;: the protocols an Upgrade
+ * request may ask for on this route (RFC 9110 7.8 protocol names: tokens,
+ * compared case-insensitively, so stored lowercase).
+ */
+static void
+h_allow_upgrade(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	struct fo_conf_route *r = &pub(p)->routes[blk->obj];
+	size_t len = 0, i, k;
+	unsigned a, errors = p->n_errors;
+	char *list;
+
+	for (a = 1; a < st->n; a++) {
+		const struct conf_tok *t = &st->tok[a];
+
+		if (strcmp(t->val, "off") == 0) {
+			if (st->n_args != 1)
+				conf_err(p, &t->loc, "\"off\" must be alone in \"allow_upgrade\"");
+			continue;
+		}
+		for (k = 0; k < t->len; k++)
+			if (!is_tchar((unsigned char)t->val[k]))
+				break;
+		if (k != t->len || t->len == 0 || t->len > 63) {
+			conf_err(p, &t->loc,
+				"invalid protocol \"%s\" in allow_upgrade (expected a name such as "
+				"websocket, 1-63 token characters, or off)",
+				t->val);
+			continue;
+		}
+		len += t->len + 1;
+	}
+	if (p->n_errors != errors)
+		return;
+	list = calloc(1, len + 1);
+	if (list == NULL) {
+		conf_oom(p, &st->tok[0].loc);
+		return;
+	}
+	for (a = 1, len = 0; a < st->n; a++) {
+		const struct conf_tok *t = &st->tok[a];
+
+		if (strcmp(t->val, "off") == 0)
+			continue;
+		if (len != 0)
+			list[len++] = ' ';
+		for (i = 0; i < t->len; i++)
+			list[len++] = (char)(t->val[i] >= 'A' && t->val[i] <= 'Z' ? t->val[i] + 32
+										  : t->val[i]);
+	}
+	r->allow_upgrade = list;
+}
+
 static void
 route_end(struct conf_parser *p, struct conf_block *blk)
 {
@@ -585,6 +648,8 @@ static const struct conf_directive route_dirs[RT_N] = {
 	[RT_REWRITE] = {"rewrite", "rewrite TARGET;", 1, 1, CONF_D_ONCE, NULL, h_rewrite},
 	[RT_MAX_BODY] = {"client_max_body_size", "client_max_body_size SIZE;", 1, 1, CONF_D_ONCE,
 		NULL, conf_h_route_body_size},
+	[RT_ALLOW_UPGRADE] = {"allow_upgrade", "allow_upgrade PROTOCOL...|off;", 1, CONF_ARGS_MAX,
+		CONF_D_ONCE, NULL, h_allow_upgrade},
 };
 
 #define TCP_DIR(dir, field, kind, min, max)                                                        \

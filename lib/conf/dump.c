@@ -30,6 +30,7 @@ conf_free_priv(struct conf_priv *c)
 		free(pub->routes[i].path);
 		free(pub->routes[i].host);
 		free(pub->routes[i].rewrite);
+		free(pub->routes[i].allow_upgrade);
 	}
 	for (i = 0; i < c->n_files; i++)
 		free(c->files[i]);
@@ -162,6 +163,8 @@ dump_route(FILE *out, const struct fo_conf *conf, const struct fo_conf_route *r)
 		put_quoted(out, r->rewrite);
 		fprintf(out, ";\n");
 	}
+	if (r->allow_upgrade != NULL)
+		fprintf(out, "\tallow_upgrade %s;\n", r->allow_upgrade[0] ? r->allow_upgrade : "off");
 	if (r->max_body_size != conf->http.max_body_size)
 		fprintf(out, "\tclient_max_body_size %s;\n",
 			conf_param_str(&conf_http_params[CONF_HTTP_client_max_body_size],

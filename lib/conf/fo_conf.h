@@ -159,6 +159,9 @@ struct fo_conf_route {
 	/** client_max_body_size: largest request body (413 beyond); 0 = no
 	 *  limit; default: the http block's (1 MiB) */
 	uint64_t max_body_size;
+	/** allow_upgrade: the Upgrade protocols forwarded (lowercase names, one
+	 *  space between them); NULL: "websocket" (default); "": none (off) */
+	char *allow_upgrade;
 	struct fo_conf_loc loc;
 };
 
@@ -173,6 +176,8 @@ struct fo_conf_http {
 	uint32_t keepalive_requests;       /**< requests per client connection; 1000 */
 	uint32_t send_timeout_ms;          /**< between two writes to a slow client; 60s */
 	uint64_t max_body_size;            /**< client_max_body_size default for routes; 1m */
+	uint32_t underscores_in_headers;   /**< 1: forward request header fields whose name
+					    *   has '_'; 0 (default, as nginx): drop them */
 	struct fo_conf_loc loc;            /**< the `http` directive (file NULL when absent) */
 };
 

@@ -89,6 +89,8 @@ conf_params_init(void *obj, const struct conf_param *tab, unsigned n)
 const char *
 conf_param_str(const struct conf_param *cp, uint64_t v, char buf[24])
 {
+	if (cp->kind == CONF_VAL_ONOFF)
+		return v != 0 ? "on" : "off";
 	if (cp->kind == CONF_VAL_SIZE)
 		return conf_size_str(v, buf);
 	if ((cp->kind == CONF_VAL_DURATION || cp->kind == CONF_VAL_KEEPALIVE) && v != 0)
@@ -247,9 +249,19 @@ conf_h_http_param(struct conf_parser *p, struct conf_block *blk, const struct co
 	struct conf_block *inner)
 {
 	const struct conf_param *cp = find_param(conf_http_params, st->tok[0].val);
+	const struct conf_tok *t = &st->tok[1];
 	uint64_t v;
 
-	if (parse_param(p, cp, &st->tok[1], &v) == 0)
+	if (cp->kind == CONF_VAL_ONOFF) {
+		if (strcmp(t->val, "on") != 0 && strcmp(t->val, "off") != 0) {
+			conf_err(p, &t->loc, "invalid %s \"%s\" (expected on or off)", cp->name,
+				t->val);
+			return;
+		}
+		conf_param_set(&pub(p)->http, cp, strcmp(t->val, "on") == 0);
+		return;
+	}
+	if (parse_param(p, cp, t, &v) == 0)
 		conf_param_set(&pub(p)->http, cp, v);
 }
 

@@ -55,7 +55,9 @@
  *    (length 0 when absent);
  *  - errors found in a field are reported at that field (bad_host,
  *    dup_host, bad/dup_content_length); te_http10, cl_and_te,
- *    te_not_chunked and missing_host, in this order, at the end of the head.
+ *    te_chunked_twice, te_chunked_not_last, te_not_chunked and
+ *    missing_host, in this order, at the end of the head. A response whose
+ *    Transfer-Encoding lists chunked twice is te_chunked_twice too.
  *
  * The library depends on nothing but libc; it runs on workers (fast path)
  * and in tests without EAL.
@@ -100,12 +102,15 @@
 	X(cl_and_te, 400, "both Content-Length and Transfer-Encoding")                             \
 	X(te_http10, 400, "Transfer-Encoding in an HTTP/1.0 request")                              \
 	X(te_not_chunked, 501, "transfer coding other than chunked")                               \
+	X(te_chunked_twice, 400, "chunked transfer coding applied more than once")                 \
+	X(te_chunked_not_last, 400, "chunked is not the final transfer coding")                    \
 	X(missing_host, 400, "missing Host header")                                                \
 	X(dup_host, 400, "more than one Host header")                                              \
 	X(bad_host, 400, "invalid Host header")                                                    \
 	X(connect_method, 405, "CONNECT is not supported")                                         \
 	X(bad_chunk, 400, "invalid chunk framing")                                                 \
 	X(chunk_too_large, 400, "chunk size too large")                                            \
+	X(body_too_large, 413, "body larger than the limit")                                       \
 	X(trailers_too_large, 431, "trailer section too large")
 
 #define FO_HTTP_ERR_ENUM(name, status, descr) FO_HTTP_E_##name,
@@ -189,6 +194,7 @@ struct fo_http_hdr {
 #define FO_HTTP_F_ASTERISK_FORM 0x0200  /**< target was "*" (OPTIONS) */
 #define FO_HTTP_F_CONN_OTHER 0x0400     /**< Connection lists other tokens (header names) */
 #define FO_HTTP_F_TE_OTHER 0x0800       /**< response: Transfer-Encoding not ending in chunked */
+#define FO_HTTP_F_UNDERSCORE 0x1000     /**< a field name has a '_' (fo_http_hdr_underscore()) */
 
 /**
  * A parsed head. Spans are offsets into the message; hdr_first[id] is
@@ -265,13 +271,28 @@ void fo_http_parser_init(struct fo_http_parser *p, enum fo_http_kind kind, struc
  */
 ssize_t fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len);
 
+/**
+ * Whether the name of field @p h has a '_' (several servers read it as '-',
+ * so Transfer_Encoding would be Transfer-Encoding to them). Only messages
+ * with FO_HTTP_F_UNDERSCORE have such fields.
+ */
+static inline int
+fo_http_hdr_underscore(const uint8_t *head, const struct fo_http_hdr *h)
+{
+	const uint8_t *n = head + h->name.off, *e = n + h->name.len;
+
+	while (n < e && *n != '_')
+		n++;
+	return n != e;
+}
+
 /* ---- body framing ------------------------------------------------------ */
 
 /** How a message body is delimited. */
 enum fo_http_body_kind {
 	FO_HTTP_BODY_NONE,    /**< no body: the message ends with its head */
 	FO_HTTP_BODY_LENGTH,  /**< Content-Length bytes */
-	FO_HTTP_BODY_CHUNKED, /**< chunked (framing passed through, trailers included) */
+	FO_HTTP_BODY_CHUNKED, /**< chunked (see fo_http_body_next() to re-frame it) */
 	FO_HTTP_BODY_CLOSE,   /**< response: until the server closes */
 	FO_HTTP_BODY_TUNNEL,  /**< 101 or 2xx to CONNECT: raw bytes both ways from here */
 };
@@ -300,6 +321,8 @@ struct fo_http_body {
 	uint32_t tlen;   /* private: bytes of the current chunk line / trailer section */
 	uint64_t remaining; /* private: of the Content-Length or current chunk */
 	uint64_t total;     /**< body bytes (chunk data only, for chunked) seen so far */
+	uint64_t limit;     /**< chunked: most data bytes (body_too_large beyond, as soon as
+			     *   a chunk size says so); 0: none. Set after fo_http_body_init() */
 };
 
 /**
@@ -309,29 +332,64 @@ struct fo_http_body {
 void fo_http_body_init(struct fo_http_body *b, enum fo_http_body_kind kind, uint64_t length);
 
 /**
- * Feed the next @p len bytes after the head. The bytes are not changed:
- * chunked framing is validated and passed through as it is. Chunked rules:
- * a size of 1 to 16 hex digits (more: chunk_too_large), then optional
- * extensions (after BWS or ';', field-value bytes, no syntax check), CRLF
- * (a bare LF or CR is bad_chunk), the size line at most 4 KiB; CRLF after
- * the data; after the "0" chunk, trailer fields (token name, ':', value
- * bytes, CRLF; at most 32 KiB with the final CRLF: trailers_too_large).
+ * Feed the next @p len bytes after the head. The bytes are not changed.
+ * Chunked rules (RFC 9112 7.1): a size of hex digits below 2^63 (leading
+ * zeros allowed; larger: chunk_too_large; with b->limit set, a size that
+ * takes the data past it: body_too_large), then optional extensions
+ * exactly as RFC 9112 7.1.1 (*( BWS ";" BWS token [ BWS "=" BWS ( token /
+ * quoted-string ) ] ): whitespace only around ';' and '=', never before
+ * the CRLF; no empty name; quoted strings closed), CRLF (a bare LF or CR is
+ * bad_chunk), the size line at most 4 KiB; CRLF after the data; after the
+ * "0" chunk, trailer fields (token name, ':', value bytes, CRLF; at most
+ * 32 KiB with the final CRLF: trailers_too_large).
  * An error sticks: every later feed returns -EBADMSG.
  *
  * @return bytes of @p buf that belong to this message's body (0..len):
  *         when fewer than @p len, the message ended there (b->done is
  *         set) and the rest is the next message. -EBADMSG on invalid
  *         chunk framing (@p err, if not NULL, set to FO_HTTP_E_bad_chunk,
- *         chunk_too_large or trailers_too_large).
+ *         chunk_too_large, body_too_large or trailers_too_large).
  */
 ssize_t fo_http_body_feed(struct fo_http_body *b, const uint8_t *buf, size_t len,
 	enum fo_http_err *err);
+
+/** Kinds of bytes in a body, as fo_http_body_next() reports them. */
+enum fo_http_run {
+	FO_HTTP_RUN_DATA,    /**< message data (all of a non-chunked body) */
+	FO_HTTP_RUN_FRAMING, /**< chunk-size lines, CRLF after data, the final CRLF */
+	FO_HTTP_RUN_LAST,    /**< framing that ends with the last-chunk line ("0...CRLF") */
+	FO_HTTP_RUN_TRAILER, /**< trailer field lines, CRLF included */
+};
+
+/**
+ * As fo_http_body_feed(), but stops where the kind of bytes changes, so
+ * that a proxy can forward the data and write its own framing: the bytes
+ * returned are all of kind *@p run (enum fo_http_run). A LAST run ends
+ * right after the last-chunk line; the trailer lines (if any) and the
+ * final CRLF follow; b->done is set by the run that ends the message.
+ * Resumable at any byte like fo_http_body_feed(); both may be mixed.
+ *
+ * @return bytes of the run (> 0 when @p len > 0 and the message is not
+ *         done; 0 when it is), or -EBADMSG as fo_http_body_feed().
+ */
+ssize_t fo_http_body_next(struct fo_http_body *b, const uint8_t *buf, size_t len, unsigned *run,
+	enum fo_http_err *err);
+
+/**
+ * Write a chunk-size line for @p size data bytes: "[CRLF]<hex size>CRLF",
+ * the leading CRLF when @p close_prev (it ends the previous chunk's data).
+ * A size of 0 is the last-chunk line.
+ *
+ * @return bytes written (at most 2 + 16 + 2), or -ENOSPC.
+ */
+ssize_t fo_http_write_chunk_line(uint8_t *out, size_t cap, int close_prev, uint64_t size);
 
 /* ---- writers ----------------------------------------------------------- */
 
 /* fo_http_fwd.flags */
 #define FO_HTTP_FWD_UPGRADE 0x1 /**< keep Upgrade, send "Connection: upgrade" */
 #define FO_HTTP_FWD_CLOSE 0x2   /**< send "Connection: close" upstream */
+#define FO_HTTP_FWD_UNDERSCORES 0x4 /**< keep fields whose name has '_' (else dropped) */
 
 /** What fo_http_write_request() adds to or changes in a request. */
 struct fo_http_fwd {
@@ -355,8 +413,11 @@ struct fo_http_fwd {
  *    Trailer, Upgrade unless FO_HTTP_FWD_UPGRADE, and every field the
  *    Connection header names), Expect (fanout answers 100-continue
  *    itself), and X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host,
- *    X-Forwarded-Port, X-Real-IP (replaced below). Host and
- *    Transfer-Encoding are kept (the body is forwarded as it came);
+ *    X-Forwarded-Port, X-Real-IP (replaced below), and fields whose name
+ *    has a '_' unless FO_HTTP_FWD_UNDERSCORES (Transfer_Encoding is
+ *    Transfer-Encoding to gunicorn, puma or h2o: nginx's
+ *    underscores_in_headers off). Host, Content-Length and
+ *    Transfer-Encoding go on in canonical form (below);
  *  - then: X-Forwarded-For (the request's values joined with ", ", then
  *    the client address), X-Real-IP, X-Forwarded-Host (the Host),
  *    X-Forwarded-Port, X-Forwarded-Proto: http, X-Request-ID (when the
@@ -365,7 +426,11 @@ struct fo_http_fwd {
  *  - the empty line.
  *
  * Exactly: "<method> SP <path>[?<query>] SP HTTP/1.<minor>" CRLF; each kept
- * field line as received but for its line ending, which is always CRLF;
+ * field line as received but for its line ending, which is always CRLF,
+ * except: Host is "Host: <authority>" for an absolute-form target (RFC
+ * 9112 3.2.2; added first when the request has no Host), the first
+ * Content-Length field is "Content-Length: <decimal value>" and the others
+ * are dropped, Transfer-Encoding is "Transfer-Encoding: chunked";
  * then, in this order:
  *   "X-Forwarded-For: [<v1>, <v2>, ...,] <client>" (non-empty values of the
  *   request's X-Forwarded-For fields, trimmed, in order),
@@ -387,6 +452,20 @@ struct fo_http_fwd {
 ssize_t fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
 	const struct fo_http_msg *req, const struct fo_http_fwd *fwd);
 
+/**
+ * Whether the Upgrade of a request (or of a 101 response: @p req may be
+ * either) may go on: every protocol its Upgrade
+ * fields list (RFC 9110 7.8: protocol-name ["/" protocol-version]) has its
+ * name in @p allowed, compared case-insensitively; the version is ignored.
+ * @p allowed: lowercase names separated by single spaces ("websocket h2c");
+ * NULL means "websocket", "" means none.
+ *
+ * @return 1 when allowed (and the request has at least one protocol in an
+ *         Upgrade field), 0 otherwise.
+ */
+int fo_http_upgrade_allowed(const uint8_t *head, const struct fo_http_msg *req,
+	const char *allowed);
+
 /* flags of fo_http_write_response() */
 #define FO_HTTP_RESP_CLOSE 0x1   /**< add "Connection: close" (fanout closes after it) */
 #define FO_HTTP_RESP_UPGRADE 0x2 /**< 101: keep Upgrade, add "Connection: upgrade" */
@@ -400,7 +479,8 @@ ssize_t fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
  * As for requests, line endings become CRLF and fields named by Connection
  * are dropped (Host, Content-Length, Transfer-Encoding, X-Request-ID
  * excepted); Content-Length is also dropped when Transfer-Encoding is
- * present (RFC 9112 6.3: the proxy must not forward both). The Upgrade
+ * present (RFC 9112 6.3: the proxy must not forward both), else sent once
+ * as "Content-Length: <decimal value>" where its first field was. The Upgrade
  * field is kept in place with FO_HTTP_RESP_UPGRADE, which adds
  * "Connection: upgrade" (and wins over FO_HTTP_RESP_CLOSE).
  *

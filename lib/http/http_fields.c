@@ -265,10 +265,13 @@ list_elem_end(struct fo_http_parser *p)
 	case HI_TE:
 		if (p->te_elems < UINT8_MAX)
 			p->te_elems++;
-		if (match == W_CHUNKED)
-			p->tflags |= HT_TE_LAST;
-		else
+		if (match == W_CHUNKED) {
+			if (p->tflags & HT_TE_CHUNKED)
+				p->tflags |= HT_TE_TWICE;
+			p->tflags |= HT_TE_LAST | HT_TE_CHUNKED;
+		} else {
 			p->tflags &= (uint8_t)~HT_TE_LAST;
+		}
 		break;
 	default:
 		m->flags |= match == W_CONTINUE ? FO_HTTP_F_EXPECT_CONTINUE : FO_HTTP_F_EXPECT_OTHER;
@@ -440,6 +443,9 @@ fo_http_head_end(struct fo_http_parser *p)
 	struct fo_http_msg *m = p->msg;
 
 	if (p->kind == FO_HTTP_RESPONSE) {
+		/* chunked applied twice is malformed framing (RFC 9112 6.1) */
+		if (p->tflags & HT_TE_TWICE)
+			return FO_HTTP_E_te_chunked_twice;
 		/* chunked only when it is the final coding (RFC 9112 6.3 item 4) */
 		if (p->te_fields != 0)
 			m->flags |= (p->tflags & HT_TE_LAST) ? FO_HTTP_F_CHUNKED : FO_HTTP_F_TE_OTHER;
@@ -450,6 +456,11 @@ fo_http_head_end(struct fo_http_parser *p)
 			return FO_HTTP_E_te_http10;
 		if (m->flags & FO_HTTP_F_CONTENT_LENGTH)
 			return FO_HTTP_E_cl_and_te;
+		if (p->tflags & HT_TE_TWICE)
+			return FO_HTTP_E_te_chunked_twice;
+		/* chunked not last: the length cannot be known (RFC 9112 6.3 item 4) */
+		if ((p->tflags & (HT_TE_CHUNKED | HT_TE_LAST)) == HT_TE_CHUNKED)
+			return FO_HTTP_E_te_chunked_not_last;
 		/* exactly one field whose value is exactly "chunked" */
 		if (p->te_fields != 1 || p->te_elems != 1 || (p->tflags & HT_TE_EMPTY) ||
 			!(p->tflags & HT_TE_LAST))

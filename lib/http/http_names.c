@@ -36,6 +36,14 @@
 
 const uint8_t fo_http_cls[256] = {CLS64(0), CLS64(64), CLS64(128), CLS64(192)};
 
+/* Field-name bytes but '_', which the name scanner stops at to flag the field. */
+#define NAMEB(c) (uint8_t)(IS_TCHAR(c) && (c) != '_')
+#define NAMEB4(c) NAMEB(c), NAMEB((c) + 1), NAMEB((c) + 2), NAMEB((c) + 3)
+#define NAMEB16(c) NAMEB4(c), NAMEB4((c) + 4), NAMEB4((c) + 8), NAMEB4((c) + 12)
+#define NAMEB64(c) NAMEB16(c), NAMEB16((c) + 16), NAMEB16((c) + 32), NAMEB16((c) + 48)
+
+const uint8_t fo_http_name_byte[256] = {NAMEB64(0), NAMEB64(64), NAMEB64(128), NAMEB64(192)};
+
 #define ERR_NAME(name, status, descr) [FO_HTTP_E_##name] = #name,
 #define ERR_DESCR(name, status, descr) [FO_HTTP_E_##name] = descr,
 #define ERR_STATUS(name, status, descr) [FO_HTTP_E_##name] = status,

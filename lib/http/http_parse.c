@@ -66,6 +66,15 @@ scan_class(const uint8_t *q, const uint8_t *lim, uint8_t cls)
 	return q;
 }
 
+/* Field-name bytes but '_' (fo_http_name_byte). */
+static inline const uint8_t *
+scan_name(const uint8_t *q, const uint8_t *lim)
+{
+	while (q < lim && fo_http_name_byte[*q])
+		q++;
+	return q;
+}
+
 /* Field value / reason phrase bytes: stops at a control character but HTAB. */
 static inline const uint8_t *
 scan_value(const uint8_t *q, const uint8_t *lim)
@@ -505,7 +514,14 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			/* fallthrough */
 		case S_HDR_NAME:
 			s = q;
-			q = scan_class(q, lim, HC_TOKEN);
+			/* a name stops at '_' only to flag it: free for names without one */
+			q = scan_name(q, lim);
+			if (q < lim && *q != ':') {
+				while (q < lim && *q == '_') {
+					m->flags |= FO_HTTP_F_UNDERSCORE;
+					q = scan_name(q + 1, lim);
+				}
+			}
 			if (q == lim) {
 				if (q == end)
 					save_token(p, s, (size_t)(q - s));

@@ -24,6 +24,8 @@
 #define HC_WS 0x80    /* SP, HTAB */
 
 extern const uint8_t fo_http_cls[256];
+/** 1 for a tchar other than '_' (field names: a '_' sets FO_HTTP_F_UNDERSCORE). */
+extern const uint8_t fo_http_name_byte[256];
 
 /* Value interpreters, in struct fo_http_parser.interp. */
 enum {
@@ -38,6 +40,8 @@ enum {
 /* struct fo_http_parser.tflags */
 #define HT_TE_EMPTY 0x01 /* a Transfer-Encoding list had an empty element */
 #define HT_TE_LAST 0x02  /* the last transfer coding seen is chunked */
+#define HT_TE_CHUNKED 0x04 /* chunked was listed */
+#define HT_TE_TWICE 0x08   /* chunked was listed more than once */
 
 /** Header id of a field name (token bytes, any case). */
 unsigned fo_http_hdr_ident(const uint8_t *s, size_t n);

@@ -78,6 +78,31 @@ put_line(struct wbuf *w, const uint8_t *head, const struct fo_http_hdr *h)
 	PUTS(w, "\r\n");
 }
 
+/* "Host: <authority>" from msg->host (the absolute-form authority, or the Host value). */
+static void
+put_host(struct wbuf *w, const uint8_t *head, const struct fo_http_msg *msg)
+{
+	PUTS(w, "Host: ");
+	put_span(w, head, msg->host);
+	PUTS(w, "\r\n");
+}
+
+/* "Content-Length: <decimal>", from the parsed value. */
+static void
+put_content_length(struct wbuf *w, const struct fo_http_msg *msg)
+{
+	PUTS(w, "Content-Length: ");
+	put_u64(w, msg->content_length);
+	PUTS(w, "\r\n");
+}
+
+/* 1 + the index of @p h in msg->hdrs (the encoding of hdr_first[]). */
+static unsigned
+hdr_index(const struct fo_http_msg *msg, const struct fo_http_hdr *h)
+{
+	return (unsigned)(h - msg->hdrs) + 1;
+}
+
 static int
 span_caseeq(const uint8_t *a, const uint8_t *b, size_t n)
 {
@@ -117,6 +142,61 @@ named_by_connection(const uint8_t *head, const struct fo_http_msg *msg,
 	return 0;
 }
 
+/* Is [@p s, + @p n) (any case) one of the space-separated lowercase words of @p list? */
+static int
+in_word_list(const char *list, const uint8_t *s, size_t n)
+{
+	const char *w = list, *e;
+	size_t i;
+
+	while (*w != '\0') {
+		e = strchr(w, ' ');
+		if (e == NULL)
+			e = w + strlen(w);
+		if ((size_t)(e - w) == n) {
+			for (i = 0; i < n && http_lc(s[i]) == (uint8_t)w[i]; i++)
+				;
+			if (i == n)
+				return 1;
+		}
+		w = *e == ' ' ? e + 1 : e;
+	}
+	return 0;
+}
+
+int
+fo_http_upgrade_allowed(const uint8_t *head, const struct fo_http_msg *req, const char *allowed)
+{
+	unsigned i, n = 0;
+
+	if (allowed == NULL)
+		allowed = "websocket";
+	for (i = 0; i < req->n_headers; i++) {
+		const struct fo_http_hdr *h = &req->hdrs[i];
+		const uint8_t *v = head + h->value.off, *e = v + h->value.len, *t, *name_end;
+
+		if (h->id != FO_HTTP_H_UPGRADE)
+			continue;
+		while (v < e) {
+			while (v < e && (*v == ',' || (fo_http_cls[*v] & HC_WS)))
+				v++;
+			if (v == e)
+				break;
+			t = v;
+			while (t < e && *t != ',' && !(fo_http_cls[*t] & HC_WS))
+				t++;
+			name_end = memchr(v, '/', (size_t)(t - v));
+			if (name_end == NULL)
+				name_end = t;
+			if (!in_word_list(allowed, v, (size_t)(name_end - v)))
+				return 0;
+			n++;
+			v = t;
+		}
+	}
+	return n != 0;
+}
+
 /*
  * Whether a field goes on: hop-by-hop fields stop here (RFC 9110 7.6.1).
  * Fields named by Connection are dropped only when fanout does not
@@ -150,6 +230,8 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
 {
 	struct wbuf w = {out, cap, 0};
 	int upgrade = (fwd->flags & FO_HTTP_FWD_UPGRADE) != 0;
+	int drop_underscores = (req->flags & FO_HTTP_F_UNDERSCORE) &&
+			       !(fwd->flags & FO_HTTP_FWD_UNDERSCORES);
 	unsigned i;
 
 	put_span(&w, head, req->method_s);
@@ -168,11 +250,37 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
 		PUTS(&w, " HTTP/1.0\r\n");
 	else
 		PUTS(&w, " HTTP/1.1\r\n");
+	/* an HTTP/1.0 absolute-form request without Host: its authority */
+	if (req->hdr_first[FO_HTTP_H_HOST] == 0 && req->host.len != 0)
+		put_host(&w, head, req);
 
 	for (i = 0; i < req->n_headers; i++) {
 		const struct fo_http_hdr *h = &req->hdrs[i];
 
+		if (drop_underscores && fo_http_hdr_underscore(head, h))
+			continue;
 		switch (h->id) {
+		case FO_HTTP_H_HOST:
+			/* the authority of an absolute-form target replaces Host
+			 * (RFC 9112 3.2.2): the next hop routes on what fanout did */
+			if (req->flags & FO_HTTP_F_ABSOLUTE_FORM)
+				put_host(&w, head, req);
+			else
+				put_line(&w, head, h);
+			continue;
+		case FO_HTTP_H_CONTENT_LENGTH:
+			/* one field, in canonical decimal ("010", "5, 5" or two
+			 * fields say the same thing, but not to every server) */
+			if (hdr_index(req, h) == req->hdr_first[FO_HTTP_H_CONTENT_LENGTH])
+				put_content_length(&w, req);
+			continue;
+		case FO_HTTP_H_TRANSFER_ENCODING:
+			/* a valid request has exactly one, saying chunked: fanout
+			 * re-frames the body (fo_http_body_next()), so it says so
+			 * in its own words */
+			if (req->flags & FO_HTTP_F_CHUNKED)
+				PUTS(&w, "Transfer-Encoding: chunked\r\n");
+			continue;
 		case FO_HTTP_H_EXPECT: /* fanout answers 100-continue itself */
 		case FO_HTTP_H_X_FORWARDED_FOR:
 		case FO_HTTP_H_X_FORWARDED_PROTO:
@@ -236,8 +344,12 @@ fo_http_write_response(uint8_t *out, size_t cap, const uint8_t *head,
 	for (i = 0; i < resp->n_headers; i++) {
 		const struct fo_http_hdr *h = &resp->hdrs[i];
 
-		if (h->id == FO_HTTP_H_CONTENT_LENGTH && drop_cl)
+		if (h->id == FO_HTTP_H_CONTENT_LENGTH) {
+			if (!drop_cl &&
+				hdr_index(resp, h) == resp->hdr_first[FO_HTTP_H_CONTENT_LENGTH])
+				put_content_length(&w, resp);
 			continue;
+		}
 		if (keep_field(head, resp, h, upgrade))
 			put_line(&w, head, h);
 	}
@@ -291,5 +403,24 @@ fo_http_write_error(uint8_t *out, size_t cap, unsigned status, const char *detai
 		}
 		PUTS(&w, "\n");
 	}
+	return w.full ? -ENOSPC : (ssize_t)(w.p - out);
+}
+
+ssize_t
+fo_http_write_chunk_line(uint8_t *out, size_t cap, int close_prev, uint64_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct wbuf w = {out, cap, 0};
+	char d[16];
+	size_t i = sizeof(d);
+
+	if (close_prev)
+		PUTS(&w, "\r\n");
+	do {
+		d[--i] = hex[size & 0xf];
+		size >>= 4;
+	} while (size != 0);
+	put(&w, d + i, sizeof(d) - i);
+	PUTS(&w, "\r\n");
 	return w.full ? -ENOSPC : (ssize_t)(w.p - out);
 }

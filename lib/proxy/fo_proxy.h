@@ -15,7 +15,8 @@
  * A client connection is a session. Requests are parsed incrementally
  * over the mbufs lib/tcp hands out (zero-copy when the head lies in one
  * segment), routed, and forwarded on a pooled or fresh upstream connection
- * with their rewritten head; bodies are streamed both ways with
+ * with their rewritten head; bodies (chunked ones re-framed with chunk
+ * lines of fanout's, see px_body_rechunk()) are streamed both ways with
  * backpressure (a peer that does not read stops the other side's reads:
  * nothing is buffered without bound). Pipelined requests are processed one
  * after the other, so responses stay in order. After a 101 to an Upgrade
@@ -89,7 +90,11 @@ struct fo_proxy_worker;
 	X(bytes_client_out, "bytes queued to clients (heads and bodies)")                          \
 	X(bytes_upstream_in, "bytes read from upstreams")                                          \
 	X(bytes_upstream_out, "bytes queued to upstreams (heads and bodies)")                      \
-	X(nombuf, "mbuf allocations that failed (500 or abort)")
+	X(nombuf, "mbuf allocations that failed (500 or abort)")                                 \
+	X(underscore_headers_dropped, "request header fields with '_' in the name not forwarded "    \
+				      "(underscores_in_headers off)")                      \
+	X(upgrade_refused, "Upgrade requests served as plain HTTP/1.1: a protocol not in the "     \
+			   "route's allow_upgrade, or HTTP/1.0")
 
 #define FO_PROXY_STAT_FIELD(name, descr) uint64_t name;
 #define FO_PROXY_STAT_ONE(name, descr) +1

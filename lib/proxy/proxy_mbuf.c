@@ -4,7 +4,9 @@
  * (the segment holding the cut is shared through an indirect mbuf), drop a
  * prefix, cut on segment boundaries to fit a send buffer, copy the heads
  * fanout writes into fresh mbufs, make a head contiguous, and run a body
- * framer over a chain to find where the message ends.
+ * framer over a chain to find where the message ends, re-framing a
+ * chunked body on the way (the data is moved, never copied: only the new
+ * chunk lines are written, into small fresh mbufs).
  */
 #include <errno.h>
 #include <string.h>
@@ -238,4 +240,117 @@ px_head_feed(struct fo_http_parser *p, const struct rte_mbuf *m, uint32_t *fed)
 		return 1;
 	}
 	return 0;
+}
+
+/* Framing bytes fanout writes, gathered until data must follow them. */
+struct rc_out {
+	struct rte_mbuf *out; /* what goes on */
+	uint8_t fb[48];
+	uint32_t fl;
+};
+
+/* Queue the gathered framing bytes as one fresh mbuf. */
+static int
+rc_put_framing(struct fo_proxy_worker *pw, struct rc_out *o)
+{
+	struct rte_mbuf *m;
+
+	if (o->fl == 0)
+		return 0;
+	m = px_chain_from_buf(pw, o->fb, o->fl);
+	if (m == NULL)
+		return -ENOBUFS;
+	o->out = fo_mbuf_chain_join(o->out, m);
+	o->fl = 0;
+	return 0;
+}
+
+/* One chunk for the @p dlen data bytes of @p data: its size line, then the data. */
+static int
+rc_put_chunk(struct fo_proxy_worker *pw, struct rc_out *o, uint8_t *open, struct rte_mbuf **data,
+	uint64_t dlen)
+{
+	ssize_t n = fo_http_write_chunk_line(o->fb + o->fl, sizeof(o->fb) - o->fl, *open, dlen);
+
+	if (n < 0)
+		return -ENOBUFS;
+	o->fl += (uint32_t)n;
+	if (rc_put_framing(pw, o) != 0)
+		return -ENOBUFS;
+	o->out = fo_mbuf_chain_join(o->out, *data);
+	*data = NULL;
+	*open = 1;
+	return 0;
+}
+
+int
+px_body_rechunk(struct fo_proxy_worker *pw, struct fo_http_body *b, uint8_t *open,
+	int keep_trailers, struct rte_mbuf *m, struct rte_mbuf **body, struct rte_mbuf **rest,
+	enum fo_http_err *err)
+{
+	struct rc_out o = {.out = NULL, .fl = 0};
+	struct rte_mbuf *data = NULL, *piece;
+	uint64_t dlen = 0;
+	unsigned run;
+	ssize_t n;
+	int rc = -ENOBUFS;
+
+	while (m != NULL && !b->done) {
+		if (m->data_len == 0) {
+			px_chain_adj(&m, 0); /* an empty segment */
+			continue;
+		}
+		n = fo_http_body_next(
+			b, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &run, err);
+		if (n < 0) {
+			rc = -EBADMSG;
+			goto fail;
+		}
+		if (run == FO_HTTP_RUN_DATA) {
+			if (px_chain_split(pw, &m, (uint32_t)n, &piece) != 0)
+				goto fail;
+			data = fo_mbuf_chain_join(data, piece);
+			dlen += (uint64_t)n;
+			continue;
+		}
+		/* the data before framing is one chunk of ours */
+		if (dlen != 0 && rc_put_chunk(pw, &o, open, &data, dlen) != 0)
+			goto fail;
+		dlen = 0;
+		if (run == FO_HTTP_RUN_TRAILER && keep_trailers) {
+			/* trailer lines passed the strict check: they go on as they are */
+			if (rc_put_framing(pw, &o) != 0 ||
+				px_chain_split(pw, &m, (uint32_t)n, &piece) != 0)
+				goto fail;
+			o.out = fo_mbuf_chain_join(o.out, piece);
+		} else {
+			px_chain_adj(&m, (uint32_t)n); /* the peer's framing stays here */
+		}
+		if (run == FO_HTTP_RUN_LAST) {
+			n = fo_http_write_chunk_line(o.fb + o.fl, sizeof(o.fb) - o.fl, *open, 0);
+			if (n < 0)
+				goto fail;
+			o.fl += (uint32_t)n;
+			*open = 0;
+		}
+		if (b->done) {
+			memcpy(o.fb + o.fl, "\r\n", 2);
+			o.fl += 2;
+		}
+	}
+	if (dlen != 0 && rc_put_chunk(pw, &o, open, &data, dlen) != 0)
+		goto fail;
+	if (rc_put_framing(pw, &o) != 0)
+		goto fail;
+	*body = o.out;
+	*rest = m;
+	return 0;
+fail:
+	/* nombuf was counted where the allocation failed */
+	rte_pktmbuf_free(o.out);
+	rte_pktmbuf_free(data);
+	rte_pktmbuf_free(m);
+	*body = NULL;
+	*rest = NULL;
+	return rc;
 }

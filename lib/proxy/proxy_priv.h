@@ -147,6 +147,7 @@ struct px_sess {
 	struct px_listener *l;
 	struct px_up *up;
 	const struct fo_proxy_snapshot *snap; /* of the current request */
+	const char *allow_upgrade;            /* its route's (in snap), for the 101 */
 	struct px_sess *next;                 /* free list */
 	struct px_sess *ready_next;           /* worker's ready list (pipelined input) */
 	struct fo_timer timer;                /* client-side timeouts */
@@ -160,6 +161,7 @@ struct px_sess {
 	uint8_t phase, req_state, resp_state;
 	uint8_t attempts;  /* servers tried for this request */
 	uint8_t ready;     /* on the worker's ready list */
+	uint8_t req_open, resp_open; /* px_body_rechunk() state of each direction */
 	unsigned upstream; /* index into conf->upstreams */
 	unsigned server;   /* index of the current server in the upstream */
 	uint64_t max_body; /* 0: no limit */
@@ -277,6 +279,19 @@ int px_head_feed(struct fo_http_parser *p, const struct rte_mbuf *m, uint32_t *f
  */
 int px_body_frame(struct fo_proxy_worker *pw, struct fo_http_body *b, struct rte_mbuf *m,
 	struct rte_mbuf **body, struct rte_mbuf **rest, enum fo_http_err *err);
+/**
+ * Frame a chunked body and re-frame it: @p body gets the data of this
+ * message in chunks of fanout's own (hex size lines without extensions,
+ * one chunk per data run found in @p m), then "0" CRLF, the trailer lines
+ * when @p keep_trailers (else none), and the final CRLF once the message
+ * ends; *@p rest the bytes after it (or NULL). Data is moved, not copied.
+ * *@p open (per message, 0 at its start): a chunk of ours still needs the
+ * CRLF that ends its data. @p m is consumed in every case (freed on error).
+ * @return 0, -EBADMSG (@p err set), -ENOBUFS.
+ */
+int px_body_rechunk(struct fo_proxy_worker *pw, struct fo_http_body *b, uint8_t *open,
+	int keep_trailers, struct rte_mbuf *m, struct rte_mbuf **body, struct rte_mbuf **rest,
+	enum fo_http_err *err);
 
 /* proxy_request.c */
 /** Client readable (or deferred input): parse heads, stream a body, drain. @return 0 / PX_GONE. */

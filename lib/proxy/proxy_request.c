@@ -201,6 +201,17 @@ make_request_id(struct fo_proxy_worker *pw, char *buf)
 	return 32;
 }
 
+/* Fields fo_http_write_request() drops for a '_' in their name (rare: counted one by one). */
+static void
+count_underscores(struct fo_proxy_worker *pw, const uint8_t *head, const struct fo_http_msg *msg)
+{
+	unsigned i;
+
+	for (i = 0; i < msg->n_headers; i++)
+		if (fo_http_hdr_underscore(head, &msg->hdrs[i]))
+			pw->stats.underscore_headers_dropped++;
+}
+
 static int
 req_error_parse(struct px_sess *s)
 {
@@ -289,12 +300,31 @@ req_head_done(struct px_sess *s)
 		fwd.request_id = rid;
 		fwd.request_id_len = make_request_id(pw, rid);
 	}
-	if ((msg->flags & FO_HTTP_F_UPGRADE) && (msg->flags & FO_HTTP_F_CONN_UPGRADE)) {
-		fwd.flags |= FO_HTTP_FWD_UPGRADE;
-		s->flags |= PX_S_UPGRADE;
+	if (msg->flags & FO_HTTP_F_UPGRADE) {
+		/*
+		 * Only the route's protocols (websocket by default): a backend
+		 * that switched to h2c would leave the client talking to it
+		 * unrouted. Otherwise Upgrade (and Connection) are dropped and
+		 * the request is served as plain HTTP/1.1; HTTP/1.0 Upgrade is
+		 * ignored (RFC 9110 7.8).
+		 */
+		s->allow_upgrade = res.conf->allow_upgrade;
+		if ((msg->flags & FO_HTTP_F_CONN_UPGRADE) && !(s->flags & PX_S_HTTP10) &&
+			fo_http_upgrade_allowed(head, msg, s->allow_upgrade)) {
+			fwd.flags |= FO_HTTP_FWD_UPGRADE;
+			s->flags |= PX_S_UPGRADE;
+		} else {
+			pw->stats.upgrade_refused++;
+		}
 	}
 	if ((s->flags & PX_S_HTTP10) || up->keepalive == 0)
 		fwd.flags |= FO_HTTP_FWD_CLOSE;
+	if (msg->flags & FO_HTTP_F_UNDERSCORE) {
+		if (conf->http.underscores_in_headers)
+			fwd.flags |= FO_HTTP_FWD_UNDERSCORES;
+		else
+			count_underscores(pw, head, msg);
+	}
 	/* straight into an mbuf; a head larger than one goes through pw->out */
 	m = rte_pktmbuf_alloc(pw->pool);
 	n = m != NULL ? fo_http_write_request(rte_pktmbuf_mtod(m, uint8_t *),
@@ -317,6 +347,8 @@ req_head_done(struct px_sess *s)
 	s->in_fed = 0;
 	s->to_up = m;
 	fo_http_body_init(&s->req_b, bk, msg->content_length);
+	s->req_b.limit = s->max_body; /* a chunk size over it: 413 before its data */
+	s->req_open = 0;
 	s->resp_state = PX_RESP_WAIT;
 	s->rin_fed = 0;
 	fo_http_parser_init(&s->resp_p, FO_HTTP_RESPONSE, &s->resp);
@@ -500,17 +532,24 @@ px_req_pump(struct px_sess *s)
 			pw->stats.bytes_client_in += (uint64_t)n;
 			px_sess_deadline(s, sess_conf(s)->http.client_body_timeout_ms);
 		}
-		rc = px_body_frame(pw, &s->req_b, m, &body, &rest, &err);
+		if (s->req_b.kind == FO_HTTP_BODY_CHUNKED) {
+			/* the upstream gets chunk lines of fanout's, never the client's */
+			rc = px_body_rechunk(pw, &s->req_b, &s->req_open, 0, m, &body, &rest, &err);
+		} else {
+			rc = px_body_frame(pw, &s->req_b, m, &body, &rest, &err);
+			if (rc != 0)
+				rte_pktmbuf_free(m);
+		}
+		if (rc == -EBADMSG && err == FO_HTTP_E_body_too_large)
+			return req_body_error(
+				s, 413, "request body larger than client_max_body_size");
 		if (rc == -EBADMSG) {
-			rte_pktmbuf_free(m);
 			if ((unsigned)err < FO_HTTP_E_MAX)
 				pw->stats.parse_err[err]++;
 			return req_body_error(s, fo_http_err_status(err), fo_http_err_descr(err));
 		}
-		if (rc != 0) {
-			rte_pktmbuf_free(m);
+		if (rc != 0)
 			return px_sess_abort(s);
-		}
 		s->in = rest; /* the next request, pipelined */
 		s->to_up = body;
 		if (s->max_body != 0 && s->req_b.total > s->max_body)

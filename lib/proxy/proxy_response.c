@@ -116,6 +116,10 @@ resp_head_done(struct px_sess *s)
 			return px_up_fail(s, 502,
 				"upstream switched protocols without an Upgrade "
 				"request");
+		/* to a protocol the route allows, whatever the backend says */
+		if (!fo_http_upgrade_allowed(head, msg, s->allow_upgrade))
+			return px_up_fail(s, 502,
+				"upstream switched to a protocol the route does not allow");
 		if (queue_head(s, head, FO_HTTP_RESP_UPGRADE) != 0)
 			return PX_GONE;
 		px_chain_adj(&s->rin, head_len);
@@ -143,6 +147,7 @@ resp_head_done(struct px_sess *s)
 	s->flags |= PX_S_STARTED;
 	px_count_status(pw, msg->status);
 	fo_http_body_init(&s->resp_b, bk, msg->content_length);
+	s->resp_open = 0;
 	s->resp_state = s->resp_b.done ? PX_RESP_DONE : PX_RESP_BODY;
 	return 0;
 }
@@ -248,9 +253,15 @@ px_resp_pump(struct px_sess *s)
 				return 0;
 			continue;
 		}
-		rc = px_body_frame(pw, &s->resp_b, m, &body, &rest, &err);
+		if (s->resp_b.kind == FO_HTTP_BODY_CHUNKED) {
+			/* the client gets chunk lines of fanout's (trailers kept) */
+			rc = px_body_rechunk(pw, &s->resp_b, &s->resp_open, 1, m, &body, &rest, &err);
+		} else {
+			rc = px_body_frame(pw, &s->resp_b, m, &body, &rest, &err);
+			if (rc != 0)
+				rte_pktmbuf_free(m);
+		}
 		if (rc != 0) {
-			rte_pktmbuf_free(m);
 			if (rc == -EBADMSG)
 				pw->stats.upstream_bad_response++;
 			pw->stats.client_aborts++;

@@ -25,6 +25,17 @@ EOF), except `close` and `reset`, which act at once on accept:
   reset-after-headers
              valid headers announcing Content-Length: 100000, 1000 bytes,
              then RST
+  strict     a strict HTTP/1.1 origin (keep-alive) that reads each request
+             whole, appends it to --log as one JSON line {"head": the
+             request head as received, "body": the body as received,
+             framing included, "status": its answer} (latin-1 strings), and
+             answers 200 "ok", or 400 and closes when the request could be
+             read two ways: a field name that is not a token or has a '_',
+             more than one Content-Length or Transfer-Encoding field, both,
+             a Content-Length that is not plain decimal, a Transfer-Encoding
+             other than "chunked", a chunk line that is not bare hex digits
+             (no extension, no whitespace), Upgrade or HTTP2-Settings fields.
+             A request whose body never completes is not logged.
 
 Prints "listening on A:P mode M" on stdout when ready, and one line
 "conn N from A:P" per accepted connection (so a test can tell whether a
@@ -32,6 +43,8 @@ request reached this upstream). Stops on SIGTERM/SIGINT.
 """
 
 import argparse
+import json
+import os
 import signal
 import socket
 import struct
@@ -40,7 +53,10 @@ import threading
 import time
 
 MODES = ("garbage", "close", "reset", "hang", "truncate", "close-delimited", "bad-chunk",
-         "reset-after-headers")
+         "reset-after-headers", "strict")
+TCHAR = set(b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+HEX = set(b"0123456789abcdefABCDEF")
+LOG_LOCK = threading.Lock()
 
 
 def pattern(offset, n):
@@ -77,7 +93,132 @@ def reset(c):
     c.close()
 
 
+class Strict:
+    """Buffered reads for the strict origin; EOFError when the peer is gone."""
+
+    def __init__(self, c):
+        self.c = c
+        self.buf = b""
+
+    def fill(self):
+        b = self.c.recv(65536)
+        if not b:
+            raise EOFError
+        self.buf += b
+
+    def until(self, sep, limit=65536):
+        while sep not in self.buf:
+            if len(self.buf) > limit:
+                raise EOFError
+            self.fill()
+        i = self.buf.index(sep) + len(sep)
+        out, self.buf = self.buf[:i], self.buf[i:]
+        return out
+
+    def exactly(self, n):
+        while len(self.buf) < n:
+            self.fill()
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+
+def strict_head_problem(head):
+    """Why @head could be read two ways, or None. Also returns (framing, length)."""
+    lines = head[:-4].split(b"\r\n")
+    cls, tes = [], []
+    for line in lines[1:]:
+        name, sep, value = line.partition(b":")
+        if not sep or not name or any(ch not in TCHAR for ch in name):
+            return "bad field name %r" % name, None
+        if b"_" in name:
+            return "underscore in field name %r" % name, None
+        lname = name.lower()
+        if lname == b"content-length":
+            cls.append(value.strip())
+        elif lname == b"transfer-encoding":
+            tes.append(value.strip())
+        elif lname in (b"upgrade", b"http2-settings"):
+            return "%s field" % name.decode(), None
+    if len(cls) > 1 or len(tes) > 1 or (cls and tes):
+        return "framing fields CL %r TE %r" % (cls, tes), None
+    if tes:
+        if tes[0] != b"chunked":
+            return "Transfer-Encoding %r" % tes[0], None
+        return None, ("chunked", 0)
+    if cls:
+        if not cls[0].isdigit() or (len(cls[0]) > 1 and cls[0].startswith(b"0")):
+            return "Content-Length %r" % cls[0], None
+        return None, ("length", int(cls[0]))
+    return None, ("none", 0)
+
+
+def strict_chunked(r):
+    """The raw chunked body, or (None, why) for a chunk line that is not bare hex."""
+    raw = b""
+    while True:
+        line = r.until(b"\r\n", 4096)
+        raw += line
+        size = line[:-2]
+        if not size or any(ch not in HEX for ch in size):
+            return None, "chunk line %r" % line
+        n = int(size, 16)
+        if n == 0:
+            break
+        data = r.exactly(n + 2)
+        raw += data
+        if data[-2:] != b"\r\n":
+            return None, "no CRLF after chunk data"
+    while True:  # trailers, then the empty line
+        line = r.until(b"\r\n", 32768)
+        raw += line
+        if line == b"\r\n":
+            return raw, None
+
+
+def strict_log(path, head, body, status, why):
+    rec = {"head": head.decode("latin-1"), "body": body.decode("latin-1"), "status": status,
+           "why": why}
+    with LOG_LOCK:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, (json.dumps(rec) + "\n").encode())
+        finally:
+            os.close(fd)
+
+
+def serve_strict(c, a):
+    r = Strict(c)
+    c.settimeout(30)
+    try:
+        while True:
+            head = r.until(b"\r\n\r\n")
+            why, framing = strict_head_problem(head)
+            body = b""
+            if framing and framing[0] == "length":
+                body = r.exactly(framing[1])
+            elif framing and framing[0] == "chunked":
+                body, why = strict_chunked(r)
+                if body is None:
+                    body = r.buf
+            status = 400 if why else 200
+            strict_log(a.log, head, body, status, why)
+            if why:
+                c.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 3\r\n"
+                          b"Connection: close\r\n\r\nbad")
+                break
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    except (EOFError, OSError, socket.timeout):
+        pass
+    try:
+        c.close()
+    except OSError:
+        pass
+
+
 def serve(c, mode, a):
+    if mode == "strict":
+        serve_strict(c, a)
+        return
     try:
         if mode == "close":
             # FIN at once; the request is then read and dropped so that the
@@ -138,6 +279,7 @@ def main():
     p.add_argument("--mode", required=True, choices=MODES)
     p.add_argument("--size", type=int, default=1 << 20, help="close-delimited body size")
     p.add_argument("--hang-max", type=float, default=300.0, help="hang at most this long")
+    p.add_argument("--log", help="strict: the request log (JSON lines)")
     a = p.parse_args()
     host, port = a.bind.rsplit(":", 1)
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -79,4 +79,42 @@ check_span(struct fo_http_span s, uint32_t head_len)
 	CHECK((uint32_t)s.off + s.len <= head_len);
 }
 
+/*
+ * The same body run by run (fo_http_body_next()) must frame it as
+ * fo_http_body_feed() did (@p want: its result, @p wb its state): same
+ * length, error, end and total; the DATA runs add up to the total; a
+ * finished chunked body had exactly one LAST run.
+ */
+static void
+check_runs(enum fo_http_body_kind k, uint64_t cl, const uint8_t *rest, size_t len, ssize_t want,
+	enum fo_http_err want_err, const struct fo_http_body *wb)
+{
+	struct fo_http_body b;
+	enum fo_http_err e = FO_HTTP_E_NONE;
+	uint64_t data = 0;
+	size_t used = 0;
+	unsigned run, lasts = 0;
+	ssize_t n = 0;
+
+	fo_http_body_init(&b, k, cl);
+	while (used < len && !b.done) {
+		n = fo_http_body_next(&b, rest + used, len - used, &run, &e);
+		if (n < 0)
+			break;
+		CHECK(n > 0 && run <= FO_HTTP_RUN_TRAILER);
+		if (run == FO_HTTP_RUN_DATA)
+			data += (uint64_t)n;
+		lasts += run == FO_HTTP_RUN_LAST;
+		used += (size_t)n;
+	}
+	if (n < 0) {
+		CHECK(want == -EBADMSG && e == want_err);
+		return;
+	}
+	CHECK(want >= 0 && (size_t)want == used);
+	CHECK(b.done == wb->done && b.total == wb->total && data == b.total);
+	if (k == FO_HTTP_BODY_CHUNKED)
+		CHECK(lasts == (b.done ? 1u : lasts) && lasts <= 1);
+}
+
 #endif /* FUZZ_HTTP_COMMON_H */

@@ -78,6 +78,7 @@ frame_body(const struct fo_http_msg *m, const uint8_t *rest, size_t len, size_t 
 		r2 = r2b < 0 ? r2b : r2 + r2b;
 	}
 	CHECK(r1 == r2 && e1 == e2);
+	check_runs(k, m->content_length, rest, len, r1, e1, &b1);
 	if (r1 >= 0) {
 		CHECK(b1.done == b2.done && b1.total == b2.total);
 		CHECK(b1.total <= (uint64_t)r1);
@@ -109,6 +110,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fo_http_fwd fwd;
 	struct fo_http_parser p;
 	ssize_t n, rb;
+	unsigned i, ncl;
 
 	parse_pieces(FO_HTTP_REQUEST, data, size, &size, 1, &whole);
 	cuts[0] = c1;
@@ -157,9 +159,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(back.method == whole.msg.method);
 		CHECK(back.version_minor == whole.msg.version_minor);
 		CHECK(!(back.flags & FO_HTTP_F_EXPECT_OTHER));
-		if (!(whole.msg.flags & FO_HTTP_F_ABSOLUTE_FORM))
-			CHECK(back.host.len == whole.msg.host.len &&
-			      memcmp(out + back.host.off, data + whole.msg.host.off, back.host.len) == 0);
+		/* the upstream routes on the host fanout routed on (absolute-form included) */
+		CHECK(back.host.len == whole.msg.host.len &&
+		      memcmp(out + back.host.off, data + whole.msg.host.off, back.host.len) == 0);
+		/* framing fields go out once, canonical */
+		for (i = 0, ncl = 0; i < back.n_headers; i++)
+			ncl += back.hdrs[i].id == FO_HTTP_H_CONTENT_LENGTH ||
+			       back.hdrs[i].id == FO_HTTP_H_TRANSFER_ENCODING;
+		CHECK(ncl == ((back.flags & (FO_HTTP_F_CONTENT_LENGTH | FO_HTTP_F_CHUNKED)) != 0));
 	}
 
 	frame_body(&whole.msg, data + whole.rc, size - (size_t)whole.rc,

@@ -72,6 +72,7 @@ frame_body(const struct fo_http_msg *m, enum fo_http_method method, const uint8_
 		r2 = r2b < 0 ? r2b : r2 + r2b;
 	}
 	CHECK(r1 == r2 && e1 == e2);
+	check_runs(k, m->content_length, rest, len, r1, e1, &b1);
 	if (r1 >= 0) {
 		CHECK(b1.done == b2.done && b1.total == b2.total);
 		CHECK(b1.total <= (uint64_t)r1);

@@ -18,7 +18,9 @@ Checked:
     CONNECT, 417 for an unknown Expect; each answer closes the connection;
     the matching proxy.parse_err counters;
  2. smuggling: CL+TE (both orders), differing duplicate Content-Length, a
-    CL list, TE "chunked, identity" and "xchunked" (501, per fo_http.h), TE
+    CL list, TE "chunked, identity" (400: chunked not last), chunked twice
+    (two fields or "chunked, chunked": 400), "gzip, chunked" and
+    "xchunked" (501, per fo_http.h), TE
     in HTTP/1.0, "Transfer-Encoding :", bad chunk size, bare-LF chunk line,
     chunk data without CRLF, oversized chunk size: the status fo_http.h
     names, the connection closed, and the smuggled "GET /app/smuggled-N"
@@ -46,9 +48,19 @@ Checked:
     (connect-refused retry on the next server), proxy.upstream_retries > 0;
     all three stopped: 502;
 10. error bodies are short text/plain saying what happened; proxy.gen_NNN
-    at exit equal exactly the number of errors provoked; fanout exits 0.
+    at exit equal exactly the number of errors provoked; fanout exits 0;
+11. framing and header strictness (RFC 9112/9110) against a strict origin
+    that logs every request it reads and refuses anything two servers
+    could read differently (rawserver.py strict): chunk extensions and
+    sizes (400/413, nothing of the request or a smuggled one logged),
+    chunked bodies re-framed canonically, trailers dropped; identical
+    duplicate and zero-padded Content-Length forwarded once in canonical
+    decimal; '_' fields dropped (Transfer_Encoding); Upgrade: h2c stripped
+    and served as plain HTTP/1.1; absolute-form: routed on its authority
+    and forwarded as Host.
 """
 
+import json
 import os
 import socket
 import time
@@ -62,6 +74,7 @@ TRIO_IPS = ["198.18.0.34", "198.18.0.35", "198.18.0.36"]
 REFUSED_IP = "198.18.0.40"
 RAW = {"garbage": "198.18.0.41", "reset": "198.18.0.42", "close": "198.18.0.43",
        "hang": "198.18.0.44", "truncate": "198.18.0.46", "bad-chunk": "198.18.0.47"}
+STRICT_IP = "198.18.0.48"  # rawserver strict: logs every request it reads
 BLACKHOLE_IP = "198.18.0.45"
 BLACKHOLE_PORT = 8001
 NOARP_IP = "198.18.0.99"
@@ -136,8 +149,16 @@ route prefix /truncate { upstream truncate; }
 route prefix /badchunk { upstream badchunk; }
 route prefix /blackhole { upstream blackhole; }
 route prefix /noarp { upstream noarp; }
+upstream strict {
+    server %(strict)s:8000;
+}
+route prefix /strict {
+    host strict.test;
+    upstream strict;
+    client_max_body_size 1k;
+}
 """ % dict(RAW, refused=REFUSED_IP, blackhole=BLACKHOLE_IP, blackhole_port=BLACKHOLE_PORT,
-           noarp=NOARP_IP)
+           noarp=NOARP_IP, strict=STRICT_IP)
 
 
 class Tally:
@@ -265,7 +286,16 @@ def smuggling(ns, tally, all_testapps):
         ("CL list", b"POST /app/upload HTTP/1.1\r\n" + h + b"Content-Length: 5, 55\r\n\r\n"
          b"hello" + smug(4), 400, None),
         ("TE chunked, identity", b"POST /app/upload HTTP/1.1\r\n" + h +
-         b"Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n" + smug(5), 501,
+         b"Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n" + smug(5), 400,
+         "te_chunked_not_last"),
+        ("TE chunked twice", b"POST /app/upload HTTP/1.1\r\n" + h +
+         b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
+         smug(15), 400, "te_chunked_twice"),
+        ("TE chunked, chunked", b"POST /app/upload HTTP/1.1\r\n" + h +
+         b"Transfer-Encoding: chunked, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n" +
+         smug(16), 400, "te_chunked_twice"),
+        ("TE gzip, chunked", b"POST /app/upload HTTP/1.1\r\n" + h +
+         b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" + smug(17), 501,
          "te_not_chunked"),
         ("TE xchunked", b"POST /app/upload HTTP/1.1\r\n" + h + b"Transfer-Encoding: xchunked\r\n"
          b"\r\n0\r\n\r\n" + smug(6), 501, "te_not_chunked"),
@@ -540,6 +570,126 @@ def trio_failover(ns, fo, trio, tally):
     del before
 
 
+def strict_log(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def dechunk(raw):
+    """Data of a canonical chunked body (bare hex size lines); raises on anything else."""
+    data, i = b"", 0
+    while True:
+        j = raw.index(b"\r\n", i)
+        size = raw[i:j]
+        if not size or any(c not in b"0123456789abcdef" for c in size):
+            raise fi.Failure("chunk line %r is not canonical" % size)
+        n = int(size, 16)
+        if n == 0:
+            return data, raw[j + 2:]
+        data += raw[j + 2:j + 2 + n]
+        if raw[j + 2 + n:j + 4 + n] != b"\r\n":
+            raise fi.Failure("no CRLF after chunk data in %r" % raw)
+        i = j + 4 + n
+
+
+def strictness(ns, fo, tally, log_path):
+    sh = b"Host: strict.test\r\n"
+    before = pstats(fo)
+
+    def post(path, extra, body):
+        return b"POST /strict/%s HTTP/1.1\r\n" % path + sh + extra + b"\r\n" + body
+
+    def smug(n):
+        return b"GET /strict/smuggled-%d HTTP/1.1\r\nHost: strict.test\r\n\r\n" % n
+
+    te = b"Transfer-Encoding: chunked\r\n"
+    # bad chunk lines: 400 (413 over client_max_body_size 1k), the connection closed, and
+    # neither the request nor what follows it reaches the origin
+    bad = [
+        ("unterminated quoted extension", post(b"bad-1", te, b'1;a="\r\nx\r\n0\r\n\r\n' + smug(1)
+                                                + b'"\r\n'), 400, "bad_chunk"),
+        ("empty extension name", post(b"bad-2", te, b"5;\r\nhello\r\n0\r\n\r\n" + smug(2)), 400,
+         "bad_chunk"),
+        ("non-token extension", post(b"bad-3", te, b"5;bad[=x\r\nhello\r\n0\r\n\r\n" + smug(3)),
+         400, "bad_chunk"),
+        ("size then space", post(b"bad-4", te, b"5 \r\nhello\r\n0\r\n\r\n" + smug(4)), 400,
+         "bad_chunk"),
+        ("size over 63 bits", post(b"bad-5", te, b"ffffffffffffffff\r\nhello\r\n0\r\n\r\n" +
+                                   smug(5)), 400, "chunk_too_large"),
+        ("chunk over client_max_body_size", post(b"bad-6", te, b"800\r\n" + b"x" * 100), 413,
+         None),
+    ]
+    for what, data, status, perr in bad:
+        r = send_expect(ns, data, status, "strict: " + what, tally, perr, parse=perr is not None)
+        fi.log("%-32s -> %d %r" % (what, r.status, r.body.strip()))
+    # well-formed requests: each reaches the origin in one unambiguous form
+    good = [
+        ("extensions", post(b"ext", te, b'5 ; a = b ;c="q;\\"x"\r\nhello\r\n6;z\r\n world\r\n'
+                                       b"0;end\r\nX-Trailer: 1\r\n\r\n")),
+        ("zero-padded Content-Length", post(b"cl010", b"Content-Length: 010\r\n", b"0123456789")),
+        ("identical Content-Lengths", post(b"cl2", b"Content-Length: 5\r\nContent-Length: 5\r\n",
+                                           b"hello")),
+        ("Transfer_Encoding", post(b"under", b"Content-Length: 5\r\nTransfer_Encoding: chunked\r\n",
+                                   b"hello")),
+        ("h2c upgrade", b"GET /strict/h2c HTTP/1.1\r\n" + sh + b"Connection: Upgrade, HTTP2-Settings"
+                        b"\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n"),
+        ("absolute-form", b"GET http://strict.test/strict/abs HTTP/1.1\r\nHost: other.invalid\r\n\r\n"),
+    ]
+    with conn(ns) as c:
+        for what, data in good:
+            c.send(data)
+            r = c.read_response()
+            fi.check_eq((r.status, r.body), (200, b"ok"), "strict: %s served" % what)
+            if what == "h2c upgrade":
+                fi.check(r.header("Upgrade") is None, "no Upgrade in the answer to h2c")
+        # Host other.invalid does not route to /strict: the absolute-form authority did
+        c.send(b"GET /strict/abs HTTP/1.1\r\nHost: other.invalid\r\n\r\n")
+        r = c.read_response()
+        check_error_response(r, 404, "origin-form with the other host", close=False)
+    tally.add(404)
+    time.sleep(0.3)
+    log = strict_log(log_path)
+    by_path = {}
+    for rec in log:
+        by_path[rec["head"].split(" ")[1]] = rec
+        fi.check_eq(rec["status"], 200, "strict origin's verdict on %r (%s)" %
+                    (rec["head"].split("\r\n")[0], rec["why"]))
+    fi.log("strict origin read: %s" % sorted(by_path))
+    for n in range(1, 7):
+        fi.check("/strict/bad-%d" % n not in by_path, "a refused request reached the origin")
+    fi.check_eq([p for p in by_path if "smuggled" in p], [], "smuggled requests at the origin")
+    for path in ("/strict/ext", "/strict/cl010", "/strict/cl2", "/strict/under", "/strict/h2c",
+                 "/strict/abs"):
+        fi.check(path in by_path, "%s reached the origin" % path)
+    ext = by_path["/strict/ext"]
+    data, rest = dechunk(ext["body"].encode("latin-1"))
+    fi.check_eq((data, rest), (b"hello world", b"\r\n"), "re-framed body, trailers dropped")
+    fi.check(";" not in ext["body"], "no chunk extension forwarded: %r" % ext["body"])
+
+    def fields(rec):
+        return [ln.split(":", 1)[0].lower() for ln in rec["head"].split("\r\n")[1:] if ln]
+
+    fi.check("content-length: 10\r\n" in by_path["/strict/cl010"]["head"].lower(),
+             "Content-Length 010 forwarded as 10: %r" % by_path["/strict/cl010"]["head"])
+    fi.check_eq(fields(by_path["/strict/cl2"]).count("content-length"), 1,
+                "identical Content-Lengths forwarded once")
+    fi.check_eq([f for f in fields(by_path["/strict/under"]) if "_" in f], [],
+                "fields with '_' at the origin")
+    h2c = by_path["/strict/h2c"]["head"].lower()
+    fi.check("upgrade" not in h2c and "http2-settings" not in h2c,
+             "h2c upgrade stripped: %r" % h2c)
+    abs_head = by_path["/strict/abs"]["head"]
+    fi.check(abs_head.startswith("GET /strict/abs HTTP/1.1\r\n") and
+             "\r\nHost: strict.test\r\n" in abs_head and "other.invalid" not in abs_head,
+             "absolute-form forwarded in origin-form with its authority as Host: %r" % abs_head)
+    after = pstats(fo)
+    fi.check_eq(after["underscore_headers_dropped"] - before["underscore_headers_dropped"], 1,
+                "proxy.underscore_headers_dropped")
+    fi.check_eq(after["upgrade_refused"] - before["upgrade_refused"], 1, "proxy.upgrade_refused")
+
+
 def main(t):
     ns = t.netns()
     app = ht.start_backends(ns, "testapp", [APP_IP], names=["app"])
@@ -547,6 +697,9 @@ def main(t):
     for mode, ip in RAW.items():
         ht.start_backends(ns, "raw:" + mode, [ip], names=["raw-" + mode],
                           args=["--hang-max", "30"] if mode == "hang" else [])
+    strict_log_path = os.path.join(t.log_dir, "strict.requests.jsonl")
+    ht.start_backends(ns, "raw:strict", [STRICT_IP], names=["raw-strict"],
+                      args=["--log", strict_log_path])
     ht.add_addresses(ns, [REFUSED_IP, BLACKHOLE_IP])
     # SYNs to the blackhole are dropped: ARP is answered, the connection never is
     ns.run(["nft", "add table inet fo_it; add chain inet fo_it in "
@@ -562,6 +715,7 @@ def main(t):
     fi.check(r.returncode == 0, "fanout --check: %s%s" % (r.stdout, r.stderr))
     fo = ns.start_fanout(conf=conf_path)
     tally = Tally()
+    strictness(ns, fo, tally, strict_log_path)
 
     malformed(ns, tally)
     smuggling(ns, tally, list(app) + list(trio))

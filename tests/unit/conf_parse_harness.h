@@ -200,6 +200,7 @@ assert_http_defaults(const struct fo_conf_http *h)
 	assert_int_equal(h->keepalive_requests, 1000);
 	assert_int_equal(h->send_timeout_ms, 60000);
 	assert_int_equal(h->max_body_size, 1u << 20);
+	assert_int_equal(h->underscores_in_headers, 0);
 }
 
 static inline void

@@ -95,6 +95,38 @@ static const struct err_case cases[] = {
 		"t.conf:2:27: invalid keepalive_requests \"1k\" (expected 1..1000000)\n"
 		"t.conf:2:52: invalid client_max_body_size \"1t\" (expected a size such as 4096, 256k or 1m)\n"
 		"t.conf:3:1: duplicate \"http\" directive (first at t.conf:2:1)\n"},
+	{"http", "underscores_in_headers", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "http {\n"
+		  "\tunderscores_in_headers yes;\n"
+		  "\tunderscores_in_headers on;\n"
+		  "\tunderscores_in_headers;\n"
+		  "}\n"
+		  "underscores_in_headers on;\n"
+		  "http { underscores_in_headers 1; }\n"
+		  "route prefix / { upstream u; underscores_in_headers ON; }\n"
+		  "upstream u { server 198.18.0.11:80; }\n"),
+		"t.conf:3:25: invalid underscores_in_headers \"yes\" (expected on or off)\n"
+		"t.conf:4:2: duplicate \"underscores_in_headers\" directive (first at t.conf:3:2)\n"
+		"t.conf:5:2: wrong number of arguments in \"underscores_in_headers\" directive (usage: underscores_in_headers on|off;)\n"
+		"t.conf:7:1: \"underscores_in_headers\" directive is not allowed at top level (only in http block)\n"
+		"t.conf:8:1: duplicate \"http\" directive (first at t.conf:2:1)\n"
+		"t.conf:9:30: \"underscores_in_headers\" directive is not allowed in route block (only in http block)\n"},
+	{"route", "allow_upgrade", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "upstream u { server 198.18.0.11:80; }\n"
+		  "route prefix /a { upstream u; allow_upgrade websocket off; }\n"
+		  "route prefix /b { upstream u; allow_upgrade web/socket \"h 2\" \"\"; }\n"
+		  "route prefix /c { upstream u; allow_upgrade; }\n"
+		  "route prefix /d { upstream u; allow_upgrade h2c; allow_upgrade websocket; }\n"
+		  "allow_upgrade websocket;\n"),
+		"t.conf:3:50: \"off\" must be alone in \"allow_upgrade\"\n"
+		"t.conf:4:46: invalid protocol \"web/socket\" in allow_upgrade (expected a name such as websocket, 1-63 token characters, or off)\n"
+		"t.conf:4:57: invalid protocol \"h 2\" in allow_upgrade (expected a name such as websocket, 1-63 token characters, or off)\n"
+		"t.conf:4:63: invalid protocol \"\" in allow_upgrade (expected a name such as websocket, 1-63 token characters, or off)\n"
+		"t.conf:5:31: wrong number of arguments in \"allow_upgrade\" directive (usage: allow_upgrade PROTOCOL...|off;)\n"
+		"t.conf:6:50: duplicate \"allow_upgrade\" directive (first at t.conf:6:31)\n"
+		"t.conf:7:1: \"allow_upgrade\" directive is not allowed at top level (only in route block)\n"},
 	{"upstream_params", "out of range", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
 		  "upstream u {\n"

@@ -188,7 +188,7 @@ test_http_defaults(void **state)
 	fo_conf_free(c);
 	c = parse_ok("interface a { address 198.18.0.1/24; }\n"
 		     "http { client_header_timeout 1m; keepalive_timeout 75; "
-		     "client_max_body_size 1024k; }\n");
+		     "client_max_body_size 1024k; underscores_in_headers off; }\n");
 	assert_http_defaults(&c->http);
 	text = dump(c);
 	assert_null(strstr(text, "http"));
@@ -207,6 +207,7 @@ test_http_block(void **state)
 				     "\tkeepalive_requests 1000000;\n"
 				     "\tsend_timeout 90;   # bare number: seconds\n"
 				     "\tclient_max_body_size 1024g;\n"
+				     "\tunderscores_in_headers on;\n"
 				     "}\n");
 	const struct fo_conf_http *h = &c->http;
 	char *text;
@@ -217,6 +218,7 @@ test_http_block(void **state)
 	assert_int_equal(h->keepalive_requests, 1000000);
 	assert_int_equal(h->send_timeout_ms, 90000);
 	assert_int_equal(h->max_body_size, 1ull << 40);
+	assert_int_equal(h->underscores_in_headers, 1);
 	assert_loc(&h->loc, "t.conf", 2, 1);
 	text = dump(c);
 	assert_string_equal(text, "# fanout configuration (normalised)\n\n"
@@ -231,6 +233,7 @@ test_http_block(void **state)
 				  "\tkeepalive_requests 1000000;\n"
 				  "\tsend_timeout 90s;\n"
 				  "\tclient_max_body_size 1024g;\n"
+				  "\tunderscores_in_headers on;\n"
 				  "}\n\n");
 	free(text);
 	check_round_trip(c);
@@ -391,6 +394,31 @@ test_route_body_size(void **state)
 }
 
 static void
+test_route_allow_upgrade(void **state)
+{
+	struct fo_conf *c = parse_ok("interface a { address 198.18.0.1/24; }\n"
+				     "upstream u { server 198.18.0.11:80; }\n"
+				     "route prefix /a { upstream u; }\n"
+				     "route prefix /b { upstream u; allow_upgrade off; }\n"
+				     "route prefix /c { allow_upgrade WebSocket h2c x-Custom.1; upstream u; }\n"
+				     "route prefix /d { upstream u; allow_upgrade websocket; }\n");
+	char *out;
+
+	assert_null(c->routes[0].allow_upgrade); /* websocket, by default */
+	assert_string_equal(c->routes[1].allow_upgrade, "");
+	assert_string_equal(c->routes[2].allow_upgrade, "websocket h2c x-custom.1");
+	assert_string_equal(c->routes[3].allow_upgrade, "websocket");
+	out = dump(c);
+	assert_non_null(strstr(out, "route prefix \"/a\" {\n\tupstream u;\n}\n"));
+	assert_non_null(strstr(out, "route prefix \"/b\" {\n\tupstream u;\n\tallow_upgrade off;\n}\n"));
+	assert_non_null(strstr(out, "route prefix \"/c\" {\n\tupstream u;\n"
+				    "\tallow_upgrade websocket h2c x-custom.1;\n}\n"));
+	free(out);
+	check_round_trip(c);
+	fo_conf_free(c);
+}
+
+static void
 test_http_in_include(void **state)
 {
 	/* settings may come from included files, in any context */
@@ -421,6 +449,7 @@ main(void)
 		cmocka_unit_test(test_http_block),
 		cmocka_unit_test(test_upstream_params),
 		cmocka_unit_test(test_route_body_size),
+		cmocka_unit_test(test_route_allow_upgrade),
 		cmocka_unit_test(test_http_in_include),
 	};
 

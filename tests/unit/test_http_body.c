@@ -24,22 +24,81 @@ struct bresult {
 	enum fo_http_err err;
 	int done;
 	uint64_t total;
+	/* through fo_http_body_next(): */
+	char data[256]; /* DATA runs, concatenated (first bytes) */
+	size_t data_len;
+	char trailers[256]; /* TRAILER runs, concatenated */
+	size_t tr_len;
+	int lasts; /* LAST runs */
 };
 
-/* Feed in[0, len) after a head, as pieces ending at cuts[]. */
+/* the limit set on every body of a feeding (0: none) */
+static uint64_t feed_limit;
+
+static void
+append(char *dst, size_t *n, size_t cap, const uint8_t *src, size_t len)
+{
+	size_t k = len < cap - *n ? len : cap - *n;
+
+	memcpy(dst + *n, src, k);
+	*n += k;
+}
+
+/*
+ * One piece through fo_http_body_next(), run by run. @return the bytes
+ * of the body in it, or -EBADMSG.
+ */
+static ssize_t
+feed_runs(struct fo_http_body *b, const uint8_t *p, size_t len, struct bresult *r)
+{
+	size_t used = 0;
+	unsigned run;
+	ssize_t n;
+
+	while (used < len) {
+		n = fo_http_body_next(b, p + used, len - used, &run, &r->err);
+		if (n < 0)
+			return n;
+		if (n == 0) {
+			assert_true(b->done);
+			break;
+		}
+		switch (run) {
+		case FO_HTTP_RUN_DATA:
+			append(r->data, &r->data_len, sizeof(r->data), p + used, (size_t)n);
+			break;
+		case FO_HTTP_RUN_TRAILER:
+			append(r->trailers, &r->tr_len, sizeof(r->trailers), p + used, (size_t)n);
+			break;
+		case FO_HTTP_RUN_LAST:
+			r->lasts++;
+			break;
+		default:
+			assert_int_equal(run, FO_HTTP_RUN_FRAMING);
+		}
+		used += (size_t)n;
+		if (b->done)
+			break;
+	}
+	return (ssize_t)used;
+}
+
+/* Feed in[0, len) after a head, as pieces ending at cuts[] (@p runs: run by run). */
 static void
 feed_cuts(int kind, uint64_t cl, const uint8_t *in, size_t len, const size_t *cuts, size_t n,
-	struct bresult *r)
+	struct bresult *r, int runs)
 {
 	struct fo_http_body b;
 	size_t start = 0, i;
 
 	fo_http_body_init(&b, kind, cl);
-	r->err = FO_HTTP_E_NONE;
-	r->rc = 0;
+	b.limit = feed_limit;
+	memset(r, 0, sizeof(*r));
 	for (i = 0; i < n; i++) {
 		size_t piece = cuts[i] - start;
-		ssize_t rc = fo_http_body_feed(&b, guard_copy(in + start, piece), piece, &r->err);
+		const uint8_t *g = guard_copy(in + start, piece);
+		ssize_t rc = runs ? feed_runs(&b, g, piece, r)
+				  : fo_http_body_feed(&b, g, piece, &r->err);
 
 		if (rc < 0) {
 			assert_int_equal(rc, -EBADMSG);
@@ -67,7 +126,12 @@ check_same(const struct bresult *a, const struct bresult *b, const char *name, c
 	size_t at)
 {
 	if (a->rc != b->rc || a->err != b->err || a->done != b->done ||
-		(a->rc >= 0 && a->total != b->total)) {
+		(a->rc >= 0 && a->total != b->total) ||
+		(a->rc >= 0 && b->data_len != 0 && (a->data_len != b->data_len ||
+					     memcmp(a->data, b->data, a->data_len) != 0)) ||
+		(a->rc >= 0 && b->tr_len != 0 && (a->tr_len != b->tr_len ||
+					   memcmp(a->trailers, b->trailers, a->tr_len) != 0)) ||
+		(a->rc >= 0 && b->lasts != 0 && a->lasts != b->lasts)) {
 		print_error("%s: %s at %zu: rc %zd err %s done %d total %lu, whole: rc %zd err %s "
 			    "done %d total %lu\n",
 			name, how, at, b->rc, fo_http_err_name(b->err), b->done,
@@ -77,29 +141,39 @@ check_same(const struct bresult *a, const struct bresult *b, const char *name, c
 	}
 }
 
+/*
+ * Whole, byte by byte and split in two at every offset, through
+ * fo_http_body_feed() and run by run through fo_http_body_next(): all
+ * the same as whole; @p whole is the run-by-run result (data, trailers).
+ */
 static void
 feed_all_ways(int kind, uint64_t cl, const uint8_t *in, size_t len, const char *name,
 	struct bresult *whole)
 {
-	struct bresult r;
+	static struct bresult r;
 	size_t *cuts = malloc((len + 1) * sizeof(*cuts));
 	size_t i, stride = len > 4096 ? 37 : 1;
+	int runs;
 
 	assert_non_null(cuts);
-	feed_cuts(kind, cl, in, len, &len, 1, whole);
-	for (i = 0; i < len; i++)
-		cuts[i] = i + 1;
-	if (len != 0) {
-		feed_cuts(kind, cl, in, len, cuts, len, &r);
-		check_same(whole, &r, name, "byte by byte", 0);
-	}
-	for (i = 0; i <= len; i++) {
-		size_t two[2] = {i, len};
+	feed_cuts(kind, cl, in, len, &len, 1, whole, 1);
+	for (runs = 0; runs < 2; runs++) {
+		feed_cuts(kind, cl, in, len, &len, 1, &r, runs);
+		check_same(whole, &r, name, runs ? "runs whole" : "whole", 0);
+		for (i = 0; i < len; i++)
+			cuts[i] = i + 1;
+		if (len != 0) {
+			feed_cuts(kind, cl, in, len, cuts, len, &r, runs);
+			check_same(whole, &r, name, runs ? "runs byte by byte" : "byte by byte", 0);
+		}
+		for (i = 0; i <= len; i++) {
+			size_t two[2] = {i, len};
 
-		if (i % stride != 0 && i + 4 < len)
-			continue;
-		feed_cuts(kind, cl, in, len, two, 2, &r);
-		check_same(whole, &r, name, "split", i);
+			if (i % stride != 0 && i + 4 < len)
+				continue;
+			feed_cuts(kind, cl, in, len, two, 2, &r, runs);
+			check_same(whole, &r, name, runs ? "runs split" : "split", i);
+		}
 	}
 	free(cuts);
 }
@@ -114,6 +188,9 @@ struct bcase {
 	int done;
 	uint64_t total; /* for chunked: data bytes */
 	enum fo_http_err err;
+	const char *data; /* the data bytes (NULL: unchecked) */
+	const char *trailers; /* the trailer lines (NULL: unchecked) */
+	uint64_t limit;
 };
 
 #define CH FO_HTTP_BODY_CHUNKED
@@ -134,7 +211,7 @@ static const struct bcase cases[] = {
 	B("chunked pipelined", CH, 0, "5\r\nhello\r\n0\r\n\r\nGET / HTTP/1.1\r\n", .rc = 15,
 		.done = 1, .total = 5),
 	B("chunks", CH, 0, "1\r\na\r\n2\r\nbc\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n", .rc = -1,
-		.done = 1, .total = 19),
+		.done = 1, .total = 19, .data = "abc0123456789abcdef", .trailers = ""),
 	B("hex case", CH, 0, "A\r\n0123456789\r\na\r\n0123456789\r\n0\r\n\r\n", .rc = -1,
 		.done = 1, .total = 20),
 	B("data with crlf", CH, 0, "4\r\n\r\n\r\n\r\n0\r\n\r\n", .rc = -1, .done = 1, .total = 4),
@@ -143,11 +220,27 @@ static const struct bcase cases[] = {
 	B("bws extension", CH, 0, "5 ;a=b\r\nhello\r\n0\t;z\r\n\r\n", .rc = -1, .done = 1,
 		.total = 5),
 	B("trailers", CH, 0, "3\r\nabc\r\n0\r\nX-Sum: abc\r\nY:\r\n\r\nnext", .rc = 29, .done = 1,
-		.total = 3),
+		.total = 3, .data = "abc", .trailers = "X-Sum: abc\r\nY:\r\n"),
+	B("ext bws around ; and =", CH, 0, "5 ; a = b ;\tc\t=\t\"d\" ; e\r\nhello\r\n0\r\n\r\n",
+		.rc = -1, .done = 1, .total = 5, .data = "hello"),
+	B("ext quoted escapes obs-text", CH, 0,
+		"5;a=\"x\\\"y \t\xff\\\xfe(),/:;<=>?@[]{}\"\r\nhello\r\n0\r\n\r\n", .rc = -1,
+		.done = 1, .total = 5),
+	B("ext token chars", CH, 0, "1;!#$%&'*+-.^_`|~09Az=!#$%&'*+-.^_`|~09Az\r\nx\r\n0\r\n\r\n",
+		.rc = -1, .done = 1, .total = 1, .data = "x"),
+	B("ext several no value", CH, 0, "1;a;b;c=\"\"\r\nx\r\n0;z\r\n\r\n", .rc = -1, .done = 1,
+		.total = 1),
+	B("limit exact", CH, 0, "5\r\nhello\r\n0\r\n\r\n", .rc = -1, .done = 1, .total = 5,
+		.limit = 5),
+	B("limit zero-size last", CH, 0, "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", .rc = -1, .done = 1,
+		.total = 5, .limit = 5, .data = "abcde"),
 	B("leading zeros", CH, 0, "0005\r\nhello\r\n00\r\n\r\n", .rc = -1, .done = 1, .total = 5),
 	B("16 digits", CH, 0, "0000000000000003\r\nabc\r\n0\r\n\r\n", .rc = -1, .done = 1,
 		.total = 3),
-	B("huge chunk in progress", CH, 0, "ffffffffffffffff\r\nabc", .rc = -1, .total = 3),
+	B("17 digits leading zeros", CH, 0, "00000000000000005\r\nhello\r\n0\r\n\r\n", .rc = -1,
+		.done = 1, .total = 5),
+	B("63-bit chunk in progress", CH, 0, "7fffffffffffffff\r\nabc", .rc = -1, .total = 3,
+		.data = "abc"),
 	B("incomplete", CH, 0, "5\r\nhel", .rc = -1, .total = 3),
 	B("incomplete trailer", CH, 0, "0\r\nX: y\r\n", .rc = -1),
 	BAD("empty size", "\r\nhello\r\n0\r\n\r\n", bad_chunk),
@@ -163,8 +256,41 @@ static const struct bcase cases[] = {
 	BAD("data cr only", "5\r\nhello\r0\r\n\r\n", bad_chunk),
 	BAD("ext ctl", "5;\x01\r\nhello\r\n0\r\n\r\n", bad_chunk),
 	BAD("ext bare lf", "5;a\nhello\r\n0\r\n\r\n", bad_chunk),
-	BAD("17 digits", "00000000000000005\r\nhello\r\n0\r\n\r\n", chunk_too_large),
+	BAD("2^63", "8000000000000000\r\nabc", chunk_too_large),
+	BAD("2^64-1", "ffffffffffffffff\r\nabc", chunk_too_large),
+	BAD("2^63 leading zeros", "0008000000000000000\r\n", chunk_too_large),
 	BAD("overflow", "10000000000000000\r\n", chunk_too_large),
+	BAD("size trailing space", "5 \r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("size trailing tab", "5\t\r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("last trailing space", "5\r\nhello\r\n0 \r\n\r\n", bad_chunk),
+	BAD("ext unterminated quote", "1;a=\"\r\nx\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext unterminated quote text", "1;a=\"abc\r\nx\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext quote escapes end", "1;a=\"abc\\\"\r\nx\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext empty name", "5;\r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext empty name ws", "5; \r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext empty name value", "5;=x\r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext double semicolon", "5;;a\r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext non-token name", "5;bad[=x\r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext non-token value", "5;a=b]c\r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext empty value", "5;a=\r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext trailing space", "5;a=b \r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext name trailing space", "5;a \r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext space in name", "5;a b\r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext space in value", "5;a=b c\r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext quote after token", "5;a=b\"c\"\r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext junk after quote", "5;a=\"b\"c\r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext no semicolon", "5 a\r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext ctl in quote", "5;a=\"\x01\"\r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext del in quote", "5;a=\"\x7f\"\r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext ctl quoted-pair", "5;a=\"\\\x01\"\r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext lf in quote", "5;a=\"\n\"\r\nhello\r\n0\r\n\r\n", bad_chunk),
+	BAD("ext on last chunk", "5\r\nhello\r\n0;\r\n\r\n", bad_chunk),
+	B("over limit", CH, 0, "5\r\nhello\r\n0\r\n\r\n", .rc = -EBADMSG,
+		.err = FO_HTTP_E_body_too_large, .limit = 4),
+	B("over limit second chunk", CH, 0, "5\r\nhello\r\n4\r\nabcd\r\n0\r\n\r\n",
+		.rc = -EBADMSG, .err = FO_HTTP_E_body_too_large, .limit = 8),
+	B("huge over limit", CH, 0, "7fffffffffffffff\r\n", .rc = -EBADMSG,
+		.err = FO_HTTP_E_body_too_large, .limit = 1ull << 40),
 	BAD("trailer bare lf", "0\r\nX: y\n\r\n", bad_chunk),
 	BAD("trailer obs-fold", "0\r\nX: y\r\n z\r\n\r\n", bad_chunk),
 	BAD("trailer no colon", "0\r\nXY\r\n\r\n", bad_chunk),
@@ -177,9 +303,11 @@ static const struct bcase cases[] = {
 static void
 run_case(const struct bcase *c)
 {
-	struct bresult r;
+	static struct bresult r;
 
+	feed_limit = c->limit;
 	feed_all_ways(c->kind, c->cl, (const uint8_t *)c->in, c->len, c->name, &r);
+	feed_limit = 0;
 	if (r.rc != (c->rc == -1 ? (ssize_t)c->len : c->rc) || r.err != c->err) {
 		print_error("%s: rc %zd err %s, want %zd %s\n", c->name, r.rc,
 			fo_http_err_name(r.err), c->rc == -1 ? (ssize_t)c->len : c->rc,
@@ -189,6 +317,20 @@ run_case(const struct bcase *c)
 	if (r.rc >= 0) {
 		assert_int_equal(r.done, c->done);
 		assert_int_equal(r.total, c->total);
+		/* a finished chunked body has exactly one last-chunk line */
+		if (c->kind == CH)
+			assert_int_equal(r.lasts, c->done ? 1 : r.lasts);
+		if (c->data != NULL &&
+			(r.data_len != strlen(c->data) || memcmp(r.data, c->data, r.data_len) != 0)) {
+			print_error("%s: data \"%.*s\", want \"%s\"\n", c->name, (int)r.data_len,
+				r.data, c->data);
+			fail();
+		}
+		if (c->trailers != NULL && (r.tr_len != strlen(c->trailers) ||
+						   memcmp(r.trailers, c->trailers, r.tr_len) != 0)) {
+			print_error("%s: trailers \"%.*s\"\n", c->name, (int)r.tr_len, r.trailers);
+			fail();
+		}
 	}
 }
 
@@ -228,7 +370,7 @@ trailers(size_t n)
 static void
 test_limits(void **state)
 {
-	struct bresult r;
+	static struct bresult r;
 	struct fo_http_body b;
 	enum fo_http_err err = FO_HTTP_E_NONE;
 	size_t n;

@@ -76,6 +76,14 @@ static const struct pcase req_cases[] = {
 		.flags = FO_HTTP_F_ASTERISK_FORM, .path = "*", .target = "*"),
 	REQ("post cl", "POST /f" H11 HOST "Content-Length: 5\r\n\r\nhello", .method = FO_HTTP_M_POST,
 		.nh = 2, .flags = FO_HTTP_F_CONTENT_LENGTH, .cl = 5, .head_len = 58),
+	REQ("underscore te", "POST /" H11 HOST "Transfer_Encoding: chunked\r\n\r\n",
+		.method = FO_HTTP_M_POST, .nh = 2, .flags = FO_HTTP_F_UNDERSCORE),
+	REQ("underscore cl and te", "POST /" H11 HOST "Content_Length: 5\r\nTransfer-Encoding: chunked\r\n"
+		"X_A_: 1\r\n_: 2\r\n\r\n", .method = FO_HTTP_M_POST, .nh = 5,
+		.flags = FO_HTTP_F_UNDERSCORE | FO_HTTP_F_CHUNKED),
+	REQ("underscore long name", "GET /" H11 HOST
+		"X-A-Very-Long-Header-Name-Past-The-Name-Buffer_x: 1\r\n\r\n", .method = GET, .nh = 2,
+		.flags = FO_HTTP_F_UNDERSCORE),
 	REQ("cl zero", "PUT /f" H11 HOST "Content-Length: 0\r\n\r\n", .method = FO_HTTP_M_PUT,
 		.nh = 2, .flags = FO_HTTP_F_CONTENT_LENGTH, .cl = 0),
 	REQ("cl list same", "POST /" H11 HOST "Content-Length: 7, 7,7\r\nContent-Length: 007\r\n\r\n",
@@ -207,7 +215,9 @@ static const struct pcase req_cases[] = {
 	BADREQ("te http/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", te_http10),
 	BADREQ("te identity", "POST /" H11 HOST "Transfer-Encoding: identity\r\n\r\n", te_not_chunked),
 	BADREQ("te chunked identity", "POST /" H11 HOST "Transfer-Encoding: chunked, identity\r\n\r\n",
-		te_not_chunked),
+		te_chunked_not_last),
+	BADREQ("te chunked gzip", "POST /" H11 HOST "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n",
+		te_chunked_not_last),
 	BADREQ("te gzip chunked", "POST /" H11 HOST "Transfer-Encoding: gzip, chunked\r\n\r\n",
 		te_not_chunked),
 	BADREQ("te xchunked", "POST /" H11 HOST "Transfer-Encoding: xchunked\r\n\r\n", te_not_chunked),
@@ -217,7 +227,13 @@ static const struct pcase req_cases[] = {
 	BADREQ("te quoted", "POST /" H11 HOST "Transfer-Encoding: \"chunked\"\r\n\r\n",
 		te_not_chunked),
 	BADREQ("te twice", "POST /" H11 HOST "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
-		te_not_chunked),
+		te_chunked_twice),
+	BADREQ("te chunked, chunked", "POST /" H11 HOST "Transfer-Encoding: chunked, chunked\r\n\r\n",
+		te_chunked_twice),
+	BADREQ("te chunked,CHUNKED", "POST /" H11 HOST "Transfer-Encoding: chunked,CHUNKED\r\n\r\n",
+		te_chunked_twice),
+	BADREQ("te chunked twice gzip between", "POST /" H11 HOST
+		"Transfer-Encoding: chunked, gzip, chunked\r\n\r\n", te_chunked_twice),
 	BADREQ("te trailing comma", "POST /" H11 HOST "Transfer-Encoding: chunked,\r\n\r\n",
 		te_not_chunked),
 	BADREQ("te empty", "POST /" H11 HOST "Transfer-Encoding:\r\n\r\n", te_not_chunked),
@@ -372,6 +388,29 @@ test_spans(void **state)
 	assert_memory_equal(in + m->hdrs[3].value.off, "a  b", 4);
 	assert_int_equal(m->hdrs[3].line.len, 12);
 	assert_int_equal(m->head_len, sizeof(in) - 1);
+}
+
+/* which fields have a '_' in their name; a reused msg forgets the last message's */
+static void
+test_underscore_flags(void **state)
+{
+	static const char in1[] = "GET / HTTP/1.1\r\nHost: h\r\nX_A: 1\r\nX-B: a_b\r\n_: 3\r\n\r\n";
+	static const char in2[] = "GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\nX-B: a_b\r\nY: 3\r\n\r\n";
+	static struct presult r;
+	const struct fo_http_msg *m = &r.msg;
+
+	(void)state;
+	parse_all_ways(FO_HTTP_REQUEST, (const uint8_t *)in1, sizeof(in1) - 1, "underscores", &r);
+	assert_int_equal(r.err, FO_HTTP_E_NONE);
+	assert_int_equal(m->n_headers, 4);
+	assert_false(fo_http_hdr_underscore((const uint8_t *)in1, &m->hdrs[0]));
+	assert_true(fo_http_hdr_underscore((const uint8_t *)in1, &m->hdrs[1]));
+	assert_false(fo_http_hdr_underscore((const uint8_t *)in1, &m->hdrs[2])); /* value only */
+	assert_true(fo_http_hdr_underscore((const uint8_t *)in1, &m->hdrs[3]));
+	assert_true(m->flags & FO_HTTP_F_UNDERSCORE);
+	parse_whole(FO_HTTP_REQUEST, (const uint8_t *)in2, sizeof(in2) - 1, &r);
+	assert_int_equal(r.rc, sizeof(in2) - 1);
+	assert_false(m->flags & FO_HTTP_F_UNDERSCORE);
 }
 
 /* ---- limits ------------------------------------------------------------ */
@@ -572,6 +611,8 @@ test_err_tables(void **state)
 	assert_int_equal(fo_http_err_status(FO_HTTP_E_line_too_long), 414);
 	assert_int_equal(fo_http_err_status(FO_HTTP_E_too_many_headers), 431);
 	assert_int_equal(fo_http_err_status(FO_HTTP_E_te_not_chunked), 501);
+	assert_int_equal(fo_http_err_status(FO_HTTP_E_te_chunked_twice), 400);
+	assert_int_equal(fo_http_err_status(FO_HTTP_E_te_chunked_not_last), 400);
 	assert_int_equal(fo_http_err_status(FO_HTTP_E_version_not_supported), 505);
 	assert_int_equal(fo_http_err_status(FO_HTTP_E_connect_method), 405);
 	assert_string_equal(fo_http_err_name(FO_HTTP_E_MAX), "unknown");
@@ -592,7 +633,7 @@ test_error_coverage(void **state)
 	for (e = FO_HTTP_E_NONE + 1; e < FO_HTTP_E_MAX; e++) {
 		/* chunk framing errors come from fo_http_body_feed: test_http_body */
 		if (e == FO_HTTP_E_bad_chunk || e == FO_HTTP_E_chunk_too_large ||
-			e == FO_HTTP_E_trailers_too_large)
+			e == FO_HTTP_E_body_too_large || e == FO_HTTP_E_trailers_too_large)
 			continue;
 		/* the status line's own error: test_http_parse_resp checks it */
 		if (resp_only_err(e))
@@ -612,6 +653,7 @@ main(void)
 		cmocka_unit_test(test_requests),
 		cmocka_unit_test(test_header_ids),
 		cmocka_unit_test(test_spans),
+		cmocka_unit_test(test_underscore_flags),
 		cmocka_unit_test(test_line_limit),
 		cmocka_unit_test(test_headers_limit),
 		cmocka_unit_test(test_field_count),

@@ -72,6 +72,10 @@ static const struct pcase resp_cases[] = {
 	BADRESP("resp bad cl", "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n", bad_content_length),
 	BADRESP("resp dup cl", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
 		dup_content_length),
+	BADRESP("resp te chunked twice", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+		te_chunked_twice),
+	BADRESP("resp te chunked two fields", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+		"Transfer-Encoding: gzip, chunked\r\n\r\n", te_chunked_twice),
 	BADRESP("resp bad name", "HTTP/1.1 200 OK\r\nX Y: z\r\n\r\n", bad_header_name),
 	BADRESP("resp bad value", "HTTP/1.1 200 OK\r\nX: \x01\r\n\r\n", bad_header_value),
 };

@@ -142,8 +142,43 @@ static const struct wcase wcases[] = {
 		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h:8080") "Connection: upgrade\r\n\r\n"},
 	{"absolute form",
 		"GET http://Origin.example/p?x HTTP/1.1\r\nHost: other\r\n\r\n", NULL, NULL, 0,
-		"GET /p?x HTTP/1.1\r\nHost: other\r\nX-Forwarded-For: 198.18.0.7\r\n"
+		"GET /p?x HTTP/1.1\r\nHost: Origin.example\r\nX-Forwarded-For: 198.18.0.7\r\n"
 		FWD_ADDS("Origin.example") "\r\n"},
+	{"absolute form replaces host in place",
+		"GET http://example.test/x HTTP/1.1\r\nAccept: */*\r\nhost: other.invalid\r\n"
+		"X-A: 1\r\n\r\n", NULL, NULL, 0,
+		"GET /x HTTP/1.1\r\nAccept: */*\r\nHost: example.test\r\nX-A: 1\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("example.test") "\r\n"},
+	{"absolute form http/1.0 without host",
+		"GET http://[::1]:81/x HTTP/1.0\r\nAccept: */*\r\n\r\n", NULL, NULL, FO_HTTP_FWD_CLOSE,
+		"GET /x HTTP/1.0\r\nHost: [::1]:81\r\nAccept: */*\r\nX-Forwarded-For: 198.18.0.7\r\n"
+		FWD_ADDS("[::1]:81") "Connection: close\r\n\r\n"},
+	{"content-length canonical",
+		"POST /f HTTP/1.1\r\nHost: h\r\ncontent-length:  010 \r\nX-A: 1\r\n\r\n", NULL, NULL, 0,
+		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\nX-A: 1\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"content-length twice once",
+		"POST /f HTTP/1.1\r\nContent-Length: 5\r\nHost: h\r\nContent-Length: 5\r\n\r\n", NULL,
+		NULL, 0,
+		"POST /f HTTP/1.1\r\nContent-Length: 5\r\nHost: h\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"content-length list once",
+		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 007, 7,7\r\n\r\n", NULL, NULL, 0,
+		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 7\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"underscores dropped",
+		"POST /f HTTP/1.1\r\nHost: h\r\nTransfer_Encoding: chunked\r\nContent-Length: 3\r\n"
+		"X_Forwarded_For: 6.6.6.6\r\nX-Ok: a_b\r\n\r\n", NULL, NULL, 0,
+		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nX-Ok: a_b\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"underscores kept on request",
+		"GET / HTTP/1.1\r\nHost: h\r\nX_Custom: 1\r\n\r\n", NULL, NULL, FO_HTTP_FWD_UNDERSCORES,
+		"GET / HTTP/1.1\r\nHost: h\r\nX_Custom: 1\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"transfer-encoding canonical",
+		"POST /f HTTP/1.1\r\nHost: h\r\nTRANSFER-ENCODING:\t chunked \r\n\r\n", NULL, NULL, 0,
+		"POST /f HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
 	{"absolute form no path",
 		"GET http://o.example?x HTTP/1.1\r\nHost: o.example\r\n\r\n", NULL, NULL, 0,
 		"GET /?x HTTP/1.1\r\nHost: o.example\r\nX-Forwarded-For: 198.18.0.7\r\n"
@@ -238,6 +273,11 @@ static const struct rcase rcases[] = {
 		FO_HTTP_RESP_CLOSE,
 		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n"},
 	{"no reason bare lf", "HTTP/1.1 204\nDate: x\n\n", 0, "HTTP/1.1 204\r\nDate: x\r\n\r\n"},
+	{"underscores kept in responses", "HTTP/1.1 200 OK\r\nX_Server: a\r\n\r\n", 0,
+		"HTTP/1.1 200 OK\r\nX_Server: a\r\n\r\n"},
+	{"content-length canonical once", "HTTP/1.1 200 OK\r\nContent-Length: 0012\r\nX: y\r\n"
+		"content-length: 12, 12\r\n\r\n", 0,
+		"HTTP/1.1 200 OK\r\nContent-Length: 12\r\nX: y\r\n\r\n"},
 	{"reason with spaces", "HTTP/1.1 503 Service  Unavailable \r\n\r\n", 0,
 		"HTTP/1.1 503 Service  Unavailable \r\n\r\n"},
 };
@@ -345,6 +385,84 @@ test_write_error(void **state)
 }
 
 static void
+test_upgrade_allowed(void **state)
+{
+	static const struct {
+		const char *upgrade; /* Upgrade field lines, NULL: none */
+		const char *allowed;
+		int want;
+	} c[] = {
+		{NULL, NULL, 0},
+		{"Upgrade: websocket\r\n", NULL, 1},
+		{"Upgrade: WebSocket\r\n", NULL, 1},
+		{"Upgrade: websocket/13\r\n", NULL, 1},
+		{"Upgrade: h2c\r\n", NULL, 0},
+		{"Upgrade: websocket, h2c\r\n", NULL, 0},
+		{"Upgrade: websocket\r\nUpgrade: h2c\r\n", NULL, 0},
+		{"Upgrade: h2c\r\n", "websocket h2c", 1},
+		{"Upgrade: websocket,  H2C \r\n", "h2c websocket", 1},
+		{"Upgrade: websocket\r\n", "", 0},
+		{"Upgrade: websockets\r\n", NULL, 0},
+		{"Upgrade: websocke\r\n", NULL, 0},
+		{"Upgrade: web socket\r\n", NULL, 0},
+		{"Upgrade:\r\n", NULL, 0},
+		{"Upgrade: ,\r\n", NULL, 0},
+		{"Upgrade: /13\r\n", NULL, 0},
+		{"Upgrade: tls/1.2, websocket\r\n", "websocket tls", 1},
+		{"Upgrade: echo\r\n", "echo websocket", 1},
+		{"Upgrade: websocket\r\n", "echo websocket", 1},
+		{"Upgrade: ech\r\n", "echo websocket", 0},
+	};
+	static struct fo_http_msg m;
+	static char in[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		snprintf(in, sizeof(in), "GET / HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\n%s\r\n",
+			c[i].upgrade ? c[i].upgrade : "");
+		parse(FO_HTTP_REQUEST, in, &m);
+		if (fo_http_upgrade_allowed((const uint8_t *)in, &m, c[i].allowed) != c[i].want) {
+			print_error("%s allowed %s: want %d\n", c[i].upgrade, c[i].allowed, c[i].want);
+			fail();
+		}
+	}
+}
+
+static void
+test_write_chunk_line(void **state)
+{
+	static const struct {
+		int close;
+		uint64_t size;
+		const char *want;
+	} c[] = {
+		{0, 0, "0\r\n"},
+		{1, 0, "\r\n0\r\n"},
+		{0, 10, "a\r\n"},
+		{1, 0x1f40, "\r\n1f40\r\n"},
+		{0, 0x7fffffffffffffffull, "7fffffffffffffff\r\n"},
+		{1, UINT64_MAX, "\r\nffffffffffffffff\r\n"},
+	};
+	size_t i, cap;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		size_t n = strlen(c[i].want);
+
+		memset(out, CANARY, sizeof(out));
+		assert_out(fo_http_write_chunk_line(out, OUT_MAX, c[i].close, c[i].size), c[i].want,
+			"chunk line");
+		for (cap = 0; cap < n; cap++) {
+			memset(out, CANARY, sizeof(out));
+			assert_int_equal(fo_http_write_chunk_line(out, cap, c[i].close, c[i].size),
+				-ENOSPC);
+			assert_int_equal(out[cap], CANARY);
+		}
+	}
+}
+
+static void
 test_reason(void **state)
 {
 	(void)state;
@@ -371,6 +489,8 @@ main(void)
 		cmocka_unit_test(test_write_request),
 		cmocka_unit_test(test_write_response),
 		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_write_chunk_line),
+		cmocka_unit_test(test_upgrade_allowed),
 		cmocka_unit_test(test_reason),
 	};
 

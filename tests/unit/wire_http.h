@@ -2,8 +2,9 @@
 /*
  * Minimal HTTP/1.1 peers on lib/tcp for the in-process wire (wire.h):
  *  - wire_origin: a backend listening on a port that answers every request
- *    head it receives (requests without a body, or with Content-Length)
- *    with a fixed response, and keeps the last request head it saw;
+ *    head it receives (requests without a body, with Content-Length or
+ *    chunked) with a fixed response, and keeps the last request head and
+ *    body (framing included) it saw;
  *  - wire_client: client connections whose received bytes are collected,
  *    with a closed-loop mode that sends the same request again each time
  *    a whole response (Content-Length framed) has arrived.
@@ -26,6 +27,8 @@ struct wire_origin {
 	uint64_t requests;
 	char last_head[8192]; /**< last request head received, NUL-terminated */
 	size_t last_head_len;
+	char last_body[8192]; /**< body of the last request as received, framing included */
+	size_t last_body_len;
 	unsigned conns_accepted;
 	/* private: per-connection parse state lives in a small table */
 	unsigned n_conns;
@@ -35,6 +38,7 @@ struct wire_origin {
 		char buf[WIRE_BUF];
 		size_t len;
 		uint64_t body_left;
+		int chunked; /* in a chunked body */
 	} *conns;
 };
 

@@ -18,13 +18,13 @@ _Static_assert(sizeof(struct fo_conf_listen) == 32 + LOC,
 	"fo_conf_listen changed: compare the new field in listens_differ()");
 _Static_assert(sizeof(struct fo_conf_tcp) == 20 * 4 + LOC,
 	"fo_conf_tcp changed: compare the new field in tcp_differs()");
-_Static_assert(sizeof(struct fo_conf_http) == 32 + LOC,
+_Static_assert(sizeof(struct fo_conf_http) == 40 + LOC,
 	"fo_conf_http changed: compare the new field in http_differs()");
 _Static_assert(sizeof(struct fo_conf_server) == 8 + LOC,
 	"fo_conf_server changed: compare the new field in servers_differ()");
 _Static_assert(sizeof(struct fo_conf_upstream) == FO_CONF_NAME_MAX + 8 + 4 + 7 * 4 + LOC,
 	"fo_conf_upstream changed: compare the new field in upstream_params_differ()");
-_Static_assert(sizeof(struct fo_conf_route) == 48 + LOC,
+_Static_assert(sizeof(struct fo_conf_route) == 56 + LOC,
 	"fo_conf_route changed: compare the new field in routes_differ()");
 
 static int
@@ -96,7 +96,8 @@ http_differs(const struct fo_conf_http *x, const struct fo_conf_http *y)
 	       x->client_body_timeout_ms != y->client_body_timeout_ms ||
 	       x->keepalive_timeout_ms != y->keepalive_timeout_ms ||
 	       x->keepalive_requests != y->keepalive_requests ||
-	       x->send_timeout_ms != y->send_timeout_ms || x->max_body_size != y->max_body_size;
+	       x->send_timeout_ms != y->send_timeout_ms || x->max_body_size != y->max_body_size ||
+	       x->underscores_in_headers != y->underscores_in_headers;
 }
 
 static int
@@ -138,7 +139,8 @@ routes_differ(const struct fo_conf *a, const struct fo_conf *b)
 		if (x->type != y->type || strcmp(x->path, y->path) != 0 ||
 			str_differ(x->host, y->host) || str_differ(x->rewrite, y->rewrite) ||
 			x->upstream != y->upstream || x->n_captures != y->n_captures ||
-			x->max_body_size != y->max_body_size)
+			x->max_body_size != y->max_body_size ||
+			str_differ(x->allow_upgrade, y->allow_upgrade))
 			return 1;
 	}
 	return 0;

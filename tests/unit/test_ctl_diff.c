@@ -84,6 +84,7 @@ test_upstream_params_and_http(void **state)
 					       "syn_rto 50ms; }\n" ROUTES),
 		FO_CTL_DIFF_UPSTREAM_PARAMS | FO_CTL_DIFF_ENDPOINTS);
 	assert_int_equal(diff(BASE, BASE "http { keepalive_timeout 10s; }\n"), FO_CTL_DIFF_HTTP);
+	assert_int_equal(diff(BASE, BASE "http { underscores_in_headers on; }\n"), FO_CTL_DIFF_HTTP);
 	/* the http block's default body size is every route's default */
 	assert_int_equal(diff(BASE, BASE "http { client_max_body_size 2m; }\n"),
 		FO_CTL_DIFF_HTTP | FO_CTL_DIFF_ROUTES);
@@ -98,6 +99,10 @@ test_routes(void **state)
 				     "route prefix /b { upstream b; }\n"),
 		FO_CTL_DIFF_ROUTES);
 	assert_int_equal(diff(BASE, BASE "route exact /c { upstream b; }\n"), FO_CTL_DIFF_ROUTES);
+	assert_int_equal(diff(BASE, IFACE UP_A UP_B
+				     "route regex \"/test01(/|$)(.*)\" { upstream a; rewrite \"/$2\"; }\n"
+				     "route prefix /b { upstream b; allow_upgrade websocket h2c; }\n"),
+		FO_CTL_DIFF_ROUTES);
 	assert_int_equal(diff(BASE, IFACE UP_A UP_B
 				     "route regex \"/test01(/|$)(.*)\" { upstream b; rewrite \"/$2\"; }\n"
 				     "route prefix /b { upstream b; }\n"),

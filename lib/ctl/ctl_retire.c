@@ -24,34 +24,37 @@ fo_ctl_retire_init(struct fo_ctl_retire *r, struct rte_rcu_qsbr *qsbr, unsigned 
 	return 0;
 }
 
-/** Free the first @p n items and close the gap. */
-static void
-retire_free_front(struct fo_ctl_retire *r, unsigned n)
+/** Can item @p i go: its grace period over and nobody holding it? */
+static int
+retire_ready(const struct fo_ctl_retire *r, unsigned i)
 {
-	unsigned i;
+	const struct fo_ctl_retired *it = &r->items[i];
 
-	for (i = 0; i < n; i++)
-		r->items[i].free_fn(r->items[i].obj);
-	memmove(r->items, r->items + n, (r->n - n) * sizeof(*r->items));
-	r->n -= n;
-	r->freed += n;
+	return rte_rcu_qsbr_check(r->qsbr, it->token, false) == 1 &&
+	       (it->busy_fn == NULL || !it->busy_fn(it->obj));
 }
 
 unsigned
 fo_ctl_reclaim(struct fo_ctl_retire *r)
 {
-	unsigned n = 0;
+	unsigned i, k = 0, n = 0;
 
-	/* tokens grow with time: once one has not passed, the later ones have not */
-	while (n < r->n && rte_rcu_qsbr_check(r->qsbr, r->items[n].token, false) == 1)
-		n++;
-	if (n != 0)
-		retire_free_front(r, n);
+	for (i = 0; i < r->n; i++) {
+		if (retire_ready(r, i)) {
+			r->items[i].free_fn(r->items[i].obj);
+			n++;
+		} else {
+			r->items[k++] = r->items[i]; /* oldest first, still */
+		}
+	}
+	r->n = k;
+	r->freed += n;
 	return n;
 }
 
 int
-fo_ctl_publish(struct fo_ctl_retire *r, void **slot, void *obj, void (*free_fn)(void *obj))
+fo_ctl_publish(struct fo_ctl_retire *r, void **slot, void *obj, void (*free_fn)(void *obj),
+	int (*busy_fn)(const void *obj))
 {
 	void *old;
 
@@ -64,14 +67,25 @@ fo_ctl_publish(struct fo_ctl_retire *r, void **slot, void *obj, void (*free_fn)(
 	if (old == NULL)
 		return 0;
 	if (r->n == r->cap && fo_ctl_reclaim(r) == 0) {
-		/* every slot still in its grace period: wait for the oldest */
+		/* every one still in its grace period, or held: wait for the periods */
 		r->waited++;
 		rte_rcu_qsbr_synchronize(r->qsbr, RTE_QSBR_THRID_INVALID);
-		fo_ctl_reclaim(r);
+		if (fo_ctl_reclaim(r) == 0) {
+			/* held by requests in flight: never free early, grow instead */
+			struct fo_ctl_retired *items =
+				realloc(r->items, 2 * r->cap * sizeof(*r->items));
+
+			if (items == NULL)
+				return -ENOMEM;
+			r->items = items;
+			r->cap *= 2;
+			r->grown++;
+		}
 	}
 	r->items[r->n].token = rte_rcu_qsbr_start(r->qsbr);
 	r->items[r->n].obj = old;
 	r->items[r->n].free_fn = free_fn;
+	r->items[r->n].busy_fn = busy_fn;
 	r->n++;
 	r->retired++;
 	return 0;
@@ -80,11 +94,17 @@ fo_ctl_publish(struct fo_ctl_retire *r, void **slot, void *obj, void (*free_fn)(
 void
 fo_ctl_retire_fini(struct fo_ctl_retire *r)
 {
+	unsigned i;
+
 	if (r == NULL || r->items == NULL)
 		return;
 	if (r->n != 0) {
+		/* the workers are stopped or still reporting; nothing is held any more */
 		rte_rcu_qsbr_synchronize(r->qsbr, RTE_QSBR_THRID_INVALID);
-		retire_free_front(r, r->n);
+		for (i = 0; i < r->n; i++)
+			r->items[i].free_fn(r->items[i].obj);
+		r->freed += r->n;
+		r->n = 0;
 	}
 	free(r->items);
 	r->items = NULL;

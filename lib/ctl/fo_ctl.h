@@ -38,6 +38,9 @@ struct fo_ctl_retired {
 	uint64_t token;            /**< rte_rcu_qsbr_start() after it was unpublished */
 	void *obj;
 	void (*free_fn)(void *obj);
+	/** NULL, or nonzero while workers still hold @p obj past their loop
+	 *  (requests in flight on an old snapshot): freed only once it says 0 */
+	int (*busy_fn)(const void *obj);
 };
 
 /** Objects retired by the control thread, freed after their grace period. */
@@ -48,6 +51,7 @@ struct fo_ctl_retire {
 	uint64_t retired; /**< objects handed to fo_ctl_publish() as old */
 	uint64_t freed;   /**< of those, freed */
 	uint64_t waited;  /**< times the list was full and the control thread waited */
+	uint64_t grown;   /**< times the list was full of busy objects and grew */
 };
 
 /**
@@ -63,20 +67,22 @@ int fo_ctl_retire_init(struct fo_ctl_retire *r, struct rte_rcu_qsbr *qsbr, unsig
  * Publish @p obj in *@p slot (release store: a worker that loads the
  * pointer with acquire ordering sees the object fully built) and retire
  * what was there: it is freed with @p free_fn once every worker has been
- * quiescent since this call. A NULL old pointer is not retired. When the
- * list is full, objects whose grace period is over are freed first, and if
- * none is, the control thread waits for the oldest one
- * (rte_rcu_qsbr_synchronize()): never call this from a registered reader
- * thread other than through the single-lcore control path, which reports
- * its own quiescence first.
+ * quiescent since this call and @p busy_fn (when not NULL) says no worker
+ * holds it any more. A NULL old pointer is not retired. When the list is
+ * full, objects that can go are freed first, and if none can, the control
+ * thread waits for the grace periods (rte_rcu_qsbr_synchronize()) and, if
+ * they are all still busy, lets the list grow: never call this from a
+ * registered reader thread.
  *
- * @return 0, or -EINVAL.
+ * @return 0, -EINVAL, -ENOMEM (the list could not grow: @p obj is
+ *         published, the old object is leaked rather than freed early).
  */
-int fo_ctl_publish(struct fo_ctl_retire *r, void **slot, void *obj, void (*free_fn)(void *obj));
+int fo_ctl_publish(struct fo_ctl_retire *r, void **slot, void *obj, void (*free_fn)(void *obj),
+	int (*busy_fn)(const void *obj));
 
 /**
- * Free the retired objects whose grace period is over, oldest first;
- * never waits. Call every control tick.
+ * Free the retired objects whose grace period is over and that no worker
+ * holds (busy_fn), oldest first; never waits. Call every control tick.
  *
  * @return objects freed.
  */

@@ -27,7 +27,14 @@
 struct obj {
 	uint32_t magic;
 	uint64_t gen;
+	int held; /* requests in flight on it (busy_fn) */
 };
+
+static int
+obj_busy(const void *p)
+{
+	return ((const struct obj *)p)->held != 0;
+}
 
 static unsigned n_freed;
 static uint64_t freed_gen[64];
@@ -52,6 +59,7 @@ obj_new(uint64_t gen)
 	assert_non_null(o);
 	o->magic = MAGIC;
 	o->gen = gen;
+	o->held = 0;
 	return o;
 }
 
@@ -81,9 +89,9 @@ test_grace_period(void **state)
 	(void)state;
 	n_freed = 0;
 	assert_int_equal(fo_ctl_retire_init(&r, v, 8), 0);
-	assert_int_equal(fo_ctl_publish(&r, &slot, obj_new(1), obj_free), 0);
+	assert_int_equal(fo_ctl_publish(&r, &slot, obj_new(1), obj_free, NULL), 0);
 	assert_int_equal(r.n, 0); /* nothing was there: nothing retired */
-	assert_int_equal(fo_ctl_publish(&r, &slot, obj_new(2), obj_free), 0);
+	assert_int_equal(fo_ctl_publish(&r, &slot, obj_new(2), obj_free, NULL), 0);
 	assert_int_equal(((struct obj *)slot)->gen, 2);
 	assert_int_equal(r.n, 1);
 	assert_int_equal(fo_ctl_reclaim(&r), 0); /* no reader reported since */
@@ -95,10 +103,10 @@ test_grace_period(void **state)
 	assert_int_equal(freed_gen[0], 1);
 
 	/* two more, then the readers report: freed oldest first */
-	fo_ctl_publish(&r, &slot, obj_new(3), obj_free);
+	fo_ctl_publish(&r, &slot, obj_new(3), obj_free, NULL);
 	rte_rcu_qsbr_quiescent(v, 0);
 	rte_rcu_qsbr_quiescent(v, 1);
-	fo_ctl_publish(&r, &slot, obj_new(4), obj_free);
+	fo_ctl_publish(&r, &slot, obj_new(4), obj_free, NULL);
 	assert_int_equal(fo_ctl_reclaim(&r), 1); /* gen 2's period is over, gen 3's is not */
 	assert_int_equal(freed_gen[1], 2);
 	/* an offline reader holds nothing back */
@@ -114,6 +122,46 @@ test_grace_period(void **state)
 	free(v);
 }
 
+/* an object held past the grace period (requests in flight) waits; a full list of them grows */
+static void
+test_busy(void **state)
+{
+	struct rte_rcu_qsbr *v = qsbr_new(1);
+	struct fo_ctl_retire r;
+	struct obj *held;
+	void *slot = NULL;
+
+	(void)state;
+	n_freed = 0;
+	assert_int_equal(fo_ctl_retire_init(&r, v, 2), 0);
+	held = obj_new(1);
+	held->held = 1;
+	fo_ctl_publish(&r, &slot, held, obj_free, obj_busy);
+	fo_ctl_publish(&r, &slot, obj_new(2), obj_free, obj_busy);
+	rte_rcu_qsbr_quiescent(v, 0);
+	assert_int_equal(fo_ctl_reclaim(&r), 0); /* grace period over, still held */
+	fo_ctl_publish(&r, &slot, obj_new(3), obj_free, obj_busy); /* gen 2 retired, not held */
+	rte_rcu_qsbr_quiescent(v, 0);
+	assert_int_equal(fo_ctl_reclaim(&r), 1); /* gen 2 goes, gen 1 stays */
+	assert_int_equal(freed_gen[0], 2);
+	/* fill the list with held ones: it grows instead of freeing early */
+	((struct obj *)slot)->held = 1;
+	fo_ctl_publish(&r, &slot, obj_new(4), obj_free, obj_busy);
+	((struct obj *)slot)->held = 1;
+	rte_rcu_qsbr_thread_offline(v, 0); /* so that the wait returns at once */
+	fo_ctl_publish(&r, &slot, obj_new(5), obj_free, obj_busy);
+	assert_int_equal(r.grown, 1);
+	assert_int_equal(r.n, 3);
+	assert_int_equal(n_freed, 1);
+	/* released: all go */
+	held->held = 0;
+	assert_int_equal(fo_ctl_reclaim(&r), 1);
+	fo_ctl_retire_fini(&r); /* shutdown frees the rest, held or not */
+	assert_int_equal(n_freed, 4);
+	obj_free(slot);
+	free(v);
+}
+
 /* bad arguments */
 static void
 test_invalid(void **state)
@@ -126,8 +174,8 @@ test_invalid(void **state)
 	assert_int_equal(fo_ctl_retire_init(&r, NULL, 4), -EINVAL);
 	assert_int_equal(fo_ctl_retire_init(&r, v, 0), -EINVAL);
 	assert_int_equal(fo_ctl_retire_init(&r, v, 4), 0);
-	assert_int_equal(fo_ctl_publish(&r, NULL, NULL, obj_free), -EINVAL);
-	assert_int_equal(fo_ctl_publish(&r, &slot, NULL, NULL), -EINVAL);
+	assert_int_equal(fo_ctl_publish(&r, NULL, NULL, obj_free, NULL), -EINVAL);
+	assert_int_equal(fo_ctl_publish(&r, &slot, NULL, NULL, NULL), -EINVAL);
 	fo_ctl_retire_fini(&r);
 	fo_ctl_retire_fini(&r); /* twice: a no-op */
 	free(v);
@@ -180,13 +228,13 @@ test_readers_never_see_freed(void **state)
 	(void)state;
 	n_freed = 0;
 	assert_int_equal(fo_ctl_retire_init(&r, v, 16), 0); /* small: the full-list wait runs too */
-	fo_ctl_publish(&r, &slot, obj_new(0), obj_free);
+	fo_ctl_publish(&r, &slot, obj_new(0), obj_free, NULL);
 	for (i = 0; i < N_READERS; i++) {
 		rd[i] = (struct reader){.v = v, .slot = &slot, .id = i, .stop = &stop};
 		assert_int_equal(pthread_create(&th[i], NULL, reader_main, &rd[i]), 0);
 	}
 	for (i = 1; i <= N_PUBLISH; i++) {
-		fo_ctl_publish(&r, &slot, obj_new(i), obj_free);
+		fo_ctl_publish(&r, &slot, obj_new(i), obj_free, NULL);
 		fo_ctl_reclaim(&r);
 		sched_yield(); /* 2 CPUs, 3 spinning threads: let the readers run */
 	}
@@ -210,6 +258,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grace_period),
+		cmocka_unit_test(test_busy),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_readers_never_see_freed),
 	};

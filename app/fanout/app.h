@@ -19,6 +19,7 @@
 #include "fo_conf.h"
 #include "fo_net.h"
 #include "fo_proxy.h"
+#include "fo_ctl.h"
 #include "fo_route.h"
 #include "fo_tcp.h"
 #include "service.h"
@@ -111,10 +112,19 @@ struct app {
 	uint32_t n_tcp_mbufs; /**< mbufs of the pool set aside for TCP data */
 	struct rte_rcu_qsbr *qsbr;
 	uint64_t hz;
-	/** routes compiled from conf (NULL without http listeners) */
+	/** routes of the served generation (NULL without http listeners) */
 	struct fo_route_table *routes;
-	/** what the proxy workers serve; later published by pointer swap on reload */
-	struct fo_proxy_snapshot snap;
+	/** what the proxy workers serve, published by pointer swap (reload.c);
+	 *  NULL without http listeners */
+	struct fo_proxy_snapshot *snap;
+	/** the served config (conf is the first one, kept for ports, listeners
+	 *  and services to the end); changed under telemetry_lock() */
+	const struct fo_conf *cur_conf;
+	uint64_t gen;             /**< generation of snap */
+	struct fo_ctl_retire retire; /**< snapshots waiting for the workers to let go */
+	uint64_t reloads, reloads_ok, reloads_failed;
+	/** SIGHUP: the control thread reloads at its next tick */
+	int reload_req;
 
 	/** set by SIGINT/SIGTERM; workers poll it once per loop */
 	volatile int quit;
@@ -129,6 +139,21 @@ struct app {
 	uint64_t ep_unresolved;        /**< gauge: servers unresolved at the last check */
 	uint64_t ep_unresolved_events; /**< servers that became unresolved */
 };
+
+/* reload.c */
+/** Compile the routes and publish the first snapshot. @return 0 or -errno. */
+int reload_init(struct app *app);
+/**
+ * Reload the config file (control thread): validate, diff, compile routes
+ * if they changed, publish a new snapshot. What happened goes to @p o.
+ *
+ * @return 0 (published, or no change), 1 (rejected: the running config stays).
+ */
+int reload_run(struct app *app, struct fo_ctl_out *o);
+/** Every control tick: free what the workers let go; a SIGHUP's reload. */
+void reload_tick(struct app *app);
+/** At exit, workers stopped: free every snapshot. */
+void reload_fini(struct app *app);
 
 /* control.c */
 /** Open the control socket (<runtime dir>/fanout.sock). @return 0 or -errno. */
@@ -158,6 +183,8 @@ const char *endpoint_state_name(enum ep_state s);
 int endpoints_init(struct app *app);
 /** Control thread, every tick: log servers that stop (or start again) answering ARP. */
 void endpoints_check(struct app *app);
+/** After a reload: track the servers of the new config (control thread). */
+void endpoints_reset(struct app *app);
 void endpoints_free(struct app *app);
 
 /* args.c */
@@ -264,6 +291,9 @@ void stats_print(const struct app *app, FILE *f);
 int telemetry_init(struct app *app);
 /** Make the telemetry commands answer null from now on (before freeing workers). */
 void telemetry_detach(void);
+/** Hold off telemetry callbacks while the control thread swaps what they read. */
+void telemetry_lock(void);
+void telemetry_unlock(void);
 
 /** Name of a neighbour state ("incomplete", "reachable"...). */
 const char *neigh_state_name(uint8_t state);

@@ -4,7 +4,9 @@
  * <runtime dir>/fanout.sock, polled by the control thread every tick, and
  * its commands. Text tables by default, JSON with --json.
  *
- *   status      version, pid, uptime, config, workers, ports, traffic totals
+ *   status      version, pid, uptime, config, generation, reloads, workers,
+ *               ports, traffic totals
+ *   reload      reload the config file (as SIGHUP), say what changed or why not
  *   upstreams   every upstream server: weight, next hop and its state
  */
 #include <inttypes.h>
@@ -43,16 +45,21 @@ cmd_status(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
 	if (json) {
 		fo_ctl_printf(o,
 			"{\"version\": \"%s\", \"pid\": %d, \"uptime_s\": %.1f, \"config\": \"%s\", "
+			"\"generation\": %" PRIu64 ", \"reloads_ok\": %" PRIu64 ", "
+			"\"reloads_failed\": %" PRIu64 ", "
 			"\"workers\": %u, \"ports\": %u, \"connections\": %" PRIu64 ", "
 			"\"requests\": %" PRIu64 ", \"responses_5xx\": %" PRIu64 ", "
 			"\"endpoints_unresolved\": %" PRIu64 "}\n",
-			FO_VERSION, (int)getpid(), up, app->args.conf_path, app->n_workers,
+			FO_VERSION, (int)getpid(), up, app->args.conf_path, app->gen,
+			app->reloads_ok, app->reloads_failed, app->n_workers,
 			app->n_active, t.tcp.conns, t.proxy.requests, t.proxy.responses_5xx,
 			app->ep_unresolved);
 		return 0;
 	}
 	fo_ctl_printf(o, "fanout %s, pid %d, up %.1f s\n", FO_VERSION, (int)getpid(), up);
-	fo_ctl_printf(o, "config      %s\n", app->args.conf_path);
+	fo_ctl_printf(o, "config      %s, generation %" PRIu64 " (reloads: %" PRIu64
+		" applied, %" PRIu64 " rejected)\n", app->args.conf_path, app->gen, app->reloads_ok,
+		app->reloads_failed);
 	fo_ctl_printf(o, "workers     %u, ports %u\n", app->n_workers, app->n_active);
 	fo_ctl_printf(o, "connections %" PRIu64 " open\n", t.tcp.conns);
 	fo_ctl_printf(o, "requests    %" PRIu64 " (%" PRIu64 " answered 5xx)\n", t.proxy.requests,
@@ -66,7 +73,7 @@ static int
 cmd_upstreams(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
 {
 	const struct app *app = arg;
-	const struct fo_conf *conf = app->conf;
+	const struct fo_conf *conf = app->cur_conf;
 	unsigned i, j, k = 0, first = 1;
 
 	(void)argv;
@@ -106,7 +113,17 @@ cmd_upstreams(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
 	return 0;
 }
 
+static int
+cmd_reload(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
+{
+	(void)argv, (void)json;
+	if (argc != 1)
+		return 2;
+	return reload_run(arg, o);
+}
+
 static const struct fo_ctl_cmd commands[] = {
+	{"reload", "reload", "read the config file again and apply it (as SIGHUP)", cmd_reload},
 	{"status", "status", "version, uptime, config, workers, traffic totals", cmd_status},
 	{"upstreams", "upstreams", "every upstream server: weight, next hop and its state",
 		cmd_upstreams},

@@ -94,18 +94,32 @@ endpoint_state_name(enum ep_state s)
 int
 endpoints_init(struct app *app)
 {
+	const struct fo_conf *conf = app->cur_conf != NULL ? app->cur_conf : app->conf;
 	unsigned i, n = 0;
 
-	for (i = 0; i < app->conf->n_upstreams; i++)
-		n += app->conf->upstreams[i].n_servers;
+	for (i = 0; i < conf->n_upstreams; i++)
+		n += conf->upstreams[i].n_servers;
 	app->ep_unresolved_flags = calloc(n ? n : 1, 1);
 	return app->ep_unresolved_flags == NULL ? -ENOMEM : 0;
 }
 
 void
+endpoints_reset(struct app *app)
+{
+	uint8_t *old = app->ep_unresolved_flags;
+
+	/* telemetry reads the flags by the config's server numbering */
+	telemetry_lock();
+	if (endpoints_init(app) != 0)
+		app->ep_unresolved_flags = NULL; /* no reports rather than the old numbering */
+	free(old);
+	telemetry_unlock();
+}
+
+void
 endpoints_check(struct app *app)
 {
-	const struct fo_conf *conf = app->conf;
+	const struct fo_conf *conf = app->cur_conf != NULL ? app->cur_conf : app->conf;
 	unsigned i, j, k = 0, unresolved = 0;
 
 	if (app->ep_unresolved_flags == NULL)

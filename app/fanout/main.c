@@ -33,8 +33,10 @@ static struct app the_app;
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	the_app.quit = 1;
+	if (sig == SIGHUP)
+		__atomic_store_n(&the_app.reload_req, 1, __ATOMIC_RELEASE);
+	else
+		the_app.quit = 1;
 }
 
 static int
@@ -47,7 +49,8 @@ signals_install(void)
 	sigemptyset(&sa.sa_mask);
 	/* SA_RESTART: tap's SIGIO already interrupts syscalls; ours need not */
 	sa.sa_flags = SA_RESTART;
-	if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
+	if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0 ||
+		sigaction(SIGHUP, &sa, NULL) != 0)
 		return -errno;
 	return 0;
 }
@@ -192,6 +195,7 @@ main(int argc, char **argv)
 	app->conf = conf_load(app->args.conf_path);
 	if (app->conf == NULL)
 		return 1;
+	app->cur_conf = app->conf;
 	if (app->args.check) {
 		/* routes too: a rule neither Hyperscan nor PCRE2 takes fails here */
 		struct fo_route_table *rt = routes_compile(app->conf);
@@ -235,6 +239,7 @@ main(int argc, char **argv)
 	control_fini();
 	endpoints_free(app);
 	tcp_free(app); /* its mbufs go back to the pool before the pool goes */
+	reload_fini(app); /* the snapshots, after the proxies that used them */
 	ports_close(app);
 	workers_free(app);
 	fo_conf_free(app->conf);

@@ -181,18 +181,18 @@ static int
 proxy_init(struct app *app, unsigned max_conns)
 {
 	unsigned i, max_sessions = RTE_MIN(max_conns / 2, (unsigned)FO_PROXY_SESSIONS_CAP);
+	int rc;
 
 	if (!conf_has_http(app->conf))
 		return 0;
-	app->routes = routes_compile(app->conf);
-	if (app->routes == NULL)
-		return -EINVAL;
-	app->snap.conf = app->conf;
-	app->snap.routes = app->routes;
+	rc = reload_init(app); /* routes compiled, the first snapshot published */
+	if (rc != 0)
+		return rc;
 	for (i = 0; i < app->n_workers; i++) {
 		struct app_worker *w = app->workers[i];
 
-		w->proxy = fo_proxy_worker_create(&app->snap, w->tcp, &w->net, app->pool, i,
+		w->proxy = fo_proxy_worker_create(
+			(const struct fo_proxy_snapshot *const *)&app->snap, w->tcp, &w->net, app->pool, i,
 			RTE_MAX(max_sessions, 1u), (int)rte_lcore_to_socket_id(w->lcore_id));
 		if (w->proxy == NULL)
 			return errno != 0 ? -errno : -ENOMEM;
@@ -260,11 +260,9 @@ tcp_free(struct app *app)
 		w->tcp = NULL;
 		svc_worker_free(w->svc);
 		w->svc = NULL;
-		fo_proxy_worker_free(w->proxy); /* frees its route scratch: before the table */
+		fo_proxy_worker_free(w->proxy); /* before the snapshots (reload_fini()) */
 		w->proxy = NULL;
 	}
-	fo_route_table_free(app->routes);
-	app->routes = NULL;
 	for (i = 0; i < FO_MAX_WORKERS; i++) {
 		for (j = 0; j < FO_MAX_WORKERS; j++) {
 			struct rte_ring *r = app->tcp_rings[i][j];

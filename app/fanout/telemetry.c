@@ -415,8 +415,8 @@ cmd_upstreams(const char *cmd, const char *params, struct rte_tel_data *d)
 		goto out;
 	}
 	rte_tel_data_start_dict(d);
-	for (i = 0; i < tel_app->conf->n_upstreams; i++) {
-		const struct fo_conf_upstream *up = &tel_app->conf->upstreams[i];
+	for (i = 0; i < tel_app->cur_conf->n_upstreams; i++) {
+		const struct fo_conf_upstream *up = &tel_app->cur_conf->upstreams[i];
 
 		for (j = 0; j < up->n_servers; j++, k++) {
 			const struct fo_conf_server *srv = &up->servers[j];
@@ -476,6 +476,18 @@ telemetry_init(struct app *app)
 		return rc;
 	return rte_telemetry_register_cmd("/fanout/upstreams", cmd_upstreams,
 		"fanout upstream servers and whether their next hop answers ARP. No parameters");
+}
+
+void
+telemetry_lock(void)
+{
+	rte_spinlock_lock(&tel_lock);
+}
+
+void
+telemetry_unlock(void)
+{
+	rte_spinlock_unlock(&tel_lock);
 }
 
 void

@@ -11,7 +11,8 @@
 #include "fo_ctl.h"
 
 int
-fo_ctl_retire_init(struct fo_ctl_retire *r, struct rte_rcu_qsbr *qsbr, unsigned cap)
+fo_ctl_retire_init(struct fo_ctl_retire *r, struct rte_rcu_qsbr *qsbr, unsigned cap,
+	unsigned self)
 {
 	if (r == NULL || qsbr == NULL || cap == 0)
 		return -EINVAL;
@@ -21,6 +22,7 @@ fo_ctl_retire_init(struct fo_ctl_retire *r, struct rte_rcu_qsbr *qsbr, unsigned 
 		return -ENOMEM;
 	r->qsbr = qsbr;
 	r->cap = cap;
+	r->self = self;
 	return 0;
 }
 
@@ -69,7 +71,7 @@ fo_ctl_publish(struct fo_ctl_retire *r, void **slot, void *obj, void (*free_fn)(
 	if (r->n == r->cap && fo_ctl_reclaim(r) == 0) {
 		/* every one still in its grace period, or held: wait for the periods */
 		r->waited++;
-		rte_rcu_qsbr_synchronize(r->qsbr, RTE_QSBR_THRID_INVALID);
+		rte_rcu_qsbr_synchronize(r->qsbr, r->self);
 		if (fo_ctl_reclaim(r) == 0) {
 			/* held by requests in flight: never free early, grow instead */
 			struct fo_ctl_retired *items =
@@ -100,7 +102,7 @@ fo_ctl_retire_fini(struct fo_ctl_retire *r)
 		return;
 	if (r->n != 0) {
 		/* the workers are stopped or still reporting; nothing is held any more */
-		rte_rcu_qsbr_synchronize(r->qsbr, RTE_QSBR_THRID_INVALID);
+		rte_rcu_qsbr_synchronize(r->qsbr, r->self);
 		for (i = 0; i < r->n; i++)
 			r->items[i].free_fn(r->items[i].obj);
 		r->freed += r->n;

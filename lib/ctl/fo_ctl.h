@@ -52,16 +52,22 @@ struct fo_ctl_retire {
 	uint64_t freed;   /**< of those, freed */
 	uint64_t waited;  /**< times the list was full and the control thread waited */
 	uint64_t grown;   /**< times the list was full of busy objects and grew */
+	/** the control thread's own reader id when it is also a registered
+	 *  reader (single lcore: it runs worker 0's loop), else
+	 *  RTE_QSBR_THRID_INVALID: a wait then reports its own quiescence */
+	unsigned self;
 };
 
 /**
  * Set up a retire list over @p qsbr (workers registered there report
  * quiescence once per loop) with room for @p cap objects in their grace
- * period.
+ * period. @p self: the calling thread's reader id on @p qsbr when it is
+ * also a reader (the single-lcore case), else RTE_QSBR_THRID_INVALID.
  *
  * @return 0, -EINVAL (NULL qsbr, cap 0), -ENOMEM.
  */
-int fo_ctl_retire_init(struct fo_ctl_retire *r, struct rte_rcu_qsbr *qsbr, unsigned cap);
+int fo_ctl_retire_init(struct fo_ctl_retire *r, struct rte_rcu_qsbr *qsbr, unsigned cap,
+	unsigned self);
 
 /**
  * Publish @p obj in *@p slot (release store: a worker that loads the
@@ -70,9 +76,10 @@ int fo_ctl_retire_init(struct fo_ctl_retire *r, struct rte_rcu_qsbr *qsbr, unsig
  * quiescent since this call and @p busy_fn (when not NULL) says no worker
  * holds it any more. A NULL old pointer is not retired. When the list is
  * full, objects that can go are freed first, and if none can, the control
- * thread waits for the grace periods (rte_rcu_qsbr_synchronize()) and, if
- * they are all still busy, lets the list grow: never call this from a
- * registered reader thread.
+ * thread waits for the grace periods (rte_rcu_qsbr_synchronize(), which
+ * reports the caller's own quiescence when it is a reader, see
+ * fo_ctl_retire_init()) and, if they are all still busy, lets the list
+ * grow.
  *
  * @return 0, -EINVAL, -ENOMEM (the list could not grow: @p obj is
  *         published, the old object is leaked rather than freed early).

@@ -76,6 +76,8 @@ struct fo_proxy_worker;
 	X(upstream_retries, "requests retried on another connection or server")                    \
 	X(upstream_connect_failed, "upstream connections refused, unreachable or not opened")      \
 	X(upstream_unresolved, "server choices passed over: its next hop did not answer ARP")     \
+	X(snapshots_adopted, "snapshots (config generations) this worker switched to")          \
+	X(servers_full, "endpoints not tracked: the worker's endpoint table was full (503)")    \
 	X(upstream_timeouts, "upstream connect, read or send timeouts")                            \
 	X(upstream_resets, "upstream connections reset or closed before the response ended")       \
 	X(upstream_bad_response, "upstream responses that failed to parse (502)")                  \
@@ -112,15 +114,55 @@ struct fo_proxy_stats {
 /** Names of the plain counters, in struct order. */
 extern const char *const fo_proxy_stats_names[FO_PROXY_STATS_N_PLAIN];
 
+struct px_view;
+
 /**
- * What a request is served with: the config and its compiled routes.
- * Immutable once published; a worker loads the current one with acquire
- * ordering when a request head completes and keeps it for that request.
+ * What a request is served with: the config, its compiled routes, and one
+ * view per worker (that worker's endpoints and round-robin positions for
+ * this config). Built by the control thread with fo_proxy_snapshot_create()
+ * and published by pointer swap (release); each worker adopts the
+ * published one at the start of its next fo_proxy_poll() and serves every
+ * request that starts afterwards with it. A request keeps the snapshot it
+ * started with to its end (a WebSocket tunnel, to its close), so the
+ * control thread frees a retired snapshot only after a QSBR grace period
+ * AND once fo_proxy_snapshot_busy() says no worker holds it.
+ *
+ * Pooled upstream connections belong to endpoints (address:port), not to
+ * snapshots: a reload that keeps an endpoint keeps its pool; an endpoint a
+ * new snapshot no longer lists has its idle connections closed at once and
+ * its busy ones closed when their request ends.
  */
 struct fo_proxy_snapshot {
 	const struct fo_conf *conf;
 	const struct fo_route_table *routes;
+	uint64_t gen;           /**< generation, increasing with each publish */
+	unsigned n_workers;
+	struct px_view *views;  /**< [n_workers], private to lib/proxy */
+	void *user;             /**< the creator's (e.g. what owns conf and routes) */
 };
+
+/**
+ * Build a snapshot for @p n_workers workers over @p conf and @p routes
+ * (compiled from a config whose routes and upstream order equal @p conf's;
+ * both must outlive the snapshot). Control thread only: it allocates.
+ *
+ * @return the snapshot, or NULL (errno ENOMEM, EINVAL).
+ */
+struct fo_proxy_snapshot *fo_proxy_snapshot_create(const struct fo_conf *conf,
+	const struct fo_route_table *routes, unsigned n_workers, uint64_t gen);
+
+/**
+ * Does a worker still hold @p snap (adopted it, and has not released it:
+ * it is current there, or requests are in flight on it)? Read by the
+ * control thread (acquire); only meaningful for a snapshot that is no
+ * longer published and whose QSBR grace period is over.
+ *
+ * @return 1 held, 0 not.
+ */
+int fo_proxy_snapshot_busy(const struct fo_proxy_snapshot *snap);
+
+/** Free a snapshot's own memory (not conf, routes or user). NULL is a no-op. */
+void fo_proxy_snapshot_free(struct fo_proxy_snapshot *snap);
 
 /**
  * max_sessions when the caller passes 0. The app passes half the TCP
@@ -134,7 +176,9 @@ struct fo_proxy_snapshot {
  * timer wheel (1 ms ticks from net->now), scratch buffers, route scratch,
  * and one fo_tcp_listen() per http listen directive.
  *
- * @param snap         the snapshot to serve; must outlive the worker.
+ * @param published    where the control thread publishes the snapshot to
+ *                     serve (release store); holds one already. Loaded with
+ *                     acquire at the start of every fo_proxy_poll().
  * @param tw           this worker's TCP stack.
  * @param net          this worker's lib/net state (clock, interfaces; the
  *                     next hops of upstream servers are resolved through it).
@@ -145,7 +189,7 @@ struct fo_proxy_snapshot {
  * @return the worker, or NULL (logged; errno ENOMEM, EINVAL, or the
  *         listen error).
  */
-struct fo_proxy_worker *fo_proxy_worker_create(const struct fo_proxy_snapshot *snap,
+struct fo_proxy_worker *fo_proxy_worker_create(const struct fo_proxy_snapshot *const *published,
 	struct fo_tcp_worker *tw, struct fo_net_worker *net, struct rte_mempool *pool,
 	unsigned worker_id, unsigned max_sessions, int socket);
 

@@ -45,6 +45,8 @@
 #define PX_LINGER_MS 5000
 /** Timer tick. */
 #define PX_TICK_MS 1
+/** Endpoints a worker tracks at least (4x the first config's servers when more). */
+#define PX_ENDPOINTS_MIN 4096
 /** Period of px_up_sweep(): next hops of upstream servers checked, failed ones asked again. */
 #define PX_SWEEP_MS 1000
 
@@ -118,26 +120,57 @@ struct px_up {
 	uint8_t tkind; /* enum px_up_timer */
 };
 
-/** Per server and worker: idle pool and identity. */
+/**
+ * An endpoint (address:port) as one worker knows it: its idle pool and
+ * next-hop state. Keyed by identity, not by config index, so that pooled
+ * connections survive a reload that keeps the endpoint (in any upstream,
+ * at any position). Lives while a snapshot view of this worker lists it or
+ * a connection of its pool is open.
+ */
 struct px_server {
-	const struct fo_conf_server *conf;
-	const struct fo_conf_upstream *up;
+	rte_be32_t addr; /* network order */
+	uint16_t port;   /* host order */
+	uint8_t used;
+	uint8_t unresolved; /* next hop FAILED at the last sweep: not chosen while others are fine */
+	uint32_t views;     /* views of this worker that list it */
+	uint32_t n_up;      /* its connections: connecting, busy or idle */
+	uint32_t hnext;     /* hash chain (index), UINT32_MAX: end */
+	uint64_t live_gen;  /* generation of the last adopted snapshot listing it */
 	struct px_up *idle; /* LIFO, doubly linked */
 	uint32_t n_idle;
 	rte_be32_t src; /* source address for active opens */
-	uint8_t unresolved; /* next hop FAILED at the last sweep: not chosen while others are fine */
 };
 
-/** Per upstream and worker: weighted round-robin position. */
+/** Per upstream of a snapshot and worker: its servers and round-robin position. */
 struct px_upstream {
-	struct px_server *servers; /* into px_worker.servers */
+	unsigned first;     /* index of its first server in px_view.servers */
 	unsigned n_servers;
 	unsigned rr_idx, rr_cnt;
 };
 
+/** px_view.state, read by the control thread (fo_proxy_snapshot_busy()). */
+enum px_view_state {
+	PX_VIEW_NEW = 0, /* not adopted by this worker (yet) */
+	PX_VIEW_LIVE,    /* adopted: current, or requests in flight on it */
+	PX_VIEW_DONE,    /* released: this worker will not touch the snapshot again */
+};
+
+/**
+ * A snapshot as one worker sees it (fo_proxy_snapshot.views[worker]).
+ * Allocated with the snapshot by the control thread; written by its
+ * worker only, from adoption to release.
+ */
+struct px_view {
+	uint32_t refs;               /* this worker's requests on it, +1 while current */
+	uint32_t state;              /* enum px_view_state (release store) */
+	struct px_server **servers;  /* flattened by upstream; NULL: no room left */
+	struct px_upstream *ups;     /* [conf->n_upstreams] */
+	struct fo_route_scratch *rscratch; /* this worker's, sized for the snapshot's routes */
+} __rte_cache_aligned;
+
 struct px_listener {
 	struct fo_proxy_worker *pw;
-	const struct fo_conf_listen *conf;
+	uint16_t port; /* (listeners do not change on reload) */
 };
 
 /** A client connection. */
@@ -146,7 +179,7 @@ struct px_sess {
 	struct fo_tcp_conn *c; /* NULL once gone */
 	struct px_listener *l;
 	struct px_up *up;
-	const struct fo_proxy_snapshot *snap; /* of the current request */
+	const struct fo_proxy_snapshot *snap; /* of the current request (a view ref held) */
 	const char *allow_upgrade;            /* its route's (in snap), for the 101 */
 	struct px_sess *next;                 /* free list */
 	struct px_sess *ready_next;           /* worker's ready list (pipelined input) */
@@ -177,8 +210,8 @@ struct fo_proxy_worker {
 	struct fo_tcp_worker *tw;
 	struct fo_net_worker *net;
 	struct rte_mempool *pool;
-	const struct fo_proxy_snapshot *snap; /* published; load with acquire */
-	struct fo_route_scratch *rscratch;
+	const struct fo_proxy_snapshot *const *published; /* load with acquire */
+	const struct fo_proxy_snapshot *cur;               /* adopted, a view ref held */
 	unsigned worker_id;
 	uint64_t tsc_ms; /* TSC cycles per ms */
 	struct fo_timer_wheel wheel;
@@ -187,10 +220,10 @@ struct fo_proxy_worker {
 	struct px_up *ups, *up_free;
 	unsigned n_ups, up_used;
 	uint32_t idle_cap, n_idle; /* idle pooled connections, all servers */
+	/* endpoint table: srv_cap entries, hashed on address:port */
 	struct px_server *servers;
-	unsigned n_servers;
-	struct px_upstream *upstreams;
-	unsigned n_upstreams;
+	uint32_t srv_cap, srv_used, srv_free;
+	uint32_t *srv_buckets; /* srv_cap of them (a power of two) */
 	struct px_listener *listeners;
 	unsigned n_listeners;
 	struct px_sess *ready; /* sessions to pump from fo_proxy_poll() */
@@ -201,6 +234,39 @@ struct fo_proxy_worker {
 	char *rewrite; /* FO_ROUTE_REWRITE_MAX */
 	struct fo_proxy_stats stats;
 };
+
+/** This worker's view of the request's snapshot. */
+static inline struct px_view *
+px_view(const struct px_sess *s)
+{
+	return &s->snap->views[s->pw->worker_id];
+}
+
+/** The config of the request's upstream (timeouts, pool sizes). */
+static inline const struct fo_conf_upstream *
+px_upconf(const struct px_sess *s)
+{
+	return &s->snap->conf->upstreams[s->upstream];
+}
+
+/* proxy_snap.c */
+/**
+ * Adopt the published snapshot when it changed (at the start of
+ * fo_proxy_poll()): build this worker's view (endpoints looked up or
+ * created by address:port), close the idle connections of endpoints it no
+ * longer lists, release the previous one unless requests hold it.
+ *
+ * @return 1 when a snapshot was adopted, else 0.
+ */
+unsigned px_snap_adopt(struct fo_proxy_worker *pw);
+/** A request starts on the current snapshot: s->snap set, a view ref taken. */
+void px_snap_hold(struct px_sess *s);
+/** The request is done with its snapshot (idempotent). */
+void px_snap_drop(struct px_sess *s);
+/** A connection of @p srv's went away: free the endpoint when nothing lists or uses it. */
+void px_srv_put(struct fo_proxy_worker *pw, struct px_server *srv);
+/** Set up the endpoint table (@p cap entries, rounded up to a power of two). @return 0 or -ENOMEM. */
+int px_srv_table_init(struct fo_proxy_worker *pw, uint32_t cap);
 
 /* proxy_upstream.c */
 /**

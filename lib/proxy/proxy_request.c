@@ -19,14 +19,11 @@
 
 #include "proxy_priv.h"
 
-/* the conf of the request in flight, else the published one */
+/* the conf of the request in flight, else the worker's current one */
 static const struct fo_conf *
 sess_conf(const struct px_sess *s)
 {
-	if (s->snap != NULL)
-		return s->snap->conf;
-	/* acquire: pairs with the release store that publishes a snapshot */
-	return __atomic_load_n(&s->pw->snap, __ATOMIC_ACQUIRE)->conf;
+	return s->snap != NULL ? s->snap->conf : s->pw->cur->conf;
 }
 
 void
@@ -34,7 +31,7 @@ px_sess_start_idle(struct px_sess *s)
 {
 	const struct fo_conf *conf;
 
-	s->snap = NULL;
+	px_snap_drop(s);
 	conf = sess_conf(s);
 	s->phase = PX_IDLE;
 	s->req_state = 0;
@@ -257,8 +254,8 @@ req_head_done(struct px_sess *s)
 		pw->stats.requests_keepalive++;
 	s->flags |= PX_S_USED;
 	s->n_requests++;
-	/* acquire: the snapshot's contents are visible once its pointer is */
-	s->snap = __atomic_load_n(&pw->snap, __ATOMIC_ACQUIRE);
+	/* the snapshot this worker adopted at the start of its poll; kept to the end */
+	px_snap_hold(s);
 	conf = s->snap->conf;
 	s->phase = PX_EXCHANGE;
 	s->req_state = PX_REQ_DONE; /* until the body is known to follow */
@@ -276,7 +273,7 @@ req_head_done(struct px_sess *s)
 		return req_reject(s, 417, "only Expect: 100-continue is supported");
 
 	head = px_chain_head(s->in, msg->head_len, pw->lin);
-	rc = fo_route_match(s->snap->routes, pw->rscratch, (const char *)head + msg->host.off,
+	rc = fo_route_match(s->snap->routes, px_view(s)->rscratch, (const char *)head + msg->host.off,
 		msg->host.len, (const char *)head + msg->path.off, msg->path.len, pw->rewrite,
 		FO_ROUTE_REWRITE_MAX, &res);
 	if (rc == -ENOENT)
@@ -295,7 +292,7 @@ req_head_done(struct px_sess *s)
 	fwd.path = res.path;
 	fwd.path_len = res.path_len;
 	fwd.client_addr = s->client_addr;
-	fwd.server_port = s->l->conf->port;
+	fwd.server_port = s->l->port;
 	if (msg->hdr_first[FO_HTTP_H_X_REQUEST_ID] == 0) {
 		fwd.request_id = rid;
 		fwd.request_id_len = make_request_id(pw, rid);
@@ -498,7 +495,7 @@ px_req_pump(struct px_sess *s)
 			if (n == -EAGAIN) {
 				s->to_up = fo_mbuf_chain_join(m, s->to_up);
 				/* the upstream's writable resumes us */
-				px_up_deadline(u, u->srv->up->send_timeout_ms);
+				px_up_deadline(u, px_upconf(s)->send_timeout_ms);
 				u->tkind = PX_UT_SEND;
 				return 0;
 			}

@@ -101,7 +101,7 @@ px_tunnel_pump(struct px_sess *s)
 
 	/* an idle tunnel ends after the upstream's read_timeout (nginx proxy_read_timeout) */
 	if (u != NULL)
-		px_sess_deadline(s, u->srv->up->read_timeout_ms);
+		px_sess_deadline(s, px_upconf(s)->read_timeout_ms);
 	if (tunnel_dir(s, s->c, uc, &s->to_up, PX_S_CL_EOF, PX_S_UP_SHUT,
 		    &pw->stats.bytes_client_in, &pw->stats.bytes_upstream_out) != 0 ||
 		tunnel_dir(s, uc, s->c, &s->to_cl, PX_S_UP_EOF, PX_S_CL_SHUT,

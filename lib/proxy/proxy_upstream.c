@@ -20,13 +20,29 @@
 
 #include "proxy_priv.h"
 
-static void
-fmt_server(const struct px_server *srv, char *buf, size_t len)
+/* the request's server number @p idx of its upstream, as written in its config */
+static const struct fo_conf_server *
+up_conf_server(const struct px_sess *s, unsigned idx)
 {
-	uint32_t a = rte_be_to_cpu_32(srv->conf->addr);
+	return &px_upconf(s)->servers[idx];
+}
+
+static void
+fmt_server(const struct fo_conf_server *cs, char *buf, size_t len)
+{
+	uint32_t a = rte_be_to_cpu_32(cs->addr);
 
 	snprintf(buf, len, "%u.%u.%u.%u:%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff,
-		srv->conf->port);
+		cs->port);
+}
+
+/* this worker's endpoint for the request's server number @p idx (NULL: untracked, table full) */
+static struct px_server *
+up_server(const struct px_sess *s, unsigned idx)
+{
+	const struct px_view *v = px_view(s);
+
+	return v->servers[v->ups[s->upstream].first + idx];
 }
 
 void
@@ -36,7 +52,7 @@ px_up_arm_read(struct px_sess *s)
 
 	if (u == NULL || u->state != PX_UP_BUSY)
 		return;
-	px_up_deadline(u, u->srv->up->read_timeout_ms);
+	px_up_deadline(u, px_upconf(s)->read_timeout_ms);
 	u->tkind = PX_UT_READ;
 }
 
@@ -47,15 +63,15 @@ static int
 up_connect_next(struct px_sess *s, const char *what)
 {
 	struct fo_proxy_worker *pw = s->pw;
-	const struct px_upstream *upst = &pw->upstreams[s->upstream];
+	unsigned n = px_upconf(s)->n_servers;
 	char detail[160], srv[32];
 
 	pw->stats.upstream_connect_failed++;
-	if (++s->attempts < upst->n_servers) {
+	if (++s->attempts < n) {
 		pw->stats.upstream_retries++;
-		return up_connect(s, (s->server + 1) % upst->n_servers);
+		return up_connect(s, (s->server + 1) % n);
 	}
-	fmt_server(&upst->servers[s->server], srv, sizeof(srv));
+	fmt_server(up_conf_server(s, s->server), srv, sizeof(srv));
 	snprintf(detail, sizeof(detail), "upstream %s (%s)", what, srv);
 	return px_error(s, 502, detail);
 }
@@ -64,20 +80,23 @@ static int
 up_connect(struct px_sess *s, unsigned idx)
 {
 	struct fo_proxy_worker *pw = s->pw;
-	struct px_server *srv = &pw->upstreams[s->upstream].servers[idx];
+	struct px_server *srv = up_server(s, idx);
 	struct px_up *u;
 
 	s->server = idx;
+	if (srv == NULL)
+		return up_connect_next(s, "not tracked: the worker's endpoint table is full");
 	u = px_up_alloc(pw);
 	if (u == NULL)
 		return px_error(s, 503, "no upstream connection state left");
 	u->srv = srv;
+	srv->n_up++;
 	u->s = s;
 	u->state = PX_UP_CONNECTING;
 	u->n_requests = 1;
 	s->up = u;
 	pw->stats.upstream_busy++;
-	u->c = fo_tcp_connect(pw->tw, srv->src, srv->conf->addr, srv->conf->port, &px_up_ops, u);
+	u->c = fo_tcp_connect(pw->tw, srv->src, srv->addr, srv->port, &px_up_ops, u);
 	if (u->c == NULL) {
 		int e = errno;
 
@@ -89,8 +108,8 @@ up_connect(struct px_sess *s, unsigned idx)
 						  : "connection impossible: connection limit");
 	}
 	pw->stats.upstream_connects++;
-	fo_tcp_set_syn_rto(u->c, srv->up->syn_rto_ms);
-	px_up_deadline(u, srv->up->connect_timeout_ms);
+	fo_tcp_set_syn_rto(u->c, px_upconf(s)->syn_rto_ms);
+	px_up_deadline(u, px_upconf(s)->connect_timeout_ms);
 	u->tkind = PX_UT_CONNECT;
 	return 0;
 }
@@ -101,14 +120,16 @@ px_up_sweep(struct fo_proxy_worker *pw)
 	unsigned i;
 
 	pw->sweep_tsc = pw->net->now + pw->tsc_ms * PX_SWEEP_MS;
-	for (i = 0; i < pw->n_servers; i++) {
+	for (i = 0; i < pw->srv_cap; i++) {
 		struct px_server *srv = &pw->servers[i];
+		int usable;
 
-		int usable = fo_net_neigh_usable(pw->net, srv->conf->addr);
-
+		if (!srv->used || srv->views == 0)
+			continue;
+		usable = fo_net_neigh_usable(pw->net, srv->addr);
 		/* REACHABLE and resolving next hops cost a lookup; FAILED ones start
 		 * over. A failed one stays passed over until it answers. */
-		if (fo_net_neigh_resolve(pw->net, srv->conf->addr, 0) == 0)
+		if (fo_net_neigh_resolve(pw->net, srv->addr, 0) == 0)
 			srv->unresolved = 0;
 		else if (!usable)
 			srv->unresolved = 1;
@@ -123,15 +144,19 @@ px_up_sweep(struct fo_proxy_worker *pw)
  * @return the server's index.
  */
 static unsigned
-up_pick(struct fo_proxy_worker *pw, struct px_upstream *upst)
+up_pick(struct px_sess *s)
 {
+	struct fo_proxy_worker *pw = s->pw;
+	struct px_view *v = px_view(s);
+	struct px_upstream *upst = &v->ups[s->upstream];
+	const struct fo_conf_upstream *cu = px_upconf(s);
 	unsigned idx = upst->rr_idx, first = idx, tries;
 
 	for (tries = 0;; tries++) {
-		const struct px_server *srv = &upst->servers[idx];
+		const struct px_server *srv = v->servers[upst->first + idx];
 
-		if (!srv->unresolved || tries == upst->n_servers) {
-			if (++upst->rr_cnt >= srv->conf->weight) {
+		if ((srv != NULL && !srv->unresolved) || tries == upst->n_servers) {
+			if (++upst->rr_cnt >= cu->servers[idx].weight) {
 				upst->rr_cnt = 0;
 				upst->rr_idx = (idx + 1) % upst->n_servers;
 			}
@@ -148,12 +173,11 @@ int
 px_up_start(struct px_sess *s)
 {
 	struct fo_proxy_worker *pw = s->pw;
-	struct px_upstream *upst = &pw->upstreams[s->upstream];
-	unsigned idx = up_pick(pw, upst);
-	struct px_server *srv = &upst->servers[idx];
+	unsigned idx = up_pick(s);
+	struct px_server *srv = up_server(s, idx);
 	struct px_up *u;
 
-	u = srv->idle;
+	u = srv != NULL ? srv->idle : NULL;
 	if (u == NULL)
 		return up_connect(s, idx);
 	/* LIFO pop */
@@ -209,7 +233,7 @@ px_up_fail(struct px_sess *s, unsigned status, const char *what)
 		pw->stats.upstream_retries++;
 		return up_connect(s, s->server);
 	}
-	fmt_server(&pw->upstreams[s->upstream].servers[s->server], srv, sizeof(srv));
+	fmt_server(up_conf_server(s, s->server), srv, sizeof(srv));
 	snprintf(detail, sizeof(detail), "%s (%s)", what, srv);
 	return px_error(s, status, detail);
 }
@@ -228,9 +252,11 @@ px_up_release(struct px_sess *s, enum px_release how)
 	s->retry_head = NULL;
 	srv = u->srv;
 	u->deadline = 0;
+	/* pooled only while the current snapshot lists the endpoint */
 	if (how == PX_REL_POOL && u->c != NULL && u->state == PX_UP_BUSY &&
-		srv->up->keepalive > 0 && u->n_requests < srv->up->keepalive_requests &&
-		srv->n_idle < srv->up->keepalive && pw->n_idle < pw->idle_cap) {
+		srv->live_gen == pw->cur->gen && px_upconf(s)->keepalive > 0 &&
+		u->n_requests < px_upconf(s)->keepalive_requests &&
+		srv->n_idle < px_upconf(s)->keepalive && pw->n_idle < pw->idle_cap) {
 		pw->stats.upstream_busy--;
 		pw->stats.upstream_idle++;
 		pw->stats.upstream_pooled++;
@@ -243,7 +269,7 @@ px_up_release(struct px_sess *s, enum px_release how)
 		srv->idle = u;
 		srv->n_idle++;
 		pw->n_idle++;
-		px_up_deadline(u, srv->up->keepalive_timeout_ms);
+		px_up_deadline(u, px_upconf(s)->keepalive_timeout_ms);
 		u->tkind = PX_UT_IDLE;
 		return;
 	}

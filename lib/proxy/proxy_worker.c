@@ -74,10 +74,10 @@ px_up_free(struct px_up *u)
 {
 	struct fo_proxy_worker *pw = u->pw;
 
+	struct px_server *srv = u->srv;
+
 	fo_timer_cancel(&pw->wheel, &u->timer);
 	if (u->state == PX_UP_IDLE) {
-		struct px_server *srv = u->srv;
-
 		if (u->prev != NULL)
 			u->prev->next = u->next;
 		else
@@ -93,9 +93,14 @@ px_up_free(struct px_up *u)
 	u->state = PX_UP_FREE;
 	u->c = NULL;
 	u->s = NULL;
+	u->srv = NULL;
 	u->prev = NULL;
 	u->next = pw->up_free;
 	pw->up_free = u;
+	if (srv != NULL) {
+		srv->n_up--;
+		px_srv_put(pw, srv); /* an endpoint no snapshot lists goes with its last connection */
+	}
 }
 
 /* ---- sessions ---- */
@@ -151,6 +156,7 @@ px_sess_free(struct px_sess *s)
 	rte_pktmbuf_free(s->to_cl);
 	rte_pktmbuf_free(s->retry_head);
 	s->in = s->to_up = s->rin = s->to_cl = s->retry_head = NULL;
+	px_snap_drop(s);
 	s->c = NULL;
 	s->next = pw->sess_free;
 	pw->sess_free = s;
@@ -243,34 +249,6 @@ const struct fo_tcp_ops px_client_ops = {
 
 /* ---- creation ---- */
 
-/*
- * Source address for active opens to @p dst: the interface whose subnet
- * holds it, else the first http listener's specific address, else the
- * first configured interface's (as the relay service does).
- */
-static rte_be32_t
-pick_src(const struct fo_proxy_worker *pw, const struct fo_conf *conf, rte_be32_t dst)
-{
-	const struct fo_net_worker *net = pw->net;
-	rte_be32_t first = 0;
-	unsigned i;
-
-	for (i = 0; i < net->n_ports; i++) {
-		const struct fo_net_iface *ifc = &net->ifaces[i];
-
-		if (!ifc->configured)
-			continue;
-		if (((ifc->addr ^ dst) & ifc->netmask) == 0)
-			return ifc->addr;
-		if (first == 0)
-			first = ifc->addr;
-	}
-	for (i = 0; i < conf->n_listens; i++)
-		if (conf->listens[i].service == FO_CONF_SVC_HTTP && conf->listens[i].addr != 0)
-			return conf->listens[i].addr;
-	return first;
-}
-
 static void *
 zalloc(size_t n, size_t size)
 {
@@ -278,19 +256,20 @@ zalloc(size_t n, size_t size)
 }
 
 struct fo_proxy_worker *
-fo_proxy_worker_create(const struct fo_proxy_snapshot *snap, struct fo_tcp_worker *tw,
+fo_proxy_worker_create(const struct fo_proxy_snapshot *const *published, struct fo_tcp_worker *tw,
 	struct fo_net_worker *net, struct rte_mempool *pool, unsigned worker_id,
 	unsigned max_sessions, int socket)
 {
+	const struct fo_proxy_snapshot *snap = published != NULL ? *published : NULL;
 	const struct fo_conf *conf;
 	struct fo_proxy_worker *pw;
-	uint64_t idle = 0;
-	unsigned i, j, k;
+	uint64_t idle = 0, n_servers = 0;
+	unsigned i;
 	int rc;
 
 	(void)socket; /* start-up only; pages land where the worker first touches them */
 	if (snap == NULL || snap->conf == NULL || snap->routes == NULL || tw == NULL ||
-		net == NULL || pool == NULL) {
+		net == NULL || pool == NULL || worker_id >= snap->n_workers) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -301,20 +280,17 @@ fo_proxy_worker_create(const struct fo_proxy_snapshot *snap, struct fo_tcp_worke
 	pw->tw = tw;
 	pw->net = net;
 	pw->pool = pool;
-	pw->snap = snap;
+	pw->published = published;
 	pw->worker_id = worker_id;
 	pw->tsc_ms = net->hz / 1000;
 	if (max_sessions == 0)
 		max_sessions = FO_PROXY_SESSIONS_CAP;
 	pw->n_sess = max_sessions;
 	pw->sess = zalloc(max_sessions, sizeof(*pw->sess));
-	pw->n_upstreams = conf->n_upstreams;
-	pw->upstreams = zalloc(conf->n_upstreams, sizeof(*pw->upstreams));
 	for (i = 0; i < conf->n_upstreams; i++) {
-		pw->n_servers += conf->upstreams[i].n_servers;
+		n_servers += conf->upstreams[i].n_servers;
 		idle += (uint64_t)conf->upstreams[i].n_servers * conf->upstreams[i].keepalive;
 	}
-	pw->servers = zalloc(pw->n_servers, sizeof(*pw->servers));
 	/* idle connections beyond the sessions' count would only hold TCBs */
 	pw->idle_cap = (uint32_t)RTE_MIN(idle, (uint64_t)max_sessions);
 	pw->n_ups = max_sessions + pw->idle_cap;
@@ -323,28 +299,18 @@ fo_proxy_worker_create(const struct fo_proxy_snapshot *snap, struct fo_tcp_worke
 	pw->lin = malloc(FO_HTTP_HEAD_MAX);
 	pw->out = malloc(PX_OUT_MAX);
 	pw->rewrite = malloc(FO_ROUTE_REWRITE_MAX);
-	pw->rscratch = fo_route_scratch_alloc(snap->routes);
-	if (pw->sess == NULL || pw->upstreams == NULL || pw->servers == NULL || pw->ups == NULL ||
-		pw->listeners == NULL || pw->lin == NULL || pw->out == NULL ||
-		pw->rewrite == NULL || pw->rscratch == NULL)
+	if (pw->sess == NULL || pw->ups == NULL || pw->listeners == NULL || pw->lin == NULL ||
+		pw->out == NULL || pw->rewrite == NULL ||
+		/* endpoints: room for reloads that add some, and for old and new at once */
+		px_srv_table_init(pw, (uint32_t)RTE_MAX(4 * n_servers, (uint64_t)PX_ENDPOINTS_MIN)) !=
+			0)
 		goto nomem;
 	if (fo_timer_wheel_init(&pw->wheel, net->now, pw->tsc_ms * PX_TICK_MS) != 0) {
 		errno = EINVAL;
 		goto fail;
 	}
-	for (i = 0, k = 0; i < conf->n_upstreams; i++) {
-		const struct fo_conf_upstream *up = &conf->upstreams[i];
-
-		pw->upstreams[i].servers = &pw->servers[k];
-		pw->upstreams[i].n_servers = up->n_servers;
-		/* workers start at different servers: fewer simultaneous first hits */
-		pw->upstreams[i].rr_idx = up->n_servers ? worker_id % up->n_servers : 0;
-		for (j = 0; j < up->n_servers; j++, k++) {
-			pw->servers[k].conf = &up->servers[j];
-			pw->servers[k].up = up;
-			pw->servers[k].src = pick_src(pw, conf, up->servers[j].addr);
-		}
-	}
+	/* the first snapshot, before any client can connect */
+	px_snap_adopt(pw);
 	pw->rid_seed[0] = rte_rand();
 	pw->rid_seed[1] = rte_rand() ^ ((uint64_t)worker_id << 56);
 	for (i = 0; i < conf->n_listens; i++) {
@@ -354,7 +320,7 @@ fo_proxy_worker_create(const struct fo_proxy_snapshot *snap, struct fo_tcp_worke
 		if (cl->service != FO_CONF_SVC_HTTP)
 			continue;
 		l->pw = pw;
-		l->conf = cl;
+		l->port = cl->port;
 		rc = fo_tcp_listen(tw, cl->addr, cl->port, &px_client_ops, l);
 		if (rc != 0) {
 			FO_LOG(ERR, "%s:%u:%u: listen: %s\n", cl->loc.file, cl->loc.line,
@@ -391,11 +357,10 @@ fo_proxy_worker_free(struct fo_proxy_worker *p)
 		rte_pktmbuf_free(s->to_cl);
 		rte_pktmbuf_free(s->retry_head);
 	}
-	fo_route_scratch_free(pw->rscratch);
 	free(pw->sess);
 	free(pw->ups);
 	free(pw->servers);
-	free(pw->upstreams);
+	free(pw->srv_buckets);
 	free(pw->listeners);
 	free(pw->lin);
 	free(pw->out);
@@ -410,7 +375,8 @@ fo_proxy_poll(struct fo_proxy_worker *p)
 	struct px_sess *list, *s;
 	unsigned n;
 
-	n = fo_timer_run(&pw->wheel, pw->net->now);
+	n = px_snap_adopt(pw);
+	n += fo_timer_run(&pw->wheel, pw->net->now);
 	if (unlikely(pw->net->now >= pw->sweep_tsc))
 		n += px_up_sweep(pw);
 	if (likely(pw->ready == NULL))

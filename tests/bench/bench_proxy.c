@@ -124,7 +124,7 @@ run_proxy(uint64_t n, unsigned conns)
 	struct wire_client cl;
 	struct fo_conf *conf;
 	struct fo_route_table *routes;
-	struct fo_proxy_snapshot snap;
+	struct fo_proxy_snapshot *snap;
 	struct fo_proxy_worker *pw;
 	const struct fo_proxy_stats *ps;
 	char req[1024], err[256];
@@ -152,9 +152,11 @@ run_proxy(uint64_t n, unsigned conns)
 		if (oh[i] == NULL || wire_origin_start(&o[i], oh[i], 8000, response) != 0)
 			return 1;
 	}
-	snap.conf = conf;
-	snap.routes = routes;
-	pw = fo_proxy_worker_create(&snap, fh->tw, fh->net, w.mp, 0, 0, 0);
+	snap = fo_proxy_snapshot_create(conf, routes, 1, 1);
+	if (snap == NULL)
+		abort();
+	pw = fo_proxy_worker_create((const struct fo_proxy_snapshot *const *)&snap, fh->tw, fh->net,
+		w.mp, 0, 0, 0);
 	if (pw == NULL) {
 		fprintf(stderr, "fo_proxy_worker_create failed\n");
 		return 1;
@@ -191,6 +193,7 @@ run_proxy(uint64_t n, unsigned conns)
 	for (i = 0; i < 6; i++)
 		wire_origin_free(&o[i]);
 	i = wire_free(&w);
+	fo_proxy_snapshot_free(snap);
 	fo_route_table_free(routes);
 	fo_conf_free(conf);
 	return i != 0;

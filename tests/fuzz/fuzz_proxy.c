@@ -103,7 +103,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct wire w;
 	struct wire_host *ch, *fh, *oh;
 	struct wire_origin o;
-	struct fo_proxy_snapshot snap;
+	struct fo_proxy_snapshot *snap;
 	struct fo_proxy_worker *pw;
 	struct fo_tcp_conn *c;
 	size_t piece, off, resp_len;
@@ -132,9 +132,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.response = (const char *)data + 2;
 		o.response_len = resp_len;
 	}
-	snap.conf = conf;
-	snap.routes = routes;
-	pw = fo_proxy_worker_create(&snap, fh->tw, fh->net, w.mp, 0, 0, 0);
+	snap = fo_proxy_snapshot_create(conf, routes, 1, 1);
+	if (snap == NULL)
+		abort();
+	pw = fo_proxy_worker_create((const struct fo_proxy_snapshot *const *)&snap, fh->tw, fh->net,
+		w.mp, 0, 0, 0);
 	if (pw == NULL)
 		abort();
 	fh->poll = proxy_poll;
@@ -180,6 +182,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fo_tcp_worker_free(fh->tw); /* no proxy callbacks after this */
 	fh->tw = NULL;
 	fo_proxy_worker_free(pw);
+	fo_proxy_snapshot_free(snap);
 	wire_origin_free(&o);
 	leaked = wire_free(&w);
 	if (leaked != 0) {

@@ -88,7 +88,7 @@ test_grace_period(void **state)
 
 	(void)state;
 	n_freed = 0;
-	assert_int_equal(fo_ctl_retire_init(&r, v, 8), 0);
+	assert_int_equal(fo_ctl_retire_init(&r, v, 8, RTE_QSBR_THRID_INVALID), 0);
 	assert_int_equal(fo_ctl_publish(&r, &slot, obj_new(1), obj_free, NULL), 0);
 	assert_int_equal(r.n, 0); /* nothing was there: nothing retired */
 	assert_int_equal(fo_ctl_publish(&r, &slot, obj_new(2), obj_free, NULL), 0);
@@ -133,7 +133,7 @@ test_busy(void **state)
 
 	(void)state;
 	n_freed = 0;
-	assert_int_equal(fo_ctl_retire_init(&r, v, 2), 0);
+	assert_int_equal(fo_ctl_retire_init(&r, v, 2, RTE_QSBR_THRID_INVALID), 0);
 	held = obj_new(1);
 	held->held = 1;
 	fo_ctl_publish(&r, &slot, held, obj_free, obj_busy);
@@ -171,9 +171,9 @@ test_invalid(void **state)
 	void *slot = NULL;
 
 	(void)state;
-	assert_int_equal(fo_ctl_retire_init(&r, NULL, 4), -EINVAL);
-	assert_int_equal(fo_ctl_retire_init(&r, v, 0), -EINVAL);
-	assert_int_equal(fo_ctl_retire_init(&r, v, 4), 0);
+	assert_int_equal(fo_ctl_retire_init(&r, NULL, 4, RTE_QSBR_THRID_INVALID), -EINVAL);
+	assert_int_equal(fo_ctl_retire_init(&r, v, 0, RTE_QSBR_THRID_INVALID), -EINVAL);
+	assert_int_equal(fo_ctl_retire_init(&r, v, 4, RTE_QSBR_THRID_INVALID), 0);
 	assert_int_equal(fo_ctl_publish(&r, NULL, NULL, obj_free, NULL), -EINVAL);
 	assert_int_equal(fo_ctl_publish(&r, &slot, NULL, NULL, NULL), -EINVAL);
 	fo_ctl_retire_fini(&r);
@@ -227,7 +227,7 @@ test_readers_never_see_freed(void **state)
 
 	(void)state;
 	n_freed = 0;
-	assert_int_equal(fo_ctl_retire_init(&r, v, 16), 0); /* small: the full-list wait runs too */
+	assert_int_equal(fo_ctl_retire_init(&r, v, 16, RTE_QSBR_THRID_INVALID), 0); /* small: the full-list wait runs too */
 	fo_ctl_publish(&r, &slot, obj_new(0), obj_free, NULL);
 	for (i = 0; i < N_READERS; i++) {
 		rd[i] = (struct reader){.v = v, .slot = &slot, .id = i, .stop = &stop};

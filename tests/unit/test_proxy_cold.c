@@ -46,7 +46,7 @@ struct cold {
 	struct wire_client cl;
 	struct fo_conf *conf;
 	struct fo_route_table *routes;
-	struct fo_proxy_snapshot snap;
+	struct fo_proxy_snapshot *snap;
 	struct fo_proxy_worker *pw;
 };
 
@@ -77,9 +77,10 @@ setup(void **state)
 		assert_non_null(b->oh[i]);
 		assert_int_equal(wire_origin_start(&b->o[i], b->oh[i], 8000, response), 0);
 	}
-	b->snap.conf = b->conf;
-	b->snap.routes = b->routes;
-	b->pw = fo_proxy_worker_create(&b->snap, b->fh->tw, b->fh->net, b->w.mp, 0, 256, 0);
+	b->snap = fo_proxy_snapshot_create(b->conf, b->routes, 1, 1);
+	assert_non_null(b->snap);
+	b->pw = fo_proxy_worker_create((const struct fo_proxy_snapshot *const *)&b->snap,
+		b->fh->tw, b->fh->net, b->w.mp, 0, 256, 0);
 	assert_non_null(b->pw);
 	b->fh->poll = proxy_poll;
 	b->fh->poll_arg = b->pw;
@@ -104,6 +105,7 @@ teardown(void **state)
 	if (b->late_h != NULL)
 		wire_origin_free(&b->late_o);
 	leaked = wire_free(&b->w);
+	fo_proxy_snapshot_free(b->snap);
 	fo_route_table_free(b->routes);
 	fo_conf_free(b->conf);
 	free(b);

@@ -71,7 +71,7 @@ struct bench {
 	struct wire_client cl;
 	struct fo_conf *conf;
 	struct fo_route_table *routes;
-	struct fo_proxy_snapshot snap;
+	struct fo_proxy_snapshot *snap;
 	struct fo_proxy_worker *pw;
 };
 
@@ -135,9 +135,10 @@ setup(void **state)
 	assert_int_equal(wire_origin_start(&b->swo, b->swh, 8000, switching), 0);
 	assert_int_equal(wire_origin_start(&b->ko, b->kh, 8000, chunky), 0);
 	assert_int_equal(fo_tcp_listen(b->sh->tw, 0, 8000, &sink_ops, NULL), 0);
-	b->snap.conf = b->conf;
-	b->snap.routes = b->routes;
-	b->pw = fo_proxy_worker_create(&b->snap, b->fh->tw, b->fh->net, b->w.mp, 0, 64, 0);
+	b->snap = fo_proxy_snapshot_create(b->conf, b->routes, 1, 1);
+	assert_non_null(b->snap);
+	b->pw = fo_proxy_worker_create((const struct fo_proxy_snapshot *const *)&b->snap,
+		b->fh->tw, b->fh->net, b->w.mp, 0, 64, 0);
 	assert_non_null(b->pw);
 	b->fh->poll = proxy_poll;
 	b->fh->poll_arg = b->pw;
@@ -166,6 +167,7 @@ teardown(void **state)
 	wire_origin_free(&b->swo);
 	wire_origin_free(&b->ko);
 	leaked = wire_free(&b->w);
+	fo_proxy_snapshot_free(b->snap);
 	fo_route_table_free(b->routes);
 	fo_conf_free(b->conf);
 	free(b);

@@ -201,7 +201,10 @@ origin_readable(struct fo_tcp_conn *c, void *user)
 			if (oc->body_left != 0 || oc->chunked)
 				continue;
 		answer:
-			send_bytes(o->h, c, o->response, o->response_len);
+			if (o->hold)
+				oc->held++;
+			else
+				send_bytes(o->h, c, o->response, o->response_len);
 		}
 	}
 }
@@ -237,6 +240,7 @@ origin_accept(struct fo_tcp_conn *c, void *arg)
 			oc->len = 0;
 			oc->body_left = 0;
 			oc->chunked = 0;
+			oc->held = 0;
 			o->conns_accepted++;
 			fo_tcp_set_user(c, oc);
 			return 0;
@@ -257,6 +261,22 @@ wire_origin_start(struct wire_origin *o, struct wire_host *h, uint16_t port, con
 		return -ENOMEM;
 	o->n_conns = ORIGIN_CONNS;
 	return fo_tcp_listen(h->tw, h->addr, port, &origin_ops, o);
+}
+
+unsigned
+wire_origin_release(struct wire_origin *o)
+{
+	unsigned i, n = 0;
+
+	o->hold = 0;
+	for (i = 0; i < o->n_conns; i++) {
+		struct wire_origin_conn *oc = &o->conns[i];
+
+		for (; oc->held != 0; oc->held--, n++)
+			if (oc->c != NULL)
+				send_bytes(o->h, oc->c, o->response, o->response_len);
+	}
+	return n;
 }
 
 void

@@ -39,12 +39,17 @@ struct wire_origin {
 		size_t len;
 		uint64_t body_left;
 		int chunked; /* in a chunked body */
+		unsigned held; /* responses owed while the origin holds them */
 	} *conns;
+	int hold; /**< 1: requests are read but not answered until wire_origin_release() */
 };
 
 /** Listen on @p port of host @p h. @return 0 or -errno. */
 int wire_origin_start(struct wire_origin *o, struct wire_host *h, uint16_t port,
 	const char *response);
+
+/** Send the responses held back while o->hold was set (and clear it). @return how many. */
+unsigned wire_origin_release(struct wire_origin *o);
 
 struct wire_client_conn {
 	struct wire_client *cl;

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Live reload, on the control thread. The proxy workers serve the
+ * snapshot published in app->snap; a reload (SIGHUP, `fanoutctl reload`)
+ * parses and validates the config file again, diffs it against the one
+ * served (lib/ctl), compiles routes only when they changed, builds a new
+ * snapshot and publishes it by pointer swap. Workers adopt it at their next
+ * poll; requests in flight finish on the one they started with; the old
+ * snapshot, its config and (when no newer snapshot shares them) its routes
+ * are freed once no worker holds it (QSBR grace period + the proxy's
+ * per-worker views). A config that does not parse, does not compile, or
+ * changes what cannot change live (interfaces, listeners, tcp) is rejected
+ * and the running one stays.
+ *
+ * Ownership: a generation (struct app_gen, the snapshot's user pointer)
+ * owns its config, except the first one, which the app keeps for ports,
+ * listeners and services to the end. Compiled routes (struct app_rtab) are
+ * shared by the generations that did not change them, counted.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+
+#include "app.h"
+
+/** Compiled routes and the config they were compiled from, shared by generations. */
+struct app_rtab {
+	struct fo_route_table *routes;
+	struct fo_conf *conf; /* freed with the table unless it is the app's first */
+	unsigned refs;
+};
+
+/** What one published snapshot owns. */
+struct app_gen {
+	struct fo_conf *conf; /* freed with the generation unless it is the app's first or rt's */
+	struct app_rtab *rt;
+	struct app *app;
+};
+
+/** Snapshots waiting for their workers, at most, before the list grows. */
+#define RETIRE_CAP 64
+
+static void
+rtab_unref(struct app *app, struct app_rtab *rt)
+{
+	if (--rt->refs != 0)
+		return;
+	fo_route_table_free(rt->routes);
+	if (rt->conf != app->conf)
+		fo_conf_free(rt->conf);
+	free(rt);
+}
+
+/* fo_ctl retire callbacks */
+static void
+gen_free(void *obj)
+{
+	struct fo_proxy_snapshot *snap = obj;
+	struct app_gen *g = snap->user;
+	struct app *app = g->app;
+
+	if (g->conf != app->conf && g->conf != g->rt->conf)
+		fo_conf_free(g->conf);
+	rtab_unref(app, g->rt);
+	fo_proxy_snapshot_free(snap);
+	free(g);
+}
+
+static int
+gen_busy(const void *obj)
+{
+	return fo_proxy_snapshot_busy(obj);
+}
+
+/** A snapshot of @p conf with @p rt (a reference taken), generation @p gen. */
+static struct fo_proxy_snapshot *
+gen_new(struct app *app, struct fo_conf *conf, struct app_rtab *rt, uint64_t gen)
+{
+	struct app_gen *g = calloc(1, sizeof(*g));
+	struct fo_proxy_snapshot *snap;
+
+	if (g == NULL)
+		return NULL;
+	snap = fo_proxy_snapshot_create(conf, rt->routes, app->n_workers, gen);
+	if (snap == NULL) {
+		free(g);
+		return NULL;
+	}
+	g->conf = conf;
+	g->rt = rt;
+	g->app = app;
+	rt->refs++;
+	snap->user = g;
+	return snap;
+}
+
+int
+reload_init(struct app *app)
+{
+	struct app_rtab *rt;
+	int rc;
+
+	rt = calloc(1, sizeof(*rt));
+	if (rt == NULL)
+		return -ENOMEM;
+	rt->routes = routes_compile(app->conf);
+	if (rt->routes == NULL) {
+		free(rt);
+		return -EINVAL;
+	}
+	rt->conf = app->conf;
+	app->gen = 1;
+	app->snap = gen_new(app, app->conf, rt, app->gen);
+	if (app->snap == NULL) {
+		rt->refs = 1;
+		rtab_unref(app, rt);
+		return -ENOMEM;
+	}
+	app->cur_conf = app->conf;
+	app->routes = rt->routes;
+	rc = fo_ctl_retire_init(&app->retire, app->qsbr, RETIRE_CAP,
+		rte_lcore_count() == 1 ? 0 : RTE_QSBR_THRID_INVALID);
+	return rc;
+}
+
+/** Read the config file again. @return it, or NULL with the errors in @p o. */
+static struct fo_conf *
+reload_parse(struct app *app, struct fo_ctl_out *o)
+{
+	char *errs = NULL;
+	size_t errs_len = 0;
+	FILE *f = open_memstream(&errs, &errs_len);
+	struct fo_conf *conf;
+	unsigned n_err = 0;
+
+	if (f == NULL)
+		return NULL;
+	conf = fo_conf_load(app->args.conf_path, f, &n_err);
+	fclose(f);
+	if (conf == NULL) {
+		fo_ctl_printf(o, "%s", errs != NULL ? errs : "");
+		fo_ctl_printf(o, "%u error(s): the running configuration stays\n", n_err);
+	}
+	free(errs);
+	return conf;
+}
+
+int
+reload_run(struct app *app, struct fo_ctl_out *o)
+{
+	uint64_t t0 = rte_rdtsc();
+	struct fo_proxy_snapshot *snap;
+	struct app_rtab *rt;
+	struct fo_conf *conf;
+	unsigned diff;
+	char what[160];
+	int rc;
+
+	app->reloads++;
+	if (app->snap == NULL) {
+		fo_ctl_printf(o, "nothing to reload: no http listener\n");
+		app->reloads_failed++;
+		return 1;
+	}
+	conf = reload_parse(app, o);
+	if (conf == NULL)
+		goto fail;
+	diff = fo_ctl_conf_diff(app->cur_conf, conf);
+	fo_ctl_diff_str(diff, what, sizeof(what));
+	if (diff & FO_CTL_DIFF_RESTART) {
+		fo_ctl_printf(o, "%s: interfaces, listeners or the tcp block changed: these need a "
+			"restart; the running configuration stays\n", app->args.conf_path);
+		fo_conf_free(conf);
+		goto fail;
+	}
+	if (diff == FO_CTL_DIFF_NONE) {
+		fo_conf_free(conf);
+		fo_ctl_printf(o, "generation %" PRIu64 ": no change\n", app->gen);
+		app->reloads_ok++;
+		return 0;
+	}
+	rt = ((struct app_gen *)app->snap->user)->rt;
+	if (diff & FO_CTL_DIFF_ROUTES) {
+		rt = calloc(1, sizeof(*rt));
+		if (rt == NULL) {
+			fo_conf_free(conf);
+			fo_ctl_printf(o, "out of memory\n");
+			goto fail;
+		}
+		rt->routes = routes_compile(conf);
+		if (rt->routes == NULL) {
+			free(rt);
+			fo_conf_free(conf);
+			fo_ctl_printf(o, "%s: routes do not compile (see fanout's log); the running "
+				"configuration stays\n", app->args.conf_path);
+			goto fail;
+		}
+		rt->conf = conf;
+	}
+	snap = gen_new(app, conf, rt, app->gen + 1);
+	if (snap == NULL) {
+		if (rt->refs == 0) {
+			rt->refs = 1;
+			rtab_unref(app, rt); /* frees conf with it */
+		} else {
+			fo_conf_free(conf);
+		}
+		fo_ctl_printf(o, "out of memory\n");
+		goto fail;
+	}
+	/* telemetry and fanoutctl read cur_conf; the old one lives on in its snapshot */
+	telemetry_lock();
+	app->cur_conf = conf;
+	app->routes = rt->routes;
+	app->gen++;
+	telemetry_unlock();
+	rc = fo_ctl_publish(&app->retire, (void **)&app->snap, snap, gen_free, gen_busy);
+	if (rc != 0)
+		FO_LOG(ERR, "reload: retiring the old snapshot: %s\n", strerror(-rc));
+	endpoints_reset(app);
+	app->reloads_ok++;
+	FO_LOG(NOTICE, "reload: generation %" PRIu64 " published (%s) in %.1f ms\n", app->gen,
+		what, (double)(rte_rdtsc() - t0) * 1e3 / (double)rte_get_tsc_hz());
+	fo_ctl_printf(o, "generation %" PRIu64 ": %s (%.1f ms)\n", app->gen, what,
+		(double)(rte_rdtsc() - t0) * 1e3 / (double)rte_get_tsc_hz());
+	return 0;
+fail:
+	app->reloads_failed++;
+	FO_LOG(ERR, "reload of %s rejected; generation %" PRIu64 " stays\n", app->args.conf_path,
+		app->gen);
+	return 1;
+}
+
+void
+reload_tick(struct app *app)
+{
+	if (app->snap == NULL)
+		return;
+	fo_ctl_reclaim(&app->retire);
+	if (__atomic_exchange_n(&app->reload_req, 0, __ATOMIC_ACQ_REL)) {
+		struct fo_ctl_out o = {.cap = 4096};
+
+		o.buf = malloc(o.cap);
+		if (o.buf == NULL)
+			return;
+		o.buf[0] = '\0';
+		if (reload_run(app, &o) != 0)
+			FO_LOG(ERR, "SIGHUP reload:\n%s", o.buf);
+		free(o.buf);
+	}
+}
+
+void
+reload_fini(struct app *app)
+{
+	if (app->snap == NULL)
+		return;
+	/* workers are stopped: nothing holds a snapshot any more */
+	fo_ctl_retire_fini(&app->retire);
+	gen_free(app->snap);
+	app->snap = NULL;
+	app->routes = NULL;
+	app->cur_conf = app->conf;
+}

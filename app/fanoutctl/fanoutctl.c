@@ -2,10 +2,10 @@
 /*
  * fanoutctl: talk to a running fanout.
  *
- *   fanoutctl [--file-prefix P] [--json] status|upstreams
+ *   fanoutctl [--file-prefix P] [--json] status|reload|upstreams
  *   fanoutctl [--file-prefix P | --socket PATH] stats|tcp|neigh|raw CMD [PARAMS...]
  *
- * status and upstreams go to fanout's control socket,
+ * status, reload and upstreams go to fanout's control socket,
  * <runtime dir>/<prefix>/fanout.sock (SOCK_SEQPACKET): one request "CMD
  * [ARG...] [--json]", one reply "<status>\n<text>"; the text is printed on
  * stdout (stderr when the status is not 0) and the status is the exit code.
@@ -43,7 +43,10 @@ usage(FILE *f)
 	fprintf(f,
 		"usage: %s [--file-prefix P | --socket PATH] [--json] COMMAND\n"
 		"commands (control socket; tables, or JSON with --json):\n"
-		"  status             version, uptime, config, workers, traffic totals\n"
+		"  status             version, uptime, config, generation, reloads, workers,\n"
+		"                     traffic totals\n"
+		"  reload             read the config file again and apply it (as SIGHUP); exit 1\n"
+		"                     with its file:line:col errors when it is rejected\n"
 		"  upstreams          every upstream server: weight, next hop and its state\n"
 		"commands (DPDK telemetry, JSON):\n"
 		"  stats              counters, drop reasons, workers, ports (/fanout/stats)\n"
@@ -212,7 +215,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	what = argv[optind];
-	if (strcmp(what, "status") == 0 || strcmp(what, "upstreams") == 0)
+	if (strcmp(what, "status") == 0 || strcmp(what, "upstreams") == 0 ||
+		strcmp(what, "reload") == 0)
 		return control(prefix, argc - optind, argv + optind, json);
 	optind++;
 	if (strcmp(what, "stats") == 0) {

@@ -1,0 +1,210 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Live reload under load: fanout keeps serving while its config changes.
+
+fanout on net_tap in a namespace, testapp replicas on 198.18.0.11-13:8000
+(each answers its name on /who), a WebSocket echo on 198.18.0.51:8000.
+While wrk loads fanout (bounded: a few seconds), the test rewrites the
+config file RELOADS times, alternating SIGHUP and `fanoutctl reload`:
+endpoints added and removed (endpoint-only diffs), a route added and
+removed (routes recompiled), an upstream timeout changed, one config with a
+syntax error, one that changes a listener (not live). Checked:
+
+ 1. wrk: no socket error, no response other than 2xx;
+ 2. a keep-alive client connection opened before the reloads and a
+    WebSocket opened before them are still served (same sockets) after;
+ 3. `fanoutctl reload` on an invalid config exits 1 and prints the
+    file:line:col error; the one that changes a listener is refused too;
+    the running config stays (its routes still answer);
+ 4. after the last reload, requests reach only the endpoints it lists,
+    and a route it added answers; `fanoutctl status` shows the generation
+    and the reloads applied and rejected; fanout's statistics agree
+    (proxy.snapshots_adopted), and it exits 0.
+"""
+
+import base64
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+import fo_integ as fi
+import http_tools as ht
+
+IPS = ["198.18.0.11", "198.18.0.12", "198.18.0.13"]
+WS_IP = "198.18.0.51"
+GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+RELOADS = 24
+LOAD_S = 8
+
+CONF = """# written by tests/integ/test_http_reload.py (%(tag)s)
+interface net_tap0 {
+    address 198.18.0.1/24;
+}
+listen 198.18.0.1:80;
+%(listen)s
+upstream app {
+%(servers)s
+    read_timeout %(read)s;
+}
+upstream ws {
+    server 198.18.0.51:8000;
+}
+route prefix /ws {
+    upstream ws;
+}
+%(extra)s
+route prefix / {
+    upstream app;
+    rewrite /who;
+}
+"""
+
+
+def conf(servers, extra="", read="60s", listen="", tag="", broken=False):
+    text = CONF % {"servers": "\n".join("    server %s:8000;" % s for s in servers),
+                   "extra": extra, "read": read, "listen": listen, "tag": tag}
+    if broken:
+        text = text.replace("    read_timeout", "    read_timeout 5s 6s;\n    read_timeout", 1)
+    return text
+
+
+EXTRA = """route exact /extra {
+    upstream app;
+    rewrite /who;
+}
+"""
+
+# the sequence of configs applied while wrk runs: (text, expect applied)
+STEPS = [
+    (conf(IPS[:2]), True),
+    (conf(IPS), True),
+    (conf(IPS[1:]), True),
+    (conf(IPS[1:], extra=EXTRA), True),         # a route added: recompiled
+    (conf(IPS[1:], extra=EXTRA, read="30s"), True),
+    (conf(IPS[1:], broken=True), False),        # syntax error: rejected
+    (conf(IPS[:1] + IPS[2:]), True),            # the route removed again
+    (conf(IPS[:1] + IPS[2:], listen="listen 198.18.0.1:81;"), False),  # not live
+    (conf(IPS), True),
+]
+
+
+def ws_open(ns):
+    key = base64.b64encode(os.urandom(16)).decode()
+    c = ht.HttpConn(ns, fi.FANOUT_IP, 80, timeout=15.0)
+    c.send(ht.request("GET", "/ws/reload", host="ws.example", headers=[
+        ("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Key", key),
+        ("Sec-WebSocket-Version", "13")]))
+    r = c.read_response()
+    fi.check_eq(r.status, 101, "WebSocket handshake")
+    acc = base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
+    fi.check_eq(r.header("Sec-WebSocket-Accept"), acc, "Sec-WebSocket-Accept")
+    return c
+
+
+def ws_echo(c, msg):
+    c.send(ht.ws_frame(msg, 2))
+    op, payload = ht.ws_read(c)
+    fi.check_eq((op, payload), (2, msg), "WebSocket echo")
+
+
+def who(c, path="/x"):
+    c.send(ht.request("GET", path, host="reload.test"))
+    r = c.read_response()
+    return r.status, r.body.decode(errors="replace")
+
+
+def reload(fo, how, text, applied):
+    with open(fo.conf_path, "w") as f:
+        f.write(text)
+    if how == "signal":
+        status = json.loads(fi.fanoutctl(fo.prefix, "status", "--json").stdout)
+        os.kill(fo.proc.pid, signal.SIGHUP)
+        want = ("reloads_ok" if applied else "reloads_failed")
+        fi.wait_for(lambda: json.loads(fi.fanoutctl(fo.prefix, "status", "--json").stdout)[want]
+                    == status[want] + 1, 10, "the SIGHUP reload to be %s"
+                    % ("applied" if applied else "rejected"))
+        return None
+    r = fi.fanoutctl(fo.prefix, "reload")
+    fi.check_eq(r.returncode, 0 if applied else 1,
+                "fanoutctl reload exit status (stdout %r, stderr %r)" % (r.stdout, r.stderr))
+    return r
+
+
+def main(t):
+    ns = t.netns()
+    ht.start_backends(ns, "testapp", IPS)
+    ht.start_backends(ns, "ws", [WS_IP])
+    fo = ns.start_fanout(conf(IPS[:1], tag="start"))
+
+    ka = ht.HttpConn(ns, fi.FANOUT_IP, 80, timeout=10.0)
+    fi.check_eq(who(ka), (200, "testapp1"), "keep-alive request before the reloads")
+    ws = ws_open(ns)
+    ws_echo(ws, b"before")
+
+    wrk = subprocess.Popen(ns.argv(["wrk", "-t1", "-c16", "-d%ds" % LOAD_S, "--timeout", "5s",
+                                    "http://%s/x" % fi.FANOUT_IP]),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    applied = rejected = 0
+    outputs = []
+    t0 = time.monotonic()
+    for i in range(RELOADS):
+        text, ok = STEPS[i % len(STEPS)]
+        r = reload(fo, "signal" if i % 2 else "fanoutctl", text, ok)
+        if r is not None:
+            outputs.append((ok, r))
+        applied += ok
+        rejected += not ok
+        time.sleep(max(0.0, (i + 1) * (LOAD_S - 2) / RELOADS - (time.monotonic() - t0)))
+    out, err = wrk.communicate(timeout=LOAD_S + 60)
+    fi.check_eq(wrk.returncode, 0, "wrk exit status (%s)" % err)
+    fi.log("wrk during %d reloads:\n%s" % (RELOADS, out))
+    m = re.search(r"(\d+) requests in", out)
+    fi.check(m is not None and int(m.group(1)) > 100, "wrk made too few requests:\n" + out)
+    fi.check("Socket errors" not in out and "Non-2xx" not in out,
+             "wrk saw errors during the reloads:\n" + out)
+
+    # what fanoutctl reload said
+    for ok, r in outputs:
+        if ok:
+            fi.check(re.match(r"generation \d+: ", r.stdout), "reload output %r" % r.stdout)
+    bad = [r for ok, r in outputs if not ok]
+    fi.check(any(re.search(r"\.conf:\d+:\d+: wrong number of arguments in \"read_timeout\"",
+                           r.stderr) for r in bad),
+             "no file:line:col error from fanoutctl reload: %r" % [r.stderr for r in bad])
+    fi.check(any("need a restart" in r.stderr for r in bad),
+             "the listener change was not refused: %r" % [r.stderr for r in bad])
+
+    # the connections opened before are still served
+    fi.check_eq(who(ka)[0], 200, "keep-alive connection after the reloads")
+    ws_echo(ws, b"after %d reloads" % RELOADS)
+    ws.close()
+    ka.close()
+
+    # the last config: only .12 and .13, and /extra
+    last = conf(IPS[1:], extra=EXTRA)
+    reload(fo, "fanoutctl", last, True)
+    applied += 1
+    with ht.HttpConn(ns, fi.FANOUT_IP, 80) as c:
+        seen = {who(c)[1] for _ in range(12)}
+        fi.check_eq(seen, {"testapp2", "testapp3"}, "replicas after the last reload")
+        fi.check_eq(who(c, "/extra")[0], 200, "the route the last reload added")
+    st = json.loads(fi.fanoutctl(fo.prefix, "status", "--json").stdout)
+    fi.check_eq((st["reloads_ok"], st["reloads_failed"]), (applied, rejected),
+                "reloads applied and rejected")
+    fi.check_eq(st["generation"], 1 + applied, "generation")
+
+    final = fo.stop()
+    fi.check_eq(final["proxy.snapshots_adopted"], 1 + applied, "snapshots the worker adopted")
+    fi.check(final["proxy.gen_502"] == 0 and final["proxy.gen_503"] == 0 and
+             final["proxy.gen_504"] == 0, "5xx made during the reloads")
+    err = fo.proc.err()
+    fi.check("reload: generation %d published" % (1 + applied) in err, "no reload log line")
+    fi.check("rejected" in err, "no log line for a rejected reload")
+
+
+if __name__ == "__main__":
+    fi.run(main)

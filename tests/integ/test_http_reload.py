@@ -16,9 +16,12 @@ syntax error, one that changes a listener (not live). Checked:
  3. `fanoutctl reload` on an invalid config exits 1 and prints the
     file:line:col error; the one that changes a listener is refused too;
     the running config stays (its routes still answer);
- 4. after the last reload, requests reach only the endpoints it lists,
-    and a route it added answers; `fanoutctl status` shows the generation
-    and the reloads applied and rejected; fanout's statistics agree
+ 4. endpoints moved to a file `include`d in the upstream: the same servers
+    are "no change"; a change of that file alone is an endpoint-only
+    reload (no route recompile); afterwards requests reach only the
+    endpoints it lists, by their weights, and a route added earlier still
+    answers; `fanoutctl status` shows the generation and the reloads
+    applied and rejected; fanout's statistics agree
     (proxy.snapshots_adopted), and it exits 0.
 """
 
@@ -184,25 +187,42 @@ def main(t):
     ws.close()
     ka.close()
 
-    # the last config: only .12 and .13, and /extra
-    last = conf(IPS[1:], extra=EXTRA)
-    reload(fo, "fanoutctl", last, True)
+    # endpoints kept in a file of their own, `include`d in the upstream: the same
+    # servers as the running config is no change; a change of that file alone
+    # is an endpoint-only reload (no route recompile)
+    inc = os.path.join(os.path.dirname(fo.conf_path), "app-endpoints.conf")
+    with open(inc, "w") as f:
+        f.write("server 198.18.0.12:8000;\nserver 198.18.0.13:8000;\n")
+    running = STEPS[(RELOADS - 2) % len(STEPS)][0]  # the last one applied
+    fi.check("198.18.0.12:8000;\n    server 198.18.0.13:8000;" in running, "test setup")
+    with_inc = running.replace("    server 198.18.0.12:8000;\n    server 198.18.0.13:8000;",
+                               '    include "%s";' % inc)
+    r = reload(fo, "fanoutctl", with_inc, True)
+    fi.check(r.stdout.endswith(": no change\n"), "the include of the same servers: %r" % r.stdout)
+    applied += 1
+    with open(inc, "w") as f:
+        f.write("server 198.18.0.13:8000;\nserver 198.18.0.12:8000 weight=2;\n")
+    r = fi.fanoutctl(fo.prefix, "reload")
+    fi.check(r.returncode == 0 and re.match(r"generation \d+: endpoints \(", r.stdout),
+             "a change of the endpoints file alone: %r %r" % (r.stdout, r.stderr))
     applied += 1
     with ht.HttpConn(ns, fi.FANOUT_IP, 80) as c:
-        seen = {who(c)[1] for _ in range(12)}
-        fi.check_eq(seen, {"testapp2", "testapp3"}, "replicas after the last reload")
-        fi.check_eq(who(c, "/extra")[0], 200, "the route the last reload added")
+        seen = [who(c)[1] for _ in range(12)]
+        fi.check_eq(set(seen), {"testapp2", "testapp3"}, "replicas after the last reload")
+        fi.check_eq(seen.count("testapp2"), 8, "weight=2 of the endpoints file: %r" % seen)
+        fi.check_eq(who(c, "/extra")[0], 200, "the route added earlier")
     st = json.loads(fi.fanoutctl(fo.prefix, "status", "--json").stdout)
     fi.check_eq((st["reloads_ok"], st["reloads_failed"]), (applied, rejected),
                 "reloads applied and rejected")
-    fi.check_eq(st["generation"], 1 + applied, "generation")
+    fi.check_eq(st["generation"], applied, "generation (one reload changed nothing)")
 
     final = fo.stop()
-    fi.check_eq(final["proxy.snapshots_adopted"], 1 + applied, "snapshots the worker adopted")
+    fi.check_eq(final["proxy.snapshots_adopted"], applied, "snapshots the worker adopted")
     fi.check(final["proxy.gen_502"] == 0 and final["proxy.gen_503"] == 0 and
              final["proxy.gen_504"] == 0, "5xx made during the reloads")
     err = fo.proc.err()
-    fi.check("reload: generation %d published" % (1 + applied) in err, "no reload log line")
+    fi.check("reload: generation %d published (endpoints)" % applied in err,
+             "no reload log line")
     fi.check("rejected" in err, "no log line for a rejected reload")
 
 

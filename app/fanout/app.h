@@ -123,8 +123,9 @@ struct app {
 	uint64_t gen;             /**< generation of snap */
 	struct fo_ctl_retire retire; /**< snapshots waiting for the workers to let go */
 	uint64_t reloads, reloads_ok, reloads_failed;
-	/** SIGHUP: the control thread reloads at its next tick */
+	/** SIGHUP or a changed config file: the control thread reloads at its next tick */
 	int reload_req;
+	uint64_t watch_reloads; /**< reloads asked by a change of the config files */
 
 	/** set by SIGINT/SIGTERM; workers poll it once per loop */
 	volatile int quit;
@@ -154,6 +155,15 @@ int reload_run(struct app *app, struct fo_ctl_out *o);
 void reload_tick(struct app *app);
 /** At exit, workers stopped: free every snapshot. */
 void reload_fini(struct app *app);
+
+/* watch.c */
+/** Watch the config files (inotify). @return 0 or -errno (no watching then). */
+int watch_init(struct app *app);
+/** After a reload: watch the files the new config came from. */
+void watch_rearm(struct app *app);
+/** Every control tick: a change of a config file asks a reload (debounced). */
+void watch_poll(struct app *app);
+void watch_fini(void);
 
 /* control.c */
 /** Open the control socket (<runtime dir>/fanout.sock). @return 0 or -errno. */

@@ -46,12 +46,12 @@ cmd_status(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
 		fo_ctl_printf(o,
 			"{\"version\": \"%s\", \"pid\": %d, \"uptime_s\": %.1f, \"config\": \"%s\", "
 			"\"generation\": %" PRIu64 ", \"reloads_ok\": %" PRIu64 ", "
-			"\"reloads_failed\": %" PRIu64 ", "
+			"\"reloads_failed\": %" PRIu64 ", \"watch_reloads\": %" PRIu64 ", "
 			"\"workers\": %u, \"ports\": %u, \"connections\": %" PRIu64 ", "
 			"\"requests\": %" PRIu64 ", \"responses_5xx\": %" PRIu64 ", "
 			"\"endpoints_unresolved\": %" PRIu64 "}\n",
 			FO_VERSION, (int)getpid(), up, app->args.conf_path, app->gen,
-			app->reloads_ok, app->reloads_failed, app->n_workers,
+			app->reloads_ok, app->reloads_failed, app->watch_reloads, app->n_workers,
 			app->n_active, t.tcp.conns, t.proxy.requests, t.proxy.responses_5xx,
 			app->ep_unresolved);
 		return 0;

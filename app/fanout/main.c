@@ -137,6 +137,9 @@ run(struct app *app)
 	rc = telemetry_init(app);
 	if (rc != 0)
 		FO_LOG(WARNING, "telemetry commands not registered: %s\n", strerror(-rc));
+	if (app->snap != NULL && (rc = watch_init(app)) != 0)
+		FO_LOG(WARNING, "config files not watched (reload with SIGHUP or fanoutctl): %s\n",
+			strerror(-rc));
 	rc = control_init(app);
 	if (rc != 0)
 		FO_LOG(WARNING, "no control socket (fanoutctl status/upstreams): %s\n",
@@ -237,6 +240,7 @@ main(int argc, char **argv)
 	}
 	telemetry_detach();
 	control_fini();
+	watch_fini();
 	endpoints_free(app);
 	tcp_free(app); /* its mbufs go back to the pool before the pool goes */
 	reload_fini(app); /* the snapshots, after the proxies that used them */

@@ -221,6 +221,7 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 	if (rc != 0)
 		FO_LOG(ERR, "reload: retiring the old snapshot: %s\n", strerror(-rc));
 	endpoints_reset(app);
+	watch_rearm(app);
 	app->reloads_ok++;
 	FO_LOG(NOTICE, "reload: generation %" PRIu64 " published (%s) in %.1f ms\n", app->gen,
 		what, (double)(rte_rdtsc() - t0) * 1e3 / (double)rte_get_tsc_hz());

@@ -192,6 +192,7 @@ void
 control_tick(struct app *app)
 {
 	ports_poll_links(app);
+	watch_poll(app);
 	reload_tick(app);
 	endpoints_check(app);
 	control_poll(app);

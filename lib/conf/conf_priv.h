@@ -206,7 +206,10 @@ struct conf_param {
 	X(keepalive, keepalive, CONF_VAL_COUNT, "N", 0, 65535, 32)                                 \
 	X(keepalive_timeout, keepalive_timeout_ms, CONF_VAL_DURATION, "DURATION", 1, CONF_HOUR_MS, \
 		60000)                                                                             \
-	X(keepalive_requests, keepalive_requests, CONF_VAL_COUNT, "N", 1, 1000000, 1000)
+	X(keepalive_requests, keepalive_requests, CONF_VAL_COUNT, "N", 1, 1000000, 1000)           \
+	X(max_fails, max_fails, CONF_VAL_COUNT, "N", 0, 100, 1)                                    \
+	X(fail_timeout, fail_timeout_ms, CONF_VAL_DURATION, "DURATION", 1, CONF_HOUR_MS, 10000)    \
+	X(tries, tries, CONF_VAL_COUNT, "N", 1, 16, 3)
 
 #define CONF_TCP_ENUM(dir, field, kind, min, max) CONF_TCP_##dir,
 enum { CONF_TCP_PARAMS(CONF_TCP_ENUM) CONF_TCP_N };

@@ -138,6 +138,14 @@ struct fo_conf_upstream {
 	uint32_t keepalive_timeout_ms; /**< keepalive_timeout: idle pooled connection life; 60s */
 	uint32_t keepalive_requests;   /**< keepalive_requests: requests per upstream
 					*   connection before it is closed; default 1000 */
+	uint32_t max_fails;            /**< max_fails: consecutive failures (connect refused
+					*   or timed out, reset or timeout before the response)
+					*   that take a server out of rotation, per worker, as
+					*   nginx; 0: never; default 1 */
+	uint32_t fail_timeout_ms;      /**< fail_timeout: how long it stays out (doubling on
+					*   each ejection in a row, at most 32x); default 10s */
+	uint32_t tries;                /**< tries: attempts per request over the servers
+					*   (nginx proxy_next_upstream_tries); default 3 */
 	struct fo_conf_loc loc;
 };
 

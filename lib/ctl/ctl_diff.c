@@ -22,7 +22,7 @@ _Static_assert(sizeof(struct fo_conf_http) == 40 + LOC,
 	"fo_conf_http changed: compare the new field in http_differs()");
 _Static_assert(sizeof(struct fo_conf_server) == 8 + LOC,
 	"fo_conf_server changed: compare the new field in servers_differ()");
-_Static_assert(sizeof(struct fo_conf_upstream) == FO_CONF_NAME_MAX + 8 + 4 + 7 * 4 + LOC,
+_Static_assert(sizeof(struct fo_conf_upstream) == FO_CONF_NAME_MAX + 8 + 4 + 10 * 4 + 4 + LOC,
 	"fo_conf_upstream changed: compare the new field in upstream_params_differ()");
 _Static_assert(sizeof(struct fo_conf_route) == 56 + LOC,
 	"fo_conf_route changed: compare the new field in routes_differ()");
@@ -121,7 +121,8 @@ upstream_params_differ(const struct fo_conf_upstream *x, const struct fo_conf_up
 	return x->connect_timeout_ms != y->connect_timeout_ms || x->syn_rto_ms != y->syn_rto_ms ||
 	       x->read_timeout_ms != y->read_timeout_ms || x->send_timeout_ms != y->send_timeout_ms ||
 	       x->keepalive != y->keepalive || x->keepalive_timeout_ms != y->keepalive_timeout_ms ||
-	       x->keepalive_requests != y->keepalive_requests;
+	       x->keepalive_requests != y->keepalive_requests || x->max_fails != y->max_fails ||
+	       x->fail_timeout_ms != y->fail_timeout_ms || x->tries != y->tries;
 }
 
 static int

@@ -77,6 +77,9 @@ struct fo_proxy_worker;
 	X(upstream_connect_failed, "upstream connections refused, unreachable or not opened")      \
 	X(upstream_unresolved, "server choices passed over: its next hop did not answer ARP")     \
 	X(snapshots_adopted, "snapshots (config generations) this worker switched to")          \
+	X(upstream_ejections, "servers taken out of rotation after max_fails failures")         \
+	X(upstream_ejected_skips, "server choices passed over: the server was ejected")        \
+	X(retries_budget_exhausted, "retries not made: over the budget (20% of requests + 3/s)")\
 	X(servers_full, "endpoints not tracked: the worker's endpoint table was full (503)")    \
 	X(upstream_timeouts, "upstream connect, read or send timeouts")                            \
 	X(upstream_resets, "upstream connections reset or closed before the response ended")       \

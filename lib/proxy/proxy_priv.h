@@ -85,6 +85,7 @@ enum px_resp_state {
 #define PX_S_USED 0x0200       /* the connection served a request before */
 #define PX_S_HTTP10 0x0400     /* request is HTTP/1.0 */
 #define PX_S_UP_NOREUSE 0x1000 /* upstream connection must not be pooled */
+#define PX_S_UP_REUSED 0x2000  /* the upstream connection came from the pool */
 
 /* px_up.state */
 enum px_up_state {
@@ -136,6 +137,9 @@ struct px_server {
 	uint32_t n_up;      /* its connections: connecting, busy or idle */
 	uint32_t hnext;     /* hash chain (index), UINT32_MAX: end */
 	uint64_t live_gen;  /* generation of the last adopted snapshot listing it */
+	uint64_t down_until; /* TSC: passed over until then (passive health), 0: in rotation */
+	uint8_t fails;       /* consecutive failures (max_fails) */
+	uint8_t ejections;   /* ejections in a row: each doubles fail_timeout (at most 32x) */
 	struct px_up *idle; /* LIFO, doubly linked */
 	uint32_t n_idle;
 	rte_be32_t src; /* source address for active opens */
@@ -192,7 +196,7 @@ struct px_sess {
 	uint32_t n_requests;
 	uint32_t flags;
 	uint8_t phase, req_state, resp_state;
-	uint8_t attempts;  /* servers tried for this request */
+	uint8_t attempts;  /* upstream attempts for this request (tries) */
 	uint8_t ready;     /* on the worker's ready list */
 	uint8_t req_open, resp_open; /* px_body_rechunk() state of each direction */
 	unsigned upstream; /* index into conf->upstreams */
@@ -227,6 +231,7 @@ struct fo_proxy_worker {
 	struct px_listener *listeners;
 	unsigned n_listeners;
 	struct px_sess *ready; /* sessions to pump from fo_proxy_poll() */
+	uint64_t budget_reqs, budget_retries; /* retry budget: this second's requests and retries */
 	uint64_t sweep_tsc;    /* next px_up_sweep() (0: at the first poll) */
 	uint64_t rid_seed[2], rid_ctr;
 	uint8_t *lin;  /* FO_HTTP_HEAD_MAX: head made contiguous */
@@ -395,6 +400,8 @@ enum px_release {
 void px_up_release(struct px_sess *s, enum px_release how);
 void px_up_timer(struct fo_timer *t);
 void px_up_arm_read(struct px_sess *s);
+/** A response head came from the request's server: passive health puts it back in rotation. */
+void px_up_ok(struct px_sess *s);
 
 /* proxy_tunnel.c */
 int px_tunnel_start(struct px_sess *s);

@@ -145,6 +145,7 @@ resp_head_done(struct px_sess *s)
 	px_chain_adj(&s->rin, head_len);
 	s->rin_fed = 0;
 	s->flags |= PX_S_STARTED;
+	px_up_ok(s);
 	px_count_status(pw, msg->status);
 	fo_http_body_init(&s->resp_b, bk, msg->content_length);
 	s->resp_open = 0;

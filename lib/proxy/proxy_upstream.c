@@ -5,14 +5,25 @@
  * connection is the least likely to have been closed by the server),
  * active opens, failures and retries, timeouts.
  *
- * Retries: a connection that cannot be opened (refused, unreachable, no
- * local port) is always safe to retry: the next server of the upstream is
- * tried, each at most once per request. A pooled connection that the
- * server closes or resets before the first response byte, for a request
- * without a body, is the classic keep-alive race (the server timed it out
- * while the request was on its way): the request is sent once more on a
- * fresh connection to the same server. Anything else is a 502 (or 504 on a
- * timeout), or an abort of the client when the response has begun.
+ * Retries (nginx proxy_next_upstream error timeout, at most `tries`
+ * attempts per request): a connection that cannot be opened (refused,
+ * unreachable, timed out, no local port) is always safe to retry, on the
+ * next server. A request without a body whose method is idempotent (GET,
+ * HEAD, OPTIONS, TRACE, PUT, DELETE) is also retried on the next server
+ * when the connection is reset or closed, or times out, before the first
+ * response byte. Any other request is retried only for the keep-alive race
+ * (a pooled connection the server closed before the request reached it:
+ * once, on a fresh connection to the same server), never after its bytes
+ * may have been processed. Retries after a request was sent are limited to
+ * 20% of the worker's requests (+3) per second, so that they cannot
+ * multiply an overload. Anything else is a 502 (or 504 on a timeout), or an
+ * abort of the client when the response has begun.
+ *
+ * Passive health (nginx max_fails / fail_timeout, per worker): max_fails
+ * consecutive failures of a server (connect refused or timed out, reset or
+ * timeout before the response) take it out of rotation for fail_timeout,
+ * doubled on each ejection in a row (at most 32x), never more than half of
+ * an upstream's servers at once; a response head from it puts it back.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -58,6 +69,95 @@ px_up_arm_read(struct px_sess *s)
 
 static int up_connect(struct px_sess *s, unsigned idx);
 
+/* Does RFC 9110 (9.2.2) let the request be sent twice? */
+static int
+req_idempotent(const struct px_sess *s)
+{
+	switch (s->req.method) {
+	case FO_HTTP_M_GET:
+	case FO_HTTP_M_HEAD:
+	case FO_HTTP_M_OPTIONS:
+	case FO_HTTP_M_TRACE:
+	case FO_HTTP_M_PUT:
+	case FO_HTTP_M_DELETE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Keep a reference to the request head for a replay: only a request
+ * without a body, whose whole head is one mbuf (what fanout writes), can be
+ * sent again as it is; whether it may be is decided at the failure.
+ */
+static void
+up_keep_head(struct px_sess *s)
+{
+	if (s->retry_head == NULL && s->req_state == PX_REQ_DONE && s->to_up != NULL &&
+		s->to_up->nb_segs == 1) {
+		rte_mbuf_refcnt_update(s->to_up, 1);
+		s->retry_head = s->to_up;
+	}
+}
+
+/* May a request be sent to @p srv now? */
+static int
+srv_usable(const struct fo_proxy_worker *pw, const struct px_server *srv)
+{
+	return srv != NULL && !srv->unresolved && srv->down_until <= pw->net->now;
+}
+
+/* The server after the current one that may take the request (the next one when none may). */
+static unsigned
+up_next(const struct px_sess *s)
+{
+	unsigned n = px_upconf(s)->n_servers, i;
+
+	for (i = 1; i < n; i++)
+		if (srv_usable(s->pw, up_server(s, (s->server + i) % n)))
+			return (s->server + i) % n;
+	return (s->server + 1) % n;
+}
+
+/* A failure of @p srv for the request @p s (passive health). */
+static void
+srv_fail(struct px_sess *s, struct px_server *srv)
+{
+	struct fo_proxy_worker *pw = s->pw;
+	const struct fo_conf_upstream *cu = px_upconf(s);
+	uint64_t now = pw->net->now;
+	unsigned i, down = 0;
+
+	if (srv == NULL || cu->max_fails == 0 || srv->down_until > now)
+		return;
+	if (++srv->fails < cu->max_fails)
+		return;
+	srv->fails = 0;
+	/* never more than half of the upstream out of rotation at once */
+	for (i = 0; i < cu->n_servers; i++) {
+		const struct px_server *o = up_server(s, i);
+
+		down += o != NULL && o->down_until > now;
+	}
+	if ((down + 1) * 2 > cu->n_servers)
+		return;
+	srv->down_until = now + (((uint64_t)cu->fail_timeout_ms * pw->tsc_ms)
+					<< RTE_MIN(srv->ejections, 5));
+	if (srv->ejections < UINT8_MAX)
+		srv->ejections++;
+	pw->stats.upstream_ejections++;
+}
+
+void
+px_up_ok(struct px_sess *s)
+{
+	if (s->up != NULL && s->up->srv != NULL) {
+		s->up->srv->fails = 0;
+		s->up->srv->ejections = 0;
+	}
+}
+
 /* The active open to the current server failed: next server, or 502. */
 static int
 up_connect_next(struct px_sess *s, const char *what)
@@ -67,9 +167,11 @@ up_connect_next(struct px_sess *s, const char *what)
 	char detail[160], srv[32];
 
 	pw->stats.upstream_connect_failed++;
-	if (++s->attempts < n) {
+	srv_fail(s, up_server(s, s->server));
+	/* nothing was sent: always safe, and no budget (it adds no load) */
+	if (++s->attempts < RTE_MIN(n, px_upconf(s)->tries)) {
 		pw->stats.upstream_retries++;
-		return up_connect(s, (s->server + 1) % n);
+		return up_connect(s, up_next(s));
 	}
 	fmt_server(up_conf_server(s, s->server), srv, sizeof(srv));
 	snprintf(detail, sizeof(detail), "upstream %s (%s)", what, srv);
@@ -108,6 +210,7 @@ up_connect(struct px_sess *s, unsigned idx)
 						  : "connection impossible: connection limit");
 	}
 	pw->stats.upstream_connects++;
+	up_keep_head(s);
 	fo_tcp_set_syn_rto(u->c, px_upconf(s)->syn_rto_ms);
 	px_up_deadline(u, px_upconf(s)->connect_timeout_ms);
 	u->tkind = PX_UT_CONNECT;
@@ -120,6 +223,7 @@ px_up_sweep(struct fo_proxy_worker *pw)
 	unsigned i;
 
 	pw->sweep_tsc = pw->net->now + pw->tsc_ms * PX_SWEEP_MS;
+	pw->budget_reqs = pw->budget_retries = 0; /* the retry budget is per second */
 	for (i = 0; i < pw->srv_cap; i++) {
 		struct px_server *srv = &pw->servers[i];
 		int usable;
@@ -155,14 +259,17 @@ up_pick(struct px_sess *s)
 	for (tries = 0;; tries++) {
 		const struct px_server *srv = v->servers[upst->first + idx];
 
-		if ((srv != NULL && !srv->unresolved) || tries == upst->n_servers) {
+		if (srv_usable(pw, srv) || tries == upst->n_servers) {
 			if (++upst->rr_cnt >= cu->servers[idx].weight) {
 				upst->rr_cnt = 0;
 				upst->rr_idx = (idx + 1) % upst->n_servers;
 			}
 			return tries == upst->n_servers ? first : idx;
 		}
-		pw->stats.upstream_unresolved++;
+		if (srv != NULL && srv->unresolved)
+			pw->stats.upstream_unresolved++;
+		else
+			pw->stats.upstream_ejected_skips++;
 		idx = (idx + 1) % upst->n_servers;
 		upst->rr_idx = idx;
 		upst->rr_cnt = 0;
@@ -177,6 +284,8 @@ px_up_start(struct px_sess *s)
 	struct px_server *srv = up_server(s, idx);
 	struct px_up *u;
 
+	pw->budget_reqs++;
+	s->attempts = 0;
 	u = srv != NULL ? srv->idle : NULL;
 	if (u == NULL)
 		return up_connect(s, idx);
@@ -197,12 +306,8 @@ px_up_start(struct px_sess *s)
 	u->n_requests++;
 	s->up = u;
 	s->server = idx;
-	/* keep the head for the keep-alive race retry (no body: nothing else to replay) */
-	if (s->req_state == PX_REQ_DONE && s->to_up != NULL && s->to_up->nb_segs == 1 &&
-		!(s->flags & PX_S_RETRIED)) {
-		rte_mbuf_refcnt_update(s->to_up, 1);
-		s->retry_head = s->to_up;
-	}
+	s->flags |= PX_S_UP_REUSED;
+	up_keep_head(s);
 	return px_req_pump(s);
 }
 
@@ -216,23 +321,44 @@ px_up_fail(struct px_sess *s, unsigned status, const char *what)
 		pw->stats.client_aborts++;
 		return px_sess_abort(s);
 	}
-	if (s->retry_head != NULL && !(s->flags & PX_S_RETRIED) && s->up != NULL) {
-		/* keep-alive race: once more on a fresh connection */
-		struct rte_mbuf *head = s->retry_head;
+	if (s->up != NULL)
+		srv_fail(s, s->up->srv);
+	if (s->retry_head != NULL && s->up != NULL) {
+		unsigned next = s->server;
+		int race = (s->flags & PX_S_UP_REUSED) && !(s->flags & PX_S_RETRIED);
+		/* each server at most once, as nginx: never the same one again */
+		int again = req_idempotent(s) &&
+			    (uint32_t)s->attempts + 1 < RTE_MIN(px_upconf(s)->tries,
+								px_upconf(s)->n_servers);
 
-		s->retry_head = NULL;
-		px_up_release(s, PX_REL_ABORT);
-		rte_pktmbuf_free(s->to_up);
-		s->to_up = head;
-		s->flags |= PX_S_RETRIED;
-		s->flags &= ~(uint32_t)(PX_S_UP_EOF | PX_S_UP_NOREUSE);
-		rte_pktmbuf_free(s->rin);
-		s->rin = NULL;
-		s->rin_fed = 0;
-		fo_http_parser_init(&s->resp_p, FO_HTTP_RESPONSE, &s->resp);
-		pw->stats.upstream_retries++;
-		return up_connect(s, s->server);
+		if (race || again) {
+			struct rte_mbuf *head = s->retry_head;
+
+			if (pw->budget_retries >= 3 + pw->budget_reqs / 5) {
+				pw->stats.retries_budget_exhausted++;
+				goto fail;
+			}
+			pw->budget_retries++;
+			/* the keep-alive race: the same server on a fresh connection;
+			 * otherwise the next one that may take it */
+			if (!race)
+				next = up_next(s);
+			s->retry_head = NULL;
+			px_up_release(s, PX_REL_ABORT);
+			rte_pktmbuf_free(s->to_up);
+			s->to_up = head;
+			s->flags |= PX_S_RETRIED;
+			s->flags &= ~(uint32_t)(PX_S_UP_EOF | PX_S_UP_NOREUSE | PX_S_UP_REUSED);
+			rte_pktmbuf_free(s->rin);
+			s->rin = NULL;
+			s->rin_fed = 0;
+			fo_http_parser_init(&s->resp_p, FO_HTTP_RESPONSE, &s->resp);
+			pw->stats.upstream_retries++;
+			s->attempts++;
+			return up_connect(s, next);
+		}
 	}
+fail:
 	fmt_server(up_conf_server(s, s->server), srv, sizeof(srv));
 	snprintf(detail, sizeof(detail), "%s (%s)", what, srv);
 	return px_error(s, status, detail);

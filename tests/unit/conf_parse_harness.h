@@ -213,6 +213,9 @@ assert_upstream_defaults(const struct fo_conf_upstream *u)
 	assert_int_equal(u->keepalive, 32);
 	assert_int_equal(u->keepalive_timeout_ms, 60000);
 	assert_int_equal(u->keepalive_requests, 1000);
+	assert_int_equal(u->max_fails, 1);
+	assert_int_equal(u->fail_timeout_ms, 10000);
+	assert_int_equal(u->tries, 3);
 }
 
 #endif /* CONF_PARSE_HARNESS_H */

@@ -121,7 +121,7 @@ struct fo_net_iface {
 	rte_be32_t addr;    /**< network byte order */
 	rte_be32_t netmask; /**< network byte order */
 	rte_be32_t gateway; /**< network byte order, 0 = none */
-	uint64_t tx_offloads; /**< RTE_ETH_TX_OFFLOAD_* the port does (checksums) */
+	uint64_t tx_offloads; /**< RTE_ETH_TX_OFFLOAD_* the port does (lib/net: the checksums) */
 	uint64_t rx_offloads; /**< RTE_ETH_RX_OFFLOAD_* the port does (checksums) */
 };
 
@@ -340,5 +340,20 @@ struct rte_mbuf *fo_mbuf_chain_cut(struct rte_mbuf **head, uint32_t max);
  * @return the joined chain.
  */
 struct rte_mbuf *fo_mbuf_chain_join(struct rte_mbuf *a, struct rte_mbuf *b);
+
+/**
+ * Make *@p mp a single-segment frame, for a port without
+ * RTE_ETH_TX_OFFLOAD_MULTI_SEGS: a chain is copied into one fresh mbuf of
+ * @p pool (data, tx offload flags and lengths, VLAN tags, port) and then
+ * freed, which releases the references its indirect segments hold. A
+ * single segment is left as it is. Checksums already in the headers stay
+ * valid: the bytes do not change.
+ *
+ * @return 0 (*@p mp is one segment: the same mbuf, or the copy),
+ *         -EMSGSIZE when the frame does not fit one mbuf of @p pool after
+ *         its headroom, -ENOBUFS when the pool is empty. On error *@p mp is
+ *         untouched and still owned by the caller.
+ */
+int fo_mbuf_linearize(struct rte_mbuf **mp, struct rte_mempool *pool);
 
 #endif /* FO_NET_H */

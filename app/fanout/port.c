@@ -25,6 +25,8 @@
 #define TX_CKSUM_OFFLOADS                                                                          \
 	(RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |                            \
 		RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
+/* lib/tcp sends a header mbuf chained to indirect mbufs over its send queue */
+#define TX_OFFLOADS_WANTED (TX_CKSUM_OFFLOADS | RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 #define RSS_WANTED (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)
 
 /** Port id named by a config `interface` device: a number or a device name. */
@@ -251,7 +253,18 @@ port_start(struct app *app, struct app_port *p)
 		p->rss = 1;
 	}
 	conf.rxmode.offloads = RX_CKSUM_OFFLOADS & info.rx_offload_capa;
-	conf.txmode.offloads = TX_CKSUM_OFFLOADS & info.tx_offload_capa;
+	/*
+	 * MULTI_SEGS is requested, not assumed: a PMD may pick a tx path that
+	 * reads only the first segment when it is not. Without it (net_af_xdp
+	 * in 22.11), the workers copy chains into one mbuf (tx_linearized).
+	 */
+	conf.txmode.offloads = TX_OFFLOADS_WANTED & info.tx_offload_capa;
+	p->tx_linear = !(info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
+	if (p->tx_linear)
+		FO_LOG(WARNING,
+			"port %u (%s, %s): no multi-segment tx: chained frames are "
+			"copied into one mbuf before tx (tx_linearized)\n",
+			pid, p->name, info.driver_name);
 	/*
 	 * DPDK 22.11's tap PMD sums each segment of a chained mbuf on its own
 	 * and adds the results, which is wrong after a segment of odd length

@@ -201,8 +201,9 @@ pool_create(struct app *app)
 		return -rte_errno ? -rte_errno : -ENOMEM;
 	}
 	app->n_tcp_mbufs = tcp;
-	FO_LOG(INFO, "mbuf pool: %u mbufs of %u bytes (%u for TCP data, %.1f MiB; %s)\n", n,
-		data_room + RTE_PKTMBUF_HEADROOM, tcp, (double)n * elt / (1 << 20),
+	FO_LOG(INFO, "mbuf pool: %u mbufs of %u bytes in %u chunk(s) (%u for TCP data, %.1f MiB; %s)\n",
+		n, data_room + RTE_PKTMBUF_HEADROOM, app->pool->nb_mem_chunks, tcp,
+		(double)n * elt / (1 << 20),
 		rte_eal_has_hugepages() ? "hugepages" : "no hugepages: sized from free memory");
 	return 0;
 }

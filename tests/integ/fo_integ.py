@@ -47,6 +47,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -416,6 +417,45 @@ class Telemetry:
 
 
 # ---------------------------------------------------------------------------
+# AF_XDP socket statistics of another process (pidfd_getfd(2), getsockopt)
+
+_SYS_PIDFD_GETFD = 438
+SOL_XDP = 283
+XDP_STATISTICS = 7
+XDP_STATS = ("rx_dropped", "rx_invalid_descs", "tx_invalid_descs", "rx_ring_full",
+             "rx_fill_ring_empty_descs", "tx_ring_empty_descs")
+
+
+def xsk_stats(pid):
+    """Summed XDP_STATISTICS of every AF_XDP socket process @pid holds (zeros: none)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    total = dict.fromkeys(XDP_STATS, 0)
+    pidfd = os.pidfd_open(pid)
+    try:
+        for fd in os.listdir("/proc/%d/fd" % pid):
+            try:
+                if not os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("socket:"):
+                    continue
+            except OSError:
+                continue
+            dup = libc.syscall(_SYS_PIDFD_GETFD, pidfd, int(fd), 0)
+            if dup < 0:
+                continue
+            try:
+                buf = ctypes.create_string_buffer(8 * len(XDP_STATS))
+                n = ctypes.c_uint32(len(buf))
+                # only AF_XDP sockets answer SOL_XDP
+                if libc.getsockopt(dup, SOL_XDP, XDP_STATISTICS, buf, ctypes.byref(n)) == 0:
+                    for k, v in zip(XDP_STATS, struct.unpack("%dQ" % len(XDP_STATS), buf.raw)):
+                        total[k] += v
+            finally:
+                os.close(dup)
+    finally:
+        os.close(pidfd)
+    return total
+
+
+# ---------------------------------------------------------------------------
 # setns(2) for sockets that must live in a test namespace
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -731,6 +771,13 @@ class Fanout:
     def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT):
         """Stop with @sig; assert exit 0 and the shutdown statistics. Returns them."""
         self._close_tel()
+        if self.nic == "af_xdp" and self.running():
+            # descriptors the kernel rejected are frames lost for good (a
+            # UMEM that does not cover the whole mbuf pool did that)
+            xs = xsk_stats(self.proc.pid)
+            log("AF_XDP socket statistics: %s" % xs)
+            check(xs["tx_invalid_descs"] == 0 and xs["rx_invalid_descs"] == 0,
+                  "the kernel rejected AF_XDP descriptors: %s" % xs)
         log("stopping fanout with %s" % signal.Signals(sig).name)
         # ip netns exec has exec'd fanout (via taskset): the group leader is fanout
         os.kill(self.proc.pid, sig)

@@ -94,7 +94,8 @@ extern const char *const fo_net_drop_names[FO_NET_DROP_MAX];
 	X(neigh_failed, "ARP resolutions given up") \
 	X(peer_rx, "neighbour updates applied from other workers") \
 	X(peer_tx_full, "neighbour updates not shared: peer ring full") \
-	X(tcp_rx, "TCP segments handed to the layer above")
+	X(tcp_rx, "TCP segments handed to the layer above") \
+	X(arp_rx_reply_peer, "ARP replies this worker had not asked for, passed to the others")
 
 #define FO_NET_STAT_FIELD(name, descr) uint64_t name;
 #define FO_NET_STAT_ONE(name, descr) +1
@@ -177,9 +178,17 @@ struct fo_net_l4q {
 /** A neighbour learned on one core, to be shared with the others. */
 struct fo_neigh_msg {
 	rte_be32_t ip;
-	uint16_t port_id;
+	uint16_t port_id; /**< | FO_NEIGH_MSG_KNOWN_ONLY: see there */
 	struct rte_ether_addr mac;
 };
+
+/**
+ * Flag in fo_neigh_msg.port_id: an ARP reply that reached a worker which
+ * had not asked (the NIC spread the reply to another queue than the
+ * request's): a worker applies it only to an entry it has, as it would the
+ * reply itself, so that no worker learns an address nobody asked about.
+ */
+#define FO_NEIGH_MSG_KNOWN_ONLY 0x8000
 
 /* ring element size: rte_ring_*_elem needs a multiple of 4 bytes */
 _Static_assert(sizeof(struct fo_neigh_msg) == 12, "fo_neigh_msg must stay 12 bytes");

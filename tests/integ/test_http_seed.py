@@ -35,8 +35,7 @@ Checked, with the replicas' own logs where it matters:
  9. WebSocket echo through the proxy (raw client: handshake + frames);
 10. fanout's counters agree, and it exits cleanly;
 11. two workers (flows handed between them) — not with --one-worker, which
-    the net_af_packet / net_af_xdp registrations pass (tests/integ/meson.build
-    says why).
+    the net_af_xdp registration passes (a veth gives it one queue).
 """
 
 import base64

@@ -66,6 +66,9 @@ struct app_port {
 	int link_up; /**< last link state seen by the control thread */
 	uint16_t nb_queues;
 	int rss; /**< configured with RSS (several queues, NIC hashes) */
+	/** no RTE_ETH_TX_OFFLOAD_MULTI_SEGS: chained frames are copied into one
+	 *  mbuf before tx (the PMD would send garbage after the first segment) */
+	int tx_linear;
 	/** layer 2-3 view given to every worker; iface.configured == 0 when
 	 *  no interface block names this port */
 	struct fo_net_iface iface;
@@ -85,8 +88,11 @@ struct app_worker {
 	uint64_t busy_cycles; /**< TSC cycles of loop iterations that did work */
 	uint64_t idle_cycles; /**< TSC cycles of empty iterations (naps included) */
 	uint64_t loops;
-	uint64_t tx_pkts;    /**< packets accepted by rte_eth_tx_burst */
-	uint64_t tx_dropped; /**< packets freed because the tx queue stayed full */
+	uint64_t tx_pkts;            /**< packets accepted by rte_eth_tx_burst */
+	uint64_t tx_dropped;         /**< packets freed because the tx queue stayed full */
+	uint64_t tx_linearized;      /**< chains copied into one mbuf (tx_linear ports) */
+	uint64_t tx_linear_nombuf;   /**< chains dropped: no mbuf to copy them into */
+	uint64_t tx_linear_too_long; /**< chains dropped: longer than one mbuf holds */
 	uint64_t idle_sleeps;
 	struct fo_tcp_worker *tcp; /**< this worker's TCP stack */
 	struct svc_worker *svc;    /**< built-in services (echo, source...) */
@@ -291,6 +297,9 @@ struct app_totals {
 	uint64_t drops_total;     /**< sum of net.drop[] */
 	uint64_t tx_pkts;
 	uint64_t tx_dropped;
+	uint64_t tx_linearized;
+	uint64_t tx_linear_nombuf;
+	uint64_t tx_linear_too_long;
 };
 void stats_totals(const struct app *app, struct app_totals *t);
 /** Print all statistics as "name value" lines. */

@@ -15,6 +15,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 #include <rte_mempool.h>
 
 #include "app.h"
@@ -25,6 +26,8 @@
 #define TX_CKSUM_OFFLOADS                                                                          \
 	(RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |                            \
 		RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
+/* lib/tcp sends a header mbuf chained to indirect mbufs over its send queue */
+#define TX_OFFLOADS_WANTED (TX_CKSUM_OFFLOADS | RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 #define RSS_WANTED (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)
 
 /** Port id named by a config `interface` device: a number or a device name. */
@@ -165,11 +168,66 @@ tcp_mbufs_budget(uint32_t elt_size)
 	return cap < APP_TCP_MBUFS_MIN ? APP_TCP_MBUFS_MIN : (uint32_t)cap;
 }
 
+/** Is one of the started ports driven by @p driver? */
+static int
+ports_use_driver(const struct app *app, const char *driver)
+{
+	struct rte_eth_dev_info info;
+	uint16_t i;
+
+	for (i = 0; i < app->n_active; i++)
+		if (rte_eth_dev_info_get(app->active[i], &info) == 0 &&
+			strcmp(info.driver_name, driver) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * net_af_xdp (22.11) registers the pool as its UMEM from the first chunk's
+ * start for populated_size * object size bytes, as if objects were packed.
+ * By default they are not where pages are small (--no-huge: one 2.3 KiB
+ * object per 4 KiB page, so 40 % of the mbufs lay beyond that end): the
+ * kernel rejects frames in those mbufs (XDP tx_invalid_descs), TCP stalls.
+ * So for such a port the objects are packed (RTE_MEMPOOL_F_NO_IOVA_CONTIG:
+ * nothing DMAs on a veth) in a single chunk, as rte_pktmbuf_pool_create()
+ * would build them otherwise.
+ *
+ * @return the pool, or NULL with rte_errno set (ENOMEM also when the
+ *         memory came in several chunks).
+ */
+static struct rte_mempool *
+pool_create_packed(const char *name, uint32_t n, uint16_t data_room, int socket)
+{
+	struct rte_pktmbuf_pool_private priv = {.mbuf_data_room_size = data_room};
+	struct rte_mempool *mp;
+	int rc;
+
+	mp = rte_mempool_create_empty(name, n, (unsigned)sizeof(struct rte_mbuf) + data_room,
+		APP_POOL_CACHE, sizeof(priv), socket, RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	if (mp == NULL)
+		return NULL;
+	rc = rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL);
+	if (rc == 0) {
+		rte_pktmbuf_pool_init(mp, &priv);
+		rc = rte_mempool_populate_default(mp);
+		if (rc >= 0 && mp->nb_mem_chunks != 1)
+			rc = -ENOMEM;
+	}
+	if (rc < 0) {
+		rte_mempool_free(mp);
+		rte_errno = -rc;
+		return NULL;
+	}
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+}
+
 /** One pool for every rx ring, tx ring, per-lcore cache, per-worker buffer and TCP data. */
 static int
 pool_create(struct app *app)
 {
 	uint32_t data_room = RTE_MBUF_DEFAULT_DATAROOM, base, n, tcp, elt;
+	int packed = ports_use_driver(app, "net_af_xdp");
 	uint16_t i;
 
 	for (i = 0; i < app->n_active; i++) {
@@ -188,8 +246,12 @@ pool_create(struct app *app)
 	/* halve the TCP share until the pool fits (hugepages may be short) */
 	for (tcp = tcp_mbufs_budget(elt);; tcp /= 2) {
 		n = base + tcp;
-		app->pool = rte_pktmbuf_pool_create("fo_mbuf", n, APP_POOL_CACHE, 0,
-			(uint16_t)(data_room + RTE_PKTMBUF_HEADROOM), (int)rte_socket_id());
+		if (packed)
+			app->pool = pool_create_packed("fo_mbuf", n,
+				(uint16_t)(data_room + RTE_PKTMBUF_HEADROOM), (int)rte_socket_id());
+		else
+			app->pool = rte_pktmbuf_pool_create("fo_mbuf", n, APP_POOL_CACHE, 0,
+				(uint16_t)(data_room + RTE_PKTMBUF_HEADROOM), (int)rte_socket_id());
 		if (app->pool != NULL || rte_errno != ENOMEM || tcp / 2 < APP_TCP_MBUFS_MIN)
 			break;
 	}
@@ -199,8 +261,11 @@ pool_create(struct app *app)
 		return -rte_errno ? -rte_errno : -ENOMEM;
 	}
 	app->n_tcp_mbufs = tcp;
-	FO_LOG(INFO, "mbuf pool: %u mbufs of %u bytes (%u for TCP data, %.1f MiB; %s)\n", n,
-		data_room + RTE_PKTMBUF_HEADROOM, tcp, (double)n * elt / (1 << 20),
+	FO_LOG(INFO,
+		"mbuf pool: %u mbufs of %u bytes in %u chunk(s)%s (%u for TCP data, %.1f MiB; %s)\n",
+		n, data_room + RTE_PKTMBUF_HEADROOM, app->pool->nb_mem_chunks,
+		packed ? ", packed for net_af_xdp" : "", tcp,
+		(double)n * elt / (1 << 20),
 		rte_eal_has_hugepages() ? "hugepages" : "no hugepages: sized from free memory");
 	return 0;
 }
@@ -251,7 +316,18 @@ port_start(struct app *app, struct app_port *p)
 		p->rss = 1;
 	}
 	conf.rxmode.offloads = RX_CKSUM_OFFLOADS & info.rx_offload_capa;
-	conf.txmode.offloads = TX_CKSUM_OFFLOADS & info.tx_offload_capa;
+	/*
+	 * MULTI_SEGS is requested, not assumed: a PMD may pick a tx path that
+	 * reads only the first segment when it is not. Without it (net_af_xdp
+	 * in 22.11), the workers copy chains into one mbuf (tx_linearized).
+	 */
+	conf.txmode.offloads = TX_OFFLOADS_WANTED & info.tx_offload_capa;
+	p->tx_linear = !(info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
+	if (p->tx_linear)
+		FO_LOG(WARNING,
+			"port %u (%s, %s): no multi-segment tx: chained frames are "
+			"copied into one mbuf before tx (tx_linearized)\n",
+			pid, p->name, info.driver_name);
 	/*
 	 * DPDK 22.11's tap PMD sums each segment of a chained mbuf on its own
 	 * and adds the results, which is wrong after a segment of odd length

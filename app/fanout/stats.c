@@ -8,6 +8,9 @@
  *   drops_total 3              sum of the drop reasons above
  *   tx_sent 9                  packets the NICs accepted
  *   tx_dropped 0               packets freed because a tx queue stayed full
+ *   tx_linearized 0            chains copied into one mbuf for a port without
+ *                              multi-segment tx; tx_linear_nombuf and
+ *                              tx_linear_too_long: chains dropped instead
  *   mbuf_pool.avail 70000      free mbufs (size, and the share set aside for TCP)
  *   port0.ipackets 12          rte_eth_stats_get() of every port
  *   tcp.seg_rx 10              every lib/tcp counter (fo_tcp_stats_names), gauges
@@ -52,6 +55,9 @@ stats_totals(const struct app *app, struct app_totals *t)
 		fo_net_stats_add(&t->net, &w->net.stats);
 		t->tx_pkts += w->tx_pkts;
 		t->tx_dropped += w->tx_dropped;
+		t->tx_linearized += w->tx_linearized;
+		t->tx_linear_nombuf += w->tx_linear_nombuf;
+		t->tx_linear_too_long += w->tx_linear_too_long;
 		if (w->tcp != NULL)
 			fo_tcp_stats_add(&t->tcp, fo_tcp_stats(w->tcp));
 		if (w->svc != NULL) {
@@ -131,6 +137,7 @@ print_workers(const struct app *app, FILE *f)
 		fprintf(f, "worker%u.idle_sleeps %" PRIu64 "\n", i, w->idle_sleeps);
 		fprintf(f, "worker%u.tx_sent %" PRIu64 "\n", i, w->tx_pkts);
 		fprintf(f, "worker%u.tx_dropped %" PRIu64 "\n", i, w->tx_dropped);
+		fprintf(f, "worker%u.tx_linearized %" PRIu64 "\n", i, w->tx_linearized);
 		segs = tcp_worker_segments(w);
 		fprintf(f, "worker%u.tcp_segments %" PRIu64 "\n", i, segs);
 		fprintf(f, "worker%u.busy_cycles_per_segment %.1f\n", i,
@@ -155,6 +162,9 @@ stats_print(const struct app *app, FILE *f)
 	fprintf(f, "drops_total %" PRIu64 "\n", t.drops_total);
 	fprintf(f, "tx_sent %" PRIu64 "\n", t.tx_pkts);
 	fprintf(f, "tx_dropped %" PRIu64 "\n", t.tx_dropped);
+	fprintf(f, "tx_linearized %" PRIu64 "\n", t.tx_linearized);
+	fprintf(f, "tx_linear_nombuf %" PRIu64 "\n", t.tx_linear_nombuf);
+	fprintf(f, "tx_linear_too_long %" PRIu64 "\n", t.tx_linear_too_long);
 	if (app->pool != NULL) {
 		fprintf(f, "mbuf_pool.size %u\n", app->pool->size);
 		fprintf(f, "mbuf_pool.avail %u\n", rte_mempool_avail_count(app->pool));

@@ -123,6 +123,7 @@ stats_workers(const struct app *app, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(one, "idle_sleeps", w->idle_sleeps);
 		rte_tel_data_add_dict_u64(one, "tx_sent", w->tx_pkts);
 		rte_tel_data_add_dict_u64(one, "tx_dropped", w->tx_dropped);
+		rte_tel_data_add_dict_u64(one, "tx_linearized", w->tx_linearized);
 		snprintf(key, sizeof(key), "%u", i);
 		add_container(all, key, one);
 	}
@@ -235,6 +236,9 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "drops_total", t.drops_total);
 	rte_tel_data_add_dict_u64(d, "tx_sent", t.tx_pkts);
 	rte_tel_data_add_dict_u64(d, "tx_dropped", t.tx_dropped);
+	rte_tel_data_add_dict_u64(d, "tx_linearized", t.tx_linearized);
+	rte_tel_data_add_dict_u64(d, "tx_linear_nombuf", t.tx_linear_nombuf);
+	rte_tel_data_add_dict_u64(d, "tx_linear_too_long", t.tx_linear_too_long);
 	rte_tel_data_add_dict_int(d, "n_workers", (int)tel_app->n_workers);
 	/* approximate while workers run (per-lcore caches are read unlocked) */
 	rte_tel_data_add_dict_u64(d, "mbuf_pool_size", tel_app->pool ? tel_app->pool->size : 0);

@@ -27,9 +27,46 @@
 #define NEIGH_RING_SIZE 256
 
 /**
+ * For a port without multi-segment tx: replace every chain of @p pkts by a
+ * one-mbuf copy (the chain is freed, releasing TCP's indirect references).
+ * A chain that cannot be copied is dropped and counted by reason.
+ *
+ * @return how many packets are left in @p pkts (in order).
+ */
+static uint16_t
+tx_linearize(const struct app *app, struct app_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *drops[FO_BURST * 4];
+	uint16_t i, kept = 0, n_drop = 0;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (m->nb_segs > 1) {
+			rc = fo_mbuf_linearize(&m, app->pool);
+			if (unlikely(rc != 0)) {
+				if (rc == -ENOBUFS)
+					w->tx_linear_nombuf++;
+				else
+					w->tx_linear_too_long++;
+				drops[n_drop++] = m;
+				continue;
+			}
+			w->tx_linearized++;
+		}
+		pkts[kept++] = m;
+	}
+	if (n_drop != 0)
+		rte_pktmbuf_free_bulk(drops, n_drop);
+	return kept;
+}
+
+/**
  * Send what lib/net queued on every port. A queue the NIC keeps full is
  * retried a few times, then its leftovers are freed and counted: a worker
- * must never wait for the wire.
+ * must never wait for the wire. On a port that cannot send chains, chains
+ * are first copied into single mbufs.
  *
  * @return packets handed to the NIC or dropped (0: nothing was queued).
  */
@@ -46,6 +83,15 @@ tx_flush(const struct app *app, struct app_worker *w)
 
 		if (n == 0)
 			continue;
+		total += n;
+		/* one flag test per port and burst; the copy only where needed */
+		if (unlikely(app->ports[port].tx_linear)) {
+			n = tx_linearize(app, w, txq->pkts, n);
+			if (n == 0) {
+				txq->n = 0;
+				continue;
+			}
+		}
 		do {
 			sent += rte_eth_tx_burst(port, (uint16_t)w->id, txq->pkts + sent, n - sent);
 		} while (sent < n && ++tries < APP_TX_RETRIES);
@@ -55,7 +101,6 @@ tx_flush(const struct app *app, struct app_worker *w)
 		}
 		w->tx_pkts += sent;
 		txq->n = 0;
-		total += n;
 	}
 	return total;
 }

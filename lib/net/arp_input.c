@@ -80,8 +80,15 @@ arp_input(struct fo_net_worker *w, const struct fo_net_iface *ifc, struct rte_mb
 		return;
 	}
 
-	/* a reply: only for an address we asked about (or already know) */
+	/* a reply: only for an address we asked about (or already know). A
+	 * NIC without RSS may deliver it to another worker than the one that
+	 * asked: those apply it only if they have the entry */
 	if (neigh_update(w, ifc->port_id, sip, &a->arp_sha, 0, 1) == NULL) {
+		if (neigh_share_reply(w, ifc->port_id, sip, &a->arp_sha)) {
+			w->stats.arp_rx_reply_peer++;
+			net_consume(w, m);
+			return;
+		}
 		net_drop(w, m, arp_unsolicited);
 		return;
 	}

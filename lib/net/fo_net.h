@@ -100,7 +100,8 @@ extern const char *const fo_net_drop_names[FO_NET_DROP_MAX];
 	X(neigh_suspect, "refreshes asked by the layer above (fo_net_neigh_suspect), or of " \
 		"the other addresses of a host that moved to another MAC") \
 	X(neigh_changed, "reachable neighbours whose MAC changed") \
-	X(neigh_ready_lost, "reachability notices lost: the ready list was full")
+	X(neigh_ready_lost, "reachability notices lost: the ready list was full") \
+	X(arp_rx_reply_peer, "ARP replies this worker had not asked for, passed to the others")
 
 #define FO_NET_STAT_FIELD(name, descr) uint64_t name;
 #define FO_NET_STAT_ONE(name, descr) +1
@@ -127,7 +128,7 @@ struct fo_net_iface {
 	rte_be32_t addr;    /**< network byte order */
 	rte_be32_t netmask; /**< network byte order */
 	rte_be32_t gateway; /**< network byte order, 0 = none */
-	uint64_t tx_offloads; /**< RTE_ETH_TX_OFFLOAD_* the port does (checksums) */
+	uint64_t tx_offloads; /**< RTE_ETH_TX_OFFLOAD_* the port does (lib/net: the checksums) */
 	uint64_t rx_offloads; /**< RTE_ETH_RX_OFFLOAD_* the port does (checksums) */
 };
 
@@ -206,9 +207,17 @@ struct fo_net_l4q {
 /** A neighbour learned on one core, to be shared with the others. */
 struct fo_neigh_msg {
 	rte_be32_t ip;
-	uint16_t port_id;
+	uint16_t port_id; /**< | FO_NEIGH_MSG_KNOWN_ONLY: see there */
 	struct rte_ether_addr mac;
 };
+
+/**
+ * Flag in fo_neigh_msg.port_id: an ARP reply that reached a worker which
+ * had not asked (the NIC spread the reply to another queue than the
+ * request's): a worker applies it only to an entry it has, as it would the
+ * reply itself, so that no worker learns an address nobody asked about.
+ */
+#define FO_NEIGH_MSG_KNOWN_ONLY 0x8000
 
 /* ring element size: rte_ring_*_elem needs a multiple of 4 bytes */
 _Static_assert(sizeof(struct fo_neigh_msg) == 12, "fo_neigh_msg must stay 12 bytes");
@@ -437,5 +446,20 @@ struct rte_mbuf *fo_mbuf_chain_cut(struct rte_mbuf **head, uint32_t max);
  * @return the joined chain.
  */
 struct rte_mbuf *fo_mbuf_chain_join(struct rte_mbuf *a, struct rte_mbuf *b);
+
+/**
+ * Make *@p mp a single-segment frame, for a port without
+ * RTE_ETH_TX_OFFLOAD_MULTI_SEGS: a chain is copied into one fresh mbuf of
+ * @p pool (data, tx offload flags and lengths, VLAN tags, port) and then
+ * freed, which releases the references its indirect segments hold. A
+ * single segment is left as it is. Checksums already in the headers stay
+ * valid: the bytes do not change.
+ *
+ * @return 0 (*@p mp is one segment: the same mbuf, or the copy),
+ *         -EMSGSIZE when the frame does not fit one mbuf of @p pool after
+ *         its headroom, -ENOBUFS when the pool is empty. On error *@p mp is
+ *         untouched and still owned by the caller.
+ */
+int fo_mbuf_linearize(struct rte_mbuf **mp, struct rte_mempool *pool);
 
 #endif /* FO_NET_H */

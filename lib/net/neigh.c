@@ -246,12 +246,13 @@ neigh_set_reachable(struct fo_net_worker *w, struct fo_neigh *e, uint16_t port,
 }
 
 static void
-neigh_share(struct fo_net_worker *w, const struct fo_neigh *e)
+neigh_send(struct fo_net_worker *w, rte_be32_t ip, uint16_t port_id,
+	const struct rte_ether_addr *mac)
 {
-	struct fo_neigh_msg msg = {.ip = e->ip, .port_id = e->port_id};
+	struct fo_neigh_msg msg = {.ip = ip, .port_id = port_id};
 	unsigned i;
 
-	rte_ether_addr_copy(&e->mac, &msg.mac);
+	rte_ether_addr_copy(mac, &msg.mac);
 	for (i = 0; i < w->n_workers && i < FO_MAX_WORKERS; i++) {
 		if (i == w->worker_id || w->to_peer[i] == NULL)
 			continue;
@@ -259,6 +260,22 @@ neigh_share(struct fo_net_worker *w, const struct fo_neigh *e)
 		if (rte_ring_enqueue_elem(w->to_peer[i], &msg, sizeof(msg)) != 0)
 			w->stats.peer_tx_full++;
 	}
+}
+
+static void
+neigh_share(struct fo_net_worker *w, const struct fo_neigh *e)
+{
+	neigh_send(w, e->ip, e->port_id, &e->mac);
+}
+
+int
+neigh_share_reply(struct fo_net_worker *w, uint16_t port, rte_be32_t ip,
+	const struct rte_ether_addr *mac)
+{
+	if (w->n_workers < 2)
+		return 0;
+	neigh_send(w, ip, port | FO_NEIGH_MSG_KNOWN_ONLY, mac);
+	return 1;
 }
 
 struct fo_neigh *
@@ -492,11 +509,13 @@ fo_net_peer_poll(struct fo_net_worker *w)
 			w->from_peer[i], msgs, sizeof(msgs[0]), FO_ARRAY_SIZE(msgs), NULL);
 		for (j = 0; j < n; j++) {
 			const struct fo_neigh_msg *msg = &msgs[j];
+			uint16_t port = msg->port_id & (uint16_t)~FO_NEIGH_MSG_KNOWN_ONLY;
+			int create = !(msg->port_id & FO_NEIGH_MSG_KNOWN_ONLY);
 
-			if (msg->port_id >= FO_MAX_PORTS || !w->ifaces[msg->port_id].configured ||
+			if (port >= FO_MAX_PORTS || !w->ifaces[port].configured ||
 				!rte_is_valid_assigned_ether_addr(&msg->mac))
 				continue;
-			if (neigh_update(w, msg->port_id, msg->ip, &msg->mac, 1, 0) != NULL) {
+			if (neigh_update(w, port, msg->ip, &msg->mac, create, 0) != NULL) {
 				w->stats.peer_rx++;
 				total++;
 			}

@@ -188,5 +188,13 @@ int neigh_output(
  */
 struct fo_neigh *neigh_update(struct fo_net_worker *w, uint16_t port, rte_be32_t ip,
 	const struct rte_ether_addr *mac, int create, int share);
+/**
+ * Pass an ARP reply for an address this worker has no entry for to the
+ * other workers (FO_NEIGH_MSG_KNOWN_ONLY: one of them may have asked).
+ *
+ * @return 1 when there are other workers to tell, 0 when there are none.
+ */
+int neigh_share_reply(struct fo_net_worker *w, uint16_t port, rte_be32_t ip,
+	const struct rte_ether_addr *mac);
 
 #endif /* NET_PRIV_H */

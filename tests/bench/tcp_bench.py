@@ -7,7 +7,8 @@ Not a test (nothing passes or fails on numbers); scripts/bench runs it.
 Paths, each measured with the same Python client (tests/integ/tcp_tools.py,
 --fast: no hashing, one reused random MiB):
 
-  fanout/tap     fanout on net_tap (one worker, busy polling, CPU 0); the
+  fanout/NIC     fanout on the NIC FO_NIC names (net_tap by default; scripts/bench
+                 passes its --nic) (one worker, busy polling, CPU 0); the
                  client in the namespace on the kernel side of the tap (CPU 1)
   kernel/veth    a Linux server (tcp_tools `server`, CPU 0) in a second
                  namespace, reached over a veth pair, default offloads
@@ -38,6 +39,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import fo_integ as fi  # noqa: E402
 import tcp_tools as tt  # noqa: E402
 
+# "fanout/tap", "fanout/af_packet"...: the NIC FO_NIC names
+FANOUT_LABEL = "fanout/" + (os.environ.get("FO_NIC") or "tap")
 PORTS = {"echo": tt.ECHO_PORT, "source": tt.SOURCE_PORT, "discard": tt.DISCARD_PORT}
 
 
@@ -86,7 +89,7 @@ def bench_fanout(t, a, modes, out):
             try:
                 bps, res = run_client(ns, mode, a.size, client_cpu)
             except fi.Failure as e:
-                fi.log("fanout/tap %s #%d FAILED: %s" % (mode, rep + 1, e))
+                fi.log("%s %s #%d FAILED: %s" % (FANOUT_LABEL, mode, rep + 1, e))
                 rows.append({"failed": str(e)})
                 break
             c1 = fanout_counters(fo)
@@ -97,10 +100,10 @@ def bench_fanout(t, a, modes, out):
                          "cycles_per_seg": busy / segs if segs else 0.0,
                          "busy_share": busy / poll if poll else 0.0,
                          "segs_per_s": segs / res["secs"], "retransmits": c1["rtx"] - c0["rtx"]})
-            fi.log("fanout/tap %s #%d: %.1f MB/s, %d segments, %.0f cycles/segment, busy %.0f%%"
-                   % (mode, rep + 1, bps / 1e6, segs, rows[-1]["cycles_per_seg"],
+            fi.log("%s %s #%d: %.1f MB/s, %d segments, %.0f cycles/segment, busy %.0f%%"
+                   % (FANOUT_LABEL, mode, rep + 1, bps / 1e6, segs, rows[-1]["cycles_per_seg"],
                       100 * rows[-1]["busy_share"]))
-        out.append(("fanout/tap", mode, rows))
+        out.append((FANOUT_LABEL, mode, rows))
     fo.stop()
 
 
@@ -169,10 +172,10 @@ def print_table(out, a):
     by = {(p, m): statistics.median(r["bps"] for r in rows) for p, m, rows in out
           if rows and all("failed" not in r for r in rows)}
     for mode in a.modes.split(","):
-        f = by.get(("fanout/tap", mode))
+        f = by.get((FANOUT_LABEL, mode))
         for k in ("kernel/veth", "kernel/veth-1500"):
             if f and by.get((k, mode)):
-                print("ratio fanout/tap : %-16s %-8s %.2f" % (k, mode, f / by[(k, mode)]))
+                print("ratio %s : %-16s %-8s %.2f" % (FANOUT_LABEL, k, mode, f / by[(k, mode)]))
 
 
 def main():

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Integration-test harness: fanout in a network namespace on net_tap.
+"""Integration-test harness: fanout in a network namespace on net_tap
+(or net_af_packet / net_af_xdp on a veth: FO_NIC).
 
 A test script is a plain executable:
 
@@ -30,6 +31,12 @@ Environment:
                 --no-huge -m 512. auto uses hugepages when /dev/hugepages is
                 a mounted hugetlbfs with at least 64 free 2 MiB pages.
   FO_KEEP_LOGS  1: keep the log directory even when the test passes.
+  FO_NIC        tap (default) | af_packet | af_xdp: the virtual NIC fanout
+                drives (start_fanout(nic=...) overrides it). The kernel side
+                is always fo0 with 198.18.0.2/24: the tap itself, or one end
+                of a veth pair whose other end (fo0d) DPDK opens. Configs
+                name the port net_tap0; on another NIC the harness renames
+                `interface net_tap0` to that NIC's port name.
 """
 
 import atexit
@@ -40,6 +47,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -61,6 +69,35 @@ FANOUT_IP = "198.18.0.1"
 KERNEL_IP = "198.18.0.2"
 PREFIX_LEN = 24
 TAP = "fo0"
+# the veth end DPDK opens when FO_NIC is af_packet or af_xdp (kernel side: TAP)
+VETH_DPDK = "fo0d"
+# FO_NIC value -> DPDK port name (what a config's interface block names)
+NICS = {"tap": "net_tap0", "af_packet": "net_af_packet0", "af_xdp": "net_af_xdp0"}
+
+
+def nic_default():
+    """The NIC named by FO_NIC (tap when unset); a bad value fails the test."""
+    nic = os.environ.get("FO_NIC") or "tap"
+    if nic not in NICS:
+        raise Failure("FO_NIC=%r: want one of %s" % (nic, ", ".join(sorted(NICS))))
+    return nic
+
+
+def nic_vdev(nic, n_queues):
+    """The --vdev argument that opens @nic with @n_queues queue pairs."""
+    if nic == "tap":
+        return "net_tap0,iface=%s" % TAP
+    if nic == "af_packet":
+        # qpairs: one socket per queue (PACKET_FANOUT_HASH spreads flows)
+        return "net_af_packet0,iface=%s,qpairs=%d" % (VETH_DPDK, n_queues)
+    # a veth reports no combined channels: net_af_xdp takes one queue only
+    check(n_queues == 1, "net_af_xdp on a veth has one queue; %d workers asked" % n_queues)
+    return "net_af_xdp0,iface=%s,start_queue=0,queue_count=1" % VETH_DPDK
+
+
+def nic_conf(nic, text):
+    """Config text with `interface net_tap0` renamed to @nic's port name."""
+    return re.sub(r"(\binterface\s+)net_tap0\b", r"\g<1>" + NICS[nic], text)
 # Namespaces and DPDK file prefixes this harness creates: fo-it-<tag>-<pid>-<n>.
 # Only names with this prefix and a dead <pid> are ever cleaned as stale.
 NS_PREFIX = "fo-it-"
@@ -380,6 +417,45 @@ class Telemetry:
 
 
 # ---------------------------------------------------------------------------
+# AF_XDP socket statistics of another process (pidfd_getfd(2), getsockopt)
+
+_SYS_PIDFD_GETFD = 438
+SOL_XDP = 283
+XDP_STATISTICS = 7
+XDP_STATS = ("rx_dropped", "rx_invalid_descs", "tx_invalid_descs", "rx_ring_full",
+             "rx_fill_ring_empty_descs", "tx_ring_empty_descs")
+
+
+def xsk_stats(pid):
+    """Summed XDP_STATISTICS of every AF_XDP socket process @pid holds (zeros: none)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    total = dict.fromkeys(XDP_STATS, 0)
+    pidfd = os.pidfd_open(pid)
+    try:
+        for fd in os.listdir("/proc/%d/fd" % pid):
+            try:
+                if not os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("socket:"):
+                    continue
+            except OSError:
+                continue
+            dup = libc.syscall(_SYS_PIDFD_GETFD, pidfd, int(fd), 0)
+            if dup < 0:
+                continue
+            try:
+                buf = ctypes.create_string_buffer(8 * len(XDP_STATS))
+                n = ctypes.c_uint32(len(buf))
+                # only AF_XDP sockets answer SOL_XDP
+                if libc.getsockopt(dup, SOL_XDP, XDP_STATISTICS, buf, ctypes.byref(n)) == 0:
+                    for k, v in zip(XDP_STATS, struct.unpack("%dQ" % len(XDP_STATS), buf.raw)):
+                        total[k] += v
+            finally:
+                os.close(dup)
+    finally:
+        os.close(pidfd)
+    return total
+
+
+# ---------------------------------------------------------------------------
 # setns(2) for sockets that must live in a test namespace
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -502,6 +578,13 @@ class Netns:
                 "tx_packets": st["tx"]["packets"], "tx_dropped": st["tx"]["dropped"],
                 "tx_errors": st["tx"]["errors"]}
 
+    def tcp_csum_errors(self):
+        """TCP segments the kernel here dropped for a bad checksum (Tcp: InCsumErrors)."""
+        r = self.run(["cat", "/proc/net/snmp"])
+        tcp = [line.split() for line in r.stdout.splitlines() if line.startswith("Tcp:")]
+        check(len(tcp) == 2 and "InCsumErrors" in tcp[0], "no Tcp InCsumErrors in /proc/net/snmp")
+        return int(tcp[1][tcp[0].index("InCsumErrors")])
+
     def link_mac(self, ifname=TAP):
         r = self.run(["ip", "-j", "link", "show", "dev", ifname])
         return json.loads(r.stdout)[0]["address"]
@@ -513,15 +596,31 @@ class Netns:
         return entries[0] if entries else None
 
     def start_fanout(self, conf=MIN_CONF, lcores="0", lcore_map=None, idle_sleep=100,
-                     extra_eal=(), extra_args=(), setup_kernel=True, name=None):
-        """Start fanout here; see Fanout."""
+                     extra_eal=(), extra_args=(), setup_kernel=True, name=None, nic=None):
+        """Start fanout here; see Fanout. @nic: tap | af_packet | af_xdp (FO_NIC)."""
         self._n_prefix += 1
         fo = Fanout(self, "%s-%d" % (self.name, self._n_prefix), conf, lcores=lcores,
                     lcore_map=lcore_map, idle_sleep=idle_sleep, extra_eal=extra_eal,
-                    extra_args=extra_args, name=name or "fanout%d" % self._n_prefix)
+                    extra_args=extra_args, name=name or "fanout%d" % self._n_prefix,
+                    nic=nic or nic_default())
         self.fanouts.append(fo)
         fo.start(setup_kernel=setup_kernel)
         return fo
+
+    def veth_up(self):
+        """The veth pair TAP <-> VETH_DPDK, created once; TAP sends full checksums."""
+        r = self.run(["ip", "link", "show", "dev", VETH_DPDK], check_rc=False)
+        if r.returncode != 0:
+            self.run(["ip", "link", "add", TAP, "type", "veth", "peer", "name", VETH_DPDK])
+            # with tx offloads on, the kernel sends partial checksums (and TSO
+            # frames) that fanout would drop: make it compute them
+            self.run(["ethtool", "-K", TAP, "tx", "off"])
+        self.run(["ip", "link", "set", VETH_DPDK, "up"])
+
+    def xdp_off(self):
+        """Detach what a killed net_af_xdp left on VETH_DPDK (either mode)."""
+        for mode in ("xdp", "xdpgeneric"):
+            self.run(["ip", "link", "set", "dev", VETH_DPDK, mode, "off"], check_rc=False)
 
     def close(self, fast=False):
         if self.name not in list_netns():
@@ -548,17 +647,24 @@ def parse_stat_lines(text):
 
 
 class Fanout:
-    """One fanout process in a namespace, on net_tap0 (kernel side: fo0)."""
+    """One fanout process in a namespace, on net_tap0 (kernel side: fo0), or
+    on net_af_packet0 / net_af_xdp0 over the veth fo0d (kernel side: fo0)."""
 
     def __init__(self, ns, prefix, conf, lcores, lcore_map, idle_sleep, extra_eal, extra_args,
-                 name):
+                 name, nic="tap"):
         self.ns = ns
         self.prefix = prefix
         self.name = name
+        self.nic = nic
         self.conf_path = os.path.join(ns.test.log_dir, name + ".conf")
         if "\n" in conf or not os.path.exists(conf):
             with open(self.conf_path, "w") as f:
-                f.write(conf)
+                f.write(nic_conf(nic, conf))
+        elif nic != "tap":
+            with open(conf) as f:
+                text = f.read()
+            with open(self.conf_path, "w") as f:
+                f.write(nic_conf(nic, text))
         else:
             self.conf_path = os.path.abspath(conf)
         # lcores: "-l" list; lcore_map: an --lcores string (e.g. "0@0,1@0,2@1")
@@ -570,8 +676,11 @@ class Fanout:
         else:
             self.cpus = parse_cpulist(lcores)
             lc_args = ["-l", lcores]
+        # workers: one per lcore but the main one, or the main one alone
+        n_lcores = lcore_map.count(",") + 1 if lcore_map else len(self.cpus)
+        vdev = nic_vdev(nic, max(1, n_lcores - 1))
         self.argv = ([FANOUT] + lc_args +
-                     ["--no-pci", "--vdev", "net_tap0,iface=%s" % TAP, "--file-prefix", prefix] +
+                     ["--no-pci", "--vdev", vdev, "--file-prefix", prefix] +
                      eal_mem_args() + list(extra_eal) +
                      ["--", "-c", self.conf_path] +
                      (["--idle-sleep", str(idle_sleep)] if idle_sleep is not None else []) +
@@ -586,6 +695,8 @@ class Fanout:
 
     def start(self, setup_kernel=True):
         check(os.access(FANOUT, os.X_OK), "%s not built (FO_BUILD_DIR=%s)" % (FANOUT, BUILD_DIR))
+        if self.nic != "tap":
+            self.ns.veth_up()
         # fanout's own threads (EAL control threads included) stay on its lcores
         cmd = ["taskset", "-c", cpulist(self.cpus)] + self.argv
         log("starting: " + " ".join(self.argv))
@@ -607,7 +718,7 @@ class Fanout:
             self.setup_kernel()
 
     def setup_kernel(self):
-        """Kernel side of the tap: 198.18.0.2/24 on fo0, link up (after every start)."""
+        """Kernel side of the tap or veth: 198.18.0.2/24 on fo0, link up (after every start)."""
         self.ns.run(["ip", "addr", "replace", "%s/%d" % (KERNEL_IP, PREFIX_LEN), "dev", TAP])
         self.ns.run(["ip", "link", "set", TAP, "up"])
 
@@ -660,6 +771,13 @@ class Fanout:
     def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT):
         """Stop with @sig; assert exit 0 and the shutdown statistics. Returns them."""
         self._close_tel()
+        if self.nic == "af_xdp" and self.running():
+            # descriptors the kernel rejected are frames lost for good (a
+            # UMEM that does not cover the whole mbuf pool did that)
+            xs = xsk_stats(self.proc.pid)
+            log("AF_XDP socket statistics: %s" % xs)
+            check(xs["tx_invalid_descs"] == 0 and xs["rx_invalid_descs"] == 0,
+                  "the kernel rejected AF_XDP descriptors: %s" % xs)
         log("stopping fanout with %s" % signal.Signals(sig).name)
         # ip netns exec has exec'd fanout (via taskset): the group leader is fanout
         os.kill(self.proc.pid, sig)
@@ -681,6 +799,12 @@ class Fanout:
                 raise Failure("shutdown statistics lack '%s'" % k)
         self.final_stats = st
         _remove_dpdk_files(self.prefix)
+        # the kernel verified every segment fanout sent (a chain sent whole by
+        # a port without multi-segment tx arrives with a wrong checksum)
+        errs = self.ns.tcp_csum_errors()
+        check(errs == 0, "the kernel saw %d TCP segments with a wrong checksum" % errs)
+        if self.nic == "af_xdp":
+            self.ns.xdp_off()
         log("fanout exited 0, %d statistics lines" % len(st))
         return st
 
@@ -689,6 +813,8 @@ class Fanout:
         if self.proc is not None:
             self.proc.close(fast=fast)
         _remove_dpdk_files(self.prefix)
+        if self.nic == "af_xdp" and self.proc is not None and not fast:
+            self.ns.xdp_off()
 
 
 def drops(stats):
@@ -781,6 +907,8 @@ def require_root():
 def run(main, name=None, need_root=True):
     """Run main(Test) with set-up and guaranteed teardown. Exits 0 (pass) or 1."""
     name = name or os.path.splitext(os.path.basename(sys.argv[0]))[0]
+    if os.environ.get("FO_NIC", "tap") not in ("", "tap"):
+        name += "_" + os.environ["FO_NIC"]  # its own log directory
     if need_root:
         require_root()
         clean_stale()

@@ -237,9 +237,10 @@ test_eth_names_and_stats(void **state)
 	assert_string_equal(fo_net_drop_names[nombuf], "nombuf");
 	for (i = 0; i < FO_NET_STATS_N_PLAIN; i++)
 		assert_non_null(fo_net_stats_names[i]);
-	assert_int_equal(FO_NET_STATS_N_PLAIN, 23);
+	assert_int_equal(FO_NET_STATS_N_PLAIN, 24);
 	assert_string_equal(fo_net_stats_names[18], "tcp_rx");
 	assert_string_equal(fo_net_stats_names[22], "neigh_ready_lost");
+	assert_string_equal(fo_net_stats_names[23], "arp_rx_reply_peer");
 	assert_string_equal(fo_net_stats_names[0], "rx_pkts");
 	assert_string_equal(fo_net_stats_names[12], "neigh_queued");
 

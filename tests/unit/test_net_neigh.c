@@ -501,6 +501,77 @@ test_neigh_peer_sharing(void **state)
 	fk_reset();
 }
 
+/*
+ * Without RSS (af_packet's fanout hash, tap) the kernel's ARP reply may reach
+ * another worker than the one whose request it answers: that worker passes
+ * it on, the asker resolves and sends what waited, and a worker that never
+ * asked learns nothing (no poisoning through a peer).
+ */
+static void
+test_neigh_reply_on_other_worker(void **state)
+{
+	struct fo_net_iface ifc = fk_iface(0, 0);
+	struct fo_net_worker *w[3];
+	struct rte_ring *r[3][3] = {{NULL}};
+	struct rte_mbuf *pending, *out;
+	const struct fo_neigh *n;
+	unsigned i, j;
+	char name[32];
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		w[i] = aligned_alloc(RTE_CACHE_LINE_SIZE, sizeof(*w[i]));
+		assert_int_equal(fo_net_worker_init(w[i], i, 3, NULL, &ifc, 1, FK_HZ), 0);
+		w[i]->now = FK_HZ;
+	}
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < 3; j++)
+			if (i != j) {
+				snprintf(name, sizeof(name), "r%u%u", i, j);
+				r[i][j] = ring_new(name, 8);
+				w[i]->to_peer[j] = r[i][j];
+				w[j]->from_peer[i] = r[i][j];
+			}
+
+	/* worker 0 asks */
+	pending = ip_pkt(PEER_IP, 21);
+	assert_int_equal(fo_net_output_ip4(w[0], pending, PEER_IP), 0);
+	assert_int_equal(drain_requests(w[0], PEER_IP), 1);
+	/* the reply reaches worker 1, which did not ask: passed on, not dropped */
+	arp_from(w[1], 2, PEER_IP, fk_peer_mac);
+	assert_int_equal(w[1]->stats.drop[arp_unsolicited], 0);
+	assert_int_equal(w[1]->stats.arp_rx_reply_peer, 1);
+	assert_null(fo_net_neigh_lookup(w[1], PEER_IP));
+	/* worker 0 resolves and sends its queued packet */
+	assert_int_equal(fo_net_peer_poll(w[0]), 1);
+	n = fo_net_neigh_lookup(w[0], PEER_IP);
+	assert_non_null(n);
+	assert_int_equal(n->state, FO_NEIGH_REACHABLE);
+	out = fk_txq_pop(w[0], 0);
+	assert_ptr_equal(out, pending);
+	assert_memory_equal(rte_pktmbuf_mtod(out, uint8_t *), fk_peer_mac, 6);
+	/* worker 2 had no entry: it creates none */
+	assert_int_equal(fo_net_peer_poll(w[2]), 0);
+	assert_null(fo_net_neigh_lookup(w[2], PEER_IP));
+	/* worker 0 applied it without passing it on again */
+	assert_int_equal(rte_ring_count(r[0][1]) + rte_ring_count(r[0][2]), 0);
+
+	/* a reply nobody asked for: passed on, and nobody learns it */
+	arp_from(w[1], 2, FK_IP(198, 18, 0, 66), fk_peer_mac);
+	assert_int_equal(w[1]->stats.arp_rx_reply_peer, 2);
+	for (i = 0; i < 3; i++) {
+		fo_net_peer_poll(w[i]);
+		assert_null(fo_net_neigh_lookup(w[i], FK_IP(198, 18, 0, 66)));
+	}
+
+	for (i = 0; i < 3; i++) {
+		for (j = 0; j < 3; j++)
+			free(r[i][j]);
+		free(w[i]);
+	}
+	fk_reset();
+}
+
 /* one worker, no rings: learning and polling are harmless */
 static void
 test_neigh_no_peers(void **state)
@@ -819,6 +890,7 @@ main(void)
 		cmocka_unit_test(test_neigh_eviction),
 		cmocka_unit_test(test_neigh_fill_table),
 		cmocka_unit_test(test_neigh_peer_sharing),
+		cmocka_unit_test(test_neigh_reply_on_other_worker),
 		cmocka_unit_test(test_neigh_no_peers),
 	};
 

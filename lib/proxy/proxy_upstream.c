@@ -286,7 +286,9 @@ px_up_start(struct px_sess *s)
 
 	pw->budget_reqs++;
 	s->attempts = 0;
-	u = srv != NULL ? srv->idle : NULL;
+	/* the pool is the endpoint's, shared by the upstreams that list it; one
+	 * with keepalive 0 takes none of it (a connection per request) */
+	u = srv != NULL && px_upconf(s)->keepalive > 0 ? srv->idle : NULL;
 	if (u == NULL)
 		return up_connect(s, idx);
 	/* LIFO pop */

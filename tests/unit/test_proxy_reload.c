@@ -41,6 +41,11 @@ static const char conf_ab[] = HEAD "upstream u { server 198.18.0.12:8000; server
 /* A dropped */
 static const char conf_b[] = HEAD "upstream u { server 198.18.0.12:8000; }\n"
 				  "route prefix / { upstream u; }\n";
+/* A in two upstreams, one without a pool */
+static const char conf_shared[] = HEAD "upstream u { server 198.18.0.11:8000; }\n"
+				       "upstream z { server 198.18.0.11:8000; keepalive 0; }\n"
+				       "route prefix /z { upstream z; }\n"
+				       "route prefix / { upstream u; }\n";
 /* routes changed: only /new */
 static const char conf_new[] = HEAD "upstream u { server 198.18.0.12:8000; }\n"
 				    "route prefix /new { upstream u; }\n";
@@ -260,6 +265,23 @@ test_routes_change(void **state)
 	assert_int_equal(st->servers_full, 0);
 }
 
+/* an endpoint's pool is shared by its upstreams, but not used by one with keepalive 0 */
+static void
+test_shared_endpoint_keepalive_0(void **state)
+{
+	struct rl *b = *state;
+	const struct fo_proxy_stats *st = fo_proxy_stats(b->pw);
+
+	publish(b, conf_shared);
+	assert_int_equal(get(b, 0, "/x"), 'A');
+	assert_int_equal(st->upstream_idle, 1);
+	assert_int_equal(get(b, 0, "/z"), 'A'); /* not on the pooled connection */
+	assert_int_equal(b->oa.conns_accepted, 2);
+	assert_int_equal(st->upstream_idle, 1); /* and not pooled after */
+	assert_int_equal(get(b, 0, "/x"), 'A'); /* u's goes on */
+	assert_int_equal(b->oa.conns_accepted, 2);
+}
+
 int
 main(void)
 {
@@ -267,6 +289,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pool_survives_endpoint_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_in_flight_keeps_its_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routes_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_endpoint_keepalive_0, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

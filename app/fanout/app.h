@@ -132,6 +132,12 @@ struct app {
 	/** SIGHUP or a changed config file: the control thread reloads at its next tick */
 	int reload_req;
 	uint64_t watch_reloads; /**< reloads asked by a change of the config files */
+	/** servers drained by fanoutctl drain, on top of the config's `drain` */
+	struct {
+		rte_be32_t addr;
+		uint16_t port;
+	} drains[64];
+	unsigned n_drains;
 
 	/** set by SIGINT/SIGTERM; workers poll it once per loop */
 	volatile int quit;
@@ -157,6 +163,12 @@ int reload_init(struct app *app);
  * @return 0 (published, or no change), 1 (rejected: the running config stays).
  */
 int reload_run(struct app *app, struct fo_ctl_out *o);
+/**
+ * fanoutctl drain/undrain: (un)mark @p addr:@p port drained and publish the
+ * served config again with it.
+ * @return 0, or 1 (not a server of the config, too many) with why in @p o.
+ */
+int reload_drain(struct app *app, rte_be32_t addr, uint16_t port, int drain, struct fo_ctl_out *o);
 /** Every control tick: free what the workers let go; a SIGHUP's reload. */
 void reload_tick(struct app *app);
 /** At exit, workers stopped: free every snapshot. */

@@ -7,7 +7,8 @@
  *   status      version, pid, uptime, config, generation, reloads, workers,
  *               ports, traffic totals
  *   reload      reload the config file (as SIGHUP), say what changed or why not
- *   upstreams   every upstream server: weight, next hop and its state
+ *   upstreams   every upstream server: weight, drained or not, next hop and its state
+ *   drain A:P   no new request to that server (in every upstream); undrain A:P
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -82,8 +83,8 @@ cmd_upstreams(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
 	if (json)
 		fo_ctl_printf(o, "[");
 	else
-		fo_ctl_printf(o, "%-24s %-22s %6s  %-15s %s\n", "UPSTREAM", "SERVER", "WEIGHT",
-			"NEXT HOP", "STATE");
+		fo_ctl_printf(o, "%-24s %-22s %6s %7s  %-15s %s\n", "UPSTREAM", "SERVER",
+			"WEIGHT", "DRAINED", "NEXT HOP", "STATE");
 	for (i = 0; i < conf->n_upstreams; i++) {
 		const struct fo_conf_upstream *up = &conf->upstreams[i];
 
@@ -96,15 +97,19 @@ cmd_upstreams(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
 			fmt_ip(srv->addr, ip, sizeof(ip));
 			fmt_ip(nh, nh_s, sizeof(nh_s));
 			snprintf(addr, sizeof(addr), "%s:%u", ip, srv->port);
+			int drained = app->snap != NULL && app->snap->drained[k];
+
 			if (json)
 				fo_ctl_printf(o,
 					"%s\n {\"upstream\": \"%s\", \"server\": \"%s\", "
-					"\"weight\": %u, \"next_hop\": \"%s\", \"state\": \"%s\"}",
-					first ? "" : ",", up->name, addr, srv->weight, nh_s,
-					endpoint_state_name(st));
+					"\"weight\": %u, \"drained\": %s, \"next_hop\": \"%s\", "
+					"\"state\": \"%s\"}",
+					first ? "" : ",", up->name, addr, srv->weight,
+					drained ? "true" : "false", nh_s, endpoint_state_name(st));
 			else
-				fo_ctl_printf(o, "%-24s %-22s %6u  %-15s %s\n", up->name, addr,
-					srv->weight, nh_s, endpoint_state_name(st));
+				fo_ctl_printf(o, "%-24s %-22s %6u %7s  %-15s %s\n", up->name, addr,
+					srv->weight, drained ? "yes" : "no", nh_s,
+					endpoint_state_name(st));
 			first = 0;
 		}
 	}
@@ -122,7 +127,37 @@ cmd_reload(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
 	return reload_run(arg, o);
 }
 
+/* "A.B.C.D:PORT" -> network-order address, host-order port. @return 0 or -1. */
+static int
+parse_endpoint(const char *s, rte_be32_t *addr, uint16_t *port)
+{
+	unsigned a, b, c, d, p;
+	char end;
+
+	if (sscanf(s, "%u.%u.%u.%u:%u%c", &a, &b, &c, &d, &p, &end) != 5 || a > 255 || b > 255 ||
+		c > 255 || d > 255 || p == 0 || p > 65535)
+		return -1;
+	*addr = rte_cpu_to_be_32(a << 24 | b << 16 | c << 8 | d);
+	*port = (uint16_t)p;
+	return 0;
+}
+
+static int
+cmd_drain(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
+{
+	rte_be32_t addr;
+	uint16_t port;
+
+	(void)json;
+	if (argc != 2 || parse_endpoint(argv[1], &addr, &port) != 0)
+		return 2;
+	return reload_drain(arg, addr, port, strcmp(argv[0], "drain") == 0, o);
+}
+
 static const struct fo_ctl_cmd commands[] = {
+	{"drain", "drain A.B.C.D:PORT", "no new request to that server; those in flight finish",
+		cmd_drain},
+	{"undrain", "undrain A.B.C.D:PORT", "back in rotation", cmd_drain},
 	{"reload", "reload", "read the config file again and apply it (as SIGHUP)", cmd_reload},
 	{"status", "status", "version, uptime, config, workers, traffic totals", cmd_status},
 	{"upstreams", "upstreams", "every upstream server: weight, next hop and its state",

@@ -26,16 +26,22 @@
 
 #include "app.h"
 
-/** Compiled routes and the config they were compiled from, shared by generations. */
-struct app_rtab {
-	struct fo_route_table *routes;
-	struct fo_conf *conf; /* freed with the table unless it is the app's first */
+/** A parsed config, shared by the generations and route tables that use it. */
+struct app_cref {
+	struct fo_conf *conf; /* freed with the last reference unless it is the app's first */
 	unsigned refs;
 };
 
-/** What one published snapshot owns. */
+/** Compiled routes and the config they were compiled from, shared by generations. */
+struct app_rtab {
+	struct fo_route_table *routes;
+	struct app_cref *cref;
+	unsigned refs;
+};
+
+/** What one published snapshot holds. */
 struct app_gen {
-	struct fo_conf *conf; /* freed with the generation unless it is the app's first or rt's */
+	struct app_cref *cref;
 	struct app_rtab *rt;
 	struct app *app;
 };
@@ -43,14 +49,33 @@ struct app_gen {
 /** Snapshots waiting for their workers, at most, before the list grows. */
 #define RETIRE_CAP 64
 
+static struct app_cref *
+cref_new(struct fo_conf *conf)
+{
+	struct app_cref *c = calloc(1, sizeof(*c));
+
+	if (c != NULL)
+		c->conf = conf;
+	return c;
+}
+
+static void
+cref_unref(struct app *app, struct app_cref *c)
+{
+	if (--c->refs != 0)
+		return;
+	if (c->conf != app->conf)
+		fo_conf_free(c->conf);
+	free(c);
+}
+
 static void
 rtab_unref(struct app *app, struct app_rtab *rt)
 {
 	if (--rt->refs != 0)
 		return;
 	fo_route_table_free(rt->routes);
-	if (rt->conf != app->conf)
-		fo_conf_free(rt->conf);
+	cref_unref(app, rt->cref);
 	free(rt);
 }
 
@@ -62,9 +87,8 @@ gen_free(void *obj)
 	struct app_gen *g = snap->user;
 	struct app *app = g->app;
 
-	if (g->conf != app->conf && g->conf != g->rt->conf)
-		fo_conf_free(g->conf);
 	rtab_unref(app, g->rt);
+	cref_unref(app, g->cref);
 	fo_proxy_snapshot_free(snap);
 	free(g);
 }
@@ -75,45 +99,84 @@ gen_busy(const void *obj)
 	return fo_proxy_snapshot_busy(obj);
 }
 
-/** A snapshot of @p conf with @p rt (a reference taken), generation @p gen. */
+/** Servers drained by fanoutctl (on top of the config's `drain`): set their flags in @p snap. */
+static void
+gen_drains(const struct app *app, struct fo_proxy_snapshot *snap)
+{
+	const struct fo_conf *conf = snap->conf;
+	unsigned i, j, d, k = 0;
+
+	for (i = 0; i < conf->n_upstreams; i++)
+		for (j = 0; j < conf->upstreams[i].n_servers; j++, k++)
+			for (d = 0; d < app->n_drains; d++)
+				if (app->drains[d].addr == conf->upstreams[i].servers[j].addr &&
+					app->drains[d].port == conf->upstreams[i].servers[j].port)
+					snap->drained[k] = 1;
+}
+
+/** A snapshot of @p cref's config with @p rt (references taken), generation @p gen. */
 static struct fo_proxy_snapshot *
-gen_new(struct app *app, struct fo_conf *conf, struct app_rtab *rt, uint64_t gen)
+gen_new(struct app *app, struct app_cref *cref, struct app_rtab *rt, uint64_t gen)
 {
 	struct app_gen *g = calloc(1, sizeof(*g));
 	struct fo_proxy_snapshot *snap;
 
 	if (g == NULL)
 		return NULL;
-	snap = fo_proxy_snapshot_create(conf, rt->routes, app->n_workers, gen);
+	snap = fo_proxy_snapshot_create(cref->conf, rt->routes, app->n_workers, gen);
 	if (snap == NULL) {
 		free(g);
 		return NULL;
 	}
-	g->conf = conf;
+	gen_drains(app, snap);
+	g->cref = cref;
 	g->rt = rt;
 	g->app = app;
+	cref->refs++;
 	rt->refs++;
 	snap->user = g;
 	return snap;
 }
 
+/** Publish @p snap (made from the served config or a new one) as the next generation. */
+static void
+gen_publish(struct app *app, struct fo_proxy_snapshot *snap)
+{
+	int rc;
+
+	/* telemetry and fanoutctl read cur_conf; the old one lives on in its snapshot */
+	telemetry_lock();
+	app->cur_conf = snap->conf;
+	app->routes = ((struct app_gen *)snap->user)->rt->routes;
+	app->gen = snap->gen;
+	telemetry_unlock();
+	rc = fo_ctl_publish(&app->retire, (void **)&app->snap, snap, gen_free, gen_busy);
+	if (rc != 0)
+		FO_LOG(ERR, "reload: retiring the old snapshot: %s\n", strerror(-rc));
+}
+
 int
 reload_init(struct app *app)
 {
-	struct app_rtab *rt;
+	struct app_cref *cref = cref_new(app->conf);
+	struct app_rtab *rt = calloc(1, sizeof(*rt));
 	int rc;
 
-	rt = calloc(1, sizeof(*rt));
-	if (rt == NULL)
+	if (cref == NULL || rt == NULL) {
+		free(cref);
+		free(rt);
 		return -ENOMEM;
+	}
 	rt->routes = routes_compile(app->conf);
 	if (rt->routes == NULL) {
 		free(rt);
+		free(cref);
 		return -EINVAL;
 	}
-	rt->conf = app->conf;
+	rt->cref = cref;
+	cref->refs = 1;
 	app->gen = 1;
-	app->snap = gen_new(app, app->conf, rt, app->gen);
+	app->snap = gen_new(app, cref, rt, app->gen);
 	if (app->snap == NULL) {
 		rt->refs = 1;
 		rtab_unref(app, rt);
@@ -153,11 +216,11 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 {
 	uint64_t t0 = rte_rdtsc();
 	struct fo_proxy_snapshot *snap;
+	struct app_cref *cref;
 	struct app_rtab *rt;
 	struct fo_conf *conf;
 	unsigned diff;
 	char what[160];
-	int rc;
 
 	app->reloads++;
 	if (app->snap == NULL) {
@@ -183,43 +246,41 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 		return 0;
 	}
 	rt = ((struct app_gen *)app->snap->user)->rt;
+	cref = cref_new(conf);
+	if (cref == NULL) {
+		fo_conf_free(conf);
+		fo_ctl_printf(o, "out of memory\n");
+		goto fail;
+	}
 	if (diff & FO_CTL_DIFF_ROUTES) {
 		rt = calloc(1, sizeof(*rt));
-		if (rt == NULL) {
-			fo_conf_free(conf);
-			fo_ctl_printf(o, "out of memory\n");
-			goto fail;
-		}
+		if (rt == NULL)
+			goto nomem;
 		rt->routes = routes_compile(conf);
 		if (rt->routes == NULL) {
 			free(rt);
+			free(cref);
 			fo_conf_free(conf);
 			fo_ctl_printf(o, "%s: routes do not compile (see fanout's log); the running "
 				"configuration stays\n", app->args.conf_path);
 			goto fail;
 		}
-		rt->conf = conf;
+		rt->cref = cref;
+		cref->refs++;
 	}
-	snap = gen_new(app, conf, rt, app->gen + 1);
+	snap = gen_new(app, cref, rt, app->gen + 1);
 	if (snap == NULL) {
-		if (rt->refs == 0) {
+		if (rt->refs == 0) { /* new: frees its routes and takes cref down with it */
 			rt->refs = 1;
-			rtab_unref(app, rt); /* frees conf with it */
+			rtab_unref(app, rt);
 		} else {
-			fo_conf_free(conf);
+			cref->refs++;
+			cref_unref(app, cref);
 		}
 		fo_ctl_printf(o, "out of memory\n");
 		goto fail;
 	}
-	/* telemetry and fanoutctl read cur_conf; the old one lives on in its snapshot */
-	telemetry_lock();
-	app->cur_conf = conf;
-	app->routes = rt->routes;
-	app->gen++;
-	telemetry_unlock();
-	rc = fo_ctl_publish(&app->retire, (void **)&app->snap, snap, gen_free, gen_busy);
-	if (rc != 0)
-		FO_LOG(ERR, "reload: retiring the old snapshot: %s\n", strerror(-rc));
+	gen_publish(app, snap);
 	endpoints_reset(app);
 	watch_rearm(app);
 	app->reloads_ok++;
@@ -228,11 +289,65 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 	fo_ctl_printf(o, "generation %" PRIu64 ": %s (%.1f ms)\n", app->gen, what,
 		(double)(rte_rdtsc() - t0) * 1e3 / (double)rte_get_tsc_hz());
 	return 0;
+nomem:
+	free(cref);
+	fo_conf_free(conf);
+	fo_ctl_printf(o, "out of memory\n");
 fail:
 	app->reloads_failed++;
 	FO_LOG(ERR, "reload of %s rejected; generation %" PRIu64 " stays\n", app->args.conf_path,
 		app->gen);
 	return 1;
+}
+
+int
+reload_drain(struct app *app, rte_be32_t addr, uint16_t port, int drain, struct fo_ctl_out *o)
+{
+	const struct fo_conf *conf = app->cur_conf;
+	struct app_gen *g;
+	struct fo_proxy_snapshot *snap;
+	unsigned i, j, d, found = 0;
+
+	if (app->snap == NULL) {
+		fo_ctl_printf(o, "no http listener: nothing to drain\n");
+		return 1;
+	}
+	for (i = 0; i < conf->n_upstreams; i++)
+		for (j = 0; j < conf->upstreams[i].n_servers; j++)
+			found += conf->upstreams[i].servers[j].addr == addr &&
+				 conf->upstreams[i].servers[j].port == port;
+	if (!found) {
+		fo_ctl_printf(o, "no server %u.%u.%u.%u:%u in the served config\n",
+			rte_be_to_cpu_32(addr) >> 24, (rte_be_to_cpu_32(addr) >> 16) & 0xff,
+			(rte_be_to_cpu_32(addr) >> 8) & 0xff, rte_be_to_cpu_32(addr) & 0xff, port);
+		return 1;
+	}
+	for (d = 0; d < app->n_drains; d++)
+		if (app->drains[d].addr == addr && app->drains[d].port == port)
+			break;
+	if (drain && d == app->n_drains) {
+		if (app->n_drains == RTE_DIM(app->drains)) {
+			fo_ctl_printf(o, "too many drained servers (%u)\n", app->n_drains);
+			return 1;
+		}
+		app->drains[app->n_drains].addr = addr;
+		app->drains[app->n_drains++].port = port;
+	} else if (!drain && d != app->n_drains) {
+		app->drains[d] = app->drains[--app->n_drains];
+	}
+	/* the same config and routes, the drain flags changed: a new generation */
+	g = app->snap->user;
+	snap = gen_new(app, g->cref, g->rt, app->gen + 1);
+	if (snap == NULL) {
+		fo_ctl_printf(o, "out of memory\n");
+		return 1;
+	}
+	gen_publish(app, snap);
+	FO_LOG(NOTICE, "%s: generation %" PRIu64 " published\n", drain ? "drain" : "undrain",
+		app->gen);
+	fo_ctl_printf(o, "generation %" PRIu64 ": %u server(s) drained by fanoutctl\n", app->gen,
+		app->n_drains);
+	return 0;
 }
 
 void

@@ -383,7 +383,7 @@ h_server(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *
 	struct fo_conf_upstream *u = &pub(p)->upstreams[blk->obj];
 	unsigned errors = p->n_errors, i;
 	unsigned long weight = 1;
-	bool have_weight = false;
+	bool have_weight = false, drain = false;
 	struct fo_conf_server *s;
 	uint32_t addr;
 	uint16_t port;
@@ -397,9 +397,13 @@ h_server(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *
 	for (i = 2; i < st->n; i++) {
 		const struct conf_tok *o = &st->tok[i];
 
-		if (strncmp(o->val, "weight=", 7) != 0)
-			conf_err(p, &o->loc, "unknown server option \"%s\" (expected weight=N)",
-				o->val);
+		if (strcmp(o->val, "drain") == 0) {
+			if (drain)
+				conf_err(p, &o->loc, "duplicate \"drain\" option");
+			drain = true;
+		} else if (strncmp(o->val, "weight=", 7) != 0)
+			conf_err(p, &o->loc,
+				"unknown server option \"%s\" (expected weight=N or drain)", o->val);
 		else if (have_weight)
 			conf_err(p, &o->loc, "duplicate \"weight\" option");
 		else if (parse_num(p, o, 7, "weight", 1, 1000, &weight) == 0)
@@ -424,6 +428,7 @@ h_server(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *
 	s->addr = addr;
 	s->port = port;
 	s->weight = (uint16_t)weight;
+	s->drain = drain;
 	s->loc = st->tok[0].loc;
 }
 
@@ -637,7 +642,7 @@ static const struct conf_directive interface_dirs[IF_N] = {
 	[UP_PARAMS + CONF_UP_##dir] = {                                                            \
 		#dir, #dir " " usage ";", 1, 1, CONF_D_ONCE, NULL, conf_h_up_param},
 static const struct conf_directive upstream_dirs[UP_N] = {
-	[UP_SERVER] = {"server", "server A.B.C.D:PORT [weight=N];", 1, CONF_ARGS_MAX,
+	[UP_SERVER] = {"server", "server A.B.C.D:PORT [weight=N] [drain];", 1, CONF_ARGS_MAX,
 		0, NULL, h_server},
 	CONF_UP_PARAMS(UP_DIR)};
 

@@ -130,8 +130,8 @@ dump_upstream(FILE *out, const struct fo_conf_upstream *u)
 
 	fprintf(out, "upstream %s {\n", u->name);
 	for (i = 0; i < u->n_servers; i++)
-		fprintf(out, "\tserver %s:%u weight=%u;\n", conf_ip4_str(u->servers[i].addr, a),
-			u->servers[i].port, u->servers[i].weight);
+		fprintf(out, "\tserver %s:%u weight=%u%s;\n", conf_ip4_str(u->servers[i].addr, a),
+			u->servers[i].port, u->servers[i].weight, u->servers[i].drain ? " drain" : "");
 	dump_params(out, u, conf_up_params, CONF_UP_N);
 	fprintf(out, "}\n\n");
 }

@@ -115,6 +115,8 @@ struct fo_conf_server {
 	uint32_t addr; /**< network byte order */
 	uint16_t port;
 	uint16_t weight; /**< 1..1000, default 1 */
+	uint8_t drain;   /**< `drain`: no new request, those in flight finish, idle
+			  *   connections closed (a pod being removed) */
 	struct fo_conf_loc loc;
 };
 

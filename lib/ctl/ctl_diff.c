@@ -20,7 +20,7 @@ _Static_assert(sizeof(struct fo_conf_tcp) == 20 * 4 + LOC,
 	"fo_conf_tcp changed: compare the new field in tcp_differs()");
 _Static_assert(sizeof(struct fo_conf_http) == 40 + LOC,
 	"fo_conf_http changed: compare the new field in http_differs()");
-_Static_assert(sizeof(struct fo_conf_server) == 8 + LOC,
+_Static_assert(sizeof(struct fo_conf_server) == 16 + LOC,
 	"fo_conf_server changed: compare the new field in servers_differ()");
 _Static_assert(sizeof(struct fo_conf_upstream) == FO_CONF_NAME_MAX + 8 + 4 + 10 * 4 + 4 + LOC,
 	"fo_conf_upstream changed: compare the new field in upstream_params_differ()");
@@ -110,7 +110,8 @@ servers_differ(const struct fo_conf_upstream *x, const struct fo_conf_upstream *
 	for (i = 0; i < x->n_servers; i++)
 		if (x->servers[i].addr != y->servers[i].addr ||
 			x->servers[i].port != y->servers[i].port ||
-			x->servers[i].weight != y->servers[i].weight)
+			x->servers[i].weight != y->servers[i].weight ||
+			x->servers[i].drain != y->servers[i].drain)
 			return 1;
 	return 0;
 }

@@ -79,6 +79,7 @@ struct fo_proxy_worker;
 	X(snapshots_adopted, "snapshots (config generations) this worker switched to")          \
 	X(upstream_ejections, "servers taken out of rotation after max_fails failures")         \
 	X(upstream_ejected_skips, "server choices passed over: the server was ejected")        \
+	X(upstream_drained_skips, "server choices passed over: the server is drained")         \
 	X(retries_budget_exhausted, "retries not made: over the budget (20% of requests + 3/s)")\
 	X(servers_full, "endpoints not tracked: the worker's endpoint table was full (503)")    \
 	X(upstream_timeouts, "upstream connect, read or send timeouts")                            \
@@ -140,6 +141,11 @@ struct fo_proxy_snapshot {
 	const struct fo_route_table *routes;
 	uint64_t gen;           /**< generation, increasing with each publish */
 	unsigned n_workers;
+	/** per server of conf, flattened by upstream: 1 = drained (no new
+	 *  request; its idle connections are closed, those in flight finish).
+	 *  Filled from the servers' `drain` option by fo_proxy_snapshot_create();
+	 *  the creator may set more before publishing (fanoutctl drain). */
+	uint8_t *drained;
 	struct px_view *views;  /**< [n_workers], private to lib/proxy */
 	void *user;             /**< the creator's (e.g. what owns conf and routes) */
 };

@@ -137,6 +137,7 @@ struct px_server {
 	uint32_t n_up;      /* its connections: connecting, busy or idle */
 	uint32_t hnext;     /* hash chain (index), UINT32_MAX: end */
 	uint64_t live_gen;  /* generation of the last adopted snapshot listing it */
+	uint64_t drained_gen; /* generation of the last adopted snapshot draining it */
 	uint64_t down_until; /* TSC: passed over until then (passive health), 0: in rotation */
 	uint8_t fails;       /* consecutive failures (max_fails) */
 	uint8_t ejections;   /* ejections in a row: each doubles fail_timeout (at most 32x) */

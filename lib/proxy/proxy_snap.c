@@ -40,9 +40,16 @@ fo_proxy_snapshot_create(const struct fo_conf *conf, const struct fo_route_table
 	snap->routes = routes;
 	snap->gen = gen;
 	snap->n_workers = n_workers;
+	snap->drained = calloc(n_servers ? n_servers : 1, 1);
 	snap->views = aligned_alloc(RTE_CACHE_LINE_SIZE, n_workers * sizeof(*snap->views));
-	if (snap->views == NULL)
+	if (snap->views == NULL || snap->drained == NULL)
 		goto nomem;
+	for (i = 0, n_servers = 0; i < conf->n_upstreams; i++) {
+		unsigned j;
+
+		for (j = 0; j < conf->upstreams[i].n_servers; j++)
+			snap->drained[n_servers++] = conf->upstreams[i].servers[j].drain;
+	}
 	memset(snap->views, 0, n_workers * sizeof(*snap->views));
 	for (i = 0; i < n_workers; i++) {
 		struct px_view *v = &snap->views[i];
@@ -86,6 +93,7 @@ fo_proxy_snapshot_free(struct fo_proxy_snapshot *snap)
 		fo_route_scratch_free(snap->views[i].rscratch);
 	}
 	free(snap->views);
+	free(snap->drained);
 	free(snap);
 }
 
@@ -272,6 +280,8 @@ px_snap_adopt(struct fo_proxy_worker *pw)
 			}
 			srv->views++;
 			srv->live_gen = snap->gen;
+			if (snap->drained[k])
+				srv->drained_gen = snap->gen;
 		}
 	}
 	v->refs = 1; /* current */
@@ -287,6 +297,14 @@ px_snap_adopt(struct fo_proxy_worker *pw)
 		for (i = 0; i < k; i++)
 			if (ov->servers[i] != NULL && ov->servers[i]->live_gen != snap->gen)
 				srv_close_idle(pw, ov->servers[i]);
+	}
+	/* drained endpoints get no new request either */
+	for (i = 0, k = 0; i < conf->n_upstreams; i++)
+		k += conf->upstreams[i].n_servers;
+	for (i = 0; i < k; i++)
+		if (v->servers[i] != NULL && v->servers[i]->drained_gen == snap->gen)
+			srv_close_idle(pw, v->servers[i]);
+	if (old != NULL) {
 		view_unref(pw, old);
 	}
 	pw->sweep_tsc = 0; /* resolve the new endpoints' next hops now */

@@ -26,6 +26,7 @@
  * an upstream's servers at once; a response head from it puts it back.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -103,9 +104,16 @@ up_keep_head(struct px_sess *s)
 
 /* May a request be sent to @p srv now? */
 static int
+srv_drained(const struct fo_proxy_worker *pw, const struct px_server *srv)
+{
+	return srv->drained_gen == pw->cur->gen;
+}
+
+static int
 srv_usable(const struct fo_proxy_worker *pw, const struct px_server *srv)
 {
-	return srv != NULL && !srv->unresolved && srv->down_until <= pw->net->now;
+	return srv != NULL && !srv->unresolved && srv->down_until <= pw->net->now &&
+	       !srv_drained(pw, srv);
 }
 
 /* The server after the current one that may take the request (the next one when none may). */
@@ -254,22 +262,33 @@ up_pick(struct px_sess *s)
 	struct px_view *v = px_view(s);
 	struct px_upstream *upst = &v->ups[s->upstream];
 	const struct fo_conf_upstream *cu = px_upconf(s);
-	unsigned idx = upst->rr_idx, first = idx, tries;
+	unsigned idx = upst->rr_idx, fallback = UINT_MAX, tries;
 
 	for (tries = 0;; tries++) {
 		const struct px_server *srv = v->servers[upst->first + idx];
 
-		if (srv_usable(pw, srv) || tries == upst->n_servers) {
+		if (tries == upst->n_servers) {
+			/* none may take it: any that is not drained (ejected or
+			 * unresolved ones may have recovered), or none at all */
+			return fallback;
+		}
+		if (srv_usable(pw, srv)) {
 			if (++upst->rr_cnt >= cu->servers[idx].weight) {
 				upst->rr_cnt = 0;
 				upst->rr_idx = (idx + 1) % upst->n_servers;
 			}
-			return tries == upst->n_servers ? first : idx;
+			return idx;
 		}
-		if (srv != NULL && srv->unresolved)
-			pw->stats.upstream_unresolved++;
-		else
-			pw->stats.upstream_ejected_skips++;
+		if (srv != NULL && srv_drained(pw, srv)) {
+			pw->stats.upstream_drained_skips++;
+		} else {
+			if (fallback == UINT_MAX)
+				fallback = idx;
+			if (srv != NULL && srv->unresolved)
+				pw->stats.upstream_unresolved++;
+			else
+				pw->stats.upstream_ejected_skips++;
+		}
 		idx = (idx + 1) % upst->n_servers;
 		upst->rr_idx = idx;
 		upst->rr_cnt = 0;
@@ -281,9 +300,12 @@ px_up_start(struct px_sess *s)
 {
 	struct fo_proxy_worker *pw = s->pw;
 	unsigned idx = up_pick(s);
-	struct px_server *srv = up_server(s, idx);
+	struct px_server *srv;
 	struct px_up *u;
 
+	if (idx == UINT_MAX)
+		return px_error(s, 503, "every server of the upstream is drained");
+	srv = up_server(s, idx);
 	pw->budget_reqs++;
 	s->attempts = 0;
 	/* the pool is the endpoint's, shared by the upstreams that list it; one
@@ -380,9 +402,10 @@ px_up_release(struct px_sess *s, enum px_release how)
 	s->retry_head = NULL;
 	srv = u->srv;
 	u->deadline = 0;
-	/* pooled only while the current snapshot lists the endpoint */
+	/* pooled only while the current snapshot lists the endpoint, undrained */
 	if (how == PX_REL_POOL && u->c != NULL && u->state == PX_UP_BUSY &&
-		srv->live_gen == pw->cur->gen && px_upconf(s)->keepalive > 0 &&
+		srv->live_gen == pw->cur->gen && !srv_drained(pw, srv) &&
+		px_upconf(s)->keepalive > 0 &&
 		u->n_requests < px_upconf(s)->keepalive_requests &&
 		srv->n_idle < px_upconf(s)->keepalive && pw->n_idle < pw->idle_cap) {
 		pw->stats.upstream_busy--;

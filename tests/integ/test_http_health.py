@@ -13,9 +13,14 @@ a server that resets every connection (rawserver reset) on 198.18.0.41.
  2. a GET to an upstream whose first server resets: retried on the next
     server, 200 from it (proxy.upstream_retries);
  3. a POST with a body to the same pair: not replayed after the reset,
-    502, and the request never reaches the other server (its request log).
+    502, and the request never reaches the other server (its request log);
+ 4. `fanoutctl drain 198.18.0.13:8000`: a 2 s request in flight on it
+    completes, new requests go to the others, `fanoutctl upstreams` says
+    drained; `undrain` puts it back; draining a server the config does not
+    have fails with exit status 1.
 """
 
+import json
 import re
 import subprocess
 import time
@@ -48,6 +53,11 @@ upstream flaky-post {
     server 198.18.0.11:8000;
     max_fails 0;
 }
+upstream slow {
+    server 198.18.0.13:8000;
+    server 198.18.0.11:8000;
+}
+route prefix /sleep { upstream slow; }
 route prefix /get { upstream flaky-get; rewrite /who; }
 route prefix /post { upstream flaky-post; rewrite /upload; }
 route prefix / { upstream app; rewrite /who; }
@@ -112,6 +122,37 @@ def main(t):
                 seen.add(r.body.decode())
         time.sleep(0.5)
     fi.check("testapp2" in seen, "the restarted replica got no traffic back: %r" % seen)
+    # 4. drain: the request in flight finishes, no new one
+    slow = ht.HttpConn(ns, fi.FANOUT_IP, 80, timeout=15.0)
+    slow.send(ht.request("GET", "/sleep?s=2", host="health.test"))
+    time.sleep(0.3)  # on its way to testapp3 (the slow upstream's first server)
+    r = fi.fanoutctl(fo.prefix, "drain", "198.18.0.13:8000")
+    fi.check(r.returncode == 0 and "generation" in r.stdout, "fanoutctl drain: %r %r"
+             % (r.stdout, r.stderr))
+    with ht.HttpConn(ns, fi.FANOUT_IP, 80) as c:
+        for _ in range(9):
+            c.send(ht.request("GET", "/x", host="health.test"))
+            r = c.read_response()
+            fi.check(r.status == 200 and r.body != b"testapp3",
+                     "a drained server got a new request: %d %r" % (r.status, r.body))
+    r = slow.read_response()
+    slow.close()
+    fi.check_eq((r.status, r.body), (200, b"slept 2"), "the request in flight on the drained server")
+    ups = json.loads(fi.fanoutctl(fo.prefix, "--json", "upstreams").stdout)
+    fi.check(all(u["drained"] == (u["server"] == "198.18.0.13:8000") for u in ups),
+             "fanoutctl upstreams after the drain: %r" % ups)
+    r = fi.fanoutctl(fo.prefix, "undrain", "198.18.0.13:8000")
+    fi.check_eq(r.returncode, 0, "fanoutctl undrain")
+    with ht.HttpConn(ns, fi.FANOUT_IP, 80) as c:
+        seen = set()
+        for _ in range(9):
+            c.send(ht.request("GET", "/x", host="health.test"))
+            seen.add(c.read_response().body)
+        fi.check(b"testapp3" in seen, "undrained server got nothing: %r" % seen)
+    r = fi.fanoutctl(fo.prefix, "drain", "198.18.0.99:80")
+    fi.check(r.returncode == 1 and "no server 198.18.0.99:80" in r.stderr,
+             "draining an unknown server: %d %r" % (r.returncode, r.stderr))
+
     st = fo.stop()
     fi.check_eq(st["proxy.gen_504"], 0, "504 made")
     fi.log("retries %d, ejections %d, ejected skips %d, budget exhausted %d" % (

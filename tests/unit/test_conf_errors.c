@@ -132,7 +132,7 @@ static const struct err_case cases[] = {
 	{"structure", "too many arguments counted", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
 		  "upstream u { server 198.18.0.11:8000 a b c d e f g h i; }\n"),
-		"t.conf:2:14: wrong number of arguments in \"server\" directive (usage: server A.B.C.D:PORT [weight=N];)\n"},
+		"t.conf:2:14: wrong number of arguments in \"server\" directive (usage: server A.B.C.D:PORT [weight=N] [drain];)\n"},
 	{"structure", "duplicate once directive", 0,
 		T("interface net_tap0 {\n"
 		  "\taddress 198.18.0.1/24;\n"

@@ -242,8 +242,8 @@ static const struct err_case cases[] = {
 		  "\tserver 198.18.0.11:8000 backup;\n"
 		  "\tserver 198.18.0.12:8000 Weight=2;\n"
 		  "}\n"),
-		"t.conf:3:26: unknown server option \"backup\" (expected weight=N)\n"
-		"t.conf:4:26: unknown server option \"Weight=2\" (expected weight=N)\n"},
+		"t.conf:3:26: unknown server option \"backup\" (expected weight=N or drain)\n"
+		"t.conf:4:26: unknown server option \"Weight=2\" (expected weight=N or drain)\n"},
 	{"upstream", "duplicate server", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
 		  "upstream u {\n"

@@ -170,6 +170,11 @@ static const struct err_case cases[] = {
 		  "upstream b { keepalive 4; server 198.18.0.12:80; send_timeout 1s; send_timeout 2s; }\n"),
 		"t.conf:6:2: duplicate \"keepalive\" directive (first at t.conf:4:2)\n"
 		"t.conf:8:67: duplicate \"send_timeout\" directive (first at t.conf:8:50)\n"},
+	{"upstream_params", "drain option", 0,
+		T("interface net_tap0 { address 198.18.0.1/24; }\n"
+		  "upstream a { server 198.18.0.11:80 drain drain; server 198.18.0.12:80 draining; }\n"),
+		"t.conf:2:42: duplicate \"drain\" option\n"
+		"t.conf:2:71: unknown server option \"draining\" (expected weight=N or drain)\n"},
 	{"upstream_params", "wrong context", 0,
 		T("interface net_tap0 {\n"
 		  "\taddress 198.18.0.1/24;\n"

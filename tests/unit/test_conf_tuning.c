@@ -288,11 +288,12 @@ test_upstream_params(void **state)
 				     "\tconnect_timeout 5s;  # the default, written\n"
 				     "\tsyn_rto 1ms;\n"
 				     "}\n"
-				     "upstream c { server 198.18.0.13:80; }\n");
+				     "upstream c { server 198.18.0.13:80; }\n"
+				     "upstream d { server 198.18.0.14:80 drain weight=3; server 198.18.0.15:80; }\n");
 	const struct fo_conf_upstream *u = c->upstreams;
 	char *text;
 
-	assert_int_equal(c->n_upstreams, 3);
+	assert_int_equal(c->n_upstreams, 4);
 	assert_int_equal(u[0].connect_timeout_ms, 1);
 	assert_int_equal(u[0].syn_rto_ms, 60000);
 	assert_int_equal(u[0].read_timeout_ms, 3600000);
@@ -309,6 +310,9 @@ test_upstream_params(void **state)
 	assert_int_equal(u[1].keepalive_timeout_ms, 3600000);
 	assert_int_equal(u[1].keepalive_requests, 1);
 	assert_upstream_defaults(&u[2]);
+	assert_int_equal(u[3].servers[0].drain, 1);
+	assert_int_equal(u[3].servers[0].weight, 3);
+	assert_int_equal(u[3].servers[1].drain, 0);
 	/* client-side settings are not touched by upstream ones of the same name */
 	assert_http_defaults(&c->http);
 	text = dump(c);

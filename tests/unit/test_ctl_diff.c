@@ -71,6 +71,8 @@ test_endpoints_only(void **state)
 	assert_int_equal(diff(BASE, IFACE UP_A "upstream b { server 198.18.0.22:8000; }\n" ROUTES),
 		FO_CTL_DIFF_ENDPOINTS);
 	assert_int_equal(diff(BASE, IFACE UP_A "upstream b { }\n" ROUTES), FO_CTL_DIFF_ENDPOINTS);
+	assert_int_equal(diff(BASE, IFACE UP_A "upstream b { server 198.18.0.21:8000 drain; }\n" ROUTES),
+		FO_CTL_DIFF_ENDPOINTS);
 }
 
 static void

@@ -8,7 +8,8 @@
  * snapshot drops has its idle connections closed at once, and its busy
  * one closed (not pooled) when its request ends; new routes and new
  * endpoints serve at the next request; a client connection opened before
- * the reloads is still served after them.
+ * the reloads is still served after them; a drained endpoint gets no new
+ * request while its in-flight one finishes; with every server drained, 503.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,6 +47,10 @@ static const char conf_shared[] = HEAD "upstream u { server 198.18.0.11:8000; }\
 				       "upstream z { server 198.18.0.11:8000; keepalive 0; }\n"
 				       "route prefix /z { upstream z; }\n"
 				       "route prefix / { upstream u; }\n";
+/* A drained in the config */
+static const char conf_ab_drain_a[] = HEAD "upstream u { server 198.18.0.12:8000; "
+					  "server 198.18.0.11:8000 drain; }\n"
+					  "route prefix / { upstream u; }\n";
 /* routes changed: only /new */
 static const char conf_new[] = HEAD "upstream u { server 198.18.0.12:8000; }\n"
 				    "route prefix /new { upstream u; }\n";
@@ -282,6 +287,40 @@ test_shared_endpoint_keepalive_0(void **state)
 	assert_int_equal(b->oa.conns_accepted, 2);
 }
 
+/* a drained endpoint: no new request, its in-flight one finishes, its idle one closes; all drained: 503 */
+static void
+test_drain(void **state)
+{
+	struct rl *b = *state;
+	const struct fo_proxy_stats *st = fo_proxy_stats(b->pw);
+	struct wire_client_conn *cc = &b->cl.conns[1];
+	const char *req = "GET /x HTTP/1.1\r\nHost: r\r\n\r\n";
+	unsigned i;
+
+	/* two connections to A, one idle, one busy with a held request */
+	assert_int_equal(wire_client_send(&b->cl, 0, req, strlen(req)), 0);
+	assert_int_equal(wire_client_send(&b->cl, 1, req, strlen(req)), 0);
+	wire_run(&b->w, 100000);
+	b->oa.hold = 1;
+	cc->rx_len = 0;
+	assert_int_equal(wire_client_send(&b->cl, 1, req, strlen(req)), 0);
+	wire_run(&b->w, 100000);
+	publish(b, conf_ab_drain_a);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(get(b, 0, "/x"), 'B'); /* only B now */
+	assert_int_equal(open_conns(&b->oa), 1);     /* the idle one closed, the busy one not */
+	assert_true(st->upstream_drained_skips > 0);
+	assert_int_equal(wire_origin_release(&b->oa), 1);
+	wire_run(&b->w, 100000);
+	assert_non_null(strstr(cc->rx, "\r\n\r\nA")); /* the in-flight request completes */
+	assert_int_equal(open_conns(&b->oa), 0);         /* and its connection is not pooled */
+	/* every server drained: 503 (B drained too, as fanoutctl drain does before publishing) */
+	publish(b, conf_ab_drain_a);
+	b->published->drained[0] = 1;
+	assert_int_equal(get(b, 0, "/x"), '3');
+	assert_int_equal(st->gen_503, 1);
+}
+
 int
 main(void)
 {
@@ -290,6 +329,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_in_flight_keeps_its_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routes_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_endpoint_keepalive_0, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drain, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

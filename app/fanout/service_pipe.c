@@ -205,20 +205,10 @@ const struct fo_tcp_ops svc_echo_ops = {
 static rte_be32_t
 relay_src(const struct svc_listener *l, rte_be32_t dst)
 {
-	const struct fo_net_worker *net = l->sw->net;
-	rte_be32_t first = 0;
-	unsigned i;
+	rte_be32_t first, a = fo_net_src_for(l->sw->net, dst, &first);
 
-	for (i = 0; i < net->n_ports; i++) {
-		const struct fo_net_iface *ifc = &net->ifaces[i];
-
-		if (!ifc->configured)
-			continue;
-		if (((ifc->addr ^ dst) & ifc->netmask) == 0)
-			return ifc->addr;
-		if (first == 0)
-			first = ifc->addr;
-	}
+	if (a != 0)
+		return a;
 	return l->conf->addr != 0 ? l->conf->addr : first;
 }
 

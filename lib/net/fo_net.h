@@ -353,6 +353,16 @@ unsigned fo_net_peer_poll(struct fo_net_worker *w);
 int fo_net_next_hop(const struct fo_net_worker *w, rte_be32_t dst, rte_be32_t *nh);
 
 /**
+ * Source address for traffic to @p dst: the address of the interface whose
+ * subnet holds @p dst.
+ *
+ * @return that address, or 0 when no interface's subnet holds @p dst (then
+ *         *@p first, when not NULL, is the first configured interface's
+ *         address, 0 when there is none).
+ */
+rte_be32_t fo_net_src_for(const struct fo_net_worker *w, rte_be32_t dst, rte_be32_t *first);
+
+/**
  * Resolve @p dst's next hop ahead of traffic (a configured endpoint, at
  * start or when the control plane adds it), so that its first packets
  * find a REACHABLE entry. Sends an ARP request unless one is under way or

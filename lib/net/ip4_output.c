@@ -48,6 +48,26 @@ ip4_route(const struct fo_net_worker *w, rte_be32_t dst, rte_be32_t *nh)
 	return gw;
 }
 
+rte_be32_t
+fo_net_src_for(const struct fo_net_worker *w, rte_be32_t dst, rte_be32_t *first)
+{
+	uint16_t p;
+
+	if (first != NULL)
+		*first = 0;
+	for (p = 0; p < w->n_ports; p++) {
+		const struct fo_net_iface *ifc = &w->ifaces[p];
+
+		if (!ifc->configured)
+			continue;
+		if (((ifc->addr ^ dst) & ifc->netmask) == 0)
+			return ifc->addr;
+		if (first != NULL && *first == 0)
+			*first = ifc->addr;
+	}
+	return 0;
+}
+
 int
 fo_net_next_hop(const struct fo_net_worker *w, rte_be32_t dst, rte_be32_t *nh)
 {

@@ -132,20 +132,11 @@ px_srv_table_init(struct fo_proxy_worker *pw, uint32_t cap)
 static rte_be32_t
 srv_src(const struct fo_proxy_worker *pw, const struct fo_conf *conf, rte_be32_t dst)
 {
-	const struct fo_net_worker *net = pw->net;
-	rte_be32_t first = 0;
+	rte_be32_t first, a = fo_net_src_for(pw->net, dst, &first);
 	unsigned i;
 
-	for (i = 0; i < net->n_ports; i++) {
-		const struct fo_net_iface *ifc = &net->ifaces[i];
-
-		if (!ifc->configured)
-			continue;
-		if (((ifc->addr ^ dst) & ifc->netmask) == 0)
-			return ifc->addr;
-		if (first == 0)
-			first = ifc->addr;
-	}
+	if (a != 0)
+		return a;
 	for (i = 0; i < conf->n_listens; i++)
 		if (conf->listens[i].service == FO_CONF_SVC_HTTP && conf->listens[i].addr != 0)
 			return conf->listens[i].addr;

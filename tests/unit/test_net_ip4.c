@@ -390,6 +390,22 @@ test_ip4_output_route(void **state)
 	fk_reset();
 }
 
+/* the source address for a destination: the interface of its subnet, else none (and the first) */
+static void
+test_src_for(void **state)
+{
+	struct fo_net_worker *w = fk_worker(0, 0);
+	rte_be32_t first = 1;
+
+	(void)state;
+	assert_int_equal(fo_net_src_for(w, FK_IP(198, 18, 0, 9), &first), FK_IP(198, 18, 0, 1));
+	assert_int_equal(fo_net_src_for(w, FK_IP(203, 0, 113, 5), &first), 0);
+	assert_int_equal(first, FK_IP(198, 18, 0, 1));
+	assert_int_equal(fo_net_src_for(w, FK_IP(203, 0, 113, 5), NULL), 0);
+	free(w);
+	fk_reset();
+}
+
 int
 main(void)
 {
@@ -402,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_ip4_output_route),
 		cmocka_unit_test(test_ip4_tcp_up),
 		cmocka_unit_test(test_ip4_output_tcp_cksum),
+		cmocka_unit_test(test_src_for),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

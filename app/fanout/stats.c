@@ -21,6 +21,9 @@
  *   proxy.sessions 0           gauges: sessions, upstream_busy, upstream_idle
  *   endpoints.unresolved 0     upstream servers whose next hop does not answer
  *                              ARP (gauge), and how often one stopped answering
+ *   ctl.generation 3           the config generation served; reloads applied,
+ *                              rejected, asked by the file watch; servers
+ *                              drained by fanoutctl
  *   worker0.busy_cycles 1234   per worker TSC accounting, and busy cycles per
  *                              TCP segment handled (received + sent)
  */
@@ -181,6 +184,11 @@ stats_print(const struct app *app, FILE *f)
 	print_proxy(&t.proxy, f);
 	fprintf(f, "endpoints.unresolved %" PRIu64 "\n", app->ep_unresolved);
 	fprintf(f, "endpoints.unresolved_events %" PRIu64 "\n", app->ep_unresolved_events);
+	fprintf(f, "ctl.generation %" PRIu64 "\n", app->gen);
+	fprintf(f, "ctl.reloads_ok %" PRIu64 "\n", app->reloads_ok);
+	fprintf(f, "ctl.reloads_failed %" PRIu64 "\n", app->reloads_failed);
+	fprintf(f, "ctl.watch_reloads %" PRIu64 "\n", app->watch_reloads);
+	fprintf(f, "ctl.drained %u\n", app->n_drains);
 	print_ports(app, f);
 	print_workers(app, f);
 	fflush(f);

@@ -230,6 +230,10 @@ def main(t):
 
     final = fo.stop()
     fi.check_eq(final["proxy.snapshots_adopted"], applied, "snapshots the worker adopted")
+    fi.check(final["ctl.generation"] == applied and final["ctl.reloads_failed"] >= rejected and
+             final["ctl.reloads_ok"] >= applied and final["ctl.watch_reloads"] >= 1,
+             "ctl.* statistics at exit: %r" % {k: v for k, v in final.items()
+                                               if k.startswith("ctl.")})
     fi.check(final["proxy.gen_502"] == 0 and final["proxy.gen_503"] == 0 and
              final["proxy.gen_504"] == 0, "5xx made during the reloads")
     err = fo.proc.err()

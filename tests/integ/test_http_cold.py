@@ -166,13 +166,13 @@ def main(t):
     r = fi.fanoutctl(fo.prefix, "upstreams")
     fi.check(r.returncode == 0, "fanoutctl upstreams: %d %s" % (r.returncode, r.stderr))
     row = [ln.split() for ln in r.stdout.splitlines() if "%s:8000" % SILENT in ln]
-    fi.check(row == [["half-silent", "%s:8000" % SILENT, "1", SILENT, "unresolved"]],
+    fi.check(row == [["half-silent", "%s:8000" % SILENT, "1", "no", SILENT, "unresolved"]],
              "fanoutctl upstreams:\n" + r.stdout)
     r = fi.fanoutctl(fo.prefix, "--json", "upstreams")
     rows = json.loads(r.stdout)
     fi.check(len(rows) == 5 and sum(x["state"] == "reachable" for x in rows) == 4 and
              {"upstream": "half-silent", "server": "%s:8000" % SILENT, "weight": 1,
-              "next_hop": SILENT, "state": "unresolved"} in rows,
+              "drained": False, "next_hop": SILENT, "state": "unresolved"} in rows,
              "fanoutctl --json upstreams: %r" % rows)
     r = fi.fanoutctl(fo.prefix, "status")
     fi.check(r.returncode == 0 and r.stdout.startswith("fanout ") and

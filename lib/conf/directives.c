@@ -546,15 +546,18 @@ h_allow_upgrade(struct conf_parser *p, struct conf_block *blk, const struct conf
 {
 	struct fo_conf_route *r = &pub(p)->routes[blk->obj];
 	size_t len = 0, i, k;
-	unsigned a, errors = p->n_errors;
+	unsigned a;
+	bool bad = false; /* not p->n_errors: it stops counting at FO_CONF_ERRORS_MAX */
 	char *list;
 
 	for (a = 1; a < st->n; a++) {
 		const struct conf_tok *t = &st->tok[a];
 
 		if (strcmp(t->val, "off") == 0) {
-			if (st->n_args != 1)
+			if (st->n_args != 1) {
 				conf_err(p, &t->loc, "\"off\" must be alone in \"allow_upgrade\"");
+				bad = true;
+			}
 			continue;
 		}
 		for (k = 0; k < t->len; k++)
@@ -565,11 +568,12 @@ h_allow_upgrade(struct conf_parser *p, struct conf_block *blk, const struct conf
 				"invalid protocol \"%s\" in allow_upgrade (expected a name such as "
 				"websocket, 1-63 token characters, or off)",
 				t->val);
+			bad = true;
 			continue;
 		}
 		len += t->len + 1;
 	}
-	if (p->n_errors != errors)
+	if (bad)
 		return;
 	list = calloc(1, len + 1);
 	if (list == NULL) {

@@ -22,9 +22,10 @@
  * after the other, so responses stay in order. After a 101 to an Upgrade
  * request the two connections are spliced as a raw tunnel.
  *
- * Routes and config are read through an immutable snapshot (struct
- * fo_proxy_snapshot) loaded once per request with acquire ordering, so
- * that a control thread can later publish a new one by pointer swap.
+ * Routes, config and endpoints are read through an immutable snapshot
+ * (struct fo_proxy_snapshot) that the control thread publishes by pointer
+ * swap; a worker adopts the published one (acquire) at the start of each
+ * fo_proxy_poll(), and each request keeps the one it started with.
  */
 #ifndef FO_PROXY_H
 #define FO_PROXY_H

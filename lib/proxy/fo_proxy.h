@@ -119,6 +119,90 @@ struct fo_proxy_stats {
 /** Names of the plain counters, in struct order. */
 extern const char *const fo_proxy_stats_names[FO_PROXY_STATS_N_PLAIN];
 
+/* ---- health: what the control thread publishes and what workers report ---- */
+
+/**
+ * Bits of one health-table entry (one byte per health slot). The table is
+ * written by the control thread only (lib/ctl's health state machines,
+ * relaxed byte stores) and read by every worker when it picks a server.
+ */
+#define FO_PROXY_HEALTH_DOWN 0x01    /**< active checks failed `fall` times in a row */
+#define FO_PROXY_HEALTH_EJECTED 0x02 /**< passive outlier detection took it out for a while */
+/** fo_proxy_snapshot.hslot value of a server without a health slot (never down). */
+#define FO_PROXY_HSLOT_NONE UINT32_MAX
+
+/** What a worker saw, as fo_proxy_obs.kind. */
+enum fo_proxy_obs_kind {
+	FO_PROXY_OBS_CONNECT = 1, /**< connection refused, unreachable or timed out */
+	FO_PROXY_OBS_RESET,       /**< reset or closed before the response ended */
+	FO_PROXY_OBS_TIMEOUT,     /**< read or send timeout */
+	FO_PROXY_OBS_BAD,         /**< response head that does not parse */
+	FO_PROXY_OBS_STATUS,      /**< a status next_upstream counts as a failure (http_5xx) */
+	FO_PROXY_OBS_OK,          /**< a response after failures: the worker's streak ended */
+	FO_PROXY_OBS_PROBE,       /**< result of an active check (status, or why it failed) */
+	FO_PROXY_OBS_NOSTATE,     /**< (why only) the worker had no probe state left: not run */
+};
+
+/**
+ * One observation, worker → control thread, on the worker's SPSC obs ring
+ * (16-byte elements). Passive health: each failure of an endpoint (with the
+ * worker's streak of consecutive failures of it), and the first success
+ * after failures. Active health: each probe's result.
+ */
+struct fo_proxy_obs {
+	uint32_t slot;   /**< health slot (fo_proxy_snapshot.hslot) */
+	uint32_t seq;    /**< FO_PROXY_OBS_PROBE: the probe's seq */
+	uint8_t kind;    /**< enum fo_proxy_obs_kind */
+	uint8_t streak;  /**< passive failures: the worker's consecutive failures (saturates) */
+	uint16_t status; /**< HTTP status (STATUS; PROBE: 0 when no response) */
+	uint8_t why;     /**< PROBE without status: CONNECT, RESET, TIMEOUT, BAD or NOSTATE */
+	uint8_t worker;  /**< the reporting worker */
+	uint16_t pad;
+};
+
+/** Longest rendered health-check request (fo_proxy_probe.req). */
+#define FO_PROXY_PROBE_REQ_MAX 492
+
+/**
+ * An active health check for a worker to run, control thread → worker, by
+ * value on the worker's SPSC probe ring (512-byte elements): open a
+ * connection to addr:port from the worker's own TCP stack, send req as
+ * is, read the response's status line, close, and report a
+ * FO_PROXY_OBS_PROBE with the same slot and seq.
+ */
+struct fo_proxy_probe {
+	uint32_t slot, seq;
+	rte_be32_t addr;     /**< network order */
+	uint16_t port;       /**< host order */
+	uint16_t timeout_ms; /**< connect + response head */
+	uint16_t req_len;
+	uint16_t pad;
+	char req[FO_PROXY_PROBE_REQ_MAX];
+};
+
+/** Per endpoint (health slot) and worker, written by that worker only. */
+struct fo_proxy_ep_stats {
+	uint64_t requests; /**< requests sent to it (retries included) */
+	uint64_t failures; /**< failures seen (connect, reset, timeout, bad head, counted 5xx) */
+	uint32_t active;   /**< connections connecting or busy (gauge) */
+	uint32_t idle;     /**< idle pooled connections (gauge) */
+};
+
+/** What the control thread gives a worker's proxy (fo_proxy_worker_attach()). */
+struct fo_proxy_links {
+	const uint8_t *health;            /**< health table, FO_PROXY_HEALTH_* per slot */
+	uint32_t n_slots;                 /**< entries of health and ep_stats */
+	struct fo_proxy_ep_stats *ep_stats; /**< this worker's, [n_slots]; may be NULL */
+	struct rte_ring *probes;          /**< fo_proxy_probe elements in (single consumer) */
+	struct rte_ring *obs;             /**< fo_proxy_obs elements out (single producer) */
+};
+
+_Static_assert(sizeof(struct fo_proxy_obs) == 16, "obs ring elements are 16 bytes");
+_Static_assert(sizeof(struct fo_proxy_probe) == 512, "probe ring elements are 512 bytes");
+
+#define FO_PROXY_PROBE_RING_ESIZE ((unsigned)sizeof(struct fo_proxy_probe))
+#define FO_PROXY_OBS_RING_ESIZE ((unsigned)sizeof(struct fo_proxy_obs))
+
 struct px_view;
 
 /**
@@ -147,6 +231,10 @@ struct fo_proxy_snapshot {
 	 *  Filled from the servers' `drain` option by fo_proxy_snapshot_create();
 	 *  the creator may set more before publishing (fanoutctl drain). */
 	uint8_t *drained;
+	/** per server of conf, flattened by upstream: its health slot, or
+	 *  FO_PROXY_HSLOT_NONE (the default); set by the creator before
+	 *  publishing (lib/ctl's health registry) */
+	uint32_t *hslot;
 	struct px_view *views;  /**< [n_workers], private to lib/proxy */
 	void *user;             /**< the creator's (e.g. what owns conf and routes) */
 };

@@ -238,6 +238,7 @@ struct fo_proxy_worker {
 	uint8_t *lin;  /* FO_HTTP_HEAD_MAX: head made contiguous */
 	uint8_t *out;  /* PX_OUT_MAX: heads fanout writes */
 	char *rewrite; /* FO_ROUTE_REWRITE_MAX */
+	struct fo_proxy_links links; /* health table, probe and obs rings (all NULL: none) */
 	struct fo_proxy_stats stats;
 };
 

@@ -41,14 +41,17 @@ fo_proxy_snapshot_create(const struct fo_conf *conf, const struct fo_route_table
 	snap->gen = gen;
 	snap->n_workers = n_workers;
 	snap->drained = calloc(n_servers ? n_servers : 1, 1);
+	snap->hslot = malloc((n_servers ? n_servers : 1) * sizeof(*snap->hslot));
 	snap->views = aligned_alloc(RTE_CACHE_LINE_SIZE, n_workers * sizeof(*snap->views));
-	if (snap->views == NULL || snap->drained == NULL)
+	if (snap->views == NULL || snap->drained == NULL || snap->hslot == NULL)
 		goto nomem;
 	for (i = 0, n_servers = 0; i < conf->n_upstreams; i++) {
 		unsigned j;
 
-		for (j = 0; j < conf->upstreams[i].n_servers; j++)
+		for (j = 0; j < conf->upstreams[i].n_servers; j++) {
+			snap->hslot[n_servers] = FO_PROXY_HSLOT_NONE;
 			snap->drained[n_servers++] = conf->upstreams[i].servers[j].drain;
+		}
 	}
 	memset(snap->views, 0, n_workers * sizeof(*snap->views));
 	for (i = 0; i < n_workers; i++) {
@@ -94,6 +97,7 @@ fo_proxy_snapshot_free(struct fo_proxy_snapshot *snap)
 	}
 	free(snap->views);
 	free(snap->drained);
+	free(snap->hslot);
 	free(snap);
 }
 

@@ -340,6 +340,12 @@ fail:
 }
 
 void
+fo_proxy_worker_attach(struct fo_proxy_worker *pw, const struct fo_proxy_links *links)
+{
+	pw->links = *links;
+}
+
+void
 fo_proxy_worker_free(struct fo_proxy_worker *p)
 {
 	struct fo_proxy_worker *pw = p;

@@ -292,6 +292,13 @@ struct fo_proxy_worker *fo_proxy_worker_create(const struct fo_proxy_snapshot *c
 	unsigned worker_id, unsigned max_sessions, int socket);
 
 /**
+ * Connect a worker's proxy to the control thread's health table, probe
+ * ring and observation ring (before the worker runs). Without it every
+ * server is healthy, and nothing is reported or probed.
+ */
+void fo_proxy_worker_attach(struct fo_proxy_worker *pw, const struct fo_proxy_links *links);
+
+/**
  * Free a worker's proxy. Call after fo_tcp_worker_free() (no more TCP
  * callbacks); mbufs held by sessions are freed. NULL is a no-op.
  */

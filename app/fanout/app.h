@@ -129,6 +129,12 @@ struct app {
 	uint64_t gen;             /**< generation of snap */
 	struct fo_ctl_retire retire; /**< snapshots waiting for the workers to let go */
 	uint64_t reloads, reloads_ok, reloads_failed;
+	/** the last published generation: when its reload began (TSC), and
+	 *  whether every worker has adopted it yet (then live_ms is set) */
+	uint64_t reload_t0;
+	int live_pending;
+	double publish_ms; /**< last reload: parse + diff + compile + publish */
+	double live_ms;    /**< last reload: from its start to the last worker's adoption */
 	/** SIGHUP or a changed config file: the control thread reloads at its next tick */
 	int reload_req;
 	uint64_t watch_reloads; /**< reloads asked by a change of the config files */

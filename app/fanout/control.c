@@ -50,17 +50,24 @@ cmd_status(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
 			"\"reloads_failed\": %" PRIu64 ", \"watch_reloads\": %" PRIu64 ", "
 			"\"workers\": %u, \"ports\": %u, \"connections\": %" PRIu64 ", "
 			"\"requests\": %" PRIu64 ", \"responses_5xx\": %" PRIu64 ", "
-			"\"endpoints_unresolved\": %" PRIu64 "}\n",
+			"\"endpoints_unresolved\": %" PRIu64 ", \"last_reload_publish_ms\": %.3f, "
+			"\"last_reload_live_ms\": %.3f, \"snapshot_adopt_cycles\": %" PRIu64 ", "
+			"\"snapshots_adopted\": %" PRIu64 "}\n",
 			FO_VERSION, (int)getpid(), up, app->args.conf_path, app->gen,
 			app->reloads_ok, app->reloads_failed, app->watch_reloads, app->n_workers,
 			app->n_active, t.tcp.conns, t.proxy.requests, t.proxy.responses_5xx,
-			app->ep_unresolved);
+			app->ep_unresolved, app->publish_ms, app->live_pending ? -1.0 : app->live_ms,
+			t.proxy.snapshot_adopt_cycles, t.proxy.snapshots_adopted);
 		return 0;
 	}
 	fo_ctl_printf(o, "fanout %s, pid %d, up %.1f s\n", FO_VERSION, (int)getpid(), up);
 	fo_ctl_printf(o, "config      %s, generation %" PRIu64 " (reloads: %" PRIu64
 		" applied, %" PRIu64 " rejected)\n", app->args.conf_path, app->gen, app->reloads_ok,
 		app->reloads_failed);
+	if (app->reloads_ok > 0)
+		fo_ctl_printf(o, "last reload published in %.3f ms, live on every worker %s%.3f ms "
+			"after it began\n", app->publish_ms, app->live_pending ? "(not yet) " : "",
+			app->live_ms);
 	fo_ctl_printf(o, "workers     %u, ports %u\n", app->n_workers, app->n_active);
 	fo_ctl_printf(o, "connections %" PRIu64 " open\n", t.tcp.conns);
 	fo_ctl_printf(o, "requests    %" PRIu64 " (%" PRIu64 " answered 5xx)\n", t.proxy.requests,

@@ -151,6 +151,8 @@ gen_publish(struct app *app, struct fo_proxy_snapshot *snap)
 	app->gen = snap->gen;
 	telemetry_unlock();
 	rc = fo_ctl_publish(&app->retire, (void **)&app->snap, snap, gen_free, gen_busy);
+	app->publish_ms = (double)(rte_rdtsc() - app->reload_t0) * 1e3 / (double)app->hz;
+	app->live_pending = 1;
 	if (rc != 0)
 		FO_LOG(ERR, "reload: retiring the old snapshot: %s\n", strerror(-rc));
 }
@@ -223,6 +225,7 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 	char what[160];
 
 	app->reloads++;
+	app->reload_t0 = t0;
 	if (app->snap == NULL) {
 		fo_ctl_printf(o, "nothing to reload: no http listener\n");
 		app->reloads_failed++;
@@ -308,6 +311,7 @@ reload_drain(struct app *app, rte_be32_t addr, uint16_t port, int drain, struct 
 	struct fo_proxy_snapshot *snap;
 	unsigned i, j, d, found = 0;
 
+	app->reload_t0 = rte_rdtsc();
 	if (app->snap == NULL) {
 		fo_ctl_printf(o, "no http listener: nothing to drain\n");
 		return 1;
@@ -356,6 +360,16 @@ reload_tick(struct app *app)
 	if (app->snap == NULL)
 		return;
 	fo_ctl_reclaim(&app->retire);
+	if (app->live_pending) {
+		uint64_t last;
+
+		if (fo_proxy_snapshot_adopted(app->snap, &last) == app->n_workers) {
+			app->live_pending = 0;
+			app->live_ms = (double)(last - app->reload_t0) * 1e3 / (double)app->hz;
+			FO_LOG(INFO, "generation %" PRIu64 " live on every worker %.3f ms after its "
+				"reload began\n", app->gen, app->live_ms);
+		}
+	}
 	if (__atomic_exchange_n(&app->reload_req, 0, __ATOMIC_ACQ_REL)) {
 		struct fo_ctl_out o = {.cap = 4096};
 

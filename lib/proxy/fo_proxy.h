@@ -78,6 +78,7 @@ struct fo_proxy_worker;
 	X(upstream_connect_failed, "upstream connections refused, unreachable or not opened")      \
 	X(upstream_unresolved, "server choices passed over: its next hop did not answer ARP")     \
 	X(snapshots_adopted, "snapshots (config generations) this worker switched to")          \
+	X(snapshot_adopt_cycles, "TSC cycles spent switching to new snapshots (all of them)")  \
 	X(upstream_ejections, "servers taken out of rotation after max_fails failures")         \
 	X(upstream_ejected_skips, "server choices passed over: the server was ejected")        \
 	X(upstream_drained_skips, "server choices passed over: the server is drained")         \
@@ -258,6 +259,14 @@ struct fo_proxy_snapshot *fo_proxy_snapshot_create(const struct fo_conf *conf,
  * @return 1 held, 0 not.
  */
 int fo_proxy_snapshot_busy(const struct fo_proxy_snapshot *snap);
+
+/**
+ * How many workers adopted @p snap (they serve new requests with it, or
+ * did); *@p last_tsc (when not NULL) gets the TSC at which the last of
+ * them did. Read by the control thread: the time a reload took to be live
+ * everywhere.
+ */
+unsigned fo_proxy_snapshot_adopted(const struct fo_proxy_snapshot *snap, uint64_t *last_tsc);
 
 /** Free a snapshot's own memory (not conf, routes or user). NULL is a no-op. */
 void fo_proxy_snapshot_free(struct fo_proxy_snapshot *snap);

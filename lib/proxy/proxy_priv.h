@@ -168,6 +168,7 @@ enum px_view_state {
 struct px_view {
 	uint32_t refs;               /* this worker's requests on it, +1 while current */
 	uint32_t state;              /* enum px_view_state (release store) */
+	uint64_t adopted_tsc;        /* when this worker adopted it (before state LIVE) */
 	struct px_server **servers;  /* flattened by upstream; NULL: no room left */
 	struct px_upstream *ups;     /* [conf->n_upstreams] */
 	struct fo_route_scratch *rscratch; /* this worker's, sized for the snapshot's routes */

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
+
 #include "proxy_priv.h"
 
 /* ---- snapshots (control thread) ---- */
@@ -68,6 +70,26 @@ nomem:
 	fo_proxy_snapshot_free(snap);
 	errno = ENOMEM;
 	return NULL;
+}
+
+unsigned
+fo_proxy_snapshot_adopted(const struct fo_proxy_snapshot *snap, uint64_t *last_tsc)
+{
+	unsigned i, n = 0;
+	uint64_t last = 0;
+
+	for (i = 0; i < snap->n_workers; i++) {
+		const struct px_view *v = &snap->views[i];
+
+		/* acquire: adopted_tsc was written before the state left NEW */
+		if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == PX_VIEW_NEW)
+			continue;
+		n++;
+		last = RTE_MAX(last, v->adopted_tsc);
+	}
+	if (last_tsc != NULL)
+		*last_tsc = last;
+	return n;
 }
 
 int
@@ -251,9 +273,11 @@ px_snap_adopt(struct fo_proxy_worker *pw)
 	const struct fo_conf *conf;
 	struct px_view *v;
 	unsigned i, j, k = 0;
+	uint64_t t0;
 
 	if (likely(snap == old))
 		return 0;
+	t0 = rte_rdtsc();
 	conf = snap->conf;
 	v = &snap->views[pw->worker_id];
 	for (i = 0; i < conf->n_upstreams; i++) {
@@ -280,6 +304,7 @@ px_snap_adopt(struct fo_proxy_worker *pw)
 		}
 	}
 	v->refs = 1; /* current */
+	v->adopted_tsc = t0;
 	__atomic_store_n(&v->state, PX_VIEW_LIVE, __ATOMIC_RELEASE);
 	pw->cur = snap;
 	pw->stats.snapshots_adopted++;
@@ -303,6 +328,7 @@ px_snap_adopt(struct fo_proxy_worker *pw)
 		view_unref(pw, old);
 	}
 	pw->sweep_tsc = 0; /* resolve the new endpoints' next hops now */
+	pw->stats.snapshot_adopt_cycles += rte_rdtsc() - t0;
 	return 1;
 }
 

@@ -17,8 +17,10 @@
 
 #include "fo_conf.h"
 
-/** Arguments kept per statement (more are counted, not stored). */
-#define CONF_ARGS_MAX 8
+/** Arguments kept per statement (more are counted, not stored): next_upstream takes up to 9. */
+#define CONF_ARGS_MAX 12
+/** Most options of a `server`, protocols of an `allow_upgrade` (documented in README). */
+#define CONF_LIST_MAX 8
 /** Directives per context (size of the per-block "seen" table). */
 #define CONF_CTX_DIRS_MAX 24
 
@@ -209,7 +211,27 @@ struct conf_param {
 	X(keepalive_requests, keepalive_requests, CONF_VAL_COUNT, "N", 1, 1000000, 1000)           \
 	X(max_fails, max_fails, CONF_VAL_COUNT, "N", 0, 100, 1)                                    \
 	X(fail_timeout, fail_timeout_ms, CONF_VAL_DURATION, "DURATION", 1, CONF_HOUR_MS, 10000)    \
-	X(tries, tries, CONF_VAL_COUNT, "N", 1, 16, 3)
+	X(tries, tries, CONF_VAL_COUNT, "N", 1, 16, 3)                                             \
+	X(max_ejection_percent, max_ejection_percent, CONF_VAL_COUNT, "N", 0, 100, 50)
+
+/*
+ * The numbers of a `health_check { }` block in an upstream (path, host and
+ * expect have their own handlers): same columns, fields of struct
+ * fo_conf_health_check. A timeout longer than the interval is allowed.
+ */
+#define CONF_HC_PARAMS(X)                                                                          \
+	X(interval, interval_ms, CONF_VAL_DURATION, "DURATION", 100, CONF_HOUR_MS, 5000)           \
+	X(timeout, timeout_ms, CONF_VAL_DURATION, "DURATION", 10, 60000, 2000)                     \
+	X(rise, rise, CONF_VAL_COUNT, "N", 1, 100, 2)                                              \
+	X(fall, fall, CONF_VAL_COUNT, "N", 1, 100, 3)
+
+/* health_check defaults that are not in the table */
+#define CONF_HC_PATH_DEFAULT "/"
+#define CONF_HC_PATH_MAX 255
+#define CONF_HC_HOST_MAX 128
+#define CONF_HC_EXPECT_LO 200
+#define CONF_HC_EXPECT_HI 399
+#define CONF_NU_DEFAULT (FO_CONF_NU_ERROR | FO_CONF_NU_TIMEOUT)
 
 #define CONF_TCP_ENUM(dir, field, kind, min, max) CONF_TCP_##dir,
 enum { CONF_TCP_PARAMS(CONF_TCP_ENUM) CONF_TCP_N };
@@ -217,10 +239,13 @@ enum { CONF_TCP_PARAMS(CONF_TCP_ENUM) CONF_TCP_N };
 enum { CONF_HTTP_PARAMS(CONF_HTTP_ENUM) CONF_HTTP_N };
 #define CONF_UP_ENUM(dir, field, kind, usage, min, max, def) CONF_UP_##dir,
 enum { CONF_UP_PARAMS(CONF_UP_ENUM) CONF_UP_N };
+#define CONF_HC_ENUM(dir, field, kind, usage, min, max, def) CONF_HC_##dir,
+enum { CONF_HC_PARAMS(CONF_HC_ENUM) CONF_HC_N };
 
 extern const struct conf_param conf_tcp_params[CONF_TCP_N];
 extern const struct conf_param conf_http_params[CONF_HTTP_N];
 extern const struct conf_param conf_up_params[CONF_UP_N];
+extern const struct conf_param conf_hc_params[CONF_HC_N];
 
 /* A uint32_t-sized field of struct fo_conf_tcp. */
 static inline uint32_t *
@@ -304,10 +329,23 @@ void conf_h_http_param(struct conf_parser *p, struct conf_block *blk, const stru
 	struct conf_block *inner);
 void conf_h_up_param(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
 	struct conf_block *inner);
+void conf_h_hc_param(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
 void conf_h_route_body_size(struct conf_parser *p, struct conf_block *blk,
 	const struct conf_stmt *st, struct conf_block *inner);
 
+/* health.c: health_check { }, next_upstream */
+extern const struct conf_ctx conf_ctx_health_check;
+int conf_upstream_health_init(struct fo_conf_upstream *u);
+void conf_h_health_check(struct conf_parser *p, struct conf_block *blk,
+	const struct conf_stmt *st, struct conf_block *inner);
+void conf_h_next_upstream(struct conf_parser *p, struct conf_block *blk,
+	const struct conf_stmt *st, struct conf_block *inner);
+void conf_dump_health(FILE *out, const struct fo_conf_upstream *u);
+
 /* dump.c */
 void conf_free_priv(struct conf_priv *c);
+unsigned conf_dump_params(FILE *out, const char *indent, const void *obj,
+	const struct conf_param *tab, unsigned n);
 
 #endif /* CONF_PRIV_H */

@@ -21,8 +21,8 @@
 /* Indices into each table, used for blk->seen[] / blk->arg[]. */
 enum { MAIN_INTERFACE, MAIN_LISTEN, MAIN_UPSTREAM, MAIN_ROUTE, MAIN_TCP, MAIN_HTTP, MAIN_N };
 enum { IF_ADDRESS, IF_GATEWAY, IF_VLAN, IF_MTU, IF_N };
-/* upstream: server, then the CONF_UP_PARAMS table */
-enum { UP_SERVER, UP_PARAMS, UP_N = UP_PARAMS + CONF_UP_N };
+/* upstream: server, then the CONF_UP_PARAMS table, then the health directives (health.c) */
+enum { UP_SERVER, UP_PARAMS, UP_HEALTH_CHECK = UP_PARAMS + CONF_UP_N, UP_NEXT_UPSTREAM, UP_N };
 enum { RT_HOST, RT_UPSTREAM, RT_REWRITE, RT_MAX_BODY, RT_ALLOW_UPGRADE, RT_N };
 
 #define CONF_AUX_BAD 0x4 /* route: bad type or path, skip checks that need them */
@@ -373,7 +373,12 @@ h_upstream(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt
 	snprintf(u->name, sizeof(u->name), "%s", name->val);
 	conf_params_init(u, conf_up_params, CONF_UP_N);
 	u->loc = st->tok[0].loc;
-	inner->obj = (int)c->n_upstreams++;
+	c->n_upstreams++; /* even without its default path: freed with the rest */
+	if (conf_upstream_health_init(u) != 0) {
+		conf_oom(p, &st->tok[0].loc);
+		return;
+	}
+	inner->obj = (int)c->n_upstreams - 1;
 }
 
 static void
@@ -646,9 +651,13 @@ static const struct conf_directive interface_dirs[IF_N] = {
 	[UP_PARAMS + CONF_UP_##dir] = {                                                            \
 		#dir, #dir " " usage ";", 1, 1, CONF_D_ONCE, NULL, conf_h_up_param},
 static const struct conf_directive upstream_dirs[UP_N] = {
-	[UP_SERVER] = {"server", "server A.B.C.D:PORT [weight=N] [drain];", 1, CONF_ARGS_MAX,
+	[UP_SERVER] = {"server", "server A.B.C.D:PORT [weight=N] [drain];", 1, CONF_LIST_MAX,
 		0, NULL, h_server},
-	CONF_UP_PARAMS(UP_DIR)};
+	CONF_UP_PARAMS(UP_DIR)[UP_HEALTH_CHECK] = {"health_check", "health_check { ... }", 0, 0,
+		CONF_D_BLOCK | CONF_D_ONCE, &conf_ctx_health_check, conf_h_health_check},
+	[UP_NEXT_UPSTREAM] = {"next_upstream", "next_upstream CONDITION...|off;", 1,
+		CONF_ARGS_MAX, CONF_D_ONCE, NULL, conf_h_next_upstream},
+};
 
 static const struct conf_directive route_dirs[RT_N] = {
 	[RT_HOST] = {"host", "host NAME;", 1, 1, CONF_D_ONCE, NULL, h_host},
@@ -657,7 +666,7 @@ static const struct conf_directive route_dirs[RT_N] = {
 	[RT_REWRITE] = {"rewrite", "rewrite TARGET;", 1, 1, CONF_D_ONCE, NULL, h_rewrite},
 	[RT_MAX_BODY] = {"client_max_body_size", "client_max_body_size SIZE;", 1, 1, CONF_D_ONCE,
 		NULL, conf_h_route_body_size},
-	[RT_ALLOW_UPGRADE] = {"allow_upgrade", "allow_upgrade PROTOCOL...|off;", 1, CONF_ARGS_MAX,
+	[RT_ALLOW_UPGRADE] = {"allow_upgrade", "allow_upgrade PROTOCOL...|off;", 1, CONF_LIST_MAX,
 		CONF_D_ONCE, NULL, h_allow_upgrade},
 };
 
@@ -678,8 +687,8 @@ static const struct conf_ctx ctx_route = {"route", "in route block", route_dirs,
 static const struct conf_ctx ctx_tcp = {"tcp", "in tcp block", tcp_dirs, CONF_TCP_N, conf_tcp_end};
 static const struct conf_ctx ctx_http = {"http", "in http block", http_dirs, CONF_HTTP_N, NULL};
 
-const struct conf_ctx *const conf_ctxs[] = {
-	&conf_ctx_main, &ctx_interface, &ctx_upstream, &ctx_route, &ctx_tcp, &ctx_http};
+const struct conf_ctx *const conf_ctxs[] = {&conf_ctx_main, &ctx_interface, &ctx_upstream,
+	&ctx_route, &ctx_tcp, &ctx_http, &conf_ctx_health_check};
 const unsigned conf_n_ctxs = sizeof(conf_ctxs) / sizeof(conf_ctxs[0]);
 
 _Static_assert(MAIN_N <= CONF_CTX_DIRS_MAX && IF_N <= CONF_CTX_DIRS_MAX &&

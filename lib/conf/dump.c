@@ -5,8 +5,9 @@
  * The dump is normalised: one directive per line, blocks indented with a
  * tab, defaults written out (mtu, weight), strings always quoted. In the
  * `tcp` block only the values that were set are written (zero = default);
- * in the `http` block and the tuning lines of upstreams only the values
- * that differ from the default, and a route's client_max_body_size only
+ * in the `http` block, the tuning lines of upstreams (next_upstream
+ * included) and their `health_check` block (written whenever it was) only
+ * the values that differ from the default, and a route's client_max_body_size only
  * when it differs from the http block's (so configs without them dump as
  * before). Sizes and durations are in their largest exact unit (256k, 2m).
  * Parsing the dump gives back an equal config; dumping that gives the same
@@ -24,8 +25,11 @@ conf_free_priv(struct conf_priv *c)
 	struct fo_conf *pub = &c->pub;
 	unsigned i;
 
-	for (i = 0; i < pub->n_upstreams; i++)
+	for (i = 0; i < pub->n_upstreams; i++) {
 		free(pub->upstreams[i].servers);
+		free(pub->upstreams[i].health_check.path);
+		free(pub->upstreams[i].health_check.host);
+	}
 	for (i = 0; i < pub->n_routes; i++) {
 		free(pub->routes[i].path);
 		free(pub->routes[i].host);
@@ -103,9 +107,11 @@ dump_iface(FILE *out, const struct fo_conf_iface *ifc)
 	fprintf(out, "}\n\n");
 }
 
-/* "\tNAME VALUE;" for each value of @obj that is not the table's default. */
-static unsigned
-dump_params(FILE *out, const void *obj, const struct conf_param *tab, unsigned n)
+/* "<indent>NAME VALUE;" for each value of @obj that is not the table's default; counts only
+ * when @out is NULL. */
+unsigned
+conf_dump_params(
+	FILE *out, const char *indent, const void *obj, const struct conf_param *tab, unsigned n)
 {
 	unsigned i, written = 0;
 	uint64_t v;
@@ -116,7 +122,8 @@ dump_params(FILE *out, const void *obj, const struct conf_param *tab, unsigned n
 		if (v == tab[i].def)
 			continue;
 		if (out != NULL)
-			fprintf(out, "\t%s %s;\n", tab[i].name, conf_param_str(&tab[i], v, buf));
+			fprintf(out, "%s%s %s;\n", indent, tab[i].name,
+				conf_param_str(&tab[i], v, buf));
 		written++;
 	}
 	return written;
@@ -132,7 +139,8 @@ dump_upstream(FILE *out, const struct fo_conf_upstream *u)
 	for (i = 0; i < u->n_servers; i++)
 		fprintf(out, "\tserver %s:%u weight=%u%s;\n", conf_ip4_str(u->servers[i].addr, a),
 			u->servers[i].port, u->servers[i].weight, u->servers[i].drain ? " drain" : "");
-	dump_params(out, u, conf_up_params, CONF_UP_N);
+	conf_dump_params(out, "\t", u, conf_up_params, CONF_UP_N);
+	conf_dump_health(out, u);
 	fprintf(out, "}\n\n");
 }
 
@@ -140,10 +148,10 @@ dump_upstream(FILE *out, const struct fo_conf_upstream *u)
 static void
 dump_http(FILE *out, const struct fo_conf_http *http)
 {
-	if (dump_params(NULL, http, conf_http_params, CONF_HTTP_N) == 0)
+	if (conf_dump_params(NULL, "", http, conf_http_params, CONF_HTTP_N) == 0)
 		return;
 	fprintf(out, "http {\n");
-	dump_params(out, http, conf_http_params, CONF_HTTP_N);
+	conf_dump_params(out, "\t", http, conf_http_params, CONF_HTTP_N);
 	fprintf(out, "}\n\n");
 }
 

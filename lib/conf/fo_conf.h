@@ -17,6 +17,7 @@
 #ifndef FO_CONF_H
 #define FO_CONF_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -120,6 +121,30 @@ struct fo_conf_server {
 	struct fo_conf_loc loc;
 };
 
+/** `health_check { ... }` in an upstream: active HTTP checks (all fields filled, defaults included) */
+struct fo_conf_health_check {
+	bool enabled;          /**< the block is present */
+	char *path;            /**< path: request target, default "/"; origin-form, starts with '/', at most 255 bytes, no space/CTL/non-ASCII */
+	char *host;            /**< host: Host header value; NULL = "ADDR:PORT" of the server checked (as kubelet probes do); at most 128 bytes, token/hostname chars (and ':' port) only */
+	uint32_t interval_ms;  /**< interval: default 5s; 100ms .. 1h */
+	uint32_t timeout_ms;   /**< timeout: connect + response head, default 2s; 10ms .. 60s */
+	uint16_t expect_lo, expect_hi; /**< expect 200-399 (default); "expect 200;" = 200-200; 100..599, lo <= hi */
+	uint32_t rise;         /**< rise: consecutive passes to come back, default 2; 1..100 */
+	uint32_t fall;         /**< fall: consecutive failures to go down, default 3; 1..100 */
+	struct fo_conf_loc loc;
+};
+
+/* next_upstream (nginx proxy_next_upstream): when a request is retried on the next server, and which failures count for max_fails */
+#define FO_CONF_NU_ERROR          0x0001 /* connection reset/closed before the response head */
+#define FO_CONF_NU_TIMEOUT        0x0002 /* read/send timeout before the response head */
+#define FO_CONF_NU_INVALID_HEADER 0x0004 /* response head that does not parse */
+#define FO_CONF_NU_HTTP_500       0x0008
+#define FO_CONF_NU_HTTP_502       0x0010
+#define FO_CONF_NU_HTTP_503       0x0020
+#define FO_CONF_NU_HTTP_504       0x0040
+#define FO_CONF_NU_HTTP_429       0x0080
+#define FO_CONF_NU_NON_IDEMPOTENT 0x0100 /* also retry POST/PATCH/... (nginx non_idempotent) */
+
 /**
  * `upstream <name> { server ...; connect_timeout 5s; ... }`. Every field
  * holds its value after parsing: the default when the directive is absent.
@@ -148,6 +173,9 @@ struct fo_conf_upstream {
 					*   each ejection in a row, at most 32x); default 10s */
 	uint32_t tries;                /**< tries: attempts per request over the servers
 					*   (nginx proxy_next_upstream_tries); default 3 */
+	struct fo_conf_health_check health_check;
+	uint32_t max_ejection_percent; /**< max_ejection_percent: at most this share of the upstream's servers ejected by passive health at once (Envoy's max_ejection_percent); 0..100, default 50 */
+	uint32_t next_upstream;        /**< next_upstream: FO_CONF_NU_* bits, default FO_CONF_NU_ERROR | FO_CONF_NU_TIMEOUT */
 	struct fo_conf_loc loc;
 };
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Table-driven numeric directives: the `tcp { }` and `http { }` blocks,
- * the tuning directives of `upstream` blocks (timeouts, connection pool)
- * and `client_max_body_size` in routes. Each table (conf_priv.h) gives a
+ * the tuning directives of `upstream` blocks (timeouts, connection pool,
+ * passive health), the numbers of their `health_check { }` blocks and
+ * `client_max_body_size` in routes. Each table (conf_priv.h) gives a
  * directive's field, kind, range and default; one parser, one range
  * message and one dump serve them all, so every value reads and fails the
  * same way.
@@ -28,6 +29,11 @@ const struct conf_param conf_http_params[CONF_HTTP_N] = {CONF_HTTP_PARAMS(HTTP_P
 		sizeof(((struct fo_conf_upstream *)0)->field), kind, min, max, def},
 const struct conf_param conf_up_params[CONF_UP_N] = {CONF_UP_PARAMS(UP_PARAM)};
 
+#define HC_PARAM(dir, field, kind, usage, min, max, def)                                           \
+	[CONF_HC_##dir] = {#dir, offsetof(struct fo_conf_health_check, field),                     \
+		sizeof(((struct fo_conf_health_check *)0)->field), kind, min, max, def},
+const struct conf_param conf_hc_params[CONF_HC_N] = {CONF_HC_PARAMS(HC_PARAM)};
+
 /* Fields are uint32_t (syn_cookies: an enum of that size) or uint64_t. */
 #define CHECK_WIDTH(dir, field, kind, usage, min, max, def)                                        \
 	_Static_assert((max) <= UINT32_MAX || sizeof(((struct fo_conf_http *)0)->field) == 8,      \
@@ -38,6 +44,12 @@ CONF_HTTP_PARAMS(CHECK_WIDTH)
 	_Static_assert(sizeof(((struct fo_conf_upstream *)0)->field) == 4 && (max) <= UINT32_MAX,  \
 		#dir " does not fit its field");
 CONF_UP_PARAMS(CHECK_WIDTH)
+#undef CHECK_WIDTH
+#define CHECK_WIDTH(dir, field, kind, usage, min, max, def)                                        \
+	_Static_assert(                                                                            \
+		sizeof(((struct fo_conf_health_check *)0)->field) == 4 && (max) <= UINT32_MAX,     \
+		#dir " does not fit its field");
+CONF_HC_PARAMS(CHECK_WIDTH)
 _Static_assert(sizeof(enum fo_conf_syncookies) == sizeof(uint32_t),
 	"syn_cookies is stored through a uint32_t pointer");
 
@@ -275,6 +287,18 @@ conf_h_up_param(struct conf_parser *p, struct conf_block *blk, const struct conf
 
 	if (parse_param(p, cp, &st->tok[1], &v) == 0)
 		conf_param_set(&pub(p)->upstreams[blk->obj], cp, v);
+}
+
+/* In a health_check block: blk->obj is the upstream (conf_upstream_health_init() set the defaults). */
+void
+conf_h_hc_param(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	const struct conf_param *cp = find_param(conf_hc_params, st->tok[0].val);
+	uint64_t v;
+
+	if (parse_param(p, cp, &st->tok[1], &v) == 0)
+		conf_param_set(&pub(p)->upstreams[blk->obj].health_check, cp, v);
 }
 
 /*

@@ -22,7 +22,11 @@ _Static_assert(sizeof(struct fo_conf_http) == 40 + LOC,
 	"fo_conf_http changed: compare the new field in http_differs()");
 _Static_assert(sizeof(struct fo_conf_server) == 16 + LOC,
 	"fo_conf_server changed: compare the new field in servers_differ()");
-_Static_assert(sizeof(struct fo_conf_upstream) == FO_CONF_NAME_MAX + 8 + 4 + 10 * 4 + 4 + LOC,
+/* enabled (padded to 8), path, host, interval, timeout, expect_lo/hi, rise, fall, padding */
+_Static_assert(sizeof(struct fo_conf_health_check) == 8 + 8 + 8 + 4 + 4 + 2 * 2 + 4 + 4 + 4 + LOC,
+	"fo_conf_health_check changed: compare the new field in health_checks_differ()");
+_Static_assert(sizeof(struct fo_conf_upstream) == FO_CONF_NAME_MAX + 8 + 4 + 10 * 4 + 4 +
+			sizeof(struct fo_conf_health_check) + 2 * 4 + LOC,
 	"fo_conf_upstream changed: compare the new field in upstream_params_differ()");
 _Static_assert(sizeof(struct fo_conf_route) == 56 + LOC,
 	"fo_conf_route changed: compare the new field in routes_differ()");
@@ -116,10 +120,23 @@ servers_differ(const struct fo_conf_upstream *x, const struct fo_conf_upstream *
 	return 0;
 }
 
+/* The block's location aside; strings by content (host NULL = the server's address). */
+static int
+health_checks_differ(const struct fo_conf_health_check *x, const struct fo_conf_health_check *y)
+{
+	return x->enabled != y->enabled || str_differ(x->path, y->path) ||
+	       str_differ(x->host, y->host) || x->interval_ms != y->interval_ms ||
+	       x->timeout_ms != y->timeout_ms || x->expect_lo != y->expect_lo ||
+	       x->expect_hi != y->expect_hi || x->rise != y->rise || x->fall != y->fall;
+}
+
 static int
 upstream_params_differ(const struct fo_conf_upstream *x, const struct fo_conf_upstream *y)
 {
-	return x->connect_timeout_ms != y->connect_timeout_ms || x->syn_rto_ms != y->syn_rto_ms ||
+	return health_checks_differ(&x->health_check, &y->health_check) ||
+	       x->max_ejection_percent != y->max_ejection_percent ||
+	       x->next_upstream != y->next_upstream ||
+	       x->connect_timeout_ms != y->connect_timeout_ms || x->syn_rto_ms != y->syn_rto_ms ||
 	       x->read_timeout_ms != y->read_timeout_ms || x->send_timeout_ms != y->send_timeout_ms ||
 	       x->keepalive != y->keepalive || x->keepalive_timeout_ms != y->keepalive_timeout_ms ||
 	       x->keepalive_requests != y->keepalive_requests || x->max_fails != y->max_fails ||

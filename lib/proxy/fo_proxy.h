@@ -79,8 +79,15 @@ struct fo_proxy_worker;
 	X(upstream_unresolved, "server choices passed over: its next hop did not answer ARP")     \
 	X(snapshots_adopted, "snapshots (config generations) this worker switched to")          \
 	X(snapshot_adopt_cycles, "TSC cycles spent switching to new snapshots (all of them)")  \
-	X(upstream_ejections, "servers taken out of rotation after max_fails failures")         \
-	X(upstream_ejected_skips, "server choices passed over: the server was ejected")        \
+	X(upstream_ejected_skips, "server choices passed over: ejected by passive health")    \
+	X(upstream_down_skips, "server choices passed over: down (active health checks)")      \
+	X(upstream_no_healthy, "503: every server of the upstream down or drained")            \
+	X(upstream_status_failures, "responses whose status next_upstream counts as a failure") \
+	X(health_obs_dropped, "health observations not reported: the obs ring was full")       \
+	X(probes_started, "active health checks started for the control thread")               \
+	X(probes_answered, "active health checks that got a response status line")             \
+	X(probes_failed, "active health checks without a response (connect, reset, timeout)")  \
+	X(probes_nostate, "active health checks not run: no probe state left")                 \
 	X(upstream_drained_skips, "server choices passed over: the server is drained")         \
 	X(retries_budget_exhausted, "retries not made: over the budget (20% of requests + 3/s)")\
 	X(servers_full, "endpoints not tracked: the worker's endpoint table was full (503)")    \

@@ -47,6 +47,8 @@
 #define PX_TICK_MS 1
 /** Endpoints a worker tracks at least (4x the first config's servers when more). */
 #define PX_ENDPOINTS_MIN 4096
+/** Active health checks a worker runs at once (more are reported "no state", not run). */
+#define PX_PROBES_MAX 64
 /** Period of px_up_sweep(): next hops of upstream servers checked, failed ones asked again. */
 #define PX_SWEEP_MS 1000
 
@@ -106,6 +108,7 @@ enum px_up_timer {
 struct fo_proxy_worker;
 struct px_sess;
 struct px_server;
+struct px_probe;
 
 /** An upstream connection. */
 struct px_up {
@@ -117,6 +120,7 @@ struct px_up {
 	struct fo_timer timer;     /* connect / read / send timeout, idle expiry */
 	uint64_t deadline;         /* TSC; 0: none (see px_deadline_set()) */
 	uint32_t n_requests;
+	uint32_t slot; /* health slot of the last request's server (ep_stats gauges), or NONE */
 	uint8_t state;
 	uint8_t tkind; /* enum px_up_timer */
 };
@@ -138,9 +142,7 @@ struct px_server {
 	uint32_t hnext;     /* hash chain (index), UINT32_MAX: end */
 	uint64_t live_gen;  /* generation of the last adopted snapshot listing it */
 	uint64_t drained_gen; /* generation of the last adopted snapshot draining it */
-	uint64_t down_until; /* TSC: passed over until then (passive health), 0: in rotation */
-	uint8_t fails;       /* consecutive failures (max_fails) */
-	uint8_t ejections;   /* ejections in a row: each doubles fail_timeout (at most 32x) */
+	uint8_t fails;      /* consecutive failures seen by this worker (reported as streak) */
 	struct px_up *idle; /* LIFO, doubly linked */
 	uint32_t n_idle;
 	rte_be32_t src; /* source address for active opens */
@@ -239,6 +241,7 @@ struct fo_proxy_worker {
 	uint8_t *lin;  /* FO_HTTP_HEAD_MAX: head made contiguous */
 	uint8_t *out;  /* PX_OUT_MAX: heads fanout writes */
 	char *rewrite; /* FO_ROUTE_REWRITE_MAX */
+	struct px_probe *probes, *probe_free; /* PX_PROBES_MAX check states, free list */
 	struct fo_proxy_links links; /* health table, probe and obs rings (all NULL: none) */
 	struct fo_proxy_stats stats;
 };
@@ -248,6 +251,14 @@ static inline struct px_view *
 px_view(const struct px_sess *s)
 {
 	return &s->snap->views[s->pw->worker_id];
+}
+
+/** This worker's counters of health slot @p slot, or NULL (none, or not attached). */
+static inline struct fo_proxy_ep_stats *
+px_ep(const struct fo_proxy_worker *pw, uint32_t slot)
+{
+	return pw->links.ep_stats != NULL && slot < pw->links.n_slots ? &pw->links.ep_stats[slot]
+								       : NULL;
 }
 
 /** The config of the request's upstream (timeouts, pool sizes). */
@@ -273,6 +284,8 @@ void px_snap_hold(struct px_sess *s);
 void px_snap_drop(struct px_sess *s);
 /** A connection of @p srv's went away: free the endpoint when nothing lists or uses it. */
 void px_srv_put(struct fo_proxy_worker *pw, struct px_server *srv);
+/** Source address for active opens to @p dst (the interface whose subnet holds it...). */
+rte_be32_t px_src_for(const struct fo_proxy_worker *pw, const struct fo_conf *conf, rte_be32_t dst);
 /** Set up the endpoint table (@p cap entries, rounded up to a power of two). @return 0 or -ENOMEM. */
 int px_srv_table_init(struct fo_proxy_worker *pw, uint32_t cap);
 
@@ -392,8 +405,22 @@ void px_count_status(struct fo_proxy_worker *pw, unsigned status);
 /* proxy_upstream.c */
 /** Pick the server (weighted round-robin), take a pooled connection or open one. */
 int px_up_start(struct px_sess *s);
-/** The upstream failed before the response began: retry (keep-alive race) or @p status. */
-int px_up_fail(struct px_sess *s, unsigned status, const char *what);
+/**
+ * The upstream failed before the response began: @p kind (an enum
+ * fo_proxy_obs_kind: RESET, TIMEOUT, BAD; 0 for fanout's own trouble) is
+ * reported for passive health, then the request is retried when
+ * next_upstream, tries and the retry budget allow (or it is the keep-alive
+ * race), else answered with @p status.
+ */
+int px_up_fail(struct px_sess *s, unsigned status, const char *what, unsigned kind);
+/**
+ * A final response head came with a status next_upstream lists (http_5xx):
+ * counted as a failure of the server, and retried elsewhere when allowed.
+ *
+ * @return 1 retried (the response is dropped), 0 forward it, 2 forward it
+ *         (it counted as a failure), PX_GONE.
+ */
+int px_up_status(struct px_sess *s, unsigned status);
 /* how px_up_release() ends a session's upstream connection */
 enum px_release {
 	PX_REL_POOL,  /* back to the idle pool if allowed, else close */
@@ -403,8 +430,17 @@ enum px_release {
 void px_up_release(struct px_sess *s, enum px_release how);
 void px_up_timer(struct fo_timer *t);
 void px_up_arm_read(struct px_sess *s);
-/** A response head came from the request's server: passive health puts it back in rotation. */
+/** A response head came from the request's server: its failure streak (if any) ends. */
 void px_up_ok(struct px_sess *s);
+/* proxy_probe.c */
+/** Run the active health checks the control thread queued for this worker. @return started. */
+unsigned px_probe_poll(struct fo_proxy_worker *pw);
+/** Allocate the probe states. @return 0 or -ENOMEM. */
+int px_probe_init(struct fo_proxy_worker *pw);
+/** Free them (the TCP stack is gone: connections need no closing). */
+void px_probe_fini(struct fo_proxy_worker *pw);
+/** Report @p o on the obs ring (dropped and counted when it is full). */
+void px_obs_push(struct fo_proxy_worker *pw, struct fo_proxy_obs *o);
 
 /* proxy_tunnel.c */
 int px_tunnel_start(struct px_sess *s);

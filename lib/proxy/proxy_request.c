@@ -502,7 +502,8 @@ px_req_pump(struct px_sess *s)
 			if (n < 0) {
 				s->to_up = fo_mbuf_chain_join(m, s->to_up);
 				return px_up_fail(
-					s, 502, "upstream connection closed while sending");
+					s, 502, "upstream connection closed while sending",
+					FO_PROXY_OBS_RESET);
 			}
 			pw->stats.bytes_upstream_out += (uint64_t)n;
 			continue;

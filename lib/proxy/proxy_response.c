@@ -78,10 +78,10 @@ queue_head(struct px_sess *s, const uint8_t *head, unsigned flags)
 		rte_pktmbuf_free(m);
 		n = fo_http_write_response(pw->out, PX_OUT_MAX, head, &s->resp, flags);
 		if (n <= 0)
-			return px_up_fail(s, 502, "upstream response head too large to forward");
+			return px_up_fail(s, 502, "upstream response head too large to forward", 0);
 		m = px_chain_from_buf(pw, pw->out, (uint32_t)n);
 		if (m == NULL)
-			return px_up_fail(s, 502, "out of packet buffers");
+			return px_up_fail(s, 502, "out of packet buffers", 0);
 	}
 	s->to_cl = fo_mbuf_chain_join(s->to_cl, m);
 	return 0;
@@ -97,6 +97,7 @@ resp_head_done(struct px_sess *s)
 	const uint8_t *head;
 	unsigned flags = 0;
 	uint32_t head_len = msg->head_len;
+	int rc;
 
 	head = px_chain_head(s->rin, head_len, pw->lin);
 	if (msg->status < 200 && msg->status != 101) {
@@ -115,11 +116,13 @@ resp_head_done(struct px_sess *s)
 		if (!(s->flags & PX_S_UPGRADE) || s->req_state != PX_REQ_DONE)
 			return px_up_fail(s, 502,
 				"upstream switched protocols without an Upgrade "
-				"request");
+				"request",
+				FO_PROXY_OBS_BAD);
 		/* to a protocol the route allows, whatever the backend says */
 		if (!fo_http_upgrade_allowed(head, msg, s->allow_upgrade))
 			return px_up_fail(s, 502,
-				"upstream switched to a protocol the route does not allow");
+				"upstream switched to a protocol the route does not allow",
+				FO_PROXY_OBS_BAD);
 		if (queue_head(s, head, FO_HTTP_RESP_UPGRADE) != 0)
 			return PX_GONE;
 		px_chain_adj(&s->rin, head_len);
@@ -127,10 +130,18 @@ resp_head_done(struct px_sess *s)
 		pw->stats.responses_1xx++;
 		return px_tunnel_start(s);
 	}
+	/* nothing reached the client yet: a status next_upstream lists may go
+	 * to another server; past this point the request is not replayed */
+	rc = px_up_status(s, msg->status);
+	if (rc == 1 || rc == PX_GONE)
+		return rc < 0 ? PX_GONE : 0;
+	rte_pktmbuf_free(s->retry_head);
+	s->retry_head = NULL;
 	bk = fo_http_resp_body_kind(msg, (enum fo_http_method)s->req.method);
 	if (bk == FO_HTTP_BODY_TUNNEL)
 		return px_up_fail(
-			s, 502, "upstream answered with a tunnel to a non-CONNECT request");
+			s, 502, "upstream answered with a tunnel to a non-CONNECT request",
+			FO_PROXY_OBS_BAD);
 	if (bk == FO_HTTP_BODY_CLOSE || (msg->flags & FO_HTTP_F_CONN_CLOSE) ||
 		(msg->version_minor == 0 && !(msg->flags & FO_HTTP_F_CONN_KEEP_ALIVE)))
 		s->flags |= PX_S_UP_NOREUSE;
@@ -145,7 +156,8 @@ resp_head_done(struct px_sess *s)
 	px_chain_adj(&s->rin, head_len);
 	s->rin_fed = 0;
 	s->flags |= PX_S_STARTED;
-	px_up_ok(s);
+	if (rc == 0)
+		px_up_ok(s);
 	px_count_status(pw, msg->status);
 	fo_http_body_init(&s->resp_b, bk, msg->content_length);
 	s->resp_open = 0;
@@ -163,7 +175,8 @@ up_eof(struct px_sess *s)
 	if (s->resp_state == PX_RESP_WAIT)
 		return px_up_fail(s, 502,
 			"upstream closed the connection before a complete "
-			"response head");
+			"response head",
+			FO_PROXY_OBS_RESET);
 	if (s->resp_b.kind == FO_HTTP_BODY_CLOSE) {
 		s->resp_state = PX_RESP_DONE;
 		return 0;
@@ -222,14 +235,10 @@ px_resp_pump(struct px_sess *s)
 			}
 			if (n < 0) {
 				pw->stats.upstream_resets++;
-				return px_up_fail(s, 502, "upstream reset the connection");
+				return px_up_fail(s, 502, "upstream reset the connection",
+					FO_PROXY_OBS_RESET);
 			}
 			pw->stats.bytes_upstream_in += (uint64_t)n;
-			if (s->retry_head != NULL) {
-				/* the upstream answered: too late to retry elsewhere */
-				rte_pktmbuf_free(s->retry_head);
-				s->retry_head = NULL;
-			}
 			if (s->resp_state == PX_RESP_WAIT) {
 				s->rin = fo_mbuf_chain_join(s->rin, m);
 				m = NULL;
@@ -246,7 +255,8 @@ px_resp_pump(struct px_sess *s)
 			rc = px_head_feed(&s->resp_p, s->rin, &s->rin_fed);
 			if (rc < 0) {
 				pw->stats.upstream_bad_response++;
-				return px_up_fail(s, 502, "upstream sent an invalid response head");
+				return px_up_fail(s, 502, "upstream sent an invalid response head",
+					FO_PROXY_OBS_BAD);
 			}
 			if (rc == 1 && resp_head_done(s) < 0)
 				return PX_GONE;

@@ -155,8 +155,8 @@ px_srv_table_init(struct fo_proxy_worker *pw, uint32_t cap)
 
 /* the interface whose subnet holds @p dst, else the first http listener's address, else the
  * first interface's (as the relay service does) */
-static rte_be32_t
-srv_src(const struct fo_proxy_worker *pw, const struct fo_conf *conf, rte_be32_t dst)
+rte_be32_t
+px_src_for(const struct fo_proxy_worker *pw, const struct fo_conf *conf, rte_be32_t dst)
 {
 	rte_be32_t first, a = fo_net_src_for(pw->net, dst, &first);
 	unsigned i;
@@ -188,7 +188,7 @@ srv_get(struct fo_proxy_worker *pw, const struct fo_conf *conf, rte_be32_t addr,
 	srv->addr = addr;
 	srv->port = port;
 	srv->used = 1;
-	srv->src = srv_src(pw, conf, addr);
+	srv->src = px_src_for(pw, conf, addr);
 	srv->hnext = pw->srv_buckets[b];
 	pw->srv_buckets[b] = i;
 	pw->srv_used++;

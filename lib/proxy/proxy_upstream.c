@@ -1,34 +1,45 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Upstream connections: server choice (weighted round-robin per worker and
- * upstream), the per-server idle pools (LIFO: the most recently used
- * connection is the least likely to have been closed by the server),
- * active opens, failures and retries, timeouts.
+ * upstream, over the servers health and drain leave in rotation), the
+ * per-server idle pools (LIFO: the most recently used connection is the
+ * least likely to have been closed by the server), active opens, failures
+ * and retries, timeouts.
  *
- * Retries (nginx proxy_next_upstream error timeout, at most `tries`
- * attempts per request): a connection that cannot be opened (refused,
- * unreachable, timed out, no local port) is always safe to retry, on the
- * next server. A request without a body whose method is idempotent (GET,
- * HEAD, OPTIONS, TRACE, PUT, DELETE) is also retried on the next server
- * when the connection is reset or closed, or times out, before the first
- * response byte. Any other request is retried only for the keep-alive race
- * (a pooled connection the server closed before the request reached it:
- * once, on a fresh connection to the same server), never after its bytes
- * may have been processed. Retries after a request was sent are limited to
- * 20% of the worker's requests (+3) per second, so that they cannot
- * multiply an overload. Anything else is a 502 (or 504 on a timeout), or an
- * abort of the client when the response has begun.
+ * Retries (nginx proxy_next_upstream, at most `tries` attempts per
+ * request, each server at most once): a connection that cannot be opened
+ * (refused, unreachable, timed out, no local port) is always retried on
+ * the next server: nothing was sent. After the request went out, a request
+ * without a body whose method is idempotent (GET, HEAD, OPTIONS, TRACE,
+ * PUT, DELETE) is retried on the next server when what happened is in the
+ * upstream's next_upstream: `error` (reset or closed before the response
+ * head), `timeout` (read or send timeout), `invalid_header`, `http_500`,
+ * `http_502`, `http_503`, `http_504`, `http_429` (that status as the final
+ * response head). The keep-alive race (a pooled connection the server
+ * closed before the request reached it) is retried once on a fresh
+ * connection to the same server whatever the request. A request with a
+ * body, or a non-idempotent one, is never sent twice. Retries after a
+ * request was sent are limited to 20% of the worker's requests (+3) per
+ * second, so that they cannot multiply an overload. Otherwise the client
+ * gets 502 (504 on a timeout), or the last server's response, or an abort
+ * when its response has begun.
  *
- * Passive health (nginx max_fails / fail_timeout, per worker): max_fails
- * consecutive failures of a server (connect refused or timed out, reset or
- * timeout before the response) take it out of rotation for fail_timeout,
- * doubled on each ejection in a row (at most 32x), never more than half of
- * an upstream's servers at once; a response head from it puts it back.
+ * Health: the control thread publishes a byte per (upstream, server) —
+ * DOWN (active checks) and EJECTED (passive outlier detection) — that the
+ * balancer reads. A worker reports every failure of a server (connection
+ * refused or timed out, reset, timeout, invalid head, a status
+ * next_upstream counts) with its streak of consecutive failures, and the
+ * first response after failures, on its obs ring; the control thread
+ * ejects (see lib/ctl). Active checks are run here too, on the control
+ * thread's behalf (proxy_probe.c).
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include "proxy_priv.h"
 
@@ -55,6 +66,40 @@ up_server(const struct px_sess *s, unsigned idx)
 	const struct px_view *v = px_view(s);
 
 	return v->servers[v->ups[s->upstream].first + idx];
+}
+
+/* the health slot of the request's server number @p idx (FO_PROXY_HSLOT_NONE: none) */
+static uint32_t
+up_slot(const struct px_sess *s, unsigned idx)
+{
+	return s->snap->hslot[px_view(s)->ups[s->upstream].first + idx];
+}
+
+/* the published health bits of the request's server number @p idx */
+static uint8_t
+up_health(const struct px_sess *s, unsigned idx)
+{
+	const struct fo_proxy_worker *pw = s->pw;
+	uint32_t slot;
+
+	if (pw->links.health == NULL)
+		return 0;
+	slot = up_slot(s, idx);
+	if (slot >= pw->links.n_slots)
+		return 0;
+	/* one writer (the control thread), byte-sized: a relaxed load is the
+	 * whole protocol; a stale value for a moment is harmless */
+	return __atomic_load_n(&pw->links.health[slot], __ATOMIC_RELAXED);
+}
+
+void
+px_obs_push(struct fo_proxy_worker *pw, struct fo_proxy_obs *o)
+{
+	if (pw->links.obs == NULL)
+		return;
+	o->worker = (uint8_t)pw->worker_id;
+	if (rte_ring_sp_enqueue_elem(pw->links.obs, o, sizeof(*o)) != 0)
+		pw->stats.health_obs_dropped++;
 }
 
 void
@@ -102,18 +147,20 @@ up_keep_head(struct px_sess *s)
 	}
 }
 
-/* May a request be sent to @p srv now? */
 static int
 srv_drained(const struct fo_proxy_worker *pw, const struct px_server *srv)
 {
 	return srv->drained_gen == pw->cur->gen;
 }
 
+/* May the request's server number @p idx take a new request now? */
 static int
-srv_usable(const struct fo_proxy_worker *pw, const struct px_server *srv)
+up_usable(const struct px_sess *s, unsigned idx)
 {
-	return srv != NULL && !srv->unresolved && srv->down_until <= pw->net->now &&
-	       !srv_drained(pw, srv);
+	const struct px_server *srv = up_server(s, idx);
+
+	return srv != NULL && !srv->unresolved && up_health(s, idx) == 0 &&
+	       !srv_drained(s->pw, srv);
 }
 
 /* The server after the current one that may take the request (the next one when none may). */
@@ -123,59 +170,69 @@ up_next(const struct px_sess *s)
 	unsigned n = px_upconf(s)->n_servers, i;
 
 	for (i = 1; i < n; i++)
-		if (srv_usable(s->pw, up_server(s, (s->server + i) % n)))
+		if (up_usable(s, (s->server + i) % n))
 			return (s->server + i) % n;
 	return (s->server + 1) % n;
 }
 
-/* A failure of @p srv for the request @p s (passive health). */
+/* A failure of the request's server number @p idx (passive health): report it. */
 static void
-srv_fail(struct px_sess *s, struct px_server *srv)
+up_failed(struct px_sess *s, unsigned idx, unsigned kind, unsigned status)
 {
 	struct fo_proxy_worker *pw = s->pw;
-	const struct fo_conf_upstream *cu = px_upconf(s);
-	uint64_t now = pw->net->now;
-	unsigned i, down = 0;
+	struct px_server *srv = up_server(s, idx);
+	uint32_t slot = up_slot(s, idx);
+	struct fo_proxy_ep_stats *ep = px_ep(pw, slot);
+	struct fo_proxy_obs o = {.slot = slot, .kind = (uint8_t)kind, .status = (uint16_t)status};
 
-	if (srv == NULL || cu->max_fails == 0 || srv->down_until > now)
+	if (ep != NULL)
+		ep->failures++;
+	if (srv != NULL && srv->fails < UINT8_MAX)
+		srv->fails++;
+	if (slot == FO_PROXY_HSLOT_NONE)
 		return;
-	if (++srv->fails < cu->max_fails)
-		return;
-	srv->fails = 0;
-	/* never more than half of the upstream out of rotation at once */
-	for (i = 0; i < cu->n_servers; i++) {
-		const struct px_server *o = up_server(s, i);
-
-		down += o != NULL && o->down_until > now;
-	}
-	if ((down + 1) * 2 > cu->n_servers)
-		return;
-	srv->down_until = now + (((uint64_t)cu->fail_timeout_ms * pw->tsc_ms)
-					<< RTE_MIN(srv->ejections, 5));
-	if (srv->ejections < UINT8_MAX)
-		srv->ejections++;
-	pw->stats.upstream_ejections++;
+	o.streak = srv != NULL ? srv->fails : 1;
+	px_obs_push(pw, &o);
 }
 
 void
 px_up_ok(struct px_sess *s)
 {
-	if (s->up != NULL && s->up->srv != NULL) {
-		s->up->srv->fails = 0;
-		s->up->srv->ejections = 0;
+	struct px_server *srv = s->up != NULL ? s->up->srv : NULL;
+
+	if (srv != NULL && srv->fails != 0) {
+		struct fo_proxy_obs o = {.slot = up_slot(s, s->server), .kind = FO_PROXY_OBS_OK};
+
+		srv->fails = 0;
+		if (o.slot != FO_PROXY_HSLOT_NONE)
+			px_obs_push(s->pw, &o);
 	}
 }
 
-/* The active open to the current server failed: next server, or 502. */
+/* The request goes to server @p idx on @p u: counters and gauges of its health slot. */
+static void
+up_ep_attach(struct px_sess *s, struct px_up *u, unsigned idx)
+{
+	struct fo_proxy_ep_stats *ep;
+
+	u->slot = up_slot(s, idx);
+	ep = px_ep(s->pw, u->slot);
+	if (ep != NULL) {
+		ep->requests++;
+		ep->active++;
+	}
+}
+
+/* The active open to the current server failed: next server, or @p status. */
 static int
-up_connect_next(struct px_sess *s, const char *what)
+up_connect_next(struct px_sess *s, unsigned status, const char *what)
 {
 	struct fo_proxy_worker *pw = s->pw;
 	unsigned n = px_upconf(s)->n_servers;
 	char detail[160], srv[32];
 
 	pw->stats.upstream_connect_failed++;
-	srv_fail(s, up_server(s, s->server));
+	up_failed(s, s->server, FO_PROXY_OBS_CONNECT, 0);
 	/* nothing was sent: always safe, and no budget (it adds no load) */
 	if (++s->attempts < RTE_MIN(n, px_upconf(s)->tries)) {
 		pw->stats.upstream_retries++;
@@ -183,7 +240,7 @@ up_connect_next(struct px_sess *s, const char *what)
 	}
 	fmt_server(up_conf_server(s, s->server), srv, sizeof(srv));
 	snprintf(detail, sizeof(detail), "upstream %s (%s)", what, srv);
-	return px_error(s, 502, detail);
+	return px_error(s, status, detail);
 }
 
 static int
@@ -195,7 +252,7 @@ up_connect(struct px_sess *s, unsigned idx)
 
 	s->server = idx;
 	if (srv == NULL)
-		return up_connect_next(s, "not tracked: the worker's endpoint table is full");
+		return up_connect_next(s, 502, "not tracked: the worker's endpoint table is full");
 	u = px_up_alloc(pw);
 	if (u == NULL)
 		return px_error(s, 503, "no upstream connection state left");
@@ -206,16 +263,17 @@ up_connect(struct px_sess *s, unsigned idx)
 	u->n_requests = 1;
 	s->up = u;
 	pw->stats.upstream_busy++;
+	up_ep_attach(s, u, idx);
 	u->c = fo_tcp_connect(pw->tw, srv->src, srv->addr, srv->port, &px_up_ops, u);
 	if (u->c == NULL) {
 		int e = errno;
 
 		s->up = NULL;
 		px_up_free(u);
-		return up_connect_next(s, e == ENETUNREACH ? "is unreachable"
-					  : e == EADDRNOTAVAIL
-						  ? "connection impossible: no local port left"
-						  : "connection impossible: connection limit");
+		return up_connect_next(s, 502, e == ENETUNREACH ? "is unreachable"
+					       : e == EADDRNOTAVAIL
+						       ? "connection impossible: no local port left"
+						       : "connection impossible: connection limit");
 	}
 	pw->stats.upstream_connects++;
 	up_keep_head(s);
@@ -250,10 +308,12 @@ px_up_sweep(struct fo_proxy_worker *pw)
 }
 
 /**
- * Weighted round-robin over the servers of @p upst, passing over those
- * whose next hop failed resolution while another one is fine.
+ * Weighted round-robin over the servers of the request's upstream that may
+ * take it. When none may: one that is neither DOWN nor drained (an ejected
+ * or unresolved one may have recovered; passive health never ejects a
+ * whole upstream by itself), else none.
  *
- * @return the server's index.
+ * @return the server's index, or UINT_MAX (every server down or drained).
  */
 static unsigned
 up_pick(struct px_sess *s)
@@ -266,13 +326,12 @@ up_pick(struct px_sess *s)
 
 	for (tries = 0;; tries++) {
 		const struct px_server *srv = v->servers[upst->first + idx];
+		uint8_t h;
 
-		if (tries == upst->n_servers) {
-			/* none may take it: any that is not drained (ejected or
-			 * unresolved ones may have recovered), or none at all */
+		if (tries == upst->n_servers)
 			return fallback;
-		}
-		if (srv_usable(pw, srv)) {
+		h = up_health(s, idx);
+		if (srv != NULL && !srv->unresolved && h == 0 && !srv_drained(pw, srv)) {
 			if (++upst->rr_cnt >= cu->servers[idx].weight) {
 				upst->rr_cnt = 0;
 				upst->rr_idx = (idx + 1) % upst->n_servers;
@@ -281,6 +340,8 @@ up_pick(struct px_sess *s)
 		}
 		if (srv != NULL && srv_drained(pw, srv)) {
 			pw->stats.upstream_drained_skips++;
+		} else if (h & FO_PROXY_HEALTH_DOWN) {
+			pw->stats.upstream_down_skips++;
 		} else {
 			if (fallback == UINT_MAX)
 				fallback = idx;
@@ -303,8 +364,15 @@ px_up_start(struct px_sess *s)
 	struct px_server *srv;
 	struct px_up *u;
 
-	if (idx == UINT_MAX)
-		return px_error(s, 503, "every server of the upstream is drained");
+	if (idx == UINT_MAX) {
+		char detail[128];
+
+		pw->stats.upstream_no_healthy++;
+		snprintf(detail, sizeof(detail),
+			"no healthy server in upstream %s (every one is down or drained)",
+			px_upconf(s)->name);
+		return px_error(s, 503, detail);
+	}
 	srv = up_server(s, idx);
 	pw->budget_reqs++;
 	s->attempts = 0;
@@ -323,6 +391,8 @@ px_up_start(struct px_sess *s)
 	pw->stats.upstream_idle--;
 	pw->stats.upstream_busy++;
 	pw->stats.upstream_reuses++;
+	if (px_ep(pw, u->slot) != NULL)
+		px_ep(pw, u->slot)->idle--;
 	u->deadline = 0;
 	u->tkind = 0;
 	u->state = PX_UP_BUSY;
@@ -331,61 +401,124 @@ px_up_start(struct px_sess *s)
 	s->up = u;
 	s->server = idx;
 	s->flags |= PX_S_UP_REUSED;
+	up_ep_attach(s, u, idx);
 	up_keep_head(s);
 	return px_req_pump(s);
 }
 
+/* next_upstream bit of a failure kind (fanout's own trouble: as `error`) */
+static unsigned
+nu_bit(unsigned kind)
+{
+	switch (kind) {
+	case FO_PROXY_OBS_TIMEOUT:
+		return FO_CONF_NU_TIMEOUT;
+	case FO_PROXY_OBS_BAD:
+		return FO_CONF_NU_INVALID_HEADER;
+	default:
+		return FO_CONF_NU_ERROR;
+	}
+}
+
+/* next_upstream bit of a response status (0: never a failure) */
+static unsigned
+nu_status_bit(unsigned status)
+{
+	switch (status) {
+	case 500:
+		return FO_CONF_NU_HTTP_500;
+	case 502:
+		return FO_CONF_NU_HTTP_502;
+	case 503:
+		return FO_CONF_NU_HTTP_503;
+	case 504:
+		return FO_CONF_NU_HTTP_504;
+	case 429:
+		return FO_CONF_NU_HTTP_429;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Send the request again: on a fresh connection to the same server (@p
+ * race) or to the next one that may take it, when it can be replayed and
+ * @p allowed by next_upstream, tries and the budget.
+ *
+ * @return 1 not retried (the caller answers), 0 retried, PX_GONE.
+ */
+static int
+up_retry(struct px_sess *s, int race, int allowed)
+{
+	struct fo_proxy_worker *pw = s->pw;
+	unsigned next = s->server;
+	struct rte_mbuf *head;
+	/* each server at most once, as nginx: never the same one again */
+	int again = allowed && req_idempotent(s) &&
+		    (uint32_t)s->attempts + 1 < RTE_MIN(px_upconf(s)->tries, px_upconf(s)->n_servers);
+
+	if (s->retry_head == NULL || s->up == NULL || !(race || again))
+		return 1;
+	if (pw->budget_retries >= 3 + pw->budget_reqs / 5) {
+		pw->stats.retries_budget_exhausted++;
+		return 1;
+	}
+	pw->budget_retries++;
+	if (!race)
+		next = up_next(s);
+	head = s->retry_head;
+	s->retry_head = NULL;
+	px_up_release(s, PX_REL_ABORT);
+	rte_pktmbuf_free(s->to_up);
+	s->to_up = head;
+	s->flags |= PX_S_RETRIED;
+	s->flags &= ~(uint32_t)(PX_S_UP_EOF | PX_S_UP_NOREUSE | PX_S_UP_REUSED);
+	rte_pktmbuf_free(s->rin);
+	s->rin = NULL;
+	s->rin_fed = 0;
+	fo_http_parser_init(&s->resp_p, FO_HTTP_RESPONSE, &s->resp);
+	pw->stats.upstream_retries++;
+	s->attempts++;
+	return up_connect(s, next) < 0 ? PX_GONE : 0;
+}
+
 int
-px_up_fail(struct px_sess *s, unsigned status, const char *what)
+px_up_fail(struct px_sess *s, unsigned status, const char *what, unsigned kind)
 {
 	struct fo_proxy_worker *pw = s->pw;
 	char detail[160], srv[32];
+	int race, rc;
 
 	if (s->flags & PX_S_STARTED) {
 		pw->stats.client_aborts++;
 		return px_sess_abort(s);
 	}
-	if (s->up != NULL)
-		srv_fail(s, s->up->srv);
-	if (s->retry_head != NULL && s->up != NULL) {
-		unsigned next = s->server;
-		int race = (s->flags & PX_S_UP_REUSED) && !(s->flags & PX_S_RETRIED);
-		/* each server at most once, as nginx: never the same one again */
-		int again = req_idempotent(s) &&
-			    (uint32_t)s->attempts + 1 < RTE_MIN(px_upconf(s)->tries,
-								px_upconf(s)->n_servers);
-
-		if (race || again) {
-			struct rte_mbuf *head = s->retry_head;
-
-			if (pw->budget_retries >= 3 + pw->budget_reqs / 5) {
-				pw->stats.retries_budget_exhausted++;
-				goto fail;
-			}
-			pw->budget_retries++;
-			/* the keep-alive race: the same server on a fresh connection;
-			 * otherwise the next one that may take it */
-			if (!race)
-				next = up_next(s);
-			s->retry_head = NULL;
-			px_up_release(s, PX_REL_ABORT);
-			rte_pktmbuf_free(s->to_up);
-			s->to_up = head;
-			s->flags |= PX_S_RETRIED;
-			s->flags &= ~(uint32_t)(PX_S_UP_EOF | PX_S_UP_NOREUSE | PX_S_UP_REUSED);
-			rte_pktmbuf_free(s->rin);
-			s->rin = NULL;
-			s->rin_fed = 0;
-			fo_http_parser_init(&s->resp_p, FO_HTTP_RESPONSE, &s->resp);
-			pw->stats.upstream_retries++;
-			s->attempts++;
-			return up_connect(s, next);
-		}
-	}
-fail:
+	/* a pooled connection reset before its first response byte: the server
+	 * closed it while idle (the keep-alive race), not a failure of it */
+	race = kind == FO_PROXY_OBS_RESET && (s->flags & PX_S_UP_REUSED) &&
+	       !(s->flags & PX_S_RETRIED) && s->rin == NULL;
+	if (s->up != NULL && kind != 0 && !race)
+		up_failed(s, s->server, kind, 0);
+	rc = up_retry(s, race, (px_upconf(s)->next_upstream & nu_bit(kind)) != 0);
+	if (rc <= 0)
+		return rc;
 	fmt_server(up_conf_server(s, s->server), srv, sizeof(srv));
 	snprintf(detail, sizeof(detail), "%s (%s)", what, srv);
 	return px_error(s, status, detail);
+}
+
+int
+px_up_status(struct px_sess *s, unsigned status)
+{
+	unsigned bit = nu_status_bit(status);
+	int rc;
+
+	if (bit == 0 || !(px_upconf(s)->next_upstream & bit))
+		return 0;
+	up_failed(s, s->server, FO_PROXY_OBS_STATUS, status);
+	s->pw->stats.upstream_status_failures++;
+	rc = up_retry(s, 0, 1);
+	return rc == 1 ? 2 : rc == PX_GONE ? PX_GONE : 1;
 }
 
 void
@@ -411,6 +544,10 @@ px_up_release(struct px_sess *s, enum px_release how)
 		pw->stats.upstream_busy--;
 		pw->stats.upstream_idle++;
 		pw->stats.upstream_pooled++;
+		if (px_ep(pw, u->slot) != NULL) {
+			px_ep(pw, u->slot)->active--;
+			px_ep(pw, u->slot)->idle++;
+		}
 		u->state = PX_UP_IDLE;
 		u->s = NULL;
 		u->prev = NULL;
@@ -452,13 +589,19 @@ px_up_timer(struct fo_timer *t)
 		return;
 	pw->stats.upstream_timeouts++;
 	if (u->state == PX_UP_CONNECTING) {
-		px_up_fail(s, 504, "upstream did not accept the connection within connect_timeout");
+		/* nothing was sent: another server, as for a refused connection */
+		s->up = NULL;
+		fo_tcp_abort(u->c);
+		px_up_free(u);
+		up_connect_next(s, 504, "did not accept the connection within connect_timeout");
 		return;
 	}
 	if (u->tkind == PX_UT_SEND)
-		px_up_fail(s, 504, "upstream did not take the request within send_timeout");
+		px_up_fail(s, 504, "upstream did not take the request within send_timeout",
+			FO_PROXY_OBS_TIMEOUT);
 	else
-		px_up_fail(s, 504, "upstream did not respond within read_timeout");
+		px_up_fail(s, 504, "upstream did not respond within read_timeout",
+			FO_PROXY_OBS_TIMEOUT);
 }
 
 /* ---- TCP callbacks of upstream connections ---- */
@@ -552,7 +695,7 @@ up_closed(struct fo_tcp_conn *c, void *user, enum fo_tcp_close_reason why)
 	if (u->state == PX_UP_CONNECTING) {
 		s->up = NULL;
 		px_up_free(u);
-		up_connect_next(s, why == FO_TCP_CLOSE_REFUSED ? "refused the connection"
+		up_connect_next(s, 502, why == FO_TCP_CLOSE_REFUSED ? "refused the connection"
 				   : why == FO_TCP_CLOSE_TIMEOUT
 					   ? "did not answer the connection request"
 					   : "is unreachable");
@@ -561,7 +704,8 @@ up_closed(struct fo_tcp_conn *c, void *user, enum fo_tcp_close_reason why)
 	pw->stats.upstream_resets++;
 	px_up_fail(s, 502,
 		why == FO_TCP_CLOSE_TIMEOUT ? "upstream connection timed out"
-					    : "upstream reset the connection");
+					    : "upstream reset the connection",
+		FO_PROXY_OBS_RESET);
 }
 
 const struct fo_tcp_ops px_up_ops = {

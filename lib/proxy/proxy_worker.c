@@ -65,6 +65,7 @@ px_up_alloc(struct fo_proxy_worker *pw)
 	}
 	memset(u, 0, sizeof(*u));
 	u->pw = pw;
+	u->slot = FO_PROXY_HSLOT_NONE;
 	fo_timer_init(&u->timer, px_up_timer);
 	return u;
 }
@@ -87,8 +88,12 @@ px_up_free(struct px_up *u)
 		srv->n_idle--;
 		pw->n_idle--;
 		pw->stats.upstream_idle--;
+		if (px_ep(pw, u->slot) != NULL)
+			px_ep(pw, u->slot)->idle--;
 	} else if (u->state == PX_UP_BUSY || u->state == PX_UP_CONNECTING) {
 		pw->stats.upstream_busy--;
+		if (px_ep(pw, u->slot) != NULL)
+			px_ep(pw, u->slot)->active--;
 	}
 	u->state = PX_UP_FREE;
 	u->c = NULL;
@@ -303,7 +308,8 @@ fo_proxy_worker_create(const struct fo_proxy_snapshot *const *published, struct 
 		pw->out == NULL || pw->rewrite == NULL ||
 		/* endpoints: room for reloads that add some, and for old and new at once */
 		px_srv_table_init(pw, (uint32_t)RTE_MAX(4 * n_servers, (uint64_t)PX_ENDPOINTS_MIN)) !=
-			0)
+			0 ||
+		px_probe_init(pw) != 0)
 		goto nomem;
 	if (fo_timer_wheel_init(&pw->wheel, net->now, pw->tsc_ms * PX_TICK_MS) != 0) {
 		errno = EINVAL;
@@ -371,6 +377,7 @@ fo_proxy_worker_free(struct fo_proxy_worker *p)
 	free(pw->lin);
 	free(pw->out);
 	free(pw->rewrite);
+	px_probe_fini(pw);
 	free(pw);
 }
 
@@ -383,6 +390,7 @@ fo_proxy_poll(struct fo_proxy_worker *p)
 
 	n = px_snap_adopt(pw);
 	n += fo_timer_run(&pw->wheel, pw->net->now);
+	n += px_probe_poll(pw);
 	if (unlikely(pw->net->now >= pw->sweep_tsc))
 		n += px_up_sweep(pw);
 	if (likely(pw->ready == NULL))

@@ -22,6 +22,8 @@ EOF), except `close` and `reset`, which act at once on accept:
              Transfer-Encoding; body = --size bytes of fanout's source pattern
              (byte i = (i*7 + i//4096) & 0xff); then FIN
   bad-chunk  a chunked response whose second chunk size is not hex ("zz")
+  status     reads the request head and answers --status (default 503) with
+             a short body and Connection: close, then closes
   reset-after-headers
              valid headers announcing Content-Length: 100000, 1000 bytes,
              then RST
@@ -53,7 +55,7 @@ import threading
 import time
 
 MODES = ("garbage", "close", "reset", "hang", "truncate", "close-delimited", "bad-chunk",
-         "reset-after-headers", "strict")
+         "reset-after-headers", "strict", "status")
 TCHAR = set(b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 HEX = set(b"0123456789abcdefABCDEF")
 LOG_LOCK = threading.Lock()
@@ -255,6 +257,11 @@ def serve(c, mode, a):
         elif mode == "bad-chunk":
             c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                       b"5\r\nhello\r\nzz\r\nworld\r\n0\r\n\r\n")
+        elif mode == "status":
+            body = b"rawserver status %d\n" % a.status
+            c.sendall(b"HTTP/1.1 %d Whatever\r\nContent-Type: text/plain\r\n"
+                      b"Content-Length: %d\r\nConnection: close\r\n\r\n" % (a.status, len(body))
+                      + body)
         elif mode == "reset-after-headers":
             c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"y" * 1000)
             time.sleep(0.05)
@@ -280,6 +287,7 @@ def main():
     p.add_argument("--size", type=int, default=1 << 20, help="close-delimited body size")
     p.add_argument("--hang-max", type=float, default=300.0, help="hang at most this long")
     p.add_argument("--log", help="strict: the request log (JSON lines)")
+    p.add_argument("--status", type=int, default=503, help="status: the status answered")
     a = p.parse_args()
     host, port = a.bind.rsplit(":", 1)
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -108,9 +108,9 @@ h_hc_path(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt 
 		if (c != '%' && !is_target_char(c)) {
 			loc = conf_tok_loc_at(t, i);
 			conf_err(p, &loc,
-				"invalid byte 0x%02x in health_check path (a request target such as "
-				"/healthz?full=1: letters, digits, \"-._~!$&'()*+,;=:@/?\" and "
-				"%%XX)",
+				"invalid byte 0x%02x in health_check path (a request target "
+				"such as /healthz?full=1: letters, digits, "
+				"\"-._~!$&'()*+,;=:@/?\" and %%XX)",
 				c);
 			return;
 		}
@@ -306,11 +306,10 @@ conf_dump_health(FILE *out, const struct fo_conf_upstream *u)
 #define HC_DIR(dir, field, kind, usage, min, max, def)                                             \
 	[CONF_HC_##dir] = {#dir, #dir " " usage ";", 1, 1, CONF_D_ONCE, NULL, conf_h_hc_param},
 static const struct conf_directive hc_dirs[HC_N] = {
-	CONF_HC_PARAMS(HC_DIR)[HC_PATH] = {"path", "path /TARGET;", 1, 1, CONF_D_ONCE, NULL,
-		h_hc_path},
+	[HC_PATH] = {"path", "path /TARGET;", 1, 1, CONF_D_ONCE, NULL, h_hc_path},
 	[HC_HOST] = {"host", "host NAME[:PORT];", 1, 1, CONF_D_ONCE, NULL, h_hc_host},
 	[HC_EXPECT] = {"expect", "expect STATUS|LO-HI;", 1, 1, CONF_D_ONCE, NULL, h_hc_expect},
-};
+	CONF_HC_PARAMS(HC_DIR)};
 
 const struct conf_ctx conf_ctx_health_check = {
 	"health_check", "in health_check block", hc_dirs, HC_N, NULL};

@@ -353,14 +353,14 @@ test_health_in_include(void **state)
 	"invalid byte 0x" hex " in health_check path (a request target such as /healthz?full=1: "  \
 	"letters, digits, \"-._~!$&'()*+,;=:@/?\" and %XX)\n"
 #define BAD_HOST(h)                                                                                \
-	"invalid health_check host \"" h "\" (expected a host name or address with an optional "  \
+	"invalid health_check host \"" h "\" (expected a host name or address with an optional "   \
 	":PORT, such as app.example or 198.18.0.11:8000: letters, digits, \"-._~\", at most 128 "  \
 	"bytes)\n"
 #define BAD_EXPECT(v)                                                                              \
-	"invalid expect \"" v "\" (expected a status or a range of statuses in 100..599, such as "  \
+	"invalid expect \"" v "\" (expected a status or a range of statuses in 100..599, such as " \
 	"200 or 200-399)\n"
 #define BAD_NU(w)                                                                                  \
-	"unknown next_upstream condition \"" w "\" (expected error, timeout, invalid_header, "      \
+	"unknown next_upstream condition \"" w "\" (expected error, timeout, invalid_header, "     \
 	"http_500, http_502, http_503, http_504, http_429, non_idempotent or off)\n"
 
 /* Inputs start with a valid interface so that "no interface defined" does

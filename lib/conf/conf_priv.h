@@ -4,9 +4,10 @@
  *
  * Pipeline: lexer.c turns bytes into tokens (with line:col), parse.c groups
  * tokens into statements and blocks, looks each directive up in the schema
- * of its context (directives.c) and calls its handler; handlers check values
- * with the helpers of validate.c, which also runs the whole-config checks at
- * the end. dump.c writes a config back and frees it.
+ * of its context (directives.c) and calls its handler (directives.c; the
+ * numeric tables in params.c; an upstream's health directives in health.c);
+ * handlers check values with the helpers of validate.c, which also runs the
+ * whole-config checks at the end. dump.c writes a config back and frees it.
  */
 #ifndef CONF_PRIV_H
 #define CONF_PRIV_H
@@ -337,15 +338,15 @@ void conf_h_route_body_size(struct conf_parser *p, struct conf_block *blk,
 /* health.c: health_check { }, next_upstream */
 extern const struct conf_ctx conf_ctx_health_check;
 int conf_upstream_health_init(struct fo_conf_upstream *u);
-void conf_h_health_check(struct conf_parser *p, struct conf_block *blk,
-	const struct conf_stmt *st, struct conf_block *inner);
-void conf_h_next_upstream(struct conf_parser *p, struct conf_block *blk,
-	const struct conf_stmt *st, struct conf_block *inner);
+void conf_h_health_check(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_next_upstream(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
 void conf_dump_health(FILE *out, const struct fo_conf_upstream *u);
 
 /* dump.c */
 void conf_free_priv(struct conf_priv *c);
-unsigned conf_dump_params(FILE *out, const char *indent, const void *obj,
-	const struct conf_param *tab, unsigned n);
+unsigned conf_dump_params(
+	FILE *out, const char *indent, const void *obj, const struct conf_param *tab, unsigned n);
 
 #endif /* CONF_PRIV_H */

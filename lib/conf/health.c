@@ -108,9 +108,9 @@ h_hc_path(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt 
 		if (c != '%' && !is_target_char(c)) {
 			loc = conf_tok_loc_at(t, i);
 			conf_err(p, &loc,
-				"invalid byte 0x%02x in health_check path (a request target such as "
-				"/healthz?full=1: letters, digits, \"-._~!$&'()*+,;=:@/?\" and "
-				"%%XX)",
+				"invalid byte 0x%02x in health_check path (a request target "
+				"such as /healthz?full=1: letters, digits, "
+				"\"-._~!$&'()*+,;=:@/?\" and %%XX)",
 				c);
 			return;
 		}
@@ -169,7 +169,16 @@ h_hc_host(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt 
 		conf_oom(p, &t->loc);
 }
 
-/* expect STATUS; or expect LO-HI;: the statuses that pass, 100..599. */
+/* A status code: three digits (RFC 9110 15), 100..599. 0 or -EINVAL. */
+static int
+parse_status(const char *s, size_t n, unsigned long *out)
+{
+	if (n != 3 || conf_parse_uint(s, n, 599, out) != 0 || *out < 100)
+		return -EINVAL;
+	return 0;
+}
+
+/* expect STATUS; or expect LO-HI;: the statuses that pass. */
 static void
 h_hc_expect(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
 	struct conf_block *inner)
@@ -180,9 +189,8 @@ h_hc_expect(struct conf_parser *p, struct conf_block *blk, const struct conf_stm
 	size_t n_lo = dash ? (size_t)(dash - t->val) : t->len;
 	unsigned long lo, hi;
 
-	if (conf_parse_uint(t->val, n_lo, 599, &lo) != 0 || lo < 100 ||
-		(dash != NULL &&
-			(conf_parse_uint(dash + 1, t->len - n_lo - 1, 599, &hi) != 0 || hi < 100))) {
+	if (parse_status(t->val, n_lo, &lo) != 0 ||
+		(dash != NULL && parse_status(dash + 1, t->len - n_lo - 1, &hi) != 0)) {
 		conf_err(p, &t->loc,
 			"invalid expect \"%s\" (expected a status or a range of statuses in "
 			"100..599, such as 200 or 200-399)",
@@ -298,11 +306,10 @@ conf_dump_health(FILE *out, const struct fo_conf_upstream *u)
 #define HC_DIR(dir, field, kind, usage, min, max, def)                                             \
 	[CONF_HC_##dir] = {#dir, #dir " " usage ";", 1, 1, CONF_D_ONCE, NULL, conf_h_hc_param},
 static const struct conf_directive hc_dirs[HC_N] = {
-	CONF_HC_PARAMS(HC_DIR)[HC_PATH] = {"path", "path /TARGET;", 1, 1, CONF_D_ONCE, NULL,
-		h_hc_path},
+	[HC_PATH] = {"path", "path /TARGET;", 1, 1, CONF_D_ONCE, NULL, h_hc_path},
 	[HC_HOST] = {"host", "host NAME[:PORT];", 1, 1, CONF_D_ONCE, NULL, h_hc_host},
 	[HC_EXPECT] = {"expect", "expect STATUS|LO-HI;", 1, 1, CONF_D_ONCE, NULL, h_hc_expect},
-};
+	CONF_HC_PARAMS(HC_DIR)};
 
 const struct conf_ctx conf_ctx_health_check = {
 	"health_check", "in health_check block", hc_dirs, HC_N, NULL};

@@ -289,7 +289,7 @@ conf_h_up_param(struct conf_parser *p, struct conf_block *blk, const struct conf
 		conf_param_set(&pub(p)->upstreams[blk->obj], cp, v);
 }
 
-/* In a health_check block: blk->obj is the upstream (conf_upstream_health_init() set the defaults). */
+/* In a health_check block, whose obj is the upstream (conf_upstream_health_init() set defaults). */
 void
 conf_h_hc_param(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
 	struct conf_block *inner)

@@ -3,7 +3,8 @@
  * Shared by the lib/conf good-input tests (test_conf_parse.c,
  * test_conf_tuning.c): parse or load a config that must be valid, dump it,
  * check the round trip through fo_conf_dump(), compare locations, and the
- * documented defaults of the http block and upstream tuning.
+ * documented defaults of the http block and upstream tuning (health
+ * directives included).
  * Paths are relative to the working directory tests/unit.
  */
 #ifndef CONF_PARSE_HARNESS_H
@@ -105,14 +106,35 @@ assert_http_equal(const struct fo_conf_http *a, const struct fo_conf_http *b)
 }
 
 static inline void
+assert_health_check_equal(const struct fo_conf_health_check *a, const struct fo_conf_health_check *b)
+{
+	assert_int_equal(a->enabled, b->enabled);
+	assert_str_or_null(a->path, b->path);
+	assert_str_or_null(a->host, b->host);
+	assert_int_equal(a->interval_ms, b->interval_ms);
+	assert_int_equal(a->timeout_ms, b->timeout_ms);
+	assert_int_equal(a->expect_lo, b->expect_lo);
+	assert_int_equal(a->expect_hi, b->expect_hi);
+	assert_int_equal(a->rise, b->rise);
+	assert_int_equal(a->fall, b->fall);
+}
+
+static inline void
 assert_upstream_params_equal(const struct fo_conf_upstream *a, const struct fo_conf_upstream *b)
 {
 	assert_int_equal(a->connect_timeout_ms, b->connect_timeout_ms);
+	assert_int_equal(a->syn_rto_ms, b->syn_rto_ms);
 	assert_int_equal(a->read_timeout_ms, b->read_timeout_ms);
 	assert_int_equal(a->send_timeout_ms, b->send_timeout_ms);
 	assert_int_equal(a->keepalive, b->keepalive);
 	assert_int_equal(a->keepalive_timeout_ms, b->keepalive_timeout_ms);
 	assert_int_equal(a->keepalive_requests, b->keepalive_requests);
+	assert_int_equal(a->max_fails, b->max_fails);
+	assert_int_equal(a->fail_timeout_ms, b->fail_timeout_ms);
+	assert_int_equal(a->tries, b->tries);
+	assert_int_equal(a->max_ejection_percent, b->max_ejection_percent);
+	assert_int_equal(a->next_upstream, b->next_upstream);
+	assert_health_check_equal(&a->health_check, &b->health_check);
 }
 
 /* Field-by-field equality, locations excepted. */
@@ -216,6 +238,17 @@ assert_upstream_defaults(const struct fo_conf_upstream *u)
 	assert_int_equal(u->max_fails, 1);
 	assert_int_equal(u->fail_timeout_ms, 10000);
 	assert_int_equal(u->tries, 3);
+	assert_int_equal(u->max_ejection_percent, 50);
+	assert_int_equal(u->next_upstream, FO_CONF_NU_ERROR | FO_CONF_NU_TIMEOUT);
+	/* the block's values are there even when it is not */
+	assert_string_equal(u->health_check.path, "/");
+	assert_null(u->health_check.host);
+	assert_int_equal(u->health_check.interval_ms, 5000);
+	assert_int_equal(u->health_check.timeout_ms, 2000);
+	assert_int_equal(u->health_check.expect_lo, 200);
+	assert_int_equal(u->health_check.expect_hi, 399);
+	assert_int_equal(u->health_check.rise, 2);
+	assert_int_equal(u->health_check.fall, 3);
 }
 
 #endif /* CONF_PARSE_HARNESS_H */

@@ -2,8 +2,9 @@
 /*
  * lib/ctl config diff: what a reload must do for each kind of change.
  * An endpoint-only change must not ask for a route recompile; moving,
- * commenting or re-spacing directives changes nothing; what cannot be
- * applied live (interfaces, listeners, the tcp block) is flagged.
+ * commenting or re-spacing directives changes nothing; health checks,
+ * the ejection share and next_upstream are upstream settings; what cannot
+ * be applied live (interfaces, listeners, the tcp block) is flagged.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -92,6 +93,78 @@ test_upstream_params_and_http(void **state)
 		FO_CTL_DIFF_HTTP | FO_CTL_DIFF_ROUTES);
 }
 
+/* upstream b with @body after its server, the rest of BASE unchanged */
+#define WITH_B(body) IFACE UP_A "upstream b { server 198.18.0.21:8000; " body " }\n" ROUTES
+#define HC(body) WITH_B("health_check { " body " }")
+
+static void
+test_health_settings(void **state)
+{
+	static const char *const changed[] = {
+		HC(""),
+		HC("path /healthz;"),
+		HC("host app.example;"),
+		HC("interval 1s;"),
+		HC("timeout 1s;"),
+		HC("expect 200;"),
+		HC("expect 100-399;"),
+		HC("rise 3;"),
+		HC("fall 2;"),
+		WITH_B("max_ejection_percent 34;"),
+		WITH_B("next_upstream error;"),
+		WITH_B("next_upstream error timeout http_502;"),
+		WITH_B("next_upstream off;"),
+	};
+	static const char hc_full[] = HC("path /healthz; host app.example; interval 1s; "
+					 "timeout 500ms; expect 200-299; rise 3; fall 2;");
+	size_t i;
+
+	(void)state;
+	/* each health setting alone is an upstream setting: no route, endpoint or restart */
+	for (i = 0; i < sizeof(changed) / sizeof(changed[0]); i++) {
+		assert_int_equal(diff(BASE, changed[i]), FO_CTL_DIFF_UPSTREAM_PARAMS);
+		assert_int_equal(diff(changed[i], BASE), FO_CTL_DIFF_UPSTREAM_PARAMS);
+		assert_int_equal(diff(changed[i], changed[i]), FO_CTL_DIFF_NONE);
+	}
+	/* one field of a full block at a time, strings by content */
+	assert_int_equal(diff(hc_full, hc_full), FO_CTL_DIFF_NONE);
+	assert_int_equal(diff(hc_full, HC("path /healthz; host app.example; interval 1s; "
+					  "timeout 500ms; expect 200-299; rise 3; fall 2;")),
+		FO_CTL_DIFF_NONE);
+	assert_int_equal(diff(hc_full, HC("path /healthy; host app.example; interval 1s; "
+					  "timeout 500ms; expect 200-299; rise 3; fall 2;")),
+		FO_CTL_DIFF_UPSTREAM_PARAMS);
+	assert_int_equal(diff(hc_full, HC("path /healthz; host app.example:80; interval 1s; "
+					  "timeout 500ms; expect 200-299; rise 3; fall 2;")),
+		FO_CTL_DIFF_UPSTREAM_PARAMS);
+	assert_int_equal(diff(hc_full, HC("path /healthz; interval 1s; "
+					  "timeout 500ms; expect 200-299; rise 3; fall 2;")),
+		FO_CTL_DIFF_UPSTREAM_PARAMS);
+	assert_int_equal(diff(hc_full, HC("path /healthz; host app.example; interval 1s; "
+					  "timeout 500ms; expect 200-298; rise 3; fall 2;")),
+		FO_CTL_DIFF_UPSTREAM_PARAMS);
+	assert_int_equal(diff(hc_full, HC("path /healthz; host app.example; interval 1s; "
+					  "timeout 500ms; expect 201-299; rise 3; fall 2;")),
+		FO_CTL_DIFF_UPSTREAM_PARAMS);
+	/* the defaults written out, or the lines moved: nothing */
+	assert_int_equal(diff(HC(""), HC("path /; interval 5s; timeout 2s; expect 200-399; "
+					 "rise 2; fall 3;")),
+		FO_CTL_DIFF_NONE);
+	assert_int_equal(diff(BASE, WITH_B("max_ejection_percent 50; next_upstream timeout error;")),
+		FO_CTL_DIFF_NONE);
+	assert_int_equal(diff(hc_full, IFACE UP_A "upstream b {\n"
+						  "\thealth_check { fall 2; rise 3; expect 200-299; "
+						  "timeout 500ms; interval 1s; host app.example; "
+						  "path /healthz; }\n"
+						  "\tserver 198.18.0.21:8000;\n"
+						  "}\n" ROUTES),
+		FO_CTL_DIFF_NONE);
+	/* with a server change too */
+	assert_int_equal(diff(BASE, IFACE UP_A "upstream b { server 198.18.0.22:8000; "
+					       "health_check { } }\n" ROUTES),
+		FO_CTL_DIFF_UPSTREAM_PARAMS | FO_CTL_DIFF_ENDPOINTS);
+}
+
 static void
 test_routes(void **state)
 {
@@ -156,6 +229,7 @@ main(void)
 		cmocka_unit_test(test_same),
 		cmocka_unit_test(test_endpoints_only),
 		cmocka_unit_test(test_upstream_params_and_http),
+		cmocka_unit_test(test_health_settings),
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_diff_str),

@@ -20,7 +20,6 @@
 #include <cmocka.h>
 
 #include <rte_byteorder.h>
-#include <rte_ip.h>
 
 #include "fo_ctl.h"
 
@@ -32,7 +31,7 @@
 static rte_be32_t
 ip(unsigned d)
 {
-	return rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, d));
+	return rte_cpu_to_be_32(UINT32_C(198) << 24 | UINT32_C(18) << 16 | d); /* 198.18.0.d */
 }
 
 /* ---- transition log ---- */

@@ -292,10 +292,25 @@ uint32_t fo_ctl_health_find(const struct fo_ctl_health *h, const char *upstream,
 	uint16_t port);
 
 /**
- * Feed one observation from a worker's ring. Observations of a free or
- * out-of-range slot, or of an unknown kind, are ignored (stats
- * observations_ignored); a probe result whose seq is not the one in flight
- * is ignored (checks_stale).
+ * Feed one observation from a worker's ring.
+ *
+ * - FO_PROXY_OBS_PROBE: the result of the check in flight. A status in
+ *   [expect_lo, expect_hi] passes; any other status, or none (why CONNECT,
+ *   RESET, TIMEOUT, BAD), fails; `fall` failures in a row set DOWN, `rise`
+ *   passes in a row clear it (0 counts as 1). Status 0 with why NOSTATE
+ *   (the worker could not run it) is not counted (checks_nostate). The
+ *   next check is due interval_ms after this one was sent.
+ * - CONNECT, RESET, TIMEOUT, BAD, STATUS (passive): when max_fails > 0,
+ *   the worker's streak >= max_fails and the server is not ejected, it is
+ *   ejected for fail_timeout_ms << min(ejections in a row, 5), unless
+ *   (ejected + 1) * 100 > max_ejection_percent * servers of its upstream
+ *   (ejections_refused: with less than 100 % a lone server is never
+ *   ejected).
+ * - OK: outside an ejection, the ejections in a row start again from 0.
+ *
+ * Observations of a free or out-of-range slot, or of an unknown kind, are
+ * ignored (observations_ignored); a probe result whose seq is not the one
+ * in flight is ignored (checks_stale).
  */
 void fo_ctl_health_observe(struct fo_ctl_health *h, const struct fo_proxy_obs *o, uint64_t now_ms);
 

@@ -127,8 +127,11 @@ static void
 result(struct fo_ctl_health *h, const struct fo_proxy_probe *pr, uint16_t status, uint8_t why,
 	uint64_t now)
 {
-	struct fo_proxy_obs o = {.slot = pr->slot, .seq = pr->seq, .kind = FO_PROXY_OBS_PROBE,
-		.status = status, .why = why};
+	struct fo_proxy_obs o = {.slot = pr->slot,
+		.seq = pr->seq,
+		.kind = FO_PROXY_OBS_PROBE,
+		.status = status,
+		.why = why};
 
 	fo_ctl_health_observe(h, &o, now);
 }
@@ -145,7 +148,9 @@ check(struct fo_ctl_health *h, uint64_t now, uint16_t status, uint8_t why)
 static void
 fail_obs(struct fo_ctl_health *h, uint32_t slot, uint8_t kind, uint8_t streak, uint64_t now)
 {
-	struct fo_proxy_obs o = {.slot = slot, .kind = kind, .streak = streak,
+	struct fo_proxy_obs o = {.slot = slot,
+		.kind = kind,
+		.streak = streak,
 		.status = kind == FO_PROXY_OBS_STATUS ? 503 : 0};
 
 	fo_ctl_health_observe(h, &o, now);
@@ -443,7 +448,8 @@ test_fall_rise(void **state)
 	assert_int_equal(wread(h, s), DOWN);
 	check(h, t += 1000, 302, 0);
 	assert_int_equal(wread(h, s), 0);
-	assert_string_equal(last_line, "upstream app: server 198.18.0.12:8000 is UP: 2 checks passed");
+	assert_string_equal(
+		last_line, "upstream app: server 198.18.0.12:8000 is UP: 2 checks passed");
 	i = info(h, s, t);
 	assert_int_equal(i.passes, 2);
 	assert_int_equal(i.fails, 0);
@@ -564,6 +570,30 @@ test_stale_results(void **state)
 	fo_ctl_health_free(h);
 }
 
+/* A slot freed with a check in flight and reused: the old result cannot hit the new server. */
+static void
+test_stale_after_reuse(void **state)
+{
+	struct fo_ctl_health *h = mk(1);
+	struct fo_ctl_health_params p = active();
+	struct fo_proxy_probe old, pr;
+
+	(void)state;
+	p.fall = 1;
+	assert_int_equal(fo_ctl_health_ref(h, "app", ip(12), 8000, &p, T0), 0);
+	old = due1(h, T0);
+	fo_ctl_health_unref(h, 0);
+	assert_int_equal(fo_ctl_health_ref(h, "app", ip(13), 8000, &p, T0 + 1), 0);
+	pr = due1(h, T0 + 1);
+	assert_int_not_equal(pr.seq, old.seq);
+	result(h, &old, 0, FO_PROXY_OBS_CONNECT, T0 + 2);
+	assert_int_equal(wread(h, 0), 0);
+	assert_int_equal(fo_ctl_health_stats(h)->checks_stale, 1);
+	result(h, &pr, 0, FO_PROXY_OBS_CONNECT, T0 + 2);
+	assert_int_equal(wread(h, 0), DOWN);
+	fo_ctl_health_free(h);
+}
+
 static void
 test_lost_check(void **state)
 {
@@ -663,8 +693,8 @@ test_checks_turned_off_and_on(void **state)
 	fo_ctl_health_ref(h, "app", ip(12), 8000, &p, t + 700);
 	assert_int_equal(wread(h, s), 0);
 	assert_int_equal(wread(h, s2), 0);
-	assert_string_equal(last_line,
-		"upstream app: server 198.18.0.12:8000 is UP: health checks turned off");
+	assert_string_equal(
+		last_line, "upstream app: server 198.18.0.12:8000 is UP: health checks turned off");
 	assert_int_equal(fo_ctl_health_stats(h)->went_up, 2);
 	assert_int_equal(n_due(h, t + 100000), 0);
 	result(h, &pr[0], 0, FO_PROXY_OBS_CONNECT, t + 800); /* in flight before: stale now */
@@ -693,8 +723,9 @@ test_passive_threshold(void **state)
 	assert_int_equal(wread(h, s), 0);
 	fail_obs(h, s, FO_PROXY_OBS_CONNECT, 3, T0);
 	assert_int_equal(wread(h, s), EJECTED);
-	assert_string_equal(last_line, "upstream app: server 198.18.0.11:8000 ejected for 10.0 s: 3 "
-				       "connection failure(s) in a row (passive health)");
+	assert_string_equal(last_line,
+		"upstream app: server 198.18.0.11:8000 ejected for 10.0 s: 3 "
+		"connection failure(s) in a row (passive health)");
 	/* more failures while ejected: counted, no new ejection */
 	fail_obs(h, s, FO_PROXY_OBS_RESET, 4, T0 + 1);
 	i = info(h, s, T0 + 2500);
@@ -742,8 +773,8 @@ test_passive_backoff(void **state)
 		assert_int_equal(info(h, s, t + want[k]).ejected_ms_left, 0);
 		t += want[k] + 1;
 	}
-	assert_string_equal(last_line,
-		"upstream app: server 198.18.0.11:8000 is back after its ejection (passive health)");
+	assert_string_equal(last_line, "upstream app: server 198.18.0.11:8000 is back after its "
+				       "ejection (passive health)");
 	assert_int_equal(fo_ctl_health_stats(h)->ejections_ended, 7);
 	/* an OK while ejected (a request that was in flight) does not reset the backoff... */
 	fail_obs(h, s, FO_PROXY_OBS_RESET, 1, t);
@@ -757,8 +788,9 @@ test_passive_backoff(void **state)
 	ok_obs(h, s, t + 1);
 	fail_obs(h, s, FO_PROXY_OBS_RESET, 1, t + 2);
 	assert_int_equal(info(h, s, t + 2).ejected_ms_left, 10000);
-	assert_string_equal(last_line, "upstream app: server 198.18.0.11:8000 ejected for 10.0 s: 1 "
-				       "reset(s) in a row (passive health)");
+	assert_string_equal(last_line,
+		"upstream app: server 198.18.0.11:8000 ejected for 10.0 s: 1 "
+		"reset(s) in a row (passive health)");
 	fo_ctl_health_free(h);
 }
 
@@ -885,6 +917,7 @@ main(void)
 		cmocka_unit_test(test_expect_range),
 		cmocka_unit_test(test_nostate_not_counted),
 		cmocka_unit_test(test_stale_results),
+		cmocka_unit_test(test_stale_after_reuse),
 		cmocka_unit_test(test_lost_check),
 		cmocka_unit_test(test_unsend_and_max),
 		cmocka_unit_test(test_checks_turned_off_and_on),

@@ -143,7 +143,6 @@ struct fo_conf_health_check {
 #define FO_CONF_NU_HTTP_503       0x0020
 #define FO_CONF_NU_HTTP_504       0x0040
 #define FO_CONF_NU_HTTP_429       0x0080
-#define FO_CONF_NU_NON_IDEMPOTENT 0x0100 /* also retry POST/PATCH/... (nginx non_idempotent) */
 
 /**
  * `upstream <name> { server ...; connect_timeout 5s; ... }`. Every field

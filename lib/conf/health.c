@@ -223,7 +223,6 @@ static const struct {
 	{"http_503", FO_CONF_NU_HTTP_503},
 	{"http_504", FO_CONF_NU_HTTP_504},
 	{"http_429", FO_CONF_NU_HTTP_429},
-	{"non_idempotent", FO_CONF_NU_NON_IDEMPOTENT},
 };
 #define N_NU_WORDS (sizeof(nu_words) / sizeof(nu_words[0]))
 _Static_assert(N_NU_WORDS <= CONF_ARGS_MAX, "next_upstream may list every word");
@@ -251,13 +250,21 @@ conf_h_next_upstream(struct conf_parser *p, struct conf_block *blk, const struct
 			}
 			continue;
 		}
+		if (strcmp(t->val, "non_idempotent") == 0) {
+			/* nginx has it; replaying a POST can do its effect twice */
+			conf_err(p, &t->loc,
+				"\"non_idempotent\" is not supported: fanout never sends a "
+				"non-idempotent request twice (RFC 9110, 9.2.2)");
+			bad = true;
+			continue;
+		}
 		for (w = 0; w < N_NU_WORDS && strcmp(t->val, nu_words[w].name) != 0; w++)
 			;
 		if (w == N_NU_WORDS) {
 			conf_err(p, &t->loc,
 				"unknown next_upstream condition \"%s\" (expected error, timeout, "
-				"invalid_header, http_500, http_502, http_503, http_504, http_429, "
-				"non_idempotent or off)",
+				"invalid_header, http_500, http_502, http_503, http_504, http_429 "
+				"or off)",
 				t->val);
 			bad = true;
 		} else if (bits & nu_words[w].bit) {

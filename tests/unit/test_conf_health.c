@@ -24,7 +24,7 @@
 #define NU_ALL                                                                                     \
 	(FO_CONF_NU_ERROR | FO_CONF_NU_TIMEOUT | FO_CONF_NU_INVALID_HEADER | FO_CONF_NU_HTTP_500 | \
 		FO_CONF_NU_HTTP_502 | FO_CONF_NU_HTTP_503 | FO_CONF_NU_HTTP_504 |                  \
-		FO_CONF_NU_HTTP_429 | FO_CONF_NU_NON_IDEMPOTENT)
+		FO_CONF_NU_HTTP_429)
 
 /* dump(), out of line: inlined, gcc 12 takes the memstream's buffer for a dangling pointer */
 static __attribute__((noinline)) char *
@@ -252,19 +252,18 @@ test_next_upstream(void **state)
 		{"http_503", FO_CONF_NU_HTTP_503, "http_503"},
 		{"http_504", FO_CONF_NU_HTTP_504, "http_504"},
 		{"http_429", FO_CONF_NU_HTTP_429, "http_429"},
-		{"non_idempotent", FO_CONF_NU_NON_IDEMPOTENT, "non_idempotent"},
 		{"off", 0, "off"},
 		{"timeout error", FO_CONF_NU_ERROR | FO_CONF_NU_TIMEOUT, NULL},
 		{"error timeout http_502 http_503 http_504",
 			FO_CONF_NU_ERROR | FO_CONF_NU_TIMEOUT | FO_CONF_NU_HTTP_502 |
 				FO_CONF_NU_HTTP_503 | FO_CONF_NU_HTTP_504,
 			"error timeout http_502 http_503 http_504"},
-		/* all nine (more than a server's options), in any order */
-		{"non_idempotent http_429 http_504 http_503 http_502 http_500 invalid_header "
+		/* all eight (as many as a server's options), in any order */
+		{"http_429 http_504 http_503 http_502 http_500 invalid_header "
 		 "timeout error",
 			NU_ALL,
 			"error timeout invalid_header http_500 http_502 http_503 http_504 "
-			"http_429 non_idempotent"},
+			"http_429"},
 	};
 	char text[512], want[256];
 	struct fo_conf *c;

@@ -22,7 +22,7 @@
 	"200 or 200-399)\n"
 #define BAD_NU(w)                                                                                  \
 	"unknown next_upstream condition \"" w "\" (expected error, timeout, invalid_header, "     \
-	"http_500, http_502, http_503, http_504, http_429, non_idempotent or off)\n"
+	"http_500, http_502, http_503, http_504, http_429 or off)\n"
 
 /* Inputs start with a valid interface so that "no interface defined" does
  * not join every expected output. */
@@ -198,6 +198,7 @@ static const struct err_case cases[] = {
 		      "upstream g { next_upstream error; next_upstream timeout; }\n"
 		      "upstream h { next_upstream Error HTTP_502; }\n"
 		      "upstream i { next_upstream error bogus error; }\n"
+		      "upstream j { next_upstream error non_idempotent; }\n"
 		      "next_upstream off;\n"),
 		"t.conf:2:28: " BAD_NU("http_404")
 		"t.conf:2:43: " BAD_NU("http_5xx")
@@ -213,7 +214,9 @@ static const struct err_case cases[] = {
 		"t.conf:9:34: " BAD_NU("HTTP_502")
 		"t.conf:10:34: " BAD_NU("bogus")
 		"t.conf:10:40: duplicate \"error\" in next_upstream\n"
-		"t.conf:11:1: \"next_upstream\" directive is not allowed at top level (only in upstream "
+		"t.conf:11:34: \"non_idempotent\" is not supported: fanout never sends a "
+		"non-idempotent request twice (RFC 9110, 9.2.2)\n"
+		"t.conf:12:1: \"next_upstream\" directive is not allowed at top level (only in upstream "
 		"block)\n"},
 	/* next_upstream may list its nine words (and a few repeats: 12 kept); a server's
 	 * options and allow_upgrade's protocols stay at 8 */

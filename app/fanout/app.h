@@ -152,6 +152,10 @@ struct app {
 	uint32_t announce_mask;
 	uint64_t next_control_tsc; /**< single-lcore mode: next control tick */
 
+	/** backend health (health.c): state machines, the table workers read */
+	struct fo_ctl_health *health;
+	uint64_t next_health_tsc; /**< single-lcore mode: next health_poll() */
+
 	/** per upstream server, in config order: 1 while its next hop does not
 	 *  answer ARP (endpoints.c, control thread only) */
 	uint8_t *ep_unresolved_flags;
@@ -179,6 +183,26 @@ int reload_drain(struct app *app, rte_be32_t addr, uint16_t port, int drain, str
 void reload_tick(struct app *app);
 /** At exit, workers stopped: free every snapshot. */
 void reload_fini(struct app *app);
+
+/* health.c */
+/** Period of health_poll(): observations read, ejections ended, checks sent. */
+#define APP_HEALTH_MS 1
+/** Create the health state machines (before the first snapshot). @return 0 or -ENOMEM. */
+int health_init(struct app *app);
+/** Give worker @p w's proxy the health table and its rings. @return 0 or -ENOMEM. */
+int health_attach(struct app *app, unsigned w, struct fo_proxy_worker *pw);
+/** A snapshot being built: a health slot for each of its servers. */
+void health_snap_ref(struct app *app, struct fo_proxy_snapshot *snap);
+/** A snapshot being freed: its slots let go. */
+void health_snap_unref(struct app *app, struct fo_proxy_snapshot *snap);
+/** Control thread, every APP_HEALTH_MS. @return observations read + checks sent. */
+unsigned health_poll(struct app *app);
+/** The workers' counters of health slot @p slot, summed. */
+void health_ep_sum(const struct app *app, uint32_t slot, struct fo_proxy_ep_stats *out);
+/** Monotonic milliseconds (TSC). */
+uint64_t health_now_ms(const struct app *app);
+/** After the workers and snapshots are gone. */
+void health_free(struct app *app);
 
 /* watch.c */
 /** Watch the config files (inotify). @return 0 or -errno (no watching then). */

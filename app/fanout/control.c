@@ -32,17 +32,42 @@ fmt_ip(rte_be32_t ip, char *buf, size_t len)
 	snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
 }
 
+/** Servers of the served config: @p n[0] down, @p n[1] ejected. */
+static void
+health_count(const struct app *app, unsigned n[2])
+{
+	const struct fo_conf *conf = app->cur_conf;
+	const uint8_t *table = app->health != NULL ? fo_ctl_health_table(app->health) : NULL;
+	unsigned i, k = 0;
+
+	n[0] = n[1] = 0;
+	if (table == NULL || app->snap == NULL)
+		return;
+	for (i = 0; i < conf->n_upstreams; i++)
+		k += conf->upstreams[i].n_servers;
+	for (i = 0; i < k; i++) {
+		uint32_t slot = app->snap->hslot[i];
+
+		if (slot == FO_PROXY_HSLOT_NONE)
+			continue;
+		n[0] += (table[slot] & FO_PROXY_HEALTH_DOWN) != 0;
+		n[1] += (table[slot] & FO_PROXY_HEALTH_EJECTED) != 0;
+	}
+}
+
 static int
 cmd_status(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
 {
 	const struct app *app = arg;
 	struct app_totals t;
+	unsigned hc[2];
 	double up = (double)(rte_rdtsc() - start_tsc) / (double)app->hz;
 
 	(void)argv;
 	if (argc != 1)
 		return 2;
 	stats_totals(app, &t);
+	health_count(app, hc);
 	if (json) {
 		fo_ctl_printf(o,
 			"{\"version\": \"%s\", \"pid\": %d, \"uptime_s\": %.1f, \"config\": \"%s\", "
@@ -52,12 +77,13 @@ cmd_status(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
 			"\"requests\": %" PRIu64 ", \"responses_5xx\": %" PRIu64 ", "
 			"\"endpoints_unresolved\": %" PRIu64 ", \"last_reload_publish_ms\": %.3f, "
 			"\"last_reload_live_ms\": %.3f, \"snapshot_adopt_cycles\": %" PRIu64 ", "
-			"\"snapshots_adopted\": %" PRIu64 "}\n",
+			"\"snapshots_adopted\": %" PRIu64 ", \"servers_down\": %u, "
+			"\"servers_ejected\": %u}\n",
 			FO_VERSION, (int)getpid(), up, app->args.conf_path, app->gen,
 			app->reloads_ok, app->reloads_failed, app->watch_reloads, app->n_workers,
 			app->n_active, t.tcp.conns, t.proxy.requests, t.proxy.responses_5xx,
 			app->ep_unresolved, app->publish_ms, app->live_pending ? -1.0 : app->live_ms,
-			t.proxy.snapshot_adopt_cycles, t.proxy.snapshots_adopted);
+			t.proxy.snapshot_adopt_cycles, t.proxy.snapshots_adopted, hc[0], hc[1]);
 		return 0;
 	}
 	fo_ctl_printf(o, "fanout %s, pid %d, up %.1f s\n", FO_VERSION, (int)getpid(), up);
@@ -74,7 +100,49 @@ cmd_status(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
 		t.proxy.responses_5xx);
 	fo_ctl_printf(o, "upstream servers whose next hop does not answer ARP: %" PRIu64 "\n",
 		app->ep_unresolved);
+	fo_ctl_printf(o, "upstream servers down (health checks) %u, ejected (passive health) %u\n",
+		hc[0], hc[1]);
 	return 0;
+}
+
+/** "up", "down", "ejected", "down+ejected", or "-" (no health slot). */
+static const char *
+health_name(uint8_t state, int known)
+{
+	if (!known)
+		return "-";
+	switch (state & (FO_PROXY_HEALTH_DOWN | FO_PROXY_HEALTH_EJECTED)) {
+	case 0:
+		return "up";
+	case FO_PROXY_HEALTH_DOWN:
+		return "down";
+	case FO_PROXY_HEALTH_EJECTED:
+		return "ejected";
+	default:
+		return "down+ejected";
+	}
+}
+
+/** The last active check of a server: its status, why it failed, or "-" (none). */
+static const char *
+check_name(const struct fo_ctl_health_info *hi, char *buf, size_t len)
+{
+	static const char *const why[] = {
+		[FO_PROXY_OBS_CONNECT] = "connect",
+		[FO_PROXY_OBS_RESET] = "reset",
+		[FO_PROXY_OBS_TIMEOUT] = "timeout",
+		[FO_PROXY_OBS_BAD] = "bad-response",
+	};
+
+	if (hi->checks == 0)
+		return "-";
+	if (hi->last_status != 0)
+		snprintf(buf, len, "%u", hi->last_status);
+	else
+		snprintf(buf, len, "%s",
+			hi->last_why < RTE_DIM(why) && why[hi->last_why] != NULL ? why[hi->last_why]
+										 : "failed");
+	return buf;
 }
 
 static int
@@ -82,6 +150,7 @@ cmd_upstreams(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
 {
 	const struct app *app = arg;
 	const struct fo_conf *conf = app->cur_conf;
+	uint64_t now = health_now_ms(app);
 	unsigned i, j, k = 0, first = 1;
 
 	(void)argv;
@@ -90,32 +159,52 @@ cmd_upstreams(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
 	if (json)
 		fo_ctl_printf(o, "[");
 	else
-		fo_ctl_printf(o, "%-24s %-22s %6s %7s  %-15s %s\n", "UPSTREAM", "SERVER",
-			"WEIGHT", "DRAINED", "NEXT HOP", "STATE");
+		fo_ctl_printf(o, "%-16s %-21s %6s %7s %-12s %6s %5s %9s %7s %-12s %-15s %s\n",
+			"UPSTREAM", "SERVER", "WEIGHT", "DRAINED", "HEALTH", "ACTIVE", "IDLE",
+			"REQUESTS", "FAILS", "CHECK", "NEXT HOP", "STATE");
 	for (i = 0; i < conf->n_upstreams; i++) {
 		const struct fo_conf_upstream *up = &conf->upstreams[i];
 
 		for (j = 0; j < up->n_servers; j++, k++) {
 			const struct fo_conf_server *srv = &up->servers[j];
-			char ip[16], nh_s[16], addr[24];
+			char ip[16], nh_s[16], addr[24], chk[24];
 			rte_be32_t nh = 0;
 			enum ep_state st = endpoint_report(app, k, srv->addr, &nh);
+			int drained = app->snap != NULL && app->snap->drained[k];
+			uint32_t slot = app->snap != NULL ? app->snap->hslot[k] : FO_PROXY_HSLOT_NONE;
+			struct fo_ctl_health_info hi;
+			struct fo_proxy_ep_stats es;
+			int known;
 
+			memset(&hi, 0, sizeof(hi));
+			known = slot != FO_PROXY_HSLOT_NONE &&
+				fo_ctl_health_info(app->health, slot, now, &hi) == 0;
+			health_ep_sum(app, slot, &es);
 			fmt_ip(srv->addr, ip, sizeof(ip));
 			fmt_ip(nh, nh_s, sizeof(nh_s));
 			snprintf(addr, sizeof(addr), "%s:%u", ip, srv->port);
-			int drained = app->snap != NULL && app->snap->drained[k];
-
 			if (json)
 				fo_ctl_printf(o,
 					"%s\n {\"upstream\": \"%s\", \"server\": \"%s\", "
-					"\"weight\": %u, \"drained\": %s, \"next_hop\": \"%s\", "
-					"\"state\": \"%s\"}",
+					"\"weight\": %u, \"drained\": %s, \"health\": \"%s\", "
+					"\"active\": %u, \"idle\": %u, \"requests\": %" PRIu64 ", "
+					"\"failures\": %" PRIu64 ", \"checks\": %" PRIu64 ", "
+					"\"checks_failed\": %" PRIu64 ", \"last_check\": \"%s\", "
+					"\"ejections\": %" PRIu64 ", \"ejected_ms_left\": %" PRIu64 ", "
+					"\"next_hop\": \"%s\", \"state\": \"%s\"}",
 					first ? "" : ",", up->name, addr, srv->weight,
-					drained ? "true" : "false", nh_s, endpoint_state_name(st));
+					drained ? "true" : "false", health_name(hi.state, known),
+					es.active, es.idle, es.requests, es.failures, hi.checks,
+					hi.checks_failed, check_name(&hi, chk, sizeof(chk)),
+					hi.ejections, hi.ejected_ms_left, nh_s,
+					endpoint_state_name(st));
 			else
-				fo_ctl_printf(o, "%-24s %-22s %6u %7s  %-15s %s\n", up->name, addr,
-					srv->weight, drained ? "yes" : "no", nh_s,
+				fo_ctl_printf(o,
+					"%-16s %-21s %6u %7s %-12s %6u %5u %9" PRIu64 " %7" PRIu64
+					" %-12s %-15s %s\n",
+					up->name, addr, srv->weight, drained ? "yes" : "no",
+					health_name(hi.state, known), es.active, es.idle, es.requests,
+					es.failures, check_name(&hi, chk, sizeof(chk)), nh_s,
 					endpoint_state_name(st));
 			first = 0;
 		}

@@ -103,10 +103,16 @@ eal_args(int argc, char **argv, int *out_argc)
 static void
 control_loop(struct app *app)
 {
+	uint64_t next = 0;
+
 	while (!app->quit) {
 		/* resumes after EINTR (tap's SIGIO); a signal is seen within one period */
-		rte_delay_us_sleep(APP_CONTROL_MS * 1000);
-		control_tick(app);
+		rte_delay_us_sleep(APP_HEALTH_MS * 1000);
+		health_poll(app);
+		if (rte_rdtsc() >= next) {
+			control_tick(app);
+			next = rte_rdtsc() + fo_ms_to_tsc(APP_CONTROL_MS, app->hz);
+		}
 	}
 }
 
@@ -244,6 +250,7 @@ main(int argc, char **argv)
 	endpoints_free(app);
 	tcp_free(app); /* its mbufs go back to the pool before the pool goes */
 	reload_fini(app); /* the snapshots, after the proxies that used them */
+	health_free(app);
 	ports_close(app);
 	workers_free(app);
 	fo_conf_free(app->conf);

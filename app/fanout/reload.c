@@ -87,6 +87,7 @@ gen_free(void *obj)
 	struct app_gen *g = snap->user;
 	struct app *app = g->app;
 
+	health_snap_unref(app, snap);
 	rtab_unref(app, g->rt);
 	cref_unref(app, g->cref);
 	fo_proxy_snapshot_free(snap);
@@ -129,6 +130,7 @@ gen_new(struct app *app, struct app_cref *cref, struct app_rtab *rt, uint64_t ge
 		return NULL;
 	}
 	gen_drains(app, snap);
+	health_snap_ref(app, snap);
 	g->cref = cref;
 	g->rt = rt;
 	g->app = app;

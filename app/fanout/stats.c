@@ -189,6 +189,24 @@ stats_print(const struct app *app, FILE *f)
 	fprintf(f, "ctl.reloads_failed %" PRIu64 "\n", app->reloads_failed);
 	fprintf(f, "ctl.watch_reloads %" PRIu64 "\n", app->watch_reloads);
 	fprintf(f, "ctl.drained %u\n", app->n_drains);
+	if (app->health != NULL) {
+		const struct fo_ctl_health_stats *h = fo_ctl_health_stats(app->health);
+
+		fprintf(f, "health.checks_sent %" PRIu64 "\n", h->checks_sent);
+		fprintf(f, "health.checks_ok %" PRIu64 "\n", h->checks_ok);
+		fprintf(f, "health.checks_failed %" PRIu64 "\n", h->checks_failed);
+		fprintf(f, "health.checks_lost %" PRIu64 "\n", h->checks_lost);
+		fprintf(f, "health.checks_nostate %" PRIu64 "\n", h->checks_nostate);
+		fprintf(f, "health.went_down %" PRIu64 "\n", h->went_down);
+		fprintf(f, "health.went_up %" PRIu64 "\n", h->went_up);
+		fprintf(f, "health.ejections %" PRIu64 "\n", h->ejections);
+		fprintf(f, "health.ejections_ended %" PRIu64 "\n", h->ejections_ended);
+		fprintf(f, "health.ejections_refused %" PRIu64 "\n", h->ejections_refused);
+		fprintf(f, "health.observations %" PRIu64 "\n", h->observations);
+		fprintf(f, "health.failures_observed %" PRIu64 "\n", h->failures_observed);
+		fprintf(f, "health.slots_used %" PRIu64 "\n", h->slots_used);
+		fprintf(f, "health.slots_full %" PRIu64 "\n", h->slots_full);
+	}
 	print_ports(app, f);
 	print_workers(app, f);
 	fflush(f);

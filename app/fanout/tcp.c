@@ -185,6 +185,9 @@ proxy_init(struct app *app, unsigned max_conns)
 
 	if (!conf_has_http(app->conf))
 		return 0;
+	rc = health_init(app); /* before the first snapshot: it maps servers to health slots */
+	if (rc != 0)
+		return rc;
 	rc = reload_init(app); /* routes compiled, the first snapshot published */
 	if (rc != 0)
 		return rc;
@@ -196,6 +199,9 @@ proxy_init(struct app *app, unsigned max_conns)
 			RTE_MAX(max_sessions, 1u), (int)rte_lcore_to_socket_id(w->lcore_id));
 		if (w->proxy == NULL)
 			return errno != 0 ? -errno : -ENOMEM;
+		rc = health_attach(app, i, w->proxy);
+		if (rc != 0)
+			return rc;
 	}
 	FO_LOG(INFO, "HTTP proxy: %u route(s), %u session(s) per worker\n",
 		fo_route_count(app->routes), max_sessions);

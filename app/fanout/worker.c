@@ -200,6 +200,10 @@ worker_loop(struct app *app, struct app_worker *w, int is_main)
 		fo_net_burst_end(nw);
 		rte_rcu_qsbr_quiescent(app->qsbr, w->id);
 
+		if (is_main && now >= app->next_health_tsc) {
+			health_poll(app);
+			app->next_health_tsc = now + fo_ms_to_tsc(APP_HEALTH_MS, app->hz);
+		}
 		if (is_main && now >= app->next_control_tsc) {
 			control_tick(app);
 			app->next_control_tsc = now + control_period;

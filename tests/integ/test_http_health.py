@@ -7,7 +7,7 @@ a server that resets every connection (rawserver reset) on 198.18.0.41.
 
  1. three replicas under wrk (bounded), one killed in the middle: no
     response other than 2xx and no socket error in wrk; the dead replica is
-    ejected (proxy.upstream_ejections) instead of being connected to again
+    ejected (passive health, on the control thread) instead of being connected to again
     and again; started again, it gets traffic back once its fail_timeout is
     over;
  2. a GET to an upstream whose first server resets: retried on the next
@@ -99,12 +99,19 @@ def main(t):
     out, err = wrk.communicate(timeout=70)
     fi.check_eq(wrk.returncode, 0, "wrk exit status (%s)" % err)
     fi.log("wrk while a replica died:\n" + out)
+    p = fo.stats()["proxy"]
+    fi.log("during the kill: " + ", ".join("%s %d" % (k, p[k]) for k in (
+        "client_aborts", "client_resets", "upstream_resets", "upstream_connect_failed",
+        "upstream_retries", "retries_budget_exhausted", "gen_502", "gen_503", "gen_504")))
     m = re.search(r"(\d+) requests in", out)
     fi.check(m is not None and int(m.group(1)) > 1000, "wrk made too few requests:\n" + out)
     fi.check("Non-2xx" not in out and "Socket errors" not in out,
              "wrk saw failed requests when a replica died:\n" + out)
     p = fo.stats()["proxy"]
-    fi.check(p["upstream_ejections"] >= 1, "the dead replica was not ejected")
+    ej = [u for u in json.loads(fi.fanoutctl(fo.prefix, "--json", "upstreams").stdout)
+          if u["upstream"] == "app" and u["ejections"] >= 1]
+    fi.check([u["server"] for u in ej] == [IPS[1] + ":8000"],
+             "the dead replica (only) was ejected: %r" % ej)
     fi.check(p["upstream_connect_failed"] < 200,
              "fanout kept connecting to the dead replica: %d refused connects"
              % p["upstream_connect_failed"])
@@ -155,8 +162,9 @@ def main(t):
 
     st = fo.stop()
     fi.check_eq(st["proxy.gen_504"], 0, "504 made")
+    fi.check(st["health.ejections"] >= 1, "no ejection counted")
     fi.log("retries %d, ejections %d, ejected skips %d, budget exhausted %d" % (
-        st["proxy.upstream_retries"], st["proxy.upstream_ejections"],
+        st["proxy.upstream_retries"], st["health.ejections"],
         st["proxy.upstream_ejected_skips"], st["proxy.retries_budget_exhausted"]))
 
 

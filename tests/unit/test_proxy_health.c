@@ -8,7 +8,8 @@
  * first response after them as OK; checks queued on the probe ring run on
  * the worker's TCP stack and report the status (or why there is none);
  * a status next_upstream lists is retried on the next server for a GET,
- * never for a POST with a body.
+ * never for a POST with a body; retries stay within the budget (3 + 20%
+ * of the second's requests), and the budget comes back the next second.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -365,6 +366,33 @@ test_probes(void **state)
 	b->ob.hold = 0;
 }
 
+static void
+test_retry_budget(void **state)
+{
+	struct hb *b = *state;
+	const struct fo_proxy_stats *st = fo_proxy_stats(b->pw);
+	unsigned i, forwarded = 0;
+	uint64_t retries0 = st->upstream_retries;
+
+	/* let the first sweep pass: the budget is per second from then on */
+	wire_advance(&b->w, 1100);
+	wire_run(&b->w, 100000);
+	/* every other GET to s starts at C (503, retried on A): 20 requests want 10 retries;
+	 * the budget allows 3 + 20% of the requests in the second */
+	for (i = 0; i < 20; i++)
+		forwarded += req(b, "GET", "/s", NULL) == 'C';
+	assert_int_equal(st->upstream_retries - retries0 + forwarded, 10);
+	assert_true(st->upstream_retries - retries0 <= 3 + 20 / 5);
+	assert_true(forwarded >= 3);
+	assert_int_equal(st->retries_budget_exhausted, forwarded);
+	/* the next second: retries again */
+	wire_advance(&b->w, 1100);
+	wire_run(&b->w, 100000);
+	for (i = 0, forwarded = 0; i < 4; i++)
+		forwarded += req(b, "GET", "/s", NULL) == 'C';
+	assert_int_equal(forwarded, 0);
+}
+
 int
 main(void)
 {
@@ -373,6 +401,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_failures_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ok_after_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_budget, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -227,7 +227,6 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 	char what[160];
 
 	app->reloads++;
-	app->reload_t0 = t0;
 	if (app->snap == NULL) {
 		fo_ctl_printf(o, "nothing to reload: no http listener\n");
 		app->reloads_failed++;
@@ -285,6 +284,7 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 		fo_ctl_printf(o, "out of memory\n");
 		goto fail;
 	}
+	app->reload_t0 = t0; /* what is live is timed from here: a no-op reload changes nothing */
 	gen_publish(app, snap);
 	endpoints_reset(app);
 	watch_rearm(app);
@@ -312,8 +312,8 @@ reload_drain(struct app *app, rte_be32_t addr, uint16_t port, int drain, struct 
 	struct app_gen *g;
 	struct fo_proxy_snapshot *snap;
 	unsigned i, j, d, found = 0;
+	uint64_t t0 = rte_rdtsc();
 
-	app->reload_t0 = rte_rdtsc();
 	if (app->snap == NULL) {
 		fo_ctl_printf(o, "no http listener: nothing to drain\n");
 		return 1;
@@ -348,6 +348,7 @@ reload_drain(struct app *app, rte_be32_t addr, uint16_t port, int drain, struct 
 		fo_ctl_printf(o, "out of memory\n");
 		return 1;
 	}
+	app->reload_t0 = t0;
 	gen_publish(app, snap);
 	FO_LOG(NOTICE, "%s: generation %" PRIu64 " published\n", drain ? "drain" : "undrain",
 		app->gen);

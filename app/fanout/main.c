@@ -109,6 +109,7 @@ control_loop(struct app *app)
 		/* resumes after EINTR (tap's SIGIO); a signal is seen within one period */
 		rte_delay_us_sleep(APP_HEALTH_MS * 1000);
 		health_poll(app);
+		control_poll(app); /* fanoutctl answered within a millisecond */
 		if (rte_rdtsc() >= next) {
 			control_tick(app);
 			next = rte_rdtsc() + fo_ms_to_tsc(APP_CONTROL_MS, app->hz);

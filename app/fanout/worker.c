@@ -202,6 +202,7 @@ worker_loop(struct app *app, struct app_worker *w, int is_main)
 
 		if (is_main && now >= app->next_health_tsc) {
 			health_poll(app);
+			control_poll(app);
 			app->next_health_tsc = now + fo_ms_to_tsc(APP_HEALTH_MS, app->hz);
 		}
 		if (is_main && now >= app->next_control_tsc) {
@@ -244,7 +245,6 @@ control_tick(struct app *app)
 	watch_poll(app);
 	reload_tick(app);
 	endpoints_check(app);
-	control_poll(app);
 }
 
 int

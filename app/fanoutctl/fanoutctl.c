@@ -34,6 +34,8 @@
 /** Longest command message the server accepts is 1 KiB. */
 #define CMD_MAX 1024
 #define TIMEOUT_S 5
+/** ...but a reload recompiles routes, seconds for tens of thousands of them. */
+#define RELOAD_TIMEOUT_S 120
 
 static const char *prog = "fanoutctl";
 
@@ -83,10 +85,10 @@ socket_path(char *buf, size_t len, const char *prefix, const char *name)
 }
 
 static int
-sock_open(const char *path)
+sock_open(const char *path, unsigned timeout_s)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	struct timeval tv = {.tv_sec = TIMEOUT_S};
+	struct timeval tv = {.tv_sec = timeout_s};
 	int s, err;
 
 	if (strlen(path) >= sizeof(sun.sun_path))
@@ -145,7 +147,7 @@ control(const char *prefix, int argc, char **argv, int json)
 		fprintf(stderr, "%s: command too long\n", prog);
 		return 2;
 	}
-	s = sock_open(path);
+	s = sock_open(path, argc > 0 && strcmp(argv[0], "reload") == 0 ? RELOAD_TIMEOUT_S : TIMEOUT_S);
 	if (s < 0) {
 		if (s == -ENOENT || s == -ECONNREFUSED)
 			fprintf(stderr, "%s: fanout is not running (no control socket at %s)\n",
@@ -260,7 +262,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 
-	s = sock_open(path);
+	s = sock_open(path, TIMEOUT_S);
 	if (s < 0) {
 		if (s == -ENOENT || s == -ECONNREFUSED)
 			fprintf(stderr, "%s: fanout is not running (no telemetry socket at %s)\n",

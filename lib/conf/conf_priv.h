@@ -267,6 +267,9 @@ struct conf_parser {
 	struct conf_ref *refs;
 	unsigned n_refs;
 	struct fo_conf_loc *listen_args; /* parallel to c->pub.listens */
+	/* routes seen so far, by (type, path, host): duplicates found in O(1) */
+	uint32_t *route_ht; /* route index + 1; 0: empty */
+	uint32_t route_ht_cap, route_ht_used;
 };
 
 extern const struct conf_ctx conf_ctx_main;

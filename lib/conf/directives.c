@@ -599,27 +599,79 @@ h_allow_upgrade(struct conf_parser *p, struct conf_block *blk, const struct conf
 	r->allow_upgrade = list;
 }
 
+static uint32_t
+route_hash(const struct fo_conf_route *r)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)r->type;
+	const char *s;
+
+	for (s = r->path; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	h = (h ^ 0xff) * 16777619u;
+	for (s = r->host != NULL ? r->host : ""; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h ^ (h >> 16);
+}
+
+static bool
+route_same(const struct fo_conf_route *a, const struct fo_conf_route *b)
+{
+	return a->type == b->type && strcmp(a->path, b->path) == 0 &&
+	       (a->host == NULL) == (b->host == NULL) &&
+	       (a->host == NULL || strcmp(a->host, b->host) == 0);
+}
+
+/* Route @p idx into the duplicate table. @return the index of an equal route, -1 when new. */
+static long
+route_seen(struct conf_parser *p, unsigned idx)
+{
+	const struct fo_conf_route *routes = pub(p)->routes;
+	uint32_t i, mask;
+
+	if ((p->route_ht_used + 1) * 2 > p->route_ht_cap) {
+		/* grow (rehash) at half full */
+		uint32_t cap = p->route_ht_cap ? p->route_ht_cap * 2 : 64, *ht = calloc(cap, 4), k;
+
+		if (ht == NULL)
+			return -1; /* duplicates go unreported rather than the parse failing */
+		for (k = 0; k < p->route_ht_cap; k++) {
+			uint32_t v = p->route_ht[k];
+
+			if (v == 0)
+				continue;
+			for (i = route_hash(&routes[v - 1]) & (cap - 1); ht[i] != 0; i = (i + 1) & (cap - 1))
+				;
+			ht[i] = v;
+		}
+		free(p->route_ht);
+		p->route_ht = ht;
+		p->route_ht_cap = cap;
+	}
+	mask = p->route_ht_cap - 1;
+	for (i = route_hash(&routes[idx]) & mask; p->route_ht[i] != 0; i = (i + 1) & mask)
+		if (route_same(&routes[p->route_ht[i] - 1], &routes[idx]))
+			return (long)p->route_ht[i] - 1;
+	p->route_ht[i] = idx + 1;
+	p->route_ht_used++;
+	return -1;
+}
+
 static void
 route_end(struct conf_parser *p, struct conf_block *blk)
 {
 	struct fo_conf *c = pub(p);
 	const struct fo_conf_route *r = &c->routes[blk->obj], *o;
-	unsigned i;
+	long first;
 
 	if (r->path == NULL)
 		return;
-	for (i = 0; i < (unsigned)blk->obj; i++) {
-		o = &c->routes[i];
-		if (o->path == NULL || o->type != r->type || strcmp(o->path, r->path) != 0 ||
-			(o->host == NULL) != (r->host == NULL) ||
-			(o->host != NULL && strcmp(o->host, r->host) != 0))
-			continue;
-		conf_err(p, &r->loc, "duplicate route %s \"%s\"%s%s%s (first defined at %s:%u:%u)",
-			fo_conf_path_type_name(r->type), r->path, r->host ? " for host \"" : "",
-			r->host ? r->host : "", r->host ? "\"" : "", o->loc.file, o->loc.line,
-			o->loc.col);
+	first = route_seen(p, (unsigned)blk->obj);
+	if (first < 0)
 		return;
-	}
+	o = &c->routes[first];
+	conf_err(p, &r->loc, "duplicate route %s \"%s\"%s%s%s (first defined at %s:%u:%u)",
+		fo_conf_path_type_name(r->type), r->path, r->host ? " for host \"" : "",
+		r->host ? r->host : "", r->host ? "\"" : "", o->loc.file, o->loc.line, o->loc.col);
 }
 
 static const struct conf_ctx ctx_interface, ctx_upstream, ctx_route, ctx_tcp, ctx_http;

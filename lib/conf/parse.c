@@ -383,6 +383,7 @@ parser_finish(struct conf_parser *p, unsigned *n_errors)
 		free(p->refs[i].name);
 	free(p->refs);
 	free(p->listen_args);
+	free(p->route_ht);
 	free(p->stack[0]);
 	if (n_errors != NULL)
 		*n_errors = p->n_errors;

@@ -16,14 +16,17 @@ and whose extra routes are `include "routes.d/*.conf"`. Every reload is
 `fanoutctl reload` after a file was rewritten, and its times are read from
 `fanoutctl status --json` once the new generation is live:
 
-  publish ms  from the start of the reload (parse) to the pointer swap
-  live ms     from the same start to the TSC at which the last worker
-              adopted the new snapshot
-  swap us     what the worker spent adopting it: the growth of
-              proxy.snapshot_adopt_cycles over the growth of
-              proxy.snapshots_adopted across that one reload, in us at the TSC
-              rate fanout's EAL measured (its log, "TSC frequency is ~N KHz";
-              /proc/cpuinfo's MHz when the log does not say)
+  publish ms    from the start of the reload (parse) to the pointer swap
+  live ms       from the same start to the TSC at which the last worker
+                adopted the new snapshot
+  swap us       what the worker spent adopting it: the growth of
+                proxy.snapshot_adopt_cycles over the growth of
+                proxy.snapshots_adopted across that one reload, in us at the
+                TSC rate fanout's EAL measured (its log, "TSC frequency is ~N
+                KHz"; /proc/cpuinfo's MHz when the log does not say)
+  fanoutctl ms  the whole `fanoutctl reload` command as a user sees it:
+                process start, the wait for the control thread's next tick
+                (every 100 ms), the reload, the answer
 
 Phases, in order:
 
@@ -179,16 +182,18 @@ class Fo:
 
     def reload(self, change, kind, wait_live=True):
         """change() rewrites the files; `fanoutctl reload`; the new generation's numbers."""
-        s0 = self.status(time.monotonic() + STATUS_WAIT_S)
+        s0 = self.status(time.monotonic() + STATUS_WAIT_S) if wait_live else None
         change()
+        t0 = time.monotonic()
         r = fi.fanoutctl(self.fo.prefix, "reload", timeout=STATUS_WAIT_S)
+        cmd_ms = (time.monotonic() - t0) * 1e3
         if r.returncode != 0:
             # fanoutctl waits 5 s for an answer; the reload goes on without it
             fi.check("timed out" in r.stderr.lower() or "resource temporarily" in r.stderr.lower(),
                      "fanoutctl reload (%s): %s %s" % (kind, r.stdout, r.stderr))
             self.timeouts += 1
         if not wait_live:
-            return {"kind": kind, "rc": r.returncode}
+            return {"kind": kind, "rc": r.returncode, "cmd_ms": cmd_ms}
         # the watch of the config files may have applied the change first: the
         # generation, not fanoutctl's answer, says when it is published
         deadline = time.monotonic() + STATUS_WAIT_S
@@ -202,7 +207,8 @@ class Fo:
         fi.check_eq(s["generation"], s0["generation"] + 1, "one reload, one generation")
         d_cyc = s["snapshot_adopt_cycles"] - s0["snapshot_adopt_cycles"]
         d_n = s["snapshots_adopted"] - s0["snapshots_adopted"]
-        return {"kind": kind, "rc": r.returncode, "publish_ms": s["last_reload_publish_ms"],
+        return {"kind": kind, "rc": r.returncode, "cmd_ms": cmd_ms,
+                "publish_ms": s["last_reload_publish_ms"],
                 "live_ms": s["last_reload_live_ms"], "swap_cycles": d_cyc / d_n if d_n else None,
                 "adopted": d_n}
 
@@ -332,7 +338,8 @@ def report(res, a):
     print()
     print("Live reload, fanout: one worker (busy polling), `fanoutctl reload` after a file "
           "changed; median [max]")
-    print("%-24s %4s %18s %18s %16s" % ("change", "n", "publish ms", "live ms", "swap us"))
+    print("%-24s %4s %18s %18s %16s %18s" % ("change", "n", "publish ms", "live ms", "swap us",
+                                              "fanoutctl ms"))
     kinds = []
     for r in res.get("reloads", []):
         if r["kind"] not in kinds:
@@ -340,14 +347,18 @@ def report(res, a):
     for k in kinds:
         rows = [r for r in res["reloads"] if r["kind"] == k]
         sw = [r["swap_cycles"] / hz * 1e6 for r in rows if hz and r["swap_cycles"] is not None]
-        print("%-24s %4d %18s %18s %16s" % (k, len(rows), med_max([r["publish_ms"] for r in rows]),
-                                            med_max([r["live_ms"] for r in rows]),
-                                            med_max(sw, "%.3f")))
+        print("%-24s %4d %18s %18s %16s %18s" % (
+            k, len(rows), med_max([r["publish_ms"] for r in rows]),
+            med_max([r["live_ms"] for r in rows]), med_max(sw, "%.3f"),
+            med_max([r["cmd_ms"] for r in rows], "%.1f")))
     sw = [r["swap_cycles"] for r in res.get("reloads", []) if r["swap_cycles"] is not None]
     if sw:
         print("swap on the worker: median %.0f cycles = %.3f us over %d reloads (TSC %s from %s)"
               % (statistics.median(sw), statistics.median(sw) / hz * 1e6 if hz else 0, len(sw),
                  "%.0f MHz" % (hz / 1e6) if hz else "rate unknown", src))
+    print("publish and live: from the start of the reload on fanout's control thread; "
+          "fanoutctl ms: the whole `fanoutctl reload` command (the control thread serves its "
+          "socket every 100 ms)")
     if res.get("ctl_timeouts"):
         print("fanoutctl reload gave up waiting (its 5 s limit) %d times; those reloads "
               "completed (status says so)" % res["ctl_timeouts"])
@@ -412,7 +423,7 @@ def main():
     fi.clean_stale()
     t = fi.Test("reload_bench")
     cpus = hb.pick_cpus()
-    res = {"reloads": [], "load": {}}
+    res = {"reloads": [], "load": {}, "loadavg_start": os.getloadavg()[0]}
     ok = False
     t_start = time.monotonic()
     try:
@@ -449,8 +460,11 @@ def main():
     finally:
         fi.cleanup_all()
     res["duration_s"] = time.monotonic() - t_start
+    res["loadavg_end"] = os.getloadavg()[0]
     report(res, a)
-    print("reload_bench took %.0f s" % res["duration_s"])
+    print("reload_bench took %.0f s; 1-minute load average %.1f at the start, %.1f at the end "
+          "(on %d CPUs: times are longer when something else runs)" % (
+              res["duration_s"], res["loadavg_start"], res["loadavg_end"], len(fi.ALL_CPUS)))
     save_results(res)
     if a.json:
         save(res, a.json)

@@ -292,6 +292,7 @@ def load_fanout(ns, f, a, cpus):
 
     f.set_routes("")
     w = under_load(ns, "http://%s%s" % (fi.FANOUT_IP, PATH), a, cpus, change)
+    w["fanoutctl_ms"] = [r["cmd_ms"] for r in rows]
     return w
 
 

@@ -79,6 +79,7 @@ struct fo_proxy_worker;
 	X(upstream_unresolved, "server choices passed over: its next hop did not answer ARP")     \
 	X(snapshots_adopted, "snapshots (config generations) this worker switched to")          \
 	X(snapshot_adopt_cycles, "TSC cycles spent switching to new snapshots (all of them)")  \
+	X(snapshot_settle_cycles, "TSC cycles after the switches: idle connections of removed or drained endpoints closed, old snapshots released") \
 	X(upstream_ejected_skips, "server choices passed over: ejected by passive health")    \
 	X(upstream_down_skips, "server choices passed over: down (active health checks)")      \
 	X(upstream_no_healthy, "503: every server of the upstream down or drained")            \
@@ -212,6 +213,7 @@ _Static_assert(sizeof(struct fo_proxy_probe) == 512, "probe ring elements are 51
 #define FO_PROXY_OBS_RING_ESIZE ((unsigned)sizeof(struct fo_proxy_obs))
 
 struct px_view;
+struct px_snap_srv;
 
 /**
  * What a request is served with: the config, its compiled routes, and one
@@ -243,6 +245,8 @@ struct fo_proxy_snapshot {
 	 *  FO_PROXY_HSLOT_NONE (the default); set by the creator before
 	 *  publishing (lib/ctl's health registry) */
 	uint32_t *hslot;
+	unsigned n_servers;                /**< servers of conf (all upstreams) */
+	const struct px_snap_srv *srvs;    /**< [n_servers] flattened for the workers, private */
 	struct px_view *views;  /**< [n_workers], private to lib/proxy */
 	void *user;             /**< the creator's (e.g. what owns conf and routes) */
 };

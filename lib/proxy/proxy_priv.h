@@ -155,6 +155,13 @@ struct px_upstream {
 	unsigned rr_idx, rr_cnt;
 };
 
+/** A server of a snapshot, flattened by upstream (what a worker's adoption reads). */
+struct px_snap_srv {
+	rte_be32_t addr;
+	uint16_t port;
+	uint16_t pad;
+};
+
 /** px_view.state, read by the control thread (fo_proxy_snapshot_busy()). */
 enum px_view_state {
 	PX_VIEW_NEW = 0, /* not adopted by this worker (yet) */

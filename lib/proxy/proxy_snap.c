@@ -27,7 +27,8 @@ fo_proxy_snapshot_create(const struct fo_conf *conf, const struct fo_route_table
 	unsigned n_workers, uint64_t gen)
 {
 	struct fo_proxy_snapshot *snap;
-	unsigned i, n_servers = 0;
+	struct px_snap_srv *srvs;
+	unsigned i, j, k, n_servers = 0;
 
 	if (conf == NULL || routes == NULL || n_workers == 0) {
 		errno = EINVAL;
@@ -44,14 +45,17 @@ fo_proxy_snapshot_create(const struct fo_conf *conf, const struct fo_route_table
 	snap->n_workers = n_workers;
 	snap->drained = calloc(n_servers ? n_servers : 1, 1);
 	snap->hslot = malloc((n_servers ? n_servers : 1) * sizeof(*snap->hslot));
+	snap->n_servers = n_servers;
+	srvs = calloc(n_servers ? n_servers : 1, sizeof(*srvs));
+	snap->srvs = srvs;
 	snap->views = aligned_alloc(RTE_CACHE_LINE_SIZE, n_workers * sizeof(*snap->views));
-	if (snap->views == NULL || snap->drained == NULL || snap->hslot == NULL)
+	if (snap->views == NULL || snap->drained == NULL || snap->hslot == NULL || srvs == NULL)
 		goto nomem;
 	for (i = 0, n_servers = 0; i < conf->n_upstreams; i++) {
-		unsigned j;
-
 		for (j = 0; j < conf->upstreams[i].n_servers; j++) {
 			snap->hslot[n_servers] = FO_PROXY_HSLOT_NONE;
+			srvs[n_servers].addr = conf->upstreams[i].servers[j].addr;
+			srvs[n_servers].port = conf->upstreams[i].servers[j].port;
 			snap->drained[n_servers++] = conf->upstreams[i].servers[j].drain;
 		}
 	}
@@ -64,6 +68,19 @@ fo_proxy_snapshot_create(const struct fo_conf *conf, const struct fo_route_table
 		v->rscratch = fo_route_scratch_alloc(routes);
 		if (v->servers == NULL || v->ups == NULL || v->rscratch == NULL)
 			goto nomem;
+		/* written once by the worker: make sure its pages are mapped now (calloc may
+		 * hand out fresh pages it knows are zero without touching them) */
+		memset(v->servers, 0, (n_servers ? n_servers : 1) * sizeof(*v->servers));
+		/* what the worker's adoption would compute: prepared here, off the fast path */
+		for (j = 0, k = 0; j < conf->n_upstreams; j++) {
+			unsigned n = conf->upstreams[j].n_servers;
+
+			v->ups[j].first = k;
+			v->ups[j].n_servers = n;
+			/* workers start at different servers: fewer simultaneous first hits */
+			v->ups[j].rr_idx = n ? i % n : 0;
+			k += n;
+		}
 	}
 	return snap;
 nomem:
@@ -120,6 +137,7 @@ fo_proxy_snapshot_free(struct fo_proxy_snapshot *snap)
 	free(snap->views);
 	free(snap->drained);
 	free(snap->hslot);
+	free((void *)(uintptr_t)snap->srvs);
 	free(snap);
 }
 
@@ -234,12 +252,9 @@ static void
 view_release(struct fo_proxy_worker *pw, const struct fo_proxy_snapshot *snap)
 {
 	struct px_view *v = &snap->views[pw->worker_id];
-	const struct fo_conf *conf = snap->conf;
-	unsigned i, n = 0;
+	unsigned i;
 
-	for (i = 0; i < conf->n_upstreams; i++)
-		n += conf->upstreams[i].n_servers;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < snap->n_servers; i++) {
 		struct px_server *srv = v->servers[i];
 
 		if (srv == NULL)
@@ -264,71 +279,78 @@ view_unref(struct fo_proxy_worker *pw, const struct fo_proxy_snapshot *snap)
 		view_release(pw, snap);
 }
 
+/* After a switch: close the idle connections of endpoints @p snap no longer lists or drains,
+ * release @p old unless requests hold it. */
+static void
+snap_settle(struct fo_proxy_worker *pw, const struct fo_proxy_snapshot *snap,
+	const struct fo_proxy_snapshot *old)
+{
+	const struct px_view *v = &snap->views[pw->worker_id];
+	unsigned i;
+
+	if (old != NULL) {
+		const struct px_view *ov = &old->views[pw->worker_id];
+
+		/* endpoints the new snapshot does not list get no new request */
+		for (i = 0; i < old->n_servers; i++)
+			if (ov->servers[i] != NULL && ov->servers[i]->live_gen != snap->gen)
+				srv_close_idle(pw, ov->servers[i]);
+	}
+	/* drained endpoints get no new request either */
+	for (i = 0; i < snap->n_servers; i++)
+		if (v->servers[i] != NULL && v->servers[i]->drained_gen == snap->gen)
+			srv_close_idle(pw, v->servers[i]);
+	if (old != NULL)
+		view_unref(pw, old);
+}
+
 unsigned
 px_snap_adopt(struct fo_proxy_worker *pw)
 {
 	/* acquire: pairs with the control thread's release store of the pointer */
 	const struct fo_proxy_snapshot *snap = __atomic_load_n(pw->published, __ATOMIC_ACQUIRE);
 	const struct fo_proxy_snapshot *old = pw->cur;
-	const struct fo_conf *conf;
+	const struct px_snap_srv *ss;
 	struct px_view *v;
-	unsigned i, j, k = 0;
-	uint64_t t0;
+	unsigned k, n;
+	uint64_t t0, t1;
 
 	if (likely(snap == old))
 		return 0;
+	/*
+	 * The swap: the control thread prepared everything it could (servers
+	 * flattened, per-upstream positions); the worker only maps each server
+	 * to its own endpoint (pool, next hop), by address:port. The closing
+	 * of idle connections the new snapshot makes useless, and the release
+	 * of the old one, come after (snap_settle(), timed apart).
+	 */
 	t0 = rte_rdtsc();
-	conf = snap->conf;
 	v = &snap->views[pw->worker_id];
-	for (i = 0; i < conf->n_upstreams; i++) {
-		const struct fo_conf_upstream *up = &conf->upstreams[i];
+	ss = snap->srvs;
+	n = snap->n_servers;
+	for (k = 0; k < n; k++) {
+		struct px_server *srv = srv_get(pw, snap->conf, ss[k].addr, ss[k].port);
 
-		v->ups[i].first = k;
-		v->ups[i].n_servers = up->n_servers;
-		/* workers start at different servers: fewer simultaneous first hits */
-		v->ups[i].rr_idx = up->n_servers ? pw->worker_id % up->n_servers : 0;
-		v->ups[i].rr_cnt = 0;
-		for (j = 0; j < up->n_servers; j++, k++) {
-			struct px_server *srv =
-				srv_get(pw, conf, up->servers[j].addr, up->servers[j].port);
-
-			v->servers[k] = srv;
-			if (srv == NULL) {
-				pw->stats.servers_full++;
-				continue;
-			}
-			srv->views++;
-			srv->live_gen = snap->gen;
-			if (snap->drained[k])
-				srv->drained_gen = snap->gen;
+		v->servers[k] = srv;
+		if (srv == NULL) {
+			pw->stats.servers_full++;
+			continue;
 		}
+		srv->views++;
+		srv->live_gen = snap->gen;
+		if (snap->drained[k])
+			srv->drained_gen = snap->gen;
 	}
 	v->refs = 1; /* current */
 	v->adopted_tsc = t0;
 	__atomic_store_n(&v->state, PX_VIEW_LIVE, __ATOMIC_RELEASE);
 	pw->cur = snap;
 	pw->stats.snapshots_adopted++;
-	if (old != NULL) {
-		struct px_view *ov = &old->views[pw->worker_id];
-
-		/* endpoints the new snapshot does not list get no new request */
-		for (i = 0, k = 0; i < old->conf->n_upstreams; i++)
-			k += old->conf->upstreams[i].n_servers;
-		for (i = 0; i < k; i++)
-			if (ov->servers[i] != NULL && ov->servers[i]->live_gen != snap->gen)
-				srv_close_idle(pw, ov->servers[i]);
-	}
-	/* drained endpoints get no new request either */
-	for (i = 0, k = 0; i < conf->n_upstreams; i++)
-		k += conf->upstreams[i].n_servers;
-	for (i = 0; i < k; i++)
-		if (v->servers[i] != NULL && v->servers[i]->drained_gen == snap->gen)
-			srv_close_idle(pw, v->servers[i]);
-	if (old != NULL) {
-		view_unref(pw, old);
-	}
+	t1 = rte_rdtsc();
+	pw->stats.snapshot_adopt_cycles += t1 - t0;
+	snap_settle(pw, snap, old);
 	pw->sweep_tsc = 0; /* resolve the new endpoints' next hops now */
-	pw->stats.snapshot_adopt_cycles += rte_rdtsc() - t0;
+	pw->stats.snapshot_settle_cycles += rte_rdtsc() - t1;
 	return 1;
 }
 

@@ -207,8 +207,8 @@ void health_free(struct app *app);
 /* watch.c */
 /** Watch the config files (inotify). @return 0 or -errno (no watching then). */
 int watch_init(struct app *app);
-/** After a reload: watch the files the new config came from. */
-void watch_rearm(struct app *app);
+/** After a reload: watch the files @p conf (the new config) came from. */
+void watch_rearm(struct app *app, const struct fo_conf *conf);
 /** Every control tick: a change of a config file asks a reload (debounced). */
 void watch_poll(struct app *app);
 void watch_fini(void);

@@ -244,6 +244,9 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 		goto fail;
 	}
 	if (diff == FO_CTL_DIFF_NONE) {
+		/* the same config, maybe from other files (an include of a glob that
+		 * matches nothing yet): watch those */
+		watch_rearm(app, conf);
 		fo_conf_free(conf);
 		fo_ctl_printf(o, "generation %" PRIu64 ": no change\n", app->gen);
 		app->reloads_ok++;
@@ -287,7 +290,7 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 	app->reload_t0 = t0; /* what is live is timed from here: a no-op reload changes nothing */
 	gen_publish(app, snap);
 	endpoints_reset(app);
-	watch_rearm(app);
+	watch_rearm(app, app->cur_conf);
 	app->reloads_ok++;
 	FO_LOG(NOTICE, "reload: generation %" PRIu64 " published (%s) in %.1f ms\n", app->gen,
 		what, (double)(rte_rdtsc() - t0) * 1e3 / (double)rte_get_tsc_hz());

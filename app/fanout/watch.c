@@ -3,12 +3,14 @@
  * Reload on a change of the config files: inotify on the directories of
  * every file the served config was read from (the main file and its
  * includes; editors and config generators replace files by rename, so the
- * directory is what to watch). An event on one of those files, or on any
- * "*.conf" there (a new file a glob include may pick up), schedules a
+ * directory is what to watch), and the directory of every glob include,
+ * even one that matches nothing yet. An event on one of those files, or
+ * on a file a glob include's pattern matches, schedules a
  * reload WATCH_DEBOUNCE_MS after the last event: a burst of writes is one
  * reload. Control thread only; never blocks (IN_NONBLOCK).
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -30,7 +32,7 @@ static struct {
 	unsigned n_dirs, n_files;
 	int wd[WATCH_MAX];
 	char *dirs[WATCH_MAX];
-	char *files[WATCH_MAX]; /* base names of the config's files */
+	char *files[WATCH_MAX]; /* base names of the config's files, and glob patterns */
 	uint64_t due_tsc;       /* 0: nothing pending */
 } w = {.fd = -1};
 
@@ -82,29 +84,19 @@ watch_file(const char *path)
 }
 
 void
-watch_rearm(struct app *app)
+watch_rearm(struct app *app, const struct fo_conf *c)
 {
-	const struct fo_conf *c = app->cur_conf;
-	unsigned i, j;
+	const char *src;
+	unsigned i;
 
 	if (w.fd < 0)
 		return;
 	watch_clear();
 	watch_file(app->args.conf_path);
-	/* every file a directive came from: the includes */
-	for (i = 0; i < c->n_ifaces; i++)
-		watch_file(c->ifaces[i].loc.file);
-	for (i = 0; i < c->n_listens; i++)
-		watch_file(c->listens[i].loc.file);
-	for (i = 0; i < c->n_upstreams; i++) {
-		watch_file(c->upstreams[i].loc.file);
-		for (j = 0; j < c->upstreams[i].n_servers; j++)
-			watch_file(c->upstreams[i].servers[j].loc.file);
-	}
-	for (i = 0; i < c->n_routes; i++)
-		watch_file(c->routes[i].loc.file);
-	watch_file(c->http.loc.file);
-	watch_file(c->tcp.loc.file);
+	/* every file read (the includes), and every glob include's pattern:
+	 * its directory is watched even while it matches nothing */
+	for (i = 0; (src = fo_conf_source(c, i, NULL)) != NULL; i++)
+		watch_file(src);
 }
 
 int
@@ -113,21 +105,20 @@ watch_init(struct app *app)
 	w.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w.fd < 0)
 		return -errno;
-	watch_rearm(app);
+	watch_rearm(app, app->cur_conf);
 	return 0;
 }
 
-/** Does @p name (an event's file name) concern the config? */
+/** Does @p name (an event's file name) concern the config: a file of it, or one a glob matches? */
 static int
 watch_relevant(const char *name)
 {
-	size_t n = strlen(name);
 	unsigned i;
 
 	for (i = 0; i < w.n_files; i++)
-		if (strcmp(w.files[i], name) == 0)
+		if (fnmatch(w.files[i], name, FNM_PERIOD) == 0)
 			return 1;
-	return n > 5 && strcmp(name + n - 5, ".conf") == 0;
+	return 0;
 }
 
 void

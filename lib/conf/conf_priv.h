@@ -30,6 +30,8 @@ struct conf_priv {
 	struct fo_conf pub; /* first: fo_conf_free() casts back */
 	char **files;       /* names of every file read; fo_conf_loc.file points here */
 	unsigned n_files;
+	char **globs;       /* glob include patterns, as paths (they may match nothing yet) */
+	unsigned n_globs;
 };
 
 enum conf_tok_type {

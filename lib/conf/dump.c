@@ -39,11 +39,27 @@ conf_free_priv(struct conf_priv *c)
 	for (i = 0; i < c->n_files; i++)
 		free(c->files[i]);
 	free(c->files);
+	for (i = 0; i < c->n_globs; i++)
+		free(c->globs[i]);
+	free(c->globs);
 	free(pub->ifaces);
 	free(pub->listens);
 	free(pub->upstreams);
 	free(pub->routes);
 	free(c);
+}
+
+const char *
+fo_conf_source(const struct fo_conf *conf, unsigned i, int *is_glob)
+{
+	const struct conf_priv *c = (const struct conf_priv *)conf;
+
+	if (is_glob != NULL)
+		*is_glob = i >= c->n_files;
+	if (i < c->n_files)
+		return c->files[i];
+	i -= c->n_files;
+	return i < c->n_globs ? c->globs[i] : NULL;
 }
 
 void

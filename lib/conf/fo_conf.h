@@ -261,6 +261,16 @@ struct fo_conf *fo_conf_load(const char *path, FILE *err, unsigned *n_errors);
 struct fo_conf *fo_conf_parse(const char *name, const char *text, size_t len, unsigned flags,
 	FILE *err, unsigned *n_errors);
 
+/**
+ * What the config was read from, for a watcher: source @p i (0, 1, ...)
+ * is a file read (the main one first, then each include) or, after them,
+ * the path pattern of a glob include (which may match nothing yet).
+ *
+ * @return the path, or NULL past the last one; *@p is_glob (when not NULL)
+ *         says whether it is a pattern.
+ */
+const char *fo_conf_source(const struct fo_conf *conf, unsigned i, int *is_glob);
+
 /** Free a configuration returned by fo_conf_load() or fo_conf_parse(). NULL is a no-op. */
 void fo_conf_free(struct fo_conf *conf);
 

@@ -155,6 +155,10 @@ conf_do_include(struct conf_parser *p, struct conf_block *blk, const struct conf
 		free(path);
 		return;
 	}
+	/* what a config watcher must look at: files that match it later too */
+	if (conf_push(&p->c->globs, p->c->n_globs, sizeof(*p->c->globs)) == 0 &&
+		(p->c->globs[p->c->n_globs] = strdup(path)) != NULL)
+		p->c->n_globs++;
 	rc = glob(path, 0, NULL, &g);
 	if (rc == 0) {
 		for (i = 0; i < g.gl_pathc && !p->stop; i++)

@@ -26,7 +26,9 @@ SIGHUP) and one that changes a listener (not live). Checked:
     answers; `fanoutctl status` shows the generation and the reloads
     applied and rejected, and how long the last reload took to be live
     (a number; no timing is asserted); fanout's statistics agree
-    (proxy.snapshots_adopted), and it exits 0.
+    (proxy.snapshots_adopted), and it exits 0;
+ 5. a glob include whose directory is empty: its directory is watched, and
+    a file appearing there is picked up (a new route) without any signal.
 """
 
 import base64
@@ -278,6 +280,22 @@ def main(t):
         fi.check(isinstance(st.get(k), (int, float)) and st[k] >= 0, "status %s: %r" % (k, st))
     fi.check(isinstance(st.get("snapshot_adopt_cycles"), int) and st["snapshot_adopt_cycles"] > 0
              and st.get("snapshots_adopted") == applied, "status adoption counters: %r" % st)
+
+    # a glob include that matches nothing yet: its directory is watched all the
+    # same, and a file appearing there is a route reload without any signal
+    late_dir = os.path.join(os.path.dirname(fo.conf_path), "late.d")
+    os.makedirs(late_dir, exist_ok=True)
+    r = reload(fo, "fanoutctl", with_inc + 'include "%s/*.conf";\n' % late_dir, True)
+    fi.check(r.stdout.endswith(": no change\n"), "a glob include matching nothing: %r" % r.stdout)
+    time.sleep(0.5)  # the watch's own reload of the file just written, if any
+    gen = json.loads(fi.fanoutctl(fo.prefix, "status", "--json").stdout)["generation"]
+    with open(os.path.join(late_dir, "late.conf"), "w") as f:
+        f.write("route prefix /late { upstream app; rewrite /status?code=299; }\n")
+    fi.wait_for(lambda: json.loads(fi.fanoutctl(fo.prefix, "status", "--json").stdout)
+                ["generation"] == gen + 1, 10, "the reload of a file a glob include matches")
+    applied += 1
+    with ht.HttpConn(ns, fi.FANOUT_IP, 80) as c:
+        fi.check_eq(who(c, "/late")[0], 299, "the route of the new file")
 
     final = fo.stop()
     fi.check_eq(final["proxy.snapshots_adopted"], applied, "snapshots the worker adopted")

@@ -274,6 +274,33 @@ test_include_from_memory(void **state)
 }
 
 static void
+test_include_sources(void **state)
+{
+	/* what a watcher looks at: the files read, then the glob patterns, even
+	 * one that matches nothing yet */
+	static const char text[] = "include ifaces.conf;\ninclude 'routes.d/1*.conf';\n"
+				   "include 'later.d/*.conf';\n"
+				   "upstream api { server 198.18.0.9:80; }\n";
+	struct fo_conf *c =
+		fo_conf_parse("conf/good/virtual.conf", text, strlen(text), 0, NULL, NULL);
+	int glob = -1;
+
+	assert_non_null(c);
+	assert_string_equal(fo_conf_source(c, 0, &glob), "conf/good/virtual.conf");
+	assert_int_equal(glob, 0);
+	assert_string_equal(fo_conf_source(c, 1, &glob), "conf/good/ifaces.conf");
+	assert_int_equal(glob, 0);
+	assert_string_equal(fo_conf_source(c, 2, &glob), "conf/good/routes.d/10-api.conf");
+	assert_int_equal(glob, 0);
+	assert_string_equal(fo_conf_source(c, 3, &glob), "conf/good/routes.d/1*.conf");
+	assert_int_equal(glob, 1);
+	assert_string_equal(fo_conf_source(c, 4, &glob), "conf/good/later.d/*.conf");
+	assert_int_equal(glob, 1);
+	assert_null(fo_conf_source(c, 5, NULL));
+	fo_conf_free(c);
+}
+
+static void
 test_include_depth_limit_ok(void **state)
 {
 	char dir[] = "/tmp/fo-conf-test-XXXXXX", path[128];
@@ -484,6 +511,7 @@ main(void)
 		cmocka_unit_test(test_lexical_details),
 		cmocka_unit_test(test_includes_glob),
 		cmocka_unit_test(test_include_from_memory),
+		cmocka_unit_test(test_include_sources),
 		cmocka_unit_test(test_include_depth_limit_ok),
 		cmocka_unit_test(test_token_at_limit),
 		cmocka_unit_test(test_many_objects),

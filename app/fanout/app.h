@@ -155,6 +155,8 @@ struct app {
 	/** backend health (health.c): state machines, the table workers read */
 	struct fo_ctl_health *health;
 	uint64_t next_health_tsc; /**< single-lcore mode: next health_poll() */
+	uint64_t ctl_wakeups;     /**< control thread: times it woke up (poll(2) returned) */
+	uint64_t ctl_eintr;       /**< ... of those, for a signal */
 
 	/** per upstream server, in config order: 1 while its next hop does not
 	 *  answer ARP (endpoints.c, control thread only) */
@@ -185,7 +187,8 @@ void reload_tick(struct app *app);
 void reload_fini(struct app *app);
 
 /* health.c */
-/** Period of health_poll(): observations read, ejections ended, checks sent. */
+/** Single-lcore mode: period of health_poll() and control_poll() in worker 0's loop
+ *  (with its own lcore, the control thread sleeps in poll(2) until there is work). */
 #define APP_HEALTH_MS 1
 /** Create the health state machines (before the first snapshot). @return 0 or -ENOMEM. */
 int health_init(struct app *app);
@@ -201,6 +204,10 @@ unsigned health_poll(struct app *app);
 void health_ep_sum(const struct app *app, uint32_t slot, struct fo_proxy_ep_stats *out);
 /** Monotonic milliseconds (TSC). */
 uint64_t health_now_ms(const struct app *app);
+/** The descriptor workers wake the control thread with (an eventfd; -1: none). */
+int health_fd(void);
+/** TSC at which health_poll() next has timed work (UINT64_MAX: none). */
+uint64_t health_due(const struct app *app);
 /** After the workers and snapshots are gone. */
 void health_free(struct app *app);
 
@@ -212,12 +219,19 @@ void watch_rearm(struct app *app, const struct fo_conf *conf);
 /** Every control tick: a change of a config file asks a reload (debounced). */
 void watch_poll(struct app *app);
 void watch_fini(void);
+/** The inotify descriptor to sleep on (-1: none). */
+int watch_fd(void);
+/** TSC at which a debounced reload is due (UINT64_MAX: none pending). */
+uint64_t watch_due(void);
 
 /* control.c */
 /** Open the control socket (<runtime dir>/fanout.sock). @return 0 or -errno. */
 int control_init(struct app *app);
 /** Answer fanoutctl's requests (control thread, every tick; never blocks). */
 void control_poll(struct app *app);
+struct pollfd;
+/** The control socket's descriptors to sleep on (poll(2), POLLIN). @return how many. */
+unsigned control_pollfds(struct pollfd *fds, unsigned max);
 void control_fini(void);
 
 /* endpoints.c */

@@ -284,6 +284,12 @@ control_poll(struct app *app)
 		fo_ctl_sock_poll(ctl_sock);
 }
 
+unsigned
+control_pollfds(struct pollfd *fds, unsigned max)
+{
+	return fo_ctl_sock_pollfds(ctl_sock, fds, max);
+}
+
 void
 control_fini(void)
 {

@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_malloc.h>
@@ -32,6 +34,9 @@
 #define HEALTH_DUE_BURST 32
 
 static struct rte_ring *probe_rings[FO_MAX_WORKERS], *obs_rings[FO_MAX_WORKERS];
+/* workers wake a sleeping control thread through it (see fo_proxy_links.wake) */
+static int wake_fd = -1;
+static uint32_t wake_pending[FO_MAX_WORKERS];
 static struct fo_proxy_ep_stats *ep_stats[FO_MAX_WORKERS];
 static unsigned next_worker;
 
@@ -48,11 +53,43 @@ health_now_ms(const struct app *app)
 	return rte_rdtsc() / (app->hz / 1000);
 }
 
+/* fo_proxy_links.wake: called by a worker (rarely: see lib/proxy) */
+static void
+health_wake(void *arg)
+{
+	uint64_t one = 1;
+
+	(void)arg;
+	if (write(wake_fd, &one, sizeof(one)) < 0) {
+		/* EAGAIN: the counter is full, the control thread is woken anyway */
+	}
+}
+
 int
 health_init(struct app *app)
 {
 	app->health = fo_ctl_health_create(HEALTH_SLOTS, health_log, app);
-	return app->health == NULL ? -ENOMEM : 0;
+	if (app->health == NULL)
+		return -ENOMEM;
+	wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	return wake_fd < 0 ? -errno : 0;
+}
+
+int
+health_fd(void)
+{
+	return wake_fd;
+}
+
+uint64_t
+health_due(const struct app *app)
+{
+	uint64_t now = health_now_ms(app), next;
+
+	if (app->health == NULL)
+		return UINT64_MAX;
+	next = fo_ctl_health_next(app->health, now);
+	return next == UINT64_MAX ? UINT64_MAX : next * (app->hz / 1000);
 }
 
 int
@@ -78,6 +115,9 @@ health_attach(struct app *app, unsigned w, struct fo_proxy_worker *pw)
 	l.ep_stats = ep_stats[w];
 	l.probes = probe_rings[w];
 	l.obs = obs_rings[w];
+	l.wake = health_wake;
+	l.wake_arg = NULL;
+	l.wake_pending = &wake_pending[w];
 	fo_proxy_worker_attach(pw, &l);
 	return 0;
 }
@@ -149,8 +189,17 @@ health_poll(struct app *app)
 
 	if (app->health == NULL || obs_rings[0] == NULL)
 		return 0;
+	if (wake_fd >= 0) {
+		uint64_t v;
+
+		if (read(wake_fd, &v, sizeof(v)) < 0) {
+			/* EAGAIN: nobody woke us */
+		}
+	}
 	now = health_now_ms(app);
 	for (w = 0; w < app->n_workers; w++) {
+		/* cleared before the ring is read: what comes after wakes us again */
+		__atomic_store_n(&wake_pending[w], 0, __ATOMIC_RELEASE);
 		for (got = 0; got < HEALTH_OBS_BURST; got += n) {
 			n = rte_ring_sc_dequeue_burst_elem(obs_rings[w], obs, sizeof(obs[0]),
 				RTE_DIM(obs), NULL);
@@ -213,4 +262,7 @@ health_free(struct app *app)
 	}
 	fo_ctl_health_free(app->health);
 	app->health = NULL;
+	if (wake_fd >= 0)
+		close(wake_fd);
+	wake_fd = -1;
 }

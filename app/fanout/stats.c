@@ -189,6 +189,8 @@ stats_print(const struct app *app, FILE *f)
 	fprintf(f, "ctl.reloads_failed %" PRIu64 "\n", app->reloads_failed);
 	fprintf(f, "ctl.watch_reloads %" PRIu64 "\n", app->watch_reloads);
 	fprintf(f, "ctl.drained %u\n", app->n_drains);
+	fprintf(f, "ctl.wakeups %" PRIu64 "\n", app->ctl_wakeups);
+	fprintf(f, "ctl.wakeups_signal %" PRIu64 "\n", app->ctl_eintr);
 	if (app->health != NULL) {
 		const struct fo_ctl_health_stats *h = fo_ctl_health_stats(app->health);
 

@@ -147,6 +147,18 @@ watch_poll(struct app *app)
 	}
 }
 
+int
+watch_fd(void)
+{
+	return w.fd;
+}
+
+uint64_t
+watch_due(void)
+{
+	return w.due_tsc != 0 ? w.due_tsc : UINT64_MAX;
+}
+
 void
 watch_fini(void)
 {

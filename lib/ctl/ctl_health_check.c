@@ -369,6 +369,19 @@ fo_ctl_health_tick(struct fo_ctl_health *h, uint64_t now_ms)
 	fo_timer_run(&h->wheel, now_ms);
 }
 
+uint64_t
+fo_ctl_health_next(const struct fo_ctl_health *h, uint64_t now_ms)
+{
+	uint64_t next;
+
+	if (h->ready_head != HC_NONE)
+		return now_ms; /* checks waiting for a worker */
+	if (!h->clock_set)
+		return UINT64_MAX;
+	next = fo_timer_next(&h->wheel);
+	return next == UINT64_MAX ? UINT64_MAX : RTE_MAX(next, now_ms);
+}
+
 unsigned
 fo_ctl_health_due(
 	struct fo_ctl_health *h, uint64_t now_ms, struct fo_proxy_probe *out, unsigned max)

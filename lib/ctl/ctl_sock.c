@@ -8,6 +8,7 @@
  * not sent its request yet waits in a small table until its deadline.
  */
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -253,6 +254,22 @@ fo_ctl_sock_poll(struct fo_ctl_sock *s)
 		*p = s->pend[--s->n_pend];
 	}
 	return done;
+}
+
+unsigned
+fo_ctl_sock_pollfds(const struct fo_ctl_sock *s, struct pollfd *fds, unsigned max)
+{
+	unsigned i, n = 0;
+
+	if (s == NULL || max == 0)
+		return 0;
+	fds[n].fd = s->fd;
+	fds[n++].events = POLLIN;
+	for (i = 0; i < s->n_pend && n < max; i++) {
+		fds[n].fd = s->pend[i].fd;
+		fds[n++].events = POLLIN;
+	}
+	return n;
 }
 
 void

@@ -194,6 +194,18 @@ struct fo_ctl_sock *fo_ctl_sock_open(const char *path, const struct fo_ctl_cmd *
  */
 unsigned fo_ctl_sock_poll(struct fo_ctl_sock *s);
 
+struct pollfd;
+
+/**
+ * The descriptors a control thread that sleeps in poll(2) waits on for
+ * this socket (the listening one, and clients whose request has not
+ * arrived), POLLIN, at most @p max. Call fo_ctl_sock_poll() when one is
+ * readable (or a client's 5 s are over).
+ *
+ * @return how many were written to @p fds.
+ */
+unsigned fo_ctl_sock_pollfds(const struct fo_ctl_sock *s, struct pollfd *fds, unsigned max);
+
 /** Close the socket and remove its file. NULL is a no-op. */
 void fo_ctl_sock_close(struct fo_ctl_sock *s);
 
@@ -342,6 +354,14 @@ void fo_ctl_health_unsend(struct fo_ctl_health *h, const struct fo_proxy_probe *
  * fo_ctl_health_due(). Call every control tick (about 1-10 ms).
  */
 void fo_ctl_health_tick(struct fo_ctl_health *h, uint64_t now_ms);
+
+/**
+ * When the health state machines next have something to do (a check due,
+ * a check lost, an ejection ending), in ms on the callers' clock: @p now_ms
+ * or later; UINT64_MAX when nothing is pending. The control thread may
+ * sleep until then (observations from the workers wake it up earlier).
+ */
+uint64_t fo_ctl_health_next(const struct fo_ctl_health *h, uint64_t now_ms);
 
 /** One slot as fanoutctl upstreams shows it (fo_ctl_health_info()). */
 struct fo_ctl_health_info {

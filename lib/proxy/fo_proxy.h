@@ -85,6 +85,7 @@ struct fo_proxy_worker;
 	X(upstream_no_healthy, "503: every server of the upstream down or drained")            \
 	X(upstream_status_failures, "responses whose status next_upstream counts as a failure") \
 	X(health_obs_dropped, "health observations not reported: the obs ring was full")       \
+	X(health_wakeups, "control thread woken up to read health observations")               \
 	X(probes_started, "active health checks started for the control thread")               \
 	X(probes_answered, "active health checks that got a response status line")             \
 	X(probes_failed, "active health checks without a response (connect, reset, timeout)")  \
@@ -204,6 +205,13 @@ struct fo_proxy_links {
 	struct fo_proxy_ep_stats *ep_stats; /**< this worker's, [n_slots]; may be NULL */
 	struct rte_ring *probes;          /**< fo_proxy_probe elements in (single consumer) */
 	struct rte_ring *obs;             /**< fo_proxy_obs elements out (single producer) */
+	/** when not NULL: called after an observation is queued, so that a
+	 *  control thread asleep wakes up (an eventfd write), at most once a
+	 *  millisecond and only while *wake_pending is 0 (the worker sets it
+	 *  to 1; the control thread clears it before it drains the ring) */
+	void (*wake)(void *arg);
+	void *wake_arg;
+	uint32_t *wake_pending;
 };
 
 _Static_assert(sizeof(struct fo_proxy_obs) == 16, "obs ring elements are 16 bytes");

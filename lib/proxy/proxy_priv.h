@@ -250,6 +250,7 @@ struct fo_proxy_worker {
 	char *rewrite; /* FO_ROUTE_REWRITE_MAX */
 	struct px_probe *probes, *probe_free; /* PX_PROBES_MAX check states, free list */
 	struct fo_proxy_links links; /* health table, probe and obs rings (all NULL: none) */
+	uint64_t wake_tsc;           /* no links.wake() before then */
 	struct fo_proxy_stats stats;
 };
 

@@ -98,8 +98,19 @@ px_obs_push(struct fo_proxy_worker *pw, struct fo_proxy_obs *o)
 	if (pw->links.obs == NULL)
 		return;
 	o->worker = (uint8_t)pw->worker_id;
-	if (rte_ring_sp_enqueue_elem(pw->links.obs, o, sizeof(*o)) != 0)
+	if (rte_ring_sp_enqueue_elem(pw->links.obs, o, sizeof(*o)) != 0) {
 		pw->stats.health_obs_dropped++;
+		return;
+	}
+	/* failures and check results are rare: a wake-up (a system call) now and
+	 * then, never more than once a millisecond, none while one is pending */
+	if (pw->links.wake != NULL && pw->net->now >= pw->wake_tsc &&
+		!__atomic_load_n(pw->links.wake_pending, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(pw->links.wake_pending, 1, __ATOMIC_RELEASE);
+		pw->wake_tsc = pw->net->now + pw->tsc_ms;
+		pw->stats.health_wakeups++;
+		pw->links.wake(pw->links.wake_arg);
+	}
 }
 
 void

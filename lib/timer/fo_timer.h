@@ -90,4 +90,12 @@ fo_timer_armed(const struct fo_timer *t)
  */
 unsigned fo_timer_run(struct fo_timer_wheel *w, uint64_t now);
 
+/**
+ * When fo_timer_run() next has something to do: the start of the earliest
+ * tick at which a timer fires or a level is cascaded (in the wheel's time
+ * unit), 0 when a timer is already late, UINT64_MAX when none is armed. A
+ * caller that sleeps may sleep until then.
+ */
+uint64_t fo_timer_next(const struct fo_timer_wheel *w);
+
 #endif /* FO_TIMER_H */

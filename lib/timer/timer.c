@@ -261,6 +261,17 @@ next_event(const struct fo_timer_wheel *w)
 	return best;
 }
 
+uint64_t
+fo_timer_next(const struct fo_timer_wheel *w)
+{
+	uint64_t n;
+
+	if (w->late != NULL)
+		return 0;
+	n = next_event(w);
+	return n == UINT64_MAX ? UINT64_MAX : w->start + n * w->tick;
+}
+
 unsigned
 fo_timer_run(struct fo_timer_wheel *w, uint64_t now)
 {

@@ -5,8 +5,10 @@
 fanout on net_tap in a namespace; testapp replicas on 198.18.0.11-13:8000;
 a server that resets every connection (rawserver reset) on 198.18.0.41.
 
- 1. three replicas under wrk (bounded), one killed in the middle: no
-    response other than 2xx and no socket error in wrk; the dead replica is
+ 1. three replicas under wrk (bounded), one killed (SIGKILL) in the middle:
+    no response other than 2xx, and no socket error in wrk but for a
+    response the replica had begun (at most 2, each one a client reset
+    counted by fanout: nobody can finish it); the dead replica is
     ejected (passive health, on the control thread) instead of being connected to again
     and again; started again, it gets traffic back once its fail_timeout is
     over;
@@ -105,9 +107,16 @@ def main(t):
         "upstream_retries", "retries_budget_exhausted", "gen_502", "gen_503", "gen_504")))
     m = re.search(r"(\d+) requests in", out)
     fi.check(m is not None and int(m.group(1)) > 1000, "wrk made too few requests:\n" + out)
-    fi.check("Non-2xx" not in out and "Socket errors" not in out,
-             "wrk saw failed requests when a replica died:\n" + out)
     p = fo.stats()["proxy"]
+    # SIGKILL: a response the replica had begun (its head already forwarded)
+    # cannot be finished by anyone; fanout resets that client (client_aborts),
+    # as any proxy must. Every other request succeeds.
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errs = [int(x) for x in m.groups()] if m else [0, 0, 0, 0]
+    fi.check("Non-2xx" not in out and errs[0] == errs[2] == errs[3] == 0 and
+             errs[1] <= p["client_aborts"] <= 2,
+             "wrk saw failed requests when a replica died (client_aborts %d):\n%s"
+             % (p["client_aborts"], out))
     ej = [u for u in json.loads(fi.fanoutctl(fo.prefix, "--json", "upstreams").stdout)
           if u["upstream"] == "app" and u["ejections"] >= 1]
     fi.check([u["server"] for u in ej] == [IPS[1] + ":8000"],

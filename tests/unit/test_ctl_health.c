@@ -410,6 +410,36 @@ test_interval(void **state)
 	fo_ctl_health_free(h);
 }
 
+/* fo_ctl_health_next(): a sleeping control thread never misses what is due */
+static void
+test_next(void **state)
+{
+	struct fo_ctl_health *h = mk(8);
+	struct fo_ctl_health_params p = active(), q = passive(1, 100);
+	struct fo_proxy_probe pr;
+	uint32_t s;
+
+	(void)state;
+	assert_int_equal(fo_ctl_health_next(h, T0), UINT64_MAX); /* nothing at all */
+	fo_ctl_health_ref(h, "app", ip(12), 8000, &p, T0);
+	assert_int_equal(fo_ctl_health_next(h, T0), T0); /* the first check, at once */
+	pr = due1(h, T0);
+	/* in flight: its loss (timeout + 1 s) is the next thing; no later than that */
+	assert_true(fo_ctl_health_next(h, T0) > T0 &&
+		    fo_ctl_health_next(h, T0) <= T0 + 500 + 1000);
+	result(h, &pr, 200, 0, T0 + 10);
+	/* answered: the next check, one interval after it was sent */
+	assert_true(fo_ctl_health_next(h, T0 + 10) > T0 + 10 &&
+		    fo_ctl_health_next(h, T0 + 10) <= T0 + 1000);
+	assert_int_equal(n_due(h, fo_ctl_health_next(h, T0 + 10) - 1), 0);
+	/* an ejection's end is a timer too */
+	s = fo_ctl_health_ref(h, "lone", ip(13), 8000, &q, T0 + 20);
+	fail_obs(h, s, FO_PROXY_OBS_CONNECT, 1, T0 + 20);
+	assert_int_equal(wread(h, s), FO_PROXY_HEALTH_EJECTED);
+	assert_true(fo_ctl_health_next(h, T0 + 20) <= T0 + 1000);
+	fo_ctl_health_free(h);
+}
+
 static void
 test_fall_rise(void **state)
 {
@@ -913,6 +943,7 @@ main(void)
 		cmocka_unit_test(test_state_survives_reload),
 		cmocka_unit_test(test_first_check_and_request),
 		cmocka_unit_test(test_interval),
+		cmocka_unit_test(test_next),
 		cmocka_unit_test(test_fall_rise),
 		cmocka_unit_test(test_expect_range),
 		cmocka_unit_test(test_nostate_not_counted),

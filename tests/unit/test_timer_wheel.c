@@ -125,6 +125,40 @@ test_init(void **state)
 	assert_int_equal(W.n_armed, 0);
 }
 
+/* fo_timer_next(): when a sleeper must wake up; never after the first expiry */
+static void
+test_next(void **state)
+{
+	struct tt a, b;
+	uint64_t n;
+
+	(void)state;
+	assert_int_equal(fo_timer_next(&W), UINT64_MAX); /* nothing armed */
+	tt_init(&a, 1);
+	tt_init(&b, 2);
+	fo_timer_arm(&W, &a.t, START + 50 * MS);
+	assert_int_equal(fo_timer_next(&W), START + 50 * MS);
+	/* far away (level 1 and up): a cascade point no later than the expiry */
+	fo_timer_cancel(&W, &a.t);
+	fo_timer_arm(&W, &b.t, START + 5000 * MS);
+	n = fo_timer_next(&W);
+	assert_true(n > START && n <= START + 5000 * MS);
+	/* running until the returned time fires nothing early, and gets closer */
+	while (b.fired == 0) {
+		uint64_t prev = n;
+
+		assert_int_equal(fo_timer_run(&W, n - 1), 0);
+		fo_timer_run(&W, n);
+		n = fo_timer_next(&W);
+		assert_true(b.fired || n > prev);
+	}
+	assert_int_equal(log_expire[0], START + 5000 * MS);
+	assert_int_equal(fo_timer_next(&W), UINT64_MAX);
+	/* armed in the past: late, wake now */
+	fo_timer_arm(&W, &a.t, START);
+	assert_int_equal(fo_timer_next(&W), 0);
+}
+
 static void
 test_ordering(void **state)
 {
@@ -649,6 +683,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_init, setup),
+		cmocka_unit_test_setup(test_next, setup),
 		cmocka_unit_test_setup(test_ordering, setup),
 		cmocka_unit_test_setup(test_ordering_per_tick, setup),
 		cmocka_unit_test_setup(test_tick_rounding, setup),

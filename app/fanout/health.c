@@ -96,7 +96,7 @@ int
 health_attach(struct app *app, unsigned w, struct fo_proxy_worker *pw)
 {
 	int socket = (int)rte_lcore_to_socket_id(app->workers[w]->lcore_id);
-	struct fo_proxy_links l;
+	struct fo_proxy_links l = {0};
 	char name[RTE_RING_NAMESIZE];
 
 	snprintf(name, sizeof(name), "fo_probe%u", w);

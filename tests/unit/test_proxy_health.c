@@ -65,7 +65,15 @@ struct hb {
 	uint8_t health[N_SLOTS];
 	struct fo_proxy_ep_stats ep[N_SLOTS];
 	struct rte_ring *probes, *obs;
+	uint32_t wake_pending;
+	unsigned wakes;
 };
+
+static void
+wake(void *arg)
+{
+	((struct hb *)arg)->wakes++;
+}
 
 static unsigned
 proxy_poll(struct wire_host *h, void *arg)
@@ -92,7 +100,7 @@ static int
 setup(void **state)
 {
 	struct hb *b = calloc(1, sizeof(*b));
-	struct fo_proxy_links l;
+	struct fo_proxy_links l = {0};
 	char err[256];
 	unsigned i;
 
@@ -125,6 +133,9 @@ setup(void **state)
 	l.ep_stats = b->ep;
 	l.probes = b->probes;
 	l.obs = b->obs;
+	l.wake = wake;
+	l.wake_arg = b;
+	l.wake_pending = &b->wake_pending;
 	fo_proxy_worker_attach(b->pw, &l);
 	b->fh->poll = proxy_poll;
 	b->fh->poll_arg = b->pw;
@@ -393,6 +404,28 @@ test_retry_budget(void **state)
 	assert_int_equal(forwarded, 0);
 }
 
+/* the control thread is woken when a report is queued: once while it has not read them */
+static void
+test_wake(void **state)
+{
+	struct hb *b = *state;
+	struct fo_proxy_obs o[16];
+
+	assert_int_equal(req(b, "GET", "/dead", NULL), 'B'); /* A:9 refused: a report, a wake-up */
+	assert_int_equal(b->wakes, 1);
+	assert_int_equal(b->wake_pending, 1);
+	wire_advance(&b->w, 5);
+	assert_int_equal(req(b, "GET", "/dead", NULL), 'B');
+	assert_int_equal(req(b, "GET", "/dead", NULL), 'B');
+	assert_int_equal(b->wakes, 1); /* pending: no second one */
+	assert_true(obs_take(b, o, 16) >= 1);
+	b->wake_pending = 0; /* the control thread read the ring */
+	assert_int_equal(req(b, "GET", "/dead", NULL), 'B');
+	assert_int_equal(req(b, "GET", "/dead", NULL), 'B');
+	assert_int_equal(b->wakes, 2);
+	assert_int_equal(fo_proxy_stats(b->pw)->health_wakeups, 2);
+}
+
 int
 main(void)
 {
@@ -402,6 +435,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ok_after_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_budget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wake, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

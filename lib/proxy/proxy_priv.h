@@ -243,6 +243,7 @@ struct fo_proxy_worker {
 	unsigned n_listeners;
 	struct px_sess *ready; /* sessions to pump from fo_proxy_poll() */
 	uint64_t budget_reqs, budget_retries; /* retry budget: this second's requests and retries */
+	uint64_t budget_prev;                 /* the last second's requests */
 	uint64_t sweep_tsc;    /* next px_up_sweep() (0: at the first poll) */
 	uint64_t rid_seed[2], rid_ctr;
 	uint8_t *lin;  /* FO_HTTP_HEAD_MAX: head made contiguous */

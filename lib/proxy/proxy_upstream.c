@@ -20,7 +20,8 @@
  * connection to the same server whatever the request. A request with a
  * body, or a non-idempotent one, is never sent twice. Retries after a
  * request was sent are limited to 20% of the worker's requests (+3) per
- * second, so that they cannot multiply an overload. Otherwise the client
+ * second (this second's or the last one's, the larger), so that they
+ * cannot multiply an overload. Otherwise the client
  * gets 502 (504 on a timeout), or the last server's response, or an abort
  * when its response has begun.
  *
@@ -300,7 +301,11 @@ px_up_sweep(struct fo_proxy_worker *pw)
 	unsigned i;
 
 	pw->sweep_tsc = pw->net->now + pw->tsc_ms * PX_SWEEP_MS;
-	pw->budget_reqs = pw->budget_retries = 0; /* the retry budget is per second */
+	/* the retry budget is per second, from this second's requests or the
+	 * last one's (more): a burst of failures just after the turn of the
+	 * second (a replica killed under load) is not held to 3 retries */
+	pw->budget_prev = pw->budget_reqs;
+	pw->budget_reqs = pw->budget_retries = 0;
 	for (i = 0; i < pw->srv_cap; i++) {
 		struct px_server *srv = &pw->servers[i];
 		int usable;
@@ -470,7 +475,7 @@ up_retry(struct px_sess *s, int race, int allowed)
 
 	if (s->retry_head == NULL || s->up == NULL || !(race || again))
 		return 1;
-	if (pw->budget_retries >= 3 + pw->budget_reqs / 5) {
+	if (pw->budget_retries >= 3 + RTE_MAX(pw->budget_reqs, pw->budget_prev) / 5) {
 		pw->stats.retries_budget_exhausted++;
 		return 1;
 	}

@@ -100,7 +100,7 @@ def main():
     try:
         ns = t.netns("stopbench")
         ht.start_backends(ns, "django", ht.DJANGO_IPS, cpus=cpus["backend"])
-        flask = ht.start_backends(ns, "flask", ht.FLASK_IPS, cpus=cpus["backend"])
+        flask = list(ht.start_backends(ns, "flask", ht.FLASK_IPS, cpus=cpus["backend"]))
         for n in range(a.rounds):
             for target in ("fanout", "nginx"):
                 victim = flask[n % len(flask)]

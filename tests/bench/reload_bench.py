@@ -25,8 +25,8 @@ and whose extra routes are `include "routes.d/*.conf"`. Every reload is
                 TSC rate fanout's EAL measured (its log, "TSC frequency is ~N
                 KHz"; /proc/cpuinfo's MHz when the log does not say)
   fanoutctl ms  the whole `fanoutctl reload` command as a user sees it:
-                process start, the wait for the control thread's next tick
-                (every 100 ms), the reload, the answer
+                process start, the control thread waking up (it sleeps in
+                poll(2) on the control socket), the reload, the answer
 
 Phases, in order:
 
@@ -146,7 +146,7 @@ class Fo:
         self.dir = os.path.dirname(self.fo.conf_path)
         self.ep_path = os.path.join(self.dir, "endpoints-flask.conf")
         self.routes_dir = os.path.join(self.dir, "routes.d")
-        self.timeouts = 0  # fanoutctl reload gave up waiting (its 5 s limit)
+        self.timeouts = 0  # fanoutctl reload gave up waiting (its limit)
         self.ep_i = 0
         self.last_change = 0.0
         self.bad_live = 0  # live times fanout got wrong (see reload())
@@ -374,10 +374,9 @@ def report(res, a):
               % (statistics.median(sw), statistics.median(sw) / hz * 1e6 if hz else 0, len(sw),
                  "%.0f MHz" % (hz / 1e6) if hz else "rate unknown", src))
     print("publish and live: from the start of the reload on fanout's control thread; "
-          "fanoutctl ms: the whole `fanoutctl reload` command (the control thread serves its "
-          "socket every 100 ms)")
+          "fanoutctl ms: the whole `fanoutctl reload` command")
     if res.get("ctl_timeouts"):
-        print("fanoutctl reload gave up waiting (its 5 s limit) %d times; those reloads "
+        print("fanoutctl reload gave up waiting (its limit) %d times; those reloads "
               "completed (status says so)" % res["ctl_timeouts"])
     if res.get("bad_live"):
         print("%d live times not counted: fanout reported nonsense (a no-op reload began "

@@ -159,9 +159,11 @@ health_snap_ref(struct app *app, struct fo_proxy_snapshot *snap)
 		struct fo_ctl_health_params p;
 
 		health_params(up, &p);
-		for (j = 0; j < up->n_servers; j++, k++)
+		for (j = 0; j < up->n_servers; j++, k++) {
 			snap->hslot[k] = fo_ctl_health_ref(app->health, up->name,
 				up->servers[j].addr, up->servers[j].port, &p, now);
+			snap->hocc[k] = fo_ctl_health_occupant(app->health, snap->hslot[k]);
+		}
 	}
 }
 

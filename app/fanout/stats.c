@@ -206,6 +206,7 @@ stats_print(const struct app *app, FILE *f)
 		fprintf(f, "health.ejections_refused %" PRIu64 "\n", h->ejections_refused);
 		fprintf(f, "health.observations %" PRIu64 "\n", h->observations);
 		fprintf(f, "health.failures_observed %" PRIu64 "\n", h->failures_observed);
+		fprintf(f, "health.observations_stale %" PRIu64 "\n", h->observations_stale);
 		fprintf(f, "health.slots_used %" PRIu64 "\n", h->slots_used);
 		fprintf(f, "health.slots_full %" PRIu64 "\n", h->slots_full);
 	}

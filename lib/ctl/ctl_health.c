@@ -271,6 +271,7 @@ fo_ctl_health_ref(struct fo_ctl_health *h, const char *upstream, rte_be32_t addr
 	if (h->free_head == HC_NONE)
 		h->free_tail = HC_NONE;
 	s->refs = 1;
+	s->occ++; /* passive reports for an earlier occupant are stale */
 	s->up = u;
 	s->addr = addr;
 	s->port = port;
@@ -325,6 +326,12 @@ slot_release(struct fo_ctl_health *h, struct hc_slot *s)
 		h->free_head = i;
 	h->free_tail = i;
 	h->st.slots_used--;
+}
+
+uint32_t
+fo_ctl_health_occupant(const struct fo_ctl_health *h, uint32_t slot)
+{
+	return slot < h->cap ? h->slots[slot].occ : 0;
 }
 
 void

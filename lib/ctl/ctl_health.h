@@ -36,6 +36,7 @@ struct hc_slot {
 	struct fo_timer t_check; /* next check due */
 	struct fo_timer t_lost;  /* the check in flight is lost */
 	struct fo_timer t_eject; /* the ejection ends */
+	uint32_t occ;            /* occupant: + 1 each time the slot is taken (never reset) */
 	/* from here on, cleared when the slot is freed (but seq goes on) */
 	uint64_t sent_ms, prev_sent_ms; /* last check sent; the one before (unsend) */
 	uint64_t eject_until_ms;

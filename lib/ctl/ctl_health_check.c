@@ -332,9 +332,18 @@ fo_ctl_health_observe(struct fo_ctl_health *h, const struct fo_proxy_obs *o, uin
 	case FO_PROXY_OBS_TIMEOUT:
 	case FO_PROXY_OBS_BAD:
 	case FO_PROXY_OBS_STATUS:
+		/* seq: the occupant the worker's snapshot named (0: not said) */
+		if (o->seq != 0 && o->seq != s->occ) {
+			h->st.observations_stale++;
+			break;
+		}
 		passive_failure(h, s, o);
 		break;
 	case FO_PROXY_OBS_OK:
+		if (o->seq != 0 && o->seq != s->occ) {
+			h->st.observations_stale++;
+			break;
+		}
 		if (!(s->state & FO_PROXY_HEALTH_EJECTED))
 			s->in_a_row = 0;
 		s->refused = 0;

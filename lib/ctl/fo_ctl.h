@@ -296,6 +296,15 @@ uint32_t fo_ctl_health_ref(struct fo_ctl_health *h, const char *upstream, rte_be
 void fo_ctl_health_unref(struct fo_ctl_health *h, uint32_t slot);
 
 /**
+ * The occupant number of @p slot: it changes each time the slot is taken by
+ * a server. A snapshot stores it next to the slot (fo_proxy_snapshot.hocc)
+ * and workers send it with their passive reports (fo_proxy_obs.seq), so a
+ * late report about a server that has left is not counted against the one
+ * that took its slot.
+ */
+uint32_t fo_ctl_health_occupant(const struct fo_ctl_health *h, uint32_t slot);
+
+/**
  * Find a slot by identity, without taking a reference (fanoutctl).
  *
  * @return the slot, or FO_PROXY_HSLOT_NONE when no snapshot lists it.
@@ -399,6 +408,7 @@ struct fo_ctl_health_stats {
 	uint64_t observations;      /**< all fed to fo_ctl_health_observe() */
 	uint64_t failures_observed; /**< passive failures (CONNECT, RESET, TIMEOUT, BAD, STATUS) */
 	uint64_t observations_ignored; /**< free or out-of-range slot, unknown kind */
+	uint64_t observations_stale;   /**< passive reports about an earlier occupant of the slot */
 	uint64_t slots_used;        /**< gauge */
 	uint64_t slots_full;        /**< refs refused: no free slot */
 	uint64_t refs_failed;       /**< refs refused: bad arguments, no memory */

@@ -161,7 +161,7 @@ enum fo_proxy_obs_kind {
  */
 struct fo_proxy_obs {
 	uint32_t slot;   /**< health slot (fo_proxy_snapshot.hslot) */
-	uint32_t seq;    /**< FO_PROXY_OBS_PROBE: the probe's seq */
+	uint32_t seq;    /**< PROBE: the probe's seq; passive: the slot's occupant (hocc) */
 	uint8_t kind;    /**< enum fo_proxy_obs_kind */
 	uint8_t streak;  /**< passive failures: the worker's consecutive failures (saturates) */
 	uint16_t status; /**< HTTP status (STATUS; PROBE: 0 when no response) */
@@ -253,6 +253,9 @@ struct fo_proxy_snapshot {
 	 *  FO_PROXY_HSLOT_NONE (the default); set by the creator before
 	 *  publishing (lib/ctl's health registry) */
 	uint32_t *hslot;
+	/** per server: the occupant number of its slot (0: unknown), sent with
+	 *  passive reports so that the control thread can tell stale ones */
+	uint32_t *hocc;
 	unsigned n_servers;                /**< servers of conf (all upstreams) */
 	const struct px_snap_srv *srvs;    /**< [n_servers] flattened for the workers, private */
 	struct px_view *views;  /**< [n_workers], private to lib/proxy */

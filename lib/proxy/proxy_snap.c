@@ -45,11 +45,13 @@ fo_proxy_snapshot_create(const struct fo_conf *conf, const struct fo_route_table
 	snap->n_workers = n_workers;
 	snap->drained = calloc(n_servers ? n_servers : 1, 1);
 	snap->hslot = malloc((n_servers ? n_servers : 1) * sizeof(*snap->hslot));
+	snap->hocc = calloc(n_servers ? n_servers : 1, sizeof(*snap->hocc));
 	snap->n_servers = n_servers;
 	srvs = calloc(n_servers ? n_servers : 1, sizeof(*srvs));
 	snap->srvs = srvs;
 	snap->views = aligned_alloc(RTE_CACHE_LINE_SIZE, n_workers * sizeof(*snap->views));
-	if (snap->views == NULL || snap->drained == NULL || snap->hslot == NULL || srvs == NULL)
+	if (snap->views == NULL || snap->drained == NULL || snap->hslot == NULL ||
+		snap->hocc == NULL || srvs == NULL)
 		goto nomem;
 	for (i = 0, n_servers = 0; i < conf->n_upstreams; i++) {
 		for (j = 0; j < conf->upstreams[i].n_servers; j++) {
@@ -137,6 +139,7 @@ fo_proxy_snapshot_free(struct fo_proxy_snapshot *snap)
 	free(snap->views);
 	free(snap->drained);
 	free(snap->hslot);
+	free(snap->hocc);
 	free((void *)(uintptr_t)snap->srvs);
 	free(snap);
 }

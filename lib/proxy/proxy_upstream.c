@@ -195,7 +195,10 @@ up_failed(struct px_sess *s, unsigned idx, unsigned kind, unsigned status)
 	struct px_server *srv = up_server(s, idx);
 	uint32_t slot = up_slot(s, idx);
 	struct fo_proxy_ep_stats *ep = px_ep(pw, slot);
-	struct fo_proxy_obs o = {.slot = slot, .kind = (uint8_t)kind, .status = (uint16_t)status};
+	struct fo_proxy_obs o = {.slot = slot,
+		.seq = s->snap->hocc[px_view(s)->ups[s->upstream].first + idx],
+		.kind = (uint8_t)kind,
+		.status = (uint16_t)status};
 
 	if (ep != NULL)
 		ep->failures++;
@@ -213,7 +216,9 @@ px_up_ok(struct px_sess *s)
 	struct px_server *srv = s->up != NULL ? s->up->srv : NULL;
 
 	if (srv != NULL && srv->fails != 0) {
-		struct fo_proxy_obs o = {.slot = up_slot(s, s->server), .kind = FO_PROXY_OBS_OK};
+		struct fo_proxy_obs o = {.slot = up_slot(s, s->server),
+			.seq = s->snap->hocc[px_view(s)->ups[s->upstream].first + s->server],
+			.kind = FO_PROXY_OBS_OK};
 
 		srv->fails = 0;
 		if (o.slot != FO_PROXY_HSLOT_NONE)

@@ -440,6 +440,34 @@ test_next(void **state)
 	fo_ctl_health_free(h);
 }
 
+/* a passive report names the slot's occupant: one about an earlier server is not counted */
+static void
+test_stale_passive(void **state)
+{
+	struct fo_ctl_health *h = mk(2);
+	struct fo_ctl_health_params q = passive(1, 100);
+	struct fo_proxy_obs o = {.kind = FO_PROXY_OBS_CONNECT, .streak = 1};
+	uint32_t s, occ;
+
+	(void)state;
+	s = fo_ctl_health_ref(h, "a", ip(12), 8000, &q, T0);
+	occ = fo_ctl_health_occupant(h, s);
+	fo_ctl_health_unref(h, s);
+	/* the same slot, another server (FIFO reuse of a 2-slot table: take both) */
+	fo_ctl_health_ref(h, "a", ip(13), 8000, &q, T0);
+	s = fo_ctl_health_ref(h, "a", ip(14), 8000, &q, T0);
+	assert_int_not_equal(fo_ctl_health_occupant(h, s), occ);
+	o.slot = s;
+	o.seq = occ; /* about ip(12), from an old snapshot */
+	fo_ctl_health_observe(h, &o, T0 + 1);
+	assert_int_equal(wread(h, s), 0);
+	assert_int_equal(fo_ctl_health_stats(h)->observations_stale, 1);
+	o.seq = fo_ctl_health_occupant(h, s);
+	fo_ctl_health_observe(h, &o, T0 + 2);
+	assert_int_equal(wread(h, s), FO_PROXY_HEALTH_EJECTED);
+	fo_ctl_health_free(h);
+}
+
 static void
 test_fall_rise(void **state)
 {
@@ -944,6 +972,7 @@ main(void)
 		cmocka_unit_test(test_first_check_and_request),
 		cmocka_unit_test(test_interval),
 		cmocka_unit_test(test_next),
+		cmocka_unit_test(test_stale_passive),
 		cmocka_unit_test(test_fall_rise),
 		cmocka_unit_test(test_expect_range),
 		cmocka_unit_test(test_nostate_not_counted),

@@ -121,8 +121,10 @@ setup(void **state)
 	assert_non_null(b->routes);
 	b->snap = fo_proxy_snapshot_create(b->conf, b->routes, 1, 1);
 	assert_non_null(b->snap);
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 6; i++) {
 		b->snap->hslot[i] = i;
+		b->snap->hocc[i] = 100 + i;
+	}
 	b->pw = fo_proxy_worker_create((const struct fo_proxy_snapshot *const *)&b->snap,
 		b->fh->tw, b->fh->net, b->w.mp, 0, 64, 0);
 	assert_non_null(b->pw);
@@ -252,6 +254,7 @@ test_failures_reported(void **state)
 	for (i = 0; i < n; i++) {
 		if (o[i].kind == FO_PROXY_OBS_CONNECT) {
 			assert_int_equal(o[i].slot, 4);
+			assert_int_equal(o[i].seq, 104); /* the slot's occupant, as the snapshot says */
 			assert_int_equal(o[i].streak, connect + 1);
 			connect++;
 		}

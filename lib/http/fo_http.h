@@ -504,4 +504,18 @@ ssize_t fo_http_write_error(uint8_t *out, size_t cap, unsigned status, const cha
 /** Reason phrase of a status ("Not Found"), "Unknown" for others. */
 const char *fo_http_reason(unsigned status);
 
+/**
+ * Normalize a request path as nginx does before matching locations: every
+ * %XX decoded (a decoded '/' separates segments, as in nginx), "//"
+ * merged, "." and ".." segments resolved. The path ends before any query.
+ *
+ * @param in   the path as received (origin-form: starts with '/').
+ * @param out  at least @p len bytes: the result is never longer.
+ * @return the normalized length; -EINVAL when the path does not start
+ *         with '/', has a '%' without two hex digits after it, decodes to
+ *         a NUL or control character, or climbs above the root with "..";
+ *         -ENOSPC when @p cap is too small.
+ */
+ssize_t fo_http_path_normalize(const char *in, size_t len, char *out, size_t cap);
+
 #endif /* FO_HTTP_H */

@@ -5,9 +5,15 @@
  * go out through the worker's own TCP stack. The control thread spreads
  * them over the workers and queues each one, by value, on one worker's
  * probe ring; the worker opens a connection, sends the rendered request,
- * reads the response's status line and reports it (or why there is none)
- * on its obs ring, then closes. No allocation: a fixed pool of probe
- * states, allocated with the worker.
+ * reports the response's status as soon as its head is in (or why there is
+ * none) on its obs ring, then reads the rest of the response until the
+ * server closes (the check asks it to) and closes in turn, as kubelet's
+ * probes end: a check that reset the connection once it had the status
+ * would show in the backend's logs as a client that went away (gunicorn
+ * does not even log the request). A body over PX_PROBE_DRAIN_MAX, or a
+ * response that has not ended by the check's deadline, is cut with a
+ * reset; either way the result already went out. No allocation: a fixed
+ * pool of probe states, allocated with the worker.
  */
 #include <errno.h>
 #include <string.h>
@@ -19,6 +25,8 @@
 
 /** Commands taken from the probe ring per poll. */
 #define PX_PROBE_BURST 8
+/** Bytes of a response body a check reads (and discards) before it resets. */
+#define PX_PROBE_DRAIN_MAX (64u * 1024)
 
 /** One check in progress. */
 struct px_probe {
@@ -32,6 +40,10 @@ struct px_probe {
 	uint32_t slot, seq;
 	uint16_t req_len;
 	uint8_t connected;
+	uint8_t reported;        /* the status went out; reading the rest */
+	uint8_t counted;         /* body_left counts the body (Content-Length) */
+	uint32_t drained;        /* body bytes read and dropped */
+	uint64_t body_left;      /* with counted: body bytes still to come */
 	struct fo_http_parser p;
 	struct fo_http_msg msg;
 	char req[FO_PROXY_PROBE_REQ_MAX];
@@ -72,13 +84,15 @@ probe_report(struct fo_proxy_worker *pw, uint32_t slot, uint32_t seq, unsigned s
 	px_obs_push(pw, &o);
 }
 
-/* The check is over: report, close (abort when it did not end cleanly), free the state. */
+/* The check is over: report (unless it already did), close (abort when it did not end
+ * cleanly), free the state. */
 static void
 probe_end(struct px_probe *p, unsigned status, unsigned why, int abort)
 {
 	struct fo_proxy_worker *pw = p->pw;
 
-	probe_report(pw, p->slot, p->seq, status, why);
+	if (!p->reported)
+		probe_report(pw, p->slot, p->seq, status, why);
 	if (p->c != NULL) {
 		if (abort)
 			fo_tcp_abort(p->c);
@@ -101,7 +115,10 @@ probe_timer(struct fo_timer *t)
 
 	if (p->c == NULL || !px_deadline_due(p->pw, t, &p->deadline))
 		return;
-	probe_end(p, 0, p->connected ? FO_PROXY_OBS_TIMEOUT : FO_PROXY_OBS_CONNECT, 1);
+	/* a server that sent the whole response but kept the connection open, despite the
+	 * check's Connection: close, gets a FIN; anything else a reset */
+	probe_end(p, 0, p->connected ? FO_PROXY_OBS_TIMEOUT : FO_PROXY_OBS_CONNECT,
+		!(p->reported && p->counted && p->body_left == 0));
 }
 
 static void
@@ -123,6 +140,40 @@ probe_connected(struct fo_tcp_conn *c, void *user)
 	}
 }
 
+/* The head is in: report it, set up reading the rest of the response. */
+static void
+probe_head_done(struct px_probe *p)
+{
+	const struct fo_http_msg *msg = &p->msg;
+	uint32_t have = rte_pktmbuf_pkt_len(p->rin) - p->rin_fed;
+
+	probe_report(p->pw, p->slot, p->seq, msg->status, 0);
+	p->reported = 1;
+	p->drained = have;
+	rte_pktmbuf_free(p->rin);
+	p->rin = NULL;
+	if (msg->status == 204 || msg->status == 304 || msg->status < 200) {
+		/* no body (a 1xx ends the check too: a GET is not answered with one) */
+		p->counted = 1;
+		p->body_left = 0;
+	} else if ((msg->flags & (FO_HTTP_F_CONTENT_LENGTH | FO_HTTP_F_CHUNKED)) ==
+		FO_HTTP_F_CONTENT_LENGTH) {
+		p->counted = 1;
+		p->body_left = msg->content_length > have ? msg->content_length - have : 0;
+	}
+	/* else chunked or delimited by the close: read to the end */
+}
+
+/* Body bytes @n came after the status went out. */
+static void
+probe_drain(struct px_probe *p, struct rte_mbuf *m, uint32_t n)
+{
+	rte_pktmbuf_free(m);
+	p->drained += n;
+	if (p->counted)
+		p->body_left = n < p->body_left ? p->body_left - n : 0;
+}
+
 static void
 probe_readable(struct fo_tcp_conn *c, void *user)
 {
@@ -136,9 +187,18 @@ probe_readable(struct fo_tcp_conn *c, void *user)
 		if (n == -EAGAIN)
 			return;
 		if (n <= 0) {
-			/* EOF or reset before a whole status line and head */
+			/* EOF or reset: before a whole head, the check failed; after, the response
+			 * ended (a close-delimited body) or the server gave up on it */
 			probe_end(p, 0, FO_PROXY_OBS_RESET, n < 0);
 			return;
+		}
+		if (p->reported) {
+			probe_drain(p, m, (uint32_t)n);
+			if (p->drained > PX_PROBE_DRAIN_MAX) {
+				probe_end(p, 0, 0, 1);
+				return;
+			}
+			continue;
 		}
 		p->rin = fo_mbuf_chain_join(p->rin, m);
 		if (px_head_sparse(p->rin)) {
@@ -153,11 +213,8 @@ probe_readable(struct fo_tcp_conn *c, void *user)
 			probe_end(p, 0, FO_PROXY_OBS_BAD, 1);
 			return;
 		}
-		if (rc == 1) {
-			/* the status is all a check needs; the body is not read */
-			probe_end(p, p->msg.status, 0, 1);
-			return;
-		}
+		if (rc == 1)
+			probe_head_done(p);
 	}
 }
 
@@ -197,6 +254,10 @@ probe_start(struct fo_proxy_worker *pw, const struct fo_proxy_probe *cmd)
 	p->seq = cmd->seq;
 	p->req_len = cmd->req_len;
 	p->connected = 0;
+	p->reported = 0;
+	p->counted = 0;
+	p->drained = 0;
+	p->body_left = 0;
 	p->rin = NULL;
 	p->rin_fed = 0;
 	memcpy(p->req, cmd->req, cmd->req_len);

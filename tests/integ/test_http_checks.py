@@ -13,8 +13,11 @@ http_503.
  1. the checks reach the backends from fanout's own TCP stack, on the
     interval: each replica's access log shows GET /who requests with
     fanout's health-check User-Agent, neither far fewer nor far more than
-    the interval allows; `fanoutctl upstreams` shows every server up with
-    its last check's status;
+    the interval allows, and every check the app received is in its access
+    log (a check reads the response to its end and closes with a FIN; one
+    that reset the connection after the status line left none);
+    `fanoutctl upstreams` shows every server up with its last check's
+    status;
  2. one of three replicas stopped (SIGTERM, as Kubernetes stops a pod)
     under wrk (bounded): no response other than 2xx and no socket error;
     the stopped replica is seen DOWN by the
@@ -130,6 +133,16 @@ def main(t):
     got = [checks_in_log(b) - n for b, n in zip(replicas, before)]
     expect = window / INTERVAL
     fi.log("health checks per replica in %.1f s: %r (interval %.1f s)" % (window, got, INTERVAL))
+    if not all(expect * 0.5 <= g <= expect * 1.5 + 1 for g in got):
+        fi.log("fanout's view: %r" % upstreams(fo))
+    # every check the app saw (request log, written on arrival) is in gunicorn's access
+    # log (written once the response went out): a check that reset the connection as soon
+    # as it had the status line left no access log line
+    for b in replicas:
+        seen = sum(1 for r in b.requests() if ["User-Agent", UA] in r["headers"])
+        logged = checks_in_log(b)
+        fi.check(seen - 1 <= logged <= seen,
+                 "%s: %d checks arrived, %d in the access log" % (b.name, seen, logged))
     fi.check(all(expect * 0.5 <= g <= expect * 1.5 + 1 for g in got),
              "health checks per replica in %.1f s: %r, expected about %.0f" % (window, got, expect))
     ups = upstreams(fo)

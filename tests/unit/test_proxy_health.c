@@ -340,6 +340,7 @@ test_probes(void **state)
 	struct fo_proxy_obs o[8];
 	unsigned n, i;
 
+	b->ob.honour_close = 1; /* B closes after answering, as asked; C keeps the connection */
 	queue_probe(b, 1, 7, B, 8000);  /* 200 */
 	queue_probe(b, 2, 8, C, 8000);  /* 503 */
 	queue_probe(b, 4, 9, A, 9);     /* refused */
@@ -366,7 +367,18 @@ test_probes(void **state)
 	assert_int_equal(st->probes_started, 3);
 	assert_int_equal(st->probes_answered, 2);
 	assert_int_equal(st->probes_failed, 1);
-	/* an origin that never answers: TIMEOUT after timeout_ms */
+	/* the check read B's whole response and closed after B did: a FIN, no reset */
+	assert_int_equal(b->ob.eofs, 1);
+	assert_int_equal(b->ob.closed_reset, 0);
+	/* C answered in full but kept the connection: closed with a FIN at the deadline,
+	 * the result (already reported) unchanged */
+	assert_int_equal(b->oc.eofs, 0);
+	wire_advance(&b->w, 600);
+	wire_run(&b->w, 100000);
+	assert_int_equal(b->oc.eofs, 1);
+	assert_int_equal(b->oc.closed_reset, 0);
+	assert_int_equal(obs_take(b, o, 8), 0);
+	/* an origin that never answers: TIMEOUT after timeout_ms, and a reset */
 	b->ob.hold = 1;
 	queue_probe(b, 1, 10, B, 8000);
 	wire_run(&b->w, 100000);
@@ -377,6 +389,7 @@ test_probes(void **state)
 	assert_int_equal(o[0].seq, 10);
 	assert_int_equal(o[0].status, 0);
 	assert_int_equal(o[0].why, FO_PROXY_OBS_TIMEOUT);
+	assert_int_equal(b->ob.closed_reset, 1);
 	b->ob.hold = 0;
 }
 

@@ -159,6 +159,7 @@ origin_readable(struct fo_tcp_conn *c, void *user)
 
 		n = fo_tcp_recv(c, &m, (uint32_t)(sizeof(oc->buf) - oc->len));
 		if (n == 0) {
+			o->eofs++;
 			fo_tcp_close(c);
 			oc->c = NULL;
 			return;
@@ -198,13 +199,20 @@ origin_readable(struct fo_tcp_conn *c, void *user)
 			memmove(oc->buf, oc->buf + hl, oc->len - hl);
 			oc->len -= hl;
 			o->requests++;
+			oc->close_after = o->honour_close &&
+				memmem(o->last_head, o->last_head_len, "\r\nConnection: close\r\n", 21);
 			if (oc->body_left != 0 || oc->chunked)
 				continue;
 		answer:
-			if (o->hold)
+			if (o->hold) {
 				oc->held++;
-			else
-				send_bytes(o->h, c, o->response, o->response_len);
+				continue;
+			}
+			send_bytes(o->h, c, o->response, o->response_len);
+			if (oc->close_after) {
+				fo_tcp_shutdown(c);
+				oc->close_after = 0;
+			}
 		}
 	}
 }
@@ -214,6 +222,8 @@ origin_closed(struct fo_tcp_conn *c, void *user, enum fo_tcp_close_reason why)
 {
 	struct wire_origin_conn *oc = user;
 
+	if (why == FO_TCP_CLOSE_RESET)
+		oc->o->closed_reset++;
 	oc->c = NULL;
 }
 

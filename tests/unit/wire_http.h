@@ -40,8 +40,12 @@ struct wire_origin {
 		uint64_t body_left;
 		int chunked; /* in a chunked body */
 		unsigned held; /* responses owed while the origin holds them */
+		int close_after; /* the request said Connection: close */
 	} *conns;
 	int hold; /**< 1: requests are read but not answered until wire_origin_release() */
+	int honour_close; /**< 1: close after answering a request that says Connection: close */
+	unsigned eofs;          /**< connections the peer closed with a FIN */
+	unsigned closed_reset;  /**< connections the peer reset */
 };
 
 /** Listen on @p port of host @p h. @return 0 or -errno. */

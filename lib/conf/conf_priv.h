@@ -118,8 +118,9 @@ struct conf_ctx {
 
 /** A route's or relay listener's upstream, resolved once every upstream is known. */
 struct conf_ref {
-	unsigned idx; /* into routes[] or, when listen, listens[] */
+	unsigned idx; /* into routes[] or, when listen, listens[], when dflt, default_backends[] */
 	bool listen;
+	bool dflt;
 	char *name;
 	struct fo_conf_loc loc;
 };
@@ -196,7 +197,8 @@ struct conf_param {
 	X(send_timeout, send_timeout_ms, CONF_VAL_DURATION, "DURATION", 1, CONF_HOUR_MS, 60000)    \
 	X(client_max_body_size, max_body_size, CONF_VAL_SIZE, "SIZE", 0, CONF_BODY_SIZE_MAX,       \
 		1u << 20)                                                                          \
-	X(underscores_in_headers, underscores_in_headers, CONF_VAL_ONOFF, "on|off", 0, 1, 0)
+	X(underscores_in_headers, underscores_in_headers, CONF_VAL_ONOFF, "on|off", 0, 1, 0)     \
+	X(healthz, healthz, CONF_VAL_ONOFF, "on|off", 0, 1, 1)
 
 /*
  * Tuning directives of an `upstream { }` block, besides `server`: same
@@ -348,6 +350,37 @@ void conf_h_health_check(struct conf_parser *p, struct conf_block *blk, const st
 void conf_h_next_upstream(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
 	struct conf_block *inner);
 void conf_dump_health(FILE *out, const struct fo_conf_upstream *u);
+
+/* actions.c: redirects, header modifiers, default backends (struct fo_conf_actions) */
+extern const struct conf_ctx conf_ctx_redirect;
+void conf_h_redirect(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_return(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_app_root(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_slash_redirect(struct conf_parser *p, struct conf_block *blk,
+	const struct conf_stmt *st, struct conf_block *inner);
+void conf_h_header_mod(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_forwarded_prefix(struct conf_parser *p, struct conf_block *blk,
+	const struct conf_stmt *st, struct conf_block *inner);
+void conf_h_default_backend(struct conf_parser *p, struct conf_block *blk,
+	const struct conf_stmt *st, struct conf_block *inner);
+/* Where a route's directives were first accepted (NULL: not), for conf_actions_route_end(). */
+struct conf_route_seen {
+	const struct fo_conf_loc *redirect, *ret, *app_root, *slash;
+	bool upstream_tried, answer_tried; /* written, even if rejected (no "missing" cascade) */
+};
+/* End of a route block: upstream or redirect required, actions that exclude each other. */
+void conf_actions_route_end(struct conf_parser *p, const struct conf_block *blk,
+	const struct conf_route_seen *seen);
+/* conf_validate_final(): default backends get their upstream (ref) and body limit. */
+void conf_default_backend_ref(struct fo_conf *c, unsigned idx, unsigned upstream);
+void conf_default_backends_final(struct fo_conf *c);
+void conf_dump_actions(FILE *out, const struct fo_conf_route *r);
+void conf_dump_default_backends(FILE *out, const struct fo_conf *c);
+void conf_free_actions(struct fo_conf *c);
 
 /* dump.c */
 void conf_free_priv(struct conf_priv *c);

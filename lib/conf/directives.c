@@ -19,11 +19,15 @@
 #include "conf_priv.h"
 
 /* Indices into each table, used for blk->seen[] / blk->arg[]. */
-enum { MAIN_INTERFACE, MAIN_LISTEN, MAIN_UPSTREAM, MAIN_ROUTE, MAIN_TCP, MAIN_HTTP, MAIN_N };
+enum { MAIN_INTERFACE, MAIN_LISTEN, MAIN_UPSTREAM, MAIN_ROUTE, MAIN_TCP, MAIN_HTTP,
+	MAIN_DEFAULT_BACKEND, MAIN_N };
 enum { IF_ADDRESS, IF_GATEWAY, IF_VLAN, IF_MTU, IF_N };
 /* upstream: server, then the CONF_UP_PARAMS table, then the health directives (health.c) */
 enum { UP_SERVER, UP_PARAMS, UP_HEALTH_CHECK = UP_PARAMS + CONF_UP_N, UP_NEXT_UPSTREAM, UP_N };
-enum { RT_HOST, RT_UPSTREAM, RT_REWRITE, RT_MAX_BODY, RT_ALLOW_UPGRADE, RT_N };
+enum { RT_HOST, RT_UPSTREAM, RT_REWRITE, RT_MAX_BODY, RT_ALLOW_UPGRADE,
+	/* actions.c */
+	RT_REDIRECT, RT_RETURN, RT_APP_ROOT, RT_SLASH_REDIRECT, RT_REQUEST_HEADER,
+	RT_RESPONSE_HEADER, RT_FORWARDED_PREFIX, RT_N };
 
 #define CONF_AUX_BAD 0x4 /* route: bad type or path, skip checks that need them */
 
@@ -225,6 +229,7 @@ add_ref(struct conf_parser *p, const struct conf_tok *t, unsigned idx, bool list
 	ref = &p->refs[p->n_refs];
 	ref->idx = idx;
 	ref->listen = listen;
+	ref->dflt = false;
 	ref->loc = t->loc;
 	ref->name = strdup(t->val);
 	if (ref->name == NULL)
@@ -662,7 +667,13 @@ route_end(struct conf_parser *p, struct conf_block *blk)
 	struct fo_conf *c = pub(p);
 	const struct fo_conf_route *r = &c->routes[blk->obj], *o;
 	long first;
+#define SEEN(i) (blk->seen[i] ? &blk->first[i] : NULL)
+	const struct conf_route_seen seen = {SEEN(RT_REDIRECT), SEEN(RT_RETURN), SEEN(RT_APP_ROOT),
+		SEEN(RT_SLASH_REDIRECT), blk->tried[RT_UPSTREAM],
+		blk->tried[RT_REDIRECT] || blk->tried[RT_RETURN]};
+#undef SEEN
 
+	conf_actions_route_end(p, blk, &seen);
 	if (r->path == NULL)
 		return;
 	first = route_seen(p, (unsigned)blk->obj);
@@ -689,6 +700,8 @@ static const struct conf_directive main_dirs[MAIN_N] = {
 	[MAIN_TCP] = {"tcp", "tcp { ... }", 0, 0, CONF_D_BLOCK | CONF_D_ONCE, &ctx_tcp, conf_h_tcp},
 	[MAIN_HTTP] = {"http", "http { ... }", 0, 0, CONF_D_BLOCK | CONF_D_ONCE, &ctx_http,
 		conf_h_http},
+	[MAIN_DEFAULT_BACKEND] = {"default_backend", "default_backend UPSTREAM [host NAME];", 1, 3,
+		0, NULL, conf_h_default_backend},
 };
 
 static const struct conf_directive interface_dirs[IF_N] = {
@@ -713,13 +726,26 @@ static const struct conf_directive upstream_dirs[UP_N] = {
 
 static const struct conf_directive route_dirs[RT_N] = {
 	[RT_HOST] = {"host", "host NAME;", 1, 1, CONF_D_ONCE, NULL, h_host},
-	[RT_UPSTREAM] = {"upstream", "upstream NAME;", 1, 1, CONF_D_ONCE | CONF_D_REQUIRED, NULL,
-		h_route_upstream},
+	/* required unless the route redirects: conf_actions_route_end() */
+	[RT_UPSTREAM] = {"upstream", "upstream NAME;", 1, 1, CONF_D_ONCE, NULL, h_route_upstream},
 	[RT_REWRITE] = {"rewrite", "rewrite TARGET;", 1, 1, CONF_D_ONCE, NULL, h_rewrite},
 	[RT_MAX_BODY] = {"client_max_body_size", "client_max_body_size SIZE;", 1, 1, CONF_D_ONCE,
 		NULL, conf_h_route_body_size},
 	[RT_ALLOW_UPGRADE] = {"allow_upgrade", "allow_upgrade PROTOCOL...|off;", 1, CONF_LIST_MAX,
 		CONF_D_ONCE, NULL, h_allow_upgrade},
+	[RT_REDIRECT] = {"redirect", "redirect { status N; scheme S; host H; port N; path P; }", 0,
+		0, CONF_D_BLOCK | CONF_D_ONCE, &conf_ctx_redirect, conf_h_redirect},
+	[RT_RETURN] = {"return", "return 301|302|303|307|308 URL;", 2, 2, CONF_D_ONCE, NULL,
+		conf_h_return},
+	[RT_APP_ROOT] = {"app_root", "app_root PATH;", 1, 1, CONF_D_ONCE, NULL, conf_h_app_root},
+	[RT_SLASH_REDIRECT] = {"slash_redirect", "slash_redirect on|off;", 1, 1, CONF_D_ONCE, NULL,
+		conf_h_slash_redirect},
+	[RT_REQUEST_HEADER] = {"request_header", "request_header set|add NAME VALUE | remove NAME;",
+		2, 3, 0, NULL, conf_h_header_mod},
+	[RT_RESPONSE_HEADER] = {"response_header",
+		"response_header set|add NAME VALUE | remove NAME;", 2, 3, 0, NULL, conf_h_header_mod},
+	[RT_FORWARDED_PREFIX] = {"forwarded_prefix", "forwarded_prefix VALUE;", 1, 1, CONF_D_ONCE,
+		NULL, conf_h_forwarded_prefix},
 };
 
 #define TCP_DIR(dir, field, kind, min, max)                                                        \

@@ -30,6 +30,7 @@ conf_free_priv(struct conf_priv *c)
 		free(pub->upstreams[i].health_check.path);
 		free(pub->upstreams[i].health_check.host);
 	}
+	conf_free_actions(pub);
 	for (i = 0; i < pub->n_routes; i++) {
 		free(pub->routes[i].path);
 		free(pub->routes[i].host);
@@ -181,7 +182,8 @@ dump_route(FILE *out, const struct fo_conf *conf, const struct fo_conf_route *r)
 	fprintf(out, " {\n");
 	if (r->host != NULL)
 		fprintf(out, "\thost %s;\n", r->host);
-	fprintf(out, "\tupstream %s;\n", conf->upstreams[r->upstream].name);
+	if (r->upstream < conf->n_upstreams) /* a route that only redirects has none */
+		fprintf(out, "\tupstream %s;\n", conf->upstreams[r->upstream].name);
 	if (r->rewrite != NULL) {
 		fprintf(out, "\trewrite ");
 		put_quoted(out, r->rewrite);
@@ -193,6 +195,7 @@ dump_route(FILE *out, const struct fo_conf *conf, const struct fo_conf_route *r)
 		fprintf(out, "\tclient_max_body_size %s;\n",
 			conf_param_str(&conf_http_params[CONF_HTTP_client_max_body_size],
 				r->max_body_size, sz));
+	conf_dump_actions(out, r);
 	fprintf(out, "}\n\n");
 }
 
@@ -265,6 +268,7 @@ fo_conf_dump(const struct fo_conf *conf, FILE *out)
 		dump_upstream(out, &conf->upstreams[i]);
 	for (i = 0; i < conf->n_routes; i++)
 		dump_route(out, conf, &conf->routes[i]);
+	conf_dump_default_backends(out, conf);
 	if (fflush(out) != 0 || ferror(out))
 		return -EIO;
 	return 0;

@@ -185,6 +185,50 @@ enum fo_conf_path_type {
 	FO_CONF_PATH_REGEX,  /**< PCRE2 regex anchored at the path's start (ingress-nginx) */
 };
 
+struct fo_http_mod; /* lib/http: a header modifier (name, value, set/add/remove) */
+
+/** How a redirect builds its Location (struct fo_conf_redirect.kind). */
+enum fo_conf_redirect_kind {
+	FO_CONF_REDIR_NONE,  /**< no redirect: the route forwards */
+	FO_CONF_REDIR_URL,   /**< `return CODE URL;`: that fixed URL */
+	FO_CONF_REDIR_PARTS, /**< `redirect { }`: the request's URL with parts replaced */
+};
+
+/** What `redirect { path | prefix }` does with the request's path. */
+enum fo_conf_redirect_path {
+	FO_CONF_RPATH_KEEP,   /**< the request's path */
+	FO_CONF_RPATH_FULL,   /**< `path P;`: P (Gateway API ReplaceFullPath) */
+	FO_CONF_RPATH_PREFIX, /**< `prefix P;`: the matched prefix replaced by P (ReplacePrefixMatch) */
+};
+
+/** A route's redirect: `return CODE URL;` or `redirect { ... }`. */
+struct fo_conf_redirect {
+	uint8_t kind;      /**< enum fo_conf_redirect_kind */
+	uint8_t path_kind; /**< enum fo_conf_redirect_path (PARTS) */
+	uint16_t status;   /**< 301, 302, 303, 307 or 308 (redirect default: 302) */
+	uint16_t port;     /**< PARTS: 0 = derived (scheme's well-known port, else the listener's) */
+	char *url;         /**< URL: the whole Location (absolute URL or a path) */
+	char *scheme;      /**< PARTS: "http" or "https"; NULL = the request's (http) */
+	char *host;        /**< PARTS: NULL = the request's host (without its port) */
+	char *path;        /**< PARTS: FULL or PREFIX replacement */
+	struct fo_conf_loc loc;
+};
+
+/**
+ * What a route does besides forwarding (NULL in struct fo_conf_route when
+ * nothing: the proxy's only cost for such routes is that test).
+ */
+struct fo_conf_actions {
+	struct fo_conf_redirect redirect; /**< answered instead of forwarding */
+	char *app_root;      /**< `app_root /x;`: 302 from "/" to it (ingress-nginx app-root) */
+	bool slash_redirect; /**< `slash_redirect on;`: prefix "/p/" answers "/p" with a 301 to "/p/" */
+	const struct fo_http_mod *req_mods; /**< `request_header ...;` (forwarded_prefix
+					     *   included, as a set of X-Forwarded-Prefix) */
+	unsigned n_req_mods;
+	const struct fo_http_mod *resp_mods; /**< `response_header ...;` */
+	unsigned n_resp_mods;
+};
+
 /** `route <exact|prefix|regex> <path> { host ...; upstream ...; rewrite ...; }` */
 struct fo_conf_route {
 	enum fo_conf_path_type type;
@@ -199,6 +243,20 @@ struct fo_conf_route {
 	/** allow_upgrade: the Upgrade protocols forwarded (lowercase names, one
 	 *  space between them); NULL: "websocket" (default); "": none (off) */
 	char *allow_upgrade;
+	/** redirects, header modifiers...: NULL when the route has none */
+	const struct fo_conf_actions *actions;
+	struct fo_conf_loc loc;
+};
+
+/**
+ * `default_backend UPSTREAM [host NAME];`: what serves a request no route
+ * matches, for one host or (without host) for every host.
+ */
+struct fo_conf_default_backend {
+	char *host; /**< NULL: the global one; else lowercase, maybe "*.example.com" */
+	/** served as this route: prefix "/", the host, the upstream, the http
+	 *  block's client_max_body_size, no rewrite or action */
+	struct fo_conf_route route;
 	struct fo_conf_loc loc;
 };
 
@@ -215,6 +273,9 @@ struct fo_conf_http {
 	uint64_t max_body_size;            /**< client_max_body_size default for routes; 1m */
 	uint32_t underscores_in_headers;   /**< 1: forward request header fields whose name
 					    *   has '_'; 0 (default, as nginx): drop them */
+	uint32_t healthz;                  /**< 1 (default): a GET of /healthz that no route
+					    *   matches answers 200 (ingress-nginx's default
+					    *   server); 0: it goes on as any unmatched request */
 	struct fo_conf_loc loc;            /**< the `http` directive (file NULL when absent) */
 };
 
@@ -230,6 +291,12 @@ struct fo_conf {
 	unsigned n_routes;
 	struct fo_conf_tcp tcp; /**< all zero when there is no `tcp` block */
 	struct fo_conf_http http; /**< defaults when there is no `http` block */
+	/** default_backend directives: the per-host ones in config order, then
+	 *  the global one (if any) last */
+	struct fo_conf_default_backend *default_backends;
+	unsigned n_default_backends;
+	/** the global default backend (in default_backends), or NULL */
+	const struct fo_conf_default_backend *default_backend;
 				/* private: string pool and allocation bookkeeping follow */
 };
 
@@ -283,6 +350,27 @@ int fo_conf_upstream_find(const struct fo_conf *conf, const char *name);
 
 /** Name of a path type ("exact", "prefix", "regex"). */
 const char *fo_conf_path_type_name(enum fo_conf_path_type t);
+
+/**
+ * The default backend for a request no route matched: the one of its host
+ * (exact name, else "*." + all but the first label), else the global one.
+ *
+ * @param host  the request's host as received (any case, a ":port" and one
+ *              trailing '.' ignored); may be NULL/0.
+ * @param global 0: per-host ones only.
+ * @return the default backend, or NULL.
+ */
+const struct fo_conf_default_backend *fo_conf_default_backend_find(
+	const struct fo_conf *conf, const char *host, size_t host_len, int global);
+
+/**
+ * Do the routes' actions (struct fo_conf_actions) or the default backends
+ * of two configs differ? Upstreams are compared by index (the caller has
+ * checked that the upstream lists line up). For live reload (lib/ctl).
+ *
+ * @return 1 they differ, 0 not.
+ */
+int fo_conf_actions_differ(const struct fo_conf *a, const struct fo_conf *b);
 
 /** Name of a service ("http", "echo", "discard", "source", "relay"). */
 const char *fo_conf_service_name(enum fo_conf_service s);

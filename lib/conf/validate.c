@@ -355,6 +355,8 @@ conf_validate_final(struct conf_parser *p, const char *main_file)
 		if (up < 0)
 			conf_err(p, &p->refs[i].loc, "upstream \"%s\" is not defined",
 				p->refs[i].name);
+		else if (p->refs[i].dflt)
+			conf_default_backend_ref(c, p->refs[i].idx, (unsigned)up);
 		else if (p->refs[i].listen && c->upstreams[up].n_servers == 0)
 			/* a route to an empty upstream answers 503; a relay has nothing to do */
 			conf_err(p, &p->refs[i].loc,
@@ -370,4 +372,5 @@ conf_validate_final(struct conf_parser *p, const char *main_file)
 	for (i = 0; i < c->n_routes; i++)
 		if (c->routes[i].max_body_size == CONF_BODY_SIZE_UNSET)
 			c->routes[i].max_body_size = c->http.max_body_size;
+	conf_default_backends_final(c);
 }

@@ -28,7 +28,7 @@ _Static_assert(sizeof(struct fo_conf_health_check) == 8 + 8 + 8 + 4 + 4 + 2 * 2 
 _Static_assert(sizeof(struct fo_conf_upstream) == FO_CONF_NAME_MAX + 8 + 4 + 10 * 4 + 4 +
 			sizeof(struct fo_conf_health_check) + 2 * 4 + LOC,
 	"fo_conf_upstream changed: compare the new field in upstream_params_differ()");
-_Static_assert(sizeof(struct fo_conf_route) == 56 + LOC,
+_Static_assert(sizeof(struct fo_conf_route) == 64 + LOC,
 	"fo_conf_route changed: compare the new field in routes_differ()");
 
 static int
@@ -188,7 +188,8 @@ fo_ctl_conf_diff(const struct fo_conf *a, const struct fo_conf *b)
 			if (upstream_params_differ(&a->upstreams[i], &b->upstreams[i]))
 				d |= FO_CTL_DIFF_UPSTREAM_PARAMS;
 		}
-		if (routes_differ(a, b))
+		/* actions: compared by lib/conf (redirects, header modifiers, default backends) */
+		if (routes_differ(a, b) || fo_conf_actions_differ(a, b))
 			d |= FO_CTL_DIFF_ROUTES;
 	}
 	/* listeners last: a relay's upstream is looked up by name on both sides */

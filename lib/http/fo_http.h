@@ -391,6 +391,31 @@ ssize_t fo_http_write_chunk_line(uint8_t *out, size_t cap, int close_prev, uint6
 #define FO_HTTP_FWD_CLOSE 0x2   /**< send "Connection: close" upstream */
 #define FO_HTTP_FWD_UNDERSCORES 0x4 /**< keep fields whose name has '_' (else dropped) */
 
+/** What a header modifier does (Gateway API HTTPHeaderFilter). */
+enum fo_http_mod_op {
+	FO_HTTP_MOD_SET,    /**< drop every field of that name, then add "name: value" */
+	FO_HTTP_MOD_ADD,    /**< add "name: value" (fields of that name stay) */
+	FO_HTTP_MOD_REMOVE, /**< drop every field of that name */
+};
+
+/**
+ * One header modifier of a route, for requests (fo_http_fwd.mods) or
+ * responses (fo_http_write_response_mod()). The name is a token and the
+ * value field-value bytes (lib/conf checks both); names compare
+ * case-insensitively. A modifier list never names a field fanout
+ * interprets or writes itself (fo_http_field_id() != FO_HTTP_H_OTHER).
+ */
+struct fo_http_mod {
+	const char *name;
+	const char *value; /**< SET, ADD; NULL for REMOVE */
+	uint16_t name_len;
+	uint16_t value_len;
+	uint8_t op; /**< enum fo_http_mod_op */
+};
+
+/** Header id of the field name [@p name, + @p len) (any case): FO_HTTP_H_OTHER for most. */
+unsigned fo_http_field_id(const char *name, size_t len);
+
 /** What fo_http_write_request() adds to or changes in a request. */
 struct fo_http_fwd {
 	const char *path;   /**< path to send (rewritten); NULL: the original path */
@@ -400,6 +425,8 @@ struct fo_http_fwd {
 	const char *request_id; /**< X-Request-ID to add when the request has none */
 	size_t request_id_len;
 	unsigned flags;        /**< FO_HTTP_FWD_* */
+	const struct fo_http_mod *mods; /**< the route's request header modifiers, in order */
+	unsigned n_mods;                /**< 0: none (the only cost for routes without them) */
 };
 
 /**
@@ -440,6 +467,9 @@ struct fo_http_fwd {
  *   request has no X-Request-ID and fwd->request_id_len > 0),
  *   "Connection: upgrade" (FO_HTTP_FWD_UPGRADE; the Upgrade field stays in
  *   its place) or else "Connection: close" (FO_HTTP_FWD_CLOSE); then CRLF.
+ * With header modifiers (fwd->n_mods): the request's fields named by a SET
+ * or REMOVE are dropped, and each SET and ADD writes "<name>: <value>",
+ * in list order, after the request's fields and before X-Forwarded-For.
  * <client> is the dotted quad of fwd->client_addr. An empty fwd->path (or
  * an absolute-form target without a path) is sent as "/". Fields named by
  * Connection are dropped unless fanout interprets them itself (Host,
@@ -488,6 +518,40 @@ int fo_http_upgrade_allowed(const uint8_t *head, const struct fo_http_msg *req,
  */
 ssize_t fo_http_write_response(uint8_t *out, size_t cap, const uint8_t *head,
 	const struct fo_http_msg *resp, unsigned flags);
+
+/**
+ * fo_http_write_response() with the route's response header modifiers
+ * (@p mods, @p n_mods; as for requests: fields named by a SET or REMOVE
+ * dropped, SET and ADD written in list order after the response's fields,
+ * before "Connection: ..."). n_mods 0 is fo_http_write_response().
+ *
+ * @return bytes written, or -ENOSPC.
+ */
+ssize_t fo_http_write_response_mod(uint8_t *out, size_t cap, const uint8_t *head,
+	const struct fo_http_msg *resp, unsigned flags, const struct fo_http_mod *mods,
+	unsigned n_mods);
+
+/** A piece of a string (Location parts). */
+struct fo_http_str {
+	const char *p;
+	size_t len;
+};
+
+/**
+ * Write a complete redirect made by fanout: "HTTP/1.1 <status> <reason>",
+ * Server: fanout, "Location: " + the @p n_loc pieces of @p loc
+ * concatenated, Content-Type: text/plain, Content-Length, "Connection:
+ * close" when @p close, and the body "<status> <reason>\n" (not for
+ * HEAD: @p head_only). Every Location byte must be 0x21..0x7e (no space,
+ * control character, DEL or non-ASCII byte): whatever the pieces come
+ * from, no CR or LF can end the field early (header injection).
+ *
+ * @return bytes written; -EINVAL when a Location byte is outside
+ *         0x21..0x7e or the Location is empty (nothing usable in @p out);
+ *         -ENOSPC.
+ */
+ssize_t fo_http_write_redirect(uint8_t *out, size_t cap, unsigned status,
+	const struct fo_http_str *loc, unsigned n_loc, int close, int head_only);
 
 /**
  * Write a complete error response made by fanout itself:

@@ -224,6 +224,42 @@ keep_field(const uint8_t *head, const struct fo_http_msg *msg, const struct fo_h
 	}
 }
 
+unsigned
+fo_http_field_id(const char *name, size_t len)
+{
+	return fo_http_hdr_ident((const uint8_t *)name, len);
+}
+
+/* Does a SET or REMOVE of @p mods name field @p h? (It is dropped then.) */
+static int
+mod_drops(const uint8_t *head, const struct fo_http_hdr *h, const struct fo_http_mod *mods,
+	unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (mods[i].op != FO_HTTP_MOD_ADD && mods[i].name_len == h->name.len &&
+			span_caseeq((const uint8_t *)mods[i].name, head + h->name.off, h->name.len))
+			return 1;
+	return 0;
+}
+
+/* "<name>: <value>" for each SET and ADD, in list order. */
+static void
+put_mods(struct wbuf *w, const struct fo_http_mod *mods, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		if (mods[i].op == FO_HTTP_MOD_REMOVE)
+			continue;
+		put(w, mods[i].name, mods[i].name_len);
+		PUTS(w, ": ");
+		put(w, mods[i].value, mods[i].value_len);
+		PUTS(w, "\r\n");
+	}
+}
+
 ssize_t
 fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
 	const struct fo_http_msg *req, const struct fo_http_fwd *fwd)
@@ -258,6 +294,9 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
 		const struct fo_http_hdr *h = &req->hdrs[i];
 
 		if (drop_underscores && fo_http_hdr_underscore(head, h))
+			continue;
+		if (fwd->n_mods != 0 && h->id == FO_HTTP_H_OTHER &&
+			mod_drops(head, h, fwd->mods, fwd->n_mods))
 			continue;
 		switch (h->id) {
 		case FO_HTTP_H_HOST:
@@ -294,6 +333,8 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
 		}
 	}
 
+	if (fwd->n_mods != 0)
+		put_mods(&w, fwd->mods, fwd->n_mods);
 	PUTS(&w, "X-Forwarded-For: ");
 	for (i = 0; i < req->n_headers; i++) {
 		const struct fo_http_hdr *h = &req->hdrs[i];
@@ -333,6 +374,14 @@ ssize_t
 fo_http_write_response(uint8_t *out, size_t cap, const uint8_t *head,
 	const struct fo_http_msg *resp, unsigned flags)
 {
+	return fo_http_write_response_mod(out, cap, head, resp, flags, NULL, 0);
+}
+
+ssize_t
+fo_http_write_response_mod(uint8_t *out, size_t cap, const uint8_t *head,
+	const struct fo_http_msg *resp, unsigned flags, const struct fo_http_mod *mods,
+	unsigned n_mods)
+{
 	struct wbuf w = {out, cap, 0};
 	int upgrade = (flags & FO_HTTP_RESP_UPGRADE) != 0;
 	/* a proxy drops Content-Length beside Transfer-Encoding (RFC 9112 6.3) */
@@ -350,9 +399,13 @@ fo_http_write_response(uint8_t *out, size_t cap, const uint8_t *head,
 				put_content_length(&w, resp);
 			continue;
 		}
+		if (n_mods != 0 && h->id == FO_HTTP_H_OTHER && mod_drops(head, h, mods, n_mods))
+			continue;
 		if (keep_field(head, resp, h, upgrade))
 			put_line(&w, head, h);
 	}
+	if (n_mods != 0)
+		put_mods(&w, mods, n_mods);
 	if (upgrade)
 		PUTS(&w, "Connection: upgrade\r\n");
 	else if (flags & FO_HTTP_RESP_CLOSE)
@@ -401,6 +454,46 @@ fo_http_write_error(uint8_t *out, size_t cap, unsigned status, const char *detai
 			PUTS(&w, ": ");
 			put(&w, detail, dlen);
 		}
+		PUTS(&w, "\n");
+	}
+	return w.full ? -ENOSPC : (ssize_t)(w.p - out);
+}
+
+ssize_t
+fo_http_write_redirect(uint8_t *out, size_t cap, unsigned status, const struct fo_http_str *loc,
+	unsigned n_loc, int close, int head_only)
+{
+	struct wbuf w = {out, cap, 0};
+	const char *reason = fo_http_reason(status);
+	size_t rlen = strlen(reason), total = 0, k;
+	unsigned i;
+
+	/* checked here, not by the callers: no byte that could end the field */
+	for (i = 0; i < n_loc; i++) {
+		for (k = 0; k < loc[i].len; k++)
+			if ((uint8_t)loc[i].p[k] <= 0x20 || (uint8_t)loc[i].p[k] >= 0x7f)
+				return -EINVAL;
+		total += loc[i].len;
+	}
+	if (total == 0)
+		return -EINVAL;
+	PUTS(&w, "HTTP/1.1 ");
+	put_u64(&w, status);
+	PUTS(&w, " ");
+	put(&w, reason, rlen);
+	PUTS(&w, "\r\nServer: fanout\r\nLocation: ");
+	for (i = 0; i < n_loc; i++)
+		put(&w, loc[i].p, loc[i].len);
+	PUTS(&w, "\r\nContent-Type: text/plain\r\nContent-Length: ");
+	put_u64(&w, dec_len(status) + 1 + rlen + 1);
+	PUTS(&w, "\r\n");
+	if (close)
+		PUTS(&w, "Connection: close\r\n");
+	PUTS(&w, "\r\n");
+	if (!head_only) {
+		put_u64(&w, status);
+		PUTS(&w, " ");
+		put(&w, reason, rlen);
 		PUTS(&w, "\n");
 	}
 	return w.full ? -ENOSPC : (ssize_t)(w.p - out);

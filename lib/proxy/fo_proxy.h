@@ -70,6 +70,9 @@ struct fo_proxy_worker;
 	X(gen_503, "503 made by fanout (upstream without server, no connection left)")             \
 	X(gen_504, "504 made by fanout (upstream connect or read timeout)")                        \
 	X(gen_505, "505 made by fanout (HTTP version not supported)")                              \
+	X(gen_redirect, "redirects made by fanout (return, redirect, app_root, slash_redirect)")  \
+	X(gen_healthz, "200 made by fanout for /healthz (no route; http healthz on)")             \
+	X(default_backend, "requests no route took served by a default backend")                  \
 	X(continue_sent, "100 Continue sent by fanout for Expect: 100-continue")                   \
 	X(upstream_connects, "upstream connections opened (fo_tcp_connect)")                       \
 	X(upstream_connected, "upstream connections established")                                  \

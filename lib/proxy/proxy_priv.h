@@ -7,6 +7,7 @@
  *   proxy_upstream.c  upstream connections: pool, connect, retries, timeouts
  *   proxy_response.c  response heads and bodies towards the client, end of exchange
  *   proxy_tunnel.c    raw splice after 101 Switching Protocols
+ *   proxy_action.c    redirects, default backends, /healthz (route actions)
  *
  * A session (px_sess) is one client connection. While a request is in
  * flight it owns one upstream connection (px_up). Bytes move through four
@@ -25,6 +26,7 @@
 #ifndef PROXY_PRIV_H
 #define PROXY_PRIV_H
 
+#include <errno.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -196,6 +198,7 @@ struct px_sess {
 	struct px_up *up;
 	const struct fo_proxy_snapshot *snap; /* of the current request (a view ref held) */
 	const char *allow_upgrade;            /* its route's (in snap), for the 101 */
+	const struct fo_conf_actions *act;    /* its route's actions (in snap), or NULL */
 	struct px_sess *next;                 /* free list */
 	struct px_sess *ready_next;           /* worker's ready list (pipelined input) */
 	struct fo_timer timer;                /* client-side timeouts */
@@ -450,6 +453,37 @@ int px_probe_init(struct fo_proxy_worker *pw);
 void px_probe_fini(struct fo_proxy_worker *pw);
 /** Report @p o on the obs ring (dropped and counted when it is full). */
 void px_obs_push(struct fo_proxy_worker *pw, struct fo_proxy_obs *o);
+
+/* proxy_action.c */
+/**
+ * The request was routed (@p rc: fo_route_match()'s 0, or -ENOENT): a
+ * default backend (of the host, else global) may take it, /healthz may be
+ * answered, the route's redirect may answer. @p rc and @p res are updated
+ * when a default backend takes the request.
+ *
+ * @return 0 forward per *@p rc / *@p res; 1 answered; PX_GONE.
+ */
+int px_act_route(struct px_sess *s, const uint8_t *head, int *rc, struct fo_route_result *res);
+
+/** Does px_act_route() have anything to do? (One test for a route without actions.) */
+static inline int
+px_act_wanted(const struct fo_conf *conf, int rc, const struct fo_route_result *res)
+{
+	return rc == -ENOENT || (rc == 0 && (res->conf->actions != NULL ||
+						    (res->conf->host == NULL &&
+							    conf->n_default_backends != 0)));
+}
+
+/** The route's header modifiers for the forwarded request (and, kept in s, the response). */
+static inline void
+px_act_fwd(struct px_sess *s, const struct fo_conf_route *r, struct fo_http_fwd *fwd)
+{
+	s->act = r->actions;
+	if (s->act != NULL) {
+		fwd->mods = s->act->req_mods;
+		fwd->n_mods = s->act->n_req_mods;
+	}
+}
 
 /* proxy_tunnel.c */
 int px_tunnel_start(struct px_sess *s);

@@ -276,6 +276,14 @@ req_head_done(struct px_sess *s)
 	rc = fo_route_match(s->snap->routes, px_view(s)->rscratch, (const char *)head + msg->host.off,
 		msg->host.len, (const char *)head + msg->path.off, msg->path.len, pw->rewrite,
 		FO_ROUTE_REWRITE_MAX, &res);
+
+	if (px_act_wanted(conf, rc, &res)) {
+		/* default backends, /healthz, redirects (proxy_action.c) */
+		int act = px_act_route(s, head, &rc, &res);
+
+		if (act != 0)
+			return act < 0 ? PX_GONE : 0;
+	}
 	if (rc == -ENOENT)
 		return req_reject(s, 404, "no route for this host and path");
 	if (rc != 0)
@@ -322,6 +330,7 @@ req_head_done(struct px_sess *s)
 		else
 			count_underscores(pw, head, msg);
 	}
+	px_act_fwd(s, res.conf, &fwd); /* header modifiers */
 	/* straight into an mbuf; a head larger than one goes through pw->out */
 	m = rte_pktmbuf_alloc(pw->pool);
 	n = m != NULL ? fo_http_write_request(rte_pktmbuf_mtod(m, uint8_t *),

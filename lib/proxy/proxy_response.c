@@ -66,17 +66,25 @@ queue_head(struct px_sess *s, const uint8_t *head, unsigned flags)
 {
 	struct fo_proxy_worker *pw = s->pw;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pw->pool);
+	/* the route's response_header modifiers, on final responses */
+	const struct fo_http_mod *mods = NULL;
+	unsigned n_mods = 0;
 	ssize_t n;
 
-	n = m != NULL ? fo_http_write_response(rte_pktmbuf_mtod(m, uint8_t *),
-				rte_pktmbuf_tailroom(m), head, &s->resp, flags)
+	if (s->act != NULL && s->resp.status >= 200) {
+		mods = s->act->resp_mods;
+		n_mods = s->act->n_resp_mods;
+	}
+	n = m != NULL ? fo_http_write_response_mod(rte_pktmbuf_mtod(m, uint8_t *),
+				rte_pktmbuf_tailroom(m), head, &s->resp, flags, mods, n_mods)
 		      : -ENOSPC;
 	if (n > 0) {
 		m->data_len = (uint16_t)n;
 		m->pkt_len = (uint32_t)n;
 	} else {
 		rte_pktmbuf_free(m);
-		n = fo_http_write_response(pw->out, PX_OUT_MAX, head, &s->resp, flags);
+		n = fo_http_write_response_mod(
+			pw->out, PX_OUT_MAX, head, &s->resp, flags, mods, n_mods);
 		if (n <= 0)
 			return px_up_fail(s, 502, "upstream response head too large to forward", 0);
 		m = px_chain_from_buf(pw, pw->out, (uint32_t)n);

@@ -529,6 +529,10 @@ conf_h_default_backend(struct conf_parser *p, struct conf_block *blk, const stru
 	char *host = NULL;
 	unsigned i;
 
+	if (st->n_args == 2 && strcmp(st->tok[2].val, "host") == 0) {
+		conf_err(p, &st->tok[2].loc, "default_backend host needs a name");
+		return;
+	}
 	if (st->n_args == 2 || (st->n_args == 3 && strcmp(st->tok[2].val, "host") != 0)) {
 		conf_err(p, &st->tok[2].loc,
 			"unknown default_backend option \"%s\" (expected host NAME)", st->tok[2].val);

@@ -193,6 +193,25 @@ test_routes(void **state)
 		FO_CTL_DIFF_ROUTES);
 }
 
+/* Route actions and default backends: the route table points into the conf, so a recompile. */
+static void
+test_actions(void **state)
+{
+	(void)state;
+	assert_int_equal(diff(BASE, BASE "route exact /r { return 301 /x; }\n"), FO_CTL_DIFF_ROUTES);
+	assert_int_equal(diff(IFACE UP_A UP_B "route prefix /b { upstream b; }\n",
+				 IFACE UP_A UP_B "route prefix /b { upstream b; "
+						 "response_header set X-A 1; }\n"),
+		FO_CTL_DIFF_ROUTES);
+	assert_int_equal(diff(BASE, BASE "default_backend b;\n"), FO_CTL_DIFF_ROUTES);
+	assert_int_equal(diff(BASE "default_backend b;\n", BASE "default_backend a;\n"),
+		FO_CTL_DIFF_ROUTES);
+	assert_int_equal(diff(BASE, BASE "http { healthz off; }\n"), FO_CTL_DIFF_ROUTES);
+	assert_int_equal(diff(BASE "default_backend b host x.example;\n",
+				 "default_backend b host x.example;\n" BASE),
+		FO_CTL_DIFF_NONE);
+}
+
 static void
 test_restart(void **state)
 {
@@ -231,6 +250,7 @@ main(void)
 		cmocka_unit_test(test_upstream_params_and_http),
 		cmocka_unit_test(test_health_settings),
 		cmocka_unit_test(test_routes),
+		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_diff_str),
 	};

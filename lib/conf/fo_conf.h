@@ -291,8 +291,7 @@ struct fo_conf {
 	unsigned n_routes;
 	struct fo_conf_tcp tcp; /**< all zero when there is no `tcp` block */
 	struct fo_conf_http http; /**< defaults when there is no `http` block */
-	/** default_backend directives: the per-host ones in config order, then
-	 *  the global one (if any) last */
+	/** default_backend directives, in config order */
 	struct fo_conf_default_backend *default_backends;
 	unsigned n_default_backends;
 	/** the global default backend (in default_backends), or NULL */

@@ -268,6 +268,7 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
 	int upgrade = (fwd->flags & FO_HTTP_FWD_UPGRADE) != 0;
 	int drop_underscores = (req->flags & FO_HTTP_F_UNDERSCORE) &&
 			       !(fwd->flags & FO_HTTP_FWD_UNDERSCORES);
+	const unsigned n_mods = fwd->n_mods; /* in a register: the writes below alias *fwd */
 	unsigned i;
 
 	put_span(&w, head, req->method_s);
@@ -295,8 +296,7 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
 
 		if (drop_underscores && fo_http_hdr_underscore(head, h))
 			continue;
-		if (fwd->n_mods != 0 && h->id == FO_HTTP_H_OTHER &&
-			mod_drops(head, h, fwd->mods, fwd->n_mods))
+		if (n_mods != 0 && h->id == FO_HTTP_H_OTHER && mod_drops(head, h, fwd->mods, n_mods))
 			continue;
 		switch (h->id) {
 		case FO_HTTP_H_HOST:
@@ -333,8 +333,8 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
 		}
 	}
 
-	if (fwd->n_mods != 0)
-		put_mods(&w, fwd->mods, fwd->n_mods);
+	if (n_mods != 0)
+		put_mods(&w, fwd->mods, n_mods);
 	PUTS(&w, "X-Forwarded-For: ");
 	for (i = 0; i < req->n_headers; i++) {
 		const struct fo_http_hdr *h = &req->hdrs[i];

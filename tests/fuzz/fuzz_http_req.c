@@ -138,6 +138,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fwd.request_id = "0123456789abcdef";
 	fwd.request_id_len = 16;
+	if (h & 0x200) {
+		/* a route's header modifiers (never framing fields: lib/conf refuses them) */
+		static const struct fo_http_mod mods[] = {
+			{"X-Mod", "1", 5, 1, FO_HTTP_MOD_SET},
+			{"accept", NULL, 6, 0, FO_HTTP_MOD_REMOVE},
+			{"X-Add", "v w", 5, 3, FO_HTTP_MOD_ADD},
+		};
+
+		fwd.mods = mods;
+		fwd.n_mods = 3;
+	}
 	n = fo_http_write_request(out, sizeof(out), data, &whole.msg, &fwd);
 	CHECK(n > 0 && (size_t)n < sizeof(out));
 	/* a smaller buffer fails cleanly */

@@ -8,6 +8,7 @@
  * numeric tables in params.c; an upstream's health directives in health.c);
  * handlers check values with the helpers of validate.c, which also runs the
  * whole-config checks at the end. dump.c writes a config back and frees it.
+ * A route's actions and the default backends are in redirect.c and actions.c.
  */
 #ifndef CONF_PRIV_H
 #define CONF_PRIV_H
@@ -351,7 +352,10 @@ void conf_h_next_upstream(struct conf_parser *p, struct conf_block *blk, const s
 	struct conf_block *inner);
 void conf_dump_health(FILE *out, const struct fo_conf_upstream *u);
 
-/* actions.c: redirects, header modifiers, default backends (struct fo_conf_actions) */
+/* redirect.c, actions.c: route actions (struct fo_conf_actions), default backends */
+/* The route's actions, allocated on first use (NULL after reporting OOM). */
+struct fo_conf_actions *conf_route_actions(
+	struct conf_parser *p, struct fo_conf_route *r, const struct fo_conf_loc *loc);
 extern const struct conf_ctx conf_ctx_redirect;
 void conf_h_redirect(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
 	struct conf_block *inner);

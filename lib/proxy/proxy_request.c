@@ -243,6 +243,7 @@ req_head_done(struct px_sess *s)
 	enum fo_http_body_kind bk;
 	struct fo_http_fwd fwd;
 	const uint8_t *head;
+	const char *path;
 	char rid[32];
 	struct rte_mbuf *m;
 	ssize_t n;
@@ -280,17 +281,20 @@ req_head_done(struct px_sess *s)
 	 * proxy_pass without a URI does; a rewrite is built from the
 	 * normalized path, its captures escaped again.
 	 */
-	n = fo_http_path_normalize((const char *)head + msg->path.off, msg->path.len, pw->npath,
-		FO_HTTP_LINE_MAX);
-	if (n < 0) {
-		pw->stats.path_refused++;
-		return req_reject(s, 400, "bad request path");
+	path = (const char *)head + msg->path.off;
+	n = (ssize_t)msg->path.len;
+	if (!fo_http_path_plain(path, msg->path.len)) {
+		n = fo_http_path_normalize(path, msg->path.len, pw->npath, FO_HTTP_LINE_MAX);
+		if (n < 0) {
+			pw->stats.path_refused++;
+			return req_reject(s, 400, "bad request path");
+		}
+		if ((size_t)n != msg->path.len || memcmp(pw->npath, path, (size_t)n) != 0)
+			pw->stats.path_normalized++;
+		path = pw->npath;
 	}
-	if ((size_t)n != msg->path.len ||
-		memcmp(pw->npath, head + msg->path.off, (size_t)n) != 0)
-		pw->stats.path_normalized++;
 	rc = fo_route_match(s->snap->routes, px_view(s)->rscratch, (const char *)head + msg->host.off,
-		msg->host.len, pw->npath, (size_t)n, pw->rewrite, FO_ROUTE_REWRITE_MAX, &res);
+		msg->host.len, path, (size_t)n, pw->rewrite, FO_ROUTE_REWRITE_MAX, &res);
 	if (rc == -ENOENT)
 		return req_reject(s, 404, "no route for this host and path");
 	if (rc != 0)

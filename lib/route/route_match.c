@@ -169,14 +169,16 @@ run_regex(const struct route_rule *r, struct fo_route_scratch *s, const char *pa
 	return pcre2_match(r->re, (PCRE2_SPTR)path, len, 0, 0, s->md, s->mctx);
 }
 
-/* A byte nginx escapes in a rewritten URI it forwards (NGX_ESCAPE_URI). */
-static inline bool
-uri_escaped(unsigned char c)
-{
-	return c <= 0x20 || c >= 0x7f || c == '#' || c == '%' || c == '?';
-}
+/* Bytes nginx escapes in a rewritten URI it forwards (NGX_ESCAPE_URI): 1. */
+static const uint8_t uri_escaped[256] = {
+	[0x00 ... 0x20] = 1,
+	['#'] = 1,
+	['%'] = 1,
+	['?'] = 1,
+	[0x7f ... 0xff] = 1,
+};
 
-/* Copy captured bytes, escaping what uri_escaped() says. n or -ENOSPC. */
+/* Copy captured bytes, escaping what uri_escaped[] says. n or -ENOSPC. */
 static ssize_t
 copy_capture(char *out, size_t cap, const char *src, size_t len)
 {
@@ -186,8 +188,8 @@ copy_capture(char *out, size_t cap, const char *src, size_t len)
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)src[i];
 
-		if (!uri_escaped(c)) {
-			if (n >= cap)
+		if (__builtin_expect(!uri_escaped[c], 1)) {
+			if (__builtin_expect(n >= cap, 0))
 				return -ENOSPC;
 			out[n++] = (char)c;
 			continue;

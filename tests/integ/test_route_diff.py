@@ -164,8 +164,15 @@ def seed_targets():
             "/%74est01/x", "/t%65st02/", "/test0%31/x", "/TEST0%31/x",
             "/../test01", "/test01/../../x", "/test01/%2E%2E/%2E%2E/x",
             "/", "/test", "/test0", "/test03", "/test011", "/te%2Fst01",
-            "/%2Ftest01/x", "/x/test01", "/?test01"]
-    return [("example.com", t) for t in out]
+            "/%2Ftest01/x", "/x/test01", "/?test01",
+            "/test01/%2541", "/test01/%u0041", "/test01/x%", "/test01/x?q=%zz&r=%2e%2e/..#",
+            "/test01/x?q=%2e%2e/..&r=%23"]
+    # what nginx escapes again in a rewritten path (and what it leaves): every
+    # printable ASCII byte and two others, encoded, and the odd ones raw
+    out += ["/test01/a%%%02Xb" % c for c in list(range(0x20, 0x7f)) + [0x80, 0xff]
+            if chr(c) not in "/.%"]
+    out += ["/test01/a%sb" % c for c in '"<>\\^`{|}!$&\'()*+,;=:@[]']
+    return [("example.com", t) for t in dict.fromkeys(out)]
 
 
 def seed_hosts():
@@ -178,7 +185,9 @@ def seed_absolute():
     return [("example.com", t) for t in (
         "http://example.com/test01/abs", "http://EXAMPLE.com:80/test02/abs?q=1",
         "http://other.example/test01/x", "HTTP://example.com/test02/",
-        "http://example.com/test01/%2e%2e/test02/z", "http://example.com/test01//x")]
+        "http://example.com/test01/%2e%2e/test02/z", "http://example.com/test01//x",
+        "http://example.com?x=1", "https://example.com/test02/s",
+        "http://user@example.com/test01/u", "http://[::1]:80/test01/v")]
 
 
 def large_targets():
@@ -206,7 +215,8 @@ def large_targets():
     rw = ["/app", "/app/", "/app/x", "/App/x?y=1", "/APP/a/b/", "/appx", "/app//x",
           "/app/%2e%2e/x", "/app/%2Fx", "/app/a%20b", "/app/%3F?q=1", "/app/%c3%a9",
           "/other", "/other/", "/other/x", "/otherx", "/OTHER/x", "/exact", "/exact/x",
-          "/exactly", "/EXACT", "/", "/nothing", "/test02/x", "/app?x=1"]
+          "/exactly", "/EXACT", "/", "/nothing", "/test02/x", "/app?x=1",
+          "/app/a%22b%7Bc%7D", '/app/a"b{c}', "/app/%25%23%3F%20"]
     out += [("rw.example", t) for t in rw]
     out += [("unknown.example", t) for t in ("/api/x", "/cart", "/user/1", "/app/x",
                                              "/test02/x")]

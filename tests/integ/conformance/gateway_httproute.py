@@ -107,6 +107,29 @@ route prefix / { host *.bar.com; upstream infra-backend-v3; }
 route prefix / { host *.foo.com; upstream infra-backend-v3; }
 """
 
+# httproute-matching-across-routes: two HTTPRoutes sharing example.com
+ACROSS = """
+route prefix / { host example.com; upstream infra-backend-v1; }
+route prefix / { host example.net; upstream infra-backend-v1; }
+route prefix /v2 { host example.com; upstream infra-backend-v2; }
+"""
+ACROSS_HEADERS = ACROSS + """
+route prefix / { host example.com; match header version one; upstream infra-backend-v1; }
+route prefix / { host example.com; match header version two; upstream infra-backend-v2; }
+"""
+
+# httproute-hostname-intersection: each HTTPRoute's hostnames intersected with
+# the listeners' (very.specific.com, *.wildcard.io, *.anotherwildcard.io), as
+# the controller would hand them to the data plane; /s5 intersects nothing
+INTERSECTION = """
+route prefix /s1 { host very.specific.com; upstream infra-backend-v1; }
+route prefix /s2 { host foo.wildcard.io; upstream infra-backend-v2; }
+route prefix /s2 { host bar.wildcard.io; upstream infra-backend-v2; }
+route prefix /s2 { host foo.bar.wildcard.io; upstream infra-backend-v2; }
+route prefix /s3 { host very.specific.com; upstream infra-backend-v3; }
+route prefix /s4 { host *.anotherwildcard.io; upstream infra-backend-v1; }
+"""
+
 G = "gateway.example"
 
 GROUPS = [
@@ -131,6 +154,49 @@ GROUPS = [
         case("version: one on /", "/", headers=[("Version", "one")], service=V1),
         case("version: two on /", "/", headers=[("Version", "two")], service=V2),
     ], needs=["header_match"]),
+    group("gateway matching across routes", SRC + "httproute-matching-across-routes.go",
+          ACROSS, [
+        case("example.com /", "/", host="example.com", service=V1),
+        case("example.com /example", "/example", host="example.com", service=V1),
+        case("example.net /example", "/example", host="example.net", service=V1),
+        case("example.com /v2", "/v2", host="example.com", service=V2),
+        case("example.net /v2 (part2 has no example.net)", "/v2", host="example.net",
+             service=V1),
+        case("example.com /v2/example", "/v2/example", host="example.com", service=V2),
+    ]),
+    group("gateway matching across routes (headers)",
+          SRC + "httproute-matching-across-routes.go", ACROSS_HEADERS, [
+        case("version one", "/example", host="example.com", headers=[("Version", "one")],
+             service=V1),
+        case("version two", "/", host="example.com", headers=[("Version", "two")],
+             service=V2),
+    ], needs=["header_match"]),
+    group("gateway hostname intersection", SRC + "httproute-hostname-intersection.go",
+          INTERSECTION, [
+        case("very.specific.com /s1", "/s1", host="very.specific.com", service=V1),
+        case("port ignored", "/s1", host="very.specific.com:1234", service=V1),
+        case("non.matching.com /s1", "/s1", host="non.matching.com", status=404),
+        case("foo.nonmatchingwildcard.io /s1", "/s1", host="foo.nonmatchingwildcard.io",
+             status=404),
+        case("foo.wildcard.io /s1", "/s1", host="foo.wildcard.io", status=404),
+        case("very.specific.com other prefix", "/non-matching-prefix",
+             host="very.specific.com", status=404),
+        case("foo.wildcard.io /s2", "/s2", host="foo.wildcard.io", service=V2),
+        case("bar.wildcard.io /s2", "/s2", host="bar.wildcard.io", service=V2),
+        case("foo.bar.wildcard.io /s2", "/s2", host="foo.bar.wildcard.io", service=V2),
+        case("wildcard.io /s2", "/s2", host="wildcard.io", status=404),
+        case("very.specific.com /s2", "/s2", host="very.specific.com", status=404),
+        case("very.specific.com /s3", "/s3", host="very.specific.com", service=V3),
+        case("foo.specific.com /s3", "/s3", host="foo.specific.com", status=404),
+        case("foo.anotherwildcard.io /s4", "/s4", host="foo.anotherwildcard.io", service=V1),
+        case("bar.anotherwildcard.io /s4", "/s4", host="bar.anotherwildcard.io", service=V1),
+        case("foo.bar.anotherwildcard.io /s4", "/s4", host="foo.bar.anotherwildcard.io",
+             service=V1, needs=["gateway_wildcard_host"]),
+        case("anotherwildcard.io /s4", "/s4", host="anotherwildcard.io", status=404),
+        case("foo.wildcard.io /s4", "/s4", host="foo.wildcard.io", status=404),
+        case("specific.but.wrong.com /s5", "/s5", host="specific.but.wrong.com", status=404),
+        case("wildcard.io /s5", "/s5", host="wildcard.io", status=404),
+    ]),
     group("gateway path match order", SRC + "httproute-path-match-order.go", ORDER, [
         case("exact /match/exact/one", "/match/exact/one", service=V3),
         case("exact /match/exact", "/match/exact", service=V2),

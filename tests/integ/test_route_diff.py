@@ -105,9 +105,9 @@ interface net_tap0 {
 }
 listen 198.18.0.1:80;
 
-upstream django-service { server 198.18.0.11:8000; server 198.18.0.12:8000; server 198.18.0.13:8000; }
-upstream flask-service { server 198.18.0.21:8000; server 198.18.0.22:8000; server 198.18.0.23:8000; }
-""" + "".join("upstream %s { server %s:8000; }\n" % (n, ADDR[n]) for n in NAMES) + """
+""" + "".join("upstream %s { %s}\n" % (svc, "".join("server %s:8000; " % ip for ip in ips))
+            for svc, ips in (("django-service", ht.DJANGO_IPS), ("flask-service", ht.FLASK_IPS))
+            ) + "".join("upstream %s { server %s:8000; }\n" % (n, ADDR[n]) for n in NAMES) + """
 # seed
 route regex "/test01(/|$)(.*)" { upstream django-service; rewrite "/$2"; }
 route regex "/test02(/|$)(.*)" { upstream flask-service; rewrite "/$2"; }

@@ -78,13 +78,19 @@ route prefix /strip-prefix { upstream infra-backend-v1; rewrite_prefix /; }
 """
 
 REQ_HEADERS = """
-route prefix /set { upstream infra-backend-v1; request_header set X-Header-Set set-overwrites-values; }
+route prefix /set {
+    upstream infra-backend-v1;
+    request_header set X-Header-Set set-overwrites-values;
+}
 route prefix /add { upstream infra-backend-v1; request_header add X-Header-Add add-appends-values; }
 route prefix /remove { upstream infra-backend-v1; request_header remove X-Header-Remove; }
 """
 
 RESP_HEADERS = """
-route prefix /set { upstream infra-backend-v1; response_header set X-Header-Set set-overwrites-values; }
+route prefix /set {
+    upstream infra-backend-v1;
+    response_header set X-Header-Set set-overwrites-values;
+}
 route prefix /remove { upstream infra-backend-v1; response_header remove X-Json; }
 """
 

@@ -83,7 +83,12 @@ route prefix /temporal { host redirect.bar.com; return 302 http://redirect.examp
 """
 
 XFP = """
-route regex "/foo(/|$)(.*)" { host xfp.bar.com; upstream http-svc; rewrite "/$2"; request_header set X-Forwarded-Prefix /test/value; }
+route regex "/foo(/|$)(.*)" {
+    host xfp.bar.com;
+    upstream http-svc;
+    rewrite "/$2";
+    request_header set X-Forwarded-Prefix /test/value;
+}
 """
 
 OWNS = """

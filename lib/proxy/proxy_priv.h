@@ -249,6 +249,7 @@ struct fo_proxy_worker {
 	uint8_t *lin;  /* FO_HTTP_HEAD_MAX: head made contiguous */
 	uint8_t *out;  /* PX_OUT_MAX: heads fanout writes */
 	char *rewrite; /* FO_ROUTE_REWRITE_MAX */
+	char *npath;   /* FO_HTTP_LINE_MAX: the request path, normalized */
 	struct px_probe *probes, *probe_free; /* PX_PROBES_MAX check states, free list */
 	struct fo_proxy_links links; /* health table, probe and obs rings (all NULL: none) */
 	uint64_t wake_tsc;           /* no links.wake() before then */

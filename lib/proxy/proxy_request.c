@@ -273,9 +273,24 @@ req_head_done(struct px_sess *s)
 		return req_reject(s, 417, "only Expect: 100-continue is supported");
 
 	head = px_chain_head(s->in, msg->head_len, pw->lin);
+	/*
+	 * Routes match the path as nginx reads it (%XX decoded, // merged, dot
+	 * segments resolved): "/test01/../test02/x" is /test02's. A route
+	 * without rewrite forwards the target as received, as nginx's
+	 * proxy_pass without a URI does; a rewrite is built from the
+	 * normalized path, its captures escaped again.
+	 */
+	n = fo_http_path_normalize((const char *)head + msg->path.off, msg->path.len, pw->npath,
+		FO_HTTP_LINE_MAX);
+	if (n < 0) {
+		pw->stats.path_refused++;
+		return req_reject(s, 400, "bad request path");
+	}
+	if ((size_t)n != msg->path.len ||
+		memcmp(pw->npath, head + msg->path.off, (size_t)n) != 0)
+		pw->stats.path_normalized++;
 	rc = fo_route_match(s->snap->routes, px_view(s)->rscratch, (const char *)head + msg->host.off,
-		msg->host.len, (const char *)head + msg->path.off, msg->path.len, pw->rewrite,
-		FO_ROUTE_REWRITE_MAX, &res);
+		msg->host.len, pw->npath, (size_t)n, pw->rewrite, FO_ROUTE_REWRITE_MAX, &res);
 	if (rc == -ENOENT)
 		return req_reject(s, 404, "no route for this host and path");
 	if (rc != 0)
@@ -289,8 +304,10 @@ req_head_done(struct px_sess *s)
 	s->upstream = res.upstream;
 
 	memset(&fwd, 0, sizeof(fwd));
-	fwd.path = res.path;
-	fwd.path_len = res.path_len;
+	if (res.conf->rewrite != NULL) {
+		fwd.path = res.path;
+		fwd.path_len = res.path_len;
+	}
 	fwd.client_addr = s->client_addr;
 	fwd.server_port = s->l->port;
 	if (msg->hdr_first[FO_HTTP_H_X_REQUEST_ID] == 0) {

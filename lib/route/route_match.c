@@ -169,9 +169,44 @@ run_regex(const struct route_rule *r, struct fo_route_scratch *s, const char *pa
 	return pcre2_match(r->re, (PCRE2_SPTR)path, len, 0, 0, s->md, s->mctx);
 }
 
+/* A byte nginx escapes in a rewritten URI it forwards (NGX_ESCAPE_URI). */
+static inline bool
+uri_escaped(unsigned char c)
+{
+	return c <= 0x20 || c >= 0x7f || c == '#' || c == '%' || c == '?';
+}
+
+/* Copy captured bytes, escaping what uri_escaped() says. n or -ENOSPC. */
+static ssize_t
+copy_capture(char *out, size_t cap, const char *src, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if (!uri_escaped(c)) {
+			if (n >= cap)
+				return -ENOSPC;
+			out[n++] = (char)c;
+			continue;
+		}
+		if (cap - n < 3)
+			return -ENOSPC;
+		out[n++] = '%';
+		out[n++] = hex[c >> 4];
+		out[n++] = hex[c & 15];
+	}
+	return (ssize_t)n;
+}
+
 /*
  * The rewrite with "$N" replaced by group N (an unset group, or one the
- * pattern does not have, by nothing); any other '$' is literal.
+ * pattern does not have, by nothing); any other '$' is literal. The path
+ * is the normalized one (decoded): what a group copies is escaped again
+ * as nginx escapes a rewritten URI (space, '#', '%', '?', control and
+ * non-ASCII bytes), so that a decoded "%3F" cannot start a query.
  * @p g0 / @p g0_len: group 0 of exact and prefix rules; @p ngroups: the
  * match's result for regex rules. 0 or -ENOSPC.
  */
@@ -189,6 +224,7 @@ expand_rewrite(const struct route_rule *r, const struct fo_route_scratch *s, int
 
 		if (tpl[0] == '$' && tpl[1] >= '0' && tpl[1] <= '9') {
 			int g = tpl[1] - '0';
+			ssize_t w;
 
 			tpl++;
 			src = path;
@@ -200,6 +236,11 @@ expand_rewrite(const struct route_rule *r, const struct fo_route_scratch *s, int
 				src = path + ov[2 * g];
 				len = ov[2 * g + 1] - ov[2 * g];
 			}
+			w = copy_capture(out + n, cap - n, src, len);
+			if (w < 0)
+				return -ENOSPC;
+			n += (size_t)w;
+			continue;
 		}
 		if (len > cap - n)
 			return -ENOSPC;

@@ -151,6 +151,7 @@ def main(t):
     fi.check(not failed, "%d conformance cases failed:\n  %s" % (len(failed),
                                                                  "\n  ".join(failed)))
     fi.check_ge(len(passed), 1, "cases run")
+    fi.wait_for(lambda: first.stats()["proxy"]["sessions"] == 0, 15, "every session to end")
     st = first.stop()
     fi.check_eq(st["proxy.sessions"], 0, "sessions in use at exit")
 

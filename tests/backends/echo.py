@@ -16,7 +16,9 @@ the status --status SERVICE=CODE gives that service) with a JSON body:
 
 so a test sees which service a proxy chose and the very bytes it forwarded
 (no framework between: gunicorn or Django would decode or refuse some of
-the odd targets the routing tests send on purpose). Bodies (Content-Length
+the odd targets the routing tests send on purpose). Each request field
+"X-Echo-Response-Header: NAME: VALUE" adds "NAME: VALUE" to the response
+(a backend's own response headers, for response header modifiers). Bodies (Content-Length
 or chunked) are read and dropped. A request that cannot be read closes the
 connection. Prints "listening" once every socket is bound.
 """
@@ -86,9 +88,11 @@ def serve(conn, service, status):
                    "target": target.decode("latin-1"), "host": hosts[0] if hosts else None,
                    "headers": fields}
             body = json.dumps(doc).encode()
+            extra = "".join("%s\r\n" % v for k, v in fields
+                            if k.lower() == "x-echo-response-header" and ":" in v)
             head = ("HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
-                    "Content-Length: %d\r\n%s\r\n"
-                    % (status, "OK" if status == 200 else "Status", len(body),
+                    "Content-Length: %d\r\n%s%s\r\n"
+                    % (status, "OK" if status == 200 else "Status", len(body), extra,
                        "Connection: close\r\n" if close else ""))
             conn.sendall(head.encode() + (b"" if method == b"HEAD" else body))
             if close:

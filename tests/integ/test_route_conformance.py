@@ -67,10 +67,15 @@ def check_case(ns, g, c):
     """None if the case passes, else what went wrong."""
     host = c["host"] if c["host"] is not None else g["host"]
     r = send(ns, c, host)
-    got = {k.lower(): v for k, v in r.headers}
+    got = {}
+    for k, v in r.headers:
+        got[k.lower()] = v if k.lower() not in got else got[k.lower()] + "," + v
     for k, v in c["resp_headers"].items():
         if got.get(k.lower()) != v:
             return "response header %s: %r, want %r" % (k, got.get(k.lower()), v)
+    for k in c["resp_absent"]:
+        if k.lower() in got:
+            return "response header %s present, want it removed" % k
     if c["status"] is not None:
         if r.status != c["status"]:
             return "status %d, want %d (%r)" % (r.status, c["status"], r.body[:200])
@@ -105,6 +110,14 @@ def main(t):
         fi.check(n in KNOWN, "FEATURES names an unknown feature %r" % n)
     ns = t.netns()
     ht.start_echo(ns, {ip: n for n, ip in ADDR.items()})
+    # the echo itself, as the cases read it: service, target, a response field on demand
+    with ht.HttpConn(ns, ADDR["infra-backend-v1"], ht.BACKEND_PORT, timeout=10) as conn:
+        conn.send(b"GET /a%2Fb?q HTTP/1.1\r\nHost: h\r\nX-Echo-Response-Header: X-B: 1\r\n"
+                  b"Connection: close\r\n\r\n")
+        r = conn.read_response()
+        doc = json.loads(r.body)
+        fi.check_eq((doc["service"], doc["target"], doc["host"], r.header("X-B")),
+                    ("infra-backend-v1", "/a%2Fb?q", "h", "1"), "the echo's answer")
     first = None
     passed, failed, unsupported = [], [], {}
     for suite, groups in SUITES:

@@ -48,7 +48,7 @@ KNOWN = {
 
 def case(name, path, host=None, method="GET", headers=(), service=None, fwd=None,
          status=None, location=None, seen_host=None, req_headers=None, absent=(),
-         resp_headers=None, needs=()):
+         resp_headers=None, resp_absent=(), backend_resp=(), needs=()):
     """One request and what must come of it.
 
     path: the request-target sent. host: the Host field (None: the group's).
@@ -56,15 +56,19 @@ def case(name, path, host=None, method="GET", headers=(), service=None, fwd=None
     target it must receive, path and query; @seen_host the Host it must
     receive; @req_headers {name: value} it must receive, @absent names it
     must not), or @status (fanout's own answer, e.g. 404), with @location
-    for redirects; @resp_headers {name: value} the response must carry.
+    for redirects; @resp_headers {name: value} the response must carry,
+    @resp_absent names it must not; @backend_resp (name, value) fields the
+    echo adds to its response (X-Echo-Response-Header).
     """
     for n in needs:
         assert n in KNOWN, n
     assert (service is None) != (status is None), name
-    return dict(name=name, path=path, host=host, method=method, headers=list(headers),
+    headers = list(headers) + [("X-Echo-Response-Header", "%s: %s" % kv) for kv in backend_resp]
+    return dict(name=name, path=path, host=host, method=method, headers=headers,
                 service=service, fwd=fwd, status=status, location=location,
                 seen_host=seen_host, req_headers=req_headers or {}, absent=list(absent),
-                resp_headers=resp_headers or {}, needs=tuple(needs))
+                resp_headers=resp_headers or {}, resp_absent=list(resp_absent),
+                needs=tuple(needs))
 
 
 def group(name, source, routes, cases, host="conformance.example", needs=()):

@@ -91,7 +91,24 @@ route prefix /set {
     upstream infra-backend-v1;
     response_header set X-Header-Set set-overwrites-values;
 }
-route prefix /remove { upstream infra-backend-v1; response_header remove X-Json; }
+route prefix /add {
+    upstream infra-backend-v1;
+    response_header add X-Header-Add add-appends-values;
+}
+route prefix /remove { upstream infra-backend-v1; response_header remove X-Header-Remove; }
+"""
+
+HOST_REWRITE = """
+route prefix /one { host rewrite.example; upstream infra-backend-v1; rewrite_host one.example.org; }
+route prefix / { host rewrite.example; upstream infra-backend-v2; rewrite_host example.org; }
+"""
+
+REDIRECT_PARTS = """
+route prefix /hostname-redirect { redirect { host example.org; } }
+route prefix /host-and-status { redirect { status 301; host example.org; } }
+route prefix /scheme-nil-and-port-8080 { redirect { host example.org; port 8080; } }
+route prefix /scheme-https-and-port-nil { redirect { scheme https; host example.org; } }
+route prefix /scheme-https-and-port-8443 { redirect { scheme https; host example.org; port 8443; } }
 """
 
 REDIRECTS = """
@@ -276,8 +293,37 @@ GROUPS = [
     ], needs=["request_header_modifier"]),
     group("gateway response header modifier", SRC + "httproute-response-header-modifier.go",
           RESP_HEADERS, [
-        case("set", "/set", service=V1, resp_headers={"X-Header-Set": "set-overwrites-values"}),
+        case("set adds", "/set", service=V1,
+             resp_headers={"X-Header-Set": "set-overwrites-values"}),
+        case("set overwrites the backend's", "/set", service=V1,
+             backend_resp=[("X-Header-Set", "some-other-value")],
+             resp_headers={"X-Header-Set": "set-overwrites-values"}),
+        case("add appends to the backend's", "/add", service=V1,
+             backend_resp=[("X-Header-Add", "some-other-value")],
+             resp_headers={"X-Header-Add": "some-other-value,add-appends-values"}),
+        case("remove", "/remove", service=V1, backend_resp=[("X-Header-Remove", "val")],
+             resp_absent=["X-Header-Remove"]),
     ], needs=["response_header_modifier"]),
+    group("gateway host rewrite", SRC + "httproute-rewrite-host.go", HOST_REWRITE, [
+        case("/one with Host one.example.org", "/one", host="rewrite.example", service=V1,
+             seen_host="one.example.org", fwd="/one"),
+        case("/two with Host example.org", "/two", host="rewrite.example", service=V2,
+             seen_host="example.org", fwd="/two"),
+    ], needs=["host_rewrite"]),
+    group("gateway redirect host, status, scheme, port",
+          SRC + "httproute-redirect-host-and-status.go, httproute-redirect-port-and-scheme.go",
+          REDIRECT_PARTS, [
+        case("host", "/hostname-redirect", status=302,
+             location="http://example.org/hostname-redirect"),
+        case("host and 301", "/host-and-status", status=301,
+             location="http://example.org/host-and-status"),
+        case("port 8080", "/scheme-nil-and-port-8080", status=302,
+             location="http://example.org:8080/scheme-nil-and-port-8080"),
+        case("scheme https, no port", "/scheme-https-and-port-nil", status=302,
+             location="https://example.org/scheme-https-and-port-nil"),
+        case("scheme https, port 8443", "/scheme-https-and-port-8443", status=302,
+             location="https://example.org:8443/scheme-https-and-port-8443"),
+    ], host=G, needs=["redirect"]),
     group("gateway redirects", SRC + "httproute-redirect-path.go, httproute-30x-redirect.go",
           REDIRECTS, [
         case("prefix replaced, 302", "/original-prefix/lemon", status=302,

@@ -15,8 +15,9 @@ Two references:
     paths become regexes too, and the seed's rules for any other host.
 fanout runs CONF, the native config a user would write for them.
 
-Every request (TARGETS, sent over raw sockets so that nothing normalises
-them on the way) goes to both. Its outcome on each side is the service
+Every request (seed_targets(), seed_hosts(), seed_absolute() and
+large_targets(): 415, sent over raw sockets so that nothing normalises
+them on the way) goes to both, one connection each. Its outcome on each side is the service
 that answered with the path and query it received, or the status when no
 service answered (404, 400, ...). The test fails when an outcome differs,
 except for the entries of EXPECTED_DIFF (fanout's decided behaviour, each

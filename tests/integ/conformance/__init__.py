@@ -36,6 +36,8 @@ KNOWN = {
     "match_order_ingress_nginx": "match_order ingress-nginx: use-regex/rewrite-target make "
                                  "every path of the host a case-insensitive regex, longest first",
     "app_root": "ingress-nginx app-root: 302 from / to the application root",
+    "slash_redirect": "a prefix route \"/p/\" answers \"/p\" with a 301 to \"/p/\" (nginx's "
+                      "proxy_pass location ending in /)",
     "x_forwarded_prefix": "ingress-nginx x-forwarded-prefix header",
     "host_owns_request": "a host's unmatched paths go to its default backend, never to the "
                          "rules without host (ingress-nginx's root location per server)",

@@ -101,6 +101,12 @@ route prefix /dup { host dup.example; upstream user; }
 route prefix /dup { host dup.example; upstream docs; }
 """
 
+# a Prefix path written with a trailing '/': ingress-nginx renders
+# `location /static/` (+ `= /static/`), and nginx answers /static with a 301
+SLASH = """
+route prefix /static/ { host slash.example; upstream http-svc; slash_redirect on; }
+"""
+
 GROUPS = [
     group("ingress-nginx rewrite-target /", SRC + "rewrite.go (should rewrite request URL)",
           REWRITE_ROOT, [
@@ -193,6 +199,13 @@ GROUPS = [
         case("another host takes the host-less rule", "/b", host="else.example",
              service="echo-service"),
     ]),
+    group("ingress-nginx trailing-slash redirect", "nginx location /p/ with proxy_pass "
+          "(ingress-nginx Prefix /p/)", SLASH, [
+        case("/static redirects to /static/", "/static", host="slash.example", status=301,
+             location="http://slash.example/static/"),
+        case("/static/x is served", "/static/x", host="slash.example", service=SVC,
+             fwd="/static/x"),
+    ], needs=["slash_redirect"]),
     group("ingress-nginx duplicate paths", "ingress-nginx (oldest Ingress wins)", DUPLICATE, [
         case("the first definition wins", "/dup", host="dup.example", service="user"),
     ], needs=["duplicate_first_wins"]),

@@ -283,7 +283,10 @@ req_head_done(struct px_sess *s)
 	 */
 	path = (const char *)head + msg->path.off;
 	n = (ssize_t)msg->path.len;
-	if (!fo_http_path_plain(path, msg->path.len)) {
+	if (n == 0) {
+		path = "/"; /* absolute-form without a path (RFC 9110 4.2.3) */
+		n = 1;
+	} else if (!fo_http_path_plain(path, msg->path.len)) {
 		n = fo_http_path_normalize(path, msg->path.len, pw->npath, FO_HTTP_LINE_MAX);
 		if (n < 0) {
 			pw->stats.path_refused++;

@@ -38,9 +38,10 @@
  *
  * Rewrite: "$N" (one digit) is replaced by group N of the winner's match,
  * an unset group by nothing; any other '$' is literal (no escaping). What
- * a group copies is escaped again as nginx escapes a rewritten URI: space,
- * '#', '%', '?', control and non-ASCII bytes become %XX (upper case), so a
- * decoded "%3F" cannot start a query in the rewritten path. For
+ * a group copies is escaped again as nginx (1.22) escapes a rewritten URI:
+ * space, '"', '#', '%', '<', '>', '?', '\', '^', '`', '{', '|', '}',
+ * control and non-ASCII bytes become %XX (upper case), so a decoded "%3F"
+ * cannot start a query in the rewritten path. For
  * regex rules $0 is PCRE2's whole match (anchored, not to the path's end);
  * for exact rules $0 is the path; for prefix rules $0 is the matched
  * prefix without trailing '/' ("/api/" on "/api/v1/x" gives "/api").

@@ -169,12 +169,21 @@ run_regex(const struct route_rule *r, struct fo_route_scratch *s, const char *pa
 	return pcre2_match(r->re, (PCRE2_SPTR)path, len, 0, 0, s->md, s->mctx);
 }
 
-/* Bytes nginx escapes in a rewritten URI it forwards (NGX_ESCAPE_URI): 1. */
+/* Bytes nginx (1.22, every byte tried) escapes in a rewritten URI it forwards: 1. */
 static const uint8_t uri_escaped[256] = {
 	[0x00 ... 0x20] = 1,
+	['"'] = 1,
 	['#'] = 1,
 	['%'] = 1,
+	['<'] = 1,
+	['>'] = 1,
 	['?'] = 1,
+	['\\'] = 1,
+	['^'] = 1,
+	['`'] = 1,
+	['{'] = 1,
+	['|'] = 1,
+	['}'] = 1,
 	[0x7f ... 0xff] = 1,
 };
 
@@ -207,8 +216,8 @@ copy_capture(char *out, size_t cap, const char *src, size_t len)
  * The rewrite with "$N" replaced by group N (an unset group, or one the
  * pattern does not have, by nothing); any other '$' is literal. The path
  * is the normalized one (decoded): what a group copies is escaped again
- * as nginx escapes a rewritten URI (space, '#', '%', '?', control and
- * non-ASCII bytes), so that a decoded "%3F" cannot start a query.
+ * as nginx escapes a rewritten URI (uri_escaped[]), so that a decoded
+ * "%3F" cannot start a query.
  * @p g0 / @p g0_len: group 0 of exact and prefix rules; @p ngroups: the
  * match's result for regex rules. 0 or -ENOSPC.
  */

@@ -204,7 +204,7 @@ route_ref_match(const struct route_ref *ref, const char *host, size_t hlen, cons
 			for (j = b; j < e; j++) {
 				unsigned char c = (unsigned char)path[j];
 
-				if (c > 0x20 && c < 0x7f && !strchr("#%?", c)) {
+				if (c > 0x20 && c < 0x7f && !strchr("\"#%<>?\\^`{|}", c)) {
 					if (n + 1 > cap)
 						return -ENOSPC;
 					out[n++] = (char)c;

@@ -33,7 +33,6 @@ fanout's own 404 are the same outcome.
 
 import json
 import os
-import re
 import sys
 
 import fo_integ as fi
@@ -272,29 +271,7 @@ OPEN = {
     "backend (404), and the issue asks for fall-through only as ingress-nginx does",
     ("re.example", "/test01/x"): "fall-through to the rules without host, as above",
     ("rw.example", "/test02/x"): "fall-through to the rules without host, as above",
-    ("shop.example..", "/api/host"): "a Host with an empty label: nginx 400 (invalid "
-    "host), fanout routes it as an unknown host (404)",
-    ("example.com", "https://example.com/test02/s"): "absolute-form with another scheme "
-    "than http: fanout's parser answers 400, nginx routes it (RFC 9112 3.2.2 has a server "
-    "accept absolute-form; undocumented either way)",
 }
-# absolute-form without a path is the path "/" (RFC 9110 4.2.3; fanout's parser
-# says so): nginx routes it, fanout answers 400 since paths are normalized
-for _h, _t in (("example.com", "http://example.com?x=1"),
-               ("other.example", "http://x.apps.example"),
-               ("other.example", "http://x.apps.example?q=1"),
-               ("other.example", "http://shop.example?q=1")):
-    OPEN[(_h, _t)] = "absolute-form without a path: 400 from fanout (the normalizer refuses " \
-        "the empty path the parser reads as /), nginx routes it as /"
-# nginx (1.22) escapes " < > \ ^ ` { | } in a rewritten path as well as space # % ?,
-# controls and non-ASCII; fanout forwards these raw
-_ESC = '"<>\\^`{|}'
-for _h, _t in seed_targets() + large_targets():
-    _cap = _t.split("/", 2)[-1] if _t.startswith(("/test0", "/app/")) else ""
-    _dec = re.sub("%([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), _cap)
-    if any(c in _ESC for c in _dec) and "%zz" not in _t:
-        OPEN[(_h, _t)] = "a rewritten path keeps %s raw where nginx escapes it again" % \
-            " ".join(sorted(set(c for c in _dec if c in _ESC)))
 
 
 def all_cases():

@@ -183,6 +183,14 @@ test_routes_on_normalized_path(void **state)
 		{"/test01/a%23b", 200, 'D', "GET /a%23b"},
 		{"/test01/a%20b", 200, 'D', "GET /a%20b"},
 		{"/test01/%C3%A9", 200, 'D', "GET /%C3%A9"},
+		/* and the bytes nginx escapes in a rewritten URI even when they came raw */
+		{"/test01/a\"b<c>d\\e^f`g{h|i}", 200, 'D', "GET /a%22b%3Cc%3Ed%5Ce%5Ef%60g%7Bh%7Ci%7D"},
+		{"/test01/a%22b%7Bc%7D!$&'()*+,;=:@[]~", 200, 'D', "GET /a%22b%7Bc%7D!$&'()*+,;=:@[]~"},
+		/* absolute-form: no path is "/" */
+		{"http://h.test", 404, '-', ""},
+		{"http://h.test?q=1", 404, '-', ""},
+		{"https://h.test/test02/s?q", 200, 'F', "GET /s?q"},
+		{"http://h.test/plain/./x", 200, 'F', "GET /plain/./x"},
 		/* the query is not matched, and kept */
 		{"/test01/a?x=/test02&y=%2e%2e", 200, 'D', "GET /a?x=/test02&y=%2e%2e"},
 		/* without rewrite: the target as received */

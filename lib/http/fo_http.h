@@ -582,4 +582,13 @@ const char *fo_http_reason(unsigned status);
  */
 ssize_t fo_http_path_normalize(const char *in, size_t len, char *out, size_t cap);
 
+/**
+ * Whether fo_http_path_normalize() would give @p in back unchanged, found
+ * cheaply (memchr): the path starts with '/' and has no '%', no "//" and
+ * no segment that starts with '.'. Bytes are not checked: a request
+ * target fo_http_parse() accepted has only 0x21-0x7e. A path this says 0
+ * for may still be normal ("/.well-known").
+ */
+int fo_http_path_plain(const char *in, size_t len);
+
 #endif /* FO_HTTP_H */

@@ -122,11 +122,16 @@ fo_http_host_step(struct fo_http_parser *p, uint8_t c)
 		/* fallthrough */
 	case HV_REG:
 		if (cls & HC_HOST) {
+			/* an empty label ("a..b") is no name: 400, as nginx */
+			if (c == '.' && p->vst == HV_REG && p->vpos != 0)
+				break;
+			p->vpos = c == '.';
 			p->vst = HV_REG;
 			return 0;
 		}
 		if (c == ':' && p->vst == HV_REG) {
 			p->vst = HV_PORT;
+			p->vpos = 0;
 			return 0;
 		}
 		break;
@@ -375,11 +380,17 @@ fo_http_field_bytes(struct fo_http_parser *p, const uint8_t *s, size_t n)
 			/* a reg-name run in one go: the common case */
 			if (p->vst == HV_START || p->vst == HV_REG) {
 				size_t j = i;
+				uint8_t dot = p->vst == HV_REG ? p->vpos : 0;
 
-				while (j < n && (fo_http_cls[s[j]] & HC_HOST))
-					j++;
+				/* vpos: the last byte was a '.'; a second one is an empty label */
+				for (; j < n && (fo_http_cls[s[j]] & HC_HOST); j++) {
+					if (s[j] == '.' && dot)
+						return FO_HTTP_E_bad_host;
+					dot = s[j] == '.';
+				}
 				if (j > i) {
 					p->vst = HV_REG;
+					p->vpos = dot;
 					i = j;
 					continue;
 				}

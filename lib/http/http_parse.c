@@ -321,10 +321,20 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 		case S_SCHEME:
 			if (q == lim)
 				goto more;
-			if (http_lc(*q) != (uint8_t)"http://"[p->sub])
+			/*
+			 * "http://" or "https://", as nginx takes both on any
+			 * listener (sub: bytes of "http://" matched; 0x40: the
+			 * 's' was there, after "http")
+			 */
+			if (p->sub == 4 && http_lc(*q) == 's') {
+				p->sub = 0x40 | 4;
+				q++;
+				break;
+			}
+			if (http_lc(*q) != (uint8_t)"http://"[p->sub & 0x3f])
 				FAIL(bad_target);
 			q++;
-			if (++p->sub == 7) {
+			if ((++p->sub & 0x3f) == 7) {
 				m->flags |= FO_HTTP_F_ABSOLUTE_FORM;
 				m->host.off = (uint16_t)OFF(q);
 				fo_http_host_begin(p);

@@ -11,6 +11,10 @@
  * One pass, no allocation; the output is never longer than the input.
  */
 #include <errno.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "fo_http.h"
 
@@ -83,4 +87,44 @@ fo_http_path_normalize(const char *in, size_t len, char *out, size_t cap)
 			out[n++] = '/';
 		}
 	}
+}
+
+int
+fo_http_path_plain(const char *in, size_t len)
+{
+	size_t i = 0;
+
+	if (len == 0 || in[0] != '/')
+		return 0;
+#ifdef __SSE2__
+	if (len >= 17) {
+		const __m128i pct = _mm_set1_epi8('%'), sl = _mm_set1_epi8('/');
+		const __m128i dot = _mm_set1_epi8('.');
+
+		/* 16 bytes and the 16 after each by one: '%', or '/' before '/' or '.';
+		 * the last block overlaps the one before it */
+		for (;;) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(in + i));
+			__m128i y = _mm_loadu_si128((const __m128i *)(const void *)(in + i + 1));
+			__m128i bad = _mm_or_si128(_mm_cmpeq_epi8(x, pct),
+				_mm_and_si128(_mm_cmpeq_epi8(x, sl),
+					_mm_or_si128(_mm_cmpeq_epi8(y, sl), _mm_cmpeq_epi8(y, dot))));
+
+			if (_mm_movemask_epi8(bad) != 0)
+				return 0;
+			if (i == len - 17)
+				break;
+			i = i + 16 <= len - 17 ? i + 16 : len - 17;
+		}
+		/* the last byte: a '%' there is no escape, but no plain path either */
+		return in[len - 1] != '%';
+	}
+#endif
+	for (; i < len; i++) {
+		if (in[i] == '%')
+			return 0;
+		if (in[i] == '/' && i + 1 < len && (in[i + 1] == '/' || in[i + 1] == '.'))
+			return 0;
+	}
+	return 1;
 }

@@ -114,7 +114,9 @@ struct fo_proxy_worker;
 	X(underscore_headers_dropped, "request header fields with '_' in the name not forwarded "    \
 				      "(underscores_in_headers off)")                      \
 	X(upgrade_refused, "Upgrade requests served as plain HTTP/1.1: a protocol not in the "     \
-			   "route's allow_upgrade, or HTTP/1.0")
+			   "route's allow_upgrade, or HTTP/1.0")                                   \
+	X(path_refused, "400: request path refused (bad %XX, NUL or control byte, .. above /)")  \
+	X(path_normalized, "requests routed on a path that normalization changed")
 
 #define FO_PROXY_STAT_FIELD(name, descr) uint64_t name;
 #define FO_PROXY_STAT_ONE(name, descr) +1

@@ -109,34 +109,75 @@ put_origin(struct fo_http_str *loc, const char *scheme, struct fo_http_str host,
 }
 
 /*
- * Gateway API ReplacePrefixMatch: the route's prefix (without its trailing
- * '/') replaced by @p repl in @p path; "/foo" + "/xyz" on "/foo/bar" gives
- * "/xyz/bar", on "/foo" gives "/xyz", and a trailing '/' of the
- * replacement goes only when something follows. @return pieces (1 or 2).
+ * Bytes of a decoded path copied into a Location, escaped again as nginx
+ * escapes a URI it writes (space, '"', '#', '%', '<', '>', '?', '\', '^',
+ * '`', '{', '|', '}', control and non-ASCII bytes become %XX), so a
+ * decoded "%3F" cannot start a query. @return bytes written, -ENOSPC.
  */
-static unsigned
-put_prefix(struct fo_http_str *loc, const char *prefix, const char *repl, struct fo_http_str path)
+static ssize_t
+escape_path(const char *in, size_t n, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0, i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c > 0x20 && c < 0x7f && memchr("\"#%<>?\\^`{|}", c, 12) == NULL) {
+			if (o + 1 > cap)
+				return -ENOSPC;
+			out[o++] = (char)c;
+			continue;
+		}
+		if (o + 3 > cap)
+			return -ENOSPC;
+		out[o++] = '%';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 15];
+	}
+	return (ssize_t)o;
+}
+
+/*
+ * Gateway API ReplacePrefixMatch: the route's prefix (without its trailing
+ * '/') replaced by @p repl in @p path (the normalized path the route
+ * matched); "/foo" + "/xyz" on "/foo/bar" gives "/xyz/bar", on "/foo"
+ * gives "/xyz", and a trailing '/' of the replacement goes only when
+ * something follows. What follows the prefix is escaped into @p buf.
+ * @return pieces (1 or 2), or -ENOSPC.
+ */
+static int
+put_prefix(struct fo_http_str *loc, const char *prefix, const char *repl, struct fo_http_str path,
+	char *buf, size_t cap)
 {
 	size_t plen = strlen(prefix), rlen = strlen(repl);
+	ssize_t k;
 
 	if (plen != 0 && prefix[plen - 1] == '/')
 		plen--;
-	/* a path that matched only once normalized: nothing to keep from it */
-	if (path.len < plen || memcmp(path.p, prefix, plen) != 0 ||
-		(path.len > plen && path.p[plen] != '/') || path.len == plen) {
-		loc[0] = (struct fo_http_str){repl, rlen};
+	if (path.len <= plen || memcmp(path.p, prefix, plen) != 0 || path.p[plen] != '/') {
+		loc[0] = (struct fo_http_str){repl, rlen}; /* the prefix itself */
 		return 1;
 	}
 	if (rlen != 0 && repl[rlen - 1] == '/')
 		rlen--;
+	k = escape_path(path.p + plen, path.len - plen, buf, cap);
+	if (k < 0)
+		return -ENOSPC;
 	loc[0] = (struct fo_http_str){repl, rlen};
-	loc[1] = (struct fo_http_str){path.p + plen, path.len - plen};
+	loc[1] = (struct fo_http_str){buf, (size_t)k};
 	return 2;
 }
 
-/* The route's redirect, app_root or slash_redirect, when one applies. @return 0, 1, PX_GONE. */
+/*
+ * The route's redirect, app_root or slash_redirect, when one applies.
+ * @p npath is the normalized path the route matched; the raw one (as the
+ * client wrote it, only 0x21..0x7e) is what a redirect keeps.
+ * @return 0, 1, PX_GONE.
+ */
 static int
-act_redirect(struct px_sess *s, const uint8_t *head, const struct fo_conf_route *r)
+act_redirect(struct px_sess *s, const uint8_t *head, struct fo_http_str npath,
+	const struct fo_conf_route *r)
 {
 	const struct fo_conf_actions *a = r->actions;
 	const struct fo_conf_redirect *rd = &a->redirect;
@@ -145,7 +186,7 @@ act_redirect(struct px_sess *s, const uint8_t *head, const struct fo_conf_route 
 	struct fo_http_str query = {(const char *)head + msg->query.off, msg->query.len};
 	unsigned n = 0, status, keep_query = 1;
 	char portbuf[8];
-	int close = act_close(s);
+	int close = act_close(s), k;
 	ssize_t w;
 
 	if (path.len == 0)
@@ -164,25 +205,33 @@ act_redirect(struct px_sess *s, const uint8_t *head, const struct fo_conf_route 
 
 		status = rd->status;
 		n = put_origin(loc, scheme, host, port, portbuf);
-		if (rd->path_kind == FO_CONF_RPATH_FULL)
+		if (rd->path_kind == FO_CONF_RPATH_FULL) {
 			loc[n++] = (struct fo_http_str){rd->path, strlen(rd->path)};
-		else if (rd->path_kind == FO_CONF_RPATH_PREFIX)
-			n += put_prefix(loc + n, r->path, rd->path, path);
-		else
+		} else if (rd->path_kind == FO_CONF_RPATH_PREFIX) {
+			/* pw->rewrite: only a forwarded request uses the rewrite */
+			k = put_prefix(loc + n, r->path, rd->path, npath, s->pw->rewrite,
+				FO_ROUTE_REWRITE_MAX);
+			if (k < 0) {
+				px_chain_adj(&s->in, s->req.head_len);
+				s->in_fed = 0;
+				return px_error(s, 414, "redirect location too long") < 0 ? PX_GONE : 1;
+			}
+			n += (unsigned)k;
+		} else {
 			loc[n++] = path;
-	} else if (a->app_root != NULL && path.len == 1) {
+		}
+	} else if (a->app_root != NULL && npath.len == 1) {
 		/* ingress-nginx app-root: only "/" itself, without its query */
 		status = 302;
 		n = put_origin(loc, "http", req_host(head, msg), s->l->port, portbuf);
 		loc[n++] = (struct fo_http_str){a->app_root, strlen(a->app_root)};
 		keep_query = 0;
-	} else if (a->slash_redirect && path.len + 1 == strlen(r->path) &&
-		   memcmp(path.p, r->path, path.len) == 0) {
+	} else if (a->slash_redirect && npath.len + 1 == strlen(r->path) &&
+		   memcmp(npath.p, r->path, npath.len) == 0) {
 		/* nginx: a location ending in '/' answers its name without it with a 301 */
 		status = 301;
 		n = put_origin(loc, "http", req_host(head, msg), s->l->port, portbuf);
-		loc[n++] = path;
-		loc[n++] = (struct fo_http_str){"/", 1};
+		loc[n++] = (struct fo_http_str){r->path, npath.len + 1};
 	} else {
 		return 0;
 	}
@@ -198,9 +247,9 @@ act_redirect(struct px_sess *s, const uint8_t *head, const struct fo_conf_route 
 
 /* ingress-nginx's default server: GET/HEAD /healthz answers 200 when no route claims it. */
 static int
-is_healthz(const uint8_t *head, const struct fo_http_msg *msg)
+is_healthz(const char *path, size_t len, const struct fo_http_msg *msg)
 {
-	return msg->path.len == 8 && memcmp(head + msg->path.off, "/healthz", 8) == 0 &&
+	return len == 8 && memcmp(path, "/healthz", 8) == 0 &&
 	       (msg->method == FO_HTTP_M_GET || msg->method == FO_HTTP_M_HEAD);
 }
 
@@ -218,7 +267,8 @@ use_default(const struct px_sess *s, const uint8_t *head, const struct fo_conf_d
 }
 
 int
-px_act_route(struct px_sess *s, const uint8_t *head, int *rc, struct fo_route_result *res)
+px_act_route(struct px_sess *s, const uint8_t *head, const char *path, size_t path_len, int *rc,
+	struct fo_route_result *res)
 {
 	const struct fo_conf *conf = s->snap->conf;
 	const struct fo_http_msg *msg = &s->req;
@@ -230,7 +280,7 @@ px_act_route(struct px_sess *s, const uint8_t *head, int *rc, struct fo_route_re
 	if ((*rc == 0 && res->conf->host == NULL) || *rc == -ENOENT)
 		d = fo_conf_default_backend_find(conf, host, msg->host.len, 0);
 	if (d == NULL && *rc == -ENOENT) {
-		if (conf->http.healthz && is_healthz(head, msg)) {
+		if (conf->http.healthz && is_healthz(path, path_len, msg)) {
 			close = act_close(s);
 			w = fo_http_write_error(s->pw->out, PX_OUT_MAX, 200, NULL, close,
 				(s->flags & PX_S_HEAD_REQ) != 0);
@@ -242,6 +292,6 @@ px_act_route(struct px_sess *s, const uint8_t *head, int *rc, struct fo_route_re
 	if (d != NULL)
 		use_default(s, head, d, rc, res);
 	if (*rc == 0 && res->conf->actions != NULL)
-		return act_redirect(s, head, res->conf);
+		return act_redirect(s, head, (struct fo_http_str){path, path_len}, res->conf);
 	return 0;
 }

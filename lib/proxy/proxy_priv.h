@@ -252,6 +252,7 @@ struct fo_proxy_worker {
 	uint8_t *lin;  /* FO_HTTP_HEAD_MAX: head made contiguous */
 	uint8_t *out;  /* PX_OUT_MAX: heads fanout writes */
 	char *rewrite; /* FO_ROUTE_REWRITE_MAX */
+	char *npath;   /* FO_HTTP_LINE_MAX: the request path, normalized */
 	struct px_probe *probes, *probe_free; /* PX_PROBES_MAX check states, free list */
 	struct fo_proxy_links links; /* health table, probe and obs rings (all NULL: none) */
 	uint64_t wake_tsc;           /* no links.wake() before then */
@@ -456,14 +457,15 @@ void px_obs_push(struct fo_proxy_worker *pw, struct fo_proxy_obs *o);
 
 /* proxy_action.c */
 /**
- * The request was routed (@p rc: fo_route_match()'s 0, or -ENOENT): a
- * default backend (of the host, else global) may take it, /healthz may be
- * answered, the route's redirect may answer. @p rc and @p res are updated
- * when a default backend takes the request.
+ * The request was routed (@p rc: fo_route_match()'s 0, or -ENOENT, on the
+ * normalized @p path): a default backend (of the host, else global) may
+ * take it, /healthz may be answered, the route's redirect may answer.
+ * @p rc and @p res are updated when a default backend takes the request.
  *
  * @return 0 forward per *@p rc / *@p res; 1 answered; PX_GONE.
  */
-int px_act_route(struct px_sess *s, const uint8_t *head, int *rc, struct fo_route_result *res);
+int px_act_route(struct px_sess *s, const uint8_t *head, const char *path, size_t path_len, int *rc,
+	struct fo_route_result *res);
 
 /** Does px_act_route() have anything to do? (One test for a route without actions.) */
 static inline int

@@ -243,6 +243,7 @@ req_head_done(struct px_sess *s)
 	enum fo_http_body_kind bk;
 	struct fo_http_fwd fwd;
 	const uint8_t *head;
+	const char *path;
 	char rid[32];
 	struct rte_mbuf *m;
 	ssize_t n;
@@ -273,13 +274,34 @@ req_head_done(struct px_sess *s)
 		return req_reject(s, 417, "only Expect: 100-continue is supported");
 
 	head = px_chain_head(s->in, msg->head_len, pw->lin);
+	/*
+	 * Routes match the path as nginx reads it (%XX decoded, // merged, dot
+	 * segments resolved): "/test01/../test02/x" is /test02's. A route
+	 * without rewrite forwards the target as received, as nginx's
+	 * proxy_pass without a URI does; a rewrite is built from the
+	 * normalized path, its captures escaped again.
+	 */
+	path = (const char *)head + msg->path.off;
+	n = (ssize_t)msg->path.len;
+	if (n == 0) {
+		path = "/"; /* absolute-form without a path (RFC 9110 4.2.3) */
+		n = 1;
+	} else if (!fo_http_path_plain(path, msg->path.len)) {
+		n = fo_http_path_normalize(path, msg->path.len, pw->npath, FO_HTTP_LINE_MAX);
+		if (n < 0) {
+			pw->stats.path_refused++;
+			return req_reject(s, 400, "bad request path");
+		}
+		if ((size_t)n != msg->path.len || memcmp(pw->npath, path, (size_t)n) != 0)
+			pw->stats.path_normalized++;
+		path = pw->npath;
+	}
 	rc = fo_route_match(s->snap->routes, px_view(s)->rscratch, (const char *)head + msg->host.off,
-		msg->host.len, (const char *)head + msg->path.off, msg->path.len, pw->rewrite,
-		FO_ROUTE_REWRITE_MAX, &res);
+		msg->host.len, path, (size_t)n, pw->rewrite, FO_ROUTE_REWRITE_MAX, &res);
 
 	if (px_act_wanted(conf, rc, &res)) {
 		/* default backends, /healthz, redirects (proxy_action.c) */
-		int act = px_act_route(s, head, &rc, &res);
+		int act = px_act_route(s, head, path, (size_t)n, &rc, &res);
 
 		if (act != 0)
 			return act < 0 ? PX_GONE : 0;
@@ -297,8 +319,10 @@ req_head_done(struct px_sess *s)
 	s->upstream = res.upstream;
 
 	memset(&fwd, 0, sizeof(fwd));
-	fwd.path = res.path;
-	fwd.path_len = res.path_len;
+	if (res.conf->rewrite != NULL) {
+		fwd.path = res.path;
+		fwd.path_len = res.path_len;
+	}
 	fwd.client_addr = s->client_addr;
 	fwd.server_port = s->l->port;
 	if (msg->hdr_first[FO_HTTP_H_X_REQUEST_ID] == 0) {

@@ -304,8 +304,9 @@ fo_proxy_worker_create(const struct fo_proxy_snapshot *const *published, struct 
 	pw->lin = malloc(FO_HTTP_HEAD_MAX);
 	pw->out = malloc(PX_OUT_MAX);
 	pw->rewrite = malloc(FO_ROUTE_REWRITE_MAX);
+	pw->npath = malloc(FO_HTTP_LINE_MAX);
 	if (pw->sess == NULL || pw->ups == NULL || pw->listeners == NULL || pw->lin == NULL ||
-		pw->out == NULL || pw->rewrite == NULL ||
+		pw->out == NULL || pw->rewrite == NULL || pw->npath == NULL ||
 		/* endpoints: room for reloads that add some, and for old and new at once */
 		px_srv_table_init(pw, (uint32_t)RTE_MAX(4 * n_servers, (uint64_t)PX_ENDPOINTS_MIN)) !=
 			0 ||
@@ -377,6 +378,7 @@ fo_proxy_worker_free(struct fo_proxy_worker *p)
 	free(pw->lin);
 	free(pw->out);
 	free(pw->rewrite);
+	free(pw->npath);
 	px_probe_fini(pw);
 	free(pw);
 }

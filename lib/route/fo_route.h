@@ -31,11 +31,17 @@
  *            or with one longer than 253 bytes, matches only rules without
  *            host. A request whose host has no matching path falls through
  *            to the rules without host.
- * The path is matched as received (no percent-decoding or dot-segment
- * removal); the query string is not part of it.
+ * The path is matched as the caller gives it; the query string is not
+ * part of it. lib/proxy gives the path normalized as nginx reads it
+ * (fo_http_path_normalize(): %XX decoded, "//" merged, dot segments
+ * resolved), so routes see decoded bytes.
  *
  * Rewrite: "$N" (one digit) is replaced by group N of the winner's match,
- * an unset group by nothing; any other '$' is literal (no escaping). For
+ * an unset group by nothing; any other '$' is literal (no escaping). What
+ * a group copies is escaped again as nginx (1.22) escapes a rewritten URI:
+ * space, '"', '#', '%', '<', '>', '?', '\', '^', '`', '{', '|', '}',
+ * control and non-ASCII bytes become %XX (upper case), so a decoded "%3F"
+ * cannot start a query in the rewritten path. For
  * regex rules $0 is PCRE2's whole match (anchored, not to the path's end);
  * for exact rules $0 is the path; for prefix rules $0 is the matched
  * prefix without trailing '/' ("/api/" on "/api/v1/x" gives "/api").

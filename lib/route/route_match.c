@@ -169,9 +169,55 @@ run_regex(const struct route_rule *r, struct fo_route_scratch *s, const char *pa
 	return pcre2_match(r->re, (PCRE2_SPTR)path, len, 0, 0, s->md, s->mctx);
 }
 
+/* Bytes nginx (1.22, every byte tried) escapes in a rewritten URI it forwards: 1. */
+static const uint8_t uri_escaped[256] = {
+	[0x00 ... 0x20] = 1,
+	['"'] = 1,
+	['#'] = 1,
+	['%'] = 1,
+	['<'] = 1,
+	['>'] = 1,
+	['?'] = 1,
+	['\\'] = 1,
+	['^'] = 1,
+	['`'] = 1,
+	['{'] = 1,
+	['|'] = 1,
+	['}'] = 1,
+	[0x7f ... 0xff] = 1,
+};
+
+/* Copy captured bytes, escaping what uri_escaped[] says. n or -ENOSPC. */
+static ssize_t
+copy_capture(char *out, size_t cap, const char *src, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if (__builtin_expect(!uri_escaped[c], 1)) {
+			if (__builtin_expect(n >= cap, 0))
+				return -ENOSPC;
+			out[n++] = (char)c;
+			continue;
+		}
+		if (cap - n < 3)
+			return -ENOSPC;
+		out[n++] = '%';
+		out[n++] = hex[c >> 4];
+		out[n++] = hex[c & 15];
+	}
+	return (ssize_t)n;
+}
+
 /*
  * The rewrite with "$N" replaced by group N (an unset group, or one the
- * pattern does not have, by nothing); any other '$' is literal.
+ * pattern does not have, by nothing); any other '$' is literal. The path
+ * is the normalized one (decoded): what a group copies is escaped again
+ * as nginx escapes a rewritten URI (uri_escaped[]), so that a decoded
+ * "%3F" cannot start a query.
  * @p g0 / @p g0_len: group 0 of exact and prefix rules; @p ngroups: the
  * match's result for regex rules. 0 or -ENOSPC.
  */
@@ -189,6 +235,7 @@ expand_rewrite(const struct route_rule *r, const struct fo_route_scratch *s, int
 
 		if (tpl[0] == '$' && tpl[1] >= '0' && tpl[1] <= '9') {
 			int g = tpl[1] - '0';
+			ssize_t w;
 
 			tpl++;
 			src = path;
@@ -200,6 +247,11 @@ expand_rewrite(const struct route_rule *r, const struct fo_route_scratch *s, int
 				src = path + ov[2 * g];
 				len = ov[2 * g + 1] - ov[2 * g];
 			}
+			w = copy_capture(out + n, cap - n, src, len);
+			if (w < 0)
+				return -ENOSPC;
+			n += (size_t)w;
+			continue;
 		}
 		if (len > cap - n)
 			return -ENOSPC;

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -193,12 +194,28 @@ route_ref_match(const struct route_ref *ref, const char *host, size_t hlen, cons
 
 		if (t[0] == '$' && t[1] >= '0' && t[1] <= '9') {
 			int g = *++t - '0';
+			size_t j, b = 0, e = 0;
 
-			l = 0;
 			if (g < bng && bov[2 * g] != PCRE2_UNSET && bov[2 * g + 1] > bov[2 * g]) {
-				src = path + bov[2 * g];
-				l = bov[2 * g + 1] - bov[2 * g];
+				b = bov[2 * g];
+				e = bov[2 * g + 1];
 			}
+			/* captured bytes, escaped as nginx escapes a rewritten URI */
+			for (j = b; j < e; j++) {
+				unsigned char c = (unsigned char)path[j];
+
+				if (c > 0x20 && c < 0x7f && !strchr("\"#%<>?\\^`{|}", c)) {
+					if (n + 1 > cap)
+						return -ENOSPC;
+					out[n++] = (char)c;
+				} else {
+					if (n + 3 > cap)
+						return -ENOSPC;
+					snprintf(out + n, 4, "%%%02X", c);
+					n += 3;
+				}
+			}
+			continue;
 		}
 		if (n + l > cap)
 			return -ENOSPC;

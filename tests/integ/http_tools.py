@@ -327,13 +327,35 @@ def wait_backends(ns, bs, timeout=READY_TIMEOUT):
                                        ", ".join("%s=%s:%d" % (b.name, b.ip, b.port) for b in bs)))
 
 
+def start_echo(ns, services, port=BACKEND_PORT, statuses=None, name="echo"):
+    """tests/backends/echo.py in @ns, one process answering as service NAME on every
+    ip:@port of @services ({ip: NAME}; the addresses are added to the namespace):
+    JSON {"service", "method", "target" (as received), "host", "headers"}.
+    @statuses: {NAME: status} for services that answer something else than 200.
+    Waits until it listens; returns its fo_integ.Proc."""
+    add_addresses(ns, list(services))
+    argv = [PYTHON, os.path.join(BACKEND_DIR, "echo.py")]
+    for ip, svc in services.items():
+        argv += ["--listen", "%s:%d=%s" % (ip, port, svc)]
+    for svc, code in (statuses or {}).items():
+        argv += ["--status", "%s=%d" % (svc, code)]
+    proc = ns.spawn(argv, name, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    fi.wait_for(lambda: "listening" in proc.out() or proc.poll() is not None, READY_TIMEOUT,
+                "%s to listen" % name)
+    if proc.poll() is not None:
+        proc.dump()
+        raise fi.Failure("%s exited with %r" % (name, proc.poll()))
+    return proc
+
+
 # ---------------------------------------------------------------------------
 # nginx (as ingress-nginx; as a fast backend for the bench)
 
 
-def render_nginx(template, run_dir, **values):
-    """Write tests/bench/<template> with @KEY@ replaced into @run_dir/nginx.conf; return its path."""
-    with open(os.path.join(BENCH_DIR, template)) as f:
+def render_nginx(template, run_dir, template_dir=BENCH_DIR, **values):
+    """Write @template_dir/<template> (default tests/bench) with @KEY@ replaced into
+    @run_dir/nginx.conf; return its path."""
+    with open(os.path.join(template_dir, template)) as f:
         text = f.read()
     values = dict(values, DIR=run_dir, BENCH_DIR=BENCH_DIR)
     for k, v in values.items():
@@ -390,12 +412,13 @@ class Nginx:
         self.proc.close(fast=fast)
 
 
-def start_nginx(ns, name, template, cpus=None, wait=(), **values):
-    """Render @template and run nginx in @ns (master + WORKERS workers, daemon off).
+def start_nginx(ns, name, template, cpus=None, wait=(), template_dir=BENCH_DIR, **values):
+    """Render @template (from @template_dir) and run nginx in @ns (master + WORKERS
+    workers, daemon off).
 
     @wait: (ip, port) pairs to wait for (TCP accept). Returns an Nginx."""
     run_dir = os.path.join(ns.test.log_dir, name)
-    conf = render_nginx(template, run_dir, **values)
+    conf = render_nginx(template, run_dir, template_dir=template_dir, **values)
     r = ns.run([NGINX, "-t", "-q", "-c", conf, "-e", os.path.join(run_dir, "error.log")],
                check_rc=False)
     fi.check(r.returncode == 0, "nginx -t %s: %s%s" % (conf, r.stdout, r.stderr))

@@ -16,8 +16,9 @@ Checked:
     URL; a redirect route without upstream never reaches a backend;
  2. app_root and slash_redirect, followed by curl -L to the page they
     point at (served through fanout by the route's upstream);
- 3. header injection: an encoded CR LF in the path stays encoded in the
-    Location, no field is added;
+ 3. header injection: an encoded CR LF in the query stays encoded in the
+    Location, decoded path bytes are escaped again, a decoded CR LF in the
+    path is a 400: no field is ever added;
  4. request_header / forwarded_prefix as the backend sees them
     (/echo-headers), response_header as curl sees them (gunicorn's Server
     removed, Content-Type replaced, a field added);
@@ -119,17 +120,21 @@ def redirects(ns, app):
                 "slash_redirect: /docs -> /docs/")
     r = ht.curl(ns, BASE + "/docs", "-L", "-w", " %{http_code} %{url_effective}")
     fi.check_eq(r.stdout, "app 200 %s/docs/" % BASE, "curl -L through slash_redirect")
-    # an encoded CR LF stays encoded; a raw one never parses (400)
+    # an encoded CR LF in the query stays encoded; decoded path bytes copied by a
+    # prefix replacement are escaped again; a decoded CR in the path is a 400
     with ht.HttpConn(ns, fi.FANOUT_IP, PORT) as c:
-        c.send(b"GET /old/%0d%0aSet-Cookie:%20x=y?%0D%0AX-Evil:1 HTTP/1.1\r\n"
+        c.send(b"GET /old/a%20b%3Fc/./d?%0D%0AX-Evil:1 HTTP/1.1\r\n"
                b"Host: a.example\r\n\r\n")
         r = c.read_response()
         fi.check_eq((r.status, r.header("Location")),
-                    (301, "https://new.example/new/%0d%0aSet-Cookie:%20x=y?%0D%0AX-Evil:1"),
-                    "Location with encoded CR LF")
+                    (301, "https://new.example/new/a%20b%3Fc/d?%0D%0AX-Evil:1"),
+                    "Location with encoded CR LF and escaped path bytes")
         fi.check_eq([k for k, _ in r.headers if k.lower() in ("set-cookie", "x-evil")], [],
                     "no header injected")
         fi.check(r.keep_alive(), "the connection stays open after a redirect")
+        c.send(b"GET /old/%0d%0aSet-Cookie:%20x=y HTTP/1.1\r\nHost: a.example\r\n\r\n")
+        r = c.read_response()
+        fi.check_eq((r.status, r.header("Location")), (400, None), "a decoded CR LF in the path")
     fi.check_eq(app.by_ip(APP_IP).request_paths().count("/who"), 2,
                 "the app saw the two followed redirects only")
 

@@ -71,6 +71,17 @@ static const struct {
 	{"*", NULL},
 };
 
+static int
+target_bytes(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
 static void
 test_cases(void **state)
 {
@@ -82,6 +93,10 @@ test_cases(void **state)
 		size_t len = strlen(cases[i].in);
 		ssize_t n = fo_http_path_normalize(cases[i].in, len, out, len);
 
+		/* the cheap test never calls a path of target bytes (0x21-0x7e, what the
+		 * parser lets through) plain when it normalizes to something else */
+		if (fo_http_path_plain(cases[i].in, len) && target_bytes(cases[i].in, len))
+			assert_true(n == (ssize_t)len && memcmp(out, cases[i].in, len) == 0);
 		if (cases[i].out == NULL) {
 			if (n != -EINVAL)
 				print_error("\"%s\": %zd, want -EINVAL\n", cases[i].in, n);
@@ -94,6 +109,59 @@ test_cases(void **state)
 				n > 0 ? (int)n : 0, out, cases[i].out);
 		assert_int_equal(n, strlen(cases[i].out));
 		assert_memory_equal(out, cases[i].out, (size_t)n);
+	}
+}
+
+static void
+test_plain(void **state)
+{
+	(void)state;
+	assert_true(fo_http_path_plain("/", 1));
+	assert_true(fo_http_path_plain("/test01/api/items", 17));
+	assert_true(fo_http_path_plain("/a/b./c", 7));
+	assert_false(fo_http_path_plain("", 0));
+	assert_false(fo_http_path_plain("a/b", 3));
+	assert_false(fo_http_path_plain("//a", 3));
+	assert_false(fo_http_path_plain("/a//", 4));
+	assert_false(fo_http_path_plain("/a/./b", 6));
+	assert_false(fo_http_path_plain("/a/..", 5));
+	assert_false(fo_http_path_plain("/.well-known", 12));
+	assert_false(fo_http_path_plain("/a%41", 5));
+	/* only what is given is read */
+	assert_true(fo_http_path_plain("/a//b", 2));
+}
+
+/* Every length up to 64 (the 16-byte blocks and their overlapping last one), with '%',
+ * "//" or "/." at every position, and without. */
+static void
+test_plain_positions(void **state)
+{
+	static const char *const bad[] = {"%", "//", "/."};
+	char p[80];
+	size_t len, pos, k;
+
+	(void)state;
+	for (len = 2; len <= 64; len++) {
+		memset(p, 'a', sizeof(p));
+		p[0] = '/';
+		for (pos = 4; pos < len; pos += 5)
+			p[pos] = '/';
+		assert_true(fo_http_path_plain(p, len));
+		for (k = 0; k < 3; k++) {
+			size_t bl = strlen(bad[k]);
+
+			for (pos = 1; pos + bl <= len; pos++) {
+				char q[80];
+
+				memcpy(q, p, sizeof(q));
+				memcpy(q + pos, bad[k], bl);
+				if (fo_http_path_plain(q, len))
+					fail_msg("len %zu: \"%s\" at %zu called plain", len, bad[k], pos);
+				/* the bytes after the path are not read */
+				if (k == 0)
+					assert_true(fo_http_path_plain(q, pos));
+			}
+		}
 	}
 }
 
@@ -118,6 +186,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_plain),
+		cmocka_unit_test(test_plain_positions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/proxy routes on the path as nginx reads it, on the in-process wire
+ * (wire.h): the seed's two regex routes with their rewrites, a prefix
+ * route without rewrite. A request picks its route by the normalized path
+ * (%XX decoded, // merged, dot segments resolved), so that
+ * "/test01/../test02/x" is /test02's and reaches its backend as "/x"; a
+ * rewrite's captures are escaped again (a decoded "%3F" is no query); a
+ * route without rewrite forwards the target byte for byte; a path that
+ * cannot be read (bad %XX, NUL, ".." above the root) gets 400, is
+ * counted, and the connection is closed after it, as nginx does.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fo_conf.h"
+#include "fo_proxy.h"
+#include "fo_route.h"
+#include "wire_http.h"
+
+#define CLIENT WIRE_IP(198, 18, 0, 2)
+#define FANOUT WIRE_IP(198, 18, 0, 1)
+#define DJANGO WIRE_IP(198, 18, 0, 11)
+#define FLASK WIRE_IP(198, 18, 0, 21)
+
+static const char resp_d[] = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nD";
+static const char resp_f[] = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nF";
+
+static const char conf_text[] =
+	"interface wire0 { address 198.18.0.1/24; }\n"
+	"listen 198.18.0.1:80;\n"
+	"upstream django { server 198.18.0.11:8000; }\n"
+	"upstream flask { server 198.18.0.21:8000; }\n"
+	"route regex \"/test01(/|$)(.*)\" { upstream django; rewrite \"/$2\"; }\n"
+	"route regex \"/test02(/|$)(.*)\" { upstream flask; rewrite \"/$2\"; }\n"
+	"route prefix /plain { upstream flask; }\n";
+
+struct pb {
+	struct wire w;
+	struct wire_host *ch, *fh, *dh, *flh;
+	struct wire_origin od, of;
+	struct wire_client cl;
+	struct fo_conf *conf;
+	struct fo_route_table *routes;
+	struct fo_proxy_snapshot *snap;
+	struct fo_proxy_worker *pw;
+};
+
+static unsigned
+proxy_poll(struct wire_host *h, void *arg)
+{
+	(void)h;
+	return fo_proxy_poll(arg);
+}
+
+static int
+setup(void **state)
+{
+	struct pb *b = calloc(1, sizeof(*b));
+	char err[256];
+
+	assert_non_null(b);
+	b->conf = fo_conf_parse("path.conf", conf_text, sizeof(conf_text) - 1, 0, stderr, NULL);
+	assert_non_null(b->conf);
+	b->routes = fo_route_compile(b->conf, err, sizeof(err));
+	assert_non_null(b->routes);
+	assert_int_equal(wire_init(&b->w, 32768, 0), 0);
+	b->ch = wire_host_add(&b->w, CLIENT, NULL);
+	b->fh = wire_host_add(&b->w, FANOUT, NULL);
+	b->dh = wire_host_add(&b->w, DJANGO, NULL);
+	b->flh = wire_host_add(&b->w, FLASK, NULL);
+	assert_int_equal(wire_origin_start(&b->od, b->dh, 8000, resp_d), 0);
+	assert_int_equal(wire_origin_start(&b->of, b->flh, 8000, resp_f), 0);
+	b->snap = fo_proxy_snapshot_create(b->conf, b->routes, 1, 1);
+	assert_non_null(b->snap);
+	b->pw = fo_proxy_worker_create((const struct fo_proxy_snapshot *const *)&b->snap,
+		b->fh->tw, b->fh->net, b->w.mp, 0, 256, 0);
+	assert_non_null(b->pw);
+	b->fh->poll = proxy_poll;
+	b->fh->poll_arg = b->pw;
+	assert_int_equal(wire_client_open(&b->cl, b->ch, FANOUT, 80, 1), 0);
+	wire_run(&b->w, 10000);
+	*state = b;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct pb *b = *state;
+	unsigned leaked;
+
+	wire_advance(&b->w, 100000);
+	wire_run(&b->w, 100000);
+	wire_client_free(&b->cl);
+	fo_tcp_worker_free(b->fh->tw);
+	b->fh->tw = NULL;
+	fo_proxy_worker_free(b->pw);
+	wire_origin_free(&b->od);
+	wire_origin_free(&b->of);
+	leaked = wire_free(&b->w);
+	fo_proxy_snapshot_free(b->snap);
+	fo_route_table_free(b->routes);
+	fo_conf_free(b->conf);
+	free(b);
+	assert_int_equal(leaked, 0);
+	return 0;
+}
+
+/*
+ * GET @p target on the kept connection; return the status and, for a
+ * forwarded request, which backend got it ('D' or 'F') and the request
+ * line it got (without " HTTP/1.1"), in @p line.
+ */
+static unsigned
+get(struct pb *b, const char *target, char *who, char *line, size_t cap)
+{
+	struct wire_client_conn *cc = &b->cl.conns[0];
+	uint64_t d0 = b->od.requests, f0 = b->of.requests;
+	char req[512];
+	const struct wire_origin *o;
+	const char *sp;
+	unsigned status = 0;
+	int n;
+
+	if (cc->closed || cc->eof) { /* fanout closed it after a 400, as nginx does */
+		wire_client_free(&b->cl);
+		memset(&b->cl, 0, sizeof(b->cl));
+		assert_int_equal(wire_client_open(&b->cl, b->ch, FANOUT, 80, 1), 0);
+		wire_run(&b->w, 10000);
+		cc = &b->cl.conns[0];
+	}
+	n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: h.test\r\n\r\n", target);
+	assert_true(n > 0 && (size_t)n < sizeof(req));
+	cc->rx_len = 0;
+	assert_int_equal(wire_client_send(&b->cl, 0, req, (size_t)n), 0);
+	wire_run(&b->w, 100000);
+	cc->rx[cc->rx_len < WIRE_BUF ? cc->rx_len : WIRE_BUF - 1] = '\0';
+	if (sscanf(cc->rx, "HTTP/1.1 %u ", &status) != 1)
+		fail_msg("%s: no response (%zu bytes: %s)", target, cc->rx_len, cc->rx);
+	*who = b->od.requests != d0 ? 'D' : b->of.requests != f0 ? 'F' : '-';
+	line[0] = '\0';
+	if (*who == '-')
+		return status;
+	o = *who == 'D' ? &b->od : &b->of;
+	sp = strstr(o->last_head, " HTTP/1.1\r\n");
+	assert_non_null(sp);
+	snprintf(line, cap, "%.*s", (int)(sp - o->last_head), o->last_head);
+	return status;
+}
+
+static void
+test_routes_on_normalized_path(void **state)
+{
+	static const struct {
+		const char *target;
+		unsigned status;
+		char who;
+		const char *line; /* request line the backend got */
+	} cases[] = {
+		{"/test01/a", 200, 'D', "GET /a"},
+		{"/test01", 200, 'D', "GET /"},
+		{"//test01/a", 200, 'D', "GET /a"},
+		{"/test01/./a", 200, 'D', "GET /a"},
+		{"/test01//a///b", 200, 'D', "GET /a/b"},
+		{"/%74est01/a", 200, 'D', "GET /a"},
+		{"/test01%2Fa", 200, 'D', "GET /a"},
+		{"/test01/%7Euser", 200, 'D', "GET /~user"},
+		{"/test01/%41", 200, 'D', "GET /A"},
+		/* one route's backend never gets another route's path */
+		{"/test01/../test02/x", 200, 'F', "GET /x"},
+		{"/test01/%2e%2e/test02/x", 200, 'F', "GET /x"},
+		{"/test02/x/..", 200, 'F', "GET /"},
+		/* captures escaped again: a decoded '?', '%', '#' or space stays in the path */
+		{"/test01/a%3Fb=1", 200, 'D', "GET /a%3Fb=1"},
+		{"/test01/100%25", 200, 'D', "GET /100%25"},
+		{"/test01/a%23b", 200, 'D', "GET /a%23b"},
+		{"/test01/a%20b", 200, 'D', "GET /a%20b"},
+		{"/test01/%C3%A9", 200, 'D', "GET /%C3%A9"},
+		/* and the bytes nginx escapes in a rewritten URI even when they came raw */
+		{"/test01/a\"b<c>d\\e^f`g{h|i}", 200, 'D', "GET /a%22b%3Cc%3Ed%5Ce%5Ef%60g%7Bh%7Ci%7D"},
+		{"/test01/a%22b%7Bc%7D!$&'()*+,;=:@[]~", 200, 'D', "GET /a%22b%7Bc%7D!$&'()*+,;=:@[]~"},
+		/* absolute-form: no path is "/" */
+		{"http://h.test", 404, '-', ""},
+		{"http://h.test?q=1", 404, '-', ""},
+		{"https://h.test/test02/s?q", 200, 'F', "GET /s?q"},
+		{"http://h.test/plain/./x", 200, 'F', "GET /plain/./x"},
+		/* the query is not matched, and kept */
+		{"/test01/a?x=/test02&y=%2e%2e", 200, 'D', "GET /a?x=/test02&y=%2e%2e"},
+		/* without rewrite: the target as received */
+		{"/plain//x/./y", 200, 'F', "GET /plain//x/./y"},
+		{"/plain/%2e%2e/plain/z?q", 200, 'F', "GET /plain/%2e%2e/plain/z?q"},
+		{"/x/../plain", 200, 'F', "GET /x/../plain"},
+		/* no route once normalized */
+		{"/test01x", 404, '-', ""},
+		{"/test03/../test0", 404, '-', ""},
+		/* unreadable paths */
+		{"/..", 400, '-', ""},
+		{"/test01/../../x", 400, '-', ""},
+		{"/test01/%2e%2e/%2E%2E/x", 400, '-', ""},
+		{"/test01/%zz", 400, '-', ""},
+		{"/test01/%4", 400, '-', ""},
+		{"/test01/%00", 400, '-', ""},
+		{"/test01/%0d%0aX:%20y", 400, '-', ""},
+	};
+	struct pb *b = *state;
+	const struct fo_proxy_stats *st = fo_proxy_stats(b->pw);
+	unsigned i, refused = 0;
+	char who, line[512];
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned status = get(b, cases[i].target, &who, line, sizeof(line));
+
+		if (status != cases[i].status || who != cases[i].who ||
+			strcmp(line, cases[i].line) != 0)
+			fail_msg("%s: %u %c \"%s\", expected %u %c \"%s\"", cases[i].target, status,
+				who, line, cases[i].status, cases[i].who, cases[i].line);
+		refused += cases[i].status == 400;
+	}
+	/* every 400 counted and followed by a close (as nginx), the other cases on kept
+	 * connections: the first connection, and one more after each 400 but the last */
+	assert_int_equal(st->path_refused, refused);
+	assert_int_equal(st->gen_400, refused);
+	assert_int_equal(st->accepted, 1 + (refused - 1));
+	assert_true(st->path_normalized >= 10);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_routes_on_normalized_path, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -147,8 +147,9 @@ void
 conf_h_header_mod(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
 	struct conf_block *inner)
 {
-	static const char *const ops[] = {
-		[FO_HTTP_MOD_SET] = "set", [FO_HTTP_MOD_ADD] = "add", [FO_HTTP_MOD_REMOVE] = "remove"};
+	static const char *const ops[] = {[FO_HTTP_MOD_SET] = "set",
+		[FO_HTTP_MOD_ADD] = "add",
+		[FO_HTTP_MOD_REMOVE] = "remove"};
 	const char *what = st->tok[0].val;
 	const struct conf_tok *op = &st->tok[1], *name = &st->tok[2];
 	const struct conf_tok *value = st->n_args == 3 ? &st->tok[3] : NULL;
@@ -205,7 +206,8 @@ conf_h_default_backend(struct conf_parser *p, struct conf_block *blk, const stru
 	}
 	if (st->n_args == 2 || (st->n_args == 3 && strcmp(st->tok[2].val, "host") != 0)) {
 		conf_err(p, &st->tok[2].loc,
-			"unknown default_backend option \"%s\" (expected host NAME)", st->tok[2].val);
+			"unknown default_backend option \"%s\" (expected host NAME)",
+			st->tok[2].val);
 		return;
 	}
 	if (st->n_args == 3) {
@@ -214,7 +216,8 @@ conf_h_default_backend(struct conf_parser *p, struct conf_block *blk, const stru
 			return;
 		if (conf_check_host(host) != 0) {
 			conf_err(p, &st->tok[3].loc,
-				"invalid host \"%s\" (expected a DNS name, optionally \"*.\" first)",
+				"invalid host \"%s\" (expected a DNS name, optionally \"*.\" "
+				"first)",
 				st->tok[3].val);
 			free(host);
 			return;
@@ -230,13 +233,14 @@ conf_h_default_backend(struct conf_parser *p, struct conf_block *blk, const stru
 				"duplicate default_backend for host \"%s\" (first at %s:%u:%u)",
 				host, d->loc.file, d->loc.line, d->loc.col);
 		else
-			conf_err(p, &st->tok[0].loc, "duplicate default_backend (first at %s:%u:%u)",
-				d->loc.file, d->loc.line, d->loc.col);
+			conf_err(p, &st->tok[0].loc,
+				"duplicate default_backend (first at %s:%u:%u)", d->loc.file,
+				d->loc.line, d->loc.col);
 		free(host);
 		return;
 	}
-	if (conf_push(&c->default_backends, c->n_default_backends,
-		    sizeof(*c->default_backends)) != 0 ||
+	if (conf_push(&c->default_backends, c->n_default_backends, sizeof(*c->default_backends)) !=
+			0 ||
 		conf_push(&p->refs, p->n_refs, sizeof(*p->refs)) != 0) {
 		free(host);
 		conf_oom(p, &st->tok[0].loc);
@@ -381,7 +385,8 @@ conf_dump_actions(FILE *out, const struct fo_conf_route *r)
 		if (rd->port != 0)
 			fprintf(out, "\t\tport %u;\n", rd->port);
 		if (rd->path_kind != FO_CONF_RPATH_KEEP) {
-			fprintf(out, "\t\t%s ", rd->path_kind == FO_CONF_RPATH_FULL ? "path" : "prefix");
+			fprintf(out, "\t\t%s ",
+				rd->path_kind == FO_CONF_RPATH_FULL ? "path" : "prefix");
 			put_quoted(out, rd->path);
 			fprintf(out, ";\n");
 		}
@@ -467,7 +472,8 @@ fo_conf_actions_differ(const struct fo_conf *a, const struct fo_conf *b)
 			return 1;
 	for (i = 0; i < a->n_default_backends; i++)
 		if (str_differ(a->default_backends[i].host, b->default_backends[i].host) ||
-			a->default_backends[i].route.upstream != b->default_backends[i].route.upstream)
+			a->default_backends[i].route.upstream !=
+				b->default_backends[i].route.upstream)
 			return 1;
 	return 0;
 }
@@ -490,7 +496,8 @@ conf_free_actions(struct fo_conf *c)
 	unsigned i;
 
 	for (i = 0; i < c->n_routes; i++) {
-		struct fo_conf_actions *a = (struct fo_conf_actions *)(uintptr_t)c->routes[i].actions;
+		struct fo_conf_actions *a =
+			(struct fo_conf_actions *)(uintptr_t)c->routes[i].actions;
 
 		if (a == NULL)
 			continue;

@@ -82,7 +82,8 @@ check_loc_path(struct conf_parser *p, const struct conf_tok *t, const char *what
 			continue;
 		loc = conf_tok_loc_at(t, i);
 		conf_err(p, &loc,
-			"invalid byte 0x%02x in %s (printable ASCII without spaces, \"?\" or \"#\")",
+			"invalid byte 0x%02x in %s (printable ASCII without spaces, \"?\" or "
+			"\"#\")",
 			c, what);
 		return -1;
 	}
@@ -102,7 +103,8 @@ void
 conf_h_redirect(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
 	struct conf_block *inner)
 {
-	struct fo_conf_actions *a = conf_route_actions(p, &pub(p)->routes[blk->obj], &st->tok[0].loc);
+	struct fo_conf_actions *a =
+		conf_route_actions(p, &pub(p)->routes[blk->obj], &st->tok[0].loc);
 
 	if (a == NULL)
 		return;
@@ -195,13 +197,15 @@ redirect_end(struct conf_parser *p, struct conf_block *blk)
 	if (r->path_kind == FO_CONF_RPATH_PREFIX && route->path != NULL &&
 		route->type != FO_CONF_PATH_PREFIX)
 		conf_err(p, &blk->first[RD_PREFIX],
-			"redirect prefix replaces the matched prefix: it needs a prefix route (this "
+			"redirect prefix replaces the matched prefix: it needs a prefix route "
+			"(this "
 			"one is %s)",
 			fo_conf_path_type_name(route->type));
 	if (!blk->tried[RD_SCHEME] && !blk->tried[RD_HOST] && !blk->tried[RD_PORT] &&
 		!blk->tried[RD_PATH] && !blk->tried[RD_PREFIX])
 		conf_err(p, &blk->loc,
-			"redirect does not change the URL (set scheme, host, port, path or prefix)");
+			"redirect does not change the URL (set scheme, host, port, path or "
+			"prefix)");
 }
 
 static const struct conf_directive redirect_dirs[RD_N] = {
@@ -305,7 +309,8 @@ conf_h_slash_redirect(struct conf_parser *p, struct conf_block *blk, const struc
 	n = strlen(r->path);
 	if (r->type != FO_CONF_PATH_PREFIX || n < 2 || r->path[n - 1] != '/') {
 		conf_err(p, &t->loc,
-			"slash_redirect needs a prefix route whose path ends with \"/\" (this one is "
+			"slash_redirect needs a prefix route whose path ends with \"/\" (this one "
+			"is "
 			"%s \"%s\")",
 			fo_conf_path_type_name(r->type), r->path);
 		return;
@@ -337,12 +342,14 @@ conf_actions_route_end(
 			late = seen->redirect;
 			early = seen->ret;
 		}
-		conf_err(p, late, "a route has \"return\" or \"redirect\", not both (first at %s:%u:%u)",
+		conf_err(p, late,
+			"a route has \"return\" or \"redirect\", not both (first at %s:%u:%u)",
 			early->file, early->line, early->col);
 	}
 	if (redirect != NULL && seen->app_root != NULL)
 		conf_err(p, seen->app_root,
-			"\"app_root\" is never used: the route always redirects (\"%s\" at %s:%u:%u)",
+			"\"app_root\" is never used: the route always redirects (\"%s\" at "
+			"%s:%u:%u)",
 			rname, redirect->file, redirect->line, redirect->col);
 	if (redirect != NULL && seen->slash != NULL)
 		conf_err(p, seen->slash,

@@ -200,7 +200,8 @@ act_redirect(struct px_sess *s, const uint8_t *head, struct fo_http_str npath,
 		struct fo_http_str host = rd->host != NULL
 						  ? (struct fo_http_str){rd->host, strlen(rd->host)}
 						  : req_host(head, msg);
-		/* Gateway API: no port given, the scheme's (when one is given), else the listener's */
+		/* Gateway API: no port given, the scheme's (when one is given), else the listener's
+		 */
 		unsigned port = rd->port ? rd->port : rd->scheme != NULL ? 0 : s->l->port;
 
 		status = rd->status;
@@ -214,7 +215,8 @@ act_redirect(struct px_sess *s, const uint8_t *head, struct fo_http_str npath,
 			if (k < 0) {
 				px_chain_adj(&s->in, s->req.head_len);
 				s->in_fed = 0;
-				return px_error(s, 414, "redirect location too long") < 0 ? PX_GONE : 1;
+				return px_error(s, 414, "redirect location too long") < 0 ? PX_GONE
+											  : 1;
 			}
 			n += (unsigned)k;
 		} else {
@@ -239,8 +241,8 @@ act_redirect(struct px_sess *s, const uint8_t *head, struct fo_http_str npath,
 		loc[n++] = (struct fo_http_str){"?", 1};
 		loc[n++] = query;
 	}
-	w = fo_http_write_redirect(s->pw->out, PX_OUT_MAX, status, loc, n, close,
-		(s->flags & PX_S_HEAD_REQ) != 0);
+	w = fo_http_write_redirect(
+		s->pw->out, PX_OUT_MAX, status, loc, n, close, (s->flags & PX_S_HEAD_REQ) != 0);
 	s->pw->stats.gen_redirect++;
 	return act_answer(s, status, w, close);
 }

@@ -18,8 +18,14 @@
 
 #include "fo_http.h"
 
-#define MOD(op, n, v) {n, v, sizeof(n) - 1, sizeof(v "") - 1, op}
-#define RM(n) {n, NULL, sizeof(n) - 1, 0, FO_HTTP_MOD_REMOVE}
+#define MOD(op, n, v)                                                                              \
+	{                                                                                          \
+		n, v, sizeof(n) - 1, sizeof(v "") - 1, op                                          \
+	}
+#define RM(n)                                                                                      \
+	{                                                                                          \
+		n, NULL, sizeof(n) - 1, 0, FO_HTTP_MOD_REMOVE                                      \
+	}
 
 static void
 parse(const char *in, enum fo_http_kind kind, struct fo_http_msg *m)
@@ -63,11 +69,13 @@ test_request_mods(void **state)
 		"X-Forwarded-For: 10.0.0.1\r\nX-Real-IP: 10.0.0.1\r\nX-Forwarded-Host: h\r\n"
 		"X-Forwarded-Port: 80\r\nX-Forwarded-Proto: http\r\n\r\n");
 	for (k = 0; k < n; k++)
-		assert_int_equal(fo_http_write_request(out, (size_t)k, (const uint8_t *)in, &m, &fwd),
+		assert_int_equal(
+			fo_http_write_request(out, (size_t)k, (const uint8_t *)in, &m, &fwd),
 			-ENOSPC);
 	/* an empty list is the plain writer */
 	fwd.n_mods = 0;
-	assert_int_equal(fo_http_write_request(out, sizeof(out), (const uint8_t *)in, &m, &fwd), np);
+	assert_int_equal(
+		fo_http_write_request(out, sizeof(out), (const uint8_t *)in, &m, &fwd), np);
 	assert_memory_equal(out, plain, (size_t)np);
 }
 
@@ -98,8 +106,8 @@ test_response_mods(void **state)
 					 FO_HTTP_RESP_CLOSE, mods, 3),
 			-ENOSPC);
 	np = fo_http_write_response(plain, sizeof(plain), (const uint8_t *)in, &m, 0);
-	assert_int_equal(fo_http_write_response_mod(out, sizeof(out), (const uint8_t *)in, &m, 0,
-				 mods, 0),
+	assert_int_equal(
+		fo_http_write_response_mod(out, sizeof(out), (const uint8_t *)in, &m, 0, mods, 0),
 		np);
 	assert_memory_equal(out, plain, (size_t)np);
 }
@@ -111,8 +119,8 @@ test_redirect(void **state)
 				   "Location: https://h.example:8443/new/x?q=1\r\n"
 				   "Content-Type: text/plain\r\nContent-Length: 23\r\n\r\n"
 				   "308 Permanent Redirect\n";
-	const struct fo_http_str loc[] = {{"https", 5}, {"://", 3}, {"h.example", 9},
-		{":8443", 5}, {"/new", 4}, {"/x", 2}, {"?", 1}, {"q=1", 3}};
+	const struct fo_http_str loc[] = {{"https", 5}, {"://", 3}, {"h.example", 9}, {":8443", 5},
+		{"/new", 4}, {"/x", 2}, {"?", 1}, {"q=1", 3}};
 	uint8_t out[512];
 	ssize_t n, k;
 
@@ -120,7 +128,8 @@ test_redirect(void **state)
 	assert_int_equal(n, (ssize_t)sizeof(want) - 1);
 	assert_memory_equal(out, want, sizeof(want) - 1);
 	for (k = 0; k < n; k++)
-		assert_int_equal(fo_http_write_redirect(out, (size_t)k, 308, loc, 8, 0, 0), -ENOSPC);
+		assert_int_equal(
+			fo_http_write_redirect(out, (size_t)k, 308, loc, 8, 0, 0), -ENOSPC);
 	/* HEAD: the same head, no body; close */
 	n = fo_http_write_redirect(out, sizeof(out), 301, loc + 4, 1, 1, 1);
 	assert_true(n > 0);
@@ -145,7 +154,8 @@ test_redirect_refuses_bad_bytes(void **state)
 			memcpy(piece, "/a/b", 4);
 			piece[at] = bad[i];
 			loc[1].len = 4;
-			assert_int_equal(fo_http_write_redirect(out, sizeof(out), 302, loc, 3, 0, 0),
+			assert_int_equal(
+				fo_http_write_redirect(out, sizeof(out), 302, loc, 3, 0, 0),
 				-EINVAL);
 		}
 	}

@@ -200,8 +200,7 @@ act_redirect(struct px_sess *s, const uint8_t *head, struct fo_http_str npath,
 		struct fo_http_str host = rd->host != NULL
 						  ? (struct fo_http_str){rd->host, strlen(rd->host)}
 						  : req_host(head, msg);
-		/* Gateway API: no port given, the scheme's (when one is given), else the listener's
-		 */
+		/* Gateway API: no port: the scheme's (when given), else the listener's */
 		unsigned port = rd->port ? rd->port : rd->scheme != NULL ? 0 : s->l->port;
 
 		status = rd->status;

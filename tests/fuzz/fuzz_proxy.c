@@ -47,7 +47,17 @@ static const char conf_text[] =
 	"upstream empty { }\n"
 	"route regex \"/test01(/|$)(.*)\" { upstream origin; rewrite \"/$2\"; }\n"
 	"route prefix /empty { upstream empty; }\n"
-	"route prefix / { upstream origin; }\n";
+	"route prefix / { upstream origin; }\n"
+	/* route actions: redirects built from request bytes, header modifiers, default backend */
+	"route prefix /r/ { redirect { status 308; scheme https; prefix /n/; } }\n"
+	"route prefix /k { redirect { port 8080; } }\n"
+	"route exact /gone { return 301 /x; }\n"
+	"route prefix /s/ { upstream origin; slash_redirect on; }\n"
+	"route prefix / { host app.example; upstream origin; app_root /a; }\n"
+	"route prefix /m { upstream origin; request_header set X-A 1; request_header remove "
+	"Accept; request_header add X-B 2; forwarded_prefix /m; response_header set X-C 3; "
+	"response_header remove Server; response_header add X-D 4; }\n"
+	"default_backend origin host *.dflt.example;\n";
 
 static const char ok_response[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 

@@ -343,6 +343,20 @@ void conf_h_hc_param(struct conf_parser *p, struct conf_block *blk, const struct
 void conf_h_route_body_size(struct conf_parser *p, struct conf_block *blk,
 	const struct conf_stmt *st, struct conf_block *inner);
 
+/* match.c: match, priority, case_sensitive, match_order */
+void conf_h_match(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_priority(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_case_sensitive(struct conf_parser *p, struct conf_block *blk,
+	const struct conf_stmt *st, struct conf_block *inner);
+void conf_h_match_order(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+uint32_t conf_matches_hash(const struct fo_conf_route *r, uint32_t h);
+bool conf_matches_same(const struct fo_conf_route *a, const struct fo_conf_route *b);
+void conf_free_matches(struct fo_conf_route *r);
+void conf_dump_matches(FILE *out, const struct fo_conf_route *r);
+
 /* health.c: health_check { }, next_upstream */
 extern const struct conf_ctx conf_ctx_health_check;
 int conf_upstream_health_init(struct fo_conf_upstream *u);

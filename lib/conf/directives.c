@@ -19,15 +19,40 @@
 #include "conf_priv.h"
 
 /* Indices into each table, used for blk->seen[] / blk->arg[]. */
-enum { MAIN_INTERFACE, MAIN_LISTEN, MAIN_UPSTREAM, MAIN_ROUTE, MAIN_TCP, MAIN_HTTP,
-	MAIN_DEFAULT_BACKEND, MAIN_N };
+enum {
+	MAIN_INTERFACE,
+	MAIN_LISTEN,
+	MAIN_UPSTREAM,
+	MAIN_ROUTE,
+	MAIN_TCP,
+	MAIN_HTTP,
+	MAIN_DEFAULT_BACKEND,
+	MAIN_MATCH_ORDER,
+	MAIN_N
+};
 enum { IF_ADDRESS, IF_GATEWAY, IF_VLAN, IF_MTU, IF_N };
 /* upstream: server, then the CONF_UP_PARAMS table, then the health directives (health.c) */
 enum { UP_SERVER, UP_PARAMS, UP_HEALTH_CHECK = UP_PARAMS + CONF_UP_N, UP_NEXT_UPSTREAM, UP_N };
-enum { RT_HOST, RT_UPSTREAM, RT_REWRITE, RT_MAX_BODY, RT_ALLOW_UPGRADE,
+enum {
+	RT_HOST,
+	RT_UPSTREAM,
+	RT_REWRITE,
+	RT_MAX_BODY,
+	RT_ALLOW_UPGRADE,
 	/* actions.c */
-	RT_REDIRECT, RT_RETURN, RT_APP_ROOT, RT_SLASH_REDIRECT, RT_REQUEST_HEADER,
-	RT_RESPONSE_HEADER, RT_FORWARDED_PREFIX, RT_N };
+	RT_REDIRECT,
+	RT_RETURN,
+	RT_APP_ROOT,
+	RT_SLASH_REDIRECT,
+	RT_REQUEST_HEADER,
+	RT_RESPONSE_HEADER,
+	RT_FORWARDED_PREFIX,
+	/* match.c */
+	RT_MATCH,
+	RT_PRIORITY,
+	RT_CASE_SENSITIVE,
+	RT_N
+};
 
 #define CONF_AUX_BAD 0x4 /* route: bad type or path, skip checks that need them */
 
@@ -615,6 +640,7 @@ route_hash(const struct fo_conf_route *r)
 	h = (h ^ 0xff) * 16777619u;
 	for (s = r->host != NULL ? r->host : ""; *s != '\0'; s++)
 		h = (h ^ (uint8_t)*s) * 16777619u;
+	h = conf_matches_hash(r, h);
 	return h ^ (h >> 16);
 }
 
@@ -623,7 +649,7 @@ route_same(const struct fo_conf_route *a, const struct fo_conf_route *b)
 {
 	return a->type == b->type && strcmp(a->path, b->path) == 0 &&
 	       (a->host == NULL) == (b->host == NULL) &&
-	       (a->host == NULL || strcmp(a->host, b->host) == 0);
+	       (a->host == NULL || strcmp(a->host, b->host) == 0) && conf_matches_same(a, b);
 }
 
 /* Route @p idx into the duplicate table. @return the index of an equal route, -1 when new. */
@@ -702,6 +728,8 @@ static const struct conf_directive main_dirs[MAIN_N] = {
 		conf_h_http},
 	[MAIN_DEFAULT_BACKEND] = {"default_backend", "default_backend UPSTREAM [host NAME];", 1, 3,
 		0, NULL, conf_h_default_backend},
+	[MAIN_MATCH_ORDER] = {"match_order", "match_order gateway|ingress-nginx;", 1, 1,
+		CONF_D_ONCE, NULL, conf_h_match_order},
 };
 
 static const struct conf_directive interface_dirs[IF_N] = {
@@ -746,6 +774,11 @@ static const struct conf_directive route_dirs[RT_N] = {
 		"response_header set|add NAME VALUE | remove NAME;", 2, 3, 0, NULL, conf_h_header_mod},
 	[RT_FORWARDED_PREFIX] = {"forwarded_prefix", "forwarded_prefix VALUE;", 1, 1, CONF_D_ONCE,
 		NULL, conf_h_forwarded_prefix},
+	[RT_MATCH] = {"match", "match method M...; or match header|query|cookie NAME [VALUE|~ REGEX];",
+		1, CONF_ARGS_MAX, 0, NULL, conf_h_match},
+	[RT_PRIORITY] = {"priority", "priority N;", 1, 1, CONF_D_ONCE, NULL, conf_h_priority},
+	[RT_CASE_SENSITIVE] = {"case_sensitive", "case_sensitive on|off;", 1, 1, CONF_D_ONCE, NULL,
+		conf_h_case_sensitive},
 };
 
 #define TCP_DIR(dir, field, kind, min, max)                                                        \

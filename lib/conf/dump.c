@@ -36,6 +36,7 @@ conf_free_priv(struct conf_priv *c)
 		free(pub->routes[i].host);
 		free(pub->routes[i].rewrite);
 		free(pub->routes[i].allow_upgrade);
+		conf_free_matches(&pub->routes[i]);
 	}
 	for (i = 0; i < c->n_files; i++)
 		free(c->files[i]);
@@ -184,6 +185,7 @@ dump_route(FILE *out, const struct fo_conf *conf, const struct fo_conf_route *r)
 		fprintf(out, "\thost %s;\n", r->host);
 	if (r->upstream < conf->n_upstreams) /* a route that only redirects has none */
 		fprintf(out, "\tupstream %s;\n", conf->upstreams[r->upstream].name);
+	conf_dump_matches(out, r);
 	if (r->rewrite != NULL) {
 		fprintf(out, "\trewrite ");
 		put_quoted(out, r->rewrite);
@@ -260,6 +262,8 @@ fo_conf_dump(const struct fo_conf *conf, FILE *out)
 		dump_iface(out, &conf->ifaces[i]);
 	dump_tcp(out, &conf->tcp);
 	dump_http(out, &conf->http);
+	if (conf->match_order != FO_CONF_ORDER_GATEWAY)
+		fprintf(out, "match_order ingress-nginx;\n\n");
 	for (i = 0; i < conf->n_listens; i++)
 		dump_listen(out, conf, &conf->listens[i]);
 	if (conf->n_listens != 0)

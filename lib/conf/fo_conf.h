@@ -229,6 +229,47 @@ struct fo_conf_actions {
 	unsigned n_resp_mods;
 };
 
+/** What a route's `match` looks at besides host and path. */
+enum fo_conf_match_kind {
+	FO_CONF_MATCH_METHOD, /**< the request method (one of value's, space-separated) */
+	FO_CONF_MATCH_HEADER, /**< a request header field (name case-insensitive) */
+	FO_CONF_MATCH_QUERY,  /**< a query parameter (name case-sensitive), its first one */
+	FO_CONF_MATCH_COOKIE, /**< a cookie of the Cookie header fields */
+};
+
+/** How a `match` compares. */
+enum fo_conf_match_op {
+	FO_CONF_MATCH_PRESENT, /**< the field, parameter or cookie is there */
+	FO_CONF_MATCH_EXACT,   /**< its value equals @c value (case-sensitive, as sent) */
+	FO_CONF_MATCH_REGEX,   /**< its value matches @c value, a PCRE2 regex, whole */
+};
+
+/**
+ * `match method M...;`, `match header|query|cookie NAME [VALUE | ~ REGEX];`:
+ * a condition on the request besides host and path; all of a route's must
+ * hold (Gateway API HTTPRouteMatch).
+ */
+struct fo_conf_match {
+	enum fo_conf_match_kind kind;
+	enum fo_conf_match_op op;
+	char *name;  /**< header (lower case), parameter or cookie name; NULL for method */
+	char *value; /**< EXACT: the value; REGEX: the regex; METHOD: the methods, one space
+		      *   between; NULL for PRESENT */
+	struct fo_conf_loc loc;
+};
+
+/** `match_order`: which rule wins when several match a request. */
+enum fo_conf_match_order {
+	/** Gateway API HTTPRoute precedence (the default for native configs) */
+	FO_CONF_ORDER_GATEWAY,
+	/** ingress-nginx's rendering of Ingresses into nginx locations */
+	FO_CONF_ORDER_INGRESS_NGINX,
+};
+
+/** Route `priority` bounds: higher is tried first, whatever else the order says. */
+#define FO_CONF_PRIORITY_MIN (-1000000)
+#define FO_CONF_PRIORITY_MAX 1000000
+
 /** `route <exact|prefix|regex> <path> { host ...; upstream ...; rewrite ...; }` */
 struct fo_conf_route {
 	enum fo_conf_path_type type;
@@ -243,6 +284,12 @@ struct fo_conf_route {
 	/** allow_upgrade: the Upgrade protocols forwarded (lowercase names, one
 	 *  space between them); NULL: "websocket" (default); "": none (off) */
 	char *allow_upgrade;
+	struct fo_conf_match *matches; /**< `match` conditions, in config order */
+	unsigned n_matches;
+	int priority;        /**< `priority N`: higher first; 0 by default */
+	/** `case_sensitive on|off` (regex routes): 1 on, 0 off (the default, as nginx's
+	 *  `location ~*` that ingress-nginx renders); exact and prefix paths always are */
+	uint8_t case_sensitive;
 	/** redirects, header modifiers...: NULL when the route has none */
 	const struct fo_conf_actions *actions;
 	struct fo_conf_loc loc;
@@ -296,6 +343,7 @@ struct fo_conf {
 	unsigned n_default_backends;
 	/** the global default backend (in default_backends), or NULL */
 	const struct fo_conf_default_backend *default_backend;
+	enum fo_conf_match_order match_order; /**< `match_order`; gateway by default */
 				/* private: string pool and allocation bookkeeping follow */
 };
 
@@ -370,6 +418,8 @@ const struct fo_conf_default_backend *fo_conf_default_backend_find(
  * @return 1 they differ, 0 not.
  */
 int fo_conf_actions_differ(const struct fo_conf *a, const struct fo_conf *b);
+/** "method", "header", "query" or "cookie". */
+const char *fo_conf_match_kind_name(enum fo_conf_match_kind k);
 
 /** Name of a service ("http", "echo", "discard", "source", "relay"). */
 const char *fo_conf_service_name(enum fo_conf_service s);

@@ -28,7 +28,8 @@ _Static_assert(sizeof(struct fo_conf_health_check) == 8 + 8 + 8 + 4 + 4 + 2 * 2 
 _Static_assert(sizeof(struct fo_conf_upstream) == FO_CONF_NAME_MAX + 8 + 4 + 10 * 4 + 4 +
 			sizeof(struct fo_conf_health_check) + 2 * 4 + LOC,
 	"fo_conf_upstream changed: compare the new field in upstream_params_differ()");
-_Static_assert(sizeof(struct fo_conf_route) == 64 + LOC,
+/* ... allow_upgrade, actions, matches, n_matches, priority, case_sensitive (padded to 8) */
+_Static_assert(sizeof(struct fo_conf_route) == 64 + 8 + 4 + 4 + 8 + LOC,
 	"fo_conf_route changed: compare the new field in routes_differ()");
 
 static int
@@ -143,12 +144,32 @@ upstream_params_differ(const struct fo_conf_upstream *x, const struct fo_conf_up
 	       x->fail_timeout_ms != y->fail_timeout_ms || x->tries != y->tries;
 }
 
+_Static_assert(sizeof(struct fo_conf_match) == 4 + 4 + 8 + 8 + LOC,
+	"fo_conf_match changed: compare the new field in matches_differ()");
+
+static int
+matches_differ(const struct fo_conf_route *x, const struct fo_conf_route *y)
+{
+	unsigned i;
+
+	if (x->n_matches != y->n_matches)
+		return 1;
+	for (i = 0; i < x->n_matches; i++) {
+		const struct fo_conf_match *m = &x->matches[i], *n = &y->matches[i];
+
+		if (m->kind != n->kind || m->op != n->op || str_differ(m->name, n->name) ||
+			str_differ(m->value, n->value))
+			return 1;
+	}
+	return 0;
+}
+
 static int
 routes_differ(const struct fo_conf *a, const struct fo_conf *b)
 {
 	unsigned i;
 
-	if (a->n_routes != b->n_routes)
+	if (a->n_routes != b->n_routes || a->match_order != b->match_order)
 		return 1;
 	for (i = 0; i < a->n_routes; i++) {
 		const struct fo_conf_route *x = &a->routes[i], *y = &b->routes[i];
@@ -159,7 +180,8 @@ routes_differ(const struct fo_conf *a, const struct fo_conf *b)
 			str_differ(x->host, y->host) || str_differ(x->rewrite, y->rewrite) ||
 			x->upstream != y->upstream || x->n_captures != y->n_captures ||
 			x->max_body_size != y->max_body_size ||
-			str_differ(x->allow_upgrade, y->allow_upgrade))
+			str_differ(x->allow_upgrade, y->allow_upgrade) || matches_differ(x, y) ||
+			x->priority != y->priority || x->case_sensitive != y->case_sensitive)
 			return 1;
 	}
 	return 0;

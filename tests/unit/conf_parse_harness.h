@@ -186,7 +186,20 @@ assert_conf_equal(const struct fo_conf *a, const struct fo_conf *b)
 		assert_int_equal(a->routes[i].upstream, b->routes[i].upstream);
 		assert_int_equal(a->routes[i].n_captures, b->routes[i].n_captures);
 		assert_int_equal(a->routes[i].max_body_size, b->routes[i].max_body_size);
+		assert_int_equal(a->routes[i].priority, b->routes[i].priority);
+		assert_int_equal(a->routes[i].case_sensitive, b->routes[i].case_sensitive);
+		assert_int_equal(a->routes[i].n_matches, b->routes[i].n_matches);
+		for (j = 0; j < a->routes[i].n_matches; j++) {
+			const struct fo_conf_match *x = &a->routes[i].matches[j];
+			const struct fo_conf_match *y = &b->routes[i].matches[j];
+
+			assert_int_equal(x->kind, y->kind);
+			assert_int_equal(x->op, y->op);
+			assert_str_or_null(x->name, y->name);
+			assert_str_or_null(x->value, y->value);
+		}
 	}
+	assert_int_equal(a->match_order, b->match_order);
 }
 
 /* parse -> dump -> parse gives an equal config, and dumping it again the same text */

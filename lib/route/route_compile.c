@@ -1,20 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Route compilation (control thread): rules sorted into priority order,
- * one Hyperscan block-mode database whose expression ids are the priority
- * ranks, and PCRE2-JIT codes for every regex rule (to confirm the rules
- * Hyperscan only approximates and to extract the winner's captures).
- *
- * What each rule gives Hyperscan, first that it accepts:
- *  - exact "/a.b":  ^\x2fa\x2eb$            (the match loop re-checks with memcmp:
- *  - prefix "/a/":  ^\x2fa(?:/|$)            Hyperscan's $ also matches before
- *  - prefix "/":    nothing (every path)     a final "\n")
- *  - regex R:       ^(?:R) caseless; else the same in prefilter mode; else
- *                   front parts of R (route_superset.c), normal then
- *                   prefilter; else nothing (the rule is always a
- *                   candidate and PCRE2 decides).
- * hs_expression_info() screens each attempt cheaply; should the database
- * build still reject an expression, that rule moves on to its next attempt.
+ * Route compilation (control thread): rules sorted into priority order
+ * (the rank), PCRE2-JIT codes for every regex rule (route_cache.c), the
+ * element-boundary key table for exact and prefix rules and for the regex
+ * rules with a literal front (route_key.c), and the Hyperscan database,
+ * in shards, for the other regex rules (route_cache.c). Each regex rule
+ * also has an rx index (its place among the regex rules, in rank order):
+ * the matcher's candidate bitmap is over rx indices.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -24,36 +16,6 @@
 
 #include "fo_route.h"
 #include "route_priv.h"
-
-/* Give up rebuilding the database after this many rejected expressions. */
-#define ROUTE_HS_RETRIES_MAX 64
-
-static void __attribute__((format(printf, 4, 5)))
-route_err(char *err, size_t errlen, const struct fo_conf_route *r, const char *fmt, ...)
-{
-	va_list ap;
-	int n = 0;
-
-	if (err == NULL || errlen == 0)
-		return;
-	if (r != NULL && r->loc.file != NULL)
-		n = snprintf(err, errlen, "%s:%u:%u: ", r->loc.file, r->loc.line, r->loc.col);
-	if (n < 0 || (size_t)n >= errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-}
-
-static size_t
-rule_key_len(const struct route_rule *r)
-{
-	if (r->type == FO_CONF_PATH_PREFIX)
-		return r->lit_len;
-	if (r->type == FO_CONF_PATH_REGEX)
-		return strlen(r->conf->path);
-	return 0;
-}
 
 /* The priority order of fo_route.h; a total order (config index last). */
 static int
@@ -68,8 +30,8 @@ cmp_rule(const void *a, const void *b)
 		return x->host_len > y->host_len ? -1 : 1;
 	if (x->type != y->type)
 		return x->type < y->type ? -1 : 1;
-	lx = rule_key_len(x);
-	ly = rule_key_len(y);
+	lx = x->key_len;
+	ly = y->key_len;
 	if (lx != ly)
 		return lx > ly ? -1 : 1;
 	return x->index < y->index ? -1 : x->index > y->index;
@@ -108,247 +70,195 @@ init_rule(struct route_rule *r, const struct fo_conf_route *c, unsigned index)
 		if (c->type == FO_CONF_PATH_PREFIX)
 			while (r->lit_len > 0 && r->lit[r->lit_len - 1] == '/')
 				r->lit_len--;
+		r->key_len = c->type == FO_CONF_PATH_PREFIX ? r->lit_len : 0;
+	} else {
+		r->key_len = strlen(c->path);
 	}
 }
 
+/* PCRE2 codes (from the cache) and rx indices of the regex rules. */
 static int
-compile_pcre(struct route_rule *r, char *err, size_t errlen)
+compile_regexes(struct fo_route_table *t, struct fo_route_cache *c, char *err, size_t errlen)
 {
-	PCRE2_UCHAR msg[256];
-	PCRE2_SIZE off;
-	int code;
+	unsigned i;
+	bool built;
 
-	r->re = pcre2_compile((PCRE2_SPTR)r->conf->path, PCRE2_ZERO_TERMINATED,
-		PCRE2_ANCHORED | PCRE2_CASELESS, &code, &off, NULL);
-	if (r->re == NULL) {
-		if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
-			snprintf((char *)msg, sizeof(msg), "error %d", code);
-		route_err(err, errlen, r->conf, "regex \"%s\": %s at offset %zu", r->conf->path,
-			(const char *)msg, (size_t)off);
-		return -EINVAL;
+	for (i = 0; i < t->n_rules; i++)
+		t->n_rx += t->rules[i].type == FO_CONF_PATH_REGEX;
+	t->n_words = (t->n_rx + 63) / 64;
+	t->rx_rank = calloc(t->n_rx ? t->n_rx : 1, sizeof(*t->rx_rank));
+	if (t->rx_rank == NULL)
+		return -ENOMEM;
+	t->n_rx = 0;
+	for (i = 0; i < t->n_rules; i++) {
+		struct route_rule *r = &t->rules[i];
+		struct route_obj *o;
+
+		if (r->type != FO_CONF_PATH_REGEX)
+			continue;
+		o = route_cache_re(c, r->conf->path, err, errlen, r->conf, &built);
+		if (o == NULL)
+			return errno == EINVAL ? -EINVAL : -ENOMEM;
+		r->re_obj = o;
+		r->re = o->re;
+		r->jit = o->jit;
+		t->stats.re_built += built;
+		if (o->ncap + 1 > t->ovec_pairs)
+			t->ovec_pairs = o->ncap + 1;
+		r->rx = t->n_rx;
+		t->rx_rank[t->n_rx++] = i;
 	}
-	/* without JIT (e.g. no executable memory) the interpreter still works */
-	r->jit = pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) == 0;
 	return 0;
 }
 
-/* "^" + @p lit with every non-alphanumeric byte as \xHH + @p tail; malloc'd. */
-static char *
-literal_expr(const char *lit, size_t len, const char *tail)
-{
-	size_t cap = 1 + 4 * len + strlen(tail) + 1, n = 0, i;
-	char *e = malloc(cap);
-
-	if (e == NULL)
-		return NULL;
-	e[n++] = '^';
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)lit[i];
-
-		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-			e[n++] = (char)c;
-		else
-			n += (size_t)snprintf(e + n, cap - n, "\\x%02x", c);
-	}
-	memcpy(e + n, tail, strlen(tail) + 1);
-	return e;
-}
-
-static char *
-wrap_expr(const char *pat, size_t len)
-{
-	size_t hl = strlen(ROUTE_HS_WRAP_HEAD), tl = strlen(ROUTE_HS_WRAP_TAIL);
-	char *e = malloc(hl + len + tl + 1);
-
-	if (e == NULL)
-		return NULL;
-	memcpy(e, ROUTE_HS_WRAP_HEAD, hl);
-	memcpy(e + hl, pat, len);
-	memcpy(e + hl + len, ROUTE_HS_WRAP_TAIL, tl + 1);
-	return e;
-}
-
-/*
- * Attempt @p step for rule @p r: *expr (malloc'd), *flags, *mode.
- * Returns 1, 0 when there are no more attempts, or -ENOMEM.
- */
-static int
-rule_attempt(const struct route_rule *r, unsigned step, char **expr, unsigned *flags,
-	enum route_hs_mode *mode)
-{
-	const char *pat = r->conf->path;
-	size_t len = strlen(pat), *cuts, cut;
-	unsigned n_cuts, j;
-
-	*expr = NULL;
-	if (r->type != FO_CONF_PATH_REGEX) {
-		if (step > 0 || r->lit_len == 0)
-			return 0;
-		*flags = HS_FLAG_SINGLEMATCH;
-		*mode = ROUTE_HS_EXACT;
-		*expr = literal_expr(
-			r->lit, r->lit_len, r->type == FO_CONF_PATH_EXACT ? "$" : "(?:/|$)");
-		return *expr != NULL ? 1 : -ENOMEM;
-	}
-	*flags = ROUTE_HS_REGEX_FLAGS | ((step & 1) ? HS_FLAG_PREFILTER : 0);
-	*mode = step == 0 ? ROUTE_HS_EXACT : ROUTE_HS_SUPERSET;
-	if (step < 2) {
-		*expr = wrap_expr(pat, len);
-		return *expr != NULL ? 1 : -ENOMEM;
-	}
-	cuts = malloc((len + 1) * sizeof(*cuts));
-	if (cuts == NULL)
-		return -ENOMEM;
-	n_cuts = route_superset_cuts(pat, len, cuts, (unsigned)len + 1);
-	j = (step - 2) / 2;
-	cut = j < n_cuts ? cuts[n_cuts - 1 - j] : 0;
-	free(cuts);
-	if (j >= n_cuts)
-		return 0;
-	*expr = wrap_expr(pat, cut);
-	return *expr != NULL ? 1 : -ENOMEM;
-}
-
-/*
- * From attempt *step on, the first expression Hyperscan's parser accepts;
- * the rule becomes ROUTE_HS_NONE when none does. 0 or -ENOMEM.
- */
-static int
-plan_rule(struct route_rule *r, unsigned *step, char **expr, unsigned *flags)
-{
-	hs_compile_error_t *ce;
-	hs_expr_info_t *info;
-	int rc;
-
-	for (;; (*step)++) {
-		rc = rule_attempt(r, *step, expr, flags, &r->hs_mode);
-		if (rc < 0)
-			return rc;
-		if (rc == 0) {
-			r->hs_mode = ROUTE_HS_NONE;
-			return 0;
-		}
-		info = NULL;
-		if (hs_expression_info(*expr, *flags, &info, &ce) == HS_SUCCESS) {
-			free(info);
-			return 0;
-		}
-		hs_free_compile_error(ce);
-		free(*expr);
-		*expr = NULL;
-	}
-}
-
-struct hs_build {
-	char **exprs;    /* per rank; NULL for ROUTE_HS_NONE */
-	unsigned *flags; /* per rank */
-	unsigned *steps; /* per rank: the attempt in use */
+struct db_pat {
+	const char *pat;
+	uint32_t rx;
+	uint32_t shard;
 };
 
-/* Build the database from the planned expressions; on a rejected one, re-plan it. */
 static int
-build_db(struct fo_route_table *t, struct hs_build *b, char *err, size_t errlen)
+cmp_pat(const void *a, const void *b)
 {
-	const char **ex = malloc(t->n_rules * sizeof(*ex));
-	unsigned *fl = malloc(t->n_rules * sizeof(*fl)), *ids = malloc(t->n_rules * sizeof(*ids));
-	unsigned n, i, tries;
-	hs_compile_error_t *ce;
-	int rc = -ENOMEM;
+	const struct db_pat *x = a, *y = b;
+	int c = strcmp(x->pat, y->pat);
 
-	if (ex == NULL || fl == NULL || ids == NULL)
-		goto out;
-	for (tries = 0;; tries++) {
-		for (i = n = 0; i < t->n_rules; i++) {
-			if (b->exprs[i] == NULL)
-				continue;
-			ex[n] = b->exprs[i];
-			fl[n] = b->flags[i];
-			ids[n++] = i;
-		}
-		if (n == 0) {
-			rc = 0;
-			break;
-		}
-		if (hs_compile_multi(ex, fl, ids, n, HS_MODE_BLOCK, NULL, &t->db, &ce) ==
-			HS_SUCCESS) {
-			rc = 0;
-			break;
-		}
-		if (ce->expression < 0 || (unsigned)ce->expression >= n ||
-			tries >= ROUTE_HS_RETRIES_MAX) {
-			route_err(err, errlen, NULL, "route table: hyperscan: %s", ce->message);
-			hs_free_compile_error(ce);
-			rc = -EINVAL;
-			break;
-		}
-		i = ids[ce->expression];
-		hs_free_compile_error(ce);
-		free(b->exprs[i]);
-		b->exprs[i] = NULL;
-		b->steps[i]++;
-		rc = plan_rule(&t->rules[i], &b->steps[i], &b->exprs[i], &b->flags[i]);
-		if (rc < 0)
-			break;
-	}
-out:
-	free(ex);
-	free(fl);
-	free(ids);
-	return rc;
+	if (c != 0)
+		return c;
+	return x->rx < y->rx ? -1 : x->rx > y->rx;
 }
 
-static int
-compile_hs(struct fo_route_table *t, char *err, size_t errlen)
+static uint32_t
+pat_shard(const char *p, unsigned n_shards)
 {
-	struct hs_build b;
-	unsigned i, n_always = 0;
+	uint32_t h = 2166136261u;
+
+	for (; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return h % n_shards;
+}
+
+/*
+ * Shard @p k of the regex database: its distinct patterns (sorted), the
+ * cached database, the map from its ids to rx indices, the rules' modes.
+ */
+static int
+build_shard(struct fo_route_table *t, struct fo_route_cache *c, struct db_pat *dp, unsigned n,
+	unsigned k, const char **pats, char *err, size_t errlen)
+{
+	struct route_shard *sh = &t->shards[k];
+	unsigned i, m = 0, u = 0;
+	bool built;
+
+	for (i = 0; i < n; i++)
+		if (dp[i].shard == k) {
+			m++;
+			if (u == 0 || strcmp(pats[u - 1], dp[i].pat) != 0)
+				pats[u++] = dp[i].pat;
+		}
+	sh->id_start = calloc(u + 1, sizeof(*sh->id_start));
+	sh->rx_of = calloc(m ? m : 1, sizeof(*sh->rx_of));
+	if (sh->id_start == NULL || sh->rx_of == NULL)
+		return -ENOMEM;
+	sh->obj = route_cache_db(c, pats, u, err, errlen, &built);
+	if (sh->obj == NULL)
+		return errno == EINVAL ? -EINVAL : -ENOMEM;
+	t->stats.shards_built += built;
+	t->stats.db_bytes += sh->obj->db_bytes;
+	for (i = 0, u = 0, m = 0; i < n; i++) {
+		struct route_rule *r;
+
+		if (dp[i].shard != k)
+			continue;
+		if (u == 0 || strcmp(pats[u - 1], dp[i].pat) != 0)
+			sh->id_start[u++] = m;
+		sh->rx_of[m++] = dp[i].rx;
+		r = &t->rules[t->rx_rank[dp[i].rx]];
+		r->hs_mode = (enum route_hs_mode)sh->obj->modes[u - 1];
+	}
+	sh->id_start[u] = m;
+	return 0;
+}
+
+/* The regex rules without a key: sharded Hyperscan database, always-candidates. */
+static int
+compile_db(struct fo_route_table *t, struct fo_route_cache *c, char *err, size_t errlen)
+{
+	struct db_pat *dp = calloc(t->n_rx ? t->n_rx : 1, sizeof(*dp));
+	const char **pats = calloc(t->n_rx ? t->n_rx : 1, sizeof(*pats));
+	unsigned i, n = 0, u = 0, k;
 	int rc = -ENOMEM;
 
-	b.exprs = calloc(t->n_rules, sizeof(*b.exprs));
-	b.flags = calloc(t->n_rules, sizeof(*b.flags));
-	b.steps = calloc(t->n_rules, sizeof(*b.steps));
-	if (b.exprs == NULL || b.flags == NULL || b.steps == NULL)
+	if (dp == NULL || pats == NULL)
 		goto out;
-	for (i = 0; i < t->n_rules; i++)
-		if (plan_rule(&t->rules[i], &b.steps[i], &b.exprs[i], &b.flags[i]) != 0)
-			goto out;
-	rc = build_db(t, &b, err, errlen);
-	if (rc != 0)
-		goto out;
-	for (i = 0; i < t->n_rules; i++)
-		n_always += t->rules[i].hs_mode == ROUTE_HS_NONE;
-	t->always = calloc(n_always ? n_always : 1, sizeof(*t->always));
-	if (t->always == NULL) {
-		rc = -ENOMEM;
-		goto out;
+	for (i = 0; i < t->n_rx; i++) {
+		const struct route_rule *r = &t->rules[t->rx_rank[i]];
+
+		if (!r->keyed)
+			dp[n++] = (struct db_pat){r->conf->path, i, 0};
 	}
-	for (i = 0; i < t->n_rules; i++)
-		if (t->rules[i].hs_mode == ROUTE_HS_NONE)
+	qsort(dp, n, sizeof(*dp), cmp_pat);
+	for (i = 0; i < n; i++)
+		u += i == 0 || strcmp(dp[i].pat, dp[i - 1].pat) != 0;
+	/* few shards: each is one more scan per request; see ROUTE_SHARD_TARGET */
+	t->n_shards = u == 0 ? 0 : (u + ROUTE_SHARD_TARGET - 1) / ROUTE_SHARD_TARGET;
+	if (t->n_shards > ROUTE_SHARDS_MAX)
+		t->n_shards = ROUTE_SHARDS_MAX;
+	t->stats.shards = t->n_shards;
+	t->shards = calloc(t->n_shards ? t->n_shards : 1, sizeof(*t->shards));
+	t->always = calloc(n ? n : 1, sizeof(*t->always));
+	if (t->shards == NULL || t->always == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		dp[i].shard = pat_shard(dp[i].pat, t->n_shards);
+	for (k = 0; k < t->n_shards; k++) {
+		rc = build_shard(t, c, dp, n, k, pats, err, errlen);
+		if (rc != 0)
+			goto out;
+	}
+	for (i = 0; i < t->n_rx; i++) {
+		const struct route_rule *r = &t->rules[t->rx_rank[i]];
+
+		if (r->keyed)
+			continue;
+		if (r->hs_mode == ROUTE_HS_NONE)
 			t->always[t->n_always++] = i;
+		else
+			t->stats.regex_hs++;
+	}
+	t->stats.regex_pcre = t->n_always;
+	rc = 0;
 out:
-	for (i = 0; b.exprs != NULL && i < t->n_rules; i++)
-		free(b.exprs[i]);
-	free(b.exprs);
-	free(b.flags);
-	free(b.steps);
+	free(dp);
+	free(pats);
 	return rc;
 }
 
 struct fo_route_table *
 fo_route_compile(const struct fo_conf *conf, char *err, size_t errlen)
 {
-	struct fo_route_table *t;
+	return fo_route_compile_cached(conf, NULL, err, errlen);
+}
+
+struct fo_route_table *
+fo_route_compile_cached(
+	const struct fo_conf *conf, struct fo_route_cache *cache, char *err, size_t errlen)
+{
+	struct fo_route_cache *c;
+	struct fo_route_table *t = NULL;
 	unsigned i;
 	int rc = -ENOMEM;
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
+	c = route_cache_begin(cache);
+	if (c == NULL)
+		goto fail;
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		goto fail;
 	t->conf = conf;
 	t->n_rules = conf->n_routes;
-	t->n_words = (t->n_rules + 63) / 64;
 	t->ovec_pairs = 1;
 	t->rules = calloc(t->n_rules ? t->n_rules : 1, sizeof(*t->rules));
 	if (t->rules == NULL)
@@ -363,27 +273,21 @@ fo_route_compile(const struct fo_conf *conf, char *err, size_t errlen)
 		t->has_hosts |= conf->routes[i].host != NULL;
 	}
 	qsort(t->rules, t->n_rules, sizeof(*t->rules), cmp_rule);
-	for (i = 0; i < t->n_rules; i++) {
-		struct route_rule *r = &t->rules[i];
-		uint32_t ncap = 0;
-
-		if (r->type != FO_CONF_PATH_REGEX)
-			continue;
-		rc = compile_pcre(r, err, errlen);
-		if (rc != 0)
-			goto fail;
-		pcre2_pattern_info(r->re, PCRE2_INFO_CAPTURECOUNT, &ncap);
-		if (ncap + 1 > t->ovec_pairs)
-			t->ovec_pairs = ncap + 1;
-	}
-	rc = compile_hs(t, err, errlen);
+	rc = compile_regexes(t, c, err, errlen);
+	if (rc == 0)
+		rc = route_keys_build(t);
+	if (rc == 0)
+		rc = compile_db(t, c, err, errlen);
 	if (rc != 0)
 		goto fail;
+	t->stats.table_bytes += t->n_rules * sizeof(*t->rules) + t->n_rx * sizeof(*t->rx_rank);
+	route_cache_end(c, true);
 	return t;
 fail:
 	if (rc == -ENOMEM && err != NULL && errlen > 0 && err[0] == '\0')
 		route_err(err, errlen, NULL, "route table: out of memory");
 	fo_route_table_free(t);
+	route_cache_end(c, false);
 	errno = -rc;
 	return NULL;
 }
@@ -396,8 +300,17 @@ fo_route_table_free(struct fo_route_table *t)
 	if (t == NULL)
 		return;
 	for (i = 0; t->rules != NULL && i < t->n_rules; i++)
-		pcre2_code_free(t->rules[i].re);
-	hs_free_database(t->db);
+		route_obj_unref(t->rules[i].re_obj);
+	for (i = 0; t->shards != NULL && i < t->n_shards; i++) {
+		route_obj_unref(t->shards[i].obj);
+		free(t->shards[i].id_start);
+		free(t->shards[i].rx_of);
+	}
+	free(t->shards);
+	free(t->kslots);
+	free(t->kranks);
+	free(t->klens);
+	free(t->rx_rank);
 	free(t->always);
 	free(t->rules);
 	free(t);
@@ -407,4 +320,10 @@ unsigned
 fo_route_count(const struct fo_route_table *t)
 {
 	return t->n_rules;
+}
+
+const struct fo_route_stats *
+fo_route_stats(const struct fo_route_table *t)
+{
+	return &t->stats;
 }

@@ -309,6 +309,7 @@ fo_route_table_free(struct fo_route_table *t)
 	free(t->shards);
 	free(t->kslots);
 	free(t->kranks);
+	free(t->kbloom);
 	free(t->klens);
 	free(t->rx_rank);
 	free(t->always);

@@ -282,9 +282,12 @@ route_keys_build(struct fo_route_table *t)
 		slots <<= 1;
 	t->kslots = calloc(slots, sizeof(*t->kslots));
 	t->kranks = malloc((n ? n : 1) * sizeof(*t->kranks));
-	if (t->kslots == NULL || t->kranks == NULL)
+	/* about 16 bits per key: a false positive rate of a few percent */
+	t->kbloom = calloc(slots / 8, sizeof(*t->kbloom));
+	if (t->kslots == NULL || t->kranks == NULL || t->kbloom == NULL)
 		goto out;
 	t->kmask = slots - 1;
+	t->kbloom_mask = slots / 8 - 1;
 	for (i = 0; i < n; i++) {
 		struct route_kslot *s;
 		uint64_t j;
@@ -292,6 +295,7 @@ route_keys_build(struct fo_route_table *t)
 		t->kranks[i] = ents[i].rank;
 		if (i > 0 && ents[i].key == ents[i - 1].key)
 			continue;
+		t->kbloom[(ents[i].key >> 32) & t->kbloom_mask] |= route_kbloom_bits(ents[i].key);
 		for (j = ents[i].key & t->kmask; t->kslots[j].n != 0; j = (j + 1) & t->kmask)
 			;
 		s = &t->kslots[j];
@@ -300,22 +304,12 @@ route_keys_build(struct fo_route_table *t)
 		while (i + s->n < n && ents[i + s->n].key == s->key)
 			s->n++;
 	}
-	t->stats.table_bytes += slots * sizeof(*t->kslots) + n * sizeof(*t->kranks);
+	t->stats.table_bytes += slots * sizeof(*t->kslots) + n * sizeof(*t->kranks) +
+				slots / 8 * sizeof(*t->kbloom);
 	rc = 0;
 out:
 	free(ents);
 	free(lens);
 	free(buf);
 	return rc;
-}
-
-const struct route_kslot *
-route_key_find(const struct fo_route_table *t, uint64_t key)
-{
-	uint64_t j;
-
-	for (j = key & t->kmask; t->kslots[j].n != 0; j = (j + 1) & t->kmask)
-		if (t->kslots[j].key == key)
-			return &t->kslots[j];
-	return NULL;
 }

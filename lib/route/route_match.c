@@ -314,12 +314,15 @@ bloom_has(const uint64_t *bloom, uint32_t h)
 }
 
 /*
- * Probe one key: regex rules become candidates, the first exact/prefix
- * rule that matches lowers *best.
+ * Probe one key for host class @p cls: regex rules become candidates, the
+ * first exact/prefix rule of that class that matches lowers *best. (A
+ * colliding key may bring rules of another class: find_keyed() stops
+ * after the first class with a best, so those must wait for their own.)
  */
 static void
 probe(const struct fo_route_table *t, struct fo_route_scratch *s, uint64_t key,
-	const struct req_host *h, const char *path, size_t len, uint32_t *best)
+	enum route_host_class cls, const struct req_host *h, const char *path, size_t len,
+	uint32_t *best)
 {
 	const struct route_kslot *slot = route_key_find(t, key);
 	uint32_t j;
@@ -332,7 +335,7 @@ probe(const struct fo_route_table *t, struct fo_route_scratch *s, uint64_t key,
 			break; /* ascending */
 		if (r->type == FO_CONF_PATH_REGEX) {
 			cand_mark(s, r->rx);
-		} else if (lit_ok(r, h, path, len)) {
+		} else if (r->hclass == cls && lit_ok(r, h, path, len)) {
 			*best = rank;
 			break;
 		}
@@ -372,10 +375,10 @@ find_keyed(const struct fo_route_table *t, struct fo_route_scratch *s, const str
 			probe(t, s,
 				route_key_mix(s->bounds[nb - 1].hash, kind[c] | ROUTE_KIND_EXACT, hh[c],
 					t->hmask),
-				h, path, len, &best);
+				kind[c] >> 1, h, path, len, &best);
 		for (i = nb; i-- > 0;)
-			probe(t, s, route_key_mix(s->bounds[i].hash, kind[c], hh[c], t->hmask), h, path,
-				len, &best);
+			probe(t, s, route_key_mix(s->bounds[i].hash, kind[c], hh[c], t->hmask),
+				kind[c] >> 1, h, path, len, &best);
 	}
 	return best;
 }

@@ -100,6 +100,8 @@ struct fo_route_table {
 	size_t max_klen;    /* longest key: boundaries past it are not probed */
 	uint64_t *klens;    /* bit per key length <= max_klen present */
 	uint64_t hmask;     /* route_hash_mask when compiled (tests force collisions) */
+	uint64_t *kbloom;   /* two bits per key in one word: most probes stop here */
+	uint64_t kbloom_mask; /* words - 1 */
 	uint64_t bloom[2][ROUTE_BLOOM_WORDS]; /* exact hosts, wildcard parents */
 	bool has_any;       /* some keyed rule has no host */
 	/* regex rules: rx index -> rank */
@@ -174,7 +176,27 @@ void route_path_bounds(const struct fo_route_table *t, struct route_bound *b, si
 uint64_t route_key_mix(uint64_t h, unsigned kind, uint32_t host_hash, uint64_t mask);
 size_t route_regex_key(const char *pat, size_t len, char *key, size_t cap);
 int route_keys_build(struct fo_route_table *t);
-const struct route_kslot *route_key_find(const struct fo_route_table *t, uint64_t key);
+
+/* Two bits of one word per key: a probe that misses (most do) reads one word. */
+static inline uint64_t
+route_kbloom_bits(uint64_t key)
+{
+	return (1ull << (key & 63)) | (1ull << ((key >> 6) & 63));
+}
+
+/* The slot of @p key, or NULL (also when the key bloom says no). */
+static inline const struct route_kslot *
+route_key_find(const struct fo_route_table *t, uint64_t key)
+{
+	uint64_t j, bits = route_kbloom_bits(key);
+
+	if ((t->kbloom[(key >> 32) & t->kbloom_mask] & bits) != bits)
+		return NULL;
+	for (j = key & t->kmask; t->kslots[j].n != 0; j = (j + 1) & t->kmask)
+		if (t->kslots[j].key == key)
+			return &t->kslots[j];
+	return NULL;
+}
 
 /* Key kinds mixed into a key: which host class, exact path or prefix. */
 #define ROUTE_KIND_PREFIX 0u

@@ -69,8 +69,11 @@ hash_elem(uint64_t h, const char *s, size_t n)
 		h = hash_fold(h, lower8(w));
 	}
 	if (i < n) {
-		w = 0;
-		memcpy(&w, s + i, n - i);
+		unsigned sh = 0;
+
+		/* byte by byte: never read past the path (a variable memcpy is a call) */
+		for (w = 0; i < n; i++, sh += 8)
+			w |= (uint64_t)(uint8_t)s[i] << sh;
 		h = hash_fold(h, lower8(w));
 	}
 	return hash_fold(h, n | (1ull << 63));

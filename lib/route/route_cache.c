@@ -36,6 +36,7 @@ struct fo_route_cache {
 	size_t n;
 	uint64_t gen;
 	bool temp; /* made by fo_route_compile() for one compile */
+	struct route_obj *base; /* the regex database base shard last used (in slots) */
 };
 
 void
@@ -74,6 +75,7 @@ route_obj_unref(struct route_obj *o)
 	pcre2_code_free(o->re);
 	hs_free_database(o->db);
 	free(o->modes);
+	free(o->pats);
 	free(o->key);
 	free(o);
 }
@@ -146,6 +148,8 @@ cache_rehash(struct fo_route_cache *c, bool drop_unused)
 		if (o == NULL)
 			continue;
 		if (drop_unused && o->used != c->gen) {
+			if (o == c->base)
+				c->base = NULL;
 			route_obj_unref(o);
 			continue;
 		}
@@ -426,6 +430,25 @@ out:
 }
 
 struct route_obj *
+route_cache_base(struct fo_route_cache *c)
+{
+	return c->base;
+}
+
+void
+route_cache_set_base(struct fo_route_cache *c, struct route_obj *o)
+{
+	c->base = o;
+}
+
+void
+route_cache_take(struct fo_route_cache *c, struct route_obj *o)
+{
+	o->refs++;
+	o->used = c->gen;
+}
+
+struct route_obj *
 route_cache_db(struct fo_route_cache *c, const char *const *pats, unsigned n, char *err,
 	size_t errlen, bool *built)
 {
@@ -453,6 +476,15 @@ route_cache_db(struct fo_route_cache *c, const char *const *pats, unsigned n, ch
 	if (o == NULL) {
 		o = obj_new(ROUTE_OBJ_DB, h, key, len);
 		rc = o != NULL ? shard_compile(o, pats, n, err, errlen) : -ENOMEM;
+		if (rc == 0) {
+			/* the shard's patterns, pointing into its own key */
+			o->pats = calloc(n ? n : 1, sizeof(*o->pats));
+			rc = o->pats != NULL ? 0 : -ENOMEM;
+			for (i = 0, o_ = 0; rc == 0 && i < n; i++) {
+				o->pats[i] = o->key + o_;
+				o_ += strlen(o->key + o_) + 1;
+			}
+		}
 		if (rc != 0) {
 			route_obj_unref(o);
 			o = NULL;

@@ -9,6 +9,7 @@
  * the matcher's candidate bitmap is over rx indices.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,7 +115,6 @@ compile_regexes(struct fo_route_table *t, struct fo_route_cache *c, char *err, s
 struct db_pat {
 	const char *pat;
 	uint32_t rx;
-	uint32_t shard;
 };
 
 static int
@@ -128,91 +128,124 @@ cmp_pat(const void *a, const void *b)
 	return x->rx < y->rx ? -1 : x->rx > y->rx;
 }
 
-static uint32_t
-pat_shard(const char *p, unsigned n_shards)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *p != '\0'; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	return h % n_shards;
-}
-
 /*
- * Shard @p k of the regex database: its distinct patterns (sorted), the
- * cached database, the map from its ids to rx indices, the rules' modes.
+ * Shard @p k (its database object already set): the map from its ids to
+ * the rx indices of this table's rules with that pattern (none for a
+ * pattern no rule has any more), and those rules' modes. @p dp: n
+ * (pattern, rx) pairs, sorted like the shard's patterns.
  */
 static int
-build_shard(struct fo_route_table *t, struct fo_route_cache *c, struct db_pat *dp, unsigned n,
-	unsigned k, const char **pats, char *err, size_t errlen)
+map_shard(struct fo_route_table *t, unsigned k, const struct db_pat *dp, unsigned n)
 {
 	struct route_shard *sh = &t->shards[k];
-	unsigned i, m = 0, u = 0;
-	bool built;
+	const struct route_obj *o = sh->obj;
+	unsigned i = 0, j, m = 0;
 
-	for (i = 0; i < n; i++)
-		if (dp[i].shard == k) {
-			m++;
-			if (u == 0 || strcmp(pats[u - 1], dp[i].pat) != 0)
-				pats[u++] = dp[i].pat;
-		}
-	sh->id_start = calloc(u + 1, sizeof(*sh->id_start));
-	sh->rx_of = calloc(m ? m : 1, sizeof(*sh->rx_of));
+	sh->id_start = calloc(o->n_ids + 1, sizeof(*sh->id_start));
+	sh->rx_of = calloc(n ? n : 1, sizeof(*sh->rx_of));
 	if (sh->id_start == NULL || sh->rx_of == NULL)
 		return -ENOMEM;
-	sh->obj = route_cache_db(c, pats, u, err, errlen, &built);
-	if (sh->obj == NULL)
-		return errno == EINVAL ? -EINVAL : -ENOMEM;
-	t->stats.shards_built += built;
-	t->stats.db_bytes += sh->obj->db_bytes;
-	for (i = 0, u = 0, m = 0; i < n; i++) {
-		struct route_rule *r;
-
-		if (dp[i].shard != k)
-			continue;
-		if (u == 0 || strcmp(pats[u - 1], dp[i].pat) != 0)
-			sh->id_start[u++] = m;
-		sh->rx_of[m++] = dp[i].rx;
-		r = &t->rules[t->rx_rank[dp[i].rx]];
-		r->hs_mode = (enum route_hs_mode)sh->obj->modes[u - 1];
+	t->stats.db_bytes += o->db_bytes;
+	for (j = 0; j < o->n_ids; j++) {
+		sh->id_start[j] = m;
+		while (i < n && strcmp(dp[i].pat, o->pats[j]) < 0)
+			i++;
+		for (; i < n && strcmp(dp[i].pat, o->pats[j]) == 0; i++) {
+			sh->rx_of[m++] = dp[i].rx;
+			t->rules[t->rx_rank[dp[i].rx]].hs_mode = (enum route_hs_mode)o->modes[j];
+		}
 	}
-	sh->id_start[u] = m;
+	sh->id_start[o->n_ids] = m;
 	return 0;
 }
 
-/* The regex rules without a key: sharded Hyperscan database, always-candidates. */
+/*
+ * The patterns of @p pats (sorted, distinct, @p u of them) that the cached
+ * base @p b lacks, into @p delta; how many, or UINT_MAX when the base is
+ * too far from them (see ROUTE_DELTA_MAX).
+ */
+static unsigned
+base_delta(const struct route_obj *b, const char **pats, unsigned u, const char **delta)
+{
+	unsigned i = 0, j = 0, nd = 0, dead = 0;
+
+	while (i < u || j < b->n_ids) {
+		int c = i == u ? 1 : j == b->n_ids ? -1 : strcmp(pats[i], b->pats[j]);
+
+		if (c < 0) {
+			if (nd == ROUTE_DELTA_MAX)
+				return UINT_MAX;
+			delta[nd++] = pats[i++];
+		} else if (c > 0) {
+			dead++;
+			j++;
+		} else {
+			i++;
+			j++;
+		}
+	}
+	return dead <= ROUTE_DELTA_MAX + b->n_ids / 4 ? nd : UINT_MAX;
+}
+
+/* The regex rules without a key: base and delta shards, always-candidates. */
 static int
 compile_db(struct fo_route_table *t, struct fo_route_cache *c, char *err, size_t errlen)
 {
 	struct db_pat *dp = calloc(t->n_rx ? t->n_rx : 1, sizeof(*dp));
 	const char **pats = calloc(t->n_rx ? t->n_rx : 1, sizeof(*pats));
-	unsigned i, n = 0, u = 0, k;
+	const char **delta = calloc(ROUTE_DELTA_MAX, sizeof(*delta));
+	struct route_obj *base;
+	unsigned i, n = 0, u = 0, nd = UINT_MAX, k;
+	bool built;
 	int rc = -ENOMEM;
 
-	if (dp == NULL || pats == NULL)
+	t->shards = calloc(ROUTE_SHARDS_MAX, sizeof(*t->shards));
+	if (dp == NULL || pats == NULL || delta == NULL || t->shards == NULL)
 		goto out;
 	for (i = 0; i < t->n_rx; i++) {
 		const struct route_rule *r = &t->rules[t->rx_rank[i]];
 
 		if (!r->keyed)
-			dp[n++] = (struct db_pat){r->conf->path, i, 0};
+			dp[n++] = (struct db_pat){r->conf->path, i};
 	}
 	qsort(dp, n, sizeof(*dp), cmp_pat);
 	for (i = 0; i < n; i++)
-		u += i == 0 || strcmp(dp[i].pat, dp[i - 1].pat) != 0;
-	/* few shards: each is one more scan per request; see ROUTE_SHARD_TARGET */
-	t->n_shards = u == 0 ? 0 : (u + ROUTE_SHARD_TARGET - 1) / ROUTE_SHARD_TARGET;
-	if (t->n_shards > ROUTE_SHARDS_MAX)
-		t->n_shards = ROUTE_SHARDS_MAX;
-	t->stats.shards = t->n_shards;
-	t->shards = calloc(t->n_shards ? t->n_shards : 1, sizeof(*t->shards));
+		if (u == 0 || strcmp(dp[i].pat, pats[u - 1]) != 0)
+			pats[u++] = dp[i].pat;
 	t->always = calloc(n ? n : 1, sizeof(*t->always));
-	if (t->shards == NULL || t->always == NULL)
+	if (t->always == NULL)
 		goto out;
-	for (i = 0; i < n; i++)
-		dp[i].shard = pat_shard(dp[i].pat, t->n_shards);
+	if (u > 0) {
+		base = route_cache_base(c);
+		if (base != NULL)
+			nd = base_delta(base, pats, u, delta);
+		if (nd != UINT_MAX) {
+			route_cache_take(c, base);
+		} else {
+			nd = 0;
+			base = route_cache_db(c, pats, u, err, errlen, &built);
+			if (base == NULL) {
+				rc = errno == EINVAL ? -EINVAL : -ENOMEM;
+				goto out;
+			}
+			t->stats.shards_built += built;
+			route_cache_set_base(c, base);
+		}
+		t->shards[t->n_shards++].obj = base;
+		if (nd > 0) {
+			struct route_obj *d = route_cache_db(c, delta, nd, err, errlen, &built);
+
+			if (d == NULL) {
+				rc = errno == EINVAL ? -EINVAL : -ENOMEM;
+				goto out;
+			}
+			t->stats.shards_built += built;
+			t->shards[t->n_shards++].obj = d;
+		}
+	}
+	t->stats.shards = t->n_shards;
 	for (k = 0; k < t->n_shards; k++) {
-		rc = build_shard(t, c, dp, n, k, pats, err, errlen);
+		rc = map_shard(t, k, dp, n);
 		if (rc != 0)
 			goto out;
 	}
@@ -231,6 +264,7 @@ compile_db(struct fo_route_table *t, struct fo_route_cache *c, char *err, size_t
 out:
 	free(dp);
 	free(pats);
+	free(delta);
 	return rc;
 }
 

@@ -35,16 +35,6 @@
 
 uint64_t route_hash_mask;
 
-#define ROUTE_HASH_SEED 0x243f6a8885a308d3ull
-#define ROUTE_HASH_MUL 0x9e3779b97f4a7c15ull
-
-static inline uint64_t
-hash_fold(uint64_t h, uint64_t w)
-{
-	h = (h ^ w) * ROUTE_HASH_MUL;
-	return h ^ (h >> 29);
-}
-
 /* ASCII upper case to lower case in 8 bytes at once (other bytes kept). */
 static inline uint64_t
 lower8(uint64_t x)
@@ -57,26 +47,58 @@ lower8(uint64_t x)
 	return x | (upper >> 2);
 }
 
-/* Fold the element s[0..n) into @p h. */
+/*
+ * Fold the element s[0..n) into @p h; [lo, hi) is readable memory around
+ * it, so the last bytes are read as one 8-byte word when it fits there.
+ */
 static inline uint64_t
-hash_elem(uint64_t h, const char *s, size_t n)
+hash_elem(uint64_t h, const char *s, size_t n, const char *lo, const char *hi)
 {
-	size_t i = 0;
+	size_t i = 0, rem;
 	uint64_t w;
 
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, s + i, 8);
-		h = hash_fold(h, lower8(w));
+		h = route_hash_fold(h, lower8(w));
 	}
-	if (i < n) {
-		unsigned sh = 0;
+	rem = n - i;
+	if (rem > 0) {
+		if (hi - (s + i) >= 8) {
+			memcpy(&w, s + i, 8);
+			w &= (1ull << (8 * rem)) - 1;
+		} else if ((s + n) - lo >= 8) {
+			memcpy(&w, s + n - 8, 8);
+			w >>= 8 * (8 - rem);
+		} else {
+			unsigned sh = 0;
 
-		/* byte by byte: never read past the path (a variable memcpy is a call) */
-		for (w = 0; i < n; i++, sh += 8)
-			w |= (uint64_t)(uint8_t)s[i] << sh;
-		h = hash_fold(h, lower8(w));
+			for (w = 0; i < n; i++, sh += 8)
+				w |= (uint64_t)(uint8_t)s[i] << sh;
+		}
+		h = route_hash_fold(h, lower8(w));
 	}
-	return hash_fold(h, n | (1ull << 63));
+	return route_hash_fold(h, n | (1ull << 63));
+}
+
+/* The first '/' in p[from..len), or len; a word at a time. */
+static inline size_t
+next_slash(const char *p, size_t from, size_t len)
+{
+	size_t i = from;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w, x, m;
+
+		memcpy(&w, p + i, 8);
+		x = w ^ 0x2f2f2f2f2f2f2f2full;
+		m = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+		if (m != 0)
+			return i + (size_t)__builtin_ctzll(m) / 8;
+	}
+	for (; i < len; i++)
+		if (p[i] == '/')
+			return i;
+	return len;
 }
 
 uint64_t
@@ -86,21 +108,11 @@ route_key_hash(const char *s, size_t len)
 	size_t a = 0, b;
 
 	while (a < len) {
-		const char *slash = len - a > 1 ? memchr(s + a + 1, '/', len - a - 1) : NULL;
-
-		b = slash != NULL ? (size_t)(slash - s) : len;
-		h = hash_elem(h, s + a, b - a);
+		b = next_slash(s, a + 1, len);
+		h = hash_elem(h, s + a, b - a, s, s + len);
 		a = b;
 	}
 	return h;
-}
-
-uint64_t
-route_key_mix(uint64_t h, unsigned kind, uint32_t host_hash, uint64_t mask)
-{
-	uint64_t k = hash_fold(h, ((uint64_t)host_hash << 8) | kind) & mask;
-
-	return k != 0 ? k : 1; /* 0 marks an empty slot */
 }
 
 static inline bool
@@ -119,17 +131,16 @@ route_path_bounds(const struct fo_route_table *t, struct route_bound *b, size_t 
 	if (klen_present(t, 0))
 		b[k++] = (struct route_bound){h, 0};
 	while (a < len) {
-		const char *slash = len - a > 1 ? memchr(path + a + 1, '/', len - a - 1) : NULL;
-
-		e = slash != NULL ? (size_t)(slash - path) : len;
+		e = next_slash(path, a + 1, len);
 		/* '$' in a regex front's "(/|$)" also matches before a final newline */
 		if (e == len && path[len - 1] == '\n' && len - 1 <= t->max_klen &&
 			klen_present(t, len - 1))
 			b[k++] = (struct route_bound){
-				len - 1 > a ? hash_elem(h, path + a, len - 1 - a) : h, (uint32_t)(len - 1)};
+				len - 1 > a ? hash_elem(h, path + a, len - 1 - a, path, path + len) : h,
+				(uint32_t)(len - 1)};
 		if (e > lim)
 			break;
-		h = hash_elem(h, path + a, e - a);
+		h = hash_elem(h, path + a, e - a, path, path + len);
 		a = e;
 		if (klen_present(t, a))
 			b[k++] = (struct route_bound){h, (uint32_t)a};

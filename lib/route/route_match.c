@@ -120,6 +120,17 @@ struct req_host {
 	uint32_t parent_hash;
 };
 
+/* ASCII upper case to lower case in 8 bytes at once (other bytes kept). */
+static inline uint64_t
+host_lower8(uint64_t x)
+{
+	uint64_t seven = x & 0x7f7f7f7f7f7f7f7full;
+	uint64_t ge_a = seven + 0x3f3f3f3f3f3f3f3full; /* high bit: byte >= 'A' */
+	uint64_t gt_z = seven + 0x2525252525252525ull; /* high bit: byte > 'Z' */
+
+	return x | (((ge_a ^ gt_z) & ~x & 0x8080808080808080ull) >> 2);
+}
+
 /*
  * Lower-case, without ":port" and without one trailing '.' (as nginx);
  * a host longer than any DNS name matches no host rule.
@@ -128,8 +139,8 @@ static void
 prepare_host(struct req_host *h, const char *host, size_t len)
 {
 	const char *colon = host != NULL ? memchr(host, ':', len) : NULL;
-	const char *dot = NULL;
-	size_t i;
+	const char *dot;
+	size_t i = 0;
 
 	h->len = 0;
 	h->parent = 0;
@@ -141,21 +152,26 @@ prepare_host(struct req_host *h, const char *host, size_t len)
 		len--;
 	if (len == 0 || len > ROUTE_HOST_MAX)
 		return;
-	for (i = 0; i < len; i++) {
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, host + i, 8);
+		w = host_lower8(w);
+		memcpy(h->name + i, &w, 8);
+	}
+	for (; i < len; i++) {
 		char c = host[i];
 
 		h->name[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-		if (c == '.' && dot == NULL) {
-			dot = &h->name[i];
-			/* "*.example.com" needs a non-empty first label and a non-empty rest */
-			if (i > 0 && i + 1 < len)
-				h->parent = i + 1;
-		}
 	}
 	h->len = len;
 	h->hash = route_host_hash(h->name, len);
-	if (h->parent != 0)
+	/* "*.example.com" needs a non-empty first label and a non-empty rest */
+	dot = memchr(h->name, '.', len);
+	if (dot != NULL && dot > h->name && (size_t)(dot - h->name) + 1 < len) {
+		h->parent = (size_t)(dot - h->name) + 1;
 		h->parent_hash = route_host_hash(h->name + h->parent, len - h->parent);
+	}
 }
 
 static bool

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <hs/hs.h>
 
@@ -158,22 +159,46 @@ struct route_obj {
 	hs_database_t *db; /* NULL when no pattern of the shard is in Hyperscan */
 	size_t db_bytes;
 	unsigned n_ids;
-	uint8_t *modes; /* enum route_hs_mode per id */
+	uint8_t *modes;	   /* enum route_hs_mode per id */
+	const char **pats; /* per id, sorted (into key) */
 };
 
-/* The regex database: patterns split by hash into this many shards at most. */
-#define ROUTE_SHARDS_MAX 4
-/* ... each of about this many patterns (fewer shards below it). */
-#define ROUTE_SHARD_TARGET 48
+/*
+ * The regex database: a base shard and a delta shard. With a cache, a
+ * compile keeps the last base while at most ROUTE_DELTA_MAX of its
+ * patterns are new (those go to the delta shard) and at most
+ * ROUTE_DELTA_MAX + a quarter of the base's are gone (their ids map to no
+ * rule); beyond that it builds a new base of every pattern.
+ */
+#define ROUTE_SHARDS_MAX 2
+#define ROUTE_DELTA_MAX 32
 
 /* Tests set it to a small mask to make every key collide; 0 means ~0. */
 extern uint64_t route_hash_mask;
+
+#define ROUTE_HASH_SEED 0x243f6a8885a308d3ull
+#define ROUTE_HASH_MUL 0x9e3779b97f4a7c15ull
+
+static inline uint64_t
+route_hash_fold(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * ROUTE_HASH_MUL;
+	return h ^ (h >> 29);
+}
+
+/* A path hash mixed with a key kind (host class, exact) and host hash. */
+static inline uint64_t
+route_key_mix(uint64_t h, unsigned kind, uint32_t host_hash, uint64_t mask)
+{
+	uint64_t k = route_hash_fold(h, ((uint64_t)host_hash << 8) | kind) & mask;
+
+	return k != 0 ? k : 1; /* 0 marks an empty slot */
+}
 
 /* route_key.c */
 uint64_t route_key_hash(const char *s, size_t len);
 void route_path_bounds(const struct fo_route_table *t, struct route_bound *b, size_t *n,
 	const char *path, size_t len);
-uint64_t route_key_mix(uint64_t h, unsigned kind, uint32_t host_hash, uint64_t mask);
 size_t route_regex_key(const char *pat, size_t len, char *key, size_t cap);
 int route_keys_build(struct fo_route_table *t);
 
@@ -208,6 +233,9 @@ struct route_obj *route_cache_re(struct fo_route_cache *c, const char *pat, char
 struct route_obj *route_cache_db(struct fo_route_cache *c, const char *const *pats,
 	unsigned n, char *err, size_t errlen, bool *built);
 void route_obj_unref(struct route_obj *o);
+struct route_obj *route_cache_base(struct fo_route_cache *c);
+void route_cache_set_base(struct fo_route_cache *c, struct route_obj *o);
+void route_cache_take(struct fo_route_cache *c, struct route_obj *o);
 struct fo_route_cache *route_cache_begin(struct fo_route_cache *c);
 void route_cache_end(struct fo_route_cache *c, bool ok);
 void route_err(char *err, size_t errlen, const struct fo_conf_route *r, const char *fmt, ...)
@@ -229,16 +257,23 @@ void route_err(char *err, size_t errlen, const struct fo_conf_route *r, const ch
  */
 unsigned route_superset_cuts(const char *pat, size_t len, size_t *cuts, unsigned max);
 
-/* FNV-1a over a lower-case host, as route_match.c and route_compile.c both hash. */
+/* A lower-case host hashed 8 bytes at a time, as route_match.c and route_key.c both do. */
 static inline uint32_t
 route_host_hash(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
+	uint64_t h = 0x452821e638d01377ull, w;
+	size_t i = 0;
+	unsigned sh = 0;
 
-	for (i = 0; i < n; i++)
-		h = (h ^ (uint8_t)s[i]) * 16777619u;
-	return h;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	for (w = 0; i < n; i++, sh += 8)
+		w |= (uint64_t)(uint8_t)s[i] << sh;
+	h = (h ^ w ^ ((uint64_t)n << 56)) * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(h >> 32);
 }
 
 #endif /* ROUTE_PRIV_H */

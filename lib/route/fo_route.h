@@ -20,13 +20,14 @@
  *    per host class, whatever the number of rules.
  *  - regex database: the regex rules without such a front ("[a-z]+/x",
  *    "/(a+)/\1", "/x(?=y)") go to Hyperscan as before (exact, prefilter
- *    or front part, else PCRE2 alone), split by pattern hash into at most
- *    ROUTE_SHARDS_MAX shards (one scan each), so that a change recompiles
- *    one shard.
+ *    or front part, else PCRE2 alone), in a base shard and, after a
+ *    cached recompile, a delta shard with the patterns added since (one
+ *    scan each).
  *  - cache: fo_route_compile_cached() takes PCRE2 codes and database
  *    shards from a struct fo_route_cache by content, so a reload that
  *    changes one route recompiles that route's regex (if any) and at most
- *    one shard; everything else of the table is rebuilt in milliseconds.
+ *    a delta shard of the new front-less patterns; everything else of the
+ *    table is rebuilt in milliseconds.
  *
  * Compilation (fo_route_compile) runs on the control thread and may take
  * long for large rule sets; the result is an immutable table that workers

@@ -2,7 +2,9 @@
 /*
  * Compiled parts shared between tables and cached by content (control
  * thread): PCRE2-JIT codes keyed by pattern, and shards of the Hyperscan
- * regex database keyed by their sorted patterns. A compile asks the cache
+ * regex database keyed by their sorted patterns; the cache also remembers
+ * the last base shard, which route_compile.c keeps while the table's
+ * front-less patterns differ from it by little (ROUTE_DELTA_MAX). A compile asks the cache
  * for each; what it finds is shared (reference-counted), what it misses is
  * built and left in the cache. At the end of a successful compile the
  * cache lets go of what that compile did not use, so it holds one table's

@@ -3,8 +3,9 @@
  * Route compilation (control thread): rules sorted into priority order
  * (the rank), PCRE2-JIT codes for every regex rule (route_cache.c), the
  * element-boundary key table for exact and prefix rules and for the regex
- * rules with a literal front (route_key.c), and the Hyperscan database,
- * in shards, for the other regex rules (route_cache.c). Each regex rule
+ * rules with a literal front (route_key.c), and the Hyperscan database
+ * for the other regex rules: a base shard and a delta shard of the
+ * patterns the cached base lacks (route_cache.c builds them). Each regex rule
  * also has an rx index (its place among the regex rules, in rank order):
  * the matcher's candidate bitmap is over rx indices.
  */

@@ -488,11 +488,12 @@ bench_mixed(unsigned n, unsigned lookups)
 	snprintf(p_re, sizeof(p_re), "/[a-z]+/changed%u/([0-9]+)$", k_re);
 	ch_pre = k_pre < n ? recompile_ms(&m, cache, k_pre, p_pre, &st2, &t2) : -1;
 	printf("# %u rules: prefix change: %u PCRE2 and %u of %u shards compiled\n", n,
-		k_pre < n ? st2->re_built : 0, k_pre < n ? st2->shards_built : 0, st->shards);
+		k_pre < n ? st2->re_built : 0, k_pre < n ? st2->shards_built : 0,
+		k_pre < n ? st2->shards : 0);
 	ch_re = k_re < n ? recompile_ms(&m, cache, k_re, p_re, &st2, &t2) : -1;
 	if (k_re < n)
 		printf("# %u rules: regex change: %u PCRE2 and %u of %u shards compiled\n", n,
-			st2->re_built, st2->shards_built, st->shards);
+			st2->re_built, st2->shards_built, st2->shards);
 	/* the baseline, on fewer lookups when each takes long */
 	if (linear_init(&lin, t) != 0) {
 		fprintf(stderr, "bench_route: baseline does not compile\n");

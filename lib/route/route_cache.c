@@ -37,7 +37,7 @@ struct fo_route_cache {
 	size_t mask;
 	size_t n;
 	uint64_t gen;
-	bool temp; /* made by fo_route_compile() for one compile */
+	bool temp;              /* made by fo_route_compile() for one compile */
 	struct route_obj *base; /* the regex database base shard last used (in slots) */
 };
 
@@ -112,8 +112,8 @@ fo_route_cache_free(struct fo_route_cache *c)
 }
 
 static struct route_obj *
-cache_find(struct fo_route_cache *c, enum route_obj_kind kind, uint64_t h, const char *key,
-	size_t len)
+cache_find(
+	struct fo_route_cache *c, enum route_obj_kind kind, uint64_t h, const char *key, size_t len)
 {
 	size_t i;
 
@@ -389,7 +389,8 @@ build_db(struct hs_build *b, hs_database_t **db, char *err, size_t errlen)
 		free(b->exprs[i]);
 		b->exprs[i] = NULL;
 		b->steps[i]++;
-		rc = plan_pattern(b->pats[i], &b->steps[i], &b->exprs[i], &b->flags[i], &b->modes[i]);
+		rc = plan_pattern(
+			b->pats[i], &b->steps[i], &b->exprs[i], &b->flags[i], &b->modes[i]);
 		if (rc < 0)
 			break;
 	}

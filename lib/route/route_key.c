@@ -136,7 +136,8 @@ route_path_bounds(const struct fo_route_table *t, struct route_bound *b, size_t 
 		if (e == len && path[len - 1] == '\n' && len - 1 <= t->max_klen &&
 			klen_present(t, len - 1))
 			b[k++] = (struct route_bound){
-				len - 1 > a ? hash_elem(h, path + a, len - 1 - a, path, path + len) : h,
+				len - 1 > a ? hash_elem(h, path + a, len - 1 - a, path, path + len)
+					    : h,
 				(uint32_t)(len - 1)};
 		if (e > lim)
 			break;
@@ -230,8 +231,8 @@ bloom_set(uint64_t *bloom, uint32_t h)
 
 /* The key of rule @p r into *key and its length into *len, or false. */
 static bool
-rule_key(struct fo_route_table *t, const struct route_rule *r, char *buf, uint64_t *key,
-	size_t *len)
+rule_key(
+	struct fo_route_table *t, const struct route_rule *r, char *buf, uint64_t *key, size_t *len)
 {
 	unsigned kind = host_kind(r);
 	const char *k = r->lit;

@@ -389,8 +389,8 @@ find_keyed(const struct fo_route_table *t, struct fo_route_scratch *s, const str
 	for (c = 0; c < n_cls && best == UINT32_MAX; c++) {
 		if (nb > 0 && s->bounds[nb - 1].len == len)
 			probe(t, s,
-				route_key_mix(s->bounds[nb - 1].hash, kind[c] | ROUTE_KIND_EXACT, hh[c],
-					t->hmask),
+				route_key_mix(s->bounds[nb - 1].hash, kind[c] | ROUTE_KIND_EXACT,
+					hh[c], t->hmask),
 				kind[c] >> 1, h, path, len, &best);
 		for (i = nb; i-- > 0;)
 			probe(t, s, route_key_mix(s->bounds[i].hash, kind[c], hh[c], t->hmask),
@@ -439,14 +439,16 @@ fo_route_match(const struct fo_route_table *t, struct fo_route_scratch *s, const
 
 			sb &= sb - 1;
 			while (bits != 0) {
-				uint32_t rank = t->rx_rank[w * 64 + (unsigned)__builtin_ctzll(bits)];
+				uint32_t rank =
+					t->rx_rank[w * 64 + (unsigned)__builtin_ctzll(bits)];
 
 				bits &= bits - 1;
 				if (rank >= best) {
 					stop = true;
 					break;
 				}
-				rc = try_rule(s, &t->rules[rank], &h, path, path_len, out, cap, res);
+				rc = try_rule(
+					s, &t->rules[rank], &h, path, path_len, out, cap, res);
 				if (rc != -ENOENT) {
 					stop = true;
 					break;

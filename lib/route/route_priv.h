@@ -57,9 +57,9 @@ struct route_rule {
 	uint32_t host_hash;
 	/* regex: compiled with PCRE2_ANCHORED | PCRE2_CASELESS (shared, cached) */
 	pcre2_code *re;
-	bool jit;   /* pcre2_jit_compile() succeeded: use pcre2_jit_match() */
-	bool keyed; /* in the key table (else a regex in the Hyperscan database) */
-	uint32_t rx; /* regex rules: index among them (rank order) */
+	bool jit;                 /* pcre2_jit_compile() succeeded: use pcre2_jit_match() */
+	bool keyed;               /* in the key table (else a regex in the Hyperscan database) */
+	uint32_t rx;              /* regex rules: index among them (rank order) */
 	struct route_obj *re_obj; /* the cached PCRE2 code this rule holds a reference to */
 };
 
@@ -74,7 +74,7 @@ struct route_rule {
  * candidate is verified), ascending.
  */
 struct route_kslot {
-	uint64_t key; /* 0: empty */
+	uint64_t key;   /* 0: empty */
 	uint32_t start; /* into kranks */
 	uint32_t n;
 };
@@ -95,23 +95,23 @@ struct fo_route_table {
 	unsigned n_rules;
 	/* key table */
 	struct route_kslot *kslots;
-	uint64_t kmask;	    /* slots - 1 */
+	uint64_t kmask; /* slots - 1 */
 	uint32_t *kranks;
-	unsigned n_keys;    /* ranks in the key table */
-	size_t max_klen;    /* longest key: boundaries past it are not probed */
-	uint64_t *klens;    /* bit per key length <= max_klen present */
-	uint64_t hmask;     /* route_hash_mask when compiled (tests force collisions) */
-	uint64_t *kbloom;   /* two bits per key in one word: most probes stop here */
+	unsigned n_keys;      /* ranks in the key table */
+	size_t max_klen;      /* longest key: boundaries past it are not probed */
+	uint64_t *klens;      /* bit per key length <= max_klen present */
+	uint64_t hmask;       /* route_hash_mask when compiled (tests force collisions) */
+	uint64_t *kbloom;     /* two bits per key in one word: most probes stop here */
 	uint64_t kbloom_mask; /* words - 1 */
 	uint64_t bloom[2][ROUTE_BLOOM_WORDS]; /* exact hosts, wildcard parents */
-	bool has_any;       /* some keyed rule has no host */
+	bool has_any;                         /* some keyed rule has no host */
 	/* regex rules: rx index -> rank */
 	uint32_t *rx_rank;
 	unsigned n_rx;
-	unsigned n_words;   /* 64-bit words of the candidate bitmap (n_rx bits) */
+	unsigned n_words;           /* 64-bit words of the candidate bitmap (n_rx bits) */
 	struct route_shard *shards; /* the Hyperscan regex database, sharded */
 	unsigned n_shards;
-	unsigned *always;  /* rx indices of the ROUTE_HS_NONE rules, ascending */
+	unsigned *always; /* rx indices of the ROUTE_HS_NONE rules, ascending */
 	unsigned n_always;
 	uint32_t ovec_pairs; /* largest capture count + 1 over all regex rules */
 	bool has_hosts;      /* some rule has a host */
@@ -159,7 +159,7 @@ struct route_obj {
 	hs_database_t *db; /* NULL when no pattern of the shard is in Hyperscan */
 	size_t db_bytes;
 	unsigned n_ids;
-	uint8_t *modes;	   /* enum route_hs_mode per id */
+	uint8_t *modes;    /* enum route_hs_mode per id */
 	const char **pats; /* per id, sorted (into key) */
 };
 
@@ -230,8 +230,8 @@ route_key_find(const struct fo_route_table *t, uint64_t key)
 /* route_cache.c */
 struct route_obj *route_cache_re(struct fo_route_cache *c, const char *pat, char *err,
 	size_t errlen, const struct fo_conf_route *r, bool *built);
-struct route_obj *route_cache_db(struct fo_route_cache *c, const char *const *pats,
-	unsigned n, char *err, size_t errlen, bool *built);
+struct route_obj *route_cache_db(struct fo_route_cache *c, const char *const *pats, unsigned n,
+	char *err, size_t errlen, bool *built);
 void route_obj_unref(struct route_obj *o);
 struct route_obj *route_cache_base(struct fo_route_cache *c);
 void route_cache_set_base(struct fo_route_cache *c, struct route_obj *o);

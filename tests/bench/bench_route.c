@@ -43,7 +43,7 @@ now_ns(void)
 }
 
 static double tsc_ns = 1.0; /* ns per TSC tick */
-static double tsc_overhead;  /* ticks of an empty timed region */
+static double tsc_overhead; /* ticks of an empty timed region */
 
 static int
 cmp_double(const void *a, const void *b)
@@ -207,7 +207,8 @@ static void
 gen_rule(struct mixed *m, unsigned i, unsigned n)
 {
 	struct fo_conf_route *r = &m->routes[i];
-	unsigned hk = i % 10, ty = rnd(100), hosts = n / 50 ? n / 50 : 1, wild = n / 200 ? n / 200 : 1;
+	unsigned hk = i % 10, ty = rnd(100), hosts = n / 50 ? n / 50 : 1,
+		 wild = n / 200 ? n / 200 : 1;
 	char p[96], h[64];
 	const char *w1 = W(), *w2 = W();
 
@@ -246,12 +247,13 @@ gen_rule(struct mixed *m, unsigned i, unsigned n)
 		case 1:
 			snprintf(p, sizeof(p), "/s%u/(v[0-9]+)/([a-z]+)/[0-9]+$", i);
 			r->rewrite = xstrdup("/$2/$1");
-			snprintf(m->sample[i], sizeof(m->sample[i]), "/s%u/v%u/%s/%u", i, rnd(9), w1,
-				rnd(1000000));
+			snprintf(m->sample[i], sizeof(m->sample[i]), "/s%u/v%u/%s/%u", i, rnd(9),
+				w1, rnd(1000000));
 			break;
 		default:
 			snprintf(p, sizeof(p), "/s%u/.*\\.(css|js|png)", i);
-			snprintf(m->sample[i], sizeof(m->sample[i]), "/s%u/%s/%s/site.css", i, w1, w2);
+			snprintf(m->sample[i], sizeof(m->sample[i]), "/s%u/%s/%s/site.css", i, w1,
+				w2);
 			break;
 		}
 	} else {
@@ -334,8 +336,8 @@ linear_init(struct linear *l, const struct fo_route_table *t)
 			snprintf(pat, sizeof(pat), "%s", r->conf->path);
 			opt |= PCRE2_CASELESS;
 		}
-		l->re[i] = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, opt, &code, &off,
-			NULL);
+		l->re[i] = pcre2_compile(
+			(PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, opt, &code, &off, NULL);
 		if (l->re[i] == NULL)
 			return -1;
 		pcre2_jit_compile(l->re[i], PCRE2_JIT_COMPLETE);
@@ -456,13 +458,13 @@ bench_mixed(unsigned n, unsigned lookups)
 			snprintf(rq[i].path, sizeof(rq[i].path), "%s", m.sample[j]);
 		} else {
 			rq[i].host = rnd(2) ? m.shost[j] : "other.example.net";
-			snprintf(rq[i].path, sizeof(rq[i].path), "/s%u/%s/%s/%u", n + rnd(1000000), W(),
-				W(), rnd(1000));
+			snprintf(rq[i].path, sizeof(rq[i].path), "/s%u/%s/%s/%u", n + rnd(1000000),
+				W(), W(), rnd(1000));
 		}
 	}
 	for (i = 0; i < N_REQ; i++) /* warm-up */
-		fo_route_match(t, s, rq[i].host, strlen(rq[i].host), rq[i].path,
-			strlen(rq[i].path), out, sizeof(out), &res);
+		fo_route_match(t, s, rq[i].host, strlen(rq[i].host), rq[i].path, strlen(rq[i].path),
+			out, sizeof(out), &res);
 	for (i = 0; i < lookups; i++) {
 		const struct req *q = &rq[rnd(N_REQ)];
 		unsigned aux;
@@ -482,7 +484,8 @@ bench_mixed(unsigned n, unsigned lookups)
 	for (k_pre = n / 2; k_pre < n && m.routes[k_pre].type != FO_CONF_PATH_PREFIX; k_pre++)
 		;
 	for (k_re = n / 3; k_re < n && (m.routes[k_re].type != FO_CONF_PATH_REGEX ||
-					       m.routes[k_re].path[1] != '['); k_re++)
+					       m.routes[k_re].path[1] != '[');
+		k_re++)
 		;
 	snprintf(p_pre, sizeof(p_pre), "/changed/s%u", k_pre);
 	snprintf(p_re, sizeof(p_re), "/[a-z]+/changed%u/([0-9]+)$", k_re);
@@ -509,8 +512,8 @@ bench_mixed(unsigned n, unsigned lookups)
 		uint64_t a = __rdtscp(&aux);
 		int w = linear_match(&lin, q->host, q->path, pl);
 		double d = ((double)(__rdtscp(&aux) - a) - tsc_overhead) * tsc_ns;
-		int rc = fo_route_match(t, s, q->host, strlen(q->host), q->path, pl, out,
-			sizeof(out), &res);
+		int rc = fo_route_match(
+			t, s, q->host, strlen(q->host), q->path, pl, out, sizeof(out), &res);
 
 		mismatch += (rc == 0 ? (int)res.route : -1) != w;
 		if (w >= 0)

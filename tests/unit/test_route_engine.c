@@ -100,7 +100,7 @@ print_set(void)
 		const struct fo_conf_route *r = &cur_set->r[i];
 
 		print_message("# %u: %s \"%s\" host %s rewrite %s\n", i,
-			r->type == FO_CONF_PATH_EXACT	 ? "exact"
+			r->type == FO_CONF_PATH_EXACT    ? "exact"
 			: r->type == FO_CONF_PATH_PREFIX ? "prefix"
 							 : "regex",
 			r->path, r->host ? r->host : "-", r->rewrite ? r->rewrite : "-");
@@ -145,14 +145,14 @@ test_regex_key(void **state)
 		{"/a/b/", "/a/b"},
 		{"/img/.*\\.png", "/img"},
 		{"/a\\/b\\.c/x", "/a/b.c"},
-		{"/ab", NULL},             /* "/abc" also matches: no boundary */
-		{"/ab?/c", NULL},          /* 'b' is optional */
-		{"/a/bc*/d", "/a"},        /* front "/a/b", cut at its last '/' */
-		{"/a|/b/c", NULL},         /* top-level alternative */
+		{"/ab", NULL},      /* "/abc" also matches: no boundary */
+		{"/ab?/c", NULL},   /* 'b' is optional */
+		{"/a/bc*/d", "/a"}, /* front "/a/b", cut at its last '/' */
+		{"/a|/b/c", NULL},  /* top-level alternative */
 		{"[a-z]+/x", NULL},
 		{"/(a+)/\\1", NULL},
 		{"(?i)/a/b", NULL},
-		{"/a/\\Q.*\\E", NULL},     /* the scanner gives up on \Q */
+		{"/a/\\Q.*\\E", NULL}, /* the scanner gives up on \Q */
 		{"/x{2}/y", NULL},
 		{"/a/\\d+", "/a"},
 	};
@@ -161,8 +161,9 @@ test_regex_key(void **state)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		n = route_regex_key(cases[i].pat, strlen(cases[i].pat), key, sizeof(key));
-		if (cases[i].key == NULL ? n != 0
-					 : (n != strlen(cases[i].key) || memcmp(key, cases[i].key, n) != 0))
+		if (cases[i].key == NULL
+				? n != 0
+				: (n != strlen(cases[i].key) || memcmp(key, cases[i].key, n) != 0))
 			fail_msg("%s: key \"%.*s\", expected \"%s\"", cases[i].pat, (int)n, key,
 				cases[i].key ? cases[i].key : "(none)");
 	}
@@ -238,8 +239,8 @@ test_mixed_table(void **state)
 	sc = fo_route_scratch_alloc(t);
 	assert_int_equal(fo_route_match(t, sc, NULL, 0, "/n\n", 3, out, sizeof(out), &res), 0);
 	assert_int_equal(res.route, 0);
-	assert_int_equal(fo_route_match(t, sc, NULL, 0, "/n\n\n", 4, out, sizeof(out), &res),
-		-ENOENT);
+	assert_int_equal(
+		fo_route_match(t, sc, NULL, 0, "/n\n\n", 4, out, sizeof(out), &res), -ENOENT);
 	fo_route_scratch_free(sc);
 	fo_route_table_free(t);
 }
@@ -482,8 +483,10 @@ test_property(void **state)
 			else
 				gen_path(path, sizeof(path), 3);
 			snprintf(rw, sizeof(rw), "/r$%u", rnd(3));
-			rset_add(&s, ty == 0 ? FO_CONF_PATH_EXACT
-					     : ty == 1 ? FO_CONF_PATH_PREFIX : FO_CONF_PATH_REGEX,
+			rset_add(&s,
+				ty == 0   ? FO_CONF_PATH_EXACT
+				: ty == 1 ? FO_CONF_PATH_PREFIX
+					  : FO_CONF_PATH_REGEX,
 				rnd(3) ? NULL : hosts[rnd(4)], path, rnd(3) ? NULL : rw);
 		}
 		/* a third of the rounds with colliding keys */

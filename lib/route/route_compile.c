@@ -250,11 +250,18 @@ compile_db(struct fo_route_table *t, struct fo_route_cache *c, char *err, size_t
 		if (rc != 0)
 			goto out;
 	}
+	for (k = 0; k < 3; k++)
+		t->db_min_rank[k] = UINT32_MAX;
 	for (i = 0; i < t->n_rx; i++) {
 		const struct route_rule *r = &t->rules[t->rx_rank[i]];
 
 		if (r->keyed)
 			continue;
+		if (t->rx_rank[i] < t->db_min_rank[r->hclass])
+			t->db_min_rank[r->hclass] = t->rx_rank[i];
+		if (r->hclass != ROUTE_HOST_ANY)
+			route_bloom_set(t->db_bloom[r->hclass == ROUTE_HOST_WILD],
+				ROUTE_BLOOM_WORDS / 4, r->host_hash);
 		if (r->hs_mode == ROUTE_HS_NONE)
 			t->always[t->n_always++] = i;
 		else

@@ -221,14 +221,6 @@ host_kind(const struct route_rule *r)
 	return (unsigned)r->hclass << 1;
 }
 
-static void
-bloom_set(uint64_t *bloom, uint32_t h)
-{
-	unsigned bit = (h ^ (h >> 16)) % (ROUTE_BLOOM_WORDS * 64);
-
-	bloom[bit >> 6] |= 1ull << (bit & 63);
-}
-
 /* The key of rule @p r into *key and its length into *len, or false. */
 static bool
 rule_key(
@@ -279,7 +271,8 @@ route_keys_build(struct fo_route_table *t)
 		if (r->hclass == ROUTE_HOST_ANY)
 			t->has_any = true;
 		else
-			bloom_set(t->bloom[r->hclass == ROUTE_HOST_WILD], r->host_hash);
+			route_bloom_set(t->bloom[r->hclass == ROUTE_HOST_WILD], ROUTE_BLOOM_WORDS,
+				r->host_hash);
 		if (r->type == FO_CONF_PATH_REGEX)
 			r->hs_mode = ROUTE_HS_SUPERSET;
 	}

@@ -321,12 +321,21 @@ lit_ok(const struct route_rule *r, const struct req_host *h, const char *path, s
 					  (len == r->lit_len || path[r->lit_len] == '/'));
 }
 
+/*
+ * Could a rule of the regex database (or an always candidate) rank before
+ * @p best for this request? Only rules of host classes the request can be
+ * in can match it.
+ */
 static bool
-bloom_has(const uint64_t *bloom, uint32_t h)
+db_needed(const struct fo_route_table *t, const struct req_host *h, uint32_t best)
 {
-	unsigned bit = (h ^ (h >> 16)) % (ROUTE_BLOOM_WORDS * 64);
-
-	return (bloom[bit >> 6] >> (bit & 63)) & 1;
+	if (t->db_min_rank[ROUTE_HOST_ANY] < best)
+		return true;
+	if (h->len != 0 && t->db_min_rank[ROUTE_HOST_EXACT] < best &&
+		route_bloom_has(t->db_bloom[0], ROUTE_BLOOM_WORDS / 4, h->hash))
+		return true;
+	return h->parent != 0 && t->db_min_rank[ROUTE_HOST_WILD] < best &&
+	       route_bloom_has(t->db_bloom[1], ROUTE_BLOOM_WORDS / 4, h->parent_hash);
 }
 
 /*
@@ -371,11 +380,11 @@ find_keyed(const struct fo_route_table *t, struct fo_route_scratch *s, const str
 	uint32_t hh[3], best = UINT32_MAX;
 	size_t nb, i;
 
-	if (h->len != 0 && bloom_has(t->bloom[0], h->hash)) {
+	if (h->len != 0 && route_bloom_has(t->bloom[0], ROUTE_BLOOM_WORDS, h->hash)) {
 		kind[n_cls] = ROUTE_HOST_EXACT << 1;
 		hh[n_cls++] = h->hash;
 	}
-	if (h->parent != 0 && bloom_has(t->bloom[1], h->parent_hash)) {
+	if (h->parent != 0 && route_bloom_has(t->bloom[1], ROUTE_BLOOM_WORDS, h->parent_hash)) {
 		kind[n_cls] = ROUTE_HOST_WILD << 1;
 		hh[n_cls++] = h->parent_hash;
 	}
@@ -418,17 +427,25 @@ fo_route_match(const struct fo_route_table *t, struct fo_route_scratch *s, const
 	h.parent = 0;
 	if (t->has_hosts)
 		prepare_host(&h, host, host_len);
-	/* a scan error can only be a bad argument: then no rule matches */
-	for (k = 0; k < t->n_shards; k++) {
-		if (t->shards[k].obj->db == NULL)
-			continue;
-		s->shard = &t->shards[k];
-		hs_scan(t->shards[k].obj->db, path, (unsigned)path_len, 0, s->hs, on_match, s);
-	}
-	for (k = 0; k < t->n_always; k++)
-		cand_mark(s, t->always[k]);
 	if (t->n_keys != 0)
 		best = find_keyed(t, s, &h, path, path_len);
+	/*
+	 * The regex database only when one of its rules could still win: in
+	 * a host class, regex rules rank after exact and prefix ones, so a hit
+	 * there usually makes the scan useless.
+	 */
+	if ((t->n_shards != 0 || t->n_always != 0) && db_needed(t, &h, best)) {
+		/* a scan error can only be a bad argument: then no rule matches */
+		for (k = 0; k < t->n_shards; k++) {
+			if (t->shards[k].obj->db == NULL)
+				continue;
+			s->shard = &t->shards[k];
+			hs_scan(t->shards[k].obj->db, path, (unsigned)path_len, 0, s->hs, on_match,
+				s);
+		}
+		for (k = 0; k < t->n_always; k++)
+			cand_mark(s, t->always[k]);
+	}
 	/* regex candidates in rank order, while they rank before the best literal rule */
 	for (sw = 0; sw < n_sum && !stop; sw++) {
 		uint64_t sb = s->sum[sw];

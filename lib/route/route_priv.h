@@ -111,6 +111,13 @@ struct fo_route_table {
 	unsigned n_words;           /* 64-bit words of the candidate bitmap (n_rx bits) */
 	struct route_shard *shards; /* the Hyperscan regex database, sharded */
 	unsigned n_shards;
+	/*
+	 * The rules in shards or always candidates: best rank per host class,
+	 * and bloom bits of their hosts. A request whose best exact/prefix
+	 * rule ranks before all of them in its classes needs no scan.
+	 */
+	uint32_t db_min_rank[3];
+	uint64_t db_bloom[2][ROUTE_BLOOM_WORDS / 4];
 	unsigned *always; /* rx indices of the ROUTE_HS_NONE rules, ascending */
 	unsigned n_always;
 	uint32_t ovec_pairs; /* largest capture count + 1 over all regex rules */
@@ -193,6 +200,23 @@ route_key_mix(uint64_t h, unsigned kind, uint32_t host_hash, uint64_t mask)
 	uint64_t k = route_hash_fold(h, ((uint64_t)host_hash << 8) | kind) & mask;
 
 	return k != 0 ? k : 1; /* 0 marks an empty slot */
+}
+
+/* Bloom bits of a host hash in @p words words. */
+static inline void
+route_bloom_set(uint64_t *bloom, unsigned words, uint32_t h)
+{
+	unsigned bit = (h ^ (h >> 16)) % (words * 64);
+
+	bloom[bit >> 6] |= 1ull << (bit & 63);
+}
+
+static inline bool
+route_bloom_has(const uint64_t *bloom, unsigned words, uint32_t h)
+{
+	unsigned bit = (h ^ (h >> 16)) % (words * 64);
+
+	return (bloom[bit >> 6] >> (bit & 63)) & 1;
 }
 
 /* route_key.c */

@@ -157,6 +157,14 @@ conf_has_http(const struct fo_conf *conf)
 	return 0;
 }
 
+/*
+ * Compiled PCRE2 codes and regex database shards of the last compile,
+ * kept by content: a reload that changes one route recompiles only what
+ * that route touches (lib/route). Control thread only, like every compile
+ * and every table free; without it (ENOMEM) everything is compiled.
+ */
+static struct fo_route_cache *route_cache;
+
 struct fo_route_table *
 routes_compile(const struct fo_conf *conf)
 {
@@ -164,7 +172,9 @@ routes_compile(const struct fo_conf *conf)
 	char err[512];
 
 	err[0] = '\0';
-	t = fo_route_compile(conf, err, sizeof(err));
+	if (route_cache == NULL)
+		route_cache = fo_route_cache_create();
+	t = fo_route_compile_cached(conf, route_cache, err, sizeof(err));
 	if (t == NULL)
 		fprintf(stderr, "%s\n", err[0] != '\0' ? err : "routes: compilation failed");
 	return t;
@@ -282,6 +292,8 @@ tcp_free(struct app *app)
 			app->tcp_rings[i][j] = NULL;
 		}
 	}
+	fo_route_cache_free(route_cache); /* tables compiled with it stay valid */
+	route_cache = NULL;
 }
 
 uint64_t

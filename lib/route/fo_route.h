@@ -1,10 +1,33 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * fanout routing: the config's routes compiled into one Hyperscan database
- * (all rules matched in one scan of the path) plus PCRE2-JIT codes to
- * confirm the rules Hyperscan can only approximate and to extract the
- * winner's capture groups for its rewrite.
+ * fanout routing: the config's routes compiled into an element-boundary
+ * hash (exact paths, prefixes, and regexes whose literal front ends at an
+ * element boundary), a small Hyperscan database for the other regexes,
+ * and PCRE2-JIT codes to confirm candidates Hyperscan or the hash only
+ * approximate and to extract the winner's capture groups for its rewrite.
+ *
+ * Engine (lib/route/README.md has the measurements behind it):
+ *  - keys: a request's lower-cased path is hashed element by element
+ *    once; at each element boundary (the start, each '/', the end) the
+ *    hash, mixed with each host class the request can be in, is probed in
+ *    one open-addressing table. A prefix rule "/a/b" is found at the
+ *    boundary after "/a/b", an exact rule at the end, a regex rule
+ *    "/a/b(/|$)(.*)" or "/a/b/[0-9]+" by its literal front cut at its last
+ *    boundary ("/a/b"). Candidates are verified (memcmp and the element
+ *    rule; PCRE2 for regexes), so hash collisions cost time, never
+ *    results. Cost: one hash pass over the path and a probe per boundary
+ *    per host class, whatever the number of rules.
+ *  - regex database: the regex rules without such a front ("[a-z]+/x",
+ *    "/(a+)/\1", "/x(?=y)") go to Hyperscan as before (exact, prefilter
+ *    or front part, else PCRE2 alone), in a base shard and, after a
+ *    cached recompile, a delta shard with the patterns added since (one
+ *    scan each).
+ *  - cache: fo_route_compile_cached() takes PCRE2 codes and database
+ *    shards from a struct fo_route_cache by content, so a reload that
+ *    changes one route recompiles that route's regex (if any) and at most
+ *    a delta shard of the new front-less patterns; everything else of the
+ *    table is rebuilt in milliseconds.
  *
  * Compilation (fo_route_compile) runs on the control thread and may take
  * long for large rule sets; the result is an immutable table that workers
@@ -46,7 +69,7 @@
  * for exact rules $0 is the path; for prefix rules $0 is the matched
  * prefix without trailing '/' ("/api/" on "/api/v1/x" gives "/api").
  *
- * Hyperscan cannot compile every PCRE construct (e.g. "^/test01(/|$)(.*)"
+ * In the regex database, Hyperscan cannot compile every PCRE construct (e.g. "^/test01(/|$)(.*)"
  * fails with "Embedded end anchors not supported", also in prefilter
  * mode). Such a rule is given to Hyperscan in prefilter mode (a pattern
  * matching a superset) or, when even that fails, as the longest front part
@@ -71,6 +94,7 @@
 
 struct fo_route_table;
 struct fo_route_scratch;
+struct fo_route_cache;
 
 /**
  * Compile the routes of @p conf. @p conf must outlive the table (the
@@ -83,6 +107,41 @@ struct fo_route_scratch;
  *         rejecting the whole database, e.g. too large).
  */
 struct fo_route_table *fo_route_compile(const struct fo_conf *conf, char *err, size_t errlen);
+
+/**
+ * A cache of compiled parts for fo_route_compile_cached(): owned by the
+ * control thread (tables compiled with it must be freed on that thread
+ * too). It keeps what the last successful compile used.
+ * @return the cache, or NULL (ENOMEM).
+ */
+struct fo_route_cache *fo_route_cache_create(void);
+
+/** Free a cache; tables compiled with it stay valid. NULL is a no-op. */
+void fo_route_cache_free(struct fo_route_cache *c);
+
+/**
+ * fo_route_compile() taking PCRE2 codes and regex database shards from
+ * @p c when a previous compile built them from the same content, and
+ * leaving the new ones in it. @p c may be NULL (then it is
+ * fo_route_compile()). Same results as fo_route_compile() in every case.
+ */
+struct fo_route_table *fo_route_compile_cached(
+	const struct fo_conf *conf, struct fo_route_cache *c, char *err, size_t errlen);
+
+/** What a compile built (for benchmarks, tests and logs). */
+struct fo_route_stats {
+	unsigned keyed;        /**< rules in the key table */
+	unsigned regex_hs;     /**< regex rules in the Hyperscan database */
+	unsigned regex_pcre;   /**< regex rules PCRE2 alone decides (always candidates) */
+	unsigned shards;       /**< regex database shards */
+	unsigned shards_built; /**< ... of which this compile built (not from the cache) */
+	unsigned re_built;     /**< PCRE2 codes this compile built (not from the cache) */
+	size_t db_bytes;       /**< Hyperscan databases */
+	size_t table_bytes;    /**< key table, rules and maps (not PCRE2 codes) */
+};
+
+/** The stats of @p t's compile. */
+const struct fo_route_stats *fo_route_stats(const struct fo_route_table *t);
 
 /** Free a table (no scratch may be in use on it). NULL is a no-op. */
 void fo_route_table_free(struct fo_route_table *t);

@@ -1,22 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Route compilation (control thread): rules sorted into priority order,
- * one Hyperscan block-mode database whose expression ids are the priority
- * ranks, and PCRE2-JIT codes for every regex rule (to confirm the rules
- * Hyperscan only approximates and to extract the winner's captures).
- *
- * What each rule gives Hyperscan, first that it accepts:
- *  - exact "/a.b":  ^\x2fa\x2eb$            (the match loop re-checks with memcmp:
- *  - prefix "/a/":  ^\x2fa(?:/|$)            Hyperscan's $ also matches before
- *  - prefix "/":    nothing (every path)     a final "\n")
- *  - regex R:       ^(?:R) caseless; else the same in prefilter mode; else
- *                   front parts of R (route_superset.c), normal then
- *                   prefilter; else nothing (the rule is always a
- *                   candidate and PCRE2 decides).
- * hs_expression_info() screens each attempt cheaply; should the database
- * build still reject an expression, that rule moves on to its next attempt.
+ * Route compilation (control thread): rules sorted into priority order
+ * (the rank), PCRE2-JIT codes for every regex rule (route_cache.c), the
+ * element-boundary key table for exact and prefix rules and for the regex
+ * rules with a literal front (route_key.c), and the Hyperscan database
+ * for the other regex rules: a base shard and a delta shard of the
+ * patterns the cached base lacks (route_cache.c builds them). Each regex rule
+ * also has an rx index (its place among the regex rules, in rank order):
+ * the matcher's candidate bitmap is over rx indices.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,36 +18,6 @@
 
 #include "fo_route.h"
 #include "route_priv.h"
-
-/* Give up rebuilding the database after this many rejected expressions. */
-#define ROUTE_HS_RETRIES_MAX 64
-
-static void __attribute__((format(printf, 4, 5)))
-route_err(char *err, size_t errlen, const struct fo_conf_route *r, const char *fmt, ...)
-{
-	va_list ap;
-	int n = 0;
-
-	if (err == NULL || errlen == 0)
-		return;
-	if (r != NULL && r->loc.file != NULL)
-		n = snprintf(err, errlen, "%s:%u:%u: ", r->loc.file, r->loc.line, r->loc.col);
-	if (n < 0 || (size_t)n >= errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-}
-
-static size_t
-rule_key_len(const struct route_rule *r)
-{
-	if (r->type == FO_CONF_PATH_PREFIX)
-		return r->lit_len;
-	if (r->type == FO_CONF_PATH_REGEX)
-		return strlen(r->conf->path);
-	return 0;
-}
 
 /* The priority order of fo_route.h; a total order (config index last). */
 static int
@@ -68,8 +32,8 @@ cmp_rule(const void *a, const void *b)
 		return x->host_len > y->host_len ? -1 : 1;
 	if (x->type != y->type)
 		return x->type < y->type ? -1 : 1;
-	lx = rule_key_len(x);
-	ly = rule_key_len(y);
+	lx = x->key_len;
+	ly = y->key_len;
 	if (lx != ly)
 		return lx > ly ? -1 : 1;
 	return x->index < y->index ? -1 : x->index > y->index;
@@ -108,247 +72,235 @@ init_rule(struct route_rule *r, const struct fo_conf_route *c, unsigned index)
 		if (c->type == FO_CONF_PATH_PREFIX)
 			while (r->lit_len > 0 && r->lit[r->lit_len - 1] == '/')
 				r->lit_len--;
+		r->key_len = c->type == FO_CONF_PATH_PREFIX ? r->lit_len : 0;
+	} else {
+		r->key_len = strlen(c->path);
 	}
 }
 
+/* PCRE2 codes (from the cache) and rx indices of the regex rules. */
 static int
-compile_pcre(struct route_rule *r, char *err, size_t errlen)
+compile_regexes(struct fo_route_table *t, struct fo_route_cache *c, char *err, size_t errlen)
 {
-	PCRE2_UCHAR msg[256];
-	PCRE2_SIZE off;
-	int code;
+	unsigned i;
+	bool built;
 
-	r->re = pcre2_compile((PCRE2_SPTR)r->conf->path, PCRE2_ZERO_TERMINATED,
-		PCRE2_ANCHORED | PCRE2_CASELESS, &code, &off, NULL);
-	if (r->re == NULL) {
-		if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
-			snprintf((char *)msg, sizeof(msg), "error %d", code);
-		route_err(err, errlen, r->conf, "regex \"%s\": %s at offset %zu", r->conf->path,
-			(const char *)msg, (size_t)off);
-		return -EINVAL;
+	for (i = 0; i < t->n_rules; i++)
+		t->n_rx += t->rules[i].type == FO_CONF_PATH_REGEX;
+	t->n_words = (t->n_rx + 63) / 64;
+	t->rx_rank = calloc(t->n_rx ? t->n_rx : 1, sizeof(*t->rx_rank));
+	if (t->rx_rank == NULL)
+		return -ENOMEM;
+	t->n_rx = 0;
+	for (i = 0; i < t->n_rules; i++) {
+		struct route_rule *r = &t->rules[i];
+		struct route_obj *o;
+
+		if (r->type != FO_CONF_PATH_REGEX)
+			continue;
+		o = route_cache_re(c, r->conf->path, err, errlen, r->conf, &built);
+		if (o == NULL)
+			return errno == EINVAL ? -EINVAL : -ENOMEM;
+		r->re_obj = o;
+		r->re = o->re;
+		r->jit = o->jit;
+		t->stats.re_built += built;
+		if (o->ncap + 1 > t->ovec_pairs)
+			t->ovec_pairs = o->ncap + 1;
+		r->rx = t->n_rx;
+		t->rx_rank[t->n_rx++] = i;
 	}
-	/* without JIT (e.g. no executable memory) the interpreter still works */
-	r->jit = pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) == 0;
 	return 0;
 }
 
-/* "^" + @p lit with every non-alphanumeric byte as \xHH + @p tail; malloc'd. */
-static char *
-literal_expr(const char *lit, size_t len, const char *tail)
-{
-	size_t cap = 1 + 4 * len + strlen(tail) + 1, n = 0, i;
-	char *e = malloc(cap);
-
-	if (e == NULL)
-		return NULL;
-	e[n++] = '^';
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)lit[i];
-
-		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-			e[n++] = (char)c;
-		else
-			n += (size_t)snprintf(e + n, cap - n, "\\x%02x", c);
-	}
-	memcpy(e + n, tail, strlen(tail) + 1);
-	return e;
-}
-
-static char *
-wrap_expr(const char *pat, size_t len)
-{
-	size_t hl = strlen(ROUTE_HS_WRAP_HEAD), tl = strlen(ROUTE_HS_WRAP_TAIL);
-	char *e = malloc(hl + len + tl + 1);
-
-	if (e == NULL)
-		return NULL;
-	memcpy(e, ROUTE_HS_WRAP_HEAD, hl);
-	memcpy(e + hl, pat, len);
-	memcpy(e + hl + len, ROUTE_HS_WRAP_TAIL, tl + 1);
-	return e;
-}
-
-/*
- * Attempt @p step for rule @p r: *expr (malloc'd), *flags, *mode.
- * Returns 1, 0 when there are no more attempts, or -ENOMEM.
- */
-static int
-rule_attempt(const struct route_rule *r, unsigned step, char **expr, unsigned *flags,
-	enum route_hs_mode *mode)
-{
-	const char *pat = r->conf->path;
-	size_t len = strlen(pat), *cuts, cut;
-	unsigned n_cuts, j;
-
-	*expr = NULL;
-	if (r->type != FO_CONF_PATH_REGEX) {
-		if (step > 0 || r->lit_len == 0)
-			return 0;
-		*flags = HS_FLAG_SINGLEMATCH;
-		*mode = ROUTE_HS_EXACT;
-		*expr = literal_expr(
-			r->lit, r->lit_len, r->type == FO_CONF_PATH_EXACT ? "$" : "(?:/|$)");
-		return *expr != NULL ? 1 : -ENOMEM;
-	}
-	*flags = ROUTE_HS_REGEX_FLAGS | ((step & 1) ? HS_FLAG_PREFILTER : 0);
-	*mode = step == 0 ? ROUTE_HS_EXACT : ROUTE_HS_SUPERSET;
-	if (step < 2) {
-		*expr = wrap_expr(pat, len);
-		return *expr != NULL ? 1 : -ENOMEM;
-	}
-	cuts = malloc((len + 1) * sizeof(*cuts));
-	if (cuts == NULL)
-		return -ENOMEM;
-	n_cuts = route_superset_cuts(pat, len, cuts, (unsigned)len + 1);
-	j = (step - 2) / 2;
-	cut = j < n_cuts ? cuts[n_cuts - 1 - j] : 0;
-	free(cuts);
-	if (j >= n_cuts)
-		return 0;
-	*expr = wrap_expr(pat, cut);
-	return *expr != NULL ? 1 : -ENOMEM;
-}
-
-/*
- * From attempt *step on, the first expression Hyperscan's parser accepts;
- * the rule becomes ROUTE_HS_NONE when none does. 0 or -ENOMEM.
- */
-static int
-plan_rule(struct route_rule *r, unsigned *step, char **expr, unsigned *flags)
-{
-	hs_compile_error_t *ce;
-	hs_expr_info_t *info;
-	int rc;
-
-	for (;; (*step)++) {
-		rc = rule_attempt(r, *step, expr, flags, &r->hs_mode);
-		if (rc < 0)
-			return rc;
-		if (rc == 0) {
-			r->hs_mode = ROUTE_HS_NONE;
-			return 0;
-		}
-		info = NULL;
-		if (hs_expression_info(*expr, *flags, &info, &ce) == HS_SUCCESS) {
-			free(info);
-			return 0;
-		}
-		hs_free_compile_error(ce);
-		free(*expr);
-		*expr = NULL;
-	}
-}
-
-struct hs_build {
-	char **exprs;    /* per rank; NULL for ROUTE_HS_NONE */
-	unsigned *flags; /* per rank */
-	unsigned *steps; /* per rank: the attempt in use */
+struct db_pat {
+	const char *pat;
+	uint32_t rx;
 };
 
-/* Build the database from the planned expressions; on a rejected one, re-plan it. */
 static int
-build_db(struct fo_route_table *t, struct hs_build *b, char *err, size_t errlen)
+cmp_pat(const void *a, const void *b)
 {
-	const char **ex = malloc(t->n_rules * sizeof(*ex));
-	unsigned *fl = malloc(t->n_rules * sizeof(*fl)), *ids = malloc(t->n_rules * sizeof(*ids));
-	unsigned n, i, tries;
-	hs_compile_error_t *ce;
-	int rc = -ENOMEM;
+	const struct db_pat *x = a, *y = b;
+	int c = strcmp(x->pat, y->pat);
 
-	if (ex == NULL || fl == NULL || ids == NULL)
-		goto out;
-	for (tries = 0;; tries++) {
-		for (i = n = 0; i < t->n_rules; i++) {
-			if (b->exprs[i] == NULL)
-				continue;
-			ex[n] = b->exprs[i];
-			fl[n] = b->flags[i];
-			ids[n++] = i;
-		}
-		if (n == 0) {
-			rc = 0;
-			break;
-		}
-		if (hs_compile_multi(ex, fl, ids, n, HS_MODE_BLOCK, NULL, &t->db, &ce) ==
-			HS_SUCCESS) {
-			rc = 0;
-			break;
-		}
-		if (ce->expression < 0 || (unsigned)ce->expression >= n ||
-			tries >= ROUTE_HS_RETRIES_MAX) {
-			route_err(err, errlen, NULL, "route table: hyperscan: %s", ce->message);
-			hs_free_compile_error(ce);
-			rc = -EINVAL;
-			break;
-		}
-		i = ids[ce->expression];
-		hs_free_compile_error(ce);
-		free(b->exprs[i]);
-		b->exprs[i] = NULL;
-		b->steps[i]++;
-		rc = plan_rule(&t->rules[i], &b->steps[i], &b->exprs[i], &b->flags[i]);
-		if (rc < 0)
-			break;
-	}
-out:
-	free(ex);
-	free(fl);
-	free(ids);
-	return rc;
+	if (c != 0)
+		return c;
+	return x->rx < y->rx ? -1 : x->rx > y->rx;
 }
 
+/*
+ * Shard @p k (its database object already set): the map from its ids to
+ * the rx indices of this table's rules with that pattern (none for a
+ * pattern no rule has any more), and those rules' modes. @p dp: n
+ * (pattern, rx) pairs, sorted like the shard's patterns.
+ */
 static int
-compile_hs(struct fo_route_table *t, char *err, size_t errlen)
+map_shard(struct fo_route_table *t, unsigned k, const struct db_pat *dp, unsigned n)
 {
-	struct hs_build b;
-	unsigned i, n_always = 0;
+	struct route_shard *sh = &t->shards[k];
+	const struct route_obj *o = sh->obj;
+	unsigned i = 0, j, m = 0;
+
+	sh->id_start = calloc(o->n_ids + 1, sizeof(*sh->id_start));
+	sh->rx_of = calloc(n ? n : 1, sizeof(*sh->rx_of));
+	if (sh->id_start == NULL || sh->rx_of == NULL)
+		return -ENOMEM;
+	t->stats.db_bytes += o->db_bytes;
+	for (j = 0; j < o->n_ids; j++) {
+		sh->id_start[j] = m;
+		while (i < n && strcmp(dp[i].pat, o->pats[j]) < 0)
+			i++;
+		for (; i < n && strcmp(dp[i].pat, o->pats[j]) == 0; i++) {
+			sh->rx_of[m++] = dp[i].rx;
+			t->rules[t->rx_rank[dp[i].rx]].hs_mode = (enum route_hs_mode)o->modes[j];
+		}
+	}
+	sh->id_start[o->n_ids] = m;
+	return 0;
+}
+
+/*
+ * The patterns of @p pats (sorted, distinct, @p u of them) that the cached
+ * base @p b lacks, into @p delta; how many, or UINT_MAX when the base is
+ * too far from them (see ROUTE_DELTA_MAX).
+ */
+static unsigned
+base_delta(const struct route_obj *b, const char **pats, unsigned u, const char **delta)
+{
+	unsigned i = 0, j = 0, nd = 0, dead = 0;
+
+	while (i < u || j < b->n_ids) {
+		int c = i == u ? 1 : j == b->n_ids ? -1 : strcmp(pats[i], b->pats[j]);
+
+		if (c < 0) {
+			if (nd == ROUTE_DELTA_MAX)
+				return UINT_MAX;
+			delta[nd++] = pats[i++];
+		} else if (c > 0) {
+			dead++;
+			j++;
+		} else {
+			i++;
+			j++;
+		}
+	}
+	return dead <= ROUTE_DELTA_MAX + b->n_ids / 4 ? nd : UINT_MAX;
+}
+
+/* The regex rules without a key: base and delta shards, always-candidates. */
+static int
+compile_db(struct fo_route_table *t, struct fo_route_cache *c, char *err, size_t errlen)
+{
+	struct db_pat *dp = calloc(t->n_rx ? t->n_rx : 1, sizeof(*dp));
+	const char **pats = calloc(t->n_rx ? t->n_rx : 1, sizeof(*pats));
+	const char **delta = calloc(ROUTE_DELTA_MAX, sizeof(*delta));
+	struct route_obj *base;
+	unsigned i, n = 0, u = 0, nd = UINT_MAX, k;
+	bool built;
 	int rc = -ENOMEM;
 
-	b.exprs = calloc(t->n_rules, sizeof(*b.exprs));
-	b.flags = calloc(t->n_rules, sizeof(*b.flags));
-	b.steps = calloc(t->n_rules, sizeof(*b.steps));
-	if (b.exprs == NULL || b.flags == NULL || b.steps == NULL)
+	t->shards = calloc(ROUTE_SHARDS_MAX, sizeof(*t->shards));
+	if (dp == NULL || pats == NULL || delta == NULL || t->shards == NULL)
 		goto out;
-	for (i = 0; i < t->n_rules; i++)
-		if (plan_rule(&t->rules[i], &b.steps[i], &b.exprs[i], &b.flags[i]) != 0)
-			goto out;
-	rc = build_db(t, &b, err, errlen);
-	if (rc != 0)
-		goto out;
-	for (i = 0; i < t->n_rules; i++)
-		n_always += t->rules[i].hs_mode == ROUTE_HS_NONE;
-	t->always = calloc(n_always ? n_always : 1, sizeof(*t->always));
-	if (t->always == NULL) {
-		rc = -ENOMEM;
-		goto out;
+	for (i = 0; i < t->n_rx; i++) {
+		const struct route_rule *r = &t->rules[t->rx_rank[i]];
+
+		if (!r->keyed)
+			dp[n++] = (struct db_pat){r->conf->path, i};
 	}
-	for (i = 0; i < t->n_rules; i++)
-		if (t->rules[i].hs_mode == ROUTE_HS_NONE)
+	qsort(dp, n, sizeof(*dp), cmp_pat);
+	for (i = 0; i < n; i++)
+		if (u == 0 || strcmp(dp[i].pat, pats[u - 1]) != 0)
+			pats[u++] = dp[i].pat;
+	t->always = calloc(n ? n : 1, sizeof(*t->always));
+	if (t->always == NULL)
+		goto out;
+	if (u > 0) {
+		base = route_cache_base(c);
+		if (base != NULL)
+			nd = base_delta(base, pats, u, delta);
+		if (nd != UINT_MAX) {
+			route_cache_take(c, base);
+		} else {
+			nd = 0;
+			base = route_cache_db(c, pats, u, err, errlen, &built);
+			if (base == NULL) {
+				rc = errno == EINVAL ? -EINVAL : -ENOMEM;
+				goto out;
+			}
+			t->stats.shards_built += built;
+			route_cache_set_base(c, base);
+		}
+		t->shards[t->n_shards++].obj = base;
+		if (nd > 0) {
+			struct route_obj *d = route_cache_db(c, delta, nd, err, errlen, &built);
+
+			if (d == NULL) {
+				rc = errno == EINVAL ? -EINVAL : -ENOMEM;
+				goto out;
+			}
+			t->stats.shards_built += built;
+			t->shards[t->n_shards++].obj = d;
+		}
+	}
+	t->stats.shards = t->n_shards;
+	for (k = 0; k < t->n_shards; k++) {
+		rc = map_shard(t, k, dp, n);
+		if (rc != 0)
+			goto out;
+	}
+	for (k = 0; k < 3; k++)
+		t->db_min_rank[k] = UINT32_MAX;
+	for (i = 0; i < t->n_rx; i++) {
+		const struct route_rule *r = &t->rules[t->rx_rank[i]];
+
+		if (r->keyed)
+			continue;
+		if (t->rx_rank[i] < t->db_min_rank[r->hclass])
+			t->db_min_rank[r->hclass] = t->rx_rank[i];
+		if (r->hclass != ROUTE_HOST_ANY)
+			route_bloom_set(t->db_bloom[r->hclass == ROUTE_HOST_WILD],
+				ROUTE_BLOOM_WORDS / 4, r->host_hash);
+		if (r->hs_mode == ROUTE_HS_NONE)
 			t->always[t->n_always++] = i;
+		else
+			t->stats.regex_hs++;
+	}
+	t->stats.regex_pcre = t->n_always;
+	rc = 0;
 out:
-	for (i = 0; b.exprs != NULL && i < t->n_rules; i++)
-		free(b.exprs[i]);
-	free(b.exprs);
-	free(b.flags);
-	free(b.steps);
+	free(dp);
+	free(pats);
+	free(delta);
 	return rc;
 }
 
 struct fo_route_table *
 fo_route_compile(const struct fo_conf *conf, char *err, size_t errlen)
 {
-	struct fo_route_table *t;
+	return fo_route_compile_cached(conf, NULL, err, errlen);
+}
+
+struct fo_route_table *
+fo_route_compile_cached(
+	const struct fo_conf *conf, struct fo_route_cache *cache, char *err, size_t errlen)
+{
+	struct fo_route_cache *c;
+	struct fo_route_table *t = NULL;
 	unsigned i;
 	int rc = -ENOMEM;
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
+	c = route_cache_begin(cache);
+	if (c == NULL)
+		goto fail;
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		goto fail;
 	t->conf = conf;
 	t->n_rules = conf->n_routes;
-	t->n_words = (t->n_rules + 63) / 64;
 	t->ovec_pairs = 1;
 	t->rules = calloc(t->n_rules ? t->n_rules : 1, sizeof(*t->rules));
 	if (t->rules == NULL)
@@ -363,27 +315,21 @@ fo_route_compile(const struct fo_conf *conf, char *err, size_t errlen)
 		t->has_hosts |= conf->routes[i].host != NULL;
 	}
 	qsort(t->rules, t->n_rules, sizeof(*t->rules), cmp_rule);
-	for (i = 0; i < t->n_rules; i++) {
-		struct route_rule *r = &t->rules[i];
-		uint32_t ncap = 0;
-
-		if (r->type != FO_CONF_PATH_REGEX)
-			continue;
-		rc = compile_pcre(r, err, errlen);
-		if (rc != 0)
-			goto fail;
-		pcre2_pattern_info(r->re, PCRE2_INFO_CAPTURECOUNT, &ncap);
-		if (ncap + 1 > t->ovec_pairs)
-			t->ovec_pairs = ncap + 1;
-	}
-	rc = compile_hs(t, err, errlen);
+	rc = compile_regexes(t, c, err, errlen);
+	if (rc == 0)
+		rc = route_keys_build(t);
+	if (rc == 0)
+		rc = compile_db(t, c, err, errlen);
 	if (rc != 0)
 		goto fail;
+	t->stats.table_bytes += t->n_rules * sizeof(*t->rules) + t->n_rx * sizeof(*t->rx_rank);
+	route_cache_end(c, true);
 	return t;
 fail:
 	if (rc == -ENOMEM && err != NULL && errlen > 0 && err[0] == '\0')
 		route_err(err, errlen, NULL, "route table: out of memory");
 	fo_route_table_free(t);
+	route_cache_end(c, false);
 	errno = -rc;
 	return NULL;
 }
@@ -396,8 +342,18 @@ fo_route_table_free(struct fo_route_table *t)
 	if (t == NULL)
 		return;
 	for (i = 0; t->rules != NULL && i < t->n_rules; i++)
-		pcre2_code_free(t->rules[i].re);
-	hs_free_database(t->db);
+		route_obj_unref(t->rules[i].re_obj);
+	for (i = 0; t->shards != NULL && i < t->n_shards; i++) {
+		route_obj_unref(t->shards[i].obj);
+		free(t->shards[i].id_start);
+		free(t->shards[i].rx_of);
+	}
+	free(t->shards);
+	free(t->kslots);
+	free(t->kranks);
+	free(t->kbloom);
+	free(t->klens);
+	free(t->rx_rank);
 	free(t->always);
 	free(t->rules);
 	free(t);
@@ -407,4 +363,10 @@ unsigned
 fo_route_count(const struct fo_route_table *t)
 {
 	return t->n_rules;
+}
+
+const struct fo_route_stats *
+fo_route_stats(const struct fo_route_table *t)
+{
+	return &t->stats;
 }

@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Route matching (workers): one Hyperscan scan of the path marks the
- * candidate rules in a bitmap in the scratch; the candidates are then
- * walked in priority order (the bitmap's bit order) and the first one
- * whose host matches and, when Hyperscan only approximates it, whose PCRE2
- * confirmation succeeds wins. Exact and prefix rules are re-checked with
- * memcmp (Hyperscan's '$' also matches before a final "\n"). No
- * allocation, no lock: the table is read-only, the scratch is the
- * worker's own.
+ * Route matching (workers). Three sources of candidates, one priority
+ * order (the rank):
+ *  - the key table: the path is hashed element by element once and each
+ *    boundary probed for each host class the request can be in (its
+ *    exact host, its wildcard parent, no host), best class first; exact
+ *    and prefix rules found there are verified on the spot (host, memcmp,
+ *    element rule) and the best one is kept; regex rules found there
+ *    become candidates;
+ *  - the Hyperscan regex database shards, one scan each: candidates;
+ *  - the rules PCRE2 alone decides: always candidates.
+ * Regex candidates sit in a bitmap over rx indices (rank order among regex
+ * rules) and are tried in order, each only while it ranks before the best
+ * exact/prefix rule; the first whose host matches and whose PCRE2
+ * confirmation succeeds wins. So PCRE2 captures and the rewrite are
+ * computed for the winner only. No allocation, no lock: the table is
+ * read-only, the scratch is the worker's own.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -40,22 +48,41 @@ fo_route_scratch_alloc(const struct fo_route_table *t)
 int
 fo_route_scratch_update(struct fo_route_scratch *s, const struct fo_route_table *t)
 {
-	if (t->db != NULL) {
+	unsigned k;
+
+	/* one Hyperscan scratch, grown in place to fit every shard of every table */
+	for (k = 0; k < t->n_shards; k++) {
 		hs_scratch_t *hs = s->hs;
 
-		/* grows the scratch in place when it is too small for t->db */
-		if (hs_alloc_scratch(t->db, &hs) != HS_SUCCESS)
+		if (t->shards[k].obj->db == NULL)
+			continue;
+		if (hs_alloc_scratch(t->shards[k].obj->db, &hs) != HS_SUCCESS)
 			return -ENOMEM;
 		s->hs = hs;
 	}
 	if (s->cand == NULL || t->n_words > s->n_words) {
-		uint64_t *c = calloc(t->n_words ? t->n_words : 1, sizeof(*c));
+		unsigned n = t->n_words ? t->n_words : 1;
+		uint64_t *c = calloc(n, sizeof(*c)), *sum = calloc((n + 63) / 64, sizeof(*sum));
 
-		if (c == NULL)
+		if (c == NULL || sum == NULL) {
+			free(c);
+			free(sum);
 			return -ENOMEM;
+		}
 		free(s->cand);
+		free(s->sum);
 		s->cand = c;
-		s->n_words = t->n_words;
+		s->sum = sum;
+		s->n_words = n;
+	}
+	if (s->bounds == NULL || t->max_klen + 3 > s->n_bounds_max) {
+		struct route_bound *b = calloc(t->max_klen + 3, sizeof(*b));
+
+		if (b == NULL)
+			return -ENOMEM;
+		free(s->bounds);
+		s->bounds = b;
+		s->n_bounds_max = t->max_klen + 3;
 	}
 	if (s->md == NULL || t->ovec_pairs > s->md_pairs) {
 		pcre2_match_data *md = pcre2_match_data_create(t->ovec_pairs, NULL);
@@ -76,6 +103,8 @@ fo_route_scratch_free(struct fo_route_scratch *s)
 		return;
 	hs_free_scratch(s->hs);
 	free(s->cand);
+	free(s->sum);
+	free(s->bounds);
 	pcre2_match_data_free(s->md);
 	pcre2_match_context_free(s->mctx);
 	pcre2_jit_stack_free(s->jstack);
@@ -91,6 +120,17 @@ struct req_host {
 	uint32_t parent_hash;
 };
 
+/* ASCII upper case to lower case in 8 bytes at once (other bytes kept). */
+static inline uint64_t
+host_lower8(uint64_t x)
+{
+	uint64_t seven = x & 0x7f7f7f7f7f7f7f7full;
+	uint64_t ge_a = seven + 0x3f3f3f3f3f3f3f3full; /* high bit: byte >= 'A' */
+	uint64_t gt_z = seven + 0x2525252525252525ull; /* high bit: byte > 'Z' */
+
+	return x | (((ge_a ^ gt_z) & ~x & 0x8080808080808080ull) >> 2);
+}
+
 /*
  * Lower-case, without ":port" and without one trailing '.' (as nginx);
  * a host longer than any DNS name matches no host rule.
@@ -99,8 +139,8 @@ static void
 prepare_host(struct req_host *h, const char *host, size_t len)
 {
 	const char *colon = host != NULL ? memchr(host, ':', len) : NULL;
-	const char *dot = NULL;
-	size_t i;
+	const char *dot;
+	size_t i = 0;
 
 	h->len = 0;
 	h->parent = 0;
@@ -112,21 +152,26 @@ prepare_host(struct req_host *h, const char *host, size_t len)
 		len--;
 	if (len == 0 || len > ROUTE_HOST_MAX)
 		return;
-	for (i = 0; i < len; i++) {
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, host + i, 8);
+		w = host_lower8(w);
+		memcpy(h->name + i, &w, 8);
+	}
+	for (; i < len; i++) {
 		char c = host[i];
 
 		h->name[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-		if (c == '.' && dot == NULL) {
-			dot = &h->name[i];
-			/* "*.example.com" needs a non-empty first label and a non-empty rest */
-			if (i > 0 && i + 1 < len)
-				h->parent = i + 1;
-		}
 	}
 	h->len = len;
 	h->hash = route_host_hash(h->name, len);
-	if (h->parent != 0)
+	/* "*.example.com" needs a non-empty first label and a non-empty rest */
+	dot = memchr(h->name, '.', len);
+	if (dot != NULL && dot > h->name && (size_t)(dot - h->name) + 1 < len) {
+		h->parent = (size_t)(dot - h->name) + 1;
 		h->parent_hash = route_host_hash(h->name + h->parent, len - h->parent);
+	}
 }
 
 static bool
@@ -145,18 +190,23 @@ host_ok(const struct route_rule *r, const struct req_host *h)
 	}
 }
 
+static inline void
+cand_mark(struct fo_route_scratch *s, uint32_t rx)
+{
+	s->cand[rx >> 6] |= 1ull << (rx & 63);
+	s->sum[rx >> 12] |= 1ull << ((rx >> 6) & 63);
+}
+
 static int
 on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
 	void *ctx)
 {
 	struct fo_route_scratch *s = ctx;
-	unsigned w = id >> 6;
+	const struct route_shard *sh = s->shard;
+	uint32_t j;
 
-	s->cand[w] |= 1ull << (id & 63);
-	if (w < s->lo)
-		s->lo = w;
-	if (w + 1 > s->hi)
-		s->hi = w + 1;
+	for (j = sh->id_start[id]; j < sh->id_start[id + 1]; j++)
+		cand_mark(s, sh->rx_of[j]);
 	return 0;
 }
 
@@ -311,13 +361,114 @@ try_rule(struct fo_route_scratch *s, const struct route_rule *r, const struct re
 	return expand_rewrite(r, s, ngroups, path, g0_len, out, cap, &res->path_len);
 }
 
+/* An exact or prefix rule found in the key table: does it really match? */
+static bool
+lit_ok(const struct route_rule *r, const struct req_host *h, const char *path, size_t len)
+{
+	if (!host_ok(r, h))
+		return false;
+	if (r->type == FO_CONF_PATH_EXACT)
+		return len == r->lit_len && memcmp(path, r->lit, len) == 0;
+	return r->lit_len == 0 || (len >= r->lit_len && memcmp(path, r->lit, r->lit_len) == 0 &&
+					  (len == r->lit_len || path[r->lit_len] == '/'));
+}
+
+/*
+ * Could a rule of the regex database (or an always candidate) rank before
+ * @p best for this request? Only rules of host classes the request can be
+ * in can match it.
+ */
+static bool
+db_needed(const struct fo_route_table *t, const struct req_host *h, uint32_t best)
+{
+	if (t->db_min_rank[ROUTE_HOST_ANY] < best)
+		return true;
+	if (h->len != 0 && t->db_min_rank[ROUTE_HOST_EXACT] < best &&
+		route_bloom_has(t->db_bloom[0], ROUTE_BLOOM_WORDS / 4, h->hash))
+		return true;
+	return h->parent != 0 && t->db_min_rank[ROUTE_HOST_WILD] < best &&
+	       route_bloom_has(t->db_bloom[1], ROUTE_BLOOM_WORDS / 4, h->parent_hash);
+}
+
+/*
+ * Probe one key for host class @p cls: regex rules become candidates, the
+ * first exact/prefix rule of that class that matches lowers *best. (A
+ * colliding key may bring rules of another class: find_keyed() stops
+ * after the first class with a best, so those must wait for their own.)
+ */
+static void
+probe(const struct fo_route_table *t, struct fo_route_scratch *s, uint64_t key,
+	enum route_host_class cls, const struct req_host *h, const char *path, size_t len,
+	uint32_t *best)
+{
+	const struct route_kslot *slot = route_key_find(t, key);
+	uint32_t j;
+
+	for (j = 0; slot != NULL && j < slot->n; j++) {
+		uint32_t rank = t->kranks[slot->start + j];
+		const struct route_rule *r = &t->rules[rank];
+
+		if (rank >= *best)
+			break; /* ascending */
+		if (r->type == FO_CONF_PATH_REGEX) {
+			cand_mark(s, r->rx);
+		} else if (r->hclass == cls && lit_ok(r, h, path, len)) {
+			*best = rank;
+			break;
+		}
+	}
+}
+
+/*
+ * The key table for the request: host classes best first, and in each
+ * the exact path then the boundaries longest first. Returns the rank of
+ * the best exact/prefix rule that matches, UINT32_MAX if none.
+ */
+static uint32_t
+find_keyed(const struct fo_route_table *t, struct fo_route_scratch *s, const struct req_host *h,
+	const char *path, size_t len)
+{
+	unsigned kind[3], n_cls = 0, c;
+	uint32_t hh[3], best = UINT32_MAX;
+	size_t nb, i;
+
+	if (h->len != 0 && route_bloom_has(t->bloom[0], ROUTE_BLOOM_WORDS, h->hash)) {
+		kind[n_cls] = ROUTE_HOST_EXACT << 1;
+		hh[n_cls++] = h->hash;
+	}
+	if (h->parent != 0 && route_bloom_has(t->bloom[1], ROUTE_BLOOM_WORDS, h->parent_hash)) {
+		kind[n_cls] = ROUTE_HOST_WILD << 1;
+		hh[n_cls++] = h->parent_hash;
+	}
+	if (t->has_any) {
+		kind[n_cls] = ROUTE_HOST_ANY << 1;
+		hh[n_cls++] = 0;
+	}
+	if (n_cls == 0)
+		return best;
+	route_path_bounds(t, s->bounds, &nb, path, len);
+	for (c = 0; c < n_cls && best == UINT32_MAX; c++) {
+		if (nb > 0 && s->bounds[nb - 1].len == len)
+			probe(t, s,
+				route_key_mix(s->bounds[nb - 1].hash, kind[c] | ROUTE_KIND_EXACT,
+					hh[c], t->hmask),
+				kind[c] >> 1, h, path, len, &best);
+		for (i = nb; i-- > 0;)
+			probe(t, s, route_key_mix(s->bounds[i].hash, kind[c], hh[c], t->hmask),
+				kind[c] >> 1, h, path, len, &best);
+	}
+	return best;
+}
+
 int
 fo_route_match(const struct fo_route_table *t, struct fo_route_scratch *s, const char *host,
 	size_t host_len, const char *path, size_t path_len, char *out, size_t cap,
 	struct fo_route_result *res)
 {
+	unsigned n_sum = (t->n_words + 63) / 64, sw, k;
 	struct req_host h;
-	unsigned i, w;
+	uint32_t best = UINT32_MAX;
+	bool stop = false;
 	int rc = -ENOENT;
 
 	if (path == NULL)
@@ -328,25 +479,60 @@ fo_route_match(const struct fo_route_table *t, struct fo_route_scratch *s, const
 	h.parent = 0;
 	if (t->has_hosts)
 		prepare_host(&h, host, host_len);
-	s->lo = t->n_words;
-	s->hi = 0;
-	/* a scan error can only be a bad argument: then no rule matches */
-	if (t->db != NULL)
-		hs_scan(t->db, path, (unsigned)path_len, 0, s->hs, on_match, s);
-	for (i = 0; i < t->n_always; i++)
-		on_match(t->always[i], 0, 0, 0, s);
-	for (w = s->lo; w < s->hi && rc == -ENOENT; w++) {
-		uint64_t bits = s->cand[w];
+	if (t->n_keys != 0)
+		best = find_keyed(t, s, &h, path, path_len);
+	/*
+	 * The regex database only when one of its rules could still win: in
+	 * a host class, regex rules rank after exact and prefix ones, so a hit
+	 * there usually makes the scan useless.
+	 */
+	if ((t->n_shards != 0 || t->n_always != 0) && db_needed(t, &h, best)) {
+		/* a scan error can only be a bad argument: then no rule matches */
+		for (k = 0; k < t->n_shards; k++) {
+			if (t->shards[k].obj->db == NULL)
+				continue;
+			s->shard = &t->shards[k];
+			hs_scan(t->shards[k].obj->db, path, (unsigned)path_len, 0, s->hs, on_match,
+				s);
+		}
+		for (k = 0; k < t->n_always; k++)
+			cand_mark(s, t->always[k]);
+	}
+	/* regex candidates in rank order, while they rank before the best literal rule */
+	for (sw = 0; sw < n_sum && !stop; sw++) {
+		uint64_t sb = s->sum[sw];
 
-		while (bits != 0 && rc == -ENOENT) {
-			const struct route_rule *r =
-				&t->rules[w * 64 + (unsigned)__builtin_ctzll(bits)];
+		while (sb != 0 && !stop) {
+			unsigned w = sw * 64 + (unsigned)__builtin_ctzll(sb);
+			uint64_t bits = s->cand[w];
 
-			bits &= bits - 1;
-			rc = try_rule(s, r, &h, path, path_len, out, cap, res);
+			sb &= sb - 1;
+			while (bits != 0) {
+				uint32_t rank =
+					t->rx_rank[w * 64 + (unsigned)__builtin_ctzll(bits)];
+
+				bits &= bits - 1;
+				if (rank >= best) {
+					stop = true;
+					break;
+				}
+				rc = try_rule(
+					s, &t->rules[rank], &h, path, path_len, out, cap, res);
+				if (rc != -ENOENT) {
+					stop = true;
+					break;
+				}
+			}
 		}
 	}
-	if (s->hi > s->lo)
-		memset(&s->cand[s->lo], 0, (s->hi - s->lo) * sizeof(*s->cand));
+	for (sw = 0; sw < n_sum; sw++) {
+		uint64_t sb = s->sum[sw];
+
+		for (; sb != 0; sb &= sb - 1)
+			s->cand[sw * 64 + (unsigned)__builtin_ctzll(sb)] = 0;
+		s->sum[sw] = 0;
+	}
+	if (rc == -ENOENT && best != UINT32_MAX)
+		rc = try_rule(s, &t->rules[best], &h, path, path_len, out, cap, res);
 	return rc;
 }

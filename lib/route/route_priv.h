@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * lib/route internals: the compiled table and the per-worker scratch.
- * Shared by route_compile.c (builds the table), route_superset.c (finds a
- * pattern Hyperscan accepts for a regex it rejects) and route_match.c.
+ * Shared by route_compile.c (builds the table), route_key.c (the
+ * element-boundary key table), route_cache.c (PCRE2 codes and regex
+ * database shards, cached by content), route_superset.c (finds a pattern
+ * Hyperscan accepts for a regex it rejects) and route_match.c.
  */
 #ifndef ROUTE_PRIV_H
 #define ROUTE_PRIV_H
@@ -10,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <hs/hs.h>
 
@@ -17,6 +20,7 @@
 #include <pcre2.h>
 
 #include "fo_conf.h"
+#include "fo_route.h"
 
 /* Host classes, in priority order. */
 enum route_host_class {
@@ -35,7 +39,7 @@ enum route_hs_mode {
 /* Largest normalised request host compared against host rules (RFC 1035). */
 #define ROUTE_HOST_MAX 253
 
-/* One rule, at its priority rank (its Hyperscan id is that rank). */
+/* One rule, at its priority rank. */
 struct route_rule {
 	const struct fo_conf_route *conf;
 	unsigned index; /* in conf->routes */
@@ -46,37 +50,220 @@ struct route_rule {
 	/* exact / prefix: the literal (prefix: trailing '/' removed, "/" -> "") */
 	const char *lit;
 	size_t lit_len;
+	size_t key_len; /* the priority key: prefix literal or regex pattern length */
 	/* host (exact) or the part after "*." (wildcard), lower case */
 	const char *host;
 	size_t host_len;
 	uint32_t host_hash;
-	/* regex: compiled with PCRE2_ANCHORED | PCRE2_CASELESS */
+	/* regex: compiled with PCRE2_ANCHORED | PCRE2_CASELESS (shared, cached) */
 	pcre2_code *re;
-	bool jit; /* pcre2_jit_compile() succeeded: use pcre2_jit_match() */
+	bool jit;                 /* pcre2_jit_compile() succeeded: use pcre2_jit_match() */
+	bool keyed;               /* in the key table (else a regex in the Hyperscan database) */
+	uint32_t rx;              /* regex rules: index among them (rank order) */
+	struct route_obj *re_obj; /* the cached PCRE2 code this rule holds a reference to */
+};
+
+/*
+ * The element-boundary key table (route_key.c). Every exact rule, prefix
+ * rule and regex rule with a literal front ending at an element boundary
+ * has a key: its literal (exact, prefix) or front, lower case, hashed
+ * element by element, mixed with its host class and host hash. A request
+ * hashes its lower-cased path once, element by element, and probes the
+ * table at each boundary (position 0, each '/', the end). Slots list the
+ * ranks whose key hashed there (colliding keys share a slot: every
+ * candidate is verified), ascending.
+ */
+struct route_kslot {
+	uint64_t key;   /* 0: empty */
+	uint32_t start; /* into kranks */
+	uint32_t n;
+};
+
+/* Bloom bits over host hashes (exact hosts, wildcard parents). */
+#define ROUTE_BLOOM_WORDS 256
+
+/* A shard of the regex database: a cached object plus this table's ids. */
+struct route_shard {
+	struct route_obj *obj; /* hs database + per-id mode, shared, cached */
+	uint32_t *id_start;    /* per local id: first entry in rx_of (n_ids + 1 of them) */
+	uint32_t *rx_of;       /* rx indices of the rules with that pattern */
 };
 
 struct fo_route_table {
 	const struct fo_conf *conf;
 	struct route_rule *rules; /* priority order */
 	unsigned n_rules;
-	unsigned n_words;  /* 64-bit words of a candidate bitmap */
-	hs_database_t *db; /* NULL when no rule is in Hyperscan */
-	unsigned *always;  /* ranks of the ROUTE_HS_NONE rules, ascending */
+	/* key table */
+	struct route_kslot *kslots;
+	uint64_t kmask; /* slots - 1 */
+	uint32_t *kranks;
+	unsigned n_keys;      /* ranks in the key table */
+	size_t max_klen;      /* longest key: boundaries past it are not probed */
+	uint64_t *klens;      /* bit per key length <= max_klen present */
+	uint64_t hmask;       /* route_hash_mask when compiled (tests force collisions) */
+	uint64_t *kbloom;     /* two bits per key in one word: most probes stop here */
+	uint64_t kbloom_mask; /* words - 1 */
+	uint64_t bloom[2][ROUTE_BLOOM_WORDS]; /* exact hosts, wildcard parents */
+	bool has_any;                         /* some keyed rule has no host */
+	/* regex rules: rx index -> rank */
+	uint32_t *rx_rank;
+	unsigned n_rx;
+	unsigned n_words;           /* 64-bit words of the candidate bitmap (n_rx bits) */
+	struct route_shard *shards; /* the Hyperscan regex database, sharded */
+	unsigned n_shards;
+	/*
+	 * The rules in shards or always candidates: best rank per host class,
+	 * and bloom bits of their hosts. A request whose best exact/prefix
+	 * rule ranks before all of them in its classes needs no scan.
+	 */
+	uint32_t db_min_rank[3];
+	uint64_t db_bloom[2][ROUTE_BLOOM_WORDS / 4];
+	unsigned *always; /* rx indices of the ROUTE_HS_NONE rules, ascending */
 	unsigned n_always;
 	uint32_t ovec_pairs; /* largest capture count + 1 over all regex rules */
 	bool has_hosts;      /* some rule has a host */
+	struct fo_route_stats stats;
+};
+
+struct route_bound {
+	uint64_t hash; /* of the lower-cased path up to here, element by element */
+	uint32_t len;
 };
 
 struct fo_route_scratch {
 	hs_scratch_t *hs;
-	uint64_t *cand; /* candidate bitmap; all zero between matches */
+	uint64_t *cand; /* candidate bitmap over rx indices; all zero between matches */
+	uint64_t *sum;  /* a bit per non-zero word of cand */
 	unsigned n_words;
-	unsigned lo, hi; /* words touched during the current scan */
+	struct route_bound *bounds; /* the request's element boundaries */
+	size_t n_bounds_max;
+	const struct route_shard *shard; /* the shard being scanned */
 	pcre2_match_data *md;
 	uint32_t md_pairs;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jstack;
 };
+
+/*
+ * Compiled objects shared by tables and kept by a cache (route_cache.c):
+ * a PCRE2 code, or one shard of the regex database. Reference-counted;
+ * taken and released on the control thread only.
+ */
+enum route_obj_kind { ROUTE_OBJ_RE, ROUTE_OBJ_DB };
+
+struct route_obj {
+	enum route_obj_kind kind;
+	unsigned refs;
+	uint64_t hash;
+	char *key; /* pattern, or the shard's patterns each followed by '\0' */
+	size_t key_len;
+	uint64_t used; /* the cache generation that last used it */
+	/* ROUTE_OBJ_RE */
+	pcre2_code *re;
+	bool jit;
+	uint32_t ncap;
+	/* ROUTE_OBJ_DB: ids are indices into the shard's sorted patterns */
+	hs_database_t *db; /* NULL when no pattern of the shard is in Hyperscan */
+	size_t db_bytes;
+	unsigned n_ids;
+	uint8_t *modes;    /* enum route_hs_mode per id */
+	const char **pats; /* per id, sorted (into key) */
+};
+
+/*
+ * The regex database: a base shard and a delta shard. With a cache, a
+ * compile keeps the last base while at most ROUTE_DELTA_MAX of its
+ * patterns are new (those go to the delta shard) and at most
+ * ROUTE_DELTA_MAX + a quarter of the base's are gone (their ids map to no
+ * rule); beyond that it builds a new base of every pattern.
+ */
+#define ROUTE_SHARDS_MAX 2
+#define ROUTE_DELTA_MAX 32
+
+/* Tests set it to a small mask to make every key collide; 0 means ~0. */
+extern uint64_t route_hash_mask;
+
+#define ROUTE_HASH_SEED 0x243f6a8885a308d3ull
+#define ROUTE_HASH_MUL 0x9e3779b97f4a7c15ull
+
+static inline uint64_t
+route_hash_fold(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * ROUTE_HASH_MUL;
+	return h ^ (h >> 29);
+}
+
+/* A path hash mixed with a key kind (host class, exact) and host hash. */
+static inline uint64_t
+route_key_mix(uint64_t h, unsigned kind, uint32_t host_hash, uint64_t mask)
+{
+	uint64_t k = route_hash_fold(h, ((uint64_t)host_hash << 8) | kind) & mask;
+
+	return k != 0 ? k : 1; /* 0 marks an empty slot */
+}
+
+/* Bloom bits of a host hash in @p words words. */
+static inline void
+route_bloom_set(uint64_t *bloom, unsigned words, uint32_t h)
+{
+	unsigned bit = (h ^ (h >> 16)) % (words * 64);
+
+	bloom[bit >> 6] |= 1ull << (bit & 63);
+}
+
+static inline bool
+route_bloom_has(const uint64_t *bloom, unsigned words, uint32_t h)
+{
+	unsigned bit = (h ^ (h >> 16)) % (words * 64);
+
+	return (bloom[bit >> 6] >> (bit & 63)) & 1;
+}
+
+/* route_key.c */
+uint64_t route_key_hash(const char *s, size_t len);
+void route_path_bounds(const struct fo_route_table *t, struct route_bound *b, size_t *n,
+	const char *path, size_t len);
+size_t route_regex_key(const char *pat, size_t len, char *key, size_t cap);
+int route_keys_build(struct fo_route_table *t);
+
+/* Two bits of one word per key: a probe that misses (most do) reads one word. */
+static inline uint64_t
+route_kbloom_bits(uint64_t key)
+{
+	return (1ull << (key & 63)) | (1ull << ((key >> 6) & 63));
+}
+
+/* The slot of @p key, or NULL (also when the key bloom says no). */
+static inline const struct route_kslot *
+route_key_find(const struct fo_route_table *t, uint64_t key)
+{
+	uint64_t j, bits = route_kbloom_bits(key);
+
+	if ((t->kbloom[(key >> 32) & t->kbloom_mask] & bits) != bits)
+		return NULL;
+	for (j = key & t->kmask; t->kslots[j].n != 0; j = (j + 1) & t->kmask)
+		if (t->kslots[j].key == key)
+			return &t->kslots[j];
+	return NULL;
+}
+
+/* Key kinds mixed into a key: which host class, exact path or prefix. */
+#define ROUTE_KIND_PREFIX 0u
+#define ROUTE_KIND_EXACT 1u
+
+/* route_cache.c */
+struct route_obj *route_cache_re(struct fo_route_cache *c, const char *pat, char *err,
+	size_t errlen, const struct fo_conf_route *r, bool *built);
+struct route_obj *route_cache_db(struct fo_route_cache *c, const char *const *pats, unsigned n,
+	char *err, size_t errlen, bool *built);
+void route_obj_unref(struct route_obj *o);
+struct route_obj *route_cache_base(struct fo_route_cache *c);
+void route_cache_set_base(struct fo_route_cache *c, struct route_obj *o);
+void route_cache_take(struct fo_route_cache *c, struct route_obj *o);
+struct fo_route_cache *route_cache_begin(struct fo_route_cache *c);
+void route_cache_end(struct fo_route_cache *c, bool ok);
+void route_err(char *err, size_t errlen, const struct fo_conf_route *r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* The wrapper every regex is given to Hyperscan in: anchored at the path start. */
 #define ROUTE_HS_WRAP_HEAD "^(?:"
@@ -94,16 +281,23 @@ struct fo_route_scratch {
  */
 unsigned route_superset_cuts(const char *pat, size_t len, size_t *cuts, unsigned max);
 
-/* FNV-1a over a lower-case host, as route_match.c and route_compile.c both hash. */
+/* A lower-case host hashed 8 bytes at a time, as route_match.c and route_key.c both do. */
 static inline uint32_t
 route_host_hash(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
+	uint64_t h = 0x452821e638d01377ull, w;
+	size_t i = 0;
+	unsigned sh = 0;
 
-	for (i = 0; i < n; i++)
-		h = (h ^ (uint8_t)s[i]) * 16777619u;
-	return h;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	for (w = 0; i < n; i++, sh += 8)
+		w |= (uint64_t)(uint8_t)s[i] << sh;
+	h = (h ^ w ^ ((uint64_t)n << 56)) * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(h >> 32);
 }
 
 #endif /* ROUTE_PRIV_H */

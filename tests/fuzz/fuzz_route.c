@@ -11,7 +11,9 @@
  * The winner and its rewritten path must equal what the reference matcher
  * (route_ref.h: every rule tried in priority order with PCRE2's
  * interpreter) says, with a roomy buffer and with a tiny one (-ENOSPC);
- * any disagreement aborts.
+ * any disagreement aborts. The same rules are compiled twice: normally,
+ * and with every key of the element-boundary table hashed into 4 values
+ * (route_hash_mask), so that collisions are exercised on every input.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +22,7 @@
 #include <string.h>
 
 #include "fo_route.h"
+#include "route_priv.h"
 #include "route_ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -66,11 +69,16 @@ static const char fuzz_conf[] =
 	"route regex \"/api/(v[0-9]+)/(.*)\" { host *.example.com; upstream u3; rewrite "
 	"\"/$2/$1\"; }\n"
 	"route regex \"/empty/(x*)\" { upstream u2; rewrite \"/[$1]\"; }\n"
-	"route regex \"/\" { host static.test; upstream u2; }\n";
+	"route regex \"/\" { host static.test; upstream u2; }\n"
+	"route exact /api/v1 { host api.example.com; upstream u2; }\n"
+	"route prefix /api/v1/users { host *.example.com; upstream u3; rewrite \"/u$0\"; }\n"
+	"route regex \"/api/v1/(x+)$\" { upstream u3; rewrite \"/$1\"; }\n"
+	"route regex \"/Ver(?:/|$)\" { host *.b.example.com; upstream u2; }\n"
+	"route regex \"/f/g/h/[a-c]+/(.*)\" { upstream u2; rewrite \"/$1\"; }\n";
 
 struct fuzz_state {
 	struct fo_conf *conf;
-	struct fo_route_table *t;
+	struct fo_route_table *t, *tc; /* tc: keys forced to collide */
 	struct fo_route_scratch *s;
 	struct route_ref ref;
 };
@@ -87,22 +95,27 @@ fuzz_setup(void)
 	if (st.conf == NULL)
 		abort();
 	st.t = fo_route_compile(st.conf, err, sizeof(err));
-	if (st.t == NULL) {
+	route_hash_mask = 3;
+	st.tc = fo_route_compile(st.conf, err, sizeof(err));
+	route_hash_mask = 0;
+	if (st.t == NULL || st.tc == NULL) {
 		fprintf(stderr, "fuzz_route: %s\n", err);
 		abort();
 	}
 	st.s = fo_route_scratch_alloc(st.t);
-	if (st.s == NULL || route_ref_init(&st.ref, st.conf) != 0)
+	if (st.s == NULL || fo_route_scratch_update(st.s, st.tc) != 0 ||
+		route_ref_init(&st.ref, st.conf) != 0)
 		abort();
 	return &st;
 }
 
 static void
-compare(struct fuzz_state *st, const char *host, size_t hl, const char *path, size_t pl, size_t cap)
+compare(struct fuzz_state *st, const struct fo_route_table *t, const char *host, size_t hl,
+	const char *path, size_t pl, size_t cap)
 {
 	static char out_a[FO_ROUTE_REWRITE_MAX], out_b[FO_ROUTE_REWRITE_MAX];
 	struct fo_route_result a, b;
-	int ra = fo_route_match(st->t, st->s, host, hl, path, pl, out_a, cap, &a);
+	int ra = fo_route_match(t, st->s, host, hl, path, pl, out_a, cap, &a);
 	int rb = route_ref_match(&st->ref, host, hl, path, pl, out_b, cap, &b);
 
 	if (ra == rb && (ra == -ENOENT || (a.route == b.route && a.upstream == b.upstream &&
@@ -134,7 +147,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	path = (const char *)data + 1 + hl;
 	pl = size - 1 - hl;
-	compare(st, host, hl, path, pl, FO_ROUTE_REWRITE_MAX);
-	compare(st, host, hl, path, pl, pl % 8);
+	compare(st, st->t, host, hl, path, pl, FO_ROUTE_REWRITE_MAX);
+	compare(st, st->t, host, hl, path, pl, pl % 8);
+	compare(st, st->tc, host, hl, path, pl, FO_ROUTE_REWRITE_MAX);
 	return 0;
 }

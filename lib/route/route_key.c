@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The element-boundary key table: exact paths, prefixes and regex literal
+ * fronts found by hashing the request path once, element by element.
+ *
+ * A key is a lower-case string hashed in elements: the string is cut
+ * before each '/' after its first byte ("/api/v1" -> "/api", "/v1") and
+ * each element is folded into the hash 8 bytes at a time, then its length.
+ * The hash of a path's first l bytes, when l is an element boundary (0,
+ * before a '/', the end), is then a by-product of hashing the path: the
+ * request computes one hash per boundary in one pass. Keys are mixed with
+ * the kind (exact path or not) and the host class and host hash of the
+ * rule, so one probe finds the candidates of one host class at one
+ * boundary. Everything found is verified by the matcher: a collision
+ * costs a failed check, never a wrong result.
+ *
+ * What has a key:
+ *  - exact "/a/b": "/a/b" (kind exact, probed at the end of the path);
+ *  - prefix "/a/b/": "/a/b" (a path element-by-element under it has a
+ *    boundary there); "/": the empty key, probed at position 0;
+ *  - regex: its literal front (the bytes every match starts with, e.g.
+ *    "/a/b/v" for "/a/b/v[0-9]+"), lower-cased (regexes are caseless),
+ *    cut at its last '/' ("/a/b"), or whole when what follows guarantees
+ *    a boundary: "(/|$)", "(?:/|$)" or "$" ("/test01(/|$)(.*)" ->
+ *    "/test01"). '$' also matches before a final '\n', so a path ending in
+ *    "\n" has a boundary there too. A regex without such a front (none,
+ *    top-level '|', a quantified first item, ...) has no key and goes to
+ *    the Hyperscan database.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "route_priv.h"
+
+uint64_t route_hash_mask;
+
+/* ASCII upper case to lower case in 8 bytes at once (other bytes kept). */
+static inline uint64_t
+lower8(uint64_t x)
+{
+	uint64_t seven = x & 0x7f7f7f7f7f7f7f7full;
+	uint64_t ge_a = seven + 0x3f3f3f3f3f3f3f3full; /* high bit: byte >= 'A' */
+	uint64_t gt_z = seven + 0x2525252525252525ull; /* high bit: byte > 'Z' */
+	uint64_t upper = (ge_a ^ gt_z) & ~x & 0x8080808080808080ull;
+
+	return x | (upper >> 2);
+}
+
+/*
+ * Fold the element s[0..n) into @p h; [lo, hi) is readable memory around
+ * it, so the last bytes are read as one 8-byte word when it fits there.
+ */
+static inline uint64_t
+hash_elem(uint64_t h, const char *s, size_t n, const char *lo, const char *hi)
+{
+	size_t i = 0, rem;
+	uint64_t w;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = route_hash_fold(h, lower8(w));
+	}
+	rem = n - i;
+	if (rem > 0) {
+		if (hi - (s + i) >= 8) {
+			memcpy(&w, s + i, 8);
+			w &= (1ull << (8 * rem)) - 1;
+		} else if ((s + n) - lo >= 8) {
+			memcpy(&w, s + n - 8, 8);
+			w >>= 8 * (8 - rem);
+		} else {
+			unsigned sh = 0;
+
+			for (w = 0; i < n; i++, sh += 8)
+				w |= (uint64_t)(uint8_t)s[i] << sh;
+		}
+		h = route_hash_fold(h, lower8(w));
+	}
+	return route_hash_fold(h, n | (1ull << 63));
+}
+
+/* The first '/' in p[from..len), or len; a word at a time. */
+static inline size_t
+next_slash(const char *p, size_t from, size_t len)
+{
+	size_t i = from;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w, x, m;
+
+		memcpy(&w, p + i, 8);
+		x = w ^ 0x2f2f2f2f2f2f2f2full;
+		m = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+		if (m != 0)
+			return i + (size_t)__builtin_ctzll(m) / 8;
+	}
+	for (; i < len; i++)
+		if (p[i] == '/')
+			return i;
+	return len;
+}
+
+uint64_t
+route_key_hash(const char *s, size_t len)
+{
+	uint64_t h = ROUTE_HASH_SEED;
+	size_t a = 0, b;
+
+	while (a < len) {
+		b = next_slash(s, a + 1, len);
+		h = hash_elem(h, s + a, b - a, s, s + len);
+		a = b;
+	}
+	return h;
+}
+
+static inline bool
+klen_present(const struct fo_route_table *t, size_t l)
+{
+	return (t->klens[l >> 6] >> (l & 63)) & 1;
+}
+
+void
+route_path_bounds(const struct fo_route_table *t, struct route_bound *b, size_t *n,
+	const char *path, size_t len)
+{
+	size_t a = 0, e, k = 0, lim = len < t->max_klen ? len : t->max_klen;
+	uint64_t h = ROUTE_HASH_SEED;
+
+	if (klen_present(t, 0))
+		b[k++] = (struct route_bound){h, 0};
+	while (a < len) {
+		e = next_slash(path, a + 1, len);
+		/* '$' in a regex front's "(/|$)" also matches before a final newline */
+		if (e == len && path[len - 1] == '\n' && len - 1 <= t->max_klen &&
+			klen_present(t, len - 1))
+			b[k++] = (struct route_bound){
+				len - 1 > a ? hash_elem(h, path + a, len - 1 - a, path, path + len)
+					    : h,
+				(uint32_t)(len - 1)};
+		if (e > lim)
+			break;
+		h = hash_elem(h, path + a, e - a, path, path + len);
+		a = e;
+		if (klen_present(t, a))
+			b[k++] = (struct route_bound){h, (uint32_t)a};
+	}
+	*n = k;
+}
+
+/* Bytes of a regex that are special outside a class. */
+static bool
+is_meta(char c)
+{
+	return strchr("\\^$.|?*+()[]{}", c) != NULL;
+}
+
+static bool
+is_alnum(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+size_t
+route_regex_key(const char *pat, size_t len, char *key, size_t cap)
+{
+	static const char *const tails[] = {"(/|$)", "(?:/|$)", "($|/)", "(?:$|/)", "$"};
+	size_t i = 0, n = 0, cuts[1], k, j;
+
+	/* only a pattern the scanner reads to its end with no top-level '|' */
+	if (route_superset_cuts(pat, len, cuts, 1) == 0)
+		return 0;
+	while (i < len && n < cap) {
+		char c = pat[i];
+		size_t step = 1;
+
+		if (c == '\\' && i + 1 < len && !is_alnum(pat[i + 1]) &&
+			(unsigned char)pat[i + 1] < 0x80) {
+			c = pat[i + 1];
+			step = 2;
+		} else if (c != '\0' && is_meta(c)) {
+			break;
+		}
+		/* a quantified item is optional or repeated: the front ends before it */
+		if (i + step < len && strchr("*+?{", pat[i + step]) != NULL)
+			break;
+		key[n++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+		i += step;
+	}
+	for (j = 0; j < sizeof(tails) / sizeof(tails[0]); j++) {
+		size_t tl = strlen(tails[j]);
+
+		if (n > 0 && len - i >= tl && memcmp(pat + i, tails[j], tl) == 0)
+			return n;
+	}
+	for (k = n; k > 1; k--)
+		if (key[k - 1] == '/')
+			return k - 1 > 0 ? k - 1 : 0;
+	return 0;
+}
+
+struct key_ent {
+	uint64_t key;
+	uint32_t rank;
+};
+
+static int
+cmp_ent(const void *a, const void *b)
+{
+	const struct key_ent *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+static unsigned
+host_kind(const struct route_rule *r)
+{
+	return (unsigned)r->hclass << 1;
+}
+
+/* The key of rule @p r into *key and its length into *len, or false. */
+static bool
+rule_key(
+	struct fo_route_table *t, const struct route_rule *r, char *buf, uint64_t *key, size_t *len)
+{
+	unsigned kind = host_kind(r);
+	const char *k = r->lit;
+	size_t n = r->lit_len;
+
+	if (r->type == FO_CONF_PATH_REGEX) {
+		n = route_regex_key(r->conf->path, r->key_len, buf, r->key_len);
+		if (n == 0)
+			return false;
+		k = buf;
+	} else if (r->type == FO_CONF_PATH_EXACT) {
+		kind |= ROUTE_KIND_EXACT;
+	}
+	*key = route_key_mix(route_key_hash(k, n), kind, r->host_hash, t->hmask);
+	*len = n;
+	if (n > t->max_klen)
+		t->max_klen = n;
+	return true;
+}
+
+int
+route_keys_build(struct fo_route_table *t)
+{
+	struct key_ent *ents = calloc(t->n_rules ? t->n_rules : 1, sizeof(*ents));
+	size_t *lens = calloc(t->n_rules ? t->n_rules : 1, sizeof(*lens)), maxpat = 1, slots = 8;
+	char *buf;
+	unsigned i, n = 0, d;
+	int rc = -ENOMEM;
+
+	for (i = 0; i < t->n_rules; i++)
+		if (t->rules[i].type == FO_CONF_PATH_REGEX && t->rules[i].key_len >= maxpat)
+			maxpat = t->rules[i].key_len + 1;
+	buf = malloc(maxpat + 1);
+	if (ents == NULL || lens == NULL || buf == NULL)
+		goto out;
+	t->hmask = route_hash_mask != 0 ? route_hash_mask : ~0ull;
+	for (i = 0; i < t->n_rules; i++) {
+		struct route_rule *r = &t->rules[i];
+
+		if (!rule_key(t, r, buf, &ents[n].key, &lens[n]))
+			continue;
+		r->keyed = true;
+		ents[n++].rank = i;
+		if (r->hclass == ROUTE_HOST_ANY)
+			t->has_any = true;
+		else
+			route_bloom_set(t->bloom[r->hclass == ROUTE_HOST_WILD], ROUTE_BLOOM_WORDS,
+				r->host_hash);
+		if (r->type == FO_CONF_PATH_REGEX)
+			r->hs_mode = ROUTE_HS_SUPERSET;
+	}
+	t->n_keys = n;
+	t->stats.keyed = n;
+	t->klens = calloc(t->max_klen / 64 + 1, sizeof(*t->klens));
+	if (t->klens == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		t->klens[lens[i] >> 6] |= 1ull << (lens[i] & 63);
+	qsort(ents, n, sizeof(*ents), cmp_ent);
+	for (i = d = 0; i < n; i++)
+		d += i == 0 || ents[i].key != ents[i - 1].key;
+	while (slots < 2 * (size_t)d)
+		slots <<= 1;
+	t->kslots = calloc(slots, sizeof(*t->kslots));
+	t->kranks = malloc((n ? n : 1) * sizeof(*t->kranks));
+	/* about 16 bits per key: a false positive rate of a few percent */
+	t->kbloom = calloc(slots / 8, sizeof(*t->kbloom));
+	if (t->kslots == NULL || t->kranks == NULL || t->kbloom == NULL)
+		goto out;
+	t->kmask = slots - 1;
+	t->kbloom_mask = slots / 8 - 1;
+	for (i = 0; i < n; i++) {
+		struct route_kslot *s;
+		uint64_t j;
+
+		t->kranks[i] = ents[i].rank;
+		if (i > 0 && ents[i].key == ents[i - 1].key)
+			continue;
+		t->kbloom[(ents[i].key >> 32) & t->kbloom_mask] |= route_kbloom_bits(ents[i].key);
+		for (j = ents[i].key & t->kmask; t->kslots[j].n != 0; j = (j + 1) & t->kmask)
+			;
+		s = &t->kslots[j];
+		s->key = ents[i].key;
+		s->start = i;
+		while (i + s->n < n && ents[i + s->n].key == s->key)
+			s->n++;
+	}
+	t->stats.table_bytes += slots * sizeof(*t->kslots) + n * sizeof(*t->kranks) +
+				slots / 8 * sizeof(*t->kbloom);
+	rc = 0;
+out:
+	free(ents);
+	free(lens);
+	free(buf);
+	return rc;
+}

@@ -240,6 +240,7 @@ req_head_done(struct px_sess *s)
 	const struct fo_conf_upstream *up;
 	const struct fo_conf *conf;
 	struct fo_route_result res;
+	struct fo_route_req rq;
 	enum fo_http_body_kind bk;
 	struct fo_http_fwd fwd;
 	const uint8_t *head;
@@ -296,8 +297,18 @@ req_head_done(struct px_sess *s)
 			pw->stats.path_normalized++;
 		path = pw->npath;
 	}
-	rc = fo_route_match(s->snap->routes, px_view(s)->rscratch, (const char *)head + msg->host.off,
-		msg->host.len, path, (size_t)n, pw->rewrite, FO_ROUTE_REWRITE_MAX, &res);
+	rq.host = (const char *)head + msg->host.off;
+	rq.host_len = msg->host.len;
+	rq.path = path;
+	rq.path_len = (size_t)n;
+	rq.method = (const char *)head + msg->method_s.off;
+	rq.method_len = msg->method_s.len;
+	rq.query = msg->query.len != 0 ? (const char *)head + msg->query.off : NULL;
+	rq.query_len = msg->query.len;
+	rq.msg = msg;
+	rq.head = head;
+	rc = fo_route_match_req(s->snap->routes, px_view(s)->rscratch, &rq, pw->rewrite,
+		FO_ROUTE_REWRITE_MAX, &res);
 
 	if (px_act_wanted(conf, rc, &res)) {
 		/* default backends, /healthz, redirects (proxy_action.c) */

@@ -34,11 +34,27 @@
  * share read-only. Each worker owns a scratch (Hyperscan scratch + PCRE2
  * match data), so matching takes no lock and allocates nothing.
  *
- * Priority (what wins when several rules match), as ingress-nginx renders
- * an Ingress: rules with a host before rules for any host (an exact host
- * before a wildcard "*.example.com", wildcards longest first); within the
- * same host class, exact paths, then prefix paths (longest first), then
- * regex paths (longest pattern first); ties in config order.
+ * Priority (what wins when several rules match a request): a route's
+ * `priority` first (higher first, 0 by default: an explicit priority
+ * overrides everything below); then rules with a host before rules for
+ * any host (an exact host before a wildcard "*.example.com", wildcards
+ * longest first); within the same host class, exact paths, then prefix
+ * paths (longest first), then regex paths (longest pattern first); then,
+ * with `match_order gateway` (the default), Gateway API's tie-breaks: a
+ * method condition, then more header conditions, then more query
+ * conditions; ties in config order. A rule whose `match` conditions
+ * (method, header, query, cookie: route_pred.c) do not all hold is passed
+ * over for the next one.
+ *
+ * `match_order ingress-nginx` orders and matches as ingress-nginx renders
+ * Ingresses into nginx server blocks: a host (exact, else wildcard, else
+ * none) that has rules owns its requests -- a path none of them matches
+ * gets no host-less rule (404 or the host's default backend), where
+ * gateway order falls through to the rules without host; and once one
+ * rule of a host is a regex (use-regex, rewrite-target), every path of
+ * that host is a case-insensitive regex anchored at its start (nginx
+ * `location ~* "^P"`, so prefix "/foo" also takes "/foobar" and exact
+ * "/Docs" takes "/docs/x"), all ordered by path length, longest first.
  *
  * Matching semantics:
  *  - exact:  the path equals the pattern;
@@ -53,7 +69,8 @@
  *            exactly one more, non-empty label. A request without a Host,
  *            or with one longer than 253 bytes, matches only rules without
  *            host. A request whose host has no matching path falls through
- *            to the rules without host.
+ *            to the rules without host (gateway order; not with
+ *            ingress-nginx order, above).
  * The path is matched as the caller gives it; the query string is not
  * part of it. lib/proxy gives the path normalized as nginx reads it
  * (fo_http_path_normalize(): %XX decoded, "//" merged, dot segments
@@ -88,6 +105,8 @@
 #include <sys/types.h>
 
 #include "fo_conf.h"
+
+struct fo_http_msg;
 
 /** Longest rewritten path fo_route_match() produces (bytes). */
 #define FO_ROUTE_REWRITE_MAX 8192
@@ -183,8 +202,31 @@ struct fo_route_result {
 	size_t path_len;
 };
 
+/** A request as routing sees it (fo_route_match_req()). */
+struct fo_route_req {
+	const char *host; /**< Host value as received (port allowed); NULL: none */
+	size_t host_len;
+	const char *path; /**< the path (no query), normalized by the caller */
+	size_t path_len;
+	const char *method; /**< the method token; NULL: none (method conditions fail) */
+	size_t method_len;
+	const char *query; /**< after '?', without it; NULL: none */
+	size_t query_len;
+	/** header fields, for header and cookie conditions; NULL: none */
+	const struct fo_http_msg *msg;
+	const uint8_t *head; /**< the bytes msg's spans point into */
+};
+
 /**
- * Find the route for a request.
+ * Find the route for a request: fo_route_match() with the method, query
+ * and header fields that `match` conditions look at. Same results.
+ */
+int fo_route_match_req(const struct fo_route_table *t, struct fo_route_scratch *s,
+	const struct fo_route_req *rq, char *out, size_t cap, struct fo_route_result *res);
+
+/**
+ * Find the route for a request (no method, query or header fields: a
+ * route with `match` conditions never wins here).
  *
  * @param host     Host header value as received (port allowed), may be
  *                 NULL/0 (then only rules without host match).

@@ -231,12 +231,13 @@ route_cache_end(struct fo_route_cache *c, bool ok)
 }
 
 struct route_obj *
-route_cache_re(struct fo_route_cache *c, const char *pat, char *err, size_t errlen,
+route_cache_re(struct fo_route_cache *c, const char *pat, bool caseful, char *err, size_t errlen,
 	const struct fo_conf_route *r, bool *built)
 {
+	enum route_obj_kind kind = caseful ? ROUTE_OBJ_RE_CS : ROUTE_OBJ_RE;
 	size_t len = strlen(pat);
-	uint64_t h = content_hash(ROUTE_OBJ_RE, pat, len);
-	struct route_obj *o = cache_find(c, ROUTE_OBJ_RE, h, pat, len);
+	uint64_t h = content_hash(kind, pat, len);
+	struct route_obj *o = cache_find(c, kind, h, pat, len);
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE off;
 	int code;
@@ -244,11 +245,11 @@ route_cache_re(struct fo_route_cache *c, const char *pat, char *err, size_t errl
 	*built = false;
 	if (o != NULL)
 		return o;
-	o = obj_new(ROUTE_OBJ_RE, h, pat, len);
+	o = obj_new(kind, h, pat, len);
 	if (o == NULL)
 		return NULL;
-	o->re = pcre2_compile(
-		(PCRE2_SPTR)pat, len, PCRE2_ANCHORED | PCRE2_CASELESS, &code, &off, NULL);
+	o->re = pcre2_compile((PCRE2_SPTR)pat, len, PCRE2_ANCHORED | (caseful ? 0 : PCRE2_CASELESS),
+		&code, &off, NULL);
 	if (o->re == NULL) {
 		if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
 			snprintf((char *)msg, sizeof(msg), "error %d", code);

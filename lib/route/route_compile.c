@@ -26,6 +26,8 @@ cmp_rule(const void *a, const void *b)
 	const struct route_rule *x = a, *y = b;
 	size_t lx, ly;
 
+	if (x->priority != y->priority)
+		return x->priority > y->priority ? -1 : 1;
 	if (x->hclass != y->hclass)
 		return x->hclass < y->hclass ? -1 : 1;
 	if (x->hclass == ROUTE_HOST_WILD && x->host_len != y->host_len)
@@ -36,6 +38,14 @@ cmp_rule(const void *a, const void *b)
 	ly = y->key_len;
 	if (lx != ly)
 		return lx > ly ? -1 : 1;
+	/* Gateway API: then a method match, more header matches, more query matches (the
+	 * counts are all zero with match_order ingress-nginx: config order decides) */
+	if ((x->counts.method != 0) != (y->counts.method != 0))
+		return x->counts.method != 0 ? -1 : 1;
+	if (x->counts.header != y->counts.header)
+		return x->counts.header > y->counts.header ? -1 : 1;
+	if (x->counts.query != y->counts.query)
+		return x->counts.query > y->counts.query ? -1 : 1;
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
@@ -48,13 +58,22 @@ has_capture_ref(const char *s)
 	return false;
 }
 
+/*
+ * @p as_regex: match_order ingress-nginx, and a rule of this route's host
+ * is a regex: the path is a case-insensitive regex too (nginx ~* "^P").
+ */
 static void
-init_rule(struct route_rule *r, const struct fo_conf_route *c, unsigned index)
+init_rule(struct route_rule *r, const struct fo_conf_route *c, unsigned index, bool as_regex,
+	bool gateway)
 {
 	memset(r, 0, sizeof(*r));
 	r->conf = c;
 	r->index = index;
-	r->type = c->type;
+	r->type = as_regex ? FO_CONF_PATH_REGEX : c->type;
+	r->priority = c->priority;
+	r->caseful = c->type == FO_CONF_PATH_REGEX && c->case_sensitive;
+	if (gateway)
+		route_preds_count(c, &r->counts);
 	r->rewrite_caps = has_capture_ref(c->rewrite);
 	if (c->host == NULL) {
 		r->hclass = ROUTE_HOST_ANY;
@@ -66,7 +85,7 @@ init_rule(struct route_rule *r, const struct fo_conf_route *c, unsigned index)
 		r->host_len = strlen(r->host);
 		r->host_hash = route_host_hash(r->host, r->host_len);
 	}
-	if (c->type != FO_CONF_PATH_REGEX) {
+	if (r->type != FO_CONF_PATH_REGEX) {
 		r->lit = c->path;
 		r->lit_len = strlen(c->path);
 		if (c->type == FO_CONF_PATH_PREFIX)
@@ -98,7 +117,7 @@ compile_regexes(struct fo_route_table *t, struct fo_route_cache *c, char *err, s
 
 		if (r->type != FO_CONF_PATH_REGEX)
 			continue;
-		o = route_cache_re(c, r->conf->path, err, errlen, r->conf, &built);
+		o = route_cache_re(c, r->conf->path, r->caseful, err, errlen, r->conf, &built);
 		if (o == NULL)
 			return errno == EINVAL ? -EINVAL : -ENOMEM;
 		r->re_obj = o;
@@ -276,6 +295,89 @@ out:
 	return rc;
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * match_order ingress-nginx: the hosts ("" for none) that have a regex
+ * rule, sorted (*out, *n); every path of such a host becomes a regex.
+ */
+static int
+regex_hosts(const struct fo_conf *conf, const char ***out, unsigned *n)
+{
+	const char **h = calloc(conf->n_routes ? conf->n_routes : 1, sizeof(*h));
+	unsigned i;
+
+	*out = h;
+	*n = 0;
+	if (h == NULL)
+		return -ENOMEM;
+	for (i = 0; i < conf->n_routes; i++)
+		if (conf->routes[i].type == FO_CONF_PATH_REGEX)
+			h[(*n)++] = conf->routes[i].host != NULL ? conf->routes[i].host : "";
+	qsort(h, *n, sizeof(*h), cmp_str);
+	return 0;
+}
+
+static int
+cmp_owner(const void *a, const void *b)
+{
+	const struct route_owner *x = a, *y = b;
+
+	return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
+/* match_order ingress-nginx: the exact hosts and wildcard parents that own requests. */
+static int
+build_owners(struct fo_route_table *t)
+{
+	unsigned i, k;
+
+	for (k = 0; k < 2; k++) {
+		t->owners[k] = calloc(t->n_rules ? t->n_rules : 1, sizeof(*t->owners[k]));
+		if (t->owners[k] == NULL)
+			return -ENOMEM;
+	}
+	for (i = 0; i < t->n_rules; i++) {
+		const struct route_rule *r = &t->rules[i];
+
+		if (r->hclass == ROUTE_HOST_ANY)
+			continue;
+		k = r->hclass == ROUTE_HOST_WILD;
+		t->owners[k][t->n_owners[k]++] =
+			(struct route_owner){r->host_hash, (uint32_t)r->host_len, r->host};
+	}
+	for (k = 0; k < 2; k++)
+		qsort(t->owners[k], t->n_owners[k], sizeof(*t->owners[k]), cmp_owner);
+	t->owns = true;
+	return 0;
+}
+
+/* `match` conditions of every rule; the regex confirmations case_sensitive needs. */
+static int
+compile_rule_extras(struct fo_route_table *t, char *err, size_t errlen)
+{
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < t->n_rules; i++) {
+		struct route_rule *r = &t->rules[i];
+
+		rc = route_preds_compile(r->conf, &r->preds, &r->n_preds, err, errlen);
+		if (rc != 0)
+			return rc;
+		t->has_preds |= r->n_preds != 0;
+		t->cross_class |= r->priority != 0;
+		/* Hyperscan matched its pattern without case: PCRE2 must confirm */
+		if (r->caseful && r->hs_mode == ROUTE_HS_EXACT)
+			r->hs_mode = ROUTE_HS_SUPERSET;
+	}
+	return t->conf->match_order == FO_CONF_ORDER_INGRESS_NGINX ? build_owners(t) : 0;
+}
+
 struct fo_route_table *
 fo_route_compile(const struct fo_conf *conf, char *err, size_t errlen)
 {
@@ -288,7 +390,9 @@ fo_route_compile_cached(
 {
 	struct fo_route_cache *c;
 	struct fo_route_table *t = NULL;
-	unsigned i;
+	bool nginx = conf->match_order == FO_CONF_ORDER_INGRESS_NGINX;
+	const char **rxh = NULL;
+	unsigned i, n_rxh = 0;
 	int rc = -ENOMEM;
 
 	if (err != NULL && errlen > 0)
@@ -303,16 +407,20 @@ fo_route_compile_cached(
 	t->n_rules = conf->n_routes;
 	t->ovec_pairs = 1;
 	t->rules = calloc(t->n_rules ? t->n_rules : 1, sizeof(*t->rules));
-	if (t->rules == NULL)
+	if (t->rules == NULL || (nginx && regex_hosts(conf, &rxh, &n_rxh) != 0))
 		goto fail;
 	for (i = 0; i < t->n_rules; i++) {
-		if (conf->routes[i].path == NULL) {
+		const struct fo_conf_route *cr = &conf->routes[i];
+		const char *host = cr->host != NULL ? cr->host : "";
+
+		if (cr->path == NULL) {
 			rc = -EINVAL;
-			route_err(err, errlen, &conf->routes[i], "route without a path");
+			route_err(err, errlen, cr, "route without a path");
 			goto fail;
 		}
-		init_rule(&t->rules[i], &conf->routes[i], i);
-		t->has_hosts |= conf->routes[i].host != NULL;
+		init_rule(&t->rules[i], cr, i,
+			nginx && bsearch(&host, rxh, n_rxh, sizeof(*rxh), cmp_str) != NULL, !nginx);
+		t->has_hosts |= cr->host != NULL;
 	}
 	qsort(t->rules, t->n_rules, sizeof(*t->rules), cmp_rule);
 	rc = compile_regexes(t, c, err, errlen);
@@ -320,12 +428,16 @@ fo_route_compile_cached(
 		rc = route_keys_build(t);
 	if (rc == 0)
 		rc = compile_db(t, c, err, errlen);
+	if (rc == 0)
+		rc = compile_rule_extras(t, err, errlen);
 	if (rc != 0)
 		goto fail;
+	free(rxh);
 	t->stats.table_bytes += t->n_rules * sizeof(*t->rules) + t->n_rx * sizeof(*t->rx_rank);
 	route_cache_end(c, true);
 	return t;
 fail:
+	free(rxh);
 	if (rc == -ENOMEM && err != NULL && errlen > 0 && err[0] == '\0')
 		route_err(err, errlen, NULL, "route table: out of memory");
 	fo_route_table_free(t);
@@ -341,8 +453,12 @@ fo_route_table_free(struct fo_route_table *t)
 
 	if (t == NULL)
 		return;
-	for (i = 0; t->rules != NULL && i < t->n_rules; i++)
+	for (i = 0; t->rules != NULL && i < t->n_rules; i++) {
 		route_obj_unref(t->rules[i].re_obj);
+		route_preds_free(t->rules[i].preds, t->rules[i].n_preds);
+	}
+	free(t->owners[0]);
+	free(t->owners[1]);
 	for (i = 0; t->shards != NULL && i < t->n_shards; i++) {
 		route_obj_unref(t->shards[i].obj);
 		free(t->shards[i].id_start);

@@ -118,6 +118,7 @@ struct req_host {
 	uint32_t hash;
 	size_t parent; /* offset of what follows the first label and its '.'; 0 if none */
 	uint32_t parent_hash;
+	unsigned owner; /* match_order ingress-nginx: the host class that may match, or ROUTE_NO_OWNER */
 };
 
 /* ASCII upper case to lower case in 8 bytes at once (other bytes kept). */
@@ -174,9 +175,45 @@ prepare_host(struct req_host *h, const char *host, size_t len)
 	}
 }
 
+/* Is @p name (@p len bytes, hashed @p hash) in the owners list @p k? */
+static bool
+owner_has(const struct fo_route_table *t, unsigned k, const char *name, size_t len, uint32_t hash)
+{
+	const struct route_owner *o = t->owners[k];
+	unsigned lo = 0, hi = t->n_owners[k];
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+
+		if (o[mid].hash < hash)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < t->n_owners[k] && o[lo].hash == hash; lo++)
+		if (o[lo].len == len && memcmp(o[lo].name, name, len) == 0)
+			return true;
+	return false;
+}
+
+/* match_order ingress-nginx: the host class that owns the request (its nginx server). */
+static void
+find_owner(const struct fo_route_table *t, struct req_host *h)
+{
+	if (h->len != 0 && owner_has(t, 0, h->name, h->len, h->hash))
+		h->owner = ROUTE_HOST_EXACT;
+	else if (h->parent != 0 &&
+		 owner_has(t, 1, h->name + h->parent, h->len - h->parent, h->parent_hash))
+		h->owner = ROUTE_HOST_WILD;
+	else
+		h->owner = ROUTE_HOST_ANY;
+}
+
 static bool
 host_ok(const struct route_rule *r, const struct req_host *h)
 {
+	if (h->owner != ROUTE_NO_OWNER && r->hclass != h->owner)
+		return false; /* another server owns the request */
 	switch (r->hclass) {
 	case ROUTE_HOST_EXACT:
 		return h->len == r->host_len && h->hash == r->host_hash &&
@@ -325,6 +362,9 @@ try_rule(struct fo_route_scratch *s, const struct route_rule *r, const struct re
 
 	if (!host_ok(r, h))
 		return -ENOENT;
+	/* conditions first: their regexes use s->md, which then holds the path's groups */
+	if (r->n_preds != 0 && !route_preds_ok(r->preds, r->n_preds, s->rq, s->md, s->mctx))
+		return -ENOENT;
 	switch (r->type) {
 	case FO_CONF_PATH_EXACT:
 		if (len != r->lit_len || memcmp(path, r->lit, len) != 0)
@@ -363,14 +403,20 @@ try_rule(struct fo_route_scratch *s, const struct route_rule *r, const struct re
 
 /* An exact or prefix rule found in the key table: does it really match? */
 static bool
-lit_ok(const struct route_rule *r, const struct req_host *h, const char *path, size_t len)
+lit_ok(struct fo_route_scratch *s, const struct route_rule *r, const struct req_host *h,
+	const char *path, size_t len)
 {
 	if (!host_ok(r, h))
 		return false;
-	if (r->type == FO_CONF_PATH_EXACT)
-		return len == r->lit_len && memcmp(path, r->lit, len) == 0;
-	return r->lit_len == 0 || (len >= r->lit_len && memcmp(path, r->lit, r->lit_len) == 0 &&
-					  (len == r->lit_len || path[r->lit_len] == '/'));
+	if (r->type == FO_CONF_PATH_EXACT) {
+		if (len != r->lit_len || memcmp(path, r->lit, len) != 0)
+			return false;
+	} else if (r->lit_len != 0 &&
+		   (len < r->lit_len || memcmp(path, r->lit, r->lit_len) != 0 ||
+			   (len != r->lit_len && path[r->lit_len] != '/'))) {
+		return false;
+	}
+	return r->n_preds == 0 || route_preds_ok(r->preds, r->n_preds, s->rq, s->md, s->mctx);
 }
 
 /*
@@ -412,7 +458,7 @@ probe(const struct fo_route_table *t, struct fo_route_scratch *s, uint64_t key,
 			break; /* ascending */
 		if (r->type == FO_CONF_PATH_REGEX) {
 			cand_mark(s, r->rx);
-		} else if (r->hclass == cls && lit_ok(r, h, path, len)) {
+		} else if (r->hclass == cls && lit_ok(s, r, h, path, len)) {
 			*best = rank;
 			break;
 		}
@@ -447,7 +493,7 @@ find_keyed(const struct fo_route_table *t, struct fo_route_scratch *s, const str
 	if (n_cls == 0)
 		return best;
 	route_path_bounds(t, s->bounds, &nb, path, len);
-	for (c = 0; c < n_cls && best == UINT32_MAX; c++) {
+	for (c = 0; c < n_cls && (best == UINT32_MAX || t->cross_class); c++) {
 		if (nb > 0 && s->bounds[nb - 1].len == len)
 			probe(t, s,
 				route_key_mix(s->bounds[nb - 1].hash, kind[c] | ROUTE_KIND_EXACT,
@@ -465,7 +511,19 @@ fo_route_match(const struct fo_route_table *t, struct fo_route_scratch *s, const
 	size_t host_len, const char *path, size_t path_len, char *out, size_t cap,
 	struct fo_route_result *res)
 {
+	struct fo_route_req rq = {.host = host, .host_len = host_len, .path = path,
+		.path_len = path_len};
+
+	return fo_route_match_req(t, s, &rq, out, cap, res);
+}
+
+int
+fo_route_match_req(const struct fo_route_table *t, struct fo_route_scratch *s,
+	const struct fo_route_req *rq, char *out, size_t cap, struct fo_route_result *res)
+{
 	unsigned n_sum = (t->n_words + 63) / 64, sw, k;
+	const char *path = rq->path;
+	size_t path_len = rq->path_len;
 	struct req_host h;
 	uint32_t best = UINT32_MAX;
 	bool stop = false;
@@ -475,10 +533,14 @@ fo_route_match(const struct fo_route_table *t, struct fo_route_scratch *s, const
 		path = "";
 	if (path_len > UINT32_MAX)
 		return -ENOENT; /* Hyperscan's limit; far beyond any request line */
+	s->rq = rq;
 	h.len = 0;
 	h.parent = 0;
+	h.owner = ROUTE_NO_OWNER;
 	if (t->has_hosts)
-		prepare_host(&h, host, host_len);
+		prepare_host(&h, rq->host, rq->host_len);
+	if (t->owns)
+		find_owner(t, &h);
 	if (t->n_keys != 0)
 		best = find_keyed(t, s, &h, path, path_len);
 	/*

@@ -21,6 +21,7 @@
 
 #include "fo_conf.h"
 #include "fo_route.h"
+#include "route_pred.h"
 
 /* Host classes, in priority order. */
 enum route_host_class {
@@ -35,6 +36,9 @@ enum route_hs_mode {
 	ROUTE_HS_SUPERSET, /* Hyperscan matches a superset: confirm with PCRE2 */
 	ROUTE_HS_NONE,     /* not in the database: always a candidate, confirm */
 };
+
+/* req_host.owner when every host class may match (not match_order ingress-nginx) */
+#define ROUTE_NO_OWNER 3u
 
 /* Largest normalised request host compared against host rules (RFC 1035). */
 #define ROUTE_HOST_MAX 253
@@ -61,6 +65,20 @@ struct route_rule {
 	bool keyed;               /* in the key table (else a regex in the Hyperscan database) */
 	uint32_t rx;              /* regex rules: index among them (rank order) */
 	struct route_obj *re_obj; /* the cached PCRE2 code this rule holds a reference to */
+	/* the order's keys besides class, type and length (route_compile.c) */
+	int priority;
+	struct route_pred_counts counts;
+	bool caseful;            /* regex compiled without PCRE2_CASELESS */
+	/* `match` conditions: all must hold (NULL, 0: none) */
+	struct route_pred *preds;
+	unsigned n_preds;
+};
+
+/* A host that owns its requests (match_order ingress-nginx), by hash. */
+struct route_owner {
+	uint32_t hash;
+	uint32_t len;
+	const char *name; /* lower case; a wildcard's part after "*." */
 };
 
 /*
@@ -122,6 +140,17 @@ struct fo_route_table {
 	unsigned n_always;
 	uint32_t ovec_pairs; /* largest capture count + 1 over all regex rules */
 	bool has_hosts;      /* some rule has a host */
+	/*
+	 * Set when some rule's place breaks "host classes best first" (a
+	 * priority): then the key table is probed for every class the request
+	 * can be in, not only up to the first that has a match.
+	 */
+	bool cross_class;
+	bool has_preds; /* some rule has `match` conditions */
+	/* match_order ingress-nginx: the hosts that own their requests, sorted by hash */
+	struct route_owner *owners[2]; /* exact hosts, wildcard parents */
+	unsigned n_owners[2];
+	bool owns;
 	struct fo_route_stats stats;
 };
 
@@ -142,6 +171,7 @@ struct fo_route_scratch {
 	uint32_t md_pairs;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jstack;
+	const struct fo_route_req *rq; /* the request being matched */
 };
 
 /*
@@ -149,7 +179,11 @@ struct fo_route_scratch {
  * a PCRE2 code, or one shard of the regex database. Reference-counted;
  * taken and released on the control thread only.
  */
-enum route_obj_kind { ROUTE_OBJ_RE, ROUTE_OBJ_DB };
+enum route_obj_kind {
+	ROUTE_OBJ_RE,    /* PCRE2 code, case-insensitive (nginx ~*) */
+	ROUTE_OBJ_DB,    /* a regex database shard */
+	ROUTE_OBJ_RE_CS, /* PCRE2 code, case-sensitive (case_sensitive on) */
+};
 
 struct route_obj {
 	enum route_obj_kind kind;
@@ -252,8 +286,8 @@ route_key_find(const struct fo_route_table *t, uint64_t key)
 #define ROUTE_KIND_EXACT 1u
 
 /* route_cache.c */
-struct route_obj *route_cache_re(struct fo_route_cache *c, const char *pat, char *err,
-	size_t errlen, const struct fo_conf_route *r, bool *built);
+struct route_obj *route_cache_re(struct fo_route_cache *c, const char *pat, bool caseful,
+	char *err, size_t errlen, const struct fo_conf_route *r, bool *built);
 struct route_obj *route_cache_db(struct fo_route_cache *c, const char *const *pats, unsigned n,
 	char *err, size_t errlen, bool *built);
 void route_obj_unref(struct route_obj *o);

@@ -95,11 +95,11 @@ spec: {rules: [{host: rw.example, http: {paths: [
   {path: /exact, pathType: Exact, backend: exact}]}}]}
 """
 
-# The native config for INGRESSES. Where ingress-nginx turns a host's
-# paths into case-insensitive regexes (use-regex / rewrite-target on any
-# of its paths), the routes are regexes too, in ingress-nginx's order
-# (longest first); fanout's regexes are case-insensitive and anchored at
-# the start only, as nginx's `location ~* "^P"`.
+# The native config for INGRESSES, written as the Ingresses say (paths and
+# types as they are) with `match_order ingress-nginx;`: fanout then turns
+# the paths of a host that has a regex into case-insensitive regexes in
+# ingress-nginx's order, and lets a host own its requests, as
+# ingress-nginx's server blocks do.
 CONF = """# written by tests/integ/test_route_diff.py
 interface net_tap0 {
     address 198.18.0.1/24;
@@ -109,6 +109,8 @@ listen 198.18.0.1:80;
 """ + "".join("upstream %s { %s}\n" % (svc, "".join("server %s:8000; " % ip for ip in ips))
             for svc, ips in (("django-service", ht.DJANGO_IPS), ("flask-service", ht.FLASK_IPS))
             ) + "".join("upstream %s { server %s:8000; }\n" % (n, ADDR[n]) for n in NAMES) + """
+match_order ingress-nginx;
+
 # seed
 route regex "/test01(/|$)(.*)" { upstream django-service; rewrite "/$2"; }
 route regex "/test02(/|$)(.*)" { upstream flask-service; rewrite "/$2"; }
@@ -117,7 +119,7 @@ route regex "/test02(/|$)(.*)" { upstream flask-service; rewrite "/$2"; }
 route exact /cart { host shop.example; upstream cart; }
 route prefix /api { host shop.example; upstream api; }
 route prefix /api/v2 { host shop.example; upstream api-v2; }
-route prefix /static/ { host shop.example; upstream static; }
+route prefix /static/ { host shop.example; upstream static; slash_redirect on; }
 
 # apps
 route prefix / { host *.apps.example; upstream apps; }
@@ -126,14 +128,13 @@ route prefix / { host admin.apps.example; upstream admin; }
 
 # re (use-regex)
 route regex "/user/[0-9]+" { host re.example; upstream user; }
-route regex "/user/admin" { host re.example; upstream user-admin; }
-route regex "/Docs" { host re.example; upstream docs; }
+route prefix /user/admin { host re.example; upstream user-admin; }
+route exact /Docs { host re.example; upstream docs; }
 
-# rw (rewrite-target) and rw-plain: every path of the host a regex
+# rw (rewrite-target) and rw-plain
 route regex "/app(/|$)(.*)" { host rw.example; upstream app; rewrite "/$2"; }
-route regex "/other/" { host rw.example; upstream other; }
-route regex "/other" { host rw.example; upstream other; }
-route regex "/exact" { host rw.example; upstream exact; }
+route prefix /other { host rw.example; upstream other; }
+route exact /exact { host rw.example; upstream exact; }
 """
 
 
@@ -252,26 +253,11 @@ for _b, _s in (("/test01", "django-service"), ("/test02", "flask-service")):
             "a '#' in the request-target is refused by fanout's parser (RFC 9112: a "
             "fragment is never sent); nginx drops it and what follows"),
     })
-EXPECTED_DIFF.update({
-    ("shop.example", "/static"): (
-        301, ("static", "/static", None),
-        "a Prefix path with a trailing '/' also matches the path without it, as the "
-        "Ingress spec says (ingress-controller-conformance path_rules: prefix /aaa/bbb/ "
-        "matches /aaa/bbb); ingress-nginx renders `location /static/` and "
-        "`location = /static/`, so nginx answers 301 to /static/ (a trailing-slash "
-        "redirect for prefix routes is an option the routing issue plans)"),
-})
 
 # Differences the product is expected to remove, reported to the routing
 # issue: (host, target) -> why. Not asserted (their outcomes are printed
 # at every run); the test fails once one agrees, so that it leaves the table.
-OPEN = {
-    ("shop.example", "/test01/x"): "a host's request falls through to the rules without "
-    "host (fanout: Django); ingress-nginx gives a host's unmatched paths to the default "
-    "backend (404), and the issue asks for fall-through only as ingress-nginx does",
-    ("re.example", "/test01/x"): "fall-through to the rules without host, as above",
-    ("rw.example", "/test02/x"): "fall-through to the rules without host, as above",
-}
+OPEN = {}
 
 
 def all_cases():

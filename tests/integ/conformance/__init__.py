@@ -21,7 +21,8 @@ routing issue plans, which fanout cannot parse yet).
 # fixed rewrites, a route for any host as the default backend -- are not
 # named: every case may use them).
 FEATURES = {"redirect", "request_header_modifier", "response_header_modifier", "app_root",
-            "slash_redirect", "x_forwarded_prefix", "healthz"}
+            "slash_redirect", "x_forwarded_prefix", "healthz", "header_match", "query_match",
+            "method_match", "match_order_ingress_nginx", "host_owns_request"}
 
 # What each feature name means (a case's `needs` must be one of these).
 KNOWN = {

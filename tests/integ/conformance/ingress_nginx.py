@@ -92,6 +92,7 @@ route regex "/foo(/|$)(.*)" {
 """
 
 OWNS = """
+match_order ingress-nginx;
 route prefix /a { host owner.example; upstream http-svc; }
 route prefix / { upstream echo-service; }
 """

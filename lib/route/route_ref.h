@@ -19,11 +19,14 @@
 #include <pcre2.h>
 
 #include "fo_conf.h"
+#include "fo_http.h"
 #include "fo_route.h"
 
 struct route_ref {
 	const struct fo_conf *conf;
-	pcre2_code **re; /* per route; NULL unless regex */
+	pcre2_code **re; /* per route; NULL unless matched as a regex */
+	pcre2_code **cre; /* per route and condition (flattened): regex conditions */
+	bool *as_regex;   /* per route: matched as a regex (its own type, or ingress-nginx) */
 	pcre2_match_data *md;
 };
 
@@ -34,7 +37,11 @@ route_ref_fini(struct route_ref *ref)
 
 	for (i = 0; ref->re != NULL && i < ref->conf->n_routes; i++)
 		pcre2_code_free(ref->re[i]);
+	for (i = 0; ref->cre != NULL && i < ref->conf->n_routes * 8; i++)
+		pcre2_code_free(ref->cre[i]);
 	free(ref->re);
+	free(ref->cre);
+	free(ref->as_regex);
 	pcre2_match_data_free(ref->md);
 	memset(ref, 0, sizeof(*ref));
 }
@@ -47,18 +54,43 @@ route_ref_init(struct route_ref *ref, const struct fo_conf *conf)
 	PCRE2_SIZE off;
 	int code;
 
+	unsigned j;
+
 	ref->conf = conf;
 	ref->re = calloc(conf->n_routes + 1, sizeof(*ref->re));
+	ref->cre = calloc(conf->n_routes * 8 + 1, sizeof(*ref->cre));
+	ref->as_regex = calloc(conf->n_routes + 1, sizeof(*ref->as_regex));
 	ref->md = pcre2_match_data_create(16, NULL);
-	if (ref->re == NULL || ref->md == NULL)
+	if (ref->re == NULL || ref->cre == NULL || ref->as_regex == NULL || ref->md == NULL)
 		goto fail;
 	for (i = 0; i < conf->n_routes; i++) {
-		if (conf->routes[i].type != FO_CONF_PATH_REGEX)
-			continue;
-		ref->re[i] = pcre2_compile((PCRE2_SPTR)conf->routes[i].path, PCRE2_ZERO_TERMINATED,
-			PCRE2_ANCHORED | PCRE2_CASELESS, &code, &off, NULL);
-		if (ref->re[i] == NULL)
-			goto fail;
+		const struct fo_conf_route *r = &conf->routes[i];
+
+		ref->as_regex[i] = r->type == FO_CONF_PATH_REGEX;
+		/* ingress-nginx: a host with a regex route has only regex routes */
+		for (j = 0; j < conf->n_routes && !ref->as_regex[i] &&
+			    conf->match_order == FO_CONF_ORDER_INGRESS_NGINX;
+			j++)
+			ref->as_regex[i] = conf->routes[j].type == FO_CONF_PATH_REGEX &&
+					   (r->host == NULL) == (conf->routes[j].host == NULL) &&
+					   (r->host == NULL || strcmp(r->host, conf->routes[j].host) == 0);
+		if (ref->as_regex[i]) {
+			bool cs = r->type == FO_CONF_PATH_REGEX && r->case_sensitive;
+
+			ref->re[i] = pcre2_compile((PCRE2_SPTR)r->path, PCRE2_ZERO_TERMINATED,
+				PCRE2_ANCHORED | (cs ? 0 : PCRE2_CASELESS), &code, &off, NULL);
+			if (ref->re[i] == NULL)
+				goto fail;
+		}
+		for (j = 0; j < r->n_matches && j < 8; j++) {
+			if (r->matches[j].op != FO_CONF_MATCH_REGEX)
+				continue;
+			ref->cre[i * 8 + j] = pcre2_compile((PCRE2_SPTR)r->matches[j].value,
+				PCRE2_ZERO_TERMINATED, PCRE2_ANCHORED | PCRE2_ENDANCHORED, &code, &off,
+				NULL);
+			if (ref->cre[i * 8 + j] == NULL)
+				goto fail;
+		}
 	}
 	return 0;
 fail:
@@ -115,6 +147,8 @@ route_ref_path(const struct route_ref *ref, unsigned i, const char *path, size_t
 
 	*ng = 1;
 	ov[0] = 0;
+	if (ref->as_regex[i])
+		goto regex;
 	if (r->type == FO_CONF_PATH_EXACT) {
 		ov[1] = len;
 		return pl == len && memcmp(r->path, path, len) == 0;
@@ -128,6 +162,7 @@ route_ref_path(const struct route_ref *ref, unsigned i, const char *path, size_t
 		return len >= pl && memcmp(r->path, path, pl) == 0 &&
 		       (len == pl || path[pl] == '/');
 	}
+regex:
 	rc = pcre2_match(ref->re[i], (PCRE2_SPTR)path, len, 0, 0, ref->md, NULL);
 	if (rc <= 0)
 		return false;
@@ -139,40 +174,176 @@ route_ref_path(const struct route_ref *ref, unsigned i, const char *path, size_t
 	return true;
 }
 
+#define ROUTE_REF_KEYS 9
+
 /* Priority of route @p i: smaller key wins (fo_route.h's order). */
 static inline void
-route_ref_key(const struct fo_conf_route *r, unsigned i, size_t key[5])
+route_ref_key(const struct route_ref *ref, unsigned i, size_t key[ROUTE_REF_KEYS])
 {
-	size_t pl = strlen(r->path);
+	const struct fo_conf_route *r = &ref->conf->routes[i];
+	bool gw = ref->conf->match_order == FO_CONF_ORDER_GATEWAY;
+	size_t pl = strlen(r->path), nm = 0, nh = 0, nq = 0, j;
 
-	key[0] = r->host == NULL ? 2 : strncmp(r->host, "*.", 2) == 0 ? 1 : 0;
-	key[1] = key[0] == 1 ? 100000 - strlen(r->host) : 0;
-	key[2] = r->type == FO_CONF_PATH_EXACT ? 0 : r->type == FO_CONF_PATH_PREFIX ? 1 : 2;
-	if (r->type == FO_CONF_PATH_PREFIX)
+	for (j = 0; j < r->n_matches; j++) {
+		nm += r->matches[j].kind == FO_CONF_MATCH_METHOD;
+		nh += r->matches[j].kind == FO_CONF_MATCH_HEADER;
+		nq += r->matches[j].kind == FO_CONF_MATCH_QUERY;
+	}
+	key[0] = (size_t)(10000000 - r->priority);
+	key[1] = r->host == NULL ? 2 : strncmp(r->host, "*.", 2) == 0 ? 1 : 0;
+	key[2] = key[1] == 1 ? 100000 - strlen(r->host) : 0;
+	key[3] = ref->as_regex[i] ? 2 : r->type == FO_CONF_PATH_EXACT ? 0 : 1;
+	if (!ref->as_regex[i] && r->type == FO_CONF_PATH_PREFIX)
 		while (pl > 0 && r->path[pl - 1] == '/')
 			pl--;
-	key[3] = r->type == FO_CONF_PATH_EXACT ? 0 : 100000 - pl;
-	key[4] = i;
+	key[4] = key[3] == 0 ? 0 : 100000 - pl;
+	key[5] = gw && nm == 0;
+	key[6] = gw ? 100 - nh : 0;
+	key[7] = gw ? 100 - nq : 0;
+	key[8] = i;
 }
 
-/* Same contract as fo_route_match(). */
+/* match_order ingress-nginx: the host class (0 exact, 1 wildcard, 2 none) that owns it. */
 static inline int
-route_ref_match(const struct route_ref *ref, const char *host, size_t hlen, const char *path,
-	size_t len, char *out, size_t cap, struct fo_route_result *res)
+route_ref_owner(const struct route_ref *ref, const char *host, size_t hlen)
 {
-	size_t best[5], key[5], ov[20], bov[20], n = 0;
-	int ng, bng = 0, k;
-	unsigned i, win = ~0u;
-	const char *t;
+	unsigned i;
+	int best = 2;
 
 	for (i = 0; i < ref->conf->n_routes; i++) {
-		if (!route_ref_host(&ref->conf->routes[i], host, hlen) ||
-			!route_ref_path(ref, i, path, len, ov, &ng))
+		const struct fo_conf_route *r = &ref->conf->routes[i];
+		int cls;
+
+		if (r->host == NULL || !route_ref_host(r, host, hlen))
 			continue;
-		route_ref_key(&ref->conf->routes[i], i, key);
-		for (k = 0; k < 5 && win != ~0u && key[k] == best[k]; k++)
+		cls = strncmp(r->host, "*.", 2) == 0 ? 1 : 0;
+		if (cls < best)
+			best = cls;
+	}
+	return best;
+}
+
+/* One value against an exact or regex condition (present: found is enough). */
+static inline bool
+route_ref_value(const struct route_ref *ref, unsigned i, unsigned j, const char *v, size_t len)
+{
+	const struct fo_conf_match *m = &ref->conf->routes[i].matches[j];
+
+	if (m->op == FO_CONF_MATCH_PRESENT)
+		return true;
+	if (m->op == FO_CONF_MATCH_EXACT)
+		return strlen(m->value) == len && memcmp(m->value, v, len) == 0;
+	return pcre2_match(ref->cre[i * 8 + j], (PCRE2_SPTR)v, len, 0, 0, ref->md, NULL) >= 0;
+}
+
+/* Condition @p j of route @p i against the request. */
+static inline bool
+route_ref_cond(const struct route_ref *ref, unsigned i, unsigned j, const struct fo_route_req *rq)
+{
+	const struct fo_conf_match *m = &ref->conf->routes[i].matches[j];
+	char name[256], buf[1024];
+	size_t k, nl = m->name != NULL ? strlen(m->name) : 0;
+	unsigned h;
+
+	if (m->kind == FO_CONF_MATCH_METHOD) {
+		char ms[64];
+		const char *w;
+
+		if (rq->method == NULL || rq->method_len == 0 || rq->method_len >= sizeof(ms) - 2)
+			return false;
+		snprintf(ms, sizeof(ms), " %.*s ", (int)rq->method_len, rq->method);
+		snprintf(buf, sizeof(buf), " %s ", m->value);
+		w = strstr(buf, ms);
+		return w != NULL;
+	}
+	if (m->kind == FO_CONF_MATCH_QUERY) {
+		size_t s = 0;
+
+		if (rq->query == NULL)
+			return false;
+		while (s <= rq->query_len) {
+			size_t e = s, q;
+
+			while (e < rq->query_len && rq->query[e] != '&')
+				e++;
+			for (q = s; q < e && rq->query[q] != '='; q++)
+				;
+			if (q - s == nl && memcmp(rq->query + s, m->name, nl) == 0)
+				return route_ref_value(
+					ref, i, j, q < e ? rq->query + q + 1 : "", q < e ? e - q - 1 : 0);
+			s = e + 1;
+		}
+		return false;
+	}
+	if (rq->msg == NULL)
+		return false;
+	for (h = 0; h < rq->msg->n_headers; h++) {
+		const struct fo_http_hdr *f = &rq->msg->hdrs[h];
+		const char *v = (const char *)rq->head + f->value.off;
+
+		if (f->name.len >= sizeof(name))
+			continue;
+		for (k = 0; k < f->name.len; k++)
+			name[k] = route_ref_lower((char)rq->head[f->name.off + k]);
+		name[k] = '\0';
+		if (m->kind == FO_CONF_MATCH_HEADER) {
+			if (strcmp(name, m->name) == 0 && route_ref_value(ref, i, j, v, f->value.len))
+				return true;
+			continue;
+		}
+		if (strcmp(name, "cookie") != 0 || f->value.len >= sizeof(buf))
+			continue;
+		/* "a=1; b=2": the first cookie of that name decides */
+		memcpy(buf, v, f->value.len);
+		buf[f->value.len] = '\0';
+		for (char *save = NULL, *c = strtok_r(buf, ";", &save); c != NULL;
+			c = strtok_r(NULL, ";", &save)) {
+			char *eq, *end;
+
+			while (*c == ' ' || *c == '\t')
+				c++;
+			eq = strchr(c, '=');
+			if (eq == NULL || (size_t)(eq - c) != nl || memcmp(c, m->name, nl) != 0)
+				continue;
+			end = eq + 1 + strlen(eq + 1);
+			while (end > eq + 1 && (end[-1] == ' ' || end[-1] == '\t'))
+				end--;
+			return route_ref_value(ref, i, j, eq + 1, (size_t)(end - eq - 1));
+		}
+	}
+	return false;
+}
+
+/* Same contract as fo_route_match_req(). */
+static inline int
+route_ref_match_req(const struct route_ref *ref, const struct fo_route_req *rq, char *out,
+	size_t cap, struct fo_route_result *res)
+{
+	size_t best[ROUTE_REF_KEYS], key[ROUTE_REF_KEYS], ov[20], bov[20], n = 0;
+	const char *path = rq->path != NULL ? rq->path : "";
+	size_t len = rq->path_len;
+	int ng, bng = 0, k, owner = -1;
+	unsigned i, j, win = ~0u;
+	const char *t;
+
+	if (ref->conf->match_order == FO_CONF_ORDER_INGRESS_NGINX)
+		owner = route_ref_owner(ref, rq->host, rq->host_len);
+	for (i = 0; i < ref->conf->n_routes; i++) {
+		const struct fo_conf_route *r = &ref->conf->routes[i];
+		int cls = r->host == NULL ? 2 : strncmp(r->host, "*.", 2) == 0 ? 1 : 0;
+
+		if (owner >= 0 && cls != owner)
+			continue;
+		if (!route_ref_host(r, rq->host, rq->host_len))
+			continue;
+		for (j = 0; j < r->n_matches && route_ref_cond(ref, i, j, rq); j++)
 			;
-		if (win == ~0u || (k < 5 && key[k] < best[k])) {
+		if (j < r->n_matches || !route_ref_path(ref, i, path, len, ov, &ng))
+			continue;
+		route_ref_key(ref, i, key);
+		for (k = 0; k < ROUTE_REF_KEYS && win != ~0u && key[k] == best[k]; k++)
+			;
+		if (win == ~0u || (k < ROUTE_REF_KEYS && key[k] < best[k])) {
 			win = i;
 			memcpy(best, key, sizeof(best));
 			memcpy(bov, ov, sizeof(bov));
@@ -194,14 +365,14 @@ route_ref_match(const struct route_ref *ref, const char *host, size_t hlen, cons
 
 		if (t[0] == '$' && t[1] >= '0' && t[1] <= '9') {
 			int g = *++t - '0';
-			size_t j, b = 0, e = 0;
+			size_t b = 0, e = 0;
 
 			if (g < bng && bov[2 * g] != PCRE2_UNSET && bov[2 * g + 1] > bov[2 * g]) {
 				b = bov[2 * g];
 				e = bov[2 * g + 1];
 			}
 			/* captured bytes, escaped as nginx escapes a rewritten URI */
-			for (j = b; j < e; j++) {
+			for (j = (unsigned)b; j < e; j++) {
 				unsigned char c = (unsigned char)path[j];
 
 				if (c > 0x20 && c < 0x7f && !strchr("\"#%<>?\\^`{|}", c)) {
@@ -225,6 +396,16 @@ route_ref_match(const struct route_ref *ref, const char *host, size_t hlen, cons
 	res->path = out;
 	res->path_len = n;
 	return 0;
+}
+
+/* Same contract as fo_route_match(). */
+static inline int
+route_ref_match(const struct route_ref *ref, const char *host, size_t hlen, const char *path,
+	size_t len, char *out, size_t cap, struct fo_route_result *res)
+{
+	struct fo_route_req rq = {.host = host, .host_len = hlen, .path = path, .path_len = len};
+
+	return route_ref_match_req(ref, &rq, out, cap, res);
 }
 
 #endif /* ROUTE_REF_H */

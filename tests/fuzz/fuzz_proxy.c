@@ -57,7 +57,12 @@ static const char conf_text[] =
 	"route prefix /m { upstream origin; request_header set X-A 1; request_header remove "
 	"Accept; request_header add X-B 2; forwarded_prefix /m; response_header set X-C 3; "
 	"response_header remove Server; response_header add X-D 4; }\n"
-	"default_backend origin host *.dflt.example;\n";
+	"default_backend origin host *.dflt.example;\n"
+	/* conditions on the method, header fields, query and cookies of fuzzed heads */
+	"route prefix /c { upstream origin; match method POST GET; match header x-v ~ \"[a-z]+1\"; "
+	"match cookie c ~ \"(a|b)+\"; priority 1; }\n"
+	"route prefix /c { upstream empty; match query q; match header x-w; }\n"
+	"route regex \"/C/[0-9]+\" { upstream origin; case_sensitive on; match query q 1; }\n";
 
 static const char ok_response[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 

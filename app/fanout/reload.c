@@ -210,6 +210,10 @@ reload_parse(struct app *app, struct fo_ctl_out *o)
 	if (conf == NULL) {
 		fo_ctl_printf(o, "%s", errs != NULL ? errs : "");
 		fo_ctl_printf(o, "%u error(s): the running configuration stays\n", n_err);
+	} else if (errs != NULL && errs[0] != '\0') {
+		/* warnings (duplicate_routes first): in the answer and in the log */
+		fo_ctl_printf(o, "%s", errs);
+		fputs(errs, stderr);
 	}
 	free(errs);
 	return conf;

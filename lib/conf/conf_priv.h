@@ -275,6 +275,12 @@ struct conf_parser {
 	/* routes seen so far, by (type, path, host): duplicates found in O(1) */
 	uint32_t *route_ht; /* route index + 1; 0: empty */
 	uint32_t route_ht_cap, route_ht_used;
+	/* duplicate routes (index, index of the first): errors or warnings, depending on
+	 * duplicate_routes, wherever that directive is (conf_dups_final()) */
+	struct conf_dup {
+		unsigned idx, first;
+	} *dups;
+	unsigned n_dups;
 };
 
 extern const struct conf_ctx conf_ctx_main;
@@ -285,6 +291,9 @@ extern const unsigned conf_n_ctxs;
 void conf_err(struct conf_parser *p, const struct fo_conf_loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void conf_oom(struct conf_parser *p, const struct fo_conf_loc *loc);
+/* "file:line:col: warning: ..." on the error stream; not an error */
+void conf_warn(struct conf_parser *p, const struct fo_conf_loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 int conf_push(void *arrp, unsigned n, size_t size);
 const char *conf_add_file(struct conf_parser *p, const char *name, const struct fo_conf_loc *loc);
 void conf_parse_text(struct conf_parser *p, const char *file, const char *text, size_t len,
@@ -356,6 +365,9 @@ uint32_t conf_matches_hash(const struct fo_conf_route *r, uint32_t h);
 bool conf_matches_same(const struct fo_conf_route *a, const struct fo_conf_route *b);
 void conf_free_matches(struct fo_conf_route *r);
 void conf_dump_matches(FILE *out, const struct fo_conf_route *r);
+void conf_h_duplicate_routes(struct conf_parser *p, struct conf_block *blk,
+	const struct conf_stmt *st, struct conf_block *inner);
+void conf_dups_final(struct conf_parser *p);
 
 /* health.c: health_check { }, next_upstream */
 extern const struct conf_ctx conf_ctx_health_check;

@@ -28,6 +28,7 @@ enum {
 	MAIN_HTTP,
 	MAIN_DEFAULT_BACKEND,
 	MAIN_MATCH_ORDER,
+	MAIN_DUPLICATE_ROUTES,
 	MAIN_N
 };
 enum { IF_ADDRESS, IF_GATEWAY, IF_VLAN, IF_MTU, IF_N };
@@ -691,7 +692,7 @@ static void
 route_end(struct conf_parser *p, struct conf_block *blk)
 {
 	struct fo_conf *c = pub(p);
-	const struct fo_conf_route *r = &c->routes[blk->obj], *o;
+	const struct fo_conf_route *r = &c->routes[blk->obj];
 	long first;
 #define SEEN(i) (blk->seen[i] ? &blk->first[i] : NULL)
 	const struct conf_route_seen seen = {SEEN(RT_REDIRECT), SEEN(RT_RETURN), SEEN(RT_APP_ROOT),
@@ -705,10 +706,12 @@ route_end(struct conf_parser *p, struct conf_block *blk)
 	first = route_seen(p, (unsigned)blk->obj);
 	if (first < 0)
 		return;
-	o = &c->routes[first];
-	conf_err(p, &r->loc, "duplicate route %s \"%s\"%s%s%s (first defined at %s:%u:%u)",
-		fo_conf_path_type_name(r->type), r->path, r->host ? " for host \"" : "",
-		r->host ? r->host : "", r->host ? "\"" : "", o->loc.file, o->loc.line, o->loc.col);
+	/* an error, or a warning with duplicate_routes first: known at the end */
+	if (conf_push(&p->dups, p->n_dups, sizeof(*p->dups)) != 0) {
+		conf_oom(p, &r->loc);
+		return;
+	}
+	p->dups[p->n_dups++] = (struct conf_dup){(unsigned)blk->obj, (unsigned)first};
 }
 
 static const struct conf_ctx ctx_interface, ctx_upstream, ctx_route, ctx_tcp, ctx_http;
@@ -730,6 +733,8 @@ static const struct conf_directive main_dirs[MAIN_N] = {
 		0, NULL, conf_h_default_backend},
 	[MAIN_MATCH_ORDER] = {"match_order", "match_order gateway|ingress-nginx;", 1, 1,
 		CONF_D_ONCE, NULL, conf_h_match_order},
+	[MAIN_DUPLICATE_ROUTES] = {"duplicate_routes", "duplicate_routes error|first;", 1, 1,
+		CONF_D_ONCE, NULL, conf_h_duplicate_routes},
 };
 
 static const struct conf_directive interface_dirs[IF_N] = {

@@ -264,6 +264,8 @@ fo_conf_dump(const struct fo_conf *conf, FILE *out)
 	dump_http(out, &conf->http);
 	if (conf->match_order != FO_CONF_ORDER_GATEWAY)
 		fprintf(out, "match_order ingress-nginx;\n\n");
+	if (conf->duplicate_first)
+		fprintf(out, "duplicate_routes first;\n\n");
 	for (i = 0; i < conf->n_listens; i++)
 		dump_listen(out, conf, &conf->listens[i]);
 	if (conf->n_listens != 0)

@@ -344,6 +344,10 @@ struct fo_conf {
 	/** the global default backend (in default_backends), or NULL */
 	const struct fo_conf_default_backend *default_backend;
 	enum fo_conf_match_order match_order; /**< `match_order`; gateway by default */
+	/** `duplicate_routes first`: two routes with the same type, path, host and
+	 *  conditions are a warning, the first wins (imported configs, as ingress-nginx
+	 *  resolves conflicting Ingresses); false (default): a config error */
+	bool duplicate_first;
 				/* private: string pool and allocation bookkeeping follow */
 };
 

@@ -324,6 +324,43 @@ conf_h_match_order(struct conf_parser *p, struct conf_block *blk, const struct c
 			t->val);
 }
 
+void
+conf_h_duplicate_routes(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	const struct conf_tok *t = &st->tok[1];
+
+	(void)blk;
+	(void)inner;
+	if (strcmp(t->val, "error") == 0)
+		p->c->pub.duplicate_first = false;
+	else if (strcmp(t->val, "first") == 0)
+		p->c->pub.duplicate_first = true;
+	else
+		conf_err(p, &t->loc, "unknown duplicate_routes \"%s\" (expected error or first)",
+			t->val);
+}
+
+/* The duplicate routes found on the way: errors, or warnings with duplicate_routes first. */
+void
+conf_dups_final(struct conf_parser *p)
+{
+	const struct fo_conf *c = &p->c->pub;
+	unsigned i;
+
+	for (i = 0; i < p->n_dups; i++) {
+		const struct fo_conf_route *r = &c->routes[p->dups[i].idx];
+		const struct fo_conf_route *o = &c->routes[p->dups[i].first];
+		void (*report)(struct conf_parser *, const struct fo_conf_loc *, const char *, ...) =
+			c->duplicate_first ? conf_warn : conf_err;
+
+		report(p, &r->loc, "duplicate route %s \"%s\"%s%s%s (first defined at %s:%u:%u)%s",
+			fo_conf_path_type_name(r->type), r->path, r->host ? " for host \"" : "",
+			r->host ? r->host : "", r->host ? "\"" : "", o->loc.file, o->loc.line,
+			o->loc.col, c->duplicate_first ? ": the first one wins" : "");
+	}
+}
+
 const char *
 fo_conf_match_kind_name(enum fo_conf_match_kind k)
 {

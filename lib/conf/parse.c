@@ -42,6 +42,20 @@ conf_err(struct conf_parser *p, const struct fo_conf_loc *loc, const char *fmt, 
 }
 
 void
+conf_warn(struct conf_parser *p, const struct fo_conf_loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->stop || p->err == NULL)
+		return;
+	fprintf(p->err, "%s:%u:%u: warning: ", loc->file, loc->line, loc->col);
+	va_start(ap, fmt);
+	vfprintf(p->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', p->err);
+}
+
+void
 conf_oom(struct conf_parser *p, const struct fo_conf_loc *loc)
 {
 	conf_err(p, loc, "out of memory");
@@ -384,6 +398,7 @@ parser_finish(struct conf_parser *p, unsigned *n_errors)
 	free(p->refs);
 	free(p->listen_args);
 	free(p->route_ht);
+	free(p->dups);
 	free(p->stack[0]);
 	if (n_errors != NULL)
 		*n_errors = p->n_errors;

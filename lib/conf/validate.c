@@ -373,4 +373,5 @@ conf_validate_final(struct conf_parser *p, const char *main_file)
 		if (c->routes[i].max_body_size == CONF_BODY_SIZE_UNSET)
 			c->routes[i].max_body_size = c->http.max_body_size;
 	conf_default_backends_final(c);
+	conf_dups_final(p);
 }

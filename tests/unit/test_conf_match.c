@@ -131,6 +131,37 @@ test_same_path_other_conditions(void **state)
 	fo_conf_free(c);
 }
 
+/* duplicate_routes first: the duplicate is a warning (wherever the directive is), both
+ * routes are kept, the first wins by config order; the dump keeps the directive */
+static void
+test_duplicate_first(void **state)
+{
+	static const char text[] = IFC "route prefix /dup { host d.test; upstream u; }\n"
+				       "route prefix /dup { host d.test; upstream u; }\n"
+				       "duplicate_routes first;\n";
+	char *out = NULL, *dumped;
+	size_t size = 0;
+	FILE *f = open_memstream(&out, &size);
+	unsigned n = 99;
+	struct fo_conf *c;
+
+	(void)state;
+	assert_non_null(f);
+	c = fo_conf_parse("t.conf", text, sizeof(text) - 1, 0, f, &n);
+	fclose(f);
+	assert_non_null(c);
+	assert_int_equal(n, 0);
+	assert_string_equal(out, "t.conf:4:1: warning: duplicate route prefix \"/dup\" for host "
+				 "\"d.test\" (first defined at t.conf:3:1): the first one wins\n");
+	assert_true(c->duplicate_first);
+	assert_int_equal(c->n_routes, 2);
+	dumped = dump_text(c);
+	assert_non_null(strstr(dumped, "duplicate_routes first;\n"));
+	free(dumped);
+	free(out);
+	fo_conf_free(c);
+}
+
 static const struct err_case cases[] = {
 	{"errors", "match kinds, names and values", 0,
 		T(IFC "route prefix / {\n"
@@ -200,6 +231,14 @@ static const struct err_case cases[] = {
 		T(IFC "route prefix / { upstream u; match header v one; }\n"
 		      "route prefix / { upstream u; match header V one; }\n"),
 		"t.conf:4:1: duplicate route prefix \"/\" (first defined at t.conf:3:1)\n"},
+	{"errors", "duplicate_routes", 0,
+		T(IFC "duplicate_routes last;\n"
+		      "route prefix /a { upstream u; }\n"
+		      "route prefix /a { upstream u; }\n"
+		      "duplicate_routes error;\n"),
+		"t.conf:3:18: unknown duplicate_routes \"last\" (expected error or first)\n"
+		"t.conf:6:1: duplicate \"duplicate_routes\" directive (first at t.conf:3:1)\n"
+		"t.conf:5:1: duplicate route prefix \"/a\" (first defined at t.conf:4:1)\n"},
 };
 
 static void
@@ -216,6 +255,7 @@ main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_same_path_other_conditions),
+		cmocka_unit_test(test_duplicate_first),
 		cmocka_unit_test(test_errors),
 	};
 

@@ -22,7 +22,8 @@ routing issue plans, which fanout cannot parse yet).
 # named: every case may use them).
 FEATURES = {"redirect", "request_header_modifier", "response_header_modifier", "app_root",
             "slash_redirect", "x_forwarded_prefix", "healthz", "header_match", "query_match",
-            "method_match", "match_order_ingress_nginx", "host_owns_request"}
+            "method_match", "match_order_ingress_nginx", "host_owns_request",
+            "duplicate_first_wins"}
 
 # What each feature name means (a case's `needs` must be one of these).
 KNOWN = {

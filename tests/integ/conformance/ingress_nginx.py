@@ -98,6 +98,7 @@ route prefix / { upstream echo-service; }
 """
 
 DUPLICATE = """
+duplicate_routes first;
 route prefix /dup { host dup.example; upstream user; }
 route prefix /dup { host dup.example; upstream docs; }
 """

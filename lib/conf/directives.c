@@ -52,6 +52,8 @@ enum {
 	RT_MATCH,
 	RT_PRIORITY,
 	RT_CASE_SENSITIVE,
+	RT_REWRITE_PREFIX,
+	RT_REWRITE_HOST,
 	RT_N
 };
 
@@ -563,6 +565,63 @@ h_rewrite(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt 
 		conf_oom(p, &st->tok[1].loc);
 }
 
+/*
+ * rewrite_prefix /P;: a prefix route's matched prefix replaced by P (Gateway
+ * API ReplacePrefixMatch); not with rewrite.
+ */
+static void
+h_rewrite_prefix(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	const struct conf_tok *t = &st->tok[1];
+	struct fo_conf_route *r = &pub(p)->routes[blk->obj];
+	long bad;
+
+	if (blk->aux & CONF_AUX_BAD)
+		return;
+	if (r->type != FO_CONF_PATH_PREFIX) {
+		conf_err(p, &st->tok[0].loc, "rewrite_prefix needs a prefix route (%s route here)",
+			fo_conf_path_type_name(r->type));
+		return;
+	}
+	if (t->val[0] != '/') {
+		conf_err(p, &t->loc, "rewrite_prefix \"%s\" must start with \"/\"", t->val);
+		return;
+	}
+	if ((bad = conf_check_path_chars(t->val, t->len)) >= 0) {
+		struct fo_conf_loc loc = conf_tok_loc_at(t, (size_t)bad);
+
+		conf_err(p, &loc, "invalid byte 0x%02x in rewrite_prefix (printable ASCII without "
+				  "spaces only)",
+			(unsigned char)t->val[bad]);
+		return;
+	}
+	r->rewrite_prefix = strdup(t->val);
+	if (r->rewrite_prefix == NULL)
+		conf_oom(p, &t->loc);
+}
+
+/* rewrite_host NAME;: the Host sent upstream (Gateway API URLRewrite hostname). */
+static void
+h_rewrite_host(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	const struct conf_tok *t = &st->tok[1];
+	struct fo_conf_route *r = &pub(p)->routes[blk->obj];
+	char *host = strdup(t->val);
+
+	if (host == NULL) {
+		conf_oom(p, &t->loc);
+		return;
+	}
+	if (host[0] == '*' || conf_check_host(host) != 0) {
+		conf_err(p, &t->loc, "invalid rewrite_host \"%s\" (expected a DNS name)", t->val);
+		free(host);
+		return;
+	}
+	r->rewrite_host = host;
+}
+
 /* tchar of RFC 9110 5.6.2 */
 static bool
 is_tchar(unsigned char c)
@@ -703,6 +762,8 @@ route_end(struct conf_parser *p, struct conf_block *blk)
 	conf_actions_route_end(p, blk, &seen);
 	if (r->path == NULL)
 		return;
+	if (r->rewrite != NULL && r->rewrite_prefix != NULL)
+		conf_err(p, &r->loc, "a route has either rewrite or rewrite_prefix, not both");
 	first = route_seen(p, (unsigned)blk->obj);
 	if (first < 0)
 		return;
@@ -784,6 +845,10 @@ static const struct conf_directive route_dirs[RT_N] = {
 	[RT_PRIORITY] = {"priority", "priority N;", 1, 1, CONF_D_ONCE, NULL, conf_h_priority},
 	[RT_CASE_SENSITIVE] = {"case_sensitive", "case_sensitive on|off;", 1, 1, CONF_D_ONCE, NULL,
 		conf_h_case_sensitive},
+	[RT_REWRITE_PREFIX] = {"rewrite_prefix", "rewrite_prefix /PATH;", 1, 1, CONF_D_ONCE, NULL,
+		h_rewrite_prefix},
+	[RT_REWRITE_HOST] = {"rewrite_host", "rewrite_host NAME;", 1, 1, CONF_D_ONCE, NULL,
+		h_rewrite_host},
 };
 
 #define TCP_DIR(dir, field, kind, min, max)                                                        \

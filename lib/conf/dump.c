@@ -37,6 +37,8 @@ conf_free_priv(struct conf_priv *c)
 		free(pub->routes[i].rewrite);
 		free(pub->routes[i].allow_upgrade);
 		conf_free_matches(&pub->routes[i]);
+		free(pub->routes[i].rewrite_prefix);
+		free(pub->routes[i].rewrite_host);
 	}
 	for (i = 0; i < c->n_files; i++)
 		free(c->files[i]);
@@ -186,6 +188,10 @@ dump_route(FILE *out, const struct fo_conf *conf, const struct fo_conf_route *r)
 	if (r->upstream < conf->n_upstreams) /* a route that only redirects has none */
 		fprintf(out, "\tupstream %s;\n", conf->upstreams[r->upstream].name);
 	conf_dump_matches(out, r);
+	if (r->rewrite_prefix != NULL)
+		fprintf(out, "\trewrite_prefix %s;\n", r->rewrite_prefix);
+	if (r->rewrite_host != NULL)
+		fprintf(out, "\trewrite_host %s;\n", r->rewrite_host);
 	if (r->rewrite != NULL) {
 		fprintf(out, "\trewrite ");
 		put_quoted(out, r->rewrite);

@@ -292,6 +292,12 @@ struct fo_conf_route {
 	uint8_t case_sensitive;
 	/** redirects, header modifiers...: NULL when the route has none */
 	const struct fo_conf_actions *actions;
+	/** `rewrite_prefix P` (prefix routes, Gateway API ReplacePrefixMatch): the matched
+	 *  prefix replaced by P; NULL: none */
+	char *rewrite_prefix;
+	/** `rewrite_host NAME` (Gateway API URLRewrite hostname): the Host sent upstream;
+	 *  NULL: the request's */
+	char *rewrite_host;
 	struct fo_conf_loc loc;
 };
 

@@ -427,6 +427,10 @@ struct fo_http_fwd {
 	unsigned flags;        /**< FO_HTTP_FWD_* */
 	const struct fo_http_mod *mods; /**< the route's request header modifiers, in order */
 	unsigned n_mods;                /**< 0: none (the only cost for routes without them) */
+	/** the Host to send instead of the request's (Gateway API URLRewrite hostname);
+	 *  NULL: the request's. X-Forwarded-Host stays the request's. */
+	const char *host;
+	size_t host_len;
 };
 
 /**

@@ -78,12 +78,17 @@ put_line(struct wbuf *w, const uint8_t *head, const struct fo_http_hdr *h)
 	PUTS(w, "\r\n");
 }
 
-/* "Host: <authority>" from msg->host (the absolute-form authority, or the Host value). */
+/* "Host: <authority>" from msg->host (the absolute-form authority, or the Host value),
+ * or the route's rewritten host. */
 static void
-put_host(struct wbuf *w, const uint8_t *head, const struct fo_http_msg *msg)
+put_host(struct wbuf *w, const uint8_t *head, const struct fo_http_msg *msg,
+	const struct fo_http_fwd *fwd)
 {
 	PUTS(w, "Host: ");
-	put_span(w, head, msg->host);
+	if (fwd->host != NULL)
+		put(w, fwd->host, fwd->host_len);
+	else
+		put_span(w, head, msg->host);
 	PUTS(w, "\r\n");
 }
 
@@ -288,8 +293,8 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
 	else
 		PUTS(&w, " HTTP/1.1\r\n");
 	/* an HTTP/1.0 absolute-form request without Host: its authority */
-	if (req->hdr_first[FO_HTTP_H_HOST] == 0 && req->host.len != 0)
-		put_host(&w, head, req);
+	if (req->hdr_first[FO_HTTP_H_HOST] == 0 && (req->host.len != 0 || fwd->host != NULL))
+		put_host(&w, head, req, fwd);
 
 	for (i = 0; i < req->n_headers; i++) {
 		const struct fo_http_hdr *h = &req->hdrs[i];
@@ -302,8 +307,8 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
 		case FO_HTTP_H_HOST:
 			/* the authority of an absolute-form target replaces Host
 			 * (RFC 9112 3.2.2): the next hop routes on what fanout did */
-			if (req->flags & FO_HTTP_F_ABSOLUTE_FORM)
-				put_host(&w, head, req);
+			if ((req->flags & FO_HTTP_F_ABSOLUTE_FORM) || fwd->host != NULL)
+				put_host(&w, head, req, fwd);
 			else
 				put_line(&w, head, h);
 			continue;

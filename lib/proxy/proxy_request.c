@@ -330,9 +330,13 @@ req_head_done(struct px_sess *s)
 	s->upstream = res.upstream;
 
 	memset(&fwd, 0, sizeof(fwd));
-	if (res.conf->rewrite != NULL) {
+	if (res.path == pw->rewrite) { /* rewrite or rewrite_prefix: else the target as sent */
 		fwd.path = res.path;
 		fwd.path_len = res.path_len;
+	}
+	if (res.conf->rewrite_host != NULL) {
+		fwd.host = res.conf->rewrite_host;
+		fwd.host_len = strlen(res.conf->rewrite_host);
 	}
 	fwd.client_addr = s->client_addr;
 	fwd.server_port = s->l->port;

@@ -350,6 +350,39 @@ expand_rewrite(const struct route_rule *r, const struct fo_route_scratch *s, int
 }
 
 /*
+ * rewrite_prefix P (Gateway API ReplacePrefixMatch) of a prefix rule: P
+ * when the path is the prefix itself, else P without its final '/'
+ * followed by the rest of the path (escaped again, as a capture is). 0 or
+ * -ENOSPC.
+ */
+static int
+expand_prefix(const struct route_rule *r, const char *path, size_t len, char *out, size_t cap,
+	size_t *out_len)
+{
+	const char *pfx = r->conf->rewrite_prefix;
+	size_t pl = strlen(pfx);
+	ssize_t w;
+
+	if (len <= r->lit_len) {
+		if (pl > cap)
+			return -ENOSPC;
+		memcpy(out, pfx, pl);
+		*out_len = pl;
+		return 0;
+	}
+	if (pl > 0 && pfx[pl - 1] == '/')
+		pl--;
+	if (pl > cap)
+		return -ENOSPC;
+	memcpy(out, pfx, pl);
+	w = copy_capture(out + pl, cap - pl, path + r->lit_len, len - r->lit_len);
+	if (w < 0)
+		return -ENOSPC;
+	*out_len = pl + (size_t)w;
+	return 0;
+}
+
+/*
  * Rule @p r against the request. 0 (a match, *res filled), -ENOENT (not
  * this rule) or -ENOSPC.
  */
@@ -394,8 +427,13 @@ try_rule(struct fo_route_scratch *s, const struct route_rule *r, const struct re
 	res->conf = r->conf;
 	res->path = path;
 	res->path_len = len;
-	if (r->conf->rewrite == NULL)
-		return 0;
+	if (r->conf->rewrite == NULL) {
+		if (r->conf->rewrite_prefix == NULL || r->type != FO_CONF_PATH_PREFIX)
+			return 0;
+		res->path = out;
+		res->path_len = 0;
+		return expand_prefix(r, path, len, out, cap, &res->path_len);
+	}
 	res->path = out;
 	res->path_len = 0;
 	return expand_rewrite(r, s, ngroups, path, g0_len, out, cap, &res->path_len);

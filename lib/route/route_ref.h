@@ -357,6 +357,45 @@ route_ref_match_req(const struct route_ref *ref, const struct fo_route_req *rq, 
 	res->upstream = res->conf->upstream;
 	res->path = path;
 	res->path_len = len;
+	if (res->conf->rewrite == NULL && res->conf->rewrite_prefix != NULL &&
+		!ref->as_regex[win]) {
+		/* ReplacePrefixMatch: the prefix (its trailing '/'s dropped) replaced */
+		const char *p = res->conf->rewrite_prefix;
+		size_t pl = strlen(p), lit = strlen(res->conf->path);
+
+		while (lit > 0 && res->conf->path[lit - 1] == '/')
+			lit--;
+		if (len <= lit) {
+			if (pl > cap)
+				return -ENOSPC;
+			memcpy(out, p, pl);
+			n = pl;
+		} else {
+			if (pl > 0 && p[pl - 1] == '/')
+				pl--;
+			if (pl > cap)
+				return -ENOSPC;
+			memcpy(out, p, pl);
+			n = pl;
+			for (j = (unsigned)lit; j < len; j++) {
+				unsigned char c = (unsigned char)path[j];
+
+				if (c > 0x20 && c < 0x7f && !strchr("\"#%<>?\\^`{|}", c)) {
+					if (n + 1 > cap)
+						return -ENOSPC;
+					out[n++] = (char)c;
+				} else {
+					if (n + 3 > cap)
+						return -ENOSPC;
+					snprintf(out + n, 4, "%%%02X", c);
+					n += 3;
+				}
+			}
+		}
+		res->path = out;
+		res->path_len = n;
+		return 0;
+	}
 	if (res->conf->rewrite == NULL)
 		return 0;
 	for (t = res->conf->rewrite; *t != '\0'; t++) {

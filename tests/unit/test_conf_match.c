@@ -231,6 +231,20 @@ static const struct err_case cases[] = {
 		T(IFC "route prefix / { upstream u; match header v one; }\n"
 		      "route prefix / { upstream u; match header V one; }\n"),
 		"t.conf:4:1: duplicate route prefix \"/\" (first defined at t.conf:3:1)\n"},
+	{"errors", "rewrite_prefix and rewrite_host", 0,
+		T(IFC "route exact /a { upstream u; rewrite_prefix /b; }\n"
+		      "route prefix /b { upstream u; rewrite_prefix c; }\n"
+		      "route prefix /c { upstream u; rewrite_prefix \"/a b\"; }\n"
+		      "route prefix /d { upstream u; rewrite_prefix /x; rewrite /y; }\n"
+		      "route prefix /e { upstream u; rewrite_host *.a.test; }\n"
+		      "route prefix /f { upstream u; rewrite_host a..b; }\n"),
+		"t.conf:3:30: rewrite_prefix needs a prefix route (exact route here)\n"
+		"t.conf:4:46: rewrite_prefix \"c\" must start with \"/\"\n"
+		"t.conf:5:49: invalid byte 0x20 in rewrite_prefix (printable ASCII without spaces "
+		"only)\n"
+		"t.conf:6:1: a route has either rewrite or rewrite_prefix, not both\n"
+		"t.conf:7:44: invalid rewrite_host \"*.a.test\" (expected a DNS name)\n"
+		"t.conf:8:44: invalid rewrite_host \"a..b\" (expected a DNS name)\n"},
 	{"errors", "duplicate_routes", 0,
 		T(IFC "duplicate_routes last;\n"
 		      "route prefix /a { upstream u; }\n"

@@ -81,6 +81,7 @@ struct wcase {
 	const char *rid;  /* request id to add, NULL: none */
 	unsigned flags;
 	const char *want;
+	const char *host; /* the route's rewrite_host, NULL: none */
 };
 
 #define FWD_ADDS(host) "X-Real-IP: 198.18.0.7\r\nX-Forwarded-Host: " host "\r\nX-Forwarded-Port: 8080\r\nX-Forwarded-Proto: http\r\n"
@@ -179,6 +180,22 @@ static const struct wcase wcases[] = {
 		"POST /f HTTP/1.1\r\nHost: h\r\nTRANSFER-ENCODING:\t chunked \r\n\r\n", NULL, NULL, 0,
 		"POST /f HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
 		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"rewrite_host replaces Host in place, X-Forwarded-Host stays",
+		"GET /x HTTP/1.1\r\nAccept: */*\r\nHost: a.test:8080\r\n\r\n", NULL, NULL, 0,
+		"GET /x HTTP/1.1\r\nAccept: */*\r\nHost: one.example.org\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("a.test:8080") "\r\n",
+		"one.example.org"},
+	{"rewrite_host over an absolute-form authority",
+		"GET http://b.test/x HTTP/1.1\r\nHost: c.test\r\n\r\n", NULL, NULL, 0,
+		"GET /x HTTP/1.1\r\nHost: new.test\r\nX-Forwarded-For: 198.18.0.7\r\n"
+		FWD_ADDS("b.test") "\r\n",
+		"new.test"},
+	{"rewrite_host for an HTTP/1.0 request without Host",
+		"GET /x HTTP/1.0\r\n\r\n", NULL, NULL, FO_HTTP_FWD_CLOSE,
+		"GET /x HTTP/1.0\r\nHost: new.test\r\nX-Forwarded-For: 198.18.0.7\r\n"
+		"X-Real-IP: 198.18.0.7\r\nX-Forwarded-Port: 8080\r\nX-Forwarded-Proto: http\r\n"
+		"Connection: close\r\n\r\n",
+		"new.test"},
 	{"absolute form no path",
 		"GET http://o.example?x HTTP/1.1\r\nHost: o.example\r\n\r\n", NULL, NULL, 0,
 		"GET /?x HTTP/1.1\r\nHost: o.example\r\nX-Forwarded-For: 198.18.0.7\r\n"
@@ -227,6 +244,8 @@ test_write_request(void **state)
 		fwd.request_id = c->rid;
 		fwd.request_id_len = c->rid ? strlen(c->rid) : 0;
 		fwd.flags = c->flags;
+		fwd.host = c->host;
+		fwd.host_len = c->host ? strlen(c->host) : 0;
 		n = fo_http_write_request(out, OUT_MAX, (const uint8_t *)c->in, &m, &fwd);
 		assert_out(n, c->want, c->name);
 		/* what fanout sends must parse back */

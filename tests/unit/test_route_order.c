@@ -265,6 +265,47 @@ test_ingress_nginx(void **state)
 	tab_close(&b);
 }
 
+/* The path a request is forwarded with ("" when the route forwards the target as sent). */
+static const char *
+fwd_path(struct tab *b, const char *target)
+{
+	static char out[FO_ROUTE_REWRITE_MAX + 1];
+	static struct req r;
+	struct fo_route_result res;
+
+	req_make(&r, "GET", target, "h", NULL);
+	assert_true(pick(b, &r) >= 0);
+	assert_int_equal(fo_route_match_req(b->t, b->s, &r.rq, out, sizeof(out) - 1, &res), 0);
+	if (res.path != out)
+		return "";
+	out[res.path_len] = '\0';
+	return out;
+}
+
+/* Gateway API ReplacePrefixMatch, with its documented examples */
+static void
+test_rewrite_prefix(void **state)
+{
+	struct tab b;
+
+	(void)state;
+	tab_open(&b, HEAD "route prefix /foo { upstream u; rewrite_prefix /xyz; }\n"
+			  "route prefix /bar/ { upstream u; rewrite_prefix /xyz/; }\n"
+			  "route prefix /strip { upstream u; rewrite_prefix /; }\n"
+			  "route prefix / { upstream u; rewrite_prefix /all; }\n");
+	assert_string_equal(fwd_path(&b, "/foo/bar"), "/xyz/bar");
+	assert_string_equal(fwd_path(&b, "/foo"), "/xyz");
+	assert_string_equal(fwd_path(&b, "/foo/"), "/xyz/");
+	assert_string_equal(fwd_path(&b, "/foo/bar?q=1"), "/xyz/bar");
+	assert_string_equal(fwd_path(&b, "/bar/baz"), "/xyz/baz");
+	assert_string_equal(fwd_path(&b, "/bar"), "/xyz/");
+	assert_string_equal(fwd_path(&b, "/strip/three"), "/three");
+	assert_string_equal(fwd_path(&b, "/strip"), "/");
+	assert_string_equal(fwd_path(&b, "/x/y"), "/all/x/y");
+	assert_string_equal(fwd_path(&b, "/"), "/all/");
+	tab_close(&b);
+}
+
 /* ---- property: random rule sets and requests, engine == reference ---- */
 
 static unsigned long rng = 88172645463325252ul;
@@ -328,6 +369,9 @@ gen_route(char *buf, size_t cap, char *key, size_t kcap)
 		o += (size_t)snprintf(buf + o, cap - o, "case_sensitive on; ");
 	if (rnd(3) == 0)
 		o += (size_t)snprintf(buf + o, cap - o, "rewrite \"/r%u$0\"; ", rnd(3));
+	else if (ty == 1 && rnd(3) == 0)
+		o += (size_t)snprintf(buf + o, cap - o, "rewrite_prefix %s; ",
+			rnd(2) ? "/" : rnd(2) ? "/p/" : "/p");
 	for (k = 0; k < nc; k++) {
 		unsigned c = rnd(9);
 
@@ -406,6 +450,7 @@ main(void)
 		cmocka_unit_test(test_gateway_precedence),
 		cmocka_unit_test(test_priority_and_case),
 		cmocka_unit_test(test_ingress_nginx),
+		cmocka_unit_test(test_rewrite_prefix),
 		cmocka_unit_test(test_property),
 	};
 

@@ -528,14 +528,17 @@ h_host(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st
 	const struct conf_tok *t = &st->tok[1];
 	struct fo_conf_route *r = &pub(p)->routes[blk->obj];
 	char *host = strdup(t->val);
+	/* "**.example.com": one or more labels (Gateway API); "*.": exactly one (Ingress) */
+	bool multi = host != NULL && strncmp(host, "**.", 3) == 0;
 
 	if (host == NULL) {
 		conf_oom(p, &t->loc);
 		return;
 	}
-	if (conf_check_host(host) != 0) {
+	if ((multi && host[3] == '*') || conf_check_host(host + multi) != 0) {
 		conf_err(p, &t->loc,
-			"invalid host \"%s\" (expected a DNS name, optionally \"*.\" first)",
+			"invalid host \"%s\" (expected a DNS name, optionally \"*.\" (one label) "
+			"or \"**.\" (one or more) first)",
 			t->val);
 		free(host);
 		return;

@@ -274,7 +274,8 @@ enum fo_conf_match_order {
 struct fo_conf_route {
 	enum fo_conf_path_type type;
 	char *path;          /**< pattern as written */
-	char *host;          /**< NULL = any host; "*.example.com" = wildcard */
+	char *host;          /**< NULL = any host; "*.example.com": one more label (Ingress);
+			      *   "**.example.com": one or more (Gateway API) */
 	char *rewrite;       /**< NULL = no rewrite; may use $0..$9 (regex captures) */
 	unsigned upstream;   /**< index into fo_conf.upstreams */
 	unsigned n_captures; /**< capture groups in path (regex only) */

@@ -32,6 +32,8 @@ cmp_rule(const void *a, const void *b)
 		return x->hclass < y->hclass ? -1 : 1;
 	if (x->hclass == ROUTE_HOST_WILD && x->host_len != y->host_len)
 		return x->host_len > y->host_len ? -1 : 1;
+	if (x->hclass == ROUTE_HOST_WILD && x->multi != y->multi)
+		return x->multi ? 1 : -1; /* "*.x" is the narrower */
 	if (x->type != y->type)
 		return x->type < y->type ? -1 : 1;
 	lx = x->key_len;
@@ -79,9 +81,10 @@ init_rule(struct route_rule *r, const struct fo_conf_route *c, unsigned index, b
 		r->hclass = ROUTE_HOST_ANY;
 	} else {
 		/* conf lower-cased and validated it */
-		r->hclass = (c->host[0] == '*' && c->host[1] == '.') ? ROUTE_HOST_WILD
-								     : ROUTE_HOST_EXACT;
-		r->host = c->host + (r->hclass == ROUTE_HOST_WILD ? 2 : 0);
+		r->multi = strncmp(c->host, "**.", 3) == 0;
+		r->hclass = (r->multi || (c->host[0] == '*' && c->host[1] == '.')) ? ROUTE_HOST_WILD
+										    : ROUTE_HOST_EXACT;
+		r->host = c->host + (r->multi ? 3 : r->hclass == ROUTE_HOST_WILD ? 2 : 0);
 		r->host_len = strlen(r->host);
 		r->host_hash = route_host_hash(r->host, r->host_len);
 	}
@@ -348,7 +351,7 @@ build_owners(struct fo_route_table *t)
 			continue;
 		k = r->hclass == ROUTE_HOST_WILD;
 		t->owners[k][t->n_owners[k]++] =
-			(struct route_owner){r->host_hash, (uint32_t)r->host_len, r->host};
+			(struct route_owner){r->host_hash, (uint16_t)r->host_len, r->multi, r->host};
 	}
 	for (k = 0; k < 2; k++)
 		qsort(t->owners[k], t->n_owners[k], sizeof(*t->owners[k]), cmp_owner);
@@ -370,6 +373,7 @@ compile_rule_extras(struct fo_route_table *t, char *err, size_t errlen)
 		if (rc != 0)
 			return rc;
 		t->has_preds |= r->n_preds != 0;
+		t->has_multi |= r->multi;
 		t->cross_class |= r->priority != 0;
 		/* Hyperscan matched its pattern without case: PCRE2 must confirm */
 		if (r->caseful && r->hs_mode == ROUTE_HS_EXACT)

@@ -175,9 +175,11 @@ prepare_host(struct req_host *h, const char *host, size_t len)
 	}
 }
 
-/* Is @p name (@p len bytes, hashed @p hash) in the owners list @p k? */
+/* Is @p name (@p len bytes, hashed @p hash) in the owners list @p k (only "**." ones with
+ * @p multi_only)? */
 static bool
-owner_has(const struct fo_route_table *t, unsigned k, const char *name, size_t len, uint32_t hash)
+owner_has(const struct fo_route_table *t, unsigned k, const char *name, size_t len, uint32_t hash,
+	bool multi_only)
 {
 	const struct route_owner *o = t->owners[k];
 	unsigned lo = 0, hi = t->n_owners[k];
@@ -191,22 +193,44 @@ owner_has(const struct fo_route_table *t, unsigned k, const char *name, size_t l
 			hi = mid;
 	}
 	for (; lo < t->n_owners[k] && o[lo].hash == hash; lo++)
-		if (o[lo].len == len && memcmp(o[lo].name, name, len) == 0)
+		if (o[lo].len == len && memcmp(o[lo].name, name, len) == 0 &&
+			(o[lo].multi || !multi_only))
 			return true;
 	return false;
+}
+
+/* The offset of the suffix after the one at @p off ("b.c" after "a.b.c"), 0 if none. */
+static size_t
+next_suffix(const struct req_host *h, size_t off)
+{
+	const char *dot = memchr(h->name + off, '.', h->len - off);
+
+	return dot != NULL && (size_t)(dot - h->name) + 1 < h->len ? (size_t)(dot - h->name) + 1
+								   : 0;
 }
 
 /* match_order ingress-nginx: the host class that owns the request (its nginx server). */
 static void
 find_owner(const struct fo_route_table *t, struct req_host *h)
 {
-	if (h->len != 0 && owner_has(t, 0, h->name, h->len, h->hash))
+	size_t o;
+
+	h->owner = ROUTE_HOST_ANY;
+	if (h->len != 0 && owner_has(t, 0, h->name, h->len, h->hash, false)) {
 		h->owner = ROUTE_HOST_EXACT;
-	else if (h->parent != 0 &&
-		 owner_has(t, 1, h->name + h->parent, h->len - h->parent, h->parent_hash))
+		return;
+	}
+	if (h->parent != 0 &&
+		owner_has(t, 1, h->name + h->parent, h->len - h->parent, h->parent_hash, false)) {
 		h->owner = ROUTE_HOST_WILD;
-	else
-		h->owner = ROUTE_HOST_ANY;
+		return;
+	}
+	for (o = h->parent; t->has_multi && o != 0 && (o = next_suffix(h, o)) != 0;)
+		if (owner_has(t, 1, h->name + o, h->len - o,
+			    route_host_hash(h->name + o, h->len - o), true)) {
+			h->owner = ROUTE_HOST_WILD;
+			return;
+		}
 }
 
 static bool
@@ -219,6 +243,10 @@ host_ok(const struct route_rule *r, const struct req_host *h)
 		return h->len == r->host_len && h->hash == r->host_hash &&
 		       memcmp(h->name, r->host, h->len) == 0;
 	case ROUTE_HOST_WILD:
+		if (r->multi) /* "**.x": one or more labels, then ".x" */
+			return h->parent != 0 && h->len - h->parent >= r->host_len &&
+			       h->name[h->len - r->host_len - 1] == '.' &&
+			       memcmp(h->name + h->len - r->host_len, r->host, r->host_len) == 0;
 		return h->parent != 0 && h->len - h->parent == r->host_len &&
 		       h->parent_hash == r->host_hash &&
 		       memcmp(h->name + h->parent, r->host, r->host_len) == 0;
@@ -471,7 +499,8 @@ db_needed(const struct fo_route_table *t, const struct req_host *h, uint32_t bes
 		route_bloom_has(t->db_bloom[0], ROUTE_BLOOM_WORDS / 4, h->hash))
 		return true;
 	return h->parent != 0 && t->db_min_rank[ROUTE_HOST_WILD] < best &&
-	       route_bloom_has(t->db_bloom[1], ROUTE_BLOOM_WORDS / 4, h->parent_hash);
+	       (t->has_multi ||
+		       route_bloom_has(t->db_bloom[1], ROUTE_BLOOM_WORDS / 4, h->parent_hash));
 }
 
 /*
@@ -512,9 +541,9 @@ static uint32_t
 find_keyed(const struct fo_route_table *t, struct fo_route_scratch *s, const struct req_host *h,
 	const char *path, size_t len)
 {
-	unsigned kind[3], n_cls = 0, c;
-	uint32_t hh[3], best = UINT32_MAX;
-	size_t nb, i;
+	unsigned kind[3 + ROUTE_SUFFIXES_MAX], n_cls = 0, c, k;
+	uint32_t hh[3 + ROUTE_SUFFIXES_MAX], best = UINT32_MAX;
+	size_t nb, i, o;
 
 	if (h->len != 0 && route_bloom_has(t->bloom[0], ROUTE_BLOOM_WORDS, h->hash)) {
 		kind[n_cls] = ROUTE_HOST_EXACT << 1;
@@ -523,6 +552,19 @@ find_keyed(const struct fo_route_table *t, struct fo_route_scratch *s, const str
 	if (h->parent != 0 && route_bloom_has(t->bloom[1], ROUTE_BLOOM_WORDS, h->parent_hash)) {
 		kind[n_cls] = ROUTE_HOST_WILD << 1;
 		hh[n_cls++] = h->parent_hash;
+	}
+	/* "**." rules: every shorter suffix too, longest first (as their ranks go) */
+	for (o = h->parent, k = 0; t->has_multi && o != 0 && k < ROUTE_SUFFIXES_MAX; k++) {
+		uint32_t sh;
+
+		o = next_suffix(h, o);
+		if (o == 0)
+			break;
+		sh = route_host_hash(h->name + o, h->len - o);
+		if (route_bloom_has(t->bloom[1], ROUTE_BLOOM_WORDS, sh)) {
+			kind[n_cls] = ROUTE_HOST_WILD << 1;
+			hh[n_cls++] = sh;
+		}
 	}
 	if (t->has_any) {
 		kind[n_cls] = ROUTE_HOST_ANY << 1;

@@ -40,6 +40,10 @@ enum route_hs_mode {
 /* req_host.owner when every host class may match (not match_order ingress-nginx) */
 #define ROUTE_NO_OWNER 3u
 
+/* Suffixes of a request's host probed for "**." rules beyond its parent ("c.d" and "d"
+ * of "a.b.c.d"): as many as a 253-byte name can have labels */
+#define ROUTE_SUFFIXES_MAX 127
+
 /* Largest normalised request host compared against host rules (RFC 1035). */
 #define ROUTE_HOST_MAX 253
 
@@ -55,7 +59,8 @@ struct route_rule {
 	const char *lit;
 	size_t lit_len;
 	size_t key_len; /* the priority key: prefix literal or regex pattern length */
-	/* host (exact) or the part after "*." (wildcard), lower case */
+	/* host (exact) or the part after "*." or "**." (wildcard), lower case */
+	bool multi; /* "**.": one or more labels before the host, not exactly one */
 	const char *host;
 	size_t host_len;
 	uint32_t host_hash;
@@ -77,7 +82,8 @@ struct route_rule {
 /* A host that owns its requests (match_order ingress-nginx), by hash. */
 struct route_owner {
 	uint32_t hash;
-	uint32_t len;
+	uint16_t len;
+	uint16_t multi; /* "**." */
 	const char *name; /* lower case; a wildcard's part after "*." */
 };
 
@@ -147,6 +153,7 @@ struct fo_route_table {
 	 */
 	bool cross_class;
 	bool has_preds; /* some rule has `match` conditions */
+	bool has_multi; /* some rule's host is "**.": wildcard classes for every suffix */
 	/* match_order ingress-nginx: the hosts that own their requests, sorted by hash */
 	struct route_owner *owners[2]; /* exact hosts, wildcard parents */
 	unsigned n_owners[2];

@@ -124,6 +124,11 @@ route_ref_host(const struct fo_conf_route *r, const char *host, size_t hlen)
 		n--;
 	if (n == 0 || n > 253)
 		return false;
+	if (strncmp(r->host, "**.", 3) == 0) {
+		/* one or more labels (the first not empty), a '.', then "example.com" */
+		sl = strlen(r->host) - 2; /* ".example.com" */
+		return n > sl && h[0] != '.' && memcmp(h + n - sl, r->host + 2, sl) == 0;
+	}
 	if (strncmp(r->host, "*.", 2) != 0)
 		return strlen(r->host) == n && memcmp(r->host, h, n) == 0;
 	/* "*.example.com": one non-empty label, a '.', then "example.com" */
@@ -190,8 +195,11 @@ route_ref_key(const struct route_ref *ref, unsigned i, size_t key[ROUTE_REF_KEYS
 		nq += r->matches[j].kind == FO_CONF_MATCH_QUERY;
 	}
 	key[0] = (size_t)(10000000 - r->priority);
-	key[1] = r->host == NULL ? 2 : strncmp(r->host, "*.", 2) == 0 ? 1 : 0;
-	key[2] = key[1] == 1 ? 100000 - strlen(r->host) : 0;
+	key[1] = r->host == NULL ? 2 : r->host[0] == '*' ? 1 : 0;
+	/* wildcards: the longer suffix first, then "*." before "**." */
+	key[2] = key[1] != 1 ? 0
+		: r->host[1] == '*' ? (100000 - (strlen(r->host) - 3)) * 2 + 1
+				    : (100000 - (strlen(r->host) - 2)) * 2;
 	key[3] = ref->as_regex[i] ? 2 : r->type == FO_CONF_PATH_EXACT ? 0 : 1;
 	if (!ref->as_regex[i] && r->type == FO_CONF_PATH_PREFIX)
 		while (pl > 0 && r->path[pl - 1] == '/')
@@ -216,7 +224,7 @@ route_ref_owner(const struct route_ref *ref, const char *host, size_t hlen)
 
 		if (r->host == NULL || !route_ref_host(r, host, hlen))
 			continue;
-		cls = strncmp(r->host, "*.", 2) == 0 ? 1 : 0;
+		cls = r->host[0] == '*' ? 1 : 0;
 		if (cls < best)
 			best = cls;
 	}
@@ -330,7 +338,7 @@ route_ref_match_req(const struct route_ref *ref, const struct fo_route_req *rq, 
 		owner = route_ref_owner(ref, rq->host, rq->host_len);
 	for (i = 0; i < ref->conf->n_routes; i++) {
 		const struct fo_conf_route *r = &ref->conf->routes[i];
-		int cls = r->host == NULL ? 2 : strncmp(r->host, "*.", 2) == 0 ? 1 : 0;
+		int cls = r->host == NULL ? 2 : r->host[0] == '*' ? 1 : 0;
 
 		if (owner >= 0 && cls != owner)
 			continue;

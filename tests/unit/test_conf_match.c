@@ -245,6 +245,16 @@ static const struct err_case cases[] = {
 		"t.conf:6:1: a route has either rewrite or rewrite_prefix, not both\n"
 		"t.conf:7:44: invalid rewrite_host \"*.a.test\" (expected a DNS name)\n"
 		"t.conf:8:44: invalid rewrite_host \"a..b\" (expected a DNS name)\n"},
+	{"errors", "wildcard hosts", 0,
+		T(IFC "route prefix /a { upstream u; host **.*.a.test; }\n"
+		      "route prefix /b { upstream u; host ***.a.test; }\n"
+		      "route prefix /c { upstream u; host **a.test; }\n"),
+		"t.conf:3:36: invalid host \"**.*.a.test\" (expected a DNS name, optionally \"*.\" "
+		"(one label) or \"**.\" (one or more) first)\n"
+		"t.conf:4:36: invalid host \"***.a.test\" (expected a DNS name, optionally \"*.\" "
+		"(one label) or \"**.\" (one or more) first)\n"
+		"t.conf:5:36: invalid host \"**a.test\" (expected a DNS name, optionally \"*.\" "
+		"(one label) or \"**.\" (one or more) first)\n"},
 	{"errors", "duplicate_routes", 0,
 		T(IFC "duplicate_routes last;\n"
 		      "route prefix /a { upstream u; }\n"

@@ -336,21 +336,21 @@ static const struct err_case cases[] = {
 		  "route exact /8 { upstream u; host aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com; }\n"
 		  "route exact /9 { upstream u; host ''; }\n"
 		  "route exact /10 { upstream u; host a.com.; }\n"),
-		"t.conf:3:35: invalid host \"a..b\" (expected a DNS name, optionally \"*.\" first)\n"
-		"t.conf:4:35: invalid host \"-a.com\" (expected a DNS name, optionally \"*.\" first)\n"
-		"t.conf:5:35: invalid host \"a-.com\" (expected a DNS name, optionally \"*.\" first)\n"
-		"t.conf:6:35: invalid host \"a_b.com\" (expected a DNS name, optionally \"*.\" first)\n"
-		"t.conf:7:35: invalid host \"*\" (expected a DNS name, optionally \"*.\" first)\n"
-		"t.conf:8:35: invalid host \"a.*.com\" (expected a DNS name, optionally \"*.\" first)\n"
-		"t.conf:9:35: invalid host \"a.com:80\" (expected a DNS name, optionally \"*.\" first)\n"
-		"t.conf:10:35: invalid host \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com\" (expected a DNS name, optionally \"*.\" first)\n"
-		"t.conf:11:35: invalid host \"\" (expected a DNS name, optionally \"*.\" first)\n"
-		"t.conf:12:36: invalid host \"a.com.\" (expected a DNS name, optionally \"*.\" first)\n"},
+		"t.conf:3:35: invalid host \"a..b\" (expected a DNS name, optionally \"*.\" (one label) or \"**.\" (one or more) first)\n"
+		"t.conf:4:35: invalid host \"-a.com\" (expected a DNS name, optionally \"*.\" (one label) or \"**.\" (one or more) first)\n"
+		"t.conf:5:35: invalid host \"a-.com\" (expected a DNS name, optionally \"*.\" (one label) or \"**.\" (one or more) first)\n"
+		"t.conf:6:35: invalid host \"a_b.com\" (expected a DNS name, optionally \"*.\" (one label) or \"**.\" (one or more) first)\n"
+		"t.conf:7:35: invalid host \"*\" (expected a DNS name, optionally \"*.\" (one label) or \"**.\" (one or more) first)\n"
+		"t.conf:8:35: invalid host \"a.*.com\" (expected a DNS name, optionally \"*.\" (one label) or \"**.\" (one or more) first)\n"
+		"t.conf:9:35: invalid host \"a.com:80\" (expected a DNS name, optionally \"*.\" (one label) or \"**.\" (one or more) first)\n"
+		"t.conf:10:35: invalid host \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com\" (expected a DNS name, optionally \"*.\" (one label) or \"**.\" (one or more) first)\n"
+		"t.conf:11:35: invalid host \"\" (expected a DNS name, optionally \"*.\" (one label) or \"**.\" (one or more) first)\n"
+		"t.conf:12:36: invalid host \"a.com.\" (expected a DNS name, optionally \"*.\" (one label) or \"**.\" (one or more) first)\n"},
 	{"route", "host too long", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
 		  "upstream u { server 198.18.0.11:8000; }\n"
 		  "route exact /1 { upstream u; host aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; }\n"),
-		"t.conf:3:35: invalid host \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" (expected a DNS name, optionally \"*.\" first)\n"},
+		"t.conf:3:35: invalid host \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" (expected a DNS name, optionally \"*.\" (one label) or \"**.\" (one or more) first)\n"},
 	{"route", "empty rewrite", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
 		  "upstream u { server 198.18.0.11:8000; }\n"

@@ -265,6 +265,33 @@ test_ingress_nginx(void **state)
 	tab_close(&b);
 }
 
+/* "*." takes exactly one more label (Ingress), "**." one or more (Gateway API) */
+static void
+test_wildcards(void **state)
+{
+	struct tab b;
+
+	(void)state;
+	tab_open(&b, HEAD "route prefix / { host **.bar.com; upstream u; }\n"   /* 0 */
+			  "route prefix / { host *.bar.com; upstream u; }\n"    /* 1 */
+			  "route prefix / { host foo.bar.com; upstream u; }\n"  /* 2 */
+			  "route prefix / { host **.b.bar.com; upstream u; }\n" /* 3 */
+			  "route prefix /x { host **.com; upstream u; }\n"      /* 4 */
+			  "route regex \"/r/[0-9]+\" { host **.z.io; upstream u; }\n" /* 5 */
+			  "route prefix / { upstream u; }\n");                 /* 6 */
+	assert_int_equal(pick_req(&b, "GET", "/", "foo.bar.com", NULL), 2);
+	assert_int_equal(pick_req(&b, "GET", "/", "baz.bar.com", NULL), 1); /* "*." narrower */
+	assert_int_equal(pick_req(&b, "GET", "/", "a.baz.bar.com", NULL), 0);
+	assert_int_equal(pick_req(&b, "GET", "/", "a.b.bar.com", NULL), 3); /* longer suffix */
+	assert_int_equal(pick_req(&b, "GET", "/", "x.y.a.b.bar.com:8080", NULL), 3);
+	assert_int_equal(pick_req(&b, "GET", "/", "bar.com", NULL), 6);
+	assert_int_equal(pick_req(&b, "GET", "/x/1", "q.w.e.r.t.y.u.i.o.p.a.s.d.f.g.com", NULL), 4);
+	assert_int_equal(pick_req(&b, "GET", "/x", "com", NULL), 6);
+	assert_int_equal(pick_req(&b, "GET", "/r/12", "a.b.c.z.io", NULL), 5);
+	assert_int_equal(pick_req(&b, "GET", "/r/12", "z.io", NULL), 6);
+	tab_close(&b);
+}
+
 /* The path a request is forwarded with ("" when the route forwards the target as sent). */
 static const char *
 fwd_path(struct tab *b, const char *target)
@@ -339,7 +366,7 @@ gen_path(char *buf, size_t cap, unsigned max)
 static void
 gen_route(char *buf, size_t cap, char *key, size_t kcap)
 {
-	static const char *const hosts[] = {"a.test", "*.test", "b.test"};
+	static const char *const hosts[] = {"a.test", "*.test", "b.test", "**.test", "**.a.test"};
 	static const char *const conds[] = {"match header h 1;", "match header h ~ \"[0-9]\";",
 		"match header g;", "match query q 1;", "match query r;", "match method POST;",
 		"match method GET HEAD;", "match cookie c 1;", "match cookie c ~ \"1|2\";"};
@@ -361,7 +388,7 @@ gen_route(char *buf, size_t cap, char *key, size_t kcap)
 	o = (size_t)snprintf(buf, cap, "route %s \"%s\" { upstream u; ",
 		ty == 0 ? "exact" : ty == 1 ? "prefix" : "regex", path);
 	if (rnd(3) == 0)
-		o += (size_t)snprintf(buf + o, cap - o, "host %s; ", hosts[rnd(3)]);
+		o += (size_t)snprintf(buf + o, cap - o, "host %s; ", hosts[rnd(5)]);
 	snprintf(key, kcap, "%s", buf);
 	if (rnd(6) == 0)
 		o += (size_t)snprintf(buf + o, cap - o, "priority %d; ", (int)rnd(5) - 2);
@@ -388,7 +415,7 @@ static void
 test_property(void **state)
 {
 	static const char *const req_hosts[] = {"a.test", "A.Test:8080", "x.test", "b.test",
-		"test", "q.a.test"};
+		"test", "q.a.test", "r.q.a.test", "s.r.q.a.test."};
 	static const char *const fields[] = {"H: 1\r\n", "H: 7\r\n", "G: x\r\n",
 		"Cookie: c=1\r\n", "Cookie: d=0; c=2\r\n", "H: 1\r\nG: \r\n"};
 	static char text[65536];
@@ -435,7 +462,7 @@ test_property(void **state)
 			for (k = 0; k < nf; k++)
 				strcat(fl, fields[rnd(6)]);
 			req_make(&r, rnd(3) == 0 ? "POST" : rnd(2) ? "GET" : "HEAD", target,
-				req_hosts[rnd(6)], fl);
+				req_hosts[rnd(8)], fl);
 			pick(&b, &r);
 		}
 		tab_close(&b);
@@ -451,6 +478,7 @@ main(void)
 		cmocka_unit_test(test_priority_and_case),
 		cmocka_unit_test(test_ingress_nginx),
 		cmocka_unit_test(test_rewrite_prefix),
+		cmocka_unit_test(test_wildcards),
 		cmocka_unit_test(test_property),
 	};
 

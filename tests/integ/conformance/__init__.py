@@ -23,7 +23,7 @@ routing issue plans, which fanout cannot parse yet).
 FEATURES = {"redirect", "request_header_modifier", "response_header_modifier", "app_root",
             "slash_redirect", "x_forwarded_prefix", "healthz", "header_match", "query_match",
             "method_match", "match_order_ingress_nginx", "host_owns_request",
-            "duplicate_first_wins", "prefix_rewrite", "host_rewrite"}
+            "duplicate_first_wins", "prefix_rewrite", "host_rewrite", "gateway_wildcard_host"}
 
 # What each feature name means (a case's `needs` must be one of these).
 KNOWN = {
@@ -35,7 +35,8 @@ KNOWN = {
     "response_header_modifier": "set/add/remove response header fields",
     "prefix_rewrite": "Gateway ReplacePrefixMatch (the matched prefix replaced)",
     "host_rewrite": "rewrite the Host sent upstream",
-    "gateway_wildcard_host": "Gateway '*.' hosts matching any number of labels",
+    "gateway_wildcard_host": "Gateway '*.' hosts matching any number of labels (fanout: "
+                             "'**.')",
     "match_order_ingress_nginx": "match_order ingress-nginx: use-regex/rewrite-target make "
                                  "every path of the host a case-insensitive regex, longest first",
     "app_root": "ingress-nginx app-root: 302 from / to the application root",

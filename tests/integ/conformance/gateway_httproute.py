@@ -122,12 +122,13 @@ route prefix /s307 { redirect { status 307; path /temporary; } }
 route prefix /s308 { redirect { status 308; path /permanent; } }
 """
 
-# listener hostnames (httproute-listener-hostname-matching) as route hosts
+# listener hostnames (httproute-listener-hostname-matching) as route hosts; a Gateway
+# "*." wildcard is fanout's "**." (one or more labels)
 HOSTNAMES = """
 route prefix / { host bar.com; upstream infra-backend-v1; }
 route prefix / { host foo.bar.com; upstream infra-backend-v2; }
-route prefix / { host *.bar.com; upstream infra-backend-v3; }
-route prefix / { host *.foo.com; upstream infra-backend-v3; }
+route prefix / { host **.bar.com; upstream infra-backend-v3; }
+route prefix / { host **.foo.com; upstream infra-backend-v3; }
 """
 
 # httproute-matching-across-routes: two HTTPRoutes sharing example.com
@@ -150,7 +151,7 @@ route prefix /s2 { host foo.wildcard.io; upstream infra-backend-v2; }
 route prefix /s2 { host bar.wildcard.io; upstream infra-backend-v2; }
 route prefix /s2 { host foo.bar.wildcard.io; upstream infra-backend-v2; }
 route prefix /s3 { host very.specific.com; upstream infra-backend-v3; }
-route prefix /s4 { host *.anotherwildcard.io; upstream infra-backend-v1; }
+route prefix /s4 { host **.anotherwildcard.io; upstream infra-backend-v1; }
 """
 
 G = "gateway.example"

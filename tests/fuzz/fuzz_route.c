@@ -76,11 +76,19 @@ static const char fuzz_conf[] =
 	"route regex \"/Ver(?:/|$)\" { host *.b.example.com; upstream u2; }\n"
 	"route regex \"/f/g/h/[a-c]+/(.*)\" { upstream u2; rewrite \"/$1\"; }\n";
 
+/* The same rules in ingress-nginx's order, with priorities and "**." wildcards. */
+static const char fuzz_conf_more[] =
+	"match_order ingress-nginx;\n"
+	"route prefix /p { host **.example.com; upstream u2; priority 2; }\n"
+	"route prefix / { host **.b.example.com; upstream u3; rewrite \"/m$0\"; }\n"
+	"route regex \"/CS/[a-z]+\" { host cs.test; upstream u2; case_sensitive on; }\n"
+	"route prefix /cs { host cs.test; upstream u3; priority -1; }\n";
+
 struct fuzz_state {
-	struct fo_conf *conf;
-	struct fo_route_table *t, *tc; /* tc: keys forced to collide */
+	struct fo_conf *conf, *conf2;
+	struct fo_route_table *t, *tc, *t2; /* tc: keys forced to collide; t2: conf2's */
 	struct fo_route_scratch *s;
-	struct route_ref ref;
+	struct route_ref ref, ref2;
 };
 
 static struct fuzz_state *
@@ -102,21 +110,30 @@ fuzz_setup(void)
 		fprintf(stderr, "fuzz_route: %s\n", err);
 		abort();
 	}
+	{
+		static char text[sizeof(fuzz_conf) + sizeof(fuzz_conf_more)];
+
+		snprintf(text, sizeof(text), "%s%s", fuzz_conf, fuzz_conf_more);
+		st.conf2 = fo_conf_parse("fuzz2.conf", text, strlen(text), 0, stderr, NULL);
+		if (st.conf2 == NULL || (st.t2 = fo_route_compile(st.conf2, err, sizeof(err))) == NULL)
+			abort();
+	}
 	st.s = fo_route_scratch_alloc(st.t);
 	if (st.s == NULL || fo_route_scratch_update(st.s, st.tc) != 0 ||
-		route_ref_init(&st.ref, st.conf) != 0)
+		fo_route_scratch_update(st.s, st.t2) != 0 || route_ref_init(&st.ref, st.conf) != 0 ||
+		route_ref_init(&st.ref2, st.conf2) != 0)
 		abort();
 	return &st;
 }
 
 static void
-compare(struct fuzz_state *st, const struct fo_route_table *t, const char *host, size_t hl,
-	const char *path, size_t pl, size_t cap)
+compare(struct fuzz_state *st, const struct fo_route_table *t, const struct route_ref *ref,
+	const char *host, size_t hl, const char *path, size_t pl, size_t cap)
 {
 	static char out_a[FO_ROUTE_REWRITE_MAX], out_b[FO_ROUTE_REWRITE_MAX];
 	struct fo_route_result a, b;
 	int ra = fo_route_match(t, st->s, host, hl, path, pl, out_a, cap, &a);
-	int rb = route_ref_match(&st->ref, host, hl, path, pl, out_b, cap, &b);
+	int rb = route_ref_match(ref, host, hl, path, pl, out_b, cap, &b);
 
 	if (ra == rb && (ra == -ENOENT || (a.route == b.route && a.upstream == b.upstream &&
 						  a.conf == b.conf)))
@@ -147,8 +164,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	path = (const char *)data + 1 + hl;
 	pl = size - 1 - hl;
-	compare(st, st->t, host, hl, path, pl, FO_ROUTE_REWRITE_MAX);
-	compare(st, st->t, host, hl, path, pl, pl % 8);
-	compare(st, st->tc, host, hl, path, pl, FO_ROUTE_REWRITE_MAX);
+	compare(st, st->t, &st->ref, host, hl, path, pl, FO_ROUTE_REWRITE_MAX);
+	compare(st, st->t, &st->ref, host, hl, path, pl, pl % 8);
+	compare(st, st->tc, &st->ref, host, hl, path, pl, FO_ROUTE_REWRITE_MAX);
+	compare(st, st->t2, &st->ref2, host, hl, path, pl, FO_ROUTE_REWRITE_MAX);
 	return 0;
 }

@@ -467,6 +467,17 @@ void px_obs_push(struct fo_proxy_worker *pw, struct fo_proxy_obs *o);
 int px_act_route(struct px_sess *s, const uint8_t *head, const char *path, size_t path_len, int *rc,
 	struct fo_route_result *res);
 
+/* proxy_route.c */
+/**
+ * Route the request whose head (contiguous) is @p head: its path read as
+ * nginx does, with its method, query and fields. @return
+ * fo_route_match_req()'s result (0, -ENOENT, -ENOSPC), or -EINVAL when the
+ * path cannot be read (counted: path_refused; the caller answers 400).
+ * *path, *path_len: the path routed on (normalized, or the request's).
+ */
+int px_route_request(struct px_sess *s, const uint8_t *head, struct fo_route_result *res,
+	const char **path, size_t *path_len);
+
 /** Does px_act_route() have anything to do? (One test for a route without actions.) */
 static inline int
 px_act_wanted(const struct fo_conf *conf, int rc, const struct fo_route_result *res)

@@ -240,7 +240,7 @@ req_head_done(struct px_sess *s)
 	const struct fo_conf_upstream *up;
 	const struct fo_conf *conf;
 	struct fo_route_result res;
-	struct fo_route_req rq;
+	size_t path_len;
 	enum fo_http_body_kind bk;
 	struct fo_http_fwd fwd;
 	const uint8_t *head;
@@ -275,44 +275,14 @@ req_head_done(struct px_sess *s)
 		return req_reject(s, 417, "only Expect: 100-continue is supported");
 
 	head = px_chain_head(s->in, msg->head_len, pw->lin);
-	/*
-	 * Routes match the path as nginx reads it (%XX decoded, // merged, dot
-	 * segments resolved): "/test01/../test02/x" is /test02's. A route
-	 * without rewrite forwards the target as received, as nginx's
-	 * proxy_pass without a URI does; a rewrite is built from the
-	 * normalized path, its captures escaped again.
-	 */
-	path = (const char *)head + msg->path.off;
-	n = (ssize_t)msg->path.len;
-	if (n == 0) {
-		path = "/"; /* absolute-form without a path (RFC 9110 4.2.3) */
-		n = 1;
-	} else if (!fo_http_path_plain(path, msg->path.len)) {
-		n = fo_http_path_normalize(path, msg->path.len, pw->npath, FO_HTTP_LINE_MAX);
-		if (n < 0) {
-			pw->stats.path_refused++;
-			return req_reject(s, 400, "bad request path");
-		}
-		if ((size_t)n != msg->path.len || memcmp(pw->npath, path, (size_t)n) != 0)
-			pw->stats.path_normalized++;
-		path = pw->npath;
-	}
-	rq.host = (const char *)head + msg->host.off;
-	rq.host_len = msg->host.len;
-	rq.path = path;
-	rq.path_len = (size_t)n;
-	rq.method = (const char *)head + msg->method_s.off;
-	rq.method_len = msg->method_s.len;
-	rq.query = msg->query.len != 0 ? (const char *)head + msg->query.off : NULL;
-	rq.query_len = msg->query.len;
-	rq.msg = msg;
-	rq.head = head;
-	rc = fo_route_match_req(s->snap->routes, px_view(s)->rscratch, &rq, pw->rewrite,
-		FO_ROUTE_REWRITE_MAX, &res);
+	/* on the path as nginx reads it, with the method, query and fields (proxy_route.c) */
+	rc = px_route_request(s, head, &res, &path, &path_len);
+	if (rc == -EINVAL)
+		return req_reject(s, 400, "bad request path");
 
 	if (px_act_wanted(conf, rc, &res)) {
 		/* default backends, /healthz, redirects (proxy_action.c) */
-		int act = px_act_route(s, head, path, (size_t)n, &rc, &res);
+		int act = px_act_route(s, head, path, path_len, &rc, &res);
 
 		if (act != 0)
 			return act < 0 ? PX_GONE : 0;

@@ -19,6 +19,8 @@
 #include "fo_route.h"
 #include "route_priv.h"
 
+_Static_assert(sizeof(struct route_rule) == 96, "struct route_rule grew: keep it packed");
+
 /* The priority order of fo_route.h; a total order (config index last). */
 static int
 cmp_rule(const void *a, const void *b)

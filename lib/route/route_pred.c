@@ -84,22 +84,26 @@ route_preds_count(const struct fo_conf_route *r, struct route_pred_counts *c)
 {
 	unsigned i;
 
+	uint8_t *n;
+
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < r->n_matches; i++) {
 		switch (r->matches[i].kind) {
 		case FO_CONF_MATCH_METHOD:
-			c->method++;
+			n = &c->method;
 			break;
 		case FO_CONF_MATCH_HEADER:
-			c->header++;
+			n = &c->header;
 			break;
 		case FO_CONF_MATCH_QUERY:
-			c->query++;
+			n = &c->query;
 			break;
 		default:
-			c->cookie++;
+			n = &c->cookie;
 			break;
 		}
+		if (*n < UINT8_MAX)
+			(*n)++;
 	}
 }
 

@@ -32,7 +32,7 @@ struct route_pred {
 /* How many of a route's conditions look at each kind, for the order (Gateway API
  * precedence counts header and query matches). */
 struct route_pred_counts {
-	unsigned method, header, query, cookie;
+	uint8_t method, header, query, cookie; /* saturated at 255 */
 };
 
 /*

@@ -47,37 +47,42 @@ enum route_hs_mode {
 /* Largest normalised request host compared against host rules (RFC 1035). */
 #define ROUTE_HOST_MAX 253
 
-/* One rule, at its priority rank. */
+/*
+ * One rule, at its priority rank. Packed (96 bytes): what verifying a
+ * candidate reads (type, class, flags, literal, host) comes first, what
+ * only the winner or the compiler needs after it.
+ */
 struct route_rule {
-	const struct fo_conf_route *conf;
-	unsigned index; /* in conf->routes */
-	enum fo_conf_path_type type;
-	enum route_host_class hclass;
-	enum route_hs_mode hs_mode;
-	bool rewrite_caps; /* the rewrite uses "$N": the winner needs its captures */
+	uint8_t type;         /* enum fo_conf_path_type (ingress-nginx order: maybe REGEX) */
+	uint8_t hclass;       /* enum route_host_class */
+	uint8_t hs_mode;      /* enum route_hs_mode */
+	bool multi;           /* "**.": one or more labels before the host, not exactly one */
+	bool rewrite_caps;    /* the rewrite uses "$N": the winner needs its captures */
+	bool jit;             /* pcre2_jit_compile() succeeded: use pcre2_jit_match() */
+	bool keyed;           /* in the key table (else a regex in the Hyperscan database) */
+	bool caseful;         /* regex compiled without PCRE2_CASELESS */
 	/* exact / prefix: the literal (prefix: trailing '/' removed, "/" -> "") */
 	const char *lit;
-	size_t lit_len;
-	size_t key_len; /* the priority key: prefix literal or regex pattern length */
 	/* host (exact) or the part after "*." or "**." (wildcard), lower case */
-	bool multi; /* "**.": one or more labels before the host, not exactly one */
 	const char *host;
-	size_t host_len;
+	uint32_t lit_len;
+	uint32_t host_len;
 	uint32_t host_hash;
-	/* regex: compiled with PCRE2_ANCHORED | PCRE2_CASELESS (shared, cached) */
+	uint32_t rx;      /* regex rules: index among them (rank order) */
+	uint32_t key_len; /* the priority key: prefix literal or regex pattern length */
+	uint32_t index;   /* in conf->routes */
+	const struct fo_conf_route *conf;
+	/* regex: compiled with PCRE2_ANCHORED (and PCRE2_CASELESS) (shared, cached) */
 	pcre2_code *re;
-	bool jit;                 /* pcre2_jit_compile() succeeded: use pcre2_jit_match() */
-	bool keyed;               /* in the key table (else a regex in the Hyperscan database) */
-	uint32_t rx;              /* regex rules: index among them (rank order) */
-	struct route_obj *re_obj; /* the cached PCRE2 code this rule holds a reference to */
-	/* the order's keys besides class, type and length (route_compile.c) */
-	int priority;
-	struct route_pred_counts counts;
-	bool caseful;            /* regex compiled without PCRE2_CASELESS */
 	/* `match` conditions: all must hold (NULL, 0: none) */
 	struct route_pred *preds;
-	unsigned n_preds;
+	uint32_t n_preds;
+	/* the order's keys besides class, type and length (route_compile.c) */
+	int32_t priority;
+	struct route_pred_counts counts;
+	struct route_obj *re_obj; /* the cached PCRE2 code this rule holds a reference to */
 };
+
 
 /* A host that owns its requests (match_order ingress-nginx), by hash. */
 struct route_owner {

@@ -278,16 +278,41 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
 
 	put_span(&w, head, req->method_s);
 	PUTS(&w, " ");
-	if (fwd->path != NULL && fwd->path_len != 0)
-		put(&w, fwd->path, fwd->path_len);
-	else if (fwd->path == NULL && req->path.len != 0)
+	if (fwd->path != NULL && fwd->path_len != 0) {
+		/*
+		 * A rewrite with its own query ("/new?a=1") gets the request's
+		 * after it with '&'; one ending with '?' drops the request's
+		 * (nginx's rewrite). A '?' here comes from the config: captures
+		 * are escaped by lib/route.
+		 */
+		const char *q = memchr(fwd->path, '?', fwd->path_len);
+
+		if (q == NULL) {
+			put(&w, fwd->path, fwd->path_len);
+		} else if (q == fwd->path + fwd->path_len - 1) {
+			if (fwd->path_len > 1)
+				put(&w, fwd->path, fwd->path_len - 1);
+			else
+				PUTS(&w, "/");
+			goto query_done;
+		} else {
+			put(&w, fwd->path, fwd->path_len);
+			if (req->query.len != 0) {
+				PUTS(&w, "&");
+				put_span(&w, head, req->query);
+			}
+			goto query_done;
+		}
+	} else if (fwd->path == NULL && req->path.len != 0) {
 		put_span(&w, head, req->path);
-	else
+	} else {
 		PUTS(&w, "/"); /* absolute-form without a path, or an empty rewrite */
+	}
 	if (req->query.len != 0) {
 		PUTS(&w, "?");
 		put_span(&w, head, req->query);
 	}
+query_done:
 	if (req->version_minor == 0)
 		PUTS(&w, " HTTP/1.0\r\n");
 	else

@@ -180,6 +180,22 @@ static const struct wcase wcases[] = {
 		"POST /f HTTP/1.1\r\nHost: h\r\nTRANSFER-ENCODING:\t chunked \r\n\r\n", NULL, NULL, 0,
 		"POST /f HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
 		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"rewrite with its own query: the request's after it with &",
+		"GET /u/7?page=2 HTTP/1.1\r\nHost: h\r\n\r\n", "/user?id=7", NULL, 0,
+		"GET /user?id=7&page=2 HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.18.0.7\r\n"
+		FWD_ADDS("h") "\r\n"},
+	{"rewrite with its own query, the request has none",
+		"GET /u/7 HTTP/1.1\r\nHost: h\r\n\r\n", "/user?id=7", NULL, 0,
+		"GET /user?id=7 HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.18.0.7\r\n"
+		FWD_ADDS("h") "\r\n"},
+	{"rewrite ending with ? drops the query",
+		"GET /old?a=1&b=2 HTTP/1.1\r\nHost: h\r\n\r\n", "/new?", NULL, 0,
+		"GET /new HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.18.0.7\r\n"
+		FWD_ADDS("h") "\r\n"},
+	{"rewrite to ? alone",
+		"GET /old?a=1 HTTP/1.1\r\nHost: h\r\n\r\n", "?", NULL, 0,
+		"GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.18.0.7\r\n"
+		FWD_ADDS("h") "\r\n"},
 	{"rewrite_host replaces Host in place, X-Forwarded-Host stays",
 		"GET /x HTTP/1.1\r\nAccept: */*\r\nHost: a.test:8080\r\n\r\n", NULL, NULL, 0,
 		"GET /x HTTP/1.1\r\nAccept: */*\r\nHost: one.example.org\r\n"

@@ -39,7 +39,9 @@ static const char conf_text[] =
 	"upstream flask { server 198.18.0.21:8000; }\n"
 	"route regex \"/test01(/|$)(.*)\" { upstream django; rewrite \"/$2\"; }\n"
 	"route regex \"/test02(/|$)(.*)\" { upstream flask; rewrite \"/$2\"; }\n"
-	"route prefix /plain { upstream flask; }\n";
+	"route prefix /plain { upstream flask; }\n"
+	"route regex \"/q/([0-9]+)\" { upstream django; rewrite \"/item?id=$1\"; }\n"
+	"route prefix /drop { upstream flask; rewrite \"/dropped?\"; }\n";
 
 struct pb {
 	struct wire w;
@@ -193,6 +195,11 @@ test_routes_on_normalized_path(void **state)
 		{"http://h.test/plain/./x", 200, 'F', "GET /plain/./x"},
 		/* the query is not matched, and kept */
 		{"/test01/a?x=/test02&y=%2e%2e", 200, 'D', "GET /a?x=/test02&y=%2e%2e"},
+		/* a rewrite's own query comes first, the request's after '&'; a final '?' drops
+		 * the request's (nginx's rewrite) */
+		{"/q/7?page=2", 200, 'D', "GET /item?id=7&page=2"},
+		{"/q/7", 200, 'D', "GET /item?id=7"},
+		{"/drop/x?a=1&b=2", 200, 'F', "GET /dropped"},
 		/* without rewrite: the target as received */
 		{"/plain//x/./y", 200, 'F', "GET /plain//x/./y"},
 		{"/plain/%2e%2e/plain/z?q", 200, 'F', "GET /plain/%2e%2e/plain/z?q"},

@@ -199,14 +199,23 @@ owner_has(const struct fo_route_table *t, unsigned k, const char *name, size_t l
 	return false;
 }
 
-/* The offset of the suffix after the one at @p off ("b.c" after "a.b.c"), 0 if none. */
+/*
+ * The offset of the suffix after the one at @p off ("b.c" after "a.b.c"),
+ * 0 if none. Suffixes that start with '.' (after an empty label) are
+ * skipped: no rule's host does, so at most 127 remain in 253 bytes.
+ */
 static size_t
 next_suffix(const struct req_host *h, size_t off)
 {
-	const char *dot = memchr(h->name + off, '.', h->len - off);
+	for (;;) {
+		const char *dot = memchr(h->name + off, '.', h->len - off);
 
-	return dot != NULL && (size_t)(dot - h->name) + 1 < h->len ? (size_t)(dot - h->name) + 1
-								   : 0;
+		if (dot == NULL || (size_t)(dot - h->name) + 1 >= h->len)
+			return 0;
+		off = (size_t)(dot - h->name) + 1;
+		if (h->name[off] != '.')
+			return off;
+	}
 }
 
 /* match_order ingress-nginx: the host class that owns the request (its nginx server). */

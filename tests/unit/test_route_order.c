@@ -289,6 +289,23 @@ test_wildcards(void **state)
 	assert_int_equal(pick_req(&b, "GET", "/x", "com", NULL), 6);
 	assert_int_equal(pick_req(&b, "GET", "/r/12", "a.b.c.z.io", NULL), 5);
 	assert_int_equal(pick_req(&b, "GET", "/r/12", "z.io", NULL), 6);
+	/* more than 127 dots in a host (empty labels: the parser refuses them, the API takes
+	 * any bytes): every non-empty suffix is still probed (found by fuzz_route) */
+	{
+		char host[254];
+		struct fo_route_result x, y;
+		int ra, rb;
+
+		memset(host, '.', sizeof(host));
+		host[0] = 'q';
+		memcpy(host + 253 - 11, "a.b.bar.com", 11);
+		ra = fo_route_match(b.t, b.s, host, 253, "/", 1, NULL, 0, &x);
+		rb = route_ref_match(&b.ref, host, 253, "/", 1, NULL, 0, &y);
+		assert_int_equal(ra, 0);
+		assert_int_equal(rb, 0);
+		assert_int_equal(x.route, 3);
+		assert_int_equal(y.route, 3);
+	}
 	tab_close(&b);
 }
 

@@ -253,8 +253,15 @@ route_cache_re(struct fo_route_cache *c, const char *pat, bool caseful, char *er
 	if (o->re == NULL) {
 		if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
 			snprintf((char *)msg, sizeof(msg), "error %d", code);
-		route_err(err, errlen, r, "regex \"%s\": %s at offset %zu", pat, (const char *)msg,
-			(size_t)off);
+		if (r != NULL && r->type != FO_CONF_PATH_REGEX)
+			route_err(err, errlen, r,
+				"%s path \"%s\" is a regex here (match_order ingress-nginx: its host has a "
+				"regex route, as use-regex makes every path of a host one): %s at offset "
+				"%zu",
+				fo_conf_path_type_name(r->type), pat, (const char *)msg, (size_t)off);
+		else
+			route_err(err, errlen, r, "regex \"%s\": %s at offset %zu", pat,
+				(const char *)msg, (size_t)off);
 		route_obj_unref(o);
 		errno = EINVAL;
 		return NULL;

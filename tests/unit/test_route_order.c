@@ -258,6 +258,22 @@ test_ingress_nginx(void **state)
 	assert_int_equal(pick_req(&b, "GET", "/b", "other.test", NULL), 6);
 	assert_int_equal(pick_req(&b, "GET", "/c", "x.y.w.test", NULL), 7);
 	tab_close(&b);
+	/* a path that becomes a regex must be one: the error says why, with file:line:col */
+	{
+		static const char text[] = HEAD "match_order ingress-nginx;\n"
+						"route regex \"/x[0-9]+\" { host h.test; upstream u; }\n"
+						"route prefix \"/a(b\" { host h.test; upstream u; }\n";
+		struct fo_conf *c = fo_conf_parse("t.conf", text, sizeof(text) - 1, 0, stderr, NULL);
+		char err[256];
+
+		assert_non_null(c);
+		assert_null(fo_route_compile(c, err, sizeof(err)));
+		assert_string_equal(err, "t.conf:5:1: prefix path \"/a(b\" is a regex here "
+					 "(match_order ingress-nginx: its host has a regex route, as "
+					 "use-regex makes every path of a host one): missing closing "
+					 "parenthesis at offset 4");
+		fo_conf_free(c);
+	}
 	/* the same rules in gateway order fall through */
 	tab_open(&b, HEAD "route prefix /a { host p.test; upstream u; }\n"
 			  "route prefix /b { upstream u; }\n");

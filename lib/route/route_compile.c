@@ -102,6 +102,34 @@ init_rule(struct route_rule *r, const struct fo_conf_route *c, unsigned index, b
 	}
 }
 
+/*
+ * A regex "LIT(/|$)(.*)" with LIT of letters, digits and "/-_~" only (no
+ * regex syntax): the rewrite-target idiom of ingress-nginx's docs and the
+ * seed. Its match is LIT (with or without case), then '/' or the end, and
+ * the groups follow from that (route_match.c); PCRE2 is kept for paths
+ * with a line break, where '$' and '.' have their own rules.
+ */
+static void
+fast_form(struct route_rule *r)
+{
+	static const char tail[] = "(/|$)(.*)";
+	const char *p = r->conf->path;
+	size_t len = strlen(p), tl = sizeof(tail) - 1, i;
+
+	if (r->conf->type != FO_CONF_PATH_REGEX || len <= tl || strcmp(p + len - tl, tail) != 0)
+		return;
+	for (i = 0; i < len - tl; i++) {
+		char c = p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			    c == '/' || c == '-' || c == '_' || c == '~'))
+			return;
+	}
+	r->fast = true;
+	r->lit = p;
+	r->lit_len = (uint32_t)(len - tl);
+}
+
 /* PCRE2 codes (from the cache) and rx indices of the regex rules. */
 static int
 compile_regexes(struct fo_route_table *t, struct fo_route_cache *c, char *err, size_t errlen)
@@ -133,6 +161,7 @@ compile_regexes(struct fo_route_table *t, struct fo_route_cache *c, char *err, s
 			t->ovec_pairs = o->ncap + 1;
 		r->rx = t->n_rx;
 		t->rx_rank[t->n_rx++] = i;
+		fast_form(r);
 	}
 	return 0;
 }

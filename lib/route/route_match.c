@@ -346,11 +346,10 @@ copy_capture(char *out, size_t cap, const char *src, size_t len)
  * match's result for regex rules. 0 or -ENOSPC.
  */
 static int
-expand_rewrite(const struct route_rule *r, const struct fo_route_scratch *s, int ngroups,
-	const char *path, size_t g0_len, char *out, size_t cap, size_t *out_len)
+expand_rewrite(const struct route_rule *r, const PCRE2_SIZE *ov, int ngroups, const char *path,
+	size_t g0_len, char *out, size_t cap, size_t *out_len)
 {
 	const char *tpl = r->conf->rewrite;
-	PCRE2_SIZE *ov = r->type == FO_CONF_PATH_REGEX ? pcre2_get_ovector_pointer(s->md) : NULL;
 	size_t n = 0;
 
 	for (; *tpl != '\0'; tpl++) {
@@ -420,6 +419,45 @@ expand_prefix(const struct route_rule *r, const char *path, size_t len, char *ou
 }
 
 /*
+ * A fast regex rule "LIT(/|$)(.*)" (route_compile.c) against the path:
+ * the number of groups set in @p ov (3) on a match, 0 when it does not
+ * match, -1 when PCRE2 must decide (a line break in the path).
+ */
+static int
+fast_match(const struct route_rule *r, const char *path, size_t len, PCRE2_SIZE ov[6])
+{
+	size_t l = r->lit_len, i, end;
+
+	if (len < l)
+		return 0;
+	if (memchr(path + l, '\n', len - l) != NULL || memchr(path + l, '\r', len - l) != NULL)
+		return -1;
+	if (r->caseful) {
+		if (memcmp(path, r->lit, l) != 0)
+			return 0;
+	} else {
+		for (i = 0; i < l; i++) {
+			unsigned char a = (unsigned char)path[i], b = (unsigned char)r->lit[i];
+
+			if (a != b && (a | 0x20) != (b | 0x20))
+				return 0;
+			if (a != b && !((a | 0x20) >= 'a' && (a | 0x20) <= 'z'))
+				return 0;
+		}
+	}
+	if (l < len && path[l] != '/')
+		return 0;
+	end = len;
+	ov[0] = 0;
+	ov[1] = end;
+	ov[2] = l;
+	ov[3] = l < len ? l + 1 : l; /* "/" or "" (the end) */
+	ov[4] = ov[3];
+	ov[5] = end;
+	return 3;
+}
+
+/*
  * Rule @p r against the request. 0 (a match, *res filled), -ENOENT (not
  * this rule) or -ENOSPC.
  */
@@ -428,6 +466,7 @@ try_rule(struct fo_route_scratch *s, const struct route_rule *r, const struct re
 	const char *path, size_t len, char *out, size_t cap, struct fo_route_result *res)
 {
 	size_t g0_len = len;
+	const PCRE2_SIZE *ov = NULL;
 	int ngroups = 0;
 
 	if (!host_ok(r, h))
@@ -452,10 +491,17 @@ try_rule(struct fo_route_scratch *s, const struct route_rule *r, const struct re
 		 * An exactly compiled rule needs PCRE2 only for its captures; if
 		 * PCRE2 disagrees with Hyperscan there, PCRE2 is the reference.
 		 */
+		ov = s->fov;
+		if (r->fast && (ngroups = fast_match(r, path, len, s->fov)) >= 0) {
+			if (ngroups == 0)
+				return -ENOENT;
+			break;
+		}
 		if (r->hs_mode != ROUTE_HS_EXACT || r->rewrite_caps) {
 			ngroups = run_regex(r, s, path, len);
 			if (ngroups <= 0)
 				return -ENOENT;
+			ov = pcre2_get_ovector_pointer(s->md);
 		}
 		break;
 	}
@@ -473,7 +519,7 @@ try_rule(struct fo_route_scratch *s, const struct route_rule *r, const struct re
 	}
 	res->path = out;
 	res->path_len = 0;
-	return expand_rewrite(r, s, ngroups, path, g0_len, out, cap, &res->path_len);
+	return expand_rewrite(r, ov, ngroups, path, g0_len, out, cap, &res->path_len);
 }
 
 /* An exact or prefix rule found in the key table: does it really match? */

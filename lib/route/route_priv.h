@@ -80,6 +80,9 @@ struct route_rule {
 	/* the order's keys besides class, type and length (route_compile.c) */
 	int32_t priority;
 	struct route_pred_counts counts;
+	/* a regex "LIT(/|$)(.*)" (ingress-nginx's rewrite-target idiom, the seed's): matched
+	 * and its groups found without PCRE2, LIT in lit/lit_len (route_compile.c) */
+	bool fast;
 	struct route_obj *re_obj; /* the cached PCRE2 code this rule holds a reference to */
 };
 
@@ -184,6 +187,7 @@ struct fo_route_scratch {
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jstack;
 	const struct fo_route_req *rq; /* the request being matched */
+	PCRE2_SIZE fov[6];             /* groups of a fast regex rule */
 };
 
 /*

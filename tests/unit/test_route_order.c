@@ -325,6 +325,45 @@ test_wildcards(void **state)
 	tab_close(&b);
 }
 
+/*
+ * "LIT(/|$)(.*)" is matched without PCRE2: same winners and groups as
+ * PCRE2 (the reference) on case, the end, '/', near misses and the line
+ * breaks that send it back to PCRE2
+ */
+static void
+test_fast_regex(void **state)
+{
+	static const char *const paths[] = {"/test01", "/test01/", "/test01/a/b", "/TEST01/A",
+		"/test01x", "/test0", "/test01\n", "/test01/a\nb", "/test01\r", "/test01/\n",
+		"/Test01//x", "/cs", "/cs/x", "/CS/x", "/a-b_c~/d"};
+	struct fo_route_result x, y;
+	static char oa[256], ob[256];
+	struct tab b;
+	size_t i;
+
+	(void)state;
+	tab_open(&b, HEAD "route regex \"/test01(/|$)(.*)\" { upstream u; rewrite \"/$2|$1|$0\"; }\n"
+			  "route regex \"/cs(/|$)(.*)\" { upstream u; case_sensitive on; "
+			  "rewrite \"/$2\"; }\n"
+			  "route regex \"/a-b_c~(/|$)(.*)\" { upstream u; rewrite \"/$2\"; }\n");
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		size_t l = strlen(paths[i]);
+		int ra = fo_route_match(b.t, b.s, NULL, 0, paths[i], l, oa, sizeof(oa), &x);
+		int rb = route_ref_match(&b.ref, NULL, 0, paths[i], l, ob, sizeof(ob), &y);
+
+		if (ra != rb || (ra == 0 && (x.route != y.route || x.path_len != y.path_len ||
+						    memcmp(x.path, y.path, x.path_len) != 0)))
+			fail_msg("%s: engine %d \"%.*s\", reference %d \"%.*s\"", paths[i], ra,
+				ra == 0 ? (int)x.path_len : 0, ra == 0 ? x.path : "", rb,
+				rb == 0 ? (int)y.path_len : 0, rb == 0 ? y.path : "");
+	}
+	assert_int_equal(fo_route_match(b.t, b.s, NULL, 0, "/TEST01/A", 9, oa, sizeof(oa), &x), 0);
+	assert_int_equal(x.path_len, strlen("/A|/|/TEST01/A"));
+	assert_memory_equal(x.path, "/A|/|/TEST01/A", x.path_len);
+	assert_int_equal(fo_route_match(b.t, b.s, NULL, 0, "/CS/x", 5, oa, sizeof(oa), &x), -ENOENT);
+	tab_close(&b);
+}
+
 /* The path a request is forwarded with ("" when the route forwards the target as sent). */
 static const char *
 fwd_path(struct tab *b, const char *target)
@@ -512,6 +551,7 @@ main(void)
 		cmocka_unit_test(test_ingress_nginx),
 		cmocka_unit_test(test_rewrite_prefix),
 		cmocka_unit_test(test_wildcards),
+		cmocka_unit_test(test_fast_regex),
 		cmocka_unit_test(test_property),
 	};
 

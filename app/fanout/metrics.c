@@ -50,8 +50,8 @@ counters(struct fo_metrics_out *o, const char *group, const char *const *names,
 
 /** One family of counters by reason (@p names[i] == NULL: no such reason). */
 static void
-by_reason(struct fo_metrics_out *o, const char *name, const char *help,
-	const char *const *names, const uint64_t *v, unsigned first, unsigned n)
+by_reason(struct fo_metrics_out *o, const char *name, const char *help, const char *const *names,
+	const uint64_t *v, unsigned first, unsigned n)
 {
 	struct fo_metrics_label l = {"reason", NULL};
 	unsigned i;
@@ -108,13 +108,11 @@ workers(struct fo_metrics_out *o, const struct app *app)
 static void
 reloads(struct fo_metrics_out *o, const struct app *app)
 {
-	gauge(o, "fanout_config_generation", "generation of the served config snapshot",
-		app->gen);
+	gauge(o, "fanout_config_generation", "generation of the served config snapshot", app->gen);
 	fo_metrics_family(o, FO_METRICS_COUNTER, "fanout_config_reloads",
 		"config reloads, by result (ok: published or no change; failed: rejected)");
 	fo_metrics_value(o, &(struct fo_metrics_label){"result", "ok"}, 1, app->reloads_ok);
-	fo_metrics_value(o, &(struct fo_metrics_label){"result", "failed"}, 1,
-		app->reloads_failed);
+	fo_metrics_value(o, &(struct fo_metrics_label){"result", "failed"}, 1, app->reloads_failed);
 	gauge(o, "fanout_config_last_reload_successful",
 		"1 when the last reload (or start-up) succeeded, 0 when it was rejected",
 		app->last_reload_failed ? 0 : 1);
@@ -134,8 +132,17 @@ struct ep_row {
 };
 
 enum {
-	EP_UP, EP_DOWN, EP_EJECTED, EP_DRAINED, EP_ACTIVE, EP_IDLE, EP_REQUESTS, EP_FAILURES,
-	EP_EJECTIONS, EP_CHECKS_FAILED, EP_N
+	EP_UP,
+	EP_DOWN,
+	EP_EJECTED,
+	EP_DRAINED,
+	EP_ACTIVE,
+	EP_IDLE,
+	EP_REQUESTS,
+	EP_FAILURES,
+	EP_EJECTIONS,
+	EP_CHECKS_FAILED,
+	EP_N
 };
 
 static const struct {
@@ -186,7 +193,8 @@ endpoints(struct fo_metrics_out *o, const struct app *app)
 
 		for (j = 0; j < up->n_servers; j++, k++) {
 			const struct fo_conf_server *srv_c = &up->servers[j];
-			uint32_t slot = app->snap != NULL ? app->snap->hslot[k] : FO_PROXY_HSLOT_NONE;
+			uint32_t slot =
+				app->snap != NULL ? app->snap->hslot[k] : FO_PROXY_HSLOT_NONE;
 			uint32_t a = ntohl(srv_c->addr);
 			struct fo_ctl_health_info hi;
 			struct fo_proxy_ep_stats es;
@@ -294,8 +302,7 @@ metrics_init(struct app *app)
 		FO_LOG(INFO, "metrics off\n");
 		return 0;
 	}
-	snprintf(a, sizeof(a), "%u.%u.%u.%u", h >> 24, (h >> 16) & 0xff, (h >> 8) & 0xff,
-		h & 0xff);
+	snprintf(a, sizeof(a), "%u.%u.%u.%u", h >> 24, (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
 	srv = fo_metrics_open(h, c->metrics_port, render, app);
 	if (srv == NULL)
 		return -errno;

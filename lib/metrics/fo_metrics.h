@@ -64,18 +64,18 @@ void fo_metrics_out_free(struct fo_metrics_out *o);
  * front); a counter's name gets "_total" unless it ends with it. HELP text
  * is escaped (backslash, newline). Each family must be begun once only.
  */
-void fo_metrics_family(struct fo_metrics_out *o, enum fo_metrics_type type, const char *name,
-	const char *help);
+void fo_metrics_family(
+	struct fo_metrics_out *o, enum fo_metrics_type type, const char *name, const char *help);
 /**
  * One sample of the current family: name{labels} value. Label names are
  * sanitized as metric names (no ':'); values are escaped (backslash, double
  * quote, newline). @p n may be 0 (@p labels then unused).
  */
-void fo_metrics_value(struct fo_metrics_out *o, const struct fo_metrics_label *labels, unsigned n,
-	uint64_t v);
+void fo_metrics_value(
+	struct fo_metrics_out *o, const struct fo_metrics_label *labels, unsigned n, uint64_t v);
 /** As fo_metrics_value() with a float value (NaN, +Inf and -Inf as the format spells them). */
-void fo_metrics_value_f(struct fo_metrics_out *o, const struct fo_metrics_label *labels, unsigned n,
-	double v);
+void fo_metrics_value_f(
+	struct fo_metrics_out *o, const struct fo_metrics_label *labels, unsigned n, double v);
 
 /**
  * Write the exposition into @p o (called once per scrape, on the thread
@@ -101,8 +101,8 @@ struct fo_metrics_srv_stats {
  *
  * @return the server, or NULL with errno set (EADDRINUSE, EACCES, ENOMEM...).
  */
-struct fo_metrics_srv *fo_metrics_open(uint32_t addr, uint16_t port, fo_metrics_render_fn fn,
-	void *arg);
+struct fo_metrics_srv *fo_metrics_open(
+	uint32_t addr, uint16_t port, fo_metrics_render_fn fn, void *arg);
 /**
  * The descriptors to sleep on: the listening socket (POLLIN, unless
  * FO_METRICS_MAX_CONNS connections are open) and every connection (POLLIN

@@ -197,8 +197,8 @@ conn_read(struct fo_metrics_srv *s, struct conn *c)
 static int
 conn_write(struct fo_metrics_srv *s, struct conn *c)
 {
-	ssize_t n = send(c->fd, c->resp.buf + c->sent, c->resp.len - c->sent,
-		MSG_NOSIGNAL | MSG_DONTWAIT);
+	ssize_t n = send(
+		c->fd, c->resp.buf + c->sent, c->resp.len - c->sent, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return 0;

@@ -104,7 +104,7 @@ static int
 name_char(char c, int first, int colon)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-		(colon && c == ':') || (!first && c >= '0' && c <= '9');
+	       (colon && c == ':') || (!first && c >= '0' && c <= '9');
 }
 
 /** @p in as a valid metric (colon) or label name into @p out (@p len > 1). */
@@ -121,8 +121,8 @@ sanitize(const char *in, char *out, size_t len, int colon)
 }
 
 void
-fo_metrics_family(struct fo_metrics_out *o, enum fo_metrics_type type, const char *name,
-	const char *help)
+fo_metrics_family(
+	struct fo_metrics_out *o, enum fo_metrics_type type, const char *name, const char *help)
 {
 	static const char total[] = "_total";
 	size_t n;
@@ -166,8 +166,8 @@ put_sample_head(struct fo_metrics_out *o, const struct fo_metrics_label *labels,
 }
 
 void
-fo_metrics_value(struct fo_metrics_out *o, const struct fo_metrics_label *labels, unsigned n,
-	uint64_t v)
+fo_metrics_value(
+	struct fo_metrics_out *o, const struct fo_metrics_label *labels, unsigned n, uint64_t v)
 {
 	char num[24];
 
@@ -177,8 +177,8 @@ fo_metrics_value(struct fo_metrics_out *o, const struct fo_metrics_label *labels
 }
 
 void
-fo_metrics_value_f(struct fo_metrics_out *o, const struct fo_metrics_label *labels, unsigned n,
-	double v)
+fo_metrics_value_f(
+	struct fo_metrics_out *o, const struct fo_metrics_label *labels, unsigned n, double v)
 {
 	char num[40];
 

@@ -43,12 +43,12 @@ test_golden(void **state)
 
 	(void)state;
 	fo_metrics_out_init(&o);
-	fo_metrics_family(&o, FO_METRICS_COUNTER, "fanout_proxy_requests",
-		"requests read from clients");
+	fo_metrics_family(
+		&o, FO_METRICS_COUNTER, "fanout_proxy_requests", "requests read from clients");
 	fo_metrics_value(&o, NULL, 0, 42);
 	/* a name that already ends in _total keeps a single one */
-	fo_metrics_family(&o, FO_METRICS_COUNTER, "fanout_net_drops_total",
-		"frames dropped, by reason");
+	fo_metrics_family(
+		&o, FO_METRICS_COUNTER, "fanout_net_drops_total", "frames dropped, by reason");
 	fo_metrics_value(&o, &(struct fo_metrics_label){"reason", "eth_truncated"}, 1, 0);
 	fo_metrics_value(&o, &(struct fo_metrics_label){"reason", "ip_bad_cksum"}, 1, 7);
 	fo_metrics_family(&o, FO_METRICS_GAUGE, "fanout_tcp_connections", "TCP connections now");

@@ -2,8 +2,10 @@
 /*
  * The Prometheus endpoint (lib/metrics) and what it shows: on each scrape,
  * on the control thread, the workers' counters summed (as fanoutctl and
- * /fanout/stats show them), per-worker cycles, reloads, and every upstream
- * server's health and counters (as fanoutctl upstreams shows them).
+ * /fanout/stats show them), per-worker cycles, the ports' ethdev counters,
+ * the mbuf pool, reloads, the control thread's and health checks' totals,
+ * and every upstream server's health and counters (as fanoutctl upstreams
+ * shows them).
  *
  * Names: fanout_<group>_<counter>_total for the counters of lib/net (net),
  * lib/tcp (tcp), the proxy (proxy) and the built-in services (service);
@@ -20,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <rte_mempool.h>
 
 #include "app.h"
 #include "fo_metrics.h"
@@ -87,6 +91,14 @@ workers(struct fo_metrics_out *o, const struct app *app)
 			offsetof(struct app_worker, tx_pkts)},
 		{"fanout_worker_tx_dropped", "packets freed because the tx queue stayed full",
 			offsetof(struct app_worker, tx_dropped)},
+		{"fanout_worker_tx_linearized", "chains copied into one mbuf (tx_linear ports)",
+			offsetof(struct app_worker, tx_linearized)},
+		{"fanout_worker_tx_linear_nombuf", "chains dropped: no mbuf to copy them into",
+			offsetof(struct app_worker, tx_linear_nombuf)},
+		{"fanout_worker_tx_linear_too_long", "chains dropped: longer than one mbuf holds",
+			offsetof(struct app_worker, tx_linear_too_long)},
+		{"fanout_worker_idle_sleeps", "--idle-sleep naps",
+			offsetof(struct app_worker, idle_sleeps)},
 	};
 	struct fo_metrics_label l = {"worker", NULL};
 	char id[16];
@@ -248,6 +260,118 @@ self(struct fo_metrics_out *o)
 	fo_metrics_value(o, NULL, 0, s->timeouts);
 }
 
+/** The control thread, active health checks and passive health totals. */
+static void
+control(struct fo_metrics_out *o, const struct app *app)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} hs[] = {
+#define H(f, help) {"fanout_health_" #f, help, offsetof(struct fo_ctl_health_stats, f)}
+		H(checks_sent, "active health checks sent"),
+		H(checks_ok, "active health checks passed"),
+		H(checks_failed, "active health checks failed"),
+		H(checks_lost, "active health checks without an answer from the worker"),
+		H(checks_nostate, "active health checks not run: no probe state left"),
+		H(went_down, "servers marked down by active checks"),
+		H(went_up, "servers marked up again"),
+		H(ejections, "passive health ejections"),
+		H(ejections_ended, "passive health ejections that ended"),
+		H(ejections_refused, "ejections refused: over max_ejection_percent"),
+		H(observations, "observations of the workers read"),
+		H(failures_observed, "passive failures observed"),
+		H(observations_stale, "observations about an earlier occupant of the slot"),
+		H(slots_full, "servers not tracked: no free health slot"),
+#undef H
+	};
+	unsigned i;
+
+	fo_metrics_family(o, FO_METRICS_COUNTER, "fanout_config_watch_reloads",
+		"reloads asked by a change of the config files");
+	fo_metrics_value(o, NULL, 0, app->watch_reloads);
+	gauge(o, "fanout_config_drains", "servers drained by fanoutctl drain", app->n_drains);
+	fo_metrics_family(o, FO_METRICS_COUNTER, "fanout_control_wakeups",
+		"times the control thread woke up");
+	fo_metrics_value(o, NULL, 0, app->ctl_wakeups);
+	fo_metrics_family(
+		o, FO_METRICS_COUNTER, "fanout_control_wakeups_signal", "of those, for a signal");
+	fo_metrics_value(o, NULL, 0, app->ctl_eintr);
+	fo_metrics_family(o, FO_METRICS_COUNTER, "fanout_upstream_servers_unresolved_events",
+		"upstream servers that became unresolved (no ARP answer)");
+	fo_metrics_value(o, NULL, 0, app->ep_unresolved_events);
+	if (app->pool != NULL) {
+		gauge(o, "fanout_mbuf_pool_size", "mbufs in the pool", app->pool->size);
+		/* approximate while workers run (per-lcore caches are read unlocked) */
+		gauge(o, "fanout_mbuf_pool_available", "mbufs free in the pool",
+			rte_mempool_avail_count(app->pool));
+		gauge(o, "fanout_mbuf_pool_tcp", "mbufs of the pool set aside for TCP data",
+			app->n_tcp_mbufs);
+	}
+	if (app->health == NULL)
+		return;
+	for (i = 0; i < RTE_DIM(hs); i++) {
+		fo_metrics_family(o, FO_METRICS_COUNTER, hs[i].name, hs[i].help);
+		fo_metrics_value(o, NULL, 0,
+			*(const uint64_t *)((const char *)fo_ctl_health_stats(app->health) +
+					    hs[i].off));
+	}
+	gauge(o, "fanout_health_slots_used", "health slots in use",
+		fo_ctl_health_stats(app->health)->slots_used);
+}
+
+/** ethdev statistics of every started port. */
+static void
+ports(struct fo_metrics_out *o, const struct app *app)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} f[] = {
+		{"fanout_port_rx_packets", "packets received by the NIC",
+			offsetof(struct rte_eth_stats, ipackets)},
+		{"fanout_port_tx_packets", "packets sent by the NIC",
+			offsetof(struct rte_eth_stats, opackets)},
+		{"fanout_port_rx_bytes", "bytes received", offsetof(struct rte_eth_stats, ibytes)},
+		{"fanout_port_tx_bytes", "bytes sent", offsetof(struct rte_eth_stats, obytes)},
+		{"fanout_port_rx_missed", "packets the NIC dropped: rx queues full",
+			offsetof(struct rte_eth_stats, imissed)},
+		{"fanout_port_rx_errors", "erroneous packets received",
+			offsetof(struct rte_eth_stats, ierrors)},
+		{"fanout_port_tx_errors", "packets the NIC failed to send",
+			offsetof(struct rte_eth_stats, oerrors)},
+		{"fanout_port_rx_nombuf", "rx mbuf allocation failures",
+			offsetof(struct rte_eth_stats, rx_nombuf)},
+	};
+	struct rte_eth_stats st[FO_MAX_PORTS];
+	int ok[FO_MAX_PORTS];
+	char id[FO_MAX_PORTS][8];
+	unsigned i, p;
+
+	for (p = 0; p < app->n_active; p++) {
+		ok[p] = rte_eth_stats_get(app->active[p], &st[p]) == 0;
+		snprintf(id[p], sizeof(id[p]), "%u", app->active[p]);
+	}
+	fo_metrics_family(o, FO_METRICS_GAUGE, "fanout_port_link_up", "1 when the link is up");
+	for (p = 0; p < app->n_active; p++) {
+		const struct app_port *ap = &app->ports[app->active[p]];
+		const struct fo_metrics_label l[2] = {{"port", id[p]}, {"name", ap->name}};
+
+		fo_metrics_value(o, l, 2, ap->link_up ? 1 : 0);
+	}
+	for (i = 0; i < RTE_DIM(f); i++) {
+		fo_metrics_family(o, FO_METRICS_COUNTER, f[i].name, f[i].help);
+		for (p = 0; p < app->n_active; p++) {
+			const struct fo_metrics_label l[2] = {
+				{"port", id[p]}, {"name", app->ports[app->active[p]].name}};
+
+			if (ok[p])
+				fo_metrics_value(o, l, 2,
+					*(const uint64_t *)((const char *)&st[p] + f[i].off));
+		}
+	}
+}
+
 /** The exposition (control thread, once per scrape). */
 static int
 render(void *arg, struct fo_metrics_out *o)
@@ -283,7 +407,9 @@ render(void *arg, struct fo_metrics_out *o)
 	counters(o, "service", svc_stats_names, svc_help, &t.svc.accepted, SVC_STATS_N);
 	gauge(o, "fanout_service_in_use", "service connection states in use", t.svc_in_use);
 	workers(o, app);
+	ports(o, app);
 	reloads(o, app);
+	control(o, app);
 	self(o);
 	return endpoints(o, app);
 }

@@ -94,8 +94,8 @@ def scrape(ns, port, path="/metrics", check_rc=True):
     return int(code), ctype, body + "\n" if body else ""
 
 
-def value(m, name, **labels):
-    return m.get((name, tuple(labels.items())), None)
+def value(m, metric, **labels):
+    return m.get((metric, tuple(labels.items())), None)
 
 
 def total(m, name):
@@ -158,8 +158,8 @@ def phase_single(t, ns):
     after = parse(body)
     promtool(ns, body, t, "after-requests")
 
-    def d(name, **labels):
-        return value(after, name, **labels) - value(before, name, **labels)
+    def d(metric, **labels):
+        return value(after, metric, **labels) - value(before, metric, **labels)
 
     fi.check_eq(d("fanout_proxy_requests_total"), N_APP + N_404, "requests counted")
     fi.check_eq(d("fanout_proxy_gen_404_total"), N_404, "404s made by fanout")
@@ -168,6 +168,10 @@ def phase_single(t, ns):
     fi.check_eq(sum(per_server), N_APP, "requests to the app's servers %r" % per_server)
     fi.check(all(n > 0 for n in per_server), "a server got nothing: %r" % per_server)
     fi.check(d("fanout_worker_busy_cycles_total", worker="0") > 0, "busy cycles did not grow")
+    fi.check(d("fanout_port_rx_packets_total", port="0", name="net_tap0") >= N_APP + N_404,
+             "port 0 received fewer packets than requests")
+    fi.check_eq(value(after, "fanout_port_link_up", port="0", name="net_tap0"), 1.0, "link up")
+    fi.check(value(after, "fanout_mbuf_pool_size") > 0, "no mbuf pool size")
     fi.check_eq(value(after, "fanout_proxy_requests_total"), tel["proxy"]["requests"],
                 "requests: metrics vs /fanout/stats")
     fi.check_eq(tel0["proxy"]["requests"], tel["proxy"]["requests"], "requests settled")

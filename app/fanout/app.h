@@ -129,6 +129,10 @@ struct app {
 	uint64_t gen;             /**< generation of snap */
 	struct fo_ctl_retire retire; /**< snapshots waiting for the workers to let go */
 	uint64_t reloads, reloads_ok, reloads_failed;
+	/** the last reload was rejected (metrics: fanout_config_last_reload_successful) */
+	int last_reload_failed;
+	/** wall-clock time of the last successful reload, or of start-up (seconds) */
+	double last_reload_ok_s;
 	/** the last published generation: when its reload began (TSC), and
 	 *  whether every worker has adopted it yet (then live_ms is set) */
 	uint64_t reload_t0;
@@ -233,6 +237,15 @@ struct pollfd;
 /** The control socket's descriptors to sleep on (poll(2), POLLIN). @return how many. */
 unsigned control_pollfds(struct pollfd *fds, unsigned max);
 void control_fini(void);
+
+/* metrics.c */
+/** Open the Prometheus endpoint of the config's `metrics` directive. @return 0 or -errno. */
+int metrics_init(struct app *app);
+/** Serve scrapes (control thread; called by control_poll(), never blocks). */
+unsigned metrics_poll(void);
+/** The endpoint's descriptors to sleep on. @return how many. */
+unsigned metrics_pollfds(struct pollfd *fds, unsigned max);
+void metrics_fini(void);
 
 /* endpoints.c */
 /** An upstream server's next hop as the workers see it. */

@@ -9,8 +9,11 @@
  *   reload      reload the config file (as SIGHUP), say what changed or why not
  *   upstreams   every upstream server: weight, drained or not, next hop and its state
  *   drain A:P   no new request to that server (in every upstream); undrain A:P
+ *
+ * The Prometheus endpoint (metrics.c) is polled with the control socket.
  */
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -282,12 +285,16 @@ control_poll(struct app *app)
 	(void)app;
 	if (ctl_sock != NULL)
 		fo_ctl_sock_poll(ctl_sock);
+	metrics_poll(); /* connections past their deadline are closed here too */
 }
 
 unsigned
 control_pollfds(struct pollfd *fds, unsigned max)
 {
-	return fo_ctl_sock_pollfds(ctl_sock, fds, max);
+	/* the metrics endpoint first: a few descriptors, never crowded out */
+	unsigned n = metrics_pollfds(fds, max);
+
+	return n + fo_ctl_sock_pollfds(ctl_sock, fds + n, max - n);
 }
 
 void

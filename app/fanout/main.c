@@ -114,7 +114,8 @@ control_loop(struct app *app)
 	uint64_t next = 0, tsc_ms = app->hz / 1000;
 
 	while (!app->quit) {
-		struct pollfd fds[2 + 16];
+		/* health, watch, the control socket and its clients, metrics (1 + 4) */
+		struct pollfd fds[2 + 16 + 8];
 		uint64_t now = rte_rdtsc(), due = next, h_due = health_due(app), w_due = watch_due();
 		unsigned n = 0, i;
 		int timeout = 0, h_fd = -1, w_fd = -1, ctl_ready = 0;
@@ -197,6 +198,9 @@ run(struct app *app)
 	if (rc != 0)
 		FO_LOG(WARNING, "no control socket (fanoutctl status/upstreams): %s\n",
 			strerror(-rc));
+	rc = metrics_init(app);
+	if (rc != 0)
+		FO_LOG(WARNING, "no metrics endpoint: %s\n", strerror(-rc));
 	rc = workers_launch(app);
 	if (rc != 0) {
 		app->quit = 1;
@@ -293,6 +297,7 @@ main(int argc, char **argv)
 	}
 	telemetry_detach();
 	control_fini();
+	metrics_fini();
 	watch_fini();
 	endpoints_free(app);
 	tcp_free(app); /* its mbufs go back to the pool before the pool goes */

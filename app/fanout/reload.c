@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 
@@ -219,6 +220,23 @@ reload_parse(struct app *app, struct fo_ctl_out *o)
 	return conf;
 }
 
+/** Count a reload's outcome; a success's wall-clock time is what metrics show. */
+static void
+reload_outcome(struct app *app, int ok)
+{
+	struct timespec ts;
+
+	if (!ok) {
+		app->reloads_failed++;
+		app->last_reload_failed = 1;
+		return;
+	}
+	app->reloads_ok++;
+	app->last_reload_failed = 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	app->last_reload_ok_s = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 int
 reload_run(struct app *app, struct fo_ctl_out *o)
 {
@@ -233,7 +251,7 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 	app->reloads++;
 	if (app->snap == NULL) {
 		fo_ctl_printf(o, "nothing to reload: no http listener\n");
-		app->reloads_failed++;
+		reload_outcome(app, 0);
 		return 1;
 	}
 	conf = reload_parse(app, o);
@@ -242,8 +260,8 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 	diff = fo_ctl_conf_diff(app->cur_conf, conf);
 	fo_ctl_diff_str(diff, what, sizeof(what));
 	if (diff & FO_CTL_DIFF_RESTART) {
-		fo_ctl_printf(o, "%s: interfaces, listeners or the tcp block changed: these need a "
-			"restart; the running configuration stays\n", app->args.conf_path);
+		fo_ctl_printf(o, "%s: interfaces, listeners, the tcp block or metrics changed: "
+			"these need a restart; the running configuration stays\n", app->args.conf_path);
 		fo_conf_free(conf);
 		goto fail;
 	}
@@ -253,7 +271,7 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 		watch_rearm(app, conf);
 		fo_conf_free(conf);
 		fo_ctl_printf(o, "generation %" PRIu64 ": no change\n", app->gen);
-		app->reloads_ok++;
+		reload_outcome(app, 1);
 		return 0;
 	}
 	rt = ((struct app_gen *)app->snap->user)->rt;
@@ -295,7 +313,7 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 	gen_publish(app, snap);
 	endpoints_reset(app);
 	watch_rearm(app, app->cur_conf);
-	app->reloads_ok++;
+	reload_outcome(app, 1);
 	FO_LOG(NOTICE, "reload: generation %" PRIu64 " published (%s) in %.1f ms\n", app->gen,
 		what, (double)(rte_rdtsc() - t0) * 1e3 / (double)rte_get_tsc_hz());
 	fo_ctl_printf(o, "generation %" PRIu64 ": %s (%.1f ms)\n", app->gen, what,
@@ -306,7 +324,7 @@ nomem:
 	fo_conf_free(conf);
 	fo_ctl_printf(o, "out of memory\n");
 fail:
-	app->reloads_failed++;
+	reload_outcome(app, 0);
 	FO_LOG(ERR, "reload of %s rejected; generation %" PRIu64 " stays\n", app->args.conf_path,
 		app->gen);
 	return 1;

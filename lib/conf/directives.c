@@ -29,6 +29,7 @@ enum {
 	MAIN_DEFAULT_BACKEND,
 	MAIN_MATCH_ORDER,
 	MAIN_DUPLICATE_ROUTES,
+	MAIN_METRICS,
 	MAIN_N
 };
 enum { IF_ADDRESS, IF_GATEWAY, IF_VLAN, IF_MTU, IF_N };
@@ -778,6 +779,27 @@ route_end(struct conf_parser *p, struct conf_block *blk)
 	p->dups[p->n_dups++] = (struct conf_dup){(unsigned)blk->obj, (unsigned)first};
 }
 
+/* metrics A.B.C.D:PORT | off: the Prometheus endpoint, a kernel socket (any local address) */
+static void
+h_metrics(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	struct fo_conf *c = pub(p);
+	uint32_t addr;
+	uint16_t port;
+
+	(void)blk, (void)inner;
+	if (strcmp(st->tok[1].val, "off") == 0) {
+		c->metrics_addr = 0;
+		c->metrics_port = 0;
+		return;
+	}
+	if (parse_addr_port(p, &st->tok[1], &addr, &port) != 0)
+		return;
+	c->metrics_addr = addr;
+	c->metrics_port = port;
+}
+
 static const struct conf_ctx ctx_interface, ctx_upstream, ctx_route, ctx_tcp, ctx_http;
 
 static const struct conf_directive main_dirs[MAIN_N] = {
@@ -799,6 +821,8 @@ static const struct conf_directive main_dirs[MAIN_N] = {
 		CONF_D_ONCE, NULL, conf_h_match_order},
 	[MAIN_DUPLICATE_ROUTES] = {"duplicate_routes", "duplicate_routes error|first;", 1, 1,
 		CONF_D_ONCE, NULL, conf_h_duplicate_routes},
+	[MAIN_METRICS] = {"metrics", "metrics A.B.C.D:PORT|off;", 1, 1, CONF_D_ONCE, NULL,
+		h_metrics},
 };
 
 static const struct conf_directive interface_dirs[IF_N] = {

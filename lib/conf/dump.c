@@ -13,6 +13,7 @@
  * Parsing the dump gives back an equal config; dumping that gives the same
  * text.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,6 +262,7 @@ dump_tcp(FILE *out, const struct fo_conf_tcp *tcp)
 int
 fo_conf_dump(const struct fo_conf *conf, FILE *out)
 {
+	char ma[16];
 	unsigned i;
 
 	fprintf(out, "# fanout configuration (normalised)\n\n");
@@ -272,6 +274,13 @@ fo_conf_dump(const struct fo_conf *conf, FILE *out)
 		fprintf(out, "match_order ingress-nginx;\n\n");
 	if (conf->duplicate_first)
 		fprintf(out, "duplicate_routes first;\n\n");
+	/* the default (127.0.0.1:9091) is left out, as the other defaults */
+	if (conf->metrics_port == 0)
+		fprintf(out, "metrics off;\n\n");
+	else if (conf->metrics_addr != htonl(FO_CONF_METRICS_ADDR) ||
+		conf->metrics_port != FO_CONF_METRICS_PORT)
+		fprintf(out, "metrics %s:%u;\n\n", conf_ip4_str(conf->metrics_addr, ma),
+			conf->metrics_port);
 	for (i = 0; i < conf->n_listens; i++)
 		dump_listen(out, conf, &conf->listens[i]);
 	if (conf->n_listens != 0)

@@ -355,8 +355,17 @@ struct fo_conf {
 	 *  conditions are a warning, the first wins (imported configs, as ingress-nginx
 	 *  resolves conflicting Ingresses); false (default): a config error */
 	bool duplicate_first;
+	/** `metrics A.B.C.D:PORT`: the Prometheus endpoint (kernel socket, network
+	 *  byte order address); FO_CONF_METRICS_ADDR:FO_CONF_METRICS_PORT when the
+	 *  directive is absent, port 0 after `metrics off` */
+	uint32_t metrics_addr;
+	uint16_t metrics_port;
 				/* private: string pool and allocation bookkeeping follow */
 };
+
+/** Default Prometheus endpoint: 127.0.0.1:9091 (host order). */
+#define FO_CONF_METRICS_ADDR 0x7f000001u
+#define FO_CONF_METRICS_PORT 9091
 
 /** Flags for fo_conf_parse(). */
 #define FO_CONF_F_NO_INCLUDE 0x1 /**< treat `include` as an error (fuzzing, untrusted input) */

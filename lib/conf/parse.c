@@ -10,6 +10,7 @@
  * reports every error; the result is NULL if there was any. Includes are
  * in include.c.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -369,6 +370,8 @@ parser_new(unsigned flags, FILE *err)
 	p->err = err;
 	/* an http block only overrides: without one, the defaults stand */
 	conf_params_init(&p->c->pub.http, conf_http_params, CONF_HTTP_N);
+	p->c->pub.metrics_addr = htonl(FO_CONF_METRICS_ADDR);
+	p->c->pub.metrics_port = FO_CONF_METRICS_PORT;
 	return p;
 }
 

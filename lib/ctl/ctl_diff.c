@@ -196,7 +196,9 @@ fo_ctl_conf_diff(const struct fo_conf *a, const struct fo_conf *b)
 	unsigned d = FO_CTL_DIFF_NONE, i;
 	int names_line_up = a->n_upstreams == b->n_upstreams;
 
-	if (ifaces_differ(a, b) || tcp_differs(&a->tcp, &b->tcp))
+	/* the metrics socket is opened once, at start-up */
+	if (ifaces_differ(a, b) || tcp_differs(&a->tcp, &b->tcp) ||
+		a->metrics_addr != b->metrics_addr || a->metrics_port != b->metrics_port)
 		d |= FO_CTL_DIFF_RESTART;
 	if (http_differs(&a->http, &b->http))
 		d |= FO_CTL_DIFF_HTTP;
@@ -227,7 +229,7 @@ const char *
 fo_ctl_diff_str(unsigned diff, char *buf, size_t len)
 {
 	static const char *const names[] = {"endpoints", "upstream settings", "http", "routes",
-		"needs a restart (interfaces, listeners or tcp)"};
+		"needs a restart (interfaces, listeners, tcp or metrics)"};
 	size_t used = 0;
 	unsigned i;
 

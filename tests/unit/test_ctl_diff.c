@@ -4,7 +4,7 @@
  * An endpoint-only change must not ask for a route recompile; moving,
  * commenting or re-spacing directives changes nothing; health checks,
  * the ejection share and next_upstream are upstream settings; what cannot
- * be applied live (interfaces, listeners, the tcp block) is flagged.
+ * be applied live (interfaces, listeners, the tcp block, metrics) is flagged.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -241,11 +241,24 @@ test_diff_str(void **state)
 		"endpoints, ");
 }
 
+/* The metrics endpoint is opened once, at start-up: a new address or `off` needs a restart;
+ * writing the default out changes nothing */
+static void
+test_metrics(void **state)
+{
+	(void)state;
+	assert_int_equal(diff(BASE, "metrics 127.0.0.1:9091;\n" BASE), FO_CTL_DIFF_NONE);
+	assert_int_equal(diff(BASE, "metrics 127.0.0.1:9100;\n" BASE), FO_CTL_DIFF_RESTART);
+	assert_int_equal(diff(BASE, "metrics 127.0.0.2:9091;\n" BASE), FO_CTL_DIFF_RESTART);
+	assert_int_equal(diff("metrics off;\n" BASE, BASE), FO_CTL_DIFF_RESTART);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same),
+		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_endpoints_only),
 		cmocka_unit_test(test_upstream_params_and_http),
 		cmocka_unit_test(test_health_settings),

@@ -31,7 +31,7 @@ struct conf_priv {
 	struct fo_conf pub; /* first: fo_conf_free() casts back */
 	char **files;       /* names of every file read; fo_conf_loc.file points here */
 	unsigned n_files;
-	char **globs;       /* glob include patterns, as paths (they may match nothing yet) */
+	char **globs; /* glob include patterns, as paths (they may match nothing yet) */
 	unsigned n_globs;
 };
 
@@ -93,6 +93,7 @@ struct conf_block {
 
 #define CONF_AUX_GW_OK 0x1    /* interface: gateway parsed */
 #define CONF_AUX_REGEX_OK 0x2 /* route: path compiled, n_captures valid */
+#define CONF_AUX_BAD 0x4      /* route: bad type or path, skip checks that need them */
 
 #define CONF_D_BLOCK 0x1    /* takes a { } block */
 #define CONF_D_ONCE 0x2     /* at most once per block */
@@ -198,7 +199,7 @@ struct conf_param {
 	X(send_timeout, send_timeout_ms, CONF_VAL_DURATION, "DURATION", 1, CONF_HOUR_MS, 60000)    \
 	X(client_max_body_size, max_body_size, CONF_VAL_SIZE, "SIZE", 0, CONF_BODY_SIZE_MAX,       \
 		1u << 20)                                                                          \
-	X(underscores_in_headers, underscores_in_headers, CONF_VAL_ONOFF, "on|off", 0, 1, 0)     \
+	X(underscores_in_headers, underscores_in_headers, CONF_VAL_ONOFF, "on|off", 0, 1, 0)       \
 	X(healthz, healthz, CONF_VAL_ONOFF, "on|off", 0, 1, 1)
 
 /*
@@ -279,7 +280,7 @@ struct conf_parser {
 	 * duplicate_routes, wherever that directive is (conf_dups_final()) */
 	struct conf_dup {
 		unsigned idx, first;
-	} *dups;
+	} * dups;
 	unsigned n_dups;
 };
 
@@ -352,6 +353,22 @@ void conf_h_hc_param(struct conf_parser *p, struct conf_block *blk, const struct
 void conf_h_route_body_size(struct conf_parser *p, struct conf_block *blk,
 	const struct conf_stmt *st, struct conf_block *inner);
 
+/* route.c: the route directive, its path-related directives, duplicates */
+void conf_h_route(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_host(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_rewrite(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_rewrite_prefix(struct conf_parser *p, struct conf_block *blk,
+	const struct conf_stmt *st, struct conf_block *inner);
+void conf_h_rewrite_host(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_allow_upgrade(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+/* Route @p idx into the duplicate table. @return the index of an equal route, -1 when new. */
+long conf_route_seen(struct conf_parser *p, unsigned idx);
+
 /* match.c: match, priority, case_sensitive, match_order */
 void conf_h_match(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
 	struct conf_block *inner);
@@ -403,8 +420,8 @@ struct conf_route_seen {
 	bool upstream_tried, answer_tried; /* written, even if rejected (no "missing" cascade) */
 };
 /* End of a route block: upstream or redirect required, actions that exclude each other. */
-void conf_actions_route_end(struct conf_parser *p, const struct conf_block *blk,
-	const struct conf_route_seen *seen);
+void conf_actions_route_end(
+	struct conf_parser *p, const struct conf_block *blk, const struct conf_route_seen *seen);
 /* conf_validate_final(): default backends get their upstream (ref) and body limit. */
 void conf_default_backend_ref(struct fo_conf *c, unsigned idx, unsigned upstream);
 void conf_default_backends_final(struct fo_conf *c);

@@ -82,7 +82,9 @@ route_ref_init(struct route_ref *ref, const struct fo_conf *conf)
 			if (ref->re[i] == NULL)
 				goto fail;
 		}
-		for (j = 0; j < r->n_matches && j < 8; j++) {
+		if (r->n_matches > 8)
+			goto fail; /* the reference keeps 8 conditions per route */
+		for (j = 0; j < r->n_matches; j++) {
 			if (r->matches[j].op != FO_CONF_MATCH_REGEX)
 				continue;
 			ref->cre[i * 8 + j] = pcre2_compile((PCRE2_SPTR)r->matches[j].value,
@@ -322,6 +324,30 @@ route_ref_cond(const struct route_ref *ref, unsigned i, unsigned j, const struct
 	return false;
 }
 
+/* Append @p len bytes of the path at @p src to out (*n used), escaped as nginx escapes a
+ * rewritten URI. 0 or -ENOSPC. */
+static inline int
+route_ref_escape(const char *src, size_t len, char *out, size_t cap, size_t *n)
+{
+	size_t j;
+
+	for (j = 0; j < len; j++) {
+		unsigned char c = (unsigned char)src[j];
+
+		if (c > 0x20 && c < 0x7f && !strchr("\"#%<>?\\^`{|}", c)) {
+			if (*n + 1 > cap)
+				return -ENOSPC;
+			out[(*n)++] = (char)c;
+		} else {
+			if (*n + 3 > cap)
+				return -ENOSPC;
+			snprintf(out + *n, 4, "%%%02X", c);
+			*n += 3;
+		}
+	}
+	return 0;
+}
+
 /* Same contract as fo_route_match_req(). */
 static inline int
 route_ref_match_req(const struct route_ref *ref, const struct fo_route_req *rq, char *out,
@@ -385,20 +411,8 @@ route_ref_match_req(const struct route_ref *ref, const struct fo_route_req *rq, 
 				return -ENOSPC;
 			memcpy(out, p, pl);
 			n = pl;
-			for (j = (unsigned)lit; j < len; j++) {
-				unsigned char c = (unsigned char)path[j];
-
-				if (c > 0x20 && c < 0x7f && !strchr("\"#%<>?\\^`{|}", c)) {
-					if (n + 1 > cap)
-						return -ENOSPC;
-					out[n++] = (char)c;
-				} else {
-					if (n + 3 > cap)
-						return -ENOSPC;
-					snprintf(out + n, 4, "%%%02X", c);
-					n += 3;
-				}
-			}
+			if (route_ref_escape(path + lit, len - lit, out, cap, &n) != 0)
+				return -ENOSPC;
 		}
 		res->path = out;
 		res->path_len = n;
@@ -418,21 +432,8 @@ route_ref_match_req(const struct route_ref *ref, const struct fo_route_req *rq, 
 				b = bov[2 * g];
 				e = bov[2 * g + 1];
 			}
-			/* captured bytes, escaped as nginx escapes a rewritten URI */
-			for (j = (unsigned)b; j < e; j++) {
-				unsigned char c = (unsigned char)path[j];
-
-				if (c > 0x20 && c < 0x7f && !strchr("\"#%<>?\\^`{|}", c)) {
-					if (n + 1 > cap)
-						return -ENOSPC;
-					out[n++] = (char)c;
-				} else {
-					if (n + 3 > cap)
-						return -ENOSPC;
-					snprintf(out + n, 4, "%%%02X", c);
-					n += 3;
-				}
-			}
+			if (route_ref_escape(path + b, e - b, out, cap, &n) != 0)
+				return -ENOSPC;
 			continue;
 		}
 		if (n + l > cap)

@@ -403,7 +403,6 @@ compile_rule_extras(struct fo_route_table *t, char *err, size_t errlen)
 		rc = route_preds_compile(r->conf, &r->preds, &r->n_preds, err, errlen);
 		if (rc != 0)
 			return rc;
-		t->has_preds |= r->n_preds != 0;
 		t->has_multi |= r->multi;
 		t->cross_class |= r->priority != 0;
 		/* Hyperscan matched its pattern without case: PCRE2 must confirm */

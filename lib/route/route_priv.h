@@ -160,7 +160,6 @@ struct fo_route_table {
 	 * can be in, not only up to the first that has a match.
 	 */
 	bool cross_class;
-	bool has_preds; /* some rule has `match` conditions */
 	bool has_multi; /* some rule's host is "**.": wildcard classes for every suffix */
 	/* match_order ingress-nginx: the hosts that own their requests, sorted by hash */
 	struct route_owner *owners[2]; /* exact hosts, wildcard parents */

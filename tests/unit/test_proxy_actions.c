@@ -16,10 +16,7 @@
 
 #include <cmocka.h>
 
-#include "fo_conf.h"
-#include "fo_proxy.h"
-#include "fo_route.h"
-#include "wire_http.h"
+#include "proxy_wire_harness.h"
 
 #define CLIENT WIRE_IP(198, 18, 0, 2)
 #define FANOUT WIRE_IP(198, 18, 0, 1)
@@ -68,87 +65,65 @@ static const char conf_bare[] = "interface wire0 { address 198.18.0.1/24; }\n"
 				"http { healthz off; }\n";
 
 struct bench {
-	struct wire w;
-	struct wire_host *ch, *fh, *oh, *fbh, *hfh;
+	struct pxw x; /* first: the harness's callbacks get &b->x */
+	struct wire_host *oh, *fbh, *hfh;
 	struct wire_origin o, fb, hfb;
 	struct wire_client cl;
-	struct fo_conf *conf;
-	struct fo_route_table *routes;
-	struct fo_proxy_snapshot *snap;
-	struct fo_proxy_worker *pw;
 };
-
-static unsigned
-proxy_poll(struct wire_host *h, void *arg)
-{
-	(void)h;
-	return fo_proxy_poll(arg);
-}
 
 static int
 setup(void **state)
 {
 	const char *text = *state != NULL ? *state : conf_main;
 	struct bench *b = calloc(1, sizeof(*b));
-	char err[256];
 
 	assert_non_null(b);
-	b->conf = fo_conf_parse("wire.conf", text, strlen(text), 0, stderr, NULL);
-	assert_non_null(b->conf);
-	b->routes = fo_route_compile(b->conf, err, sizeof(err));
-	assert_non_null(b->routes);
-	assert_int_equal(wire_init(&b->w, 32768, 0), 0);
-	b->ch = wire_host_add(&b->w, CLIENT, NULL);
-	b->fh = wire_host_add(&b->w, FANOUT, NULL);
-	b->oh = wire_host_add(&b->w, ORIGIN, NULL);
-	b->fbh = wire_host_add(&b->w, FALLBACK, NULL);
-	b->hfh = wire_host_add(&b->w, HOSTFB, NULL);
+	pxw_init(&b->x, "wire.conf", text, CLIENT, FANOUT);
+	b->oh = wire_host_add(&b->x.w, ORIGIN, NULL);
+	b->fbh = wire_host_add(&b->x.w, FALLBACK, NULL);
+	b->hfh = wire_host_add(&b->x.w, HOSTFB, NULL);
 	assert_non_null(b->hfh);
 	assert_int_equal(wire_origin_start(&b->o, b->oh, 8000, response), 0);
 	assert_int_equal(wire_origin_start(&b->fb, b->fbh, 8000, fb_response), 0);
 	assert_int_equal(wire_origin_start(&b->hfb, b->hfh, 8000, hostfb_response), 0);
-	b->snap = fo_proxy_snapshot_create(b->conf, b->routes, 1, 1);
-	assert_non_null(b->snap);
-	b->pw = fo_proxy_worker_create((const struct fo_proxy_snapshot *const *)&b->snap,
-		b->fh->tw, b->fh->net, b->w.mp, 0, 64, 0);
-	assert_non_null(b->pw);
-	b->fh->poll = proxy_poll;
-	b->fh->poll_arg = b->pw;
-	assert_int_equal(wire_client_open(&b->cl, b->ch, FANOUT, 80, 1), 0);
-	wire_run(&b->w, 10000);
+	pxw_start(&b->x, 64);
+	assert_int_equal(wire_client_open(&b->cl, b->x.ch, FANOUT, 80, 1), 0);
+	wire_run(&b->x.w, 10000);
 	assert_true(b->cl.conns[0].connected);
 	*state = b;
 	return 0;
+}
+
+static void
+free_clients(struct pxw *x)
+{
+	wire_client_free(&((struct bench *)x)->cl);
+}
+
+static void
+free_origins(struct pxw *x)
+{
+	struct bench *b = (struct bench *)x;
+
+	wire_origin_free(&b->o);
+	wire_origin_free(&b->fb);
+	wire_origin_free(&b->hfb);
 }
 
 static int
 teardown(void **state)
 {
 	struct bench *b = *state;
-	unsigned leaked;
 
-	wire_advance(&b->w, 10000);
-	wire_run(&b->w, 100000);
-	wire_client_free(&b->cl);
-	fo_tcp_worker_free(b->fh->tw);
-	b->fh->tw = NULL;
-	fo_proxy_worker_free(b->pw);
-	wire_origin_free(&b->o);
-	wire_origin_free(&b->fb);
-	wire_origin_free(&b->hfb);
-	leaked = wire_free(&b->w);
-	fo_proxy_snapshot_free(b->snap);
-	fo_route_table_free(b->routes);
-	fo_conf_free(b->conf);
+	pxw_fini(&b->x, 10000, free_clients, free_origins);
 	free(b);
-	assert_int_equal(leaked, 0);
 	return 0;
 }
 
 static const struct fo_proxy_stats *
 stats(struct bench *b)
 {
-	return fo_proxy_stats(b->pw);
+	return fo_proxy_stats(b->x.pw);
 }
 
 /* Run until quiet; return what the client received since the last call. */
@@ -160,7 +135,7 @@ exchange(struct bench *b, const char *req)
 	cc->rx_len = 0;
 	if (req != NULL)
 		assert_int_equal(wire_client_send(&b->cl, 0, req, strlen(req)), 0);
-	wire_run(&b->w, 100000);
+	wire_run(&b->x.w, 100000);
 	cc->rx[cc->rx_len < WIRE_BUF ? cc->rx_len : WIRE_BUF - 1] = '\0';
 	return cc->rx;
 }
@@ -218,8 +193,8 @@ test_redirect_parts(void **state)
 	check_redirect(b, "GET http://b.example:81/full HTTP/1.1\r\nHost: x\r\n\r\n",
 		"HTTP/1.1 301 Moved Permanently", "http://b.example/elsewhere");
 	/* HTTP/1.0 without Host: a relative Location */
-	check_redirect(b, "GET /full HTTP/1.0\r\n\r\n", "HTTP/1.1 301 Moved Permanently",
-		"/elsewhere");
+	check_redirect(
+		b, "GET /full HTTP/1.0\r\n\r\n", "HTTP/1.1 301 Moved Permanently", "/elsewhere");
 	assert_int_equal(stats(b)->gen_redirect, 7);
 	assert_int_equal(stats(b)->responses_3xx, 7);
 	assert_int_equal(b->o.requests, 0);
@@ -319,8 +294,9 @@ test_header_modifiers(void **state)
 	struct bench *b = *state;
 	const char *rx;
 
-	rx = exchange(b, "GET /mods/x HTTP/1.1\r\nHost: a\r\nX-Rm: 1\r\nX-Set: old\r\n"
-			 "x-set: old2\r\nX-Add: orig\r\nX-Forwarded-Prefix: /evil\r\nX-Keep: k\r\n\r\n");
+	rx = exchange(b,
+		"GET /mods/x HTTP/1.1\r\nHost: a\r\nX-Rm: 1\r\nX-Set: old\r\n"
+		"x-set: old2\r\nX-Add: orig\r\nX-Forwarded-Prefix: /evil\r\nX-Keep: k\r\n\r\n");
 	assert_true(strncmp(rx, "HTTP/1.1 200", 12) == 0);
 	/* request: set replaced every X-Set, add kept X-Add, remove dropped X-Rm */
 	assert_null(strstr(b->o.last_head, "X-Rm"));

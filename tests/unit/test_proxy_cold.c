@@ -16,10 +16,7 @@
 
 #include <cmocka.h>
 
-#include "fo_conf.h"
-#include "fo_proxy.h"
-#include "fo_route.h"
-#include "wire_http.h"
+#include "proxy_wire_harness.h"
 
 #define CLIENT WIRE_IP(198, 18, 0, 2)
 #define FANOUT WIRE_IP(198, 18, 0, 1)
@@ -40,76 +37,55 @@ static const char conf_text[] =
 	"route prefix / { upstream three; }\n";
 
 struct cold {
-	struct wire w;
-	struct wire_host *ch, *fh, *oh[N_ORIGINS], *late_h;
+	struct pxw x; /* first: the harness's callbacks get &b->x */
+	struct wire_host *oh[N_ORIGINS], *late_h;
 	struct wire_origin o[N_ORIGINS], late_o;
 	struct wire_client cl;
-	struct fo_conf *conf;
-	struct fo_route_table *routes;
-	struct fo_proxy_snapshot *snap;
-	struct fo_proxy_worker *pw;
 };
-
-static unsigned
-proxy_poll(struct wire_host *h, void *arg)
-{
-	(void)h;
-	return fo_proxy_poll(arg);
-}
 
 static int
 setup(void **state)
 {
 	struct cold *b = calloc(1, sizeof(*b));
-	char err[256];
 	unsigned i;
 
 	assert_non_null(b);
-	b->conf = fo_conf_parse("cold.conf", conf_text, sizeof(conf_text) - 1, 0, stderr, NULL);
-	assert_non_null(b->conf);
-	b->routes = fo_route_compile(b->conf, err, sizeof(err));
-	assert_non_null(b->routes);
-	assert_int_equal(wire_init(&b->w, 32768, 0), 0);
-	b->ch = wire_host_add(&b->w, CLIENT, NULL);
-	b->fh = wire_host_add(&b->w, FANOUT, NULL);
+	pxw_init(&b->x, "cold.conf", conf_text, CLIENT, FANOUT);
 	for (i = 0; i < N_ORIGINS; i++) {
-		b->oh[i] = wire_host_add(&b->w, WIRE_IP(198, 18, 0, 11 + i), NULL);
+		b->oh[i] = wire_host_add(&b->x.w, WIRE_IP(198, 18, 0, 11 + i), NULL);
 		assert_non_null(b->oh[i]);
 		assert_int_equal(wire_origin_start(&b->o[i], b->oh[i], 8000, response), 0);
 	}
-	b->snap = fo_proxy_snapshot_create(b->conf, b->routes, 1, 1);
-	assert_non_null(b->snap);
-	b->pw = fo_proxy_worker_create((const struct fo_proxy_snapshot *const *)&b->snap,
-		b->fh->tw, b->fh->net, b->w.mp, 0, 256, 0);
-	assert_non_null(b->pw);
-	b->fh->poll = proxy_poll;
-	b->fh->poll_arg = b->pw;
+	pxw_start(&b->x, 256);
 	*state = b;
 	return 0;
+}
+
+static void
+free_clients(struct pxw *x)
+{
+	wire_client_free(&((struct cold *)x)->cl);
+}
+
+static void
+free_origins(struct pxw *x)
+{
+	struct cold *b = (struct cold *)x;
+	unsigned i;
+
+	for (i = 0; i < N_ORIGINS; i++)
+		wire_origin_free(&b->o[i]);
+	if (b->late_h != NULL)
+		wire_origin_free(&b->late_o);
 }
 
 static int
 teardown(void **state)
 {
 	struct cold *b = *state;
-	unsigned leaked, i;
 
-	wire_advance(&b->w, 100000);
-	wire_run(&b->w, 100000);
-	wire_client_free(&b->cl);
-	fo_tcp_worker_free(b->fh->tw);
-	b->fh->tw = NULL;
-	fo_proxy_worker_free(b->pw);
-	for (i = 0; i < N_ORIGINS; i++)
-		wire_origin_free(&b->o[i]);
-	if (b->late_h != NULL)
-		wire_origin_free(&b->late_o);
-	leaked = wire_free(&b->w);
-	fo_proxy_snapshot_free(b->snap);
-	fo_route_table_free(b->routes);
-	fo_conf_free(b->conf);
+	pxw_fini(&b->x, 100000, free_clients, free_origins);
 	free(b);
-	assert_int_equal(leaked, 0);
 	return 0;
 }
 
@@ -120,8 +96,8 @@ run_until(struct cold *b, uint64_t want, unsigned max_ms)
 	unsigned ms = 0;
 
 	while (b->cl.responses < want && ms < max_ms) {
-		if (wire_step(&b->w) == 0) {
-			wire_advance(&b->w, 1);
+		if (wire_step(&b->x.w) == 0) {
+			wire_advance(&b->x.w, 1);
 			ms++;
 		}
 	}
@@ -131,16 +107,16 @@ static void
 test_fresh_start_64_concurrent(void **state)
 {
 	struct cold *b = *state;
-	const struct fo_tcp_stats *ts = fo_tcp_stats(b->fh->tw);
-	const uint64_t t0 = b->w.now, hz = b->fh->net->hz;
+	const struct fo_tcp_stats *ts = fo_tcp_stats(b->x.fh->tw);
+	const uint64_t t0 = b->x.w.now, hz = b->x.fh->net->hz;
 	uint64_t served = 0;
 	unsigned i;
 
 	/* the clients connect as fanout comes up, and send as soon as they are connected */
-	assert_int_equal(wire_client_open(&b->cl, b->ch, FANOUT, 80, N_REQ), 0);
-	while (b->cl.sent < N_REQ && b->w.now - t0 < hz) {
-		if (wire_step(&b->w) == 0)
-			wire_advance(&b->w, 1);
+	assert_int_equal(wire_client_open(&b->cl, b->x.ch, FANOUT, 80, N_REQ), 0);
+	while (b->cl.sent < N_REQ && b->x.w.now - t0 < hz) {
+		if (wire_step(&b->x.w) == 0)
+			wire_advance(&b->x.w, 1);
 		wire_client_loop(&b->cl, request, N_REQ);
 	}
 	run_until(b, N_REQ, 1000);
@@ -154,13 +130,13 @@ test_fresh_start_64_concurrent(void **state)
 	/* nothing waited for a timer: no retransmission, nothing lost to ARP */
 	assert_int_equal(ts->retransmits, 0);
 	assert_int_equal(ts->rto_fired, 0);
-	assert_int_equal(b->fh->net->stats.drop[neigh_queue_full], 0);
-	assert_int_equal(b->fh->net->stats.drop[neigh_unreachable], 0);
+	assert_int_equal(b->x.fh->net->stats.drop[neigh_queue_full], 0);
+	assert_int_equal(b->x.fh->net->stats.drop[neigh_unreachable], 0);
 	/* every server's address once (198.18.0.11 is in two upstreams; .19 too) */
-	assert_int_equal(b->fh->net->stats.neigh_resolve, N_ORIGINS + 1);
+	assert_int_equal(b->x.fh->net->stats.neigh_resolve, N_ORIGINS + 1);
 	/* simulated time: a few wire rounds, nowhere near an RTO (200 ms) */
-	assert_true(b->w.now - t0 < hz / 20);
-	assert_int_equal(fo_proxy_stats(b->pw)->responses_2xx, N_REQ);
+	assert_true(b->x.w.now - t0 < hz / 20);
+	assert_int_equal(fo_proxy_stats(b->x.pw)->responses_2xx, N_REQ);
 }
 
 /* an endpoint whose address never answers ARP is passed over, then comes back */
@@ -168,20 +144,20 @@ static void
 test_unresolved_endpoint_passed_over(void **state)
 {
 	struct cold *b = *state;
-	const struct fo_proxy_stats *ps = fo_proxy_stats(b->pw);
+	const struct fo_proxy_stats *ps = fo_proxy_stats(b->x.pw);
 	const char *late_req = "GET /late HTTP/1.1\r\nHost: cold.test\r\n\r\n";
 	uint64_t before;
 	unsigned i;
 
 	/* start, let LATE's resolution fail (5 requests over 6.2 s) and a sweep see it */
 	for (i = 0; i < 75; i++) {
-		wire_run(&b->w, 1000);
-		wire_advance(&b->w, 100);
+		wire_run(&b->x.w, 1000);
+		wire_advance(&b->x.w, 100);
 	}
-	assert_true(b->fh->net->stats.neigh_failed >= 1);
+	assert_true(b->x.fh->net->stats.neigh_failed >= 1);
 
-	assert_int_equal(wire_client_open(&b->cl, b->ch, FANOUT, 80, 8), 0);
-	wire_run(&b->w, 10000);
+	assert_int_equal(wire_client_open(&b->cl, b->x.ch, FANOUT, 80, 8), 0);
+	wire_run(&b->x.w, 10000);
 	wire_client_loop(&b->cl, late_req, 40);
 	run_until(b, 40, 2000);
 	assert_int_equal(b->cl.responses, 40);
@@ -190,12 +166,12 @@ test_unresolved_endpoint_passed_over(void **state)
 	assert_true(ps->upstream_unresolved > 0);
 
 	/* LATE comes up; the next sweeps resolve it and it gets its share again */
-	b->late_h = wire_host_add(&b->w, LATE, NULL);
+	b->late_h = wire_host_add(&b->x.w, LATE, NULL);
 	assert_non_null(b->late_h);
 	assert_int_equal(wire_origin_start(&b->late_o, b->late_h, 8000, response), 0);
 	for (i = 0; i < 90; i++) { /* up to one more failed round (7.2 s), then a sweep */
-		wire_run(&b->w, 1000);
-		wire_advance(&b->w, 100);
+		wire_run(&b->x.w, 1000);
+		wire_advance(&b->x.w, 100);
 	}
 	before = b->o[0].requests;
 	b->cl.target = 0;
@@ -214,8 +190,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fresh_start_64_concurrent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unresolved_endpoint_passed_over, setup,
-			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_unresolved_endpoint_passed_over, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

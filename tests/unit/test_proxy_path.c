@@ -19,10 +19,7 @@
 
 #include <cmocka.h>
 
-#include "fo_conf.h"
-#include "fo_proxy.h"
-#include "fo_route.h"
-#include "wire_http.h"
+#include "proxy_wire_harness.h"
 
 #define CLIENT WIRE_IP(198, 18, 0, 2)
 #define FANOUT WIRE_IP(198, 18, 0, 1)
@@ -44,74 +41,52 @@ static const char conf_text[] =
 	"route prefix /drop { upstream flask; rewrite \"/dropped?\"; }\n";
 
 struct pb {
-	struct wire w;
-	struct wire_host *ch, *fh, *dh, *flh;
+	struct pxw x; /* first: the harness's callbacks get &b->x */
+	struct wire_host *dh, *flh;
 	struct wire_origin od, of;
 	struct wire_client cl;
-	struct fo_conf *conf;
-	struct fo_route_table *routes;
-	struct fo_proxy_snapshot *snap;
-	struct fo_proxy_worker *pw;
 };
-
-static unsigned
-proxy_poll(struct wire_host *h, void *arg)
-{
-	(void)h;
-	return fo_proxy_poll(arg);
-}
 
 static int
 setup(void **state)
 {
 	struct pb *b = calloc(1, sizeof(*b));
-	char err[256];
 
 	assert_non_null(b);
-	b->conf = fo_conf_parse("path.conf", conf_text, sizeof(conf_text) - 1, 0, stderr, NULL);
-	assert_non_null(b->conf);
-	b->routes = fo_route_compile(b->conf, err, sizeof(err));
-	assert_non_null(b->routes);
-	assert_int_equal(wire_init(&b->w, 32768, 0), 0);
-	b->ch = wire_host_add(&b->w, CLIENT, NULL);
-	b->fh = wire_host_add(&b->w, FANOUT, NULL);
-	b->dh = wire_host_add(&b->w, DJANGO, NULL);
-	b->flh = wire_host_add(&b->w, FLASK, NULL);
+	pxw_init(&b->x, "path.conf", conf_text, CLIENT, FANOUT);
+	b->dh = wire_host_add(&b->x.w, DJANGO, NULL);
+	b->flh = wire_host_add(&b->x.w, FLASK, NULL);
 	assert_int_equal(wire_origin_start(&b->od, b->dh, 8000, resp_d), 0);
 	assert_int_equal(wire_origin_start(&b->of, b->flh, 8000, resp_f), 0);
-	b->snap = fo_proxy_snapshot_create(b->conf, b->routes, 1, 1);
-	assert_non_null(b->snap);
-	b->pw = fo_proxy_worker_create((const struct fo_proxy_snapshot *const *)&b->snap,
-		b->fh->tw, b->fh->net, b->w.mp, 0, 256, 0);
-	assert_non_null(b->pw);
-	b->fh->poll = proxy_poll;
-	b->fh->poll_arg = b->pw;
-	assert_int_equal(wire_client_open(&b->cl, b->ch, FANOUT, 80, 1), 0);
-	wire_run(&b->w, 10000);
+	pxw_start(&b->x, 256);
+	assert_int_equal(wire_client_open(&b->cl, b->x.ch, FANOUT, 80, 1), 0);
+	wire_run(&b->x.w, 10000);
 	*state = b;
 	return 0;
+}
+
+static void
+free_clients(struct pxw *x)
+{
+	wire_client_free(&((struct pb *)x)->cl);
+}
+
+static void
+free_origins(struct pxw *x)
+{
+	struct pb *b = (struct pb *)x;
+
+	wire_origin_free(&b->od);
+	wire_origin_free(&b->of);
 }
 
 static int
 teardown(void **state)
 {
 	struct pb *b = *state;
-	unsigned leaked;
 
-	wire_advance(&b->w, 100000);
-	wire_run(&b->w, 100000);
-	wire_client_free(&b->cl);
-	fo_tcp_worker_free(b->fh->tw);
-	b->fh->tw = NULL;
-	fo_proxy_worker_free(b->pw);
-	wire_origin_free(&b->od);
-	wire_origin_free(&b->of);
-	leaked = wire_free(&b->w);
-	fo_proxy_snapshot_free(b->snap);
-	fo_route_table_free(b->routes);
-	fo_conf_free(b->conf);
+	pxw_fini(&b->x, 100000, free_clients, free_origins);
 	free(b);
-	assert_int_equal(leaked, 0);
 	return 0;
 }
 
@@ -134,15 +109,15 @@ get(struct pb *b, const char *target, char *who, char *line, size_t cap)
 	if (cc->closed || cc->eof) { /* fanout closed it after a 400, as nginx does */
 		wire_client_free(&b->cl);
 		memset(&b->cl, 0, sizeof(b->cl));
-		assert_int_equal(wire_client_open(&b->cl, b->ch, FANOUT, 80, 1), 0);
-		wire_run(&b->w, 10000);
+		assert_int_equal(wire_client_open(&b->cl, b->x.ch, FANOUT, 80, 1), 0);
+		wire_run(&b->x.w, 10000);
 		cc = &b->cl.conns[0];
 	}
 	n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: h.test\r\n\r\n", target);
 	assert_true(n > 0 && (size_t)n < sizeof(req));
 	cc->rx_len = 0;
 	assert_int_equal(wire_client_send(&b->cl, 0, req, (size_t)n), 0);
-	wire_run(&b->w, 100000);
+	wire_run(&b->x.w, 100000);
 	cc->rx[cc->rx_len < WIRE_BUF ? cc->rx_len : WIRE_BUF - 1] = '\0';
 	if (sscanf(cc->rx, "HTTP/1.1 %u ", &status) != 1)
 		fail_msg("%s: no response (%zu bytes: %s)", target, cc->rx_len, cc->rx);
@@ -186,8 +161,10 @@ test_routes_on_normalized_path(void **state)
 		{"/test01/a%20b", 200, 'D', "GET /a%20b"},
 		{"/test01/%C3%A9", 200, 'D', "GET /%C3%A9"},
 		/* and the bytes nginx escapes in a rewritten URI even when they came raw */
-		{"/test01/a\"b<c>d\\e^f`g{h|i}", 200, 'D', "GET /a%22b%3Cc%3Ed%5Ce%5Ef%60g%7Bh%7Ci%7D"},
-		{"/test01/a%22b%7Bc%7D!$&'()*+,;=:@[]~", 200, 'D', "GET /a%22b%7Bc%7D!$&'()*+,;=:@[]~"},
+		{"/test01/a\"b<c>d\\e^f`g{h|i}", 200, 'D',
+			"GET /a%22b%3Cc%3Ed%5Ce%5Ef%60g%7Bh%7Ci%7D"},
+		{"/test01/a%22b%7Bc%7D!$&'()*+,;=:@[]~", 200, 'D',
+			"GET /a%22b%7Bc%7D!$&'()*+,;=:@[]~"},
 		/* absolute-form: no path is "/" */
 		{"http://h.test", 404, '-', ""},
 		{"http://h.test?q=1", 404, '-', ""},
@@ -217,7 +194,7 @@ test_routes_on_normalized_path(void **state)
 		{"/test01/%0d%0aX:%20y", 400, '-', ""},
 	};
 	struct pb *b = *state;
-	const struct fo_proxy_stats *st = fo_proxy_stats(b->pw);
+	const struct fo_proxy_stats *st = fo_proxy_stats(b->x.pw);
 	unsigned i, refused = 0;
 	char who, line[512];
 

@@ -464,6 +464,8 @@ fo_route_compile_cached(
 		rc = compile_db(t, c, err, errlen);
 	if (rc == 0)
 		rc = compile_rule_extras(t, err, errlen);
+	if (rc == 0)
+		rc = route_vrecs_build(t);
 	if (rc != 0)
 		goto fail;
 	free(rxh);
@@ -501,6 +503,8 @@ fo_route_table_free(struct fo_route_table *t)
 	free(t->shards);
 	free(t->kslots);
 	free(t->kranks);
+	free(t->vrecs);
+	free(t->host_pool);
 	free(t->kbloom);
 	free(t->klens);
 	free(t->rx_rank);

@@ -344,7 +344,8 @@ static int
 cmp_host(const void *a, const void *b)
 {
 	const struct host_ent *x = a, *y = b;
-	const struct route_rule *rx = &host_sort_t->rules[x->rank], *ry = &host_sort_t->rules[y->rank];
+	const struct route_rule *rx = &host_sort_t->rules[x->rank],
+				*ry = &host_sort_t->rules[y->rank];
 	int c;
 
 	if (x->hash != y->hash)
@@ -422,7 +423,8 @@ route_vrecs_build(struct fo_route_table *t)
 		v->type = r->type;
 		v->hclass = r->hclass;
 		v->flags = (r->multi ? ROUTE_VREC_MULTI : 0) | (r->n_preds ? ROUTE_VREC_PREDS : 0);
-		if (r->type != FO_CONF_PATH_REGEX && c->rewrite == NULL && c->rewrite_prefix == NULL)
+		if (r->type != FO_CONF_PATH_REGEX && c->rewrite == NULL &&
+			c->rewrite_prefix == NULL && c->n_canaries == 0)
 			v->flags |= ROUTE_VREC_PLAIN;
 		v->host_len = (uint16_t)r->host_len; /* at most 253 bytes (conf) */
 		v->host_hash = r->host_hash;

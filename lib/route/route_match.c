@@ -118,7 +118,8 @@ struct req_host {
 	uint32_t hash;
 	size_t parent; /* offset of what follows the first label and its '.'; 0 if none */
 	uint32_t parent_hash;
-	unsigned owner; /* match_order ingress-nginx: the host class that may match, or ROUTE_NO_OWNER */
+	unsigned owner; /* match_order ingress-nginx: the host class that may match, or
+			   ROUTE_NO_OWNER */
 };
 
 /* ASCII upper case to lower case in 8 bytes at once (other bytes kept). */
@@ -462,8 +463,9 @@ fast_match(const struct route_rule *r, const char *path, size_t len, PCRE2_SIZE 
  * this rule) or -ENOSPC.
  */
 static int
-try_rule(struct fo_route_scratch *s, const struct route_rule *r, const struct req_host *h,
-	const char *path, size_t len, char *out, size_t cap, struct fo_route_result *res)
+try_rule(const struct fo_route_table *t, struct fo_route_scratch *s, const struct route_rule *r,
+	const struct req_host *h, const char *path, size_t len, char *out, size_t cap,
+	struct fo_route_result *res)
 {
 	size_t g0_len = len;
 	const PCRE2_SIZE *ov = NULL;
@@ -508,6 +510,10 @@ try_rule(struct fo_route_scratch *s, const struct route_rule *r, const struct re
 	res->route = r->index;
 	res->upstream = r->conf->upstream;
 	res->conf = r->conf;
+	res->canary = 0;
+	if (r->conf->n_canaries != 0 &&
+		(res->canary = route_canary_pick(t, s, r->conf, r->index, s->rq)) != 0)
+		res->upstream = r->conf->canaries[res->canary - 1].upstream;
 	res->path = path;
 	res->path_len = len;
 	if (r->conf->rewrite == NULL) {
@@ -552,8 +558,8 @@ vrec_lit_eq(const struct route_vrec *v, const char *path, size_t n)
 	size_t head = n < ROUTE_VREC_HEAD ? n : ROUTE_VREC_HEAD;
 
 	return memcmp(path, v->head, head) == 0 &&
-	       (n <= ROUTE_VREC_HEAD ||
-		       memcmp(path + ROUTE_VREC_HEAD, v->lit + ROUTE_VREC_HEAD, n - ROUTE_VREC_HEAD) == 0);
+	       (n <= ROUTE_VREC_HEAD || memcmp(path + ROUTE_VREC_HEAD, v->lit + ROUTE_VREC_HEAD,
+						n - ROUTE_VREC_HEAD) == 0);
 }
 
 /* An exact or prefix rule found in the key table, by its record: does it really match? */
@@ -568,9 +574,8 @@ vrec_ok(const struct fo_route_table *t, struct fo_route_scratch *s, const struct
 	if (v->type == FO_CONF_PATH_EXACT) {
 		if (len != v->lit_len || !vrec_lit_eq(v, path, len))
 			return false;
-	} else if (v->lit_len != 0 &&
-		   (len < v->lit_len || !vrec_lit_eq(v, path, v->lit_len) ||
-			   (len != v->lit_len && path[v->lit_len] != '/'))) {
+	} else if (v->lit_len != 0 && (len < v->lit_len || !vrec_lit_eq(v, path, v->lit_len) ||
+					      (len != v->lit_len && path[v->lit_len] != '/'))) {
 		return false;
 	}
 	if (!(v->flags & ROUTE_VREC_PREDS))
@@ -604,9 +609,9 @@ db_needed(const struct fo_route_table *t, const struct req_host *h, uint32_t bes
  * after the first class with a best, so those must wait for their own.)
  */
 static void
-probe(const struct fo_route_table *t, struct fo_route_scratch *s, uint64_t key,
-	uint64_t path_hash, enum route_host_class cls, const struct req_host *h, const char *path,
-	size_t len, uint32_t *best)
+probe(const struct fo_route_table *t, struct fo_route_scratch *s, uint64_t key, uint64_t path_hash,
+	enum route_host_class cls, const struct req_host *h, const char *path, size_t len,
+	uint32_t *best)
 {
 	const struct route_kslot *slot = route_key_find(t, key, path_hash);
 	uint32_t j;
@@ -685,8 +690,8 @@ fo_route_match(const struct fo_route_table *t, struct fo_route_scratch *s, const
 	size_t host_len, const char *path, size_t path_len, char *out, size_t cap,
 	struct fo_route_result *res)
 {
-	struct fo_route_req rq = {.host = host, .host_len = host_len, .path = path,
-		.path_len = path_len};
+	struct fo_route_req rq = {
+		.host = host, .host_len = host_len, .path = path, .path_len = path_len};
 
 	return fo_route_match_req(t, s, &rq, out, cap, res);
 }
@@ -753,7 +758,7 @@ fo_route_match_req(const struct fo_route_table *t, struct fo_route_scratch *s,
 					break;
 				}
 				rc = try_rule(
-					s, &t->rules[rank], &h, path, path_len, out, cap, res);
+					t, s, &t->rules[rank], &h, path, path_len, out, cap, res);
 				if (rc != -ENOENT) {
 					stop = true;
 					break;
@@ -772,11 +777,12 @@ fo_route_match_req(const struct fo_route_table *t, struct fo_route_scratch *s,
 		const struct route_vrec *v = &t->vrecs[best];
 
 		if (!(v->flags & ROUTE_VREC_PLAIN))
-			return try_rule(s, &t->rules[best], &h, path, path_len, out, cap, res);
+			return try_rule(t, s, &t->rules[best], &h, path, path_len, out, cap, res);
 		/* verified by its probe; nothing to expand: the rule is not read */
 		res->route = v->index;
 		res->upstream = v->upstream;
 		res->conf = &t->conf->routes[v->index];
+		res->canary = 0;
 		res->path = path;
 		res->path_len = path_len;
 		rc = 0;

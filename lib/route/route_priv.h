@@ -53,14 +53,14 @@ enum route_hs_mode {
  * only the winner or the compiler needs after it.
  */
 struct route_rule {
-	uint8_t type;         /* enum fo_conf_path_type (ingress-nginx order: maybe REGEX) */
-	uint8_t hclass;       /* enum route_host_class */
-	uint8_t hs_mode;      /* enum route_hs_mode */
-	bool multi;           /* "**.": one or more labels before the host, not exactly one */
-	bool rewrite_caps;    /* the rewrite uses "$N": the winner needs its captures */
-	bool jit;             /* pcre2_jit_compile() succeeded: use pcre2_jit_match() */
-	bool keyed;           /* in the key table (else a regex in the Hyperscan database) */
-	bool caseful;         /* regex compiled without PCRE2_CASELESS */
+	uint8_t type;      /* enum fo_conf_path_type (ingress-nginx order: maybe REGEX) */
+	uint8_t hclass;    /* enum route_host_class */
+	uint8_t hs_mode;   /* enum route_hs_mode */
+	bool multi;        /* "**.": one or more labels before the host, not exactly one */
+	bool rewrite_caps; /* the rewrite uses "$N": the winner needs its captures */
+	bool jit;          /* pcre2_jit_compile() succeeded: use pcre2_jit_match() */
+	bool keyed;        /* in the key table (else a regex in the Hyperscan database) */
+	bool caseful;      /* regex compiled without PCRE2_CASELESS */
 	/* exact / prefix: the literal (prefix: trailing '/' removed, "/" -> "") */
 	const char *lit;
 	/* host (exact) or the part after "*." or "**." (wildcard), lower case */
@@ -86,12 +86,11 @@ struct route_rule {
 	struct route_obj *re_obj; /* the cached PCRE2 code this rule holds a reference to */
 };
 
-
 /* A host that owns its requests (match_order ingress-nginx), by hash. */
 struct route_owner {
 	uint32_t hash;
 	uint16_t len;
-	uint16_t multi; /* "**." */
+	uint16_t multi;   /* "**." */
 	const char *name; /* lower case; a wildcard's part after "*." */
 };
 
@@ -126,9 +125,9 @@ struct route_kslot {
 #define ROUTE_VREC_PLAIN 4u /* exact/prefix, no rewrite, no rewrite_prefix: res from here */
 
 struct route_vrec {
-	uint8_t type;     /* enum fo_conf_path_type (as the rule's) */
-	uint8_t hclass;   /* enum route_host_class */
-	uint8_t flags;    /* ROUTE_VREC_* */
+	uint8_t type;   /* enum fo_conf_path_type (as the rule's) */
+	uint8_t hclass; /* enum route_host_class */
+	uint8_t flags;  /* ROUTE_VREC_* */
 	uint8_t pad;
 	uint32_t host_hash;
 	uint32_t lit_len;
@@ -162,12 +161,12 @@ struct fo_route_table {
 	uint32_t *kranks;
 	struct route_vrec *vrecs; /* per rank */
 	char *host_pool;          /* each distinct rule host once, NUL-terminated */
-	unsigned n_keys;      /* ranks in the key table */
-	size_t max_klen;      /* longest key: boundaries past it are not probed */
-	uint64_t *klens;      /* bit per key length <= max_klen present */
-	uint64_t hmask;       /* route_hash_mask when compiled (tests force collisions) */
-	uint64_t *kbloom;     /* two bits per key in one word: most probes stop here */
-	uint64_t kbloom_mask; /* words - 1 */
+	unsigned n_keys;          /* ranks in the key table */
+	size_t max_klen;          /* longest key: boundaries past it are not probed */
+	uint64_t *klens;          /* bit per key length <= max_klen present */
+	uint64_t hmask;           /* route_hash_mask when compiled (tests force collisions) */
+	uint64_t *kbloom;         /* two bits per key in one word: most probes stop here */
+	uint64_t kbloom_mask;     /* words - 1 */
 	uint64_t bloom[2][ROUTE_BLOOM_WORDS]; /* exact hosts, wildcard parents */
 	bool has_any;                         /* some keyed rule has no host */
 	/* regex rules: rx index -> rank */
@@ -198,6 +197,8 @@ struct fo_route_table {
 	struct route_owner *owners[2]; /* exact hosts, wildcard parents */
 	unsigned n_owners[2];
 	bool owns;
+	/* per conf route index, routes with `canary` blocks only (route_canary.c); NULL: none */
+	struct route_canaries **canaries;
 	struct fo_route_stats stats;
 };
 
@@ -339,9 +340,16 @@ route_key_find(const struct fo_route_table *t, uint64_t key, uint64_t path_hash)
 #define ROUTE_KIND_PREFIX 0u
 #define ROUTE_KIND_EXACT 1u
 
+/* route_canary.c */
+struct route_canaries;
+int route_canaries_compile(struct fo_route_table *t, char *err, size_t errlen);
+void route_canaries_free(struct fo_route_table *t);
+unsigned route_canary_pick(const struct fo_route_table *t, struct fo_route_scratch *s,
+	const struct fo_conf_route *c, unsigned index, const struct fo_route_req *rq);
+
 /* route_cache.c */
-struct route_obj *route_cache_re(struct fo_route_cache *c, const char *pat, bool caseful,
-	char *err, size_t errlen, const struct fo_conf_route *r, bool *built);
+struct route_obj *route_cache_re(struct fo_route_cache *c, const char *pat, bool caseful, char *err,
+	size_t errlen, const struct fo_conf_route *r, bool *built);
 struct route_obj *route_cache_db(struct fo_route_cache *c, const char *const *pats, unsigned n,
 	char *err, size_t errlen, bool *built);
 void route_obj_unref(struct route_obj *o);

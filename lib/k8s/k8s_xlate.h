@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The translation's state: upstreams (k8s_backend.c), routes and default
+ * backends (k8s_translate.c) before they are written out.
+ */
+#ifndef K8S_XLATE_H
+#define K8S_XLATE_H
+
+#include "k8s_annot.h"
+
+struct k8s_server {
+	char addr[16];
+	long port;
+	int drain; /**< terminating: in the config, drained */
+	int ready; /**< 0: not ready and not terminating (written as a comment) */
+};
+
+struct k8s_upstream {
+	char name[64];
+	const struct k8s_service *svc;
+	const struct k8s_svc_port *sp;
+	struct k8s_server *srv;
+	unsigned n_srv, cap_srv;
+	long connect_s, read_s, send_s, tries;
+	char next_upstream[128];
+	const struct k8s_ingress *set_by; /**< first Ingress that set a setting */
+};
+
+struct k8s_route {
+	const struct k8s_ingress *ing;
+	const struct k8s_ann *ann;
+	const struct k8s_path *p;
+	const char *host;
+	const char *type; /**< "exact", "prefix" or "regex" */
+	int up;
+	int app_root;
+};
+
+struct k8s_defb {
+	const struct k8s_ingress *ing;
+	const char *host; /**< NULL: the global one */
+	int up;
+};
+
+struct k8s_xlate {
+	struct fo_k8s *k;
+	const struct fo_k8s_opts *o;
+	struct k8s_upstream *ups;
+	unsigned n_ups, cap_ups;
+	struct k8s_route *routes;
+	unsigned n_routes, cap_routes;
+	struct k8s_defb *defs;
+	unsigned n_defs, cap_defs;
+};
+
+/**
+ * The upstream of an Ingress backend, added on first use.
+ * @return its index in x->ups; -EINVAL (recorded: no such Service, port
+ *   or endpoint port); -ENOMEM.
+ */
+int k8s_backend_upstream(struct k8s_xlate *x, const struct k8s_ingress *ing,
+	const struct k8s_backend *be);
+
+/** Apply @p a's per-upstream settings to upstream @p up (the oldest Ingress's win). */
+void k8s_upstream_settings(struct k8s_xlate *x, int up, const struct k8s_ingress *ing,
+	const struct k8s_ann *a);
+
+#endif /* K8S_XLATE_H */

@@ -208,14 +208,14 @@ read_meta(struct objctx *c, yaml_node_t *obj, const char *kind)
 		oerr(c, obj, "metadata.name", "missing");
 		return -1;
 	}
+	m->ns = get_str(c, md, "namespace", "metadata.namespace");
+	if (m->ns == NULL || m->ns[0] == '\0')
+		m->ns = "default";
 	m->name = get_str(c, md, "name", "metadata.name");
 	if (m->name == NULL || m->name[0] == '\0') {
 		m->name = "?";
 		oerr(c, md, "metadata.name", "missing");
 	}
-	m->ns = get_str(c, md, "namespace", "metadata.namespace");
-	if (m->ns == NULL || m->ns[0] == '\0')
-		m->ns = "default";
 	m->created = get_str(c, md, "creationTimestamp", "metadata.creationTimestamp");
 	m->annotations = get_map(c, md, "annotations", "metadata.annotations");
 	return c->bad ? -1 : 0;

@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""The seed's Kubernetes manifests, imported, serve the seed's scenario.
+
+config/k8s/seed (the seed's Ingress verbatim, its two Services, the
+EndpointSlices of three pods each) goes through `fanoutctl import`; fanout
+runs that config in a namespace in front of the seed's real backends (3
+Django, 3 Flask replicas under gunicorn):
+
+1. /test01 is Django's welcome page, /test02 Flask's "hello world!",
+   /test01/x reaches Django as /x, another path is fanout's 404, and every
+   replica served requests;
+2. a pod that starts terminating (its endpoint ready: false, terminating:
+   true in a new EndpointSlice list) is imported as a drained server:
+   after `fanoutctl reload` of the new import, `fanoutctl upstreams` shows
+   it drained and it gets no new request while the other two do;
+3. fanout stops cleanly.
+"""
+
+import json
+import os
+
+import fo_integ as fi
+import http_tools as ht
+
+SEED = os.path.join(fi.SRC_DIR, "config", "k8s", "seed")
+PORT = 80
+# the import writes no interface: what --base would include
+HEAD = """# written by tests/integ/test_k8s_seed.py
+interface net_tap0 {
+    address 198.18.0.1/24;
+}
+listen 198.18.0.1:80;
+"""
+TERMINATING = "198.18.0.13"
+UPSTREAM = "default-django-service-80"
+
+
+def imported(*paths, stdin=None):
+    r = fi.sh([fi.FANOUTCTL, "import", "--ingress-class", "nginx", "--strict"] + list(paths),
+              input=stdin)
+    fi.log("import: %s" % (r.stderr.strip() or "no warning"))
+    return HEAD + r.stdout
+
+
+def upstreams(fo):
+    r = fi.fanoutctl(fo.prefix, "--json", "upstreams")
+    fi.check_eq(r.returncode, 0, "fanoutctl upstreams (%s)" % r.stderr)
+    return {(u["upstream"], u["server"]): u for u in json.loads(r.stdout)}
+
+
+def seed(ns, dj, fl):
+    r = ht.get(ns, fi.FANOUT_IP, PORT, "/test01")
+    fi.check_eq(r.status, 200, "GET /test01 status")
+    fi.check(ht.DJANGO_WELCOME in r.body, "/test01 is Django's welcome page: %r" % r.body[:200])
+    r = ht.get(ns, fi.FANOUT_IP, PORT, "/test02")
+    fi.check_eq(r.status, 200, "GET /test02 status")
+    fi.check(ht.FLASK_HELLO in r.body, "/test02 is Flask's hello: %r" % r.body[:200])
+    r = ht.get(ns, fi.FANOUT_IP, PORT, "/other")
+    fi.check_eq(r.status, 404, "GET /other status (no route)")
+    for path in ("/test01", "/test02"):
+        for i in range(12):
+            res = ht.curl(ns, "http://%s%s" % (fi.FANOUT_IP, path), "-o", "/dev/null",
+                          "-w", "%{http_code}")
+            fi.check_eq(res.stdout.strip(), "200", "curl %s #%d" % (path, i))
+    r = ht.get(ns, fi.FANOUT_IP, PORT, "/test01/x")
+    counts = dj.settle(14)
+    fi.log("django requests per replica: %s" % counts)
+    paths = [p for b in dj for p in b.request_paths()]
+    fi.check("/x" in paths, "/test01/x reached Django as /x (paths %s)" % paths)
+    fi.check(all(v >= 1 for v in counts.values()), "every Django replica served: %s" % counts)
+    counts = fl.settle(13)
+    fi.log("flask requests per replica: %s" % counts)
+    fi.check(all(v >= 1 for v in counts.values()), "every Flask replica served: %s" % counts)
+
+
+def terminating(ns, fo, dj):
+    """The EndpointSlice list again, with one Django pod terminating."""
+    files = sorted(os.path.join(SEED, n) for n in os.listdir(SEED))
+    text = ""
+    for p in files:
+        body = open(p).read()
+        if p.endswith("endpointslices.yml"):
+            old = ("    - %s\n    conditions:\n      ready: true\n      serving: true\n"
+                   "      terminating: false\n" % TERMINATING)
+            fi.check(old in body, "the seed's slices list %s as ready" % TERMINATING)
+            body = body.replace(old, "    - %s\n    conditions:\n      ready: false\n"
+                                "      serving: true\n      terminating: true\n" % TERMINATING)
+        text += "---\n" + body
+    conf = imported("-", stdin=text)
+    fi.check("server %s:8000 drain;" % TERMINATING in conf,
+             "the terminating endpoint is imported drained")
+    with open(fo.conf_path, "w") as f:
+        f.write(fi.nic_conf(fo.nic, conf))
+    r = fi.fanoutctl(fo.prefix, "reload")
+    fi.check_eq(r.returncode, 0, "fanoutctl reload (%s %s)" % (r.stdout, r.stderr))
+    ups = upstreams(fo)
+    key = (UPSTREAM, "%s:8000" % TERMINATING)
+    fi.check(key in ups, "fanoutctl upstreams lists %s %s" % key)
+    fi.check(ups[key]["drained"] is True, "%s is drained: %r" % (key[1], ups[key]))
+    before = dj.settle(0)
+    for i in range(12):
+        res = ht.curl(ns, "http://%s/test01" % fi.FANOUT_IP, "-o", "/dev/null", "-w", "%{http_code}")
+        fi.check_eq(res.stdout.strip(), "200", "curl /test01 after the reload #%d" % i)
+    after = dj.settle(sum(before.values()) + 12)
+    fi.log("django requests per replica before %s, after %s" % (before, after))
+    by_ip = {b.name: b for b in dj}
+    for name in after:
+        gained = after[name] - before[name]
+        ip = getattr(by_ip[name], "ip", None)
+        if ip == TERMINATING:
+            fi.check_eq(gained, 0, "the drained replica %s got no new request" % name)
+        else:
+            fi.check_ge(gained, 1, "replica %s (%s) still serves" % (name, ip))
+
+
+def main(t):
+    ns = t.netns()
+    dj, fl = ht.start_seed(ns)
+    fo = ns.start_fanout(conf=imported(SEED))
+    seed(ns, dj, fl)
+    terminating(ns, fo, dj)
+    st = fo.stop()
+    fi.check_eq(st["proxy.sessions"], 0, "sessions in use at exit")
+
+
+if __name__ == "__main__":
+    fi.run(main)

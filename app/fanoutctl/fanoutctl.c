@@ -62,7 +62,7 @@ usage(FILE *f)
 		"                     segment, listeners (/fanout/tcp)\n"
 		"  raw CMD [PARAMS]   any telemetry command, e.g. raw /ethdev/stats 0\n"
 		"offline:\n"
-		"  import [--ingress-class C] [--strict] [--base FILE] [-o FILE] PATH...\n"
+		"  import [--ingress-class C] [--strict] [--base FILE] [-o FILE [--apply]] PATH...\n"
 		"                     Kubernetes Ingress, Service, EndpointSlice (YAML, JSON)\n"
 		"                     to a fanout config (import --help)\n"
 		"options:\n"
@@ -134,7 +134,7 @@ recv_msg(int s, char *buf, size_t len)
  * A control socket command: send "@p words [--json]", print the reply.
  * @return the exit status.
  */
-static int
+int
 control(const char *prefix, int argc, char **argv, int json)
 {
 	char path[PATH_MAX], msg[CMD_MAX], *reply, *text;
@@ -227,7 +227,7 @@ main(int argc, char **argv)
 	}
 	what = argv[optind];
 	if (strcmp(what, "import") == 0)
-		return cmd_import(prog, argc - optind, argv + optind);
+		return cmd_import(prog, prefix, argc - optind, argv + optind);
 	if (strcmp(what, "status") == 0 || strcmp(what, "upstreams") == 0 ||
 		strcmp(what, "reload") == 0 || strcmp(what, "drain") == 0 ||
 		strcmp(what, "undrain") == 0)

@@ -4,11 +4,14 @@
  * (YAML or JSON files, directories, "-" for stdin) to a fanout config,
  * through lib/k8s.
  *
- *   fanoutctl import [--ingress-class C] [--strict] [--base FILE] [-o FILE] PATH...
+ *   fanoutctl [--file-prefix P] import [--ingress-class C] [--strict] [--base FILE]
+ *             [-o FILE [--apply]] PATH...
  *
  * Diagnostics go to stderr. The config goes to FILE (written to a
  * temporary file in FILE's directory, then renamed over it) or to stdout,
- * and only when the import succeeded: never a half config.
+ * and only when the import succeeded: never a half config. --apply then
+ * asks the running fanout of prefix P to reload (as `fanoutctl reload`):
+ * its config must be FILE or include it.
  * Exit status: 0 written, 1 errors (or warnings with --strict), 2 bad usage.
  */
 #include <errno.h>
@@ -28,14 +31,17 @@ static void
 import_usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s import [--ingress-class C] [--strict] [--base FILE] [-o FILE] PATH...\n"
+		"usage: %s [--file-prefix P] import [--ingress-class C] [--strict] [--base FILE]\n"
+		"           [-o FILE [--apply]] PATH...\n"
 		"  PATH               a YAML or JSON file, a directory (its *.yaml, *.yml,\n"
 		"                     *.json), or - for stdin; Ingress, Service, EndpointSlice\n"
 		"  --ingress-class C  only Ingresses of class C (ingressClassName or the\n"
 		"                     kubernetes.io/ingress.class annotation)\n"
 		"  --strict           warnings are errors\n"
 		"  --base FILE        include FILE first (interfaces, listeners, http block)\n"
-		"  -o FILE            write the config to FILE (atomically) instead of stdout\n",
+		"  -o FILE            write the config to FILE (atomically) instead of stdout\n"
+		"  --apply            then reload the running fanout (--file-prefix P), whose\n"
+		"                     config is FILE or includes it\n",
 		prog);
 }
 
@@ -83,13 +89,14 @@ write_atomic(const char *path, const char *text, size_t len)
 }
 
 int
-cmd_import(const char *prog, int argc, char **argv)
+cmd_import(const char *prog, const char *prefix, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"ingress-class", required_argument, NULL, 'c'},
 		{"strict", no_argument, NULL, 's'},
 		{"base", required_argument, NULL, 'b'},
 		{"output", required_argument, NULL, 'o'},
+		{"apply", no_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -99,7 +106,7 @@ cmd_import(const char *prog, int argc, char **argv)
 	struct fo_k8s *k;
 	size_t len, used = 0;
 	char *text = NULL;
-	int opt, i, rc;
+	int opt, i, rc, apply = 0;
 
 	optind = 1; /* argv[0] is "import" */
 	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -121,6 +128,9 @@ cmd_import(const char *prog, int argc, char **argv)
 		case 'o':
 			out_path = optarg;
 			break;
+		case 'a':
+			apply = 1;
+			break;
 		case 'h':
 			import_usage(stdout, prog);
 			return 0;
@@ -128,6 +138,10 @@ cmd_import(const char *prog, int argc, char **argv)
 			import_usage(stderr, prog);
 			return 2;
 		}
+	}
+	if (apply && out_path == NULL) {
+		fprintf(stderr, "%s import: --apply needs -o FILE (the file fanout reads)\n", prog);
+		return 2;
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "%s import: no PATH to read\n", prog);
@@ -169,5 +183,13 @@ cmd_import(const char *prog, int argc, char **argv)
 	}
 	free(text);
 	fo_k8s_free(k);
-	return rc == 0 ? 0 : 1;
+	if (rc != 0)
+		return 1;
+	if (apply) {
+		char reload[] = "reload";
+		char *words[] = {reload};
+
+		return control(prefix, 1, words, 0);
+	}
+	return 0;
 }

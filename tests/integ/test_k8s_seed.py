@@ -11,9 +11,10 @@ Django, 3 Flask replicas under gunicorn):
    /test01/x reaches Django as /x, another path is fanout's 404, and every
    replica served requests;
 2. a pod that starts terminating (its endpoint ready: false, terminating:
-   true in a new EndpointSlice list) is imported as a drained server:
-   after `fanoutctl reload` of the new import, `fanoutctl upstreams` shows
-   it drained and it gets no new request while the other two do;
+   true in a new EndpointSlice list, read from stdin) is imported as a
+   drained server with `fanoutctl import --base B -o CONFIG --apply`, which
+   rewrites fanout's config and reloads it: `fanoutctl upstreams` shows the
+   server drained and it gets no new request while the other two do;
 3. fanout stops cleanly.
 """
 
@@ -87,13 +88,17 @@ def terminating(ns, fo, dj):
             body = body.replace(old, "    - %s\n    conditions:\n      ready: false\n"
                                 "      serving: true\n      terminating: true\n" % TERMINATING)
         text += "---\n" + body
-    conf = imported("-", stdin=text)
+    base = os.path.join(os.path.dirname(fo.conf_path), "k8s-base.conf")
+    with open(base, "w") as f:
+        f.write(fi.nic_conf(fo.nic, HEAD))
+    r = fi.sh([fi.FANOUTCTL, "--file-prefix", fo.prefix, "import", "--ingress-class", "nginx",
+               "--strict", "--base", base, "-o", fo.conf_path, "--apply", "-"],
+              input=text, check_rc=False)
+    fi.check_eq(r.returncode, 0, "import --apply (%s %s)" % (r.stdout, r.stderr))
+    conf = open(fo.conf_path).read()
+    fi.check('include "%s";' % base in conf, "the config written includes the base")
     fi.check("server %s:8000 drain;" % TERMINATING in conf,
              "the terminating endpoint is imported drained")
-    with open(fo.conf_path, "w") as f:
-        f.write(fi.nic_conf(fo.nic, conf))
-    r = fi.fanoutctl(fo.prefix, "reload")
-    fi.check_eq(r.returncode, 0, "fanoutctl reload (%s %s)" % (r.stdout, r.stderr))
     ups = upstreams(fo)
     key = (UPSTREAM, "%s:8000" % TERMINATING)
     fi.check(key in ups, "fanoutctl upstreams lists %s %s" % key)

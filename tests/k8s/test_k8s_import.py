@@ -12,7 +12,8 @@
 4. -o writes the file only on success: an import with an error leaves an
    existing file as it was and exits 1 with the error on stderr;
 5. --strict fails on a warning and writes nothing on stdout;
-6. bad usage exits 2.
+6. bad usage exits 2; --apply writes the file, then fails when no fanout
+   runs (the reload itself: tests/integ/test_k8s_seed.py).
 """
 
 import os
@@ -134,6 +135,15 @@ def main():
         # 6. usage
         check(importer().returncode == 2, "no PATH: exit 2")
         check(importer("--nope", SEED).returncode == 2, "unknown option: exit 2")
+        check(importer("--apply", SEED).returncode == 2, "--apply without -o: exit 2")
+        # --apply to a fanout that is not running: the file is written, exit 1
+        out2 = os.path.join(tmp, "apply.conf")
+        r = run([FANOUTCTL, "--file-prefix", "fo-k8s-import-test-none", "import", "--base", BASE,
+                 "-o", out2, "--apply", SEED])
+        check(r.returncode == 1 and "fanout is not running" in r.stderr,
+              "--apply without a fanout: exit 1 (%r)" % r.stderr)
+        check(os.path.exists(out2) and body(open(out2).read()) == body(conf),
+              "--apply wrote the config before asking for the reload")
 
     if failures:
         print("%d check(s) failed" % len(failures))

@@ -165,8 +165,9 @@ cmd_import(const char *prog, const char *prefix, int argc, char **argv)
 	fputs(fo_k8s_messages(k), stderr);
 	if (rc != 0) {
 		fprintf(stderr, "%s import: %s: no config written\n", prog,
-			rc == -ENOMEM ? "out of memory"
-				      : fo_k8s_errors(k) ? "errors in the input" : "failed");
+			rc == -ENOMEM      ? "out of memory"
+			: fo_k8s_errors(k) ? "errors in the input"
+					   : "failed");
 		fo_k8s_free(k);
 		return 1;
 	}

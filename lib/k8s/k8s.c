@@ -93,8 +93,8 @@ k8s_grow(void **arr, unsigned *cap, unsigned n, size_t size)
 }
 
 void
-k8s_diag(struct fo_k8s *k, enum k8s_level lvl, const struct k8s_meta *m,
-	const struct k8s_loc *loc, const char *field, const char *fmt, ...)
+k8s_diag(struct fo_k8s *k, enum k8s_level lvl, const struct k8s_meta *m, const struct k8s_loc *loc,
+	const char *field, const char *fmt, ...)
 {
 	static const char *const names[] = {"error", "warning", "note"};
 	va_list ap;

@@ -22,8 +22,7 @@ struct actx {
 	char field[K8S_FIELD_MAX];
 };
 
-static void
-awarn(struct actx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void awarn(struct actx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 awarn(struct actx *c, const char *fmt, ...)
@@ -102,10 +101,11 @@ next_upstream(struct actx *c, const char *v, struct k8s_ann *a)
 			if (strcmp(w, kept[i]) == 0)
 				break;
 		if (i == K8S_ARRAY_SIZE(kept)) {
-			awarn(c, "\"%s\" is not supported (fanout retries on error, timeout, "
-				 "invalid_header, http_500, http_502, http_503, http_504, "
-				 "http_429; it never sends a non-idempotent request twice): "
-				 "dropped",
+			awarn(c,
+				"\"%s\" is not supported (fanout retries on error, timeout, "
+				"invalid_header, http_500, http_502, http_503, http_504, "
+				"http_429; it never sends a non-idempotent request twice): "
+				"dropped",
 				w);
 			continue;
 		}
@@ -130,8 +130,8 @@ static int
 planned(const char *name)
 {
 	return strcmp(name, "load-balance") == 0 || strncmp(name, "upstream-hash-by", 16) == 0 ||
-		strncmp(name, "affinity", 8) == 0 || strncmp(name, "session-cookie-", 15) == 0 ||
-		strncmp(name, "canary", 6) == 0;
+	       strncmp(name, "affinity", 8) == 0 || strncmp(name, "session-cookie-", 15) == 0 ||
+	       strncmp(name, "canary", 6) == 0;
 }
 
 static void
@@ -150,20 +150,22 @@ one(struct actx *c, const char *key, const char *v, struct k8s_ann *a)
 	} else if (strcmp(name, "app-root") == 0) {
 		if (v[0] != '/' || strcmp(v, "/") == 0 || !k8s_printable(v) ||
 			strpbrk(v, "?#") != NULL)
-			awarn(c, "invalid value \"%s\" (a path other than \"/\", printable "
-				 "ASCII without spaces, \"?\" or \"#\"): ignored",
+			awarn(c,
+				"invalid value \"%s\" (a path other than \"/\", printable "
+				"ASCII without spaces, \"?\" or \"#\"): ignored",
 				v);
 		else
 			a->app_root = v;
 	} else if (strcmp(name, "permanent-redirect") == 0 ||
-		strcmp(name, "temporal-redirect") == 0) {
+		   strcmp(name, "temporal-redirect") == 0) {
 		int temporal = name[0] == 't';
 
 		if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0 &&
 			    v[0] != '/') ||
 			!k8s_printable(v)) {
-			awarn(c, "invalid URL \"%s\" (http://, https:// or a path; printable "
-				 "ASCII without spaces): ignored",
+			awarn(c,
+				"invalid URL \"%s\" (http://, https:// or a path; printable "
+				"ASCII without spaces): ignored",
 				v);
 		} else if (temporal) {
 			a->temp_url = v;

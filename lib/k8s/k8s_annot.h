@@ -9,20 +9,20 @@
 #include "k8s_priv.h"
 
 struct k8s_ann {
-	int use_regex;             /**< use-regex: "true" */
-	const char *rewrite;       /**< rewrite-target */
+	int use_regex;       /**< use-regex: "true" */
+	const char *rewrite; /**< rewrite-target */
 	struct k8s_loc rewrite_field;
-	const char *app_root;      /**< app-root */
-	const char *perm_url;      /**< permanent-redirect */
-	int perm_code;             /**< permanent-redirect-code (0: 301) */
-	const char *temp_url;      /**< temporal-redirect */
-	int temp_code;             /**< temporal-redirect-code (0: 302) */
-	const char *body_size;     /**< proxy-body-size, an nginx size */
+	const char *app_root;           /**< app-root */
+	const char *perm_url;           /**< permanent-redirect */
+	int perm_code;                  /**< permanent-redirect-code (0: 301) */
+	const char *temp_url;           /**< temporal-redirect */
+	int temp_code;                  /**< temporal-redirect-code (0: 302) */
+	const char *body_size;          /**< proxy-body-size, an nginx size */
 	long connect_s, read_s, send_s; /**< proxy-*-timeout in seconds (0: unset) */
-	char next_upstream[128];   /**< proxy-next-upstream, what fanout keeps ("": unset) */
-	long tries;                /**< proxy-next-upstream-tries (0: unset) */
-	const char *fwd_prefix;    /**< x-forwarded-prefix */
-	int canary;                /**< canary: "true" */
+	char next_upstream[128];        /**< proxy-next-upstream, what fanout keeps ("": unset) */
+	long tries;                     /**< proxy-next-upstream-tries (0: unset) */
+	const char *fwd_prefix;         /**< x-forwarded-prefix */
+	int canary;                     /**< canary: "true" */
 };
 
 /** Read @p ing's annotations into @p a, warning about what is not mapped. */

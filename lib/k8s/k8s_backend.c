@@ -134,15 +134,16 @@ resolve_endpoints(struct k8s_xlate *x, struct k8s_upstream *u, const struct k8s_
 		matched++;
 		if (sp->target_name == NULL && p->port != sp->target_num)
 			k8s_diag(x->k, K8S_WARNING, &sl->m, NULL, "ports",
-				"port \"%s\" is %ld but Service %s/%s's targetPort is %ld: %ld used",
+				"port \"%s\" is %ld but Service %s/%s's targetPort is %ld: %ld "
+				"used",
 				sp->name, p->port, s->m.ns, s->m.name, sp->target_num, p->port);
 		for (e = 0; e < sl->n_eps; e++) {
 			const struct k8s_endpoint *ep = &sl->eps[e];
 
 			for (a = 0; a < ep->n_addrs; a++) {
 				if (!unicast4(ep->addrs[a])) {
-					snprintf(field, sizeof(field), "endpoints[%u].addresses[%u]", e,
-						a);
+					snprintf(field, sizeof(field),
+						"endpoints[%u].addresses[%u]", e, a);
 					k8s_diag(x->k, K8S_WARNING, &sl->m, &ep->loc, field,
 						"\"%s\" is not an IPv4 unicast address: skipped",
 						ep->addrs[a]);
@@ -164,7 +165,8 @@ resolve_endpoints(struct k8s_xlate *x, struct k8s_upstream *u, const struct k8s_
 		snprintf(field, sizeof(field), "%s.service.port.%s", be->field,
 			be->port_name ? "name" : "number");
 		k8s_diag(x->k, K8S_ERROR, &ing->m, &be->loc, field,
-			"Service %s/%s port %ld%s%s%s has no endpoint port: no EndpointSlice of the "
+			"Service %s/%s port %ld%s%s%s has no endpoint port: no EndpointSlice of "
+			"the "
 			"Service has a TCP port named \"%s\"",
 			s->m.ns, s->m.name, sp->port, sp->name[0] ? " (" : "", sp->name,
 			sp->name[0] ? ")" : "", sp->name);
@@ -174,8 +176,8 @@ resolve_endpoints(struct k8s_xlate *x, struct k8s_upstream *u, const struct k8s_
 }
 
 int
-k8s_backend_upstream(struct k8s_xlate *x, const struct k8s_ingress *ing,
-	const struct k8s_backend *be)
+k8s_backend_upstream(
+	struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s_backend *be)
 {
 	const struct k8s_service *s;
 	const struct k8s_svc_port *sp = NULL;
@@ -212,8 +214,8 @@ k8s_backend_upstream(struct k8s_xlate *x, const struct k8s_ingress *ing,
 	if (strcmp(sp->protocol, "TCP") != 0) {
 		snprintf(field, sizeof(field), "%s.service.port", be->field);
 		k8s_diag(x->k, K8S_ERROR, &ing->m, &be->loc, field,
-			"Service %s/%s port %ld is %s (HTTP needs TCP)", s->m.ns, s->m.name, sp->port,
-			sp->protocol);
+			"Service %s/%s port %ld is %s (HTTP needs TCP)", s->m.ns, s->m.name,
+			sp->port, sp->protocol);
 		return -EINVAL;
 	}
 	if (be->port_name != NULL)
@@ -228,8 +230,8 @@ k8s_backend_upstream(struct k8s_xlate *x, const struct k8s_ingress *ing,
 		if (x->ups[i].svc == s)
 			return (int)i;
 		k8s_diag(x->k, K8S_ERROR, &ing->m, &be->loc, be->field,
-			"upstream name %s of Service %s/%s is also that of Service %s/%s",
-			name, s->m.ns, s->m.name, x->ups[i].svc->m.ns, x->ups[i].svc->m.name);
+			"upstream name %s of Service %s/%s is also that of Service %s/%s", name,
+			s->m.ns, s->m.name, x->ups[i].svc->m.ns, x->ups[i].svc->m.name);
 		return -EINVAL;
 	}
 	if (k8s_grow((void **)&x->ups, &x->cap_ups, x->n_ups, sizeof(*x->ups)) != 0)
@@ -256,8 +258,8 @@ set_long(struct k8s_xlate *x, struct k8s_upstream *u, const struct k8s_ingress *
 	if (v == 0 || *cur == v)
 		return;
 	if (*cur != 0) {
-		snprintf(field, sizeof(field), "metadata.annotations[nginx.ingress.kubernetes.io/%s]",
-			annot);
+		snprintf(field, sizeof(field),
+			"metadata.annotations[nginx.ingress.kubernetes.io/%s]", annot);
 		k8s_diag(x->k, K8S_WARNING, &ing->m, NULL, field,
 			"upstream %s already has %s %ld from Ingress %s/%s (older; the setting is "
 			"per upstream in fanout): ignored",
@@ -270,8 +272,8 @@ set_long(struct k8s_xlate *x, struct k8s_upstream *u, const struct k8s_ingress *
 }
 
 void
-k8s_upstream_settings(struct k8s_xlate *x, int up, const struct k8s_ingress *ing,
-	const struct k8s_ann *a)
+k8s_upstream_settings(
+	struct k8s_xlate *x, int up, const struct k8s_ingress *ing, const struct k8s_ann *a)
 {
 	struct k8s_upstream *u = &x->ups[up];
 
@@ -282,7 +284,8 @@ k8s_upstream_settings(struct k8s_xlate *x, int up, const struct k8s_ingress *ing
 	if (a->next_upstream[0] != '\0' && strcmp(u->next_upstream, a->next_upstream) != 0) {
 		if (u->next_upstream[0] != '\0') {
 			k8s_diag(x->k, K8S_WARNING, &ing->m, NULL,
-				"metadata.annotations[nginx.ingress.kubernetes.io/proxy-next-upstream]",
+				"metadata.annotations[nginx.ingress.kubernetes.io/"
+				"proxy-next-upstream]",
 				"upstream %s already has next_upstream \"%s\" from Ingress %s/%s "
 				"(older; the setting is per upstream in fanout): ignored",
 				u->name, u->next_upstream, u->set_by->m.ns, u->set_by->m.name);

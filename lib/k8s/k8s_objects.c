@@ -60,7 +60,7 @@ is_null(yaml_node_t *n)
 	if (s == NULL || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return 0;
 	return s[0] == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
-		strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
+	       strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
 }
 
 /** The parsing context of one object. */
@@ -71,8 +71,7 @@ struct objctx {
 	int bad;
 };
 
-static void
-oerr(struct objctx *c, yaml_node_t *n, const char *field, const char *fmt, ...)
+static void oerr(struct objctx *c, yaml_node_t *n, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 static void
@@ -360,7 +359,8 @@ read_ingress(struct objctx *c, yaml_node_t *obj, struct k8s_ingress *ing)
 
 	spec = get_map(c, obj, "spec", "spec");
 	ing->class_name = get_str(c, spec, "ingressClassName", "spec.ingressClassName");
-	ing->class_annot = ky_str(ky_get(c->m->doc, c->m->annotations, "kubernetes.io/ingress.class"));
+	ing->class_annot =
+		ky_str(ky_get(c->m->doc, c->m->annotations, "kubernetes.io/ingress.class"));
 	dn = get_map(c, spec, "defaultBackend", "spec.defaultBackend");
 	if (dn != NULL)
 		read_backend(c, dn, "spec.defaultBackend", &ing->def);

@@ -26,7 +26,8 @@ struct k8s_buf {
 };
 
 void kb_printf(struct k8s_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void kb_vprintf(struct k8s_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void kb_vprintf(struct k8s_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 void kb_free(struct k8s_buf *b);
 /** snprintf for field paths, which may be cut at @p len (never expected). */
 void kfield(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

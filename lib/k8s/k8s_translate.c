@@ -75,7 +75,8 @@ count_groups(const char *re)
 				re += re[1] == '^' ? 2 : 1;
 		} else if (*re == '(') {
 			if (re[1] != '?' || re[2] == '<' || re[2] == 'P' || re[2] == '\'')
-				n += !(re[1] == '?' && re[2] == '<' && (re[3] == '=' || re[3] == '!'));
+				n += !(re[1] == '?' && re[2] == '<' &&
+					(re[3] == '=' || re[3] == '!'));
 		}
 	}
 	return n;
@@ -109,7 +110,7 @@ host_ok(const char *h)
 				return 0;
 			label = 0;
 		} else if ((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
-			(*h >= '0' && *h <= '9') || (*h == '-' && label > 0)) {
+			   (*h >= '0' && *h <= '9') || (*h == '-' && label > 0)) {
 			if (++label > 63)
 				return 0;
 		} else {
@@ -268,7 +269,8 @@ add_ingress(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s
 
 			snprintf(field, sizeof(field), "spec.rules[%u].host", i);
 			k8s_diag(x->k, K8S_ERROR, &ing->m, &r->loc, field,
-				"invalid host \"%s\" (a DNS name, optionally \"*.\" first)", r->host);
+				"invalid host \"%s\" (a DNS name, optionally \"*.\" first)",
+				r->host);
 			continue;
 		}
 		for (j = 0; j < r->n_paths; j++) {
@@ -377,8 +379,9 @@ emit(struct k8s_xlate *x, struct k8s_buf *b)
 	const struct fo_k8s_opts *o = x->o;
 	unsigned i;
 
-	kb_printf(b, "# fanout config written by fanoutctl import%s%s: do not edit, import "
-		     "again.\n",
+	kb_printf(b,
+		"# fanout config written by fanoutctl import%s%s: do not edit, import "
+		"again.\n",
 		o->source ? " from " : "", o->source ? o->source : "");
 	if (o->base != NULL) {
 		kb_printf(b, "include ");

@@ -58,11 +58,11 @@ struct k8s_xlate {
  * @return its index in x->ups; -EINVAL (recorded: no such Service, port
  *   or endpoint port); -ENOMEM.
  */
-int k8s_backend_upstream(struct k8s_xlate *x, const struct k8s_ingress *ing,
-	const struct k8s_backend *be);
+int k8s_backend_upstream(
+	struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s_backend *be);
 
 /** Apply @p a's per-upstream settings to upstream @p up (the oldest Ingress's win). */
-void k8s_upstream_settings(struct k8s_xlate *x, int up, const struct k8s_ingress *ing,
-	const struct k8s_ann *a);
+void k8s_upstream_settings(
+	struct k8s_xlate *x, int up, const struct k8s_ingress *ing, const struct k8s_ann *a);
 
 #endif /* K8S_XLATE_H */

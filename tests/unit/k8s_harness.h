@@ -112,26 +112,26 @@ k8s_count(const char *level)
 
 /* Objects most tests need: Services app (80 -> 8080, named http) and other
  * (unnamed 80 -> 8000) with one ready endpoint each. */
-#define K8S_SVCS                                                                           \
-	"---\napiVersion: v1\nkind: Service\nmetadata: {name: app, namespace: ns}\n"         \
-	"spec:\n  ports:\n  - {name: http, port: 80, targetPort: 8080}\n"                     \
-	"---\napiVersion: v1\nkind: Service\nmetadata: {name: other, namespace: ns}\n"       \
-	"spec:\n  ports:\n  - {port: 80, targetPort: 8000}\n"                                 \
-	"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"                        \
-	"metadata: {name: app-1, namespace: ns, labels: "                                     \
-	"{kubernetes.io/service-name: app}}\naddressType: IPv4\n"                             \
-	"ports: [{name: http, port: 8080, protocol: TCP}]\n"                                  \
-	"endpoints:\n- addresses: [198.18.0.11]\n  conditions: {ready: true}\n"              \
-	"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"                        \
-	"metadata: {name: other-1, namespace: ns, labels: "                                   \
-	"{kubernetes.io/service-name: other}}\naddressType: IPv4\n"                           \
-	"ports: [{name: \"\", port: 8000, protocol: TCP}]\n"                                  \
+#define K8S_SVCS                                                                                   \
+	"---\napiVersion: v1\nkind: Service\nmetadata: {name: app, namespace: ns}\n"               \
+	"spec:\n  ports:\n  - {name: http, port: 80, targetPort: 8080}\n"                          \
+	"---\napiVersion: v1\nkind: Service\nmetadata: {name: other, namespace: ns}\n"             \
+	"spec:\n  ports:\n  - {port: 80, targetPort: 8000}\n"                                      \
+	"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"                              \
+	"metadata: {name: app-1, namespace: ns, labels: "                                          \
+	"{kubernetes.io/service-name: app}}\naddressType: IPv4\n"                                  \
+	"ports: [{name: http, port: 8080, protocol: TCP}]\n"                                       \
+	"endpoints:\n- addresses: [198.18.0.11]\n  conditions: {ready: true}\n"                    \
+	"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"                              \
+	"metadata: {name: other-1, namespace: ns, labels: "                                        \
+	"{kubernetes.io/service-name: other}}\naddressType: IPv4\n"                                \
+	"ports: [{name: \"\", port: 8000, protocol: TCP}]\n"                                       \
 	"endpoints:\n- addresses: [198.18.0.21]\n  conditions: {ready: true}\n"
 
 /** An Ingress named @p name in ns with @p annots (YAML mapping body, may be
  * empty) and @p spec (YAML under spec:, indented by 2). */
-#define K8S_ING(name, annots, spec)                                                        \
-	"---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: " name     \
+#define K8S_ING(name, annots, spec)                                                                \
+	"---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: " name           \
 	"\n  namespace: ns\n  annotations: {" annots "}\nspec:\n" spec
 
 #endif /* K8S_HARNESS_H */

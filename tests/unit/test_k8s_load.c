@@ -10,19 +10,23 @@
 
 #include "k8s_harness.h"
 
-#define SVC "apiVersion: v1\nkind: Service\nmetadata: {name: app}\n" \
+#define SVC                                                                                        \
+	"apiVersion: v1\nkind: Service\nmetadata: {name: app}\n"                                   \
 	"spec: {ports: [{port: 80, targetPort: 8000}]}\n"
-#define ING_BODY "spec:\n  rules:\n  - http:\n      paths:\n      - path: /a\n" \
-	"        pathType: Prefix\n        backend:\n          service:\n" \
+#define ING_BODY                                                                                   \
+	"spec:\n  rules:\n  - http:\n      paths:\n      - path: /a\n"                             \
+	"        pathType: Prefix\n        backend:\n          service:\n"                         \
 	"            name: app\n            port: {number: 80}\n"
 
 static void
 test_multi_document(void **state)
 {
-	char *out = k8s_import("# a comment\n---\n" SVC "---\n---\n"
+	char *out = k8s_import(
+		"# a comment\n---\n" SVC "---\n---\n"
 		"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\n---\n"
 		"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\n" ING_BODY
-		"...\n", NULL, 0);
+		"...\n",
+		NULL, 0);
 
 	(void)state;
 	k8s_has(out, "route prefix \"/a\" {\n\tupstream default-app-80;\n}");
@@ -47,8 +51,10 @@ test_json(void **state)
 		" {\"apiVersion\": \"networking.k8s.io/v1\", \"kind\": \"Ingress\", \"metadata\":"
 		"  {\"name\": \"i\", \"namespace\": \"web\"}, \"spec\": {\"rules\": [{\"host\":"
 		"  \"a.example\", \"http\": {\"paths\": [{\"path\": \"/\", \"pathType\": \"Exact\","
-		"  \"backend\": {\"service\": {\"name\": \"app\", \"port\": {\"number\": 80}}}}]}}]}}\n"
-		"]}\n", NULL, 0);
+		"  \"backend\": {\"service\": {\"name\": \"app\", \"port\": {\"number\": "
+		"80}}}}]}}]}}\n"
+		"]}\n",
+		NULL, 0);
 
 	(void)state;
 	k8s_has(out, "upstream web-app-80 {\n\tserver 198.18.0.11:8000;\n}");
@@ -60,7 +66,8 @@ test_json(void **state)
 static void
 test_typed_list(void **state)
 {
-	char *out = k8s_import("apiVersion: v1\nkind: ServiceList\nitems:\n"
+	char *out = k8s_import(
+		"apiVersion: v1\nkind: ServiceList\nitems:\n"
 		"- apiVersion: v1\n  metadata: {name: app}\n  spec: {ports: [{port: 80}]}\n"
 		"---\napiVersion: networking.k8s.io/v1\nkind: IngressList\nitems:\n"
 		"- apiVersion: networking.k8s.io/v1\n  metadata: {name: i}\n"
@@ -81,14 +88,14 @@ test_yaml_errors(void **state)
 	assert_int_equal(k8s_count("error"), 1);
 	k8s_import("a: b\n c: d\n", NULL, -EINVAL);
 	k8s_has(k8s_last_msgs, "error: in.yaml:2:3: invalid YAML: mapping values are not allowed "
-		"in this context");
+			       "in this context");
 	k8s_import("- 1\n- 2\n", NULL, -EINVAL);
 	k8s_has(k8s_last_msgs, "error: in.yaml:1:1: not a Kubernetes object");
 	k8s_import("apiVersion: v1\nmetadata: {name: x}\n", NULL, -EINVAL);
 	k8s_has(k8s_last_msgs, "error: in.yaml:1:1: kind: missing");
 	k8s_import("apiVersion: v1\nkind: List\nitems: [1]\n", NULL, -EINVAL);
 	k8s_has(k8s_last_msgs, "error: in.yaml:3:9: items[]: a list item is not a Kubernetes "
-		"object");
+			       "object");
 }
 
 static void
@@ -96,39 +103,45 @@ test_object_errors(void **state)
 {
 	(void)state;
 	k8s_import("apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: old, "
-		"namespace: n}\n", NULL, -EINVAL);
-	k8s_has(k8s_last_msgs, "error: in.yaml:1:13: Ingress n/old: apiVersion: "
+		   "namespace: n}\n",
+		NULL, -EINVAL);
+	k8s_has(k8s_last_msgs,
+		"error: in.yaml:1:13: Ingress n/old: apiVersion: "
 		"extensions/v1beta1 is not supported (expected networking.k8s.io/v1)");
 	k8s_import("apiVersion: v1\nkind: Service\nmetadata: {namespace: n}\n", NULL, -EINVAL);
 	k8s_has(k8s_last_msgs, "Service n/?: metadata.name: missing");
 	k8s_import("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n"
-		"  - {port: 70000}\n", NULL, -EINVAL);
+		   "  - {port: 70000}\n",
+		NULL, -EINVAL);
 	k8s_has(k8s_last_msgs, "error: in.yaml:6:12: Service default/s: spec.ports[0].port: "
-		"invalid value \"70000\" (expected 1..65535)");
+			       "invalid value \"70000\" (expected 1..65535)");
 	k8s_import(SVC "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\n"
-		"spec:\n  rules:\n  - http:\n      paths:\n      - path: /a\n"
-		"        backend: {service: {name: app, port: {number: 80, name: http}}}\n",
+		       "spec:\n  rules:\n  - http:\n      paths:\n      - path: /a\n"
+		       "        backend: {service: {name: app, port: {number: 80, name: http}}}\n",
 		NULL, -EINVAL);
 	k8s_has(k8s_last_msgs, "Ingress default/i: spec.rules[0].http.paths[0].pathType: missing");
 	k8s_has(k8s_last_msgs, "Ingress default/i: spec.rules[0].http.paths[0].backend.service."
-		"port: has both a number and a name");
-	k8s_import(SVC "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\n"
+			       "port: has both a number and a name");
+	k8s_import(SVC
+		"---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\n"
 		"spec:\n  rules:\n  - http:\n      paths:\n      - path: /a\n"
 		"        pathType: Exact\n        backend: {resource: {kind: Bucket, name: b}}\n",
 		NULL, -EINVAL);
 	k8s_has(k8s_last_msgs, "spec.rules[0].http.paths[0].backend.resource: resource backends "
-		"are not supported");
-	k8s_import(SVC "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\n"
+			       "are not supported");
+	k8s_import(SVC
+		"---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\n"
 		"spec:\n  rules:\n  - http:\n      paths:\n      - path: /a\n"
 		"        pathType: Exact\n        backend: {service: {name: app, port: {}}}\n",
 		NULL, -EINVAL);
 	k8s_has(k8s_last_msgs, "spec.rules[0].http.paths[0].backend.service.port: needs a number "
-		"or a name");
+			       "or a name");
 	k8s_import("apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: e}\n"
-		"addressType: IPv4\nendpoints:\n- addresses: [198.18.0.1]\n"
-		"  conditions: {ready: maybe}\n", NULL, -EINVAL);
+		   "addressType: IPv4\nendpoints:\n- addresses: [198.18.0.1]\n"
+		   "  conditions: {ready: maybe}\n",
+		NULL, -EINVAL);
 	k8s_has(k8s_last_msgs, "EndpointSlice default/e: endpoints[0].conditions.ready: expected "
-		"true or false");
+			       "true or false");
 }
 
 /* A directory: its manifests in name order, other files left alone;
@@ -150,7 +163,8 @@ test_directory(void **state)
 	snprintf(path, sizeof(path), "%s/a.json", dir);
 	f = fopen(path, "w");
 	fputs("{\"apiVersion\": \"v1\", \"kind\": \"Service\", \"metadata\": {\"name\": \"app\"},"
-		" \"spec\": {\"ports\": [{\"port\": 80}]}}", f);
+	      " \"spec\": {\"ports\": [{\"port\": 80}]}}",
+		f);
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/notes.txt", dir);
 	f = fopen(path, "w");

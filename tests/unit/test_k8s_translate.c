@@ -9,18 +9,17 @@
  */
 #include "k8s_harness.h"
 
-#define PATH1(path, type, svc, port)                                                       \
-	"  rules:\n  - http:\n      paths:\n      - path: " path "\n        pathType: " type \
+#define PATH1(path, type, svc, port)                                                               \
+	"  rules:\n  - http:\n      paths:\n      - path: " path "\n        pathType: " type       \
 	"\n        backend: {service: {name: " svc ", port: " port "}}\n"
 
 /* The seed: regex paths with the rewrite, upstreams named ns-svc-port. */
 static void
 test_seed_shape(void **state)
 {
-	char *out = k8s_import(K8S_SVCS K8S_ING("seed",
-					   "nginx.ingress.kubernetes.io/rewrite-target: /$2",
-					   PATH1("/test01(/|$)(.*)", "ImplementationSpecific",
-						   "app", "{number: 80}")),
+	char *out = k8s_import(
+		K8S_SVCS K8S_ING("seed", "nginx.ingress.kubernetes.io/rewrite-target: /$2",
+			PATH1("/test01(/|$)(.*)", "ImplementationSpecific", "app", "{number: 80}")),
 		NULL, 0);
 
 	(void)state;
@@ -96,11 +95,11 @@ test_hosts(void **state)
 	free(out);
 }
 
-#define ING_TS(name, ts, path, svc)                                                        \
-	"---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: " name     \
-	"\n  namespace: ns\n" ts "spec:\n  rules:\n  - host: m.example\n    http:\n"        \
-	"      paths:\n      - {path: " path ", pathType: Prefix, backend: {service: {name: " \
-	svc ", port: {number: 80}}}}\n"
+#define ING_TS(name, ts, path, svc)                                                                \
+	"---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: " name           \
+	"\n  namespace: ns\n" ts "spec:\n  rules:\n  - host: m.example\n    http:\n"               \
+	"      paths:\n      - {path: " path ", pathType: Prefix, backend: {service: {name: " svc  \
+	", port: {number: 80}}}}\n"
 
 /* Same host: rules merged; same host, path and type: the oldest
  * Ingress wins with a warning; no timestamp counts as newest; ties by
@@ -108,10 +107,10 @@ test_hosts(void **state)
 static void
 test_merge(void **state)
 {
-	const char *yaml = K8S_SVCS
-		ING_TS("young", "  creationTimestamp: \"2026-02-01T00:00:00Z\"\n", "/a", "other")
-		ING_TS("fresh", "", "/a", "other")
-		ING_TS("old", "  creationTimestamp: \"2026-01-01T00:00:00Z\"\n", "/a", "app")
+	const char *yaml = K8S_SVCS ING_TS("young",
+		"  creationTimestamp: \"2026-02-01T00:00:00Z\"\n", "/a",
+		"other") ING_TS("fresh", "", "/a", "other") ING_TS("old",
+		"  creationTimestamp: \"2026-01-01T00:00:00Z\"\n", "/a", "app")
 		ING_TS("more", "  creationTimestamp: \"2026-03-01T00:00:00Z\"\n", "/b", "other");
 	char *out = k8s_import(yaml, NULL, 0), *a, *b;
 
@@ -134,8 +133,8 @@ test_merge(void **state)
 
 	/* same timestamp: namespace/name decides */
 	out = k8s_import(K8S_SVCS ING_TS("zz", "  creationTimestamp: \"2026-01-01T00:00:00Z\"\n",
-				       "/a", "other")
-			ING_TS("aa", "  creationTimestamp: \"2026-01-01T00:00:00Z\"\n", "/a", "app"),
+				 "/a", "other") ING_TS("aa",
+				 "  creationTimestamp: \"2026-01-01T00:00:00Z\"\n", "/a", "app"),
 		NULL, 0);
 	k8s_has(out, "upstream ns-app-80;");
 	k8s_lacks(out, "route prefix \"/a\" {\n\thost m.example;\n\tupstream ns-other-80;");
@@ -151,24 +150,23 @@ test_rewrite(void **state)
 	(void)state;
 	/* rewrite-target makes a Prefix path a regex, as ingress-nginx does */
 	out = k8s_import(K8S_SVCS K8S_ING("rw", "nginx.ingress.kubernetes.io/rewrite-target: /",
-					     PATH1("/api", "Prefix", "app", "{number: 80}")),
+				 PATH1("/api", "Prefix", "app", "{number: 80}")),
 		NULL, 0);
 	k8s_has(out, "route regex \"/api\" {\n\tupstream ns-app-80;\n\trewrite \"/\";\n}");
 	free(out);
 	/* $N beyond the path's groups: an error naming both */
 	out = k8s_import(K8S_SVCS K8S_ING("rw", "nginx.ingress.kubernetes.io/rewrite-target: /$2",
-					     PATH1("/api(/|$)", "Prefix", "app", "{number: 80}")),
+				 PATH1("/api(/|$)", "Prefix", "app", "{number: 80}")),
 		NULL, -EINVAL);
-	k8s_has(k8s_last_msgs,
-		"error: in.yaml:");
+	k8s_has(k8s_last_msgs, "error: in.yaml:");
 	k8s_has(k8s_last_msgs,
 		"Ingress ns/rw: metadata.annotations[nginx.ingress.kubernetes.io/rewrite-target]: "
 		"rewrite-target \"/$2\" uses $2 but path \"/api(/|$)\" "
 		"(spec.rules[0].http.paths[0]) has 1 capture group");
 	/* non-capturing, escaped and class parentheses do not count */
-	out = k8s_import(K8S_SVCS K8S_ING("rw", "nginx.ingress.kubernetes.io/rewrite-target: /$2",
-					     PATH1("'/a(?:b)\\(([(])(?<n>x)'", "Prefix", "app",
-						     "{number: 80}")),
+	out = k8s_import(
+		K8S_SVCS K8S_ING("rw", "nginx.ingress.kubernetes.io/rewrite-target: /$2",
+			PATH1("'/a(?:b)\\(([(])(?<n>x)'", "Prefix", "app", "{number: 80}")),
 		NULL, 0);
 	k8s_has(out, "rewrite \"/$2\";");
 	free(out);
@@ -181,18 +179,18 @@ test_redirects(void **state)
 
 	(void)state;
 	out = k8s_import(K8S_SVCS K8S_ING("p",
-					     "nginx.ingress.kubernetes.io/permanent-redirect: "
-					     "https://www.example.com/new, "
-					     "nginx.ingress.kubernetes.io/permanent-redirect-code: "
-					     "\"308\"",
-					     PATH1("/old", "Prefix", "app", "{number: 80}")),
+				 "nginx.ingress.kubernetes.io/permanent-redirect: "
+				 "https://www.example.com/new, "
+				 "nginx.ingress.kubernetes.io/permanent-redirect-code: "
+				 "\"308\"",
+				 PATH1("/old", "Prefix", "app", "{number: 80}")),
 		NULL, 0);
 	k8s_has(out, "\treturn 308 \"https://www.example.com/new\";\n");
 	free(out);
 	out = k8s_import(K8S_SVCS K8S_ING("t",
-					     "nginx.ingress.kubernetes.io/temporal-redirect: /tmp, "
-					     "nginx.ingress.kubernetes.io/permanent-redirect: /perm",
-					     PATH1("/old", "Prefix", "app", "{number: 80}")),
+				 "nginx.ingress.kubernetes.io/temporal-redirect: /tmp, "
+				 "nginx.ingress.kubernetes.io/permanent-redirect: /perm",
+				 PATH1("/old", "Prefix", "app", "{number: 80}")),
 		NULL, 0);
 	k8s_has(out, "\treturn 302 \"/tmp\";\n");
 	k8s_has(k8s_last_msgs, "both permanent-redirect and temporal-redirect: "
@@ -200,14 +198,15 @@ test_redirects(void **state)
 	free(out);
 	/* a bad URL is a warning and no redirect */
 	out = k8s_import(K8S_SVCS K8S_ING("b",
-					     "nginx.ingress.kubernetes.io/permanent-redirect: "
-					     "ftp://x",
-					     PATH1("/old", "Prefix", "app", "{number: 80}")),
+				 "nginx.ingress.kubernetes.io/permanent-redirect: "
+				 "ftp://x",
+				 PATH1("/old", "Prefix", "app", "{number: 80}")),
 		NULL, 0);
 	k8s_lacks(out, "return");
 	k8s_has(k8s_last_msgs, "warning: in.yaml:");
 	k8s_has(k8s_last_msgs,
-		"Ingress ns/b: metadata.annotations[nginx.ingress.kubernetes.io/permanent-redirect]: "
+		"Ingress ns/b: "
+		"metadata.annotations[nginx.ingress.kubernetes.io/permanent-redirect]: "
 		"invalid URL \"ftp://x\"");
 	free(out);
 }
@@ -219,14 +218,14 @@ test_app_root_and_route_settings(void **state)
 
 	(void)state;
 	out = k8s_import(K8S_SVCS K8S_ING("ar",
-					     "nginx.ingress.kubernetes.io/app-root: /app1, "
-					     "nginx.ingress.kubernetes.io/proxy-body-size: 8m, "
-					     "nginx.ingress.kubernetes.io/x-forwarded-prefix: /svc",
-					     "  rules:\n  - http:\n      paths:\n"
-					     "      - {path: /, pathType: Prefix, backend: {service: "
-					     "{name: app, port: {number: 80}}}}\n"
-					     "      - {path: /x, pathType: Prefix, backend: {service: "
-					     "{name: app, port: {number: 80}}}}\n"),
+				 "nginx.ingress.kubernetes.io/app-root: /app1, "
+				 "nginx.ingress.kubernetes.io/proxy-body-size: 8m, "
+				 "nginx.ingress.kubernetes.io/x-forwarded-prefix: /svc",
+				 "  rules:\n  - http:\n      paths:\n"
+				 "      - {path: /, pathType: Prefix, backend: {service: "
+				 "{name: app, port: {number: 80}}}}\n"
+				 "      - {path: /x, pathType: Prefix, backend: {service: "
+				 "{name: app, port: {number: 80}}}}\n"),
 		NULL, 0);
 	k8s_has(out, "route prefix \"/\" {\n\tupstream ns-app-80;\n\tapp_root \"/app1\";\n"
 		     "\tclient_max_body_size 8m;\n\tforwarded_prefix \"/svc\";\n}");
@@ -236,12 +235,12 @@ test_app_root_and_route_settings(void **state)
 	free(out);
 	/* no "/" path: app-root would redirect nothing */
 	out = k8s_import(K8S_SVCS K8S_ING("ar", "nginx.ingress.kubernetes.io/app-root: /app1",
-					     PATH1("/x", "Prefix", "app", "{number: 80}")),
+				 PATH1("/x", "Prefix", "app", "{number: 80}")),
 		NULL, 0);
 	k8s_has(k8s_last_msgs, "no path \"/\" in the Ingress: app-root has nothing to redirect");
 	free(out);
 	out = k8s_import(K8S_SVCS K8S_ING("bs", "nginx.ingress.kubernetes.io/proxy-body-size: 8 MB",
-					     PATH1("/x", "Prefix", "app", "{number: 80}")),
+				 PATH1("/x", "Prefix", "app", "{number: 80}")),
 		NULL, 0);
 	k8s_lacks(out, "client_max_body_size");
 	k8s_has(k8s_last_msgs, "invalid size \"8 MB\"");
@@ -256,19 +255,19 @@ test_upstream_settings(void **state)
 
 	(void)state;
 	out = k8s_import(K8S_SVCS K8S_ING("u",
-					     "nginx.ingress.kubernetes.io/proxy-connect-timeout: "
-					     "\"3\", nginx.ingress.kubernetes.io/proxy-read-timeout: "
-					     "\"120\", nginx.ingress.kubernetes.io/proxy-send-timeout: "
-					     "\"30\", nginx.ingress.kubernetes.io/proxy-next-upstream: "
-					     "error timeout http_502 non_idempotent http_404, "
-					     "nginx.ingress.kubernetes.io/proxy-next-upstream-tries: "
-					     "\"2\", nginx.ingress.kubernetes.io/"
-					     "proxy-next-upstream-timeout: \"10\"",
-					     PATH1("/x", "Prefix", "app", "{number: 80}")) ING_TS("v",
-					     "  creationTimestamp: \"2026-01-01T00:00:00Z\"\n"
-					     "  annotations: {nginx.ingress.kubernetes.io/"
-					     "proxy-read-timeout: \"5\"}\n",
-					     "/y", "app"),
+				 "nginx.ingress.kubernetes.io/proxy-connect-timeout: "
+				 "\"3\", nginx.ingress.kubernetes.io/proxy-read-timeout: "
+				 "\"120\", nginx.ingress.kubernetes.io/proxy-send-timeout: "
+				 "\"30\", nginx.ingress.kubernetes.io/proxy-next-upstream: "
+				 "error timeout http_502 non_idempotent http_404, "
+				 "nginx.ingress.kubernetes.io/proxy-next-upstream-tries: "
+				 "\"2\", nginx.ingress.kubernetes.io/"
+				 "proxy-next-upstream-timeout: \"10\"",
+				 PATH1("/x", "Prefix", "app", "{number: 80}")) ING_TS("v",
+				 "  creationTimestamp: \"2026-01-01T00:00:00Z\"\n"
+				 "  annotations: {nginx.ingress.kubernetes.io/"
+				 "proxy-read-timeout: \"5\"}\n",
+				 "/y", "app"),
 		NULL, 0);
 	k8s_has(out, "upstream ns-app-80 {\n\tserver 198.18.0.11:8080;\n\tconnect_timeout 3s;\n"
 		     "\tread_timeout 5s;\n\tsend_timeout 30s;\n"
@@ -282,9 +281,8 @@ test_upstream_settings(void **state)
 			       "proxy-read-timeout 5 from Ingress ns/v");
 	assert_int_equal(k8s_count("warning"), 4);
 	free(out);
-	out = k8s_import(K8S_SVCS K8S_ING("u",
-					     "nginx.ingress.kubernetes.io/proxy-read-timeout: 1m",
-					     PATH1("/x", "Prefix", "app", "{number: 80}")),
+	out = k8s_import(K8S_SVCS K8S_ING("u", "nginx.ingress.kubernetes.io/proxy-read-timeout: 1m",
+				 PATH1("/x", "Prefix", "app", "{number: 80}")),
 		NULL, 0);
 	k8s_lacks(out, "read_timeout");
 	k8s_has(k8s_last_msgs, "invalid value \"1m\" (expected seconds, 1..3600)");
@@ -326,12 +324,11 @@ test_unsupported_annotations(void **state)
 static void
 test_canary_skipped(void **state)
 {
-	char *out = k8s_import(K8S_SVCS K8S_ING("main", "", PATH1("/x", "Prefix", "app",
-							     "{number: 80}"))
-			K8S_ING("can",
-				"nginx.ingress.kubernetes.io/canary: \"true\", "
-				"nginx.ingress.kubernetes.io/canary-weight: \"10\"",
-				PATH1("/x", "Prefix", "other", "{number: 80}")),
+	char *out = k8s_import(K8S_SVCS K8S_ING("main", "",
+				       PATH1("/x", "Prefix", "app", "{number: 80}")) K8S_ING("can",
+				       "nginx.ingress.kubernetes.io/canary: \"true\", "
+				       "nginx.ingress.kubernetes.io/canary-weight: \"10\"",
+				       PATH1("/x", "Prefix", "other", "{number: 80}")),
 		NULL, 0);
 
 	(void)state;
@@ -344,13 +341,11 @@ test_canary_skipped(void **state)
 static void
 test_ingress_class(void **state)
 {
-	const char *yaml = K8S_SVCS
-		K8S_ING("a", "", "  ingressClassName: nginx\n" PATH1("/a", "Prefix", "app",
-									"{number: 80}"))
-		K8S_ING("b", "kubernetes.io/ingress.class: nginx",
-			PATH1("/b", "Prefix", "app", "{number: 80}"))
-		K8S_ING("c", "", "  ingressClassName: traefik\n" PATH1("/c", "Prefix", "app",
-									 "{number: 80}"))
+	const char *yaml = K8S_SVCS K8S_ING("a", "",
+		"  ingressClassName: nginx\n" PATH1("/a", "Prefix", "app",
+			"{number: 80}")) K8S_ING("b", "kubernetes.io/ingress.class: nginx",
+		PATH1("/b", "Prefix", "app", "{number: 80}")) K8S_ING("c", "",
+		"  ingressClassName: traefik\n" PATH1("/c", "Prefix", "app", "{number: 80}"))
 		K8S_ING("d", "", PATH1("/d", "Prefix", "app", "{number: 80}"));
 	struct fo_k8s_opts o = {.ingress_class = "nginx"};
 	char *out = k8s_import(yaml, &o, 0);
@@ -375,16 +370,16 @@ test_default_backend(void **state)
 
 	(void)state;
 	out = k8s_import(K8S_SVCS K8S_ING("d", "",
-					     "  defaultBackend: {service: {name: other, port: "
-					     "{number: 80}}}\n"
-					     "  rules:\n  - host: a.example\n    http:\n      paths:\n"
-					     "      - {path: /x, pathType: Prefix, backend: {service: "
-					     "{name: app, port: {number: 80}}}}\n"
-					     "  - host: '*.b.example'\n")
-			K8S_ING("g", "", "  defaultBackend: {service: {name: app, port: {number: "
-					 "80}}}\n")
-			K8S_ING("h", "", "  defaultBackend: {service: {name: other, port: "
-					 "{number: 80}}}\n"),
+				 "  defaultBackend: {service: {name: other, port: "
+				 "{number: 80}}}\n"
+				 "  rules:\n  - host: a.example\n    http:\n      paths:\n"
+				 "      - {path: /x, pathType: Prefix, backend: {service: "
+				 "{name: app, port: {number: 80}}}}\n"
+				 "  - host: '*.b.example'\n") K8S_ING("g", "",
+				 "  defaultBackend: {service: {name: app, port: {number: "
+				 "80}}}\n") K8S_ING("h", "",
+				 "  defaultBackend: {service: {name: other, port: "
+				 "{number: 80}}}\n"),
 		NULL, 0);
 	k8s_has(out, "default_backend ns-other-80 host a.example;\n");
 	k8s_has(out, "default_backend ns-other-80 host *.b.example;\n");
@@ -445,8 +440,8 @@ static void
 test_backend_errors(void **state)
 {
 	(void)state;
-	k8s_import(K8S_SVCS K8S_ING("e", "", PATH1("/x", "Prefix", "nosuch", "{number: 80}")),
-		NULL, -EINVAL);
+	k8s_import(K8S_SVCS K8S_ING("e", "", PATH1("/x", "Prefix", "nosuch", "{number: 80}")), NULL,
+		-EINVAL);
 	k8s_has(k8s_last_msgs, "error: in.yaml:");
 	k8s_has(k8s_last_msgs, "Ingress ns/e: spec.rules[0].http.paths[0].backend.service.name: "
 			       "Service ns/nosuch not found");
@@ -497,9 +492,9 @@ test_path_errors(void **state)
 		-EINVAL);
 	k8s_has(k8s_last_msgs, "spec.rules[0].http.paths[0].pathType: unknown pathType \"Regex\"");
 	k8s_import(K8S_SVCS K8S_ING("e", "",
-				    "  rules:\n  - host: 'a_b.example'\n    http:\n      paths:\n"
-				    "      - {path: /, pathType: Prefix, backend: {service: "
-				    "{name: app, port: {number: 80}}}}\n"),
+			   "  rules:\n  - host: 'a_b.example'\n    http:\n      paths:\n"
+			   "      - {path: /, pathType: Prefix, backend: {service: "
+			   "{name: app, port: {number: 80}}}}\n"),
 		NULL, -EINVAL);
 	k8s_has(k8s_last_msgs, "spec.rules[0].host: invalid host \"a_b.example\"");
 }

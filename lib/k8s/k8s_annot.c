@@ -131,7 +131,61 @@ planned(const char *name)
 {
 	return strcmp(name, "load-balance") == 0 || strncmp(name, "upstream-hash-by", 16) == 0 ||
 	       strncmp(name, "affinity", 8) == 0 || strncmp(name, "session-cookie-", 15) == 0 ||
-	       strncmp(name, "canary", 6) == 0;
+	       strncmp(name, "canary-weight", 13) == 0;
+}
+
+int
+k8s_token(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 256)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			    (*s >= '0' && *s <= '9') || strchr("!#$%&'*+-.^_`|~", *s) != NULL))
+			return 0;
+	return 1;
+}
+
+/** A header value the config can match: visible ASCII and inner spaces. */
+static int
+value_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || s[0] == ' ' || s[n - 1] == ' ')
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+static void
+canary_by(struct actx *c, const char *name, const char *v, struct k8s_ann *a)
+{
+	const char **slot;
+	int ok;
+
+	if (strcmp(name, "canary-by-header") == 0) {
+		slot = &a->canary_header;
+		ok = k8s_token(v);
+	} else if (strcmp(name, "canary-by-header-value") == 0) {
+		slot = &a->canary_value;
+		ok = value_ok(v);
+	} else if (strcmp(name, "canary-by-header-pattern") == 0) {
+		slot = &a->canary_pattern;
+		ok = value_ok(v);
+	} else {
+		slot = &a->canary_cookie;
+		ok = k8s_token(v);
+	}
+	if (!ok) {
+		awarn(c, "invalid value \"%s\": ignored", v);
+		return;
+	}
+	*slot = v;
+	if (a->canary_loc.file == NULL)
+		a->canary_loc = c->loc;
 }
 
 static void
@@ -211,10 +265,15 @@ one(struct actx *c, const char *key, const char *v, struct k8s_ann *a)
 			a->fwd_prefix = v;
 	} else if (strcmp(name, "canary") == 0) {
 		a->canary = strcmp(v, "true") == 0;
+	} else if (strcmp(name, "canary-by-header") == 0 ||
+		   strcmp(name, "canary-by-header-value") == 0 ||
+		   strcmp(name, "canary-by-header-pattern") == 0 ||
+		   strcmp(name, "canary-by-cookie") == 0) {
+		canary_by(c, name, v, a);
 	} else if (planned(name)) {
 		/* TODO: balance / sticky / weighted and conditional backends are
 		 * being added to the config; map these once the parser has them */
-		awarn(c, "not imported yet (load balancing, affinity and canary annotations "
+		awarn(c, "not imported yet (load balancing, affinity and canary weights "
 			 "wait for the config's balance directives): ignored");
 	} else {
 		awarn(c, "ingress-nginx annotation not supported by fanout: ignored");
@@ -257,6 +316,19 @@ k8s_annotations(struct fo_k8s *k, const struct k8s_ingress *ing, struct k8s_ann 
 			continue;
 		}
 		one(&c, key, v, a);
+	}
+	c.loc = a->canary_loc;
+	snprintf(c.field, sizeof(c.field), "metadata.annotations");
+	if (a->canary_loc.file != NULL && !a->canary) {
+		awarn(&c, "canary-by-* without canary: \"true\": ignored (as ingress-nginx)");
+		a->canary_header = a->canary_value = a->canary_pattern = a->canary_cookie = NULL;
+	} else if (a->canary_header == NULL && (a->canary_value || a->canary_pattern)) {
+		awarn(&c, "canary-by-header-value or -pattern without canary-by-header: ignored");
+		a->canary_value = a->canary_pattern = NULL;
+	} else if (a->canary_value != NULL && a->canary_pattern != NULL) {
+		awarn(&c, "canary-by-header-value and -pattern: the value is used (as "
+			  "ingress-nginx)");
+		a->canary_pattern = NULL;
 	}
 	if (a->perm_url != NULL && a->temp_url != NULL) {
 		c.loc = ing->m.loc;

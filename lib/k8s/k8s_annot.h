@@ -23,10 +23,18 @@ struct k8s_ann {
 	long tries;                     /**< proxy-next-upstream-tries (0: unset) */
 	const char *fwd_prefix;         /**< x-forwarded-prefix */
 	int canary;                     /**< canary: "true" */
+	const char *canary_header;      /**< canary-by-header */
+	const char *canary_value;       /**< canary-by-header-value */
+	const char *canary_pattern;     /**< canary-by-header-pattern */
+	const char *canary_cookie;      /**< canary-by-cookie */
+	struct k8s_loc canary_loc;      /**< where the first canary-by-* is */
 };
 
 /** Read @p ing's annotations into @p a, warning about what is not mapped. */
 void k8s_annotations(struct fo_k8s *k, const struct k8s_ingress *ing, struct k8s_ann *a);
+
+/** @return 1 when @p s is an HTTP token (a header or cookie name), else 0. */
+int k8s_token(const char *s);
 
 /** @return 1 when @p s is printable ASCII without spaces (0x21..0x7e), else 0. */
 int k8s_printable(const char *s);

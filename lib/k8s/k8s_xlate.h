@@ -34,6 +34,14 @@ struct k8s_route {
 	const char *type; /**< "exact", "prefix" or "regex" */
 	int up;
 	int app_root;
+	/* canary routes (main >= 0): the main route's copy with a condition,
+	 * written just before it, so that config order puts it first */
+	int main;                           /**< -1: a main route */
+	const struct k8s_ingress *canary;   /**< the canary Ingress */
+	const struct k8s_path *canary_path; /**< its path */
+	const char *m_kind;                 /**< "header" or "cookie" */
+	const char *m_name, *m_value;       /**< the condition */
+	int m_regex;                        /**< m_value is a regex */
 };
 
 struct k8s_defb {

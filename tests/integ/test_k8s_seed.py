@@ -15,7 +15,12 @@ Django, 3 Flask replicas under gunicorn):
    drained server with `fanoutctl import --base B -o CONFIG --apply`, which
    rewrites fanout's config and reloads it: `fanoutctl upstreams` shows the
    server drained and it gets no new request while the other two do;
-3. fanout stops cleanly.
+3. a canary Ingress (canary-by-header: X-Canary) on the seed's /test02
+   path, pointing at django-service, applied the same way: /test02 with
+   `X-Canary: always` is Django's welcome page (the main Ingress's /$2
+   rewrite applies to it too), without the header or with `never` it is
+   still Flask;
+4. fanout stops cleanly.
 """
 
 import json
@@ -35,6 +40,44 @@ listen 198.18.0.1:80;
 """
 TERMINATING = "198.18.0.13"
 UPSTREAM = "default-django-service-80"
+CANARY = """apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: flask-canary
+  annotations:
+    nginx.ingress.kubernetes.io/canary: "true"
+    nginx.ingress.kubernetes.io/canary-by-header: X-Canary
+spec:
+  ingressClassName: nginx
+  rules:
+    - http:
+        paths:
+          - path: /test02(/|$)(.*)
+            pathType: ImplementationSpecific
+            backend:
+              service:
+                name: django-service
+                port:
+                  number: 80
+"""
+
+
+def apply(fo, text):
+    """fanoutctl import --apply of @text (stdin) over fanout's config; returns the config."""
+    base = os.path.join(os.path.dirname(fo.conf_path), "k8s-base.conf")
+    with open(base, "w") as f:
+        f.write(fi.nic_conf(fo.nic, HEAD))
+    r = fi.sh([fi.FANOUTCTL, "--file-prefix", fo.prefix, "import", "--ingress-class", "nginx",
+               "--strict", "--base", base, "-o", fo.conf_path, "--apply", "-"],
+              input=text, check_rc=False)
+    fi.check_eq(r.returncode, 0, "import --apply (%s %s)" % (r.stdout, r.stderr))
+    conf = open(fo.conf_path).read()
+    fi.check('include "%s";' % base in conf, "the config written includes the base")
+    return conf
+
+
+def seed_text():
+    return "".join("---\n" + open(os.path.join(SEED, n)).read() for n in sorted(os.listdir(SEED)))
 
 
 def imported(*paths, stdin=None):
@@ -88,15 +131,7 @@ def terminating(ns, fo, dj):
             body = body.replace(old, "    - %s\n    conditions:\n      ready: false\n"
                                 "      serving: true\n      terminating: true\n" % TERMINATING)
         text += "---\n" + body
-    base = os.path.join(os.path.dirname(fo.conf_path), "k8s-base.conf")
-    with open(base, "w") as f:
-        f.write(fi.nic_conf(fo.nic, HEAD))
-    r = fi.sh([fi.FANOUTCTL, "--file-prefix", fo.prefix, "import", "--ingress-class", "nginx",
-               "--strict", "--base", base, "-o", fo.conf_path, "--apply", "-"],
-              input=text, check_rc=False)
-    fi.check_eq(r.returncode, 0, "import --apply (%s %s)" % (r.stdout, r.stderr))
-    conf = open(fo.conf_path).read()
-    fi.check('include "%s";' % base in conf, "the config written includes the base")
+    conf = apply(fo, text)
     fi.check("server %s:8000 drain;" % TERMINATING in conf,
              "the terminating endpoint is imported drained")
     ups = upstreams(fo)
@@ -119,12 +154,26 @@ def terminating(ns, fo, dj):
             fi.check_ge(gained, 1, "replica %s (%s) still serves" % (name, ip))
 
 
+def canary(ns, fo):
+    conf = apply(fo, seed_text() + "---\n" + CANARY)
+    fi.check('\tupstream default-django-service-80;\n\tmatch header X-Canary "always";\n' in conf,
+             "the canary route is in the config")
+    for headers, want, what in (([("X-Canary", "always")], ht.DJANGO_WELCOME, "Django"),
+                                ([], ht.FLASK_HELLO, "Flask"),
+                                ([("X-Canary", "never")], ht.FLASK_HELLO, "Flask")):
+        r = ht.get(ns, fi.FANOUT_IP, PORT, "/test02", headers=headers)
+        fi.check_eq(r.status, 200, "GET /test02 %r status" % headers)
+        fi.check(want in r.body, "GET /test02 with %r is %s: %r" % (headers, what, r.body[:120]))
+
+
 def main(t):
     ns = t.netns()
     dj, fl = ht.start_seed(ns)
     fo = ns.start_fanout(conf=imported(SEED))
     seed(ns, dj, fl)
     terminating(ns, fo, dj)
+    canary(ns, fo)
+    fi.wait_for(lambda: fo.stats()["proxy"]["sessions"] == 0, 15, "every session to end")
     st = fo.stop()
     fi.check_eq(st["proxy.sessions"], 0, "sessions in use at exit")
 

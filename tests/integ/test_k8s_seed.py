@@ -13,8 +13,9 @@ Django, 3 Flask replicas under gunicorn):
 2. a pod that starts terminating (its endpoint ready: false, terminating:
    true in a new EndpointSlice list, read from stdin) is imported as a
    drained server with `fanoutctl import --base B -o CONFIG --apply`, which
-   rewrites fanout's config and reloads it: `fanoutctl upstreams` shows the
-   server drained and it gets no new request while the other two do;
+   rewrites fanout's config and reloads it — an endpoint-only reload, no
+   route recompiled: `fanoutctl upstreams` shows the server drained and it
+   gets no new request while the other two do;
 3. a canary Ingress (canary-by-header: X-Canary) on the seed's /test02
    path, pointing at django-service, applied the same way: /test02 with
    `X-Canary: always` is Django's welcome page (the main Ingress's /$2
@@ -62,8 +63,9 @@ spec:
 """
 
 
-def apply(fo, text):
-    """fanoutctl import --apply of @text (stdin) over fanout's config; returns the config."""
+def apply(fo, text, changed):
+    """fanoutctl import --apply of @text (stdin) over fanout's config; fanout's answer must
+    name @changed as what changed ("endpoints": no route recompiled). Returns the config."""
     base = os.path.join(os.path.dirname(fo.conf_path), "k8s-base.conf")
     with open(base, "w") as f:
         f.write(fi.nic_conf(fo.nic, HEAD))
@@ -73,6 +75,8 @@ def apply(fo, text):
     fi.check_eq(r.returncode, 0, "import --apply (%s %s)" % (r.stdout, r.stderr))
     conf = open(fo.conf_path).read()
     fi.check('include "%s";' % base in conf, "the config written includes the base")
+    fi.log("apply: %s" % r.stdout.strip())
+    fi.check(": %s (" % changed in r.stdout, "fanout reloaded %s only: %r" % (changed, r.stdout))
     return conf
 
 
@@ -131,7 +135,7 @@ def terminating(ns, fo, dj):
             body = body.replace(old, "    - %s\n    conditions:\n      ready: false\n"
                                 "      serving: true\n      terminating: true\n" % TERMINATING)
         text += "---\n" + body
-    conf = apply(fo, text)
+    conf = apply(fo, text, "endpoints")
     fi.check("server %s:8000 drain;" % TERMINATING in conf,
              "the terminating endpoint is imported drained")
     ups = upstreams(fo)
@@ -155,7 +159,8 @@ def terminating(ns, fo, dj):
 
 
 def canary(ns, fo):
-    conf = apply(fo, seed_text() + "---\n" + CANARY)
+    # the seed's slices again (the drained pod is back) and the canary route
+    conf = apply(fo, seed_text() + "---\n" + CANARY, "endpoints, routes")
     fi.check('\tupstream default-django-service-80;\n\tmatch header X-Canary "always";\n' in conf,
              "the canary route is in the config")
     for headers, want, what in (([("X-Canary", "always")], ht.DJANGO_WELCOME, "Django"),

@@ -4,6 +4,7 @@
  * points that do not read input (k8s_load.c reads, k8s_translate.c writes).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,39 @@ k8s_diag(struct fo_k8s *k, enum k8s_level lvl, const struct k8s_meta *m, const s
 		k->n_warn++;
 }
 
+/** A block of the arena; objects never outlive the import. */
+struct k8s_arena {
+	struct k8s_arena *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+void *
+k8s_zalloc(struct fo_k8s *k, size_t size)
+{
+	struct k8s_arena *a = k->arena;
+	size_t cap;
+	char *p;
+
+	size = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (size == 0)
+		size = sizeof(max_align_t);
+	if (a == NULL || a->cap - a->used < size) {
+		cap = size > 32768 ? size : 32768;
+		a = calloc(1, sizeof(*a) + cap);
+		if (a == NULL) {
+			k->oom = 1;
+			return NULL;
+		}
+		a->cap = cap;
+		a->next = k->arena;
+		k->arena = a;
+	}
+	p = (char *)a->data + a->used;
+	a->used += size;
+	return p;
+}
+
 struct fo_k8s *
 fo_k8s_new(void)
 {
@@ -147,6 +181,13 @@ fo_k8s_free(struct fo_k8s *k)
 		free(k->sl[i].ports);
 	}
 	free(k->sl);
+	free(k->hr);
+	while (k->arena != NULL) {
+		struct k8s_arena *next = k->arena->next;
+
+		free(k->arena);
+		k->arena = next;
+	}
 	for (i = 0; i < k->n_docs; i++) {
 		yaml_document_delete(&k->docs[i]->doc);
 		free(k->docs[i]->file);

@@ -38,6 +38,15 @@ list_ports(const struct k8s_service *s, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
+/** The field of a backend's port: an Ingress's service.port.number|name, an HTTPRoute's port. */
+static const char *
+port_field(const struct k8s_backend *be)
+{
+	if (be->flat)
+		return ".port";
+	return be->port_name ? ".service.port.name" : ".service.port.number";
+}
+
 /** ingress-nginx's upstream name; names over 63 bytes keep 54 and a hash. */
 static void
 upstream_name(char *out, const char *ns, const char *svc, const char *ref)
@@ -99,7 +108,7 @@ add_server(struct k8s_upstream *u, const char *addr, long port, int drain, int r
 
 /** Servers of @p u from the slices of its Service. @return 0, -EINVAL or -ENOMEM. */
 static int
-resolve_endpoints(struct k8s_xlate *x, struct k8s_upstream *u, const struct k8s_ingress *ing,
+resolve_endpoints(struct k8s_xlate *x, struct k8s_upstream *u, const struct k8s_meta *m,
 	const struct k8s_backend *be)
 {
 	const struct k8s_service *s = u->svc;
@@ -157,14 +166,13 @@ resolve_endpoints(struct k8s_xlate *x, struct k8s_upstream *u, const struct k8s_
 		}
 	}
 	if (slices == 0) {
-		k8s_diag(x->k, K8S_WARNING, &ing->m, &be->loc, be->field,
+		k8s_diag(x->k, K8S_WARNING, m, &be->loc, be->field,
 			"no EndpointSlice for Service %s/%s: upstream %s has no server (its routes "
 			"answer 503)",
 			s->m.ns, s->m.name, u->name);
 	} else if (matched == 0 && with_ports > 0) {
-		snprintf(field, sizeof(field), "%s.service.port.%s", be->field,
-			be->port_name ? "name" : "number");
-		k8s_diag(x->k, K8S_ERROR, &ing->m, &be->loc, field,
+		snprintf(field, sizeof(field), "%s%s", be->field, port_field(be));
+		k8s_diag(x->k, K8S_ERROR, m, &be->loc, field,
 			"Service %s/%s port %ld%s%s%s has no endpoint port: no EndpointSlice of "
 			"the "
 			"Service has a TCP port named \"%s\"",
@@ -176,8 +184,7 @@ resolve_endpoints(struct k8s_xlate *x, struct k8s_upstream *u, const struct k8s_
 }
 
 int
-k8s_backend_upstream(
-	struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s_backend *be)
+k8s_backend_upstream(struct k8s_xlate *x, const struct k8s_meta *m, const struct k8s_backend *be)
 {
 	const struct k8s_service *s;
 	const struct k8s_svc_port *sp = NULL;
@@ -186,11 +193,12 @@ k8s_backend_upstream(
 	unsigned i;
 	int rc;
 
-	s = find_service(x->k, ing->m.ns, be->svc);
+	s = find_service(x->k, m->ns, be->svc);
 	if (s == NULL) {
-		snprintf(field, sizeof(field), "%s.service.name", be->field);
-		k8s_diag(x->k, K8S_ERROR, &ing->m, &be->loc, field, "Service %s/%s not found",
-			ing->m.ns, be->svc);
+		snprintf(field, sizeof(field), "%s%s", be->field,
+			be->flat ? ".name" : ".service.name");
+		k8s_diag(x->k, K8S_ERROR, m, &be->loc, field, "Service %s/%s not found", m->ns,
+			be->svc);
 		return -EINVAL;
 	}
 	for (i = 0; i < s->n_ports && sp == NULL; i++)
@@ -199,21 +207,21 @@ k8s_backend_upstream(
 			sp = &s->ports[i];
 	if (sp == NULL) {
 		list_ports(s, ports, sizeof(ports));
-		snprintf(field, sizeof(field), "%s.service.port.%s", be->field,
-			be->port_name ? "name" : "number");
+		snprintf(field, sizeof(field), "%s%s", be->field, port_field(be));
 		if (be->port_name != NULL)
-			k8s_diag(x->k, K8S_ERROR, &ing->m, &be->loc, field,
+			k8s_diag(x->k, K8S_ERROR, m, &be->loc, field,
 				"Service %s/%s has no port named \"%s\" (ports: %s)", s->m.ns,
 				s->m.name, be->port_name, ports);
 		else
-			k8s_diag(x->k, K8S_ERROR, &ing->m, &be->loc, field,
+			k8s_diag(x->k, K8S_ERROR, m, &be->loc, field,
 				"Service %s/%s has no port %ld (ports: %s)", s->m.ns, s->m.name,
 				be->port_num, ports);
 		return -EINVAL;
 	}
 	if (strcmp(sp->protocol, "TCP") != 0) {
-		snprintf(field, sizeof(field), "%s.service.port", be->field);
-		k8s_diag(x->k, K8S_ERROR, &ing->m, &be->loc, field,
+		snprintf(field, sizeof(field), "%s%s", be->field,
+			be->flat ? ".port" : ".service.port");
+		k8s_diag(x->k, K8S_ERROR, m, &be->loc, field,
 			"Service %s/%s port %ld is %s (HTTP needs TCP)", s->m.ns, s->m.name,
 			sp->port, sp->protocol);
 		return -EINVAL;
@@ -229,7 +237,7 @@ k8s_backend_upstream(
 	if (i < x->n_ups) {
 		if (x->ups[i].svc == s)
 			return (int)i;
-		k8s_diag(x->k, K8S_ERROR, &ing->m, &be->loc, be->field,
+		k8s_diag(x->k, K8S_ERROR, m, &be->loc, be->field,
 			"upstream name %s of Service %s/%s is also that of Service %s/%s", name,
 			s->m.ns, s->m.name, x->ups[i].svc->m.ns, x->ups[i].svc->m.name);
 		return -EINVAL;
@@ -241,7 +249,7 @@ k8s_backend_upstream(
 	memcpy(u->name, name, sizeof(u->name));
 	u->svc = s;
 	u->sp = sp;
-	rc = resolve_endpoints(x, u, ing, be);
+	rc = resolve_endpoints(x, u, m, be);
 	if (rc != 0) {
 		free(u->srv);
 		return rc;

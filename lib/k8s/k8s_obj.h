@@ -43,4 +43,7 @@ int k8s_read_service(struct objctx *c, yaml_node_t *obj, struct k8s_service *s);
 /** EndpointSlice (k8s_svc.c). @return 0 or -ENOMEM; errors set c->bad. */
 int k8s_read_slice(struct objctx *c, yaml_node_t *obj, struct k8s_slice *s);
 
+/** HTTPRoute spec (k8s_httproute.c). @return 0 or -ENOMEM; errors set c->bad. */
+int k8s_read_httproute(struct objctx *c, yaml_node_t *obj, struct k8s_httproute *h);
+
 #endif /* K8S_OBJ_H */

@@ -329,6 +329,22 @@ k8s_add_object(struct fo_k8s *k, struct k8s_doc *kd, yaml_node_t *node, const ch
 			free(s.eps);
 			free(s.ports);
 		}
+	} else if (strcmp(kind, "HTTPRoute") == 0) {
+		static const char *const hr_api[] = {
+			"gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"};
+		struct k8s_httproute h = {0};
+
+		if (check_api(&c, node, hr_api, 2) == 0 && read_meta(&c, node, "HTTPRoute") == 0) {
+			h.m = meta;
+			c.m = &h.m;
+			rc = k8s_read_httproute(&c, node, &h);
+		}
+		if (rc == 0 && !c.bad) {
+			if (k8s_grow((void **)&k->hr, &k->cap_hr, k->n_hr, sizeof(h)) != 0)
+				rc = -ENOMEM;
+			else
+				k->hr[k->n_hr++] = h;
+		}
 	} else {
 		k->n_other++; /* Deployments and the like: not the importer's business */
 		return 0;

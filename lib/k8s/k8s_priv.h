@@ -56,6 +56,7 @@ struct k8s_backend {
 	const char *port_name; /**< NULL when by number */
 	struct k8s_loc loc;
 	char field[K8S_FIELD_MAX]; /**< e.g. spec.rules[0].http.paths[1].backend */
+	int flat;                  /**< an HTTPRoute backendRef: name and port, no service. */
 };
 
 struct k8s_path {
@@ -119,6 +120,73 @@ struct k8s_slice {
 	unsigned n_eps;
 };
 
+/* HTTPRoute (gateway.networking.k8s.io/v1), read by k8s_httproute.c into
+ * the import's arena (freed with it). */
+enum k8s_hpath { K8S_HPATH_PREFIX, K8S_HPATH_EXACT, K8S_HPATH_REGEX };
+
+struct k8s_kv {
+	const char *name, *value;
+	int regex; /**< RegularExpression (else Exact) */
+};
+
+struct k8s_hmatch {
+	enum k8s_hpath ptype;
+	const char *path;
+	struct k8s_kv *headers, *query;
+	unsigned n_headers, n_query;
+	const char *method;
+	struct k8s_loc loc;
+	char field[K8S_FIELD_MAX];
+};
+
+enum k8s_hfilter_type { K8S_HF_REQ_HEADER, K8S_HF_RESP_HEADER, K8S_HF_REDIRECT, K8S_HF_REWRITE };
+
+struct k8s_hdr_op {
+	char op; /**< 's'et, 'a'dd, 'r'emove */
+	const char *name, *value;
+};
+
+struct k8s_hfilter {
+	enum k8s_hfilter_type type;
+	struct k8s_hdr_op *ops; /**< header modifiers */
+	unsigned n_ops;
+	const char *scheme, *hostname; /**< redirect, rewrite (hostname) */
+	long port, status;             /**< redirect; 0: unset */
+	int prefix;                    /**< path: ReplacePrefixMatch (else ReplaceFullPath) */
+	const char *path;              /**< NULL: the path is kept */
+	struct k8s_loc loc;
+	char field[K8S_FIELD_MAX];
+};
+
+struct k8s_hbackend {
+	struct k8s_backend be; /**< svc, port_num; field and loc */
+	const char *ns;        /**< NULL: the route's */
+	long weight;
+};
+
+struct k8s_hrule {
+	struct k8s_hmatch *matches;
+	unsigned n_matches;
+	struct k8s_hfilter *filters;
+	unsigned n_filters;
+	struct k8s_hbackend *backends;
+	unsigned n_backends;
+	struct k8s_loc loc;
+	int bad_filter;       /**< 1 + index of a filter fanout cannot do: rule left out */
+	const char *bad_type; /**< that filter's type */
+};
+
+struct k8s_httproute {
+	struct k8s_meta m;
+	const char **hostnames;
+	unsigned n_hostnames;
+	struct k8s_hrule *rules;
+	unsigned n_rules;
+};
+
+/** Zeroed memory from the import's arena (freed by fo_k8s_free). @return NULL: no memory. */
+void *k8s_zalloc(struct fo_k8s *k, size_t size);
+
 struct k8s_doc {
 	yaml_document_t doc;
 	char *file;
@@ -133,6 +201,9 @@ struct fo_k8s {
 	unsigned n_svc, cap_svc;
 	struct k8s_slice *sl;
 	unsigned n_sl, cap_sl;
+	struct k8s_httproute *hr;
+	unsigned n_hr, cap_hr;
+	struct k8s_arena *arena;
 	unsigned n_objects, n_other;
 	struct k8s_buf msgs;
 	unsigned n_err, n_warn;

@@ -24,8 +24,8 @@
 #include "k8s_xlate.h"
 
 /** A value as a config string: "..." with \ and " escaped. */
-static void
-put_q(struct k8s_buf *b, const char *s)
+void
+k8s_put_q(struct k8s_buf *b, const char *s)
 {
 	kb_printf(b, "\"");
 	for (; *s; s++)
@@ -95,8 +95,8 @@ max_ref(const char *t)
 }
 
 /** A DNS name as the config takes it, optionally "*." first. */
-static int
-host_ok(const char *h)
+int
+k8s_host_ok(const char *h)
 {
 	size_t label = 0, n = strlen(h);
 
@@ -156,7 +156,7 @@ default_backend(struct k8s_xlate *x, const struct k8s_ingress *ing)
 	unsigned i, j;
 	int up, global = ing->n_rules == 0, rc;
 
-	up = k8s_backend_upstream(x, ing, &ing->def);
+	up = k8s_backend_upstream(x, &ing->m, &ing->def);
 	if (up < 0)
 		return up == -ENOMEM ? up : 0;
 	for (i = 0; i < ing->n_rules; i++) {
@@ -224,7 +224,7 @@ add_path(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s_an
 			return 0;
 		}
 	}
-	up = k8s_backend_upstream(x, ing, &p->be);
+	up = k8s_backend_upstream(x, &ing->m, &p->be);
 	if (up == -ENOMEM)
 		return up;
 	if (up < 0)
@@ -313,7 +313,7 @@ add_canary(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s_
 			}
 			if (p->be.svc == NULL)
 				continue;
-			up = k8s_backend_upstream(x, ing, &p->be);
+			up = k8s_backend_upstream(x, &ing->m, &p->be);
 			if (up == -ENOMEM)
 				return up;
 			if (up < 0)
@@ -359,7 +359,7 @@ add_ingress(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s
 	for (i = 0; i < ing->n_rules; i++) {
 		const struct k8s_rule *r = &ing->rules[i];
 
-		if (r->host != NULL && !host_ok(r->host)) {
+		if (r->host != NULL && !k8s_host_ok(r->host)) {
 			char field[64];
 
 			snprintf(field, sizeof(field), "spec.rules[%u].host", i);
@@ -443,37 +443,37 @@ emit_route(struct k8s_buf *b, const struct k8s_xlate *x, const struct k8s_route 
 		kb_printf(b, "\n# Ingress %s/%s %s (%s:%u)\n", r->ing->m.ns, r->ing->m.name,
 			r->p->field, r->p->loc.file, r->p->loc.line);
 	kb_printf(b, "route %s ", r->type);
-	put_q(b, r->p->path);
+	k8s_put_q(b, r->p->path);
 	kb_printf(b, " {\n");
 	if (r->host != NULL)
 		kb_printf(b, "\thost %s;\n", r->host);
 	kb_printf(b, "\tupstream %s;\n", x->ups[r->up].name);
 	if (r->m_kind != NULL) {
 		kb_printf(b, "\tmatch %s %s %s", r->m_kind, r->m_name, r->m_regex ? "~ " : "");
-		put_q(b, r->m_value);
+		k8s_put_q(b, r->m_value);
 		kb_printf(b, ";\n");
 	}
 	if (a->temp_url != NULL || a->perm_url != NULL) {
 		kb_printf(b, "\treturn %d ",
 			a->temp_url ? (a->temp_code ? a->temp_code : 302)
 				    : (a->perm_code ? a->perm_code : 301));
-		put_q(b, a->temp_url ? a->temp_url : a->perm_url);
+		k8s_put_q(b, a->temp_url ? a->temp_url : a->perm_url);
 		kb_printf(b, ";\n");
 	} else if (r->app_root) {
 		kb_printf(b, "\tapp_root ");
-		put_q(b, a->app_root);
+		k8s_put_q(b, a->app_root);
 		kb_printf(b, ";\n");
 	}
 	if (a->rewrite != NULL && strcmp(r->type, "regex") == 0) {
 		kb_printf(b, "\trewrite ");
-		put_q(b, a->rewrite);
+		k8s_put_q(b, a->rewrite);
 		kb_printf(b, ";\n");
 	}
 	if (a->body_size != NULL)
 		kb_printf(b, "\tclient_max_body_size %s;\n", a->body_size);
 	if (a->fwd_prefix != NULL) {
 		kb_printf(b, "\tforwarded_prefix ");
-		put_q(b, a->fwd_prefix);
+		k8s_put_q(b, a->fwd_prefix);
 		kb_printf(b, ";\n");
 	}
 	kb_printf(b, "}\n");
@@ -491,10 +491,11 @@ emit(struct k8s_xlate *x, struct k8s_buf *b)
 		o->source ? " from " : "", o->source ? o->source : "");
 	if (o->base != NULL) {
 		kb_printf(b, "include ");
-		put_q(b, o->base);
+		k8s_put_q(b, o->base);
 		kb_printf(b, ";\n");
 	}
-	kb_printf(b, "match_order ingress-nginx;\nduplicate_routes first;\n");
+	kb_printf(b, "match_order %s;\nduplicate_routes first;\n",
+		x->gateway ? "gateway" : "ingress-nginx");
 	for (i = 0; i < x->n_ups; i++)
 		emit_upstream(b, &x->ups[i]);
 	for (i = 0; i < x->n_routes; i++) {
@@ -505,6 +506,7 @@ emit(struct k8s_xlate *x, struct k8s_buf *b)
 				emit_route(b, x, &x->routes[j]);
 		emit_route(b, x, &x->routes[i]);
 	}
+	k8s_gateway_emit(x, b);
 	for (i = 0; i < x->n_defs; i++) {
 		kb_printf(b, "\n# Ingress %s/%s spec.defaultBackend\ndefault_backend %s",
 			x->defs[i].ing->m.ns, x->defs[i].ing->m.name, x->ups[x->defs[i].up].name);
@@ -551,14 +553,16 @@ k8s_translate_run(struct fo_k8s *k, const struct fo_k8s_opts *o, struct k8s_buf 
 	for (i = 0; i < n && rc == 0; i++)
 		if (anns[i].canary)
 			rc = add_canary(&x, sel[i], &anns[i]);
+	if (rc == 0)
+		rc = k8s_gateway_add(&x, n);
 	if (rc == 0) {
 		if (skipped > 0)
 			k8s_diag(k, K8S_NOTE, NULL, NULL, NULL,
 				"%u Ingress%s of another class than \"%s\" left out", skipped,
 				skipped == 1 ? "" : "es", o->ingress_class);
-		if (n == 0)
+		if (n == 0 && k->n_hr == 0)
 			k8s_diag(k, K8S_WARNING, NULL, NULL, NULL,
-				"no Ingress to import: the config has no route");
+				"no Ingress or HTTPRoute to import: the config has no route");
 		emit(&x, out);
 	}
 out:
@@ -567,6 +571,7 @@ out:
 	free(x.ups);
 	free(x.routes);
 	free(x.defs);
+	free(x.groutes);
 	free(anns);
 	free(sel);
 	return rc;

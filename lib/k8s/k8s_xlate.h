@@ -50,6 +50,16 @@ struct k8s_defb {
 	int up;
 };
 
+/** An HTTPRoute match for one of its hostnames (k8s_gateway.c). */
+struct k8s_groute {
+	const struct k8s_httproute *h;
+	const struct k8s_hrule *r;
+	const struct k8s_hmatch *m;
+	const char *host; /**< NULL: every host */
+	int wild;         /**< host is "*.X": written "**.X" (any number of labels) */
+	int up;           /**< -1: a redirect, no upstream */
+};
+
 struct k8s_xlate {
 	struct fo_k8s *k;
 	const struct fo_k8s_opts *o;
@@ -59,6 +69,9 @@ struct k8s_xlate {
 	unsigned n_routes, cap_routes;
 	struct k8s_defb *defs;
 	unsigned n_defs, cap_defs;
+	struct k8s_groute *groutes;
+	unsigned n_groutes, cap_groutes;
+	int gateway; /**< HTTPRoutes: match_order gateway */
 };
 
 /**
@@ -67,10 +80,26 @@ struct k8s_xlate {
  *   or endpoint port); -ENOMEM.
  */
 int k8s_backend_upstream(
-	struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s_backend *be);
+	struct k8s_xlate *x, const struct k8s_meta *m, const struct k8s_backend *be);
 
 /** Apply @p a's per-upstream settings to upstream @p up (the oldest Ingress's win). */
 void k8s_upstream_settings(
 	struct k8s_xlate *x, int up, const struct k8s_ingress *ing, const struct k8s_ann *a);
+
+/** Write @p s as a config string ("..." with \\ and " escaped). */
+void k8s_put_q(struct k8s_buf *b, const char *s);
+
+/** @return 1 when @p h is a DNS name the config takes, optionally "*." first. */
+int k8s_host_ok(const char *h);
+
+/**
+ * The HTTPRoutes (k8s_gateway.c), after the Ingresses: @p n_ing Ingresses
+ * were imported (both kinds in one config is an error: their match orders
+ * differ). @return 0 or -ENOMEM.
+ */
+int k8s_gateway_add(struct k8s_xlate *x, unsigned n_ing);
+
+/** Write the HTTPRoutes' routes. */
+void k8s_gateway_emit(const struct k8s_xlate *x, struct k8s_buf *b);
 
 #endif /* K8S_XLATE_H */

@@ -196,7 +196,7 @@ test_nothing(void **state)
 	char *out = k8s_import("", NULL, 0);
 
 	(void)state;
-	k8s_has(k8s_last_msgs, "warning: no Ingress to import");
+	k8s_has(k8s_last_msgs, "warning: no Ingress or HTTPRoute to import");
 	k8s_lacks(out, "\nroute ");
 	free(out);
 }

@@ -496,6 +496,8 @@ test_endpoints(void **state)
 static void
 test_backend_errors(void **state)
 {
+	char *out;
+
 	(void)state;
 	k8s_import(K8S_SVCS K8S_ING("e", "", PATH1("/x", "Prefix", "nosuch", "{number: 80}")), NULL,
 		-EINVAL);
@@ -525,13 +527,15 @@ test_backend_errors(void **state)
 			       "port.name: Service default/s port 80 (web) has no endpoint port: "
 			       "no EndpointSlice of the Service has a TCP port named \"web\"");
 	/* no slice at all: an upstream without server, and a warning */
-	k8s_import("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
-		   "spec: {ports: [{port: 80}]}\n"
-		   "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\n"
-		   "spec:\n" PATH1("/", "Prefix", "s", "{number: 80}"),
+	out = k8s_import("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
+			 "spec: {ports: [{port: 80}]}\n"
+			 "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: "
+			 "i}\nspec:\n" PATH1("/", "Prefix", "s", "{number: 80}"),
 		NULL, 0);
+	k8s_has(out, "upstream default-s-80 {\n}\n");
 	k8s_has(k8s_last_msgs, "no EndpointSlice for Service default/s: upstream default-s-80 "
 			       "has no server");
+	free(out);
 }
 
 static void

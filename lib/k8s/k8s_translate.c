@@ -560,6 +560,10 @@ k8s_translate_run(struct fo_k8s *k, const struct fo_k8s_opts *o, struct k8s_buf 
 			k8s_diag(k, K8S_NOTE, NULL, NULL, NULL,
 				"%u Ingress%s of another class than \"%s\" left out", skipped,
 				skipped == 1 ? "" : "es", o->ingress_class);
+		if (k->n_other > 0)
+			k8s_diag(k, K8S_NOTE, NULL, NULL, NULL,
+				"%u object%s of other kinds (Deployments...) skipped", k->n_other,
+				k->n_other == 1 ? "" : "s");
 		if (n == 0 && k->n_hr == 0)
 			k8s_diag(k, K8S_WARNING, NULL, NULL, NULL,
 				"no Ingress or HTTPRoute to import: the config has no route");

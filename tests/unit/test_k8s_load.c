@@ -201,6 +201,22 @@ test_nothing(void **state)
 	free(out);
 }
 
+/* Input that is not a manifest file at all. */
+static void
+test_not_files(void **state)
+{
+	struct fo_k8s *k = fo_k8s_new();
+
+	(void)state;
+	assert_int_equal(fo_k8s_load_path(k, "/dev/null"), -EINVAL);
+	k8s_has(fo_k8s_messages(k), "error: /dev/null:1:1: not a regular file");
+	assert_int_equal(fo_k8s_load_buf(k, "l.yaml", "apiVersion: v1\nkind: List\nitems: x\n", 34),
+		-EINVAL);
+	k8s_has(fo_k8s_messages(k), "error: l.yaml:3:8: items: List items must be a list");
+	assert_int_equal(fo_k8s_errors(k), 2);
+	fo_k8s_free(k);
+}
+
 int
 main(void)
 {
@@ -212,6 +228,7 @@ main(void)
 		cmocka_unit_test(test_object_errors),
 		cmocka_unit_test(test_directory),
 		cmocka_unit_test(test_nothing),
+		cmocka_unit_test(test_not_files),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -560,6 +560,77 @@ test_path_errors(void **state)
 	k8s_has(k8s_last_msgs, "spec.rules[0].host: invalid host \"a_b.example\"");
 }
 
+/* The rest of the paths: long upstream names, UDP ports, a slice port that
+ * is not the targetPort, annotation values that do not parse. */
+static void
+test_more_paths(void **state)
+{
+	char *out;
+
+	(void)state;
+	/* ingress-nginx's name over 63 bytes: 54 bytes, "-" and a hash */
+	out = k8s_import(
+		"apiVersion: v1\nkind: Service\nmetadata: {name: "
+		"a-service-with-a-rather-long-name-for-this, namespace: "
+		"a-namespace-with-a-long-name-too}\nspec: {ports: [{port: 8080}]}\n"
+		"---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i, "
+		"namespace: a-namespace-with-a-long-name-too}\nspec:\n" PATH1("/", "Prefix",
+			"a-service-with-a-rather-long-name-for-this", "{number: 8080}"),
+		NULL, 0);
+	k8s_has(out, "upstream a-namespace-with-a-long-name-too-a-service-with-a-rath-d5b54022 {");
+	k8s_lacks(out, "a-rather-long-name-for-this-8080");
+	free(out);
+	k8s_import("apiVersion: v1\nkind: Service\nmetadata: {name: dns}\n"
+		   "spec: {ports: [{port: 53, protocol: UDP}]}\n"
+		   "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\n"
+		   "spec:\n" PATH1("/", "Prefix", "dns", "{number: 53}"),
+		NULL, -EINVAL);
+	k8s_has(k8s_last_msgs, "spec.rules[0].http.paths[0].backend.service.port: Service "
+			       "default/dns port 53 is UDP (HTTP needs TCP)");
+	out = k8s_import(
+		"apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
+		"spec: {ports: [{port: 80, targetPort: 8000}]}\n"
+		"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		"metadata: {name: s-a, labels: {kubernetes.io/service-name: s}}\n"
+		"addressType: IPv4\nports: [{port: 9000}]\n"
+		"endpoints: [{addresses: [198.18.0.11]}]\n"
+		"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		"metadata: {name: s-b, labels: {kubernetes.io/service-name: s}}\n"
+		"addressType: FQDN\nports: [{port: 8000}]\n"
+		"endpoints: [{addresses: [a.example]}]\n"
+		"---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\n"
+		"spec:\n" PATH1("/", "Prefix", "s", "{number: 80}"),
+		NULL, 0);
+	k8s_has(out, "\tserver 198.18.0.11:9000;\n");
+	k8s_has(k8s_last_msgs, "EndpointSlice default/s-a: ports: port \"\" is 9000 but Service "
+			       "default/s's targetPort is 8000: 9000 used");
+	k8s_has(k8s_last_msgs, "EndpointSlice default/s-b: addressType: FQDN endpoints are not "
+			       "supported");
+	free(out);
+	out = k8s_import(K8S_SVCS K8S_ING("v",
+				 "nginx.ingress.kubernetes.io/use-regex: maybe, "
+				 "nginx.ingress.kubernetes.io/app-root: /, "
+				 "nginx.ingress.kubernetes.io/proxy-next-upstream-tries: "
+				 "\"0\", nginx.ingress.kubernetes.io/temporal-redirect: /t, "
+				 "nginx.ingress.kubernetes.io/temporal-redirect-code: \"300\", "
+				 "nginx.ingress.kubernetes.io/proxy-connect-timeout: \"0\", "
+				 "nginx.ingress.kubernetes.io/proxy-next-upstream: off",
+				 PATH1("/x", "Prefix", "app", "{number: 80}")),
+		NULL, 0);
+	k8s_has(out, "route prefix \"/x\"");
+	k8s_has(out, "\treturn 302 \"/t\";\n");
+	k8s_has(out, "\tnext_upstream off;\n\ttries 16;\n");
+	k8s_lacks(out, "connect_timeout");
+	k8s_has(k8s_last_msgs, "use-regex]: invalid value \"maybe\" (expected true or false)");
+	k8s_has(k8s_last_msgs, "app-root]: invalid value \"/\"");
+	k8s_has(k8s_last_msgs, "proxy-next-upstream-tries]: unlimited tries: fanout makes at most "
+			       "16 attempts, 16 used");
+	k8s_has(k8s_last_msgs, "temporal-redirect-code]: invalid code \"300\"");
+	k8s_has(k8s_last_msgs, "proxy-connect-timeout]: invalid value \"0\"");
+	assert_int_equal(k8s_count("warning"), 5);
+	free(out);
+}
+
 int
 main(void)
 {
@@ -580,6 +651,7 @@ main(void)
 		cmocka_unit_test(test_endpoints),
 		cmocka_unit_test(test_backend_errors),
 		cmocka_unit_test(test_path_errors),
+		cmocka_unit_test(test_more_paths),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

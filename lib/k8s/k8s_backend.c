@@ -165,7 +165,13 @@ resolve_endpoints(struct k8s_xlate *x, struct k8s_upstream *u, const struct k8s_
 			}
 		}
 	}
-	if (slices == 0) {
+	if (s->type != NULL && strcmp(s->type, "ExternalName") == 0) {
+		k8s_diag(x->k, K8S_WARNING, m, &be->loc, be->field,
+			"Service %s/%s is an ExternalName Service (a DNS name, no endpoints), "
+			"which "
+			"fanout cannot proxy to: upstream %s has no server (its routes answer 503)",
+			s->m.ns, s->m.name, u->name);
+	} else if (slices == 0) {
 		k8s_diag(x->k, K8S_WARNING, m, &be->loc, be->field,
 			"no EndpointSlice for Service %s/%s: upstream %s has no server (its routes "
 			"answer 503)",

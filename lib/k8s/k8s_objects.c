@@ -181,6 +181,7 @@ read_ingress(struct objctx *c, yaml_node_t *obj, struct k8s_ingress *ing)
 
 	spec = ko_map(c, obj, "spec", "spec");
 	ing->class_name = ko_str(c, spec, "ingressClassName", "spec.ingressClassName");
+	ing->tls = ko_seq(c, spec, "tls", "spec.tls");
 	ing->class_annot =
 		ky_str(ky_get(c->m->doc, c->m->annotations, "kubernetes.io/ingress.class"));
 	dn = ko_map(c, spec, "defaultBackend", "spec.defaultBackend");

@@ -78,6 +78,7 @@ struct k8s_ingress {
 	struct k8s_meta m;
 	const char *class_name;  /**< spec.ingressClassName */
 	const char *class_annot; /**< kubernetes.io/ingress.class */
+	yaml_node_t *tls;        /**< spec.tls (warned about: no TLS yet) */
 	struct k8s_backend def;  /**< spec.defaultBackend (svc NULL: none) */
 	struct k8s_rule *rules;
 	unsigned n_rules;
@@ -93,6 +94,7 @@ struct k8s_svc_port {
 
 struct k8s_service {
 	struct k8s_meta m;
+	const char *type; /**< spec.type; NULL: ClusterIP */
 	struct k8s_svc_port *ports;
 	unsigned n_ports;
 };

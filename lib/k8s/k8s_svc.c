@@ -18,6 +18,7 @@ k8s_read_service(struct objctx *c, yaml_node_t *obj, struct k8s_service *s)
 	char f[K8S_FIELD_MAX];
 	unsigned i, n;
 
+	s->type = ko_str(c, spec, "type", "spec.type");
 	ports = ko_seq(c, spec, "ports", "spec.ports");
 	if (ports == NULL)
 		return 0;

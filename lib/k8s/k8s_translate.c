@@ -356,6 +356,14 @@ add_ingress(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s
 		}
 		regex = 1; /* ingress-nginx: a rewrite makes the location a regex */
 	}
+	if (ing->tls != NULL) {
+		struct k8s_loc loc = {ing->m.loc.file, (unsigned)ing->tls->start_mark.line + 1,
+			(unsigned)ing->tls->start_mark.column + 1};
+
+		k8s_diag(x->k, K8S_WARNING, &ing->m, &loc, "spec.tls",
+			"TLS is not supported by fanout yet: the hosts are served over plain HTTP "
+			"only");
+	}
 	for (i = 0; i < ing->n_rules; i++) {
 		const struct k8s_rule *r = &ing->rules[i];
 

@@ -629,6 +629,20 @@ test_more_paths(void **state)
 	k8s_has(k8s_last_msgs, "proxy-connect-timeout]: invalid value \"0\"");
 	assert_int_equal(k8s_count("warning"), 5);
 	free(out);
+	/* spec.tls and ExternalName Services: warnings, never silence */
+	out = k8s_import(
+		"apiVersion: v1\nkind: Service\nmetadata: {name: ext}\n"
+		"spec: {type: ExternalName, externalName: db.example.com, ports: [{port: "
+		"80}]}\n"
+		"---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\n"
+		"spec:\n  tls: [{hosts: [a.example], secretName: a-tls}]\n" PATH1(
+			"/", "Prefix", "ext", "{number: 80}"),
+		NULL, 0);
+	k8s_has(k8s_last_msgs, "warning: in.yaml:10:8: Ingress default/i: spec.tls: TLS is not "
+			       "supported by fanout yet");
+	k8s_has(k8s_last_msgs, "Service default/ext is an ExternalName Service");
+	assert_int_equal(k8s_count("warning"), 2);
+	free(out);
 }
 
 int

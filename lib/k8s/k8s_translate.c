@@ -216,6 +216,15 @@ add_path(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s_an
 		rt = &x->routes[i];
 		if (same_host(rt->host, r->host) && strcmp(rt->type, type) == 0 &&
 			strcmp(rt->p->path, p->path) == 0) {
+			if (rt->ing == ing) {
+				k8s_diag(x->k, K8S_WARNING, &ing->m, &p->loc, p->field,
+					"%s path \"%s\"%s%s is already %s of this Ingress: this "
+					"one "
+					"is ignored",
+					type, p->path, r->host ? " of host " : "",
+					r->host ? r->host : "", rt->p->field);
+				return 0;
+			}
 			k8s_diag(x->k, K8S_WARNING, &ing->m, &p->loc, p->field,
 				"%s path \"%s\"%s%s is already Ingress %s/%s's (%s, older: it "
 				"wins, as in ingress-nginx): this one is ignored",

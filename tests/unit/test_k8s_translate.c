@@ -131,6 +131,19 @@ test_merge(void **state)
 	assert_true(a < b);
 	free(out);
 
+	/* twice in one Ingress: the first */
+	out = k8s_import(K8S_SVCS K8S_ING("twice", "",
+				 "  rules:\n  - http:\n      paths:\n"
+				 "      - {path: /a, pathType: Prefix, backend: {service: "
+				 "{name: app, port: {number: 80}}}}\n"
+				 "      - {path: /a, pathType: Prefix, backend: {service: "
+				 "{name: other, port: {number: 80}}}}\n"),
+		NULL, 0);
+	k8s_lacks(out, "ns-other-80;");
+	k8s_has(k8s_last_msgs, "Ingress ns/twice: spec.rules[0].http.paths[1]: prefix path \"/a\" "
+			       "is already spec.rules[0].http.paths[0] of this Ingress");
+	free(out);
+
 	/* same timestamp: namespace/name decides */
 	out = k8s_import(K8S_SVCS ING_TS("zz", "  creationTimestamp: \"2026-01-01T00:00:00Z\"\n",
 				 "/a", "other") ING_TS("aa",

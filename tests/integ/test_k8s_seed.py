@@ -26,7 +26,11 @@ Django, 3 Flask replicas under gunicorn):
    x-backend: flask to flask-service, else django-service, both with the
    prefix rewritten to /; /old a 301 to https://app.example/new; a host
    the HTTPRoute does not name is fanout's 404;
-5. fanout stops cleanly.
+5. scripts/k8s-sync --apply replays the recorded kubectl --watch streams of
+   tests/k8s/watch (their end state: django scaled to 2, the Ingress with
+   a /test03 path to Flask) into fanout: /test03 is Flask's, django-service
+   has its 2 servers;
+6. fanout stops cleanly.
 """
 
 import json
@@ -226,6 +230,24 @@ def gateway(ns, fo):
     fi.check_eq(r.status, 404, "GET other.example/app status (no route for that host)")
 
 
+def sync(ns, fo):
+    base = os.path.join(os.path.dirname(fo.conf_path), "k8s-base.conf")
+    watch = os.path.join(fi.SRC_DIR, "tests", "k8s", "watch")
+    r = fi.sh([os.path.join(fi.SRC_DIR, "scripts", "k8s-sync"), "-o", fo.conf_path, "--base", base,
+               "--ingress-class", "nginx", "--strict", "--apply", "--file-prefix", fo.prefix,
+               "--debounce", "0.2"] +
+              [os.path.join(watch, n + ".json") for n in ("ingresses", "services", "endpointslices")],
+              timeout=60, check_rc=False)
+    fi.log("k8s-sync: %s %s" % (r.stdout.strip(), r.stderr.strip()))
+    fi.check_eq(r.returncode, 0, "k8s-sync exit status")
+    fi.check("fanout: generation" in r.stdout, "k8s-sync had fanout reload: %r" % r.stdout)
+    r = ht.get(ns, fi.FANOUT_IP, PORT, "/test03")
+    fi.check_eq(r.status, 200, "GET /test03 status")
+    fi.check(ht.FLASK_HELLO in r.body, "/test03 is Flask's hello: %r" % r.body[:120])
+    servers = sorted(s for (u, s) in upstreams(fo) if u == UPSTREAM)
+    fi.check_eq(servers, ["198.18.0.11:8000", "198.18.0.12:8000"], "django-service's servers")
+
+
 def main(t):
     ns = t.netns()
     dj, fl = ht.start_seed(ns)
@@ -234,6 +256,7 @@ def main(t):
     terminating(ns, fo, dj)
     canary(ns, fo)
     gateway(ns, fo)
+    sync(ns, fo)
     fi.wait_for(lambda: fo.stats()["proxy"]["sessions"] == 0, 15, "every session to end")
     st = fo.stop()
     fi.check_eq(st["proxy.sessions"], 0, "sessions in use at exit")

@@ -31,12 +31,14 @@ static void
 import_usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [--file-prefix P] import [--ingress-class C] [--strict] [--base FILE]\n"
+		"usage: %s [--file-prefix P] import [--ingress-class C] [-n NS] [--strict] [--base "
+		"FILE]\n"
 		"           [-o FILE [--apply]] PATH...\n"
 		"  PATH               a YAML or JSON file, a directory (its *.yaml, *.yml,\n"
 		"                     *.json), or - for stdin; Ingress, Service, EndpointSlice\n"
 		"  --ingress-class C  only Ingresses of class C (ingressClassName or the\n"
 		"                     kubernetes.io/ingress.class annotation)\n"
+		"  -n, --namespace NS the namespace of objects that name none (default)\n"
 		"  --strict           warnings are errors\n"
 		"  --base FILE        include FILE first (interfaces, listeners, http block)\n"
 		"  -o FILE            write the config to FILE (atomically) instead of stdout\n"
@@ -93,6 +95,7 @@ cmd_import(const char *prog, const char *prefix, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"ingress-class", required_argument, NULL, 'c'},
+		{"namespace", required_argument, NULL, 'n'},
 		{"strict", no_argument, NULL, 's'},
 		{"base", required_argument, NULL, 'b'},
 		{"output", required_argument, NULL, 'o'},
@@ -101,7 +104,7 @@ cmd_import(const char *prog, const char *prefix, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct fo_k8s_opts o = {0};
-	const char *out_path = NULL;
+	const char *out_path = NULL, *ns = NULL;
 	char base[PATH_MAX], source[1024];
 	struct fo_k8s *k;
 	size_t len, used = 0;
@@ -109,10 +112,13 @@ cmd_import(const char *prog, const char *prefix, int argc, char **argv)
 	int opt, i, rc, apply = 0;
 
 	optind = 1; /* argv[0] is "import" */
-	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "n:o:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			o.ingress_class = optarg;
+			break;
+		case 'n':
+			ns = optarg;
 			break;
 		case 's':
 			o.strict = 1;
@@ -152,6 +158,11 @@ cmd_import(const char *prog, const char *prefix, int argc, char **argv)
 	if (k == NULL) {
 		fprintf(stderr, "%s import: out of memory\n", prog);
 		return 1;
+	}
+	if (ns != NULL && fo_k8s_set_namespace(k, ns) != 0) {
+		fprintf(stderr, "%s import: invalid namespace \"%s\" (a DNS label)\n", prog, ns);
+		fo_k8s_free(k);
+		return 2;
 	}
 	source[0] = '\0';
 	for (i = optind; i < argc; i++) {

@@ -56,6 +56,15 @@ struct fo_k8s *fo_k8s_new(void);
 void fo_k8s_free(struct fo_k8s *k);
 
 /**
+ * The namespace of the objects read from now on that name none (as
+ * `kubectl apply -n NS`); "default" until set.
+ *
+ * @return 0, or -EINVAL when @p ns is not a DNS label (1-63 of a-z, 0-9
+ *   and "-", not at either end).
+ */
+int fo_k8s_set_namespace(struct fo_k8s *k, const char *ns);
+
+/**
  * Read objects from @p path: a regular file, a directory (its `*.yaml`,
  * `*.yml` and `*.json` files in name order, not recursive), or `-` for
  * standard input.

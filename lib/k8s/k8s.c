@@ -155,7 +155,27 @@ k8s_zalloc(struct fo_k8s *k, size_t size)
 struct fo_k8s *
 fo_k8s_new(void)
 {
-	return calloc(1, sizeof(struct fo_k8s));
+	struct fo_k8s *k = calloc(1, sizeof(struct fo_k8s));
+
+	if (k != NULL)
+		memcpy(k->ns, "default", sizeof("default"));
+	return k;
+}
+
+int
+fo_k8s_set_namespace(struct fo_k8s *k, const char *ns)
+{
+	size_t n = strlen(ns), i;
+
+	/* a DNS label, as Kubernetes requires of namespaces */
+	if (n == 0 || n > 63 || ns[0] == '-' || ns[n - 1] == '-')
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (!((ns[i] >= 'a' && ns[i] <= 'z') || (ns[i] >= '0' && ns[i] <= '9') ||
+			    ns[i] == '-'))
+			return -EINVAL;
+	memcpy(k->ns, ns, n + 1);
+	return 0;
 }
 
 void

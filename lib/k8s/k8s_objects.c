@@ -22,7 +22,7 @@ read_meta(struct objctx *c, yaml_node_t *obj, const char *kind)
 	m->doc = &c->kd->doc;
 	m->loc = ky_loc(c->kd, obj);
 	m->seq = c->k->n_objects;
-	m->ns = "default";
+	m->ns = c->k->ns;
 	m->name = "?";
 	if (md == NULL) {
 		ko_err(c, obj, "metadata.name", "missing");
@@ -30,7 +30,7 @@ read_meta(struct objctx *c, yaml_node_t *obj, const char *kind)
 	}
 	m->ns = ko_str(c, md, "namespace", "metadata.namespace");
 	if (m->ns == NULL || m->ns[0] == '\0')
-		m->ns = "default";
+		m->ns = c->k->ns;
 	m->name = ko_str(c, md, "name", "metadata.name");
 	if (m->name == NULL || m->name[0] == '\0') {
 		m->name = "?";
@@ -269,7 +269,7 @@ k8s_add_object(struct fo_k8s *k, struct k8s_doc *kd, yaml_node_t *node, const ch
 	meta.loc = ky_loc(kd, node);
 	meta.ns = ky_str(ky_get(&kd->doc, ky_get(&kd->doc, node, "metadata"), "namespace"));
 	if (meta.ns == NULL || meta.ns[0] == '\0')
-		meta.ns = "default";
+		meta.ns = k->ns;
 	meta.name = ky_str(ky_get(&kd->doc, ky_get(&kd->doc, node, "metadata"), "name"));
 	if (meta.name == NULL || meta.name[0] == '\0')
 		meta.name = "?";

@@ -206,6 +206,7 @@ struct fo_k8s {
 	struct k8s_httproute *hr;
 	unsigned n_hr, cap_hr;
 	struct k8s_arena *arena;
+	char ns[64]; /**< the namespace of objects that name none */
 	unsigned n_objects, n_other;
 	struct k8s_buf msgs;
 	unsigned n_err, n_warn;

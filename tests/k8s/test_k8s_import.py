@@ -136,6 +136,11 @@ def main():
         check(importer().returncode == 2, "no PATH: exit 2")
         check(importer("--nope", SEED).returncode == 2, "unknown option: exit 2")
         check(importer("--apply", SEED).returncode == 2, "--apply without -o: exit 2")
+        check(importer("-n", "Bad_NS", SEED).returncode == 2, "a namespace that is no DNS label: exit 2")
+        r = importer("-n", "web", os.path.join(SEED, "django-flask-ingress.yml"),
+                     os.path.join(SEED, "django-service.yml"), os.path.join(SEED, "flask-service.yml"))
+        check(r.returncode == 0 and "upstream web-django-service-80 {" in r.stdout,
+              "-n web: objects without a namespace are in web")
         # --apply to a fanout that is not running: the file is written, exit 1
         out2 = os.path.join(tmp, "apply.conf")
         r = run([FANOUTCTL, "--file-prefix", "fo-k8s-import-test-none", "import", "--base", BASE,

@@ -217,6 +217,27 @@ test_not_files(void **state)
 	fo_k8s_free(k);
 }
 
+/* Objects that name no namespace get the one set (kubectl apply -n). */
+static void
+test_namespace(void **state)
+{
+	static const char text[] = SVC "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\n"
+				       "metadata: {name: i}\n" ING_BODY;
+	struct fo_k8s *k = fo_k8s_new();
+	char *out = NULL;
+
+	(void)state;
+	assert_int_equal(fo_k8s_set_namespace(k, "Web"), -EINVAL);
+	assert_int_equal(fo_k8s_set_namespace(k, "-web"), -EINVAL);
+	assert_int_equal(fo_k8s_set_namespace(k, ""), -EINVAL);
+	assert_int_equal(fo_k8s_set_namespace(k, "web-1"), 0);
+	assert_int_equal(fo_k8s_load_buf(k, "n.yaml", text, strlen(text)), 0);
+	assert_int_equal(fo_k8s_translate(k, NULL, &out, NULL), 0);
+	k8s_has(out, "route prefix \"/a\" {\n\tupstream web-1-app-80;\n}");
+	free(out);
+	fo_k8s_free(k);
+}
+
 int
 main(void)
 {
@@ -229,6 +250,7 @@ main(void)
 		cmocka_unit_test(test_directory),
 		cmocka_unit_test(test_nothing),
 		cmocka_unit_test(test_not_files),
+		cmocka_unit_test(test_namespace),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

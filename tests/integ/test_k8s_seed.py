@@ -26,7 +26,7 @@ Django, 3 Flask replicas under gunicorn):
    x-backend: flask to flask-service, else django-service, both with the
    prefix rewritten to /; /old a 301 to https://app.example/new; a host
    the HTTPRoute does not name is fanout's 404;
-5. scripts/k8s-sync --apply replays the recorded kubectl --watch streams of
+5. scripts/k8s-sync --apply replays the kubectl --watch streams of
    tests/k8s/watch (their end state: django scaled to 2, the Ingress with
    a /test03 path to Flask) into fanout: /test03 is Flask's, django-service
    has its 2 servers;

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""scripts/k8s-sync against recorded `kubectl get KIND -A --watch
+"""scripts/k8s-sync against `kubectl get KIND -A --watch
 --output-watch-events -o json` streams (tests/k8s/watch: the seed's Ingress,
-its two Services, their EndpointSlices), fed step by step through FIFOs as
-a cluster would send them:
+its two Services, their EndpointSlices, written in the format kubectl 1.20
+prints, not captured from a cluster), fed step by step through FIFOs as a
+cluster would send them:
 
 1. the initial objects: one sync, the seed's routes and 3 + 3 servers;
 2. django scaled 3 -> 5 (two pods not ready, then ready: two events in one
@@ -14,7 +15,7 @@ a cluster would send them:
 5. the Ingress gains a path: routes changed;
 6. the streams end: k8s-sync exits 0.
 Every config written passes `fanout --check` (with config/k8s/base.conf).
-No root, no cluster (none can run here): the streams are recordings.
+No root, no cluster (none can run here).
 """
 
 import json
@@ -70,7 +71,7 @@ def routes(conf):
 def main():
     ing, svc, eps = (values(os.path.join(WATCH, n + ".json"))
                      for n in ("ingresses", "services", "endpointslices"))
-    check(len(ing) == 2 and len(svc) == 2 and len(eps) == 6, "the recorded streams: %d, %d, %d events"
+    check(len(ing) == 2 and len(svc) == 2 and len(eps) == 6, "the streams: %d, %d, %d events"
           % (len(ing), len(svc), len(eps)))
     with tempfile.TemporaryDirectory() as tmp:
         fifos = []

@@ -113,7 +113,7 @@ fo_route_scratch_free(struct fo_route_scratch *s)
 
 /* The request's host, ready to compare with exact and wildcard rules. */
 struct req_host {
-	char name[ROUTE_HOST_MAX + 1];
+	char name[ROUTE_HOST_MAX + 1 + 8]; /* 8 readable bytes past any offset: hashes load words */
 	size_t len; /* 0: no usable host, only rules without host match */
 	uint32_t hash;
 	size_t parent; /* offset of what follows the first label and its '.'; 0 if none */
@@ -161,18 +161,27 @@ prepare_host(struct req_host *h, const char *host, size_t len)
 		w = host_lower8(w);
 		memcpy(h->name + i, &w, 8);
 	}
-	for (; i < len; i++) {
-		char c = host[i];
+	if (i < len && len >= 8) {
+		/* the last 8 bytes again, overlapping what is done */
+		uint64_t w;
 
-		h->name[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+		memcpy(&w, host + len - 8, 8);
+		w = host_lower8(w);
+		memcpy(h->name + len - 8, &w, 8);
+	} else {
+		for (; i < len; i++) {
+			char c = host[i];
+
+			h->name[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+		}
 	}
 	h->len = len;
-	h->hash = route_host_hash(h->name, len);
+	h->hash = route_host_hash_padded(h->name, len);
 	/* "*.example.com" needs a non-empty first label and a non-empty rest */
 	dot = memchr(h->name, '.', len);
 	if (dot != NULL && dot > h->name && (size_t)(dot - h->name) + 1 < len) {
 		h->parent = (size_t)(dot - h->name) + 1;
-		h->parent_hash = route_host_hash(h->name + h->parent, len - h->parent);
+		h->parent_hash = route_host_hash_padded(h->name + h->parent, len - h->parent);
 	}
 }
 
@@ -237,7 +246,7 @@ find_owner(const struct fo_route_table *t, struct req_host *h)
 	}
 	for (o = h->parent; t->has_multi && o != 0 && (o = next_suffix(h, o)) != 0;)
 		if (owner_has(t, 1, h->name + o, h->len - o,
-			    route_host_hash(h->name + o, h->len - o), true)) {
+			    route_host_hash_padded(h->name + o, h->len - o), true)) {
 			h->owner = ROUTE_HOST_WILD;
 			return;
 		}
@@ -659,7 +668,7 @@ find_keyed(const struct fo_route_table *t, struct fo_route_scratch *s, const str
 		o = next_suffix(h, o);
 		if (o == 0)
 			break;
-		sh = route_host_hash(h->name + o, h->len - o);
+		sh = route_host_hash_padded(h->name + o, h->len - o);
 		if (route_bloom_has(t->bloom[1], ROUTE_BLOOM_WORDS, sh)) {
 			kind[n_cls] = ROUTE_HOST_WILD << 1;
 			hh[n_cls++] = sh;

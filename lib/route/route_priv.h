@@ -396,4 +396,29 @@ route_host_hash(const char *s, size_t n)
 	return (uint32_t)(h >> 32);
 }
 
+/*
+ * route_host_hash() of s[0..n) when 8 bytes from any offset up to n are
+ * readable (a request's host in its padded buffer): the last partial word
+ * is one masked load instead of a loop over its bytes. Same result.
+ */
+static inline uint32_t
+route_host_hash_padded(const char *s, size_t n)
+{
+	uint64_t h = 0x452821e638d01377ull, w = 0;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	w = 0;
+	if (i < n) {
+		memcpy(&w, s + i, 8);
+		w &= ~0ull >> (8 * (8 - (n - i)));
+	}
+	h = (h ^ w ^ ((uint64_t)n << 56)) * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(h >> 32);
+}
+
 #endif /* ROUTE_PRIV_H */

@@ -155,14 +155,15 @@ run_proxy(uint64_t n, unsigned conns)
 	snap = fo_proxy_snapshot_create(conf, routes, 1, 1);
 	if (snap == NULL)
 		abort();
-	pw = fo_proxy_worker_create((const struct fo_proxy_snapshot *const *)&snap, fh->tw, fh->net,
-		w.mp, 0, 0, 0);
+	pw = fo_proxy_worker_create(
+		(const struct fo_proxy_snapshot *const *)&snap, fh->tw, fh->net, w.mp, 0, 0, 0);
 	if (pw == NULL) {
 		fprintf(stderr, "fo_proxy_worker_create failed\n");
 		return 1;
 	}
 	fh->poll = proxy_poll;
 	fh->poll_arg = pw;
+	fh->profiled = true;
 	if (wire_client_open(&cl, ch, FANOUT, 80, conns) != 0)
 		return 1;
 	wire_client_loop(&cl, req, n + warm);
@@ -178,8 +179,8 @@ run_proxy(uint64_t n, unsigned conns)
 	ps = fo_proxy_stats(pw);
 	for (i = 0; i < 3; i++)
 		served += o[i].requests;
-	printf("proxy: %" PRIu64 " requests over %u client connections (%" PRIu64
-	       " bad, %" PRIu64 " reached django-service origins)\n",
+	printf("proxy: %" PRIu64 " requests over %u client connections (%" PRIu64 " bad, %" PRIu64
+	       " reached django-service origins)\n",
 		cl.responses - r0, conns, cl.bad, served);
 	printf("upstream connects %" PRIu64 ", reuses %" PRIu64 "; last head at origin:\n%s",
 		ps->upstream_connects, ps->upstream_reuses, o[0].last_head);

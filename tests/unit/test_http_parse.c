@@ -23,7 +23,10 @@
 
 /* ---- table ------------------------------------------------------------- */
 
-#define REQ(nm, s, ...) {.name = nm, .kind = FO_HTTP_REQUEST, .in = s, .len = sizeof(s) - 1, __VA_ARGS__}
+#define REQ(nm, s, ...)                                                                            \
+	{                                                                                          \
+		.name = nm, .kind = FO_HTTP_REQUEST, .in = s, .len = sizeof(s) - 1, __VA_ARGS__    \
+	}
 #define BADREQ(nm, s, e) REQ(nm, s, .err = FO_HTTP_E_##e)
 #define GET FO_HTTP_M_GET
 #define H11 " HTTP/1.1\r\n"
@@ -33,19 +36,20 @@
 	"GET /static/app.js?v=3 HTTP/1.1\r\n"                                                      \
 	"Host: www.example.com\r\n"                                                                \
 	"Connection: keep-alive\r\n"                                                               \
-	"sec-ch-ua: \"Chromium\";v=\"124\", \"Google Chrome\";v=\"124\", \"Not-A.Brand\";v=\"99\"\r\n" \
+	"sec-ch-ua: \"Chromium\";v=\"124\", \"Google Chrome\";v=\"124\", "                         \
+	"\"Not-A.Brand\";v=\"99\"\r\n"                                                             \
 	"sec-ch-ua-mobile: ?0\r\n"                                                                 \
-	"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "    \
+	"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "      \
 	"Chrome/124.0.0.0 Safari/537.36\r\n"                                                       \
 	"sec-ch-ua-platform: \"Linux\"\r\n"                                                        \
 	"Accept: */*\r\n"                                                                          \
 	"Sec-Fetch-Site: same-origin\r\n"                                                          \
 	"Sec-Fetch-Mode: no-cors\r\n"                                                              \
 	"Sec-Fetch-Dest: script\r\n"                                                               \
-	"Referer: https://www.example.com/index.html\r\n"                                         \
+	"Referer: https://www.example.com/index.html\r\n"                                          \
 	"Accept-Encoding: gzip, deflate, br, zstd\r\n"                                             \
 	"Accept-Language: en-US,en;q=0.9,fr;q=0.8\r\n"                                             \
-	"Cookie: _ga=GA1.2.1234567890.1700000000; session=abcdef0123456789\r\n"                   \
+	"Cookie: _ga=GA1.2.1234567890.1700000000; session=abcdef0123456789\r\n"                    \
 	"\r\n"
 
 static const struct pcase req_cases[] = {
@@ -53,8 +57,8 @@ static const struct pcase req_cases[] = {
 		.path = "/", .query = "", .target = "/"),
 	REQ("chrome", CHROME, .method = GET, .nh = 14, .flags = FO_HTTP_F_CONN_KEEP_ALIVE,
 		.host = "www.example.com", .path = "/static/app.js", .query = "v=3"),
-	REQ("query", "GET /a/b?x=1&y=/?z" H11 HOST "\r\n", .method = GET, .nh = 1,
-		.path = "/a/b", .query = "x=1&y=/?z", .target = "/a/b?x=1&y=/?z"),
+	REQ("query", "GET /a/b?x=1&y=/?z" H11 HOST "\r\n", .method = GET, .nh = 1, .path = "/a/b",
+		.query = "x=1&y=/?z", .target = "/a/b?x=1&y=/?z"),
 	REQ("empty query", "GET /a?" H11 HOST "\r\n", .method = GET, .nh = 1, .path = "/a",
 		.query = ""),
 	REQ("odd path chars", "GET /a|b{c}^`\\\"<>[]~%20 HTTP/1.1\r\n" HOST "\r\n", .method = GET,
@@ -62,12 +66,12 @@ static const struct pcase req_cases[] = {
 	REQ("http/1.0 no host", "GET / HTTP/1.0\r\n\r\n", .method = GET, .v10 = 1, .host = ""),
 	REQ("http/1.0 host", "HEAD /x HTTP/1.0\r\nHost: h\r\n\r\n", .method = FO_HTTP_M_HEAD,
 		.v10 = 1, .nh = 1, .host = "h"),
-	REQ("absolute", "GET http://Example.com:8080/p/q?x=1" H11 "Host: other\r\n\r\n", .method = GET,
-		.nh = 1, .flags = FO_HTTP_F_ABSOLUTE_FORM, .host = "Example.com:8080", .path = "/p/q",
-		.query = "x=1"),
-	REQ("absolute uppercase scheme", "GET HTTP://h.example" H11 "Host: x\r\n\r\n", .method = GET,
-		.nh = 1, .flags = FO_HTTP_F_ABSOLUTE_FORM, .host = "h.example", .path = "",
-		.query = ""),
+	REQ("absolute", "GET http://Example.com:8080/p/q?x=1" H11 "Host: other\r\n\r\n",
+		.method = GET, .nh = 1, .flags = FO_HTTP_F_ABSOLUTE_FORM,
+		.host = "Example.com:8080", .path = "/p/q", .query = "x=1"),
+	REQ("absolute uppercase scheme", "GET HTTP://h.example" H11 "Host: x\r\n\r\n",
+		.method = GET, .nh = 1, .flags = FO_HTTP_F_ABSOLUTE_FORM, .host = "h.example",
+		.path = "", .query = ""),
 	REQ("absolute query no path", "GET http://h?q=1" H11 "Host: h\r\n\r\n", .method = GET,
 		.nh = 1, .flags = FO_HTTP_F_ABSOLUTE_FORM, .host = "h", .path = "", .query = "q=1"),
 	REQ("absolute https", "GET HTTPS://h.example/p" H11 "Host: x\r\n\r\n", .method = GET,
@@ -78,19 +82,23 @@ static const struct pcase req_cases[] = {
 		.flags = FO_HTTP_F_ABSOLUTE_FORM, .host = "[::1]:81", .path = "/"),
 	REQ("asterisk", "OPTIONS *" H11 HOST "\r\n", .method = FO_HTTP_M_OPTIONS, .nh = 1,
 		.flags = FO_HTTP_F_ASTERISK_FORM, .path = "*", .target = "*"),
-	REQ("post cl", "POST /f" H11 HOST "Content-Length: 5\r\n\r\nhello", .method = FO_HTTP_M_POST,
-		.nh = 2, .flags = FO_HTTP_F_CONTENT_LENGTH, .cl = 5, .head_len = 58),
+	REQ("post cl", "POST /f" H11 HOST "Content-Length: 5\r\n\r\nhello",
+		.method = FO_HTTP_M_POST, .nh = 2, .flags = FO_HTTP_F_CONTENT_LENGTH, .cl = 5,
+		.head_len = 58),
 	REQ("underscore te", "POST /" H11 HOST "Transfer_Encoding: chunked\r\n\r\n",
 		.method = FO_HTTP_M_POST, .nh = 2, .flags = FO_HTTP_F_UNDERSCORE),
-	REQ("underscore cl and te", "POST /" H11 HOST "Content_Length: 5\r\nTransfer-Encoding: chunked\r\n"
-		"X_A_: 1\r\n_: 2\r\n\r\n", .method = FO_HTTP_M_POST, .nh = 5,
+	REQ("underscore cl and te",
+		"POST /" H11 HOST "Content_Length: 5\r\nTransfer-Encoding: chunked\r\n"
+		"X_A_: 1\r\n_: 2\r\n\r\n",
+		.method = FO_HTTP_M_POST, .nh = 5,
 		.flags = FO_HTTP_F_UNDERSCORE | FO_HTTP_F_CHUNKED),
-	REQ("underscore long name", "GET /" H11 HOST
-		"X-A-Very-Long-Header-Name-Past-The-Name-Buffer_x: 1\r\n\r\n", .method = GET, .nh = 2,
-		.flags = FO_HTTP_F_UNDERSCORE),
+	REQ("underscore long name",
+		"GET /" H11 HOST "X-A-Very-Long-Header-Name-Past-The-Name-Buffer_x: 1\r\n\r\n",
+		.method = GET, .nh = 2, .flags = FO_HTTP_F_UNDERSCORE),
 	REQ("cl zero", "PUT /f" H11 HOST "Content-Length: 0\r\n\r\n", .method = FO_HTTP_M_PUT,
 		.nh = 2, .flags = FO_HTTP_F_CONTENT_LENGTH, .cl = 0),
-	REQ("cl list same", "POST /" H11 HOST "Content-Length: 7, 7,7\r\nContent-Length: 007\r\n\r\n",
+	REQ("cl list same",
+		"POST /" H11 HOST "Content-Length: 7, 7,7\r\nContent-Length: 007\r\n\r\n",
 		.method = FO_HTTP_M_POST, .nh = 3, .flags = FO_HTTP_F_CONTENT_LENGTH, .cl = 7),
 	REQ("cl max", "POST /" H11 HOST "Content-Length: 9223372036854775807\r\n\r\n",
 		.method = FO_HTTP_M_POST, .nh = 2, .flags = FO_HTTP_F_CONTENT_LENGTH,
@@ -115,8 +123,8 @@ static const struct pcase req_cases[] = {
 	REQ("expect", "PUT /" H11 HOST "Expect: 100-Continue\r\nContent-Length: 3\r\n\r\n",
 		.method = FO_HTTP_M_PUT, .nh = 3, .cl = 3,
 		.flags = FO_HTTP_F_EXPECT_CONTINUE | FO_HTTP_F_CONTENT_LENGTH),
-	REQ("expect other", "GET /" H11 HOST "Expect: 100-continued\r\n\r\n", .method = GET, .nh = 2,
-		.flags = FO_HTTP_F_EXPECT_OTHER),
+	REQ("expect other", "GET /" H11 HOST "Expect: 100-continued\r\n\r\n", .method = GET,
+		.nh = 2, .flags = FO_HTTP_F_EXPECT_OTHER),
 	REQ("leading empty lines", "\r\n\n\r\nGET /" H11 HOST "\r\n", .method = GET, .nh = 1,
 		.path = "/"),
 	REQ("bare lf", "GET /x HTTP/1.1\nHost: a\nX: y\n\n", .method = GET, .nh = 2, .host = "a"),
@@ -124,7 +132,8 @@ static const struct pcase req_cases[] = {
 		.host = "10.0.0.1:8080"),
 	REQ("host ipv6", "GET /" H11 "Host: [2001:db8::1]:443 \r\n\r\n", .method = GET, .nh = 1,
 		.host = "[2001:db8::1]:443"),
-	REQ("host empty port", "GET /" H11 "Host: h:\r\n\r\n", .method = GET, .nh = 1, .host = "h:"),
+	REQ("host empty port", "GET /" H11 "Host: h:\r\n\r\n", .method = GET, .nh = 1,
+		.host = "h:"),
 	REQ("host sub-delims", "GET /" H11 "Host: a-b_c.d~e%41!$&'()*+,;=\r\n\r\n", .method = GET,
 		.nh = 1, .host = "a-b_c.d~e%41!$&'()*+,;="),
 	REQ("value obs-text tab", "GET /" H11 HOST "X-Y: \t a\tb\xff\x80 \t \r\nZ:\r\n\r\n",
@@ -148,7 +157,10 @@ static const struct pcase req_cases[] = {
 	BADREQ("method tab", "GET\t/" H11 HOST "\r\n", bad_method),
 	BADREQ("method lf", "GET\r\n", bad_method),
 	BADREQ("target hash", "GET /a#b" H11 HOST "\r\n", bad_target),
-	BADREQ("target ctl", "GET /a\x01" "b" H11 HOST "\r\n", bad_target),
+	BADREQ("target ctl",
+		"GET /a\x01"
+		"b" H11 HOST "\r\n",
+		bad_target),
 	BADREQ("target del", "GET /a\x7f" H11 HOST "\r\n", bad_target),
 	BADREQ("target 8bit", "GET /caf\xc3\xa9" H11 HOST "\r\n", bad_target),
 	BADREQ("target query 8bit", "GET /a?\xff" H11 HOST "\r\n", bad_target),
@@ -163,7 +175,10 @@ static const struct pcase req_cases[] = {
 	BADREQ("authority bad port", "GET http://h:123456/" H11 HOST "\r\n", bad_target),
 	BADREQ("no version", "GET /\r\n\r\n", bad_line),
 	BADREQ("no version lf", "GET /x?y\n", bad_line),
-	BADREQ("request line bare cr", "GET /" " HTTP/1.1\rX", bad_line),
+	BADREQ("request line bare cr",
+		"GET /"
+		" HTTP/1.1\rX",
+		bad_line),
 	BADREQ("empty line bare cr", "\rGET /" H11 HOST "\r\n", bad_line),
 	BADREQ("version lower", "GET / http/1.1\r\n" HOST "\r\n", bad_version),
 	BADREQ("version junk", "GET / HTTP/1.1x\r\n" HOST "\r\n", bad_version),
@@ -198,8 +213,10 @@ static const struct pcase req_cases[] = {
 	BADREQ("cl minus", "POST /" H11 HOST "Content-Length: -1\r\n\r\n", bad_content_length),
 	BADREQ("cl empty", "POST /" H11 HOST "Content-Length: \r\n\r\n", bad_content_length),
 	BADREQ("cl hex", "POST /" H11 HOST "Content-Length: 0x10\r\n\r\n", bad_content_length),
-	BADREQ("cl space inside", "POST /" H11 HOST "Content-Length: 1 2\r\n\r\n", bad_content_length),
-	BADREQ("cl trailing comma", "POST /" H11 HOST "Content-Length: 5,\r\n\r\n", bad_content_length),
+	BADREQ("cl space inside", "POST /" H11 HOST "Content-Length: 1 2\r\n\r\n",
+		bad_content_length),
+	BADREQ("cl trailing comma", "POST /" H11 HOST "Content-Length: 5,\r\n\r\n",
+		bad_content_length),
 	BADREQ("cl empty element", "POST /" H11 HOST "Content-Length: 5,,5\r\n\r\n",
 		bad_content_length),
 	BADREQ("cl overflow", "POST /" H11 HOST "Content-Length: 99999999999999999999\r\n\r\n",
@@ -207,40 +224,53 @@ static const struct pcase req_cases[] = {
 	BADREQ("cl 2^63", "POST /" H11 HOST "Content-Length: 9223372036854775808\r\n\r\n",
 		bad_content_length),
 	BADREQ("cl 8bit", "POST /" H11 HOST "Content-Length: 5\xb9\r\n\r\n", bad_content_length),
-	BADREQ("cl differing fields", "POST /" H11 HOST "Content-Length: 5\r\nContent-Length: 6\r\n\r\n",
+	BADREQ("cl differing fields",
+		"POST /" H11 HOST "Content-Length: 5\r\nContent-Length: 6\r\n\r\n",
 		dup_content_length),
 	BADREQ("cl differing list", "POST /" H11 HOST "Content-Length: 5, 6\r\n\r\n",
 		dup_content_length),
-	BADREQ("cl and te", "POST /" H11 HOST "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+	BADREQ("cl and te",
+		"POST /" H11 HOST "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
 		cl_and_te),
-	BADREQ("te and cl", "POST /" H11 HOST "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+	BADREQ("te and cl",
+		"POST /" H11 HOST "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
 		cl_and_te),
 	BADREQ("te http/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", te_http10),
-	BADREQ("te identity", "POST /" H11 HOST "Transfer-Encoding: identity\r\n\r\n", te_not_chunked),
-	BADREQ("te chunked identity", "POST /" H11 HOST "Transfer-Encoding: chunked, identity\r\n\r\n",
+	BADREQ("te identity", "POST /" H11 HOST "Transfer-Encoding: identity\r\n\r\n",
+		te_not_chunked),
+	BADREQ("te chunked identity",
+		"POST /" H11 HOST "Transfer-Encoding: chunked, identity\r\n\r\n",
 		te_chunked_not_last),
-	BADREQ("te chunked gzip", "POST /" H11 HOST "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n",
+	BADREQ("te chunked gzip",
+		"POST /" H11 HOST "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n",
 		te_chunked_not_last),
 	BADREQ("te gzip chunked", "POST /" H11 HOST "Transfer-Encoding: gzip, chunked\r\n\r\n",
 		te_not_chunked),
-	BADREQ("te xchunked", "POST /" H11 HOST "Transfer-Encoding: xchunked\r\n\r\n", te_not_chunked),
-	BADREQ("te chunkedx", "POST /" H11 HOST "Transfer-Encoding: chunkedx\r\n\r\n", te_not_chunked),
+	BADREQ("te xchunked", "POST /" H11 HOST "Transfer-Encoding: xchunked\r\n\r\n",
+		te_not_chunked),
+	BADREQ("te chunkedx", "POST /" H11 HOST "Transfer-Encoding: chunkedx\r\n\r\n",
+		te_not_chunked),
 	BADREQ("te space inside", "POST /" H11 HOST "Transfer-Encoding: chun ked\r\n\r\n",
 		te_not_chunked),
 	BADREQ("te quoted", "POST /" H11 HOST "Transfer-Encoding: \"chunked\"\r\n\r\n",
 		te_not_chunked),
-	BADREQ("te twice", "POST /" H11 HOST "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+	BADREQ("te twice",
+		"POST /" H11 HOST
+		"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
 		te_chunked_twice),
-	BADREQ("te chunked, chunked", "POST /" H11 HOST "Transfer-Encoding: chunked, chunked\r\n\r\n",
-		te_chunked_twice),
+	BADREQ("te chunked, chunked",
+		"POST /" H11 HOST "Transfer-Encoding: chunked, chunked\r\n\r\n", te_chunked_twice),
 	BADREQ("te chunked,CHUNKED", "POST /" H11 HOST "Transfer-Encoding: chunked,CHUNKED\r\n\r\n",
 		te_chunked_twice),
-	BADREQ("te chunked twice gzip between", "POST /" H11 HOST
-		"Transfer-Encoding: chunked, gzip, chunked\r\n\r\n", te_chunked_twice),
+	BADREQ("te chunked twice gzip between",
+		"POST /" H11 HOST "Transfer-Encoding: chunked, gzip, chunked\r\n\r\n",
+		te_chunked_twice),
 	BADREQ("te trailing comma", "POST /" H11 HOST "Transfer-Encoding: chunked,\r\n\r\n",
 		te_not_chunked),
 	BADREQ("te empty", "POST /" H11 HOST "Transfer-Encoding:\r\n\r\n", te_not_chunked),
-	BADREQ("te vertical tab", "POST /" H11 HOST "Transfer-Encoding: \x0b" "chunked\r\n\r\n",
+	BADREQ("te vertical tab",
+		"POST /" H11 HOST "Transfer-Encoding: \x0b"
+		"chunked\r\n\r\n",
 		bad_header_value),
 	BADREQ("missing host", "GET /" H11 "Accept: */*\r\n\r\n", missing_host),
 	BADREQ("missing host absolute", "GET http://h/" H11 "\r\n", missing_host),
@@ -342,8 +372,8 @@ test_header_ids(void **state)
 			fail();
 		}
 		assert_int_equal(r.msg.hdrs[i].name.len, strlen(names[k].name));
-		assert_memory_equal(buf + r.msg.hdrs[i].name.off, names[k].name,
-			strlen(names[k].name));
+		assert_memory_equal(
+			buf + r.msg.hdrs[i].name.off, names[k].name, strlen(names[k].name));
 		if (names[k].id != FO_HTTP_H_OTHER)
 			assert_int_equal(r.msg.hdr_first[names[k].id], i + 1);
 	}
@@ -422,6 +452,54 @@ test_underscore_flags(void **state)
 	assert_false(m->flags & FO_HTTP_F_UNDERSCORE);
 }
 
+/*
+ * Every byte value inside a field name, at offsets where the name scanner
+ * looks at 16 bytes at a time (whole feed) and byte by byte (the last
+ * bytes of a piece, byte-by-byte feeds): all feedings agree
+ * (parse_all_ways), and a byte ends or breaks the name exactly when it is
+ * not a name byte (tchar, '_' flagged).
+ */
+static void
+test_name_bytes(void **state)
+{
+	static const char *const reqs[] = {"GET / HTTP/1.1\r\nHost: h\r\nXQy: 1\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: h\r\nX-0123456789abcdef-0123Qy: 1\r\n\r\n"};
+	static struct presult r;
+	static const char tchar_extra[] = "!#$%&'*+-.^_`|~";
+	char in[128];
+	unsigned c, f;
+
+	(void)state;
+	for (f = 0; f < 2; f++) {
+		for (c = 0; c < 256; c++) {
+			int len = snprintf(in, sizeof(in), "%s", reqs[f]);
+			char *at = memchr(in + 24, 'Q', (size_t)len - 24);
+			size_t name_len = (size_t)(strchr(at, ':') - (in + 25));
+			int tchar = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+				    (c >= 'A' && c <= 'Z') ||
+				    (c != 0 && strchr(tchar_extra, (int)c));
+
+			*at = (char)c;
+			parse_all_ways(
+				FO_HTTP_REQUEST, (const uint8_t *)in, (size_t)len, "name byte", &r);
+			if (tchar) {
+				assert_int_equal(r.err, FO_HTTP_E_NONE);
+				assert_int_equal(r.msg.n_headers, 2);
+				assert_int_equal(r.msg.hdrs[1].name.len, name_len);
+				assert_int_equal(
+					fo_http_hdr_underscore((const uint8_t *)in, &r.msg.hdrs[1]),
+					c == '_');
+			} else if (c == ':') {
+				/* ends the name: "X" (or "X-...-0123") and the value "y: 1" */
+				assert_int_equal(r.err, FO_HTTP_E_NONE);
+				assert_int_equal(r.msg.hdrs[1].name.len, (size_t)(at - (in + 25)));
+			} else {
+				assert_int_not_equal(r.err, FO_HTTP_E_NONE);
+			}
+		}
+	}
+}
+
 /* ---- limits ------------------------------------------------------------ */
 
 static char big[64 * 1024];
@@ -460,8 +538,8 @@ test_line_limit(void **state)
 
 	/* 8192 bytes of an unfinished line: more is needed; the 8193rd fails at once */
 	fo_http_parser_init(&p, FO_HTTP_REQUEST, &m);
-	assert_int_equal(fo_http_parse(&p, guard_copy(big, FO_HTTP_LINE_MAX), FO_HTTP_LINE_MAX),
-		-EAGAIN);
+	assert_int_equal(
+		fo_http_parse(&p, guard_copy(big, FO_HTTP_LINE_MAX), FO_HTTP_LINE_MAX), -EAGAIN);
 	assert_int_equal(fo_http_parse(&p, guard_copy("a", 1), 1), -EBADMSG);
 	assert_int_equal(p.err, FO_HTTP_E_line_too_long);
 
@@ -515,8 +593,8 @@ test_headers_limit(void **state)
 	/* the byte after the 32768th fails as soon as it arrives */
 	n = long_headers(FO_HTTP_HEADERS_MAX + 100);
 	fo_http_parser_init(&p, FO_HTTP_REQUEST, &m);
-	assert_int_equal(
-		fo_http_parse(&p, guard_copy(big, 16 + FO_HTTP_HEADERS_MAX), 16 + FO_HTTP_HEADERS_MAX),
+	assert_int_equal(fo_http_parse(&p, guard_copy(big, 16 + FO_HTTP_HEADERS_MAX),
+				 16 + FO_HTTP_HEADERS_MAX),
 		-EAGAIN);
 	assert_int_equal(fo_http_parse(&p, guard_copy("v", 1), 1), -EBADMSG);
 	assert_int_equal(p.err, FO_HTTP_E_headers_too_large);
@@ -604,7 +682,8 @@ test_pipelined_and_reuse(void **state)
 	/* an error sticks */
 	assert_int_equal(fo_http_parse(&p, guard_copy("X", 1), 1), -EBADMSG);
 	assert_int_equal(p.err, FO_HTTP_E_bad_status_line);
-	assert_int_equal(fo_http_parse(&p, guard_copy("HTTP/1.1 200 OK\r\n\r\n", 19), 19), -EBADMSG);
+	assert_int_equal(
+		fo_http_parse(&p, guard_copy("HTTP/1.1 200 OK\r\n\r\n", 19), 19), -EBADMSG);
 }
 
 static void
@@ -615,8 +694,8 @@ test_err_tables(void **state)
 	(void)state;
 	assert_string_equal(fo_http_err_name(FO_HTTP_E_NONE), "none");
 	assert_string_equal(fo_http_err_name(FO_HTTP_E_dup_content_length), "dup_content_length");
-	assert_string_equal(fo_http_err_descr(FO_HTTP_E_obs_fold),
-		"obsolete line folding in a header field");
+	assert_string_equal(
+		fo_http_err_descr(FO_HTTP_E_obs_fold), "obsolete line folding in a header field");
 	assert_int_equal(fo_http_err_status(FO_HTTP_E_line_too_long), 414);
 	assert_int_equal(fo_http_err_status(FO_HTTP_E_too_many_headers), 431);
 	assert_int_equal(fo_http_err_status(FO_HTTP_E_te_not_chunked), 501);
@@ -663,6 +742,7 @@ main(void)
 		cmocka_unit_test(test_header_ids),
 		cmocka_unit_test(test_spans),
 		cmocka_unit_test(test_underscore_flags),
+		cmocka_unit_test(test_name_bytes),
 		cmocka_unit_test(test_line_limit),
 		cmocka_unit_test(test_headers_limit),
 		cmocka_unit_test(test_field_count),

@@ -55,8 +55,8 @@ wire_host_add(struct wire *w, rte_be32_t addr, const struct fo_tcp_config *cfg)
 		ifc.tx_offloads = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 		ifc.rx_offloads = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
 	}
-	h->net = aligned_alloc(RTE_CACHE_LINE_SIZE,
-		RTE_ALIGN_CEIL(sizeof(*h->net), RTE_CACHE_LINE_SIZE));
+	h->net = aligned_alloc(
+		RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL(sizeof(*h->net), RTE_CACHE_LINE_SIZE));
 	if (h->net == NULL)
 		goto fail;
 	if (fo_net_worker_init(h->net, 0, 1, w->mp, &ifc, 1, WIRE_HZ) != 0)
@@ -186,6 +186,13 @@ host_round(struct wire *w, struct wire_host *h)
 	return work;
 }
 
+/* host_round() of a profiled host (struct wire_host.profiled). */
+__attribute__((noinline)) unsigned
+wire_profiled_round(struct wire *w, struct wire_host *h)
+{
+	return host_round(w, h);
+}
+
 unsigned
 wire_step(struct wire *w)
 {
@@ -193,7 +200,8 @@ wire_step(struct wire *w)
 
 	w->now += WIRE_ROUND_NS;
 	for (i = 0; i < w->n_hosts; i++)
-		work += host_round(w, w->hosts[i]);
+		work += w->hosts[i]->profiled ? wire_profiled_round(w, w->hosts[i])
+					      : host_round(w, w->hosts[i]);
 	for (i = 0; i < w->n_hosts; i++)
 		moved += transmit(w, w->hosts[i]);
 	return moved + work;

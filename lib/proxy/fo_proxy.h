@@ -94,6 +94,10 @@ struct fo_proxy_worker;
 	X(probes_failed, "active health checks without a response (connect, reset, timeout)")  \
 	X(probes_nostate, "active health checks not run: no probe state left")                 \
 	X(upstream_drained_skips, "server choices passed over: the server is drained")         \
+	X(balance_hash_no_key, "requests to a hash upstream without the key (round-robin)")    \
+	X(sticky_hits, "requests sent to the endpoint their sticky cookie names")              \
+	X(sticky_moved, "sticky cookies naming an endpoint that may not take the request")     \
+	X(sticky_set, "Set-Cookie added for a sticky upstream (no cookie, or a stale one)")    \
 	X(retries_budget_exhausted, "retries not made: over the budget (20% of requests + 3/s)")\
 	X(servers_full, "endpoints not tracked: the worker's endpoint table was full (503)")    \
 	X(upstream_timeouts, "upstream connect, read or send timeouts")                            \
@@ -264,6 +268,7 @@ struct fo_proxy_snapshot {
 	unsigned n_servers;                /**< servers of conf (all upstreams) */
 	const struct px_snap_srv *srvs;    /**< [n_servers] flattened for the workers, private */
 	struct px_view *views;  /**< [n_workers], private to lib/proxy */
+	struct px_bal_snap *bal; /**< balancer tables (endpoint ids, Maglev), private */
 	void *user;             /**< the creator's (e.g. what owns conf and routes) */
 };
 

@@ -298,6 +298,7 @@ req_head_done(struct px_sess *s)
 	if (up->n_servers == 0)
 		return req_reject(s, 503, "the route's upstream has no server");
 	s->upstream = res.upstream;
+	px_bal_req(s, head); /* hash key, sticky cookie (proxy_balance.c) */
 
 	memset(&fwd, 0, sizeof(fwd));
 	if (res.path == pw->rewrite) { /* rewrite or rewrite_prefix: else the target as sent */

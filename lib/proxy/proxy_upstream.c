@@ -331,9 +331,12 @@ px_up_sweep(struct fo_proxy_worker *pw)
 	return 1;
 }
 
-/* What up_pick() knows of the servers it was told about: the fallback. */
+/* What up_pick_ok() reads, looked up once per pick; and the fallback it finds. */
 struct up_pick_ctx {
-	struct px_sess *s;
+	struct fo_proxy_worker *pw;
+	struct px_server *const *srv; /* the upstream's, in this worker's view */
+	const uint32_t *hslot;        /* their health slots */
+	uint64_t gen;                 /* the worker's current snapshot (drains) */
 	unsigned fallback; /* the first ejected or unresolved server, UINT_MAX: none yet */
 };
 
@@ -345,14 +348,16 @@ static struct fo_bal_load *
 up_pick_ok(void *arg, unsigned idx)
 {
 	struct up_pick_ctx *c = arg;
-	struct px_sess *s = c->s;
-	struct fo_proxy_worker *pw = s->pw;
-	struct px_server *srv = up_server(s, idx);
-	uint8_t h = up_health(s, idx);
+	struct fo_proxy_worker *pw = c->pw;
+	struct px_server *srv = c->srv[idx];
+	uint8_t h = 0;
 
-	if (srv != NULL && !srv->unresolved && h == 0 && !srv_drained(pw, srv))
+	/* as up_health(): one writer, byte-sized, a relaxed load */
+	if (pw->links.health != NULL && c->hslot[idx] < pw->links.n_slots)
+		h = __atomic_load_n(&pw->links.health[c->hslot[idx]], __ATOMIC_RELAXED);
+	if (srv != NULL && !srv->unresolved && h == 0 && srv->drained_gen != c->gen)
 		return &srv->load;
-	if (srv != NULL && srv_drained(pw, srv)) {
+	if (srv != NULL && srv->drained_gen == c->gen) {
 		pw->stats.upstream_drained_skips++;
 	} else if (h & FO_PROXY_HEALTH_DOWN) {
 		pw->stats.upstream_down_skips++;
@@ -378,7 +383,10 @@ up_pick_ok(void *arg, unsigned idx)
 static unsigned
 up_pick(struct px_sess *s)
 {
-	struct up_pick_ctx c = {s, UINT_MAX};
+	const struct px_view *v = px_view(s);
+	unsigned first = v->ups[s->upstream].first;
+	struct up_pick_ctx c = {s->pw, v->servers + first, s->snap->hslot + first, s->pw->cur->gen,
+		UINT_MAX};
 	uint32_t idx = px_bal_pick(s, up_pick_ok, &c);
 
 	return idx != FO_BAL_NONE ? idx : c.fallback;

@@ -11,6 +11,7 @@
  *
  * The table is built on the control thread, shared read-only by workers.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,18 +37,32 @@ fmix64(uint64_t k)
 	return k;
 }
 
+static uint64_t
+rotl64(uint64_t x, unsigned r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
 uint64_t
 fo_bal_hash64(const void *p, size_t len)
 {
 	const uint8_t *b = p;
-	uint64_t h = 0xcbf29ce484222325ull ^ HASH_SEED; /* FNV-1a, seeded */
+	uint64_t h = HASH_SEED ^ (len * 0x9e3779b97f4a7c15ull), w;
 	size_t i;
 
-	for (i = 0; i < len; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
+	/* eight bytes at a time (little-endian whatever the host: the same value on any
+	 * machine), each word scrambled into the state as MurmurHash3's blocks are */
+	for (; len >= 8; b += 8, len -= 8) {
+		memcpy(&w, b, 8);
+		w = le64toh(w) * 0x87c37b91114253d5ull;
+		h ^= rotl64(w, 31) * 0x4cf5ad432745937full;
+		h = rotl64(h, 27) * 5 + 0x52dce729;
 	}
-	return fmix64(h ^ len);
+	for (w = 0, i = 0; i < len; i++)
+		w |= (uint64_t)b[i] << (8 * i);
+	w *= 0x87c37b91114253d5ull;
+	h ^= rotl64(w, 31) * 0x4cf5ad432745937full;
+	return fmix64(h);
 }
 
 uint64_t

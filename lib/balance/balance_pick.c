@@ -89,22 +89,28 @@ scan_from(const struct fo_bal_up *u, unsigned from, unsigned skip, fo_bal_usable
 uint32_t
 fo_bal_round_robin(struct fo_bal_up *u, fo_bal_usable_fn ok, void *arg)
 {
+	/* in locals: the compiler cannot know that ok() leaves *u alone */
+	struct fo_bal_srv *srv = u->srv;
+	unsigned i, n = u->n;
 	uint32_t best = FO_BAL_NONE;
-	int64_t total = 0;
-	unsigned i;
+	int64_t total = 0, best_cur = 0;
 
-	for (i = 0; i < u->n; i++) {
-		struct fo_bal_srv *s = &u->srv[i];
+	for (i = 0; i < n; i++) {
+		struct fo_bal_srv *s = &srv[i];
+		int64_t w;
 
 		if (ok(arg, i) == NULL)
 			continue;
-		s->cur += weight_of(s);
-		total += weight_of(s);
-		if (best == FO_BAL_NONE || s->cur > u->srv[best].cur)
+		w = weight_of(s);
+		s->cur += w;
+		total += w;
+		if (best == FO_BAL_NONE || s->cur > best_cur) {
 			best = i;
+			best_cur = s->cur;
+		}
 	}
 	if (best != FO_BAL_NONE)
-		u->srv[best].cur -= total;
+		srv[best].cur -= total;
 	return best;
 }
 

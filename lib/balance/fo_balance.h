@@ -162,7 +162,9 @@ uint32_t fo_bal_hash(const struct fo_bal_up *u, uint64_t key, fo_bal_usable_fn o
 
 /**
  * 64-bit hash of [@p p, + @p len) with a fixed seed: the same on every
- * worker, every run and every build (FNV-1a then a 64-bit finalizer).
+ * worker, every run, every build and any host byte order (MurmurHash3-like
+ * 8-byte blocks, then its 64-bit finalizer). Not meant to resist chosen
+ * keys: a client can always pick the key that lands on a given server.
  */
 uint64_t fo_bal_hash64(const void *p, size_t len);
 

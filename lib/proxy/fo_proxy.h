@@ -8,7 +8,7 @@
  * One struct fo_proxy_worker per worker lcore, share-nothing: its
  * listeners (one fo_tcp_listen() per `listen ... http` directive), its
  * client sessions, its upstream connections and their keep-alive pools
- * (per server), its round-robin positions, its timer wheel, its scratch
+ * (per server), its balancer state, its timer wheel, its scratch
  * buffers and its counters. Everything is allocated by
  * fo_proxy_worker_create(); afterwards the only allocations are mbufs.
  *
@@ -234,7 +234,7 @@ struct px_snap_srv;
 
 /**
  * What a request is served with: the config, its compiled routes, and one
- * view per worker (that worker's endpoints and round-robin positions for
+ * view per worker (that worker's endpoints and balancer state for
  * this config). Built by the control thread with fo_proxy_snapshot_create()
  * and published by pointer swap (release); each worker adopts the
  * published one at the start of its next fo_proxy_poll() and serves every

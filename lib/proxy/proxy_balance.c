@@ -228,10 +228,11 @@ px_bal_req(struct px_sess *s, const uint8_t *head)
 	long len = -1;
 	unsigned h;
 
-	s->bal_has_key = 0;
-	s->sticky_id = 0;
+	/* neither is read for an upstream that neither hashes nor sticks */
 	if (likely(b->kind != FO_CONF_BAL_HASH && !b->sticky))
 		return;
+	s->bal_has_key = 0;
+	s->sticky_id = 0;
 	if (b->sticky) {
 		len = cookie_find(head, msg, b->cookie, strlen(b->cookie), &val);
 		if (len >= 0)
@@ -249,14 +250,17 @@ px_bal_req(struct px_sess *s, const uint8_t *head)
 		val = head + msg->target.off;
 		len = msg->target.len;
 		break;
-	case FO_CONF_HASH_HEADER:
+	case FO_CONF_HASH_HEADER: {
+		size_t nlen = strlen(b->hash_name);
+
 		for (h = 0; h < msg->n_headers; h++)
-			if (name_is(head, &msg->hdrs[h].name, b->hash_name, strlen(b->hash_name))) {
+			if (name_is(head, &msg->hdrs[h].name, b->hash_name, nlen)) {
 				val = head + msg->hdrs[h].value.off;
 				len = msg->hdrs[h].value.len;
 				break;
 			}
 		break;
+	}
 	case FO_CONF_HASH_COOKIE:
 		len = cookie_find(head, msg, b->hash_name, strlen(b->hash_name), &val);
 		break;

@@ -426,7 +426,7 @@ int px_resp_pump(struct px_sess *s);
 void px_count_status(struct fo_proxy_worker *pw, unsigned status);
 
 /* proxy_upstream.c */
-/** Pick the server (weighted round-robin), take a pooled connection or open one. */
+/** Pick the server (the upstream's balancer), take a pooled connection or open one. */
 int px_up_start(struct px_sess *s);
 /**
  * The upstream failed before the response began: @p kind (an enum

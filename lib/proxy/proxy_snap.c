@@ -3,7 +3,7 @@
  * Snapshots and endpoints. The control thread builds a snapshot (config,
  * routes, one view per worker) and publishes it; each worker adopts the
  * published one at the start of its poll, fills its own view (endpoint
- * pointers into its endpoint table, round-robin positions), and releases
+ * pointers into its endpoint table, balancer state), and releases
  * the previous one once no request of its holds it. Endpoints are keyed by
  * address:port so that their pooled connections survive reloads.
  *

@@ -268,9 +268,29 @@ ep_id(unsigned i)
 static void
 test_hash64_stable(void **state)
 {
+	uint64_t seen[64];
+	uint8_t buf[40];
+	unsigned i, j;
+
 	(void)state;
-	/* fixed values: the same on every worker, run and build */
-	assert_true(fo_bal_hash64("abc", 3) == fo_bal_hash64("abc", 3));
+	/* fixed values: the same on every worker, run and build (sticky cookies
+	 * carry endpoint ids: a change here unpins every client) */
+	assert_true(fo_bal_hash64("abc", 3) == 0xc570fbe00c8aebc7ull);
+	assert_true(fo_bal_hash64("user-12345678901", 16) == 0x57ebcbf8484dfc34ull);
+	/* 198.18.18.11:8000 */
+	assert_true(fo_bal_endpoint_id(0x0b1212c6u, 8000) == 0xc751660b8ed1748eull);
+	/* every length of zeros, and every single bit flipped, gives another value */
+	memset(buf, 0, sizeof(buf));
+	for (i = 0; i < 40; i++) {
+		seen[i] = fo_bal_hash64(buf, i);
+		for (j = 0; j < i; j++)
+			assert_true(seen[i] != seen[j]);
+	}
+	for (i = 0; i < 16 * 8; i += 5) {
+		buf[i / 8] ^= (uint8_t)(1u << (i % 8));
+		assert_true(fo_bal_hash64(buf, 16) != seen[16]);
+		buf[i / 8] ^= (uint8_t)(1u << (i % 8));
+	}
 	assert_true(fo_bal_hash64("abc", 3) != fo_bal_hash64("abd", 3));
 	assert_true(fo_bal_hash64("", 0) != fo_bal_hash64("\0", 1));
 	assert_true(fo_bal_endpoint_id(0x0100000a, 80) != fo_bal_endpoint_id(0x0100000a, 81));

@@ -314,6 +314,37 @@ test_hash_header(void **state)
 }
 
 static int
+setup_hash_cookie(void **state)
+{
+	return setup_with(state, ABC("\tbalance hash $cookie_sid;\n"));
+}
+
+/* the cookie among others, in any Cookie field: the same origin; other cookies alone: no key */
+static void
+test_hash_cookie(void **state)
+{
+	struct bal *b = *state;
+	const struct fo_proxy_stats *st = fo_proxy_stats(b->pw);
+	char first[20], hdr[128];
+	unsigned u;
+
+	for (u = 0; u < 20; u++) {
+		snprintf(hdr, sizeof(hdr), "Cookie: sid=s%u\r\n", u);
+		first[u] = get(b, hdr);
+		assert_true(first[u] >= 'A' && first[u] <= 'C');
+	}
+	for (u = 0; u < 20; u++) {
+		snprintf(hdr, sizeof(hdr), "Cookie: a=1;sid=s%u ; b=2\r\n", u);
+		assert_int_equal(get(b, hdr), first[u]);
+		snprintf(hdr, sizeof(hdr), "Cookie: a=1\r\nCookie: xsid=1; sid=s%u\r\n", u);
+		assert_int_equal(get(b, hdr), first[u]);
+	}
+	assert_int_equal(st->balance_hash_no_key, 0);
+	get(b, "Cookie: sidx=s1; xsid=s1\r\n");
+	assert_int_equal(st->balance_hash_no_key, 1);
+}
+
+static int
 setup_sticky(void **state)
 {
 	return setup_with(state, ABC("\tsticky cookie route max_age=60 samesite=lax httponly;\n"));
@@ -377,6 +408,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_least_conn_steers, setup_lc, teardown),
 		cmocka_unit_test_setup_teardown(test_ewma_prefers_fast, setup_ewma, teardown),
 		cmocka_unit_test_setup_teardown(test_hash_header, setup_hash, teardown),
+		cmocka_unit_test_setup_teardown(test_hash_cookie, setup_hash_cookie, teardown),
 		cmocka_unit_test_setup_teardown(test_sticky_cookie, setup_sticky, teardown),
 	};
 

@@ -220,7 +220,7 @@ sticky_parse(const uint8_t *v, long len)
 }
 
 void
-px_bal_req(struct px_sess *s, const uint8_t *head)
+px_bal_read_req(struct px_sess *s, const uint8_t *head)
 {
 	const struct fo_conf_balance *b = &px_upconf(s)->balance;
 	const struct fo_http_msg *msg = &s->req;
@@ -228,9 +228,7 @@ px_bal_req(struct px_sess *s, const uint8_t *head)
 	long len = -1;
 	unsigned h;
 
-	/* neither is read for an upstream that neither hashes nor sticks */
-	if (likely(b->kind != FO_CONF_BAL_HASH && !b->sticky))
-		return;
+	/* (neither is read for an upstream that neither hashes nor sticks) */
 	s->bal_has_key = 0;
 	s->sticky_id = 0;
 	if (b->sticky) {
@@ -322,12 +320,12 @@ px_bal_pick(struct px_sess *s, fo_bal_usable_fn ok, void *arg)
 }
 
 void
-px_bal_head(struct px_sess *s)
+px_bal_sample(struct px_sess *s)
 {
 	struct fo_proxy_worker *pw = s->pw;
 	uint64_t now = pw->net->now;
 
-	if (px_upconf(s)->balance.kind != FO_CONF_BAL_EWMA || s->up == NULL)
+	if (s->up == NULL)
 		return;
 	bal_worker_ready(pw);
 	/* connect (when the connection was opened for it) + time to the response head */
@@ -362,7 +360,7 @@ put_u32(char *buf, size_t *at, uint32_t v)
 }
 
 void
-px_bal_resp_mods(struct px_sess *s, const struct fo_http_mod **mods, unsigned *n_mods)
+px_bal_sticky_mods(struct px_sess *s, const struct fo_http_mod **mods, unsigned *n_mods)
 {
 	static const char hex[] = "0123456789abcdef";
 	static const char *const samesite[] = {
@@ -379,8 +377,6 @@ px_bal_resp_mods(struct px_sess *s, const struct fo_http_mod **mods, unsigned *n
 	uint64_t id;
 	int i;
 
-	if (likely(!b->sticky))
-		return;
 	v = px_view(s);
 	id = s->snap->bal->ids[v->ups[s->upstream].first + s->server];
 	if (id == s->sticky_id)

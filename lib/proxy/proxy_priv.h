@@ -473,12 +473,21 @@ void px_bal_snap_free(struct fo_proxy_snapshot *snap);
 /** Worker @p worker's balancer state in @p v (after px_bal_snap_init()). @return 0, -ENOMEM. */
 int px_bal_view_init(const struct fo_proxy_snapshot *snap, struct px_view *v, unsigned worker);
 void px_bal_view_free(struct px_view *v);
+/** px_bal_req() for an upstream that hashes or sticks. */
+void px_bal_read_req(struct px_sess *s, const uint8_t *head);
 /**
  * What the request's upstream balances on, read from its head: the hash
  * key (s->bal_key) and the endpoint its sticky cookie names (s->sticky_id).
- * Nothing for an upstream that neither hashes nor sticks.
+ * Nothing (one test, inline) for an upstream that neither hashes nor sticks.
  */
-void px_bal_req(struct px_sess *s, const uint8_t *head);
+static inline void
+px_bal_req(struct px_sess *s, const uint8_t *head)
+{
+	const struct fo_conf_balance *b = &px_upconf(s)->balance;
+
+	if (b->kind == FO_CONF_BAL_HASH || b->sticky)
+		px_bal_read_req(s, head);
+}
 /**
  * The request's server by its upstream's balancer (its sticky cookie's
  * endpoint first), asking @p ok about each candidate.
@@ -486,14 +495,28 @@ void px_bal_req(struct px_sess *s, const uint8_t *head);
  * @return its index, or FO_BAL_NONE.
  */
 uint32_t px_bal_pick(struct px_sess *s, fo_bal_usable_fn ok, void *arg);
+/** px_bal_head() for an ewma upstream. */
+void px_bal_sample(struct px_sess *s);
 /** A response head came from the request's server: its latency sample (ewma). */
-void px_bal_head(struct px_sess *s);
+static inline void
+px_bal_head(struct px_sess *s)
+{
+	if (px_upconf(s)->balance.kind == FO_CONF_BAL_EWMA)
+		px_bal_sample(s);
+}
+/** px_bal_resp_mods() for a sticky upstream. */
+void px_bal_sticky_mods(struct px_sess *s, const struct fo_http_mod **mods, unsigned *n_mods);
 /**
  * The final response goes to a client of a sticky upstream without a
  * cookie naming the server that answered: *mods (the route's) becomes
  * the route's + a Set-Cookie naming it.
  */
-void px_bal_resp_mods(struct px_sess *s, const struct fo_http_mod **mods, unsigned *n_mods);
+static inline void
+px_bal_resp_mods(struct px_sess *s, const struct fo_http_mod **mods, unsigned *n_mods)
+{
+	if (px_upconf(s)->balance.sticky)
+		px_bal_sticky_mods(s, mods, n_mods);
+}
 
 /* proxy_action.c */
 /**

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The balancers through lib/proxy on the in-process wire (wire.h): smooth
- * weighted round-robin's order, least_conn steering around an origin that
+ * weighted round-robin's order, a reload that changes the algorithm
+ * (snapshots carry it), least_conn steering around an origin that
  * holds its requests, ewma leaving a slow origin, hash by header, and
  * sticky cookies (set, honoured, moved when the endpoint is drained,
  * replaced when stale). Three origins answer with their letter. Every
@@ -219,6 +220,29 @@ test_round_robin_order(void **state)
 	assert_int_equal(b->o[2].requests, 2);
 }
 
+/* a reload that changes the balancing: the next snapshot hashes, the one after is round-robin */
+static void
+test_reload_changes_balance(void **state)
+{
+	struct bal *b = *state;
+	char first;
+	unsigned i, seen[3] = {0};
+
+	b->text = ABC("\tbalance hash header x-user;\n");
+	publish(b, -1);
+	first = get(b, "X-User: u1\r\n");
+	for (i = 0; i < 20; i++)
+		assert_int_equal(get(b, "X-User: u1\r\n"), first);
+	b->text = ABC("");
+	publish(b, -1);
+	for (i = 0; i < 7; i++)
+		seen[get(b, "X-User: u1\r\n") - 'A']++;
+	/* weights 5, 1, 1 again, whatever the header */
+	assert_int_equal(seen[0], 5);
+	assert_int_equal(seen[1], 1);
+	assert_int_equal(seen[2], 1);
+}
+
 static int
 setup_lc(void **state)
 {
@@ -405,6 +429,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_robin_order, setup_rr, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_changes_balance, setup_rr, teardown),
 		cmocka_unit_test_setup_teardown(test_least_conn_steers, setup_lc, teardown),
 		cmocka_unit_test_setup_teardown(test_ewma_prefers_fast, setup_ewma, teardown),
 		cmocka_unit_test_setup_teardown(test_hash_header, setup_hash, teardown),

@@ -79,8 +79,8 @@ fo_bal_endpoint_id(uint32_t addr, uint16_t port)
 }
 
 int
-fo_bal_maglev_build(uint16_t *table, uint32_t size, const uint64_t *ids,
-	const uint32_t *weights, unsigned n)
+fo_bal_maglev_build(
+	uint16_t *table, uint32_t size, const uint64_t *ids, const uint32_t *weights, unsigned n)
 {
 	uint32_t *offset, *skip, *next, *acc, wmax = 1, filled = 0;
 	unsigned i;

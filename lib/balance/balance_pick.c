@@ -204,8 +204,8 @@ fo_bal_ewma_update(struct fo_bal_load *l, uint64_t now, uint64_t rtt, double dec
 }
 
 uint32_t
-fo_bal_ewma(struct fo_bal_worker *w, struct fo_bal_up *u, uint64_t now, fo_bal_usable_fn ok,
-	void *arg)
+fo_bal_ewma(
+	struct fo_bal_worker *w, struct fo_bal_up *u, uint64_t now, fo_bal_usable_fn ok, void *arg)
 {
 	const struct fo_bal_load *la, *lb;
 	unsigned a, b;

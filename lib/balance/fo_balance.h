@@ -50,8 +50,8 @@ enum fo_bal_kind {
 struct fo_bal_load {
 	uint32_t inflight; /**< requests this worker has on it now */
 	uint32_t pad;
-	double ewma;       /**< latency EWMA, ticks */
-	uint64_t ewma_t;   /**< when ewma was last updated, ticks (0: never) */
+	double ewma;     /**< latency EWMA, ticks */
+	uint64_t ewma_t; /**< when ewma was last updated, ticks (0: never) */
 };
 
 /** Per worker, per server of an upstream. */
@@ -65,15 +65,15 @@ struct fo_bal_srv {
 struct fo_bal_up {
 	struct fo_bal_srv *srv; /**< [n] */
 	unsigned n;
-	uint32_t total;          /**< sum of the weights */
-	const uint16_t *maglev;  /**< FO_BAL_HASH: the shared table, else NULL */
-	uint32_t maglev_size;    /**< its entries (a prime) */
+	uint32_t total;         /**< sum of the weights */
+	const uint16_t *maglev; /**< FO_BAL_HASH: the shared table, else NULL */
+	uint32_t maglev_size;   /**< its entries (a prime) */
 };
 
 /** Per worker. */
 struct fo_bal_worker {
-	uint64_t rng;   /**< xorshift64* state, never 0 */
-	double decay;   /**< EWMA decay time in ticks (FO_BAL_EWMA_DECAY_S of them) */
+	uint64_t rng; /**< xorshift64* state, never 0 */
+	double decay; /**< EWMA decay time in ticks (FO_BAL_EWMA_DECAY_S of them) */
 };
 
 /**
@@ -127,8 +127,8 @@ uint32_t fo_bal_least_conn(struct fo_bal_up *u, fo_bal_usable_fn ok, void *arg);
  *
  * @return the server's index, or FO_BAL_NONE.
  */
-uint32_t fo_bal_ewma(struct fo_bal_worker *w, struct fo_bal_up *u, uint64_t now,
-	fo_bal_usable_fn ok, void *arg);
+uint32_t fo_bal_ewma(
+	struct fo_bal_worker *w, struct fo_bal_up *u, uint64_t now, fo_bal_usable_fn ok, void *arg);
 
 /**
  * Feed one latency sample @p rtt (ticks) taken at @p now into @p l's
@@ -147,8 +147,8 @@ double fo_bal_ewma_score(const struct fo_bal_load *l, uint64_t now, double decay
  *
  * @return the server's index, or FO_BAL_NONE.
  */
-uint32_t fo_bal_random(struct fo_bal_worker *w, struct fo_bal_up *u, fo_bal_usable_fn ok,
-	void *arg);
+uint32_t fo_bal_random(
+	struct fo_bal_worker *w, struct fo_bal_up *u, fo_bal_usable_fn ok, void *arg);
 
 /**
  * Consistent hashing: the server u->maglev names for @p key; when it may
@@ -185,7 +185,7 @@ uint64_t fo_bal_endpoint_id(uint32_t addr, uint16_t port);
  * @return 0, -EINVAL (n is 0 or above FO_BAL_MAGLEV_SERVERS_MAX, size not
  *         above n), -ENOMEM.
  */
-int fo_bal_maglev_build(uint16_t *table, uint32_t size, const uint64_t *ids,
-	const uint32_t *weights, unsigned n);
+int fo_bal_maglev_build(
+	uint16_t *table, uint32_t size, const uint64_t *ids, const uint32_t *weights, unsigned n);
 
 #endif /* FO_BALANCE_H */

@@ -180,8 +180,8 @@ sticky_path(struct conf_parser *p, struct fo_conf_balance *b, const struct conf_
 
 	if (n == 0 || v[0] != '/' || n > FO_CONF_COOKIE_PATH_MAX) {
 		conf_err(p, &o->loc,
-			"invalid sticky cookie path \"%s\" (starts with \"/\", at most %u bytes)", v,
-			FO_CONF_COOKIE_PATH_MAX);
+			"invalid sticky cookie path \"%s\" (starts with \"/\", at most %u bytes)",
+			v, FO_CONF_COOKIE_PATH_MAX);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -208,8 +208,8 @@ sticky_path(struct conf_parser *p, struct fo_conf_balance *b, const struct conf_
 
 /* One option of `sticky cookie NAME OPTION...`; @p seen: bit per option, for duplicates. */
 static void
-sticky_option(struct conf_parser *p, struct fo_conf_balance *b, const struct conf_tok *o,
-	unsigned *seen)
+sticky_option(
+	struct conf_parser *p, struct fo_conf_balance *b, const struct conf_tok *o, unsigned *seen)
 {
 	static const char *const opts[] = {"path=", "max_age=", "samesite=", "secure", "httponly"};
 	unsigned i;
@@ -229,8 +229,8 @@ sticky_option(struct conf_parser *p, struct fo_conf_balance *b, const struct con
 		return;
 	}
 	if (*seen & (1u << i)) {
-		conf_err(p, &o->loc, "duplicate sticky option \"%.*s\"",
-			(int)strcspn(opts[i], "="), opts[i]);
+		conf_err(p, &o->loc, "duplicate sticky option \"%.*s\"", (int)strcspn(opts[i], "="),
+			opts[i]);
 		return;
 	}
 	*seen |= 1u << i;
@@ -291,7 +291,8 @@ conf_h_sticky(struct conf_parser *p, struct conf_block *blk, const struct conf_s
 		return;
 	}
 	if (st->n_args < 2) {
-		conf_err(p, &st->tok[1].loc, "sticky cookie needs a NAME (sticky cookie NAME ...;)");
+		conf_err(
+			p, &st->tok[1].loc, "sticky cookie needs a NAME (sticky cookie NAME ...;)");
 		return;
 	}
 	name = &st->tok[2];

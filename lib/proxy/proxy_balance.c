@@ -329,8 +329,8 @@ px_bal_sample(struct px_sess *s)
 		return;
 	bal_worker_ready(pw);
 	/* connect (when the connection was opened for it) + time to the response head */
-	fo_bal_ewma_update(&s->up->srv->load, now, now > s->bal_t0 ? now - s->bal_t0 : 0,
-		pw->bal.decay);
+	fo_bal_ewma_update(
+		&s->up->srv->load, now, now > s->bal_t0 ? now - s->bal_t0 : 0, pw->bal.decay);
 }
 
 /* ---- response side (worker) ---- */

@@ -52,7 +52,8 @@ static void
 test_rr_nginx_sequence(void **state)
 {
 	static const uint32_t w[] = {5, 1, 1};
-	static const char want[] = "aabacaa" "aabacaa";
+	static const char want[] = "aabacaa"
+				   "aabacaa";
 	struct fake f;
 	char got[sizeof(want)];
 	unsigned i;

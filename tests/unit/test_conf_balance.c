@@ -156,12 +156,9 @@ test_sticky(void **state)
 
 static const struct err_case cases[] = {
 	{"balance", "algorithm and arguments", 0,
-		T(IFC UPN("u1", "\tbalance fastest;\n")
-			UPN("u2", "\tbalance;\n")
-			UPN("u3", "\tbalance hash;\n")
-			UPN("u4", "\tbalance ewma now;\n")
-			UPN("u5", "\tbalance round_robin;\n\tbalance random;\n")
-			"balance ewma;\n"),
+		T(IFC UPN("u1", "\tbalance fastest;\n") UPN("u2", "\tbalance;\n") UPN(
+			"u3", "\tbalance hash;\n") UPN("u4", "\tbalance ewma now;\n") UPN("u5",
+			"\tbalance round_robin;\n\tbalance random;\n") "balance ewma;\n"),
 		"t.conf:4:10: unknown balance algorithm \"fastest\" (expected round_robin, "
 		"least_conn, ewma, random or hash)\n"
 		"t.conf:8:2: wrong number of arguments in \"balance\" directive (usage: balance "
@@ -172,13 +169,12 @@ static const struct err_case cases[] = {
 		"t.conf:23:1: \"balance\" directive is not allowed at top level (only in upstream "
 		"block)\n"},
 	{"balance", "hash keys", 0,
-		T(IFC UPN("u6", "\tbalance hash $host;\n")
-			UPN("u7", "\tbalance hash header;\n")
-			UPN("u8", "\tbalance hash uri extra;\n")
-			UPN("u9", "\tbalance hash header x-a extra;\n")
-			UPN("u10", "\tbalance hash header \"a b\";\n")
-			UPN("u11", "\tbalance hash $cookie_a:b;\n")
-			UPN("u12", "\tbalance hash $http_;\n")),
+		T(IFC UPN("u6", "\tbalance hash $host;\n") UPN("u7", "\tbalance hash header;\n")
+				UPN("u8", "\tbalance hash uri extra;\n")
+					UPN("u9", "\tbalance hash header x-a extra;\n")
+						UPN("u10", "\tbalance hash header \"a b\";\n") UPN(
+							"u11", "\tbalance hash $cookie_a:b;\n")
+							UPN("u12", "\tbalance hash $http_;\n")),
 		"t.conf:4:15: unknown balance hash key \"$host\" (expected " KEYS ")\n"
 		"t.conf:8:15: balance hash header needs a NAME (balance hash header NAME;)\n"
 		"t.conf:12:19: unexpected \"extra\" after the balance hash key\n"
@@ -187,17 +183,15 @@ static const struct err_case cases[] = {
 		"t.conf:24:24: invalid cookie name \"a:b\" in balance hash (1..64 " TOKCH ")\n"
 		"t.conf:28:15: unknown balance hash key \"$http_\" (expected " KEYS ")\n"},
 	{"sticky", "kind, name and options", 0,
-		T(IFC UPN("u13", "\tsticky ip;\n")
-			UPN("u14", "\tsticky cookie;\n")
-			UPN("u15", "\tsticky cookie a=b;\n")
-			UPN("u16", "\tsticky cookie s ttl=5;\n")
-			UPN("u17", "\tsticky cookie s secure secure;\n")
-			UPN("u18", "\tsticky cookie s max_age=-1 max_age=5;\n")
-			UPN("u19", "\tsticky cookie s samesite=always;\n")
-			UPN("u20", "\tsticky cookie s path=app;\n")
-			UPN("u21", "\tsticky cookie s \"path=/a b\";\n")
-			UPN("u22", "\tsticky cookie s \"path=/a;b\";\n")
-			UPN("u23", "\tsticky cookie s;\n\tsticky cookie t;\n")),
+		T(IFC UPN("u13", "\tsticky ip;\n") UPN("u14", "\tsticky cookie;\n") UPN(
+			"u15", "\tsticky cookie a=b;\n") UPN("u16", "\tsticky cookie s ttl=5;\n")
+				UPN("u17", "\tsticky cookie s secure secure;\n") UPN(
+					"u18", "\tsticky cookie s max_age=-1 max_age=5;\n")
+					UPN("u19", "\tsticky cookie s samesite=always;\n") UPN(
+						"u20", "\tsticky cookie s path=app;\n") UPN("u21",
+						"\tsticky cookie s \"path=/a b\";\n") UPN("u22",
+						"\tsticky cookie s \"path=/a;b\";\n") UPN("u23",
+						"\tsticky cookie s;\n\tsticky cookie t;\n")),
 		"t.conf:4:9: unknown sticky kind \"ip\" (expected cookie)\n"
 		"t.conf:8:9: sticky cookie needs a NAME (sticky cookie NAME ...;)\n"
 		"t.conf:12:17: invalid sticky cookie name \"a=b\" (1..64 " TOKCH ")\n"

@@ -31,11 +31,11 @@
 	"listen 198.18.0.1:80;\n"
 #define ROUTE "route prefix / { upstream u; }\n"
 #define ABC(opts)                                                                                  \
-	HEAD "upstream u {\n\tserver 198.18.0.11:8000 weight=5;\n\tserver 198.18.0.12:8000;\n"    \
+	HEAD "upstream u {\n\tserver 198.18.0.11:8000 weight=5;\n\tserver 198.18.0.12:8000;\n"     \
 	     "\tserver 198.18.0.13:8000;\n" opts "}\n" ROUTE
 #define AB(opts)                                                                                   \
-	HEAD "upstream u {\n\tserver 198.18.0.11:8000;\n\tserver 198.18.0.12:8000;\n" opts "}\n"  \
-	     ROUTE
+	HEAD "upstream u {\n\tserver 198.18.0.11:8000;\n\tserver 198.18.0.12:8000;\n" opts         \
+	     "}\n" ROUTE
 
 static const char *const resp[3] = {
 	"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA",

@@ -406,6 +406,14 @@ void conf_h_next_upstream(struct conf_parser *p, struct conf_block *blk, const s
 	struct conf_block *inner);
 void conf_dump_health(FILE *out, const struct fo_conf_upstream *u);
 
+/* balance.c: balance, sticky */
+void conf_h_balance(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_sticky(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_free_balance(struct fo_conf_balance *b);
+void conf_dump_balance(FILE *out, const struct fo_conf_upstream *u);
+
 /* redirect.c, actions.c: route actions (struct fo_conf_actions), default backends */
 /* The route's actions, allocated on first use (NULL after reporting OOM). */
 struct fo_conf_actions *conf_route_actions(

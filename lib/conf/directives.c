@@ -34,7 +34,15 @@ enum {
 };
 enum { IF_ADDRESS, IF_GATEWAY, IF_VLAN, IF_MTU, IF_N };
 /* upstream: server, then the CONF_UP_PARAMS table, then the health directives (health.c) */
-enum { UP_SERVER, UP_PARAMS, UP_HEALTH_CHECK = UP_PARAMS + CONF_UP_N, UP_NEXT_UPSTREAM, UP_N };
+enum {
+	UP_SERVER,
+	UP_PARAMS,
+	UP_HEALTH_CHECK = UP_PARAMS + CONF_UP_N,
+	UP_NEXT_UPSTREAM,
+	UP_BALANCE, /* balance.c */
+	UP_STICKY,
+	UP_N
+};
 enum {
 	RT_HOST,
 	RT_UPSTREAM,
@@ -573,6 +581,11 @@ static const struct conf_directive upstream_dirs[UP_N] = {
 		CONF_D_BLOCK | CONF_D_ONCE, &conf_ctx_health_check, conf_h_health_check},
 	[UP_NEXT_UPSTREAM] = {"next_upstream", "next_upstream CONDITION...|off;", 1, CONF_ARGS_MAX,
 		CONF_D_ONCE, NULL, conf_h_next_upstream},
+	[UP_BALANCE] = {"balance", "balance round_robin|least_conn|ewma|random|hash KEY...;", 1, 4,
+		CONF_D_ONCE, NULL, conf_h_balance},
+	[UP_STICKY] = {"sticky", "sticky cookie NAME [path=/P] [max_age=SECONDS] "
+		"[samesite=lax|strict|none] [secure] [httponly];", 1, 7, CONF_D_ONCE, NULL,
+		conf_h_sticky},
 };
 
 static const struct conf_directive route_dirs[RT_N] = {

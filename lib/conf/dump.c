@@ -30,6 +30,7 @@ conf_free_priv(struct conf_priv *c)
 		free(pub->upstreams[i].servers);
 		free(pub->upstreams[i].health_check.path);
 		free(pub->upstreams[i].health_check.host);
+		conf_free_balance(&pub->upstreams[i].balance);
 	}
 	conf_free_actions(pub);
 	for (i = 0; i < pub->n_routes; i++) {
@@ -163,6 +164,7 @@ dump_upstream(FILE *out, const struct fo_conf_upstream *u)
 			u->servers[i].port, u->servers[i].weight, u->servers[i].drain ? " drain" : "");
 	conf_dump_params(out, "\t", u, conf_up_params, CONF_UP_N);
 	conf_dump_health(out, u);
+	conf_dump_balance(out, u);
 	fprintf(out, "}\n\n");
 }
 

@@ -144,6 +144,56 @@ struct fo_conf_health_check {
 #define FO_CONF_NU_HTTP_504       0x0040
 #define FO_CONF_NU_HTTP_429       0x0080
 
+/** `balance ALGORITHM` in an upstream (same values as lib/balance's enum fo_bal_kind). */
+enum fo_conf_balance_kind {
+	FO_CONF_BAL_ROUND_ROBIN, /**< smooth weighted round-robin, as nginx (default) */
+	FO_CONF_BAL_LEAST_CONN,  /**< fewest in-flight requests per weight (per worker) */
+	FO_CONF_BAL_EWMA,        /**< two random choices on a latency EWMA (per worker) */
+	FO_CONF_BAL_RANDOM,      /**< weighted random */
+	FO_CONF_BAL_HASH,        /**< Maglev consistent hashing on hash_key */
+};
+
+/** What `balance hash KEY` hashes. */
+enum fo_conf_hash_key {
+	FO_CONF_HASH_NONE,      /**< not hashing */
+	FO_CONF_HASH_SOURCE_IP, /**< `source_ip`, `$remote_addr`: the client's address */
+	FO_CONF_HASH_URI,       /**< `uri`, `$request_uri`: the request target as sent */
+	FO_CONF_HASH_HEADER,    /**< `header NAME`, `$http_name`: the first such field's value */
+	FO_CONF_HASH_COOKIE,    /**< `cookie NAME`, `$cookie_NAME`: that cookie's value */
+};
+
+/** `samesite=` of `sticky cookie`. */
+enum fo_conf_samesite {
+	FO_CONF_SAMESITE_UNSET, /**< no SameSite attribute (default, as ingress-nginx) */
+	FO_CONF_SAMESITE_LAX,
+	FO_CONF_SAMESITE_STRICT,
+	FO_CONF_SAMESITE_NONE,
+};
+
+/** Longest sticky cookie name and path (bytes). */
+#define FO_CONF_COOKIE_NAME_MAX 64
+#define FO_CONF_COOKIE_PATH_MAX 128
+
+/**
+ * How an upstream spreads requests: `balance` and `sticky cookie` (all
+ * zero when both are absent: round-robin, no affinity).
+ */
+struct fo_conf_balance {
+	uint8_t kind;      /**< enum fo_conf_balance_kind */
+	uint8_t hash_key;  /**< enum fo_conf_hash_key (kind HASH) */
+	uint8_t sticky;    /**< `sticky cookie NAME` present */
+	uint8_t samesite;  /**< enum fo_conf_samesite */
+	uint8_t secure;    /**< `secure`: the cookie gets Secure */
+	uint8_t httponly;  /**< `httponly`: the cookie gets HttpOnly */
+	uint16_t pad;
+	uint32_t max_age;  /**< `max_age=SECONDS`; 0: a session cookie (no Max-Age) */
+	char *hash_name;   /**< HEADER: the field name (lower case); COOKIE: the cookie name */
+	char *cookie;      /**< sticky cookie name (an RFC 6265 token) */
+	char *path;        /**< sticky cookie Path; NULL: "/" */
+	struct fo_conf_loc loc;        /**< `balance` (file NULL when absent) */
+	struct fo_conf_loc sticky_loc; /**< `sticky` (file NULL when absent) */
+};
+
 /**
  * `upstream <name> { server ...; connect_timeout 5s; ... }`. Every field
  * holds its value after parsing: the default when the directive is absent.
@@ -176,6 +226,7 @@ struct fo_conf_upstream {
 	uint32_t max_ejection_percent; /**< max_ejection_percent: at most this share of the upstream's servers ejected by passive health at once (Envoy's max_ejection_percent); 0..100, default 50 */
 	uint32_t next_upstream;        /**< next_upstream: FO_CONF_NU_* bits, default FO_CONF_NU_ERROR | FO_CONF_NU_TIMEOUT */
 	struct fo_conf_loc loc;
+	struct fo_conf_balance balance; /**< `balance`, `sticky` */
 };
 
 /** How a route's path is matched (Kubernetes Ingress pathType). */

@@ -26,7 +26,8 @@ _Static_assert(sizeof(struct fo_conf_server) == 16 + LOC,
 _Static_assert(sizeof(struct fo_conf_health_check) == 8 + 8 + 8 + 4 + 4 + 2 * 2 + 4 + 4 + 4 + LOC,
 	"fo_conf_health_check changed: compare the new field in health_checks_differ()");
 _Static_assert(sizeof(struct fo_conf_upstream) == FO_CONF_NAME_MAX + 8 + 4 + 10 * 4 + 4 +
-			sizeof(struct fo_conf_health_check) + 2 * 4 + LOC,
+			sizeof(struct fo_conf_health_check) + 2 * 4 + LOC +
+			sizeof(struct fo_conf_balance),
 	"fo_conf_upstream changed: compare the new field in upstream_params_differ()");
 /* ... allow_upgrade, actions, matches, n_matches, priority, case_sensitive (padded to 8),
  * rewrite_prefix, rewrite_host, canaries, n_canaries, canary_weight_total */
@@ -132,10 +133,26 @@ health_checks_differ(const struct fo_conf_health_check *x, const struct fo_conf_
 	       x->expect_hi != y->expect_hi || x->rise != y->rise || x->fall != y->fall;
 }
 
+/* kind, hash_key, sticky, samesite, secure, httponly, pad, max_age, three strings, two locs */
+_Static_assert(sizeof(struct fo_conf_balance) == 8 + 4 + 4 + 3 * 8 + 2 * LOC,
+	"fo_conf_balance changed: compare the new field in balance_differs()");
+
+/* `balance` and `sticky`; locations aside, a NULL path is "/" */
+static int
+balance_differs(const struct fo_conf_balance *x, const struct fo_conf_balance *y)
+{
+	return x->kind != y->kind || x->hash_key != y->hash_key || x->sticky != y->sticky ||
+	       x->samesite != y->samesite || x->secure != y->secure ||
+	       x->httponly != y->httponly || x->max_age != y->max_age ||
+	       str_differ(x->hash_name, y->hash_name) || str_differ(x->cookie, y->cookie) ||
+	       str_differ(x->path != NULL ? x->path : "/", y->path != NULL ? y->path : "/");
+}
+
 static int
 upstream_params_differ(const struct fo_conf_upstream *x, const struct fo_conf_upstream *y)
 {
 	return health_checks_differ(&x->health_check, &y->health_check) ||
+	       balance_differs(&x->balance, &y->balance) ||
 	       x->max_ejection_percent != y->max_ejection_percent ||
 	       x->next_upstream != y->next_upstream ||
 	       x->connect_timeout_ms != y->connect_timeout_ms || x->syn_rto_ms != y->syn_rto_ms ||

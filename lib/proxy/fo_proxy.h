@@ -8,7 +8,7 @@
  * One struct fo_proxy_worker per worker lcore, share-nothing: its
  * listeners (one fo_tcp_listen() per `listen ... http` directive), its
  * client sessions, its upstream connections and their keep-alive pools
- * (per server), its round-robin positions, its timer wheel, its scratch
+ * (per server), its balancer state, its timer wheel, its scratch
  * buffers and its counters. Everything is allocated by
  * fo_proxy_worker_create(); afterwards the only allocations are mbufs.
  *
@@ -95,6 +95,10 @@ struct fo_proxy_worker;
 	X(probes_failed, "active health checks without a response (connect, reset, timeout)")  \
 	X(probes_nostate, "active health checks not run: no probe state left")                 \
 	X(upstream_drained_skips, "server choices passed over: the server is drained")         \
+	X(balance_hash_no_key, "requests to a hash upstream without the key (round-robin)")    \
+	X(sticky_hits, "requests sent to the endpoint their sticky cookie names")              \
+	X(sticky_moved, "sticky cookies naming an endpoint that may not take the request")     \
+	X(sticky_set, "Set-Cookie added for a sticky upstream (no cookie, or a stale one)")    \
 	X(retries_budget_exhausted, "retries not made: over the budget (20% of requests + 3/s)")\
 	X(servers_full, "endpoints not tracked: the worker's endpoint table was full (503)")    \
 	X(upstream_timeouts, "upstream connect, read or send timeouts")                            \
@@ -231,7 +235,7 @@ struct px_snap_srv;
 
 /**
  * What a request is served with: the config, its compiled routes, and one
- * view per worker (that worker's endpoints and round-robin positions for
+ * view per worker (that worker's endpoints and balancer state for
  * this config). Built by the control thread with fo_proxy_snapshot_create()
  * and published by pointer swap (release); each worker adopts the
  * published one at the start of its next fo_proxy_poll() and serves every
@@ -265,6 +269,7 @@ struct fo_proxy_snapshot {
 	unsigned n_servers;                /**< servers of conf (all upstreams) */
 	const struct px_snap_srv *srvs;    /**< [n_servers] flattened for the workers, private */
 	struct px_view *views;  /**< [n_workers], private to lib/proxy */
+	struct px_bal_snap *bal; /**< balancer tables (endpoint ids, Maglev), private */
 	void *user;             /**< the creator's (e.g. what owns conf and routes) */
 };
 

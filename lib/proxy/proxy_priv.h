@@ -31,6 +31,7 @@
 
 #include <rte_mbuf.h>
 
+#include "fo_balance.h"
 #include "fo_proxy.h"
 #include "fo_timer.h"
 
@@ -148,13 +149,13 @@ struct px_server {
 	struct px_up *idle; /* LIFO, doubly linked */
 	uint32_t n_idle;
 	rte_be32_t src; /* source address for active opens */
+	struct fo_bal_load load; /* in-flight requests, latency EWMA (balancers) */
 };
 
-/** Per upstream of a snapshot and worker: its servers and round-robin position. */
+/** Per upstream of a snapshot and worker: its servers (balancer state: px_view.bal_ups). */
 struct px_upstream {
 	unsigned first;     /* index of its first server in px_view.servers */
 	unsigned n_servers;
-	unsigned rr_idx, rr_cnt;
 };
 
 /** A server of a snapshot, flattened by upstream (what a worker's adoption reads). */
@@ -183,6 +184,9 @@ struct px_view {
 	struct px_server **servers;  /* flattened by upstream; NULL: no room left */
 	struct px_upstream *ups;     /* [conf->n_upstreams] */
 	struct fo_route_scratch *rscratch; /* this worker's, sized for the snapshot's routes */
+	struct fo_bal_up *bal_ups;   /* [conf->n_upstreams] balancer state (proxy_balance.c) */
+	struct fo_bal_srv *bal_srv;  /* [n_servers] flattened by upstream */
+	struct fo_http_mod *mods;    /* a route's response modifiers + Set-Cookie (sticky) */
 } __rte_cache_aligned;
 
 struct px_listener {
@@ -216,6 +220,10 @@ struct px_sess {
 	unsigned upstream; /* index into conf->upstreams */
 	unsigned server;   /* index of the current server in the upstream */
 	uint64_t max_body; /* 0: no limit */
+	uint64_t bal_key;   /* hash of the request's balance hash key (bal_has_key) */
+	uint64_t sticky_id; /* endpoint its sticky cookie names (0: none) */
+	uint64_t bal_t0;    /* TSC when the current attempt went to its server (ewma) */
+	uint8_t bal_has_key;
 	struct fo_http_parser req_p;
 	struct fo_http_body req_b;
 	struct fo_http_parser resp_p;
@@ -256,6 +264,8 @@ struct fo_proxy_worker {
 	char *npath;   /* FO_HTTP_LINE_MAX: the request path, normalized */
 	struct px_probe *probes, *probe_free; /* PX_PROBES_MAX check states, free list */
 	struct fo_proxy_links links; /* health table, probe and obs rings (all NULL: none) */
+	struct fo_bal_worker bal;    /* random state, EWMA decay (set at the first pick) */
+	char cookie[FO_CONF_COOKIE_NAME_MAX + FO_CONF_COOKIE_PATH_MAX + 96]; /* a Set-Cookie value */
 	uint64_t wake_tsc;           /* no links.wake() before then */
 	struct fo_proxy_stats stats;
 };
@@ -417,7 +427,7 @@ int px_resp_pump(struct px_sess *s);
 void px_count_status(struct fo_proxy_worker *pw, unsigned status);
 
 /* proxy_upstream.c */
-/** Pick the server (weighted round-robin), take a pooled connection or open one. */
+/** Pick the server (the upstream's balancer), take a pooled connection or open one. */
 int px_up_start(struct px_sess *s);
 /**
  * The upstream failed before the response began: @p kind (an enum
@@ -455,6 +465,59 @@ int px_probe_init(struct fo_proxy_worker *pw);
 void px_probe_fini(struct fo_proxy_worker *pw);
 /** Report @p o on the obs ring (dropped and counted when it is full). */
 void px_obs_push(struct fo_proxy_worker *pw, struct fo_proxy_obs *o);
+
+/* proxy_balance.c */
+struct px_bal_snap;
+/** Balancer tables of @p snap (its srvs filled): endpoint ids, Maglev tables. @return 0, -ENOMEM. */
+int px_bal_snap_init(struct fo_proxy_snapshot *snap);
+void px_bal_snap_free(struct fo_proxy_snapshot *snap);
+/** Worker @p worker's balancer state in @p v (after px_bal_snap_init()). @return 0, -ENOMEM. */
+int px_bal_view_init(const struct fo_proxy_snapshot *snap, struct px_view *v, unsigned worker);
+void px_bal_view_free(struct px_view *v);
+/** px_bal_req() for an upstream that hashes or sticks. */
+void px_bal_read_req(struct px_sess *s, const uint8_t *head);
+/**
+ * What the request's upstream balances on, read from its head: the hash
+ * key (s->bal_key) and the endpoint its sticky cookie names (s->sticky_id).
+ * Nothing (one test, inline) for an upstream that neither hashes nor sticks.
+ */
+static inline void
+px_bal_req(struct px_sess *s, const uint8_t *head)
+{
+	const struct fo_conf_balance *b = &px_upconf(s)->balance;
+
+	if (b->kind == FO_CONF_BAL_HASH || b->sticky)
+		px_bal_read_req(s, head);
+}
+/**
+ * The request's server by its upstream's balancer (its sticky cookie's
+ * endpoint first), asking @p ok about each candidate.
+ *
+ * @return its index, or FO_BAL_NONE.
+ */
+uint32_t px_bal_pick(struct px_sess *s, fo_bal_usable_fn ok, void *arg);
+/** px_bal_head() for an ewma upstream. */
+void px_bal_sample(struct px_sess *s);
+/** A response head came from the request's server: its latency sample (ewma). */
+static inline void
+px_bal_head(struct px_sess *s)
+{
+	if (px_upconf(s)->balance.kind == FO_CONF_BAL_EWMA)
+		px_bal_sample(s);
+}
+/** px_bal_resp_mods() for a sticky upstream. */
+void px_bal_sticky_mods(struct px_sess *s, const struct fo_http_mod **mods, unsigned *n_mods);
+/**
+ * The final response goes to a client of a sticky upstream without a
+ * cookie naming the server that answered: *mods (the route's) becomes
+ * the route's + a Set-Cookie naming it.
+ */
+static inline void
+px_bal_resp_mods(struct px_sess *s, const struct fo_http_mod **mods, unsigned *n_mods)
+{
+	if (px_upconf(s)->balance.sticky)
+		px_bal_sticky_mods(s, mods, n_mods);
+}
 
 /* proxy_action.c */
 /**

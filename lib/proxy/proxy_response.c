@@ -75,6 +75,8 @@ queue_head(struct px_sess *s, const uint8_t *head, unsigned flags)
 		mods = s->act->resp_mods;
 		n_mods = s->act->n_resp_mods;
 	}
+	if (s->resp.status >= 200)
+		px_bal_resp_mods(s, &mods, &n_mods); /* sticky cookie (proxy_balance.c) */
 	n = m != NULL ? fo_http_write_response_mod(rte_pktmbuf_mtod(m, uint8_t *),
 				rte_pktmbuf_tailroom(m), head, &s->resp, flags, mods, n_mods)
 		      : -ENOSPC;

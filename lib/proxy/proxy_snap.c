@@ -3,7 +3,7 @@
  * Snapshots and endpoints. The control thread builds a snapshot (config,
  * routes, one view per worker) and publishes it; each worker adopts the
  * published one at the start of its poll, fills its own view (endpoint
- * pointers into its endpoint table, round-robin positions), and releases
+ * pointers into its endpoint table, balancer state), and releases
  * the previous one once no request of its holds it. Endpoints are keyed by
  * address:port so that their pooled connections survive reloads.
  *
@@ -62,13 +62,16 @@ fo_proxy_snapshot_create(const struct fo_conf *conf, const struct fo_route_table
 		}
 	}
 	memset(snap->views, 0, n_workers * sizeof(*snap->views));
+	if (px_bal_snap_init(snap) != 0) /* endpoint ids, Maglev tables (proxy_balance.c) */
+		goto nomem;
 	for (i = 0; i < n_workers; i++) {
 		struct px_view *v = &snap->views[i];
 
 		v->servers = calloc(n_servers ? n_servers : 1, sizeof(*v->servers));
 		v->ups = calloc(conf->n_upstreams ? conf->n_upstreams : 1, sizeof(*v->ups));
 		v->rscratch = fo_route_scratch_alloc(routes);
-		if (v->servers == NULL || v->ups == NULL || v->rscratch == NULL)
+		if (v->servers == NULL || v->ups == NULL || v->rscratch == NULL ||
+			px_bal_view_init(snap, v, i) != 0)
 			goto nomem;
 		/* written once by the worker: make sure its pages are mapped now (calloc may
 		 * hand out fresh pages it knows are zero without touching them) */
@@ -79,8 +82,6 @@ fo_proxy_snapshot_create(const struct fo_conf *conf, const struct fo_route_table
 
 			v->ups[j].first = k;
 			v->ups[j].n_servers = n;
-			/* workers start at different servers: fewer simultaneous first hits */
-			v->ups[j].rr_idx = n ? i % n : 0;
 			k += n;
 		}
 	}
@@ -135,7 +136,9 @@ fo_proxy_snapshot_free(struct fo_proxy_snapshot *snap)
 		free(snap->views[i].servers);
 		free(snap->views[i].ups);
 		fo_route_scratch_free(snap->views[i].rscratch);
+		px_bal_view_free(&snap->views[i]);
 	}
+	px_bal_snap_free(snap);
 	free(snap->views);
 	free(snap->drained);
 	free(snap->hslot);

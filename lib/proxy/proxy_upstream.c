@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Upstream connections: server choice (weighted round-robin per worker and
- * upstream, over the servers health and drain leave in rotation), the
+ * Upstream connections: server choice (the upstream's balancer, see
+ * proxy_balance.c, over the servers health and drain leave in rotation), the
  * per-server idle pools (LIFO: the most recently used connection is the
  * least likely to have been closed by the server), active opens, failures
  * and retries, timeouts.
@@ -215,6 +215,7 @@ px_up_ok(struct px_sess *s)
 {
 	struct px_server *srv = s->up != NULL ? s->up->srv : NULL;
 
+	px_bal_head(s); /* ewma latency sample */
 	if (srv != NULL && srv->fails != 0) {
 		struct fo_proxy_obs o = {.slot = up_slot(s, s->server),
 			.seq = s->snap->hocc[px_view(s)->ups[s->upstream].first + s->server],
@@ -232,6 +233,8 @@ up_ep_attach(struct px_sess *s, struct px_up *u, unsigned idx)
 {
 	struct fo_proxy_ep_stats *ep;
 
+	u->srv->load.inflight++; /* least_conn; back down in px_up_free() or when pooled */
+	s->bal_t0 = s->pw->net->now; /* ewma: this attempt's latency starts */
 	u->slot = up_slot(s, idx);
 	ep = px_ep(s->pw, u->slot);
 	if (ep != NULL) {
@@ -328,53 +331,65 @@ px_up_sweep(struct fo_proxy_worker *pw)
 	return 1;
 }
 
+/* What up_pick_ok() reads, looked up once per pick; and the fallback it finds. */
+struct up_pick_ctx {
+	struct fo_proxy_worker *pw;
+	struct px_server *const *srv; /* the upstream's, in this worker's view */
+	const uint32_t *hslot;        /* their health slots */
+	uint64_t gen;                 /* the worker's current snapshot (drains) */
+	unsigned fallback; /* the first ejected or unresolved server, UINT_MAX: none yet */
+};
+
+/*
+ * May the request's server number @p idx take it? The balancer asks;
+ * each refusal is counted by its reason.
+ */
+static struct fo_bal_load *
+up_pick_ok(void *arg, unsigned idx)
+{
+	struct up_pick_ctx *c = arg;
+	struct fo_proxy_worker *pw = c->pw;
+	struct px_server *srv = c->srv[idx];
+	uint8_t h = 0;
+
+	/* as up_health(): one writer, byte-sized, a relaxed load */
+	if (pw->links.health != NULL && c->hslot[idx] < pw->links.n_slots)
+		h = __atomic_load_n(&pw->links.health[c->hslot[idx]], __ATOMIC_RELAXED);
+	if (srv != NULL && !srv->unresolved && h == 0 && srv->drained_gen != c->gen)
+		return &srv->load;
+	if (srv != NULL && srv->drained_gen == c->gen) {
+		pw->stats.upstream_drained_skips++;
+	} else if (h & FO_PROXY_HEALTH_DOWN) {
+		pw->stats.upstream_down_skips++;
+	} else {
+		if (c->fallback == UINT_MAX)
+			c->fallback = idx;
+		if (srv != NULL && srv->unresolved)
+			pw->stats.upstream_unresolved++;
+		else
+			pw->stats.upstream_ejected_skips++;
+	}
+	return NULL;
+}
+
 /**
- * Weighted round-robin over the servers of the request's upstream that may
- * take it. When none may: one that is neither DOWN nor drained (an ejected
- * or unresolved one may have recovered; passive health never ejects a
- * whole upstream by itself), else none.
+ * The upstream's balancer over the servers of the request's upstream that
+ * may take it. When none may: one that is neither DOWN nor drained (an
+ * ejected or unresolved one may have recovered; passive health never
+ * ejects a whole upstream by itself), else none.
  *
  * @return the server's index, or UINT_MAX (every server down or drained).
  */
 static unsigned
 up_pick(struct px_sess *s)
 {
-	struct fo_proxy_worker *pw = s->pw;
-	struct px_view *v = px_view(s);
-	struct px_upstream *upst = &v->ups[s->upstream];
-	const struct fo_conf_upstream *cu = px_upconf(s);
-	unsigned idx = upst->rr_idx, fallback = UINT_MAX, tries;
+	const struct px_view *v = px_view(s);
+	unsigned first = v->ups[s->upstream].first;
+	struct up_pick_ctx c = {s->pw, v->servers + first, s->snap->hslot + first, s->pw->cur->gen,
+		UINT_MAX};
+	uint32_t idx = px_bal_pick(s, up_pick_ok, &c);
 
-	for (tries = 0;; tries++) {
-		const struct px_server *srv = v->servers[upst->first + idx];
-		uint8_t h;
-
-		if (tries == upst->n_servers)
-			return fallback;
-		h = up_health(s, idx);
-		if (srv != NULL && !srv->unresolved && h == 0 && !srv_drained(pw, srv)) {
-			if (++upst->rr_cnt >= cu->servers[idx].weight) {
-				upst->rr_cnt = 0;
-				upst->rr_idx = (idx + 1) % upst->n_servers;
-			}
-			return idx;
-		}
-		if (srv != NULL && srv_drained(pw, srv)) {
-			pw->stats.upstream_drained_skips++;
-		} else if (h & FO_PROXY_HEALTH_DOWN) {
-			pw->stats.upstream_down_skips++;
-		} else {
-			if (fallback == UINT_MAX)
-				fallback = idx;
-			if (srv != NULL && srv->unresolved)
-				pw->stats.upstream_unresolved++;
-			else
-				pw->stats.upstream_ejected_skips++;
-		}
-		idx = (idx + 1) % upst->n_servers;
-		upst->rr_idx = idx;
-		upst->rr_cnt = 0;
-	}
+	return idx != FO_BAL_NONE ? idx : c.fallback;
 }
 
 int
@@ -565,6 +580,7 @@ px_up_release(struct px_sess *s, enum px_release how)
 		pw->stats.upstream_busy--;
 		pw->stats.upstream_idle++;
 		pw->stats.upstream_pooled++;
+		srv->load.inflight--;
 		if (px_ep(pw, u->slot) != NULL) {
 			px_ep(pw, u->slot)->active--;
 			px_ep(pw, u->slot)->idle++;

@@ -94,6 +94,7 @@ px_up_free(struct px_up *u)
 		pw->stats.upstream_busy--;
 		if (px_ep(pw, u->slot) != NULL)
 			px_ep(pw, u->slot)->active--;
+		srv->load.inflight--; /* least_conn */
 	}
 	u->state = PX_UP_FREE;
 	u->c = NULL;

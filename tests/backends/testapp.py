@@ -30,7 +30,8 @@ Endpoints (GET unless said otherwise; any other path: 404 "no such endpoint"):
   /               200 "testapp <replica>".
 
 The replica's name comes from the environment variable FO_BACKEND_NAME
-(default: the bind address). When FO_BACKEND_LOG names a file, every request
+(default: the bind address). FO_BACKEND_DELAY (seconds, float) delays every
+answer by that much: a slow replica for the latency-aware balancers. When FO_BACKEND_LOG names a file, every request
 is appended to it as one JSON line {"replica", "method", "uri", "headers",
 "body_length", "sha256"} once its body has been read, so that a test can see
 exactly which requests reached a backend (e.g. that a smuggled one never
@@ -46,6 +47,7 @@ from urllib.parse import parse_qs
 
 REPLICA = os.environ.get("FO_BACKEND_NAME", "")
 LOG = os.environ.get("FO_BACKEND_LOG", "")
+DELAY = float(os.environ.get("FO_BACKEND_DELAY", "0") or 0)
 PIECE = 64 << 10
 
 
@@ -160,6 +162,8 @@ STATUS_TEXT = {200: "OK", 201: "Created", 204: "No Content",
 def app(environ, start_response):
     """The WSGI entry point. HEAD gets the headers GET would get and no body (gunicorn
     sends whatever the application returns, even for HEAD)."""
+    if DELAY > 0:
+        time.sleep(DELAY)
     body = route(environ, start_response)
     if environ["REQUEST_METHOD"] != "HEAD":
         return body

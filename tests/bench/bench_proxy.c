@@ -8,7 +8,12 @@
  * timers and flush, like the worker loop's busy cycles); the clients',
  * origins' and the wire's copies are not.
  *
- *   bench_proxy [direct|proxy] [requests] [connections]
+ *   bench_proxy [direct|proxy] [requests] [connections] [balance]
+ *
+ * balance: how django-service balances, as after `balance` in its block
+ * ("least_conn", "ewma", "random", "hash uri", ...; round_robin by
+ * default), or "sticky" (round_robin and `sticky cookie route`, the
+ * client's cookie naming the first server): the balancers' cost.
  *
  * direct: the client talks to one origin straight (no fanout): the cost
  * of serving a keep-alive request with lib/tcp alone, for comparison.
@@ -20,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fo_balance.h"
 #include "fo_conf.h"
 #include "fo_proxy.h"
 #include "fo_route.h"
@@ -97,13 +103,13 @@ run_direct(uint64_t n, unsigned conns)
 	return wire_free(&w) != 0;
 }
 
-/* The seed's fan-out, origins on the wire. */
+/* The seed's fan-out, origins on the wire; %s: django-service's balancing. */
 static const char seed_conf[] =
 	"interface wire0 { address 198.18.0.1/24; }\n"
 	"listen 198.18.0.1:80;\n"
 	"http { keepalive_requests 1000000; }\n"
 	"upstream django-service { server 198.18.0.11:8000; server 198.18.0.12:8000; "
-	"server 198.18.0.13:8000; keepalive_requests 1000000; }\n"
+	"server 198.18.0.13:8000; keepalive_requests 1000000; %s }\n"
 	"upstream flask-service { server 198.18.0.14:8000; server 198.18.0.15:8000; "
 	"server 198.18.0.16:8000; keepalive_requests 1000000; }\n"
 	"route regex \"/test01(/|$)(.*)\" { upstream django-service; rewrite \"/$2\"; }\n"
@@ -116,7 +122,7 @@ proxy_poll(struct wire_host *h, void *arg)
 }
 
 static int
-run_proxy(uint64_t n, unsigned conns)
+run_proxy(uint64_t n, unsigned conns, const char *balance)
 {
 	struct wire w;
 	struct wire_host *ch, *fh, *oh[6];
@@ -127,12 +133,20 @@ run_proxy(uint64_t n, unsigned conns)
 	struct fo_proxy_snapshot *snap;
 	struct fo_proxy_worker *pw;
 	const struct fo_proxy_stats *ps;
-	char req[1024], err[256];
+	char req[1280], err[256], text[1024], bal[128], cookie[64] = "";
 	uint64_t warm = n / 10 + 1, c0 = 0, r0 = 0, rounds = 0, served = 0;
 	double hz = tsc_hz();
 	unsigned i;
 
-	conf = fo_conf_parse("bench.conf", seed_conf, sizeof(seed_conf) - 1, 0, stderr, NULL);
+	if (strcmp(balance, "sticky") == 0) {
+		snprintf(bal, sizeof(bal), "sticky cookie route;");
+		snprintf(cookie, sizeof(cookie), "Cookie: route=%016" PRIx64 "\r\n",
+			fo_bal_endpoint_id(ORIGIN(0), 8000));
+	} else {
+		snprintf(bal, sizeof(bal), "balance %s;", balance);
+	}
+	snprintf(text, sizeof(text), seed_conf, bal);
+	conf = fo_conf_parse("bench.conf", text, strlen(text), 0, stderr, NULL);
 	if (conf == NULL)
 		return 1;
 	routes = fo_route_compile(conf, err, sizeof(err));
@@ -141,6 +155,8 @@ run_proxy(uint64_t n, unsigned conns)
 		return 1;
 	}
 	snprintf(req, sizeof(req), request_tpl, "/test01/api/items?page=2", "shop.example.com");
+	if (cookie[0] != '\0') /* before the empty line */
+		snprintf(req + strlen(req) - 2, sizeof(req) - strlen(req) + 2, "%s\r\n", cookie);
 	if (wire_init(&w, 131072, 1) != 0)
 		return 1;
 	ch = wire_host_add(&w, CLIENT, NULL);
@@ -182,6 +198,8 @@ run_proxy(uint64_t n, unsigned conns)
 	printf("proxy: %" PRIu64 " requests over %u client connections (%" PRIu64 " bad, %" PRIu64
 	       " reached django-service origins)\n",
 		cl.responses - r0, conns, cl.bad, served);
+	printf("balance %s: origins served %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", balance,
+		o[0].requests, o[1].requests, o[2].requests);
 	printf("upstream connects %" PRIu64 ", reuses %" PRIu64 "; last head at origin:\n%s",
 		ps->upstream_connects, ps->upstream_reuses, o[0].last_head);
 	printf("fanout host (net + tcp + http + route + proxy): %.0f cycles/request "
@@ -210,7 +228,7 @@ main(int argc, char **argv)
 	if (strcmp(mode, "direct") == 0)
 		return run_direct(n, conns);
 	if (strcmp(mode, "proxy") == 0)
-		return run_proxy(n, conns);
-	fprintf(stderr, "usage: bench_proxy [direct|proxy] [requests] [connections]\n");
+		return run_proxy(n, conns, argc > 4 ? argv[4] : "round_robin");
+	fprintf(stderr, "usage: bench_proxy [direct|proxy] [requests] [connections] [balance]\n");
 	return 2;
 }

@@ -43,7 +43,10 @@ static const char conf_text[] =
 	"http { client_header_timeout 1s; client_body_timeout 1s; keepalive_timeout 1s; "
 	"send_timeout 1s; client_max_body_size 64k; }\n"
 	"upstream origin { server 198.18.0.11:8000; connect_timeout 1s; read_timeout 1s; "
-	"send_timeout 1s; keepalive_timeout 2s; }\n"
+	"send_timeout 1s; keepalive_timeout 2s;\n"
+	/* hash key and sticky cookie read from fuzzed Cookie fields; Set-Cookie after the
+	 * response modifiers of /m */
+	"balance hash $cookie_k; sticky cookie s path=/p max_age=9 samesite=lax secure httponly; }\n"
 	"upstream empty { }\n"
 	"route regex \"/test01(/|$)(.*)\" { upstream origin; rewrite \"/$2\"; }\n"
 	"route prefix /empty { upstream empty; }\n"

@@ -239,7 +239,8 @@ def _gunicorn_argv(kind, bind, name, access_log, worker_class, workers, threads,
 
 
 def start_backends(ns, kind, ips, port=BACKEND_PORT, names=None, worker_class=None, workers=1,
-                   threads=4, keepalive=75, timeout=120, args=(), cpus=None, wait=True):
+                   threads=4, keepalive=75, timeout=120, args=(), cpus=None, wait=True,
+                   env=None):
     """Start one replica of @kind per address in @ips, inside @ns; wait until each answers.
 
     kind: "django", "flask", "testapp" (gunicorn: @workers processes of
@@ -248,12 +249,14 @@ def start_backends(ns, kind, ips, port=BACKEND_PORT, names=None, worker_class=No
     @keepalive s, worker timeout @timeout s), "raw:<mode>"
     (rawserver.py) or "ws" (wsecho.py). @names: replica names (default
     <kind><n>); testapp answers its name on /who. @args: extra arguments of
-    the server's command line. @cpus: taskset CPU list string. The addresses
+    the server's command line. @cpus: taskset CPU list string. @env: more
+    environment variables (e.g. FO_BACKEND_DELAY for testapp). The addresses
     are added to the namespace (add_addresses). Raises fi.Failure if a replica
     does not answer within READY_TIMEOUT s; the ones started are stopped by
     fo_integ's cleanup in any case.
     """
     add_addresses(ns, ips)
+    env_extra = env
     base = kind.split(":")[0]
     names = names or ["%s%d" % (base, i + 1) for i in range(len(ips))]
     backends = []
@@ -261,7 +264,7 @@ def start_backends(ns, kind, ips, port=BACKEND_PORT, names=None, worker_class=No
         bind = "%s:%d" % (ip, port)
         logs = ns.test.log_dir
         access_log = request_log = None
-        env = dict(os.environ, FO_BACKEND_NAME=name, PYTHONDONTWRITEBYTECODE="1")
+        env = dict(os.environ, FO_BACKEND_NAME=name, PYTHONDONTWRITEBYTECODE="1", **(env_extra or {}))
         if base in ("django", "flask", "testapp"):
             access_log = os.path.join(logs, name + ".access.log")
             open(access_log, "w").close()

@@ -97,6 +97,42 @@ test_upstream_params_and_http(void **state)
 #define WITH_B(body) IFACE UP_A "upstream b { server 198.18.0.21:8000; " body " }\n" ROUTES
 #define HC(body) WITH_B("health_check { " body " }")
 
+/* balance and sticky: upstream settings, compared field by field */
+static void
+test_balance_settings(void **state)
+{
+	static const char *const changed[] = {
+		WITH_B("balance least_conn;"),
+		WITH_B("balance ewma;"),
+		WITH_B("balance random;"),
+		WITH_B("balance hash uri;"),
+		WITH_B("balance hash header x-user;"),
+		WITH_B("balance hash cookie x-user;"),
+		WITH_B("sticky cookie s;"),
+		WITH_B("sticky cookie s path=/a;"),
+		WITH_B("sticky cookie s max_age=60;"),
+		WITH_B("sticky cookie s samesite=lax;"),
+		WITH_B("sticky cookie s secure;"),
+		WITH_B("sticky cookie s httponly;"),
+	};
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(changed) / sizeof(changed[0]); i++) {
+		assert_int_equal(diff(BASE, changed[i]), FO_CTL_DIFF_UPSTREAM_PARAMS);
+		assert_int_equal(diff(changed[i], changed[i]), FO_CTL_DIFF_NONE);
+		for (j = 0; j < i; j++)
+			assert_int_equal(diff(changed[j], changed[i]), FO_CTL_DIFF_UPSTREAM_PARAMS);
+	}
+	/* defaults written out, or another spelling of the same key: nothing */
+	assert_int_equal(diff(BASE, WITH_B("balance round_robin;")), FO_CTL_DIFF_NONE);
+	assert_int_equal(diff(WITH_B("balance hash header x-user;"),
+				 WITH_B("balance hash $http_x_user;")),
+		FO_CTL_DIFF_NONE);
+	assert_int_equal(diff(WITH_B("sticky cookie s;"), WITH_B("sticky cookie s path=/;")),
+		FO_CTL_DIFF_NONE);
+}
+
 static void
 test_health_settings(void **state)
 {
@@ -262,6 +298,7 @@ main(void)
 		cmocka_unit_test(test_endpoints_only),
 		cmocka_unit_test(test_upstream_params_and_http),
 		cmocka_unit_test(test_health_settings),
+		cmocka_unit_test(test_balance_settings),
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_restart),

@@ -237,4 +237,77 @@ void fo_alog_rstats_add(struct fo_alog_rstats *dst, const struct fo_alog_rstats 
 /** @p dst -= @p src (a baseline taken away; fields never go below 0). */
 void fo_alog_rstats_sub(struct fo_alog_rstats *dst, const struct fo_alog_rstats *src);
 
+/* ---- route keys: which counters a request of a snapshot bumps ---- */
+
+struct fo_conf;
+
+/** A route's labels: its key (see fo_alog_routes_create()) and its upstream's name. */
+struct fo_alog_route_name {
+	char route[FO_ALOG_ROUTE_MAX];
+	char upstream[FO_ALOG_UPSTREAM_MAX];
+	uint8_t route_len, upstream_len;
+};
+
+/**
+ * The accounting slots of one config (one snapshot): its routes in config
+ * order, then its default backends, then one for requests no route took
+ * (404, /healthz, heads that did not parse). key[i]: the registry index
+ * whose counters slot i's requests bump (UINT32_MAX: not counted, the
+ * registry was full). Built and freed by the control thread; workers read it.
+ */
+struct fo_alog_routes {
+	uint32_t n, n_routes, n_defaults;
+	uint32_t *key;                   /**< [n] */
+	struct fo_alog_route_name *name; /**< [n] */
+};
+
+/**
+ * The slots of @p conf with their labels. Route key: host (or "*") and
+ * path, with nginx's location modifier for exact ("= ") and regex ("~ ")
+ * routes: "a.example /api", "* = /healthz", "* ~ ^/v[0-9]+/". Default
+ * backends: "default_backend" and its host; the last slot: "". Keys
+ * longer than FO_ALOG_ROUTE_MAX are cut. key[] all UINT32_MAX.
+ *
+ * @return the slots, or NULL (ENOMEM).
+ */
+struct fo_alog_routes *fo_alog_routes_create(const struct fo_conf *conf);
+void fo_alog_routes_free(struct fo_alog_routes *rt);
+/** The slot of the default backend whose route is @p route (in @p conf), or the last slot. */
+uint32_t fo_alog_routes_default_slot(
+	const struct fo_alog_routes *rt, const struct fo_conf *conf, const void *route);
+
+/**
+ * The registry: (route key, upstream) -> index into every worker's
+ * counter array, stable across reloads for as long as some snapshot
+ * lists the pair, so counters go on where a reload keeps a route. An
+ * index no snapshot uses any more is freed; when reused, the counts it
+ * holds become the new pair's baseline (subtracted when read), so the
+ * workers' arrays never need clearing and stay a fixed size.
+ */
+struct fo_alog_reg;
+
+/**
+ * A registry of @p cap indices over @p n_workers counter arrays (each
+ * @p cap struct fo_alog_rstats, allocated here; fo_alog_reg_worker()).
+ * @return the registry, or NULL (ENOMEM).
+ */
+struct fo_alog_reg *fo_alog_reg_create(unsigned cap, unsigned n_workers);
+void fo_alog_reg_free(struct fo_alog_reg *reg);
+/** Worker @p w's counter array ([fo_alog_reg_cap()]): written by that worker only. */
+struct fo_alog_rstats *fo_alog_reg_worker(struct fo_alog_reg *reg, unsigned w);
+unsigned fo_alog_reg_cap(const struct fo_alog_reg *reg);
+/** Fill @p rt->key (control thread, before publishing). @return slots left uncounted (full). */
+unsigned fo_alog_reg_ref(struct fo_alog_reg *reg, struct fo_alog_routes *rt);
+/** @p rt's snapshot is gone (no worker writes through it any more): let its keys go. */
+void fo_alog_reg_unref(struct fo_alog_reg *reg, const struct fo_alog_routes *rt);
+/**
+ * The next index in use from @p *it (start at 0): its labels and its
+ * counters summed over the workers, baseline taken away.
+ * @return 1 (and *it advanced), or 0 at the end.
+ */
+int fo_alog_reg_next(const struct fo_alog_reg *reg, unsigned *it, const struct fo_alog_route_name **name,
+	struct fo_alog_rstats *sum);
+/** Slots refused since creation: the registry was full. */
+uint64_t fo_alog_reg_full(const struct fo_alog_reg *reg);
+
 #endif /* FO_ALOG_H */

@@ -21,6 +21,7 @@
 #include <rte_ring.h>
 
 #include "fo_alog.h"
+#include "fo_conf.h"
 
 #define HZ 1000000000ull /* 1 GHz: 1 cycle = 1 ns */
 /* 2026-12-07 05:00:00 UTC */
@@ -358,6 +359,119 @@ test_rstats(void **state)
 	assert_int_equal(sum.lat_count, 0);
 }
 
+static struct fo_conf *
+conf_of(const char *routes)
+{
+	char text[2048];
+	unsigned n = 99;
+	struct fo_conf *c;
+
+	snprintf(text, sizeof(text),
+		"interface net_tap0 { address 198.18.0.1/24; }\n"
+		"upstream u1 { server 198.18.0.2:80; }\nupstream u2 { server 198.18.0.3:80; }\n%s",
+		routes);
+	c = fo_conf_parse("t.conf", text, strlen(text), 0, stderr, &n);
+	assert_non_null(c);
+	return c;
+}
+
+static void
+bump(struct fo_alog_reg *reg, unsigned w, const struct fo_alog_routes *rt, unsigned slot,
+	unsigned status)
+{
+	assert_true(rt->key[slot] < fo_alog_reg_cap(reg));
+	fo_alog_rstats_count(&fo_alog_reg_worker(reg, w)[rt->key[slot]], status, 1000, 500, 10, 20);
+}
+
+/* the count of @p route / @p up in the registry, UINT64_MAX when not listed */
+static uint64_t
+reg_count(const struct fo_alog_reg *reg, const char *route, const char *up)
+{
+	const struct fo_alog_route_name *nm;
+	struct fo_alog_rstats sum;
+	unsigned it = 0;
+
+	while (fo_alog_reg_next(reg, &it, &nm, &sum))
+		if (nm->route_len == strlen(route) && memcmp(nm->route, route, nm->route_len) == 0 &&
+			nm->upstream_len == strlen(up) && memcmp(nm->upstream, up, nm->upstream_len) == 0)
+			return sum.lat_count;
+	return UINT64_MAX;
+}
+
+/* labels; counters kept across a reload that keeps a route, dropped with the route,
+ * a freed index reused from zero, a full registry counted */
+static void
+test_routes_reload(void **state)
+{
+	struct fo_conf *c1 = conf_of("route prefix /a { upstream u1; }\n"
+				     "route exact /b { host b.example; upstream u2; }\n"
+				     "default_backend u2;\n");
+	struct fo_conf *c2 = conf_of("route exact /b { host b.example; upstream u2; }\n"
+				     "route regex ^/c { upstream u1; }\n");
+	struct fo_conf *c3 = conf_of("route exact /b { host b.example; upstream u2; }\n"
+				     "route prefix /a { upstream u2; }\n");
+	struct fo_alog_routes *r1 = fo_alog_routes_create(c1), *r2, *r3;
+	struct fo_alog_reg *reg = fo_alog_reg_create(5, 2);
+
+	(void)state;
+	assert_non_null(r1);
+	assert_non_null(reg);
+	assert_int_equal(r1->n, 4);
+	assert_memory_equal(r1->name[0].route, "* /a", 4);
+	assert_memory_equal(r1->name[0].upstream, "u1", 2);
+	assert_memory_equal(r1->name[1].route, "b.example = /b", 14);
+	assert_memory_equal(r1->name[2].route, "default_backend", 15);
+	assert_memory_equal(r1->name[2].upstream, "u2", 2);
+	assert_int_equal(r1->name[3].route_len, 0);
+	assert_int_equal(fo_alog_routes_default_slot(r1, c1, &c1->default_backends[0].route), 2);
+	assert_int_equal(fo_alog_routes_default_slot(r1, c1, NULL), 3);
+	assert_int_equal(fo_alog_reg_ref(reg, r1), 0);
+	bump(reg, 0, r1, 0, 200);
+	bump(reg, 1, r1, 0, 200);
+	bump(reg, 1, r1, 1, 404);
+	bump(reg, 0, r1, 3, 404);
+	assert_int_equal(reg_count(reg, "* /a", "u1"), 2);
+	assert_int_equal(reg_count(reg, "b.example = /b", "u2"), 1);
+	assert_int_equal(reg_count(reg, "", ""), 1);
+
+	/* reload to c2: the new snapshot is referenced before the old one goes */
+	r2 = fo_alog_routes_create(c2);
+	assert_int_equal(r2->n, 3);
+	assert_memory_equal(r2->name[1].route, "* ~ ^/c", 7);
+	assert_int_equal(fo_alog_reg_ref(reg, r2), 0); /* /b and "" kept, ^/c takes a free one */
+	assert_int_equal(r2->key[0], r1->key[1]);
+	assert_int_equal(r2->key[2], r1->key[3]);
+	bump(reg, 0, r2, 0, 200);
+	fo_alog_reg_unref(reg, r1);
+	assert_int_equal(reg_count(reg, "b.example = /b", "u2"), 2); /* went on */
+	assert_int_equal(reg_count(reg, "* /a", "u1"), UINT64_MAX);  /* gone with its route */
+	assert_int_equal(reg_count(reg, "* ~ ^/c", "u1"), 0);
+
+	/* c3: /a comes back with another upstream, in a freed index: counts from zero */
+	r3 = fo_alog_routes_create(c3);
+	assert_int_equal(fo_alog_reg_ref(reg, r3), 0);
+	assert_int_equal(reg_count(reg, "* /a", "u2"), 0);
+	bump(reg, 1, r3, 1, 503);
+	assert_int_equal(reg_count(reg, "* /a", "u2"), 1);
+	assert_int_equal(reg_count(reg, "b.example = /b", "u2"), 2);
+	/* the registry holds 5: a config with more pairs leaves some uncounted */
+	fo_alog_routes_free(r1);
+	r1 = fo_alog_routes_create(c1); /* * /a u1, /b, default u2, "" : /a u1 and default new */
+	assert_int_equal(fo_alog_reg_ref(reg, r1), 1);
+	assert_int_equal(fo_alog_reg_full(reg), 1);
+	assert_int_equal(r1->key[2], UINT32_MAX);
+	fo_alog_reg_unref(reg, r1);
+	fo_alog_reg_unref(reg, r2);
+	fo_alog_reg_unref(reg, r3);
+	fo_alog_routes_free(r1);
+	fo_alog_routes_free(r2);
+	fo_alog_routes_free(r3);
+	fo_alog_reg_free(reg);
+	fo_conf_free(c1);
+	fo_conf_free(c2);
+	fo_conf_free(c3);
+}
+
 int
 main(void)
 {
@@ -371,6 +485,7 @@ main(void)
 		cmocka_unit_test(test_writer_reopen),
 		cmocka_unit_test(test_writer_bounded),
 		cmocka_unit_test(test_rstats),
+		cmocka_unit_test(test_routes_reload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -161,6 +161,8 @@ px_sess_free(struct px_sess *s)
 	rte_pktmbuf_free(s->to_cl);
 	rte_pktmbuf_free(s->retry_head);
 	s->in = s->to_up = s->rin = s->to_cl = s->retry_head = NULL;
+	if (s->flags & PX_S_ACCT) /* reset, timed out, or a tunnel that closed */
+		px_acct_end(s, s->phase != PX_TUNNEL);
 	px_snap_drop(s);
 	s->c = NULL;
 	s->next = pw->sess_free;
@@ -204,6 +206,7 @@ px_accept(struct fo_tcp_conn *c, void *listen_arg)
 	s->c = c;
 	s->l = l;
 	s->client_addr = info.remote_addr;
+	s->client_port = info.remote_port;
 	fo_tcp_set_user(c, s);
 	px_sess_start_idle(s);
 	return 0;
@@ -379,6 +382,7 @@ fo_proxy_worker_free(struct fo_proxy_worker *p)
 	free(pw->out);
 	free(pw->rewrite);
 	free(pw->npath);
+	free(pw->acct.stage);
 	px_probe_fini(pw);
 	free(pw);
 }

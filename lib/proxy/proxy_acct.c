@@ -144,6 +144,13 @@ px_acct_ep(struct px_sess *s, unsigned status)
 	}
 }
 
+void
+px_acct_rid(struct px_sess *s, const char *rid, size_t len)
+{
+	if (s->pw->acct.ring != NULL)
+		FO_ALOG_COPY(stage(s), rid, rid, len);
+}
+
 uint32_t
 px_acct_default_slot(const struct px_sess *s, const struct fo_conf_route *r)
 {

@@ -535,6 +535,8 @@ px_head_len(const uint8_t *buf, uint32_t n)
  * strings into the staging entry when the access log is on.
  */
 void px_acct_begin(struct px_sess *s, const uint8_t *head);
+/** The X-Request-ID fanout made for the request (the client sent none). */
+void px_acct_rid(struct px_sess *s, const char *rid, size_t len);
 /** The upstream connection s->up serves the request: note its server, and @p status (0: none). */
 void px_acct_ep(struct px_sess *s, unsigned status);
 /** The request ended (@p aborted: reset before its response was all sent): count it, log it. */

@@ -325,6 +325,7 @@ req_head_done(struct px_sess *s)
 	if (msg->hdr_first[FO_HTTP_H_X_REQUEST_ID] == 0) {
 		fwd.request_id = rid;
 		fwd.request_id_len = make_request_id(pw, rid);
+		px_acct_rid(s, rid, fwd.request_id_len); /* logged as ingress-nginx's $req_id */
 	}
 	if (msg->flags & FO_HTTP_F_UPGRADE) {
 		/*

@@ -41,9 +41,20 @@ static void
 putu(struct out *o, uint64_t v)
 {
 	char t[24];
-	int n = snprintf(t, sizeof(t), "%" PRIu64, v);
+	size_t i = sizeof(t);
 
-	put(o, t, (size_t)n);
+	do
+		t[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	put(o, t + i, sizeof(t) - i);
+}
+
+/* @p v in exactly @p width digits (leading zeros) */
+static void
+putu_w(struct out *o, uint64_t v, unsigned width)
+{
+	while (width-- != 0)
+		o->p[width] = (char)('0' + v % 10), v /= 10;
 }
 
 static const char hexd[] = "0123456789abcdef";
@@ -100,59 +111,65 @@ static void
 put_ip(struct out *o, uint32_t be_addr, int port, uint16_t p)
 {
 	const uint8_t *b = (const uint8_t *)&be_addr;
-	char t[32];
-	int n;
+	unsigned i;
 
-	if (port)
-		n = snprintf(t, sizeof(t), "%u.%u.%u.%u:%u", b[0], b[1], b[2], b[3], p);
-	else
-		n = snprintf(t, sizeof(t), "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
-	put(o, t, (size_t)n);
+	for (i = 0; i < 4; i++) {
+		if (i != 0)
+			*o->p++ = '.';
+		putu(o, b[i]);
+	}
+	if (port) {
+		*o->p++ = ':';
+		putu(o, p);
+	}
 }
 
 /* seconds with @p prec decimals (3: nginx's millisecond resolution) */
 static void
 put_secs(struct out *o, uint64_t us, int prec)
 {
-	char t[32];
-	int n;
-
-	if (prec == 3)
-		n = snprintf(t, sizeof(t), "%" PRIu64 ".%03" PRIu64, us / 1000000,
-			(us % 1000000) / 1000);
-	else
-		n = snprintf(t, sizeof(t), "%" PRIu64 ".%06" PRIu64, us / 1000000, us % 1000000);
-	put(o, t, (size_t)n);
+	putu(o, us / 1000000);
+	*o->p++ = '.';
+	if (prec == 3) {
+		putu_w(o, (us % 1000000) / 1000, 3);
+		o->p += 3;
+	} else {
+		putu_w(o, us % 1000000, 6);
+		o->p += 6;
+	}
 }
 
 static uint64_t
-tsc_us(const struct fo_alog_clock *clk, uint64_t from, uint64_t to)
+tsc_us(struct fo_alog_clock *clk, uint64_t from, uint64_t to)
 {
 	if (to <= from || clk->hz == 0)
 		return 0;
 	return (uint64_t)((unsigned __int128)(to - from) * 1000000u / clk->hz);
 }
 
-/* [$time_local] as the common log format writes it, from the entry's start */
+/* [$time_local] as the common log format writes it, from the entry's start;
+ * the string of the last second is kept in the clock (one strftime a second) */
 static void
-put_time_local(struct out *o, const struct fo_alog_clock *clk, uint64_t tsc)
+put_time_local(struct out *o, struct fo_alog_clock *clk, uint64_t tsc)
 {
 	int64_t d = (int64_t)(tsc - clk->tsc0);
 	int64_t ns = (int64_t)clk->unix_ns;
 	time_t sec;
 	struct tm tm;
-	char t[64];
-	size_t n;
 
 	if (clk->hz != 0)
 		ns += (int64_t)((__int128)d * 1000000000 / (__int128)clk->hz);
 	sec = (time_t)(ns / 1000000000);
-	if (clk->utc)
-		gmtime_r(&sec, &tm);
-	else
-		localtime_r(&sec, &tm);
-	n = strftime(t, sizeof(t), "%d/%b/%Y:%H:%M:%S %z", &tm);
-	put(o, t, n);
+	if (clk->cached_len == 0 || sec != clk->cached_sec) {
+		if (clk->utc)
+			gmtime_r(&sec, &tm);
+		else
+			localtime_r(&sec, &tm);
+		clk->cached_len = (uint8_t)strftime(
+			clk->cached, sizeof(clk->cached), "%d/%b/%Y:%H:%M:%S %z", &tm);
+		clk->cached_sec = sec;
+	}
+	put(o, clk->cached, clk->cached_len);
 }
 
 /* "METHOD TARGET HTTP/1.x", each piece escaped by @p esc */
@@ -171,7 +188,7 @@ put_request(struct out *o, const struct fo_alog_entry *e,
 }
 
 static size_t
-fmt_text(const struct fo_alog_entry *e, const struct fo_alog_clock *clk, char *buf)
+fmt_text(const struct fo_alog_entry *e, struct fo_alog_clock *clk, char *buf)
 {
 	struct out o = {buf};
 	int up = (e->flags & FO_ALOG_F_UPSTREAM) != 0, head = (e->flags & FO_ALOG_F_UP_HEAD) != 0;
@@ -273,7 +290,7 @@ json_secs(struct out *o, const char *key, uint64_t us, int present)
 }
 
 static size_t
-fmt_json(const struct fo_alog_entry *e, const struct fo_alog_clock *clk, char *buf)
+fmt_json(const struct fo_alog_entry *e, struct fo_alog_clock *clk, char *buf)
 {
 	struct out o = {buf};
 	int up = (e->flags & FO_ALOG_F_UPSTREAM) != 0, head = (e->flags & FO_ALOG_F_UP_HEAD) != 0;
@@ -324,7 +341,7 @@ fmt_json(const struct fo_alog_entry *e, const struct fo_alog_clock *clk, char *b
 
 size_t
 fo_alog_format(const struct fo_alog_entry *e, enum fo_alog_format fmt,
-	const struct fo_alog_clock *clk, char *buf)
+	struct fo_alog_clock *clk, char *buf)
 {
 	return fmt == FO_ALOG_JSON ? fmt_json(e, clk, buf) : fmt_text(e, clk, buf);
 }

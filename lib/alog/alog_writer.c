@@ -14,6 +14,7 @@
 
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
+#include <rte_ring_peek_zc.h>
 
 #include "fo_alog.h"
 
@@ -49,6 +50,7 @@ fo_alog_writer_open(
 		return NULL;
 	w->fmt = fmt;
 	w->clk = *clk;
+	w->clk.cached_len = 0;
 	w->cap = buf_size < 4 * FO_ALOG_LINE_MAX ? 4 * FO_ALOG_LINE_MAX : buf_size;
 	w->buf = malloc(w->cap);
 	w->path = strdup(path);
@@ -120,7 +122,7 @@ flush(struct fo_alog_writer *w, size_t len)
 unsigned
 fo_alog_writer_drain(struct fo_alog_writer *w)
 {
-	struct fo_alog_entry e;
+	struct rte_ring_zc_data zc;
 	size_t len = 0;
 	unsigned n = 0, empty = 0, i;
 
@@ -131,12 +133,15 @@ fo_alog_writer_drain(struct fo_alog_writer *w)
 	while (w->n_rings != 0 && empty < w->n_rings && w->cap - len >= FO_ALOG_LINE_MAX) {
 		i = w->next_ring;
 		w->next_ring = (i + 1) % w->n_rings;
-		if (rte_ring_sc_dequeue_elem(w->rings[i], &e, sizeof(e)) != 0) {
+		/* formatted in place in its slot, then the slot is given back */
+		if (rte_ring_dequeue_zc_burst_elem_start(w->rings[i], sizeof(struct fo_alog_entry), 1,
+			    &zc, NULL) != 1) {
 			empty++;
 			continue;
 		}
 		empty = 0;
-		len += fo_alog_format(&e, w->fmt, &w->clk, w->buf + len);
+		len += fo_alog_format(zc.ptr1, w->fmt, &w->clk, w->buf + len);
+		rte_ring_dequeue_zc_elem_finish(w->rings[i], 1);
 		n++;
 	}
 	flush(w, len);

@@ -139,6 +139,10 @@ int fo_alog_push(struct rte_ring *r, const struct fo_alog_entry *e, struct fo_al
 struct fo_alog_clock {
 	uint64_t hz, tsc0, unix_ns;
 	int utc; /**< 1: times in UTC (+0000), 0: local time */
+	/* private: $time_local of the last second formatted (zero it with the rest) */
+	int64_t cached_sec;
+	char cached[47];
+	uint8_t cached_len;
 };
 
 /** Longest line fo_alog_format() writes (every field at its bound, all escaped). */
@@ -154,7 +158,7 @@ struct fo_alog_clock {
  * @return the line's length.
  */
 size_t fo_alog_format(const struct fo_alog_entry *e, enum fo_alog_format fmt,
-	const struct fo_alog_clock *clk, char *buf);
+	struct fo_alog_clock *clk, char *buf);
 
 /* ---- the writer (control thread) ---- */
 

@@ -39,23 +39,31 @@ stage(const struct px_sess *s)
 	return &s->pw->acct.stage[s - s->pw->sess];
 }
 
-/* the value of the first field named @p name (lowercase, @p n bytes), or NULL */
-static const char *
-field(const uint8_t *head, const struct fo_http_msg *msg, const char *name, size_t n,
-	uint32_t *len)
+/* User-Agent and Referer (the first of each), in one pass over the fields */
+static int
+copy_ua_referer(struct fo_alog_entry *e, const uint8_t *head, const struct fo_http_msg *msg)
 {
-	unsigned i;
+	unsigned i, found = 0;
+	int cut = 0;
 
-	for (i = 0; i < msg->n_headers; i++) {
+	e->ua_len = 0;
+	e->referer_len = 0;
+	for (i = 0; i < msg->n_headers && found != 3; i++) {
 		const struct fo_http_hdr *h = &msg->hdrs[i];
+		const char *name = (const char *)head + h->name.off;
+		const uint8_t *v = head + h->value.off;
 
-		if (h->id == FO_HTTP_H_OTHER && h->name.len == n &&
-			strncasecmp((const char *)head + h->name.off, name, n) == 0) {
-			*len = h->value.len;
-			return (const char *)head + h->value.off;
+		if (h->id != FO_HTTP_H_OTHER)
+			continue;
+		if (h->name.len == 10 && !(found & 1) && strncasecmp(name, "user-agent", 10) == 0) {
+			cut |= FO_ALOG_COPY(e, ua, v, h->value.len);
+			found |= 1;
+		} else if (h->name.len == 7 && !(found & 2) && strncasecmp(name, "referer", 7) == 0) {
+			cut |= FO_ALOG_COPY(e, referer, v, h->value.len);
+			found |= 2;
 		}
 	}
-	return NULL;
+	return cut;
 }
 
 /* the strings of the request, while its head is still in its mbufs */
@@ -63,8 +71,6 @@ static void
 copy_head(struct px_sess *s, struct fo_alog_entry *e, const uint8_t *head)
 {
 	const struct fo_http_msg *msg = &s->req;
-	const char *v;
-	uint32_t len;
 	int cut = 0;
 
 	e->http_minor = msg->version_minor;
@@ -78,14 +84,7 @@ copy_head(struct px_sess *s, struct fo_alog_entry *e, const uint8_t *head)
 
 		cut |= FO_ALOG_COPY(e, rid, head + h->value.off, h->value.len);
 	}
-	v = field(head, msg, "user-agent", 10, &len);
-	e->ua_len = 0;
-	if (v != NULL)
-		cut |= FO_ALOG_COPY(e, ua, v, len);
-	v = field(head, msg, "referer", 7, &len);
-	e->referer_len = 0;
-	if (v != NULL)
-		cut |= FO_ALOG_COPY(e, referer, v, len);
+	cut |= copy_ua_referer(e, head, msg);
 	if (cut)
 		e->flags |= FO_ALOG_F_TRUNC_OTHER;
 }

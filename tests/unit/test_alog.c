@@ -27,7 +27,7 @@
 /* 2026-12-07 05:00:00 UTC */
 #define T0 1796619600ull
 
-static const struct fo_alog_clock clk = {HZ, 1000, T0 * 1000000000ull, 1};
+static struct fo_alog_clock clk = {HZ, 1000, T0 * 1000000000ull, 1};
 
 static void
 fill(struct fo_alog_entry *e)
@@ -82,6 +82,13 @@ test_text(void **state)
 		"198.18.0.2 - - [07/Dec/2026:05:00:02 +0000] \"GET /api/x?y=1 HTTP/1.1\" 200 5 "
 		"\"-\" \"curl/7.88\" 78 0.012 [api] [] 198.18.1.2:8080 5 0.012 200 "
 		"0123456789abcdef0123456789abcdef\n");
+	/* the next second: the cached $time_local moves on */
+	e.t_start += HZ;
+	e.t_end += HZ;
+	assert_non_null(strstr(fmt(&e, FO_ALOG_UPSTREAMINFO), "[07/Dec/2026:05:00:03 +0000]"));
+	e.t_start -= HZ;
+	e.t_end -= HZ;
+	assert_non_null(strstr(fmt(&e, FO_ALOG_UPSTREAMINFO), "[07/Dec/2026:05:00:02 +0000]"));
 }
 
 /* fanout's own answer (no upstream): '-' for every upstream field */

@@ -127,8 +127,10 @@ acct_snap_ref(struct app *app, struct fo_proxy_snapshot *snap)
 	}
 	missed = fo_alog_reg_ref(ac.reg, rt);
 	if (missed != 0)
-		FO_LOG(WARNING, "generation %" PRIu64 ": %u route(s) not counted per route "
-			"(%u route keys in use)\n", snap->gen, missed, fo_alog_reg_cap(ac.reg));
+		FO_LOG(WARNING,
+			"generation %" PRIu64 ": %u route(s) not counted per route "
+			"(%u route keys in use)\n",
+			snap->gen, missed, fo_alog_reg_cap(ac.reg));
 	snap->racct = rt;
 }
 

@@ -340,8 +340,8 @@ fmt_json(const struct fo_alog_entry *e, struct fo_alog_clock *clk, char *buf)
 }
 
 size_t
-fo_alog_format(const struct fo_alog_entry *e, enum fo_alog_format fmt,
-	struct fo_alog_clock *clk, char *buf)
+fo_alog_format(const struct fo_alog_entry *e, enum fo_alog_format fmt, struct fo_alog_clock *clk,
+	char *buf)
 {
 	return fmt == FO_ALOG_JSON ? fmt_json(e, clk, buf) : fmt_text(e, clk, buf);
 }

@@ -33,8 +33,9 @@ set_name(struct fo_alog_route_name *n, const char *route, const struct fo_conf *
 struct fo_alog_routes *
 fo_alog_routes_create(const struct fo_conf *conf)
 {
-	static const char *const mod[] = {
-		[FO_CONF_PATH_EXACT] = "= ", [FO_CONF_PATH_PREFIX] = "", [FO_CONF_PATH_REGEX] = "~ "};
+	static const char *const mod[] = {[FO_CONF_PATH_EXACT] = "= ",
+		[FO_CONF_PATH_PREFIX] = "",
+		[FO_CONF_PATH_REGEX] = "~ "};
 	struct fo_alog_routes *rt = calloc(1, sizeof(*rt));
 	char label[FO_ALOG_ROUTE_MAX + 1 + 512];
 	unsigned i, k = 0;
@@ -63,8 +64,8 @@ fo_alog_routes_create(const struct fo_conf *conf)
 	for (i = 0; i < conf->n_default_backends; i++, k++) {
 		const struct fo_conf_default_backend *d = &conf->default_backends[i];
 
-		snprintf(label, sizeof(label), "default_backend%s%.200s", d->host != NULL ? " " : "",
-			d->host != NULL ? d->host : "");
+		snprintf(label, sizeof(label), "default_backend%s%.200s",
+			d->host != NULL ? " " : "", d->host != NULL ? d->host : "");
 		set_name(&rt->name[k], label, conf, d->route.upstream);
 	}
 	return rt; /* the last slot: no labels */
@@ -96,7 +97,7 @@ fo_alog_routes_default_slot(
 
 struct reg_key {
 	struct fo_alog_route_name name;
-	uint32_t refs; /* slots of live snapshots that use it; 0: free */
+	uint32_t refs;              /* slots of live snapshots that use it; 0: free */
 	struct fo_alog_rstats base; /* counts of earlier occupants */
 };
 

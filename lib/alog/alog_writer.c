@@ -134,8 +134,8 @@ fo_alog_writer_drain(struct fo_alog_writer *w)
 		i = w->next_ring;
 		w->next_ring = (i + 1) % w->n_rings;
 		/* formatted in place in its slot, then the slot is given back */
-		if (rte_ring_dequeue_zc_burst_elem_start(w->rings[i], sizeof(struct fo_alog_entry), 1,
-			    &zc, NULL) != 1) {
+		if (rte_ring_dequeue_zc_burst_elem_start(
+			    w->rings[i], sizeof(struct fo_alog_entry), 1, &zc, NULL) != 1) {
 			empty++;
 			continue;
 		}

@@ -53,14 +53,14 @@
  * many bytes are valid. Exactly 1024 bytes (the ring's element size).
  */
 struct fo_alog_entry {
-	uint64_t t_start;   /**< TSC: the request head was complete */
-	uint64_t t_up_start; /**< TSC: the first upstream attempt began */
-	uint64_t t_up_head; /**< TSC: the upstream response head was complete */
-	uint64_t t_end;     /**< TSC: the response was all queued (or the request ended) */
-	uint64_t seq;       /**< the worker's request number (1, 2, ...) */
-	uint64_t req_len;   /**< request line + header section + body bytes */
-	uint64_t bytes_out; /**< bytes queued to the client for this request (heads included) */
-	uint64_t body_out;  /**< of those, after the final response head */
+	uint64_t t_start;     /**< TSC (the burst clock): the first byte of the request head */
+	uint64_t t_up_start;  /**< TSC: the first upstream attempt began */
+	uint64_t t_up_head;   /**< TSC: the upstream response head was complete */
+	uint64_t t_end;       /**< TSC: the response was all queued (or the request ended) */
+	uint64_t seq;         /**< the worker's request number (1, 2, ...) */
+	uint64_t req_len;     /**< request line + header section + body bytes */
+	uint64_t bytes_out;   /**< bytes queued to the client for this request (heads included) */
+	uint64_t body_out;    /**< of those, after the final response head */
 	uint32_t client_addr; /**< network order */
 	uint32_t ep_addr;     /**< upstream server, network order (FO_ALOG_F_UPSTREAM) */
 	uint16_t client_port; /**< host order */
@@ -166,11 +166,11 @@ struct fo_alog_writer;
 
 /** What the writer has done. */
 struct fo_alog_writer_stats {
-	uint64_t entries;      /**< entries formatted and written */
-	uint64_t writes;       /**< write(2) calls */
-	uint64_t bytes;        /**< bytes written */
-	uint64_t write_errors; /**< write(2) failures or short writes (those lines are lost) */
-	uint64_t reopens;      /**< files reopened (SIGUSR1) */
+	uint64_t entries;       /**< entries formatted and written */
+	uint64_t writes;        /**< write(2) calls */
+	uint64_t bytes;         /**< bytes written */
+	uint64_t write_errors;  /**< write(2) failures or short writes (those lines are lost) */
+	uint64_t reopens;       /**< files reopened (SIGUSR1) */
 	uint64_t reopen_errors; /**< reopens that failed (the old descriptor stays) */
 };
 
@@ -180,8 +180,8 @@ struct fo_alog_writer_stats {
  *
  * @return the writer, or NULL with errno set.
  */
-struct fo_alog_writer *fo_alog_writer_open(
-	const char *path, enum fo_alog_format fmt, size_t buf_size, const struct fo_alog_clock *clk);
+struct fo_alog_writer *fo_alog_writer_open(const char *path, enum fo_alog_format fmt,
+	size_t buf_size, const struct fo_alog_clock *clk);
 /** Drain @p r too (at most FO_MAX_WORKERS rings). @return 0 or -ENOSPC. */
 int fo_alog_writer_add_ring(struct fo_alog_writer *w, struct rte_ring *r);
 /**
@@ -309,8 +309,8 @@ void fo_alog_reg_unref(struct fo_alog_reg *reg, const struct fo_alog_routes *rt)
  * counters summed over the workers, baseline taken away.
  * @return 1 (and *it advanced), or 0 at the end.
  */
-int fo_alog_reg_next(const struct fo_alog_reg *reg, unsigned *it, const struct fo_alog_route_name **name,
-	struct fo_alog_rstats *sum);
+int fo_alog_reg_next(const struct fo_alog_reg *reg, unsigned *it,
+	const struct fo_alog_route_name **name, struct fo_alog_rstats *sum);
 /** Slots refused since creation: the registry was full. */
 uint64_t fo_alog_reg_full(const struct fo_alog_reg *reg);
 

@@ -29,8 +29,8 @@ alog_option(struct conf_parser *p, struct fo_conf *c, const struct conf_tok *t)
 				return 0;
 			}
 		}
-		conf_err(p, &t->loc, "unknown access_log format \"%s\" (expected upstreaminfo or json)",
-			v);
+		conf_err(p, &t->loc,
+			"unknown access_log format \"%s\" (expected upstreaminfo or json)", v);
 		return -1;
 	}
 	if (strncmp(t->val, "buffer=", 7) == 0) {

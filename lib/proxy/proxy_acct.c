@@ -58,7 +58,8 @@ copy_ua_referer(struct fo_alog_entry *e, const uint8_t *head, const struct fo_ht
 		if (h->name.len == 10 && !(found & 1) && strncasecmp(name, "user-agent", 10) == 0) {
 			cut |= FO_ALOG_COPY(e, ua, v, h->value.len);
 			found |= 1;
-		} else if (h->name.len == 7 && !(found & 2) && strncasecmp(name, "referer", 7) == 0) {
+		} else if (h->name.len == 7 && !(found & 2) &&
+			   strncasecmp(name, "referer", 7) == 0) {
 			cut |= FO_ALOG_COPY(e, referer, v, h->value.len);
 			found |= 2;
 		}
@@ -80,7 +81,8 @@ copy_head(struct px_sess *s, struct fo_alog_entry *e, const uint8_t *head)
 	cut |= FO_ALOG_COPY(e, host, head + msg->host.off, msg->host.len);
 	e->rid_len = 0;
 	if (msg->hdr_first[FO_HTTP_H_X_REQUEST_ID] != 0) {
-		const struct fo_http_hdr *h = &msg->hdrs[msg->hdr_first[FO_HTTP_H_X_REQUEST_ID] - 1];
+		const struct fo_http_hdr *h =
+			&msg->hdrs[msg->hdr_first[FO_HTTP_H_X_REQUEST_ID] - 1];
 
 		cut |= FO_ALOG_COPY(e, rid, head + h->value.off, h->value.len);
 	}
@@ -195,7 +197,7 @@ px_acct_end(struct px_sess *s, int aborted)
 	if (aborted)
 		e->flags |= FO_ALOG_F_ABORTED;
 	if (s->t_up_start == 0)
-		e->flags &= (uint8_t)~(FO_ALOG_F_UPSTREAM | FO_ALOG_F_UP_HEAD);
+		e->flags &= (uint8_t) ~(FO_ALOG_F_UPSTREAM | FO_ALOG_F_UP_HEAD);
 	if (rt != NULL) {
 		const struct fo_alog_route_name *n = &rt->name[slot];
 

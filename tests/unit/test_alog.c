@@ -33,17 +33,17 @@ static void
 fill(struct fo_alog_entry *e)
 {
 	memset(e, 0, sizeof(*e));
-	e->t_start = 1000 + 2 * HZ; /* 05:00:02 */
-	e->t_up_start = e->t_start + 100000;   /* +100 us */
-	e->t_up_head = e->t_start + 1100000;   /* +1.1 ms */
-	e->t_end = e->t_start + 12345000;      /* +12.345 ms */
+	e->t_start = 1000 + 2 * HZ;          /* 05:00:02 */
+	e->t_up_start = e->t_start + 100000; /* +100 us */
+	e->t_up_head = e->t_start + 1100000; /* +1.1 ms */
+	e->t_end = e->t_start + 12345000;    /* +12.345 ms */
 	e->seq = 7;
 	e->req_len = 78;
 	e->bytes_out = 180;
 	e->body_out = 5;
 	e->client_addr = htonl(0xc6120002); /* 198.18.0.2 */
 	e->client_port = 40000;
-	e->ep_addr = htonl(0xc6120102);     /* 198.18.1.2 */
+	e->ep_addr = htonl(0xc6120102); /* 198.18.1.2 */
 	e->ep_port = 8080;
 	e->status = 200;
 	e->up_status = 200;
@@ -131,8 +131,7 @@ test_json(void **state)
 		"\"worker\":1,\"seq\":7}\n");
 	e.flags = FO_ALOG_F_ABORTED;
 	e.status = 0;
-	assert_non_null(strstr(fmt(&e, FO_ALOG_JSON),
-		"\"status\":null,\"body_bytes_sent\":5"));
+	assert_non_null(strstr(fmt(&e, FO_ALOG_JSON), "\"status\":null,\"body_bytes_sent\":5"));
 	assert_non_null(strstr(fmt(&e, FO_ALOG_JSON),
 		"\"upstream_addr\":null,\"upstream_response_length\":null,"
 		"\"upstream_response_time\":null,\"upstream_header_time\":null,"
@@ -159,7 +158,8 @@ test_escape(void **state)
 	assert_int_equal(strchr(l, '\n') - l, (long)strlen(l) - 1); /* one line */
 	l = fmt(&e, FO_ALOG_JSON);
 	assert_non_null(strstr(l, "\"request_uri\":\"/q\\\"\\u001b\""));
-	assert_non_null(strstr(l, "\"http_user_agent\":\"a\\\"b\\\\c\\u0001\\n\\u007f\\u00c3\\u00a9\""));
+	assert_non_null(
+		strstr(l, "\"http_user_agent\":\"a\\\"b\\\\c\\u0001\\n\\u007f\\u00c3\\u00a9\""));
 	assert_int_equal(strchr(l, '\n') - l, (long)strlen(l) - 1);
 	/* a head that did not parse (400): no request line */
 	e.method_len = 0;
@@ -335,8 +335,8 @@ test_rstats(void **state)
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	memset(&sum, 0, sizeof(sum));
-	fo_alog_rstats_count(&a, 200, 4000, 3000, 50, 500);   /* <= 5 ms, <= 100 B, <= 1000 B */
-	fo_alog_rstats_count(&a, 204, 5000, UINT64_MAX, 0, 10); /* on the bound: first bucket */
+	fo_alog_rstats_count(&a, 200, 4000, 3000, 50, 500);       /* <= 5 ms, <= 100 B, <= 1000 B */
+	fo_alog_rstats_count(&a, 204, 5000, UINT64_MAX, 0, 10);   /* on the bound: first bucket */
 	fo_alog_rstats_count(&a, 503, 20000000, 20000000, 10, 1); /* past the last bounds */
 	fo_alog_rstats_count(&b, 404, 7000, UINT64_MAX, 0, 0);
 	fo_alog_rstats_count(&b, 0, 1, UINT64_MAX, 0, 0);
@@ -399,8 +399,10 @@ reg_count(const struct fo_alog_reg *reg, const char *route, const char *up)
 	unsigned it = 0;
 
 	while (fo_alog_reg_next(reg, &it, &nm, &sum))
-		if (nm->route_len == strlen(route) && memcmp(nm->route, route, nm->route_len) == 0 &&
-			nm->upstream_len == strlen(up) && memcmp(nm->upstream, up, nm->upstream_len) == 0)
+		if (nm->route_len == strlen(route) &&
+			memcmp(nm->route, route, nm->route_len) == 0 &&
+			nm->upstream_len == strlen(up) &&
+			memcmp(nm->upstream, up, nm->upstream_len) == 0)
 			return sum.lat_count;
 	return UINT64_MAX;
 }

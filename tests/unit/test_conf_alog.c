@@ -73,8 +73,8 @@ test_path(void **state)
 	assert_int_equal(c->access_log_format, FO_CONF_ALOG_UPSTREAMINFO);
 	assert_int_equal(c->access_log_buffer, 4096);
 	d = dump_text(c);
-	assert_non_null(strstr(d,
-		"access_log \"/var/log/fanout/access.log\" format=upstreaminfo buffer=4096;\n"));
+	assert_non_null(strstr(
+		d, "access_log \"/var/log/fanout/access.log\" format=upstreaminfo buffer=4096;\n"));
 	free(d);
 	round_trip(c);
 	fo_conf_free(c);
@@ -83,7 +83,8 @@ test_path(void **state)
 static void
 test_options(void **state)
 {
-	struct fo_conf *c = parse_ok(IFC "access_log \"/tmp/a b\\\".log\" buffer=16 format=json;\n");
+	struct fo_conf *c =
+		parse_ok(IFC "access_log \"/tmp/a b\\\".log\" buffer=16 format=json;\n");
 
 	(void)state;
 	assert_string_equal(c->access_log_path, "/tmp/a b\".log");

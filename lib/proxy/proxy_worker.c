@@ -147,6 +147,10 @@ px_sess_free(struct px_sess *s)
 		}
 		s->ready = 0;
 	}
+	if (s->flags & PX_S_ACCT) { /* reset, timed out, or a tunnel that closed */
+		px_acct_ep(s, 0);
+		px_acct_end(s, s->phase != PX_TUNNEL);
+	}
 	if (s->up != NULL) {
 		struct px_up *u = s->up;
 
@@ -161,8 +165,6 @@ px_sess_free(struct px_sess *s)
 	rte_pktmbuf_free(s->to_cl);
 	rte_pktmbuf_free(s->retry_head);
 	s->in = s->to_up = s->rin = s->to_cl = s->retry_head = NULL;
-	if (s->flags & PX_S_ACCT) /* reset, timed out, or a tunnel that closed */
-		px_acct_end(s, s->phase != PX_TUNNEL);
 	px_snap_drop(s);
 	s->c = NULL;
 	s->next = pw->sess_free;

@@ -315,17 +315,25 @@ def phase_flood(t, ns):
     fi.check_eq(written + dropped, req, "written + dropped = requests")
     lines = read_lines(path)
     fi.check_eq(len(lines), written, "lines in the JSON log")
+    cut = 0  # requests in flight when wrk closed its connections: 499, aborted
     for line in lines:
         e = json.loads(line)
         fi.check_eq(e["request"], "GET /app/flood HTTP/1.1", "request")
-        fi.check_eq(e["status"], 200, "status")
         fi.check_eq(e["route"], "* /app", "route")
         fi.check_eq(e["proxy_upstream_name"], "app", "upstream")
         fi.check(e["upstream_addr"] in EP.values(), "upstream_addr %r" % e["upstream_addr"])
+        if e["status"] != 200:
+            fi.check(e["status"] == 499 and e.get("aborted"), "an entry neither 200 nor "
+                     "cut by wrk's close: %r" % e)
+            cut += 1
+            continue
         fi.check_eq(e["upstream_status"], 200, "upstream_status")
         fi.check(0 <= e["upstream_response_time"] <= e["request_time"], "times %r" % e)
-    fi.check_eq(metric(m, "fanout_requests_total", route="* /app", upstream="app",
-                       status="2xx"), req, "per-route count under the flood")
+    fi.check(cut <= 16, "%d requests cut, more than wrk's 16 connections" % cut)
+    ok = metric(m, "fanout_requests_total", route="* /app", upstream="app", status="2xx")
+    fi.check_eq(ok + metric(m, "fanout_requests_total", route="* /app", upstream="app",
+                            status="4xx"), req, "per-route count under the flood")
+    fi.check(ok >= req - 16, "per-route 2xx under the flood: %d of %d" % (ok, req))
     fo.stop()
 
 

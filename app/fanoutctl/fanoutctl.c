@@ -4,6 +4,7 @@
  *
  *   fanoutctl [--file-prefix P] [--json] status|reload|upstreams
  *   fanoutctl [--file-prefix P | --socket PATH] stats|tcp|neigh|raw CMD [PARAMS...]
+ *   fanoutctl import [OPTIONS] PATH...   (Kubernetes objects to a config: import.c)
  *
  * status, reload and upstreams go to fanout's control socket,
  * <runtime dir>/<prefix>/fanout.sock (SOCK_SEQPACKET): one request "CMD
@@ -26,6 +27,8 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include "import.h"
 
 /** Larger than the telemetry library's largest reply (16 KiB). */
 #define REPLY_MAX (64 * 1024)
@@ -60,6 +63,11 @@ usage(FILE *f)
 		"  tcp                TCP counters, drop reasons, services, per-worker cycles per\n"
 		"                     segment, listeners (/fanout/tcp)\n"
 		"  raw CMD [PARAMS]   any telemetry command, e.g. raw /ethdev/stats 0\n"
+		"offline:\n"
+		"  import [--ingress-class C] [-n NS] [--strict] [--base FILE] [-o FILE [--apply]]\n"
+		"         PATH...     Kubernetes Ingress or HTTPRoute, Service, EndpointSlice\n"
+		"                     (YAML, JSON)\n"
+		"                     to a fanout config (import --help)\n"
 		"options:\n"
 		"  --file-prefix P    fanout's EAL --file-prefix (default \"rte\")\n"
 		"  --socket PATH      telemetry socket path\n"
@@ -129,7 +137,7 @@ recv_msg(int s, char *buf, size_t len)
  * A control socket command: send "@p words [--json]", print the reply.
  * @return the exit status.
  */
-static int
+int
 control(const char *prefix, int argc, char **argv, int json)
 {
 	char path[PATH_MAX], msg[CMD_MAX], *reply, *text;
@@ -221,6 +229,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	what = argv[optind];
+	if (strcmp(what, "import") == 0)
+		return cmd_import(prog, prefix, argc - optind, argv + optind);
 	if (strcmp(what, "status") == 0 || strcmp(what, "upstreams") == 0 ||
 		strcmp(what, "reload") == 0 || strcmp(what, "drain") == 0 ||
 		strcmp(what, "undrain") == 0 || strcmp(what, "routes") == 0)

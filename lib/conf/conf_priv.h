@@ -123,6 +123,7 @@ struct conf_ref {
 	unsigned idx; /* into routes[] or, when listen, listens[], when dflt, default_backends[] */
 	bool listen;
 	bool dflt;
+	unsigned canary; /* k + 1: the route's canaries[k] */
 	char *name;
 	struct fo_conf_loc loc;
 };
@@ -385,6 +386,16 @@ void conf_dump_matches(FILE *out, const struct fo_conf_route *r);
 void conf_h_duplicate_routes(struct conf_parser *p, struct conf_block *blk,
 	const struct conf_stmt *st, struct conf_block *inner);
 void conf_dups_final(struct conf_parser *p);
+
+/* canary.c: canary { } and canary_weight_total in routes */
+extern const struct conf_ctx conf_ctx_canary;
+void conf_h_canary(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_canary_weight_total(struct conf_parser *p, struct conf_block *blk,
+	const struct conf_stmt *st, struct conf_block *inner);
+void conf_canary_route_end(struct conf_parser *p, struct conf_block *blk);
+void conf_dump_canaries(FILE *out, const struct fo_conf *c, const struct fo_conf_route *r);
+void conf_free_canaries(struct fo_conf_route *r);
 
 /* health.c: health_check { }, next_upstream */
 extern const struct conf_ctx conf_ctx_health_check;

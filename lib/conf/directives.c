@@ -56,6 +56,8 @@ enum {
 	RT_CASE_SENSITIVE,
 	RT_REWRITE_PREFIX,
 	RT_REWRITE_HOST,
+	RT_CANARY,
+	RT_CANARY_WEIGHT_TOTAL,
 	RT_N
 };
 
@@ -258,6 +260,7 @@ add_ref(struct conf_parser *p, const struct conf_tok *t, unsigned idx, bool list
 	ref->idx = idx;
 	ref->listen = listen;
 	ref->dflt = false;
+	ref->canary = 0;
 	ref->loc = t->loc;
 	ref->name = strdup(t->val);
 	if (ref->name == NULL)
@@ -491,6 +494,7 @@ route_end(struct conf_parser *p, struct conf_block *blk)
 #undef SEEN
 
 	conf_actions_route_end(p, blk, &seen);
+	conf_canary_route_end(p, blk);
 	if (r->path == NULL)
 		return;
 	if (r->rewrite != NULL && r->rewrite_prefix != NULL)
@@ -608,6 +612,11 @@ static const struct conf_directive route_dirs[RT_N] = {
 		conf_h_rewrite_prefix},
 	[RT_REWRITE_HOST] = {"rewrite_host", "rewrite_host NAME;", 1, 1, CONF_D_ONCE, NULL,
 		conf_h_rewrite_host},
+	[RT_CANARY] = {"canary",
+		"canary UPSTREAM { weight N; header NAME [VALUE|~ REGEX]; cookie NAME; }", 1, 1,
+		CONF_D_BLOCK, &conf_ctx_canary, conf_h_canary},
+	[RT_CANARY_WEIGHT_TOTAL] = {"canary_weight_total", "canary_weight_total N;", 1, 1,
+		CONF_D_ONCE, NULL, conf_h_canary_weight_total},
 };
 
 #define TCP_DIR(dir, field, kind, min, max)                                                        \

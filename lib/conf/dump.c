@@ -38,6 +38,7 @@ conf_free_priv(struct conf_priv *c)
 		free(pub->routes[i].rewrite);
 		free(pub->routes[i].allow_upgrade);
 		conf_free_matches(&pub->routes[i]);
+		conf_free_canaries(&pub->routes[i]);
 		free(pub->routes[i].rewrite_prefix);
 		free(pub->routes[i].rewrite_host);
 	}
@@ -205,6 +206,7 @@ dump_route(FILE *out, const struct fo_conf *conf, const struct fo_conf_route *r)
 			conf_param_str(&conf_http_params[CONF_HTTP_client_max_body_size],
 				r->max_body_size, sz));
 	conf_dump_actions(out, r);
+	conf_dump_canaries(out, conf, r);
 	fprintf(out, "}\n\n");
 }
 

@@ -270,6 +270,32 @@ enum fo_conf_match_order {
 #define FO_CONF_PRIORITY_MIN (-1000000)
 #define FO_CONF_PRIORITY_MAX 1000000
 
+/** Most `canary` blocks per route. */
+#define FO_CONF_CANARIES_MAX 16
+
+/** What a canary's header (or cookie) value must be to send a request to it. */
+enum fo_conf_canary_op {
+	FO_CONF_CANARY_ALWAYS_NEVER, /**< "always": the canary; "never": not it; else weight */
+	FO_CONF_CANARY_VALUE,        /**< (header) this exact value: the canary */
+	FO_CONF_CANARY_PATTERN,      /**< (header) a value this PCRE2 regex finds: the canary */
+};
+
+/**
+ * `canary UPSTREAM { weight N; header NAME [VALUE | ~ REGEX]; cookie NAME; }`
+ * in a route: part of the route's requests go to another upstream, as
+ * ingress-nginx's canary annotations (canary-by-header, -by-header-value,
+ * -by-header-pattern, -by-cookie, canary-weight) do; any number per route.
+ */
+struct fo_conf_canary {
+	unsigned upstream; /**< index into fo_conf.upstreams */
+	uint32_t weight;   /**< of the route's canary_weight_total; 0: none by weight */
+	char *header;      /**< lower case; NULL: not by header */
+	uint8_t header_op; /**< enum fo_conf_canary_op */
+	char *header_value; /**< VALUE: the value; PATTERN: the regex */
+	char *cookie;       /**< NULL: not by cookie (values "always" / "never") */
+	struct fo_conf_loc loc;
+};
+
 /** `route <exact|prefix|regex> <path> { host ...; upstream ...; rewrite ...; }` */
 struct fo_conf_route {
 	enum fo_conf_path_type type;
@@ -299,6 +325,12 @@ struct fo_conf_route {
 	/** `rewrite_host NAME` (Gateway API URLRewrite hostname): the Host sent upstream;
 	 *  NULL: the request's */
 	char *rewrite_host;
+	/** `canary` blocks, in config order (at most FO_CONF_CANARIES_MAX) */
+	struct fo_conf_canary *canaries;
+	unsigned n_canaries;
+	/** `canary_weight_total N` (ingress-nginx canary-weight-total): what canary
+	 *  weights are parts of; default 100 */
+	uint32_t canary_weight_total;
 	struct fo_conf_loc loc;
 };
 
@@ -456,6 +488,9 @@ const struct fo_conf_default_backend *fo_conf_default_backend_find(
  * @return 1 they differ, 0 not.
  */
 int fo_conf_actions_differ(const struct fo_conf *a, const struct fo_conf *b);
+
+/** Whether two routes' canaries (and canary_weight_total) differ (upstreams by index). */
+int fo_conf_canaries_differ(const struct fo_conf_route *a, const struct fo_conf_route *b);
 /** "method", "header", "query" or "cookie". */
 const char *fo_conf_match_kind_name(enum fo_conf_match_kind k);
 

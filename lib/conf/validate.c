@@ -357,6 +357,9 @@ conf_validate_final(struct conf_parser *p, const char *main_file)
 				p->refs[i].name);
 		else if (p->refs[i].dflt)
 			conf_default_backend_ref(c, p->refs[i].idx, (unsigned)up);
+		else if (p->refs[i].canary != 0)
+			c->routes[p->refs[i].idx].canaries[p->refs[i].canary - 1].upstream =
+				(unsigned)up;
 		else if (p->refs[i].listen && c->upstreams[up].n_servers == 0)
 			/* a route to an empty upstream answers 503; a relay has nothing to do */
 			conf_err(p, &p->refs[i].loc,

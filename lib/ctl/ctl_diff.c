@@ -29,8 +29,8 @@ _Static_assert(sizeof(struct fo_conf_upstream) == FO_CONF_NAME_MAX + 8 + 4 + 10 
 			sizeof(struct fo_conf_health_check) + 2 * 4 + LOC,
 	"fo_conf_upstream changed: compare the new field in upstream_params_differ()");
 /* ... allow_upgrade, actions, matches, n_matches, priority, case_sensitive (padded to 8),
- * rewrite_prefix, rewrite_host */
-_Static_assert(sizeof(struct fo_conf_route) == 64 + 8 + 4 + 4 + 8 + 16 + LOC,
+ * rewrite_prefix, rewrite_host, canaries, n_canaries, canary_weight_total */
+_Static_assert(sizeof(struct fo_conf_route) == 64 + 8 + 4 + 4 + 8 + 16 + 16 + LOC,
 	"fo_conf_route changed: compare the new field in routes_differ()");
 
 static int
@@ -184,7 +184,8 @@ routes_differ(const struct fo_conf *a, const struct fo_conf *b)
 			str_differ(x->allow_upgrade, y->allow_upgrade) || matches_differ(x, y) ||
 			x->priority != y->priority || x->case_sensitive != y->case_sensitive ||
 			str_differ(x->rewrite_prefix, y->rewrite_prefix) ||
-			str_differ(x->rewrite_host, y->rewrite_host))
+			str_differ(x->rewrite_host, y->rewrite_host) ||
+			fo_conf_canaries_differ(x, y))
 			return 1;
 	}
 	return 0;

@@ -73,6 +73,7 @@ struct fo_proxy_worker;
 	X(gen_redirect, "redirects made by fanout (return, redirect, app_root, slash_redirect)")  \
 	X(gen_healthz, "200 made by fanout for /healthz (no route; http healthz on)")             \
 	X(default_backend, "requests no route took served by a default backend")                  \
+	X(canary_requests, "requests sent to a route's canary upstream (header, cookie or weight)") \
 	X(continue_sent, "100 Continue sent by fanout for Expect: 100-continue")                   \
 	X(upstream_connects, "upstream connections opened (fo_tcp_connect)")                       \
 	X(upstream_connected, "upstream connections established")                                  \

@@ -263,6 +263,7 @@ use_default(struct px_sess *s, const uint8_t *head, const struct fo_conf_default
 	res->route = UINT32_MAX; /* not one of conf->routes */
 	res->upstream = d->route.upstream;
 	res->conf = &d->route;
+	res->canary = 0;
 	res->path = (const char *)head + s->req.path.off;
 	res->path_len = s->req.path.len;
 	*rc = 0;

@@ -261,6 +261,7 @@ struct fo_proxy_worker {
 	uint64_t budget_prev;                 /* the last second's requests */
 	uint64_t sweep_tsc;    /* next px_up_sweep() (0: at the first poll) */
 	uint64_t rid_seed[2], rid_ctr;
+	uint64_t canary_rng; /* canary weights' draws (lib/route), never 0 */
 	uint8_t *lin;  /* FO_HTTP_HEAD_MAX: head made contiguous */
 	uint8_t *out;  /* PX_OUT_MAX: heads fanout writes */
 	char *rewrite; /* FO_ROUTE_REWRITE_MAX */

@@ -310,6 +310,7 @@ req_head_done(struct px_sess *s)
 	if (up->n_servers == 0)
 		return req_reject(s, 503, "the route's upstream has no server");
 	s->upstream = res.upstream;
+	pw->stats.canary_requests += res.canary != 0;
 
 	memset(&fwd, 0, sizeof(fwd));
 	if (res.path == pw->rewrite) { /* rewrite or rewrite_prefix: else the target as sent */

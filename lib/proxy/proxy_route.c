@@ -49,6 +49,7 @@ px_route_request(struct px_sess *s, const uint8_t *head, struct fo_route_result 
 	rq.query_len = msg->query.len;
 	rq.msg = msg;
 	rq.head = head;
+	rq.rng = &pw->canary_rng;
 	*path_out = path;
 	*len_out = (size_t)n;
 	return fo_route_match_req(

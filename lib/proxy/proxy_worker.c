@@ -325,6 +325,7 @@ fo_proxy_worker_create(const struct fo_proxy_snapshot *const *published, struct 
 	px_snap_adopt(pw);
 	pw->rid_seed[0] = rte_rand();
 	pw->rid_seed[1] = rte_rand() ^ ((uint64_t)worker_id << 56);
+	pw->canary_rng = rte_rand() | 1;
 	for (i = 0; i < conf->n_listens; i++) {
 		const struct fo_conf_listen *cl = &conf->listens[i];
 		struct px_listener *l = &pw->listeners[pw->n_listeners];

@@ -200,6 +200,9 @@ struct fo_route_result {
 	 */
 	const char *path;
 	size_t path_len;
+	/** 0: @c upstream is the route's; k: its canaries[k - 1]'s (by header, cookie or
+	 *  weight, as ingress-nginx chooses a canary) */
+	unsigned canary;
 };
 
 /** A request as routing sees it (fo_route_match_req()). */
@@ -215,6 +218,9 @@ struct fo_route_req {
 	/** header fields, for header and cookie conditions; NULL: none */
 	const struct fo_http_msg *msg;
 	const uint8_t *head; /**< the bytes msg's spans point into */
+	/** a PRNG state (xorshift64*, never 0) that canary weights draw from, advanced
+	 *  only when the winning route has canaries; NULL: weights choose no canary */
+	uint64_t *rng;
 };
 
 /**

@@ -464,6 +464,10 @@ fo_route_compile_cached(
 		rc = compile_db(t, c, err, errlen);
 	if (rc == 0)
 		rc = compile_rule_extras(t, err, errlen);
+	if (rc == 0)
+		rc = route_canaries_compile(t, err, errlen);
+	if (rc == 0)
+		rc = route_vrecs_build(t);
 	if (rc != 0)
 		goto fail;
 	free(rxh);
@@ -491,6 +495,7 @@ fo_route_table_free(struct fo_route_table *t)
 		route_obj_unref(t->rules[i].re_obj);
 		route_preds_free(t->rules[i].preds, t->rules[i].n_preds);
 	}
+	route_canaries_free(t);
 	free(t->owners[0]);
 	free(t->owners[1]);
 	for (i = 0; t->shards != NULL && i < t->n_shards; i++) {
@@ -501,6 +506,8 @@ fo_route_table_free(struct fo_route_table *t)
 	free(t->shards);
 	free(t->kslots);
 	free(t->kranks);
+	free(t->vrecs);
+	free(t->host_pool);
 	free(t->kbloom);
 	free(t->klens);
 	free(t->rx_rank);

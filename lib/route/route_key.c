@@ -202,6 +202,7 @@ route_regex_key(const char *pat, size_t len, char *key, size_t cap)
 
 struct key_ent {
 	uint64_t key;
+	uint64_t path_hash; /* the key before host class and host are mixed in */
 	uint32_t rank;
 };
 
@@ -223,8 +224,8 @@ host_kind(const struct route_rule *r)
 
 /* The key of rule @p r into *key and its length into *len, or false. */
 static bool
-rule_key(
-	struct fo_route_table *t, const struct route_rule *r, char *buf, uint64_t *key, size_t *len)
+rule_key(struct fo_route_table *t, const struct route_rule *r, char *buf, uint64_t *key,
+	uint64_t *path_hash, size_t *len)
 {
 	unsigned kind = host_kind(r);
 	const char *k = r->lit;
@@ -238,7 +239,8 @@ rule_key(
 	} else if (r->type == FO_CONF_PATH_EXACT) {
 		kind |= ROUTE_KIND_EXACT;
 	}
-	*key = route_key_mix(route_key_hash(k, n), kind, r->host_hash, t->hmask);
+	*path_hash = route_key_hash(k, n);
+	*key = route_key_mix(*path_hash, kind, r->host_hash, t->hmask);
 	*len = n;
 	if (n > t->max_klen)
 		t->max_klen = n;
@@ -264,7 +266,7 @@ route_keys_build(struct fo_route_table *t)
 	for (i = 0; i < t->n_rules; i++) {
 		struct route_rule *r = &t->rules[i];
 
-		if (!rule_key(t, r, buf, &ents[n].key, &lens[n]))
+		if (!rule_key(t, r, buf, &ents[n].key, &ents[n].path_hash, &lens[n]))
 			continue;
 		r->keyed = true;
 		ents[n++].rank = i;
@@ -301,16 +303,18 @@ route_keys_build(struct fo_route_table *t)
 		uint64_t j;
 
 		t->kranks[i] = ents[i].rank;
+		/* colliding keys may have other path hashes: each sets its own word */
+		t->kbloom[(ents[i].path_hash >> 32) & t->kbloom_mask] |=
+			route_kbloom_bits(ents[i].key);
 		if (i > 0 && ents[i].key == ents[i - 1].key)
 			continue;
-		t->kbloom[(ents[i].key >> 32) & t->kbloom_mask] |= route_kbloom_bits(ents[i].key);
 		for (j = ents[i].key & t->kmask; t->kslots[j].n != 0; j = (j + 1) & t->kmask)
 			;
 		s = &t->kslots[j];
 		s->key = ents[i].key;
-		s->start = i;
 		while (i + s->n < n && ents[i + s->n].key == s->key)
 			s->n++;
+		s->start = s->n == 1 ? ents[i].rank : i;
 	}
 	t->stats.table_bytes += slots * sizeof(*t->kslots) + n * sizeof(*t->kranks) +
 				slots / 8 * sizeof(*t->kbloom);
@@ -320,4 +324,121 @@ out:
 	free(lens);
 	free(buf);
 	return rc;
+}
+
+struct host_ent {
+	uint32_t hash;
+	uint32_t rank;
+};
+
+static const struct fo_route_table *host_sort_t; /* qsort has no context argument */
+
+static bool
+same_host(const struct route_rule *a, const struct route_rule *b)
+{
+	return a->host_hash == b->host_hash && a->host_len == b->host_len &&
+	       memcmp(a->host, b->host, a->host_len) == 0;
+}
+
+static int
+cmp_host(const void *a, const void *b)
+{
+	const struct host_ent *x = a, *y = b;
+	const struct route_rule *rx = &host_sort_t->rules[x->rank],
+				*ry = &host_sort_t->rules[y->rank];
+	int c;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	if (rx->host_len != ry->host_len)
+		return rx->host_len < ry->host_len ? -1 : 1;
+	c = memcmp(rx->host, ry->host, rx->host_len);
+	return c != 0 ? c : (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+/*
+ * Every distinct rule host once in t->host_pool, and each rule's host
+ * pointed there: a table has far fewer hosts than rules, so the strings a
+ * host check compares stay in cache.
+ */
+static int
+host_pool_build(struct fo_route_table *t)
+{
+	struct host_ent *e = calloc(t->n_rules ? t->n_rules : 1, sizeof(*e));
+	size_t bytes = 0, off = 0;
+	unsigned i, n = 0;
+	char *pool;
+
+	if (e == NULL)
+		return -ENOMEM;
+	for (i = 0; i < t->n_rules; i++)
+		if (t->rules[i].host != NULL)
+			e[n++] = (struct host_ent){t->rules[i].host_hash, i};
+	host_sort_t = t;
+	qsort(e, n, sizeof(*e), cmp_host);
+	for (i = 0; i < n; i++)
+		if (i == 0 || !same_host(&t->rules[e[i - 1].rank], &t->rules[e[i].rank]))
+			bytes += t->rules[e[i].rank].host_len + 1;
+	pool = malloc(bytes ? bytes : 1);
+	if (pool == NULL) {
+		free(e);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		struct route_rule *r = &t->rules[e[i].rank];
+		const struct route_rule *p = i > 0 ? &t->rules[e[i - 1].rank] : NULL;
+
+		if (p != NULL && same_host(p, r)) {
+			r->host = p->host; /* pooled with the one before */
+			continue;
+		}
+		memcpy(pool + off, r->host, r->host_len);
+		pool[off + r->host_len] = '\0';
+		r->host = pool + off;
+		off += r->host_len + 1;
+	}
+	t->host_pool = pool;
+	t->stats.table_bytes += bytes;
+	free(e);
+	return 0;
+}
+
+int
+route_vrecs_build(struct fo_route_table *t)
+{
+	unsigned i;
+	int rc = host_pool_build(t);
+
+	if (rc != 0)
+		return rc;
+	t->vrecs = aligned_alloc(64, (t->n_rules ? t->n_rules : 1) * sizeof(*t->vrecs));
+	if (t->vrecs == NULL)
+		return -ENOMEM;
+	for (i = 0; i < t->n_rules; i++) {
+		const struct route_rule *r = &t->rules[i];
+		struct route_vrec *v = &t->vrecs[i];
+		const struct fo_conf_route *c = r->conf;
+
+		memset(v, 0, sizeof(*v));
+		v->type = r->type;
+		v->hclass = r->hclass;
+		v->flags = (r->multi ? ROUTE_VREC_MULTI : 0) | (r->n_preds ? ROUTE_VREC_PREDS : 0);
+		if (r->type != FO_CONF_PATH_REGEX && c->rewrite == NULL &&
+			c->rewrite_prefix == NULL && c->n_canaries == 0)
+			v->flags |= ROUTE_VREC_PLAIN;
+		v->host_len = (uint16_t)r->host_len; /* at most 253 bytes (conf) */
+		v->host_hash = r->host_hash;
+		v->host = r->host;
+		v->rx = r->rx;
+		v->index = r->index;
+		v->upstream = c->upstream;
+		if (r->type != FO_CONF_PATH_REGEX) {
+			v->lit = r->lit;
+			v->lit_len = r->lit_len;
+			memcpy(v->head, r->lit,
+				r->lit_len < ROUTE_VREC_HEAD ? r->lit_len : ROUTE_VREC_HEAD);
+		}
+	}
+	t->stats.table_bytes += t->n_rules * sizeof(*t->vrecs);
+	return 0;
 }

@@ -118,7 +118,8 @@ struct req_host {
 	uint32_t hash;
 	size_t parent; /* offset of what follows the first label and its '.'; 0 if none */
 	uint32_t parent_hash;
-	unsigned owner; /* match_order ingress-nginx: the host class that may match, or ROUTE_NO_OWNER */
+	unsigned owner; /* match_order ingress-nginx: the host class that may match, or
+			   ROUTE_NO_OWNER */
 };
 
 /* ASCII upper case to lower case in 8 bytes at once (other bytes kept). */
@@ -462,8 +463,9 @@ fast_match(const struct route_rule *r, const char *path, size_t len, PCRE2_SIZE 
  * this rule) or -ENOSPC.
  */
 static int
-try_rule(struct fo_route_scratch *s, const struct route_rule *r, const struct req_host *h,
-	const char *path, size_t len, char *out, size_t cap, struct fo_route_result *res)
+try_rule(const struct fo_route_table *t, struct fo_route_scratch *s, const struct route_rule *r,
+	const struct req_host *h, const char *path, size_t len, char *out, size_t cap,
+	struct fo_route_result *res)
 {
 	size_t g0_len = len;
 	const PCRE2_SIZE *ov = NULL;
@@ -508,6 +510,10 @@ try_rule(struct fo_route_scratch *s, const struct route_rule *r, const struct re
 	res->route = r->index;
 	res->upstream = r->conf->upstream;
 	res->conf = r->conf;
+	res->canary = 0;
+	if (r->conf->n_canaries != 0 &&
+		(res->canary = route_canary_pick(t, s, r->conf, r->index, s->rq)) != 0)
+		res->upstream = r->conf->canaries[res->canary - 1].upstream;
 	res->path = path;
 	res->path_len = len;
 	if (r->conf->rewrite == NULL) {
@@ -522,22 +528,60 @@ try_rule(struct fo_route_scratch *s, const struct route_rule *r, const struct re
 	return expand_rewrite(r, ov, ngroups, path, g0_len, out, cap, &res->path_len);
 }
 
-/* An exact or prefix rule found in the key table: does it really match? */
-static bool
-lit_ok(struct fo_route_scratch *s, const struct route_rule *r, const struct req_host *h,
-	const char *path, size_t len)
+/* host_ok() on a verification record. */
+static inline bool
+vrec_host_ok(const struct route_vrec *v, const struct req_host *h)
 {
-	if (!host_ok(r, h))
+	if (h->owner != ROUTE_NO_OWNER && v->hclass != h->owner)
+		return false; /* another server owns the request */
+	switch (v->hclass) {
+	case ROUTE_HOST_EXACT:
+		return h->len == v->host_len && h->hash == v->host_hash &&
+		       memcmp(h->name, v->host, h->len) == 0;
+	case ROUTE_HOST_WILD:
+		if (v->flags & ROUTE_VREC_MULTI)
+			return h->parent != 0 && h->len - h->parent >= v->host_len &&
+			       h->name[h->len - v->host_len - 1] == '.' &&
+			       memcmp(h->name + h->len - v->host_len, v->host, v->host_len) == 0;
+		return h->parent != 0 && h->len - h->parent == v->host_len &&
+		       h->parent_hash == v->host_hash &&
+		       memcmp(h->name + h->parent, v->host, v->host_len) == 0;
+	default:
+		return true;
+	}
+}
+
+/* The first @p n bytes of the path equal the record's literal (n <= lit_len). */
+static inline bool
+vrec_lit_eq(const struct route_vrec *v, const char *path, size_t n)
+{
+	size_t head = n < ROUTE_VREC_HEAD ? n : ROUTE_VREC_HEAD;
+
+	return memcmp(path, v->head, head) == 0 &&
+	       (n <= ROUTE_VREC_HEAD || memcmp(path + ROUTE_VREC_HEAD, v->lit + ROUTE_VREC_HEAD,
+						n - ROUTE_VREC_HEAD) == 0);
+}
+
+/* An exact or prefix rule found in the key table, by its record: does it really match? */
+static bool
+vrec_ok(const struct fo_route_table *t, struct fo_route_scratch *s, const struct route_vrec *v,
+	uint32_t rank, const struct req_host *h, const char *path, size_t len)
+{
+	const struct route_rule *r;
+
+	if (!vrec_host_ok(v, h))
 		return false;
-	if (r->type == FO_CONF_PATH_EXACT) {
-		if (len != r->lit_len || memcmp(path, r->lit, len) != 0)
+	if (v->type == FO_CONF_PATH_EXACT) {
+		if (len != v->lit_len || !vrec_lit_eq(v, path, len))
 			return false;
-	} else if (r->lit_len != 0 &&
-		   (len < r->lit_len || memcmp(path, r->lit, r->lit_len) != 0 ||
-			   (len != r->lit_len && path[r->lit_len] != '/'))) {
+	} else if (v->lit_len != 0 && (len < v->lit_len || !vrec_lit_eq(v, path, v->lit_len) ||
+					      (len != v->lit_len && path[v->lit_len] != '/'))) {
 		return false;
 	}
-	return r->n_preds == 0 || route_preds_ok(r->preds, r->n_preds, s->rq, s->md, s->mctx);
+	if (!(v->flags & ROUTE_VREC_PREDS))
+		return true;
+	r = &t->rules[rank];
+	return route_preds_ok(r->preds, r->n_preds, s->rq, s->md, s->mctx);
 }
 
 /*
@@ -565,22 +609,22 @@ db_needed(const struct fo_route_table *t, const struct req_host *h, uint32_t bes
  * after the first class with a best, so those must wait for their own.)
  */
 static void
-probe(const struct fo_route_table *t, struct fo_route_scratch *s, uint64_t key,
+probe(const struct fo_route_table *t, struct fo_route_scratch *s, uint64_t key, uint64_t path_hash,
 	enum route_host_class cls, const struct req_host *h, const char *path, size_t len,
 	uint32_t *best)
 {
-	const struct route_kslot *slot = route_key_find(t, key);
+	const struct route_kslot *slot = route_key_find(t, key, path_hash);
 	uint32_t j;
 
 	for (j = 0; slot != NULL && j < slot->n; j++) {
-		uint32_t rank = t->kranks[slot->start + j];
-		const struct route_rule *r = &t->rules[rank];
+		uint32_t rank = slot->n == 1 ? slot->start : t->kranks[slot->start + j];
+		const struct route_vrec *v = &t->vrecs[rank];
 
 		if (rank >= *best)
 			break; /* ascending */
-		if (r->type == FO_CONF_PATH_REGEX) {
-			cand_mark(s, r->rx);
-		} else if (r->hclass == cls && lit_ok(s, r, h, path, len)) {
+		if (v->type == FO_CONF_PATH_REGEX) {
+			cand_mark(s, v->rx);
+		} else if (v->hclass == cls && vrec_ok(t, s, v, rank, h, path, len)) {
 			*best = rank;
 			break;
 		}
@@ -633,10 +677,10 @@ find_keyed(const struct fo_route_table *t, struct fo_route_scratch *s, const str
 			probe(t, s,
 				route_key_mix(s->bounds[nb - 1].hash, kind[c] | ROUTE_KIND_EXACT,
 					hh[c], t->hmask),
-				kind[c] >> 1, h, path, len, &best);
+				s->bounds[nb - 1].hash, kind[c] >> 1, h, path, len, &best);
 		for (i = nb; i-- > 0;)
 			probe(t, s, route_key_mix(s->bounds[i].hash, kind[c], hh[c], t->hmask),
-				kind[c] >> 1, h, path, len, &best);
+				s->bounds[i].hash, kind[c] >> 1, h, path, len, &best);
 	}
 	return best;
 }
@@ -646,8 +690,8 @@ fo_route_match(const struct fo_route_table *t, struct fo_route_scratch *s, const
 	size_t host_len, const char *path, size_t path_len, char *out, size_t cap,
 	struct fo_route_result *res)
 {
-	struct fo_route_req rq = {.host = host, .host_len = host_len, .path = path,
-		.path_len = path_len};
+	struct fo_route_req rq = {
+		.host = host, .host_len = host_len, .path = path, .path_len = path_len};
 
 	return fo_route_match_req(t, s, &rq, out, cap, res);
 }
@@ -714,7 +758,7 @@ fo_route_match_req(const struct fo_route_table *t, struct fo_route_scratch *s,
 					break;
 				}
 				rc = try_rule(
-					s, &t->rules[rank], &h, path, path_len, out, cap, res);
+					t, s, &t->rules[rank], &h, path, path_len, out, cap, res);
 				if (rc != -ENOENT) {
 					stop = true;
 					break;
@@ -729,7 +773,19 @@ fo_route_match_req(const struct fo_route_table *t, struct fo_route_scratch *s,
 			s->cand[sw * 64 + (unsigned)__builtin_ctzll(sb)] = 0;
 		s->sum[sw] = 0;
 	}
-	if (rc == -ENOENT && best != UINT32_MAX)
-		rc = try_rule(s, &t->rules[best], &h, path, path_len, out, cap, res);
+	if (rc == -ENOENT && best != UINT32_MAX) {
+		const struct route_vrec *v = &t->vrecs[best];
+
+		if (!(v->flags & ROUTE_VREC_PLAIN))
+			return try_rule(t, s, &t->rules[best], &h, path, path_len, out, cap, res);
+		/* verified by its probe; nothing to expand: the rule is not read */
+		res->route = v->index;
+		res->upstream = v->upstream;
+		res->conf = &t->conf->routes[v->index];
+		res->canary = 0;
+		res->path = path;
+		res->path_len = path_len;
+		rc = 0;
+	}
 	return rc;
 }

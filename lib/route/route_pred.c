@@ -21,8 +21,8 @@
 #include "route_pred.h"
 
 int
-route_preds_compile(const struct fo_conf_route *r, struct route_pred **out, unsigned *n,
-	char *err, size_t errlen)
+route_preds_compile(const struct fo_conf_route *r, struct route_pred **out, unsigned *n, char *err,
+	size_t errlen)
 {
 	struct route_pred *p;
 	unsigned i;
@@ -200,10 +200,12 @@ query_ok(const struct route_pred *p, const struct fo_route_req *rq, pcre2_match_
 	return false;
 }
 
-/* The cookies of one Cookie field value ("a=1; b=2"): the one named @p, if any. */
-static int
-cookie_in(const struct route_pred *p, const char *s, size_t len, pcre2_match_data *md,
-	pcre2_match_context *mctx)
+/*
+ * The cookie named @p name in one Cookie field value ("a=1; b=2"): its
+ * value (spaces and tabs around it trimmed) into *v / *vlen.
+ */
+static bool
+cookie_find(const char *s, size_t len, const char *name, size_t nlen, const char **v, size_t *vlen)
 {
 	const char *end = s + len;
 
@@ -215,38 +217,69 @@ cookie_in(const struct route_pred *p, const char *s, size_t len, pcre2_match_dat
 		while (s < cend && (*s == ' ' || *s == '\t'))
 			s++;
 		eq = memchr(s, '=', (size_t)(cend - s));
-		if (eq != NULL && (size_t)(eq - s) == p->name_len &&
-			memcmp(s, p->name, p->name_len) == 0) {
-			const char *v = eq + 1, *vend = cend;
+		if (eq != NULL && (size_t)(eq - s) == nlen && memcmp(s, name, nlen) == 0) {
+			const char *val = eq + 1, *vend = cend;
 
-			while (vend > v && (vend[-1] == ' ' || vend[-1] == '\t'))
+			while (vend > val && (vend[-1] == ' ' || vend[-1] == '\t'))
 				vend--;
-			return value_ok(p, v, (size_t)(vend - v), md, mctx);
+			*v = val;
+			*vlen = (size_t)(vend - val);
+			return true;
 		}
 		s = cend + 1;
 	}
-	return -1; /* not in this field */
+	return false;
 }
 
-static bool
-cookie_ok(const struct route_pred *p, const struct fo_route_req *rq, pcre2_match_data *md,
-	pcre2_match_context *mctx)
+bool
+route_req_cookie(
+	const struct fo_route_req *rq, const char *name, size_t len, const char **v, size_t *vlen)
 {
 	unsigned i;
-	int rc;
 
 	if (rq->msg == NULL)
 		return false;
 	for (i = 0; i < rq->msg->n_headers; i++) {
 		const struct fo_http_hdr *h = &rq->msg->hdrs[i];
 
-		if (!name_is(rq->head, &h->name, "cookie", 6))
-			continue;
-		rc = cookie_in(p, (const char *)rq->head + h->value.off, h->value.len, md, mctx);
-		if (rc >= 0)
-			return rc == 1; /* the first cookie of that name decides */
+		/* the first cookie of that name decides */
+		if (name_is(rq->head, &h->name, "cookie", 6) &&
+			cookie_find((const char *)rq->head + h->value.off, h->value.len, name, len,
+				v, vlen))
+			return true;
 	}
 	return false;
+}
+
+bool
+route_req_header(
+	const struct fo_route_req *rq, const char *name, size_t len, const char **v, size_t *vlen)
+{
+	unsigned i;
+
+	if (rq->msg == NULL)
+		return false;
+	for (i = 0; i < rq->msg->n_headers; i++) {
+		const struct fo_http_hdr *h = &rq->msg->hdrs[i];
+
+		if (name_is(rq->head, &h->name, name, len)) {
+			*v = (const char *)rq->head + h->value.off;
+			*vlen = h->value.len;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+cookie_ok(const struct route_pred *p, const struct fo_route_req *rq, pcre2_match_data *md,
+	pcre2_match_context *mctx)
+{
+	const char *v;
+	size_t vlen;
+
+	return route_req_cookie(rq, p->name, p->name_len, &v, &vlen) &&
+	       value_ok(p, v, vlen, md, mctx);
 }
 
 bool

@@ -54,4 +54,13 @@ void route_preds_count(const struct fo_conf_route *r, struct route_pred_counts *
 bool route_preds_ok(const struct route_pred *p, unsigned n, const struct fo_route_req *rq,
 	pcre2_match_data *md, pcre2_match_context *mctx);
 
+/* Header field @p name (lower case, @p len bytes) of @p rq, the first of that name: its
+ * value into *v / *vlen. */
+bool route_req_header(const struct fo_route_req *rq, const char *name, size_t len, const char **v,
+	size_t *vlen);
+
+/* Cookie @p name of @p rq's Cookie fields, the first of that name: its value (trimmed). */
+bool route_req_cookie(const struct fo_route_req *rq, const char *name, size_t len, const char **v,
+	size_t *vlen);
+
 #endif /* ROUTE_PRED_H */

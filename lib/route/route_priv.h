@@ -53,14 +53,14 @@ enum route_hs_mode {
  * only the winner or the compiler needs after it.
  */
 struct route_rule {
-	uint8_t type;         /* enum fo_conf_path_type (ingress-nginx order: maybe REGEX) */
-	uint8_t hclass;       /* enum route_host_class */
-	uint8_t hs_mode;      /* enum route_hs_mode */
-	bool multi;           /* "**.": one or more labels before the host, not exactly one */
-	bool rewrite_caps;    /* the rewrite uses "$N": the winner needs its captures */
-	bool jit;             /* pcre2_jit_compile() succeeded: use pcre2_jit_match() */
-	bool keyed;           /* in the key table (else a regex in the Hyperscan database) */
-	bool caseful;         /* regex compiled without PCRE2_CASELESS */
+	uint8_t type;      /* enum fo_conf_path_type (ingress-nginx order: maybe REGEX) */
+	uint8_t hclass;    /* enum route_host_class */
+	uint8_t hs_mode;   /* enum route_hs_mode */
+	bool multi;        /* "**.": one or more labels before the host, not exactly one */
+	bool rewrite_caps; /* the rewrite uses "$N": the winner needs its captures */
+	bool jit;          /* pcre2_jit_compile() succeeded: use pcre2_jit_match() */
+	bool keyed;        /* in the key table (else a regex in the Hyperscan database) */
+	bool caseful;      /* regex compiled without PCRE2_CASELESS */
 	/* exact / prefix: the literal (prefix: trailing '/' removed, "/" -> "") */
 	const char *lit;
 	/* host (exact) or the part after "*." or "**." (wildcard), lower case */
@@ -86,12 +86,11 @@ struct route_rule {
 	struct route_obj *re_obj; /* the cached PCRE2 code this rule holds a reference to */
 };
 
-
 /* A host that owns its requests (match_order ingress-nginx), by hash. */
 struct route_owner {
 	uint32_t hash;
 	uint16_t len;
-	uint16_t multi; /* "**." */
+	uint16_t multi;   /* "**." */
 	const char *name; /* lower case; a wildcard's part after "*." */
 };
 
@@ -107,9 +106,40 @@ struct route_owner {
  */
 struct route_kslot {
 	uint64_t key;   /* 0: empty */
-	uint32_t start; /* into kranks */
+	uint32_t start; /* into kranks; n == 1: the rank itself (one read less) */
 	uint32_t n;
 };
+
+/*
+ * What verifying a key-table candidate reads, one cache line per rank
+ * (fo_route_table.vrecs): a probe that finds an exact or prefix rule
+ * checks host and literal here, and a winner without rewrite or
+ * conditions (ROUTE_VREC_PLAIN) is answered from here too, so such a hit
+ * reads its key slot and this line, not the rule, its strings and its
+ * route. Hosts point into the table's pool of distinct hosts (few, so
+ * cached); the literal's first bytes are inline.
+ */
+#define ROUTE_VREC_HEAD 22
+#define ROUTE_VREC_MULTI 1u /* "**." host */
+#define ROUTE_VREC_PREDS 2u /* has `match` conditions: check them on the rule */
+#define ROUTE_VREC_PLAIN 4u /* exact/prefix, no rewrite, no rewrite_prefix: res from here */
+
+struct route_vrec {
+	uint8_t type;   /* enum fo_conf_path_type (as the rule's) */
+	uint8_t hclass; /* enum route_host_class */
+	uint8_t flags;  /* ROUTE_VREC_* */
+	uint8_t pad;
+	uint32_t host_hash;
+	uint32_t lit_len;
+	uint32_t rx;      /* regex rules: index among them */
+	const char *host; /* into the host pool */
+	const char *lit;  /* the whole literal (bytes past head[]) */
+	uint32_t index;   /* in conf->routes */
+	uint32_t upstream;
+	uint16_t host_len;
+	char head[ROUTE_VREC_HEAD]; /* the literal's first bytes */
+} __attribute__((aligned(64)));
+_Static_assert(sizeof(struct route_vrec) == 64, "a verification record is one cache line");
 
 /* Bloom bits over host hashes (exact hosts, wildcard parents). */
 #define ROUTE_BLOOM_WORDS 256
@@ -129,12 +159,14 @@ struct fo_route_table {
 	struct route_kslot *kslots;
 	uint64_t kmask; /* slots - 1 */
 	uint32_t *kranks;
-	unsigned n_keys;      /* ranks in the key table */
-	size_t max_klen;      /* longest key: boundaries past it are not probed */
-	uint64_t *klens;      /* bit per key length <= max_klen present */
-	uint64_t hmask;       /* route_hash_mask when compiled (tests force collisions) */
-	uint64_t *kbloom;     /* two bits per key in one word: most probes stop here */
-	uint64_t kbloom_mask; /* words - 1 */
+	struct route_vrec *vrecs; /* per rank */
+	char *host_pool;          /* each distinct rule host once, NUL-terminated */
+	unsigned n_keys;          /* ranks in the key table */
+	size_t max_klen;          /* longest key: boundaries past it are not probed */
+	uint64_t *klens;          /* bit per key length <= max_klen present */
+	uint64_t hmask;           /* route_hash_mask when compiled (tests force collisions) */
+	uint64_t *kbloom;         /* two bits per key in one word: most probes stop here */
+	uint64_t kbloom_mask;     /* words - 1 */
 	uint64_t bloom[2][ROUTE_BLOOM_WORDS]; /* exact hosts, wildcard parents */
 	bool has_any;                         /* some keyed rule has no host */
 	/* regex rules: rx index -> rank */
@@ -165,6 +197,8 @@ struct fo_route_table {
 	struct route_owner *owners[2]; /* exact hosts, wildcard parents */
 	unsigned n_owners[2];
 	bool owns;
+	/* per conf route index, routes with `canary` blocks only (route_canary.c); NULL: none */
+	struct route_canaries **canaries;
 	struct fo_route_stats stats;
 };
 
@@ -274,6 +308,7 @@ void route_path_bounds(const struct fo_route_table *t, struct route_bound *b, si
 	const char *path, size_t len);
 size_t route_regex_key(const char *pat, size_t len, char *key, size_t cap);
 int route_keys_build(struct fo_route_table *t);
+int route_vrecs_build(struct fo_route_table *t);
 
 /* Two bits of one word per key: a probe that misses (most do) reads one word. */
 static inline uint64_t
@@ -282,13 +317,18 @@ route_kbloom_bits(uint64_t key)
 	return (1ull << (key & 63)) | (1ull << ((key >> 6) & 63));
 }
 
-/* The slot of @p key, or NULL (also when the key bloom says no). */
+/*
+ * The slot of @p key, or NULL (also when the key bloom says no). The bloom
+ * word is chosen by @p path_hash, the key's path hash before the host
+ * class and host are mixed in: the probes of all host classes at one
+ * boundary read one word.
+ */
 static inline const struct route_kslot *
-route_key_find(const struct fo_route_table *t, uint64_t key)
+route_key_find(const struct fo_route_table *t, uint64_t key, uint64_t path_hash)
 {
 	uint64_t j, bits = route_kbloom_bits(key);
 
-	if ((t->kbloom[(key >> 32) & t->kbloom_mask] & bits) != bits)
+	if ((t->kbloom[(path_hash >> 32) & t->kbloom_mask] & bits) != bits)
 		return NULL;
 	for (j = key & t->kmask; t->kslots[j].n != 0; j = (j + 1) & t->kmask)
 		if (t->kslots[j].key == key)
@@ -300,9 +340,16 @@ route_key_find(const struct fo_route_table *t, uint64_t key)
 #define ROUTE_KIND_PREFIX 0u
 #define ROUTE_KIND_EXACT 1u
 
+/* route_canary.c */
+struct route_canaries;
+int route_canaries_compile(struct fo_route_table *t, char *err, size_t errlen);
+void route_canaries_free(struct fo_route_table *t);
+unsigned route_canary_pick(const struct fo_route_table *t, struct fo_route_scratch *s,
+	const struct fo_conf_route *c, unsigned index, const struct fo_route_req *rq);
+
 /* route_cache.c */
-struct route_obj *route_cache_re(struct fo_route_cache *c, const char *pat, bool caseful,
-	char *err, size_t errlen, const struct fo_conf_route *r, bool *built);
+struct route_obj *route_cache_re(struct fo_route_cache *c, const char *pat, bool caseful, char *err,
+	size_t errlen, const struct fo_conf_route *r, bool *built);
 struct route_obj *route_cache_db(struct fo_route_cache *c, const char *const *pats, unsigned n,
 	char *err, size_t errlen, bool *built);
 void route_obj_unref(struct route_obj *o);

@@ -15,7 +15,7 @@
  *    baseline; fewer lookups for large tables. Its winner must equal the
  *    engine's ("mismatch" counts disagreements; it must print 0).
  * Bounded loops; total run about a minute on 2 vCPUs.
- * Usage: bench_route [lookups-per-size] [max-rules]
+ * Usage: bench_route [lookups-per-size] [max-rules] [min-rules]
  */
 #include <errno.h>
 #include <stdint.h>
@@ -393,6 +393,17 @@ stats(double *d, unsigned n, double *med, double *p99)
 	*p99 = d[(unsigned)((double)n * 0.99)];
 }
 
+static const char *const kind_name[4] = {"exact", "prefix", "regex", "LIT(/|$)(.*)"};
+
+/* The winner's kind for the per-kind medians: kind_name[] index. */
+static unsigned
+winner_kind(const struct fo_conf_route *r)
+{
+	if (r->type != FO_CONF_PATH_REGEX)
+		return r->type == FO_CONF_PATH_EXACT ? 0 : 1;
+	return strstr(r->path, "(/|$)") != NULL ? 3 : 2;
+}
+
 /* One-rule-change recompile through the cache: rule @p k gets path @p p. */
 static double
 recompile_ms(struct mixed *m, struct fo_route_cache *cache, unsigned k, const char *p,
@@ -430,12 +441,16 @@ bench_mixed(unsigned n, unsigned lookups)
 	const struct fo_route_stats *st, *st2;
 	struct req *rq = calloc(N_REQ, sizeof(*rq));
 	double *dh = calloc(lookups, sizeof(*dh)), *dm = calloc(lookups, sizeof(*dm));
+	double *dk[4] = {calloc(lookups, sizeof(double)), calloc(lookups, sizeof(double)),
+		calloc(lookups, sizeof(double)), calloc(lookups, sizeof(double))};
+	unsigned nk[4] = {0};
 	double compile_s, t0, hmed, hp99, mmed, mp99, lhmed, lhp99, lmmed, lmp99, ch_pre, ch_re;
 	unsigned i, nh = 0, nm = 0, lin_n, lnh = 0, lnm = 0, mismatch = 0, k_pre, k_re;
 	char err[256], p_pre[64], p_re[64];
 	struct linear lin = {0};
 
-	if (cache == NULL || rq == NULL || dh == NULL || dm == NULL)
+	if (cache == NULL || rq == NULL || dh == NULL || dm == NULL || dk[0] == NULL ||
+		dk[1] == NULL || dk[2] == NULL || dk[3] == NULL)
 		return -1;
 	mixed_init(&m, n);
 	t0 = now_ns();
@@ -473,10 +488,22 @@ bench_mixed(unsigned n, unsigned lookups)
 			out, sizeof(out), &res);
 		double d = ((double)(__rdtscp(&aux) - a) - tsc_overhead) * tsc_ns;
 
-		if (rc == 0)
+		if (rc == 0) {
+			unsigned k = winner_kind(&m.routes[res.route]);
+
+			dk[k][nk[k]++] = d;
 			dh[nh++] = d;
-		else
+		} else {
 			dm[nm++] = d;
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		double kmed = 0, kp99 = 0;
+
+		if (nk[i] != 0)
+			stats(dk[i], nk[i], &kmed, &kp99);
+		printf("%s%s %.0f / %.0f (%u)%s", i == 0 ? "# hits by winner, ns median / p99: " : "",
+			kind_name[i], kmed, kp99, nk[i], i == 3 ? "\n" : ", ");
 	}
 	stats(dh, nh, &hmed, &hp99);
 	stats(dm, nm, &mmed, &mp99);
@@ -540,6 +567,8 @@ bench_mixed(unsigned n, unsigned lookups)
 	free(rq);
 	free(dh);
 	free(dm);
+	for (i = 0; i < 4; i++)
+		free(dk[i]);
 	return 0;
 }
 
@@ -548,13 +577,14 @@ main(int argc, char **argv)
 {
 	unsigned lookups = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 200000;
 	unsigned max = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 100000;
+	unsigned min = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 0) : 0;
 	static const unsigned sizes[] = {10, 1000, 10000, 100000};
 	unsigned i;
 
 	if (lookups < 1000)
 		lookups = 1000;
 	tsc_calibrate();
-	if (bench_seed(lookups * 5) != 0)
+	if (min == 0 && bench_seed(lookups * 5) != 0)
 		return 1;
 	printf("\nmixed rules: lookup ns median / p99 (hits, misses), compile s (empty cache),\n"
 	       "Hyperscan database / key table and rules KiB, one-rule-change recompile ms\n"
@@ -565,7 +595,7 @@ main(int argc, char **argv)
 	       "|--------|----------------|-----------------|-----------|------------------|----"
 	       "-----------|--------------------------|----------|\n");
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]) && sizes[i] <= max; i++)
-		if (bench_mixed(sizes[i], lookups) != 0)
+		if (sizes[i] >= min && bench_mixed(sizes[i], lookups) != 0)
 			return 1;
 	return 0;
 }

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fanoutctl import: Kubernetes Ingress, Service and EndpointSlice objects
+ * (YAML or JSON files, directories, "-" for stdin) to a fanout config,
+ * through lib/k8s.
+ *
+ *   fanoutctl [--file-prefix P] import [--ingress-class C] [--strict] [--base FILE]
+ *             [-o FILE [--apply]] PATH...
+ *
+ * Diagnostics go to stderr. The config goes to FILE (written to a
+ * temporary file in FILE's directory, then renamed over it) or to stdout,
+ * and only when the import succeeded: never a half config. --apply then
+ * asks the running fanout of prefix P to reload (as `fanoutctl reload`):
+ * its config must be FILE or include it.
+ * Exit status: 0 written, 1 errors (or warnings with --strict), 2 bad usage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fo_k8s.h"
+#include "import.h"
+
+static void
+import_usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [--file-prefix P] import [--ingress-class C] [-n NS] [--strict] [--base "
+		"FILE]\n"
+		"           [-o FILE [--apply]] PATH...\n"
+		"  PATH               a YAML or JSON file, a directory (its *.yaml, *.yml,\n"
+		"                     *.json), or - for stdin; Ingress, Service, EndpointSlice,\n"
+		"                     HTTPRoute (not with Ingresses)\n"
+		"  --ingress-class C  only Ingresses of class C (ingressClassName or the\n"
+		"                     kubernetes.io/ingress.class annotation)\n"
+		"  -n, --namespace NS the namespace of objects that name none (default)\n"
+		"  --strict           warnings are errors\n"
+		"  --base FILE        include FILE first (interfaces, listeners, http block)\n"
+		"  -o FILE            write the config to FILE (atomically) instead of stdout\n"
+		"  --apply            then reload the running fanout (--file-prefix P), whose\n"
+		"                     config is FILE or includes it\n",
+		prog);
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/** FILE.XXXXXX in FILE's directory, then rename: readers see old or new. */
+static int
+write_atomic(const char *path, const char *text, size_t len)
+{
+	char tmp[PATH_MAX];
+	int fd, rc;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	rc = write_all(fd, text, len);
+	if (rc == 0 && fchmod(fd, 0644) != 0)
+		rc = -errno;
+	if (rc == 0 && fsync(fd) != 0)
+		rc = -errno;
+	if (close(fd) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc != 0)
+		unlink(tmp);
+	return rc;
+}
+
+int
+cmd_import(const char *prog, const char *prefix, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"ingress-class", required_argument, NULL, 'c'},
+		{"namespace", required_argument, NULL, 'n'},
+		{"strict", no_argument, NULL, 's'},
+		{"base", required_argument, NULL, 'b'},
+		{"output", required_argument, NULL, 'o'},
+		{"apply", no_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct fo_k8s_opts o = {0};
+	const char *out_path = NULL, *ns = NULL;
+	char base[PATH_MAX], source[1024];
+	struct fo_k8s *k;
+	size_t len, used = 0;
+	char *text = NULL;
+	int opt, i, rc, apply = 0;
+
+	optind = 1; /* argv[0] is "import" */
+	while ((opt = getopt_long(argc, argv, "n:o:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			o.ingress_class = optarg;
+			break;
+		case 'n':
+			ns = optarg;
+			break;
+		case 's':
+			o.strict = 1;
+			break;
+		case 'b':
+			if (realpath(optarg, base) == NULL) {
+				fprintf(stderr, "%s import: --base %s: %s\n", prog, optarg,
+					strerror(errno));
+				return 1;
+			}
+			o.base = base;
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'a':
+			apply = 1;
+			break;
+		case 'h':
+			import_usage(stdout, prog);
+			return 0;
+		default:
+			import_usage(stderr, prog);
+			return 2;
+		}
+	}
+	if (apply && out_path == NULL) {
+		fprintf(stderr, "%s import: --apply needs -o FILE (the file fanout reads)\n", prog);
+		return 2;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "%s import: no PATH to read\n", prog);
+		import_usage(stderr, prog);
+		return 2;
+	}
+	k = fo_k8s_new();
+	if (k == NULL) {
+		fprintf(stderr, "%s import: out of memory\n", prog);
+		return 1;
+	}
+	if (ns != NULL && fo_k8s_set_namespace(k, ns) != 0) {
+		fprintf(stderr, "%s import: invalid namespace \"%s\" (a DNS label)\n", prog, ns);
+		fo_k8s_free(k);
+		return 2;
+	}
+	source[0] = '\0';
+	for (i = optind; i < argc; i++) {
+		fo_k8s_load_path(k, argv[i]);
+		if (used < sizeof(source))
+			used += (size_t)snprintf(source + used, sizeof(source) - used, "%s%s",
+				i > optind ? " " : "", argv[i]);
+	}
+	o.source = source;
+	rc = fo_k8s_translate(k, &o, &text, &len);
+	fputs(fo_k8s_messages(k), stderr);
+	if (rc != 0) {
+		fprintf(stderr, "%s import: %s: no config written\n", prog,
+			rc == -ENOMEM      ? "out of memory"
+			: fo_k8s_errors(k) ? "errors in the input"
+					   : "failed");
+		fo_k8s_free(k);
+		return 1;
+	}
+	if (out_path != NULL) {
+		rc = write_atomic(out_path, text, len);
+		if (rc != 0)
+			fprintf(stderr, "%s import: cannot write %s: %s\n", prog, out_path,
+				strerror(-rc));
+	} else {
+		rc = write_all(STDOUT_FILENO, text, len);
+		if (rc != 0)
+			fprintf(stderr, "%s import: cannot write to stdout: %s\n", prog,
+				strerror(-rc));
+	}
+	free(text);
+	fo_k8s_free(k);
+	if (rc != 0)
+		return 1;
+	if (apply) {
+		char reload[] = "reload";
+		char *words[] = {reload};
+
+		return control(prefix, 1, words, 0);
+	}
+	return 0;
+}

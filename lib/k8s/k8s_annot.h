@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The ingress-nginx annotations of one Ingress that the config can express
+ * (k8s_annot.c reads them; k8s_translate.c writes them).
+ */
+#ifndef K8S_ANNOT_H
+#define K8S_ANNOT_H
+
+#include "k8s_priv.h"
+
+struct k8s_ann {
+	int use_regex;       /**< use-regex: "true" */
+	const char *rewrite; /**< rewrite-target */
+	struct k8s_loc rewrite_field;
+	const char *app_root;           /**< app-root */
+	const char *perm_url;           /**< permanent-redirect */
+	int perm_code;                  /**< permanent-redirect-code (0: 301) */
+	const char *temp_url;           /**< temporal-redirect */
+	int temp_code;                  /**< temporal-redirect-code (0: 302) */
+	const char *body_size;          /**< proxy-body-size, an nginx size */
+	long connect_s, read_s, send_s; /**< proxy-*-timeout in seconds (0: unset) */
+	char next_upstream[128];        /**< proxy-next-upstream, what fanout keeps ("": unset) */
+	long tries;                     /**< proxy-next-upstream-tries (0: unset) */
+	const char *fwd_prefix;         /**< x-forwarded-prefix */
+	int canary;                     /**< canary: "true" */
+	const char *canary_header;      /**< canary-by-header */
+	const char *canary_value;       /**< canary-by-header-value */
+	const char *canary_pattern;     /**< canary-by-header-pattern */
+	const char *canary_cookie;      /**< canary-by-cookie */
+	struct k8s_loc canary_loc;      /**< where the first canary-by-* is */
+};
+
+/** Read @p ing's annotations into @p a, warning about what is not mapped. */
+void k8s_annotations(struct fo_k8s *k, const struct k8s_ingress *ing, struct k8s_ann *a);
+
+/** @return 1 when @p s is an HTTP token (a header or cookie name), else 0. */
+int k8s_token(const char *s);
+
+/** @return 1 when @p s is printable ASCII without spaces (0x21..0x7e), else 0. */
+int k8s_printable(const char *s);
+
+#endif /* K8S_ANNOT_H */

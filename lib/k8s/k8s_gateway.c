@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * HTTPRoutes to routes, with `match_order gateway` (Gateway API
+ * precedence: host, path, method, headers, query; then config order, which
+ * is the routes' age: creationTimestamp, then namespace/name, as the
+ * Gateway API resolves conflicts). One route per hostname and match, each
+ * with its rule's filters and backend:
+ *  - hostnames: exact, or "*.X" (any number of labels in Gateway API) as
+ *    the config's "**.X"; none: every host;
+ *  - path Exact / PathPrefix / RegularExpression: exact / prefix / regex
+ *    (case-sensitive, as the Gateway API's regexes are);
+ *  - headers, queryParams, method: `match` conditions;
+ *  - RequestHeaderModifier / ResponseHeaderModifier: request_header /
+ *    response_header; RequestRedirect: redirect { }; URLRewrite:
+ *    rewrite_host, rewrite (ReplaceFullPath), rewrite_prefix
+ *    (ReplacePrefixMatch);
+ *  - backendRefs: one Service port, the upstream namespace-service-port.
+ *    Several weighted backends wait for the config's weighted balancing:
+ *    the first one is used, with a warning.
+ * Ingresses and HTTPRoutes cannot share a config: their match orders
+ * differ.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "k8s_xlate.h"
+
+static int
+cmp_hr(const void *pa, const void *pb)
+{
+	const struct k8s_httproute *a = *(const struct k8s_httproute *const *)pa;
+	const struct k8s_httproute *b = *(const struct k8s_httproute *const *)pb;
+	int c;
+
+	if (a->m.created == NULL || b->m.created == NULL) {
+		if (a->m.created != b->m.created)
+			return a->m.created == NULL ? 1 : -1;
+	} else if ((c = strcmp(a->m.created, b->m.created)) != 0) {
+		return c;
+	}
+	if ((c = strcmp(a->m.ns, b->m.ns)) != 0)
+		return c;
+	if ((c = strcmp(a->m.name, b->m.name)) != 0)
+		return c;
+	return a->m.seq < b->m.seq ? -1 : a->m.seq > b->m.seq;
+}
+
+static int
+value_ok(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
+/** What the config cannot hold in a rule: an error (recorded). @return 0 ok, -1 bad. */
+static int
+check_rule(struct k8s_xlate *x, const struct k8s_httproute *h, const struct k8s_hrule *r)
+{
+	const char *why = NULL, *field = NULL;
+	const struct k8s_loc *loc = NULL;
+	unsigned i, j;
+
+	for (i = 0; i < r->n_matches && why == NULL; i++) {
+		const struct k8s_hmatch *m = &r->matches[i];
+
+		loc = &m->loc;
+		field = m->field;
+		if (!k8s_printable(m->path))
+			why = "path: printable ASCII without spaces only";
+		for (j = 0; j < m->n_headers && why == NULL; j++)
+			if (!k8s_token(m->headers[j].name) || !value_ok(m->headers[j].value))
+				why = "headers: a token name and a printable value";
+		for (j = 0; j < m->n_query && why == NULL; j++)
+			if (!k8s_printable(m->query[j].name) || !k8s_printable(m->query[j].value))
+				why = "queryParams: printable names and values without spaces";
+		if (why == NULL && m->method != NULL && !k8s_token(m->method))
+			why = "method: a token";
+		for (j = 0; j < r->n_filters && why == NULL; j++) {
+			const struct k8s_hfilter *f = &r->filters[j];
+
+			if (f->prefix && m->ptype != K8S_HPATH_PREFIX)
+				why = "ReplacePrefixMatch needs a PathPrefix match";
+		}
+	}
+	for (i = 0; i < r->n_filters && why == NULL; i++) {
+		const struct k8s_hfilter *f = &r->filters[i];
+
+		loc = &f->loc;
+		field = f->field;
+		for (j = 0; j < f->n_ops && why == NULL; j++)
+			if (!k8s_token(f->ops[j].name) ||
+				(f->ops[j].value != NULL && !value_ok(f->ops[j].value)))
+				why = "header modifier: a token name and a printable value";
+		if (why == NULL && f->path != NULL &&
+			(!k8s_printable(f->path) || strpbrk(f->path, "?#$") != NULL))
+			why = "path: printable ASCII without spaces, \"?\", \"#\" or \"$\"";
+		if (why == NULL && f->hostname != NULL &&
+			(!k8s_host_ok(f->hostname) || f->hostname[0] == '*'))
+			why = "hostname: a DNS name";
+		if (why == NULL && f->type == K8S_HF_REDIRECT && f->scheme == NULL &&
+			f->hostname == NULL && f->port == 0 && f->path == NULL)
+			why = "RequestRedirect changes nothing (set scheme, hostname, port or "
+			      "path)";
+	}
+	if (why == NULL)
+		return 0;
+	k8s_diag(x->k, K8S_ERROR, &h->m, loc, field, "%s", why);
+	return -1;
+}
+
+/** The backend a rule's routes use: -1 none (recorded), else an upstream index. */
+static int
+rule_backend(
+	struct k8s_xlate *x, const struct k8s_httproute *h, const struct k8s_hrule *r, int redirect)
+{
+	const struct k8s_hbackend *use = NULL;
+	unsigned i, live = 0;
+
+	for (i = 0; i < r->n_backends; i++) {
+		const struct k8s_hbackend *b = &r->backends[i];
+
+		if (b->weight < 0) {
+			k8s_diag(x->k, K8S_WARNING, &h->m, &b->be.loc, b->be.field,
+				"backendRef filters are not supported: this backend is left out");
+			continue;
+		}
+		if (b->ns != NULL && strcmp(b->ns, h->m.ns) != 0) {
+			k8s_diag(x->k, K8S_WARNING, &h->m, &b->be.loc, b->be.field,
+				"a Service in namespace %s needs a ReferenceGrant, which the "
+				"import "
+				"does not read: this backend is left out",
+				b->ns);
+			continue;
+		}
+		if (b->weight == 0)
+			continue;
+		live++;
+		if (use == NULL)
+			use = b;
+	}
+	if (live > 1)
+		k8s_diag(x->k, K8S_WARNING, &h->m, &use->be.loc, use->be.field,
+			"%u weighted backendRefs: weighted balancing waits for the config's "
+			"balance "
+			"directives, only %s:%ld (the first) is used",
+			live, use->be.svc, use->be.port_num);
+	if (use == NULL) {
+		if (!redirect)
+			k8s_diag(x->k, K8S_WARNING, &h->m, &r->loc, NULL,
+				"a rule without a backend (Gateway API answers 500): left out");
+		return -1;
+	}
+	return k8s_backend_upstream(x, &h->m, &use->be);
+}
+
+static int
+add_rule(struct k8s_xlate *x, const struct k8s_httproute *h, const struct k8s_hrule *r)
+{
+	unsigned i, j, n_hosts = h->n_hostnames ? h->n_hostnames : 1;
+	int up, redirect = 0;
+
+	if (r->bad_filter) {
+		k8s_diag(x->k, K8S_WARNING, &h->m, &r->loc, NULL,
+			"filter %d (%s) is not supported by fanout: the rule is left out",
+			r->bad_filter - 1, r->bad_type ? r->bad_type : "?");
+		return 0;
+	}
+	if (check_rule(x, h, r) != 0)
+		return 0;
+	for (i = 0; i < r->n_filters; i++)
+		redirect |= r->filters[i].type == K8S_HF_REDIRECT;
+	up = rule_backend(x, h, r, redirect);
+	if (up == -ENOMEM)
+		return up;
+	if (up < 0 && !redirect)
+		return 0;
+	for (i = 0; i < n_hosts; i++) {
+		const char *host = h->n_hostnames ? h->hostnames[i] : NULL;
+		int wild = host != NULL && strncmp(host, "*.", 2) == 0;
+
+		if (host != NULL && !k8s_host_ok(host)) {
+			char field[64];
+
+			snprintf(field, sizeof(field), "spec.hostnames[%u]", i);
+			k8s_diag(x->k, K8S_ERROR, &h->m, NULL, field,
+				"invalid hostname \"%s\" (a DNS name, optionally \"*.\" first)",
+				host);
+			continue;
+		}
+		for (j = 0; j < r->n_matches; j++) {
+			if (k8s_grow((void **)&x->groutes, &x->cap_groutes, x->n_groutes,
+				    sizeof(*x->groutes)) != 0)
+				return -ENOMEM;
+			x->groutes[x->n_groutes++] = (struct k8s_groute){
+				.h = h,
+				.r = r,
+				.m = &r->matches[j],
+				.host = wild ? host + 2 : host,
+				.wild = wild,
+				.up = up < 0 ? -1 : up,
+			};
+		}
+	}
+	return 0;
+}
+
+int
+k8s_gateway_add(struct k8s_xlate *x, unsigned n_ing)
+{
+	const struct k8s_httproute **sel;
+	unsigned i, j;
+	int rc = 0;
+
+	if (x->k->n_hr == 0)
+		return 0;
+	if (n_ing > 0) {
+		k8s_diag(x->k, K8S_ERROR, &x->k->hr[0].m, NULL, NULL,
+			"Ingresses and HTTPRoutes in one import: they need different match orders "
+			"(ingress-nginx, gateway); import them into two configs");
+		return 0;
+	}
+	x->gateway = 1;
+	sel = calloc(x->k->n_hr, sizeof(*sel));
+	if (sel == NULL)
+		return -ENOMEM;
+	for (i = 0; i < x->k->n_hr; i++)
+		sel[i] = &x->k->hr[i];
+	qsort(sel, x->k->n_hr, sizeof(*sel), cmp_hr);
+	for (i = 0; i < x->k->n_hr && rc == 0; i++)
+		for (j = 0; j < sel[i]->n_rules && rc == 0; j++)
+			rc = add_rule(x, sel[i], &sel[i]->rules[j]);
+	free(sel);
+	return rc;
+}
+
+static void
+emit_kv(struct k8s_buf *b, const char *what, const struct k8s_kv *kv)
+{
+	kb_printf(b, "\tmatch %s %s %s", what, kv->name, kv->regex ? "~ " : "");
+	k8s_put_q(b, kv->value);
+	kb_printf(b, ";\n");
+}
+
+static void
+emit_filter(struct k8s_buf *b, const struct k8s_hfilter *f)
+{
+	static const char *const ops[] = {['s'] = "set", ['a'] = "add", ['r'] = "remove"};
+	unsigned i;
+
+	switch (f->type) {
+	case K8S_HF_REQ_HEADER:
+	case K8S_HF_RESP_HEADER:
+		for (i = 0; i < f->n_ops; i++) {
+			kb_printf(b, "\t%s %s %s",
+				f->type == K8S_HF_REQ_HEADER ? "request_header" : "response_header",
+				ops[(unsigned char)f->ops[i].op], f->ops[i].name);
+			if (f->ops[i].op != 'r') {
+				kb_printf(b, " ");
+				k8s_put_q(b, f->ops[i].value);
+			}
+			kb_printf(b, ";\n");
+		}
+		break;
+	case K8S_HF_REDIRECT:
+		kb_printf(b, "\tredirect {\n\t\tstatus %ld;\n", f->status);
+		if (f->scheme != NULL)
+			kb_printf(b, "\t\tscheme %s;\n", f->scheme);
+		if (f->hostname != NULL)
+			kb_printf(b, "\t\thost %s;\n", f->hostname);
+		if (f->port != 0)
+			kb_printf(b, "\t\tport %ld;\n", f->port);
+		if (f->path != NULL) {
+			kb_printf(b, "\t\t%s ", f->prefix ? "prefix" : "path");
+			k8s_put_q(b, f->path);
+			kb_printf(b, ";\n");
+		}
+		kb_printf(b, "\t}\n");
+		break;
+	case K8S_HF_REWRITE:
+		if (f->hostname != NULL)
+			kb_printf(b, "\trewrite_host %s;\n", f->hostname);
+		if (f->path != NULL) {
+			kb_printf(b, "\t%s ", f->prefix ? "rewrite_prefix" : "rewrite");
+			k8s_put_q(b, f->path);
+			kb_printf(b, ";\n");
+		}
+		break;
+	}
+}
+
+void
+k8s_gateway_emit(const struct k8s_xlate *x, struct k8s_buf *b)
+{
+	static const char *const types[] = {"prefix", "exact", "regex"};
+	unsigned i, j;
+
+	for (i = 0; i < x->n_groutes; i++) {
+		const struct k8s_groute *g = &x->groutes[i];
+		const struct k8s_hmatch *m = g->m;
+
+		kb_printf(b, "\n# HTTPRoute %s/%s %s (%s:%u)\n", g->h->m.ns, g->h->m.name, m->field,
+			m->loc.file, m->loc.line);
+		kb_printf(b, "route %s ", types[m->ptype]);
+		k8s_put_q(b, m->path);
+		kb_printf(b, " {\n");
+		if (g->host != NULL)
+			kb_printf(b, "\thost %s%s;\n", g->wild ? "**." : "", g->host);
+		if (g->up >= 0)
+			kb_printf(b, "\tupstream %s;\n", x->ups[g->up].name);
+		if (m->ptype == K8S_HPATH_REGEX)
+			kb_printf(b, "\tcase_sensitive on;\n");
+		if (m->method != NULL)
+			kb_printf(b, "\tmatch method %s;\n", m->method);
+		for (j = 0; j < m->n_headers; j++)
+			emit_kv(b, "header", &m->headers[j]);
+		for (j = 0; j < m->n_query; j++)
+			emit_kv(b, "query", &m->query[j]);
+		for (j = 0; j < g->r->n_filters; j++)
+			emit_filter(b, &g->r->filters[j]);
+		kb_printf(b, "}\n");
+	}
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The translation's state: upstreams (k8s_backend.c), routes and default
+ * backends (k8s_translate.c) before they are written out.
+ */
+#ifndef K8S_XLATE_H
+#define K8S_XLATE_H
+
+#include "k8s_annot.h"
+
+struct k8s_server {
+	char addr[16];
+	long port;
+	int drain; /**< terminating: in the config, drained */
+	int ready; /**< 0: not ready and not terminating (written as a comment) */
+};
+
+struct k8s_upstream {
+	char name[64];
+	const struct k8s_service *svc;
+	const struct k8s_svc_port *sp;
+	struct k8s_server *srv;
+	unsigned n_srv, cap_srv;
+	long connect_s, read_s, send_s, tries;
+	char next_upstream[128];
+	const struct k8s_ingress *set_by; /**< first Ingress that set a setting */
+};
+
+struct k8s_route {
+	const struct k8s_ingress *ing;
+	const struct k8s_ann *ann;
+	const struct k8s_path *p;
+	const char *host;
+	const char *type; /**< "exact", "prefix" or "regex" */
+	int up;
+	int app_root;
+	/* canary routes (main >= 0): the main route's copy with a condition,
+	 * written just before it, so that config order puts it first */
+	int main;                           /**< -1: a main route */
+	const struct k8s_ingress *canary;   /**< the canary Ingress */
+	const struct k8s_path *canary_path; /**< its path */
+	const char *m_kind;                 /**< "header" or "cookie" */
+	const char *m_name, *m_value;       /**< the condition */
+	int m_regex;                        /**< m_value is a regex */
+};
+
+struct k8s_defb {
+	const struct k8s_ingress *ing;
+	const char *host; /**< NULL: the global one */
+	int up;
+};
+
+/** An HTTPRoute match for one of its hostnames (k8s_gateway.c). */
+struct k8s_groute {
+	const struct k8s_httproute *h;
+	const struct k8s_hrule *r;
+	const struct k8s_hmatch *m;
+	const char *host; /**< NULL: every host */
+	int wild;         /**< host is "*.X": written "**.X" (any number of labels) */
+	int up;           /**< -1: a redirect, no upstream */
+};
+
+struct k8s_xlate {
+	struct fo_k8s *k;
+	const struct fo_k8s_opts *o;
+	struct k8s_upstream *ups;
+	unsigned n_ups, cap_ups;
+	struct k8s_route *routes;
+	unsigned n_routes, cap_routes;
+	struct k8s_defb *defs;
+	unsigned n_defs, cap_defs;
+	struct k8s_groute *groutes;
+	unsigned n_groutes, cap_groutes;
+	int gateway; /**< HTTPRoutes: match_order gateway */
+};
+
+/**
+ * The upstream of an Ingress backend, added on first use.
+ * @return its index in x->ups; -EINVAL (recorded: no such Service, port
+ *   or endpoint port); -ENOMEM.
+ */
+int k8s_backend_upstream(
+	struct k8s_xlate *x, const struct k8s_meta *m, const struct k8s_backend *be);
+
+/** Apply @p a's per-upstream settings to upstream @p up (the oldest Ingress's win). */
+void k8s_upstream_settings(
+	struct k8s_xlate *x, int up, const struct k8s_ingress *ing, const struct k8s_ann *a);
+
+/** Write @p s as a config string ("..." with \\ and " escaped). */
+void k8s_put_q(struct k8s_buf *b, const char *s);
+
+/** @return 1 when @p h is a DNS name the config takes, optionally "*." first. */
+int k8s_host_ok(const char *h);
+
+/**
+ * The HTTPRoutes (k8s_gateway.c), after the Ingresses: @p n_ing Ingresses
+ * were imported (both kinds in one config is an error: their match orders
+ * differ). @return 0 or -ENOMEM.
+ */
+int k8s_gateway_add(struct k8s_xlate *x, unsigned n_ing);
+
+/** Write the HTTPRoutes' routes. */
+void k8s_gateway_emit(const struct k8s_xlate *x, struct k8s_buf *b);
+
+#endif /* K8S_XLATE_H */

@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""fanoutctl import at the command line, no root needed:
+
+1. the seed's manifests (config/k8s/seed: the Ingress verbatim, its two
+   Services, the EndpointSlices of three pods each) with --base
+   config/k8s/base.conf: a config `fanout --check` accepts, with the seed's
+   two regex routes, the /$2 rewrite and the six servers;
+2. the same read from stdin (-) and from the files one by one: the same
+   routes and upstreams;
+3. every case directory under tests/k8s/cases imports and passes --check;
+4. -o writes the file only on success: an import with an error leaves an
+   existing file as it was and exits 1 with the error on stderr;
+5. --strict fails on a warning and writes nothing on stdout;
+6. bad usage exits 2; --apply writes the file, then fails when no fanout
+   runs (the reload itself: tests/integ/test_k8s_seed.py).
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(os.path.dirname(HERE))
+BUILD = os.environ.get("FO_BUILD_DIR", os.path.join(SRC, "build"))
+FANOUTCTL = os.path.join(BUILD, "app", "fanoutctl")
+FANOUT = os.path.join(BUILD, "app", "fanout")
+SEED = os.path.join(SRC, "config", "k8s", "seed")
+BASE = os.path.join(SRC, "config", "k8s", "base.conf")
+
+failures = []
+
+
+def check(cond, what):
+    print("%s: %s" % ("ok" if cond else "FAIL", what))
+    if not cond:
+        failures.append(what)
+
+
+def run(argv, stdin=None):
+    return subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=30)
+
+
+def importer(*args, stdin=None):
+    return run([FANOUTCTL, "import"] + list(args), stdin)
+
+
+def fanout_check(text, tmp, name):
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write(text)
+    r = run([FANOUT, "--", "-c", path, "--check"])
+    check(r.returncode == 0, "%s passes fanout --check (%s)" % (name, (r.stdout + r.stderr).strip()))
+
+
+def body(text):
+    """The config without its comments (which name the files read)."""
+    return "\n".join(l for l in text.split("\n") if not l.startswith("#"))
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        # 1. the seed
+        r = importer("--base", BASE, SEED)
+        check(r.returncode == 0, "seed imports: %s" % r.stderr.strip())
+        conf = r.stdout
+        check(r.stderr == "", "seed imports without a warning")
+        fanout_check(conf, tmp, "seed.conf")
+        for want in ['include "%s";' % BASE,
+                     "match_order ingress-nginx;",
+                     'route regex "/test01(/|$)(.*)" {\n\tupstream default-django-service-80;\n'
+                     '\trewrite "/$2";\n}',
+                     'route regex "/test02(/|$)(.*)" {\n\tupstream default-flask-service-80;\n'
+                     '\trewrite "/$2";\n}',
+                     "upstream default-django-service-80 {\n\tserver 198.18.0.11:8000;\n"
+                     "\tserver 198.18.0.12:8000;\n\tserver 198.18.0.13:8000;\n}",
+                     "upstream default-flask-service-80 {\n\tserver 198.18.0.21:8000;\n"
+                     "\tserver 198.18.0.22:8000;\n\tserver 198.18.0.23:8000;\n}"]:
+            check(want in conf, "seed config has %r" % want)
+
+        # 2. stdin and single files
+        files = sorted(os.path.join(SEED, n) for n in os.listdir(SEED))
+        text = "".join("---\n" + open(p).read() for p in files)
+        r = importer("--base", BASE, "-", stdin=text)
+        check(r.returncode == 0 and body(r.stdout) == body(conf), "stdin gives the same config")
+        r = importer("--base", BASE, *files)
+        check(r.returncode == 0 and body(r.stdout) == body(conf), "files one by one give the same config")
+
+        # 3. the cases
+        cases = os.path.join(HERE, "cases")
+        for name in sorted(os.listdir(cases)):
+            r = importer("--base", BASE, os.path.join(cases, name))
+            check(r.returncode == 0, "case %s imports: %s" % (name, r.stderr.strip()))
+            if r.returncode == 0:
+                fanout_check(r.stdout, tmp, name + ".conf")
+
+        # 4. -o: atomic, never a half config
+        out = os.path.join(tmp, "out.conf")
+        r = importer("--base", BASE, "-o", out, SEED)
+        check(r.returncode == 0 and r.stdout == "", "-o writes nothing on stdout")
+        check(open(out).read() == conf, "-o writes the config")
+        bad = os.path.join(tmp, "bad.yaml")
+        with open(bad, "w") as f:
+            f.write(open(os.path.join(SEED, "django-flask-ingress.yml")).read())
+        r = importer("-o", out, bad)
+        check(r.returncode == 1, "an Ingress without its Services fails (exit %d)" % r.returncode)
+        check("error: %s:17:15: Ingress default/django-flask-ingress: "
+              "spec.rules[0].http.paths[0].backend.service.name: Service "
+              "default/django-service not found" % bad in r.stderr,
+              "the error names file:line:col, the object and the field: %r" % r.stderr)
+        check("no config written" in r.stderr, "and says no config was written")
+        check(open(out).read() == conf, "the existing -o file is left as it was")
+        check(sorted(os.listdir(tmp)).count("out.conf") == 1 and
+              not [n for n in os.listdir(tmp) if n.startswith("out.conf.")],
+              "no temporary file left beside it")
+        with open(bad, "w") as f:
+            f.write("kind: Ingress\nmetadata: {name: [x\n")
+        r = importer(bad)
+        check(r.returncode == 1 and r.stdout == "" and "error: %s:3:1: invalid YAML" % bad in r.stderr,
+              "bad YAML: exit 1, nothing on stdout, file:line:col (%r)" % r.stderr)
+
+        # 5. --strict
+        warn = os.path.join(tmp, "warn.yaml")
+        with open(warn, "w") as f:
+            f.write(text.replace("rewrite-target: /$2",
+                                 "rewrite-target: /$2\n    nginx.ingress.kubernetes.io/ssl-redirect: \"false\""))
+        r = importer(warn)
+        check(r.returncode == 0 and "warning:" in r.stderr and "ssl-redirect" in r.stderr,
+              "an unsupported annotation is a warning")
+        r = importer("--strict", warn)
+        check(r.returncode == 1 and r.stdout == "", "--strict: exit 1 and no config")
+        check("1 warning and --strict: no config written" in r.stderr, "--strict says why")
+
+        # 6. usage
+        check(importer().returncode == 2, "no PATH: exit 2")
+        check(importer("--nope", SEED).returncode == 2, "unknown option: exit 2")
+        check(importer("--apply", SEED).returncode == 2, "--apply without -o: exit 2")
+        check(importer("-n", "Bad_NS", SEED).returncode == 2, "a namespace that is no DNS label: exit 2")
+        r = importer("-n", "web", os.path.join(SEED, "django-flask-ingress.yml"),
+                     os.path.join(SEED, "django-service.yml"), os.path.join(SEED, "flask-service.yml"))
+        check(r.returncode == 0 and "upstream web-django-service-80 {" in r.stdout,
+              "-n web: objects without a namespace are in web")
+        # --apply to a fanout that is not running: the file is written, exit 1
+        out2 = os.path.join(tmp, "apply.conf")
+        r = run([FANOUTCTL, "--file-prefix", "fo-k8s-import-test-none", "import", "--base", BASE,
+                 "-o", out2, "--apply", SEED])
+        check(r.returncode == 1 and "fanout is not running" in r.stderr,
+              "--apply without a fanout: exit 1 (%r)" % r.stderr)
+        check(os.path.exists(out2) and body(open(out2).read()) == body(conf),
+              "--apply wrote the config before asking for the reload")
+
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        return 1
+    print("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""scripts/k8s-sync against `kubectl get KIND -A --watch
+--output-watch-events -o json` streams (tests/k8s/watch: the seed's Ingress,
+its two Services, their EndpointSlices, written in the format kubectl 1.20
+prints, not captured from a cluster), fed step by step through FIFOs as a
+cluster would send them:
+
+1. the initial objects: one sync, the seed's routes and 3 + 3 servers;
+2. django scaled 3 -> 5 (two pods not ready, then ready: two events in one
+   debounce window): one sync, 5 servers, endpoints only;
+3. scaled 5 -> 2: three pods terminating (drained), then gone: endpoints
+   only each time;
+4. an event that changes nothing: "no change", the file left alone;
+5. the Ingress gains a path: routes changed;
+6. the streams end: k8s-sync exits 0.
+Every config written passes `fanout --check` (with config/k8s/base.conf).
+No root, no cluster (none can run here).
+"""
+
+import json
+import os
+import queue
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(os.path.dirname(HERE))
+BUILD = os.environ.get("FO_BUILD_DIR", os.path.join(SRC, "build"))
+FANOUT = os.path.join(BUILD, "app", "fanout")
+SYNC = os.path.join(SRC, "scripts", "k8s-sync")
+BASE = os.path.join(SRC, "config", "k8s", "base.conf")
+WATCH = os.path.join(HERE, "watch")
+
+failures = []
+
+
+def check(cond, what):
+    print("%s: %s" % ("ok" if cond else "FAIL", what), flush=True)
+    if not cond:
+        failures.append(what)
+
+
+def values(path):
+    """The stream's JSON values as kubectl printed them (text of each)."""
+    text = open(path).read()
+    dec, out, i = json.JSONDecoder(), [], 0
+    while True:
+        while i < len(text) and text[i].isspace():
+            i += 1
+        if i == len(text):
+            return out
+        _, end = dec.raw_decode(text, i)
+        out.append(text[i:end] + "\n")
+        i = end
+
+
+def servers(conf, upstream):
+    m = re.search(r"^upstream %s \{\n(.*?)^\}" % re.escape(upstream), conf, re.M | re.S)
+    return re.findall(r"^\tserver (\S+?)( drain)?;", m.group(1), re.M) if m else None
+
+
+def routes(conf):
+    return re.findall(r'^route (\S+) "(.*)" \{', conf, re.M)
+
+
+def main():
+    ing, svc, eps = (values(os.path.join(WATCH, n + ".json"))
+                     for n in ("ingresses", "services", "endpointslices"))
+    check(len(ing) == 2 and len(svc) == 2 and len(eps) == 6, "the streams: %d, %d, %d events"
+          % (len(ing), len(svc), len(eps)))
+    with tempfile.TemporaryDirectory() as tmp:
+        fifos = []
+        for n in ("ingresses", "services", "endpointslices"):
+            fifos.append(os.path.join(tmp, n))
+            os.mkfifo(fifos[-1])
+        out = os.path.join(tmp, "k8s.conf")
+        env = dict(os.environ, FO_BUILD_DIR=BUILD)
+        p = subprocess.Popen([SYNC, "-o", out, "--base", BASE, "--ingress-class", "nginx",
+                              "--debounce", "0.3"] + fifos, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=env)
+        lines = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(l) for l in p.stdout], daemon=True).start()
+        w_ing, w_svc, w_eps = (open(f, "w") for f in fifos)
+
+        def feed(*pairs):
+            for w, text in pairs:
+                w.write(text)
+                w.flush()
+
+        def next_sync(what):
+            try:
+                line = lines.get(timeout=15).strip()
+            except queue.Empty:
+                check(False, "%s: a sync within 15 s" % what)
+                return "", ""
+            print("  k8s-sync: %s" % line, flush=True)
+            conf = open(out).read() if os.path.exists(out) else ""
+            return line, conf
+
+        def passes_check(conf, what):
+            path = os.path.join(tmp, "check.conf")
+            with open(path, "w") as f:
+                f.write(conf)
+            r = subprocess.run([FANOUT, "--", "-c", path, "--check"], capture_output=True,
+                               text=True, timeout=30)
+            check(r.returncode == 0, "%s: fanout --check (%s)" % (what, (r.stdout + r.stderr).strip()))
+
+        dj, fl = "default-django-service-80", "default-flask-service-80"
+        # 1. initial state
+        feed((w_ing, ing[0]), (w_svc, svc[0]), (w_svc, svc[1]), (w_eps, eps[0]), (w_eps, eps[1]))
+        line, conf = next_sync("initial")
+        check(line.startswith("sync 1: 5 objects: config changed"), "first sync writes the config")
+        check(servers(conf, dj) == [("198.18.0.%d:8000" % i, "") for i in (11, 12, 13)],
+              "3 django servers: %s" % servers(conf, dj))
+        check(servers(conf, fl) == [("198.18.0.%d:8000" % i, "") for i in (21, 22, 23)],
+              "3 flask servers")
+        r1 = routes(conf)
+        check(r1 == [("regex", "/test01(/|$)(.*)"), ("regex", "/test02(/|$)(.*)")],
+              "the seed's routes: %s" % r1)
+        passes_check(conf, "initial")
+        # 2. 3 -> 5, two events in one window
+        feed((w_eps, eps[2]), (w_eps, eps[3]))
+        line, conf = next_sync("scale to 5")
+        check(line.startswith("sync 2: 5 objects: endpoints changed"), "3 -> 5: endpoints only")
+        check(servers(conf, dj) == [("198.18.0.%d:8000" % i, "") for i in range(11, 16)],
+              "5 django servers: %s" % servers(conf, dj))
+        check(routes(conf) == r1, "routes unchanged")
+        passes_check(conf, "5 replicas")
+        # 3. 5 -> 2: terminating, then gone
+        feed((w_eps, eps[4]))
+        line, conf = next_sync("scale to 2, terminating")
+        check(line.startswith("sync 3: 5 objects: endpoints changed"), "terminating: endpoints only")
+        check(servers(conf, dj) == [("198.18.0.11:8000", ""), ("198.18.0.12:8000", "")] +
+              [("198.18.0.%d:8000" % i, " drain") for i in (13, 14, 15)],
+              "2 servers and 3 drained: %s" % servers(conf, dj))
+        passes_check(conf, "terminating")
+        feed((w_eps, eps[5]))
+        line, conf = next_sync("scale to 2, gone")
+        check(line.startswith("sync 4: 5 objects: endpoints changed"), "gone: endpoints only")
+        check(servers(conf, dj) == [("198.18.0.11:8000", ""), ("198.18.0.12:8000", "")],
+              "2 django servers: %s" % servers(conf, dj))
+        check(routes(conf) == r1, "routes still unchanged")
+        # 4. nothing new
+        mtime = os.stat(out).st_mtime_ns
+        feed((w_eps, eps[5]))
+        line, conf = next_sync("same again")
+        check(line == "sync 5: 5 objects: no change", "the same slice again: no change")
+        check(os.stat(out).st_mtime_ns == mtime, "the file was not rewritten")
+        # 5. the Ingress changes
+        feed((w_ing, ing[1]))
+        line, conf = next_sync("ingress")
+        check(line.startswith("sync 6: 5 objects: routes changed"), "Ingress: routes changed (only)")
+        check(routes(conf) == r1 + [("regex", "/test03(/|$)(.*)")], "the new path: %s" % routes(conf))
+        passes_check(conf, "new Ingress")
+        # 6. end of the streams
+        for w in (w_ing, w_svc, w_eps):
+            w.close()
+        try:
+            rc = p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rc = p.wait()
+        err = p.stderr.read()
+        check(rc == 0, "k8s-sync exits 0 when the streams end (%d; %s)" % (rc, err.strip()))
+        check(lines.empty(), "no sync after the end")
+
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        return 1
+    print("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

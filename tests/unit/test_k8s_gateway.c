@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/k8s HTTPRoutes: hostnames (a Gateway "*." takes any number of labels:
+ * the config's "**."), path types, header / query / method conditions,
+ * header modifiers, redirects and rewrites, backendRefs (one used, weights
+ * warned about), the age order, and the errors and warnings; lib/conf
+ * parses every config written (k8s_harness.h).
+ */
+#include "k8s_harness.h"
+
+#define HR(name, ts, spec)                                                                         \
+	"---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n"              \
+	"  name: " name "\n  namespace: ns\n" ts "spec:\n  parentRefs: [{name: gw}]\n" spec
+
+static void
+test_shapes(void **state)
+{
+	char *out = k8s_import(K8S_SVCS HR("r", "",
+				       "  hostnames: [a.example, '*.b.example']\n"
+				       "  rules:\n"
+				       "  - matches:\n"
+				       "    - path: {type: PathPrefix, value: /api}\n"
+				       "      headers: [{name: version, value: v2}, {type: "
+				       "RegularExpression, name: x-env, value: 'prod|dev'}]\n"
+				       "      queryParams: [{name: debug, value: '1'}]\n"
+				       "      method: POST\n"
+				       "    - path: {type: Exact, value: /exact}\n"
+				       "    filters:\n"
+				       "    - type: RequestHeaderModifier\n"
+				       "      requestHeaderModifier: {set: [{name: X-A, value: "
+				       "'1 2'}], remove: [X-B]}\n"
+				       "    - type: ResponseHeaderModifier\n"
+				       "      responseHeaderModifier: {add: [{name: X-C, value: "
+				       "c}]}\n"
+				       "    backendRefs: [{name: app, port: 80}]\n"
+				       "  - matches: [{path: {type: RegularExpression, value: "
+				       "'/v[0-9]+'}}]\n"
+				       "    filters:\n"
+				       "    - type: URLRewrite\n"
+				       "      urlRewrite: {hostname: in.example, path: {type: "
+				       "ReplaceFullPath, replaceFullPath: /x}}\n"
+				       "    backendRefs: [{name: other, port: 80}]\n"),
+		NULL, 0);
+
+	(void)state;
+	k8s_has(out, "match_order gateway;\n");
+	k8s_has(out, "route prefix \"/api\" {\n\thost a.example;\n\tupstream ns-app-80;\n"
+		     "\tmatch method POST;\n\tmatch header version \"v2\";\n"
+		     "\tmatch header x-env ~ \"prod|dev\";\n\tmatch query debug \"1\";\n"
+		     "\trequest_header set X-A \"1 2\";\n\trequest_header remove X-B;\n"
+		     "\tresponse_header add X-C \"c\";\n}");
+	k8s_has(out, "route prefix \"/api\" {\n\thost **.b.example;\n");
+	k8s_has(out, "route exact \"/exact\" {\n\thost a.example;\n\tupstream ns-app-80;\n"
+		     "\trequest_header set X-A");
+	k8s_has(out, "route regex \"/v[0-9]+\" {\n\thost a.example;\n\tupstream ns-other-80;\n"
+		     "\tcase_sensitive on;\n\trewrite_host in.example;\n\trewrite \"/x\";\n}");
+	k8s_has(out, "# HTTPRoute ns/r spec.rules[0].matches[1] (in.yaml:");
+	assert_int_equal(k8s_count("warning"), 0);
+	free(out);
+}
+
+/* No hostnames: every host; no matches: PathPrefix "/"; redirects need no
+ * backend; older routes first. */
+static void
+test_defaults_and_order(void **state)
+{
+	char *out = k8s_import(
+		K8S_SVCS HR("young", "  creationTimestamp: \"2026-02-01T00:00:00Z\"\n",
+			"  rules:\n  - backendRefs: [{name: other, port: 80}]\n")
+			HR("old", "  creationTimestamp: \"2026-01-01T00:00:00Z\"\n",
+				"  rules:\n  - matches: [{path: {value: /p}}]\n"
+				"    filters:\n    - type: RequestRedirect\n"
+				"      requestRedirect: {hostname: new.example, port: 8080, path: "
+				"{type: ReplacePrefixMatch, replacePrefixMatch: /q}}\n"),
+		NULL, 0);
+	char *old, *young;
+
+	(void)state;
+	old = strstr(out, "route prefix \"/p\" {\n\tredirect {\n\t\tstatus 302;\n\t\thost "
+			  "new.example;\n\t\tport 8080;\n\t\tprefix \"/q\";\n\t}\n}");
+	young = strstr(out, "route prefix \"/\" {\n\tupstream ns-other-80;\n}");
+	assert_non_null(old);
+	assert_non_null(young);
+	assert_true(old < young);
+	free(out);
+}
+
+static void
+test_backends(void **state)
+{
+	char *out;
+
+	(void)state;
+	out = k8s_import(K8S_SVCS HR("w", "",
+				 "  rules:\n  - backendRefs:\n"
+				 "    - {name: other, port: 80, weight: 0}\n"
+				 "    - {name: app, port: 80, weight: 90}\n"
+				 "    - {name: other, port: 80, weight: 10}\n"
+				 "    - {name: app, namespace: elsewhere, port: 80}\n"),
+		NULL, 0);
+	k8s_has(out, "route prefix \"/\" {\n\tupstream ns-app-80;\n}");
+	k8s_has(k8s_last_msgs, "HTTPRoute ns/w: spec.rules[0].backendRefs[3]: a Service in "
+			       "namespace elsewhere needs a ReferenceGrant");
+	k8s_has(k8s_last_msgs, "HTTPRoute ns/w: spec.rules[0].backendRefs[1]: 2 weighted "
+			       "backendRefs: weighted balancing waits for the config's balance "
+			       "directives, only app:80 (the first) is used");
+	assert_int_equal(k8s_count("warning"), 2);
+	free(out);
+	/* a rule without backend and without redirect, an unsupported filter */
+	out = k8s_import(K8S_SVCS HR("n", "",
+				 "  rules:\n  - matches: [{path: {value: /a}}]\n"
+				 "  - matches: [{path: {value: /b}}]\n"
+				 "    filters: [{type: RequestMirror, requestMirror: {backendRef: "
+				 "{name: app, port: 80}}}]\n"
+				 "    backendRefs: [{name: app, port: 80}]\n"
+				 "  - matches: [{path: {value: /c}}]\n"
+				 "    backendRefs: [{name: app, port: 80}]\n"),
+		NULL, 0);
+	k8s_lacks(out, "\"/a\"");
+	k8s_lacks(out, "\"/b\"");
+	k8s_has(out, "route prefix \"/c\"");
+	k8s_has(k8s_last_msgs, "a rule without a backend (Gateway API answers 500): left out");
+	k8s_has(k8s_last_msgs, "HTTPRoute ns/n: filter 0 (RequestMirror) is not supported by "
+			       "fanout: the rule is left out");
+	free(out);
+}
+
+static void
+test_errors(void **state)
+{
+	(void)state;
+	/* Ingresses and HTTPRoutes cannot share a match order */
+	k8s_import(K8S_SVCS K8S_ING("i", "",
+			   "  rules:\n  - http:\n      paths:\n      - {path: /, pathType: "
+			   "Prefix, backend: {service: {name: app, port: {number: 80}}}}\n")
+			   HR("r", "", "  rules:\n  - backendRefs: [{name: app, port: 80}]\n"),
+		NULL, -EINVAL);
+	k8s_has(k8s_last_msgs, "HTTPRoute ns/r: Ingresses and HTTPRoutes in one import");
+	k8s_import(K8S_SVCS HR("r", "", "  rules:\n  - backendRefs: [{name: nope, port: 80}]\n"),
+		NULL, -EINVAL);
+	k8s_has(k8s_last_msgs, "HTTPRoute ns/r: spec.rules[0].backendRefs[0].name: Service "
+			       "ns/nope not found");
+	k8s_import(K8S_SVCS HR("r", "", "  rules:\n  - backendRefs: [{name: app, port: 81}]\n"),
+		NULL, -EINVAL);
+	k8s_has(k8s_last_msgs, "HTTPRoute ns/r: spec.rules[0].backendRefs[0].port: Service ns/app "
+			       "has no port 81 (ports: 80/http)");
+	k8s_import(
+		K8S_SVCS HR("r", "", "  rules:\n  - backendRefs: [{name: app}]\n"), NULL, -EINVAL);
+	k8s_has(k8s_last_msgs, "spec.rules[0].backendRefs[0].port: missing (required for a "
+			       "Service)");
+	k8s_import(K8S_SVCS HR("r", "",
+			   "  rules:\n  - backendRefs: [{kind: Bucket, group: s3.aws, "
+			   "name: b}]\n"),
+		NULL, -EINVAL);
+	k8s_has(k8s_last_msgs, "spec.rules[0].backendRefs[0]: only Service backends are supported "
+			       "(this one is s3.aws/Bucket)");
+	k8s_import(K8S_SVCS HR("r", "",
+			   "  rules:\n  - matches: [{path: {type: Exact, value: /a}}]\n"
+			   "    filters: [{type: URLRewrite, urlRewrite: {path: {type: "
+			   "ReplacePrefixMatch, replacePrefixMatch: /b}}}]\n"
+			   "    backendRefs: [{name: app, port: 80}]\n"),
+		NULL, -EINVAL);
+	k8s_has(k8s_last_msgs, "HTTPRoute ns/r: spec.rules[0].matches[0]: ReplacePrefixMatch needs "
+			       "a PathPrefix match");
+	k8s_import(K8S_SVCS HR("r", "",
+			   "  rules:\n  - filters: [{type: RequestRedirect, "
+			   "requestRedirect: {statusCode: 301}}]\n"),
+		NULL, -EINVAL);
+	k8s_has(k8s_last_msgs, "spec.rules[0].filters[0]: RequestRedirect changes nothing");
+	k8s_import(
+		K8S_SVCS HR("r", "", "  rules:\n  - matches: [{path: {type: Glob, value: /a}}]\n"),
+		NULL, -EINVAL);
+	k8s_has(k8s_last_msgs, "spec.rules[0].matches[0].path.type: unknown type \"Glob\"");
+	k8s_import(K8S_SVCS HR("r", "",
+			   "  rules:\n  - filters: [{type: RequestRedirect, "
+			   "requestRedirect: {statusCode: 307, scheme: https}}]\n"),
+		NULL, -EINVAL);
+	k8s_has(k8s_last_msgs, "spec.rules[0].filters[0].requestRedirect.statusCode: invalid value "
+			       "\"307\" (expected 301..302)");
+	k8s_import(K8S_SVCS HR("r", "",
+			   "  hostnames: ['bad_host.example']\n"
+			   "  rules:\n  - backendRefs: [{name: app, port: 80}]\n"),
+		NULL, -EINVAL);
+	k8s_has(k8s_last_msgs, "spec.hostnames[0]: invalid hostname \"bad_host.example\"");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_defaults_and_order),
+		cmocka_unit_test(test_backends),
+		cmocka_unit_test(test_errors),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+
+	free(k8s_last_msgs);
+	return rc;
+}

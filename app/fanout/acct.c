@@ -204,7 +204,11 @@ acct_route_next(unsigned *it, struct acct_route *r)
 	if (ac.reg == NULL || !fo_alog_reg_next(ac.reg, it, &n, &r->s))
 		return 0;
 	snprintf(r->route, sizeof(r->route), "%.*s", n->route_len, n->route);
-	snprintf(r->upstream, sizeof(r->upstream), "%.*s", n->upstream_len, n->upstream);
+	/* the upstream that served them: the canary's, for a canary's slot */
+	if (n->alt_len != 0)
+		snprintf(r->upstream, sizeof(r->upstream), "%.*s", n->alt_len, n->alt);
+	else
+		snprintf(r->upstream, sizeof(r->upstream), "%.*s", n->upstream_len, n->upstream);
 	return 1;
 }
 

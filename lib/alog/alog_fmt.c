@@ -221,7 +221,9 @@ fmt_text(const struct fo_alog_entry *e, struct fo_alog_clock *clk, char *buf)
 	put_secs(&o, tsc_us(clk, e->t_start, e->t_end), 3);
 	puts_(&o, " [");
 	put_esc_text(&o, e->upstream, e->upstream_len);
-	puts_(&o, "] [] ");
+	puts_(&o, "] [");
+	put_esc_text(&o, e->alt, e->alt_len);
+	puts_(&o, "] ");
 	if (up)
 		put_ip(&o, e->ep_addr, 1, e->ep_port);
 	else
@@ -315,7 +317,8 @@ fmt_json(const struct fo_alog_entry *e, struct fo_alog_clock *clk, char *buf)
 	json_u(&o, "request_length", e->req_len, 1);
 	json_secs(&o, "request_time", tsc_us(clk, e->t_start, e->t_end), 1);
 	json_str(&o, "proxy_upstream_name", e->upstream, e->upstream_len);
-	puts_(&o, ",\"proxy_alternative_upstream_name\":null,\"upstream_addr\":");
+	json_str(&o, "proxy_alternative_upstream_name", e->alt, e->alt_len);
+	puts_(&o, ",\"upstream_addr\":");
 	if (up) {
 		*o.p++ = '"';
 		put_ip(&o, e->ep_addr, 1, e->ep_port);

@@ -14,6 +14,18 @@
 #include "fo_conf.h"
 
 static void
+set_alt(struct fo_alog_route_name *n, const struct fo_conf *conf, unsigned upstream)
+{
+	size_t len;
+
+	if (upstream >= conf->n_upstreams)
+		return;
+	len = strnlen(conf->upstreams[upstream].name, sizeof(n->alt));
+	memcpy(n->alt, conf->upstreams[upstream].name, len);
+	n->alt_len = (uint8_t)len;
+}
+
+static void
 set_name(struct fo_alog_route_name *n, const char *route, const struct fo_conf *conf,
 	unsigned upstream)
 {
@@ -45,9 +57,12 @@ fo_alog_routes_create(const struct fo_conf *conf)
 	rt->n_routes = conf->n_routes;
 	rt->n_defaults = conf->n_default_backends;
 	rt->n = rt->n_routes + rt->n_defaults + 1;
+	for (i = 0; i < conf->n_routes; i++)
+		rt->n += conf->routes[i].n_canaries;
 	rt->key = malloc(rt->n * sizeof(*rt->key));
 	rt->name = calloc(rt->n, sizeof(*rt->name));
-	if (rt->key == NULL || rt->name == NULL) {
+	rt->canary_first = calloc(rt->n_routes + 1, sizeof(*rt->canary_first));
+	if (rt->key == NULL || rt->name == NULL || rt->canary_first == NULL) {
 		fo_alog_routes_free(rt);
 		errno = ENOMEM;
 		return NULL;
@@ -68,6 +83,16 @@ fo_alog_routes_create(const struct fo_conf *conf)
 			d->host != NULL ? " " : "", d->host != NULL ? d->host : "");
 		set_name(&rt->name[k], label, conf, d->route.upstream);
 	}
+	for (i = 0; i < conf->n_routes; i++) {
+		const struct fo_conf_route *r = &conf->routes[i];
+		unsigned c;
+
+		rt->canary_first[i] = k;
+		for (c = 0; c < r->n_canaries; c++, k++) {
+			rt->name[k] = rt->name[i]; /* the route's key and upstream... */
+			set_alt(&rt->name[k], conf, r->canaries[c].upstream); /* ...and the canary */
+		}
+	}
 	return rt; /* the last slot: no labels */
 }
 
@@ -78,6 +103,7 @@ fo_alog_routes_free(struct fo_alog_routes *rt)
 		return;
 	free(rt->key);
 	free(rt->name);
+	free(rt->canary_first);
 	free(rt);
 }
 
@@ -166,8 +192,9 @@ static int
 same_name(const struct fo_alog_route_name *a, const struct fo_alog_route_name *b)
 {
 	return a->route_len == b->route_len && a->upstream_len == b->upstream_len &&
-	       memcmp(a->route, b->route, a->route_len) == 0 &&
-	       memcmp(a->upstream, b->upstream, a->upstream_len) == 0;
+	       a->alt_len == b->alt_len && memcmp(a->route, b->route, a->route_len) == 0 &&
+	       memcmp(a->upstream, b->upstream, a->upstream_len) == 0 &&
+	       memcmp(a->alt, b->alt, a->alt_len) == 0;
 }
 
 static void

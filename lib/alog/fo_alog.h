@@ -34,8 +34,8 @@
 #define FO_ALOG_METHOD_MAX 16
 #define FO_ALOG_TARGET_MAX 256
 #define FO_ALOG_HOST_MAX 96
-#define FO_ALOG_UA_MAX 160
-#define FO_ALOG_REFERER_MAX 128
+#define FO_ALOG_UA_MAX 128
+#define FO_ALOG_REFERER_MAX 96
 #define FO_ALOG_RID_MAX 64
 #define FO_ALOG_ROUTE_MAX 96
 #define FO_ALOG_UPSTREAM_MAX 64
@@ -71,7 +71,7 @@ struct fo_alog_entry {
 	uint8_t flags;      /**< FO_ALOG_F_* */
 	uint8_t http_minor; /**< HTTP/1.x of the request */
 	uint16_t target_len, host_len, ua_len, referer_len;
-	uint8_t method_len, rid_len, route_len, upstream_len;
+	uint8_t method_len, rid_len, route_len, upstream_len, alt_len;
 	char method[FO_ALOG_METHOD_MAX];
 	char target[FO_ALOG_TARGET_MAX];
 	char host[FO_ALOG_HOST_MAX];
@@ -79,8 +79,9 @@ struct fo_alog_entry {
 	char referer[FO_ALOG_REFERER_MAX];
 	char rid[FO_ALOG_RID_MAX];
 	char route[FO_ALOG_ROUTE_MAX];
-	char upstream[FO_ALOG_UPSTREAM_MAX];
-	uint8_t pad[48];
+	char upstream[FO_ALOG_UPSTREAM_MAX]; /**< the route's upstream ($proxy_upstream_name) */
+	char alt[FO_ALOG_UPSTREAM_MAX]; /**< the canary that took it ($proxy_alternative_upstream_name) */
+	uint8_t pad[47];
 };
 
 _Static_assert(sizeof(struct fo_alog_entry) == 1024, "access log entries are 1024 bytes");
@@ -245,17 +246,23 @@ void fo_alog_rstats_sub(struct fo_alog_rstats *dst, const struct fo_alog_rstats 
 
 struct fo_conf;
 
-/** A route's labels: its key (see fo_alog_routes_create()) and its upstream's name. */
+/**
+ * A slot's labels: the route's key (see fo_alog_routes_create()), its
+ * upstream's name and, for a canary's slot, the canary's upstream (else
+ * empty). The upstream that serves the slot's requests is alt when set.
+ */
 struct fo_alog_route_name {
 	char route[FO_ALOG_ROUTE_MAX];
 	char upstream[FO_ALOG_UPSTREAM_MAX];
-	uint8_t route_len, upstream_len;
+	char alt[FO_ALOG_UPSTREAM_MAX];
+	uint8_t route_len, upstream_len, alt_len;
 };
 
 /**
  * The accounting slots of one config (one snapshot): its routes in config
- * order, then its default backends, then one for requests no route took
- * (404, /healthz, heads that did not parse). key[i]: the registry index
+ * order, then its default backends, then its routes' canaries (route by
+ * route, canary by canary), then one for requests no route took (404,
+ * /healthz, heads that did not parse). key[i]: the registry index
  * whose counters slot i's requests bump (UINT32_MAX: not counted, the
  * registry was full). Built and freed by the control thread; workers read it.
  */
@@ -263,7 +270,15 @@ struct fo_alog_routes {
 	uint32_t n, n_routes, n_defaults;
 	uint32_t *key;                   /**< [n] */
 	struct fo_alog_route_name *name; /**< [n] */
+	uint32_t *canary_first;          /**< [n_routes]: the slot of each route's first canary */
 };
+
+/** The slot of route @p route's canary @p k (1: its first; 0: the route itself). */
+static inline uint32_t
+fo_alog_routes_slot(const struct fo_alog_routes *rt, uint32_t route, unsigned k)
+{
+	return k == 0 || route >= rt->n_routes ? route : rt->canary_first[route] + k - 1;
+}
 
 /**
  * The slots of @p conf with their labels. Route key: host (or "*") and

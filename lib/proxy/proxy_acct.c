@@ -153,6 +153,14 @@ px_acct_rid(struct px_sess *s, const char *rid, size_t len)
 }
 
 uint32_t
+px_acct_route_slot(const struct px_sess *s, const struct fo_route_result *res)
+{
+	const struct fo_alog_routes *rt = s->snap->racct;
+
+	return rt != NULL ? fo_alog_routes_slot(rt, res->route, res->canary) : res->route;
+}
+
+uint32_t
 px_acct_default_slot(const struct px_sess *s, const struct fo_conf_route *r)
 {
 	const struct fo_alog_routes *rt = s->snap->racct;
@@ -205,8 +213,10 @@ px_acct_end(struct px_sess *s, int aborted)
 		e->route_len = n->route_len;
 		memcpy(e->upstream, n->upstream, n->upstream_len);
 		e->upstream_len = n->upstream_len;
+		memcpy(e->alt, n->alt, n->alt_len);
+		e->alt_len = n->alt_len;
 	} else {
-		e->route_len = e->upstream_len = 0;
+		e->route_len = e->upstream_len = e->alt_len = 0;
 	}
 	fo_alog_push(pw->acct.ring, e, pw->acct.push);
 }

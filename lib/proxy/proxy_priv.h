@@ -542,6 +542,8 @@ void px_acct_rid(struct px_sess *s, const char *rid, size_t len);
 void px_acct_ep(struct px_sess *s, unsigned status);
 /** The request ended (@p aborted: reset before its response was all sent): count it, log it. */
 void px_acct_end(struct px_sess *s, int aborted);
+/** The slot of the route (or its canary) @p res names in the request's snapshot. */
+uint32_t px_acct_route_slot(const struct px_sess *s, const struct fo_route_result *res);
 /** The slot of default backend route @p r in the request's snapshot. */
 uint32_t px_acct_default_slot(const struct px_sess *s, const struct fo_conf_route *r);
 

@@ -288,7 +288,7 @@ req_head_done(struct px_sess *s)
 	/* on the path as nginx reads it, with the method, query and fields (proxy_route.c) */
 	rc = px_route_request(s, head, &res, &path, &path_len);
 	if (rc == 0)
-		s->rslot = res.route; /* route slots are in config order */
+		s->rslot = px_acct_route_slot(s, &res); /* the route's, or its canary's */
 	if (rc == -EINVAL)
 		return req_reject(s, 400, "bad request path");
 

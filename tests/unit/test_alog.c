@@ -91,6 +91,22 @@ test_text(void **state)
 	assert_non_null(strstr(fmt(&e, FO_ALOG_UPSTREAMINFO), "[07/Dec/2026:05:00:02 +0000]"));
 }
 
+/* a canary took the request: the route's upstream, then the canary's */
+static void
+test_alt(void **state)
+{
+	struct fo_alog_entry e;
+
+	(void)state;
+	fill(&e);
+	FO_ALOG_COPY(&e, alt, "api-canary", 10);
+	assert_non_null(
+		strstr(fmt(&e, FO_ALOG_UPSTREAMINFO), " [api] [api-canary] 198.18.1.2:8080 "));
+	assert_non_null(
+		strstr(fmt(&e, FO_ALOG_JSON), "\"proxy_upstream_name\":\"api\",\"proxy_alternative_"
+					      "upstream_name\":\"api-canary\","));
+}
+
 /* fanout's own answer (no upstream): '-' for every upstream field */
 static void
 test_text_missing(void **state)
@@ -407,6 +423,39 @@ reg_count(const struct fo_alog_reg *reg, const char *route, const char *up)
 	return UINT64_MAX;
 }
 
+/* a route's canaries have slots of their own: the route's key, its upstream and the canary's */
+static void
+test_routes_canary(void **state)
+{
+	struct fo_conf *c = conf_of("route prefix /a { upstream u1; canary u2 { weight 10; } "
+				    "canary u1 { header x-c; } }\n"
+				    "route prefix /b { upstream u2; }\n");
+	struct fo_alog_routes *rt = fo_alog_routes_create(c);
+	struct fo_alog_reg *reg = fo_alog_reg_create(8, 1);
+
+	(void)state;
+	assert_non_null(rt);
+	assert_int_equal(rt->n, 5); /* /a, /b, /a's two canaries, no route */
+	assert_int_equal(fo_alog_routes_slot(rt, 0, 0), 0);
+	assert_int_equal(fo_alog_routes_slot(rt, 1, 0), 1);
+	assert_int_equal(fo_alog_routes_slot(rt, 0, 1), 2);
+	assert_int_equal(fo_alog_routes_slot(rt, 0, 2), 3);
+	assert_memory_equal(rt->name[2].route, "* /a", 4);
+	assert_memory_equal(rt->name[2].upstream, "u1", 2);
+	assert_int_equal(rt->name[2].alt_len, 2);
+	assert_memory_equal(rt->name[2].alt, "u2", 2);
+	assert_memory_equal(rt->name[3].alt, "u1", 2);
+	assert_int_equal(rt->name[0].alt_len, 0);
+	/* the route and each canary count apart */
+	assert_int_equal(fo_alog_reg_ref(reg, rt), 0);
+	assert_int_not_equal(rt->key[0], rt->key[2]);
+	assert_int_not_equal(rt->key[2], rt->key[3]);
+	fo_alog_reg_unref(reg, rt);
+	fo_alog_reg_free(reg);
+	fo_alog_routes_free(rt);
+	fo_conf_free(c);
+}
+
 /* labels; counters kept across a reload that keeps a route, dropped with the route,
  * a freed index reused from zero, a full registry counted */
 static void
@@ -487,6 +536,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_text_missing),
+		cmocka_unit_test(test_alt),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_truncate),
@@ -495,6 +545,7 @@ main(void)
 		cmocka_unit_test(test_writer_bounded),
 		cmocka_unit_test(test_rstats),
 		cmocka_unit_test(test_routes_reload),
+		cmocka_unit_test(test_routes_canary),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

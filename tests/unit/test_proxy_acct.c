@@ -28,12 +28,14 @@
 
 static const char response[] = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\norigin";
 
-static const char conf_text[] = "interface wire0 { address 198.18.0.1/24; }\n"
-				"listen 198.18.0.1:80;\n"
-				"upstream origin { server 198.18.0.11:8000; }\n"
-				"route prefix /plain { upstream origin; }\n"
-				"route exact /gone { return 301 /there; }\n"
-				"http { healthz off; }\n";
+static const char conf_text[] =
+	"interface wire0 { address 198.18.0.1/24; }\n"
+	"listen 198.18.0.1:80;\n"
+	"upstream origin { server 198.18.0.11:8000; }\n"
+	"upstream canary { server 198.18.0.11:8000; }\n"
+	"route prefix /plain { upstream origin; canary canary { header x-canary; } }\n"
+	"route exact /gone { return 301 /there; }\n"
+	"http { healthz off; }\n";
 
 struct bench {
 	struct pxw x; /* first: the harness's callbacks get &b->x */
@@ -179,6 +181,29 @@ test_proxied(void **state)
 	assert_int_equal(b->push.pushed, 1);
 }
 
+/* a canary takes the request: logged with the route's upstream and the canary's, counted apart */
+static void
+test_canary(void **state)
+{
+	struct bench *b = *state;
+	struct fo_alog_entry e;
+
+	assert_non_null(strstr(
+		exchange(b, 0, "GET /plain/c HTTP/1.1\r\nHost: a\r\nX-Canary: always\r\n\r\n"),
+		"200 OK"));
+	next_entry(b, &e);
+	check_str(e.route, e.route_len, "* /plain");
+	check_str(e.upstream, e.upstream_len, "origin");
+	check_str(e.alt, e.alt_len, "canary");
+	assert_int_equal(rstats(b, fo_alog_routes_slot(b->rt, 0, 1))->requests[2], 1);
+	assert_int_equal(rstats(b, 0)->requests[2], 0);
+	assert_non_null(
+		strstr(exchange(b, 0, "GET /plain/c HTTP/1.1\r\nHost: a\r\n\r\n"), "200 OK"));
+	next_entry(b, &e);
+	assert_int_equal(e.alt_len, 0);
+	assert_int_equal(rstats(b, 0)->requests[2], 1);
+}
+
 /* a route's own answer, no route, a head that does not parse */
 static void
 test_answered(void **state)
@@ -260,6 +285,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_proxied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_canary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_full, setup, teardown),
 	};

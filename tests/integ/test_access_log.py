@@ -7,7 +7,7 @@ fanout on net_tap in a namespace; testapp replicas on 198.18.0.11-12:8000.
  1. `access_log PATH` (upstreaminfo), two lcores (a control thread of its
     own), `metrics 127.0.0.1:9101`: requests to a proxied route (a User-Agent
     with a quote and a tab, a Referer, a /sleep of 0.2 s, a 503 from
-    the backend), a `return 301` route, a path no route takes (404) and a
+    the backend, a header canary to another upstream), a `return 301` route, a path no route takes (404) and a
     head that does not parse (400): one line per request, in ingress-nginx's
     upstreaminfo layout, with the method, target, status, route's upstream,
     the replica that answered (its /who body) as upstream_addr, its status,
@@ -41,6 +41,7 @@ IPS = ["198.18.0.11", "198.18.0.12"]
 NAMES = ["testapp1", "testapp2"]
 EP = {n: ip + ":8000" for n, ip in zip(NAMES, IPS)}
 N_APP = 30
+N_CANARY = 3
 PROM_PORT = 9191
 
 CONF = """# written by tests/integ/test_access_log.py
@@ -54,7 +55,10 @@ upstream app {
     server 198.18.0.11:8000;
     server 198.18.0.12:8000;
 }
-route prefix /app { upstream app; rewrite /who; }
+upstream app2 {
+    server 198.18.0.12:8000;
+}
+route prefix /app { upstream app; rewrite /who; canary app2 { header x-canary; } }
 route prefix /sleep { upstream app; }
 route prefix /status { upstream app; }
 route exact /old { return 301 http://alog.test/new; }
@@ -171,6 +175,13 @@ def phase_text(t, ns):
     r, took = one(ns, b"GET /bad\x01 HTTP/1.1\r\nHost: alog.test\r\n\r\n")
     fi.check_eq(r.status, 400, "a head that does not parse")
     sent.append(({"request": "-", "status": "400", "upstream_addr": "-"}, took))
+    for i in range(N_CANARY):
+        r, took = one(ns, ht.request("GET", "/app/c%d" % i, host="alog.test",
+                                     headers=(("X-Canary", "always"),)))
+        fi.check_eq(r.body, b"testapp2", "the canary's replica answered")
+        sent.append(({"request": "GET /app/c%d HTTP/1.1" % i, "status": "200",
+                      "proxy_upstream_name": "app", "proxy_alternative_upstream_name": "app2",
+                      "upstream_addr": EP["testapp2"]}, took))
 
     lines = wait_lines(path, len(sent), "one per request")
     for i, (line, (want, took)) in enumerate(zip(lines, sent)):
@@ -179,7 +190,8 @@ def phase_text(t, ns):
         f = m.groupdict()
         check_line(f, want, "line %d" % i)
         fi.check_eq(f["remote_addr"], fi.KERNEL_IP, "remote_addr")
-        fi.check_eq(f["proxy_alternative_upstream_name"], "", "no alternative upstream")
+        if "proxy_alternative_upstream_name" not in want:
+            fi.check_eq(f["proxy_alternative_upstream_name"], "", "no alternative upstream")
         rt = float(f["request_time"])
         fi.check(rt <= took + 0.002, "line %d: request_time %.3f > %.3f measured by the client"
                  % (i, rt, took))
@@ -202,6 +214,7 @@ def phase_text(t, ns):
     fi.check_eq(r.returncode, 0, "fanoutctl routes (%s)" % r.stderr)
     routes = {(x["route"], x["upstream"]): x for x in json.loads(r.stdout)["routes"]}
     fi.check_eq(routes[("* /app", "app")]["2xx"], N_APP, "fanoutctl routes: /app 2xx")
+    fi.check_eq(routes[("* /app", "app2")]["2xx"], N_CANARY, "fanoutctl routes: /app's canary")
     fi.check_eq(routes[("* /status", "app")]["5xx"], 1, "fanoutctl routes: /status 5xx")
     fi.check_eq(routes[("* = /old", "")]["3xx"], 1, "fanoutctl routes: /old 3xx")
     fi.check_eq(routes[("", "")]["4xx"], 2, "fanoutctl routes: no route, 4xx (404 + 400)")
@@ -210,6 +223,8 @@ def phase_text(t, ns):
     m = parse_metrics(body)
     fi.check_eq(metric(m, "fanout_requests_total", route="* /app", upstream="app",
                        status="2xx"), N_APP, "fanout_requests_total for /app")
+    fi.check_eq(metric(m, "fanout_requests_total", route="* /app", upstream="app2",
+                       status="2xx"), N_CANARY, "fanout_requests_total for /app's canary")
     fi.check_eq(metric(m, "fanout_request_duration_seconds_count", route="* /app",
                        upstream="app"), N_APP, "request duration count for /app")
     fi.check_eq(metric(m, "fanout_upstream_response_duration_seconds_count", route="* /sleep",
@@ -250,6 +265,8 @@ def phase_text(t, ns):
                 "requests to upstream app through Prometheus")
     fi.check_eq(q('fanout_requests_total{route="* = /old",status="3xx"}'), 1,
                 "the redirect through Prometheus")
+    fi.check_eq(q('fanout_requests_total{route="* /app",upstream="app2"}'), N_CANARY,
+                "the canary's requests through Prometheus")
     prom.close()
 
     # 2. logrotate: rename, SIGUSR1, more requests go to a new file

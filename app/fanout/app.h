@@ -15,6 +15,7 @@
 #include <rte_ethdev.h>
 #include <rte_ether.h>
 
+#include "fo_alog.h"
 #include "fo_common.h"
 #include "fo_conf.h"
 #include "fo_net.h"
@@ -246,6 +247,40 @@ unsigned metrics_poll(void);
 /** The endpoint's descriptors to sleep on. @return how many. */
 unsigned metrics_pollfds(struct pollfd *fds, unsigned max);
 void metrics_fini(void);
+
+/* acct.c: per-route counters and the access log */
+/** What the access log did, summed over the workers. */
+struct acct_totals {
+	int on;                /**< an access log is configured */
+	uint64_t pushed;       /**< entries the workers queued */
+	uint64_t dropped;      /**< entries dropped: a worker's ring was full */
+	uint64_t written;      /**< entries written to the file */
+	uint64_t writes, bytes, write_errors, reopens, reopen_errors;
+	uint64_t keys_full;    /**< route slots not counted: the registry was full */
+};
+/** One route key and its counters summed over the workers. */
+struct acct_route {
+	char route[FO_ALOG_ROUTE_MAX + 1];
+	char upstream[FO_ALOG_UPSTREAM_MAX + 1];
+	struct fo_alog_rstats s;
+};
+/** The registry, and with `access_log` the rings and the file. @return 0 or -errno. */
+int acct_init(struct app *app);
+/** Give worker @p w's proxy its counters and ring. @return 0 or -ENOMEM. */
+int acct_attach(struct app *app, unsigned w, struct fo_proxy_worker *pw);
+/** A snapshot being built: its route slots and their counter indices. */
+void acct_snap_ref(struct app *app, struct fo_proxy_snapshot *snap);
+/** A snapshot being freed (no worker writes through it). */
+void acct_snap_unref(struct app *app, struct fo_proxy_snapshot *snap);
+/** SIGUSR1: reopen the access log at the next drain (async-signal-safe). */
+void acct_reopen_ask(void);
+/** Control tick: write what the workers logged. @return entries written. */
+unsigned acct_drain(void);
+void acct_totals(struct acct_totals *t);
+/** The next route key from *@p it (0 first). @return 1, or 0 at the end. */
+int acct_route_next(unsigned *it, struct acct_route *r);
+/** Workers stopped, snapshots freed: write the rest, close, free. */
+void acct_fini(void);
 
 /* endpoints.c */
 /** An upstream server's next hop as the workers see it. */

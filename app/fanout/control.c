@@ -253,6 +253,83 @@ cmd_drain(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
 	return reload_drain(arg, addr, port, strcmp(argv[0], "drain") == 0, o);
 }
 
+/* A JSON string's contents (route keys may hold regex metacharacters). */
+static void
+json_str(struct fo_ctl_out *o, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fo_ctl_printf(o, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fo_ctl_printf(o, "\\u%04x", (unsigned char)*s);
+		else
+			fo_ctl_printf(o, "%c", *s);
+	}
+}
+
+/* Per route and upstream: the numbers of fanout_requests_total and the histograms' sums. */
+static int
+cmd_routes(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
+{
+	struct acct_totals t;
+	struct acct_route r;
+	unsigned it = 0, first = 1;
+
+	(void)arg, (void)argv;
+	if (argc != 1)
+		return 2;
+	acct_totals(&t);
+	if (json)
+		fo_ctl_printf(o, "{\"access_log\": {\"on\": %s, \"written\": %" PRIu64
+			", \"dropped\": %" PRIu64 ", \"write_errors\": %" PRIu64
+			", \"reopens\": %" PRIu64 "}, \"routes\": [",
+			t.on ? "true" : "false", t.written, t.dropped, t.write_errors, t.reopens);
+	else
+		fo_ctl_printf(o, "%-32s %-16s %9s %7s %7s %7s %7s %7s %10s %10s\n", "ROUTE",
+			"UPSTREAM", "REQUESTS", "1XX", "2XX", "3XX", "4XX", "5XX", "AVG_MS",
+			"UP_AVG_MS");
+	while (acct_route_next(&it, &r)) {
+		const uint64_t *q = r.s.requests;
+		double avg = r.s.lat_count ? (double)r.s.lat_sum_us / 1e3 / (double)r.s.lat_count
+					   : 0,
+		       up = r.s.up_lat_count
+				    ? (double)r.s.up_lat_sum_us / 1e3 / (double)r.s.up_lat_count
+				    : 0;
+
+		if (json) {
+			fo_ctl_printf(o, "%s\n {\"route\": \"", first ? "" : ",");
+			json_str(o, r.route);
+			fo_ctl_printf(o, "\", \"upstream\": \"");
+			json_str(o, r.upstream);
+			fo_ctl_printf(o,
+				"\", \"requests\": %" PRIu64 ", \"1xx\": %" PRIu64
+				", \"2xx\": %" PRIu64 ", \"3xx\": %" PRIu64 ", \"4xx\": %" PRIu64
+				", \"5xx\": %" PRIu64 ", \"duration_seconds_sum\": %.6f"
+				", \"upstream_requests\": %" PRIu64
+				", \"upstream_duration_seconds_sum\": %.6f"
+				", \"request_bytes\": %" PRIu64 ", \"response_bytes\": %" PRIu64
+				"}",
+				r.s.lat_count, q[1], q[2], q[3], q[4], q[5],
+				(double)r.s.lat_sum_us * 1e-6, r.s.up_lat_count,
+				(double)r.s.up_lat_sum_us * 1e-6, r.s.req_bytes, r.s.resp_bytes);
+		} else {
+			fo_ctl_printf(o,
+				"%-32s %-16s %9" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64
+				" %7" PRIu64 " %7" PRIu64 " %10.3f %10.3f\n",
+				r.route[0] ? r.route : "(no route)", r.upstream[0] ? r.upstream : "-",
+				r.s.lat_count, q[1], q[2], q[3], q[4], q[5], avg, up);
+		}
+		first = 0;
+	}
+	if (json)
+		fo_ctl_printf(o, "%s]}\n", first ? "" : "\n");
+	else
+		fo_ctl_printf(o, "access log: %s, %" PRIu64 " written, %" PRIu64
+			" dropped (ring full), %" PRIu64 " write errors, %" PRIu64 " reopens\n",
+			t.on ? "on" : "off", t.written, t.dropped, t.write_errors, t.reopens);
+	return 0;
+}
+
 static const struct fo_ctl_cmd commands[] = {
 	{"drain", "drain A.B.C.D:PORT", "no new request to that server; those in flight finish",
 		cmd_drain},
@@ -261,6 +338,8 @@ static const struct fo_ctl_cmd commands[] = {
 	{"status", "status", "version, uptime, config, workers, traffic totals", cmd_status},
 	{"upstreams", "upstreams", "every upstream server: weight, next hop and its state",
 		cmd_upstreams},
+	{"routes", "routes", "requests per route and upstream by status class, times, bytes; "
+		"the access log's counters", cmd_routes},
 };
 
 int

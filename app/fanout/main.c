@@ -36,6 +36,8 @@ on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		__atomic_store_n(&the_app.reload_req, 1, __ATOMIC_RELEASE);
+	else if (sig == SIGUSR1)
+		acct_reopen_ask(); /* logrotate: the access log is reopened at the next drain */
 	else
 		the_app.quit = 1;
 }
@@ -51,7 +53,7 @@ signals_install(void)
 	/* SA_RESTART: tap's SIGIO already interrupts syscalls; ours need not */
 	sa.sa_flags = SA_RESTART;
 	if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0 ||
-		sigaction(SIGHUP, &sa, NULL) != 0)
+		sigaction(SIGHUP, &sa, NULL) != 0 || sigaction(SIGUSR1, &sa, NULL) != 0)
 		return -errno;
 	return 0;
 }
@@ -302,6 +304,7 @@ main(int argc, char **argv)
 	endpoints_free(app);
 	tcp_free(app); /* its mbufs go back to the pool before the pool goes */
 	reload_fini(app); /* the snapshots, after the proxies that used them */
+	acct_fini(); /* the access log's last lines, after the workers wrote them */
 	health_free(app);
 	ports_close(app);
 	workers_free(app);

@@ -372,6 +372,111 @@ ports(struct fo_metrics_out *o, const struct app *app)
 	}
 }
 
+/** The access log's counters (0 when it is off). */
+static void
+access_log(struct fo_metrics_out *o)
+{
+	struct acct_totals t;
+
+	acct_totals(&t);
+	fo_metrics_family(o, FO_METRICS_COUNTER, "fanout_access_log_entries",
+		"access log entries, by result (written; dropped: a worker's ring was full)");
+	fo_metrics_value(o, &(struct fo_metrics_label){"result", "written"}, 1, t.written);
+	fo_metrics_value(o, &(struct fo_metrics_label){"result", "dropped"}, 1, t.dropped);
+	fo_metrics_family(o, FO_METRICS_COUNTER, "fanout_access_log_write_errors",
+		"write(2) calls to the access log that failed or wrote short");
+	fo_metrics_value(o, NULL, 0, t.write_errors);
+	fo_metrics_family(o, FO_METRICS_COUNTER, "fanout_access_log_written_bytes",
+		"bytes written to the access log");
+	fo_metrics_value(o, NULL, 0, t.bytes);
+	fo_metrics_family(o, FO_METRICS_COUNTER, "fanout_access_log_reopens",
+		"access log reopens (SIGUSR1), by result");
+	fo_metrics_value(o, &(struct fo_metrics_label){"result", "ok"}, 1, t.reopens);
+	fo_metrics_value(o, &(struct fo_metrics_label){"result", "failed"}, 1, t.reopen_errors);
+	fo_metrics_family(o, FO_METRICS_COUNTER, "fanout_route_keys_full",
+		"routes of published configs not counted per route: the route key table was full");
+	fo_metrics_value(o, NULL, 0, t.keys_full);
+}
+
+/**
+ * Per route and upstream: requests by status class, and ingress-nginx's
+ * histograms (its default buckets) of request and upstream time and of
+ * request and response size.
+ */
+static int
+routes(struct fo_metrics_out *o)
+{
+	static const char *const cls[FO_ALOG_CLASSES] = {"", "1xx", "2xx", "3xx", "4xx", "5xx"};
+	struct acct_route *r = NULL, *nr;
+	unsigned it = 0, n = 0, cap = 0, i, c;
+
+	for (;;) {
+		if (n == cap) {
+			cap = cap != 0 ? 2 * cap : 64;
+			nr = realloc(r, cap * sizeof(*r));
+			if (nr == NULL) {
+				free(r);
+				return -ENOMEM;
+			}
+			r = nr;
+		}
+		if (!acct_route_next(&it, &r[n]))
+			break;
+		n++;
+	}
+	fo_metrics_family(o, FO_METRICS_COUNTER, "fanout_requests",
+		"requests answered, by route, upstream and status class (499: the client left "
+		"before an answer)");
+	for (i = 0; i < n; i++) {
+		for (c = 1; c < FO_ALOG_CLASSES; c++) {
+			const struct fo_metrics_label l[3] = {{"route", r[i].route},
+				{"upstream", r[i].upstream}, {"status", cls[c]}};
+
+			if (r[i].s.requests[c] != 0)
+				fo_metrics_value(o, l, 3, r[i].s.requests[c]);
+		}
+	}
+	fo_metrics_family(o, FO_METRICS_HISTOGRAM, "fanout_request_duration_seconds",
+		"time from the first byte of a request to the end of its response");
+	for (i = 0; i < n; i++) {
+		const struct fo_metrics_label l[2] = {
+			{"route", r[i].route}, {"upstream", r[i].upstream}};
+
+		fo_metrics_histogram(o, l, 2, fo_alog_lat_bounds, r[i].s.lat, FO_ALOG_LAT_BUCKETS,
+			r[i].s.lat_count, (double)r[i].s.lat_sum_us * 1e-6);
+	}
+	fo_metrics_family(o, FO_METRICS_HISTOGRAM, "fanout_upstream_response_duration_seconds",
+		"time from the first upstream attempt to the end of the response");
+	for (i = 0; i < n; i++) {
+		const struct fo_metrics_label l[2] = {
+			{"route", r[i].route}, {"upstream", r[i].upstream}};
+
+		fo_metrics_histogram(o, l, 2, fo_alog_lat_bounds, r[i].s.up_lat,
+			FO_ALOG_LAT_BUCKETS, r[i].s.up_lat_count,
+			(double)r[i].s.up_lat_sum_us * 1e-6);
+	}
+	fo_metrics_family(o, FO_METRICS_HISTOGRAM, "fanout_request_size_bytes",
+		"request length: request line, header section and body");
+	for (i = 0; i < n; i++) {
+		const struct fo_metrics_label l[2] = {
+			{"route", r[i].route}, {"upstream", r[i].upstream}};
+
+		fo_metrics_histogram(o, l, 2, fo_alog_size_bounds, r[i].s.req_size,
+			FO_ALOG_SIZE_BUCKETS, r[i].s.lat_count, (double)r[i].s.req_bytes);
+	}
+	fo_metrics_family(o, FO_METRICS_HISTOGRAM, "fanout_response_size_bytes",
+		"bytes sent to the client for a request (heads and body)");
+	for (i = 0; i < n; i++) {
+		const struct fo_metrics_label l[2] = {
+			{"route", r[i].route}, {"upstream", r[i].upstream}};
+
+		fo_metrics_histogram(o, l, 2, fo_alog_size_bounds, r[i].s.resp_size,
+			FO_ALOG_SIZE_BUCKETS, r[i].s.lat_count, (double)r[i].s.resp_bytes);
+	}
+	free(r);
+	return 0;
+}
+
 /** The exposition (control thread, once per scrape). */
 static int
 render(void *arg, struct fo_metrics_out *o)
@@ -411,6 +516,9 @@ render(void *arg, struct fo_metrics_out *o)
 	reloads(o, app);
 	control(o, app);
 	self(o);
+	access_log(o);
+	if (routes(o) != 0)
+		return -ENOMEM;
 	return endpoints(o, app);
 }
 

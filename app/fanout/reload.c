@@ -89,6 +89,7 @@ gen_free(void *obj)
 	struct app *app = g->app;
 
 	health_snap_unref(app, snap);
+	acct_snap_unref(app, snap);
 	rtab_unref(app, g->rt);
 	cref_unref(app, g->cref);
 	fo_proxy_snapshot_free(snap);
@@ -132,6 +133,7 @@ gen_new(struct app *app, struct app_cref *cref, struct app_rtab *rt, uint64_t ge
 	}
 	gen_drains(app, snap);
 	health_snap_ref(app, snap);
+	acct_snap_ref(app, snap);
 	g->cref = cref;
 	g->rt = rt;
 	g->app = app;
@@ -260,8 +262,10 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 	diff = fo_ctl_conf_diff(app->cur_conf, conf);
 	fo_ctl_diff_str(diff, what, sizeof(what));
 	if (diff & FO_CTL_DIFF_RESTART) {
-		fo_ctl_printf(o, "%s: interfaces, listeners, the tcp block or metrics changed: "
-			"these need a restart; the running configuration stays\n", app->args.conf_path);
+		fo_ctl_printf(o,
+			"%s: interfaces, listeners, the tcp block, metrics or access_log "
+			"changed: these need a restart; the running configuration stays\n",
+			app->args.conf_path);
 		fo_conf_free(conf);
 		goto fail;
 	}

@@ -198,6 +198,9 @@ proxy_init(struct app *app, unsigned max_conns)
 	rc = health_init(app); /* before the first snapshot: it maps servers to health slots */
 	if (rc != 0)
 		return rc;
+	rc = acct_init(app); /* before the first snapshot too: its route keys */
+	if (rc != 0)
+		return rc;
 	rc = reload_init(app); /* routes compiled, the first snapshot published */
 	if (rc != 0)
 		return rc;
@@ -210,6 +213,9 @@ proxy_init(struct app *app, unsigned max_conns)
 		if (w->proxy == NULL)
 			return errno != 0 ? -errno : -ENOMEM;
 		rc = health_attach(app, i, w->proxy);
+		if (rc != 0)
+			return rc;
+		rc = acct_attach(app, i, w->proxy);
 		if (rc != 0)
 			return rc;
 	}

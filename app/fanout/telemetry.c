@@ -239,6 +239,17 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "tx_linearized", t.tx_linearized);
 	rte_tel_data_add_dict_u64(d, "tx_linear_nombuf", t.tx_linear_nombuf);
 	rte_tel_data_add_dict_u64(d, "tx_linear_too_long", t.tx_linear_too_long);
+	{
+		/* as fanout_access_log_*_total (read unlocked, as the workers' counters) */
+		struct acct_totals at;
+
+		acct_totals(&at);
+		rte_tel_data_add_dict_u64(d, "access_log_written", at.written);
+		rte_tel_data_add_dict_u64(d, "access_log_dropped", at.dropped);
+		rte_tel_data_add_dict_u64(d, "access_log_write_errors", at.write_errors);
+		rte_tel_data_add_dict_u64(d, "access_log_reopens", at.reopens);
+		rte_tel_data_add_dict_u64(d, "route_keys_full", at.keys_full);
+	}
 	rte_tel_data_add_dict_int(d, "n_workers", (int)tel_app->n_workers);
 	/* approximate while workers run (per-lcore caches are read unlocked) */
 	rte_tel_data_add_dict_u64(d, "mbuf_pool_size", tel_app->pool ? tel_app->pool->size : 0);

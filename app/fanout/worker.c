@@ -245,6 +245,7 @@ control_tick(struct app *app)
 	watch_poll(app);
 	reload_tick(app);
 	endpoints_check(app);
+	acct_drain(); /* the access log: what the workers queued since the last tick */
 	control_poll(app); /* clients silent past their deadline are dropped */
 }
 

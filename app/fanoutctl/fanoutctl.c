@@ -53,6 +53,8 @@ usage(FILE *f)
 		"  reload             read the config file again and apply it (as SIGHUP); exit 1\n"
 		"                     with its file:line:col errors when it is rejected\n"
 		"  upstreams          every upstream server: weight, drained, next hop and its state\n"
+		"  routes             requests per route and upstream by status class, times, bytes\n"
+		"                     (as fanout_requests_total...), the access log's counters\n"
 		"  drain A.B.C.D:PORT no new request to that server, those in flight finish\n"
 		"  undrain A.B.C.D:PORT  back in rotation\n"
 		"commands (DPDK telemetry, JSON):\n"
@@ -231,7 +233,7 @@ main(int argc, char **argv)
 		return cmd_import(prog, prefix, argc - optind, argv + optind);
 	if (strcmp(what, "status") == 0 || strcmp(what, "upstreams") == 0 ||
 		strcmp(what, "reload") == 0 || strcmp(what, "drain") == 0 ||
-		strcmp(what, "undrain") == 0)
+		strcmp(what, "undrain") == 0 || strcmp(what, "routes") == 0)
 		return control(prefix, argc - optind, argv + optind, json);
 	optind++;
 	if (strcmp(what, "stats") == 0) {

@@ -431,6 +431,10 @@ void conf_h_header_mod(struct conf_parser *p, struct conf_block *blk, const stru
 	struct conf_block *inner);
 void conf_h_forwarded_prefix(struct conf_parser *p, struct conf_block *blk,
 	const struct conf_stmt *st, struct conf_block *inner);
+/* alog.c: access_log */
+void conf_h_access_log(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_dump_access_log(FILE *out, const struct fo_conf *c);
 void conf_h_default_backend(struct conf_parser *p, struct conf_block *blk,
 	const struct conf_stmt *st, struct conf_block *inner);
 /* Where a route's directives were first accepted (NULL: not), for conf_actions_route_end(). */

@@ -30,6 +30,7 @@ enum {
 	MAIN_MATCH_ORDER,
 	MAIN_DUPLICATE_ROUTES,
 	MAIN_METRICS,
+	MAIN_ACCESS_LOG,
 	MAIN_N
 };
 enum { IF_ADDRESS, IF_GATEWAY, IF_VLAN, IF_MTU, IF_N };
@@ -561,6 +562,9 @@ static const struct conf_directive main_dirs[MAIN_N] = {
 		CONF_D_ONCE, NULL, conf_h_duplicate_routes},
 	[MAIN_METRICS] = {"metrics", "metrics A.B.C.D:PORT|off;", 1, 1, CONF_D_ONCE, NULL,
 		h_metrics},
+	[MAIN_ACCESS_LOG] = {"access_log",
+		"access_log PATH [format=upstreaminfo|json] [buffer=N]|off;", 1, 3, CONF_D_ONCE,
+		NULL, conf_h_access_log},
 };
 
 static const struct conf_directive interface_dirs[IF_N] = {

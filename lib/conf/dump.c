@@ -285,6 +285,7 @@ fo_conf_dump(const struct fo_conf *conf, FILE *out)
 		conf->metrics_port != FO_CONF_METRICS_PORT)
 		fprintf(out, "metrics %s:%u;\n\n", conf_ip4_str(conf->metrics_addr, ma),
 			conf->metrics_port);
+	conf_dump_access_log(out, conf);
 	for (i = 0; i < conf->n_listens; i++)
 		dump_listen(out, conf, &conf->listens[i]);
 	if (conf->n_listens != 0)

@@ -416,6 +416,19 @@ struct fo_conf_http {
 	struct fo_conf_loc loc;            /**< the `http` directive (file NULL when absent) */
 };
 
+/** Longest access_log path (bytes, NUL excluded: one less). */
+#define FO_CONF_ALOG_PATH_MAX 1024
+/** access_log buffer=N when not given, and its bounds. */
+#define FO_CONF_ALOG_BUFFER_DEFAULT 4096
+#define FO_CONF_ALOG_BUFFER_MIN 16
+#define FO_CONF_ALOG_BUFFER_MAX 65536
+
+/** access_log format=. */
+enum fo_conf_alog_format {
+	FO_CONF_ALOG_UPSTREAMINFO, /**< ingress-nginx's log_format upstreaminfo (the default) */
+	FO_CONF_ALOG_JSON,         /**< one JSON object per line */
+};
+
 /** A whole parsed and validated configuration. Immutable once returned. */
 struct fo_conf {
 	struct fo_conf_iface *ifaces;
@@ -443,6 +456,11 @@ struct fo_conf {
 	 *  directive is absent, port 0 after `metrics off` */
 	uint32_t metrics_addr;
 	uint16_t metrics_port;
+	/** `access_log PATH [format=upstreaminfo|json] [buffer=N]`: the file (an
+	 *  absolute path); "" (the default, or `access_log off`): no access log */
+	char access_log_path[FO_CONF_ALOG_PATH_MAX];
+	uint8_t access_log_format;  /**< enum fo_conf_alog_format */
+	uint32_t access_log_buffer; /**< entries each worker's ring holds (power of two - 1) */
 				/* private: string pool and allocation bookkeeping follow */
 };
 

@@ -372,6 +372,7 @@ parser_new(unsigned flags, FILE *err)
 	conf_params_init(&p->c->pub.http, conf_http_params, CONF_HTTP_N);
 	p->c->pub.metrics_addr = htonl(FO_CONF_METRICS_ADDR);
 	p->c->pub.metrics_port = FO_CONF_METRICS_PORT;
+	p->c->pub.access_log_buffer = FO_CONF_ALOG_BUFFER_DEFAULT;
 	return p;
 }
 

@@ -214,9 +214,13 @@ fo_ctl_conf_diff(const struct fo_conf *a, const struct fo_conf *b)
 	unsigned d = FO_CTL_DIFF_NONE, i;
 	int names_line_up = a->n_upstreams == b->n_upstreams;
 
-	/* the metrics socket is opened once, at start-up */
+	/* the metrics socket is opened once, at start-up; so are the access log
+	 * file and its rings (their size is the workers' staging memory) */
 	if (ifaces_differ(a, b) || tcp_differs(&a->tcp, &b->tcp) ||
-		a->metrics_addr != b->metrics_addr || a->metrics_port != b->metrics_port)
+		a->metrics_addr != b->metrics_addr || a->metrics_port != b->metrics_port ||
+		strcmp(a->access_log_path, b->access_log_path) != 0 ||
+		a->access_log_format != b->access_log_format ||
+		a->access_log_buffer != b->access_log_buffer)
 		d |= FO_CTL_DIFF_RESTART;
 	if (http_differs(&a->http, &b->http))
 		d |= FO_CTL_DIFF_HTTP;
@@ -247,7 +251,7 @@ const char *
 fo_ctl_diff_str(unsigned diff, char *buf, size_t len)
 {
 	static const char *const names[] = {"endpoints", "upstream settings", "http", "routes",
-		"needs a restart (interfaces, listeners, tcp or metrics)"};
+		"needs a restart (interfaces, listeners, tcp, metrics or access_log)"};
 	size_t used = 0;
 	unsigned i;
 

@@ -34,6 +34,7 @@
 enum fo_metrics_type {
 	FO_METRICS_COUNTER, /**< name gets "_total" if it has not */
 	FO_METRICS_GAUGE,
+	FO_METRICS_HISTOGRAM, /**< samples with fo_metrics_histogram() only */
 };
 
 /** One label of a sample: its name and its raw (unescaped) value. */
@@ -76,6 +77,20 @@ void fo_metrics_value(
 /** As fo_metrics_value() with a float value (NaN, +Inf and -Inf as the format spells them). */
 void fo_metrics_value_f(
 	struct fo_metrics_out *o, const struct fo_metrics_label *labels, unsigned n, double v);
+
+/** Labels a histogram sample may have besides "le". */
+#define FO_METRICS_HIST_LABELS_MAX 7
+
+/**
+ * One histogram of the current family (begun as FO_METRICS_HISTOGRAM):
+ * name_bucket{labels,le="B"} for each bound (cumulative counts from the
+ * per-bucket @p counts: counts[i] observations fell in (bounds[i-1],
+ * bounds[i]]), name_bucket{le="+Inf"} @p count, name_sum @p sum,
+ * name_count @p count. At most FO_METRICS_HIST_LABELS_MAX labels (else
+ * err = -E2BIG).
+ */
+void fo_metrics_histogram(struct fo_metrics_out *o, const struct fo_metrics_label *labels, unsigned n,
+	const double *bounds, const uint64_t *counts, unsigned n_bounds, uint64_t count, double sum);
 
 /**
  * Write the exposition into @p o (called once per scrape, on the thread

@@ -138,7 +138,9 @@ fo_metrics_family(
 	put_escaped(o, help != NULL ? help : "", 0);
 	puts_(o, "\n# TYPE ");
 	puts_(o, o->name);
-	puts_(o, type == FO_METRICS_COUNTER ? " counter\n" : " gauge\n");
+	puts_(o, type == FO_METRICS_COUNTER	? " counter\n"
+		 : type == FO_METRICS_HISTOGRAM ? " histogram\n"
+						: " gauge\n");
 }
 
 static void
@@ -190,4 +192,43 @@ fo_metrics_value_f(
 	else
 		snprintf(num, sizeof(num), "%.17g\n", v);
 	puts_(o, num);
+}
+
+void
+fo_metrics_histogram(struct fo_metrics_out *o, const struct fo_metrics_label *labels, unsigned n,
+	const double *bounds, const uint64_t *counts, unsigned n_bounds, uint64_t count, double sum)
+{
+	struct fo_metrics_label l[FO_METRICS_HIST_LABELS_MAX + 1];
+	char base[sizeof(o->name)], le[40];
+	uint64_t cum = 0;
+	size_t blen;
+	unsigned i;
+
+	if (n > FO_METRICS_HIST_LABELS_MAX) {
+		o->err = o->err != 0 ? o->err : -E2BIG;
+		return;
+	}
+	memcpy(base, o->name, sizeof(base));
+	blen = strlen(base);
+	if (blen + sizeof("_bucket") > sizeof(o->name)) {
+		o->err = o->err != 0 ? o->err : -E2BIG;
+		return;
+	}
+	if (n != 0)
+		memcpy(l, labels, n * sizeof(*l));
+	l[n].name = "le";
+	l[n].value = le;
+	memcpy(o->name + blen, "_bucket", sizeof("_bucket"));
+	for (i = 0; i < n_bounds; i++) {
+		cum += counts[i];
+		snprintf(le, sizeof(le), "%.15g", bounds[i]); /* 0.005, not 0.0050000000000000001 */
+		fo_metrics_value(o, l, n + 1, cum);
+	}
+	snprintf(le, sizeof(le), "+Inf");
+	fo_metrics_value(o, l, n + 1, count);
+	memcpy(o->name + blen, "_sum", sizeof("_sum"));
+	fo_metrics_value_f(o, labels, n, sum);
+	memcpy(o->name + blen, "_count", sizeof("_count"));
+	fo_metrics_value(o, labels, n, count);
+	memcpy(o->name, base, sizeof(base));
 }

@@ -232,6 +232,9 @@ _Static_assert(sizeof(struct fo_proxy_probe) == 512, "probe ring elements are 51
 
 struct px_view;
 struct px_snap_srv;
+struct fo_alog_routes;
+struct fo_alog_rstats;
+struct fo_alog_push_stats;
 
 /**
  * What a request is served with: the config, its compiled routes, and one
@@ -266,6 +269,10 @@ struct fo_proxy_snapshot {
 	/** per server: the occupant number of its slot (0: unknown), sent with
 	 *  passive reports so that the control thread can tell stale ones */
 	uint32_t *hocc;
+	/** per-route accounting slots (labels, counter indices) of conf, set by
+	 *  the creator before publishing; NULL (the default): requests are
+	 *  neither counted per route nor named in the access log */
+	const struct fo_alog_routes *racct;
 	unsigned n_servers;                /**< servers of conf (all upstreams) */
 	const struct px_snap_srv *srvs;    /**< [n_servers] flattened for the workers, private */
 	struct px_view *views;  /**< [n_workers], private to lib/proxy */
@@ -339,6 +346,26 @@ struct fo_proxy_worker *fo_proxy_worker_create(const struct fo_proxy_snapshot *c
  * server is healthy, and nothing is reported or probed.
  */
 void fo_proxy_worker_attach(struct fo_proxy_worker *pw, const struct fo_proxy_links *links);
+
+/** What the control thread gives a worker's proxy for accounting (fo_proxy_worker_acct()). */
+struct fo_proxy_acct_links {
+	struct rte_ring *alog;                /**< access log entries out (single producer); NULL: off */
+	struct fo_alog_push_stats *alog_stats; /**< this worker's push counters (with alog) */
+	struct fo_alog_rstats *rstats;        /**< this worker's per-route counters; NULL: none */
+	uint32_t n_rstats;                    /**< entries of rstats */
+};
+
+/**
+ * Account each request of this worker: bump rstats[key] (the key of its
+ * route in the snapshot's racct) and, with an access log ring, push one
+ * entry per request (a full ring drops it: alog_stats->dropped). Before
+ * the worker runs. With alog, one staging entry (1 KiB) per session is
+ * allocated: the request's strings are copied there when its head is
+ * parsed, the rest is filled and the entry pushed when it ends.
+ *
+ * @return 0, or -ENOMEM.
+ */
+int fo_proxy_worker_acct(struct fo_proxy_worker *pw, const struct fo_proxy_acct_links *links);
 
 /**
  * Free a worker's proxy. Call after fo_tcp_worker_free() (no more TCP

@@ -49,6 +49,8 @@ act_answer(struct px_sess *s, unsigned status, ssize_t n, int close)
 	s->flags |= PX_S_STARTED;
 	s->resp_state = PX_RESP_DONE;
 	px_count_status(pw, status);
+	s->status = (uint16_t)status;
+	s->out_head += px_head_len(pw->out, (uint32_t)n);
 	s->to_cl = fo_mbuf_chain_join(s->to_cl, m);
 	return px_resp_pump(s) < 0 ? PX_GONE : 1;
 }
@@ -255,7 +257,7 @@ is_healthz(const char *path, size_t len, const struct fo_http_msg *msg)
 }
 
 static void
-use_default(const struct px_sess *s, const uint8_t *head, const struct fo_conf_default_backend *d,
+use_default(struct px_sess *s, const uint8_t *head, const struct fo_conf_default_backend *d,
 	int *rc, struct fo_route_result *res)
 {
 	res->route = UINT32_MAX; /* not one of conf->routes */
@@ -266,6 +268,7 @@ use_default(const struct px_sess *s, const uint8_t *head, const struct fo_conf_d
 	res->path_len = s->req.path.len;
 	*rc = 0;
 	s->pw->stats.default_backend++;
+	s->rslot = px_acct_default_slot(s, &d->route);
 }
 
 int

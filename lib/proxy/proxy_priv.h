@@ -28,9 +28,11 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_mbuf.h>
 
+#include "fo_alog.h"
 #include "fo_balance.h"
 #include "fo_proxy.h"
 #include "fo_timer.h"
@@ -91,6 +93,8 @@ enum px_resp_state {
 #define PX_S_HTTP10 0x0400     /* request is HTTP/1.0 */
 #define PX_S_UP_NOREUSE 0x1000 /* upstream connection must not be pooled */
 #define PX_S_UP_REUSED 0x2000  /* the upstream connection came from the pool */
+#define PX_S_ACCT 0x4000       /* a request is being accounted (px_acct_begin() .. end()) */
+#define PX_S_ACCT_HEAD 0x8000  /* ... and its head parsed (s->req valid) */
 
 /* px_up.state */
 enum px_up_state {
@@ -224,6 +228,14 @@ struct px_sess {
 	uint64_t sticky_id; /* endpoint its sticky cookie names (0: none) */
 	uint64_t bal_t0;    /* TSC when the current attempt went to its server (ewma) */
 	uint8_t bal_has_key;
+	/* accounting of the request in flight (proxy_acct.c) */
+	uint64_t t_start;    /* TSC (burst): first byte of its head */
+	uint64_t t_up_start; /* TSC: first upstream attempt (0: none) */
+	uint64_t out_bytes;  /* bytes of its response(s) sent to the client */
+	uint64_t out_head;   /* of those, heads (interim and final) */
+	uint32_t rslot;      /* its slot in snap->racct (UINT32_MAX: no route) */
+	uint16_t status;     /* status sent to the client (0: none yet) */
+	uint16_t client_port; /* host order */
 	struct fo_http_parser req_p;
 	struct fo_http_body req_b;
 	struct fo_http_parser resp_p;
@@ -268,6 +280,15 @@ struct fo_proxy_worker {
 	char cookie[FO_CONF_COOKIE_NAME_MAX + FO_CONF_COOKIE_PATH_MAX + 96]; /* a Set-Cookie value */
 	uint64_t wake_tsc;           /* no links.wake() before then */
 	struct fo_proxy_stats stats;
+	/* accounting (proxy_acct.c; all NULL: off) */
+	struct {
+		struct rte_ring *ring;          /* access log; NULL: off */
+		struct fo_alog_entry *stage;    /* [n_sess] with ring: the entries being filled */
+		struct fo_alog_push_stats *push;
+		struct fo_alog_rstats *rstats;  /* [n_rstats] */
+		uint32_t n_rstats;
+		uint64_t seq;
+	} acct;
 };
 
 /** This worker's view of the request's snapshot. */
@@ -561,6 +582,33 @@ px_act_fwd(struct px_sess *s, const struct fo_conf_route *r, struct fo_http_fwd 
 		fwd->n_mods = s->act->n_req_mods;
 	}
 }
+
+/** Bytes of the head at the start of a response fanout wrote itself (@p n bytes in @p buf). */
+static inline uint32_t
+px_head_len(const uint8_t *buf, uint32_t n)
+{
+	const uint8_t *e = memmem(buf, n, "\r\n\r\n", 4);
+
+	return e != NULL ? (uint32_t)(e - buf) + 4 : n;
+}
+
+/* proxy_acct.c */
+/**
+ * A request starts (its head parsed: @p head contiguous; or NULL when it
+ * did not parse and fanout answers it): reset its accounting, copy its
+ * strings into the staging entry when the access log is on.
+ */
+void px_acct_begin(struct px_sess *s, const uint8_t *head);
+/** The X-Request-ID fanout made for the request (the client sent none). */
+void px_acct_rid(struct px_sess *s, const char *rid, size_t len);
+/** The upstream connection s->up serves the request: note its server, and @p status (0: none). */
+void px_acct_ep(struct px_sess *s, unsigned status);
+/** The request ended (@p aborted: reset before its response was all sent): count it, log it. */
+void px_acct_end(struct px_sess *s, int aborted);
+/** The slot of the route (or its canary) @p res names in the request's snapshot. */
+uint32_t px_acct_route_slot(const struct px_sess *s, const struct fo_route_result *res);
+/** The slot of default backend route @p r in the request's snapshot. */
+uint32_t px_acct_default_slot(const struct px_sess *s, const struct fo_conf_route *r);
 
 /* proxy_tunnel.c */
 int px_tunnel_start(struct px_sess *s);

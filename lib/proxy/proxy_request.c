@@ -111,6 +111,9 @@ px_error(struct px_sess *s, unsigned status, const char *detail)
 		pw->stats.client_aborts++;
 		return px_sess_abort(s);
 	}
+	if (!(s->flags & PX_S_ACCT))
+		px_acct_begin(s, NULL); /* a head that did not parse, or a timeout */
+	px_acct_ep(s, 0);
 	/*
 	 * Keep the connection only when the whole request was read (nothing of
 	 * it can be mistaken for the next request) and the status is about the
@@ -129,6 +132,8 @@ px_error(struct px_sess *s, unsigned status, const char *detail)
 	if (m == NULL)
 		return px_sess_abort(s);
 	count_gen(pw, status);
+	s->status = (uint16_t)status;
+	s->out_head += px_head_len(pw->out, (uint32_t)n);
 	if (close)
 		s->flags |= PX_S_CLOSE;
 	if (s->phase == PX_IDLE || s->phase == PX_HEAD)
@@ -158,6 +163,10 @@ px_cl_finish(struct px_sess *s)
 	const struct fo_conf *conf = sess_conf(s);
 	int complete = s->req_state == PX_REQ_DONE && s->to_up == NULL;
 
+	if (s->flags & PX_S_ACCT) {
+		px_acct_ep(s, 0);
+		px_acct_end(s, 0);
+	}
 	if (s->up != NULL) {
 		if (!complete || s->rin != NULL)
 			s->flags |=
@@ -271,12 +280,15 @@ req_head_done(struct px_sess *s)
 	bk = fo_http_req_body_kind(msg);
 	if (bk == FO_HTTP_BODY_CHUNKED || (bk == FO_HTTP_BODY_LENGTH && msg->content_length > 0))
 		s->req_state = PX_REQ_BODY;
+	head = px_chain_head(s->in, msg->head_len, pw->lin);
+	px_acct_begin(s, head);
 	if (msg->flags & FO_HTTP_F_EXPECT_OTHER)
 		return req_reject(s, 417, "only Expect: 100-continue is supported");
 
-	head = px_chain_head(s->in, msg->head_len, pw->lin);
 	/* on the path as nginx reads it, with the method, query and fields (proxy_route.c) */
 	rc = px_route_request(s, head, &res, &path, &path_len);
+	if (rc == 0)
+		s->rslot = px_acct_route_slot(s, &res); /* the route's, or its canary's */
 	if (rc == -EINVAL)
 		return req_reject(s, 400, "bad request path");
 
@@ -315,6 +327,7 @@ req_head_done(struct px_sess *s)
 	if (msg->hdr_first[FO_HTTP_H_X_REQUEST_ID] == 0) {
 		fwd.request_id = rid;
 		fwd.request_id_len = make_request_id(pw, rid);
+		px_acct_rid(s, rid, fwd.request_id_len); /* logged as ingress-nginx's $req_id */
 	}
 	if (msg->flags & FO_HTTP_F_UPGRADE) {
 		/*
@@ -379,12 +392,14 @@ req_head_done(struct px_sess *s)
 			if (m == NULL)
 				return px_error(s, 500, "out of packet buffers");
 			s->to_cl = fo_mbuf_chain_join(s->to_cl, m);
+			s->out_head += sizeof(cont) - 1;
 			pw->stats.continue_sent++;
 			pw->stats.responses_1xx++;
 			if (px_cl_flush(s) < 0)
 				return PX_GONE;
 		}
 	}
+	s->t_up_start = pw->net->now;
 	return px_up_start(s);
 }
 
@@ -404,6 +419,7 @@ read_head(struct px_sess *s)
 			if (s->phase == PX_IDLE) {
 				/* first byte of a head: it must be complete in time */
 				s->phase = PX_HEAD;
+				s->t_start = pw->net->now;
 				px_sess_deadline(s, sess_conf(s)->http.client_header_timeout_ms);
 			}
 			if (s->in_fed < s->in->pkt_len) {

@@ -53,6 +53,7 @@ px_cl_flush(struct px_sess *s)
 			return px_sess_abort(s);
 		}
 		pw->stats.bytes_client_out += (uint64_t)n;
+		s->out_bytes += (uint64_t)n;
 	}
 	return 0;
 }
@@ -94,6 +95,7 @@ queue_head(struct px_sess *s, const uint8_t *head, unsigned flags)
 			return px_up_fail(s, 502, "out of packet buffers", 0);
 	}
 	s->to_cl = fo_mbuf_chain_join(s->to_cl, m);
+	s->out_head += (uint64_t)n;
 	return 0;
 }
 
@@ -135,6 +137,8 @@ resp_head_done(struct px_sess *s)
 				FO_PROXY_OBS_BAD);
 		if (queue_head(s, head, FO_HTTP_RESP_UPGRADE) != 0)
 			return PX_GONE;
+		s->status = 101;
+		px_acct_ep(s, 101);
 		px_chain_adj(&s->rin, head_len);
 		s->flags |= PX_S_STARTED;
 		pw->stats.responses_1xx++;
@@ -169,6 +173,8 @@ resp_head_done(struct px_sess *s)
 	if (rc == 0)
 		px_up_ok(s);
 	px_count_status(pw, msg->status);
+	s->status = msg->status;
+	px_acct_ep(s, msg->status);
 	fo_http_body_init(&s->resp_b, bk, msg->content_length);
 	s->resp_open = 0;
 	s->resp_state = s->resp_b.done ? PX_RESP_DONE : PX_RESP_BODY;

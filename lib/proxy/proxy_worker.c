@@ -148,6 +148,10 @@ px_sess_free(struct px_sess *s)
 		}
 		s->ready = 0;
 	}
+	if (s->flags & PX_S_ACCT) { /* reset, timed out, or a tunnel that closed */
+		px_acct_ep(s, 0);
+		px_acct_end(s, s->phase != PX_TUNNEL);
+	}
 	if (s->up != NULL) {
 		struct px_up *u = s->up;
 
@@ -205,6 +209,7 @@ px_accept(struct fo_tcp_conn *c, void *listen_arg)
 	s->c = c;
 	s->l = l;
 	s->client_addr = info.remote_addr;
+	s->client_port = info.remote_port;
 	fo_tcp_set_user(c, s);
 	px_sess_start_idle(s);
 	return 0;
@@ -381,6 +386,7 @@ fo_proxy_worker_free(struct fo_proxy_worker *p)
 	free(pw->out);
 	free(pw->rewrite);
 	free(pw->npath);
+	free(pw->acct.stage);
 	px_probe_fini(pw);
 	free(pw);
 }

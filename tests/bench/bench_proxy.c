@@ -8,10 +8,15 @@
  * timers and flush, like the worker loop's busy cycles); the clients',
  * origins' and the wire's copies are not.
  *
- *   bench_proxy [direct|proxy] [requests] [connections] [balance]
+ *   bench_proxy [direct|proxy] [requests] [connections] [off|metrics|log] [balance]
  *
- * balance: how django-service balances, as after `balance` in its block
- * ("least_conn", "ewma", "random", "hash uri", ...; round_robin by
+ * The two last words (proxy only, either order, each optional):
+ * off, metrics or log: accounting -- off, none (the default); metrics,
+ * per-route counters; log, per-route counters and the access log (its
+ * ring drained into /dev/null by a writer, as the control thread would:
+ * that formatting is not in the fanout host's cycles).
+ * Anything else: how django-service balances, as after `balance` in its
+ * block ("least_conn", "ewma", "random", "hash uri", ...; round_robin by
  * default), or "sticky" (round_robin and `sticky cookie route`, the
  * client's cookie naming the first server): the balancers' cost.
  *
@@ -25,6 +30,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_ring.h>
+
+#include "fo_alog.h"
 #include "fo_balance.h"
 #include "fo_conf.h"
 #include "fo_proxy.h"
@@ -122,8 +130,14 @@ proxy_poll(struct wire_host *h, void *arg)
 }
 
 static int
-run_proxy(uint64_t n, unsigned conns, const char *balance)
+run_proxy(uint64_t n, unsigned conns, const char *acct, const char *balance)
 {
+	struct fo_alog_reg *reg = NULL;
+	struct fo_alog_routes *rt = NULL;
+	struct fo_alog_writer *lw = NULL;
+	struct rte_ring *ring = NULL;
+	struct fo_alog_push_stats push = {0};
+	struct fo_proxy_acct_links links = {0};
 	struct wire w;
 	struct wire_host *ch, *fh, *oh[6];
 	struct wire_origin o[6];
@@ -177,6 +191,29 @@ run_proxy(uint64_t n, unsigned conns, const char *balance)
 		fprintf(stderr, "fo_proxy_worker_create failed\n");
 		return 1;
 	}
+	if (strcmp(acct, "off") != 0) {
+		reg = fo_alog_reg_create(64, 1);
+		rt = fo_alog_routes_create(conf);
+		if (reg == NULL || rt == NULL)
+			abort();
+		fo_alog_reg_ref(reg, rt);
+		snap->racct = rt;
+		links.rstats = fo_alog_reg_worker(reg, 0);
+		links.n_rstats = fo_alog_reg_cap(reg);
+	}
+	if (strcmp(acct, "log") == 0) {
+		struct fo_alog_clock clk = {(uint64_t)hz, 0, 0, 1};
+
+		ring = fo_alog_ring_create("bench", 4096);
+		lw = fo_alog_writer_open("/dev/null", FO_ALOG_UPSTREAMINFO, 1u << 20, &clk);
+		if (ring == NULL || lw == NULL)
+			abort();
+		fo_alog_writer_add_ring(lw, ring);
+		links.alog = ring;
+		links.alog_stats = &push;
+	}
+	if (fo_proxy_worker_acct(pw, &links) != 0)
+		abort();
 	fh->poll = proxy_poll;
 	fh->poll_arg = pw;
 	fh->profiled = true;
@@ -191,6 +228,8 @@ run_proxy(uint64_t n, unsigned conns, const char *balance)
 		if (wire_step(&w) == 0)
 			wire_advance(&w, 10);
 		rounds++;
+		if (ring != NULL && rte_ring_count(ring) >= 2048)
+			fo_alog_writer_drain(lw); /* the control thread's part, not timed */
 	}
 	ps = fo_proxy_stats(pw);
 	for (i = 0; i < 3; i++)
@@ -203,8 +242,14 @@ run_proxy(uint64_t n, unsigned conns, const char *balance)
 	printf("upstream connects %" PRIu64 ", reuses %" PRIu64 "; last head at origin:\n%s",
 		ps->upstream_connects, ps->upstream_reuses, o[0].last_head);
 	printf("fanout host (net + tcp + http + route + proxy): %.0f cycles/request "
-	       "(%.2f GHz TSC)\n",
-		(double)(fh->cycles - c0) / (double)(cl.responses - r0), hz / 1e9);
+	       "(%.2f GHz TSC), accounting %s\n",
+		(double)(fh->cycles - c0) / (double)(cl.responses - r0), hz / 1e9, acct);
+	if (ring != NULL) {
+		fo_alog_writer_close(lw);
+		printf("access log: %" PRIu64 " entries queued, %" PRIu64 " dropped\n", push.pushed,
+			push.dropped);
+		fo_alog_ring_free(ring);
+	}
 	wire_client_free(&cl);
 	fo_tcp_worker_free(fh->tw); /* no callbacks into the proxy after this */
 	fh->tw = NULL;
@@ -213,6 +258,10 @@ run_proxy(uint64_t n, unsigned conns, const char *balance)
 		wire_origin_free(&o[i]);
 	i = wire_free(&w);
 	fo_proxy_snapshot_free(snap);
+	if (rt != NULL)
+		fo_alog_reg_unref(reg, rt);
+	fo_alog_routes_free(rt);
+	fo_alog_reg_free(reg);
 	fo_route_table_free(routes);
 	fo_conf_free(conf);
 	return i != 0;
@@ -224,11 +273,21 @@ main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "direct";
 	uint64_t n = argc > 2 ? strtoull(argv[2], NULL, 0) : 200000;
 	unsigned conns = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 0) : 16;
+	const char *acct = "off", *balance = "round_robin";
+	int i;
 
 	if (strcmp(mode, "direct") == 0)
 		return run_direct(n, conns);
+	for (i = 4; i < argc && i < 6; i++) {
+		if (strcmp(argv[i], "off") == 0 || strcmp(argv[i], "metrics") == 0 ||
+			strcmp(argv[i], "log") == 0)
+			acct = argv[i];
+		else
+			balance = argv[i];
+	}
 	if (strcmp(mode, "proxy") == 0)
-		return run_proxy(n, conns, argc > 4 ? argv[4] : "round_robin");
-	fprintf(stderr, "usage: bench_proxy [direct|proxy] [requests] [connections] [balance]\n");
+		return run_proxy(n, conns, acct, balance);
+	fprintf(stderr, "usage: bench_proxy [direct|proxy] [requests] [connections] "
+			"[off|metrics|log] [balance]\n");
 	return 2;
 }

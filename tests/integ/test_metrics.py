@@ -72,8 +72,11 @@ def parse(body):
         m = LINE.match(line)
         fi.check(m is not None, "not a sample line: %r" % line)
         name, labels, value = m.groups()
-        fi.check(name in typed, "sample before its TYPE line: %r" % line)
-        if typed[name] == "counter":
+        # a histogram's samples: <name>_bucket (with le), <name>_sum, <name>_count
+        base = re.sub(r"_(bucket|sum|count)$", "", name)
+        fi.check(name in typed or typed.get(base) == "histogram",
+                 "sample before its TYPE line: %r" % line)
+        if typed.get(name) == "counter":
             fi.check(name.endswith("_total"), "counter without _total: %s" % name)
         key = (name, tuple(LABEL.findall(labels or "")))
         fi.check(key not in out, "sample twice: %r" % line)

@@ -162,6 +162,37 @@ test_growth(void **state)
 }
 
 /* Past FO_METRICS_BODY_MAX the exposition fails for good (-E2BIG), never truncated quietly. */
+/* a histogram: cumulative buckets, +Inf = count, _sum and _count, the labels kept */
+static void
+test_histogram(void **state)
+{
+	static const double bounds[3] = {0.005, 0.1, 1};
+	static const uint64_t counts[3] = {2, 0, 3};
+	const struct fo_metrics_label l[1] = {{"route", "* /a"}};
+	struct fo_metrics_out o;
+
+	(void)state;
+	fo_metrics_out_init(&o);
+	fo_metrics_family(&o, FO_METRICS_HISTOGRAM, "fanout_request_duration_seconds", "time");
+	fo_metrics_histogram(&o, l, 1, bounds, counts, 3, 6, 12.5);
+	fo_metrics_histogram(&o, NULL, 0, bounds, counts, 1, 2, 0.25);
+	assert_int_equal(o.err, 0);
+	assert_string_equal(o.buf,
+		"# HELP fanout_request_duration_seconds time\n"
+		"# TYPE fanout_request_duration_seconds histogram\n"
+		"fanout_request_duration_seconds_bucket{route=\"* /a\",le=\"0.005\"} 2\n"
+		"fanout_request_duration_seconds_bucket{route=\"* /a\",le=\"0.1\"} 2\n"
+		"fanout_request_duration_seconds_bucket{route=\"* /a\",le=\"1\"} 5\n"
+		"fanout_request_duration_seconds_bucket{route=\"* /a\",le=\"+Inf\"} 6\n"
+		"fanout_request_duration_seconds_sum{route=\"* /a\"} 12.5\n"
+		"fanout_request_duration_seconds_count{route=\"* /a\"} 6\n"
+		"fanout_request_duration_seconds_bucket{le=\"0.005\"} 2\n"
+		"fanout_request_duration_seconds_bucket{le=\"+Inf\"} 2\n"
+		"fanout_request_duration_seconds_sum 0.25\n"
+		"fanout_request_duration_seconds_count 2\n");
+	fo_metrics_out_free(&o);
+}
+
 static void
 test_cap(void **state)
 {
@@ -193,6 +224,7 @@ main(void)
 		cmocka_unit_test(test_floats),
 		cmocka_unit_test(test_growth),
 		cmocka_unit_test(test_cap),
+		cmocka_unit_test(test_histogram),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

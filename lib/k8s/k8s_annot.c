@@ -249,12 +249,36 @@ canary_num(struct actx *c, const char *name, const char *v, struct k8s_ann *a)
 	a->canary_total = x;
 }
 
+/*
+ * The location annotations a canary Ingress does not have: ingress-nginx
+ * serves canary requests from the main Ingress's location, with its
+ * settings (only balancing and affinity are the canary's own).
+ */
+static int
+location_setting(const char *name)
+{
+	static const char *const names[] = {"rewrite-target", "use-regex", "app-root",
+		"permanent-redirect", "permanent-redirect-code", "temporal-redirect",
+		"temporal-redirect-code", "proxy-body-size", "proxy-connect-timeout",
+		"proxy-read-timeout", "proxy-send-timeout", "proxy-next-upstream",
+		"proxy-next-upstream-tries", "proxy-next-upstream-timeout", "x-forwarded-prefix"};
+	unsigned i;
+
+	for (i = 0; i < K8S_ARRAY_SIZE(names); i++)
+		if (strcmp(name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 one(struct actx *c, const char *key, const char *v, struct k8s_ann *a)
 {
 	const char *name = key + strlen(NGINX_PREFIX);
 
-	if (strcmp(name, "rewrite-target") == 0) {
+	if (a->canary && location_setting(name)) {
+		awarn(c, "ignored on a canary Ingress: its requests are served with the main "
+			 "Ingress's settings (as ingress-nginx)");
+	} else if (strcmp(name, "rewrite-target") == 0) {
 		a->rewrite = v;
 		a->rewrite_field = c->loc;
 	} else if (strcmp(name, "use-regex") == 0) {
@@ -325,7 +349,9 @@ one(struct actx *c, const char *key, const char *v, struct k8s_ann *a)
 		else
 			a->fwd_prefix = v;
 	} else if (strcmp(name, "canary") == 0) {
-		a->canary = strcmp(v, "true") == 0;
+		/* read before the others (k8s_annotations) */
+		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+			awarn(c, "invalid value \"%s\" (expected true or false): not a canary", v);
 	} else if (strcmp(name, "canary-by-header") == 0 ||
 		   strcmp(name, "canary-by-header-value") == 0 ||
 		   strcmp(name, "canary-by-header-pattern") == 0 ||
@@ -356,6 +382,13 @@ k8s_annotations(struct fo_k8s *k, const struct k8s_ingress *ing, struct k8s_ann 
 	a->canary_total = 100;
 	if (map == NULL)
 		return;
+	/* canary: "true" first: it changes what the other annotations mean */
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		key = ky_str(yaml_document_get_node(d, p->key));
+		v = ky_str(yaml_document_get_node(d, p->value));
+		if (key != NULL && v != NULL && strcmp(key, NGINX_PREFIX "canary") == 0)
+			a->canary = strcmp(v, "true") == 0;
+	}
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		kn = yaml_document_get_node(d, p->key);
 		vn = yaml_document_get_node(d, p->value);

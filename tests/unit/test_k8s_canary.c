@@ -160,9 +160,9 @@ test_attach(void **state)
 	/* a canary to the main's own upstream; canary-* without canary: "true" */
 	out = k8s_import(
 		K8S_SVCS MAIN K8S_ING("same", NGX "canary: \"true\", " NGX "canary-weight: \"50\"",
-			PATH1("/x", "Prefix", "app"))
-			K8S_ING("not", NGX "canary-weight: \"50\", " NGX "canary-by-cookie: c",
-				PATH1("/w", "Prefix", "other")),
+			PATH1("/x", "Prefix", "app")) K8S_ING("not",
+			NGX "canary: yes, " NGX "canary-weight: \"50\", " NGX "canary-by-cookie: c",
+			PATH1("/w", "Prefix", "other")),
 		NULL, 0);
 	k8s_lacks(out, "canary ");
 	k8s_has(out, "route prefix \"/w\" {\n\tupstream ns-other-80;\n}");
@@ -171,6 +171,27 @@ test_attach(void **state)
 			       "ignored (as ingress-nginx)");
 	k8s_has(k8s_last_msgs, "Ingress ns/not: metadata.annotations: canary-by-* or "
 			       "canary-weight* without canary: \"true\": ignored");
+	k8s_has(k8s_last_msgs, "Ingress ns/not: metadata.annotations[nginx.ingress.kubernetes.io/"
+			       "canary]: invalid value \"yes\" (expected true or false): not a "
+			       "canary");
+	assert_int_equal(k8s_count("warning"), 3);
+	free(out);
+
+	/* a canary's location annotations: the main Ingress's apply (none here) */
+	out = k8s_import(K8S_SVCS MAIN K8S_ING("can",
+				 NGX "rewrite-target: /, " NGX "proxy-read-timeout: \"9\", " NGX
+				     "canary: \"true\", " NGX "canary-weight: \"20\"",
+				 PATH1("/x", "Prefix", "other")),
+		NULL, 0);
+	k8s_has(out, "route prefix \"/x\" {\n\tupstream ns-app-80;\n");
+	k8s_has(out, "\t\tweight 20;\n\t}\n}\n");
+	k8s_lacks(out, "rewrite");
+	k8s_lacks(out, "read_timeout");
+	k8s_has(k8s_last_msgs, "Ingress ns/can: metadata.annotations[nginx.ingress.kubernetes.io/"
+			       "rewrite-target]: ignored on a canary Ingress: its requests are "
+			       "served with the main Ingress's settings (as ingress-nginx)");
+	k8s_has(k8s_last_msgs, "metadata.annotations[nginx.ingress.kubernetes.io/"
+			       "proxy-read-timeout]: ignored on a canary Ingress");
 	assert_int_equal(k8s_count("warning"), 2);
 	free(out);
 }

@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "k8s_annot.h"
 
 #define NGINX_PREFIX "nginx.ingress.kubernetes.io/"
@@ -130,8 +133,7 @@ static int
 planned(const char *name)
 {
 	return strcmp(name, "load-balance") == 0 || strncmp(name, "upstream-hash-by", 16) == 0 ||
-	       strncmp(name, "affinity", 8) == 0 || strncmp(name, "session-cookie-", 15) == 0 ||
-	       strncmp(name, "canary-weight", 13) == 0;
+	       strncmp(name, "affinity", 8) == 0 || strncmp(name, "session-cookie-", 15) == 0;
 }
 
 int
@@ -160,6 +162,27 @@ value_ok(const char *s)
 	return 1;
 }
 
+/** A regex the config compiles as fanout does (PCRE2, no options). */
+static int
+regex_ok(struct actx *c, const char *v)
+{
+	PCRE2_UCHAR msg[160];
+	PCRE2_SIZE off;
+	pcre2_code *re;
+	int code;
+
+	re = pcre2_compile((PCRE2_SPTR)v, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
+	if (re != NULL) {
+		pcre2_code_free(re);
+		return 1;
+	}
+	if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
+		snprintf((char *)msg, sizeof(msg), "error %d", code);
+	awarn(c, "invalid regex \"%s\" (%s at offset %zu): ignored (as ingress-nginx)", v,
+		(const char *)msg, (size_t)off);
+	return 0;
+}
+
 static void
 canary_by(struct actx *c, const char *name, const char *v, struct k8s_ann *a)
 {
@@ -175,6 +198,8 @@ canary_by(struct actx *c, const char *name, const char *v, struct k8s_ann *a)
 	} else if (strcmp(name, "canary-by-header-pattern") == 0) {
 		slot = &a->canary_pattern;
 		ok = value_ok(v);
+		if (ok && !regex_ok(c, v))
+			return;
 	} else {
 		slot = &a->canary_cookie;
 		ok = k8s_token(v);
@@ -188,12 +213,72 @@ canary_by(struct actx *c, const char *name, const char *v, struct k8s_ann *a)
 		a->canary_loc = c->loc;
 }
 
+/*
+ * canary-weight and canary-weight-total: integers, as ingress-nginx reads
+ * them (a value that does not parse is its default: weight 0, total 100).
+ * Its balancer draws from 100 when the total is below 100, so does the
+ * import. Whether the weights fit their total is checked with the other
+ * canaries of the same path (k8s_canary.c).
+ */
+static void
+canary_num(struct actx *c, const char *name, const char *v, struct k8s_ann *a)
+{
+	int total = strcmp(name, "canary-weight-total") == 0;
+	size_t n = strspn(v, "0123456789");
+	long x;
+
+	if (n == 0 || n > 9 || v[n] != '\0' || (total && atol(v) == 0)) {
+		awarn(c, "invalid value \"%s\" (expected %s): %s used (as ingress-nginx)", v,
+			total ? "a number above 0" : "a number", total ? "100" : "0");
+		return;
+	}
+	x = atol(v);
+	if (!total) {
+		a->canary_weight = x;
+		a->weight_loc = c->loc;
+		return;
+	}
+	a->total_loc = c->loc;
+	if (x < 100) {
+		awarn(c,
+			"%ld: ingress-nginx draws from 100 when canary-weight-total is below 100, "
+			"so does the import: 100 used",
+			x);
+		x = 100;
+	}
+	a->canary_total = x;
+}
+
+/*
+ * The location annotations a canary Ingress does not have: ingress-nginx
+ * serves canary requests from the main Ingress's location, with its
+ * settings (only balancing and affinity are the canary's own).
+ */
+static int
+location_setting(const char *name)
+{
+	static const char *const names[] = {"rewrite-target", "use-regex", "app-root",
+		"permanent-redirect", "permanent-redirect-code", "temporal-redirect",
+		"temporal-redirect-code", "proxy-body-size", "proxy-connect-timeout",
+		"proxy-read-timeout", "proxy-send-timeout", "proxy-next-upstream",
+		"proxy-next-upstream-tries", "proxy-next-upstream-timeout", "x-forwarded-prefix"};
+	unsigned i;
+
+	for (i = 0; i < K8S_ARRAY_SIZE(names); i++)
+		if (strcmp(name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 one(struct actx *c, const char *key, const char *v, struct k8s_ann *a)
 {
 	const char *name = key + strlen(NGINX_PREFIX);
 
-	if (strcmp(name, "rewrite-target") == 0) {
+	if (a->canary && location_setting(name)) {
+		awarn(c, "ignored on a canary Ingress: its requests are served with the main "
+			 "Ingress's settings (as ingress-nginx)");
+	} else if (strcmp(name, "rewrite-target") == 0) {
 		a->rewrite = v;
 		a->rewrite_field = c->loc;
 	} else if (strcmp(name, "use-regex") == 0) {
@@ -264,17 +349,21 @@ one(struct actx *c, const char *key, const char *v, struct k8s_ann *a)
 		else
 			a->fwd_prefix = v;
 	} else if (strcmp(name, "canary") == 0) {
-		a->canary = strcmp(v, "true") == 0;
+		/* read before the others (k8s_annotations) */
+		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+			awarn(c, "invalid value \"%s\" (expected true or false): not a canary", v);
 	} else if (strcmp(name, "canary-by-header") == 0 ||
 		   strcmp(name, "canary-by-header-value") == 0 ||
 		   strcmp(name, "canary-by-header-pattern") == 0 ||
 		   strcmp(name, "canary-by-cookie") == 0) {
 		canary_by(c, name, v, a);
+	} else if (strcmp(name, "canary-weight") == 0 || strcmp(name, "canary-weight-total") == 0) {
+		canary_num(c, name, v, a);
 	} else if (planned(name)) {
 		/* TODO: balance / sticky / weighted and conditional backends are
 		 * being added to the config; map these once the parser has them */
-		awarn(c, "not imported yet (load balancing, affinity and canary weights "
-			 "wait for the config's balance directives): ignored");
+		awarn(c, "not imported yet (load balancing and affinity wait for the "
+			 "config's balance directives): ignored");
 	} else {
 		awarn(c, "ingress-nginx annotation not supported by fanout: ignored");
 	}
@@ -290,8 +379,16 @@ k8s_annotations(struct fo_k8s *k, const struct k8s_ingress *ing, struct k8s_ann 
 	const char *key, *v;
 
 	memset(a, 0, sizeof(*a));
+	a->canary_total = 100;
 	if (map == NULL)
 		return;
+	/* canary: "true" first: it changes what the other annotations mean */
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		key = ky_str(yaml_document_get_node(d, p->key));
+		v = ky_str(yaml_document_get_node(d, p->value));
+		if (key != NULL && v != NULL && strcmp(key, NGINX_PREFIX "canary") == 0)
+			a->canary = strcmp(v, "true") == 0;
+	}
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		kn = yaml_document_get_node(d, p->key);
 		vn = yaml_document_get_node(d, p->value);
@@ -319,9 +416,15 @@ k8s_annotations(struct fo_k8s *k, const struct k8s_ingress *ing, struct k8s_ann 
 	}
 	c.loc = a->canary_loc;
 	snprintf(c.field, sizeof(c.field), "metadata.annotations");
-	if (a->canary_loc.file != NULL && !a->canary) {
-		awarn(&c, "canary-by-* without canary: \"true\": ignored (as ingress-nginx)");
+	if ((a->canary_loc.file != NULL || a->weight_loc.file != NULL ||
+		    a->total_loc.file != NULL) &&
+		!a->canary) {
+		if (a->canary_loc.file == NULL)
+			c.loc = a->weight_loc.file != NULL ? a->weight_loc : a->total_loc;
+		awarn(&c, "canary-by-* or canary-weight* without canary: \"true\": ignored (as "
+			  "ingress-nginx)");
 		a->canary_header = a->canary_value = a->canary_pattern = a->canary_cookie = NULL;
+		a->canary_weight = 0;
 	} else if (a->canary_header == NULL && (a->canary_value || a->canary_pattern)) {
 		awarn(&c, "canary-by-header-value or -pattern without canary-by-header: ignored");
 		a->canary_value = a->canary_pattern = NULL;

@@ -28,6 +28,10 @@ struct k8s_ann {
 	const char *canary_pattern;     /**< canary-by-header-pattern */
 	const char *canary_cookie;      /**< canary-by-cookie */
 	struct k8s_loc canary_loc;      /**< where the first canary-by-* is */
+	long canary_weight;             /**< canary-weight (0: unset or 0) */
+	long canary_total;              /**< canary-weight-total as used: >= 100 */
+	struct k8s_loc weight_loc;      /**< canary-weight (file NULL: unset) */
+	struct k8s_loc total_loc;       /**< canary-weight-total (file NULL: unset) */
 };
 
 /** Read @p ing's annotations into @p a, warning about what is not mapped. */

@@ -14,9 +14,13 @@
  *    response_header; RequestRedirect: redirect { }; URLRewrite:
  *    rewrite_host, rewrite (ReplaceFullPath), rewrite_prefix
  *    (ReplacePrefixMatch);
- *  - backendRefs: one Service port, the upstream namespace-service-port.
- *    Several weighted backends wait for the config's weighted balancing:
- *    the first one is used, with a warning.
+ *  - backendRefs: Service ports, the upstreams namespace-service-port. The
+ *    Gateway API has no primary backend: the first with a weight above 0 is
+ *    the route's upstream, every other one a `canary` with its weight, and
+ *    canary_weight_total is the sum of the weights (default 1 each), so each
+ *    gets exactly weight/sum of the requests; weight 0 gets none. A rule
+ *    whose weights are all 0 (Gateway API: 500 for every request) is left
+ *    out with a warning: the config has no "answer 500".
  * Ingresses and HTTPRoutes cannot share a config: their match orders
  * differ.
  */
@@ -112,56 +116,132 @@ check_rule(struct k8s_xlate *x, const struct k8s_httproute *h, const struct k8s_
 	return -1;
 }
 
-/** The backend a rule's routes use: -1 none (recorded), else an upstream index. */
+/** What a rule's routes forward to: the upstream and the canaries. */
+struct rule_ups {
+	int up; /**< -1: none */
+	unsigned cy_first, cy_n;
+	long total;
+};
+
+/*
+ * The canaries of a rule: the live backends after the first, their weights
+ * of @p sum (the first's included). Over the config's largest total, the
+ * weights are divided by their greatest common divisor, or else rounded to
+ * millionths (Gateway API allows "some epsilon"). @return 0 or -ENOMEM.
+ */
 static int
-rule_backend(
-	struct k8s_xlate *x, const struct k8s_httproute *h, const struct k8s_hrule *r, int redirect)
+rule_canaries(struct k8s_xlate *x, const struct k8s_httproute *h, const struct k8s_hrule *r,
+	const struct k8s_hbackend *first, long sum, struct rule_ups *ru)
+{
+	long g = 0, total = sum;
+	unsigned i;
+	int up;
+
+	for (i = 0; i < r->n_backends; i++)
+		if (r->backends[i].weight > 0)
+			g = g == 0 ? r->backends[i].weight : k8s_gcd(g, r->backends[i].weight);
+	if (sum > K8S_CANARY_TOTAL_MAX) {
+		total = sum / g <= K8S_CANARY_TOTAL_MAX ? sum / g : K8S_CANARY_TOTAL_MAX;
+		if (sum / g > K8S_CANARY_TOTAL_MAX)
+			k8s_diag(x->k, K8S_WARNING, &h->m, &r->loc, NULL,
+				"the backendRefs' weights add up to %ld, more than fanout's "
+				"largest canary_weight_total (%ld): shares rounded down to "
+				"millionths (the first backend takes what is left)",
+				sum, K8S_CANARY_TOTAL_MAX);
+	}
+	for (i = 0; i < r->n_backends; i++) {
+		const struct k8s_hbackend *b = &r->backends[i];
+		struct k8s_canary c;
+
+		if (b <= first || b->weight <= 0 || (b->ns != NULL && strcmp(b->ns, h->m.ns) != 0))
+			continue;
+		up = k8s_backend_upstream(x, &h->m, &b->be);
+		if (up == -ENOMEM)
+			return up;
+		if (up < 0 || up == ru->up) /* the same Service port twice: the rest is its */
+			continue;
+		if (ru->cy_n == 16) {
+			k8s_diag(x->k, K8S_ERROR, &h->m, &b->be.loc, b->be.field,
+				"more than 17 backendRefs with a weight (fanout: one upstream and "
+				"16 canaries per route)");
+			return 0;
+		}
+		c = (struct k8s_canary){.route = -1, .hb = b, .up = up};
+		c.weight = total == sum       ? b->weight
+			   : total == sum / g ? b->weight / g
+					      : (long)((double)b->weight * total / sum);
+		if (k8s_canary_push(x, &c) < 0)
+			return -ENOMEM;
+		ru->cy_n++;
+	}
+	ru->total = total;
+	return 0;
+}
+
+/** The backends a rule's routes use (ru->up -1: none, recorded). @return 0 or -ENOMEM. */
+static int
+rule_backend(struct k8s_xlate *x, const struct k8s_httproute *h, const struct k8s_hrule *r,
+	int redirect, struct rule_ups *ru)
 {
 	const struct k8s_hbackend *use = NULL;
-	unsigned i, live = 0;
+	unsigned i, zero = 0;
+	long sum = 0;
 
+	*ru = (struct rule_ups){.up = -1, .cy_first = x->n_cys, .total = 100};
 	for (i = 0; i < r->n_backends; i++) {
 		const struct k8s_hbackend *b = &r->backends[i];
 
 		if (b->weight < 0) {
 			k8s_diag(x->k, K8S_WARNING, &h->m, &b->be.loc, b->be.field,
-				"backendRef filters are not supported: this backend is left out");
+				"backendRef filters are not supported: this backend is left out "
+				"(its share goes to the others)");
 			continue;
 		}
 		if (b->ns != NULL && strcmp(b->ns, h->m.ns) != 0) {
 			k8s_diag(x->k, K8S_WARNING, &h->m, &b->be.loc, b->be.field,
 				"a Service in namespace %s needs a ReferenceGrant, which the "
-				"import "
-				"does not read: this backend is left out",
+				"import does not read: this backend is left out (its share goes "
+				"to the others)",
 				b->ns);
 			continue;
 		}
-		if (b->weight == 0)
+		if (b->weight == 0) {
+			zero++;
 			continue;
-		live++;
+		}
+		sum += b->weight;
 		if (use == NULL)
 			use = b;
 	}
-	if (live > 1)
-		k8s_diag(x->k, K8S_WARNING, &h->m, &use->be.loc, use->be.field,
-			"%u weighted backendRefs: weighted balancing waits for the config's "
-			"balance "
-			"directives, only %s:%ld (the first) is used",
-			live, use->be.svc, use->be.port_num);
 	if (use == NULL) {
-		if (!redirect)
+		if (redirect)
+			return 0;
+		if (zero > 0)
+			k8s_diag(x->k, K8S_WARNING, &h->m, &r->loc, NULL,
+				"every backendRef has weight 0 (Gateway API forwards no request "
+				"and answers 500; fanout cannot answer 500 by itself): the rule "
+				"is left out");
+		else
 			k8s_diag(x->k, K8S_WARNING, &h->m, &r->loc, NULL,
 				"a rule without a backend (Gateway API answers 500): left out");
-		return -1;
+		return 0;
 	}
-	return k8s_backend_upstream(x, &h->m, &use->be);
+	ru->up = k8s_backend_upstream(x, &h->m, &use->be);
+	if (ru->up == -ENOMEM)
+		return ru->up;
+	if (ru->up < 0) {
+		ru->up = -1;
+		return 0;
+	}
+	return sum > use->weight ? rule_canaries(x, h, r, use, sum, ru) : 0;
 }
 
 static int
 add_rule(struct k8s_xlate *x, const struct k8s_httproute *h, const struct k8s_hrule *r)
 {
 	unsigned i, j, n_hosts = h->n_hostnames ? h->n_hostnames : 1;
-	int up, redirect = 0;
+	struct rule_ups ru;
+	int redirect = 0, rc;
 
 	if (r->bad_filter) {
 		k8s_diag(x->k, K8S_WARNING, &h->m, &r->loc, NULL,
@@ -173,10 +253,9 @@ add_rule(struct k8s_xlate *x, const struct k8s_httproute *h, const struct k8s_hr
 		return 0;
 	for (i = 0; i < r->n_filters; i++)
 		redirect |= r->filters[i].type == K8S_HF_REDIRECT;
-	up = rule_backend(x, h, r, redirect);
-	if (up == -ENOMEM)
-		return up;
-	if (up < 0 && !redirect)
+	if ((rc = rule_backend(x, h, r, redirect, &ru)) != 0)
+		return rc;
+	if (ru.up < 0 && !redirect)
 		return 0;
 	for (i = 0; i < n_hosts; i++) {
 		const char *host = h->n_hostnames ? h->hostnames[i] : NULL;
@@ -201,7 +280,10 @@ add_rule(struct k8s_xlate *x, const struct k8s_httproute *h, const struct k8s_hr
 				.m = &r->matches[j],
 				.host = wild ? host + 2 : host,
 				.wild = wild,
-				.up = up < 0 ? -1 : up,
+				.up = ru.up,
+				.cy_first = ru.cy_first,
+				.cy_n = ru.cy_n,
+				.cy_total = ru.total,
 			};
 		}
 	}
@@ -311,6 +393,7 @@ k8s_gateway_emit(const struct k8s_xlate *x, struct k8s_buf *b)
 			kb_printf(b, "\thost %s%s;\n", g->wild ? "**." : "", g->host);
 		if (g->up >= 0)
 			kb_printf(b, "\tupstream %s;\n", x->ups[g->up].name);
+		k8s_canary_emit(x, b, g->cy_first, g->cy_n, g->cy_total);
 		if (m->ptype == K8S_HPATH_REGEX)
 			kb_printf(b, "\tcase_sensitive on;\n");
 		if (m->method != NULL)

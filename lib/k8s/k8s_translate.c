@@ -249,102 +249,7 @@ add_path(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s_an
 		.type = type,
 		.up = up,
 		.app_root = a->app_root != NULL && strcmp(p->path, "/") == 0,
-		.main = -1,
 	};
-	return 0;
-}
-
-static int
-add_canary_route(struct k8s_xlate *x, int main, const struct k8s_ingress *ing,
-	const struct k8s_path *p, int up, const char *kind, const char *name, const char *value,
-	int regex)
-{
-	struct k8s_route r;
-
-	if (k8s_grow((void **)&x->routes, &x->cap_routes, x->n_routes, sizeof(*x->routes)) != 0)
-		return -ENOMEM;
-	r = x->routes[main];
-	r.main = main;
-	r.up = up;
-	r.canary = ing;
-	r.canary_path = p;
-	r.m_kind = kind;
-	r.m_name = name;
-	r.m_value = value;
-	r.m_regex = regex;
-	x->routes[x->n_routes++] = r;
-	return 0;
-}
-
-/*
- * A canary Ingress (canary: "true") adds, for each of its paths that a
- * main Ingress has, routes to its own backend with the request conditions
- * ingress-nginx checks, in its order: the header (always, or the value, or
- * the pattern; "never" keeps the main backend), then the cookie (always).
- * They copy the main route (its rewrite, redirects...) as ingress-nginx
- * serves a canary from the main location. Weights wait for the config's
- * weighted backends.
- */
-static int
-add_canary(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s_ann *a)
-{
-	int up, rc = 0;
-	const char *hv;
-	unsigned i, j, m;
-
-	if (a->canary_header == NULL && a->canary_cookie == NULL) {
-		k8s_diag(x->k, K8S_WARNING, &ing->m, NULL,
-			"metadata.annotations[nginx.ingress.kubernetes.io/canary]",
-			"canary Ingress without canary-by-header or canary-by-cookie not imported "
-			"(weights wait for the config's balance directives): its paths stay with "
-			"the main Ingress");
-		return 0;
-	}
-	for (i = 0; i < ing->n_rules; i++) {
-		const struct k8s_rule *r = &ing->rules[i];
-
-		for (j = 0; j < r->n_paths; j++) {
-			const struct k8s_path *p = &r->paths[j];
-
-			/* ingress-nginx finds the main location by host, path and type */
-			for (m = 0; m < x->n_routes; m++)
-				if (x->routes[m].main < 0 &&
-					same_host(x->routes[m].host, r->host) &&
-					x->routes[m].p->type == p->type &&
-					strcmp(x->routes[m].p->path, p->path) == 0)
-					break;
-			if (m == x->n_routes) {
-				k8s_diag(x->k, K8S_WARNING, &ing->m, &p->loc, p->field,
-					"canary path \"%s\"%s%s: no main Ingress has it: ignored",
-					p->path, r->host ? " of host " : "",
-					r->host ? r->host : "");
-				continue;
-			}
-			if (p->be.svc == NULL)
-				continue;
-			up = k8s_backend_upstream(x, &ing->m, &p->be);
-			if (up == -ENOMEM)
-				return up;
-			if (up < 0)
-				continue;
-			if (a->canary_header != NULL) {
-				hv = a->canary_value     ? a->canary_value
-				     : a->canary_pattern ? a->canary_pattern
-							 : "always";
-				rc = add_canary_route(x, (int)m, ing, p, up, "header",
-					a->canary_header, hv, a->canary_pattern != NULL);
-				if (rc == 0 && a->canary_cookie != NULL && hv[0] == 'a' &&
-					a->canary_value == NULL && a->canary_pattern == NULL)
-					rc = add_canary_route(x, (int)m, ing, p, x->routes[m].up,
-						"header", a->canary_header, "never", 0);
-			}
-			if (rc == 0 && a->canary_cookie != NULL)
-				rc = add_canary_route(x, (int)m, ing, p, up, "cookie",
-					a->canary_cookie, "always", 0);
-			if (rc != 0)
-				return rc;
-		}
-	}
 	return 0;
 }
 
@@ -451,25 +356,15 @@ emit_route(struct k8s_buf *b, const struct k8s_xlate *x, const struct k8s_route 
 {
 	const struct k8s_ann *a = r->ann;
 
-	if (r->canary != NULL)
-		kb_printf(b, "\n# canary Ingress %s/%s %s (%s:%u), of Ingress %s/%s %s\n",
-			r->canary->m.ns, r->canary->m.name, r->canary_path->field,
-			r->canary_path->loc.file, r->canary_path->loc.line, r->ing->m.ns,
-			r->ing->m.name, r->p->field);
-	else
-		kb_printf(b, "\n# Ingress %s/%s %s (%s:%u)\n", r->ing->m.ns, r->ing->m.name,
-			r->p->field, r->p->loc.file, r->p->loc.line);
+	kb_printf(b, "\n# Ingress %s/%s %s (%s:%u)\n", r->ing->m.ns, r->ing->m.name, r->p->field,
+		r->p->loc.file, r->p->loc.line);
 	kb_printf(b, "route %s ", r->type);
 	k8s_put_q(b, r->p->path);
 	kb_printf(b, " {\n");
 	if (r->host != NULL)
 		kb_printf(b, "\thost %s;\n", r->host);
 	kb_printf(b, "\tupstream %s;\n", x->ups[r->up].name);
-	if (r->m_kind != NULL) {
-		kb_printf(b, "\tmatch %s %s %s", r->m_kind, r->m_name, r->m_regex ? "~ " : "");
-		k8s_put_q(b, r->m_value);
-		kb_printf(b, ";\n");
-	}
+	k8s_canary_emit(x, b, r->cy_first, r->cy_n, r->cy_total);
 	if (a->temp_url != NULL || a->perm_url != NULL) {
 		kb_printf(b, "\treturn %d ",
 			a->temp_url ? (a->temp_code ? a->temp_code : 302)
@@ -500,7 +395,7 @@ static void
 emit(struct k8s_xlate *x, struct k8s_buf *b)
 {
 	const struct fo_k8s_opts *o = x->o;
-	unsigned i, j;
+	unsigned i;
 
 	kb_printf(b,
 		"# fanout config written by fanoutctl import%s%s: do not edit, import "
@@ -515,14 +410,8 @@ emit(struct k8s_xlate *x, struct k8s_buf *b)
 		x->gateway ? "gateway" : "ingress-nginx");
 	for (i = 0; i < x->n_ups; i++)
 		emit_upstream(b, &x->ups[i]);
-	for (i = 0; i < x->n_routes; i++) {
-		if (x->routes[i].main >= 0)
-			continue;
-		for (j = 0; j < x->n_routes; j++) /* canaries first: config order */
-			if (x->routes[j].main == (int)i)
-				emit_route(b, x, &x->routes[j]);
+	for (i = 0; i < x->n_routes; i++)
 		emit_route(b, x, &x->routes[i]);
-	}
 	k8s_gateway_emit(x, b);
 	for (i = 0; i < x->n_defs; i++) {
 		kb_printf(b, "\n# Ingress %s/%s spec.defaultBackend\ndefault_backend %s",
@@ -569,7 +458,9 @@ k8s_translate_run(struct fo_k8s *k, const struct fo_k8s_opts *o, struct k8s_buf 
 	/* canaries attach to the main Ingresses' paths: after all of them */
 	for (i = 0; i < n && rc == 0; i++)
 		if (anns[i].canary)
-			rc = add_canary(&x, sel[i], &anns[i]);
+			rc = k8s_canary_add(&x, sel[i], &anns[i]);
+	if (rc == 0)
+		rc = k8s_canary_fit(&x);
 	if (rc == 0)
 		rc = k8s_gateway_add(&x, n);
 	if (rc == 0) {
@@ -593,6 +484,7 @@ out:
 	free(x.routes);
 	free(x.defs);
 	free(x.groutes);
+	free(x.cys);
 	free(anns);
 	free(sel);
 	return rc;

@@ -34,14 +34,23 @@ struct k8s_route {
 	const char *type; /**< "exact", "prefix" or "regex" */
 	int up;
 	int app_root;
-	/* canary routes (main >= 0): the main route's copy with a condition,
-	 * written just before it, so that config order puts it first */
-	int main;                           /**< -1: a main route */
-	const struct k8s_ingress *canary;   /**< the canary Ingress */
-	const struct k8s_path *canary_path; /**< its path */
-	const char *m_kind;                 /**< "header" or "cookie" */
-	const char *m_name, *m_value;       /**< the condition */
-	int m_regex;                        /**< m_value is a regex */
+	unsigned cy_first, cy_n; /**< its canaries in x->cys (k8s_canary_fit) */
+	long cy_total;           /**< their canary_weight_total */
+};
+
+/**
+ * A `canary` block of a route: a canary Ingress's path (ingress-nginx's
+ * canary annotations) or an HTTPRoute rule's other weighted backendRefs.
+ */
+struct k8s_canary {
+	int route;                     /**< Ingress: index in x->routes; -1: an HTTPRoute's */
+	unsigned seq;                  /**< order added (canary Ingresses oldest first) */
+	const struct k8s_ingress *ing; /**< the canary Ingress; NULL: HTTPRoute */
+	const struct k8s_ann *ann;     /**< its annotations (header, cookie, weight) */
+	const struct k8s_path *p;      /**< its path */
+	const struct k8s_hbackend *hb; /**< HTTPRoute: the backendRef */
+	int up;
+	long weight; /**< of the route's cy_total */
 };
 
 struct k8s_defb {
@@ -55,9 +64,11 @@ struct k8s_groute {
 	const struct k8s_httproute *h;
 	const struct k8s_hrule *r;
 	const struct k8s_hmatch *m;
-	const char *host; /**< NULL: every host */
-	int wild;         /**< host is "*.X": written "**.X" (any number of labels) */
-	int up;           /**< -1: a redirect, no upstream */
+	const char *host;        /**< NULL: every host */
+	int wild;                /**< host is "*.X": written "**.X" (any number of labels) */
+	int up;                  /**< -1: a redirect, no upstream */
+	unsigned cy_first, cy_n; /**< the rule's other weighted backends in x->cys */
+	long cy_total;           /**< the sum of the rule's weights */
 };
 
 struct k8s_xlate {
@@ -71,6 +82,8 @@ struct k8s_xlate {
 	unsigned n_defs, cap_defs;
 	struct k8s_groute *groutes;
 	unsigned n_groutes, cap_groutes;
+	struct k8s_canary *cys;
+	unsigned n_cys, cap_cys;
 	int gateway; /**< HTTPRoutes: match_order gateway */
 };
 
@@ -85,6 +98,34 @@ int k8s_backend_upstream(
 /** Apply @p a's per-upstream settings to upstream @p up (the oldest Ingress's win). */
 void k8s_upstream_settings(
 	struct k8s_xlate *x, int up, const struct k8s_ingress *ing, const struct k8s_ann *a);
+
+/** Largest canary_weight_total the config takes. */
+#define K8S_CANARY_TOTAL_MAX 1000000L
+
+/**
+ * A canary Ingress (k8s_canary.c), after every main Ingress: each of its
+ * paths becomes a canary of the main route with the same host, path and
+ * pathType. @return 0 or -ENOMEM.
+ */
+int k8s_canary_add(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s_ann *a);
+
+/**
+ * After every canary Ingress: group the canaries by route, put their
+ * weights on one total per route (the least common multiple of their
+ * canary-weight-totals) and check they fit (errors recorded).
+ * @return 0 or -ENOMEM.
+ */
+int k8s_canary_fit(struct k8s_xlate *x);
+
+/** Add a canary (an HTTPRoute's weighted backend). @return its index, or -ENOMEM. */
+int k8s_canary_push(struct k8s_xlate *x, const struct k8s_canary *c);
+
+/** Greatest common divisor of @p a and @p b (> 0). */
+long k8s_gcd(long a, long b);
+
+/** Write a route's `canary_weight_total` and `canary` blocks. */
+void k8s_canary_emit(
+	const struct k8s_xlate *x, struct k8s_buf *b, unsigned first, unsigned n, long total);
 
 /** Write @p s as a config string ("..." with \\ and " escaped). */
 void k8s_put_q(struct k8s_buf *b, const char *s);

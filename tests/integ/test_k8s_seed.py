@@ -16,16 +16,21 @@ Django, 3 Flask replicas under gunicorn):
    rewrites fanout's config and reloads it — an endpoint-only reload, no
    route recompiled: `fanoutctl upstreams` shows the server drained and it
    gets no new request while the other two do;
-3. a canary Ingress (canary-by-header: X-Canary) on the seed's /test02
-   path, pointing at django-service, applied the same way: /test02 with
-   `X-Canary: always` is Django's welcome page (the main Ingress's /$2
-   rewrite applies to it too), without the header or with `never` it is
-   still Flask;
+3. two canary Ingresses, applied the same way, imported as `canary`
+   blocks of the seed's routes: on /test02 (Flask) canary-by-header:
+   X-Canary to django-service — /test02 with `X-Canary: always` is
+   Django's welcome page (the main Ingress's /$2 rewrite applies to it
+   too), without the header or with `never` it is still Flask; on /test01
+   (Django) canary-weight: 50 to flask-service — of 400 keep-alive
+   requests, Flask's share is 200 within 5 binomial standard deviations
+   (+-50: a false failure about once in 1.7 million runs);
 4. the same Services served through an HTTPRoute instead of the Ingress
    (match_order gateway): hostname app.example, /app with the header
    x-backend: flask to flask-service, else django-service, both with the
-   prefix rewritten to /; /old a 301 to https://app.example/new; a host
-   the HTTPRoute does not name is fanout's 404;
+   prefix rewritten to /; /split to flask-service (weight 1, the default)
+   and django-service (weight 3): Django's share of 400 requests is 300
+   within 5 standard deviations; /old a 301 to https://app.example/new; a
+   host the HTTPRoute does not name is fanout's 404;
 5. scripts/k8s-sync --apply replays the kubectl --watch streams of
    tests/k8s/watch (their end state: django scaled to 2, the Ingress with
    a /test03 path to Flask) into fanout: /test03 is Flask's, django-service
@@ -33,7 +38,9 @@ Django, 3 Flask replicas under gunicorn):
 6. fanout stops cleanly.
 """
 
+import collections
 import json
+import math
 import os
 
 import fo_integ as fi
@@ -69,7 +76,28 @@ spec:
                 name: django-service
                 port:
                   number: 80
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: django-canary
+  annotations:
+    nginx.ingress.kubernetes.io/canary: "true"
+    nginx.ingress.kubernetes.io/canary-weight: "50"
+spec:
+  ingressClassName: nginx
+  rules:
+    - http:
+        paths:
+          - path: /test01(/|$)(.*)
+            pathType: ImplementationSpecific
+            backend:
+              service:
+                name: flask-service
+                port:
+                  number: 80
 """
+N_SHARE = 400  # requests per weighted share checked
 
 HTTPROUTE = """apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -93,6 +121,12 @@ spec:
     - type: URLRewrite
       urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}
     backendRefs: [{name: django-service, port: 80}]
+  - matches:
+    - path: {type: PathPrefix, value: /split}
+    filters:
+    - type: URLRewrite
+      urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}
+    backendRefs: [{name: flask-service, port: 80}, {name: django-service, port: 80, weight: 3}]
   - matches:
     - path: {type: Exact, value: /old}
     filters:
@@ -200,17 +234,53 @@ def terminating(ns, fo, dj):
             fi.check_ge(gained, 1, "replica %s (%s) still serves" % (name, ip))
 
 
+def shares(ns, path, host="example.com"):
+    """N_SHARE GETs of @path on keep-alive connections of 200: Counter of "django" and
+    "flask" (which page answered)."""
+    got = collections.Counter()
+    for _ in range(N_SHARE // 200):
+        with ht.HttpConn(ns, fi.FANOUT_IP, PORT) as c:
+            for _ in range(200):
+                c.send(ht.request("GET", path, host=host))
+                r = c.read_response()
+                fi.check_eq(r.status, 200, "GET %s status" % path)
+                got["django" if ht.DJANGO_WELCOME in r.body else
+                    "flask" if ht.FLASK_HELLO in r.body else "other"] += 1
+    return got
+
+
+def check_share(got, name, weight, total):
+    """@got[@name] is @weight/@total of N_SHARE within 5 binomial standard deviations
+    (two-sided, a false failure with probability 5.7e-7)."""
+    p = weight / total
+    sd = math.sqrt(N_SHARE * p * (1 - p))
+    want = N_SHARE * p
+    fi.log("%s: %d of %d (expected %.0f, sd %.1f): %s" % (name, got[name], N_SHARE, want, sd,
+                                                          dict(got)))
+    fi.check_eq(sum(got.values()), N_SHARE, "every request answered by Django or Flask: %s"
+                % dict(got))
+    fi.check(abs(got[name] - want) <= 5 * sd,
+             "%s's share %d of %d is %d/%d within 5 sd (%.0f +- %.0f)"
+             % (name, got[name], N_SHARE, weight, total, want, 5 * sd))
+
+
 def canary(ns, fo):
-    # the seed's slices again (the drained pod is back) and the canary route
+    # the seed's slices again (the drained pod is back) and the canary Ingresses
     conf = apply(fo, seed_text() + "---\n" + CANARY, "endpoints, routes")
-    fi.check('\tupstream default-django-service-80;\n\tmatch header X-Canary "always";\n' in conf,
-             "the canary route is in the config")
+    fi.check('\tupstream default-flask-service-80;\n'
+             '\t# canary Ingress default/flask-canary' in conf,
+             "the header canary is a canary block of /test02's route")
+    fi.check('\tcanary default-django-service-80 {\n\t\theader X-Canary;\n\t}\n' in conf,
+             "the header canary's block")
+    fi.check('\tcanary default-flask-service-80 {\n\t\tweight 50;\n\t}\n' in conf,
+             "the weight canary's block")
     for headers, want, what in (([("X-Canary", "always")], ht.DJANGO_WELCOME, "Django"),
                                 ([], ht.FLASK_HELLO, "Flask"),
                                 ([("X-Canary", "never")], ht.FLASK_HELLO, "Flask")):
         r = ht.get(ns, fi.FANOUT_IP, PORT, "/test02", headers=headers)
         fi.check_eq(r.status, 200, "GET /test02 %r status" % headers)
         fi.check(want in r.body, "GET /test02 with %r is %s: %r" % (headers, what, r.body[:120]))
+    check_share(shares(ns, "/test01"), "flask", 50, 100)
 
 
 def gateway(ns, fo):
@@ -223,6 +293,8 @@ def gateway(ns, fo):
         r = ht.get(ns, fi.FANOUT_IP, PORT, "/app", host="app.example", headers=headers)
         fi.check_eq(r.status, 200, "GET app.example/app %r status" % headers)
         fi.check(want in r.body, "GET app.example/app with %r is %s: %r" % (headers, what, r.body[:120]))
+    fi.check("\tcanary_weight_total 4;\n" in conf, "/split's weights add up to 4")
+    check_share(shares(ns, "/split", host="app.example"), "django", 3, 4)
     r = ht.get(ns, fi.FANOUT_IP, PORT, "/old", host="app.example")
     fi.check_eq(r.status, 301, "GET app.example/old status")
     fi.check_eq(r.header("Location"), "https://app.example/new", "its Location")

@@ -2,8 +2,9 @@
 /*
  * lib/k8s HTTPRoutes: hostnames (a Gateway "*." takes any number of labels:
  * the config's "**."), path types, header / query / method conditions,
- * header modifiers, redirects and rewrites, backendRefs (one used, weights
- * warned about), the age order, and the errors and warnings; lib/conf
+ * header modifiers, redirects and rewrites, weighted backendRefs (the
+ * first the upstream, the others canaries of the sum of the weights; a
+ * table), the age order, and the errors and warnings; lib/conf
  * parses every config written (k8s_harness.h).
  */
 #include "k8s_harness.h"
@@ -85,26 +86,160 @@ test_defaults_and_order(void **state)
 	free(out);
 }
 
+/* A third Service for three-way splits. */
+#define SVC3                                                                                       \
+	"---\napiVersion: v1\nkind: Service\nmetadata: {name: third, namespace: ns}\n"             \
+	"spec:\n  ports:\n  - {port: 80, targetPort: 9000}\n"                                      \
+	"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"                              \
+	"metadata: {name: third-1, namespace: ns, labels: "                                        \
+	"{kubernetes.io/service-name: third}}\naddressType: IPv4\n"                                \
+	"ports: [{name: \"\", port: 9000, protocol: TCP}]\n"                                       \
+	"endpoints:\n- addresses: [198.18.0.31]\n  conditions: {ready: true}\n"
+
+/*
+ * Weighted backendRefs: the first with a weight above 0 is the route's
+ * upstream, the others canaries with their weight, of the sum of all
+ * weights (default 1 each); weight 0 gets nothing. Table: the rule's
+ * backendRefs, the route written (after "route prefix "/" {\n"), a warning.
+ */
+static void
+test_weights(void **state)
+{
+	static const struct {
+		const char *refs, *route, *warning;
+	} cases[] = {
+		/* one backend: no canary, whatever its weight */
+		{"[{name: app, port: 80, weight: 7}]", "\tupstream ns-app-80;\n}", NULL},
+		/* default weights 1 and 1: half each */
+		{"[{name: app, port: 80}, {name: other, port: 80}]",
+			"\tupstream ns-app-80;\n\tcanary_weight_total 2;\n"
+			"\t# spec.rules[0].backendRefs[1] (in.yaml:",
+			NULL},
+		{"[{name: app, port: 80}, {name: other, port: 80}]",
+			"\tcanary ns-other-80 {\n\t\tweight 1;\n\t}\n}", NULL},
+		/* weights that add up to 100: no total written */
+		{"[{name: app, port: 80, weight: 90}, {name: other, port: 80, weight: 10}]",
+			"\tupstream ns-app-80;\n\t# spec.rules[0].backendRefs[1] (in.yaml:", NULL},
+		{"[{name: app, port: 80, weight: 90}, {name: other, port: 80, weight: 10}]",
+			"\tcanary ns-other-80 {\n\t\tweight 10;\n\t}\n}", NULL},
+		/* three ways, one by default: 1 + 1 + 2 */
+		{"[{name: app, port: 80, weight: 1}, {name: other, port: 80}, {name: third, port: "
+		 "80, weight: 2}]",
+			"\tupstream ns-app-80;\n\tcanary_weight_total 4;\n", NULL},
+		{"[{name: app, port: 80, weight: 1}, {name: other, port: 80}, {name: third, port: "
+		 "80, weight: 2}]",
+			"\tcanary ns-other-80 {\n\t\tweight 1;\n\t}\n"
+			"\t# spec.rules[0].backendRefs[2] (in.yaml:",
+			NULL},
+		{"[{name: app, port: 80, weight: 1}, {name: other, port: 80}, {name: third, port: "
+		 "80, weight: 2}]",
+			"\tcanary ns-third-80 {\n\t\tweight 2;\n\t}\n}", NULL},
+		/* weight 0 first: the next one is the upstream; 0 is no canary */
+		{"[{name: app, port: 80, weight: 0}, {name: other, port: 80, weight: 3}, {name: "
+		 "third, port: 80, weight: 1}]",
+			"\tupstream ns-other-80;\n\tcanary_weight_total 4;\n"
+			"\t# spec.rules[0].backendRefs[2] (in.yaml:",
+			NULL},
+		{"[{name: app, port: 80, weight: 5}, {name: other, port: 80, weight: 0}]",
+			"\tupstream ns-app-80;\n}", NULL},
+		/* the same Service port twice: its share is what the others leave */
+		{"[{name: app, port: 80}, {name: other, port: 80, weight: 2}, {name: app, port: "
+		 "80}]",
+			"\tupstream ns-app-80;\n\tcanary_weight_total 4;\n"
+			"\t# spec.rules[0].backendRefs[1] (in.yaml:",
+			NULL},
+		{"[{name: app, port: 80}, {name: other, port: 80, weight: 2}, {name: app, port: "
+		 "80}]",
+			"\tcanary ns-other-80 {\n\t\tweight 2;\n\t}\n}", NULL},
+		/* over fanout's largest total: divided by their common divisor... */
+		{"[{name: app, port: 80, weight: 1000000}, {name: other, port: 80, weight: "
+		 "1000000}]",
+			"\tcanary_weight_total 2;\n\t# spec.rules[0].backendRefs[1] (in.yaml:",
+			NULL},
+		/* ... or rounded to millionths */
+		{"[{name: app, port: 80, weight: 999999}, {name: other, port: 80, weight: 2}]",
+			"\tcanary_weight_total 1000000;\n\t# spec.rules[0].backendRefs[1] "
+			"(in.yaml:",
+			"HTTPRoute ns/w: the backendRefs' weights add up to 1000001, more than "
+			"fanout's largest canary_weight_total (1000000): shares rounded down "
+			"to millionths"},
+		{"[{name: app, port: 80, weight: 999999}, {name: other, port: 80, weight: 2}]",
+			"\tcanary ns-other-80 {\n\t\tweight 1;\n\t}\n}",
+			"shares rounded down to millionths (the first backend takes what is left)"},
+		/* left out: another namespace, backend filters (their share goes to the others) */
+		{"[{name: app, port: 80}, {name: other, namespace: elsewhere, port: 80}, {name: "
+		 "third, port: 80, filters: [{type: RequestHeaderModifier, "
+		 "requestHeaderModifier: {set: [{name: a, value: b}]}}]}]",
+			"\tupstream ns-app-80;\n}",
+			"HTTPRoute ns/w: spec.rules[0].backendRefs[1]: a Service in namespace "
+			"elsewhere needs a ReferenceGrant, which the import does not read: this "
+			"backend is left out (its share goes to the others)"},
+		{"[{name: app, port: 80}, {name: other, namespace: elsewhere, port: 80}, {name: "
+		 "third, port: 80, filters: [{type: RequestHeaderModifier, "
+		 "requestHeaderModifier: {set: [{name: a, value: b}]}}]}]",
+			"\tupstream ns-app-80;\n}",
+			"HTTPRoute ns/w: spec.rules[0].backendRefs[2]: backendRef filters are not "
+			"supported: this backend is left out (its share goes to the others)"},
+	};
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char yaml[4096], route[256], *out;
+
+		print_message("case %u: %s\n", i, cases[i].refs);
+		snprintf(yaml, sizeof(yaml), "%s%s%s  rules:\n  - backendRefs: %s\n", K8S_SVCS,
+			SVC3, HR("w", "", ""), cases[i].refs);
+		out = k8s_import(yaml, NULL, 0);
+		snprintf(route, sizeof(route), "route prefix \"/\" {\n");
+		k8s_has(out, route);
+		k8s_has(strstr(out, route), cases[i].route);
+		if (cases[i].warning != NULL)
+			k8s_has(k8s_last_msgs, cases[i].warning);
+		else
+			assert_int_equal(k8s_count("warning"), 0);
+		free(out);
+	}
+}
+
+/* Every match and hostname of a rule gets its canaries; all weights 0
+ * (Gateway API: 500 for every request) leaves the rule out. */
 static void
 test_backends(void **state)
 {
-	char *out;
+	char *out, *p;
 
 	(void)state;
-	out = k8s_import(K8S_SVCS HR("w", "",
-				 "  rules:\n  - backendRefs:\n"
-				 "    - {name: other, port: 80, weight: 0}\n"
-				 "    - {name: app, port: 80, weight: 90}\n"
-				 "    - {name: other, port: 80, weight: 10}\n"
-				 "    - {name: app, namespace: elsewhere, port: 80}\n"),
+	out = k8s_import(
+		K8S_SVCS HR("w", "",
+			"  hostnames: [a.example, b.example]\n"
+			"  rules:\n  - matches: [{path: {value: /a}}, {path: {type: Exact, "
+			"value: /b}}]\n"
+			"    backendRefs: [{name: app, port: 80, weight: 3}, {name: other, "
+			"port: 80}]\n"),
 		NULL, 0);
-	k8s_has(out, "route prefix \"/\" {\n\tupstream ns-app-80;\n}");
-	k8s_has(k8s_last_msgs, "HTTPRoute ns/w: spec.rules[0].backendRefs[3]: a Service in "
-			       "namespace elsewhere needs a ReferenceGrant");
-	k8s_has(k8s_last_msgs, "HTTPRoute ns/w: spec.rules[0].backendRefs[1]: 2 weighted "
-			       "backendRefs: weighted balancing waits for the config's balance "
-			       "directives, only app:80 (the first) is used");
-	assert_int_equal(k8s_count("warning"), 2);
+	p = out;
+	for (int i = 0; i < 4; i++) {
+		p = strstr(p, "\tupstream ns-app-80;\n\tcanary_weight_total 4;\n");
+		assert_non_null(p);
+		p = strstr(p, "\tcanary ns-other-80 {\n\t\tweight 1;\n\t}\n}");
+		assert_non_null(p);
+	}
+	free(out);
+	out = k8s_import(
+		K8S_SVCS HR("z", "",
+			"  rules:\n  - matches: [{path: {value: /z}}]\n"
+			"    backendRefs: [{name: app, port: 80, weight: 0}, {name: other, "
+			"port: 80, weight: 0}]\n"
+			"  - matches: [{path: {value: /c}}]\n"
+			"    backendRefs: [{name: app, port: 80}]\n"),
+		NULL, 0);
+	k8s_lacks(out, "\"/z\"");
+	k8s_has(out, "route prefix \"/c\" {\n\tupstream ns-app-80;\n}");
+	k8s_has(k8s_last_msgs, "HTTPRoute ns/z: every backendRef has weight 0 (Gateway API "
+			       "forwards no request and answers 500; fanout cannot answer 500 by "
+			       "itself): the rule is left out");
+	assert_int_equal(k8s_count("warning"), 1);
 	free(out);
 	/* a rule without backend and without redirect, an unsupported filter */
 	out = k8s_import(K8S_SVCS HR("n", "",
@@ -190,6 +325,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_defaults_and_order),
+		cmocka_unit_test(test_weights),
 		cmocka_unit_test(test_backends),
 		cmocka_unit_test(test_errors),
 	};

@@ -334,80 +334,6 @@ test_unsupported_annotations(void **state)
 	k8s_has(k8s_last_msgs, "error: 4 warnings and --strict: no config written");
 }
 
-/* A canary Ingress's paths become conditional copies of the main
- * Ingress's routes, before them in config order: header (always / value /
- * pattern; never keeps the main backend when a cookie follows), cookie. */
-static void
-test_canary(void **state)
-{
-	char *out, *p1, *p2, *p3, *p4;
-
-	(void)state;
-	out = k8s_import(K8S_SVCS K8S_ING("main", "nginx.ingress.kubernetes.io/rewrite-target: /",
-				 PATH1("/x", "Prefix", "app", "{number: 80}")) K8S_ING("can",
-				 "nginx.ingress.kubernetes.io/canary: \"true\", "
-				 "nginx.ingress.kubernetes.io/canary-by-header: X-Canary, "
-				 "nginx.ingress.kubernetes.io/canary-by-cookie: canary",
-				 PATH1("/x", "Prefix", "other", "{number: 80}")),
-		NULL, 0);
-	p1 = strstr(out, "\tupstream ns-other-80;\n\tmatch header X-Canary \"always\";\n"
-			 "\trewrite \"/\";\n");
-	p2 = strstr(out, "\tupstream ns-app-80;\n\tmatch header X-Canary \"never\";\n");
-	p3 = strstr(out, "\tupstream ns-other-80;\n\tmatch cookie canary \"always\";\n");
-	p4 = strstr(out, "\tupstream ns-app-80;\n\trewrite");
-	assert_non_null(p1);
-	assert_non_null(p2);
-	assert_non_null(p3);
-	assert_non_null(p4);
-	assert_true(p1 < p2 && p2 < p3 && p3 < p4);
-	k8s_has(out, "# canary Ingress ns/can spec.rules[0].http.paths[0] (in.yaml:");
-	assert_int_equal(k8s_count("warning"), 0);
-	free(out);
-
-	out = k8s_import(K8S_SVCS K8S_ING("main", "",
-				 PATH1("/x", "Prefix", "app", "{number: 80}")) K8S_ING("can",
-				 "nginx.ingress.kubernetes.io/canary: \"true\", "
-				 "nginx.ingress.kubernetes.io/canary-by-header: X-Canary, "
-				 "nginx.ingress.kubernetes.io/canary-by-header-pattern: '^(a|b)$'",
-				 "  rules:\n  - http:\n      paths:\n"
-				 "      - {path: /x, pathType: Prefix, backend: {service: {name: "
-				 "other, port: {number: 80}}}}\n"
-				 "      - {path: /y, pathType: Prefix, backend: {service: {name: "
-				 "other, port: {number: 80}}}}\n"),
-		NULL, 0);
-	k8s_has(out, "\tmatch header X-Canary ~ \"^(a|b)$\";\n");
-	k8s_lacks(out, "never");
-	k8s_has(k8s_last_msgs, "Ingress ns/can: spec.rules[0].http.paths[1]: canary path "
-			       "\"/y\": no main Ingress has it: ignored");
-	free(out);
-
-	out = k8s_import(
-		K8S_SVCS K8S_ING("main", "", PATH1("/x", "Prefix", "app", "{number: 80}"))
-			K8S_ING("can",
-				"nginx.ingress.kubernetes.io/canary: \"true\", "
-				"nginx.ingress.kubernetes.io/canary-by-header: X-Canary, "
-				"nginx.ingress.kubernetes.io/canary-by-header-value: blue",
-				PATH1("/x", "Prefix", "other", "{number: 80}")) K8S_ING("w",
-				"nginx.ingress.kubernetes.io/canary: \"true\", "
-				"nginx.ingress.kubernetes.io/canary-weight: \"10\"",
-				PATH1("/x", "Prefix", "other", "{number: 80}")) K8S_ING("notcanary",
-				"nginx.ingress.kubernetes.io/canary-by-cookie: c",
-				PATH1("/z", "Prefix", "other", "{number: 80}")),
-		NULL, 0);
-	k8s_has(out, "\tmatch header X-Canary \"blue\";\n");
-	k8s_lacks(out, "match cookie");
-	k8s_has(k8s_last_msgs, "Ingress ns/w: metadata.annotations[nginx.ingress.kubernetes.io/"
-			       "canary-weight]: not imported yet");
-	k8s_has(k8s_last_msgs,
-		"Ingress ns/w: metadata.annotations[nginx.ingress.kubernetes.io/"
-		"canary]: canary Ingress without canary-by-header or canary-by-cookie "
-		"not imported");
-	k8s_has(k8s_last_msgs, "Ingress ns/notcanary: metadata.annotations: canary-by-* without "
-			       "canary: \"true\": ignored");
-	assert_int_equal(k8s_count("warning"), 3);
-	free(out);
-}
-
 static void
 test_ingress_class(void **state)
 {
@@ -672,7 +598,6 @@ main(void)
 		cmocka_unit_test(test_app_root_and_route_settings),
 		cmocka_unit_test(test_upstream_settings),
 		cmocka_unit_test(test_unsupported_annotations),
-		cmocka_unit_test(test_canary),
 		cmocka_unit_test(test_ingress_class),
 		cmocka_unit_test(test_default_backend),
 		cmocka_unit_test(test_endpoints),

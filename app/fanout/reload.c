@@ -90,9 +90,10 @@ gen_free(void *obj)
 
 	health_snap_unref(app, snap);
 	acct_snap_unref(app, snap);
+	/* the snapshot and the route table point into the config: freed before it */
+	fo_proxy_snapshot_free(snap);
 	rtab_unref(app, g->rt);
 	cref_unref(app, g->cref);
-	fo_proxy_snapshot_free(snap);
 	free(g);
 }
 

@@ -25,7 +25,8 @@
 struct px_bal_snap {
 	uint64_t *ids;     /* [n_servers] endpoint identities, flattened by upstream */
 	uint16_t **maglev; /* [n_upstreams] the Maglev table of a hash upstream, else NULL */
-	unsigned mods_cap; /* the most response modifiers of a route, + 1 */
+	unsigned n_upstreams; /* of maglev[]: freed without the config, which may be gone first */
+	unsigned mods_cap;    /* the most response modifiers of a route, + 1 */
 };
 
 /* ---- control thread ---- */
@@ -44,6 +45,7 @@ px_bal_snap_init(struct fo_proxy_snapshot *snap)
 	bs->maglev = calloc(conf->n_upstreams ? conf->n_upstreams : 1, sizeof(*bs->maglev));
 	if (bs->ids == NULL || bs->maglev == NULL)
 		return -ENOMEM;
+	bs->n_upstreams = conf->n_upstreams;
 	for (i = 0; i < snap->n_servers; i++)
 		bs->ids[i] = fo_bal_endpoint_id(snap->srvs[i].addr, snap->srvs[i].port);
 	bs->mods_cap = 1;
@@ -88,7 +90,7 @@ px_bal_snap_free(struct fo_proxy_snapshot *snap)
 
 	if (bs == NULL)
 		return;
-	for (i = 0; bs->maglev != NULL && i < snap->conf->n_upstreams; i++)
+	for (i = 0; bs->maglev != NULL && i < bs->n_upstreams; i++)
 		free(bs->maglev[i]);
 	free(bs->maglev);
 	free(bs->ids);

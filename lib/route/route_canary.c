@@ -49,6 +49,7 @@ route_canaries_compile(struct fo_route_table *t, char *err, size_t errlen)
 			t->canaries = calloc(conf->n_routes, sizeof(*t->canaries));
 			if (t->canaries == NULL)
 				return -ENOMEM;
+			t->n_canaries = conf->n_routes;
 		}
 		c = calloc(1, sizeof(*c));
 		if (c == NULL)
@@ -84,7 +85,7 @@ route_canaries_free(struct fo_route_table *t)
 {
 	unsigned i, k;
 
-	for (i = 0; t->canaries != NULL && i < t->conf->n_routes; i++) {
+	for (i = 0; t->canaries != NULL && i < t->n_canaries; i++) {
 		struct route_canaries *c = t->canaries[i];
 
 		if (c == NULL)

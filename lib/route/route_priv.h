@@ -199,6 +199,7 @@ struct fo_route_table {
 	bool owns;
 	/* per conf route index, routes with `canary` blocks only (route_canary.c); NULL: none */
 	struct route_canaries **canaries;
+	unsigned n_canaries; /* entries of canaries[] (conf->n_routes when it was built) */
 	struct fo_route_stats stats;
 };
 

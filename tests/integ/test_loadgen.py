@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""fanout-loadgen drives fanout over net_memif and checks every response.
+
+fanout (the seed's routes and rewrite, memif server) sits between
+fanout-loadgen's clients and its origin (tests/integ/loadgen_tools.py).
+Two bounded runs: 2,000 keep-alive requests over 16 connections to two
+targets, one per service, then 200 requests on a new connection each.
+Every response must have been checked OK (status 200, the origin's
+Content-Length), none may be missing or extra, the origin must have seen
+the paths fanout's rewrite makes (/test01/api/items?page=2 arrives as
+/api/items?page=2, /test02/x as /x) spread over each service's three
+servers, and fanout's busy cycles per proxied request must have been read
+(present and positive; its value is a benchmark's business, not a test's).
+"""
+
+import fo_integ as fi
+import loadgen_tools as lt
+
+BODY = 100
+
+
+def check_run(res, n, what):
+    fi.check_eq(res["issued"], n, what + ": requests started")
+    fi.check_eq(res["ok"], n, what + ": responses checked OK")
+    fi.check_eq(res["errors"], 0, what + ": errors (%r)" % res["error_kinds"])
+    fi.check(all(v == 0 for v in res["error_kinds"].values()),
+             what + ": error kinds %r" % res["error_kinds"])
+    fo = res["fanout"]
+    fi.check(fo is not None, what + ": fanout's counters were not read")
+    fi.check_eq(fo["workers"], 1, what + ": fanout workers")
+    fi.check_eq(fo["proxy_requests"], n, what + ": fanout's proxy.requests during the run")
+    fi.check(fo["cycles_per_request"] > 0, what + ": fanout busy cycles per request %r"
+             % fo["cycles_per_request"])
+    lat = res["latency_us"]
+    fi.check(0 < lat["p50"] <= lat["p99"] <= lat["max"],
+             what + ": latency percentiles out of order: %r" % lat)
+    fi.log("%s: %d ok, %.0f req/s, p50 %.1f us, p99 %.1f us, fanout %.0f busy cycles/request"
+           % (what, res["ok"], res["requests_per_s"], lat["p50"], lat["p99"],
+              fo["cycles_per_request"]))
+
+
+def main(t):
+    ns = t.netns()
+    with lt.SockDir() as d:
+        fo = lt.start_fanout(ns, d.path, idle_sleep=100)
+
+        # keep-alive: 2,000 requests, alternating the two services' routes
+        res = lt.loadgen(ns, fo, d.path, [
+            "-n", "2000", "-c", "16", "--body-size", str(BODY), "--timeout", "10",
+            "-t", "/test01/api/items?page=2", "-t", "/test02/x", "--host", "shop.example.com"] +
+            sum((["-H", h] for h in lt.BROWSER_HEADERS), []), timeout=90)
+        check_run(res, 2000, "keep-alive")
+        fi.check(res["connects"] <= 16, "keep-alive: %d connections for 16" % res["connects"])
+        org = res["origin"]
+        fi.check_eq(org["requests"], 2000, "origin: requests")
+        fi.check_eq(org["bad_requests"], 0, "origin: bad requests")
+        fi.check_eq(org["targets"], {"/api/items?page=2": 1000, "/x": 1000},
+                    "origin: request targets after fanout's rewrite")
+        per = {int(k): v for k, v in org["per_port"].items()}
+        fi.check_eq(sum(per[p] for p in (8000, 8001, 8002)), 1000, "django-service servers")
+        fi.check_eq(sum(per[p] for p in (8003, 8004, 8005)), 1000, "flask-service servers")
+        for p, v in per.items():
+            # round-robin per worker: each server its third, give or take a few
+            fi.check(300 <= v <= 367, "server :%d got %d of its service's 1000" % (p, v))
+
+        # one request per connection
+        res = lt.loadgen(ns, fo, d.path, [
+            "-n", "200", "-c", "8", "--close", "--body-size", str(BODY), "--timeout", "10",
+            "-t", "/test02/"], timeout=90)
+        check_run(res, 200, "new connections")
+        fi.check_eq(res["connects"], 200, "new connections: one per request")
+        fi.check_eq(res["origin"]["targets"], {"/": 200}, "origin: /test02/ arrives as /")
+
+        st = fo.stop()
+        fi.check_eq(st.get("proxy.requests"), 2200, "fanout's proxy.requests at exit")
+
+
+fi.run(main)

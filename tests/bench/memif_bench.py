@@ -1,0 +1,238 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Engine only, over net_memif: fanout between fanout-loadgen and its origin.
+
+Not a test (nothing passes or fails on numbers); scripts/bench runs it
+(`--only memif`).
+
+fanout (the seed's routes and /$2 rewrite, one worker, memif server,
+busy polling) on the second CPU; fanout-loadgen (clients and origin on
+one lcore, memif client) on the first (tests/integ/loadgen_tools.py).
+Workloads: keep-alive and one request per connection (`--close`), at 1,
+64 and 1,024 connections, closed loop, each round running every workload
+once in turn (so a noisy neighbour hits all of them alike), several
+rounds, medians. Then, below saturation: each mode at 64 connections on
+a fixed schedule at half of its median peak rate, to show fanout's cost
+per request when it is not the bottleneck.
+
+Per run: requests/s, new connections/s, latency p50/p99/p99.9 (from the
+scheduled start on a fixed schedule), errors, fanout's worker busy cycles
+per proxied request (its own TSC accounting, read from its telemetry
+socket before and after the measured window), the busy share of fanout's
+loop and of the loadgen's, and which side saturated (a loop busy >= 95 %
+of the window). On a VM shared with other work, the other tenants' load
+shows as both loops being far from saturated and as latency tails of a
+scheduler tick.
+
+    memif_bench.py [--rounds 3] [--duration 5] [--warmup 1]
+                   [--conns 1,64,1024] [--modes keepalive,close]
+                   [--json build/bench/results.json]
+
+--json merges {"memif": {...}} into that file (other sections' keys kept).
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integ"))
+import fo_integ as fi  # noqa: E402
+import loadgen_tools as lt  # noqa: E402
+
+BODY = 100
+TARGETS = ["/test01/api/items?page=2", "/test02/x"]
+
+
+def machine():
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((ln.split(":", 1)[1].strip() for ln in f
+                          if ln.startswith("model name")), "?")
+    except OSError:
+        pass
+    dpdk = "?"
+    try:
+        dpdk = subprocess.run(["pkg-config", "--modversion", "libdpdk"], capture_output=True,
+                              text=True, timeout=10).stdout.strip() or "?"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        load = open("/proc/loadavg").read().split()[:3]
+    except OSError:
+        load = []
+    return {"cpu": model, "cpus": os.cpu_count(), "kernel": platform.release(), "dpdk": dpdk,
+            "loadavg_at_start": load}
+
+
+def lg_args(mode, conns, a, rate=None):
+    args = ["-c", str(conns), "-d", str(a.duration), "--warmup", str(a.warmup),
+            "--body-size", str(BODY), "--timeout", "5", "--host", "shop.example.com"]
+    for t in TARGETS:
+        args += ["-t", t]
+    for h in lt.BROWSER_HEADERS:
+        args += ["-H", h]
+    if mode == "close":
+        args.append("--close")
+    if rate:
+        args += ["--rate", "%.0f" % rate]
+    return args
+
+
+def one_run(ns, fo, d, mode, conns, a, rate=None):
+    try:
+        res = lt.loadgen(ns, fo, d, lg_args(mode, conns, a, rate),
+                         timeout=a.duration + a.warmup + 60)
+    except fi.Failure as e:
+        print("memif_bench: %s %d: %s" % (mode, conns, str(e)[:2000]), flush=True)
+        return None
+    fo_ = res.get("fanout") or {}
+    row = {"mode": mode, "conns": conns, "rate": rate, "ok": res["ok"],
+           "errors": res["errors"], "error_kinds": {k: v for k, v in res["error_kinds"].items()
+                                                     if v},
+           "rps": res["requests_per_s"], "cps": res["connections_per_s"],
+           "p50_us": res["latency_us"]["p50"], "p99_us": res["latency_us"]["p99"],
+           "p999_us": res["latency_us"]["p99.9"], "max_us": res["latency_us"]["max"],
+           "fanout_cycles_per_req": fo_.get("cycles_per_request"),
+           "fanout_busy_share": fo_.get("busy_share"),
+           "loadgen_busy_share": res["loadgen_busy_share"], "saturated": res["saturated"],
+           "request_bytes": res["request_bytes"], "tsc_hz": res["tsc_hz"]}
+    fi.log("%-9s c=%-5d %s%.0f req/s, %.0f conn/s, p50 %.0f us, p99 %.0f us, fanout %s "
+           "cycles/req (busy %.0f %%), loadgen busy %.0f %%, errors %d"
+           % (mode, conns, "rate %.0f: " % rate if rate else "", row["rps"], row["cps"],
+              row["p50_us"], row["p99_us"],
+              "%.0f" % row["fanout_cycles_per_req"] if row["fanout_cycles_per_req"] else "-",
+              100 * (row["fanout_busy_share"] or 0), 100 * row["loadgen_busy_share"],
+              row["errors"]))
+    return row
+
+
+def median(rows, key):
+    vals = [r[key] for r in rows if r.get(key) is not None]
+    return statistics.median(vals) if vals else None
+
+
+def summarize(rows):
+    out = []
+    keys = []
+    for r in rows:
+        k = (r["mode"], r["conns"], r["rate"])
+        if k not in keys:
+            keys.append(k)
+    for k in keys:
+        rs = [r for r in rows if (r["mode"], r["conns"], r["rate"]) == k]
+        s = {"mode": k[0], "conns": k[1], "rate": k[2], "runs": len(rs),
+             "errors": sum(r["errors"] for r in rs)}
+        for key in ("rps", "cps", "p50_us", "p99_us", "p999_us", "fanout_cycles_per_req",
+                    "fanout_busy_share", "loadgen_busy_share"):
+            s[key] = median(rs, key)
+        sat = [r["saturated"].split(" ")[0] for r in rs]
+        s["saturated"] = max(set(sat), key=sat.count)
+        out.append(s)
+    return out
+
+
+def fmt(v, f="%.0f", scale=1.0):
+    return f % (v * scale) if v is not None else "-"
+
+
+def print_table(summary, m):
+    print("fanout over net_memif, seed routes + rewrite, one worker; fanout-loadgen on one lcore")
+    print("%-10s %6s %9s %10s %10s %8s %9s %10s %12s %7s %7s %-9s %6s" % (
+        "workload", "conns", "rate", "req/s", "conn/s", "p50 us", "p99 us", "p99.9 us",
+        "cycles/req", "fo busy", "lg busy", "saturated", "errors"))
+    for s in summary:
+        print("%-10s %6d %9s %10s %10s %8s %9s %10s %12s %6s%% %6s%% %-9s %6d" % (
+            s["mode"], s["conns"], fmt(s["rate"]), fmt(s["rps"]), fmt(s["cps"]),
+            fmt(s["p50_us"], "%.1f"), fmt(s["p99_us"], "%.1f"), fmt(s["p999_us"], "%.1f"),
+            fmt(s["fanout_cycles_per_req"]), fmt(s["fanout_busy_share"], "%.0f", 100),
+            fmt(s["loadgen_busy_share"], "%.0f", 100), s["saturated"], s["errors"]))
+    print("medians of %s rounds; cycles/req = fanout's worker busy TSC cycles / proxied request "
+          "(keep-alive: the issue's target is <= 4,000)" % (
+              max(s["runs"] for s in summary) if summary else 0))
+    print("machine: %s, %s CPUs, kernel %s, DPDK %s, load average at start %s" % (
+        m["cpu"], m["cpus"], m["kernel"], m["dpdk"], " ".join(m["loadavg_at_start"])))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--duration", type=float, default=5)
+    p.add_argument("--warmup", type=float, default=1)
+    p.add_argument("--conns", default="1,64,1024")
+    p.add_argument("--modes", default="keepalive,close")
+    p.add_argument("--no-rate", action="store_true", help="skip the below-saturation runs")
+    p.add_argument("--json", help="merge the results into this JSON file")
+    a = p.parse_args()
+    if not 1 <= a.rounds <= 20 or not 0.5 <= a.duration <= 60 or not 0 <= a.warmup <= 10:
+        p.error("--rounds 1..20, --duration 0.5..60, --warmup 0..10 (every load is bounded)")
+    conns = [int(c) for c in a.conns.split(",")]
+    modes = a.modes.split(",")
+    if any(m not in ("keepalive", "close") for m in modes) or any(
+            not 1 <= c <= 20000 for c in conns):
+        p.error("--modes keepalive,close; --conns 1..20000 each")
+    fi.require_root()
+    fi.clean_stale()
+    m = machine()
+    t = fi.Test("memif_bench")
+    rows = []
+    ok = False
+    try:
+        ns = t.netns()
+        with lt.SockDir() as d:
+            # busy polling (no --idle-sleep): what a benchmark of a poller wants
+            fo = lt.start_fanout(ns, d.path)
+            for rnd in range(a.rounds):
+                fi.log("round %d of %d" % (rnd + 1, a.rounds))
+                for mode in modes:
+                    for c in conns:
+                        r = one_run(ns, fo, d.path, mode, c, a)
+                        if r is not None:
+                            r["round"] = rnd
+                            rows.append(r)
+            if not a.no_rate:
+                for mode in modes:
+                    peak = median([r for r in rows if r["mode"] == mode and r["conns"] == 64
+                                   and r["rate"] is None], "rps")
+                    if not peak:
+                        continue
+                    for rnd in range(a.rounds):
+                        r = one_run(ns, fo, d.path, mode, 64, a, rate=peak / 2)
+                        if r is not None:
+                            r["round"] = rnd
+                            rows.append(r)
+            fo.stop()
+        ok = True
+    except fi.Failure as e:
+        print("memif_bench: %s" % e, flush=True)
+    finally:
+        if not ok:
+            for fo_ in t.fanouts():
+                if fo_.proc is not None:
+                    fo_.proc.dump()
+        fi.cleanup_all()
+    summary = summarize(rows)
+    if summary:
+        print_table(summary, m)
+    if a.json:
+        os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
+        try:
+            with open(a.json) as f:
+                doc = json.load(f)
+            if not isinstance(doc, dict):
+                doc = {}
+        except (OSError, ValueError):
+            doc = {}
+        doc["memif"] = {"machine": m, "args": vars(a), "summary": summary, "runs": rows}
+        with open(a.json, "w") as f:
+            json.dump(doc, f, indent=1)
+        print("results: %s (key \"memif\")" % a.json)
+    sys.exit(0 if ok and rows else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -30,7 +30,9 @@
 
 const char *const lg_err_names[LG_E_MAX] = {LG_ERRORS(FO_XSTR_NAME)};
 
-enum cstate { C_FREE, C_CONNECTING, C_OPEN };
+/* C_CLOSING: --close, response read, waiting for the server's FIN (so that
+ * TIME_WAIT stays on the server's side, as with any HTTP/1.1 client) */
+enum cstate { C_FREE, C_CONNECTING, C_OPEN, C_CLOSING };
 enum phase { P_IDLE, P_WARMUP, P_MEASURE, P_DRAIN, P_DONE };
 
 struct cconn {
@@ -44,6 +46,7 @@ struct cconn {
 	uint16_t q_head;  /* oldest outstanding in sent[] */
 	uint64_t body_left;
 	uint64_t sent[LG_MAX_DEPTH]; /* start TSC of each outstanding request */
+	uint64_t closing_since;      /* C_CLOSING: TSC of the response */
 	unsigned next_target;
 	struct fo_http_parser p;
 	struct fo_http_msg msg;
@@ -170,9 +173,15 @@ resp_done(struct cconn *k, uint64_t now)
 	k->resp_bad = 0;
 	k->in_head = 1;
 	fo_http_parser_init(&k->p, FO_HTTP_RESPONSE, &k->msg);
-	if (cl->a->close || (k->msg.flags & FO_HTTP_F_CONN_CLOSE)) {
-		/* whatever follows (the server's FIN) needs no reading */
-		int reopen = !cl->a->close && cl->phase < P_DRAIN;
+	if (cl->a->close) {
+		/* the server closes after a Connection: close response: wait for its
+		 * FIN (on_readable), then close and open the next connection */
+		k->state = C_CLOSING;
+		k->closing_since = now;
+		return;
+	}
+	if (k->msg.flags & FO_HTTP_F_CONN_CLOSE) {
+		int reopen = cl->phase < P_DRAIN;
 
 		fo_tcp_close(k->c);
 		k->c = NULL;
@@ -230,6 +239,8 @@ consume(struct cconn *k, const uint8_t *buf, size_t len)
 			resp_done(k, rte_rdtsc());
 			if (k->c != c)
 				return 0; /* connection closed; the rest is not read */
+			if (k->state == C_CLOSING && len > 0)
+				return LG_E_unexpected_data + 1;
 		}
 	}
 	return 0;
@@ -555,6 +566,12 @@ scan_timeouts(struct lg_client *cl, uint64_t now)
 
 		if (k->state == C_FREE)
 			continue;
+		if (k->state == C_CLOSING) {
+			/* no FIN after the response: not a failed request, just move on */
+			if ((int64_t)(now - k->closing_since) > (int64_t)cl->timeout_tsc)
+				conn_fail(k, LG_E_eof, 1);
+			continue;
+		}
 		if (k->state == C_CONNECTING && k->out == 0) {
 			/* keep-alive connection not up yet; its SYN retries go on */
 			continue;

@@ -181,12 +181,16 @@ stack_create(const struct lg_args *a, struct rte_mempool *mp, const struct fo_ne
 	tc.max_half_open = max_conns;
 	tc.sndbuf = 64 * 1024;
 	tc.rcvbuf = 64 * 1024;
-	/* --close opens a connection per request: free TIME_WAIT ports quickly
-	 * (fo_tcp_connect also reuses them after 1 s, RFC 6191) */
+	/* the server closes first (Connection: close), so TIME_WAIT is its; a
+	 * connection closed here first (timeouts, errors) frees its port soon
+	 * (fo_tcp_connect also reuses TIME_WAIT ports after 1 s, RFC 6191) */
 	tc.time_wait_ms = 1000;
 	/* a different stretch of ports each run: fanout may still hold the last
 	 * run's tuples (TIME_WAIT, or closing) and a SYN on one of them waits */
 	tc.local_port_min = (uint16_t)(1024 + rte_rdtsc() % 32768);
+	/* 30,000 ports: what fanout keeps in TIME_WAIT (60 s, reused by a new SYN
+	 * on the same tuple) stays well under its 65,536 connections */
+	tc.local_port_max = (uint16_t)(tc.local_port_min + 29999);
 	st->tcp = fo_tcp_worker_create(&tc, &st->net, mp, 0, 1, secret,
 		(int)rte_lcore_to_socket_id(lcore));
 	if (st->tcp == NULL) {

@@ -12,8 +12,10 @@ Workloads: keep-alive and one request per connection (`--close`), at 1,
 64 and 1,024 connections, closed loop, each round running every workload
 once in turn (so a noisy neighbour hits all of them alike), several
 rounds, medians. Then, below saturation: each mode at 64 connections on
-a fixed schedule at half of its median peak rate, to show fanout's cost
-per request when it is not the bottleneck.
+a fixed schedule at a quarter (--rate-fraction) of its median closed-loop
+rate, to show fanout's cost per request when it is not the bottleneck
+(requests then arrive one by one, without the batching a saturated loop
+gets, so half the peak may already be too much).
 
 Per run: requests/s, new connections/s, latency p50/p99/p99.9 (from the
 scheduled start on a fixed schedule), errors, fanout's worker busy cycles
@@ -22,7 +24,13 @@ socket before and after the measured window), the busy share of fanout's
 loop and of the loadgen's, and which side saturated (a loop busy >= 95 %
 of the window). On a VM shared with other work, the other tenants' load
 shows as both loops being far from saturated and as latency tails of a
-scheduler tick.
+scheduler tick; and TSC busy cycles then include the time the worker was
+busy but descheduled. So the bench also reads the CPU time the kernel
+gave fanout's worker thread (utime + stime of rte-worker-*, /proc) over
+the whole loadgen run, and reports "on-CPU cycles/request": the worker's
+TSC busy cycles scaled by the share of wall time it was on a CPU (the
+other tenants' preemption taken as uniform in time), over fanout's
+proxied requests in that span (warm-up and drain included).
 
     memif_bench.py [--rounds 3] [--duration 5] [--warmup 1]
                    [--conns 1,64,1024] [--modes keepalive,close]
@@ -38,6 +46,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integ"))
 import fo_integ as fi  # noqa: E402
@@ -83,13 +92,44 @@ def lg_args(mode, conns, a, rate=None):
     return args
 
 
+def worker_cpu_s(pid):
+    """CPU seconds (utime + stime) of fanout's worker threads (rte-worker-*)."""
+    tot = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                if not f.read().startswith("rte-worker"):
+                    continue
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            tot += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return tot / os.sysconf("SC_CLK_TCK")
+
+
+def fanout_counters(fo):
+    s = fo.stats()
+    w = s["workers"].values()
+    return {"busy": sum(x["busy_cycles"] for x in w), "idle": sum(x["idle_cycles"] for x in w),
+            "requests": s["proxy"]["requests"], "cpu": worker_cpu_s(fo.proc.pid),
+            "t": time.monotonic()}
+
+
 def one_run(ns, fo, d, mode, conns, a, rate=None):
+    c0 = fanout_counters(fo)
     try:
         res = lt.loadgen(ns, fo, d, lg_args(mode, conns, a, rate),
                          timeout=a.duration + a.warmup + 60)
     except fi.Failure as e:
         print("memif_bench: %s %d: %s" % (mode, conns, str(e)[:2000]), flush=True)
         return None
+    c1 = fanout_counters(fo)
+    wall = c1["t"] - c0["t"]
+    cpu_share = (c1["cpu"] - c0["cpu"]) / wall if wall > 0 else None
+    reqs = c1["requests"] - c0["requests"]
+    oncpu = ((c1["busy"] - c0["busy"]) * min(cpu_share, 1.0) / reqs
+             if reqs and cpu_share is not None else None)
     fo_ = res.get("fanout") or {}
     row = {"mode": mode, "conns": conns, "rate": rate, "ok": res["ok"],
            "errors": res["errors"], "error_kinds": {k: v for k, v in res["error_kinds"].items()
@@ -99,14 +139,16 @@ def one_run(ns, fo, d, mode, conns, a, rate=None):
            "p999_us": res["latency_us"]["p99.9"], "max_us": res["latency_us"]["max"],
            "fanout_cycles_per_req": fo_.get("cycles_per_request"),
            "fanout_busy_share": fo_.get("busy_share"),
+           "fanout_cpu_share": cpu_share, "fanout_oncpu_cycles_per_req": oncpu,
            "loadgen_busy_share": res["loadgen_busy_share"], "saturated": res["saturated"],
            "request_bytes": res["request_bytes"], "tsc_hz": res["tsc_hz"]}
     fi.log("%-9s c=%-5d %s%.0f req/s, %.0f conn/s, p50 %.0f us, p99 %.0f us, fanout %s "
-           "cycles/req (busy %.0f %%), loadgen busy %.0f %%, errors %d"
+           "cycles/req (busy %.0f %%; on CPU %.0f %%: %s), loadgen busy %.0f %%, errors %d"
            % (mode, conns, "rate %.0f: " % rate if rate else "", row["rps"], row["cps"],
               row["p50_us"], row["p99_us"],
               "%.0f" % row["fanout_cycles_per_req"] if row["fanout_cycles_per_req"] else "-",
-              100 * (row["fanout_busy_share"] or 0), 100 * row["loadgen_busy_share"],
+              100 * (row["fanout_busy_share"] or 0), 100 * (cpu_share or 0),
+              "%.0f" % oncpu if oncpu else "-", 100 * row["loadgen_busy_share"],
               row["errors"]))
     return row
 
@@ -128,7 +170,8 @@ def summarize(rows):
         s = {"mode": k[0], "conns": k[1], "rate": k[2], "runs": len(rs),
              "errors": sum(r["errors"] for r in rs)}
         for key in ("rps", "cps", "p50_us", "p99_us", "p999_us", "fanout_cycles_per_req",
-                    "fanout_busy_share", "loadgen_busy_share"):
+                    "fanout_busy_share", "fanout_cpu_share", "fanout_oncpu_cycles_per_req",
+                    "loadgen_busy_share"):
             s[key] = median(rs, key)
         sat = [r["saturated"].split(" ")[0] for r in rs]
         s["saturated"] = max(set(sat), key=sat.count)
@@ -142,17 +185,19 @@ def fmt(v, f="%.0f", scale=1.0):
 
 def print_table(summary, m):
     print("fanout over net_memif, seed routes + rewrite, one worker; fanout-loadgen on one lcore")
-    print("%-10s %6s %9s %10s %10s %8s %9s %10s %12s %7s %7s %-9s %6s" % (
+    print("%-10s %6s %7s %9s %9s %8s %9s %10s %10s %10s %7s %7s %7s %-9s %6s" % (
         "workload", "conns", "rate", "req/s", "conn/s", "p50 us", "p99 us", "p99.9 us",
-        "cycles/req", "fo busy", "lg busy", "saturated", "errors"))
+        "cycles/req", "on-CPU c/r", "fo busy", "fo CPU", "lg busy", "saturated", "errors"))
     for s in summary:
-        print("%-10s %6d %9s %10s %10s %8s %9s %10s %12s %6s%% %6s%% %-9s %6d" % (
+        print("%-10s %6d %7s %9s %9s %8s %9s %10s %10s %10s %6s%% %6s%% %6s%% %-9s %6d" % (
             s["mode"], s["conns"], fmt(s["rate"]), fmt(s["rps"]), fmt(s["cps"]),
             fmt(s["p50_us"], "%.1f"), fmt(s["p99_us"], "%.1f"), fmt(s["p999_us"], "%.1f"),
-            fmt(s["fanout_cycles_per_req"]), fmt(s["fanout_busy_share"], "%.0f", 100),
+            fmt(s["fanout_cycles_per_req"]), fmt(s["fanout_oncpu_cycles_per_req"]),
+            fmt(s["fanout_busy_share"], "%.0f", 100), fmt(s["fanout_cpu_share"], "%.0f", 100),
             fmt(s["loadgen_busy_share"], "%.0f", 100), s["saturated"], s["errors"]))
     print("medians of %s rounds; cycles/req = fanout's worker busy TSC cycles / proxied request "
-          "(keep-alive: the issue's target is <= 4,000)" % (
+          "in the window; on-CPU c/r = the same scaled by the share of wall time the kernel ran "
+          "the worker (fo CPU) (keep-alive: the issue's target is <= 4,000)" % (
               max(s["runs"] for s in summary) if summary else 0))
     print("machine: %s, %s CPUs, kernel %s, DPDK %s, load average at start %s" % (
         m["cpu"], m["cpus"], m["kernel"], m["dpdk"], " ".join(m["loadavg_at_start"])))
@@ -166,6 +211,9 @@ def main():
     p.add_argument("--conns", default="1,64,1024")
     p.add_argument("--modes", default="keepalive,close")
     p.add_argument("--no-rate", action="store_true", help="skip the below-saturation runs")
+    p.add_argument("--rate-fraction", type=float, default=0.25,
+                   help="fixed rate of the below-saturation runs, as a fraction of the "
+                   "closed-loop rate at 64 connections")
     p.add_argument("--json", help="merge the results into this JSON file")
     a = p.parse_args()
     if not 1 <= a.rounds <= 20 or not 0.5 <= a.duration <= 60 or not 0 <= a.warmup <= 10:
@@ -201,7 +249,7 @@ def main():
                     if not peak:
                         continue
                     for rnd in range(a.rounds):
-                        r = one_run(ns, fo, d.path, mode, 64, a, rate=peak / 2)
+                        r = one_run(ns, fo, d.path, mode, 64, a, rate=peak * a.rate_fraction)
                         if r is not None:
                             r["round"] = rnd
                             rows.append(r)

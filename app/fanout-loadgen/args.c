@@ -44,9 +44,16 @@ lg_usage(FILE *f)
 	      "  --fanout-prefix P       fanout's --file-prefix: read its worker busy/idle cycles\n"
 	      "                          from /var/run/dpdk/P/dpdk_telemetry.v2 around the run\n"
 	      "  --fanout-telemetry PATH the same, by socket path\n"
+	      "  --fanout-pid PID        also read fanout's worker threads' CPU time (/proc), for\n"
+	      "                          busy cycles per request counted on-CPU only\n"
 	      "  --json                  print the results as one JSON object\n"
 	      "  --mbufs N               mbuf pool size (default 32768)\n"
-	      "  --origin-conns N        origin connection slots (default 16384)\n",
+	      "  --origin-conns N        origin connection slots (default 16384)\n"
+	      "  --linger S              after the last run stop polling and wait S seconds or for\n"
+	      "                          SIGTERM before leaving (lets the memif peer stop first)\n"
+	      "several runs: OPTIONS --next OPTIONS ...: one report each; roles, ports,\n"
+	      "addresses, --listen, --body-size, --mbufs, --origin-conns, --fanout-*, --json\n"
+	      "and --linger come from the first run's options\n",
 		f);
 }
 
@@ -103,7 +110,7 @@ parse_secs(const char *s, double *v)
 enum {
 	O_ROLES = 256, O_CPORT, O_CADDR, O_SERVER, O_OPORT, O_OADDR, O_LISTEN, O_BODY, O_DEPTH,
 	O_CLOSE, O_RATE, O_HOST, O_WARMUP, O_TIMEOUT, O_ESTATUS, O_ELEN, O_FPREFIX, O_FTEL, O_JSON,
-	O_MBUFS, O_OCONNS,
+	O_MBUFS, O_OCONNS, O_FPID, O_LINGER,
 };
 
 static const struct option opts[] = {
@@ -133,6 +140,8 @@ static const struct option opts[] = {
 	{"json", no_argument, NULL, O_JSON},
 	{"mbufs", required_argument, NULL, O_MBUFS},
 	{"origin-conns", required_argument, NULL, O_OCONNS},
+	{"fanout-pid", required_argument, NULL, O_FPID},
+	{"linger", required_argument, NULL, O_LINGER},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -298,6 +307,13 @@ lg_args_parse(struct lg_args *a, int argc, char **argv)
 			rc = parse_u64(optarg, &v, 1, 1u << 20);
 			a->max_origin_conns = (uint32_t)v;
 			break;
+		case O_FPID:
+			rc = parse_u64(optarg, &v, 1, INT32_MAX);
+			a->fanout_pid = (int)v;
+			break;
+		case O_LINGER:
+			rc = parse_secs(optarg, &a->linger);
+			break;
 		case 'h':
 			lg_usage(stdout);
 			exit(0);
@@ -320,9 +336,34 @@ lg_args_parse(struct lg_args *a, int argc, char **argv)
 	}
 	if (a->requests == 0 && a->duration == 0)
 		a->duration = 10;
+	a->expect_length_set = elen_set;
 	if (!elen_set && a->origin)
 		a->expect_length = a->body_size;
 	if (a->close)
 		a->depth = 1;
 	return 0;
+}
+
+void
+lg_args_inherit(struct lg_args *a, const struct lg_args *first)
+{
+	a->client = first->client;
+	a->origin = first->origin;
+	a->client_port = first->client_port;
+	a->origin_port = first->origin_port;
+	a->client_addr = first->client_addr;
+	a->origin_addr = first->origin_addr;
+	a->client_prefix = first->client_prefix;
+	a->origin_prefix = first->origin_prefix;
+	memcpy(a->listen, first->listen, sizeof(a->listen));
+	a->n_listen = first->n_listen;
+	a->body_size = first->body_size;
+	a->mbufs = first->mbufs;
+	a->max_origin_conns = first->max_origin_conns;
+	a->fanout_tel = first->fanout_tel;
+	a->fanout_pid = first->fanout_pid;
+	a->json = first->json;
+	a->linger = first->linger;
+	if (!a->expect_length_set)
+		a->expect_length = a->origin ? (int64_t)a->body_size : first->expect_length;
 }

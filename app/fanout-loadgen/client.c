@@ -512,7 +512,7 @@ window_open(struct lg_client *cl, uint64_t now)
 	memset(&cl->s, 0, sizeof(cl->s));
 	lg_hist_reset(cl->h);
 	if (cl->a->fanout_tel != NULL)
-		lg_fanout_read(cl->a->fanout_tel, &cl->fo0);
+		lg_fanout_read(cl->a->fanout_tel, cl->a->fanout_pid, &cl->fo0);
 	now = rte_rdtsc(); /* after the socket round trip */
 	cl->win_start = now;
 	cl->win_end = now;
@@ -651,7 +651,7 @@ lg_client_poll(struct lg_client *cl, uint64_t now)
 	case P_DRAIN:
 		if (cl->in_flight == 0 || now >= cl->drain_end) {
 			if (cl->a->fanout_tel != NULL)
-				lg_fanout_read(cl->a->fanout_tel, &cl->fo1);
+				lg_fanout_read(cl->a->fanout_tel, cl->a->fanout_pid, &cl->fo1);
 			cl->busy1 = cl->st->busy;
 			cl->idle1 = cl->st->idle;
 			cl->phase = P_DONE;

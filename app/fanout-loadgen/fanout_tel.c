@@ -7,6 +7,7 @@
  * idle_cycles, and proxy counters), by key, without a JSON library.
  * Called twice per run, at the edges of the measured window.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <rte_cycles.h>
 
 #include "lg.h"
 
@@ -56,8 +59,56 @@ obj_key(const char *obj, const char *key)
 	return sum_key(o, end, key, NULL);
 }
 
+/* CPU seconds (utime + stime) of @p pid's DPDK worker threads. */
+static double
+worker_cpu_s(int pid)
+{
+	char path[320], buf[512];
+	struct dirent *e;
+	double ticks = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		unsigned long ut, st;
+		const char *p;
+		FILE *f;
+		size_t n;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(buf, sizeof(buf), "/proc/%d/task/%s/comm", pid, e->d_name);
+		f = fopen(buf, "r");
+		if (f == NULL)
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		if (strncmp(buf, "rte-worker", 10) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid, e->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		p = strrchr(buf, ')'); /* the name may hold spaces */
+		/* after ")": state, then 10 fields, then utime and stime */
+		if (p != NULL && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+					 &ut, &st) == 2)
+			ticks += (double)(ut + st);
+		snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	}
+	closedir(d);
+	return ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
 int
-lg_fanout_read(const char *path, struct lg_fanout_snap *s)
+lg_fanout_read(const char *path, int pid, struct lg_fanout_snap *s)
 {
 	struct sockaddr_un sun;
 	struct timeval tv = {.tv_sec = 5};
@@ -96,6 +147,9 @@ lg_fanout_read(const char *path, struct lg_fanout_snap *s)
 	s->accepted = obj_key("\"proxy\":", "\"accepted\"");
 	s->upstream_connects = obj_key("\"proxy\":", "\"upstream_connects\"");
 	s->upstream_reuses = obj_key("\"proxy\":", "\"upstream_reuses\"");
+	if (pid > 0)
+		s->cpu_s = worker_cpu_s(pid);
+	s->tsc = rte_rdtsc();
 	s->ok = s->n_workers > 0;
 	return s->ok ? 0 : -EBADMSG;
 fail:

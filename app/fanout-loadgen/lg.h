@@ -50,16 +50,21 @@ struct lg_args {
 	double duration, warmup, timeout;
 	unsigned expect_status;
 	int64_t expect_length; /**< -1: any (but framing still checked) */
+	int expect_length_set;
 	uint16_t listen[LG_MAX_LISTEN];
 	unsigned n_listen;
 	uint32_t body_size;
 	const char *fanout_tel; /**< fanout's telemetry socket path, or NULL */
+	int fanout_pid;         /**< fanout's pid: its worker threads' CPU time (0: not read) */
+	double linger;          /**< after the last run: stop polling, wait this long or for a signal */
 	int json;
 	uint32_t mbufs;
 	uint32_t max_origin_conns;
 };
 
 int lg_args_parse(struct lg_args *a, int argc, char **argv);
+/** Run @p a after @p first: the options every run shares are @p first's. */
+void lg_args_inherit(struct lg_args *a, const struct lg_args *first);
 void lg_usage(FILE *f);
 
 /* Errors of the client, by kind: X(name, description). */
@@ -116,8 +121,10 @@ struct lg_fanout_snap {
 	uint64_t requests;    /**< proxy.requests */
 	uint64_t accepted;    /**< proxy.accepted */
 	uint64_t upstream_connects, upstream_reuses;
+	double cpu_s;   /**< CPU seconds of its worker threads (rte-worker-*), with --fanout-pid */
+	uint64_t tsc;   /**< when read */
 };
-int lg_fanout_read(const char *path, struct lg_fanout_snap *s);
+int lg_fanout_read(const char *path, int pid, struct lg_fanout_snap *s);
 
 /* A stack: one lib/net + lib/tcp worker polling its ports. */
 struct lg_stack {
@@ -161,6 +168,8 @@ struct lg_origin *lg_origin_create(struct lg_stack *st, const struct lg_args *a,
 	struct rte_mempool *mp);
 /** Close every connection (FIN), at the end of a run. */
 void lg_origin_stop(struct lg_origin *o);
+/** Zero the counters (between runs; connections stay). */
+void lg_origin_reset_stats(struct lg_origin *o);
 void lg_origin_free(struct lg_origin *o);
 const struct lg_origin_stats *lg_origin_stats(const struct lg_origin *o);
 

@@ -211,15 +211,57 @@ stack_free(struct lg_stack *st)
 	rte_free(st);
 }
 
+/* One measured run on the stacks set up by run(): a new client, the same origin. */
 static int
-run(struct lg_args *a)
+run_one(const struct lg_args *a, struct lg_stack *cst, struct lg_stack *ost,
+	struct lg_origin *org, struct rte_mempool *mp, int first)
 {
+	struct lg_client *cl;
+	struct lg_report r;
+
+	cl = lg_client_create(cst, a, mp, rte_get_tsc_hz());
+	if (cl == NULL)
+		return -ENOMEM;
+	cst->client = cl;
+	if (org != NULL)
+		lg_origin_reset_stats(org);
+	if (!first)
+		fputs(a->json ? "" : "\n", stdout);
+	lg_client_start(cl);
+	stack_loop(cst);
+	/* the final reading is taken; now close and let the FINs go */
+	lg_client_stop(cl);
+	stack_settle(cst, rte_get_tsc_hz() / 20);
+
+	memset(&r, 0, sizeof(r));
+	r.a = a;
+	r.hz = (double)rte_get_tsc_hz();
+	r.cs = lg_client_stats(cl);
+	r.h = lg_client_hist(cl);
+	lg_client_window(cl, &r.win_start, &r.win_end);
+	lg_client_loop_share(cl, &r.lg_busy, &r.lg_idle);
+	lg_client_fanout(cl, &r.fo0, &r.fo1);
+	r.os = org != NULL ? lg_origin_stats(org) : NULL;
+	r.request_len = lg_client_request_len(cl);
+	r.lcores = ost != NULL && ost != cst ? 2 : 1;
+	if (a->json)
+		lg_report_json(stdout, &r);
+	else
+		lg_report_print(stdout, &r);
+	fflush(stdout);
+	cst->client = NULL;
+	lg_client_free(cl);
+	return 0;
+}
+
+static int
+run(struct lg_args *runs, unsigned n_runs)
+{
+	struct lg_args *a = &runs[0];
 	struct fo_net_iface ifaces[FO_MAX_PORTS];
 	struct lg_stack *cst = NULL, *ost = NULL;
 	struct rte_mempool *mp;
-	struct lg_client *cl = NULL;
 	struct lg_origin *org = NULL;
-	struct lg_report r;
 	uint16_t ports[2], n_ports = 0, pid, nb = rte_eth_dev_count_avail();
 	unsigned worker_lcore = RTE_MAX_LCORE, i;
 	int rc = 1;
@@ -294,12 +336,6 @@ run(struct lg_args *a)
 			goto out;
 		ost->origin = org;
 	}
-	if (a->client) {
-		cl = lg_client_create(cst, a, mp, rte_get_tsc_hz());
-		if (cl == NULL)
-			goto out;
-		cst->client = cl;
-	}
 	/* announce ourselves: fanout learns the origin's MAC before it asks */
 	for (i = 0; i < n_ports; i++)
 		fo_net_announce(ost != NULL && ports[i] != a->client_port ? &ost->net : &cst->net,
@@ -309,7 +345,7 @@ run(struct lg_args *a)
 		if (rc != 0)
 			goto out;
 	}
-	if (cl == NULL) {
+	if (!a->client) {
 		/* origin only: serve until SIGINT/SIGTERM */
 		fprintf(stderr, "fanout-loadgen: origin ready\n");
 		stack_loop(ost);
@@ -318,41 +354,29 @@ run(struct lg_args *a)
 	}
 	if (ost == cst)
 		stack_settle(cst, rte_get_tsc_hz() / 20);
-	lg_client_start(cl);
-	stack_loop(cst);
-	/* the final reading is taken; now close and let the FINs go */
-	lg_client_stop(cl);
-	stack_settle(cst, rte_get_tsc_hz() / 20);
+	for (i = 0; i < n_runs && !quit; i++)
+		if (run_one(&runs[i], cst, ost, org, mp, i == 0) != 0)
+			goto out;
 	quit = 1;
 	rte_eal_mp_wait_lcore();
 	if (org != NULL) {
 		lg_origin_stop(org);
 		stack_settle(ost, rte_get_tsc_hz() / 20);
 	}
+	if (a->linger > 0) {
+		/* no more polling: the peer may stop first without racing our rx */
+		uint64_t end = rte_rdtsc() + (uint64_t)(a->linger * (double)rte_get_tsc_hz());
 
-	memset(&r, 0, sizeof(r));
-	r.a = a;
-	r.hz = (double)rte_get_tsc_hz();
-	r.cs = lg_client_stats(cl);
-	r.h = lg_client_hist(cl);
-	lg_client_window(cl, &r.win_start, &r.win_end);
-	lg_client_loop_share(cl, &r.lg_busy, &r.lg_idle);
-	lg_client_fanout(cl, &r.fo0, &r.fo1);
-	r.os = org != NULL ? lg_origin_stats(org) : NULL;
-	r.request_len = lg_client_request_len(cl);
-	r.lcores = ost != NULL && ost != cst ? 2 : 1;
-	if (a->json)
-		lg_report_json(stdout, &r);
-	else
-		lg_report_print(stdout, &r);
-	fflush(stdout);
+		quit = 0;
+		while (!quit && rte_rdtsc() < end)
+			rte_delay_us_sleep(10 * 1000);
+	}
 	rc = 0;
 out:
 	quit = 1;
 	rte_eal_mp_wait_lcore();
 	for (i = 0; i < n_ports; i++)
 		rte_eth_dev_stop(ports[i]);
-	lg_client_free(cl);
 	lg_origin_free(org);
 	if (ost != cst)
 		stack_free(ost);
@@ -363,26 +387,51 @@ out:
 	return rc;
 }
 
+#define MAX_RUNS 256
+
 int
 main(int argc, char **argv)
 {
-	struct lg_args a;
-	int n, rc;
+	static struct lg_args runs[MAX_RUNS];
+	unsigned n_runs = 0;
+	int n, rc, i, start;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	(void)i;
 	n = rte_eal_init(argc, argv);
 	if (n < 0) {
 		fprintf(stderr, "fanout-loadgen: EAL init failed: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
-	argv[n] = argv[0];
-	if (lg_args_parse(&a, argc - n, argv + n) != 0) {
-		lg_usage(stderr);
-		rte_eal_cleanup();
-		return 2;
+	/* argv[n] is "--" (or the program name when there was none): it stands
+	 * for argv[0] of each run's option list, split at "--next" */
+	start = n;
+	for (i = n + 1; i <= argc; i++) {
+		char *saved;
+
+		if (i < argc && strcmp(argv[i], "--next") != 0)
+			continue;
+		if (n_runs == MAX_RUNS) {
+			fprintf(stderr, "fanout-loadgen: at most %u runs\n", MAX_RUNS);
+			rte_eal_cleanup();
+			return 2;
+		}
+		saved = argv[start];
+		argv[start] = argv[0];
+		rc = lg_args_parse(&runs[n_runs], i - start, argv + start);
+		argv[start] = saved;
+		if (rc != 0) {
+			lg_usage(stderr);
+			rte_eal_cleanup();
+			return 2;
+		}
+		if (n_runs > 0)
+			lg_args_inherit(&runs[n_runs], &runs[0]);
+		n_runs++;
+		start = i;
 	}
-	rc = run(&a);
+	rc = run(runs, n_runs);
 	rte_eal_cleanup();
 	return rc;
 }

@@ -361,6 +361,12 @@ lg_origin_free(struct lg_origin *o)
 	rte_free(o);
 }
 
+void
+lg_origin_reset_stats(struct lg_origin *o)
+{
+	memset(&o->s, 0, sizeof(o->s));
+}
+
 const struct lg_origin_stats *
 lg_origin_stats(const struct lg_origin *o)
 {

@@ -22,6 +22,7 @@ struct derived {
 	double us[N_PCTS], max_us, mean_us, min_us;
 	int have_fanout;
 	double fo_cycles_per_req, fo_busy_share;
+	double fo_cpu_share, fo_oncpu_per_req; /* with --fanout-pid; -1: not read */
 	uint64_t fo_busy, fo_requests;
 	double lg_busy_share;
 	const char *saturated;
@@ -52,6 +53,20 @@ derive(const struct lg_report *r, struct derived *d)
 		d->fo_requests = r->fo1.requests - r->fo0.requests;
 		d->fo_cycles_per_req = r->cs->ok ? (double)busy / (double)r->cs->ok : 0;
 		d->fo_busy_share = busy + idle ? (double)busy / (double)(busy + idle) : 0;
+	}
+	d->fo_cpu_share = -1;
+	d->fo_oncpu_per_req = -1;
+	if (d->have_fanout && r->a->fanout_pid > 0 && r->fo1.tsc > r->fo0.tsc) {
+		double wall = (double)(r->fo1.tsc - r->fo0.tsc) / r->hz;
+
+		/* busy TSC cycles include time the worker was descheduled
+		 * mid-iteration; scaled by the share of wall time the kernel ran
+		 * it (other tenants' preemption taken as uniform in time) */
+		d->fo_cpu_share = (r->fo1.cpu_s - r->fo0.cpu_s) / wall;
+		if (r->cs->ok)
+			d->fo_oncpu_per_req = (double)d->fo_busy *
+					      (d->fo_cpu_share < 1 ? d->fo_cpu_share : 1) /
+					      (double)r->cs->ok;
 	}
 	if (r->lg_busy + r->lg_idle)
 		d->lg_busy_share = (double)r->lg_busy / (double)(r->lg_busy + r->lg_idle);
@@ -102,6 +117,10 @@ lg_report_print(FILE *f, const struct lg_report *r)
 			d.fo_cycles_per_req, r->fo1.n_workers, 100 * d.fo_busy_share, d.fo_requests);
 	else if (a->fanout_tel != NULL)
 		fprintf(f, "fanout       counters not read from %s\n", a->fanout_tel);
+	if (d.fo_cpu_share >= 0)
+		fprintf(f, "fanout       on CPU %.1f %% of the window: %.0f busy cycles per request "
+			   "on-CPU\n",
+			100 * d.fo_cpu_share, d.fo_oncpu_per_req);
 	fprintf(f, "loadgen      loop busy %.1f %%\n", 100 * d.lg_busy_share);
 	fprintf(f, "saturated    %s\n", d.saturated);
 	if (r->os != NULL) {
@@ -160,10 +179,12 @@ lg_report_json(FILE *f, const struct lg_report *r)
 		fprintf(f, " \"fanout\": {\"workers\": %u, \"busy_cycles\": %" PRIu64
 			   ", \"busy_share\": %.4f, \"cycles_per_request\": %.1f, "
 			   "\"proxy_requests\": %" PRIu64 ", \"upstream_connects\": %" PRIu64
-			   ", \"upstream_reuses\": %" PRIu64 "},\n",
+			   ", \"upstream_reuses\": %" PRIu64 ", \"cpu_share\": %.4f, "
+			   "\"oncpu_cycles_per_request\": %.1f},\n",
 			r->fo1.n_workers, d.fo_busy, d.fo_busy_share, d.fo_cycles_per_req,
 			d.fo_requests, r->fo1.upstream_connects - r->fo0.upstream_connects,
-			r->fo1.upstream_reuses - r->fo0.upstream_reuses);
+			r->fo1.upstream_reuses - r->fo0.upstream_reuses, d.fo_cpu_share,
+			d.fo_oncpu_per_req);
 	else
 		fputs(" \"fanout\": null,\n", f);
 	fprintf(f, " \"loadgen_busy_share\": %.4f, \"saturated\": \"%s\"", d.lg_busy_share,

@@ -25,12 +25,14 @@ loop and of the loadgen's, and which side saturated (a loop busy >= 95 %
 of the window). On a VM shared with other work, the other tenants' load
 shows as both loops being far from saturated and as latency tails of a
 scheduler tick; and TSC busy cycles then include the time the worker was
-busy but descheduled. So the bench also reads the CPU time the kernel
-gave fanout's worker thread (utime + stime of rte-worker-*, /proc) over
-the whole loadgen run, and reports "on-CPU cycles/request": the worker's
-TSC busy cycles scaled by the share of wall time it was on a CPU (the
-other tenants' preemption taken as uniform in time), over fanout's
-proxied requests in that span (warm-up and drain included).
+busy but descheduled. So fanout-loadgen also reads the CPU time the
+kernel gave fanout's worker thread (utime + stime of rte-worker-*, /proc,
+--fanout-pid) at the window's edges and reports "on-CPU cycles/request":
+the worker's TSC busy cycles scaled by the share of wall time it was on a
+CPU (the other tenants' preemption taken as uniform in time).
+
+All closed-loop runs share one fanout-loadgen process (one memif
+connection), and so do the fixed-rate runs: see loadgen_tools.Loadgen.
 
     memif_bench.py [--rounds 3] [--duration 5] [--warmup 1]
                    [--conns 1,64,1024] [--modes keepalive,close]
@@ -46,7 +48,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integ"))
 import fo_integ as fi  # noqa: E402
@@ -92,45 +93,10 @@ def lg_args(mode, conns, a, rate=None):
     return args
 
 
-def worker_cpu_s(pid):
-    """CPU seconds (utime + stime) of fanout's worker threads (rte-worker-*)."""
-    tot = 0
-    for tid in os.listdir("/proc/%d/task" % pid):
-        try:
-            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
-                if not f.read().startswith("rte-worker"):
-                    continue
-            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            tot += int(fields[11]) + int(fields[12])
-        except (OSError, IndexError, ValueError):
-            continue
-    return tot / os.sysconf("SC_CLK_TCK")
-
-
-def fanout_counters(fo):
-    s = fo.stats()
-    w = s["workers"].values()
-    return {"busy": sum(x["busy_cycles"] for x in w), "idle": sum(x["idle_cycles"] for x in w),
-            "requests": s["proxy"]["requests"], "cpu": worker_cpu_s(fo.proc.pid),
-            "t": time.monotonic()}
-
-
-def one_run(ns, fo, d, mode, conns, a, rate=None):
-    c0 = fanout_counters(fo)
-    try:
-        res = lt.loadgen(ns, fo, d, lg_args(mode, conns, a, rate),
-                         timeout=a.duration + a.warmup + 60)
-    except fi.Failure as e:
-        print("memif_bench: %s %d: %s" % (mode, conns, str(e)[:2000]), flush=True)
-        return None
-    c1 = fanout_counters(fo)
-    wall = c1["t"] - c0["t"]
-    cpu_share = (c1["cpu"] - c0["cpu"]) / wall if wall > 0 else None
-    reqs = c1["requests"] - c0["requests"]
-    oncpu = ((c1["busy"] - c0["busy"]) * min(cpu_share, 1.0) / reqs
-             if reqs and cpu_share is not None else None)
+def row_of(res, mode, conns, rate):
     fo_ = res.get("fanout") or {}
+    cpu = fo_.get("cpu_share")
+    oncpu = fo_.get("oncpu_cycles_per_request")
     row = {"mode": mode, "conns": conns, "rate": rate, "ok": res["ok"],
            "errors": res["errors"], "error_kinds": {k: v for k, v in res["error_kinds"].items()
                                                      if v},
@@ -139,7 +105,8 @@ def one_run(ns, fo, d, mode, conns, a, rate=None):
            "p999_us": res["latency_us"]["p99.9"], "max_us": res["latency_us"]["max"],
            "fanout_cycles_per_req": fo_.get("cycles_per_request"),
            "fanout_busy_share": fo_.get("busy_share"),
-           "fanout_cpu_share": cpu_share, "fanout_oncpu_cycles_per_req": oncpu,
+           "fanout_cpu_share": cpu if cpu is not None and cpu >= 0 else None,
+           "fanout_oncpu_cycles_per_req": oncpu if oncpu is not None and oncpu >= 0 else None,
            "loadgen_busy_share": res["loadgen_busy_share"], "saturated": res["saturated"],
            "request_bytes": res["request_bytes"], "tsc_hz": res["tsc_hz"]}
     fi.log("%-9s c=%-5d %s%.0f req/s, %.0f conn/s, p50 %.0f us, p99 %.0f us, fanout %s "
@@ -147,10 +114,29 @@ def one_run(ns, fo, d, mode, conns, a, rate=None):
            % (mode, conns, "rate %.0f: " % rate if rate else "", row["rps"], row["cps"],
               row["p50_us"], row["p99_us"],
               "%.0f" % row["fanout_cycles_per_req"] if row["fanout_cycles_per_req"] else "-",
-              100 * (row["fanout_busy_share"] or 0), 100 * (cpu_share or 0),
-              "%.0f" % oncpu if oncpu else "-", 100 * row["loadgen_busy_share"],
-              row["errors"]))
+              100 * (row["fanout_busy_share"] or 0), 100 * (row["fanout_cpu_share"] or 0),
+              "%.0f" % row["fanout_oncpu_cycles_per_req"]
+              if row["fanout_oncpu_cycles_per_req"] else "-",
+              100 * row["loadgen_busy_share"], row["errors"]))
     return row
+
+
+def phase(t, a, plan, what):
+    """One fanout and one fanout-loadgen for every run of @plan [(mode, conns, rate)]:
+    one memif connection (loadgen_tools.Loadgen says why). Returns rows."""
+    ns = t.netns()
+    rows = []
+    with lt.SockDir() as d:
+        # busy polling (no --idle-sleep): what a benchmark of a poller wants
+        fo = lt.start_fanout(ns, d.path)
+        fi.log("%s: %d runs of %.1f s (+ %.1f s warm-up)" % (what, len(plan), a.duration,
+                                                            a.warmup))
+        reports, _ = lt.loadgen(ns, fo, d.path, [lg_args(m, c, a, r) for m, c, r in plan],
+                                timeout=len(plan) * (a.duration + a.warmup + 8) + 60)
+        for (m, c, r), res in zip(plan, reports):
+            rows.append(row_of(res, m, c, r))
+    ns.close()
+    return rows
 
 
 def median(rows, key):
@@ -225,35 +211,22 @@ def main():
         p.error("--modes keepalive,close; --conns 1..20000 each")
     fi.require_root()
     fi.clean_stale()
-    m = machine()
+    mach = machine()
     t = fi.Test("memif_bench")
     rows = []
     ok = False
     try:
-        ns = t.netns()
-        with lt.SockDir() as d:
-            # busy polling (no --idle-sleep): what a benchmark of a poller wants
-            fo = lt.start_fanout(ns, d.path)
-            for rnd in range(a.rounds):
-                fi.log("round %d of %d" % (rnd + 1, a.rounds))
-                for mode in modes:
-                    for c in conns:
-                        r = one_run(ns, fo, d.path, mode, c, a)
-                        if r is not None:
-                            r["round"] = rnd
-                            rows.append(r)
-            if not a.no_rate:
-                for mode in modes:
-                    peak = median([r for r in rows if r["mode"] == mode and r["conns"] == 64
-                                   and r["rate"] is None], "rps")
-                    if not peak:
-                        continue
-                    for rnd in range(a.rounds):
-                        r = one_run(ns, fo, d.path, mode, 64, a, rate=peak * a.rate_fraction)
-                        if r is not None:
-                            r["round"] = rnd
-                            rows.append(r)
-            fo.stop()
+        # every workload once per round, in turn
+        plan = [(m, c, None) for _ in range(a.rounds) for m in modes for c in conns]
+        rows += phase(t, a, plan, "closed loop")
+        if not a.no_rate:
+            plan = []
+            for m in modes:
+                peak = median([r for r in rows if r["mode"] == m and r["conns"] == 64], "rps")
+                if peak:
+                    plan += [(m, 64, round(peak * a.rate_fraction))] * a.rounds
+            if plan:
+                rows += phase(t, a, plan, "fixed rate")
         ok = True
     except fi.Failure as e:
         print("memif_bench: %s" % e, flush=True)
@@ -265,7 +238,7 @@ def main():
         fi.cleanup_all()
     summary = summarize(rows)
     if summary:
-        print_table(summary, m)
+        print_table(summary, mach)
     if a.json:
         os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
         try:
@@ -275,7 +248,7 @@ def main():
                 doc = {}
         except (OSError, ValueError):
             doc = {}
-        doc["memif"] = {"machine": m, "args": vars(a), "summary": summary, "runs": rows}
+        doc["memif"] = {"machine": mach, "args": vars(a), "summary": summary, "runs": rows}
         with open(a.json, "w") as f:
             json.dump(doc, f, indent=1)
         print("results: %s (key \"memif\")" % a.json)

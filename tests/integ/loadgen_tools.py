@@ -8,8 +8,10 @@ Used by tests/integ/test_loadgen.py and tests/bench/memif_bench.py:
     ns = t.netns()
     with lt.SockDir() as d:                    # memif sockets, removed after
         fo = lt.start_fanout(ns, d.path)        # memif server: starts first
-        res = lt.loadgen(ns, fo, d.path, ["-n", "2000", "-c", "16"])
-        # res: fanout-loadgen's --json report as a dict
+        reports, stats = lt.loadgen(ns, fo, d.path, [["-n", "2000", "-c", "16"],
+                                                      ["-n", "200", "--close"]])
+        # reports: fanout-loadgen's --json report of each run, as dicts;
+        # stats: fanout's statistics at exit (it is stopped before the loadgen)
 
 Roles (net_memif needs one side to serve the socket, and it must be up
 before the client connects): fanout is the memif **server** on both ports
@@ -27,7 +29,9 @@ fanout-loadgen (clients and origin on one lcore) the first.
 import json
 import os
 import shutil
+import signal
 import tempfile
+import time
 
 import fo_integ as fi
 
@@ -100,32 +104,84 @@ def start_fanout(ns, sock_dir, conf=SEED_MEMIF_CONF, lcore_map="0@1,1@1", idle_s
     return fo
 
 
-def loadgen_argv(ns, fo, sock_dir, args, cpu=0, tag=None):
+def loadgen_argv(ns, fo, sock_dir, runs, cpu=0, linger=600):
+    """argv of one fanout-loadgen process doing @runs (lists of options) in turn."""
     ns._n_prefix += 1
     prefix = "%s-%d" % (ns.name, ns._n_prefix)
-    return (["taskset", "-c", str(cpu), LOADGEN, "-l", "0", "--no-pci",
+    argv = (["taskset", "-c", str(cpu), LOADGEN, "-l", "0", "--no-pci",
              "--file-prefix", prefix, "--log-level", "*:warning"] +
             fi.eal_mem_args() + memif_vdevs(sock_dir, "client") +
             ["--", "--listen", ",".join(str(p) for p in ORIGIN_PORTS),
-             "--fanout-prefix", fo.prefix, "--json"] + list(args)), prefix
+             "--fanout-prefix", fo.prefix, "--fanout-pid", str(fo.proc.pid), "--json",
+             "--linger", str(linger)])
+    for i, r in enumerate(runs):
+        argv += (["--next"] if i else []) + [str(x) for x in r]
+    return argv, prefix
 
 
-def loadgen(ns, fo, sock_dir, args, cpu=0, timeout=120):
-    """Run fanout-loadgen once (bounded); return its JSON report as a dict."""
-    fi.check(os.access(LOADGEN, os.X_OK), "%s not built" % LOADGEN)
-    argv, prefix = loadgen_argv(ns, fo, sock_dir, args, cpu)
-    fi.log("loadgen: " + " ".join(argv))
+class Loadgen:
+    """One fanout-loadgen process (memif client) doing several runs in turn.
+
+    net_memif in DPDK 22.11 can crash the side that is polling when its peer
+    disconnects (seen as a SIGSEGV in the memif PMD's rx burst in fanout's
+    worker, about once in a dozen disconnects here). So the loadgen connects
+    once for all its runs, and after the last one it stops polling and
+    lingers (--linger): stop fanout first (no peer polls then), then close()
+    this.
+    """
+
+    def __init__(self, ns, fo, sock_dir, runs, cpu=0):
+        fi.check(os.access(LOADGEN, os.X_OK), "%s not built" % LOADGEN)
+        self.n = len(runs)
+        argv, self.prefix = loadgen_argv(ns, fo, sock_dir, runs, cpu)
+        fi.log("loadgen: " + " ".join(argv))
+        self.proc = ns.spawn(argv, "loadgen-" + self.prefix.rsplit("-", 1)[1])
+
+    def parsed(self):
+        out, dec, res, i = self.proc.out(), json.JSONDecoder(), [], 0
+        while True:
+            i = out.find("{", i)
+            if i < 0:
+                return res
+            try:
+                obj, end = dec.raw_decode(out, i)
+            except ValueError:
+                return res  # the next report is still being written
+            res.append(obj)
+            i = end
+
+    def reports(self, timeout):
+        """Wait (bounded) for every run's JSON report; a list of dicts."""
+        deadline = time.monotonic() + timeout
+        while True:
+            res = self.parsed()
+            if len(res) >= self.n:
+                return res
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.proc.dump()
+                raise fi.Failure("fanout-loadgen: %d of %d reports (exit %r)"
+                                 % (len(res), self.n, self.proc.poll()))
+            time.sleep(0.1)
+
+    def close(self):
+        """SIGTERM (after fanout stopped), exit 0 expected."""
+        self.proc.signal(signal.SIGTERM)
+        rc = self.proc.wait(15)
+        if rc is None:
+            self.proc.close(fast=True)
+        fi._remove_dpdk_files(self.prefix)
+        if rc != 0:
+            self.proc.dump()
+            raise fi.Failure("fanout-loadgen exited %r" % rc)
+
+
+def loadgen(ns, fo, sock_dir, runs, timeout=120, cpu=0):
+    """Runs (lists of options) in one fanout-loadgen process, then fanout stopped
+    before the loadgen leaves (see Loadgen). Returns (reports, fanout's exit stats)."""
+    lg = Loadgen(ns, fo, sock_dir, runs, cpu)
     try:
-        r = ns.run(argv, timeout=timeout, check_rc=False)
+        res = lg.reports(timeout)
+        st = fo.stop()
     finally:
-        fi._remove_dpdk_files(prefix)
-    if r.returncode != 0:
-        raise fi.Failure("fanout-loadgen exited %d\nstdout: %s\nstderr: %s"
-                         % (r.returncode, r.stdout[-3000:], r.stderr[-3000:]))
-    start = r.stdout.find("{")
-    try:
-        res = json.loads(r.stdout[start:])
-    except ValueError:
-        raise fi.Failure("fanout-loadgen printed no JSON report:\n%s\nstderr: %s"
-                         % (r.stdout[-3000:], r.stderr[-3000:]))
-    return res
+        lg.close()
+    return res, st

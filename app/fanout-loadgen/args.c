@@ -49,8 +49,8 @@ lg_usage(FILE *f)
 	      "  --json                  print the results as one JSON object\n"
 	      "  --mbufs N               mbuf pool size (default 32768)\n"
 	      "  --origin-conns N        origin connection slots (default 16384)\n"
-	      "  --linger S              after the last run stop polling and wait S seconds or for\n"
-	      "                          SIGTERM before leaving (lets the memif peer stop first)\n"
+	      "  --linger S              after the last run stop polling, then wait S seconds\n"
+	      "                          or for SIGTERM (lets the memif peer stop first)\n"
 	      "several runs: OPTIONS --next OPTIONS ...: one report each; roles, ports,\n"
 	      "addresses, --listen, --body-size, --mbufs, --origin-conns, --fanout-*, --json\n"
 	      "and --linger come from the first run's options\n",
@@ -108,9 +108,29 @@ parse_secs(const char *s, double *v)
 }
 
 enum {
-	O_ROLES = 256, O_CPORT, O_CADDR, O_SERVER, O_OPORT, O_OADDR, O_LISTEN, O_BODY, O_DEPTH,
-	O_CLOSE, O_RATE, O_HOST, O_WARMUP, O_TIMEOUT, O_ESTATUS, O_ELEN, O_FPREFIX, O_FTEL, O_JSON,
-	O_MBUFS, O_OCONNS, O_FPID, O_LINGER,
+	O_ROLES = 256,
+	O_CPORT,
+	O_CADDR,
+	O_SERVER,
+	O_OPORT,
+	O_OADDR,
+	O_LISTEN,
+	O_BODY,
+	O_DEPTH,
+	O_CLOSE,
+	O_RATE,
+	O_HOST,
+	O_WARMUP,
+	O_TIMEOUT,
+	O_ESTATUS,
+	O_ELEN,
+	O_FPREFIX,
+	O_FTEL,
+	O_JSON,
+	O_MBUFS,
+	O_OCONNS,
+	O_FPID,
+	O_LINGER,
 };
 
 static const struct option opts[] = {
@@ -289,7 +309,8 @@ lg_args_parse(struct lg_args *a, int argc, char **argv)
 			break;
 		case O_FPREFIX:
 			if ((size_t)snprintf(tel_path, sizeof(tel_path),
-				    "/var/run/dpdk/%s/dpdk_telemetry.v2", optarg) >= sizeof(tel_path))
+				    "/var/run/dpdk/%s/dpdk_telemetry.v2",
+				    optarg) >= sizeof(tel_path))
 				rc = -EINVAL;
 			a->fanout_tel = tel_path;
 			break;

@@ -30,7 +30,6 @@
 
 const char *const lg_err_names[LG_E_MAX] = {LG_ERRORS(FO_XSTR_NAME)};
 
-
 static inline int
 counting(const struct lg_client *cl, uint64_t t0)
 {
@@ -364,8 +363,8 @@ cconn_open(struct cconn *k, uint64_t sched)
 	k->q_head = 0;
 	fo_http_parser_init(&k->p, FO_HTTP_RESPONSE, &k->msg);
 	k->sent[0] = sched; /* connect time: the request's start with --close */
-	k->c = fo_tcp_connect(cl->st->tcp, a->client_addr, a->server_addr, a->server_port,
-		&client_ops, k);
+	k->c = fo_tcp_connect(
+		cl->st->tcp, a->client_addr, a->server_addr, a->server_port, &client_ops, k);
 	if (k->c == NULL) {
 		err(cl, LG_E_connect_failed, sched);
 		k->state = C_FREE;

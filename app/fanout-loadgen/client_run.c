@@ -27,13 +27,15 @@ build_requests(struct lg_client *cl)
 
 		if (b == NULL)
 			return -ENOMEM;
-		n = snprintf(b, LG_REQ_MAX, "GET %s HTTP/1.1\r\nHost: %s\r\n", a->targets[i],
-			a->host);
+		n = snprintf(
+			b, LG_REQ_MAX, "GET %s HTTP/1.1\r\nHost: %s\r\n", a->targets[i], a->host);
 		used = (size_t)n;
 		for (j = 0; j < a->n_headers && used < LG_REQ_MAX; j++)
-			used += (size_t)snprintf(b + used, LG_REQ_MAX - used, "%s\r\n", a->headers[j]);
+			used += (size_t)snprintf(
+				b + used, LG_REQ_MAX - used, "%s\r\n", a->headers[j]);
 		if (used < LG_REQ_MAX && a->close)
-			used += (size_t)snprintf(b + used, LG_REQ_MAX - used, "Connection: close\r\n");
+			used += (size_t)snprintf(
+				b + used, LG_REQ_MAX - used, "Connection: close\r\n");
 		if (used < LG_REQ_MAX)
 			used += (size_t)snprintf(b + used, LG_REQ_MAX - used, "\r\n");
 		if (used >= LG_REQ_MAX || used > RTE_MBUF_DEFAULT_DATAROOM) {
@@ -50,8 +52,7 @@ build_requests(struct lg_client *cl)
 }
 
 struct lg_client *
-lg_client_create(struct lg_stack *st, const struct lg_args *a, struct rte_mempool *mp,
-	uint64_t hz)
+lg_client_create(struct lg_stack *st, const struct lg_args *a, struct rte_mempool *mp, uint64_t hz)
 {
 	struct lg_client *cl = rte_zmalloc("lg_client", sizeof(*cl), RTE_CACHE_LINE_SIZE);
 	unsigned i;
@@ -156,8 +157,8 @@ scan_timeouts(struct lg_client *cl, uint64_t now)
 		}
 		/* signed: requests started after this poll's TSC read look "younger than 0" */
 		if (k->out > 0 && (int64_t)(now - k->sent[k->q_head]) > (int64_t)cl->timeout_tsc) {
-			enum lg_err e = k->state == C_CONNECTING ? LG_E_connect_timeout
-								 : LG_E_timeout;
+			enum lg_err e =
+				k->state == C_CONNECTING ? LG_E_connect_timeout : LG_E_timeout;
 
 			cconn_fail(k, e, 1);
 		}
@@ -304,8 +305,8 @@ lg_client_window(const struct lg_client *cl, uint64_t *start, uint64_t *end)
 }
 
 void
-lg_client_fanout(const struct lg_client *cl, struct lg_fanout_snap *start,
-	struct lg_fanout_snap *end)
+lg_client_fanout(
+	const struct lg_client *cl, struct lg_fanout_snap *start, struct lg_fanout_snap *end)
 {
 	*start = cl->fo0;
 	*end = cl->fo1;

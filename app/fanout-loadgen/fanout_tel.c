@@ -98,8 +98,9 @@ worker_cpu_s(int pid)
 		buf[n] = '\0';
 		p = strrchr(buf, ')'); /* the name may hold spaces */
 		/* after ")": state, then 10 fields, then utime and stime */
-		if (p != NULL && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-					 &ut, &st) == 2)
+		if (p != NULL &&
+			sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+				&st) == 2)
 			ticks += (double)(ut + st);
 		snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	}

@@ -39,7 +39,7 @@ struct lg_args {
 	rte_be32_t server_addr; /**< fanout's listener */
 	uint16_t server_port;
 	unsigned conns, depth;
-	int close; /**< one request per connection */
+	int close;   /**< one request per connection */
 	double rate; /**< requests/s in total; 0: closed loop */
 	const char *targets[LG_MAX_TARGETS];
 	unsigned n_targets;
@@ -56,7 +56,7 @@ struct lg_args {
 	uint32_t body_size;
 	const char *fanout_tel; /**< fanout's telemetry socket path, or NULL */
 	int fanout_pid;         /**< fanout's pid: its worker threads' CPU time (0: not read) */
-	double linger;          /**< after the last run: stop polling, wait this long or for a signal */
+	double linger; /**< after the last run: stop polling, wait this long or for a signal */
 	int json;
 	uint32_t mbufs;
 	uint32_t max_origin_conns;
@@ -68,19 +68,19 @@ void lg_args_inherit(struct lg_args *a, const struct lg_args *first);
 void lg_usage(FILE *f);
 
 /* Errors of the client, by kind: X(name, description). */
-#define LG_ERRORS(X) \
-	X(connect_refused, "connection refused (RST to the SYN)") \
-	X(connect_timeout, "no SYN-ACK within the timeout") \
-	X(connect_failed, "fo_tcp_connect failed (no port, no route, table full)") \
-	X(unreachable, "ARP for the server gave up") \
-	X(reset, "connection reset with requests outstanding") \
-	X(eof, "server closed with requests outstanding, or mid-response") \
-	X(timeout, "no complete response within the timeout") \
-	X(bad_status, "status other than the expected one") \
-	X(bad_length, "Content-Length other than the expected one") \
-	X(bad_framing, "response neither Content-Length framed nor expected") \
-	X(parse_error, "malformed response head") \
-	X(unexpected_data, "bytes from the server with no request outstanding") \
+#define LG_ERRORS(X)                                                                               \
+	X(connect_refused, "connection refused (RST to the SYN)")                                  \
+	X(connect_timeout, "no SYN-ACK within the timeout")                                        \
+	X(connect_failed, "fo_tcp_connect failed (no port, no route, table full)")                 \
+	X(unreachable, "ARP for the server gave up")                                               \
+	X(reset, "connection reset with requests outstanding")                                     \
+	X(eof, "server closed with requests outstanding, or mid-response")                         \
+	X(timeout, "no complete response within the timeout")                                      \
+	X(bad_status, "status other than the expected one")                                        \
+	X(bad_length, "Content-Length other than the expected one")                                \
+	X(bad_framing, "response neither Content-Length framed nor expected")                      \
+	X(parse_error, "malformed response head")                                                  \
+	X(unexpected_data, "bytes from the server with no request outstanding")                    \
 	X(send_failed, "request could not be queued (no mbuf, send buffer full)")
 
 #define LG_ERR_ENUM(name, descr) LG_E_##name,
@@ -91,13 +91,13 @@ enum lg_err {
 extern const char *const lg_err_names[LG_E_MAX];
 
 struct lg_client_stats {
-	uint64_t issued;    /**< requests started in the window */
-	uint64_t ok;        /**< responses checked OK in the window */
-	uint64_t connects;  /**< connections opened in the window */
-	uint64_t errors;    /**< sum of err[] */
+	uint64_t issued;   /**< requests started in the window */
+	uint64_t ok;       /**< responses checked OK in the window */
+	uint64_t connects; /**< connections opened in the window */
+	uint64_t errors;   /**< sum of err[] */
 	uint64_t err[LG_E_MAX];
-	uint64_t bytes_rx;  /**< response bytes (heads and bodies) */
-	uint64_t rate_lag;  /**< fixed rate: requests started late (no idle connection) */
+	uint64_t bytes_rx; /**< response bytes (heads and bodies) */
+	uint64_t rate_lag; /**< fixed rate: requests started late (no idle connection) */
 };
 
 struct lg_client;
@@ -117,12 +117,12 @@ struct lg_origin_stats {
 struct lg_fanout_snap {
 	int ok;
 	unsigned n_workers;
-	uint64_t busy, idle;  /**< all workers' loop cycles */
-	uint64_t requests;    /**< proxy.requests */
-	uint64_t accepted;    /**< proxy.accepted */
+	uint64_t busy, idle; /**< all workers' loop cycles */
+	uint64_t requests;   /**< proxy.requests */
+	uint64_t accepted;   /**< proxy.accepted */
 	uint64_t upstream_connects, upstream_reuses;
-	double cpu_s;   /**< CPU seconds of its worker threads (rte-worker-*), with --fanout-pid */
-	uint64_t tsc;   /**< when read */
+	double cpu_s; /**< CPU seconds of its worker threads (rte-worker-*), with --fanout-pid */
+	uint64_t tsc; /**< when read */
 };
 int lg_fanout_read(const char *path, int pid, struct lg_fanout_snap *s);
 
@@ -133,16 +133,16 @@ struct lg_stack {
 	uint16_t ports[2];
 	unsigned n_ports;
 	unsigned lcore;
-	struct lg_client *client; /**< NULL: no client role here */
-	struct lg_origin *origin; /**< NULL: no origin role here */
+	struct lg_client *client;   /**< NULL: no client role here */
+	struct lg_origin *origin;   /**< NULL: no origin role here */
 	uint64_t busy, idle, loops; /**< TSC accounting of the loop, like fanout's workers */
 	uint64_t tx_dropped;
 	volatile int *quit;
 };
 
 /* client.c */
-struct lg_client *lg_client_create(struct lg_stack *st, const struct lg_args *a,
-	struct rte_mempool *mp, uint64_t hz);
+struct lg_client *lg_client_create(
+	struct lg_stack *st, const struct lg_args *a, struct rte_mempool *mp, uint64_t hz);
 /** Open the connections (load starts as they connect). @return 0 or -errno. */
 int lg_client_start(struct lg_client *cl);
 /** Timers, rate tokens, phase changes. @return work done (0: none). */
@@ -157,15 +157,15 @@ const struct lg_hist *lg_client_hist(const struct lg_client *cl);
 /** TSC of the measured window: start and last completion. */
 void lg_client_window(const struct lg_client *cl, uint64_t *start, uint64_t *end);
 /** fanout's counters at the window's start and end (when a socket was given). */
-void lg_client_fanout(const struct lg_client *cl, struct lg_fanout_snap *start,
-	struct lg_fanout_snap *end);
+void lg_client_fanout(
+	const struct lg_client *cl, struct lg_fanout_snap *start, struct lg_fanout_snap *end);
 /** The loop's busy/idle cycles during the window. */
 void lg_client_loop_share(const struct lg_client *cl, uint64_t *busy, uint64_t *idle);
 size_t lg_client_request_len(const struct lg_client *cl);
 
 /* origin.c */
-struct lg_origin *lg_origin_create(struct lg_stack *st, const struct lg_args *a,
-	struct rte_mempool *mp);
+struct lg_origin *lg_origin_create(
+	struct lg_stack *st, const struct lg_args *a, struct rte_mempool *mp);
 /** Close every connection (FIN), at the end of a run. */
 void lg_origin_stop(struct lg_origin *o);
 /** Zero the counters (between runs; connections stay). */

@@ -191,8 +191,8 @@ stack_create(const struct lg_args *a, struct rte_mempool *mp, const struct fo_ne
 	/* 30,000 ports: what fanout keeps in TIME_WAIT (60 s, reused by a new SYN
 	 * on the same tuple) stays well under its 65,536 connections */
 	tc.local_port_max = (uint16_t)(tc.local_port_min + 29999);
-	st->tcp = fo_tcp_worker_create(&tc, &st->net, mp, 0, 1, secret,
-		(int)rte_lcore_to_socket_id(lcore));
+	st->tcp = fo_tcp_worker_create(
+		&tc, &st->net, mp, 0, 1, secret, (int)rte_lcore_to_socket_id(lcore));
 	if (st->tcp == NULL) {
 		fprintf(stderr, "fanout-loadgen: fo_tcp_worker_create: %s\n", strerror(errno));
 		rte_free(st);
@@ -213,8 +213,8 @@ stack_free(struct lg_stack *st)
 
 /* One measured run on the stacks set up by run(): a new client, the same origin. */
 static int
-run_one(const struct lg_args *a, struct lg_stack *cst, struct lg_stack *ost,
-	struct lg_origin *org, struct rte_mempool *mp, int first)
+run_one(const struct lg_args *a, struct lg_stack *cst, struct lg_stack *ost, struct lg_origin *org,
+	struct rte_mempool *mp, int first)
 {
 	struct lg_client *cl;
 	struct lg_report r;
@@ -269,13 +269,14 @@ run(struct lg_args *runs, unsigned n_runs)
 	if (a->origin && a->client && nb == 1)
 		a->origin_port = a->client_port; /* one port for both: one segment */
 	if ((a->client && a->client_port >= nb) || (a->origin && a->origin_port >= nb)) {
-		fprintf(stderr, "fanout-loadgen: %u port(s) from EAL; --client-port %u / "
-				"--origin-port %u out of range (add --vdev net_memif...)\n",
+		fprintf(stderr,
+			"fanout-loadgen: %u port(s) from EAL; --client-port %u / "
+			"--origin-port %u out of range (add --vdev net_memif...)\n",
 			nb, a->client_port, a->origin_port);
 		return 1;
 	}
-	mp = rte_pktmbuf_pool_create("lg_mbuf", a->mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-		(int)rte_socket_id());
+	mp = rte_pktmbuf_pool_create(
+		"lg_mbuf", a->mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (mp == NULL) {
 		fprintf(stderr, "fanout-loadgen: mbuf pool of %u: %s\n", a->mbufs,
 			rte_strerror(rte_errno));
@@ -305,20 +306,24 @@ run(struct lg_args *runs, unsigned n_runs)
 	}
 	if (a->client && a->origin && a->client_port == a->origin_port &&
 		a->client_addr != a->origin_addr)
-		fprintf(stderr, "fanout-loadgen: one port: the origin answers on the client's "
-				"address %s\n", "(--client-addr)");
+		fprintf(stderr,
+			"fanout-loadgen: one port: the origin answers on the client's "
+			"address %s\n",
+			"(--client-addr)");
 	for (i = 0; i < n_ports; i++)
 		if (lg_port_wait_link(ports[i]) != 0) {
-			fprintf(stderr, "fanout-loadgen: port %u: link down after 10 s (is the "
-					"memif server up?)\n", ports[i]);
+			fprintf(stderr,
+				"fanout-loadgen: port %u: link down after 10 s (is the "
+				"memif server up?)\n",
+				ports[i]);
 			return 1;
 		}
 
 	if (a->client && a->origin && n_ports == 2 && rte_lcore_count() >= 2) {
 		worker_lcore = rte_get_next_lcore(-1, 1, 0);
 		cst = stack_create(a, mp, ifaces, &ports[0], 1, rte_lcore_id(), a->conns + 1024);
-		ost = stack_create(a, mp, ifaces, &ports[1], 1, worker_lcore,
-			a->max_origin_conns + 1024);
+		ost = stack_create(
+			a, mp, ifaces, &ports[1], 1, worker_lcore, a->max_origin_conns + 1024);
 	} else {
 		cst = stack_create(a, mp, ifaces, ports, n_ports, rte_lcore_id(),
 			(a->client ? a->conns : 0) + (a->origin ? a->max_origin_conns : 0) + 1024);

@@ -29,8 +29,8 @@ struct oconn {
 	uint8_t close_after; /* answer, then close: Connection: close or HTTP/1.0 */
 	uint8_t shut;
 	uint64_t body_left;
-	uint32_t owed;         /* responses not yet queued (send buffer full) */
-	uint16_t line_len;     /* bytes of the head kept in line[] */
+	uint32_t owed;     /* responses not yet queued (send buffer full) */
+	uint16_t line_len; /* bytes of the head kept in line[] */
 	char line[LG_TARGET_MAX + 32];
 	struct fo_http_parser p;
 	struct fo_http_msg msg;
@@ -131,7 +131,8 @@ count_target(struct lg_origin *o, const struct oconn *k)
 		return;
 	}
 	for (i = 0; i < s->n_targets; i++)
-		if (strlen(s->targets[i]) == len && memcmp(s->targets[i], k->line + t->off, len) == 0) {
+		if (strlen(s->targets[i]) == len &&
+			memcmp(s->targets[i], k->line + t->off, len) == 0) {
 			s->target_hits[i]++;
 			return;
 		}
@@ -175,7 +176,8 @@ consume(struct oconn *k, const uint8_t *buf, size_t len)
 			o->s.per_listen[k->listen_idx]++;
 			count_target(o, k);
 			k->body_left = (k->msg.flags & FO_HTTP_F_CONTENT_LENGTH)
-					       ? k->msg.content_length : 0;
+					       ? k->msg.content_length
+					       : 0;
 			if ((k->msg.flags & FO_HTTP_F_CONN_CLOSE) || k->msg.version_minor == 0)
 				k->close_after = 1;
 			k->in_head = 0;
@@ -322,8 +324,8 @@ lg_origin_create(struct lg_stack *st, const struct lg_args *a, struct rte_mempoo
 	for (i = 0; i < a->n_listen; i++) {
 		o->listen[i].o = o;
 		o->listen[i].idx = (uint16_t)i;
-		rc = fo_tcp_listen(st->tcp, a->origin_addr, a->listen[i], &origin_ops,
-			&o->listen[i]);
+		rc = fo_tcp_listen(
+			st->tcp, a->origin_addr, a->listen[i], &origin_ops, &o->listen[i]);
 		if (rc != 0) {
 			fprintf(stderr, "fanout-loadgen: origin: listen on port %u: %s\n",
 				a->listen[i], strerror(-rc));

@@ -89,7 +89,9 @@ lg_report_print(FILE *f, const struct lg_report *r)
 	unsigned i;
 
 	derive(r, &d);
-	fprintf(f, "fanout-loadgen: %u connection(s), %s, depth %u%s, %zu-byte requests, %u lcore(s)\n",
+	fprintf(f,
+		"fanout-loadgen: %u connection(s), %s, depth %u%s, %zu-byte requests, %u "
+		"lcore(s)\n",
 		a->conns, a->close ? "one request per connection" : "keep-alive", a->depth,
 		a->rate > 0 ? ", fixed rate" : ", closed loop", r->request_len, r->lcores);
 	fprintf(f, "window       %.3f s (after %.1f s of warm-up)\n", d.secs, a->warmup);
@@ -112,14 +114,17 @@ lg_report_print(FILE *f, const struct lg_report *r)
 			s->rate_lag);
 	if (d.have_fanout)
 		fprintf(f,
-			"fanout       %.0f busy cycles per proxied request (%u worker(s), busy %.1f %%,"
+			"fanout       %.0f busy cycles per proxied request (%u worker(s), busy "
+			"%.1f %%,"
 			" proxy.requests +%" PRIu64 ")\n",
-			d.fo_cycles_per_req, r->fo1.n_workers, 100 * d.fo_busy_share, d.fo_requests);
+			d.fo_cycles_per_req, r->fo1.n_workers, 100 * d.fo_busy_share,
+			d.fo_requests);
 	else if (a->fanout_tel != NULL)
 		fprintf(f, "fanout       counters not read from %s\n", a->fanout_tel);
 	if (d.fo_cpu_share >= 0)
-		fprintf(f, "fanout       on CPU %.1f %% of the window: %.0f busy cycles per request "
-			   "on-CPU\n",
+		fprintf(f,
+			"fanout       on CPU %.1f %% of the window: %.0f busy cycles per request "
+			"on-CPU\n",
 			100 * d.fo_cpu_share, d.fo_oncpu_per_req);
 	fprintf(f, "loadgen      loop busy %.1f %%\n", 100 * d.lg_busy_share);
 	fprintf(f, "saturated    %s\n", d.saturated);
@@ -158,13 +163,15 @@ lg_report_json(FILE *f, const struct lg_report *r)
 	unsigned i;
 
 	derive(r, &d);
-	fprintf(f, "{\"connections\": %u, \"mode\": \"%s\", \"depth\": %u, \"rate\": %.1f, "
-		   "\"request_bytes\": %zu, \"lcores\": %u, \"tsc_hz\": %.0f,\n",
+	fprintf(f,
+		"{\"connections\": %u, \"mode\": \"%s\", \"depth\": %u, \"rate\": %.1f, "
+		"\"request_bytes\": %zu, \"lcores\": %u, \"tsc_hz\": %.0f,\n",
 		a->conns, a->close ? "close" : "keepalive", a->depth, a->rate, r->request_len,
 		r->lcores, r->hz);
-	fprintf(f, " \"seconds\": %.6f, \"issued\": %" PRIu64 ", \"ok\": %" PRIu64
-		   ", \"errors\": %" PRIu64 ", \"connects\": %" PRIu64 ", \"rate_lag\": %" PRIu64
-		   ",\n",
+	fprintf(f,
+		" \"seconds\": %.6f, \"issued\": %" PRIu64 ", \"ok\": %" PRIu64
+		", \"errors\": %" PRIu64 ", \"connects\": %" PRIu64 ", \"rate_lag\": %" PRIu64
+		",\n",
 		d.secs, s->issued, s->ok, s->errors, s->connects, s->rate_lag);
 	fprintf(f, " \"requests_per_s\": %.1f, \"connections_per_s\": %.1f,\n", d.rps, d.cps);
 	fprintf(f, " \"latency_us\": {\"min\": %.2f", d.min_us);
@@ -176,11 +183,12 @@ lg_report_json(FILE *f, const struct lg_report *r)
 		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", lg_err_names[i], s->err[i]);
 	fputs("},\n", f);
 	if (d.have_fanout)
-		fprintf(f, " \"fanout\": {\"workers\": %u, \"busy_cycles\": %" PRIu64
-			   ", \"busy_share\": %.4f, \"cycles_per_request\": %.1f, "
-			   "\"proxy_requests\": %" PRIu64 ", \"upstream_connects\": %" PRIu64
-			   ", \"upstream_reuses\": %" PRIu64 ", \"cpu_share\": %.4f, "
-			   "\"oncpu_cycles_per_request\": %.1f},\n",
+		fprintf(f,
+			" \"fanout\": {\"workers\": %u, \"busy_cycles\": %" PRIu64
+			", \"busy_share\": %.4f, \"cycles_per_request\": %.1f, "
+			"\"proxy_requests\": %" PRIu64 ", \"upstream_connects\": %" PRIu64
+			", \"upstream_reuses\": %" PRIu64 ", \"cpu_share\": %.4f, "
+			"\"oncpu_cycles_per_request\": %.1f},\n",
 			r->fo1.n_workers, d.fo_busy, d.fo_busy_share, d.fo_cycles_per_req,
 			d.fo_requests, r->fo1.upstream_connects - r->fo0.upstream_connects,
 			r->fo1.upstream_reuses - r->fo0.upstream_reuses, d.fo_cpu_share,
@@ -190,9 +198,10 @@ lg_report_json(FILE *f, const struct lg_report *r)
 	fprintf(f, " \"loadgen_busy_share\": %.4f, \"saturated\": \"%s\"", d.lg_busy_share,
 		d.saturated);
 	if (r->os != NULL) {
-		fprintf(f, ",\n \"origin\": {\"requests\": %" PRIu64 ", \"conns_accepted\": %" PRIu64
-			   ", \"conns_refused\": %" PRIu64 ", \"bad_requests\": %" PRIu64
-			   ", \"per_port\": {",
+		fprintf(f,
+			",\n \"origin\": {\"requests\": %" PRIu64 ", \"conns_accepted\": %" PRIu64
+			", \"conns_refused\": %" PRIu64 ", \"bad_requests\": %" PRIu64
+			", \"per_port\": {",
 			r->os->requests, r->os->conns_accepted, r->os->conns_refused,
 			r->os->bad_requests);
 		for (i = 0; i < a->n_listen; i++)

@@ -4,8 +4,9 @@
 
 fanout (the seed's routes and rewrite, memif server) sits between
 fanout-loadgen's clients and its origin (tests/integ/loadgen_tools.py).
-Two bounded runs: 2,000 keep-alive requests over 16 connections to two
-targets, one per service, then 200 requests on a new connection each.
+Four bounded runs: 2,000 keep-alive requests over 16 connections to two
+targets, one per service; 200 requests on a new connection each; 400
+pipelined four deep; 400 on a fixed schedule.
 Every response must have been checked OK (status 200, the origin's
 Content-Length), none may be missing or extra, the origin must have seen
 the paths fanout's rewrite makes (/test01/api/items?page=2 arrives as
@@ -48,11 +49,15 @@ def main(t):
         fo = lt.start_fanout(ns, d.path, idle_sleep=100)
         # one loadgen process, two runs: keep-alive, 2,000 requests alternating
         # the two services' routes; then one request per connection
-        (ka, nc), st = lt.loadgen(ns, fo, d.path, [
+        (ka, nc, pl, fr), st = lt.loadgen(ns, fo, d.path, [
             ["-n", "2000", "-c", "16", "--body-size", BODY, "--timeout", "10",
              "-t", "/test01/api/items?page=2", "-t", "/test02/x", "--host", "shop.example.com"] +
             sum((["-H", h] for h in lt.BROWSER_HEADERS), []),
             ["-n", "200", "-c", "8", "--close", "--timeout", "10", "-t", "/test02/"],
+            # four requests pipelined on each of 4 connections
+            ["-n", "400", "-c", "4", "--depth", "4", "--timeout", "10", "-t", "/test01/p"],
+            # a fixed schedule: 400 requests at 2,000/s
+            ["-n", "400", "-c", "16", "--rate", "2000", "--timeout", "10", "-t", "/test02/r"],
         ], timeout=120)
 
     check_run(ka, 2000, "keep-alive")
@@ -74,7 +79,15 @@ def main(t):
     fi.check_eq(nc["origin"]["targets"], {"/": 200}, "origin: /test02/ arrives as /")
     fi.check_eq(nc["origin"]["requests"], 200, "origin: requests of the second run")
 
-    fi.check_eq(st.get("proxy.requests"), 2200, "fanout's proxy.requests at exit")
+    check_run(pl, 400, "pipelined")
+    fi.check_eq(pl["origin"]["targets"], {"/p": 400}, "origin: pipelined /test01/p as /p")
+    check_run(fr, 400, "fixed rate")
+    fi.check_eq(fr["origin"]["targets"], {"/r": 400}, "origin: /test02/r as /r")
+    # 400 at 2,000/s: about 0.2 s, whatever the machine (requests late on
+    # their schedule start at once and catch up)
+    fi.check(fr["seconds"] >= 0.15, "fixed rate: 400 requests in %.3f s" % fr["seconds"])
+
+    fi.check_eq(st.get("proxy.requests"), 3000, "fanout's proxy.requests at exit")
 
 
 fi.run(main)

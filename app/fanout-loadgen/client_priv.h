@@ -56,6 +56,7 @@ struct lg_client {
 	struct lg_hist *h;
 	struct lg_fanout_snap fo0, fo1;
 	uint64_t busy0, idle0, busy1, idle1;
+	double cpu0, cpu1; /* this thread's CPU seconds at the window's edges */
 };
 
 /** Open a connection; with --close it carries the request started at @p sched. */

@@ -7,11 +7,23 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 
 #include "client_priv.h"
+
+/* CPU seconds this thread was given (a system call: at the window's edges only). */
+static double
+thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* Build each target's request once. */
 static int
@@ -97,6 +109,7 @@ window_open(struct lg_client *cl, uint64_t now)
 	cl->win_end = now;
 	cl->busy0 = cl->st->busy;
 	cl->idle0 = cl->st->idle;
+	cl->cpu0 = thread_cpu_s();
 	cl->phase = P_MEASURE;
 	cl->stop_at = cl->a->duration > 0 ? now + (uint64_t)(cl->a->duration * (double)cl->hz)
 					  : UINT64_MAX;
@@ -233,6 +246,7 @@ lg_client_poll(struct lg_client *cl, uint64_t now)
 				lg_fanout_read(cl->a->fanout_tel, cl->a->fanout_pid, &cl->fo1);
 			cl->busy1 = cl->st->busy;
 			cl->idle1 = cl->st->idle;
+			cl->cpu1 = thread_cpu_s();
 			cl->phase = P_DONE;
 			work++;
 		}
@@ -313,10 +327,11 @@ lg_client_fanout(
 }
 
 void
-lg_client_loop_share(const struct lg_client *cl, uint64_t *busy, uint64_t *idle)
+lg_client_loop_share(const struct lg_client *cl, uint64_t *busy, uint64_t *idle, double *cpu_s)
 {
 	*busy = cl->busy1 - cl->busy0;
 	*idle = cl->idle1 - cl->idle0;
+	*cpu_s = cl->cpu1 - cl->cpu0;
 }
 
 size_t

@@ -159,8 +159,9 @@ void lg_client_window(const struct lg_client *cl, uint64_t *start, uint64_t *end
 /** fanout's counters at the window's start and end (when a socket was given). */
 void lg_client_fanout(
 	const struct lg_client *cl, struct lg_fanout_snap *start, struct lg_fanout_snap *end);
-/** The loop's busy/idle cycles during the window. */
-void lg_client_loop_share(const struct lg_client *cl, uint64_t *busy, uint64_t *idle);
+/** The loop's busy/idle cycles during the window, and the CPU seconds its thread got. */
+void lg_client_loop_share(
+	const struct lg_client *cl, uint64_t *busy, uint64_t *idle, double *cpu_s);
 size_t lg_client_request_len(const struct lg_client *cl);
 
 /* origin.c */
@@ -187,6 +188,7 @@ struct lg_report {
 	const struct lg_hist *h;
 	uint64_t win_start, win_end;
 	uint64_t lg_busy, lg_idle;
+	double lg_cpu_s;
 	struct lg_fanout_snap fo0, fo1;
 	const struct lg_origin_stats *os;
 	size_t request_len;

@@ -239,7 +239,7 @@ run_one(const struct lg_args *a, struct lg_stack *cst, struct lg_stack *ost, str
 	r.cs = lg_client_stats(cl);
 	r.h = lg_client_hist(cl);
 	lg_client_window(cl, &r.win_start, &r.win_end);
-	lg_client_loop_share(cl, &r.lg_busy, &r.lg_idle);
+	lg_client_loop_share(cl, &r.lg_busy, &r.lg_idle, &r.lg_cpu_s);
 	lg_client_fanout(cl, &r.fo0, &r.fo1);
 	r.os = org != NULL ? lg_origin_stats(org) : NULL;
 	r.request_len = lg_client_request_len(cl);

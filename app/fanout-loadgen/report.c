@@ -25,6 +25,8 @@ struct derived {
 	double fo_cpu_share, fo_oncpu_per_req; /* with --fanout-pid; -1: not read */
 	uint64_t fo_busy, fo_requests;
 	double lg_busy_share;
+	/* the loadgen's loop: clients, and the origin when on the same lcore */
+	double lg_cycles_per_req, lg_cpu_share, lg_oncpu_per_req;
 	const char *saturated;
 };
 
@@ -68,8 +70,17 @@ derive(const struct lg_report *r, struct derived *d)
 					      (d->fo_cpu_share < 1 ? d->fo_cpu_share : 1) /
 					      (double)r->cs->ok;
 	}
-	if (r->lg_busy + r->lg_idle)
+	if (r->lg_busy + r->lg_idle) {
+		double wall = (double)(r->lg_busy + r->lg_idle) / r->hz;
+
 		d->lg_busy_share = (double)r->lg_busy / (double)(r->lg_busy + r->lg_idle);
+		d->lg_cpu_share = r->lg_cpu_s / wall;
+	}
+	if (r->cs->ok) {
+		d->lg_cycles_per_req = (double)r->lg_busy / (double)r->cs->ok;
+		d->lg_oncpu_per_req =
+			d->lg_cycles_per_req * (d->lg_cpu_share < 1 ? d->lg_cpu_share : 1);
+	}
 	if (d->have_fanout && d->fo_busy_share >= SATURATED)
 		d->saturated = "fanout";
 	else if (d->lg_busy_share >= SATURATED)
@@ -126,7 +137,12 @@ lg_report_print(FILE *f, const struct lg_report *r)
 			"fanout       on CPU %.1f %% of the window: %.0f busy cycles per request "
 			"on-CPU\n",
 			100 * d.fo_cpu_share, d.fo_oncpu_per_req);
-	fprintf(f, "loadgen      loop busy %.1f %%\n", 100 * d.lg_busy_share);
+	fprintf(f,
+		"loadgen      %.0f busy cycles per request (busy %.1f %%), on CPU %.1f %%: %.0f "
+		"on-CPU%s\n",
+		d.lg_cycles_per_req, 100 * d.lg_busy_share, 100 * d.lg_cpu_share,
+		d.lg_oncpu_per_req,
+		r->lcores == 1 && r->os != NULL ? " (clients and origin)" : " (clients)");
 	fprintf(f, "saturated    %s\n", d.saturated);
 	if (r->os != NULL) {
 		fprintf(f, "origin       %" PRIu64 " requests (per port:", r->os->requests);
@@ -195,7 +211,11 @@ lg_report_json(FILE *f, const struct lg_report *r)
 			d.fo_oncpu_per_req);
 	else
 		fputs(" \"fanout\": null,\n", f);
-	fprintf(f, " \"loadgen_busy_share\": %.4f, \"saturated\": \"%s\"", d.lg_busy_share,
+	fprintf(f,
+		" \"loadgen_busy_share\": %.4f, \"loadgen_cycles_per_request\": %.1f, "
+		"\"loadgen_cpu_share\": %.4f, \"loadgen_oncpu_cycles_per_request\": %.1f, "
+		"\"saturated\": \"%s\"",
+		d.lg_busy_share, d.lg_cycles_per_req, d.lg_cpu_share, d.lg_oncpu_per_req,
 		d.saturated);
 	if (r->os != NULL) {
 		fprintf(f,

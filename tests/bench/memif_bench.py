@@ -107,7 +107,9 @@ def row_of(res, mode, conns, rate):
            "fanout_busy_share": fo_.get("busy_share"),
            "fanout_cpu_share": cpu if cpu is not None and cpu >= 0 else None,
            "fanout_oncpu_cycles_per_req": oncpu if oncpu is not None and oncpu >= 0 else None,
-           "loadgen_busy_share": res["loadgen_busy_share"], "saturated": res["saturated"],
+           "loadgen_busy_share": res["loadgen_busy_share"],
+           "loadgen_oncpu_cycles_per_req": res.get("loadgen_oncpu_cycles_per_request"),
+           "loadgen_cpu_share": res.get("loadgen_cpu_share"), "saturated": res["saturated"],
            "request_bytes": res["request_bytes"], "tsc_hz": res["tsc_hz"]}
     fi.log("%-9s c=%-5d %s%.0f req/s, %.0f conn/s, p50 %.0f us, p99 %.0f us, fanout %s "
            "cycles/req (busy %.0f %%; on CPU %.0f %%: %s), loadgen busy %.0f %%, errors %d"
@@ -157,7 +159,7 @@ def summarize(rows):
              "errors": sum(r["errors"] for r in rs)}
         for key in ("rps", "cps", "p50_us", "p99_us", "p999_us", "fanout_cycles_per_req",
                     "fanout_busy_share", "fanout_cpu_share", "fanout_oncpu_cycles_per_req",
-                    "loadgen_busy_share"):
+                    "loadgen_busy_share", "loadgen_oncpu_cycles_per_req", "loadgen_cpu_share"):
             s[key] = median(rs, key)
         sat = [r["saturated"].split(" ")[0] for r in rs]
         s["saturated"] = max(set(sat), key=sat.count)
@@ -171,19 +173,26 @@ def fmt(v, f="%.0f", scale=1.0):
 
 def print_table(summary, m):
     print("fanout over net_memif, seed routes + rewrite, one worker; fanout-loadgen on one lcore")
-    print("%-10s %6s %7s %9s %9s %8s %9s %10s %10s %10s %7s %7s %7s %-9s %6s" % (
+    print("%-10s %6s %7s %9s %9s %8s %9s %10s %10s %10s %7s %7s %10s %7s %7s %-9s %6s" % (
         "workload", "conns", "rate", "req/s", "conn/s", "p50 us", "p99 us", "p99.9 us",
-        "cycles/req", "on-CPU c/r", "fo busy", "fo CPU", "lg busy", "saturated", "errors"))
+        "cycles/req", "on-CPU c/r", "fo busy", "fo CPU", "lg on-CPU", "lg busy", "lg CPU",
+        "saturated", "errors"))
     for s in summary:
-        print("%-10s %6d %7s %9s %9s %8s %9s %10s %10s %10s %6s%% %6s%% %6s%% %-9s %6d" % (
-            s["mode"], s["conns"], fmt(s["rate"]), fmt(s["rps"]), fmt(s["cps"]),
-            fmt(s["p50_us"], "%.1f"), fmt(s["p99_us"], "%.1f"), fmt(s["p999_us"], "%.1f"),
-            fmt(s["fanout_cycles_per_req"]), fmt(s["fanout_oncpu_cycles_per_req"]),
-            fmt(s["fanout_busy_share"], "%.0f", 100), fmt(s["fanout_cpu_share"], "%.0f", 100),
-            fmt(s["loadgen_busy_share"], "%.0f", 100), s["saturated"], s["errors"]))
+        print("%-10s %6d %7s %9s %9s %8s %9s %10s %10s %10s %6s%% %6s%% %10s %6s%% %6s%% "
+              "%-9s %6d" % (
+                  s["mode"], s["conns"], fmt(s["rate"]), fmt(s["rps"]), fmt(s["cps"]),
+                  fmt(s["p50_us"], "%.1f"), fmt(s["p99_us"], "%.1f"),
+                  fmt(s["p999_us"], "%.1f"), fmt(s["fanout_cycles_per_req"]),
+                  fmt(s["fanout_oncpu_cycles_per_req"]),
+                  fmt(s["fanout_busy_share"], "%.0f", 100),
+                  fmt(s["fanout_cpu_share"], "%.0f", 100),
+                  fmt(s["loadgen_oncpu_cycles_per_req"]),
+                  fmt(s["loadgen_busy_share"], "%.0f", 100),
+                  fmt(s["loadgen_cpu_share"], "%.0f", 100), s["saturated"], s["errors"]))
     print("medians of %s rounds; cycles/req = fanout's worker busy TSC cycles / proxied request "
           "in the window; on-CPU c/r = the same scaled by the share of wall time the kernel ran "
-          "the worker (fo CPU) (keep-alive: the issue's target is <= 4,000)" % (
+          "the worker (fo CPU); lg: fanout-loadgen's clients and origin (one lcore), the same "
+          "way (keep-alive: the issue's target for fanout is <= 4,000)" % (
               max(s["runs"] for s in summary) if summary else 0))
     print("machine: %s, %s CPUs, kernel %s, DPDK %s, load average at start %s" % (
         m["cpu"], m["cpus"], m["kernel"], m["dpdk"], " ".join(m["loadavg_at_start"])))

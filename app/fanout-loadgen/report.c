@@ -16,6 +16,8 @@ static const char *const pct_names[] = {"p50", "p90", "p99", "p99.9"};
 #define N_PCTS (sizeof(pcts) / sizeof(pcts[0]))
 /* a loop busier than this is saturated: it found work nearly every time */
 #define SATURATED 0.95
+/* a poller on its CPU less than this share of the time was not given the CPU */
+#define CPU_STARVED 0.8
 
 struct derived {
 	double secs, rps, cps;
@@ -85,6 +87,11 @@ derive(const struct lg_report *r, struct derived *d)
 		d->saturated = "fanout";
 	else if (d->lg_busy_share >= SATURATED)
 		d->saturated = "loadgen";
+	else if ((d->fo_cpu_share >= 0 && d->fo_cpu_share < CPU_STARVED) ||
+		 (d->lg_cpu_share > 0 && d->lg_cpu_share < CPU_STARVED))
+		d->saturated =
+			"none (CPU-starved: other processes ran on fanout's or the loadgen's "
+			"CPU)";
 	else if (r->a->rate > 0)
 		d->saturated = "none (fixed rate)";
 	else

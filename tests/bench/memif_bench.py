@@ -161,7 +161,9 @@ def summarize(rows):
                     "fanout_busy_share", "fanout_cpu_share", "fanout_oncpu_cycles_per_req",
                     "loadgen_busy_share", "loadgen_oncpu_cycles_per_req", "loadgen_cpu_share"):
             s[key] = median(rs, key)
-        sat = [r["saturated"].split(" ")[0] for r in rs]
+        # fanout | loadgen | none | starved (the machine's other load had the CPUs)
+        sat = ["starved" if "starved" in r["saturated"] else r["saturated"].split(" ")[0]
+               for r in rs]
         s["saturated"] = max(set(sat), key=sat.count)
         out.append(s)
     return out

@@ -342,9 +342,12 @@ run(struct lg_args *runs, unsigned n_runs)
 		ost->origin = org;
 	}
 	/* announce ourselves: fanout learns the origin's MAC before it asks */
-	for (i = 0; i < n_ports; i++)
-		fo_net_announce(ost != NULL && ports[i] != a->client_port ? &ost->net : &cst->net,
-			ports[i]);
+	for (i = 0; i < n_ports; i++) {
+		struct lg_stack *st =
+			cst != NULL && (ports[i] == a->client_port || ost == NULL) ? cst : ost;
+
+		fo_net_announce(&st->net, ports[i]);
+	}
 	if (ost != NULL && ost != cst && worker_lcore != RTE_MAX_LCORE) {
 		rc = rte_eal_remote_launch(stack_lcore_main, ost, worker_lcore);
 		if (rc != 0)

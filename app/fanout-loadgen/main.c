@@ -37,13 +37,16 @@
 
 #define TX_RETRIES 8
 
-static volatile int quit;
+/* quit: the stacks' loops stop (a signal, or the end of the runs);
+ * signalled: SIGINT/SIGTERM came (no more runs, no lingering) */
+static volatile int quit, signalled;
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	quit = 1;
+	signalled = 1;
 }
 
 static unsigned
@@ -362,7 +365,7 @@ run(struct lg_args *runs, unsigned n_runs)
 	}
 	if (ost == cst)
 		stack_settle(cst, rte_get_tsc_hz() / 20);
-	for (i = 0; i < n_runs && !quit; i++)
+	for (i = 0; i < n_runs && !signalled; i++)
 		if (run_one(&runs[i], cst, ost, org, mp, i == 0) != 0)
 			goto out;
 	quit = 1;
@@ -375,8 +378,7 @@ run(struct lg_args *runs, unsigned n_runs)
 		/* no more polling: the peer may stop first without racing our rx */
 		uint64_t end = rte_rdtsc() + (uint64_t)(a->linger * (double)rte_get_tsc_hz());
 
-		quit = 0;
-		while (!quit && rte_rdtsc() < end)
+		while (!signalled && rte_rdtsc() < end)
 			rte_delay_us_sleep(10 * 1000);
 	}
 	rc = 0;

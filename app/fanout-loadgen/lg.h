@@ -179,6 +179,8 @@ const struct lg_origin_stats *lg_origin_stats(const struct lg_origin *o);
 int lg_port_start(uint16_t pid, struct rte_mempool *mp, struct fo_net_iface *ifc);
 /** Wait for the link (a memif peer). @return 0, -ETIMEDOUT. */
 int lg_port_wait_link(uint16_t pid);
+/** Wait for the link to go down (the memif peer left). @return 0, -ETIMEDOUT. */
+int lg_port_wait_down(uint16_t pid, unsigned ms);
 
 /* report.c */
 struct lg_report {

@@ -76,3 +76,20 @@ lg_port_wait_link(uint16_t pid)
 		rte_delay_us_sleep(10 * 1000);
 	}
 }
+
+/* @return 0 when the link is down (the peer left), -ETIMEDOUT after @p ms. */
+int
+lg_port_wait_down(uint16_t pid, unsigned ms)
+{
+	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() / 1000 * ms;
+	struct rte_eth_link link;
+
+	for (;;) {
+		if (rte_eth_link_get_nowait(pid, &link) == 0 &&
+			link.link_status == RTE_ETH_LINK_DOWN)
+			return 0;
+		if (rte_get_timer_cycles() > end)
+			return -ETIMEDOUT;
+		rte_delay_us_sleep(10 * 1000);
+	}
+}

@@ -62,6 +62,9 @@ struct lg_args {
 	uint32_t max_origin_conns;
 };
 
+/** On stderr once the last run is over and nothing polls any more (--linger). */
+#define LG_LINGER_LINE "fanout-loadgen: lingering"
+
 int lg_args_parse(struct lg_args *a, int argc, char **argv);
 /** Run @p a after @p first: the options every run shares are @p first's. */
 void lg_args_inherit(struct lg_args *a, const struct lg_args *first);

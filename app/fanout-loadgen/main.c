@@ -378,6 +378,11 @@ run(struct lg_args *runs, unsigned n_runs)
 		/* no more polling: the peer may stop first without racing our rx */
 		uint64_t end = rte_rdtsc() + (uint64_t)(a->linger * (double)rte_get_tsc_hz());
 
+		/* what a script waits for before it stops the peer (the reports come
+		 * before the last polls that close the connections) */
+		fputs(LG_LINGER_LINE "\n", stderr);
+		fflush(stderr);
+
 		while (!signalled && rte_rdtsc() < end)
 			rte_delay_us_sleep(10 * 1000);
 		/*

@@ -36,6 +36,8 @@ import time
 import fo_integ as fi
 
 LOADGEN = os.path.join(fi.BUILD_DIR, "app", "fanout-loadgen")
+# what fanout-loadgen prints on stderr once it has stopped polling (--linger)
+LINGER_LINE = "fanout-loadgen: lingering"
 ORIGIN_PORTS = list(range(8000, 8006))
 
 # The seed's Ingress (config/fanout.conf) with its servers on the origin's
@@ -124,10 +126,11 @@ class Loadgen:
 
     net_memif in DPDK 22.11 can crash the side that is polling when its peer
     disconnects (seen as a SIGSEGV in the memif PMD's rx burst in fanout's
-    worker, about once in a dozen disconnects here). So the loadgen connects
-    once for all its runs, and after the last one it stops polling and
-    lingers (--linger): stop fanout first (no peer polls then), then close()
-    this.
+    worker, about once in a dozen disconnects here; the loadgen's when fanout
+    left during its last polls). So the loadgen connects once for all its
+    runs, and after the last one it stops polling, says so (LINGER_LINE) and
+    lingers (--linger): reports() waits for that line, then stop fanout (no
+    side polls then), then close() this.
     """
 
     def __init__(self, ns, fo, sock_dir, runs, cpu=0):
@@ -151,11 +154,13 @@ class Loadgen:
             i = end
 
     def reports(self, timeout):
-        """Wait (bounded) for every run's JSON report; a list of dicts."""
+        """Wait (bounded) for every run's JSON report, and for the loadgen to
+        stop polling (LINGER_LINE: its last polls, which close the connections,
+        come after the last report); a list of dicts."""
         deadline = time.monotonic() + timeout
         while True:
             res = self.parsed()
-            if len(res) >= self.n:
+            if len(res) >= self.n and LINGER_LINE in self.proc.err():
                 return res
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.proc.dump()

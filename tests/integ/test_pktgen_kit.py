@@ -36,6 +36,7 @@ import tcp_tools as tt
 import fo_integ as fi
 
 MKPCAP = os.path.join(fi.SRC_DIR, "scripts", "pktgen", "mkpcap")
+RATES = os.path.join(fi.SRC_DIR, "scripts", "pktgen", "rates")
 SRC = tt.FLOOD_NET  # 198.18.0.128/26
 MAX_HALF_OPEN = 64
 MALFORMED = 3600
@@ -287,6 +288,13 @@ def main(t):
     for k in ("accepted", "requests"):
         fi.check(k in p1, "/fanout/stats has no proxy.%s" % k)
         fi.check_eq(p1[k] - p0.get(k, 0), 0, "proxy.%s during the HTTP replay" % k)
+
+    # scripts/pktgen/rates reads the same counters (gauges and rates)
+    r = fi.sh(["/usr/bin/python3", RATES, "--file-prefix", fo.prefix, "--interval", "0.5",
+               "--count", "1", "--fanoutctl", fi.FANOUTCTL], timeout=30)
+    fi.log("rates: " + r.stdout.strip())
+    fi.check("half_open %d conns %d" % (MAX_HALF_OPEN, MAX_HALF_OPEN) in r.stdout,
+             "scripts/pktgen/rates: no 'half_open %d' in %r" % (MAX_HALF_OPEN, r.stdout))
 
     tx, rx, out = fi.ping(ns, count=2, interval=0.2)
     fi.check_eq(rx, tx, "ping after the replays\n" + out)

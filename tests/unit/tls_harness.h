@@ -319,6 +319,9 @@ th_conn_pingpong(struct th_conn *t, size_t n)
 static inline void
 th_conn_close(struct th_conn *t)
 {
+	/* a client SSL freed without close_notify marks its session not
+	 * resumable: the tests reuse sessions of connections they drop */
+	SSL_set_shutdown(t->cli, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 	SSL_free(t->cli);
 	fo_tls_conn_free(t->srv);
 	th_wire_release(&t->c2s);

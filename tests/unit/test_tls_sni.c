@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/tls SNI selection, a table of (server name -> expected index):
+ * exact names (case-insensitive, trailing dot ignored), one-label
+ * wildcards (RFC 6125: *.example.com matches a.example.com, not
+ * example.com nor a.b.example.com), the default, strict_sni, no SNI at
+ * all; and the names a table refuses to hold. The names come from
+ * certificates' SAN DNS entries (CN only without SAN).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "fo_common.h"
+#include "tls_harness.h"
+
+enum { SHOP, WILD_SHOP, API, WILD_DEEP, DEFAULT_IDX = 99 };
+
+static const char *const names[] = {
+	"shop.example.com", "*.example.com", "API.example.org", "*.b.example.net",
+	"shop.example.com", /* twice: the first wins */
+};
+static const uint32_t idx[] = {SHOP, WILD_SHOP, API, WILD_DEEP, 77};
+
+static const struct {
+	const char *sni;
+	int64_t want, want_strict;
+} cases[] = {
+	{"shop.example.com", SHOP, SHOP},
+	{"SHOP.Example.COM", SHOP, SHOP},
+	{"shop.example.com.", SHOP, SHOP},
+	{"a.example.com", WILD_SHOP, WILD_SHOP},
+	{"A-1.EXAMPLE.com", WILD_SHOP, WILD_SHOP},
+	{"example.com", DEFAULT_IDX, FO_TLS_SNI_REFUSE},
+	{"a.b.example.com", DEFAULT_IDX, FO_TLS_SNI_REFUSE},
+	{"x.shop.example.com", DEFAULT_IDX, FO_TLS_SNI_REFUSE},
+	{"api.example.org", API, API},
+	{"www.api.example.org", DEFAULT_IDX, FO_TLS_SNI_REFUSE},
+	{"c.b.example.net", WILD_DEEP, WILD_DEEP},
+	{"b.example.net", DEFAULT_IDX, FO_TLS_SNI_REFUSE},
+	{"d.c.b.example.net", DEFAULT_IDX, FO_TLS_SNI_REFUSE},
+	{"*.example.com", DEFAULT_IDX, FO_TLS_SNI_REFUSE}, /* a wildcard is not a name */
+	{".example.com", DEFAULT_IDX, FO_TLS_SNI_REFUSE},
+	{"unknown.test", DEFAULT_IDX, FO_TLS_SNI_REFUSE},
+	{"com", DEFAULT_IDX, FO_TLS_SNI_REFUSE},
+	{".", DEFAULT_IDX, FO_TLS_SNI_REFUSE},
+	{"", DEFAULT_IDX, FO_TLS_SNI_REFUSE},
+	{NULL, DEFAULT_IDX, FO_TLS_SNI_REFUSE},
+};
+
+static void
+test_select_table(void **state)
+{
+	struct fo_tls_sni t, strict, nodef;
+	char err[256] = "";
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(fo_tls_sni_build(&t, names, idx, 5, DEFAULT_IDX, 0, err, sizeof(err)), 0);
+	assert_int_equal(t.n, 4);
+	assert_int_equal(fo_tls_sni_build(&strict, names, idx, 5, DEFAULT_IDX, 1, err, sizeof(err)), 0);
+	assert_int_equal(fo_tls_sni_build(&nodef, names, idx, 5, -1, 0, err, sizeof(err)), 0);
+	for (i = 0; i < FO_ARRAY_SIZE(cases); i++) {
+		const char *s = cases[i].sni;
+		size_t len = s != NULL ? strlen(s) : 0;
+		int64_t got = fo_tls_sni_select(&t, s, len);
+		int64_t got_strict = fo_tls_sni_select(&strict, s, len);
+		int64_t got_nodef = fo_tls_sni_select(&nodef, s, len);
+
+		if (got != cases[i].want || got_strict != cases[i].want_strict ||
+			got_nodef != cases[i].want_strict)
+			fail_msg("'%s': got %ld/%ld/%ld, want %ld/%ld", s ? s : "(none)", (long)got,
+				(long)got_strict, (long)got_nodef, (long)cases[i].want,
+				(long)cases[i].want_strict);
+	}
+	/* not NUL-terminated: only len bytes count */
+	assert_int_equal(fo_tls_sni_select(&t, "a.example.comXYZ", 13), WILD_SHOP);
+	/* a NUL inside never matches */
+	assert_int_equal(fo_tls_sni_select(&strict, "shop.example.com\0x", 18), FO_TLS_SNI_REFUSE);
+	/* longer than a DNS name */
+	char longname[300];
+	memset(longname, 'a', sizeof(longname));
+	memcpy(longname + 280, ".example.com", 12);
+	assert_int_equal(fo_tls_sni_select(&strict, longname, 292), FO_TLS_SNI_REFUSE);
+	fo_tls_sni_release(&t);
+	fo_tls_sni_release(&strict);
+	fo_tls_sni_release(&nodef);
+}
+
+static void
+test_build_refuses(void **state)
+{
+	static const char *const bad[] = {
+		"*.com", "*", "a*.example.com", "*a.example.com", "a.*.example.com", "example..com",
+		".example.com", "exa mple.com", "", "*.", "x/y.com",
+	};
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < FO_ARRAY_SIZE(bad); i++) {
+		struct fo_tls_sni t;
+		char err[300] = "";
+		uint32_t zero = 0;
+
+		if (fo_tls_sni_build(&t, &bad[i], &zero, 1, 0, 0, err, sizeof(err)) != -EINVAL)
+			fail_msg("'%s' accepted", bad[i]);
+		assert_non_null(strstr(err, "not a DNS name nor a one-label wildcard"));
+	}
+}
+
+/* The names a certificate brings: SAN DNS, else CN; usable as a table. */
+static void
+test_names_from_certificates(void **state)
+{
+	EVP_PKEY *k = th_key("EC");
+	X509 *with_san = th_cert(k, "cn.example.com", "Shop.example.com,*.shop.example.com", -60,
+		3600, NULL, NULL, 0);
+	X509 *cn_only = th_cert(k, "Legacy.Example.com", NULL, -60, 3600, NULL, NULL, 0);
+	const char *n[4], *all[4];
+	uint32_t ix[4] = {1, 1, 2, 0};
+	struct fo_tls_sni t;
+	char err[128];
+
+	(void)state;
+	/* through PEM files: the path certificates really take */
+	char dir[] = "/tmp/fo_tls_sni_XXXXXX", p1[64], p2[64], pk[64], cmd[80];
+	assert_non_null(mkdtemp(dir));
+	snprintf(p1, sizeof(p1), "%s/a.pem", dir);
+	snprintf(p2, sizeof(p2), "%s/b.pem", dir);
+	snprintf(pk, sizeof(pk), "%s/k.pem", dir);
+	th_write_certs(p1, (X509 *[]){with_san, NULL});
+	th_write_certs(p2, (X509 *[]){cn_only, NULL});
+	th_write_key(pk, k);
+	struct fo_tls_cert *ca1 = fo_tls_cert_load(p1, pk, time(NULL), err, sizeof(err));
+	struct fo_tls_cert *ca2 = fo_tls_cert_load(p2, pk, time(NULL), err, sizeof(err));
+	assert_non_null(ca1);
+	assert_non_null(ca2);
+	assert_int_equal(fo_tls_cert_names(ca1, n, 4), 2);
+	all[0] = n[0];
+	all[1] = n[1];
+	assert_int_equal(fo_tls_cert_names(ca2, n, 4), 1);
+	all[2] = n[0];
+	assert_string_equal(all[2], "legacy.example.com");
+	assert_int_equal(fo_tls_sni_build(&t, all, ix, 3, 0, 1, err, sizeof(err)), 0);
+	assert_int_equal(fo_tls_sni_select(&t, "shop.example.com", 16), 1);
+	assert_int_equal(fo_tls_sni_select(&t, "m.shop.example.com", 18), 1);
+	assert_int_equal(fo_tls_sni_select(&t, "legacy.example.com", 18), 2);
+	/* the CN of a certificate with SANs is not one of its names */
+	assert_int_equal(fo_tls_sni_select(&t, "cn.example.com", 14), FO_TLS_SNI_REFUSE);
+	fo_tls_sni_release(&t);
+	fo_tls_cert_free(ca1);
+	fo_tls_cert_free(ca2);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	X509_free(with_san);
+	X509_free(cn_only);
+	EVP_PKEY_free(k);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_select_table),
+		cmocka_unit_test(test_build_refuses),
+		cmocka_unit_test(test_names_from_certificates),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -52,19 +52,19 @@ struct rte_mempool;
  * through the functions below.
  */
 struct fo_tls_io {
-	struct rte_mbuf *rx_head;  /**< ciphertext not read yet (segments linked by next) */
+	struct rte_mbuf *rx_head; /**< ciphertext not read yet (segments linked by next) */
 	struct rte_mbuf *rx_tail;
-	uint32_t rx_off;           /**< bytes of rx_head already read */
-	uint32_t rx_len;           /**< bytes not read yet, over the whole chain */
-	struct rte_mbuf *tx_head;  /**< records written, not taken by fo_tls_io_tx_take() */
+	uint32_t rx_off;          /**< bytes of rx_head already read */
+	uint32_t rx_len;          /**< bytes not read yet, over the whole chain */
+	struct rte_mbuf *tx_head; /**< records written, not taken by fo_tls_io_tx_take() */
 	struct rte_mbuf *tx_tail;
-	uint32_t tx_len;           /**< bytes in the send queue */
-	uint32_t tx_max;           /**< bound of the send queue: writes beyond it are partial */
-	struct rte_mempool *mp;    /**< where send mbufs come from */
-	uint8_t rx_eof;            /**< the peer closed: reads past the data return EOF */
-	uint64_t rx_copied;        /**< bytes copied out of receive mbufs (one memcpy each) */
-	uint64_t tx_copied;        /**< bytes copied into send mbufs (one memcpy each) */
-	uint64_t tx_nombuf;        /**< writes cut short by an empty pool */
+	uint32_t tx_len;        /**< bytes in the send queue */
+	uint32_t tx_max;        /**< bound of the send queue: writes beyond it are partial */
+	struct rte_mempool *mp; /**< where send mbufs come from */
+	uint8_t rx_eof;         /**< the peer closed: reads past the data return EOF */
+	uint64_t rx_copied;     /**< bytes copied out of receive mbufs (one memcpy each) */
+	uint64_t tx_copied;     /**< bytes copied into send mbufs (one memcpy each) */
+	uint64_t tx_nombuf;     /**< writes cut short by an empty pool */
 };
 
 /**
@@ -113,10 +113,10 @@ enum fo_tls_key_type {
  * OpenSSL's default suites). The DHE suites are never negotiated: no DH
  * parameters are configured, as in ingress-nginx without `ssl-dh-param`.
  */
-#define FO_TLS_DEFAULT_CIPHERS \
-	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
-	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
-	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:" \
+#define FO_TLS_DEFAULT_CIPHERS                                                                     \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                               \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                               \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"                               \
 	"DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384"
 /** Key exchange groups, in preference order. */
 #define FO_TLS_DEFAULT_GROUPS "X25519:P-256"
@@ -131,11 +131,11 @@ enum fo_tls_version {
 
 /** Context settings; zero / NULL fields take the defaults above. */
 struct fo_tls_ctx_config {
-	const char *ciphers;        /**< TLS 1.2 cipher list (OpenSSL syntax) */
-	const char *groups;         /**< key exchange groups */
+	const char *ciphers;             /**< TLS 1.2 cipher list (OpenSSL syntax) */
+	const char *groups;              /**< key exchange groups */
 	enum fo_tls_version min_version; /**< 0: TLS 1.2 */
-	uint32_t ticket_period;     /**< seconds; ticket lifetime is 2 periods */
-	uint8_t no_tickets;         /**< 1: no session tickets (no resumption at all) */
+	uint32_t ticket_period;          /**< seconds; ticket lifetime is 2 periods */
+	uint8_t no_tickets;              /**< 1: no session tickets (no resumption at all) */
 };
 
 /**
@@ -159,8 +159,8 @@ void fo_tls_worker_free(struct fo_tls_worker *w);
  * @param err  receives "file: message" on failure (may be NULL).
  * @return the certificate, or NULL with @p err set.
  */
-struct fo_tls_cert *fo_tls_cert_load(const char *cert_file, const char *key_file, time_t now,
-	char *err, size_t errlen);
+struct fo_tls_cert *fo_tls_cert_load(
+	const char *cert_file, const char *key_file, time_t now, char *err, size_t errlen);
 
 /**
  * Generate a self-signed certificate, as ingress-nginx does for its
@@ -170,8 +170,8 @@ struct fo_tls_cert *fo_tls_cert_load(const char *cert_file, const char *key_file
  *
  * @return the certificate, or NULL with @p err set.
  */
-struct fo_tls_cert *fo_tls_cert_selfsigned(const char *name, time_t now, unsigned days,
-	char *err, size_t errlen);
+struct fo_tls_cert *fo_tls_cert_selfsigned(
+	const char *name, time_t now, unsigned days, char *err, size_t errlen);
 
 /** Free a certificate (contexts hold their own references). NULL is a no-op. */
 void fo_tls_cert_free(struct fo_tls_cert *c);
@@ -352,12 +352,12 @@ void fo_tls_keyset_free(struct fo_tls_keyset *ks);
 
 /** What fo_tls_hello_parse() extracts; pointers into the caller's buffer. */
 struct fo_tls_hello {
-	const uint8_t *sni;   /**< first host_name of server_name, or NULL */
+	const uint8_t *sni; /**< first host_name of server_name, or NULL */
 	uint16_t sni_len;
-	const uint8_t *alpn;  /**< ALPN protocol_name_list (length-prefixed names), or NULL */
+	const uint8_t *alpn; /**< ALPN protocol_name_list (length-prefixed names), or NULL */
 	uint16_t alpn_len;
 	uint16_t legacy_version; /**< ClientHello.legacy_version */
-	uint8_t tls13;        /**< supported_versions offers TLS 1.3 */
+	uint8_t tls13;           /**< supported_versions offers TLS 1.3 */
 };
 
 /**

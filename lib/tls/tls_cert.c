@@ -148,8 +148,7 @@ fo_tls_cert_free(struct fo_tls_cert *c)
 }
 
 static int
-cert_check_time(const struct fo_tls_cert *c, const char *file, time_t now, char *err,
-	size_t errlen)
+cert_check_time(const struct fo_tls_cert *c, const char *file, time_t now, char *err, size_t errlen)
 {
 	char msg[160];
 	struct tm tm;
@@ -185,7 +184,8 @@ cert_check_chain(const struct fo_tls_cert *c, const char *file, char *err, size_
 		if (X509_check_issued(iss, sub) != X509_V_OK ||
 			X509_verify(sub, X509_get0_pubkey(iss)) != 1) {
 			snprintf(msg, sizeof(msg),
-				"certificate %d is not issued by certificate %d: chain out of order "
+				"certificate %d is not issued by certificate %d: chain out of "
+				"order "
 				"(leaf first, then each issuer)",
 				i + 1, i + 2);
 			tls_err(err, errlen, file, msg);
@@ -197,8 +197,7 @@ cert_check_chain(const struct fo_tls_cert *c, const char *file, char *err, size_
 }
 
 struct fo_tls_cert *
-fo_tls_cert_load(const char *cert_file, const char *key_file, time_t now, char *err,
-	size_t errlen)
+fo_tls_cert_load(const char *cert_file, const char *key_file, time_t now, char *err, size_t errlen)
 {
 	struct fo_tls_cert *c = calloc(1, sizeof(*c));
 	BIO *b = NULL;
@@ -283,16 +282,16 @@ fo_tls_cert_selfsigned(const char *name, time_t now, unsigned days, char *err, s
 		goto fail;
 	snprintf(san, sizeof(san), "DNS:%s", name);
 	ok = X509_set_version(c->leaf, X509_VERSION_3) &&
-		BN_rand(serial, 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) &&
-		BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(c->leaf)) != NULL &&
-		X509_time_adj_ex(X509_getm_notBefore(c->leaf), 0, -3600, &now) != NULL &&
-		X509_time_adj_ex(X509_getm_notAfter(c->leaf), (int)days, 0, &now) != NULL &&
-		X509_NAME_add_entry_by_txt(sub, "O", MBSTRING_ASC,
-			(const unsigned char *)"fanout", -1, -1, 0) &&
-		X509_NAME_add_entry_by_txt(sub, "CN", MBSTRING_ASC, (const unsigned char *)name, -1,
-			-1, 0) &&
-		X509_set_subject_name(c->leaf, sub) && X509_set_issuer_name(c->leaf, sub) &&
-		X509_set_pubkey(c->leaf, c->key);
+	     BN_rand(serial, 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) &&
+	     BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(c->leaf)) != NULL &&
+	     X509_time_adj_ex(X509_getm_notBefore(c->leaf), 0, -3600, &now) != NULL &&
+	     X509_time_adj_ex(X509_getm_notAfter(c->leaf), (int)days, 0, &now) != NULL &&
+	     X509_NAME_add_entry_by_txt(
+		     sub, "O", MBSTRING_ASC, (const unsigned char *)"fanout", -1, -1, 0) &&
+	     X509_NAME_add_entry_by_txt(
+		     sub, "CN", MBSTRING_ASC, (const unsigned char *)name, -1, -1, 0) &&
+	     X509_set_subject_name(c->leaf, sub) && X509_set_issuer_name(c->leaf, sub) &&
+	     X509_set_pubkey(c->leaf, c->key);
 	if (!ok)
 		goto fail;
 	X509V3_set_ctx(&v3, c->leaf, c->leaf, NULL, NULL, 0);

@@ -157,24 +157,24 @@ fo_tls_ctx_create(struct fo_tls_worker *w, struct fo_tls_cert *const *certs, uns
 	ctx->ssl = ssl;
 	ctx->w = w;
 	ctx->keys = keys;
-	if (!SSL_CTX_set_min_proto_version(ssl,
-		    cfg->min_version == FO_TLS_V1_3 ? TLS1_3_VERSION : TLS1_2_VERSION) ||
+	if (!SSL_CTX_set_min_proto_version(
+		    ssl, cfg->min_version == FO_TLS_V1_3 ? TLS1_3_VERSION : TLS1_2_VERSION) ||
 		!SSL_CTX_set_max_proto_version(ssl, TLS1_3_VERSION)) {
 		tls_err(err, errlen, "tls", "cannot set protocol versions");
 		goto fail;
 	}
-	if (!SSL_CTX_set_cipher_list(ssl, cfg->ciphers != NULL ? cfg->ciphers :
-								FO_TLS_DEFAULT_CIPHERS)) {
+	if (!SSL_CTX_set_cipher_list(
+		    ssl, cfg->ciphers != NULL ? cfg->ciphers : FO_TLS_DEFAULT_CIPHERS)) {
 		tls_err(err, errlen, "tls", "no usable cipher in the cipher list");
 		goto fail;
 	}
-	if (!SSL_CTX_set1_groups_list(ssl, cfg->groups != NULL ? cfg->groups :
-							       FO_TLS_DEFAULT_GROUPS)) {
+	if (!SSL_CTX_set1_groups_list(
+		    ssl, cfg->groups != NULL ? cfg->groups : FO_TLS_DEFAULT_GROUPS)) {
 		tls_err(err, errlen, "tls", "bad groups list");
 		goto fail;
 	}
-	SSL_CTX_set_options(ssl, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-		SSL_OP_NO_COMPRESSION);
+	SSL_CTX_set_options(ssl,
+		SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
 	/* 0-RTT off: early data is replayable */
 	SSL_CTX_set_max_early_data(ssl, 0);
 	SSL_CTX_set_recv_max_early_data(ssl, 0);
@@ -182,7 +182,7 @@ fo_tls_ctx_create(struct fo_tls_worker *w, struct fo_tls_cert *const *certs, uns
 	 * may be partial (the send queue is bounded) and resume from a moved
 	 * buffer (the caller's mbufs). */
 	SSL_CTX_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
-		SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+				      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	/* No session cache (per worker it would miss whenever RSS sends a
 	 * client to another core): resumption is by tickets only. */
 	SSL_CTX_set_session_cache_mode(ssl, SSL_SESS_CACHE_OFF);

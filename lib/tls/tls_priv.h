@@ -26,7 +26,7 @@ struct fo_tls_worker {
 
 struct fo_tls_cert {
 	X509 *leaf;
-	STACK_OF(X509) *chain; /* intermediates, leaf excluded */
+	STACK_OF(X509) * chain; /* intermediates, leaf excluded */
 	EVP_PKEY *key;
 	enum fo_tls_key_type type;
 	char **names;

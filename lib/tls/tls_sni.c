@@ -68,8 +68,8 @@ sni_name_ok(const char *s)
 }
 
 int
-fo_tls_sni_build(struct fo_tls_sni *t, const char *const *names, const uint32_t *idx,
-	unsigned n, int64_t default_idx, int strict, char *err, size_t errlen)
+fo_tls_sni_build(struct fo_tls_sni *t, const char *const *names, const uint32_t *idx, unsigned n,
+	int64_t default_idx, int strict, char *err, size_t errlen)
 {
 	struct sni_pair *pairs = calloc(n ? n : 1, sizeof(*pairs));
 	unsigned i, j, k;
@@ -83,7 +83,8 @@ fo_tls_sni_build(struct fo_tls_sni *t, const char *const *names, const uint32_t 
 		if (!sni_name_ok(names[i])) {
 			if (err != NULL)
 				snprintf(err, errlen,
-					"%s: not a DNS name nor a one-label wildcard (*.example.com)",
+					"%s: not a DNS name nor a one-label wildcard "
+					"(*.example.com)",
 					names[i]);
 			free(pairs);
 			return -EINVAL;

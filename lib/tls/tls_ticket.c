@@ -26,8 +26,11 @@
 static int
 key_random(struct fo_tls_ticket_key *k)
 {
-	return RAND_bytes(k->name, sizeof(k->name)) == 1 && RAND_bytes(k->aes, sizeof(k->aes)) == 1 &&
-		RAND_bytes(k->hmac, sizeof(k->hmac)) == 1 ? 0 : -EIO;
+	return RAND_bytes(k->name, sizeof(k->name)) == 1 &&
+			       RAND_bytes(k->aes, sizeof(k->aes)) == 1 &&
+			       RAND_bytes(k->hmac, sizeof(k->hmac)) == 1
+		       ? 0
+		       : -EIO;
 }
 
 struct fo_tls_keyset *
@@ -82,8 +85,8 @@ ticket_mac_init(EVP_MAC_CTX *hctx, const struct fo_tls_ticket_key *k)
 {
 	OSSL_PARAM params[3];
 
-	params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, (void *)k->hmac,
-		sizeof(k->hmac));
+	params[0] = OSSL_PARAM_construct_octet_string(
+		OSSL_MAC_PARAM_KEY, (void *)k->hmac, sizeof(k->hmac));
 	params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
 	params[2] = OSSL_PARAM_construct_end();
 	return EVP_MAC_CTX_set_params(hctx, params);

@@ -59,7 +59,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct fo_tls_hello h2;
 		int64_t pick;
 
-		CHECK(h.sni == NULL || (h.sni >= buf && h.sni + h.sni_len <= buf + rc && h.sni_len > 0));
+		CHECK(h.sni == NULL ||
+			(h.sni >= buf && h.sni + h.sni_len <= buf + rc && h.sni_len > 0));
 		if (h.alpn != NULL) {
 			const uint8_t *p = h.alpn, *end = h.alpn + h.alpn_len;
 

@@ -40,8 +40,9 @@ pair_init(struct pair *p, uint32_t seg_min, uint32_t seg_max, uint32_t tx_max, u
 	assert_int_equal(SSL_CTX_use_certificate(p->sctx, p->cert), 1);
 	assert_int_equal(SSL_CTX_use_PrivateKey(p->sctx, p->key), 1);
 	SSL_CTX_set_min_proto_version(p->sctx, TLS1_3_VERSION);
-	SSL_CTX_set_mode(p->sctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-		SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_mode(p->sctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+					  SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+					  SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_num_tickets(p->sctx, 0);
 	p->cctx = th_client_ctx(NULL, 0);
 	fo_tls_io_init(&p->sio, p->mp, tx_max);
@@ -77,7 +78,7 @@ static unsigned
 pair_step(struct pair *p, unsigned segs)
 {
 	return th_wire_step(&p->c2s, &p->cio, &p->sio, segs) +
-		th_wire_step(&p->s2c, &p->sio, &p->cio, segs);
+	       th_wire_step(&p->s2c, &p->sio, &p->cio, segs);
 }
 
 static int
@@ -217,7 +218,9 @@ run_transfer(uint32_t seg_min, uint32_t seg_max, unsigned segs_per_step, unsigne
 	if (seg_max == 1)
 		assert_int_equal(p.c2s.segs, p.c2s.bytes);
 
-	fprintf(stderr, "seg %u..%u: c2s %lu bytes %lu segs, s2c %lu bytes %lu segs\n", seg_min, seg_max, (unsigned long)p.c2s.bytes, (unsigned long)p.c2s.segs, (unsigned long)p.s2c.bytes, (unsigned long)p.s2c.segs);
+	fprintf(stderr, "seg %u..%u: c2s %lu bytes %lu segs, s2c %lu bytes %lu segs\n", seg_min,
+		seg_max, (unsigned long)p.c2s.bytes, (unsigned long)p.c2s.segs,
+		(unsigned long)p.s2c.bytes, (unsigned long)p.s2c.segs);
 	EVP_MD_CTX_free(up.h);
 	EVP_MD_CTX_free(down.h);
 	pair_free(&p);

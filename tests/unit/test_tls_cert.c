@@ -139,12 +139,15 @@ test_load_errors(void **state)
 	static const struct {
 		const char *cert, *key, *file, *msg;
 	} cases[] = {
-		{"missing.pem", "leaf.key", "missing.pem", "cannot open: No such file or directory"},
-		{"chain.pem", "missing.key", "missing.key", "cannot open: No such file or directory"},
+		{"missing.pem", "leaf.key", "missing.pem",
+			"cannot open: No such file or directory"},
+		{"chain.pem", "missing.key", "missing.key",
+			"cannot open: No such file or directory"},
 		{"garbage.pem", "leaf.key", "garbage.pem", "no PEM certificate in the file"},
 		{"chain.pem", "garbage.pem", "garbage.pem", "no usable PEM private key"},
 		{"chain.pem", "enc.key", "enc.key", "no usable PEM private key"},
-		{"chain.pem", "other.key", "other.key", "private key does not match the certificate"},
+		{"chain.pem", "other.key", "other.key",
+			"private key does not match the certificate"},
 		{"chain.pem", "rsa.key", "rsa.key", "private key does not match the certificate"},
 		{"expired.pem", "leaf.key", "expired.pem", "certificate expired on "},
 		{"future.pem", "leaf.key", "future.pem", "certificate not valid before "},
@@ -156,8 +159,8 @@ test_load_errors(void **state)
 	(void)state;
 	for (i = 0; i < FO_ARRAY_SIZE(cases); i++) {
 		char err[512] = "", want[256];
-		struct fo_tls_cert *c = fo_tls_cert_load(path(cases[i].cert), path(cases[i].key),
-			time(NULL), err, sizeof(err));
+		struct fo_tls_cert *c = fo_tls_cert_load(
+			path(cases[i].cert), path(cases[i].key), time(NULL), err, sizeof(err));
 
 		if (c != NULL)
 			fail_msg("case %u (%s, %s) loaded", i, cases[i].cert, cases[i].key);
@@ -167,13 +170,13 @@ test_load_errors(void **state)
 	}
 	/* a leaf alone (no intermediates) is a valid chain: clients may have them */
 	char err[256];
-	struct fo_tls_cert *c =
-		fo_tls_cert_load(path("leaf_only.pem"), path("leaf.key"), time(NULL), err, sizeof(err));
+	struct fo_tls_cert *c = fo_tls_cert_load(
+		path("leaf_only.pem"), path("leaf.key"), time(NULL), err, sizeof(err));
 	assert_non_null(c);
 	fo_tls_cert_free(c);
 	/* the same expired certificate is fine at a time it was valid */
-	c = fo_tls_cert_load(path("expired.pem"), path("leaf.key"), time(NULL) - 86400 * 5, err,
-		sizeof(err));
+	c = fo_tls_cert_load(
+		path("expired.pem"), path("leaf.key"), time(NULL) - 86400 * 5, err, sizeof(err));
 	assert_non_null(c);
 	fo_tls_cert_free(c);
 }
@@ -183,8 +186,10 @@ test_selfsigned(void **state)
 {
 	char err[256] = "";
 	time_t now = time(NULL);
-	struct fo_tls_cert *a = fo_tls_cert_selfsigned("fanout.default", now, 365, err, sizeof(err));
-	struct fo_tls_cert *b = fo_tls_cert_selfsigned("fanout.default", now, 365, err, sizeof(err));
+	struct fo_tls_cert *a =
+		fo_tls_cert_selfsigned("fanout.default", now, 365, err, sizeof(err));
+	struct fo_tls_cert *b =
+		fo_tls_cert_selfsigned("fanout.default", now, 365, err, sizeof(err));
 	const char *names[2];
 
 	(void)state;
@@ -197,7 +202,8 @@ test_selfsigned(void **state)
 	/* a fresh key and serial each time */
 	assert_int_not_equal(EVP_PKEY_eq(a->key, b->key), 1);
 	assert_int_not_equal(
-		ASN1_INTEGER_cmp(X509_get0_serialNumber(a->leaf), X509_get0_serialNumber(b->leaf)), 0);
+		ASN1_INTEGER_cmp(X509_get0_serialNumber(a->leaf), X509_get0_serialNumber(b->leaf)),
+		0);
 	/* signed by itself, valid now */
 	assert_int_equal(X509_verify(a->leaf, a->key), 1);
 	assert_int_equal(X509_check_private_key(a->leaf, a->key), 1);
@@ -319,7 +325,8 @@ test_ctx_refusals(void **state)
 	SSL_CTX_free(c);
 	/* TLS 1.2 suites outside the list: CBC, no forward secrecy */
 	c = th_client_ctx(NULL, TLS1_2_VERSION);
-	SSL_CTX_set_cipher_list(c, "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES256-SHA384:AES128-GCM-SHA256");
+	SSL_CTX_set_cipher_list(
+		c, "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES256-SHA384:AES128-GCM-SHA256");
 	assert_int_equal(served_key(&e, c, NULL, NULL), -1);
 	SSL_CTX_free(c);
 	/* groups other than X25519 and P-256 */

@@ -124,8 +124,8 @@ test_corruptions(void **state)
 			buf[i] = (uint8_t)(v == 2 ? orig + 1 : vals[v]);
 			g = guard_copy(buf, n);
 			rc = fo_tls_hello_parse(g, n, &h);
-			assert_true(rc == (int)n || rc == -EBADMSG || rc == -EAGAIN ||
-				rc == -EMSGSIZE);
+			assert_true(
+				rc == (int)n || rc == -EBADMSG || rc == -EAGAIN || rc == -EMSGSIZE);
 			if (rc > 0 && h.sni != NULL)
 				assert_true(h.sni >= g && h.sni + h.sni_len <= g + n);
 			if (rc > 0 && h.alpn != NULL)
@@ -181,7 +181,10 @@ hb_build(struct hb *x)
 	put16(x, 0x0303);
 	put(x, random, 32);
 	x->sid_at = x->n;
-	put(x, "\x04" "abcd", 5);
+	put(x,
+		"\x04"
+		"abcd",
+		5);
 	x->cs_at = x->n;
 	put16(x, 4);
 	put(x, "\x13\x01\x13\x02", 4);
@@ -236,29 +239,29 @@ test_synthetic_lengths(void **state)
 			fail_msg("%s: got %d, want %d", #stmt, parse(x.b, x.n, &h), (want));       \
 	} while (0)
 
-	BROKEN(x.b[0] = 0x17, -EBADMSG);                   /* application data */
-	BROKEN(x.b[1] = 0x02, -EBADMSG);                   /* SSL 2 era version */
-	BROKEN(x.b[5] = 0x02, -EBADMSG);                   /* ServerHello */
-	BROKEN(set16(&x, x.rec_len_at, 16385), -EBADMSG);  /* record over 2^14 */
-	BROKEN(set16(&x, x.rec_len_at, 3), -EBADMSG);      /* record too short for a header */
-	BROKEN(x.b[x.hs_len_at + 2] += 1, -EMSGSIZE);      /* continues in a next record */
-	BROKEN(x.b[x.hs_len_at + 2] -= 1, -EBADMSG);       /* a byte after the hello */
-	BROKEN(x.b[x.sid_at] = 33, -EBADMSG);              /* session id over 32 */
-	BROKEN(x.b[x.sid_at] = 200, -EBADMSG);             /* session id past the end */
-	BROKEN(set16(&x, x.cs_at, 3), -EBADMSG);           /* odd cipher suites */
-	BROKEN(set16(&x, x.cs_at, 0), -EBADMSG);           /* no cipher suite */
-	BROKEN(set16(&x, x.cs_at, 0xfffe), -EBADMSG);      /* past the end */
-	BROKEN(x.b[x.comp_at] = 0, -EBADMSG);              /* no compression method */
+	BROKEN(x.b[0] = 0x17, -EBADMSG);                  /* application data */
+	BROKEN(x.b[1] = 0x02, -EBADMSG);                  /* SSL 2 era version */
+	BROKEN(x.b[5] = 0x02, -EBADMSG);                  /* ServerHello */
+	BROKEN(set16(&x, x.rec_len_at, 16385), -EBADMSG); /* record over 2^14 */
+	BROKEN(set16(&x, x.rec_len_at, 3), -EBADMSG);     /* record too short for a header */
+	BROKEN(x.b[x.hs_len_at + 2] += 1, -EMSGSIZE);     /* continues in a next record */
+	BROKEN(x.b[x.hs_len_at + 2] -= 1, -EBADMSG);      /* a byte after the hello */
+	BROKEN(x.b[x.sid_at] = 33, -EBADMSG);             /* session id over 32 */
+	BROKEN(x.b[x.sid_at] = 200, -EBADMSG);            /* session id past the end */
+	BROKEN(set16(&x, x.cs_at, 3), -EBADMSG);          /* odd cipher suites */
+	BROKEN(set16(&x, x.cs_at, 0), -EBADMSG);          /* no cipher suite */
+	BROKEN(set16(&x, x.cs_at, 0xfffe), -EBADMSG);     /* past the end */
+	BROKEN(x.b[x.comp_at] = 0, -EBADMSG);             /* no compression method */
 	BROKEN(set16(&x, x.ext_at, x.b[x.ext_at + 1] + 1), -EBADMSG); /* extensions past end */
 	BROKEN(set16(&x, x.ext_at, x.b[x.ext_at + 1] - 1), -EBADMSG); /* a byte after them */
-	BROKEN(set16(&x, x.sni_at + 2, 12), -EBADMSG);     /* extension past the list */
-	BROKEN(set16(&x, x.sni_list_at, 10), -EBADMSG);    /* name list past the extension */
-	BROKEN(set16(&x, x.sni_list_at, 8), -EBADMSG);     /* name list short of it */
-	BROKEN(set16(&x, x.sni_list_at + 3, 7), -EBADMSG); /* host name past the list */
-	BROKEN(set16(&x, x.sni_list_at + 3, 0), -EBADMSG); /* empty host name */
-	BROKEN(x.b[x.sni_list_at + 2] = 1, -EBADMSG);      /* no host_name entry */
+	BROKEN(set16(&x, x.sni_at + 2, 12), -EBADMSG);                /* extension past the list */
+	BROKEN(set16(&x, x.sni_list_at, 10), -EBADMSG);     /* name list past the extension */
+	BROKEN(set16(&x, x.sni_list_at, 8), -EBADMSG);      /* name list short of it */
+	BROKEN(set16(&x, x.sni_list_at + 3, 7), -EBADMSG);  /* host name past the list */
+	BROKEN(set16(&x, x.sni_list_at + 3, 0), -EBADMSG);  /* empty host name */
+	BROKEN(x.b[x.sni_list_at + 2] = 1, -EBADMSG);       /* no host_name entry */
 	BROKEN(set16(&x, x.alpn_at + 6, 0x0909), -EBADMSG); /* ALPN name past its list */
-	BROKEN(x.b[x.alpn_at + 6] = 0, -EBADMSG);          /* empty ALPN name */
+	BROKEN(x.b[x.alpn_at + 6] = 0, -EBADMSG);           /* empty ALPN name */
 	hb_dup_sni = 1;
 	BROKEN((void)0, -EBADMSG); /* server_name twice */
 	hb_dup_sni = 0;

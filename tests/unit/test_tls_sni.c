@@ -60,7 +60,8 @@ test_select_table(void **state)
 	(void)state;
 	assert_int_equal(fo_tls_sni_build(&t, names, idx, 5, DEFAULT_IDX, 0, err, sizeof(err)), 0);
 	assert_int_equal(t.n, 4);
-	assert_int_equal(fo_tls_sni_build(&strict, names, idx, 5, DEFAULT_IDX, 1, err, sizeof(err)), 0);
+	assert_int_equal(
+		fo_tls_sni_build(&strict, names, idx, 5, DEFAULT_IDX, 1, err, sizeof(err)), 0);
 	assert_int_equal(fo_tls_sni_build(&nodef, names, idx, 5, -1, 0, err, sizeof(err)), 0);
 	for (i = 0; i < FO_ARRAY_SIZE(cases); i++) {
 		const char *s = cases[i].sni;
@@ -93,8 +94,17 @@ static void
 test_build_refuses(void **state)
 {
 	static const char *const bad[] = {
-		"*.com", "*", "a*.example.com", "*a.example.com", "a.*.example.com", "example..com",
-		".example.com", "exa mple.com", "", "*.", "x/y.com",
+		"*.com",
+		"*",
+		"a*.example.com",
+		"*a.example.com",
+		"a.*.example.com",
+		"example..com",
+		".example.com",
+		"exa mple.com",
+		"",
+		"*.",
+		"x/y.com",
 	};
 	unsigned i;
 

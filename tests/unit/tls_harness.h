@@ -69,16 +69,16 @@ th_cert(EVP_PKEY *key, const char *cn, const char *sans, long nb, long na, X509 
 			const char *e = strchr(p, ',');
 			size_t l = e != NULL ? (size_t)(e - p) : strlen(p);
 
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%sDNS:%.*s", o ? "," : "",
-				(int)l, p);
+			o += (size_t)snprintf(
+				buf + o, sizeof(buf) - o, "%sDNS:%.*s", o ? "," : "", (int)l, p);
 			p += l + (e != NULL);
 		}
 		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, buf);
 		X509_add_ext(x, ext, -1);
 		X509_EXTENSION_free(ext);
 	}
-	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
-		is_ca ? "critical,CA:TRUE" : "CA:FALSE");
+	ext = X509V3_EXT_conf_nid(
+		NULL, &v3, NID_basic_constraints, is_ca ? "critical,CA:TRUE" : "CA:FALSE");
 	X509_add_ext(x, ext, -1);
 	X509_EXTENSION_free(ext);
 	X509_sign(x, ca_key != NULL ? ca_key : key, EVP_sha256());
@@ -141,9 +141,9 @@ struct th_wire {
 	struct rte_mbuf *pending; /* taken from the sender, not delivered yet */
 	uint32_t pend_off;
 	uint32_t seg_min, seg_max;
-	uint64_t bytes;           /* delivered */
+	uint64_t bytes; /* delivered */
 	uint64_t segs;
-	uint64_t taken;           /* taken from the sender's queue */
+	uint64_t taken; /* taken from the sender's queue */
 	unsigned seed;
 };
 
@@ -283,7 +283,7 @@ th_conn_handshake(struct th_conn *t)
 			if (rc == 1)
 				cdone = 1;
 			else if (SSL_get_error(t->cli, rc) != SSL_ERROR_WANT_READ &&
-				SSL_get_error(t->cli, rc) != SSL_ERROR_WANT_WRITE) {
+				 SSL_get_error(t->cli, rc) != SSL_ERROR_WANT_WRITE) {
 				ERR_clear_error();
 				return -1000;
 			}

@@ -297,6 +297,32 @@ void fo_tls_sni_release(struct fo_tls_sni *t);
  */
 int64_t fo_tls_sni_select(const struct fo_tls_sni *t, const char *sni, size_t len);
 
+/**
+ * A listener's certificate choice on one worker: the SNI table and the
+ * contexts its indexes name (all of this worker). Built on the control
+ * thread, immutable while a context uses it, except the counters (written
+ * by the worker only).
+ */
+struct fo_tls_sni_map {
+	const struct fo_tls_sni *sni;
+	struct fo_tls_ctx *const *ctxs; /**< indexed by fo_tls_sni_select()'s result */
+	uint32_t n_ctxs;
+	uint64_t served_default; /**< handshakes given the default (no name matched) */
+	uint64_t refused;        /**< ClientHellos refused (strict_sni, no default) */
+};
+
+/**
+ * Choose the certificate by SNI on connections created on @p entry: when a
+ * ClientHello arrives, fo_tls_sni_select() picks one of @p map's contexts
+ * and the connection switches to it; a refusal ends the handshake with an
+ * unrecognized_name alert (fo_tls_handshake() returns -EPROTO). @p map must
+ * outlive the connections of @p entry. NULL removes the choice (every
+ * connection keeps @p entry).
+ *
+ * @return 0; -EINVAL (an index of the table beyond n_ctxs).
+ */
+int fo_tls_ctx_set_sni(struct fo_tls_ctx *entry, struct fo_tls_sni_map *map);
+
 /* ------------------------------------------------------------------ */
 /* Session ticket keys                                                  */
 

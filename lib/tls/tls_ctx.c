@@ -16,6 +16,7 @@
 
 #include <openssl/err.h>
 
+#include "tls_match.h"
 #include "tls_priv.h"
 
 struct fo_tls_worker *
@@ -318,4 +319,91 @@ int
 fo_tls_conn_resumed(const struct fo_tls_conn *c)
 {
 	return SSL_session_reused((const SSL *)c) == 1;
+}
+
+/* ------------------------------------------------------------------ */
+
+/* The first host_name of a server_name extension body (RFC 6066 3). */
+static int
+sni_from_ext(const unsigned char *p, size_t len, const char **name, size_t *name_len)
+{
+	size_t list, n;
+
+	if (len < 2)
+		return -1;
+	list = (size_t)p[0] << 8 | p[1];
+	if (list != len - 2 || list < 3)
+		return -1;
+	p += 2;
+	while (list >= 3) {
+		n = (size_t)p[1] << 8 | p[2];
+		if (n == 0 || n > list - 3)
+			return -1;
+		if (p[0] == 0) {
+			*name = (const char *)p + 3;
+			*name_len = n;
+			return 0;
+		}
+		p += 3 + n;
+		list -= 3 + n;
+	}
+	return -1;
+}
+
+/*
+ * Runs on the entry context's connections once the ClientHello is parsed,
+ * before any certificate is chosen: switch to the context serving the
+ * name. SSL_set_SSL_CTX() takes the certificates of the new context; the
+ * other settings are the same in every context fanout builds.
+ */
+static int
+sni_client_hello_cb(SSL *s, int *al, void *arg)
+{
+	struct fo_tls_sni_map *map = arg;
+	const unsigned char *ext;
+	const char *name = NULL;
+	size_t len = 0, name_len = 0;
+	int64_t idx;
+
+	if (SSL_client_hello_get0_ext(s, TLSEXT_TYPE_server_name, &ext, &len) == 1 &&
+		sni_from_ext(ext, len, &name, &name_len) < 0) {
+		*al = SSL_AD_DECODE_ERROR;
+		map->refused++;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	idx = tls_sni_match(map->sni, name, name_len);
+	if (idx == FO_TLS_SNI_REFUSE) {
+		idx = tls_sni_fallback(map->sni);
+		if (idx != FO_TLS_SNI_REFUSE)
+			map->served_default++;
+	}
+	if (idx == FO_TLS_SNI_REFUSE || (uint64_t)idx >= map->n_ctxs) {
+		*al = SSL_AD_UNRECOGNIZED_NAME;
+		map->refused++;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	if (map->ctxs[idx]->ssl != SSL_get_SSL_CTX(s) &&
+		SSL_set_SSL_CTX(s, map->ctxs[idx]->ssl) == NULL) {
+		*al = SSL_AD_INTERNAL_ERROR;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+int
+fo_tls_ctx_set_sni(struct fo_tls_ctx *entry, struct fo_tls_sni_map *map)
+{
+	unsigned i;
+
+	if (map != NULL) {
+		if (map->sni == NULL || (map->sni->default_idx >= 0 &&
+						(uint64_t)map->sni->default_idx >= map->n_ctxs))
+			return -EINVAL;
+		for (i = 0; i < map->sni->n; i++)
+			if (map->sni->names[i].idx >= map->n_ctxs)
+				return -EINVAL;
+	}
+	entry->sni = map;
+	SSL_CTX_set_client_hello_cb(entry->ssl, map != NULL ? sni_client_hello_cb : NULL, map);
+	return 0;
 }

@@ -38,6 +38,7 @@ struct fo_tls_ctx {
 	SSL_CTX *ssl;
 	struct fo_tls_worker *w;
 	struct fo_tls_keys *keys;
+	struct fo_tls_sni_map *sni; /* on a listener's entry context, or NULL */
 };
 
 /*

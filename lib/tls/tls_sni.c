@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "fo_tls.h"
+#include "tls_match.h"
 
 #define SNI_MAX 253
 
@@ -140,32 +141,32 @@ sni_find(const struct fo_tls_sni *t, const char *key)
 	return NULL;
 }
 
-static int64_t
-sni_fallback(const struct fo_tls_sni *t)
+int64_t
+tls_sni_fallback(const struct fo_tls_sni *t)
 {
 	return t->strict || t->default_idx < 0 ? FO_TLS_SNI_REFUSE : t->default_idx;
 }
 
 int64_t
-fo_tls_sni_select(const struct fo_tls_sni *t, const char *sni, size_t len)
+tls_sni_match(const struct fo_tls_sni *t, const char *sni, size_t len)
 {
-	char buf[SNI_MAX + 2]; /* buf[1..]: the name, lower-cased, NUL-terminated */
+	char buf[SNI_MAX + 2]; /* buf[1..]: the name, lower-cased, NUL-terminated; the
+				* wildcard key overwrites the end of its first label */
 	const struct fo_tls_sni_name *hit;
 	char *dot;
 	size_t i;
 
 	if (sni == NULL || len == 0)
-		return sni_fallback(t);
+		return FO_TLS_SNI_REFUSE;
 	if (sni[len - 1] == '.')
 		len--;
 	if (len == 0 || len > SNI_MAX)
-		return sni_fallback(t);
-	buf[0] = '*';
+		return FO_TLS_SNI_REFUSE;
 	for (i = 0; i < len; i++) {
 		char ch = sni[i];
 
 		if (ch == '\0' || ch == '*')
-			return sni_fallback(t); /* never matches a name, nor a wildcard */
+			return FO_TLS_SNI_REFUSE; /* never matches a name, nor a wildcard */
 		buf[i + 1] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
 	}
 	buf[len + 1] = '\0';
@@ -180,5 +181,13 @@ fo_tls_sni_select(const struct fo_tls_sni *t, const char *sni, size_t len)
 		if (hit != NULL)
 			return hit->idx;
 	}
-	return sni_fallback(t);
+	return FO_TLS_SNI_REFUSE;
+}
+
+int64_t
+fo_tls_sni_select(const struct fo_tls_sni *t, const char *sni, size_t len)
+{
+	int64_t idx = tls_sni_match(t, sni, len);
+
+	return idx != FO_TLS_SNI_REFUSE ? idx : tls_sni_fallback(t);
 }

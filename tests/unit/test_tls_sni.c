@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "fake_pool.h"
 #include "fo_common.h"
 #include "tls_harness.h"
 
@@ -169,6 +170,165 @@ test_names_from_certificates(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* ---------------------------------------------------------------- */
+/* The table in a handshake: fo_tls_ctx_set_sni() on a listener's context. */
+
+struct sni_env {
+	struct rte_mempool *mp;
+	struct fo_tls_worker *w;
+	struct fo_tls_keys keys;
+	struct fo_tls_cert *certs[3];
+	struct fo_tls_ctx *ctxs[3];
+	struct fo_tls_sni table;
+	struct fo_tls_sni_map map;
+	SSL_CTX *cctx;
+};
+
+static void
+sni_env_init(struct sni_env *e, int strict)
+{
+	static const char *const hosts[] = {"a.test", "*.w.test"};
+	const char *cert_names[4];
+	uint32_t ix[4];
+	char err[256] = "", dir[] = "/tmp/fo_tls_sni_XXXXXX", cp[64], kp[64], cmd[80];
+	unsigned i, n = 0;
+
+	memset(e, 0, sizeof(*e));
+	e->mp = fake_pool_create("sni", 1024, RTE_MBUF_DEFAULT_BUF_SIZE);
+	e->w = fo_tls_worker_create();
+	fo_tls_keys_publish(&e->keys, fo_tls_keyset_new());
+	assert_non_null(mkdtemp(dir));
+	for (i = 0; i < 2; i++) {
+		EVP_PKEY *k = th_key("EC");
+		X509 *x = th_cert(k, "cn.test", hosts[i], -60, 3600, NULL, NULL, 0);
+
+		snprintf(cp, sizeof(cp), "%s/c%u.pem", dir, i);
+		snprintf(kp, sizeof(kp), "%s/k%u.pem", dir, i);
+		th_write_certs(cp, (X509 *[]){x, NULL});
+		th_write_key(kp, k);
+		e->certs[i] = fo_tls_cert_load(cp, kp, time(NULL), err, sizeof(err));
+		assert_non_null(e->certs[i]);
+		X509_free(x);
+		EVP_PKEY_free(k);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	e->certs[2] = fo_tls_cert_selfsigned("fanout.default", time(NULL), 30, err, sizeof(err));
+	for (i = 0; i < 3; i++) {
+		e->ctxs[i] =
+			fo_tls_ctx_create(e->w, &e->certs[i], 1, NULL, &e->keys, err, sizeof(err));
+		assert_non_null(e->ctxs[i]);
+	}
+	/* names from the certificates themselves */
+	for (i = 0; i < 2; i++) {
+		unsigned k, m = fo_tls_cert_names(e->certs[i], cert_names + n, 4 - n);
+
+		for (k = 0; k < m; k++)
+			ix[n + k] = i;
+		n += m;
+	}
+	assert_int_equal(fo_tls_sni_build(&e->table, cert_names, ix, n, 2, strict, err, sizeof(err)), 0);
+	e->map = (struct fo_tls_sni_map){.sni = &e->table, .ctxs = e->ctxs, .n_ctxs = 3};
+	/* the listener's entry context: the default one */
+	assert_int_equal(fo_tls_ctx_set_sni(e->ctxs[2], &e->map), 0);
+	e->cctx = th_client_ctx(NULL, 0);
+}
+
+static void
+sni_env_free(struct sni_env *e)
+{
+	unsigned i;
+
+	SSL_CTX_free(e->cctx);
+	for (i = 0; i < 3; i++) {
+		fo_tls_ctx_free(e->ctxs[i]);
+		fo_tls_cert_free(e->certs[i]);
+	}
+	fo_tls_sni_release(&e->table);
+	fo_tls_keyset_free(fo_tls_keys_publish(&e->keys, NULL));
+	fo_tls_worker_free(e->w);
+	assert_int_equal(fake_pool_in_use(e->mp), 0);
+	fake_pool_free(e->mp);
+}
+
+/* Handshake with SNI @p sni: 0 and a certificate valid for @p check, or the
+ * server's error (and the client got unrecognized_name). */
+static int
+sni_handshake(
+	struct sni_env *e, const char *sni, const char *check, SSL_SESSION **sess, int *resumed)
+{
+	struct th_conn t;
+	int rc;
+
+	th_conn_open(&t, e->mp, e->ctxs[2], e->cctx, sni, sess != NULL ? *sess : NULL);
+	rc = th_conn_handshake(&t);
+	if (rc == 0) {
+		X509 *peer = SSL_get0_peer_certificate(t.cli);
+
+		if (X509_check_host(peer, check, 0, 0, NULL) != 1)
+			fail_msg("SNI %s: certificate not for %s", sni ? sni : "(none)", check);
+		if (resumed != NULL)
+			*resumed = fo_tls_conn_resumed(t.srv);
+		if (sess != NULL && *sess == NULL) {
+			th_conn_pingpong(&t, 3);
+			*sess = SSL_get1_session(t.cli);
+		}
+	} else if (rc != -1000) {
+		/* the client saw the alert */
+		assert_int_equal(SSL_do_handshake(t.cli), -1);
+		assert_int_equal(
+			ERR_GET_REASON(ERR_peek_last_error()), SSL_R_TLSV1_UNRECOGNIZED_NAME);
+		ERR_clear_error();
+	}
+	th_conn_close(&t);
+	return rc;
+}
+
+static void
+test_handshake_selects(void **state)
+{
+	struct sni_env e;
+	SSL_SESSION *sess = NULL;
+	int resumed = -1;
+
+	(void)state;
+	sni_env_init(&e, 0);
+	assert_int_equal(sni_handshake(&e, "a.test", "a.test", NULL, NULL), 0);
+	assert_int_equal(sni_handshake(&e, "A.TEST", "a.test", NULL, NULL), 0);
+	assert_int_equal(sni_handshake(&e, "x.w.test", "x.w.test", NULL, NULL), 0);
+	assert_int_equal(e.map.served_default, 0);
+	assert_int_equal(sni_handshake(&e, "w.test", "fanout.default", NULL, NULL), 0);
+	assert_int_equal(sni_handshake(&e, "y.x.w.test", "fanout.default", NULL, NULL), 0);
+	assert_int_equal(sni_handshake(&e, NULL, "fanout.default", NULL, NULL), 0);
+	assert_int_equal(e.map.served_default, 3);
+	assert_int_equal(e.map.refused, 0);
+	/* a ticket issued on the switched context resumes (same name) */
+	assert_int_equal(sni_handshake(&e, "a.test", "a.test", &sess, NULL), 0);
+	assert_non_null(sess);
+	assert_int_equal(sni_handshake(&e, "a.test", "a.test", &sess, &resumed), 0);
+	assert_int_equal(resumed, 1);
+	SSL_SESSION_free(sess);
+	sni_env_free(&e);
+}
+
+static void
+test_handshake_strict(void **state)
+{
+	struct sni_env e;
+
+	(void)state;
+	sni_env_init(&e, 1);
+	assert_int_equal(sni_handshake(&e, "a.test", "a.test", NULL, NULL), 0);
+	assert_int_equal(sni_handshake(&e, "unknown.test", NULL, NULL, NULL), -EPROTO);
+	assert_int_equal(sni_handshake(&e, NULL, NULL, NULL, NULL), -EPROTO);
+	assert_int_equal(e.map.refused, 2);
+	assert_int_equal(e.map.served_default, 0);
+	/* a map whose table names a context it does not have */
+	struct fo_tls_sni_map bad = {.sni = &e.table, .ctxs = e.ctxs, .n_ctxs = 1};
+	assert_int_equal(fo_tls_ctx_set_sni(e.ctxs[2], &bad), -EINVAL);
+	sni_env_free(&e);
+}
+
 int
 main(void)
 {
@@ -176,6 +336,8 @@ main(void)
 		cmocka_unit_test(test_select_table),
 		cmocka_unit_test(test_build_refuses),
 		cmocka_unit_test(test_names_from_certificates),
+		cmocka_unit_test(test_handshake_selects),
+		cmocka_unit_test(test_handshake_strict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

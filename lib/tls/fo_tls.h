@@ -135,7 +135,13 @@ struct fo_tls_ctx_config {
 	const char *groups;              /**< key exchange groups */
 	enum fo_tls_version min_version; /**< 0: TLS 1.2 */
 	uint32_t ticket_period;          /**< seconds; ticket lifetime is 2 periods */
-	uint8_t no_tickets;              /**< 1: no session tickets (no resumption at all) */
+	/**
+	 * ALPN protocols in preference order, NULL-terminated; NULL: only
+	 * "http/1.1" (the hook for "h2"). A client that offers ALPN without
+	 * any of them gets a no_application_protocol alert (RFC 7301).
+	 */
+	const char *const *alpn;
+	uint8_t no_tickets; /**< 1: no session tickets (no resumption at all) */
 };
 
 /**
@@ -248,6 +254,12 @@ ssize_t fo_tls_read(struct fo_tls_conn *c, void *buf, size_t len);
  *         -EPROTO.
  */
 ssize_t fo_tls_write(struct fo_tls_conn *c, const void *buf, size_t len);
+
+/**
+ * The protocol ALPN selected (not terminated), e.g. "http/1.1".
+ * @return its length; 0 when the client offered no ALPN.
+ */
+size_t fo_tls_conn_alpn(const struct fo_tls_conn *c, const char **proto);
 
 /** @return 1 when the handshake resumed a session (ticket), else 0. */
 int fo_tls_conn_resumed(const struct fo_tls_conn *c);

@@ -128,6 +128,45 @@ ctx_use_cert(SSL_CTX *ssl, OSSL_LIB_CTX *lc, const struct fo_tls_cert *c)
 	return ok ? 0 : -EINVAL;
 }
 
+/* Server preference first (ctx->alpn), among what the client offers. */
+static int
+alpn_select_cb(SSL *s, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
+	unsigned int inlen, void *arg)
+{
+	const struct fo_tls_ctx *ctx = arg;
+	unsigned char *sel;
+
+	if (SSL_select_next_proto(&sel, outlen, ctx->alpn, ctx->alpn_len, in, inlen) !=
+		OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_ALERT_FATAL; /* no_application_protocol */
+	*out = sel;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+static int
+ctx_set_alpn(struct fo_tls_ctx *ctx, const char *const *alpn)
+{
+	static const char *const http11[] = {"http/1.1", NULL};
+	unsigned i, n = 0;
+
+	if (alpn == NULL)
+		alpn = http11;
+	for (i = 0; alpn[i] != NULL; i++) {
+		size_t l = strlen(alpn[i]);
+
+		if (l == 0 || l > 32 || n + 1 + l > sizeof(ctx->alpn))
+			return -EINVAL;
+		ctx->alpn[n++] = (uint8_t)l;
+		memcpy(ctx->alpn + n, alpn[i], l);
+		n += (unsigned)l;
+	}
+	if (n == 0)
+		return -EINVAL;
+	ctx->alpn_len = (uint8_t)n;
+	SSL_CTX_set_alpn_select_cb(ctx->ssl, alpn_select_cb, ctx);
+	return 0;
+}
+
 struct fo_tls_ctx *
 fo_tls_ctx_create(struct fo_tls_worker *w, struct fo_tls_cert *const *certs, unsigned n_certs,
 	const struct fo_tls_ctx_config *cfg, struct fo_tls_keys *keys, char *err, size_t errlen)
@@ -172,6 +211,10 @@ fo_tls_ctx_create(struct fo_tls_worker *w, struct fo_tls_cert *const *certs, uns
 	if (!SSL_CTX_set1_groups_list(
 		    ssl, cfg->groups != NULL ? cfg->groups : FO_TLS_DEFAULT_GROUPS)) {
 		tls_err(err, errlen, "tls", "bad groups list");
+		goto fail;
+	}
+	if (ctx_set_alpn(ctx, cfg->alpn) < 0) {
+		tls_err(err, errlen, "tls", "bad ALPN list (1..32 bytes a name, 63 in all)");
 		goto fail;
 	}
 	SSL_CTX_set_options(ssl,
@@ -313,6 +356,17 @@ fo_tls_write(struct fo_tls_conn *c, const void *buf, size_t len)
 		return (ssize_t)n;
 	rc = conn_err(s, rc);
 	return rc == 0 ? -EPROTO : rc;
+}
+
+size_t
+fo_tls_conn_alpn(const struct fo_tls_conn *c, const char **proto)
+{
+	const unsigned char *p = NULL;
+	unsigned int len = 0;
+
+	SSL_get0_alpn_selected((const SSL *)c, &p, &len);
+	*proto = (const char *)p;
+	return len;
 }
 
 int

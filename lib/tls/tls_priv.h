@@ -39,6 +39,8 @@ struct fo_tls_ctx {
 	struct fo_tls_worker *w;
 	struct fo_tls_keys *keys;
 	struct fo_tls_sni_map *sni; /* on a listener's entry context, or NULL */
+	uint8_t alpn[64];           /* ALPN protocol list, wire format */
+	uint8_t alpn_len;
 };
 
 /*

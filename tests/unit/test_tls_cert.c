@@ -395,6 +395,66 @@ test_ctx_ticket_no_early_data(void **state)
 	env_free(&e);
 }
 
+/* ALPN: http/1.1 by default, server preference, fatal alert when nothing fits. */
+static const char *
+alpn_of(struct env *e, const char *offer, int *rc)
+{
+	static char got[32];
+	unsigned char wire[64];
+	size_t n = 0, len;
+	const char *p = offer, *proto;
+	SSL_CTX *c = th_client_ctx(NULL, 0);
+	struct th_conn t;
+
+	while (p != NULL && *p != '\0') {
+		const char *comma = strchr(p, ',');
+		size_t l = comma != NULL ? (size_t)(comma - p) : strlen(p);
+
+		wire[n++] = (unsigned char)l;
+		memcpy(wire + n, p, l);
+		n += l;
+		p = comma != NULL ? comma + 1 : NULL;
+	}
+	if (n > 0)
+		SSL_CTX_set_alpn_protos(c, wire, (unsigned)n);
+	th_conn_open(&t, e->mp, e->ctx, c, "shop.test", NULL);
+	*rc = th_conn_handshake(&t);
+	got[0] = '\0';
+	if (*rc == 0) {
+		len = fo_tls_conn_alpn(t.srv, &proto);
+		snprintf(got, sizeof(got), "%.*s", (int)len, proto);
+	}
+	th_conn_close(&t);
+	SSL_CTX_free(c);
+	return got;
+}
+
+static void
+test_ctx_alpn(void **state)
+{
+	static const char *const h2_first[] = {"h2", "http/1.1", NULL};
+	struct fo_tls_ctx_config cfg = {.alpn = h2_first};
+	char err[256] = "";
+	struct env e;
+	int rc;
+
+	(void)state;
+	env_init(&e);
+	assert_string_equal(alpn_of(&e, "h2,http/1.1", &rc), "http/1.1");
+	assert_string_equal(alpn_of(&e, "http/1.1", &rc), "http/1.1");
+	assert_string_equal(alpn_of(&e, NULL, &rc), ""); /* no ALPN offered: none */
+	assert_int_equal(rc, 0);
+	alpn_of(&e, "h2", &rc); /* nothing in common: no_application_protocol */
+	assert_int_equal(rc, -EPROTO);
+	/* the hook for h2: a context that prefers it */
+	fo_tls_ctx_free(e.ctx);
+	e.ctx = fo_tls_ctx_create(e.w, &e.ec, 1, &cfg, NULL, err, sizeof(err));
+	assert_non_null(e.ctx);
+	assert_string_equal(alpn_of(&e, "http/1.1,h2", &rc), "h2");
+	assert_string_equal(alpn_of(&e, "http/1.1", &rc), "http/1.1");
+	env_free(&e);
+}
+
 int
 main(void)
 {
@@ -406,6 +466,7 @@ main(void)
 		cmocka_unit_test(test_ctx_refusals),
 		cmocka_unit_test(test_ctx_settings),
 		cmocka_unit_test(test_ctx_ticket_no_early_data),
+		cmocka_unit_test(test_ctx_alpn),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -320,10 +320,12 @@ test_echo_with_loss(void **state)
 {
 	(void)state;
 	/* Every 500th frame lost. Denser loss (every 37th..150th frame) with
-	 * bulk data both ways makes lib/tcp's two ends drop each other's
-	 * segments as out of window until the retransmission timeout closes
-	 * the connection; it happens without TLS too (the same BIOs moving
-	 * plain bytes), so it is lib/tcp's, reported apart. */
+	 * bulk data both ways stalls lib/tcp, without TLS too: after an RTO
+	 * both ends rewind SND.NXT to SND.UNA, so their pure ACKs carry
+	 * sequence numbers below the other end's RCV.NXT; tcp_seq_acceptable()
+	 * rejects them (ACK field included) as out of window, neither end
+	 * learns its data was acknowledged, and the retransmission timeout
+	 * closes the connection. Reported apart (lib/tcp). */
 	run(500);
 }
 

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/tls private definitions (OpenSSL 3.0 side), shared by:
+ *   tls_bio.c     the BIO_METHOD over an mbuf receive chain and send queue
+ *   tls_ctx.c     per-worker library contexts, server contexts, connections
+ *   tls_cert.c    PEM loading, validation, self-signed default
+ *   tls_ticket.c  ticket key sets and the ticket callback
+ *   tls_sni.c     name -> context table
+ *   tls_hello.c   ClientHello parser (no OpenSSL)
+ * Tests and benchmarks include it to build client SSLs over the same BIO.
+ */
+#ifndef TLS_PRIV_H
+#define TLS_PRIV_H
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "fo_tls.h"
+
+struct fo_tls_worker {
+	OSSL_LIB_CTX *libctx;
+	EVP_CIPHER *ticket_cipher; /* AES-256-CBC, fetched once */
+};
+
+struct fo_tls_cert {
+	X509 *leaf;
+	STACK_OF(X509) * chain; /* intermediates, leaf excluded */
+	EVP_PKEY *key;
+	enum fo_tls_key_type type;
+	char **names;
+	unsigned n_names;
+	time_t not_after;
+};
+
+struct fo_tls_ctx {
+	SSL_CTX *ssl;
+	struct fo_tls_worker *w;
+	struct fo_tls_keys *keys;
+	struct fo_tls_sni_map *sni; /* on a listener's entry context, or NULL */
+	uint8_t alpn[64];           /* ALPN protocol list, wire format */
+	uint8_t alpn_len;
+};
+
+/*
+ * A new BIO over @p io (not owned: the BIO never frees the mbufs itself,
+ * fo_tls_io_release() does). NULL when out of memory.
+ */
+BIO *tls_bio_new(struct fo_tls_io *io);
+
+/* The fo_tls_ctx of the context @p s uses now (tls_ctx.c). */
+struct fo_tls_ctx *tls_ctx_of(SSL *s);
+
+/* Install the ticket callback on @p ctx (tls_ticket.c). */
+int tls_ticket_install(struct fo_tls_ctx *ctx);
+
+/* Write "prefix: message (OpenSSL reason)" into err. */
+void tls_err(char *err, size_t errlen, const char *prefix, const char *msg);
+
+#endif /* TLS_PRIV_H */

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/tls costs on one core, in memory: a server fo_tls_conn and an
+ * OpenSSL client joined by the test wire (tests/unit/tls_harness.h), the
+ * server's BIO over mbufs from a fake pool. Only the server's calls are
+ * timed (the client's work and the wire's copies are not fanout's):
+ *   - full TLS 1.3 handshakes, ECDSA P-256 certificate, X25519;
+ *   - resumed handshakes (session ticket; X25519 still runs);
+ *   - one 1 KiB application record written (encrypt + BIO copy into the
+ *     send queue) and one read (BIO copy out of the receive chain +
+ *     decrypt).
+ * Times are this thread's CPU time (the machine may be shared).
+ * Usage: bench_tls [handshakes] [records]. Not a test: prints numbers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "fake_pool.h"
+#include "tls_harness.h"
+
+#define REC_BATCH 32
+
+/* This thread's CPU time: the machine is shared, wall time would count
+ * other processes' turns on the core. */
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* A handshake where only the server's calls are timed; @return server seconds. */
+static double
+timed_handshake(struct th_conn *t, int *resumed)
+{
+	double srv = 0;
+	int sdone = 0, cdone = 0, i;
+
+	for (i = 0; i < 100 && !(sdone && cdone); i++) {
+		if (!sdone) {
+			double t0 = now_s();
+			int rc = fo_tls_handshake(t->srv);
+
+			srv += now_s() - t0;
+			if (rc == 0)
+				sdone = 1;
+			else if (rc != -EAGAIN)
+				abort();
+		}
+		if (!cdone) {
+			int rc = SSL_do_handshake(t->cli);
+
+			if (rc == 1)
+				cdone = 1;
+			else if (SSL_get_error(t->cli, rc) != SSL_ERROR_WANT_READ)
+				abort();
+		}
+		th_conn_step(t);
+	}
+	if (!(sdone && cdone))
+		abort();
+	*resumed = fo_tls_conn_resumed(t->srv);
+	return srv;
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned n_hs = argc > 1 ? (unsigned)atoi(argv[1]) : 2000;
+	unsigned n_rec = argc > 2 ? (unsigned)atoi(argv[2]) : 200000;
+	struct rte_mempool *mp = fake_pool_create("bench", 4096, RTE_MBUF_DEFAULT_BUF_SIZE);
+	struct fo_tls_worker *w = fo_tls_worker_create();
+	struct fo_tls_keys keys = {0};
+	struct fo_tls_cert *cert;
+	struct fo_tls_ctx *ctx;
+	SSL_CTX *cctx = th_client_ctx(NULL, 0);
+	SSL_SESSION *sess = NULL;
+	struct th_conn t;
+	char err[256];
+	double srv = 0, wall, wr = 0, rd = 0;
+	static uint8_t kib[1024], buf[2048];
+	unsigned i;
+	int resumed;
+
+	SSL_CTX_set1_groups_list(cctx, "X25519");
+	fo_tls_keys_publish(&keys, fo_tls_keyset_new());
+	cert = fo_tls_cert_selfsigned("bench.test", time(NULL), 30, err, sizeof(err));
+	if (mp == NULL || w == NULL || cert == NULL)
+		return 1;
+	ctx = fo_tls_ctx_create(w, &cert, 1, NULL, &keys, err, sizeof(err));
+	if (ctx == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+
+	/* full handshakes */
+	wall = now_s();
+	for (i = 0; i < n_hs; i++) {
+		th_conn_open(&t, mp, ctx, cctx, "bench.test", NULL);
+		srv += timed_handshake(&t, &resumed);
+		if (resumed)
+			abort();
+		if (i == n_hs - 1) {
+			th_conn_pingpong(&t, 1);
+			sess = SSL_get1_session(t.cli);
+		}
+		th_conn_close(&t);
+	}
+	wall = now_s() - wall;
+	printf("full handshake (TLS 1.3, ECDSA P-256, X25519): server %.1f us each, %.0f/s per "
+	       "core; client+server+wire %.0f/s\n",
+		srv / n_hs * 1e6, n_hs / srv, n_hs / wall);
+
+	/* resumed handshakes */
+	srv = 0;
+	for (i = 0; i < n_hs; i++) {
+		th_conn_open(&t, mp, ctx, cctx, "bench.test", sess);
+		srv += timed_handshake(&t, &resumed);
+		if (!resumed)
+			abort();
+		th_conn_close(&t);
+	}
+	printf("resumed handshake (ticket, X25519): server %.1f us each, %.0f/s per core\n",
+		srv / n_hs * 1e6, n_hs / srv);
+
+	/* 1 KiB records each way on one connection, timed in batches of 32
+	 * (the clock costs a system call) */
+	th_conn_open(&t, mp, ctx, cctx, "bench.test", NULL);
+	timed_handshake(&t, &resumed);
+	th_conn_pingpong(&t, 1);
+	n_rec -= n_rec % REC_BATCH;
+	for (i = 0; i < n_rec; i += REC_BATCH) {
+		unsigned j;
+		double t0 = now_s();
+
+		for (j = 0; j < REC_BATCH; j++)
+			if (fo_tls_write(t.srv, kib, sizeof(kib)) != (ssize_t)sizeof(kib))
+				abort();
+		wr += now_s() - t0;
+		th_conn_step(&t);
+		for (j = 0; j < REC_BATCH; j++) {
+			if (SSL_read(t.cli, buf, sizeof(buf)) != (int)sizeof(kib))
+				abort();
+			if (SSL_write(t.cli, kib, sizeof(kib)) != (int)sizeof(kib))
+				abort();
+		}
+		th_conn_step(&t);
+		t0 = now_s();
+		for (j = 0; j < REC_BATCH; j++)
+			if (fo_tls_read(t.srv, buf, sizeof(buf)) != (ssize_t)sizeof(kib))
+				abort();
+		rd += now_s() - t0;
+	}
+	printf("1 KiB record (%s): write %.0f ns, read %.0f ns; BIO copies %lu B out, "
+	       "%lu B in\n",
+		SSL_get_cipher_name(t.cli), wr / n_rec * 1e9, rd / n_rec * 1e9,
+		(unsigned long)t.sio.tx_copied, (unsigned long)t.sio.rx_copied);
+	th_conn_close(&t);
+
+	SSL_SESSION_free(sess);
+	SSL_CTX_free(cctx);
+	fo_tls_ctx_free(ctx);
+	fo_tls_cert_free(cert);
+	fo_tls_keyset_free(fo_tls_keys_publish(&keys, NULL));
+	fo_tls_worker_free(w);
+	fake_pool_free(mp);
+	return 0;
+}

@@ -239,6 +239,7 @@ add_path(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s_an
 	if (up < 0)
 		return 0;
 	k8s_upstream_settings(x, up, ing, a);
+	k8s_upstream_balance(x, up, ing, &a->bal, p, regex);
 	if (k8s_grow((void **)&x->routes, &x->cap_routes, x->n_routes, sizeof(*x->routes)) != 0)
 		return -ENOMEM;
 	x->routes[x->n_routes++] = (struct k8s_route){
@@ -348,6 +349,7 @@ emit_upstream(struct k8s_buf *b, const struct k8s_upstream *u)
 		kb_printf(b, "\tnext_upstream %s;\n", u->next_upstream);
 	if (u->tries)
 		kb_printf(b, "\ttries %ld;\n", u->tries);
+	k8s_balance_emit(b, u);
 	kb_printf(b, "}\n");
 }
 

@@ -311,6 +311,7 @@ test_unsupported_annotations(void **state)
 		"nginx.ingress.kubernetes.io/ssl-redirect: \"false\", "
 		"nginx.ingress.kubernetes.io/load-balance: ewma, "
 		"nginx.ingress.kubernetes.io/affinity: cookie, "
+		"nginx.ingress.kubernetes.io/session-cookie-hash: sha1, "
 		"example.com/owner: me, "
 		"kubectl.kubernetes.io/last-applied-configuration: '{}', "
 		"kubernetes.io/ingress.class: nginx",
@@ -323,10 +324,12 @@ test_unsupported_annotations(void **state)
 	assert_int_equal(k8s_count("warning"), 4);
 	k8s_has(k8s_last_msgs, "Ingress ns/w: metadata.annotations[nginx.ingress.kubernetes.io/"
 			       "ssl-redirect]: ingress-nginx annotation not supported by fanout");
+	/* balancing is mapped (test_k8s_balance.c); what it cannot be, warned */
 	k8s_has(k8s_last_msgs, "metadata.annotations[nginx.ingress.kubernetes.io/load-balance]: "
-			       "not imported yet");
-	k8s_has(k8s_last_msgs, "metadata.annotations[nginx.ingress.kubernetes.io/affinity]: "
-			       "not imported yet");
+			       "ignored: affinity: cookie decides (as ingress-nginx)");
+	k8s_has(k8s_last_msgs, "metadata.annotations[nginx.ingress.kubernetes.io/"
+			       "session-cookie-hash]: ingress-nginx annotation not supported");
+	k8s_has(out, "	sticky cookie \"INGRESSCOOKIE\" \"path=/x\" httponly;\n");
 	k8s_has(k8s_last_msgs, "metadata.annotations[example.com/owner]: annotation not known");
 	k8s_lacks(k8s_last_msgs, "last-applied");
 	free(out);

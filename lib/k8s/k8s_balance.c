@@ -172,7 +172,8 @@ load_balance(const struct bctx *c)
 	}
 }
 
-static void
+/** upstream-hash-by into b->hash. @return upstream-hash-by-subset: 1 "true", else 0. */
+static int
 hash_by(const struct bctx *c)
 {
 	struct k8s_bal *b = c->b;
@@ -181,12 +182,7 @@ hash_by(const struct bctx *c)
 
 	if (b->raw[K8S_BA_HASH_SUBSET_SIZE] != NULL)
 		bwarn(c, K8S_BA_HASH_SUBSET_SIZE, "ignored: fanout has no subset hashing");
-	if (v == NULL) {
-		if (subset == 1)
-			bwarn(c, K8S_BA_HASH_SUBSET, "without upstream-hash-by: ignored");
-		return;
-	}
-	if (hash_key(v, b->hash, sizeof(b->hash)) != 0) {
+	if (v != NULL && hash_key(v, b->hash, sizeof(b->hash)) != 0) {
 		b->hash[0] = '\0';
 		bwarn(c, K8S_BA_HASH_BY,
 			"\"%s\" cannot be imported (fanout hashes on one of $remote_addr, "
@@ -194,13 +190,8 @@ hash_by(const struct bctx *c)
 			"other variables, text or combinations): ignored, the upstream is not "
 			"hashed",
 			v);
-		return;
 	}
-	if (subset == 1)
-		bwarn(c, K8S_BA_HASH_SUBSET,
-			"fanout has no subset hashing: each key goes to one server "
-			"(balance hash %s), not to a random one of a subset",
-			b->hash);
+	return subset == 1;
 }
 
 /** A seconds value of session-cookie-max-age or -expires: > 0, else -1 (warned). */
@@ -327,6 +318,7 @@ k8s_bal_resolve(struct fo_k8s *k, const struct k8s_ingress *ing, struct k8s_bal 
 	struct bctx c = {.k = k, .ing = ing, .b = b};
 	const char *aff = b->raw[K8S_BA_AFFINITY];
 	unsigned i;
+	int subset;
 
 	if (aff != NULL) {
 		if (strcmp(aff, "cookie") == 0)
@@ -338,7 +330,7 @@ k8s_bal_resolve(struct fo_k8s *k, const struct k8s_ingress *ing, struct k8s_bal 
 	}
 	if (b->raw[K8S_BA_LOAD_BALANCE] != NULL)
 		load_balance(&c);
-	hash_by(&c);
+	subset = hash_by(&c);
 	if (b->sticky) {
 		b->by = K8S_BA_AFFINITY;
 		cookie(&c);
@@ -364,6 +356,13 @@ k8s_bal_resolve(struct fo_k8s *k, const struct k8s_ingress *ing, struct k8s_bal 
 			b->by = K8S_BA_LOAD_BALANCE;
 		}
 	}
+	if (subset && b->by == K8S_BA_HASH_BY)
+		bwarn(&c, K8S_BA_HASH_SUBSET,
+			"fanout has no subset hashing: each key goes to one server "
+			"(balance hash %s), not to a random one of a subset",
+			b->hash);
+	else if (subset)
+		bwarn(&c, K8S_BA_HASH_SUBSET, "ignored: no upstream-hash-by is imported");
 	b->set = b->sticky || b->hash[0] != '\0' || b->lb[0] != '\0';
 }
 
@@ -408,10 +407,10 @@ k8s_upstream_balance(struct k8s_xlate *x, int up, const struct k8s_ingress *ing,
 	}
 	if (!b->sticky || b->path != NULL)
 		return;
-	/* ingress-nginx's cookie path is the location's path; one path per
-	 * upstream here: several paths share "/" */
-	want = p->path;
-	if (regex) {
+	/* ingress-nginx's cookie path is the location's path (a default
+	 * backend's: "/"); one path per upstream here: several paths share "/" */
+	want = p != NULL ? p->path : "/";
+	if (p != NULL && regex) {
 		want = "/";
 		k8s_diag(x->k, K8S_WARNING, &ing->m, &p->loc, p->field,
 			"a regex path without session-cookie-path (ingress-nginx then writes "

@@ -151,7 +151,7 @@ add_defb(struct k8s_xlate *x, const struct k8s_ingress *ing, const char *host, i
 }
 
 static int
-default_backend(struct k8s_xlate *x, const struct k8s_ingress *ing)
+default_backend(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s_ann *a)
 {
 	unsigned i, j;
 	int up, global = ing->n_rules == 0, rc;
@@ -159,6 +159,8 @@ default_backend(struct k8s_xlate *x, const struct k8s_ingress *ing)
 	up = k8s_backend_upstream(x, &ing->m, &ing->def);
 	if (up < 0)
 		return up == -ENOMEM ? up : 0;
+	/* ingress-nginx balances every upstream of the Ingress alike */
+	k8s_upstream_balance(x, up, ing, &a->bal, NULL, 0);
 	for (i = 0; i < ing->n_rules; i++) {
 		const char *h = ing->rules[i].host;
 
@@ -303,7 +305,7 @@ add_ingress(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s
 			"metadata.annotations[nginx.ingress.kubernetes.io/app-root]",
 			"no path \"/\" in the Ingress: app-root has nothing to redirect");
 	if (ing->def.svc != NULL)
-		return default_backend(x, ing);
+		return default_backend(x, ing, a);
 	return 0;
 }
 

@@ -104,7 +104,8 @@ void k8s_upstream_settings(
 
 /**
  * Apply the balancing of Ingress @p ing (@p b) to upstream @p up, reached
- * by its path @p p (a regex when @p regex): the oldest Ingress's wins.
+ * by its path @p p (a regex when @p regex; NULL: its default backend): the
+ * oldest Ingress's wins.
  */
 void k8s_upstream_balance(struct k8s_xlate *x, int up, const struct k8s_ingress *ing,
 	const struct k8s_bal *b, const struct k8s_path *p, int regex);

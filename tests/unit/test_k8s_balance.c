@@ -69,7 +69,15 @@ test_annotations(void **state)
 		{NGX "upstream-hash-by: $request_uri, " NGX "upstream-hash-by-subset: \"false\"",
 			"\tbalance hash $request_uri;\n", NULL, 0},
 		{NGX "upstream-hash-by-subset: \"true\"", NULL,
-			ANN("upstream-hash-by-subset") "without upstream-hash-by: ignored", 1},
+			ANN("upstream-hash-by-subset") "ignored: no upstream-hash-by is imported",
+			1},
+		{NGX "upstream-hash-by: $request_uri$host, " NGX "upstream-hash-by-subset: \"true\"",
+			NULL, ANN("upstream-hash-by-subset") "ignored: no upstream-hash-by is "
+							     "imported",
+			2},
+		{NGX "upstream-hash-by: $request_uri, " NGX "upstream-hash-by-subset: maybe",
+			"\tbalance hash $request_uri;\n",
+			ANN("upstream-hash-by-subset") "invalid value \"maybe\"", 1},
 		/* precedence: hash over load-balance */
 		{NGX "upstream-hash-by: $remote_addr, " NGX "load-balance: ewma",
 			"\tbalance hash $remote_addr;\n",
@@ -132,6 +140,10 @@ test_annotations(void **state)
 		     "load-balance: ewma",
 			"\tsticky cookie \"INGRESSCOOKIE\" \"path=/x\" httponly;\n",
 			ANN("upstream-hash-by") "ignored: affinity: cookie decides", 2},
+		{NGX "affinity: cookie, " NGX "upstream-hash-by: $remote_addr, " NGX
+		     "upstream-hash-by-subset: \"true\"",
+			"\tsticky ", ANN("upstream-hash-by-subset") "ignored: no upstream-hash-by",
+			2},
 		/* cookie settings without affinity */
 		{NGX "session-cookie-name: route, " NGX "affinity-mode: persistent", NULL,
 			ANN("session-cookie-name") "without affinity: cookie: ignored", 2},
@@ -168,7 +180,8 @@ test_annotations(void **state)
 
 /* The cookie's Path: the Ingress's path (ingress-nginx's location path);
  * several paths on one upstream share "/"; a regex path gives "/" with a
- * warning (ingress-nginx wants session-cookie-path there). */
+ * warning (ingress-nginx wants session-cookie-path there); a default
+ * backend's is "/". */
 static void
 test_cookie_path(void **state)
 {
@@ -205,6 +218,19 @@ test_cookie_path(void **state)
 				 PATH1("/x/[0-9]+", "ImplementationSpecific", "app")),
 		NULL, 0);
 	k8s_has(out, "\tsticky cookie \"INGRESSCOOKIE\" \"path=/x\" httponly;\n");
+	assert_int_equal(k8s_count("warning"), 0);
+	free(out);
+	/* the default backend too (ingress-nginx: every upstream of the Ingress), at "/" */
+	out = k8s_import(K8S_SVCS K8S_ING("i", NGX "affinity: cookie",
+				 "  defaultBackend: {service: {name: other, port: {number: 80}}}\n"
+				 "  rules:\n  - host: a.example\n    http:\n      paths:\n"
+				 "      - {path: /a, pathType: Prefix, backend: {service: {name: "
+				 "app, port: {number: 80}}}}\n"),
+		NULL, 0);
+	k8s_has(out, "upstream ns-other-80 {\n\tserver 198.18.0.21:8000;\n"
+		     "\tsticky cookie \"INGRESSCOOKIE\" \"path=/\" httponly;\n}");
+	k8s_has(out, "upstream ns-app-80 {\n\tserver 198.18.0.11:8080;\n"
+		     "\tsticky cookie \"INGRESSCOOKIE\" \"path=/a\" httponly;\n}");
 	assert_int_equal(k8s_count("warning"), 0);
 	free(out);
 }

@@ -34,14 +34,14 @@ enum k8s_ba {
 struct k8s_bal {
 	const char *raw[K8S_BA_N]; /**< the annotations as given (NULL: unset) */
 	struct k8s_loc loc[K8S_BA_N];
-	enum k8s_ba by;     /**< the annotation that decides (valid when set) */
-	int set;            /**< 1: something to write */
-	char lb[24];        /**< `balance` argument without hash ("": unset) */
-	char hash[80];      /**< `balance hash` key ("": no hash) */
-	int sticky;         /**< affinity: cookie */
-	const char *cookie; /**< session-cookie-name (INGRESSCOOKIE) */
-	const char *path;   /**< session-cookie-path (NULL: the route's path) */
-	long max_age;       /**< session-cookie-max-age / -expires (0: session cookie) */
+	enum k8s_ba by;       /**< the annotation that decides (valid when set) */
+	int set;              /**< 1: something to write */
+	char lb[24];          /**< `balance` argument without hash ("": unset) */
+	char hash[80];        /**< `balance hash` key ("": no hash) */
+	int sticky;           /**< affinity: cookie */
+	const char *cookie;   /**< session-cookie-name (INGRESSCOOKIE) */
+	const char *path;     /**< session-cookie-path (NULL: the route's path) */
+	long max_age;         /**< session-cookie-max-age / -expires (0: session cookie) */
 	const char *samesite; /**< "lax", "strict", "none" or NULL */
 	int secure;
 	int legacy; /**< affinity-canary-behavior: legacy */

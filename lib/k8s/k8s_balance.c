@@ -440,7 +440,9 @@ k8s_balance_emit(struct k8s_buf *b, const struct k8s_upstream *u)
 	kb_printf(b, "\tsticky cookie ");
 	k8s_put_q(b, s->cookie);
 	snprintf(path, sizeof(path), "path=%s",
-		s->path ? s->path : u->cookie_path[0] ? u->cookie_path : "/");
+		s->path             ? s->path
+		: u->cookie_path[0] ? u->cookie_path
+				    : "/");
 	kb_printf(b, " ");
 	k8s_put_q(b, path);
 	if (s->max_age > 0)

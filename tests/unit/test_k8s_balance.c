@@ -60,10 +60,12 @@ test_annotations(void **state)
 			1},
 		{NGX "upstream-hash-by: request_uri", NULL, "\"request_uri\" cannot be imported",
 			1},
-		{NGX "upstream-hash-by: $request_uri, " NGX "upstream-hash-by-subset: \"true\", " NGX
+		{NGX "upstream-hash-by: $request_uri, " NGX
+		     "upstream-hash-by-subset: \"true\", " NGX
 		     "upstream-hash-by-subset-size: \"5\"",
 			"\tbalance hash $request_uri;\n",
-			ANN("upstream-hash-by-subset") "fanout has no subset hashing: each key goes "
+			ANN("upstream-hash-by-subset") "fanout has no subset hashing: each key "
+						       "goes "
 						       "to one server",
 			2},
 		{NGX "upstream-hash-by: $request_uri, " NGX "upstream-hash-by-subset: \"false\"",
@@ -71,9 +73,11 @@ test_annotations(void **state)
 		{NGX "upstream-hash-by-subset: \"true\"", NULL,
 			ANN("upstream-hash-by-subset") "ignored: no upstream-hash-by is imported",
 			1},
-		{NGX "upstream-hash-by: $request_uri$host, " NGX "upstream-hash-by-subset: \"true\"",
-			NULL, ANN("upstream-hash-by-subset") "ignored: no upstream-hash-by is "
-							     "imported",
+		{NGX "upstream-hash-by: $request_uri$host, " NGX
+		     "upstream-hash-by-subset: \"true\"",
+			NULL,
+			ANN("upstream-hash-by-subset") "ignored: no upstream-hash-by is "
+						       "imported",
 			2},
 		{NGX "upstream-hash-by: $request_uri, " NGX "upstream-hash-by-subset: maybe",
 			"\tbalance hash $request_uri;\n",
@@ -86,8 +90,8 @@ test_annotations(void **state)
 		{NGX "upstream-hash-by: $host$uri, " NGX "load-balance: ewma", "\tbalance ewma;\n",
 			"cannot be imported", 1},
 		/* affinity */
-		{NGX "affinity: cookie", "\tsticky cookie \"INGRESSCOOKIE\" \"path=/x\" httponly;\n",
-			NULL, 0},
+		{NGX "affinity: cookie",
+			"\tsticky cookie \"INGRESSCOOKIE\" \"path=/x\" httponly;\n", NULL, 0},
 		{NGX "affinity: ip", NULL,
 			ANN("affinity") "invalid value \"ip\" (ingress-nginx has only cookie)", 1},
 		{NGX "affinity: cookie, " NGX "session-cookie-name: route, " NGX
@@ -247,24 +251,35 @@ test_two_ingresses(void **state)
 	out = k8s_import(K8S_SVCS
 		"---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: new\n"
 		"  namespace: ns\n  creationTimestamp: \"2024-02-01T00:00:00Z\"\n"
-		"  annotations: {" NGX "load-balance: ewma}\nspec:\n" PATH1("/b", "Prefix", "app")
-		"---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: old\n"
-		"  namespace: ns\n  creationTimestamp: \"2024-01-01T00:00:00Z\"\n"
-		"  annotations: {" NGX "upstream-hash-by: $request_uri}\nspec:\n"
-		PATH1("/a", "Prefix", "app")
-		"---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: same\n"
-		"  namespace: ns\n  creationTimestamp: \"2024-03-01T00:00:00Z\"\n"
-		"  annotations: {" NGX "upstream-hash-by: '${request_uri}'}\nspec:\n"
-		PATH1("/c", "Prefix", "app")
-		"---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: none\n"
-		"  namespace: ns\n  creationTimestamp: \"2024-04-01T00:00:00Z\"\nspec:\n"
-		PATH1("/d", "Prefix", "app"),
+		"  annotations: {" NGX "load-balance: ewma}\nspec:\n" PATH1("/b", "Prefix",
+			"app") "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  "
+			       "name: old\n"
+			       "  namespace: ns\n  creationTimestamp: \"2024-01-01T00:00:00Z\"\n"
+			       "  annotations: {" NGX
+			       "upstream-hash-by: $request_uri}\nspec:\n" PATH1("/a", "Prefix",
+				       "app") "---\napiVersion: networking.k8s.io/v1\nkind: "
+					      "Ingress\nmetadata:\n  name: same\n"
+					      "  namespace: ns\n  creationTimestamp: "
+					      "\"2024-03-01T00:00:00Z\"\n"
+					      "  annotations: {" NGX
+					      "upstream-hash-by: '${request_uri}'}\nspec:\n" PATH1(
+						      "/c", "Prefix",
+						      "app") "---\napiVersion: "
+							     "networking.k8s.io/v1\nkind: "
+							     "Ingress\nmetadata:\n  name: none\n"
+							     "  namespace: ns\n  "
+							     "creationTimestamp: "
+							     "\"2024-04-01T00:00:00Z\"\nspec:"
+							     "\n" PATH1("/d", "Prefix", "app"),
 		NULL, 0);
 	k8s_has(out, "\tbalance hash $request_uri;\n");
 	k8s_lacks(out, "ewma");
-	k8s_has(k8s_last_msgs, "Ingress ns/new: " ANN("load-balance") "upstream ns-app-80 already "
-			       "has its balancing (upstream-hash-by) from Ingress ns/old (older; "
-			       "balancing is per upstream in fanout): ignored");
+	k8s_has(k8s_last_msgs,
+		"Ingress ns/new: " ANN(
+			"load-balance") "upstream ns-app-80 already "
+					"has its balancing (upstream-hash-by) from Ingress ns/old "
+					"(older; "
+					"balancing is per upstream in fanout): ignored");
 	assert_int_equal(k8s_count("warning"), 1);
 	free(out);
 }
@@ -278,11 +293,10 @@ test_canary(void **state)
 
 	(void)state;
 	out = k8s_import(K8S_SVCS K8S_ING("main", NGX "load-balance: ewma",
-				 PATH1("/x", "Prefix", "app"))
-			K8S_ING("can",
-				NGX "canary: \"true\", " NGX "canary-weight: \"10\", " NGX
-				    "affinity: cookie, " NGX "session-cookie-name: can",
-				PATH1("/x", "Prefix", "other")),
+				 PATH1("/x", "Prefix", "app")) K8S_ING("can",
+				 NGX "canary: \"true\", " NGX "canary-weight: \"10\", " NGX
+				     "affinity: cookie, " NGX "session-cookie-name: can",
+				 PATH1("/x", "Prefix", "other")),
 		NULL, 0);
 	k8s_has(out, "upstream ns-app-80 {\n\tserver 198.18.0.11:8080;\n\tbalance ewma;\n}");
 	k8s_has(out, "upstream ns-other-80 {\n\tserver 198.18.0.21:8000;\n"
@@ -292,11 +306,10 @@ test_canary(void **state)
 	assert_int_equal(k8s_count("warning"), 1);
 	free(out);
 	out = k8s_import(K8S_SVCS K8S_ING("main", NGX "affinity: cookie",
-				 PATH1("/x", "Prefix", "app"))
-			K8S_ING("can",
-				NGX "canary: \"true\", " NGX "canary-weight: \"10\", " NGX
-				    "affinity-canary-behavior: legacy, " NGX "affinity: cookie",
-				PATH1("/x", "Prefix", "other")),
+				 PATH1("/x", "Prefix", "app")) K8S_ING("can",
+				 NGX "canary: \"true\", " NGX "canary-weight: \"10\", " NGX
+				     "affinity-canary-behavior: legacy, " NGX "affinity: cookie",
+				 PATH1("/x", "Prefix", "other")),
 		NULL, 0);
 	assert_int_equal(k8s_count("warning"), 0);
 	free(out);

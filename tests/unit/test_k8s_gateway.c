@@ -334,8 +334,8 @@ test_too_many_backends(void **state)
 	for (i = 1; i <= 18; i++)
 		used += (size_t)snprintf(
 			yaml + used, sizeof(yaml) - used, "  - {name: p%u, port: %u}\n", i, i);
-	used += (size_t)snprintf(yaml + used, sizeof(yaml) - used,
-		HR("r", "", "  rules:\n  - backendRefs:\n"));
+	used += (size_t)snprintf(
+		yaml + used, sizeof(yaml) - used, HR("r", "", "  rules:\n  - backendRefs:\n"));
 	for (i = 1; i <= 18; i++)
 		used += (size_t)snprintf(
 			yaml + used, sizeof(yaml) - used, "    - {name: many, port: %u}\n", i);

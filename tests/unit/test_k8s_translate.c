@@ -523,9 +523,11 @@ test_other_errors(void **state)
 		   "---\napiVersion: v1\nkind: Service\nmetadata: {name: b-c, namespace: a}\n"
 		   "spec: {ports: [{port: 80}]}\n"
 		   "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i, "
-		   "namespace: a-b}\nspec:\n" PATH1("/x", "Prefix", "c", "{number: 80}")
-		   "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: j, "
-		   "namespace: a}\nspec:\n" PATH1("/y", "Prefix", "b-c", "{number: 80}"),
+		   "namespace: a-b}\nspec:\n" PATH1("/x", "Prefix", "c",
+			   "{number: 80}") "---\napiVersion: networking.k8s.io/v1\nkind: "
+					   "Ingress\nmetadata: {name: j, "
+					   "namespace: a}\nspec:\n" PATH1(
+						   "/y", "Prefix", "b-c", "{number: 80}"),
 		NULL, -EINVAL);
 	/* (a/j is imported first: the same age, then namespace/name) */
 	k8s_has(k8s_last_msgs, "error: in.yaml:20:18: Ingress a-b/i: spec.rules[0].http.paths[0]."

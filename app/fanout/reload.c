@@ -90,9 +90,11 @@ gen_free(void *obj)
 
 	health_snap_unref(app, snap);
 	acct_snap_unref(app, snap);
+	/* before the config can go: freeing the snapshot reads snap->conf
+	 * (px_bal_snap_free(): its upstreams' Maglev tables) */
+	fo_proxy_snapshot_free(snap);
 	rtab_unref(app, g->rt);
 	cref_unref(app, g->cref);
-	fo_proxy_snapshot_free(snap);
 	free(g);
 }
 

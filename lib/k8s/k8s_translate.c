@@ -159,7 +159,9 @@ default_backend(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct
 	up = k8s_backend_upstream(x, &ing->m, &ing->def);
 	if (up < 0)
 		return up == -ENOMEM ? up : 0;
-	/* ingress-nginx balances every upstream of the Ingress alike */
+	/* ingress-nginx applies the Ingress's annotations to every upstream
+	 * of it: timeouts, retries and balancing */
+	k8s_upstream_settings(x, up, ing, a);
 	k8s_upstream_balance(x, up, ing, &a->bal, NULL, 0);
 	for (i = 0; i < ing->n_rules; i++) {
 		const char *h = ing->rules[i].host;

@@ -224,16 +224,18 @@ test_cookie_path(void **state)
 	k8s_has(out, "\tsticky cookie \"INGRESSCOOKIE\" \"path=/x\" httponly;\n");
 	assert_int_equal(k8s_count("warning"), 0);
 	free(out);
-	/* the default backend too (ingress-nginx: every upstream of the Ingress), at "/" */
-	out = k8s_import(K8S_SVCS K8S_ING("i", NGX "affinity: cookie",
-				 "  defaultBackend: {service: {name: other, port: {number: 80}}}\n"
-				 "  rules:\n  - host: a.example\n    http:\n      paths:\n"
-				 "      - {path: /a, pathType: Prefix, backend: {service: {name: "
-				 "app, port: {number: 80}}}}\n"),
+	/* the default backend too (ingress-nginx: every upstream of the Ingress), at
+	 * "/", with the Ingress's timeouts */
+	out = k8s_import(
+		K8S_SVCS K8S_ING("i", NGX "affinity: cookie, " NGX "proxy-read-timeout: \"9\"",
+			"  defaultBackend: {service: {name: other, port: {number: 80}}}\n"
+			"  rules:\n  - host: a.example\n    http:\n      paths:\n"
+			"      - {path: /a, pathType: Prefix, backend: {service: {name: "
+			"app, port: {number: 80}}}}\n"),
 		NULL, 0);
-	k8s_has(out, "upstream ns-other-80 {\n\tserver 198.18.0.21:8000;\n"
+	k8s_has(out, "upstream ns-other-80 {\n\tserver 198.18.0.21:8000;\n\tread_timeout 9s;\n"
 		     "\tsticky cookie \"INGRESSCOOKIE\" \"path=/\" httponly;\n}");
-	k8s_has(out, "upstream ns-app-80 {\n\tserver 198.18.0.11:8080;\n"
+	k8s_has(out, "upstream ns-app-80 {\n\tserver 198.18.0.11:8080;\n\tread_timeout 9s;\n"
 		     "\tsticky cookie \"INGRESSCOOKIE\" \"path=/a\" httponly;\n}");
 	assert_int_equal(k8s_count("warning"), 0);
 	free(out);

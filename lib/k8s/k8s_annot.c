@@ -129,13 +129,6 @@ redirect_code(struct actx *c, const char *v, int def)
 	return def;
 }
 
-static int
-planned(const char *name)
-{
-	return strcmp(name, "load-balance") == 0 || strncmp(name, "upstream-hash-by", 16) == 0 ||
-	       strncmp(name, "affinity", 8) == 0 || strncmp(name, "session-cookie-", 15) == 0;
-}
-
 int
 k8s_token(const char *s)
 {
@@ -252,7 +245,7 @@ canary_num(struct actx *c, const char *name, const char *v, struct k8s_ann *a)
 /*
  * The location annotations a canary Ingress does not have: ingress-nginx
  * serves canary requests from the main Ingress's location, with its
- * settings (only balancing and affinity are the canary's own).
+ * settings (only balancing and affinity are the canary's own: k8s_balance.c).
  */
 static int
 location_setting(const char *name)
@@ -359,11 +352,10 @@ one(struct actx *c, const char *key, const char *v, struct k8s_ann *a)
 		canary_by(c, name, v, a);
 	} else if (strcmp(name, "canary-weight") == 0 || strcmp(name, "canary-weight-total") == 0) {
 		canary_num(c, name, v, a);
-	} else if (planned(name)) {
-		/* TODO: balance / sticky / weighted and conditional backends are
-		 * being added to the config; map these once the parser has them */
-		awarn(c, "not imported yet (load balancing and affinity wait for the "
-			 "config's balance directives): ignored");
+	} else if (k8s_bal_which(name) != K8S_BA_N) {
+		/* decided together once all are read (k8s_bal_resolve) */
+		a->bal.raw[k8s_bal_which(name)] = v;
+		a->bal.loc[k8s_bal_which(name)] = c->loc;
 	} else {
 		awarn(c, "ingress-nginx annotation not supported by fanout: ignored");
 	}
@@ -433,6 +425,7 @@ k8s_annotations(struct fo_k8s *k, const struct k8s_ingress *ing, struct k8s_ann 
 			  "ingress-nginx)");
 		a->canary_pattern = NULL;
 	}
+	k8s_bal_resolve(k, ing, &a->bal);
 	if (a->perm_url != NULL && a->temp_url != NULL) {
 		c.loc = ing->m.loc;
 		snprintf(c.field, sizeof(c.field), "metadata.annotations");

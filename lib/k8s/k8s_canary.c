@@ -138,8 +138,17 @@ add_path(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s_an
 			"oldest)",
 			p->path, rt->ing->m.ns, rt->ing->m.name, x->cys[o].ing->m.ns,
 			x->cys[o].ing->m.name);
-	/* canary requests are served with the main location's settings */
+	/* canary requests are served with the main location's settings, but
+	 * balancing and affinity are the canary Ingress's own (ingress-nginx) */
 	k8s_upstream_settings(x, up, rt->ing, rt->ann);
+	k8s_upstream_balance(x, up, ing, &a->bal, p, strcmp(rt->type, "regex") == 0);
+	if ((a->bal.sticky || rt->ann->bal.sticky) && !a->bal.legacy)
+		k8s_diag(x->k, K8S_WARNING, &ing->m, &p->loc, p->field,
+			"session affinity with a canary: fanout decides the canary of each "
+			"request first, so a session pinned to one of the main upstream's "
+			"servers can be sent to the canary and back (ingress-nginx's "
+			"affinity-canary-behavior: legacy; its default, sticky, keeps it on "
+			"one side)");
 	c = (struct k8s_canary){
 		.route = m, .ing = ing, .ann = a, .p = p, .up = up, .weight = a->canary_weight};
 	return k8s_canary_push(x, &c) < 0 ? -ENOMEM : 0;

@@ -151,7 +151,7 @@ add_defb(struct k8s_xlate *x, const struct k8s_ingress *ing, const char *host, i
 }
 
 static int
-default_backend(struct k8s_xlate *x, const struct k8s_ingress *ing)
+default_backend(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s_ann *a)
 {
 	unsigned i, j;
 	int up, global = ing->n_rules == 0, rc;
@@ -159,6 +159,10 @@ default_backend(struct k8s_xlate *x, const struct k8s_ingress *ing)
 	up = k8s_backend_upstream(x, &ing->m, &ing->def);
 	if (up < 0)
 		return up == -ENOMEM ? up : 0;
+	/* ingress-nginx applies the Ingress's annotations to every upstream
+	 * of it: timeouts, retries and balancing */
+	k8s_upstream_settings(x, up, ing, a);
+	k8s_upstream_balance(x, up, ing, &a->bal, NULL, 0);
 	for (i = 0; i < ing->n_rules; i++) {
 		const char *h = ing->rules[i].host;
 
@@ -239,6 +243,7 @@ add_path(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s_an
 	if (up < 0)
 		return 0;
 	k8s_upstream_settings(x, up, ing, a);
+	k8s_upstream_balance(x, up, ing, &a->bal, p, regex);
 	if (k8s_grow((void **)&x->routes, &x->cap_routes, x->n_routes, sizeof(*x->routes)) != 0)
 		return -ENOMEM;
 	x->routes[x->n_routes++] = (struct k8s_route){
@@ -302,7 +307,7 @@ add_ingress(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s
 			"metadata.annotations[nginx.ingress.kubernetes.io/app-root]",
 			"no path \"/\" in the Ingress: app-root has nothing to redirect");
 	if (ing->def.svc != NULL)
-		return default_backend(x, ing);
+		return default_backend(x, ing, a);
 	return 0;
 }
 
@@ -348,6 +353,7 @@ emit_upstream(struct k8s_buf *b, const struct k8s_upstream *u)
 		kb_printf(b, "\tnext_upstream %s;\n", u->next_upstream);
 	if (u->tries)
 		kb_printf(b, "\ttries %ld;\n", u->tries);
+	k8s_balance_emit(b, u);
 	kb_printf(b, "}\n");
 }
 

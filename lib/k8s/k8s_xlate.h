@@ -24,6 +24,9 @@ struct k8s_upstream {
 	long connect_s, read_s, send_s, tries;
 	char next_upstream[128];
 	const struct k8s_ingress *set_by; /**< first Ingress that set a setting */
+	const struct k8s_bal *bal;        /**< balancing (NULL: round_robin) */
+	const struct k8s_ingress *bal_by; /**< the Ingress it is from (the oldest) */
+	char cookie_path[136];            /**< sticky without session-cookie-path */
 };
 
 struct k8s_route {
@@ -98,6 +101,17 @@ int k8s_backend_upstream(
 /** Apply @p a's per-upstream settings to upstream @p up (the oldest Ingress's win). */
 void k8s_upstream_settings(
 	struct k8s_xlate *x, int up, const struct k8s_ingress *ing, const struct k8s_ann *a);
+
+/**
+ * Apply the balancing of Ingress @p ing (@p b) to upstream @p up, reached
+ * by its path @p p (a regex when @p regex; NULL: its default backend): the
+ * oldest Ingress's wins.
+ */
+void k8s_upstream_balance(struct k8s_xlate *x, int up, const struct k8s_ingress *ing,
+	const struct k8s_bal *b, const struct k8s_path *p, int regex);
+
+/** Write upstream @p u's `balance` or `sticky` line (nothing at the default). */
+void k8s_balance_emit(struct k8s_buf *b, const struct k8s_upstream *u);
 
 /** Largest canary_weight_total the config takes. */
 #define K8S_CANARY_TOTAL_MAX 1000000L

@@ -24,18 +24,25 @@ Django, 3 Flask replicas under gunicorn):
    (Django) canary-weight: 50 to flask-service — of 400 keep-alive
    requests, Flask's share is 200 within 5 binomial standard deviations
    (+-50: a false failure about once in 1.7 million runs);
-4. the same Services served through an HTTPRoute instead of the Ingress
+4. the seed's Ingress with affinity: cookie (session-cookie-name seed,
+   -path /, -max-age 600), applied the same way, is a `sticky cookie` of
+   both upstreams: the first of 20 GETs of /test02, each on a new
+   connection, gets `Set-Cookie: seed=...; Path=/; Max-Age=600;
+   HttpOnly`; the 19 others send it back, get no new cookie, and all 20
+   reach one Flask replica (without the cookie, round-robin spreads them
+   over three);
+5. the same Services served through an HTTPRoute instead of the Ingress
    (match_order gateway): hostname app.example, /app with the header
    x-backend: flask to flask-service, else django-service, both with the
    prefix rewritten to /; /split to flask-service (weight 1, the default)
    and django-service (weight 3): Django's share of 400 requests is 300
    within 5 standard deviations; /old a 301 to https://app.example/new; a
    host the HTTPRoute does not name is fanout's 404;
-5. scripts/k8s-sync --apply replays the kubectl --watch streams of
+6. scripts/k8s-sync --apply replays the kubectl --watch streams of
    tests/k8s/watch (their end state: django scaled to 2, the Ingress with
    a /test03 path to Flask) into fanout: /test03 is Flask's, django-service
    has its 2 servers;
-6. fanout stops cleanly.
+7. fanout stops cleanly.
 """
 
 import collections
@@ -98,6 +105,12 @@ spec:
                   number: 80
 """
 N_SHARE = 400  # requests per weighted share checked
+AFFINITY = """    nginx.ingress.kubernetes.io/affinity: cookie
+    nginx.ingress.kubernetes.io/session-cookie-name: seed
+    nginx.ingress.kubernetes.io/session-cookie-path: /
+    nginx.ingress.kubernetes.io/session-cookie-max-age: "600"
+"""
+N_STICKY = 20
 
 HTTPROUTE = """apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -234,6 +247,34 @@ def terminating(ns, fo, dj):
             fi.check_ge(gained, 1, "replica %s (%s) still serves" % (name, ip))
 
 
+def sticky(ns, fo, fl):
+    """The seed's Ingress with affinity annotations: one client stays on one Flask replica."""
+    anchor = "  annotations:\n"
+    text = seed_text()
+    fi.check(anchor in text, "the seed's Ingress has annotations")
+    conf = apply(fo, text.replace(anchor, anchor + AFFINITY, 1), "upstream settings", exact=False)
+    fi.check('\tsticky cookie "seed" "path=/" max_age=600 httponly;\n' in conf,
+             "the affinity annotations are a sticky cookie: %s" % conf)
+    before = fl.settle(0)
+    r = ht.get(ns, fi.FANOUT_IP, PORT, "/test02")
+    fi.check_eq(r.status, 200, "GET /test02 without the cookie")
+    set_cookie = r.header("Set-Cookie", "")
+    fi.log("Set-Cookie: %s" % set_cookie)
+    fi.check(set_cookie.startswith("seed=") and "; Path=/" in set_cookie and
+             "; Max-Age=600" in set_cookie and "; HttpOnly" in set_cookie,
+             "the first response sets the cookie: %r" % set_cookie)
+    cookie = set_cookie.split(";")[0]
+    for i in range(N_STICKY - 1):
+        r = ht.get(ns, fi.FANOUT_IP, PORT, "/test02", headers=[("Cookie", cookie)])
+        fi.check_eq(r.status, 200, "GET /test02 with %s #%d" % (cookie, i))
+        fi.check(ht.FLASK_HELLO in r.body, "/test02 is Flask's hello")
+        fi.check_eq(r.header("Set-Cookie"), None, "no new cookie #%d" % i)
+    after = fl.settle(sum(before.values()) + N_STICKY)
+    gained = sorted(after[n] - before[n] for n in after)
+    fi.log("flask requests per replica before %s, after %s" % (before, after))
+    fi.check_eq(gained, [0, 0, N_STICKY], "all %d requests reached one replica" % N_STICKY)
+
+
 def shares(ns, path, host="example.com"):
     """N_SHARE GETs of @path on keep-alive connections of 200: Counter of "django" and
     "flask" (which page answered)."""
@@ -327,6 +368,7 @@ def main(t):
     seed(ns, dj, fl)
     terminating(ns, fo, dj)
     canary(ns, fo)
+    sticky(ns, fo, fl)
     gateway(ns, fo)
     sync(ns, fo)
     fi.wait_for(lambda: fo.stats()["proxy"]["sessions"] == 0, 15, "every session to end")

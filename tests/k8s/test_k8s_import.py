@@ -8,7 +8,8 @@
    two regex routes, the /$2 rewrite and the six servers;
 2. the same read from stdin (-) and from the files one by one: the same
    routes and upstreams;
-3. every case directory under tests/k8s/cases imports and passes --check;
+3. every case directory under tests/k8s/cases imports and passes --check
+   (balance: the sticky, hash and ewma lines and the two warnings);
 4. -o writes the file only on success: an import with an error leaves an
    existing file as it was and exits 1 with the error on stderr;
 5. --strict fails on a warning and writes nothing on stdout;
@@ -94,6 +95,20 @@ def main():
             check(r.returncode == 0, "case %s imports: %s" % (name, r.stderr.strip()))
             if r.returncode == 0:
                 fanout_check(r.stdout, tmp, name + ".conf")
+            if name == "balance" and r.returncode == 0:
+                # each upstream's line, and the two warnings
+                for want in ("upstream lb-web-http {", "\tsticky cookie \"shopper\" "
+                             "\"path=/shop\" max_age=172800 samesite=lax secure httponly;\n",
+                             "\tbalance hash $http_x_tenant;\n", "\tbalance ewma;\n"):
+                    check(want in r.stdout, "case balance has %r" % want)
+                check(r.stdout.count("balance hash $http_x_tenant;") == 2,
+                      "case balance: lb-search-80 keeps the older Ingress's hash")
+                check("Ingress lb/reports: metadata.annotations[nginx.ingress.kubernetes.io/"
+                      "load-balance]: upstream lb-search-80 already has its balancing "
+                      "(upstream-hash-by) from Ingress lb/api" in r.stderr,
+                      "case balance warns about the newer Ingress: %s" % r.stderr)
+                check("\"$request_uri$host\" cannot be imported" in r.stderr,
+                      "case balance warns about a combined hash key")
 
         # 4. -o: atomic, never a half config
         out = os.path.join(tmp, "out.conf")

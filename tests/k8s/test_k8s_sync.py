@@ -13,7 +13,11 @@ cluster would send them:
    only each time;
 4. an event that changes nothing: "no change", the file left alone;
 5. the Ingress gains a path: routes changed;
-6. the streams end: k8s-sync exits 0.
+6. the streams end: k8s-sync exits 0;
+7. again with an HTTPRoute stream instead of the Ingresses (kubectl get
+   httproutes): match_order gateway, /split to flask (weight 1) and django
+   (3); scaling django is endpoints only; the HTTPRoute modified (weights
+   1 and 1, a new /flask rule) is routes only.
 Every config written passes `fanout --check` (with config/k8s/base.conf).
 No root, no cluster (none can run here).
 """
@@ -169,11 +173,75 @@ def main():
         check(rc == 0, "k8s-sync exits 0 when the streams end (%d; %s)" % (rc, err.strip()))
         check(lines.empty(), "no sync after the end")
 
+    httproutes(svc, eps)
     if failures:
         print("%d check(s) failed" % len(failures))
         return 1
     print("all checks passed")
     return 0
+
+
+def httproutes(svc, eps):
+    """7.: the Services and slices of the first run, an HTTPRoute stream for the Ingresses."""
+    hr = values(os.path.join(WATCH, "httproutes.json"))
+    check(len(hr) == 2, "the HTTPRoute stream: %d events" % len(hr))
+    with tempfile.TemporaryDirectory() as tmp:
+        fifos = [os.path.join(tmp, n) for n in ("httproutes", "services", "endpointslices")]
+        for f in fifos:
+            os.mkfifo(f)
+        out = os.path.join(tmp, "k8s.conf")
+        p = subprocess.Popen([SYNC, "-o", out, "--base", BASE, "--debounce", "0.3"] + fifos,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=dict(os.environ, FO_BUILD_DIR=BUILD))
+        lines = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(l) for l in p.stdout], daemon=True).start()
+        w_hr, w_svc, w_eps = (open(f, "w") for f in fifos)
+
+        def step(what, *pairs):
+            for w, text in pairs:
+                w.write(text)
+                w.flush()
+            try:
+                line = lines.get(timeout=15).strip()
+            except queue.Empty:
+                check(False, "%s: a sync within 15 s" % what)
+                return "", ""
+            print("  k8s-sync: %s" % line, flush=True)
+            conf = open(out).read() if os.path.exists(out) else ""
+            path = os.path.join(tmp, "check.conf")
+            with open(path, "w") as f:
+                f.write(conf)
+            r = subprocess.run([FANOUT, "--", "-c", path, "--check"], capture_output=True,
+                               text=True, timeout=30)
+            check(r.returncode == 0, "%s: fanout --check (%s)" % (what, (r.stdout + r.stderr).strip()))
+            return line, conf
+
+        dj = "default-django-service-80"
+        line, conf = step("HTTPRoute", (w_hr, hr[0]), (w_svc, svc[0]), (w_svc, svc[1]),
+                          (w_eps, eps[0]), (w_eps, eps[1]))
+        check(line.startswith("sync 1: 5 objects: config changed"), "HTTPRoute: first sync")
+        check("match_order gateway;" in conf, "HTTPRoutes: match_order gateway")
+        r1 = routes(conf)
+        check(r1 == [("prefix", "/split")], "the HTTPRoute's route: %s" % r1)
+        check("\tupstream default-flask-service-80;\n\tcanary_weight_total 4;\n" in conf and
+              "\tcanary default-django-service-80 {\n\t\tweight 3;\n\t}\n" in conf,
+              "weights 1 and 3 (a total of 4)")
+        line, conf = step("HTTPRoute, scale to 5", (w_eps, eps[2]), (w_eps, eps[3]))
+        check(line.startswith("sync 2: 5 objects: endpoints changed"), "3 -> 5: endpoints only")
+        check(len(servers(conf, dj)) == 5 and routes(conf) == r1, "5 servers, same routes")
+        line, conf = step("HTTPRoute modified", (w_hr, hr[1]))
+        check(line.startswith("sync 3: 5 objects: routes changed"), "HTTPRoute: routes changed")
+        check(routes(conf) == [("prefix", "/split"), ("exact", "/flask")],
+              "the new rule: %s" % routes(conf))
+        check("\tcanary_weight_total 2;\n" in conf, "weights 1 and 1: a total of 2")
+        for w in (w_hr, w_svc, w_eps):
+            w.close()
+        try:
+            rc = p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rc = p.wait()
+        check(rc == 0, "k8s-sync exits 0 (%d; %s)" % (rc, p.stderr.read().strip()))
 
 
 if __name__ == "__main__":

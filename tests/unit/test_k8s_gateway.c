@@ -319,6 +319,36 @@ test_errors(void **state)
 	k8s_has(k8s_last_msgs, "spec.hostnames[0]: invalid hostname \"bad_host.example\"");
 }
 
+/* One upstream and 16 canaries per route: an 18th weighted backend is an error. */
+static void
+test_too_many_backends(void **state)
+{
+	char yaml[4096];
+	size_t used;
+	unsigned i;
+
+	(void)state;
+	used = (size_t)snprintf(yaml, sizeof(yaml),
+		"apiVersion: v1\nkind: Service\nmetadata: {name: many, namespace: ns}\n"
+		"spec:\n  ports:\n");
+	for (i = 1; i <= 18; i++)
+		used += (size_t)snprintf(
+			yaml + used, sizeof(yaml) - used, "  - {name: p%u, port: %u}\n", i, i);
+	used += (size_t)snprintf(
+		yaml + used, sizeof(yaml) - used, HR("r", "", "  rules:\n  - backendRefs:\n"));
+	for (i = 1; i <= 18; i++)
+		used += (size_t)snprintf(
+			yaml + used, sizeof(yaml) - used, "    - {name: many, port: %u}\n", i);
+	assert_true(used < sizeof(yaml));
+	k8s_import(yaml, NULL, -EINVAL);
+	k8s_has(k8s_last_msgs, "HTTPRoute ns/r: spec.rules[0].backendRefs[17]: more than 17 "
+			       "backendRefs with a weight (fanout: one upstream and 16 canaries "
+			       "per route)");
+	/* 17 are fine */
+	*strstr(yaml, "    - {name: many, port: 18}\n") = '\0';
+	free(k8s_import(yaml, NULL, 0));
+}
+
 int
 main(void)
 {
@@ -328,6 +358,7 @@ main(void)
 		cmocka_unit_test(test_weights),
 		cmocka_unit_test(test_backends),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_too_many_backends),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -311,6 +311,7 @@ test_unsupported_annotations(void **state)
 		"nginx.ingress.kubernetes.io/ssl-redirect: \"false\", "
 		"nginx.ingress.kubernetes.io/load-balance: ewma, "
 		"nginx.ingress.kubernetes.io/affinity: cookie, "
+		"nginx.ingress.kubernetes.io/session-cookie-hash: sha1, "
 		"example.com/owner: me, "
 		"kubectl.kubernetes.io/last-applied-configuration: '{}', "
 		"kubernetes.io/ingress.class: nginx",
@@ -323,10 +324,12 @@ test_unsupported_annotations(void **state)
 	assert_int_equal(k8s_count("warning"), 4);
 	k8s_has(k8s_last_msgs, "Ingress ns/w: metadata.annotations[nginx.ingress.kubernetes.io/"
 			       "ssl-redirect]: ingress-nginx annotation not supported by fanout");
+	/* balancing is mapped (test_k8s_balance.c); what it cannot be, warned */
 	k8s_has(k8s_last_msgs, "metadata.annotations[nginx.ingress.kubernetes.io/load-balance]: "
-			       "not imported yet");
-	k8s_has(k8s_last_msgs, "metadata.annotations[nginx.ingress.kubernetes.io/affinity]: "
-			       "not imported yet");
+			       "ignored: affinity: cookie decides (as ingress-nginx)");
+	k8s_has(k8s_last_msgs, "metadata.annotations[nginx.ingress.kubernetes.io/"
+			       "session-cookie-hash]: ingress-nginx annotation not supported");
+	k8s_has(out, "	sticky cookie \"INGRESSCOOKIE\" \"path=/x\" httponly;\n");
 	k8s_has(k8s_last_msgs, "metadata.annotations[example.com/owner]: annotation not known");
 	k8s_lacks(k8s_last_msgs, "last-applied");
 	free(out);
@@ -497,6 +500,43 @@ test_path_errors(void **state)
 			   "{name: app, port: {number: 80}}}}\n"),
 		NULL, -EINVAL);
 	k8s_has(k8s_last_msgs, "spec.rules[0].host: invalid host \"a_b.example\"");
+	/* a rewrite-target the config cannot send */
+	k8s_import(K8S_SVCS K8S_ING("e", "nginx.ingress.kubernetes.io/rewrite-target: '/a#b'",
+			   PATH1("/a", "Prefix", "app", "{number: 80}")),
+		NULL, -EINVAL);
+	k8s_has(k8s_last_msgs, "error: in.yaml:39:17: Ingress ns/e: metadata.annotations[nginx."
+			       "ingress.kubernetes.io/rewrite-target]: \"/a#b\" has a byte fanout "
+			       "cannot send (printable ASCII without spaces or \"#\")");
+}
+
+/* Errors outside the paths: two Services with one upstream name, a --base
+ * the config cannot quote. */
+static void
+test_other_errors(void **state)
+{
+	struct fo_k8s_opts o = {.base = "/etc/fanout/a\"b.conf"};
+
+	(void)state;
+	/* ingress-nginx's name namespace-service-port: a-b/c and a/b-c are both a-b-c-80 */
+	k8s_import("apiVersion: v1\nkind: Service\nmetadata: {name: c, namespace: a-b}\n"
+		   "spec: {ports: [{port: 80}]}\n"
+		   "---\napiVersion: v1\nkind: Service\nmetadata: {name: b-c, namespace: a}\n"
+		   "spec: {ports: [{port: 80}]}\n"
+		   "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i, "
+		   "namespace: a-b}\nspec:\n" PATH1("/x", "Prefix", "c",
+			   "{number: 80}") "---\napiVersion: networking.k8s.io/v1\nkind: "
+					   "Ingress\nmetadata: {name: j, "
+					   "namespace: a}\nspec:\n" PATH1(
+						   "/y", "Prefix", "b-c", "{number: 80}"),
+		NULL, -EINVAL);
+	/* (a/j is imported first: the same age, then namespace/name) */
+	k8s_has(k8s_last_msgs, "error: in.yaml:20:18: Ingress a-b/i: spec.rules[0].http.paths[0]."
+			       "backend: upstream name a-b-c-80 of Service a-b/c is also that of "
+			       "Service a/b-c");
+	k8s_import(K8S_SVCS K8S_ING("i", "", PATH1("/x", "Prefix", "app", "{number: 80}")), &o,
+		-EINVAL);
+	k8s_has(k8s_last_msgs, "error: base config path \"/etc/fanout/a\"b.conf\": printable "
+			       "ASCII without spaces or quotes only");
 }
 
 /* The rest of the paths: long upstream names, UDP ports, a slice port that
@@ -603,6 +643,7 @@ main(void)
 		cmocka_unit_test(test_endpoints),
 		cmocka_unit_test(test_backend_errors),
 		cmocka_unit_test(test_path_errors),
+		cmocka_unit_test(test_other_errors),
 		cmocka_unit_test(test_more_paths),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

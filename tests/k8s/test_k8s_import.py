@@ -135,6 +135,22 @@ def main():
         check(r.returncode == 1 and r.stdout == "" and "error: %s:3:1: invalid YAML" % bad in r.stderr,
               "bad YAML: exit 1, nothing on stdout, file:line:col (%r)" % r.stderr)
 
+        # the input limits: a file over 64 MiB, more than 100,000 objects
+        big = os.path.join(tmp, "big.yaml")
+        with open(big, "wb") as f:
+            f.truncate((64 << 20) + 1)
+        r = importer(big)
+        check(r.returncode == 1 and r.stdout == "" and
+              "error: %s:1:1: file too large (limit 67108864 bytes)" % big in r.stderr,
+              "a file over 64 MiB: exit 1, the limit named (%r)" % r.stderr[:200])
+        many = os.path.join(tmp, "many.yaml")
+        with open(many, "w") as f:
+            f.write("---\nkind: ConfigMap\napiVersion: v1\nmetadata: {name: c}\n" * 100001)
+        r = importer(many)
+        check(r.returncode == 1 and r.stdout == "" and
+              r.stderr.count("too many objects (limit 100000)") == 1,
+              "more than 100,000 objects: exit 1, said once (%r)" % r.stderr[:300])
+
         # 5. --strict
         warn = os.path.join(tmp, "warn.yaml")
         with open(warn, "w") as f:

@@ -266,7 +266,8 @@ k8s_canary_fit(struct k8s_xlate *x)
 {
 	unsigned i, j;
 
-	qsort(x->cys, x->n_cys, sizeof(*x->cys), cmp_cy);
+	if (x->n_cys > 1)
+		qsort(x->cys, x->n_cys, sizeof(*x->cys), cmp_cy);
 	for (i = 0; i < x->n_cys; i = j) {
 		struct k8s_route *rt = &x->routes[x->cys[i].route];
 

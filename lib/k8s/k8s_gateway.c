@@ -311,7 +311,8 @@ k8s_gateway_add(struct k8s_xlate *x, unsigned n_ing)
 		return -ENOMEM;
 	for (i = 0; i < x->k->n_hr; i++)
 		sel[i] = &x->k->hr[i];
-	qsort(sel, x->k->n_hr, sizeof(*sel), cmp_hr);
+	if (x->k->n_hr > 1)
+		qsort(sel, x->k->n_hr, sizeof(*sel), cmp_hr);
 	for (i = 0; i < x->k->n_hr && rc == 0; i++)
 		for (j = 0; j < sel[i]->n_rules && rc == 0; j++)
 			rc = add_rule(x, sel[i], &sel[i]->rules[j]);

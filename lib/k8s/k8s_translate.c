@@ -455,7 +455,8 @@ k8s_translate_run(struct fo_k8s *k, const struct fo_k8s_opts *o, struct k8s_buf 
 		else
 			skipped++;
 	}
-	qsort(sel, n, sizeof(*sel), cmp_ing);
+	if (n > 1)
+		qsort(sel, n, sizeof(*sel), cmp_ing);
 	for (i = 0; i < n && rc == 0; i++) {
 		k8s_annotations(k, sel[i], &anns[i]);
 		if (!anns[i].canary)

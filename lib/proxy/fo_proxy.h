@@ -100,6 +100,7 @@ struct fo_proxy_worker;
 	X(sticky_moved, "sticky cookies naming an endpoint that may not take the request")     \
 	X(sticky_set, "Set-Cookie added for a sticky upstream (no cookie, or a stale one)")    \
 	X(retries_budget_exhausted, "retries not made: over the budget (20% of requests + 3/s)")\
+	X(upstream_stale_retries, "requests resent after a pooled connection was reset before answering (outside the budget)") \
 	X(servers_full, "endpoints not tracked: the worker's endpoint table was full (503)")    \
 	X(upstream_timeouts, "upstream connect, read or send timeouts")                            \
 	X(upstream_resets, "upstream connections reset or closed before the response ended")       \

@@ -495,11 +495,21 @@ up_retry(struct px_sess *s, int race, int allowed)
 
 	if (s->retry_head == NULL || s->up == NULL || !(race || again))
 		return 1;
-	if (pw->budget_retries >= 3 + RTE_MAX(pw->budget_reqs, pw->budget_prev) / 5) {
+	/*
+	 * The keep-alive race is outside the budget: the server closed the
+	 * pooled connection before it read the request, so resending it on a
+	 * fresh one adds no load (at most once per request: PX_S_RETRIED).
+	 * Counting it let a burst of stale pooled connections (an upstream
+	 * restarted between two bursts) answer 502s.
+	 */
+	if (race) {
+		pw->stats.upstream_stale_retries++;
+	} else if (pw->budget_retries >= 3 + RTE_MAX(pw->budget_reqs, pw->budget_prev) / 5) {
 		pw->stats.retries_budget_exhausted++;
 		return 1;
+	} else {
+		pw->budget_retries++;
 	}
-	pw->budget_retries++;
 	if (!race)
 		next = up_next(s);
 	head = s->retry_head;

@@ -380,6 +380,46 @@ test_keepalive_race_retry(void **state)
 	assert_int_equal(stats(b)->upstream_connects, 2);
 }
 
+/*
+ * Many keep-alive races within one second (an upstream that restarted
+ * between two bursts resets every pooled connection): each is resent on a
+ * fresh connection, none is refused by the retry budget (3 + 20 % of the
+ * second's requests: 12 races in 25 requests exceed it even when a budget
+ * second ends halfway).
+ */
+static void
+test_keepalive_races_outside_budget(void **state)
+{
+	struct bench *b = *state;
+	struct wire_client_conn *cc = &b->cl.conns[0];
+	char st[64];
+	unsigned i, k;
+	uint64_t t0;
+
+	exchange(b, "GET /test01 HTTP/1.1\r\nHost: a\r\n\r\n");
+	t0 = b->w.now;
+	for (k = 0; k < 12; k++) {
+		cc->rx_len = 0;
+		send_str(b, "GET /test01 HTTP/1.1\r\nHost: a\r\n\r\n");
+		wire_step(&b->w);
+		wire_step(&b->w);
+		for (i = 0; i < b->o.n_conns; i++) {
+			if (b->o.conns[i].c != NULL) {
+				fo_tcp_abort(b->o.conns[i].c);
+				b->o.conns[i].c = NULL;
+			}
+		}
+		wire_run(&b->w, 100000);
+		cc->rx[cc->rx_len] = '\0';
+		assert_string_equal(statuses(cc->rx, st, sizeof(st)), "200");
+		exchange(b, "GET /test01 HTTP/1.1\r\nHost: a\r\n\r\n");
+	}
+	assert_true(b->w.now - t0 < 1000000000ull); /* all within one second */
+	assert_int_equal(stats(b)->upstream_stale_retries, 12);
+	assert_int_equal(stats(b)->retries_budget_exhausted, 0);
+	assert_int_equal(stats(b)->gen_502, 0);
+}
+
 static void
 test_header_timeout_408(void **state)
 {
@@ -745,6 +785,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refused_failover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pooled_closed_by_server, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keepalive_race_retry, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_keepalive_races_outside_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_timeout_408, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_keepalive_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_timeout_504, setup, teardown),

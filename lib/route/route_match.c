@@ -24,97 +24,10 @@
 #include "fo_route.h"
 #include "route_priv.h"
 
-/* PCRE2 JIT stack: the default 32 KiB machine stack, growing to this. */
-#define ROUTE_JIT_STACK_START (32u << 10)
-#define ROUTE_JIT_STACK_MAX (512u << 10)
-
-struct fo_route_scratch *
-fo_route_scratch_alloc(const struct fo_route_table *t)
-{
-	struct fo_route_scratch *s = calloc(1, sizeof(*s));
-
-	if (s == NULL)
-		return NULL;
-	s->mctx = pcre2_match_context_create(NULL);
-	s->jstack = pcre2_jit_stack_create(ROUTE_JIT_STACK_START, ROUTE_JIT_STACK_MAX, NULL);
-	if (s->mctx == NULL || s->jstack == NULL || fo_route_scratch_update(s, t) != 0) {
-		fo_route_scratch_free(s);
-		return NULL;
-	}
-	pcre2_jit_stack_assign(s->mctx, NULL, s->jstack);
-	return s;
-}
-
-int
-fo_route_scratch_update(struct fo_route_scratch *s, const struct fo_route_table *t)
-{
-	unsigned k;
-
-	/* one Hyperscan scratch, grown in place to fit every shard of every table */
-	for (k = 0; k < t->n_shards; k++) {
-		hs_scratch_t *hs = s->hs;
-
-		if (t->shards[k].obj->db == NULL)
-			continue;
-		if (hs_alloc_scratch(t->shards[k].obj->db, &hs) != HS_SUCCESS)
-			return -ENOMEM;
-		s->hs = hs;
-	}
-	if (s->cand == NULL || t->n_words > s->n_words) {
-		unsigned n = t->n_words ? t->n_words : 1;
-		uint64_t *c = calloc(n, sizeof(*c)), *sum = calloc((n + 63) / 64, sizeof(*sum));
-
-		if (c == NULL || sum == NULL) {
-			free(c);
-			free(sum);
-			return -ENOMEM;
-		}
-		free(s->cand);
-		free(s->sum);
-		s->cand = c;
-		s->sum = sum;
-		s->n_words = n;
-	}
-	if (s->bounds == NULL || t->max_klen + 3 > s->n_bounds_max) {
-		struct route_bound *b = calloc(t->max_klen + 3, sizeof(*b));
-
-		if (b == NULL)
-			return -ENOMEM;
-		free(s->bounds);
-		s->bounds = b;
-		s->n_bounds_max = t->max_klen + 3;
-	}
-	if (s->md == NULL || t->ovec_pairs > s->md_pairs) {
-		pcre2_match_data *md = pcre2_match_data_create(t->ovec_pairs, NULL);
-
-		if (md == NULL)
-			return -ENOMEM;
-		pcre2_match_data_free(s->md);
-		s->md = md;
-		s->md_pairs = t->ovec_pairs;
-	}
-	return 0;
-}
-
-void
-fo_route_scratch_free(struct fo_route_scratch *s)
-{
-	if (s == NULL)
-		return;
-	hs_free_scratch(s->hs);
-	free(s->cand);
-	free(s->sum);
-	free(s->bounds);
-	pcre2_match_data_free(s->md);
-	pcre2_match_context_free(s->mctx);
-	pcre2_jit_stack_free(s->jstack);
-	free(s);
-}
-
 /* The request's host, ready to compare with exact and wildcard rules. */
 struct req_host {
 	char name[ROUTE_HOST_MAX + 1 + 8]; /* 8 readable bytes past any offset: hashes load words */
-	size_t len; /* 0: no usable host, only rules without host match */
+	size_t len;                        /* 0: no usable host, only rules without host match */
 	uint32_t hash;
 	size_t parent; /* offset of what follows the first label and its '.'; 0 if none */
 	uint32_t parent_hash;
@@ -303,170 +216,6 @@ run_regex(const struct route_rule *r, struct fo_route_scratch *s, const char *pa
 	return pcre2_match(r->re, (PCRE2_SPTR)path, len, 0, 0, s->md, s->mctx);
 }
 
-/* Bytes nginx (1.22, every byte tried) escapes in a rewritten URI it forwards: 1. */
-static const uint8_t uri_escaped[256] = {
-	[0x00 ... 0x20] = 1,
-	['"'] = 1,
-	['#'] = 1,
-	['%'] = 1,
-	['<'] = 1,
-	['>'] = 1,
-	['?'] = 1,
-	['\\'] = 1,
-	['^'] = 1,
-	['`'] = 1,
-	['{'] = 1,
-	['|'] = 1,
-	['}'] = 1,
-	[0x7f ... 0xff] = 1,
-};
-
-/* Copy captured bytes, escaping what uri_escaped[] says. n or -ENOSPC. */
-static ssize_t
-copy_capture(char *out, size_t cap, const char *src, size_t len)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)src[i];
-
-		if (__builtin_expect(!uri_escaped[c], 1)) {
-			if (__builtin_expect(n >= cap, 0))
-				return -ENOSPC;
-			out[n++] = (char)c;
-			continue;
-		}
-		if (cap - n < 3)
-			return -ENOSPC;
-		out[n++] = '%';
-		out[n++] = hex[c >> 4];
-		out[n++] = hex[c & 15];
-	}
-	return (ssize_t)n;
-}
-
-/*
- * The rewrite with "$N" replaced by group N (an unset group, or one the
- * pattern does not have, by nothing); any other '$' is literal. The path
- * is the normalized one (decoded): what a group copies is escaped again
- * as nginx escapes a rewritten URI (uri_escaped[]), so that a decoded
- * "%3F" cannot start a query.
- * @p g0 / @p g0_len: group 0 of exact and prefix rules; @p ngroups: the
- * match's result for regex rules. 0 or -ENOSPC.
- */
-static int
-expand_rewrite(const struct route_rule *r, const PCRE2_SIZE *ov, int ngroups, const char *path,
-	size_t g0_len, char *out, size_t cap, size_t *out_len)
-{
-	const char *tpl = r->conf->rewrite;
-	size_t n = 0;
-
-	for (; *tpl != '\0'; tpl++) {
-		const char *src = tpl;
-		size_t len = 1;
-
-		if (tpl[0] == '$' && tpl[1] >= '0' && tpl[1] <= '9') {
-			int g = tpl[1] - '0';
-			ssize_t w;
-
-			tpl++;
-			src = path;
-			len = 0;
-			if (ov == NULL) {
-				len = g == 0 ? g0_len : 0;
-			} else if (g < ngroups && ov[2 * g] != PCRE2_UNSET &&
-				   ov[2 * g + 1] > ov[2 * g]) {
-				src = path + ov[2 * g];
-				len = ov[2 * g + 1] - ov[2 * g];
-			}
-			w = copy_capture(out + n, cap - n, src, len);
-			if (w < 0)
-				return -ENOSPC;
-			n += (size_t)w;
-			continue;
-		}
-		if (len > cap - n)
-			return -ENOSPC;
-		memcpy(out + n, src, len);
-		n += len;
-	}
-	*out_len = n;
-	return 0;
-}
-
-/*
- * rewrite_prefix P (Gateway API ReplacePrefixMatch) of a prefix rule: P
- * when the path is the prefix itself, else P without its final '/'
- * followed by the rest of the path (escaped again, as a capture is). 0 or
- * -ENOSPC.
- */
-static int
-expand_prefix(const struct route_rule *r, const char *path, size_t len, char *out, size_t cap,
-	size_t *out_len)
-{
-	const char *pfx = r->conf->rewrite_prefix;
-	size_t pl = strlen(pfx);
-	ssize_t w;
-
-	if (len <= r->lit_len) {
-		if (pl > cap)
-			return -ENOSPC;
-		memcpy(out, pfx, pl);
-		*out_len = pl;
-		return 0;
-	}
-	if (pl > 0 && pfx[pl - 1] == '/')
-		pl--;
-	if (pl > cap)
-		return -ENOSPC;
-	memcpy(out, pfx, pl);
-	w = copy_capture(out + pl, cap - pl, path + r->lit_len, len - r->lit_len);
-	if (w < 0)
-		return -ENOSPC;
-	*out_len = pl + (size_t)w;
-	return 0;
-}
-
-/*
- * A fast regex rule "LIT(/|$)(.*)" (route_compile.c) against the path:
- * the number of groups set in @p ov (3) on a match, 0 when it does not
- * match, -1 when PCRE2 must decide (a line break in the path).
- */
-static int
-fast_match(const struct route_rule *r, const char *path, size_t len, PCRE2_SIZE ov[6])
-{
-	size_t l = r->lit_len, i, end;
-
-	if (len < l)
-		return 0;
-	if (memchr(path + l, '\n', len - l) != NULL || memchr(path + l, '\r', len - l) != NULL)
-		return -1;
-	if (r->caseful) {
-		if (memcmp(path, r->lit, l) != 0)
-			return 0;
-	} else {
-		for (i = 0; i < l; i++) {
-			unsigned char a = (unsigned char)path[i], b = (unsigned char)r->lit[i];
-
-			if (a != b && (a | 0x20) != (b | 0x20))
-				return 0;
-			if (a != b && !((a | 0x20) >= 'a' && (a | 0x20) <= 'z'))
-				return 0;
-		}
-	}
-	if (l < len && path[l] != '/')
-		return 0;
-	end = len;
-	ov[0] = 0;
-	ov[1] = end;
-	ov[2] = l;
-	ov[3] = l < len ? l + 1 : l; /* "/" or "" (the end) */
-	ov[4] = ov[3];
-	ov[5] = end;
-	return 3;
-}
-
 /*
  * Rule @p r against the request. 0 (a match, *res filled), -ENOENT (not
  * this rule) or -ENOSPC.
@@ -503,7 +252,7 @@ try_rule(const struct fo_route_table *t, struct fo_route_scratch *s, const struc
 		 * PCRE2 disagrees with Hyperscan there, PCRE2 is the reference.
 		 */
 		ov = s->fov;
-		if (r->fast && (ngroups = fast_match(r, path, len, s->fov)) >= 0) {
+		if (r->fast && (ngroups = route_fast_match(r, path, len, s->fov)) >= 0) {
 			if (ngroups == 0)
 				return -ENOENT;
 			break;
@@ -530,11 +279,11 @@ try_rule(const struct fo_route_table *t, struct fo_route_scratch *s, const struc
 			return 0;
 		res->path = out;
 		res->path_len = 0;
-		return expand_prefix(r, path, len, out, cap, &res->path_len);
+		return route_expand_prefix(r, path, len, out, cap, &res->path_len);
 	}
 	res->path = out;
 	res->path_len = 0;
-	return expand_rewrite(r, ov, ngroups, path, g0_len, out, cap, &res->path_len);
+	return route_expand_rewrite(r, ov, ngroups, path, g0_len, out, cap, &res->path_len);
 }
 
 /* host_ok() on a verification record. */

@@ -341,6 +341,13 @@ route_key_find(const struct fo_route_table *t, uint64_t key, uint64_t path_hash)
 #define ROUTE_KIND_PREFIX 0u
 #define ROUTE_KIND_EXACT 1u
 
+/* route_rewrite.c: the winner's rewrite (0 or -ENOSPC), a fast regex's groups */
+int route_expand_rewrite(const struct route_rule *r, const PCRE2_SIZE *ov, int ngroups,
+	const char *path, size_t g0_len, char *out, size_t cap, size_t *out_len);
+int route_expand_prefix(const struct route_rule *r, const char *path, size_t len, char *out,
+	size_t cap, size_t *out_len);
+int route_fast_match(const struct route_rule *r, const char *path, size_t len, PCRE2_SIZE ov[6]);
+
 /* route_canary.c */
 struct route_canaries;
 int route_canaries_compile(struct fo_route_table *t, char *err, size_t errlen);

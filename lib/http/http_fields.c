@@ -16,16 +16,52 @@
 
 /* ---- field names ------------------------------------------------------- */
 
-/* @p lower is lowercase; s holds token bytes, for which |0x20 is a lowercase */
-static int
+/* unaligned little-endian loads; memcpy compiles to one mov */
+static inline uint64_t
+ld8(const void *s)
+{
+	uint64_t v;
+
+	memcpy(&v, s, 8);
+	return v;
+}
+
+static inline uint32_t
+ld4(const void *s)
+{
+	uint32_t v;
+
+	memcpy(&v, s, 4);
+	return v;
+}
+
+/*
+ * @p lower is lowercase; s holds token bytes, for which |0x20 is a
+ * lowercase (the words' other bytes, '-', have the bit already). Compares
+ * a word at a time, the last one overlapping the one before: a name costs
+ * a few loads whatever its length (n is a constant once inlined).
+ */
+static inline __attribute__((always_inline)) int
 name_eq(const uint8_t *s, const char *lower, size_t n)
 {
+	const uint64_t lc8 = 0x2020202020202020ull;
+	const uint32_t lc4 = 0x20202020u;
+	uint64_t d = 0;
 	size_t i;
 
+	if (n >= 8) {
+		for (i = 0; i + 8 <= n; i += 8)
+			d |= (ld8(s + i) | lc8) ^ ld8(lower + i);
+		if (i < n)
+			d |= (ld8(s + n - 8) | lc8) ^ ld8(lower + n - 8);
+		return d == 0;
+	}
+	if (n >= 4)
+		return (((ld4(s) | lc4) ^ ld4(lower)) |
+			       ((ld4(s + n - 4) | lc4) ^ ld4(lower + n - 4))) == 0;
 	for (i = 0; i < n; i++)
-		if ((s[i] | 0x20) != (uint8_t)lower[i])
-			return 0;
-	return 1;
+		d |= (uint8_t)((s[i] | 0x20) ^ (uint8_t)lower[i]);
+	return d == 0;
 }
 
 unsigned

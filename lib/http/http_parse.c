@@ -532,6 +532,7 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 
 		/* ---- header fields ---- */
 		case S_HDR_LINE_START:
+		hdr_line:
 			if (q == lim)
 				goto more;
 			c = *q;
@@ -576,9 +577,11 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			s = token_bytes(p, buf, base, q, &n);
 			h->name.len = (uint16_t)n;
 			h->id = (uint8_t)(s != NULL ? fo_http_hdr_ident(s, n) : FO_HTTP_H_OTHER);
-			err = fo_http_field_begin(p, h->id);
-			if (err != FO_HTTP_E_NONE)
+			if (h->id == FO_HTTP_H_OTHER) {
+				p->interp = HI_NONE; /* most fields: nothing to set up */
+			} else if ((err = fo_http_field_begin(p, h->id)) != FO_HTTP_E_NONE) {
 				goto fail;
+			}
 			if (m->hdr_first[h->id] == 0)
 				m->hdr_first[h->id] = (uint8_t)m->n_headers;
 			q++;
@@ -614,6 +617,8 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			c = *q;
 			if (c == '\r') {
 				q++;
+				if (q < lim && *q == '\n')
+					goto field_end; /* CRLF in this feed: the common case */
 				st = S_HDR_VALUE_LF;
 				break;
 			}
@@ -635,7 +640,7 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 				(err = fo_http_field_end(p, h)) != FO_HTTP_E_NONE)
 				goto fail;
 			st = S_HDR_LINE_START;
-			break;
+			goto hdr_line; /* no dispatch: the next line starts here */
 		case S_HEAD_END_LF:
 			if (q == lim)
 				goto more;

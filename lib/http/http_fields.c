@@ -10,6 +10,9 @@
  */
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSSE3__
+#include <tmmintrin.h>
+#endif
 
 #include "fo_http.h"
 #include "http_priv.h"
@@ -450,6 +453,93 @@ fo_http_field_bytes(struct fo_http_parser *p, const uint8_t *s, size_t n)
 		break;
 	}
 	return FO_HTTP_E_NONE;
+}
+
+/*
+ * Host bits of a byte x, SSSE3 style (see scan_name in http_parse.c): bit
+ * (x >> 4) of HOST_LO(x & 15) says whether x is a reg-name byte; computed
+ * from IS_HOST so that it cannot drift from fo_http_cls[].
+ */
+#define HOST_LO(j)                                                                                 \
+	(char)(IS_HOST(0x00 + (j)) | IS_HOST(0x10 + (j)) << 1 | IS_HOST(0x20 + (j)) << 2 |       \
+		IS_HOST(0x30 + (j)) << 3 | IS_HOST(0x40 + (j)) << 4 | IS_HOST(0x50 + (j)) << 5 |    \
+		IS_HOST(0x60 + (j)) << 6 | IS_HOST(0x70 + (j)) << 7)
+
+/*
+ * The leading reg-name run of a Host value (at most 16 bytes, all of which
+ * can be read): its length, or -1 when it has an empty label ("a..b").
+ * *dot: its last byte is a '.'.
+ */
+static int
+host_run16(const uint8_t *s, size_t n, uint8_t *dot)
+{
+#ifdef __SSSE3__
+	const __m128i lo_t = _mm_setr_epi8(HOST_LO(0), HOST_LO(1), HOST_LO(2), HOST_LO(3),
+		HOST_LO(4), HOST_LO(5), HOST_LO(6), HOST_LO(7), HOST_LO(8), HOST_LO(9), HOST_LO(10),
+		HOST_LO(11), HOST_LO(12), HOST_LO(13), HOST_LO(14), HOST_LO(15));
+	const __m128i hi_bit =
+		_mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, (char)0x80, 0, 0, 0, 0, 0, 0, 0, 0);
+	const __m128i nib = _mm_set1_epi8(0x0f);
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i lo = _mm_shuffle_epi8(lo_t, _mm_and_si128(x, nib));
+	__m128i hi = _mm_shuffle_epi8(hi_bit, _mm_and_si128(_mm_srli_epi16(x, 4), nib));
+	unsigned bad = (unsigned)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_and_si128(lo, hi), _mm_setzero_si128()));
+	unsigned dots = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')));
+	unsigned k = (unsigned)__builtin_ctz(bad | 1u << n); /* n <= 16 */
+
+	dots &= (1u << k) - 1;
+	if (dots & (dots >> 1))
+		return -1;
+	*dot = k != 0 && (dots >> (k - 1)) != 0;
+	return (int)k;
+#else
+	size_t k;
+
+	*dot = 0;
+	for (k = 0; k < n && (fo_http_cls[s[k]] & HC_HOST); k++) {
+		if (s[k] == '.' && *dot)
+			return -1;
+		*dot = s[k] == '.';
+	}
+	return (int)k;
+#endif
+}
+
+enum fo_http_err
+fo_http_field_value(struct fo_http_parser *p, const uint8_t *s, size_t n, size_t t, size_t avail)
+{
+	int k;
+	uint8_t dot;
+
+	switch (p->interp) {
+	case HI_HOST:
+		if (avail < 16 || n == 0)
+			break;
+		k = host_run16(s, n < 16 ? n : 16, &dot);
+		if (k < 0)
+			return FO_HTTP_E_bad_host;
+		if (k == 0)
+			break;
+		p->vst = HV_REG;
+		p->vpos = dot;
+		return (size_t)k == n ? FO_HTTP_E_NONE
+				      : fo_http_field_bytes(p, s + k, n - (size_t)k);
+	case HI_CONN:
+		/* one word, as nearly every client sends: what list_step would find */
+		if (t == 10 && name_eq(s, "keep-alive", 10)) {
+			p->msg->flags |= FO_HTTP_F_CONN_KEEP_ALIVE;
+			return FO_HTTP_E_NONE; /* vst stays L_SEP: field_end adds nothing */
+		}
+		if (t == 5 && name_eq(s, "close", 5)) {
+			p->msg->flags |= FO_HTTP_F_CONN_CLOSE;
+			return FO_HTTP_E_NONE;
+		}
+		break;
+	default:
+		break;
+	}
+	return fo_http_field_bytes(p, s, n);
 }
 
 enum fo_http_err

@@ -607,10 +607,17 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 					t--;
 				if (t > s)
 					p->aux = OFF(t);
-				if (p->interp != HI_NONE &&
-					(err = fo_http_field_bytes(p, s, (size_t)(q - s))) !=
-						FO_HTTP_E_NONE)
-					goto fail;
+				if (p->interp != HI_NONE) {
+					/* the whole value in this feed: fast paths */
+					if (q < lim && (uint16_t)OFF(s) ==
+							       m->hdrs[m->n_headers - 1].value.off)
+						err = fo_http_field_value(p, s, (size_t)(q - s),
+							(size_t)(t - s), (size_t)(end - s));
+					else
+						err = fo_http_field_bytes(p, s, (size_t)(q - s));
+					if (err != FO_HTTP_E_NONE)
+						goto fail;
+				}
 			}
 			if (q == lim)
 				goto more;

@@ -23,6 +23,14 @@
 #define HC_DIGIT 0x40 /* decimal digit */
 #define HC_WS 0x80    /* SP, HTAB */
 
+/* RFC definitions the class table (http_names.c) and the SIMD Host check share */
+#define IS_ALPHA(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
+#define IS_HOST(c)                                                                                 \
+	(IS_ALPHA(c) || IS_DIGIT(c) || (c) == '-' || (c) == '.' || (c) == '_' || (c) == '~' ||    \
+		(c) == '%' || (c) == '!' || (c) == '$' || (c) == '&' || (c) == '\'' || (c) == '(' ||  \
+		(c) == ')' || (c) == '*' || (c) == '+' || (c) == ',' || (c) == ';' || (c) == '=')
+
 extern const uint8_t fo_http_cls[256];
 /** 1 for a tchar other than '_' (field names: a '_' sets FO_HTTP_F_UNDERSCORE). */
 extern const uint8_t fo_http_name_byte[256];
@@ -61,6 +69,15 @@ int fo_http_host_end(const struct fo_http_parser *p);
 enum fo_http_err fo_http_field_begin(struct fo_http_parser *p, unsigned id);
 /** Value bytes of the current field (leading OWS already skipped). */
 enum fo_http_err fo_http_field_bytes(struct fo_http_parser *p, const uint8_t *s, size_t n);
+/**
+ * The whole value of the current field in one piece, none of it fed yet:
+ * [@p s, + @p n) as fo_http_field_bytes() takes it (trailing OWS included),
+ * @p t its length without the trailing OWS, @p avail >= n the bytes that
+ * may be read from @p s. Fast paths for the common values, else
+ * fo_http_field_bytes().
+ */
+enum fo_http_err fo_http_field_value(
+	struct fo_http_parser *p, const uint8_t *s, size_t n, size_t t, size_t avail);
 /** End of the current field; @p h is its complete entry in msg->hdrs. */
 enum fo_http_err fo_http_field_end(struct fo_http_parser *p, const struct fo_http_hdr *h);
 /** End of the head: the checks that need every field (TE/CL/Host). */

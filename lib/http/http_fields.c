@@ -19,100 +19,10 @@
 
 /* ---- field names ------------------------------------------------------- */
 
-/* unaligned little-endian loads; memcpy compiles to one mov */
-static inline uint64_t
-ld8(const void *s)
-{
-	uint64_t v;
-
-	memcpy(&v, s, 8);
-	return v;
-}
-
-static inline uint32_t
-ld4(const void *s)
-{
-	uint32_t v;
-
-	memcpy(&v, s, 4);
-	return v;
-}
-
-/*
- * @p lower is lowercase; s holds token bytes, for which |0x20 is a
- * lowercase (the words' other bytes, '-', have the bit already). Compares
- * a word at a time, the last one overlapping the one before: a name costs
- * a few loads whatever its length (n is a constant once inlined).
- */
-static inline __attribute__((always_inline)) int
-name_eq(const uint8_t *s, const char *lower, size_t n)
-{
-	const uint64_t lc8 = 0x2020202020202020ull;
-	const uint32_t lc4 = 0x20202020u;
-	uint64_t d = 0;
-	size_t i;
-
-	if (n >= 8) {
-		for (i = 0; i + 8 <= n; i += 8)
-			d |= (ld8(s + i) | lc8) ^ ld8(lower + i);
-		if (i < n)
-			d |= (ld8(s + n - 8) | lc8) ^ ld8(lower + n - 8);
-		return d == 0;
-	}
-	if (n >= 4)
-		return (((ld4(s) | lc4) ^ ld4(lower)) |
-			       ((ld4(s + n - 4) | lc4) ^ ld4(lower + n - 4))) == 0;
-	for (i = 0; i < n; i++)
-		d |= (uint8_t)((s[i] | 0x20) ^ (uint8_t)lower[i]);
-	return d == 0;
-}
-
 unsigned
 fo_http_hdr_ident(const uint8_t *s, size_t n)
 {
-	/* length, then first letter, then one compare: a miss costs little */
-	switch (n) {
-	case 2:
-		return name_eq(s, "te", 2) ? FO_HTTP_H_TE : FO_HTTP_H_OTHER;
-	case 4:
-		return name_eq(s, "host", 4) ? FO_HTTP_H_HOST : FO_HTTP_H_OTHER;
-	case 6:
-		return name_eq(s, "expect", 6) ? FO_HTTP_H_EXPECT : FO_HTTP_H_OTHER;
-	case 7:
-		if ((s[0] | 0x20) == 't')
-			return name_eq(s, "trailer", 7) ? FO_HTTP_H_TRAILER : FO_HTTP_H_OTHER;
-		return name_eq(s, "upgrade", 7) ? FO_HTTP_H_UPGRADE : FO_HTTP_H_OTHER;
-	case 9:
-		return name_eq(s, "x-real-ip", 9) ? FO_HTTP_H_X_REAL_IP : FO_HTTP_H_OTHER;
-	case 10:
-		if ((s[0] | 0x20) == 'c')
-			return name_eq(s, "connection", 10) ? FO_HTTP_H_CONNECTION : FO_HTTP_H_OTHER;
-		return name_eq(s, "keep-alive", 10) ? FO_HTTP_H_KEEP_ALIVE : FO_HTTP_H_OTHER;
-	case 12:
-		return name_eq(s, "x-request-id", 12) ? FO_HTTP_H_X_REQUEST_ID : FO_HTTP_H_OTHER;
-	case 14:
-		return name_eq(s, "content-length", 14) ? FO_HTTP_H_CONTENT_LENGTH : FO_HTTP_H_OTHER;
-	case 15:
-		return name_eq(s, "x-forwarded-for", 15) ? FO_HTTP_H_X_FORWARDED_FOR
-							 : FO_HTTP_H_OTHER;
-	case 16:
-		if ((s[0] | 0x20) == 'p')
-			return name_eq(s, "proxy-connection", 16) ? FO_HTTP_H_PROXY_CONNECTION
-								  : FO_HTTP_H_OTHER;
-		if (!name_eq(s, "x-forwarded-", 12))
-			return FO_HTTP_H_OTHER;
-		if (name_eq(s + 12, "host", 4))
-			return FO_HTTP_H_X_FORWARDED_HOST;
-		return name_eq(s + 12, "port", 4) ? FO_HTTP_H_X_FORWARDED_PORT : FO_HTTP_H_OTHER;
-	case 17:
-		if ((s[0] | 0x20) == 't')
-			return name_eq(s, "transfer-encoding", 17) ? FO_HTTP_H_TRANSFER_ENCODING
-								   : FO_HTTP_H_OTHER;
-		return name_eq(s, "x-forwarded-proto", 17) ? FO_HTTP_H_X_FORWARDED_PROTO
-							   : FO_HTTP_H_OTHER;
-	default:
-		return FO_HTTP_H_OTHER;
-	}
+	return http_hdr_ident(s, n);
 }
 
 /* ---- host[:port] ------------------------------------------------------- */
@@ -525,13 +435,28 @@ fo_http_field_value(struct fo_http_parser *p, const uint8_t *s, size_t n, size_t
 		p->vpos = dot;
 		return (size_t)k == n ? FO_HTTP_E_NONE
 				      : fo_http_field_bytes(p, s + k, n - (size_t)k);
+	case HI_CL:
+		/* digits only (at most 18: below 2^63), what cl_step would build */
+		if (t != 0 && t <= 18) {
+			uint64_t v = 0;
+			size_t i;
+
+			for (i = 0; i < t && (unsigned)(s[i] - '0') < 10u; i++)
+				v = v * 10 + (uint64_t)(s[i] - '0');
+			if (i == t) {
+				p->num = v;
+				p->vst = CL_DIGITS; /* field_end ends the number */
+				return t == n ? FO_HTTP_E_NONE : fo_http_field_bytes(p, s + t, n - t);
+			}
+		}
+		break;
 	case HI_CONN:
 		/* one word, as nearly every client sends: what list_step would find */
-		if (t == 10 && name_eq(s, "keep-alive", 10)) {
+		if (t == 10 && http_name_eq(s, "keep-alive", 10)) {
 			p->msg->flags |= FO_HTTP_F_CONN_KEEP_ALIVE;
 			return FO_HTTP_E_NONE; /* vst stays L_SEP: field_end adds nothing */
 		}
-		if (t == 5 && name_eq(s, "close", 5)) {
+		if (t == 5 && http_name_eq(s, "close", 5)) {
 			p->msg->flags |= FO_HTTP_F_CONN_CLOSE;
 			return FO_HTTP_E_NONE;
 		}

@@ -576,7 +576,7 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			h = &m->hdrs[m->n_headers - 1];
 			s = token_bytes(p, buf, base, q, &n);
 			h->name.len = (uint16_t)n;
-			h->id = (uint8_t)(s != NULL ? fo_http_hdr_ident(s, n) : FO_HTTP_H_OTHER);
+			h->id = (uint8_t)(s != NULL ? http_hdr_ident(s, n) : FO_HTTP_H_OTHER);
 			if (h->id == FO_HTTP_H_OTHER) {
 				p->interp = HI_NONE; /* most fields: nothing to set up */
 			} else if ((err = fo_http_field_begin(p, h->id)) != FO_HTTP_E_NONE) {

@@ -378,8 +378,9 @@ query_done:
 	if (n_mods != 0)
 		put_mods(&w, fwd->mods, n_mods);
 	PUTS(&w, "X-Forwarded-For: ");
-	for (i = 0; i < req->n_headers; i++) {
-		const struct fo_http_hdr *h = &req->hdrs[i];
+	/* hdr_first: the index of the first one; none, no second walk */
+	for (i = req->hdr_first[FO_HTTP_H_X_FORWARDED_FOR]; i != 0 && i <= req->n_headers; i++) {
+		const struct fo_http_hdr *h = &req->hdrs[i - 1];
 
 		if (h->id != FO_HTTP_H_X_FORWARDED_FOR || h->value.len == 0)
 			continue;

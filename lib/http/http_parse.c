@@ -481,6 +481,14 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			}
 			break;
 		case S_STATUS:
+			if (p->sub == 0 && lim - q >= 4 && (unsigned)(q[0] - '1') < 9u &&
+				(unsigned)(q[1] - '0') < 10u && (unsigned)(q[2] - '0') < 10u) {
+				/* the three digits in one go; what follows is checked below */
+				m->status = (uint16_t)((q[0] - '0') * 100 + (q[1] - '0') * 10 +
+						       (q[2] - '0'));
+				p->sub = 3;
+				q += 3;
+			}
 			if (q == lim)
 				goto more;
 			c = *q;
@@ -536,17 +544,19 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			if (q == lim)
 				goto more;
 			c = *q;
-			if (c == '\r') {
-				q++;
-				st = S_HEAD_END_LF;
-				break;
+			if (!fo_http_name_byte[c]) { /* a name byte starts most lines */
+				if (c == '\r') {
+					q++;
+					st = S_HEAD_END_LF;
+					break;
+				}
+				if (c == '\n') {
+					q++;
+					goto head_end;
+				}
+				if (fo_http_cls[c] & HC_WS)
+					FAIL(obs_fold);
 			}
-			if (c == '\n') {
-				q++;
-				goto head_end;
-			}
-			if (fo_http_cls[c] & HC_WS)
-				FAIL(obs_fold);
 			if (m->n_headers == FO_HTTP_MAX_HEADERS)
 				FAIL(too_many_headers);
 			h = &m->hdrs[m->n_headers++];
@@ -588,10 +598,14 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			st = S_HDR_VALUE_START;
 			/* fallthrough */
 		case S_HDR_VALUE_START:
-			while (q < lim && (fo_http_cls[*q] & HC_WS))
-				q++;
-			if (q == lim)
-				goto more;
+			if (lim - q >= 2 && q[0] == ' ' && !(fo_http_cls[q[1]] & HC_WS)) {
+				q++; /* ": value", the common case */
+			} else {
+				while (q < lim && (fo_http_cls[*q] & HC_WS))
+					q++;
+				if (q == lim)
+					goto more;
+			}
 			h = &m->hdrs[m->n_headers - 1];
 			h->value.off = (uint16_t)OFF(q);
 			p->aux = OFF(q);

@@ -562,6 +562,14 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			h = &m->hdrs[m->n_headers++];
 			h->line.off = (uint16_t)OFF(q);
 			h->name.off = h->line.off;
+			s = q;
+			q = scan_name(q, lim);
+			if (q > s && q < lim && *q == ':') {
+				/* the whole name in this feed, no '_': no token to keep */
+				n = (size_t)(q - s);
+				goto name_end;
+			}
+			q = s; /* the general case, from the start of the name */
 			p->tok = h->line.off;
 			p->nlen = 0;
 			st = S_HDR_NAME;
@@ -585,6 +593,8 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 				FAIL(bad_header_name);
 			h = &m->hdrs[m->n_headers - 1];
 			s = token_bytes(p, buf, base, q, &n);
+		name_end:
+			/* h: the field, [s, + n) its name or NULL, q at the ':' */
 			h->name.len = (uint16_t)n;
 			h->id = (uint8_t)(s != NULL ? http_hdr_ident(s, n) : FO_HTTP_H_OTHER);
 			if (h->id == FO_HTTP_H_OTHER) {

@@ -454,10 +454,12 @@ fo_http_field_value(struct fo_http_parser *p, const uint8_t *s, size_t n, size_t
 		/* one word, as nearly every client sends: what list_step would find */
 		if (t == 10 && http_name_eq(s, "keep-alive", 10)) {
 			p->msg->flags |= FO_HTTP_F_CONN_KEEP_ALIVE;
-			return FO_HTTP_E_NONE; /* vst stays L_SEP: field_end adds nothing */
+			p->interp = HI_NONE; /* done: field_end would add nothing */
+			return FO_HTTP_E_NONE;
 		}
 		if (t == 5 && http_name_eq(s, "close", 5)) {
 			p->msg->flags |= FO_HTTP_F_CONN_CLOSE;
+			p->interp = HI_NONE;
 			return FO_HTTP_E_NONE;
 		}
 		break;

@@ -10,70 +10,19 @@
  */
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSSE3__
+#include <tmmintrin.h>
+#endif
 
 #include "fo_http.h"
 #include "http_priv.h"
 
 /* ---- field names ------------------------------------------------------- */
 
-/* @p lower is lowercase; s holds token bytes, for which |0x20 is a lowercase */
-static int
-name_eq(const uint8_t *s, const char *lower, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((s[i] | 0x20) != (uint8_t)lower[i])
-			return 0;
-	return 1;
-}
-
 unsigned
 fo_http_hdr_ident(const uint8_t *s, size_t n)
 {
-	/* length, then first letter, then one compare: a miss costs little */
-	switch (n) {
-	case 2:
-		return name_eq(s, "te", 2) ? FO_HTTP_H_TE : FO_HTTP_H_OTHER;
-	case 4:
-		return name_eq(s, "host", 4) ? FO_HTTP_H_HOST : FO_HTTP_H_OTHER;
-	case 6:
-		return name_eq(s, "expect", 6) ? FO_HTTP_H_EXPECT : FO_HTTP_H_OTHER;
-	case 7:
-		if ((s[0] | 0x20) == 't')
-			return name_eq(s, "trailer", 7) ? FO_HTTP_H_TRAILER : FO_HTTP_H_OTHER;
-		return name_eq(s, "upgrade", 7) ? FO_HTTP_H_UPGRADE : FO_HTTP_H_OTHER;
-	case 9:
-		return name_eq(s, "x-real-ip", 9) ? FO_HTTP_H_X_REAL_IP : FO_HTTP_H_OTHER;
-	case 10:
-		if ((s[0] | 0x20) == 'c')
-			return name_eq(s, "connection", 10) ? FO_HTTP_H_CONNECTION : FO_HTTP_H_OTHER;
-		return name_eq(s, "keep-alive", 10) ? FO_HTTP_H_KEEP_ALIVE : FO_HTTP_H_OTHER;
-	case 12:
-		return name_eq(s, "x-request-id", 12) ? FO_HTTP_H_X_REQUEST_ID : FO_HTTP_H_OTHER;
-	case 14:
-		return name_eq(s, "content-length", 14) ? FO_HTTP_H_CONTENT_LENGTH : FO_HTTP_H_OTHER;
-	case 15:
-		return name_eq(s, "x-forwarded-for", 15) ? FO_HTTP_H_X_FORWARDED_FOR
-							 : FO_HTTP_H_OTHER;
-	case 16:
-		if ((s[0] | 0x20) == 'p')
-			return name_eq(s, "proxy-connection", 16) ? FO_HTTP_H_PROXY_CONNECTION
-								  : FO_HTTP_H_OTHER;
-		if (!name_eq(s, "x-forwarded-", 12))
-			return FO_HTTP_H_OTHER;
-		if (name_eq(s + 12, "host", 4))
-			return FO_HTTP_H_X_FORWARDED_HOST;
-		return name_eq(s + 12, "port", 4) ? FO_HTTP_H_X_FORWARDED_PORT : FO_HTTP_H_OTHER;
-	case 17:
-		if ((s[0] | 0x20) == 't')
-			return name_eq(s, "transfer-encoding", 17) ? FO_HTTP_H_TRANSFER_ENCODING
-								   : FO_HTTP_H_OTHER;
-		return name_eq(s, "x-forwarded-proto", 17) ? FO_HTTP_H_X_FORWARDED_PROTO
-							   : FO_HTTP_H_OTHER;
-	default:
-		return FO_HTTP_H_OTHER;
-	}
+	return http_hdr_ident(s, n);
 }
 
 /* ---- host[:port] ------------------------------------------------------- */
@@ -414,6 +363,110 @@ fo_http_field_bytes(struct fo_http_parser *p, const uint8_t *s, size_t n)
 		break;
 	}
 	return FO_HTTP_E_NONE;
+}
+
+/*
+ * Host bits of a byte x, SSSE3 style (see scan_name in http_parse.c): bit
+ * (x >> 4) of HOST_LO(x & 15) says whether x is a reg-name byte; computed
+ * from IS_HOST so that it cannot drift from fo_http_cls[].
+ */
+#define HOST_LO(j)                                                                                 \
+	(char)(IS_HOST(0x00 + (j)) | IS_HOST(0x10 + (j)) << 1 | IS_HOST(0x20 + (j)) << 2 |       \
+		IS_HOST(0x30 + (j)) << 3 | IS_HOST(0x40 + (j)) << 4 | IS_HOST(0x50 + (j)) << 5 |    \
+		IS_HOST(0x60 + (j)) << 6 | IS_HOST(0x70 + (j)) << 7)
+
+/*
+ * The leading reg-name run of a Host value (at most 16 bytes, all of which
+ * can be read): its length, or -1 when it has an empty label ("a..b").
+ * *dot: its last byte is a '.'.
+ */
+static int
+host_run16(const uint8_t *s, size_t n, uint8_t *dot)
+{
+#ifdef __SSSE3__
+	const __m128i lo_t = _mm_setr_epi8(HOST_LO(0), HOST_LO(1), HOST_LO(2), HOST_LO(3),
+		HOST_LO(4), HOST_LO(5), HOST_LO(6), HOST_LO(7), HOST_LO(8), HOST_LO(9), HOST_LO(10),
+		HOST_LO(11), HOST_LO(12), HOST_LO(13), HOST_LO(14), HOST_LO(15));
+	const __m128i hi_bit =
+		_mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, (char)0x80, 0, 0, 0, 0, 0, 0, 0, 0);
+	const __m128i nib = _mm_set1_epi8(0x0f);
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i lo = _mm_shuffle_epi8(lo_t, _mm_and_si128(x, nib));
+	__m128i hi = _mm_shuffle_epi8(hi_bit, _mm_and_si128(_mm_srli_epi16(x, 4), nib));
+	unsigned bad = (unsigned)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_and_si128(lo, hi), _mm_setzero_si128()));
+	unsigned dots = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')));
+	unsigned k = (unsigned)__builtin_ctz(bad | 1u << n); /* n <= 16 */
+
+	dots &= (1u << k) - 1;
+	if (dots & (dots >> 1))
+		return -1;
+	*dot = k != 0 && (dots >> (k - 1)) != 0;
+	return (int)k;
+#else
+	size_t k;
+
+	*dot = 0;
+	for (k = 0; k < n && (fo_http_cls[s[k]] & HC_HOST); k++) {
+		if (s[k] == '.' && *dot)
+			return -1;
+		*dot = s[k] == '.';
+	}
+	return (int)k;
+#endif
+}
+
+enum fo_http_err
+fo_http_field_value(struct fo_http_parser *p, const uint8_t *s, size_t n, size_t t, size_t avail)
+{
+	int k;
+	uint8_t dot;
+
+	switch (p->interp) {
+	case HI_HOST:
+		if (avail < 16 || n == 0)
+			break;
+		k = host_run16(s, n < 16 ? n : 16, &dot);
+		if (k < 0)
+			return FO_HTTP_E_bad_host;
+		if (k == 0)
+			break;
+		p->vst = HV_REG;
+		p->vpos = dot;
+		return (size_t)k == n ? FO_HTTP_E_NONE
+				      : fo_http_field_bytes(p, s + k, n - (size_t)k);
+	case HI_CL:
+		/* digits only (at most 18: below 2^63), what cl_step would build */
+		if (t != 0 && t <= 18) {
+			uint64_t v = 0;
+			size_t i;
+
+			for (i = 0; i < t && (unsigned)(s[i] - '0') < 10u; i++)
+				v = v * 10 + (uint64_t)(s[i] - '0');
+			if (i == t) {
+				p->num = v;
+				p->vst = CL_DIGITS; /* field_end ends the number */
+				return t == n ? FO_HTTP_E_NONE : fo_http_field_bytes(p, s + t, n - t);
+			}
+		}
+		break;
+	case HI_CONN:
+		/* one word, as nearly every client sends: what list_step would find */
+		if (t == 10 && http_name_eq(s, "keep-alive", 10)) {
+			p->msg->flags |= FO_HTTP_F_CONN_KEEP_ALIVE;
+			p->interp = HI_NONE; /* done: field_end would add nothing */
+			return FO_HTTP_E_NONE;
+		}
+		if (t == 5 && http_name_eq(s, "close", 5)) {
+			p->msg->flags |= FO_HTTP_F_CONN_CLOSE;
+			p->interp = HI_NONE;
+			return FO_HTTP_E_NONE;
+		}
+		break;
+	default:
+		break;
+	}
+	return fo_http_field_bytes(p, s, n);
 }
 
 enum fo_http_err

@@ -8,10 +8,9 @@
 
 /*
  * The class table is computed by the compiler from the RFC definitions
- * below, so that it cannot drift from them and no init call is needed.
+ * below (and in http_priv.h), so that it cannot drift from them and no init
+ * call is needed.
  */
-#define IS_ALPHA(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
-#define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
 #define IS_TCHAR(c)                                                                                \
 	(IS_ALPHA(c) || IS_DIGIT(c) || (c) == '!' || (c) == '#' || (c) == '$' || (c) == '%' ||    \
 		(c) == '&' || (c) == '\'' || (c) == '*' || (c) == '+' || (c) == '-' || (c) == '.' ||  \
@@ -19,10 +18,6 @@
 #define IS_VALUE(c) ((c) == '\t' || ((c) >= 0x20 && (c) != 0x7f))
 #define IS_QUERY(c) ((c) >= 0x21 && (c) <= 0x7e && (c) != '#')
 #define IS_PATH(c) (IS_QUERY(c) && (c) != '?')
-#define IS_HOST(c)                                                                                 \
-	(IS_ALPHA(c) || IS_DIGIT(c) || (c) == '-' || (c) == '.' || (c) == '_' || (c) == '~' ||    \
-		(c) == '%' || (c) == '!' || (c) == '$' || (c) == '&' || (c) == '\'' || (c) == '(' ||  \
-		(c) == ')' || (c) == '*' || (c) == '+' || (c) == ',' || (c) == ';' || (c) == '=')
 #define IS_HEX(c) (IS_DIGIT(c) || ((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F'))
 
 #define CLS(c)                                                                                     \

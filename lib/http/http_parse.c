@@ -481,6 +481,14 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			}
 			break;
 		case S_STATUS:
+			if (p->sub == 0 && lim - q >= 4 && (unsigned)(q[0] - '1') < 9u &&
+				(unsigned)(q[1] - '0') < 10u && (unsigned)(q[2] - '0') < 10u) {
+				/* the three digits in one go; what follows is checked below */
+				m->status = (uint16_t)((q[0] - '0') * 100 + (q[1] - '0') * 10 +
+						       (q[2] - '0'));
+				p->sub = 3;
+				q += 3;
+			}
 			if (q == lim)
 				goto more;
 			c = *q;
@@ -532,25 +540,36 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 
 		/* ---- header fields ---- */
 		case S_HDR_LINE_START:
+		hdr_line:
 			if (q == lim)
 				goto more;
 			c = *q;
-			if (c == '\r') {
-				q++;
-				st = S_HEAD_END_LF;
-				break;
+			if (!fo_http_name_byte[c]) { /* a name byte starts most lines */
+				if (c == '\r') {
+					q++;
+					st = S_HEAD_END_LF;
+					break;
+				}
+				if (c == '\n') {
+					q++;
+					goto head_end;
+				}
+				if (fo_http_cls[c] & HC_WS)
+					FAIL(obs_fold);
 			}
-			if (c == '\n') {
-				q++;
-				goto head_end;
-			}
-			if (fo_http_cls[c] & HC_WS)
-				FAIL(obs_fold);
 			if (m->n_headers == FO_HTTP_MAX_HEADERS)
 				FAIL(too_many_headers);
 			h = &m->hdrs[m->n_headers++];
 			h->line.off = (uint16_t)OFF(q);
 			h->name.off = h->line.off;
+			s = q;
+			q = scan_name(q, lim);
+			if (q > s && q < lim && *q == ':') {
+				/* the whole name in this feed, no '_': no token to keep */
+				n = (size_t)(q - s);
+				goto name_end;
+			}
+			q = s; /* the general case, from the start of the name */
 			p->tok = h->line.off;
 			p->nlen = 0;
 			st = S_HDR_NAME;
@@ -574,21 +593,29 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 				FAIL(bad_header_name);
 			h = &m->hdrs[m->n_headers - 1];
 			s = token_bytes(p, buf, base, q, &n);
+		name_end:
+			/* h: the field, [s, + n) its name or NULL, q at the ':' */
 			h->name.len = (uint16_t)n;
-			h->id = (uint8_t)(s != NULL ? fo_http_hdr_ident(s, n) : FO_HTTP_H_OTHER);
-			err = fo_http_field_begin(p, h->id);
-			if (err != FO_HTTP_E_NONE)
+			h->id = (uint8_t)(s != NULL ? http_hdr_ident(s, n) : FO_HTTP_H_OTHER);
+			if (h->id == FO_HTTP_H_OTHER) {
+				p->interp = HI_NONE; /* most fields: nothing to set up */
+			} else if ((err = fo_http_field_begin(p, h->id)) != FO_HTTP_E_NONE) {
 				goto fail;
+			}
 			if (m->hdr_first[h->id] == 0)
 				m->hdr_first[h->id] = (uint8_t)m->n_headers;
 			q++;
 			st = S_HDR_VALUE_START;
 			/* fallthrough */
 		case S_HDR_VALUE_START:
-			while (q < lim && (fo_http_cls[*q] & HC_WS))
-				q++;
-			if (q == lim)
-				goto more;
+			if (lim - q >= 2 && q[0] == ' ' && !(fo_http_cls[q[1]] & HC_WS)) {
+				q++; /* ": value", the common case */
+			} else {
+				while (q < lim && (fo_http_cls[*q] & HC_WS))
+					q++;
+				if (q == lim)
+					goto more;
+			}
 			h = &m->hdrs[m->n_headers - 1];
 			h->value.off = (uint16_t)OFF(q);
 			p->aux = OFF(q);
@@ -604,16 +631,25 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 					t--;
 				if (t > s)
 					p->aux = OFF(t);
-				if (p->interp != HI_NONE &&
-					(err = fo_http_field_bytes(p, s, (size_t)(q - s))) !=
-						FO_HTTP_E_NONE)
-					goto fail;
+				if (p->interp != HI_NONE) {
+					/* the whole value in this feed: fast paths */
+					if (q < lim && (uint16_t)OFF(s) ==
+							       m->hdrs[m->n_headers - 1].value.off)
+						err = fo_http_field_value(p, s, (size_t)(q - s),
+							(size_t)(t - s), (size_t)(end - s));
+					else
+						err = fo_http_field_bytes(p, s, (size_t)(q - s));
+					if (err != FO_HTTP_E_NONE)
+						goto fail;
+				}
 			}
 			if (q == lim)
 				goto more;
 			c = *q;
 			if (c == '\r') {
 				q++;
+				if (q < lim && *q == '\n')
+					goto field_end; /* CRLF in this feed: the common case */
 				st = S_HDR_VALUE_LF;
 				break;
 			}
@@ -635,7 +671,7 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 				(err = fo_http_field_end(p, h)) != FO_HTTP_E_NONE)
 				goto fail;
 			st = S_HDR_LINE_START;
-			break;
+			goto hdr_line; /* no dispatch: the next line starts here */
 		case S_HEAD_END_LF:
 			if (q == lim)
 				goto more;

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "fo_http.h"
 
@@ -22,6 +23,14 @@
 #define HC_HEX 0x20   /* hex digit */
 #define HC_DIGIT 0x40 /* decimal digit */
 #define HC_WS 0x80    /* SP, HTAB */
+
+/* RFC definitions the class table (http_names.c) and the SIMD Host check share */
+#define IS_ALPHA(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
+#define IS_HOST(c)                                                                                 \
+	(IS_ALPHA(c) || IS_DIGIT(c) || (c) == '-' || (c) == '.' || (c) == '_' || (c) == '~' ||    \
+		(c) == '%' || (c) == '!' || (c) == '$' || (c) == '&' || (c) == '\'' || (c) == '(' ||  \
+		(c) == ')' || (c) == '*' || (c) == '+' || (c) == ',' || (c) == ';' || (c) == '=')
 
 extern const uint8_t fo_http_cls[256];
 /** 1 for a tchar other than '_' (field names: a '_' sets FO_HTTP_F_UNDERSCORE). */
@@ -46,6 +55,104 @@ enum {
 /** Header id of a field name (token bytes, any case). */
 unsigned fo_http_hdr_ident(const uint8_t *s, size_t n);
 
+/* ---- field names: inline, the parser calls it for every field ---- */
+
+/* unaligned little-endian loads; memcpy compiles to one mov */
+static inline uint64_t
+http_ld8(const void *s)
+{
+	uint64_t v;
+
+	memcpy(&v, s, 8);
+	return v;
+}
+
+static inline uint32_t
+http_ld4(const void *s)
+{
+	uint32_t v;
+
+	memcpy(&v, s, 4);
+	return v;
+}
+
+/*
+ * @p lower is lowercase; s holds token bytes, for which |0x20 is a
+ * lowercase (the words' other bytes, '-', have the bit already). Compares
+ * a word at a time, the last one overlapping the one before: a name costs
+ * a few loads whatever its length (n is a constant once inlined).
+ */
+static inline __attribute__((always_inline)) int
+http_name_eq(const uint8_t *s, const char *lower, size_t n)
+{
+	const uint64_t lc8 = 0x2020202020202020ull;
+	const uint32_t lc4 = 0x20202020u;
+	uint64_t d = 0;
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 <= n; i += 8)
+			d |= (http_ld8(s + i) | lc8) ^ http_ld8(lower + i);
+		if (i < n)
+			d |= (http_ld8(s + n - 8) | lc8) ^ http_ld8(lower + n - 8);
+		return d == 0;
+	}
+	if (n >= 4)
+		return (((http_ld4(s) | lc4) ^ http_ld4(lower)) |
+			       ((http_ld4(s + n - 4) | lc4) ^ http_ld4(lower + n - 4))) == 0;
+	for (i = 0; i < n; i++)
+		d |= (uint8_t)((s[i] | 0x20) ^ (uint8_t)lower[i]);
+	return d == 0;
+}
+
+static inline unsigned
+http_hdr_ident(const uint8_t *s, size_t n)
+{
+	/* length, then first letter, then one compare: a miss costs little */
+	switch (n) {
+	case 2:
+		return http_name_eq(s, "te", 2) ? FO_HTTP_H_TE : FO_HTTP_H_OTHER;
+	case 4:
+		return http_name_eq(s, "host", 4) ? FO_HTTP_H_HOST : FO_HTTP_H_OTHER;
+	case 6:
+		return http_name_eq(s, "expect", 6) ? FO_HTTP_H_EXPECT : FO_HTTP_H_OTHER;
+	case 7:
+		if ((s[0] | 0x20) == 't')
+			return http_name_eq(s, "trailer", 7) ? FO_HTTP_H_TRAILER : FO_HTTP_H_OTHER;
+		return http_name_eq(s, "upgrade", 7) ? FO_HTTP_H_UPGRADE : FO_HTTP_H_OTHER;
+	case 9:
+		return http_name_eq(s, "x-real-ip", 9) ? FO_HTTP_H_X_REAL_IP : FO_HTTP_H_OTHER;
+	case 10:
+		if ((s[0] | 0x20) == 'c')
+			return http_name_eq(s, "connection", 10) ? FO_HTTP_H_CONNECTION : FO_HTTP_H_OTHER;
+		return http_name_eq(s, "keep-alive", 10) ? FO_HTTP_H_KEEP_ALIVE : FO_HTTP_H_OTHER;
+	case 12:
+		return http_name_eq(s, "x-request-id", 12) ? FO_HTTP_H_X_REQUEST_ID : FO_HTTP_H_OTHER;
+	case 14:
+		return http_name_eq(s, "content-length", 14) ? FO_HTTP_H_CONTENT_LENGTH : FO_HTTP_H_OTHER;
+	case 15:
+		return http_name_eq(s, "x-forwarded-for", 15) ? FO_HTTP_H_X_FORWARDED_FOR
+							 : FO_HTTP_H_OTHER;
+	case 16:
+		if ((s[0] | 0x20) == 'p')
+			return http_name_eq(s, "proxy-connection", 16) ? FO_HTTP_H_PROXY_CONNECTION
+								  : FO_HTTP_H_OTHER;
+		if (!http_name_eq(s, "x-forwarded-", 12))
+			return FO_HTTP_H_OTHER;
+		if (http_name_eq(s + 12, "host", 4))
+			return FO_HTTP_H_X_FORWARDED_HOST;
+		return http_name_eq(s + 12, "port", 4) ? FO_HTTP_H_X_FORWARDED_PORT : FO_HTTP_H_OTHER;
+	case 17:
+		if ((s[0] | 0x20) == 't')
+			return http_name_eq(s, "transfer-encoding", 17) ? FO_HTTP_H_TRANSFER_ENCODING
+								   : FO_HTTP_H_OTHER;
+		return http_name_eq(s, "x-forwarded-proto", 17) ? FO_HTTP_H_X_FORWARDED_PROTO
+							   : FO_HTTP_H_OTHER;
+	default:
+		return FO_HTTP_H_OTHER;
+	}
+}
+
 /** Start the Host validator (Host value or absolute-form authority). */
 void fo_http_host_begin(struct fo_http_parser *p);
 /** One byte of a host[:port]; SP/HTAB only end it. @return 0, -1: invalid. */
@@ -61,6 +168,15 @@ int fo_http_host_end(const struct fo_http_parser *p);
 enum fo_http_err fo_http_field_begin(struct fo_http_parser *p, unsigned id);
 /** Value bytes of the current field (leading OWS already skipped). */
 enum fo_http_err fo_http_field_bytes(struct fo_http_parser *p, const uint8_t *s, size_t n);
+/**
+ * The whole value of the current field in one piece, none of it fed yet:
+ * [@p s, + @p n) as fo_http_field_bytes() takes it (trailing OWS included),
+ * @p t its length without the trailing OWS, @p avail >= n the bytes that
+ * may be read from @p s. Fast paths for the common values, else
+ * fo_http_field_bytes().
+ */
+enum fo_http_err fo_http_field_value(
+	struct fo_http_parser *p, const uint8_t *s, size_t n, size_t t, size_t avail);
 /** End of the current field; @p h is its complete entry in msg->hdrs. */
 enum fo_http_err fo_http_field_end(struct fo_http_parser *p, const struct fo_http_hdr *h);
 /** End of the head: the checks that need every field (TE/CL/Host). */

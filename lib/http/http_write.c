@@ -52,18 +52,26 @@ put_u64(struct wbuf *w, uint64_t v)
 	put(w, d + i, sizeof(d) - i);
 }
 
-/* dotted quad of an IPv4 address in network byte order */
-static void
-put_ip4(struct wbuf *w, uint32_t addr_be)
+/* dotted quad of an IPv4 address in network byte order, into @p d; its length */
+static size_t
+fmt_ip4(char d[16], uint32_t addr_be)
 {
 	const uint8_t *b = (const uint8_t *)&addr_be;
+	size_t n = 0;
 	int i;
 
 	for (i = 0; i < 4; i++) {
+		unsigned v = b[i];
+
 		if (i != 0)
-			PUTS(w, ".");
-		put_u64(w, b[i]);
+			d[n++] = '.';
+		if (v >= 100)
+			d[n++] = (char)('0' + v / 100);
+		if (v >= 10)
+			d[n++] = (char)('0' + v / 10 % 10);
+		d[n++] = (char)('0' + v % 10);
 	}
+	return n;
 }
 
 /* A field line as received, its ending normalised to CRLF. */
@@ -72,8 +80,10 @@ put_line(struct wbuf *w, const uint8_t *head, const struct fo_http_hdr *h)
 {
 	size_t n = h->line.len - 1; /* without the LF */
 
-	if (n != 0 && head[h->line.off + n - 1] == '\r')
-		n--;
+	if (n != 0 && head[h->line.off + n - 1] == '\r') {
+		put(w, head + h->line.off, n + 1); /* CRLF already: one copy */
+		return;
+	}
 	put(w, head + h->line.off, n);
 	PUTS(w, "\r\n");
 }
@@ -274,6 +284,8 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
 	int drop_underscores = (req->flags & FO_HTTP_F_UNDERSCORE) &&
 			       !(fwd->flags & FO_HTTP_FWD_UNDERSCORES);
 	const unsigned n_mods = fwd->n_mods; /* in a register: the writes below alias *fwd */
+	char ip[16];
+	size_t ip_len;
 	unsigned i;
 
 	put_span(&w, head, req->method_s);
@@ -366,17 +378,19 @@ query_done:
 	if (n_mods != 0)
 		put_mods(&w, fwd->mods, n_mods);
 	PUTS(&w, "X-Forwarded-For: ");
-	for (i = 0; i < req->n_headers; i++) {
-		const struct fo_http_hdr *h = &req->hdrs[i];
+	/* hdr_first: the index of the first one; none, no second walk */
+	for (i = req->hdr_first[FO_HTTP_H_X_FORWARDED_FOR]; i != 0 && i <= req->n_headers; i++) {
+		const struct fo_http_hdr *h = &req->hdrs[i - 1];
 
 		if (h->id != FO_HTTP_H_X_FORWARDED_FOR || h->value.len == 0)
 			continue;
 		put_span(&w, head, h->value);
 		PUTS(&w, ", ");
 	}
-	put_ip4(&w, fwd->client_addr);
+	ip_len = fmt_ip4(ip, fwd->client_addr);
+	put(&w, ip, ip_len);
 	PUTS(&w, "\r\nX-Real-IP: ");
-	put_ip4(&w, fwd->client_addr);
+	put(&w, ip, ip_len);
 	PUTS(&w, "\r\n");
 	if (req->host.len != 0) {
 		PUTS(&w, "X-Forwarded-Host: ");

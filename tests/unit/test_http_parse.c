@@ -120,6 +120,17 @@ static const struct pcase req_cases[] = {
 		.method = GET, .nh = 2, .flags = FO_HTTP_F_CONN_CLOSE | FO_HTTP_F_CONN_OTHER),
 	REQ("conn closed", "GET /" H11 HOST "Connection: closed\r\n\r\n", .method = GET, .nh = 2,
 		.flags = FO_HTTP_F_CONN_OTHER),
+	/* one-word values (a fast path when whole in one feed): case, trailing OWS */
+	REQ("conn keep-alive case ws", "GET /" H11 HOST "Connection: Keep-ALIVE \t\r\n\r\n",
+		.method = GET, .nh = 2, .flags = FO_HTTP_F_CONN_KEEP_ALIVE),
+	REQ("conn CLOSE", "GET /" H11 HOST "connection:CLOSE\r\n\r\n", .method = GET, .nh = 2,
+		.flags = FO_HTTP_F_CONN_CLOSE),
+	REQ("conn keep-alivE2", "GET /" H11 HOST "Connection: keep-alivE2\r\n\r\n", .method = GET,
+		.nh = 2, .flags = FO_HTTP_F_CONN_OTHER),
+	REQ("conn keep alive", "GET /" H11 HOST "Connection: keep\talive\r\n\r\n", .method = GET,
+		.nh = 2, .flags = FO_HTTP_F_CONN_OTHER),
+	REQ("conn clos\\x05", "GET /" H11 HOST "Connection: clos\x05\r\n\r\n", .method = GET,
+		.nh = 2, .err = FO_HTTP_E_bad_header_value),
 	REQ("expect", "PUT /" H11 HOST "Expect: 100-Continue\r\nContent-Length: 3\r\n\r\n",
 		.method = FO_HTTP_M_PUT, .nh = 3, .cl = 3,
 		.flags = FO_HTTP_F_EXPECT_CONTINUE | FO_HTTP_F_CONTENT_LENGTH),
@@ -500,6 +511,62 @@ test_name_bytes(void **state)
 	}
 }
 
+/*
+ * Every byte value in a Host value, where the Host check looks at 16 bytes
+ * at a time (whole feed: positions 0, 5, 15) and past them (16, 18), and
+ * byte by byte (pieces, byte-by-byte feeds): all feedings agree, and the
+ * value is taken exactly when the byte is a reg-name byte (OWS at either
+ * end is skipped, a ':' at the end is an empty port, an LF ends the line). Then empty labels around the 16-byte boundary.
+ */
+static void
+test_host_bytes(void **state)
+{
+	static const char host_extra[] = "-._~%!$&'()*+,;=";
+	static const unsigned at[] = {0, 5, 15, 16, 18};
+	static const char *const dots[] = {"abcdefghijklm..pqrs", "abcdefghijklmn..qrs",
+		"abcdefghijklmno..rs", "abcdefghijklmnop..s", "..cdefghijklmnopqrs",
+		"abcdefghijklmnopqr..", "a.b.c.d.e.f.g.h..i"};
+	static struct presult r;
+	char in[128];
+	unsigned c, i;
+	int len;
+
+	(void)state;
+	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		for (c = 0; c < 256; c++) {
+			int host = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+				   (c >= 'A' && c <= 'Z') || (c != 0 && strchr(host_extra, (int)c));
+			/* OWS before or after the value is not part of it */
+			int ows = (at[i] == 0 || at[i] == 18) && (c == ' ' || c == '\t');
+			int bare_lf = at[i] == 18 && c == '\n'; /* ends the line there */
+			int empty_port = at[i] == 18 && c == ':'; /* "h:" is host and empty port */
+			char v[] = "abcdefghijklmnopqrs";
+
+			v[at[i]] = (char)c;
+			/* built with memcpy: c may be a NUL */
+			memcpy(in, "GET / HTTP/1.1\r\nHost: ", 22);
+			memcpy(in + 22, v, 19);
+			memcpy(in + 41, "\r\n\r\n", 4);
+			len = 45;
+			parse_all_ways(FO_HTTP_REQUEST, (const uint8_t *)in, (size_t)len, "host byte", &r);
+			if (host || ows || empty_port || bare_lf) {
+				assert_int_equal(r.err, FO_HTTP_E_NONE);
+				assert_int_equal(r.msg.host.len, ows || bare_lf ? 18 : 19);
+			} else {
+				assert_int_not_equal(r.err, FO_HTTP_E_NONE);
+			}
+		}
+	}
+	for (i = 0; i < sizeof(dots) / sizeof(dots[0]); i++) {
+		len = snprintf(in, sizeof(in), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", dots[i]);
+		parse_all_ways(FO_HTTP_REQUEST, (const uint8_t *)in, (size_t)len, "host dots", &r);
+		assert_int_equal(r.err, FO_HTTP_E_bad_host);
+	}
+	len = snprintf(in, sizeof(in), "GET / HTTP/1.1\r\nHost: .b.c.d.e.f.g.h.i.j.k.l.m.:80\r\n\r\n");
+	parse_all_ways(FO_HTTP_REQUEST, (const uint8_t *)in, (size_t)len, "host one dots", &r);
+	assert_int_equal(r.err, FO_HTTP_E_NONE);
+}
+
 /* ---- limits ------------------------------------------------------------ */
 
 static char big[64 * 1024];
@@ -743,6 +810,7 @@ main(void)
 		cmocka_unit_test(test_spans),
 		cmocka_unit_test(test_underscore_flags),
 		cmocka_unit_test(test_name_bytes),
+		cmocka_unit_test(test_host_bytes),
 		cmocka_unit_test(test_line_limit),
 		cmocka_unit_test(test_headers_limit),
 		cmocka_unit_test(test_field_count),

@@ -268,6 +268,8 @@ struct acct_route {
 };
 /** The registry, and with `access_log` the rings and the file. @return 0 or -errno. */
 int acct_init(struct app *app);
+/** `fanout --check`: every tls_certificate loaded and validated ("file: message"). @return 0 or -EINVAL. */
+int tls_check(const struct fo_conf *conf);
 /** TLS: certificates loaded and checked, contexts per worker (tls.c). @return 0 or -errno. */
 int tls_init(struct app *app);
 /** Give worker @p w's proxy its TLS contexts. @return 0 or -ENOMEM. */

@@ -262,9 +262,11 @@ main(int argc, char **argv)
 		/* routes too: a rule neither Hyperscan nor PCRE2 takes fails here */
 		struct fo_route_table *rt = routes_compile(app->conf);
 
+		int tls_bad = tls_check(app->conf) != 0; /* certificates: "file: message" */
+
 		fo_route_table_free(rt); /* before the conf it points into */
 		fo_conf_free(app->conf);
-		if (rt == NULL)
+		if (rt == NULL || tls_bad)
 			return 1;
 		printf("%s: ok\n", app->args.conf_path);
 		return 0;

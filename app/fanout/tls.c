@@ -13,6 +13,7 @@
  * directives asks for a restart, lib/ctl's diff).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -80,6 +81,26 @@ out:
 	free(names);
 	free(idx);
 	return rc;
+}
+
+int
+tls_check(const struct fo_conf *conf)
+{
+	time_t now = time(NULL);
+	char err[512];
+	unsigned i, bad = 0;
+
+	for (i = 0; i < conf->tls.n_certs; i++) {
+		struct fo_tls_cert *c = fo_tls_cert_load(
+			conf->tls.certs[i].chain, conf->tls.certs[i].key, now, err, sizeof(err));
+
+		if (c == NULL) {
+			fprintf(stderr, "%s\n", err);
+			bad++;
+		}
+		fo_tls_cert_free(c);
+	}
+	return bad != 0 ? -EINVAL : 0;
 }
 
 int

@@ -67,6 +67,8 @@ count_gen(struct fo_proxy_worker *pw, unsigned status)
 	case 413:
 		st->gen_413++;
 		break;
+	case 421:
+		break; /* counted as tls_misdirected */
 	case 414:
 		st->gen_414++;
 		break;

@@ -331,6 +331,7 @@ test_get_over_tls(void **state)
 	assert_int_equal(st->tls_resumed, 1);
 	assert_int_equal(st->tls_misdirected, 1);
 	assert_int_equal(st->tls_sessions, 3);
+	assert_int_equal(st->gen_500, 0); /* 421 is not a 500 */
 	fix_fini(f);
 	free(f);
 }

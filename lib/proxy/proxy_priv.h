@@ -207,6 +207,7 @@ struct px_tls {
 	struct rte_mbuf *pend; /* records fo_tcp_send() did not take yet */
 	int64_t sni_idx;       /* certificate the ClientHello's name selects; -1: none */
 	uint8_t sni_seen, done, shut_wanted;
+	uint8_t more; /* the last read filled its buffer: the library may hold more plaintext */
 };
 
 /** Response modifiers a TLS response can carry (the route's, sticky, HSTS). */
@@ -298,6 +299,7 @@ struct fo_proxy_worker {
 	/* TLS (proxy_tls.c; tls NULL: none) */
 	const struct fo_proxy_tls *tls;
 	struct px_tls *tls_sess;  /* [n_sess] */
+	uint8_t *tls_stage;       /* 16 KiB: small segments gathered into one record */
 	struct fo_http_mod hsts;  /* name NULL: off */
 	struct fo_http_mod tls_mods[PX_TLS_MODS_MAX];
 	/* accounting (proxy_acct.c; all NULL: off) */

@@ -13,8 +13,10 @@
  *    it holds less than PX_TLS_RX_MAX (past that TCP keeps it and its
  *    window closes), runs the handshake until it completes (counting it),
  *    then decrypts into mbufs of the pool, straight into their data room.
- *  - px_tls_send(): encrypts a plaintext chain segment by segment into the
- *    send queue and hands the records to fo_tcp_send(); records TCP cannot
+ *  - px_tls_send(): encrypts a plaintext chain into the send queue (small
+ *    segments gathered into one record of at most 16 KiB, a segment of
+ *    1 KiB or more a record of its own, in place) and hands the records
+ *    to fo_tcp_send(); records TCP cannot
  *    take yet wait in `pend` (bounded by one plaintext chunk), and the
  *    plaintext send space is 0 while they do, so the HTTP path keeps its
  *    all-or-nothing contract.
@@ -31,7 +33,11 @@
 #define PX_TLS_RX_MAX (32u * 1024)
 /** Send queue bound (above the largest plaintext chunk px_tls_space() allows plus records). */
 #define PX_TLS_TX_MAX (512u * 1024)
-/** Plaintext accepted at once (records add 22..29 bytes per segment). */
+/** Largest record payload (TLS: 2^14). */
+#define PX_TLS_RECORD_MAX (16u * 1024)
+/** A segment at least this big is encrypted in place, not gathered with others. */
+#define PX_TLS_DIRECT_MIN 1024u
+/** Plaintext accepted at once (records add 22..29 bytes each). */
 #define PX_TLS_CHUNK_MAX (128u * 1024)
 
 /* strip ":port" (not from "[v6]") and a trailing dot */
@@ -212,14 +218,20 @@ px_tls_recv(struct px_sess *s, struct rte_mbuf **head, uint32_t max)
 		if (rc != 0)
 			return rc < 0 ? rc : 0;
 	}
+	/* nothing to decrypt: no ciphertext left, no plaintext held by the library */
+	if (t->io.rx_len == 0 && !t->more && !t->io.rx_eof)
+		return -EAGAIN;
 	while (total < max) {
+		uint32_t ask;
+
 		m = rte_pktmbuf_alloc(pw->pool);
 		if (m == NULL) {
 			pw->stats.nombuf++;
 			break;
 		}
-		n = fo_tls_read(t->conn, rte_pktmbuf_mtod(m, void *),
-			RTE_MIN((uint32_t)rte_pktmbuf_tailroom(m), max - total));
+		ask = RTE_MIN((uint32_t)rte_pktmbuf_tailroom(m), max - total);
+		n = fo_tls_read(t->conn, rte_pktmbuf_mtod(m, void *), ask);
+		t->more = n == (ssize_t)ask; /* the record may hold more than asked */
 		if (n <= 0) {
 			rte_pktmbuf_free(m);
 			if (n == -EPROTO)
@@ -239,6 +251,8 @@ px_tls_recv(struct px_sess *s, struct rte_mbuf **head, uint32_t max)
 		last = m;
 		first->nb_segs = (uint16_t)(first == m ? 1 : first->nb_segs + 1);
 		total += (uint32_t)n;
+		if (!t->more && t->io.rx_len == 0)
+			break; /* all read: no failing read (and mbuf) to find it out */
 	}
 	(void)tls_flush(s); /* what reading may have queued (KeyUpdate answer) */
 	if (first == NULL)
@@ -260,14 +274,42 @@ px_tls_space(const struct px_sess *s)
 	return RTE_MIN(n, PX_TLS_CHUNK_MAX);
 }
 
+/* Encrypt @p len bytes (one record when <= 16 KiB). @return 0, -ENOMEM, -EPIPE. */
+static int
+tls_write_all(struct px_sess *s, const uint8_t *p, uint32_t len)
+{
+	struct px_tls *t = s->tls;
+	uint32_t off = 0;
+	ssize_t w;
+
+	while (off < len) {
+		w = fo_tls_write(t->conn, p + off, len - off);
+		if (w == -EAGAIN) {
+			struct rte_mbuf *q;
+			uint32_t qlen;
+
+			/* send queue full or pool empty: park what it holds */
+			q = fo_tls_io_tx_take(&t->io, &qlen);
+			if (q == NULL) {
+				s->pw->stats.nombuf++;
+				return -ENOMEM;
+			}
+			t->pend = fo_mbuf_chain_join(t->pend, q);
+			continue;
+		}
+		if (w < 0)
+			return -EPIPE;
+		off += (uint32_t)w;
+	}
+	return 0;
+}
+
 ssize_t
 px_tls_send(struct px_sess *s, struct rte_mbuf *chain)
 {
 	struct fo_proxy_worker *pw = s->pw;
-	struct px_tls *t = s->tls;
 	struct rte_mbuf *m;
-	uint32_t total = 0;
-	ssize_t w;
+	uint32_t total = 0, stage_len = 0;
 	int rc;
 
 	if (chain == NULL)
@@ -278,39 +320,43 @@ px_tls_send(struct px_sess *s, struct rte_mbuf *chain)
 	if (s->c == NULL)
 		return -EPIPE;
 	for (m = chain; m != NULL; m = m->next) {
-		uint32_t off = 0;
-
-		while (off < m->data_len) {
-			/* one record per segment (at most 16 KiB: mbufs are smaller) */
-			w = fo_tls_write(t->conn, rte_pktmbuf_mtod_offset(m, uint8_t *, off),
-				m->data_len - off);
-			if (w == -EAGAIN) {
-				struct rte_mbuf *q;
-				uint32_t len;
-
-				/* send queue full or pool empty: park what it holds */
-				q = fo_tls_io_tx_take(&t->io, &len);
-				if (q == NULL) {
-					pw->stats.nombuf++;
-					rte_pktmbuf_free(chain);
-					return -ENOMEM;
-				}
-				t->pend = fo_mbuf_chain_join(t->pend, q);
-				continue;
-			}
-			if (w < 0) {
-				rte_pktmbuf_free(chain);
-				return -EPIPE;
-			}
-			off += (uint32_t)w;
-		}
 		total += m->data_len;
+		if (m->data_len >= PX_TLS_DIRECT_MIN && stage_len == 0) {
+			/* a big segment is a record of its own, without a copy */
+			rc = tls_write_all(s, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len);
+			if (rc != 0)
+				goto fail;
+			continue;
+		}
+		for (uint32_t off = 0; off < m->data_len;) {
+			uint32_t k = RTE_MIN(m->data_len - off, PX_TLS_RECORD_MAX - stage_len);
+
+			/* small segments (a head, a short body) share one record: each
+			 * record costs about as much as a whole plain request */
+			memcpy(pw->tls_stage + stage_len, rte_pktmbuf_mtod_offset(m, uint8_t *, off),
+				k);
+			stage_len += k;
+			off += k;
+			if (stage_len == PX_TLS_RECORD_MAX) {
+				rc = tls_write_all(s, pw->tls_stage, stage_len);
+				if (rc != 0)
+					goto fail;
+				stage_len = 0;
+			}
+		}
+	}
+	if (stage_len != 0) {
+		rc = tls_write_all(s, pw->tls_stage, stage_len);
+		if (rc != 0)
+			goto fail;
 	}
 	rte_pktmbuf_free(chain);
 	rc = tls_flush(s);
 	if (rc != 0 && rc != -EAGAIN)
 		return -EPIPE;
 	return total;
+fail:
+	return rc; /* the caller keeps the chain, and aborts */
 }
 
 int
@@ -325,7 +371,7 @@ px_tls_accept(struct px_sess *s)
 		return -ENOMEM;
 	t->pend = NULL;
 	t->sni_idx = -1;
-	t->sni_seen = t->done = t->shut_wanted = 0;
+	t->sni_seen = t->done = t->shut_wanted = t->more = 0;
 	s->tls = t;
 	pw->stats.tls_sessions++;
 	return 0;
@@ -368,7 +414,8 @@ int
 fo_proxy_worker_tls(struct fo_proxy_worker *pw, const struct fo_proxy_tls *conf)
 {
 	pw->tls_sess = calloc(pw->n_sess, sizeof(*pw->tls_sess));
-	if (pw->tls_sess == NULL)
+	pw->tls_stage = malloc(PX_TLS_RECORD_MAX);
+	if (pw->tls_sess == NULL || pw->tls_stage == NULL)
 		return -ENOMEM;
 	pw->tls = conf;
 	if (conf->hsts != NULL) {

@@ -395,6 +395,7 @@ fo_proxy_worker_free(struct fo_proxy_worker *p)
 	}
 	free(pw->sess);
 	free(pw->tls_sess);
+	free(pw->tls_stage);
 	free(pw->ups);
 	free(pw->servers);
 	free(pw->srv_buckets);

@@ -398,8 +398,9 @@ px_tls_check(struct px_sess *s, const uint8_t *head, const struct fo_conf_route 
 	int64_t i = host_idx(tc, (const char *)head + msg->host.off, msg->host.len);
 
 	if (s->tls != NULL) {
-		/* Gateway API: a Host naming another certificate than the SNI chose */
-		if (i >= 0 && i != s->tls->sni_idx) {
+		/* Gateway API: a Host naming another certificate than the SNI chose; a
+		 * client that sent no name (or one no certificate has) is not refused */
+		if (i >= 0 && s->tls->sni_idx >= 0 && i != s->tls->sni_idx) {
 			s->pw->stats.tls_misdirected++;
 			return 421;
 		}

@@ -326,11 +326,16 @@ test_get_over_tls(void **state)
 	assert_non_null(strstr(t.rx, "HTTP/1.1 421 "));
 	tcli_close(f, &t);
 
+	/* no SNI: the default certificate, and any Host is served */
+	tls_request(f, &t, NULL, req, sizeof(req) - 1, 4096, NULL);
+	assert_non_null(strstr(t.rx, "HTTP/1.1 200 OK\r\n"));
+	tcli_close(f, &t);
+
 	st = fo_proxy_stats(f->x.pw);
-	assert_int_equal(st->tls_handshakes, 3);
+	assert_int_equal(st->tls_handshakes, 4);
 	assert_int_equal(st->tls_resumed, 1);
 	assert_int_equal(st->tls_misdirected, 1);
-	assert_int_equal(st->tls_sessions, 3);
+	assert_int_equal(st->tls_sessions, 4);
 	assert_int_equal(st->gen_500, 0); /* 421 is not a 500 */
 	fix_fini(f);
 	free(f);

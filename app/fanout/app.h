@@ -272,6 +272,8 @@ int acct_init(struct app *app);
 int tls_check(const struct fo_conf *conf);
 /** TLS: certificates loaded and checked, contexts per worker (tls.c). @return 0 or -errno. */
 int tls_init(struct app *app);
+/** Free the TLS state, after the proxies (their connections hold contexts). */
+void tls_free(struct app *app);
 /** Give worker @p w's proxy its TLS contexts. @return 0 or -ENOMEM. */
 int tls_attach(struct app *app, unsigned w, struct fo_proxy_worker *pw);
 /** Give worker @p w's proxy its counters and ring. @return 0 or -ENOMEM. */

@@ -305,6 +305,7 @@ main(int argc, char **argv)
 	watch_fini();
 	endpoints_free(app);
 	tcp_free(app); /* its mbufs go back to the pool before the pool goes */
+	tls_free(app); /* after the proxies: their connections held its contexts */
 	reload_fini(app); /* the snapshots, after the proxies that used them */
 	acct_fini(); /* the access log's last lines, after the workers wrote them */
 	health_free(app);

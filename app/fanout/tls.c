@@ -191,3 +191,28 @@ tls_attach(struct app *app, unsigned w, struct fo_proxy_worker *pw)
 		return 0;
 	return fo_proxy_worker_tls(pw, &app->tls->wk[w].ptls);
 }
+
+void
+tls_free(struct app *app)
+{
+	struct app_tls *t = app->tls;
+	unsigned i, k;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < FO_MAX_WORKERS; i++) {
+		struct app_tls_worker *w = &t->wk[i];
+
+		for (k = 0; w->ctxs != NULL && k <= t->n_certs; k++)
+			fo_tls_ctx_free(w->ctxs[k]);
+		free(w->ctxs);
+		fo_tls_worker_free(w->w);
+	}
+	for (k = 0; t->certs != NULL && k <= t->n_certs; k++)
+		fo_tls_cert_free(t->certs[k]);
+	free(t->certs);
+	fo_tls_sni_release(&t->sni);
+	fo_tls_keyset_free(fo_tls_keys_publish(&t->keys, NULL));
+	free(t);
+	app->tls = NULL;
+}

@@ -75,8 +75,8 @@ build_sni(struct app_tls *t, const struct fo_conf *conf, char *err, size_t errle
 			idx[n + k] = i;
 		n += cnt;
 	}
-	rc = fo_tls_sni_build(&t->sni, names, idx, n, t->n_certs, conf->tls.strict_sni, err,
-		errlen);
+	rc = fo_tls_sni_build(
+		&t->sni, names, idx, n, t->n_certs, conf->tls.strict_sni, err, errlen);
 out:
 	free(names);
 	free(idx);
@@ -125,8 +125,8 @@ tls_init(struct app *app)
 	if (t->certs == NULL)
 		return -ENOMEM;
 	for (i = 0; i < t->n_certs; i++) {
-		t->certs[i] = fo_tls_cert_load(conf->tls.certs[i].chain, conf->tls.certs[i].key, now,
-			err, sizeof(err));
+		t->certs[i] = fo_tls_cert_load(
+			conf->tls.certs[i].chain, conf->tls.certs[i].key, now, err, sizeof(err));
 		if (t->certs[i] == NULL) {
 			FO_LOG(ERR, "%s\n", err);
 			return -EINVAL;
@@ -179,8 +179,8 @@ tls_init(struct app *app)
 		w->ptls.hsts = t->hsts[0] != 0 ? t->hsts : NULL;
 		w->ptls.ssl_redirect = !conf->tls.ssl_redirect_off;
 	}
-	FO_LOG(INFO, "TLS: %u certificate(s) and a self-signed default, %u name(s)%s\n",
-		t->n_certs, t->sni.n, conf->tls.strict_sni ? ", strict_sni" : "");
+	FO_LOG(INFO, "TLS: %u certificate(s) and a self-signed default, %u name(s)%s\n", t->n_certs,
+		t->sni.n, conf->tls.strict_sni ? ", strict_sni" : "");
 	return 0;
 }
 

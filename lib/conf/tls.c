@@ -130,8 +130,8 @@ conf_h_hsts(struct conf_parser *p, struct conf_block *blk, const struct conf_stm
 }
 
 void
-conf_h_route_ssl_redirect(struct conf_parser *p, struct conf_block *blk,
-	const struct conf_stmt *st, struct conf_block *inner)
+conf_h_route_ssl_redirect(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
 {
 	struct fo_conf_route *r = &p->c->pub.routes[blk->obj];
 	int v = on_off(p, st);

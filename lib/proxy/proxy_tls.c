@@ -333,8 +333,8 @@ px_tls_send(struct px_sess *s, struct rte_mbuf *chain)
 
 			/* small segments (a head, a short body) share one record: each
 			 * record costs about as much as a whole plain request */
-			memcpy(pw->tls_stage + stage_len, rte_pktmbuf_mtod_offset(m, uint8_t *, off),
-				k);
+			memcpy(pw->tls_stage + stage_len,
+				rte_pktmbuf_mtod_offset(m, uint8_t *, off), k);
 			stage_len += k;
 			off += k;
 			if (stage_len == PX_TLS_RECORD_MAX) {

@@ -101,7 +101,8 @@ tcli_poll(struct wire_host *h, void *arg)
 		t->hs_done = 1;
 	while (t->hs_done && t->responses < t->target) {
 		if (t->sent < sizeof(request) - 1) {
-			rc = SSL_write(t->ssl, request + t->sent, (int)(sizeof(request) - 1 - t->sent));
+			rc = SSL_write(
+				t->ssl, request + t->sent, (int)(sizeof(request) - 1 - t->sent));
 			if (rc <= 0)
 				break;
 			t->sent += (size_t)rc;
@@ -137,8 +138,8 @@ main(int argc, char **argv)
 	struct wire_host *ch, *fh, *oh;
 	struct wire_origin o;
 	struct wire_client cl;
-	struct fo_conf *conf = fo_conf_parse("b.conf", conf_text, strlen(conf_text), 0, stderr,
-		NULL);
+	struct fo_conf *conf =
+		fo_conf_parse("b.conf", conf_text, strlen(conf_text), 0, stderr, NULL);
 	struct fo_route_table *routes;
 	struct fo_proxy_snapshot *snap;
 	struct fo_proxy_worker *pw;
@@ -163,8 +164,8 @@ main(int argc, char **argv)
 	if (ch == NULL || fh == NULL || oh == NULL || wire_origin_start(&o, oh, 8000, response))
 		return 1;
 	snap = fo_proxy_snapshot_create(conf, routes, 1, 1);
-	pw = fo_proxy_worker_create((const struct fo_proxy_snapshot *const *)&snap, fh->tw, fh->net,
-		w.mp, 0, 64, 0);
+	pw = fo_proxy_worker_create(
+		(const struct fo_proxy_snapshot *const *)&snap, fh->tw, fh->net, w.mp, 0, 64, 0);
 	cert = fo_tls_cert_selfsigned("a.test", time(NULL), 1, err, sizeof(err));
 	fo_tls_keys_publish(&keys, fo_tls_keyset_new());
 	ctx = fo_tls_ctx_create(tw, &cert, 1, NULL, &keys, err, sizeof(err));
@@ -203,10 +204,12 @@ main(int argc, char **argv)
 			if (wire_step(&w) == 0)
 				wire_advance(&w, 1);
 		if (cl.responses < n)
-			fprintf(stderr, "stuck: %" PRIu64 " responses, %" PRIu64 " bad, rx %.200s\n",
+			fprintf(stderr,
+				"stuck: %" PRIu64 " responses, %" PRIu64 " bad, rx %.200s\n",
 				cl.responses, cl.bad, cl.conns[0].rx);
 	}
-	printf("%s: %" PRIu64 " requests, fanout host %.0f TSC cycles/request (handshake included)\n",
+	printf("%s: %" PRIu64
+	       " requests, fanout host %.0f TSC cycles/request (handshake included)\n",
 		tls ? "tls" : "plain", n, (double)(fh->cycles - c0) / (double)n);
 	(void)o;
 	return 0;

@@ -93,14 +93,15 @@ test_defaults(void **state)
 static void
 test_all(void **state)
 {
-	struct fo_conf *c = parse_ok(IFC "listen 198.18.0.1:80;\nlisten 198.18.0.1:443 tls;\n"
-					 "tls_certificate /etc/a.pem /etc/a.key;\n"
-					 "tls_certificate \"/etc/b c.pem\" /etc/b.key;\n"
-					 "strict_sni on;\nssl_redirect off;\n"
-					 "hsts \"max-age=600\";\n"
-					 "upstream b { server 198.18.0.2:80; }\n"
-					 "route prefix / { upstream b; }\n"
-					 "route prefix /.well-known/ { upstream b; ssl_redirect off; }\n");
+	struct fo_conf *c =
+		parse_ok(IFC "listen 198.18.0.1:80;\nlisten 198.18.0.1:443 tls;\n"
+			     "tls_certificate /etc/a.pem /etc/a.key;\n"
+			     "tls_certificate \"/etc/b c.pem\" /etc/b.key;\n"
+			     "strict_sni on;\nssl_redirect off;\n"
+			     "hsts \"max-age=600\";\n"
+			     "upstream b { server 198.18.0.2:80; }\n"
+			     "route prefix / { upstream b; }\n"
+			     "route prefix /.well-known/ { upstream b; ssl_redirect off; }\n");
 	char *d;
 
 	(void)state;

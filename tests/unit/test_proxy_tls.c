@@ -60,8 +60,8 @@ tls_setup(struct tls_setup *t, int strict)
 	fo_tls_keys_publish(&t->keys, fo_tls_keyset_new());
 	for (i = 0; i < 3; i++) {
 		assert_non_null(t->certs[i]);
-		t->ctxs[i] = fo_tls_ctx_create(t->w, &t->certs[i], 1, NULL, &t->keys, err,
-			sizeof(err));
+		t->ctxs[i] =
+			fo_tls_ctx_create(t->w, &t->certs[i], 1, NULL, &t->keys, err, sizeof(err));
 		assert_non_null(t->ctxs[i]);
 	}
 	assert_int_equal(fo_tls_sni_build(&t->sni, names, idx, 3, 2, strict, err, sizeof(err)), 0);
@@ -257,10 +257,12 @@ tls_request(struct fix *f, struct tcli *t, const char *sni, const char *req, siz
 	while (rounds++ < 200000 && !t->hs_failed && !t->closed &&
 		(t->rx_len == 0 || strstr(t->rx, "\r\n\r\n") == NULL ||
 			t->rx_len < (size_t)(strstr(t->rx, "\r\n\r\n") - t->rx) + 4 +
-					(strstr(t->rx, "Content-Length: ") != NULL
-							? strtoul(strstr(t->rx, "Content-Length: ") + 16,
-								  NULL, 10)
-							: 0))) {
+					    (strstr(t->rx, "Content-Length: ") != NULL
+							    ? strtoul(strstr(t->rx,
+									      "Content-Length: ") +
+									      16,
+								      NULL, 10)
+							    : 0))) {
 		if (wire_step(&f->x.w) == 0)
 			wire_advance(&f->x.w, 1);
 	}

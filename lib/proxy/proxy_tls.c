@@ -265,12 +265,13 @@ px_tls_recv(struct px_sess *s, struct rte_mbuf **head, uint32_t max)
 uint32_t
 px_tls_space(const struct px_sess *s)
 {
-	uint32_t n;
+	uint32_t n, over;
 
 	if (s->tls->pend != NULL || s->c == NULL)
 		return 0;
 	n = fo_tcp_send_space(s->c);
-	n -= n / 32 + (n > 64 ? 64 : n); /* room for the records' overhead */
+	over = n / 32 + 64; /* room for the records' overhead */
+	n = n > over ? n - over : 0;
 	return RTE_MIN(n, PX_TLS_CHUNK_MAX);
 }
 

@@ -124,6 +124,8 @@ struct app {
 	/** what the proxy workers serve, published by pointer swap (reload.c);
 	 *  NULL without http listeners */
 	struct fo_proxy_snapshot *snap;
+	/** TLS listeners' certificates and per-worker contexts (tls.c); NULL: none */
+	struct app_tls *tls;
 	/** the served config (conf is the first one, kept for ports, listeners
 	 *  and services to the end); changed under telemetry_lock() */
 	const struct fo_conf *cur_conf;
@@ -266,6 +268,14 @@ struct acct_route {
 };
 /** The registry, and with `access_log` the rings and the file. @return 0 or -errno. */
 int acct_init(struct app *app);
+/** `fanout --check`: every tls_certificate loaded and validated ("file: message"). @return 0 or -EINVAL. */
+int tls_check(const struct fo_conf *conf);
+/** TLS: certificates loaded and checked, contexts per worker (tls.c). @return 0 or -errno. */
+int tls_init(struct app *app);
+/** Free the TLS state, after the proxies (their connections hold contexts). */
+void tls_free(struct app *app);
+/** Give worker @p w's proxy its TLS contexts. @return 0 or -ENOMEM. */
+int tls_attach(struct app *app, unsigned w, struct fo_proxy_worker *pw);
 /** Give worker @p w's proxy its counters and ring. @return 0 or -ENOMEM. */
 int acct_attach(struct app *app, unsigned w, struct fo_proxy_worker *pw);
 /** A snapshot being built: its route slots and their counter indices. */

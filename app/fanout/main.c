@@ -262,9 +262,11 @@ main(int argc, char **argv)
 		/* routes too: a rule neither Hyperscan nor PCRE2 takes fails here */
 		struct fo_route_table *rt = routes_compile(app->conf);
 
+		int tls_bad = tls_check(app->conf) != 0; /* certificates: "file: message" */
+
 		fo_route_table_free(rt); /* before the conf it points into */
 		fo_conf_free(app->conf);
-		if (rt == NULL)
+		if (rt == NULL || tls_bad)
 			return 1;
 		printf("%s: ok\n", app->args.conf_path);
 		return 0;
@@ -303,6 +305,7 @@ main(int argc, char **argv)
 	watch_fini();
 	endpoints_free(app);
 	tcp_free(app); /* its mbufs go back to the pool before the pool goes */
+	tls_free(app); /* after the proxies: their connections held its contexts */
 	reload_fini(app); /* the snapshots, after the proxies that used them */
 	acct_fini(); /* the access log's last lines, after the workers wrote them */
 	health_free(app);

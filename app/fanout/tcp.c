@@ -204,6 +204,9 @@ proxy_init(struct app *app, unsigned max_conns)
 	rc = reload_init(app); /* routes compiled, the first snapshot published */
 	if (rc != 0)
 		return rc;
+	rc = tls_init(app); /* certificates: loaded and checked at start only */
+	if (rc != 0)
+		return rc;
 	for (i = 0; i < app->n_workers; i++) {
 		struct app_worker *w = app->workers[i];
 
@@ -216,6 +219,9 @@ proxy_init(struct app *app, unsigned max_conns)
 		if (rc != 0)
 			return rc;
 		rc = acct_attach(app, i, w->proxy);
+		if (rc != 0)
+			return rc;
+		rc = tls_attach(app, i, w->proxy);
 		if (rc != 0)
 			return rc;
 	}

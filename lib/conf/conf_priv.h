@@ -435,6 +435,17 @@ void conf_h_forwarded_prefix(struct conf_parser *p, struct conf_block *blk,
 void conf_h_access_log(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
 	struct conf_block *inner);
 void conf_dump_access_log(FILE *out, const struct fo_conf *c);
+/* tls.c: tls_certificate, strict_sni, ssl_redirect (top level and route), hsts */
+void conf_h_tls_certificate(struct conf_parser *p, struct conf_block *blk,
+	const struct conf_stmt *st, struct conf_block *inner);
+void conf_h_tls_flag(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_hsts(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_route_ssl_redirect(struct conf_parser *p, struct conf_block *blk,
+	const struct conf_stmt *st, struct conf_block *inner);
+void conf_dump_tls(FILE *out, const struct fo_conf *c);
+void conf_free_tls(struct fo_conf *c);
 void conf_h_default_backend(struct conf_parser *p, struct conf_block *blk,
 	const struct conf_stmt *st, struct conf_block *inner);
 /* Where a route's directives were first accepted (NULL: not), for conf_actions_route_end(). */

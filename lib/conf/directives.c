@@ -31,6 +31,10 @@ enum {
 	MAIN_DUPLICATE_ROUTES,
 	MAIN_METRICS,
 	MAIN_ACCESS_LOG,
+	MAIN_TLS_CERTIFICATE,
+	MAIN_STRICT_SNI,
+	MAIN_SSL_REDIRECT,
+	MAIN_HSTS,
 	MAIN_N
 };
 enum { IF_ADDRESS, IF_GATEWAY, IF_VLAN, IF_MTU, IF_N };
@@ -66,6 +70,7 @@ enum {
 	RT_REWRITE_HOST,
 	RT_CANARY,
 	RT_CANARY_WEIGHT_TOTAL,
+	RT_SSL_REDIRECT,
 	RT_N
 };
 
@@ -307,6 +312,15 @@ parse_service(struct conf_parser *p, const struct conf_stmt *st, struct fo_conf_
 	l->service = FO_CONF_SVC_HTTP;
 	if (st->n_args < 2)
 		return 0;
+	if (strcmp(t->val, "tls") == 0 && !t->quoted) {
+		/* HTTP over TLS: `listen A:443 tls;` */
+		if (st->n_args > 2) {
+			conf_err(p, &st->tok[3].loc, "service \"tls\" takes no argument");
+			return -1;
+		}
+		l->tls = 1;
+		return 0;
+	}
 	for (i = 0; i < N_SERVICES && strcmp(t->val, service_names[i]) != 0; i++)
 		;
 	if (i == N_SERVICES) {
@@ -545,7 +559,7 @@ static const struct conf_directive main_dirs[MAIN_N] = {
 	[MAIN_INTERFACE] = {"interface", "interface DEVICE { ... }", 1, 1, CONF_D_BLOCK,
 		&ctx_interface, h_interface},
 	[MAIN_LISTEN] = {"listen",
-		"listen A.B.C.D:PORT [http|echo|discard|source SIZE|relay UPSTREAM];", 1, 3, 0,
+		"listen A.B.C.D:PORT [http|tls|echo|discard|source SIZE|relay UPSTREAM];", 1, 3, 0,
 		NULL, h_listen},
 	[MAIN_UPSTREAM] = {"upstream", "upstream NAME { server ...; }", 1, 1, CONF_D_BLOCK,
 		&ctx_upstream, h_upstream},
@@ -565,6 +579,13 @@ static const struct conf_directive main_dirs[MAIN_N] = {
 	[MAIN_ACCESS_LOG] = {"access_log",
 		"access_log PATH [format=upstreaminfo|json] [buffer=N]|off;", 1, 3, CONF_D_ONCE,
 		NULL, conf_h_access_log},
+	[MAIN_TLS_CERTIFICATE] = {"tls_certificate", "tls_certificate CHAIN.pem KEY.pem;", 2, 2,
+		0, NULL, conf_h_tls_certificate},
+	[MAIN_STRICT_SNI] = {"strict_sni", "strict_sni on|off;", 1, 1, CONF_D_ONCE, NULL,
+		conf_h_tls_flag},
+	[MAIN_SSL_REDIRECT] = {"ssl_redirect", "ssl_redirect on|off;", 1, 1, CONF_D_ONCE, NULL,
+		conf_h_tls_flag},
+	[MAIN_HSTS] = {"hsts", "hsts VALUE|off;", 1, 1, CONF_D_ONCE, NULL, conf_h_hsts},
 };
 
 static const struct conf_directive interface_dirs[IF_N] = {
@@ -630,6 +651,8 @@ static const struct conf_directive route_dirs[RT_N] = {
 		CONF_D_BLOCK, &conf_ctx_canary, conf_h_canary},
 	[RT_CANARY_WEIGHT_TOTAL] = {"canary_weight_total", "canary_weight_total N;", 1, 1,
 		CONF_D_ONCE, NULL, conf_h_canary_weight_total},
+	[RT_SSL_REDIRECT] = {"ssl_redirect", "ssl_redirect on|off;", 1, 1, CONF_D_ONCE, NULL,
+		conf_h_route_ssl_redirect},
 };
 
 #define TCP_DIR(dir, field, kind, min, max)                                                        \

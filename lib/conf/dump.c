@@ -33,6 +33,7 @@ conf_free_priv(struct conf_priv *c)
 		conf_free_balance(&pub->upstreams[i].balance);
 	}
 	conf_free_actions(pub);
+	conf_free_tls(pub);
 	for (i = 0; i < pub->n_routes; i++) {
 		free(pub->routes[i].path);
 		free(pub->routes[i].host);
@@ -209,6 +210,8 @@ dump_route(FILE *out, const struct fo_conf *conf, const struct fo_conf_route *r)
 				r->max_body_size, sz));
 	conf_dump_actions(out, r);
 	conf_dump_canaries(out, conf, r);
+	if (r->no_ssl_redirect)
+		fprintf(out, "\tssl_redirect off;\n");
 	fprintf(out, "}\n\n");
 }
 
@@ -221,6 +224,8 @@ dump_listen(FILE *out, const struct fo_conf *conf, const struct fo_conf_listen *
 	fprintf(out, "listen %s:%u", conf_ip4_str(l->addr, a), l->port);
 	switch (l->service) {
 	case FO_CONF_SVC_HTTP:
+		if (l->tls)
+			fprintf(out, " tls");
 		break;
 	case FO_CONF_SVC_SOURCE:
 		fprintf(out, " source %s", conf_size_str(l->size, sz));
@@ -286,6 +291,7 @@ fo_conf_dump(const struct fo_conf *conf, FILE *out)
 		fprintf(out, "metrics %s:%u;\n\n", conf_ip4_str(conf->metrics_addr, ma),
 			conf->metrics_port);
 	conf_dump_access_log(out, conf);
+	conf_dump_tls(out, conf);
 	for (i = 0; i < conf->n_listens; i++)
 		dump_listen(out, conf, &conf->listens[i]);
 	if (conf->n_listens != 0)

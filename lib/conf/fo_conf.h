@@ -73,6 +73,7 @@ struct fo_conf_listen {
 	uint64_t size;     /**< FO_CONF_SVC_SOURCE: bytes to send (0..FO_CONF_SOURCE_MAX) */
 	unsigned upstream; /**< FO_CONF_SVC_RELAY: index into fo_conf.upstreams */
 	struct fo_conf_loc loc;
+	uint8_t tls; /**< `listen A:P tls;`: HTTP over TLS (service FO_CONF_SVC_HTTP) */
 };
 
 /** SYN cookie policy (same values as lib/tcp's enum fo_tcp_syncookies). */
@@ -383,6 +384,9 @@ struct fo_conf_route {
 	 *  weights are parts of; default 100 */
 	uint32_t canary_weight_total;
 	struct fo_conf_loc loc;
+	/** `ssl_redirect off` in the route: plain-HTTP requests it matches are served,
+	 *  not redirected to https, even when their host has a TLS certificate */
+	uint8_t no_ssl_redirect;
 };
 
 /**
@@ -429,6 +433,28 @@ enum fo_conf_alog_format {
 	FO_CONF_ALOG_JSON,         /**< one JSON object per line */
 };
 
+/** `tls_certificate CHAIN KEY;`: one certificate (names from its SANs). */
+struct fo_conf_tls_cert {
+	char *chain; /**< PEM chain, leaf first */
+	char *key;   /**< PEM key, unencrypted */
+	struct fo_conf_loc loc;
+};
+
+/** HSTS value on HTTPS responses when `hsts` is absent (ingress-nginx's default). */
+#define FO_CONF_HSTS_DEFAULT "max-age=31536000; includeSubDomains"
+/** Longest `hsts` value. */
+#define FO_CONF_HSTS_MAX 256
+
+/** TLS settings at top level (all zero: defaults). */
+struct fo_conf_tls {
+	struct fo_conf_tls_cert *certs; /**< `tls_certificate`, in config order */
+	unsigned n_certs;
+	uint8_t strict_sni;       /**< `strict_sni on`: unknown names refused */
+	uint8_t ssl_redirect_off; /**< `ssl_redirect off`: no 308 from http to https */
+	uint8_t hsts_off;         /**< `hsts off`: no Strict-Transport-Security */
+	char hsts[FO_CONF_HSTS_MAX]; /**< `hsts VALUE`; "": FO_CONF_HSTS_DEFAULT */
+};
+
 /** A whole parsed and validated configuration. Immutable once returned. */
 struct fo_conf {
 	struct fo_conf_iface *ifaces;
@@ -461,6 +487,7 @@ struct fo_conf {
 	char access_log_path[FO_CONF_ALOG_PATH_MAX];
 	uint8_t access_log_format;  /**< enum fo_conf_alog_format */
 	uint32_t access_log_buffer; /**< entries each worker's ring holds (power of two - 1) */
+	struct fo_conf_tls tls;     /**< `tls_certificate`, `strict_sni`, `ssl_redirect`, `hsts` */
 				/* private: string pool and allocation bookkeeping follow */
 };
 

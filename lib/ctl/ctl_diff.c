@@ -14,12 +14,17 @@
 #define LOC sizeof(struct fo_conf_loc)
 _Static_assert(sizeof(struct fo_conf_iface) == 80 + LOC,
 	"fo_conf_iface changed: compare the new field in ifaces_differ()");
-_Static_assert(sizeof(struct fo_conf_listen) == 32 + LOC,
+/* ... loc, tls (padded to 8) */
+_Static_assert(sizeof(struct fo_conf_listen) == 32 + LOC + 8,
 	"fo_conf_listen changed: compare the new field in listens_differ()");
 _Static_assert(sizeof(struct fo_conf_tcp) == 20 * 4 + LOC,
 	"fo_conf_tcp changed: compare the new field in tcp_differs()");
 _Static_assert(sizeof(struct fo_conf_http) == 40 + LOC,
 	"fo_conf_http changed: compare the new field in http_differs()");
+_Static_assert(sizeof(struct fo_conf_tls) == 8 + 4 + 3 + FO_CONF_HSTS_MAX + 1,
+	"fo_conf_tls changed: compare the new field in tls_differs()");
+_Static_assert(sizeof(struct fo_conf_tls_cert) == 16 + LOC,
+	"fo_conf_tls_cert changed: compare the new field in tls_differs()");
 _Static_assert(sizeof(struct fo_conf_server) == 16 + LOC,
 	"fo_conf_server changed: compare the new field in servers_differ()");
 /* enabled (padded to 8), path, host, interval, timeout, expect_lo/hi, rise, fall, padding */
@@ -30,8 +35,9 @@ _Static_assert(sizeof(struct fo_conf_upstream) == FO_CONF_NAME_MAX + 8 + 4 + 10 
 			sizeof(struct fo_conf_balance),
 	"fo_conf_upstream changed: compare the new field in upstream_params_differ()");
 /* ... allow_upgrade, actions, matches, n_matches, priority, case_sensitive (padded to 8),
- * rewrite_prefix, rewrite_host, canaries, n_canaries, canary_weight_total */
-_Static_assert(sizeof(struct fo_conf_route) == 64 + 8 + 4 + 4 + 8 + 16 + 16 + LOC,
+ * rewrite_prefix, rewrite_host, canaries, n_canaries, canary_weight_total, loc,
+ * no_ssl_redirect (padded to 8) */
+_Static_assert(sizeof(struct fo_conf_route) == 64 + 8 + 4 + 4 + 8 + 16 + 16 + LOC + 8,
 	"fo_conf_route changed: compare the new field in routes_differ()");
 
 static int
@@ -71,7 +77,7 @@ listens_differ(const struct fo_conf *a, const struct fo_conf *b)
 		const struct fo_conf_listen *x = &a->listens[i], *y = &b->listens[i];
 
 		if (x->addr != y->addr || x->port != y->port || x->service != y->service ||
-			x->size != y->size)
+			x->size != y->size || x->tls != y->tls)
 			return 1;
 		/* a relay names its upstream by index: compare the names */
 		if (x->service == FO_CONF_SVC_RELAY &&
@@ -202,9 +208,26 @@ routes_differ(const struct fo_conf *a, const struct fo_conf *b)
 			x->priority != y->priority || x->case_sensitive != y->case_sensitive ||
 			str_differ(x->rewrite_prefix, y->rewrite_prefix) ||
 			str_differ(x->rewrite_host, y->rewrite_host) ||
-			fo_conf_canaries_differ(x, y))
+			fo_conf_canaries_differ(x, y) || x->no_ssl_redirect != y->no_ssl_redirect)
 			return 1;
 	}
+	return 0;
+}
+
+/* TLS settings: certificates are loaded at start only (live reload: a later slice) */
+static int
+tls_differs(const struct fo_conf_tls *a, const struct fo_conf_tls *b)
+{
+	unsigned i;
+
+	if (a->n_certs != b->n_certs || a->strict_sni != b->strict_sni ||
+		a->ssl_redirect_off != b->ssl_redirect_off || a->hsts_off != b->hsts_off ||
+		strcmp(a->hsts, b->hsts) != 0)
+		return 1;
+	for (i = 0; i < a->n_certs; i++)
+		if (strcmp(a->certs[i].chain, b->certs[i].chain) != 0 ||
+			strcmp(a->certs[i].key, b->certs[i].key) != 0)
+			return 1;
 	return 0;
 }
 
@@ -220,7 +243,7 @@ fo_ctl_conf_diff(const struct fo_conf *a, const struct fo_conf *b)
 		a->metrics_addr != b->metrics_addr || a->metrics_port != b->metrics_port ||
 		strcmp(a->access_log_path, b->access_log_path) != 0 ||
 		a->access_log_format != b->access_log_format ||
-		a->access_log_buffer != b->access_log_buffer)
+		a->access_log_buffer != b->access_log_buffer || tls_differs(&a->tls, &b->tls))
 		d |= FO_CTL_DIFF_RESTART;
 	if (http_differs(&a->http, &b->http))
 		d |= FO_CTL_DIFF_HTTP;
@@ -251,7 +274,7 @@ const char *
 fo_ctl_diff_str(unsigned diff, char *buf, size_t len)
 {
 	static const char *const names[] = {"endpoints", "upstream settings", "http", "routes",
-		"needs a restart (interfaces, listeners, tcp, metrics or access_log)"};
+		"needs a restart (interfaces, listeners, tcp, metrics, access_log or tls)"};
 	size_t used = 0;
 	unsigned i;
 

@@ -390,6 +390,7 @@ ssize_t fo_http_write_chunk_line(uint8_t *out, size_t cap, int close_prev, uint6
 #define FO_HTTP_FWD_UPGRADE 0x1 /**< keep Upgrade, send "Connection: upgrade" */
 #define FO_HTTP_FWD_CLOSE 0x2   /**< send "Connection: close" upstream */
 #define FO_HTTP_FWD_UNDERSCORES 0x4 /**< keep fields whose name has '_' (else dropped) */
+#define FO_HTTP_FWD_HTTPS 0x8 /**< the client came over TLS: "X-Forwarded-Proto: https" */
 
 /** What a header modifier does (Gateway API HTTPHeaderFilter). */
 enum fo_http_mod_op {

@@ -399,7 +399,10 @@ query_done:
 	}
 	PUTS(&w, "X-Forwarded-Port: ");
 	put_u64(&w, fwd->server_port);
-	PUTS(&w, "\r\nX-Forwarded-Proto: http\r\n");
+	if (fwd->flags & FO_HTTP_FWD_HTTPS)
+		PUTS(&w, "\r\nX-Forwarded-Proto: https\r\n");
+	else
+		PUTS(&w, "\r\nX-Forwarded-Proto: http\r\n");
 	if (req->hdr_first[FO_HTTP_H_X_REQUEST_ID] == 0 && fwd->request_id != NULL &&
 		fwd->request_id_len != 0) {
 		PUTS(&w, "X-Request-ID: ");

@@ -122,7 +122,17 @@ struct fo_proxy_worker;
 	X(upgrade_refused, "Upgrade requests served as plain HTTP/1.1: a protocol not in the "     \
 			   "route's allow_upgrade, or HTTP/1.0")                                   \
 	X(path_refused, "400: request path refused (bad %XX, NUL or control byte, .. above /)")  \
-	X(path_normalized, "requests routed on a path that normalization changed")
+	X(path_normalized, "requests routed on a path that normalization changed")              \
+	X(tls_sessions, "client connections accepted on TLS listeners")                          \
+	X(tls_handshakes, "TLS handshakes completed (full and resumed)")                         \
+	X(tls_resumed, "TLS handshakes that resumed a session (ticket)")                         \
+	X(tls_failed_proto, "TLS handshakes failed: protocol, version or cipher refused")        \
+	X(tls_failed_sni, "TLS handshakes refused: unknown name with strict_sni")                \
+	X(tls_failed_eof, "TLS handshakes the client closed before the end")                     \
+	X(tls_refused_noconf, "connections on a TLS listener refused: no TLS state (memory)")    \
+	X(tls_bad_records, "TLS records that failed to decrypt or parse (connection closed)")    \
+	X(tls_misdirected, "421: Host names another TLS certificate than the SNI chose")         \
+	X(ssl_redirects, "308 from plain HTTP to https (host with a certificate, ssl_redirect)")
 
 #define FO_PROXY_STAT_FIELD(name, descr) uint64_t name;
 #define FO_PROXY_STAT_ONE(name, descr) +1
@@ -386,6 +396,28 @@ void fo_proxy_worker_free(struct fo_proxy_worker *pw);
  * @return timers fired (0: nothing to do).
  */
 unsigned fo_proxy_poll(struct fo_proxy_worker *pw);
+
+struct fo_tls_ctx;
+struct fo_tls_sni;
+
+/** What a worker's TLS listeners serve (fo_proxy_worker_tls()); built on the control thread. */
+struct fo_proxy_tls {
+	struct fo_tls_ctx *entry;     /**< this worker's context for new connections (SNI
+				       *   selection installed with fo_tls_ctx_set_sni()) */
+	const struct fo_tls_sni *sni; /**< names -> certificate index; default_idx: the default
+				       *   certificate (names it serves are no TLS host) */
+	const char *hsts;             /**< Strict-Transport-Security on HTTPS responses; NULL: none */
+	uint8_t ssl_redirect;         /**< 308 to https for plain requests to a TLS host */
+};
+
+/**
+ * Serve TLS listeners (`listen ... tls;`) with @p tls (which must outlive
+ * the worker), and apply ssl_redirect on plain ones. Before the worker
+ * runs. Without it, connections on TLS listeners are refused.
+ *
+ * @return 0, or -ENOMEM.
+ */
+int fo_proxy_worker_tls(struct fo_proxy_worker *pw, const struct fo_proxy_tls *tls);
 
 /** This worker's counters. */
 const struct fo_proxy_stats *fo_proxy_stats(const struct fo_proxy_worker *pw);

@@ -248,6 +248,32 @@ act_redirect(struct px_sess *s, const uint8_t *head, struct fo_http_str npath,
 	return act_answer(s, status, w, close);
 }
 
+int
+px_act_https(struct px_sess *s, const uint8_t *head)
+{
+	const struct fo_http_msg *msg = &s->req;
+	struct fo_http_str loc[LOC_MAX], path = {(const char *)head + msg->path.off, msg->path.len};
+	struct fo_http_str query = {(const char *)head + msg->query.off, msg->query.len};
+	char portbuf[8];
+	unsigned n;
+	int close = act_close(s);
+	ssize_t w;
+
+	/* ingress-nginx: 308 (the method and body are kept), the port dropped (443) */
+	if (path.len == 0)
+		path = (struct fo_http_str){"/", 1};
+	n = put_origin(loc, "https", req_host(head, msg), 0, portbuf);
+	loc[n++] = path;
+	if (query.len != 0) {
+		loc[n++] = (struct fo_http_str){"?", 1};
+		loc[n++] = query;
+	}
+	w = fo_http_write_redirect(
+		s->pw->out, PX_OUT_MAX, 308, loc, n, close, (s->flags & PX_S_HEAD_REQ) != 0);
+	s->pw->stats.ssl_redirects++;
+	return act_answer(s, 308, w, close) < 0 ? PX_GONE : 1;
+}
+
 /* ingress-nginx's default server: GET/HEAD /healthz answers 200 when no route claims it. */
 static int
 is_healthz(const char *path, size_t len, const struct fo_http_msg *msg)

@@ -35,6 +35,7 @@
 #include "fo_alog.h"
 #include "fo_balance.h"
 #include "fo_proxy.h"
+#include "fo_tls.h"
 #include "fo_timer.h"
 
 #define PX_GONE (-1)
@@ -196,7 +197,21 @@ struct px_view {
 struct px_listener {
 	struct fo_proxy_worker *pw;
 	uint16_t port; /* (listeners do not change on reload) */
+	uint8_t tls;   /* `listen ... tls;` */
 };
+
+/** TLS state of a session on a TLS listener (proxy_tls.c). */
+struct px_tls {
+	struct fo_tls_io io;
+	struct fo_tls_conn *conn;
+	struct rte_mbuf *pend; /* records fo_tcp_send() did not take yet */
+	int64_t sni_idx;       /* certificate the ClientHello's name selects; -1: none */
+	uint8_t sni_seen, done, shut_wanted;
+	uint8_t more; /* the last read filled its buffer: the library may hold more plaintext */
+};
+
+/** Response modifiers a TLS response can carry (the route's, sticky, HSTS). */
+#define PX_TLS_MODS_MAX 64
 
 /** A client connection. */
 struct px_sess {
@@ -204,6 +219,7 @@ struct px_sess {
 	struct fo_tcp_conn *c; /* NULL once gone */
 	struct px_listener *l;
 	struct px_up *up;
+	struct px_tls *tls; /* NULL: plain */
 	const struct fo_proxy_snapshot *snap; /* of the current request (a view ref held) */
 	const char *allow_upgrade;            /* its route's (in snap), for the 101 */
 	const struct fo_conf_actions *act;    /* its route's actions (in snap), or NULL */
@@ -280,6 +296,12 @@ struct fo_proxy_worker {
 	char cookie[FO_CONF_COOKIE_NAME_MAX + FO_CONF_COOKIE_PATH_MAX + 96]; /* a Set-Cookie value */
 	uint64_t wake_tsc;           /* no links.wake() before then */
 	struct fo_proxy_stats stats;
+	/* TLS (proxy_tls.c; tls NULL: none) */
+	const struct fo_proxy_tls *tls;
+	struct px_tls *tls_sess;  /* [n_sess] */
+	uint8_t *tls_stage;       /* 16 KiB: small segments gathered into one record */
+	struct fo_http_mod hsts;  /* name NULL: off */
+	struct fo_http_mod tls_mods[PX_TLS_MODS_MAX];
 	/* accounting (proxy_acct.c; all NULL: off) */
 	struct {
 		struct rte_ring *ring;          /* access log; NULL: off */
@@ -311,6 +333,56 @@ static inline const struct fo_conf_upstream *
 px_upconf(const struct px_sess *s)
 {
 	return &s->snap->conf->upstreams[s->upstream];
+}
+
+/* proxy_tls.c */
+ssize_t px_tls_recv(struct px_sess *s, struct rte_mbuf **head, uint32_t max);
+ssize_t px_tls_send(struct px_sess *s, struct rte_mbuf *chain);
+uint32_t px_tls_space(const struct px_sess *s);
+int px_tls_shutdown(struct px_sess *s);
+/** Send space again: records waiting go to TCP. @return 0 or -errno. */
+int px_tls_writable(struct px_sess *s);
+/** A session accepted on a TLS listener: its TLS state. @return 0 or -ENOMEM. */
+int px_tls_accept(struct px_sess *s);
+void px_tls_release(struct px_sess *s);
+/** 421 (TLS: Host names another certificate), 308 (plain: to https), or 0. */
+int px_tls_check(struct px_sess *s, const uint8_t *head, const struct fo_conf_route *route);
+/** HSTS added to a final response's modifiers (TLS sessions). */
+void px_tls_mods(struct px_sess *s, const struct fo_http_mod **mods, unsigned *n_mods);
+/** 308 to https://host/path?query. @return 1 or PX_GONE (proxy_action.c). */
+int px_act_https(struct px_sess *s, const uint8_t *head);
+
+/* The client connection: plain sessions pay one test. */
+static inline ssize_t
+px_cl_recv(struct px_sess *s, struct rte_mbuf **head, uint32_t max)
+{
+	if (likely(s->tls == NULL))
+		return fo_tcp_recv(s->c, head, max);
+	return px_tls_recv(s, head, max);
+}
+
+static inline uint32_t
+px_cl_space(const struct px_sess *s)
+{
+	if (likely(s->tls == NULL))
+		return fo_tcp_send_space(s->c);
+	return px_tls_space(s);
+}
+
+static inline ssize_t
+px_cl_send(struct px_sess *s, struct rte_mbuf *chain)
+{
+	if (likely(s->tls == NULL))
+		return fo_tcp_send(s->c, chain);
+	return px_tls_send(s, chain);
+}
+
+static inline int
+px_cl_shutdown(struct px_sess *s)
+{
+	if (likely(s->tls == NULL))
+		return fo_tcp_shutdown(s->c);
+	return px_tls_shutdown(s);
 }
 
 /* proxy_snap.c */

@@ -67,6 +67,8 @@ count_gen(struct fo_proxy_worker *pw, unsigned status)
 	case 413:
 		st->gen_413++;
 		break;
+	case 421:
+		break; /* counted as tls_misdirected */
 	case 414:
 		st->gen_414++;
 		break;
@@ -151,7 +153,7 @@ sess_linger(struct px_sess *s)
 	rte_pktmbuf_free(s->in);
 	s->in = NULL;
 	s->phase = PX_LINGER;
-	if (fo_tcp_shutdown(s->c) != 0)
+	if (px_cl_shutdown(s) != 0)
 		return px_sess_abort(s);
 	px_sess_deadline(s, PX_LINGER_MS);
 	return px_cl_pump(s);
@@ -292,6 +294,15 @@ req_head_done(struct px_sess *s)
 	if (rc == -EINVAL)
 		return req_reject(s, 400, "bad request path");
 
+	if (pw->tls != NULL) {
+		/* 421 on TLS (Host vs SNI), 308 to https on plain (proxy_tls.c) */
+		int t = px_tls_check(s, head, rc == 0 ? res.conf : NULL);
+
+		if (t == 421)
+			return req_reject(s, 421, "the Host names another TLS certificate than the SNI");
+		if (t == 308)
+			return px_act_https(s, head) < 0 ? PX_GONE : 0;
+	}
 	if (px_act_wanted(conf, rc, &res)) {
 		/* default backends, /healthz, redirects (proxy_action.c) */
 		int act = px_act_route(s, head, path, path_len, &rc, &res);
@@ -324,6 +335,8 @@ req_head_done(struct px_sess *s)
 	}
 	fwd.client_addr = s->client_addr;
 	fwd.server_port = s->l->port;
+	if (s->tls != NULL)
+		fwd.flags |= FO_HTTP_FWD_HTTPS;
 	if (msg->hdr_first[FO_HTTP_H_X_REQUEST_ID] == 0) {
 		fwd.request_id = rid;
 		fwd.request_id_len = make_request_id(pw, rid);
@@ -339,6 +352,7 @@ req_head_done(struct px_sess *s)
 		 */
 		s->allow_upgrade = res.conf->allow_upgrade;
 		if ((msg->flags & FO_HTTP_F_CONN_UPGRADE) && !(s->flags & PX_S_HTTP10) &&
+			s->tls == NULL && /* no tunnel over TLS yet */
 			fo_http_upgrade_allowed(head, msg, s->allow_upgrade)) {
 			fwd.flags |= FO_HTTP_FWD_UPGRADE;
 			s->flags |= PX_S_UPGRADE;
@@ -430,7 +444,7 @@ read_head(struct px_sess *s)
 					return req_error_parse(s);
 			}
 		}
-		n = fo_tcp_recv(s->c, &m, PX_RECV_MAX);
+		n = px_cl_recv(s, &m, PX_RECV_MAX);
 		if (n == -EAGAIN)
 			return 0;
 		if (n == 0) {
@@ -550,7 +564,7 @@ px_req_pump(struct px_sess *s)
 			m = s->in;
 			s->in = NULL;
 		} else {
-			n = fo_tcp_recv(s->c, &m, PX_RECV_MAX);
+			n = px_cl_recv(s, &m, PX_RECV_MAX);
 			if (n == -EAGAIN) {
 				if (u->tkind == PX_UT_SEND)
 					u->deadline = 0; /* nothing to send */

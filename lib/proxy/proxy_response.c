@@ -39,8 +39,8 @@ px_cl_flush(struct px_sess *s)
 	while (s->to_cl != NULL) {
 		if (s->c == NULL)
 			return px_sess_abort(s);
-		m = fo_mbuf_chain_cut(&s->to_cl, fo_tcp_send_space(s->c));
-		n = fo_tcp_send(s->c, m);
+		m = fo_mbuf_chain_cut(&s->to_cl, px_cl_space(s));
+		n = px_cl_send(s, m);
 		if (n == -EAGAIN) {
 			s->to_cl = fo_mbuf_chain_join(m, s->to_cl);
 			px_sess_deadline(
@@ -78,6 +78,8 @@ queue_head(struct px_sess *s, const uint8_t *head, unsigned flags)
 	}
 	if (s->resp.status >= 200)
 		px_bal_resp_mods(s, &mods, &n_mods); /* sticky cookie (proxy_balance.c) */
+	if (s->tls != NULL && s->resp.status >= 200)
+		px_tls_mods(s, &mods, &n_mods); /* HSTS (proxy_tls.c) */
 	n = m != NULL ? fo_http_write_response_mod(rte_pktmbuf_mtod(m, uint8_t *),
 				rte_pktmbuf_tailroom(m), head, &s->resp, flags, mods, n_mods)
 		      : -ENOSPC;

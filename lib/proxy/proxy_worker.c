@@ -160,6 +160,8 @@ px_sess_free(struct px_sess *s)
 			fo_tcp_abort(u->c);
 		px_up_free(u);
 	}
+	if (s->tls != NULL)
+		px_tls_release(s);
 	rte_pktmbuf_free(s->in);
 	rte_pktmbuf_free(s->to_up);
 	rte_pktmbuf_free(s->rin);
@@ -204,10 +206,16 @@ px_accept(struct fo_tcp_conn *c, void *listen_arg)
 		pw->stats.refused_nostate++;
 		return -ENOMEM;
 	}
-	pw->stats.accepted++;
-	fo_tcp_info(c, &info);
 	s->c = c;
 	s->l = l;
+	if (l->tls && (pw->tls == NULL || px_tls_accept(s) != 0)) {
+		pw->stats.tls_refused_noconf++;
+		s->c = NULL;
+		px_sess_free(s);
+		return -ENOMEM;
+	}
+	pw->stats.accepted++;
+	fo_tcp_info(c, &info);
 	s->client_addr = info.remote_addr;
 	s->client_port = info.remote_port;
 	fo_tcp_set_user(c, s);
@@ -229,6 +237,11 @@ px_cl_writable(struct fo_tcp_conn *c, void *user)
 	struct px_sess *s = user;
 
 	(void)c;
+	if (s->tls != NULL && px_tls_writable(s) != 0) {
+		s->pw->stats.client_resets++;
+		px_sess_abort(s);
+		return;
+	}
 	if (s->phase == PX_TUNNEL)
 		px_tunnel_pump(s);
 	else if (s->phase == PX_EXCHANGE)
@@ -335,6 +348,7 @@ fo_proxy_worker_create(const struct fo_proxy_snapshot *const *published, struct 
 			continue;
 		l->pw = pw;
 		l->port = cl->port;
+		l->tls = cl->tls;
 		rc = fo_tcp_listen(tw, cl->addr, cl->port, &px_client_ops, l);
 		if (rc != 0) {
 			FO_LOG(ERR, "%s:%u:%u: listen: %s\n", cl->loc.file, cl->loc.line,
@@ -376,8 +390,12 @@ fo_proxy_worker_free(struct fo_proxy_worker *p)
 		rte_pktmbuf_free(s->rin);
 		rte_pktmbuf_free(s->to_cl);
 		rte_pktmbuf_free(s->retry_head);
+		if (s->tls != NULL)
+			px_tls_release(s);
 	}
 	free(pw->sess);
+	free(pw->tls_sess);
+	free(pw->tls_stage);
 	free(pw->ups);
 	free(pw->servers);
 	free(pw->srv_buckets);

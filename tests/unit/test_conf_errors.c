@@ -114,11 +114,11 @@ static const struct err_case cases[] = {
 	{"structure", "plain directive with block", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
 		  "listen 198.18.0.1:80 { }\n"),
-		"t.conf:2:1: \"listen\" directive takes no block (usage: listen A.B.C.D:PORT [http|echo|discard|source SIZE|relay UPSTREAM];)\n"},
+		"t.conf:2:1: \"listen\" directive takes no block (usage: listen A.B.C.D:PORT [http|tls|echo|discard|source SIZE|relay UPSTREAM];)\n"},
 	{"structure", "missing argument", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
 		  "listen;\n"),
-		"t.conf:2:1: wrong number of arguments in \"listen\" directive (usage: listen A.B.C.D:PORT [http|echo|discard|source SIZE|relay UPSTREAM];)\n"},
+		"t.conf:2:1: wrong number of arguments in \"listen\" directive (usage: listen A.B.C.D:PORT [http|tls|echo|discard|source SIZE|relay UPSTREAM];)\n"},
 	{"structure", "extra argument", 0,
 		T("interface net_tap0 {\n"
 		  "\taddress 198.18.0.1/24 198.18.0.2/24;\n"
@@ -229,7 +229,7 @@ static const struct err_case cases[] = {
 		  "listen 198.18.0.1:81;\n"
 		  "bogus { a; b { c; } d; }\n"
 		  "listen 198.18.0.1:0;\n"),
-		"t.conf:2:1: wrong number of arguments in \"listen\" directive (usage: listen A.B.C.D:PORT [http|echo|discard|source SIZE|relay UPSTREAM];)\n"
+		"t.conf:2:1: wrong number of arguments in \"listen\" directive (usage: listen A.B.C.D:PORT [http|tls|echo|discard|source SIZE|relay UPSTREAM];)\n"
 		"t.conf:4:1: unknown directive \"bogus\" at top level\n"
 		"t.conf:5:19: invalid port \"0\" (expected 1..65535)\n"},
 	{"multi", "errors in every new block are all reported", 0,

@@ -436,7 +436,7 @@ static const struct err_case cases[] = {
 	{"service", "too many arguments", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
 		  "listen 198.18.0.1:19 source 1m 2m 3m;\n"),
-		"t.conf:2:1: wrong number of arguments in \"listen\" directive (usage: listen A.B.C.D:PORT [http|echo|discard|source SIZE|relay UPSTREAM];)\n"},
+		"t.conf:2:1: wrong number of arguments in \"listen\" directive (usage: listen A.B.C.D:PORT [http|tls|echo|discard|source SIZE|relay UPSTREAM];)\n"},
 	{"service", "bad service does not hide a duplicate", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
 		  "listen 198.18.0.1:7 echo;\n"

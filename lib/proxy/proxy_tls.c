@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TLS on client sessions of `listen ... tls;` listeners (lib/tls).
+ *
+ * A TLS session holds a struct px_tls (one per session slot, preallocated
+ * when the worker has TLS): the connection's fo_tls_io (ciphertext receive
+ * chain and send queue, mbufs from TCP and from the worker's pool) and its
+ * fo_tls_conn. The HTTP path reads and writes the client through
+ * px_cl_recv()/px_cl_send() (proxy_priv.h): one flag test for plain
+ * sessions, these functions for TLS ones:
+ *
+ *  - px_tls_recv(): moves ciphertext from TCP to the receive chain while
+ *    it holds less than PX_TLS_RX_MAX (past that TCP keeps it and its
+ *    window closes), runs the handshake until it completes (counting it),
+ *    then decrypts into mbufs of the pool, straight into their data room.
+ *  - px_tls_send(): encrypts a plaintext chain into the send queue (small
+ *    segments gathered into one record of at most 16 KiB, a segment of
+ *    1 KiB or more a record of its own, in place) and hands the records
+ *    to fo_tcp_send(); records TCP cannot
+ *    take yet wait in `pend` (bounded by one plaintext chunk), and the
+ *    plaintext send space is 0 while they do, so the HTTP path keeps its
+ *    all-or-nothing contract.
+ *
+ * Also: the SNI the handshake chose (for 421), the 308 to https and HSTS.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proxy_priv.h"
+
+/** Ciphertext held per session before TCP is left to close its window (a record and more). */
+#define PX_TLS_RX_MAX (32u * 1024)
+/** Send queue bound (above the largest plaintext chunk px_tls_space() allows plus records). */
+#define PX_TLS_TX_MAX (512u * 1024)
+/** Largest record payload (TLS: 2^14). */
+#define PX_TLS_RECORD_MAX (16u * 1024)
+/** A segment at least this big is encrypted in place, not gathered with others. */
+#define PX_TLS_DIRECT_MIN 1024u
+/** Plaintext accepted at once (records add 22..29 bytes each). */
+#define PX_TLS_CHUNK_MAX (128u * 1024)
+
+/* strip ":port" (not from "[v6]") and a trailing dot */
+static size_t
+host_len(const char *h, size_t len)
+{
+	const char *c;
+
+	if (len != 0 && h[0] != '[') {
+		c = memchr(h, ':', len);
+		if (c != NULL)
+			len = (size_t)(c - h);
+	}
+	return len;
+}
+
+/* SNI index of @p host (the certificate it names), or -1 when it names none */
+static int64_t
+host_idx(const struct fo_proxy_tls *tc, const char *h, size_t len)
+{
+	int64_t i;
+
+	len = host_len(h, len);
+	if (len == 0)
+		return -1;
+	i = fo_tls_sni_select(tc->sni, h, len);
+	return i == tc->sni->default_idx ? -1 : i;
+}
+
+/* The ClientHello's name, before the handshake: what the SNI table chooses. */
+static void
+note_sni(struct fo_proxy_worker *pw, struct px_tls *t)
+{
+	struct fo_tls_hello h;
+	const uint8_t *p;
+	uint32_t n = t->io.rx_len, off = 0;
+	int rc;
+
+	if (t->io.rx_head == NULL || n == 0)
+		return;
+	if (t->io.rx_head->data_len - t->io.rx_off >= n) {
+		p = rte_pktmbuf_mtod_offset(t->io.rx_head, const uint8_t *, t->io.rx_off);
+	} else {
+		/* a ClientHello spanning segments: copied once into the worker's scratch */
+		struct rte_mbuf *m = t->io.rx_head;
+		uint32_t skip = t->io.rx_off;
+
+		if (n > FO_HTTP_HEAD_MAX)
+			n = FO_HTTP_HEAD_MAX;
+		for (; m != NULL && off < n; m = m->next, skip = 0) {
+			uint32_t k = m->data_len - skip;
+
+			if (k > n - off)
+				k = n - off;
+			memcpy(pw->lin + off, rte_pktmbuf_mtod_offset(m, uint8_t *, skip), k);
+			off += k;
+		}
+		p = pw->lin;
+	}
+	rc = fo_tls_hello_parse(p, n, &h);
+	if (rc == -EAGAIN)
+		return;
+	t->sni_seen = 1;
+	t->sni_idx = -1;
+	if (rc > 0 && h.sni != NULL)
+		t->sni_idx = host_idx(pw->tls, (const char *)h.sni, h.sni_len);
+}
+
+/* Hand pending records, then the send queue, to TCP. @return 0, -EAGAIN, or -errno. */
+static int
+tls_flush(struct px_sess *s)
+{
+	struct px_tls *t = s->tls;
+	struct rte_mbuf *m;
+	uint32_t len;
+	ssize_t n;
+
+	m = fo_tls_io_tx_take(&t->io, &len);
+	if (m != NULL)
+		t->pend = fo_mbuf_chain_join(t->pend, m);
+	while (t->pend != NULL) {
+		if (s->c == NULL)
+			return -EPIPE;
+		m = fo_mbuf_chain_cut(&t->pend, fo_tcp_send_space(s->c));
+		n = fo_tcp_send(s->c, m);
+		if (n == -EAGAIN) {
+			t->pend = fo_mbuf_chain_join(m, t->pend);
+			return -EAGAIN; /* writable resumes us (px_cl_writable) */
+		}
+		if (n < 0) {
+			t->pend = fo_mbuf_chain_join(m, t->pend);
+			return (int)n;
+		}
+	}
+	if (t->shut_wanted) {
+		t->shut_wanted = 0;
+		if (fo_tcp_shutdown(s->c) != 0)
+			return -ENOTCONN;
+	}
+	return 0;
+}
+
+int
+px_tls_writable(struct px_sess *s)
+{
+	int rc = tls_flush(s);
+
+	return rc == -EAGAIN ? 0 : rc;
+}
+
+int
+px_tls_shutdown(struct px_sess *s)
+{
+	int rc = tls_flush(s);
+
+	if (rc == -EAGAIN) {
+		s->tls->shut_wanted = 1; /* FIN after the records still waiting */
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	return fo_tcp_shutdown(s->c);
+}
+
+/* The handshake, until it completes. @return 0 done, -EAGAIN, or 0-like EOF (1). */
+static int
+tls_handshake(struct px_sess *s)
+{
+	struct fo_proxy_worker *pw = s->pw;
+	struct px_tls *t = s->tls;
+	int rc;
+
+	if (!t->sni_seen)
+		note_sni(pw, t);
+	rc = fo_tls_handshake(t->conn);
+	(void)tls_flush(s); /* the server's flight, or an alert */
+	if (rc == -EAGAIN)
+		return -EAGAIN;
+	if (rc == 0) {
+		t->done = 1;
+		pw->stats.tls_handshakes++;
+		pw->stats.tls_resumed += (uint64_t)fo_tls_conn_resumed(t->conn);
+		return 0;
+	}
+	if (rc == -ECONNRESET)
+		pw->stats.tls_failed_eof++;
+	else if (t->sni_seen && t->sni_idx < 0 && pw->tls->sni->strict)
+		pw->stats.tls_failed_sni++;
+	else
+		pw->stats.tls_failed_proto++;
+	return 1; /* closed gracefully by the caller (the alert goes before the FIN) */
+}
+
+ssize_t
+px_tls_recv(struct px_sess *s, struct rte_mbuf **head, uint32_t max)
+{
+	struct fo_proxy_worker *pw = s->pw;
+	struct px_tls *t = s->tls;
+	struct rte_mbuf *first = NULL, *last = NULL, *m, *c;
+	uint32_t total = 0;
+	ssize_t n;
+
+	while (t->io.rx_len < PX_TLS_RX_MAX && !t->io.rx_eof) {
+		n = fo_tcp_recv(s->c, &c, PX_TLS_RX_MAX - t->io.rx_len);
+		if (n == -EAGAIN)
+			break;
+		if (n == 0) {
+			fo_tls_io_rx_eof(&t->io);
+			break;
+		}
+		if (n < 0)
+			return n;
+		fo_tls_io_rx_append(&t->io, c);
+	}
+	if (!t->done) {
+		int rc = tls_handshake(s);
+
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
+	}
+	/* nothing to decrypt: no ciphertext left, no plaintext held by the library */
+	if (t->io.rx_len == 0 && !t->more && !t->io.rx_eof)
+		return -EAGAIN;
+	while (total < max) {
+		uint32_t ask;
+
+		m = rte_pktmbuf_alloc(pw->pool);
+		if (m == NULL) {
+			pw->stats.nombuf++;
+			break;
+		}
+		ask = RTE_MIN((uint32_t)rte_pktmbuf_tailroom(m), max - total);
+		n = fo_tls_read(t->conn, rte_pktmbuf_mtod(m, void *), ask);
+		t->more = n == (ssize_t)ask; /* the record may hold more than asked */
+		if (n <= 0) {
+			rte_pktmbuf_free(m);
+			if (n == -EPROTO)
+				pw->stats.tls_bad_records++;
+			if (total == 0 && n != -EAGAIN) {
+				(void)tls_flush(s); /* an alert */
+				return n == 0 ? 0 : -ECONNRESET;
+			}
+			break;
+		}
+		m->data_len = (uint16_t)n;
+		m->pkt_len = (uint32_t)n;
+		if (first == NULL)
+			first = m;
+		else
+			last->next = m;
+		last = m;
+		first->nb_segs = (uint16_t)(first == m ? 1 : first->nb_segs + 1);
+		total += (uint32_t)n;
+		if (!t->more && t->io.rx_len == 0)
+			break; /* all read: no failing read (and mbuf) to find it out */
+	}
+	(void)tls_flush(s); /* what reading may have queued (KeyUpdate answer) */
+	if (first == NULL)
+		return -EAGAIN;
+	first->pkt_len = total;
+	*head = first;
+	return total;
+}
+
+uint32_t
+px_tls_space(const struct px_sess *s)
+{
+	uint32_t n, over;
+
+	if (s->tls->pend != NULL || s->c == NULL)
+		return 0;
+	n = fo_tcp_send_space(s->c);
+	over = n / 32 + 64; /* room for the records' overhead */
+	n = n > over ? n - over : 0;
+	return RTE_MIN(n, PX_TLS_CHUNK_MAX);
+}
+
+/* Encrypt @p len bytes (one record when <= 16 KiB). @return 0, -ENOMEM, -EPIPE. */
+static int
+tls_write_all(struct px_sess *s, const uint8_t *p, uint32_t len)
+{
+	struct px_tls *t = s->tls;
+	uint32_t off = 0;
+	ssize_t w;
+
+	while (off < len) {
+		w = fo_tls_write(t->conn, p + off, len - off);
+		if (w == -EAGAIN) {
+			struct rte_mbuf *q;
+			uint32_t qlen;
+
+			/* send queue full or pool empty: park what it holds */
+			q = fo_tls_io_tx_take(&t->io, &qlen);
+			if (q == NULL) {
+				s->pw->stats.nombuf++;
+				return -ENOMEM;
+			}
+			t->pend = fo_mbuf_chain_join(t->pend, q);
+			continue;
+		}
+		if (w < 0)
+			return -EPIPE;
+		off += (uint32_t)w;
+	}
+	return 0;
+}
+
+ssize_t
+px_tls_send(struct px_sess *s, struct rte_mbuf *chain)
+{
+	struct fo_proxy_worker *pw = s->pw;
+	struct rte_mbuf *m;
+	uint32_t total = 0, stage_len = 0;
+	int rc;
+
+	if (chain == NULL)
+		return -EINVAL;
+	rc = tls_flush(s);
+	if (rc != 0)
+		return rc == -EAGAIN ? -EAGAIN : -EPIPE;
+	if (s->c == NULL)
+		return -EPIPE;
+	for (m = chain; m != NULL; m = m->next) {
+		total += m->data_len;
+		if (m->data_len >= PX_TLS_DIRECT_MIN && stage_len == 0) {
+			/* a big segment is a record of its own, without a copy */
+			rc = tls_write_all(s, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len);
+			if (rc != 0)
+				goto fail;
+			continue;
+		}
+		for (uint32_t off = 0; off < m->data_len;) {
+			uint32_t k = RTE_MIN(m->data_len - off, PX_TLS_RECORD_MAX - stage_len);
+
+			/* small segments (a head, a short body) share one record: each
+			 * record costs about as much as a whole plain request */
+			memcpy(pw->tls_stage + stage_len,
+				rte_pktmbuf_mtod_offset(m, uint8_t *, off), k);
+			stage_len += k;
+			off += k;
+			if (stage_len == PX_TLS_RECORD_MAX) {
+				rc = tls_write_all(s, pw->tls_stage, stage_len);
+				if (rc != 0)
+					goto fail;
+				stage_len = 0;
+			}
+		}
+	}
+	if (stage_len != 0) {
+		rc = tls_write_all(s, pw->tls_stage, stage_len);
+		if (rc != 0)
+			goto fail;
+	}
+	rte_pktmbuf_free(chain);
+	rc = tls_flush(s);
+	if (rc != 0 && rc != -EAGAIN)
+		return -EPIPE;
+	return total;
+fail:
+	return rc; /* the caller keeps the chain, and aborts */
+}
+
+int
+px_tls_accept(struct px_sess *s)
+{
+	struct fo_proxy_worker *pw = s->pw;
+	struct px_tls *t = &pw->tls_sess[s - pw->sess];
+
+	fo_tls_io_init(&t->io, pw->pool, PX_TLS_TX_MAX);
+	t->conn = fo_tls_conn_new(pw->tls->entry, &t->io);
+	if (t->conn == NULL)
+		return -ENOMEM;
+	t->pend = NULL;
+	t->sni_idx = -1;
+	t->sni_seen = t->done = t->shut_wanted = t->more = 0;
+	s->tls = t;
+	pw->stats.tls_sessions++;
+	return 0;
+}
+
+void
+px_tls_release(struct px_sess *s)
+{
+	struct px_tls *t = s->tls;
+
+	fo_tls_conn_free(t->conn);
+	t->conn = NULL;
+	fo_tls_io_release(&t->io);
+	rte_pktmbuf_free(t->pend);
+	t->pend = NULL;
+	s->tls = NULL;
+}
+
+int
+px_tls_check(struct px_sess *s, const uint8_t *head, const struct fo_conf_route *route)
+{
+	const struct fo_proxy_tls *tc = s->pw->tls;
+	const struct fo_http_msg *msg = &s->req;
+	int64_t i = host_idx(tc, (const char *)head + msg->host.off, msg->host.len);
+
+	if (s->tls != NULL) {
+		/* Gateway API: a Host naming another certificate than the SNI chose; a
+		 * client that sent no name (or one no certificate has) is not refused */
+		if (i >= 0 && s->tls->sni_idx >= 0 && i != s->tls->sni_idx) {
+			s->pw->stats.tls_misdirected++;
+			return 421;
+		}
+		return 0;
+	}
+	if (i >= 0 && tc->ssl_redirect && (route == NULL || !route->no_ssl_redirect))
+		return 308;
+	return 0;
+}
+
+int
+fo_proxy_worker_tls(struct fo_proxy_worker *pw, const struct fo_proxy_tls *conf)
+{
+	pw->tls_sess = calloc(pw->n_sess, sizeof(*pw->tls_sess));
+	pw->tls_stage = malloc(PX_TLS_RECORD_MAX);
+	if (pw->tls_sess == NULL || pw->tls_stage == NULL)
+		return -ENOMEM;
+	pw->tls = conf;
+	if (conf->hsts != NULL) {
+		pw->hsts.name = "Strict-Transport-Security";
+		pw->hsts.name_len = (uint16_t)strlen(pw->hsts.name);
+		pw->hsts.value = conf->hsts;
+		pw->hsts.value_len = (uint16_t)strlen(conf->hsts);
+		pw->hsts.op = FO_HTTP_MOD_SET;
+	}
+	return 0;
+}
+
+void
+px_tls_mods(struct px_sess *s, const struct fo_http_mod **mods, unsigned *n_mods)
+{
+	struct fo_proxy_worker *pw = s->pw;
+
+	if (pw->hsts.name == NULL)
+		return;
+	if (*n_mods + 1 > PX_TLS_MODS_MAX)
+		return; /* (more modifiers than any route has) */
+	if (*n_mods != 0)
+		memcpy(pw->tls_mods, *mods, *n_mods * sizeof(**mods));
+	pw->tls_mods[*n_mods] = pw->hsts;
+	*mods = pw->tls_mods;
+	(*n_mods)++;
+}

@@ -195,13 +195,29 @@ struct fix {
 	int cl_open;
 };
 
+/* The plain client's connection aborted (no callback into it after this), then freed. */
+static void
+plain_close(struct fix *f)
+{
+	unsigned i;
+
+	for (i = 0; i < f->cl.n; i++) {
+		if (f->cl.conns[i].c != NULL) {
+			fo_tcp_abort(f->cl.conns[i].c);
+			f->cl.conns[i].c = NULL;
+		}
+	}
+	wire_client_free(&f->cl);
+	f->cl_open = 0;
+}
+
 static void
 free_clients(struct pxw *x)
 {
 	struct fix *f = (struct fix *)x;
 
 	if (f->cl_open)
-		wire_client_free(&f->cl);
+		plain_close(f);
 }
 
 static void
@@ -377,7 +393,7 @@ plain(struct fix *f, const char *req)
 	unsigned rounds = 0;
 
 	if (f->cl_open)
-		wire_client_free(&f->cl);
+		plain_close(f);
 	memset(&f->cl, 0, sizeof(f->cl));
 	assert_int_equal(wire_client_open(&f->cl, f->x.ch, FANOUT, 80, 1), 0);
 	f->cl_open = 1;

@@ -59,8 +59,8 @@ fanout: its loop's busy share), clients when the other CPU was).
 """
 
 import argparse
-import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -253,9 +253,17 @@ def counters(c):
     return snap
 
 
-def measure(ns, c, mode, a, cpus, rnd):
+def child_cpu_s():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def measure(ns, c, mode, a, cpus, rnd, backend):
     c0 = counters(c)
+    b0, w0 = proc_ticks(backend.pids()), child_cpu_s()
     w = run_wrk(ns, c.url, mode, a, cpus["wrk"], a.duration)
+    # wrk is a waited-for child (ip netns exec and taskset exec it): its CPU time
+    b1, w1 = proc_ticks(backend.pids()), child_cpu_s()
     c1 = counters(c)
     wall = c1["t"] - c0["t"]
     pc, oc = int(cpus["proxy"]), [int(x) for x in fi.parse_cpulist(cpus["wrk"])]
@@ -267,7 +275,8 @@ def measure(ns, c, mode, a, cpus, rnd):
            "requests": w["requests"], "rps": w["rps"], "p50": w["p50"], "p99": w["p99"],
            "p999": w["p999"], "errors": w["errors"], "non2xx": w["non2xx"],
            "proxy_cpu_busy": share(pc, 0), "proxy_cpu_softirq": share(pc, 1),
-           "other_cpu_busy": statistics.mean(share(x, 0) for x in oc)}
+           "other_cpu_busy": statistics.mean(share(x, 0) for x in oc),
+           "clients_cpu_share": ((b1 - b0) / CLK_TCK + w1 - w0) / wall / len(oc)}
     if c.fo is not None:
         busy, idle = c1["busy"] - c0["busy"], c1["idle"] - c0["idle"]
         row.update(busy_cycles=busy, poll_cycles=busy + idle,
@@ -277,6 +286,7 @@ def measure(ns, c, mode, a, cpus, rnd):
                    oncpu_share=(c1["ticks"] - c0["ticks"]) / CLK_TCK / wall)
     else:
         row["cpu_s"] = (c1["ticks"] - c0["ticks"]) / CLK_TCK
+        row["oncpu_share"] = row["cpu_s"] / wall
         d = c1["cpu"][pc][1] - c0["cpu"][pc][1]
         row["softirq_s"] = d / CLK_TCK
     fi.log("%s %s #%d: %.0f req/s, p99 %.2f ms, %d errors, %d non-2xx" % (
@@ -322,7 +332,9 @@ def main():
         ns = t.netns("kbench")
         ns.run(["sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65000"])
         ns.run(["sysctl", "-q", "-w", "net.ipv4.tcp_tw_reuse=1"])
-        ht.start_nginx_backend(ns, BACKEND_IPS, cpus=cpus["wrk"])
+        ngx_b = ht.start_nginx_backend(ns, BACKEND_IPS, cpus=cpus["wrk"])
+        backend = Contender("backend", None, ngx_b.stop,
+                            pids=lambda: [ngx_b.proc.pid] + ngx_b.worker_pids())
         for rnd in range(1, a.rounds + 1):
             state["round"] = rnd
             for name in names:
@@ -333,7 +345,7 @@ def main():
                 try:
                     run_wrk(ns, c.url, "keepalive", a, cpus["wrk"], a.warmup)
                     for mode in MODES:
-                        rows.append(measure(ns, c, mode, a, cpus, rnd))
+                        rows.append(measure(ns, c, mode, a, cpus, rnd, backend))
                 except fi.Failure as e:
                     rows.append({"contender": c.name, "round": rnd, "failed": str(e)[:300]})
                 finally:

@@ -118,6 +118,8 @@ def table(doc, markdown=True):
                           enumerate(zip(row, w))) for row in [hdr] + lines]
     m, a = doc["machine"], doc["args"]
     text.append("")
+    text += ratios(doc.get("summary") or [])
+    text.append("")
     text.append("busy cyc/req: fanout's worker busy TSC cycles per request (its own accounting). "
                 "CPU cyc/req: fanout's busy cycles times the share of the window the kernel ran "
                 "it; nginx, HAProxy: utime+stime of all their processes, in cycles. +softirq: "
@@ -140,6 +142,28 @@ def table(doc, markdown=True):
     if doc.get("notes"):
         text.append("Notes: " + "; ".join(sorted(set(doc["notes"]))) + ".")
     return "\n".join(text)
+
+
+def ratios(summ):
+    """One line per fanout row: its ratios to nginx and HAProxy, mode by mode."""
+    out = []
+    for name in [n for n in ORDER if n.startswith("fanout-")]:
+        parts = []
+        for s in summ:
+            if s["contender"] != name:
+                continue
+            vs = []
+            for ref, label in (("nginx", "nginx"), ("haproxy", "HAProxy")):
+                if s.get("rps_vs_" + ref):
+                    vs.append("%.2f× %s's requests/s (p99 %s, CPU per request %s)" % (
+                        s["rps_vs_" + ref], label, _f(s.get("p99_vs_" + ref), "%.2f×"),
+                        _f(s.get("cpu_vs_" + ref), "%.2f×")))
+            if vs:
+                parts.append("%s: %s" % ("keep-alive" if s["mode"] == "keepalive"
+                                         else "Connection: close", "; ".join(vs)))
+        if parts:
+            out.append("- **%s**: %s." % (name, ". ".join(parts)))
+    return out
 
 
 def merge_json(path, key, value):
@@ -222,7 +246,7 @@ def main():
     print(table(doc, markdown=not a.text))
     if a.charts:
         for f in charts(doc, a.charts):
-            print("chart: %s" % f)
+            print("chart: %s" % f, file=sys.stderr)  # not part of the Markdown
 
 
 if __name__ == "__main__":

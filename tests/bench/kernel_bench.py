@@ -112,7 +112,7 @@ def run_wrk(ns, url, mode, a, cpus, duration):
 
 
 def cpu_times():
-    """/proc/stat: {cpu: (busy ticks, softirq ticks, total ticks)}."""
+    """/proc/stat: {cpu: (busy ticks, softirq ticks, total ticks, steal ticks)}."""
     out = {}
     with open("/proc/stat") as f:
         for line in f:
@@ -121,7 +121,7 @@ def cpu_times():
                 v = [int(x) for x in f_[1:]]
                 total = sum(v[:8])
                 idle = v[3] + v[4]
-                out[int(f_[0][3:])] = (total - idle, v[6], total)
+                out[int(f_[0][3:])] = (total - idle, v[6], total, v[7])
     return out
 
 
@@ -269,14 +269,19 @@ def measure(ns, c, mode, a, cpus, rnd, backend):
     pc, oc = int(cpus["proxy"]), [int(x) for x in fi.parse_cpulist(cpus["wrk"])]
 
     def share(cpu, i):
-        d = [c1["cpu"][cpu][k] - c0["cpu"][cpu][k] for k in range(3)]
+        d = [c1["cpu"][cpu][k] - c0["cpu"][cpu][k] for k in range(4)]
         return d[i] / d[2] if d[2] else None
     row = {"contender": c.name, "mode": mode, "round": rnd, "wall": wall,
            "requests": w["requests"], "rps": w["rps"], "p50": w["p50"], "p99": w["p99"],
            "p999": w["p999"], "errors": w["errors"], "non2xx": w["non2xx"],
            "proxy_cpu_busy": share(pc, 0), "proxy_cpu_softirq": share(pc, 1),
+           "proxy_cpu_steal": share(pc, 3),
            "other_cpu_busy": statistics.mean(share(x, 0) for x in oc),
-           "clients_cpu_share": ((b1 - b0) / CLK_TCK + w1 - w0) / wall / len(oc)}
+           "other_cpu_softirq": statistics.mean(share(x, 1) for x in oc),
+           "other_cpu_steal": statistics.mean(share(x, 3) for x in oc),
+           # wrk, the backend and the softirq work on their CPU (not charged to a process)
+           "clients_cpu_share": ((b1 - b0) / CLK_TCK + w1 - w0) / wall / len(oc) +
+           statistics.mean(share(x, 1) for x in oc)}
     if c.fo is not None:
         busy, idle = c1["busy"] - c0["busy"], c1["idle"] - c0["idle"]
         row.update(busy_cycles=busy, poll_cycles=busy + idle,

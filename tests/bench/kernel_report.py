@@ -125,8 +125,9 @@ def table(doc, markdown=True):
                 "it; nginx, HAProxy: utime+stime of all their processes, in cycles. +softirq: "
                 "softirq time on the proxy's CPU per request (kernel proxies; the part on the "
                 "other CPU is not counted). proxy/clients CPU: share of the window the proxy "
-                "ran / wrk and the backend ran. bound: proxy (fanout's loop or the kernel "
-                "proxy >= 90 % busy), clients (wrk + backend >= 90 % of their CPU), or other "
+                "ran / wrk, the backend and softirq work ran on theirs. bound: proxy "
+                "(fanout's loop or the kernel proxy >= 90 % busy), clients (wrk, backend and "
+                "softirq >= 90 % of their CPU), or other "
                 "load (neither: other work on the machine took the CPUs). Ratios: medians "
                 "over medians of the same mode.")
     text.append("")

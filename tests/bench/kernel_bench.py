@@ -52,6 +52,7 @@ fanout: its loop's busy share), clients when the other CPU was).
 
     kernel_bench.py [--rounds 3] [--duration 10] [--conns 32] [--quick]
                     [--contenders fanout-xdp,fanout-tap,nginx,haproxy]
+                    [--fast-nic af_xdp|af_packet] [--fanout-idle-sleep US]
                     [--json build/bench/results.json] [--charts DIR]
 
 --json merges {"kernel": {...}} into that file (other sections' keys kept);
@@ -160,10 +161,10 @@ def drop_veth(ns):
         ns.run(["ip", "link", "del", fi.TAP], check_rc=False)
 
 
-def start_fanout(ns, nic, cpu):
+def start_fanout(ns, nic, cpu, idle_sleep):
     if nic == "tap":
         drop_veth(ns)
-    fo = ns.start_fanout(conf=SEED_CONF, lcores=cpu, idle_sleep=None, nic=nic)
+    fo = ns.start_fanout(conf=SEED_CONF, lcores=cpu, idle_sleep=idle_sleep, nic=nic)
 
     def stop():
         fo.stop()
@@ -176,10 +177,10 @@ def start(ns, name, cpus, state):
     """Start contender @name on cpus['proxy']; None (and a note) when it cannot serve."""
     cpu = cpus["proxy"]
     if name == "fanout-xdp":
-        nics = [state["fast_nic"]] if state.get("fast_nic") else ["af_xdp", "af_packet"]
+        nics = [state["fast_nic"]] if state.get("fast_nic") else state["fast_nics"]
         for nic in nics:
             try:
-                c = start_fanout(ns, nic, cpu)
+                c = start_fanout(ns, nic, cpu, state["idle_sleep"])
             except fi.Failure as e:
                 fi.log("fanout on %s did not start: %s" % (nic, str(e)[:300]))
                 state.setdefault("notes", []).append("fanout on %s did not start" % nic)
@@ -193,7 +194,7 @@ def start(ns, name, cpus, state):
         return None
     if name == "fanout-tap":
         try:
-            c = start_fanout(ns, "tap", cpu)
+            c = start_fanout(ns, "tap", cpu, state["idle_sleep"])
         except fi.Failure as e:
             fi.log("fanout on tap did not start: %s" % str(e)[:300])
             return None
@@ -288,7 +289,8 @@ def measure(ns, c, mode, a, cpus, rnd, backend):
                    busy_share=busy / (busy + idle) if busy + idle else None,
                    tsc_hz=(busy + idle) / wall,
                    # the share of the window the kernel ran fanout (other tenants of a VM)
-                   oncpu_share=(c1["ticks"] - c0["ticks"]) / CLK_TCK / wall)
+                   oncpu_share=(c1["ticks"] - c0["ticks"]) / CLK_TCK / wall,
+                   cpu_s=(c1["ticks"] - c0["ticks"]) / CLK_TCK, idle_sleep=a.fanout_idle_sleep)
     else:
         row["cpu_s"] = (c1["ticks"] - c0["ticks"]) / CLK_TCK
         row["oncpu_share"] = row["cpu_s"] / wall
@@ -314,6 +316,11 @@ def main():
     p.add_argument("--conns", type=int, default=32)
     p.add_argument("--quick", action="store_true", help="1 round of 4 s runs (about 1.5 min)")
     p.add_argument("--contenders", default=",".join(CONTENDERS))
+    p.add_argument("--fast-nic", choices=("af_xdp", "af_packet"),
+                   help="fanout-xdp's NIC, no fallback (default: af_xdp, else af_packet)")
+    p.add_argument("--fanout-idle-sleep", type=int, metavar="US",
+                   help="fanout's --idle-sleep (default: none, busy polling as in production; "
+                   "on a shared machine a back-off leaves the core to others when idle)")
     p.add_argument("--json", help="merge the results into this JSON file (key \"kernel\")")
     p.add_argument("--charts", help="write kernel-rps.png and kernel-p99.png into this directory")
     a = p.parse_args()
@@ -332,7 +339,9 @@ def main():
     t = fi.Test("kernel_bench")
     cpus = pick_cpus()
     fi.log("CPUs: proxy %s; wrk and backend %s" % (cpus["proxy"], cpus["wrk"]))
-    rows, state, ok = [], {}, False
+    rows, ok = [], False
+    state = {"fast_nics": [a.fast_nic] if a.fast_nic else ["af_xdp", "af_packet"],
+             "idle_sleep": a.fanout_idle_sleep}
     try:
         ns = t.netns("kbench")
         ns.run(["sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65000"])

@@ -65,6 +65,9 @@ def summarize(doc):
                     # on a shared VM the TSC runs on while the worker is preempted:
                     # scale by the share of the window the kernel ran it
                     r["cycles_per_req"] = r["busy_cycles_per_req"] * min(1.0, r["oncpu_share"])
+                    if r.get("idle_sleep") and tsc:
+                        # a worker that sleeps when idle: its process's CPU time, as nginx's
+                        r["cycles_per_req"] = r["cpu_s"] * tsc / r["requests"]
                 elif r["requests"] and tsc and "cpu_s" in r:
                     r["cycles_per_req"] = r["cpu_s"] * tsc / r["requests"]
                     r["softirq_cycles_per_req"] = r["softirq_s"] * tsc / r["requests"]
@@ -122,7 +125,8 @@ def table(doc, markdown=True):
     text.append("")
     text.append("busy cyc/req: fanout's worker busy TSC cycles per request (its own accounting). "
                 "CPU cyc/req: fanout's busy cycles times the share of the window the kernel ran "
-                "it; nginx, HAProxy: utime+stime of all their processes, in cycles. +softirq: "
+                "it (with --fanout-idle-sleep: its utime+stime, as nginx's); nginx, HAProxy: "
+                "utime+stime of all their processes, in cycles. +softirq: "
                 "softirq time on the proxy's CPU per request (kernel proxies; the part on the "
                 "other CPU is not counted). proxy/clients CPU: share of the window the proxy "
                 "ran / wrk, the backend and softirq work ran on theirs. bound: proxy "
@@ -131,10 +135,13 @@ def table(doc, markdown=True):
                 "load (neither: other work on the machine took the CPUs). Ratios: medians "
                 "over medians of the same mode.")
     text.append("")
-    text.append("%s; wrk -t1 -c%d, %d s per run, %d round(s), medians; proxy on CPU %s, wrk "
+    text.append("%s; wrk -t1 -c%d, %d s per run, %d round(s), medians; fanout %s; "
+                "proxy on CPU %s, wrk "
                 "and the nginx backend on CPU %s; fastest virtual NIC used: %s; cycles at %s "
                 "(%s)." % (
                     doc.get("when", "?"), a["conns"], a["duration"], a["rounds"],
+                    "--idle-sleep %d" % a["fanout_idle_sleep"] if a.get("fanout_idle_sleep")
+                    else "busy polling",
                     doc["cpus"]["proxy"], doc["cpus"]["wrk"], doc.get("fast_nic") or "none",
                     "%.0f MHz" % (doc["tsc_hz"] / 1e6) if doc.get("tsc_hz") else "?",
                     doc.get("tsc_source", "?")))

@@ -55,8 +55,10 @@ fanout: its loop's busy share), clients when the other CPU was).
                     [--fast-nic af_xdp|af_packet] [--fanout-idle-sleep US]
                     [--json build/bench/results.json] [--charts DIR]
 
---json merges {"kernel": {...}} into that file (other sections' keys kept);
---charts writes kernel-rps.png and kernel-p99.png there (gnuplot).
+--json merges {"kernel": {...}} into that file (other sections' keys kept;
+--key another name starting with "kernel", e.g. kernel-idle-sleep, to keep
+a variant next to the default run); --charts writes KEY-rps.png and
+KEY-p99.png there (gnuplot).
 """
 
 import argparse
@@ -322,7 +324,8 @@ def main():
                    help="fanout's --idle-sleep (default: none, busy polling as in production; "
                    "on a shared machine a back-off leaves the core to others when idle)")
     p.add_argument("--json", help="merge the results into this JSON file (key \"kernel\")")
-    p.add_argument("--charts", help="write kernel-rps.png and kernel-p99.png into this directory")
+    p.add_argument("--key", default="kernel", help="the results.json key (kernel...)")
+    p.add_argument("--charts", help="write KEY-rps.png and KEY-p99.png into this directory")
     a = p.parse_args()
     if a.quick:
         a.rounds, a.duration, a.warmup = 1, 4, 1
@@ -331,6 +334,8 @@ def main():
             or any(n not in CONTENDERS for n in names):
         p.error("--rounds 1..10, --duration 1..60, --conns 1..10000, --contenders from %s "
                 "(every load is bounded)" % ",".join(CONTENDERS))
+    if not a.key.startswith("kernel"):
+        p.error("--key must start with \"kernel\" (scripts/bench --report lists those)")
     fi.require_root()
     fi.check(os.access(HAPROXY, os.X_OK) or "haproxy" not in names,
              "%s missing (Debian's haproxy; scripts/bootstrap installs it)" % HAPROXY)
@@ -384,10 +389,10 @@ def main():
     print()
     print(kr.table(doc, markdown=False))
     if a.json:
-        kr.merge_json(a.json, "kernel", doc)
-        print("results: %s (key \"kernel\")" % a.json)
+        kr.merge_json(a.json, a.key, doc)
+        print("results: %s (key \"%s\")" % (a.json, a.key))
     if a.charts and doc["summary"]:
-        for f in kr.charts(doc, a.charts):
+        for f in kr.charts(doc, a.charts, a.key):
             print("chart: %s" % f)
     sys.exit(0 if ok and any("rps" in r for r in rows) else 1)
 

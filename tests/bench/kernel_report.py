@@ -191,12 +191,12 @@ def merge_json(path, key, value):
     os.replace(tmp, path)
 
 
-def charts(doc, out_dir):
-    """kernel-rps.png and kernel-p99.png (gnuplot, clustered bars); returns their paths."""
+def charts(doc, out_dir, key="kernel"):
+    """KEY-rps.png and KEY-p99.png (gnuplot, clustered bars); returns their paths."""
     os.makedirs(out_dir, exist_ok=True)
     summ = doc["summary"]
     names = [n for n in ORDER if any(s["contender"] == n for s in summ)]
-    dat = os.path.join(out_dir, "kernel.dat")
+    dat = os.path.join(out_dir, key + ".dat")
     with open(dat, "w") as f:
         f.write("# contender keepalive_rps close_rps keepalive_p99ms close_p99ms\n")
         for n in names:
@@ -206,8 +206,8 @@ def charts(doc, out_dir):
                 *("%.3f" % (v[m]["p99"] * 1e3) if m in v and v[m]["p99"] else "NaN"
                   for m in MODES)))
     made = []
-    what = (("kernel-rps.png", "requests/s", 2),
-            ("kernel-p99.png", "p99 latency (ms)", 4))
+    what = ((key + "-rps.png", "requests/s", 2),
+            (key + "-p99.png", "p99 latency (ms)", 4))
     for fname, ylabel, col in what:
         png = os.path.join(out_dir, fname)
         script = "\n".join([
@@ -246,15 +246,22 @@ def main():
     a = p.parse_args()
     try:
         with open(a.json) as f:
-            doc = json.load(f)["kernel"]
-    except (OSError, ValueError, KeyError) as e:
-        sys.exit("kernel_report: no \"kernel\" results in %s (%s); run scripts/bench --only "
-                 "kernel first" % (a.json, e))
-    doc["summary"] = summarize(doc)
-    print(table(doc, markdown=not a.text))
-    if a.charts:
-        for f in charts(doc, a.charts):
-            print("chart: %s" % f, file=sys.stderr)  # not part of the Markdown
+            whole = json.load(f)
+        keys = sorted(k for k in whole if k.startswith("kernel") and "runs" in whole[k])
+    except (OSError, ValueError, TypeError) as e:
+        keys, whole = [], str(e)
+    if not keys:
+        sys.exit("kernel_report: no \"kernel\" results in %s; run scripts/bench --only "
+                 "kernel first" % a.json)
+    for i, key in enumerate(keys):
+        doc = whole[key]
+        doc["summary"] = summarize(doc)
+        if len(keys) > 1:
+            print("%s#### %s\n" % ("\n" if i else "", key))
+        print(table(doc, markdown=not a.text))
+        if a.charts:
+            for f in charts(doc, a.charts, key):
+                print("chart: %s" % f, file=sys.stderr)  # not part of the Markdown
 
 
 if __name__ == "__main__":

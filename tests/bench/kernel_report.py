@@ -211,9 +211,11 @@ def charts(doc, out_dir, key="kernel"):
     for fname, ylabel, col in what:
         png = os.path.join(out_dir, fname)
         script = "\n".join([
-            "set terminal pngcairo size 800,450 font 'sans,10'",
+            "set terminal pngcairo noenhanced size 800,450 font 'sans,10'",
             "set output '%s'" % png,
-            "set title 'wrk through each proxy, %s (%s)'" % (ylabel, doc.get("when", "")),
+            "set title 'wrk through each proxy: %s; %s, fanout %s'" % (
+                ylabel, doc.get("when", ""), "--idle-sleep %d" % doc["args"]["fanout_idle_sleep"]
+                if doc["args"].get("fanout_idle_sleep") else "busy polling"),
             "set datafile missing 'NaN'",
             "set style data histograms",
             "set style histogram clustered gap 1",

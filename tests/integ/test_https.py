@@ -63,22 +63,20 @@ route prefix / {{
 
 
 def make_certs(d):
-    def run(*argv):
-        fi.sh(["openssl"] + list(argv), timeout=30)
-
-    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+    fi.sh(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
         "-keyout", d + "/ca.key", "-out", d + "/ca.pem", "-days", "2",
         "-subj", "/CN=fanout-test-ca", "-addext", "basicConstraints=critical,CA:TRUE",
-        "-addext", "keyUsage=keyCertSign")
+        "-addext", "keyUsage=keyCertSign"], timeout=30)
     for name, san, serial in (("a", "DNS:a.test", "1001"), ("w", "DNS:*.w.test", "1002")):
         with open("%s/%s.ext" % (d, name), "w") as f:
             f.write("subjectAltName=%s\n" % san)
-        run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        fi.sh(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
             "-keyout", "%s/%s.key" % (d, name), "-out", "%s/%s.csr" % (d, name),
-            "-subj", "/CN=%s" % san[4:])
-        run("x509", "-req", "-in", "%s/%s.csr" % (d, name), "-CA", d + "/ca.pem",
+            "-subj", "/CN=%s" % san[4:]], timeout=30)
+        fi.sh(["openssl", "x509", "-req", "-in", "%s/%s.csr" % (d, name), "-CA", d + "/ca.pem",
             "-CAkey", d + "/ca.key", "-set_serial", serial, "-days", "1",
-            "-out", "%s/%s.pem" % (d, name), "-extfile", "%s/%s.ext" % (d, name))
+            "-out", "%s/%s.pem" % (d, name), "-extfile", "%s/%s.ext" % (d, name)],
+            timeout=30)
 
 
 def write_conf(d, extra=""):

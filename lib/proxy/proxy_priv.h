@@ -4,7 +4,8 @@
  *   proxy_worker.c    create/free, listeners, session and upstream pools, timers, stats
  *   proxy_mbuf.c      mbuf chain helpers (cut at a byte, copy into mbufs, linearise)
  *   proxy_request.c   client side: request heads, routing, errors, request body
- *   proxy_upstream.c  upstream connections: pool, connect, retries, timeouts
+ *   proxy_upstream.c  upstream connections: server choice, connect, retries
+ *   proxy_upconn.c    an upstream connection's release into the pool, timers, TCP callbacks
  *   proxy_response.c  response heads and bodies towards the client, end of exchange
  *   proxy_tunnel.c    raw splice after 101 Switching Protocols
  *   proxy_action.c    redirects, default backends, /healthz (route actions)
@@ -519,9 +520,13 @@ int px_cl_flush(struct px_sess *s);
 int px_resp_pump(struct px_sess *s);
 void px_count_status(struct fo_proxy_worker *pw, unsigned status);
 
-/* proxy_upstream.c */
+/* proxy_upstream.c, proxy_upconn.c */
 /** Pick the server (the upstream's balancer), take a pooled connection or open one. */
 int px_up_start(struct px_sess *s);
+/** Is @p srv drained in the worker's current snapshot? */
+int px_srv_drained(const struct fo_proxy_worker *pw, const struct px_server *srv);
+/** The active open to the session's server failed: the next server, or answer @p status. */
+int px_up_connect_next(struct px_sess *s, unsigned status, const char *what);
 /**
  * The upstream failed before the response began: @p kind (an enum
  * fo_proxy_obs_kind: RESET, TIMEOUT, BAD; 0 for fanout's own trouble) is

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Upstream connections: server choice (the upstream's balancer, see
- * proxy_balance.c, over the servers health and drain leave in rotation), the
- * per-server idle pools (LIFO: the most recently used connection is the
- * least likely to have been closed by the server), active opens, failures
- * and retries, timeouts.
+ * proxy_balance.c, over the servers health and drain leave in rotation),
+ * taking a connection from the server's idle pool (LIFO: the most recently
+ * used connection is the least likely to have been closed by the server)
+ * or opening one, failures and retries. Releasing a connection into the
+ * pool, its timeouts and lib/tcp's callbacks are in proxy_upconn.c.
  *
  * Retries (nginx proxy_next_upstream, at most `tries` attempts per
  * request, each server at most once): a connection that cannot be opened
@@ -159,8 +160,8 @@ up_keep_head(struct px_sess *s)
 	}
 }
 
-static int
-srv_drained(const struct fo_proxy_worker *pw, const struct px_server *srv)
+int
+px_srv_drained(const struct fo_proxy_worker *pw, const struct px_server *srv)
 {
 	return srv->drained_gen == pw->cur->gen;
 }
@@ -172,7 +173,7 @@ up_usable(const struct px_sess *s, unsigned idx)
 	const struct px_server *srv = up_server(s, idx);
 
 	return srv != NULL && !srv->unresolved && up_health(s, idx) == 0 &&
-	       !srv_drained(s->pw, srv);
+	       !px_srv_drained(s->pw, srv);
 }
 
 /* The server after the current one that may take the request (the next one when none may). */
@@ -233,7 +234,7 @@ up_ep_attach(struct px_sess *s, struct px_up *u, unsigned idx)
 {
 	struct fo_proxy_ep_stats *ep;
 
-	u->srv->load.inflight++; /* least_conn; back down in px_up_free() or when pooled */
+	u->srv->load.inflight++;     /* least_conn; back down in px_up_free() or when pooled */
 	s->bal_t0 = s->pw->net->now; /* ewma: this attempt's latency starts */
 	u->slot = up_slot(s, idx);
 	ep = px_ep(s->pw, u->slot);
@@ -244,8 +245,8 @@ up_ep_attach(struct px_sess *s, struct px_up *u, unsigned idx)
 }
 
 /* The active open to the current server failed: next server, or @p status. */
-static int
-up_connect_next(struct px_sess *s, unsigned status, const char *what)
+int
+px_up_connect_next(struct px_sess *s, unsigned status, const char *what)
 {
 	struct fo_proxy_worker *pw = s->pw;
 	unsigned n = px_upconf(s)->n_servers;
@@ -272,7 +273,8 @@ up_connect(struct px_sess *s, unsigned idx)
 
 	s->server = idx;
 	if (srv == NULL)
-		return up_connect_next(s, 502, "not tracked: the worker's endpoint table is full");
+		return px_up_connect_next(
+			s, 502, "not tracked: the worker's endpoint table is full");
 	u = px_up_alloc(pw);
 	if (u == NULL)
 		return px_error(s, 503, "no upstream connection state left");
@@ -290,10 +292,10 @@ up_connect(struct px_sess *s, unsigned idx)
 
 		s->up = NULL;
 		px_up_free(u);
-		return up_connect_next(s, 502, e == ENETUNREACH ? "is unreachable"
-					       : e == EADDRNOTAVAIL
-						       ? "connection impossible: no local port left"
-						       : "connection impossible: connection limit");
+		return px_up_connect_next(s, 502,
+			e == ENETUNREACH     ? "is unreachable"
+			: e == EADDRNOTAVAIL ? "connection impossible: no local port left"
+					     : "connection impossible: connection limit");
 	}
 	pw->stats.upstream_connects++;
 	up_keep_head(s);
@@ -385,8 +387,8 @@ up_pick(struct px_sess *s)
 {
 	const struct px_view *v = px_view(s);
 	unsigned first = v->ups[s->upstream].first;
-	struct up_pick_ctx c = {s->pw, v->servers + first, s->snap->hslot + first, s->pw->cur->gen,
-		UINT_MAX};
+	struct up_pick_ctx c = {
+		s->pw, v->servers + first, s->snap->hslot + first, s->pw->cur->gen, UINT_MAX};
 	uint32_t idx = px_bal_pick(s, up_pick_ok, &c);
 
 	return idx != FO_BAL_NONE ? idx : c.fallback;
@@ -490,8 +492,9 @@ up_retry(struct px_sess *s, int race, int allowed)
 	unsigned next = s->server;
 	struct rte_mbuf *head;
 	/* each server at most once, as nginx: never the same one again */
-	int again = allowed && req_idempotent(s) &&
-		    (uint32_t)s->attempts + 1 < RTE_MIN(px_upconf(s)->tries, px_upconf(s)->n_servers);
+	int again =
+		allowed && req_idempotent(s) &&
+		(uint32_t)s->attempts + 1 < RTE_MIN(px_upconf(s)->tries, px_upconf(s)->n_servers);
 
 	if (s->retry_head == NULL || s->up == NULL || !(race || again))
 		return 1;
@@ -566,198 +569,3 @@ px_up_status(struct px_sess *s, unsigned status)
 	rc = up_retry(s, 0, 1);
 	return rc == 1 ? 2 : rc == PX_GONE ? PX_GONE : 1;
 }
-
-void
-px_up_release(struct px_sess *s, enum px_release how)
-{
-	struct fo_proxy_worker *pw = s->pw;
-	struct px_up *u = s->up;
-	struct px_server *srv;
-
-	if (u == NULL)
-		return;
-	s->up = NULL;
-	rte_pktmbuf_free(s->retry_head);
-	s->retry_head = NULL;
-	srv = u->srv;
-	u->deadline = 0;
-	/* pooled only while the current snapshot lists the endpoint, undrained */
-	if (how == PX_REL_POOL && u->c != NULL && u->state == PX_UP_BUSY &&
-		srv->live_gen == pw->cur->gen && !srv_drained(pw, srv) &&
-		px_upconf(s)->keepalive > 0 &&
-		u->n_requests < px_upconf(s)->keepalive_requests &&
-		srv->n_idle < px_upconf(s)->keepalive && pw->n_idle < pw->idle_cap) {
-		pw->stats.upstream_busy--;
-		pw->stats.upstream_idle++;
-		pw->stats.upstream_pooled++;
-		srv->load.inflight--;
-		if (px_ep(pw, u->slot) != NULL) {
-			px_ep(pw, u->slot)->active--;
-			px_ep(pw, u->slot)->idle++;
-		}
-		u->state = PX_UP_IDLE;
-		u->s = NULL;
-		u->prev = NULL;
-		u->next = srv->idle;
-		if (u->next != NULL)
-			u->next->prev = u;
-		srv->idle = u;
-		srv->n_idle++;
-		pw->n_idle++;
-		px_up_deadline(u, px_upconf(s)->keepalive_timeout_ms);
-		u->tkind = PX_UT_IDLE;
-		return;
-	}
-	if (u->c != NULL) {
-		if (how == PX_REL_ABORT)
-			fo_tcp_abort(u->c);
-		else
-			fo_tcp_close(u->c);
-	}
-	px_up_free(u);
-}
-
-void
-px_up_timer(struct fo_timer *t)
-{
-	struct px_up *u = container_of(t, struct px_up, timer);
-	struct fo_proxy_worker *pw = u->pw;
-	struct px_sess *s = u->s;
-
-	if (!px_deadline_due(pw, t, &u->deadline))
-		return;
-	if (u->state == PX_UP_IDLE) {
-		pw->stats.upstream_idle_closed++;
-		fo_tcp_close(u->c);
-		px_up_free(u);
-		return;
-	}
-	if (s == NULL || s->phase == PX_TUNNEL)
-		return;
-	pw->stats.upstream_timeouts++;
-	if (u->state == PX_UP_CONNECTING) {
-		/* nothing was sent: another server, as for a refused connection */
-		s->up = NULL;
-		fo_tcp_abort(u->c);
-		px_up_free(u);
-		up_connect_next(s, 504, "did not accept the connection within connect_timeout");
-		return;
-	}
-	if (u->tkind == PX_UT_SEND)
-		px_up_fail(s, 504, "upstream did not take the request within send_timeout",
-			FO_PROXY_OBS_TIMEOUT);
-	else
-		px_up_fail(s, 504, "upstream did not respond within read_timeout",
-			FO_PROXY_OBS_TIMEOUT);
-}
-
-/* ---- TCP callbacks of upstream connections ---- */
-
-static void
-up_connected(struct fo_tcp_conn *c, void *user)
-{
-	struct px_up *u = user;
-	struct fo_proxy_worker *pw = u->pw;
-
-	(void)c;
-	u->deadline = 0;
-	u->tkind = 0;
-	u->state = PX_UP_BUSY;
-	pw->stats.upstream_connected++;
-	px_req_pump(u->s);
-}
-
-/* Data or FIN on an idle pooled connection: the server closed it (or is out of step). */
-static void
-up_idle_readable(struct px_up *u)
-{
-	struct rte_mbuf *m;
-	ssize_t n;
-
-	n = fo_tcp_recv(u->c, &m, UINT32_MAX);
-	if (n == -EAGAIN)
-		return;
-	if (n > 0)
-		rte_pktmbuf_free(m);
-	u->pw->stats.upstream_idle_closed++;
-	if (n == 0)
-		fo_tcp_close(u->c);
-	else
-		fo_tcp_abort(u->c);
-	px_up_free(u);
-}
-
-static void
-up_readable(struct fo_tcp_conn *c, void *user)
-{
-	struct px_up *u = user;
-
-	(void)c;
-	if (u->state == PX_UP_IDLE) {
-		up_idle_readable(u);
-		return;
-	}
-	if (u->s->phase == PX_TUNNEL)
-		px_tunnel_pump(u->s);
-	else
-		px_resp_pump(u->s);
-}
-
-static void
-up_writable(struct fo_tcp_conn *c, void *user)
-{
-	struct px_up *u = user;
-
-	(void)c;
-	if (u->state != PX_UP_BUSY)
-		return;
-	if (u->s->phase == PX_TUNNEL)
-		px_tunnel_pump(u->s);
-	else
-		px_req_pump(u->s);
-}
-
-static void
-up_closed(struct fo_tcp_conn *c, void *user, enum fo_tcp_close_reason why)
-{
-	struct px_up *u = user;
-	struct fo_proxy_worker *pw = u->pw;
-	struct px_sess *s = u->s;
-
-	(void)c;
-	u->c = NULL;
-	if (u->state == PX_UP_IDLE) {
-		pw->stats.upstream_idle_closed++;
-		px_up_free(u);
-		return;
-	}
-	if (s->phase == PX_TUNNEL) {
-		if (why != FO_TCP_CLOSE_NORMAL)
-			pw->stats.upstream_resets++;
-		px_tunnel_closed(s, 1, why);
-		return;
-	}
-	if (why == FO_TCP_CLOSE_NORMAL && (s->flags & PX_S_UP_EOF))
-		return; /* EOF already taken into account */
-	if (u->state == PX_UP_CONNECTING) {
-		s->up = NULL;
-		px_up_free(u);
-		up_connect_next(s, 502, why == FO_TCP_CLOSE_REFUSED ? "refused the connection"
-				   : why == FO_TCP_CLOSE_TIMEOUT
-					   ? "did not answer the connection request"
-					   : "is unreachable");
-		return;
-	}
-	pw->stats.upstream_resets++;
-	px_up_fail(s, 502,
-		why == FO_TCP_CLOSE_TIMEOUT ? "upstream connection timed out"
-					    : "upstream reset the connection",
-		FO_PROXY_OBS_RESET);
-}
-
-const struct fo_tcp_ops px_up_ops = {
-	.connected = up_connected,
-	.readable = up_readable,
-	.writable = up_writable,
-	.closed = up_closed,
-};

@@ -133,7 +133,7 @@ tcp_send_ack(struct fo_tcp_conn *c)
 	unsigned n = tcp_opts_build(opts, c, 1);
 	uint16_t wnd = tcp_wnd_adv(c);
 
-	tcp_emit(c->tw, &c->key, c->snd_max, c->rcv_nxt, TCP_ACK, wnd, opts, n, NULL, 0);
+	tcp_emit(c->tw, &c->key, c->snd_nxt, c->rcv_nxt, TCP_ACK, wnd, opts, n, NULL, 0);
 	tcp_acked_now(c);
 }
 

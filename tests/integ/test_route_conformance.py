@@ -7,13 +7,15 @@ service answers with the request it received).
 
 One fanout; each group's routes are loaded with `fanoutctl reload` (every
 config has the same upstreams: one per service any table names), then its
-cases are sent over raw sockets. Every case whose features fanout has
+cases are sent over raw sockets (the "tls" ones to the :443 tls listener,
+whose self-signed certificate for foo.bar.com must verify). Every case whose features fanout has
 (conformance.FEATURES) must pass; the others are counted per missing
 feature and printed ("N pass, M unsupported: ..."), never run.
 """
 
 import json
 import re
+import ssl
 import sys
 
 import fo_integ as fi
@@ -44,11 +46,26 @@ interface net_tap0 {
     address 198.18.0.1/24;
 }
 listen 198.18.0.1:80;
+listen 198.18.0.1:443 tls;
+tls_certificate %s/tls.pem %s/tls.key;
+ssl_redirect off;
 """ + "".join("upstream %s { server %s:8000; }\n" % (n, ADDR[n]) for n in SERVICES)
 
 
+CERT_DIR = None  # set by main(): where the certificate of the "tls" cases is
+TLS_NAMES = ("foo.bar.com",)
+
+
+def make_cert(d):
+    """A self-signed ECDSA certificate for TLS_NAMES, the trust anchor of the tls cases."""
+    fi.sh(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+           "-nodes", "-keyout", d + "/tls.key", "-out", d + "/tls.pem", "-days", "2",
+           "-subj", "/CN=" + TLS_NAMES[0],
+           "-addext", "subjectAltName=" + ",".join("DNS:" + n for n in TLS_NAMES)], timeout=30)
+
+
 def config(g):
-    return BASE % g["name"] + g["routes"]
+    return BASE % (g["name"], CERT_DIR, CERT_DIR) + g["routes"]
 
 
 def send(ns, c, host):
@@ -58,7 +75,11 @@ def send(ns, c, host):
     for k, v in c["headers"]:
         head += "%s: %s\r\n" % (k, v)
     head += "Connection: close\r\n\r\n"
-    with ht.HttpConn(ns, fi.FANOUT_IP, PORT, timeout=10) as conn:
+    tls = "tls" in c["needs"]
+    with ht.HttpConn(ns, fi.FANOUT_IP, 443 if tls else PORT, timeout=10) as conn:
+        if tls:  # the certificate must verify for the host (icc: "secure connection")
+            ctx = ssl.create_default_context(cafile=CERT_DIR + "/tls.pem")
+            conn.s = ctx.wrap_socket(conn.s, server_hostname=host)
         conn.send(head.encode("latin-1"))
         return conn.read_response(method=c["method"])
 
@@ -106,6 +127,9 @@ def check_case(ns, g, c):
 
 
 def main(t):
+    global CERT_DIR
+    CERT_DIR = t.log_dir
+    make_cert(CERT_DIR)
     for n in FEATURES:
         fi.check(n in KNOWN, "FEATURES names an unknown feature %r" % n)
     ns = t.netns()
@@ -164,6 +188,9 @@ def main(t):
     fi.check(not failed, "%d conformance cases failed:\n  %s" % (len(failed),
                                                                  "\n  ".join(failed)))
     fi.check_ge(len(passed), 1, "cases run")
+    n_tls = sum(1 for _, gs in SUITES for g in gs for c in g["cases"]
+                if "tls" in g["needs"] + c["needs"])
+    fi.check_eq(first.stats()["proxy"]["tls_handshakes"], n_tls, "TLS handshakes (tls cases)")
     fi.wait_for(lambda: first.stats()["proxy"]["sessions"] == 0, 15, "every session to end")
     st = first.stop()
     fi.check_eq(st["proxy.sessions"], 0, "sessions in use at exit")

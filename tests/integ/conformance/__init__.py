@@ -23,7 +23,8 @@ routing issue plans, which fanout cannot parse yet).
 FEATURES = {"redirect", "request_header_modifier", "response_header_modifier", "app_root",
             "slash_redirect", "x_forwarded_prefix", "healthz", "header_match", "query_match",
             "method_match", "match_order_ingress_nginx", "host_owns_request",
-            "duplicate_first_wins", "prefix_rewrite", "host_rewrite", "gateway_wildcard_host"}
+            "duplicate_first_wins", "prefix_rewrite", "host_rewrite", "gateway_wildcard_host",
+            "tls"}
 
 # What each feature name means (a case's `needs` must be one of these).
 KNOWN = {

@@ -96,6 +96,7 @@ extern const char *const fo_tcp_drop_names[FO_TCP_DROP_MAX];
 	X(syncookies_sent, "SYN-ACKs carrying a SYN cookie") \
 	X(syncookies_ok, "connections established from a valid cookie") \
 	X(challenge_acks, "challenge ACKs sent (RFC 5961)") \
+	X(old_acks, "ACK fields taken from wholly old segments (retransmitted or rewound)") \
 	X(handoff_tx, "segments handed to another worker") \
 	X(handoff_rx, "segments received from another worker") \
 	X(ooo_queued, "segments queued out of order") \

@@ -135,6 +135,34 @@ tcp_ack_in(struct fo_tcp_conn *c, const struct tcp_seg *seg)
 	return 0;
 }
 
+/**
+ * A segment wholly before RCV.NXT still says what the peer received: take
+ * its ACK field when it moves SND.UNA (BSD does, for duplicate data; Linux
+ * accepts segments ending at or after the last window edge it advertised).
+ * Without this, two ends that both rewound SND.NXT to SND.UNA after an RTO
+ * refuse each other's pure ACKs and retransmissions, ACKs included, and
+ * lose the connection to the retransmission timeout. The ACK passes the
+ * same RFC 5961 test as any other (it must acknowledge data we sent), the
+ * segment must end within the largest window we can advertise below
+ * RCV.NXT, and an old segment never updates the send window (SND.WL1) nor
+ * counts as a duplicate ACK. @return -1 when @p c is gone, else 0.
+ */
+static int
+tcp_old_ack_in(struct fo_tcp_conn *c, const struct tcp_seg *seg)
+{
+	uint32_t len = seg->len + !!(seg->flags & TCP_SYN) + !!(seg->flags & TCP_FIN);
+	uint32_t end = seg->seq + len;
+
+	if (!(seg->flags & TCP_ACK) || (seg->flags & TCP_SYN) || c->state == TCP_SYN_RECEIVED)
+		return 0;
+	if (tcp_seq_gt(end, c->rcv_nxt) || c->rcv_nxt - end > (65535u << c->rcv_wscale))
+		return 0;
+	if (!tcp_seq_gt(seg->ack, c->snd_una) || tcp_seq_gt(seg->ack, c->snd_max))
+		return 0;
+	c->tw->stats.old_acks++;
+	return tcp_ack_in(c, seg);
+}
+
 /** Our next state on an in-order FIN. */
 static unsigned
 tcp_fin_next_state(const struct fo_tcp_conn *c)
@@ -306,6 +334,10 @@ tcp_input_sync(struct fo_tcp_conn *c, struct tcp_seg *seg)
 			return;
 		}
 		tcp_ack_soon(c);
+		if (tcp_old_ack_in(c, seg) != 0) {
+			tcp_seg_drop(tw, seg, -1);
+			return;
+		}
 		tcp_seg_drop(tw, seg, tcp_out_of_window);
 		return;
 	}

@@ -121,6 +121,69 @@ test_receive_window_closes(void **state)
 	th_free(h, 1);
 }
 
+/*
+ * A segment wholly before RCV.NXT (a retransmission, or a pure ACK sent
+ * after the peer rewound SND.NXT) is refused as out of window, but its ACK
+ * field is taken when it acknowledges new data of ours: two ends that both
+ * rewound after an RTO would otherwise refuse each other's ACKs for ever.
+ */
+static void
+test_old_segment_ack_taken(void **state)
+{
+	struct fo_tcp_config cfg = {.max_conns = 4};
+	struct th *h = th_new(&cfg);
+	struct th_peer p = {.port = 40506, .isn = 1};
+	static uint8_t d[1072];
+	struct th_out o;
+	struct th_in s;
+	uint32_t una0;
+
+	(void)state;
+	th_handshake(h, &p);
+	th_peer_send(h, &p, F_ACK, d, 536);
+	th_peer_send(h, &p, F_ACK, d, 536);
+	assert_int_equal(th_user_send(h, p.c, 1072, 0), 1072);
+	th_drain(h);
+	una0 = p.c->snd_una;
+	/* the peer's first segment again, now acknowledging 536 bytes of ours */
+	memset(&s, 0, sizeof(s));
+	s.sport = p.port;
+	s.seq = p.nxt - 1072;
+	s.ack = una0 + 536;
+	s.flags = F_ACK;
+	s.wnd = 65535;
+	s.data = d;
+	s.len = 536;
+	th_inject(h, &s);
+	th_expect(h, &o);
+	assert_int_equal(o.ack, p.nxt);
+	assert_int_equal(h->tw->stats.drop[tcp_out_of_window], 1);
+	assert_int_equal(h->tw->stats.old_acks, 1);
+	assert_int_equal(p.c->snd_una, una0 + 536);
+	/* a pure ACK below RCV.NXT acknowledging the rest */
+	s.seq = p.nxt - 536;
+	s.ack = una0 + 1072;
+	s.data = NULL;
+	s.len = 0;
+	th_inject(h, &s);
+	th_drain(h);
+	assert_int_equal(h->tw->stats.old_acks, 2);
+	assert_int_equal(p.c->snd_una, una0 + 1072);
+	/* not taken: an ACK of data never sent, one that moves nothing, and a
+	 * segment further below RCV.NXT than any window we advertised */
+	s.ack = una0 + 5000;
+	th_inject(h, &s);
+	s.ack = una0 + 1072;
+	th_inject(h, &s);
+	s.seq = p.nxt - 70000;
+	th_inject(h, &s);
+	th_drain(h);
+	assert_int_equal(h->tw->stats.old_acks, 2);
+	assert_int_equal(p.c->snd_una, una0 + 1072);
+	assert_int_equal(h->tw->stats.drop[tcp_out_of_window], 5);
+	th_free(h, 1);
+}
+
 static void
 test_send_backpressure(void **state)
 {
@@ -244,6 +307,7 @@ main(void)
 		cmocka_unit_test(test_peer_window_scaled),
 		cmocka_unit_test(test_zero_window_probes),
 		cmocka_unit_test(test_receive_window_closes),
+		cmocka_unit_test(test_old_segment_ack_taken),
 		cmocka_unit_test(test_send_backpressure),
 		cmocka_unit_test(test_want_writable),
 		cmocka_unit_test(test_keepalive),

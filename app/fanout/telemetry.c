@@ -316,6 +316,7 @@ cmd_tcp(const char *cmd, const char *params, struct rte_tel_data *d)
 			rte_tel_data_add_dict_u64(one, "seg_rx", s->seg_rx);
 			rte_tel_data_add_dict_u64(one, "seg_tx", s->seg_tx);
 			rte_tel_data_add_dict_u64(one, "handoff_tx", s->handoff_tx);
+			rte_tel_data_add_dict_u64(one, "passive_opens", s->passive_opens);
 			rte_tel_data_add_dict_u64(one, "handoff_rx", s->handoff_rx);
 			rte_tel_data_add_dict_u64(one, "busy_cycles", w->busy_cycles);
 			rte_tel_data_add_dict_u64(

@@ -20,13 +20,15 @@ Checked:
  4. plain HTTP for a.test gets 308 to https://a.test/... (query kept); not
     on the ssl_redirect off route, nor for a host without a certificate;
  5. a Host naming the other certificate than the SNI: 421;
- 6. 1 MiB up and down over TLS: lengths and sha256 as the backend computed;
+ 6. 10 MiB up and down over TLS: lengths and sha256 as the backend computed;
  7. openssl s_client -tls1 / -tls1_1: refused by fanout (protocol alert),
     counted as failed handshakes; TLS 1.2 works;
  8. resumption: -sess_out then -sess_in -> "Reused", counted;
- 9. strict_sni on (fanout restarted): an unknown name is refused
+ 9. two workers (fanout restarted): a ticket issued by one worker resumes on
+    the other (up to 24 tries until the kernel's queue choice lands there);
+10. strict_sni on (fanout restarted): an unknown name is refused
     (unrecognized_name), a known one works;
-10. every session ends, fanout exits 0.
+11. every session ends, fanout exits 0.
 """
 
 import hashlib
@@ -35,9 +37,11 @@ import os
 
 import fo_integ as fi
 import http_tools as ht
+import tcp_tools as tt
 
 APP_IP = "198.18.0.31"
 MIB = 1 << 20
+BODY = 10 * MIB  # both ways over TLS
 
 CONF = """# written by tests/integ/test_https.py
 interface net_tap0 {{
@@ -57,7 +61,7 @@ route prefix /.well-known/ {{
 }}
 route prefix / {{
     upstream app;
-    client_max_body_size 4m;
+    client_max_body_size 16m;
 }}
 """
 
@@ -189,21 +193,21 @@ def misdirected(ns, d):
 
 def bodies(ns, d, log_dir):
     up = os.path.join(log_dir, "up.bin")
-    data = os.urandom(MIB)
+    data = os.urandom(BODY)
     with open(up, "wb") as f:
         f.write(data)
     r = https(ns, d, "a.test", "/upload", "--data-binary", "@" + up, "-H",
               "Content-Type: application/octet-stream")
-    fi.check_eq(r.returncode, 0, "1 MiB upload (%s)" % r.stderr)
+    fi.check_eq(r.returncode, 0, "10 MiB upload (%s)" % r.stderr)
     doc = json.loads(r.stdout)
-    fi.check_eq((doc["length"], doc["sha256"]), (MIB, hashlib.sha256(data).hexdigest()),
+    fi.check_eq((doc["length"], doc["sha256"]), (BODY, hashlib.sha256(data).hexdigest()),
                 "upload length and sha256 at the backend")
     down = os.path.join(log_dir, "down.bin")
-    r = https(ns, d, "a.test", "/download?size=%d" % MIB, "-o", down)
-    fi.check_eq(r.returncode, 0, "1 MiB download (%s)" % r.stderr)
+    r = https(ns, d, "a.test", "/download?size=%d" % BODY, "-o", down)
+    fi.check_eq(r.returncode, 0, "10 MiB download (%s)" % r.stderr)
     with open(down, "rb") as f:
         got = f.read()
-    fi.check_eq((len(got), hashlib.sha256(got).hexdigest()), (MIB, ht.pattern_sha256(MIB)),
+    fi.check_eq((len(got), hashlib.sha256(got).hexdigest()), (BODY, ht.pattern_sha256(BODY)),
                 "download length and sha256")
 
 
@@ -237,6 +241,48 @@ def resumption(ns, d, fo):
              % r.stdout[-600:])
     fi.check("HTTP/1.1 200" in r.stdout, "the resumed connection is served")
     fi.check_eq(pstats(fo)["tls_resumed"] - before, 1, "resumed handshakes counted")
+
+
+def passive_opens(fo):
+    """Connections each worker accepted so far: {worker: n}."""
+    return {k: w["passive_opens"] for k, w in tt.tcp_info(fo)["workers"].items()}
+
+
+def resumption_two_workers(ns, d, conf):
+    """RSS sends a returning client to any worker: a ticket issued by one worker
+    resumes on the other (one ticket key set for all). The worker of each
+    connection is the one whose accepted-connections counter moved."""
+    fo = ns.start_fanout(conf=conf, lcore_map="0@0,1@0,2@1")
+    ht.http_ready(ns, fi.FANOUT_IP, 80, path="/who")
+    fi.check_eq(fo.stats()["n_workers"], 2, "n_workers")
+    sess = os.path.join(d, "sess2.pem")
+    req = "GET /who HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n"
+
+    def conn(*args):
+        before = passive_opens(fo)
+        r = s_client(ns, *args, "-ign_eof", data=req)
+        after = passive_opens(fo)
+        moved = [k for k in after if after[k] != before.get(k, 0)]
+        fi.check_eq(len(moved), 1, "one worker accepted the connection (%s -> %s)"
+                    % (before, after))
+        fi.check("HTTP/1.1 200" in r.stdout, "served (%s)" % r.stdout[-400:])
+        return r, moved[0]
+
+    r, first = conn("-sess_out", sess)
+    fi.check("New, TLSv1.3" in r.stdout, "first connection: a full handshake")
+    seen = []
+    for _ in range(24):  # each lands on either worker: 2^-24 to miss the other
+        r, w = conn("-sess_in", sess)
+        fi.check("Reused, TLSv1.3" in r.stdout, "resumed on worker %s (%s)"
+                 % (w, r.stdout[-600:]))
+        seen.append(w)
+        if w != first:
+            break
+    fi.log("ticket from worker %s, resumed on workers %s" % (first, seen))
+    fi.check(seen[-1] != first, "a resumption landed on the other worker (%s)" % seen)
+    fi.check_eq(pstats(fo)["tls_resumed"], len(seen), "resumed handshakes counted")
+    fi.wait_for(lambda: pstats(fo)["sessions"] == 0, 15, "every session to end")
+    fo.stop()
 
 
 def strict(ns, d, conf):
@@ -285,6 +331,7 @@ def main(t):
     fi.wait_for(lambda: pstats(fo)["sessions"] == 0, 15, "every client session to end")
     st = fo.stop()
     fi.check_eq(st["proxy.sessions"], 0, "sessions at exit")
+    resumption_two_workers(ns, d, conf)
     strict(ns, d, write_conf(d, extra="strict_sni on;"))
 
 

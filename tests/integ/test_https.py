@@ -22,7 +22,8 @@ Checked:
  5. a Host naming the other certificate than the SNI: 421;
  6. 10 MiB up and down over TLS: lengths and sha256 as the backend computed;
  7. openssl s_client -tls1 / -tls1_1: refused by fanout (protocol alert),
-    counted as failed handshakes; TLS 1.2 works;
+    counted as failed handshakes; TLS 1.2 works; ALPN: http/1.1 chosen from
+    "h2,http/1.1", an "h2"-only offer refused (no_application_protocol);
  8. resumption: -sess_out then -sess_in -> "Reused", counted;
  9. two workers (fanout restarted): a ticket issued by one worker resumes on
     the other (up to 24 tries until the kernel's queue choice lands there);
@@ -229,6 +230,20 @@ def old_versions(ns, fo):
     fi.check("Protocol  : TLSv1.2" in r.stdout, "TLS 1.2 accepted (%s)" % r.stdout[-400:])
 
 
+def alpn(ns, fo):
+    """ALPN: http/1.1 chosen from a browser's offer; an offer without it is refused
+    (no_application_protocol), counted as a failed handshake."""
+    r = s_client(ns, "-alpn", "h2,http/1.1")
+    fi.check("ALPN protocol: http/1.1" in r.stdout, "ALPN http/1.1 chosen (%s)"
+             % r.stdout[-600:])
+    before = pstats(fo)["tls_failed_proto"]
+    r = s_client(ns, "-alpn", "h2")
+    out = r.stdout + r.stderr
+    fi.check(r.returncode != 0 and "no application protocol" in out,
+             "an h2-only offer refused with no_application_protocol (%s)" % out[-600:])
+    fi.check_eq(pstats(fo)["tls_failed_proto"] - before, 1, "the refusal counted")
+
+
 def resumption(ns, d, fo):
     sess = os.path.join(d, "sess.pem")
     req = "GET /who HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n"
@@ -315,6 +330,7 @@ def main(t):
     misdirected(ns, d)
     bodies(ns, d, t.log_dir)
     old_versions(ns, fo)
+    alpn(ns, fo)
     resumption(ns, d, fo)
     ps = pstats(fo)
     fi.log("proxy counters: %s" % {k: v for k, v in ps.items()
@@ -326,8 +342,9 @@ def main(t):
               "tls_refused_noconf"):
         fi.check_eq(ps[k], 0, "proxy.%s" % k)
     fi.check_eq(ps["tls_resumed"], 1, "resumed handshakes")
-    # -tls1, -tls1_1, and curl --cacert aborting on the default certificate (unknown CA)
-    fi.check_eq(ps["tls_failed_proto"], 3, "failed handshakes")
+    # -tls1, -tls1_1, curl --cacert aborting on the default certificate (unknown CA),
+    # and an h2-only ALPN offer
+    fi.check_eq(ps["tls_failed_proto"], 4, "failed handshakes")
     fi.wait_for(lambda: pstats(fo)["sessions"] == 0, 15, "every client session to end")
     st = fo.stop()
     fi.check_eq(st["proxy.sessions"], 0, "sessions at exit")

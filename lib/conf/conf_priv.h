@@ -442,6 +442,8 @@ void conf_h_tls_flag(struct conf_parser *p, struct conf_block *blk, const struct
 	struct conf_block *inner);
 void conf_h_hsts(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
 	struct conf_block *inner);
+void conf_h_route_force_ssl_redirect(struct conf_parser *p, struct conf_block *blk,
+	const struct conf_stmt *st, struct conf_block *inner);
 void conf_h_route_ssl_redirect(struct conf_parser *p, struct conf_block *blk,
 	const struct conf_stmt *st, struct conf_block *inner);
 void conf_dump_tls(FILE *out, const struct fo_conf *c);

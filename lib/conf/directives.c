@@ -71,6 +71,7 @@ enum {
 	RT_CANARY,
 	RT_CANARY_WEIGHT_TOTAL,
 	RT_SSL_REDIRECT,
+	RT_FORCE_SSL_REDIRECT,
 	RT_N
 };
 
@@ -653,6 +654,8 @@ static const struct conf_directive route_dirs[RT_N] = {
 		CONF_D_ONCE, NULL, conf_h_canary_weight_total},
 	[RT_SSL_REDIRECT] = {"ssl_redirect", "ssl_redirect on|off;", 1, 1, CONF_D_ONCE, NULL,
 		conf_h_route_ssl_redirect},
+	[RT_FORCE_SSL_REDIRECT] = {"force_ssl_redirect", "force_ssl_redirect on|off;", 1, 1,
+		CONF_D_ONCE, NULL, conf_h_route_force_ssl_redirect},
 };
 
 #define TCP_DIR(dir, field, kind, min, max)                                                        \

@@ -212,6 +212,8 @@ dump_route(FILE *out, const struct fo_conf *conf, const struct fo_conf_route *r)
 	conf_dump_canaries(out, conf, r);
 	if (r->no_ssl_redirect)
 		fprintf(out, "\tssl_redirect off;\n");
+	if (r->force_ssl_redirect)
+		fprintf(out, "\tforce_ssl_redirect on;\n");
 	fprintf(out, "}\n\n");
 }
 

@@ -387,6 +387,10 @@ struct fo_conf_route {
 	/** `ssl_redirect off` in the route: plain-HTTP requests it matches are served,
 	 *  not redirected to https, even when their host has a TLS certificate */
 	uint8_t no_ssl_redirect;
+	/** `force_ssl_redirect on` (ingress-nginx force-ssl-redirect): plain-HTTP
+	 *  requests it matches get 308 to https even when no certificate has their
+	 *  host (TLS ends in front of fanout, or on another listener) */
+	uint8_t force_ssl_redirect;
 };
 
 /**

@@ -141,6 +141,18 @@ conf_h_route_ssl_redirect(struct conf_parser *p, struct conf_block *blk, const s
 		r->no_ssl_redirect = (uint8_t)!v;
 }
 
+void
+conf_h_route_force_ssl_redirect(struct conf_parser *p, struct conf_block *blk,
+	const struct conf_stmt *st, struct conf_block *inner)
+{
+	struct fo_conf_route *r = &p->c->pub.routes[blk->obj];
+	int v = on_off(p, st);
+
+	(void)inner;
+	if (v >= 0)
+		r->force_ssl_redirect = (uint8_t)v;
+}
+
 static void
 put_path(FILE *out, const char *s)
 {

@@ -36,7 +36,7 @@ _Static_assert(sizeof(struct fo_conf_upstream) == FO_CONF_NAME_MAX + 8 + 4 + 10 
 	"fo_conf_upstream changed: compare the new field in upstream_params_differ()");
 /* ... allow_upgrade, actions, matches, n_matches, priority, case_sensitive (padded to 8),
  * rewrite_prefix, rewrite_host, canaries, n_canaries, canary_weight_total, loc,
- * no_ssl_redirect (padded to 8) */
+ * no_ssl_redirect, force_ssl_redirect (padded to 8) */
 _Static_assert(sizeof(struct fo_conf_route) == 64 + 8 + 4 + 4 + 8 + 16 + 16 + LOC + 8,
 	"fo_conf_route changed: compare the new field in routes_differ()");
 
@@ -208,7 +208,8 @@ routes_differ(const struct fo_conf *a, const struct fo_conf *b)
 			x->priority != y->priority || x->case_sensitive != y->case_sensitive ||
 			str_differ(x->rewrite_prefix, y->rewrite_prefix) ||
 			str_differ(x->rewrite_host, y->rewrite_host) ||
-			fo_conf_canaries_differ(x, y) || x->no_ssl_redirect != y->no_ssl_redirect)
+			fo_conf_canaries_differ(x, y) || x->no_ssl_redirect != y->no_ssl_redirect ||
+			x->force_ssl_redirect != y->force_ssl_redirect)
 			return 1;
 	}
 	return 0;

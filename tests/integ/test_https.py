@@ -18,7 +18,8 @@ Checked:
  3. an unknown name gets the self-signed default (curl --cacert refuses it,
     s_client shows its subject), counted handshakes;
  4. plain HTTP for a.test gets 308 to https://a.test/... (query kept); not
-    on the ssl_redirect off route, nor for a host without a certificate;
+    on the ssl_redirect off route, nor for a host without a certificate but
+    on the force_ssl_redirect route (proxied there over https);
  5. a Host naming the other certificate than the SNI: 421;
  6. 10 MiB up and down over TLS: lengths and sha256 as the backend computed;
  7. openssl s_client -tls1 / -tls1_1: refused by fanout (protocol alert),
@@ -59,6 +60,10 @@ upstream app {{
 route prefix /.well-known/ {{
     upstream app;
     ssl_redirect off;
+}}
+route prefix /force/ {{
+    upstream app;
+    force_ssl_redirect on;
 }}
 route prefix / {{
     upstream app;
@@ -181,6 +186,14 @@ def redirects(ns):
     fi.check_eq(plain("a.test", "/.well-known/acme")[0], 404,
                 "the ssl_redirect off route is proxied (testapp answers 404 there)")
     fi.check_eq(plain("other.test", "/who")[0], 200, "no certificate: proxied")
+    fi.check_eq(plain("other.test", "/force/x?q=1"), (308, "https://other.test/force/x?q=1"),
+                "force_ssl_redirect: 308 for a host without a certificate too")
+
+
+def forced_over_tls(ns, d):
+    r = https(ns, d, "a.test", "/force/x", "-H", "Host: other.test", "-o", "/dev/null", "-w",
+              "%{http_code}")
+    fi.check_eq(r.stdout, "404", "force_ssl_redirect over https: proxied (testapp's 404)")
 
 
 def misdirected(ns, d):
@@ -328,6 +341,7 @@ def main(t):
     unknown_name(ns, d, fo)
     redirects(ns)
     misdirected(ns, d)
+    forced_over_tls(ns, d)
     bodies(ns, d, t.log_dir)
     old_versions(ns, fo)
     alpn(ns, fo)
@@ -336,7 +350,7 @@ def main(t):
     fi.log("proxy counters: %s" % {k: v for k, v in ps.items()
                                    if not isinstance(v, dict) and v})
     fi.check_eq(ps["tls_misdirected"], 1, "421s counted")
-    fi.check_eq(ps["ssl_redirects"], 2, "308s counted")
+    fi.check_eq(ps["ssl_redirects"], 3, "308s counted")
     fi.check_eq(ps["responses_5xx"], 0, "no 5xx")
     for k in ("gen_500", "gen_502", "gen_503", "gen_504", "nombuf", "tls_bad_records",
               "tls_refused_noconf"):

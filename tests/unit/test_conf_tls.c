@@ -55,7 +55,10 @@ same_tls(const struct fo_conf *a, const struct fo_conf *b)
 		assert_int_equal(a->listens[i].tls, b->listens[i].tls);
 	assert_int_equal(a->n_routes, b->n_routes);
 	for (i = 0; i < a->n_routes; i++)
+	{
 		assert_int_equal(a->routes[i].no_ssl_redirect, b->routes[i].no_ssl_redirect);
+		assert_int_equal(a->routes[i].force_ssl_redirect, b->routes[i].force_ssl_redirect);
+	}
 }
 
 static void
@@ -83,6 +86,7 @@ test_defaults(void **state)
 	assert_int_equal(c->tls.hsts_off, 0);
 	assert_string_equal(c->tls.hsts, ""); /* FO_CONF_HSTS_DEFAULT */
 	assert_int_equal(c->routes[0].no_ssl_redirect, 0);
+	assert_int_equal(c->routes[0].force_ssl_redirect, 0);
 	d = dump_text(c);
 	assert_null(strstr(d, "tls"));
 	assert_null(strstr(d, "hsts"));
@@ -101,7 +105,8 @@ test_all(void **state)
 			     "hsts \"max-age=600\";\n"
 			     "upstream b { server 198.18.0.2:80; }\n"
 			     "route prefix / { upstream b; }\n"
-			     "route prefix /.well-known/ { upstream b; ssl_redirect off; }\n");
+			     "route prefix /.well-known/ { upstream b; ssl_redirect off; }\n"
+			     "route prefix /login { upstream b; force_ssl_redirect on; }\n");
 	char *d;
 
 	(void)state;
@@ -119,10 +124,13 @@ test_all(void **state)
 	assert_string_equal(c->tls.hsts, "max-age=600");
 	assert_int_equal(c->routes[0].no_ssl_redirect, 0);
 	assert_int_equal(c->routes[1].no_ssl_redirect, 1);
+	assert_int_equal(c->routes[1].force_ssl_redirect, 0);
+	assert_int_equal(c->routes[2].force_ssl_redirect, 1);
 	d = dump_text(c);
 	assert_non_null(strstr(d, "listen 198.18.0.1:443 tls;\n"));
 	assert_non_null(strstr(d, "tls_certificate \"/etc/b c.pem\" \"/etc/b.key\";\n"));
 	assert_non_null(strstr(d, "\tssl_redirect off;\n"));
+	assert_non_null(strstr(d, "\tforce_ssl_redirect on;\n"));
 	free(d);
 	round_trip(c);
 	fo_conf_free(c);
@@ -156,6 +164,13 @@ static const struct err_case cases[] = {
 		T(IFC "upstream b { server 198.18.0.2:80; }\n"
 		      "route prefix / { upstream b; ssl_redirect maybe; }\n"),
 		"t.conf:3:43: invalid ssl_redirect \"maybe\" (expected on or off)\n"},
+	{"errors", "route force", 0,
+		T(IFC "upstream b { server 198.18.0.2:80; }\n"
+		      "route prefix / { upstream b; force_ssl_redirect 1; }\n"),
+		"t.conf:3:49: invalid force_ssl_redirect \"1\" (expected on or off)\n"},
+	{"errors", "force at top", 0, T(IFC "force_ssl_redirect on;\n"),
+		"t.conf:2:1: \"force_ssl_redirect\" directive is not allowed at top level (only in "
+		"route block)\n"},
 	{"errors", "hsts", 0, T(IFC "hsts includeSubDomains;\n"),
 		"t.conf:2:6: hsts value must start with max-age= (RFC 6797), e.g. "
 		"\"max-age=31536000; includeSubDomains\"\n"},

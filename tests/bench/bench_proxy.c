@@ -148,7 +148,7 @@ run_proxy(uint64_t n, unsigned conns, const char *acct, const char *balance)
 	struct fo_proxy_worker *pw;
 	const struct fo_proxy_stats *ps;
 	char req[1280], err[256], text[1024], bal[128], cookie[64] = "";
-	uint64_t warm = n / 10 + 1, c0 = 0, r0 = 0, rounds = 0, served = 0;
+	uint64_t warm = n / 10 + 1, c0 = 0, r0 = 0, rounds = 0, served = 0, fr0 = 0, ft0 = 0;
 	double hz = tsc_hz();
 	unsigned i;
 
@@ -224,6 +224,8 @@ run_proxy(uint64_t n, unsigned conns, const char *acct, const char *balance)
 		if (cl.responses >= warm && r0 == 0) {
 			r0 = cl.responses;
 			c0 = fh->cycles;
+			fr0 = fh->frames_rx;
+			ft0 = fh->frames_tx;
 		}
 		if (wire_step(&w) == 0)
 			wire_advance(&w, 10);
@@ -244,6 +246,9 @@ run_proxy(uint64_t n, unsigned conns, const char *acct, const char *balance)
 	printf("fanout host (net + tcp + http + route + proxy): %.0f cycles/request "
 	       "(%.2f GHz TSC), accounting %s\n",
 		(double)(fh->cycles - c0) / (double)(cl.responses - r0), hz / 1e9, acct);
+	printf("fanout host frames per request: %.2f in, %.2f out\n",
+		(double)(fh->frames_rx - fr0) / (double)(cl.responses - r0),
+		(double)(fh->frames_tx - ft0) / (double)(cl.responses - r0));
 	if (ring != NULL) {
 		fo_alog_writer_close(lw);
 		printf("access log: %" PRIu64 " entries queued, %" PRIu64 " dropped\n", push.pushed,

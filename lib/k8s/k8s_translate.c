@@ -275,14 +275,8 @@ add_ingress(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s
 		}
 		regex = 1; /* ingress-nginx: a rewrite makes the location a regex */
 	}
-	if (ing->tls != NULL) {
-		struct k8s_loc loc = {ing->m.loc.file, (unsigned)ing->tls->start_mark.line + 1,
-			(unsigned)ing->tls->start_mark.column + 1};
-
-		k8s_diag(x->k, K8S_WARNING, &ing->m, &loc, "spec.tls",
-			"TLS is not supported by fanout yet: the hosts are served over plain HTTP "
-			"only");
-	}
+	if ((rc = k8s_tls_ingress(x, ing, a)) != 0)
+		return rc;
 	for (i = 0; i < ing->n_rules; i++) {
 		const struct k8s_rule *r = &ing->rules[i];
 
@@ -394,14 +388,17 @@ emit_route(struct k8s_buf *b, const struct k8s_xlate *x, const struct k8s_route 
 		k8s_put_q(b, a->fwd_prefix);
 		kb_printf(b, ";\n");
 	}
+	if (a->ssl_redirect_off)
+		kb_printf(b, "\tssl_redirect off;\n");
 	kb_printf(b, "}\n");
 }
 
-static void
+static int
 emit(struct k8s_xlate *x, struct k8s_buf *b)
 {
 	const struct fo_k8s_opts *o = x->o;
 	unsigned i;
+	int rc;
 
 	kb_printf(b,
 		"# fanout config written by fanoutctl import%s%s: do not edit, import "
@@ -414,6 +411,8 @@ emit(struct k8s_xlate *x, struct k8s_buf *b)
 	}
 	kb_printf(b, "match_order %s;\nduplicate_routes first;\n",
 		x->gateway ? "gateway" : "ingress-nginx");
+	if ((rc = k8s_tls_emit(x, b)) != 0)
+		return rc;
 	for (i = 0; i < x->n_ups; i++)
 		emit_upstream(b, &x->ups[i]);
 	for (i = 0; i < x->n_routes; i++)
@@ -426,6 +425,7 @@ emit(struct k8s_xlate *x, struct k8s_buf *b)
 			kb_printf(b, " host %s", x->defs[i].host);
 		kb_printf(b, ";\n");
 	}
+	return 0;
 }
 
 int
@@ -470,6 +470,8 @@ k8s_translate_run(struct fo_k8s *k, const struct fo_k8s_opts *o, struct k8s_buf 
 		rc = k8s_canary_fit(&x);
 	if (rc == 0)
 		rc = k8s_gateway_add(&x, n);
+	if (rc == 0)
+		rc = k8s_tls_gateways(&x);
 	if (rc == 0) {
 		if (skipped > 0)
 			k8s_diag(k, K8S_NOTE, NULL, NULL, NULL,
@@ -482,7 +484,7 @@ k8s_translate_run(struct fo_k8s *k, const struct fo_k8s_opts *o, struct k8s_buf 
 		if (n == 0 && k->n_hr == 0)
 			k8s_diag(k, K8S_WARNING, NULL, NULL, NULL,
 				"no Ingress or HTTPRoute to import: the config has no route");
-		emit(&x, out);
+		rc = emit(&x, out);
 	}
 out:
 	for (i = 0; i < x.n_ups; i++)
@@ -492,6 +494,7 @@ out:
 	free(x.defs);
 	free(x.groutes);
 	free(x.cys);
+	free(x.certs);
 	free(anns);
 	free(sel);
 	return rc;

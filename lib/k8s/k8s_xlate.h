@@ -74,6 +74,15 @@ struct k8s_groute {
 	long cy_total;           /**< the sum of the rule's weights */
 };
 
+/** A TLS Secret the config names (k8s_tls_xlate.c). */
+struct k8s_tlscert {
+	const char *ns, *name;
+	const struct k8s_meta *by; /**< the first object naming it */
+	const char *by_field;
+	char hosts[256]; /**< the hosts it is named for (a comment) */
+	int usable;      /**< found, with a PEM chain and key */
+};
+
 struct k8s_xlate {
 	struct fo_k8s *k;
 	const struct fo_k8s_opts *o;
@@ -88,6 +97,8 @@ struct k8s_xlate {
 	struct k8s_canary *cys;
 	unsigned n_cys, cap_cys;
 	int gateway; /**< HTTPRoutes: match_order gateway */
+	struct k8s_tlscert *certs;
+	unsigned n_certs, cap_certs;
 };
 
 /**
@@ -156,5 +167,22 @@ int k8s_gateway_add(struct k8s_xlate *x, unsigned n_ing);
 
 /** Write the HTTPRoutes' routes. */
 void k8s_gateway_emit(const struct k8s_xlate *x, struct k8s_buf *b);
+
+/**
+ * The TLS of Ingress @p ing (k8s_tls_xlate.c): each spec.tls entry's
+ * Secret becomes a certificate of the config (warned about when missing or
+ * unusable: its hosts get fanout's default certificate). Also checks
+ * force-ssl-redirect. @return 0 or -ENOMEM.
+ */
+int k8s_tls_ingress(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s_ann *a);
+
+/** The Gateways' HTTPS listeners' certificateRefs, likewise. @return 0 or -ENOMEM. */
+int k8s_tls_gateways(struct k8s_xlate *x);
+
+/**
+ * Write a `tls_certificate` line per usable Secret and list its two files
+ * (x->k->files). @return 0 or -ENOMEM.
+ */
+int k8s_tls_emit(struct k8s_xlate *x, struct k8s_buf *b);
 
 #endif /* K8S_XLATE_H */

@@ -204,6 +204,7 @@ fo_k8s_free(struct fo_k8s *k)
 	free(k->hr);
 	free(k->sec);
 	free(k->gw);
+	free(k->tr);
 	k8s_files_reset(k);
 	free(k->files);
 	free(k->pub_files);

@@ -255,7 +255,7 @@ location_setting(const char *name)
 		"temporal-redirect-code", "proxy-body-size", "proxy-connect-timeout",
 		"proxy-read-timeout", "proxy-send-timeout", "proxy-next-upstream",
 		"proxy-next-upstream-tries", "proxy-next-upstream-timeout", "x-forwarded-prefix",
-		"ssl-redirect", "force-ssl-redirect"};
+		"ssl-redirect", "force-ssl-redirect", "ssl-passthrough"};
 	unsigned i;
 
 	for (i = 0; i < K8S_ARRAY_SIZE(names); i++)
@@ -356,6 +356,11 @@ one(struct actx *c, const char *key, const char *v, struct k8s_ann *a)
 		} else {
 			a->ssl_redirect_off = strcmp(v, "false") == 0;
 		}
+	} else if (strcmp(name, "ssl-passthrough") == 0) {
+		if (strcmp(v, "true") == 0)
+			a->passthrough = 1;
+		else if (strcmp(v, "false") != 0)
+			awarn(c, "invalid value \"%s\" (expected true or false): ignored", v);
 	} else if (strcmp(name, "canary") == 0) {
 		/* read before the others (k8s_annotations) */
 		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)

@@ -347,6 +347,23 @@ k8s_add_object(struct fo_k8s *k, struct k8s_doc *kd, yaml_node_t *node, const ch
 			else
 				k->hr[k->n_hr++] = h;
 		}
+	} else if (strcmp(kind, "TLSRoute") == 0) {
+		static const char *const tr_api[] = {"gateway.networking.k8s.io/v1alpha2",
+			"gateway.networking.k8s.io/v1alpha3"};
+		struct k8s_httproute h = {0};
+
+		/* hostnames and rules[].backendRefs, as an HTTPRoute's */
+		if (check_api(&c, node, tr_api, 2) == 0 && read_meta(&c, node, "TLSRoute") == 0) {
+			h.m = meta;
+			c.m = &h.m;
+			rc = k8s_read_httproute(&c, node, &h);
+		}
+		if (rc == 0 && !c.bad) {
+			if (k8s_grow((void **)&k->tr, &k->cap_tr, k->n_tr, sizeof(h)) != 0)
+				rc = -ENOMEM;
+			else
+				k->tr[k->n_tr++] = h;
+		}
 	} else if (strcmp(kind, "Secret") == 0) {
 		struct k8s_secret s = {0};
 

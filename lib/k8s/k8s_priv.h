@@ -259,6 +259,8 @@ struct fo_k8s {
 	unsigned n_sec, cap_sec;
 	struct k8s_gateway *gw;
 	unsigned n_gw, cap_gw;
+	struct k8s_httproute *tr; /**< TLSRoutes (read as HTTPRoutes: hostnames, backendRefs) */
+	unsigned n_tr, cap_tr;
 	struct k8s_file *files; /**< written by the last translation */
 	unsigned n_files, cap_files;
 	struct fo_k8s_file *pub_files; /**< fo_k8s_files()'s view of them */

@@ -149,25 +149,27 @@ secret_field(struct objctx *c, yaml_node_t *data, yaml_node_t *sdata, const char
 {
 	static const char *const fields[2][2] = {
 		{"data[tls.crt]", "data[tls.key]"}, {"stringData[tls.crt]", "stringData[tls.key]"}};
-	const char *v = ky_str(ky_get(&c->kd->doc, data, key));
-	int is_key = strcmp(key, "tls.key") == 0, plain = 0;
+	const char *v = ky_str(ky_get(&c->kd->doc, sdata, key));
+	int is_key = strcmp(key, "tls.key") == 0, plain = v != NULL;
 	char *buf;
 	long n;
 
-	if (v == NULL && (v = ky_str(ky_get(&c->kd->doc, sdata, key))) != NULL) {
-		/* stringData: the PEM itself */
-		plain = 1;
-		buf = k8s_zalloc(c->k, strlen(v) + 1);
-		if (buf == NULL)
-			return -ENOMEM;
-		memcpy(buf, v, strlen(v) + 1);
-		n = (long)strlen(v);
-	} else if (v == NULL) {
+	/* stringData (the PEM itself) wins over data, as the API server merges them */
+	if (v == NULL)
+		v = ky_str(ky_get(&c->kd->doc, data, key));
+	if (v == NULL) {
 		if (s->bad == NULL) {
 			s->bad = "missing (a TLS Secret has tls.crt and tls.key)";
 			s->bad_field = fields[0][is_key];
 		}
 		return 0;
+	}
+	if (plain) {
+		n = (long)strlen(v);
+		buf = k8s_zalloc(c->k, (size_t)n + 1);
+		if (buf == NULL)
+			return -ENOMEM;
+		memcpy(buf, v, (size_t)n + 1);
 	} else {
 		buf = k8s_zalloc(c->k, strlen(v) / 4 * 3 + 4);
 		if (buf == NULL)

@@ -155,12 +155,8 @@ gw_listener(struct k8s_xlate *x, const struct k8s_gateway *g, const struct k8s_l
 
 	if (strcmp(l->protocol, "HTTP") == 0)
 		return 0; /* the base config's plain listener */
-	if (strcmp(l->protocol, "TLS") == 0 && strcmp(l->mode, "Passthrough") == 0) {
-		k8s_diag(x->k, K8S_WARNING, &g->m, &l->loc, l->field,
-			"TLS Passthrough (TLSRoute) is not supported by fanout yet: "
-			"listener ignored");
-		return 0;
-	}
+	if (strcmp(l->protocol, "TLS") == 0 && strcmp(l->mode, "Passthrough") == 0)
+		return 0; /* its TLSRoutes are passthrough blocks (k8s_pass.c) */
 	if (strcmp(l->protocol, "HTTPS") != 0) {
 		k8s_diag(x->k, K8S_WARNING, &g->m, &l->loc, l->field,
 			"protocol %s%s%s is not supported by fanout (HTTP and HTTPS): listener "

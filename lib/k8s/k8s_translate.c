@@ -277,6 +277,8 @@ add_ingress(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s
 	}
 	if ((rc = k8s_tls_ingress(x, ing, a)) != 0)
 		return rc;
+	if (a->passthrough && (rc = k8s_pass_ingress(x, ing)) != 0)
+		return rc;
 	for (i = 0; i < ing->n_rules; i++) {
 		const struct k8s_rule *r = &ing->rules[i];
 
@@ -418,6 +420,7 @@ emit(struct k8s_xlate *x, struct k8s_buf *b)
 	for (i = 0; i < x->n_routes; i++)
 		emit_route(b, x, &x->routes[i]);
 	k8s_gateway_emit(x, b);
+	k8s_pass_emit(x, b);
 	for (i = 0; i < x->n_defs; i++) {
 		kb_printf(b, "\n# Ingress %s/%s spec.defaultBackend\ndefault_backend %s",
 			x->defs[i].ing->m.ns, x->defs[i].ing->m.name, x->ups[x->defs[i].up].name);
@@ -472,6 +475,8 @@ k8s_translate_run(struct fo_k8s *k, const struct fo_k8s_opts *o, struct k8s_buf 
 		rc = k8s_gateway_add(&x, n);
 	if (rc == 0)
 		rc = k8s_tls_gateways(&x);
+	if (rc == 0)
+		rc = k8s_pass_tlsroutes(&x);
 	if (rc == 0) {
 		if (skipped > 0)
 			k8s_diag(k, K8S_NOTE, NULL, NULL, NULL,
@@ -481,7 +486,7 @@ k8s_translate_run(struct fo_k8s *k, const struct fo_k8s_opts *o, struct k8s_buf 
 			k8s_diag(k, K8S_NOTE, NULL, NULL, NULL,
 				"%u object%s of other kinds (Deployments...) skipped", k->n_other,
 				k->n_other == 1 ? "" : "s");
-		if (n == 0 && k->n_hr == 0)
+		if (n == 0 && k->n_hr == 0 && k->n_tr == 0)
 			k8s_diag(k, K8S_WARNING, NULL, NULL, NULL,
 				"no Ingress or HTTPRoute to import: the config has no route");
 		rc = emit(&x, out);
@@ -495,6 +500,7 @@ out:
 	free(x.groutes);
 	free(x.cys);
 	free(x.certs);
+	free(x.pass);
 	free(anns);
 	free(sel);
 	return rc;

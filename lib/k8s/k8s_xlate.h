@@ -83,6 +83,14 @@ struct k8s_tlscert {
 	int usable;      /**< found, with a PEM chain and key */
 };
 
+/** A `passthrough NAME { upstream U; }` block (k8s_pass.c); host NULL: passthrough_default. */
+struct k8s_pass {
+	const char *host;
+	int up;
+	const struct k8s_meta *by;
+	const char *by_field;
+};
+
 struct k8s_xlate {
 	struct fo_k8s *k;
 	const struct fo_k8s_opts *o;
@@ -99,6 +107,8 @@ struct k8s_xlate {
 	int gateway; /**< HTTPRoutes: match_order gateway */
 	struct k8s_tlscert *certs;
 	unsigned n_certs, cap_certs;
+	struct k8s_pass *pass;
+	unsigned n_pass, cap_pass;
 };
 
 /**
@@ -184,5 +194,17 @@ int k8s_tls_gateways(struct k8s_xlate *x);
  * (x->k->files). @return 0 or -ENOMEM.
  */
 int k8s_tls_emit(struct k8s_xlate *x, struct k8s_buf *b);
+
+/**
+ * ssl-passthrough on Ingress @p ing (k8s_pass.c): each host's "/" backend
+ * becomes a `passthrough HOST { upstream U; }`. @return 0 or -ENOMEM.
+ */
+int k8s_pass_ingress(struct k8s_xlate *x, const struct k8s_ingress *ing);
+
+/** TLSRoutes to passthrough blocks (oldest first). @return 0 or -ENOMEM. */
+int k8s_pass_tlsroutes(struct k8s_xlate *x);
+
+/** Write the passthrough blocks and passthrough_default. */
+void k8s_pass_emit(const struct k8s_xlate *x, struct k8s_buf *b);
 
 #endif /* K8S_XLATE_H */

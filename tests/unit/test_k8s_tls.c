@@ -31,9 +31,9 @@
 
 static const struct fo_k8s_opts dir_opts = {.tls_dir = "/etc/fanout/k8s-tls"};
 
-/** Import @p yaml; the files and the config are checked by the caller. @return the import. */
+/** Import @p yaml without parsing the config. @return the import. */
 static struct fo_k8s *
-import_keep(const char *yaml, const struct fo_k8s_opts *o, int want_rc, char **out)
+import_keep_noconf(const char *yaml, const struct fo_k8s_opts *o, int want_rc, char **out)
 {
 	struct fo_k8s *k = fo_k8s_new();
 	size_t len = 0;
@@ -48,7 +48,18 @@ import_keep(const char *yaml, const struct fo_k8s_opts *o, int want_rc, char **o
 	if (rc != want_rc)
 		fprintf(stderr, "--- rc %d, messages:\n%s---\n", rc, k8s_last_msgs);
 	assert_int_equal(rc, want_rc);
-	if (rc == 0)
+	if (rc != 0)
+		assert_null(*out);
+	return k;
+}
+
+/** Import @p yaml; lib/conf must accept the config; the files are checked by the caller. */
+static struct fo_k8s *
+import_keep(const char *yaml, const struct fo_k8s_opts *o, int want_rc, char **out)
+{
+	struct fo_k8s *k = import_keep_noconf(yaml, o, want_rc, out);
+
+	if (*out != NULL)
 		k8s_conf_accepts(*out);
 	return k;
 }
@@ -296,11 +307,11 @@ test_gateway(void **state)
 	k8s_has(out, "# Secret ns/wild (Gateway ns/gw spec.listeners[2].tls.certificateRefs[0]): "
 		     "*.b.example\ntls_certificate \"/etc/fanout/k8s-tls/ns_wild.crt\"");
 	assert_int_equal(fo_k8s_files(k, &f), 4);
-	assert_int_equal(k8s_count("warning"), 4);
+	assert_int_equal(k8s_count("warning"), 3);
 	k8s_has(k8s_last_msgs, "Gateway ns/gw: spec.listeners[2].tls.certificateRefs[1]: Secret "
 			       "other/x is in another namespace (needs a ReferenceGrant");
 	k8s_has(k8s_last_msgs, "spec.listeners[3]: HTTPS without tls.certificateRefs");
-	k8s_has(k8s_last_msgs, "spec.listeners[4]: TLS Passthrough (TLSRoute) is not supported");
+	k8s_lacks(k8s_last_msgs, "spec.listeners[4]"); /* TLS Passthrough: its TLSRoutes */
 	k8s_has(k8s_last_msgs, "spec.listeners[5]: protocol TCP is not supported by fanout");
 	free(out);
 	fo_k8s_free(k);
@@ -328,6 +339,155 @@ test_gateway(void **state)
 	free(out);
 }
 
+/*
+ * SNI passthrough (`passthrough NAME { upstream U; }`, `passthrough_default`)
+ * is lib/conf's on the branch that builds it (h-tls-pass): the configs are
+ * parsed by lib/conf when it knows the directive, and checked as text always.
+ */
+static int
+conf_knows_passthrough(void)
+{
+	static const char text[] = K8S_IFC "listen 198.18.0.1:443 passthrough;\n"
+					   "upstream u { server 198.18.0.9:443; }\n"
+					   "passthrough a.example { upstream u; }\n";
+	unsigned errs = 0;
+	FILE *quiet = fopen("/dev/null", "w");
+	struct fo_conf *c =
+		fo_conf_parse("probe.conf", text, strlen(text), FO_CONF_F_NO_INCLUDE, quiet, &errs);
+
+	if (quiet != NULL)
+		fclose(quiet);
+	fo_conf_free(c);
+	return c != NULL && errs == 0;
+}
+
+/** Import @p yaml (the translation returns @p want_rc); the text, parsed when possible. */
+static char *
+import_pass(const char *yaml, int want_rc)
+{
+	struct fo_k8s *k;
+	char *out;
+
+	k = import_keep_noconf(yaml, NULL, want_rc, &out);
+	fo_k8s_free(k);
+	if (out != NULL && conf_knows_passthrough())
+		k8s_conf_accepts(out);
+	return out;
+}
+
+#define SVC_TLS                                                                                    \
+	"---\napiVersion: v1\nkind: Service\nmetadata: {name: secure, namespace: ns}\n"           \
+	"spec:\n  ports:\n  - {name: https, port: 443, targetPort: 8443}\n"                        \
+	"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"                              \
+	"metadata: {name: secure-1, namespace: ns, labels: "                                        \
+	"{kubernetes.io/service-name: secure}}\naddressType: IPv4\n"                                \
+	"ports: [{name: https, port: 8443, protocol: TCP}]\n"                                       \
+	"endpoints:\n- addresses: [198.18.0.41]\n  conditions: {ready: true}\n"
+#define TR(name, ts, spec)                                                                         \
+	"---\napiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TLSRoute\nmetadata:\n"         \
+	"  name: " name "\n  namespace: ns\n" ts "spec:\n  parentRefs: [{name: gw}]\n" spec
+
+static void
+test_passthrough_ingress(void **state)
+{
+	char *out;
+
+	(void)state;
+	printf("lib/conf %s passthrough\n", conf_knows_passthrough() ? "parses" : "does not know");
+	out = import_pass(K8S_SVCS SVC_TLS K8S_ING("pass",
+					"nginx.ingress.kubernetes.io/ssl-passthrough: 'true'",
+					"  rules:\n  - host: secure.example\n    http:\n      paths:\n"
+					"      - {path: /, pathType: Prefix, backend: {service: "
+					"{name: secure, port: {name: https}}}}\n"
+					"  - host: nopath.example\n    http:\n      paths:\n"
+					"      - {path: /x, pathType: Prefix, backend: {service: "
+					"{name: app, port: {number: 80}}}}\n"
+					"  - http:\n      paths:\n"
+					"      - {path: /y, pathType: Prefix, backend: {service: "
+					"{name: app, port: {number: 80}}}}\n"),
+		0);
+	k8s_has(out, "upstream ns-secure-https {\n\tserver 198.18.0.41:8443;\n}");
+	k8s_has(out, "# Ingress ns/pass spec.rules[0].http.paths[0] (SNI passthrough)\n"
+		     "passthrough secure.example {\n\tupstream ns-secure-https;\n}\n");
+	k8s_lacks(out, "passthrough nopath");
+	assert_int_equal(k8s_count("warning"), 2);
+	k8s_has(k8s_last_msgs, "ssl-passthrough]: host nopath.example has no path \"/\"");
+	k8s_has(k8s_last_msgs, "ssl-passthrough]: spec.rules[2] has no host");
+	free(out);
+	out = import_pass(K8S_SVCS K8S_ING("pass",
+				       "nginx.ingress.kubernetes.io/ssl-passthrough: 'yes'",
+				       "  rules:\n  - host: a.example\n    http:\n      paths:\n"
+				       "      - {path: /, pathType: Prefix, backend: {service: "
+				       "{name: app, port: {number: 80}}}}\n"),
+		0);
+	k8s_lacks(out, "passthrough");
+	k8s_has(k8s_last_msgs, "ssl-passthrough]: invalid value \"yes\"");
+	free(out);
+}
+
+static void
+test_tlsroute(void **state)
+{
+	char *out;
+
+	(void)state;
+	out = import_pass(
+		K8S_SVCS SVC_TLS TR("young", "  creationTimestamp: \"2026-02-01T00:00:00Z\"\n",
+				 "  hostnames: [secure.example]\n"
+				 "  rules:\n  - backendRefs: [{name: app, port: 80}]\n")
+			TR("old", "  creationTimestamp: \"2026-01-01T00:00:00Z\"\n",
+				"  hostnames: [secure.example, '*.apps.example']\n"
+				"  rules:\n  - backendRefs: [{name: secure, port: 443, weight: 0}, "
+				"{name: secure, port: 443}, {name: app, port: 80}]\n")
+				TR("any", "", "  rules:\n  - backendRefs: [{name: secure, port: 443}]\n")
+					TR("other", "",
+						"  rules:\n  - backendRefs: [{name: secure, "
+						"namespace: x, port: 443}]\n"),
+		0);
+	k8s_has(out, "# TLSRoute ns/old spec.rules[0].backendRefs[1] (SNI passthrough)\n"
+		     "passthrough secure.example {\n\tupstream ns-secure-443;\n}\n");
+	k8s_has(out, "passthrough *.apps.example {\n\tupstream ns-secure-443;\n}\n");
+	k8s_has(out, "# TLSRoute ns/any spec.rules[0].backendRefs[0] (SNI passthrough)\n"
+		     "passthrough_default ns-secure-443;\n");
+	k8s_lacks(out, "ns-app-80");
+	assert_int_equal(k8s_count("warning"), 5);
+	k8s_has(k8s_last_msgs, "TLSRoute ns/old: spec.rules[0].backendRefs[2]: fanout passes a "
+			       "name to one upstream (spec.rules[0].backendRefs[1])");
+	k8s_has(k8s_last_msgs, "TLSRoute ns/old: spec.hostnames[1]: \"*.apps.example\" takes one "
+			       "label in fanout");
+	k8s_has(k8s_last_msgs, "TLSRoute ns/young: spec.hostnames[0]: SNI secure.example is already "
+			       "passed through by TLSRoute ns/old (older: it wins): ignored");
+	k8s_has(k8s_last_msgs, "TLSRoute ns/other: spec.rules[0].backendRefs[0]: Service x/secure "
+			       "is in another namespace");
+	k8s_has(k8s_last_msgs, "TLSRoute ns/other: spec.rules: no backendRef with a weight");
+	free(out);
+	/* errors: a hostname, a Service that is not there, the apiVersion */
+	out = import_pass(K8S_SVCS TR("r", "", "  hostnames: ['a b']\n  rules:\n  - backendRefs: "
+					      "[{name: app, port: 80}]\n"),
+		-EINVAL);
+	k8s_has(k8s_last_msgs, "TLSRoute ns/r: spec.hostnames[0]: invalid hostname \"a b\"");
+	out = import_pass(K8S_SVCS TR("r", "", "  rules:\n  - backendRefs: [{name: nope, port: "
+					      "443}]\n"),
+		-EINVAL);
+	k8s_has(k8s_last_msgs, "spec.rules[0].backendRefs[0].name: Service ns/nope not found");
+	out = import_pass("apiVersion: gateway.networking.k8s.io/v1\nkind: TLSRoute\n"
+			  "metadata: {name: r}\nspec: {}\n",
+		-EINVAL);
+	k8s_has(k8s_last_msgs, "apiVersion: gateway.networking.k8s.io/v1 is not supported "
+			       "(expected gateway.networking.k8s.io/v1alpha2)");
+	/* no ready endpoint: no passthrough block (the config refuses one) */
+	out = import_pass(K8S_SVCS
+		"---\napiVersion: v1\nkind: Service\nmetadata: {name: empty, namespace: ns}\n"
+		"spec:\n  ports:\n  - {port: 443}\n" TR("r", "", "  hostnames: [e.example]\n"
+						       "  rules:\n  - backendRefs: [{name: empty, "
+						       "port: 443}]\n"),
+		0);
+	k8s_lacks(out, "passthrough");
+	k8s_has(k8s_last_msgs, "TLSRoute ns/r: spec.rules[0].backendRefs[0]: upstream ns-empty-443 "
+			       "has no ready endpoint: SNI e.example not passed through (yet)");
+	free(out);
+}
+
 int
 main(void)
 {
@@ -338,6 +498,8 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_redirect_annotations),
 		cmocka_unit_test(test_gateway),
+		cmocka_unit_test(test_passthrough_ingress),
+		cmocka_unit_test(test_tlsroute),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -49,7 +49,8 @@ import_usage(FILE *f, const char *prog)
 		"  --strict           warnings are errors\n"
 		"  --base FILE        include FILE first (interfaces, listeners, http block)\n"
 		"  --tls-dir DIR      where the TLS Secrets' certificates and keys go\n"
-		"                     (default: k8s-tls beside -o FILE, or in the working directory)\n"
+		"                     (default: k8s-tls beside -o FILE, or in the working "
+		"directory)\n"
 		"  -o FILE            write the config to FILE (atomically) instead of stdout\n"
 		"  --apply            then reload the running fanout (--file-prefix P), whose\n"
 		"                     config is FILE or includes it\n",
@@ -162,7 +163,7 @@ default_tls_dir(const char *out_path, char *dir, size_t len)
 
 	if (slash != NULL && out_path[0] == '/')
 		return snprintf(dir, len, "%.*s/k8s-tls", (int)(slash - out_path), out_path) <
-			       (int)len
+				       (int)len
 			       ? 0
 			       : -1;
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
@@ -247,7 +248,8 @@ cmd_import(const char *prog, const char *prefix, int argc, char **argv)
 	/* the config names the files by absolute paths: fanout's working
 	 * directory is not the importer's */
 	if (tls_arg != NULL && tls_arg[0] == '/') {
-		rc = snprintf(tls_dir, sizeof(tls_dir), "%s", tls_arg) < (int)sizeof(tls_dir) ? 0 : -1;
+		rc = snprintf(tls_dir, sizeof(tls_dir), "%s", tls_arg) < (int)sizeof(tls_dir) ? 0
+											      : -1;
 	} else if (tls_arg != NULL) {
 		char cwd[PATH_MAX];
 

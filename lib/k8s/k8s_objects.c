@@ -348,8 +348,8 @@ k8s_add_object(struct fo_k8s *k, struct k8s_doc *kd, yaml_node_t *node, const ch
 				k->hr[k->n_hr++] = h;
 		}
 	} else if (strcmp(kind, "TLSRoute") == 0) {
-		static const char *const tr_api[] = {"gateway.networking.k8s.io/v1alpha2",
-			"gateway.networking.k8s.io/v1alpha3"};
+		static const char *const tr_api[] = {
+			"gateway.networking.k8s.io/v1alpha2", "gateway.networking.k8s.io/v1alpha3"};
 		struct k8s_httproute h = {0};
 
 		/* hostnames and rules[].backendRefs, as an HTTPRoute's */

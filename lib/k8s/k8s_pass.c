@@ -150,7 +150,8 @@ tr_backend(struct k8s_xlate *x, const struct k8s_httproute *t)
 				use = b;
 			} else {
 				k8s_diag(x->k, K8S_WARNING, &t->m, &b->be.loc, b->be.field,
-					"fanout passes a name to one upstream (%s): this backendRef "
+					"fanout passes a name to one upstream (%s): this "
+					"backendRef "
 					"is left out",
 					use->be.field);
 			}
@@ -162,10 +163,11 @@ tr_backend(struct k8s_xlate *x, const struct k8s_httproute *t)
 	return use;
 }
 
-/** The upstream of @p b, resolved on first use (*@p up -2: not yet). @return 0, -1 (recorded) or -ENOMEM. */
+/** The upstream of @p b, resolved on first use (*@p up -2: not yet). @return 0, -1 (recorded) or
+ * -ENOMEM. */
 static int
-tr_upstream(struct k8s_xlate *x, const struct k8s_httproute *t, const struct k8s_hbackend *b,
-	int *up)
+tr_upstream(
+	struct k8s_xlate *x, const struct k8s_httproute *t, const struct k8s_hbackend *b, int *up)
 {
 	if (*up == -2)
 		*up = k8s_backend_upstream(x, &t->m, &b->be);
@@ -202,7 +204,8 @@ tlsroute(struct k8s_xlate *x, const struct k8s_httproute *t)
 			continue;
 		if (h[0] == '*')
 			k8s_diag(x->k, K8S_WARNING, &t->m, NULL, field,
-				"\"%s\" takes one label in fanout (as a certificate's wildcard), any "
+				"\"%s\" takes one label in fanout (as a certificate's wildcard), "
+				"any "
 				"number in the Gateway API",
 				h);
 		if ((rc = tr_upstream(x, t, b, &up)) != 0)

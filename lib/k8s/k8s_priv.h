@@ -89,7 +89,7 @@ struct k8s_ingress {
 	const char *class_annot; /**< kubernetes.io/ingress.class */
 	struct k8s_itls *tls;    /**< spec.tls (arena) */
 	unsigned n_tls;
-	struct k8s_backend def;  /**< spec.defaultBackend (svc NULL: none) */
+	struct k8s_backend def; /**< spec.defaultBackend (svc NULL: none) */
 	struct k8s_rule *rules;
 	unsigned n_rules;
 };
@@ -200,11 +200,11 @@ struct k8s_httproute {
  * (gateway.networking.k8s.io/v1) that terminate TLS: k8s_tls.c. */
 struct k8s_secret {
 	struct k8s_meta m;
-	const char *type;       /**< type; NULL: Opaque */
-	char *crt, *key;        /**< decoded PEM (arena, NUL-terminated); NULL: absent */
+	const char *type; /**< type; NULL: Opaque */
+	char *crt, *key;  /**< decoded PEM (arena, NUL-terminated); NULL: absent */
 	size_t crt_len, key_len;
-	const char *bad;        /**< why crt/key cannot be used (NULL: they can) */
-	const char *bad_field;  /**< the field it is about */
+	const char *bad;       /**< why crt/key cannot be used (NULL: they can) */
+	const char *bad_field; /**< the field it is about */
 };
 
 struct k8s_certref {

@@ -132,8 +132,7 @@ pem_problem(const char *p, size_t len, int key)
 	if (strlen(p) != len)
 		return "has a NUL byte: not PEM";
 	if (!key)
-		return strstr(p, "-----BEGIN CERTIFICATE-----") ? NULL
-								: "holds no PEM certificate";
+		return strstr(p, "-----BEGIN CERTIFICATE-----") ? NULL : "holds no PEM certificate";
 	if (strstr(p, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL ||
 		strstr(p, "Proc-Type: 4,ENCRYPTED") != NULL)
 		return "is an encrypted key (fanout needs it unencrypted, as ingress-nginx)";

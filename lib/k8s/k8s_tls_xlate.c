@@ -31,12 +31,12 @@ name_ok(const char *s)
 {
 	size_t n = strlen(s), i;
 
-	if (n == 0 || n > 253 || s[0] == '.' || s[0] == '-' || s[n - 1] == '.' ||
-		s[n - 1] == '-' || strstr(s, "..") != NULL)
+	if (n == 0 || n > 253 || s[0] == '.' || s[0] == '-' || s[n - 1] == '.' || s[n - 1] == '-' ||
+		strstr(s, "..") != NULL)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-			    s[i] == '-' || s[i] == '.'))
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+			    s[i] == '.'))
 			return 0;
 	return 1;
 }
@@ -69,8 +69,8 @@ add_hosts(struct k8s_tlscert *c, const char *const *hosts, unsigned n)
  */
 static int
 add_cert(struct k8s_xlate *x, const struct k8s_meta *m, const struct k8s_loc *loc,
-	const char *field, const char *where, const char *ns, const char *name, const char *const *hosts,
-	unsigned n_hosts)
+	const char *field, const char *where, const char *ns, const char *name,
+	const char *const *hosts, unsigned n_hosts)
 {
 	const struct k8s_secret *s;
 	struct k8s_tlscert *c;
@@ -138,8 +138,8 @@ k8s_tls_ingress(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct
 		if (t->secret == NULL)
 			continue; /* the default certificate, in ingress-nginx too */
 		snprintf(field, sizeof(field), "%s.secretName", t->field);
-		rc = add_cert(x, &ing->m, &t->loc, field, t->field, ing->m.ns, t->secret,
-			t->hosts, t->n_hosts);
+		rc = add_cert(x, &ing->m, &t->loc, field, t->field, ing->m.ns, t->secret, t->hosts,
+			t->n_hosts);
 		if (rc != 0)
 			return rc;
 	}
@@ -267,9 +267,9 @@ k8s_tls_emit(struct k8s_xlate *x, struct k8s_buf *b)
 			free(key);
 			return -ENOMEM;
 		}
-		kb_printf(b, "\n# Secret %s/%s (%s %s/%s %s)%s%s\ntls_certificate ", c->ns,
-			c->name, c->by->kind, c->by->ns, c->by->name, c->by_field,
-			c->hosts[0] ? ": " : "", c->hosts);
+		kb_printf(b, "\n# Secret %s/%s (%s %s/%s %s)%s%s\ntls_certificate ", c->ns, c->name,
+			c->by->kind, c->by->ns, c->by->name, c->by_field, c->hosts[0] ? ": " : "",
+			c->hosts);
 		k8s_put_q(b, crt);
 		kb_printf(b, " ");
 		k8s_put_q(b, key);

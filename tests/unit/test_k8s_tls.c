@@ -11,8 +11,10 @@
 
 #define PEM_CRT "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
 #define PEM_KEY "-----BEGIN PRIVATE KEY-----\nMIGHfake\n-----END PRIVATE KEY-----\n"
-#define B64_CRT "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K"
-#define B64_KEY "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JR0hmYWtlCi0tLS0tRU5EIFBSSVZBVEUgS0VZLS0tLS0K"
+#define B64_CRT                                                                                    \
+	"LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K"
+#define B64_KEY                                                                                    \
+	"LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JR0hmYWtlCi0tLS0tRU5EIFBSSVZBVEUgS0VZLS0tLS0K"
 #define B64_ENC                                                                                    \
 	"LS0tLS1CRUdJTiBFTkNSWVBURUQgUFJJVkFURSBLRVktLS0tLQpNSUdIZmFrZQotLS0tLUVORCBFTkNSWVBURUQg" \
 	"UFJJVkFURSBLRVktLS0tLQo="
@@ -25,8 +27,8 @@
 
 #define TLS_ING(name, annots, tls)                                                                 \
 	K8S_ING(name, annots,                                                                      \
-		"  tls:\n" tls "  rules:\n  - host: a.example\n    http:\n      paths:\n"         \
-		"      - {path: /, pathType: Prefix, backend: {service: {name: app, port: "       \
+		"  tls:\n" tls "  rules:\n  - host: a.example\n    http:\n      paths:\n"          \
+		"      - {path: /, pathType: Prefix, backend: {service: {name: app, port: "        \
 		"{number: 80}}}}\n")
 
 static const struct fo_k8s_opts dir_opts = {.tls_dir = "/etc/fanout/k8s-tls"};
@@ -72,9 +74,9 @@ test_ingress_secret(void **state)
 	char *out;
 
 	(void)state;
-	k = import_keep(K8S_SVCS SECRET("cert", GOOD_DATA)
-				TLS_ING("web", "", "  - hosts: [a.example, b.example]\n"
-						   "    secretName: cert\n"),
+	k = import_keep(K8S_SVCS SECRET("cert", GOOD_DATA) TLS_ING("web", "",
+				"  - hosts: [a.example, b.example]\n"
+				"    secretName: cert\n"),
 		&dir_opts, 0, &out);
 	k8s_has(out, "\n# Secret ns/cert (Ingress ns/web spec.tls[0]): a.example, b.example\n"
 		     "tls_certificate \"/etc/fanout/k8s-tls/ns_cert.crt\" "
@@ -92,8 +94,8 @@ test_ingress_secret(void **state)
 	assert_memory_equal(f[1].data, PEM_KEY, strlen(PEM_KEY));
 	free(out);
 	/* a failed translation lists no file */
-	assert_int_equal(fo_k8s_translate(k, &(struct fo_k8s_opts){.tls_dir = "/a b"}, &out, NULL),
-		-EINVAL);
+	assert_int_equal(
+		fo_k8s_translate(k, &(struct fo_k8s_opts){.tls_dir = "/a b"}, &out, NULL), -EINVAL);
 	assert_int_equal(fo_k8s_files(k, &f), 0);
 	assert_null(f);
 	fo_k8s_free(k);
@@ -111,16 +113,16 @@ test_shared_and_string_data(void **state)
 
 	(void)state;
 	k = import_keep(K8S_SVCS
-			"---\napiVersion: v1\nkind: Secret\nmetadata: {name: cert, namespace: ns}\n"
-			"type: kubernetes.io/tls\nstringData:\n  tls.crt: |\n"
-			"    -----BEGIN CERTIFICATE-----\n    MIIBfake\n    -----END CERTIFICATE-----\n"
-			"  tls.key: |\n    -----BEGIN EC PRIVATE KEY-----\n    MHcfake\n"
-			"    -----END EC PRIVATE KEY-----\n"
-			"---\napiVersion: v1\nkind: Secret\nmetadata: {name: token, namespace: ns}\n"
-			"type: Opaque\ndata: {password: c2VjcmV0}\n" TLS_ING("one", "",
-				"  - hosts: [a.example]\n    secretName: cert\n  - hosts: "
-				"[c.example]\n") TLS_ING("two", "",
-				"  - hosts: [b.example]\n    secretName: cert\n"),
+		"---\napiVersion: v1\nkind: Secret\nmetadata: {name: cert, namespace: ns}\n"
+		"type: kubernetes.io/tls\nstringData:\n  tls.crt: |\n"
+		"    -----BEGIN CERTIFICATE-----\n    MIIBfake\n    -----END CERTIFICATE-----\n"
+		"  tls.key: |\n    -----BEGIN EC PRIVATE KEY-----\n    MHcfake\n"
+		"    -----END EC PRIVATE KEY-----\n"
+		"---\napiVersion: v1\nkind: Secret\nmetadata: {name: token, namespace: ns}\n"
+		"type: Opaque\ndata: {password: c2VjcmV0}\n" TLS_ING("one", "",
+			"  - hosts: [a.example]\n    secretName: cert\n  - hosts: "
+			"[c.example]\n")
+			TLS_ING("two", "", "  - hosts: [b.example]\n    secretName: cert\n"),
 		NULL, 0, &out);
 	first = strstr(out, "tls_certificate");
 	assert_non_null(first);
@@ -178,8 +180,9 @@ test_bad_secrets(void **state)
 		k8s_lacks(out, "tls_certificate");
 		assert_int_equal(k8s_count("warning"), 1);
 		k8s_has(k8s_last_msgs, "Ingress ns/web: spec.tls[0].secretName: Secret ns/cert ");
-		k8s_has(k8s_last_msgs, cases[i].data[0] ? cases[i].msg : "not found: its hosts: "
-									 "a.example get");
+		k8s_has(k8s_last_msgs, cases[i].data[0] ? cases[i].msg
+							: "not found: its hosts: "
+							  "a.example get");
 		k8s_has(k8s_last_msgs, cases[i].msg);
 		free(out);
 		fo_k8s_free(k);
@@ -196,8 +199,8 @@ test_names(void **state)
 	char *out;
 
 	(void)state;
-	out = k8s_import(K8S_SVCS TLS_ING("web", "", "  - secretName: ../../etc/passwd\n"), NULL,
-		-EINVAL);
+	out = k8s_import(
+		K8S_SVCS TLS_ING("web", "", "  - secretName: ../../etc/passwd\n"), NULL, -EINVAL);
 	k8s_has(k8s_last_msgs, "error: in.yaml:");
 	k8s_has(k8s_last_msgs, "Ingress ns/web: spec.tls[0].secretName: \"ns/../../etc/passwd\" "
 			       "is not a Secret name");
@@ -271,11 +274,11 @@ test_redirect_annotations(void **state)
 }
 
 #define GW(listeners)                                                                              \
-	"---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n"                          \
+	"---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n"                           \
 	"metadata: {name: gw, namespace: ns}\nspec:\n  gatewayClassName: fanout\n"                 \
 	"  listeners:\n" listeners
 #define HR_ANY                                                                                     \
-	"---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"                        \
+	"---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"                         \
 	"metadata: {name: r, namespace: ns}\nspec:\n  parentRefs: [{name: gw}]\n"                  \
 	"  rules:\n  - backendRefs: [{name: app, port: 80}]\n"
 
@@ -376,12 +379,12 @@ import_pass(const char *yaml, int want_rc)
 }
 
 #define SVC_TLS                                                                                    \
-	"---\napiVersion: v1\nkind: Service\nmetadata: {name: secure, namespace: ns}\n"           \
+	"---\napiVersion: v1\nkind: Service\nmetadata: {name: secure, namespace: ns}\n"            \
 	"spec:\n  ports:\n  - {name: https, port: 443, targetPort: 8443}\n"                        \
 	"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"                              \
-	"metadata: {name: secure-1, namespace: ns, labels: "                                        \
-	"{kubernetes.io/service-name: secure}}\naddressType: IPv4\n"                                \
-	"ports: [{name: https, port: 8443, protocol: TCP}]\n"                                       \
+	"metadata: {name: secure-1, namespace: ns, labels: "                                       \
+	"{kubernetes.io/service-name: secure}}\naddressType: IPv4\n"                               \
+	"ports: [{name: https, port: 8443, protocol: TCP}]\n"                                      \
 	"endpoints:\n- addresses: [198.18.0.41]\n  conditions: {ready: true}\n"
 #define TR(name, ts, spec)                                                                         \
 	"---\napiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TLSRoute\nmetadata:\n"         \
@@ -395,16 +398,16 @@ test_passthrough_ingress(void **state)
 	(void)state;
 	printf("lib/conf %s passthrough\n", conf_knows_passthrough() ? "parses" : "does not know");
 	out = import_pass(K8S_SVCS SVC_TLS K8S_ING("pass",
-					"nginx.ingress.kubernetes.io/ssl-passthrough: 'true'",
-					"  rules:\n  - host: secure.example\n    http:\n      paths:\n"
-					"      - {path: /, pathType: Prefix, backend: {service: "
-					"{name: secure, port: {name: https}}}}\n"
-					"  - host: nopath.example\n    http:\n      paths:\n"
-					"      - {path: /x, pathType: Prefix, backend: {service: "
-					"{name: app, port: {number: 80}}}}\n"
-					"  - http:\n      paths:\n"
-					"      - {path: /y, pathType: Prefix, backend: {service: "
-					"{name: app, port: {number: 80}}}}\n"),
+				  "nginx.ingress.kubernetes.io/ssl-passthrough: 'true'",
+				  "  rules:\n  - host: secure.example\n    http:\n      paths:\n"
+				  "      - {path: /, pathType: Prefix, backend: {service: "
+				  "{name: secure, port: {name: https}}}}\n"
+				  "  - host: nopath.example\n    http:\n      paths:\n"
+				  "      - {path: /x, pathType: Prefix, backend: {service: "
+				  "{name: app, port: {number: 80}}}}\n"
+				  "  - http:\n      paths:\n"
+				  "      - {path: /y, pathType: Prefix, backend: {service: "
+				  "{name: app, port: {number: 80}}}}\n"),
 		0);
 	k8s_has(out, "upstream ns-secure-https {\n\tserver 198.18.0.41:8443;\n}");
 	k8s_has(out, "# Ingress ns/pass spec.rules[0].http.paths[0] (SNI passthrough)\n"
@@ -414,11 +417,11 @@ test_passthrough_ingress(void **state)
 	k8s_has(k8s_last_msgs, "ssl-passthrough]: host nopath.example has no path \"/\"");
 	k8s_has(k8s_last_msgs, "ssl-passthrough]: spec.rules[2] has no host");
 	free(out);
-	out = import_pass(K8S_SVCS K8S_ING("pass",
-				       "nginx.ingress.kubernetes.io/ssl-passthrough: 'yes'",
-				       "  rules:\n  - host: a.example\n    http:\n      paths:\n"
-				       "      - {path: /, pathType: Prefix, backend: {service: "
-				       "{name: app, port: {number: 80}}}}\n"),
+	out = import_pass(
+		K8S_SVCS K8S_ING("pass", "nginx.ingress.kubernetes.io/ssl-passthrough: 'yes'",
+			"  rules:\n  - host: a.example\n    http:\n      paths:\n"
+			"      - {path: /, pathType: Prefix, backend: {service: "
+			"{name: app, port: {number: 80}}}}\n"),
 		0);
 	k8s_lacks(out, "passthrough");
 	k8s_has(k8s_last_msgs, "ssl-passthrough]: invalid value \"yes\"");
@@ -433,16 +436,15 @@ test_tlsroute(void **state)
 	(void)state;
 	out = import_pass(
 		K8S_SVCS SVC_TLS TR("young", "  creationTimestamp: \"2026-02-01T00:00:00Z\"\n",
-				 "  hostnames: [secure.example]\n"
-				 "  rules:\n  - backendRefs: [{name: app, port: 80}]\n")
-			TR("old", "  creationTimestamp: \"2026-01-01T00:00:00Z\"\n",
-				"  hostnames: [secure.example, '*.apps.example']\n"
-				"  rules:\n  - backendRefs: [{name: secure, port: 443, weight: 0}, "
-				"{name: secure, port: 443}, {name: app, port: 80}]\n")
-				TR("any", "", "  rules:\n  - backendRefs: [{name: secure, port: 443}]\n")
-					TR("other", "",
-						"  rules:\n  - backendRefs: [{name: secure, "
-						"namespace: x, port: 443}]\n"),
+			"  hostnames: [secure.example]\n"
+			"  rules:\n  - backendRefs: [{name: app, port: 80}]\n") TR("old",
+			"  creationTimestamp: \"2026-01-01T00:00:00Z\"\n",
+			"  hostnames: [secure.example, '*.apps.example']\n"
+			"  rules:\n  - backendRefs: [{name: secure, port: 443, weight: 0}, "
+			"{name: secure, port: 443}, {name: app, port: 80}]\n") TR("any", "",
+			"  rules:\n  - backendRefs: [{name: secure, port: 443}]\n") TR("other", "",
+			"  rules:\n  - backendRefs: [{name: secure, "
+			"namespace: x, port: 443}]\n"),
 		0);
 	k8s_has(out, "# TLSRoute ns/old spec.rules[0].backendRefs[1] (SNI passthrough)\n"
 		     "passthrough secure.example {\n\tupstream ns-secure-443;\n}\n");
@@ -455,19 +457,22 @@ test_tlsroute(void **state)
 			       "name to one upstream (spec.rules[0].backendRefs[1])");
 	k8s_has(k8s_last_msgs, "TLSRoute ns/old: spec.hostnames[1]: \"*.apps.example\" takes one "
 			       "label in fanout");
-	k8s_has(k8s_last_msgs, "TLSRoute ns/young: spec.hostnames[0]: SNI secure.example is already "
-			       "passed through by TLSRoute ns/old (older: it wins): ignored");
+	k8s_has(k8s_last_msgs,
+		"TLSRoute ns/young: spec.hostnames[0]: SNI secure.example is already "
+		"passed through by TLSRoute ns/old (older: it wins): ignored");
 	k8s_has(k8s_last_msgs, "TLSRoute ns/other: spec.rules[0].backendRefs[0]: Service x/secure "
 			       "is in another namespace");
 	k8s_has(k8s_last_msgs, "TLSRoute ns/other: spec.rules: no backendRef with a weight");
 	free(out);
 	/* errors: a hostname, a Service that is not there, the apiVersion */
-	out = import_pass(K8S_SVCS TR("r", "", "  hostnames: ['a b']\n  rules:\n  - backendRefs: "
-					      "[{name: app, port: 80}]\n"),
+	out = import_pass(K8S_SVCS TR("r", "",
+				  "  hostnames: ['a b']\n  rules:\n  - backendRefs: "
+				  "[{name: app, port: 80}]\n"),
 		-EINVAL);
 	k8s_has(k8s_last_msgs, "TLSRoute ns/r: spec.hostnames[0]: invalid hostname \"a b\"");
-	out = import_pass(K8S_SVCS TR("r", "", "  rules:\n  - backendRefs: [{name: nope, port: "
-					      "443}]\n"),
+	out = import_pass(K8S_SVCS TR("r", "",
+				  "  rules:\n  - backendRefs: [{name: nope, port: "
+				  "443}]\n"),
 		-EINVAL);
 	k8s_has(k8s_last_msgs, "spec.rules[0].backendRefs[0].name: Service ns/nope not found");
 	out = import_pass("apiVersion: gateway.networking.k8s.io/v1\nkind: TLSRoute\n"
@@ -478,9 +483,10 @@ test_tlsroute(void **state)
 	/* no ready endpoint: no passthrough block (the config refuses one) */
 	out = import_pass(K8S_SVCS
 		"---\napiVersion: v1\nkind: Service\nmetadata: {name: empty, namespace: ns}\n"
-		"spec:\n  ports:\n  - {port: 443}\n" TR("r", "", "  hostnames: [e.example]\n"
-						       "  rules:\n  - backendRefs: [{name: empty, "
-						       "port: 443}]\n"),
+		"spec:\n  ports:\n  - {port: 443}\n" TR("r", "",
+			"  hostnames: [e.example]\n"
+			"  rules:\n  - backendRefs: [{name: empty, "
+			"port: 443}]\n"),
 		0);
 	k8s_lacks(out, "passthrough");
 	k8s_has(k8s_last_msgs, "TLSRoute ns/r: spec.rules[0].backendRefs[0]: upstream ns-empty-443 "

@@ -471,10 +471,11 @@ k8s_translate_run(struct fo_k8s *k, const struct fo_k8s_opts *o, struct k8s_buf 
 			rc = k8s_canary_add(&x, sel[i], &anns[i]);
 	if (rc == 0)
 		rc = k8s_canary_fit(&x);
-	if (rc == 0)
-		rc = k8s_gateway_add(&x, n);
+	/* the certificates first: HTTPRoutes look at whether there are any */
 	if (rc == 0)
 		rc = k8s_tls_gateways(&x);
+	if (rc == 0)
+		rc = k8s_gateway_add(&x, n);
 	if (rc == 0)
 		rc = k8s_pass_tlsroutes(&x);
 	if (rc == 0) {

@@ -319,6 +319,40 @@ test_gateway(void **state)
 	free(out);
 	fo_k8s_free(k);
 
+	/* with HTTPS, an HTTP-to-HTTPS redirect rule would loop (parentRefs are not
+	 * read): left out, ssl_redirect does it; one to another host is kept */
+	out = k8s_import(K8S_SVCS SECRET("cert", GOOD_DATA)
+				 GW("  - {name: http, protocol: HTTP, port: 80}\n"
+				    "  - name: https\n    protocol: HTTPS\n    port: 443\n"
+				    "    tls: {certificateRefs: [{name: cert}]}\n") HR_ANY
+		"---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+		"metadata: {name: redir, namespace: ns}\nspec:\n"
+		"  parentRefs: [{name: gw, sectionName: http}]\n  hostnames: [a.example]\n"
+		"  rules:\n  - filters:\n    - type: RequestRedirect\n"
+		"      requestRedirect: {scheme: https, statusCode: 301}\n"
+		"  - matches: [{path: {value: /old}}]\n    filters:\n"
+		"    - type: RequestRedirect\n"
+		"      requestRedirect: {scheme: https, hostname: new.example}\n",
+		NULL, 0);
+	k8s_lacks(out, "status 301;");
+	k8s_lacks(out, "route prefix \"/\" {\n\thost a.example;");
+	k8s_has(out, "route prefix \"/old\" {\n\thost a.example;\n\tredirect {\n");
+	assert_int_equal(k8s_count("warning"), 1);
+	k8s_has(k8s_last_msgs,
+		"HTTPRoute ns/redir: spec.rules[0].filters[0]: a redirect to https of "
+		"the same URL would also answer HTTPS requests");
+	free(out);
+	/* without TLS in the import, the same rule is kept */
+	out = k8s_import(K8S_SVCS HR_ANY "---\napiVersion: gateway.networking.k8s.io/v1\n"
+					 "kind: HTTPRoute\nmetadata: {name: redir, namespace: ns}\n"
+					 "spec:\n  hostnames: [a.example]\n  rules:\n  - filters:\n"
+					 "    - type: RequestRedirect\n"
+					 "      requestRedirect: {scheme: https}\n",
+		NULL, 0);
+	k8s_has(out, "\tredirect {\n\t\tstatus 302;\n\t\tscheme https;\n");
+	assert_int_equal(k8s_count("warning"), 0);
+	free(out);
+
 	/* errors: not a Secret, no name, an unknown mode, no protocol */
 	out = k8s_import(K8S_SVCS GW("  - name: a\n    protocol: HTTPS\n    port: 443\n"
 				     "    tls: {certificateRefs: [{kind: ConfigMap, name: c}]}\n"),

@@ -154,26 +154,34 @@ write_tls_files(const char *prog, const char *dir, struct fo_k8s *k)
 	return 0;
 }
 
-/** The default TLS directory: k8s-tls beside @p out_path, or in the working directory. */
+/**
+ * The TLS directory as an absolute path (the config names the files by it:
+ * fanout's working directory is not the importer's): @p arg, or k8s-tls
+ * beside @p out_path, or in the working directory. @return 0 or -1 (too long).
+ */
 static int
-default_tls_dir(const char *out_path, char *dir, size_t len)
+tls_dir_path(const char *arg, const char *out_path, char *dir, size_t len)
 {
-	char cwd[PATH_MAX];
 	const char *slash = out_path ? strrchr(out_path, '/') : NULL;
+	char cwd[PATH_MAX] = "", rel[PATH_MAX];
+	int n;
 
-	if (slash != NULL && out_path[0] == '/')
-		return snprintf(dir, len, "%.*s/k8s-tls", (int)(slash - out_path), out_path) <
-				       (int)len
-			       ? 0
-			       : -1;
-	if (getcwd(cwd, sizeof(cwd)) == NULL)
+	if (arg != NULL)
+		n = snprintf(rel, sizeof(rel), "%s", arg);
+	else if (slash != NULL)
+		n = snprintf(rel, sizeof(rel), "%.*s/k8s-tls", (int)(slash - out_path), out_path);
+	else
+		n = snprintf(rel, sizeof(rel), "k8s-tls");
+	if (n < 0 || (size_t)n >= sizeof(rel))
 		return -1;
-	if (slash != NULL)
-		return snprintf(dir, len, "%s/%.*s/k8s-tls", cwd, (int)(slash - out_path),
-			       out_path) < (int)len
-			       ? 0
-			       : -1;
-	return snprintf(dir, len, "%s/k8s-tls", cwd) < (int)len ? 0 : -1;
+	if (rel[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL)
+		return -1;
+	n = snprintf(dir, len, "%s%s%s", cwd, cwd[0] ? "/" : "", rel);
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	while (strlen(dir) > 1 && dir[strlen(dir) - 1] == '/')
+		dir[strlen(dir) - 1] = '\0';
+	return 0;
 }
 
 int
@@ -245,28 +253,10 @@ cmd_import(const char *prog, const char *prefix, int argc, char **argv)
 		import_usage(stderr, prog);
 		return 2;
 	}
-	/* the config names the files by absolute paths: fanout's working
-	 * directory is not the importer's */
-	if (tls_arg != NULL && tls_arg[0] == '/') {
-		rc = snprintf(tls_dir, sizeof(tls_dir), "%s", tls_arg) < (int)sizeof(tls_dir) ? 0
-											      : -1;
-	} else if (tls_arg != NULL) {
-		char cwd[PATH_MAX];
-
-		rc = getcwd(cwd, sizeof(cwd)) != NULL &&
-				     snprintf(tls_dir, sizeof(tls_dir), "%s/%s", cwd, tls_arg) <
-					     (int)sizeof(tls_dir)
-			     ? 0
-			     : -1;
-	} else {
-		rc = default_tls_dir(out_path, tls_dir, sizeof(tls_dir));
-	}
-	if (rc != 0) {
+	if (tls_dir_path(tls_arg, out_path, tls_dir, sizeof(tls_dir)) != 0) {
 		fprintf(stderr, "%s import: TLS directory path too long\n", prog);
 		return 2;
 	}
-	while (strlen(tls_dir) > 1 && tls_dir[strlen(tls_dir) - 1] == '/')
-		tls_dir[strlen(tls_dir) - 1] = '\0';
 	o.tls_dir = tls_dir;
 	k = fo_k8s_new();
 	if (k == NULL) {

@@ -4,7 +4,9 @@
 
 fanout terminates TLS on 198.18.0.1:443 for a.test (an ECDSA P-256 leaf
 signed by a CA the test makes with the openssl CLI, given to testssl with
---add-ca) in front of testapp. testssl runs the sections that judge the
+--add-ca) in front of testapp, with the config a Kubernetes user gets:
+`fanoutctl import` of a kubernetes.io/tls Secret and an Ingress whose
+spec.tls names it (the certificate written to --tls-dir). testssl runs the sections that judge the
 TLS settings, not the whole default run (which takes ~10 minutes here):
 protocols (-p), ciphers per protocol (-E), forward secrecy (-f), server
 defaults (-S, certificate and ticket), server preference (-P) and the
@@ -30,6 +32,7 @@ nor OCSP URI "HIGH", and a 128-bit random serial (a short one is "NOT ok"):
 both are about the test's certificate, not fanout.
 """
 
+import base64
 import json
 import os
 import re
@@ -46,19 +49,52 @@ TESTSSL = "/usr/bin/testssl"
 SECTIONS = ["-p", "-E", "-f", "-S", "-P", "-U"]
 TESTSSL_TIMEOUT = 420
 
-CONF = """# written by tests/integ/test_testssl.py
-interface net_tap0 {{
+BASE = """# written by tests/integ/test_testssl.py
+interface net_tap0 {
     address 198.18.0.1/24;
-}}
+}
 listen 198.18.0.1:80;
 listen 198.18.0.1:443 tls;
-tls_certificate {d}/a.pem {d}/a.key;
-upstream app {{
-    server 198.18.0.31:8000;
-}}
-route prefix / {{
-    upstream app;
-}}
+"""
+
+# testapp as a Kubernetes Service with one endpoint, an Ingress for a.test
+# whose spec.tls names the Secret a-tls (the certificate, base64)
+MANIFESTS = """apiVersion: v1
+kind: Service
+metadata: {{name: testapp, namespace: web}}
+spec:
+  ports: [{{name: http, port: 80, targetPort: 8000}}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {{name: testapp-1, namespace: web, labels: {{kubernetes.io/service-name: testapp}}}}
+addressType: IPv4
+ports: [{{name: http, port: 8000, protocol: TCP}}]
+endpoints:
+- addresses: [198.18.0.31]
+  conditions: {{ready: true}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {{name: a-tls, namespace: web}}
+type: kubernetes.io/tls
+data:
+  tls.crt: {crt}
+  tls.key: {key}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {{name: a, namespace: web}}
+spec:
+  ingressClassName: nginx
+  tls:
+  - hosts: [a.test]
+    secretName: a-tls
+  rules:
+  - host: a.test
+    http:
+      paths:
+      - {{path: /, pathType: Prefix, backend: {{service: {{name: testapp, port: {{number: 80}}}}}}}}
 """
 
 
@@ -147,9 +183,20 @@ def check_findings(findings):
 def main(t):
     d = t.log_dir
     make_certs(d)
+    base = os.path.join(d, "base.conf")
+    with open(base, "w") as f:
+        f.write(BASE)
+    manifests = os.path.join(d, "manifests.yaml")
+    with open(manifests, "w") as f:
+        f.write(MANIFESTS.format(
+            crt=base64.b64encode(open(d + "/a.pem", "rb").read()).decode(),
+            key=base64.b64encode(open(d + "/a.key", "rb").read()).decode()))
     conf = os.path.join(d, "testssl.conf")
-    with open(conf, "w") as f:
-        f.write(CONF.format(d=d))
+    r = fi.sh([fi.FANOUTCTL, "import", "--strict", "--base", base, "--tls-dir",
+               os.path.join(d, "tls"), "-o", conf, manifests], check_rc=False)
+    fi.check_eq(r.returncode, 0, "fanoutctl import (%s)" % r.stderr)
+    fi.check('tls_certificate "%s/tls/web_a-tls.crt" "%s/tls/web_a-tls.key";' % (d, d)
+             in open(conf).read(), "the imported config names the Secret's files")
     r = fi.sh([fi.FANOUT, "-c", conf, "--check"], check_rc=False)
     fi.check_eq(r.returncode, 0, "fanout --check (%s)" % r.stderr)
     ns = t.netns()

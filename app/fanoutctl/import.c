@@ -5,7 +5,7 @@
  * through lib/k8s.
  *
  *   fanoutctl [--file-prefix P] import [--ingress-class C] [--strict] [--base FILE]
- *             [--tls-dir DIR] [-o FILE [--apply]] PATH...
+ *             [--tls-dir DIR] [--configmap NS/NAME] [-o FILE [--apply]] PATH...
  *
  * The certificates and keys of the TLS Secrets the config names go to DIR
  * (default: k8s-tls next to FILE, or in the working directory without -o)
@@ -39,7 +39,7 @@ import_usage(FILE *f, const char *prog)
 	fprintf(f,
 		"usage: %s [--file-prefix P] import [--ingress-class C] [-n NS] [--strict] [--base "
 		"FILE]\n"
-		"           [--tls-dir DIR] [-o FILE [--apply]] PATH...\n"
+		"           [--tls-dir DIR] [--configmap NS/NAME] [-o FILE [--apply]] PATH...\n"
 		"  PATH               a YAML or JSON file, a directory (its *.yaml, *.yml,\n"
 		"                     *.json), or - for stdin; Ingress, Service, EndpointSlice,\n"
 		"                     HTTPRoute (not with Ingresses), Secret, Gateway\n"
@@ -51,6 +51,8 @@ import_usage(FILE *f, const char *prog)
 		"  --tls-dir DIR      where the TLS Secrets' certificates and keys go\n"
 		"                     (default: k8s-tls beside -o FILE, or in the working "
 		"directory)\n"
+		"  --configmap NS/NAME ingress-nginx's controller ConfigMap (among the objects\n"
+		"                     read): its hsts* and ssl-redirect keys\n"
 		"  -o FILE            write the config to FILE (atomically) instead of stdout\n"
 		"  --apply            then reload the running fanout (--file-prefix P), whose\n"
 		"                     config is FILE or includes it\n",
@@ -195,6 +197,7 @@ cmd_import(const char *prog, const char *prefix, int argc, char **argv)
 		{"output", required_argument, NULL, 'o'},
 		{"apply", no_argument, NULL, 'a'},
 		{"tls-dir", required_argument, NULL, 't'},
+		{"configmap", required_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -235,6 +238,9 @@ cmd_import(const char *prog, const char *prefix, int argc, char **argv)
 			break;
 		case 't':
 			tls_arg = optarg;
+			break;
+		case 'm':
+			o.configmap = optarg;
 			break;
 		case 'h':
 			import_usage(stdout, prog);

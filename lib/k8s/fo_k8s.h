@@ -41,6 +41,10 @@ struct fo_k8s_opts {
 	 * see fo_k8s_files()); NULL: "k8s-tls", relative to fanout's working
 	 * directory. */
 	const char *tls_dir;
+	/** "NAMESPACE/NAME" of ingress-nginx's controller ConfigMap (its
+	 * --configmap) among the objects read: its HSTS and ssl-redirect keys
+	 * become `hsts` and `ssl_redirect`; NULL: ConfigMaps are skipped. */
+	const char *configmap;
 };
 
 /** A file the config names, for the caller to write (fo_k8s_files()). */

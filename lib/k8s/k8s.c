@@ -205,6 +205,7 @@ fo_k8s_free(struct fo_k8s *k)
 	free(k->sec);
 	free(k->gw);
 	free(k->tr);
+	free(k->cm);
 	k8s_files_reset(k);
 	free(k->files);
 	free(k->pub_files);

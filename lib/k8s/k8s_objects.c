@@ -364,6 +364,21 @@ k8s_add_object(struct fo_k8s *k, struct k8s_doc *kd, yaml_node_t *node, const ch
 			else
 				k->tr[k->n_tr++] = h;
 		}
+	} else if (strcmp(kind, "ConfigMap") == 0) {
+		struct k8s_configmap cm = {0};
+
+		/* kept for --configmap, never an error: `kubectl get configmaps -A`
+		 * holds many that are not ingress-nginx's */
+		cm.m = meta;
+		cm.m.doc = &kd->doc;
+		cm.m.seq = k->n_objects;
+		cm.data = ky_get(&kd->doc, node, "data");
+		if (cm.data != NULL && cm.data->type != YAML_MAPPING_NODE)
+			cm.data = NULL;
+		if (k8s_grow((void **)&k->cm, &k->cap_cm, k->n_cm, sizeof(cm)) != 0)
+			rc = -ENOMEM;
+		else
+			k->cm[k->n_cm++] = cm;
 	} else if (strcmp(kind, "Secret") == 0) {
 		struct k8s_secret s = {0};
 

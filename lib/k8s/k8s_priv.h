@@ -228,6 +228,12 @@ struct k8s_gateway {
 	unsigned n_ls;
 };
 
+/** A ConfigMap (v1): its data, read only when it is opts->configmap. */
+struct k8s_configmap {
+	struct k8s_meta m;
+	yaml_node_t *data; /**< a mapping, or NULL */
+};
+
 /** A file the config names (a certificate chain or key) for the caller to write. */
 struct k8s_file {
 	char *path; /**< malloc()ed */
@@ -261,6 +267,8 @@ struct fo_k8s {
 	unsigned n_gw, cap_gw;
 	struct k8s_httproute *tr; /**< TLSRoutes (read as HTTPRoutes: hostnames, backendRefs) */
 	unsigned n_tr, cap_tr;
+	struct k8s_configmap *cm;
+	unsigned n_cm, cap_cm;
 	struct k8s_file *files; /**< written by the last translation */
 	unsigned n_files, cap_files;
 	struct fo_k8s_file *pub_files; /**< fo_k8s_files()'s view of them */

@@ -415,6 +415,7 @@ emit(struct k8s_xlate *x, struct k8s_buf *b)
 		x->gateway ? "gateway" : "ingress-nginx");
 	if ((rc = k8s_tls_emit(x, b)) != 0)
 		return rc;
+	k8s_configmap_emit(x, b);
 	for (i = 0; i < x->n_ups; i++)
 		emit_upstream(b, &x->ups[i]);
 	for (i = 0; i < x->n_routes; i++)
@@ -437,7 +438,7 @@ k8s_translate_run(struct fo_k8s *k, const struct fo_k8s_opts *o, struct k8s_buf 
 	struct k8s_xlate x = {.k = k, .o = o};
 	const struct k8s_ingress **sel = NULL;
 	struct k8s_ann *anns = NULL;
-	unsigned i, n = 0, skipped = 0;
+	unsigned i, n = 0, skipped = 0, other;
 	int rc = 0;
 
 	if (o->base != NULL && (!k8s_printable(o->base) || strchr(o->base, '"') != NULL)) {
@@ -471,6 +472,8 @@ k8s_translate_run(struct fo_k8s *k, const struct fo_k8s_opts *o, struct k8s_buf 
 			rc = k8s_canary_add(&x, sel[i], &anns[i]);
 	if (rc == 0)
 		rc = k8s_canary_fit(&x);
+	if (rc == 0)
+		rc = k8s_configmap(&x);
 	/* the certificates first: HTTPRoutes look at whether there are any */
 	if (rc == 0)
 		rc = k8s_tls_gateways(&x);
@@ -483,10 +486,11 @@ k8s_translate_run(struct fo_k8s *k, const struct fo_k8s_opts *o, struct k8s_buf 
 			k8s_diag(k, K8S_NOTE, NULL, NULL, NULL,
 				"%u Ingress%s of another class than \"%s\" left out", skipped,
 				skipped == 1 ? "" : "es", o->ingress_class);
-		if (k->n_other > 0)
+		other = k->n_other + k->n_cm - (x.cm != NULL);
+		if (other > 0)
 			k8s_diag(k, K8S_NOTE, NULL, NULL, NULL,
-				"%u object%s of other kinds (Deployments...) skipped", k->n_other,
-				k->n_other == 1 ? "" : "s");
+				"%u object%s of other kinds (Deployments...) skipped", other,
+				other == 1 ? "" : "s");
 		if (n == 0 && k->n_hr == 0 && k->n_tr == 0)
 			k8s_diag(k, K8S_WARNING, NULL, NULL, NULL,
 				"no Ingress or HTTPRoute to import: the config has no route");

@@ -109,6 +109,9 @@ struct k8s_xlate {
 	unsigned n_certs, cap_certs;
 	struct k8s_pass *pass;
 	unsigned n_pass, cap_pass;
+	const struct k8s_configmap *cm; /**< opts->configmap, found */
+	char hsts[96];                  /**< its `hsts` value ("": the default, "off") */
+	int ssl_redirect_off;           /**< its ssl-redirect: "false" */
 };
 
 /**
@@ -206,5 +209,11 @@ int k8s_pass_tlsroutes(struct k8s_xlate *x);
 
 /** Write the passthrough blocks and passthrough_default. */
 void k8s_pass_emit(const struct k8s_xlate *x, struct k8s_buf *b);
+
+/** Read opts->configmap (k8s_configmap.c; errors recorded). @return 0. */
+int k8s_configmap(struct k8s_xlate *x);
+
+/** Write what the ConfigMap sets (`hsts`, `ssl_redirect`). */
+void k8s_configmap_emit(const struct k8s_xlate *x, struct k8s_buf *b);
 
 #endif /* K8S_XLATE_H */

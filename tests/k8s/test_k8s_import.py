@@ -20,7 +20,8 @@
    (0644 chain, 0600 key, the bytes given), or by default in k8s-tls beside
    -o FILE; `fanout --check` loads and validates them; an import that does
    not change them leaves the files (their inodes) alone; a Secret whose key
-   is another certificate's is warned about and written nowhere.
+   is another certificate's is warned about and written nowhere; a
+   controller ConfigMap (--configmap) gives hsts and ssl_redirect.
 """
 
 import base64
@@ -125,6 +126,18 @@ def tls_case(tmp, seed_text):
     check(r.returncode == 0 and
           os.path.exists(os.path.join(sub, "k8s-tls", "default_seed-tls.key")),
           "default --tls-dir: k8s-tls beside -o FILE (%s)" % r.stderr.strip())
+    # the controller ConfigMap (--configmap): hsts and ssl_redirect, fanout --check accepts them
+    cm = ("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, "
+          "namespace: ingress-nginx}\ndata: {hsts-max-age: '600', ssl-redirect: 'false'}\n")
+    out3 = os.path.join(tmp, "cm.conf")
+    r = importer("--strict", "--base", base, "--tls-dir", d, "--configmap",
+                 "ingress-nginx/ingress-nginx-controller", "-o", out3, "-",
+                 stdin=seed_text + tls_yaml(crt, key) + cm)
+    check(r.returncode == 0, "--configmap import (%s)" % r.stderr.strip())
+    check('\nhsts "max-age=600; includeSubDomains";\nssl_redirect off;\n' in open(out3).read(),
+          "--configmap: hsts and ssl_redirect written")
+    r = run([FANOUT, "--", "-c", out3, "--check"])
+    check(r.returncode == 0, "fanout --check accepts them (%s)" % (r.stdout + r.stderr))
     # a key that is not one: a warning, no tls_certificate line, no file
     d2 = os.path.join(tmp, "tls2")
     r = importer("--base", base, "--tls-dir", d2, "-", stdin=seed_text + tls_yaml(crt, other_crt))

@@ -33,6 +33,12 @@
 
 static const struct fo_k8s_opts dir_opts = {.tls_dir = "/etc/fanout/k8s-tls"};
 
+static void
+out_free(char *out)
+{
+	free(out);
+}
+
 /** Import @p yaml without parsing the config. @return the import. */
 static struct fo_k8s *
 import_keep_noconf(const char *yaml, const struct fo_k8s_opts *o, int want_rc, char **out)
@@ -528,6 +534,75 @@ test_tlsroute(void **state)
 	free(out);
 }
 
+#define CM(data)                                                                                   \
+	"---\napiVersion: v1\nkind: ConfigMap\n"                                                   \
+	"metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata:\n" data
+
+/* The controller ConfigMap (--configmap): HSTS and ssl-redirect keys to
+ * `hsts` and `ssl_redirect`, every other key a warning. */
+static void
+test_configmap(void **state)
+{
+	static const struct {
+		const char *data, *want, *warning;
+	} cases[] = {
+		{"  hsts-max-age: '600'\n  hsts-preload: 'true'\n",
+			"\n# ConfigMap ingress-nginx/ingress-nginx-controller (--configmap)\n"
+			"hsts \"max-age=600; includeSubDomains; preload\";\n",
+			NULL},
+		{"  hsts-include-subdomains: 'false'\n", "hsts \"max-age=31536000\";\n", NULL},
+		{"  hsts: 'false'\n  hsts-max-age: '600'\n", "hsts off;\n", NULL},
+		{"  ssl-redirect: 'false'\n", "ssl_redirect off;\n", NULL},
+		/* ingress-nginx's defaults are fanout's: nothing written */
+		{"  hsts: 'true'\n  hsts-max-age: '31536000'\n  ssl-redirect: 'true'\n", NULL,
+			NULL},
+		{"  hsts: 'yes'\n", NULL,
+			"data[hsts]: invalid value \"yes\" (expected true or false)"},
+		{"  hsts-max-age: 1y\n", NULL,
+			"data[hsts-max-age]: invalid value \"1y\" (expected "
+			"seconds): 31536000 used"},
+		{"  force-ssl-redirect: 'true'\n", NULL,
+			"data[force-ssl-redirect]: \"true\": fanout has no force_ssl_redirect yet"},
+		{"  ssl-protocols: TLSv1.3\n", NULL,
+			"data[ssl-protocols]: \"TLSv1.3\": fanout's TLS settings are fixed"},
+		{"  proxy-body-size: 8m\n", NULL, "warning: in.yaml:6:3: "},
+		{"  proxy-body-size: 8m\n", NULL,
+			"ConfigMap ingress-nginx/ingress-nginx-controller: data[proxy-body-size]: "
+			"\"8m\": not read by the import: ignored"},
+	};
+	const struct fo_k8s_opts o = {.configmap = "ingress-nginx/ingress-nginx-controller"};
+	char yaml[4096];
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out;
+
+		snprintf(yaml, sizeof(yaml), CM("%s") "%s", cases[i].data,
+			K8S_SVCS TLS_ING("web", "", "  - secretName: cert\n")
+				SECRET("cert", GOOD_DATA));
+		out = k8s_import(yaml, &o, 0);
+		if (cases[i].want != NULL)
+			k8s_has(out, cases[i].want);
+		else
+			k8s_lacks(out, "ConfigMap");
+		assert_int_equal(k8s_count("warning"), cases[i].warning != NULL);
+		if (cases[i].warning != NULL)
+			k8s_has(k8s_last_msgs, cases[i].warning);
+		k8s_lacks(k8s_last_msgs, "objects of other kinds");
+		free(out);
+	}
+	/* not there, not NAMESPACE/NAME; without --configmap: skipped */
+	snprintf(yaml, sizeof(yaml), "%s", CM("  hsts: 'false'\n") K8S_SVCS);
+	out_free(k8s_import(
+		yaml, &(struct fo_k8s_opts){.configmap = "ingress-nginx/other"}, -EINVAL));
+	k8s_has(k8s_last_msgs, "error: ConfigMap ingress-nginx/other (--configmap) not found");
+	out_free(k8s_import(yaml, &(struct fo_k8s_opts){.configmap = "other"}, -EINVAL));
+	k8s_has(k8s_last_msgs, "--configmap \"other\": expected NAMESPACE/NAME");
+	out_free(k8s_import(yaml, NULL, 0));
+	k8s_has(k8s_last_msgs, "note: 1 object of other kinds (Deployments...) skipped");
+}
+
 int
 main(void)
 {
@@ -540,6 +615,7 @@ main(void)
 		cmocka_unit_test(test_gateway),
 		cmocka_unit_test(test_passthrough_ingress),
 		cmocka_unit_test(test_tlsroute),
+		cmocka_unit_test(test_configmap),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -467,9 +467,15 @@ k8s_translate_run(struct fo_k8s *k, const struct fo_k8s_opts *o, struct k8s_buf 
 			rc = add_ingress(&x, sel[i], &anns[i]);
 	}
 	/* canaries attach to the main Ingresses' paths: after all of them */
-	for (i = 0; i < n && rc == 0; i++)
-		if (anns[i].canary)
-			rc = k8s_canary_add(&x, sel[i], &anns[i]);
+	for (i = 0; i < n && rc == 0; i++) {
+		if (!anns[i].canary)
+			continue;
+		rc = k8s_canary_add(&x, sel[i], &anns[i]);
+		/* its spec.tls still names certificates (ingress-nginx builds its
+		 * servers from every Ingress, canaries too) */
+		if (rc == 0)
+			rc = k8s_tls_ingress(&x, sel[i], &anns[i]);
+	}
 	if (rc == 0)
 		rc = k8s_canary_fit(&x);
 	if (rc == 0)

@@ -107,6 +107,29 @@ test_ingress_secret(void **state)
 	fo_k8s_free(k);
 }
 
+/* A canary Ingress's spec.tls names certificates too. */
+static void
+test_canary_tls(void **state)
+{
+	char *out;
+
+	(void)state;
+	out = k8s_import(K8S_SVCS SECRET("cert", GOOD_DATA) SECRET("cy", GOOD_DATA) TLS_ING(
+				 "main", "", "  - secretName: cert\n") K8S_ING("cy",
+				 "nginx.ingress.kubernetes.io/canary: 'true'",
+				 "  tls: [{secretName: cy}]\n  rules:\n  - host: a.example\n"
+				 "    http:\n      paths:\n      - {path: /, pathType: "
+				 "Prefix, backend: {service: {name: other, port: {number: "
+				 "80}}}}\n"),
+		&dir_opts, 0);
+	k8s_has(out, "tls_certificate \"/etc/fanout/k8s-tls/ns_cert.crt\"");
+	k8s_has(out, "# Secret ns/cy (Ingress ns/cy spec.tls[0])\n"
+		     "tls_certificate \"/etc/fanout/k8s-tls/ns_cy.crt\"");
+	k8s_has(out, "\tcanary ns-other-80 {\n");
+	assert_int_equal(k8s_count("warning"), 0);
+	free(out);
+}
+
 /* Two Ingresses, one Secret: one certificate; stringData, the default
  * directory; a tls entry without secretName and an Opaque Secret nobody
  * names say nothing. */
@@ -609,6 +632,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ingress_secret),
 		cmocka_unit_test(test_shared_and_string_data),
+		cmocka_unit_test(test_canary_tls),
 		cmocka_unit_test(test_bad_secrets),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_redirect_annotations),

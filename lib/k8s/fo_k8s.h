@@ -36,6 +36,23 @@ struct fo_k8s_opts {
 	/** Written in the header comment (what the config was made from);
 	 * may be NULL. */
 	const char *source;
+	/** Where the certificates and keys of TLS Secrets go (the config's
+	 * `tls_certificate` lines name DIR/NAMESPACE_SECRET.crt and .key;
+	 * see fo_k8s_files()); NULL: "k8s-tls", relative to fanout's working
+	 * directory. */
+	const char *tls_dir;
+	/** "NAMESPACE/NAME" of ingress-nginx's controller ConfigMap (its
+	 * --configmap) among the objects read: its HSTS and ssl-redirect keys
+	 * become `hsts` and `ssl_redirect`; NULL: ConfigMaps are skipped. */
+	const char *configmap;
+};
+
+/** A file the config names, for the caller to write (fo_k8s_files()). */
+struct fo_k8s_file {
+	const char *path; /**< tls_dir/NAMESPACE_SECRET.crt or .key */
+	const char *data; /**< the decoded PEM */
+	size_t len;
+	unsigned mode; /**< 0644 for a chain, 0600 for a key */
 };
 
 /** Largest input file read (bytes). */
@@ -95,6 +112,20 @@ int fo_k8s_load_buf(struct fo_k8s *k, const char *name, const char *buf, size_t 
  *   translating, or warnings with opts->strict); -ENOMEM.
  */
 int fo_k8s_translate(struct fo_k8s *k, const struct fo_k8s_opts *opts, char **out, size_t *out_len);
+
+/**
+ * The files the last successful fo_k8s_translate() wrote `tls_certificate`
+ * lines for: the PEM chain and key of every TLS Secret an imported Ingress
+ * (spec.tls) or Gateway listener (HTTPS, certificateRefs) names. The
+ * library writes nothing: the caller writes them before fanout reads the
+ * config.
+ *
+ * @param files
+ *   Set to the array (owned by @p k, valid until the next translation or
+ *   fo_k8s_free()); NULL when there is none.
+ * @return their number.
+ */
+unsigned fo_k8s_files(const struct fo_k8s *k, const struct fo_k8s_file **files);
 
 /**
  * Every diagnostic so far, one per line ("error: ..." / "warning: ..." /

@@ -202,6 +202,13 @@ fo_k8s_free(struct fo_k8s *k)
 	}
 	free(k->sl);
 	free(k->hr);
+	free(k->sec);
+	free(k->gw);
+	free(k->tr);
+	free(k->cm);
+	k8s_files_reset(k);
+	free(k->files);
+	free(k->pub_files);
 	while (k->arena != NULL) {
 		struct k8s_arena *next = k->arena->next;
 
@@ -216,6 +223,23 @@ fo_k8s_free(struct fo_k8s *k)
 	free(k->docs);
 	kb_free(&k->msgs);
 	free(k);
+}
+
+void
+k8s_files_reset(struct fo_k8s *k)
+{
+	unsigned i;
+
+	for (i = 0; i < k->n_files; i++)
+		free(k->files[i].path);
+	k->n_files = 0;
+}
+
+unsigned
+fo_k8s_files(const struct fo_k8s *k, const struct fo_k8s_file **files)
+{
+	*files = k->n_files > 0 ? k->pub_files : NULL;
+	return k->n_files;
 }
 
 const char *
@@ -245,6 +269,7 @@ fo_k8s_translate(struct fo_k8s *k, const struct fo_k8s_opts *opts, char **out, s
 
 	if (opts == NULL)
 		opts = &defaults;
+	k8s_files_reset(k);
 	rc = k8s_translate_run(k, opts, &b);
 	if (rc == 0 && (b.oom || k->oom || k->msgs.oom))
 		rc = -ENOMEM;
@@ -257,12 +282,14 @@ fo_k8s_translate(struct fo_k8s *k, const struct fo_k8s_opts *opts, char **out, s
 		rc = -EINVAL;
 	}
 	if (rc != 0) {
+		k8s_files_reset(k); /* no file for a config not written */
 		kb_free(&b);
 		return rc;
 	}
 	if (b.p == NULL)
 		kb_printf(&b, "%s", "");
 	if (b.oom) {
+		k8s_files_reset(k);
 		kb_free(&b);
 		return -ENOMEM;
 	}

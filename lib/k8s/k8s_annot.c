@@ -254,7 +254,8 @@ location_setting(const char *name)
 		"permanent-redirect", "permanent-redirect-code", "temporal-redirect",
 		"temporal-redirect-code", "proxy-body-size", "proxy-connect-timeout",
 		"proxy-read-timeout", "proxy-send-timeout", "proxy-next-upstream",
-		"proxy-next-upstream-tries", "proxy-next-upstream-timeout", "x-forwarded-prefix"};
+		"proxy-next-upstream-tries", "proxy-next-upstream-timeout", "x-forwarded-prefix",
+		"ssl-redirect", "force-ssl-redirect", "ssl-passthrough"};
 	unsigned i;
 
 	for (i = 0; i < K8S_ARRAY_SIZE(names); i++)
@@ -341,6 +342,25 @@ one(struct actx *c, const char *key, const char *v, struct k8s_ann *a)
 			awarn(c, "invalid value \"%s\": ignored", v);
 		else
 			a->fwd_prefix = v;
+	} else if (strcmp(name, "ssl-redirect") == 0 || strcmp(name, "force-ssl-redirect") == 0) {
+		/* ssl-redirect "false": this Ingress's routes are not sent to
+		 * https (the route's `ssl_redirect off`); force-ssl-redirect
+		 * "true" wins over it, as in ingress-nginx */
+		int force = name[0] == 'f';
+
+		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
+			awarn(c, "invalid value \"%s\" (expected true or false): ignored", v);
+		} else if (force) {
+			a->force_ssl = strcmp(v, "true") == 0;
+			a->force_loc = c->loc;
+		} else {
+			a->ssl_redirect_off = strcmp(v, "false") == 0;
+		}
+	} else if (strcmp(name, "ssl-passthrough") == 0) {
+		if (strcmp(v, "true") == 0)
+			a->passthrough = 1;
+		else if (strcmp(v, "false") != 0)
+			awarn(c, "invalid value \"%s\" (expected true or false): ignored", v);
 	} else if (strcmp(name, "canary") == 0) {
 		/* read before the others (k8s_annotations) */
 		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
@@ -426,6 +446,8 @@ k8s_annotations(struct fo_k8s *k, const struct k8s_ingress *ing, struct k8s_ann 
 		a->canary_pattern = NULL;
 	}
 	k8s_bal_resolve(k, ing, &a->bal);
+	if (a->force_ssl)
+		a->ssl_redirect_off = 0;
 	if (a->perm_url != NULL && a->temp_url != NULL) {
 		c.loc = ing->m.loc;
 		snprintf(c.field, sizeof(c.field), "metadata.annotations");

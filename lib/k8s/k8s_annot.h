@@ -72,6 +72,10 @@ struct k8s_ann {
 	struct k8s_loc weight_loc;      /**< canary-weight (file NULL: unset) */
 	struct k8s_loc total_loc;       /**< canary-weight-total (file NULL: unset) */
 	struct k8s_bal bal;             /**< load-balance, upstream-hash-by, affinity... */
+	int ssl_redirect_off;           /**< ssl-redirect: "false" (and no force-ssl-redirect) */
+	int force_ssl;                  /**< force-ssl-redirect: "true" */
+	int passthrough;                /**< ssl-passthrough: "true" */
+	struct k8s_loc force_loc;       /**< where force-ssl-redirect is */
 };
 
 /** Read @p ing's annotations into @p a, warning about what is not mapped. */

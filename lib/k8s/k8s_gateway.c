@@ -251,8 +251,23 @@ add_rule(struct k8s_xlate *x, const struct k8s_httproute *h, const struct k8s_hr
 	}
 	if (check_rule(x, h, r) != 0)
 		return 0;
-	for (i = 0; i < r->n_filters; i++)
-		redirect |= r->filters[i].type == K8S_HF_REDIRECT;
+	for (i = 0; i < r->n_filters; i++) {
+		const struct k8s_hfilter *f = &r->filters[i];
+
+		redirect |= f->type == K8S_HF_REDIRECT;
+		/* parentRefs are not read: a rule meant for the HTTP listener
+		 * serves HTTPS too, where an https redirect to itself loops */
+		if (f->type == K8S_HF_REDIRECT && x->n_certs > 0 && f->scheme != NULL &&
+			strcmp(f->scheme, "https") == 0 && f->hostname == NULL && f->path == NULL &&
+			(f->port == 0 || f->port == 443)) {
+			k8s_diag(x->k, K8S_WARNING, &h->m, &f->loc, f->field,
+				"a redirect to https of the same URL would also answer HTTPS "
+				"requests (parentRefs are not read: a loop); fanout's ssl_redirect "
+				"sends plain requests for a host with a certificate to https: the "
+				"rule is left out");
+			return 0;
+		}
+	}
 	if ((rc = rule_backend(x, h, r, redirect, &ru)) != 0)
 		return rc;
 	if (ru.up < 0 && !redirect)

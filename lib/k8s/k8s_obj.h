@@ -46,4 +46,11 @@ int k8s_read_slice(struct objctx *c, yaml_node_t *obj, struct k8s_slice *s);
 /** HTTPRoute spec (k8s_httproute.c). @return 0 or -ENOMEM; errors set c->bad. */
 int k8s_read_httproute(struct objctx *c, yaml_node_t *obj, struct k8s_httproute *h);
 
+/** Ingress spec.tls (k8s_tls.c). @return 0 or -ENOMEM; errors set c->bad. */
+int k8s_read_ingress_tls(struct objctx *c, yaml_node_t *spec, struct k8s_ingress *ing);
+/** Secret (k8s_tls.c): tls.crt and tls.key decoded. @return 0 or -ENOMEM. */
+int k8s_read_secret(struct objctx *c, yaml_node_t *obj, struct k8s_secret *s);
+/** Gateway (k8s_tls.c): its listeners. @return 0 or -ENOMEM; errors set c->bad. */
+int k8s_read_gateway(struct objctx *c, yaml_node_t *obj, struct k8s_gateway *g);
+
 #endif /* K8S_OBJ_H */

@@ -181,7 +181,8 @@ read_ingress(struct objctx *c, yaml_node_t *obj, struct k8s_ingress *ing)
 
 	spec = ko_map(c, obj, "spec", "spec");
 	ing->class_name = ko_str(c, spec, "ingressClassName", "spec.ingressClassName");
-	ing->tls = ko_seq(c, spec, "tls", "spec.tls");
+	if ((rc = k8s_read_ingress_tls(c, spec, ing)) != 0)
+		return rc;
 	ing->class_annot =
 		ky_str(ky_get(c->m->doc, c->m->annotations, "kubernetes.io/ingress.class"));
 	dn = ko_map(c, spec, "defaultBackend", "spec.defaultBackend");
@@ -345,6 +346,69 @@ k8s_add_object(struct fo_k8s *k, struct k8s_doc *kd, yaml_node_t *node, const ch
 				rc = -ENOMEM;
 			else
 				k->hr[k->n_hr++] = h;
+		}
+	} else if (strcmp(kind, "TLSRoute") == 0) {
+		static const char *const tr_api[] = {
+			"gateway.networking.k8s.io/v1alpha2", "gateway.networking.k8s.io/v1alpha3"};
+		struct k8s_httproute h = {0};
+
+		/* hostnames and rules[].backendRefs, as an HTTPRoute's */
+		if (check_api(&c, node, tr_api, 2) == 0 && read_meta(&c, node, "TLSRoute") == 0) {
+			h.m = meta;
+			c.m = &h.m;
+			rc = k8s_read_httproute(&c, node, &h);
+		}
+		if (rc == 0 && !c.bad) {
+			if (k8s_grow((void **)&k->tr, &k->cap_tr, k->n_tr, sizeof(h)) != 0)
+				rc = -ENOMEM;
+			else
+				k->tr[k->n_tr++] = h;
+		}
+	} else if (strcmp(kind, "ConfigMap") == 0) {
+		struct k8s_configmap cm = {0};
+
+		/* kept for --configmap, never an error: `kubectl get configmaps -A`
+		 * holds many that are not ingress-nginx's */
+		cm.m = meta;
+		cm.m.doc = &kd->doc;
+		cm.m.seq = k->n_objects;
+		cm.data = ky_get(&kd->doc, node, "data");
+		if (cm.data != NULL && cm.data->type != YAML_MAPPING_NODE)
+			cm.data = NULL;
+		if (k8s_grow((void **)&k->cm, &k->cap_cm, k->n_cm, sizeof(cm)) != 0)
+			rc = -ENOMEM;
+		else
+			k->cm[k->n_cm++] = cm;
+	} else if (strcmp(kind, "Secret") == 0) {
+		struct k8s_secret s = {0};
+
+		/* a Secret's content is judged only when something names it */
+		if (check_api(&c, node, svc_api, 1) == 0 && read_meta(&c, node, "Secret") == 0) {
+			s.m = meta;
+			c.m = &s.m;
+			rc = k8s_read_secret(&c, node, &s);
+		}
+		if (rc == 0 && !c.bad) {
+			if (k8s_grow((void **)&k->sec, &k->cap_sec, k->n_sec, sizeof(s)) != 0)
+				rc = -ENOMEM;
+			else
+				k->sec[k->n_sec++] = s;
+		}
+	} else if (strcmp(kind, "Gateway") == 0) {
+		static const char *const gw_api[] = {
+			"gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"};
+		struct k8s_gateway g = {0};
+
+		if (check_api(&c, node, gw_api, 2) == 0 && read_meta(&c, node, "Gateway") == 0) {
+			g.m = meta;
+			c.m = &g.m;
+			rc = k8s_read_gateway(&c, node, &g);
+		}
+		if (rc == 0 && !c.bad) {
+			if (k8s_grow((void **)&k->gw, &k->cap_gw, k->n_gw, sizeof(g)) != 0)
+				rc = -ENOMEM;
+			else
+				k->gw[k->n_gw++] = g;
 		}
 	} else {
 		k->n_other++; /* Deployments and the like: not the importer's business */

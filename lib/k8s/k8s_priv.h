@@ -74,12 +74,22 @@ struct k8s_rule {
 	struct k8s_loc loc;
 };
 
+/** One entry of an Ingress's spec.tls (k8s_tls.c). */
+struct k8s_itls {
+	const char **hosts;
+	unsigned n_hosts;
+	const char *secret; /**< secretName; NULL: the default certificate */
+	struct k8s_loc loc;
+	char field[K8S_FIELD_MAX];
+};
+
 struct k8s_ingress {
 	struct k8s_meta m;
 	const char *class_name;  /**< spec.ingressClassName */
 	const char *class_annot; /**< kubernetes.io/ingress.class */
-	yaml_node_t *tls;        /**< spec.tls (warned about: no TLS yet) */
-	struct k8s_backend def;  /**< spec.defaultBackend (svc NULL: none) */
+	struct k8s_itls *tls;    /**< spec.tls (arena) */
+	unsigned n_tls;
+	struct k8s_backend def; /**< spec.defaultBackend (svc NULL: none) */
 	struct k8s_rule *rules;
 	unsigned n_rules;
 };
@@ -186,6 +196,52 @@ struct k8s_httproute {
 	unsigned n_rules;
 };
 
+/* Secret (v1) with tls.crt and tls.key, and Gateway listeners
+ * (gateway.networking.k8s.io/v1) that terminate TLS: k8s_tls.c. */
+struct k8s_secret {
+	struct k8s_meta m;
+	const char *type; /**< type; NULL: Opaque */
+	char *crt, *key;  /**< decoded PEM (arena, NUL-terminated); NULL: absent */
+	size_t crt_len, key_len;
+	const char *bad;       /**< why crt/key cannot be used (NULL: they can) */
+	const char *bad_field; /**< the field it is about */
+};
+
+struct k8s_certref {
+	const char *ns, *name; /**< the Secret's */
+	struct k8s_loc loc;
+	char field[K8S_FIELD_MAX];
+};
+
+struct k8s_listener {
+	const char *name, *protocol, *hostname, *mode; /**< mode: tls.mode (Terminate) */
+	long port;
+	struct k8s_certref *refs;
+	unsigned n_refs;
+	struct k8s_loc loc;
+	char field[K8S_FIELD_MAX];
+};
+
+struct k8s_gateway {
+	struct k8s_meta m;
+	struct k8s_listener *ls;
+	unsigned n_ls;
+};
+
+/** A ConfigMap (v1): its data, read only when it is opts->configmap. */
+struct k8s_configmap {
+	struct k8s_meta m;
+	yaml_node_t *data; /**< a mapping, or NULL */
+};
+
+/** A file the config names (a certificate chain or key) for the caller to write. */
+struct k8s_file {
+	char *path; /**< malloc()ed */
+	const char *data;
+	size_t len;
+	unsigned mode;
+};
+
 /** Zeroed memory from the import's arena (freed by fo_k8s_free). @return NULL: no memory. */
 void *k8s_zalloc(struct fo_k8s *k, size_t size);
 
@@ -205,6 +261,17 @@ struct fo_k8s {
 	unsigned n_sl, cap_sl;
 	struct k8s_httproute *hr;
 	unsigned n_hr, cap_hr;
+	struct k8s_secret *sec;
+	unsigned n_sec, cap_sec;
+	struct k8s_gateway *gw;
+	unsigned n_gw, cap_gw;
+	struct k8s_httproute *tr; /**< TLSRoutes (read as HTTPRoutes: hostnames, backendRefs) */
+	unsigned n_tr, cap_tr;
+	struct k8s_configmap *cm;
+	unsigned n_cm, cap_cm;
+	struct k8s_file *files; /**< written by the last translation */
+	unsigned n_files, cap_files;
+	struct fo_k8s_file *pub_files; /**< fo_k8s_files()'s view of them */
 	struct k8s_arena *arena;
 	char ns[64]; /**< the namespace of objects that name none */
 	unsigned n_objects, n_other;
@@ -238,6 +305,9 @@ struct k8s_loc ky_loc(const struct k8s_doc *kd, yaml_node_t *n);
  * @return 0, -EINVAL (recorded) or -ENOMEM.
  */
 int k8s_add_object(struct fo_k8s *k, struct k8s_doc *kd, yaml_node_t *node, const char *kind);
+
+/** Forget the files of the last translation (k8s.c). */
+void k8s_files_reset(struct fo_k8s *k);
 
 /** Write the config for everything read (k8s_translate.c). @return 0 or -ENOMEM. */
 int k8s_translate_run(struct fo_k8s *k, const struct fo_k8s_opts *o, struct k8s_buf *out);

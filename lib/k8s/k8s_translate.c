@@ -275,14 +275,10 @@ add_ingress(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s
 		}
 		regex = 1; /* ingress-nginx: a rewrite makes the location a regex */
 	}
-	if (ing->tls != NULL) {
-		struct k8s_loc loc = {ing->m.loc.file, (unsigned)ing->tls->start_mark.line + 1,
-			(unsigned)ing->tls->start_mark.column + 1};
-
-		k8s_diag(x->k, K8S_WARNING, &ing->m, &loc, "spec.tls",
-			"TLS is not supported by fanout yet: the hosts are served over plain HTTP "
-			"only");
-	}
+	if ((rc = k8s_tls_ingress(x, ing, a)) != 0)
+		return rc;
+	if (a->passthrough && (rc = k8s_pass_ingress(x, ing)) != 0)
+		return rc;
 	for (i = 0; i < ing->n_rules; i++) {
 		const struct k8s_rule *r = &ing->rules[i];
 
@@ -394,14 +390,17 @@ emit_route(struct k8s_buf *b, const struct k8s_xlate *x, const struct k8s_route 
 		k8s_put_q(b, a->fwd_prefix);
 		kb_printf(b, ";\n");
 	}
+	if (a->ssl_redirect_off)
+		kb_printf(b, "\tssl_redirect off;\n");
 	kb_printf(b, "}\n");
 }
 
-static void
+static int
 emit(struct k8s_xlate *x, struct k8s_buf *b)
 {
 	const struct fo_k8s_opts *o = x->o;
 	unsigned i;
+	int rc;
 
 	kb_printf(b,
 		"# fanout config written by fanoutctl import%s%s: do not edit, import "
@@ -414,11 +413,15 @@ emit(struct k8s_xlate *x, struct k8s_buf *b)
 	}
 	kb_printf(b, "match_order %s;\nduplicate_routes first;\n",
 		x->gateway ? "gateway" : "ingress-nginx");
+	if ((rc = k8s_tls_emit(x, b)) != 0)
+		return rc;
+	k8s_configmap_emit(x, b);
 	for (i = 0; i < x->n_ups; i++)
 		emit_upstream(b, &x->ups[i]);
 	for (i = 0; i < x->n_routes; i++)
 		emit_route(b, x, &x->routes[i]);
 	k8s_gateway_emit(x, b);
+	k8s_pass_emit(x, b);
 	for (i = 0; i < x->n_defs; i++) {
 		kb_printf(b, "\n# Ingress %s/%s spec.defaultBackend\ndefault_backend %s",
 			x->defs[i].ing->m.ns, x->defs[i].ing->m.name, x->ups[x->defs[i].up].name);
@@ -426,6 +429,7 @@ emit(struct k8s_xlate *x, struct k8s_buf *b)
 			kb_printf(b, " host %s", x->defs[i].host);
 		kb_printf(b, ";\n");
 	}
+	return 0;
 }
 
 int
@@ -434,7 +438,7 @@ k8s_translate_run(struct fo_k8s *k, const struct fo_k8s_opts *o, struct k8s_buf 
 	struct k8s_xlate x = {.k = k, .o = o};
 	const struct k8s_ingress **sel = NULL;
 	struct k8s_ann *anns = NULL;
-	unsigned i, n = 0, skipped = 0;
+	unsigned i, n = 0, skipped = 0, other;
 	int rc = 0;
 
 	if (o->base != NULL && (!k8s_printable(o->base) || strchr(o->base, '"') != NULL)) {
@@ -463,26 +467,40 @@ k8s_translate_run(struct fo_k8s *k, const struct fo_k8s_opts *o, struct k8s_buf 
 			rc = add_ingress(&x, sel[i], &anns[i]);
 	}
 	/* canaries attach to the main Ingresses' paths: after all of them */
-	for (i = 0; i < n && rc == 0; i++)
-		if (anns[i].canary)
-			rc = k8s_canary_add(&x, sel[i], &anns[i]);
+	for (i = 0; i < n && rc == 0; i++) {
+		if (!anns[i].canary)
+			continue;
+		rc = k8s_canary_add(&x, sel[i], &anns[i]);
+		/* its spec.tls still names certificates (ingress-nginx builds its
+		 * servers from every Ingress, canaries too) */
+		if (rc == 0)
+			rc = k8s_tls_ingress(&x, sel[i], &anns[i]);
+	}
 	if (rc == 0)
 		rc = k8s_canary_fit(&x);
 	if (rc == 0)
+		rc = k8s_configmap(&x);
+	/* the certificates first: HTTPRoutes look at whether there are any */
+	if (rc == 0)
+		rc = k8s_tls_gateways(&x);
+	if (rc == 0)
 		rc = k8s_gateway_add(&x, n);
+	if (rc == 0)
+		rc = k8s_pass_tlsroutes(&x);
 	if (rc == 0) {
 		if (skipped > 0)
 			k8s_diag(k, K8S_NOTE, NULL, NULL, NULL,
 				"%u Ingress%s of another class than \"%s\" left out", skipped,
 				skipped == 1 ? "" : "es", o->ingress_class);
-		if (k->n_other > 0)
+		other = k->n_other + k->n_cm - (x.cm != NULL);
+		if (other > 0)
 			k8s_diag(k, K8S_NOTE, NULL, NULL, NULL,
-				"%u object%s of other kinds (Deployments...) skipped", k->n_other,
-				k->n_other == 1 ? "" : "s");
-		if (n == 0 && k->n_hr == 0)
+				"%u object%s of other kinds (Deployments...) skipped", other,
+				other == 1 ? "" : "s");
+		if (n == 0 && k->n_hr == 0 && k->n_tr == 0)
 			k8s_diag(k, K8S_WARNING, NULL, NULL, NULL,
 				"no Ingress or HTTPRoute to import: the config has no route");
-		emit(&x, out);
+		rc = emit(&x, out);
 	}
 out:
 	for (i = 0; i < x.n_ups; i++)
@@ -492,6 +510,8 @@ out:
 	free(x.defs);
 	free(x.groutes);
 	free(x.cys);
+	free(x.certs);
+	free(x.pass);
 	free(anns);
 	free(sel);
 	return rc;

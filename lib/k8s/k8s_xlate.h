@@ -74,6 +74,23 @@ struct k8s_groute {
 	long cy_total;           /**< the sum of the rule's weights */
 };
 
+/** A TLS Secret the config names (k8s_tls_xlate.c). */
+struct k8s_tlscert {
+	const char *ns, *name;
+	const struct k8s_meta *by; /**< the first object naming it */
+	const char *by_field;
+	char hosts[256]; /**< the hosts it is named for (a comment) */
+	int usable;      /**< found, with a PEM chain and key */
+};
+
+/** A `passthrough NAME { upstream U; }` block (k8s_pass.c); host NULL: passthrough_default. */
+struct k8s_pass {
+	const char *host;
+	int up;
+	const struct k8s_meta *by;
+	const char *by_field;
+};
+
 struct k8s_xlate {
 	struct fo_k8s *k;
 	const struct fo_k8s_opts *o;
@@ -88,6 +105,13 @@ struct k8s_xlate {
 	struct k8s_canary *cys;
 	unsigned n_cys, cap_cys;
 	int gateway; /**< HTTPRoutes: match_order gateway */
+	struct k8s_tlscert *certs;
+	unsigned n_certs, cap_certs;
+	struct k8s_pass *pass;
+	unsigned n_pass, cap_pass;
+	const struct k8s_configmap *cm; /**< opts->configmap, found */
+	char hsts[96];                  /**< its `hsts` value ("": the default, "off") */
+	int ssl_redirect_off;           /**< its ssl-redirect: "false" */
 };
 
 /**
@@ -156,5 +180,40 @@ int k8s_gateway_add(struct k8s_xlate *x, unsigned n_ing);
 
 /** Write the HTTPRoutes' routes. */
 void k8s_gateway_emit(const struct k8s_xlate *x, struct k8s_buf *b);
+
+/**
+ * The TLS of Ingress @p ing (k8s_tls_xlate.c): each spec.tls entry's
+ * Secret becomes a certificate of the config (warned about when missing or
+ * unusable: its hosts get fanout's default certificate). Also checks
+ * force-ssl-redirect. @return 0 or -ENOMEM.
+ */
+int k8s_tls_ingress(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct k8s_ann *a);
+
+/** The Gateways' HTTPS listeners' certificateRefs, likewise. @return 0 or -ENOMEM. */
+int k8s_tls_gateways(struct k8s_xlate *x);
+
+/**
+ * Write a `tls_certificate` line per usable Secret and list its two files
+ * (x->k->files). @return 0 or -ENOMEM.
+ */
+int k8s_tls_emit(struct k8s_xlate *x, struct k8s_buf *b);
+
+/**
+ * ssl-passthrough on Ingress @p ing (k8s_pass.c): each host's "/" backend
+ * becomes a `passthrough HOST { upstream U; }`. @return 0 or -ENOMEM.
+ */
+int k8s_pass_ingress(struct k8s_xlate *x, const struct k8s_ingress *ing);
+
+/** TLSRoutes to passthrough blocks (oldest first). @return 0 or -ENOMEM. */
+int k8s_pass_tlsroutes(struct k8s_xlate *x);
+
+/** Write the passthrough blocks and passthrough_default. */
+void k8s_pass_emit(const struct k8s_xlate *x, struct k8s_buf *b);
+
+/** Read opts->configmap (k8s_configmap.c; errors recorded). @return 0. */
+int k8s_configmap(struct k8s_xlate *x);
+
+/** Write what the ConfigMap sets (`hsts`, `ssl_redirect`). */
+void k8s_configmap_emit(const struct k8s_xlate *x, struct k8s_buf *b);
 
 #endif /* K8S_XLATE_H */

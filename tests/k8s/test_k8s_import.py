@@ -14,10 +14,19 @@
    existing file as it was and exits 1 with the error on stderr;
 5. --strict fails on a warning and writes nothing on stdout;
 6. bad usage exits 2; --apply writes the file, then fails when no fanout
-   runs (the reload itself: tests/integ/test_k8s_seed.py).
+   runs (the reload itself: tests/integ/test_k8s_seed.py);
+7. TLS: a real certificate (openssl CLI) as a kubernetes.io/tls Secret and
+   an Ingress whose spec.tls names it: the PEM files land in --tls-dir
+   (0644 chain, 0600 key, the bytes given), or by default in k8s-tls beside
+   -o FILE; `fanout --check` loads and validates them; an import that does
+   not change them leaves the files (their inodes) alone; a Secret whose key
+   is another certificate's is warned about and written nowhere; a
+   controller ConfigMap (--configmap) gives hsts and ssl_redirect.
 """
 
+import base64
 import os
+import stat
 import subprocess
 import sys
 import tempfile
@@ -58,6 +67,96 @@ def fanout_check(text, tmp, name):
 def body(text):
     """The config without its comments (which name the files read)."""
     return "\n".join(l for l in text.split("\n") if not l.startswith("#"))
+
+
+def make_cert(tmp, name, host):
+    crt, key = os.path.join(tmp, name + ".pem"), os.path.join(tmp, name + ".key")
+    r = run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+             "-nodes", "-days", "2", "-keyout", key, "-out", crt, "-subj", "/CN=" + host,
+             "-addext", "subjectAltName=DNS:" + host])
+    check(r.returncode == 0, "openssl req for %s (%s)" % (host, r.stderr.strip()))
+    return open(crt, "rb").read(), open(key, "rb").read()
+
+
+def tls_yaml(crt, key, name="seed-tls"):
+    return ("---\napiVersion: v1\nkind: Secret\nmetadata: {name: %s, namespace: default}\n"
+            "type: kubernetes.io/tls\ndata:\n  tls.crt: %s\n  tls.key: %s\n"
+            "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\n"
+            "metadata: {name: seed-tls, namespace: default}\n"
+            "spec:\n  ingressClassName: nginx\n  tls:\n  - hosts: [seed.demo.test]\n"
+            "    secretName: %s\n" % (name, base64.b64encode(crt).decode(),
+                                        base64.b64encode(key).decode(), name))
+
+
+def tls_case(tmp, seed_text):
+    crt, key = make_cert(tmp, "seed", "seed.demo.test")
+    other_crt, _ = make_cert(tmp, "other", "other.demo.test")
+    base = os.path.join(tmp, "base-tls.conf")
+    with open(base, "w") as f:
+        f.write(open(BASE).read() + "listen 198.18.0.1:443 tls;\n")
+    d = os.path.join(tmp, "tls")
+    out = os.path.join(tmp, "tls.conf")
+    r = importer("--strict", "--base", base, "--tls-dir", d, "-o", out, "-",
+                 stdin=seed_text + tls_yaml(crt, key))
+    check(r.returncode == 0 and r.stderr == "", "TLS import (%s)" % r.stderr.strip())
+    conf = open(out).read()
+    want = ('# Secret default/seed-tls (Ingress default/seed-tls spec.tls[0]): seed.demo.test\n'
+            'tls_certificate "%s/default_seed-tls.crt" "%s/default_seed-tls.key";\n' % (d, d))
+    check(want in conf, "the config names the files: %r" % conf[:600])
+    st_crt, st_key = (os.stat(os.path.join(d, "default_seed-tls." + e)) for e in ("crt", "key"))
+    check(stat.S_IMODE(os.stat(d).st_mode) == 0o700, "the TLS directory is made 0700")
+    check(stat.S_IMODE(st_crt.st_mode) == 0o644 and stat.S_IMODE(st_key.st_mode) == 0o600,
+          "modes 0644 (chain) and 0600 (key)")
+    check(open(os.path.join(d, "default_seed-tls.crt"), "rb").read() == crt and
+          open(os.path.join(d, "default_seed-tls.key"), "rb").read() == key,
+          "the files hold the Secret's decoded PEM")
+    r = run([FANOUT, "--", "-c", out, "--check"])
+    check(r.returncode == 0, "fanout --check loads the certificate (%s)" % (r.stdout + r.stderr))
+    # again, unchanged: the files keep their inodes (a certificate watcher sees nothing)
+    r = importer("--base", base, "--tls-dir", d, "-o", out, "-", stdin=seed_text + tls_yaml(crt, key))
+    check(r.returncode == 0, "the same import again")
+    check(os.stat(os.path.join(d, "default_seed-tls.crt")).st_ino == st_crt.st_ino and
+          os.stat(os.path.join(d, "default_seed-tls.key")).st_ino == st_key.st_ino,
+          "unchanged files are not rewritten")
+    # the default directory: k8s-tls beside -o FILE
+    sub = os.path.join(tmp, "etc")
+    os.mkdir(sub)
+    r = importer("--base", base, "-o", os.path.join(sub, "k8s.conf"), "-",
+                 stdin=seed_text + tls_yaml(crt, key))
+    check(r.returncode == 0 and
+          os.path.exists(os.path.join(sub, "k8s-tls", "default_seed-tls.key")),
+          "default --tls-dir: k8s-tls beside -o FILE (%s)" % r.stderr.strip())
+    # the controller ConfigMap (--configmap): hsts and ssl_redirect, fanout --check accepts them
+    cm = ("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, "
+          "namespace: ingress-nginx}\ndata: {hsts-max-age: '600', ssl-redirect: 'false'}\n")
+    out3 = os.path.join(tmp, "cm.conf")
+    r = importer("--strict", "--base", base, "--tls-dir", d, "--configmap",
+                 "ingress-nginx/ingress-nginx-controller", "-o", out3, "-",
+                 stdin=seed_text + tls_yaml(crt, key) + cm)
+    check(r.returncode == 0, "--configmap import (%s)" % r.stderr.strip())
+    check('\nhsts "max-age=600; includeSubDomains";\nssl_redirect off;\n' in open(out3).read(),
+          "--configmap: hsts and ssl_redirect written")
+    r = run([FANOUT, "--", "-c", out3, "--check"])
+    check(r.returncode == 0, "fanout --check accepts them (%s)" % (r.stdout + r.stderr))
+    # a key that is not one: a warning, no tls_certificate line, no file
+    d2 = os.path.join(tmp, "tls2")
+    r = importer("--base", base, "--tls-dir", d2, "-", stdin=seed_text + tls_yaml(crt, other_crt))
+    check(r.returncode == 0 and "tls_certificate" not in r.stdout, "a bad Secret: no certificate")
+    check("Ingress default/seed-tls: spec.tls[0].secretName: Secret default/seed-tls" in r.stderr
+          and "data[tls.key]: holds no PEM private key: its hosts: seed.demo.test get fanout's "
+          "self-signed default certificate" in r.stderr, "a bad Secret is a warning: %r" % r.stderr)
+    check(not os.path.exists(d2), "nothing written for it")
+    # a key that does not match: the import cannot tell (no X.509 in lib/k8s); fanout --check does
+    other_key = open(os.path.join(tmp, "other.key"), "rb").read()
+    r = importer("--base", base, "--tls-dir", d2, "-", stdin=seed_text + tls_yaml(crt, other_key))
+    check(r.returncode == 0, "a mismatched key imports")
+    mism = os.path.join(tmp, "mismatch.conf")
+    with open(mism, "w") as f:
+        f.write(r.stdout)
+    r = run([FANOUT, "--", "-c", mism, "--check"])
+    check(r.returncode == 1 and "%s/default_seed-tls.key: private key does not match the "
+          "certificate of %s/default_seed-tls.crt" % (d2, d2) in r.stderr,
+          "fanout --check names the mismatched key (%r)" % r.stderr)
 
 
 def main():
@@ -155,9 +254,9 @@ def main():
         warn = os.path.join(tmp, "warn.yaml")
         with open(warn, "w") as f:
             f.write(text.replace("rewrite-target: /$2",
-                                 "rewrite-target: /$2\n    nginx.ingress.kubernetes.io/ssl-redirect: \"false\""))
+                                 "rewrite-target: /$2\n    nginx.ingress.kubernetes.io/enable-cors: \"true\""))
         r = importer(warn)
-        check(r.returncode == 0 and "warning:" in r.stderr and "ssl-redirect" in r.stderr,
+        check(r.returncode == 0 and "warning:" in r.stderr and "enable-cors" in r.stderr,
               "an unsupported annotation is a warning")
         r = importer("--strict", warn)
         check(r.returncode == 1 and r.stdout == "", "--strict: exit 1 and no config")
@@ -180,6 +279,9 @@ def main():
               "--apply without a fanout: exit 1 (%r)" % r.stderr)
         check(os.path.exists(out2) and body(open(out2).read()) == body(conf),
               "--apply wrote the config before asking for the reload")
+
+        # 7. TLS
+        tls_case(tmp, text)
 
     if failures:
         print("%d check(s) failed" % len(failures))

@@ -308,7 +308,7 @@ static void
 test_unsupported_annotations(void **state)
 {
 	const char *yaml = K8S_SVCS K8S_ING("w",
-		"nginx.ingress.kubernetes.io/ssl-redirect: \"false\", "
+		"nginx.ingress.kubernetes.io/enable-cors: \"true\", "
 		"nginx.ingress.kubernetes.io/load-balance: ewma, "
 		"nginx.ingress.kubernetes.io/affinity: cookie, "
 		"nginx.ingress.kubernetes.io/session-cookie-hash: sha1, "
@@ -323,7 +323,7 @@ test_unsupported_annotations(void **state)
 	k8s_has(out, "route prefix \"/x\"");
 	assert_int_equal(k8s_count("warning"), 4);
 	k8s_has(k8s_last_msgs, "Ingress ns/w: metadata.annotations[nginx.ingress.kubernetes.io/"
-			       "ssl-redirect]: ingress-nginx annotation not supported by fanout");
+			       "enable-cors]: ingress-nginx annotation not supported by fanout");
 	/* balancing is mapped (test_k8s_balance.c); what it cannot be, warned */
 	k8s_has(k8s_last_msgs, "metadata.annotations[nginx.ingress.kubernetes.io/load-balance]: "
 			       "ignored: affinity: cookie decides (as ingress-nginx)");
@@ -608,7 +608,8 @@ test_more_paths(void **state)
 	k8s_has(k8s_last_msgs, "proxy-connect-timeout]: invalid value \"0\"");
 	assert_int_equal(k8s_count("warning"), 5);
 	free(out);
-	/* spec.tls and ExternalName Services: warnings, never silence */
+	/* a missing TLS Secret and ExternalName Services: warnings, never silence
+	 * (TLS itself: test_k8s_tls.c) */
 	out = k8s_import(
 		"apiVersion: v1\nkind: Service\nmetadata: {name: ext}\n"
 		"spec: {type: ExternalName, externalName: db.example.com, ports: [{port: "
@@ -617,8 +618,9 @@ test_more_paths(void **state)
 		"spec:\n  tls: [{hosts: [a.example], secretName: a-tls}]\n" PATH1(
 			"/", "Prefix", "ext", "{number: 80}"),
 		NULL, 0);
-	k8s_has(k8s_last_msgs, "warning: in.yaml:10:8: Ingress default/i: spec.tls: TLS is not "
-			       "supported by fanout yet");
+	k8s_has(k8s_last_msgs, "warning: in.yaml:10:9: Ingress default/i: spec.tls[0].secretName: "
+			       "Secret default/a-tls not found: its hosts: a.example get fanout's "
+			       "self-signed default certificate");
 	k8s_has(k8s_last_msgs, "Service default/ext is an ExternalName Service");
 	assert_int_equal(k8s_count("warning"), 2);
 	free(out);

@@ -7,8 +7,8 @@
  *    [; preload]";` when not fanout's default (which is ingress-nginx's), or
  *    `hsts off;`;
  *  - ssl-redirect ("true"): "false" is `ssl_redirect off;`;
- * and every other key is a warning naming it: force-ssl-redirect (fanout
- * has no force_ssl_redirect yet), the ssl-* keys (fanout's protocols,
+ * and every other key is a warning naming it: force-ssl-redirect (fanout's
+ * force_ssl_redirect is per route: the annotation), the ssl-* keys (fanout's protocols,
  * ciphers and curves are fixed: ingress-nginx's defaults), the rest (not
  * read by the import). The base config must not set `hsts` or
  * `ssl_redirect` then (each may appear once).
@@ -78,8 +78,8 @@ one_key(struct k8s_xlate *x, const struct k8s_configmap *cm, yaml_node_t *kn, co
 	} else if (strcmp(key, "force-ssl-redirect") == 0) {
 		if (boolean(x, cm, kn, key, v, &on) == 0 && on)
 			cm_warn(x, cm, kn, key,
-				"\"%s\": fanout has no force_ssl_redirect yet: it sends only hosts "
-				"that have a certificate to https",
+				"\"%s\": fanout's force_ssl_redirect is per route: set the "
+				"force-ssl-redirect annotation on the Ingresses that need it",
 				v);
 	} else if (strncmp(key, "ssl-", 4) == 0) {
 		cm_warn(x, cm, kn, key,

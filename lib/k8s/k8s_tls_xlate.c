@@ -13,8 +13,8 @@
  *    certificate, as ingress-nginx serves its "Fake Certificate" then, and
  *    an import (or k8s-sync) does not break while cert-manager has not yet
  *    issued the Secret an Ingress names;
- *  - force-ssl-redirect on an Ingress without spec.tls is warned about:
- *    fanout redirects only hosts that have a certificate.
+ *  - force-ssl-redirect "true" is the routes' `force_ssl_redirect on;`
+ *    (k8s_translate.c): 308 to https with or without a certificate.
  * The listener itself (`listen A:443 tls;`) is the base config's, as the
  * plain one is.
  */
@@ -126,12 +126,6 @@ k8s_tls_ingress(struct k8s_xlate *x, const struct k8s_ingress *ing, const struct
 	unsigned i;
 	int rc;
 
-	if (a->force_ssl && ing->n_tls == 0)
-		k8s_diag(x->k, K8S_WARNING, &ing->m, &a->force_loc,
-			"metadata.annotations[nginx.ingress.kubernetes.io/force-ssl-redirect]",
-			"fanout has no force_ssl_redirect yet: it sends only hosts that have a "
-			"certificate to https; the hosts of this Ingress without one are served "
-			"over plain HTTP");
 	for (i = 0; i < ing->n_tls; i++) {
 		const struct k8s_itls *t = &ing->tls[i];
 

@@ -392,6 +392,8 @@ emit_route(struct k8s_buf *b, const struct k8s_xlate *x, const struct k8s_route 
 	}
 	if (a->ssl_redirect_off)
 		kb_printf(b, "\tssl_redirect off;\n");
+	if (a->force_ssl)
+		kb_printf(b, "\tforce_ssl_redirect on;\n");
 	kb_printf(b, "}\n");
 }
 

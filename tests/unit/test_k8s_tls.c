@@ -250,26 +250,24 @@ test_names(void **state)
 }
 
 /* ssl-redirect "false": the routes' ssl_redirect off; force-ssl-redirect
- * wins over it; force without spec.tls is warned about (fanout has no
- * force_ssl_redirect yet). */
+ * "true" wins over it and is the routes' force_ssl_redirect on, with or
+ * without spec.tls. */
 static void
 test_redirect_annotations(void **state)
 {
 	static const struct {
 		const char *annots;
-		int tls, off;
+		int tls, off, force;
 		const char *warning;
 	} cases[] = {
-		{"nginx.ingress.kubernetes.io/ssl-redirect: 'false'", 1, 1, NULL},
-		{"nginx.ingress.kubernetes.io/ssl-redirect: 'true'", 1, 0, NULL},
+		{"nginx.ingress.kubernetes.io/ssl-redirect: 'false'", 1, 1, 0, NULL},
+		{"nginx.ingress.kubernetes.io/ssl-redirect: 'true'", 1, 0, 0, NULL},
 		{"nginx.ingress.kubernetes.io/ssl-redirect: 'false', "
 		 "nginx.ingress.kubernetes.io/force-ssl-redirect: 'true'",
-			1, 0, NULL},
-		{"nginx.ingress.kubernetes.io/force-ssl-redirect: 'true'", 0, 0,
-			"metadata.annotations[nginx.ingress.kubernetes.io/force-ssl-redirect]: "
-			"fanout has no force_ssl_redirect yet"},
-		{"nginx.ingress.kubernetes.io/force-ssl-redirect: 'false'", 0, 0, NULL},
-		{"nginx.ingress.kubernetes.io/ssl-redirect: 'no'", 1, 0,
+			1, 0, 1, NULL},
+		{"nginx.ingress.kubernetes.io/force-ssl-redirect: 'true'", 0, 0, 1, NULL},
+		{"nginx.ingress.kubernetes.io/force-ssl-redirect: 'false'", 0, 0, 0, NULL},
+		{"nginx.ingress.kubernetes.io/ssl-redirect: 'no'", 1, 0, 0,
 			"ssl-redirect]: invalid value \"no\" (expected true or false): ignored"},
 	};
 	char yaml[4096];
@@ -293,8 +291,12 @@ test_redirect_annotations(void **state)
 		out = k8s_import(yaml, NULL, 0);
 		if (cases[i].off)
 			k8s_has(out, "\tupstream ns-app-80;\n\tssl_redirect off;\n}");
+		else if (cases[i].force)
+			k8s_has(out, "\tupstream ns-app-80;\n\tforce_ssl_redirect on;\n}");
 		else
 			k8s_lacks(out, "ssl_redirect");
+		if (cases[i].force)
+			k8s_lacks(out, "\tssl_redirect off;");
 		assert_int_equal(k8s_count("warning"), cases[i].warning != NULL);
 		if (cases[i].warning != NULL)
 			k8s_has(k8s_last_msgs, cases[i].warning);
@@ -585,7 +587,8 @@ test_configmap(void **state)
 			"data[hsts-max-age]: invalid value \"1y\" (expected "
 			"seconds): 31536000 used"},
 		{"  force-ssl-redirect: 'true'\n", NULL,
-			"data[force-ssl-redirect]: \"true\": fanout has no force_ssl_redirect yet"},
+			"data[force-ssl-redirect]: \"true\": fanout's force_ssl_redirect is per "
+			"route"},
 		{"  ssl-protocols: TLSv1.3\n", NULL,
 			"data[ssl-protocols]: \"TLSv1.3\": fanout's TLS settings are fixed"},
 		{"  proxy-body-size: 8m\n", NULL, "warning: in.yaml:6:3: "},

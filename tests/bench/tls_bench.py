@@ -39,6 +39,9 @@ stopped), --rounds rounds, medians:
               connection that resumes the previous one's session (wrk
               keeps it across reconnections; TLS 1.3 PSK with (EC)DHE)
   keepalive   wrk -c C keep-alive over TLS
+  plain       (fanout only) the same over plain HTTP on port 80 of the same
+              fanout: the TLS row's CPU per request over this one is what
+              TLS adds
   paced       wrk -c P, each connection one request every --pace-ms ms
               (keep-alive, not saturating): its p99 alone, then
   flood       the same paced clients while h2load floods full handshakes
@@ -369,6 +372,12 @@ def measure(ns, c, test, load, cpus, rnd, backend):
     return row
 
 
+def plain_wrk(ns, c, a, cpus):
+    w = kb.run_wrk(ns, "http://%s%s" % (c.ip, PATH), "keepalive", a, cpus["wrk"], a.duration)
+    return {"ops": w["requests"], "wall": w["duration"], "p50": w["p50"], "p99": w["p99"],
+            "p999": w["p999"], "errors": w["errors"] + w["non2xx"]}
+
+
 def flood(ns, c, a, cpus, state):
     """Paced keep-alive wrk while h2load floods full handshakes: the wrk's numbers."""
     argv = wrk_argv(state, c.ip, cpus["wrk"], a.paced_conns, a.duration, delay_ms=a.pace_ms)
@@ -410,6 +419,10 @@ def run_contender(ns, name, a, cpus, state, rnd, backend, rows):
                 elif test == "keepalive":
                     load = (lambda: run_wrk(ns, wrk_argv(state, c.ip, cpus["wrk"], a.conns,
                                                          a.duration), a.duration))
+                elif test == "plain":
+                    if c.fo is None:
+                        continue
+                    load = (lambda: plain_wrk(ns, c, a, cpus))
                 elif test == "paced":
                     load = (lambda: run_wrk(ns, wrk_argv(state, c.ip, cpus["wrk"], a.paced_conns,
                                                          a.duration, delay_ms=a.pace_ms),
@@ -445,7 +458,7 @@ def main():
     p.add_argument("--json", help="merge the results into this JSON file (key \"tls\")")
     p.add_argument("--key", default="tls", help="the results.json key (tls...)")
     a = p.parse_args()
-    a.tests_ecdsa = ["full", "resumed", "keepalive", "paced", "flood"]
+    a.tests_ecdsa = ["full", "resumed", "keepalive", "plain", "paced", "flood"]
     a.tests_rsa = ["full-rsa"]
     if a.quick:
         a.rounds, a.duration, a.warmup = 1, 4, 1

@@ -19,9 +19,10 @@ import statistics
 import sys
 
 ORDER = ("fanout-af_xdp", "fanout-af_packet", "nginx", "haproxy")
-TESTS = ("full", "full-rsa", "resumed", "keepalive", "paced", "flood")
+TESTS = ("full", "full-rsa", "resumed", "keepalive", "plain", "paced", "flood")
 LABEL = {"full": "full handshake, ECDSA P-256", "full-rsa": "full handshake, RSA-2048",
          "resumed": "resumed handshake (ticket)", "keepalive": "keep-alive requests",
+         "plain": "keep-alive requests, plain HTTP",
          "paced": "paced keep-alive, alone", "flood": "paced keep-alive + handshake flood"}
 
 
@@ -76,6 +77,11 @@ def summarize(doc):
                 s["rate_vs_" + ref] = s["rate"] / r["rate"]
             if r["p99"] and s["p99"]:
                 s["p99_vs_" + ref] = s["p99"] / r["p99"]
+        if s["test"] == "keepalive":
+            plain = next((x for x in out if x["contender"] == s["contender"] and
+                          x["test"] == "plain"), None)
+            if plain and plain["cycles_per_op"] and s["cycles_per_op"]:
+                s["cpu_vs_plain"] = s["cycles_per_op"] / plain["cycles_per_op"]
         if s["test"] == "flood":
             alone = next((x for x in out if x["contender"] == s["contender"] and
                           x["test"] == "paced"), None)
@@ -122,7 +128,8 @@ def table(doc, markdown=True):
         "nothing to resume), runs back to back; full-rsa = the same, RSA-2048 certificate; "
         "resumed = wrk -c%d with `Connection: close` (each reconnection resumes the last "
         "session: TLS 1.3 PSK with X25519); keepalive = wrk -c%d; paced = wrk -c%d, one "
-        "request per connection every %d ms; flood = paced while h2load makes full "
+        "request per connection every %d ms; plain = keepalive over plain HTTP (port 80 of the "
+        "same fanout); flood = paced while h2load makes full "
         "handshakes as fast as the clients' CPU allows. ops/s: handshakes or requests per "
         "second of wall time (bounded by the clients' CPU for handshakes). per core: the same "
         "per second of the proxy's CPU time (fanout: busy TSC cycles times the share of the "
@@ -157,13 +164,16 @@ def ratios(summ):
     for name in [n for n in ORDER if n.startswith("fanout-")]:
         parts = []
         for s in summ:
-            if s["contender"] != name or s["test"] in ("paced", "flood"):
+            if s["contender"] != name or s["test"] in ("plain", "paced", "flood"):
                 continue
             vs = ["%.2f× %s's" % (s["per_core_vs_" + ref], label)
                   for ref, label in (("nginx", "nginx"), ("haproxy", "HAProxy"))
                   if s.get("per_core_vs_" + ref)]
             if vs:
                 parts.append("%s per core: %s" % (LABEL[s["test"]], ", ".join(vs)))
+            if s.get("cpu_vs_plain"):
+                parts.append("TLS keep-alive CPU per request: %.2f× its plain HTTP's" %
+                             s["cpu_vs_plain"])
         if parts:
             out.append("- **%s**: %s." % (name, "; ".join(parts)))
     fl = ["%s %s (flood: %s full handshakes/s)" % (

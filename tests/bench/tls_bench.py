@@ -145,7 +145,7 @@ def start_fanout(ns, cert, cpu, state):
     nics = [state["fast_nic"]] if state.get("fast_nic") else state["fast_nics"]
     for nic in nics:
         try:
-            fo = ns.start_fanout(conf=conf, lcores=cpu, idle_sleep=None, nic=nic)
+            fo = ns.start_fanout(conf=conf, lcores=cpu, idle_sleep=state["idle_sleep"], nic=nic)
         except fi.Failure as e:
             fi.log("fanout on %s did not start: %s" % (nic, str(e)[:300]))
             state.setdefault("notes", []).append("fanout on %s did not start" % nic)
@@ -157,6 +157,7 @@ def start_fanout(ns, cert, cpu, state):
             ns.xdp_off()
         c = kb.Contender("fanout-" + nic, None, stop, fo=fo, nic=nic)
         c.ip = fi.FANOUT_IP
+        c.idle_sleep = state["idle_sleep"]
         if kb.serves(ns, fi.FANOUT_IP):
             state["fast_nic"] = nic
             return c
@@ -354,7 +355,8 @@ def measure(ns, c, test, load, cpus, rnd, backend):
         row.update(busy_cycles=busy, busy_share=busy / (busy + idle) if busy + idle else None,
                    tsc_hz=(busy + idle) / wall,
                    oncpu_share=(c1["ticks"] - c0["ticks"]) / kb.CLK_TCK / wall,
-                   cpu_s=(c1["ticks"] - c0["ticks"]) / kb.CLK_TCK)
+                   cpu_s=(c1["ticks"] - c0["ticks"]) / kb.CLK_TCK,
+                   idle_sleep=c.idle_sleep)
         t1 = fo_tls_counters(c)
         hs = t1["tls_handshakes"] - t0["tls_handshakes"]
         row["handshakes"] = hs
@@ -455,6 +457,10 @@ def main():
     p.add_argument("--contenders", default=",".join(CONTENDERS))
     p.add_argument("--fast-nic", choices=("af_xdp", "af_packet"),
                    help="fanout's NIC, no fallback (default: af_xdp, else af_packet)")
+    p.add_argument("--fanout-idle-sleep", type=int, metavar="US",
+                   help="fanout's --idle-sleep (default: none, busy polling); its CPU per "
+                   "operation is then its utime+stime, as nginx's, instead of its busy cycles "
+                   "scaled by the share of the window the kernel ran it")
     p.add_argument("--json", help="merge the results into this JSON file (key \"tls\")")
     p.add_argument("--key", default="tls", help="the results.json key (tls...)")
     a = p.parse_args()
@@ -489,7 +495,7 @@ def main():
     fi.log("CPUs: proxy %s; clients and backend %s" % (cpus["proxy"], cpus["wrk"]))
     rows, ok = [], False
     state = {"fast_nics": [a.fast_nic] if a.fast_nic else ["af_xdp", "af_packet"],
-             "dir": os.path.join(t.log_dir, "tls"), "tls": {}}
+             "dir": os.path.join(t.log_dir, "tls"), "tls": {}, "idle_sleep": a.fanout_idle_sleep}
     os.makedirs(state["dir"], exist_ok=True)
     try:
         state["certs"] = make_certs(state["dir"])

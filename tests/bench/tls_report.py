@@ -35,6 +35,9 @@ def cycles_per_op(r, tsc):
     """The proxy's CPU per operation, in TSC cycles (as kernel_report.summarize)."""
     if not r.get("ops"):
         return None
+    if "busy_cycles" in r and r.get("idle_sleep") and tsc:
+        # a worker that sleeps when idle: its process's CPU time, as nginx's
+        return r["cpu_s"] * tsc / r["ops"]
     if "busy_cycles" in r:
         # on a shared VM the TSC runs on while the worker is preempted
         return r["busy_cycles"] / r["ops"] * min(1.0, r["oncpu_share"] or 1.0)
@@ -65,6 +68,7 @@ def summarize(doc):
             s["rate_min"] = min(r["rate"] for r in rows)
             s["rate_max"] = max(r["rate"] for r in rows)
             s["per_core"] = tsc / s["cycles_per_op"] if tsc and s["cycles_per_op"] else None
+            s["rounds"] = {r["round"]: r["cycles_per_op"] for r in rows if r["cycles_per_op"]}
             out.append(s)
     for s in out:
         for ref in ("nginx", "haproxy"):
@@ -73,6 +77,10 @@ def summarize(doc):
                 continue
             if r["per_core"] and s["per_core"]:
                 s["per_core_vs_" + ref] = s["per_core"] / r["per_core"]
+                # the same ratio round by round (contenders ran in turn within a round)
+                s["per_core_vs_%s_rounds" % ref] = [
+                    r["rounds"][n] / s["rounds"][n] for n in sorted(s["rounds"])
+                    if n in r["rounds"]]
             if r["rate"] and s["rate"]:
                 s["rate_vs_" + ref] = s["rate"] / r["rate"]
             if r["p99"] and s["p99"]:
@@ -144,10 +152,12 @@ def table(doc, markdown=True):
                         "%s %s %s %s" % (n, v.get("protocol"), v.get("cipher"), v.get("group"))
                         for n, v in sorted(tls.items())) + ".")
     text.append("")
-    text.append("%s; %d s per test, %d round(s), contenders in turn, medians; fanout busy "
-                "polling on %s; proxy on CPU %s, clients and the nginx backend on CPU %s; "
+    text.append("%s; %d s per test, %d round(s), contenders in turn, medians; fanout %s "
+                "on %s; proxy on CPU %s, clients and the nginx backend on CPU %s; "
                 "cycles at %s (%s)." % (
                     doc.get("when", "?"), a["duration"], a["rounds"],
+                    "--idle-sleep %d (CPU: its utime+stime)" % a["fanout_idle_sleep"]
+                    if a.get("fanout_idle_sleep") else "busy polling",
                     doc.get("fast_nic") or "none", doc["cpus"]["proxy"], doc["cpus"]["wrk"],
                     "%.0f MHz" % (tsc / 1e6) if tsc else "?", doc.get("tsc_source", "?")))
     text.append("Machine: %s, %s CPUs, kernel %s, DPDK %s, %s, load average at start %s." % (
@@ -158,6 +168,11 @@ def table(doc, markdown=True):
     return "\n".join(text)
 
 
+def by_round(s, ref):
+    v = s.get("per_core_vs_%s_rounds" % ref) or []
+    return " (by round: %s)" % ", ".join("%.2f" % x for x in v) if len(v) > 1 else ""
+
+
 def ratios(summ):
     """One line per fanout row: per-core ratios to nginx and HAProxy; the flood's p99 ×."""
     out = []
@@ -166,11 +181,17 @@ def ratios(summ):
         for s in summ:
             if s["contender"] != name or s["test"] in ("plain", "paced", "flood"):
                 continue
-            vs = ["%.2f× %s's" % (s["per_core_vs_" + ref], label)
+            vs = ["%.2f× %s's%s" % (s["per_core_vs_" + ref], label, by_round(s, ref))
                   for ref, label in (("nginx", "nginx"), ("haproxy", "HAProxy"))
                   if s.get("per_core_vs_" + ref)]
             if vs:
                 parts.append("%s per core: %s" % (LABEL[s["test"]], ", ".join(vs)))
+            if s["test"] == "keepalive":
+                vs = ["%.2f× %s's" % (s["rate_vs_" + ref], label)
+                      for ref, label in (("nginx", "nginx"), ("haproxy", "HAProxy"))
+                      if s.get("rate_vs_" + ref)]
+                if vs:
+                    parts.append("keep-alive requests/s: %s" % ", ".join(vs))
             if s.get("cpu_vs_plain"):
                 parts.append("TLS keep-alive CPU per request: %.2f× its plain HTTP's" %
                              s["cpu_vs_plain"])

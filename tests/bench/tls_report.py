@@ -140,11 +140,13 @@ def table(doc, markdown=True):
         "same fanout); flood = paced while h2load makes full "
         "handshakes as fast as the clients' CPU allows. ops/s: handshakes or requests per "
         "second of wall time (bounded by the clients' CPU for handshakes). per core: the same "
-        "per second of the proxy's CPU time (fanout: busy TSC cycles times the share of the "
-        "window it ran; nginx, HAProxy: utime+stime), the figure to compare. CPU µs/op: its "
+        "per second of the proxy's CPU time (fanout: %s; nginx, HAProxy: utime+stime), the "
+        "figure to compare. CPU µs/op: its "
         "inverse. p99 ×: flood p99 over paced p99, same contender. resumed: handshakes that "
         "resumed (fanout's counters). Ratios: medians over medians, same test." % (
-            a["hs_clients"], a["conns"], a["conns"], a["paced_conns"], a["pace_ms"]))
+            a["hs_clients"], a["conns"], a["conns"], a["paced_conns"], a["pace_ms"],
+            "utime+stime, polling between its idle sleeps included" if a.get("fanout_idle_sleep")
+            else "busy TSC cycles times the share of the window the kernel ran it"))
     tls = doc.get("tls") or {}
     if tls:
         text.append("Checked before measuring (openssl s_client): every contender served the "

@@ -462,7 +462,8 @@ def main():
                    "operation is then its utime+stime, as nginx's, instead of its busy cycles "
                    "scaled by the share of the window the kernel ran it")
     p.add_argument("--json", help="merge the results into this JSON file (key \"tls\")")
-    p.add_argument("--key", default="tls", help="the results.json key (tls...)")
+    p.add_argument("--key", help="the results.json key, starting with tls (default: tls; "
+                   "with --smoke: tls-smoke, so that a smoke run never replaces a real one)")
     a = p.parse_args()
     a.tests_ecdsa = ["full", "resumed", "keepalive", "plain", "paced", "flood"]
     a.tests_rsa = ["full-rsa"]
@@ -471,6 +472,8 @@ def main():
     if a.smoke:
         a.rounds, a.duration, a.warmup, a.hs_clients = 1, 1, 1, 16
         a.contenders = "fanout-xdp"
+    if a.key is None:
+        a.key = "tls-smoke" if a.smoke else "tls"
     names = a.contenders.split(",")
     if not 1 <= a.rounds <= 10 or not 1 <= a.duration <= 60 or not 1 <= a.conns <= 10000 \
             or not 1 <= a.hs_clients <= 1000 or not 1 <= a.paced_conns <= 1000 \

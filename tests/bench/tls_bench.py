@@ -62,9 +62,9 @@ their handshakes that resumed (its counters).
     tls_bench.py [--rounds 3] [--duration 8] [--conns 32] [--hs-clients 64]
                  [--paced-conns 8] [--pace-ms 2] [--quick] [--smoke]
                  [--contenders fanout-xdp,nginx,haproxy] [--fast-nic af_xdp|af_packet]
-                 [--json build/bench/results.json] [--key tls]
+                 [--fanout-idle-sleep US] [--json build/bench/results.json] [--key tls]
 
---json merges {"tls": {...}} into that file; tls_report.py (scripts/bench
+--json merges {"tls": {...}} into that file (--smoke: {"tls-smoke": ...}); tls_report.py (scripts/bench
 --report) prints it as a Markdown table.
 """
 

@@ -96,7 +96,11 @@ ticket_mac_init(EVP_MAC_CTX *hctx, const struct fo_tls_ticket_key *k)
  * OpenSSL's ticket callback. enc: fill key_name and iv, init both contexts
  * with cur (1), or no ticket (0). Decrypt: find key_name in the set; 0 =
  * unknown key (full handshake), 1 = cur, 2 = prev or next (renew the
- * ticket under cur). <0: error.
+ * ticket under cur), and 2 for every TLS 1.3 resumption: TLS 1.3 clients
+ * use a ticket once (RFC 8446, C.4; OpenSSL's client keeps none from a
+ * resumed connection that brought no new ticket), so without a new ticket
+ * every second connection of a returning client is a full handshake (as
+ * nginx does: "renew if TLSv1.3"). <0: error.
  */
 static int
 ticket_cb(SSL *s, unsigned char key_name[16], unsigned char *iv, EVP_CIPHER_CTX *cctx,
@@ -136,7 +140,7 @@ ticket_cb(SSL *s, unsigned char key_name[16], unsigned char *iv, EVP_CIPHER_CTX 
 	if (!EVP_DecryptInit_ex2(cctx, ctx->w->ticket_cipher, k->aes, iv, NULL) ||
 		!ticket_mac_init(hctx, k))
 		return -1;
-	return k == &ks->cur ? 1 : 2;
+	return k == &ks->cur && SSL_version(s) != TLS1_3_VERSION ? 1 : 2;
 }
 
 int

@@ -204,6 +204,45 @@ test_next_key_accepted(void **state)
 	fo_tls_keyset_free(fo_tls_keys_publish(&theirs, NULL));
 }
 
+/* A TLS 1.3 resumption brings a new ticket, which resumes in turn: a client
+ * (which uses a ticket once) keeps resuming, connection after connection. */
+static void
+test_resumption_renews_ticket(void **state)
+{
+	struct fo_tls_keys keys = {0};
+	struct worker a;
+	SSL_SESSION *s, *next;
+	struct th_conn t;
+	const unsigned char *t0, *t1;
+	size_t l0, l1;
+	int i;
+
+	(void)state;
+	fo_tls_keys_publish(&keys, fo_tls_keyset_new());
+	worker_init(&a, &keys);
+	s = issue(&a);
+	for (i = 0; i < 3; i++) {
+		th_conn_open(&t, mp, a.ctx, cctx, "tickets.test", s);
+		assert_int_equal(th_conn_handshake(&t), 0);
+		assert_int_equal(fo_tls_conn_resumed(t.srv), 1);
+		assert_int_equal(th_conn_pingpong(&t, 1), 1); /* the ticket comes after */
+		next = SSL_get1_session(t.cli);
+		th_conn_close(&t);
+		assert_non_null(next);
+		assert_int_equal(SSL_SESSION_is_resumable(next), 1);
+		SSL_SESSION_get0_ticket(s, &t0, &l0);
+		SSL_SESSION_get0_ticket(next, &t1, &l1);
+		assert_true(l1 > 32);
+		assert_false(l0 == l1 && memcmp(t0, t1, l0) == 0); /* a new ticket */
+		assert_memory_equal(t1, keys.set->cur.name, 16);
+		SSL_SESSION_free(s);
+		s = next;
+	}
+	SSL_SESSION_free(s);
+	worker_free(&a);
+	fo_tls_keyset_free(fo_tls_keys_publish(&keys, NULL));
+}
+
 int
 main(void)
 {
@@ -211,6 +250,7 @@ main(void)
 		cmocka_unit_test(test_rotation_semantics),
 		cmocka_unit_test(test_resume_across_workers_and_rotations),
 		cmocka_unit_test(test_next_key_accepted),
+		cmocka_unit_test(test_resumption_renews_ticket),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

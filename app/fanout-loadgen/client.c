@@ -298,8 +298,11 @@ cconn_fill(struct cconn *k)
 			cconn_open(k, rte_rdtsc());
 		return;
 	}
-	while (k->out < cl->depth && k->state == C_OPEN && client_take_request(cl))
+	while (k->out < cl->depth && k->state == C_OPEN &&
+		(!cl->a->idle || k->started < cl->a->idle_requests) && client_take_request(cl)) {
+		k->started++;
 		cconn_issue(k, rte_rdtsc());
+	}
 }
 
 static void

@@ -80,7 +80,10 @@ lg_client_create(struct lg_stack *st, const struct lg_args *a, struct rte_mempoo
 	cl->conns = rte_zmalloc("lg_conns", sizeof(*cl->conns) * cl->n, RTE_CACHE_LINE_SIZE);
 	cl->idle = rte_zmalloc("lg_idle", sizeof(*cl->idle) * cl->n, 0);
 	cl->h = rte_zmalloc("lg_hist", sizeof(*cl->h), RTE_CACHE_LINE_SIZE);
-	if (cl->conns == NULL || cl->idle == NULL || cl->h == NULL || build_requests(cl) != 0) {
+	if (a->syn_flood > 0)
+		cl->flood = lg_flood_create(st, a, mp, hz);
+	if (cl->conns == NULL || cl->idle == NULL || cl->h == NULL || build_requests(cl) != 0 ||
+		(a->syn_flood > 0 && cl->flood == NULL)) {
 		lg_client_free(cl);
 		return NULL;
 	}
@@ -183,6 +186,20 @@ scan_timeouts(struct lg_client *cl, uint64_t now)
 				cconn_open(&cl->conns[i], now);
 }
 
+/* --idle: connections open, done with their requests, nothing outstanding. */
+static unsigned
+idle_count(const struct lg_client *cl)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < cl->n; i++) {
+		const struct cconn *k = &cl->conns[i];
+
+		n += k->state == C_OPEN && k->out == 0 && k->started >= cl->a->idle_requests;
+	}
+	return n;
+}
+
 static unsigned
 rate_tick(struct lg_client *cl, uint64_t now)
 {
@@ -233,6 +250,17 @@ lg_client_poll(struct lg_client *cl, uint64_t now)
 		}
 		break;
 	case P_MEASURE:
+		if (cl->a->idle) {
+			/* every connection idle (checked with the timeout scan), or -d over */
+			if (now >= cl->stop_at ||
+				(now >= cl->next_scan && idle_count(cl) == cl->n)) {
+				cl->phase = P_DRAIN;
+				cl->drain_end =
+					now + (uint64_t)(cl->a->idle_settle * (double)cl->hz);
+				work++;
+			}
+			break;
+		}
 		if (now >= cl->stop_at ||
 			(cl->a->requests != 0 && cl->s.issued >= cl->a->requests)) {
 			cl->phase = P_DRAIN;
@@ -241,7 +269,9 @@ lg_client_poll(struct lg_client *cl, uint64_t now)
 		}
 		break;
 	case P_DRAIN:
-		if (cl->in_flight == 0 || now >= cl->drain_end) {
+		if ((cl->in_flight == 0 && !cl->a->idle) || now >= cl->drain_end) {
+			if (cl->a->idle)
+				cl->idle_conns = idle_count(cl);
 			if (cl->a->fanout_tel != NULL)
 				lg_fanout_read(cl->a->fanout_tel, cl->a->fanout_pid, &cl->fo1);
 			cl->busy1 = cl->st->busy;
@@ -254,6 +284,8 @@ lg_client_poll(struct lg_client *cl, uint64_t now)
 	case P_DONE:
 		return 0;
 	}
+	if (cl->flood != NULL)
+		work += lg_flood_poll(cl->flood, now, cl->phase == P_MEASURE);
 	if (cl->interval != 0)
 		work += rate_tick(cl, now);
 	if (now >= cl->next_scan) {
@@ -296,6 +328,7 @@ lg_client_free(struct lg_client *cl)
 	rte_free(cl->conns);
 	rte_free(cl->idle);
 	rte_free(cl->h);
+	lg_flood_free(cl->flood);
 	rte_free(cl);
 }
 
@@ -338,4 +371,16 @@ size_t
 lg_client_request_len(const struct lg_client *cl)
 {
 	return cl->req_len[0];
+}
+
+const struct lg_flood_stats *
+lg_client_flood(const struct lg_client *cl)
+{
+	return cl->flood != NULL ? lg_flood_stats(cl->flood) : NULL;
+}
+
+unsigned
+lg_client_idle_conns(const struct lg_client *cl)
+{
+	return cl->idle_conns;
 }

@@ -22,6 +22,9 @@ lg_usage(FILE *f)
 	      "  --origin-addr A/LEN     its address (default 198.18.1.2/24)\n"
 	      "  --listen P[,P...]       origin ports, one per upstream server (default 8000)\n"
 	      "  --body-size N           origin response body bytes (default 64)\n"
+	      "  --origin-hold N         hold each run's responses until its Nth request came,\n"
+	      "                          then answer them all (fanout: N upstream connections\n"
+	      "                          at once; with --idle, N pooled after)\n"
 	      "load:\n"
 	      "  -c, --connections N     client connections (default 16)\n"
 	      "  --depth N               requests in flight per connection, pipelined (default 1,\n"
@@ -61,7 +64,7 @@ lg_usage(FILE *f)
 	      "  --linger S              after the last run stop polling, then wait S seconds\n"
 	      "                          or for SIGTERM (lets the memif peer stop first)\n"
 	      "several runs: OPTIONS --next OPTIONS ...: one report each; roles, ports,\n"
-	      "addresses, --listen, --body-size, --mbufs, --origin-conns, --fanout-*, --json\n"
+	      "addresses, --listen, --body-size, --origin-hold, --mbufs, --origin-conns, --fanout-*, --json\n"
 	      "and --linger come from the first run's options\n",
 		f);
 }
@@ -145,6 +148,7 @@ enum {
 	O_IDLE,
 	O_IDLEREQ,
 	O_IDLESETTLE,
+	O_OHOLD,
 };
 
 static const struct option opts[] = {
@@ -181,6 +185,7 @@ static const struct option opts[] = {
 	{"idle", no_argument, NULL, O_IDLE},
 	{"idle-requests", required_argument, NULL, O_IDLEREQ},
 	{"idle-settle", required_argument, NULL, O_IDLESETTLE},
+	{"origin-hold", required_argument, NULL, O_OHOLD},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -375,6 +380,10 @@ lg_args_parse(struct lg_args *a, int argc, char **argv)
 		case O_IDLESETTLE:
 			rc = parse_secs(optarg, &a->idle_settle);
 			break;
+		case O_OHOLD:
+			rc = parse_u64(optarg, &v, 0, 1u << 20);
+			a->origin_hold = (unsigned)v;
+			break;
 		case 'h':
 			lg_usage(stdout);
 			exit(0);
@@ -432,6 +441,7 @@ lg_args_inherit(struct lg_args *a, const struct lg_args *first)
 	a->body_size = first->body_size;
 	a->mbufs = first->mbufs;
 	a->max_origin_conns = first->max_origin_conns;
+	a->origin_hold = first->origin_hold;
 	a->fanout_tel = first->fanout_tel;
 	a->fanout_pid = first->fanout_pid;
 	a->json = first->json;

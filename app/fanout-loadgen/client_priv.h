@@ -58,6 +58,7 @@ struct lg_client {
 	struct lg_fanout_snap fo0, fo1;
 	struct lg_flood *flood; /* --syn-flood, else NULL */
 	unsigned idle_conns;    /* --idle: open and idle when fanout was read */
+	unsigned open_next;     /* keep-alive: conns[] from here on not opened yet */
 	uint64_t busy0, idle0, busy1, idle1;
 	double cpu0, cpu1; /* this thread's CPU seconds at the window's edges */
 };

@@ -14,6 +14,8 @@
 
 #include "client_priv.h"
 
+#define OPEN_BURST 32
+
 /* CPU seconds this thread was given (a system call: at the window's edges only). */
 static double
 thread_cpu_s(void)
@@ -145,9 +147,27 @@ lg_client_start(struct lg_client *cl)
 			cconn_fill(k);
 			continue;
 		}
-		cconn_open(k, rte_rdtsc());
+		break; /* keep-alive: opened by lg_client_poll, OPEN_BURST at a time */
 	}
 	return 0;
+}
+
+/*
+ * Keep-alive connections still to open, at most OPEN_BURST per poll: their
+ * SYNs leave through lib/net's tx buffer (FO_BURST * 4 frames per port and
+ * poll), and a SYN that finds it full is lost until its retransmission
+ * (with thousands of connections, rounds of exponential back-off).
+ */
+static unsigned
+open_pending(struct lg_client *cl, uint64_t now)
+{
+	unsigned n = 0;
+
+	while (cl->open_next < cl->n && n < OPEN_BURST && cl->phase < P_DRAIN) {
+		cconn_open(&cl->conns[cl->open_next++], now);
+		n++;
+	}
+	return n;
 }
 
 /* Requests and connections whose response is late: fail them, reconnect. */
@@ -181,7 +201,7 @@ scan_timeouts(struct lg_client *cl, uint64_t now)
 	}
 	/* keep-alive connections that failed come back here */
 	if (!cl->a->close)
-		for (i = 0; i < cl->n; i++)
+		for (i = 0; i < cl->open_next; i++)
 			if (cl->conns[i].state == C_FREE && cl->phase < P_DRAIN)
 				cconn_open(&cl->conns[i], now);
 }
@@ -284,6 +304,8 @@ lg_client_poll(struct lg_client *cl, uint64_t now)
 	case P_DONE:
 		return 0;
 	}
+	if (cl->open_next < cl->n && !cl->a->close)
+		work += open_pending(cl, now);
 	if (cl->flood != NULL)
 		work += lg_flood_poll(cl->flood, now, cl->phase == P_MEASURE);
 	if (cl->interval != 0)

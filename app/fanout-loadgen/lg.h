@@ -66,6 +66,7 @@ struct lg_args {
 	int idle;               /**< --idle: open, make idle_requests each, hold, read, close */
 	unsigned idle_requests; /**< requests per connection before it idles (0 or more) */
 	double idle_settle;     /**< seconds all connections stay idle before fanout is read */
+	unsigned origin_hold;   /**< origin: hold responses until a run's Nth request (0: no) */
 };
 
 /** On stderr once the last run is over and nothing polls any more (--linger). */

@@ -64,7 +64,8 @@ lg_usage(FILE *f)
 	      "  --linger S              after the last run stop polling, then wait S seconds\n"
 	      "                          or for SIGTERM (lets the memif peer stop first)\n"
 	      "several runs: OPTIONS --next OPTIONS ...: one report each; roles, ports,\n"
-	      "addresses, --listen, --body-size, --origin-hold, --mbufs, --origin-conns, --fanout-*, --json\n"
+	      "addresses, --listen, --body-size, --origin-hold, --mbufs, --origin-conns, "
+	      "--fanout-*, --json\n"
 	      "and --linger come from the first run's options\n",
 		f);
 }

@@ -164,8 +164,8 @@ open_pending(struct lg_client *cl, uint64_t now)
 	unsigned n = 0;
 
 	/* the server's MAC first: SYNs queued behind an ARP request overflow its queue */
-	if (cl->open_next == 0 && fo_net_neigh_resolve(&cl->st->net, cl->a->server_addr, 0) ==
-					  -EINPROGRESS)
+	if (cl->open_next == 0 &&
+		fo_net_neigh_resolve(&cl->st->net, cl->a->server_addr, 0) == -EINPROGRESS)
 		return 0;
 	while (cl->open_next < cl->n && n < OPEN_BURST && cl->phase < P_DRAIN) {
 		cconn_open(&cl->conns[cl->open_next++], now);

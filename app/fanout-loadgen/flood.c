@@ -131,7 +131,8 @@ fill_syn(struct lg_flood *f, struct rte_mbuf *m)
 	memcpy(p, f->tmpl, SYN_FRAME_LEN);
 	m->data_len = SYN_FRAME_LEN;
 	m->pkt_len = SYN_FRAME_LEN;
-	ip->src_addr = f->src_base | (rte_cpu_to_be_32((uint32_t)r) & rte_cpu_to_be_32(f->src_mask));
+	ip->src_addr =
+		f->src_base | (rte_cpu_to_be_32((uint32_t)r) & rte_cpu_to_be_32(f->src_mask));
 	ip->packet_id = (rte_be16_t)(r >> 32);
 	th->src_port = rte_cpu_to_be_16((uint16_t)(1024 + (r >> 48) % 64512));
 	th->sent_seq = (rte_be32_t)xorshift(&f->rng);

@@ -60,8 +60,8 @@ struct lg_args {
 	int json;
 	uint32_t mbufs;
 	uint32_t max_origin_conns;
-	double syn_flood;      /**< SYNs/s at the server during the window (flood.c); 0: none */
-	rte_be32_t flood_src;  /**< the flood's source addresses: this prefix */
+	double syn_flood;     /**< SYNs/s at the server during the window (flood.c); 0: none */
+	rte_be32_t flood_src; /**< the flood's source addresses: this prefix */
 	uint8_t flood_prefix;
 	int idle;               /**< --idle: open, make idle_requests each, hold, read, close */
 	unsigned idle_requests; /**< requests per connection before it idles (0 or more) */
@@ -117,9 +117,9 @@ struct lg_flood;
 
 /** The SYN flood's counters (flood.c). */
 struct lg_flood_stats {
-	uint64_t sent;       /**< SYNs the port took */
-	uint64_t tx_dropped; /**< SYNs due but refused by a full tx ring */
-	uint64_t nombuf;     /**< polls that found no mbufs for a burst */
+	uint64_t sent;                /**< SYNs the port took */
+	uint64_t tx_dropped;          /**< SYNs due but refused by a full tx ring */
+	uint64_t nombuf;              /**< polls that found no mbufs for a burst */
 	uint64_t first_tsc, last_tsc; /**< first and last poll with the flood on */
 };
 
@@ -145,11 +145,11 @@ struct lg_fanout_snap {
 	uint64_t rx_pkts;                        /**< lib/net's rx_pkts */
 	/* gauges (fanout's "memory" section; all 0 when it has none) */
 	uint64_t tcp_conns, sessions, upstream_idle, upstream_busy;
-	uint64_t mem_ok;                    /**< 1: the memory section was there */
+	uint64_t mem_ok;                          /**< 1: the memory section was there */
 	uint64_t rss_kb, rss_anon_kb, hugetlb_kb; /**< its process (/proc/self/status) */
-	uint64_t heap_alloc;                /**< bytes allocated from EAL's heaps */
-	uint64_t mbufs_in_use, mbuf_bytes;  /**< mbufs not in the pool; bytes of one */
-	uint64_t tcp_buffered;              /**< tcp.buffered: mbufs in TCP queues */
+	uint64_t heap_alloc;                      /**< bytes allocated from EAL's heaps */
+	uint64_t mbufs_in_use, mbuf_bytes;        /**< mbufs not in the pool; bytes of one */
+	uint64_t tcp_buffered;                    /**< tcp.buffered: mbufs in TCP queues */
 	double cpu_s; /**< CPU seconds of its worker threads (rte-worker-*), with --fanout-pid */
 	uint64_t tsc; /**< when read */
 };

@@ -50,8 +50,9 @@ json_mem(FILE *f, const char *name, const struct lg_fanout_snap *s)
 		"\"%s\": {\"rss_kb\": %" PRIu64 ", \"rss_anon_kb\": %" PRIu64
 		", \"hugetlb_kb\": %" PRIu64 ", \"heap_alloc_bytes\": %" PRIu64
 		", \"mbufs_in_use\": %" PRIu64 ", \"mbuf_bytes\": %" PRIu64
-		", \"tcp_buffered\": %" PRIu64 ", \"tcp_conns\": %" PRIu64 ", \"sessions\": %" PRIu64
-		", \"upstream_idle\": %" PRIu64 ", \"upstream_busy\": %" PRIu64 "}",
+		", \"tcp_buffered\": %" PRIu64 ", \"tcp_conns\": %" PRIu64
+		", \"sessions\": %" PRIu64 ", \"upstream_idle\": %" PRIu64
+		", \"upstream_busy\": %" PRIu64 "}",
 		name, s->rss_kb, s->rss_anon_kb, s->hugetlb_kb, s->heap_alloc, s->mbufs_in_use,
 		s->mbuf_bytes, s->tcp_buffered, s->tcp_conns, s->sessions, s->upstream_idle,
 		s->upstream_busy);
@@ -188,9 +189,9 @@ lg_report_print(FILE *f, const struct lg_report *r)
 			r->fo1.syncookies_ok - r->fo0.syncookies_ok);
 	if (a->idle && d.have_fanout && r->fo1.mem_ok)
 		fprintf(f,
-			"idle         %u connections idle; fanout: rss %+" PRId64 " KiB, mbufs %+" PRId64
-			", tcp conns %+" PRId64 ", sessions %+" PRId64 ", upstream idle %+" PRId64
-			"\n",
+			"idle         %u connections idle; fanout: rss %+" PRId64
+			" KiB, mbufs %+" PRId64 ", tcp conns %+" PRId64 ", sessions %+" PRId64
+			", upstream idle %+" PRId64 "\n",
 			r->idle_conns, (int64_t)(r->fo1.rss_kb - r->fo0.rss_kb),
 			(int64_t)(r->fo1.mbufs_in_use - r->fo0.mbufs_in_use),
 			(int64_t)(r->fo1.tcp_conns - r->fo0.tcp_conns),
@@ -274,8 +275,9 @@ lg_report_json(FILE *f, const struct lg_report *r)
 			",\n \"flood\": {\"requested_per_s\": %.1f, \"sent\": %" PRIu64
 			", \"sent_per_s\": %.1f, \"tx_dropped\": %" PRIu64 ", \"nombuf\": %" PRIu64
 			", \"seconds\": %.6f, \"fanout_syncookies_sent\": %" PRIu64
-			", \"fanout_syncookies_ok\": %" PRIu64 ", \"fanout_passive_opens\": %" PRIu64
-			", \"fanout_rx_pkts\": %" PRIu64 ", \"fanout_half_open\": %" PRIu64 "}",
+			", \"fanout_syncookies_ok\": %" PRIu64
+			", \"fanout_passive_opens\": %" PRIu64 ", \"fanout_rx_pkts\": %" PRIu64
+			", \"fanout_half_open\": %" PRIu64 "}",
 			a->syn_flood, r->flood->sent, flood_rate(r), r->flood->tx_dropped,
 			r->flood->nombuf,
 			r->flood->last_tsc > r->flood->first_tsc
@@ -283,8 +285,8 @@ lg_report_json(FILE *f, const struct lg_report *r)
 				: 0,
 			r->fo1.syncookies_sent - r->fo0.syncookies_sent,
 			r->fo1.syncookies_ok - r->fo0.syncookies_ok,
-			r->fo1.passive_opens - r->fo0.passive_opens, r->fo1.rx_pkts - r->fo0.rx_pkts,
-			r->fo1.half_open);
+			r->fo1.passive_opens - r->fo0.passive_opens,
+			r->fo1.rx_pkts - r->fo0.rx_pkts, r->fo1.half_open);
 	if (a->idle) {
 		fprintf(f, ",\n \"idle\": {\"connections\": %u, \"requests_each\": %u, ",
 			r->idle_conns, a->idle_requests);

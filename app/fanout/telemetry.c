@@ -267,8 +267,9 @@ stats_memory(const struct app *app, const struct app_totals *t, struct rte_tel_d
 	rte_tel_data_add_dict_u64(m, "rss_anon_kb", anon);
 	rte_tel_data_add_dict_u64(m, "hugetlb_kb", huge);
 	rte_tel_data_add_dict_u64(m, "heap_alloc_bytes", heap);
-	rte_tel_data_add_dict_u64(
-		m, "mbufs_in_use", app->pool != NULL ? app->pool->size - RTE_MIN(avail, (uint64_t)app->pool->size) : 0);
+	rte_tel_data_add_dict_u64(m, "mbufs_in_use",
+		app->pool != NULL ? app->pool->size - RTE_MIN(avail, (uint64_t)app->pool->size)
+				  : 0);
 	rte_tel_data_add_dict_u64(m, "mbuf_bytes", obj);
 	rte_tel_data_add_dict_u64(m, "tcp_buffered", t->tcp.buffered);
 	rte_tel_data_add_dict_u64(m, "tcp_conns", t->tcp.conns);

@@ -15,6 +15,7 @@
 #include "client_priv.h"
 
 #define OPEN_BURST 32
+#define OPEN_WINDOW 256
 
 /* CPU seconds this thread was given (a system call: at the window's edges only). */
 static double
@@ -153,10 +154,12 @@ lg_client_start(struct lg_client *cl)
 }
 
 /*
- * Keep-alive connections still to open, at most OPEN_BURST per poll: their
- * SYNs leave through lib/net's tx buffer (FO_BURST * 4 frames per port and
- * poll), and a SYN that finds it full is lost until its retransmission
- * (with thousands of connections, rounds of exponential back-off).
+ * Keep-alive connections still to open, at most OPEN_BURST per poll and
+ * OPEN_WINDOW handshakes under way: their SYNs leave through lib/net's tx
+ * buffer (FO_BURST * 4 frames per port and poll) and the link's ring, and
+ * a SYN that finds either full is lost until its retransmission (with
+ * thousands of connections, rounds of exponential back-off that end in
+ * connect timeouts when the server's core is shared).
  */
 static unsigned
 open_pending(struct lg_client *cl, uint64_t now)
@@ -167,7 +170,8 @@ open_pending(struct lg_client *cl, uint64_t now)
 	if (cl->open_next == 0 &&
 		fo_net_neigh_resolve(&cl->st->net, cl->a->server_addr, 0) == -EINPROGRESS)
 		return 0;
-	while (cl->open_next < cl->n && n < OPEN_BURST && cl->phase < P_DRAIN) {
+	while (cl->open_next < cl->n && n < OPEN_BURST && cl->phase < P_DRAIN &&
+		cl->open_next - cl->handshakes < OPEN_WINDOW) {
 		cconn_open(&cl->conns[cl->open_next++], now);
 		n++;
 	}

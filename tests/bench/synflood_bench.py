@@ -80,6 +80,7 @@ def row_of(res, rate):
            "fanout_half_open": fl.get("fanout_half_open"),
            "fanout_busy_share": fo_.get("busy_share"),
            "fanout_cycles_per_req": fo_.get("cycles_per_request"),
+           "fanout_busy_cycles": fo_.get("busy_cycles"), "flood_sent": fl.get("sent", 0),
            "fanout_cpu_share": fo_.get("cpu_share"),
            "loadgen_busy_share": res["loadgen_busy_share"], "saturated": res["saturated"]}
     fi.log("flood %-8s %.0f req/s, p50 %.0f us, p99 %.0f us; flood sent %.0f/s; fanout "
@@ -109,6 +110,13 @@ def summarize(rows, rates, rounds):
         # same-round ratios to the run without a flood, then their median
         rr = [r["rps"] / b["rps"] for r, b in zip(rs, base) if b["rps"]]
         pr = [r["p99_us"] / b["p99_us"] for r, b in zip(rs, base) if b["p99_us"]]
+        # fanout's busy cycles per flood SYN: its busy cycles beyond what the
+        # requests served cost at the same round's no-flood cycles per request
+        cs = [(r["fanout_busy_cycles"] - r["ok"] * b["fanout_cycles_per_req"]) / r["flood_sent"]
+              for r, b in zip(rs, base)
+              if rate and r["flood_sent"] and r.get("fanout_busy_cycles") is not None and
+              b.get("fanout_cycles_per_req") is not None]
+        s["fanout_cycles_per_syn"] = statistics.median(cs) if cs else None
         s["rps_vs_none"] = statistics.median(rr) if rr else None
         s["p99_vs_none"] = statistics.median(pr) if pr else None
         sat = ["starved" if "starved" in r["saturated"] else r["saturated"].split(" ")[0]
@@ -127,19 +135,22 @@ def print_table(summary, a, m):
           "fanout one worker, seed routes" % a.conns)
     print("| flood SYN/s asked | flood SYN/s sent | req/s | vs no flood | p50 us | p99 us | "
           "p99 vs no flood | fanout SYN cookies/s | fanout busy | fanout cyc/req | "
-          "loadgen busy | saturated | errors |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "fanout cyc/SYN | loadgen busy | saturated | errors |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for s in summary:
-        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s%% | %s | %s%% | %s | %d |" % (
+        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s%% | %s | %s | %s%% | %s | %d |" % (
             fmt(s["flood_rate"]) if s["flood_rate"] else "none",
             fmt(s["flood_sent_per_s"]) if s["flood_rate"] else "-", fmt(s["rps"]),
             fmt(s["rps_vs_none"], "%.2f×"), fmt(s["p50_us"], "%.1f"), fmt(s["p99_us"], "%.1f"),
             fmt(s["p99_vs_none"], "%.2f×"), fmt(s["syncookies_per_s"]),
             fmt(s["fanout_busy_share"], "%.0f", 100), fmt(s["fanout_cycles_per_req"]),
+            fmt(s["fanout_cycles_per_syn"]),
             fmt(s["loadgen_busy_share"], "%.0f", 100), s["saturated"], s["errors"]))
     print("medians of %d rounds (%.1f s each after %.1f s of warm-up); ratios: medians of the "
-          "same-round ratios to the run without a flood; flood sender: fanout-loadgen "
-          "--syn-flood on the clients' lcore (random sources in 198.19.0.0/16)" % (
+          "same-round ratios to the run without a flood; fanout cyc/SYN: its busy cycles "
+          "beyond the requests' (at the same round's no-flood cycles per request) over the "
+          "SYNs sent; flood sender: fanout-loadgen --syn-flood on the clients' lcore (random "
+          "sources in 198.19.0.0/16)" % (
               a.rounds, a.duration, a.warmup))
     print("machine: %s, %s CPUs, kernel %s, DPDK %s, load average at start %s" % (
         m["cpu"], m["cpus"], m["kernel"], m["dpdk"], " ".join(m["loadavg_at_start"])))

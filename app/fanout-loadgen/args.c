@@ -22,6 +22,9 @@ lg_usage(FILE *f)
 	      "  --origin-addr A/LEN     its address (default 198.18.1.2/24)\n"
 	      "  --listen P[,P...]       origin ports, one per upstream server (default 8000)\n"
 	      "  --body-size N           origin response body bytes (default 64)\n"
+	      "  --origin-hold N         hold each run's responses until its Nth request came,\n"
+	      "                          then answer them all (fanout: N upstream connections\n"
+	      "                          at once; with --idle, N pooled after)\n"
 	      "load:\n"
 	      "  -c, --connections N     client connections (default 16)\n"
 	      "  --depth N               requests in flight per connection, pipelined (default 1,\n"
@@ -37,6 +40,15 @@ lg_usage(FILE *f)
 	      "  -d, --duration S        stop after S seconds (default 10 when -n is not given)\n"
 	      "  --warmup S              load for S seconds first, results discarded (default 0)\n"
 	      "  --timeout S             a response later than this is an error (default 5)\n"
+	      "  --syn-flood RATE        also send RATE SYNs/s from spoofed sources at the server\n"
+	      "                          during the measured window (a SYN flood)\n"
+	      "  --flood-src A/LEN       the flood's source addresses (default 198.19.0.0/16)\n"
+	      "  --idle                  open the connections, make --idle-requests requests on\n"
+	      "                          each, then hold them all idle (memory per connection):\n"
+	      "                          fanout's counters are read before the first connection\n"
+	      "                          and after --idle-settle S of all of them idle\n"
+	      "  --idle-requests N       requests per connection before it idles (default 1)\n"
+	      "  --idle-settle S         (default 1)\n"
 	      "checks and output:\n"
 	      "  --expect-status N       (default 200)\n"
 	      "  --expect-length N       response Content-Length (default: --body-size when the\n"
@@ -52,7 +64,8 @@ lg_usage(FILE *f)
 	      "  --linger S              after the last run stop polling, then wait S seconds\n"
 	      "                          or for SIGTERM (lets the memif peer stop first)\n"
 	      "several runs: OPTIONS --next OPTIONS ...: one report each; roles, ports,\n"
-	      "addresses, --listen, --body-size, --mbufs, --origin-conns, --fanout-*, --json\n"
+	      "addresses, --listen, --body-size, --origin-hold, --mbufs, --origin-conns, "
+	      "--fanout-*, --json\n"
 	      "and --linger come from the first run's options\n",
 		f);
 }
@@ -131,6 +144,12 @@ enum {
 	O_OCONNS,
 	O_FPID,
 	O_LINGER,
+	O_SYNFLOOD,
+	O_FLOODSRC,
+	O_IDLE,
+	O_IDLEREQ,
+	O_IDLESETTLE,
+	O_OHOLD,
 };
 
 static const struct option opts[] = {
@@ -162,6 +181,12 @@ static const struct option opts[] = {
 	{"origin-conns", required_argument, NULL, O_OCONNS},
 	{"fanout-pid", required_argument, NULL, O_FPID},
 	{"linger", required_argument, NULL, O_LINGER},
+	{"syn-flood", required_argument, NULL, O_SYNFLOOD},
+	{"flood-src", required_argument, NULL, O_FLOODSRC},
+	{"idle", no_argument, NULL, O_IDLE},
+	{"idle-requests", required_argument, NULL, O_IDLEREQ},
+	{"idle-settle", required_argument, NULL, O_IDLESETTLE},
+	{"origin-hold", required_argument, NULL, O_OHOLD},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -212,6 +237,9 @@ lg_args_parse(struct lg_args *a, int argc, char **argv)
 	a->expect_length = -1;
 	a->mbufs = 32768;
 	a->max_origin_conns = 16384;
+	parse_addr("198.19.0.0/16", &a->flood_src, &a->flood_prefix);
+	a->idle_requests = 1;
+	a->idle_settle = 1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:t:H:n:d:h", opts, NULL)) != -1) {
 		int rc = 0;
@@ -335,6 +363,28 @@ lg_args_parse(struct lg_args *a, int argc, char **argv)
 		case O_LINGER:
 			rc = parse_secs(optarg, &a->linger);
 			break;
+		case O_SYNFLOOD:
+			rc = parse_secs(optarg, &a->syn_flood);
+			if (rc == 0 && (a->syn_flood < 1 || a->syn_flood > 1e8))
+				rc = -EINVAL;
+			break;
+		case O_FLOODSRC:
+			rc = parse_addr(optarg, &a->flood_src, &a->flood_prefix);
+			break;
+		case O_IDLE:
+			a->idle = 1;
+			break;
+		case O_IDLEREQ:
+			rc = parse_u64(optarg, &v, 0, 1000);
+			a->idle_requests = (unsigned)v;
+			break;
+		case O_IDLESETTLE:
+			rc = parse_secs(optarg, &a->idle_settle);
+			break;
+		case O_OHOLD:
+			rc = parse_u64(optarg, &v, 0, 1u << 20);
+			a->origin_hold = (unsigned)v;
+			break;
 		case 'h':
 			lg_usage(stdout);
 			exit(0);
@@ -362,6 +412,17 @@ lg_args_parse(struct lg_args *a, int argc, char **argv)
 		a->expect_length = a->body_size;
 	if (a->close)
 		a->depth = 1;
+	if (a->idle && (a->close || a->rate > 0 || a->syn_flood > 0)) {
+		fprintf(stderr, "fanout-loadgen: --idle goes with neither --close, --rate nor "
+				"--syn-flood\n");
+		return -EINVAL;
+	}
+	if (a->idle) {
+		/* bounded by -d (default 10 s): all connections idle by then, or not */
+		a->depth = 1;
+		a->requests = 0;
+		a->warmup = 0;
+	}
 	return 0;
 }
 
@@ -381,6 +442,7 @@ lg_args_inherit(struct lg_args *a, const struct lg_args *first)
 	a->body_size = first->body_size;
 	a->mbufs = first->mbufs;
 	a->max_origin_conns = first->max_origin_conns;
+	a->origin_hold = first->origin_hold;
 	a->fanout_tel = first->fanout_tel;
 	a->fanout_pid = first->fanout_pid;
 	a->json = first->json;

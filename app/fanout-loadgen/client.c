@@ -298,8 +298,21 @@ cconn_fill(struct cconn *k)
 			cconn_open(k, rte_rdtsc());
 		return;
 	}
-	while (k->out < cl->depth && k->state == C_OPEN && client_take_request(cl))
+	while (k->out < cl->depth && k->state == C_OPEN &&
+		(!cl->a->idle || k->started < cl->a->idle_requests) && client_take_request(cl)) {
+		k->started++;
 		cconn_issue(k, rte_rdtsc());
+	}
+}
+
+/* The first connect attempt of a keep-alive connection ended: another may start. */
+static void
+handshake_done(struct cconn *k)
+{
+	if (k->handshook)
+		return;
+	k->handshook = 1;
+	k->cl->handshakes++;
 }
 
 static void
@@ -309,6 +322,7 @@ on_connected(struct fo_tcp_conn *c, void *user)
 	struct lg_client *cl = k->cl;
 
 	k->state = C_OPEN;
+	handshake_done(k);
 	if (cl->a->close) {
 		/* the request this connection was opened for */
 		uint64_t t0 = k->sent[k->q_head];
@@ -327,6 +341,7 @@ on_closed(struct fo_tcp_conn *c, void *user, enum fo_tcp_close_reason why)
 	enum lg_err e = LG_E_reset;
 
 	if (k->state == C_CONNECTING) {
+		handshake_done(k);
 		if (why == FO_TCP_CLOSE_REFUSED)
 			e = LG_E_connect_refused;
 		else if (why == FO_TCP_CLOSE_TIMEOUT)

@@ -21,8 +21,10 @@ struct cconn {
 	uint8_t in_head;  /* 1: parsing a head; 0: in a body */
 	uint8_t resp_bad; /* the response being read failed a check (its kind) + 1 */
 	uint8_t idle;     /* on the idle stack (fixed rate) */
+	uint8_t handshook; /* keep-alive: its first connect attempt ended (up or failed) */
 	uint16_t out;     /* requests outstanding */
 	uint16_t q_head;  /* oldest outstanding in sent[] */
+	uint32_t started; /* --idle: requests started on this connection */
 	uint64_t body_left;
 	uint64_t sent[LG_MAX_DEPTH]; /* start TSC of each outstanding request */
 	uint64_t closing_since;      /* C_CLOSING: TSC of the response */
@@ -55,6 +57,10 @@ struct lg_client {
 	struct lg_client_stats s;
 	struct lg_hist *h;
 	struct lg_fanout_snap fo0, fo1;
+	struct lg_flood *flood; /* --syn-flood, else NULL */
+	unsigned idle_conns;    /* --idle: open and idle when fanout was read */
+	unsigned open_next;     /* keep-alive: conns[] from here on not opened yet */
+	unsigned handshakes;    /* keep-alive: first connect attempts that ended */
 	uint64_t busy0, idle0, busy1, idle1;
 	double cpu0, cpu1; /* this thread's CPU seconds at the window's edges */
 };

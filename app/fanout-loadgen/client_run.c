@@ -14,6 +14,9 @@
 
 #include "client_priv.h"
 
+#define OPEN_BURST 32
+#define OPEN_WINDOW 256
+
 /* CPU seconds this thread was given (a system call: at the window's edges only). */
 static double
 thread_cpu_s(void)
@@ -80,7 +83,10 @@ lg_client_create(struct lg_stack *st, const struct lg_args *a, struct rte_mempoo
 	cl->conns = rte_zmalloc("lg_conns", sizeof(*cl->conns) * cl->n, RTE_CACHE_LINE_SIZE);
 	cl->idle = rte_zmalloc("lg_idle", sizeof(*cl->idle) * cl->n, 0);
 	cl->h = rte_zmalloc("lg_hist", sizeof(*cl->h), RTE_CACHE_LINE_SIZE);
-	if (cl->conns == NULL || cl->idle == NULL || cl->h == NULL || build_requests(cl) != 0) {
+	if (a->syn_flood > 0)
+		cl->flood = lg_flood_create(st, a, mp, hz);
+	if (cl->conns == NULL || cl->idle == NULL || cl->h == NULL || build_requests(cl) != 0 ||
+		(a->syn_flood > 0 && cl->flood == NULL)) {
 		lg_client_free(cl);
 		return NULL;
 	}
@@ -142,9 +148,34 @@ lg_client_start(struct lg_client *cl)
 			cconn_fill(k);
 			continue;
 		}
-		cconn_open(k, rte_rdtsc());
+		break; /* keep-alive: opened by lg_client_poll, OPEN_BURST at a time */
 	}
 	return 0;
+}
+
+/*
+ * Keep-alive connections still to open, at most OPEN_BURST per poll and
+ * OPEN_WINDOW handshakes under way: their SYNs leave through lib/net's tx
+ * buffer (FO_BURST * 4 frames per port and poll) and the link's ring, and
+ * a SYN that finds either full is lost until its retransmission (with
+ * thousands of connections, rounds of exponential back-off that end in
+ * connect timeouts when the server's core is shared).
+ */
+static unsigned
+open_pending(struct lg_client *cl, uint64_t now)
+{
+	unsigned n = 0;
+
+	/* the server's MAC first: SYNs queued behind an ARP request overflow its queue */
+	if (cl->open_next == 0 &&
+		fo_net_neigh_resolve(&cl->st->net, cl->a->server_addr, 0) == -EINPROGRESS)
+		return 0;
+	while (cl->open_next < cl->n && n < OPEN_BURST && cl->phase < P_DRAIN &&
+		cl->open_next - cl->handshakes < OPEN_WINDOW) {
+		cconn_open(&cl->conns[cl->open_next++], now);
+		n++;
+	}
+	return n;
 }
 
 /* Requests and connections whose response is late: fail them, reconnect. */
@@ -178,9 +209,23 @@ scan_timeouts(struct lg_client *cl, uint64_t now)
 	}
 	/* keep-alive connections that failed come back here */
 	if (!cl->a->close)
-		for (i = 0; i < cl->n; i++)
+		for (i = 0; i < cl->open_next; i++)
 			if (cl->conns[i].state == C_FREE && cl->phase < P_DRAIN)
 				cconn_open(&cl->conns[i], now);
+}
+
+/* --idle: connections open, done with their requests, nothing outstanding. */
+static unsigned
+idle_count(const struct lg_client *cl)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < cl->n; i++) {
+		const struct cconn *k = &cl->conns[i];
+
+		n += k->state == C_OPEN && k->out == 0 && k->started >= cl->a->idle_requests;
+	}
+	return n;
 }
 
 static unsigned
@@ -233,6 +278,17 @@ lg_client_poll(struct lg_client *cl, uint64_t now)
 		}
 		break;
 	case P_MEASURE:
+		if (cl->a->idle) {
+			/* every connection idle (checked with the timeout scan), or -d over */
+			if (now >= cl->stop_at ||
+				(now >= cl->next_scan && idle_count(cl) == cl->n)) {
+				cl->phase = P_DRAIN;
+				cl->drain_end =
+					now + (uint64_t)(cl->a->idle_settle * (double)cl->hz);
+				work++;
+			}
+			break;
+		}
 		if (now >= cl->stop_at ||
 			(cl->a->requests != 0 && cl->s.issued >= cl->a->requests)) {
 			cl->phase = P_DRAIN;
@@ -241,7 +297,9 @@ lg_client_poll(struct lg_client *cl, uint64_t now)
 		}
 		break;
 	case P_DRAIN:
-		if (cl->in_flight == 0 || now >= cl->drain_end) {
+		if ((cl->in_flight == 0 && !cl->a->idle) || now >= cl->drain_end) {
+			if (cl->a->idle)
+				cl->idle_conns = idle_count(cl);
 			if (cl->a->fanout_tel != NULL)
 				lg_fanout_read(cl->a->fanout_tel, cl->a->fanout_pid, &cl->fo1);
 			cl->busy1 = cl->st->busy;
@@ -254,6 +312,10 @@ lg_client_poll(struct lg_client *cl, uint64_t now)
 	case P_DONE:
 		return 0;
 	}
+	if (cl->open_next < cl->n && !cl->a->close)
+		work += open_pending(cl, now);
+	if (cl->flood != NULL)
+		work += lg_flood_poll(cl->flood, now, cl->phase == P_MEASURE);
 	if (cl->interval != 0)
 		work += rate_tick(cl, now);
 	if (now >= cl->next_scan) {
@@ -296,6 +358,7 @@ lg_client_free(struct lg_client *cl)
 	rte_free(cl->conns);
 	rte_free(cl->idle);
 	rte_free(cl->h);
+	lg_flood_free(cl->flood);
 	rte_free(cl);
 }
 
@@ -338,4 +401,16 @@ size_t
 lg_client_request_len(const struct lg_client *cl)
 {
 	return cl->req_len[0];
+}
+
+const struct lg_flood_stats *
+lg_client_flood(const struct lg_client *cl)
+{
+	return cl->flood != NULL ? lg_flood_stats(cl->flood) : NULL;
+}
+
+unsigned
+lg_client_idle_conns(const struct lg_client *cl)
+{
+	return cl->idle_conns;
 }

@@ -4,7 +4,8 @@
  * `dpdk-telemetry.py` and the integration tests use): one SOCK_SEQPACKET
  * connection, "/fanout/stats", a reply in JSON. Only the few numbers the
  * report needs are picked out (the sums of the workers' busy_cycles and
- * idle_cycles, and proxy counters), by key, without a JSON library.
+ * idle_cycles, proxy and TCP counters, the "memory" section), by key,
+ * without a JSON library.
  * Called twice per run, at the edges of the measured window.
  */
 #include <dirent.h>
@@ -57,6 +58,15 @@ obj_key(const char *obj, const char *key)
 	if (end == NULL)
 		end = o + strlen(o);
 	return sum_key(o, end, key, NULL);
+}
+
+/* The number after the first "key": anywhere in the reply (0: absent). */
+static uint64_t
+first_key(const char *key)
+{
+	const char *p = strstr(reply, key);
+
+	return p != NULL && p[strlen(key)] == ':' ? strtoull(p + strlen(key) + 1, NULL, 10) : 0;
 }
 
 /* CPU seconds (utime + stime) of @p pid's DPDK worker threads. */
@@ -148,6 +158,25 @@ lg_fanout_read(const char *path, int pid, struct lg_fanout_snap *s)
 	s->accepted = obj_key("\"proxy\":", "\"accepted\"");
 	s->upstream_connects = obj_key("\"proxy\":", "\"upstream_connects\"");
 	s->upstream_reuses = obj_key("\"proxy\":", "\"upstream_reuses\"");
+	s->syncookies_sent = obj_key("\"tcp\":", "\"syncookies_sent\"");
+	s->syncookies_ok = obj_key("\"tcp\":", "\"syncookies_ok\"");
+	s->passive_opens = obj_key("\"tcp\":", "\"passive_opens\"");
+	s->half_open = obj_key("\"tcp\":", "\"half_open\"");
+	s->rx_pkts = first_key("\"rx_pkts\"");
+	if (strstr(reply, "\"memory\":") != NULL) {
+		s->mem_ok = 1;
+		s->rss_kb = obj_key("\"memory\":", "\"rss_kb\"");
+		s->rss_anon_kb = obj_key("\"memory\":", "\"rss_anon_kb\"");
+		s->hugetlb_kb = obj_key("\"memory\":", "\"hugetlb_kb\"");
+		s->heap_alloc = obj_key("\"memory\":", "\"heap_alloc_bytes\"");
+		s->mbufs_in_use = obj_key("\"memory\":", "\"mbufs_in_use\"");
+		s->mbuf_bytes = obj_key("\"memory\":", "\"mbuf_bytes\"");
+		s->tcp_buffered = obj_key("\"memory\":", "\"tcp_buffered\"");
+		s->tcp_conns = obj_key("\"memory\":", "\"tcp_conns\"");
+		s->sessions = obj_key("\"memory\":", "\"sessions\"");
+		s->upstream_idle = obj_key("\"memory\":", "\"upstream_idle\"");
+		s->upstream_busy = obj_key("\"memory\":", "\"upstream_busy\"");
+	}
 	if (pid > 0)
 		s->cpu_s = worker_cpu_s(pid);
 	s->tsc = rte_rdtsc();

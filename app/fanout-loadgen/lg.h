@@ -60,6 +60,13 @@ struct lg_args {
 	int json;
 	uint32_t mbufs;
 	uint32_t max_origin_conns;
+	double syn_flood;     /**< SYNs/s at the server during the window (flood.c); 0: none */
+	rte_be32_t flood_src; /**< the flood's source addresses: this prefix */
+	uint8_t flood_prefix;
+	int idle;               /**< --idle: open, make idle_requests each, hold, read, close */
+	unsigned idle_requests; /**< requests per connection before it idles (0 or more) */
+	double idle_settle;     /**< seconds all connections stay idle before fanout is read */
+	unsigned origin_hold;   /**< origin: hold responses until a run's Nth request (0: no) */
 };
 
 /** On stderr once the last run is over and nothing polls any more (--linger). */
@@ -106,6 +113,15 @@ struct lg_client_stats {
 struct lg_client;
 struct lg_origin;
 struct lg_stack;
+struct lg_flood;
+
+/** The SYN flood's counters (flood.c). */
+struct lg_flood_stats {
+	uint64_t sent;                /**< SYNs the port took */
+	uint64_t tx_dropped;          /**< SYNs due but refused by a full tx ring */
+	uint64_t nombuf;              /**< polls that found no mbufs for a burst */
+	uint64_t first_tsc, last_tsc; /**< first and last poll with the flood on */
+};
 
 struct lg_origin_stats {
 	uint64_t requests, conns_accepted, conns_refused, bad_requests, send_blocked;
@@ -124,6 +140,16 @@ struct lg_fanout_snap {
 	uint64_t requests;   /**< proxy.requests */
 	uint64_t accepted;   /**< proxy.accepted */
 	uint64_t upstream_connects, upstream_reuses;
+	uint64_t syncookies_sent, syncookies_ok; /**< tcp.syncookies_* */
+	uint64_t passive_opens, half_open;       /**< tcp.passive_opens, gauge tcp.half_open */
+	uint64_t rx_pkts;                        /**< lib/net's rx_pkts */
+	/* gauges (fanout's "memory" section; all 0 when it has none) */
+	uint64_t tcp_conns, sessions, upstream_idle, upstream_busy;
+	uint64_t mem_ok;                          /**< 1: the memory section was there */
+	uint64_t rss_kb, rss_anon_kb, hugetlb_kb; /**< its process (/proc/self/status) */
+	uint64_t heap_alloc;                      /**< bytes allocated from EAL's heaps */
+	uint64_t mbufs_in_use, mbuf_bytes;        /**< mbufs not in the pool; bytes of one */
+	uint64_t tcp_buffered;                    /**< tcp.buffered: mbufs in TCP queues */
 	double cpu_s; /**< CPU seconds of its worker threads (rte-worker-*), with --fanout-pid */
 	uint64_t tsc; /**< when read */
 };
@@ -166,6 +192,10 @@ void lg_client_fanout(
 void lg_client_loop_share(
 	const struct lg_client *cl, uint64_t *busy, uint64_t *idle, double *cpu_s);
 size_t lg_client_request_len(const struct lg_client *cl);
+/** The SYN flood's counters, or NULL without --syn-flood. */
+const struct lg_flood_stats *lg_client_flood(const struct lg_client *cl);
+/** --idle: connections open with nothing outstanding when fanout was read. */
+unsigned lg_client_idle_conns(const struct lg_client *cl);
 
 /* origin.c */
 struct lg_origin *lg_origin_create(
@@ -176,6 +206,14 @@ void lg_origin_stop(struct lg_origin *o);
 void lg_origin_reset_stats(struct lg_origin *o);
 void lg_origin_free(struct lg_origin *o);
 const struct lg_origin_stats *lg_origin_stats(const struct lg_origin *o);
+
+/* flood.c */
+struct lg_flood *lg_flood_create(
+	struct lg_stack *st, const struct lg_args *a, struct rte_mempool *mp, uint64_t hz);
+/** Send the SYNs due (@p on: 1 in the window, 0 stops). @return frames attempted. */
+unsigned lg_flood_poll(struct lg_flood *f, uint64_t now, int on);
+const struct lg_flood_stats *lg_flood_stats(const struct lg_flood *f);
+void lg_flood_free(struct lg_flood *f);
 
 /* port.c */
 /** Configure and start @p pid (one queue pair); fills ifc->mac and offloads. @return 0/-errno. */
@@ -198,6 +236,8 @@ struct lg_report {
 	const struct lg_origin_stats *os;
 	size_t request_len;
 	unsigned lcores;
+	const struct lg_flood_stats *flood; /**< NULL: no --syn-flood */
+	unsigned idle_conns;                /**< --idle: connections open and idle at fo1 */
 };
 void lg_report_print(FILE *f, const struct lg_report *r);
 void lg_report_json(FILE *f, const struct lg_report *r);

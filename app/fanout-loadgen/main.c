@@ -247,6 +247,8 @@ run_one(const struct lg_args *a, struct lg_stack *cst, struct lg_stack *ost, str
 	r.os = org != NULL ? lg_origin_stats(org) : NULL;
 	r.request_len = lg_client_request_len(cl);
 	r.lcores = ost != NULL && ost != cst ? 2 : 1;
+	r.flood = lg_client_flood(cl);
+	r.idle_conns = lg_client_idle_conns(cl);
 	if (a->json)
 		lg_report_json(stdout, &r);
 	else

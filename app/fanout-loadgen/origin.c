@@ -8,6 +8,10 @@
  * port (the upstream servers fanout balances over) and per distinct
  * request target (what fanout's rewrite made of the client's path).
  *
+ * --origin-hold N holds the responses of each run's first N requests until
+ * the Nth has come (then answers them all), so that fanout has N upstream
+ * connections busy at once (scripts/bench --only memory).
+ *
  * Per request: the parser over each received segment, a copy of at most
  * LG_TARGET_MAX bytes of the request line, and the response copied from
  * a prebuilt buffer into pool mbufs. No allocation beyond the mbuf pool,
@@ -28,6 +32,7 @@ struct oconn {
 	uint8_t in_head;
 	uint8_t close_after; /* answer, then close: Connection: close or HTTP/1.0 */
 	uint8_t shut;
+	uint8_t held; /* on the --origin-hold list */
 	uint64_t body_left;
 	uint32_t owed;     /* responses not yet queued (send buffer full) */
 	uint16_t line_len; /* bytes of the head kept in line[] */
@@ -50,6 +55,11 @@ struct lg_origin {
 		uint16_t idx;
 	} listen[LG_MAX_LISTEN];
 	struct lg_origin_stats s;
+	/* --origin-hold N: connections with responses owed, not sent until the
+	 * run's Nth request (then all at once, and the rest as usual) */
+	unsigned *held;
+	unsigned n_held;
+	int released;
 };
 
 /* One copy of the response as an mbuf chain. @return the chain or NULL. */
@@ -207,6 +217,51 @@ conn_release(struct oconn *k)
 	o->free_list[o->n_free++] = (unsigned)(k - o->conns);
 }
 
+/* Send every held response: the run's --origin-hold-th request came. */
+static void
+hold_release(struct lg_origin *o)
+{
+	unsigned i;
+
+	o->released = 1;
+	for (i = 0; i < o->n_held; i++) {
+		struct oconn *k = &o->conns[o->held[i]];
+		int rc;
+
+		if (!k->held)
+			continue;
+		k->held = 0;
+		if (k->c == NULL)
+			continue;
+		rc = send_owed(k);
+		if (rc < 0 && rc != -EAGAIN) {
+			fo_tcp_abort(k->c);
+			conn_release(k);
+		}
+	}
+	o->n_held = 0;
+}
+
+/*
+ * --origin-hold: keep @p k's owed responses until the run has seen that
+ * many requests, so that fanout holds as many upstream connections busy at
+ * once (they all go back to its pool afterwards: scripts/bench --only
+ * memory). @return 1 when @p k is not to send now.
+ */
+static int
+hold(struct lg_origin *o, struct oconn *k)
+{
+	if (o->a->origin_hold == 0 || o->released)
+		return 0;
+	if (k->owed > 0 && !k->held) {
+		k->held = 1;
+		o->held[o->n_held++] = (unsigned)(k - o->conns);
+	}
+	if (o->s.requests >= o->a->origin_hold)
+		hold_release(o);
+	return 1;
+}
+
 static void
 on_readable(struct fo_tcp_conn *c, void *user)
 {
@@ -234,6 +289,8 @@ on_readable(struct fo_tcp_conn *c, void *user)
 			return;
 		}
 	}
+	if (hold(k->o, k))
+		return;
 	rc = send_owed(k);
 	if (rc < 0 && rc != -EAGAIN) {
 		fo_tcp_abort(c);
@@ -276,7 +333,7 @@ on_accept(struct fo_tcp_conn *c, void *listen_arg)
 	k->in_head = 1;
 	k->close_after = 0;
 	k->shut = 0;
-	k->owed = 0;
+	k->owed = 0; /* held stays: the slot is on the hold list or not (one entry each) */
 	k->line_len = 0;
 	fo_http_parser_init(&k->p, FO_HTTP_REQUEST, &k->msg);
 	fo_tcp_set_user(c, k);
@@ -306,8 +363,9 @@ lg_origin_create(struct lg_stack *st, const struct lg_args *a, struct rte_mempoo
 	o->n_conns = a->max_origin_conns;
 	o->conns = rte_zmalloc("lg_oconns", sizeof(*o->conns) * o->n_conns, RTE_CACHE_LINE_SIZE);
 	o->free_list = rte_zmalloc("lg_ofree", sizeof(unsigned) * o->n_conns, 0);
+	o->held = rte_zmalloc("lg_oheld", sizeof(unsigned) * o->n_conns, 0);
 	o->resp = rte_malloc("lg_resp", a->body_size + 256, 0);
-	if (o->conns == NULL || o->free_list == NULL || o->resp == NULL)
+	if (o->conns == NULL || o->free_list == NULL || o->held == NULL || o->resp == NULL)
 		goto fail;
 	n = snprintf((char *)o->resp, 256,
 		"HTTP/1.1 200 OK\r\nServer: fanout-loadgen\r\nContent-Type: text/plain\r\n"
@@ -359,6 +417,7 @@ lg_origin_free(struct lg_origin *o)
 		return;
 	rte_free(o->conns);
 	rte_free(o->free_list);
+	rte_free(o->held);
 	rte_free(o->resp);
 	rte_free(o);
 }
@@ -366,6 +425,9 @@ lg_origin_free(struct lg_origin *o)
 void
 lg_origin_reset_stats(struct lg_origin *o)
 {
+	if (o->n_held != 0)
+		hold_release(o); /* what the last run left held */
+	o->released = 0;
 	memset(&o->s, 0, sizeof(o->s));
 }
 

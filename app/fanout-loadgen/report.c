@@ -32,6 +32,32 @@ struct derived {
 	const char *saturated;
 };
 
+/* SYNs/s the flood achieved while it was on. */
+static double
+flood_rate(const struct lg_report *r)
+{
+	const struct lg_flood_stats *fs = r->flood;
+
+	return fs != NULL && fs->last_tsc > fs->first_tsc
+		       ? (double)fs->sent * r->hz / (double)(fs->last_tsc - fs->first_tsc)
+		       : 0;
+}
+
+static void
+json_mem(FILE *f, const char *name, const struct lg_fanout_snap *s)
+{
+	fprintf(f,
+		"\"%s\": {\"rss_kb\": %" PRIu64 ", \"rss_anon_kb\": %" PRIu64
+		", \"hugetlb_kb\": %" PRIu64 ", \"heap_alloc_bytes\": %" PRIu64
+		", \"mbufs_in_use\": %" PRIu64 ", \"mbuf_bytes\": %" PRIu64
+		", \"tcp_buffered\": %" PRIu64 ", \"tcp_conns\": %" PRIu64
+		", \"sessions\": %" PRIu64 ", \"upstream_idle\": %" PRIu64
+		", \"upstream_busy\": %" PRIu64 "}",
+		name, s->rss_kb, s->rss_anon_kb, s->hugetlb_kb, s->heap_alloc, s->mbufs_in_use,
+		s->mbuf_bytes, s->tcp_buffered, s->tcp_conns, s->sessions, s->upstream_idle,
+		s->upstream_busy);
+}
+
 static void
 derive(const struct lg_report *r, struct derived *d)
 {
@@ -151,6 +177,26 @@ lg_report_print(FILE *f, const struct lg_report *r)
 		d.lg_oncpu_per_req,
 		r->lcores == 1 && r->os != NULL ? " (clients and origin)" : " (clients)");
 	fprintf(f, "saturated    %s\n", d.saturated);
+	if (r->flood != NULL)
+		fprintf(f,
+			"syn flood    %" PRIu64 " SYNs sent (%.0f/s), %" PRIu64
+			" refused by the tx ring; fanout: %.0f SYN cookies/s, %" PRIu64
+			" cookie connections\n",
+			r->flood->sent, flood_rate(r), r->flood->tx_dropped,
+			d.secs > 0 && d.have_fanout
+				? (double)(r->fo1.syncookies_sent - r->fo0.syncookies_sent) / d.secs
+				: 0,
+			r->fo1.syncookies_ok - r->fo0.syncookies_ok);
+	if (a->idle && d.have_fanout && r->fo1.mem_ok)
+		fprintf(f,
+			"idle         %u connections idle; fanout: rss %+" PRId64
+			" KiB, mbufs %+" PRId64 ", tcp conns %+" PRId64 ", sessions %+" PRId64
+			", upstream idle %+" PRId64 "\n",
+			r->idle_conns, (int64_t)(r->fo1.rss_kb - r->fo0.rss_kb),
+			(int64_t)(r->fo1.mbufs_in_use - r->fo0.mbufs_in_use),
+			(int64_t)(r->fo1.tcp_conns - r->fo0.tcp_conns),
+			(int64_t)(r->fo1.sessions - r->fo0.sessions),
+			(int64_t)(r->fo1.upstream_idle - r->fo0.upstream_idle));
 	if (r->os != NULL) {
 		fprintf(f, "origin       %" PRIu64 " requests (per port:", r->os->requests);
 		for (i = 0; i < a->n_listen; i++)
@@ -224,6 +270,35 @@ lg_report_json(FILE *f, const struct lg_report *r)
 		"\"saturated\": \"%s\"",
 		d.lg_busy_share, d.lg_cycles_per_req, d.lg_cpu_share, d.lg_oncpu_per_req,
 		d.saturated);
+	if (r->flood != NULL)
+		fprintf(f,
+			",\n \"flood\": {\"requested_per_s\": %.1f, \"sent\": %" PRIu64
+			", \"sent_per_s\": %.1f, \"tx_dropped\": %" PRIu64 ", \"nombuf\": %" PRIu64
+			", \"seconds\": %.6f, \"fanout_syncookies_sent\": %" PRIu64
+			", \"fanout_syncookies_ok\": %" PRIu64
+			", \"fanout_passive_opens\": %" PRIu64 ", \"fanout_rx_pkts\": %" PRIu64
+			", \"fanout_half_open\": %" PRIu64 "}",
+			a->syn_flood, r->flood->sent, flood_rate(r), r->flood->tx_dropped,
+			r->flood->nombuf,
+			r->flood->last_tsc > r->flood->first_tsc
+				? (double)(r->flood->last_tsc - r->flood->first_tsc) / r->hz
+				: 0,
+			r->fo1.syncookies_sent - r->fo0.syncookies_sent,
+			r->fo1.syncookies_ok - r->fo0.syncookies_ok,
+			r->fo1.passive_opens - r->fo0.passive_opens,
+			r->fo1.rx_pkts - r->fo0.rx_pkts, r->fo1.half_open);
+	if (a->idle) {
+		fprintf(f, ",\n \"idle\": {\"connections\": %u, \"requests_each\": %u, ",
+			r->idle_conns, a->idle_requests);
+		if (d.have_fanout && r->fo1.mem_ok) {
+			json_mem(f, "fanout_before", &r->fo0);
+			fputs(", ", f);
+			json_mem(f, "fanout_after", &r->fo1);
+		} else {
+			fputs("\"fanout_before\": null, \"fanout_after\": null", f);
+		}
+		fputc('}', f);
+	}
 	if (r->os != NULL) {
 		fprintf(f,
 			",\n \"origin\": {\"requests\": %" PRIu64 ", \"conns_accepted\": %" PRIu64

@@ -3,7 +3,8 @@
  * Telemetry commands on DPDK's socket (/var/run/dpdk/<prefix>/dpdk_telemetry.v2):
  *   /fanout/stats  totals of every lib/net counter and drop reason, per-worker
  *                  TSC accounting, per-port ethdev statistics, lib/tcp totals
- *                  and the HTTP proxy's counters ("proxy")
+ *                  and the HTTP proxy's counters ("proxy"), and "memory" (resident
+ *                  memory, heap, mbufs held, connection gauges)
  *   /fanout/tcp    lib/tcp totals and drop reasons, service counters,
  *                  per-worker connections and busy cycles per segment, listeners
  *   /fanout/neigh  every worker's ARP cache
@@ -27,6 +28,7 @@
 #include <stdio.h>
 
 #include <rte_ethdev.h>
+#include <rte_malloc.h>
 #include <rte_mempool.h>
 #include <rte_spinlock.h>
 #include <rte_telemetry.h>
@@ -212,6 +214,71 @@ proxy_dict(const struct fo_proxy_stats *p)
 	return t;
 }
 
+/* "Name:   123 kB" lines of /proc/self/status, in KiB (0 when absent). */
+static void
+proc_status_kb(uint64_t *rss, uint64_t *anon, uint64_t *huge)
+{
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "r");
+	unsigned long long v;
+
+	*rss = *anon = *huge = 0;
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "VmRSS: %llu", &v) == 1)
+			*rss = v;
+		else if (sscanf(line, "RssAnon: %llu", &v) == 1)
+			*anon = v;
+		else if (sscanf(line, "HugetlbPages: %llu", &v) == 1)
+			*huge = v;
+	}
+	fclose(f);
+}
+
+/*
+ * "memory": what fanout's connections cost, for scripts/bench --only memory:
+ * the process's resident memory (its tables are calloc'ed and paged in as
+ * connections first use them), EAL heap bytes allocated, mbufs out of the
+ * pool and the bytes of one (header, data room, trailer), and the gauges
+ * that say how many connections hold it. Read on the telemetry thread
+ * (a /proc read: never on a worker).
+ */
+static void
+stats_memory(const struct app *app, const struct app_totals *t, struct rte_tel_data *d)
+{
+	struct rte_tel_data *m = rte_tel_data_alloc();
+	struct rte_malloc_socket_stats ms;
+	uint64_t rss, anon, huge, heap = 0, obj = 0, avail = 0;
+	int s;
+
+	if (m == NULL)
+		return;
+	proc_status_kb(&rss, &anon, &huge);
+	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (rte_malloc_get_socket_stats(s, &ms) == 0)
+			heap += ms.heap_allocsz_bytes;
+	if (app->pool != NULL) {
+		obj = app->pool->header_size + app->pool->elt_size + app->pool->trailer_size;
+		avail = rte_mempool_avail_count(app->pool);
+	}
+	rte_tel_data_start_dict(m);
+	rte_tel_data_add_dict_u64(m, "rss_kb", rss);
+	rte_tel_data_add_dict_u64(m, "rss_anon_kb", anon);
+	rte_tel_data_add_dict_u64(m, "hugetlb_kb", huge);
+	rte_tel_data_add_dict_u64(m, "heap_alloc_bytes", heap);
+	rte_tel_data_add_dict_u64(m, "mbufs_in_use",
+		app->pool != NULL ? app->pool->size - RTE_MIN(avail, (uint64_t)app->pool->size)
+				  : 0);
+	rte_tel_data_add_dict_u64(m, "mbuf_bytes", obj);
+	rte_tel_data_add_dict_u64(m, "tcp_buffered", t->tcp.buffered);
+	rte_tel_data_add_dict_u64(m, "tcp_conns", t->tcp.conns);
+	rte_tel_data_add_dict_u64(m, "sessions", t->proxy.sessions);
+	rte_tel_data_add_dict_u64(m, "upstream_idle", t->proxy.upstream_idle);
+	rte_tel_data_add_dict_u64(m, "upstream_busy", t->proxy.upstream_busy);
+	add_container(d, "memory", m);
+}
+
 static int
 cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -264,6 +331,7 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		add_container(d, "proxy", drop);
 	stats_workers(tel_app, d);
 	stats_ports(tel_app, d);
+	stats_memory(tel_app, &t, d);
 out:
 	rte_spinlock_unlock(&tel_lock);
 	return rc;

@@ -13,7 +13,14 @@ the paths fanout's rewrite makes (/test01/api/items?page=2 arrives as
 /api/items?page=2, /test02/x as /x) spread over each service's three
 servers, and fanout's busy cycles per proxied request must have been read
 (present and positive; its value is a benchmark's business, not a test's).
-Both runs share one memif connection, and fanout is stopped before the
+Then 16 connections held idle after one request each (--idle): fanout's
+"memory" section read before and after, with 16 more sessions and pooled
+upstream connections; last, a keep-alive load for 0.5 s under the
+loadgen's SYN flood (--syn-flood, spoofed sources, fanout's gateway the
+loadgen, max_half_open 64 so that cookies start): every response still
+checked OK, the SYNs reached fanout (its rx counter) and it answered with
+SYN cookies.
+All runs share one memif connection, and fanout is stopped before the
 loadgen leaves (loadgen_tools.Loadgen says why).
 """
 
@@ -21,6 +28,14 @@ import fo_integ as fi
 import loadgen_tools as lt
 
 BODY = "100"
+FLOOD_RATE = 20000
+MAX_HALF_OPEN = 64
+# the seed's memif config, the loadgen as gateway (SYN-ACKs to the flood's
+# off-link sources go there) and a small half-open table
+CONF = lt.SEED_MEMIF_CONF.replace(
+    "interface net_memif0 { address 198.18.0.1/24; }",
+    "interface net_memif0 { address 198.18.0.1/24; gateway 198.18.0.2; }") + \
+    "tcp { max_half_open %d; syn_cookies auto; }\n" % MAX_HALF_OPEN
 
 
 def check_run(res, n, what):
@@ -46,10 +61,10 @@ def check_run(res, n, what):
 def main(t):
     ns = t.netns()
     with lt.SockDir() as d:
-        fo = lt.start_fanout(ns, d.path, idle_sleep=100)
+        fo = lt.start_fanout(ns, d.path, conf=CONF, idle_sleep=100)
         # one loadgen process, two runs: keep-alive, 2,000 requests alternating
         # the two services' routes; then one request per connection
-        (ka, nc, pl, fr), st = lt.loadgen(ns, fo, d.path, [
+        (ka, nc, pl, fr, idle, fl), st = lt.loadgen(ns, fo, d.path, [
             ["-n", "2000", "-c", "16", "--body-size", BODY, "--timeout", "10",
              "-t", "/test01/api/items?page=2", "-t", "/test02/x", "--host", "shop.example.com"] +
             sum((["-H", h] for h in lt.BROWSER_HEADERS), []),
@@ -58,7 +73,12 @@ def main(t):
             ["-n", "400", "-c", "4", "--depth", "4", "--timeout", "10", "-t", "/test01/p"],
             # a fixed schedule: 400 requests at 2,000/s
             ["-n", "400", "-c", "16", "--rate", "2000", "--timeout", "10", "-t", "/test02/r"],
-        ], timeout=120)
+            # 16 connections, one request each, then held idle
+            ["-c", "16", "--idle", "-d", "20", "--timeout", "10", "-t", "/test01/i"],
+            # keep-alive for 0.5 s under a SYN flood
+            ["-d", "0.5", "-c", "8", "--timeout", "10", "-t", "/test02/f",
+             "--syn-flood", FLOOD_RATE],
+        ], timeout=150)
 
     check_run(ka, 2000, "keep-alive")
     fi.check(ka["connects"] <= 16, "keep-alive: %d connections for 16" % ka["connects"])
@@ -87,7 +107,36 @@ def main(t):
     # their schedule start at once and catch up)
     fi.check(fr["seconds"] >= 0.15, "fixed rate: 400 requests in %.3f s" % fr["seconds"])
 
-    fi.check_eq(st.get("proxy.requests"), 3000, "fanout's proxy.requests at exit")
+    fi.check_eq(idle["ok"], 16, "idle: one request on each connection")
+    fi.check_eq(idle["errors"], 0, "idle: errors (%r)" % idle["error_kinds"])
+    mem = idle["idle"]
+    fi.check_eq(mem["connections"], 16, "idle: connections open and idle")
+    fi.check(mem["fanout_before"] is not None and mem["fanout_after"] is not None,
+             "idle: fanout's memory section was not read")
+    b, a = mem["fanout_before"], mem["fanout_after"]
+    fi.log("idle: fanout before %r, after %r" % (b, a))
+    fi.check_eq(a["sessions"] - b["sessions"], 16, "idle: fanout's sessions")
+    fi.check(a["upstream_idle"] >= 1, "idle: pooled upstream connections %d"
+             % a["upstream_idle"])
+    fi.check(a["tcp_conns"] - b["tcp_conns"] >= 17, "idle: fanout's TCP connections %+d"
+             % (a["tcp_conns"] - b["tcp_conns"]))
+    fi.check(a["rss_kb"] > 0 and a["mbuf_bytes"] > 0, "idle: fanout's memory %r" % a)
+
+    check_run(fl, fl["ok"], "under a SYN flood")
+    fi.check(fl["ok"] > 0, "under a SYN flood: no response")
+    f = fl["flood"]
+    fi.log("flood: %r" % f)
+    # the flood runs on the loadgen's lcore: on a busy machine it may fall
+    # behind its schedule, but not by half
+    fi.check(f["sent"] >= FLOOD_RATE * fl["seconds"] / 2, "flood: %d SYNs sent in %.3f s"
+             % (f["sent"], fl["seconds"]))
+    fi.check(f["fanout_rx_pkts"] >= f["sent"], "flood: fanout received %d frames for %d SYNs"
+             % (f["fanout_rx_pkts"], f["sent"]))
+    fi.check(f["fanout_syncookies_sent"] >= 1, "flood: fanout sent no SYN cookie")
+    fi.check(f["fanout_half_open"] <= MAX_HALF_OPEN, "flood: %d half-open connections"
+             % f["fanout_half_open"])
+
+    fi.check_eq(st.get("proxy.requests"), 3016 + fl["ok"], "fanout's proxy.requests at exit")
 
 
 fi.run(main)

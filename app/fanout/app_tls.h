@@ -59,7 +59,7 @@ struct app_tls {
 	uint64_t rotations, key_file_loads;
 	/* counters (metrics, fanoutctl certs) */
 	uint64_t reloads_ok, reloads_failed, watch_changes;
-	char last_err[512];
+	char last_err[512]; /* the last refusal's "file: message" (kept after a success) */
 };
 
 /* tls.c */

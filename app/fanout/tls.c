@@ -344,6 +344,14 @@ fail:
 	return -EINVAL;
 }
 
+static int
+keys_same(const struct fo_tls_keyset *a, const struct fo_tls_keyset *b)
+{
+	return a != NULL && memcmp(&a->prev, &b->prev, sizeof(a->prev)) == 0 &&
+	       memcmp(&a->cur, &b->cur, sizeof(a->cur)) == 0 &&
+	       memcmp(&a->next, &b->next, sizeof(a->next)) == 0;
+}
+
 void
 tls_commit(struct app *app, struct tls_next *n, struct fo_ctl_out *o)
 {
@@ -354,7 +362,9 @@ tls_commit(struct app *app, struct tls_next *n, struct fo_ctl_out *o)
 
 	if (t == NULL || n->gen == NULL)
 		return;
-	if (n->ks != NULL)
+	if (n->ks != NULL && keys_same(t->keys.set, n->ks))
+		fo_tls_keyset_free(n->ks); /* the key file is the same: tickets go on as they are */
+	else if (n->ks != NULL)
 		tls_keys_publish(t, n->ks);
 	if (n->period_s != t->period_s || n->key_file != t->key_file)
 		t->next_rotate_ms = health_now_ms(app) + (uint64_t)n->period_s * 1000;
@@ -370,7 +380,6 @@ tls_commit(struct app *app, struct tls_next *n, struct fo_ctl_out *o)
 		FO_LOG(ERR, "TLS: retiring generation %" PRIu64 ": %s\n", old->id, strerror(-rc));
 	t->served_hash = n->hash;
 	t->reloads_ok++;
-	t->last_err[0] = '\0';
 	FO_LOG(NOTICE, "TLS: certificates generation %" PRIu64 " published (%u certificate(s), "
 		"%u name(s))\n", t->gen->id, t->gen->n_certs, t->gen->sni.n);
 	fo_ctl_printf(o, "TLS certificates: generation %" PRIu64 " (%u certificate(s))\n",

@@ -285,7 +285,8 @@ tls_certs(const struct app *app, int json, struct fo_ctl_out *o)
 	if (json) {
 		fo_ctl_printf(o, "{\"generation\": %" PRIu64 ", \"loaded\": \"%s\", "
 			"\"reloads_ok\": %" PRIu64 ", \"reloads_failed\": %" PRIu64
-			", \"last_error\": ", g->id, loaded, t->reloads_ok, t->reloads_failed);
+			", \"retiring\": %u, \"retired\": %" PRIu64 ", \"last_error\": ", g->id,
+			loaded, t->reloads_ok, t->reloads_failed, t->retire.n, t->retire.freed);
 		json_str(o, t->last_err);
 		fo_ctl_printf(o, ", \"ticket_keys\": {\"source\": ");
 		json_str(o, t->key_file ? app->cur_conf->tls.ticket_key_file : "rotated");
@@ -301,6 +302,8 @@ tls_certs(const struct app *app, int json, struct fo_ctl_out *o)
 		PRIu64 " refused\n", g->id, loaded, t->reloads_ok, t->reloads_failed);
 	if (t->last_err[0] != '\0')
 		fo_ctl_printf(o, "last refused: %s\n", t->last_err);
+	fo_ctl_printf(o, "replaced generations and key sets still in use: %u (%" PRIu64 " freed)\n",
+		t->retire.n, t->retire.freed);
 	if (t->key_file)
 		fo_ctl_printf(o, "ticket keys from %s (rotated by its writer; %" PRIu64 " change(s) "
 			"applied)\n", app->cur_conf->tls.ticket_key_file, t->keys.set->generation);

@@ -103,7 +103,7 @@ fo_tls_keyset_parse(const uint8_t *buf, size_t len, const char *file, char *err,
 		file = "ticket key file";
 	if (len != ksz && len != 3 * ksz) {
 		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "%s: %zu bytes: a ticket key file holds %zu (one key) "
+			snprintf(err, errlen, "%s: %zu bytes: a ticket key file holds %zu bytes (one key) "
 				"or %zu (previous, current, next)", file, len, ksz, 3 * ksz);
 		return NULL;
 	}

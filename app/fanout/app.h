@@ -285,6 +285,7 @@ struct tls_next {
 	uint64_t hash;            /**< the files' signature it was built from */
 	uint32_t period_s;
 	int key_file;
+	double build_ms; /**< loading, validating and building the contexts */
 };
 /**
  * Reload (control thread): when the TLS directives changed (@p changed) or

@@ -31,6 +31,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_cycles.h>
+
 #include "app_tls.h"
 
 /** Names a certificate may serve (more are ignored, logged). */
@@ -311,6 +313,7 @@ tls_prepare(struct app *app, const struct fo_conf *conf, int changed, struct tls
 {
 	struct app_tls *t = app->tls;
 	char err[512];
+	uint64_t t0;
 
 	memset(n, 0, sizeof(*n));
 	if (t == NULL)
@@ -326,9 +329,11 @@ tls_prepare(struct app *app, const struct fo_conf *conf, int changed, struct tls
 		if (n->ks == NULL)
 			goto fail;
 	}
+	t0 = rte_rdtsc();
 	n->gen = tls_gen_build(t, conf, err, sizeof(err));
 	if (n->gen == NULL)
 		goto fail;
+	n->build_ms = (double)(rte_rdtsc() - t0) * 1e3 / (double)app->hz;
 	n->key_file = conf->tls.ticket_key_file != NULL;
 	n->period_s = conf->tls.ticket_rotate_s != 0 ? conf->tls.ticket_rotate_s
 						     : FO_CONF_TICKET_ROTATE_DEFAULT;
@@ -381,9 +386,10 @@ tls_commit(struct app *app, struct tls_next *n, struct fo_ctl_out *o)
 	t->served_hash = n->hash;
 	t->reloads_ok++;
 	FO_LOG(NOTICE, "TLS: certificates generation %" PRIu64 " published (%u certificate(s), "
-		"%u name(s))\n", t->gen->id, t->gen->n_certs, t->gen->sni.n);
-	fo_ctl_printf(o, "TLS certificates: generation %" PRIu64 " (%u certificate(s))\n",
-		t->gen->id, t->gen->n_certs);
+		"%u name(s), %u context(s) built in %.1f ms)\n", t->gen->id, t->gen->n_certs,
+		t->gen->sni.n, (t->gen->n_certs + 1) * t->n_workers, n->build_ms);
+	fo_ctl_printf(o, "TLS certificates: generation %" PRIu64 " (%u certificate(s), built in "
+		"%.1f ms)\n", t->gen->id, t->gen->n_certs, n->build_ms);
 	memset(n, 0, sizeof(*n));
 }
 

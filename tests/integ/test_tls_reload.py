@@ -32,9 +32,11 @@ Checked:
  6. metrics: fanout_tls_certificate_expiry_seconds{name="a.test",...} is the
     last certificate's notAfter; fanout_tls_certificate_reloads_total
     {result="failed"} 1;
- 7. ticket keys from the file: a ticket issued under key N resumes after
+ 7. a TLS directive changed in the config (hsts) and `fanoutctl reload`:
+    new connections get the new value;
+ 8. ticket keys from the file: a ticket issued under key N resumes after
     the file was rotated once (N is previous), not after twice;
- 8. every session ends, fanout exits 0.
+ 9. every session ends, fanout exits 0.
 """
 
 import json
@@ -219,6 +221,27 @@ def tickets(ns, fo, d):
                  "after %d rotation(s) of the key file: %s (%s)" % (n, want, r.stdout[-600:]))
 
 
+def directive_change(ns, fo, conf, ctx):
+    """A TLS directive changed in the config (hsts): live for new connections."""
+    with open(conf) as f:
+        text = f.read()
+    with open(conf, "w") as f:
+        f.write(text.replace("listen 198.18.0.1:443 tls;\n",
+                             "listen 198.18.0.1:443 tls;\nhsts \"max-age=60\";\n"))
+    r = fi.fanoutctl(fo.prefix, "reload")
+    fi.check_eq(r.returncode, 0, "fanoutctl reload with a new hsts (%s %s)" % (r.stdout, r.stderr))
+    fi.check("tls" in r.stdout and "TLS certificates: generation" in r.stdout,
+             "the reload says tls changed (%r)" % r.stdout)
+    c = tls_conn(ns, ctx)
+    try:
+        c.send(ht.request("GET", "/who", host="a.test"))
+        resp = c.read_response()
+        fi.check_eq(resp.header("Strict-Transport-Security"), "max-age=60",
+                    "the new hsts on a new connection")
+    finally:
+        c.close()
+
+
 def check_certs_output(fo, d, serial):
     r = fi.fanoutctl(fo.prefix, "certs")
     fi.check_eq(r.returncode, 0, "fanoutctl certs (%s)" % r.stderr)
@@ -310,6 +333,7 @@ def run(t, ns, d, conf):
     old.close()
     expiry = check_certs_output(fo, d, serial)
     check_metrics(ns, d, expiry)
+    directive_change(ns, fo, conf, ctx)
     tickets(ns, fo, d)
     fi.wait_for(lambda: fo.stats()["proxy"]["sessions"] == 0, 15, "every session to end")
     fi.wait_for(lambda: certs(fo)["retiring"] == 0, 10,

@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Certificates that change live, under TLS load, and ticket keys from a file.
 
-fanout listens on 198.18.0.1:443 tls with one certificate for a.test (ECDSA
-P-256, signed by a CA the test makes) and `tls_ticket_key_file`, in front of
+fanout (two workers, a control thread of its own) listens on 198.18.0.1:443
+tls with one certificate for a.test (ECDSA P-256, signed by a CA the test
+makes) and `tls_ticket_key_file`, in front of
 a testapp backend (198.18.0.31). While two wrk runs load it over https
-(bounded: LOAD_S s; one keep-alive, one with Connection: close, a full
-handshake per request; a.test resolves through /etc/netns/<ns>/hosts), the
+(bounded: LOAD_S s; one keep-alive, one with Connection: close, a
+handshake per request, full or resumed; a.test resolves through /etc/netns/<ns>/hosts), the
 test replaces the certificate and key files REPLACEMENTS times by rename,
 each time with a new serial: odd steps followed by `fanoutctl reload`,
 even steps left to fanout's watch of the files; step BAD_STEP writes a
@@ -307,7 +308,9 @@ def main(t):
 
 def run(t, ns, d, conf):
     ht.start_backends(ns, "testapp", [APP_IP])
-    fo = ns.start_fanout(conf=conf)
+    # two workers and a control thread of its own: sessions on both workers hold
+    # generations while the control thread publishes and frees them concurrently
+    fo = ns.start_fanout(conf=conf, lcore_map="0@0,1@0,2@1")
     ctx = client_ctx(d)
     fi.wait_for(lambda: ht.tcp_ready(ns, fi.FANOUT_IP, 443), 10, "fanout's TLS listener")
     fi.check_eq(serial_now(ns, ctx), 2000, "the first certificate")

@@ -64,8 +64,8 @@ struct app_tls {
 
 /* tls.c */
 /** Build a generation from @p conf. @return it, or NULL with "file: message" in @p err. */
-struct tls_gen *tls_gen_build(struct app_tls *t, const struct fo_conf *conf, char *err,
-	size_t errlen);
+struct tls_gen *tls_gen_build(
+	struct app_tls *t, const struct fo_conf *conf, char *err, size_t errlen);
 /** Free a generation nobody uses (fo_ctl retire callback). */
 void tls_gen_free(void *obj);
 

@@ -225,8 +225,8 @@ tls_check(const struct fo_conf *conf)
 		fo_tls_cert_free(c);
 	}
 	if (conf->tls.ticket_key_file != NULL) {
-		struct fo_tls_keyset *ks = fo_tls_keyset_load(conf->tls.ticket_key_file, err,
-			sizeof(err));
+		struct fo_tls_keyset *ks =
+			fo_tls_keyset_load(conf->tls.ticket_key_file, err, sizeof(err));
 
 		if (ks == NULL) {
 			fprintf(stderr, "%s\n", err);
@@ -266,8 +266,8 @@ tls_init(struct app *app)
 	}
 	/* the default for unknown names, as ingress-nginx's "Kubernetes Ingress Controller
 	 * Fake Certificate": generated at each start, the same for every generation */
-	t->dflt = fo_tls_cert_selfsigned("fanout-default.invalid", time(NULL), 365, err,
-		sizeof(err));
+	t->dflt =
+		fo_tls_cert_selfsigned("fanout-default.invalid", time(NULL), 365, err, sizeof(err));
 	if (t->dflt == NULL) {
 		FO_LOG(ERR, "self-signed default certificate: %s\n", err);
 		return -EINVAL;
@@ -289,13 +289,17 @@ tls_init(struct app *app)
 		return -EINVAL;
 	}
 	if (t->key_file)
-		FO_LOG(INFO, "TLS: %u certificate(s) and a self-signed default, %u name(s)%s; "
-			"ticket keys from %s\n", t->gen->n_certs, t->gen->sni.n,
-			conf->tls.strict_sni ? ", strict_sni" : "", conf->tls.ticket_key_file);
+		FO_LOG(INFO,
+			"TLS: %u certificate(s) and a self-signed default, %u name(s)%s; "
+			"ticket keys from %s\n",
+			t->gen->n_certs, t->gen->sni.n, conf->tls.strict_sni ? ", strict_sni" : "",
+			conf->tls.ticket_key_file);
 	else
-		FO_LOG(INFO, "TLS: %u certificate(s) and a self-signed default, %u name(s)%s; "
-			"ticket keys rotated every %u s\n", t->gen->n_certs, t->gen->sni.n,
-			conf->tls.strict_sni ? ", strict_sni" : "", t->period_s);
+		FO_LOG(INFO,
+			"TLS: %u certificate(s) and a self-signed default, %u name(s)%s; "
+			"ticket keys rotated every %u s\n",
+			t->gen->n_certs, t->gen->sni.n, conf->tls.strict_sni ? ", strict_sni" : "",
+			t->period_s);
 	return 0;
 }
 
@@ -385,11 +389,15 @@ tls_commit(struct app *app, struct tls_next *n, struct fo_ctl_out *o)
 		FO_LOG(ERR, "TLS: retiring generation %" PRIu64 ": %s\n", old->id, strerror(-rc));
 	t->served_hash = n->hash;
 	t->reloads_ok++;
-	FO_LOG(NOTICE, "TLS: certificates generation %" PRIu64 " published (%u certificate(s), "
-		"%u name(s), %u context(s) built in %.1f ms)\n", t->gen->id, t->gen->n_certs,
-		t->gen->sni.n, (t->gen->n_certs + 1) * t->n_workers, n->build_ms);
-	fo_ctl_printf(o, "TLS certificates: generation %" PRIu64 " (%u certificate(s), built in "
-		"%.1f ms)\n", t->gen->id, t->gen->n_certs, n->build_ms);
+	FO_LOG(NOTICE,
+		"TLS: certificates generation %" PRIu64 " published (%u certificate(s), "
+		"%u name(s), %u context(s) built in %.1f ms)\n",
+		t->gen->id, t->gen->n_certs, t->gen->sni.n, (t->gen->n_certs + 1) * t->n_workers,
+		n->build_ms);
+	fo_ctl_printf(o,
+		"TLS certificates: generation %" PRIu64 " (%u certificate(s), built in "
+		"%.1f ms)\n",
+		t->gen->id, t->gen->n_certs, n->build_ms);
 	memset(n, 0, sizeof(*n));
 }
 

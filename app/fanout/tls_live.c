@@ -133,7 +133,7 @@ tick_rotate(struct app_tls *t, uint64_t now)
 	ks = fo_tls_keyset_rotate(atomic_load_explicit(&t->keys.set, memory_order_relaxed));
 	if (ks == NULL) {
 		FO_LOG(ERR, "TLS: ticket key rotation failed (out of memory or randomness); "
-			"the keys stay\n");
+			    "the keys stay\n");
 		return;
 	}
 	tls_keys_publish(t, ks);
@@ -246,14 +246,17 @@ cert_show(struct fo_ctl_out *o, const struct tls_gen *g, unsigned i, int json, t
 		json_str(o, ci.subject);
 		fo_ctl_printf(o, ", \"issuer\": ");
 		json_str(o, ci.issuer);
-		fo_ctl_printf(o, ", \"serial\": \"%s\", \"not_before\": \"%s\", \"not_after\": \"%s\", "
+		fo_ctl_printf(o,
+			", \"serial\": \"%s\", \"not_before\": \"%s\", \"not_after\": \"%s\", "
 			"\"expiry_seconds\": %lld, \"key\": \"%s\", \"intermediates\": %u, "
-			"\"default\": %s}", ci.serial, nb, na, (long long)ci.not_after,
-			key_name(ci.type), ci.n_chain, is_dflt && !g->strict ? "true" : "false");
+			"\"default\": %s}",
+			ci.serial, nb, na, (long long)ci.not_after, key_name(ci.type), ci.n_chain,
+			is_dflt && !g->strict ? "true" : "false");
 		return;
 	}
 	if (is_dflt)
-		fo_ctl_printf(o, "default certificate (self-signed, for names no certificate has)%s\n",
+		fo_ctl_printf(o,
+			"default certificate (self-signed, for names no certificate has)%s\n",
 			g->strict ? ": not served, strict_sni on" : "");
 	else
 		fo_ctl_printf(o, "certificate %u: %s\n", i + 1, file);
@@ -283,35 +286,46 @@ tls_certs(const struct app *app, int json, struct fo_ctl_out *o)
 	g = t->gen;
 	iso_time(g->loaded, loaded, sizeof(loaded));
 	if (json) {
-		fo_ctl_printf(o, "{\"generation\": %" PRIu64 ", \"loaded\": \"%s\", "
+		fo_ctl_printf(o,
+			"{\"generation\": %" PRIu64 ", \"loaded\": \"%s\", "
 			"\"reloads_ok\": %" PRIu64 ", \"reloads_failed\": %" PRIu64
-			", \"retiring\": %u, \"retired\": %" PRIu64 ", \"last_error\": ", g->id,
-			loaded, t->reloads_ok, t->reloads_failed, t->retire.n, t->retire.freed);
+			", \"retiring\": %u, \"retired\": %" PRIu64 ", \"last_error\": ",
+			g->id, loaded, t->reloads_ok, t->reloads_failed, t->retire.n,
+			t->retire.freed);
 		json_str(o, t->last_err);
 		fo_ctl_printf(o, ", \"ticket_keys\": {\"source\": ");
 		json_str(o, t->key_file ? app->cur_conf->tls.ticket_key_file : "rotated");
-		fo_ctl_printf(o, ", \"period_s\": %u, \"rotations\": %" PRIu64 ", \"generation\": %"
-			PRIu64 "}, \"strict_sni\": %s, \"certificates\": [", t->period_s,
-			t->rotations, t->keys.set->generation, g->strict ? "true" : "false");
+		fo_ctl_printf(o,
+			", \"period_s\": %u, \"rotations\": %" PRIu64 ", \"generation\": %" PRIu64
+			"}, \"strict_sni\": %s, \"certificates\": [",
+			t->period_s, t->rotations, t->keys.set->generation,
+			g->strict ? "true" : "false");
 		for (i = 0; i <= g->n_certs; i++)
 			cert_show(o, g, i, 1, now);
 		fo_ctl_printf(o, "\n]}\n");
 		return 0;
 	}
-	fo_ctl_printf(o, "generation %" PRIu64 ", loaded %s; reloads: %" PRIu64 " applied, %"
-		PRIu64 " refused\n", g->id, loaded, t->reloads_ok, t->reloads_failed);
+	fo_ctl_printf(o,
+		"generation %" PRIu64 ", loaded %s; reloads: %" PRIu64 " applied, %" PRIu64
+		" refused\n",
+		g->id, loaded, t->reloads_ok, t->reloads_failed);
 	if (t->last_err[0] != '\0')
 		fo_ctl_printf(o, "last refused: %s\n", t->last_err);
 	fo_ctl_printf(o, "replaced generations and key sets still in use: %u (%" PRIu64 " freed)\n",
 		t->retire.n, t->retire.freed);
 	if (t->key_file)
-		fo_ctl_printf(o, "ticket keys from %s (rotated by its writer; %" PRIu64 " change(s) "
-			"applied)\n", app->cur_conf->tls.ticket_key_file, t->keys.set->generation);
+		fo_ctl_printf(o,
+			"ticket keys from %s (rotated by its writer; %" PRIu64 " change(s) "
+			"applied)\n",
+			app->cur_conf->tls.ticket_key_file, t->keys.set->generation);
 	else
-		fo_ctl_printf(o, "ticket keys rotated every %u s (%" PRIu64 " rotation(s); next in "
-			"%.0f s)\n", t->period_s, t->rotations,
-			(double)(t->next_rotate_ms - RTE_MIN(t->next_rotate_ms,
-				health_now_ms(app))) / 1e3);
+		fo_ctl_printf(o,
+			"ticket keys rotated every %u s (%" PRIu64 " rotation(s); next in "
+			"%.0f s)\n",
+			t->period_s, t->rotations,
+			(double)(t->next_rotate_ms -
+				 RTE_MIN(t->next_rotate_ms, health_now_ms(app))) /
+				1e3);
 	for (i = 0; i <= g->n_certs; i++)
 		cert_show(o, g, i, 0, now);
 	return 0;

@@ -144,7 +144,8 @@ conf_h_ticket_rotate(struct conf_parser *p, struct conf_block *blk, const struct
 		ms < (uint64_t)FO_CONF_TICKET_ROTATE_MIN * 1000 || ms % 1000 != 0) {
 		conf_err(p, &v->loc,
 			"tls_ticket_rotate \"%s\": a whole number of seconds from 1m to 7d "
-			"(e.g. 12h)", v->val);
+			"(e.g. 12h)",
+			v->val);
 		return;
 	}
 	p->c->pub.tls.ticket_rotate_s = (uint32_t)(ms / 1000);

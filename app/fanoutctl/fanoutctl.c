@@ -2,11 +2,11 @@
 /*
  * fanoutctl: talk to a running fanout.
  *
- *   fanoutctl [--file-prefix P] [--json] status|reload|upstreams
+ *   fanoutctl [--file-prefix P] [--json] status|reload|upstreams|certs
  *   fanoutctl [--file-prefix P | --socket PATH] stats|tcp|neigh|raw CMD [PARAMS...]
  *   fanoutctl import [OPTIONS] PATH...   (Kubernetes objects to a config: import.c)
  *
- * status, reload and upstreams go to fanout's control socket,
+ * status, reload, upstreams, certs (and routes, drain) go to fanout's control socket,
  * <runtime dir>/<prefix>/fanout.sock (SOCK_SEQPACKET): one request "CMD
  * [ARG...] [--json]", one reply "<status>\n<text>"; the text is printed on
  * stdout (stderr when the status is not 0) and the status is the exit code.

@@ -35,6 +35,8 @@ struct tls_gen {
 	uint8_t strict;
 	time_t loaded; /* wall clock */
 	char hsts[FO_CONF_HSTS_MAX];
+	uint64_t default_counted;   /* ClientHellos given the default, added to the total when
+				       replaced */
 	struct tls_gen_worker wk[]; /* [n_workers] */
 };
 
@@ -59,7 +61,8 @@ struct app_tls {
 	uint64_t rotations, key_file_loads;
 	/* counters (metrics, fanoutctl certs) */
 	uint64_t reloads_ok, reloads_failed, watch_changes;
-	char last_err[512]; /* the last refusal's "file: message" (kept after a success) */
+	uint64_t default_total; /* ClientHellos given the default by replaced generations */
+	char last_err[512];     /* the last refusal's "file: message" (kept after a success) */
 };
 
 /* tls.c */
@@ -68,6 +71,8 @@ struct tls_gen *tls_gen_build(
 	struct app_tls *t, const struct fo_conf *conf, char *err, size_t errlen);
 /** Free a generation nobody uses (fo_ctl retire callback). */
 void tls_gen_free(void *obj);
+/** ClientHellos the generation gave the self-signed default, all workers. */
+uint64_t tls_gen_default_count(const struct tls_gen *g);
 
 /* tls_live.c */
 /** Hash of the stat(2) signatures of @p conf's TLS files (0 files: a constant). */

@@ -83,6 +83,18 @@ out:
 	return rc;
 }
 
+uint64_t
+tls_gen_default_count(const struct tls_gen *g)
+{
+	uint64_t n = 0;
+	unsigned i;
+
+	/* written by the workers (their own maps); an aligned 64-bit load is whole */
+	for (i = 0; i < g->t->n_workers; i++)
+		n += __atomic_load_n(&g->wk[i].map.served_default, __ATOMIC_RELAXED);
+	return n;
+}
+
 void
 tls_gen_free(void *obj)
 {
@@ -91,6 +103,8 @@ tls_gen_free(void *obj)
 
 	if (g == NULL)
 		return;
+	/* handshakes that began before its replacement and chose the default since */
+	g->t->default_total += tls_gen_default_count(g) - g->default_counted;
 	for (i = 0; i < g->t->n_workers; i++) {
 		for (k = 0; g->wk[i].ctxs != NULL && k <= g->n_certs; k++)
 			fo_tls_ctx_free(g->wk[i].ctxs[k]);
@@ -380,6 +394,9 @@ tls_commit(struct app *app, struct tls_next *n, struct fo_ctl_out *o)
 	t->period_s = n->period_s;
 	t->key_file = n->key_file;
 	old = t->gen;
+	/* the counter stays monotonic: what the old one counted so far, now; the rest when freed */
+	old->default_counted = tls_gen_default_count(old);
+	t->default_total += old->default_counted;
 	t->gen = n->gen;
 	for (i = 0; i < t->n_workers; i++)
 		fo_proxy_worker_tls_set(app->workers[i]->proxy, &n->gen->wk[i].ptls);

@@ -249,9 +249,13 @@ cert_show(struct fo_ctl_out *o, const struct tls_gen *g, unsigned i, int json, t
 		fo_ctl_printf(o,
 			", \"serial\": \"%s\", \"not_before\": \"%s\", \"not_after\": \"%s\", "
 			"\"expiry_seconds\": %lld, \"key\": \"%s\", \"intermediates\": %u, "
-			"\"default\": %s}",
+			"\"default\": %s",
 			ci.serial, nb, na, (long long)ci.not_after, key_name(ci.type), ci.n_chain,
 			is_dflt && !g->strict ? "true" : "false");
+		if (is_dflt) /* ClientHellos it was given, since start */
+			fo_ctl_printf(o, ", \"served\": %" PRIu64,
+				g->t->default_total + tls_gen_default_count(g));
+		fo_ctl_printf(o, "}");
 		return;
 	}
 	if (is_dflt)
@@ -268,6 +272,9 @@ cert_show(struct fo_ctl_out *o, const struct tls_gen *g, unsigned i, int json, t
 	fo_ctl_printf(o, "  not after  %s (%.1f days left)\n  key        %s, %u intermediate(s)\n",
 		na, (double)(ci.not_after - now) / 86400.0, key_name(ci.type), ci.n_chain);
 	fo_ctl_printf(o, "  default    %s\n", is_dflt && !g->strict ? "yes" : "no");
+	if (is_dflt)
+		fo_ctl_printf(o, "  served     %" PRIu64 " time(s) since start\n",
+			g->t->default_total + tls_gen_default_count(g));
 }
 
 int
@@ -355,6 +362,10 @@ tls_metrics(struct fo_metrics_out *o, const struct app *app)
 			l[0].value = names[0];
 		fo_metrics_value(o, l, 2, (uint64_t)fo_tls_cert_not_after(g->certs[i]));
 	}
+	fo_metrics_family(o, FO_METRICS_COUNTER, "fanout_tls_default_certificate_served",
+		"ClientHellos given the self-signed default certificate (no certificate has "
+		"their name, or none given)");
+	fo_metrics_value(o, NULL, 0, t->default_total + tls_gen_default_count(g));
 	fo_metrics_family(o, FO_METRICS_COUNTER, "fanout_tls_certificate_reloads",
 		"certificate generations built on reload or file change, by result (failed: "
 		"refused, the served ones stayed)");

@@ -37,7 +37,10 @@ Checked:
     new connections get the new value;
  8. ticket keys from the file: a ticket issued under key N resumes after
     the file was rotated once (N is previous), not after twice;
- 9. every session ends, fanout exits 0.
+ 9. a ClientHello for an unknown name before the replacements: the self-
+    signed default, counted once (fanoutctl certs, metrics) after 20
+    generations came and went;
+10. every session ends, fanout exits 0.
 """
 
 import json
@@ -243,6 +246,28 @@ def directive_change(ns, fo, conf, ctx):
         c.close()
 
 
+def unknown_name(ns):
+    """A name no certificate has: the self-signed default (counted)."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    c = ht.HttpConn(ns, fi.FANOUT_IP, 443, timeout=10.0)
+    try:
+        c.s = ctx.wrap_socket(c.s, server_hostname="unknown.test")
+        fi.check_eq(who(c), 200, "a request with an unknown name")
+    finally:
+        c.close()
+
+
+def check_default_served(ns, fo):
+    """The default's count survived the 20 generations: 1 (unknown_name()), certs and metrics."""
+    j = certs(fo)
+    fi.check_eq(j["certificates"][-1].get("served"), 1, "certs --json: the default served once")
+    r = ns.run(["curl", "-sS", "--max-time", "5", "http://127.0.0.1:9091/metrics"])
+    fi.check(re.search(r"^fanout_tls_default_certificate_served_total 1$", r.stdout, re.M),
+             "metric: the default served once")
+
+
 def check_certs_output(fo, d, serial):
     r = fi.fanoutctl(fo.prefix, "certs")
     fi.check_eq(r.returncode, 0, "fanoutctl certs (%s)" % r.stderr)
@@ -315,6 +340,7 @@ def run(t, ns, d, conf):
     fi.wait_for(lambda: ht.tcp_ready(ns, fi.FANOUT_IP, 443), 10, "fanout's TLS listener")
     fi.check_eq(serial_now(ns, ctx), 2000, "the first certificate")
     before = fo.stats()["proxy"]
+    unknown_name(ns)
     old = tls_conn(ns, ctx)
     fi.check_eq(who(old), 200, "the connection opened before the replacements")
     keep = wrk(ns, "keep-alive")
@@ -328,6 +354,8 @@ def run(t, ns, d, conf):
              "the replacements took %.1f s: not all under wrk's %d s" % (loop_s, LOAD_S))
     j = certs(fo)
     fi.check_ge(j["retiring"], 1, "a replaced generation is held by the open connections")
+    # counted by generation 1, which is retired but held: still counted
+    fi.check_eq(j["certificates"][-1].get("served"), 1, "the default served once, so far")
     n_keep = wrk_check(keep, "keep-alive")
     n_new = wrk_check(new, "Connection: close")
     fi.check_eq(who(old), 200, "the connection opened before, after the load")
@@ -341,6 +369,7 @@ def run(t, ns, d, conf):
     fi.wait_for(lambda: fo.stats()["proxy"]["sessions"] == 0, 15, "every session to end")
     fi.wait_for(lambda: certs(fo)["retiring"] == 0, 10,
                 "every replaced generation freed once its sessions ended")
+    check_default_served(ns, fo)
     after = fo.stats()["proxy"]
     ps = {k: v - before[k] for k, v in after.items() if isinstance(v, int) and k in before}
     fi.log("proxy counters during the test: %s" % {k: v for k, v in ps.items() if v})

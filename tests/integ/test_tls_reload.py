@@ -37,10 +37,13 @@ Checked:
     new connections get the new value;
  8. ticket keys from the file: a ticket issued under key N resumes after
     the file was rotated once (N is previous), not after twice;
- 9. a ClientHello for an unknown name before the replacements: the self-
+ 9. the key file dropped by reload with `tls_ticket_rotate 1m`: fanout's
+    own keys; its control thread rotates them within 75 s, and a ticket
+    issued before the rotation still resumes;
+10. a ClientHello for an unknown name before the replacements: the self-
     signed default, counted once (fanoutctl certs, metrics) after 20
     generations came and went;
-10. every session ends, fanout exits 0.
+11. every session ends, fanout exits 0.
 """
 
 import json
@@ -268,6 +271,32 @@ def check_default_served(ns, fo):
              "metric: the default served once")
 
 
+def own_rotation(ns, fo, conf, d):
+    """The key file dropped by reload, tls_ticket_rotate 1m: fanout's own keys, rotated by
+    its control thread; a ticket of the period before still resumes."""
+    with open(conf) as f:
+        text = f.read()
+    with open(conf, "w") as f:
+        f.write(text.replace("tls_ticket_key_file %s/ticket.key;\n" % d,
+                             "tls_ticket_rotate 1m;\n"))
+    r = fi.fanoutctl(fo.prefix, "reload")
+    fi.check_eq(r.returncode, 0, "reload to fanout's own ticket keys (%s %s)"
+                % (r.stdout, r.stderr))
+    j = certs(fo)
+    fi.check_eq((j["ticket_keys"]["source"], j["ticket_keys"]["period_s"],
+                 j["ticket_keys"]["rotations"]), ("rotated", 60, 0), "certs: own keys")
+    sess = d + "/sess-own.pem"
+    r = s_client(ns, "-sess_out", sess)
+    fi.check("New, TLSv1.3" in r.stdout, "a ticket under fanout's own key (%s)" % r.stdout[-300:])
+    t0 = time.monotonic()
+    fi.wait_for(lambda: certs(fo)["ticket_keys"]["rotations"] == 1, 75,
+                "the control thread's rotation", interval=0.5)
+    fi.log("ticket keys rotated %.1f s after the ticket was issued" % (time.monotonic() - t0))
+    r = s_client(ns, "-sess_in", sess)
+    fi.check("Reused, TLSv1.3" in r.stdout and "HTTP/1.1 200" in r.stdout,
+             "after one rotation by fanout: resumed (%s)" % r.stdout[-600:])
+
+
 def check_certs_output(fo, d, serial):
     r = fi.fanoutctl(fo.prefix, "certs")
     fi.check_eq(r.returncode, 0, "fanoutctl certs (%s)" % r.stderr)
@@ -366,6 +395,7 @@ def run(t, ns, d, conf):
     check_metrics(ns, d, expiry)
     directive_change(ns, fo, conf, ctx)
     tickets(ns, fo, d)
+    own_rotation(ns, fo, conf, d)
     fi.wait_for(lambda: fo.stats()["proxy"]["sessions"] == 0, 15, "every session to end")
     fi.wait_for(lambda: certs(fo)["retiring"] == 0, 10,
                 "every replaced generation freed once its sessions ended")

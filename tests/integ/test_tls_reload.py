@@ -58,7 +58,7 @@ import fo_integ as fi
 import http_tools as ht
 
 APP_IP = "198.18.0.31"
-LOAD_S = 40          # each wrk run: from before the first replacement to after the last
+LOAD_S = 50          # each wrk run: from before the first replacement to after the last
 REPLACEMENTS = 20
 BAD_STEP = 10        # 1-based: that replacement is refused
 WATCH_S = 10.0       # a change seen by the watch applies within this
@@ -183,6 +183,7 @@ def replacements(ns, fo, d, ctx, old):
                             % (step, r.stdout, r.stderr))
                 fi.check("TLS certificates: generation" in r.stdout,
                          "reload %d says it published certificates (%r)" % (step, r.stdout))
+                fi.log("fanoutctl reload %d: %s" % (step, r.stdout.strip()))
                 fi.check_eq(serial_now(ns, ctx), 2000 + step,
                             "new serial at once after fanoutctl reload %d" % step)
             else:

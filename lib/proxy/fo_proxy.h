@@ -410,8 +410,9 @@ struct fo_proxy_tls {
 	uint8_t ssl_redirect;         /**< 308 to https for plain requests to a TLS host */
 	/** TLS sessions started on this view and still open: each keeps the view
 	 *  (its contexts, SNI table, HSTS) it started with. Written by the
-	 *  worker only (release stores); the control thread frees a replaced
-	 *  view once this is 0 (acquire load) after a grace period. */
+	 *  worker only (a release store when a session ends); the control
+	 *  thread frees a replaced view once this is 0 (acquire load) after a
+	 *  grace period (no session starts on it after that). */
 	uint32_t refs;
 };
 

@@ -334,6 +334,9 @@ def check_metrics(ns, d, expiry):
                        re.M), "refused reload counted in metrics")
     fi.check(re.search(r'^fanout_tls_certificate_expiry_seconds\{name="fanout-default.invalid"',
                        body, re.M), "expiry metric for the default")
+    r = fi.sh(["promtool", "check", "metrics"], input=body, check_rc=False)
+    fi.check_eq(r.returncode, 0, "promtool check metrics with the TLS families (%s %s)"
+                % (r.stdout, r.stderr))
 
 
 def main(t):

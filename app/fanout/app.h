@@ -276,6 +276,44 @@ int tls_init(struct app *app);
 void tls_free(struct app *app);
 /** Give worker @p w's proxy its TLS contexts. @return 0 or -ENOMEM. */
 int tls_attach(struct app *app, unsigned w, struct fo_proxy_worker *pw);
+struct tls_gen;
+struct fo_tls_keyset;
+/** A TLS change a reload applies: built by tls_prepare(), then tls_commit() or tls_discard(). */
+struct tls_next {
+	struct tls_gen *gen;      /**< new certificate contexts; NULL: nothing changes */
+	struct fo_tls_keyset *ks; /**< new ticket keys (a key file read again), or NULL */
+	uint64_t hash;            /**< the files' signature it was built from */
+	uint32_t period_s;
+	int key_file;
+	double build_ms; /**< loading, validating and building the contexts */
+};
+/**
+ * Reload (control thread): when the TLS directives changed (@p changed) or
+ * the certificate or ticket key files of @p conf changed on disk, build a
+ * new generation of certificate contexts (not published yet).
+ *
+ * @return 0 (*@p n filled, gen NULL when nothing changes), or -EINVAL: a
+ *         certificate or key file is bad, "file: message" written to @p o
+ *         and counted; the served generation stays.
+ */
+int tls_prepare(struct app *app, const struct fo_conf *conf, int changed, struct tls_next *n,
+	struct fo_ctl_out *o);
+/** Publish what tls_prepare() built (new sessions get it; open ones keep theirs). */
+void tls_commit(struct app *app, struct tls_next *n, struct fo_ctl_out *o);
+/** Drop what tls_prepare() built (the reload failed elsewhere). */
+void tls_discard(struct tls_next *n);
+/**
+ * Every control tick: free generations nobody uses any more, rotate the
+ * ticket keys when due, and rebuild the certificates when their files (or
+ * the ticket key file) changed on disk (stat(2) once a second; a change
+ * applies once the files have been still for a second).
+ */
+void tls_tick(struct app *app);
+/** `fanoutctl certs`: every certificate served. @return 0, or 1 (no TLS listener). */
+int tls_certs(const struct app *app, int json, struct fo_ctl_out *o);
+struct fo_metrics_out;
+/** TLS metrics: certificate expiry, reloads, ticket key rotations. */
+void tls_metrics(struct fo_metrics_out *o, const struct app *app);
 /** Give worker @p w's proxy its counters and ring. @return 0 or -ENOMEM. */
 int acct_attach(struct app *app, unsigned w, struct fo_proxy_worker *pw);
 /** A snapshot being built: its route slots and their counter indices. */

@@ -9,6 +9,7 @@
  *   reload      reload the config file (as SIGHUP), say what changed or why not
  *   upstreams   every upstream server: weight, drained or not, next hop and its state
  *   drain A:P   no new request to that server (in every upstream); undrain A:P
+ *   certs       TLS certificates served (names, issuer, serial, expiry, the default)
  *
  * The Prometheus endpoint (metrics.c) is polled with the control socket.
  */
@@ -330,7 +331,18 @@ cmd_routes(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
 	return 0;
 }
 
+static int
+cmd_certs(void *arg, int argc, char **argv, int json, struct fo_ctl_out *o)
+{
+	(void)argv;
+	if (argc != 1)
+		return 2;
+	return tls_certs(arg, json, o);
+}
+
 static const struct fo_ctl_cmd commands[] = {
+	{"certs", "certs", "TLS certificates served: names, issuer, serial, expiry, the default; "
+		"ticket keys", cmd_certs},
 	{"drain", "drain A.B.C.D:PORT", "no new request to that server; those in flight finish",
 		cmd_drain},
 	{"undrain", "undrain A.B.C.D:PORT", "back in rotation", cmd_drain},

@@ -514,6 +514,7 @@ render(void *arg, struct fo_metrics_out *o)
 	workers(o, app);
 	ports(o, app);
 	reloads(o, app);
+	tls_metrics(o, app);
 	control(o, app);
 	self(o);
 	access_log(o);

@@ -10,7 +10,10 @@
  * are freed once no worker holds it (QSBR grace period + the proxy's
  * per-worker views). A config that does not parse, does not compile, or
  * changes what cannot change live (interfaces, listeners, tcp) is rejected
- * and the running one stays.
+ * and the running one stays. TLS certificates (tls.c) are built before
+ * anything is published (a bad one rejects the whole reload) and published
+ * after the snapshot; a reload whose config is the same but whose
+ * certificate files changed publishes new certificates only.
  *
  * Ownership: a generation (struct app_gen, the snapshot's user pointer)
  * owns its config, except the first one, which the app keeps for ports,
@@ -248,6 +251,7 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 	struct app_cref *cref;
 	struct app_rtab *rt;
 	struct fo_conf *conf;
+	struct tls_next tn;
 	unsigned diff;
 	char what[160];
 
@@ -270,12 +274,20 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 		fo_conf_free(conf);
 		goto fail;
 	}
+	/* certificates first: a bad one refuses the reload before anything changes */
+	if (tls_prepare(app, conf, (diff & FO_CTL_DIFF_TLS) != 0, &tn, o) != 0) {
+		fo_conf_free(conf);
+		goto fail;
+	}
 	if (diff == FO_CTL_DIFF_NONE) {
 		/* the same config, maybe from other files (an include of a glob that
-		 * matches nothing yet): watch those */
+		 * matches nothing yet): watch those; new certificates in the same files */
 		watch_rearm(app, conf);
 		fo_conf_free(conf);
-		fo_ctl_printf(o, "generation %" PRIu64 ": no change\n", app->gen);
+		if (tn.gen != NULL)
+			tls_commit(app, &tn, o);
+		else
+			fo_ctl_printf(o, "generation %" PRIu64 ": no change\n", app->gen);
 		reload_outcome(app, 1);
 		return 0;
 	}
@@ -295,6 +307,7 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 			free(rt);
 			free(cref);
 			fo_conf_free(conf);
+			tls_discard(&tn);
 			fo_ctl_printf(o, "%s: routes do not compile (see fanout's log); the running "
 				"configuration stays\n", app->args.conf_path);
 			goto fail;
@@ -311,11 +324,13 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 			cref->refs++;
 			cref_unref(app, cref);
 		}
+		tls_discard(&tn);
 		fo_ctl_printf(o, "out of memory\n");
 		goto fail;
 	}
 	app->reload_t0 = t0; /* what is live is timed from here: a no-op reload changes nothing */
 	gen_publish(app, snap);
+	tls_commit(app, &tn, o); /* after the snapshot: its 308s name the new config's hosts */
 	endpoints_reset(app);
 	watch_rearm(app, app->cur_conf);
 	reload_outcome(app, 1);
@@ -327,6 +342,7 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 nomem:
 	free(cref);
 	fo_conf_free(conf);
+	tls_discard(&tn);
 	fo_ctl_printf(o, "out of memory\n");
 fail:
 	reload_outcome(app, 0);
@@ -393,6 +409,7 @@ reload_tick(struct app *app)
 	if (app->snap == NULL)
 		return;
 	fo_ctl_reclaim(&app->retire);
+	tls_tick(app); /* old certificates freed, ticket keys rotated, certificate files watched */
 	if (app->live_pending) {
 		uint64_t last;
 

@@ -1,44 +1,44 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * TLS listeners (`listen ... tls;`): at start, on the control thread, the
- * certificates of `tls_certificate` are loaded and validated (lib/tls:
- * "file: message" on any error, which stops fanout), a self-signed
- * default is generated (as ingress-nginx's), and each worker gets its own
- * library context, one context per certificate, the SNI table (names from
- * the certificates' SANs; the default serves unknown names unless
- * strict_sni) and one ticket key set shared by all workers.
+ * TLS listeners (`listen ... tls;`): certificates in generations.
  *
- * Certificates are loaded at start only: live certificate reload, ticket
- * key rotation and a key file are later slices (a change of the tls
- * directives asks for a restart, lib/ctl's diff).
+ * A generation (app_tls.h) is what the certificates of `tls_certificate`
+ * become once loaded and validated (lib/tls: "file: message" on any error):
+ * the SNI table (names from the certificates' SANs; the self-signed
+ * default, generated once at start as ingress-nginx's, serves unknown
+ * names unless strict_sni) and, for each worker, one context per
+ * certificate in that worker's own library context, and the view its
+ * proxy reads (struct fo_proxy_tls).
+ *
+ * Live reload, on the control thread, off the fast path: a reload whose TLS
+ * directives changed, or whose certificate or ticket key files changed on
+ * disk (tls_live.c watches them), builds a whole new generation first;
+ * a bad certificate refuses the reload and the served generation stays.
+ * A good one is published: each worker's view is swapped (release store,
+ * fo_proxy_worker_tls_set()), new sessions take the new view, sessions
+ * already open keep theirs (ptls.refs); the old generation is freed on
+ * this thread once every worker has been quiescent since the swap (QSBR)
+ * and its last session has ended.
+ *
+ * Adding the first TLS listener (or removing the last) needs a restart:
+ * listeners do not change live, and a fanout started without one has no
+ * TLS state per worker.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "app.h"
-#include "fo_tls.h"
+#include <rte_cycles.h>
+
+#include "app_tls.h"
 
 /** Names a certificate may serve (more are ignored, logged). */
 #define TLS_NAMES_MAX 64
-
-struct app_tls_worker {
-	struct fo_tls_worker *w;
-	struct fo_tls_ctx **ctxs; /* [n_certs + 1]: the default last */
-	struct fo_tls_sni_map map;
-	struct fo_proxy_tls ptls;
-};
-
-struct app_tls {
-	struct fo_tls_cert **certs; /* [n_certs + 1] */
-	unsigned n_certs;
-	struct fo_tls_sni sni;
-	struct fo_tls_keys keys;
-	char hsts[FO_CONF_HSTS_MAX];
-	struct app_tls_worker wk[FO_MAX_WORKERS];
-};
+/** Generations and key sets waiting for their grace period, before the list grows. */
+#define TLS_RETIRE_CAP 16
 
 static int
 has_tls_listener(const struct fo_conf *conf)
@@ -53,19 +53,19 @@ has_tls_listener(const struct fo_conf *conf)
 
 /* the SNI table: every SAN name of every certificate, the default last */
 static int
-build_sni(struct app_tls *t, const struct fo_conf *conf, char *err, size_t errlen)
+build_sni(struct tls_gen *g, const struct fo_conf *conf, char *err, size_t errlen)
 {
 	const char **names = NULL;
 	uint32_t *idx = NULL;
 	unsigned n = 0, i, k, cnt;
 	int rc = -ENOMEM;
 
-	names = calloc((size_t)t->n_certs * TLS_NAMES_MAX + 1, sizeof(*names));
-	idx = calloc((size_t)t->n_certs * TLS_NAMES_MAX + 1, sizeof(*idx));
+	names = calloc((size_t)g->n_certs * TLS_NAMES_MAX + 1, sizeof(*names));
+	idx = calloc((size_t)g->n_certs * TLS_NAMES_MAX + 1, sizeof(*idx));
 	if (names == NULL || idx == NULL)
 		goto out;
-	for (i = 0; i < t->n_certs; i++) {
-		cnt = fo_tls_cert_names(t->certs[i], names + n, TLS_NAMES_MAX);
+	for (i = 0; i < g->n_certs; i++) {
+		cnt = fo_tls_cert_names(g->certs[i], names + n, TLS_NAMES_MAX);
 		if (cnt > TLS_NAMES_MAX) {
 			FO_LOG(WARNING, "%s: %u names, only the first %u are served\n",
 				conf->tls.certs[i].chain, cnt, TLS_NAMES_MAX);
@@ -76,11 +76,149 @@ build_sni(struct app_tls *t, const struct fo_conf *conf, char *err, size_t errle
 		n += cnt;
 	}
 	rc = fo_tls_sni_build(
-		&t->sni, names, idx, n, t->n_certs, conf->tls.strict_sni, err, errlen);
+		&g->sni, names, idx, n, g->n_certs, conf->tls.strict_sni, err, errlen);
 out:
 	free(names);
 	free(idx);
 	return rc;
+}
+
+uint64_t
+tls_gen_default_count(const struct tls_gen *g)
+{
+	uint64_t n = 0;
+	unsigned i;
+
+	/* written by the workers (their own maps); an aligned 64-bit load is whole */
+	for (i = 0; i < g->t->n_workers; i++)
+		n += __atomic_load_n(&g->wk[i].map.served_default, __ATOMIC_RELAXED);
+	return n;
+}
+
+void
+tls_gen_free(void *obj)
+{
+	struct tls_gen *g = obj;
+	unsigned i, k;
+
+	if (g == NULL)
+		return;
+	/* handshakes that began before its replacement and chose the default since */
+	g->t->default_total += tls_gen_default_count(g) - g->default_counted;
+	for (i = 0; i < g->t->n_workers; i++) {
+		for (k = 0; g->wk[i].ctxs != NULL && k <= g->n_certs; k++)
+			fo_tls_ctx_free(g->wk[i].ctxs[k]);
+		free(g->wk[i].ctxs);
+	}
+	/* [n_certs], the default, is the app's */
+	for (k = 0; g->certs != NULL && k < g->n_certs; k++)
+		fo_tls_cert_free(g->certs[k]);
+	for (k = 0; g->files != NULL && k < g->n_certs; k++)
+		free(g->files[k]);
+	free(g->certs);
+	free(g->files);
+	fo_tls_sni_release(&g->sni);
+	free(g);
+}
+
+/* A replaced generation is busy while a session on any worker holds its view. */
+static int
+gen_busy(const void *obj)
+{
+	const struct tls_gen *g = obj;
+	unsigned i;
+
+	for (i = 0; i < g->t->n_workers; i++)
+		/* acquire: pairs with the worker's release store when a session ends */
+		if (__atomic_load_n(&g->wk[i].ptls.refs, __ATOMIC_ACQUIRE) != 0)
+			return 1;
+	return 0;
+}
+
+/* Every worker's contexts and view. */
+static int
+gen_build_workers(struct tls_gen *g, const struct fo_conf *conf, char *err, size_t errlen)
+{
+	struct app_tls *t = g->t;
+	struct fo_tls_ctx_config cfg = {.ticket_period = conf->tls.ticket_rotate_s};
+	unsigned i, k;
+	int rc;
+
+	for (i = 0; i < t->n_workers; i++) {
+		struct tls_gen_worker *w = &g->wk[i];
+
+		w->ctxs = calloc(g->n_certs + 1, sizeof(*w->ctxs));
+		if (w->ctxs == NULL)
+			return -ENOMEM;
+		for (k = 0; k <= g->n_certs; k++) {
+			w->ctxs[k] = fo_tls_ctx_create(
+				t->w[i], &g->certs[k], 1, &cfg, &t->keys, err, errlen);
+			if (w->ctxs[k] == NULL)
+				return -EINVAL;
+		}
+		w->map.sni = &g->sni;
+		w->map.ctxs = w->ctxs;
+		w->map.n_ctxs = g->n_certs + 1;
+		/* the default's context is the entry: the ClientHello callback switches */
+		rc = fo_tls_ctx_set_sni(w->ctxs[g->n_certs], &w->map);
+		if (rc != 0)
+			return rc;
+		w->ptls.entry = w->ctxs[g->n_certs];
+		w->ptls.sni = &g->sni;
+		w->ptls.hsts = g->hsts[0] != 0 ? g->hsts : NULL;
+		w->ptls.ssl_redirect = !conf->tls.ssl_redirect_off;
+	}
+	return 0;
+}
+
+struct tls_gen *
+tls_gen_build(struct app_tls *t, const struct fo_conf *conf, char *err, size_t errlen)
+{
+	struct tls_gen *g = calloc(1, sizeof(*g) + t->n_workers * sizeof(g->wk[0]));
+	time_t now = time(NULL);
+	unsigned i;
+	int rc;
+
+	if (g == NULL)
+		goto nomem;
+	g->t = t;
+	g->n_certs = conf->tls.n_certs;
+	g->strict = conf->tls.strict_sni;
+	g->loaded = now;
+	g->certs = calloc(g->n_certs + 1, sizeof(*g->certs));
+	g->files = calloc(g->n_certs + 1, sizeof(*g->files));
+	if (g->certs == NULL || g->files == NULL)
+		goto nomem;
+	for (i = 0; i < g->n_certs; i++) {
+		g->files[i] = strdup(conf->tls.certs[i].chain);
+		if (g->files[i] == NULL)
+			goto nomem;
+		g->certs[i] = fo_tls_cert_load(
+			conf->tls.certs[i].chain, conf->tls.certs[i].key, now, err, errlen);
+		if (g->certs[i] == NULL)
+			goto fail;
+	}
+	g->certs[g->n_certs] = t->dflt;
+	rc = build_sni(g, conf, err, errlen);
+	if (rc == -ENOMEM)
+		goto nomem;
+	if (rc != 0)
+		goto fail;
+	if (!conf->tls.hsts_off)
+		snprintf(g->hsts, sizeof(g->hsts), "%s",
+			conf->tls.hsts[0] != 0 ? conf->tls.hsts : FO_CONF_HSTS_DEFAULT);
+	rc = gen_build_workers(g, conf, err, errlen);
+	if (rc == -ENOMEM)
+		goto nomem;
+	if (rc != 0)
+		goto fail;
+	g->id = ++t->next_id;
+	return g;
+nomem:
+	snprintf(err, errlen, "tls: out of memory");
+fail:
+	tls_gen_free(g);
+	return NULL;
 }
 
 int
@@ -100,6 +238,16 @@ tls_check(const struct fo_conf *conf)
 		}
 		fo_tls_cert_free(c);
 	}
+	if (conf->tls.ticket_key_file != NULL) {
+		struct fo_tls_keyset *ks =
+			fo_tls_keyset_load(conf->tls.ticket_key_file, err, sizeof(err));
+
+		if (ks == NULL) {
+			fprintf(stderr, "%s\n", err);
+			bad++;
+		}
+		fo_tls_keyset_free(ks);
+	}
 	return bad != 0 ? -EINVAL : 0;
 }
 
@@ -109,9 +257,8 @@ tls_init(struct app *app)
 	const struct fo_conf *conf = app->conf;
 	struct app_tls *t;
 	struct fo_tls_keyset *ks;
-	time_t now = time(NULL);
 	char err[512];
-	unsigned i, k;
+	unsigned i;
 	int rc;
 
 	if (!has_tls_listener(conf))
@@ -120,67 +267,53 @@ tls_init(struct app *app)
 	if (t == NULL)
 		return -ENOMEM;
 	app->tls = t;
-	t->n_certs = conf->tls.n_certs;
-	t->certs = calloc(t->n_certs + 1, sizeof(*t->certs));
-	if (t->certs == NULL)
-		return -ENOMEM;
-	for (i = 0; i < t->n_certs; i++) {
-		t->certs[i] = fo_tls_cert_load(
-			conf->tls.certs[i].chain, conf->tls.certs[i].key, now, err, sizeof(err));
-		if (t->certs[i] == NULL) {
-			FO_LOG(ERR, "%s\n", err);
-			return -EINVAL;
-		}
+	t->app = app;
+	t->n_workers = app->n_workers;
+	rc = fo_ctl_retire_init(&t->retire, app->qsbr, TLS_RETIRE_CAP,
+		rte_lcore_count() == 1 ? 0 : RTE_QSBR_THRID_INVALID);
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < t->n_workers; i++) {
+		t->w[i] = fo_tls_worker_create();
+		if (t->w[i] == NULL)
+			return -ENOMEM;
 	}
 	/* the default for unknown names, as ingress-nginx's "Kubernetes Ingress Controller
-	 * Fake Certificate": generated at each start */
-	t->certs[t->n_certs] =
-		fo_tls_cert_selfsigned("fanout-default.invalid", now, 365, err, sizeof(err));
-	if (t->certs[t->n_certs] == NULL) {
+	 * Fake Certificate": generated at each start, the same for every generation */
+	t->dflt =
+		fo_tls_cert_selfsigned("fanout-default.invalid", time(NULL), 365, err, sizeof(err));
+	if (t->dflt == NULL) {
 		FO_LOG(ERR, "self-signed default certificate: %s\n", err);
 		return -EINVAL;
 	}
-	rc = build_sni(t, conf, err, sizeof(err));
-	if (rc != 0) {
-		FO_LOG(ERR, "tls: %s\n", rc == -EINVAL ? err : strerror(-rc));
-		return rc;
+	t->served_hash = t->attempted_hash = t->pending_hash = tls_files_hash(conf);
+	ks = tls_keys_for(conf, err, sizeof(err));
+	if (ks == NULL) {
+		FO_LOG(ERR, "%s\n", err);
+		return -EINVAL;
 	}
-	ks = fo_tls_keyset_new();
-	if (ks == NULL)
-		return -ENOMEM;
 	fo_tls_keys_publish(&t->keys, ks);
-	if (!conf->tls.hsts_off)
-		snprintf(t->hsts, sizeof(t->hsts), "%s",
-			conf->tls.hsts[0] != 0 ? conf->tls.hsts : FO_CONF_HSTS_DEFAULT);
-	for (i = 0; i < app->n_workers; i++) {
-		struct app_tls_worker *w = &t->wk[i];
-
-		w->w = fo_tls_worker_create();
-		w->ctxs = calloc(t->n_certs + 1, sizeof(*w->ctxs));
-		if (w->w == NULL || w->ctxs == NULL)
-			return -ENOMEM;
-		for (k = 0; k <= t->n_certs; k++) {
-			w->ctxs[k] = fo_tls_ctx_create(
-				w->w, &t->certs[k], 1, NULL, &t->keys, err, sizeof(err));
-			if (w->ctxs[k] == NULL) {
-				FO_LOG(ERR, "tls: %s\n", err);
-				return -EINVAL;
-			}
-		}
-		w->map.sni = &t->sni;
-		w->map.ctxs = w->ctxs;
-		w->map.n_ctxs = t->n_certs + 1;
-		/* the default's context is the entry: the ClientHello callback switches */
-		rc = fo_tls_ctx_set_sni(w->ctxs[t->n_certs], &w->map);
-		if (rc != 0)
-			return rc;
-		w->ptls.entry = w->ctxs[t->n_certs];
-		w->ptls.sni = &t->sni;
-		w->ptls.hsts = t->hsts[0] != 0 ? t->hsts : NULL;
-		w->ptls.ssl_redirect = !conf->tls.ssl_redirect_off;
+	t->key_file = conf->tls.ticket_key_file != NULL;
+	t->period_s = conf->tls.ticket_rotate_s != 0 ? conf->tls.ticket_rotate_s
+						     : FO_CONF_TICKET_ROTATE_DEFAULT;
+	t->next_rotate_ms = health_now_ms(app) + (uint64_t)t->period_s * 1000;
+	t->gen = tls_gen_build(t, conf, err, sizeof(err));
+	if (t->gen == NULL) {
+		FO_LOG(ERR, "%s\n", err);
+		return -EINVAL;
 	}
-	FO_LOG(INFO, "TLS: %u certificate(s) and a self-signed default, %u name(s)%s\n", t->n_certs,
-		t->sni.n, conf->tls.strict_sni ? ", strict_sni" : "");
+	if (t->key_file)
+		FO_LOG(INFO,
+			"TLS: %u certificate(s) and a self-signed default, %u name(s)%s; "
+			"ticket keys from %s\n",
+			t->gen->n_certs, t->gen->sni.n, conf->tls.strict_sni ? ", strict_sni" : "",
+			conf->tls.ticket_key_file);
+	else
+		FO_LOG(INFO,
+			"TLS: %u certificate(s) and a self-signed default, %u name(s)%s; "
+			"ticket keys rotated every %u s\n",
+			t->gen->n_certs, t->gen->sni.n, conf->tls.strict_sni ? ", strict_sni" : "",
+			t->period_s);
 	return 0;
 }
 
@@ -189,29 +322,124 @@ tls_attach(struct app *app, unsigned w, struct fo_proxy_worker *pw)
 {
 	if (app->tls == NULL)
 		return 0;
-	return fo_proxy_worker_tls(pw, &app->tls->wk[w].ptls);
+	return fo_proxy_worker_tls(pw, &app->tls->gen->wk[w].ptls);
+}
+
+int
+tls_prepare(struct app *app, const struct fo_conf *conf, int changed, struct tls_next *n,
+	struct fo_ctl_out *o)
+{
+	struct app_tls *t = app->tls;
+	char err[512];
+	uint64_t t0;
+
+	memset(n, 0, sizeof(*n));
+	if (t == NULL)
+		return 0; /* no TLS listener: the directives wait for a restart */
+	n->hash = tls_files_hash(conf);
+	if (!changed && n->hash == t->served_hash)
+		return 0;
+	t->attempted_hash = n->hash;
+	/* new ticket keys only from a key file (read again), or when one is dropped:
+	 * fanout's own keys survive certificate changes */
+	if (conf->tls.ticket_key_file != NULL || t->key_file) {
+		n->ks = tls_keys_for(conf, err, sizeof(err));
+		if (n->ks == NULL)
+			goto fail;
+	}
+	t0 = rte_rdtsc();
+	n->gen = tls_gen_build(t, conf, err, sizeof(err));
+	if (n->gen == NULL)
+		goto fail;
+	n->build_ms = (double)(rte_rdtsc() - t0) * 1e3 / (double)app->hz;
+	n->key_file = conf->tls.ticket_key_file != NULL;
+	n->period_s = conf->tls.ticket_rotate_s != 0 ? conf->tls.ticket_rotate_s
+						     : FO_CONF_TICKET_ROTATE_DEFAULT;
+	return 0;
+fail:
+	fo_tls_keyset_free(n->ks);
+	n->ks = NULL;
+	t->reloads_failed++;
+	snprintf(t->last_err, sizeof(t->last_err), "%s", err);
+	fo_ctl_printf(o, "%s\n", err);
+	fo_ctl_printf(o, "TLS certificates of generation %" PRIu64 " stay\n", t->gen->id);
+	FO_LOG(ERR, "TLS reload refused: %s\n", err);
+	return -EINVAL;
+}
+
+static int
+keys_same(const struct fo_tls_keyset *a, const struct fo_tls_keyset *b)
+{
+	return a != NULL && memcmp(&a->prev, &b->prev, sizeof(a->prev)) == 0 &&
+	       memcmp(&a->cur, &b->cur, sizeof(a->cur)) == 0 &&
+	       memcmp(&a->next, &b->next, sizeof(a->next)) == 0;
+}
+
+void
+tls_commit(struct app *app, struct tls_next *n, struct fo_ctl_out *o)
+{
+	struct app_tls *t = app->tls;
+	struct tls_gen *old;
+	unsigned i;
+	int rc;
+
+	if (t == NULL || n->gen == NULL)
+		return;
+	if (n->ks != NULL && keys_same(t->keys.set, n->ks))
+		fo_tls_keyset_free(n->ks); /* the key file is the same: tickets go on as they are */
+	else if (n->ks != NULL)
+		tls_keys_publish(t, n->ks);
+	if (n->period_s != t->period_s || n->key_file != t->key_file)
+		t->next_rotate_ms = health_now_ms(app) + (uint64_t)n->period_s * 1000;
+	t->period_s = n->period_s;
+	t->key_file = n->key_file;
+	old = t->gen;
+	/* the counter stays monotonic: what the old one counted so far, now; the rest when freed */
+	old->default_counted = tls_gen_default_count(old);
+	t->default_total += old->default_counted;
+	t->gen = n->gen;
+	for (i = 0; i < t->n_workers; i++)
+		fo_proxy_worker_tls_set(app->workers[i]->proxy, &n->gen->wk[i].ptls);
+	/* after every store: the grace period covers them all */
+	rc = fo_ctl_retire(&t->retire, old, tls_gen_free, gen_busy);
+	if (rc != 0)
+		FO_LOG(ERR, "TLS: retiring generation %" PRIu64 ": %s\n", old->id, strerror(-rc));
+	t->served_hash = n->hash;
+	t->reloads_ok++;
+	FO_LOG(NOTICE,
+		"TLS: certificates generation %" PRIu64 " published (%u certificate(s), "
+		"%u name(s), %u context(s) built in %.1f ms)\n",
+		t->gen->id, t->gen->n_certs, t->gen->sni.n, (t->gen->n_certs + 1) * t->n_workers,
+		n->build_ms);
+	fo_ctl_printf(o,
+		"TLS certificates: generation %" PRIu64 " (%u certificate(s), built in "
+		"%.1f ms)\n",
+		t->gen->id, t->gen->n_certs, n->build_ms);
+	memset(n, 0, sizeof(*n));
+}
+
+void
+tls_discard(struct tls_next *n)
+{
+	tls_gen_free(n->gen);
+	fo_tls_keyset_free(n->ks);
+	memset(n, 0, sizeof(*n));
 }
 
 void
 tls_free(struct app *app)
 {
 	struct app_tls *t = app->tls;
-	unsigned i, k;
+	unsigned i;
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < FO_MAX_WORKERS; i++) {
-		struct app_tls_worker *w = &t->wk[i];
-
-		for (k = 0; w->ctxs != NULL && k <= t->n_certs; k++)
-			fo_tls_ctx_free(w->ctxs[k]);
-		free(w->ctxs);
-		fo_tls_worker_free(w->w);
-	}
-	for (k = 0; t->certs != NULL && k <= t->n_certs; k++)
-		fo_tls_cert_free(t->certs[k]);
-	free(t->certs);
-	fo_tls_sni_release(&t->sni);
+	/* the proxies are gone: no session holds a view any more */
+	fo_ctl_retire_fini(&t->retire);
+	tls_gen_free(t->gen);
+	for (i = 0; i < FO_MAX_WORKERS; i++)
+		fo_tls_worker_free(t->w[i]);
+	fo_tls_cert_free(t->dflt);
 	fo_tls_keyset_free(fo_tls_keys_publish(&t->keys, NULL));
 	free(t);
 	app->tls = NULL;

@@ -2,11 +2,11 @@
 /*
  * fanoutctl: talk to a running fanout.
  *
- *   fanoutctl [--file-prefix P] [--json] status|reload|upstreams
+ *   fanoutctl [--file-prefix P] [--json] status|reload|upstreams|certs
  *   fanoutctl [--file-prefix P | --socket PATH] stats|tcp|neigh|raw CMD [PARAMS...]
  *   fanoutctl import [OPTIONS] PATH...   (Kubernetes objects to a config: import.c)
  *
- * status, reload and upstreams go to fanout's control socket,
+ * status, reload, upstreams, certs (and routes, drain) go to fanout's control socket,
  * <runtime dir>/<prefix>/fanout.sock (SOCK_SEQPACKET): one request "CMD
  * [ARG...] [--json]", one reply "<status>\n<text>"; the text is printed on
  * stdout (stderr when the status is not 0) and the status is the exit code.
@@ -55,6 +55,8 @@ usage(FILE *f)
 		"  upstreams          every upstream server: weight, drained, next hop and its state\n"
 		"  routes             requests per route and upstream by status class, times, bytes\n"
 		"                     (as fanout_requests_total...), the access log's counters\n"
+		"  certs              TLS certificates served: names, issuer, serial, not-after,\n"
+		"                     which is the default; ticket keys\n"
 		"  drain A.B.C.D:PORT no new request to that server, those in flight finish\n"
 		"  undrain A.B.C.D:PORT  back in rotation\n"
 		"commands (DPDK telemetry, JSON):\n"
@@ -234,7 +236,8 @@ main(int argc, char **argv)
 		return cmd_import(prog, prefix, argc - optind, argv + optind);
 	if (strcmp(what, "status") == 0 || strcmp(what, "upstreams") == 0 ||
 		strcmp(what, "reload") == 0 || strcmp(what, "drain") == 0 ||
-		strcmp(what, "undrain") == 0 || strcmp(what, "routes") == 0)
+		strcmp(what, "undrain") == 0 || strcmp(what, "routes") == 0 ||
+		strcmp(what, "certs") == 0)
 		return control(prefix, argc - optind, argv + optind, json);
 	optind++;
 	if (strcmp(what, "stats") == 0) {

@@ -446,6 +446,10 @@ void conf_h_route_force_ssl_redirect(struct conf_parser *p, struct conf_block *b
 	const struct conf_stmt *st, struct conf_block *inner);
 void conf_h_route_ssl_redirect(struct conf_parser *p, struct conf_block *blk,
 	const struct conf_stmt *st, struct conf_block *inner);
+void conf_h_ticket_rotate(struct conf_parser *p, struct conf_block *blk,
+	const struct conf_stmt *st, struct conf_block *inner);
+void conf_h_ticket_key_file(struct conf_parser *p, struct conf_block *blk,
+	const struct conf_stmt *st, struct conf_block *inner);
 void conf_dump_tls(FILE *out, const struct fo_conf *c);
 void conf_free_tls(struct fo_conf *c);
 void conf_h_default_backend(struct conf_parser *p, struct conf_block *blk,

@@ -35,6 +35,8 @@ enum {
 	MAIN_STRICT_SNI,
 	MAIN_SSL_REDIRECT,
 	MAIN_HSTS,
+	MAIN_TICKET_ROTATE,
+	MAIN_TICKET_KEY_FILE,
 	MAIN_N
 };
 enum { IF_ADDRESS, IF_GATEWAY, IF_VLAN, IF_MTU, IF_N };
@@ -587,6 +589,10 @@ static const struct conf_directive main_dirs[MAIN_N] = {
 	[MAIN_SSL_REDIRECT] = {"ssl_redirect", "ssl_redirect on|off;", 1, 1, CONF_D_ONCE, NULL,
 		conf_h_tls_flag},
 	[MAIN_HSTS] = {"hsts", "hsts VALUE|off;", 1, 1, CONF_D_ONCE, NULL, conf_h_hsts},
+	[MAIN_TICKET_ROTATE] = {"tls_ticket_rotate", "tls_ticket_rotate DURATION;", 1, 1,
+		CONF_D_ONCE, NULL, conf_h_ticket_rotate},
+	[MAIN_TICKET_KEY_FILE] = {"tls_ticket_key_file", "tls_ticket_key_file PATH;", 1, 1,
+		CONF_D_ONCE, NULL, conf_h_ticket_key_file},
 };
 
 static const struct conf_directive interface_dirs[IF_N] = {

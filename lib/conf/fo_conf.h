@@ -457,7 +457,19 @@ struct fo_conf_tls {
 	uint8_t ssl_redirect_off; /**< `ssl_redirect off`: no 308 from http to https */
 	uint8_t hsts_off;         /**< `hsts off`: no Strict-Transport-Security */
 	char hsts[FO_CONF_HSTS_MAX]; /**< `hsts VALUE`; "": FO_CONF_HSTS_DEFAULT */
+	/** `tls_ticket_rotate`: seconds between session ticket key rotations; 0:
+	 *  FO_CONF_TICKET_ROTATE_DEFAULT. Tickets live at most two periods. */
+	uint32_t ticket_rotate_s;
+	/** `tls_ticket_key_file PATH`: ticket keys shared by several nodes (its
+	 *  writer rotates them); NULL: fanout's own random keys, rotated */
+	char *ticket_key_file;
 };
+
+/** `tls_ticket_rotate` default: 12 h. */
+#define FO_CONF_TICKET_ROTATE_DEFAULT (12u * 3600)
+/** `tls_ticket_rotate` bounds, seconds. */
+#define FO_CONF_TICKET_ROTATE_MIN 60u
+#define FO_CONF_TICKET_ROTATE_MAX (7u * 24 * 3600)
 
 /** A whole parsed and validated configuration. Immutable once returned. */
 struct fo_conf {

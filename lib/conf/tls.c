@@ -4,7 +4,8 @@
  * per certificate; the names a certificate serves are its SANs, so there
  * are no per-host blocks as in nginx's server { ssl_certificate ... }),
  * `strict_sni on|off;`, `ssl_redirect on|off;` (also in a route: off there
- * exempts it), `hsts VALUE|off;`; their dump and free.
+ * exempts it), `hsts VALUE|off;`, `tls_ticket_rotate DURATION;`,
+ * `tls_ticket_key_file PATH;`; their dump and free.
  *
  * lib/conf only checks the syntax here (two non-empty paths, no NUL);
  * reading and validating the certificates (unreadable, key mismatch,
@@ -129,6 +130,46 @@ conf_h_hsts(struct conf_parser *p, struct conf_block *blk, const struct conf_stm
 	memcpy(t->hsts, v->val, v->len + 1);
 }
 
+/* tls_ticket_rotate DURATION; */
+void
+conf_h_ticket_rotate(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	const struct conf_tok *v = &st->tok[1];
+	uint64_t ms = 0;
+
+	(void)blk, (void)inner;
+	if (conf_parse_duration(v->val, v->len, (uint64_t)FO_CONF_TICKET_ROTATE_MAX * 1000, &ms) !=
+			0 ||
+		ms < (uint64_t)FO_CONF_TICKET_ROTATE_MIN * 1000 || ms % 1000 != 0) {
+		conf_err(p, &v->loc,
+			"tls_ticket_rotate \"%s\": a whole number of seconds from 1m to 7d "
+			"(e.g. 12h)",
+			v->val);
+		return;
+	}
+	p->c->pub.tls.ticket_rotate_s = (uint32_t)(ms / 1000);
+}
+
+/* tls_ticket_key_file PATH; (read by the application: "file: message" there) */
+void
+conf_h_ticket_key_file(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner)
+{
+	struct fo_conf_tls *t = &p->c->pub.tls;
+	const struct conf_tok *v = &st->tok[1];
+
+	(void)blk, (void)inner;
+	if (v->len == 0 || strlen(v->val) != v->len) {
+		conf_err(p, &v->loc, "tls_ticket_key_file: empty path, or one with a NUL");
+		return;
+	}
+	free(t->ticket_key_file);
+	t->ticket_key_file = strdup(v->val);
+	if (t->ticket_key_file == NULL)
+		conf_oom(p, &v->loc);
+}
+
 void
 conf_h_route_ssl_redirect(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
 	struct conf_block *inner)
@@ -192,6 +233,19 @@ conf_dump_tls(FILE *out, const struct fo_conf *c)
 		fputs(";\n", out);
 		any = 1;
 	}
+	if (t->ticket_rotate_s != 0) {
+		char buf[24];
+
+		fprintf(out, "tls_ticket_rotate %s;\n",
+			conf_duration_str((uint64_t)t->ticket_rotate_s * 1000, buf));
+		any = 1;
+	}
+	if (t->ticket_key_file != NULL) {
+		fputs("tls_ticket_key_file ", out);
+		put_path(out, t->ticket_key_file);
+		fputs(";\n", out);
+		any = 1;
+	}
 	if (any)
 		fputc('\n', out);
 }
@@ -206,6 +260,8 @@ conf_free_tls(struct fo_conf *c)
 		free(c->tls.certs[i].key);
 	}
 	free(c->tls.certs);
+	free(c->tls.ticket_key_file);
+	c->tls.ticket_key_file = NULL;
 	c->tls.certs = NULL;
 	c->tls.n_certs = 0;
 }

@@ -21,7 +21,7 @@ _Static_assert(sizeof(struct fo_conf_tcp) == 20 * 4 + LOC,
 	"fo_conf_tcp changed: compare the new field in tcp_differs()");
 _Static_assert(sizeof(struct fo_conf_http) == 40 + LOC,
 	"fo_conf_http changed: compare the new field in http_differs()");
-_Static_assert(sizeof(struct fo_conf_tls) == 8 + 4 + 3 + FO_CONF_HSTS_MAX + 1,
+_Static_assert(sizeof(struct fo_conf_tls) == 8 + 4 + 3 + FO_CONF_HSTS_MAX + 1 + 4 + 4 + 8,
 	"fo_conf_tls changed: compare the new field in tls_differs()");
 _Static_assert(sizeof(struct fo_conf_tls_cert) == 16 + LOC,
 	"fo_conf_tls_cert changed: compare the new field in tls_differs()");
@@ -215,7 +215,8 @@ routes_differ(const struct fo_conf *a, const struct fo_conf *b)
 	return 0;
 }
 
-/* TLS settings: certificates are loaded at start only (live reload: a later slice) */
+/* TLS settings: new certificate contexts, built and published live (the files'
+ * contents are the application's to compare: the same paths may hold new certificates) */
 static int
 tls_differs(const struct fo_conf_tls *a, const struct fo_conf_tls *b)
 {
@@ -223,7 +224,8 @@ tls_differs(const struct fo_conf_tls *a, const struct fo_conf_tls *b)
 
 	if (a->n_certs != b->n_certs || a->strict_sni != b->strict_sni ||
 		a->ssl_redirect_off != b->ssl_redirect_off || a->hsts_off != b->hsts_off ||
-		strcmp(a->hsts, b->hsts) != 0)
+		strcmp(a->hsts, b->hsts) != 0 || a->ticket_rotate_s != b->ticket_rotate_s ||
+		str_differ(a->ticket_key_file, b->ticket_key_file))
 		return 1;
 	for (i = 0; i < a->n_certs; i++)
 		if (strcmp(a->certs[i].chain, b->certs[i].chain) != 0 ||
@@ -244,8 +246,10 @@ fo_ctl_conf_diff(const struct fo_conf *a, const struct fo_conf *b)
 		a->metrics_addr != b->metrics_addr || a->metrics_port != b->metrics_port ||
 		strcmp(a->access_log_path, b->access_log_path) != 0 ||
 		a->access_log_format != b->access_log_format ||
-		a->access_log_buffer != b->access_log_buffer || tls_differs(&a->tls, &b->tls))
+		a->access_log_buffer != b->access_log_buffer)
 		d |= FO_CTL_DIFF_RESTART;
+	if (tls_differs(&a->tls, &b->tls))
+		d |= FO_CTL_DIFF_TLS;
 	if (http_differs(&a->http, &b->http))
 		d |= FO_CTL_DIFF_HTTP;
 	for (i = 0; names_line_up && i < a->n_upstreams; i++)
@@ -275,7 +279,7 @@ const char *
 fo_ctl_diff_str(unsigned diff, char *buf, size_t len)
 {
 	static const char *const names[] = {"endpoints", "upstream settings", "http", "routes",
-		"needs a restart (interfaces, listeners, tcp, metrics, access_log or tls)"};
+		"needs a restart (interfaces, listeners, tcp, metrics or access_log)", "tls"};
 	size_t used = 0;
 	unsigned i;
 

@@ -55,18 +55,12 @@ fo_ctl_reclaim(struct fo_ctl_retire *r)
 }
 
 int
-fo_ctl_publish(struct fo_ctl_retire *r, void **slot, void *obj, void (*free_fn)(void *obj),
+fo_ctl_retire(struct fo_ctl_retire *r, void *obj, void (*free_fn)(void *obj),
 	int (*busy_fn)(const void *obj))
 {
-	void *old;
-
-	if (r == NULL || slot == NULL || free_fn == NULL)
+	if (r == NULL || free_fn == NULL)
 		return -EINVAL;
-	/* the only writer: a plain load is the current value */
-	old = *slot;
-	/* release: the object's contents are visible before the pointer */
-	__atomic_store_n(slot, obj, __ATOMIC_RELEASE);
-	if (old == NULL)
+	if (obj == NULL)
 		return 0;
 	if (r->n == r->cap && fo_ctl_reclaim(r) == 0) {
 		/* every one still in its grace period, or held: wait for the periods */
@@ -85,12 +79,27 @@ fo_ctl_publish(struct fo_ctl_retire *r, void **slot, void *obj, void (*free_fn)(
 		}
 	}
 	r->items[r->n].token = rte_rcu_qsbr_start(r->qsbr);
-	r->items[r->n].obj = old;
+	r->items[r->n].obj = obj;
 	r->items[r->n].free_fn = free_fn;
 	r->items[r->n].busy_fn = busy_fn;
 	r->n++;
 	r->retired++;
 	return 0;
+}
+
+int
+fo_ctl_publish(struct fo_ctl_retire *r, void **slot, void *obj, void (*free_fn)(void *obj),
+	int (*busy_fn)(const void *obj))
+{
+	void *old;
+
+	if (r == NULL || slot == NULL || free_fn == NULL)
+		return -EINVAL;
+	/* the only writer: a plain load is the current value */
+	old = *slot;
+	/* release: the object's contents are visible before the pointer */
+	__atomic_store_n(slot, obj, __ATOMIC_RELEASE);
+	return fo_ctl_retire(r, old, free_fn, busy_fn);
 }
 
 void

@@ -101,6 +101,17 @@ int fo_ctl_publish(struct fo_ctl_retire *r, void **slot, void *obj, void (*free_
 unsigned fo_ctl_reclaim(struct fo_ctl_retire *r);
 
 /**
+ * Retire @p obj, already unpublished by the caller (its own release store
+ * or exchange): freed by @p free_fn after the grace period that starts
+ * now, and once @p busy_fn (may be NULL) says 0, as fo_ctl_publish() does
+ * for the object it replaces. NULL @p obj is a no-op.
+ *
+ * @return 0, -EINVAL (NULL r or free_fn), -ENOMEM (the list could not grow).
+ */
+int fo_ctl_retire(struct fo_ctl_retire *r, void *obj, void (*free_fn)(void *obj),
+	int (*busy_fn)(const void *obj));
+
+/**
  * Wait for every grace period and free everything retired (shutdown, with
  * the workers stopped or still reporting), then release the list.
  */
@@ -119,6 +130,9 @@ enum fo_ctl_diff {
 	FO_CTL_DIFF_ROUTES = 1u << 3,
 	/** interfaces, listeners, the tcp block: not applied live (restart) */
 	FO_CTL_DIFF_RESTART = 1u << 4,
+	/** TLS directives (certificates, strict_sni, ssl_redirect, hsts, ticket
+	 *  keys): new certificate contexts, built and published live */
+	FO_CTL_DIFF_TLS = 1u << 5,
 };
 
 /**

@@ -408,16 +408,32 @@ struct fo_proxy_tls {
 				       *   certificate (names it serves are no TLS host) */
 	const char *hsts;             /**< Strict-Transport-Security on HTTPS responses; NULL: none */
 	uint8_t ssl_redirect;         /**< 308 to https for plain requests to a TLS host */
+	/** TLS sessions started on this view and still open: each keeps the view
+	 *  (its contexts, SNI table, HSTS) it started with. Written by the
+	 *  worker only (a release store when a session ends); the control
+	 *  thread frees a replaced view once this is 0 (acquire load) after a
+	 *  grace period (no session starts on it after that). */
+	uint32_t refs;
 };
 
 /**
  * Serve TLS listeners (`listen ... tls;`) with @p tls (which must outlive
- * the worker), and apply ssl_redirect on plain ones. Before the worker
- * runs. Without it, connections on TLS listeners are refused.
+ * the sessions started on it: see refs), and apply ssl_redirect on plain
+ * ones. Before the worker runs. Without it, connections on TLS listeners
+ * are refused.
  *
  * @return 0, or -ENOMEM.
  */
-int fo_proxy_worker_tls(struct fo_proxy_worker *pw, const struct fo_proxy_tls *tls);
+int fo_proxy_worker_tls(struct fo_proxy_worker *pw, struct fo_proxy_tls *tls);
+
+/**
+ * Control thread, while the worker runs: new TLS sessions (and the 308s of
+ * plain ones) use @p tls from the worker's next poll on (release store);
+ * sessions already open keep the view they started with. The old view may
+ * be freed once the worker has passed a quiescent state after this call
+ * (QSBR) and its refs is 0. Only after fo_proxy_worker_tls().
+ */
+void fo_proxy_worker_tls_set(struct fo_proxy_worker *pw, struct fo_proxy_tls *tls);
 
 /** This worker's counters. */
 const struct fo_proxy_stats *fo_proxy_stats(const struct fo_proxy_worker *pw);

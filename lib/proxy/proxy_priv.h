@@ -205,6 +205,7 @@ struct px_listener {
 struct px_tls {
 	struct fo_tls_io io;
 	struct fo_tls_conn *conn;
+	struct fo_proxy_tls *tc; /* the view the session started on (a reference held) */
 	struct rte_mbuf *pend; /* records fo_tcp_send() did not take yet */
 	int64_t sni_idx;       /* certificate the ClientHello's name selects; -1: none */
 	uint8_t sni_seen, done, shut_wanted;
@@ -298,10 +299,10 @@ struct fo_proxy_worker {
 	uint64_t wake_tsc;           /* no links.wake() before then */
 	struct fo_proxy_stats stats;
 	/* TLS (proxy_tls.c; tls NULL: none) */
-	const struct fo_proxy_tls *tls;
+	struct fo_proxy_tls *tls; /* current view: control thread's release store, acquire loads */
 	struct px_tls *tls_sess;  /* [n_sess] */
 	uint8_t *tls_stage;       /* 16 KiB: small segments gathered into one record */
-	struct fo_http_mod hsts;  /* name NULL: off */
+	struct fo_http_mod hsts;  /* name and op; the value is the session's view's */
 	struct fo_http_mod tls_mods[PX_TLS_MODS_MAX];
 	/* accounting (proxy_acct.c; all NULL: off) */
 	struct {

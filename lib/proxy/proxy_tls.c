@@ -22,6 +22,11 @@
  *    all-or-nothing contract.
  *
  * Also: the SNI the handshake chose (for 421), the 308 to https and HSTS.
+ *
+ * Live certificate reload: the control thread swaps the worker's view
+ * (fo_proxy_worker_tls_set()); a session takes the view current at its
+ * accept and holds it (refs) to its end: its contexts, SNI table and HSTS
+ * value stay those it started with.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -103,7 +108,7 @@ note_sni(struct fo_proxy_worker *pw, struct px_tls *t)
 	t->sni_seen = 1;
 	t->sni_idx = -1;
 	if (rc > 0 && h.sni != NULL)
-		t->sni_idx = host_idx(pw->tls, (const char *)h.sni, h.sni_len);
+		t->sni_idx = host_idx(t->tc, (const char *)h.sni, h.sni_len);
 }
 
 /* Hand pending records, then the send queue, to TCP. @return 0, -EAGAIN, or -errno. */
@@ -184,7 +189,7 @@ tls_handshake(struct px_sess *s)
 	}
 	if (rc == -ECONNRESET)
 		pw->stats.tls_failed_eof++;
-	else if (t->sni_seen && t->sni_idx < 0 && pw->tls->sni->strict)
+	else if (t->sni_seen && t->sni_idx < 0 && t->tc->sni->strict)
 		pw->stats.tls_failed_sni++;
 	else
 		pw->stats.tls_failed_proto++;
@@ -365,11 +370,18 @@ px_tls_accept(struct px_sess *s)
 {
 	struct fo_proxy_worker *pw = s->pw;
 	struct px_tls *t = &pw->tls_sess[s - pw->sess];
+	/* acquire: pairs with fo_proxy_worker_tls_set(); the view stays valid
+	 * until this worker's next quiescent state, and then by its refs */
+	struct fo_proxy_tls *tc = __atomic_load_n(&pw->tls, __ATOMIC_ACQUIRE);
 
 	fo_tls_io_init(&t->io, pw->pool, PX_TLS_TX_MAX);
-	t->conn = fo_tls_conn_new(pw->tls->entry, &t->io);
+	t->conn = fo_tls_conn_new(tc->entry, &t->io);
 	if (t->conn == NULL)
 		return -ENOMEM;
+	t->tc = tc;
+	/* one writer (this worker). Relaxed: the control thread reads refs only
+	 * after this worker's next quiescent state, whose release orders it */
+	__atomic_store_n(&tc->refs, tc->refs + 1, __ATOMIC_RELAXED);
 	t->pend = NULL;
 	t->sni_idx = -1;
 	t->sni_seen = t->done = t->shut_wanted = t->more = 0;
@@ -386,6 +398,9 @@ px_tls_release(struct px_sess *s)
 	fo_tls_conn_free(t->conn);
 	t->conn = NULL;
 	fo_tls_io_release(&t->io);
+	/* release: a control thread that sees 0 (acquire) sees this session done with it */
+	__atomic_store_n(&t->tc->refs, t->tc->refs - 1, __ATOMIC_RELEASE);
+	t->tc = NULL;
 	rte_pktmbuf_free(t->pend);
 	t->pend = NULL;
 	s->tls = NULL;
@@ -394,7 +409,9 @@ px_tls_release(struct px_sess *s)
 int
 px_tls_check(struct px_sess *s, const uint8_t *head, const struct fo_conf_route *route)
 {
-	const struct fo_proxy_tls *tc = s->pw->tls;
+	/* a TLS session's indexes are those of the view it started on */
+	const struct fo_proxy_tls *tc =
+		s->tls != NULL ? s->tls->tc : __atomic_load_n(&s->pw->tls, __ATOMIC_ACQUIRE);
 	const struct fo_http_msg *msg = &s->req;
 	int64_t i = host_idx(tc, (const char *)head + msg->host.off, msg->host.len);
 
@@ -413,35 +430,42 @@ px_tls_check(struct px_sess *s, const uint8_t *head, const struct fo_conf_route 
 }
 
 int
-fo_proxy_worker_tls(struct fo_proxy_worker *pw, const struct fo_proxy_tls *conf)
+fo_proxy_worker_tls(struct fo_proxy_worker *pw, struct fo_proxy_tls *conf)
 {
 	pw->tls_sess = calloc(pw->n_sess, sizeof(*pw->tls_sess));
 	pw->tls_stage = malloc(PX_TLS_RECORD_MAX);
 	if (pw->tls_sess == NULL || pw->tls_stage == NULL)
 		return -ENOMEM;
 	pw->tls = conf;
-	if (conf->hsts != NULL) {
-		pw->hsts.name = "Strict-Transport-Security";
-		pw->hsts.name_len = (uint16_t)strlen(pw->hsts.name);
-		pw->hsts.value = conf->hsts;
-		pw->hsts.value_len = (uint16_t)strlen(conf->hsts);
-		pw->hsts.op = FO_HTTP_MOD_SET;
-	}
+	/* the value is the session's view's (px_tls_mods()) */
+	pw->hsts.name = "Strict-Transport-Security";
+	pw->hsts.name_len = (uint16_t)strlen(pw->hsts.name);
+	pw->hsts.op = FO_HTTP_MOD_SET;
 	return 0;
+}
+
+void
+fo_proxy_worker_tls_set(struct fo_proxy_worker *pw, struct fo_proxy_tls *tls)
+{
+	/* release: the view's contents (contexts, SNI table) before the pointer */
+	__atomic_store_n(&pw->tls, tls, __ATOMIC_RELEASE);
 }
 
 void
 px_tls_mods(struct px_sess *s, const struct fo_http_mod **mods, unsigned *n_mods)
 {
 	struct fo_proxy_worker *pw = s->pw;
+	const char *hsts = s->tls->tc->hsts;
 
-	if (pw->hsts.name == NULL)
+	if (hsts == NULL)
 		return;
 	if (*n_mods + 1 > PX_TLS_MODS_MAX)
 		return; /* (more modifiers than any route has) */
 	if (*n_mods != 0)
 		memcpy(pw->tls_mods, *mods, *n_mods * sizeof(**mods));
 	pw->tls_mods[*n_mods] = pw->hsts;
+	pw->tls_mods[*n_mods].value = hsts;
+	pw->tls_mods[*n_mods].value_len = (uint16_t)strlen(hsts);
 	*mods = pw->tls_mods;
 	(*n_mods)++;
 }

@@ -196,6 +196,22 @@ enum fo_tls_key_type fo_tls_cert_key_type(const struct fo_tls_cert *c);
 /** @return the leaf's notAfter, seconds since the epoch. */
 time_t fo_tls_cert_not_after(const struct fo_tls_cert *c);
 
+/** What `fanoutctl certs` shows of a certificate (fo_tls_cert_info()). */
+struct fo_tls_cert_info {
+	char subject[256]; /**< leaf subject, RFC 2253 ("CN=a.test,O=..."), cut */
+	char issuer[256];  /**< leaf issuer, RFC 2253, cut */
+	char serial[80];   /**< leaf serial number, upper-case hex ("1001", "3A0F...") */
+	time_t not_before, not_after;
+	enum fo_tls_key_type type;
+	unsigned n_chain; /**< intermediates after the leaf */
+};
+
+/**
+ * Describe @p c (control thread: listing, metrics).
+ * @return 0, or -EINVAL (NULL argument).
+ */
+int fo_tls_cert_info(const struct fo_tls_cert *c, struct fo_tls_cert_info *out);
+
 /**
  * Build a server context for worker @p w serving certificates @p certs
  * (at most one per key type: an RSA and an ECDSA one for the same names;
@@ -381,6 +397,29 @@ struct fo_tls_keyset *fo_tls_keyset_rotate(const struct fo_tls_keyset *old);
  *         every worker has passed a quiescent state (RCU grace period).
  */
 struct fo_tls_keyset *fo_tls_keys_publish(struct fo_tls_keys *k, struct fo_tls_keyset *ks);
+
+/** Bytes of one key in a ticket key file: name 16, HMAC-SHA256 key 32, AES-256 key 32. */
+#define FO_TLS_TICKET_FILE_KEY 80
+
+/**
+ * A key set from the bytes of a ticket key file (`tls_ticket_key_file`),
+ * shared by several nodes: 80 bytes (one key, in nginx's 80-byte layout:
+ * name, HMAC key, AES key; it is prev, cur and next at once) or 240
+ * bytes (three such keys: previous, current, next). Whoever writes the
+ * file rotates it: drop the first 80 bytes, append 80 new random ones.
+ * The three names must differ.
+ *
+ * @param file  names the file in @p err (NULL: "ticket key file").
+ * @return the set (generation 0), or NULL with "file: message" in @p err.
+ */
+struct fo_tls_keyset *fo_tls_keyset_parse(
+	const uint8_t *buf, size_t len, const char *file, char *err, size_t errlen);
+
+/**
+ * fo_tls_keyset_parse() of the file @p path (control thread: reads it).
+ * @return the set, or NULL with "path: message" in @p err.
+ */
+struct fo_tls_keyset *fo_tls_keyset_load(const char *path, char *err, size_t errlen);
 
 /** Free a key set (its keys are wiped). NULL is a no-op. */
 void fo_tls_keyset_free(struct fo_tls_keyset *ks);

@@ -337,3 +337,46 @@ fo_tls_cert_not_after(const struct fo_tls_cert *c)
 {
 	return c->not_after;
 }
+
+/* One-line RFC 2253 form of @p n ("CN=a.test,O=Example"), cut to @p len. */
+static void
+name_str(const X509_NAME *n, char *buf, size_t len)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	int k = 0;
+
+	buf[0] = '\0';
+	if (b == NULL)
+		return;
+	if (X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253) >= 0)
+		k = BIO_read(b, buf, (int)len - 1);
+	buf[k > 0 ? k : 0] = '\0';
+	BIO_free(b);
+	ERR_clear_error();
+}
+
+int
+fo_tls_cert_info(const struct fo_tls_cert *c, struct fo_tls_cert_info *out)
+{
+	const ASN1_INTEGER *sn;
+	BIGNUM *bn;
+	char *hex;
+
+	if (c == NULL || out == NULL)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	name_str(X509_get_subject_name(c->leaf), out->subject, sizeof(out->subject));
+	name_str(X509_get_issuer_name(c->leaf), out->issuer, sizeof(out->issuer));
+	sn = X509_get0_serialNumber(c->leaf);
+	bn = sn != NULL ? ASN1_INTEGER_to_BN(sn, NULL) : NULL;
+	hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+	snprintf(out->serial, sizeof(out->serial), "%s", hex != NULL ? hex : "?");
+	OPENSSL_free(hex);
+	BN_free(bn);
+	out->not_before = asn1_to_time(X509_get0_notBefore(c->leaf));
+	out->not_after = c->not_after;
+	out->type = c->type;
+	out->n_chain = (unsigned)sk_X509_num(c->chain);
+	ERR_clear_error();
+	return 0;
+}

@@ -314,6 +314,16 @@ conn_err(SSL *s, int rc)
 	case SSL_ERROR_SYSCALL:
 		ERR_clear_error();
 		return -ECONNRESET; /* EOF from the BIO without close_notify */
+	case SSL_ERROR_SSL:
+		/* OpenSSL 3.0 reports the peer's FIN without close_notify so (1.1.1
+		 * said SSL_ERROR_SYSCALL): a client closing, as browsers and most
+		 * clients do, not a bad record */
+		if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+			ERR_clear_error();
+			return -ECONNRESET;
+		}
+		ERR_clear_error();
+		return -EPROTO;
 	default:
 		ERR_clear_error();
 		return -EPROTO;

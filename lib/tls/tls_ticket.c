@@ -13,9 +13,13 @@
  * context's ticket lifetime hint says so.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -78,6 +82,88 @@ fo_tls_keyset_free(struct fo_tls_keyset *ks)
 		return;
 	OPENSSL_cleanse(ks, sizeof(*ks));
 	free(ks);
+}
+
+/* One key of a file: name, HMAC key, AES key (nginx's 80-byte layout). */
+static void
+key_from_file(struct fo_tls_ticket_key *k, const uint8_t *p)
+{
+	memcpy(k->name, p, sizeof(k->name));
+	memcpy(k->hmac, p + 16, sizeof(k->hmac));
+	memcpy(k->aes, p + 48, sizeof(k->aes));
+}
+
+struct fo_tls_keyset *
+fo_tls_keyset_parse(const uint8_t *buf, size_t len, const char *file, char *err, size_t errlen)
+{
+	const size_t ksz = FO_TLS_TICKET_FILE_KEY;
+	struct fo_tls_keyset *ks;
+
+	if (file == NULL)
+		file = "ticket key file";
+	if (len != ksz && len != 3 * ksz) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: %zu bytes: a ticket key file holds %zu bytes (one key) "
+				"or %zu (previous, current, next)", file, len, ksz, 3 * ksz);
+		return NULL;
+	}
+	if (len == 3 * ksz && (memcmp(buf, buf + ksz, 16) == 0 ||
+				      memcmp(buf + ksz, buf + 2 * ksz, 16) == 0 ||
+				      memcmp(buf, buf + 2 * ksz, 16) == 0)) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: two keys have the same name (its first 16 bytes): "
+				"each key must be new random bytes", file);
+		return NULL;
+	}
+	ks = calloc(1, sizeof(*ks));
+	if (ks == NULL) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: out of memory", file);
+		return NULL;
+	}
+	if (len == ksz) {
+		/* one key: it is the whole set */
+		key_from_file(&ks->cur, buf);
+		ks->prev = ks->next = ks->cur;
+	} else {
+		key_from_file(&ks->prev, buf);
+		key_from_file(&ks->cur, buf + ksz);
+		key_from_file(&ks->next, buf + 2 * ksz);
+	}
+	return ks;
+}
+
+struct fo_tls_keyset *
+fo_tls_keyset_load(const char *path, char *err, size_t errlen)
+{
+	uint8_t buf[3 * FO_TLS_TICKET_FILE_KEY + 1];
+	struct fo_tls_keyset *ks;
+	ssize_t n;
+	size_t len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: cannot open (%s)", path, strerror(errno));
+		return NULL;
+	}
+	/* one byte more than the largest valid file: a longer one is refused */
+	while (len < sizeof(buf) && (n = read(fd, buf + len, sizeof(buf) - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			if (err != NULL && errlen > 0)
+				snprintf(err, errlen, "%s: cannot read (%s)", path, strerror(errno));
+			close(fd);
+			OPENSSL_cleanse(buf, sizeof(buf));
+			return NULL;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	ks = fo_tls_keyset_parse(buf, len, path, err, errlen);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return ks;
 }
 
 static int

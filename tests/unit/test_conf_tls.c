@@ -2,7 +2,8 @@
 /*
  * lib/conf TLS directives: `listen A:P tls;` next to plain listeners,
  * `tls_certificate CHAIN KEY;` repeated, `strict_sni`, `ssl_redirect` at
- * top level and per route, `hsts VALUE|off`; defaults when absent, the
+ * top level and per route, `hsts VALUE|off`, `tls_ticket_rotate`,
+ * `tls_ticket_key_file`; defaults when absent, the
  * dump and its round trip, and every error with its file:line:col.
  */
 #include "conf_err_harness.h"
@@ -50,6 +51,11 @@ same_tls(const struct fo_conf *a, const struct fo_conf *b)
 	assert_int_equal(a->tls.ssl_redirect_off, b->tls.ssl_redirect_off);
 	assert_int_equal(a->tls.hsts_off, b->tls.hsts_off);
 	assert_string_equal(a->tls.hsts, b->tls.hsts);
+	assert_int_equal(a->tls.ticket_rotate_s, b->tls.ticket_rotate_s);
+	if (a->tls.ticket_key_file == NULL)
+		assert_null(b->tls.ticket_key_file);
+	else
+		assert_string_equal(a->tls.ticket_key_file, b->tls.ticket_key_file);
 	assert_int_equal(a->n_listens, b->n_listens);
 	for (i = 0; i < a->n_listens; i++)
 		assert_int_equal(a->listens[i].tls, b->listens[i].tls);
@@ -85,6 +91,8 @@ test_defaults(void **state)
 	assert_int_equal(c->tls.ssl_redirect_off, 0); /* on by default, as ingress-nginx */
 	assert_int_equal(c->tls.hsts_off, 0);
 	assert_string_equal(c->tls.hsts, ""); /* FO_CONF_HSTS_DEFAULT */
+	assert_int_equal(c->tls.ticket_rotate_s, 0); /* FO_CONF_TICKET_ROTATE_DEFAULT */
+	assert_null(c->tls.ticket_key_file);
 	assert_int_equal(c->routes[0].no_ssl_redirect, 0);
 	assert_int_equal(c->routes[0].force_ssl_redirect, 0);
 	d = dump_text(c);
@@ -142,6 +150,35 @@ test_all(void **state)
 	fo_conf_free(c);
 }
 
+static void
+test_tickets(void **state)
+{
+	struct fo_conf *c = parse_ok(IFC "listen 198.18.0.1:443 tls;\ntls_ticket_rotate 6h;\n"
+				       "tls_ticket_key_file \"/run/fanout/ticket keys\";\n");
+	char *d;
+
+	(void)state;
+	assert_int_equal(c->tls.ticket_rotate_s, 6 * 3600);
+	assert_string_equal(c->tls.ticket_key_file, "/run/fanout/ticket keys");
+	d = dump_text(c);
+	assert_non_null(strstr(d, "tls_ticket_rotate 6h;\n"));
+	assert_non_null(strstr(d, "tls_ticket_key_file \"/run/fanout/ticket keys\";\n"));
+	free(d);
+	round_trip(c);
+	fo_conf_free(c);
+	/* the bounds: 1 minute, 7 days; a whole number of seconds (nginx's units) */
+	c = parse_ok(IFC "tls_ticket_rotate 60;\n");
+	assert_int_equal(c->tls.ticket_rotate_s, 60);
+	round_trip(c);
+	fo_conf_free(c);
+	c = parse_ok(IFC "tls_ticket_rotate 168h;\n");
+	assert_int_equal(c->tls.ticket_rotate_s, 7 * 24 * 3600);
+	fo_conf_free(c);
+	c = parse_ok(IFC "tls_ticket_rotate 90000ms;\n");
+	assert_int_equal(c->tls.ticket_rotate_s, 90);
+	fo_conf_free(c);
+}
+
 static const struct err_case cases[] = {
 	{"errors", "tls arg", 0, T(IFC "listen 198.18.0.1:443 tls extra;\n"),
 		"t.conf:2:27: service \"tls\" takes no argument\n"},
@@ -176,6 +213,23 @@ static const struct err_case cases[] = {
 		"\"max-age=31536000; includeSubDomains\"\n"},
 	{"errors", "hsts twice", 0, T(IFC "hsts off;\nhsts off;\n"),
 		"t.conf:3:1: duplicate \"hsts\" directive (first at t.conf:2:1)\n"},
+	{"errors", "rotate short", 0, T(IFC "tls_ticket_rotate 59s;\n"),
+		"t.conf:2:19: tls_ticket_rotate \"59s\": a whole number of seconds from 1m to 7d "
+		"(e.g. 12h)\n"},
+	{"errors", "rotate long", 0, T(IFC "tls_ticket_rotate 169h;\n"),
+		"t.conf:2:19: tls_ticket_rotate \"169h\": a whole number of seconds from 1m to 7d "
+		"(e.g. 12h)\n"},
+	{"errors", "rotate ms", 0, T(IFC "tls_ticket_rotate 60500ms;\n"),
+		"t.conf:2:19: tls_ticket_rotate \"60500ms\": a whole number of seconds from 1m to 7d "
+		"(e.g. 12h)\n"},
+	{"errors", "rotate word", 0, T(IFC "tls_ticket_rotate daily;\n"),
+		"t.conf:2:19: tls_ticket_rotate \"daily\": a whole number of seconds from 1m to 7d "
+		"(e.g. 12h)\n"},
+	{"errors", "key file empty", 0, T(IFC "tls_ticket_key_file \"\";\n"),
+		"t.conf:2:21: tls_ticket_key_file: empty path, or one with a NUL\n"},
+	{"errors", "key file twice", 0,
+		T(IFC "tls_ticket_key_file /a;\ntls_ticket_key_file /b;\n"),
+		"t.conf:3:1: duplicate \"tls_ticket_key_file\" directive (first at t.conf:2:1)\n"},
 	{"errors", "in a block", 0, T(IFC "http { strict_sni on; }\n"),
 		"t.conf:2:8: \"strict_sni\" directive is not allowed in http block (only at top "
 		"level)\n"},
@@ -194,6 +248,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all),
+		cmocka_unit_test(test_tickets),
 		cmocka_unit_test(test_errors),
 	};
 

@@ -262,6 +262,51 @@ test_restart(void **state)
 		FO_CTL_DIFF_RESTART);
 }
 
+/* TLS directives are built and published live (new certificate contexts); a TLS
+ * listener added or removed is a listener change: restart */
+static void
+test_tls(void **state)
+{
+	const char *tls = BASE "listen 198.18.0.1:443 tls;\ntls_certificate /a.pem /a.key;\n";
+	char buf[128];
+
+	(void)state;
+	assert_int_equal(diff(tls, tls), FO_CTL_DIFF_NONE);
+	assert_int_equal(diff(tls, "tls_certificate /a.pem /a.key;\n" BASE
+				   "listen 198.18.0.1:443 tls;\n"),
+		FO_CTL_DIFF_NONE);
+	assert_int_equal(diff(tls, BASE "listen 198.18.0.1:443 tls;\n"), FO_CTL_DIFF_TLS);
+	assert_int_equal(diff(tls, BASE "listen 198.18.0.1:443 tls;\ntls_certificate /b.pem /a.key;\n"),
+		FO_CTL_DIFF_TLS);
+	assert_int_equal(diff(tls, BASE "listen 198.18.0.1:443 tls;\ntls_certificate /a.pem /b.key;\n"),
+		FO_CTL_DIFF_TLS);
+	assert_int_equal(diff(tls, "tls_certificate /a.pem /a.key;\ntls_certificate /c.pem /c.key;\n"
+				   BASE "listen 198.18.0.1:443 tls;\n"),
+		FO_CTL_DIFF_TLS);
+	assert_int_equal(diff(tls, "strict_sni on;\n" BASE "listen 198.18.0.1:443 tls;\n"
+				   "tls_certificate /a.pem /a.key;\n"),
+		FO_CTL_DIFF_TLS);
+	assert_int_equal(diff(tls, "hsts off;\n" BASE "listen 198.18.0.1:443 tls;\n"
+				   "tls_certificate /a.pem /a.key;\n"),
+		FO_CTL_DIFF_TLS);
+	assert_int_equal(diff(tls, "ssl_redirect off;\n" BASE "listen 198.18.0.1:443 tls;\n"
+				   "tls_certificate /a.pem /a.key;\n"),
+		FO_CTL_DIFF_TLS);
+	assert_int_equal(diff(tls, "tls_ticket_rotate 1h;\n" BASE "listen 198.18.0.1:443 tls;\n"
+				   "tls_certificate /a.pem /a.key;\n"),
+		FO_CTL_DIFF_TLS);
+	assert_int_equal(diff(tls, "tls_ticket_key_file /k;\n" BASE "listen 198.18.0.1:443 tls;\n"
+				   "tls_certificate /a.pem /a.key;\n"),
+		FO_CTL_DIFF_TLS);
+	assert_int_equal(diff("tls_ticket_key_file /k;\n" BASE, "tls_ticket_key_file /j;\n" BASE),
+		FO_CTL_DIFF_TLS);
+	/* the first TLS listener, or the last one gone: listeners change, a restart */
+	assert_int_equal(diff(BASE "tls_certificate /a.pem /a.key;\n", tls), FO_CTL_DIFF_RESTART);
+	assert_int_equal(diff(tls, BASE "tls_certificate /a.pem /a.key;\n"), FO_CTL_DIFF_RESTART);
+	assert_string_equal(fo_ctl_diff_str(FO_CTL_DIFF_TLS | FO_CTL_DIFF_ROUTES, buf, sizeof(buf)),
+		"routes, tls");
+}
+
 static void
 test_diff_str(void **state)
 {
@@ -295,6 +340,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same),
 		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_endpoints_only),
 		cmocka_unit_test(test_upstream_params_and_http),
 		cmocka_unit_test(test_health_settings),

@@ -162,6 +162,37 @@ test_busy(void **state)
 	free(v);
 }
 
+/* fo_ctl_retire(): an object its owner unpublished itself (lib/tls's key sets, fanout's
+ * certificate generations held by their sessions) waits like a replaced one */
+static void
+test_retire_direct(void **state)
+{
+	struct rte_rcu_qsbr *v = qsbr_new(1);
+	struct fo_ctl_retire r;
+	struct obj *a = obj_new(7), *b = obj_new(8);
+
+	(void)state;
+	n_freed = 0;
+	assert_int_equal(fo_ctl_retire_init(&r, v, 4, RTE_QSBR_THRID_INVALID), 0);
+	assert_int_equal(fo_ctl_retire(&r, NULL, obj_free, NULL), 0); /* nothing to retire */
+	assert_int_equal(r.n, 0);
+	assert_int_equal(fo_ctl_retire(&r, a, NULL, NULL), -EINVAL);
+	b->held = 1; /* a session still on it */
+	assert_int_equal(fo_ctl_retire(&r, a, obj_free, NULL), 0);
+	assert_int_equal(fo_ctl_retire(&r, b, obj_free, obj_busy), 0);
+	assert_int_equal(fo_ctl_reclaim(&r), 0); /* the reader has not reported */
+	rte_rcu_qsbr_quiescent(v, 0);
+	assert_int_equal(fo_ctl_reclaim(&r), 1); /* a goes; b is held */
+	assert_int_equal(freed_gen[0], 7);
+	b->held = 0;
+	assert_int_equal(fo_ctl_reclaim(&r), 1);
+	assert_int_equal(freed_gen[1], 8);
+	assert_int_equal(r.retired, 2);
+	assert_int_equal(r.freed, 2);
+	fo_ctl_retire_fini(&r);
+	free(v);
+}
+
 /* bad arguments */
 static void
 test_invalid(void **state)
@@ -259,6 +290,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grace_period),
 		cmocka_unit_test(test_busy),
+		cmocka_unit_test(test_retire_direct),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_readers_never_see_freed),
 	};

@@ -11,7 +11,9 @@
  * without one, nor on a route with ssl_redirect off); a Host naming
  * another certificate than the SNI gets 421; strict_sni refuses an
  * unknown name (counted); resumption with the ticket of the first
- * connection (counted). No session or mbuf left.
+ * connection (counted); a new view published while a session is open
+ * (live certificate reload): the session keeps its certificate and HSTS,
+ * new ones get the new. No session or mbuf left.
  */
 #include <stdlib.h>
 
@@ -250,13 +252,31 @@ fix_fini(struct fix *f)
 	SSL_CTX_free(f->cctx);
 }
 
+/* Run the wire until @p t has a whole response (or failed, or closed). */
+static void
+tls_wait(struct fix *f, struct tcli *t)
+{
+	unsigned rounds = 0;
+
+	while (rounds++ < 200000 && !t->hs_failed && !t->closed &&
+		(t->rx_len == 0 || strstr(t->rx, "\r\n\r\n") == NULL ||
+			t->rx_len < (size_t)(strstr(t->rx, "\r\n\r\n") - t->rx) + 4 +
+					    (strstr(t->rx, "Content-Length: ") != NULL
+							    ? strtoul(strstr(t->rx,
+									      "Content-Length: ") +
+									      16,
+								      NULL, 10)
+							    : 0))) {
+		if (wire_step(&f->x.w) == 0)
+			wire_advance(&f->x.w, 1);
+	}
+}
+
 /* One request over TLS with @p sni; the response (up to @p cap bytes) in t->rx. */
 static void
 tls_request(struct fix *f, struct tcli *t, const char *sni, const char *req, size_t req_len,
 	size_t cap, SSL_SESSION *resume)
 {
-	unsigned rounds = 0;
-
 	memset(t, 0, sizeof(*t));
 	t->rx = calloc(1, cap + 1);
 	t->rx_cap = cap;
@@ -270,18 +290,21 @@ tls_request(struct fix *f, struct tcli *t, const char *sni, const char *req, siz
 	f->x.ch->poll_arg = t;
 	t->c = fo_tcp_connect(f->x.ch->tw, CLIENT, FANOUT, 443, &tcli_ops, t);
 	assert_non_null(t->c);
-	while (rounds++ < 200000 && !t->hs_failed && !t->closed &&
-		(t->rx_len == 0 || strstr(t->rx, "\r\n\r\n") == NULL ||
-			t->rx_len < (size_t)(strstr(t->rx, "\r\n\r\n") - t->rx) + 4 +
-					    (strstr(t->rx, "Content-Length: ") != NULL
-							    ? strtoul(strstr(t->rx,
-									      "Content-Length: ") +
-									      16,
-								      NULL, 10)
-							    : 0))) {
-		if (wire_step(&f->x.w) == 0)
-			wire_advance(&f->x.w, 1);
-	}
+	tls_wait(f, t);
+}
+
+/* Another request on @p t's connection (keep-alive); the response replaces t->rx. */
+static void
+tls_again(struct fix *f, struct tcli *t, const char *req, size_t req_len)
+{
+	memset(t->rx, 0, t->rx_cap + 1);
+	t->rx_len = 0;
+	t->req = req;
+	t->req_len = req_len;
+	t->sent = 0;
+	f->x.ch->poll = tcli_poll;
+	f->x.ch->poll_arg = t;
+	tls_wait(f, t);
 }
 
 static void
@@ -457,6 +480,67 @@ test_strict_sni(void **state)
 	free(f);
 }
 
+/* @return 1 when @p t's server certificate is @p c's leaf. */
+static int
+served(const struct tcli *t, const struct fo_tls_cert *c)
+{
+	X509 *x = SSL_get0_peer_certificate(t->ssl);
+
+	return x != NULL && X509_cmp(x, c->leaf) == 0;
+}
+
+/*
+ * Live certificate reload, as app/fanout/tls.c does it: a new view
+ * (contexts, SNI table, HSTS) published with fo_proxy_worker_tls_set(). A
+ * session opened before keeps its view (its certificate, its HSTS value) to
+ * its end, counted in the old view's refs; new sessions take the new view.
+ */
+static void
+test_view_swap(void **state)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n";
+	struct fix *f = calloc(1, sizeof(*f));
+	struct tls_setup *nt = calloc(1, sizeof(*nt));
+	struct tcli old, t;
+
+	(void)state;
+	fix_init(f, 0, ok_response);
+	tls_request(f, &old, "a.test", req, sizeof(req) - 1, 4096, NULL);
+	assert_non_null(strstr(old.rx, "HTTP/1.1 200 OK\r\n"));
+	assert_true(served(&old, f->t.certs[0]));
+	assert_int_equal(f->t.ptls.refs, 1);
+
+	/* new certificates, another HSTS value */
+	tls_setup(nt, 0);
+	nt->ptls.hsts = "max-age=60";
+	fo_proxy_worker_tls_set(f->x.pw, &nt->ptls);
+
+	/* the open session keeps what it started with */
+	tls_again(f, &old, req, sizeof(req) - 1);
+	assert_non_null(strstr(old.rx, "HTTP/1.1 200 OK\r\n"));
+	assert_non_null(strstr(old.rx, "\r\nStrict-Transport-Security: max-age=31536000; "
+				       "includeSubDomains\r\n"));
+	assert_int_equal(f->t.ptls.refs, 1);
+	assert_int_equal(nt->ptls.refs, 0);
+	tcli_close(f, &old);
+	assert_int_equal(f->t.ptls.refs, 0); /* the old view may go now */
+
+	/* a new session: the new certificate and HSTS */
+	tls_request(f, &t, "a.test", req, sizeof(req) - 1, 4096, NULL);
+	assert_non_null(strstr(t.rx, "HTTP/1.1 200 OK\r\n"));
+	assert_non_null(strstr(t.rx, "\r\nStrict-Transport-Security: max-age=60\r\n"));
+	assert_true(served(&t, nt->certs[0]));
+	assert_false(served(&t, f->t.certs[0]));
+	assert_int_equal(nt->ptls.refs, 1);
+	tcli_close(f, &t);
+	assert_int_equal(nt->ptls.refs, 0);
+	assert_int_equal(fo_proxy_stats(f->x.pw)->tls_handshakes, 2);
+	fix_fini(f);
+	tls_teardown(nt);
+	free(nt);
+	free(f);
+}
+
 int
 main(void)
 {
@@ -465,6 +549,7 @@ main(void)
 		cmocka_unit_test(test_bodies),
 		cmocka_unit_test(test_redirect),
 		cmocka_unit_test(test_strict_sni),
+		cmocka_unit_test(test_view_swap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

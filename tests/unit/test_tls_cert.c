@@ -213,6 +213,45 @@ test_selfsigned(void **state)
 	assert_null(fo_tls_cert_selfsigned("", now, 365, err, sizeof(err)));
 }
 
+/* What fanoutctl certs lists: subject, issuer, serial (hex), validity, key, chain length. */
+static void
+test_info(void **state)
+{
+	char err[256] = "", want[16];
+	time_t now = time(NULL);
+	struct fo_tls_cert *c = fo_tls_cert_load(path("chain.pem"), path("leaf.key"), now, err,
+		sizeof(err));
+	struct fo_tls_cert_info ci;
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(leaf), NULL);
+	char *hex = BN_bn2hex(bn);
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(fo_tls_cert_info(c, &ci), 0);
+	assert_string_equal(ci.subject, "CN=ignored-cn.test");
+	assert_string_equal(ci.issuer, "CN=Test Intermediate");
+	assert_string_equal(ci.serial, hex); /* th_cert()'s serials count from 1000 */
+	snprintf(want, sizeof(want), "%lX", ASN1_INTEGER_get(X509_get0_serialNumber(leaf)));
+	assert_int_equal(strtol(ci.serial, NULL, 16), strtol(want, NULL, 16));
+	assert_int_equal(ci.not_after, fo_tls_cert_not_after(c));
+	assert_true(ci.not_before <= now - 3500 && ci.not_before >= now - 3700);
+	assert_true(ci.not_after >= now + 86400 * 90 - 100 && ci.not_after <= now + 86400 * 90 + 100);
+	assert_int_equal(ci.type, FO_TLS_KEY_ECDSA);
+	assert_int_equal(ci.n_chain, 1);
+	assert_int_equal(fo_tls_cert_info(c, NULL), -EINVAL);
+	assert_int_equal(fo_tls_cert_info(NULL, &ci), -EINVAL);
+	OPENSSL_free(hex);
+	BN_free(bn);
+	fo_tls_cert_free(c);
+	c = fo_tls_cert_selfsigned("fanout-default.invalid", now, 365, err, sizeof(err));
+	assert_int_equal(fo_tls_cert_info(c, &ci), 0);
+	assert_string_equal(ci.subject, ci.issuer);
+	assert_non_null(strstr(ci.subject, "CN=fanout-default.invalid"));
+	assert_true(strlen(ci.serial) >= 30); /* 127 random bits */
+	assert_int_equal(ci.n_chain, 0);
+	fo_tls_cert_free(c);
+}
+
 /* ---------------------------------------------------------------- */
 
 struct env {
@@ -462,6 +501,7 @@ main(void)
 		cmocka_unit_test(test_load_ok_names),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_selfsigned),
+		cmocka_unit_test(test_info),
 		cmocka_unit_test(test_ctx_ecdsa_and_rsa),
 		cmocka_unit_test(test_ctx_refusals),
 		cmocka_unit_test(test_ctx_settings),

@@ -5,11 +5,16 @@
  * reads. A ticket issued under key N on one worker resumes on another
  * worker, still after one rotation (N is prev), not after two (N is gone:
  * full handshake, which still succeeds). A node that rotated first (its
- * cur is our next) has its tickets accepted too.
+ * cur is our next) has its tickets accepted too. Ticket key files
+ * (tls_ticket_key_file): their layout, every size and name error, and the
+ * same one-rotation-not-two rule when the file's writer rotates it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -243,6 +248,137 @@ test_resumption_renews_ticket(void **state)
 	fo_tls_keyset_free(fo_tls_keys_publish(&keys, NULL));
 }
 
+/* Three keys in nginx's 80-byte layout (name, HMAC key, AES key), each byte of key i = i + 1. */
+static void
+file_bytes(uint8_t *buf, unsigned first, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		memset(buf + 80 * i, (int)(first + i), 80);
+		buf[80 * i + 16] ^= 0x5a; /* the HMAC key's first byte: not the name's */
+		buf[80 * i + 48] ^= 0xa5; /* the AES key's first byte */
+	}
+}
+
+static void
+test_key_file_layout(void **state)
+{
+	uint8_t buf[240], name[16];
+	struct fo_tls_keyset *ks;
+	char err[256];
+
+	(void)state;
+	file_bytes(buf, 1, 3);
+	ks = fo_tls_keyset_parse(buf, 240, "k", err, sizeof(err));
+	assert_non_null(ks);
+	memset(name, 1, 16);
+	assert_memory_equal(ks->prev.name, name, 16);
+	memset(name, 2, 16);
+	assert_memory_equal(ks->cur.name, name, 16);
+	assert_int_equal(ks->cur.hmac[0], 2 ^ 0x5a);
+	assert_int_equal(ks->cur.hmac[1], 2);
+	assert_int_equal(ks->cur.aes[0], 2 ^ 0xa5);
+	memset(name, 3, 16);
+	assert_memory_equal(ks->next.name, name, 16);
+	fo_tls_keyset_free(ks);
+	/* one key: it is the whole set */
+	ks = fo_tls_keyset_parse(buf + 80, 80, "k", err, sizeof(err));
+	assert_non_null(ks);
+	assert_memory_equal(&ks->prev, &ks->cur, sizeof(ks->cur));
+	assert_memory_equal(&ks->next, &ks->cur, sizeof(ks->cur));
+	assert_int_equal(ks->cur.name[0], 2);
+	fo_tls_keyset_free(ks);
+}
+
+static void
+test_key_file_errors(void **state)
+{
+	static const size_t bad_len[] = {0, 1, 48, 79, 81, 160, 239, 241, 320};
+	uint8_t buf[400];
+	char err[256], path[] = "/tmp/fo-tk-XXXXXX";
+	unsigned i;
+	int fd;
+
+	(void)state;
+	file_bytes(buf, 1, 4);
+	for (i = 0; i < sizeof(bad_len) / sizeof(bad_len[0]); i++) {
+		err[0] = '\0';
+		assert_null(fo_tls_keyset_parse(buf, bad_len[i], "/etc/k", err, sizeof(err)));
+		assert_non_null(strstr(err, "/etc/k: "));
+		assert_non_null(strstr(err, "a ticket key file holds 80 bytes (one key) or 240 "
+					    "(previous, current, next)"));
+	}
+	/* two keys of the same name: a ticket could not say which */
+	file_bytes(buf, 1, 3);
+	memcpy(buf + 160, buf, 16);
+	assert_null(fo_tls_keyset_parse(buf, 240, "/etc/k", err, sizeof(err)));
+	assert_string_equal(err, "/etc/k: two keys have the same name (its first 16 bytes): "
+				 "each key must be new random bytes");
+	/* files */
+	assert_null(fo_tls_keyset_load("/nonexistent/fanout-ticket.key", err, sizeof(err)));
+	assert_string_equal(err, "/nonexistent/fanout-ticket.key: cannot open (No such file or "
+				 "directory)");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	file_bytes(buf, 1, 4);
+	assert_int_equal(write(fd, buf, 320), 320); /* one key too many */
+	assert_null(fo_tls_keyset_load(path, err, sizeof(err)));
+	assert_non_null(strstr(err, ": 241 bytes: a ticket key file holds")); /* read stops at 241 */
+	assert_int_equal(ftruncate(fd, 240), 0);
+	{
+		struct fo_tls_keyset *ks = fo_tls_keyset_load(path, err, sizeof(err));
+
+		assert_non_null(ks);
+		assert_int_equal(ks->cur.name[0], 2);
+		fo_tls_keyset_free(ks);
+	}
+	close(fd);
+	unlink(path);
+}
+
+/*
+ * Keys shared by several nodes through a file that its writer rotates (drop
+ * the first key, append a new one): a ticket issued under key N (current)
+ * resumes after one rotation (N is previous), on another node too, and not
+ * after two (a full handshake, which succeeds).
+ */
+static void
+test_key_file_rotation(void **state)
+{
+	struct fo_tls_keys keys = {0}, other = {0};
+	uint8_t buf[80 * 5];
+	struct worker a, b;
+	SSL_SESSION *s;
+	char err[256];
+
+	(void)state;
+	file_bytes(buf, 1, 5); /* keys 1..5; the file holds three in a row */
+	fo_tls_keys_publish(&keys, fo_tls_keyset_parse(buf, 240, NULL, err, sizeof(err)));
+	fo_tls_keys_publish(&other, fo_tls_keyset_parse(buf, 240, NULL, err, sizeof(err)));
+	assert_non_null(keys.set);
+	worker_init(&a, &keys);
+	worker_init(&b, &other); /* another node reading the same file */
+	s = issue(&a);
+	assert_int_equal(ticket_key_name(s)[0], 2); /* key N = 2, the current one */
+	assert_int_equal(resume(&b, s), 1);
+	/* one rotation of the file: 2 3 4 */
+	fo_tls_keyset_free(
+		fo_tls_keys_publish(&keys, fo_tls_keyset_parse(buf + 80, 240, NULL, err, sizeof(err))));
+	assert_int_equal(resume(&a, s), 1);
+	/* two: 3 4 5 */
+	fo_tls_keyset_free(fo_tls_keys_publish(
+		&keys, fo_tls_keyset_parse(buf + 160, 240, NULL, err, sizeof(err))));
+	assert_int_equal(resume(&a, s), 0);
+	/* the other node has not read the file again yet: it still accepts it */
+	assert_int_equal(resume(&b, s), 1);
+	SSL_SESSION_free(s);
+	worker_free(&a);
+	worker_free(&b);
+	fo_tls_keyset_free(fo_tls_keys_publish(&keys, NULL));
+	fo_tls_keyset_free(fo_tls_keys_publish(&other, NULL));
+}
+
 int
 main(void)
 {
@@ -251,6 +387,9 @@ main(void)
 		cmocka_unit_test(test_resume_across_workers_and_rotations),
 		cmocka_unit_test(test_next_key_accepted),
 		cmocka_unit_test(test_resumption_renews_ticket),
+		cmocka_unit_test(test_key_file_layout),
+		cmocka_unit_test(test_key_file_errors),
+		cmocka_unit_test(test_key_file_rotation),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -168,6 +168,13 @@ px_pass_hello(struct px_sess *s)
 			return px_sess_abort(s);
 		pw->stats.bytes_client_in += (uint64_t)n;
 		s->in = fo_mbuf_chain_join(s->in, m);
+		if (px_head_sparse(s->in)) {
+			/* a ClientHello dribbling in: one mbuf per byte would pin the pool */
+			m = px_chain_compact(pw, s->in);
+			if (m == NULL) /* (counted: nombuf; s->in is still whole) */
+				return px_sess_abort(s);
+			s->in = m;
+		}
 	}
 	len = px_len(s->in);
 	if (len == 0)

@@ -79,9 +79,8 @@ conf_h_passthrough(struct conf_parser *p, struct conf_block *blk, const struct c
 	}
 	for (i = 0; i < c->n_passthroughs; i++) {
 		if (strcmp(c->passthroughs[i].name, name) == 0) {
-			conf_err(p, &t->loc,
-				"duplicate passthrough %s (first defined at %s:%u:%u)", name,
-				c->passthroughs[i].loc.file, c->passthroughs[i].loc.line,
+			conf_err(p, &t->loc, "duplicate passthrough %s (first defined at %s:%u:%u)",
+				name, c->passthroughs[i].loc.file, c->passthroughs[i].loc.line,
 				c->passthroughs[i].loc.col);
 			free(name);
 			return;

@@ -102,28 +102,30 @@ pass_refuse(struct px_sess *s, uint64_t *counter)
 }
 
 /*
- * The ClientHello in @p p (@p len bytes) is whole: the upstream its name
- * selects in the current snapshot, or -1 (counted).
+ * The upstream a whole ClientHello's name (@p h) selects in the current
+ * snapshot: exact name, wildcard one label up, then (not on a `tls
+ * passthrough` listener, @p mixed, where other names are terminated)
+ * passthrough_default. @return its index, or -1 (counted unless mixed).
  */
 static int64_t
 pass_select(struct fo_proxy_worker *pw, const struct fo_tls_hello *h, int mixed)
 {
 	const struct fo_tls_sni *t = pw->cur->pass;
-	int64_t idx;
+	int64_t idx = FO_TLS_SNI_REFUSE;
 
-	if (t == NULL)
-		return -1;
-	if (h->sni == NULL) {
-		if (!mixed && t->default_idx < 0)
-			pw->stats.pass_no_sni++;
-		return mixed ? -1 : tls_sni_fallback(t);
-	}
-	idx = tls_sni_match(t, (const char *)h->sni, h->sni_len);
+	if (t != NULL && h->sni != NULL)
+		idx = tls_sni_match(t, (const char *)h->sni, h->sni_len);
 	if (idx >= 0 || mixed)
 		return idx;
-	if (t->default_idx < 0)
-		pw->stats.pass_unknown_name++;
-	return tls_sni_fallback(t);
+	if (t != NULL)
+		idx = tls_sni_fallback(t);
+	if (idx < 0) {
+		if (h->sni == NULL)
+			pw->stats.pass_no_sni++;
+		else
+			pw->stats.pass_unknown_name++;
+	}
+	return idx;
 }
 
 /* Splice the session to upstream @p up: s->to_up holds the ClientHello. */
@@ -188,7 +190,7 @@ px_pass_hello(struct px_sess *s)
 	up = pass_select(pw, &h, 0);
 	if (up < 0)
 		return px_sess_abort(s); /* counted by pass_select() */
-	s->to_up = s->in; /* the ClientHello, and whatever came behind it */
+	s->to_up = s->in;                /* the ClientHello, and whatever came behind it */
 	s->in = NULL;
 	return pass_start(s, (unsigned)up);
 }

@@ -162,7 +162,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	if (conf == NULL) {
-		conf = fo_conf_parse("fuzz.conf", conf_text, sizeof(conf_text) - 1, 0, stderr, NULL);
+		conf = fo_conf_parse(
+			"fuzz.conf", conf_text, sizeof(conf_text) - 1, 0, stderr, NULL);
 		routes = conf != NULL ? fo_route_compile(conf, NULL, 0) : NULL;
 		if (routes == NULL)
 			abort();
@@ -181,8 +182,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snap = fo_proxy_snapshot_create(conf, routes, 1, 1);
 	if (snap == NULL)
 		abort();
-	pw = fo_proxy_worker_create((const struct fo_proxy_snapshot *const *)&snap, fh->tw, fh->net,
-		w.mp, 0, 0, 0);
+	pw = fo_proxy_worker_create(
+		(const struct fo_proxy_snapshot *const *)&snap, fh->tw, fh->net, w.mp, 0, 0, 0);
 	if (pw == NULL)
 		abort();
 	fh->poll = proxy_poll;

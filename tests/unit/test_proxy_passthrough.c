@@ -117,8 +117,8 @@ setup(const char *extra)
 		backs[i].h = wire_host_add(&x.w, addrs[i], NULL);
 		assert_non_null(backs[i].h);
 		if (addrs[i] != B_DEAD)
-			assert_int_equal(fo_tcp_listen(backs[i].h->tw, addrs[i], 8443, &back_ops,
-						 &backs[i]),
+			assert_int_equal(
+				fo_tcp_listen(backs[i].h->tw, addrs[i], 8443, &back_ops, &backs[i]),
 				0);
 	}
 	pxw_start(&x, 64);
@@ -159,16 +159,16 @@ hello(uint8_t *b, const char *sni)
 	b[i++] = (uint8_t)((hs + 4) >> 8), b[i++] = (uint8_t)(hs + 4);
 	b[i++] = 1, b[i++] = 0, b[i++] = (uint8_t)(hs >> 8), b[i++] = (uint8_t)hs;
 	b[i++] = 3, b[i++] = 3;
-	memset(b + i, 0x5a, 32), i += 32;        /* random */
-	b[i++] = 0;                              /* session id */
+	memset(b + i, 0x5a, 32), i += 32;                     /* random */
+	b[i++] = 0;                                           /* session id */
 	b[i++] = 0, b[i++] = 2, b[i++] = 0x13, b[i++] = 0x01; /* TLS_AES_128_GCM_SHA256 */
-	b[i++] = 1, b[i++] = 0;                  /* null compression */
+	b[i++] = 1, b[i++] = 0;                               /* null compression */
 	b[i++] = (uint8_t)(ext >> 8), b[i++] = (uint8_t)ext;
 	if (sni != NULL) {
 		b[i++] = 0, b[i++] = 0;                                      /* server_name */
 		b[i++] = (uint8_t)((n + 5) >> 8), b[i++] = (uint8_t)(n + 5); /* extension_data */
 		b[i++] = (uint8_t)((n + 3) >> 8), b[i++] = (uint8_t)(n + 3); /* server_name_list */
-		b[i++] = 0, b[i++] = (uint8_t)(n >> 8), b[i++] = (uint8_t)n;  /* host_name */
+		b[i++] = 0, b[i++] = (uint8_t)(n >> 8), b[i++] = (uint8_t)n; /* host_name */
 		memcpy(b + i, sni, n), i += n;
 	}
 	return i;

@@ -25,8 +25,9 @@ Checked:
     certificate, HTTP 200 from testapp), an unknown name gets fanout's
     default certificate;
  7. a backend that refuses connections: reset, counted (pass_connect_failed);
- 8. reload: a new name and passthrough_default appear live; the unknown
-    name now reaches the default upstream;
+ 8. reload: a config with a duplicate name is refused (file:line:col),
+    the running names stay; then a new name and passthrough_default appear
+    live, the unknown name and no SNI now reach the default upstream;
  9. every session ends, fanout exits 0.
 """
 
@@ -285,6 +286,15 @@ def dead(ns, fo):
 
 
 def reload(ns, fo, d, der):
+    # a config with an error is refused with file:line:col, the running one stays
+    with open(fo.conf_path, "w") as f:
+        f.write(CONF.format(d=d, extra="passthrough SECURE.test { upstream apps_tls; }\n"))
+    r = fi.fanoutctl(fo.prefix, "reload")
+    fi.check_eq(r.returncode, 1, "fanoutctl reload of a bad config (%s)" % r.stdout)
+    fi.check("%s:32:13: duplicate passthrough secure.test (first defined at %s:29:1)"
+             % (fo.conf_path, fo.conf_path) in r.stderr, "the error's file:line:col (%s)"
+             % r.stderr)
+    spliced(ns, "secure.test", der["secure"])
     with open(fo.conf_path, "w") as f:
         f.write(CONF.format(d=d, extra="passthrough new.test { upstream apps_tls; }\n"
                                        "passthrough_default secure_tls;\n"))
@@ -327,9 +337,9 @@ def main(t):
     ps = pstats(fo)
     fi.log("proxy counters: %s" % {k: v for k, v in ps.items()
                                    if not isinstance(v, dict) and v})
-    # 4 + 6 + 1 + 1 (new.test) + 2 (default) spliced; on :443 and :8443
-    fi.check_eq(ps["pass_spliced"], 14, "splices")
-    fi.check_eq(ps["pass_sessions"], 4 + 4 + 6 + 1 + 3 + 1 + 1 + 2, "passthrough sessions")
+    # 4 + 6 + 1 + 1 (after the bad reload) + 1 (new.test) + 2 (default) spliced
+    fi.check_eq(ps["pass_spliced"], 15, "splices")
+    fi.check_eq(ps["pass_sessions"], 4 + 4 + 6 + 1 + 3 + 1 + 1 + 1 + 2, "passthrough sessions")
     for k in ("nombuf", "tls_bad_records"):
         fi.check_eq(ps[k], 0, "proxy.%s" % k)
     fi.wait_for(lambda: pstats(fo)["sessions"] == 0, 15, "every session to end")

@@ -22,6 +22,11 @@
  * after the other, so responses stay in order. After a 101 to an Upgrade
  * request the two connections are spliced as a raw tunnel.
  *
+ * On `listen ... passthrough;` listeners no HTTP is spoken: the client's
+ * ClientHello is read (not answered), its server name selects an upstream
+ * (`passthrough NAME { upstream U; }`, in the snapshot), and the
+ * connection is spliced to one of its servers, TLS and all.
+ *
  * Routes, config and endpoints are read through an immutable snapshot
  * (struct fo_proxy_snapshot) that the control thread publishes by pointer
  * swap; a worker adopts the published one (acquire) at the start of each

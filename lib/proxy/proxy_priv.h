@@ -8,6 +8,7 @@
  *   proxy_upconn.c    an upstream connection's release into the pool, timers, TCP callbacks
  *   proxy_response.c  response heads and bodies towards the client, end of exchange
  *   proxy_tunnel.c    raw splice after 101 Switching Protocols
+ *   proxy_passthrough.c  SNI passthrough: ClientHello read, upstream by name, then the splice
  *   proxy_action.c    redirects, default backends, /healthz (route actions)
  *
  * A session (px_sess) is one client connection. While a request is in

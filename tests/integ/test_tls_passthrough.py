@@ -28,7 +28,9 @@ Checked:
  8. reload: a config with a duplicate name is refused (file:line:col),
     the running names stay; then a new name and passthrough_default appear
     live, the unknown name and no SNI now reach the default upstream;
- 9. every session ends, fanout exits 0.
+ 9. every session ends, fanout exits 0;
+10. again with two workers (fanout restarted): both apps backends reached,
+    a segmented ClientHello spliced, every session ends.
 """
 
 import os
@@ -345,6 +347,27 @@ def main(t):
     fi.wait_for(lambda: pstats(fo)["sessions"] == 0, 15, "every session to end")
     st = fo.stop()
     fi.check_eq(st["proxy.sessions"], 0, "sessions at exit")
+    two_workers(ns, conf, der)
+
+
+def two_workers(ns, conf, der):
+    """Two workers: splices whose client and upstream sides may land on either."""
+    fo = ns.start_fanout(conf=conf, lcore_map="0@0,1@0,2@1")
+    seen = set()
+    for i in range(8):
+        t = tls_to(ns, "y%d.apps.test" % i)
+        got = t.getpeercert(binary_form=True)
+        fi.check(got in (der["apps1"], der["apps2"]), "two workers: an apps backend")
+        seen.add(got)
+        rev_exchange(t, "two workers y%d.apps.test" % i)
+        t.close()
+    fi.check_eq(len(seen), 2, "two workers: both apps backends used")
+    spliced(ns, "secure.test", der["secure"])
+    segmented(ns, der)
+    fi.check_eq(pstats(fo)["pass_spliced"], 10, "two workers: splices")
+    fi.wait_for(lambda: pstats(fo)["sessions"] == 0, 15, "every session to end (two workers)")
+    st = fo.stop()
+    fi.check_eq(st["proxy.sessions"], 0, "sessions at exit (two workers)")
 
 
 fi.run(main)

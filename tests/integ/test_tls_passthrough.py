@@ -277,7 +277,10 @@ def mixed(ns, der):
     t = tls_to(ns, "other.test", 8443)
     fi.check(t.getpeercert(binary_form=True) not in der.values(),
              "an unknown name on the tls passthrough listener: fanout's default certificate")
-    t.unwrap()  # close_notify: a FIN without it is a truncation (tls_bad_records)
+    try:
+        t.unwrap()  # our close_notify: a FIN without it is a truncation (tls_bad_records)
+    except (ssl.SSLError, OSError):
+        pass  # fanout's answer to it is not what this test is about
     t.close()
 
 

@@ -14,10 +14,15 @@
  * back to the client, round-robin over an upstream's two servers, the
  * drops (not TLS, a record that is not a handshake, a server that refuses,
  * a ClientHello that never ends), each counted, and that every session and
- * mbuf is gone at the end.
+ * mbuf is gone at the end. On a `tls passthrough` listener: a passthrough
+ * name sent one byte per segment is spliced (the TLS library never read
+ * it), another name is handshaken by fanout (the hand-made ClientHello
+ * offers nothing OpenSSL accepts: an alert comes back, counted).
  */
 #include <stdlib.h>
+#include <time.h>
 
+#include "fo_tls.h"
 #include "proxy_wire_harness.h"
 
 #define CLIENT WIRE_IP(198, 18, 0, 2)
@@ -348,6 +353,66 @@ test_bad(void **state)
 	teardown();
 }
 
+/* One TLS context, the self-signed default for every name (what tls passthrough needs). */
+struct mini_tls {
+	struct fo_tls_worker *w;
+	struct fo_tls_cert *cert;
+	struct fo_tls_ctx *ctx;
+	struct fo_tls_sni sni;
+	struct fo_tls_keys keys;
+	struct fo_proxy_tls ptls;
+};
+
+static void
+test_mixed(void **state)
+{
+	struct mini_tls t;
+	const struct fo_proxy_stats *st;
+	uint8_t b[512];
+	size_t len;
+	char err[256];
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	t.w = fo_tls_worker_create();
+	assert_non_null(t.w);
+	t.cert = fo_tls_cert_selfsigned("fanout-default.invalid", time(NULL), 1, err, sizeof(err));
+	assert_non_null(t.cert);
+	fo_tls_keys_publish(&t.keys, fo_tls_keyset_new());
+	t.ctx = fo_tls_ctx_create(t.w, &t.cert, 1, NULL, &t.keys, err, sizeof(err));
+	assert_non_null(t.ctx);
+	assert_int_equal(fo_tls_sni_build(&t.sni, NULL, NULL, 0, 0, 0, err, sizeof(err)), 0);
+	t.ptls.entry = t.ctx;
+	t.ptls.sni = &t.sni;
+	setup("listen 198.18.0.1:8443 tls passthrough;\n");
+	assert_int_equal(fo_proxy_worker_tls(x.pw, &t.ptls), 0);
+	assert_int_equal(wire_client_open(&cl, x.ch, FANOUT, 8443, 2), 0);
+	run();
+	/* a passthrough name, one byte per segment: spliced, untouched */
+	len = hello(b, "a.test");
+	assert_int_equal(send_hello(0, b, len, 1), 0);
+	/* any other name: fanout's TLS (which refuses this ClientHello with an alert) */
+	len = hello(b, "other.test");
+	assert_int_equal(wire_client_send(&cl, 1, b, len), 0);
+	run();
+	assert_true(cl.conns[1].rx_len >= 7);
+	assert_int_equal((uint8_t)cl.conns[1].rx[0], 0x15); /* alert record */
+	st = fo_proxy_stats(x.pw);
+	assert_int_equal(st->tls_sessions, 2);
+	assert_int_equal(st->pass_sessions, 1);
+	assert_int_equal(st->pass_spliced, 1);
+	assert_int_equal(st->tls_failed_proto, 1);
+	assert_int_equal(st->tls_handshakes, 0);
+	assert_int_equal(backs[0].accepted, 1);
+	close_all();
+	teardown();
+	fo_tls_ctx_free(t.ctx);
+	fo_tls_cert_free(t.cert);
+	fo_tls_sni_release(&t.sni);
+	fo_tls_keyset_free(fo_tls_keys_publish(&t.keys, NULL));
+	fo_tls_worker_free(t.w);
+}
+
 int
 main(void)
 {
@@ -356,6 +421,7 @@ main(void)
 		cmocka_unit_test(test_default),
 		cmocka_unit_test(test_segments),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_mixed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

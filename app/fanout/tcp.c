@@ -227,6 +227,12 @@ proxy_init(struct app *app, unsigned max_conns)
 	}
 	FO_LOG(INFO, "HTTP proxy: %u route(s), %u session(s) per worker\n",
 		fo_route_count(app->routes), max_sessions);
+	if (app->conf->n_passthroughs != 0 || app->conf->has_pass_default)
+		FO_LOG(INFO, "SNI passthrough: %u name(s)%s%s\n", app->conf->n_passthroughs,
+			app->conf->has_pass_default ? ", default upstream " : "",
+			app->conf->has_pass_default
+				? app->conf->upstreams[app->conf->pass_default].name
+				: "");
 	return 0;
 }
 

@@ -124,6 +124,7 @@ struct conf_ref {
 	bool listen;
 	bool dflt;
 	unsigned canary; /* k + 1: the route's canaries[k] */
+	bool pass;       /* passthroughs[idx], or passthrough_default when idx is UINT32_MAX */
 	char *name;
 	struct fo_conf_loc loc;
 };
@@ -273,6 +274,7 @@ struct conf_parser {
 	char *stack[FO_CONF_INCLUDE_DEPTH_MAX + 1]; /* realpath of each file being read */
 	struct conf_ref *refs;
 	unsigned n_refs;
+	bool pass_tried; /* a passthrough block was written (even if rejected): no cascade */
 	struct fo_conf_loc *listen_args; /* parallel to c->pub.listens */
 	/* routes seen so far, by (type, path, host): duplicates found in O(1) */
 	uint32_t *route_ht; /* route index + 1; 0: empty */
@@ -451,6 +453,16 @@ void conf_h_ticket_rotate(struct conf_parser *p, struct conf_block *blk,
 void conf_h_ticket_key_file(struct conf_parser *p, struct conf_block *blk,
 	const struct conf_stmt *st, struct conf_block *inner);
 void conf_dump_tls(FILE *out, const struct fo_conf *c);
+/* passthrough.c */
+extern const struct conf_ctx conf_ctx_passthrough;
+void conf_h_passthrough(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+void conf_h_passthrough_default(struct conf_parser *p, struct conf_block *blk,
+	const struct conf_stmt *st, struct conf_block *inner);
+void conf_pass_ref(struct fo_conf *c, unsigned idx, unsigned upstream);
+void conf_pass_final(struct conf_parser *p);
+void conf_dump_pass(FILE *out, const struct fo_conf *c);
+void conf_free_pass(struct fo_conf *c);
 void conf_free_tls(struct fo_conf *c);
 void conf_h_default_backend(struct conf_parser *p, struct conf_block *blk,
 	const struct conf_stmt *st, struct conf_block *inner);

@@ -37,6 +37,8 @@ enum {
 	MAIN_HSTS,
 	MAIN_TICKET_ROTATE,
 	MAIN_TICKET_KEY_FILE,
+	MAIN_PASSTHROUGH,
+	MAIN_PASSTHROUGH_DEFAULT,
 	MAIN_N
 };
 enum { IF_ADDRESS, IF_GATEWAY, IF_VLAN, IF_MTU, IF_N };
@@ -277,6 +279,7 @@ add_ref(struct conf_parser *p, const struct conf_tok *t, unsigned idx, bool list
 	ref->listen = listen;
 	ref->dflt = false;
 	ref->canary = 0;
+	ref->pass = false;
 	ref->loc = t->loc;
 	ref->name = strdup(t->val);
 	if (ref->name == NULL)
@@ -315,8 +318,23 @@ parse_service(struct conf_parser *p, const struct conf_stmt *st, struct fo_conf_
 	l->service = FO_CONF_SVC_HTTP;
 	if (st->n_args < 2)
 		return 0;
+	if (strcmp(t->val, "passthrough") == 0 && !t->quoted) {
+		/* SNI passthrough: `listen A:443 passthrough;` */
+		if (st->n_args > 2) {
+			conf_err(p, &st->tok[3].loc, "service \"passthrough\" takes no argument");
+			return -1;
+		}
+		l->passthrough = 1;
+		return 0;
+	}
 	if (strcmp(t->val, "tls") == 0 && !t->quoted) {
-		/* HTTP over TLS: `listen A:443 tls;` */
+		/* HTTP over TLS: `listen A:443 tls;`; with `passthrough`, some names spliced */
+		if (st->n_args == 3 && strcmp(st->tok[3].val, "passthrough") == 0 &&
+			!st->tok[3].quoted) {
+			l->tls = 1;
+			l->passthrough = 1;
+			return 0;
+		}
 		if (st->n_args > 2) {
 			conf_err(p, &st->tok[3].loc, "service \"tls\" takes no argument");
 			return -1;
@@ -593,6 +611,10 @@ static const struct conf_directive main_dirs[MAIN_N] = {
 		CONF_D_ONCE, NULL, conf_h_ticket_rotate},
 	[MAIN_TICKET_KEY_FILE] = {"tls_ticket_key_file", "tls_ticket_key_file PATH;", 1, 1,
 		CONF_D_ONCE, NULL, conf_h_ticket_key_file},
+	[MAIN_PASSTHROUGH] = {"passthrough", "passthrough NAME { upstream UPSTREAM; }", 1, 1,
+		CONF_D_BLOCK, &conf_ctx_passthrough, conf_h_passthrough},
+	[MAIN_PASSTHROUGH_DEFAULT] = {"passthrough_default", "passthrough_default UPSTREAM;", 1, 1,
+		CONF_D_ONCE, NULL, conf_h_passthrough_default},
 };
 
 static const struct conf_directive interface_dirs[IF_N] = {

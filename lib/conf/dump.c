@@ -34,6 +34,7 @@ conf_free_priv(struct conf_priv *c)
 	}
 	conf_free_actions(pub);
 	conf_free_tls(pub);
+	conf_free_pass(pub);
 	for (i = 0; i < pub->n_routes; i++) {
 		free(pub->routes[i].path);
 		free(pub->routes[i].host);
@@ -228,6 +229,8 @@ dump_listen(FILE *out, const struct fo_conf *conf, const struct fo_conf_listen *
 	case FO_CONF_SVC_HTTP:
 		if (l->tls)
 			fprintf(out, " tls");
+		if (l->passthrough)
+			fprintf(out, " passthrough");
 		break;
 	case FO_CONF_SVC_SOURCE:
 		fprintf(out, " source %s", conf_size_str(l->size, sz));
@@ -303,6 +306,7 @@ fo_conf_dump(const struct fo_conf *conf, FILE *out)
 	for (i = 0; i < conf->n_routes; i++)
 		dump_route(out, conf, &conf->routes[i]);
 	conf_dump_default_backends(out, conf);
+	conf_dump_pass(out, conf);
 	if (fflush(out) != 0 || ferror(out))
 		return -EIO;
 	return 0;

@@ -74,6 +74,9 @@ struct fo_conf_listen {
 	unsigned upstream; /**< FO_CONF_SVC_RELAY: index into fo_conf.upstreams */
 	struct fo_conf_loc loc;
 	uint8_t tls; /**< `listen A:P tls;`: HTTP over TLS (service FO_CONF_SVC_HTTP) */
+	/** `listen A:P passthrough;`: SNI passthrough (service FO_CONF_SVC_HTTP); with tls
+	 *  (`tls passthrough`), names of a passthrough block are spliced, others terminated */
+	uint8_t passthrough;
 };
 
 /** SYN cookie policy (same values as lib/tcp's enum fo_tcp_syncookies). */
@@ -471,6 +474,13 @@ struct fo_conf_tls {
 #define FO_CONF_TICKET_ROTATE_MIN 60u
 #define FO_CONF_TICKET_ROTATE_MAX (7u * 24 * 3600)
 
+/** `passthrough NAME { upstream UPSTREAM; }`: a ClientHello naming NAME is spliced to it. */
+struct fo_conf_passthrough {
+	char *name;        /**< lower case, no trailing dot; "*.domain": one label */
+	unsigned upstream; /**< index into fo_conf.upstreams */
+	struct fo_conf_loc loc;
+};
+
 /** A whole parsed and validated configuration. Immutable once returned. */
 struct fo_conf {
 	struct fo_conf_iface *ifaces;
@@ -504,6 +514,12 @@ struct fo_conf {
 	uint8_t access_log_format;  /**< enum fo_conf_alog_format */
 	uint32_t access_log_buffer; /**< entries each worker's ring holds (power of two - 1) */
 	struct fo_conf_tls tls;     /**< `tls_certificate`, `strict_sni`, `ssl_redirect`, `hsts` */
+	/** `passthrough` blocks, in config order (names unique) */
+	struct fo_conf_passthrough *passthroughs;
+	unsigned n_passthroughs;
+	unsigned pass_default;    /**< `passthrough_default`: upstream index (has_pass_default) */
+	uint8_t has_pass_default;
+	struct fo_conf_loc pass_default_loc; /**< file NULL when absent */
 				/* private: string pool and allocation bookkeeping follow */
 };
 
@@ -582,6 +598,14 @@ const struct fo_conf_default_backend *fo_conf_default_backend_find(
  * @return 1 they differ, 0 not.
  */
 int fo_conf_actions_differ(const struct fo_conf *a, const struct fo_conf *b);
+
+/**
+ * Do the SNI passthrough names or passthrough_default of two configs differ
+ * (upstreams by index, as fo_conf_actions_differ())? For live reload.
+ *
+ * @return 1 they differ, 0 not.
+ */
+int fo_conf_passthrough_differ(const struct fo_conf *a, const struct fo_conf *b);
 
 /** Whether two routes' canaries (and canary_weight_total) differ (upstreams by index). */
 int fo_conf_canaries_differ(const struct fo_conf_route *a, const struct fo_conf_route *b);

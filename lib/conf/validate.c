@@ -355,6 +355,8 @@ conf_validate_final(struct conf_parser *p, const char *main_file)
 		if (up < 0)
 			conf_err(p, &p->refs[i].loc, "upstream \"%s\" is not defined",
 				p->refs[i].name);
+		else if (p->refs[i].pass)
+			conf_pass_ref(c, p->refs[i].idx, (unsigned)up);
 		else if (p->refs[i].dflt)
 			conf_default_backend_ref(c, p->refs[i].idx, (unsigned)up);
 		else if (p->refs[i].canary != 0)
@@ -376,5 +378,6 @@ conf_validate_final(struct conf_parser *p, const char *main_file)
 		if (c->routes[i].max_body_size == CONF_BODY_SIZE_UNSET)
 			c->routes[i].max_body_size = c->http.max_body_size;
 	conf_default_backends_final(c);
+	conf_pass_final(p);
 	conf_dups_final(p);
 }

@@ -77,7 +77,7 @@ listens_differ(const struct fo_conf *a, const struct fo_conf *b)
 		const struct fo_conf_listen *x = &a->listens[i], *y = &b->listens[i];
 
 		if (x->addr != y->addr || x->port != y->port || x->service != y->service ||
-			x->size != y->size || x->tls != y->tls)
+			x->size != y->size || x->tls != y->tls || x->passthrough != y->passthrough)
 			return 1;
 		/* a relay names its upstream by index: compare the names */
 		if (x->service == FO_CONF_SVC_RELAY &&
@@ -266,7 +266,8 @@ fo_ctl_conf_diff(const struct fo_conf *a, const struct fo_conf *b)
 				d |= FO_CTL_DIFF_UPSTREAM_PARAMS;
 		}
 		/* actions: compared by lib/conf (redirects, header modifiers, default backends) */
-		if (routes_differ(a, b) || fo_conf_actions_differ(a, b))
+		if (routes_differ(a, b) || fo_conf_actions_differ(a, b) ||
+			fo_conf_passthrough_differ(a, b))
 			d |= FO_CTL_DIFF_ROUTES;
 	}
 	/* listeners last: a relay's upstream is looked up by name on both sides */

@@ -22,6 +22,11 @@
  * after the other, so responses stay in order. After a 101 to an Upgrade
  * request the two connections are spliced as a raw tunnel.
  *
+ * On `listen ... passthrough;` listeners no HTTP is spoken: the client's
+ * ClientHello is read (not answered), its server name selects an upstream
+ * (`passthrough NAME { upstream U; }`, in the snapshot), and the
+ * connection is spliced to one of its servers, TLS and all.
+ *
  * Routes, config and endpoints are read through an immutable snapshot
  * (struct fo_proxy_snapshot) that the control thread publishes by pointer
  * swap; a worker adopts the published one (acquire) at the start of each
@@ -132,7 +137,14 @@ struct fo_proxy_worker;
 	X(tls_refused_noconf, "connections on a TLS listener refused: no TLS state (memory)")    \
 	X(tls_bad_records, "TLS records that failed to decrypt or parse (connection closed)")    \
 	X(tls_misdirected, "421: Host names another TLS certificate than the SNI chose")         \
-	X(ssl_redirects, "308 from plain HTTP to https (host with a certificate, ssl_redirect)")
+	X(ssl_redirects, "308 from plain HTTP to https (host with a certificate, ssl_redirect)")  \
+	X(pass_sessions, "connections taken by SNI passthrough (passthrough listeners, and passthrough names on tls passthrough ones)") \
+	X(pass_spliced, "SNI passthrough connections spliced to a server (ClientHello forwarded)") \
+	X(pass_no_sni, "SNI passthrough connections reset: ClientHello without SNI, no passthrough_default") \
+	X(pass_unknown_name, "SNI passthrough connections reset: name without passthrough block, no passthrough_default") \
+	X(pass_bad_hello, "SNI passthrough connections reset: not a ClientHello, malformed, over 16 KiB, or closed before it ended") \
+	X(pass_hello_timeouts, "SNI passthrough connections reset: no whole ClientHello within client_header_timeout") \
+	X(pass_connect_failed, "SNI passthrough connections reset: no server of the upstream took the connection")
 
 #define FO_PROXY_STAT_FIELD(name, descr) uint64_t name;
 #define FO_PROXY_STAT_ONE(name, descr) +1
@@ -243,6 +255,7 @@ _Static_assert(sizeof(struct fo_proxy_probe) == 512, "probe ring elements are 51
 
 struct px_view;
 struct px_snap_srv;
+struct fo_tls_sni;
 struct fo_alog_routes;
 struct fo_alog_rstats;
 struct fo_alog_push_stats;
@@ -288,6 +301,7 @@ struct fo_proxy_snapshot {
 	const struct px_snap_srv *srvs;    /**< [n_servers] flattened for the workers, private */
 	struct px_view *views;  /**< [n_workers], private to lib/proxy */
 	struct px_bal_snap *bal; /**< balancer tables (endpoint ids, Maglev), private */
+	struct fo_tls_sni *pass; /**< SNI passthrough names -> upstream index; NULL: none, private */
 	void *user;             /**< the creator's (e.g. what owns conf and routes) */
 };
 
@@ -398,7 +412,6 @@ void fo_proxy_worker_free(struct fo_proxy_worker *pw);
 unsigned fo_proxy_poll(struct fo_proxy_worker *pw);
 
 struct fo_tls_ctx;
-struct fo_tls_sni;
 
 /** What a worker's TLS listeners serve (fo_proxy_worker_tls()); built on the control thread. */
 struct fo_proxy_tls {

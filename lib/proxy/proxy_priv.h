@@ -8,6 +8,7 @@
  *   proxy_upconn.c    an upstream connection's release into the pool, timers, TCP callbacks
  *   proxy_response.c  response heads and bodies towards the client, end of exchange
  *   proxy_tunnel.c    raw splice after 101 Switching Protocols
+ *   proxy_passthrough.c  SNI passthrough: ClientHello read, upstream by name, then the splice
  *   proxy_action.c    redirects, default backends, /healthz (route actions)
  *
  * A session (px_sess) is one client connection. While a request is in
@@ -66,6 +67,8 @@ enum px_phase {
 	PX_EXCHANGE, /* request routed: forwarding request and response */
 	PX_TUNNEL,   /* after 101: raw bytes both ways */
 	PX_LINGER,   /* FIN sent after an error: drain the client until EOF */
+	PX_PASS_HELLO, /* SNI passthrough: reading the ClientHello (proxy_passthrough.c) */
+	PX_PASS,       /* SNI passthrough: upstream connecting, the ClientHello in to_up */
 };
 
 /* request side of an exchange */
@@ -97,6 +100,7 @@ enum px_resp_state {
 #define PX_S_UP_REUSED 0x2000  /* the upstream connection came from the pool */
 #define PX_S_ACCT 0x4000       /* a request is being accounted (px_acct_begin() .. end()) */
 #define PX_S_ACCT_HEAD 0x8000  /* ... and its head parsed (s->req valid) */
+#define PX_S_PASS_SEEN 0x10000 /* tls passthrough listener: the ClientHello was looked at */
 
 /* px_up.state */
 enum px_up_state {
@@ -199,6 +203,7 @@ struct px_listener {
 	struct fo_proxy_worker *pw;
 	uint16_t port; /* (listeners do not change on reload) */
 	uint8_t tls;   /* `listen ... tls;` */
+	uint8_t pass;  /* `listen ... passthrough;` (with tls: `tls passthrough`) */
 };
 
 /** TLS state of a session on a TLS listener (proxy_tls.c). */
@@ -687,6 +692,28 @@ void px_acct_end(struct px_sess *s, int aborted);
 uint32_t px_acct_route_slot(const struct px_sess *s, const struct fo_route_result *res);
 /** The slot of default backend route @p r in the request's snapshot. */
 uint32_t px_acct_default_slot(const struct px_sess *s, const struct fo_conf_route *r);
+
+/* proxy_passthrough.c */
+/** The passthrough name table of @p snap (snap->pass; NULL without names). @return 0, -ENOMEM. */
+int px_pass_snap_init(struct fo_proxy_snapshot *snap);
+void px_pass_snap_free(struct fo_proxy_snapshot *snap);
+/** A session accepted on a passthrough listener: wait for its ClientHello. */
+void px_pass_accept(struct px_sess *s);
+/** PX_PASS_HELLO, client readable: read the ClientHello, choose, connect. @return 0 / PX_GONE. */
+int px_pass_hello(struct px_sess *s);
+/**
+ * `tls passthrough` listener, before the handshake: gather the ClientHello
+ * in the TLS receive chain; splice it when its name has a passthrough block.
+ * @return 0: go on with TLS (the session has PX_S_PASS_SEEN); 1: handled or
+ *         waiting for more of the ClientHello; PX_GONE.
+ */
+int px_pass_peek(struct px_sess *s);
+/** PX_PASS: the upstream accepted the connection: splice. */
+void px_pass_connected(struct px_sess *s);
+/** PX_PASS: no server took the connection (px_error()'s place): reset, count. PX_GONE. */
+int px_pass_error(struct px_sess *s);
+/** PX_PASS_HELLO: client_header_timeout passed. */
+void px_pass_timeout(struct px_sess *s);
 
 /* proxy_tunnel.c */
 int px_tunnel_start(struct px_sess *s);

@@ -108,6 +108,8 @@ px_error(struct px_sess *s, unsigned status, const char *detail)
 	ssize_t n;
 	int close;
 
+	if (unlikely(s->phase == PX_PASS))
+		return px_pass_error(s); /* SNI passthrough: no HTTP to answer with */
 	if (s->flags & PX_S_STARTED) {
 		/* part of a response is out: the client must see it was cut */
 		pw->stats.client_aborts++;
@@ -516,6 +518,8 @@ px_cl_pump(struct px_sess *s)
 		return px_tunnel_pump(s);
 	case PX_LINGER:
 		return linger_drain(s);
+	case PX_PASS_HELLO:
+		return px_pass_hello(s);
 	default:
 		return 0;
 	}
@@ -650,6 +654,9 @@ px_sess_timer(struct fo_timer *t)
 	case PX_LINGER:
 		fo_tcp_close(s->c);
 		px_sess_free(s);
+		return;
+	case PX_PASS_HELLO:
+		px_pass_timeout(s);
 		return;
 	default:
 		pw->stats.client_timeouts++;

@@ -62,7 +62,8 @@ fo_proxy_snapshot_create(const struct fo_conf *conf, const struct fo_route_table
 		}
 	}
 	memset(snap->views, 0, n_workers * sizeof(*snap->views));
-	if (px_bal_snap_init(snap) != 0) /* endpoint ids, Maglev tables (proxy_balance.c) */
+	if (px_bal_snap_init(snap) != 0 || /* endpoint ids, Maglev tables (proxy_balance.c) */
+		px_pass_snap_init(snap) != 0)  /* SNI passthrough names (proxy_passthrough.c) */
 		goto nomem;
 	for (i = 0; i < n_workers; i++) {
 		struct px_view *v = &snap->views[i];
@@ -139,6 +140,7 @@ fo_proxy_snapshot_free(struct fo_proxy_snapshot *snap)
 		px_bal_view_free(&snap->views[i]);
 	}
 	px_bal_snap_free(snap);
+	px_pass_snap_free(snap);
 	free(snap->views);
 	free(snap->drained);
 	free(snap->hslot);

@@ -108,7 +108,10 @@ up_connected(struct fo_tcp_conn *c, void *user)
 	u->tkind = 0;
 	u->state = PX_UP_BUSY;
 	pw->stats.upstream_connected++;
-	px_req_pump(u->s);
+	if (unlikely(u->s->phase == PX_PASS))
+		px_pass_connected(u->s);
+	else
+		px_req_pump(u->s);
 }
 
 /* Data or FIN on an idle pooled connection: the server closed it (or is out of step). */

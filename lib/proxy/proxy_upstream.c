@@ -415,8 +415,9 @@ px_up_start(struct px_sess *s)
 	pw->budget_reqs++;
 	s->attempts = 0;
 	/* the pool is the endpoint's, shared by the upstreams that list it; one
-	 * with keepalive 0 takes none of it (a connection per request) */
-	u = srv != NULL && px_upconf(s)->keepalive > 0 ? srv->idle : NULL;
+	 * with keepalive 0 takes none of it (a connection per request); an SNI
+	 * passthrough splice never does (it is a new TLS connection) */
+	u = srv != NULL && px_upconf(s)->keepalive > 0 && s->phase != PX_PASS ? srv->idle : NULL;
 	if (u == NULL)
 		return up_connect(s, idx);
 	/* LIFO pop */

@@ -219,6 +219,10 @@ px_accept(struct fo_tcp_conn *c, void *listen_arg)
 	s->client_addr = info.remote_addr;
 	s->client_port = info.remote_port;
 	fo_tcp_set_user(c, s);
+	if (unlikely(l->pass && !l->tls)) {
+		px_pass_accept(s);
+		return 0;
+	}
 	px_sess_start_idle(s);
 	return 0;
 }
@@ -226,8 +230,14 @@ px_accept(struct fo_tcp_conn *c, void *listen_arg)
 static void
 px_cl_readable(struct fo_tcp_conn *c, void *user)
 {
+	struct px_sess *s = user;
+
 	(void)c;
-	px_cl_pump(user);
+	/* `tls passthrough`: the ClientHello decides before the handshake reads it */
+	if (unlikely(s->l->pass) && s->tls != NULL && !s->tls->done &&
+		!(s->flags & PX_S_PASS_SEEN) && px_pass_peek(s) != 0)
+		return;
+	px_cl_pump(s);
 }
 
 /* Send space on the client: resume what writes into it. */
@@ -349,6 +359,7 @@ fo_proxy_worker_create(const struct fo_proxy_snapshot *const *published, struct 
 		l->pw = pw;
 		l->port = cl->port;
 		l->tls = cl->tls;
+		l->pass = cl->passthrough;
 		rc = fo_tcp_listen(tw, cl->addr, cl->port, &px_client_ops, l);
 		if (rc != 0) {
 			FO_LOG(ERR, "%s:%u:%u: listen: %s\n", cl->loc.file, cl->loc.line,

@@ -101,6 +101,7 @@ note_sni(struct fo_proxy_worker *pw, struct px_tls *t)
 	if (rc == -EAGAIN)
 		return;
 	t->sni_seen = 1;
+	t->hello_bad = rc == -EBADMSG;
 	t->sni_idx = -1;
 	if (rc > 0 && h.sni != NULL)
 		t->sni_idx = host_idx(pw->tls, (const char *)h.sni, h.sni_len);
@@ -180,9 +181,12 @@ tls_handshake(struct px_sess *s)
 		t->done = 1;
 		pw->stats.tls_handshakes++;
 		pw->stats.tls_resumed += (uint64_t)fo_tls_conn_resumed(t->conn);
+		px_tls_hs_end(s);
 		return 0;
 	}
-	if (rc == -ECONNRESET)
+	if (t->hello_bad)
+		pw->stats.tls_failed_hello++; /* garbage, plain HTTP, lengths that do not add up */
+	else if (rc == -ECONNRESET)
 		pw->stats.tls_failed_eof++;
 	else if (t->sni_seen && t->sni_idx < 0 && pw->tls->sni->strict)
 		pw->stats.tls_failed_sni++;
@@ -200,6 +204,13 @@ px_tls_recv(struct px_sess *s, struct rte_mbuf **head, uint32_t max)
 	uint32_t total = 0;
 	ssize_t n;
 
+	/* a handshake step runs when the worker's deferred queue gets to it
+	 * (proxy_tls_hs.c); until then its bytes wait in TCP */
+	if (unlikely(!t->done)) {
+		if (!px_tls_hs_admit(s))
+			return -EAGAIN;
+		pw->stats.tls_handshake_steps++;
+	}
 	while (t->io.rx_len < PX_TLS_RX_MAX && !t->io.rx_eof) {
 		n = fo_tcp_recv(s->c, &c, PX_TLS_RX_MAX - t->io.rx_len);
 		if (n == -EAGAIN)
@@ -234,6 +245,10 @@ px_tls_recv(struct px_sess *s, struct rte_mbuf **head, uint32_t max)
 		t->more = n == (ssize_t)ask; /* the record may hold more than asked */
 		if (n <= 0) {
 			rte_pktmbuf_free(m);
+			if (t->io.rx_key_updates != t->ku_seen && px_tls_key_update_flood(s)) {
+				rte_pktmbuf_free(first); /* (OpenSSL's own limit may have hit) */
+				return -ECONNRESET;
+			}
 			if (n == -EPROTO)
 				pw->stats.tls_bad_records++;
 			if (total == 0 && n != -EAGAIN) {
@@ -242,6 +257,7 @@ px_tls_recv(struct px_sess *s, struct rte_mbuf **head, uint32_t max)
 			}
 			break;
 		}
+		t->rx_plain += (uint64_t)n;
 		m->data_len = (uint16_t)n;
 		m->pkt_len = (uint32_t)n;
 		if (first == NULL)
@@ -253,6 +269,10 @@ px_tls_recv(struct px_sess *s, struct rte_mbuf **head, uint32_t max)
 		total += (uint32_t)n;
 		if (!t->more && t->io.rx_len == 0)
 			break; /* all read: no failing read (and mbuf) to find it out */
+	}
+	if (unlikely(t->io.rx_key_updates != t->ku_seen) && px_tls_key_update_flood(s)) {
+		rte_pktmbuf_free(first);
+		return -ECONNRESET;
 	}
 	(void)tls_flush(s); /* what reading may have queued (KeyUpdate answer) */
 	if (first == NULL)
@@ -373,6 +393,9 @@ px_tls_accept(struct px_sess *s)
 	t->pend = NULL;
 	t->sni_idx = -1;
 	t->sni_seen = t->done = t->shut_wanted = t->more = 0;
+	t->hello_bad = t->hs_queued = 0;
+	t->rx_plain = 0;
+	t->ku_seen = 0;
 	s->tls = t;
 	pw->stats.tls_sessions++;
 	return 0;
@@ -383,6 +406,8 @@ px_tls_release(struct px_sess *s)
 {
 	struct px_tls *t = s->tls;
 
+	if (!t->done)
+		px_tls_hs_drop(s->pw, t);
 	fo_tls_conn_free(t->conn);
 	t->conn = NULL;
 	fo_tls_io_release(&t->io);

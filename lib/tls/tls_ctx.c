@@ -336,6 +336,15 @@ conn_err(SSL *s, int rc)
 	case SSL_ERROR_SYSCALL:
 		ERR_clear_error();
 		return -ECONNRESET; /* EOF from the BIO without close_notify */
+	case SSL_ERROR_SSL:
+		/* OpenSSL 3 reports an EOF without close_notify (in a handshake, or
+		 * between records) as a protocol error: it is the peer closing */
+		if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+			ERR_clear_error();
+			return -ECONNRESET;
+		}
+		ERR_clear_error();
+		return -EPROTO;
 	default:
 		ERR_clear_error();
 		return -EPROTO;

@@ -647,6 +647,20 @@ test_bad_hello(void **state)
 		wire_run(&f->x.w, 10000);
 	}
 	assert_int_equal(st->tls_failed_hello, 4);
+	/* half a ClientHello, then FIN: the client went away (OpenSSL 3 calls it a
+	 * protocol error, "unexpected eof") */
+	memset(&f->cl, 0, sizeof(f->cl));
+	assert_int_equal(wire_client_open(&f->cl, f->x.ch, FANOUT, 443, 1), 0);
+	f->cl_open = 1;
+	wire_run(&f->x.w, 10000);
+	assert_int_equal(wire_client_send(&f->cl, 0, "\x16\x03\x01\x00\x40\x01\x00\x00\x3c\x03\x03", 11), 0);
+	assert_int_equal(fo_tcp_shutdown(f->cl.conns[0].c), 0);
+	wire_run(&f->x.w, 10000);
+	assert_true(f->cl.conns[0].closed || f->cl.conns[0].eof);
+	plain_close(f);
+	wire_run(&f->x.w, 10000);
+	assert_int_equal(st->tls_failed_eof, 1);
+	assert_int_equal(st->tls_failed_proto, 0);
 	assert_int_equal(st->tls_handshakes, 0);
 	assert_int_equal(st->tls_handshaking, 0);
 	assert_int_equal(st->sessions, 0);

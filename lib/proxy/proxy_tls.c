@@ -120,18 +120,19 @@ tls_flush(struct px_sess *s)
 	if (m != NULL)
 		t->pend = fo_mbuf_chain_join(t->pend, m);
 	while (t->pend != NULL) {
-		if (s->c == NULL)
-			return -EPIPE;
+		if (s->c == NULL) {
+			n = -EPIPE;
+			m = NULL;
+			goto lost;
+		}
 		m = fo_mbuf_chain_cut(&t->pend, fo_tcp_send_space(s->c));
 		n = fo_tcp_send(s->c, m);
 		if (n == -EAGAIN) {
 			t->pend = fo_mbuf_chain_join(m, t->pend);
 			return -EAGAIN; /* writable resumes us (px_cl_writable) */
 		}
-		if (n < 0) {
-			t->pend = fo_mbuf_chain_join(m, t->pend);
-			return (int)n;
-		}
+		if (n < 0)
+			goto lost;
 	}
 	if (t->shut_wanted) {
 		t->shut_wanted = 0;
@@ -139,6 +140,15 @@ tls_flush(struct px_sess *s)
 			return -ENOTCONN;
 	}
 	return 0;
+lost:
+	/* TCP will never take them (shut down for writing, or gone): e.g. the
+	 * alert OpenSSL queues when the client's EOF comes after our FIN.
+	 * Dropped, so that nobody waits for them. */
+	rte_pktmbuf_free(m);
+	rte_pktmbuf_free(t->pend);
+	t->pend = NULL;
+	t->shut_wanted = 0;
+	return (int)n;
 }
 
 int

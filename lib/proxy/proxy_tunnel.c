@@ -142,7 +142,7 @@ px_tunnel_pump(struct px_sess *s)
 		return tunnel_fail(s);
 	if ((s->flags & (PX_S_UP_SHUT | PX_S_CL_SHUT)) != (PX_S_UP_SHUT | PX_S_CL_SHUT))
 		return 0;
-	if (s->tls != NULL && (s->tls->pend != NULL || s->tls->shut_wanted))
+	if (s->tls != NULL && s->c != NULL && (s->tls->pend != NULL || s->tls->shut_wanted))
 		return 0; /* records and FIN still waiting for TCP: writable comes back here */
 	/* both directions delivered: the stack finishes both closes */
 	if (s->c != NULL)

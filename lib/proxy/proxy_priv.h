@@ -218,6 +218,9 @@ struct px_tls {
 	uint64_t hs_loop;  /* the worker's poll loop when it was queued */
 	uint64_t rx_plain; /* plaintext bytes read (KeyUpdate allowance) */
 	uint32_t ku_seen;  /* io.rx_key_updates already counted */
+	/* record sizing (px_tls_send) */
+	uint32_t small_left; /* plaintext still to send in segment-sized records */
+	uint64_t tx_tsc;     /* last px_tls_send() */
 };
 
 /** Response modifiers a TLS response can carry (the route's, sticky, HSTS). */

@@ -107,7 +107,45 @@ struct tcli {
 	size_t req_len, sent;
 	char *rx;
 	size_t rx_len, rx_cap;
+	/* the records fanout sent, as they came off TCP: wire sizes in order */
+	uint8_t rec_hdr[5];
+	uint32_t rec_hdr_have, rec_left, n_rec;
+	uint32_t rec_size[512];
+	unsigned pause; /* poll rounds without reading, once the request is sent */
 };
+
+/* tls_request(): rounds each client leaves its data unread once its request is sent */
+static unsigned tcli_pause;
+
+/* Follow the record layer of what fanout sent (5-byte headers, then bodies). */
+static void
+tcli_scan(struct tcli *t, const struct rte_mbuf *m)
+{
+	for (; m != NULL; m = m->next) {
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint32_t n = m->data_len, k;
+
+		while (n != 0) {
+			if (t->rec_left != 0) {
+				k = RTE_MIN(n, t->rec_left);
+				t->rec_left -= k;
+			} else {
+				k = RTE_MIN(n, 5 - t->rec_hdr_have);
+				memcpy(t->rec_hdr + t->rec_hdr_have, p, k);
+				t->rec_hdr_have += k;
+				if (t->rec_hdr_have == 5) {
+					t->rec_left = (uint32_t)t->rec_hdr[3] << 8 | t->rec_hdr[4];
+					if (t->n_rec < 512)
+						t->rec_size[t->n_rec] = 5 + t->rec_left;
+					t->n_rec++;
+					t->rec_hdr_have = 0;
+				}
+			}
+			p += k;
+			n -= k;
+		}
+	}
+}
 
 static void
 tcli_connected(struct fo_tcp_conn *c, void *user)
@@ -136,10 +174,15 @@ tcli_io(struct tcli *t)
 	uint32_t len;
 	ssize_t n;
 
-	while (t->c != NULL && (n = fo_tcp_recv(t->c, &m, 1u << 20)) > 0) {
-		fo_tls_io_rx_append(&t->io, m);
-		work++;
-	}
+	n = -EAGAIN;
+	if (t->pause != 0 && t->hs_done && t->sent == t->req_len)
+		t->pause--; /* a slow reader: fanout's send side backs up */
+	else
+		while (t->c != NULL && (n = fo_tcp_recv(t->c, &m, 1u << 20)) > 0) {
+			tcli_scan(t, m);
+			fo_tls_io_rx_append(&t->io, m);
+			work++;
+		}
 	if (t->c != NULL && n == 0 && !t->io.rx_eof) {
 		fo_tls_io_rx_eof(&t->io);
 		work++;
@@ -270,6 +313,7 @@ tls_request(struct fix *f, struct tcli *t, const char *sni, const char *req, siz
 	t->rx_cap = cap;
 	t->req = req;
 	t->req_len = req_len;
+	t->pause = tcli_pause;
 	fo_tls_io_init(&t->io, f->x.w.mp, 0);
 	t->ssl = th_client(f->cctx, &t->io, sni);
 	if (resume != NULL)
@@ -389,6 +433,63 @@ test_bodies(void **state)
 	assert_int_equal(t.rx_len, (size_t)(strstr(t.rx, "\r\n\r\n") - t.rx) + 4 + 65536);
 	assert_int_equal(f->o.last_body_len, 6000);
 	assert_int_equal(f->o.last_body[5999], 'q');
+	tcli_close(f, &t);
+	fix_fini(f);
+	free(f);
+}
+
+/*
+ * Record sizing (px_tls_send): four pipelined 200 KiB responses to a client
+ * that reads nothing for a while, so that fanout's send side backs up and
+ * hands TLS large chains: each response's first 14 KiB in records of about a
+ * segment, then 16 KiB records for what backed up (one record per upstream
+ * segment, as before, made ~570 records and none of 16 KiB).
+ */
+static void
+test_record_sizes(void **state)
+{
+	static char resp[210 * 1024];
+	static char req[4 * 64];
+	const uint32_t body = 200 * 1024;
+	struct fix *f = calloc(1, sizeof(*f));
+	uint32_t i, full = 0, small = 0, rounds = 0;
+	size_t want;
+	struct tcli t;
+	int hl, rl = 0;
+
+	(void)state;
+	hl = snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nContent-Length: %u\r\n\r\n", body);
+	memset(resp + hl, 'r', body);
+	resp[hl + body] = 0;
+	for (i = 0; i < 4; i++)
+		rl += snprintf(req + rl, sizeof(req) - (size_t)rl,
+			"GET /big%u HTTP/1.1\r\nHost: a.test\r\n\r\n", i);
+	want = 4 * ((size_t)hl + body);
+	fix_init(f, 0, resp);
+	tcli_pause = 3000;
+	tls_request(f, &t, "a.test", req, (size_t)rl, want, NULL);
+	tcli_pause = 0;
+	while (rounds++ < 400000 && t.rx_len < want && !t.closed)
+		if (wire_step(&f->x.w) == 0)
+			wire_advance(&f->x.w, 1);
+	if (t.rx_len != want)
+		fail_msg("got %zu of %zu bytes: %.100s", t.rx_len, want, t.rx);
+	for (i = 0; i < t.n_rec && i < 512; i++) {
+		if (t.rec_size[i] > 5 + 16384 + 256)
+			fail_msg("record %u: %u bytes", i, t.rec_size[i]);
+		if (t.rec_size[i] == 5 + 16384 + 17) /* TLS 1.3: type and tag */
+			full++;
+		else if (t.rec_size[i] > 1000 && t.rec_size[i] < 1600)
+			small++;
+	}
+	fprintf(stderr, "4 x 200 KiB responses: %u records, %u of about a segment, %u of 16 KiB\n",
+		t.n_rec, small, full);
+	/* each response's first 14 KiB in segment-sized records; what backed up
+	 * during the pause in 16 KiB records; the rest streams a segment at a time
+	 * (chains of one segment: a record each, as before) */
+	assert_true(small >= 4 * 9);
+	assert_true(full >= 4);
+	assert_true(t.n_rec < 540);
 	tcli_close(f, &t);
 	fix_fini(f);
 	free(f);
@@ -724,6 +825,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_get_over_tls),
 		cmocka_unit_test(test_bodies),
+		cmocka_unit_test(test_record_sizes),
 		cmocka_unit_test(test_redirect),
 		cmocka_unit_test(test_strict_sni),
 		cmocka_unit_test(test_handshake_queue),

@@ -339,7 +339,7 @@ tls_write_all(struct px_sess *s, const uint8_t *p, uint32_t len)
 	return 0;
 }
 
-/* One record of @p len bytes (<= 16 KiB); the small-record phase counts down. 0, -ENOMEM, -EPIPE. */
+/* One record of @p len bytes (<= 16 KiB); the small phase counts down. 0, -ENOMEM, -EPIPE. */
 static int
 tls_record(struct px_sess *s, const uint8_t *p, uint32_t len)
 {
@@ -382,8 +382,8 @@ px_tls_send(struct px_sess *s, struct rte_mbuf *chain)
 		int small = t->small_left != 0;
 
 		total += m->data_len;
-		if (stage_len == 0 &&
-			((small && m->data_len >= PX_TLS_DIRECT_MIN) || (!small && m->next == NULL))) {
+		if (stage_len == 0 && ((small && m->data_len >= PX_TLS_DIRECT_MIN) ||
+					      (!small && m->next == NULL))) {
 			/* a record of its own, without a copy */
 			for (uint32_t off = 0; off < m->data_len;) {
 				uint32_t k = RTE_MIN(m->data_len - off, PX_TLS_RECORD_MAX);

@@ -280,8 +280,8 @@ fo_tls_ctx_free(struct fo_tls_ctx *ctx)
  * headers too: a test of two bytes each.)
  */
 static void
-conn_msg_cb(int write_p, int version, int content_type, const void *buf, size_t len, SSL *s,
-	void *arg)
+conn_msg_cb(
+	int write_p, int version, int content_type, const void *buf, size_t len, SSL *s, void *arg)
 {
 	struct fo_tls_io *io = arg;
 

@@ -722,9 +722,10 @@ test_bad_hello(void **state)
 {
 	static const char *const bad[] = {
 		"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n", /* plain HTTP to the TLS port */
-		"\x16\x03\x01\xff\xff", /* record longer than 2^14 + 256 */
-		"\x16\x03\x01\x00\x08\x01\x00\x00\x04\x03\x03\x00\x00", /* a ClientHello of 4 bytes */
-		"\x15\x03\x03\x00\x02\x02\x28", /* an alert first */
+		/* a record longer than 2^14 + 256; a ClientHello of 4 bytes; an alert first */
+		"\x16\x03\x01\xff\xff",
+		"\x16\x03\x01\x00\x08\x01\x00\x00\x04\x03\x03\x00\x00",
+		"\x15\x03\x03\x00\x02\x02\x28",
 	};
 	struct fix *f = calloc(1, sizeof(*f));
 	const struct fo_proxy_stats *st;
@@ -754,7 +755,8 @@ test_bad_hello(void **state)
 	assert_int_equal(wire_client_open(&f->cl, f->x.ch, FANOUT, 443, 1), 0);
 	f->cl_open = 1;
 	wire_run(&f->x.w, 10000);
-	assert_int_equal(wire_client_send(&f->cl, 0, "\x16\x03\x01\x00\x40\x01\x00\x00\x3c\x03\x03", 11), 0);
+	assert_int_equal(
+		wire_client_send(&f->cl, 0, "\x16\x03\x01\x00\x40\x01\x00\x00\x3c\x03\x03", 11), 0);
 	assert_int_equal(fo_tcp_shutdown(f->cl.conns[0].c), 0);
 	wire_run(&f->x.w, 10000);
 	assert_true(f->cl.conns[0].closed || f->cl.conns[0].eof);

@@ -317,8 +317,9 @@ struct fo_proxy_worker {
 	struct fo_http_mod tls_mods[PX_TLS_MODS_MAX];
 	/* handshake fairness (proxy_tls_hs.c) */
 	struct px_tls *hs_head, *hs_tail; /* sessions whose next handshake step waits */
-	const struct px_tls *hs_cur;      /* the one whose step runs now (NULL: none may) */
+	const struct px_tls *hs_cur;      /* the queued one whose step runs now */
 	uint64_t hs_loop;                 /* fo_proxy_poll() calls so far */
+	uint32_t hs_budget;               /* handshake steps left in this loop iteration */
 	/* accounting (proxy_acct.c; all NULL: off) */
 	struct {
 		struct rte_ring *ring;          /* access log; NULL: off */
@@ -368,12 +369,17 @@ int px_tls_check(struct px_sess *s, const uint8_t *head, const struct fo_conf_ro
 void px_tls_mods(struct px_sess *s, const struct fo_http_mod **mods, unsigned *n_mods);
 /* proxy_tls_hs.c */
 /**
- * May @p s run a handshake step now? Only from px_tls_hs_run(), for the
- * session it took off the queue. Otherwise the session is queued (once)
- * and its bytes stay in TCP. @return 1 run it, 0 queued.
+ * May @p s run a handshake step now? Yes when nothing waits in the queue
+ * and this loop iteration has budget left (tls_handshakes_per_poll), or
+ * from px_tls_hs_run() for the session it took off the queue. Otherwise
+ * the session is queued (once) and its bytes stay in TCP. @return 1 run
+ * it, 0 queued.
  */
 int px_tls_hs_admit(struct px_sess *s);
-/** Run the steps of the first tls_handshakes_per_poll queued sessions. @return how many. */
+/**
+ * Run queued steps with what is left of this loop's budget, then refill it
+ * for the next loop (once per fo_proxy_poll()). @return steps run.
+ */
 unsigned px_tls_hs_run(struct fo_proxy_worker *pw);
 /** A session released before its handshake completed: off the queue and the gauge. */
 void px_tls_hs_drop(struct fo_proxy_worker *pw, struct px_tls *t);

@@ -491,6 +491,7 @@ fo_proxy_worker_tls(struct fo_proxy_worker *pw, const struct fo_proxy_tls *conf)
 	if (pw->tls_sess == NULL || pw->tls_stage == NULL)
 		return -ENOMEM;
 	pw->tls = conf;
+	pw->hs_budget = pw->cur->conf->http.tls_handshakes_per_poll;
 	if (conf->hsts != NULL) {
 		pw->hsts.name = "Strict-Transport-Security";
 		pw->hsts.name_len = (uint16_t)strlen(pw->hsts.name);

@@ -592,24 +592,27 @@ tmany_poll(struct wire_host *h, void *arg)
 	return work;
 }
 
-/* fanout's poll, counting the loops and the most handshake steps one ran */
+/* fanout's poll, counting the loops and the most handshake steps one loop
+ * iteration ran (from the end of the previous poll: TCP input, then the poll) */
 struct poll_count {
 	struct fo_proxy_worker *pw;
-	uint64_t polls, max_steps;
+	uint64_t polls, max_steps, last;
 };
 
 static unsigned
 counting_poll(struct wire_host *h, void *arg)
 {
 	struct poll_count *pc = arg;
-	uint64_t before = fo_proxy_stats(pc->pw)->tls_handshake_steps;
+	uint64_t now;
 	unsigned n;
 
 	(void)h;
 	n = fo_proxy_poll(pc->pw);
 	pc->polls++;
-	if (fo_proxy_stats(pc->pw)->tls_handshake_steps - before > pc->max_steps)
-		pc->max_steps = fo_proxy_stats(pc->pw)->tls_handshake_steps - before;
+	now = fo_proxy_stats(pc->pw)->tls_handshake_steps;
+	if (now - pc->last > pc->max_steps)
+		pc->max_steps = now - pc->last;
+	pc->last = now;
 	return n;
 }
 

@@ -509,6 +509,8 @@ render(void *arg, struct fo_metrics_out *o)
 		t.proxy.upstream_busy);
 	gauge(o, "fanout_proxy_upstream_idle", "upstream connections in the idle pools",
 		t.proxy.upstream_idle);
+	gauge(o, "fanout_proxy_tls_handshaking", "TLS handshakes in progress (half-open)",
+		t.proxy.tls_handshaking);
 	counters(o, "service", svc_stats_names, svc_help, &t.svc.accepted, SVC_STATS_N);
 	gauge(o, "fanout_service_in_use", "service connection states in use", t.svc_in_use);
 	workers(o, app);

@@ -18,7 +18,7 @@
  *   svc.echo_bytes 100         built-in service counters (svc_stats_names)
  *   proxy.requests 42          HTTP proxy counters (fo_proxy_stats_names), zeros
  *   proxy.parse_err.bad_method 0  included; request parse errors by reason;
- *   proxy.sessions 0           gauges: sessions, upstream_busy, upstream_idle
+ *   proxy.sessions 0           gauges: sessions, upstream_busy, upstream_idle, tls_handshaking
  *   endpoints.unresolved 0     upstream servers whose next hop does not answer
  *                              ARP (gauge), and how often one stopped answering
  *   ctl.generation 3           the config generation served; reloads applied,
@@ -93,6 +93,7 @@ print_proxy(const struct fo_proxy_stats *p, FILE *f)
 	fprintf(f, "proxy.sessions %" PRIu64 "\n", p->sessions);
 	fprintf(f, "proxy.upstream_busy %" PRIu64 "\n", p->upstream_busy);
 	fprintf(f, "proxy.upstream_idle %" PRIu64 "\n", p->upstream_idle);
+	fprintf(f, "proxy.tls_handshaking %" PRIu64 "\n", p->tls_handshaking);
 }
 
 static void

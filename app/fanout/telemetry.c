@@ -203,6 +203,7 @@ proxy_dict(const struct fo_proxy_stats *p)
 	rte_tel_data_add_dict_u64(t, "sessions", p->sessions);
 	rte_tel_data_add_dict_u64(t, "upstream_busy", p->upstream_busy);
 	rte_tel_data_add_dict_u64(t, "upstream_idle", p->upstream_idle);
+	rte_tel_data_add_dict_u64(t, "tls_handshaking", p->tls_handshaking);
 	pe = rte_tel_data_alloc();
 	if (pe != NULL) {
 		rte_tel_data_start_dict(pe);

@@ -202,7 +202,11 @@ struct conf_param {
 	X(client_max_body_size, max_body_size, CONF_VAL_SIZE, "SIZE", 0, CONF_BODY_SIZE_MAX,       \
 		1u << 20)                                                                          \
 	X(underscores_in_headers, underscores_in_headers, CONF_VAL_ONOFF, "on|off", 0, 1, 0)       \
-	X(healthz, healthz, CONF_VAL_ONOFF, "on|off", 0, 1, 1)
+	X(healthz, healthz, CONF_VAL_ONOFF, "on|off", 0, 1, 1)                                   \
+	X(tls_handshake_timeout, tls_handshake_timeout_ms, CONF_VAL_DURATION, "DURATION", 1,       \
+		CONF_HOUR_MS, 10000)                                                               \
+	X(tls_handshakes_max, tls_handshakes_max, CONF_VAL_COUNT, "N", 1, 1000000, 512)            \
+	X(tls_handshakes_per_poll, tls_handshakes_per_poll, CONF_VAL_COUNT, "N", 1, 1024, 1)
 
 /*
  * Tuning directives of an `upstream { }` block, besides `server`: same

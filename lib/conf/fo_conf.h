@@ -424,6 +424,12 @@ struct fo_conf_http {
 	uint32_t healthz;                  /**< 1 (default): a GET of /healthz that no route
 					    *   matches answers 200 (ingress-nginx's default
 					    *   server); 0: it goes on as any unmatched request */
+	/* TLS client side (proxy_tls.c), per worker */
+	uint32_t tls_handshake_timeout_ms; /**< a TLS handshake must complete within; 10s */
+	uint32_t tls_handshakes_max;       /**< half-open TLS handshakes per worker; more
+					    *   TLS connections are refused; 512 */
+	uint32_t tls_handshakes_per_poll;  /**< handshake steps a worker runs per poll loop;
+					    *   the rest wait for the next loop; 1 */
 	struct fo_conf_loc loc;            /**< the `http` directive (file NULL when absent) */
 };
 

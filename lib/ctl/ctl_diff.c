@@ -19,7 +19,7 @@ _Static_assert(sizeof(struct fo_conf_listen) == 32 + LOC + 8,
 	"fo_conf_listen changed: compare the new field in listens_differ()");
 _Static_assert(sizeof(struct fo_conf_tcp) == 20 * 4 + LOC,
 	"fo_conf_tcp changed: compare the new field in tcp_differs()");
-_Static_assert(sizeof(struct fo_conf_http) == 40 + LOC,
+_Static_assert(sizeof(struct fo_conf_http) == 56 + LOC,
 	"fo_conf_http changed: compare the new field in http_differs()");
 _Static_assert(sizeof(struct fo_conf_tls) == 8 + 4 + 3 + FO_CONF_HSTS_MAX + 1 + 4 + 4 + 8,
 	"fo_conf_tls changed: compare the new field in tls_differs()");
@@ -110,7 +110,10 @@ http_differs(const struct fo_conf_http *x, const struct fo_conf_http *y)
 	       x->keepalive_timeout_ms != y->keepalive_timeout_ms ||
 	       x->keepalive_requests != y->keepalive_requests ||
 	       x->send_timeout_ms != y->send_timeout_ms || x->max_body_size != y->max_body_size ||
-	       x->underscores_in_headers != y->underscores_in_headers;
+	       x->underscores_in_headers != y->underscores_in_headers ||
+	       x->tls_handshake_timeout_ms != y->tls_handshake_timeout_ms ||
+	       x->tls_handshakes_max != y->tls_handshakes_max ||
+	       x->tls_handshakes_per_poll != y->tls_handshakes_per_poll;
 }
 
 static int

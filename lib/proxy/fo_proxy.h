@@ -135,6 +135,15 @@ struct fo_proxy_worker;
 	X(tls_failed_sni, "TLS handshakes refused: unknown name with strict_sni")                \
 	X(tls_failed_eof, "TLS handshakes the client closed before the end")                     \
 	X(tls_refused_noconf, "connections on a TLS listener refused: no TLS state (memory)")    \
+	X(tls_refused_handshakes, "connections on a TLS listener refused (RST): tls_handshakes_max " \
+				  "handshakes already in progress on the worker")                 \
+	X(tls_handshake_timeouts, "TLS handshakes not complete within tls_handshake_timeout (RST)") \
+	X(tls_handshake_steps, "TLS handshake steps run (each bounded by tls_handshakes_per_poll)") \
+	X(tls_handshake_deferred, "TLS handshake steps left for a later poll loop (budget spent)") \
+	X(tls_failed_hello, "TLS handshakes failed: first record not a well-formed ClientHello "   \
+			    "(garbage, plain HTTP, bad lengths)")                                  \
+	X(tls_key_updates, "TLS 1.3 KeyUpdate messages received from clients")                   \
+	X(tls_key_update_flood, "TLS connections reset: more KeyUpdates than 8 + 1 per MiB read")  \
 	X(tls_bad_records, "TLS records that failed to decrypt or parse (connection closed)")    \
 	X(tls_misdirected, "421: Host names another TLS certificate than the SNI chose")         \
 	X(ssl_redirects, "308 from plain HTTP to https (host with a certificate, ssl_redirect)")  \
@@ -156,6 +165,7 @@ struct fo_proxy_stats {
 	uint64_t sessions;                 /**< gauge: client sessions in use */
 	uint64_t upstream_busy;            /**< gauge: upstream connections serving a request */
 	uint64_t upstream_idle;            /**< gauge: upstream connections in the idle pools */
+	uint64_t tls_handshaking;          /**< gauge: TLS handshakes in progress (half-open) */
 };
 
 #define FO_PROXY_STATS_N_PLAIN (0 FO_PROXY_COUNTERS(FO_PROXY_STAT_ONE))

@@ -7,8 +7,11 @@
  *   proxy_upstream.c  upstream connections: server choice, connect, retries
  *   proxy_upconn.c    an upstream connection's release into the pool, timers, TCP callbacks
  *   proxy_response.c  response heads and bodies towards the client, end of exchange
- *   proxy_tunnel.c    raw splice after 101 Switching Protocols
+ *   proxy_tunnel.c    raw splice after 101 Switching Protocols (plain or TLS client side)
  *   proxy_passthrough.c  SNI passthrough: ClientHello read, upstream by name, then the splice
+ *   proxy_tls.c       TLS client sessions: handshake, records both ways, 421, HSTS
+ *   proxy_tls_hs.c    TLS fairness: deferred handshake queue, half-open bound, timeout,
+ *                     KeyUpdate flood
  *   proxy_action.c    redirects, default backends, /healthz (route actions)
  *
  * A session (px_sess) is one client connection. While a request is in
@@ -215,6 +218,15 @@ struct px_tls {
 	int64_t sni_idx;       /* certificate the ClientHello's name selects; -1: none */
 	uint8_t sni_seen, done, shut_wanted;
 	uint8_t more; /* the last read filled its buffer: the library may hold more plaintext */
+	uint8_t hello_bad; /* the first record is no well-formed ClientHello (fo_tls_hello_parse) */
+	uint8_t hs_queued; /* on the worker's deferred handshake queue */
+	struct px_tls *hs_next, *hs_prev; /* that queue (FIFO, doubly linked) */
+	uint64_t hs_loop;  /* the worker's poll loop when it was queued */
+	uint64_t rx_plain; /* plaintext bytes read (KeyUpdate allowance) */
+	uint32_t ku_seen;  /* io.rx_key_updates already counted */
+	/* record sizing (px_tls_send) */
+	uint32_t small_left; /* plaintext still to send in segment-sized records */
+	uint64_t tx_tsc;     /* last px_tls_send() */
 };
 
 /** Response modifiers a TLS response can carry (the route's, sticky, HSTS). */
@@ -309,6 +321,11 @@ struct fo_proxy_worker {
 	uint8_t *tls_stage;       /* 16 KiB: small segments gathered into one record */
 	struct fo_http_mod hsts;  /* name and op; the value is the session's view's */
 	struct fo_http_mod tls_mods[PX_TLS_MODS_MAX];
+	/* handshake fairness (proxy_tls_hs.c) */
+	struct px_tls *hs_head, *hs_tail; /* sessions whose next handshake step waits */
+	const struct px_tls *hs_cur;      /* the queued one whose step runs now */
+	uint64_t hs_loop;                 /* fo_proxy_poll() calls so far */
+	uint32_t hs_budget;               /* handshake steps left in this loop iteration */
 	/* accounting (proxy_acct.c; all NULL: off) */
 	struct {
 		struct rte_ring *ring;          /* access log; NULL: off */
@@ -356,6 +373,32 @@ void px_tls_release(struct px_sess *s);
 int px_tls_check(struct px_sess *s, const uint8_t *head, const struct fo_conf_route *route);
 /** HSTS added to a final response's modifiers (TLS sessions). */
 void px_tls_mods(struct px_sess *s, const struct fo_http_mod **mods, unsigned *n_mods);
+/* proxy_tls_hs.c */
+/**
+ * May @p s run a handshake step now? Yes when nothing waits in the queue
+ * and this loop iteration has budget left (tls_handshakes_per_poll), or
+ * from px_tls_hs_run() for the session it took off the queue. Otherwise
+ * the session is queued (once) and its bytes stay in TCP. @return 1 run
+ * it, 0 queued.
+ */
+int px_tls_hs_admit(struct px_sess *s);
+/**
+ * Run queued steps with what is left of this loop's budget, then refill it
+ * for the next loop (once per fo_proxy_poll()). @return steps run.
+ */
+unsigned px_tls_hs_run(struct fo_proxy_worker *pw);
+/** A session released before its handshake completed: off the queue and the gauge. */
+void px_tls_hs_drop(struct fo_proxy_worker *pw, struct px_tls *t);
+/** Room for one more half-open handshake (tls_handshakes_max)? Counts a refusal. */
+int px_tls_hs_room(struct fo_proxy_worker *pw);
+/** A handshake started (accept): gauge, tls_handshake_timeout armed. */
+void px_tls_hs_begin(struct px_sess *s);
+/** The handshake completed: gauge; the first request head has client_header_timeout. */
+void px_tls_hs_end(struct px_sess *s);
+/** The session's timer fired during its handshake: counted, reset. @return PX_GONE. */
+int px_tls_hs_timeout(struct px_sess *s);
+/** Over the KeyUpdate allowance (counted)? @return 1: reset the connection. */
+int px_tls_key_update_flood(struct px_sess *s);
 /** 308 to https://host/path?query. @return 1 or PX_GONE (proxy_action.c). */
 int px_act_https(struct px_sess *s, const uint8_t *head);
 

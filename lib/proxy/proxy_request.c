@@ -357,7 +357,6 @@ req_head_done(struct px_sess *s)
 		 */
 		s->allow_upgrade = res.conf->allow_upgrade;
 		if ((msg->flags & FO_HTTP_F_CONN_UPGRADE) && !(s->flags & PX_S_HTTP10) &&
-			s->tls == NULL && /* no tunnel over TLS yet */
 			fo_http_upgrade_allowed(head, msg, s->allow_upgrade)) {
 			fwd.flags |= FO_HTTP_FWD_UPGRADE;
 			s->flags |= PX_S_UPGRADE;
@@ -630,6 +629,10 @@ px_sess_timer(struct fo_timer *t)
 		return;
 	switch (s->phase) {
 	case PX_IDLE:
+		if (s->tls != NULL && !s->tls->done) {
+			px_tls_hs_timeout(s); /* tls_handshake_timeout */
+			return;
+		}
 		/* idle keep-alive connection: closed without a word, as nginx does */
 		pw->stats.client_idle_closed++;
 		fo_tcp_close(s->c);

@@ -8,6 +8,13 @@
  * pending is queued; when both directions are shut, both connections are
  * closed. A reset on either side, or an error, aborts both, and so does
  * a tunnel where nothing moved for the upstream's read_timeout.
+ *
+ * Over a TLS client connection (wss://) the client side goes through
+ * px_cl_recv()/px_cl_send()/px_cl_shutdown() (plaintext in and out, records
+ * on the wire; the upstream stays plain), with the same limits: one chunk
+ * read while the previous one is not queued, records TCP did not take yet
+ * count as "not queued" (px_tls_space() is 0 then), and the client is
+ * closed only once its records and FIN are all with TCP.
  */
 #include <errno.h>
 
@@ -40,9 +47,35 @@ tunnel_fail(struct px_sess *s)
 	return px_sess_abort(s); /* aborts the upstream connection too */
 }
 
+/* The client side reads and writes through TLS when it has it. */
+static ssize_t
+side_recv(struct px_sess *s, struct fo_tcp_conn *c, struct rte_mbuf **m)
+{
+	return c == s->c ? px_cl_recv(s, m, PX_RECV_MAX) : fo_tcp_recv(c, m, PX_RECV_MAX);
+}
+
+static uint32_t
+side_space(const struct px_sess *s, const struct fo_tcp_conn *c)
+{
+	return c == s->c ? px_cl_space(s) : fo_tcp_send_space(c);
+}
+
+static ssize_t
+side_send(struct px_sess *s, struct fo_tcp_conn *c, struct rte_mbuf *m)
+{
+	return c == s->c ? px_cl_send(s, m) : fo_tcp_send(c, m);
+}
+
+static int
+side_shutdown(struct px_sess *s, struct fo_tcp_conn *c)
+{
+	return c == s->c ? px_cl_shutdown(s) : fo_tcp_shutdown(c);
+}
+
 /*
- * Move bytes from @p src to @p dst. @p pending: the chain for dst,
- * @p eof_flag: src's FIN seen, @p shut_flag: shutdown sent to dst.
+ * Move bytes from @p src to @p dst (either may be the client, s->c).
+ * @p pending: the chain for dst, @p eof_flag: src's FIN seen, @p shut_flag:
+ * shutdown sent to dst.
  *
  * @return 0, or -1 on an error (caller aborts).
  */
@@ -58,7 +91,7 @@ tunnel_dir(struct px_sess *s, struct fo_tcp_conn *src, struct fo_tcp_conn *dst,
 		if (*pending == NULL) {
 			if ((s->flags & eof_flag) || src == NULL)
 				break;
-			n = fo_tcp_recv(src, &m, PX_RECV_MAX);
+			n = side_recv(s, src, &m);
 			if (n == -EAGAIN)
 				break;
 			if (n == 0) {
@@ -72,8 +105,8 @@ tunnel_dir(struct px_sess *s, struct fo_tcp_conn *src, struct fo_tcp_conn *dst,
 		}
 		if (dst == NULL)
 			return -1; /* bytes for a connection that is gone */
-		m = fo_mbuf_chain_cut(pending, fo_tcp_send_space(dst));
-		n = fo_tcp_send(dst, m);
+		m = fo_mbuf_chain_cut(pending, side_space(s, dst));
+		n = side_send(s, dst, m);
 		if (n == -EAGAIN) {
 			*pending = fo_mbuf_chain_join(m, *pending);
 			return 0; /* dst's writable resumes us */
@@ -86,7 +119,7 @@ tunnel_dir(struct px_sess *s, struct fo_tcp_conn *src, struct fo_tcp_conn *dst,
 	}
 	if (((s->flags & eof_flag) || src == NULL) && *pending == NULL && !(s->flags & shut_flag)) {
 		s->flags |= shut_flag;
-		if (dst != NULL && fo_tcp_shutdown(dst) != 0)
+		if (dst != NULL && side_shutdown(s, dst) != 0)
 			return -1;
 	}
 	return 0;
@@ -109,6 +142,8 @@ px_tunnel_pump(struct px_sess *s)
 		return tunnel_fail(s);
 	if ((s->flags & (PX_S_UP_SHUT | PX_S_CL_SHUT)) != (PX_S_UP_SHUT | PX_S_CL_SHUT))
 		return 0;
+	if (s->tls != NULL && s->c != NULL && (s->tls->pend != NULL || s->tls->shut_wanted))
+		return 0; /* records and FIN still waiting for TCP: writable comes back here */
 	/* both directions delivered: the stack finishes both closes */
 	if (s->c != NULL)
 		fo_tcp_close(s->c);

@@ -200,8 +200,11 @@ px_accept(struct fo_tcp_conn *c, void *listen_arg)
 	struct px_listener *l = listen_arg;
 	struct fo_proxy_worker *pw = l->pw;
 	struct fo_tcp_info info;
-	struct px_sess *s = sess_alloc(pw);
+	struct px_sess *s;
 
+	if (l->tls && pw->tls != NULL && !px_tls_hs_room(pw))
+		return -EBUSY; /* tls_handshakes_max half-open already (counted) */
+	s = sess_alloc(pw);
 	if (s == NULL) {
 		pw->stats.refused_nostate++;
 		return -ENOMEM;
@@ -224,6 +227,8 @@ px_accept(struct fo_tcp_conn *c, void *listen_arg)
 		return 0;
 	}
 	px_sess_start_idle(s);
+	if (s->tls != NULL)
+		px_tls_hs_begin(s); /* its own, shorter, deadline */
 	return 0;
 }
 
@@ -432,6 +437,7 @@ fo_proxy_poll(struct fo_proxy_worker *p)
 	n += px_probe_poll(pw);
 	if (unlikely(pw->net->now >= pw->sweep_tsc))
 		n += px_up_sweep(pw);
+	n += px_tls_hs_run(pw); /* at most tls_handshakes_per_poll steps */
 	if (likely(pw->ready == NULL))
 		return n;
 	/* detached first: sessions deferred again while pumping wait for the next poll */

@@ -65,6 +65,13 @@ struct fo_tls_io {
 	uint64_t rx_copied;     /**< bytes copied out of receive mbufs (one memcpy each) */
 	uint64_t tx_copied;     /**< bytes copied into send mbufs (one memcpy each) */
 	uint64_t tx_nombuf;     /**< writes cut short by an empty pool */
+	/**
+	 * TLS 1.3 KeyUpdate messages received from the peer (counted as the
+	 * library parses them, see fo_tls_conn_new()): the owner decides how
+	 * many it tolerates (each one costs a key derivation, and one asking
+	 * for an update costs a KeyUpdate of ours).
+	 */
+	uint32_t rx_key_updates;
 };
 
 /**
@@ -235,6 +242,7 @@ void fo_tls_ctx_free(struct fo_tls_ctx *ctx);
 
 /**
  * A server connection on @p ctx over @p io (which must outlive it).
+ * KeyUpdate messages it receives are counted in @p io->rx_key_updates.
  * Worker thread.
  *
  * @return the connection, or NULL (out of memory).

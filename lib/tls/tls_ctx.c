@@ -271,6 +271,26 @@ fo_tls_ctx_free(struct fo_tls_ctx *ctx)
 
 /* ------------------------------------------------------------------ */
 
+/*
+ * Every message the library parses or writes: count the peer's KeyUpdates.
+ * OpenSSL 3.0 answers each KeyUpdate asking for one with a KeyUpdate of
+ * its own and refuses only more than 32 in a row without application data
+ * between them; a client interleaving one byte of data could go on forever.
+ * The owner sees the count and sets its own bound. (Called for record
+ * headers too: a test of two bytes each.)
+ */
+static void
+conn_msg_cb(
+	int write_p, int version, int content_type, const void *buf, size_t len, SSL *s, void *arg)
+{
+	struct fo_tls_io *io = arg;
+
+	(void)version, (void)s;
+	if (!write_p && content_type == SSL3_RT_HANDSHAKE && len >= 1 &&
+		((const uint8_t *)buf)[0] == SSL3_MT_KEY_UPDATE)
+		io->rx_key_updates++;
+}
+
 struct fo_tls_conn *
 fo_tls_conn_new(struct fo_tls_ctx *ctx, struct fo_tls_io *io)
 {
@@ -285,6 +305,8 @@ fo_tls_conn_new(struct fo_tls_ctx *ctx, struct fo_tls_io *io)
 		return NULL;
 	}
 	SSL_set_bio(s, b, b);
+	SSL_set_msg_callback(s, conn_msg_cb);
+	SSL_set_msg_callback_arg(s, io);
 	SSL_set_accept_state(s);
 	return (struct fo_tls_conn *)s;
 }

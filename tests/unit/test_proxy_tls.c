@@ -13,7 +13,12 @@
  * unknown name (counted); resumption with the ticket of the first
  * connection (counted); a new view published while a session is open
  * (live certificate reload): the session keeps its certificate and HSTS,
- * new ones get the new. No session or mbuf left.
+ * new ones get the new. Abuse (proxy_tls_hs.c): handshake steps run at
+ * most tls_handshakes_per_poll per poll loop, several clients at once all
+ * served; half-open handshakes over tls_handshakes_max refused, the others
+ * reset after tls_handshake_timeout; garbage and bad lengths instead of a
+ * ClientHello counted as such; a KeyUpdate flood resets the connection,
+ * a few KeyUpdates do not. No session or mbuf left.
  */
 #include <stdlib.h>
 
@@ -32,6 +37,8 @@ static const char conf_text[] = "interface wire0 { address 198.18.0.1/24; }\n"
 				"route prefix / { upstream origin; }\n";
 
 static char big_response[80 * 1024];
+/* a test's own config (NULL: conf_text) */
+static const char *conf_override;
 
 /* What app/fanout/tls.c builds, for one worker. */
 struct tls_setup {
@@ -102,7 +109,45 @@ struct tcli {
 	size_t req_len, sent;
 	char *rx;
 	size_t rx_len, rx_cap;
+	/* the records fanout sent, as they came off TCP: wire sizes in order */
+	uint8_t rec_hdr[5];
+	uint32_t rec_hdr_have, rec_left, n_rec;
+	uint32_t rec_size[512];
+	unsigned pause; /* poll rounds without reading, once the request is sent */
 };
+
+/* tls_request(): rounds each client leaves its data unread once its request is sent */
+static unsigned tcli_pause;
+
+/* Follow the record layer of what fanout sent (5-byte headers, then bodies). */
+static void
+tcli_scan(struct tcli *t, const struct rte_mbuf *m)
+{
+	for (; m != NULL; m = m->next) {
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint32_t n = m->data_len, k;
+
+		while (n != 0) {
+			if (t->rec_left != 0) {
+				k = RTE_MIN(n, t->rec_left);
+				t->rec_left -= k;
+			} else {
+				k = RTE_MIN(n, 5 - t->rec_hdr_have);
+				memcpy(t->rec_hdr + t->rec_hdr_have, p, k);
+				t->rec_hdr_have += k;
+				if (t->rec_hdr_have == 5) {
+					t->rec_left = (uint32_t)t->rec_hdr[3] << 8 | t->rec_hdr[4];
+					if (t->n_rec < 512)
+						t->rec_size[t->n_rec] = 5 + t->rec_left;
+					t->n_rec++;
+					t->rec_hdr_have = 0;
+				}
+			}
+			p += k;
+			n -= k;
+		}
+	}
+}
 
 static void
 tcli_connected(struct fo_tcp_conn *c, void *user)
@@ -131,10 +176,15 @@ tcli_io(struct tcli *t)
 	uint32_t len;
 	ssize_t n;
 
-	while (t->c != NULL && (n = fo_tcp_recv(t->c, &m, 1u << 20)) > 0) {
-		fo_tls_io_rx_append(&t->io, m);
-		work++;
-	}
+	n = -EAGAIN;
+	if (t->pause != 0 && t->hs_done && t->sent == t->req_len)
+		t->pause--; /* a slow reader: fanout's send side backs up */
+	else
+		while (t->c != NULL && (n = fo_tcp_recv(t->c, &m, 1u << 20)) > 0) {
+			tcli_scan(t, m);
+			fo_tls_io_rx_append(&t->io, m);
+			work++;
+		}
 	if (t->c != NULL && n == 0 && !t->io.rx_eof) {
 		fo_tls_io_rx_eof(&t->io);
 		work++;
@@ -234,7 +284,8 @@ static void
 fix_init(struct fix *f, int strict, const char *response)
 {
 	memset(f, 0, sizeof(*f));
-	pxw_init(&f->x, "tls.conf", conf_text, CLIENT, FANOUT);
+	pxw_init(&f->x, "tls.conf", conf_override != NULL ? conf_override : conf_text, CLIENT,
+		FANOUT);
 	f->oh = wire_host_add(&f->x.w, ORIGIN, NULL);
 	assert_non_null(f->oh);
 	assert_int_equal(wire_origin_start(&f->o, f->oh, 8000, response), 0);
@@ -282,6 +333,7 @@ tls_request(struct fix *f, struct tcli *t, const char *sni, const char *req, siz
 	t->rx_cap = cap;
 	t->req = req;
 	t->req_len = req_len;
+	t->pause = tcli_pause;
 	fo_tls_io_init(&t->io, f->x.w.mp, 0);
 	t->ssl = th_client(f->cctx, &t->io, sni);
 	if (resume != NULL)
@@ -404,6 +456,63 @@ test_bodies(void **state)
 	assert_int_equal(t.rx_len, (size_t)(strstr(t.rx, "\r\n\r\n") - t.rx) + 4 + 65536);
 	assert_int_equal(f->o.last_body_len, 6000);
 	assert_int_equal(f->o.last_body[5999], 'q');
+	tcli_close(f, &t);
+	fix_fini(f);
+	free(f);
+}
+
+/*
+ * Record sizing (px_tls_send): four pipelined 200 KiB responses to a client
+ * that reads nothing for a while, so that fanout's send side backs up and
+ * hands TLS large chains: each response's first 14 KiB in records of about a
+ * segment, then 16 KiB records for what backed up (one record per upstream
+ * segment, as before, made ~570 records and none of 16 KiB).
+ */
+static void
+test_record_sizes(void **state)
+{
+	static char resp[210 * 1024];
+	static char req[4 * 64];
+	const uint32_t body = 200 * 1024;
+	struct fix *f = calloc(1, sizeof(*f));
+	uint32_t i, full = 0, small = 0, rounds = 0;
+	size_t want;
+	struct tcli t;
+	int hl, rl = 0;
+
+	(void)state;
+	hl = snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nContent-Length: %u\r\n\r\n", body);
+	memset(resp + hl, 'r', body);
+	resp[hl + body] = 0;
+	for (i = 0; i < 4; i++)
+		rl += snprintf(req + rl, sizeof(req) - (size_t)rl,
+			"GET /big%u HTTP/1.1\r\nHost: a.test\r\n\r\n", i);
+	want = 4 * ((size_t)hl + body);
+	fix_init(f, 0, resp);
+	tcli_pause = 3000;
+	tls_request(f, &t, "a.test", req, (size_t)rl, want, NULL);
+	tcli_pause = 0;
+	while (rounds++ < 400000 && t.rx_len < want && !t.closed)
+		if (wire_step(&f->x.w) == 0)
+			wire_advance(&f->x.w, 1);
+	if (t.rx_len != want)
+		fail_msg("got %zu of %zu bytes: %.100s", t.rx_len, want, t.rx);
+	for (i = 0; i < t.n_rec && i < 512; i++) {
+		if (t.rec_size[i] > 5 + 16384 + 256)
+			fail_msg("record %u: %u bytes", i, t.rec_size[i]);
+		if (t.rec_size[i] == 5 + 16384 + 17) /* TLS 1.3: type and tag */
+			full++;
+		else if (t.rec_size[i] > 1000 && t.rec_size[i] < 1600)
+			small++;
+	}
+	fprintf(stderr, "4 x 200 KiB responses: %u records, %u of about a segment, %u of 16 KiB\n",
+		t.n_rec, small, full);
+	/* each response's first 14 KiB in segment-sized records; what backed up
+	 * during the pause in 16 KiB records; the rest streams a segment at a time
+	 * (chains of one segment: a record each, as before) */
+	assert_true(small >= 4 * 9);
+	assert_true(full >= 4);
+	assert_true(t.n_rec < 540);
 	tcli_close(f, &t);
 	fix_fini(f);
 	free(f);
@@ -538,6 +647,263 @@ test_view_swap(void **state)
 	fix_fini(f);
 	tls_teardown(nt);
 	free(nt);
+}
+
+/* ---- abuse: proxy_tls_hs.c ---- */
+
+static const char abuse_conf[] = "interface wire0 { address 198.18.0.1/24; }\n"
+				 "listen 198.18.0.1:443 tls;\n"
+				 "http { tls_handshakes_max 3; tls_handshake_timeout 2s; }\n"
+				 "upstream origin { server 198.18.0.11:8000; }\n"
+				 "route prefix / { upstream origin; }\n";
+
+/* several TLS clients on the client host at once */
+struct tmany {
+	struct tcli *t;
+	unsigned n;
+};
+
+static unsigned
+tmany_poll(struct wire_host *h, void *arg)
+{
+	struct tmany *m = arg;
+	unsigned i, work = 0;
+
+	for (i = 0; i < m->n; i++)
+		if (m->t[i].c != NULL || !m->t[i].closed)
+			work += tcli_poll(h, &m->t[i]);
+	return work;
+}
+
+/* fanout's poll, counting the loops and the most handshake steps one loop
+ * iteration ran (from the end of the previous poll: TCP input, then the poll) */
+struct poll_count {
+	struct fo_proxy_worker *pw;
+	uint64_t polls, max_steps, last;
+};
+
+static unsigned
+counting_poll(struct wire_host *h, void *arg)
+{
+	struct poll_count *pc = arg;
+	uint64_t now;
+	unsigned n;
+
+	(void)h;
+	n = fo_proxy_poll(pc->pw);
+	pc->polls++;
+	now = fo_proxy_stats(pc->pw)->tls_handshake_steps;
+	if (now - pc->last > pc->max_steps)
+		pc->max_steps = now - pc->last;
+	pc->last = now;
+	return n;
+}
+
+static void
+test_handshake_queue(void **state)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n";
+	struct fix *f = calloc(1, sizeof(*f));
+	struct tcli t[3];
+	struct tmany m = {t, 3};
+	struct poll_count pc;
+	const struct fo_proxy_stats *st;
+	unsigned i, rounds = 0, done;
+
+	(void)state;
+	conf_override = abuse_conf;
+	fix_init(f, 0, ok_response);
+	conf_override = NULL;
+	pc = (struct poll_count){.pw = f->x.pw};
+	f->x.fh->poll = counting_poll;
+	f->x.fh->poll_arg = &pc;
+	memset(t, 0, sizeof(t));
+	for (i = 0; i < 3; i++) {
+		t[i].rx = calloc(1, 4097);
+		t[i].rx_cap = 4096;
+		t[i].req = req;
+		t[i].req_len = sizeof(req) - 1;
+		fo_tls_io_init(&t[i].io, f->x.w.mp, 0);
+		t[i].ssl = th_client(f->cctx, &t[i].io, "a.test");
+		t[i].c = fo_tcp_connect(f->x.ch->tw, CLIENT, FANOUT, 443, &tcli_ops, &t[i]);
+		assert_non_null(t[i].c);
+	}
+	f->x.ch->poll = tmany_poll;
+	f->x.ch->poll_arg = &m;
+	do {
+		if (wire_step(&f->x.w) == 0)
+			wire_advance(&f->x.w, 1);
+		for (done = 0, i = 0; i < 3; i++)
+			done += strstr(t[i].rx, "\r\n\r\nok") != NULL;
+	} while (rounds++ < 200000 && done < 3);
+	assert_int_equal(done, 3);
+	st = fo_proxy_stats(f->x.pw);
+	assert_int_equal(st->tls_handshakes, 3);
+	assert_int_equal(pc.max_steps, 1); /* tls_handshakes_per_poll 1 (the default) */
+	/* three ClientHellos in one burst: two waited for later loops */
+	assert_true(st->tls_handshake_deferred >= 2);
+	assert_true(st->tls_handshake_steps >= 6); /* ClientHello, then Finished, each */
+	assert_int_equal(st->tls_handshaking, 0);
+	for (i = 0; i < 3; i++) {
+		f->x.ch->poll = tcli_poll; /* one client at a time from here */
+		f->x.ch->poll_arg = &t[i];
+		tcli_close(f, &t[i]);
+	}
+	f->x.fh->poll = pxw_poll;
+	f->x.fh->poll_arg = f->x.pw;
+	fix_fini(f);
+	free(f);
+}
+
+static void
+test_handshake_bound_timeout(void **state)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n";
+	struct fix *f = calloc(1, sizeof(*f));
+	const struct fo_proxy_stats *st;
+	struct tcli t;
+	unsigned i;
+
+	(void)state;
+	conf_override = abuse_conf;
+	fix_init(f, 0, ok_response);
+	conf_override = NULL;
+	st = fo_proxy_stats(f->x.pw);
+	/* four silent connections: three half-open handshakes, the fourth refused */
+	assert_int_equal(wire_client_open(&f->cl, f->x.ch, FANOUT, 443, 4), 0);
+	f->cl_open = 1;
+	wire_run(&f->x.w, 10000);
+	assert_int_equal(st->tls_handshaking, 3);
+	assert_int_equal(st->tls_refused_handshakes, 1);
+	assert_int_equal(st->tls_sessions, 3);
+	for (i = 0; i < 4; i++)
+		if (f->cl.conns[i].closed)
+			break;
+	assert_true(i < 4); /* the refused one was reset */
+	/* one sends half a ClientHello's record header and stops */
+	assert_int_equal(wire_client_send(&f->cl, 0, "\x16\x03\x01", 3), 0);
+	wire_run(&f->x.w, 10000);
+	wire_advance(&f->x.w, 1900);
+	wire_run(&f->x.w, 10000);
+	assert_int_equal(st->tls_handshake_timeouts, 0);
+	wire_advance(&f->x.w, 200); /* tls_handshake_timeout 2s */
+	wire_run(&f->x.w, 10000);
+	assert_int_equal(st->tls_handshake_timeouts, 3);
+	assert_int_equal(st->tls_handshaking, 0);
+	assert_int_equal(st->sessions, 0);
+	for (i = 0; i < 4; i++)
+		assert_true(f->cl.conns[i].closed);
+	plain_close(f);
+	/* room again: a real client is served */
+	tls_request(f, &t, "a.test", req, sizeof(req) - 1, 4096, NULL);
+	assert_non_null(strstr(t.rx, "HTTP/1.1 200 OK\r\n"));
+	tcli_close(f, &t);
+	assert_int_equal(st->tls_handshakes, 1);
+	fix_fini(f);
+	free(f);
+}
+
+static void
+test_bad_hello(void **state)
+{
+	static const char *const bad[] = {
+		"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n", /* plain HTTP to the TLS port */
+		/* a record longer than 2^14 + 256; a ClientHello of 4 bytes; an alert first */
+		"\x16\x03\x01\xff\xff",
+		"\x16\x03\x01\x00\x08\x01\x00\x00\x04\x03\x03\x00\x00",
+		"\x15\x03\x03\x00\x02\x02\x28",
+	};
+	struct fix *f = calloc(1, sizeof(*f));
+	const struct fo_proxy_stats *st;
+	unsigned i;
+
+	(void)state;
+	fix_init(f, 0, ok_response);
+	st = fo_proxy_stats(f->x.pw);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		size_t len = i == 0 ? strlen(bad[i]) : i == 1 ? 5 : i == 2 ? 13 : 7;
+
+		memset(&f->cl, 0, sizeof(f->cl));
+		assert_int_equal(wire_client_open(&f->cl, f->x.ch, FANOUT, 443, 1), 0);
+		f->cl_open = 1;
+		wire_run(&f->x.w, 10000);
+		assert_int_equal(wire_client_send(&f->cl, 0, bad[i], len), 0);
+		wire_run(&f->x.w, 10000);
+		if (!f->cl.conns[0].closed && !f->cl.conns[0].eof)
+			fail_msg("bad ClientHello %u: connection still open", i);
+		plain_close(f);
+		wire_run(&f->x.w, 10000);
+	}
+	assert_int_equal(st->tls_failed_hello, 4);
+	/* half a ClientHello, then FIN: the client went away (OpenSSL 3 calls it a
+	 * protocol error, "unexpected eof") */
+	memset(&f->cl, 0, sizeof(f->cl));
+	assert_int_equal(wire_client_open(&f->cl, f->x.ch, FANOUT, 443, 1), 0);
+	f->cl_open = 1;
+	wire_run(&f->x.w, 10000);
+	assert_int_equal(
+		wire_client_send(&f->cl, 0, "\x16\x03\x01\x00\x40\x01\x00\x00\x3c\x03\x03", 11), 0);
+	assert_int_equal(fo_tcp_shutdown(f->cl.conns[0].c), 0);
+	wire_run(&f->x.w, 10000);
+	assert_true(f->cl.conns[0].closed || f->cl.conns[0].eof);
+	plain_close(f);
+	wire_run(&f->x.w, 10000);
+	assert_int_equal(st->tls_failed_eof, 1);
+	assert_int_equal(st->tls_failed_proto, 0);
+	assert_int_equal(st->tls_handshakes, 0);
+	assert_int_equal(st->tls_handshaking, 0);
+	assert_int_equal(st->sessions, 0);
+	fix_fini(f);
+	free(f);
+}
+
+/* @p n KeyUpdates (each asking for ours) from an established client */
+static void
+key_updates(struct fix *f, struct tcli *t, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n && t->c != NULL; i++) {
+		assert_int_equal(SSL_key_update(t->ssl, SSL_KEY_UPDATE_REQUESTED), 1);
+		assert_int_equal(SSL_do_handshake(t->ssl), 1);
+		tcli_io(t);
+		wire_run(&f->x.w, 10000);
+	}
+}
+
+static void
+test_key_update_flood(void **state)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n";
+	struct fix *f = calloc(1, sizeof(*f));
+	const struct fo_proxy_stats *st;
+	struct tcli t;
+
+	(void)state;
+	fix_init(f, 0, ok_response);
+	st = fo_proxy_stats(f->x.pw);
+	/* a few: the connection goes on */
+	tls_request(f, &t, "a.test", req, sizeof(req) - 1, 4096, NULL);
+	assert_non_null(strstr(t.rx, "\r\n\r\nok"));
+	key_updates(f, &t, 5);
+	assert_int_equal(st->tls_key_updates, 5);
+	assert_non_null(t.c);
+	t.sent = 0;
+	t.rx_len = 0;
+	memset(t.rx, 0, t.rx_cap);
+	wire_run(&f->x.w, 10000);
+	assert_non_null(strstr(t.rx, "\r\n\r\nok")); /* a second request served */
+	tcli_close(f, &t);
+	assert_int_equal(st->tls_key_update_flood, 0);
+	/* a flood: reset after the ninth */
+	tls_request(f, &t, "a.test", req, sizeof(req) - 1, 4096, NULL);
+	key_updates(f, &t, 40);
+	assert_true(t.closed);
+	assert_int_equal(st->tls_key_update_flood, 1);
+	assert_int_equal(st->tls_key_updates, 5 + 9);
+	tcli_close(f, &t);
+	assert_int_equal(st->sessions, 0);
+	fix_fini(f);
 	free(f);
 }
 
@@ -547,9 +913,14 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_get_over_tls),
 		cmocka_unit_test(test_bodies),
+		cmocka_unit_test(test_record_sizes),
 		cmocka_unit_test(test_redirect),
 		cmocka_unit_test(test_strict_sni),
 		cmocka_unit_test(test_view_swap),
+		cmocka_unit_test(test_handshake_queue),
+		cmocka_unit_test(test_handshake_bound_timeout),
+		cmocka_unit_test(test_bad_hello),
+		cmocka_unit_test(test_key_update_flood),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,10 +18,17 @@ cluster would send them:
    httproutes): match_order gateway, /split to flask (weight 1) and django
    (3); scaling django is endpoints only; the HTTPRoute modified (weights
    1 and 1, a new /flask rule) is routes only.
+8. TLS: the seed's Ingress with spec.tls naming a kubernetes.io/tls
+   Secret (a Secret stream, certificates made with the openssl CLI): the
+   config gets its tls_certificate line, the PEM files are written into
+   k8s-tls beside FILE (the key 0600); the Secret renewed (a new
+   certificate, MODIFIED) rewrites the files in place and leaves the config
+   as it was ("no change"): fanout's certificate watch takes it from there.
 Every config written passes `fanout --check` (with config/k8s/base.conf).
 No root, no cluster (none can run here).
 """
 
+import base64
 import json
 import os
 import queue
@@ -174,6 +181,7 @@ def main():
         check(lines.empty(), "no sync after the end")
 
     httproutes(svc, eps)
+    secrets(ing, svc, eps)
     if failures:
         print("%d check(s) failed" % len(failures))
         return 1
@@ -242,6 +250,92 @@ def httproutes(svc, eps):
             p.kill()
             rc = p.wait()
         check(rc == 0, "k8s-sync exits 0 (%d; %s)" % (rc, p.stderr.read().strip()))
+
+
+def make_cert(tmp, name, serial):
+    """A self-signed ECDSA certificate for seed.test: (chain PEM, key PEM)."""
+    crt, key = os.path.join(tmp, name + ".crt"), os.path.join(tmp, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", crt, "-days", "2",
+                    "-subj", "/CN=seed.test", "-addext", "subjectAltName=DNS:seed.test",
+                    "-set_serial", str(serial)], check=True, capture_output=True, timeout=30)
+    return open(crt).read(), open(key).read()
+
+
+def secret_event(kind, crt, key):
+    b64 = lambda t: base64.b64encode(t.encode()).decode()
+    return json.dumps({"type": kind, "object": {
+        "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+        "metadata": {"name": "seed-tls", "namespace": "default"},
+        "data": {"tls.crt": b64(crt), "tls.key": b64(key)}}}, indent=1) + "\n"
+
+
+def tls_ingress(ing_text):
+    """The seed's Ingress event with spec.tls naming the Secret seed-tls."""
+    ev = json.loads(ing_text)
+    ev["object"]["spec"]["tls"] = [{"hosts": ["seed.test"], "secretName": "seed-tls"}]
+    return json.dumps(ev, indent=1) + "\n"
+
+
+def secrets(ing, svc, eps):
+    """8.: the seed over TLS, its certificate renewed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        c1, k1 = make_cert(tmp, "v1", 4001)
+        c2, k2 = make_cert(tmp, "v2", 4002)
+        fifos = [os.path.join(tmp, n) for n in ("ingresses", "services", "endpointslices",
+                                                 "secrets")]
+        for f in fifos:
+            os.mkfifo(f)
+        out = os.path.join(tmp, "k8s.conf")
+        p = subprocess.Popen([SYNC, "-o", out, "--base", BASE, "--ingress-class", "nginx",
+                              "--debounce", "0.3"] + fifos, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             env=dict(os.environ, FO_BUILD_DIR=BUILD))
+        lines = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(l) for l in p.stdout], daemon=True).start()
+        ws = [open(f, "w") for f in fifos]
+
+        def step(what, *pairs):
+            for w, text in pairs:
+                w.write(text)
+                w.flush()
+            try:
+                line = lines.get(timeout=15).strip()
+            except queue.Empty:
+                check(False, "%s: a sync within 15 s" % what)
+                return ""
+            print("  k8s-sync: %s" % line, flush=True)
+            return line
+
+        d = os.path.join(tmp, "k8s-tls")
+        crt, key = os.path.join(d, "default_seed-tls.crt"), os.path.join(d, "default_seed-tls.key")
+        line = step("TLS", (ws[0], tls_ingress(ing[0])), (ws[1], svc[0]), (ws[1], svc[1]),
+                    (ws[2], eps[0]), (ws[2], eps[1]), (ws[3], secret_event("ADDED", c1, k1)))
+        check(line.startswith("sync 1: 6 objects: config changed"), "TLS: first sync")
+        conf = open(out).read() if os.path.exists(out) else ""
+        check('tls_certificate "%s" "%s";' % (crt, key) in conf,
+              "TLS: the Secret's tls_certificate line, files in k8s-tls beside the config")
+        check(os.path.exists(crt) and open(crt).read() == c1 and open(key).read() == k1,
+              "TLS: the Secret's PEMs written")
+        check(os.path.exists(key) and os.stat(key).st_mode & 0o777 == 0o600, "TLS: the key 0600")
+        path = os.path.join(tmp, "check.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        r = subprocess.run([FANOUT, "--", "-c", path, "--check"], capture_output=True, text=True,
+                           timeout=30)
+        check(r.returncode == 0, "TLS: fanout --check (%s)" % (r.stdout + r.stderr).strip())
+        line = step("TLS renewed", (ws[3], secret_event("MODIFIED", c2, k2)))
+        check(line.startswith("sync 2: 6 objects: no change"), "TLS renewed: the config unchanged")
+        check(open(crt).read() == c2 and open(key).read() == k2,
+              "TLS renewed: the new PEMs in the same files")
+        for w in ws:
+            w.close()
+        try:
+            rc = p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rc = p.wait()
+        check(rc == 0, "TLS: k8s-sync exits 0 (%d; %s)" % (rc, p.stderr.read().strip()))
 
 
 if __name__ == "__main__":

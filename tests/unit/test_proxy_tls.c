@@ -647,6 +647,7 @@ test_view_swap(void **state)
 	fix_fini(f);
 	tls_teardown(nt);
 	free(nt);
+	free(f);
 }
 
 /* ---- abuse: proxy_tls_hs.c ---- */

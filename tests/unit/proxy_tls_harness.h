@@ -6,8 +6,8 @@
  * keys); an OpenSSL client over lib/tcp on the client host (tcli_*: one
  * request, its response collected, the record sizes fanout sent); the
  * fixture (struct fix) with fanout's proxy worker on a plain and a TLS
- * listener, one origin, and the plain wire client; tls_request() and
- * tcli_close() for one request over TLS.
+ * listener, one origin, and the plain wire client; tcli_open(),
+ * tls_request() and tcli_close() for one request over TLS.
  */
 #ifndef PROXY_TLS_HARNESS_H
 #define PROXY_TLS_HARNESS_H
@@ -105,7 +105,7 @@ struct tcli {
 	unsigned pause; /* poll rounds without reading, once the request is sent */
 };
 
-/* tls_request(): rounds each client leaves its data unread once its request is sent */
+/* tcli_open(): rounds each client leaves its data unread once its request is sent */
 static unsigned tcli_pause;
 
 /* Follow the record layer of what fanout sent (5-byte headers, then bodies). */
@@ -315,9 +315,13 @@ tls_wait(struct fix *f, struct tcli *t)
 	}
 }
 
-/* One request over TLS with @p sni; the response (up to @p cap bytes) in t->rx. */
+/*
+ * @p t connects to fanout's TLS listener with @p sni (and the session
+ * @p resume, or NULL), to send @p req and keep up to @p cap bytes of what
+ * comes back in t->rx; the wire runs the client from the host's poll.
+ */
 static inline void
-tls_request(struct fix *f, struct tcli *t, const char *sni, const char *req, size_t req_len,
+tcli_open(struct fix *f, struct tcli *t, const char *sni, const char *req, size_t req_len,
 	size_t cap, SSL_SESSION *resume)
 {
 	memset(t, 0, sizeof(*t));
@@ -330,10 +334,18 @@ tls_request(struct fix *f, struct tcli *t, const char *sni, const char *req, siz
 	t->ssl = th_client(f->cctx, &t->io, sni);
 	if (resume != NULL)
 		SSL_set_session(t->ssl, resume);
-	f->x.ch->poll = tcli_poll;
-	f->x.ch->poll_arg = t;
 	t->c = fo_tcp_connect(f->x.ch->tw, CLIENT, FANOUT, 443, &tcli_ops, t);
 	assert_non_null(t->c);
+}
+
+/* One request over TLS with @p sni; the response (up to @p cap bytes) in t->rx. */
+static inline void
+tls_request(struct fix *f, struct tcli *t, const char *sni, const char *req, size_t req_len,
+	size_t cap, SSL_SESSION *resume)
+{
+	f->x.ch->poll = tcli_poll;
+	f->x.ch->poll_arg = t;
+	tcli_open(f, t, sni, req, req_len, cap, resume);
 	tls_wait(f, t);
 }
 

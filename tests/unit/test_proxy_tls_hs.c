@@ -74,17 +74,8 @@ test_handshake_queue(void **state)
 	pc = (struct poll_count){.pw = f->x.pw};
 	f->x.fh->poll = counting_poll;
 	f->x.fh->poll_arg = &pc;
-	memset(t, 0, sizeof(t));
-	for (i = 0; i < 3; i++) {
-		t[i].rx = calloc(1, 4097);
-		t[i].rx_cap = 4096;
-		t[i].req = req;
-		t[i].req_len = sizeof(req) - 1;
-		fo_tls_io_init(&t[i].io, f->x.w.mp, 0);
-		t[i].ssl = th_client(f->cctx, &t[i].io, "a.test");
-		t[i].c = fo_tcp_connect(f->x.ch->tw, CLIENT, FANOUT, 443, &tcli_ops, &t[i]);
-		assert_non_null(t[i].c);
-	}
+	for (i = 0; i < 3; i++)
+		tcli_open(f, &t[i], "a.test", req, sizeof(req) - 1, 4096, NULL);
 	f->x.ch->poll = tmany_poll;
 	f->x.ch->poll_arg = &m;
 	do {

@@ -43,7 +43,6 @@ connection), and so do the fixed-rate runs: see loadgen_tools.Loadgen.
 
 import argparse
 import os
-import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -52,6 +51,7 @@ import fo_integ as fi  # noqa: E402
 import memif_common as mc  # noqa: E402
 # kernel_bench.py, tls_bench.py and memory_bench.py take machine() from here
 from memif_common import fmt, lg_args, machine  # noqa: E402
+from report_common import med  # noqa: E402
 
 
 def row_of(res, mode, conns, rate):
@@ -91,11 +91,6 @@ def phase(t, a, plan, what):
     return [row_of(res, m, c, r) for (m, c, r), res in zip(plan, reports)]
 
 
-def median(rows, key):
-    vals = [r[key] for r in rows if r.get(key) is not None]
-    return statistics.median(vals) if vals else None
-
-
 def summarize(rows):
     out = []
     keys = []
@@ -110,7 +105,7 @@ def summarize(rows):
         for key in ("rps", "cps", "p50_us", "p99_us", "p999_us", "fanout_cycles_per_req",
                     "fanout_busy_share", "fanout_cpu_share", "fanout_oncpu_cycles_per_req",
                     "loadgen_busy_share", "loadgen_oncpu_cycles_per_req", "loadgen_cpu_share"):
-            s[key] = median(rs, key)
+            s[key] = med(rs, key)
         s["saturated"] = mc.saturated(rs)
         out.append(s)
     return out
@@ -170,7 +165,7 @@ def main():
         if not a.no_rate:
             plan = []
             for m in modes:
-                peak = median([r for r in rows if r["mode"] == m and r["conns"] == 64], "rps")
+                peak = med([r for r in rows if r["mode"] == m and r["conns"] == 64], "rps")
                 if peak:
                     plan += [(m, 64, round(peak * a.rate_fraction))] * a.rounds
             if plan:

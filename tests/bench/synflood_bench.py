@@ -47,6 +47,7 @@ import fo_integ as fi  # noqa: E402
 import loadgen_tools as lt  # noqa: E402
 import memif_common as mc  # noqa: E402
 from memif_common import fmt  # noqa: E402
+from report_common import med  # noqa: E402
 
 # the loadgen (198.18.0.2) is fanout's gateway: SYN-ACKs to the flood's
 # off-link sources go there and are dropped
@@ -105,8 +106,7 @@ def summarize(rows, rates, rounds):
         for key in ("rps", "p50_us", "p99_us", "p999_us", "flood_sent_per_s",
                     "syncookies_per_s", "fanout_busy_share", "fanout_cycles_per_req",
                     "loadgen_busy_share"):
-            vals = [r[key] for r in rs if r.get(key) is not None]
-            s[key] = statistics.median(vals) if vals else None
+            s[key] = med(rs, key)
         # same-round ratios to the run without a flood, then their median
         rr = [r["rps"] / b["rps"] for r, b in zip(rs, base) if b["rps"]]
         pr = [r["p99_us"] / b["p99_us"] for r, b in zip(rs, base) if b["p99_us"]]

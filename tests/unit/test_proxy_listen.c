@@ -5,7 +5,8 @@
  * snapshot whose config has other ones. A SYN to a removed listener is
  * answered as on a closed port (RST, tcp_no_listener) while a keep-alive
  * connection accepted on it before goes on being served; a SYN to a new
- * listener is accepted at once; a listener turned from plain to TLS serves
+ * listener is accepted at once; a handshake completing on a removed
+ * listener is reset (refused_closed); a listener turned from plain to TLS serves
  * TLS to new connections while the plain one accepted before keeps plain;
  * and a proxy that started with no TLS listener and no TLS view serves
  * HTTPS on the first TLS listener a reload adds, once the control thread
@@ -197,6 +198,36 @@ test_remove_and_add(void **state)
 	assert_int_equal(st->listen_failed, 0);
 	assert_int_equal(st->refused_closed, 0);
 	plain_close(&f, &kept);
+	lf_fini(&f);
+}
+
+/* A handshake under way (SYN_RECEIVED) when the listener goes: reset at its ACK, counted. */
+static void
+test_half_open_reset(void **state)
+{
+	const struct fo_proxy_stats *st;
+	const struct fo_tcp_stats *ts;
+	struct wire_client cl;
+	struct lf f;
+	unsigned rounds = 0;
+
+	(void)state;
+	lf_init(&f, conf_80);
+	st = fo_proxy_stats(f.pw);
+	ts = fo_tcp_stats(f.fh->tw);
+	memset(&cl, 0, sizeof(cl));
+	assert_int_equal(wire_client_open(&cl, f.ch, FANOUT, 80, 1), 0);
+	while (ts->half_open == 0 && rounds++ < 100)
+		wire_step(&f.w);
+	assert_int_equal(ts->half_open, 1);
+	/* published before fanout sees the ACK: its next poll closes 80 */
+	__atomic_store_n(&f.published, gen_new(&f, conf_81), __ATOMIC_RELEASE);
+	wire_run(&f.w, 10000);
+	assert_int_equal(st->refused_closed, 1);
+	assert_int_equal(st->accepted, 0);
+	assert_int_equal(ts->half_open, 0);
+	assert_true(cl.conns[0].closed != 0);
+	plain_close(&f, &cl);
 	lf_fini(&f);
 }
 
@@ -449,6 +480,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_remove_and_add),
+		cmocka_unit_test(test_half_open_reset),
 		cmocka_unit_test(test_first_tls_listener),
 		cmocka_unit_test(test_mode_change),
 	};

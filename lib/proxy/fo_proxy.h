@@ -6,7 +6,9 @@
  * (Hyperscan + PCRE2 routing with rewrite).
  *
  * One struct fo_proxy_worker per worker lcore, share-nothing: its
- * listeners (one fo_tcp_listen() per `listen ... http` directive), its
+ * listeners (one fo_tcp_listen() per `listen ... http` directive; a
+ * snapshot with another config opens, closes and re-modes them when the
+ * worker adopts it: new connections only), its
  * client sessions, its upstream connections and their keep-alive pools
  * (per server), its balancer state, its timer wheel, its scratch
  * buffers and its counters. Everything is allocated by
@@ -359,7 +361,9 @@ void fo_proxy_snapshot_free(struct fo_proxy_snapshot *snap);
 /**
  * Create a worker's proxy: sessions, upstream connection states, pools,
  * timer wheel (1 ms ticks from net->now), scratch buffers, route scratch,
- * and one fo_tcp_listen() per http listen directive.
+ * the per-session TLS state (served once a view is set), and one
+ * fo_tcp_listen() per http listen directive of the first snapshot's config
+ * (later ones follow the snapshots adopted: listen_changes, listen_failed).
  *
  * @param published    where the control thread publishes the snapshot to
  *                     serve (release store); holds one already. Loaded with

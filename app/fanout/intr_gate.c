@@ -71,7 +71,7 @@ static struct {
 	int held;           /**< control's view: parked, workers may poll memif ports */
 	uint64_t due;       /**< next window (TSC) */
 	uint64_t windows, late; /**< windows opened; bounded waits that ran out */
-} g = {.efd = -1, .mu = PTHREAD_MUTEX_INITIALIZER};
+} gate = {.efd = -1, .mu = PTHREAD_MUTEX_INITIALIZER};
 
 static int
 is_memif(uint16_t pid)
@@ -89,23 +89,23 @@ gate_cb(void *arg)
 	ssize_t r;
 
 	(void)arg;
-	r = read(g.efd, &v, sizeof(v)); /* level-triggered: drain */
+	r = read(gate.efd, &v, sizeof(v)); /* level-triggered: drain */
 	(void)r;
-	pthread_mutex_lock(&g.mu);
-	seq = g.rel_seq;
-	while (g.want_park && g.rel_seq == seq && !g.stop) {
-		if (!g.parked) {
-			g.parked = 1;
-			pthread_cond_broadcast(&g.cv);
+	pthread_mutex_lock(&gate.mu);
+	seq = gate.rel_seq;
+	while (gate.want_park && gate.rel_seq == seq && !gate.stop) {
+		if (!gate.parked) {
+			gate.parked = 1;
+			pthread_cond_broadcast(&gate.cv);
 		}
-		pthread_cond_wait(&g.cv, &g.mu);
+		pthread_cond_wait(&gate.cv, &gate.mu);
 	}
-	g.parked = 0;
-	pthread_cond_broadcast(&g.cv);
-	pthread_mutex_unlock(&g.mu);
+	gate.parked = 0;
+	pthread_cond_broadcast(&gate.cv);
+	pthread_mutex_unlock(&gate.mu);
 }
 
-/** With g.mu held: wait until g.parked == @p want, up to GATE_WAIT_MS. */
+/** With gate.mu held: wait until gate.parked == @p want, up to GATE_WAIT_MS. */
 static int
 wait_parked(int want)
 {
@@ -115,17 +115,17 @@ wait_parked(int want)
 	ts.tv_nsec += (long)GATE_WAIT_MS * 1000000L;
 	ts.tv_sec += ts.tv_nsec / 1000000000L;
 	ts.tv_nsec %= 1000000000L;
-	while (g.parked != want)
-		if (pthread_cond_timedwait(&g.cv, &g.mu, &ts) == ETIMEDOUT)
+	while (gate.parked != want)
+		if (pthread_cond_timedwait(&gate.cv, &gate.mu, &ts) == ETIMEDOUT)
 			break;
-	return g.parked == want;
+	return gate.parked == want;
 }
 
 static void
 kick(void)
 {
 	uint64_t one = 1;
-	ssize_t r = write(g.efd, &one, sizeof(one));
+	ssize_t r = write(gate.efd, &one, sizeof(one));
 
 	(void)r; /* the counter cannot overflow: gate_cb drains it */
 }
@@ -136,12 +136,12 @@ park(void)
 {
 	int ok;
 
-	pthread_mutex_lock(&g.mu);
-	g.want_park = 1;
-	if (!g.parked)
+	pthread_mutex_lock(&gate.mu);
+	gate.want_park = 1;
+	if (!gate.parked)
 		kick();
 	ok = wait_parked(1);
-	pthread_mutex_unlock(&g.mu);
+	pthread_mutex_unlock(&gate.mu);
 	return ok;
 }
 
@@ -151,26 +151,26 @@ cycle(void)
 {
 	int ok;
 
-	pthread_mutex_lock(&g.mu);
-	g.rel_seq++;
-	pthread_cond_broadcast(&g.cv);
+	pthread_mutex_lock(&gate.mu);
+	gate.rel_seq++;
+	pthread_cond_broadcast(&gate.cv);
 	ok = wait_parked(0);
 	if (ok) {
 		/* queued behind what became ready while it was parked */
 		kick();
 		ok = wait_parked(1);
 	}
-	pthread_mutex_unlock(&g.mu);
+	pthread_mutex_unlock(&gate.mu);
 	return ok;
 }
 
 static void
 unpark(void)
 {
-	pthread_mutex_lock(&g.mu);
-	g.want_park = 0;
-	pthread_cond_broadcast(&g.cv);
-	pthread_mutex_unlock(&g.mu);
+	pthread_mutex_lock(&gate.mu);
+	gate.want_park = 0;
+	pthread_cond_broadcast(&gate.cv);
+	pthread_mutex_unlock(&gate.mu);
 }
 
 static void
@@ -263,42 +263,42 @@ intr_gate_poll(struct app *app, uint64_t now)
 {
 	unsigned up, down;
 
-	if (!g.on || now < g.due)
+	if (!gate.on || now < gate.due)
 		return;
-	g.due = now + fo_ms_to_tsc(GATE_PERIOD_DOWN_MS, app->hz);
-	if (g.held) {
+	gate.due = now + fo_ms_to_tsc(GATE_PERIOD_DOWN_MS, app->hz);
+	if (gate.held) {
 		if (!pause_memif(app)) {
-			g.late++;
+			gate.late++;
 			return; /* a worker did not answer in time: next period */
 		}
-		g.held = 0;
-		g.windows++;
+		gate.held = 0;
+		gate.windows++;
 		if (!cycle()) {
-			g.late++;
+			gate.late++;
 			return; /* busy in another callback: ports stay paused */
 		}
 	} else if (!memif_link_up_any(app)) {
 		unpark(); /* nothing to poll: the handshakes run freely */
 		return;
 	} else if (!park()) {
-		g.late++;
+		gate.late++;
 		return;
 	}
-	g.held = 1;
+	gate.held = 1;
 	up = resume_memif(app, &down);
 	if (up == 0) {
 		/* every peer gone: free the thread for their reconnection */
-		g.held = 0;
+		gate.held = 0;
 		unpark();
 	} else if (down == 0) {
-		g.due = now + fo_ms_to_tsc(GATE_PERIOD_MS, app->hz);
+		gate.due = now + fo_ms_to_tsc(GATE_PERIOD_MS, app->hz);
 	}
 }
 
 uint64_t
 intr_gate_due(void)
 {
-	return g.on ? g.due : UINT64_MAX;
+	return gate.on ? gate.due : UINT64_MAX;
 }
 
 int
@@ -319,32 +319,32 @@ intr_gate_init(struct app *app)
 		return 0;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&g.cv, &ca);
+	pthread_cond_init(&gate.cv, &ca);
 	pthread_condattr_destroy(&ca);
-	g.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (g.efd < 0)
+	gate.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (gate.efd < 0)
 		return -errno;
-	g.ih = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
-	if (g.ih == NULL || rte_intr_fd_set(g.ih, g.efd) != 0 ||
-		rte_intr_type_set(g.ih, RTE_INTR_HANDLE_EXT) != 0) {
+	gate.ih = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+	if (gate.ih == NULL || rte_intr_fd_set(gate.ih, gate.efd) != 0 ||
+		rte_intr_type_set(gate.ih, RTE_INTR_HANDLE_EXT) != 0) {
 		rc = -ENOMEM;
 		goto fail;
 	}
-	rc = rte_intr_callback_register(g.ih, gate_cb, NULL);
+	rc = rte_intr_callback_register(gate.ih, gate_cb, NULL);
 	if (rc != 0)
 		goto fail;
-	g.on = 1;
-	g.due = 0;
+	gate.on = 1;
+	gate.due = 0;
 	intr_gate_poll(app, rte_rdtsc());
 	FO_LOG(INFO, "net_memif: the EAL interrupt thread runs only while workers leave memif "
 		     "ports alone (windows every %u ms, %u ms while a link is down)\n",
 		GATE_PERIOD_MS, GATE_PERIOD_DOWN_MS);
 	return 0;
 fail:
-	rte_intr_instance_free(g.ih);
-	g.ih = NULL;
-	close(g.efd);
-	g.efd = -1;
+	rte_intr_instance_free(gate.ih);
+	gate.ih = NULL;
+	close(gate.efd);
+	gate.efd = -1;
 	return rc;
 }
 
@@ -354,7 +354,7 @@ intr_gate_hold(struct app *app)
 	(void)app;
 	/* the workers have stopped: keep the PMD's handlers off the ports
 	 * while the control thread stops and closes them */
-	if (g.on && !park())
+	if (gate.on && !park())
 		FO_LOG(WARNING, "net_memif: interrupt thread not held for the ports' shutdown\n");
 }
 
@@ -362,18 +362,18 @@ void
 intr_gate_fini(struct app *app)
 {
 	(void)app;
-	if (!g.on)
+	if (!gate.on)
 		return;
-	pthread_mutex_lock(&g.mu);
-	g.stop = 1;
-	pthread_cond_broadcast(&g.cv);
-	pthread_mutex_unlock(&g.mu);
-	rte_intr_callback_unregister_sync(g.ih, gate_cb, NULL);
-	rte_intr_instance_free(g.ih);
-	g.ih = NULL;
-	close(g.efd);
-	g.efd = -1;
-	g.on = 0;
+	pthread_mutex_lock(&gate.mu);
+	gate.stop = 1;
+	pthread_cond_broadcast(&gate.cv);
+	pthread_mutex_unlock(&gate.mu);
+	rte_intr_callback_unregister_sync(gate.ih, gate_cb, NULL);
+	rte_intr_instance_free(gate.ih);
+	gate.ih = NULL;
+	close(gate.efd);
+	gate.efd = -1;
+	gate.on = 0;
 	FO_LOG(INFO, "net_memif: %" PRIu64 " interrupt thread windows, %" PRIu64 " late\n",
-		g.windows, g.late);
+		gate.windows, gate.late);
 }

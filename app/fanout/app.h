@@ -70,6 +70,10 @@ struct app_port {
 	/** no RTE_ETH_TX_OFFLOAD_MULTI_SEGS: chained frames are copied into one
 	 *  mbuf before tx (the PMD would send garbage after the first segment) */
 	int tx_linear;
+	int memif; /**< net_memif: polled only while intr_gate.c holds the EAL interrupt thread */
+	/** workers skip this port's rx and tx bursts (set by intr_gate.c; one
+	 *  load per burst) */
+	int paused;
 	/** layer 2-3 view given to every worker; iface.configured == 0 when
 	 *  no interface block names this port */
 	struct fo_net_iface iface;
@@ -386,6 +390,23 @@ void ports_close(struct app *app);
  * for a gratuitous ARP. Control thread only.
  */
 void ports_poll_links(struct app *app);
+
+/* intr_gate.c: net_memif's teardown kept away from polling workers */
+/**
+ * With a net_memif port: hold the EAL interrupt thread whenever workers
+ * poll those ports, let it run in short windows while they leave them
+ * alone. Call once the ports are started and the QSBR variable exists,
+ * before the workers start. @return 0, or -errno.
+ */
+int intr_gate_init(struct app *app);
+/** The next window, when due (control thread, or the single lcore's worker). */
+void intr_gate_poll(struct app *app, uint64_t now);
+/** TSC time of the next window (UINT64_MAX: none). */
+uint64_t intr_gate_due(void);
+/** Workers stopped: hold the thread while the ports are stopped and closed. */
+void intr_gate_hold(struct app *app);
+/** After the ports are closed: let the thread go for good. */
+void intr_gate_fini(struct app *app);
 
 /* worker.c */
 /**

@@ -119,6 +119,7 @@ control_loop(struct app *app)
 		/* health, watch, the control socket and its clients, metrics (1 + 4) */
 		struct pollfd fds[2 + 16 + 8];
 		uint64_t now = rte_rdtsc(), due = next, h_due = health_due(app), w_due = watch_due();
+		uint64_t g_due = intr_gate_due();
 		unsigned n = 0, i;
 		int timeout = 0, h_fd = -1, w_fd = -1, ctl_ready = 0;
 
@@ -133,6 +134,7 @@ control_loop(struct app *app)
 		n += control_pollfds(fds + n, RTE_DIM(fds) - n);
 		due = RTE_MIN(due, h_due);
 		due = RTE_MIN(due, w_due);
+		due = RTE_MIN(due, g_due);
 		if (due > now)
 			timeout = (int)RTE_MIN((due - now + tsc_ms - 1) / tsc_ms,
 				(uint64_t)APP_CONTROL_MS);
@@ -148,6 +150,7 @@ control_loop(struct app *app)
 		}
 		app->ctl_wakeups++;
 		now = rte_rdtsc();
+		intr_gate_poll(app, now);
 		/* only what is ready: a config directory can be busy with other files */
 		if ((h_fd >= 0 && fds[h_fd].revents) || now >= h_due)
 			health_poll(app);
@@ -203,6 +206,9 @@ run(struct app *app)
 	rc = metrics_init(app);
 	if (rc != 0)
 		FO_LOG(WARNING, "no metrics endpoint: %s\n", strerror(-rc));
+	rc = intr_gate_init(app);
+	if (rc != 0)
+		return rc;
 	rc = workers_launch(app);
 	if (rc != 0) {
 		app->quit = 1;
@@ -294,6 +300,7 @@ main(int argc, char **argv)
 		FO_LOG(ERR, "start-up failed: %s\n", strerror(-rc));
 
 	workers_wait(app);
+	intr_gate_hold(app);
 	ports_stop(app);
 	if (rc == 0) {
 		endpoints_check(app); /* the workers are stopped: a last, exact look */
@@ -310,6 +317,7 @@ main(int argc, char **argv)
 	acct_fini(); /* the access log's last lines, after the workers wrote them */
 	health_free(app);
 	ports_close(app);
+	intr_gate_fini(app);
 	workers_free(app);
 	fo_conf_free(app->conf);
 	rte_eal_cleanup();

@@ -81,7 +81,8 @@ tx_flush(const struct app *app, struct app_worker *w)
 		uint16_t n = txq->n, sent = 0;
 		unsigned tries = 0;
 
-		if (n == 0)
+		/* a paused port (intr_gate.c) keeps its frames for later */
+		if (n == 0 || unlikely(__atomic_load_n(&app->ports[port].paused, __ATOMIC_ACQUIRE)))
 			continue;
 		total += n;
 		/* one flag test per port and burst; the copy only where needed */
@@ -169,6 +170,9 @@ worker_loop(struct app *app, struct app_worker *w, int is_main)
 		for (i = 0; i < app->n_active; i++) {
 			uint16_t port = app->active[i];
 
+			/* acquire (a plain load on x86): see intr_gate.c */
+			if (unlikely(__atomic_load_n(&app->ports[port].paused, __ATOMIC_ACQUIRE)))
+				continue;
 			n = rte_eth_rx_burst(port, q, pkts, FO_BURST);
 			if (n == 0)
 				continue;
@@ -201,6 +205,7 @@ worker_loop(struct app *app, struct app_worker *w, int is_main)
 		rte_rcu_qsbr_quiescent(app->qsbr, w->id);
 
 		if (is_main && now >= app->next_health_tsc) {
+			intr_gate_poll(app, now);
 			health_poll(app);
 			control_poll(app);
 			app->next_health_tsc = now + fo_ms_to_tsc(APP_HEALTH_MS, app->hz);

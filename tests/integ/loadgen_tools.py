@@ -125,9 +125,10 @@ class Loadgen:
     """One fanout-loadgen process (memif client) doing several runs in turn.
 
     net_memif in DPDK 22.11 can crash the side that is polling when its peer
-    disconnects (seen as a SIGSEGV in the memif PMD's rx burst in fanout's
-    worker, about once in a dozen disconnects here; the loadgen's when fanout
-    left during its last polls). So the loadgen connects once for all its
+    disconnects (the PMD unmaps the rings on its interrupt thread under a
+    burst). fanout guards itself (app/fanout/intr_gate.c; test_memif_peer.py
+    kills loadgens under load), the loadgen does not: it crashed when fanout
+    left during its last polls. So the loadgen connects once for all its
     runs, and after the last one it stops polling, says so (LINGER_LINE) and
     lingers (--linger): reports() waits for that line, then stop fanout (no
     side polls then), then close() this.

@@ -48,7 +48,11 @@ def profile(bench, n, conns, out):
     served = re.search(r"\((?:\d+) bad, (\d+) reached", r.stdout)
     if served is None:
         sys.exit("proxy_instr: bench_proxy printed no request count:\n" + r.stdout)
-    ann = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", out],
+    total = re.search(r"Collected : (\d+)", r.stderr)
+    if total is None:
+        sys.exit("proxy_instr: valgrind printed no total:\n" + r.stderr[-2000:])
+    ann = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", "--auto=no",
+                          out],
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                          timeout=600).stdout
     cost = collections.Counter()
@@ -58,7 +62,7 @@ def profile(bench, n, conns, out):
             continue
         fn = m.group(3).split(" ")[0]
         cost[(m.group(2), fn)] += int(m.group(1).replace(",", ""))
-    return cost, int(served.group(1))
+    return cost, int(total.group(1)), int(served.group(1))
 
 
 def component(path):
@@ -91,13 +95,13 @@ def main():
     if not os.access(bench, os.X_OK):
         sys.exit("proxy_instr: %s not built" % bench)
     with tempfile.TemporaryDirectory(prefix="fo-instr-") as tmp:
-        small, n1 = profile(bench, a.requests, a.conns, os.path.join(tmp, "a.out"))
-        large, n3 = profile(bench, 3 * a.requests, a.conns, os.path.join(tmp, "b.out"))
+        small, t1, n1 = profile(bench, a.requests, a.conns, os.path.join(tmp, "a.out"))
+        large, t3, n3 = profile(bench, 3 * a.requests, a.conns, os.path.join(tmp, "b.out"))
     reqs = n3 - n1
     if reqs <= 0:
         sys.exit("proxy_instr: request counts %d and %d" % (n1, n3))
     per = {k: (large[k] - small[k]) / reqs for k in set(small) | set(large)}
-    total = sum(per.values())
+    total = (t3 - t1) / reqs
     byfn = collections.Counter()
     bycomp = collections.Counter()
     for (path, fn), v in per.items():

@@ -366,7 +366,7 @@ fo_http_field_bytes(struct fo_http_parser *p, const uint8_t *s, size_t n)
 }
 
 /*
- * Host bits of a byte x, SSSE3 style (see scan_name in http_parse.c): bit
+ * Host bits of a byte x, SSSE3 style (see stop_mask16 in http_scan.h): bit
  * (x >> 4) of HOST_LO(x & 15) says whether x is a reg-name byte; computed
  * from IS_HOST so that it cannot drift from fo_http_cls[].
  */

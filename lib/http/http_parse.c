@@ -13,15 +13,10 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-#ifdef __SSSE3__
-#include <tmmintrin.h>
-#endif
 
 #include "fo_http.h"
 #include "http_priv.h"
+#include "http_scan.h"
 
 enum {
 	S_REQ_START,    /* before the method: empty lines are skipped */
@@ -57,102 +52,6 @@ fo_http_parser_init(struct fo_http_parser *p, enum fo_http_kind kind, struct fo_
 	p->state = kind == FO_HTTP_REQUEST ? S_REQ_START : S_RESP_VERSION;
 	/* hdrs[] is written as fields are parsed; entries past n_headers are stale */
 	memset(msg, 0, offsetof(struct fo_http_msg, hdrs));
-}
-
-/* ---- scanners ---------------------------------------------------------- */
-
-static inline const uint8_t *
-scan_class(const uint8_t *q, const uint8_t *lim, uint8_t cls)
-{
-	while (q < lim && (fo_http_cls[*q] & cls))
-		q++;
-	return q;
-}
-
-/*
- * Field-name bytes but '_' (fo_http_name_byte). With SSSE3, 16 bytes at a
- * time: a byte is a name byte when bit (byte >> 4) of name_lo[byte & 15]
- * is set (high nibbles 8..15, non-ASCII, never are); two table lookups
- * (pshufb) and a test per 16 bytes instead of a load and a branch per
- * byte. test_http_parse checks every byte against fo_http_name_byte.
- */
-static inline const uint8_t *
-scan_name(const uint8_t *q, const uint8_t *lim)
-{
-#ifdef __SSSE3__
-	const __m128i name_lo = _mm_setr_epi8((char)0xe8, (char)0xfc, (char)0xf8, (char)0xfc,
-		(char)0xfc, (char)0xfc, (char)0xfc, (char)0xfc, (char)0xf8, (char)0xf8, (char)0xf4,
-		0x54, (char)0xd0, 0x54, (char)0xf4, 0x50);
-	const __m128i hi_bit =
-		_mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, (char)0x80, 0, 0, 0, 0, 0, 0, 0, 0);
-	const __m128i nib = _mm_set1_epi8(0x0f);
-
-	while (lim - q >= 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
-		__m128i lo = _mm_shuffle_epi8(name_lo, _mm_and_si128(x, nib));
-		__m128i hi = _mm_shuffle_epi8(hi_bit, _mm_and_si128(_mm_srli_epi16(x, 4), nib));
-		unsigned m = (unsigned)_mm_movemask_epi8(
-			_mm_cmpeq_epi8(_mm_and_si128(lo, hi), _mm_setzero_si128()));
-
-		if (m != 0)
-			return q + __builtin_ctz(m);
-		q += 16;
-	}
-#endif
-	while (q < lim && fo_http_name_byte[*q])
-		q++;
-	return q;
-}
-
-/* Field value / reason phrase bytes: stops at a control character but HTAB. */
-static inline const uint8_t *
-scan_value(const uint8_t *q, const uint8_t *lim)
-{
-#ifdef __SSE2__
-	const __m128i sp = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
-
-	while (lim - q >= 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
-		/* x >= 0x20 (unsigned) and x != 0x7f: obs-text passes */
-		__m128i ok = _mm_andnot_si128(
-			_mm_cmpeq_epi8(x, del), _mm_cmpeq_epi8(_mm_max_epu8(x, sp), x));
-		unsigned m = (unsigned)_mm_movemask_epi8(ok);
-
-		if (m != 0xffff) {
-			q += __builtin_ctz(~m);
-			if (*q != '\t')
-				return q;
-			q++;
-			continue;
-		}
-		q += 16;
-	}
-#endif
-	return scan_class(q, lim, HC_VALUE);
-}
-
-/* Request-target bytes: 0x21-0x7e but '#', and but '?' unless @p query. */
-static inline const uint8_t *
-scan_target(const uint8_t *q, const uint8_t *lim, int query)
-{
-#ifdef __SSE2__
-	const __m128i lo = _mm_set1_epi8(0x21), hi = _mm_set1_epi8(0x7e);
-	const __m128i hash = _mm_set1_epi8('#');
-	const __m128i qm = _mm_set1_epi8(query ? '#' : '?');
-
-	while (lim - q >= 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
-		__m128i in = _mm_and_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, lo), x),
-			_mm_cmpeq_epi8(_mm_min_epu8(x, hi), x));
-		__m128i stop = _mm_or_si128(_mm_cmpeq_epi8(x, hash), _mm_cmpeq_epi8(x, qm));
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(stop, in));
-
-		if (m != 0xffff)
-			return q + __builtin_ctz(~m);
-		q += 16;
-	}
-#endif
-	return scan_class(q, lim, query ? HC_QUERY : HC_PATH);
 }
 
 /*
@@ -238,6 +137,130 @@ section_lim(const struct fo_http_parser *p, const uint8_t *buf, size_t len, uint
 	return max - base < len ? buf + (max - base) : buf + len;
 }
 
+/* two bytes as one little-endian number, to compare with a pair at once */
+static inline unsigned
+ld2(const uint8_t *s)
+{
+	uint16_t v;
+
+	memcpy(&v, s, 2);
+	return v;
+}
+
+#define PAIR(a, b) ((unsigned)(uint8_t)(a) | (unsigned)(uint8_t)(b) << 8)
+
+/* a span from offset | length << 16 */
+static inline void
+put_span(struct fo_http_span *sp, uint32_t w)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	_Static_assert(sizeof(*sp) == 4, "span: two uint16_t");
+	memcpy(sp, &w, 4); /* as it lies in memory: one store */
+#else
+	sp->off = (uint16_t)w;
+	sp->len = (uint16_t)(w >> 16);
+#endif
+}
+
+/*
+ * Field lines from q, each whole in [q, lim) and of the common shape: a
+ * name without '_', ':', at most one SP, a value that starts with neither
+ * OWS nor a control character, then CRLF or LF. Records them as the
+ * general states do, calling the same value interpreters with the same
+ * arguments, and returns the start of the first line that is not such a
+ * line (the end of the head, a line split by the end of the feed, a
+ * malformed or unusual one): the general states parse that one from its
+ * start, with their exact errors. On an interpreter's error, *err is set
+ * and the return is where the general states would have stopped.
+ * Out of line: a small loop of its own, with its own registers.
+ */
+static __attribute__((noinline)) const uint8_t *
+field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *lim, const uint8_t *buf,
+	const uint8_t *end, uint32_t base, enum fo_http_err *err)
+{
+	struct fo_http_msg *m = p->msg;
+	const uintptr_t ob = (uintptr_t)base - (uintptr_t)buf; /* + a pointer: its offset */
+	unsigned k = m->n_headers;
+	/* the last 16-byte load that fits, or NULL: a feed of fewer than 16 bytes */
+	const uint8_t *last = lim - buf >= 16 ? lim - 16 : NULL;
+
+	while (q < lim && fo_http_name_byte[*q] && k < FO_HTTP_MAX_HEADERS) {
+		const uint8_t *c, *v, *x, *e, *t; /* c: the ':' */
+		struct fo_http_hdr *h;
+		unsigned id;
+		uint32_t o;
+
+		c = line_scan(q, lim, last, buf, STOP_NAME); /* *q is a name byte: c > q */
+		/* ':' and the value's first byte, which is no OWS */
+		if (lim - c < 3)
+			break;
+		if (ld2(c) == PAIR(':', ' '))
+			v = c + 2;
+		else if (*c == ':')
+			v = c + 1;
+		else
+			break;
+		if (fo_http_cls[*v] & HC_WS)
+			break;
+		x = v;
+		for (;;) {
+			x = line_scan(x, lim, last, buf, STOP_CTL);
+			if (lim - x >= 2 && ld2(x) == PAIR('\r', '\n')) {
+				e = x + 1;
+				break;
+			}
+			if (x == lim) {
+				e = NULL; /* not all here */
+				break;
+			}
+			if (*x == '\n') {
+				e = x;
+				break;
+			}
+			if (*x != '\t') {
+				e = NULL;
+				break;
+			}
+			x++;
+		}
+		if (e == NULL || x == v) /* x == v: an empty value */
+			break;
+		/* e: the LF; x: the end of the value; t: without its trailing OWS */
+		t = x;
+		while (fo_http_cls[t[-1]] & HC_WS)
+			t--; /* stops after v at the latest: *v is no OWS */
+		id = http_hdr_ident(q, (size_t)(c - q));
+		h = &m->hdrs[k++];
+		/* each span as one 32-bit word: offset | length << 16 */
+		o = (uint32_t)((uintptr_t)q + ob) & 0xffff;
+		put_span(&h->name, o | (uint32_t)(c - q) << 16);
+		put_span(&h->value,
+			((uint32_t)((uintptr_t)v + ob) & 0xffff) | (uint32_t)(t - v) << 16);
+		put_span(&h->line, o | (uint32_t)(e + 1 - q) << 16);
+		h->id = (uint8_t)id;
+		if (__builtin_expect(id != FO_HTTP_H_OTHER, 0)) {
+			/* as the general states: begin (before hdr_first), value, end */
+			m->n_headers = (uint16_t)k;
+			if ((*err = fo_http_field_begin(p, id)) != FO_HTTP_E_NONE)
+				return c;
+			if (m->hdr_first[id] == 0)
+				m->hdr_first[id] = (uint8_t)k;
+			if (p->interp != HI_NONE) {
+				if ((*err = fo_http_field_value(p, v, (size_t)(x - v), (size_t)(t - v),
+					     (size_t)(end - v))) != FO_HTTP_E_NONE)
+					return x;
+				if ((*err = fo_http_field_end(p, h)) != FO_HTTP_E_NONE)
+					return e + 1;
+			}
+		} else if (m->hdr_first[FO_HTTP_H_OTHER] == 0) {
+			m->hdr_first[FO_HTTP_H_OTHER] = (uint8_t)k;
+		}
+		q = e + 1;
+	}
+	m->n_headers = (uint16_t)k;
+	return q;
+}
+
 ssize_t
 fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 {
@@ -245,7 +268,7 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 	const uint8_t *q = buf, *end = buf + len, *lim, *s;
 	const uint32_t base = p->off;
 	unsigned st = p->state;
-	enum fo_http_err err;
+	enum fo_http_err err = FO_HTTP_E_NONE;
 	struct fo_http_hdr *h;
 	size_t n;
 	uint8_t c;
@@ -268,6 +291,25 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 				q++;
 				st = S_REQ_START_LF;
 				break;
+			}
+			if (lim - q >= 5) {
+				/* "GET " and "POST " in one compare */
+				uint32_t w = http_ld4(q);
+
+				if (w == http_ld4("GET "))
+					n = 3;
+				else if (w == http_ld4("POST") && q[4] == ' ')
+					n = 4;
+				else
+					n = 0;
+				if (n != 0) {
+					m->method = n == 3 ? FO_HTTP_M_GET : FO_HTTP_M_POST;
+					m->method_s = SPAN(OFF(q), n);
+					q += n + 1;
+					m->target.off = (uint16_t)OFF(q);
+					st = S_TARGET_START;
+					break;
+				}
 			}
 			p->tok = OFF(q);
 			p->nlen = 0;
@@ -317,7 +359,7 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			}
 			/* fallthrough */
 		case S_PATH:
-			q = scan_target(q, lim, 0);
+			q = scan_target(q, lim, buf, 0);
 			if (q == lim)
 				goto more;
 			c = *q;
@@ -334,7 +376,7 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			m->path.len = (uint16_t)(OFF(q) - m->path.off);
 			goto target_end;
 		case S_QUERY:
-			q = scan_target(q, lim, 1);
+			q = scan_target(q, lim, buf, 1);
 			if (q == lim)
 				goto more;
 			c = *q;
@@ -512,7 +554,7 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			st = S_REASON;
 			/* fallthrough */
 		case S_REASON:
-			q = scan_value(q, lim);
+			q = scan_value(q, lim, buf);
 			if (q == lim)
 				goto more;
 			c = *q;
@@ -544,7 +586,17 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			if (q == lim)
 				goto more;
 			c = *q;
-			if (!fo_http_name_byte[c]) { /* a name byte starts most lines */
+			if (fo_http_name_byte[c]) { /* a name byte starts most lines */
+				s = field_lines(p, q, lim, buf, end, base, &err);
+				if (err != FO_HTTP_E_NONE) {
+					q = s;
+					goto fail;
+				}
+				if (s != q) {
+					q = s;
+					goto hdr_line;
+				}
+			} else {
 				if (c == '\r') {
 					q++;
 					st = S_HEAD_END_LF;
@@ -563,7 +615,7 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			h->line.off = (uint16_t)OFF(q);
 			h->name.off = h->line.off;
 			s = q;
-			q = scan_name(q, lim);
+			q = scan_name(q, lim, buf);
 			if (q > s && q < lim && *q == ':') {
 				/* the whole name in this feed, no '_': no token to keep */
 				n = (size_t)(q - s);
@@ -577,11 +629,11 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 		case S_HDR_NAME:
 			s = q;
 			/* a name stops at '_' only to flag it: free for names without one */
-			q = scan_name(q, lim);
+			q = scan_name(q, lim, buf);
 			if (q < lim && *q != ':') {
 				while (q < lim && *q == '_') {
 					m->flags |= FO_HTTP_F_UNDERSCORE;
-					q = scan_name(q + 1, lim);
+					q = scan_name(q + 1, lim, buf);
 				}
 			}
 			if (q == lim) {
@@ -623,7 +675,7 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			/* fallthrough */
 		case S_HDR_VALUE:
 			s = q;
-			q = scan_value(q, lim);
+			q = scan_value(q, lim, buf);
 			if (q > s) {
 				const uint8_t *t = q;
 

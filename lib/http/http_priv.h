@@ -105,10 +105,32 @@ http_name_eq(const uint8_t *s, const char *lower, size_t n)
 	return d == 0;
 }
 
-static inline unsigned
+#define HK(c) (1u << ((c)&31))
+static inline __attribute__((always_inline)) unsigned
 http_hdr_ident(const uint8_t *s, size_t n)
 {
-	/* length, then first letter, then one compare: a miss costs little */
+	/*
+	 * Bit (first byte & 31) of known1[n]: a name we know has n bytes and
+	 * starts with that letter (any case). Most names are none of ours and
+	 * stop at this test; the others go by length, first letter, then one
+	 * compare.
+	 */
+	static const uint32_t known1[18] = {
+		[2] = HK('t'),
+		[4] = HK('h'),
+		[6] = HK('e'),
+		[7] = HK('t') | HK('u'),
+		[9] = HK('x'),
+		[10] = HK('c') | HK('k'),
+		[12] = HK('x'),
+		[14] = HK('c'),
+		[15] = HK('x'),
+		[16] = HK('p') | HK('x'),
+		[17] = HK('t') | HK('x'),
+	};
+
+	if (n >= sizeof(known1) / sizeof(known1[0]) || !((known1[n] >> (s[0] & 31)) & 1))
+		return FO_HTTP_H_OTHER;
 	switch (n) {
 	case 2:
 		return http_name_eq(s, "te", 2) ? FO_HTTP_H_TE : FO_HTTP_H_OTHER;
@@ -152,6 +174,7 @@ http_hdr_ident(const uint8_t *s, size_t n)
 		return FO_HTTP_H_OTHER;
 	}
 }
+#undef HK
 
 /** Start the Host validator (Host value or absolute-form authority). */
 void fo_http_host_begin(struct fo_http_parser *p);

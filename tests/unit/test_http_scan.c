@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/http byte scanners (http_scan.h), which test 16 bytes at a time and
+ * the last bytes of a feed with one load that ends at its end: each against
+ * the class tables (http_names.c, computed from the RFC definitions), for
+ * every byte value at every position of inputs of 0 to 48 bytes, starting at
+ * several distances from the start of the feed (bytes before the start that
+ * would stop the scan must be ignored), the feed placed both right after and
+ * right before a PROT_NONE page, so that a read outside it crashes. Built
+ * twice: with SSSE3 (the SIMD path) and without (the scalar path).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "guard_page.h"
+#include "http_priv.h"
+#include "http_scan.h"
+
+#define MAXN 48  /* bytes scanned */
+#define MAXPRE 20 /* bytes of the feed before the scan starts */
+
+static const uint8_t *front; /* a page whose preceding page is PROT_NONE */
+
+static void
+map_front(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uint8_t *base = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		-1, 0);
+
+	assert_true(base != MAP_FAILED);
+	assert_int_equal(mprotect(base, page, PROT_NONE), 0);
+	front = base + page;
+}
+
+/* what the scan of @p kind must return: the first stop in [q, lim) */
+static size_t
+ref_scan(const uint8_t *q, size_t n, int kind, int value)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint8_t c = q[i];
+		int stop;
+
+		switch (kind) {
+		case STOP_NAME:
+			stop = !fo_http_name_byte[c];
+			break;
+		case STOP_CTL:
+			stop = value ? !(fo_http_cls[c] & HC_VALUE) : !(fo_http_cls[c] & HC_VALUE) || c == '\t';
+			break;
+		case STOP_PATH:
+			stop = !(fo_http_cls[c] & HC_PATH);
+			break;
+		default:
+			stop = !(fo_http_cls[c] & HC_QUERY);
+			break;
+		}
+		if (stop)
+			return i;
+	}
+	return n;
+}
+
+/* every scanner of @p kind on the feed [lo, lo + pre + n), scanning from lo + pre */
+static void
+check_feed(const uint8_t *lo, size_t pre, size_t n, int kind)
+{
+	const uint8_t *q = lo + pre, *lim = q + n;
+	const uint8_t *last = lim - lo >= 16 ? lim - 16 : NULL;
+	size_t want = ref_scan(q, n, kind, 0);
+	const uint8_t *got;
+
+	switch (kind) {
+	case STOP_NAME:
+		got = scan_to(q, lim, lo, STOP_NAME);
+		assert_ptr_equal(got, q + want);
+		assert_ptr_equal(line_scan(q, lim, last, lo, STOP_NAME), q + want);
+		assert_ptr_equal(scan_name(q, lim, lo), q + want);
+		break;
+	case STOP_CTL:
+		got = scan_to(q, lim, lo, STOP_CTL);
+		assert_ptr_equal(got, q + want);
+		assert_ptr_equal(line_scan(q, lim, last, lo, STOP_CTL), q + want);
+		assert_ptr_equal(scan_value(q, lim, lo), q + ref_scan(q, n, kind, 1));
+		break;
+	case STOP_PATH:
+		assert_ptr_equal(scan_to(q, lim, lo, STOP_PATH), q + want);
+		assert_ptr_equal(scan_target(q, lim, lo, 0), q + want);
+		break;
+	default:
+		assert_ptr_equal(scan_to(q, lim, lo, STOP_QUERY), q + want);
+		assert_ptr_equal(scan_target(q, lim, lo, 1), q + want);
+		break;
+	}
+}
+
+/* the same bytes at both guard pages */
+static void
+check_both(const uint8_t *bytes, size_t pre, size_t n, int kind)
+{
+	uint8_t *f = (uint8_t *)(uintptr_t)front;
+
+	memcpy(f, bytes, pre + n);
+	check_feed(f, pre, n, kind);
+	check_feed(guard_copy(bytes, pre + n), pre, n, kind);
+}
+
+static void
+run_kind(int kind)
+{
+	static const size_t pres[] = {0, 1, 5, 15, 16, 17, MAXPRE};
+	uint8_t in[MAXPRE + MAXN];
+	size_t pi, n, j;
+	unsigned b;
+
+	if (front == NULL)
+		map_front();
+	for (pi = 0; pi < sizeof(pres) / sizeof(pres[0]); pi++) {
+		size_t pre = pres[pi];
+
+		for (n = 0; n <= MAXN; n++) {
+			/* before the start: bytes that stop every scan, to be ignored */
+			memset(in, 0, pre);
+			/* nothing to stop at: the scan runs to lim */
+			memset(in + pre, 'a', n);
+			check_both(in, pre, n, kind);
+			for (j = 0; j < n; j++) {
+				for (b = 0; b < 256; b++) {
+					in[pre + j] = (uint8_t)b;
+					/* and a stop after it, which must not be found first */
+					if (j + 3 < n)
+						in[pre + j + 3] = 0;
+					check_both(in, pre, n, kind);
+					if (j + 3 < n)
+						in[pre + j + 3] = 'a';
+				}
+				in[pre + j] = 'a';
+			}
+		}
+	}
+}
+
+static void
+test_scan_name(void **state)
+{
+	(void)state;
+	run_kind(STOP_NAME);
+}
+
+static void
+test_scan_ctl(void **state)
+{
+	(void)state;
+	run_kind(STOP_CTL);
+}
+
+static void
+test_scan_path(void **state)
+{
+	(void)state;
+	run_kind(STOP_PATH);
+}
+
+static void
+test_scan_query(void **state)
+{
+	(void)state;
+	run_kind(STOP_QUERY);
+}
+
+/* HTABs are skipped one after another by scan_value, wherever they fall */
+static void
+test_scan_value_tabs(void **state)
+{
+	uint8_t in[MAXPRE + MAXN];
+	size_t n, j, k;
+
+	(void)state;
+	if (front == NULL)
+		map_front();
+	for (n = 1; n <= MAXN; n++)
+		for (j = 0; j < n; j++)
+			for (k = j; k < n; k++) {
+				memset(in, 0, 3);
+				memset(in + 3, 'a', n);
+				in[3 + j] = '\t';
+				in[3 + k] = k == j ? '\t' : (k % 2 ? '\t' : '\r');
+				check_both(in, 3, n, STOP_CTL);
+			}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scan_name),
+		cmocka_unit_test(test_scan_ctl),
+		cmocka_unit_test(test_scan_path),
+		cmocka_unit_test(test_scan_query),
+		cmocka_unit_test(test_scan_value_tabs),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

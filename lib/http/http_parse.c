@@ -149,30 +149,44 @@ ld2(const uint8_t *s)
 
 #define PAIR(a, b) ((unsigned)(uint8_t)(a) | (unsigned)(uint8_t)(b) << 8)
 
-/* a span from offset | length << 16 */
+/*
+ * A field's spans: name at offset @p o (of the line, too), @p nl bytes;
+ * value at o + nl + 2 (after ": "), @p vl bytes; line @p ll bytes. Every
+ * offset of a head fits in 16 bits, so no field carries into the next.
+ */
 static inline void
-put_span(struct fo_http_span *sp, uint32_t w)
+put_spans(struct fo_http_hdr *h, uint32_t o, uint32_t nl, uint32_t vl, uint32_t ll)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	_Static_assert(sizeof(*sp) == 4, "span: two uint16_t");
-	memcpy(sp, &w, 4); /* as it lies in memory: one store */
+	/* as they lie in memory: name and value in one store, line in another */
+	uint64_t nv = (o | nl << 16) | (uint64_t)((o + nl + 2) | vl << 16) << 32;
+	uint32_t line = o | ll << 16;
+
+	_Static_assert(sizeof(struct fo_http_span) == 4 &&
+			       offsetof(struct fo_http_hdr, value) == 4 &&
+			       offsetof(struct fo_http_hdr, line) == 8,
+		"fo_http_hdr: name, value, line spans of two uint16_t");
+	memcpy(&h->name, &nv, 8);
+	memcpy(&h->line, &line, 4);
 #else
-	sp->off = (uint16_t)w;
-	sp->len = (uint16_t)(w >> 16);
+	h->name = (struct fo_http_span){(uint16_t)o, (uint16_t)nl};
+	h->value = (struct fo_http_span){(uint16_t)(o + nl + 2), (uint16_t)vl};
+	h->line = (struct fo_http_span){(uint16_t)o, (uint16_t)ll};
 #endif
 }
 
 /*
  * Field lines from q, each whole in [q, lim) and of the common shape: a
- * name without '_', ':', at most one SP, a value that starts with neither
- * OWS nor a control character, then CRLF or LF. Records them as the
- * general states do, calling the same value interpreters with the same
- * arguments, and returns the start of the first line that is not such a
- * line (the end of the head, a line split by the end of the feed, a
- * malformed or unusual one): the general states parse that one from its
- * start, with their exact errors. On an interpreter's error, *err is set
- * and the return is where the general states would have stopped.
- * Out of line: a small loop of its own, with its own registers.
+ * name without '_', ':', SP, a value that starts with neither OWS nor a
+ * control character, then CRLF or LF. Records them as the general states
+ * do, calling the same value interpreters with the same arguments, and
+ * returns the start of the first line that is not such a line (the end of
+ * the head, a line split by the end of the feed, a malformed or unusual
+ * one): the general states parse that one from its start, with their exact
+ * errors. On an interpreter's error, *err is set and the return is where
+ * the general states would have stopped. Feeds of fewer than 16 bytes are
+ * all left to the general states. Out of line: a small loop of its own,
+ * with its own registers.
  */
 static __attribute__((noinline)) const uint8_t *
 field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *lim, const uint8_t *buf,
@@ -180,31 +194,60 @@ field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *lim, cons
 {
 	struct fo_http_msg *m = p->msg;
 	const uintptr_t ob = (uintptr_t)base - (uintptr_t)buf; /* + a pointer: its offset */
-	unsigned k = m->n_headers;
-	/* the last 16-byte load that fits, or NULL: a feed of fewer than 16 bytes */
-	const uint8_t *last = lim - buf >= 16 ? lim - 16 : NULL;
+	struct fo_http_hdr *h = &m->hdrs[m->n_headers];
+	struct fo_http_hdr *const hend = &m->hdrs[FO_HTTP_MAX_HEADERS];
+	const uint8_t *last; /* the last 16-byte load that fits */
+	int other = m->hdr_first[FO_HTTP_H_OTHER] != 0;
 
-	while (q < lim && fo_http_name_byte[*q] && k < FO_HTTP_MAX_HEADERS) {
+#ifdef __SSSE3__
+	const struct scan_kit kit = scan_kit();
+#endif
+	if (lim - buf < 16)
+		return q;
+	last = lim - 16;
+	while (q < lim && h < hend) {
 		const uint8_t *c, *v, *x, *e, *t; /* c: the ':' */
-		struct fo_http_hdr *h;
-		unsigned id;
-		uint32_t o;
+		unsigned id, k;
 
-		c = line_scan(q, lim, last, buf, STOP_NAME); /* *q is a name byte: c > q */
-		/* ':' and the value's first byte, which is no OWS */
-		if (lim - c < 3)
-			break;
-		if (ld2(c) == PAIR(':', ' '))
+#ifdef __SSSE3__
+		if (q <= last) {
+			/*
+			 * The name's end and, for a name of at most 13 bytes, the
+			 * value's first control character (or obs-text) from one load.
+			 */
+			__m128i blk = ld16(q);
+			unsigned mn = stop_mask16k(blk, STOP_NAME, &kit), mc, ci;
+
+			if (mn & 1)
+				break; /* no name here: the end of the head, or else */
+			ci = (unsigned)__builtin_ctz(mn | 0x10000u); /* 16: the name goes on */
+			if (ci <= 13) {
+				c = q + ci;
+				if (ld2(c) != PAIR(':', ' '))
+					break;
+				mc = ctl_rough16(blk, &kit) >> (ci + 2);
+				v = c + 2;
+				x = mc != 0 ? v + __builtin_ctz(mc) : scan_rough(q + 16, lim, last, &kit);
+			} else {
+				c = ci < 16 ? q + ci : scan16k(q + 16, lim, last, STOP_NAME, &kit);
+				if (lim - c < 3 || ld2(c) != PAIR(':', ' '))
+					break;
+				v = c + 2;
+				x = scan_rough(v, lim, last, &kit);
+			}
+		} else
+#endif
+		{
+			if (!fo_http_name_byte[*q])
+				break;
+			c = scan16(q, lim, last, STOP_NAME); /* *q is a name byte: c > q */
+			if (lim - c < 3 || ld2(c) != PAIR(':', ' '))
+				break;
 			v = c + 2;
-		else if (*c == ':')
-			v = c + 1;
-		else
-			break;
-		if (fo_http_cls[*v] & HC_WS)
-			break;
-		x = v;
+			x = scan16(v, lim, last, STOP_CTL);
+		}
+		/* x: the first control character of the value, or obs-text (rough) */
 		for (;;) {
-			x = line_scan(x, lim, last, buf, STOP_CTL);
 			if (lim - x >= 2 && ld2(x) == PAIR('\r', '\n')) {
 				e = x + 1;
 				break;
@@ -217,29 +260,28 @@ field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *lim, cons
 				e = x;
 				break;
 			}
-			if (*x != '\t') {
+			if (*x != '\t' && *x < 0x80) {
 				e = NULL;
 				break;
 			}
-			x++;
+			x = scan16(x + 1, lim, last, STOP_CTL);
 		}
-		if (e == NULL || x == v) /* x == v: an empty value */
+		/* x == v: an empty value; OWS first: the general states */
+		if (e == NULL || x == v || (fo_http_cls[*v] & HC_WS))
 			break;
 		/* e: the LF; x: the end of the value; t: without its trailing OWS */
 		t = x;
 		while (fo_http_cls[t[-1]] & HC_WS)
 			t--; /* stops after v at the latest: *v is no OWS */
 		id = http_hdr_ident(q, (size_t)(c - q));
-		h = &m->hdrs[k++];
-		/* each span as one 32-bit word: offset | length << 16 */
-		o = (uint32_t)((uintptr_t)q + ob) & 0xffff;
-		put_span(&h->name, o | (uint32_t)(c - q) << 16);
-		put_span(&h->value,
-			((uint32_t)((uintptr_t)v + ob) & 0xffff) | (uint32_t)(t - v) << 16);
-		put_span(&h->line, o | (uint32_t)(e + 1 - q) << 16);
+		put_spans(h, (uint32_t)((uintptr_t)q + ob), (uint32_t)(c - q), (uint32_t)(t - v),
+			(uint32_t)(e + 1 - q));
 		h->id = (uint8_t)id;
+		h++;
+		q = e + 1;
 		if (__builtin_expect(id != FO_HTTP_H_OTHER, 0)) {
 			/* as the general states: begin (before hdr_first), value, end */
+			k = (unsigned)(h - m->hdrs);
 			m->n_headers = (uint16_t)k;
 			if ((*err = fo_http_field_begin(p, id)) != FO_HTTP_E_NONE)
 				return c;
@@ -249,15 +291,15 @@ field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *lim, cons
 				if ((*err = fo_http_field_value(p, v, (size_t)(x - v), (size_t)(t - v),
 					     (size_t)(end - v))) != FO_HTTP_E_NONE)
 					return x;
-				if ((*err = fo_http_field_end(p, h)) != FO_HTTP_E_NONE)
-					return e + 1;
+				if ((*err = fo_http_field_end(p, h - 1)) != FO_HTTP_E_NONE)
+					return q;
 			}
-		} else if (m->hdr_first[FO_HTTP_H_OTHER] == 0) {
-			m->hdr_first[FO_HTTP_H_OTHER] = (uint8_t)k;
+		} else if (!other) {
+			other = 1;
+			m->hdr_first[FO_HTTP_H_OTHER] = (uint8_t)(h - m->hdrs);
 		}
-		q = e + 1;
 	}
-	m->n_headers = (uint16_t)k;
+	m->n_headers = (uint16_t)(h - m->hdrs);
 	return q;
 }
 

@@ -57,34 +57,48 @@ stop_scalar(uint8_t c, int kind)
 
 #ifdef __SSSE3__
 /*
- * Bit i set when byte i of @p x stops a scan of @p kind.
+ * The constants of the 16-byte tests, made once for a loop.
  * Names: a byte is a name byte when bit (byte >> 4) of name_lo[byte & 15]
  * is set (high nibbles 8..15, non-ASCII, never are): two table lookups
  * (pshufb) and a compare for 16 bytes.
  */
+struct scan_kit {
+	__m128i name_lo, hi_bit, nib, zero, c1f, del, one, c20;
+};
+
+static inline __attribute__((always_inline)) struct scan_kit
+scan_kit(void)
+{
+	return (struct scan_kit){
+		.name_lo = _mm_setr_epi8((char)0xe8, (char)0xfc, (char)0xf8, (char)0xfc, (char)0xfc,
+			(char)0xfc, (char)0xfc, (char)0xfc, (char)0xf8, (char)0xf8, (char)0xf4, 0x54,
+			(char)0xd0, 0x54, (char)0xf4, 0x50),
+		.hi_bit = _mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, (char)0x80, 0, 0, 0, 0, 0, 0, 0, 0),
+		.nib = _mm_set1_epi8(0x0f),
+		.zero = _mm_setzero_si128(),
+		.c1f = _mm_set1_epi8(0x1f),
+		.del = _mm_set1_epi8(0x7f),
+		.one = _mm_set1_epi8(1),
+		.c20 = _mm_set1_epi8(0x20),
+	};
+}
+
+/* Bit i set when byte i of @p x stops a scan of @p kind. */
 static inline __attribute__((always_inline)) unsigned
-stop_mask16(__m128i x, int kind)
+stop_mask16k(__m128i x, int kind, const struct scan_kit *k)
 {
 	switch (kind) {
 	case STOP_NAME: {
-		const __m128i name_lo = _mm_setr_epi8((char)0xe8, (char)0xfc, (char)0xf8,
-			(char)0xfc, (char)0xfc, (char)0xfc, (char)0xfc, (char)0xfc, (char)0xf8,
-			(char)0xf8, (char)0xf4, 0x54, (char)0xd0, 0x54, (char)0xf4, 0x50);
-		const __m128i hi_bit =
-			_mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, (char)0x80, 0, 0, 0, 0, 0, 0, 0, 0);
-		const __m128i nib = _mm_set1_epi8(0x0f);
-		__m128i lo = _mm_shuffle_epi8(name_lo, _mm_and_si128(x, nib));
-		__m128i hi = _mm_shuffle_epi8(hi_bit, _mm_and_si128(_mm_srli_epi16(x, 4), nib));
+		__m128i lo = _mm_shuffle_epi8(k->name_lo, _mm_and_si128(x, k->nib));
+		__m128i hi = _mm_shuffle_epi8(k->hi_bit, _mm_and_si128(_mm_srli_epi16(x, 4), k->nib));
 
-		return (unsigned)_mm_movemask_epi8(
-			_mm_cmpeq_epi8(_mm_and_si128(lo, hi), _mm_setzero_si128()));
+		return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(lo, hi), k->zero));
 	}
 	case STOP_CTL: {
 		/* x <= 0x1f (unsigned) or x == 0x7f: obs-text passes */
-		__m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);
+		__m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(x, k->c1f), x);
 
-		return (unsigned)_mm_movemask_epi8(
-			_mm_or_si128(ctl, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f))));
+		return (unsigned)_mm_movemask_epi8(_mm_or_si128(ctl, _mm_cmpeq_epi8(x, k->del)));
 	}
 	default: {
 		/* 0x21 <= x <= 0x7e, not '#', and not '?' before the query */
@@ -98,6 +112,27 @@ stop_mask16(__m128i x, int kind)
 		return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(stop, in)) ^ 0xffffu;
 	}
 	}
+}
+
+static inline __attribute__((always_inline)) unsigned
+stop_mask16(__m128i x, int kind)
+{
+	const struct scan_kit k = scan_kit();
+
+	return stop_mask16k(x, kind, &k);
+}
+
+/*
+ * Bytes of @p x below 0x20, DEL, and obs-text (>= 0x80), which is no stop
+ * but what makes this test cheaper than STOP_CTL's: not x + 1 > 0x20 as
+ * signed bytes. The caller looks at the byte it stops at.
+ */
+static inline __attribute__((always_inline)) unsigned
+ctl_rough16(__m128i x, const struct scan_kit *k)
+{
+	__m128i t = _mm_add_epi8(x, k->one);
+
+	return (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(t, k->c20)) ^ 0xffffu;
 }
 
 static inline __m128i
@@ -140,33 +175,61 @@ scan_to(const uint8_t *q, const uint8_t *lim, const uint8_t *lo, int kind)
 }
 
 /*
- * scan_to() for the field lines, which may be short and near the end of the
- * feed: @p last is lim - 16, or NULL when [lo, lim) holds fewer than 16
- * bytes. The first 16 bytes are tested at once wherever q is.
+ * scan_to() for a feed of at least 16 bytes, whose field lines may be short
+ * and near its end: @p last is lim - 16, the last 16-byte load that fits.
+ * The first 16 bytes are tested at once wherever q is.
  */
-static inline __attribute__((always_inline)) const uint8_t *
-line_scan(const uint8_t *q, const uint8_t *lim, const uint8_t *last, const uint8_t *lo, int kind)
-{
 #ifdef __SSSE3__
+static inline __attribute__((always_inline)) const uint8_t *
+scan16k(const uint8_t *q, const uint8_t *lim, const uint8_t *last, int kind,
+	const struct scan_kit *k)
+{
 	unsigned m;
 
-	if (__builtin_expect(last == NULL, 0))
-		return scan_to(q, lim, lo, kind);
 	for (;;) {
 		if (q > last) {
-			m = stop_mask16(ld16(last), kind) >> (q - last);
+			m = stop_mask16k(ld16(last), kind, k) >> (q - last);
 			return m != 0 ? q + __builtin_ctz(m) : lim;
 		}
-		m = stop_mask16(ld16(q), kind);
+		m = stop_mask16k(ld16(q), kind, k);
 		if (m != 0)
 			return q + __builtin_ctz(m);
 		q += 16;
 	}
-#else
-	(void)last;
-	return scan_to(q, lim, lo, kind);
-#endif
 }
+
+static inline __attribute__((always_inline)) const uint8_t *
+scan16(const uint8_t *q, const uint8_t *lim, const uint8_t *last, int kind)
+{
+	const struct scan_kit k = scan_kit();
+
+	return scan16k(q, lim, last, kind, &k);
+}
+
+/* scan16(STOP_CTL), but stopping at obs-text too (ctl_rough16) */
+static inline __attribute__((always_inline)) const uint8_t *
+scan_rough(const uint8_t *q, const uint8_t *lim, const uint8_t *last, const struct scan_kit *k)
+{
+	unsigned m;
+
+	for (;;) {
+		if (q > last) {
+			m = ctl_rough16(ld16(last), k) >> (q - last);
+			return m != 0 ? q + __builtin_ctz(m) : lim;
+		}
+		m = ctl_rough16(ld16(q), k);
+		if (m != 0)
+			return q + __builtin_ctz(m);
+		q += 16;
+	}
+}
+#else
+static inline const uint8_t *
+scan16(const uint8_t *q, const uint8_t *lim, const uint8_t *last, int kind)
+{
+	return scan_to(q, lim, last, kind);
+}
+#endif
 
 /* Field-name bytes but '_' (fo_http_name_byte). */
 static inline const uint8_t *

@@ -27,6 +27,7 @@
 
 #define MAXN 48  /* bytes scanned */
 #define MAXPRE 20 /* bytes of the feed before the scan starts */
+#define STOP_ROUGH 100 /* scan_rough(): control characters, DEL and obs-text */
 
 static const uint8_t *front; /* a page whose preceding page is PROT_NONE */
 
@@ -62,6 +63,9 @@ ref_scan(const uint8_t *q, size_t n, int kind, int value)
 		case STOP_PATH:
 			stop = !(fo_http_cls[c] & HC_PATH);
 			break;
+		case STOP_ROUGH:
+			stop = c < 0x20 || c >= 0x7f;
+			break;
 		default:
 			stop = !(fo_http_cls[c] & HC_QUERY);
 			break;
@@ -80,19 +84,28 @@ check_feed(const uint8_t *lo, size_t pre, size_t n, int kind)
 	const uint8_t *last = lim - lo >= 16 ? lim - 16 : NULL;
 	size_t want = ref_scan(q, n, kind, 0);
 	const uint8_t *got;
+#ifdef __SSSE3__
+	const struct scan_kit kit = scan_kit();
+#endif
 
 	switch (kind) {
 	case STOP_NAME:
 		got = scan_to(q, lim, lo, STOP_NAME);
 		assert_ptr_equal(got, q + want);
-		assert_ptr_equal(line_scan(q, lim, last, lo, STOP_NAME), q + want);
+		if (last != NULL)
+			assert_ptr_equal(scan16(q, lim, last, STOP_NAME), q + want);
 		assert_ptr_equal(scan_name(q, lim, lo), q + want);
 		break;
 	case STOP_CTL:
 		got = scan_to(q, lim, lo, STOP_CTL);
 		assert_ptr_equal(got, q + want);
-		assert_ptr_equal(line_scan(q, lim, last, lo, STOP_CTL), q + want);
+		if (last != NULL)
+			assert_ptr_equal(scan16(q, lim, last, STOP_CTL), q + want);
 		assert_ptr_equal(scan_value(q, lim, lo), q + ref_scan(q, n, kind, 1));
+#ifdef __SSSE3__
+		if (last != NULL)
+			assert_ptr_equal(scan_rough(q, lim, last, &kit), q + ref_scan(q, n, STOP_ROUGH, 0));
+#endif
 		break;
 	case STOP_PATH:
 		assert_ptr_equal(scan_to(q, lim, lo, STOP_PATH), q + want);

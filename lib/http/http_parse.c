@@ -207,7 +207,7 @@ field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *lim, cons
 	last = lim - 16;
 	while (q < lim && h < hend) {
 		const uint8_t *c, *v, *x, *e, *t; /* c: the ':' */
-		unsigned id, k;
+		unsigned id;
 
 #ifdef __SSSE3__
 		if (q <= last) {
@@ -280,20 +280,11 @@ field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *lim, cons
 		h++;
 		q = e + 1;
 		if (__builtin_expect(id != FO_HTTP_H_OTHER, 0)) {
-			/* as the general states: begin (before hdr_first), value, end */
-			k = (unsigned)(h - m->hdrs);
-			m->n_headers = (uint16_t)k;
-			if ((*err = fo_http_field_begin(p, id)) != FO_HTTP_E_NONE)
+			m->n_headers = (uint16_t)(h - m->hdrs);
+			*err = fo_http_field_line(p, h - 1, v, (size_t)(x - v), (size_t)(t - v),
+				(size_t)(end - v));
+			if (*err != FO_HTTP_E_NONE)
 				return c;
-			if (m->hdr_first[id] == 0)
-				m->hdr_first[id] = (uint8_t)k;
-			if (p->interp != HI_NONE) {
-				if ((*err = fo_http_field_value(p, v, (size_t)(x - v), (size_t)(t - v),
-					     (size_t)(end - v))) != FO_HTTP_E_NONE)
-					return x;
-				if ((*err = fo_http_field_end(p, h - 1)) != FO_HTTP_E_NONE)
-					return q;
-			}
 		} else if (!other) {
 			other = 1;
 			m->hdr_first[FO_HTTP_H_OTHER] = (uint8_t)(h - m->hdrs);

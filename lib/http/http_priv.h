@@ -201,6 +201,14 @@ enum fo_http_err fo_http_field_bytes(struct fo_http_parser *p, const uint8_t *s,
  */
 enum fo_http_err fo_http_field_value(
 	struct fo_http_parser *p, const uint8_t *s, size_t n, size_t t, size_t avail);
+/**
+ * A whole field line of a known name, its entry @p h (the last of
+ * msg->hdrs) complete: what fo_http_field_begin(), the hdr_first update,
+ * fo_http_field_value() (same arguments) and fo_http_field_end() do in
+ * turn, with shortcuts for the common Connection and Content-Length values.
+ */
+enum fo_http_err fo_http_field_line(struct fo_http_parser *p, const struct fo_http_hdr *h,
+	const uint8_t *s, size_t n, size_t t, size_t avail);
 /** End of the current field; @p h is its complete entry in msg->hdrs. */
 enum fo_http_err fo_http_field_end(struct fo_http_parser *p, const struct fo_http_hdr *h);
 /** End of the head: the checks that need every field (TE/CL/Host). */

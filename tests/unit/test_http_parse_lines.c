@@ -7,7 +7,8 @@
  * (right before a PROT_NONE page). Each input is fed whole, byte by byte
  * and split in two at every offset (http_parse_harness.h); all feedings
  * must agree, and the recorded spans are checked. Then every invalid byte,
- * and a bare CR, at every position of a name and of a value.
+ * and a bare CR, at every position of a name and of a value, and the valid
+ * bytes other than letters (obs-text, HTAB, SP) at every position of a value.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -91,6 +92,30 @@ test_line_lengths(void **state)
 		for (i = 0; i < sizeof(sps) / sizeof(sps[0]); i++)
 			for (j = 0; j < sizeof(owss) / sizeof(owss[0]); j++)
 				check_line(7, sps[i], vlen, owss[j], "\r\n");
+}
+
+/* obs-text and HTAB, valid value bytes, at every position of a value */
+static void
+test_value_bytes(void **state)
+{
+	static const uint8_t ok[] = {'\t', 0x80, 0xc3, 0xff, 0x7e, ' '};
+	static struct presult r;
+	size_t vlen, j, i, len, v0;
+
+	(void)state;
+	for (vlen = 2; vlen <= 40; vlen++)
+		for (j = 0; j + 1 < vlen; j++) /* not last: trailing OWS is not value */
+			for (i = 0; i < sizeof(ok); i++) {
+				len = build(5, " ", vlen, "", "\r\n");
+				v0 = strlen(START) + 5 + 2;
+				in[v0 + j] = (char)ok[i];
+				if (j == 0 && (ok[i] == ' ' || ok[i] == '\t'))
+					continue; /* leading OWS: not value either */
+				parse_all_ways(FO_HTTP_REQUEST, (const uint8_t *)in, len, "value", &r);
+				assert_int_equal(r.rc, (ssize_t)len);
+				assert_int_equal(r.msg.hdrs[1].value.off, v0);
+				assert_int_equal(r.msg.hdrs[1].value.len, vlen);
+			}
 }
 
 /* RFC 9110 5.6.2 */
@@ -183,6 +208,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_line_lengths),
+		cmocka_unit_test(test_value_bytes),
 		cmocka_unit_test(test_bad_value_bytes),
 		cmocka_unit_test(test_bad_name_bytes),
 	};

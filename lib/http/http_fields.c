@@ -477,9 +477,23 @@ fo_http_field_line(struct fo_http_parser *p, const struct fo_http_hdr *h, const 
 	unsigned id = h->id, k = m->n_headers;
 	enum fo_http_err e;
 	uint64_t v;
+	uint8_t dot;
 	size_t i;
 
 	switch (id) {
+	case FO_HTTP_H_HOST:
+		/*
+		 * A request's first Host, a reg-name of at most 16 bytes without
+		 * OWS: what begin, value (host_run16 takes it all) and end do.
+		 */
+		if (p->kind != FO_HTTP_REQUEST || m->hdr_first[FO_HTTP_H_HOST] != 0 || t != n ||
+			n > 16 || avail < 16)
+			break;
+		if (host_run16(s, n, &dot) != (int)n)
+			break;
+		if (!(m->flags & FO_HTTP_F_ABSOLUTE_FORM))
+			m->host = h->value;
+		goto done;
 	case FO_HTTP_H_CONNECTION:
 		/* one word, as nearly every client sends (see fo_http_field_value) */
 		if (t == 10 && http_name_eq(s, "keep-alive", 10))

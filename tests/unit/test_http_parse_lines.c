@@ -27,7 +27,7 @@
 
 #define START "GET / HTTP/1.1\r\nHost: h\r\n"
 #define MAXNAME 24
-#define MAXVALUE 50
+#define MAXVALUE 40
 
 static char in[256];
 
@@ -103,7 +103,7 @@ test_value_bytes(void **state)
 	size_t vlen, j, i, len, v0;
 
 	(void)state;
-	for (vlen = 2; vlen <= 40; vlen++)
+	for (vlen = 2; vlen <= 34; vlen++)
 		for (j = 0; j + 1 < vlen; j++) /* not last: trailing OWS is not value */
 			for (i = 0; i < sizeof(ok); i++) {
 				len = build(5, " ", vlen, "", "\r\n");

@@ -30,6 +30,8 @@ ld2(const uint8_t *s)
  * value at o + nl + 2 (after ": "), @p vl bytes; line @p ll bytes. Every
  * offset of a head fits in 16 bits, so no field carries into the next.
  */
+_Static_assert(FO_HTTP_LINE_MAX + FO_HTTP_HEADERS_MAX < 65536,
+	"a head's offsets fit in the 16 bits of a span");
 static inline void
 put_spans(struct fo_http_hdr *h, uint32_t o, uint32_t nl, uint32_t vl, uint32_t ll)
 {

@@ -366,7 +366,7 @@ fo_http_field_bytes(struct fo_http_parser *p, const uint8_t *s, size_t n)
 }
 
 /*
- * Host bits of a byte x, SSSE3 style (see scan_name in http_parse.c): bit
+ * Host bits of a byte x, SSSE3 style (see stop_mask16 in http_scan.h): bit
  * (x >> 4) of HOST_LO(x & 15) says whether x is a reg-name byte; computed
  * from IS_HOST so that it cannot drift from fo_http_cls[].
  */
@@ -467,6 +467,71 @@ fo_http_field_value(struct fo_http_parser *p, const uint8_t *s, size_t n, size_t
 		break;
 	}
 	return fo_http_field_bytes(p, s, n);
+}
+
+enum fo_http_err
+fo_http_field_line(struct fo_http_parser *p, const struct fo_http_hdr *h, const uint8_t *s,
+	size_t n, size_t t, size_t avail)
+{
+	struct fo_http_msg *m = p->msg;
+	unsigned id = h->id, k = m->n_headers;
+	enum fo_http_err e;
+	uint64_t v;
+	uint8_t dot;
+	size_t i;
+
+	switch (id) {
+	case FO_HTTP_H_HOST:
+		/*
+		 * A request's first Host, a reg-name of at most 16 bytes without
+		 * OWS: what begin, value (host_run16 takes it all) and end do.
+		 */
+		if (p->kind != FO_HTTP_REQUEST || m->hdr_first[FO_HTTP_H_HOST] != 0 || t != n ||
+			n > 16 || avail < 16)
+			break;
+		if (host_run16(s, n, &dot) != (int)n)
+			break;
+		if (!(m->flags & FO_HTTP_F_ABSOLUTE_FORM))
+			m->host = h->value;
+		goto done;
+	case FO_HTTP_H_CONNECTION:
+		/* one word, as nearly every client sends (see fo_http_field_value) */
+		if (t == 10 && http_name_eq(s, "keep-alive", 10))
+			m->flags |= FO_HTTP_F_CONN_KEEP_ALIVE;
+		else if (t == 5 && http_name_eq(s, "close", 5))
+			m->flags |= FO_HTTP_F_CONN_CLOSE;
+		else
+			break;
+		goto done;
+	case FO_HTTP_H_CONTENT_LENGTH:
+		/* digits only (at most 18: below 2^63), then what cl_elem_end does */
+		if (t == 0 || t > 18)
+			break;
+		for (i = 0, v = 0; i < t && (unsigned)(s[i] - '0') < 10u; i++)
+			v = v * 10 + (uint64_t)(s[i] - '0');
+		if (i != t)
+			break;
+		if ((m->flags & FO_HTTP_F_CONTENT_LENGTH) && m->content_length != v)
+			return FO_HTTP_E_dup_content_length;
+		m->content_length = v;
+		m->flags |= FO_HTTP_F_CONTENT_LENGTH;
+		goto done;
+	default:
+		break;
+	}
+	if ((e = fo_http_field_begin(p, id)) != FO_HTTP_E_NONE)
+		return e;
+	if (m->hdr_first[id] == 0)
+		m->hdr_first[id] = (uint8_t)k;
+	if (p->interp == HI_NONE)
+		return FO_HTTP_E_NONE;
+	if ((e = fo_http_field_value(p, s, n, t, avail)) != FO_HTTP_E_NONE)
+		return e;
+	return fo_http_field_end(p, h);
+done:
+	if (m->hdr_first[id] == 0)
+		m->hdr_first[id] = (uint8_t)k;
+	return FO_HTTP_E_NONE;
 }
 
 enum fo_http_err

@@ -5,23 +5,21 @@
  * fo_http_parser, tokens are recorded as offsets from the message start.
  *
  * Speed comes from scanning runs: inside one feed, a token, a path or a
- * field value is skipped in a tight loop (16 bytes at a time with SSE2 for
- * the long ones) and the state machine is only entered at delimiters. The
- * limits (8 KiB request line, 32 KiB header section) are enforced by
- * clamping the end of the scanned range, not by a test per byte.
+ * field value is skipped 16 bytes at a time (http_scan.h) and the state
+ * machine is only entered at delimiters; the field lines that are whole in
+ * the feed and of the common shape are parsed a line at a time by
+ * fo_http_field_lines() (http_lines.c), which leaves any other line to the
+ * states here. The limits (8 KiB request line, 32 KiB header section) are
+ * enforced by clamping the end of the scanned range, not by a test per
+ * byte.
  */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-#ifdef __SSSE3__
-#include <tmmintrin.h>
-#endif
 
 #include "fo_http.h"
 #include "http_priv.h"
+#include "http_scan.h"
 
 enum {
 	S_REQ_START,    /* before the method: empty lines are skipped */
@@ -57,102 +55,6 @@ fo_http_parser_init(struct fo_http_parser *p, enum fo_http_kind kind, struct fo_
 	p->state = kind == FO_HTTP_REQUEST ? S_REQ_START : S_RESP_VERSION;
 	/* hdrs[] is written as fields are parsed; entries past n_headers are stale */
 	memset(msg, 0, offsetof(struct fo_http_msg, hdrs));
-}
-
-/* ---- scanners ---------------------------------------------------------- */
-
-static inline const uint8_t *
-scan_class(const uint8_t *q, const uint8_t *lim, uint8_t cls)
-{
-	while (q < lim && (fo_http_cls[*q] & cls))
-		q++;
-	return q;
-}
-
-/*
- * Field-name bytes but '_' (fo_http_name_byte). With SSSE3, 16 bytes at a
- * time: a byte is a name byte when bit (byte >> 4) of name_lo[byte & 15]
- * is set (high nibbles 8..15, non-ASCII, never are); two table lookups
- * (pshufb) and a test per 16 bytes instead of a load and a branch per
- * byte. test_http_parse checks every byte against fo_http_name_byte.
- */
-static inline const uint8_t *
-scan_name(const uint8_t *q, const uint8_t *lim)
-{
-#ifdef __SSSE3__
-	const __m128i name_lo = _mm_setr_epi8((char)0xe8, (char)0xfc, (char)0xf8, (char)0xfc,
-		(char)0xfc, (char)0xfc, (char)0xfc, (char)0xfc, (char)0xf8, (char)0xf8, (char)0xf4,
-		0x54, (char)0xd0, 0x54, (char)0xf4, 0x50);
-	const __m128i hi_bit =
-		_mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, (char)0x80, 0, 0, 0, 0, 0, 0, 0, 0);
-	const __m128i nib = _mm_set1_epi8(0x0f);
-
-	while (lim - q >= 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
-		__m128i lo = _mm_shuffle_epi8(name_lo, _mm_and_si128(x, nib));
-		__m128i hi = _mm_shuffle_epi8(hi_bit, _mm_and_si128(_mm_srli_epi16(x, 4), nib));
-		unsigned m = (unsigned)_mm_movemask_epi8(
-			_mm_cmpeq_epi8(_mm_and_si128(lo, hi), _mm_setzero_si128()));
-
-		if (m != 0)
-			return q + __builtin_ctz(m);
-		q += 16;
-	}
-#endif
-	while (q < lim && fo_http_name_byte[*q])
-		q++;
-	return q;
-}
-
-/* Field value / reason phrase bytes: stops at a control character but HTAB. */
-static inline const uint8_t *
-scan_value(const uint8_t *q, const uint8_t *lim)
-{
-#ifdef __SSE2__
-	const __m128i sp = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
-
-	while (lim - q >= 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
-		/* x >= 0x20 (unsigned) and x != 0x7f: obs-text passes */
-		__m128i ok = _mm_andnot_si128(
-			_mm_cmpeq_epi8(x, del), _mm_cmpeq_epi8(_mm_max_epu8(x, sp), x));
-		unsigned m = (unsigned)_mm_movemask_epi8(ok);
-
-		if (m != 0xffff) {
-			q += __builtin_ctz(~m);
-			if (*q != '\t')
-				return q;
-			q++;
-			continue;
-		}
-		q += 16;
-	}
-#endif
-	return scan_class(q, lim, HC_VALUE);
-}
-
-/* Request-target bytes: 0x21-0x7e but '#', and but '?' unless @p query. */
-static inline const uint8_t *
-scan_target(const uint8_t *q, const uint8_t *lim, int query)
-{
-#ifdef __SSE2__
-	const __m128i lo = _mm_set1_epi8(0x21), hi = _mm_set1_epi8(0x7e);
-	const __m128i hash = _mm_set1_epi8('#');
-	const __m128i qm = _mm_set1_epi8(query ? '#' : '?');
-
-	while (lim - q >= 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
-		__m128i in = _mm_and_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, lo), x),
-			_mm_cmpeq_epi8(_mm_min_epu8(x, hi), x));
-		__m128i stop = _mm_or_si128(_mm_cmpeq_epi8(x, hash), _mm_cmpeq_epi8(x, qm));
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(stop, in));
-
-		if (m != 0xffff)
-			return q + __builtin_ctz(~m);
-		q += 16;
-	}
-#endif
-	return scan_class(q, lim, query ? HC_QUERY : HC_PATH);
 }
 
 /*
@@ -245,7 +147,7 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 	const uint8_t *q = buf, *end = buf + len, *lim, *s;
 	const uint32_t base = p->off;
 	unsigned st = p->state;
-	enum fo_http_err err;
+	enum fo_http_err err = FO_HTTP_E_NONE;
 	struct fo_http_hdr *h;
 	size_t n;
 	uint8_t c;
@@ -268,6 +170,25 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 				q++;
 				st = S_REQ_START_LF;
 				break;
+			}
+			if (lim - q >= 5) {
+				/* "GET " and "POST " in one compare */
+				uint32_t w = http_ld4(q);
+
+				if (w == http_ld4("GET "))
+					n = 3;
+				else if (w == http_ld4("POST") && q[4] == ' ')
+					n = 4;
+				else
+					n = 0;
+				if (n != 0) {
+					m->method = n == 3 ? FO_HTTP_M_GET : FO_HTTP_M_POST;
+					m->method_s = SPAN(OFF(q), n);
+					q += n + 1;
+					m->target.off = (uint16_t)OFF(q);
+					st = S_TARGET_START;
+					break;
+				}
 			}
 			p->tok = OFF(q);
 			p->nlen = 0;
@@ -317,7 +238,7 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			}
 			/* fallthrough */
 		case S_PATH:
-			q = scan_target(q, lim, 0);
+			q = scan_target(q, lim, buf, 0);
 			if (q == lim)
 				goto more;
 			c = *q;
@@ -334,7 +255,7 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			m->path.len = (uint16_t)(OFF(q) - m->path.off);
 			goto target_end;
 		case S_QUERY:
-			q = scan_target(q, lim, 1);
+			q = scan_target(q, lim, buf, 1);
 			if (q == lim)
 				goto more;
 			c = *q;
@@ -512,7 +433,7 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			st = S_REASON;
 			/* fallthrough */
 		case S_REASON:
-			q = scan_value(q, lim);
+			q = scan_value(q, lim, buf);
 			if (q == lim)
 				goto more;
 			c = *q;
@@ -544,7 +465,17 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			if (q == lim)
 				goto more;
 			c = *q;
-			if (!fo_http_name_byte[c]) { /* a name byte starts most lines */
+			if (fo_http_name_byte[c]) { /* a name byte starts most lines */
+				s = fo_http_field_lines(p, q, lim, buf, end, base, &err);
+				if (err != FO_HTTP_E_NONE) {
+					q = s;
+					goto fail;
+				}
+				if (s != q) {
+					q = s;
+					goto hdr_line;
+				}
+			} else {
 				if (c == '\r') {
 					q++;
 					st = S_HEAD_END_LF;
@@ -563,7 +494,7 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			h->line.off = (uint16_t)OFF(q);
 			h->name.off = h->line.off;
 			s = q;
-			q = scan_name(q, lim);
+			q = scan_name(q, lim, buf);
 			if (q > s && q < lim && *q == ':') {
 				/* the whole name in this feed, no '_': no token to keep */
 				n = (size_t)(q - s);
@@ -577,11 +508,11 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 		case S_HDR_NAME:
 			s = q;
 			/* a name stops at '_' only to flag it: free for names without one */
-			q = scan_name(q, lim);
+			q = scan_name(q, lim, buf);
 			if (q < lim && *q != ':') {
 				while (q < lim && *q == '_') {
 					m->flags |= FO_HTTP_F_UNDERSCORE;
-					q = scan_name(q + 1, lim);
+					q = scan_name(q + 1, lim, buf);
 				}
 			}
 			if (q == lim) {
@@ -623,7 +554,7 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			/* fallthrough */
 		case S_HDR_VALUE:
 			s = q;
-			q = scan_value(q, lim);
+			q = scan_value(q, lim, buf);
 			if (q > s) {
 				const uint8_t *t = q;
 

@@ -105,10 +105,33 @@ http_name_eq(const uint8_t *s, const char *lower, size_t n)
 	return d == 0;
 }
 
-static inline unsigned
+#define HK(c) (1u << ((c)&31))
+static inline __attribute__((always_inline)) unsigned
 http_hdr_ident(const uint8_t *s, size_t n)
 {
-	/* length, then first letter, then one compare: a miss costs little */
+	/*
+	 * Bit (first byte & 31) of known1[n]: a name we know has n bytes and
+	 * starts with that letter (any case). Most names are none of ours and
+	 * stop at this test; the others go by length, first letter, then one
+	 * compare.
+	 */
+	static const uint32_t known1[32] = {
+		[2] = HK('t'),
+		[4] = HK('h'),
+		[6] = HK('e'),
+		[7] = HK('t') | HK('u'),
+		[9] = HK('x'),
+		[10] = HK('c') | HK('k'),
+		[12] = HK('x'),
+		[14] = HK('c'),
+		[15] = HK('x'),
+		[16] = HK('p') | HK('x'),
+		[17] = HK('t') | HK('x'),
+	};
+
+	/* n & 31: a longer name that passes falls to the switch's default */
+	if (!((known1[n & 31] >> (s[0] & 31)) & 1))
+		return FO_HTTP_H_OTHER;
 	switch (n) {
 	case 2:
 		return http_name_eq(s, "te", 2) ? FO_HTTP_H_TE : FO_HTTP_H_OTHER;
@@ -152,6 +175,7 @@ http_hdr_ident(const uint8_t *s, size_t n)
 		return FO_HTTP_H_OTHER;
 	}
 }
+#undef HK
 
 /** Start the Host validator (Host value or absolute-form authority). */
 void fo_http_host_begin(struct fo_http_parser *p);
@@ -177,6 +201,29 @@ enum fo_http_err fo_http_field_bytes(struct fo_http_parser *p, const uint8_t *s,
  */
 enum fo_http_err fo_http_field_value(
 	struct fo_http_parser *p, const uint8_t *s, size_t n, size_t t, size_t avail);
+/**
+ * A whole field line of a known name, its entry @p h (the last of
+ * msg->hdrs) complete: what fo_http_field_begin(), the hdr_first update,
+ * fo_http_field_value() (same arguments) and fo_http_field_end() do in
+ * turn, with shortcuts for the common Connection and Content-Length values.
+ */
+enum fo_http_err fo_http_field_line(struct fo_http_parser *p, const struct fo_http_hdr *h,
+	const uint8_t *s, size_t n, size_t t, size_t avail);
+/**
+ * Field lines from q, each whole in [q, lim) and of the common shape: a
+ * name without '_', ':', SP, a value that starts with neither OWS nor a
+ * control character, then CRLF or LF. Records them as the general states
+ * do, calling the same value interpreters with the same arguments, and
+ * returns the start of the first line that is not such a line (the end of
+ * the head, a line split by the end of the feed, a malformed or unusual
+ * one): the general states parse that one from its start, with their exact
+ * errors. On an interpreter's error, *err is set and the return is where
+ * the general states would have stopped. Feeds of fewer than 16 bytes are
+ * all left to the general states. [@p buf, @p end) is the feed, which
+ * starts at message offset @p base; lim <= end ends the current section.
+ */
+const uint8_t *fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *lim,
+	const uint8_t *buf, const uint8_t *end, uint32_t base, enum fo_http_err *err);
 /** End of the current field; @p h is its complete entry in msg->hdrs. */
 enum fo_http_err fo_http_field_end(struct fo_http_parser *p, const struct fo_http_hdr *h);
 /** End of the head: the checks that need every field (TE/CL/Host). */

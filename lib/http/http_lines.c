@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Header field lines of the common shape, a line at a time: the fast path
+ * of the head parser (http_parse.c), which calls it at the start of a line
+ * and takes over again at the first line it leaves. Out of the parser's
+ * big function: a small loop of its own, with its own registers.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fo_http.h"
+#include "http_priv.h"
+#include "http_scan.h"
+
+/* two bytes as one little-endian number, to compare with a pair at once */
+static inline unsigned
+ld2(const uint8_t *s)
+{
+	uint16_t v;
+
+	memcpy(&v, s, 2);
+	return v;
+}
+
+#define PAIR(a, b) ((unsigned)(uint8_t)(a) | (unsigned)(uint8_t)(b) << 8)
+
+/*
+ * A field's spans: name at offset @p o (of the line, too), @p nl bytes;
+ * value at o + nl + 2 (after ": "), @p vl bytes; line @p ll bytes. Every
+ * offset of a head fits in 16 bits, so no field carries into the next.
+ */
+_Static_assert(FO_HTTP_LINE_MAX + FO_HTTP_HEADERS_MAX < 65536,
+	"a head's offsets fit in the 16 bits of a span");
+static inline void
+put_spans(struct fo_http_hdr *h, uint32_t o, uint32_t nl, uint32_t vl, uint32_t ll)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* as they lie in memory: name and value in one store, line in another */
+	uint64_t nv = (o | nl << 16) | (uint64_t)((o + nl + 2) | vl << 16) << 32;
+	uint32_t line = o | ll << 16;
+
+	_Static_assert(sizeof(struct fo_http_span) == 4 &&
+			       offsetof(struct fo_http_hdr, value) == 4 &&
+			       offsetof(struct fo_http_hdr, line) == 8,
+		"fo_http_hdr: name, value, line spans of two uint16_t");
+	memcpy(&h->name, &nv, 8);
+	memcpy(&h->line, &line, 4);
+#else
+	h->name = (struct fo_http_span){(uint16_t)o, (uint16_t)nl};
+	h->value = (struct fo_http_span){(uint16_t)(o + nl + 2), (uint16_t)vl};
+	h->line = (struct fo_http_span){(uint16_t)o, (uint16_t)ll};
+#endif
+}
+
+const uint8_t *
+fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *lim,
+	const uint8_t *buf, const uint8_t *end, uint32_t base, enum fo_http_err *err)
+{
+	struct fo_http_msg *m = p->msg;
+	const uintptr_t ob = (uintptr_t)base - (uintptr_t)buf; /* + a pointer: its offset */
+	struct fo_http_hdr *h = &m->hdrs[m->n_headers];
+	struct fo_http_hdr *const hend = &m->hdrs[FO_HTTP_MAX_HEADERS];
+	const uint8_t *last; /* the last 16-byte load that fits */
+	int other = m->hdr_first[FO_HTTP_H_OTHER] != 0;
+
+#ifdef __SSSE3__
+	const struct scan_kit kit = scan_kit();
+#endif
+	if (lim - buf < 16)
+		return q;
+	last = lim - 16;
+	while (q < lim && h < hend) {
+		const uint8_t *c, *v, *x, *e, *t; /* c: the ':' */
+		unsigned id;
+
+#ifdef __SSSE3__
+		if (q <= last) {
+			/*
+			 * The name's end and, for a name of at most 13 bytes, the
+			 * value's first control character (or obs-text) from one load.
+			 */
+			__m128i blk = ld16(q);
+			unsigned mn = stop_mask16k(blk, STOP_NAME, &kit), mc, ci;
+
+			if (mn & 1)
+				break; /* no name here: the end of the head, or else */
+			ci = (unsigned)__builtin_ctz(mn | 0x10000u); /* 16: the name goes on */
+			if (ci <= 13) {
+				c = q + ci;
+				if (ld2(c) != PAIR(':', ' '))
+					break;
+				mc = ctl_rough16(blk, &kit) >> (ci + 2);
+				v = c + 2;
+				x = mc != 0 ? v + __builtin_ctz(mc) : scan_rough(q + 16, lim, last, &kit);
+			} else {
+				c = ci < 16 ? q + ci : scan16k(q + 16, lim, last, STOP_NAME, &kit);
+				if (lim - c < 3 || ld2(c) != PAIR(':', ' '))
+					break;
+				v = c + 2;
+				x = scan_rough(v, lim, last, &kit);
+			}
+		} else
+#endif
+		{
+			if (!fo_http_name_byte[*q])
+				break;
+			c = scan16(q, lim, last, STOP_NAME); /* *q is a name byte: c > q */
+			if (lim - c < 3 || ld2(c) != PAIR(':', ' '))
+				break;
+			v = c + 2;
+			x = scan16(v, lim, last, STOP_CTL);
+		}
+		/* x: the first control character of the value, or obs-text (rough) */
+		for (;;) {
+			if (lim - x >= 2 && ld2(x) == PAIR('\r', '\n')) {
+				e = x + 1;
+				break;
+			}
+			if (x == lim) {
+				e = NULL; /* not all here */
+				break;
+			}
+			if (*x == '\n') {
+				e = x;
+				break;
+			}
+			if (*x != '\t' && *x < 0x80) {
+				e = NULL;
+				break;
+			}
+			x = scan16(x + 1, lim, last, STOP_CTL);
+		}
+		/* x == v: an empty value; OWS first: the general states */
+		if (e == NULL || x == v || (fo_http_cls[*v] & HC_WS))
+			break;
+		/* e: the LF; x: the end of the value; t: without its trailing OWS */
+		t = x;
+		while (fo_http_cls[t[-1]] & HC_WS)
+			t--; /* stops after v at the latest: *v is no OWS */
+		id = http_hdr_ident(q, (size_t)(c - q));
+		put_spans(h, (uint32_t)((uintptr_t)q + ob), (uint32_t)(c - q), (uint32_t)(t - v),
+			(uint32_t)(e + 1 - q));
+		h->id = (uint8_t)id;
+		h++;
+		q = e + 1;
+		if (__builtin_expect(id != FO_HTTP_H_OTHER, 0)) {
+			m->n_headers = (uint16_t)(h - m->hdrs);
+			*err = fo_http_field_line(p, h - 1, v, (size_t)(x - v), (size_t)(t - v),
+				(size_t)(end - v));
+			if (*err != FO_HTTP_E_NONE)
+				return c;
+		} else if (!other) {
+			other = 1;
+			m->hdr_first[FO_HTTP_H_OTHER] = (uint8_t)(h - m->hdrs);
+		}
+	}
+	m->n_headers = (uint16_t)(h - m->hdrs);
+	return q;
+}

@@ -74,7 +74,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "integ"))
 sys.path.insert(0, HERE)
 import fo_integ as fi  # noqa: E402
 import http_tools as ht  # noqa: E402
-from memif_bench import machine  # noqa: E402
+import memif_common as mc  # noqa: E402
+from memif_common import machine  # noqa: E402
 import kernel_report as kr  # noqa: E402
 
 SEED_CONF = os.path.join(fi.SRC_DIR, "config", "fanout.conf")
@@ -344,10 +345,11 @@ def main():
     t = fi.Test("kernel_bench")
     cpus = pick_cpus()
     fi.log("CPUs: proxy %s; wrk and backend %s" % (cpus["proxy"], cpus["wrk"]))
-    rows, ok = [], False
+    rows = []
     state = {"fast_nics": [a.fast_nic] if a.fast_nic else ["af_xdp", "af_packet"],
              "idle_sleep": a.fanout_idle_sleep}
-    try:
+
+    def body(t):
         ns = t.netns("kbench")
         ns.run(["sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65000"])
         ns.run(["sysctl", "-q", "-w", "net.ipv4.tcp_tw_reuse=1"])
@@ -369,15 +371,8 @@ def main():
                     rows.append({"contender": c.name, "round": rnd, "failed": str(e)[:300]})
                 finally:
                     c.stop()
-        ok = True
-    except fi.Failure as e:
-        print("kernel_bench: %s" % e, flush=True)
-    finally:
-        if not ok:
-            for fo_ in t.fanouts():
-                if fo_.proc is not None:
-                    fo_.proc.dump()
-        fi.cleanup_all()
+
+    ok = mc.run_guarded("kernel_bench", body, t)
     tsc = [r["tsc_hz"] for r in rows if r.get("tsc_hz")]
     tsc_hz, tsc_src = (statistics.median(tsc), "fanout's busy+idle cycles over wall time") \
         if tsc else (kr.cpu_mhz() * 1e6 if kr.cpu_mhz() else None, "/proc/cpuinfo cpu MHz")

@@ -4,7 +4,9 @@
 The machine they ran on, fanout-loadgen's options for a workload, the
 options every run takes (rounds, duration, warm-up, --json) and their
 bounds, one fanout and one fanout-loadgen for a whole plan of runs, the
-run inside the harness' clean-up, and the summary's common cells.
+run inside the harness' clean-up, and the summary's common cells. The
+machine and the guarded run serve the other benchmarks too (kernel_bench.py,
+tls_bench.py, memory_bench.py).
 """
 
 import os
@@ -94,10 +96,12 @@ def run_plan(t, a, runs, what=None, conf=lt.SEED_MEMIF_CONF):
     return reports
 
 
-def run_guarded(name, body):
-    """body(t) on a fresh fo_integ.Test @name; on a failure, fanout's output
-    dumped; everything cleaned up after. Returns True when body finished."""
-    t = fi.Test(name)
+def run_guarded(name, body, t=None):
+    """body(t) on @t, or a fresh fo_integ.Test @name; on a failure (printed as
+    "@name: why"), fanout's output dumped; everything cleaned up after.
+    Returns True when body finished."""
+    if t is None:
+        t = fi.Test(name)
     ok = False
     try:
         body(t)

@@ -53,7 +53,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integ"))
 import fo_integ as fi  # noqa: E402
 import loadgen_tools as lt  # noqa: E402
-import memif_bench as mb  # noqa: E402
+import memif_common as mc  # noqa: E402
 
 SLOT_CONNS = (65536, 131072)  # max_connections of the two fresh fanouts for the slot cost
 
@@ -179,24 +179,17 @@ def main():
         p.error("--conns 1..16384 each (a worker's session cap); --bound 1..120")
     fi.require_root()
     fi.clean_stale()
-    mach = mb.machine()
-    t = fi.Test("memory_bench")
+    mach = mc.machine()
     rows, slot, slot_rss = [], None, None
-    ok = False
-    try:
+
+    def body(t):
+        nonlocal slot, slot_rss
         slot, slot_rss = slot_bytes(t)
         fi.log("TCP connection slot: %.0f bytes" % slot)
         for n in conns:
             rows.append(measure(t, n, a))
-        ok = True
-    except fi.Failure as e:
-        print("memory_bench: %s" % e, flush=True)
-    finally:
-        if not ok:
-            for fo_ in t.fanouts():
-                if fo_.proc is not None:
-                    fo_.proc.dump()
-        fi.cleanup_all()
+
+    ok = mc.run_guarded("memory_bench", body)
     if rows:
         print_table(rows, slot, mach)
     if a.json and rows:

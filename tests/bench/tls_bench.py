@@ -85,7 +85,8 @@ import http_tools as ht  # noqa: E402
 import kernel_bench as kb  # noqa: E402
 import kernel_report as kr  # noqa: E402
 import tls_report as tr  # noqa: E402
-from memif_bench import machine  # noqa: E402
+import memif_common as mc  # noqa: E402
+from memif_common import machine  # noqa: E402
 
 NAME = "bench.test"
 PATH = "/test02"
@@ -496,11 +497,12 @@ def main():
     t = fi.Test("tls_bench")
     cpus = kb.pick_cpus()
     fi.log("CPUs: proxy %s; clients and backend %s" % (cpus["proxy"], cpus["wrk"]))
-    rows, ok = [], False
+    rows = []
     state = {"fast_nics": [a.fast_nic] if a.fast_nic else ["af_xdp", "af_packet"],
              "dir": os.path.join(t.log_dir, "tls"), "tls": {}, "idle_sleep": a.fanout_idle_sleep}
     os.makedirs(state["dir"], exist_ok=True)
-    try:
+
+    def body(t):
         state["certs"] = make_certs(state["dir"])
         state["fp"] = {k: fingerprint(v[0]) for k, v in state["certs"].items()}
         ns = t.netns("tbench")
@@ -517,15 +519,8 @@ def main():
                 except fi.Failure as e:
                     fi.log("%s #%d: %s" % (name, rnd, str(e)[:500]))
                     rows.append({"contender": name, "round": rnd, "failed": str(e)[:300]})
-        ok = True
-    except fi.Failure as e:
-        print("tls_bench: %s" % e, flush=True)
-    finally:
-        if not ok:
-            for fo_ in t.fanouts():
-                if fo_.proc is not None:
-                    fo_.proc.dump()
-        fi.cleanup_all()
+
+    ok = mc.run_guarded("tls_bench", body, t)
     tsc = [r["tsc_hz"] for r in rows if r.get("tsc_hz")]
     tsc_hz, tsc_src = (statistics.median(tsc), "fanout's busy+idle cycles over wall time") \
         if tsc else (kr.cpu_mhz() * 1e6 if kr.cpu_mhz() else None, "/proc/cpuinfo cpu MHz")

@@ -22,11 +22,10 @@ TLS at all. Then, each by `fanoutctl reload`:
     session left.
 """
 
-import os
-import subprocess
 
 import fo_integ as fi
 import http_tools as ht
+import tls_tools as tls
 
 APP_IP = "198.18.0.31"
 
@@ -48,20 +47,6 @@ PLAIN = "listen 198.18.0.1:80;\n"
 
 def tls_listen(d):
     return "listen 198.18.0.1:443 tls;\ntls_certificate {d}/a.pem {d}/a.key;\n".format(d=d)
-
-
-def make_cert(d):
-    fi.sh(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-           "-nodes", "-keyout", d + "/ca.key", "-out", d + "/ca.pem", "-days", "2",
-           "-subj", "/CN=fanout-test-ca", "-addext", "basicConstraints=critical,CA:TRUE",
-           "-addext", "keyUsage=keyCertSign"], timeout=30)
-    with open(d + "/a.ext", "w") as f:
-        f.write("subjectAltName=DNS:a.test\n")
-    fi.sh(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-           "-keyout", d + "/a.key", "-out", d + "/a.csr", "-subj", "/CN=a.test"], timeout=30)
-    fi.sh(["openssl", "x509", "-req", "-in", d + "/a.csr", "-CA", d + "/ca.pem", "-CAkey",
-           d + "/ca.key", "-set_serial", "77", "-days", "1", "-out", d + "/a.pem",
-           "-extfile", d + "/a.ext"], timeout=30)
 
 
 def reload(fo, tag, listens):
@@ -100,7 +85,8 @@ def tcp_drops(fo):
 
 def main(t):
     d = t.log_dir
-    make_cert(d)
+    tls.make_ca(d)
+    tls.make_leaf(d, d + "/a", "a.test", 77)
     ns = t.netns()
     ht.start_backends(ns, "testapp", [APP_IP])
     fo = ns.start_fanout(CONF.format(tag="start: plain only", listens=PLAIN))

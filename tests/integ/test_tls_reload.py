@@ -56,6 +56,7 @@ import time
 
 import fo_integ as fi
 import http_tools as ht
+import tls_tools as tls
 
 APP_IP = "198.18.0.31"
 LOAD_S = 50          # each wrk run: from before the first replacement to after the last
@@ -79,24 +80,9 @@ route prefix / {{
 """
 
 
-def make_ca(d):
-    fi.sh(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-           "-nodes", "-keyout", d + "/ca.key", "-out", d + "/ca.pem", "-days", "2",
-           "-subj", "/CN=fanout-test-ca", "-addext", "basicConstraints=critical,CA:TRUE",
-           "-addext", "keyUsage=keyCertSign"], timeout=30)
-    with open(d + "/a.ext", "w") as f:
-        f.write("subjectAltName=DNS:a.test\n")
-
-
 def make_leaf(d, serial):
     """a.test signed by the CA with @serial: (chain path, key path) under d/gen/."""
-    base = "%s/gen/a-%d" % (d, serial)
-    fi.sh(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-           "-keyout", base + ".key", "-out", base + ".csr", "-subj", "/CN=a.test"], timeout=30)
-    fi.sh(["openssl", "x509", "-req", "-in", base + ".csr", "-CA", d + "/ca.pem", "-CAkey",
-           d + "/ca.key", "-set_serial", str(serial), "-days", "1", "-out", base + ".pem",
-           "-extfile", d + "/a.ext"], timeout=30)
-    return base + ".pem", base + ".key"
+    return tls.make_leaf(d, "%s/gen/a-%d" % (d, serial), "a.test", serial)
 
 
 def install(src, dst):
@@ -342,7 +328,7 @@ def check_metrics(ns, d, expiry):
 def main(t):
     d = t.log_dir
     os.makedirs(d + "/gen", exist_ok=True)
-    make_ca(d)
+    tls.make_ca(d)
     pem, key = make_leaf(d, 2000)
     install(pem, d + "/a.pem")
     install(key, d + "/a.key")

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Shared by the lib/proxy TLS listener tests on the in-process wire
- * (test_proxy_tls.c, test_proxy_tls_hs.c): the TLS contexts built as
- * app/fanout does (two certificates, the self-signed default, SNI map, ticket
- * keys); an OpenSSL client over lib/tcp on the client host (tcli_*: one
- * request, its response collected, the record sizes fanout sent); the
- * fixture (struct fix) with fanout's proxy worker on a plain and a TLS
- * listener, one origin, and the plain wire client; tcli_open(),
- * tls_request() and tcli_close() for one request over TLS.
+ * (test_proxy_tls.c, test_proxy_tls_hs.c; test_proxy_listen.c uses the
+ * client only): the TLS contexts built as app/fanout does (two
+ * certificates, the self-signed default, SNI map, ticket keys); an OpenSSL
+ * client over lib/tcp on the client host (tcli_*: one request, its
+ * response collected, the record sizes fanout sent; tcli_prep(),
+ * tcli_connect(), tcli_wait() and tcli_end() on any wire); the fixture
+ * (struct fix) with fanout's proxy worker on a plain and a TLS listener,
+ * one origin, and the plain wire client; tcli_open(), tls_request() and
+ * tcli_close() for one request over TLS on it.
  */
 #ifndef PROXY_TLS_HARNESS_H
 #define PROXY_TLS_HARNESS_H
@@ -295,9 +297,9 @@ fix_fini(struct fix *f)
 	SSL_CTX_free(f->cctx);
 }
 
-/* Run the wire until @p t has a whole response (or failed, or closed). */
+/* Run @p w until @p t has a whole response (or failed, or closed). */
 static inline void
-tls_wait(struct fix *f, struct tcli *t)
+tcli_wait(struct wire *w, struct tcli *t)
 {
 	unsigned rounds = 0;
 
@@ -310,9 +312,58 @@ tls_wait(struct fix *f, struct tcli *t)
 									      16,
 								      NULL, 10)
 							    : 0))) {
-		if (wire_step(&f->x.w) == 0)
-			wire_advance(&f->x.w, 1);
+		if (wire_step(w) == 0)
+			wire_advance(w, 1);
 	}
+}
+
+/* @p t set to send @p req and keep up to @p cap bytes of what comes back in t->rx. */
+static inline void
+tcli_prep(struct tcli *t, const char *req, size_t req_len, size_t cap)
+{
+	memset(t, 0, sizeof(*t));
+	t->rx = calloc(1, cap + 1);
+	assert_non_null(t->rx);
+	t->rx_cap = cap;
+	t->req = req;
+	t->req_len = req_len;
+	t->pause = tcli_pause;
+}
+
+/*
+ * @p t (tcli_prep()) connects from @p ch to fanout's @p port, its TLS
+ * client from @p cctx with @p sni, its records in mbufs of @p w's pool;
+ * the wire runs it from a host's poll (tcli_poll()).
+ */
+static inline void
+tcli_connect(struct tcli *t, struct wire *w, struct wire_host *ch, SSL_CTX *cctx, const char *sni,
+	uint16_t port)
+{
+	fo_tls_io_init(&t->io, w->mp, 0);
+	t->ssl = th_client(cctx, &t->io, sni);
+	t->c = fo_tcp_connect(ch->tw, CLIENT, FANOUT, port, &tcli_ops, t);
+	assert_non_null(t->c);
+}
+
+/* @p t's connection closed (after a close_notify if its handshake completed), @p t freed. */
+static inline void
+tcli_end(struct wire *w, struct wire_host *ch, struct tcli *t)
+{
+	if (t->hs_done && t->c != NULL) {
+		/* close_notify, as a browser closing a tab */
+		SSL_shutdown(t->ssl);
+		tcli_io(t);
+		wire_run(w, 100000);
+	}
+	ch->poll = NULL;
+	if (t->c != NULL)
+		fo_tcp_close(t->c);
+	t->c = NULL;
+	SSL_free(t->ssl);
+	fo_tls_io_release(&t->io);
+	rte_pktmbuf_free(t->pending);
+	free(t->rx);
+	wire_run(w, 100000);
 }
 
 /*
@@ -324,18 +375,11 @@ static inline void
 tcli_open(struct fix *f, struct tcli *t, const char *sni, const char *req, size_t req_len,
 	size_t cap, SSL_SESSION *resume)
 {
-	memset(t, 0, sizeof(*t));
-	t->rx = calloc(1, cap + 1);
-	t->rx_cap = cap;
-	t->req = req;
-	t->req_len = req_len;
-	t->pause = tcli_pause;
-	fo_tls_io_init(&t->io, f->x.w.mp, 0);
-	t->ssl = th_client(f->cctx, &t->io, sni);
+	tcli_prep(t, req, req_len, cap);
+	tcli_connect(t, &f->x.w, f->x.ch, f->cctx, sni, 443);
+	/* before the handshake, which starts once connected */
 	if (resume != NULL)
 		SSL_set_session(t->ssl, resume);
-	t->c = fo_tcp_connect(f->x.ch->tw, CLIENT, FANOUT, 443, &tcli_ops, t);
-	assert_non_null(t->c);
 }
 
 /* One request over TLS with @p sni; the response (up to @p cap bytes) in t->rx. */
@@ -346,27 +390,13 @@ tls_request(struct fix *f, struct tcli *t, const char *sni, const char *req, siz
 	f->x.ch->poll = tcli_poll;
 	f->x.ch->poll_arg = t;
 	tcli_open(f, t, sni, req, req_len, cap, resume);
-	tls_wait(f, t);
+	tcli_wait(&f->x.w, t);
 }
 
 static inline void
 tcli_close(struct fix *f, struct tcli *t)
 {
-	if (t->hs_done && t->c != NULL) {
-		/* close_notify, as a browser closing a tab */
-		SSL_shutdown(t->ssl);
-		tcli_io(t);
-		wire_run(&f->x.w, 100000);
-	}
-	f->x.ch->poll = NULL;
-	if (t->c != NULL)
-		fo_tcp_close(t->c);
-	t->c = NULL;
-	SSL_free(t->ssl);
-	fo_tls_io_release(&t->io);
-	rte_pktmbuf_free(t->pending);
-	free(t->rx);
-	wire_run(&f->x.w, 100000);
+	tcli_end(&f->x.w, f->x.ch, t);
 }
 
 static const char ok_response[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";

@@ -8,19 +8,9 @@
  * replaced when stale). Three origins answer with their letter. Every
  * case ends with no mbuf leaked.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include <cmocka.h>
-
-#include "fo_conf.h"
-#include "fo_proxy.h"
-#include "fo_route.h"
-#include "wire_http.h"
+#include "proxy_gen_harness.h"
 
 #define CLIENT WIRE_IP(198, 18, 0, 2)
 #define FANOUT WIRE_IP(198, 18, 0, 1)
@@ -43,50 +33,25 @@ static const char *const resp[3] = {
 	"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nC",
 };
 
-struct gen {
-	struct fo_conf *conf;
-	struct fo_route_table *routes;
-	struct fo_proxy_snapshot *snap;
-};
-
 struct bal {
 	struct wire w;
 	struct wire_host *ch, *fh, *oh[3];
 	struct wire_origin o[3];
 	struct wire_client cl;
-	struct gen g[4];
-	unsigned n_gen;
+	struct pxg gens;
 	const char *text;
-	struct fo_proxy_snapshot *published;
 	struct fo_proxy_worker *pw;
 };
-
-static unsigned
-proxy_poll(struct wire_host *h, void *arg)
-{
-	(void)h;
-	return fo_proxy_poll(arg);
-}
 
 /* A snapshot of the test's config, generation n + 1, server @p drain drained (-1: none). */
 static void
 publish(struct bal *b, int drain)
 {
-	struct gen *g = &b->g[b->n_gen];
-	char err[256];
+	struct fo_proxy_snapshot *snap = pxg_new(&b->gens, "bal.conf", b->text);
 
-	assert_true(b->n_gen < 4);
-	g->conf = fo_conf_parse("bal.conf", b->text, strlen(b->text), 0, stderr, NULL);
-	assert_non_null(g->conf);
-	g->routes = fo_route_compile(g->conf, err, sizeof(err));
-	assert_non_null(g->routes);
-	g->snap = fo_proxy_snapshot_create(g->conf, g->routes, 1, b->n_gen + 1);
-	assert_non_null(g->snap);
 	if (drain >= 0)
-		g->snap->drained[drain] = 1;
-	b->n_gen++;
-	/* the control thread's side: release store */
-	__atomic_store_n(&b->published, g->snap, __ATOMIC_RELEASE);
+		snap->drained[drain] = 1;
+	pxg_publish(&b->gens, snap);
 }
 
 static int
@@ -106,11 +71,7 @@ setup_with(void **state, const char *text)
 		assert_int_equal(wire_origin_start(&b->o[i], b->oh[i], 8000, resp[i]), 0);
 	}
 	publish(b, -1);
-	b->pw = fo_proxy_worker_create((const struct fo_proxy_snapshot *const *)&b->published,
-		b->fh->tw, b->fh->net, b->w.mp, 0, 64, 0);
-	assert_non_null(b->pw);
-	b->fh->poll = proxy_poll;
-	b->fh->poll_arg = b->pw;
+	b->pw = pxg_worker(&b->gens, &b->w, b->fh, 64);
 	assert_int_equal(wire_client_open(&b->cl, b->ch, FANOUT, 80, NCONN), 0);
 	wire_run(&b->w, 10000);
 	for (i = 0; i < NCONN; i++)
@@ -136,11 +97,7 @@ teardown(void **state)
 	for (i = 0; i < 3; i++)
 		wire_origin_free(&b->o[i]);
 	leaked = wire_free(&b->w);
-	for (i = 0; i < b->n_gen; i++) {
-		fo_proxy_snapshot_free(b->g[i].snap);
-		fo_route_table_free(b->g[i].routes);
-		fo_conf_free(b->g[i].conf);
-	}
+	pxg_free(&b->gens);
 	free(b);
 	assert_int_equal(leaked, 0);
 	return 0;

@@ -20,9 +20,8 @@
  * offers nothing OpenSSL accepts: an alert comes back, counted).
  */
 #include <stdlib.h>
-#include <time.h>
 
-#include "fo_tls.h"
+#include "mini_tls_harness.h"
 #include "proxy_wire_harness.h"
 
 #define CLIENT WIRE_IP(198, 18, 0, 2)
@@ -353,16 +352,6 @@ test_bad(void **state)
 	teardown();
 }
 
-/* One TLS context, the self-signed default for every name (what tls passthrough needs). */
-struct mini_tls {
-	struct fo_tls_worker *w;
-	struct fo_tls_cert *cert;
-	struct fo_tls_ctx *ctx;
-	struct fo_tls_sni sni;
-	struct fo_tls_keys keys;
-	struct fo_proxy_tls ptls;
-};
-
 static void
 test_mixed(void **state)
 {
@@ -370,20 +359,10 @@ test_mixed(void **state)
 	const struct fo_proxy_stats *st;
 	uint8_t b[512];
 	size_t len;
-	char err[256];
 
 	(void)state;
-	memset(&t, 0, sizeof(t));
-	t.w = fo_tls_worker_create();
-	assert_non_null(t.w);
-	t.cert = fo_tls_cert_selfsigned("fanout-default.invalid", time(NULL), 1, err, sizeof(err));
-	assert_non_null(t.cert);
-	fo_tls_keys_publish(&t.keys, fo_tls_keyset_new());
-	t.ctx = fo_tls_ctx_create(t.w, &t.cert, 1, NULL, &t.keys, err, sizeof(err));
-	assert_non_null(t.ctx);
-	assert_int_equal(fo_tls_sni_build(&t.sni, NULL, NULL, 0, 0, 0, err, sizeof(err)), 0);
-	t.ptls.entry = t.ctx;
-	t.ptls.sni = &t.sni;
+	/* the self-signed default for every name: what tls passthrough needs */
+	mini_tls_init(&t, "fanout-default.invalid");
 	setup("listen 198.18.0.1:8443 tls passthrough;\n");
 	assert_int_equal(fo_proxy_worker_tls(x.pw, &t.ptls), 0);
 	assert_int_equal(wire_client_open(&cl, x.ch, FANOUT, 8443, 2), 0);
@@ -406,11 +385,7 @@ test_mixed(void **state)
 	assert_int_equal(backs[0].accepted, 1);
 	close_all();
 	teardown();
-	fo_tls_ctx_free(t.ctx);
-	fo_tls_cert_free(t.cert);
-	fo_tls_sni_release(&t.sni);
-	fo_tls_keyset_free(fo_tls_keys_publish(&t.keys, NULL));
-	fo_tls_worker_free(t.w);
+	mini_tls_fini(&t);
 }
 
 int

@@ -11,19 +11,9 @@
  * the reloads is still served after them; a drained endpoint gets no new
  * request while its in-flight one finishes; with every server drained, 503.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include <cmocka.h>
-
-#include "fo_conf.h"
-#include "fo_proxy.h"
-#include "fo_route.h"
-#include "wire_http.h"
+#include "proxy_gen_harness.h"
 
 #define CLIENT WIRE_IP(198, 18, 0, 2)
 #define FANOUT WIRE_IP(198, 18, 0, 1)
@@ -55,52 +45,19 @@ static const char conf_ab_drain_a[] = HEAD "upstream u { server 198.18.0.12:8000
 static const char conf_new[] = HEAD "upstream u { server 198.18.0.12:8000; }\n"
 				    "route prefix /new { upstream u; }\n";
 
-struct gen {
-	struct fo_conf *conf;
-	struct fo_route_table *routes;
-	struct fo_proxy_snapshot *snap;
-};
-
 struct rl {
 	struct wire w;
 	struct wire_host *ch, *fh, *ah, *bh;
 	struct wire_origin oa, ob;
 	struct wire_client cl;
-	struct gen g[8];
-	unsigned n_gen;
-	struct fo_proxy_snapshot *published;
+	struct pxg gens;
 	struct fo_proxy_worker *pw;
 };
 
-static unsigned
-proxy_poll(struct wire_host *h, void *arg)
-{
-	(void)h;
-	return fo_proxy_poll(arg);
-}
-
-static struct fo_proxy_snapshot *
-gen_new(struct rl *b, const char *text)
-{
-	struct gen *g = &b->g[b->n_gen];
-	char err[256];
-
-	assert_true(b->n_gen < 8);
-	g->conf = fo_conf_parse("reload.conf", text, strlen(text), 0, stderr, NULL);
-	assert_non_null(g->conf);
-	g->routes = fo_route_compile(g->conf, err, sizeof(err));
-	assert_non_null(g->routes);
-	g->snap = fo_proxy_snapshot_create(g->conf, g->routes, 1, b->n_gen + 1);
-	assert_non_null(g->snap);
-	b->n_gen++;
-	return g->snap;
-}
-
-/* the control thread's side: swap, release store */
 static void
 publish(struct rl *b, const char *text)
 {
-	__atomic_store_n(&b->published, gen_new(b, text), __ATOMIC_RELEASE);
+	pxg_publish(&b->gens, pxg_new(&b->gens, "reload.conf", text));
 }
 
 static int
@@ -117,12 +74,8 @@ setup(void **state)
 	assert_non_null(b->bh);
 	assert_int_equal(wire_origin_start(&b->oa, b->ah, 8000, resp_a), 0);
 	assert_int_equal(wire_origin_start(&b->ob, b->bh, 8000, resp_b), 0);
-	b->published = gen_new(b, conf_a);
-	b->pw = fo_proxy_worker_create((const struct fo_proxy_snapshot *const *)&b->published,
-		b->fh->tw, b->fh->net, b->w.mp, 0, 64, 0);
-	assert_non_null(b->pw);
-	b->fh->poll = proxy_poll;
-	b->fh->poll_arg = b->pw;
+	publish(b, conf_a);
+	b->pw = pxg_worker(&b->gens, &b->w, b->fh, 64);
 	assert_int_equal(wire_client_open(&b->cl, b->ch, FANOUT, 80, 2), 0);
 	wire_run(&b->w, 10000);
 	assert_true(b->cl.conns[0].connected && b->cl.conns[1].connected);
@@ -134,7 +87,7 @@ static int
 teardown(void **state)
 {
 	struct rl *b = *state;
-	unsigned leaked, i;
+	unsigned leaked;
 
 	wire_advance(&b->w, 100000);
 	wire_run(&b->w, 100000);
@@ -145,11 +98,7 @@ teardown(void **state)
 	wire_origin_free(&b->oa);
 	wire_origin_free(&b->ob);
 	leaked = wire_free(&b->w);
-	for (i = 0; i < b->n_gen; i++) {
-		fo_proxy_snapshot_free(b->g[i].snap);
-		fo_route_table_free(b->g[i].routes);
-		fo_conf_free(b->g[i].conf);
-	}
+	pxg_free(&b->gens);
 	free(b);
 	assert_int_equal(leaked, 0);
 	return 0;
@@ -180,7 +129,7 @@ test_pool_survives_endpoint_reload(void **state)
 {
 	struct rl *b = *state;
 	const struct fo_proxy_stats *st = fo_proxy_stats(b->pw);
-	struct fo_proxy_snapshot *first = b->published;
+	struct fo_proxy_snapshot *first = b->gens.published;
 	unsigned i, n_a = 0, n_b = 0;
 
 	assert_int_equal(get(b, 0, "/x"), 'A');
@@ -200,7 +149,7 @@ test_pool_survives_endpoint_reload(void **state)
 	assert_int_equal(st->snapshots_adopted, 2);
 	/* the first snapshot: released by the worker, free to go */
 	assert_int_equal(fo_proxy_snapshot_busy(first), 0);
-	assert_int_equal(fo_proxy_snapshot_busy(b->published), 1);
+	assert_int_equal(fo_proxy_snapshot_busy(b->gens.published), 1);
 }
 
 /* connections of @p o the origin still has open */
@@ -220,7 +169,7 @@ test_in_flight_keeps_its_snapshot(void **state)
 	struct rl *b = *state;
 	const struct fo_proxy_stats *st = fo_proxy_stats(b->pw);
 	struct wire_client_conn *cc = &b->cl.conns[1];
-	struct fo_proxy_snapshot *first = b->published;
+	struct fo_proxy_snapshot *first = b->gens.published;
 	const char *req = "GET /x HTTP/1.1\r\nHost: r\r\n\r\n";
 
 	/* two requests at once: two connections to A, both pooled */
@@ -316,7 +265,7 @@ test_drain(void **state)
 	assert_int_equal(open_conns(&b->oa), 0);         /* and its connection is not pooled */
 	/* every server drained: 503 (B drained too, as fanoutctl drain does before publishing) */
 	publish(b, conf_ab_drain_a);
-	b->published->drained[0] = 1;
+	b->gens.published->drained[0] = 1;
 	assert_int_equal(get(b, 0, "/x"), '3');
 	assert_int_equal(st->gen_503, 1);
 }

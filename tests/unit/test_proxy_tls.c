@@ -34,7 +34,7 @@ tls_again(struct fix *f, struct tcli *t, const char *req, size_t req_len)
 	t->sent = 0;
 	f->x.ch->poll = tcli_poll;
 	f->x.ch->poll_arg = t;
-	tls_wait(f, t);
+	tcli_wait(&f->x.w, t);
 }
 
 static void

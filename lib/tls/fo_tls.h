@@ -72,6 +72,9 @@ struct fo_tls_io {
 	 * for an update costs a KeyUpdate of ours).
 	 */
 	uint32_t rx_key_updates;
+	/** lib/tls: 1 once the SNI map chose this connection's certificate, 2 once its
+	 * handshake was counted (struct fo_tls_hs_count) */
+	uint8_t hs_state;
 };
 
 /**
@@ -346,6 +349,22 @@ struct fo_tls_sni_map {
 	uint64_t served_default; /**< handshakes given the default (no name matched) */
 	uint64_t refused;        /**< ClientHellos refused (strict_sni, no default) */
 };
+
+/**
+ * Handshakes of the connections that were served a context's certificate
+ * by the SNI map (fo_tls_ctx_set_sni()): @c full and @c resumed when the
+ * handshake completed, @c failed when the connection ended before that
+ * (an alert such as unknown CA, a protocol error, the client closing, a
+ * timeout). Written by the worker owning the context only (a plain store,
+ * on a cache line of its own), read by any thread with
+ * fo_tls_ctx_hs_count().
+ */
+struct fo_tls_hs_count {
+	uint64_t full, resumed, failed;
+};
+
+/** A snapshot of @p ctx's counters (relaxed loads; any thread). */
+void fo_tls_ctx_hs_count(const struct fo_tls_ctx *ctx, struct fo_tls_hs_count *out);
 
 /**
  * Choose the certificate by SNI on connections created on @p entry: when a

@@ -286,6 +286,10 @@ struct tls_next {
 	uint32_t period_s;
 	int key_file;
 	double build_ms; /**< loading, validating and building the contexts */
+	/** the whole TLS state, built for the first TLS listener a reload adds
+	 *  (app->tls was NULL); it becomes app->tls on commit, freed on discard */
+	struct app_tls *fresh;
+	const struct fo_conf *conf; /**< (fresh) the config it was built for */
 };
 /**
  * Reload (control thread): when the TLS directives changed (@p changed) or

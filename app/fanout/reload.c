@@ -8,9 +8,12 @@
  * poll; requests in flight finish on the one they started with; the old
  * snapshot, its config and (when no newer snapshot shares them) its routes
  * are freed once no worker holds it (QSBR grace period + the proxy's
- * per-worker views). A config that does not parse, does not compile, or
- * changes what cannot change live (interfaces, listeners, tcp) is rejected
- * and the running one stays. TLS certificates (tls.c) are built before
+ * per-worker views). Http listeners follow the snapshot: each worker opens,
+ * closes and re-modes its own when it adopts one with a new config (lib/proxy;
+ * new connections only, established ones keep their listener's old mode). A
+ * config that does not parse, does not compile, or changes what cannot
+ * change live (interfaces, service listeners, tcp) is rejected and the
+ * running one stays. TLS certificates (tls.c) are built before
  * anything is published (a bad one rejects the whole reload) and published
  * after the snapshot; a reload whose config is the same but whose
  * certificate files changed publishes new certificates only.
@@ -268,8 +271,9 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 	fo_ctl_diff_str(diff, what, sizeof(what));
 	if (diff & FO_CTL_DIFF_RESTART) {
 		fo_ctl_printf(o,
-			"%s: interfaces, listeners, the tcp block, metrics or access_log "
-			"changed: these need a restart; the running configuration stays\n",
+			"%s: interfaces, listeners of echo, discard, source or relay, the tcp "
+			"block, metrics or access_log changed: these need a restart; the running "
+			"configuration stays\n",
 			app->args.conf_path);
 		fo_conf_free(conf);
 		goto fail;
@@ -329,6 +333,9 @@ reload_run(struct app *app, struct fo_ctl_out *o)
 		goto fail;
 	}
 	app->reload_t0 = t0; /* what is live is timed from here: a no-op reload changes nothing */
+	/* the first TLS listener's state: before the snapshot that opens the listener */
+	if (tn.fresh != NULL)
+		tls_commit(app, &tn, o);
 	gen_publish(app, snap);
 	tls_commit(app, &tn, o); /* after the snapshot: its 308s name the new config's hosts */
 	endpoints_reset(app);

@@ -398,8 +398,9 @@ cmd_tcp(const char *cmd, const char *params, struct rte_tel_data *d)
 	c = rte_tel_data_alloc();
 	if (c != NULL) {
 		rte_tel_data_start_dict(c);
-		for (i = 0; i < tel_app->conf->n_listens && i < 32; i++) {
-			const struct fo_conf_listen *l = &tel_app->conf->listens[i];
+		/* the served config's: http listeners change on reload */
+		for (i = 0; i < tel_app->cur_conf->n_listens && i < 32; i++) {
+			const struct fo_conf_listen *l = &tel_app->cur_conf->listens[i];
 
 			one = rte_tel_data_alloc();
 			if (one == NULL)

@@ -20,9 +20,14 @@
  * this thread once every worker has been quiescent since the swap (QSBR)
  * and its last session has ended.
  *
- * Adding the first TLS listener (or removing the last) needs a restart:
- * listeners do not change live, and a fanout started without one has no
- * TLS state per worker.
+ * The first TLS listener may come by reload (listeners change live): a
+ * fanout started without one has no TLS state (no library contexts, no
+ * self-signed default: nothing to pay for when it never serves TLS); the
+ * reload that adds one builds all of it here, on the control thread, with
+ * the first generation (tls_prepare()), and publishes each worker's view
+ * before the snapshot whose listener needs it (the proxies' per-session
+ * TLS state exists from their creation). Removing the last TLS listener
+ * keeps the state: certificates go on reloading, ready for the next one.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -39,6 +44,8 @@
 #define TLS_NAMES_MAX 64
 /** Generations and key sets waiting for their grace period, before the list grows. */
 #define TLS_RETIRE_CAP 16
+
+static void tls_state_free(struct app_tls *t);
 
 static int
 has_tls_listener(const struct fo_conf *conf)
@@ -344,57 +351,51 @@ tls_check(const struct fo_conf *conf)
 	return bad != 0 ? -EINVAL : 0;
 }
 
-int
-tls_init(struct app *app)
+/* Everything but the generation: library contexts, the default certificate, ticket keys. */
+static struct app_tls *
+tls_state_new(struct app *app, const struct fo_conf *conf, char *err, size_t errlen)
 {
-	const struct fo_conf *conf = app->conf;
-	struct app_tls *t;
+	struct app_tls *t = calloc(1, sizeof(*t));
 	struct fo_tls_keyset *ks;
-	char err[512];
 	unsigned i;
-	int rc;
 
-	if (!has_tls_listener(conf))
-		return 0;
-	t = calloc(1, sizeof(*t));
 	if (t == NULL)
-		return -ENOMEM;
-	app->tls = t;
+		goto nomem;
 	t->app = app;
 	t->n_workers = app->n_workers;
-	rc = fo_ctl_retire_init(&t->retire, app->qsbr, TLS_RETIRE_CAP,
-		rte_lcore_count() == 1 ? 0 : RTE_QSBR_THRID_INVALID);
-	if (rc != 0)
-		return rc;
+	if (fo_ctl_retire_init(&t->retire, app->qsbr, TLS_RETIRE_CAP,
+		    rte_lcore_count() == 1 ? 0 : RTE_QSBR_THRID_INVALID) != 0)
+		goto nomem;
 	for (i = 0; i < t->n_workers; i++) {
 		t->w[i] = fo_tls_worker_create();
 		if (t->w[i] == NULL)
-			return -ENOMEM;
+			goto nomem;
 	}
 	/* the default for unknown names, as ingress-nginx's "Kubernetes Ingress Controller
 	 * Fake Certificate": generated at each start, the same for every generation */
-	t->dflt =
-		fo_tls_cert_selfsigned("fanout-default.invalid", time(NULL), 365, err, sizeof(err));
-	if (t->dflt == NULL) {
-		FO_LOG(ERR, "self-signed default certificate: %s\n", err);
-		return -EINVAL;
-	}
+	t->dflt = fo_tls_cert_selfsigned("fanout-default.invalid", time(NULL), 365, err, errlen);
+	if (t->dflt == NULL)
+		goto fail;
 	t->served_hash = t->attempted_hash = t->pending_hash = tls_files_hash(conf);
-	ks = tls_keys_for(conf, err, sizeof(err));
-	if (ks == NULL) {
-		FO_LOG(ERR, "%s\n", err);
-		return -EINVAL;
-	}
+	ks = tls_keys_for(conf, err, errlen);
+	if (ks == NULL)
+		goto fail;
 	fo_tls_keys_publish(&t->keys, ks);
 	t->key_file = conf->tls.ticket_key_file != NULL;
 	t->period_s = conf->tls.ticket_rotate_s != 0 ? conf->tls.ticket_rotate_s
 						     : FO_CONF_TICKET_ROTATE_DEFAULT;
 	t->next_rotate_ms = health_now_ms(app) + (uint64_t)t->period_s * 1000;
-	t->gen = tls_gen_build(t, conf, err, sizeof(err));
-	if (t->gen == NULL) {
-		FO_LOG(ERR, "%s\n", err);
-		return -EINVAL;
-	}
+	return t;
+nomem:
+	snprintf(err, errlen, "tls: out of memory");
+fail:
+	tls_state_free(t);
+	return NULL;
+}
+
+static void
+tls_log_served(const struct app_tls *t, const struct fo_conf *conf)
+{
 	if (t->key_file)
 		FO_LOG(INFO,
 			"TLS: %u certificate(s) and a self-signed default, %u name(s)%s; "
@@ -407,6 +408,29 @@ tls_init(struct app *app)
 			"ticket keys rotated every %u s\n",
 			t->gen->n_certs, t->gen->sni.n, conf->tls.strict_sni ? ", strict_sni" : "",
 			t->period_s);
+}
+
+int
+tls_init(struct app *app)
+{
+	const struct fo_conf *conf = app->conf;
+	struct app_tls *t;
+	char err[512];
+
+	if (!has_tls_listener(conf))
+		return 0; /* built by the reload that adds the first one, if any */
+	t = tls_state_new(app, conf, err, sizeof(err));
+	if (t == NULL) {
+		FO_LOG(ERR, "%s\n", err);
+		return -EINVAL;
+	}
+	app->tls = t;
+	t->gen = tls_gen_build(t, conf, err, sizeof(err));
+	if (t->gen == NULL) {
+		FO_LOG(ERR, "%s\n", err);
+		return -EINVAL;
+	}
+	tls_log_served(t, conf);
 	return 0;
 }
 
@@ -427,8 +451,31 @@ tls_prepare(struct app *app, const struct fo_conf *conf, int changed, struct tls
 	uint64_t t0;
 
 	memset(n, 0, sizeof(*n));
-	if (t == NULL)
-		return 0; /* no TLS listener: the directives wait for a restart */
+	if (t == NULL) {
+		if (!has_tls_listener(conf))
+			return 0; /* no TLS listener yet: the directives wait for the first */
+		/* the first one: the whole state, off the workers' path */
+		t0 = rte_rdtsc();
+		t = n->fresh = tls_state_new(app, conf, err, sizeof(err));
+		if (t == NULL) {
+			fo_ctl_printf(o, "%s\n", err);
+			FO_LOG(ERR, "TLS for the first TLS listener: %s\n", err);
+			return -EINVAL;
+		}
+		n->hash = t->served_hash;
+		n->gen = tls_gen_build(t, conf, err, sizeof(err));
+		if (n->gen == NULL) {
+			fo_ctl_printf(o, "%s\n", err);
+			FO_LOG(ERR, "TLS for the first TLS listener: %s\n", err);
+			tls_discard(n);
+			return -EINVAL;
+		}
+		n->build_ms = (double)(rte_rdtsc() - t0) * 1e3 / (double)app->hz;
+		n->key_file = t->key_file;
+		n->period_s = t->period_s;
+		n->conf = conf;
+		return 0;
+	}
 	n->hash = tls_files_hash(conf);
 	if (!changed && n->hash == t->served_hash)
 		return 0;
@@ -476,6 +523,23 @@ tls_commit(struct app *app, struct tls_next *n, struct fo_ctl_out *o)
 	unsigned i;
 	int rc;
 
+	if (n->fresh != NULL) {
+		/* the first TLS listener's state: every worker's first view, nothing to retire */
+		t = app->tls = n->fresh;
+		t->gen = n->gen;
+		for (i = 0; i < t->n_workers; i++)
+			fo_proxy_worker_tls_set(app->workers[i]->proxy, &t->gen->wk[i].ptls);
+		t->reloads_ok++;
+		tls_log_served(t, n->conf);
+		FO_LOG(NOTICE, "TLS: state for the first TLS listener built in %.1f ms\n",
+			n->build_ms);
+		fo_ctl_printf(o,
+			"TLS certificates: generation %" PRIu64 " (%u certificate(s), the first TLS "
+			"listener's state built in %.1f ms)\n",
+			t->gen->id, t->gen->n_certs, n->build_ms);
+		memset(n, 0, sizeof(*n));
+		return;
+	}
 	if (t == NULL || n->gen == NULL)
 		return;
 	if (n->ks != NULL && keys_same(t->keys.set, n->ks))
@@ -515,20 +579,20 @@ tls_commit(struct app *app, struct tls_next *n, struct fo_ctl_out *o)
 void
 tls_discard(struct tls_next *n)
 {
-	tls_gen_free(n->gen);
+	tls_gen_free(n->gen); /* (before its state: it counts into it) */
 	fo_tls_keyset_free(n->ks);
+	tls_state_free(n->fresh);
 	memset(n, 0, sizeof(*n));
 }
 
-void
-tls_free(struct app *app)
+static void
+tls_state_free(struct app_tls *t)
 {
-	struct app_tls *t = app->tls;
 	unsigned i;
 
 	if (t == NULL)
 		return;
-	/* the proxies are gone: no session holds a view any more */
+	/* the proxies are gone, or never saw it: no session holds a view any more */
 	fo_ctl_retire_fini(&t->retire);
 	tls_gen_free(t->gen);
 	for (i = 0; i < t->n_hs_files; i++)
@@ -539,5 +603,11 @@ tls_free(struct app *app)
 	fo_tls_cert_free(t->dflt);
 	fo_tls_keyset_free(fo_tls_keys_publish(&t->keys, NULL));
 	free(t);
+}
+
+void
+tls_free(struct app *app)
+{
+	tls_state_free(app->tls);
 	app->tls = NULL;
 }

@@ -66,16 +66,34 @@ ifaces_differ(const struct fo_conf *a, const struct fo_conf *b)
 	return 0;
 }
 
-static int
-listens_differ(const struct fo_conf *a, const struct fo_conf *b)
+/* The i-th listener of @p conf whose service is (@p http) or is not (!@p http) the proxy. */
+static const struct fo_conf_listen *
+nth_listen(const struct fo_conf *conf, int http, unsigned n)
 {
 	unsigned i;
 
-	if (a->n_listens != b->n_listens)
-		return 1;
-	for (i = 0; i < a->n_listens; i++) {
-		const struct fo_conf_listen *x = &a->listens[i], *y = &b->listens[i];
+	for (i = 0; i < conf->n_listens; i++)
+		if ((conf->listens[i].service == FO_CONF_SVC_HTTP) == http && n-- == 0)
+			return &conf->listens[i];
+	return NULL;
+}
 
+/*
+ * Listeners of the proxy (@p http: address, port, tls, passthrough) or of
+ * the built-in services (the others: echo, discard, source, relay).
+ * @return 1 when the two lists differ.
+ */
+static int
+listens_differ(const struct fo_conf *a, const struct fo_conf *b, int http)
+{
+	const struct fo_conf_listen *x, *y;
+	unsigned i;
+
+	for (i = 0;; i++) {
+		x = nth_listen(a, http, i);
+		y = nth_listen(b, http, i);
+		if (x == NULL || y == NULL)
+			return x != y;
 		if (x->addr != y->addr || x->port != y->port || x->service != y->service ||
 			x->size != y->size || x->tls != y->tls || x->passthrough != y->passthrough)
 			return 1;
@@ -84,7 +102,6 @@ listens_differ(const struct fo_conf *a, const struct fo_conf *b)
 			strcmp(a->upstreams[x->upstream].name, b->upstreams[y->upstream].name) != 0)
 			return 1;
 	}
-	return 0;
 }
 
 static int
@@ -273,9 +290,12 @@ fo_ctl_conf_diff(const struct fo_conf *a, const struct fo_conf *b)
 			fo_conf_passthrough_differ(a, b))
 			d |= FO_CTL_DIFF_ROUTES;
 	}
-	/* listeners last: a relay's upstream is looked up by name on both sides */
-	if (listens_differ(a, b))
+	/* listeners last: a relay's upstream is looked up by name on both sides. The
+	 * proxy's change live (each worker opens and closes its own); services' do not */
+	if (listens_differ(a, b, 0))
 		d |= FO_CTL_DIFF_RESTART;
+	if (listens_differ(a, b, 1))
+		d |= FO_CTL_DIFF_LISTENERS;
 	return d;
 }
 
@@ -283,7 +303,8 @@ const char *
 fo_ctl_diff_str(unsigned diff, char *buf, size_t len)
 {
 	static const char *const names[] = {"endpoints", "upstream settings", "http", "routes",
-		"needs a restart (interfaces, listeners, tcp, metrics or access_log)", "tls"};
+		"needs a restart (interfaces, service listeners, tcp, metrics or access_log)", "tls",
+		"listeners"};
 	size_t used = 0;
 	unsigned i;
 

@@ -128,11 +128,16 @@ enum fo_ctl_diff {
 	FO_CTL_DIFF_HTTP = 1u << 2,
 	/** routes, or the set or order of upstreams they name: recompile */
 	FO_CTL_DIFF_ROUTES = 1u << 3,
-	/** interfaces, listeners, the tcp block: not applied live (restart) */
+	/** interfaces, listeners of the built-in services (echo, discard, source,
+	 *  relay), the tcp block, metrics, access_log: not applied live (restart) */
 	FO_CTL_DIFF_RESTART = 1u << 4,
 	/** TLS directives (certificates, strict_sni, ssl_redirect, hsts, ticket
 	 *  keys): new certificate contexts, built and published live */
 	FO_CTL_DIFF_TLS = 1u << 5,
+	/** http listeners (`listen A:P [tls] [passthrough];`) added, removed or
+	 *  changed mode: each worker opens and closes its own when it adopts the
+	 *  snapshot (new connections only) */
+	FO_CTL_DIFF_LISTENERS = 1u << 6,
 };
 
 /**

@@ -6,7 +6,9 @@
  * (Hyperscan + PCRE2 routing with rewrite).
  *
  * One struct fo_proxy_worker per worker lcore, share-nothing: its
- * listeners (one fo_tcp_listen() per `listen ... http` directive), its
+ * listeners (one fo_tcp_listen() per `listen ... http` directive; a
+ * snapshot with another config opens, closes and re-modes them when the
+ * worker adopts it: new connections only), its
  * client sessions, its upstream connections and their keep-alive pools
  * (per server), its balancer state, its timer wheel, its scratch
  * buffers and its counters. Everything is allocated by
@@ -53,6 +55,9 @@ struct fo_proxy_worker;
 #define FO_PROXY_COUNTERS(X)                                                                       \
 	X(accepted, "client connections accepted")                                                 \
 	X(refused_nostate, "client connections reset: no session left (max_sessions)")             \
+	X(refused_closed, "client handshakes completed on a listener a reload removed (reset)")  \
+	X(listen_changes, "listeners opened, closed or changed mode by a reload")                  \
+	X(listen_failed, "listeners a reload added that could not open (full table: see log)")    \
 	X(requests, "request heads parsed completely")                                             \
 	X(requests_keepalive, "requests on a client connection that served one before")            \
 	X(requests_pipelined, "requests whose head was already buffered behind the previous one")  \
@@ -358,7 +363,9 @@ void fo_proxy_snapshot_free(struct fo_proxy_snapshot *snap);
 /**
  * Create a worker's proxy: sessions, upstream connection states, pools,
  * timer wheel (1 ms ticks from net->now), scratch buffers, route scratch,
- * and one fo_tcp_listen() per http listen directive.
+ * the per-session TLS state (served once a view is set), and one
+ * fo_tcp_listen() per http listen directive of the first snapshot's config
+ * (later ones follow the snapshots adopted: listen_changes, listen_failed).
  *
  * @param published    where the control thread publishes the snapshot to
  *                     serve (release store); holds one already. Loaded with
@@ -444,10 +451,13 @@ struct fo_proxy_tls {
 /**
  * Serve TLS listeners (`listen ... tls;`) with @p tls (which must outlive
  * the sessions started on it: see refs), and apply ssl_redirect on plain
- * ones. Before the worker runs. Without it, connections on TLS listeners
- * are refused.
+ * ones. Before the worker runs; while it runs, fo_proxy_worker_tls_set()
+ * (the first view of a fanout whose first TLS listener came by reload).
+ * Until a view is set, connections on TLS listeners are refused
+ * (tls_refused_noconf). The per-session TLS state is the worker's from
+ * its creation, whether or not it ever serves TLS.
  *
- * @return 0, or -ENOMEM.
+ * @return 0.
  */
 int fo_proxy_worker_tls(struct fo_proxy_worker *pw, struct fo_proxy_tls *tls);
 
@@ -456,7 +466,7 @@ int fo_proxy_worker_tls(struct fo_proxy_worker *pw, struct fo_proxy_tls *tls);
  * plain ones) use @p tls from the worker's next poll on (release store);
  * sessions already open keep the view they started with. The old view may
  * be freed once the worker has passed a quiescent state after this call
- * (QSBR) and its refs is 0. Only after fo_proxy_worker_tls().
+ * (QSBR) and its refs is 0. The first view too (none set at start).
  */
 void fo_proxy_worker_tls_set(struct fo_proxy_worker *pw, struct fo_proxy_tls *tls);
 

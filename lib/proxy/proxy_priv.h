@@ -202,11 +202,20 @@ struct px_view {
 	struct fo_http_mod *mods;    /* a route's response modifiers + Set-Cookie (sticky) */
 } __rte_cache_aligned;
 
+/*
+ * An http listener, one slot per address:port ever listened on (at most
+ * FO_TCP_MAX_LISTENERS, never freed while the worker lives: a half-open
+ * connection holds its slot as listen_arg). A reload closes it (open = 0:
+ * lib/tcp answers SYNs with RST) or changes its mode; a session copies the
+ * mode at accept (s->pass, s->tls), so established connections keep theirs.
+ */
 struct px_listener {
 	struct fo_proxy_worker *pw;
-	uint16_t port; /* (listeners do not change on reload) */
-	uint8_t tls;   /* `listen ... tls;` */
-	uint8_t pass;  /* `listen ... passthrough;` (with tls: `tls passthrough`) */
+	rte_be32_t addr;
+	uint16_t port;
+	uint8_t tls;  /* `listen ... tls;` */
+	uint8_t pass; /* `listen ... passthrough;` (with tls: `tls passthrough`) */
+	uint8_t open; /* listening (lib/tcp has it); 0: a reload removed it */
 };
 
 /** TLS state of a session on a TLS listener (proxy_tls.c). */
@@ -255,6 +264,7 @@ struct px_sess {
 	uint8_t phase, req_state, resp_state;
 	uint8_t attempts;  /* upstream attempts for this request (tries) */
 	uint8_t ready;     /* on the worker's ready list */
+	uint8_t pass;      /* accepted on a passthrough listener (its mode then) */
 	uint8_t req_open, resp_open; /* px_body_rechunk() state of each direction */
 	unsigned upstream; /* index into conf->upstreams */
 	unsigned server;   /* index of the current server in the upstream */
@@ -298,8 +308,9 @@ struct fo_proxy_worker {
 	struct px_server *servers;
 	uint32_t srv_cap, srv_used, srv_free;
 	uint32_t *srv_buckets; /* srv_cap of them (a power of two) */
-	struct px_listener *listeners;
-	unsigned n_listeners;
+	struct px_listener *listeners; /* FO_TCP_MAX_LISTENERS slots */
+	unsigned n_listeners;          /* slots used (open or closed) */
+	const struct fo_conf *listen_conf; /* the config the listeners follow */
 	struct px_sess *ready; /* sessions to pump from fo_proxy_poll() */
 	uint64_t budget_reqs, budget_retries; /* retry budget: this second's requests and retries */
 	uint64_t budget_prev;                 /* the last second's requests */
@@ -410,6 +421,8 @@ px_cl_shutdown(struct px_sess *s)
  * @return 1 when a snapshot was adopted, else 0.
  */
 unsigned px_snap_adopt(struct fo_proxy_worker *pw);
+/** Open, close and re-mode http listeners to follow @p conf. @return 0, or the first error. */
+int px_listeners_sync(struct fo_proxy_worker *pw, const struct fo_conf *conf);
 /** A request starts on the current snapshot: s->snap set, a view ref taken. */
 void px_snap_hold(struct px_sess *s);
 /** The request is done with its snapshot (idempotent). */

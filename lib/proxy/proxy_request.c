@@ -299,7 +299,7 @@ req_head_done(struct px_sess *s)
 	/* whatever the host; a request without one has no https URL to go to */
 	if (rc == 0 && res.conf->force_ssl_redirect && s->tls == NULL && msg->host.len != 0)
 		return px_act_https(s, head) < 0 ? PX_GONE : 0;
-	if (pw->tls != NULL) {
+	if (s->tls != NULL || __atomic_load_n(&pw->tls, __ATOMIC_RELAXED) != NULL) {
 		/* 421 on TLS (Host vs SNI), 308 to https on plain (proxy_tls.c) */
 		int t = px_tls_check(s, head, rc == 0 ? res.conf : NULL);
 

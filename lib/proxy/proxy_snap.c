@@ -354,6 +354,9 @@ px_snap_adopt(struct fo_proxy_worker *pw)
 	__atomic_store_n(&v->state, PX_VIEW_LIVE, __ATOMIC_RELEASE);
 	pw->cur = snap;
 	pw->stats.snapshots_adopted++;
+	/* a reload's listeners (rare: only a new config; failures counted and logged) */
+	if (unlikely(snap->conf != pw->listen_conf))
+		px_listeners_sync(pw, snap->conf);
 	t1 = rte_rdtsc();
 	pw->stats.snapshot_adopt_cycles += t1 - t0;
 	snap_settle(pw, snap, old);

@@ -527,18 +527,25 @@ px_tls_check(struct px_sess *s, const uint8_t *head, const struct fo_conf_route 
 }
 
 int
-fo_proxy_worker_tls(struct fo_proxy_worker *pw, struct fo_proxy_tls *conf)
+px_tls_init(struct fo_proxy_worker *pw)
 {
+	/* calloc'ed as the sessions: a worker without TLS sessions never maps these pages */
 	pw->tls_sess = calloc(pw->n_sess, sizeof(*pw->tls_sess));
 	pw->tls_stage = malloc(PX_TLS_RECORD_MAX);
 	if (pw->tls_sess == NULL || pw->tls_stage == NULL)
 		return -ENOMEM;
-	pw->tls = conf;
-	pw->hs_budget = pw->cur->conf->http.tls_handshakes_per_poll;
 	/* the value is the session's view's (px_tls_mods()) */
 	pw->hsts.name = "Strict-Transport-Security";
 	pw->hsts.name_len = (uint16_t)strlen(pw->hsts.name);
 	pw->hsts.op = FO_HTTP_MOD_SET;
+	return 0;
+}
+
+int
+fo_proxy_worker_tls(struct fo_proxy_worker *pw, struct fo_proxy_tls *conf)
+{
+	/* the state it needs is the worker's from creation: a view is all there is to set */
+	fo_proxy_worker_tls_set(pw, conf);
 	return 0;
 }
 

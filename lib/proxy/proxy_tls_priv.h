@@ -18,6 +18,9 @@ int px_tls_shutdown(struct px_sess *s);
 int px_tls_writable(struct px_sess *s);
 /** A session accepted on a TLS listener: its TLS state. @return 0 or -ENOMEM. */
 int px_tls_accept(struct px_sess *s);
+/** The per-session TLS states and the record stage, at creation (untouched pages: no memory
+ *  until a TLS session uses them); a view may then be published at any time. @return 0, -ENOMEM. */
+int px_tls_init(struct fo_proxy_worker *pw);
 void px_tls_release(struct px_sess *s);
 /** 421 (TLS: Host names another certificate), 308 (plain: to https), or 0. */
 int px_tls_check(struct px_sess *s, const uint8_t *head, const struct fo_conf_route *route);

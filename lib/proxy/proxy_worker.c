@@ -199,10 +199,17 @@ px_accept(struct fo_tcp_conn *c, void *listen_arg)
 {
 	struct px_listener *l = listen_arg;
 	struct fo_proxy_worker *pw = l->pw;
+	/* acquire: a view published after start (the first TLS listener added live) */
+	const struct fo_proxy_tls *tc = __atomic_load_n(&pw->tls, __ATOMIC_ACQUIRE);
 	struct fo_tcp_info info;
 	struct px_sess *s;
 
-	if (l->tls && pw->tls != NULL && !px_tls_hs_room(pw))
+	if (unlikely(!l->open)) {
+		/* the handshake began before a reload removed the listener: a closed port */
+		pw->stats.refused_closed++;
+		return -ECONNREFUSED;
+	}
+	if (l->tls && tc != NULL && !px_tls_hs_room(pw))
 		return -EBUSY; /* tls_handshakes_max half-open already (counted) */
 	s = sess_alloc(pw);
 	if (s == NULL) {
@@ -211,7 +218,8 @@ px_accept(struct fo_tcp_conn *c, void *listen_arg)
 	}
 	s->c = c;
 	s->l = l;
-	if (l->tls && (pw->tls == NULL || px_tls_accept(s) != 0)) {
+	s->pass = l->pass; /* the listener's mode may change on reload: the session keeps its own */
+	if (l->tls && (tc == NULL || px_tls_accept(s) != 0)) {
 		pw->stats.tls_refused_noconf++;
 		s->c = NULL;
 		px_sess_free(s);
@@ -222,7 +230,7 @@ px_accept(struct fo_tcp_conn *c, void *listen_arg)
 	s->client_addr = info.remote_addr;
 	s->client_port = info.remote_port;
 	fo_tcp_set_user(c, s);
-	if (unlikely(l->pass && !l->tls)) {
+	if (unlikely(s->pass && s->tls == NULL)) {
 		px_pass_accept(s);
 		return 0;
 	}
@@ -239,7 +247,7 @@ px_cl_readable(struct fo_tcp_conn *c, void *user)
 
 	(void)c;
 	/* `tls passthrough`: the ClientHello decides before the handshake reads it */
-	if (unlikely(s->l->pass) && s->tls != NULL && !s->tls->done &&
+	if (unlikely(s->pass) && s->tls != NULL && !s->tls->done &&
 		!(s->flags & PX_S_PASS_SEEN) && px_pass_peek(s) != 0)
 		return;
 	px_cl_pump(s);
@@ -285,6 +293,88 @@ const struct fo_tcp_ops px_client_ops = {
 	.writable = px_cl_writable,
 	.closed = px_cl_closed,
 };
+
+/* ---- listeners ---- */
+
+static const struct fo_conf_listen *
+conf_listen(const struct fo_conf *conf, rte_be32_t addr, uint16_t port)
+{
+	unsigned i;
+
+	for (i = 0; i < conf->n_listens; i++)
+		if (conf->listens[i].service == FO_CONF_SVC_HTTP &&
+			conf->listens[i].addr == addr && conf->listens[i].port == port)
+			return &conf->listens[i];
+	return NULL;
+}
+
+static struct px_listener *
+listener_slot(struct fo_proxy_worker *pw, rte_be32_t addr, uint16_t port)
+{
+	struct px_listener *l;
+	unsigned i;
+
+	for (i = 0; i < pw->n_listeners; i++)
+		if (pw->listeners[i].addr == addr && pw->listeners[i].port == port)
+			return &pw->listeners[i];
+	if (pw->n_listeners == FO_TCP_MAX_LISTENERS)
+		return NULL;
+	l = &pw->listeners[pw->n_listeners++];
+	l->pw = pw;
+	l->addr = addr;
+	l->port = port;
+	return l;
+}
+
+/*
+ * At creation and when a snapshot with another config is adopted (this
+ * worker's thread: lib/tcp's table is its own). Closed first, so that a
+ * listener moving from an address to 0.0.0.0 on the same port opens.
+ */
+int
+px_listeners_sync(struct fo_proxy_worker *pw, const struct fo_conf *conf)
+{
+	int live = pw->listen_conf != NULL, first = 0, rc;
+	unsigned i;
+
+	for (i = 0; i < pw->n_listeners; i++) {
+		struct px_listener *l = &pw->listeners[i];
+
+		if (!l->open || conf_listen(conf, l->addr, l->port) != NULL)
+			continue;
+		fo_tcp_unlisten(pw->tw, l->addr, l->port);
+		l->open = 0;
+		pw->stats.listen_changes++;
+	}
+	for (i = 0; i < conf->n_listens; i++) {
+		const struct fo_conf_listen *cl = &conf->listens[i];
+		struct px_listener *l;
+
+		if (cl->service != FO_CONF_SVC_HTTP)
+			continue;
+		l = listener_slot(pw, cl->addr, cl->port);
+		rc = l == NULL ? -ENOSPC : 0;
+		if (l != NULL && !l->open) {
+			rc = fo_tcp_listen(pw->tw, cl->addr, cl->port, &px_client_ops, l);
+			l->open = rc == 0;
+			pw->stats.listen_changes += live && rc == 0;
+		} else if (l != NULL && (l->tls != cl->tls || l->pass != cl->passthrough)) {
+			pw->stats.listen_changes++;
+		}
+		if (rc != 0) {
+			if (pw->worker_id == 0 || !live)
+				FO_LOG(ERR, "%s:%u:%u: listen: %s\n", cl->loc.file, cl->loc.line,
+					cl->loc.col, strerror(-rc));
+			pw->stats.listen_failed += live;
+			first = first != 0 ? first : rc;
+			continue;
+		}
+		l->tls = cl->tls;
+		l->pass = cl->passthrough;
+	}
+	pw->listen_conf = conf;
+	return first;
+}
 
 /* ---- creation ---- */
 
@@ -334,7 +424,7 @@ fo_proxy_worker_create(const struct fo_proxy_snapshot *const *published, struct 
 	pw->idle_cap = (uint32_t)RTE_MIN(idle, (uint64_t)max_sessions);
 	pw->n_ups = max_sessions + pw->idle_cap;
 	pw->ups = zalloc(pw->n_ups, sizeof(*pw->ups));
-	pw->listeners = zalloc(conf->n_listens, sizeof(*pw->listeners));
+	pw->listeners = zalloc(FO_TCP_MAX_LISTENERS, sizeof(*pw->listeners));
 	pw->lin = malloc(FO_HTTP_HEAD_MAX);
 	pw->hello = malloc(2 * FO_TLS_HELLO_MAX);
 	pw->out = malloc(PX_OUT_MAX);
@@ -351,30 +441,21 @@ fo_proxy_worker_create(const struct fo_proxy_snapshot *const *published, struct 
 		errno = EINVAL;
 		goto fail;
 	}
-	/* the first snapshot, before any client can connect */
+	rc = px_tls_init(pw);
+	if (rc != 0)
+		goto nomem;
+	pw->hs_budget = conf->http.tls_handshakes_per_poll;
+	/* the listeners of the first snapshot's config, then the snapshot itself
+	 * (which then sees them up to date), before any client can connect */
+	rc = px_listeners_sync(pw, conf);
+	if (rc != 0) {
+		errno = -rc;
+		goto fail;
+	}
 	px_snap_adopt(pw);
 	pw->rid_seed[0] = rte_rand();
 	pw->rid_seed[1] = rte_rand() ^ ((uint64_t)worker_id << 56);
 	pw->canary_rng = rte_rand() | 1;
-	for (i = 0; i < conf->n_listens; i++) {
-		const struct fo_conf_listen *cl = &conf->listens[i];
-		struct px_listener *l = &pw->listeners[pw->n_listeners];
-
-		if (cl->service != FO_CONF_SVC_HTTP)
-			continue;
-		l->pw = pw;
-		l->port = cl->port;
-		l->tls = cl->tls;
-		l->pass = cl->passthrough;
-		rc = fo_tcp_listen(tw, cl->addr, cl->port, &px_client_ops, l);
-		if (rc != 0) {
-			FO_LOG(ERR, "%s:%u:%u: listen: %s\n", cl->loc.file, cl->loc.line,
-				cl->loc.col, strerror(-rc));
-			errno = -rc;
-			goto fail;
-		}
-		pw->n_listeners++;
-	}
 	return pw;
 nomem:
 	FO_LOG(ERR, "proxy worker %u: out of memory (%u sessions)\n", worker_id, max_sessions);

@@ -304,6 +304,19 @@ int fo_tcp_listen(struct fo_tcp_worker *tw, rte_be32_t addr, uint16_t port,
 	const struct fo_tcp_ops *ops, void *listen_arg);
 
 /**
+ * Stop listening on @p addr:@p port (live reload). From the next segment
+ * on, a SYN there is answered as on a closed port (RST, counted in
+ * tcp_no_listener; a listener on 0.0.0.0 of the same port, if any, takes
+ * it), and so is the ACK of a SYN cookie sent before. Connections already
+ * established, and half-open ones (their accept callback still gets the
+ * old listen_arg, which must stay valid), are not touched. Call it on the
+ * worker's own thread, as fo_tcp_listen().
+ *
+ * @return 0, -ENOENT (no such listener), -EINVAL.
+ */
+int fo_tcp_unlisten(struct fo_tcp_worker *tw, rte_be32_t addr, uint16_t port);
+
+/**
  * Active open from @p src (an interface address) to @p dst:@p port. The
  * local port is chosen in [local_port_min, local_port_max] so that replies
  * are owned by this worker.

@@ -159,6 +159,24 @@ fo_tcp_listen(struct fo_tcp_worker *tw, rte_be32_t addr, uint16_t port,
 	return 0;
 }
 
+int
+fo_tcp_unlisten(struct fo_tcp_worker *tw, rte_be32_t addr, uint16_t port)
+{
+	unsigned i;
+
+	if (tw == NULL || port == 0)
+		return -EINVAL;
+	for (i = 0; i < TCP_MAX_LISTENERS; i++) {
+		struct tcp_listener *l = &tw->lis[i];
+
+		if (l->used && l->port == port && l->addr == addr) {
+			memset(l, 0, sizeof(*l));
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 struct fo_tcp_conn *
 fo_tcp_connect(struct fo_tcp_worker *tw, rte_be32_t src, rte_be32_t dst, uint16_t port,
 	const struct fo_tcp_ops *ops, void *user)

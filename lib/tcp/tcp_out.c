@@ -123,7 +123,8 @@ tcp_acked_now(struct fo_tcp_conn *c)
 	c->last_ack_sent = c->rcv_nxt;
 	c->ack_now = 0;
 	c->delack_segs = 0;
-	fo_timer_cancel(&c->tw->wheel, &c->t_delack);
+	/* stopped, not unlinked: the next segment re-arms it with a store */
+	fo_timer_stop(&c->tw->wheel, &c->t_delack);
 }
 
 void

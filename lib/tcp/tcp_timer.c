@@ -48,7 +48,8 @@ void
 tcp_rtx_stop(struct fo_tcp_conn *c)
 {
 	c->rtx_mode = TCP_RTX_NONE;
-	fo_timer_cancel(&c->tw->wheel, &c->t_rtx);
+	/* stopped, not unlinked: the next send re-arms it with a store */
+	fo_timer_stop(&c->tw->wheel, &c->t_rtx);
 }
 
 void

@@ -25,12 +25,21 @@ struct fo_timer;
 /** Called when a timer fires; the timer is disarmed before the call and may be re-armed. */
 typedef void (*fo_timer_fn)(struct fo_timer *t);
 
-/** A timer, embedded in its owner (container_of to get back to it). */
+/**
+ * A timer, embedded in its owner (container_of to get back to it).
+ *
+ * Armed and linked differ: a timer stopped with fo_timer_stop(), or re-armed
+ * later than where it is linked, stays linked in the wheel until its slot
+ * comes round, where it is dropped or moved to its expiry (fields private but
+ * for @c expire, the expiry of an armed timer).
+ */
 struct fo_timer {
 	struct fo_timer *next;
-	struct fo_timer **pprev; /**< NULL when not armed */
-	uint64_t expire;         /**< TSC */
+	struct fo_timer **pprev; /**< NULL when not linked in the wheel */
+	uint64_t expire;         /**< TSC at which it fires, when armed */
+	uint64_t placed;         /**< TSC of the slot it is linked in */
 	fo_timer_fn fn;
+	uint8_t armed;
 };
 
 #define FO_TIMER_LEVELS 4
@@ -58,7 +67,9 @@ int fo_timer_wheel_init(struct fo_timer_wheel *w, uint64_t now, uint64_t tick_cy
 void fo_timer_init(struct fo_timer *t, fo_timer_fn fn);
 
 /**
- * Arm (or re-arm) @p t to fire at TSC @p expire. Past times fire at the next
+ * Arm (or re-arm) @p t to fire at TSC @p expire. Re-arming to a time not
+ * earlier than the one it is linked for costs a store (the timer is moved
+ * when its slot comes round). Past times fire at the next
  * run: a time whose tick was already processed by fo_timer_run() (including
  * when arming from a callback) fires at the start of the next fo_timer_run(),
  * not during the current one, so a callback re-arming itself in the past
@@ -67,14 +78,27 @@ void fo_timer_init(struct fo_timer *t, fo_timer_fn fn);
  */
 void fo_timer_arm(struct fo_timer_wheel *w, struct fo_timer *t, uint64_t expire);
 
-/** Disarm @p t; no-op when not armed. */
+/**
+ * Disarm @p t and unlink it from the wheel; no-op when neither. Call it
+ * before freeing or re-initialising the memory of a timer that may be
+ * linked (armed, or stopped with fo_timer_stop()).
+ */
 void fo_timer_cancel(struct fo_timer_wheel *w, struct fo_timer *t);
+
+/**
+ * Disarm @p t (it will not fire) but leave it linked: O(1) with no list
+ * work, for timers stopped and re-armed over and over (a retransmission
+ * timer stopped by each ACK, a delayed ACK sent early). The wheel drops it
+ * when its slot comes round; a re-arm before that for a time not earlier
+ * than its slot costs a store. fo_timer_cancel() before freeing the timer.
+ */
+void fo_timer_stop(struct fo_timer_wheel *w, struct fo_timer *t);
 
 /** @return non-zero when @p t is armed. */
 static inline int
 fo_timer_armed(const struct fo_timer *t)
 {
-	return t->pprev != 0;
+	return t->armed;
 }
 
 /**

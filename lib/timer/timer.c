@@ -162,20 +162,18 @@ fo_timer_init(struct fo_timer *t, fo_timer_fn fn)
 	t->next = NULL;
 	t->pprev = NULL;
 	t->expire = 0;
+	t->placed = 0;
 	t->fn = fn;
+	t->armed = 0;
 }
 
-void
-fo_timer_arm(struct fo_timer_wheel *w, struct fo_timer *t, uint64_t expire)
+/* Link @p t (unlinked) where its expiry @p t->expire is due. */
+static void
+place(struct fo_timer_wheel *w, struct fo_timer *t)
 {
-	uint64_t e;
+	uint64_t e = expire_tick(w, t->expire);
 
-	if (t->pprev != NULL)
-		unlink_timer(w, t);
-	else
-		w->n_armed++;
-	t->expire = expire;
-	e = expire_tick(w, expire);
+	t->placed = t->expire;
 	if (e < w->now_tick)
 		list_add(&w->late, t);
 	else
@@ -183,12 +181,39 @@ fo_timer_arm(struct fo_timer_wheel *w, struct fo_timer *t, uint64_t expire)
 }
 
 void
+fo_timer_arm(struct fo_timer_wheel *w, struct fo_timer *t, uint64_t expire)
+{
+	if (!t->armed) {
+		t->armed = 1;
+		w->n_armed++;
+	}
+	t->expire = expire;
+	if (t->pprev != NULL) {
+		/* Its slot comes round no later than @p expire: fire_list()
+		 * moves it on then. The usual case of a timer pushed back
+		 * (retransmission, delayed ACK, idle) costs no list work. */
+		if (expire >= t->placed)
+			return;
+		unlink_timer(w, t);
+	}
+	place(w, t);
+}
+
+void
+fo_timer_stop(struct fo_timer_wheel *w, struct fo_timer *t)
+{
+	if (!t->armed)
+		return;
+	t->armed = 0;
+	w->n_armed--;
+}
+
+void
 fo_timer_cancel(struct fo_timer_wheel *w, struct fo_timer *t)
 {
-	if (t->pprev == NULL)
-		return;
-	unlink_timer(w, t);
-	w->n_armed--;
+	fo_timer_stop(w, t);
+	if (t->pprev != NULL)
+		unlink_timer(w, t);
 }
 
 /* Move a list out to a local head, so that callbacks arming timers into the
@@ -202,7 +227,13 @@ list_take(struct fo_timer **from, struct fo_timer **to)
 		(*to)->pprev = to;
 }
 
-/* Fire every timer of @p list (a local head); callbacks may unlink any. */
+/*
+ * Fire every timer of @p list (a local head) that is due: armed, and its
+ * expiry's tick processed (< w->now_tick). A stopped timer is dropped; one
+ * pushed back since it was linked is linked again at its expiry, which is
+ * a tick not processed yet, so it cannot come back in this call. Callbacks
+ * may unlink any timer.
+ */
 static unsigned
 fire_list(struct fo_timer_wheel *w, struct fo_timer **list)
 {
@@ -211,6 +242,13 @@ fire_list(struct fo_timer_wheel *w, struct fo_timer **list)
 
 	while ((t = *list) != NULL) {
 		unlink_timer(w, t);
+		if (!t->armed)
+			continue;
+		if (expire_tick(w, t->expire) >= w->now_tick) {
+			place(w, t);
+			continue;
+		}
+		t->armed = 0;
 		w->n_armed--;
 		t->fn(t);
 		n++;
@@ -229,6 +267,9 @@ cascade(struct fo_timer_wheel *w, unsigned level, unsigned slot)
 		list = t->next;
 		t->next = NULL;
 		t->pprev = NULL;
+		if (!t->armed)
+			continue; /* stopped: dropped */
+		t->placed = t->expire;
 		wheel_add(w, t, expire_tick(w, t->expire));
 	}
 }

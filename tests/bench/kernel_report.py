@@ -10,11 +10,14 @@ build/bench/results.json, so that no number there is typed by hand:
 """
 
 import argparse
-import json
 import os
-import statistics
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from report_common import add_json_arg, cell, contenders, med, render, sections  # noqa: E402
+# kernel_bench.py and tls_bench.py take merge_json() from here
+from report_common import merge_json  # noqa: E402,F401
 
 ORDER = ("fanout-af_xdp", "fanout-af_packet", "fanout-tap", "nginx", "haproxy")
 MODES = ("keepalive", "close")
@@ -32,11 +35,6 @@ def cpu_mhz():
     return None
 
 
-def _med(rows, key):
-    v = [r[key] for r in rows if r.get(key) is not None]
-    return statistics.median(v) if v else None
-
-
 def bound(s):
     """What limited a run: proxy (fanout's loop busy, or the kernel proxy on its CPU, >= 90 %
     of the window), clients (wrk + backend >= 90 % of their CPU), both, or "other load" (the
@@ -51,9 +49,7 @@ def summarize(doc):
     """Medians per (contender, mode), CPU per request in cycles, bound, ratios."""
     tsc = doc.get("tsc_hz")
     out = []
-    names = sorted({r["contender"] for r in doc["runs"] if "rps" in r},
-                   key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
-    for name in names:
+    for name in contenders(doc["runs"], "rps", ORDER):
         for mode in MODES:
             rows = [r for r in doc["runs"] if r.get("contender") == name and
                     r.get("mode") == mode and "rps" in r]
@@ -76,7 +72,7 @@ def summarize(doc):
             for k in ("rps", "p50", "p99", "p999", "busy_cycles_per_req", "cycles_per_req",
                       "softirq_cycles_per_req", "busy_share", "oncpu_share", "proxy_cpu_busy",
                       "other_cpu_busy", "clients_cpu_share"):
-                s[k] = _med(rows, k)
+                s[k] = med(rows, k)
             s["rps_min"], s["rps_max"] = min(r["rps"] for r in rows), max(r["rps"] for r in rows)
             s["bound"] = bound(s)
             out.append(s)
@@ -92,10 +88,6 @@ def summarize(doc):
     return out
 
 
-def _f(v, fmt, scale=1.0):
-    return "-" if v is None else fmt % (v * scale)
-
-
 def table(doc, markdown=True):
     """The summary as a Markdown (or plain) table with the machine line under it."""
     hdr = ["contender", "mode", "requests/s", "vs nginx", "vs HAProxy", "p50 ms", "p99 ms",
@@ -104,21 +96,17 @@ def table(doc, markdown=True):
     lines = []
     for s in doc.get("summary") or []:
         lines.append([s["contender"], s["mode"], "%.0f" % s["rps"],
-                      _f(s.get("rps_vs_nginx"), "%.2f×"), _f(s.get("rps_vs_haproxy"), "%.2f×"),
-                      _f(s["p50"], "%.2f", 1e3), _f(s["p99"], "%.2f", 1e3),
-                      _f(s["p999"], "%.2f", 1e3), _f(s.get("p99_vs_nginx"), "%.2f×"),
-                      _f(s["busy_cycles_per_req"], "%.0f"), _f(s["cycles_per_req"], "%.0f"),
-                      _f(s["softirq_cycles_per_req"], "%.0f"), _f(s.get("cpu_vs_nginx"), "%.2f×"),
-                      "%s/%s" % (_f(s["oncpu_share"], "%.0f%%", 100),
-                                 _f(s["clients_cpu_share"], "%.0f%%", 100)),
+                      cell(s.get("rps_vs_nginx"), "%.2f×"),
+                      cell(s.get("rps_vs_haproxy"), "%.2f×"),
+                      cell(s["p50"], "%.2f", 1e3), cell(s["p99"], "%.2f", 1e3),
+                      cell(s["p999"], "%.2f", 1e3), cell(s.get("p99_vs_nginx"), "%.2f×"),
+                      cell(s["busy_cycles_per_req"], "%.0f"), cell(s["cycles_per_req"], "%.0f"),
+                      cell(s["softirq_cycles_per_req"], "%.0f"),
+                      cell(s.get("cpu_vs_nginx"), "%.2f×"),
+                      "%s/%s" % (cell(s["oncpu_share"], "%.0f%%", 100),
+                                 cell(s["clients_cpu_share"], "%.0f%%", 100)),
                       s["bound"], str(s["errors"])])
-    if markdown:
-        text = ["| " + " | ".join(hdr) + " |", "|" + "---|" * len(hdr)]
-        text += ["| " + " | ".join(ln) + " |" for ln in lines]
-    else:
-        w = [max(len(x) for x in col) for col in zip(hdr, *lines)]
-        text = ["  ".join(x.rjust(n) if i > 1 else x.ljust(n) for i, (x, n) in
-                          enumerate(zip(row, w))) for row in [hdr] + lines]
+    text = render(hdr, lines, markdown)
     m, a = doc["machine"], doc["args"]
     text.append("")
     text += ratios(doc.get("summary") or [])
@@ -164,31 +152,14 @@ def ratios(summ):
             for ref, label in (("nginx", "nginx"), ("haproxy", "HAProxy")):
                 if s.get("rps_vs_" + ref):
                     vs.append("%.2f× %s's requests/s (p99 %s, CPU per request %s)" % (
-                        s["rps_vs_" + ref], label, _f(s.get("p99_vs_" + ref), "%.2f×"),
-                        _f(s.get("cpu_vs_" + ref), "%.2f×")))
+                        s["rps_vs_" + ref], label, cell(s.get("p99_vs_" + ref), "%.2f×"),
+                        cell(s.get("cpu_vs_" + ref), "%.2f×")))
             if vs:
                 parts.append("%s: %s" % ("keep-alive" if s["mode"] == "keepalive"
                                          else "Connection: close", "; ".join(vs)))
         if parts:
             out.append("- **%s**: %s." % (name, ". ".join(parts)))
     return out
-
-
-def merge_json(path, key, value):
-    """Set @key in the JSON object in @path, keeping the other keys."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    try:
-        with open(path) as f:
-            doc = json.load(f)
-        if not isinstance(doc, dict):
-            doc = {}
-    except (OSError, ValueError):
-        doc = {}
-    doc[key] = value
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(doc, f, indent=1)
-    os.replace(tmp, path)
 
 
 def charts(doc, out_dir, key="kernel"):
@@ -239,19 +210,11 @@ def charts(doc, out_dir, key="kernel"):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--json", default=os.path.join(
-        os.environ.get("FO_BUILD_DIR") or os.path.join(
-            os.path.dirname(os.path.abspath(__file__)), "..", "..", "build"),
-        "bench", "results.json"))
+    add_json_arg(p)
     p.add_argument("--charts", help="(re)write the PNG charts into this directory")
     p.add_argument("--text", action="store_true", help="a plain table instead of Markdown")
     a = p.parse_args()
-    try:
-        with open(a.json) as f:
-            whole = json.load(f)
-        keys = sorted(k for k in whole if k.startswith("kernel") and "runs" in whole[k])
-    except (OSError, ValueError, TypeError) as e:
-        keys, whole = [], str(e)
+    whole, keys = sections(a.json, "kernel")
     if not keys:
         sys.exit("kernel_report: no \"kernel\" results in %s; run scripts/bench --only "
                  "kernel first" % a.json)

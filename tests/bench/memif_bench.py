@@ -42,55 +42,16 @@ connection), and so do the fixed-rate runs: see loadgen_tools.Loadgen.
 """
 
 import argparse
-import json
 import os
-import platform
-import statistics
-import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integ"))
 import fo_integ as fi  # noqa: E402
-import loadgen_tools as lt  # noqa: E402
-
-BODY = 100
-TARGETS = ["/test01/api/items?page=2", "/test02/x"]
-
-
-def machine():
-    model = "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            model = next((ln.split(":", 1)[1].strip() for ln in f
-                          if ln.startswith("model name")), "?")
-    except OSError:
-        pass
-    dpdk = "?"
-    try:
-        dpdk = subprocess.run(["pkg-config", "--modversion", "libdpdk"], capture_output=True,
-                              text=True, timeout=10).stdout.strip() or "?"
-    except (OSError, subprocess.SubprocessError):
-        pass
-    try:
-        load = open("/proc/loadavg").read().split()[:3]
-    except OSError:
-        load = []
-    return {"cpu": model, "cpus": os.cpu_count(), "kernel": platform.release(), "dpdk": dpdk,
-            "loadavg_at_start": load}
-
-
-def lg_args(mode, conns, a, rate=None):
-    args = ["-c", str(conns), "-d", str(a.duration), "--warmup", str(a.warmup),
-            "--body-size", str(BODY), "--timeout", "5", "--host", "shop.example.com"]
-    for t in TARGETS:
-        args += ["-t", t]
-    for h in lt.BROWSER_HEADERS:
-        args += ["-H", h]
-    if mode == "close":
-        args.append("--close")
-    if rate:
-        args += ["--rate", "%.0f" % rate]
-    return args
+import memif_common as mc  # noqa: E402
+# kernel_bench.py, tls_bench.py and memory_bench.py take machine() from here
+from memif_common import fmt, lg_args, machine  # noqa: E402
+from report_common import med  # noqa: E402
 
 
 def row_of(res, mode, conns, rate):
@@ -124,26 +85,10 @@ def row_of(res, mode, conns, rate):
 
 
 def phase(t, a, plan, what):
-    """One fanout and one fanout-loadgen for every run of @plan [(mode, conns, rate)]:
-    one memif connection (loadgen_tools.Loadgen says why). Returns rows."""
-    ns = t.netns()
-    rows = []
-    with lt.SockDir() as d:
-        # busy polling (no --idle-sleep): what a benchmark of a poller wants
-        fo = lt.start_fanout(ns, d.path)
-        fi.log("%s: %d runs of %.1f s (+ %.1f s warm-up)" % (what, len(plan), a.duration,
-                                                            a.warmup))
-        reports, _ = lt.loadgen(ns, fo, d.path, [lg_args(m, c, a, r) for m, c, r in plan],
-                                timeout=len(plan) * (a.duration + a.warmup + 8) + 60)
-        for (m, c, r), res in zip(plan, reports):
-            rows.append(row_of(res, m, c, r))
-    ns.close()
-    return rows
-
-
-def median(rows, key):
-    vals = [r[key] for r in rows if r.get(key) is not None]
-    return statistics.median(vals) if vals else None
+    """Every run of @plan [(mode, conns, rate)] in one fanout and one fanout-loadgen. Returns
+    rows."""
+    reports = mc.run_plan(t, a, [lg_args(m, c, a, r) for m, c, r in plan], what)
+    return [row_of(res, m, c, r) for (m, c, r), res in zip(plan, reports)]
 
 
 def summarize(rows):
@@ -160,17 +105,10 @@ def summarize(rows):
         for key in ("rps", "cps", "p50_us", "p99_us", "p999_us", "fanout_cycles_per_req",
                     "fanout_busy_share", "fanout_cpu_share", "fanout_oncpu_cycles_per_req",
                     "loadgen_busy_share", "loadgen_oncpu_cycles_per_req", "loadgen_cpu_share"):
-            s[key] = median(rs, key)
-        # fanout | loadgen | none | starved (the machine's other load had the CPUs)
-        sat = ["starved" if "starved" in r["saturated"] else r["saturated"].split(" ")[0]
-               for r in rs]
-        s["saturated"] = max(set(sat), key=sat.count)
+            s[key] = med(rs, key)
+        s["saturated"] = mc.saturated(rs)
         out.append(s)
     return out
-
-
-def fmt(v, f="%.0f", scale=1.0):
-    return f % (v * scale) if v is not None else "-"
 
 
 def print_table(summary, m):
@@ -196,25 +134,20 @@ def print_table(summary, m):
           "the worker (fo CPU); lg: fanout-loadgen's clients and origin (one lcore), the same "
           "way (keep-alive: the issue's target for fanout is <= 4,000)" % (
               max(s["runs"] for s in summary) if summary else 0))
-    print("machine: %s, %s CPUs, kernel %s, DPDK %s, load average at start %s" % (
-        m["cpu"], m["cpus"], m["kernel"], m["dpdk"], " ".join(m["loadavg_at_start"])))
+    mc.print_machine(m)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--duration", type=float, default=5)
-    p.add_argument("--warmup", type=float, default=1)
+    mc.add_run_args(p)
     p.add_argument("--conns", default="1,64,1024")
     p.add_argument("--modes", default="keepalive,close")
     p.add_argument("--no-rate", action="store_true", help="skip the below-saturation runs")
     p.add_argument("--rate-fraction", type=float, default=0.25,
                    help="fixed rate of the below-saturation runs, as a fraction of the "
                    "closed-loop rate at 64 connections")
-    p.add_argument("--json", help="merge the results into this JSON file")
     a = p.parse_args()
-    if not 1 <= a.rounds <= 20 or not 0.5 <= a.duration <= 60 or not 0 <= a.warmup <= 10:
-        p.error("--rounds 1..20, --duration 0.5..60, --warmup 0..10 (every load is bounded)")
+    mc.check_run_args(p, a)
     conns = [int(c) for c in a.conns.split(",")]
     modes = a.modes.split(",")
     if any(m not in ("keepalive", "close") for m in modes) or any(
@@ -223,46 +156,28 @@ def main():
     fi.require_root()
     fi.clean_stale()
     mach = machine()
-    t = fi.Test("memif_bench")
     rows = []
-    ok = False
-    try:
+
+    def body(t):
         # every workload once per round, in turn
         plan = [(m, c, None) for _ in range(a.rounds) for m in modes for c in conns]
-        rows += phase(t, a, plan, "closed loop")
+        rows.extend(phase(t, a, plan, "closed loop"))
         if not a.no_rate:
             plan = []
             for m in modes:
-                peak = median([r for r in rows if r["mode"] == m and r["conns"] == 64], "rps")
+                peak = med([r for r in rows if r["mode"] == m and r["conns"] == 64], "rps")
                 if peak:
                     plan += [(m, 64, round(peak * a.rate_fraction))] * a.rounds
             if plan:
-                rows += phase(t, a, plan, "fixed rate")
-        ok = True
-    except fi.Failure as e:
-        print("memif_bench: %s" % e, flush=True)
-    finally:
-        if not ok:
-            for fo_ in t.fanouts():
-                if fo_.proc is not None:
-                    fo_.proc.dump()
-        fi.cleanup_all()
+                rows.extend(phase(t, a, plan, "fixed rate"))
+
+    ok = mc.run_guarded("memif_bench", body)
     summary = summarize(rows)
     if summary:
         print_table(summary, mach)
     if a.json:
-        os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
-        try:
-            with open(a.json) as f:
-                doc = json.load(f)
-            if not isinstance(doc, dict):
-                doc = {}
-        except (OSError, ValueError):
-            doc = {}
-        doc["memif"] = {"machine": mach, "args": vars(a), "summary": summary, "runs": rows}
-        with open(a.json, "w") as f:
-            json.dump(doc, f, indent=1)
-        print("results: %s (key \"memif\")" % a.json)
+        mc.save_json(a.json, "memif",
+                     {"machine": mach, "args": vars(a), "summary": summary, "runs": rows})
     sys.exit(0 if ok and rows else 1)
 
 

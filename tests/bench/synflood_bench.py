@@ -37,7 +37,6 @@ worker's busy share and busy cycles per proxied request.
 """
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -46,7 +45,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integ"))
 import fo_integ as fi  # noqa: E402
 import loadgen_tools as lt  # noqa: E402
-import memif_bench as mb  # noqa: E402
+import memif_common as mc  # noqa: E402
+from memif_common import fmt  # noqa: E402
+from report_common import med  # noqa: E402
 
 # the loadgen (198.18.0.2) is fanout's gateway: SYN-ACKs to the flood's
 # off-link sources go there and are dropped
@@ -57,7 +58,7 @@ assert FLOOD_CONF != lt.SEED_MEMIF_CONF
 
 
 def run_args(a, rate):
-    args = mb.lg_args("keepalive", a.conns, a)
+    args = mc.lg_args("keepalive", a.conns, a)
     if rate:
         args += ["--syn-flood", "%d" % rate]
     return args
@@ -105,8 +106,7 @@ def summarize(rows, rates, rounds):
         for key in ("rps", "p50_us", "p99_us", "p999_us", "flood_sent_per_s",
                     "syncookies_per_s", "fanout_busy_share", "fanout_cycles_per_req",
                     "loadgen_busy_share"):
-            vals = [r[key] for r in rs if r.get(key) is not None]
-            s[key] = statistics.median(vals) if vals else None
+            s[key] = med(rs, key)
         # same-round ratios to the run without a flood, then their median
         rr = [r["rps"] / b["rps"] for r, b in zip(rs, base) if b["rps"]]
         pr = [r["p99_us"] / b["p99_us"] for r, b in zip(rs, base) if b["p99_us"]]
@@ -119,15 +119,9 @@ def summarize(rows, rates, rounds):
         s["fanout_cycles_per_syn"] = statistics.median(cs) if cs else None
         s["rps_vs_none"] = statistics.median(rr) if rr else None
         s["p99_vs_none"] = statistics.median(pr) if pr else None
-        sat = ["starved" if "starved" in r["saturated"] else r["saturated"].split(" ")[0]
-               for r in rs]
-        s["saturated"] = max(set(sat), key=sat.count)
+        s["saturated"] = mc.saturated(rs)
         out.append(s)
     return out
-
-
-def fmt(v, f="%.0f", scale=1.0):
-    return f % (v * scale) if v is not None else "-"
 
 
 def print_table(summary, a, m):
@@ -152,67 +146,37 @@ def print_table(summary, a, m):
           "SYNs sent; flood sender: fanout-loadgen --syn-flood on the clients' lcore (random "
           "sources in 198.19.0.0/16)" % (
               a.rounds, a.duration, a.warmup))
-    print("machine: %s, %s CPUs, kernel %s, DPDK %s, load average at start %s" % (
-        m["cpu"], m["cpus"], m["kernel"], m["dpdk"], " ".join(m["loadavg_at_start"])))
+    mc.print_machine(m)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--duration", type=float, default=5)
-    p.add_argument("--warmup", type=float, default=1)
+    mc.add_run_args(p)
     p.add_argument("--conns", type=int, default=64)
     p.add_argument("--rates", default="100000,1000000",
                    help="flood rates in SYNs/s, comma-separated")
-    p.add_argument("--json", help="merge the results into this JSON file")
     a = p.parse_args()
     rates = [int(float(r)) for r in a.rates.split(",") if r]
-    if not 1 <= a.rounds <= 20 or not 0.5 <= a.duration <= 60 or not 0 <= a.warmup <= 10:
-        p.error("--rounds 1..20, --duration 0.5..60, --warmup 0..10 (every load is bounded)")
+    mc.check_run_args(p, a)
     if not 1 <= a.conns <= 20000 or not rates or any(not 1 <= r <= 100000000 for r in rates):
         p.error("--conns 1..20000; --rates 1..100000000 each")
     fi.require_root()
     fi.clean_stale()
-    mach = mb.machine()
-    t = fi.Test("synflood_bench")
+    mach = mc.machine()
     rows = []
-    ok = False
-    try:
-        ns = t.netns()
+
+    def body(t):
         plan = [r for _ in range(a.rounds) for r in [0] + rates]
-        with lt.SockDir() as d:
-            fo = lt.start_fanout(ns, d.path, conf=FLOOD_CONF)
-            fi.log("%d runs of %.1f s (+ %.1f s warm-up)" % (len(plan), a.duration, a.warmup))
-            reports, _ = lt.loadgen(ns, fo, d.path, [run_args(a, r) for r in plan],
-                                    timeout=len(plan) * (a.duration + a.warmup + 8) + 60)
-            for r, res in zip(plan, reports):
-                rows.append(row_of(res, r))
-        ns.close()
-        ok = True
-    except fi.Failure as e:
-        print("synflood_bench: %s" % e, flush=True)
-    finally:
-        if not ok:
-            for fo_ in t.fanouts():
-                if fo_.proc is not None:
-                    fo_.proc.dump()
-        fi.cleanup_all()
+        reports = mc.run_plan(t, a, [run_args(a, r) for r in plan], conf=FLOOD_CONF)
+        rows.extend(row_of(res, r) for r, res in zip(plan, reports))
+
+    ok = mc.run_guarded("synflood_bench", body)
     summary = summarize(rows, rates, a.rounds)
     if summary:
         print_table(summary, a, mach)
     if a.json and rows:
-        os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
-        try:
-            with open(a.json) as f:
-                doc = json.load(f)
-            if not isinstance(doc, dict):
-                doc = {}
-        except (OSError, ValueError):
-            doc = {}
-        doc["synflood"] = {"machine": mach, "args": vars(a), "summary": summary, "runs": rows}
-        with open(a.json, "w") as f:
-            json.dump(doc, f, indent=1)
-        print("results: %s (key \"synflood\")" % a.json)
+        mc.save_json(a.json, "synflood",
+                     {"machine": mach, "args": vars(a), "summary": summary, "runs": rows})
     sys.exit(0 if ok and rows else 1)
 
 

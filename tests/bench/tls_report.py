@@ -13,10 +13,11 @@ Without --require, no "tls" key in the file is only a note on stderr (exit 0):
 """
 
 import argparse
-import json
 import os
-import statistics
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from report_common import add_json_arg, cell, contenders, med, render, sections  # noqa: E402
 
 ORDER = ("fanout-af_xdp", "fanout-af_packet", "nginx", "haproxy")
 TESTS = ("full", "full-rsa", "resumed", "keepalive", "plain", "paced", "flood")
@@ -24,11 +25,6 @@ LABEL = {"full": "full handshake, ECDSA P-256", "full-rsa": "full handshake, RSA
          "resumed": "resumed handshake (ticket)", "keepalive": "keep-alive requests",
          "plain": "keep-alive requests, plain HTTP",
          "paced": "paced keep-alive, alone", "flood": "paced keep-alive + handshake flood"}
-
-
-def _med(rows, key):
-    v = [r[key] for r in rows if r.get(key) is not None]
-    return statistics.median(v) if v else None
 
 
 def cycles_per_op(r, tsc):
@@ -50,9 +46,7 @@ def summarize(doc):
     """Medians per (contender, test), operations per core, ratios."""
     tsc = doc.get("tsc_hz")
     out = []
-    names = sorted({r["contender"] for r in doc["runs"] if "rate" in r},
-                   key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
-    for name in names:
+    for name in contenders(doc["runs"], "rate", ORDER):
         for test in TESTS:
             rows = [r for r in doc["runs"] if r.get("contender") == name and
                     r.get("test") == test and "rate" in r]
@@ -64,7 +58,7 @@ def summarize(doc):
                  "errors": sum(r["errors"] for r in rows)}
             for k in ("rate", "p50", "p99", "p999", "cycles_per_op", "oncpu_share",
                       "clients_cpu_share", "resumed_share", "flood_rate", "proxy_cpu_steal"):
-                s[k] = _med(rows, k)
+                s[k] = med(rows, k)
             s["rate_min"] = min(r["rate"] for r in rows)
             s["rate_max"] = max(r["rate"] for r in rows)
             s["per_core"] = tsc / s["cycles_per_op"] if tsc and s["cycles_per_op"] else None
@@ -98,10 +92,6 @@ def summarize(doc):
     return out
 
 
-def _f(v, fmt, scale=1.0):
-    return "-" if v is None else fmt % (v * scale)
-
-
 def table(doc, markdown=True):
     """The summary as a Markdown (or plain) table, the ratios and the machine under it."""
     tsc = doc.get("tsc_hz")
@@ -109,24 +99,18 @@ def table(doc, markdown=True):
            "p50 ms", "p99 ms", "p99.9 ms", "p99 ×", "resumed", "proxy/clients CPU", "errors"]
     lines = []
     for s in doc.get("summary") or []:
-        lines.append([s["contender"], s["test"], "%.0f" % s["rate"], _f(s["per_core"], "%.0f"),
-                      _f(s.get("per_core_vs_nginx"), "%.2f×"),
-                      _f(s.get("per_core_vs_haproxy"), "%.2f×"),
-                      _f(s["cycles_per_op"] / tsc * 1e6 if tsc and s["cycles_per_op"] else None,
+        lines.append([s["contender"], s["test"], "%.0f" % s["rate"], cell(s["per_core"], "%.0f"),
+                      cell(s.get("per_core_vs_nginx"), "%.2f×"),
+                      cell(s.get("per_core_vs_haproxy"), "%.2f×"),
+                      cell(s["cycles_per_op"] / tsc * 1e6 if tsc and s["cycles_per_op"] else None,
                          "%.1f"),
-                      _f(s["p50"], "%.2f", 1e3), _f(s["p99"], "%.2f", 1e3),
-                      _f(s["p999"], "%.2f", 1e3), _f(s.get("p99_x"), "%.2f×"),
-                      _f(s["resumed_share"], "%.0f%%", 100),
-                      "%s/%s" % (_f(s["oncpu_share"], "%.0f%%", 100),
-                                 _f(s["clients_cpu_share"], "%.0f%%", 100)),
+                      cell(s["p50"], "%.2f", 1e3), cell(s["p99"], "%.2f", 1e3),
+                      cell(s["p999"], "%.2f", 1e3), cell(s.get("p99_x"), "%.2f×"),
+                      cell(s["resumed_share"], "%.0f%%", 100),
+                      "%s/%s" % (cell(s["oncpu_share"], "%.0f%%", 100),
+                                 cell(s["clients_cpu_share"], "%.0f%%", 100)),
                       str(s["errors"])])
-    if markdown:
-        text = ["| " + " | ".join(hdr) + " |", "|" + "---|" * len(hdr)]
-        text += ["| " + " | ".join(ln) + " |" for ln in lines]
-    else:
-        w = [max(len(x) for x in col) for col in zip(hdr, *lines)]
-        text = ["  ".join(x.rjust(n) if i > 1 else x.ljust(n) for i, (x, n) in
-                          enumerate(zip(row, w))) for row in [hdr] + lines]
+    text = render(hdr, lines, markdown)
     text.append("")
     text += ratios(doc.get("summary") or [])
     a, m = doc["args"], doc["machine"]
@@ -200,7 +184,7 @@ def ratios(summ):
         if parts:
             out.append("- **%s**: %s." % (name, "; ".join(parts)))
     fl = ["%s %s (flood: %s full handshakes/s)" % (
-        s["contender"], _f(s.get("p99_x"), "%.2f×"), _f(s.get("flood_rate"), "%.0f"))
+        s["contender"], cell(s.get("p99_x"), "%.2f×"), cell(s.get("flood_rate"), "%.0f"))
         for s in summ if s["test"] == "flood"]
     if fl:
         out.append("- **p99 of paced keep-alive clients during a handshake flood**, over their "
@@ -210,21 +194,13 @@ def ratios(summ):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--json", default=os.path.join(
-        os.environ.get("FO_BUILD_DIR") or os.path.join(
-            os.path.dirname(os.path.abspath(__file__)), "..", "..", "build"),
-        "bench", "results.json"))
+    add_json_arg(p)
     p.add_argument("--text", action="store_true", help="a plain table instead of Markdown")
     p.add_argument("--require", action="store_true", help="exit 1 when there are no results")
     a = p.parse_args()
-    try:
-        with open(a.json) as f:
-            whole = json.load(f)
-        keys = sorted(k for k in whole if k.startswith("tls") and "runs" in whole[k])
-        # a smoke run (tls_bench.py --smoke) only when there is nothing else
-        keys = [k for k in keys if not k.endswith("-smoke")] or keys
-    except (OSError, ValueError, TypeError):
-        keys, whole = [], {}
+    whole, keys = sections(a.json, "tls")
+    # a smoke run (tls_bench.py --smoke) only when there is nothing else
+    keys = [k for k in keys if not k.endswith("-smoke")] or keys
     if not keys:
         print("tls_report: no \"tls\" results in %s; run scripts/bench --only tls first"
               % a.json, file=sys.stderr)

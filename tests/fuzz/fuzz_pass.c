@@ -20,22 +20,8 @@
  * connection delivered the client's bytes to the backend in order (the
  * ClientHello first). Sanitizers catch the rest.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz_proxy_common.h"
 
-#include "../unit/fake_pool.c"
-#include "../unit/wire.c"
-#include "../unit/wire_http.c"
-#include "fo_conf.h"
-#include "fo_proxy.h"
-#include "fo_route.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CLIENT WIRE_IP(198, 18, 0, 2)
-#define FANOUT WIRE_IP(198, 18, 0, 1)
 #define BACK WIRE_IP(198, 18, 0, 11)
 #define DEAD WIRE_IP(198, 18, 0, 12)
 
@@ -50,19 +36,9 @@ static const char conf_text[] =
 	"passthrough *.example.com { upstream back; }\n"
 	"passthrough shop.example.com { upstream dead; }\n";
 
-static struct fo_conf *conf;
-static struct fo_route_table *routes;
-
 /* what the backend received over all its connections */
 static uint8_t back_rx[1 << 16];
 static size_t back_len;
-
-static unsigned
-proxy_poll(struct wire_host *h, void *arg)
-{
-	(void)h;
-	return fo_proxy_poll(arg);
-}
 
 static int
 back_accept(struct fo_tcp_conn *c, void *arg)
@@ -112,120 +88,33 @@ static const struct fo_tcp_ops back_ops = {
 	.closed = back_closed,
 };
 
-/* The client's side: take and drop what fanout sends. */
-static void
-cl_readable(struct fo_tcp_conn *c, void *user)
-{
-	struct rte_mbuf *m;
-
-	(void)user;
-	while (fo_tcp_recv(c, &m, UINT32_MAX) > 0)
-		rte_pktmbuf_free(m);
-}
-
-static void
-cl_closed(struct fo_tcp_conn *c, void *user, enum fo_tcp_close_reason why)
-{
-	(void)c;
-	(void)why;
-	*(struct fo_tcp_conn **)user = NULL;
-}
-
-static const struct fo_tcp_ops cl_ops = {
-	.readable = cl_readable,
-	.closed = cl_closed,
-};
-
-static void
-settle(struct wire *w, unsigned seconds)
-{
-	unsigned i;
-
-	for (i = 0; i < seconds * 4; i++) {
-		wire_advance(w, 250);
-		wire_run(w, 2000);
-	}
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fo_tcp_config cfg = {.max_conns = 64, .max_half_open = 16, .time_wait_ms = 1000};
-	struct wire w;
-	struct wire_host *ch, *fh, *bh, *dh;
-	struct fo_proxy_snapshot *snap;
-	struct fo_proxy_worker *pw;
-	struct fo_tcp_conn *c;
-	size_t piece, off, sent = 0;
-	unsigned leaked;
+	struct pxf z;
+	size_t sent;
 
 	if (size < 1)
 		return 0;
-	if (conf == NULL) {
-		conf = fo_conf_parse(
-			"fuzz.conf", conf_text, sizeof(conf_text) - 1, 0, stderr, NULL);
-		routes = conf != NULL ? fo_route_compile(conf, NULL, 0) : NULL;
-		if (routes == NULL)
-			abort();
-	}
 	back_len = 0;
-	piece = 1 + (data[0] & 0x7f);
-	if (wire_init(&w, 1024, 1) != 0)
+	pxf_open(&z, conf_text);
+	if (fo_tcp_listen(pxf_host(&z, BACK)->tw, BACK, 8443, &back_ops, NULL) != 0)
 		abort();
-	ch = wire_host_add(&w, CLIENT, &cfg);
-	fh = wire_host_add(&w, FANOUT, &cfg);
-	bh = wire_host_add(&w, BACK, &cfg);
-	dh = wire_host_add(&w, DEAD, &cfg); /* no listener: refuses */
-	if (ch == NULL || fh == NULL || bh == NULL || dh == NULL ||
-		fo_tcp_listen(bh->tw, BACK, 8443, &back_ops, NULL) != 0)
-		abort();
-	snap = fo_proxy_snapshot_create(conf, routes, 1, 1);
-	if (snap == NULL)
-		abort();
-	pw = fo_proxy_worker_create(
-		(const struct fo_proxy_snapshot *const *)&snap, fh->tw, fh->net, w.mp, 0, 0, 0);
-	if (pw == NULL)
-		abort();
-	fh->poll = proxy_poll;
-	fh->poll_arg = pw;
-
-	c = fo_tcp_connect(ch->tw, CLIENT, FANOUT, 443, &cl_ops, &c);
-	if (c == NULL)
-		abort();
-	wire_run(&w, 2000);
-	for (off = 1; off < size && c != NULL; off += piece) {
-		size_t n = size - off < piece ? size - off : piece;
-
-		if (send_bytes(ch, c, data + off, n) != 0)
-			break; /* send buffer full: fanout stopped reading, fine */
-		sent += n;
-		wire_run(&w, 2000);
-	}
-	settle(&w, 2); /* ClientHello and connect timeouts */
-	if (c != NULL) {
-		if (data[0] & 0x80) {
-			fo_tcp_shutdown(c);
-		} else {
-			fo_tcp_abort(c);
-			c = NULL;
-		}
-	}
-	settle(&w, 6); /* idle splice (read_timeout), TIME_WAIT */
-	if (fo_proxy_stats(pw)->sessions != 0) {
-		fprintf(stderr, "fuzz_pass: %" PRIu64 " session(s) left\n",
-			fo_proxy_stats(pw)->sessions);
-		abort();
-	}
+	pxf_host(&z, DEAD); /* no listener: refuses */
+	pxf_start(&z);
+	/* ClientHello and connect timeouts; then idle splice (read_timeout), TIME_WAIT */
+	sent = pxf_client(&z, 443, data + 1, size - 1, 1 + (data[0] & 0x7f), data[0] & 0x80, 2, 6,
+		"fuzz_pass");
 	/* what a splice delivered is a prefix of what the client sent, in order */
 	if (back_len > sent || (back_len != 0 && memcmp(back_rx, data + 1, back_len) != 0)) {
 		fprintf(stderr, "fuzz_pass: the backend got %zu bytes not sent in that order\n",
 			back_len);
 		abort();
 	}
-	if (back_len != 0 && fo_proxy_stats(pw)->pass_spliced != 1)
+	if (back_len != 0 && fo_proxy_stats(z.pw)->pass_spliced != 1)
 		abort();
 	if (getenv("FUZZ_PASS_VERBOSE") != NULL) {
-		const struct fo_proxy_stats *ps = fo_proxy_stats(pw);
+		const struct fo_proxy_stats *ps = fo_proxy_stats(z.pw);
 
 		fprintf(stderr,
 			"sessions %" PRIu64 " spliced %" PRIu64 " bad %" PRIu64 " unknown %" PRIu64
@@ -235,16 +124,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ps->pass_unknown_name, ps->pass_no_sni, ps->pass_hello_timeouts,
 			ps->pass_connect_failed, back_len, sent);
 	}
-	if (c != NULL)
-		fo_tcp_abort(c);
-	fo_tcp_worker_free(fh->tw); /* no proxy callbacks after this */
-	fh->tw = NULL;
-	fo_proxy_worker_free(pw);
-	fo_proxy_snapshot_free(snap);
-	leaked = wire_free(&w);
-	if (leaked != 0) {
-		fprintf(stderr, "fuzz_pass: %u mbuf(s) leaked\n", leaked);
-		abort();
-	}
+	pxf_stop(&z);
+	pxf_free(&z, "fuzz_pass");
 	return 0;
 }

@@ -19,22 +19,8 @@
  * and every mbuf is back in the pool once everything is freed. Sanitizers
  * catch the rest.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz_proxy_common.h"
 
-#include "../unit/fake_pool.c"
-#include "../unit/wire.c"
-#include "../unit/wire_http.c"
-#include "fo_conf.h"
-#include "fo_proxy.h"
-#include "fo_route.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CLIENT WIRE_IP(198, 18, 0, 2)
-#define FANOUT WIRE_IP(198, 18, 0, 1)
 #define ORIGIN WIRE_IP(198, 18, 0, 11)
 
 static const char conf_text[] =
@@ -69,125 +55,33 @@ static const char conf_text[] =
 
 static const char ok_response[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
-static struct fo_conf *conf;
-static struct fo_route_table *routes;
-
-static unsigned
-proxy_poll(struct wire_host *h, void *arg)
-{
-	(void)h;
-	return fo_proxy_poll(arg);
-}
-
-/* The client's side: take and drop what fanout sends. */
-static void
-cl_readable(struct fo_tcp_conn *c, void *user)
-{
-	struct rte_mbuf *m;
-
-	(void)user;
-	while (fo_tcp_recv(c, &m, UINT32_MAX) > 0)
-		rte_pktmbuf_free(m);
-}
-
-static void
-cl_closed(struct fo_tcp_conn *c, void *user, enum fo_tcp_close_reason why)
-{
-	(void)c;
-	(void)why;
-	*(struct fo_tcp_conn **)user = NULL;
-}
-
-static const struct fo_tcp_ops cl_ops = {
-	.readable = cl_readable,
-	.closed = cl_closed,
-};
-
-static void
-settle(struct wire *w, unsigned seconds)
-{
-	unsigned i;
-
-	for (i = 0; i < seconds * 4; i++) {
-		wire_advance(w, 250);
-		wire_run(w, 2000);
-	}
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fo_tcp_config cfg = {.max_conns = 64, .max_half_open = 16, .time_wait_ms = 1000};
-	struct wire w;
-	struct wire_host *ch, *fh, *oh;
+	struct pxf z;
+	struct wire_host *oh;
 	struct wire_origin o;
-	struct fo_proxy_snapshot *snap;
-	struct fo_proxy_worker *pw;
-	struct fo_tcp_conn *c;
-	size_t piece, off, resp_len;
-	unsigned leaked;
+	size_t resp_len;
 
 	if (size < 2)
 		return 0;
-	if (conf == NULL) {
-		conf = fo_conf_parse("fuzz.conf", conf_text, sizeof(conf_text) - 1, 0, stderr, NULL);
-		routes = conf != NULL ? fo_route_compile(conf, NULL, 0) : NULL;
-		if (routes == NULL)
-			abort();
-	}
-	piece = 1 + (data[0] & 0x7f);
 	resp_len = data[1];
 	if (resp_len > size - 2)
 		resp_len = size - 2;
-	if (wire_init(&w, 1024, 1) != 0)
-		abort();
-	ch = wire_host_add(&w, CLIENT, &cfg);
-	fh = wire_host_add(&w, FANOUT, &cfg);
-	oh = wire_host_add(&w, ORIGIN, &cfg);
-	if (ch == NULL || fh == NULL || oh == NULL || wire_origin_start(&o, oh, 8000, ok_response))
+	pxf_open(&z, conf_text);
+	oh = pxf_host(&z, ORIGIN);
+	if (wire_origin_start(&o, oh, 8000, ok_response))
 		abort();
 	if (resp_len != 0) {
 		o.response = (const char *)data + 2;
 		o.response_len = resp_len;
 	}
-	snap = fo_proxy_snapshot_create(conf, routes, 1, 1);
-	if (snap == NULL)
-		abort();
-	pw = fo_proxy_worker_create((const struct fo_proxy_snapshot *const *)&snap, fh->tw, fh->net,
-		w.mp, 0, 0, 0);
-	if (pw == NULL)
-		abort();
-	fh->poll = proxy_poll;
-	fh->poll_arg = pw;
-
-	c = fo_tcp_connect(ch->tw, CLIENT, FANOUT, 80, &cl_ops, &c);
-	if (c == NULL)
-		abort();
-	wire_run(&w, 2000);
-	for (off = 2 + resp_len; off < size && c != NULL; off += piece) {
-		size_t n = size - off < piece ? size - off : piece;
-
-		if (send_bytes(ch, c, data + off, n) != 0)
-			break; /* send buffer full: fanout stopped reading, fine */
-		wire_run(&w, 2000);
-	}
-	settle(&w, 3); /* header, body, read timeouts */
-	if (c != NULL) {
-		if (data[0] & 0x80) {
-			fo_tcp_shutdown(c);
-		} else {
-			fo_tcp_abort(c);
-			c = NULL;
-		}
-	}
-	settle(&w, 10); /* linger, idle pool, TIME_WAIT */
-	if (fo_proxy_stats(pw)->sessions != 0) {
-		fprintf(stderr, "fuzz_proxy: %" PRIu64 " session(s) left\n",
-			fo_proxy_stats(pw)->sessions);
-		abort();
-	}
+	pxf_start(&z);
+	/* header, body, read timeouts; then linger, idle pool, TIME_WAIT */
+	pxf_client(&z, 80, data + 2 + resp_len, size - 2 - resp_len, 1 + (data[0] & 0x7f),
+		data[0] & 0x80, 3, 10, "fuzz_proxy");
 	if (getenv("FUZZ_PROXY_VERBOSE") != NULL) {
-		const struct fo_proxy_stats *ps = fo_proxy_stats(pw);
+		const struct fo_proxy_stats *ps = fo_proxy_stats(z.pw);
 
 		fprintf(stderr,
 			"requests %" PRIu64 " 2xx %" PRIu64 " 4xx %" PRIu64 " 5xx %" PRIu64
@@ -195,17 +89,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ps->requests, ps->responses_2xx, ps->responses_4xx, ps->responses_5xx,
 			ps->tunnels, o.requests);
 	}
-	if (c != NULL)
-		fo_tcp_abort(c);
-	fo_tcp_worker_free(fh->tw); /* no proxy callbacks after this */
-	fh->tw = NULL;
-	fo_proxy_worker_free(pw);
-	fo_proxy_snapshot_free(snap);
+	pxf_stop(&z);
 	wire_origin_free(&o);
-	leaked = wire_free(&w);
-	if (leaked != 0) {
-		fprintf(stderr, "fuzz_proxy: %u mbuf(s) leaked\n", leaked);
-		abort();
-	}
+	pxf_free(&z, "fuzz_proxy");
 	return 0;
 }

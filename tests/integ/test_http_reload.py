@@ -9,14 +9,15 @@ file RELOADS (100) times over about 18 s, alternating SIGHUP and
 `fanoutctl reload`: endpoints added and removed (endpoint-only diffs),
 routes added and removed (routes recompiled), an upstream timeout
 changed, configs with a syntax error (one reloaded by fanoutctl, one by
-SIGHUP) and one that changes a listener (not live). Checked:
+SIGHUP) and one that adds a listener of a built-in service (echo: not
+live; http listeners are, test_listen_reload.py). Checked:
 
  1. wrk: no socket error, no response other than 2xx; the reloads all
     happened while wrk ran;
  2. a keep-alive client connection opened before the reloads and a
     WebSocket opened before them are still served (same sockets) after;
  3. `fanoutctl reload` on an invalid config exits 1 and prints the
-    file:line:col error; the one that changes a listener is refused too;
+    file:line:col error; the one that adds an echo listener is refused too;
     the running config stays (its routes still answer);
  4. endpoints moved to a file `include`d in the upstream: the same servers
     are "no change"; a change of that file alone is an endpoint-only
@@ -109,7 +110,7 @@ CYCLE = [
 REJECTED = {
     34: conf(IPS[1:], broken=True),                     # syntax error: file:line:col
     51: conf(IPS, extra=EXTRA, broken=True),            # the same through SIGHUP
-    68: conf(IPS[:1] + IPS[2:], listen="listen 198.18.0.1:81;"),  # not live
+    68: conf(IPS[:1] + IPS[2:], listen="listen 198.18.0.1:7 echo;"),  # a service: not live
 }
 # the last one: what the include checks below start from
 FINAL = conf(IPS[1:], extra=EXTRA)
@@ -225,7 +226,7 @@ def main(t):
                            r.stderr) for r in bad),
              "no file:line:col error from fanoutctl reload: %r" % [r.stderr for r in bad])
     fi.check(any("need a restart" in r.stderr for r in bad),
-             "the listener change was not refused: %r" % [r.stderr for r in bad])
+             "the service listener change was not refused: %r" % [r.stderr for r in bad])
 
     # the connections opened before are still served
     fi.check_eq(who(ka)[0], 200, "keep-alive connection after the reloads")

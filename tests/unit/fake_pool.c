@@ -177,8 +177,8 @@ fp_register_ops(void)
 	return fake_ops_index;
 }
 
-struct rte_mempool *
-fake_pool_create_priv(const char *name, unsigned n, uint16_t priv_size, uint16_t data_room)
+static struct rte_mempool *
+fp_create(const char *name, unsigned n, uint16_t priv_size, uint16_t data_room, unsigned cache)
 {
 	struct rte_pktmbuf_pool_private *priv;
 	struct rte_mempool *mp;
@@ -186,15 +186,15 @@ fake_pool_create_priv(const char *name, unsigned n, uint16_t priv_size, uint16_t
 	size_t hdr_len, elt;
 	unsigned i;
 
-	if (n == 0 || priv_size % RTE_MBUF_PRIV_ALIGN != 0)
+	if (n == 0 || priv_size % RTE_MBUF_PRIV_ALIGN != 0 || cache > RTE_MEMPOOL_CACHE_MAX_SIZE)
 		return NULL;
 	if (fp_register_ops() < 0)
 		return NULL;
 
-	/* struct rte_mempool, then the pktmbuf private area at
-	 * rte_mempool_get_priv(), which with cache_size 0 is right after. */
-	hdr_len =
-		RTE_ALIGN_CEIL(RTE_MEMPOOL_HEADER_SIZE(mp, 0) + sizeof(*priv), RTE_CACHE_LINE_SIZE);
+	/* struct rte_mempool, its per-lcore caches when it has them, then the
+	 * pktmbuf private area at rte_mempool_get_priv(). */
+	hdr_len = RTE_ALIGN_CEIL(
+		RTE_MEMPOOL_HEADER_SIZE(mp, cache) + sizeof(*priv), RTE_CACHE_LINE_SIZE);
 	mp = aligned_alloc(RTE_CACHE_LINE_SIZE, hdr_len);
 	fp = calloc(1, sizeof(*fp));
 	if (mp == NULL || fp == NULL)
@@ -216,13 +216,25 @@ fake_pool_create_priv(const char *name, unsigned n, uint16_t priv_size, uint16_t
 	mp->flags = RTE_MEMPOOL_F_POOL_CREATED | RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET;
 	mp->socket_id = SOCKET_ID_ANY;
 	mp->size = n;
-	mp->cache_size = 0; /* rte_mempool_default_cache() returns NULL: no lcore state */
+	/* cache 0: rte_mempool_default_cache() returns NULL, every get and put
+	 * reaches the ops (and their checks). */
+	mp->cache_size = cache;
 	mp->elt_size = (uint32_t)elt;
 	mp->header_size = OBJ_HDR_SIZE;
 	mp->trailer_size = (uint32_t)(fp->stride - OBJ_HDR_SIZE - elt);
 	mp->private_data_size = sizeof(*priv);
 	mp->ops_index = fake_ops_index;
 	mp->local_cache = NULL;
+	if (cache > 0) {
+		/* As rte_mempool_create_empty() lays them out and
+		 * mempool_cache_init() sets them up (flush at 1.5 x size). */
+		mp->local_cache = RTE_PTR_ADD(mp, RTE_MEMPOOL_HEADER_SIZE(mp, 0));
+		for (i = 0; i < RTE_MAX_LCORE; i++) {
+			mp->local_cache[i].size = cache;
+			mp->local_cache[i].flushthresh = cache * 3 / 2;
+			mp->local_cache[i].len = 0;
+		}
+	}
 	STAILQ_INIT(&mp->elt_list);
 	STAILQ_INIT(&mp->mem_list);
 
@@ -265,6 +277,31 @@ fail:
 }
 
 struct rte_mempool *
+fake_pool_create_priv(const char *name, unsigned n, uint16_t priv_size, uint16_t data_room)
+{
+	return fp_create(name, n, priv_size, data_room, 0);
+}
+
+struct rte_mempool *
+fake_pool_create_cached(const char *name, unsigned n, uint16_t data_room, unsigned cache)
+{
+	return fp_create(name, n, 0, data_room, cache);
+}
+
+/* Objects parked in the per-lcore caches (free, but not on the free list). */
+static unsigned
+fp_cached(const struct rte_mempool *mp)
+{
+	unsigned i, c = 0;
+
+	if (mp->cache_size == 0)
+		return 0;
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		c += mp->local_cache[i].len;
+	return c;
+}
+
+struct rte_mempool *
 fake_pool_create(const char *name, unsigned n, uint16_t data_room)
 {
 	return fake_pool_create_priv(name, n, 0, data_room);
@@ -275,13 +312,13 @@ fake_pool_in_use(const struct rte_mempool *mp)
 {
 	const struct fake_pool *fp = fp_of(mp);
 
-	return fp->n - fp->n_free;
+	return fp->n - fp->n_free - fp_cached(mp);
 }
 
 unsigned
 fake_pool_avail(const struct rte_mempool *mp)
 {
-	return fp_of(mp)->n_free;
+	return fp_of(mp)->n_free + fp_cached(mp);
 }
 
 void

@@ -62,6 +62,20 @@ struct rte_mempool *fake_pool_create(const char *name, unsigned n, uint16_t data
 struct rte_mempool *fake_pool_create_priv(
 	const char *name, unsigned n, uint16_t priv_size, uint16_t data_room);
 
+/**
+ * As fake_pool_create(), with a per-lcore cache of @p cache mbufs, as
+ * rte_pktmbuf_pool_create(..., cache_size, ...) gives fanout's workers: for
+ * benchmarks, where the checks of this pool's ops should cost what a real
+ * pool's cache does. The cache is used by a thread whose rte_lcore_id() is a
+ * valid lcore (set RTE_PER_LCORE(_lcore_id) without EAL); objects in a
+ * cache skip the double-free and state checks until they are flushed.
+ *
+ * @return the pool, or NULL (as fake_pool_create(), or @p cache over
+ *         RTE_MEMPOOL_CACHE_MAX_SIZE).
+ */
+struct rte_mempool *fake_pool_create_cached(
+	const char *name, unsigned n, uint16_t data_room, unsigned cache);
+
 /** @return mbufs currently allocated from @p mp (0 when nothing leaked). */
 unsigned fake_pool_in_use(const struct rte_mempool *mp);
 

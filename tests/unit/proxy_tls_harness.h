@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Test fixture: fanout's proxy worker with a TLS listener (198.18.0.1:443)
- * on the in-process wire, in front of a wire origin, with the contexts
- * app/fanout builds (a.test, b.test, the self-signed default), and an
- * OpenSSL client over lib/tcp that sends one request, collects the
- * response and follows the records fanout sends (wire sizes, segment
- * starts). Used by test_proxy_tls_hello and test_proxy_tls_records.
+ * Shared by the lib/proxy TLS listener tests on the in-process wire
+ * (test_proxy_tls.c, test_proxy_tls_hs.c): the TLS contexts built as
+ * app/fanout does (two certificates, the self-signed default, SNI map, ticket
+ * keys); an OpenSSL client over lib/tcp on the client host (tcli_*: one
+ * request, its response collected, the record sizes fanout sent); the
+ * fixture (struct fix) with fanout's proxy worker on a plain and a TLS
+ * listener, one origin, and the plain wire client; tcli_open(),
+ * tls_request() and tcli_close() for one request over TLS.
  */
 #ifndef PROXY_TLS_HARNESS_H
 #define PROXY_TLS_HARNESS_H
@@ -19,15 +21,18 @@
 #define FANOUT WIRE_IP(198, 18, 0, 1)
 #define ORIGIN WIRE_IP(198, 18, 0, 11)
 
-static const char pth_conf[] = "interface wire0 { address 198.18.0.1/24; }\n"
-			       "listen 198.18.0.1:443 tls;\n"
-			       "upstream origin { server 198.18.0.11:8000; }\n"
-			       "route prefix / { upstream origin; }\n";
+/* fanout's config unless a test gives its own: a plain and a TLS listener */
+static const char conf_text[] = "interface wire0 { address 198.18.0.1/24; }\n"
+				"listen 198.18.0.1:80;\n"
+				"listen 198.18.0.1:443 tls;\n"
+				"upstream origin { server 198.18.0.11:8000; }\n"
+				"route prefix /acme/ { upstream origin; ssl_redirect off; }\n"
+				"route prefix / { upstream origin; }\n";
 
-/* What app/fanout/tls.c builds, for one worker: a.test, b.test, the default. */
+/* What app/fanout/tls.c builds, for one worker. */
 struct tls_setup {
 	struct fo_tls_worker *w;
-	struct fo_tls_cert *certs[3];
+	struct fo_tls_cert *certs[3]; /* a.test + *.w.test, b.test, the default */
 	struct fo_tls_ctx *ctxs[3];
 	struct fo_tls_sni sni;
 	struct fo_tls_sni_map map;
@@ -36,39 +41,44 @@ struct tls_setup {
 };
 
 static inline void
-tls_setup(struct tls_setup *t)
+tls_setup(struct tls_setup *t, int strict)
 {
-	static const char *const names[] = {"a.test", "b.test"};
-	static const uint32_t idx[] = {0, 1};
-	static const char *const cns[] = {"a.test", "b.test", "fanout-default.invalid"};
+	static const char *const names[] = {"a.test", "*.w.test", "b.test"};
+	static const uint32_t idx[] = {0, 0, 1};
 	time_t now = time(NULL);
 	char err[256];
+	unsigned i;
 
 	memset(t, 0, sizeof(*t));
 	t->w = fo_tls_worker_create();
 	assert_non_null(t->w);
+	t->certs[0] = fo_tls_cert_selfsigned("a.test", now, 1, err, sizeof(err));
+	t->certs[1] = fo_tls_cert_selfsigned("b.test", now, 1, err, sizeof(err));
+	t->certs[2] = fo_tls_cert_selfsigned("fanout-default.invalid", now, 1, err, sizeof(err));
 	fo_tls_keys_publish(&t->keys, fo_tls_keyset_new());
-	for (unsigned i = 0; i < 3; i++) {
-		t->certs[i] = fo_tls_cert_selfsigned(cns[i], now, 1, err, sizeof(err));
+	for (i = 0; i < 3; i++) {
 		assert_non_null(t->certs[i]);
 		t->ctxs[i] =
 			fo_tls_ctx_create(t->w, &t->certs[i], 1, NULL, &t->keys, err, sizeof(err));
 		assert_non_null(t->ctxs[i]);
 	}
-	assert_int_equal(fo_tls_sni_build(&t->sni, names, idx, 2, 2, 0, err, sizeof(err)), 0);
+	assert_int_equal(fo_tls_sni_build(&t->sni, names, idx, 3, 2, strict, err, sizeof(err)), 0);
 	t->map.sni = &t->sni;
 	t->map.ctxs = t->ctxs;
 	t->map.n_ctxs = 3;
 	assert_int_equal(fo_tls_ctx_set_sni(t->ctxs[2], &t->map), 0);
 	t->ptls.entry = t->ctxs[2];
 	t->ptls.sni = &t->sni;
+	t->ptls.hsts = FO_CONF_HSTS_DEFAULT;
 	t->ptls.ssl_redirect = 1;
 }
 
 static inline void
 tls_teardown(struct tls_setup *t)
 {
-	for (unsigned i = 0; i < 3; i++) {
+	unsigned i;
+
+	for (i = 0; i < 3; i++) {
 		fo_tls_ctx_free(t->ctxs[i]);
 		fo_tls_cert_free(t->certs[i]);
 	}
@@ -77,7 +87,7 @@ tls_teardown(struct tls_setup *t)
 	fo_tls_worker_free(t->w);
 }
 
-/* An OpenSSL client over lib/tcp: one request, the response collected. */
+/* An OpenSSL client over lib/tcp (one request, the response collected). */
 struct tcli {
 	struct fo_tcp_conn *c;
 	struct fo_tls_io io;
@@ -86,17 +96,17 @@ struct tcli {
 	int established, hs_done, hs_failed, closed;
 	const char *req;
 	size_t req_len, sent;
-	char rx[128 * 1024];
-	size_t rx_len;
-	uint32_t seg; /* 0: send what is queued at once; else at most this much per round */
-	/* the records fanout sent, as they came off TCP: wire sizes, and whether each
-	 * began a TCP segment (fo_tcp_recv() gives one mbuf per segment) */
+	char *rx;
+	size_t rx_len, rx_cap;
+	/* the records fanout sent, as they came off TCP: wire sizes in order */
 	uint8_t rec_hdr[5];
 	uint32_t rec_hdr_have, rec_left, n_rec;
-	uint32_t rec_size[256];
-	uint8_t rec_seg_start[256];
-	uint32_t seg_len[1024], n_seg;
+	uint32_t rec_size[512];
+	unsigned pause; /* poll rounds without reading, once the request is sent */
 };
+
+/* tcli_open(): rounds each client leaves its data unread once its request is sent */
+static unsigned tcli_pause;
 
 /* Follow the record layer of what fanout sent (5-byte headers, then bodies). */
 static inline void
@@ -106,22 +116,17 @@ tcli_scan(struct tcli *t, const struct rte_mbuf *m)
 		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 		uint32_t n = m->data_len, k;
 
-		if (t->n_seg < 1024)
-			t->seg_len[t->n_seg] = m->data_len;
-		t->n_seg++;
 		while (n != 0) {
 			if (t->rec_left != 0) {
 				k = RTE_MIN(n, t->rec_left);
 				t->rec_left -= k;
 			} else {
-				if (t->rec_hdr_have == 0 && t->n_rec < 256)
-					t->rec_seg_start[t->n_rec] = n == m->data_len;
 				k = RTE_MIN(n, 5 - t->rec_hdr_have);
 				memcpy(t->rec_hdr + t->rec_hdr_have, p, k);
 				t->rec_hdr_have += k;
 				if (t->rec_hdr_have == 5) {
 					t->rec_left = (uint32_t)t->rec_hdr[3] << 8 | t->rec_hdr[4];
-					if (t->n_rec < 256)
+					if (t->n_rec < 512)
 						t->rec_size[t->n_rec] = 5 + t->rec_left;
 					t->n_rec++;
 					t->rec_hdr_have = 0;
@@ -158,32 +163,28 @@ tcli_io(struct tcli *t)
 	unsigned work = 0;
 	struct rte_mbuf *m;
 	uint32_t len;
-	ssize_t n = -EAGAIN;
+	ssize_t n;
 
-	while (t->c != NULL && (n = fo_tcp_recv(t->c, &m, 1u << 20)) > 0) {
-		tcli_scan(t, m);
-		fo_tls_io_rx_append(&t->io, m);
-		work++;
-	}
+	n = -EAGAIN;
+	if (t->pause != 0 && t->hs_done && t->sent == t->req_len)
+		t->pause--; /* a slow reader: fanout's send side backs up */
+	else
+		while (t->c != NULL && (n = fo_tcp_recv(t->c, &m, 1u << 20)) > 0) {
+			tcli_scan(t, m);
+			fo_tls_io_rx_append(&t->io, m);
+			work++;
+		}
 	if (t->c != NULL && n == 0 && !t->io.rx_eof) {
 		fo_tls_io_rx_eof(&t->io);
 		work++;
 	}
 	while (t->c != NULL) {
-		if (t->pending == NULL && (m = fo_tls_io_tx_take(&t->io, &len)) != NULL)
-			t->pending = m;
 		if (t->pending == NULL)
+			t->pending = fo_tls_io_tx_take(&t->io, &len);
+		if (t->pending == NULL || fo_tcp_send(t->c, t->pending) < 0)
 			break;
-		m = t->seg != 0 ? fo_mbuf_chain_cut(&t->pending, t->seg) : t->pending;
-		if (t->seg == 0)
-			t->pending = NULL;
-		if (fo_tcp_send(t->c, m) < 0) {
-			t->pending = fo_mbuf_chain_join(m, t->pending);
-			break;
-		}
+		t->pending = NULL;
 		work++;
-		if (t->seg != 0)
-			break; /* one segment per round: the wire runs in between */
 	}
 	return work;
 }
@@ -217,13 +218,12 @@ tcli_poll(struct wire_host *h, void *arg)
 		t->sent += (size_t)rc;
 		work++;
 	}
-	while (t->hs_done && t->rx_len + 1 < sizeof(t->rx) &&
-		(rc = SSL_read(t->ssl, t->rx + t->rx_len, (int)(sizeof(t->rx) - 1 - t->rx_len))) >
-			0) {
+	while (t->hs_done && t->rx_len < t->rx_cap &&
+		(rc = SSL_read(t->ssl, t->rx + t->rx_len, (int)(t->rx_cap - t->rx_len))) > 0) {
 		t->rx_len += (size_t)rc;
 		work++;
 	}
-	return work + tcli_io(t) + (t->pending != NULL);
+	return work + tcli_io(t);
 }
 
 struct fix {
@@ -231,75 +231,129 @@ struct fix {
 	struct wire_host *oh;
 	struct wire_origin o;
 	struct tls_setup t;
+	SSL_CTX *cctx;
+	struct wire_client cl;
+	int cl_open;
 };
 
+/* The plain client's connection aborted (no callback into it after this), then freed. */
 static inline void
-free_none(struct pxw *x)
+plain_close(struct fix *f)
 {
-	(void)x;
+	unsigned i;
+
+	for (i = 0; i < f->cl.n; i++) {
+		if (f->cl.conns[i].c != NULL) {
+			fo_tcp_abort(f->cl.conns[i].c);
+			f->cl.conns[i].c = NULL;
+		}
+	}
+	wire_client_free(&f->cl);
+	f->cl_open = 0;
+}
+
+static inline void
+free_clients(struct pxw *x)
+{
+	struct fix *f = (struct fix *)x;
+
+	if (f->cl_open)
+		plain_close(f);
 }
 
 static inline void
 free_origins(struct pxw *x)
 {
-	wire_origin_free(&((struct fix *)x)->o);
+	struct fix *f = (struct fix *)x;
+
+	wire_origin_free(&f->o);
 }
 
+/*
+ * The wire, fanout with @p conf (NULL: conf_text) and the TLS contexts
+ * (@p strict: strict_sni), the origin answering @p response.
+ */
 static inline void
-fix_init(struct fix *f, const char *response)
+fix_init(struct fix *f, const char *conf, int strict, const char *response)
 {
 	memset(f, 0, sizeof(*f));
-	pxw_init(&f->x, "tls.conf", pth_conf, CLIENT, FANOUT);
+	pxw_init(&f->x, "tls.conf", conf != NULL ? conf : conf_text, CLIENT, FANOUT);
 	f->oh = wire_host_add(&f->x.w, ORIGIN, NULL);
 	assert_non_null(f->oh);
 	assert_int_equal(wire_origin_start(&f->o, f->oh, 8000, response), 0);
 	pxw_start(&f->x, 64);
-	tls_setup(&f->t);
+	tls_setup(&f->t, strict);
 	assert_int_equal(fo_proxy_worker_tls(f->x.pw, &f->t.ptls), 0);
+	f->cctx = th_client_ctx(NULL, 0);
 }
 
 static inline void
 fix_fini(struct fix *f)
 {
-	const struct fo_proxy_stats *st = fo_proxy_stats(f->x.pw);
-
-	assert_int_equal(st->sessions, 0);
-	assert_int_equal(st->tls_handshaking, 0);
-	pxw_fini(&f->x, 200000, free_none, free_origins);
+	pxw_fini(&f->x, 200000, free_clients, free_origins);
 	tls_teardown(&f->t);
+	SSL_CTX_free(f->cctx);
 }
 
-/* One request with @p sni over a client of @p cctx, its hello sent in @p seg-byte segments. */
+/* Run the wire until @p t has a whole response (or failed, or closed). */
 static inline void
-request(struct fix *f, struct tcli *t, SSL_CTX *cctx, const char *sni, const char *host,
-	uint32_t seg)
+tls_wait(struct fix *f, struct tcli *t)
 {
 	unsigned rounds = 0;
 
-	memset(t, 0, sizeof(*t));
-	t->req_len = (size_t)snprintf(
-		(char *)t->rx, sizeof(t->rx), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", host);
-	t->req = strdup(t->rx);
-	memset(t->rx, 0, sizeof(t->rx));
-	t->seg = seg;
-	fo_tls_io_init(&t->io, f->x.w.mp, 0);
-	t->ssl = th_client(cctx, &t->io, sni);
-	f->x.ch->poll = tcli_poll;
-	f->x.ch->poll_arg = t;
-	t->c = fo_tcp_connect(f->x.ch->tw, CLIENT, FANOUT, 443, &tcli_ops, t);
-	assert_non_null(t->c);
-	while (rounds++ < 400000 && !t->hs_failed && !t->closed &&
-		strstr(t->rx, "\r\n\r\n") == NULL)
+	while (rounds++ < 200000 && !t->hs_failed && !t->closed &&
+		(t->rx_len == 0 || strstr(t->rx, "\r\n\r\n") == NULL ||
+			t->rx_len < (size_t)(strstr(t->rx, "\r\n\r\n") - t->rx) + 4 +
+					    (strstr(t->rx, "Content-Length: ") != NULL
+							    ? strtoul(strstr(t->rx,
+									      "Content-Length: ") +
+									      16,
+								      NULL, 10)
+							    : 0))) {
 		if (wire_step(&f->x.w) == 0)
 			wire_advance(&f->x.w, 1);
-	/* the body of the 2-byte responses (ok) or of an error page: a few more rounds */
-	wire_run(&f->x.w, 1000);
+	}
+}
+
+/*
+ * @p t connects to fanout's TLS listener with @p sni (and the session
+ * @p resume, or NULL), to send @p req and keep up to @p cap bytes of what
+ * comes back in t->rx; the wire runs the client from the host's poll.
+ */
+static inline void
+tcli_open(struct fix *f, struct tcli *t, const char *sni, const char *req, size_t req_len,
+	size_t cap, SSL_SESSION *resume)
+{
+	memset(t, 0, sizeof(*t));
+	t->rx = calloc(1, cap + 1);
+	t->rx_cap = cap;
+	t->req = req;
+	t->req_len = req_len;
+	t->pause = tcli_pause;
+	fo_tls_io_init(&t->io, f->x.w.mp, 0);
+	t->ssl = th_client(f->cctx, &t->io, sni);
+	if (resume != NULL)
+		SSL_set_session(t->ssl, resume);
+	t->c = fo_tcp_connect(f->x.ch->tw, CLIENT, FANOUT, 443, &tcli_ops, t);
+	assert_non_null(t->c);
+}
+
+/* One request over TLS with @p sni; the response (up to @p cap bytes) in t->rx. */
+static inline void
+tls_request(struct fix *f, struct tcli *t, const char *sni, const char *req, size_t req_len,
+	size_t cap, SSL_SESSION *resume)
+{
+	f->x.ch->poll = tcli_poll;
+	f->x.ch->poll_arg = t;
+	tcli_open(f, t, sni, req, req_len, cap, resume);
+	tls_wait(f, t);
 }
 
 static inline void
 tcli_close(struct fix *f, struct tcli *t)
 {
 	if (t->hs_done && t->c != NULL) {
+		/* close_notify, as a browser closing a tab */
 		SSL_shutdown(t->ssl);
 		tcli_io(t);
 		wire_run(&f->x.w, 100000);
@@ -311,9 +365,10 @@ tcli_close(struct fix *f, struct tcli *t)
 	SSL_free(t->ssl);
 	fo_tls_io_release(&t->io);
 	rte_pktmbuf_free(t->pending);
-	free((char *)t->req);
-	wire_advance(&f->x.w, 1000);
+	free(t->rx);
 	wire_run(&f->x.w, 100000);
 }
+
+static const char ok_response[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
 #endif /* PROXY_TLS_HARNESS_H */

@@ -7,35 +7,12 @@
  * error with its file:line:col.
  */
 #include "conf_err_harness.h"
+#include "conf_parse_harness.h"
 
 #define IFC "interface net_tap0 { address 198.18.0.1/24; }\n"
 #define UPS                                                                                        \
 	"upstream a { server 198.18.0.2:8443; server 198.18.0.3:8443; }\n"                       \
 	"upstream b { server 198.18.0.4:8443; }\n"
-
-static struct fo_conf *
-parse_ok(const char *text)
-{
-	unsigned n = 99;
-	struct fo_conf *c = fo_conf_parse("t.conf", text, strlen(text), 0, stderr, &n);
-
-	assert_non_null(c);
-	assert_int_equal(n, 0);
-	return c;
-}
-
-static char *
-dump_text(const struct fo_conf *c)
-{
-	char *out = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&out, &size);
-
-	assert_non_null(f);
-	assert_int_equal(fo_conf_dump(c, f), 0);
-	fclose(f);
-	return out;
-}
 
 static void
 same_pass(const struct fo_conf *a, const struct fo_conf *b)
@@ -53,7 +30,7 @@ same_pass(const struct fo_conf *a, const struct fo_conf *b)
 static void
 round_trip(const struct fo_conf *c)
 {
-	char *d = dump_text(c);
+	char *d = dump(c);
 	struct fo_conf *again = parse_ok(d);
 
 	same_pass(c, again);
@@ -99,7 +76,7 @@ test_all(void **state)
 	assert_int_equal(c->passthroughs[1].loc.line, 8);
 	assert_int_equal(c->has_pass_default, 1);
 	assert_int_equal(c->pass_default, 0);
-	text = dump_text(c);
+	text = dump(c);
 	assert_non_null(strstr(text, "listen 198.18.0.1:443 passthrough;\n"));
 	assert_non_null(strstr(text, "listen 198.18.0.1:8443 tls passthrough;\n"));
 	assert_non_null(strstr(text, "passthrough secure.example.com {\n\tupstream b;\n}\n"));

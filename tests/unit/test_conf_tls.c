@@ -7,35 +7,12 @@
  * dump and its round trip, and every error with its file:line:col.
  */
 #include "conf_err_harness.h"
+#include "conf_parse_harness.h"
 
 #define IFC "interface net_tap0 { address 198.18.0.1/24; }\n"
 #define UPR                                                                                        \
 	"upstream b { server 198.18.0.2:80; }\n"                                                   \
 	"route prefix / { upstream b; }\n"
-
-static struct fo_conf *
-parse_ok(const char *text)
-{
-	unsigned n = 99;
-	struct fo_conf *c = fo_conf_parse("t.conf", text, strlen(text), 0, stderr, &n);
-
-	assert_non_null(c);
-	assert_int_equal(n, 0);
-	return c;
-}
-
-static char *
-dump_text(const struct fo_conf *c)
-{
-	char *out = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&out, &size);
-
-	assert_non_null(f);
-	assert_int_equal(fo_conf_dump(c, f), 0);
-	fclose(f);
-	return out;
-}
 
 static void
 same_tls(const struct fo_conf *a, const struct fo_conf *b)
@@ -70,7 +47,7 @@ same_tls(const struct fo_conf *a, const struct fo_conf *b)
 static void
 round_trip(const struct fo_conf *c)
 {
-	char *d = dump_text(c);
+	char *d = dump(c);
 	struct fo_conf *again = parse_ok(d);
 
 	same_tls(c, again);
@@ -95,7 +72,7 @@ test_defaults(void **state)
 	assert_null(c->tls.ticket_key_file);
 	assert_int_equal(c->routes[0].no_ssl_redirect, 0);
 	assert_int_equal(c->routes[0].force_ssl_redirect, 0);
-	d = dump_text(c);
+	d = dump(c);
 	assert_null(strstr(d, "tls"));
 	assert_null(strstr(d, "hsts"));
 	free(d);
@@ -134,7 +111,7 @@ test_all(void **state)
 	assert_int_equal(c->routes[1].no_ssl_redirect, 1);
 	assert_int_equal(c->routes[1].force_ssl_redirect, 0);
 	assert_int_equal(c->routes[2].force_ssl_redirect, 1);
-	d = dump_text(c);
+	d = dump(c);
 	assert_non_null(strstr(d, "listen 198.18.0.1:443 tls;\n"));
 	assert_non_null(strstr(d, "tls_certificate \"/etc/b c.pem\" \"/etc/b.key\";\n"));
 	assert_non_null(strstr(d, "\tssl_redirect off;\n"));
@@ -160,7 +137,7 @@ test_tickets(void **state)
 	(void)state;
 	assert_int_equal(c->tls.ticket_rotate_s, 6 * 3600);
 	assert_string_equal(c->tls.ticket_key_file, "/run/fanout/ticket keys");
-	d = dump_text(c);
+	d = dump(c);
 	assert_non_null(strstr(d, "tls_ticket_rotate 6h;\n"));
 	assert_non_null(strstr(d, "tls_ticket_key_file \"/run/fanout/ticket keys\";\n"));
 	free(d);

@@ -303,44 +303,50 @@ test_ip4_tcp_up(void **state)
 	fk_reset();
 }
 
-/* TCP checksum on output: software (verified independently) or seeded for the NIC */
+/* TCP checksum on output: software (verified independently) or seeded for
+ * the NIC, at lengths whose sums carry differently (the seed is computed
+ * without rte_ipv4_phdr_cksum()) */
 static void
 test_ip4_output_tcp_cksum(void **state)
 {
-	unsigned o;
+	static const uint16_t lens[] = {33, 20, 21, 255, 256, 1480}; /* TCP header + payload */
+	unsigned o, i;
 
 	(void)state;
-	for (o = 0; o < 2; o++) {
-		uint64_t txo = o ? RTE_ETH_TX_OFFLOAD_TCP_CKSUM : 0;
-		struct fo_net_worker *w = worker_with_peer(0, txo);
-		struct rte_mbuf *m = ip_pkt(PEER_IP, 33), *out; /* 20 TCP + 13 odd payload */
-		uint8_t ph[12 + 33];
-		const uint8_t *p;
+	for (i = 0; i < FO_ARRAY_SIZE(lens); i++) {
+		for (o = 0; o < 2; o++) {
+			uint64_t txo = o ? RTE_ETH_TX_OFFLOAD_TCP_CKSUM : 0;
+			struct fo_net_worker *w = worker_with_peer(0, txo);
+			struct rte_mbuf *m = ip_pkt(PEER_IP, lens[i]), *out;
+			uint8_t ph[12 + 1480];
+			const uint8_t *p;
 
-		m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
-		assert_int_equal(fo_net_output_ip4(w, m, PEER_IP), 0);
-		out = fk_txq_pop(w, 0);
-		assert_non_null(out);
-		p = rte_pktmbuf_mtod(out, const uint8_t *) + 14;
-		/* pseudo header + segment, as a receiver checks it */
-		memcpy(ph, p + 12, 8);
-		ph[8] = 0;
-		ph[9] = 6;
-		fk_put16(ph + 10, 33);
-		memcpy(ph + 12, p + 20, 33);
-		if (o) {
-			/* the NIC wants the pseudo-header sum, uncomplemented */
-			uint8_t hdr[12];
+			m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+			assert_int_equal(fo_net_output_ip4(w, m, PEER_IP), 0);
+			out = fk_txq_pop(w, 0);
+			assert_non_null(out);
+			p = rte_pktmbuf_mtod(out, const uint8_t *) + 14;
+			/* pseudo header + segment, as a receiver checks it */
+			memcpy(ph, p + 12, 8);
+			ph[8] = 0;
+			ph[9] = 6;
+			fk_put16(ph + 10, lens[i]);
+			memcpy(ph + 12, p + 20, lens[i]);
+			if (o) {
+				/* the NIC wants the pseudo-header sum, uncomplemented */
+				uint8_t hdr[12];
 
-			memcpy(hdr, ph, 12);
-			assert_true(out->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM);
-			assert_int_equal(fk_get16(p + 20 + 16), (uint16_t)~fk_cksum(hdr, 12));
-		} else {
-			assert_false(out->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM);
-			assert_true(fk_cksum_ok(ph, sizeof(ph)));
+				memcpy(hdr, ph, 12);
+				assert_true(out->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM);
+				assert_int_equal(
+					fk_get16(p + 20 + 16), (uint16_t)~fk_cksum(hdr, 12));
+			} else {
+				assert_false(out->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM);
+				assert_true(fk_cksum_ok(ph, (size_t)(12 + lens[i])));
+			}
+			free(w);
+			fk_reset();
 		}
-		free(w);
-		fk_reset();
 	}
 }
 

@@ -315,6 +315,65 @@ test_rearm(void **state)
 	assert_int_equal(W.n_armed, 0);
 }
 
+/* fo_timer_stop(): disarmed at once, unlinked when its slot comes round or
+ * by fo_timer_cancel(); a re-arm, earlier or later than where it lies, fires
+ * at the new time only. */
+static void
+test_stop(void **state)
+{
+	struct tt a, b;
+
+	(void)state;
+	tt_init(&a, 1);
+	tt_init(&b, 2);
+	fo_timer_arm(&W, &a.t, START + 10 * MS);
+	fo_timer_stop(&W, &a.t);
+	assert_false(fo_timer_armed(&a.t));
+	assert_int_equal(W.n_armed, 0);
+	fo_timer_stop(&W, &a.t); /* twice: no-op */
+	assert_int_equal(W.n_armed, 0);
+	assert_non_null(a.t.pprev); /* still linked */
+	assert_int_equal(fo_timer_run(&W, START + 10 * MS), 0);
+	assert_null(a.t.pprev); /* dropped when its slot came round */
+	assert_int_equal(a.fired, 0);
+
+	/* stopped, re-armed later: fires at the later time, not the first */
+	fo_timer_arm(&W, &a.t, START + 20 * MS);
+	fo_timer_stop(&W, &a.t);
+	fo_timer_arm(&W, &a.t, START + 30 * MS);
+	assert_int_equal(W.n_armed, 1);
+	assert_int_equal(fo_timer_run(&W, START + 29 * MS), 0);
+	assert_true(fo_timer_armed(&a.t));
+	assert_int_equal(fo_timer_run(&W, START + 30 * MS), 1);
+	assert_int_equal(log_expire[0], START + 30 * MS);
+
+	/* pushed back without a stop, across levels: once, at the end */
+	fo_timer_arm(&W, &a.t, START + 40 * MS);
+	fo_timer_arm(&W, &a.t, START + 70000 * MS);
+	fo_timer_arm(&W, &a.t, START + 90000 * MS);
+	assert_int_equal(fo_timer_run(&W, START + 89999 * MS), 0);
+	assert_int_equal(fo_timer_run(&W, START + 90000 * MS), 1);
+	assert_int_equal(a.fired, 2);
+
+	/* stopped, re-armed earlier than where it lies: moved */
+	fo_timer_arm(&W, &a.t, START + 100000 * MS);
+	fo_timer_stop(&W, &a.t);
+	fo_timer_arm(&W, &a.t, START + 90005 * MS);
+	assert_int_equal(fo_timer_run(&W, START + 90005 * MS), 1);
+	assert_int_equal(a.fired, 3);
+	assert_int_equal(fo_timer_run(&W, START + 200000 * MS), 0);
+
+	/* cancel after stop unlinks (the owner may free it) */
+	fo_timer_arm(&W, &b.t, START + 300000 * MS);
+	fo_timer_stop(&W, &b.t);
+	assert_non_null(b.t.pprev);
+	fo_timer_cancel(&W, &b.t);
+	assert_null(b.t.pprev);
+	assert_int_equal(W.n_armed, 0);
+	assert_int_equal(fo_timer_next(&W), UINT64_MAX);
+	assert_int_equal(b.fired, 0);
+}
+
 static void
 test_cancel(void **state)
 {
@@ -566,7 +625,11 @@ run_random(uint64_t tick)
 			struct tt *x = &rt[rnd() % N_RAND];
 
 			if (rnd() % 5 == 0) {
-				fo_timer_cancel(&W, &x->t);
+				/* stopped (left linked) or cancelled (unlinked) */
+				if (rnd() % 2)
+					fo_timer_stop(&W, &x->t);
+				else
+					fo_timer_cancel(&W, &x->t);
 				armed -= x->m_armed;
 				x->m_armed = 0;
 			} else {
@@ -690,6 +753,7 @@ main(void)
 		cmocka_unit_test_setup(test_past_fires_next_run, setup),
 		cmocka_unit_test_setup(test_rearm, setup),
 		cmocka_unit_test_setup(test_cancel, setup),
+		cmocka_unit_test_setup(test_stop, setup),
 		cmocka_unit_test_setup(test_cancel_other_in_same_tick, setup),
 		cmocka_unit_test_setup(test_arm_in_callback, setup),
 		cmocka_unit_test_setup(test_far_timers, setup),

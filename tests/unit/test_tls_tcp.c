@@ -5,8 +5,9 @@
  * fo_tcp_recv() returns (no copy) and its send queue goes to fo_tcp_send()
  * as it is; the client is an OpenSSL SSL over the same BIO on another
  * lib/tcp host. A TLS 1.3 handshake, then 512 KiB echoed back (SHA-256 on
- * both ends), without and with frame loss. Checks that the BIO copied
- * exactly the bytes TCP carried, and that no mbuf leaks.
+ * both ends), without frame loss and with every 37th, 53rd, 97th, 150th or
+ * 211th frame lost (one case each). Checks that the BIO copied exactly the
+ * bytes TCP carried, and that no mbuf leaks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -315,25 +316,38 @@ test_echo(void **state)
 	run(0);
 }
 
+/*
+ * Frame loss, bulk data both ways: after an RTO both ends rewind SND.NXT to
+ * SND.UNA, so their pure ACKs and retransmissions carry sequence numbers
+ * below the other end's RCV.NXT. Before lib/tcp took the ACK field of such
+ * wholly old segments, both ends refused each other's ACKs and the
+ * retransmission timeout closed the connection (every 37th..150th frame
+ * stalled it). One case per rate: every 37th, 53rd, 97th, 150th and 211th
+ * frame lost.
+ */
 static void
 test_echo_with_loss(void **state)
 {
-	(void)state;
-	/* Every 97th frame lost, bulk data both ways: after an RTO both ends
-	 * rewind SND.NXT to SND.UNA, so their pure ACKs and retransmissions
-	 * carry sequence numbers below the other end's RCV.NXT. Before lib/tcp
-	 * took the ACK field of such wholly old segments, both ends refused
-	 * each other's ACKs and the retransmission timeout closed the
-	 * connection (every 37th..150th frame stalled it). */
-	run(97);
+	run(*(const uint64_t *)*state);
 }
+
+/* a case named test_echo_with_loss_N: every Nth frame lost */
+#define LOSS_CASE(n)                                                                               \
+	{                                                                                          \
+		.name = "test_echo_with_loss_" #n, .test_func = test_echo_with_loss,               \
+		.initial_state = &(uint64_t){n},                                                   \
+	}
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_echo),
-		cmocka_unit_test(test_echo_with_loss),
+		LOSS_CASE(37),
+		LOSS_CASE(53),
+		LOSS_CASE(97),
+		LOSS_CASE(150),
+		LOSS_CASE(211),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

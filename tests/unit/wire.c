@@ -19,8 +19,14 @@ static const uint8_t wire_secret[16] = {7, 1, 4, 2, 8, 5, 7, 1, 4, 2, 8, 5, 7, 1
 int
 wire_init(struct wire *w, unsigned n_mbufs, int offload)
 {
+	return wire_init_cached(w, n_mbufs, offload, 0);
+}
+
+int
+wire_init_cached(struct wire *w, unsigned n_mbufs, int offload, unsigned pool_cache)
+{
 	memset(w, 0, sizeof(*w));
-	w->mp = fake_pool_create("wire", n_mbufs, RTE_MBUF_DEFAULT_BUF_SIZE);
+	w->mp = fake_pool_create_cached("wire", n_mbufs, RTE_MBUF_DEFAULT_BUF_SIZE, pool_cache);
 	if (w->mp == NULL)
 		return -ENOMEM;
 	w->now = WIRE_HZ * 1000;

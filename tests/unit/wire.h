@@ -79,6 +79,12 @@ struct wire {
 int wire_init(struct wire *w, unsigned n_mbufs, int offload);
 
 /**
+ * As wire_init(), the pool with a per-lcore cache of @p pool_cache mbufs
+ * (fake_pool_create_cached(): benchmarks, as fanout's own pool has one).
+ */
+int wire_init_cached(struct wire *w, unsigned n_mbufs, int offload, unsigned pool_cache);
+
+/**
  * Add a host at @p addr (198.18.0.x/24) with a TCP stack configured by
  * @p cfg (NULL: defaults with max_conns 4096). ARP runs over the wire
  * like on a real segment.

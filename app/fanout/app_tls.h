@@ -37,7 +37,15 @@ struct tls_gen {
 	char hsts[FO_CONF_HSTS_MAX];
 	uint64_t default_counted;   /* ClientHellos given the default, added to the total when
 				       replaced */
+	struct fo_tls_hs_count *hs_counted; /* [n_certs + 1]: handshakes per certificate added to
+					     * app_tls.hs_files when replaced (NULL: not yet) */
 	struct tls_gen_worker wk[]; /* [n_workers] */
+};
+
+/** Handshakes counted for one certificate file by replaced generations. */
+struct tls_file_hs {
+	char *file; /* chain path; "(default)" for the self-signed default */
+	struct fo_tls_hs_count n;
 };
 
 struct app_tls {
@@ -62,6 +70,8 @@ struct app_tls {
 	/* counters (metrics, fanoutctl certs) */
 	uint64_t reloads_ok, reloads_failed, watch_changes;
 	uint64_t default_total; /* ClientHellos given the default by replaced generations */
+	struct tls_file_hs *hs_files; /* by file, so that a reload keeping a file keeps counting */
+	unsigned n_hs_files;
 	char last_err[512];     /* the last refusal's "file: message" (kept after a success) */
 };
 
@@ -73,6 +83,13 @@ struct tls_gen *tls_gen_build(
 void tls_gen_free(void *obj);
 /** ClientHellos the generation gave the self-signed default, all workers. */
 uint64_t tls_gen_default_count(const struct tls_gen *g);
+/** "(default)" for the self-signed default (k == n_certs), else certificate @p k's chain path. */
+const char *tls_gen_file(const struct tls_gen *g, unsigned k);
+/**
+ * Handshakes of certificate @p k of @p g (the served generation): every
+ * worker's, plus what replaced generations counted for the same file.
+ */
+void tls_cert_hs(const struct tls_gen *g, unsigned k, struct fo_tls_hs_count *out);
 
 /* tls_live.c */
 /** Hash of the stat(2) signatures of @p conf's TLS files (0 files: a constant). */

@@ -102,6 +102,88 @@ tls_gen_default_count(const struct tls_gen *g)
 	return n;
 }
 
+const char *
+tls_gen_file(const struct tls_gen *g, unsigned k)
+{
+	return k == g->n_certs ? "(default)" : g->files[k];
+}
+
+/* Handshakes of certificate @p k of @p g, all workers (each writes its own contexts'). */
+static void
+gen_hs(const struct tls_gen *g, unsigned k, struct fo_tls_hs_count *out)
+{
+	struct fo_tls_hs_count c;
+	unsigned i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < g->t->n_workers; i++) {
+		if (g->wk[i].ctxs == NULL || g->wk[i].ctxs[k] == NULL)
+			continue;
+		fo_tls_ctx_hs_count(g->wk[i].ctxs[k], &c);
+		out->full += c.full;
+		out->resumed += c.resumed;
+		out->failed += c.failed;
+	}
+}
+
+static struct tls_file_hs *
+hs_file(const struct app_tls *t, const char *file)
+{
+	for (unsigned i = 0; i < t->n_hs_files; i++)
+		if (strcmp(t->hs_files[i].file, file) == 0)
+			return &t->hs_files[i];
+	return NULL;
+}
+
+/* Add @p c to @p file's handshakes of replaced generations. */
+static void
+hs_file_add(struct app_tls *t, const char *file, const struct fo_tls_hs_count *c)
+{
+	struct tls_file_hs *f = hs_file(t, file), *more;
+
+	if (f == NULL) {
+		more = realloc(t->hs_files, (t->n_hs_files + 1) * sizeof(*more));
+		if (more == NULL)
+			return; /* (the file's count restarts: memory) */
+		t->hs_files = more;
+		f = &t->hs_files[t->n_hs_files];
+		memset(f, 0, sizeof(*f));
+		f->file = strdup(file);
+		if (f->file == NULL)
+			return;
+		t->n_hs_files++;
+	}
+	f->n.full += c->full;
+	f->n.resumed += c->resumed;
+	f->n.failed += c->failed;
+}
+
+void
+tls_cert_hs(const struct tls_gen *g, unsigned k, struct fo_tls_hs_count *out)
+{
+	const struct tls_file_hs *f = hs_file(g->t, tls_gen_file(g, k));
+
+	gen_hs(g, k, out);
+	if (f != NULL) {
+		out->full += f->n.full;
+		out->resumed += f->n.resumed;
+		out->failed += f->n.failed;
+	}
+}
+
+/* @p g is replaced: what it counted so far goes to its files' totals (the rest when freed). */
+static void
+gen_replaced(struct tls_gen *g)
+{
+	g->hs_counted = calloc(g->n_certs + 1, sizeof(*g->hs_counted));
+	if (g->hs_counted == NULL)
+		return;
+	for (unsigned k = 0; k <= g->n_certs; k++) {
+		gen_hs(g, k, &g->hs_counted[k]);
+		hs_file_add(g->t, tls_gen_file(g, k), &g->hs_counted[k]);
+	}
+}
+
 void
 tls_gen_free(void *obj)
 {
@@ -112,6 +194,17 @@ tls_gen_free(void *obj)
 		return;
 	/* handshakes that began before its replacement and chose the default since */
 	g->t->default_total += tls_gen_default_count(g) - g->default_counted;
+	/* and those that ended since, per certificate */
+	for (k = 0; g->hs_counted != NULL && k <= g->n_certs; k++) {
+		struct fo_tls_hs_count c;
+
+		gen_hs(g, k, &c);
+		c.full -= g->hs_counted[k].full;
+		c.resumed -= g->hs_counted[k].resumed;
+		c.failed -= g->hs_counted[k].failed;
+		hs_file_add(g->t, tls_gen_file(g, k), &c);
+	}
+	free(g->hs_counted);
 	for (i = 0; i < g->t->n_workers; i++) {
 		for (k = 0; g->wk[i].ctxs != NULL && k <= g->n_certs; k++)
 			fo_tls_ctx_free(g->wk[i].ctxs[k]);
@@ -461,6 +554,7 @@ tls_commit(struct app *app, struct tls_next *n, struct fo_ctl_out *o)
 	/* the counter stays monotonic: what the old one counted so far, now; the rest when freed */
 	old->default_counted = tls_gen_default_count(old);
 	t->default_total += old->default_counted;
+	gen_replaced(old);
 	t->gen = n->gen;
 	for (i = 0; i < t->n_workers; i++)
 		fo_proxy_worker_tls_set(app->workers[i]->proxy, &n->gen->wk[i].ptls);
@@ -501,6 +595,9 @@ tls_state_free(struct app_tls *t)
 	/* the proxies are gone, or never saw it: no session holds a view any more */
 	fo_ctl_retire_fini(&t->retire);
 	tls_gen_free(t->gen);
+	for (i = 0; i < t->n_hs_files; i++)
+		free(t->hs_files[i].file);
+	free(t->hs_files);
 	for (i = 0; i < FO_MAX_WORKERS; i++)
 		fo_tls_worker_free(t->w[i]);
 	fo_tls_cert_free(t->dflt);

@@ -228,9 +228,11 @@ cert_show(struct fo_ctl_out *o, const struct tls_gen *g, unsigned i, int json, t
 	const char *names[64], *file = is_dflt ? "(generated at start)" : g->files[i];
 	unsigned k, n = fo_tls_cert_names(c, names, 64);
 	struct fo_tls_cert_info ci;
+	struct fo_tls_hs_count hs;
 	char nb[32], na[32];
 
 	fo_tls_cert_info(c, &ci);
+	tls_cert_hs(g, i, &hs);
 	iso_time(ci.not_before, nb, sizeof(nb));
 	iso_time(ci.not_after, na, sizeof(na));
 	n = n > 64 ? 64 : n;
@@ -252,6 +254,10 @@ cert_show(struct fo_ctl_out *o, const struct tls_gen *g, unsigned i, int json, t
 			"\"default\": %s",
 			ci.serial, nb, na, (long long)ci.not_after, key_name(ci.type), ci.n_chain,
 			is_dflt && !g->strict ? "true" : "false");
+		fo_ctl_printf(o,
+			", \"handshakes\": {\"full\": %" PRIu64 ", \"resumed\": %" PRIu64
+			", \"failed\": %" PRIu64 "}",
+			hs.full, hs.resumed, hs.failed);
 		if (is_dflt) /* ClientHellos it was given, since start */
 			fo_ctl_printf(o, ", \"served\": %" PRIu64,
 				g->t->default_total + tls_gen_default_count(g));
@@ -272,6 +278,10 @@ cert_show(struct fo_ctl_out *o, const struct tls_gen *g, unsigned i, int json, t
 	fo_ctl_printf(o, "  not after  %s (%.1f days left)\n  key        %s, %u intermediate(s)\n",
 		na, (double)(ci.not_after - now) / 86400.0, key_name(ci.type), ci.n_chain);
 	fo_ctl_printf(o, "  default    %s\n", is_dflt && !g->strict ? "yes" : "no");
+	fo_ctl_printf(o,
+		"  handshakes %" PRIu64 " full, %" PRIu64 " resumed, %" PRIu64
+		" failed (since start, this file)\n",
+		hs.full, hs.resumed, hs.failed);
 	if (is_dflt)
 		fo_ctl_printf(o, "  served     %" PRIu64 " time(s) since start\n",
 			g->t->default_total + tls_gen_default_count(g));
@@ -361,6 +371,35 @@ tls_metrics(struct fo_metrics_out *o, const struct app *app)
 		if (fo_tls_cert_names(g->certs[i], names, 1) > 0)
 			l[0].value = names[0];
 		fo_metrics_value(o, l, 2, (uint64_t)fo_tls_cert_not_after(g->certs[i]));
+	}
+	fo_metrics_family(o, FO_METRICS_COUNTER, "fanout_tls_certificate_handshakes",
+		"TLS handshakes completed with each served certificate (kind full or resumed), "
+		"counted by certificate file since start, across reloads");
+	for (i = 0; i <= g->n_certs; i++) {
+		const char *names[1] = {""};
+		struct fo_tls_hs_count hs;
+		struct fo_metrics_label l[3] = {
+			{"name", ""}, {"file", tls_gen_file(g, i)}, {"kind", "full"}};
+
+		if (fo_tls_cert_names(g->certs[i], names, 1) > 0)
+			l[0].value = names[0];
+		tls_cert_hs(g, i, &hs);
+		fo_metrics_value(o, l, 3, hs.full);
+		l[2].value = "resumed";
+		fo_metrics_value(o, l, 3, hs.resumed);
+	}
+	fo_metrics_family(o, FO_METRICS_COUNTER, "fanout_tls_certificate_handshake_failures",
+		"TLS handshakes that ended before completing after this certificate was chosen "
+		"(an alert such as unknown CA, a protocol error, the client closing, a timeout)");
+	for (i = 0; i <= g->n_certs; i++) {
+		const char *names[1] = {""};
+		struct fo_tls_hs_count hs;
+		struct fo_metrics_label l[2] = {{"name", ""}, {"file", tls_gen_file(g, i)}};
+
+		if (fo_tls_cert_names(g->certs[i], names, 1) > 0)
+			l[0].value = names[0];
+		tls_cert_hs(g, i, &hs);
+		fo_metrics_value(o, l, 2, hs.failed);
 	}
 	fo_metrics_family(o, FO_METRICS_COUNTER, "fanout_tls_default_certificate_served",
 		"ClientHellos given the self-signed default certificate (no certificate has "

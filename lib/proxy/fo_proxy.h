@@ -150,13 +150,15 @@ struct fo_proxy_worker;
 	X(tls_key_updates, "TLS 1.3 KeyUpdate messages received from clients")                   \
 	X(tls_key_update_flood, "TLS connections reset: more KeyUpdates than 8 + 1 per MiB read")  \
 	X(tls_bad_records, "TLS records that failed to decrypt or parse (connection closed)")    \
+	X(tls_hello_fragmented, "ClientHellos continued in more than one record, gathered (TLS and passthrough listeners)") \
+	X(tls_hello_oversized, "ClientHellos refused: records over 64 KiB (also in tls_failed_hello or pass_bad_hello)") \
 	X(tls_misdirected, "421: Host names another TLS certificate than the SNI chose")         \
 	X(ssl_redirects, "308 from plain HTTP to https (host with a certificate, ssl_redirect)")  \
 	X(pass_sessions, "connections taken by SNI passthrough (passthrough listeners, and passthrough names on tls passthrough ones)") \
 	X(pass_spliced, "SNI passthrough connections spliced to a server (ClientHello forwarded)") \
 	X(pass_no_sni, "SNI passthrough connections reset: ClientHello without SNI, no passthrough_default") \
 	X(pass_unknown_name, "SNI passthrough connections reset: name without passthrough block, no passthrough_default") \
-	X(pass_bad_hello, "SNI passthrough connections reset: not a ClientHello, malformed, over 16 KiB, or closed before it ended") \
+	X(pass_bad_hello, "SNI passthrough connections reset: not a ClientHello, malformed, over 64 KiB, or closed before it ended") \
 	X(pass_hello_timeouts, "SNI passthrough connections reset: no whole ClientHello within client_header_timeout") \
 	X(pass_connect_failed, "SNI passthrough connections reset: no server of the upstream took the connection")
 

@@ -7,9 +7,9 @@
  * of proxy_tunnel.c), so the client's TLS session is with the backend.
  *
  * A session on a passthrough listener goes:
- *   PX_PASS_HELLO  reading the ClientHello into s->in (at most one record,
- *                  16 KiB + 5, over any number of segments), within the
- *                  http block's client_header_timeout;
+ *   PX_PASS_HELLO  reading the ClientHello into s->in (its records, at most
+ *                  FO_TLS_HELLO_MAX = 64 KiB, over any number of segments),
+ *                  within the http block's client_header_timeout;
  *   PX_PASS        the upstream connection opening (the usual choice,
  *                  connect timeout and retries of proxy_upstream.c, never
  *                  a pooled connection); the ClientHello waits in to_up;
@@ -35,8 +35,31 @@
 #include "proxy_priv.h"
 #include "tls_match.h"
 
-/** A ClientHello record at most (RFC 8446 5.1: 2^14 + the header). */
-#define PX_PASS_HELLO_MAX (16384u + 5)
+/** A ClientHello's records at most (fragmented: lib/tls gathers them). */
+#define PX_PASS_HELLO_MAX FO_TLS_HELLO_MAX
+
+/*
+ * Parse the first @p len bytes (@p p, contiguous) as a ClientHello, once
+ * they reach what the last -EAGAIN asked for (s->hello_need: a ClientHello
+ * dribbling in is parsed once per record, not once per segment). With
+ * @p count, counts the fragmented ones and those over the bound (a `tls
+ * passthrough` listener counts them when it splices; otherwise the TLS
+ * side does).
+ */
+static int
+pass_parse(struct px_sess *s, const uint8_t *p, uint32_t len, struct fo_tls_hello *h, int count)
+{
+	struct fo_proxy_worker *pw = s->pw;
+	int rc = fo_tls_hello_parse(p, len, pw->hello + FO_TLS_HELLO_MAX, h);
+
+	if (rc == -EAGAIN)
+		s->hello_need = h->need;
+	else if (count && rc == -EMSGSIZE)
+		pw->stats.tls_hello_oversized++;
+	else if (count && rc > 0 && h->records > 1)
+		pw->stats.tls_hello_fragmented++;
+	return rc;
+}
 
 int
 px_pass_snap_init(struct fo_proxy_snapshot *snap)
@@ -179,10 +202,10 @@ px_pass_hello(struct px_sess *s)
 		}
 	}
 	len = px_len(s->in);
-	if (len == 0)
+	if (len == 0 || len < s->hello_need)
 		return 0;
-	p = px_chain_head(s->in, len, pw->lin);
-	rc = p != NULL ? fo_tls_hello_parse(p, len, &h) : -EBADMSG;
+	p = px_chain_head(s->in, RTE_MIN(len, PX_PASS_HELLO_MAX), pw->hello);
+	rc = p != NULL ? pass_parse(s, p, RTE_MIN(len, PX_PASS_HELLO_MAX), &h, 1) : -EBADMSG;
 	if (rc == -EAGAIN && len < PX_PASS_HELLO_MAX)
 		return 0; /* the rest of the record is on its way */
 	if (rc <= 0)
@@ -257,10 +280,10 @@ px_pass_peek(struct px_sess *s)
 			return px_sess_abort(s);
 		fo_tls_io_rx_append(&t->io, m);
 	}
-	if (t->io.rx_len == 0 && !t->io.rx_eof)
+	if ((t->io.rx_len == 0 || t->io.rx_len < s->hello_need) && !t->io.rx_eof)
 		return 1;
-	len = rx_copy(&t->io, pw->lin, PX_PASS_HELLO_MAX);
-	rc = fo_tls_hello_parse(pw->lin, len, &h);
+	len = rx_copy(&t->io, pw->hello, PX_PASS_HELLO_MAX);
+	rc = pass_parse(s, pw->hello, len, &h, 0);
 	if (rc == -EAGAIN && len < PX_PASS_HELLO_MAX && !t->io.rx_eof)
 		return 1; /* wait: the handshake must not read a byte before the choice */
 	s->flags |= PX_S_PASS_SEEN;
@@ -268,6 +291,7 @@ px_pass_peek(struct px_sess *s)
 		return 0; /* the TLS handshake goes on (and refuses what it must) */
 	/* a passthrough name: the bytes go to the backend, not to the TLS library */
 	pw->stats.pass_sessions++;
+	pw->stats.tls_hello_fragmented += h.records > 1;
 	pw->stats.bytes_client_in += t->io.rx_len;
 	s->to_up = rx_take(&t->io);
 	px_tls_release(s);

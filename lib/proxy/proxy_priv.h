@@ -281,6 +281,7 @@ struct px_sess {
 	uint32_t rslot;      /* its slot in snap->racct (UINT32_MAX: no route) */
 	uint16_t status;     /* status sent to the client (0: none yet) */
 	uint16_t client_port; /* host order */
+	uint32_t hello_need;  /* TLS, passthrough: ClientHello bytes to wait for before parsing again */
 	struct fo_http_parser req_p;
 	struct fo_http_body req_b;
 	struct fo_http_parser resp_p;
@@ -317,6 +318,8 @@ struct fo_proxy_worker {
 	uint64_t rid_seed[2], rid_ctr;
 	uint64_t canary_rng; /* canary weights' draws (lib/route), never 0 */
 	uint8_t *lin;  /* FO_HTTP_HEAD_MAX: head made contiguous */
+	uint8_t *hello; /* 2 x FO_TLS_HELLO_MAX: a ClientHello's records made contiguous, then
+			 * its handshake message gathered (fo_tls_hello_parse()'s scratch) */
 	uint8_t *out;  /* PX_OUT_MAX: heads fanout writes */
 	char *rewrite; /* FO_ROUTE_REWRITE_MAX */
 	char *npath;   /* FO_HTTP_LINE_MAX: the request path, normalized */

@@ -11,8 +11,10 @@
  *
  *  - px_tls_recv(): moves ciphertext from TCP to the receive chain while
  *    it holds less than PX_TLS_RX_MAX (past that TCP keeps it and its
- *    window closes), runs the handshake until it completes (counting it),
- *    then decrypts into mbufs of the pool, straight into their data room.
+ *    window closes; FO_TLS_HELLO_MAX until the ClientHello's records are
+ *    all there: note_sni() reads its name before the handshake takes a
+ *    byte), runs the handshake until it completes (counting it), then
+ *    decrypts into mbufs of the pool, straight into their data room.
  *  - px_tls_send(): encrypts a plaintext chain into the send queue and
  *    hands the records to fo_tcp_send(): the first 14 KiB of a response (or
  *    after an idle second) about one record per TCP segment, then the
@@ -76,44 +78,59 @@ host_idx(const struct fo_proxy_tls *tc, const char *h, size_t len)
 	return i == tc->sni->default_idx ? -1 : i;
 }
 
-/* The ClientHello's name, before the handshake: what the SNI table chooses. */
-static void
-note_sni(struct fo_proxy_worker *pw, struct px_tls *t)
+/*
+ * The ClientHello, before the handshake reads a byte of it: the name the
+ * SNI table chooses (421), whether it is well formed. Its records (several
+ * when it is fragmented, up to FO_TLS_HELLO_MAX) wait whole in the receive
+ * chain: OpenSSL would take a partial record out of the chain, and the
+ * next look would start in the middle of it. @return 0 parsed (sni_seen),
+ * -EAGAIN (wait for more), -EMSGSIZE (over the bound: refuse).
+ */
+static int
+note_sni(struct px_sess *s, struct px_tls *t)
 {
+	struct fo_proxy_worker *pw = s->pw;
 	struct fo_tls_hello h;
 	const uint8_t *p;
-	uint32_t n = t->io.rx_len, off = 0;
+	uint32_t n = RTE_MIN(t->io.rx_len, FO_TLS_HELLO_MAX), off = 0;
 	int rc;
 
-	if (t->io.rx_head == NULL || n == 0)
-		return;
+	if (t->io.rx_head == NULL || n == 0 || (n < s->hello_need && !t->io.rx_eof))
+		return t->io.rx_eof ? 0 : -EAGAIN;
 	if (t->io.rx_head->data_len - t->io.rx_off >= n) {
 		p = rte_pktmbuf_mtod_offset(t->io.rx_head, const uint8_t *, t->io.rx_off);
 	} else {
-		/* a ClientHello spanning segments: copied once into the worker's scratch */
+		/* a ClientHello spanning segments: copied once into the worker's buffer */
 		struct rte_mbuf *m = t->io.rx_head;
 		uint32_t skip = t->io.rx_off;
 
-		if (n > FO_HTTP_HEAD_MAX)
-			n = FO_HTTP_HEAD_MAX;
 		for (; m != NULL && off < n; m = m->next, skip = 0) {
 			uint32_t k = m->data_len - skip;
 
 			if (k > n - off)
 				k = n - off;
-			memcpy(pw->lin + off, rte_pktmbuf_mtod_offset(m, uint8_t *, skip), k);
+			memcpy(pw->hello + off, rte_pktmbuf_mtod_offset(m, uint8_t *, skip), k);
 			off += k;
 		}
-		p = pw->lin;
+		p = pw->hello;
 	}
-	rc = fo_tls_hello_parse(p, n, &h);
-	if (rc == -EAGAIN)
-		return;
+	rc = fo_tls_hello_parse(p, n, pw->hello + FO_TLS_HELLO_MAX, &h);
+	if (rc == -EAGAIN && !t->io.rx_eof) {
+		s->hello_need = h.need;
+		return -EAGAIN;
+	}
 	t->sni_seen = 1;
-	t->hello_bad = rc == -EBADMSG;
+	t->hello_bad = rc == -EBADMSG || rc == -EMSGSIZE;
 	t->sni_idx = -1;
+	if (rc == -EMSGSIZE) {
+		pw->stats.tls_hello_oversized++;
+		return -EMSGSIZE;
+	}
+	if (rc > 0 && h.records > 1)
+		pw->stats.tls_hello_fragmented++;
 	if (rc > 0 && h.sni != NULL)
 		t->sni_idx = host_idx(t->tc, (const char *)h.sni, h.sni_len);
+	return 0;
 }
 
 /* Hand pending records, then the send queue, to TCP. @return 0, -EAGAIN, or -errno. */
@@ -190,8 +207,15 @@ tls_handshake(struct px_sess *s)
 	struct px_tls *t = s->tls;
 	int rc;
 
-	if (!t->sni_seen)
-		note_sni(pw, t);
+	if (!t->sni_seen) {
+		rc = note_sni(s, t);
+		if (rc == -EAGAIN)
+			return -EAGAIN;
+		if (rc == -EMSGSIZE) {
+			pw->stats.tls_failed_hello++;
+			return 1; /* closed by the caller */
+		}
+	}
 	rc = fo_tls_handshake(t->conn);
 	(void)tls_flush(s); /* the server's flight, or an alert */
 	if (rc == -EAGAIN)
@@ -220,7 +244,7 @@ px_tls_recv(struct px_sess *s, struct rte_mbuf **head, uint32_t max)
 	struct fo_proxy_worker *pw = s->pw;
 	struct px_tls *t = s->tls;
 	struct rte_mbuf *first = NULL, *last = NULL, *m, *c;
-	uint32_t total = 0;
+	uint32_t total = 0, rx_max;
 	ssize_t n;
 
 	/* a handshake step runs when the worker's deferred queue gets to it
@@ -230,8 +254,10 @@ px_tls_recv(struct px_sess *s, struct rte_mbuf **head, uint32_t max)
 			return -EAGAIN;
 		pw->stats.tls_handshake_steps++;
 	}
-	while (t->io.rx_len < PX_TLS_RX_MAX && !t->io.rx_eof) {
-		n = fo_tcp_recv(s->c, &c, PX_TLS_RX_MAX - t->io.rx_len);
+	/* the ClientHello's records are gathered whole, up to FO_TLS_HELLO_MAX */
+	rx_max = t->sni_seen ? PX_TLS_RX_MAX : FO_TLS_HELLO_MAX;
+	while (t->io.rx_len < rx_max && !t->io.rx_eof) {
+		n = fo_tcp_recv(s->c, &c, rx_max - t->io.rx_len);
 		if (n == -EAGAIN)
 			break;
 		if (n == 0) {

@@ -426,11 +426,12 @@ fo_proxy_worker_create(const struct fo_proxy_snapshot *const *published, struct 
 	pw->ups = zalloc(pw->n_ups, sizeof(*pw->ups));
 	pw->listeners = zalloc(FO_TCP_MAX_LISTENERS, sizeof(*pw->listeners));
 	pw->lin = malloc(FO_HTTP_HEAD_MAX);
+	pw->hello = malloc(2 * FO_TLS_HELLO_MAX);
 	pw->out = malloc(PX_OUT_MAX);
 	pw->rewrite = malloc(FO_ROUTE_REWRITE_MAX);
 	pw->npath = malloc(FO_HTTP_LINE_MAX);
 	if (pw->sess == NULL || pw->ups == NULL || pw->listeners == NULL || pw->lin == NULL ||
-		pw->out == NULL || pw->rewrite == NULL || pw->npath == NULL ||
+		pw->hello == NULL || pw->out == NULL || pw->rewrite == NULL || pw->npath == NULL ||
 		/* endpoints: room for reloads that add some, and for old and new at once */
 		px_srv_table_init(pw, (uint32_t)RTE_MAX(4 * n_servers, (uint64_t)PX_ENDPOINTS_MIN)) !=
 			0 ||
@@ -498,6 +499,7 @@ fo_proxy_worker_free(struct fo_proxy_worker *p)
 	free(pw->srv_buckets);
 	free(pw->listeners);
 	free(pw->lin);
+	free(pw->hello);
 	free(pw->out);
 	free(pw->rewrite);
 	free(pw->npath);

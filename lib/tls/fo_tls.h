@@ -72,6 +72,9 @@ struct fo_tls_io {
 	 * for an update costs a KeyUpdate of ours).
 	 */
 	uint32_t rx_key_updates;
+	/** lib/tls: 1 once the SNI map chose this connection's certificate, 2 once its
+	 * handshake was counted (struct fo_tls_hs_count) */
+	uint8_t hs_state;
 };
 
 /**
@@ -348,6 +351,22 @@ struct fo_tls_sni_map {
 };
 
 /**
+ * Handshakes of the connections that were served a context's certificate
+ * by the SNI map (fo_tls_ctx_set_sni()): @c full and @c resumed when the
+ * handshake completed, @c failed when the connection ended before that
+ * (an alert such as unknown CA, a protocol error, the client closing, a
+ * timeout). Written by the worker owning the context only (a plain store,
+ * on a cache line of its own), read by any thread with
+ * fo_tls_ctx_hs_count().
+ */
+struct fo_tls_hs_count {
+	uint64_t full, resumed, failed;
+};
+
+/** A snapshot of @p ctx's counters (relaxed loads; any thread). */
+void fo_tls_ctx_hs_count(const struct fo_tls_ctx *ctx, struct fo_tls_hs_count *out);
+
+/**
  * Choose the certificate by SNI on connections created on @p entry: when a
  * ClientHello arrives, fo_tls_sni_select() picks one of @p map's contexts
  * and the connection switches to it; a refusal ends the handshake with an
@@ -435,7 +454,15 @@ void fo_tls_keyset_free(struct fo_tls_keyset *ks);
 /* ------------------------------------------------------------------ */
 /* ClientHello                                                          */
 
-/** What fo_tls_hello_parse() extracts; pointers into the caller's buffer. */
+/**
+ * Bound on a ClientHello's records together on the wire (headers
+ * included): 64 KiB, four full records; room for post-quantum key shares
+ * (an ML-KEM-768 share is 1,184 bytes, a ClientHello with several a few
+ * KiB). A caller buffers at most this much before the choice.
+ */
+#define FO_TLS_HELLO_MAX 65536u
+
+/** What fo_tls_hello_parse() extracts; pointers into the caller's buffer or scratch. */
 struct fo_tls_hello {
 	const uint8_t *sni; /**< first host_name of server_name, or NULL */
 	uint16_t sni_len;
@@ -443,18 +470,28 @@ struct fo_tls_hello {
 	uint16_t alpn_len;
 	uint16_t legacy_version; /**< ClientHello.legacy_version */
 	uint8_t tls13;           /**< supported_versions offers TLS 1.3 */
+	uint16_t records;        /**< records the ClientHello came in (success) */
+	uint32_t need;           /**< -EAGAIN: the answer cannot change before this many bytes */
 };
 
 /**
- * Parse the first TLS record of a stream as a ClientHello, without any
- * TLS library. Reads only inside @p buf[0..len).
+ * Parse the ClientHello that starts a TLS stream, without any TLS library.
+ * The handshake message may be fragmented over any number of handshake
+ * records (RFC 8446 5.1; each 1..2^14 bytes, the header itself may be
+ * split), up to FO_TLS_HELLO_MAX bytes of records; nothing else may share
+ * the last record. Reads only inside @p buf[0..len); a ClientHello in one
+ * record is parsed in place, one in several is gathered into @p scratch
+ * (FO_TLS_HELLO_MAX bytes, or NULL: refused as -EMSGSIZE), where @p h's
+ * pointers then point.
  *
- * @return bytes of the record (>0, the whole ClientHello was in it);
- *         -EAGAIN (incomplete: read more, up to 16 KiB + 5);
- *         -EBADMSG (not TLS, not a ClientHello, or malformed lengths);
- *         -EMSGSIZE (the ClientHello continues in a second record: not
- *         supported).
+ * @return bytes of the records holding the ClientHello (>0);
+ *         -EAGAIN (incomplete: read more, at least up to h->need bytes;
+ *         never when @p len >= FO_TLS_HELLO_MAX);
+ *         -EBADMSG (not TLS, not a ClientHello, a record of another type
+ *         in between, malformed lengths, bytes after it in its record);
+ *         -EMSGSIZE (over FO_TLS_HELLO_MAX, or in several records with
+ *         no @p scratch).
  */
-int fo_tls_hello_parse(const uint8_t *buf, size_t len, struct fo_tls_hello *h);
+int fo_tls_hello_parse(const uint8_t *buf, size_t len, uint8_t *scratch, struct fo_tls_hello *h);
 
 #endif /* FO_TLS_H */

@@ -218,12 +218,14 @@ bio_destroy(BIO *b)
 }
 
 static BIO_METHOD *tls_bio_method;
+static int tls_bio_type = -1;
 static pthread_once_t tls_bio_once = PTHREAD_ONCE_INIT;
 
 static void
 tls_bio_method_init(void)
 {
-	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "fanout mbuf");
+	int type = BIO_get_new_index() | BIO_TYPE_SOURCE_SINK;
+	BIO_METHOD *m = BIO_meth_new(type, "fanout mbuf");
 
 	if (m == NULL)
 		return;
@@ -234,6 +236,7 @@ tls_bio_method_init(void)
 		return;
 	}
 	tls_bio_method = m;
+	tls_bio_type = type;
 }
 
 BIO *
@@ -250,4 +253,13 @@ tls_bio_new(struct fo_tls_io *io)
 	BIO_set_data(b, io);
 	BIO_set_init(b, 1);
 	return b;
+}
+
+struct fo_tls_io *
+tls_bio_io(SSL *s)
+{
+	BIO *b = SSL_get_rbio(s);
+
+	/* (tls_bio_type is set before any BIO of ours exists) */
+	return b != NULL && BIO_method_type(b) == tls_bio_type ? BIO_get_data(b) : NULL;
 }

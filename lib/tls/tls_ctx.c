@@ -185,7 +185,9 @@ fo_tls_ctx_create(struct fo_tls_worker *w, struct fo_tls_cert *const *certs, uns
 		tls_err(err, errlen, "tls", "no worker or no certificate");
 		return NULL;
 	}
-	ctx = calloc(1, sizeof(*ctx));
+	ctx = aligned_alloc(64, (sizeof(*ctx) + 63) & ~(size_t)63);
+	if (ctx != NULL)
+		memset(ctx, 0, sizeof(*ctx));
 	ssl = SSL_CTX_new_ex(w->libctx, NULL, TLS_server_method());
 	if (ctx == NULL || ssl == NULL || !SSL_CTX_set_ex_data(ssl, tls_ctx_idx, ctx)) {
 		free(ctx);
@@ -311,11 +313,34 @@ fo_tls_conn_new(struct fo_tls_ctx *ctx, struct fo_tls_io *io)
 	return (struct fo_tls_conn *)s;
 }
 
+/* One more of @p *n, by its only writer (the control thread loads it). */
+static inline void
+hs_inc(uint64_t *n)
+{
+	__atomic_store_n(n, *n + 1, __ATOMIC_RELAXED);
+}
+
+void
+fo_tls_ctx_hs_count(const struct fo_tls_ctx *ctx, struct fo_tls_hs_count *out)
+{
+	out->full = __atomic_load_n(&ctx->hs.full, __ATOMIC_RELAXED);
+	out->resumed = __atomic_load_n(&ctx->hs.resumed, __ATOMIC_RELAXED);
+	out->failed = __atomic_load_n(&ctx->hs.failed, __ATOMIC_RELAXED);
+}
+
 void
 fo_tls_conn_free(struct fo_tls_conn *c)
 {
+	struct fo_tls_io *io;
+
 	if (c == NULL)
 		return;
+	/* served a certificate, never completed: a failure of that certificate */
+	io = tls_bio_io((SSL *)c);
+	if (io != NULL && io->hs_state == 1) {
+		io->hs_state = 2;
+		hs_inc(&tls_ctx_of((SSL *)c)->hs.failed);
+	}
 	/* Without this, SSL_free() of a connection that did not exchange
 	 * close_notify "removes its session from the cache", taking the
 	 * context's lock; there is no server-side cache to clean. */
@@ -358,8 +383,17 @@ fo_tls_handshake(struct fo_tls_conn *c)
 	SSL *s = (SSL *)c;
 	int rc = SSL_do_handshake(s);
 
-	if (rc == 1)
+	if (rc == 1) {
+		struct fo_tls_io *io = tls_bio_io(s);
+
+		if (io != NULL && io->hs_state == 1) {
+			struct fo_tls_ctx *ctx = tls_ctx_of(s);
+
+			io->hs_state = 2;
+			hs_inc(SSL_session_reused(s) == 1 ? &ctx->hs.resumed : &ctx->hs.full);
+		}
 		return 0;
+	}
 	rc = conn_err(s, rc);
 	return rc == 0 ? -ECONNRESET : rc;
 }
@@ -446,6 +480,7 @@ static int
 sni_client_hello_cb(SSL *s, int *al, void *arg)
 {
 	struct fo_tls_sni_map *map = arg;
+	struct fo_tls_io *io;
 	const unsigned char *ext;
 	const char *name = NULL;
 	size_t len = 0, name_len = 0;
@@ -473,6 +508,9 @@ sni_client_hello_cb(SSL *s, int *al, void *arg)
 		*al = SSL_AD_INTERNAL_ERROR;
 		return SSL_CLIENT_HELLO_ERROR;
 	}
+	io = tls_bio_io(s);
+	if (io != NULL && io->hs_state == 0)
+		io->hs_state = 1; /* its handshake counts for this certificate */
 	return SSL_CLIENT_HELLO_SUCCESS;
 }
 

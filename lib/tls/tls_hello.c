@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ClientHello parser for SNI passthrough: the server name and the ALPN
- * list of the first record of a TLS stream, without a TLS library. Every
- * length is checked against the bytes that enclose it before it is used;
- * nothing is read outside [buf, buf + len). RFC 8446 4.1.2 and RFC 6066 3.
+ * list of the ClientHello that starts a TLS stream, without a TLS library;
+ * the message may be fragmented over several handshake records (RFC 8446
+ * 5.1), which are gathered in the caller's scratch. Every length is checked
+ * against the bytes that enclose it before it is used; nothing is read
+ * outside [buf, buf + len). RFC 8446 4.1.2 and RFC 6066 3.
  */
 #include <errno.h>
 #include <string.h>
@@ -164,37 +166,93 @@ hello_body(struct cur c, struct fo_tls_hello *h)
 	return 0;
 }
 
-int
-fo_tls_hello_parse(const uint8_t *buf, size_t len, struct fo_tls_hello *h)
+/* The first handshake bytes of @p rec (a record of @p rec_len, @p avail of it
+ * here) not in @p hdr yet, up to 4. */
+static void
+hdr_take(const uint8_t *rec, uint32_t rec_len, size_t avail, uint8_t *hdr, unsigned *nh)
 {
-	uint32_t rec_len, hs_len;
+	for (uint32_t i = 0; *nh < 4 && i < rec_len && REC_HDR + i < avail; i++)
+		hdr[(*nh)++] = rec[REC_HDR + i];
+}
+
+int
+fo_tls_hello_parse(const uint8_t *buf, size_t len, uint8_t *scratch, struct fo_tls_hello *h)
+{
+	size_t off = 0, pay = 0, total = 0; /* wire bytes walked; handshake bytes; the message's */
+	uint8_t hdr[4];
+	unsigned nh = 0, nrec = 0;
 	struct cur body;
 
 	memset(h, 0, sizeof(*h));
-	/* Refuse what is not a handshake record as early as the bytes allow. */
-	if (len >= 1 && buf[0] != 0x16)
-		return -EBADMSG;
-	if (len >= 2 && buf[1] != 3)
-		return -EBADMSG;
-	if (len >= 6 && buf[5] != HS_CLIENT_HELLO)
-		return -EBADMSG;
-	if (len < REC_HDR)
-		return -EAGAIN;
-	rec_len = (uint32_t)buf[3] << 8 | buf[4];
-	if (rec_len < 4 || rec_len > REC_MAX)
-		return -EBADMSG;
-	if (len < REC_HDR + rec_len)
-		return -EAGAIN;
-	hs_len = (uint32_t)buf[6] << 16 | (uint32_t)buf[7] << 8 | buf[8];
-	if (hs_len + 4 > rec_len)
-		return -EMSGSIZE; /* continues in the next record */
-	if (hs_len + 4 < rec_len)
+	/*
+	 * First walk the record headers (no copy: a caller may call again at
+	 * every segment): every record a handshake record of 1..2^14 bytes,
+	 * the first handshake byte a ClientHello's, and the records together
+	 * within FO_TLS_HELLO_MAX, refused as early as the bytes allow.
+	 */
+	for (;;) {
+		const uint8_t *r = buf + off;
+		size_t avail = len - off;
+		uint32_t rec_len;
+
+		if (avail >= 1 && r[0] != 0x16)
+			return -EBADMSG;
+		if (avail >= 2 && r[1] != 3)
+			return -EBADMSG;
+		if (off + REC_HDR + 1 > FO_TLS_HELLO_MAX)
+			return -EMSGSIZE;
+		if (avail < REC_HDR) {
+			h->need = (uint32_t)(off + REC_HDR);
+			return -EAGAIN;
+		}
+		rec_len = (uint32_t)r[3] << 8 | r[4];
+		if (rec_len == 0 || rec_len > REC_MAX) /* (no empty handshake fragment: 8446 5.1) */
+			return -EBADMSG;
+		hdr_take(r, rec_len, avail, hdr, &nh);
+		if (nh >= 1 && hdr[0] != HS_CLIENT_HELLO)
+			return -EBADMSG;
+		if (nh == 4 && total == 0) {
+			total = 4 + ((size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3]);
+			if (total + REC_HDR > FO_TLS_HELLO_MAX)
+				return -EMSGSIZE; /* cannot fit, whatever the records */
+		}
+		if (off + REC_HDR + rec_len > FO_TLS_HELLO_MAX)
+			return -EMSGSIZE;
+		if (avail < REC_HDR + rec_len) {
+			h->need = (uint32_t)(off + REC_HDR + rec_len);
+			return -EAGAIN;
+		}
+		off += REC_HDR + rec_len;
+		pay += rec_len;
+		nrec++;
+		if (total != 0 && pay >= total)
+			break;
+	}
+	if (pay > total)
 		return -EBADMSG; /* nothing may follow a ClientHello in its flight */
-	body.p = buf + REC_HDR + 4;
-	body.end = body.p + hs_len;
+	if (nrec == 1) {
+		body.p = buf + REC_HDR + 4;
+		body.end = buf + REC_HDR + total;
+	} else {
+		/* continued in more records: their handshake bytes gathered */
+		size_t o = 0, n = 0;
+
+		if (scratch == NULL)
+			return -EMSGSIZE;
+		while (n < total) {
+			uint32_t rec_len = (uint32_t)buf[o + 3] << 8 | buf[o + 4];
+
+			memcpy(scratch + n, buf + o + REC_HDR, rec_len);
+			n += rec_len;
+			o += REC_HDR + rec_len;
+		}
+		body.p = scratch + 4;
+		body.end = scratch + total;
+	}
 	if (hello_body(body, h) < 0) {
 		memset(h, 0, sizeof(*h));
 		return -EBADMSG;
 	}
-	return (int)(REC_HDR + rec_len);
+	h->records = (uint16_t)nrec;
+	return (int)off;
 }

@@ -41,6 +41,9 @@ struct fo_tls_ctx {
 	struct fo_tls_sni_map *sni; /* on a listener's entry context, or NULL */
 	uint8_t alpn[64];           /* ALPN protocol list, wire format */
 	uint8_t alpn_len;
+	/* its handshakes (the owning worker writes, the control thread reads):
+	 * a cache line of their own, the struct allocated aligned */
+	struct fo_tls_hs_count hs __attribute__((aligned(64)));
 };
 
 /*
@@ -48,6 +51,9 @@ struct fo_tls_ctx {
  * fo_tls_io_release() does). NULL when out of memory.
  */
 BIO *tls_bio_new(struct fo_tls_io *io);
+
+/* The fo_tls_io under @p s (its read BIO's), or NULL (tls_bio.c). */
+struct fo_tls_io *tls_bio_io(SSL *s);
 
 /* The fo_tls_ctx of the context @p s uses now (tls_ctx.c). */
 struct fo_tls_ctx *tls_ctx_of(SSL *s);

@@ -17,7 +17,11 @@ Checked:
  2. wildcard semantics: apps.test and a.b.apps.test are not *.apps.test;
     unknown names and a ClientHello without SNI are reset and counted;
  3. two backends balanced: 6 connections to x.apps.test, 3 on each serial;
- 4. a ClientHello in three TCP segments (50 ms apart) is spliced;
+ 4. a ClientHello in three TCP segments (50 ms apart) is spliced; one
+    fragmented over three handshake records (the header split, as TLS
+    allows) is spliced on both listeners and terminated by fanout on the
+    `tls passthrough` one (the handshakes complete, data both ways;
+    tls_hello_fragmented);
  5. plain HTTP and a non-handshake record as first bytes: reset, counted
     (pass_bad_hello); a ClientHello that never completes: reset after
     client_header_timeout (pass_hello_timeouts);
@@ -190,27 +194,25 @@ def balanced(ns, der):
     fi.check_eq(sorted(seen.values()), [3, 3], "round-robin over the two apps backends")
 
 
-def segmented(ns, der):
-    """The ClientHello in three segments, then the handshake through memory BIOs."""
-    s = connect(ns, 443)
+def bio_handshake(ns, port, name, send_hello):
+    """A TLS session through memory BIOs whose ClientHello @send_hello(sock, hello) sends.
+    @return (socket, SSLObject, incoming, outgoing) once the handshake is done."""
+    s = connect(ns, port)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
-    obj = client_ctx().wrap_bio(inc, out, server_hostname="secure.test")
+    obj = client_ctx().wrap_bio(inc, out, server_hostname=name)
     try:
         obj.do_handshake()
     except ssl.SSLWantReadError:
         pass
     hello = out.read()
-    fi.check(len(hello) > 100, "a ClientHello of %d bytes" % len(hello))
-    third = len(hello) // 3
-    for part in (hello[:third], hello[third:2 * third], hello[2 * third:]):
-        s.sendall(part)
-        time.sleep(0.05)
+    fi.check(len(hello) > 100 and hello[0] == 0x16, "a ClientHello of %d bytes" % len(hello))
+    send_hello(s, hello)
     deadline = time.monotonic() + 10
     while True:
-        fi.check(time.monotonic() < deadline, "handshake of the segmented ClientHello")
+        fi.check(time.monotonic() < deadline, "handshake of %s on :%d" % (name, port))
         data = s.recv(65536)
-        fi.check(len(data) > 0, "the backend's flight after a segmented ClientHello")
+        fi.check(len(data) > 0, "the server's flight (%s on :%d)" % (name, port))
         inc.write(data)
         try:
             obj.do_handshake()
@@ -222,20 +224,74 @@ def segmented(ns, der):
     pending = out.read()
     if pending:
         s.sendall(pending)
-    fi.check(obj.getpeercert(binary_form=True) == der["secure"],
-             "segmented ClientHello: the backend's certificate")
-    obj.write(b"segments\n")
+    return s, obj, inc, out
+
+
+def bio_exchange(s, obj, inc, out, data, until):
+    """Send @data over the session, read until the plaintext ends with (or has) @until."""
+    obj.write(data)
     s.sendall(out.read())
     got = b""
-    while not got.endswith(b"\n"):
+    while until not in got:
         try:
-            got += obj.read(4096)
+            got += obj.read(65536)
         except ssl.SSLWantReadError:
-            data = s.recv(65536)
-            fi.check(len(data) > 0, "the reversed line")
-            inc.write(data)
+            chunk = s.recv(65536)
+            fi.check(len(chunk) > 0, "an answer to %r" % data[:20])
+            inc.write(chunk)
+    return got
+
+
+def in_segments(s, hello):
+    third = len(hello) // 3
+    for part in (hello[:third], hello[third:2 * third], hello[2 * third:]):
+        s.sendall(part)
+        time.sleep(0.05)
+
+
+def in_records(s, hello):
+    """The ClientHello's handshake message re-framed into three records (the handshake
+    header split after 2 bytes), as TLS allows; each record its own segment."""
+    fi.check_eq(int.from_bytes(hello[3:5], "big") + 5, len(hello), "one record from python")
+    msg = hello[5:]
+    cuts = [0, 2, len(msg) // 2, len(msg)]
+    for i in range(3):
+        part = msg[cuts[i]:cuts[i + 1]]
+        s.sendall(b"\x16" + hello[1:3] + len(part).to_bytes(2, "big") + part)
+        time.sleep(0.05)
+
+
+def segmented(ns, der):
+    """The ClientHello in three segments, then the handshake through memory BIOs."""
+    s, obj, inc, out = bio_handshake(ns, 443, "secure.test", in_segments)
+    fi.check(obj.getpeercert(binary_form=True) == der["secure"],
+             "segmented ClientHello: the backend's certificate")
+    got = bio_exchange(s, obj, inc, out, b"segments\n", b"\n")
     fi.check_eq(got, b"stnemges\n", "data over the segmented session")
     s.close()
+
+
+def fragmented(ns, fo, der):
+    """A ClientHello fragmented over three records: spliced on both listeners (the
+    backend completes the handshake), terminated by fanout on the tls one."""
+    before = pstats(fo)
+    for port in (443, 8443):
+        s, obj, inc, out = bio_handshake(ns, port, "secure.test", in_records)
+        fi.check(obj.getpeercert(binary_form=True) == der["secure"],
+                 "a ClientHello in three records on :%d: the backend's certificate" % port)
+        got = bio_exchange(s, obj, inc, out, b"records\n", b"\n")
+        fi.check_eq(got, b"sdrocer\n", "data after a ClientHello in records (:%d)" % port)
+        s.close()
+    s, obj, inc, out = bio_handshake(ns, 8443, "term.test", in_records)
+    fi.check(obj.getpeercert(binary_form=True) == der["term"],
+             "a ClientHello in three records, terminated: fanout's certificate")
+    got = bio_exchange(s, obj, inc, out,
+                       b"GET /who HTTP/1.1\r\nHost: term.test\r\nConnection: close\r\n\r\n",
+                       b"\r\n\r\n")
+    fi.check(got.startswith(b"HTTP/1.1 200"), "proxied after a ClientHello in records (%r)"
+             % got[:60])
+    s.close()
+    counted(fo, "tls_hello_fragmented", before, 3, "fragmented ClientHellos counted")
 
 
 def garbage(ns, fo):
@@ -335,6 +391,7 @@ def main(t):
     names(ns, fo, der)
     balanced(ns, der)
     segmented(ns, der)
+    fragmented(ns, fo, der)
     garbage(ns, fo)
     mixed(ns, der)
     dead(ns, fo)
@@ -342,9 +399,10 @@ def main(t):
     ps = pstats(fo)
     fi.log("proxy counters: %s" % {k: v for k, v in ps.items()
                                    if not isinstance(v, dict) and v})
-    # 4 + 6 + 1 + 1 (after the bad reload) + 1 (new.test) + 2 (default) spliced
-    fi.check_eq(ps["pass_spliced"], 15, "splices")
-    fi.check_eq(ps["pass_sessions"], 4 + 4 + 6 + 1 + 3 + 1 + 1 + 1 + 2, "passthrough sessions")
+    # 4 + 6 + 1 + 2 (fragmented) + 1 (after the bad reload) + 1 (new.test) + 2 (default)
+    fi.check_eq(ps["pass_spliced"], 17, "splices")
+    fi.check_eq(ps["pass_sessions"], 4 + 4 + 6 + 1 + 2 + 3 + 1 + 1 + 1 + 2,
+                "passthrough sessions")
     for k in ("nombuf", "tls_bad_records"):
         fi.check_eq(ps[k], 0, "proxy.%s" % k)
     fi.wait_for(lambda: pstats(fo)["sessions"] == 0, 15, "every session to end")

@@ -43,7 +43,12 @@ Checked:
 10. a ClientHello for an unknown name before the replacements: the self-
     signed default, counted once (fanoutctl certs, metrics) after 20
     generations came and went;
-11. every session ends, fanout exits 0.
+11. handshakes per certificate (fanoutctl certs --json, metrics), counted
+    by file across the generations: once every replaced generation is
+    freed, a.pem's and the default's completed handshakes add up to
+    proxy.tls_handshakes exactly, resumed ones to proxy.tls_resumed; the
+    default's is the one of 10.; the metrics say the same;
+12. every session ends, fanout exits 0.
 """
 
 import json
@@ -258,6 +263,28 @@ def check_default_served(ns, fo):
              "metric: the default served once")
 
 
+def check_hs_counts(ns, fo, d, stats):
+    """Per-certificate handshakes survived every generation: they add up to the totals."""
+    j = certs(fo)
+    hs = [c["handshakes"] for c in j["certificates"]]
+    fi.log("handshakes per certificate: %s; proxy: %d handshakes, %d resumed"
+           % (hs, stats["tls_handshakes"], stats["tls_resumed"]))
+    fi.check_eq((sum(h["full"] + h["resumed"] for h in hs), sum(h["resumed"] for h in hs)),
+                (stats["tls_handshakes"], stats["tls_resumed"]),
+                "handshakes per certificate add up to proxy.tls_handshakes and tls_resumed")
+    fi.check_eq((hs[-1]["full"], hs[-1]["resumed"]), (1, 0), "the default: one handshake")
+    fi.check_ge(hs[0]["full"], REPLACEMENTS, "a.pem: counted across its generations")
+    r = ns.run(["curl", "-sS", "--max-time", "5", "http://127.0.0.1:9091/metrics"])
+    for kind in ("full", "resumed"):
+        m = re.search(r'^fanout_tls_certificate_handshakes_total\{name="a.test",file="%s/a.pem",'
+                      r'kind="%s"\} (\d+)$' % (re.escape(d), kind), r.stdout, re.M)
+        fi.check(m is not None and int(m.group(1)) == hs[0][kind],
+                 "metric: a.pem's %s handshakes (%s)" % (kind, m and m.group(0)))
+    m = re.search(r'^fanout_tls_certificate_handshake_failures_total\{name="a.test",'
+                  r'file="%s/a.pem"\} (\d+)$' % re.escape(d), r.stdout, re.M)
+    fi.check(m is not None and int(m.group(1)) == hs[0]["failed"], "metric: a.pem's failures")
+
+
 def own_rotation(ns, fo, conf, d):
     """The key file dropped by reload, tls_ticket_rotate 1m: fanout's own keys, rotated by
     its control thread; a ticket of the period before still resumes."""
@@ -391,6 +418,7 @@ def run(t, ns, d, conf):
                 "every replaced generation freed once its sessions ended")
     check_default_served(ns, fo)
     after = fo.stats()["proxy"]
+    check_hs_counts(ns, fo, d, after)
     ps = {k: v - before[k] for k, v in after.items() if isinstance(v, int) and k in before}
     fi.log("proxy counters during the test: %s" % {k: v for k, v in ps.items() if v})
     fi.log("requests: wrk keep-alive %d, wrk new connections %d" % (n_keep, n_new))

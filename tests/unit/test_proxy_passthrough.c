@@ -17,7 +17,10 @@
  * mbuf is gone at the end. On a `tls passthrough` listener: a passthrough
  * name sent one byte per segment is spliced (the TLS library never read
  * it), another name is handshaken by fanout (the hand-made ClientHello
- * offers nothing OpenSSL accepts: an alert comes back, counted).
+ * offers nothing OpenSSL accepts: an alert comes back, counted). A
+ * ClientHello fragmented over three records (its handshake header split),
+ * whole and one byte per segment, is spliced byte for byte; one declaring
+ * more than FO_TLS_HELLO_MAX is reset at once.
  */
 #include <stdlib.h>
 
@@ -352,6 +355,51 @@ test_bad(void **state)
 	teardown();
 }
 
+/* The handshake message of the record @p b (@p len bytes) re-framed in three records. */
+static size_t
+reframe3(uint8_t *out, const uint8_t *b, size_t len)
+{
+	const size_t msg = len - 5, cuts[4] = {0, 2, msg / 2, msg};
+	size_t n = 0;
+
+	for (unsigned k = 0; k < 3; k++) {
+		size_t l = cuts[k + 1] - cuts[k];
+
+		out[n++] = 0x16, out[n++] = 3, out[n++] = 3;
+		out[n++] = (uint8_t)(l >> 8), out[n++] = (uint8_t)l;
+		memcpy(out + n, b + 5 + cuts[k], l);
+		n += l;
+	}
+	return n;
+}
+
+static void
+test_multi_record(void **state)
+{
+	static const uint8_t huge[] = {0x16, 3, 1, 0x40, 0x00, 1, 0x01, 0x00, 0x00};
+	const struct fo_proxy_stats *st;
+	uint8_t b[512], m[512];
+	size_t len, mlen;
+
+	(void)state;
+	setup("");
+	assert_int_equal(wire_client_open(&cl, x.ch, FANOUT, 443, 3), 0);
+	run();
+	len = hello(b, "a.test");
+	mlen = reframe3(m, b, len);
+	assert_int_equal(send_hello(0, m, mlen, 0), 0);
+	assert_int_equal(send_hello(1, m, mlen, 1), 0);
+	/* a ClientHello of 64 KiB: over the bound whatever its records, reset from its header */
+	assert_int_equal(send_hello(2, huge, sizeof(huge), 0), -1);
+	st = fo_proxy_stats(x.pw);
+	assert_int_equal(st->pass_spliced, 2);
+	assert_int_equal(st->tls_hello_fragmented, 2);
+	assert_int_equal(st->tls_hello_oversized, 1);
+	assert_int_equal(st->pass_bad_hello, 1);
+	close_all();
+	teardown();
+}
+
 static void
 test_mixed(void **state)
 {
@@ -397,6 +445,7 @@ main(void)
 		cmocka_unit_test(test_segments),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_mixed),
+		cmocka_unit_test(test_multi_record),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

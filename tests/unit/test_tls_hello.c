@@ -4,9 +4,11 @@
  * OpenSSL writes in this test (TLS 1.3 and 1.2 clients, with and without
  * SNI and ALPN), every truncation of them (-EAGAIN), synthetic ones with
  * each length field wrong (-EBADMSG), a hello continued in a second
- * record (-EMSGSIZE), non-TLS input, and every single-byte corruption of a
- * real hello (never a crash, never a pointer outside the input). Inputs
- * sit right before a PROT_NONE page: any over-read crashes.
+ * record that is not there (-EAGAIN), non-TLS input, and every single-byte
+ * corruption of a real hello (never a crash, never a pointer outside the
+ * input). Inputs sit right before a PROT_NONE page: any over-read
+ * crashes. No scratch here: hellos in several records are
+ * test_tls_hello_multi's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -55,7 +57,7 @@ capture(uint8_t *out, size_t cap, const char *sni, const unsigned char *alpn, un
 static int
 parse(const uint8_t *d, size_t n, struct fo_tls_hello *h)
 {
-	return fo_tls_hello_parse(guard_copy(d, n), n, h);
+	return fo_tls_hello_parse(guard_copy(d, n), n, NULL, h);
 }
 
 static const unsigned char alpn[] = "\x02h2\x08http/1.1";
@@ -123,7 +125,7 @@ test_corruptions(void **state)
 
 			buf[i] = (uint8_t)(v == 2 ? orig + 1 : vals[v]);
 			g = guard_copy(buf, n);
-			rc = fo_tls_hello_parse(g, n, &h);
+			rc = fo_tls_hello_parse(g, n, NULL, &h);
 			assert_true(
 				rc == (int)n || rc == -EBADMSG || rc == -EAGAIN || rc == -EMSGSIZE);
 			if (rc > 0 && h.sni != NULL)
@@ -243,8 +245,9 @@ test_synthetic_lengths(void **state)
 	BROKEN(x.b[1] = 0x02, -EBADMSG);                  /* SSL 2 era version */
 	BROKEN(x.b[5] = 0x02, -EBADMSG);                  /* ServerHello */
 	BROKEN(set16(&x, x.rec_len_at, 16385), -EBADMSG); /* record over 2^14 */
-	BROKEN(set16(&x, x.rec_len_at, 3), -EBADMSG);     /* record too short for a header */
-	BROKEN(x.b[x.hs_len_at + 2] += 1, -EMSGSIZE);     /* continues in a next record */
+	BROKEN(set16(&x, x.rec_len_at, 3), -EBADMSG);     /* a fragment, then no record */
+	BROKEN(set16(&x, x.rec_len_at, 0), -EBADMSG);     /* empty handshake record */
+	BROKEN(x.b[x.hs_len_at + 2] += 1, -EAGAIN);       /* continues in a next record */
 	BROKEN(x.b[x.hs_len_at + 2] -= 1, -EBADMSG);      /* a byte after the hello */
 	BROKEN(x.b[x.sid_at] = 33, -EBADMSG);             /* session id over 32 */
 	BROKEN(x.b[x.sid_at] = 200, -EBADMSG);            /* session id past the end */

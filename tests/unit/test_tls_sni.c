@@ -251,6 +251,19 @@ sni_env_free(struct sni_env *e)
 	fake_pool_free(e->mp);
 }
 
+/* Context @p i counted @p full, @p resumed and @p failed handshakes. */
+static void
+expect_hs(const struct sni_env *e, unsigned i, uint64_t full, uint64_t resumed, uint64_t failed)
+{
+	struct fo_tls_hs_count c;
+
+	fo_tls_ctx_hs_count(e->ctxs[i], &c);
+	if (c.full != full || c.resumed != resumed || c.failed != failed)
+		fail_msg("context %u: %lu full, %lu resumed, %lu failed; want %lu, %lu, %lu", i,
+			(unsigned long)c.full, (unsigned long)c.resumed, (unsigned long)c.failed,
+			(unsigned long)full, (unsigned long)resumed, (unsigned long)failed);
+}
+
 /* Handshake with SNI @p sni: 0 and a certificate valid for @p check, or the
  * server's error (and the client got unrecognized_name). */
 static int
@@ -308,6 +321,46 @@ test_handshake_selects(void **state)
 	assert_int_equal(sni_handshake(&e, "a.test", "a.test", &sess, &resumed), 0);
 	assert_int_equal(resumed, 1);
 	SSL_SESSION_free(sess);
+	/* handshakes per certificate served: a.test 3 full and the resumed one,
+	 * the wildcard one, the default three */
+	expect_hs(&e, 0, 3, 1, 0);
+	expect_hs(&e, 1, 1, 0, 0);
+	expect_hs(&e, 2, 3, 0, 0);
+	sni_env_free(&e);
+}
+
+/* A client that stops after the server's flight, and one that refuses the
+ * certificate (a verifying client: unknown CA): failures of the certificate
+ * served. A connection that never sent a ClientHello counts nowhere. */
+static void
+test_handshake_failures(void **state)
+{
+	struct sni_env e;
+	struct th_conn t;
+	SSL_CTX *verify;
+
+	(void)state;
+	sni_env_init(&e, 0);
+	th_conn_open(&t, e.mp, e.ctxs[2], e.cctx, "a.test", NULL);
+	(void)SSL_do_handshake(t.cli); /* the ClientHello */
+	th_conn_step(&t);
+	assert_int_equal(fo_tls_handshake(t.srv), -EAGAIN); /* the server's flight */
+	th_conn_step(&t);
+	th_conn_close(&t);
+	expect_hs(&e, 0, 0, 0, 1);
+	verify = th_client_ctx(NULL, 0);
+	SSL_CTX_set_verify(verify, SSL_VERIFY_PEER, NULL);
+	th_conn_open(&t, e.mp, e.ctxs[2], verify, "x.w.test", NULL);
+	assert_int_not_equal(th_conn_handshake(&t), 0);
+	ERR_clear_error();
+	th_conn_close(&t);
+	SSL_CTX_free(verify);
+	expect_hs(&e, 1, 0, 0, 1);
+	th_conn_open(&t, e.mp, e.ctxs[2], e.cctx, "a.test", NULL);
+	assert_int_equal(fo_tls_handshake(t.srv), -EAGAIN);
+	th_conn_close(&t);
+	expect_hs(&e, 0, 0, 0, 1);
+	expect_hs(&e, 2, 0, 0, 0);
 	sni_env_free(&e);
 }
 
@@ -323,6 +376,9 @@ test_handshake_strict(void **state)
 	assert_int_equal(sni_handshake(&e, NULL, NULL, NULL, NULL), -EPROTO);
 	assert_int_equal(e.map.refused, 2);
 	assert_int_equal(e.map.served_default, 0);
+	/* refused names are no certificate's handshakes */
+	expect_hs(&e, 0, 1, 0, 0);
+	expect_hs(&e, 2, 0, 0, 0);
 	/* a map whose table names a context it does not have */
 	struct fo_tls_sni_map bad = {.sni = &e.table, .ctxs = e.ctxs, .n_ctxs = 1};
 	assert_int_equal(fo_tls_ctx_set_sni(e.ctxs[2], &bad), -EINVAL);
@@ -338,6 +394,7 @@ main(void)
 		cmocka_unit_test(test_names_from_certificates),
 		cmocka_unit_test(test_handshake_selects),
 		cmocka_unit_test(test_handshake_strict),
+		cmocka_unit_test(test_handshake_failures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

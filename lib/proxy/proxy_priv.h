@@ -277,6 +277,9 @@ struct px_sess {
 	struct fo_http_body resp_b;
 	struct fo_http_msg req;
 	struct fo_http_msg resp;
+	/* X-Forwarded-For, X-Real-IP, -Port, -Proto of its requests, formatted at the first
+	 * (proxy_request.c; not cleared per session: it says what it was made from) */
+	struct fo_http_fwd_conn fwdc;
 };
 
 struct fo_proxy_worker {

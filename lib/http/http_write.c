@@ -170,10 +170,21 @@ fo_http_write_response_mod(uint8_t *out, size_t cap, const uint8_t *head,
 	int upgrade = (flags & FO_HTTP_RESP_UPGRADE) != 0;
 	/* a proxy drops Content-Length beside Transfer-Encoding (RFC 9112 6.3) */
 	int drop_cl = (resp->flags & (FO_HTTP_F_CHUNKED | FO_HTTP_F_TE_OTHER)) != 0;
-	const int plain = n_mods == 0 && !(resp->flags & FO_HTTP_F_CONN_OTHER);
+	/* as for requests (http_write_req.c): ids that go on as received, ids dropped */
+	uint32_t keep = 0, drop = 0;
 	size_t sl = (size_t)resp->reason.off + resp->reason.len; /* the status line's end */
 	const struct fo_http_hdr *h, *e = resp->hdrs + resp->n_headers;
 
+	if (n_mods == 0 && !(resp->flags & FO_HTTP_F_CONN_OTHER)) {
+		/* all but Content-Length and the hop-by-hop fields go on */
+		keep = (HBIT(FO_HTTP_H_MAX) - 1) &
+		       ~(HBITS_HOP | HBIT(FO_HTTP_H_UPGRADE) | HBIT(FO_HTTP_H_CONTENT_LENGTH));
+		drop = HBITS_HOP;
+		if (upgrade)
+			keep |= HBIT(FO_HTTP_H_UPGRADE);
+		else
+			drop |= HBIT(FO_HTTP_H_UPGRADE);
+	}
 	wbuf_init(&w, out, cap, head);
 	if (LIKELY(head[sl] == '\r')) {
 		put_run(&w, head, sl + 2);
@@ -182,11 +193,12 @@ fo_http_write_response_mod(uint8_t *out, size_t cap, const uint8_t *head,
 		PUTS(&w, "\r\n");
 	}
 	for (h = resp->hdrs; h < e; h++) {
-		if (plain) {
-			h = put_lines_as_is(&w, head, h, e);
-			if (h == e)
-				break;
+		if (LIKELY(keep & HBIT(h->id))) {
+			put_line(&w, head, h);
+			continue;
 		}
+		if (drop & HBIT(h->id))
+			continue;
 		if (h->id == FO_HTTP_H_CONTENT_LENGTH) {
 			if (!drop_cl &&
 				hdr_index(resp, h) == resp->hdr_first[FO_HTTP_H_CONTENT_LENGTH])

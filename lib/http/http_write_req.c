@@ -105,6 +105,17 @@ req_line_as_is(const uint8_t *head, const struct fo_http_msg *req)
 	return t_end + 11 - req->method_s.off;
 }
 
+/* A piece of struct fo_http_fwd_conn (32..64 bytes when fo_http_fwd_conn_init() made it). */
+WINLINE void
+put_piece(struct wbuf *w, const char *s, size_t n)
+{
+	run_flush(w);
+	if (LIKELY(n - 32 <= 32))
+		put_raw_32_64(w, s, n);
+	else
+		put_raw(w, s, n);
+}
+
 /* The request line: method, the path to send with the query, the version. */
 WINLINE void
 put_req_line(struct wbuf *w, const uint8_t *head, const struct fo_http_msg *req,
@@ -173,12 +184,30 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head, const struc
 		(req->flags & FO_HTTP_F_UNDERSCORE) && !(fwd->flags & FO_HTTP_FWD_UNDERSCORES);
 	const unsigned n_mods = fwd->n_mods; /* in a register: the writes below alias *fwd */
 	/* no field is dropped by its name alone: an unknown one goes on as it is */
-	const int plain = !drop_underscores && n_mods == 0 && !(req->flags & FO_HTTP_F_CONN_OTHER);
+	/*
+	 * When no field is dropped by its name alone (no '_' to drop, no
+	 * modifier, no name in Connection), its id says what becomes of it:
+	 * ids in @p keep go on as received, ids in @p drop do not, the others
+	 * are looked at below. Otherwise every field is.
+	 */
+	uint32_t keep = 0, drop = 0;
 	const struct fo_http_fwd_conn *conn = fwd->conn;
 	struct fo_http_fwd_conn own;
 	const struct fo_http_hdr *h, *e = req->hdrs + req->n_headers;
 	unsigned i;
 
+	if (!drop_underscores && n_mods == 0 && !(req->flags & FO_HTTP_F_CONN_OTHER)) {
+		keep = HBIT(FO_HTTP_H_OTHER) | HBIT(FO_HTTP_H_X_REQUEST_ID);
+		drop = HBITS_HOP | HBIT(FO_HTTP_H_EXPECT) | HBIT(FO_HTTP_H_X_FORWARDED_FOR) |
+		       HBIT(FO_HTTP_H_X_FORWARDED_PROTO) | HBIT(FO_HTTP_H_X_FORWARDED_HOST) |
+		       HBIT(FO_HTTP_H_X_FORWARDED_PORT) | HBIT(FO_HTTP_H_X_REAL_IP);
+		if (!(req->flags & FO_HTTP_F_ABSOLUTE_FORM) && fwd->host == NULL)
+			keep |= HBIT(FO_HTTP_H_HOST);
+		if (upgrade)
+			keep |= HBIT(FO_HTTP_H_UPGRADE);
+		else
+			drop |= HBIT(FO_HTTP_H_UPGRADE);
+	}
 	wbuf_init(&w, out, cap, head);
 	put_req_line(&w, head, req, fwd);
 	/* an HTTP/1.0 absolute-form request without Host: its authority */
@@ -186,11 +215,12 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head, const struc
 		put_host(&w, head, req, fwd);
 
 	for (h = req->hdrs; h < e; h++) {
-		if (plain) {
-			h = put_lines_as_is(&w, head, h, e);
-			if (h == e)
-				break;
+		if (LIKELY(keep & HBIT(h->id))) {
+			put_line(&w, head, h);
+			continue;
 		}
+		if (drop & HBIT(h->id))
+			continue;
 		if (drop_underscores && fo_http_hdr_underscore(head, h))
 			continue;
 		if (n_mods != 0 && h->id == FO_HTTP_H_OTHER &&
@@ -240,7 +270,7 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head, const struc
 	}
 	/* "X-Forwarded-For: [<v1>, ...,] <client>", "X-Real-IP: <client>" */
 	if (req->hdr_first[FO_HTTP_H_X_FORWARDED_FOR] == 0) {
-		put(&w, conn->ip, conn->ip_len);
+		put_piece(&w, conn->ip, conn->ip_len);
 	} else {
 		put(&w, conn->ip, FO_HTTP_XFF_LEN);
 		/* hdr_first: the index of the first one */
@@ -258,11 +288,14 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head, const struc
 		put_span(&w, head, req->host);
 		PUTS(&w, "\r\n");
 	}
-	put(&w, conn->tail, conn->tail_len); /* X-Forwarded-Port, X-Forwarded-Proto */
+	put_piece(&w, conn->tail, conn->tail_len); /* X-Forwarded-Port, X-Forwarded-Proto */
 	if (req->hdr_first[FO_HTTP_H_X_REQUEST_ID] == 0 && fwd->request_id != NULL &&
 		fwd->request_id_len != 0) {
 		PUTS(&w, "X-Request-ID: ");
-		put(&w, fwd->request_id, fwd->request_id_len);
+		if (LIKELY(fwd->request_id_len == 32)) /* fanout's own: one 32-byte move */
+			put(&w, fwd->request_id, 32);
+		else
+			put(&w, fwd->request_id, fwd->request_id_len);
 		PUTS(&w, "\r\n");
 	}
 	if (upgrade)

@@ -313,7 +313,8 @@ fo_http_write_chunk_line(uint8_t *out, size_t cap, int close_prev, uint64_t size
 {
 	static const char hex[] = "0123456789abcdef";
 	struct wbuf w;
-	char d[16];
+	/* 16 hex digits at most; 20 so that GCC sees put()'s long-copy branch in bounds */
+	char d[20];
 	size_t i = sizeof(d);
 
 	wbuf_init(&w, out, cap, out);

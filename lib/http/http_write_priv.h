@@ -31,6 +31,39 @@ struct wbuf {
 	size_t run_len;
 };
 
+/*
+ * Copy @p n bytes. A length known at compile time is memcpy()'s to inline;
+ * up to 16 bytes (a method, a path, a query, a host) two overlapping moves,
+ * longer ones memcpy().
+ */
+WINLINE void
+copy_bytes(uint8_t *d, const uint8_t *s, size_t n)
+{
+	if (__builtin_constant_p(n) || n > 16) {
+		memcpy(d, s, n);
+	} else if (n >= 8) {
+		uint64_t a, b;
+
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4) {
+		uint32_t a, b;
+
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		memcpy(d, &a, 4);
+		memcpy(d + n - 4, &b, 4);
+	} else if (n != 0) {
+		uint8_t a = s[0], b = s[n / 2], c = s[n - 1];
+
+		d[0] = a;
+		d[n / 2] = b;
+		d[n - 1] = c;
+	}
+}
+
 WINLINE void
 put_raw(struct wbuf *w, const void *s, size_t n)
 {
@@ -39,7 +72,7 @@ put_raw(struct wbuf *w, const void *s, size_t n)
 		w->left = 0;
 		return;
 	}
-	memcpy(w->p, s, n);
+	copy_bytes(w->p, s, n);
 	w->p += n;
 	w->left -= n;
 }
@@ -163,13 +196,13 @@ WINLINE void
 put_line(struct wbuf *w, const uint8_t *head, const struct fo_http_hdr *h)
 {
 	const uint8_t *l = head + h->line.off;
-	size_t n = h->line.len - 1; /* without the LF */
+	size_t len = h->line.len;
 
-	if (LIKELY(n != 0 && l[n - 1] == '\r')) {
-		put_run(w, l, n + 1); /* CRLF already: as it came */
+	if (LIKELY(len >= 2 && l[len - 2] == '\r')) {
+		put_run(w, l, len); /* CRLF already: as it came */
 		return;
 	}
-	put(w, l, n);
+	put(w, l, len - 1); /* without the LF */
 	PUTS(w, "\r\n");
 }
 

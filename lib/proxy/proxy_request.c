@@ -506,7 +506,7 @@ read_head(struct px_sess *s)
 			return px_sess_abort(s);
 		}
 		pw->stats.bytes_client_in += (uint64_t)n;
-		s->in = fo_mbuf_chain_join(s->in, m);
+		s->in = px_chain_join(s->in, m);
 		if (px_head_sparse(s->in)) {
 			/* a head dribbling in tiny segments must not pin one mbuf per byte */
 			m = px_chain_compact(pw, s->in);
@@ -587,7 +587,7 @@ px_req_pump(struct px_sess *s)
 		return 0; /* connecting: the request waits */
 	for (;;) {
 		if (s->to_up != NULL) {
-			m = fo_mbuf_chain_cut(&s->to_up, fo_tcp_send_space(u->c));
+			m = px_chain_cut(&s->to_up, fo_tcp_send_space(u->c));
 			n = fo_tcp_send(u->c, m);
 			if (n == -EAGAIN) {
 				s->to_up = fo_mbuf_chain_join(m, s->to_up);

@@ -417,6 +417,32 @@ struct fo_http_mod {
 /** Header id of the field name [@p name, + @p len) (any case): FO_HTTP_H_OTHER for most. */
 unsigned fo_http_field_id(const char *name, size_t len);
 
+/** Length of "X-Forwarded-For: ", the start of fo_http_fwd_conn.ip. */
+#define FO_HTTP_XFF_LEN 17
+
+/**
+ * The fields fo_http_write_request() adds that depend only on the client
+ * connection, formatted once for all its requests (fo_http_fwd_conn_init()).
+ */
+struct fo_http_fwd_conn {
+	uint32_t client_addr; /**< what it was formatted from (network byte order) */
+	uint16_t server_port;
+	uint8_t https;
+	uint8_t ip_len;   /**< bytes of ip[] */
+	uint8_t tail_len; /**< bytes of tail[] */
+	/** "X-Forwarded-For: <client>" CRLF "X-Real-IP: <client>" CRLF */
+	char ip[FO_HTTP_XFF_LEN + 15 + 13 + 15 + 2];
+	/** "X-Forwarded-Port: <server_port>" CRLF "X-Forwarded-Proto: http[s]" CRLF */
+	char tail[18 + 5 + 21 + 5 + 2];
+};
+
+/**
+ * Format @p c for a client at @p client_addr (IPv4, network byte order) on
+ * local port @p server_port, over TLS when @p https.
+ */
+void fo_http_fwd_conn_init(struct fo_http_fwd_conn *c, uint32_t client_addr,
+	uint16_t server_port, int https);
+
 /** What fo_http_write_request() adds to or changes in a request. */
 struct fo_http_fwd {
 	const char *path;   /**< path to send (rewritten); NULL: the original path */
@@ -432,6 +458,9 @@ struct fo_http_fwd {
 	 *  NULL: the request's. X-Forwarded-Host stays the request's. */
 	const char *host;
 	size_t host_len;
+	/** client_addr, server_port and FO_HTTP_FWD_HTTPS formatted already (these three are
+	 *  not read then); NULL: formatted per request from them */
+	const struct fo_http_fwd_conn *conn;
 };
 
 /**

@@ -1,122 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Writers of the heads fanout sends: the request forwarded upstream, the
- * response forwarded to the client, and fanout's own error responses.
- * Output is deterministic (fields in the order received, added fields in a
- * fixed order) and never goes past the caller's capacity.
+ * Writers of the heads fanout sends: the response forwarded to the client,
+ * fanout's own error responses and redirects, chunk lines; the field
+ * filters the request writer (http_write_req.c) shares. Output is
+ * deterministic (fields in the order received, added fields in a fixed
+ * order) and never goes past the caller's capacity.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "fo_http.h"
 #include "http_priv.h"
-
-/* An output buffer that remembers it ran out rather than checking each put. */
-struct wbuf {
-	uint8_t *p;
-	size_t left;
-	int full;
-};
-
-static void
-put(struct wbuf *w, const void *s, size_t n)
-{
-	if (n > w->left) {
-		w->full = 1;
-		w->left = 0;
-		return;
-	}
-	memcpy(w->p, s, n);
-	w->p += n;
-	w->left -= n;
-}
-
-#define PUTS(w, lit) put((w), (lit), sizeof(lit) - 1)
-
-static void
-put_span(struct wbuf *w, const uint8_t *head, struct fo_http_span s)
-{
-	put(w, head + s.off, s.len);
-}
-
-static void
-put_u64(struct wbuf *w, uint64_t v)
-{
-	char d[20];
-	size_t i = sizeof(d);
-
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	put(w, d + i, sizeof(d) - i);
-}
-
-/* dotted quad of an IPv4 address in network byte order, into @p d; its length */
-static size_t
-fmt_ip4(char d[16], uint32_t addr_be)
-{
-	const uint8_t *b = (const uint8_t *)&addr_be;
-	size_t n = 0;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		unsigned v = b[i];
-
-		if (i != 0)
-			d[n++] = '.';
-		if (v >= 100)
-			d[n++] = (char)('0' + v / 100);
-		if (v >= 10)
-			d[n++] = (char)('0' + v / 10 % 10);
-		d[n++] = (char)('0' + v % 10);
-	}
-	return n;
-}
-
-/* A field line as received, its ending normalised to CRLF. */
-static void
-put_line(struct wbuf *w, const uint8_t *head, const struct fo_http_hdr *h)
-{
-	size_t n = h->line.len - 1; /* without the LF */
-
-	if (n != 0 && head[h->line.off + n - 1] == '\r') {
-		put(w, head + h->line.off, n + 1); /* CRLF already: one copy */
-		return;
-	}
-	put(w, head + h->line.off, n);
-	PUTS(w, "\r\n");
-}
-
-/* "Host: <authority>" from msg->host (the absolute-form authority, or the Host value),
- * or the route's rewritten host. */
-static void
-put_host(struct wbuf *w, const uint8_t *head, const struct fo_http_msg *msg,
-	const struct fo_http_fwd *fwd)
-{
-	PUTS(w, "Host: ");
-	if (fwd->host != NULL)
-		put(w, fwd->host, fwd->host_len);
-	else
-		put_span(w, head, msg->host);
-	PUTS(w, "\r\n");
-}
-
-/* "Content-Length: <decimal>", from the parsed value. */
-static void
-put_content_length(struct wbuf *w, const struct fo_http_msg *msg)
-{
-	PUTS(w, "Content-Length: ");
-	put_u64(w, msg->content_length);
-	PUTS(w, "\r\n");
-}
-
-/* 1 + the index of @p h in msg->hdrs (the encoding of hdr_first[]). */
-static unsigned
-hdr_index(const struct fo_http_msg *msg, const struct fo_http_hdr *h)
-{
-	return (unsigned)(h - msg->hdrs) + 1;
-}
+#include "http_write_priv.h"
 
 static int
 span_caseeq(const uint8_t *a, const uint8_t *b, size_t n)
@@ -219,8 +114,8 @@ fo_http_upgrade_allowed(const uint8_t *head, const struct fo_http_msg *req, cons
  * X-Request-ID stay, or "Connection: Content-Length" would make fanout and
  * the next hop frame the body differently.
  */
-static int
-keep_field(const uint8_t *head, const struct fo_http_msg *msg, const struct fo_http_hdr *h,
+int
+fo_http_keep_field(const uint8_t *head, const struct fo_http_msg *msg, const struct fo_http_hdr *h,
 	int keep_upgrade)
 {
 	switch (h->id) {
@@ -246,8 +141,8 @@ fo_http_field_id(const char *name, size_t len)
 }
 
 /* Does a SET or REMOVE of @p mods name field @p h? (It is dropped then.) */
-static int
-mod_drops(const uint8_t *head, const struct fo_http_hdr *h, const struct fo_http_mod *mods,
+int
+fo_http_mod_drops(const uint8_t *head, const struct fo_http_hdr *h, const struct fo_http_mod *mods,
 	unsigned n)
 {
 	unsigned i;
@@ -257,164 +152,6 @@ mod_drops(const uint8_t *head, const struct fo_http_hdr *h, const struct fo_http
 			span_caseeq((const uint8_t *)mods[i].name, head + h->name.off, h->name.len))
 			return 1;
 	return 0;
-}
-
-/* "<name>: <value>" for each SET and ADD, in list order. */
-static void
-put_mods(struct wbuf *w, const struct fo_http_mod *mods, unsigned n)
-{
-	unsigned i;
-
-	for (i = 0; i < n; i++) {
-		if (mods[i].op == FO_HTTP_MOD_REMOVE)
-			continue;
-		put(w, mods[i].name, mods[i].name_len);
-		PUTS(w, ": ");
-		put(w, mods[i].value, mods[i].value_len);
-		PUTS(w, "\r\n");
-	}
-}
-
-ssize_t
-fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head,
-	const struct fo_http_msg *req, const struct fo_http_fwd *fwd)
-{
-	struct wbuf w = {out, cap, 0};
-	int upgrade = (fwd->flags & FO_HTTP_FWD_UPGRADE) != 0;
-	int drop_underscores = (req->flags & FO_HTTP_F_UNDERSCORE) &&
-			       !(fwd->flags & FO_HTTP_FWD_UNDERSCORES);
-	const unsigned n_mods = fwd->n_mods; /* in a register: the writes below alias *fwd */
-	char ip[16];
-	size_t ip_len;
-	unsigned i;
-
-	put_span(&w, head, req->method_s);
-	PUTS(&w, " ");
-	if (fwd->path != NULL && fwd->path_len != 0) {
-		/*
-		 * A rewrite with its own query ("/new?a=1") gets the request's
-		 * after it with '&'; one ending with '?' drops the request's
-		 * (nginx's rewrite). A '?' here comes from the config: captures
-		 * are escaped by lib/route.
-		 */
-		const char *q = memchr(fwd->path, '?', fwd->path_len);
-
-		if (q == NULL) {
-			put(&w, fwd->path, fwd->path_len);
-		} else if (q == fwd->path + fwd->path_len - 1) {
-			if (fwd->path_len > 1)
-				put(&w, fwd->path, fwd->path_len - 1);
-			else
-				PUTS(&w, "/");
-			goto query_done;
-		} else {
-			put(&w, fwd->path, fwd->path_len);
-			if (req->query.len != 0) {
-				PUTS(&w, "&");
-				put_span(&w, head, req->query);
-			}
-			goto query_done;
-		}
-	} else if (fwd->path == NULL && req->path.len != 0) {
-		put_span(&w, head, req->path);
-	} else {
-		PUTS(&w, "/"); /* absolute-form without a path, or an empty rewrite */
-	}
-	if (req->query.len != 0) {
-		PUTS(&w, "?");
-		put_span(&w, head, req->query);
-	}
-query_done:
-	if (req->version_minor == 0)
-		PUTS(&w, " HTTP/1.0\r\n");
-	else
-		PUTS(&w, " HTTP/1.1\r\n");
-	/* an HTTP/1.0 absolute-form request without Host: its authority */
-	if (req->hdr_first[FO_HTTP_H_HOST] == 0 && (req->host.len != 0 || fwd->host != NULL))
-		put_host(&w, head, req, fwd);
-
-	for (i = 0; i < req->n_headers; i++) {
-		const struct fo_http_hdr *h = &req->hdrs[i];
-
-		if (drop_underscores && fo_http_hdr_underscore(head, h))
-			continue;
-		if (n_mods != 0 && h->id == FO_HTTP_H_OTHER && mod_drops(head, h, fwd->mods, n_mods))
-			continue;
-		switch (h->id) {
-		case FO_HTTP_H_HOST:
-			/* the authority of an absolute-form target replaces Host
-			 * (RFC 9112 3.2.2): the next hop routes on what fanout did */
-			if ((req->flags & FO_HTTP_F_ABSOLUTE_FORM) || fwd->host != NULL)
-				put_host(&w, head, req, fwd);
-			else
-				put_line(&w, head, h);
-			continue;
-		case FO_HTTP_H_CONTENT_LENGTH:
-			/* one field, in canonical decimal ("010", "5, 5" or two
-			 * fields say the same thing, but not to every server) */
-			if (hdr_index(req, h) == req->hdr_first[FO_HTTP_H_CONTENT_LENGTH])
-				put_content_length(&w, req);
-			continue;
-		case FO_HTTP_H_TRANSFER_ENCODING:
-			/* a valid request has exactly one, saying chunked: fanout
-			 * re-frames the body (fo_http_body_next()), so it says so
-			 * in its own words */
-			if (req->flags & FO_HTTP_F_CHUNKED)
-				PUTS(&w, "Transfer-Encoding: chunked\r\n");
-			continue;
-		case FO_HTTP_H_EXPECT: /* fanout answers 100-continue itself */
-		case FO_HTTP_H_X_FORWARDED_FOR:
-		case FO_HTTP_H_X_FORWARDED_PROTO:
-		case FO_HTTP_H_X_FORWARDED_HOST:
-		case FO_HTTP_H_X_FORWARDED_PORT:
-		case FO_HTTP_H_X_REAL_IP:
-			continue;
-		default:
-			if (keep_field(head, req, h, upgrade))
-				put_line(&w, head, h);
-		}
-	}
-
-	if (n_mods != 0)
-		put_mods(&w, fwd->mods, n_mods);
-	PUTS(&w, "X-Forwarded-For: ");
-	/* hdr_first: the index of the first one; none, no second walk */
-	for (i = req->hdr_first[FO_HTTP_H_X_FORWARDED_FOR]; i != 0 && i <= req->n_headers; i++) {
-		const struct fo_http_hdr *h = &req->hdrs[i - 1];
-
-		if (h->id != FO_HTTP_H_X_FORWARDED_FOR || h->value.len == 0)
-			continue;
-		put_span(&w, head, h->value);
-		PUTS(&w, ", ");
-	}
-	ip_len = fmt_ip4(ip, fwd->client_addr);
-	put(&w, ip, ip_len);
-	PUTS(&w, "\r\nX-Real-IP: ");
-	put(&w, ip, ip_len);
-	PUTS(&w, "\r\n");
-	if (req->host.len != 0) {
-		PUTS(&w, "X-Forwarded-Host: ");
-		put_span(&w, head, req->host);
-		PUTS(&w, "\r\n");
-	}
-	PUTS(&w, "X-Forwarded-Port: ");
-	put_u64(&w, fwd->server_port);
-	if (fwd->flags & FO_HTTP_FWD_HTTPS)
-		PUTS(&w, "\r\nX-Forwarded-Proto: https\r\n");
-	else
-		PUTS(&w, "\r\nX-Forwarded-Proto: http\r\n");
-	if (req->hdr_first[FO_HTTP_H_X_REQUEST_ID] == 0 && fwd->request_id != NULL &&
-		fwd->request_id_len != 0) {
-		PUTS(&w, "X-Request-ID: ");
-		put(&w, fwd->request_id, fwd->request_id_len);
-		PUTS(&w, "\r\n");
-	}
-	if (upgrade)
-		PUTS(&w, "Connection: upgrade\r\n");
-	else if (fwd->flags & FO_HTTP_FWD_CLOSE)
-		PUTS(&w, "Connection: close\r\n");
-	PUTS(&w, "\r\n");
-	return w.full ? -ENOSPC : (ssize_t)(w.p - out);
 }
 
 ssize_t
@@ -429,26 +166,49 @@ fo_http_write_response_mod(uint8_t *out, size_t cap, const uint8_t *head,
 	const struct fo_http_msg *resp, unsigned flags, const struct fo_http_mod *mods,
 	unsigned n_mods)
 {
-	struct wbuf w = {out, cap, 0};
+	struct wbuf w;
 	int upgrade = (flags & FO_HTTP_RESP_UPGRADE) != 0;
 	/* a proxy drops Content-Length beside Transfer-Encoding (RFC 9112 6.3) */
 	int drop_cl = (resp->flags & (FO_HTTP_F_CHUNKED | FO_HTTP_F_TE_OTHER)) != 0;
-	unsigned i;
+	/* as for requests (http_write_req.c): ids that go on as received, ids dropped */
+	uint32_t keep = 0, drop = 0;
+	size_t sl = (size_t)resp->reason.off + resp->reason.len; /* the status line's end */
+	const struct fo_http_hdr *h, *e = resp->hdrs + resp->n_headers;
 
-	put(&w, head, (size_t)resp->reason.off + resp->reason.len);
-	PUTS(&w, "\r\n");
-	for (i = 0; i < resp->n_headers; i++) {
-		const struct fo_http_hdr *h = &resp->hdrs[i];
-
+	if (n_mods == 0 && !(resp->flags & FO_HTTP_F_CONN_OTHER)) {
+		/* all but Content-Length and the hop-by-hop fields go on */
+		keep = (HBIT(FO_HTTP_H_MAX) - 1) &
+		       ~(HBITS_HOP | HBIT(FO_HTTP_H_UPGRADE) | HBIT(FO_HTTP_H_CONTENT_LENGTH));
+		drop = HBITS_HOP;
+		if (upgrade)
+			keep |= HBIT(FO_HTTP_H_UPGRADE);
+		else
+			drop |= HBIT(FO_HTTP_H_UPGRADE);
+	}
+	wbuf_init(&w, out, cap, head);
+	if (LIKELY(head[sl] == '\r')) {
+		put_run(&w, head, sl + 2);
+	} else {
+		put(&w, head, sl);
+		PUTS(&w, "\r\n");
+	}
+	for (h = resp->hdrs; h < e; h++) {
+		if (LIKELY(keep & HBIT(h->id))) {
+			put_line(&w, head, h);
+			continue;
+		}
+		if (drop & HBIT(h->id))
+			continue;
 		if (h->id == FO_HTTP_H_CONTENT_LENGTH) {
 			if (!drop_cl &&
 				hdr_index(resp, h) == resp->hdr_first[FO_HTTP_H_CONTENT_LENGTH])
-				put_content_length(&w, resp);
+				put_content_length(&w, head, resp, h);
 			continue;
 		}
-		if (n_mods != 0 && h->id == FO_HTTP_H_OTHER && mod_drops(head, h, mods, n_mods))
+		if (n_mods != 0 && h->id == FO_HTTP_H_OTHER &&
+			fo_http_mod_drops(head, h, mods, n_mods))
 			continue;
-		if (keep_field(head, resp, h, upgrade))
+		if (fo_http_keep_field(head, resp, h, upgrade))
 			put_line(&w, head, h);
 	}
 	if (n_mods != 0)
@@ -458,7 +218,7 @@ fo_http_write_response_mod(uint8_t *out, size_t cap, const uint8_t *head,
 	else if (flags & FO_HTTP_RESP_CLOSE)
 		PUTS(&w, "Connection: close\r\n");
 	PUTS(&w, "\r\n");
-	return w.full ? -ENOSPC : (ssize_t)(w.p - out);
+	return wbuf_end(&w, out);
 }
 
 static size_t
@@ -477,12 +237,13 @@ ssize_t
 fo_http_write_error(uint8_t *out, size_t cap, unsigned status, const char *detail, int close,
 	int head_only)
 {
-	struct wbuf w = {out, cap, 0};
+	struct wbuf w;
 	const char *reason = fo_http_reason(status);
 	size_t rlen = strlen(reason), dlen = detail != NULL ? strlen(detail) : 0;
 	/* "<status> <reason>[: <detail>]\n" */
 	size_t body = dec_len(status) + 1 + rlen + (detail != NULL ? 2 + dlen : 0) + 1;
 
+	wbuf_init(&w, out, cap, out);
 	PUTS(&w, "HTTP/1.1 ");
 	put_u64(&w, status);
 	PUTS(&w, " ");
@@ -503,14 +264,14 @@ fo_http_write_error(uint8_t *out, size_t cap, unsigned status, const char *detai
 		}
 		PUTS(&w, "\n");
 	}
-	return w.full ? -ENOSPC : (ssize_t)(w.p - out);
+	return wbuf_end(&w, out);
 }
 
 ssize_t
 fo_http_write_redirect(uint8_t *out, size_t cap, unsigned status, const struct fo_http_str *loc,
 	unsigned n_loc, int close, int head_only)
 {
-	struct wbuf w = {out, cap, 0};
+	struct wbuf w;
 	const char *reason = fo_http_reason(status);
 	size_t rlen = strlen(reason), total = 0, k;
 	unsigned i;
@@ -524,6 +285,7 @@ fo_http_write_redirect(uint8_t *out, size_t cap, unsigned status, const struct f
 	}
 	if (total == 0)
 		return -EINVAL;
+	wbuf_init(&w, out, cap, out);
 	PUTS(&w, "HTTP/1.1 ");
 	put_u64(&w, status);
 	PUTS(&w, " ");
@@ -543,17 +305,19 @@ fo_http_write_redirect(uint8_t *out, size_t cap, unsigned status, const struct f
 		put(&w, reason, rlen);
 		PUTS(&w, "\n");
 	}
-	return w.full ? -ENOSPC : (ssize_t)(w.p - out);
+	return wbuf_end(&w, out);
 }
 
 ssize_t
 fo_http_write_chunk_line(uint8_t *out, size_t cap, int close_prev, uint64_t size)
 {
 	static const char hex[] = "0123456789abcdef";
-	struct wbuf w = {out, cap, 0};
-	char d[16];
+	struct wbuf w;
+	/* 16 hex digits at most; 20 so that GCC sees put()'s long-copy branch in bounds */
+	char d[20];
 	size_t i = sizeof(d);
 
+	wbuf_init(&w, out, cap, out);
 	if (close_prev)
 		PUTS(&w, "\r\n");
 	do {
@@ -562,5 +326,5 @@ fo_http_write_chunk_line(uint8_t *out, size_t cap, int close_prev, uint64_t size
 	} while (size != 0);
 	put(&w, d + i, sizeof(d) - i);
 	PUTS(&w, "\r\n");
-	return w.full ? -ENOSPC : (ssize_t)(w.p - out);
+	return wbuf_end(&w, out);
 }

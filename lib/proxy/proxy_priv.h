@@ -288,6 +288,9 @@ struct px_sess {
 	struct fo_http_body resp_b;
 	struct fo_http_msg req;
 	struct fo_http_msg resp;
+	/* X-Forwarded-For, X-Real-IP, -Port, -Proto of its requests, formatted at the first
+	 * (proxy_request.c; not cleared per session: it says what it was made from) */
+	struct fo_http_fwd_conn fwdc;
 };
 
 struct fo_proxy_worker {
@@ -488,6 +491,27 @@ px_head_sparse(const struct rte_mbuf *m)
 {
 	return m->nb_segs > PX_HEAD_SEGS_MAX && m->pkt_len < m->nb_segs * PX_HEAD_SEG_MIN_FILL;
 }
+/**
+ * fo_mbuf_chain_cut() (whole segments, at most @p max bytes, at least one),
+ * without the call when all of *@p head fits: a head or a response, mostly.
+ */
+static inline struct rte_mbuf *
+px_chain_cut(struct rte_mbuf **head, uint32_t max)
+{
+	struct rte_mbuf *m = *head;
+
+	if (likely(m->pkt_len <= max)) {
+		*head = NULL;
+		return m;
+	}
+	return fo_mbuf_chain_cut(head, max);
+}
+/** fo_mbuf_chain_join(), without the call when @p a is empty (a chain starting). */
+static inline struct rte_mbuf *
+px_chain_join(struct rte_mbuf *a, struct rte_mbuf *b)
+{
+	return a == NULL ? b : fo_mbuf_chain_join(a, b);
+}
 /** Split off the first @p n bytes of *@p head (n <= len): returned; rest left in *head. NULL +
  * errno on mbuf shortage. */
 int px_chain_split(
@@ -550,8 +574,12 @@ void px_count_status(struct fo_proxy_worker *pw, unsigned status);
 /* proxy_upstream.c, proxy_upconn.c */
 /** Pick the server (the upstream's balancer), take a pooled connection or open one. */
 int px_up_start(struct px_sess *s);
-/** Is @p srv drained in the worker's current snapshot? */
-int px_srv_drained(const struct fo_proxy_worker *pw, const struct px_server *srv);
+/** Is @p srv drained in the worker's current snapshot? (Inline: asked at every release.) */
+static inline int
+px_srv_drained(const struct fo_proxy_worker *pw, const struct px_server *srv)
+{
+	return srv->drained_gen == pw->cur->gen;
+}
 /** The active open to the session's server failed: the next server, or answer @p status. */
 int px_up_connect_next(struct px_sess *s, unsigned status, const char *what);
 /**

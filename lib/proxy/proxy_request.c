@@ -16,6 +16,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "proxy_priv.h"
 
@@ -190,25 +193,66 @@ px_cl_finish(struct px_sess *s)
 	return 0;
 }
 
+/* The 32 hex digits of @p z[0] then @p z[1], each least significant first. */
+static inline void
+hex32(char *buf, const uint64_t z[2])
+{
+#ifdef __SSE2__
+	const __m128i f = _mm_set1_epi8(0x0f);
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)z);
+	__m128i lo = _mm_and_si128(v, f), hi = _mm_and_si128(_mm_srli_epi16(v, 4), f);
+	/* a nibble a byte */
+	__m128i d0 = _mm_unpacklo_epi8(lo, hi), d1 = _mm_unpackhi_epi8(lo, hi);
+	const __m128i nine = _mm_set1_epi8(9), zero = _mm_set1_epi8('0');
+	const __m128i af = _mm_set1_epi8('a' - '0' - 10);
+
+	d0 = _mm_add_epi8(_mm_add_epi8(d0, zero), _mm_and_si128(_mm_cmpgt_epi8(d0, nine), af));
+	d1 = _mm_add_epi8(_mm_add_epi8(d1, zero), _mm_and_si128(_mm_cmpgt_epi8(d1, nine), af));
+	_mm_storeu_si128((__m128i *)(void *)buf, d0);
+	_mm_storeu_si128((__m128i *)(void *)(buf + 16), d1);
+#else
+	static const char hex[] = "0123456789abcdef";
+	unsigned i, k;
+
+	for (k = 0; k < 2; k++) {
+		uint64_t v = z[k];
+
+		for (i = 0; i < 16; i++, v >>= 4)
+			buf[k * 16 + i] = hex[v & 0xf];
+	}
+#endif
+}
+
 /* X-Request-ID: 32 hex digits from a per-worker counter and random seeds. */
 static size_t
 make_request_id(struct fo_proxy_worker *pw, char *buf)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned i, k;
+	uint64_t z[2];
+	unsigned k;
 
 	/* splitmix64 steps: unique per (worker seed, counter), not guessable in order */
 	for (k = 0; k < 2; k++) {
-		uint64_t z = pw->rid_seed[k] + (pw->rid_ctr + k) * 0x9e3779b97f4a7c15ull;
-
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-		z ^= z >> 31;
-		for (i = 0; i < 16; i++, z >>= 4)
-			buf[k * 16 + i] = hex[z & 0xf];
+		z[k] = pw->rid_seed[k] + (pw->rid_ctr + k) * 0x9e3779b97f4a7c15ull;
+		z[k] = (z[k] ^ (z[k] >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z[k] = (z[k] ^ (z[k] >> 27)) * 0x94d049bb133111ebull;
+		z[k] ^= z[k] >> 31;
 	}
+	hex32(buf, z);
 	pw->rid_ctr += 2;
 	return 32;
+}
+
+/* The session's X-Forwarded-* fields, formatted by its first request. */
+static const struct fo_http_fwd_conn *
+sess_fwd_conn(struct px_sess *s)
+{
+	struct fo_http_fwd_conn *c = &s->fwdc;
+	uint8_t https = s->tls != NULL;
+
+	if (unlikely(c->ip_len == 0 || c->client_addr != s->client_addr ||
+		     c->server_port != s->l->port || c->https != https))
+		fo_http_fwd_conn_init(c, s->client_addr, s->l->port, https);
+	return c;
 }
 
 /* Fields fo_http_write_request() drops for a '_' in their name (rare: counted one by one). */
@@ -338,10 +382,7 @@ req_head_done(struct px_sess *s)
 		fwd.host = res.conf->rewrite_host;
 		fwd.host_len = strlen(res.conf->rewrite_host);
 	}
-	fwd.client_addr = s->client_addr;
-	fwd.server_port = s->l->port;
-	if (s->tls != NULL)
-		fwd.flags |= FO_HTTP_FWD_HTTPS;
+	fwd.conn = sess_fwd_conn(s); /* client address, port, scheme */
 	if (msg->hdr_first[FO_HTTP_H_X_REQUEST_ID] == 0) {
 		fwd.request_id = rid;
 		fwd.request_id_len = make_request_id(pw, rid);
@@ -465,7 +506,7 @@ read_head(struct px_sess *s)
 			return px_sess_abort(s);
 		}
 		pw->stats.bytes_client_in += (uint64_t)n;
-		s->in = fo_mbuf_chain_join(s->in, m);
+		s->in = px_chain_join(s->in, m);
 		if (px_head_sparse(s->in)) {
 			/* a head dribbling in tiny segments must not pin one mbuf per byte */
 			m = px_chain_compact(pw, s->in);
@@ -546,7 +587,7 @@ px_req_pump(struct px_sess *s)
 		return 0; /* connecting: the request waits */
 	for (;;) {
 		if (s->to_up != NULL) {
-			m = fo_mbuf_chain_cut(&s->to_up, fo_tcp_send_space(u->c));
+			m = px_chain_cut(&s->to_up, fo_tcp_send_space(u->c));
 			n = fo_tcp_send(u->c, m);
 			if (n == -EAGAIN) {
 				s->to_up = fo_mbuf_chain_join(m, s->to_up);

@@ -39,7 +39,7 @@ px_cl_flush(struct px_sess *s)
 	while (s->to_cl != NULL) {
 		if (s->c == NULL)
 			return px_sess_abort(s);
-		m = fo_mbuf_chain_cut(&s->to_cl, px_cl_space(s));
+		m = px_chain_cut(&s->to_cl, px_cl_space(s));
 		n = px_cl_send(s, m);
 		if (n == -EAGAIN) {
 			s->to_cl = fo_mbuf_chain_join(m, s->to_cl);
@@ -96,7 +96,7 @@ queue_head(struct px_sess *s, const uint8_t *head, unsigned flags)
 		if (m == NULL)
 			return px_up_fail(s, 502, "out of packet buffers", 0);
 	}
-	s->to_cl = fo_mbuf_chain_join(s->to_cl, m);
+	s->to_cl = px_chain_join(s->to_cl, m);
 	s->out_head += (uint64_t)n;
 	return 0;
 }
@@ -258,7 +258,7 @@ px_resp_pump(struct px_sess *s)
 			}
 			pw->stats.bytes_upstream_in += (uint64_t)n;
 			if (s->resp_state == PX_RESP_WAIT) {
-				s->rin = fo_mbuf_chain_join(s->rin, m);
+				s->rin = px_chain_join(s->rin, m);
 				m = NULL;
 				if (px_head_sparse(s->rin)) {
 					m = px_chain_compact(pw, s->rin);
@@ -301,7 +301,7 @@ px_resp_pump(struct px_sess *s)
 			s->flags |= PX_S_UP_NOREUSE;
 			rte_pktmbuf_free(rest);
 		}
-		s->to_cl = fo_mbuf_chain_join(s->to_cl, body);
+		s->to_cl = px_chain_join(s->to_cl, body);
 		if (s->resp_b.done)
 			s->resp_state = PX_RESP_DONE;
 	}

@@ -160,12 +160,6 @@ up_keep_head(struct px_sess *s)
 	}
 }
 
-int
-px_srv_drained(const struct fo_proxy_worker *pw, const struct px_server *srv)
-{
-	return srv->drained_gen == pw->cur->gen;
-}
-
 /* May the request's server number @p idx take a new request now? */
 static int
 up_usable(const struct px_sess *s, unsigned idx)

@@ -222,6 +222,29 @@ static const struct wcase wcases[] = {
 		FWD_ADDS("h") "\r\n"},
 	{"asterisk", "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", NULL, NULL, 0,
 		"OPTIONS * HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	/* lines that go on as received are copied in runs: around those that do not */
+	{"content-length trailing space",
+		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 12 \r\nA: 1\r\n\r\n", NULL, NULL, 0,
+		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 12\r\nA: 1\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"content-length no space, bare lf",
+		"POST /f HTTP/1.1\nHost: h\nContent-Length:12\nContent-Length: 12\n\n", NULL, NULL, 0,
+		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 12\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"content-length as received",
+		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\nA: 1\r\n\r\n", NULL, NULL, 0,
+		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\nA: 1\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"bare lf among crlf",
+		"GET /a?q HTTP/1.1\r\nHost: h\r\nA: 1\nB: 2\r\nC: 3\r\n\r\n", NULL, NULL, 0,
+		"GET /a?q HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"empty query dropped",
+		"GET /a? HTTP/1.1\r\nHost: h\r\n\r\n", NULL, NULL, 0,
+		"GET /a HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+	{"bare lf request line",
+		"GET /a?b HTTP/1.1\nHost: h\r\n\r\n", NULL, NULL, 0,
+		"GET /a?b HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
 };
 
 struct wreq {
@@ -242,6 +265,7 @@ static void
 test_write_request(void **state)
 {
 	static struct fo_http_msg m;
+	struct fo_http_fwd_conn conn;
 	struct fo_http_fwd fwd;
 	struct wreq w;
 	size_t i;
@@ -276,7 +300,53 @@ test_write_request(void **state)
 		w.m = &m;
 		w.fwd = &fwd;
 		sweep_enospc(write_req, &w, (size_t)n);
+		/* the same with the connection's fields formatted beforehand */
+		fo_http_fwd_conn_init(&conn, fwd.client_addr, fwd.server_port, 0);
+		fwd.conn = &conn;
+		n = fo_http_write_request(out, OUT_MAX, (const uint8_t *)c->in, &m, &fwd);
+		assert_out(n, c->want, c->name);
+		sweep_enospc(write_req, &w, (size_t)n);
 	}
+}
+
+/* fwd->conn, not client_addr / server_port / FO_HTTP_FWD_HTTPS, when set */
+static void
+test_write_request_conn(void **state)
+{
+	static const char in[] = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+	static struct fo_http_msg m;
+	struct fo_http_fwd_conn conn;
+	struct fo_http_fwd fwd;
+	struct wreq w;
+	ssize_t n;
+
+	(void)state;
+	parse(FO_HTTP_REQUEST, in, &m);
+	memset(&fwd, 0, sizeof(fwd));
+	fwd.client_addr = htonl(0x01020304);
+	fwd.server_port = 80;
+	fo_http_fwd_conn_init(&conn, htonl(0xfffefd0a), 65535, 1);
+	fwd.conn = &conn;
+	n = fo_http_write_request(out, OUT_MAX, (const uint8_t *)in, &m, &fwd);
+	assert_out(n,
+		"GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 255.254.253.10\r\n"
+		"X-Real-IP: 255.254.253.10\r\nX-Forwarded-Host: h\r\nX-Forwarded-Port: 65535\r\n"
+		"X-Forwarded-Proto: https\r\n\r\n",
+		"conn");
+	w.in = in;
+	w.m = &m;
+	w.fwd = &fwd;
+	sweep_enospc(write_req, &w, (size_t)n);
+	/* the longest pieces fit exactly */
+	fo_http_fwd_conn_init(&conn, htonl(0xffffffff), 65535, 1);
+	assert_int_equal(conn.ip_len, sizeof(conn.ip));
+	assert_int_equal(conn.tail_len, sizeof(conn.tail));
+	fo_http_fwd_conn_init(&conn, 0, 0, 0);
+	n = fo_http_write_request(out, OUT_MAX, (const uint8_t *)in, &m, &fwd);
+	assert_out(n,
+		"GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 0.0.0.0\r\nX-Real-IP: 0.0.0.0\r\n"
+		"X-Forwarded-Host: h\r\nX-Forwarded-Port: 0\r\nX-Forwarded-Proto: http\r\n\r\n",
+		"conn zero");
 }
 
 /* ---- responses --------------------------------------------------------- */
@@ -313,6 +383,12 @@ static const struct rcase rcases[] = {
 	{"content-length canonical once", "HTTP/1.1 200 OK\r\nContent-Length: 0012\r\nX: y\r\n"
 		"content-length: 12, 12\r\n\r\n", 0,
 		"HTTP/1.1 200 OK\r\nContent-Length: 12\r\nX: y\r\n\r\n"},
+	{"content-length spacing", "HTTP/1.1 200 OK\r\nContent-Length:12\r\nA: 1\r\n\r\n", 0,
+		"HTTP/1.1 200 OK\r\nContent-Length: 12\r\nA: 1\r\n\r\n"},
+	{"content-length trailing space", "HTTP/1.1 200 OK\r\nContent-Length: 7 \r\nA: 1\r\n\r\n",
+		0, "HTTP/1.1 200 OK\r\nContent-Length: 7\r\nA: 1\r\n\r\n"},
+	{"content-length bare lf", "HTTP/1.1 200 OK\r\nContent-Length: 10000000000\nA: 1\r\n\r\n",
+		0, "HTTP/1.1 200 OK\r\nContent-Length: 10000000000\r\nA: 1\r\n\r\n"},
 	{"reason with spaces", "HTTP/1.1 503 Service  Unavailable \r\n\r\n", 0,
 		"HTTP/1.1 503 Service  Unavailable \r\n\r\n"},
 };
@@ -522,6 +598,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_write_request),
+		cmocka_unit_test(test_write_request_conn),
 		cmocka_unit_test(test_write_response),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_write_chunk_line),

@@ -124,7 +124,7 @@ def main():
         "components": {c: round(v) for c, v in bycomp.most_common() if v >= 0.5},
         "top": [{"function": fn, "per_request": round(v)} for fn, v in top],
     })
-    print("\nresults: %s (key \"instructions\")" % a.json)
+    print("\nresults: %s (key \"instructions\")" % os.path.normpath(a.json))
 
 
 if __name__ == "__main__":

@@ -121,7 +121,7 @@ def table(doc, markdown=True):
         "resumed = wrk -c%d with `Connection: close` (each reconnection resumes the last "
         "session: TLS 1.3 PSK with X25519); keepalive = wrk -c%d; paced = wrk -c%d, one "
         "request per connection every %d ms; plain = keepalive over plain HTTP (port 80 of the "
-        "same fanout); flood = paced while h2load makes full "
+        "same fanout); flood = paced while h2load%s makes full "
         "handshakes as fast as the clients' CPU allows. ops/s: handshakes or requests per "
         "second of wall time (bounded by the clients' CPU for handshakes). per core: the same "
         "per second of the proxy's CPU time (fanout: %s; nginx, HAProxy: utime+stime), the "
@@ -129,6 +129,8 @@ def table(doc, markdown=True):
         "inverse. p99 ×: flood p99 over paced p99, same contender. resumed: handshakes that "
         "resumed (fanout's counters). Ratios: medians over medians, same test." % (
             a["hs_clients"], a["conns"], a["conns"], a["paced_conns"], a["pace_ms"],
+            " (under SCHED_IDLE on the clients' CPU: the paced wrk and the backend preempt it)"
+            if a.get("flood_idle") else "",
             "utime+stime, polling between its idle sleeps included" if a.get("fanout_idle_sleep")
             else "busy TSC cycles times the share of the window the kernel ran it"))
     tls = doc.get("tls") or {}

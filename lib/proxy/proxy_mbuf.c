@@ -113,6 +113,29 @@ px_chain_adj(struct rte_mbuf **head, uint32_t n)
 }
 
 struct rte_mbuf *
+px_chain_append(struct rte_mbuf *a, struct rte_mbuf *b)
+{
+	struct rte_mbuf *last;
+
+	if (a == NULL || b == NULL)
+		return a == NULL ? b : a;
+	if (b->next == NULL && b->data_len <= PX_APPEND_COPY) {
+		last = rte_pktmbuf_lastseg(a);
+		/* not an indirect or external buffer, nor one TCP or a clone shares */
+		if (RTE_MBUF_DIRECT(last) && rte_mbuf_refcnt_read(last) == 1 &&
+			rte_pktmbuf_tailroom(last) >= b->data_len) {
+			memcpy(rte_pktmbuf_mtod_offset(last, uint8_t *, last->data_len),
+				rte_pktmbuf_mtod(b, const uint8_t *), b->data_len);
+			last->data_len = (uint16_t)(last->data_len + b->data_len);
+			a->pkt_len += b->data_len;
+			rte_pktmbuf_free(b);
+			return a;
+		}
+	}
+	return fo_mbuf_chain_join(a, b);
+}
+
+struct rte_mbuf *
 px_chain_from_buf(struct fo_proxy_worker *pw, const void *buf, uint32_t len)
 {
 	struct rte_mbuf *head = NULL, *tail = NULL, *m;

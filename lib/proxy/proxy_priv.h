@@ -518,6 +518,15 @@ int px_chain_split(
 	struct fo_proxy_worker *pw, struct rte_mbuf **head, uint32_t n, struct rte_mbuf **front);
 /** Drop the first @p n bytes of *@p head. */
 void px_chain_adj(struct rte_mbuf **head, uint32_t n);
+/**
+ * @p b appended to @p a (either may be NULL); a single-segment @p b of at most
+ * PX_APPEND_COPY bytes is copied into the tailroom of @p a's last segment
+ * when that one is a direct mbuf of the session's alone, and freed: a
+ * response head and a short body go to TCP as one mbuf, so each segment sent
+ * slices one piece, not two. @return the chain.
+ */
+struct rte_mbuf *px_chain_append(struct rte_mbuf *a, struct rte_mbuf *b);
+#define PX_APPEND_COPY 512
 /** Copy @p len bytes into a fresh chain. NULL when out of mbufs. */
 struct rte_mbuf *px_chain_from_buf(struct fo_proxy_worker *pw, const void *buf, uint32_t len);
 /** Copy a chain into fresh full mbufs (compaction of a head in many small segments). */

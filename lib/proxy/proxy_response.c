@@ -301,7 +301,7 @@ px_resp_pump(struct px_sess *s)
 			s->flags |= PX_S_UP_NOREUSE;
 			rte_pktmbuf_free(rest);
 		}
-		s->to_cl = px_chain_join(s->to_cl, body);
+		s->to_cl = px_chain_append(s->to_cl, body);
 		if (s->resp_b.done)
 			s->resp_state = PX_RESP_DONE;
 	}

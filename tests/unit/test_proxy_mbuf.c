@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * px_chain_append(): a short single-segment chain is copied into the tailroom
+ * of the last segment it is appended to only when that segment is a direct
+ * mbuf nobody else holds; otherwise the chains are linked. The bytes and
+ * lengths come out the same either way, and nothing leaks.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <rte_mbuf.h>
+
+#include "fake_pool.h"
+#include "proxy_priv.h"
+
+static struct rte_mempool *mp;
+
+static struct rte_mbuf *
+seg(char fill, uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	char *p;
+
+	assert_non_null(m);
+	p = rte_pktmbuf_append(m, len);
+	assert_non_null(p);
+	memset(p, fill, len);
+	return m;
+}
+
+/* @p m holds @p na bytes 'a' then @p nb bytes 'b'. */
+static void
+check_bytes(const struct rte_mbuf *m, uint32_t na, uint32_t nb)
+{
+	uint32_t off = 0;
+
+	assert_int_equal(rte_pktmbuf_pkt_len(m), na + nb);
+	for (; m != NULL; m = m->next) {
+		const char *p = rte_pktmbuf_mtod(m, const char *);
+		uint16_t i;
+
+		for (i = 0; i < m->data_len; i++, off++)
+			assert_int_equal(p[i], off < na ? 'a' : 'b');
+	}
+	assert_int_equal(off, na + nb);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	mp = fake_pool_create("mbuf", 64, RTE_MBUF_DEFAULT_BUF_SIZE);
+	return mp == NULL;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	assert_int_equal(fake_pool_in_use(mp), 0);
+	fake_pool_free(mp);
+	return 0;
+}
+
+static void
+test_copied(void **state)
+{
+	struct rte_mbuf *a = seg('a', 100), *r;
+
+	(void)state;
+	/* a head and a 12-byte body: one mbuf, the body's freed */
+	r = px_chain_append(a, seg('b', 12));
+	assert_ptr_equal(r, a);
+	assert_int_equal(r->nb_segs, 1);
+	assert_null(r->next);
+	check_bytes(r, 100, 12);
+	assert_int_equal(fake_pool_in_use(mp), 1);
+	/* up to PX_APPEND_COPY bytes */
+	r = px_chain_append(r, seg('b', PX_APPEND_COPY));
+	assert_int_equal(r->nb_segs, 1);
+	check_bytes(r, 100, 12 + PX_APPEND_COPY);
+	rte_pktmbuf_free(r);
+}
+
+static void
+test_linked(void **state)
+{
+	struct rte_mbuf *a, *b, *r, *clone;
+
+	(void)state;
+	/* longer than PX_APPEND_COPY */
+	r = px_chain_append(seg('a', 10), seg('b', PX_APPEND_COPY + 1));
+	assert_int_equal(r->nb_segs, 2);
+	check_bytes(r, 10, PX_APPEND_COPY + 1);
+	rte_pktmbuf_free(r);
+
+	/* more than one segment */
+	b = seg('b', 5);
+	rte_pktmbuf_chain(b, seg('b', 5));
+	r = px_chain_append(seg('a', 10), b);
+	assert_int_equal(r->nb_segs, 3);
+	check_bytes(r, 10, 10);
+	rte_pktmbuf_free(r);
+
+	/* the last segment is shared (refcnt 2): never written into */
+	a = seg('a', 10);
+	rte_mbuf_refcnt_update(a, 1);
+	r = px_chain_append(a, seg('b', 4));
+	assert_int_equal(r->nb_segs, 2);
+	check_bytes(r, 10, 4);
+	assert_int_equal(a->data_len, 10);
+	rte_mbuf_refcnt_update(a, -1);
+	rte_pktmbuf_free(r);
+
+	/* the last segment is an indirect mbuf (a clone's): linked, the
+	 * original's bytes untouched */
+	a = seg('a', 10);
+	clone = rte_pktmbuf_clone(a, mp);
+	assert_non_null(clone);
+	r = px_chain_append(clone, seg('b', 4));
+	assert_int_equal(r->nb_segs, 2);
+	check_bytes(r, 10, 4);
+	assert_int_equal(a->data_len, 10);
+	rte_pktmbuf_free(r);
+	rte_pktmbuf_free(a);
+
+	/* no tailroom left for it */
+	a = seg('a', 0);
+	assert_non_null(rte_pktmbuf_append(a, (uint16_t)(rte_pktmbuf_tailroom(a) - 3)));
+	r = px_chain_append(a, seg('b', 4));
+	assert_int_equal(r->nb_segs, 2);
+	rte_pktmbuf_free(r);
+}
+
+static void
+test_null(void **state)
+{
+	struct rte_mbuf *a = seg('a', 3);
+
+	(void)state;
+	assert_null(px_chain_append(NULL, NULL));
+	assert_ptr_equal(px_chain_append(a, NULL), a);
+	assert_ptr_equal(px_chain_append(NULL, a), a);
+	rte_pktmbuf_free(a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_copied, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_linked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_null, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -297,6 +297,24 @@ fix_fini(struct fix *f)
 	SSL_CTX_free(f->cctx);
 }
 
+/* fix_init() on a new allocation, for fix_free(). */
+static inline struct fix *
+fix_new(const char *conf, int strict, const char *response)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	fix_init(f, conf, strict, response);
+	return f;
+}
+
+static inline void
+fix_free(struct fix *f)
+{
+	fix_fini(f);
+	free(f);
+}
+
 /* Run @p w until @p t has a whole response (or failed, or closed). */
 static inline void
 tcli_wait(struct wire *w, struct tcli *t)

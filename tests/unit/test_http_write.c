@@ -85,6 +85,9 @@ struct wcase {
 };
 
 #define FWD_ADDS(host) "X-Real-IP: 198.18.0.7\r\nX-Forwarded-Host: " host "\r\nX-Forwarded-Port: 8080\r\nX-Forwarded-Proto: http\r\n"
+/* The usual end of a forwarded request: X-Forwarded-For, the headers added for @p host,
+ * the blank line. */
+#define FWD_TAIL(host) "X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS(host) "\r\n"
 
 static const struct wcase wcases[] = {
 	{"rewrite keeps query",
@@ -96,10 +99,10 @@ static const struct wcase wcases[] = {
 		"X-Request-ID: req-1\r\n\r\n"},
 	{"original path",
 		"GET /a/b HTTP/1.1\r\nHost: h\r\n\r\n", NULL, NULL, 0,
-		"GET /a/b HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+		"GET /a/b HTTP/1.1\r\nHost: h\r\n" FWD_TAIL("h")},
 	{"empty rewrite is /",
 		"GET /test01 HTTP/1.1\r\nHost: h\r\n\r\n", "", NULL, 0,
-		"GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+		"GET / HTTP/1.1\r\nHost: h\r\n" FWD_TAIL("h")},
 	{"hop-by-hop",
 		"POST /f HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, X-Secret , x-other\r\n"
 		"Keep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\n"
@@ -107,13 +110,13 @@ static const struct wcase wcases[] = {
 		"X-Secrets: kept\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n",
 		NULL, NULL, 0,
 		"POST /f HTTP/1.1\r\nHost: h\r\nX-Secrets: kept\r\nContent-Length: 0\r\n"
-		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+		FWD_TAIL("h")},
 	{"connection cannot drop framing",
 		"POST /f HTTP/1.1\r\nHost: h\r\nConnection: Content-Length, host, Transfer-Encoding, "
 		"X-Request-ID\r\nTransfer-Encoding: chunked\r\nX-Request-ID: r9\r\n\r\n",
 		NULL, "unused", 0,
 		"POST /f HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nX-Request-ID: r9\r\n"
-		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+		FWD_TAIL("h")},
 	{"xff one",
 		"GET / HTTP/1.1\r\nX-Forwarded-For: 203.0.113.9\r\nHost: h\r\nX-Real-IP: 1.1.1.1\r\n"
 		"X-Forwarded-Proto: https\r\nX-Forwarded-Host: evil\r\nX-Forwarded-Port: 1\r\n\r\n",
@@ -128,8 +131,7 @@ static const struct wcase wcases[] = {
 		"X-Forwarded-For: 10.0.0.1,  10.0.0.2, 10.0.0.3, 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
 	{"request id kept",
 		"GET / HTTP/1.1\r\nX-Request-Id: abc-123\r\nHost: h\r\n\r\n", NULL, "new", 0,
-		"GET / HTTP/1.1\r\nX-Request-Id: abc-123\r\nHost: h\r\n"
-		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+		"GET / HTTP/1.1\r\nX-Request-Id: abc-123\r\nHost: h\r\n" FWD_TAIL("h")},
 	{"http/1.0 close no host",
 		"GET /x?q HTTP/1.0\r\nAccept: */*\r\n\r\n", "/y", "id", FO_HTTP_FWD_CLOSE,
 		"GET /y?q HTTP/1.0\r\nAccept: */*\r\nX-Forwarded-For: 198.18.0.7\r\n"
@@ -143,68 +145,56 @@ static const struct wcase wcases[] = {
 		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h:8080") "Connection: upgrade\r\n\r\n"},
 	{"absolute form",
 		"GET http://Origin.example/p?x HTTP/1.1\r\nHost: other\r\n\r\n", NULL, NULL, 0,
-		"GET /p?x HTTP/1.1\r\nHost: Origin.example\r\nX-Forwarded-For: 198.18.0.7\r\n"
-		FWD_ADDS("Origin.example") "\r\n"},
+		"GET /p?x HTTP/1.1\r\nHost: Origin.example\r\n" FWD_TAIL("Origin.example")},
 	{"absolute form replaces host in place",
 		"GET http://example.test/x HTTP/1.1\r\nAccept: */*\r\nhost: other.invalid\r\n"
 		"X-A: 1\r\n\r\n", NULL, NULL, 0,
 		"GET /x HTTP/1.1\r\nAccept: */*\r\nHost: example.test\r\nX-A: 1\r\n"
-		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("example.test") "\r\n"},
+		FWD_TAIL("example.test")},
 	{"absolute form http/1.0 without host",
 		"GET http://[::1]:81/x HTTP/1.0\r\nAccept: */*\r\n\r\n", NULL, NULL, FO_HTTP_FWD_CLOSE,
 		"GET /x HTTP/1.0\r\nHost: [::1]:81\r\nAccept: */*\r\nX-Forwarded-For: 198.18.0.7\r\n"
 		FWD_ADDS("[::1]:81") "Connection: close\r\n\r\n"},
 	{"content-length canonical",
 		"POST /f HTTP/1.1\r\nHost: h\r\ncontent-length:  010 \r\nX-A: 1\r\n\r\n", NULL, NULL, 0,
-		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\nX-A: 1\r\n"
-		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\nX-A: 1\r\n" FWD_TAIL("h")},
 	{"content-length twice once",
 		"POST /f HTTP/1.1\r\nContent-Length: 5\r\nHost: h\r\nContent-Length: 5\r\n\r\n", NULL,
 		NULL, 0,
-		"POST /f HTTP/1.1\r\nContent-Length: 5\r\nHost: h\r\n"
-		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+		"POST /f HTTP/1.1\r\nContent-Length: 5\r\nHost: h\r\n" FWD_TAIL("h")},
 	{"content-length list once",
 		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 007, 7,7\r\n\r\n", NULL, NULL, 0,
-		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 7\r\n"
-		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 7\r\n" FWD_TAIL("h")},
 	{"underscores dropped",
 		"POST /f HTTP/1.1\r\nHost: h\r\nTransfer_Encoding: chunked\r\nContent-Length: 3\r\n"
 		"X_Forwarded_For: 6.6.6.6\r\nX-Ok: a_b\r\n\r\n", NULL, NULL, 0,
-		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nX-Ok: a_b\r\n"
-		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nX-Ok: a_b\r\n" FWD_TAIL("h")},
 	{"underscores kept on request",
 		"GET / HTTP/1.1\r\nHost: h\r\nX_Custom: 1\r\n\r\n", NULL, NULL, FO_HTTP_FWD_UNDERSCORES,
-		"GET / HTTP/1.1\r\nHost: h\r\nX_Custom: 1\r\n"
-		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+		"GET / HTTP/1.1\r\nHost: h\r\nX_Custom: 1\r\n" FWD_TAIL("h")},
 	{"transfer-encoding canonical",
 		"POST /f HTTP/1.1\r\nHost: h\r\nTRANSFER-ENCODING:\t chunked \r\n\r\n", NULL, NULL, 0,
-		"POST /f HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
-		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+		"POST /f HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n" FWD_TAIL("h")},
 	{"rewrite with its own query: the request's after it with &",
 		"GET /u/7?page=2 HTTP/1.1\r\nHost: h\r\n\r\n", "/user?id=7", NULL, 0,
-		"GET /user?id=7&page=2 HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.18.0.7\r\n"
-		FWD_ADDS("h") "\r\n"},
+		"GET /user?id=7&page=2 HTTP/1.1\r\nHost: h\r\n" FWD_TAIL("h")},
 	{"rewrite with its own query, the request has none",
 		"GET /u/7 HTTP/1.1\r\nHost: h\r\n\r\n", "/user?id=7", NULL, 0,
-		"GET /user?id=7 HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.18.0.7\r\n"
-		FWD_ADDS("h") "\r\n"},
+		"GET /user?id=7 HTTP/1.1\r\nHost: h\r\n" FWD_TAIL("h")},
 	{"rewrite ending with ? drops the query",
 		"GET /old?a=1&b=2 HTTP/1.1\r\nHost: h\r\n\r\n", "/new?", NULL, 0,
-		"GET /new HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.18.0.7\r\n"
-		FWD_ADDS("h") "\r\n"},
+		"GET /new HTTP/1.1\r\nHost: h\r\n" FWD_TAIL("h")},
 	{"rewrite to ? alone",
 		"GET /old?a=1 HTTP/1.1\r\nHost: h\r\n\r\n", "?", NULL, 0,
-		"GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.18.0.7\r\n"
-		FWD_ADDS("h") "\r\n"},
+		"GET / HTTP/1.1\r\nHost: h\r\n" FWD_TAIL("h")},
 	{"rewrite_host replaces Host in place, X-Forwarded-Host stays",
 		"GET /x HTTP/1.1\r\nAccept: */*\r\nHost: a.test:8080\r\n\r\n", NULL, NULL, 0,
 		"GET /x HTTP/1.1\r\nAccept: */*\r\nHost: one.example.org\r\n"
-		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("a.test:8080") "\r\n",
+		FWD_TAIL("a.test:8080"),
 		"one.example.org"},
 	{"rewrite_host over an absolute-form authority",
 		"GET http://b.test/x HTTP/1.1\r\nHost: c.test\r\n\r\n", NULL, NULL, 0,
-		"GET /x HTTP/1.1\r\nHost: new.test\r\nX-Forwarded-For: 198.18.0.7\r\n"
-		FWD_ADDS("b.test") "\r\n",
+		"GET /x HTTP/1.1\r\nHost: new.test\r\n" FWD_TAIL("b.test"),
 		"new.test"},
 	{"rewrite_host for an HTTP/1.0 request without Host",
 		"GET /x HTTP/1.0\r\n\r\n", NULL, NULL, FO_HTTP_FWD_CLOSE,
@@ -214,37 +204,31 @@ static const struct wcase wcases[] = {
 		"new.test"},
 	{"absolute form no path",
 		"GET http://o.example?x HTTP/1.1\r\nHost: o.example\r\n\r\n", NULL, NULL, 0,
-		"GET /?x HTTP/1.1\r\nHost: o.example\r\nX-Forwarded-For: 198.18.0.7\r\n"
-		FWD_ADDS("o.example") "\r\n"},
+		"GET /?x HTTP/1.1\r\nHost: o.example\r\n" FWD_TAIL("o.example")},
 	{"bare lf and trailing ws kept",
 		"GET / HTTP/1.1\nHost: h\nX-A: a \t\n\n", NULL, NULL, 0,
-		"GET / HTTP/1.1\r\nHost: h\r\nX-A: a \t\r\nX-Forwarded-For: 198.18.0.7\r\n"
-		FWD_ADDS("h") "\r\n"},
+		"GET / HTTP/1.1\r\nHost: h\r\nX-A: a \t\r\n" FWD_TAIL("h")},
 	{"asterisk", "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", NULL, NULL, 0,
-		"OPTIONS * HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+		"OPTIONS * HTTP/1.1\r\nHost: h\r\n" FWD_TAIL("h")},
 	/* lines that go on as received are copied in runs: around those that do not */
 	{"content-length trailing space",
 		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 12 \r\nA: 1\r\n\r\n", NULL, NULL, 0,
-		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 12\r\nA: 1\r\n"
-		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 12\r\nA: 1\r\n" FWD_TAIL("h")},
 	{"content-length no space, bare lf",
 		"POST /f HTTP/1.1\nHost: h\nContent-Length:12\nContent-Length: 12\n\n", NULL, NULL, 0,
-		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 12\r\n"
-		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 12\r\n" FWD_TAIL("h")},
 	{"content-length as received",
 		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\nA: 1\r\n\r\n", NULL, NULL, 0,
-		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\nA: 1\r\n"
-		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+		"POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\nA: 1\r\n" FWD_TAIL("h")},
 	{"bare lf among crlf",
 		"GET /a?q HTTP/1.1\r\nHost: h\r\nA: 1\nB: 2\r\nC: 3\r\n\r\n", NULL, NULL, 0,
-		"GET /a?q HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n"
-		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+		"GET /a?q HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n" FWD_TAIL("h")},
 	{"empty query dropped",
 		"GET /a? HTTP/1.1\r\nHost: h\r\n\r\n", NULL, NULL, 0,
-		"GET /a HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+		"GET /a HTTP/1.1\r\nHost: h\r\n" FWD_TAIL("h")},
 	{"bare lf request line",
 		"GET /a?b HTTP/1.1\nHost: h\r\n\r\n", NULL, NULL, 0,
-		"GET /a?b HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h") "\r\n"},
+		"GET /a?b HTTP/1.1\r\nHost: h\r\n" FWD_TAIL("h")},
 };
 
 struct wreq {

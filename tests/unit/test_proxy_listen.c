@@ -112,12 +112,23 @@ plain_drop(struct lf *f, struct wire_client *cl)
 	wire_run(&f->w, 10000);
 }
 
+/* A fresh connection to @p port is established and served once, then dropped. */
+static void
+plain_fresh(struct lf *f, uint16_t port)
+{
+	struct wire_client cl;
+
+	assert_true(plain_open(f, &cl, port));
+	assert_true(plain_get(f, &cl));
+	plain_drop(f, &cl);
+}
+
 static void
 test_remove_and_add(void **state)
 {
 	const struct fo_proxy_stats *st;
 	const struct fo_tcp_stats *ts;
-	struct wire_client kept, late, fresh;
+	struct wire_client kept, late;
 	struct lf f;
 	uint64_t rst0;
 
@@ -143,16 +154,12 @@ test_remove_and_add(void **state)
 	/* the keep-alive connection accepted on 80 before: still served, twice */
 	assert_true(plain_get(&f, &kept));
 	assert_true(plain_get(&f, &kept));
-	assert_true(plain_open(&f, &fresh, 81));
-	assert_true(plain_get(&f, &fresh));
-	plain_drop(&f, &fresh);
+	plain_fresh(&f, 81);
 
 	/* back: 80 again (its old slot), 81 gone */
 	publish(&f, conf_80);
 	assert_int_equal(st->listen_changes, 4);
-	assert_true(plain_open(&f, &fresh, 80));
-	assert_true(plain_get(&f, &fresh));
-	plain_drop(&f, &fresh);
+	plain_fresh(&f, 80);
 	assert_false(plain_open(&f, &late, 81));
 	plain_drop(&f, &late);
 	assert_true(plain_get(&f, &kept));
@@ -251,7 +258,6 @@ static void
 test_first_tls_listener(void **state)
 {
 	const struct fo_proxy_stats *st;
-	struct wire_client late;
 	struct lft x;
 	struct lf *f = &x.f;
 
@@ -268,9 +274,7 @@ test_first_tls_listener(void **state)
 	assert_int_equal(st->tls_sessions, 2);
 	assert_int_equal(st->tls_refused_noconf, 0);
 	assert_true(plain_get(f, &x.kept));
-	assert_true(plain_open(f, &late, 80));
-	assert_true(plain_get(f, &late));
-	plain_drop(f, &late);
+	plain_fresh(f, 80);
 
 	/* the last TLS listener removed: refused like any closed port, plain goes on */
 	publish(f, conf_80);
@@ -303,9 +307,7 @@ test_mode_change(void **state)
 	publish(f, conf_80);
 	assert_int_equal(st->listen_changes, 2);
 	assert_false(tls_get(f, x.cctx, 80));
-	assert_true(plain_open(f, &late, 80));
-	assert_true(plain_get(f, &late));
-	plain_drop(f, &late);
+	plain_fresh(f, 80);
 	lft_fini(&x);
 }
 

@@ -41,13 +41,13 @@ static void
 test_get_over_tls(void **state)
 {
 	static const char req[] = "GET /x?y=1 HTTP/1.1\r\nHost: a.test\r\n\r\n";
-	struct fix *f = calloc(1, sizeof(*f));
+	struct fix *f;
 	const struct fo_proxy_stats *st;
 	SSL_SESSION *sess;
 	struct tcli t;
 
 	(void)state;
-	fix_init(f, NULL, 0, ok_response);
+	f = fix_new(NULL, 0, ok_response);
 	tls_request(f, &t, "a.test", req, sizeof(req) - 1, 4096, NULL);
 	assert_false(t.hs_failed);
 	assert_non_null(strstr(t.rx, "HTTP/1.1 200 OK\r\n"));
@@ -86,15 +86,14 @@ test_get_over_tls(void **state)
 	assert_int_equal(st->tls_misdirected, 1);
 	assert_int_equal(st->tls_sessions, 4);
 	assert_int_equal(st->gen_500, 0); /* 421 is not a 500 */
-	fix_fini(f);
-	free(f);
+	fix_free(f);
 }
 
 static void
 test_bodies(void **state)
 {
 	static char req[70 * 1024];
-	struct fix *f = calloc(1, sizeof(*f));
+	struct fix *f;
 	struct tcli t;
 	int hl, n;
 
@@ -106,15 +105,14 @@ test_bodies(void **state)
 	n = snprintf(req, sizeof(req),
 		"POST /up HTTP/1.1\r\nHost: a.test\r\nContent-Length: %u\r\n\r\n", 6000u);
 	memset(req + n, 'q', 6000);
-	fix_init(f, NULL, 0, big_response);
+	f = fix_new(NULL, 0, big_response);
 	tls_request(f, &t, "a.test", req, (size_t)n + 6000, 70 * 1024, NULL);
 	assert_non_null(strstr(t.rx, "HTTP/1.1 200 OK\r\n"));
 	assert_int_equal(t.rx_len, (size_t)(strstr(t.rx, "\r\n\r\n") - t.rx) + 4 + 65536);
 	assert_int_equal(f->o.last_body_len, 6000);
 	assert_int_equal(f->o.last_body[5999], 'q');
 	tcli_close(f, &t);
-	fix_fini(f);
-	free(f);
+	fix_free(f);
 }
 
 /*
@@ -130,7 +128,7 @@ test_record_sizes(void **state)
 	static char resp[210 * 1024];
 	static char req[4 * 64];
 	const uint32_t body = 200 * 1024;
-	struct fix *f = calloc(1, sizeof(*f));
+	struct fix *f;
 	uint32_t i, full = 0, small = 0, rounds = 0;
 	size_t want;
 	struct tcli t;
@@ -144,7 +142,7 @@ test_record_sizes(void **state)
 		rl += snprintf(req + rl, sizeof(req) - (size_t)rl,
 			"GET /big%u HTTP/1.1\r\nHost: a.test\r\n\r\n", i);
 	want = 4 * ((size_t)hl + body);
-	fix_init(f, NULL, 0, resp);
+	f = fix_new(NULL, 0, resp);
 	tcli_pause = 3000;
 	tls_request(f, &t, "a.test", req, (size_t)rl, want, NULL);
 	tcli_pause = 0;
@@ -170,8 +168,7 @@ test_record_sizes(void **state)
 	assert_true(full >= 4);
 	assert_true(t.n_rec < 540);
 	tcli_close(f, &t);
-	fix_fini(f);
-	free(f);
+	fix_free(f);
 }
 
 /* a plain request on the plain listener; @return the client's bytes */
@@ -197,11 +194,11 @@ plain(struct fix *f, const char *req)
 static void
 test_redirect(void **state)
 {
-	struct fix *f = calloc(1, sizeof(*f));
+	struct fix *f;
 	const char *rx;
 
 	(void)state;
-	fix_init(f, NULL, 0, ok_response);
+	f = fix_new(NULL, 0, ok_response);
 	rx = plain(f, "GET /p?q=1 HTTP/1.1\r\nHost: a.test:80\r\n\r\n");
 	assert_non_null(strstr(rx, "HTTP/1.1 308 "));
 	assert_non_null(strstr(rx, "\r\nLocation: https://a.test/p?q=1\r\n"));
@@ -218,19 +215,18 @@ test_redirect(void **state)
 	rx = plain(f, "GET /acme/token HTTP/1.1\r\nHost: a.test\r\n\r\n");
 	assert_non_null(strstr(rx, "HTTP/1.1 200 OK\r\n"));
 	assert_int_equal(fo_proxy_stats(f->x.pw)->ssl_redirects, 2);
-	fix_fini(f);
-	free(f);
+	fix_free(f);
 }
 
 static void
 test_strict_sni(void **state)
 {
 	static const char req[] = "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n";
-	struct fix *f = calloc(1, sizeof(*f));
+	struct fix *f;
 	struct tcli t;
 
 	(void)state;
-	fix_init(f, NULL, 1, ok_response);
+	f = fix_new(NULL, 1, ok_response);
 	tls_request(f, &t, "unknown.test", req, sizeof(req) - 1, 4096, NULL);
 	assert_true(t.hs_failed || t.closed);
 	assert_int_equal(t.rx_len, 0);
@@ -241,8 +237,7 @@ test_strict_sni(void **state)
 	tcli_close(f, &t);
 	assert_int_equal(fo_proxy_stats(f->x.pw)->tls_failed_sni, 1);
 	assert_int_equal(fo_proxy_stats(f->x.pw)->tls_handshakes, 1);
-	fix_fini(f);
-	free(f);
+	fix_free(f);
 }
 
 /* @return 1 when @p t's server certificate is @p c's leaf. */
@@ -264,12 +259,12 @@ static void
 test_view_swap(void **state)
 {
 	static const char req[] = "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n";
-	struct fix *f = calloc(1, sizeof(*f));
+	struct fix *f;
 	struct tls_setup *nt = calloc(1, sizeof(*nt));
 	struct tcli old, t;
 
 	(void)state;
-	fix_init(f, NULL, 0, ok_response);
+	f = fix_new(NULL, 0, ok_response);
 	tls_request(f, &old, "a.test", req, sizeof(req) - 1, 4096, NULL);
 	assert_non_null(strstr(old.rx, "HTTP/1.1 200 OK\r\n"));
 	assert_true(served(&old, f->t.certs[0]));
@@ -300,10 +295,9 @@ test_view_swap(void **state)
 	tcli_close(f, &t);
 	assert_int_equal(nt->ptls.refs, 0);
 	assert_int_equal(fo_proxy_stats(f->x.pw)->tls_handshakes, 2);
-	fix_fini(f);
+	fix_free(f);
 	tls_teardown(nt);
 	free(nt);
-	free(f);
 }
 
 int

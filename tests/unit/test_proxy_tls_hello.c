@@ -31,15 +31,22 @@ big_add(SSL *s, unsigned int type, unsigned int ctx, const unsigned char **out, 
 	return 1;
 }
 
-/* A client context whose ClientHello carries an extension of big_ext_len bytes. */
+/*
+ * A client context whose ClientHello carries an extension of @p len bytes
+ * (big_ext_len), sent in records of at most @p frag bytes (0: OpenSSL's
+ * default, 16 KiB).
+ */
 static SSL_CTX *
-big_ctx(void)
+big_ctx(size_t len, unsigned frag)
 {
 	SSL_CTX *c = th_client_ctx(NULL, 0);
 
+	big_ext_len = len;
 	assert_int_equal(SSL_CTX_add_custom_ext(
 				 c, 0x1234, SSL_EXT_CLIENT_HELLO, big_add, NULL, NULL, NULL, NULL),
 		1);
+	if (frag != 0)
+		assert_int_equal(SSL_CTX_set_max_send_fragment(c, frag), 1);
 	return c;
 }
 
@@ -65,22 +72,20 @@ fix_done(struct fix *f)
 
 	assert_int_equal(st->sessions, 0);
 	assert_int_equal(st->tls_handshaking, 0);
-	fix_fini(f);
-	free(f);
+	fix_free(f);
 }
 
 static void
 test_big_hello(void **state)
 {
-	struct fix *f = calloc(1, sizeof(*f));
+	struct fix *f;
 	const struct fo_proxy_stats *st;
 	SSL_CTX *cctx;
 	struct tcli t;
 
 	(void)state;
-	fix_init(f, NULL, 0, ok_response);
-	big_ext_len = 20000; /* over 16 KiB: OpenSSL writes the ClientHello in two records */
-	cctx = big_ctx();
+	f = fix_new(NULL, 0, ok_response);
+	cctx = big_ctx(20000, 0); /* over 16 KiB: OpenSSL writes the ClientHello in two records */
 	request(f, &t, cctx, "a.test", req_a);
 	assert_true(t.hs_done);
 	assert_non_null(strstr(t.rx, "HTTP/1.1 200 OK\r\n"));
@@ -92,9 +97,7 @@ test_big_hello(void **state)
 	SSL_CTX_free(cctx);
 
 	/* a client that fragments at record level: 512-byte records */
-	big_ext_len = 2000;
-	cctx = big_ctx();
-	assert_int_equal(SSL_CTX_set_max_send_fragment(cctx, 512), 1);
+	cctx = big_ctx(2000, 512);
 	request(f, &t, cctx, "b.test", req_a);
 	assert_true(t.hs_done);
 	assert_non_null(strstr(t.rx, "HTTP/1.1 421 "));
@@ -112,17 +115,15 @@ test_big_hello(void **state)
 static void
 test_oversized(void **state)
 {
-	struct fix *f = calloc(1, sizeof(*f));
+	struct fix *f;
 	const struct fo_proxy_stats *st;
 	SSL_CTX *cctx;
 	struct tcli t;
 
 	(void)state;
-	fix_init(f, NULL, 0, ok_response);
+	f = fix_new(NULL, 0, ok_response);
 	/* 65 KB of extensions in 512-byte records: over FO_TLS_HELLO_MAX on the wire */
-	big_ext_len = 65000;
-	cctx = big_ctx();
-	assert_int_equal(SSL_CTX_set_max_send_fragment(cctx, 512), 1);
+	cctx = big_ctx(65000, 512);
 	request(f, &t, cctx, "a.test", req_a);
 	assert_false(t.hs_done);
 	assert_true(t.closed || t.hs_failed);

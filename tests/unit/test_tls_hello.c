@@ -16,41 +16,19 @@
 
 #include <cmocka.h>
 
-#include "fake_pool.h"
 #include "fo_common.h"
 #include "guard_page.h"
-#include "tls_harness.h"
+#include "tls_hello_harness.h"
 
 /* The first flight of an OpenSSL client, linearised. */
 static size_t
 capture(uint8_t *out, size_t cap, const char *sni, const unsigned char *alpn, unsigned alpn_len,
 	int max_version)
 {
-	struct rte_mempool *mp = fake_pool_create("ch", 64, RTE_MBUF_DEFAULT_BUF_SIZE);
 	SSL_CTX *c = th_client_ctx(NULL, max_version);
-	struct fo_tls_io io;
-	struct rte_mbuf *m, *seg;
-	uint32_t len;
-	size_t n = 0;
-	SSL *s;
+	size_t n = th_hello_capture(out, cap, c, sni, alpn, alpn_len);
 
-	fo_tls_io_init(&io, mp, 0);
-	s = th_client(c, &io, sni);
-	if (alpn != NULL)
-		SSL_set_alpn_protos(s, alpn, alpn_len);
-	assert_int_equal(SSL_get_error(s, SSL_do_handshake(s)), SSL_ERROR_WANT_READ);
-	m = fo_tls_io_tx_take(&io, &len);
-	assert_true(len <= cap);
-	for (seg = m; seg != NULL; seg = seg->next) {
-		memcpy(out + n, rte_pktmbuf_mtod(seg, void *), seg->data_len);
-		n += seg->data_len;
-	}
-	rte_pktmbuf_free(m);
-	SSL_free(s);
 	SSL_CTX_free(c);
-	fo_tls_io_release(&io);
-	assert_int_equal(fake_pool_in_use(mp), 0);
-	fake_pool_free(mp);
 	return n;
 }
 

@@ -62,7 +62,7 @@ static void
 test_handshake_queue(void **state)
 {
 	static const char req[] = "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n";
-	struct fix *f = calloc(1, sizeof(*f));
+	struct fix *f;
 	struct tcli t[3];
 	struct tmany m = {t, 3};
 	struct poll_count pc;
@@ -70,7 +70,7 @@ test_handshake_queue(void **state)
 	unsigned i, rounds = 0, done;
 
 	(void)state;
-	fix_init(f, abuse_conf, 0, ok_response);
+	f = fix_new(abuse_conf, 0, ok_response);
 	pc = (struct poll_count){.pw = f->x.pw};
 	f->x.fh->poll = counting_poll;
 	f->x.fh->poll_arg = &pc;
@@ -99,21 +99,20 @@ test_handshake_queue(void **state)
 	}
 	f->x.fh->poll = pxw_poll;
 	f->x.fh->poll_arg = f->x.pw;
-	fix_fini(f);
-	free(f);
+	fix_free(f);
 }
 
 static void
 test_handshake_bound_timeout(void **state)
 {
 	static const char req[] = "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n";
-	struct fix *f = calloc(1, sizeof(*f));
+	struct fix *f;
 	const struct fo_proxy_stats *st;
 	struct tcli t;
 	unsigned i;
 
 	(void)state;
-	fix_init(f, abuse_conf, 0, ok_response);
+	f = fix_new(abuse_conf, 0, ok_response);
 	st = fo_proxy_stats(f->x.pw);
 	/* four silent connections: three half-open handshakes, the fourth refused */
 	assert_int_equal(wire_client_open(&f->cl, f->x.ch, FANOUT, 443, 4), 0);
@@ -145,8 +144,7 @@ test_handshake_bound_timeout(void **state)
 	assert_non_null(strstr(t.rx, "HTTP/1.1 200 OK\r\n"));
 	tcli_close(f, &t);
 	assert_int_equal(st->tls_handshakes, 1);
-	fix_fini(f);
-	free(f);
+	fix_free(f);
 }
 
 static void
@@ -159,12 +157,12 @@ test_bad_hello(void **state)
 		"\x16\x03\x01\x00\x08\x01\x00\x00\x04\x03\x03\x00\x00",
 		"\x15\x03\x03\x00\x02\x02\x28",
 	};
-	struct fix *f = calloc(1, sizeof(*f));
+	struct fix *f;
 	const struct fo_proxy_stats *st;
 	unsigned i;
 
 	(void)state;
-	fix_init(f, NULL, 0, ok_response);
+	f = fix_new(NULL, 0, ok_response);
 	st = fo_proxy_stats(f->x.pw);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		size_t len = i == 0 ? strlen(bad[i]) : i == 1 ? 5 : i == 2 ? 13 : 7;
@@ -199,8 +197,7 @@ test_bad_hello(void **state)
 	assert_int_equal(st->tls_handshakes, 0);
 	assert_int_equal(st->tls_handshaking, 0);
 	assert_int_equal(st->sessions, 0);
-	fix_fini(f);
-	free(f);
+	fix_free(f);
 }
 
 /* @p n KeyUpdates (each asking for ours) from an established client */
@@ -221,12 +218,12 @@ static void
 test_key_update_flood(void **state)
 {
 	static const char req[] = "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n";
-	struct fix *f = calloc(1, sizeof(*f));
+	struct fix *f;
 	const struct fo_proxy_stats *st;
 	struct tcli t;
 
 	(void)state;
-	fix_init(f, NULL, 0, ok_response);
+	f = fix_new(NULL, 0, ok_response);
 	st = fo_proxy_stats(f->x.pw);
 	/* a few: the connection goes on */
 	tls_request(f, &t, "a.test", req, sizeof(req) - 1, 4096, NULL);
@@ -249,8 +246,7 @@ test_key_update_flood(void **state)
 	assert_int_equal(st->tls_key_updates, 5 + 9);
 	tcli_close(f, &t);
 	assert_int_equal(st->sessions, 0);
-	fix_fini(f);
-	free(f);
+	fix_free(f);
 }
 
 int

@@ -64,7 +64,7 @@ check_response(const struct tcli *t, uint32_t first, uint32_t mss, size_t resp_l
 static void
 test_first_bytes(void **state)
 {
-	struct fix *f = calloc(1, sizeof(*f));
+	struct fix *f;
 	static const char req[] = "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n";
 	struct fo_tcp_info ti;
 	struct tcli t;
@@ -77,7 +77,7 @@ test_first_bytes(void **state)
 		response, sizeof(response), "HTTP/1.1 200 OK\r\nContent-Length: %u\r\n\r\n", BODY);
 	memset(response + hl, 'r', BODY);
 	response[hl + BODY] = 0;
-	fix_init(f, NULL, 0, response);
+	f = fix_new(NULL, 0, response);
 	tls_request(f, &t, "a.test", req, sizeof(req) - 1, sizeof(response), NULL);
 	assert_true(t.hs_done);
 	assert_int_equal(SSL_version(t.ssl), TLS1_3_VERSION);
@@ -101,8 +101,7 @@ test_first_bytes(void **state)
 	assert_true(next < t.n_rec);
 	check_response(&t, next, ti.mss, resp_len);
 	tcli_close(f, &t);
-	fix_fini(f);
-	free(f);
+	fix_free(f);
 }
 
 int

@@ -44,13 +44,18 @@ stopped), --rounds rounds, medians:
               TLS adds
   paced       wrk -c P, each connection one request every --pace-ms ms
               (keep-alive, not saturating): its p99 alone, then
-  flood       the same paced clients while h2load floods full handshakes
-              as fast as the clients' CPU makes them: their p99 (the
-              "p99 x" column: flood over paced, same contender). h2load
-              runs under SCHED_IDLE (chrt -i) on the clients' CPU, which
-              the paced wrk and the backend share with it: they preempt
-              it, so the p99 shows what the proxy adds, not the flood
-              client's CPU (--flood-normal: the flood at normal priority)
+  flood       the same paced clients during a handshake flood: their p99
+              (the "p99 x" column: flood over paced, same contender). The
+              flood (--flood-tool): hello (default), tests/bench/hello_flood:
+              --hs-clients connections at a time each send a ClientHello,
+              wait for the server's first flight (its key exchange and
+              signature done) and reset: the server's whole handshake cost
+              for next to no client CPU, so the proxy runs at its full
+              handshake rate without the flood taking the paced clients'
+              CPU; or h2load, complete handshakes as fast as the clients'
+              CPU makes them, under SCHED_IDLE (chrt -i) so that the paced
+              wrk and the backend preempt it (--flood-normal: at normal
+              priority)
 
 Per run: operations (handshakes or requests) per second of wall time, the
 proxy's CPU per operation (as kernel_bench.py: fanout's busy TSC cycles
@@ -387,6 +392,23 @@ def plain_wrk(ns, c, a, cpus):
             "p999": w["p999"], "errors": w["errors"] + w["non2xx"]}
 
 
+HELLO_FLOOD = os.path.join(fi.BUILD_DIR, "tests", "bench", "hello_flood")
+HF_DONE = re.compile(r"hello_flood: (\d+) answered, (\d+) errors, ([\d.]+) s")
+
+
+def hello_flood(ns, ip, cpus, conns, duration):
+    """ClientHellos only (hello_flood.c): @conns connections at a time, each reset once
+    the server's first flight (key exchange and signature done) comes back, for
+    @duration s. @return {ops, wall, errors, runs}."""
+    r = ns.run(["taskset", "-c", cpus, HELLO_FLOOD, ip, str(PORT), NAME, str(conns),
+                str(duration)], timeout=duration + 60, check_rc=False)
+    m = HF_DONE.search(r.stdout)
+    fi.check(r.returncode == 0 and m is not None, "hello_flood exit %d: %s %s" % (
+        r.returncode, r.stdout[-500:], r.stderr[-500:]))
+    return {"ops": int(m.group(1)), "wall": float(m.group(3)), "errors": int(m.group(2)),
+            "runs": 1}
+
+
 def flood(ns, c, a, cpus, state):
     """Paced keep-alive wrk while h2load floods full handshakes: the wrk's numbers."""
     argv = wrk_argv(state, c.ip, cpus["wrk"], a.paced_conns, a.duration, delay_ms=a.pace_ms)
@@ -396,8 +418,11 @@ def flood(ns, c, a, cpus, state):
         # the flood at SCHED_IDLE on the clients' CPU: the paced wrk and the backend
         # preempt it when they have work, so their p99 shows the proxy's share of the
         # delay, not the flood client's (on 2 vCPUs they share that CPU)
-        f = h2load_flood(ns, c.ip, cpus["wrk"], a.hs_clients, max(1, a.duration - 1),
-                         idle=a.flood_idle)
+        if a.flood_tool == "hello":
+            f = hello_flood(ns, c.ip, cpus["wrk"], a.hs_clients, max(1, a.duration - 1))
+        else:
+            f = h2load_flood(ns, c.ip, cpus["wrk"], a.hs_clients, max(1, a.duration - 1),
+                             idle=a.flood_idle)
         out, err = p.communicate(timeout=a.duration + 60)
     finally:
         if p.poll() is None:
@@ -462,6 +487,9 @@ def main():
                    help="new clients per h2load run (full handshakes)")
     p.add_argument("--paced-conns", type=int, default=8)
     p.add_argument("--pace-ms", type=int, default=2)
+    p.add_argument("--flood-tool", choices=("hello", "h2load"), default="hello",
+                   help="flood: hello_flood's ClientHellos (default: the server's whole "
+                   "handshake work for next to no client CPU), or h2load's complete handshakes")
     p.add_argument("--flood-normal", dest="flood_idle", action="store_false",
                    help="flood: h2load at normal priority (default: SCHED_IDLE)")
     p.add_argument("--tests", help="the tests to run, in their order (default: all)")
@@ -504,6 +532,7 @@ def main():
     if not a.key.startswith("tls"):
         p.error("--key must start with \"tls\" (scripts/bench --report lists those)")
     fi.require_root()
+    fi.check(os.access(HELLO_FLOOD, os.X_OK), "%s not built" % HELLO_FLOOD)
     for prog in ("wrk", "h2load", "openssl"):
         fi.check(any(os.access(os.path.join(d, prog), os.X_OK)
                      for d in os.environ.get("PATH", "/usr/bin").split(":")),

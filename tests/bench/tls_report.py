@@ -121,16 +121,20 @@ def table(doc, markdown=True):
         "resumed = wrk -c%d with `Connection: close` (each reconnection resumes the last "
         "session: TLS 1.3 PSK with X25519); keepalive = wrk -c%d; paced = wrk -c%d, one "
         "request per connection every %d ms; plain = keepalive over plain HTTP (port 80 of the "
-        "same fanout); flood = paced while h2load%s makes full "
-        "handshakes as fast as the clients' CPU allows. ops/s: handshakes or requests per "
+        "same fanout); flood = paced while %s. ops/s: handshakes or requests per "
         "second of wall time (bounded by the clients' CPU for handshakes). per core: the same "
         "per second of the proxy's CPU time (fanout: %s; nginx, HAProxy: utime+stime), the "
         "figure to compare. CPU µs/op: its "
         "inverse. p99 ×: flood p99 over paced p99, same contender. resumed: handshakes that "
         "resumed (fanout's counters). Ratios: medians over medians, same test." % (
             a["hs_clients"], a["conns"], a["conns"], a["paced_conns"], a["pace_ms"],
-            " (under SCHED_IDLE on the clients' CPU: the paced wrk and the backend preempt it)"
-            if a.get("flood_idle") else "",
+            ("hello_flood's %d connections at a time each send a ClientHello and reset once the "
+             "server's first flight (its key exchange and signature) is back: the server's "
+             "handshake work at its full rate, next to no client CPU" % a["hs_clients"])
+            if a.get("flood_tool") == "hello" else
+            ("h2load%s makes full handshakes as fast as the clients' CPU allows" % (
+                " (under SCHED_IDLE on the clients' CPU: the paced wrk and the backend preempt "
+                "it)" if a.get("flood_idle") else "")),
             "utime+stime, polling between its idle sleeps included" if a.get("fanout_idle_sleep")
             else "busy TSC cycles times the share of the window the kernel ran it"))
     tls = doc.get("tls") or {}
@@ -185,7 +189,7 @@ def ratios(summ):
                              s["cpu_vs_plain"])
         if parts:
             out.append("- **%s**: %s." % (name, "; ".join(parts)))
-    fl = ["%s %s (flood: %s full handshakes/s)" % (
+    fl = ["%s %s (flood: %s handshakes/s)" % (
         s["contender"], cell(s.get("p99_x"), "%.2f×"), cell(s.get("flood_rate"), "%.0f"))
         for s in summ if s["test"] == "flood"]
     if fl:

@@ -67,7 +67,8 @@ conf_h_passthrough(struct conf_parser *p, struct conf_block *blk, const struct c
 	}
 	if (name[0] != '\0' && name[strlen(name) - 1] == '.')
 		name[strlen(name) - 1] = '\0'; /* a trailing dot: the same name */
-	dot = name[0] == '*' ? strchr(name + 2, '.') : NULL;
+	/* "*" alone (or "*." once its dot is dropped) has no name + 2 to search */
+	dot = name[0] == '*' && name[1] == '.' ? strchr(name + 2, '.') : NULL;
 	if (strlen(t->val) != t->len || conf_check_host(name) != 0 ||
 		(name[0] == '*' && (dot == NULL || dot[1] == '\0'))) {
 		conf_err(p, &t->loc,

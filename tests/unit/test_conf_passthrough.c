@@ -134,6 +134,14 @@ static const struct err_case cases[] = {
 	{"errors", "tld wildcard", 0, T(LP "passthrough *.com { upstream a; }\n"),
 		"t.conf:5:13: invalid passthrough name \"*.com\" (expected a DNS name, or \"*.\" and "
 		"a name of two labels or more, e.g. *.apps.example.com)\n"},
+	/* "*" alone, and "*." whose dot is dropped: nothing after the star to search
+	 * (a fuzz_conf find: read past the name) */
+	{"errors", "star alone", 0, T(LP "passthrough * { upstream a; }\n"),
+		"t.conf:5:13: invalid passthrough name \"*\" (expected a DNS name, or \"*.\" and "
+		"a name of two labels or more, e.g. *.apps.example.com)\n"},
+	{"errors", "star dot", 0, T(LP "passthrough *. { upstream a; }\n"),
+		"t.conf:5:13: invalid passthrough name \"*.\" (expected a DNS name, or \"*.\" and "
+		"a name of two labels or more, e.g. *.apps.example.com)\n"},
 	{"errors", "inner wildcard", 0, T(LP "passthrough a.*.example.com { upstream a; }\n"),
 		"t.conf:5:13: invalid passthrough name \"a.*.example.com\" (expected a DNS name, or "
 		"\"*.\" and a name of two labels or more, e.g. *.apps.example.com)\n"},

@@ -206,7 +206,8 @@ struct conf_param {
 	X(tls_handshake_timeout, tls_handshake_timeout_ms, CONF_VAL_DURATION, "DURATION", 1,       \
 		CONF_HOUR_MS, 10000)                                                               \
 	X(tls_handshakes_max, tls_handshakes_max, CONF_VAL_COUNT, "N", 1, 1000000, 512)            \
-	X(tls_handshakes_per_poll, tls_handshakes_per_poll, CONF_VAL_COUNT, "N", 1, 1024, 1)
+	X(tls_handshakes_per_poll, tls_handshakes_per_poll, CONF_VAL_COUNT, "N", 1, 1024, 1)     \
+	X(tls_handshake_split, tls_handshake_split, CONF_VAL_ONOFF, "on|off", 0, 1, 1)
 
 /*
  * Tuning directives of an `upstream { }` block, besides `server`: same

@@ -430,6 +430,9 @@ struct fo_conf_http {
 					    *   TLS connections are refused; 512 */
 	uint32_t tls_handshakes_per_poll;  /**< handshake steps a worker runs per poll loop;
 					    *   the rest wait for the next loop; 1 */
+	uint32_t tls_handshake_split;      /**< 1: a server flight is run in pieces (after the
+					    *   key exchange, after the signature), one step
+					    *   each; 0: whole; 1 */
 	struct fo_conf_loc loc;            /**< the `http` directive (file NULL when absent) */
 };
 

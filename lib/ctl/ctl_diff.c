@@ -130,7 +130,8 @@ http_differs(const struct fo_conf_http *x, const struct fo_conf_http *y)
 	       x->underscores_in_headers != y->underscores_in_headers ||
 	       x->tls_handshake_timeout_ms != y->tls_handshake_timeout_ms ||
 	       x->tls_handshakes_max != y->tls_handshakes_max ||
-	       x->tls_handshakes_per_poll != y->tls_handshakes_per_poll;
+	       x->tls_handshakes_per_poll != y->tls_handshakes_per_poll ||
+	       x->tls_handshake_split != y->tls_handshake_split;
 }
 
 static int

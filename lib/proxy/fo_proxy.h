@@ -145,6 +145,8 @@ struct fo_proxy_worker;
 	X(tls_handshake_timeouts, "TLS handshakes not complete within tls_handshake_timeout (RST)") \
 	X(tls_handshake_steps, "TLS handshake steps run (each bounded by tls_handshakes_per_poll)") \
 	X(tls_handshake_deferred, "TLS handshake steps left for a later poll loop (budget spent)") \
+	X(tls_handshake_pieces, "TLS handshake steps that stopped between pieces of the server's "   \
+				"flight (tls_handshake_split), the rest for a later poll loop")   \
 	X(tls_failed_hello, "TLS handshakes failed: first record not a well-formed ClientHello "   \
 			    "(garbage, plain HTTP, bad lengths)")                                  \
 	X(tls_key_updates, "TLS 1.3 KeyUpdate messages received from clients")                   \

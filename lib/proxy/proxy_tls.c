@@ -217,6 +217,12 @@ tls_handshake(struct px_sess *s)
 		}
 	}
 	rc = fo_tls_handshake(t->conn);
+	if (rc == -EINPROGRESS) {
+		/* a piece of the server's flight: the rest in the next loops
+		 * (nothing to send yet, the library holds the flight whole) */
+		px_tls_hs_again(s);
+		return -EAGAIN;
+	}
 	(void)tls_flush(s); /* the server's flight, or an alert */
 	if (rc == -EAGAIN)
 		return -EAGAIN;
@@ -468,6 +474,8 @@ px_tls_accept(struct px_sess *s)
 	t->conn = fo_tls_conn_new(tc->entry, &t->io);
 	if (t->conn == NULL)
 		return -ENOMEM;
+	/* -ENOTSUP (no asynchronous jobs here): whole flights */
+	(void)fo_tls_conn_split(t->conn, (int)pw->cur->conf->http.tls_handshake_split);
 	t->tc = tc;
 	/* one writer (this worker). Relaxed: the control thread reads refs only
 	 * after this worker's next quiescent state, whose release orders it */

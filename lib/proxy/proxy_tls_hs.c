@@ -109,6 +109,26 @@ px_tls_hs_run(struct fo_proxy_worker *pw)
 }
 
 void
+px_tls_hs_again(struct px_sess *s)
+{
+	struct fo_proxy_worker *pw = s->pw;
+	struct px_tls *t = s->tls;
+
+	pw->stats.tls_handshake_pieces++;
+	if (t->hs_queued)
+		hs_unlink(pw, t);
+	t->hs_queued = 1;
+	t->hs_loop = pw->hs_loop + 1; /* its next piece is no deferral */
+	t->hs_prev = NULL;
+	t->hs_next = pw->hs_head;
+	if (pw->hs_head != NULL)
+		pw->hs_head->hs_prev = t;
+	else
+		pw->hs_tail = t;
+	pw->hs_head = t;
+}
+
+void
 px_tls_hs_drop(struct fo_proxy_worker *pw, struct px_tls *t)
 {
 	if (t->hs_queued)

@@ -40,6 +40,13 @@ int px_tls_hs_admit(struct px_sess *s);
  * for the next loop (once per fo_proxy_poll()). @return steps run.
  */
 unsigned px_tls_hs_run(struct fo_proxy_worker *pw);
+/**
+ * @p s's handshake stopped between two pieces (fo_tls_conn_split()): it
+ * goes first in the queue, to go on in the next loop iterations before
+ * another handshake starts (one stopped handshake at a time, and each
+ * completes as soon as unsplit).
+ */
+void px_tls_hs_again(struct px_sess *s);
 /** A session released before its handshake completed: off the queue and the gauge. */
 void px_tls_hs_drop(struct fo_proxy_worker *pw, struct px_tls *t);
 /** Room for one more half-open handshake (tls_handshakes_max)? Counts a refusal. */

@@ -75,6 +75,11 @@ struct fo_tls_io {
 	/** lib/tls: 1 once the SNI map chose this connection's certificate, 2 once its
 	 * handshake was counted (struct fo_tls_hs_count) */
 	uint8_t hs_state;
+	/** lib/tls: 1 while the handshake may stop between its pieces
+	 * (fo_tls_conn_split()) */
+	uint8_t hs_split;
+	/** handshake pieces that ended early for the owner's loop (-EINPROGRESS) */
+	uint32_t hs_pauses;
 };
 
 /**
@@ -252,14 +257,36 @@ void fo_tls_ctx_free(struct fo_tls_ctx *ctx);
  */
 struct fo_tls_conn *fo_tls_conn_new(struct fo_tls_ctx *ctx, struct fo_tls_io *io);
 
-/** Free a connection (no close_notify is sent). NULL is a no-op. */
+/**
+ * Free a connection (no close_notify is sent). NULL is a no-op. A
+ * handshake stopped between pieces (-EINPROGRESS) is first run to its end
+ * (the library cannot drop it half-way), at most the rest of one flight.
+ */
 void fo_tls_conn_free(struct fo_tls_conn *c);
+
+/**
+ * Split @p c's handshake into pieces (@p on 1, before the first
+ * fo_tls_handshake()): a TLS 1.3 server flight stops after its ServerHello
+ * (the key exchange: key pair and shared secret) and after its
+ * CertificateVerify (the signature), so no call runs more than about a
+ * third of a full handshake's CPU; the owner goes round its loop between
+ * pieces. (TLS 1.2 makes its key pair and signature in one message: its
+ * flight stops only after the ServerHello.) Off: a call runs a whole flight.
+ * Uses the library's asynchronous jobs (a fiber of its own per stopped
+ * handshake, and a context switch per piece).
+ *
+ * @return 0; -ENOTSUP when this platform has no asynchronous jobs (the
+ *         handshake then runs in whole flights).
+ */
+int fo_tls_conn_split(struct fo_tls_conn *c, int on);
 
 /**
  * Advance the handshake with what @p io holds.
  *
  * @return 0 (complete); -EAGAIN (needs more input, or send queue full:
- *         take it and call again); -EPROTO (handshake failed: send what
+ *         take it and call again); -EINPROGRESS (a piece done, see
+ *         fo_tls_conn_split(): call again, with no new input needed, when
+ *         the owner's loop allows); -EPROTO (handshake failed: send what
  *         the send queue holds (an alert), then close); -ECONNRESET (EOF).
  */
 int fo_tls_handshake(struct fo_tls_conn *c);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/async.h>
 #include <openssl/err.h>
 
 #include "tls_match.h"
@@ -280,17 +281,40 @@ fo_tls_ctx_free(struct fo_tls_ctx *ctx)
  * between them; a client interleaving one byte of data could go on forever.
  * The owner sees the count and sets its own bound. (Called for record
  * headers too: a test of two bytes each.)
+ *
+ * It also splits the handshake (fo_tls_conn_split()). A TLS 1.3 server
+ * flight costs ≈160 µs of CPU in one SSL_do_handshake() on this kind of
+ * machine: the ServerHello's key pair and shared secret ≈90, the
+ * certificate's signature ≈30 with the key schedule around it, the rest
+ * ≈20; the client's Finished and the ticket ≈55 more (lib/tls/README.md
+ * "Handshake pieces"). OpenSSL 3.0 has no hook between those steps, but
+ * it calls this callback right after writing each message, and with
+ * SSL_MODE_ASYNC the handshake runs in an ASYNC_JOB (a fiber): pausing
+ * the job here returns SSL_ERROR_WANT_ASYNC to the caller, and the next
+ * SSL_do_handshake() resumes it just after this call. The flight itself is
+ * buffered by the library until its end, so nothing goes out early.
  */
 static void
 conn_msg_cb(
 	int write_p, int version, int content_type, const void *buf, size_t len, SSL *s, void *arg)
 {
 	struct fo_tls_io *io = arg;
+	uint8_t mt;
 
 	(void)version, (void)s;
-	if (!write_p && content_type == SSL3_RT_HANDSHAKE && len >= 1 &&
-		((const uint8_t *)buf)[0] == SSL3_MT_KEY_UPDATE)
-		io->rx_key_updates++;
+	if (content_type != SSL3_RT_HANDSHAKE || len < 1)
+		return;
+	mt = ((const uint8_t *)buf)[0];
+	if (!write_p) {
+		if (mt == SSL3_MT_KEY_UPDATE)
+			io->rx_key_updates++;
+		return;
+	}
+	if (io->hs_split && (mt == SSL3_MT_SERVER_HELLO || mt == SSL3_MT_CERTIFICATE_VERIFY) &&
+		ASYNC_get_current_job() != NULL) {
+		io->hs_pauses++;
+		(void)ASYNC_pause_job(); /* resumed by the next SSL_do_handshake() */
+	}
 }
 
 struct fo_tls_conn *
@@ -311,6 +335,24 @@ fo_tls_conn_new(struct fo_tls_ctx *ctx, struct fo_tls_io *io)
 	SSL_set_msg_callback_arg(s, io);
 	SSL_set_accept_state(s);
 	return (struct fo_tls_conn *)s;
+}
+
+int
+fo_tls_conn_split(struct fo_tls_conn *c, int on)
+{
+	SSL *s = (SSL *)c;
+	struct fo_tls_io *io = tls_bio_io(s);
+
+	if (!on) {
+		SSL_clear_mode(s, SSL_MODE_ASYNC);
+		io->hs_split = 0;
+		return 0;
+	}
+	if (!ASYNC_is_capable())
+		return -ENOTSUP;
+	SSL_set_mode(s, SSL_MODE_ASYNC);
+	io->hs_split = 1;
+	return 0;
 }
 
 /* One more of @p *n, by its only writer (the control thread loads it). */
@@ -335,8 +377,21 @@ fo_tls_conn_free(struct fo_tls_conn *c)
 
 	if (c == NULL)
 		return;
-	/* served a certificate, never completed: a failure of that certificate */
 	io = tls_bio_io((SSL *)c);
+	/* A handshake stopped between pieces lives in a paused ASYNC_JOB that
+	 * only running it to its end gives back (SSL_free() would leave the
+	 * job, its stack and its references behind): no more pauses, and the
+	 * rest of the flight runs (its output is dropped with the queues). */
+	if (SSL_waiting_for_async((SSL *)c)) {
+		unsigned i;
+
+		if (io != NULL)
+			io->hs_split = 0;
+		for (i = 0; i < 4 && SSL_waiting_for_async((SSL *)c); i++)
+			(void)SSL_do_handshake((SSL *)c);
+		ERR_clear_error();
+	}
+	/* served a certificate, never completed: a failure of that certificate */
 	if (io != NULL && io->hs_state == 1) {
 		io->hs_state = 2;
 		hs_inc(&tls_ctx_of((SSL *)c)->hs.failed);
@@ -356,6 +411,8 @@ conn_err(SSL *s, int rc)
 	case SSL_ERROR_WANT_READ:
 	case SSL_ERROR_WANT_WRITE:
 		return -EAGAIN;
+	case SSL_ERROR_WANT_ASYNC:
+		return -EINPROGRESS; /* a piece of the handshake (conn_msg_cb) */
 	case SSL_ERROR_ZERO_RETURN:
 		return 0;
 	case SSL_ERROR_SYSCALL:
@@ -386,6 +443,12 @@ fo_tls_handshake(struct fo_tls_conn *c)
 	if (rc == 1) {
 		struct fo_tls_io *io = tls_bio_io(s);
 
+		/* records after the handshake run on the caller's stack: no job,
+		 * no context switch per read or write */
+		if (io != NULL && io->hs_split) {
+			io->hs_split = 0;
+			SSL_clear_mode(s, SSL_MODE_ASYNC);
+		}
 		if (io != NULL && io->hs_state == 1) {
 			struct fo_tls_ctx *ctx = tls_ctx_of(s);
 

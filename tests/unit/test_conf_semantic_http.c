@@ -118,12 +118,14 @@ static const struct err_case cases[] = {
 		  "\ttls_handshake_timeout 0;\n"
 		  "\ttls_handshakes_max 0;\n"
 		  "\ttls_handshakes_per_poll 1025;\n"
+		  "\ttls_handshake_split pieces;\n"
 		  "}\n"
 		  "tls_handshake_timeout 5s;\n"),
 		"t.conf:3:24: invalid tls_handshake_timeout \"0\" (expected 1ms..1h)\n"
 		"t.conf:4:21: invalid tls_handshakes_max \"0\" (expected 1..1000000)\n"
 		"t.conf:5:26: invalid tls_handshakes_per_poll \"1025\" (expected 1..1024)\n"
-		"t.conf:7:1: \"tls_handshake_timeout\" directive is not allowed at top level (only in http block)\n"},
+		"t.conf:6:22: invalid tls_handshake_split \"pieces\" (expected on or off)\n"
+		"t.conf:8:1: \"tls_handshake_timeout\" directive is not allowed at top level (only in http block)\n"},
 	{"route", "allow_upgrade", 0,
 		T("interface net_tap0 { address 198.18.0.1/24; }\n"
 		  "upstream u { server 198.18.0.11:80; }\n"

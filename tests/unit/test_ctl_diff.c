@@ -93,6 +93,7 @@ test_upstream_params_and_http(void **state)
 	assert_int_equal(diff(BASE, BASE "http { tls_handshake_timeout 3s; }\n"), FO_CTL_DIFF_HTTP);
 	assert_int_equal(diff(BASE, BASE "http { tls_handshakes_max 9; }\n"), FO_CTL_DIFF_HTTP);
 	assert_int_equal(diff(BASE, BASE "http { tls_handshakes_per_poll 4; }\n"), FO_CTL_DIFF_HTTP);
+	assert_int_equal(diff(BASE, BASE "http { tls_handshake_split off; }\n"), FO_CTL_DIFF_HTTP);
 	/* the http block's default body size is every route's default */
 	assert_int_equal(diff(BASE, BASE "http { client_max_body_size 2m; }\n"),
 		FO_CTL_DIFF_HTTP | FO_CTL_DIFF_ROUTES);

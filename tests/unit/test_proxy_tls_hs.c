@@ -6,8 +6,13 @@
  * served; half-open handshakes over tls_handshakes_max refused, the others
  * reset after tls_handshake_timeout; garbage and bad lengths instead of a
  * ClientHello counted as such; a KeyUpdate flood resets the connection,
- * a few KeyUpdates do not. No session or mbuf left.
+ * a few KeyUpdates do not. Server flights in pieces (tls_handshake_split,
+ * on by default): two stops each, one stopped handshake at a time (the
+ * library's job pool is one job here), none with the split off; a client
+ * reset while its handshake is stopped. No session or mbuf left.
  */
+#include <openssl/async.h>
+
 #include "proxy_tls_harness.h"
 
 static const char abuse_conf[] = "interface wire0 { address 198.18.0.1/24; }\n"
@@ -58,8 +63,16 @@ counting_poll(struct wire_host *h, void *arg)
 	return n;
 }
 
+static const char unsplit_conf[] = "interface wire0 { address 198.18.0.1/24; }\n"
+				   "listen 198.18.0.1:443 tls;\n"
+				   "http { tls_handshakes_max 3; tls_handshake_timeout 2s;\n"
+				   "       tls_handshake_split off; }\n"
+				   "upstream origin { server 198.18.0.11:8000; }\n"
+				   "route prefix / { upstream origin; }\n";
+
+/* Three TLS clients at once; @p pieces stops each server flight makes. */
 static void
-test_handshake_queue(void **state)
+handshake_queue(const char *conf, unsigned pieces)
 {
 	static const char req[] = "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n";
 	struct fix *f;
@@ -69,8 +82,7 @@ test_handshake_queue(void **state)
 	const struct fo_proxy_stats *st;
 	unsigned i, rounds = 0, done;
 
-	(void)state;
-	f = fix_new(abuse_conf, 0, ok_response);
+	f = fix_new(conf, 0, ok_response);
 	pc = (struct poll_count){.pw = f->x.pw};
 	f->x.fh->poll = counting_poll;
 	f->x.fh->poll_arg = &pc;
@@ -90,7 +102,9 @@ test_handshake_queue(void **state)
 	assert_int_equal(pc.max_steps, 1); /* tls_handshakes_per_poll 1 (the default) */
 	/* three ClientHellos in one burst: two waited for later loops */
 	assert_true(st->tls_handshake_deferred >= 2);
-	assert_true(st->tls_handshake_steps >= 6); /* ClientHello, then Finished, each */
+	/* ClientHello, then Finished, each; and one per piece */
+	assert_true(st->tls_handshake_steps >= 6 + 3 * pieces);
+	assert_int_equal(st->tls_handshake_pieces, 3 * pieces);
 	assert_int_equal(st->tls_handshaking, 0);
 	for (i = 0; i < 3; i++) {
 		f->x.ch->poll = tcli_poll; /* one client at a time from here */
@@ -99,6 +113,51 @@ test_handshake_queue(void **state)
 	}
 	f->x.fh->poll = pxw_poll;
 	f->x.fh->poll_arg = f->x.pw;
+	fix_free(f);
+}
+
+static void
+test_handshake_queue(void **state)
+{
+	(void)state;
+	handshake_queue(abuse_conf, 2); /* after ServerHello, after CertificateVerify */
+	handshake_queue(unsplit_conf, 0);
+}
+
+/* A client reset while fanout's handshake is stopped between two pieces:
+ * the session goes, its library job comes back (the pool holds one: the
+ * next handshake needs it). */
+static void
+test_handshake_reset_stopped(void **state)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n";
+	struct fix *f;
+	const struct fo_proxy_stats *st;
+	struct tcli t;
+	unsigned rounds = 0;
+
+	(void)state;
+	f = fix_new(abuse_conf, 0, ok_response);
+	st = fo_proxy_stats(f->x.pw);
+	f->x.ch->poll = tcli_poll;
+	f->x.ch->poll_arg = &t;
+	tcli_open(f, &t, "a.test", req, sizeof(req) - 1, 4096, NULL);
+	while (rounds++ < 100000 && st->tls_handshake_pieces == 0)
+		if (wire_step(&f->x.w) == 0)
+			wire_advance(&f->x.w, 1);
+	assert_int_equal(st->tls_handshake_pieces, 1); /* stopped after its ServerHello */
+	assert_int_equal(st->tls_handshaking, 1);
+	fo_tcp_abort(t.c);
+	t.c = NULL;
+	wire_run(&f->x.w, 100000);
+	assert_int_equal(st->tls_handshaking, 0);
+	assert_int_equal(st->sessions, 0);
+	assert_int_equal(st->tls_handshakes, 0);
+	tcli_close(f, &t);
+	tls_request(f, &t, "a.test", req, sizeof(req) - 1, 4096, NULL);
+	assert_non_null(strstr(t.rx, "HTTP/1.1 200 OK\r\n"));
+	tcli_close(f, &t);
+	assert_int_equal(st->tls_handshakes, 1);
 	fix_free(f);
 }
 
@@ -254,10 +313,15 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_handshake_queue),
+		cmocka_unit_test(test_handshake_reset_stopped),
 		cmocka_unit_test(test_handshake_bound_timeout),
 		cmocka_unit_test(test_bad_hello),
 		cmocka_unit_test(test_key_update_flood),
 	};
 
+	/* one asynchronous job on this thread: a second stopped handshake, or
+	 * a job a freed session kept, fails the next split handshake */
+	if (ASYNC_init_thread(1, 0) != 1)
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -232,6 +232,8 @@ struct th_conn {
 	struct th_wire c2s, s2c;
 	struct fo_tls_conn *srv;
 	SSL *cli;
+	unsigned pieces;   /* server handshake calls that returned -EINPROGRESS */
+	unsigned early_tx; /* ... with bytes in its send queue (a flight cut short) */
 };
 
 static inline void
@@ -270,6 +272,12 @@ th_conn_handshake(struct th_conn *t)
 		if (!sdone) {
 			int rc = fo_tls_handshake(t->srv);
 
+			if (rc == -EINPROGRESS) {
+				/* a piece (fo_tls_conn_split()): again, no input needed */
+				t->pieces++;
+				t->early_tx += t->sio.tx_len != 0;
+				continue;
+			}
 			if (rc == 0)
 				sdone = 1;
 			else if (rc != -EAGAIN) {

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/tls handshake pieces (fo_tls_conn_split()): a TLS 1.3 server flight
+ * stops after its ServerHello and after its CertificateVerify
+ * (-EINPROGRESS twice), with nothing in the send queue until the flight's
+ * end; the handshake then completes, data flows, and records no longer run
+ * in an asynchronous job. Off: whole flights. TLS 1.2 stops once (after its
+ * ServerHello); a resumed handshake (ticket) stops after the ServerHello
+ * only (no signature). A connection freed while stopped gives its job back:
+ * with a pool of one job per thread, handshakes still complete after five
+ * such frees.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+#include <openssl/async.h>
+
+#include "fake_pool.h"
+#include "tls_harness.h"
+
+struct env {
+	struct rte_mempool *mp;
+	struct fo_tls_worker *w;
+	struct fo_tls_keys keys;
+	struct fo_tls_cert *cert;
+	struct fo_tls_ctx *ctx;
+	SSL_CTX *cctx, *cctx12;
+};
+
+static struct env E;
+
+static int
+setup(void **state)
+{
+	char err[256] = "";
+
+	(void)state;
+	/* one job per thread: a job a freed connection kept would make every
+	 * later split handshake fail (ASYNC_start_job() finds none) */
+	assert_int_equal(ASYNC_init_thread(1, 0), 1);
+	memset(&E, 0, sizeof(E));
+	E.mp = fake_pool_create("split", 1024, RTE_MBUF_DEFAULT_BUF_SIZE);
+	E.w = fo_tls_worker_create();
+	assert_non_null(E.w);
+	fo_tls_keys_publish(&E.keys, fo_tls_keyset_new());
+	E.cert = fo_tls_cert_selfsigned("split.test", time(NULL), 30, err, sizeof(err));
+	assert_non_null(E.cert);
+	E.ctx = fo_tls_ctx_create(E.w, &E.cert, 1, NULL, &E.keys, err, sizeof(err));
+	assert_non_null(E.ctx);
+	E.cctx = th_client_ctx(NULL, 0);
+	E.cctx12 = th_client_ctx(NULL, TLS1_2_VERSION);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	SSL_CTX_free(E.cctx);
+	SSL_CTX_free(E.cctx12);
+	fo_tls_ctx_free(E.ctx);
+	fo_tls_cert_free(E.cert);
+	fo_tls_keyset_free(fo_tls_keys_publish(&E.keys, NULL));
+	fo_tls_worker_free(E.w);
+	assert_int_equal(fake_pool_in_use(E.mp), 0);
+	fake_pool_free(E.mp);
+	ASYNC_cleanup_thread();
+	return 0;
+}
+
+/* One handshake; @return the pieces the server's calls stopped at. */
+static unsigned
+handshake(SSL_CTX *cctx, int split, SSL_SESSION **sess, int *resumed)
+{
+	struct th_conn t;
+	unsigned pieces;
+
+	th_conn_open(&t, E.mp, E.ctx, cctx, "split.test", sess != NULL ? *sess : NULL);
+	assert_int_equal(fo_tls_conn_split(t.srv, split), 0);
+	assert_int_equal(th_conn_handshake(&t), 0);
+	/* the flight went out whole: nothing queued while it stopped */
+	assert_int_equal(t.early_tx, 0);
+	assert_int_equal(t.sio.hs_pauses, t.pieces);
+	/* after the handshake, no job: records run on the caller's stack */
+	assert_int_equal(SSL_get_mode((SSL *)t.srv) & SSL_MODE_ASYNC, 0);
+	assert_int_equal(t.sio.hs_split, 0);
+	assert_int_equal(th_conn_pingpong(&t, 1000), 1000);
+	if (resumed != NULL)
+		*resumed = fo_tls_conn_resumed(t.srv);
+	if (sess != NULL && *sess == NULL)
+		*sess = SSL_get1_session(t.cli);
+	pieces = t.pieces;
+	th_conn_close(&t);
+	return pieces;
+}
+
+static void
+test_split_tls13(void **state)
+{
+	(void)state;
+	assert_int_equal(handshake(E.cctx, 1, NULL, NULL), 2);
+	assert_int_equal(handshake(E.cctx, 0, NULL, NULL), 0);
+	assert_int_equal(handshake(E.cctx, 1, NULL, NULL), 2);
+}
+
+static void
+test_split_tls12(void **state)
+{
+	(void)state;
+	assert_int_equal(handshake(E.cctx12, 1, NULL, NULL), 1);
+	assert_int_equal(handshake(E.cctx12, 0, NULL, NULL), 0);
+}
+
+static void
+test_split_resumed(void **state)
+{
+	SSL_SESSION *sess = NULL;
+	int resumed = 0;
+
+	(void)state;
+	assert_int_equal(handshake(E.cctx, 1, &sess, &resumed), 2);
+	assert_int_equal(resumed, 0);
+	assert_non_null(sess);
+	assert_int_equal(handshake(E.cctx, 1, &sess, &resumed), 1);
+	assert_int_equal(resumed, 1);
+	SSL_SESSION_free(sess);
+}
+
+/* Freed while stopped after the ServerHello, then after the signature. */
+static void
+test_split_free_stopped(void **state)
+{
+	struct th_conn t;
+	unsigned i, k;
+
+	(void)state;
+	for (i = 0; i < 6; i++) {
+		th_conn_open(&t, E.mp, E.ctx, E.cctx, "split.test", NULL);
+		assert_int_equal(fo_tls_conn_split(t.srv, 1), 0);
+		assert_int_equal(SSL_do_handshake(t.cli), -1); /* the ClientHello */
+		th_conn_step(&t);
+		for (k = 0; k <= i % 2; k++)
+			assert_int_equal(fo_tls_handshake(t.srv), -EINPROGRESS);
+		assert_int_equal(t.sio.tx_len, 0);
+		assert_int_equal(SSL_waiting_for_async((SSL *)t.srv), 1);
+		th_conn_close(&t); /* fo_tls_conn_free() runs the job to its end */
+		assert_null(ASYNC_get_current_job());
+	}
+	assert_int_equal(fake_pool_in_use(E.mp), 0);
+	/* the one job came back every time */
+	assert_int_equal(handshake(E.cctx, 1, NULL, NULL), 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_split_tls13),
+		cmocka_unit_test(test_split_tls12),
+		cmocka_unit_test(test_split_resumed),
+		cmocka_unit_test(test_split_free_stopped),
+	};
+
+	if (!ASYNC_is_capable()) {
+		fprintf(stderr, "test_tls_split: this platform has no asynchronous jobs\n");
+		return 1; /* a failure, not a skip: fanout's Debian target has them */
+	}
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

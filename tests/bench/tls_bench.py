@@ -17,6 +17,8 @@ proxy with a TLS listener on port 443 in front of the seed's routes:
   nginx       nginx-ingress.conf.in with `listen 198.18.0.3:443 ssl` and
               ingress-nginx's TLS defaults (TLSv1.2 TLSv1.3, its cipher
               list, session cache shared:SSL:10m, tickets off, buffer 4k)
+  fanout-xdp-whole  (only when named in --contenders) fanout as above with
+              `tls_handshake_split off;`: each server flight in one call
   haproxy     haproxy-ingress.cfg.in with `bind 198.18.0.4:443 ssl crt ...
               alpn http/1.1` (its defaults: tickets on)
 
@@ -102,7 +104,8 @@ NAME = "bench.test"
 PATH = "/test02"
 PORT = 443
 HAPROXY_IP = kb.HAPROXY_IP
-CONTENDERS = ("fanout-xdp", "nginx", "haproxy")
+CONTENDERS = ("fanout-xdp", "nginx", "haproxy", "fanout-xdp-whole")
+DEFAULT_CONTENDERS = CONTENDERS[:3]
 # ingress-nginx's default ssl-ciphers (TLS 1.2; TLS 1.3 suites are OpenSSL's)
 INGRESS_CIPHERS = ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
                    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
@@ -148,9 +151,12 @@ def fingerprint(pem):
 # contenders
 
 
-def start_fanout(ns, cert, cpu, state):
+def start_fanout(ns, cert, cpu, state, whole=False):
     with open(kb.SEED_CONF) as f:
         conf = f.read()
+    if whole:
+        fi.check("\nhttp {\n" in conf, "%s: no http block" % kb.SEED_CONF)
+        conf = conf.replace("\nhttp {\n", "\nhttp {\n\ttls_handshake_split off;\n", 1)
     conf += ("\n# tls_bench.py\nlisten %s:%d tls;\ntls_certificate %s %s;\n"
              "ssl_redirect off;\nhsts off;\n" % (fi.FANOUT_IP, PORT, cert[0], cert[1]))
     nics = [state["fast_nic"]] if state.get("fast_nic") else state["fast_nics"]
@@ -166,7 +172,8 @@ def start_fanout(ns, cert, cpu, state):
         def stop(fo=fo):
             fo.stop()
             ns.xdp_off()
-        c = kb.Contender("fanout-" + nic, None, stop, fo=fo, nic=nic)
+        c = kb.Contender("fanout-" + nic + ("-whole" if whole else ""), None, stop, fo=fo,
+                         nic=nic)
         c.ip = fi.FANOUT_IP
         c.idle_sleep = state["idle_sleep"]
         if kb.serves(ns, fi.FANOUT_IP):
@@ -229,7 +236,8 @@ def wait_listen(ns, proc, ip, name):
 
 def start(ns, name, cert, cpus, state):
     """Start @name with @cert on the proxy CPU, checked over TLS; None when it cannot serve."""
-    fn = {"fanout-xdp": start_fanout, "nginx": start_nginx, "haproxy": start_haproxy}[name]
+    fn = {"fanout-xdp": start_fanout, "nginx": start_nginx, "haproxy": start_haproxy,
+          "fanout-xdp-whole": lambda *x: start_fanout(*x, whole=True)}[name]
     c = fn(ns, cert, cpus["proxy"], state)
     if c is None:
         return None
@@ -496,7 +504,9 @@ def main():
     p.add_argument("--quick", action="store_true", help="1 round of 4 s tests (about 2 min)")
     p.add_argument("--smoke", action="store_true",
                    help="1 round of 1 s tests, fanout only, to check the bench runs (< 60 s)")
-    p.add_argument("--contenders", default=",".join(CONTENDERS))
+    p.add_argument("--contenders", default=",".join(DEFAULT_CONTENDERS),
+                   help="from %s (default: the first three); fanout-xdp-whole is fanout "
+                   "with tls_handshake_split off (server flights whole)" % ",".join(CONTENDERS))
     p.add_argument("--fast-nic", choices=("af_xdp", "af_packet"),
                    help="fanout's NIC, no fallback (default: af_xdp, else af_packet)")
     p.add_argument("--fanout-idle-sleep", type=int, metavar="US",

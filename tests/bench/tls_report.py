@@ -19,7 +19,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from report_common import add_json_arg, cell, contenders, med, render, sections  # noqa: E402
 
-ORDER = ("fanout-af_xdp", "fanout-af_packet", "nginx", "haproxy")
+ORDER = ("fanout-af_xdp", "fanout-af_packet", "fanout-af_xdp-whole", "fanout-af_packet-whole",
+         "nginx", "haproxy")
 TESTS = ("full", "full-rsa", "resumed", "keepalive", "plain", "paced", "flood")
 LABEL = {"full": "full handshake, ECDSA P-256", "full-rsa": "full handshake, RSA-2048",
          "resumed": "resumed handshake (ticket)", "keepalive": "keep-alive requests",

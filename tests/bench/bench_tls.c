@@ -15,13 +15,15 @@
  * Times are this thread's CPU time (the machine may be shared).
  * Usage: bench_tls [handshakes] [records] [resumed handshakes (default: as
  * many as full ones)] [the client's TLS 1.3 suites, e.g.
- * TLS_AES_128_GCM_SHA256]. Not a test: prints numbers. For instruction counts:
+ * TLS_AES_128_GCM_SHA256, or "-" for the default] [certificate PEM, key PEM
+ * (default: a self-signed ECDSA P-256 one)]. Not a test: prints numbers. For instruction counts:
  * valgrind --tool=callgrind --toggle-collect=fo_tls_handshake, two counts
  * of one kind (e.g. "20 0 0" and "120 0 0" for full handshakes, "1 0 20"
  * and "1 0 120" for resumed ones), the difference over the difference.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "fake_pool.h"
@@ -141,12 +143,17 @@ main(int argc, char **argv)
 	int resumed;
 
 	SSL_CTX_set1_groups_list(cctx, "X25519");
-	if (argc > 4 && SSL_CTX_set_ciphersuites(cctx, argv[4]) != 1) {
+	if (argc > 4 && strcmp(argv[4], "-") != 0 && SSL_CTX_set_ciphersuites(cctx, argv[4]) != 1) {
 		fprintf(stderr, "bad TLS 1.3 suites: %s\n", argv[4]);
 		return 1;
 	}
 	fo_tls_keys_publish(&keys, fo_tls_keyset_new());
-	cert = fo_tls_cert_selfsigned("bench.test", time(NULL), 30, err, sizeof(err));
+	if (argc > 6)
+		cert = fo_tls_cert_load(argv[5], argv[6], time(NULL), err, sizeof(err));
+	else
+		cert = fo_tls_cert_selfsigned("bench.test", time(NULL), 30, err, sizeof(err));
+	if (cert == NULL)
+		fprintf(stderr, "%s\n", err);
 	if (mp == NULL || w == NULL || cert == NULL)
 		return 1;
 	ctx = fo_tls_ctx_create(w, &cert, 1, NULL, &keys, err, sizeof(err));
@@ -169,9 +176,10 @@ main(int argc, char **argv)
 		th_conn_close(&t);
 	}
 	wall = now_s() - wall;
-	printf("full handshake (TLS 1.3, ECDSA P-256, X25519): server %.1f us each, %.0f/s per "
+	printf("full handshake (TLS 1.3, %s certificate, X25519): server %.1f us each, %.0f/s per "
 	       "core; client+server+wire %.0f/s\n",
-		srv / n_hs * 1e6, n_hs / srv, n_hs / wall);
+		fo_tls_cert_key_type(cert) == FO_TLS_KEY_RSA ? "RSA" : "ECDSA", srv / n_hs * 1e6,
+		n_hs / srv, n_hs / wall);
 	full_handshakes(mp, ctx, cctx, n_hs, 0);
 	full_handshakes(mp, ctx, cctx, n_hs, 1);
 

@@ -44,6 +44,7 @@ connection), and so do the fixed-rate runs: see loadgen_tools.Loadgen.
 import argparse
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integ"))
@@ -177,7 +178,8 @@ def main():
         print_table(summary, mach)
     if a.json:
         mc.save_json(a.json, "memif",
-                     {"machine": mach, "args": vars(a), "summary": summary, "runs": rows})
+                     {"machine": mach, "args": vars(a), "summary": summary, "runs": rows,
+                      "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())})
     sys.exit(0 if ok and rows else 1)
 
 

@@ -404,6 +404,16 @@ void conf_canary_route_end(struct conf_parser *p, struct conf_block *blk);
 void conf_dump_canaries(FILE *out, const struct fo_conf *c, const struct fo_conf_route *r);
 void conf_free_canaries(struct fo_conf_route *r);
 
+/* directives.c */
+/** Unsigned decimal at t->val + off in [min, max]; reports (as @p what) and returns -1 otherwise. */
+int conf_parse_num(struct conf_parser *p, const struct conf_tok *t, size_t off, const char *what,
+	unsigned long min, unsigned long max, unsigned long *out);
+
+/* interface.c: interface DEV { } */
+extern const struct conf_ctx conf_ctx_interface;
+void conf_h_interface(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
+	struct conf_block *inner);
+
 /* health.c: health_check { }, next_upstream */
 extern const struct conf_ctx conf_ctx_health_check;
 int conf_upstream_health_init(struct fo_conf_upstream *u);

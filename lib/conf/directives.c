@@ -41,7 +41,6 @@ enum {
 	MAIN_PASSTHROUGH_DEFAULT,
 	MAIN_N
 };
-enum { IF_ADDRESS, IF_GATEWAY, IF_VLAN, IF_MTU, IF_N };
 /* upstream: server, then the CONF_UP_PARAMS table, then the health directives (health.c) */
 enum {
 	UP_SERVER,
@@ -85,9 +84,8 @@ pub(struct conf_parser *p)
 	return &p->c->pub;
 }
 
-/* Unsigned decimal at t->val + off in [min, max]; reports and returns -1 otherwise. */
-static int
-parse_num(struct conf_parser *p, const struct conf_tok *t, size_t off, const char *what,
+int
+conf_parse_num(struct conf_parser *p, const struct conf_tok *t, size_t off, const char *what,
 	unsigned long min, unsigned long max, unsigned long *out)
 {
 	struct fo_conf_loc loc;
@@ -115,153 +113,10 @@ parse_addr_port(struct conf_parser *p, const struct conf_tok *t, uint32_t *addr,
 			p, &t->loc, "invalid IPv4 address \"%.*s\"", (int)(colon - t->val), t->val);
 		return -1;
 	}
-	if (parse_num(p, t, (size_t)(colon - t->val) + 1, "port", 1, 65535, &v) != 0)
+	if (conf_parse_num(p, t, (size_t)(colon - t->val) + 1, "port", 1, 65535, &v) != 0)
 		return -1;
 	*port = (uint16_t)v;
 	return 0;
-}
-
-static void
-h_interface(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
-	struct conf_block *inner)
-{
-	const struct conf_tok *dev = &st->tok[1];
-	struct fo_conf *c = pub(p);
-	struct fo_conf_iface *ifc;
-	unsigned i;
-
-	if (conf_check_name(dev->val, ":") != 0)
-		conf_err(p, &dev->loc,
-			"invalid interface device \"%s\" (letters, digits, \"_-.:\"; at most %u "
-			"bytes)",
-			dev->val, FO_CONF_NAME_MAX - 1);
-	for (i = 0; i < c->n_ifaces; i++) {
-		if (strcmp(c->ifaces[i].dev, dev->val) == 0) {
-			conf_err(p, &st->tok[0].loc,
-				"duplicate interface \"%s\" (first defined at %s:%u:%u)", dev->val,
-				c->ifaces[i].loc.file, c->ifaces[i].loc.line, c->ifaces[i].loc.col);
-			break;
-		}
-	}
-	if (conf_push(&c->ifaces, c->n_ifaces, sizeof(*c->ifaces)) != 0) {
-		conf_oom(p, &st->tok[0].loc);
-		return;
-	}
-	ifc = &c->ifaces[c->n_ifaces];
-	memset(ifc, 0, sizeof(*ifc));
-	snprintf(ifc->dev, sizeof(ifc->dev), "%s", dev->val);
-	ifc->mtu = 1500;
-	ifc->loc = st->tok[0].loc;
-	inner->obj = (int)c->n_ifaces++;
-}
-
-static void
-h_address(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
-	struct conf_block *inner)
-{
-	const struct conf_tok *t = &st->tok[1];
-	struct fo_conf_iface *ifc = &pub(p)->ifaces[blk->obj];
-	const char *slash = strchr(t->val, '/');
-	uint32_t addr, mask, host;
-	unsigned long plen;
-	char a[16], n[16];
-
-	if (slash == NULL) {
-		conf_err(
-			p, &t->loc, "missing prefix length in \"%s\" (expected A.B.C.D/N)", t->val);
-		return;
-	}
-	if (conf_ip4_parse(t->val, (size_t)(slash - t->val), &addr) != 0) {
-		conf_err(
-			p, &t->loc, "invalid IPv4 address \"%.*s\"", (int)(slash - t->val), t->val);
-		return;
-	}
-	if (parse_num(p, t, (size_t)(slash - t->val) + 1, "prefix length", 1, 32, &plen) != 0)
-		return;
-	conf_ip4_str(addr, a);
-	if (!conf_ip4_is_unicast(addr)) {
-		conf_err(p, &t->loc, "address %s is not a unicast host address", a);
-		return;
-	}
-	mask = conf_prefix_mask((unsigned)plen);
-	host = ntohl(addr) & ~mask;
-	conf_ip4_str(htonl(ntohl(addr) & mask), n);
-	if (plen <= 30 && (host == 0 || host == ~mask)) {
-		conf_err(p, &t->loc, "address %s is the %s address of %s/%lu", a,
-			host == 0 ? "network" : "broadcast", n, plen);
-		return;
-	}
-	ifc->addr = addr;
-	ifc->prefix_len = (uint8_t)plen;
-}
-
-static void
-h_gateway(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
-	struct conf_block *inner)
-{
-	const struct conf_tok *t = &st->tok[1];
-
-	if (conf_ip4_parse(t->val, t->len, &pub(p)->ifaces[blk->obj].gateway) != 0) {
-		conf_err(p, &t->loc, "invalid IPv4 address \"%s\"", t->val);
-		return;
-	}
-	blk->aux |= CONF_AUX_GW_OK; /* checked against the address at the end of the block */
-}
-
-static void
-h_vlan(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
-	struct conf_block *inner)
-{
-	unsigned long v;
-
-	if (parse_num(p, &st->tok[1], 0, "vlan", 1, 4094, &v) == 0)
-		pub(p)->ifaces[blk->obj].vlan = (uint16_t)v;
-}
-
-static void
-h_mtu(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *st,
-	struct conf_block *inner)
-{
-	unsigned long v;
-
-	if (parse_num(p, &st->tok[1], 0, "mtu", 576, 9000, &v) == 0)
-		pub(p)->ifaces[blk->obj].mtu = (uint16_t)v;
-}
-
-static void
-interface_end(struct conf_parser *p, struct conf_block *blk)
-{
-	struct fo_conf *c = pub(p);
-	struct fo_conf_iface *ifc = &c->ifaces[blk->obj];
-	uint32_t mask = conf_prefix_mask(ifc->prefix_len);
-	uint32_t gw = ntohl(ifc->gateway), net = ntohl(ifc->addr) & mask;
-	char g[16], n[16];
-	unsigned i;
-
-	if (ifc->addr == 0)
-		return; /* no valid address: already reported */
-	conf_ip4_str(ifc->gateway, g);
-	conf_ip4_str(htonl(net), n);
-	if (!(blk->aux & CONF_AUX_GW_OK))
-		;
-	else if ((gw & mask) != net)
-		conf_err(p, &blk->arg[IF_GATEWAY], "gateway %s is outside %s/%u", g, n,
-			ifc->prefix_len);
-	else if (gw == ntohl(ifc->addr))
-		conf_err(p, &blk->arg[IF_GATEWAY], "gateway %s is the interface's own address", g);
-	else if (ifc->prefix_len <= 30 && (gw == net || gw == (net | ~mask)))
-		conf_err(p, &blk->arg[IF_GATEWAY], "gateway %s is the %s address of %s/%u", g,
-			gw == net ? "network" : "broadcast", n, ifc->prefix_len);
-	for (i = 0; i < (unsigned)blk->obj; i++) {
-		if (c->ifaces[i].addr == ifc->addr) {
-			conf_ip4_str(ifc->addr, g);
-			conf_err(p, &blk->arg[IF_ADDRESS],
-				"duplicate address %s (already on interface \"%s\" at %s:%u:%u)", g,
-				c->ifaces[i].dev, c->ifaces[i].loc.file, c->ifaces[i].loc.line,
-				c->ifaces[i].loc.col);
-			break;
-		}
-	}
 }
 
 /* Add a reference to an upstream by name, resolved by conf_validate_final(). */
@@ -491,7 +346,7 @@ h_server(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt *
 				o->val);
 		else if (have_weight)
 			conf_err(p, &o->loc, "duplicate \"weight\" option");
-		else if (parse_num(p, o, 7, "weight", 1, 1000, &weight) == 0)
+		else if (conf_parse_num(p, o, 7, "weight", 1, 1000, &weight) == 0)
 			have_weight = true;
 	}
 	if (p->n_errors != errors)
@@ -574,11 +429,11 @@ h_metrics(struct conf_parser *p, struct conf_block *blk, const struct conf_stmt 
 	c->metrics_port = port;
 }
 
-static const struct conf_ctx ctx_interface, ctx_upstream, ctx_route, ctx_tcp, ctx_http;
+static const struct conf_ctx ctx_upstream, ctx_route, ctx_tcp, ctx_http;
 
 static const struct conf_directive main_dirs[MAIN_N] = {
 	[MAIN_INTERFACE] = {"interface", "interface DEVICE { ... }", 1, 1, CONF_D_BLOCK,
-		&ctx_interface, h_interface},
+		&conf_ctx_interface, conf_h_interface},
 	[MAIN_LISTEN] = {"listen",
 		"listen A.B.C.D:PORT [http|tls|echo|discard|source SIZE|relay UPSTREAM];", 1, 3, 0,
 		NULL, h_listen},
@@ -615,14 +470,6 @@ static const struct conf_directive main_dirs[MAIN_N] = {
 		CONF_D_BLOCK, &conf_ctx_passthrough, conf_h_passthrough},
 	[MAIN_PASSTHROUGH_DEFAULT] = {"passthrough_default", "passthrough_default UPSTREAM;", 1, 1,
 		CONF_D_ONCE, NULL, conf_h_passthrough_default},
-};
-
-static const struct conf_directive interface_dirs[IF_N] = {
-	[IF_ADDRESS] = {"address", "address A.B.C.D/N;", 1, 1, CONF_D_ONCE | CONF_D_REQUIRED, NULL,
-		h_address},
-	[IF_GATEWAY] = {"gateway", "gateway A.B.C.D;", 1, 1, CONF_D_ONCE, NULL, h_gateway},
-	[IF_VLAN] = {"vlan", "vlan 1..4094;", 1, 1, CONF_D_ONCE, NULL, h_vlan},
-	[IF_MTU] = {"mtu", "mtu 576..9000;", 1, 1, CONF_D_ONCE, NULL, h_mtu},
 };
 
 #define UP_DIR(dir, field, kind, usage, min, max, def)                                             \
@@ -695,19 +542,17 @@ static const struct conf_directive tcp_dirs[CONF_TCP_N] = {CONF_TCP_PARAMS(TCP_D
 static const struct conf_directive http_dirs[CONF_HTTP_N] = {CONF_HTTP_PARAMS(HTTP_DIR)};
 
 const struct conf_ctx conf_ctx_main = {"main", "at top level", main_dirs, MAIN_N, NULL};
-static const struct conf_ctx ctx_interface = {
-	"interface", "in interface block", interface_dirs, IF_N, interface_end};
 static const struct conf_ctx ctx_upstream = {
 	"upstream", "in upstream block", upstream_dirs, UP_N, NULL};
 static const struct conf_ctx ctx_route = {"route", "in route block", route_dirs, RT_N, route_end};
 static const struct conf_ctx ctx_tcp = {"tcp", "in tcp block", tcp_dirs, CONF_TCP_N, conf_tcp_end};
 static const struct conf_ctx ctx_http = {"http", "in http block", http_dirs, CONF_HTTP_N, NULL};
 
-const struct conf_ctx *const conf_ctxs[] = {&conf_ctx_main, &ctx_interface, &ctx_upstream,
+const struct conf_ctx *const conf_ctxs[] = {&conf_ctx_main, &conf_ctx_interface, &ctx_upstream,
 	&ctx_route, &ctx_tcp, &ctx_http, &conf_ctx_health_check};
 const unsigned conf_n_ctxs = sizeof(conf_ctxs) / sizeof(conf_ctxs[0]);
 
-_Static_assert(MAIN_N <= CONF_CTX_DIRS_MAX && IF_N <= CONF_CTX_DIRS_MAX &&
+_Static_assert(MAIN_N <= CONF_CTX_DIRS_MAX &&
 		       UP_N <= CONF_CTX_DIRS_MAX && RT_N <= CONF_CTX_DIRS_MAX &&
 		       CONF_TCP_N <= CONF_CTX_DIRS_MAX && CONF_HTTP_N <= CONF_CTX_DIRS_MAX,
 	"raise CONF_CTX_DIRS_MAX");

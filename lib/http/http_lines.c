@@ -152,7 +152,12 @@ fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *l
 		h++;
 		q = e + 1;
 		if (__builtin_expect(id != FO_HTTP_H_OTHER, 0)) {
-			m->n_headers = (uint16_t)(h - m->hdrs);
+			unsigned k = (unsigned)(h - m->hdrs);
+
+			if (http_field_quick(p, h - 1, id, k, v, (size_t)(x - v), (size_t)(t - v),
+				    (size_t)(end - v)))
+				continue;
+			m->n_headers = (uint16_t)k;
 			*err = fo_http_field_line(p, h - 1, v, (size_t)(x - v), (size_t)(t - v),
 				(size_t)(end - v));
 			if (*err != FO_HTTP_E_NONE)

@@ -70,7 +70,7 @@ fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *l
 	if (lim - buf < 16)
 		return q;
 	last = lim - 16;
-	while (q < lim && h < hend) {
+	while (h < hend) {
 		const uint8_t *c, *v, *x, *e, *t; /* c: the ':' */
 		unsigned id;
 
@@ -104,8 +104,8 @@ fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *l
 		} else
 #endif
 		{
-			if (!fo_http_name_byte[*q])
-				break;
+			if (q == lim || !fo_http_name_byte[*q])
+				break; /* the end of the feed (q <= last is short of it), or no name */
 			c = scan16(q, lim, last, STOP_NAME); /* *q is a name byte: c > q */
 			if (lim - c < 3 || ld2(c) != PAIR(':', ' ') || c[2] <= 0x20)
 				break;

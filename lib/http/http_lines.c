@@ -105,7 +105,7 @@ fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *l
 #endif
 		{
 			if (q == lim || !fo_http_name_byte[*q])
-				break; /* the end of the feed (q <= last is short of it), or no name */
+				break; /* the feed ends (q <= last: it does not), or no name */
 			c = scan16(q, lim, last, STOP_NAME); /* *q is a name byte: c > q */
 			if (lim - c < 3 || ld2(c) != PAIR(':', ' ') || c[2] <= 0x20)
 				break;

@@ -266,7 +266,8 @@ test_known_fields(void **state)
 
 		for (pad = 0; pad <= 17; pad++) {
 			n = (size_t)sprintf(in, "%s",
-				c->kind == FO_HTTP_REQUEST ? "GET / HTTP/1.1\r\n" : "HTTP/1.1 200 OK\r\n");
+				c->kind == FO_HTTP_REQUEST ? "GET / HTTP/1.1\r\n"
+							   : "HTTP/1.1 200 OK\r\n");
 			n += (size_t)sprintf(in + n, "X-Pad: ");
 			for (k = 0; k < pad; k++)
 				in[n++] = 'p';

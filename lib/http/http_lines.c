@@ -70,7 +70,7 @@ fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *l
 	if (lim - buf < 16)
 		return q;
 	last = lim - 16;
-	while (q < lim && h < hend) {
+	while (h < hend) {
 		const uint8_t *c, *v, *x, *e, *t; /* c: the ':' */
 		unsigned id;
 
@@ -83,19 +83,20 @@ fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *l
 			__m128i blk = ld16(q);
 			unsigned mn = stop_mask16k(blk, STOP_NAME, &kit), mc, ci;
 
-			if (mn & 1)
-				break; /* no name here: the end of the head, or else */
 			ci = (unsigned)__builtin_ctz(mn | 0x10000u); /* 16: the name goes on */
-			if (ci <= 13) {
+			if (ci - 1 < 13) {
+				/* c[2], the value's first byte, is in the load too */
 				c = q + ci;
-				if (ld2(c) != PAIR(':', ' '))
+				if (ld2(c) != PAIR(':', ' ') || c[2] <= 0x20)
 					break;
 				mc = ctl_rough16(blk, &kit) >> (ci + 2);
 				v = c + 2;
 				x = mc != 0 ? v + __builtin_ctz(mc) : scan_rough(q + 16, lim, last, &kit);
 			} else {
+				if (ci == 0)
+					break; /* no name here: the end of the head, or else */
 				c = ci < 16 ? q + ci : scan16k(q + 16, lim, last, STOP_NAME, &kit);
-				if (lim - c < 3 || ld2(c) != PAIR(':', ' '))
+				if (lim - c < 3 || ld2(c) != PAIR(':', ' ') || c[2] <= 0x20)
 					break;
 				v = c + 2;
 				x = scan_rough(v, lim, last, &kit);
@@ -103,15 +104,19 @@ fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *l
 		} else
 #endif
 		{
-			if (!fo_http_name_byte[*q])
-				break;
+			if (q == lim || !fo_http_name_byte[*q])
+				break; /* the feed ends (q <= last: it does not), or no name */
 			c = scan16(q, lim, last, STOP_NAME); /* *q is a name byte: c > q */
-			if (lim - c < 3 || ld2(c) != PAIR(':', ' '))
+			if (lim - c < 3 || ld2(c) != PAIR(':', ' ') || c[2] <= 0x20)
 				break;
 			v = c + 2;
 			x = scan16(v, lim, last, STOP_CTL);
 		}
-		/* x: the first control character of the value, or obs-text (rough) */
+		/*
+		 * *v > 0x20 (above): neither OWS nor an empty value nor a control
+		 * character first, all of which the general states take.
+		 * x: the first control character of the value, or obs-text (rough)
+		 */
 		for (;;) {
 			if (lim - x >= 2 && ld2(x) == PAIR('\r', '\n')) {
 				e = x + 1;
@@ -131,13 +136,15 @@ fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *l
 			}
 			x = scan16(x + 1, lim, last, STOP_CTL);
 		}
-		/* x == v: an empty value; OWS first: the general states */
-		if (e == NULL || x == v || (fo_http_cls[*v] & HC_WS))
+		if (e == NULL)
 			break;
-		/* e: the LF; x: the end of the value; t: without its trailing OWS */
+		/*
+		 * e: the LF; x: the end of the value; t: without its trailing
+		 * OWS. Before x, the only bytes up to 0x20 are SP and HTAB.
+		 */
 		t = x;
-		while (fo_http_cls[t[-1]] & HC_WS)
-			t--; /* stops after v at the latest: *v is no OWS */
+		while (t[-1] <= 0x20)
+			t--; /* stops after v at the latest: *v > 0x20 */
 		id = http_hdr_ident(q, (size_t)(c - q));
 		put_spans(h, (uint32_t)((uintptr_t)q + ob), (uint32_t)(c - q), (uint32_t)(t - v),
 			(uint32_t)(e + 1 - q));
@@ -145,7 +152,12 @@ fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *l
 		h++;
 		q = e + 1;
 		if (__builtin_expect(id != FO_HTTP_H_OTHER, 0)) {
-			m->n_headers = (uint16_t)(h - m->hdrs);
+			unsigned k = (unsigned)(h - m->hdrs);
+
+			if (http_field_quick(p, h - 1, id, k, v, (size_t)(x - v), (size_t)(t - v),
+				    (size_t)(end - v)))
+				continue;
+			m->n_headers = (uint16_t)k;
 			*err = fo_http_field_line(p, h - 1, v, (size_t)(x - v), (size_t)(t - v),
 				(size_t)(end - v));
 			if (*err != FO_HTTP_E_NONE)

@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSSE3__
+#include <tmmintrin.h>
+#endif
 
 #include "fo_http.h"
 
@@ -177,6 +180,115 @@ http_hdr_ident(const uint8_t *s, size_t n)
 }
 #undef HK
 
+/*
+ * Host bits of a byte x, SSSE3 style (see stop_mask16 in http_scan.h): bit
+ * (x >> 4) of HOST_LO(x & 15) says whether x is a reg-name byte; computed
+ * from IS_HOST so that it cannot drift from fo_http_cls[].
+ */
+#define HOST_LO(j)                                                                                 \
+	(char)(IS_HOST(0x00 + (j)) | IS_HOST(0x10 + (j)) << 1 | IS_HOST(0x20 + (j)) << 2 |       \
+		IS_HOST(0x30 + (j)) << 3 | IS_HOST(0x40 + (j)) << 4 | IS_HOST(0x50 + (j)) << 5 |    \
+		IS_HOST(0x60 + (j)) << 6 | IS_HOST(0x70 + (j)) << 7)
+
+/*
+ * The leading reg-name run of a Host value (at most 16 bytes, all of which
+ * can be read): its length, or -1 when it has an empty label ("a..b").
+ * *dot: its last byte is a '.'.
+ */
+static inline int
+http_host_run16(const uint8_t *s, size_t n, uint8_t *dot)
+{
+#ifdef __SSSE3__
+	const __m128i lo_t = _mm_setr_epi8(HOST_LO(0), HOST_LO(1), HOST_LO(2), HOST_LO(3),
+		HOST_LO(4), HOST_LO(5), HOST_LO(6), HOST_LO(7), HOST_LO(8), HOST_LO(9), HOST_LO(10),
+		HOST_LO(11), HOST_LO(12), HOST_LO(13), HOST_LO(14), HOST_LO(15));
+	const __m128i hi_bit =
+		_mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, (char)0x80, 0, 0, 0, 0, 0, 0, 0, 0);
+	const __m128i nib = _mm_set1_epi8(0x0f);
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i lo = _mm_shuffle_epi8(lo_t, _mm_and_si128(x, nib));
+	__m128i hi = _mm_shuffle_epi8(hi_bit, _mm_and_si128(_mm_srli_epi16(x, 4), nib));
+	unsigned bad = (unsigned)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_and_si128(lo, hi), _mm_setzero_si128()));
+	unsigned dots = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')));
+	unsigned k = (unsigned)__builtin_ctz(bad | 1u << n); /* n <= 16 */
+
+	dots &= (1u << k) - 1;
+	if (dots & (dots >> 1))
+		return -1;
+	*dot = k != 0 && (dots >> (k - 1)) != 0;
+	return (int)k;
+#else
+	size_t k;
+
+	*dot = 0;
+	for (k = 0; k < n && (fo_http_cls[s[k]] & HC_HOST); k++) {
+		if (s[k] == '.' && *dot)
+			return -1;
+		*dot = s[k] == '.';
+	}
+	return (int)k;
+#endif
+}
+
+/*
+ * What fo_http_field_line() would do for the common values of the fields it
+ * interprets, inlined into the field-lines loop (http_lines.c) so that they
+ * cost no call: "Connection: keep-alive" or "close", a request's first Host
+ * that is a reg-name of at most 16 bytes without OWS, a Content-Length of at
+ * most 18 digits (below 2^63) that no earlier one contradicts. Field @p h,
+ * of id @p id, is entry @p k - 1 of msg->hdrs; [@p s, + @p n), @p t and
+ * @p avail are as fo_http_field_line() takes them.
+ * @return 1: done, hdr_first too; 0: none of these, fo_http_field_line()
+ *         does it all (and finds the errors).
+ */
+static inline __attribute__((always_inline)) int
+http_field_quick(struct fo_http_parser *p, const struct fo_http_hdr *h, unsigned id, unsigned k,
+	const uint8_t *s, size_t n, size_t t, size_t avail)
+{
+	struct fo_http_msg *m = p->msg;
+	uint64_t v;
+	uint8_t dot;
+	size_t i;
+
+	switch (id) {
+	case FO_HTTP_H_CONNECTION:
+		/* one word, as nearly every client sends (see fo_http_field_value) */
+		if (t == 10 && http_name_eq(s, "keep-alive", 10))
+			m->flags |= FO_HTTP_F_CONN_KEEP_ALIVE;
+		else if (t == 5 && http_name_eq(s, "close", 5))
+			m->flags |= FO_HTTP_F_CONN_CLOSE;
+		else
+			return 0;
+		break;
+	case FO_HTTP_H_HOST:
+		/* what begin, value (http_host_run16 takes it all) and end do */
+		if (p->kind != FO_HTTP_REQUEST || m->hdr_first[FO_HTTP_H_HOST] != 0 || t != n ||
+			n > 16 || avail < 16 || http_host_run16(s, n, &dot) != (int)n)
+			return 0;
+		/* the authority of an absolute-form target wins (RFC 9112 3.2.2) */
+		if (!(m->flags & FO_HTTP_F_ABSOLUTE_FORM))
+			m->host = h->value;
+		break;
+	case FO_HTTP_H_CONTENT_LENGTH:
+		/* digits only, then what cl_elem_end does (a mismatch: the error there) */
+		if (t == 0 || t > 18)
+			return 0;
+		for (i = 0, v = 0; i < t && (unsigned)(s[i] - '0') < 10u; i++)
+			v = v * 10 + (uint64_t)(s[i] - '0');
+		if (i != t || ((m->flags & FO_HTTP_F_CONTENT_LENGTH) && m->content_length != v))
+			return 0;
+		m->content_length = v;
+		m->flags |= FO_HTTP_F_CONTENT_LENGTH;
+		break;
+	default:
+		return 0;
+	}
+	if (m->hdr_first[id] == 0)
+		m->hdr_first[id] = (uint8_t)k;
+	return 1;
+}
+
 /** Start the Host validator (Host value or absolute-form authority). */
 void fo_http_host_begin(struct fo_http_parser *p);
 /** One byte of a host[:port]; SP/HTAB only end it. @return 0, -1: invalid. */
@@ -202,10 +314,10 @@ enum fo_http_err fo_http_field_bytes(struct fo_http_parser *p, const uint8_t *s,
 enum fo_http_err fo_http_field_value(
 	struct fo_http_parser *p, const uint8_t *s, size_t n, size_t t, size_t avail);
 /**
- * A whole field line of a known name, its entry @p h (the last of
- * msg->hdrs) complete: what fo_http_field_begin(), the hdr_first update,
- * fo_http_field_value() (same arguments) and fo_http_field_end() do in
- * turn, with shortcuts for the common Connection and Content-Length values.
+ * A whole field line of a known name that http_field_quick() did not take,
+ * its entry @p h (the last of msg->hdrs) complete: what
+ * fo_http_field_begin(), the hdr_first update, fo_http_field_value() (same
+ * arguments) and fo_http_field_end() do in turn.
  */
 enum fo_http_err fo_http_field_line(struct fo_http_parser *p, const struct fo_http_hdr *h,
 	const uint8_t *s, size_t n, size_t t, size_t avail);

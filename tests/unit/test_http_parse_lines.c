@@ -9,6 +9,7 @@
  * must agree, and the recorded spans are checked. Then every invalid byte,
  * and a bare CR, at every position of a name and of a value, and the valid
  * bytes other than letters (obs-text, HTAB, SP) at every position of a value.
+ * Last, the fields the parser interprets, common values and others.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -203,6 +204,94 @@ test_bad_name_bytes(void **state)
 	}
 }
 
+/*
+ * The fields the parser interprets, whose common values the field-lines
+ * loop takes without a call (http_field_quick) and the others with the
+ * general path: each after a padding field of every length (the line at
+ * every position of a 16-byte block), fed whole (the fast path) and byte by
+ * byte (the general states), which must agree (parse_all_ways).
+ */
+struct known_case {
+	int kind;
+	const char *fields; /* after the start line, before the empty line */
+	enum fo_http_err err;
+	uint32_t flags; /* FO_HTTP_F_CONN_* and FO_HTTP_F_CONTENT_LENGTH that must be set */
+	uint64_t content_length;
+	const char *host; /* the Host span's bytes, or NULL: none */
+};
+
+static const struct known_case known_cases[] = {
+	{FO_HTTP_REQUEST, "Host: shop.example.com\r\n", FO_HTTP_E_NONE, 0, 0, "shop.example.com"},
+	{FO_HTTP_REQUEST, "Host: shop.example.com1\r\n", FO_HTTP_E_NONE, 0, 0, "shop.example.com1"},
+	{FO_HTTP_REQUEST, "host: a.b:8080\r\n", FO_HTTP_E_NONE, 0, 0, "a.b:8080"},
+	{FO_HTTP_REQUEST, "Host: a.b \r\n", FO_HTTP_E_NONE, 0, 0, "a.b"},
+	{FO_HTTP_REQUEST, "Host: a..b\r\n", FO_HTTP_E_bad_host, 0, 0, NULL},
+	{FO_HTTP_REQUEST, "Host: a\r\nHost: a\r\n", FO_HTTP_E_dup_host, 0, 0, NULL},
+	{FO_HTTP_REQUEST, "Host: h\r\nConnection: keep-alive\r\n", FO_HTTP_E_NONE,
+		FO_HTTP_F_CONN_KEEP_ALIVE, 0, "h"},
+	{FO_HTTP_REQUEST, "Host: h\r\nConnection: Close\r\n", FO_HTTP_E_NONE,
+		FO_HTTP_F_CONN_CLOSE, 0, "h"},
+	{FO_HTTP_REQUEST, "Host: h\r\nConnection: keep-alive \r\n", FO_HTTP_E_NONE,
+		FO_HTTP_F_CONN_KEEP_ALIVE, 0, "h"},
+	{FO_HTTP_REQUEST, "Host: h\r\nConnection: keep-alive, Upgrade\r\n", FO_HTTP_E_NONE,
+		FO_HTTP_F_CONN_KEEP_ALIVE | FO_HTTP_F_CONN_UPGRADE, 0, "h"},
+	{FO_HTTP_REQUEST, "Host: h\r\nConnection: keep-alivex\r\n", FO_HTTP_E_NONE,
+		FO_HTTP_F_CONN_OTHER, 0, "h"},
+	{FO_HTTP_REQUEST, "Host: h\r\nContent-Length: 5\r\nContent-Length: 5\r\n",
+		FO_HTTP_E_NONE, FO_HTTP_F_CONTENT_LENGTH, 5, "h"},
+	{FO_HTTP_REQUEST, "Host: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n",
+		FO_HTTP_E_dup_content_length, 0, 0, NULL},
+	{FO_HTTP_REQUEST, "Host: h\r\nContent-Length: 123456789012345678\r\n", FO_HTTP_E_NONE,
+		FO_HTTP_F_CONTENT_LENGTH, 123456789012345678ull, "h"},
+	{FO_HTTP_REQUEST, "Host: h\r\nContent-Length: 1234567890123456789\r\n",
+		FO_HTTP_E_NONE, FO_HTTP_F_CONTENT_LENGTH, 1234567890123456789ull, "h"},
+	{FO_HTTP_REQUEST, "Host: h\r\nContent-Length: 7 \r\n", FO_HTTP_E_NONE,
+		FO_HTTP_F_CONTENT_LENGTH, 7, "h"},
+	{FO_HTTP_REQUEST, "Host: h\r\nContent-Length: 7x\r\n", FO_HTTP_E_bad_content_length,
+		0, 0, NULL},
+	{FO_HTTP_RESPONSE, "Content-Length: 12\r\nConnection: close\r\n", FO_HTTP_E_NONE,
+		FO_HTTP_F_CONTENT_LENGTH | FO_HTTP_F_CONN_CLOSE, 12, NULL},
+	{FO_HTTP_RESPONSE, "Host: a..b\r\n", FO_HTTP_E_NONE, 0, 0, NULL},
+};
+
+static void
+test_known_fields(void **state)
+{
+	static struct presult r;
+	size_t i, pad, n, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(known_cases) / sizeof(known_cases[0]); i++) {
+		const struct known_case *c = &known_cases[i];
+
+		for (pad = 0; pad <= 17; pad++) {
+			n = (size_t)sprintf(in, "%s",
+				c->kind == FO_HTTP_REQUEST ? "GET / HTTP/1.1\r\n"
+							   : "HTTP/1.1 200 OK\r\n");
+			n += (size_t)sprintf(in + n, "X-Pad: ");
+			for (k = 0; k < pad; k++)
+				in[n++] = 'p';
+			n += (size_t)sprintf(in + n, "q\r\n%s\r\n", c->fields);
+			parse_all_ways(c->kind, (const uint8_t *)in, n, c->fields, &r);
+			if (c->err != FO_HTTP_E_NONE) {
+				assert_int_equal(r.rc, -EBADMSG);
+				assert_int_equal(r.err, c->err);
+				continue;
+			}
+			assert_int_equal(r.rc, (ssize_t)n);
+			assert_int_equal(r.msg.flags & c->flags, c->flags);
+			if (c->flags & FO_HTTP_F_CONTENT_LENGTH)
+				assert_true(r.msg.content_length == c->content_length);
+			if (c->host == NULL) {
+				assert_int_equal(r.msg.host.len, 0);
+			} else {
+				assert_int_equal(r.msg.host.len, strlen(c->host));
+				assert_memory_equal(in + r.msg.host.off, c->host, strlen(c->host));
+			}
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -211,6 +300,7 @@ main(void)
 		cmocka_unit_test(test_value_bytes),
 		cmocka_unit_test(test_bad_value_bytes),
 		cmocka_unit_test(test_bad_name_bytes),
+		cmocka_unit_test(test_known_fields),
 	};
 
 	(void)err_seen;

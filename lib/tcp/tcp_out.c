@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Segment output: a header mbuf (IPv4 + TCP + options) from the pool,
- * followed by indirect mbufs over the send queue; the TCP checksum is left
+ * followed by the payload from the send queue (a queued segment itself, or
+ * indirect mbufs over it: tcp_sndbuf.c); the TCP checksum is left
  * to lib/net (RTE_MBUF_F_TX_TCP_CKSUM: NIC or software). Also: window
  * advertisement, ACK/RST/SYN generation, the send loop honouring the
  * congestion and peer windows, and the list of connections owing output.

@@ -89,7 +89,12 @@ struct tcp_seg {
 	struct tcp_opts opts;
 };
 
-/** Send queue: user mbuf segments linked through ->next, from SND.UNA on. */
+/**
+ * Send queue: user mbuf segments linked through ->next, from SND.UNA on,
+ * but for the held one (tcp_sndbuf.c): a segment that went out as it is,
+ * whose ->next must stay NULL while a transmission holds it; its successor
+ * is held_next until then.
+ */
 struct tcp_sndq {
 	struct rte_mbuf *head, *tail;
 	uint32_t head_off; /* bytes of head already acknowledged */
@@ -97,6 +102,7 @@ struct tcp_sndq {
 	/* cursor: segment holding byte cur_seq, cur_off into it (a cache) */
 	struct rte_mbuf *cur;
 	uint32_t cur_seq, cur_off;
+	struct rte_mbuf *held, *held_next;
 };
 
 /** In-order receive queue: payload segments linked through ->next. */
@@ -437,7 +443,12 @@ void tcp_sndq_append(struct fo_tcp_worker *tw, struct tcp_sndq *q, struct rte_mb
 	uint32_t len);
 /** Drop @p n acknowledged bytes from the front. */
 void tcp_sndq_ack(struct fo_tcp_worker *tw, struct tcp_sndq *q, uint32_t n);
-/** Indirect mbufs for [off, off+len) from SND.UNA; NULL when out of mbufs. */
+/**
+ * Payload mbufs for [seq, seq+len) (@p una is SND.UNA): a segment of the
+ * queue itself, one more reference taken, when the range is the whole of
+ * one segment that nobody else holds (the queue's held segment); else
+ * indirect mbufs attached to the segments. NULL when out of mbufs.
+ */
 struct rte_mbuf *tcp_sndq_slice(struct tcp_sndq *q, struct rte_mempool *mp, uint32_t una,
 	uint32_t seq, uint32_t len);
 void tcp_sndq_free(struct fo_tcp_worker *tw, struct tcp_sndq *q);

@@ -19,19 +19,18 @@ unsigned
 tcp_tx_room(const struct fo_tcp_worker *tw)
 {
 	const struct fo_net_worker *net = tw->net;
-	unsigned room = UINT32_MAX;
+	unsigned used = 0, any = 0;
 	uint16_t p;
 
+	/* the fullest configured queue: a plain max, cheaper than a min of differences */
 	for (p = 0; p < net->n_ports; p++) {
-		unsigned r;
-
 		if (!net->ifaces[p].configured)
 			continue;
-		r = (unsigned)FO_ARRAY_SIZE(net->txq[p].pkts) - net->txq[p].n;
-		if (r < room)
-			room = r;
+		any = 1;
+		if (net->txq[p].n > used)
+			used = net->txq[p].n;
 	}
-	return room == UINT32_MAX ? 0 : room;
+	return any ? (unsigned)FO_ARRAY_SIZE(net->txq[0].pkts) - used : 0;
 }
 
 int
@@ -294,10 +293,10 @@ tcp_can_send(const struct fo_tcp_conn *c)
 }
 
 unsigned
-tcp_output(struct fo_tcp_conn *c)
+tcp_output_room(struct fo_tcp_conn *c, unsigned *roomp)
 {
 	struct fo_tcp_worker *tw = c->tw;
-	unsigned sent = 0;
+	unsigned sent = 0, room = *roomp;
 
 	if (c->state == TCP_CLOSED)
 		return 0;
@@ -337,12 +336,21 @@ tcp_output(struct fo_tcp_conn *c)
 		fin = c->fin_queued && seq + len == snd_end;
 		if (len == 0 && !fin)
 			break;
-		if (tcp_tx_room(tw) < 4) {
-			tcp_pending_add(c); /* no room: try again at the next flush */
-			break;
+		/*
+		 * At least 4 free tx slots before each segment. A segment adds at
+		 * most TCP_TX_FRAMES frames (itself, an ARP probe), so the room
+		 * is looked up again only when that bound could bring it under.
+		 */
+		if (room < 4 + TCP_TX_FRAMES) {
+			room = tcp_tx_room(tw);
+			if (room < 4) {
+				tcp_pending_add(c); /* no room: try again at the next flush */
+				break;
+			}
 		}
 		if (tcp_send_data(c, seq, len, fin) != 0)
 			break;
+		room -= TCP_TX_FRAMES;
 		if (tcp_seq_lt(seq, c->snd_max))
 			tw->stats.retransmits++;
 		else
@@ -363,8 +371,10 @@ tcp_output(struct fo_tcp_conn *c)
 	}
 	if (sent == 0 && c->ack_now && c->state != TCP_SYN_SENT && c->state != TCP_CLOSED) {
 		tcp_send_ack(c);
+		room = room > TCP_TX_FRAMES ? room - TCP_TX_FRAMES : 0;
 		sent++;
 	}
+	*roomp = room;
 	/* peer's window closed with data waiting and nothing in flight: probe it */
 	if (tcp_can_send(c) && c->snd_max == c->snd_una && c->snd.bytes > 0 &&
 		c->snd_wnd == 0 && c->rtx_mode == TCP_RTX_NONE)

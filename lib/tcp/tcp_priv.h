@@ -55,6 +55,7 @@ enum tcp_state {
 #define TCP_TW_ISN_GAP 65536 /* a reused TIME_WAIT tuple's new ISN is beyond old SND.NXT + this */
 #define TCP_TICK_MS 1        /* timer wheel granularity */
 #define TCP_CHALLENGE_ACK_PER_S 1000
+#define TCP_TX_FRAMES 2      /* frames a segment adds to the tx queues at most: itself, an ARP probe */
 
 /** 4-tuple from our point of view (network byte order). */
 struct tcp_key {
@@ -418,8 +419,20 @@ void tcp_send_ack(struct fo_tcp_conn *c);
 void tcp_send_challenge_ack(struct fo_tcp_conn *c);
 /** Send a segment of @p len bytes from @p seq (retransmission or new). @return 0/-errno. */
 int tcp_send_data(struct fo_tcp_conn *c, uint32_t seq, uint32_t len, int fin);
-/** Send whatever the windows allow, or an owed ACK. @return segments sent. */
-unsigned tcp_output(struct fo_tcp_conn *c);
+/**
+ * Send whatever the windows allow, or an owed ACK. *@p room: free tx slots
+ * known (a lower bound, TCP_TX_FRAMES taken per segment), 0 when to be
+ * looked up; updated. @return segments sent.
+ */
+unsigned tcp_output_room(struct fo_tcp_conn *c, unsigned *room);
+/** tcp_output_room() with the tx room looked up. */
+static inline unsigned
+tcp_output(struct fo_tcp_conn *c)
+{
+	unsigned room = 0;
+
+	return tcp_output_room(c, &room);
+}
 /** Zero-window / keep-alive probe: ACK with SND.UNA - 1. */
 void tcp_send_probe(struct fo_tcp_conn *c);
 /** MSS our route to @p raddr allows (interface MTU - 40). */

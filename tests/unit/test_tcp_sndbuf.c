@@ -4,7 +4,8 @@
  * held by nobody else goes out as itself (one more reference, its ->next
  * NULL while the transmission holds it); any other range goes out as
  * indirect mbufs. Data appended, acknowledged or retransmitted while a
- * transmission still holds the segment; every mbuf back in the pool.
+ * transmission still holds the segment; every mbuf back in the pool. The
+ * tx queue room output leaves.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -346,6 +347,60 @@ test_abort_while_held(void **state)
 	th_free(h, 1);
 }
 
+/* output stops with fewer than 4 free tx slots, and goes on at the next flush */
+static void
+test_tx_room_limit(void **state)
+{
+	struct th *h = th_new(NULL);
+	struct th_peer a = {.port = 40310, .isn = 10, .use_opts = 1};
+	struct th_peer b = {.port = 40311, .isn = 10, .use_opts = 1};
+	const unsigned cap = FO_ARRAY_SIZE(h->net->txq[0].pkts);
+	static struct th_out o;
+	uint32_t got_a = 0, got_b = 0, a0, b0;
+
+	(void)state;
+	th_handshake(h, &a);
+	th_handshake(h, &b);
+	a0 = a.una;
+	b0 = b.una;
+	a.c->cwnd = b.c->cwnd = 1u << 30;
+	assert_int_equal(th_user_send(h, a.c, 200000, 9), 200000);
+	/* each segment went with at least 4 slots free: it stopped at 3 */
+	assert_int_equal(th_queued(h), cap - 3);
+	assert_true(a.c->pending);
+	user_send1(h, b.c, 1000, 0, 10);
+	fo_tcp_flush(h->tw);
+	assert_int_equal(th_queued(h), cap - 3);
+	assert_true(b.c->pending);
+	while (th_queued(h) != 0) {
+		while (th_pop(h, &o)) {
+			if (o.len == 0)
+				continue;
+			if (o.dport == a.port) {
+				assert_int_equal(o.seq, a0 + got_a);
+				th_pattern(buf, o.len, got_a, 9);
+				got_a += o.len;
+			} else {
+				assert_int_equal(o.dport, b.port);
+				assert_int_equal(o.seq, b0 + got_b);
+				th_pattern(buf, o.len, got_b, 10);
+				got_b += o.len;
+			}
+			assert_memory_equal(o.data, buf, o.len);
+		}
+		fo_tcp_flush(h->tw);
+	}
+	assert_int_equal(got_a, 200000);
+	assert_int_equal(got_b, 1000);
+	a.una = a0 + 200000;
+	th_peer_send(h, &a, F_ACK, NULL, 0);
+	b.una = b0 + 1000;
+	th_peer_send(h, &b, F_ACK, NULL, 0);
+	th_drain(h);
+	assert_int_equal(fake_pool_in_use(h->mp), 0);
+	th_free(h, 1);
+}
+
 int
 main(void)
 {
@@ -358,6 +413,7 @@ main(void)
 		cmocka_unit_test(test_partial_ack_rest_indirect),
 		cmocka_unit_test(test_large_segment_indirect),
 		cmocka_unit_test(test_abort_while_held),
+		cmocka_unit_test(test_tx_room_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -293,7 +293,7 @@ tcp_can_send(const struct fo_tcp_conn *c)
 }
 
 unsigned
-tcp_output_room(struct fo_tcp_conn *c, unsigned *roomp)
+tcp_output_send(struct fo_tcp_conn *c, unsigned *roomp)
 {
 	struct fo_tcp_worker *tw = c->tw;
 	unsigned sent = 0, room = *roomp;
@@ -306,6 +306,9 @@ tcp_output_room(struct fo_tcp_conn *c, unsigned *roomp)
 		int fin;
 
 		seq = c->snd_nxt;
+		/* all sent, our FIN too when queued (SND.MAX is not beyond this) */
+		if (seq == snd_end + c->fin_queued)
+			break;
 		/* retransmitting: skip what the peer already SACKed */
 		if (tcp_seq_lt(seq, c->snd_max) && c->n_sacked > 0) {
 			seq = tcp_sack_skip(c, seq);

@@ -360,7 +360,16 @@ void tcp_conn_notify_closed(struct fo_tcp_conn *c);
 /** Join the TIME_WAIT reuse list (oldest first). */
 void tcp_tw_list_add(struct fo_tcp_conn *c);
 /** Writable owed now? (armed, and enough send space) */
-int tcp_writable_due(const struct fo_tcp_conn *c);
+static inline int
+tcp_writable_due(const struct fo_tcp_conn *c)
+{
+	uint32_t buf = c->tw->cfg.sndbuf;
+
+	if (!c->want_write || c->fin_queued ||
+		(c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT))
+		return 0;
+	return c->snd.bytes < buf && buf - c->snd.bytes >= c->write_lowat;
+}
 /** Put freed connections back in the pool when no entry point is running. */
 void tcp_conn_reap(struct fo_tcp_worker *tw);
 void tcp_set_state(struct fo_tcp_conn *c, unsigned state);
@@ -424,7 +433,20 @@ int tcp_send_data(struct fo_tcp_conn *c, uint32_t seq, uint32_t len, int fin);
  * known (a lower bound, TCP_TX_FRAMES taken per segment), 0 when to be
  * looked up; updated. @return segments sent.
  */
-unsigned tcp_output_room(struct fo_tcp_conn *c, unsigned *room);
+/** tcp_output_room() for a connection with something to send or an ACK owed. */
+unsigned tcp_output_send(struct fo_tcp_conn *c, unsigned *room);
+static inline unsigned
+tcp_output_room(struct fo_tcp_conn *c, unsigned *room)
+{
+	/*
+	 * Nothing to do: everything queued sent (our FIN too, when queued),
+	 * no ACK owed. No zero-window probe to arm either: data waiting for a
+	 * window is unsent data.
+	 */
+	if (!c->ack_now && c->snd_nxt == c->snd_una + c->snd.bytes + c->fin_queued)
+		return 0;
+	return tcp_output_send(c, room);
+}
 /** tcp_output_room() with the tx room looked up. */
 static inline unsigned
 tcp_output(struct fo_tcp_conn *c)

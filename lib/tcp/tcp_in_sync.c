@@ -113,7 +113,8 @@ tcp_ack_in(struct fo_tcp_conn *c, const struct tcp_seg *seg)
 			c->snd_nxt = c->snd_una;
 		if (c->rtx_mode != TCP_RTX_PERSIST)
 			c->rtx_count = 0;
-		tcp_sack_update(c, NULL);
+		if (c->n_sacked > 0)
+			tcp_sack_update(c, NULL); /* trim below the new SND.UNA */
 		tcp_cc_ack(c, acked);
 		if (c->snd_una == c->snd_max)
 			tcp_rtx_stop(c);

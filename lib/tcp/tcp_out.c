@@ -77,7 +77,9 @@ tcp_emit(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, uint32
 	th->rx_win = rte_cpu_to_be_16(wnd);
 	th->cksum = 0;
 	th->tcp_urp = 0;
-	if (optlen)
+	if (optlen == 12)
+		memcpy(th + 1, opts, 12); /* the timestamps alone: inline stores */
+	else if (optlen)
 		memcpy(th + 1, opts, optlen);
 	if (payload != NULL) {
 		h->next = payload;
@@ -91,14 +93,6 @@ tcp_emit(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, uint32
 	if (flags & TCP_RST)
 		tw->stats.resets_tx++;
 	return fo_net_output_ip4(net, h, k->raddr);
-}
-
-uint32_t
-tcp_rcv_space(const struct fo_tcp_conn *c)
-{
-	uint32_t used = c->rcv.bytes + c->ooo_bytes, buf = c->tw->cfg.rcvbuf;
-
-	return used >= buf ? 0 : buf - used;
 }
 
 uint16_t

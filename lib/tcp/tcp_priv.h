@@ -462,7 +462,13 @@ uint16_t tcp_our_mss(const struct fo_tcp_worker *tw, rte_be32_t raddr);
 /** Window to put in a segment's header (scaled); updates rcv_adv. */
 uint16_t tcp_wnd_adv(struct fo_tcp_conn *c);
 /** Receive window free now (bytes, unscaled). */
-uint32_t tcp_rcv_space(const struct fo_tcp_conn *c);
+static inline uint32_t
+tcp_rcv_space(const struct fo_tcp_conn *c)
+{
+	uint32_t used = c->rcv.bytes + c->ooo_bytes, buf = c->tw->cfg.rcvbuf;
+
+	return used >= buf ? 0 : buf - used;
+}
 /** Queue @p c for output at the next fo_tcp_flush(). */
 void tcp_pending_add(struct fo_tcp_conn *c);
 void tcp_pending_del(struct fo_tcp_conn *c);

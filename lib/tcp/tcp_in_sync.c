@@ -120,7 +120,8 @@ tcp_ack_in(struct fo_tcp_conn *c, const struct tcp_seg *seg)
 			tcp_rtx_stop(c);
 		else if (!c->in_recovery)
 			tcp_rtx_arm(c);
-		tcp_pending_add(c);
+		if (!tcp_all_sent(c))
+			tcp_pending_add(c); /* the window moved: more may go */
 		if (fin_acked && tcp_fin_acked(c) != 0)
 			return -1;
 		if (tcp_writable_due(c)) {

@@ -433,17 +433,22 @@ int tcp_send_data(struct fo_tcp_conn *c, uint32_t seq, uint32_t len, int fin);
  * known (a lower bound, TCP_TX_FRAMES taken per segment), 0 when to be
  * looked up; updated. @return segments sent.
  */
+/** Everything queued was sent, our FIN too when queued (nothing for tcp_output() but ACKs). */
+static inline int
+tcp_all_sent(const struct fo_tcp_conn *c)
+{
+	return c->snd_nxt == c->snd_una + c->snd.bytes + c->fin_queued;
+}
 /** tcp_output_room() for a connection with something to send or an ACK owed. */
 unsigned tcp_output_send(struct fo_tcp_conn *c, unsigned *room);
 static inline unsigned
 tcp_output_room(struct fo_tcp_conn *c, unsigned *room)
 {
 	/*
-	 * Nothing to do: everything queued sent (our FIN too, when queued),
-	 * no ACK owed. No zero-window probe to arm either: data waiting for a
-	 * window is unsent data.
+	 * Nothing to do: all sent, no ACK owed. No zero-window probe to arm
+	 * either: data waiting for a window is unsent data.
 	 */
-	if (!c->ack_now && c->snd_nxt == c->snd_una + c->snd.bytes + c->fin_queued)
+	if (!c->ack_now && tcp_all_sent(c))
 		return 0;
 	return tcp_output_send(c, room);
 }

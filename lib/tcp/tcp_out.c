@@ -33,8 +33,9 @@ tcp_tx_room(const struct fo_tcp_worker *tw)
 	return any ? (unsigned)FO_ARRAY_SIZE(net->txq[0].pkts) - used : 0;
 }
 
-int
-tcp_emit(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, uint32_t ack,
+/* tcp_emit(), inlined into the data path (tcp_send_data()): ten arguments to pass otherwise */
+static __rte_always_inline int
+tcp_emit_inl(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, uint32_t ack,
 	uint8_t flags, uint16_t wnd, const uint8_t *opts, unsigned optlen, struct rte_mbuf *payload,
 	uint32_t plen)
 {
@@ -93,6 +94,14 @@ tcp_emit(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, uint32
 	if (flags & TCP_RST)
 		tw->stats.resets_tx++;
 	return fo_net_output_ip4(net, h, k->raddr);
+}
+
+int
+tcp_emit(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, uint32_t ack,
+	uint8_t flags, uint16_t wnd, const uint8_t *opts, unsigned optlen, struct rte_mbuf *payload,
+	uint32_t plen)
+{
+	return tcp_emit_inl(tw, k, seq, ack, flags, wnd, opts, optlen, payload, plen);
 }
 
 uint16_t
@@ -264,7 +273,7 @@ tcp_send_data(struct fo_tcp_conn *c, uint32_t seq, uint32_t len, int fin)
 		flags |= TCP_FIN;
 	/* no SACK blocks with data: they would push the segment past the MSS */
 	n = tcp_opts_build(opts, c, len == 0);
-	tcp_emitted(c, tcp_emit(tw, &c->key, seq, c->rcv_nxt, flags, tcp_wnd_adv(c), opts, n,
+	tcp_emitted(c, tcp_emit_inl(tw, &c->key, seq, c->rcv_nxt, flags, tcp_wnd_adv(c), opts, n,
 			       payload, len));
 	tcp_acked_now(c);
 	return 0;

@@ -133,7 +133,8 @@ tcp_rcvq_take(struct fo_tcp_worker *tw, struct tcp_rcvq *q, uint32_t max, struct
 		q->tail = NULL;
 	q->bytes -= sum;
 	tw->stats.buffered -= nb;
-	tcp_mbuf_fix(*out);
+	(*out)->pkt_len = sum; /* what tcp_mbuf_fix() would count again */
+	(*out)->nb_segs = (uint16_t)nb;
 	return sum;
 }
 

@@ -34,7 +34,7 @@ put32(uint8_t *p, uint32_t v)
 }
 
 /* NOP, NOP, timestamps: the options of nearly every segment once established */
-#define OPT_TS_WORD (OPT_NOP << 24 | OPT_NOP << 16 | OPT_TS << 8 | 10)
+#define OPT_TS_WORD TCP_OPT_TS_WORD
 
 static inline uint32_t
 load_be32(const uint8_t *p)
@@ -43,13 +43,6 @@ load_be32(const uint8_t *p)
 
 	memcpy(&v, p, sizeof(v));
 	return rte_be_to_cpu_32(v);
-}
-
-static inline void
-store_be32(uint8_t *p, uint32_t v)
-{
-	v = rte_cpu_to_be_32(v);
-	memcpy(p, &v, sizeof(v));
 }
 
 int
@@ -128,10 +121,7 @@ tcp_opts_parse(const uint8_t *p, unsigned len, struct tcp_opts *o)
 static unsigned
 opt_ts(uint8_t *p, uint32_t tsval, uint32_t tsecr)
 {
-	store_be32(p, OPT_TS_WORD);
-	store_be32(p + 4, tsval);
-	store_be32(p + 8, tsecr);
-	return 12;
+	return tcp_opts_build_ts(p, tsval, tsecr);
 }
 
 unsigned

@@ -51,13 +51,16 @@ tcp_emit_inl(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, ui
 		tcp_drop_count(tw, tcp_nombuf);
 		return -ENOMEM;
 	}
-	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(h, (uint16_t)hlen);
-	if (ip == NULL) {
+	/* a fresh one-segment mbuf: the header starts at its data offset */
+	if (unlikely(rte_pktmbuf_tailroom(h) < hlen)) {
 		rte_pktmbuf_free(h);
 		rte_pktmbuf_free(payload);
 		tcp_drop_count(tw, tcp_nombuf);
 		return -ENOMEM;
 	}
+	ip = rte_pktmbuf_mtod(h, struct rte_ipv4_hdr *);
+	h->data_len = (uint16_t)hlen;
+	h->pkt_len = hlen;
 	ip->version_ihl = 0x45;
 	ip->type_of_service = 0;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(hlen + plen));
@@ -272,7 +275,12 @@ tcp_send_data(struct fo_tcp_conn *c, uint32_t seq, uint32_t len, int fin)
 	if (fin)
 		flags |= TCP_FIN;
 	/* no SACK blocks with data: they would push the segment past the MSS */
-	n = tcp_opts_build(opts, c, len == 0);
+	if (len == 0)
+		n = tcp_opts_build(opts, c, 1);
+	else if (c->ts_ok)
+		n = tcp_opts_build_ts(opts, tcp_ts_now(tw) + c->ts_offset, c->ts_recent);
+	else
+		n = 0;
 	tcp_emitted(c, tcp_emit_inl(tw, &c->key, seq, c->rcv_nxt, flags, tcp_wnd_adv(c), opts, n,
 			       payload, len));
 	tcp_acked_now(c);

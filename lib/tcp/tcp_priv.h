@@ -13,6 +13,7 @@
 #define TCP_PRIV_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_byteorder.h>
 #include <rte_mbuf.h>
@@ -412,6 +413,18 @@ unsigned tcp_opts_build_syn(uint8_t *p, uint16_t mss, int ws, uint8_t wscale, in
 	int ts, uint32_t tsval, uint32_t tsecr);
 /** Options of a non-SYN segment of @p c (timestamps, SACK blocks when @p sack). */
 unsigned tcp_opts_build(uint8_t *p, const struct fo_tcp_conn *c, int sack);
+/** NOP, NOP, timestamps: the options word of tcp_opts_parse()'s fast path. */
+#define TCP_OPT_TS_WORD (1u << 24 | 1u << 16 | 8u << 8 | 10u)
+/** The timestamps option (NOP, NOP, TS) with @p tsval, @p tsecr. @return 12. */
+static inline unsigned
+tcp_opts_build_ts(uint8_t *p, uint32_t tsval, uint32_t tsecr)
+{
+	uint32_t w[3] = {rte_cpu_to_be_32(TCP_OPT_TS_WORD), rte_cpu_to_be_32(tsval),
+		rte_cpu_to_be_32(tsecr)};
+
+	memcpy(p, w, sizeof(w));
+	return sizeof(w);
+}
 
 /* ---- tcp_out.c ---- */
 /** Low-level emit: header + optional payload chain (consumed). @return 0 or -errno. */

@@ -575,7 +575,20 @@ void tcp_rtx_stop(struct fo_tcp_conn *c);
 void tcp_persist_arm(struct fo_tcp_conn *c);
 void tcp_delack_arm(struct fo_tcp_conn *c);
 void tcp_keep_arm(struct fo_tcp_conn *c, enum tcp_keep_mode mode, uint32_t ms);
-void tcp_keepalive_reset(struct fo_tcp_conn *c);
+/** Arm the keep-alive timer (configured, none armed) when the state wants it. */
+void tcp_keepalive_start(struct fo_tcp_conn *c);
+/** A segment came: the connection is alive (once per segment, inline). */
+static inline void
+tcp_keepalive_reset(struct fo_tcp_conn *c)
+{
+	const struct fo_tcp_worker *tw = c->tw;
+
+	c->last_rx_tsc = tw->net->now;
+	c->probes = 0;
+	/* armed once at ESTABLISHED; the timer re-arms itself from last_rx_tsc */
+	if (tw->cfg.keepalive_ms && c->keep_mode == TCP_KEEP_NONE)
+		tcp_keepalive_start(c);
+}
 /** RTT sample in microseconds (RFC 6298). */
 void tcp_rtt_sample(struct fo_tcp_conn *c, uint64_t rtt_us);
 

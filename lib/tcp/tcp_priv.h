@@ -56,7 +56,7 @@ enum tcp_state {
 #define TCP_TW_ISN_GAP 65536 /* a reused TIME_WAIT tuple's new ISN is beyond old SND.NXT + this */
 #define TCP_TICK_MS 1        /* timer wheel granularity */
 #define TCP_CHALLENGE_ACK_PER_S 1000
-#define TCP_TX_FRAMES 2      /* frames a segment adds to the tx queues at most: itself, an ARP probe */
+#define TCP_TX_FRAMES 2      /* tx frames per segment at most: itself, an ARP probe */
 
 /** 4-tuple from our point of view (network byte order). */
 struct tcp_key {

@@ -287,7 +287,7 @@ fo_tcp_timer(struct fo_tcp_worker *tw)
 unsigned
 fo_tcp_flush(struct fo_tcp_worker *tw)
 {
-	unsigned sent = 0, budget;
+	unsigned sent = 0, budget, room = 0;
 
 	tcp_enter(tw);
 	/* each connection once per call; those re-queued for lack of tx room wait */
@@ -296,13 +296,21 @@ fo_tcp_flush(struct fo_tcp_worker *tw)
 		struct fo_tcp_conn *c = tw->pend_head;
 
 		tcp_pending_del(c);
-		sent += tcp_output(c);
-		if (tcp_writable_due(c))
+		/* room: free tx slots, a lower bound kept by tcp_output_room() */
+		sent += tcp_output_room(c, &room);
+		if (tcp_writable_due(c)) {
 			tcp_cb_writable(c); /* armed by fo_tcp_want_writable() with space already */
-		if (c->close_notify)
+			room = 0;           /* the user may have sent anything: look again */
+		}
+		if (c->close_notify) {
 			tcp_conn_notify_closed(c);
-		if (tcp_tx_room(tw) < 4)
-			break;
+			room = 0;
+		}
+		if (room < 4 + TCP_TX_FRAMES) {
+			room = tcp_tx_room(tw);
+			if (room < 4)
+				break;
+		}
 	}
 	tcp_leave(tw);
 	return sent;

@@ -299,17 +299,6 @@ tcp_cb_readable(struct fo_tcp_conn *c)
 	tcp_leave(c->tw);
 }
 
-int
-tcp_writable_due(const struct fo_tcp_conn *c)
-{
-	uint32_t buf = c->tw->cfg.sndbuf;
-
-	if (!c->want_write || c->fin_queued ||
-		(c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT))
-		return 0;
-	return c->snd.bytes < buf && buf - c->snd.bytes >= c->write_lowat;
-}
-
 void
 tcp_cb_writable(struct fo_tcp_conn *c)
 {

@@ -113,13 +113,15 @@ tcp_ack_in(struct fo_tcp_conn *c, const struct tcp_seg *seg)
 			c->snd_nxt = c->snd_una;
 		if (c->rtx_mode != TCP_RTX_PERSIST)
 			c->rtx_count = 0;
-		tcp_sack_update(c, NULL);
+		if (c->n_sacked > 0)
+			tcp_sack_update(c, NULL); /* trim below the new SND.UNA */
 		tcp_cc_ack(c, acked);
 		if (c->snd_una == c->snd_max)
 			tcp_rtx_stop(c);
 		else if (!c->in_recovery)
 			tcp_rtx_arm(c);
-		tcp_pending_add(c);
+		if (!tcp_all_sent(c))
+			tcp_pending_add(c); /* the window moved: more may go */
 		if (fin_acked && tcp_fin_acked(c) != 0)
 			return -1;
 		if (tcp_writable_due(c)) {

@@ -33,12 +33,31 @@ put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+/* NOP, NOP, timestamps: the options of nearly every segment once established */
+#define OPT_TS_WORD TCP_OPT_TS_WORD
+
+static inline uint32_t
+load_be32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return rte_be_to_cpu_32(v);
+}
+
 int
 tcp_opts_parse(const uint8_t *p, unsigned len, struct tcp_opts *o)
 {
 	unsigned i = 0;
 
 	memset(o, 0, sizeof(*o));
+	/* the aligned timestamps alone (RFC 7323 appendix A), as Linux's fast path */
+	if (len == 12 && load_be32(p) == OPT_TS_WORD) {
+		o->tsval = load_be32(p + 4);
+		o->tsecr = load_be32(p + 8);
+		o->has_ts = 1;
+		return 0;
+	}
 	while (i < len) {
 		uint8_t kind = p[i], olen;
 
@@ -102,13 +121,7 @@ tcp_opts_parse(const uint8_t *p, unsigned len, struct tcp_opts *o)
 static unsigned
 opt_ts(uint8_t *p, uint32_t tsval, uint32_t tsecr)
 {
-	p[0] = OPT_NOP;
-	p[1] = OPT_NOP;
-	p[2] = OPT_TS;
-	p[3] = 10;
-	put32(p + 4, tsval);
-	put32(p + 8, tsecr);
-	return 12;
+	return tcp_opts_build_ts(p, tsval, tsecr);
 }
 
 unsigned

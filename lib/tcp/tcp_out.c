@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Segment output: a header mbuf (IPv4 + TCP + options) from the pool,
- * followed by indirect mbufs over the send queue; the TCP checksum is left
+ * followed by the payload from the send queue (a queued segment itself, or
+ * indirect mbufs over it: tcp_sndbuf.c); the TCP checksum is left
  * to lib/net (RTE_MBUF_F_TX_TCP_CKSUM: NIC or software). Also: window
  * advertisement, ACK/RST/SYN generation, the send loop honouring the
  * congestion and peer windows, and the list of connections owing output.
@@ -18,23 +19,23 @@ unsigned
 tcp_tx_room(const struct fo_tcp_worker *tw)
 {
 	const struct fo_net_worker *net = tw->net;
-	unsigned room = UINT32_MAX;
+	unsigned used = 0, any = 0;
 	uint16_t p;
 
+	/* the fullest configured queue: a plain max, cheaper than a min of differences */
 	for (p = 0; p < net->n_ports; p++) {
-		unsigned r;
-
 		if (!net->ifaces[p].configured)
 			continue;
-		r = (unsigned)FO_ARRAY_SIZE(net->txq[p].pkts) - net->txq[p].n;
-		if (r < room)
-			room = r;
+		any = 1;
+		if (net->txq[p].n > used)
+			used = net->txq[p].n;
 	}
-	return room == UINT32_MAX ? 0 : room;
+	return any ? (unsigned)FO_ARRAY_SIZE(net->txq[0].pkts) - used : 0;
 }
 
-int
-tcp_emit(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, uint32_t ack,
+/* tcp_emit(), inlined into the data path (tcp_send_data()): ten arguments to pass otherwise */
+static __rte_always_inline int
+tcp_emit_inl(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, uint32_t ack,
 	uint8_t flags, uint16_t wnd, const uint8_t *opts, unsigned optlen, struct rte_mbuf *payload,
 	uint32_t plen)
 {
@@ -50,13 +51,16 @@ tcp_emit(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, uint32
 		tcp_drop_count(tw, tcp_nombuf);
 		return -ENOMEM;
 	}
-	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(h, (uint16_t)hlen);
-	if (ip == NULL) {
+	/* a fresh one-segment mbuf: the header starts at its data offset */
+	if (unlikely(rte_pktmbuf_tailroom(h) < hlen)) {
 		rte_pktmbuf_free(h);
 		rte_pktmbuf_free(payload);
 		tcp_drop_count(tw, tcp_nombuf);
 		return -ENOMEM;
 	}
+	ip = rte_pktmbuf_mtod(h, struct rte_ipv4_hdr *);
+	h->data_len = (uint16_t)hlen;
+	h->pkt_len = hlen;
 	ip->version_ihl = 0x45;
 	ip->type_of_service = 0;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(hlen + plen));
@@ -77,7 +81,9 @@ tcp_emit(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, uint32
 	th->rx_win = rte_cpu_to_be_16(wnd);
 	th->cksum = 0;
 	th->tcp_urp = 0;
-	if (optlen)
+	if (optlen == 12)
+		memcpy(th + 1, opts, 12); /* the timestamps alone: inline stores */
+	else if (optlen)
 		memcpy(th + 1, opts, optlen);
 	if (payload != NULL) {
 		h->next = payload;
@@ -93,12 +99,12 @@ tcp_emit(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, uint32
 	return fo_net_output_ip4(net, h, k->raddr);
 }
 
-uint32_t
-tcp_rcv_space(const struct fo_tcp_conn *c)
+int
+tcp_emit(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, uint32_t ack,
+	uint8_t flags, uint16_t wnd, const uint8_t *opts, unsigned optlen, struct rte_mbuf *payload,
+	uint32_t plen)
 {
-	uint32_t used = c->rcv.bytes + c->ooo_bytes, buf = c->tw->cfg.rcvbuf;
-
-	return used >= buf ? 0 : buf - used;
+	return tcp_emit_inl(tw, k, seq, ack, flags, wnd, opts, optlen, payload, plen);
 }
 
 uint16_t
@@ -269,8 +275,13 @@ tcp_send_data(struct fo_tcp_conn *c, uint32_t seq, uint32_t len, int fin)
 	if (fin)
 		flags |= TCP_FIN;
 	/* no SACK blocks with data: they would push the segment past the MSS */
-	n = tcp_opts_build(opts, c, len == 0);
-	tcp_emitted(c, tcp_emit(tw, &c->key, seq, c->rcv_nxt, flags, tcp_wnd_adv(c), opts, n,
+	if (len == 0)
+		n = tcp_opts_build(opts, c, 1);
+	else if (c->ts_ok)
+		n = tcp_opts_build_ts(opts, tcp_ts_now(tw) + c->ts_offset, c->ts_recent);
+	else
+		n = 0;
+	tcp_emitted(c, tcp_emit_inl(tw, &c->key, seq, c->rcv_nxt, flags, tcp_wnd_adv(c), opts, n,
 			       payload, len));
 	tcp_acked_now(c);
 	return 0;
@@ -293,10 +304,10 @@ tcp_can_send(const struct fo_tcp_conn *c)
 }
 
 unsigned
-tcp_output(struct fo_tcp_conn *c)
+tcp_output_send(struct fo_tcp_conn *c, unsigned *roomp)
 {
 	struct fo_tcp_worker *tw = c->tw;
-	unsigned sent = 0;
+	unsigned sent = 0, room = *roomp;
 
 	if (c->state == TCP_CLOSED)
 		return 0;
@@ -306,6 +317,9 @@ tcp_output(struct fo_tcp_conn *c)
 		int fin;
 
 		seq = c->snd_nxt;
+		/* all sent, our FIN too when queued (SND.MAX is not beyond this) */
+		if (seq == snd_end + c->fin_queued)
+			break;
 		/* retransmitting: skip what the peer already SACKed */
 		if (tcp_seq_lt(seq, c->snd_max) && c->n_sacked > 0) {
 			seq = tcp_sack_skip(c, seq);
@@ -336,12 +350,21 @@ tcp_output(struct fo_tcp_conn *c)
 		fin = c->fin_queued && seq + len == snd_end;
 		if (len == 0 && !fin)
 			break;
-		if (tcp_tx_room(tw) < 4) {
-			tcp_pending_add(c); /* no room: try again at the next flush */
-			break;
+		/*
+		 * At least 4 free tx slots before each segment. A segment adds at
+		 * most TCP_TX_FRAMES frames (itself, an ARP probe), so the room
+		 * is looked up again only when that bound could bring it under.
+		 */
+		if (room < 4 + TCP_TX_FRAMES) {
+			room = tcp_tx_room(tw);
+			if (room < 4) {
+				tcp_pending_add(c); /* no room: try again at the next flush */
+				break;
+			}
 		}
 		if (tcp_send_data(c, seq, len, fin) != 0)
 			break;
+		room -= TCP_TX_FRAMES;
 		if (tcp_seq_lt(seq, c->snd_max))
 			tw->stats.retransmits++;
 		else
@@ -362,8 +385,10 @@ tcp_output(struct fo_tcp_conn *c)
 	}
 	if (sent == 0 && c->ack_now && c->state != TCP_SYN_SENT && c->state != TCP_CLOSED) {
 		tcp_send_ack(c);
+		room = room > TCP_TX_FRAMES ? room - TCP_TX_FRAMES : 0;
 		sent++;
 	}
+	*roomp = room;
 	/* peer's window closed with data waiting and nothing in flight: probe it */
 	if (tcp_can_send(c) && c->snd_max == c->snd_una && c->snd.bytes > 0 &&
 		c->snd_wnd == 0 && c->rtx_mode == TCP_RTX_NONE)

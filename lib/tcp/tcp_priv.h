@@ -13,6 +13,7 @@
 #define TCP_PRIV_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_byteorder.h>
 #include <rte_mbuf.h>
@@ -55,6 +56,7 @@ enum tcp_state {
 #define TCP_TW_ISN_GAP 65536 /* a reused TIME_WAIT tuple's new ISN is beyond old SND.NXT + this */
 #define TCP_TICK_MS 1        /* timer wheel granularity */
 #define TCP_CHALLENGE_ACK_PER_S 1000
+#define TCP_TX_FRAMES 2      /* tx frames per segment at most: itself, an ARP probe */
 
 /** 4-tuple from our point of view (network byte order). */
 struct tcp_key {
@@ -89,7 +91,12 @@ struct tcp_seg {
 	struct tcp_opts opts;
 };
 
-/** Send queue: user mbuf segments linked through ->next, from SND.UNA on. */
+/**
+ * Send queue: user mbuf segments linked through ->next, from SND.UNA on,
+ * but for the held one (tcp_sndbuf.c): a segment that went out as it is,
+ * whose ->next must stay NULL while a transmission holds it; its successor
+ * is held_next until then.
+ */
 struct tcp_sndq {
 	struct rte_mbuf *head, *tail;
 	uint32_t head_off; /* bytes of head already acknowledged */
@@ -97,6 +104,7 @@ struct tcp_sndq {
 	/* cursor: segment holding byte cur_seq, cur_off into it (a cache) */
 	struct rte_mbuf *cur;
 	uint32_t cur_seq, cur_off;
+	struct rte_mbuf *held, *held_next;
 };
 
 /** In-order receive queue: payload segments linked through ->next. */
@@ -353,7 +361,16 @@ void tcp_conn_notify_closed(struct fo_tcp_conn *c);
 /** Join the TIME_WAIT reuse list (oldest first). */
 void tcp_tw_list_add(struct fo_tcp_conn *c);
 /** Writable owed now? (armed, and enough send space) */
-int tcp_writable_due(const struct fo_tcp_conn *c);
+static inline int
+tcp_writable_due(const struct fo_tcp_conn *c)
+{
+	uint32_t buf = c->tw->cfg.sndbuf;
+
+	if (!c->want_write || c->fin_queued ||
+		(c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT))
+		return 0;
+	return c->snd.bytes < buf && buf - c->snd.bytes >= c->write_lowat;
+}
 /** Put freed connections back in the pool when no entry point is running. */
 void tcp_conn_reap(struct fo_tcp_worker *tw);
 void tcp_set_state(struct fo_tcp_conn *c, unsigned state);
@@ -396,6 +413,18 @@ unsigned tcp_opts_build_syn(uint8_t *p, uint16_t mss, int ws, uint8_t wscale, in
 	int ts, uint32_t tsval, uint32_t tsecr);
 /** Options of a non-SYN segment of @p c (timestamps, SACK blocks when @p sack). */
 unsigned tcp_opts_build(uint8_t *p, const struct fo_tcp_conn *c, int sack);
+/** NOP, NOP, timestamps: the options word of tcp_opts_parse()'s fast path. */
+#define TCP_OPT_TS_WORD (1u << 24 | 1u << 16 | 8u << 8 | 10u)
+/** The timestamps option (NOP, NOP, TS) with @p tsval, @p tsecr. @return 12. */
+static inline unsigned
+tcp_opts_build_ts(uint8_t *p, uint32_t tsval, uint32_t tsecr)
+{
+	uint32_t w[3] = {rte_cpu_to_be_32(TCP_OPT_TS_WORD), rte_cpu_to_be_32(tsval),
+		rte_cpu_to_be_32(tsecr)};
+
+	memcpy(p, w, sizeof(w));
+	return sizeof(w);
+}
 
 /* ---- tcp_out.c ---- */
 /** Low-level emit: header + optional payload chain (consumed). @return 0 or -errno. */
@@ -412,8 +441,38 @@ void tcp_send_ack(struct fo_tcp_conn *c);
 void tcp_send_challenge_ack(struct fo_tcp_conn *c);
 /** Send a segment of @p len bytes from @p seq (retransmission or new). @return 0/-errno. */
 int tcp_send_data(struct fo_tcp_conn *c, uint32_t seq, uint32_t len, int fin);
-/** Send whatever the windows allow, or an owed ACK. @return segments sent. */
-unsigned tcp_output(struct fo_tcp_conn *c);
+/**
+ * Send whatever the windows allow, or an owed ACK. *@p room: free tx slots
+ * known (a lower bound, TCP_TX_FRAMES taken per segment), 0 when to be
+ * looked up; updated. @return segments sent.
+ */
+/** Everything queued was sent, our FIN too when queued (nothing for tcp_output() but ACKs). */
+static inline int
+tcp_all_sent(const struct fo_tcp_conn *c)
+{
+	return c->snd_nxt == c->snd_una + c->snd.bytes + c->fin_queued;
+}
+/** tcp_output_room() for a connection with something to send or an ACK owed. */
+unsigned tcp_output_send(struct fo_tcp_conn *c, unsigned *room);
+static inline unsigned
+tcp_output_room(struct fo_tcp_conn *c, unsigned *room)
+{
+	/*
+	 * Nothing to do: all sent, no ACK owed. No zero-window probe to arm
+	 * either: data waiting for a window is unsent data.
+	 */
+	if (!c->ack_now && tcp_all_sent(c))
+		return 0;
+	return tcp_output_send(c, room);
+}
+/** tcp_output_room() with the tx room looked up. */
+static inline unsigned
+tcp_output(struct fo_tcp_conn *c)
+{
+	unsigned room = 0;
+
+	return tcp_output_room(c, &room);
+}
 /** Zero-window / keep-alive probe: ACK with SND.UNA - 1. */
 void tcp_send_probe(struct fo_tcp_conn *c);
 /** MSS our route to @p raddr allows (interface MTU - 40). */
@@ -421,7 +480,13 @@ uint16_t tcp_our_mss(const struct fo_tcp_worker *tw, rte_be32_t raddr);
 /** Window to put in a segment's header (scaled); updates rcv_adv. */
 uint16_t tcp_wnd_adv(struct fo_tcp_conn *c);
 /** Receive window free now (bytes, unscaled). */
-uint32_t tcp_rcv_space(const struct fo_tcp_conn *c);
+static inline uint32_t
+tcp_rcv_space(const struct fo_tcp_conn *c)
+{
+	uint32_t used = c->rcv.bytes + c->ooo_bytes, buf = c->tw->cfg.rcvbuf;
+
+	return used >= buf ? 0 : buf - used;
+}
 /** Queue @p c for output at the next fo_tcp_flush(). */
 void tcp_pending_add(struct fo_tcp_conn *c);
 void tcp_pending_del(struct fo_tcp_conn *c);
@@ -437,7 +502,12 @@ void tcp_sndq_append(struct fo_tcp_worker *tw, struct tcp_sndq *q, struct rte_mb
 	uint32_t len);
 /** Drop @p n acknowledged bytes from the front. */
 void tcp_sndq_ack(struct fo_tcp_worker *tw, struct tcp_sndq *q, uint32_t n);
-/** Indirect mbufs for [off, off+len) from SND.UNA; NULL when out of mbufs. */
+/**
+ * Payload mbufs for [seq, seq+len) (@p una is SND.UNA): a segment of the
+ * queue itself, one more reference taken, when the range is the whole of
+ * one segment that nobody else holds (the queue's held segment); else
+ * indirect mbufs attached to the segments. NULL when out of mbufs.
+ */
 struct rte_mbuf *tcp_sndq_slice(struct tcp_sndq *q, struct rte_mempool *mp, uint32_t una,
 	uint32_t seq, uint32_t len);
 void tcp_sndq_free(struct fo_tcp_worker *tw, struct tcp_sndq *q);
@@ -505,7 +575,20 @@ void tcp_rtx_stop(struct fo_tcp_conn *c);
 void tcp_persist_arm(struct fo_tcp_conn *c);
 void tcp_delack_arm(struct fo_tcp_conn *c);
 void tcp_keep_arm(struct fo_tcp_conn *c, enum tcp_keep_mode mode, uint32_t ms);
-void tcp_keepalive_reset(struct fo_tcp_conn *c);
+/** Arm the keep-alive timer (configured, none armed) when the state wants it. */
+void tcp_keepalive_start(struct fo_tcp_conn *c);
+/** A segment came: the connection is alive (once per segment, inline). */
+static inline void
+tcp_keepalive_reset(struct fo_tcp_conn *c)
+{
+	const struct fo_tcp_worker *tw = c->tw;
+
+	c->last_rx_tsc = tw->net->now;
+	c->probes = 0;
+	/* armed once at ESTABLISHED; the timer re-arms itself from last_rx_tsc */
+	if (tw->cfg.keepalive_ms && c->keep_mode == TCP_KEEP_NONE)
+		tcp_keepalive_start(c);
+}
 /** RTT sample in microseconds (RFC 6298). */
 void tcp_rtt_sample(struct fo_tcp_conn *c, uint64_t rtt_us);
 

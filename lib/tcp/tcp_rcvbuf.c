@@ -39,6 +39,14 @@ tcp_mbuf_fix(struct rte_mbuf *m)
 struct rte_mbuf *
 tcp_mbuf_cut_front(struct rte_mbuf *m, uint32_t n)
 {
+	if (m != NULL && m->next == NULL && n < m->data_len) {
+		/* one mbuf, as most segments come: no chain to walk */
+		m->data_off = (uint16_t)(m->data_off + n);
+		m->data_len = (uint16_t)(m->data_len - n);
+		m->pkt_len = m->data_len;
+		m->nb_segs = 1;
+		return m;
+	}
 	while (m != NULL && n >= m->data_len) {
 		struct rte_mbuf *next = m->next;
 
@@ -125,7 +133,8 @@ tcp_rcvq_take(struct fo_tcp_worker *tw, struct tcp_rcvq *q, uint32_t max, struct
 		q->tail = NULL;
 	q->bytes -= sum;
 	tw->stats.buffered -= nb;
-	tcp_mbuf_fix(*out);
+	(*out)->pkt_len = sum; /* what tcp_mbuf_fix() would count again */
+	(*out)->nb_segs = (uint16_t)nb;
 	return sum;
 }
 

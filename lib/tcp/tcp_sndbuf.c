@@ -1,14 +1,42 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Send queue: the user's mbuf segments, linked through ->next, holding the
- * bytes from SND.UNA to the end of what was queued. Segments leave as
- * indirect mbufs attached to these (no copy, for new data and
- * retransmissions alike); acknowledged segments are freed.
+ * bytes from SND.UNA to the end of what was queued. Data leaves without a
+ * copy, for new data and retransmissions alike: a segment sent whole, that
+ * nobody else holds, goes out itself with one more reference (no mbuf to
+ * allocate, attach and detach); any other range goes out as indirect mbufs
+ * attached to the segments. Acknowledged segments are freed.
+ *
+ * A segment out as itself is the queue's held one (one at a time): the
+ * transmission chains it after its header mbuf and frees that chain by
+ * walking ->next, so the segment's ->next stays NULL as long as the
+ * transmission holds its reference; its successor in the queue is kept in
+ * held_next meanwhile, and linked for real once that reference is gone
+ * (refcnt back to 1).
  *
  * The head's pkt_len/nb_segs are meaningless inside the queue: lengths
  * are tracked in the queue itself, and segments are unlinked one by one.
  */
 #include "tcp_priv.h"
+
+/** The segment after @p m in @p q. */
+static inline struct rte_mbuf *
+sndq_next(const struct tcp_sndq *q, const struct rte_mbuf *m)
+{
+	return m == q->held ? q->held_next : m->next;
+}
+
+/** Link the held segment for real once no transmission holds it any more. */
+static inline void
+sndq_settle(struct tcp_sndq *q)
+{
+	struct rte_mbuf *h = q->held;
+
+	if (h != NULL && rte_mbuf_refcnt_read(h) == 1) {
+		h->next = q->held_next;
+		q->held = q->held_next = NULL;
+	}
+}
 
 static void
 tcp_seg_free1(struct rte_mbuf *m)
@@ -23,7 +51,36 @@ void
 tcp_sndq_append(struct fo_tcp_worker *tw, struct tcp_sndq *q, struct rte_mbuf *chain,
 	uint32_t len)
 {
-	tcp_mq_append(tw, &q->head, &q->tail, &q->bytes, chain, len);
+	struct rte_mbuf *t = chain;
+	uint32_t nb = 1;
+
+	sndq_settle(q);
+	while (t->next != NULL) {
+		t = t->next;
+		nb++;
+	}
+	tw->stats.buffered += nb;
+	if (q->tail == NULL)
+		q->head = chain;
+	else if (q->tail == q->held)
+		q->held_next = chain; /* the tail is out as itself: its ->next stays NULL */
+	else
+		q->tail->next = chain;
+	q->tail = t;
+	q->bytes += len;
+}
+
+/** Unlink @p h, the head, from @p q and free it. */
+static void
+sndq_drop_head(struct fo_tcp_worker *tw, struct tcp_sndq *q, struct rte_mbuf *h)
+{
+	q->head = sndq_next(q, h);
+	if (h == q->held)
+		q->held = q->held_next = NULL;
+	if (q->cur == h)
+		q->cur = NULL;
+	tcp_seg_free1(h); /* a transmission still holding it keeps it until done */
+	tw->stats.buffered--;
 }
 
 void
@@ -42,12 +99,8 @@ tcp_sndq_ack(struct fo_tcp_worker *tw, struct tcp_sndq *q, uint32_t n)
 		}
 		/* wholly acknowledged (empty segments go too) */
 		n -= avail;
-		q->head = h->next;
 		q->head_off = 0;
-		if (q->cur == h)
-			q->cur = NULL;
-		tcp_seg_free1(h);
-		tw->stats.buffered--;
+		sndq_drop_head(tw, q, h);
 	}
 	if (q->head == NULL) {
 		q->tail = NULL;
@@ -65,6 +118,7 @@ tcp_sndq_slice(struct tcp_sndq *q, struct rte_mempool *mp, uint32_t una, uint32_
 
 	if (len == 0 || q->head == NULL)
 		return NULL;
+	sndq_settle(q);
 	if (q->cur != NULL && tcp_seq_ge(seq, q->cur_seq)) {
 		m = q->cur;
 		start = q->cur_seq;
@@ -74,11 +128,23 @@ tcp_sndq_slice(struct tcp_sndq *q, struct rte_mempool *mp, uint32_t una, uint32_
 	}
 	while (m != NULL && tcp_seq_ge(seq, start + m->data_len)) {
 		start += m->data_len;
-		m = m->next;
+		m = sndq_next(q, m);
 	}
 	if (m == NULL)
 		return NULL;
 	off = seq - start;
+	if (off == 0 && len == m->data_len && q->held == NULL && rte_mbuf_refcnt_read(m) == 1) {
+		/* the whole of a segment nobody else holds: out as it is */
+		q->cur = m;
+		q->cur_seq = start;
+		q->held = m;
+		q->held_next = m->next;
+		m->next = NULL;
+		m->nb_segs = 1;
+		m->pkt_len = len;
+		rte_mbuf_refcnt_set(m, 2);
+		return m;
+	}
 	while (left > 0 && m != NULL) {
 		uint32_t piece = m->data_len - off;
 		struct rte_mbuf *mi;
@@ -107,7 +173,7 @@ tcp_sndq_slice(struct tcp_sndq *q, struct rte_mempool *mp, uint32_t una, uint32_
 		q->cur_seq = start;
 		if (left > 0) {
 			start += m->data_len;
-			m = m->next;
+			m = sndq_next(q, m);
 			off = 0;
 		}
 	}
@@ -123,13 +189,8 @@ tcp_sndq_slice(struct tcp_sndq *q, struct rte_mempool *mp, uint32_t una, uint32_
 void
 tcp_sndq_free(struct fo_tcp_worker *tw, struct tcp_sndq *q)
 {
-	while (q->head != NULL) {
-		struct rte_mbuf *h = q->head;
-
-		q->head = h->next;
-		tcp_seg_free1(h);
-		tw->stats.buffered--;
-	}
+	while (q->head != NULL)
+		sndq_drop_head(tw, q, q->head);
 	q->tail = q->cur = NULL;
 	q->head_off = q->bytes = 0;
 }

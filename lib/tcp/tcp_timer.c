@@ -84,15 +84,11 @@ tcp_keep_arm(struct fo_tcp_conn *c, enum tcp_keep_mode mode, uint32_t ms)
 }
 
 void
-tcp_keepalive_reset(struct fo_tcp_conn *c)
+tcp_keepalive_start(struct fo_tcp_conn *c)
 {
 	struct fo_tcp_worker *tw = c->tw;
 
-	c->last_rx_tsc = tw->net->now;
-	c->probes = 0;
-	/* armed once at ESTABLISHED; the timer re-arms itself from last_rx_tsc */
-	if (tw->cfg.keepalive_ms && c->keep_mode == TCP_KEEP_NONE &&
-		(c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT))
+	if (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT)
 		tcp_keep_arm(c, TCP_KEEP_ALIVE, tw->cfg.keepalive_ms);
 }
 

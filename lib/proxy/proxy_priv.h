@@ -354,6 +354,21 @@ struct fo_proxy_worker {
 	} acct;
 };
 
+/**
+ * Drop the session's extra reference to its one-mbuf upstream head
+ * (retry_head, NULL-safe). That mbuf may still sit in the upstream
+ * connection's send queue, linked through ->next to what was queued after
+ * it: only this one segment's reference goes (rte_pktmbuf_free() would
+ * walk into the queue's other segments).
+ */
+static inline void
+px_retry_drop(struct px_sess *s)
+{
+	if (s->retry_head != NULL)
+		rte_pktmbuf_free_seg(s->retry_head);
+	s->retry_head = NULL;
+}
+
 /** This worker's view of the request's snapshot. */
 static inline struct px_view *
 px_view(const struct px_sess *s)

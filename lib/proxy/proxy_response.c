@@ -151,8 +151,7 @@ resp_head_done(struct px_sess *s)
 	rc = px_up_status(s, msg->status);
 	if (rc == 1 || rc == PX_GONE)
 		return rc < 0 ? PX_GONE : 0;
-	rte_pktmbuf_free(s->retry_head);
-	s->retry_head = NULL;
+	px_retry_drop(s);
 	bk = fo_http_resp_body_kind(msg, (enum fo_http_method)s->req.method);
 	if (bk == FO_HTTP_BODY_TUNNEL)
 		return px_up_fail(

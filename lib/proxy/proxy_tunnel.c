@@ -35,8 +35,7 @@ px_tunnel_start(struct px_sess *s)
 	s->in = NULL;
 	s->to_cl = fo_mbuf_chain_join(s->to_cl, s->rin);
 	s->rin = NULL;
-	rte_pktmbuf_free(s->retry_head);
-	s->retry_head = NULL;
+	px_retry_drop(s);
 	return px_tunnel_pump(s);
 }
 

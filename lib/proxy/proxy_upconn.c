@@ -22,8 +22,7 @@ px_up_release(struct px_sess *s, enum px_release how)
 	if (u == NULL)
 		return;
 	s->up = NULL;
-	rte_pktmbuf_free(s->retry_head);
-	s->retry_head = NULL;
+	px_retry_drop(s);
 	srv = u->srv;
 	u->deadline = 0;
 	/* pooled only while the current snapshot lists the endpoint, undrained */

@@ -166,8 +166,8 @@ px_sess_free(struct px_sess *s)
 	rte_pktmbuf_free(s->to_up);
 	rte_pktmbuf_free(s->rin);
 	rte_pktmbuf_free(s->to_cl);
-	rte_pktmbuf_free(s->retry_head);
-	s->in = s->to_up = s->rin = s->to_cl = s->retry_head = NULL;
+	px_retry_drop(s);
+	s->in = s->to_up = s->rin = s->to_cl = NULL;
 	px_snap_drop(s);
 	s->c = NULL;
 	s->next = pw->sess_free;
@@ -487,7 +487,7 @@ fo_proxy_worker_free(struct fo_proxy_worker *p)
 		rte_pktmbuf_free(s->to_up);
 		rte_pktmbuf_free(s->rin);
 		rte_pktmbuf_free(s->to_cl);
-		rte_pktmbuf_free(s->retry_head);
+		px_retry_drop(s);
 		if (s->tls != NULL)
 			px_tls_release(s);
 	}

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <sys/types.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #ifdef __SSSE3__
 #include <tmmintrin.h>
 #endif
@@ -69,10 +72,10 @@ route_copy_escaped_scalar(char *out, size_t cap, const char *src, size_t len)
 static inline unsigned
 escaped16(__m128i v)
 {
-	const __m128i by_lo = _mm_setr_epi8(0x13, 0x01, 0x03, 0x03, 0x01, 0x03, 0x01, 0x01,
-		0x01, 0x01, 0x01, 0x21, 0x2d, 0x21, 0x0d, 0x25);
-	const __m128i by_hi = _mm_setr_epi8(0x01, 0x01, 0x02, 0x04, 0x00, 0x08, 0x10, 0x20,
-		0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01);
+	const __m128i by_lo = _mm_setr_epi8(0x13, 0x01, 0x03, 0x03, 0x01, 0x03, 0x01, 0x01, 0x01,
+		0x01, 0x01, 0x21, 0x2d, 0x21, 0x0d, 0x25);
+	const __m128i by_hi = _mm_setr_epi8(0x01, 0x01, 0x02, 0x04, 0x00, 0x08, 0x10, 0x20, 0x01,
+		0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01);
 	const __m128i nib = _mm_set1_epi8(0x0f);
 	__m128i lo = _mm_shuffle_epi8(by_lo, _mm_and_si128(v, nib));
 	__m128i hi = _mm_shuffle_epi8(by_hi, _mm_and_si128(_mm_srli_epi16(v, 4), nib));
@@ -118,8 +121,8 @@ copy_upto16(char *d, const char *s, size_t n)
  * fit there, else byte by byte.
  */
 ssize_t
-route_copy_escaped(char *out, size_t cap, const char *src, size_t len, const char *lo,
-	const char *hi)
+route_copy_escaped(
+	char *out, size_t cap, const char *src, size_t len, const char *lo, const char *hi)
 {
 #ifdef __SSSE3__
 	static const char hex[] = "0123456789ABCDEF";
@@ -260,6 +263,92 @@ route_expand_prefix(const struct route_rule *r, const char *path, size_t len, ch
 	return 0;
 }
 
+/* ASCII upper case to lower case in 8 bytes at once (other bytes kept), as route_key.c. */
+static inline uint64_t
+lower8(uint64_t x)
+{
+	uint64_t seven = x & 0x7f7f7f7f7f7f7f7full;
+	uint64_t ge_a = seven + 0x3f3f3f3f3f3f3f3full; /* high bit: byte >= 'A' */
+	uint64_t gt_z = seven + 0x2525252525252525ull; /* high bit: byte > 'Z' */
+	uint64_t upper = (ge_a ^ gt_z) & ~x & 0x8080808080808080ull;
+
+	return x | (upper >> 2);
+}
+
+/*
+ * Is there a '\n' or '\r' in path[from..len)? The path is readable
+ * [0, len): a last piece shorter than 16 bytes is read as the path's last
+ * 16 bytes when it has them.
+ */
+static bool
+has_line_break(const char *path, size_t from, size_t len)
+{
+#ifdef __SSE2__
+	const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+	size_t i = from;
+
+	for (; len - i >= 16; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(path + i));
+
+		if (_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr))))
+			return true;
+	}
+	if (i < len && len >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(path + len - 16));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+
+		return (m >> (16 - (len - i))) != 0;
+	}
+	for (; i < len; i++)
+		if (path[i] == '\n' || path[i] == '\r')
+			return true;
+	return false;
+#else
+	return memchr(path + from, '\n', len - from) != NULL ||
+	       memchr(path + from, '\r', len - from) != NULL;
+#endif
+}
+
+/*
+ * path[0..l) equals the literal but for the case of letters (the literal
+ * is of letters, digits and "/-_~" only, route_compile.c); @p len >= l.
+ * 8 bytes at a time: the literal is followed by "(/|$)(.*)" in its
+ * pattern, so 8 bytes from any of its positions are readable; the path's
+ * last piece is read as 8 bytes when the path has them there.
+ */
+static bool
+lit_caseless_eq(const char *path, size_t len, const char *lit, size_t l)
+{
+	size_t i = 0;
+	uint64_t a, b;
+
+	for (; l - i >= 8; i += 8) {
+		memcpy(&a, path + i, 8);
+		memcpy(&b, lit + i, 8);
+		if (lower8(a) != lower8(b))
+			return false;
+	}
+	if (i == l)
+		return true;
+	if (len - i >= 8) {
+		uint64_t mask = (1ull << (8 * (l - i))) - 1; /* little-endian: the first bytes */
+
+		memcpy(&a, path + i, 8);
+		memcpy(&b, lit + i, 8);
+		return ((lower8(a) ^ lower8(b)) & mask) == 0;
+	}
+	for (; i < l; i++) {
+		unsigned char x = (unsigned char)path[i], y = (unsigned char)lit[i];
+
+		if (x != y && (x | 0x20) != (y | 0x20))
+			return false;
+		if (x != y && !((x | 0x20) >= 'a' && (x | 0x20) <= 'z'))
+			return false;
+	}
+	return true;
+}
+
 /*
  * A fast regex rule "LIT(/|$)(.*)" (route_compile.c) against the path:
  * the number of groups set in @p ov (3) on a match, 0 when it does not
@@ -268,25 +357,14 @@ route_expand_prefix(const struct route_rule *r, const char *path, size_t len, ch
 int
 route_fast_match(const struct route_rule *r, const char *path, size_t len, PCRE2_SIZE ov[6])
 {
-	size_t l = r->lit_len, i, end;
+	size_t l = r->lit_len, end;
 
 	if (len < l)
 		return 0;
-	if (memchr(path + l, '\n', len - l) != NULL || memchr(path + l, '\r', len - l) != NULL)
+	if (has_line_break(path, l, len))
 		return -1;
-	if (r->caseful) {
-		if (memcmp(path, r->lit, l) != 0)
-			return 0;
-	} else {
-		for (i = 0; i < l; i++) {
-			unsigned char a = (unsigned char)path[i], b = (unsigned char)r->lit[i];
-
-			if (a != b && (a | 0x20) != (b | 0x20))
-				return 0;
-			if (a != b && !((a | 0x20) >= 'a' && (a | 0x20) <= 'z'))
-				return 0;
-		}
-	}
+	if (r->caseful ? memcmp(path, r->lit, l) != 0 : !lit_caseless_eq(path, len, r->lit, l))
+		return 0;
 	if (l < len && path[l] != '/')
 		return 0;
 	end = len;

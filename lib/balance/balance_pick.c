@@ -50,10 +50,13 @@ fo_bal_up_init(struct fo_bal_up *u, struct fo_bal_srv *srv, unsigned n, unsigned
 
 	u->srv = srv;
 	u->n = n;
+	u->same_weight = n != 0 ? weight_of(&srv[0]) : 0;
 	for (i = 0; i < n; i++) {
 		total += weight_of(&srv[i]);
 		srv[i].cum = total;
 		srv[i].cur = 0;
+		if (weight_of(&srv[i]) != u->same_weight)
+			u->same_weight = 0;
 	}
 	u->total = total;
 	if (total == 0)
@@ -86,6 +89,37 @@ scan_from(const struct fo_bal_up *u, unsigned from, unsigned skip, fo_bal_usable
 	return FO_BAL_NONE;
 }
 
+/*
+ * fo_bal_round_robin() when every server has the same weight w (the common
+ * case): the same steps, without reading each server's weight; the usable
+ * ones count and the chosen one loses w per usable server.
+ */
+static uint32_t
+round_robin_same(struct fo_bal_up *u, int64_t w, fo_bal_usable_fn ok, void *arg)
+{
+	struct fo_bal_srv *srv = u->srv;
+	unsigned i, n = u->n, usable = 0;
+	uint32_t best = FO_BAL_NONE;
+	int64_t best_cur = INT64_MIN; /* below any current weight: the first usable one is taken */
+
+	for (i = 0; i < n; i++) {
+		int64_t cur;
+
+		if (ok(arg, i) == NULL)
+			continue;
+		cur = srv[i].cur + w;
+		srv[i].cur = cur;
+		usable++;
+		if (cur > best_cur) {
+			best = i;
+			best_cur = cur;
+		}
+	}
+	if (best != FO_BAL_NONE)
+		srv[best].cur = best_cur - w * usable;
+	return best;
+}
+
 uint32_t
 fo_bal_round_robin(struct fo_bal_up *u, fo_bal_usable_fn ok, void *arg)
 {
@@ -95,6 +129,8 @@ fo_bal_round_robin(struct fo_bal_up *u, fo_bal_usable_fn ok, void *arg)
 	uint32_t best = FO_BAL_NONE;
 	int64_t total = 0, best_cur = 0;
 
+	if (u->same_weight != 0)
+		return round_robin_same(u, u->same_weight, ok, arg);
 	for (i = 0; i < n; i++) {
 		struct fo_bal_srv *s = &srv[i];
 		int64_t w;

@@ -66,6 +66,7 @@ struct fo_bal_up {
 	struct fo_bal_srv *srv; /**< [n] */
 	unsigned n;
 	uint32_t total;         /**< sum of the weights */
+	uint32_t same_weight;   /**< the weight of every server when all are equal, else 0 */
 	const uint16_t *maglev; /**< FO_BAL_HASH: the shared table, else NULL */
 	uint32_t maglev_size;   /**< its entries (a prime) */
 };
@@ -92,7 +93,8 @@ void fo_bal_worker_init(struct fo_bal_worker *w, uint64_t seed, double ticks_per
 
 /**
  * Set up @p u over @p srv (@p n of them, weights already in srv[i].weight):
- * totals, cumulated weights, current weights 0. The round-robin sequence
+ * totals, cumulated weights, current weights 0 (weights changed later
+ * take effect with another call). The round-robin sequence
  * is then advanced @p skew steps, so that workers started together do not
  * all send their first request to the same server.
  */

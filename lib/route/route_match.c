@@ -283,7 +283,8 @@ try_rule(const struct fo_route_table *t, struct fo_route_scratch *s, const struc
 	}
 	res->path = out;
 	res->path_len = 0;
-	return route_expand_rewrite(r, ov, ngroups, path, g0_len, out, cap, &res->path_len);
+	return route_expand_rewrite(
+		r, ov, ngroups, path, len, g0_len, out, cap, &res->path_len);
 }
 
 /* host_ok() on a verification record. */

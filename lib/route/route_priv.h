@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include <hs/hs.h>
 
@@ -343,10 +344,20 @@ route_key_find(const struct fo_route_table *t, uint64_t key, uint64_t path_hash)
 
 /* route_rewrite.c: the winner's rewrite (0 or -ENOSPC), a fast regex's groups */
 int route_expand_rewrite(const struct route_rule *r, const PCRE2_SIZE *ov, int ngroups,
-	const char *path, size_t g0_len, char *out, size_t cap, size_t *out_len);
+	const char *path, size_t path_len, size_t g0_len, char *out, size_t cap, size_t *out_len);
 int route_expand_prefix(const struct route_rule *r, const char *path, size_t len, char *out,
 	size_t cap, size_t *out_len);
 int route_fast_match(const struct route_rule *r, const char *path, size_t len, PCRE2_SIZE ov[6]);
+/*
+ * src[0..len) into out[0..cap), the bytes nginx escapes in a rewritten URI
+ * as %XX: the bytes written or -ENOSPC. route_copy_escaped() reads [lo, hi)
+ * (readable memory around src[0..len)) 16 bytes at a time where SSSE3 is
+ * built in; route_copy_escaped_scalar() a byte at a time (both give the
+ * same result).
+ */
+ssize_t route_copy_escaped(char *out, size_t cap, const char *src, size_t len, const char *lo,
+	const char *hi);
+ssize_t route_copy_escaped_scalar(char *out, size_t cap, const char *src, size_t len);
 
 /* route_canary.c */
 struct route_canaries;

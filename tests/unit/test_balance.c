@@ -66,6 +66,87 @@ test_rr_nginx_sequence(void **state)
 	assert_string_equal(got, want);
 }
 
+/* Smooth weighted round-robin as nginx writes it (every weight read): the reference. */
+static uint32_t
+ref_round_robin(struct fo_bal_srv *srv, unsigned n, const int *down)
+{
+	uint32_t best = FO_BAL_NONE;
+	int64_t total = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		int64_t w = srv[i].weight != 0 ? srv[i].weight : 1;
+
+		if (down[i])
+			continue;
+		srv[i].cur += w;
+		total += w;
+		if (best == FO_BAL_NONE || srv[i].cur > srv[best].cur)
+			best = i;
+	}
+	if (best != FO_BAL_NONE)
+		srv[best].cur -= total;
+	return best;
+}
+
+/*
+ * fo_bal_round_robin() (its path for equal weights, and the general one)
+ * picks as the reference over many picks while servers go down and up
+ * and weights change (a new fo_bal_up_init(), as a reload does), with
+ * every server asked once per pick.
+ */
+static void
+test_rr_same_weight_vs_reference(void **state)
+{
+	struct fake f;
+	struct fo_bal_srv ref[NMAX];
+	unsigned seed = 2026, same = 0, picks = 0, none = 0;
+
+	(void)state;
+	for (unsigned round = 0; round < 400; round++) {
+		uint32_t w[NMAX];
+		unsigned n, skew, i;
+
+		seed = seed * 1103515245u + 12345u;
+		n = 1 + (seed >> 16) % 6;
+		skew = (seed >> 8) % 7;
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* mostly equal weights (0 counts as 1), sometimes not */
+			w[i] = round % 4 == 3   ? (seed >> 16) % 4
+			       : round % 4 == 2 ? 0
+						: 1 + round % 3;
+		}
+		fake_init(&f, w, n);
+		fo_bal_up_init(&f.up, f.srv, n, skew);
+		same += f.up.same_weight != 0;
+		memcpy(ref, f.srv, sizeof(ref));
+		for (unsigned k = 0; k < 300; k++) {
+			unsigned asked[NMAX];
+			uint32_t got, want;
+
+			if (k % 17 == 0) {
+				/* health changes: each server down with probability 1/4 */
+				for (i = 0; i < n; i++) {
+					seed = seed * 1103515245u + 12345u;
+					f.down[i] = (seed >> 16) % 4 == 0;
+				}
+			}
+			memcpy(asked, f.asked, sizeof(asked));
+			got = fo_bal_round_robin(&f.up, fake_ok, &f);
+			want = ref_round_robin(ref, n, f.down);
+			assert_int_equal(got, want);
+			for (i = 0; i < n; i++) {
+				assert_int_equal(f.asked[i], asked[i] + 1);
+				assert_true(f.srv[i].cur == ref[i].cur);
+			}
+			picks++;
+			none += got == FO_BAL_NONE;
+		}
+	}
+	assert_true(same > 250 && same < 400); /* both paths taken */
+	assert_true(none > 0 && none < picks / 10);
+}
+
 /* picks of each server over @p n picks by @p fn, within 5 % of its weight's share */
 static void
 check_shares(struct fake *f, const uint32_t *w, unsigned ns, unsigned n, unsigned *cnt)
@@ -427,6 +508,7 @@ main(void)
 		cmocka_unit_test(test_rr_shares),
 		cmocka_unit_test(test_rr_skips_unusable),
 		cmocka_unit_test(test_rr_skew),
+		cmocka_unit_test(test_rr_same_weight_vs_reference),
 		cmocka_unit_test(test_random_shares),
 		cmocka_unit_test(test_least_conn),
 		cmocka_unit_test(test_ewma_update),

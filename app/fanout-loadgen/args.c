@@ -197,7 +197,7 @@ static int
 parse_listen(struct lg_args *a, const char *s)
 {
 	char buf[256], *tok, *save = NULL;
-	uint64_t v;
+	uint64_t v = 0;
 
 	if (strlen(s) >= sizeof(buf))
 		return -EINVAL;
@@ -215,7 +215,7 @@ int
 lg_args_parse(struct lg_args *a, int argc, char **argv)
 {
 	int c, elen_set = 0;
-	uint64_t v;
+	uint64_t v = 0;
 	char *colon;
 
 	memset(a, 0, sizeof(*a));

@@ -110,7 +110,8 @@ ext_versions(struct cur e, struct fo_tls_hello *h)
 	if (get8(&e, &n) < 0 || n < 2 || n % 2 != 0 || (size_t)(e.end - e.p) != n)
 		return -1;
 	while (e.p < e.end) {
-		get16(&e, &v);
+		if (get16(&e, &v) < 0)
+			return -1; /* not reached: n is even and what is left */
 		if (v == 0x0304)
 			h->tls13 = 1;
 	}

@@ -35,18 +35,6 @@
 
 uint64_t route_hash_mask;
 
-/* ASCII upper case to lower case in 8 bytes at once (other bytes kept). */
-static inline uint64_t
-lower8(uint64_t x)
-{
-	uint64_t seven = x & 0x7f7f7f7f7f7f7f7full;
-	uint64_t ge_a = seven + 0x3f3f3f3f3f3f3f3full; /* high bit: byte >= 'A' */
-	uint64_t gt_z = seven + 0x2525252525252525ull; /* high bit: byte > 'Z' */
-	uint64_t upper = (ge_a ^ gt_z) & ~x & 0x8080808080808080ull;
-
-	return x | (upper >> 2);
-}
-
 /*
  * Fold the element s[0..n) into @p h; [lo, hi) is readable memory around
  * it, so the last bytes are read as one 8-byte word when it fits there.
@@ -59,7 +47,7 @@ hash_elem(uint64_t h, const char *s, size_t n, const char *lo, const char *hi)
 
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, s + i, 8);
-		h = route_hash_fold(h, lower8(w));
+		h = route_hash_fold(h, route_lower8(w));
 	}
 	rem = n - i;
 	if (rem > 0) {
@@ -75,7 +63,7 @@ hash_elem(uint64_t h, const char *s, size_t n, const char *lo, const char *hi)
 			for (w = 0; i < n; i++, sh += 8)
 				w |= (uint64_t)(uint8_t)s[i] << sh;
 		}
-		h = route_hash_fold(h, lower8(w));
+		h = route_hash_fold(h, route_lower8(w));
 	}
 	return route_hash_fold(h, n | (1ull << 63));
 }

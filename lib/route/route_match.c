@@ -35,17 +35,6 @@ struct req_host {
 			   ROUTE_NO_OWNER */
 };
 
-/* ASCII upper case to lower case in 8 bytes at once (other bytes kept). */
-static inline uint64_t
-host_lower8(uint64_t x)
-{
-	uint64_t seven = x & 0x7f7f7f7f7f7f7f7full;
-	uint64_t ge_a = seven + 0x3f3f3f3f3f3f3f3full; /* high bit: byte >= 'A' */
-	uint64_t gt_z = seven + 0x2525252525252525ull; /* high bit: byte > 'Z' */
-
-	return x | (((ge_a ^ gt_z) & ~x & 0x8080808080808080ull) >> 2);
-}
-
 /*
  * Lower-case, without ":port" and without one trailing '.' (as nginx);
  * a host longer than any DNS name matches no host rule.
@@ -71,7 +60,7 @@ prepare_host(struct req_host *h, const char *host, size_t len)
 		uint64_t w;
 
 		memcpy(&w, host + i, 8);
-		w = host_lower8(w);
+		w = route_lower8(w);
 		memcpy(h->name + i, &w, 8);
 	}
 	if (i < len && len >= 8) {
@@ -79,7 +68,7 @@ prepare_host(struct req_host *h, const char *host, size_t len)
 		uint64_t w;
 
 		memcpy(&w, host + len - 8, 8);
-		w = host_lower8(w);
+		w = route_lower8(w);
 		memcpy(h->name + len - 8, &w, 8);
 	} else {
 		for (; i < len; i++) {

@@ -271,6 +271,17 @@ extern uint64_t route_hash_mask;
 #define ROUTE_HASH_SEED 0x243f6a8885a308d3ull
 #define ROUTE_HASH_MUL 0x9e3779b97f4a7c15ull
 
+/* ASCII upper case to lower case in 8 bytes at once (other bytes kept). */
+static inline uint64_t
+route_lower8(uint64_t x)
+{
+	uint64_t seven = x & 0x7f7f7f7f7f7f7f7full;
+	uint64_t ge_a = seven + 0x3f3f3f3f3f3f3f3full; /* high bit: byte >= 'A' */
+	uint64_t gt_z = seven + 0x2525252525252525ull; /* high bit: byte > 'Z' */
+
+	return x | (((ge_a ^ gt_z) & ~x & 0x8080808080808080ull) >> 2);
+}
+
 static inline uint64_t
 route_hash_fold(uint64_t h, uint64_t w)
 {

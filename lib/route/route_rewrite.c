@@ -263,18 +263,6 @@ route_expand_prefix(const struct route_rule *r, const char *path, size_t len, ch
 	return 0;
 }
 
-/* ASCII upper case to lower case in 8 bytes at once (other bytes kept), as route_key.c. */
-static inline uint64_t
-lower8(uint64_t x)
-{
-	uint64_t seven = x & 0x7f7f7f7f7f7f7f7full;
-	uint64_t ge_a = seven + 0x3f3f3f3f3f3f3f3full; /* high bit: byte >= 'A' */
-	uint64_t gt_z = seven + 0x2525252525252525ull; /* high bit: byte > 'Z' */
-	uint64_t upper = (ge_a ^ gt_z) & ~x & 0x8080808080808080ull;
-
-	return x | (upper >> 2);
-}
-
 /*
  * Is there a '\n' or '\r' in path[from..len)? The path is readable
  * [0, len): a last piece shorter than 16 bytes is read as the path's last
@@ -326,7 +314,7 @@ lit_caseless_eq(const char *path, size_t len, const char *lit, size_t l)
 	for (; l - i >= 8; i += 8) {
 		memcpy(&a, path + i, 8);
 		memcpy(&b, lit + i, 8);
-		if (lower8(a) != lower8(b))
+		if (route_lower8(a) != route_lower8(b))
 			return false;
 	}
 	if (i == l)
@@ -336,7 +324,7 @@ lit_caseless_eq(const char *path, size_t len, const char *lit, size_t l)
 
 		memcpy(&a, path + i, 8);
 		memcpy(&b, lit + i, 8);
-		return ((lower8(a) ^ lower8(b)) & mask) == 0;
+		return ((route_lower8(a) ^ route_lower8(b)) & mask) == 0;
 	}
 	for (; i < l; i++) {
 		unsigned char x = (unsigned char)path[i], y = (unsigned char)lit[i];

@@ -59,6 +59,7 @@ fo_bal_up_init(struct fo_bal_up *u, struct fo_bal_srv *srv, unsigned n, unsigned
 			u->same_weight = 0;
 	}
 	u->total = total;
+	u->next = n != 0 ? skew % n : 0;
 	if (total == 0)
 		return;
 	/* the round-robin sequence with every server usable, @p skew steps on */
@@ -90,34 +91,29 @@ scan_from(const struct fo_bal_up *u, unsigned from, unsigned skip, fo_bal_usable
 }
 
 /*
- * fo_bal_round_robin() when every server has the same weight w (the common
- * case): the same steps, without reading each server's weight; the usable
- * ones count and the chosen one loses w per usable server.
+ * fo_bal_round_robin() when every server has the same weight: smooth
+ * round-robin then visits the usable servers in index order, one step
+ * per pick, so a cursor gives that order asking one server per pick
+ * while all are usable (nginx asks each of them every time). A server
+ * found unusable is passed over; the next pick starts after the chosen
+ * one. Every server is asked at most once per pick.
  */
 static uint32_t
-round_robin_same(struct fo_bal_up *u, int64_t w, fo_bal_usable_fn ok, void *arg)
+round_robin_same(struct fo_bal_up *u, fo_bal_usable_fn ok, void *arg)
 {
-	struct fo_bal_srv *srv = u->srv;
-	unsigned i, n = u->n, usable = 0;
-	uint32_t best = FO_BAL_NONE;
-	int64_t best_cur = INT64_MIN; /* below any current weight: the first usable one is taken */
+	unsigned n = u->n, i = u->next, k;
 
-	for (i = 0; i < n; i++) {
-		int64_t cur;
-
-		if (ok(arg, i) == NULL)
-			continue;
-		cur = srv[i].cur + w;
-		srv[i].cur = cur;
-		usable++;
-		if (cur > best_cur) {
-			best = i;
-			best_cur = cur;
+	if (i >= n)
+		i = 0; /* n shrank under a cursor set before (not by fo_bal_up_init) */
+	for (k = 0; k < n; k++) {
+		if (ok(arg, i) != NULL) {
+			u->next = i + 1 < n ? i + 1 : 0;
+			return i;
 		}
+		if (++i == n)
+			i = 0;
 	}
-	if (best != FO_BAL_NONE)
-		srv[best].cur = best_cur - w * usable;
-	return best;
+	return FO_BAL_NONE;
 }
 
 uint32_t
@@ -130,7 +126,7 @@ fo_bal_round_robin(struct fo_bal_up *u, fo_bal_usable_fn ok, void *arg)
 	int64_t total = 0, best_cur = 0;
 
 	if (u->same_weight != 0)
-		return round_robin_same(u, u->same_weight, ok, arg);
+		return round_robin_same(u, ok, arg);
 	for (i = 0; i < n; i++) {
 		struct fo_bal_srv *s = &srv[i];
 		int64_t w;

@@ -67,6 +67,7 @@ struct fo_bal_up {
 	unsigned n;
 	uint32_t total;         /**< sum of the weights */
 	uint32_t same_weight;   /**< the weight of every server when all are equal, else 0 */
+	uint32_t next;          /**< equal weights: the server round-robin asks first */
 	const uint16_t *maglev; /**< FO_BAL_HASH: the shared table, else NULL */
 	uint32_t maglev_size;   /**< its entries (a prime) */
 };
@@ -106,7 +107,11 @@ uint64_t fo_bal_rand(struct fo_bal_worker *w);
 /**
  * Smooth weighted round-robin, as nginx: each usable server's current
  * weight grows by its weight, the largest is chosen and loses the total.
- * Weights 5,1,1 give a a b a c a a.
+ * Weights 5,1,1 give a a b a c a a. When every server has the same weight
+ * (the common case: a Service's endpoints), a cursor walks the servers in
+ * turn and asks only until one is usable, O(1) per pick instead of one
+ * question per server: the same sequence as nginx's while all are usable,
+ * an even share among the usable ones otherwise.
  *
  * @return the server's index, or FO_BAL_NONE.
  */

@@ -89,22 +89,26 @@ ref_round_robin(struct fo_bal_srv *srv, unsigned n, const int *down)
 }
 
 /*
- * fo_bal_round_robin() (its path for equal weights, and the general one)
- * picks as the reference over many picks while servers go down and up
- * and weights change (a new fo_bal_up_init(), as a reload does), with
- * every server asked once per pick.
+ * fo_bal_round_robin() over many picks while servers go down and up and
+ * weights change (a new fo_bal_up_init(), as a reload does). Unequal
+ * weights: the nginx reference, every server asked once per pick. Equal
+ * weights (the cursor): nginx's sequence until the first server goes
+ * down; then only usable servers, each server asked at most once per
+ * pick and only one while all are usable, and over each stretch of fixed
+ * health the usable servers' picks differ by at most one (turns).
  */
 static void
-test_rr_same_weight_vs_reference(void **state)
+test_rr_vs_reference(void **state)
 {
 	struct fake f;
 	struct fo_bal_srv ref[NMAX];
-	unsigned seed = 2026, same = 0, picks = 0, none = 0;
+	unsigned seed = 2026, same = 0, picks = 0, none = 0, cheap = 0;
 
 	(void)state;
 	for (unsigned round = 0; round < 400; round++) {
 		uint32_t w[NMAX];
-		unsigned n, skew, i;
+		unsigned n, skew, i, cnt[NMAX] = {0};
+		int all_up_so_far = 1;
 
 		seed = seed * 1103515245u + 12345u;
 		n = 1 + (seed >> 16) % 6;
@@ -121,23 +125,56 @@ test_rr_same_weight_vs_reference(void **state)
 		same += f.up.same_weight != 0;
 		memcpy(ref, f.srv, sizeof(ref));
 		for (unsigned k = 0; k < 300; k++) {
-			unsigned asked[NMAX];
+			unsigned asked[NMAX], n_asked = 0, usable = 0, lo = ~0u, hi = 0;
 			uint32_t got, want;
 
 			if (k % 17 == 0) {
+				/* a stretch of fixed health ended: turns among the usable */
+				for (i = 0; f.up.same_weight != 0 && k != 0 && i < n; i++) {
+					if (f.down[i])
+						continue;
+					lo = cnt[i] < lo ? cnt[i] : lo;
+					hi = cnt[i] > hi ? cnt[i] : hi;
+				}
+				if (lo != ~0u)
+					assert_true(hi - lo <= 1);
+				memset(cnt, 0, sizeof(cnt));
 				/* health changes: each server down with probability 1/4 */
 				for (i = 0; i < n; i++) {
 					seed = seed * 1103515245u + 12345u;
 					f.down[i] = (seed >> 16) % 4 == 0;
+					all_up_so_far &= !f.down[i];
 				}
 			}
 			memcpy(asked, f.asked, sizeof(asked));
 			got = fo_bal_round_robin(&f.up, fake_ok, &f);
 			want = ref_round_robin(ref, n, f.down);
-			assert_int_equal(got, want);
 			for (i = 0; i < n; i++) {
-				assert_int_equal(f.asked[i], asked[i] + 1);
-				assert_true(f.srv[i].cur == ref[i].cur);
+				n_asked += f.asked[i] - asked[i];
+				usable += !f.down[i];
+			}
+			if (f.up.same_weight == 0 || all_up_so_far)
+				assert_int_equal(got, want);
+			if (f.up.same_weight == 0) {
+				for (i = 0; i < n; i++) {
+					assert_int_equal(f.asked[i], asked[i] + 1);
+					assert_true(f.srv[i].cur == ref[i].cur);
+				}
+			} else {
+				for (i = 0; i < n; i++)
+					assert_true(f.asked[i] <= asked[i] + 1);
+				if (usable == n)
+					assert_int_equal(n_asked, 1);
+				if (usable == 0)
+					assert_int_equal(n_asked, n);
+				cheap += n_asked < n;
+			}
+			if (got != FO_BAL_NONE) {
+				assert_true(got < n);
+				assert_false(f.down[got]);
+				cnt[got]++;
+			} else {
+				assert_int_equal(usable, 0);
 			}
 			picks++;
 			none += got == FO_BAL_NONE;
@@ -145,6 +182,7 @@ test_rr_same_weight_vs_reference(void **state)
 	}
 	assert_true(same > 250 && same < 400); /* both paths taken */
 	assert_true(none > 0 && none < picks / 10);
+	assert_true(cheap > picks / 2); /* the cursor asked fewer than all, mostly */
 }
 
 /* picks of each server over @p n picks by @p fn, within 5 % of its weight's share */
@@ -508,7 +546,7 @@ main(void)
 		cmocka_unit_test(test_rr_shares),
 		cmocka_unit_test(test_rr_skips_unusable),
 		cmocka_unit_test(test_rr_skew),
-		cmocka_unit_test(test_rr_same_weight_vs_reference),
+		cmocka_unit_test(test_rr_vs_reference),
 		cmocka_unit_test(test_random_shares),
 		cmocka_unit_test(test_least_conn),
 		cmocka_unit_test(test_ewma_update),

@@ -565,6 +565,18 @@ ssize_t fo_http_write_response_mod(uint8_t *out, size_t cap, const uint8_t *head
 	const struct fo_http_msg *resp, unsigned flags, const struct fo_http_mod *mods,
 	unsigned n_mods);
 
+/**
+ * Whether fo_http_write_response() with @p flags would write the head of
+ * @p resp byte for byte as received (@p head contiguous, head_len bytes):
+ * no flag, CRLF line ends, no hop-by-hop or Upgrade field, and at most
+ * one Content-Length, not beside Transfer-Encoding, written as
+ * "Content-Length: <canonical decimal>". Then a proxy may forward the
+ * received bytes instead of a copy; with any modifier it may not.
+ *
+ * @return 1 when the output would equal the input, else 0.
+ */
+int fo_http_resp_verbatim(const uint8_t *head, const struct fo_http_msg *resp, unsigned flags);
+
 /** A piece of a string (Location parts). */
 struct fo_http_str {
 	const char *p;

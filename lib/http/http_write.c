@@ -221,6 +221,36 @@ fo_http_write_response_mod(uint8_t *out, size_t cap, const uint8_t *head,
 	return wbuf_end(&w, out);
 }
 
+int
+fo_http_resp_verbatim(const uint8_t *head, const struct fo_http_msg *resp, unsigned flags)
+{
+	/* fo_http_write_response_mod()'s fields that go on as received */
+	const uint32_t keep = (HBIT(FO_HTTP_H_MAX) - 1) &
+			      ~(HBITS_HOP | HBIT(FO_HTTP_H_UPGRADE) | HBIT(FO_HTTP_H_CONTENT_LENGTH));
+	const struct fo_http_hdr *h, *e = resp->hdrs + resp->n_headers;
+	uint32_t off = (uint32_t)resp->reason.off + resp->reason.len; /* the status line's end */
+
+	if (flags != 0 || (resp->flags & FO_HTTP_F_CONN_OTHER) || head[off] != '\r')
+		return 0;
+	off += 2;
+	for (h = resp->hdrs; h < e; h++) {
+		/* each line right after the one before, ending in CRLF */
+		if (h->line.off != off || h->line.len < 2 ||
+			head[h->line.off + h->line.len - 2] != '\r')
+			return 0;
+		if (!(keep & HBIT(h->id)) &&
+			(h->id != FO_HTTP_H_CONTENT_LENGTH ||
+				(resp->flags & (FO_HTTP_F_CHUNKED | FO_HTTP_F_TE_OTHER)) ||
+				hdr_index(resp, h) != resp->hdr_first[FO_HTTP_H_CONTENT_LENGTH] ||
+				!dec_canonical(resp->content_length, h->value.len) ||
+				!content_length_as_is(head, h)))
+			return 0;
+		off += h->line.len;
+	}
+	/* then the empty line, CRLF, and nothing else */
+	return off + 2 == resp->head_len && head[off] == '\r';
+}
+
 static size_t
 dec_len(uint64_t v)
 {

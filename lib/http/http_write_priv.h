@@ -233,6 +233,21 @@ dec_canonical(uint64_t v, size_t len)
 }
 
 /*
+ * Content-Length field @p h, whose value is canonical, reads exactly
+ * "Content-Length: <value>" CRLF: what put_content_length() writes.
+ */
+static inline int
+content_length_as_is(const uint8_t *head, const struct fo_http_hdr *h)
+{
+	static const char name[] = "Content-Length: ";
+	const uint8_t *l = head + h->line.off;
+
+	return h->value.off == h->line.off + 16 && h->line.len == h->value.len + 18 &&
+	       l[16 + h->value.len] == '\r' &&
+	       ((load64(l) ^ load64(name)) | (load64(l + 8) ^ load64(name + 8))) == 0;
+}
+
+/*
  * "Content-Length: <decimal>", from the parsed value of field @p h (the
  * first Content-Length): the line as received when it says exactly that.
  */
@@ -243,12 +258,8 @@ put_content_length(struct wbuf *w, const uint8_t *head, const struct fo_http_msg
 	static const char name[] = "Content-Length: ";
 
 	if (dec_canonical(msg->content_length, h->value.len)) {
-		const uint8_t *l = head + h->line.off;
-
-		if (h->value.off == h->line.off + 16 && h->line.len == h->value.len + 18 &&
-			l[16 + h->value.len] == '\r' &&
-			((load64(l) ^ load64(name)) | (load64(l + 8) ^ load64(name + 8))) == 0) {
-			put_run(w, l, h->line.len);
+		if (content_length_as_is(head, h)) {
+			put_run(w, head + h->line.off, h->line.len);
 			return;
 		}
 		PUTS(w, name);

@@ -66,6 +66,8 @@ struct fo_proxy_worker;
 	X(responses_3xx, "responses to clients with a 3xx status")                                 \
 	X(responses_4xx, "responses to clients with a 4xx status")                                 \
 	X(responses_5xx, "responses to clients with a 5xx status")                                 \
+	X(responses_as_received, "final responses sent on in the buffer they came in, head "        \
+				 "unchanged and body whole (no copy)")                              \
 	X(gen_400, "400 made by fanout (malformed request)")                                       \
 	X(gen_404, "404 made by fanout (no route)")                                                \
 	X(gen_405, "405 made by fanout (CONNECT)")                                                 \

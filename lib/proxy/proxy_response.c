@@ -58,28 +58,37 @@ px_cl_flush(struct px_sess *s)
 	return 0;
 }
 
+/* The header modifiers of the response in s->resp (none on interim ones). */
+static void
+resp_mods(struct px_sess *s, const struct fo_http_mod **mods, unsigned *n_mods)
+{
+	*mods = NULL;
+	*n_mods = 0;
+	if (s->resp.status < 200)
+		return;
+	/* the route's response_header modifiers, on final responses */
+	if (s->act != NULL) {
+		*mods = s->act->resp_mods;
+		*n_mods = s->act->n_resp_mods;
+	}
+	px_bal_resp_mods(s, mods, n_mods); /* sticky cookie (proxy_balance.c) */
+	if (s->tls != NULL)
+		px_tls_mods(s, mods, n_mods); /* HSTS (proxy_tls.c) */
+}
+
 /*
  * Write the client's version of the response head (straight into an mbuf,
- * or through pw->out when larger) and queue it. @return 0, or PX_GONE.
+ * or through pw->out when larger), with header modifiers @p mods (final
+ * responses only), and queue it. @return 0, or PX_GONE.
  */
 static int
-queue_head(struct px_sess *s, const uint8_t *head, unsigned flags)
+queue_head(struct px_sess *s, const uint8_t *head, unsigned flags, const struct fo_http_mod *mods,
+	unsigned n_mods)
 {
 	struct fo_proxy_worker *pw = s->pw;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pw->pool);
-	/* the route's response_header modifiers, on final responses */
-	const struct fo_http_mod *mods = NULL;
-	unsigned n_mods = 0;
 	ssize_t n;
 
-	if (s->act != NULL && s->resp.status >= 200) {
-		mods = s->act->resp_mods;
-		n_mods = s->act->n_resp_mods;
-	}
-	if (s->resp.status >= 200)
-		px_bal_resp_mods(s, &mods, &n_mods); /* sticky cookie (proxy_balance.c) */
-	if (s->tls != NULL && s->resp.status >= 200)
-		px_tls_mods(s, &mods, &n_mods); /* HSTS (proxy_tls.c) */
 	n = m != NULL ? fo_http_write_response_mod(rte_pktmbuf_mtod(m, uint8_t *),
 				rte_pktmbuf_tailroom(m), head, &s->resp, flags, mods, n_mods)
 		      : -ENOSPC;
@@ -101,6 +110,35 @@ queue_head(struct px_sess *s, const uint8_t *head, unsigned flags)
 	return 0;
 }
 
+/*
+ * The whole final response, head and body, came in s->rin's one buffer and
+ * would go on byte for byte (no modifier, fo_http_resp_verbatim()): queue
+ * that buffer itself, no copy of the head, no body framing, and mark the
+ * body read. The common small response of a keep-alive API. @return 1 when
+ * queued, 0 when the caller writes the head as usual.
+ */
+static int
+queue_whole(struct px_sess *s, const uint8_t *head, unsigned flags, enum fo_http_body_kind bk,
+	unsigned n_mods)
+{
+	struct rte_mbuf *m = s->rin;
+	const struct fo_http_msg *msg = &s->resp;
+	uint64_t body = bk == FO_HTTP_BODY_LENGTH ? msg->content_length : 0;
+
+	if (n_mods != 0 || (bk != FO_HTTP_BODY_LENGTH && bk != FO_HTTP_BODY_NONE) || m->next != NULL ||
+		head != rte_pktmbuf_mtod(m, const uint8_t *) ||
+		m->data_len != msg->head_len + body || !RTE_MBUF_DIRECT(m) ||
+		rte_mbuf_refcnt_read(m) != 1)
+		return 0;
+	if (!fo_http_resp_verbatim(head, msg, flags))
+		return 0;
+	s->to_cl = px_chain_join(s->to_cl, m);
+	s->rin = NULL;
+	s->out_head += msg->head_len;
+	s->pw->stats.responses_as_received++;
+	return 1;
+}
+
 /* A complete response head is in s->rin. @return 0 (go on), or PX_GONE. */
 static int
 resp_head_done(struct px_sess *s)
@@ -109,15 +147,16 @@ resp_head_done(struct px_sess *s)
 	const struct fo_http_msg *msg = &s->resp;
 	enum fo_http_body_kind bk;
 	const uint8_t *head;
-	unsigned flags = 0;
+	const struct fo_http_mod *mods;
+	unsigned flags = 0, n_mods;
 	uint32_t head_len = msg->head_len;
-	int rc;
+	int rc, whole;
 
 	head = px_chain_head(s->rin, head_len, pw->lin);
 	if (msg->status < 200 && msg->status != 101) {
 		/* interim (100, 102, 103): HTTP/1.0 clients do not know them */
 		if (!(s->flags & PX_S_HTTP10)) {
-			if (queue_head(s, head, 0) != 0)
+			if (queue_head(s, head, 0, NULL, 0) != 0)
 				return PX_GONE;
 			pw->stats.responses_1xx++;
 		}
@@ -137,7 +176,7 @@ resp_head_done(struct px_sess *s)
 			return px_up_fail(s, 502,
 				"upstream switched to a protocol the route does not allow",
 				FO_PROXY_OBS_BAD);
-		if (queue_head(s, head, FO_HTTP_RESP_UPGRADE) != 0)
+		if (queue_head(s, head, FO_HTTP_RESP_UPGRADE, NULL, 0) != 0)
 			return PX_GONE;
 		s->status = 101;
 		px_acct_ep(s, 101);
@@ -166,9 +205,13 @@ resp_head_done(struct px_sess *s)
 		s->flags |= PX_S_CLOSE;
 	if (s->flags & PX_S_CLOSE)
 		flags |= FO_HTTP_RESP_CLOSE;
-	if (queue_head(s, head, flags) != 0)
-		return PX_GONE;
-	px_chain_adj(&s->rin, head_len);
+	resp_mods(s, &mods, &n_mods);
+	whole = queue_whole(s, head, flags, bk, n_mods);
+	if (!whole) {
+		if (queue_head(s, head, flags, mods, n_mods) != 0)
+			return PX_GONE;
+		px_chain_adj(&s->rin, head_len);
+	}
 	s->rin_fed = 0;
 	s->flags |= PX_S_STARTED;
 	if (rc == 0)
@@ -177,6 +220,13 @@ resp_head_done(struct px_sess *s)
 	s->status = msg->status;
 	px_acct_ep(s, msg->status);
 	fo_http_body_init(&s->resp_b, bk, msg->content_length);
+	if (whole && !s->resp_b.done) {
+		/* its body went with the head: counted as framed */
+		enum fo_http_err err = FO_HTTP_E_NONE;
+
+		(void)fo_http_body_feed(
+			&s->resp_b, head + head_len, (size_t)msg->content_length, &err);
+	}
 	s->resp_open = 0;
 	s->resp_state = s->resp_b.done ? PX_RESP_DONE : PX_RESP_BODY;
 	return 0;

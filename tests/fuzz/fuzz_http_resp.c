@@ -7,7 +7,9 @@
  * head. A complete response is then written as fanout forwards it to the
  * client, which must parse back with the same status and body framing,
  * and the rest of the input goes through the body framer, whole and split,
- * for a request method derived from the data.
+ * for a request method derived from the data. A head that
+ * fo_http_resp_verbatim() lets go on as received must equal what the
+ * writer makes of it, byte for byte.
  */
 #include "fuzz_http_common.h"
 
@@ -130,6 +132,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(n > 0 && (size_t)n < sizeof(out));
 	CHECK(fo_http_write_response(out, (size_t)n - 1, data, &whole.msg, flags) == -ENOSPC);
 	n = fo_http_write_response(out, sizeof(out), data, &whole.msg, flags);
+	/* a head said to go on as received is exactly what the writer writes */
+	if (fo_http_resp_verbatim(data, &whole.msg, flags))
+		CHECK((size_t)n == whole.msg.head_len && memcmp(out, data, (size_t)n) == 0);
 
 	/* what goes to the client parses back with the same status and framing */
 	fo_http_parser_init(&p, FO_HTTP_RESPONSE, &back);

@@ -413,6 +413,62 @@ test_write_response(void **state)
 	}
 }
 
+/*
+ * fo_http_resp_verbatim(): said of a head exactly when the writer would
+ * copy it unchanged (flags 0), over the writer's cases and these.
+ */
+static void
+test_resp_verbatim(void **state)
+{
+	static const struct {
+		const char *in;
+		unsigned flags;
+		int want;
+	} v[] = {
+		{"HTTP/1.1 200 OK\r\nServer: origin\r\nContent-Type: text/plain\r\n"
+		 "Content-Length: 12\r\n\r\n",
+			0, 1},
+		{"HTTP/1.1 204 No Content\r\n\r\n", 0, 1},
+		{"HTTP/1.0 200 OK\r\nContent-Length: 0\r\nX-A: b\r\n\r\n", 0, 1},
+		{"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n", FO_HTTP_RESP_CLOSE, 0},
+		{"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\n", 0, 0},
+		{"HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5\r\nContent-Length: 1\r\n\r\n", 0, 0},
+		{"HTTP/1.1 200 OK\r\nContent-Length: 012\r\n\r\n", 0, 0},
+		{"HTTP/1.1 200 OK\r\ncontent-length: 12\r\n\r\n", 0, 0},
+		{"HTTP/1.1 200 OK\r\nContent-Length:12\r\n\r\n", 0, 0},
+		{"HTTP/1.1 200 OK\r\nContent-Length: 12 \r\n\r\n", 0, 0},
+		{"HTTP/1.1 200 OK\r\nContent-Length: 12\r\nContent-Length: 12\r\n\r\n", 0, 0},
+		{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", 0, 1},
+		{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n", 0, 0},
+		{"HTTP/1.1 200 OK\nContent-Length: 1\r\n\r\n", 0, 0},
+		{"HTTP/1.1 200 OK\r\nContent-Length: 1\n\r\n", 0, 0},
+		{"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\n", 0, 0},
+		{"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n", 0, 0},
+	};
+	static struct fo_http_msg m;
+	size_t i;
+	ssize_t n;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		parse(FO_HTTP_RESPONSE, v[i].in, &m);
+		if (fo_http_resp_verbatim((const uint8_t *)v[i].in, &m, v[i].flags) != v[i].want)
+			fail_msg("case %zu: verbatim should be %d: %s", i, v[i].want, v[i].in);
+		n = fo_http_write_response(out, OUT_MAX, (const uint8_t *)v[i].in, &m, v[i].flags);
+		assert_true(n > 0);
+		/* exact: verbatim if and only if the writer copies it unchanged */
+		if (v[i].want != (v[i].flags == 0 && (size_t)n == strlen(v[i].in) &&
+				     memcmp(out, v[i].in, (size_t)n) == 0))
+			fail_msg("case %zu: the writer %s it: %s", i,
+				v[i].want ? "changes" : "copies", v[i].in);
+	}
+	for (i = 0; i < sizeof(rcases) / sizeof(rcases[0]); i++) {
+		parse(FO_HTTP_RESPONSE, rcases[i].in, &m);
+		if (fo_http_resp_verbatim((const uint8_t *)rcases[i].in, &m, rcases[i].flags))
+			assert_string_equal(rcases[i].want, rcases[i].in);
+	}
+}
+
 /* ---- error responses --------------------------------------------------- */
 
 struct werr {
@@ -584,6 +640,7 @@ main(void)
 		cmocka_unit_test(test_write_request),
 		cmocka_unit_test(test_write_request_conn),
 		cmocka_unit_test(test_write_response),
+		cmocka_unit_test(test_resp_verbatim),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_write_chunk_line),
 		cmocka_unit_test(test_upgrade_allowed),

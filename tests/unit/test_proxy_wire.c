@@ -284,6 +284,43 @@ test_interim_1xx(void **state)
 	assert_true(b->cl.conns[0].eof);
 }
 
+/*
+ * A whole response in one segment whose head goes on unchanged is sent in
+ * the buffer it came in: the client gets the origin's bytes exactly. A
+ * head fanout must change (Connection: close for an HTTP/1.0 client), a
+ * HEAD answered with a body (bytes beyond the response), a chunked body
+ * and an interim response take the copying path, still correct.
+ */
+static void
+test_response_as_received(void **state)
+{
+	struct bench *b = *state;
+	char st[64];
+	const char *rx;
+
+	rx = exchange(b, "GET /test01/a HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_string_equal(rx, response);
+	assert_int_equal(stats(b)->responses_as_received, 1);
+	rx = exchange(b, "GET /test01/b HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_string_equal(rx, response);
+	assert_int_equal(stats(b)->responses_as_received, 2);
+	/* the origin's HEAD answer carries a body: the head alone goes on */
+	rx = exchange(b, "HEAD /test01/c HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_string_equal(rx, "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n");
+	assert_int_equal(stats(b)->responses_as_received, 2);
+	rx = exchange(b, "GET /chunky HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_string_equal(statuses(rx, st, sizeof(st)), "200");
+	rx = exchange(b, "GET /hints HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_string_equal(statuses(rx, st, sizeof(st)), "103 200");
+	/* the final 200 came whole after the 103 in its buffer */
+	assert_int_equal(stats(b)->responses_as_received, 3);
+	rx = exchange(b, "GET /test01/d HTTP/1.0\r\nHost: a\r\n\r\n");
+	assert_string_equal(
+		rx, "HTTP/1.1 200 OK\r\nContent-Length: 12\r\nConnection: close\r\n\r\nhello world!");
+	assert_int_equal(stats(b)->responses_as_received, 3);
+	assert_int_equal(stats(b)->responses_2xx, 6);
+}
+
 /* A tunnel where nothing moves ends after the upstream's read_timeout (60 s). */
 int
 main(void)
@@ -303,6 +340,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_idle_keepalive_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_timeout_504, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interim_1xx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_response_as_received, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

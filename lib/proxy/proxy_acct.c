@@ -183,9 +183,9 @@ px_acct_end(struct px_sess *s, int aborted)
 		status = 499; /* nginx's "client closed request": nothing was answered */
 	req_len = ((s->flags & PX_S_ACCT_HEAD) ? s->req.head_len : 0) + s->req_b.total;
 	s->flags &= ~(PX_S_ACCT | PX_S_ACCT_HEAD);
-	us = (now - s->t_start) * 1000 / pw->tsc_ms;
+	us = rte_reciprocal_divide_u64((now - s->t_start) * 1000, &pw->per_ms);
 	if (s->t_up_start != 0)
-		up_us = (now - s->t_up_start) * 1000 / pw->tsc_ms;
+		up_us = rte_reciprocal_divide_u64((now - s->t_up_start) * 1000, &pw->per_ms);
 	if (rt != NULL) {
 		slot = s->rslot < rt->n ? s->rslot : rt->n - 1;
 		if (rt->key[slot] < pw->acct.n_rstats)

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include <rte_mbuf.h>
+#include <rte_reciprocal.h>
 
 #include "fo_alog.h"
 #include "fo_balance.h"
@@ -301,6 +302,7 @@ struct fo_proxy_worker {
 	const struct fo_proxy_snapshot *cur;               /* adopted, a view ref held */
 	unsigned worker_id;
 	uint64_t tsc_ms; /* TSC cycles per ms */
+	struct rte_reciprocal_u64 per_ms; /* / tsc_ms as a multiply (no DIV per request) */
 	struct fo_timer_wheel wheel;
 	struct px_sess *sess, *sess_free;
 	unsigned n_sess, sess_used; /* sess_used: high-water of ever-used slots */

@@ -412,6 +412,7 @@ fo_proxy_worker_create(const struct fo_proxy_snapshot *const *published, struct 
 	pw->published = published;
 	pw->worker_id = worker_id;
 	pw->tsc_ms = net->hz / 1000;
+	pw->per_ms = rte_reciprocal_value_u64(RTE_MAX(pw->tsc_ms, 1ull));
 	if (max_sessions == 0)
 		max_sessions = FO_PROXY_SESSIONS_CAP;
 	pw->n_sess = max_sessions;

@@ -78,6 +78,9 @@ fo_tcp_worker_create(const struct fo_tcp_config *cfg, struct fo_net_worker *net,
 	tw->n_workers = n_workers;
 	tw->tsc_per_ms = net->hz / 1000;
 	tw->tsc_per_us = net->hz / 1000000;
+	tw->per_ms = rte_reciprocal_value_u64(RTE_MAX(tw->tsc_per_ms, 1ull));
+	tw->per_us = rte_reciprocal_value_u64(RTE_MAX(tw->tsc_per_us, 1ull));
+	tw->per_s = rte_reciprocal_value_u64(RTE_MAX(tw->tsc_per_ms * 1000, 1ull));
 	tcp_syncookie_init(&tw->ck, secret);
 	tw->flow_seed = (uint32_t)tcp_siphash(&tw->ck, "flow", 4);
 	tw->n_conns_max = tw->cfg.max_conns;
@@ -217,7 +220,7 @@ fo_tcp_connect(struct fo_tcp_worker *tw, rte_be32_t src, rte_be32_t dst, uint16_
 	c->ops = ops;
 	c->user = user;
 	c->iss = tcp_secure_isn(&tw->ck, dst, src, c->key.rport, c->key.lport,
-		tw->net->now / tw->tsc_per_us);
+		tcp_tsc_us(tw, tw->net->now));
 	/* RFC 6191 / 9293: a reused tuple's new sequence space starts beyond the old one */
 	if (old != NULL && !tcp_seq_gt(c->iss, old_nxt + TCP_TW_ISN_GAP))
 		c->iss = old_nxt + TCP_TW_ISN_GAP + 1 + (c->iss & 0xffff);

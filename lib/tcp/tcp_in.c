@@ -242,7 +242,7 @@ tcp_input_listen(struct fo_tcp_worker *tw, struct tcp_seg *seg)
 	}
 	c = tcp_conn_passive(tw, l, seg,
 		tcp_secure_isn(&tw->ck, seg->key.raddr, seg->key.laddr, seg->key.rport,
-			seg->key.lport, tw->net->now / tw->tsc_per_us),
+			seg->key.lport, tcp_tsc_us(tw, tw->net->now)),
 		seg->seq);
 	if (c == NULL) {
 		tcp_send_rst_reply(tw, seg);
@@ -342,7 +342,7 @@ tcp_input_syn_sent(struct fo_tcp_conn *c, struct tcp_seg *seg)
 	if (tcp_seq_lt(c->snd_nxt, c->snd_una))
 		c->snd_nxt = c->snd_una;
 	if (c->rtx_count == 0)
-		tcp_rtt_sample(c, (tw->net->now - c->rtt_tsc) / tw->tsc_per_us);
+		tcp_rtt_sample(c, tcp_tsc_us(tw, tw->net->now - c->rtt_tsc));
 	c->rtt_active = 0;
 	c->rtx_count = 0;
 	tcp_rtx_stop(c);

@@ -66,7 +66,7 @@ tcp_ack_rtt(struct fo_tcp_conn *c, const struct tcp_seg *seg)
 
 	if (c->rtt_active && tcp_seq_gt(seg->ack, c->rtt_seq)) {
 		c->rtt_active = 0;
-		tcp_rtt_sample(c, (tw->net->now - c->rtt_tsc) / tw->tsc_per_us);
+		tcp_rtt_sample(c, tcp_tsc_us(tw, tw->net->now - c->rtt_tsc));
 	} else if (c->ts_ok && seg->opts.has_ts && seg->opts.tsecr != 0 && c->rtx_count > 0) {
 		uint32_t ms = tcp_ts_now(tw) + c->ts_offset - seg->opts.tsecr;
 
@@ -269,7 +269,7 @@ tcp_syn_received_ack(struct fo_tcp_conn *c, struct tcp_seg *seg)
 		return -1;
 	}
 	if (c->rtt_active && c->rtx_count == 0)
-		tcp_rtt_sample(c, (tw->net->now - c->rtt_tsc) / tw->tsc_per_us);
+		tcp_rtt_sample(c, tcp_tsc_us(tw, tw->net->now - c->rtt_tsc));
 	c->rtt_active = 0;
 	c->rtx_count = 0;
 	tcp_rtx_stop(c);

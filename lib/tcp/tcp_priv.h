@@ -17,6 +17,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_mbuf.h>
+#include <rte_reciprocal.h>
 
 #include "fo_tcp.h"
 #include "fo_timer.h"
@@ -214,6 +215,10 @@ struct fo_tcp_worker {
 	struct tcp_syncookie_ctx ck;
 	uint64_t tsc_per_ms;
 	uint64_t tsc_per_us;
+	/* divisions by tsc_per_ms, tsc_per_us and TSC ticks per second as a
+	 * multiply and shifts (a 64-bit DIV costs tens of cycles, several per
+	 * request: every timestamp option, every RTT sample) */
+	struct rte_reciprocal_u64 per_ms, per_us, per_s;
 
 	/* connection pool */
 	struct fo_tcp_conn *conns;
@@ -312,13 +317,20 @@ tcp_ms_tsc(const struct fo_tcp_worker *tw, uint64_t ms)
 static inline uint32_t
 tcp_ts_now(const struct fo_tcp_worker *tw)
 {
-	return (uint32_t)(tw->net->now / tw->tsc_per_ms);
+	return (uint32_t)rte_reciprocal_divide_u64(tw->net->now, &tw->per_ms);
+}
+
+/** TSC ticks @p dt in microseconds. */
+static inline uint64_t
+tcp_tsc_us(const struct fo_tcp_worker *tw, uint64_t dt)
+{
+	return rte_reciprocal_divide_u64(dt, &tw->per_us);
 }
 
 static inline uint32_t
 tcp_now_s(const struct fo_tcp_worker *tw)
 {
-	return (uint32_t)(tw->net->now / (tw->tsc_per_ms * 1000));
+	return (uint32_t)rte_reciprocal_divide_u64(tw->net->now, &tw->per_s);
 }
 
 /** Our window scale: the smallest shift that lets rcvbuf fit in 16 bits. */

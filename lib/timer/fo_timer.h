@@ -51,6 +51,7 @@ struct fo_timer_wheel {
 	uint64_t now_tick;     /**< ticks processed so far: the next tick to process */
 	uint64_t n_armed;      /**< timers armed now (read-only for users) */
 	uint64_t start;        /**< TSC of tick 0 (fo_timer_wheel_init()'s @p now) */
+	uint64_t next_tsc;     /**< TSC at which tick now_tick begins: no tick is due before */
 	struct fo_timer *late; /**< armed for an already processed tick: fire next run */
 	uint64_t bitmap[FO_TIMER_LEVELS][FO_TIMER_SLOTS / 64]; /**< non-empty slots */
 	struct fo_timer *slots[FO_TIMER_LEVELS][FO_TIMER_SLOTS];

@@ -146,6 +146,7 @@ fo_timer_wheel_init(struct fo_timer_wheel *w, uint64_t now, uint64_t tick_cycles
 	w->now_tick = 0;
 	w->n_armed = 0;
 	w->start = now;
+	w->next_tsc = now;
 	w->late = NULL;
 	for (l = 0; l < FO_TIMER_LEVELS; l++) {
 		for (s = 0; s < BM_WORDS; s++)
@@ -322,7 +323,9 @@ fo_timer_run(struct fo_timer_wheel *w, uint64_t now)
 
 	list_take(&w->late, &list);
 	fired += fire_list(w, &list);
-	if (now < w->start)
+	/* most calls (a poll loop's) come within the tick already processed:
+	 * no tick to process, and no division to find that out */
+	if (now < w->next_tsc)
 		return fired;
 	target = (now - w->start) / w->tick;
 
@@ -353,5 +356,6 @@ fo_timer_run(struct fo_timer_wheel *w, uint64_t now)
 		bm_clear(w->bitmap[0], slot);
 		fired += fire_list(w, &list);
 	}
+	w->next_tsc = w->start + w->now_tick * w->tick;
 	return fired;
 }

@@ -171,6 +171,16 @@ struct fo_tls_worker *fo_tls_worker_create(void);
 void fo_tls_worker_free(struct fo_tls_worker *w);
 
 /**
+ * X25519 key pairs generated on @p w by lib/tls's own key manager (the one
+ * whose key generation is a piece of a split handshake, see
+ * fo_tls_conn_split()). Relaxed load, any thread.
+ *
+ * @return the count; 0 when that key manager could not be loaded (the
+ *         library's default one then serves X25519).
+ */
+uint64_t fo_tls_worker_kex_keys(const struct fo_tls_worker *w);
+
+/**
  * Load a certificate chain (PEM: leaf first, then intermediates in
  * order) and its private key (PEM, unencrypted), and validate them: the
  * key matches the leaf, the leaf is valid at @p now (not yet valid or

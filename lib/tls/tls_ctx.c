@@ -23,12 +23,26 @@
 struct fo_tls_worker *
 fo_tls_worker_create(void)
 {
+	return tls_worker_create(1);
+}
+
+struct fo_tls_worker *
+tls_worker_create(int kex)
+{
 	struct fo_tls_worker *w = calloc(1, sizeof(*w));
 
 	if (w == NULL)
 		return NULL;
 	w->libctx = OSSL_LIB_CTX_new();
 	if (w->libctx == NULL)
+		goto fail;
+	/* without "fanout-kex" (w->prov_kex NULL) the default provider serves
+	 * X25519 and handshakes are split only at messages */
+	if (!kex)
+		w->prov_default = OSSL_PROVIDER_load(w->libctx, "default");
+	else if (tls_kex_load(w) < 0 && w->prov_default != NULL)
+		ERR_clear_error();
+	if (w->prov_default == NULL)
 		goto fail;
 	w->ticket_cipher = EVP_CIPHER_fetch(w->libctx, "AES-256-CBC", NULL);
 	if (w->ticket_cipher == NULL)
@@ -46,6 +60,7 @@ fo_tls_worker_free(struct fo_tls_worker *w)
 	if (w == NULL)
 		return;
 	EVP_CIPHER_free(w->ticket_cipher);
+	tls_kex_unload(w);
 	OSSL_LIB_CTX_free(w->libctx);
 	free(w);
 }
@@ -189,7 +204,8 @@ fo_tls_ctx_create(struct fo_tls_worker *w, struct fo_tls_cert *const *certs, uns
 	ctx = aligned_alloc(64, (sizeof(*ctx) + 63) & ~(size_t)63);
 	if (ctx != NULL)
 		memset(ctx, 0, sizeof(*ctx));
-	ssl = SSL_CTX_new_ex(w->libctx, NULL, TLS_server_method());
+	/* X25519 from tls_kex.c when loaded, everything else from "default" */
+	ssl = SSL_CTX_new_ex(w->libctx, TLS_KEX_PROPQ, TLS_server_method());
 	if (ctx == NULL || ssl == NULL || !SSL_CTX_set_ex_data(ssl, tls_ctx_idx, ctx)) {
 		free(ctx);
 		SSL_CTX_free(ssl);
@@ -438,10 +454,14 @@ int
 fo_tls_handshake(struct fo_tls_conn *c)
 {
 	SSL *s = (SSL *)c;
-	int rc = SSL_do_handshake(s);
+	struct fo_tls_io *io = tls_bio_io(s);
+	int rc;
 
+	/* the key generation of tls_kex.c pauses this handshake, if split */
+	tls_kex_io = io != NULL && io->hs_split ? io : NULL;
+	rc = SSL_do_handshake(s);
+	tls_kex_io = NULL;
 	if (rc == 1) {
-		struct fo_tls_io *io = tls_bio_io(s);
 
 		/* records after the handshake run on the caller's stack: no job,
 		 * no context switch per read or write */

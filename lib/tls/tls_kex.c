@@ -57,6 +57,13 @@ __thread struct fo_tls_io *tls_kex_io;
 struct kx_prov {
 	OSSL_LIB_CTX *libctx; /* the worker's, where the default provider is */
 	uint64_t generated;   /* key pairs (the worker writes, any thread reads) */
+	/* The default provider's X25519 contexts, made on first use and kept:
+	 * a new one costs more than an X25519 import (a fetch, and a walk over
+	 * every algorithm name in 3.0). Only the worker owning the library
+	 * context uses them, one call at a time (a job pauses only between
+	 * calls). */
+	EVP_PKEY_CTX *gen; /* keygen_init done */
+	EVP_PKEY_CTX *imp; /* fromdata_init done */
 };
 
 struct kx_key {
@@ -67,27 +74,32 @@ struct kx_key {
 
 struct kx_gen {
 	struct kx_prov *p;
-	int selection;
-	EVP_PKEY_CTX *ctx; /* the default provider's, for a key pair */
+	EVP_PKEY_CTX *ctx; /* p->gen for a key pair; NULL: parameters only */
 };
 
+/* @p *c, made by @p init on first use; NULL when that failed. */
 static EVP_PKEY_CTX *
-kx_ctx(struct kx_prov *p)
+kx_ctx(struct kx_prov *p, EVP_PKEY_CTX **c, int (*init)(EVP_PKEY_CTX *))
 {
-	return EVP_PKEY_CTX_new_from_name(p->libctx, "X25519", "provider=default");
+	if (*c == NULL) {
+		*c = EVP_PKEY_CTX_new_from_name(p->libctx, "X25519", "provider=default");
+		if (*c != NULL && init(*c) <= 0) {
+			EVP_PKEY_CTX_free(*c);
+			*c = NULL;
+		}
+	}
+	return *c;
 }
 
 /* A default-provider key from @p params (@p selection: what to take). */
 static EVP_PKEY *
 kx_fromdata(struct kx_prov *p, int selection, const OSSL_PARAM params[])
 {
-	EVP_PKEY_CTX *c = kx_ctx(p);
+	EVP_PKEY_CTX *c = kx_ctx(p, &p->imp, EVP_PKEY_fromdata_init);
 	EVP_PKEY *pk = NULL;
 
-	if (c == NULL || EVP_PKEY_fromdata_init(c) <= 0 ||
-		EVP_PKEY_fromdata(c, &pk, selection, (OSSL_PARAM *)params) <= 0)
+	if (c == NULL || EVP_PKEY_fromdata(c, &pk, selection, (OSSL_PARAM *)params) <= 0)
 		pk = NULL;
-	EVP_PKEY_CTX_free(c);
 	return pk;
 }
 
@@ -324,10 +336,7 @@ kx_gen_cleanup(void *genctx)
 {
 	struct kx_gen *g = genctx;
 
-	if (g == NULL)
-		return;
-	EVP_PKEY_CTX_free(g->ctx);
-	OPENSSL_free(g);
+	OPENSSL_free(g); /* g->ctx is the provider's */
 }
 
 static int
@@ -354,10 +363,9 @@ kx_gen_init(void *provctx, int selection, const OSSL_PARAM params[])
 	if (g == NULL)
 		return NULL;
 	g->p = provctx;
-	g->selection = selection;
 	if ((selection & OSSL_KEYMGMT_SELECT_KEYPAIR) != 0) {
-		g->ctx = kx_ctx(g->p);
-		if (g->ctx == NULL || EVP_PKEY_keygen_init(g->ctx) <= 0)
+		g->ctx = kx_ctx(g->p, &g->p->gen, EVP_PKEY_keygen_init);
+		if (g->ctx == NULL)
 			goto fail;
 	}
 	if (!kx_gen_set_params(g, params))
@@ -492,7 +500,11 @@ kx_capabilities(void *provctx, const char *capability, OSSL_CALLBACK *cb, void *
 static void
 kx_teardown(void *provctx)
 {
-	OPENSSL_free(provctx);
+	struct kx_prov *p = provctx;
+
+	EVP_PKEY_CTX_free(p->gen);
+	EVP_PKEY_CTX_free(p->imp);
+	OPENSSL_free(p);
 }
 
 static const OSSL_DISPATCH kx_prov_dispatch[] = {

@@ -13,12 +13,12 @@
  * pair and the derivation but the key manager that generates the pair: its
  * gen pauses the handshake's ASYNC_JOB when the handshake is split.
  *
- * The key object wraps a key of the default provider (fetched in the same
- * library context with "provider=default") and every function is the
- * public EVP call on it, so the arithmetic is the default provider's. The
- * provider has no key exchange: the default provider's X25519 exchange
- * takes our keys through export (evp_pkey_export_to_provider(), cached in
- * the EVP_PKEY after the first use).
+ * The arithmetic stays the default provider's (fetched in the same library
+ * context with "provider=default"): gen is its keygen, whose key's bytes
+ * are kept (struct kx_key). The provider has no key exchange: the default
+ * provider's X25519 exchange takes our keys through export
+ * (evp_pkey_export_to_provider(), cached in the EVP_PKEY after the first
+ * use), for our private key and for the client's share.
  *
  * How libssl picks it: contexts are created with the property query
  * "?fanout.kex=yes" (an optional preference, everything else falls back to
@@ -66,10 +66,20 @@ struct kx_prov {
 	EVP_PKEY_CTX *imp; /* fromdata_init done */
 };
 
+/*
+ * An X25519 key is two strings of 32 bytes (RFC 7748): held as such, so
+ * that a client's share, an export to the default provider's exchange, a
+ * dup or a comparison costs no EVP_PKEY (each one costs a walk over every
+ * algorithm name in 3.0). Only the arithmetic goes to the default
+ * provider: the key pair (gen) and a public key from a private one.
+ */
+#define KX_LEN 32
+
 struct kx_key {
 	struct kx_prov *p;
-	EVP_PKEY *pk;     /* the default provider's key, NULL while empty */
-	uint8_t has_priv; /* pk holds a private key */
+	uint8_t pub[KX_LEN];
+	uint8_t priv[KX_LEN];
+	uint8_t has_pub, has_priv;
 };
 
 struct kx_gen {
@@ -91,29 +101,38 @@ kx_ctx(struct kx_prov *p, EVP_PKEY_CTX **c, int (*init)(EVP_PKEY_CTX *))
 	return *c;
 }
 
-/* A default-provider key from @p params (@p selection: what to take). */
-static EVP_PKEY *
-kx_fromdata(struct kx_prov *p, int selection, const OSSL_PARAM params[])
+/* Copy a default-provider key's bytes into @p k: 1, or 0. */
+static int
+kx_take(struct kx_key *k, EVP_PKEY *pk)
 {
-	EVP_PKEY_CTX *c = kx_ctx(p, &p->imp, EVP_PKEY_fromdata_init);
-	EVP_PKEY *pk = NULL;
+	size_t np = KX_LEN, ns = KX_LEN;
 
-	if (c == NULL || EVP_PKEY_fromdata(c, &pk, selection, (OSSL_PARAM *)params) <= 0)
-		pk = NULL;
-	return pk;
+	if (EVP_PKEY_get_raw_public_key(pk, k->pub, &np) != 1 || np != KX_LEN ||
+		EVP_PKEY_get_raw_private_key(pk, k->priv, &ns) != 1 || ns != KX_LEN) {
+		OPENSSL_cleanse(k->priv, sizeof(k->priv));
+		return 0;
+	}
+	k->has_pub = k->has_priv = 1;
+	return 1;
 }
 
-/* OSSL_PARAM_free() of an export, its private key wiped first (3.0 has no
- * OSSL_PARAM_clear_free()). */
-static void
-kx_params_free(OSSL_PARAM *params)
+/* The public key of @p priv into @p pub, by the default provider: 1, or 0. */
+static int
+kx_pub_of(struct kx_prov *p, const uint8_t *priv, uint8_t *pub)
 {
-	OSSL_PARAM *p;
+	EVP_PKEY_CTX *c = kx_ctx(p, &p->imp, EVP_PKEY_fromdata_init);
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, (void *)priv, KX_LEN),
+		OSSL_PARAM_END,
+	};
+	EVP_PKEY *pk = NULL;
+	size_t n = KX_LEN;
+	int ok;
 
-	for (p = params; p != NULL && p->key != NULL; p++)
-		if (p->data_type == OSSL_PARAM_OCTET_STRING && p->data != NULL)
-			OPENSSL_cleanse(p->data, p->data_size);
-	OSSL_PARAM_free(params);
+	ok = c != NULL && EVP_PKEY_fromdata(c, &pk, EVP_PKEY_KEYPAIR, params) == 1 &&
+	     EVP_PKEY_get_raw_public_key(pk, pub, &n) == 1 && n == KX_LEN;
+	EVP_PKEY_free(pk);
+	return ok;
 }
 
 static void *
@@ -129,12 +148,7 @@ kx_new(void *provctx)
 static void
 kx_free(void *keydata)
 {
-	struct kx_key *k = keydata;
-
-	if (k == NULL)
-		return;
-	EVP_PKEY_free(k->pk);
-	OPENSSL_free(k);
+	OPENSSL_clear_free(keydata, sizeof(struct kx_key));
 }
 
 static int
@@ -144,12 +158,13 @@ kx_has(const void *keydata, int selection)
 	int ok = k != NULL; /* X25519 has no domain parameters: always "there" */
 
 	if ((selection & OSSL_KEYMGMT_SELECT_PUBLIC_KEY) != 0)
-		ok = ok && k->pk != NULL;
+		ok = ok && k->has_pub;
 	if ((selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0)
 		ok = ok && k->has_priv;
 	return ok;
 }
 
+/* As the default provider's: the public keys, else the private ones. */
 static int
 kx_match(const void *a, const void *b, int selection)
 {
@@ -157,67 +172,83 @@ kx_match(const void *a, const void *b, int selection)
 
 	if ((selection & OSSL_KEYMGMT_SELECT_KEYPAIR) == 0)
 		return 1;
-	if (x->pk == NULL || y->pk == NULL)
-		return 0;
-	return EVP_PKEY_eq(x->pk, y->pk) == 1;
+	if ((selection & OSSL_KEYMGMT_SELECT_PUBLIC_KEY) != 0 && x->has_pub && y->has_pub)
+		return CRYPTO_memcmp(x->pub, y->pub, KX_LEN) == 0;
+	if ((selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0 && x->has_priv && y->has_priv)
+		return CRYPTO_memcmp(x->priv, y->priv, KX_LEN) == 0;
+	return 0;
 }
 
 static int
 kx_validate(const void *keydata, int selection, int checktype)
 {
 	const struct kx_key *k = keydata;
-	EVP_PKEY_CTX *c;
-	int ok;
+	uint8_t pub[KX_LEN];
 
 	(void)checktype;
 	if (!kx_has(keydata, selection))
 		return 0;
 	if ((selection & OSSL_KEYMGMT_SELECT_KEYPAIR) != OSSL_KEYMGMT_SELECT_KEYPAIR)
 		return 1; /* a public key is any 32 bytes (RFC 7748) */
-	c = EVP_PKEY_CTX_new_from_pkey(k->p->libctx, k->pk, "provider=default");
-	ok = c != NULL && EVP_PKEY_pairwise_check(c) == 1;
-	EVP_PKEY_CTX_free(c);
-	return ok;
+	return kx_pub_of(k->p, k->priv, pub) && CRYPTO_memcmp(pub, k->pub, KX_LEN) == 0;
+}
+
+/* @p p's 32 bytes into @p out: 1; 0 when it is not 32 bytes. */
+static int
+kx_get32(const OSSL_PARAM *p, uint8_t *out)
+{
+	size_t n = 0;
+	void *o = out;
+
+	return OSSL_PARAM_get_octet_string(p, &o, KX_LEN, &n) == 1 && n == KX_LEN;
 }
 
 static int
 kx_import(void *keydata, int selection, const OSSL_PARAM params[])
 {
 	struct kx_key *k = keydata;
-	EVP_PKEY *pk;
+	const OSSL_PARAM *pub, *priv = NULL;
+	struct kx_key t = {0};
 
 	if (k == NULL)
 		return 0;
 	if ((selection & OSSL_KEYMGMT_SELECT_KEYPAIR) == 0)
 		return 1; /* no parameters to take */
-	pk = kx_fromdata(k->p, selection, params);
-	if (pk == NULL)
+	pub = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_PUB_KEY);
+	if ((selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0)
+		priv = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_PRIV_KEY);
+	if (pub == NULL && priv == NULL)
 		return 0;
-	EVP_PKEY_free(k->pk);
-	k->pk = pk;
-	k->has_priv = (selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0 &&
-		      OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_PRIV_KEY) != NULL;
+	if ((pub != NULL && !kx_get32(pub, t.pub)) || (priv != NULL && !kx_get32(priv, t.priv)) ||
+		(pub == NULL && !kx_pub_of(k->p, t.priv, t.pub))) {
+		OPENSSL_cleanse(&t, sizeof(t));
+		return 0;
+	}
+	memcpy(k->pub, t.pub, KX_LEN);
+	memcpy(k->priv, t.priv, KX_LEN);
+	k->has_pub = 1;
+	k->has_priv = priv != NULL;
+	OPENSSL_cleanse(&t, sizeof(t));
 	return 1;
 }
 
 static int
 kx_export(void *keydata, int selection, OSSL_CALLBACK *cb, void *cbarg)
 {
-	static const OSSL_PARAM none[] = {OSSL_PARAM_END};
 	struct kx_key *k = keydata;
-	OSSL_PARAM *params = NULL;
+	OSSL_PARAM params[3], *p = params;
 	int ok;
 
 	if (k == NULL)
 		return 0;
-	if ((selection & OSSL_KEYMGMT_SELECT_KEYPAIR) == 0 || k->pk == NULL)
-		return cb(none, cbarg);
-	if (!k->has_priv)
-		selection &= ~OSSL_KEYMGMT_SELECT_PRIVATE_KEY;
-	if (EVP_PKEY_todata(k->pk, selection, &params) != 1)
-		return 0;
+	if ((selection & OSSL_KEYMGMT_SELECT_KEYPAIR) != 0 && k->has_pub) {
+		*p++ = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, k->pub, KX_LEN);
+		if ((selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0 && k->has_priv)
+			*p++ = OSSL_PARAM_construct_octet_string(
+				OSSL_PKEY_PARAM_PRIV_KEY, k->priv, KX_LEN);
+	}
+	*p = OSSL_PARAM_construct_end();
 	ok = cb(params, cbarg);
-	kx_params_free(params);
 	return ok;
 }
 
@@ -238,18 +269,17 @@ kx_dup(const void *keydata, int selection)
 {
 	const struct kx_key *k = keydata;
 	struct kx_key *d = kx_new(k->p);
-	OSSL_PARAM *params = NULL;
-	int sel = selection;
 
-	if (d == NULL || k->pk == NULL || (selection & OSSL_KEYMGMT_SELECT_KEYPAIR) == 0)
+	if (d == NULL || (selection & OSSL_KEYMGMT_SELECT_KEYPAIR) == 0)
 		return d;
-	if (!k->has_priv)
-		sel &= ~OSSL_KEYMGMT_SELECT_PRIVATE_KEY;
-	if (EVP_PKEY_todata(k->pk, sel, &params) != 1 || !kx_import(d, sel, params)) {
-		kx_free(d);
-		d = NULL;
+	if (k->has_pub) {
+		memcpy(d->pub, k->pub, KX_LEN);
+		d->has_pub = 1;
 	}
-	kx_params_free(params);
+	if ((selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0 && k->has_priv) {
+		memcpy(d->priv, k->priv, KX_LEN);
+		d->has_priv = 1;
+	}
 	return d;
 }
 
@@ -259,9 +289,6 @@ kx_get_params(void *keydata, OSSL_PARAM params[])
 	struct kx_key *k = keydata;
 	OSSL_PARAM *p;
 
-	if (k->pk != NULL)
-		return EVP_PKEY_get_params(k->pk, params);
-	/* an empty key (the client's share before its bytes are set) */
 	if ((p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_BITS)) != NULL &&
 		!OSSL_PARAM_set_int(p, 253))
 		return 0;
@@ -269,7 +296,16 @@ kx_get_params(void *keydata, OSSL_PARAM params[])
 		!OSSL_PARAM_set_int(p, 128))
 		return 0;
 	if ((p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_MAX_SIZE)) != NULL &&
-		!OSSL_PARAM_set_int(p, 32))
+		!OSSL_PARAM_set_int(p, KX_LEN))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY)) != NULL &&
+		(!k->has_pub || !OSSL_PARAM_set_octet_string(p, k->pub, KX_LEN)))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_PUB_KEY)) != NULL &&
+		(!k->has_pub || !OSSL_PARAM_set_octet_string(p, k->pub, KX_LEN)))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_PRIV_KEY)) != NULL &&
+		(!k->has_priv || !OSSL_PARAM_set_octet_string(p, k->priv, KX_LEN)))
 		return 0;
 	return 1;
 }
@@ -291,32 +327,24 @@ kx_gettable_params(void *provctx)
 	return gettable;
 }
 
+/* The client's share: X25519's encoding is the raw public key; a
+ * public-only key now, as the default provider's set_params makes it. */
 static int
 kx_set_params(void *keydata, const OSSL_PARAM params[])
 {
 	struct kx_key *k = keydata;
 	const OSSL_PARAM *p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY);
+	uint8_t pub[KX_LEN];
 
-	if (p != NULL) {
-		/* X25519's encoding is the raw public key: a public-only key now,
-		 * as the default provider's set_params makes it */
-		OSSL_PARAM pub[] = {
-			OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, p->data, p->data_size),
-			OSSL_PARAM_END,
-		};
-		EVP_PKEY *pk;
-
-		if (p->data_type != OSSL_PARAM_OCTET_STRING)
-			return 0;
-		pk = kx_fromdata(k->p, OSSL_KEYMGMT_SELECT_PUBLIC_KEY, pub);
-		if (pk == NULL)
-			return 0;
-		EVP_PKEY_free(k->pk);
-		k->pk = pk;
-		k->has_priv = 0;
+	if (p == NULL)
 		return 1;
-	}
-	return k->pk != NULL ? EVP_PKEY_set_params(k->pk, (OSSL_PARAM *)params) : 1;
+	if (!kx_get32(p, pub))
+		return 0;
+	memcpy(k->pub, pub, KX_LEN);
+	OPENSSL_cleanse(k->priv, KX_LEN);
+	k->has_pub = 1;
+	k->has_priv = 0;
+	return 1;
 }
 
 static const OSSL_PARAM *
@@ -418,15 +446,17 @@ kx_gen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
 {
 	struct kx_gen *g = genctx;
 	struct kx_key *k = kx_new(g->p);
+	EVP_PKEY *pk = NULL;
 
 	(void)cb, (void)cbarg;
 	if (k == NULL || g->ctx == NULL)
 		return k; /* parameters only: an empty key */
-	if (EVP_PKEY_generate(g->ctx, &k->pk) <= 0) {
+	if (EVP_PKEY_generate(g->ctx, &pk) <= 0 || !kx_take(k, pk)) {
+		EVP_PKEY_free(pk);
 		kx_free(k);
 		return NULL;
 	}
-	k->has_priv = 1;
+	EVP_PKEY_free(pk);
 	__atomic_store_n(&g->p->generated, g->p->generated + 1, __ATOMIC_RELAXED);
 	kx_pause();
 	return k;

@@ -276,12 +276,16 @@ void fo_tls_conn_free(struct fo_tls_conn *c);
 
 /**
  * Split @p c's handshake into pieces (@p on 1, before the first
- * fo_tls_handshake()): a TLS 1.3 server flight stops after its ServerHello
- * (the key exchange: key pair and shared secret) and after its
- * CertificateVerify (the signature), so no call runs more than about a
- * third of a full handshake's CPU; the owner goes round its loop between
- * pieces. (TLS 1.2 makes its key pair and signature in one message: its
- * flight stops only after the ServerHello.) Off: a call runs a whole flight.
+ * fo_tls_handshake()): a TLS 1.3 server flight stops after its X25519 key
+ * pair (the ClientHello's piece), after its ServerHello (the shared
+ * secret) and after its CertificateVerify (the signature), so no call runs
+ * more than about a quarter of a full handshake's CPU; the owner goes round
+ * its loop between pieces. A resumed handshake stops after the key pair
+ * and the ServerHello; TLS 1.2 after its ServerHello and after the key pair
+ * of its ServerKeyExchange. With a group other than X25519 (P-256), or
+ * when lib/tls's key manager could not be loaded (fo_tls_worker_kex_keys()
+ * stays 0), there is no stop at the key pair. Off: a call runs a whole
+ * flight.
  * Uses the library's asynchronous jobs (a fiber of its own per stopped
  * handshake, and a context switch per piece).
  *

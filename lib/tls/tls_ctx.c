@@ -309,6 +309,18 @@ fo_tls_ctx_free(struct fo_tls_ctx *ctx)
  * the job here returns SSL_ERROR_WANT_ASYNC to the caller, and the next
  * SSL_do_handshake() resumes it just after this call. The flight itself is
  * buffered by the library until its end, so nothing goes out early.
+ *
+ * The ServerHello's key pair and shared secret are one libssl call
+ * (tls_construct_stoc_key_share(): ssl_generate_pkey() then ssl_derive()),
+ * so a third pause sits in between, in the key generation of lib/tls's
+ * own X25519 key manager (tls_kex.c), which libssl uses because contexts
+ * prefer it (TLS_KEX_PROPQ). Pieces of a full TLS 1.3 handshake then:
+ * ClientHello + key pair | shared secret + ServerHello | key schedule,
+ * Certificate, CertificateVerify | Finished | (client's Finished) ticket.
+ * TLS 1.2 pauses after its ServerHello and after the key pair of its
+ * ServerKeyExchange (before the signature). A client without X25519
+ * (P-256 only) gets the default provider's key and no third pause.
+ * fo_tls_handshake() tells tls_kex.c which connection runs (tls_kex_io).
  */
 static void
 conn_msg_cb(

@@ -9,7 +9,8 @@
  * its ServerKeyExchange); a resumed handshake (ticket) stops after the key
  * pair and the ServerHello (no signature). The key pairs come from lib/tls's
  * own key manager, split or not (its counter); a client without X25519
- * (P-256 only) gets the default provider's and one stop fewer; a worker
+ * (P-256 only) gets the default provider's and one stop fewer; one whose
+ * first share is P-256 gets a HelloRetryRequest (one more stop); a worker
  * without that provider (it failed to load) still handshakes. A connection
  * freed while stopped, at any of the three stops, gives its job back: with a
  * pool of one job per thread, handshakes still complete after six such frees.
@@ -160,6 +161,29 @@ test_split_p256(void **state)
 	assert_int_equal(kex_keys(), 0);
 }
 
+/* A client whose first share is P-256 on a server with X25519 alone: a
+ * HelloRetryRequest (a ServerHello: a stop), then the X25519 flight. */
+static void
+test_split_hrr(void **state)
+{
+	static const struct fo_tls_ctx_config cfg = {.groups = "X25519"};
+	SSL_CTX *cctx = th_client_ctx(NULL, 0);
+	struct fo_tls_ctx *ctx;
+	char err[256] = "";
+
+	(void)state;
+	ctx = fo_tls_ctx_create(E.w, &E.cert, 1, &cfg, &E.keys, err, sizeof(err));
+	assert_non_null(ctx);
+	assert_int_equal(SSL_CTX_set1_groups_list(cctx, "P-256:X25519"), 1);
+	kex_keys();
+	assert_int_equal(handshake_on(ctx, cctx, 1, NULL, NULL), 4);
+	assert_int_equal(kex_keys(), 1);
+	assert_int_equal(handshake_on(ctx, cctx, 0, NULL, NULL), 0);
+	assert_int_equal(kex_keys(), 1);
+	fo_tls_ctx_free(ctx);
+	SSL_CTX_free(cctx);
+}
+
 /* A worker without lib/tls's key manager (it failed to load): X25519 from
  * the default provider, split at messages only. */
 static void
@@ -234,6 +258,7 @@ main(void)
 		cmocka_unit_test(test_split_tls12),
 		cmocka_unit_test(test_split_resumed),
 		cmocka_unit_test(test_split_p256),
+		cmocka_unit_test(test_split_hrr),
 		cmocka_unit_test(test_split_no_kex),
 		cmocka_unit_test(test_split_free_stopped),
 	};

@@ -49,8 +49,7 @@ now_s(void)
  * seconds, the longest call in *@p longest (may be NULL), each call's time
  * in @p calls[] (MAX_CALLS, may be NULL; the calls' count in *@p n_calls). */
 static double
-timed_handshake(
-	struct th_conn *t, int *resumed, double *longest, double *calls, unsigned *n_calls)
+timed_handshake(struct th_conn *t, int *resumed, double *longest, double *calls, unsigned *n_calls)
 {
 	double srv = 0, d, max = 0;
 	int sdone = 0, cdone = 0, i;

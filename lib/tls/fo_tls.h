@@ -171,6 +171,16 @@ struct fo_tls_worker *fo_tls_worker_create(void);
 void fo_tls_worker_free(struct fo_tls_worker *w);
 
 /**
+ * X25519 key pairs generated on @p w by lib/tls's own key manager (the one
+ * whose key generation is a piece of a split handshake, see
+ * fo_tls_conn_split()). Relaxed load, any thread.
+ *
+ * @return the count; 0 when that key manager could not be loaded (the
+ *         library's default one then serves X25519).
+ */
+uint64_t fo_tls_worker_kex_keys(const struct fo_tls_worker *w);
+
+/**
  * Load a certificate chain (PEM: leaf first, then intermediates in
  * order) and its private key (PEM, unencrypted), and validate them: the
  * key matches the leaf, the leaf is valid at @p now (not yet valid or
@@ -266,12 +276,16 @@ void fo_tls_conn_free(struct fo_tls_conn *c);
 
 /**
  * Split @p c's handshake into pieces (@p on 1, before the first
- * fo_tls_handshake()): a TLS 1.3 server flight stops after its ServerHello
- * (the key exchange: key pair and shared secret) and after its
- * CertificateVerify (the signature), so no call runs more than about a
- * third of a full handshake's CPU; the owner goes round its loop between
- * pieces. (TLS 1.2 makes its key pair and signature in one message: its
- * flight stops only after the ServerHello.) Off: a call runs a whole flight.
+ * fo_tls_handshake()): a TLS 1.3 server flight stops after its X25519 key
+ * pair (the ClientHello's piece), after its ServerHello (the shared
+ * secret) and after its CertificateVerify (the signature), so no call runs
+ * more than about a quarter of a full handshake's CPU; the owner goes round
+ * its loop between pieces. A resumed handshake stops after the key pair
+ * and the ServerHello; TLS 1.2 after its ServerHello and after the key pair
+ * of its ServerKeyExchange. With a group other than X25519 (P-256), or
+ * when lib/tls's key manager could not be loaded (fo_tls_worker_kex_keys()
+ * stays 0), there is no stop at the key pair. Off: a call runs a whole
+ * flight.
  * Uses the library's asynchronous jobs (a fiber of its own per stopped
  * handshake, and a context switch per piece).
  *

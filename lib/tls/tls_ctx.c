@@ -23,12 +23,26 @@
 struct fo_tls_worker *
 fo_tls_worker_create(void)
 {
+	return tls_worker_create(1);
+}
+
+struct fo_tls_worker *
+tls_worker_create(int kex)
+{
 	struct fo_tls_worker *w = calloc(1, sizeof(*w));
 
 	if (w == NULL)
 		return NULL;
 	w->libctx = OSSL_LIB_CTX_new();
 	if (w->libctx == NULL)
+		goto fail;
+	/* without "fanout-kex" (w->prov_kex NULL) the default provider serves
+	 * X25519 and handshakes are split only at messages */
+	if (!kex)
+		w->prov_default = OSSL_PROVIDER_load(w->libctx, "default");
+	else if (tls_kex_load(w) < 0 && w->prov_default != NULL)
+		ERR_clear_error();
+	if (w->prov_default == NULL)
 		goto fail;
 	w->ticket_cipher = EVP_CIPHER_fetch(w->libctx, "AES-256-CBC", NULL);
 	if (w->ticket_cipher == NULL)
@@ -46,6 +60,7 @@ fo_tls_worker_free(struct fo_tls_worker *w)
 	if (w == NULL)
 		return;
 	EVP_CIPHER_free(w->ticket_cipher);
+	tls_kex_unload(w);
 	OSSL_LIB_CTX_free(w->libctx);
 	free(w);
 }
@@ -189,7 +204,8 @@ fo_tls_ctx_create(struct fo_tls_worker *w, struct fo_tls_cert *const *certs, uns
 	ctx = aligned_alloc(64, (sizeof(*ctx) + 63) & ~(size_t)63);
 	if (ctx != NULL)
 		memset(ctx, 0, sizeof(*ctx));
-	ssl = SSL_CTX_new_ex(w->libctx, NULL, TLS_server_method());
+	/* X25519 from tls_kex.c when loaded, everything else from "default" */
+	ssl = SSL_CTX_new_ex(w->libctx, TLS_KEX_PROPQ, TLS_server_method());
 	if (ctx == NULL || ssl == NULL || !SSL_CTX_set_ex_data(ssl, tls_ctx_idx, ctx)) {
 		free(ctx);
 		SSL_CTX_free(ssl);
@@ -293,6 +309,18 @@ fo_tls_ctx_free(struct fo_tls_ctx *ctx)
  * the job here returns SSL_ERROR_WANT_ASYNC to the caller, and the next
  * SSL_do_handshake() resumes it just after this call. The flight itself is
  * buffered by the library until its end, so nothing goes out early.
+ *
+ * The ServerHello's key pair and shared secret are one libssl call
+ * (tls_construct_stoc_key_share(): ssl_generate_pkey() then ssl_derive()),
+ * so a third pause sits in between, in the key generation of lib/tls's
+ * own X25519 key manager (tls_kex.c), which libssl uses because contexts
+ * prefer it (TLS_KEX_PROPQ). Pieces of a full TLS 1.3 handshake then:
+ * ClientHello + key pair | shared secret + ServerHello | key schedule,
+ * Certificate, CertificateVerify | Finished | (client's Finished) ticket.
+ * TLS 1.2 pauses after its ServerHello and after the key pair of its
+ * ServerKeyExchange (before the signature). A client without X25519
+ * (P-256 only) gets the default provider's key and no third pause.
+ * fo_tls_handshake() tells tls_kex.c which connection runs (tls_kex_io).
  */
 static void
 conn_msg_cb(
@@ -438,10 +466,14 @@ int
 fo_tls_handshake(struct fo_tls_conn *c)
 {
 	SSL *s = (SSL *)c;
-	int rc = SSL_do_handshake(s);
+	struct fo_tls_io *io = tls_bio_io(s);
+	int rc;
 
+	/* the key generation of tls_kex.c pauses this handshake, if split */
+	tls_kex_io = io != NULL && io->hs_split ? io : NULL;
+	rc = SSL_do_handshake(s);
+	tls_kex_io = NULL;
 	if (rc == 1) {
-		struct fo_tls_io *io = tls_bio_io(s);
 
 		/* records after the handshake run on the caller's stack: no job,
 		 * no context switch per read or write */

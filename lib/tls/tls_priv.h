@@ -7,6 +7,7 @@
  *   tls_ticket.c  ticket key sets and the ticket callback
  *   tls_sni.c     name -> context table
  *   tls_hello.c   ClientHello parser (no OpenSSL)
+ *   tls_kex.c     the built-in provider whose X25519 key generation pauses
  * Tests and benchmarks include it to build client SSLs over the same BIO.
  */
 #ifndef TLS_PRIV_H
@@ -14,6 +15,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <openssl/provider.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -22,7 +24,14 @@
 struct fo_tls_worker {
 	OSSL_LIB_CTX *libctx;
 	EVP_CIPHER *ticket_cipher; /* AES-256-CBC, fetched once */
+	OSSL_PROVIDER *prov_default;
+	OSSL_PROVIDER *prov_kex; /* "fanout-kex" (tls_kex.c), NULL if it failed to load */
 };
+
+/* The property of tls_kex.c's algorithms, and the query contexts are
+ * created with: prefer them, fall back to the default provider. */
+#define TLS_KEX_PROPERTY "fanout.kex=yes"
+#define TLS_KEX_PROPQ "?" TLS_KEX_PROPERTY
 
 struct fo_tls_cert {
 	X509 *leaf;
@@ -60,6 +69,24 @@ struct fo_tls_ctx *tls_ctx_of(SSL *s);
 
 /* Install the ticket callback on @p ctx (tls_ticket.c). */
 int tls_ticket_install(struct fo_tls_ctx *ctx);
+
+/*
+ * The connection whose fo_tls_handshake() call runs on this thread now, if
+ * its handshake is split (else NULL): tls_kex.c's key generation pauses it.
+ */
+extern __thread struct fo_tls_io *tls_kex_io;
+
+/* fo_tls_worker_create(); @p kex 0: without tls_kex.c's provider (tests:
+ * what a worker whose provider failed to load does). */
+struct fo_tls_worker *tls_worker_create(int kex);
+
+/* Load the default provider and "fanout-kex" into @p w's library context:
+ * 0; -ENOENT when one failed to load (w->prov_default or w->prov_kex is
+ * then NULL); -ENOMEM. */
+int tls_kex_load(struct fo_tls_worker *w);
+
+/* Unload what tls_kex_load() loaded. */
+void tls_kex_unload(struct fo_tls_worker *w);
 
 /* Write "prefix: message (OpenSSL reason)" into err. */
 void tls_err(char *err, size_t errlen, const char *prefix, const char *msg);

@@ -42,13 +42,18 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Server calls of one handshake whose times full_handshakes() keeps apart. */
+#define MAX_CALLS 8
+
 /* A handshake where only the server's calls are timed; @return server
- * seconds, the longest call in *@p longest (may be NULL). */
+ * seconds, the longest call in *@p longest (may be NULL), each call's time
+ * in @p calls[] (MAX_CALLS, may be NULL; the calls' count in *@p n_calls). */
 static double
-timed_handshake(struct th_conn *t, int *resumed, double *longest)
+timed_handshake(struct th_conn *t, int *resumed, double *longest, double *calls, unsigned *n_calls)
 {
 	double srv = 0, d, max = 0;
 	int sdone = 0, cdone = 0, i;
+	unsigned nc = 0;
 
 	for (i = 0; i < 100 && !(sdone && cdone); i++) {
 		while (!sdone) {
@@ -58,6 +63,9 @@ timed_handshake(struct th_conn *t, int *resumed, double *longest)
 			d = now_s() - t0;
 			srv += d;
 			max = d > max ? d : max;
+			if (calls != NULL && nc < MAX_CALLS)
+				calls[nc] = d;
+			nc++;
 			if (rc == 0)
 				sdone = 1;
 			else if (rc != -EAGAIN && rc != -EINPROGRESS)
@@ -80,6 +88,8 @@ timed_handshake(struct th_conn *t, int *resumed, double *longest)
 	*resumed = fo_tls_conn_resumed(t->srv);
 	if (longest != NULL)
 		*longest = max;
+	if (n_calls != NULL)
+		*n_calls = nc;
 	return srv;
 }
 
@@ -96,9 +106,10 @@ static void
 full_handshakes(struct rte_mempool *mp, struct fo_tls_ctx *ctx, SSL_CTX *cctx, unsigned n,
 	int split)
 {
-	double *longest = calloc(n, sizeof(*longest)), srv = 0;
+	double *longest = calloc(n, sizeof(*longest)), srv = 0, calls[MAX_CALLS];
+	double piece_min[MAX_CALLS];
 	struct th_conn t;
-	unsigned i;
+	unsigned i, k, nc, nc_min = MAX_CALLS;
 	int resumed;
 
 	if (longest == NULL || n == 0) {
@@ -109,16 +120,25 @@ full_handshakes(struct rte_mempool *mp, struct fo_tls_ctx *ctx, SSL_CTX *cctx, u
 		th_conn_open(&t, mp, ctx, cctx, "bench.test", NULL);
 		if (fo_tls_conn_split(t.srv, split) != 0)
 			abort();
-		srv += timed_handshake(&t, &resumed, &longest[i]);
+		srv += timed_handshake(&t, &resumed, &longest[i], calls, &nc);
 		if (resumed)
 			abort();
 		th_conn_close(&t);
+		nc_min = nc < nc_min ? nc : nc_min;
+		for (k = 0; k < nc && k < MAX_CALLS; k++)
+			piece_min[k] = i == 0 || calls[k] < piece_min[k] ? calls[k] : piece_min[k];
 	}
 	qsort(longest, n, sizeof(*longest), cmp_double);
 	printf("full handshake, flight %s: server %.1f us each; longest call median %.1f us, "
 	       "p99 %.1f us\n",
 		split ? "in pieces" : "whole", srv / n * 1e6, longest[n / 2] * 1e6,
 		longest[n - 1 - n / 100] * 1e6);
+	/* the server's calls in order (the pieces, and those that waited for the
+	 * client); minimum over the handshakes */
+	printf("  server calls, minimum each, us:");
+	for (k = 0; k < nc_min; k++)
+		printf(" %.1f", piece_min[k] * 1e6);
+	printf("\n");
 	free(longest);
 }
 
@@ -166,7 +186,7 @@ main(int argc, char **argv)
 	wall = now_s();
 	for (i = 0; i < n_hs; i++) {
 		th_conn_open(&t, mp, ctx, cctx, "bench.test", NULL);
-		srv += timed_handshake(&t, &resumed, NULL);
+		srv += timed_handshake(&t, &resumed, NULL, NULL, NULL);
 		if (resumed)
 			abort();
 		if (i == n_hs - 1) {
@@ -187,7 +207,7 @@ main(int argc, char **argv)
 	srv = 0;
 	for (i = 0; i < n_res; i++) {
 		th_conn_open(&t, mp, ctx, cctx, "bench.test", sess);
-		srv += timed_handshake(&t, &resumed, NULL);
+		srv += timed_handshake(&t, &resumed, NULL, NULL, NULL);
 		if (!resumed)
 			abort();
 		th_conn_close(&t);
@@ -199,7 +219,7 @@ main(int argc, char **argv)
 	/* 1 KiB records each way on one connection, timed in batches of 32
 	 * (the clock costs a system call) */
 	th_conn_open(&t, mp, ctx, cctx, "bench.test", NULL);
-	timed_handshake(&t, &resumed, NULL);
+	timed_handshake(&t, &resumed, NULL, NULL, NULL);
 	th_conn_pingpong(&t, 1);
 	n_rec -= n_rec % REC_BATCH;
 	for (i = 0; i < n_rec; i += REC_BATCH) {

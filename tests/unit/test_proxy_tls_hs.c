@@ -7,7 +7,7 @@
  * reset after tls_handshake_timeout; garbage and bad lengths instead of a
  * ClientHello counted as such; a KeyUpdate flood resets the connection,
  * a few KeyUpdates do not. Server flights in pieces (tls_handshake_split,
- * on by default): two stops each, one stopped handshake at a time (the
+ * on by default): three stops each (TLS 1.3, X25519), one stopped handshake at a time (the
  * library's job pool is one job here), none with the split off; a client
  * reset while its handshake is stopped. No session or mbuf left.
  */
@@ -120,7 +120,8 @@ static void
 test_handshake_queue(void **state)
 {
 	(void)state;
-	handshake_queue(abuse_conf, 2); /* after ServerHello, after CertificateVerify */
+	/* after the X25519 key pair, the ServerHello, the CertificateVerify */
+	handshake_queue(abuse_conf, 3);
 	handshake_queue(unsplit_conf, 0);
 }
 
@@ -145,7 +146,7 @@ test_handshake_reset_stopped(void **state)
 	while (rounds++ < 100000 && st->tls_handshake_pieces == 0)
 		if (wire_step(&f->x.w) == 0)
 			wire_advance(&f->x.w, 1);
-	assert_int_equal(st->tls_handshake_pieces, 1); /* stopped after its ServerHello */
+	assert_int_equal(st->tls_handshake_pieces, 1); /* stopped after its key pair */
 	assert_int_equal(st->tls_handshaking, 1);
 	fo_tcp_abort(t.c);
 	t.c = NULL;

@@ -104,6 +104,7 @@ resp_done(struct cconn *k, uint64_t now)
 {
 	struct lg_client *cl = k->cl;
 	uint64_t t0 = k->sent[k->q_head];
+	int server_closes;
 
 	k->q_head = (uint16_t)((k->q_head + 1) % LG_MAX_DEPTH);
 	k->out--;
@@ -118,6 +119,8 @@ resp_done(struct cconn *k, uint64_t now)
 			cl->win_end = now;
 		}
 	}
+	/* before the parser is reset for the next response, which clears it */
+	server_closes = (k->msg.flags & FO_HTTP_F_CONN_CLOSE) != 0;
 	k->resp_bad = 0;
 	k->in_head = 1;
 	fo_http_parser_init(&k->p, FO_HTTP_RESPONSE, &k->msg);
@@ -128,7 +131,7 @@ resp_done(struct cconn *k, uint64_t now)
 		k->closing_since = now;
 		return;
 	}
-	if (k->msg.flags & FO_HTTP_F_CONN_CLOSE) {
+	if (server_closes) {
 		int reopen = cl->phase < P_DRAIN;
 
 		fo_tcp_close(k->c);

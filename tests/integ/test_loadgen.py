@@ -4,9 +4,11 @@
 
 fanout (the seed's routes and rewrite, memif server) sits between
 fanout-loadgen's clients and its origin (tests/integ/loadgen_tools.py).
-Four bounded runs: 2,000 keep-alive requests over 16 connections to two
+Five bounded runs: 2,000 keep-alive requests over 16 connections to two
 targets, one per service; 200 requests on a new connection each; 400
-pipelined four deep; 400 on a fixed schedule.
+pipelined four deep; 400 on a fixed schedule; 1,000 on one connection,
+which fanout ends with Connection: close every 300 requests
+(keepalive_requests): the loadgen goes on on a new one, nothing lost.
 Every response must have been checked OK (status 200, the origin's
 Content-Length), none may be missing or extra, the origin must have seen
 the paths fanout's rewrite makes (/test01/api/items?page=2 arrives as
@@ -32,9 +34,14 @@ FLOOD_RATE = 20000
 MAX_HALF_OPEN = 64
 # the seed's memif config, the loadgen as gateway (SYN-ACKs to the flood's
 # off-link sources go there) and a small half-open table
+# Client connections end after KA_LIMIT requests (fanout answers the last
+# with Connection: close): above what any run but the last-but-one puts on
+# one connection.
+KA_LIMIT = 300
 CONF = lt.SEED_MEMIF_CONF.replace(
     "interface net_memif0 { address 198.18.0.1/24; }",
-    "interface net_memif0 { address 198.18.0.1/24; gateway 198.18.0.2; }") + \
+    "interface net_memif0 { address 198.18.0.1/24; gateway 198.18.0.2; }").replace(
+    "http { keepalive_requests 1000000; }", "http { keepalive_requests %d; }" % KA_LIMIT) + \
     "tcp { max_half_open %d; syn_cookies auto; }\n" % MAX_HALF_OPEN
 
 
@@ -64,7 +71,7 @@ def main(t):
         fo = lt.start_fanout(ns, d.path, conf=CONF, idle_sleep=100)
         # one loadgen process, two runs: keep-alive, 2,000 requests alternating
         # the two services' routes; then one request per connection
-        (ka, nc, pl, fr, idle, fl), st = lt.loadgen(ns, fo, d.path, [
+        (ka, nc, pl, fr, idle, lim, fl), st = lt.loadgen(ns, fo, d.path, [
             ["-n", "2000", "-c", "16", "--body-size", BODY, "--timeout", "10",
              "-t", "/test01/api/items?page=2", "-t", "/test02/x", "--host", "shop.example.com"] +
             sum((["-H", h] for h in lt.BROWSER_HEADERS), []),
@@ -75,6 +82,8 @@ def main(t):
             ["-n", "400", "-c", "16", "--rate", "2000", "--timeout", "10", "-t", "/test02/r"],
             # 16 connections, one request each, then held idle
             ["-c", "16", "--idle", "-d", "20", "--timeout", "10", "-t", "/test01/i"],
+            # 1,000 on one connection: fanout ends it at KA_LIMIT three times
+            ["-n", "1000", "-c", "1", "--timeout", "10", "-t", "/test01/k"],
             # keep-alive for 0.5 s under a SYN flood
             ["-d", "0.5", "-c", "8", "--timeout", "10", "-t", "/test02/f",
              "--syn-flood", FLOOD_RATE],
@@ -122,6 +131,12 @@ def main(t):
              % (a["tcp_conns"] - b["tcp_conns"]))
     fi.check(a["rss_kb"] > 0 and a["mbuf_bytes"] > 0, "idle: fanout's memory %r" % a)
 
+    # the server's Connection: close ends a keep-alive connection cleanly:
+    # no request lost, the next one goes on a new connection
+    check_run(lim, 1000, "keep-alive limit")
+    fi.check_eq(lim["connects"], 1000 // KA_LIMIT + 1,
+                "keep-alive limit: connections for 1,000 requests at %d each" % KA_LIMIT)
+
     check_run(fl, fl["ok"], "under a SYN flood")
     fi.check(fl["ok"] > 0, "under a SYN flood: no response")
     f = fl["flood"]
@@ -136,7 +151,7 @@ def main(t):
     fi.check(f["fanout_half_open"] <= MAX_HALF_OPEN, "flood: %d half-open connections"
              % f["fanout_half_open"])
 
-    fi.check_eq(st.get("proxy.requests"), 3016 + fl["ok"], "fanout's proxy.requests at exit")
+    fi.check_eq(st.get("proxy.requests"), 4016 + fl["ok"], "fanout's proxy.requests at exit")
 
 
 fi.run(main)

@@ -177,8 +177,7 @@ fo_http_write_response_mod(uint8_t *out, size_t cap, const uint8_t *head,
 
 	if (n_mods == 0 && !(resp->flags & FO_HTTP_F_CONN_OTHER)) {
 		/* all but Content-Length and the hop-by-hop fields go on */
-		keep = (HBIT(FO_HTTP_H_MAX) - 1) &
-		       ~(HBITS_HOP | HBIT(FO_HTTP_H_UPGRADE) | HBIT(FO_HTTP_H_CONTENT_LENGTH));
+		keep = HBITS_RESP_AS_IS;
 		drop = HBITS_HOP;
 		if (upgrade)
 			keep |= HBIT(FO_HTTP_H_UPGRADE);
@@ -224,9 +223,6 @@ fo_http_write_response_mod(uint8_t *out, size_t cap, const uint8_t *head,
 int
 fo_http_resp_verbatim(const uint8_t *head, const struct fo_http_msg *resp, unsigned flags)
 {
-	/* fo_http_write_response_mod()'s fields that go on as received */
-	const uint32_t keep = (HBIT(FO_HTTP_H_MAX) - 1) &
-			      ~(HBITS_HOP | HBIT(FO_HTTP_H_UPGRADE) | HBIT(FO_HTTP_H_CONTENT_LENGTH));
 	const struct fo_http_hdr *h, *e = resp->hdrs + resp->n_headers;
 	uint32_t off = (uint32_t)resp->reason.off + resp->reason.len; /* the status line's end */
 
@@ -238,7 +234,7 @@ fo_http_resp_verbatim(const uint8_t *head, const struct fo_http_msg *resp, unsig
 		if (h->line.off != off || h->line.len < 2 ||
 			head[h->line.off + h->line.len - 2] != '\r')
 			return 0;
-		if (!(keep & HBIT(h->id)) &&
+		if (!(HBITS_RESP_AS_IS & HBIT(h->id)) &&
 			(h->id != FO_HTTP_H_CONTENT_LENGTH ||
 				(resp->flags & (FO_HTTP_F_CHUNKED | FO_HTTP_F_TE_OTHER)) ||
 				hdr_index(resp, h) != resp->hdr_first[FO_HTTP_H_CONTENT_LENGTH] ||

@@ -141,6 +141,10 @@ _Static_assert(FO_HTTP_H_MAX <= 32, "field ids fit a uint32_t mask");
 #define HBITS_HOP                                                                                  \
 	(HBIT(FO_HTTP_H_CONNECTION) | HBIT(FO_HTTP_H_KEEP_ALIVE) |                                 \
 		HBIT(FO_HTTP_H_PROXY_CONNECTION) | HBIT(FO_HTTP_H_TE) | HBIT(FO_HTTP_H_TRAILER))
+/* response fields that go on as received: all but hop-by-hop, Upgrade, Content-Length */
+#define HBITS_RESP_AS_IS                                                                           \
+	((HBIT(FO_HTTP_H_MAX) - 1) &                                                                \
+		~(HBITS_HOP | HBIT(FO_HTTP_H_UPGRADE) | HBIT(FO_HTTP_H_CONTENT_LENGTH)))
 
 /* Start writing @p cap bytes at @p out; runs come from @p head. */
 WINLINE void

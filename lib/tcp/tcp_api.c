@@ -77,9 +77,8 @@ fo_tcp_worker_create(const struct fo_tcp_config *cfg, struct fo_net_worker *net,
 	tw->id = worker_id;
 	tw->n_workers = n_workers;
 	tw->tsc_per_ms = net->hz / 1000;
-	tw->tsc_per_us = net->hz / 1000000;
 	tw->per_ms = rte_reciprocal_value_u64(RTE_MAX(tw->tsc_per_ms, 1ull));
-	tw->per_us = rte_reciprocal_value_u64(RTE_MAX(tw->tsc_per_us, 1ull));
+	tw->per_us = rte_reciprocal_value_u64(RTE_MAX(net->hz / 1000000, 1ull));
 	tw->per_s = rte_reciprocal_value_u64(RTE_MAX(tw->tsc_per_ms * 1000, 1ull));
 	tcp_syncookie_init(&tw->ck, secret);
 	tw->flow_seed = (uint32_t)tcp_siphash(&tw->ck, "flow", 4);

@@ -214,8 +214,7 @@ struct fo_tcp_worker {
 	unsigned id, n_workers;
 	struct tcp_syncookie_ctx ck;
 	uint64_t tsc_per_ms;
-	uint64_t tsc_per_us;
-	/* divisions by tsc_per_ms, tsc_per_us and TSC ticks per second as a
+	/* divisions by TSC ticks per ms, per us and per second as a
 	 * multiply and shifts (a 64-bit DIV costs tens of cycles, several per
 	 * request: every timestamp option, every RTT sample) */
 	struct rte_reciprocal_u64 per_ms, per_us, per_s;

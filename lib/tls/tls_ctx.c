@@ -36,14 +36,14 @@ tls_worker_create(int kex)
 	w->libctx = OSSL_LIB_CTX_new();
 	if (w->libctx == NULL)
 		goto fail;
-	/* without "fanout-kex" (w->prov_kex NULL) the default provider serves
-	 * X25519 and handshakes are split only at messages */
-	if (!kex)
-		w->prov_default = OSSL_PROVIDER_load(w->libctx, "default");
-	else if (tls_kex_load(w) < 0 && w->prov_default != NULL)
-		ERR_clear_error();
+	/* loaded explicitly: loading any provider stops its implicit loading */
+	w->prov_default = OSSL_PROVIDER_load(w->libctx, "default");
 	if (w->prov_default == NULL)
 		goto fail;
+	/* without "fanout-kex" (w->prov_kex NULL) the default provider serves
+	 * X25519 and handshakes are split only at messages */
+	if (kex && tls_kex_load(w) < 0)
+		ERR_clear_error();
 	w->ticket_cipher = EVP_CIPHER_fetch(w->libctx, "AES-256-CBC", NULL);
 	if (w->ticket_cipher == NULL)
 		goto fail;
@@ -338,11 +338,8 @@ conn_msg_cb(
 			io->rx_key_updates++;
 		return;
 	}
-	if (io->hs_split && (mt == SSL3_MT_SERVER_HELLO || mt == SSL3_MT_CERTIFICATE_VERIFY) &&
-		ASYNC_get_current_job() != NULL) {
-		io->hs_pauses++;
-		(void)ASYNC_pause_job(); /* resumed by the next SSL_do_handshake() */
-	}
+	if (mt == SSL3_MT_SERVER_HELLO || mt == SSL3_MT_CERTIFICATE_VERIFY)
+		tls_hs_pause(io);
 }
 
 struct fo_tls_conn *

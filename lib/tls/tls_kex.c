@@ -424,23 +424,6 @@ kx_gen_settable_params(void *genctx, void *provctx)
 	return settable;
 }
 
-/*
- * The pause: the handshake now holds its key pair; the next piece derives
- * the shared secret. Only in a split handshake (tls_kex_io is set by
- * fo_tls_handshake() for a connection whose hs_split is on; never while
- * fo_tls_conn_free() drains a stopped job) and inside its job.
- */
-static void
-kx_pause(void)
-{
-	struct fo_tls_io *io = tls_kex_io;
-
-	if (io != NULL && io->hs_split && ASYNC_get_current_job() != NULL) {
-		io->hs_pauses++;
-		(void)ASYNC_pause_job(); /* resumed by the next SSL_do_handshake() */
-	}
-}
-
 static void *
 kx_gen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
 {
@@ -458,7 +441,10 @@ kx_gen(void *genctx, OSSL_CALLBACK *cb, void *cbarg)
 	}
 	EVP_PKEY_free(pk);
 	__atomic_store_n(&g->p->generated, g->p->generated + 1, __ATOMIC_RELAXED);
-	kx_pause();
+	/* the pause: the handshake holds its key pair, the next piece derives
+	 * the shared secret (tls_kex_io: set by fo_tls_handshake() for a split
+	 * handshake, never while fo_tls_conn_free() drains a stopped job) */
+	tls_hs_pause(tls_kex_io);
 	return k;
 }
 
@@ -570,10 +556,6 @@ kx_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in, const OSSL_DISP
 int
 tls_kex_load(struct fo_tls_worker *w)
 {
-	/* loading any provider stops the implicit loading of "default" */
-	w->prov_default = OSSL_PROVIDER_load(w->libctx, "default");
-	if (w->prov_default == NULL)
-		return -ENOENT;
 	if (!OSSL_PROVIDER_add_builtin(w->libctx, KX_NAME, kx_init))
 		return -ENOMEM;
 	w->prov_kex = OSSL_PROVIDER_load(w->libctx, KX_NAME);

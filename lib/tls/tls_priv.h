@@ -13,6 +13,7 @@
 #ifndef TLS_PRIV_H
 #define TLS_PRIV_H
 
+#include <openssl/async.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/provider.h>
@@ -76,16 +77,31 @@ int tls_ticket_install(struct fo_tls_ctx *ctx);
  */
 extern __thread struct fo_tls_io *tls_kex_io;
 
+/*
+ * A stop between two pieces of @p io's split handshake (conn_msg_cb() in
+ * tls_ctx.c, the key generation in tls_kex.c): pause the handshake's
+ * ASYNC_JOB, which the next SSL_do_handshake() resumes right here. Only
+ * when split and inside the job.
+ */
+static inline void
+tls_hs_pause(struct fo_tls_io *io)
+{
+	if (io != NULL && io->hs_split && ASYNC_get_current_job() != NULL) {
+		io->hs_pauses++;
+		(void)ASYNC_pause_job();
+	}
+}
+
 /* fo_tls_worker_create(); @p kex 0: without tls_kex.c's provider (tests:
  * what a worker whose provider failed to load does). */
 struct fo_tls_worker *tls_worker_create(int kex);
 
-/* Load the default provider and "fanout-kex" into @p w's library context:
- * 0; -ENOENT when one failed to load (w->prov_default or w->prov_kex is
- * then NULL); -ENOMEM. */
+/* Load "fanout-kex" into @p w's library context, where the default
+ * provider is loaded already: 0; -ENOENT when it failed to load
+ * (w->prov_kex NULL); -ENOMEM. */
 int tls_kex_load(struct fo_tls_worker *w);
 
-/* Unload what tls_kex_load() loaded. */
+/* Unload "fanout-kex" and the default provider. */
 void tls_kex_unload(struct fo_tls_worker *w);
 
 /* Write "prefix: message (OpenSSL reason)" into err. */

@@ -141,6 +141,8 @@ struct fo_proxy_worker;
 	X(tls_failed_proto, "TLS handshakes failed: protocol, version or cipher refused")        \
 	X(tls_failed_sni, "TLS handshakes refused: unknown name with strict_sni")                \
 	X(tls_failed_eof, "TLS handshakes the client closed before the end")                     \
+	X(tls_failed_reset, "TLS handshakes that ended unfinished, no failure of their own "     \
+			    "counted: the client reset the connection before the end")      \
 	X(tls_refused_noconf, "connections on a TLS listener refused: no TLS state (memory)")    \
 	X(tls_refused_handshakes, "connections on a TLS listener refused (RST): tls_handshakes_max " \
 				  "handshakes already in progress on the worker")                 \
@@ -433,6 +435,19 @@ void fo_proxy_worker_free(struct fo_proxy_worker *pw);
  * @return timers fired (0: nothing to do).
  */
 unsigned fo_proxy_poll(struct fo_proxy_worker *pw);
+
+/**
+ * Run this loop iteration's TLS handshake steps: at most
+ * `tls_handshakes_per_poll` from the worker's queue of handshakes that have
+ * bytes to read (TCP's callbacks and fo_proxy_poll() only queue them). A
+ * step costs up to ≈70 µs of CPU; call it once per iteration *after* the
+ * iteration's fo_tcp_flush() and transmit burst, then flush and transmit
+ * again when it ran a step: so what the iteration made for other clients
+ * (a forwarded request, a response) leaves before the step, not after it.
+ *
+ * @return steps run (0: nothing to do).
+ */
+unsigned fo_proxy_poll_tls(struct fo_proxy_worker *pw);
 
 struct fo_tls_ctx;
 

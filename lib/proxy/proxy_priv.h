@@ -230,6 +230,8 @@ struct px_tls {
 	uint8_t more; /* the last read filled its buffer: the library may hold more plaintext */
 	uint8_t hello_bad; /* the first record is no well-formed ClientHello (fo_tls_hello_parse) */
 	uint8_t hs_queued; /* on the worker's deferred handshake queue */
+	uint8_t hs_failed; /* a tls_failed_* or timeout counter counted its end */
+	uint8_t flight_out; /* the server's flight has gone: the client's turn */
 	struct px_tls *hs_next, *hs_prev; /* that queue (FIFO, doubly linked) */
 	uint64_t hs_loop;  /* the worker's poll loop when it was queued */
 	uint64_t rx_plain; /* plaintext bytes read (KeyUpdate allowance) */
@@ -343,7 +345,7 @@ struct fo_proxy_worker {
 	/* handshake fairness (proxy_tls_hs.c) */
 	struct px_tls *hs_head, *hs_tail; /* sessions whose next handshake step waits */
 	const struct px_tls *hs_cur;      /* the queued one whose step runs now */
-	uint64_t hs_loop;                 /* fo_proxy_poll() calls so far */
+	uint64_t hs_loop;                 /* fo_proxy_poll_tls() calls so far */
 	uint32_t hs_budget;               /* handshake steps left in this loop iteration */
 	/* accounting (proxy_acct.c; all NULL: off) */
 	struct {

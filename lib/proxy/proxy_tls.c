@@ -212,6 +212,7 @@ tls_handshake(struct px_sess *s)
 		if (rc == -EAGAIN)
 			return -EAGAIN;
 		if (rc == -EMSGSIZE) {
+			t->hs_failed = 1;
 			pw->stats.tls_failed_hello++;
 			return 1; /* closed by the caller */
 		}
@@ -224,8 +225,10 @@ tls_handshake(struct px_sess *s)
 		return -EAGAIN;
 	}
 	(void)tls_flush(s); /* the server's flight, or an alert */
-	if (rc == -EAGAIN)
+	if (rc == -EAGAIN) {
+		t->flight_out = t->sni_seen;
 		return -EAGAIN;
+	}
 	if (rc == 0) {
 		t->done = 1;
 		pw->stats.tls_handshakes++;
@@ -233,6 +236,7 @@ tls_handshake(struct px_sess *s)
 		px_tls_hs_end(s);
 		return 0;
 	}
+	t->hs_failed = 1;
 	if (t->hello_bad)
 		pw->stats.tls_failed_hello++; /* garbage, plain HTTP, lengths that do not add up */
 	else if (rc == -ECONNRESET)
@@ -483,7 +487,7 @@ px_tls_accept(struct px_sess *s)
 	t->pend = NULL;
 	t->sni_idx = -1;
 	t->sni_seen = t->done = t->shut_wanted = t->more = 0;
-	t->hello_bad = t->hs_queued = 0;
+	t->hello_bad = t->hs_queued = t->hs_failed = t->flight_out = 0;
 	t->small_left = 0;
 	t->tx_tsc = 0;
 	t->rx_plain = 0;
@@ -498,8 +502,11 @@ px_tls_release(struct px_sess *s)
 {
 	struct px_tls *t = s->tls;
 
-	if (!t->done)
+	if (!t->done) {
+		if (!t->hs_failed)
+			s->pw->stats.tls_failed_reset++; /* e.g. reset after the server's flight */
 		px_tls_hs_drop(s->pw, t);
+	}
 	fo_tls_conn_free(t->conn);
 	t->conn = NULL;
 	fo_tls_io_release(&t->io);

@@ -9,19 +9,26 @@
  * same burst get a turn. So:
  *
  *  - A worker runs at most `tls_handshakes_per_poll` handshake steps
- *    (default 1) per loop iteration. A step runs at once from TCP's readable
- *    callback while the iteration has budget left and nobody waits;
- *    otherwise the session joins a per-worker FIFO (its bytes stay in TCP,
- *    whose window closes if it waits long), and fo_proxy_poll() runs the
- *    queue's first steps with what is left of the budget, then refills it
- *    for the next iteration. Between two handshake steps the worker goes
- *    round its loop once: a receive burst, TCP, timers, keep-alive requests
- *    served. Handshake throughput is not lowered by it: an idle loop costs
- *    well under a microsecond against ≈250 µs per handshake. A step left
- *    for a later loop is counted (tls_handshake_deferred). Running the
- *    first step at once (rather than always through the queue) matters
- *    beyond latency: a client's alert followed by a reset in one burst
- *    would otherwise be dropped with the connection before it is read.
+ *    (default 1) per loop iteration, at its end: TCP's readable callbacks
+ *    only put a session with bytes to read on a per-worker FIFO (its bytes
+ *    stay in TCP, whose window closes if it waits long), and
+ *    fo_proxy_poll_tls() runs the FIFO's first steps once the iteration has
+ *    sent what it made for every other client (the worker loop calls it
+ *    after its transmit burst, then sends the step's own flight). So a
+ *    keep-alive request waits for at most the rest of a step that was
+ *    running when it arrived, never for one that starts after it: it is
+ *    read, forwarded and sent in the next iteration, before that
+ *    iteration's step. Handshake throughput is not lowered by it: an idle
+ *    loop costs well under a microsecond against ≈250 µs per handshake. A
+ *    step queued in an earlier iteration than the one that runs it is
+ *    counted (tls_handshake_deferred). The exception: a step after the
+ *    server's flight has gone (the client's Finished, or an alert) runs at
+ *    once from the callback when nothing waits and the iteration has budget
+ *    left, so that a client's alert followed by a reset in one burst is read
+ *    (and counted by its reason) before the reset drops the connection.
+ *    Otherwise a session reset while it waits goes without its bytes being
+ *    read (tls_failed_reset), which also spares fanout the work of a
+ *    ClientHello sent with a reset.
  *  - Half-open handshakes are bounded per worker (`tls_handshakes_max`,
  *    default 512: about 25 MB of OpenSSL state at ≈50 KB each); a TLS
  *    connection over the bound is refused with RST (tls_refused_handshakes).
@@ -67,7 +74,10 @@ px_tls_hs_admit(struct px_sess *s)
 
 	if (pw->hs_cur == t)
 		return 1;
-	if (pw->hs_head == NULL && pw->hs_budget != 0) {
+	/* after the server's flight (the client's Finished, or its alert), at
+	 * once when nothing waits and the iteration has budget left: so an alert
+	 * followed by a reset in one burst is read before the reset drops it */
+	if (t->flight_out && pw->hs_head == NULL && pw->hs_budget != 0) {
 		pw->hs_budget--;
 		return 1;
 	}
@@ -166,6 +176,7 @@ px_tls_hs_end(struct px_sess *s)
 int
 px_tls_hs_timeout(struct px_sess *s)
 {
+	s->tls->hs_failed = 1;
 	s->pw->stats.tls_handshake_timeouts++;
 	return px_sess_abort(s);
 }

@@ -28,16 +28,17 @@ int px_tls_check(struct px_sess *s, const uint8_t *head, const struct fo_conf_ro
 void px_tls_mods(struct px_sess *s, const struct fo_http_mod **mods, unsigned *n_mods);
 /* proxy_tls_hs.c */
 /**
- * May @p s run a handshake step now? Yes when nothing waits in the queue
- * and this loop iteration has budget left (tls_handshakes_per_poll), or
- * from px_tls_hs_run() for the session it took off the queue. Otherwise
- * the session is queued (once) and its bytes stay in TCP. @return 1 run
- * it, 0 queued.
+ * May @p s run a handshake step now? Yes from px_tls_hs_run(), for the
+ * session it took off the queue, and for a step after the server's flight
+ * when nothing waits and this loop iteration has budget left
+ * (tls_handshakes_per_poll). Otherwise the session is queued (once) and
+ * its bytes stay in TCP. @return 1 run it, 0 queued.
  */
 int px_tls_hs_admit(struct px_sess *s);
 /**
- * Run queued steps with what is left of this loop's budget, then refill it
- * for the next loop (once per fo_proxy_poll()). @return steps run.
+ * Run queued steps with what is left of this loop iteration's budget, then
+ * refill it for the next (once per iteration: fo_proxy_poll_tls()).
+ * @return steps run.
  */
 unsigned px_tls_hs_run(struct fo_proxy_worker *pw);
 /**

@@ -521,7 +521,6 @@ fo_proxy_poll(struct fo_proxy_worker *p)
 	n += px_probe_poll(pw);
 	if (unlikely(pw->net->now >= pw->sweep_tsc))
 		n += px_up_sweep(pw);
-	n += px_tls_hs_run(pw); /* at most tls_handshakes_per_poll steps */
 	if (likely(pw->ready == NULL))
 		return n;
 	/* detached first: sessions deferred again while pumping wait for the next poll */
@@ -536,6 +535,12 @@ fo_proxy_poll(struct fo_proxy_worker *p)
 		n++;
 	}
 	return n;
+}
+
+unsigned
+fo_proxy_poll_tls(struct fo_proxy_worker *p)
+{
+	return px_tls_hs_run(p); /* at most tls_handshakes_per_poll steps */
 }
 
 const struct fo_proxy_stats *

@@ -132,7 +132,7 @@ static const char seed_conf[] =
 static unsigned
 proxy_poll(struct wire_host *h, void *arg)
 {
-	return fo_proxy_poll(arg);
+	return fo_proxy_poll(arg) + fo_proxy_poll_tls(arg);
 }
 
 static int

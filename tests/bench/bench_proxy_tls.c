@@ -131,7 +131,7 @@ static unsigned
 proxy_poll(struct wire_host *h, void *arg)
 {
 	(void)h;
-	return fo_proxy_poll(arg);
+	return fo_proxy_poll(arg) + fo_proxy_poll_tls(arg);
 }
 
 int

@@ -49,7 +49,7 @@ static unsigned
 pxf_poll(struct wire_host *h, void *arg)
 {
 	(void)h;
-	return fo_proxy_poll(arg);
+	return fo_proxy_poll(arg) + fo_proxy_poll_tls(arg);
 }
 
 /* The client's side: take and drop what fanout sends. */

@@ -78,7 +78,7 @@ static inline unsigned
 proxy_poll(struct wire_host *h, void *arg)
 {
 	(void)h;
-	return fo_proxy_poll(arg);
+	return fo_proxy_poll(arg) + fo_proxy_poll_tls(arg);
 }
 
 /* SINK: accept, read and drop, never answer */

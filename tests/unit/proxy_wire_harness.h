@@ -37,7 +37,7 @@ static inline unsigned
 pxw_poll(struct wire_host *h, void *arg)
 {
 	(void)h;
-	return fo_proxy_poll(arg);
+	return fo_proxy_poll(arg) + fo_proxy_poll_tls(arg);
 }
 
 /* Parse @p text as @p name, compile its routes, start the wire with the client and fanout. */

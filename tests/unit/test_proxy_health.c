@@ -79,7 +79,7 @@ static unsigned
 proxy_poll(struct wire_host *h, void *arg)
 {
 	(void)h;
-	return fo_proxy_poll(arg);
+	return fo_proxy_poll(arg) + fo_proxy_poll_tls(arg);
 }
 
 /* an SPSC ring in plain memory (no EAL in unit tests) */

@@ -54,7 +54,7 @@ counting_poll(struct wire_host *h, void *arg)
 	unsigned n;
 
 	(void)h;
-	n = fo_proxy_poll(pc->pw);
+	n = fo_proxy_poll(pc->pw) + fo_proxy_poll_tls(pc->pw);
 	pc->polls++;
 	now = fo_proxy_stats(pc->pw)->tls_handshake_steps;
 	if (now - pc->last > pc->max_steps)
@@ -154,6 +154,9 @@ test_handshake_reset_stopped(void **state)
 	assert_int_equal(st->tls_handshaking, 0);
 	assert_int_equal(st->sessions, 0);
 	assert_int_equal(st->tls_handshakes, 0);
+	/* no failure of its own: counted as reset */
+	assert_int_equal(st->tls_failed_reset, 1);
+	assert_int_equal(st->tls_failed_eof + st->tls_failed_proto + st->tls_failed_hello, 0);
 	tcli_close(f, &t);
 	tls_request(f, &t, "a.test", req, sizeof(req) - 1, 4096, NULL);
 	assert_non_null(strstr(t.rx, "HTTP/1.1 200 OK\r\n"));
@@ -194,6 +197,7 @@ test_handshake_bound_timeout(void **state)
 	wire_advance(&f->x.w, 200); /* tls_handshake_timeout 2s */
 	wire_run(&f->x.w, 10000);
 	assert_int_equal(st->tls_handshake_timeouts, 3);
+	assert_int_equal(st->tls_failed_reset, 0); /* each counted once: a timeout */
 	assert_int_equal(st->tls_handshaking, 0);
 	assert_int_equal(st->sessions, 0);
 	for (i = 0; i < 4; i++)
@@ -254,6 +258,7 @@ test_bad_hello(void **state)
 	wire_run(&f->x.w, 10000);
 	assert_int_equal(st->tls_failed_eof, 1);
 	assert_int_equal(st->tls_failed_proto, 0);
+	assert_int_equal(st->tls_failed_reset, 0); /* each counted once, by its reason */
 	assert_int_equal(st->tls_handshakes, 0);
 	assert_int_equal(st->tls_handshaking, 0);
 	assert_int_equal(st->sessions, 0);

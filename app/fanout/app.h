@@ -80,6 +80,12 @@ struct app_port {
 	const struct fo_conf_iface *conf; /**< NULL when unconfigured */
 };
 
+/** Busy loop iterations by length (struct app_worker.loop_hist): the first
+ *  bucket ends at 2^11 TSC cycles (≈0.8 µs at 2.6 GHz), the last starts at
+ *  2^29 (≈0.2 s). */
+#define APP_LOOP_HIST_LOG2 10
+#define APP_LOOP_HIST 20
+
 /**
  * One worker: its lib/net state plus what the app itself counts. Allocated
  * with rte_zmalloc_socket() on the worker's socket; written by its lcore
@@ -93,6 +99,10 @@ struct app_worker {
 	uint64_t busy_cycles; /**< TSC cycles of loop iterations that did work */
 	uint64_t idle_cycles; /**< TSC cycles of empty iterations (naps included) */
 	uint64_t loops;
+	/** busy iterations by length: [i] counts those of [2^(APP_LOOP_HIST_LOG2 + i),
+	 *  2^(APP_LOOP_HIST_LOG2 + i + 1)) TSC cycles, [0] the shorter ones too and
+	 *  the last the longer ones: what a packet that arrives during one waits */
+	uint64_t loop_hist[APP_LOOP_HIST];
 	uint64_t tx_pkts;            /**< packets accepted by rte_eth_tx_burst */
 	uint64_t tx_dropped;         /**< packets freed because the tx queue stayed full */
 	uint64_t tx_linearized;      /**< chains copied into one mbuf (tx_linear ports) */
@@ -264,6 +274,13 @@ struct acct_totals {
 	uint64_t writes, bytes, write_errors, reopens, reopen_errors;
 	uint64_t keys_full;    /**< route slots not counted: the registry was full */
 };
+/** The end of loop_hist bucket @p b (< APP_LOOP_HIST - 1), in seconds. */
+static inline double
+loop_bound_s(const struct app *app, unsigned b)
+{
+	return (double)(UINT64_C(1) << (APP_LOOP_HIST_LOG2 + b + 1)) / (double)app->hz;
+}
+
 /** One route key and its counters summed over the workers. */
 struct acct_route {
 	char route[FO_ALOG_ROUTE_MAX + 1];

@@ -101,6 +101,7 @@ workers(struct fo_metrics_out *o, const struct app *app)
 			offsetof(struct app_worker, idle_sleeps)},
 	};
 	struct fo_metrics_label l = {"worker", NULL};
+	double bounds[APP_LOOP_HIST - 1];
 	char id[16];
 	unsigned i, w;
 
@@ -112,6 +113,21 @@ workers(struct fo_metrics_out *o, const struct app *app)
 			fo_metrics_value(o, &l, 1,
 				*(const uint64_t *)((const char *)app->workers[w] + f[i].off));
 		}
+	}
+	fo_metrics_family(o, FO_METRICS_HISTOGRAM, "fanout_worker_busy_loop_seconds",
+		"busy loop iterations by length: what a packet arriving during one waits");
+	for (i = 0; i + 1 < APP_LOOP_HIST; i++)
+		bounds[i] = loop_bound_s(app, i);
+	for (w = 0; w < app->n_workers; w++) {
+		const struct app_worker *aw = app->workers[w];
+		uint64_t n = 0;
+
+		for (i = 0; i < APP_LOOP_HIST; i++)
+			n += aw->loop_hist[i];
+		snprintf(id, sizeof(id), "%u", w);
+		l.value = id;
+		fo_metrics_histogram(o, &l, 1, bounds, aw->loop_hist, APP_LOOP_HIST - 1, n,
+			(double)aw->busy_cycles / (double)app->hz);
 	}
 	gauge(o, "fanout_tsc_hz", "TSC frequency: cycles per second of the *_cycles_total counters",
 		app->hz);

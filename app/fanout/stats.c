@@ -28,6 +28,7 @@
  *                              TCP segment handled (received + sent)
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -123,7 +124,7 @@ print_ports(const struct app *app, FILE *f)
 static void
 print_workers(const struct app *app, FILE *f)
 {
-	unsigned i;
+	unsigned i, b;
 
 	for (i = 0; i < app->n_workers; i++) {
 		const struct app_worker *w = app->workers[i];
@@ -139,6 +140,12 @@ print_workers(const struct app *app, FILE *f)
 		fprintf(f, "worker%u.busy_pct %.2f\n", i,
 			total ? 100.0 * (double)w->busy_cycles / (double)total : 0.0);
 		fprintf(f, "worker%u.idle_sleeps %" PRIu64 "\n", i, w->idle_sleeps);
+		/* busy iterations by length, the non-empty buckets: "under N µs" */
+		for (b = 0; b < APP_LOOP_HIST; b++)
+			if (w->loop_hist[b] != 0)
+				fprintf(f, "worker%u.busy_loops_under_us.%.1f %" PRIu64 "\n", i,
+					b + 1 < APP_LOOP_HIST ? loop_bound_s(app, b) * 1e6 : INFINITY,
+					w->loop_hist[b]);
 		fprintf(f, "worker%u.tx_sent %" PRIu64 "\n", i, w->tx_pkts);
 		fprintf(f, "worker%u.tx_dropped %" PRIu64 "\n", i, w->tx_dropped);
 		fprintf(f, "worker%u.tx_linearized %" PRIu64 "\n", i, w->tx_linearized);

@@ -104,9 +104,9 @@ u64_dict(const char *const *names, const uint64_t *v, unsigned n)
 static int
 stats_workers(const struct app *app, struct rte_tel_data *d)
 {
-	struct rte_tel_data *all = rte_tel_data_alloc(), *one;
+	struct rte_tel_data *all = rte_tel_data_alloc(), *one, *hist;
 	char key[16];
-	unsigned i;
+	unsigned i, b;
 
 	if (all == NULL)
 		return -ENOMEM;
@@ -126,6 +126,14 @@ stats_workers(const struct app *app, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(one, "tx_sent", w->tx_pkts);
 		rte_tel_data_add_dict_u64(one, "tx_dropped", w->tx_dropped);
 		rte_tel_data_add_dict_u64(one, "tx_linearized", w->tx_linearized);
+		hist = rte_tel_data_alloc();
+		if (hist != NULL) {
+			/* [b]: busy iterations of 2^(10+b) to 2^(11+b) TSC cycles */
+			rte_tel_data_start_array(hist, RTE_TEL_U64_VAL);
+			for (b = 0; b < APP_LOOP_HIST; b++)
+				rte_tel_data_add_array_u64(hist, w->loop_hist[b]);
+			add_container(one, "busy_loop_hist", hist);
+		}
 		snprintf(key, sizeof(key), "%u", i);
 		add_container(all, key, one);
 	}

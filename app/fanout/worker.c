@@ -132,6 +132,16 @@ announce_pending(struct app *app, struct app_worker *w)
 	return n;
 }
 
+/** The loop_hist bucket of an iteration of @p cycles: a bit scan, no division. */
+static inline unsigned
+loop_bucket(uint64_t cycles)
+{
+	unsigned b = 63u - (unsigned)__builtin_clzll(cycles | 1);
+
+	b = b > APP_LOOP_HIST_LOG2 ? b - APP_LOOP_HIST_LOG2 : 0;
+	return b < APP_LOOP_HIST ? b : APP_LOOP_HIST - 1;
+}
+
 static void
 worker_loop(struct app *app, struct app_worker *w, int is_main)
 {
@@ -156,10 +166,12 @@ worker_loop(struct app *app, struct app_worker *w, int is_main)
 		 * to busy or idle depending on whether it did anything (a nap is
 		 * part of an empty iteration, hence idle) */
 		now = rte_rdtsc();
-		if (worked)
+		if (worked) {
 			w->busy_cycles += now - prev;
-		else
+			w->loop_hist[loop_bucket(now - prev)]++;
+		} else {
 			w->idle_cycles += now - prev;
+		}
 		prev = now;
 		worked = 0;
 		nw->now = now;
@@ -231,10 +243,12 @@ worker_loop(struct app *app, struct app_worker *w, int is_main)
 		}
 	}
 	now = rte_rdtsc();
-	if (worked)
+	if (worked) {
 		w->busy_cycles += now - prev;
-	else
+		w->loop_hist[loop_bucket(now - prev)]++;
+	} else {
 		w->idle_cycles += now - prev;
+	}
 
 	rte_rcu_qsbr_thread_offline(app->qsbr, w->id);
 	rte_rcu_qsbr_thread_unregister(app->qsbr, w->id);

@@ -171,6 +171,20 @@ def phase_single(t, ns):
     fi.check_eq(sum(per_server), N_APP, "requests to the app's servers %r" % per_server)
     fi.check(all(n > 0 for n in per_server), "a server got nothing: %r" % per_server)
     fi.check(d("fanout_worker_busy_cycles_total", worker="0") > 0, "busy cycles did not grow")
+    # busy loop iterations by length: a histogram of 19 bounds and +Inf,
+    # cumulative, +Inf equal to its count, which grew with the requests
+    fi.check(d("fanout_worker_busy_loop_seconds_count", worker="0") > 0,
+             "busy loop iterations not counted")
+    bk = sorted((float(dict(k[1])["le"]), v) for k, v in after.items()
+                if k[0] == "fanout_worker_busy_loop_seconds_bucket"
+                and dict(k[1]).get("worker") == "0")
+    fi.check(len(bk) == 20 and all(a[1] <= b[1] for a, b in zip(bk, bk[1:])),
+             "busy loop buckets not 20 cumulative ones: %r" % bk)
+    fi.check_eq(bk[-1][1], value(after, "fanout_worker_busy_loop_seconds_count", worker="0"),
+                "+Inf bucket vs count")
+    hist = tel["workers"]["0"]["busy_loop_hist"]
+    fi.check(len(hist) == 20 and sum(hist) >= bk[-1][1],
+             "telemetry busy_loop_hist %r vs metrics %r" % (hist, bk[-1][1]))
     fi.check(d("fanout_port_rx_packets_total", port="0", name="net_tap0") >= N_APP + N_404,
              "port 0 received fewer packets than requests")
     fi.check_eq(value(after, "fanout_port_link_up", port="0", name="net_tap0"), 1.0, "link up")

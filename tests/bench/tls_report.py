@@ -131,7 +131,12 @@ def table(doc, markdown=True):
             a["hs_clients"], a["conns"], a["conns"], a["paced_conns"], a["pace_ms"],
             ("hello_flood's %d connections at a time each send a ClientHello and reset once the "
              "server's first flight (its key exchange and signature) is back: the server's "
-             "handshake work at its full rate, next to no client CPU" % a["hs_clients"])
+             "handshake work at its full rate, next to no client CPU%s" % (a["hs_clients"], (
+                 " (under SCHED_IDLE; it starts once the paced clients have run %.0f s alone, "
+                 "their handshakes made, and no client reconnects: keepalive_requests %d for "
+                 "fanout and nginx, no limit in HAProxy)" % (a["flood_after"],
+                                                           a["keepalive_requests"]))
+                 if a.get("flood_after") else ""))
             if a.get("flood_tool") == "hello" else
             ("h2load%s makes full handshakes as fast as the clients' CPU allows" % (
                 " (under SCHED_IDLE on the clients' CPU: the paced wrk and the backend preempt "

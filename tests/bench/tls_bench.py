@@ -592,6 +592,11 @@ def main():
         ns = t.netns("tbench")
         ns.run(["sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65000"])
         ns.run(["sysctl", "-q", "-w", "net.ipv4.tcp_tw_reuse=1"])
+        # no TIME_WAIT sockets in the namespace: h2load's and the kernel proxies' closes
+        # left thousands, and the kernel expires them in batches (its timer wheel's
+        # 4 s slots at 60 s) in softirq, on whichever CPU, fanout's included, runs then:
+        # stalls of 5-200 ms in the paced clients' tail a minute after the full test
+        ns.run(["sysctl", "-q", "-w", "net.ipv4.tcp_max_tw_buckets=0"])
         ngx_b = ht.start_nginx_backend(ns, kb.BACKEND_IPS, cpus=cpus["wrk"])
         backend = kb.Contender("backend", None, ngx_b.stop,
                                pids=lambda: [ngx_b.proc.pid] + ngx_b.worker_pids())

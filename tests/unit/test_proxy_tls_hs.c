@@ -165,6 +165,47 @@ test_handshake_reset_stopped(void **state)
 	fix_free(f);
 }
 
+/* fanout's poll without its handshake phase (fo_proxy_poll_tls()) */
+static unsigned
+poll_no_tls(struct wire_host *h, void *arg)
+{
+	(void)h;
+	return fo_proxy_poll(arg);
+}
+
+/* TCP's callbacks and fo_proxy_poll() only queue a ClientHello: its step runs
+ * from fo_proxy_poll_tls(), which the worker loop calls after its transmit
+ * burst (so a step never delays what the iteration made for other clients) */
+static void
+test_steps_only_from_poll_tls(void **state)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n";
+	struct fix *f;
+	const struct fo_proxy_stats *st;
+	struct tcli t;
+
+	(void)state;
+	f = fix_new(abuse_conf, 0, ok_response);
+	st = fo_proxy_stats(f->x.pw);
+	f->x.fh->poll = poll_no_tls;
+	f->x.ch->poll = tcli_poll;
+	f->x.ch->poll_arg = &t;
+	tcli_open(f, &t, "a.test", req, sizeof(req) - 1, 4096, NULL);
+	wire_run(&f->x.w, 10000);
+	assert_int_equal(st->tls_handshaking, 1); /* accepted, its ClientHello read by nobody */
+	assert_int_equal(st->tls_handshake_steps, 0);
+	assert_int_equal(st->tls_handshake_pieces, 0);
+	assert_null(strstr(t.rx, "HTTP/1.1"));
+	/* the handshake phase back: one step per round until the response */
+	f->x.fh->poll = pxw_poll;
+	wire_run(&f->x.w, 100000);
+	assert_non_null(strstr(t.rx, "HTTP/1.1 200 OK\r\n"));
+	assert_int_equal(st->tls_handshakes, 1);
+	assert_true(st->tls_handshake_steps >= 2);
+	tcli_close(f, &t);
+	fix_free(f);
+}
+
 static void
 test_handshake_bound_timeout(void **state)
 {
@@ -320,6 +361,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_handshake_queue),
 		cmocka_unit_test(test_handshake_reset_stopped),
+		cmocka_unit_test(test_steps_only_from_poll_tls),
 		cmocka_unit_test(test_handshake_bound_timeout),
 		cmocka_unit_test(test_bad_hello),
 		cmocka_unit_test(test_key_update_flood),

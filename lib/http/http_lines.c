@@ -53,6 +53,48 @@ put_spans(struct fo_http_hdr *h, uint32_t o, uint32_t nl, uint32_t vl, uint32_t 
 #endif
 }
 
+/* the end of a value (x) and its line's LF (e) */
+struct value_end {
+	const uint8_t *x, *e;
+};
+
+/*
+ * The end of a value whose first control character or obs-text, @p x, is
+ * not the CR of a CRLF (rare: an LF alone, HTAB or obs-text inside, or the
+ * end of the feed); e NULL for a line the general states take. Out of
+ * line, returned in two registers: the loop keeps its own.
+ */
+static __attribute__((noinline)) struct value_end
+value_end(const uint8_t *x, const uint8_t *lim, const uint8_t *last)
+{
+	for (;;) {
+		if (lim - x >= 2 && ld2(x) == PAIR('\r', '\n'))
+			return (struct value_end){x, x + 1};
+		if (x == lim)
+			return (struct value_end){x, NULL}; /* not all here */
+		if (*x == '\n')
+			return (struct value_end){x, x};
+		if (*x != '\t' && *x < 0x80)
+			return (struct value_end){x, NULL};
+		x = scan16(x + 1, lim, last, STOP_CTL);
+	}
+}
+
+/*
+ * hdr_first[FO_HTTP_H_OTHER] after the loop, which does not track it: the
+ * first of the new entries [h, hend) of no known name, if any.
+ */
+static void
+first_other(struct fo_http_msg *m, const struct fo_http_hdr *h, const struct fo_http_hdr *hend)
+{
+	for (; h < hend; h++) {
+		if (h->id == FO_HTTP_H_OTHER) {
+			m->hdr_first[FO_HTTP_H_OTHER] = (uint8_t)(h - m->hdrs + 1);
+			return;
+		}
+	}
+}
+
 const uint8_t *
 fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *lim,
 	const uint8_t *buf, const uint8_t *end, uint32_t base, enum fo_http_err *err)
@@ -60,9 +102,8 @@ fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *l
 	struct fo_http_msg *m = p->msg;
 	const uintptr_t ob = (uintptr_t)base - (uintptr_t)buf; /* + a pointer: its offset */
 	struct fo_http_hdr *h = &m->hdrs[m->n_headers];
-	struct fo_http_hdr *const hend = &m->hdrs[FO_HTTP_MAX_HEADERS];
+	struct fo_http_hdr *const h0 = h, *const hend = &m->hdrs[FO_HTTP_MAX_HEADERS];
 	const uint8_t *last; /* the last 16-byte load that fits */
-	int other = m->hdr_first[FO_HTTP_H_OTHER] != 0;
 
 #ifdef __SSSE3__
 	const struct scan_kit kit = scan_kit();
@@ -75,7 +116,7 @@ fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *l
 		unsigned id;
 
 #ifdef __SSSE3__
-		if (q <= last) {
+		if (__builtin_expect(q <= last, 1)) {
 			/*
 			 * The name's end and, for a name of at most 13 bytes, the
 			 * value's first control character (or obs-text) from one load.
@@ -84,18 +125,27 @@ fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *l
 			unsigned mn = stop_mask16k(blk, STOP_NAME, &kit), mc, ci;
 
 			ci = (unsigned)__builtin_ctz(mn | 0x10000u); /* 16: the name goes on */
+			c = q + ci;
 			if (ci - 1 < 13) {
 				/* c[2], the value's first byte, is in the load too */
-				c = q + ci;
 				if (ld2(c) != PAIR(':', ' ') || c[2] <= 0x20)
 					break;
-				mc = ctl_rough16(blk, &kit) >> (ci + 2);
 				v = c + 2;
-				x = mc != 0 ? v + __builtin_ctz(mc) : scan_rough(q + 16, lim, last, &kit);
+				/*
+				 * Bit 15 left out: a stop at x <= q + 14 has x[1] in
+				 * the load too, so CRLF can be read without a test.
+				 */
+				mc = (ctl_rough16(blk, &kit) & 0x7fffu) >> (ci + 2);
+				if (__builtin_expect(mc != 0, 1)) {
+					x = v + (unsigned)__builtin_ctz(mc);
+					goto have_x;
+				}
+				x = scan_rough(q + 15, lim, last, &kit); /* v <= q + 15 */
 			} else {
 				if (ci == 0)
 					break; /* no name here: the end of the head, or else */
-				c = ci < 16 ? q + ci : scan16k(q + 16, lim, last, STOP_NAME, &kit);
+				if (ci == 16)
+					c = scan16k(q + 16, lim, last, STOP_NAME, &kit);
 				if (lim - c < 3 || ld2(c) != PAIR(':', ' ') || c[2] <= 0x20)
 					break;
 				v = c + 2;
@@ -117,27 +167,23 @@ fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *l
 		 * character first, all of which the general states take.
 		 * x: the first control character of the value, or obs-text (rough)
 		 */
-		for (;;) {
-			if (lim - x >= 2 && ld2(x) == PAIR('\r', '\n')) {
-				e = x + 1;
+		if (lim - x < 2)
+			goto odd_end;
+#ifdef __SSSE3__
+	have_x:
+#endif
+		if (__builtin_expect(ld2(x) == PAIR('\r', '\n'), 1)) {
+			e = x + 1;
+		} else {
+			struct value_end ve;
+
+		odd_end:
+			ve = value_end(x, lim, last);
+			if (ve.e == NULL)
 				break;
-			}
-			if (x == lim) {
-				e = NULL; /* not all here */
-				break;
-			}
-			if (*x == '\n') {
-				e = x;
-				break;
-			}
-			if (*x != '\t' && *x < 0x80) {
-				e = NULL;
-				break;
-			}
-			x = scan16(x + 1, lim, last, STOP_CTL);
+			x = ve.x;
+			e = ve.e;
 		}
-		if (e == NULL)
-			break;
 		/*
 		 * e: the LF; x: the end of the value; t: without its trailing
 		 * OWS. Before x, the only bytes up to 0x20 are SP and HTAB.
@@ -160,13 +206,15 @@ fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *l
 			m->n_headers = (uint16_t)k;
 			*err = fo_http_field_line(p, h - 1, v, (size_t)(x - v), (size_t)(t - v),
 				(size_t)(end - v));
-			if (*err != FO_HTTP_E_NONE)
+			if (*err != FO_HTTP_E_NONE) {
+				if (m->hdr_first[FO_HTTP_H_OTHER] == 0)
+					first_other(m, h0, h);
 				return c;
-		} else if (!other) {
-			other = 1;
-			m->hdr_first[FO_HTTP_H_OTHER] = (uint8_t)(h - m->hdrs);
+			}
 		}
 	}
 	m->n_headers = (uint16_t)(h - m->hdrs);
+	if (m->hdr_first[FO_HTTP_H_OTHER] == 0)
+		first_other(m, h0, h);
 	return q;
 }

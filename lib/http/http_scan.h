@@ -89,7 +89,8 @@ stop_mask16k(__m128i x, int kind, const struct scan_kit *k)
 {
 	switch (kind) {
 	case STOP_NAME: {
-		__m128i lo = _mm_shuffle_epi8(k->name_lo, _mm_and_si128(x, k->nib));
+		/* x as the index: obs-text, bit 7 set, looks up 0, no name byte */
+		__m128i lo = _mm_shuffle_epi8(k->name_lo, x);
 		__m128i hi = _mm_shuffle_epi8(k->hi_bit, _mm_and_si128(_mm_srli_epi16(x, 4), k->nib));
 
 		return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(lo, hi), k->zero));
@@ -155,7 +156,7 @@ scan_to(const uint8_t *q, const uint8_t *lim, const uint8_t *lo, int kind)
 		do {
 			m = stop_mask16(ld16(q), kind);
 			if (m != 0)
-				return q + __builtin_ctz(m);
+				return q + (unsigned)__builtin_ctz(m);
 			q += 16;
 		} while (q <= last);
 	}
@@ -164,7 +165,7 @@ scan_to(const uint8_t *q, const uint8_t *lim, const uint8_t *lo, int kind)
 	if (lim - lo >= 16) {
 		/* 1..15 bytes left: the 16 that end at lim, those before q shifted out */
 		m = stop_mask16(ld16(lim - 16), kind) >> (16 - (lim - q));
-		return m != 0 ? q + __builtin_ctz(m) : lim;
+		return m != 0 ? q + (unsigned)__builtin_ctz(m) : lim;
 	}
 #else
 	(void)lo;
@@ -189,11 +190,11 @@ scan16k(const uint8_t *q, const uint8_t *lim, const uint8_t *last, int kind,
 	for (;;) {
 		if (q > last) {
 			m = stop_mask16k(ld16(last), kind, k) >> (q - last);
-			return m != 0 ? q + __builtin_ctz(m) : lim;
+			return m != 0 ? q + (unsigned)__builtin_ctz(m) : lim;
 		}
 		m = stop_mask16k(ld16(q), kind, k);
 		if (m != 0)
-			return q + __builtin_ctz(m);
+			return q + (unsigned)__builtin_ctz(m);
 		q += 16;
 	}
 }
@@ -215,11 +216,11 @@ scan_rough(const uint8_t *q, const uint8_t *lim, const uint8_t *last, const stru
 	for (;;) {
 		if (q > last) {
 			m = ctl_rough16(ld16(last), k) >> (q - last);
-			return m != 0 ? q + __builtin_ctz(m) : lim;
+			return m != 0 ? q + (unsigned)__builtin_ctz(m) : lim;
 		}
 		m = ctl_rough16(ld16(q), k);
 		if (m != 0)
-			return q + __builtin_ctz(m);
+			return q + (unsigned)__builtin_ctz(m);
 		q += 16;
 	}
 }

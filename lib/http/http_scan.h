@@ -102,11 +102,12 @@ stop_mask16k(__m128i x, int kind, const struct scan_kit *k)
 		return (unsigned)_mm_movemask_epi8(_mm_or_si128(ctl, _mm_cmpeq_epi8(x, k->del)));
 	}
 	default: {
-		/* 0x21 <= x <= 0x7e, not '#', and not '?' before the query */
+		/*
+		 * 0x21 <= x <= 0x7e: x + 1 > 0x21 as signed bytes (DEL and
+		 * obs-text wrap to negative); not '#', and not '?' before the query
+		 */
 		const __m128i qm = _mm_set1_epi8(kind == STOP_QUERY ? '#' : '?');
-		__m128i in = _mm_and_si128(
-			_mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x21)), x),
-			_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x7e)), x));
+		__m128i in = _mm_cmpgt_epi8(_mm_add_epi8(x, k->one), _mm_set1_epi8(0x21));
 		__m128i stop = _mm_or_si128(
 			_mm_cmpeq_epi8(x, _mm_set1_epi8('#')), _mm_cmpeq_epi8(x, qm));
 

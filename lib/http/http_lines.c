@@ -35,22 +35,19 @@ _Static_assert(FO_HTTP_LINE_MAX + FO_HTTP_HEADERS_MAX < 65536,
 static inline void
 put_spans(struct fo_http_hdr *h, uint32_t o, uint32_t nl, uint32_t vl, uint32_t ll)
 {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* as they lie in memory: name and value in one store, line in another */
-	uint64_t nv = (o | nl << 16) | (uint64_t)((o + nl + 2) | vl << 16) << 32;
-	uint32_t line = o | ll << 16;
-
-	_Static_assert(sizeof(struct fo_http_span) == 4 &&
-			       offsetof(struct fo_http_hdr, value) == 4 &&
-			       offsetof(struct fo_http_hdr, line) == 8,
-		"fo_http_hdr: name, value, line spans of two uint16_t");
-	memcpy(&h->name, &nv, 8);
-	memcpy(&h->line, &line, 4);
-#else
-	h->name = (struct fo_http_span){(uint16_t)o, (uint16_t)nl};
-	h->value = (struct fo_http_span){(uint16_t)(o + nl + 2), (uint16_t)vl};
-	h->line = (struct fo_http_span){(uint16_t)o, (uint16_t)ll};
-#endif
+	/*
+	 * Six 16-bit stores of values at hand take fewer instructions than
+	 * the shifts and ors that would merge them: the empty asm between
+	 * them (h "changed") keeps the compiler from merging.
+	 */
+	h->name.off = (uint16_t)o;
+	h->name.len = (uint16_t)nl;
+	__asm__("" : "+r"(h));
+	h->value.off = (uint16_t)(o + nl + 2);
+	h->value.len = (uint16_t)vl;
+	__asm__("" : "+r"(h));
+	h->line.off = (uint16_t)o;
+	h->line.len = (uint16_t)ll;
 }
 
 /* the end of a value (x) and its line's LF (e) */
@@ -97,20 +94,17 @@ first_other(struct fo_http_msg *m, const struct fo_http_hdr *h, const struct fo_
 
 const uint8_t *
 fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *lim,
-	const uint8_t *buf, const uint8_t *end, uint32_t base, enum fo_http_err *err)
+	const uint8_t *end, uintptr_t ob)
 {
 	struct fo_http_msg *m = p->msg;
-	const uintptr_t ob = (uintptr_t)base - (uintptr_t)buf; /* + a pointer: its offset */
 	struct fo_http_hdr *h = &m->hdrs[m->n_headers];
 	struct fo_http_hdr *const h0 = h, *const hend = &m->hdrs[FO_HTTP_MAX_HEADERS];
-	const uint8_t *last; /* the last 16-byte load that fits */
+	const uint8_t *const last = lim - 16; /* the last 16-byte load that fits */
+	enum fo_http_err err;
 
 #ifdef __SSSE3__
 	const struct scan_kit kit = scan_kit();
 #endif
-	if (lim - buf < 16)
-		return q;
-	last = lim - 16;
 	while (h < hend) {
 		const uint8_t *c, *v, *x, *e, *t; /* c: the ':' */
 		unsigned id;
@@ -204,9 +198,10 @@ fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *l
 				    (size_t)(end - v)))
 				continue;
 			m->n_headers = (uint16_t)k;
-			*err = fo_http_field_line(p, h - 1, v, (size_t)(x - v), (size_t)(t - v),
+			err = fo_http_field_line(p, h - 1, v, (size_t)(x - v), (size_t)(t - v),
 				(size_t)(end - v));
-			if (*err != FO_HTTP_E_NONE) {
+			if (err != FO_HTTP_E_NONE) {
+				p->err = err;
 				if (m->hdr_first[FO_HTTP_H_OTHER] == 0)
 					first_other(m, h0, h);
 				return c;

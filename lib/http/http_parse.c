@@ -465,9 +465,11 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 			if (q == lim)
 				goto more;
 			c = *q;
-			if (fo_http_name_byte[c]) { /* a name byte starts most lines */
-				s = fo_http_field_lines(p, q, lim, buf, end, base, &err);
-				if (err != FO_HTTP_E_NONE) {
+			if (fo_http_name_byte[c] && lim - buf >= 16) { /* most lines */
+				s = fo_http_field_lines(
+					p, q, lim, end, (uintptr_t)base - (uintptr_t)buf);
+				if (p->err != FO_HTTP_E_NONE) {
+					err = p->err;
 					q = s;
 					goto fail;
 				}

@@ -329,13 +329,14 @@ enum fo_http_err fo_http_field_line(struct fo_http_parser *p, const struct fo_ht
  * returns the start of the first line that is not such a line (the end of
  * the head, a line split by the end of the feed, a malformed or unusual
  * one): the general states parse that one from its start, with their exact
- * errors. On an interpreter's error, *err is set and the return is where
- * the general states would have stopped. Feeds of fewer than 16 bytes are
- * all left to the general states. [@p buf, @p end) is the feed, which
- * starts at message offset @p base; lim <= end ends the current section.
+ * errors. On an interpreter's error, p->err is set and the return is where
+ * the general states would have stopped. The feed, of at least 16 bytes
+ * (the caller leaves shorter ones to the general states), ends at @p end;
+ * a pointer into it + @p ob is its message offset; lim <= end ends the
+ * current section.
  */
 const uint8_t *fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *lim,
-	const uint8_t *buf, const uint8_t *end, uint32_t base, enum fo_http_err *err);
+	const uint8_t *end, uintptr_t ob);
 /** End of the current field; @p h is its complete entry in msg->hdrs. */
 enum fo_http_err fo_http_field_end(struct fo_http_parser *p, const struct fo_http_hdr *h);
 /** End of the head: the checks that need every field (TE/CL/Host). */

@@ -192,12 +192,10 @@ fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *l
 		h++;
 		q = e + 1;
 		if (__builtin_expect(id != FO_HTTP_H_OTHER, 0)) {
-			unsigned k = (unsigned)(h - m->hdrs);
-
-			if (http_field_quick(p, h - 1, id, k, v, (size_t)(x - v), (size_t)(t - v),
+			if (http_field_quick(p, h - 1, id, v, (size_t)(x - v), (size_t)(t - v),
 				    (size_t)(end - v)))
 				continue;
-			m->n_headers = (uint16_t)k;
+			m->n_headers = (uint16_t)(h - m->hdrs);
 			err = fo_http_field_line(p, h - 1, v, (size_t)(x - v), (size_t)(t - v),
 				(size_t)(end - v));
 			if (err != FO_HTTP_E_NONE) {

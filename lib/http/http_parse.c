@@ -475,6 +475,10 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 				}
 				if (s != q) {
 					q = s;
+					if (lim - q >= 2 && q[0] == '\r' && q[1] == '\n') {
+						q += 2; /* the empty line, most often next */
+						goto head_end;
+					}
 					goto hdr_line;
 				}
 			} else {

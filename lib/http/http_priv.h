@@ -237,13 +237,13 @@ http_host_run16(const uint8_t *s, size_t n, uint8_t *dot)
  * cost no call: "Connection: keep-alive" or "close", a request's first Host
  * that is a reg-name of at most 16 bytes without OWS, a Content-Length of at
  * most 18 digits (below 2^63) that no earlier one contradicts. Field @p h,
- * of id @p id, is entry @p k - 1 of msg->hdrs; [@p s, + @p n), @p t and
- * @p avail are as fo_http_field_line() takes them.
+ * of id @p id, is an entry of msg->hdrs; [@p s, + @p n), @p t and @p avail
+ * are as fo_http_field_line() takes them.
  * @return 1: done, hdr_first too; 0: none of these, fo_http_field_line()
  *         does it all (and finds the errors).
  */
 static inline __attribute__((always_inline)) int
-http_field_quick(struct fo_http_parser *p, const struct fo_http_hdr *h, unsigned id, unsigned k,
+http_field_quick(struct fo_http_parser *p, const struct fo_http_hdr *h, unsigned id,
 	const uint8_t *s, size_t n, size_t t, size_t avail)
 {
 	struct fo_http_msg *m = p->msg;
@@ -285,7 +285,7 @@ http_field_quick(struct fo_http_parser *p, const struct fo_http_hdr *h, unsigned
 		return 0;
 	}
 	if (m->hdr_first[id] == 0)
-		m->hdr_first[id] = (uint8_t)k;
+		m->hdr_first[id] = (uint8_t)(h - m->hdrs + 1);
 	return 1;
 }
 

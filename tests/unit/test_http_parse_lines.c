@@ -292,6 +292,38 @@ test_known_fields(void **state)
 	}
 }
 
+/*
+ * An interpreter's error in the middle of the field lines: what was
+ * recorded of the lines before it is as the general states leave it,
+ * hdr_first[FO_HTTP_H_OTHER] included (the line loop sets it only once
+ * the loop ends, on its error path too).
+ */
+static void
+test_error_midway(void **state)
+{
+	static const struct {
+		const char *fields;
+		unsigned other, n; /* hdr_first[FO_HTTP_H_OTHER], n_headers */
+	} cases[] = {
+		{"Host: h\r\nX-A: 1\r\nContent-Length: 1\r\nContent-Length: 2\r\n", 2, 4},
+		{"X-A: 1\r\nX-B: 2\r\nContent-Length: 1\r\nContent-Length: 2\r\n", 1, 4},
+		{"Host: h\r\nContent-Length: 1\r\nContent-Length: 2\r\nX-A: 1\r\n", 0, 3},
+	};
+	static struct presult r;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = (size_t)sprintf(in, "GET / HTTP/1.1\r\n%s\r\n", cases[i].fields);
+		parse_whole(FO_HTTP_REQUEST, (const uint8_t *)in, n, &r);
+		assert_int_equal(r.rc, -EBADMSG);
+		assert_int_equal(r.err, FO_HTTP_E_dup_content_length);
+		assert_int_equal(r.msg.n_headers, cases[i].n);
+		assert_int_equal(r.msg.hdr_first[FO_HTTP_H_OTHER], cases[i].other);
+		assert_int_equal(r.msg.hdr_first[FO_HTTP_H_CONTENT_LENGTH], cases[i].n - 1);
+	}
+}
+
 int
 main(void)
 {
@@ -301,6 +333,7 @@ main(void)
 		cmocka_unit_test(test_bad_value_bytes),
 		cmocka_unit_test(test_bad_name_bytes),
 		cmocka_unit_test(test_known_fields),
+		cmocka_unit_test(test_error_midway),
 	};
 
 	(void)err_seen;

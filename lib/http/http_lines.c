@@ -196,8 +196,8 @@ fo_http_field_lines(struct fo_http_parser *p, const uint8_t *q, const uint8_t *l
 				    (size_t)(end - v)))
 				continue;
 			m->n_headers = (uint16_t)(h - m->hdrs);
-			err = fo_http_field_line(p, h - 1, v, (size_t)(x - v), (size_t)(t - v),
-				(size_t)(end - v));
+			err = fo_http_field_line(
+				p, h - 1, v, (size_t)(x - v), (size_t)(t - v), (size_t)(end - v));
 			if (err != FO_HTTP_E_NONE) {
 				p->err = err;
 				if (m->hdr_first[FO_HTTP_H_OTHER] == 0)

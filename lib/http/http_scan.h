@@ -91,7 +91,8 @@ stop_mask16k(__m128i x, int kind, const struct scan_kit *k)
 	case STOP_NAME: {
 		/* x as the index: obs-text, bit 7 set, looks up 0, no name byte */
 		__m128i lo = _mm_shuffle_epi8(k->name_lo, x);
-		__m128i hi = _mm_shuffle_epi8(k->hi_bit, _mm_and_si128(_mm_srli_epi16(x, 4), k->nib));
+		__m128i hi =
+			_mm_shuffle_epi8(k->hi_bit, _mm_and_si128(_mm_srli_epi16(x, 4), k->nib));
 
 		return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(lo, hi), k->zero));
 	}

@@ -315,10 +315,109 @@ route_bloom_has(const uint64_t *bloom, unsigned words, uint32_t h)
 	return (bloom[bit >> 6] >> (bit & 63)) & 1;
 }
 
+/*
+ * Fold the element s[0..n) into @p h; [lo, hi) is readable memory around
+ * it, so the last bytes are read as one 8-byte word when it fits there.
+ */
+static inline uint64_t
+route_hash_elem(uint64_t h, const char *s, size_t n, const char *lo, const char *hi)
+{
+	size_t i = 0, rem;
+	uint64_t w;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = route_hash_fold(h, route_lower8(w));
+	}
+	rem = n - i;
+	if (rem > 0) {
+		if (hi - (s + i) >= 8) {
+			memcpy(&w, s + i, 8);
+			w &= (1ull << (8 * rem)) - 1;
+		} else if ((s + n) - lo >= 8) {
+			memcpy(&w, s + n - 8, 8);
+			w >>= 8 * (8 - rem);
+		} else {
+			unsigned sh = 0;
+
+			for (w = 0; i < n; i++, sh += 8)
+				w |= (uint64_t)(uint8_t)s[i] << sh;
+		}
+		h = route_hash_fold(h, route_lower8(w));
+	}
+	return route_hash_fold(h, n | (1ull << 63));
+}
+
+/* The first '/' in p[from..len), or len; a word at a time. */
+static inline size_t
+route_next_slash(const char *p, size_t from, size_t len)
+{
+	size_t i = from;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w, x, m;
+
+		memcpy(&w, p + i, 8);
+		x = w ^ 0x2f2f2f2f2f2f2f2full;
+		m = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+		if (m != 0)
+			return i + (size_t)__builtin_ctzll(m) / 8;
+	}
+	for (; i < len; i++)
+		if (p[i] == '/')
+			return i;
+	return len;
+}
+
+static inline bool
+route_klen_present(const struct fo_route_table *t, size_t l)
+{
+	return (t->klens[l >> 6] >> (l & 63)) & 1;
+}
+
+/*
+ * The request path's element boundaries that some key's length has, each
+ * with the hash of the path up to it, into b[0..*n). Inline: it runs once
+ * per request, for few boundaries. Elements that start at or past the
+ * longest key end past it: they are not looked at.
+ */
+static inline void
+route_path_bounds(const struct fo_route_table *t, struct route_bound *b, size_t *n,
+	const char *path, size_t len)
+{
+	size_t a = 0, e, k = 0, lim = len < t->max_klen ? len : t->max_klen;
+	uint64_t h = ROUTE_HASH_SEED;
+
+	if (route_klen_present(t, 0))
+		b[k++] = (struct route_bound){h, 0};
+	/*
+	 * a >= lim: the next boundary is past lim, and so is a final newline's
+	 * (len - 1 >= a, and path[a] is '/' when a > 0; when a == 0 that
+	 * boundary is position 0, already there)
+	 */
+	while (a < lim) {
+		e = route_next_slash(path, a + 1, len);
+		/* '$' in a regex front's "(/|$)" also matches before a final newline */
+		if (e == len && path[len - 1] == '\n' && len - 1 <= t->max_klen &&
+			route_klen_present(t, len - 1)) {
+			uint64_t hn = h;
+
+			if (len - 1 > a)
+				hn = route_hash_elem(h, path + a, len - 1 - a, path, path + len);
+			b[k++] = (struct route_bound){hn, (uint32_t)(len - 1)};
+		}
+		if (e > lim)
+			break;
+		h = route_hash_elem(h, path + a, e - a, path, path + len);
+		a = e;
+		if (route_klen_present(t, a))
+			b[k++] = (struct route_bound){h, (uint32_t)a};
+	}
+	*n = k;
+}
+
 /* route_key.c */
 uint64_t route_key_hash(const char *s, size_t len);
-void route_path_bounds(const struct fo_route_table *t, struct route_bound *b, size_t *n,
-	const char *path, size_t len);
 size_t route_regex_key(const char *pat, size_t len, char *key, size_t cap);
 int route_keys_build(struct fo_route_table *t);
 int route_vrecs_build(struct fo_route_table *t);

@@ -11,7 +11,8 @@
  *  - the Hyperscan regex database shards, one scan each: candidates;
  *  - the rules PCRE2 alone decides: always candidates.
  * Regex candidates sit in a bitmap over rx indices (rank order among regex
- * rules) and are tried in order, each only while it ranks before the best
+ * rules; up to ROUTE_CANDS_MAX from the key table alone in a sorted list
+ * instead) and are tried in order, each only while it ranks before the best
  * exact/prefix rule; the first whose host matches and whose PCRE2
  * confirmation succeeds wins. So PCRE2 captures and the rewrite are
  * computed for the winner only. No allocation, no lock: the table is
@@ -181,6 +182,40 @@ cand_mark(struct fo_route_scratch *s, uint32_t rx)
 {
 	s->cand[rx >> 6] |= 1ull << (rx & 63);
 	s->sum[rx >> 12] |= 1ull << ((rx >> 6) & 63);
+}
+
+/* The key-table candidates into the bitmap, and later ones straight there. */
+static void
+cands_spill(const struct fo_route_table *t, struct fo_route_scratch *s)
+{
+	unsigned i;
+
+	if (s->n_cands == ROUTE_CANDS_SPILLED)
+		return;
+	for (i = 0; i < s->n_cands; i++)
+		cand_mark(s, t->vrecs[s->cands[i]].rx);
+	s->n_cands = ROUTE_CANDS_SPILLED;
+}
+
+/* A regex rule the key table found: into the sorted list while it has room. */
+static inline void
+cand_add(const struct fo_route_table *t, struct fo_route_scratch *s, uint32_t rank)
+{
+	unsigned i = s->n_cands, j;
+
+	if (i < ROUTE_CANDS_MAX) {
+		while (i > 0 && s->cands[i - 1] > rank)
+			i--;
+		if (i > 0 && s->cands[i - 1] == rank)
+			return; /* colliding keys can bring a rule twice */
+		for (j = s->n_cands; j > i; j--)
+			s->cands[j] = s->cands[j - 1];
+		s->cands[i] = rank;
+		s->n_cands++;
+		return;
+	}
+	cands_spill(t, s);
+	cand_mark(s, t->vrecs[rank].rx);
 }
 
 static int
@@ -371,7 +406,7 @@ probe(const struct fo_route_table *t, struct fo_route_scratch *s, uint64_t key, 
 		if (rank >= *best)
 			break; /* ascending */
 		if (v->type == FO_CONF_PATH_REGEX) {
-			cand_mark(s, v->rx);
+			cand_add(t, s, rank);
 		} else if (v->hclass == cls && vrec_ok(t, s, v, rank, h, path, len)) {
 			*best = rank;
 			break;
@@ -461,6 +496,7 @@ fo_route_match_req(const struct fo_route_table *t, struct fo_route_scratch *s,
 	if (path_len > UINT32_MAX)
 		return -ENOENT; /* Hyperscan's limit; far beyond any request line */
 	s->rq = rq;
+	s->n_cands = 0;
 	h.len = 0;
 	h.parent = 0;
 	h.owner = ROUTE_NO_OWNER;
@@ -476,6 +512,7 @@ fo_route_match_req(const struct fo_route_table *t, struct fo_route_scratch *s,
 	 * there usually makes the scan useless.
 	 */
 	if ((t->n_shards != 0 || t->n_always != 0) && db_needed(t, &h, best)) {
+		cands_spill(t, s);
 		/* a scan error can only be a bad argument: then no rule matches */
 		for (k = 0; k < t->n_shards; k++) {
 			if (t->shards[k].obj->db == NULL)
@@ -488,6 +525,15 @@ fo_route_match_req(const struct fo_route_table *t, struct fo_route_scratch *s,
 			cand_mark(s, t->always[k]);
 	}
 	/* regex candidates in rank order, while they rank before the best literal rule */
+	if (s->n_cands != ROUTE_CANDS_SPILLED) {
+		for (k = 0; k < s->n_cands && s->cands[k] < best; k++) {
+			rc = try_rule(
+				t, s, &t->rules[s->cands[k]], &h, path, path_len, out, cap, res);
+			if (rc != -ENOENT)
+				break;
+		}
+		goto literal;
+	}
 	for (sw = 0; sw < n_sum && !stop; sw++) {
 		uint64_t sb = s->sum[sw];
 
@@ -521,6 +567,7 @@ fo_route_match_req(const struct fo_route_table *t, struct fo_route_scratch *s,
 			s->cand[sw * 64 + (unsigned)__builtin_ctzll(sb)] = 0;
 		s->sum[sw] = 0;
 	}
+literal:
 	if (rc == -ENOENT && best != UINT32_MAX) {
 		const struct route_vrec *v = &t->vrecs[best];
 

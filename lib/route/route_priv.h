@@ -209,6 +209,9 @@ struct route_bound {
 	uint32_t len;
 };
 
+#define ROUTE_CANDS_MAX 8
+#define ROUTE_CANDS_SPILLED (ROUTE_CANDS_MAX + 1)
+
 struct fo_route_scratch {
 	hs_scratch_t *hs;
 	uint64_t *cand; /* candidate bitmap over rx indices; all zero between matches */
@@ -222,6 +225,14 @@ struct fo_route_scratch {
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jstack;
 	const struct fo_route_req *rq; /* the request being matched */
+	/*
+	 * Regex candidates the key table found, by rank, ascending, distinct:
+	 * a request has few, so they skip the bitmap unless there are more
+	 * than ROUTE_CANDS_MAX or the regex database is scanned too (then
+	 * they go to the bitmap, and n_cands is ROUTE_CANDS_SPILLED).
+	 */
+	uint32_t cands[ROUTE_CANDS_MAX];
+	unsigned n_cands;
 	PCRE2_SIZE fov[6];             /* groups of a fast regex rule */
 };
 

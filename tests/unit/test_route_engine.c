@@ -290,6 +290,75 @@ test_hash_collisions(void **state)
 	fo_route_table_free(t);
 }
 
+/*
+ * Regex rules found in the key table only (no regex database): up to
+ * ROUTE_CANDS_MAX candidates are tried from the scratch's sorted list,
+ * more from the bitmap (spilled), and with a front-less regex scanned
+ * too, from the bitmap; the same winners as the reference in each case.
+ */
+static void
+test_cand_list(void **state)
+{
+	static const char *const paths[] = {"/a/b/c/y", "/a/b/c/z", "/a/y", "/a/b/y",
+		"/a/b/c/d/e/f/g/h/i/j/k/l/y", "/a/b/c/d/e/f/g/h/i/j/k/l/z",
+		"/A/B/C/D/E/F/G/H/I/J/K/L/M/z", "/a/b/c/d/e/f/g/h/i/j/y", "/q/y", "/a"};
+	static struct rset s;
+	unsigned pass, k, i;
+
+	for (pass = 0; pass < 3; pass++) {
+		struct fo_route_table *t;
+		struct fo_route_scratch *sc;
+		struct fo_route_result res;
+		struct route_ref ref;
+		char pat[96], out[128];
+		int n = 0;
+
+		rset_init(&s);
+		/* "/a/.*y", "/a/b/.*y", then "/a/b/c/.*z" ... 12 elements deep: longest first */
+		for (k = 1; k <= 12; k++) {
+			n += snprintf(pat + n, sizeof(pat) - (size_t)n, "/%c", 'a' + k - 1);
+			snprintf(pat + n, sizeof(pat) - (size_t)n, "/.*%c", k <= 2 ? 'y' : 'z');
+			rset_add(&s, FO_CONF_PATH_REGEX, NULL, pat, "/$0");
+		}
+		/* keyed at "/a" but ranked before them all (longest pattern): found last */
+		rset_add(&s, FO_CONF_PATH_REGEX, NULL, "/a/(b)/c/(?:y|yy|yyy)", "/long$1");
+		if (pass == 2) /* a regex of the database: the key table's candidates join it */
+			rset_add(&s, FO_CONF_PATH_REGEX, NULL, "[a-z/]+/q/y", "/q");
+		route_hash_mask = pass == 1 ? 3 : 0; /* colliding keys bring rules twice */
+		t = compile(&s, NULL);
+		route_hash_mask = 0;
+		assert_int_equal(t->n_keys, 13);
+		assert_int_equal(t->n_shards, pass == 2);
+		sc = fo_route_scratch_alloc(t);
+		assert_non_null(sc);
+		assert_int_equal(route_ref_init(&ref, &s.conf), 0);
+		cur_set = &s;
+		for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+			same(t, sc, &ref, NULL, NULL, NULL, paths[i], strlen(paths[i]));
+		/* 4 candidates, from the list: the one found last ranks first and wins */
+		assert_int_equal(
+			fo_route_match(t, sc, NULL, 0, "/a/b/c/y", 8, out, sizeof(out), &res), 0);
+		assert_int_equal(res.route, 12);
+		if (pass != 1) /* (colliding keys make every rule of a slot a candidate) */
+			assert_int_equal(sc->n_cands, pass == 2 ? ROUTE_CANDS_SPILLED : 4u);
+		/* without it, the second ("/a/b/.*y", rule 1) */
+		assert_int_equal(
+			fo_route_match(t, sc, NULL, 0, "/a/b/c/d/y", 10, out, sizeof(out), &res),
+			0);
+		assert_int_equal(res.route, 1);
+		/* 12 candidates, the eleventh wins: from the bitmap */
+		assert_int_equal(fo_route_match(t, sc, NULL, 0, paths[4], strlen(paths[4]), out,
+					 sizeof(out), &res),
+			0);
+		assert_int_equal(res.route, 1);
+		assert_int_equal(sc->n_cands, ROUTE_CANDS_SPILLED);
+		cur_set = NULL;
+		route_ref_fini(&ref);
+		fo_route_scratch_free(sc);
+		fo_route_table_free(t);
+	}
+}
+
 /* Many front-less regexes, no cache: one base shard with all of them. */
 static void
 test_shards(void **state)
@@ -520,6 +589,7 @@ main(void)
 		cmocka_unit_test(test_regex_key),
 		cmocka_unit_test(test_mixed_table),
 		cmocka_unit_test(test_hash_collisions),
+		cmocka_unit_test(test_cand_list),
 		cmocka_unit_test(test_shards),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_property),

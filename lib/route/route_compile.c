@@ -397,12 +397,15 @@ compile_rule_extras(struct fo_route_table *t, char *err, size_t errlen)
 	unsigned i;
 	int rc;
 
+	/* (tests that force key collisions want the key table, whatever the size) */
+	t->linear = t->n_rules <= ROUTE_LINEAR_MAX && t->hmask == ~0ull;
 	for (i = 0; i < t->n_rules; i++) {
 		struct route_rule *r = &t->rules[i];
 
 		rc = route_preds_compile(r->conf, &r->preds, &r->n_preds, err, errlen);
 		if (rc != 0)
 			return rc;
+		t->linear &= r->n_preds == 0 && (r->type != FO_CONF_PATH_REGEX || r->fast);
 		t->has_multi |= r->multi;
 		t->cross_class |= r->priority != 0;
 		/* Hyperscan matched its pattern without case: PCRE2 must confirm */

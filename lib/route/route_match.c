@@ -504,6 +504,15 @@ fo_route_match_req(const struct fo_route_table *t, struct fo_route_scratch *s,
 		prepare_host(&h, rq->host, rq->host_len);
 	if (t->owns)
 		find_owner(t, &h);
+	if (t->linear) {
+		/* few rules, each cheap to reject: the first in rank order that matches wins */
+		for (k = 0; k < t->n_rules; k++) {
+			rc = try_rule(t, s, &t->rules[k], &h, path, path_len, out, cap, res);
+			if (rc != -ENOENT)
+				break;
+		}
+		return rc;
+	}
 	if (t->n_keys != 0)
 		best = find_keyed(t, s, &h, path, path_len);
 	/*

@@ -194,6 +194,13 @@ struct fo_route_table {
 	 */
 	bool cross_class;
 	bool has_multi; /* some rule's host is "**.": wildcard classes for every suffix */
+	/*
+	 * At most ROUTE_LINEAR_MAX rules, each exact, prefix or a fast regex
+	 * ("LIT(/|$)(.*)"), none with `match` conditions: each is rejected in
+	 * a few compares, so trying them in rank order costs less than hashing
+	 * the path and probing the key table (route_match.c).
+	 */
+	bool linear;
 	/* match_order ingress-nginx: the hosts that own their requests, sorted by hash */
 	struct route_owner *owners[2]; /* exact hosts, wildcard parents */
 	unsigned n_owners[2];
@@ -210,6 +217,7 @@ struct route_bound {
 };
 
 #define ROUTE_CANDS_MAX 8
+#define ROUTE_LINEAR_MAX 8
 #define ROUTE_CANDS_SPILLED (ROUTE_CANDS_MAX + 1)
 
 struct fo_route_scratch {
@@ -233,7 +241,7 @@ struct fo_route_scratch {
 	 */
 	uint32_t cands[ROUTE_CANDS_MAX];
 	unsigned n_cands;
-	PCRE2_SIZE fov[6];             /* groups of a fast regex rule */
+	PCRE2_SIZE fov[6]; /* groups of a fast regex rule */
 };
 
 /*

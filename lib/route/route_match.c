@@ -22,6 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "fo_route.h"
 #include "route_priv.h"
 
@@ -231,6 +235,114 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to, unsign
 	return 0;
 }
 
+/*
+ * Is there a '\n' or '\r' in path[from..len)? The path is readable
+ * [0, len): a last piece shorter than 16 bytes is read as the path's last
+ * 16 bytes when it has them.
+ */
+static inline bool
+has_line_break(const char *path, size_t from, size_t len)
+{
+#ifdef __SSE2__
+	const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+	size_t i = from;
+
+	for (; len - i >= 16; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(path + i));
+
+		if (_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr))))
+			return true;
+	}
+	if (i < len && len >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(path + len - 16));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+
+		return (m >> (16 - (len - i))) != 0;
+	}
+	for (; i < len; i++)
+		if (path[i] == '\n' || path[i] == '\r')
+			return true;
+	return false;
+#else
+	return memchr(path + from, '\n', len - from) != NULL ||
+	       memchr(path + from, '\r', len - from) != NULL;
+#endif
+}
+
+/*
+ * path[0..l) equals a fast rule's literal (of letters, digits and "/-_~",
+ * lower case unless @p caseful: route_compile.c), the path lower-cased
+ * unless @p caseful; @p len >= l. 8 bytes at a time: 8 bytes from any
+ * position of the literal are readable (its pool copy is padded); the
+ * path's last piece is read as 8 bytes where the path has them.
+ */
+static inline bool
+lit_eq(const char *path, size_t len, const char *lit, size_t l, bool caseful)
+{
+	size_t i = 0, j;
+	uint64_t a, b;
+
+	for (; l - i >= 8; i += 8) {
+		memcpy(&a, path + i, 8);
+		memcpy(&b, lit + i, 8);
+		if ((caseful ? a : route_lower8(a)) != b)
+			return false;
+	}
+	if (i == l)
+		return true;
+	if (len - i >= 8) {
+		memcpy(&a, path + i, 8);
+	} else if (len >= 8) {
+		memcpy(&a, path + len - 8, 8);
+		a >>= 8 * (8 - (len - i));
+	} else {
+		for (a = 0, j = i; j < l; j++)
+			a |= (uint64_t)(uint8_t)path[j] << (8 * (j - i));
+	}
+	memcpy(&b, lit + i, 8);
+	/* little-endian: the first l - i bytes */
+	return (((caseful ? a : route_lower8(a)) ^ b) & ((1ull << (8 * (l - i))) - 1)) == 0;
+}
+
+/*
+ * A fast regex rule "LIT(/|$)(.*)" (route_compile.c) against the path:
+ * the number of groups set in @p ov (3) on a match, 0 when it does not
+ * match, -1 when PCRE2 must decide (a line break after LIT: '$' matches
+ * before a final one, '.' none). LIT is compared first: a path that does
+ * not start with it does not match whatever follows (no byte of LIT is
+ * a line break), and that is how most rules of a table are rejected.
+ */
+static inline int
+fast_match(const struct route_rule *r, const char *path, size_t len, PCRE2_SIZE ov[6])
+{
+	size_t l = r->lit_len, end;
+
+	if (len < l)
+		return 0;
+	if (!lit_eq(path, len, r->lit, l, r->caseful))
+		return 0;
+	if (l < len && path[l] != '/')
+		return path[l] == '\n' || path[l] == '\r' ? -1 : 0;
+	if (l < len && has_line_break(path, l + 1, len))
+		return -1;
+	end = len;
+	ov[0] = 0;
+	ov[1] = end;
+	ov[2] = l;
+	ov[3] = l < len ? l + 1 : l; /* "/" or "" (the end) */
+	ov[4] = ov[3];
+	ov[5] = end;
+	return 3;
+}
+
+/* fast_match() for tests, which do not see it inline. */
+int
+route_fast_match(const struct route_rule *r, const char *path, size_t len, PCRE2_SIZE ov[6])
+{
+	return fast_match(r, path, len, ov);
+}
+
 /* PCRE2 on the path; > 0 on a match (groups >= the result are unset). */
 static int
 run_regex(const struct route_rule *r, struct fo_route_scratch *s, const char *path, size_t len)
@@ -276,7 +388,7 @@ try_rule(const struct fo_route_table *t, struct fo_route_scratch *s, const struc
 		 * PCRE2 disagrees with Hyperscan there, PCRE2 is the reference.
 		 */
 		ov = s->fov;
-		if (r->fast && (ngroups = route_fast_match(r, path, len, s->fov)) >= 0) {
+		if (r->fast && (ngroups = fast_match(r, path, len, s->fov)) >= 0) {
 			if (ngroups == 0)
 				return -ENOENT;
 			break;

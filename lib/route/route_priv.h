@@ -82,7 +82,8 @@ struct route_rule {
 	int32_t priority;
 	struct route_pred_counts counts;
 	/* a regex "LIT(/|$)(.*)" (ingress-nginx's rewrite-target idiom, the seed's): matched
-	 * and its groups found without PCRE2, LIT in lit/lit_len (route_compile.c) */
+	 * and its groups found without PCRE2, LIT in lit/lit_len (route_compile.c: a copy in
+	 * t->lit_pool, lower case unless caseful, 8 readable bytes past its end) */
 	bool fast;
 	struct route_obj *re_obj; /* the cached PCRE2 code this rule holds a reference to */
 };
@@ -208,6 +209,7 @@ struct fo_route_table {
 	/* per conf route index, routes with `canary` blocks only (route_canary.c); NULL: none */
 	struct route_canaries **canaries;
 	unsigned n_canaries; /* entries of canaries[] (conf->n_routes when it was built) */
+	char *lit_pool; /* fast regex rules' literals */
 	struct fo_route_stats stats;
 };
 

@@ -2,9 +2,8 @@
 /*
  * What the winning rule sends upstream: its rewrite with "$N" expanded
  * from the normalized path (captures escaped again as nginx 1.22 escapes
- * a rewritten URI), a prefix replacement (Gateway API ReplacePrefixMatch),
- * and the groups of a "LIT(/|$)(.*)" regex found without PCRE2. Called
- * for the winner only (route_match.c).
+ * a rewritten URI) and a prefix replacement (Gateway API
+ * ReplacePrefixMatch). Called for the winner only (route_match.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -261,106 +260,4 @@ route_expand_prefix(const struct route_rule *r, const char *path, size_t len, ch
 		return -ENOSPC;
 	*out_len = pl + (size_t)w;
 	return 0;
-}
-
-/*
- * Is there a '\n' or '\r' in path[from..len)? The path is readable
- * [0, len): a last piece shorter than 16 bytes is read as the path's last
- * 16 bytes when it has them.
- */
-static bool
-has_line_break(const char *path, size_t from, size_t len)
-{
-#ifdef __SSE2__
-	const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
-	size_t i = from;
-
-	for (; len - i >= 16; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(path + i));
-
-		if (_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr))))
-			return true;
-	}
-	if (i < len && len >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(path + len - 16));
-		unsigned m = (unsigned)_mm_movemask_epi8(
-			_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
-
-		return (m >> (16 - (len - i))) != 0;
-	}
-	for (; i < len; i++)
-		if (path[i] == '\n' || path[i] == '\r')
-			return true;
-	return false;
-#else
-	return memchr(path + from, '\n', len - from) != NULL ||
-	       memchr(path + from, '\r', len - from) != NULL;
-#endif
-}
-
-/*
- * path[0..l) equals the literal but for the case of letters (the literal
- * is of letters, digits and "/-_~" only, route_compile.c); @p len >= l.
- * 8 bytes at a time: the literal is followed by "(/|$)(.*)" in its
- * pattern, so 8 bytes from any of its positions are readable; the path's
- * last piece is read as 8 bytes when the path has them there.
- */
-static bool
-lit_caseless_eq(const char *path, size_t len, const char *lit, size_t l)
-{
-	size_t i = 0;
-	uint64_t a, b;
-
-	for (; l - i >= 8; i += 8) {
-		memcpy(&a, path + i, 8);
-		memcpy(&b, lit + i, 8);
-		if (route_lower8(a) != route_lower8(b))
-			return false;
-	}
-	if (i == l)
-		return true;
-	if (len - i >= 8) {
-		uint64_t mask = (1ull << (8 * (l - i))) - 1; /* little-endian: the first bytes */
-
-		memcpy(&a, path + i, 8);
-		memcpy(&b, lit + i, 8);
-		return ((route_lower8(a) ^ route_lower8(b)) & mask) == 0;
-	}
-	for (; i < l; i++) {
-		unsigned char x = (unsigned char)path[i], y = (unsigned char)lit[i];
-
-		if (x != y && (x | 0x20) != (y | 0x20))
-			return false;
-		if (x != y && !((x | 0x20) >= 'a' && (x | 0x20) <= 'z'))
-			return false;
-	}
-	return true;
-}
-
-/*
- * A fast regex rule "LIT(/|$)(.*)" (route_compile.c) against the path:
- * the number of groups set in @p ov (3) on a match, 0 when it does not
- * match, -1 when PCRE2 must decide (a line break in the path).
- */
-int
-route_fast_match(const struct route_rule *r, const char *path, size_t len, PCRE2_SIZE ov[6])
-{
-	size_t l = r->lit_len, end;
-
-	if (len < l)
-		return 0;
-	if (has_line_break(path, l, len))
-		return -1;
-	if (r->caseful ? memcmp(path, r->lit, l) != 0 : !lit_caseless_eq(path, len, r->lit, l))
-		return 0;
-	if (l < len && path[l] != '/')
-		return 0;
-	end = len;
-	ov[0] = 0;
-	ov[1] = end;
-	ov[2] = l;
-	ov[3] = l < len ? l + 1 : l; /* "/" or "" (the end) */
-	ov[4] = ov[3];
-	ov[5] = end;
-	return 3;
 }

@@ -159,7 +159,7 @@ find_owner(const struct fo_route_table *t, struct req_host *h)
 		}
 }
 
-static bool
+static inline __attribute__((always_inline)) bool
 host_ok(const struct route_rule *r, const struct req_host *h)
 {
 	if (h->owner != ROUTE_NO_OWNER && r->hclass != h->owner)
@@ -313,7 +313,7 @@ lit_eq(const char *path, size_t len, const char *lit, size_t l, bool caseful)
  * not start with it does not match whatever follows (no byte of LIT is
  * a line break), and that is how most rules of a table are rejected.
  */
-static inline int
+static inline __attribute__((always_inline)) int
 fast_match(const struct route_rule *r, const char *path, size_t len, PCRE2_SIZE ov[6])
 {
 	size_t l = r->lit_len, end;
@@ -356,8 +356,8 @@ run_regex(const struct route_rule *r, struct fo_route_scratch *s, const char *pa
  * Rule @p r against the request. 0 (a match, *res filled), -ENOENT (not
  * this rule) or -ENOSPC.
  */
-static int
-try_rule(const struct fo_route_table *t, struct fo_route_scratch *s, const struct route_rule *r,
+static inline __attribute__((always_inline)) int
+try_rule_inl(const struct fo_route_table *t, struct fo_route_scratch *s, const struct route_rule *r,
 	const struct req_host *h, const char *path, size_t len, char *out, size_t cap,
 	struct fo_route_result *res)
 {
@@ -421,6 +421,15 @@ try_rule(const struct fo_route_table *t, struct fo_route_scratch *s, const struc
 	res->path_len = 0;
 	return route_expand_rewrite(
 		r, ov, ngroups, path, len, g0_len, out, cap, &res->path_len);
+}
+
+/* try_rule_inl() where a call costs less than its code (candidates, the vrec's rule). */
+static int
+try_rule(const struct fo_route_table *t, struct fo_route_scratch *s, const struct route_rule *r,
+	const struct req_host *h, const char *path, size_t len, char *out, size_t cap,
+	struct fo_route_result *res)
+{
+	return try_rule_inl(t, s, r, h, path, len, out, cap, res);
 }
 
 /* host_ok() on a verification record. */
@@ -619,7 +628,7 @@ fo_route_match_req(const struct fo_route_table *t, struct fo_route_scratch *s,
 	if (t->linear) {
 		/* few rules, each cheap to reject: the first in rank order that matches wins */
 		for (k = 0; k < t->n_rules; k++) {
-			rc = try_rule(t, s, &t->rules[k], &h, path, path_len, out, cap, res);
+			rc = try_rule_inl(t, s, &t->rules[k], &h, path, path_len, out, cap, res);
 			if (rc != -ENOENT)
 				break;
 		}

@@ -119,9 +119,8 @@ copy_upto16(char *d, const char *s, size_t n)
  * bytes is read as the 16 bytes that start (or end) with it when they
  * fit there, else byte by byte.
  */
-ssize_t
-route_copy_escaped(
-	char *out, size_t cap, const char *src, size_t len, const char *lo, const char *hi)
+static inline __attribute__((always_inline)) ssize_t
+copy_escaped(char *out, size_t cap, const char *src, size_t len, const char *lo, const char *hi)
 {
 #ifdef __SSSE3__
 	static const char hex[] = "0123456789ABCDEF";
@@ -178,6 +177,14 @@ route_copy_escaped(
 #endif
 }
 
+/* copy_escaped(), inline in the expansions, for tests. */
+ssize_t
+route_copy_escaped(
+	char *out, size_t cap, const char *src, size_t len, const char *lo, const char *hi)
+{
+	return copy_escaped(out, cap, src, len, lo, hi);
+}
+
 /*
  * The rewrite with "$N" replaced by group N (an unset group, or one the
  * pattern does not have, by nothing); any other '$' is literal. The path
@@ -213,7 +220,7 @@ route_expand_rewrite(const struct route_rule *r, const PCRE2_SIZE *ov, int ngrou
 				src = path + ov[2 * g];
 				len = ov[2 * g + 1] - ov[2 * g];
 			}
-			w = route_copy_escaped(out + n, cap - n, src, len, path, path + path_len);
+			w = copy_escaped(out + n, cap - n, src, len, path, path + path_len);
 			if (w < 0)
 				return -ENOSPC;
 			n += (size_t)w;

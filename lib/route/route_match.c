@@ -28,6 +28,7 @@
 
 #include "fo_route.h"
 #include "route_priv.h"
+#include "route_rewrite.h"
 
 /* The request's host, ready to compare with exact and wildcard rules. */
 struct req_host {

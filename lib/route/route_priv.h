@@ -209,7 +209,7 @@ struct fo_route_table {
 	/* per conf route index, routes with `canary` blocks only (route_canary.c); NULL: none */
 	struct route_canaries **canaries;
 	unsigned n_canaries; /* entries of canaries[] (conf->n_routes when it was built) */
-	char *lit_pool; /* fast regex rules' literals */
+	char *lit_pool;      /* fast regex rules' literals */
 	struct fo_route_stats stats;
 };
 
@@ -473,9 +473,7 @@ route_key_find(const struct fo_route_table *t, uint64_t key, uint64_t path_hash)
 #define ROUTE_KIND_PREFIX 0u
 #define ROUTE_KIND_EXACT 1u
 
-/* route_rewrite.c: the winner's rewrite (0 or -ENOSPC), a fast regex's groups */
-int route_expand_rewrite(const struct route_rule *r, const PCRE2_SIZE *ov, int ngroups,
-	const char *path, size_t path_len, size_t g0_len, char *out, size_t cap, size_t *out_len);
+/* route_rewrite.c (route_rewrite.h: the winner's rewrite), route_match.c: a fast regex's groups */
 int route_expand_prefix(const struct route_rule *r, const char *path, size_t len, char *out,
 	size_t cap, size_t *out_len);
 int route_fast_match(const struct route_rule *r, const char *path, size_t len, PCRE2_SIZE ov[6]);

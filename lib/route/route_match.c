@@ -298,8 +298,16 @@ lit_eq(const char *path, size_t len, const char *lit, size_t l, bool caseful)
 		memcpy(&a, path + len - 8, 8);
 		a >>= 8 * (8 - (len - i));
 	} else {
-		for (a = 0, j = i; j < l; j++)
-			a |= (uint64_t)(uint8_t)path[j] << (8 * (j - i));
+		/* a path shorter than a word: byte by byte, done at the first difference */
+		for (j = i; j < l; j++) {
+			char c = path[j];
+
+			if (!caseful && c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			if (c != lit[j])
+				return false;
+		}
+		return true;
 	}
 	memcpy(&b, lit + i, 8);
 	/* little-endian: the first l - i bytes */

@@ -23,6 +23,10 @@
  *    or front part, else PCRE2 alone), in a base shard and, after a
  *    cached recompile, a delta shard with the patterns added since (one
  *    scan each).
+ *  - small tables (at most 8 rules, each exact, prefix or "LIT(/|$)(.*)",
+ *    none with `match` conditions): no lookup, each rule is tried in
+ *    priority order, the first that matches wins (a rule is rejected in a
+ *    compare or two, cheaper than hashing the path).
  *  - cache: fo_route_compile_cached() takes PCRE2 codes and database
  *    shards from a struct fo_route_cache by content, so a reload that
  *    changes one route recompiles that route's regex (if any) and at most

@@ -130,6 +130,42 @@ fast_form(struct route_rule *r)
 	r->lit_len = (uint32_t)(len - tl);
 }
 
+/*
+ * The fast rules' literals copied into one pool, lower case unless the
+ * rule is case-sensitive (the path alone is lower-cased when matching),
+ * each followed by 8 zero bytes (read a word at a time). 0 or -ENOMEM.
+ */
+static int
+fast_lits_build(struct fo_route_table *t)
+{
+	size_t n = 0, o = 0, k;
+	unsigned i;
+
+	for (i = 0; i < t->n_rules; i++)
+		n += t->rules[i].fast ? t->rules[i].lit_len + 8 : 0;
+	if (n == 0)
+		return 0;
+	t->lit_pool = calloc(n, 1);
+	if (t->lit_pool == NULL)
+		return -ENOMEM;
+	for (i = 0; i < t->n_rules; i++) {
+		struct route_rule *r = &t->rules[i];
+
+		if (!r->fast)
+			continue;
+		for (k = 0; k < r->lit_len; k++) {
+			char c = r->lit[k];
+
+			t->lit_pool[o + k] =
+				!r->caseful && c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+		}
+		r->lit = t->lit_pool + o;
+		o += r->lit_len + 8;
+	}
+	t->stats.table_bytes += n;
+	return 0;
+}
+
 /* PCRE2 codes (from the cache) and rx indices of the regex rules. */
 static int
 compile_regexes(struct fo_route_table *t, struct fo_route_cache *c, char *err, size_t errlen)
@@ -163,7 +199,7 @@ compile_regexes(struct fo_route_table *t, struct fo_route_cache *c, char *err, s
 		t->rx_rank[t->n_rx++] = i;
 		fast_form(r);
 	}
-	return 0;
+	return fast_lits_build(t);
 }
 
 struct db_pat {
@@ -397,12 +433,15 @@ compile_rule_extras(struct fo_route_table *t, char *err, size_t errlen)
 	unsigned i;
 	int rc;
 
+	/* (tests that force key collisions want the key table, whatever the size) */
+	t->linear = t->n_rules <= ROUTE_LINEAR_MAX && t->hmask == ~0ull;
 	for (i = 0; i < t->n_rules; i++) {
 		struct route_rule *r = &t->rules[i];
 
 		rc = route_preds_compile(r->conf, &r->preds, &r->n_preds, err, errlen);
 		if (rc != 0)
 			return rc;
+		t->linear &= r->n_preds == 0 && (r->type != FO_CONF_PATH_REGEX || r->fast);
 		t->has_multi |= r->multi;
 		t->cross_class |= r->priority != 0;
 		/* Hyperscan matched its pattern without case: PCRE2 must confirm */
@@ -507,6 +546,7 @@ fo_route_table_free(struct fo_route_table *t)
 	free(t->kslots);
 	free(t->kranks);
 	free(t->vrecs);
+	free(t->lit_pool);
 	free(t->host_pool);
 	free(t->kbloom);
 	free(t->klens);

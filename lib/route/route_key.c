@@ -35,60 +35,6 @@
 
 uint64_t route_hash_mask;
 
-/*
- * Fold the element s[0..n) into @p h; [lo, hi) is readable memory around
- * it, so the last bytes are read as one 8-byte word when it fits there.
- */
-static inline uint64_t
-hash_elem(uint64_t h, const char *s, size_t n, const char *lo, const char *hi)
-{
-	size_t i = 0, rem;
-	uint64_t w;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		h = route_hash_fold(h, route_lower8(w));
-	}
-	rem = n - i;
-	if (rem > 0) {
-		if (hi - (s + i) >= 8) {
-			memcpy(&w, s + i, 8);
-			w &= (1ull << (8 * rem)) - 1;
-		} else if ((s + n) - lo >= 8) {
-			memcpy(&w, s + n - 8, 8);
-			w >>= 8 * (8 - rem);
-		} else {
-			unsigned sh = 0;
-
-			for (w = 0; i < n; i++, sh += 8)
-				w |= (uint64_t)(uint8_t)s[i] << sh;
-		}
-		h = route_hash_fold(h, route_lower8(w));
-	}
-	return route_hash_fold(h, n | (1ull << 63));
-}
-
-/* The first '/' in p[from..len), or len; a word at a time. */
-static inline size_t
-next_slash(const char *p, size_t from, size_t len)
-{
-	size_t i = from;
-
-	for (; i + 8 <= len; i += 8) {
-		uint64_t w, x, m;
-
-		memcpy(&w, p + i, 8);
-		x = w ^ 0x2f2f2f2f2f2f2f2full;
-		m = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
-		if (m != 0)
-			return i + (size_t)__builtin_ctzll(m) / 8;
-	}
-	for (; i < len; i++)
-		if (p[i] == '/')
-			return i;
-	return len;
-}
-
 uint64_t
 route_key_hash(const char *s, size_t len)
 {
@@ -96,45 +42,11 @@ route_key_hash(const char *s, size_t len)
 	size_t a = 0, b;
 
 	while (a < len) {
-		b = next_slash(s, a + 1, len);
-		h = hash_elem(h, s + a, b - a, s, s + len);
+		b = route_next_slash(s, a + 1, len);
+		h = route_hash_elem(h, s + a, b - a, s, s + len);
 		a = b;
 	}
 	return h;
-}
-
-static inline bool
-klen_present(const struct fo_route_table *t, size_t l)
-{
-	return (t->klens[l >> 6] >> (l & 63)) & 1;
-}
-
-void
-route_path_bounds(const struct fo_route_table *t, struct route_bound *b, size_t *n,
-	const char *path, size_t len)
-{
-	size_t a = 0, e, k = 0, lim = len < t->max_klen ? len : t->max_klen;
-	uint64_t h = ROUTE_HASH_SEED;
-
-	if (klen_present(t, 0))
-		b[k++] = (struct route_bound){h, 0};
-	while (a < len) {
-		e = next_slash(path, a + 1, len);
-		/* '$' in a regex front's "(/|$)" also matches before a final newline */
-		if (e == len && path[len - 1] == '\n' && len - 1 <= t->max_klen &&
-			klen_present(t, len - 1))
-			b[k++] = (struct route_bound){
-				len - 1 > a ? hash_elem(h, path + a, len - 1 - a, path, path + len)
-					    : h,
-				(uint32_t)(len - 1)};
-		if (e > lim)
-			break;
-		h = hash_elem(h, path + a, e - a, path, path + len);
-		a = e;
-		if (klen_present(t, a))
-			b[k++] = (struct route_bound){h, (uint32_t)a};
-	}
-	*n = k;
 }
 
 /* Bytes of a regex that are special outside a class. */

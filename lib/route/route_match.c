@@ -11,7 +11,8 @@
  *  - the Hyperscan regex database shards, one scan each: candidates;
  *  - the rules PCRE2 alone decides: always candidates.
  * Regex candidates sit in a bitmap over rx indices (rank order among regex
- * rules) and are tried in order, each only while it ranks before the best
+ * rules; up to ROUTE_CANDS_MAX from the key table alone in a sorted list
+ * instead) and are tried in order, each only while it ranks before the best
  * exact/prefix rule; the first whose host matches and whose PCRE2
  * confirmation succeeds wins. So PCRE2 captures and the rewrite are
  * computed for the winner only. No allocation, no lock: the table is
@@ -21,8 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "fo_route.h"
 #include "route_priv.h"
+#include "route_rewrite.h"
 
 /* The request's host, ready to compare with exact and wildcard rules. */
 struct req_host {
@@ -154,7 +160,7 @@ find_owner(const struct fo_route_table *t, struct req_host *h)
 		}
 }
 
-static bool
+static inline __attribute__((always_inline)) bool
 host_ok(const struct route_rule *r, const struct req_host *h)
 {
 	if (h->owner != ROUTE_NO_OWNER && r->hclass != h->owner)
@@ -183,6 +189,40 @@ cand_mark(struct fo_route_scratch *s, uint32_t rx)
 	s->sum[rx >> 12] |= 1ull << ((rx >> 6) & 63);
 }
 
+/* The key-table candidates into the bitmap, and later ones straight there. */
+static void
+cands_spill(const struct fo_route_table *t, struct fo_route_scratch *s)
+{
+	unsigned i;
+
+	if (s->n_cands == ROUTE_CANDS_SPILLED)
+		return;
+	for (i = 0; i < s->n_cands; i++)
+		cand_mark(s, t->vrecs[s->cands[i]].rx);
+	s->n_cands = ROUTE_CANDS_SPILLED;
+}
+
+/* A regex rule the key table found: into the sorted list while it has room. */
+static inline void
+cand_add(const struct fo_route_table *t, struct fo_route_scratch *s, uint32_t rank)
+{
+	unsigned i = s->n_cands, j;
+
+	if (i < ROUTE_CANDS_MAX) {
+		while (i > 0 && s->cands[i - 1] > rank)
+			i--;
+		if (i > 0 && s->cands[i - 1] == rank)
+			return; /* colliding keys can bring a rule twice */
+		for (j = s->n_cands; j > i; j--)
+			s->cands[j] = s->cands[j - 1];
+		s->cands[i] = rank;
+		s->n_cands++;
+		return;
+	}
+	cands_spill(t, s);
+	cand_mark(s, t->vrecs[rank].rx);
+}
+
 static int
 on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
 	void *ctx)
@@ -194,6 +234,122 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to, unsign
 	for (j = sh->id_start[id]; j < sh->id_start[id + 1]; j++)
 		cand_mark(s, sh->rx_of[j]);
 	return 0;
+}
+
+/*
+ * Is there a '\n' or '\r' in path[from..len)? The path is readable
+ * [0, len): a last piece shorter than 16 bytes is read as the path's last
+ * 16 bytes when it has them.
+ */
+static inline bool
+has_line_break(const char *path, size_t from, size_t len)
+{
+#ifdef __SSE2__
+	const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+	size_t i = from;
+
+	for (; len - i >= 16; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(path + i));
+
+		if (_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr))))
+			return true;
+	}
+	if (i < len && len >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(path + len - 16));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+
+		return (m >> (16 - (len - i))) != 0;
+	}
+	for (; i < len; i++)
+		if (path[i] == '\n' || path[i] == '\r')
+			return true;
+	return false;
+#else
+	return memchr(path + from, '\n', len - from) != NULL ||
+	       memchr(path + from, '\r', len - from) != NULL;
+#endif
+}
+
+/*
+ * path[0..l) equals a fast rule's literal (of letters, digits and "/-_~",
+ * lower case unless @p caseful: route_compile.c), the path lower-cased
+ * unless @p caseful; @p len >= l. 8 bytes at a time: 8 bytes from any
+ * position of the literal are readable (its pool copy is padded); the
+ * path's last piece is read as 8 bytes where the path has them.
+ */
+static inline bool
+lit_eq(const char *path, size_t len, const char *lit, size_t l, bool caseful)
+{
+	size_t i = 0, j;
+	uint64_t a, b;
+
+	for (; l - i >= 8; i += 8) {
+		memcpy(&a, path + i, 8);
+		memcpy(&b, lit + i, 8);
+		if ((caseful ? a : route_lower8(a)) != b)
+			return false;
+	}
+	if (i == l)
+		return true;
+	if (len - i >= 8) {
+		memcpy(&a, path + i, 8);
+	} else if (len >= 8) {
+		memcpy(&a, path + len - 8, 8);
+		a >>= 8 * (8 - (len - i));
+	} else {
+		/* a path shorter than a word: byte by byte, done at the first difference */
+		for (j = i; j < l; j++) {
+			char c = path[j];
+
+			if (!caseful && c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			if (c != lit[j])
+				return false;
+		}
+		return true;
+	}
+	memcpy(&b, lit + i, 8);
+	/* little-endian: the first l - i bytes */
+	return (((caseful ? a : route_lower8(a)) ^ b) & ((1ull << (8 * (l - i))) - 1)) == 0;
+}
+
+/*
+ * A fast regex rule "LIT(/|$)(.*)" (route_compile.c) against the path:
+ * the number of groups set in @p ov (3) on a match, 0 when it does not
+ * match, -1 when PCRE2 must decide (a line break after LIT: '$' matches
+ * before a final one, '.' none). LIT is compared first: a path that does
+ * not start with it does not match whatever follows (no byte of LIT is
+ * a line break), and that is how most rules of a table are rejected.
+ */
+static inline __attribute__((always_inline)) int
+fast_match(const struct route_rule *r, const char *path, size_t len, PCRE2_SIZE ov[6])
+{
+	size_t l = r->lit_len, end;
+
+	if (len < l)
+		return 0;
+	if (!lit_eq(path, len, r->lit, l, r->caseful))
+		return 0;
+	if (l < len && path[l] != '/')
+		return path[l] == '\n' || path[l] == '\r' ? -1 : 0;
+	if (l < len && has_line_break(path, l + 1, len))
+		return -1;
+	end = len;
+	ov[0] = 0;
+	ov[1] = end;
+	ov[2] = l;
+	ov[3] = l < len ? l + 1 : l; /* "/" or "" (the end) */
+	ov[4] = ov[3];
+	ov[5] = end;
+	return 3;
+}
+
+/* fast_match() for tests, which do not see it inline. */
+int
+route_fast_match(const struct route_rule *r, const char *path, size_t len, PCRE2_SIZE ov[6])
+{
+	return fast_match(r, path, len, ov);
 }
 
 /* PCRE2 on the path; > 0 on a match (groups >= the result are unset). */
@@ -209,8 +365,8 @@ run_regex(const struct route_rule *r, struct fo_route_scratch *s, const char *pa
  * Rule @p r against the request. 0 (a match, *res filled), -ENOENT (not
  * this rule) or -ENOSPC.
  */
-static int
-try_rule(const struct fo_route_table *t, struct fo_route_scratch *s, const struct route_rule *r,
+static inline __attribute__((always_inline)) int
+try_rule_inl(const struct fo_route_table *t, struct fo_route_scratch *s, const struct route_rule *r,
 	const struct req_host *h, const char *path, size_t len, char *out, size_t cap,
 	struct fo_route_result *res)
 {
@@ -241,7 +397,7 @@ try_rule(const struct fo_route_table *t, struct fo_route_scratch *s, const struc
 		 * PCRE2 disagrees with Hyperscan there, PCRE2 is the reference.
 		 */
 		ov = s->fov;
-		if (r->fast && (ngroups = route_fast_match(r, path, len, s->fov)) >= 0) {
+		if (r->fast && (ngroups = fast_match(r, path, len, s->fov)) >= 0) {
 			if (ngroups == 0)
 				return -ENOENT;
 			break;
@@ -274,6 +430,15 @@ try_rule(const struct fo_route_table *t, struct fo_route_scratch *s, const struc
 	res->path_len = 0;
 	return route_expand_rewrite(
 		r, ov, ngroups, path, len, g0_len, out, cap, &res->path_len);
+}
+
+/* try_rule_inl() where a call costs less than its code (candidates, the vrec's rule). */
+static int
+try_rule(const struct fo_route_table *t, struct fo_route_scratch *s, const struct route_rule *r,
+	const struct req_host *h, const char *path, size_t len, char *out, size_t cap,
+	struct fo_route_result *res)
+{
+	return try_rule_inl(t, s, r, h, path, len, out, cap, res);
 }
 
 /* host_ok() on a verification record. */
@@ -371,7 +536,7 @@ probe(const struct fo_route_table *t, struct fo_route_scratch *s, uint64_t key, 
 		if (rank >= *best)
 			break; /* ascending */
 		if (v->type == FO_CONF_PATH_REGEX) {
-			cand_mark(s, v->rx);
+			cand_add(t, s, rank);
 		} else if (v->hclass == cls && vrec_ok(t, s, v, rank, h, path, len)) {
 			*best = rank;
 			break;
@@ -461,6 +626,7 @@ fo_route_match_req(const struct fo_route_table *t, struct fo_route_scratch *s,
 	if (path_len > UINT32_MAX)
 		return -ENOENT; /* Hyperscan's limit; far beyond any request line */
 	s->rq = rq;
+	s->n_cands = 0;
 	h.len = 0;
 	h.parent = 0;
 	h.owner = ROUTE_NO_OWNER;
@@ -468,6 +634,15 @@ fo_route_match_req(const struct fo_route_table *t, struct fo_route_scratch *s,
 		prepare_host(&h, rq->host, rq->host_len);
 	if (t->owns)
 		find_owner(t, &h);
+	if (t->linear) {
+		/* few rules, each cheap to reject: the first in rank order that matches wins */
+		for (k = 0; k < t->n_rules; k++) {
+			rc = try_rule_inl(t, s, &t->rules[k], &h, path, path_len, out, cap, res);
+			if (rc != -ENOENT)
+				break;
+		}
+		return rc;
+	}
 	if (t->n_keys != 0)
 		best = find_keyed(t, s, &h, path, path_len);
 	/*
@@ -476,6 +651,7 @@ fo_route_match_req(const struct fo_route_table *t, struct fo_route_scratch *s,
 	 * there usually makes the scan useless.
 	 */
 	if ((t->n_shards != 0 || t->n_always != 0) && db_needed(t, &h, best)) {
+		cands_spill(t, s);
 		/* a scan error can only be a bad argument: then no rule matches */
 		for (k = 0; k < t->n_shards; k++) {
 			if (t->shards[k].obj->db == NULL)
@@ -488,6 +664,15 @@ fo_route_match_req(const struct fo_route_table *t, struct fo_route_scratch *s,
 			cand_mark(s, t->always[k]);
 	}
 	/* regex candidates in rank order, while they rank before the best literal rule */
+	if (s->n_cands != ROUTE_CANDS_SPILLED) {
+		for (k = 0; k < s->n_cands && s->cands[k] < best; k++) {
+			rc = try_rule(
+				t, s, &t->rules[s->cands[k]], &h, path, path_len, out, cap, res);
+			if (rc != -ENOENT)
+				break;
+		}
+		goto literal;
+	}
 	for (sw = 0; sw < n_sum && !stop; sw++) {
 		uint64_t sb = s->sum[sw];
 
@@ -521,6 +706,7 @@ fo_route_match_req(const struct fo_route_table *t, struct fo_route_scratch *s,
 			s->cand[sw * 64 + (unsigned)__builtin_ctzll(sb)] = 0;
 		s->sum[sw] = 0;
 	}
+literal:
 	if (rc == -ENOENT && best != UINT32_MAX) {
 		const struct route_vrec *v = &t->vrecs[best];
 

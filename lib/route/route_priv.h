@@ -82,7 +82,8 @@ struct route_rule {
 	int32_t priority;
 	struct route_pred_counts counts;
 	/* a regex "LIT(/|$)(.*)" (ingress-nginx's rewrite-target idiom, the seed's): matched
-	 * and its groups found without PCRE2, LIT in lit/lit_len (route_compile.c) */
+	 * and its groups found without PCRE2, LIT in lit/lit_len (route_compile.c: a copy in
+	 * t->lit_pool, lower case unless caseful, 8 readable bytes past its end) */
 	bool fast;
 	struct route_obj *re_obj; /* the cached PCRE2 code this rule holds a reference to */
 };
@@ -194,6 +195,13 @@ struct fo_route_table {
 	 */
 	bool cross_class;
 	bool has_multi; /* some rule's host is "**.": wildcard classes for every suffix */
+	/*
+	 * At most ROUTE_LINEAR_MAX rules, each exact, prefix or a fast regex
+	 * ("LIT(/|$)(.*)"), none with `match` conditions: each is rejected in
+	 * a few compares, so trying them in rank order costs less than hashing
+	 * the path and probing the key table (route_match.c).
+	 */
+	bool linear;
 	/* match_order ingress-nginx: the hosts that own their requests, sorted by hash */
 	struct route_owner *owners[2]; /* exact hosts, wildcard parents */
 	unsigned n_owners[2];
@@ -201,6 +209,7 @@ struct fo_route_table {
 	/* per conf route index, routes with `canary` blocks only (route_canary.c); NULL: none */
 	struct route_canaries **canaries;
 	unsigned n_canaries; /* entries of canaries[] (conf->n_routes when it was built) */
+	char *lit_pool;      /* fast regex rules' literals */
 	struct fo_route_stats stats;
 };
 
@@ -208,6 +217,10 @@ struct route_bound {
 	uint64_t hash; /* of the lower-cased path up to here, element by element */
 	uint32_t len;
 };
+
+#define ROUTE_CANDS_MAX 8
+#define ROUTE_LINEAR_MAX 8
+#define ROUTE_CANDS_SPILLED (ROUTE_CANDS_MAX + 1)
 
 struct fo_route_scratch {
 	hs_scratch_t *hs;
@@ -222,7 +235,15 @@ struct fo_route_scratch {
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jstack;
 	const struct fo_route_req *rq; /* the request being matched */
-	PCRE2_SIZE fov[6];             /* groups of a fast regex rule */
+	/*
+	 * Regex candidates the key table found, by rank, ascending, distinct:
+	 * a request has few, so they skip the bitmap unless there are more
+	 * than ROUTE_CANDS_MAX or the regex database is scanned too (then
+	 * they go to the bitmap, and n_cands is ROUTE_CANDS_SPILLED).
+	 */
+	uint32_t cands[ROUTE_CANDS_MAX];
+	unsigned n_cands;
+	PCRE2_SIZE fov[6]; /* groups of a fast regex rule */
 };
 
 /*
@@ -315,10 +336,109 @@ route_bloom_has(const uint64_t *bloom, unsigned words, uint32_t h)
 	return (bloom[bit >> 6] >> (bit & 63)) & 1;
 }
 
+/*
+ * Fold the element s[0..n) into @p h; [lo, hi) is readable memory around
+ * it, so the last bytes are read as one 8-byte word when it fits there.
+ */
+static inline uint64_t
+route_hash_elem(uint64_t h, const char *s, size_t n, const char *lo, const char *hi)
+{
+	size_t i = 0, rem;
+	uint64_t w;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = route_hash_fold(h, route_lower8(w));
+	}
+	rem = n - i;
+	if (rem > 0) {
+		if (hi - (s + i) >= 8) {
+			memcpy(&w, s + i, 8);
+			w &= (1ull << (8 * rem)) - 1;
+		} else if ((s + n) - lo >= 8) {
+			memcpy(&w, s + n - 8, 8);
+			w >>= 8 * (8 - rem);
+		} else {
+			unsigned sh = 0;
+
+			for (w = 0; i < n; i++, sh += 8)
+				w |= (uint64_t)(uint8_t)s[i] << sh;
+		}
+		h = route_hash_fold(h, route_lower8(w));
+	}
+	return route_hash_fold(h, n | (1ull << 63));
+}
+
+/* The first '/' in p[from..len), or len; a word at a time. */
+static inline size_t
+route_next_slash(const char *p, size_t from, size_t len)
+{
+	size_t i = from;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w, x, m;
+
+		memcpy(&w, p + i, 8);
+		x = w ^ 0x2f2f2f2f2f2f2f2full;
+		m = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+		if (m != 0)
+			return i + (size_t)__builtin_ctzll(m) / 8;
+	}
+	for (; i < len; i++)
+		if (p[i] == '/')
+			return i;
+	return len;
+}
+
+static inline bool
+route_klen_present(const struct fo_route_table *t, size_t l)
+{
+	return (t->klens[l >> 6] >> (l & 63)) & 1;
+}
+
+/*
+ * The request path's element boundaries that some key's length has, each
+ * with the hash of the path up to it, into b[0..*n). Inline: it runs once
+ * per request, for few boundaries. Elements that start at or past the
+ * longest key end past it: they are not looked at.
+ */
+static inline void
+route_path_bounds(const struct fo_route_table *t, struct route_bound *b, size_t *n,
+	const char *path, size_t len)
+{
+	size_t a = 0, e, k = 0, lim = len < t->max_klen ? len : t->max_klen;
+	uint64_t h = ROUTE_HASH_SEED;
+
+	if (route_klen_present(t, 0))
+		b[k++] = (struct route_bound){h, 0};
+	/*
+	 * a >= lim: the next boundary is past lim, and so is a final newline's
+	 * (len - 1 >= a, and path[a] is '/' when a > 0; when a == 0 that
+	 * boundary is position 0, already there)
+	 */
+	while (a < lim) {
+		e = route_next_slash(path, a + 1, len);
+		/* '$' in a regex front's "(/|$)" also matches before a final newline */
+		if (e == len && path[len - 1] == '\n' && len - 1 <= t->max_klen &&
+			route_klen_present(t, len - 1)) {
+			uint64_t hn = h;
+
+			if (len - 1 > a)
+				hn = route_hash_elem(h, path + a, len - 1 - a, path, path + len);
+			b[k++] = (struct route_bound){hn, (uint32_t)(len - 1)};
+		}
+		if (e > lim)
+			break;
+		h = route_hash_elem(h, path + a, e - a, path, path + len);
+		a = e;
+		if (route_klen_present(t, a))
+			b[k++] = (struct route_bound){h, (uint32_t)a};
+	}
+	*n = k;
+}
+
 /* route_key.c */
 uint64_t route_key_hash(const char *s, size_t len);
-void route_path_bounds(const struct fo_route_table *t, struct route_bound *b, size_t *n,
-	const char *path, size_t len);
 size_t route_regex_key(const char *pat, size_t len, char *key, size_t cap);
 int route_keys_build(struct fo_route_table *t);
 int route_vrecs_build(struct fo_route_table *t);
@@ -353,9 +473,7 @@ route_key_find(const struct fo_route_table *t, uint64_t key, uint64_t path_hash)
 #define ROUTE_KIND_PREFIX 0u
 #define ROUTE_KIND_EXACT 1u
 
-/* route_rewrite.c: the winner's rewrite (0 or -ENOSPC), a fast regex's groups */
-int route_expand_rewrite(const struct route_rule *r, const PCRE2_SIZE *ov, int ngroups,
-	const char *path, size_t path_len, size_t g0_len, char *out, size_t cap, size_t *out_len);
+/* route_rewrite.c (route_rewrite.h: the winner's rewrite), route_match.c: a fast regex's groups */
 int route_expand_prefix(const struct route_rule *r, const char *path, size_t len, char *out,
 	size_t cap, size_t *out_len);
 int route_fast_match(const struct route_rule *r, const char *path, size_t len, PCRE2_SIZE ov[6]);

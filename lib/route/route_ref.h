@@ -339,10 +339,15 @@ route_ref_escape(const char *src, size_t len, char *out, size_t cap, size_t *n)
 				return -ENOSPC;
 			out[(*n)++] = (char)c;
 		} else {
+			char hex[4];
+
 			if (*n + 3 > cap)
 				return -ENOSPC;
-			snprintf(out + *n, 4, "%%%02X", c);
-			*n += 3;
+			/* (snprintf() into out would write its NUL past a full buffer) */
+			snprintf(hex, sizeof(hex), "%02X", c);
+			out[(*n)++] = '%';
+			out[(*n)++] = hex[0];
+			out[(*n)++] = hex[1];
 		}
 	}
 	return 0;

@@ -13,7 +13,9 @@
  * interpreter) says, with a roomy buffer and with a tiny one (-ENOSPC);
  * any disagreement aborts. The same rules are compiled twice: normally,
  * and with every key of the element-boundary table hashed into 4 values
- * (route_hash_mask), so that collisions are exercised on every input.
+ * (route_hash_mask), so that collisions are exercised on every input; a
+ * third, small table (fuzz_conf_small) is matched rule by rule in rank
+ * order instead of looked up (t->linear).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -84,11 +86,28 @@ static const char fuzz_conf_more[] =
 	"route regex \"/CS/[a-z]+\" { host cs.test; upstream u2; case_sensitive on; }\n"
 	"route prefix /cs { host cs.test; upstream u3; priority -1; }\n";
 
+/*
+ * A small table (at most ROUTE_LINEAR_MAX rules, each exact, prefix or
+ * "LIT(/|$)(.*)"): its rules are tried in rank order, not looked up.
+ */
+static const char fuzz_conf_small[] =
+	"interface net_tap0 { address 198.18.0.1/24; }\n"
+	"listen 198.18.0.1:80;\n"
+	"upstream u1 { server 198.18.0.11:8000; }\n"
+	"upstream u2 { server 198.18.0.21:8000; }\n"
+	"route regex \"/test01(/|$)(.*)\" { upstream u1; rewrite \"/$2\"; }\n"
+	"route regex \"/Test02/x(/|$)(.*)\" { upstream u2; rewrite \"/a$1b$0c$2\"; }\n"
+	"route regex \"/CS(/|$)(.*)\" { upstream u1; case_sensitive on; }\n"
+	"route exact /exact { host api.example.com; upstream u2; }\n"
+	"route prefix /api/v1/ { upstream u1; rewrite_prefix /v1/; }\n"
+	"route prefix /test01/p { host *.example.com; upstream u2; priority 1; }\n"
+	"route prefix / { host **.b.example.com; upstream u1; rewrite \"/m$0\"; }\n";
+
 struct fuzz_state {
-	struct fo_conf *conf, *conf2;
-	struct fo_route_table *t, *tc, *t2; /* tc: keys forced to collide; t2: conf2's */
+	struct fo_conf *conf, *conf2, *conf3;
+	struct fo_route_table *t, *tc, *t2, *t3; /* tc: keys forced to collide; t2: conf2's */
 	struct fo_route_scratch *s;
-	struct route_ref ref, ref2;
+	struct route_ref ref, ref2, ref3;
 };
 
 static struct fuzz_state *
@@ -118,10 +137,17 @@ fuzz_setup(void)
 		if (st.conf2 == NULL || (st.t2 = fo_route_compile(st.conf2, err, sizeof(err))) == NULL)
 			abort();
 	}
+	st.conf3 = fo_conf_parse(
+		"fuzz3.conf", fuzz_conf_small, strlen(fuzz_conf_small), 0, stderr, NULL);
+	if (st.conf3 == NULL || (st.t3 = fo_route_compile(st.conf3, err, sizeof(err))) == NULL ||
+		!st.t3->linear)
+		abort();
 	st.s = fo_route_scratch_alloc(st.t);
 	if (st.s == NULL || fo_route_scratch_update(st.s, st.tc) != 0 ||
-		fo_route_scratch_update(st.s, st.t2) != 0 || route_ref_init(&st.ref, st.conf) != 0 ||
-		route_ref_init(&st.ref2, st.conf2) != 0)
+		fo_route_scratch_update(st.s, st.t2) != 0 ||
+		fo_route_scratch_update(st.s, st.t3) != 0 ||
+		route_ref_init(&st.ref, st.conf) != 0 || route_ref_init(&st.ref2, st.conf2) != 0 ||
+		route_ref_init(&st.ref3, st.conf3) != 0)
 		abort();
 	return &st;
 }
@@ -168,5 +194,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	compare(st, st->t, &st->ref, host, hl, path, pl, pl % 8);
 	compare(st, st->tc, &st->ref, host, hl, path, pl, FO_ROUTE_REWRITE_MAX);
 	compare(st, st->t2, &st->ref2, host, hl, path, pl, FO_ROUTE_REWRITE_MAX);
+	compare(st, st->t3, &st->ref3, host, hl, path, pl, FO_ROUTE_REWRITE_MAX);
+	compare(st, st->t3, &st->ref3, host, hl, path, pl, pl % 8);
 	return 0;
 }

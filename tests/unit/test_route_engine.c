@@ -290,6 +290,75 @@ test_hash_collisions(void **state)
 	fo_route_table_free(t);
 }
 
+/*
+ * Regex rules found in the key table only (no regex database): up to
+ * ROUTE_CANDS_MAX candidates are tried from the scratch's sorted list,
+ * more from the bitmap (spilled), and with a front-less regex scanned
+ * too, from the bitmap; the same winners as the reference in each case.
+ */
+static void
+test_cand_list(void **state)
+{
+	static const char *const paths[] = {"/a/b/c/y", "/a/b/c/z", "/a/y", "/a/b/y",
+		"/a/b/c/d/e/f/g/h/i/j/k/l/y", "/a/b/c/d/e/f/g/h/i/j/k/l/z",
+		"/A/B/C/D/E/F/G/H/I/J/K/L/M/z", "/a/b/c/d/e/f/g/h/i/j/y", "/q/y", "/a"};
+	static struct rset s;
+	unsigned pass, k, i;
+
+	for (pass = 0; pass < 3; pass++) {
+		struct fo_route_table *t;
+		struct fo_route_scratch *sc;
+		struct fo_route_result res;
+		struct route_ref ref;
+		char pat[96], out[128];
+		int n = 0;
+
+		rset_init(&s);
+		/* "/a/.*y", "/a/b/.*y", then "/a/b/c/.*z" ... 12 elements deep: longest first */
+		for (k = 1; k <= 12; k++) {
+			n += snprintf(pat + n, sizeof(pat) - (size_t)n, "/%c", 'a' + k - 1);
+			snprintf(pat + n, sizeof(pat) - (size_t)n, "/.*%c", k <= 2 ? 'y' : 'z');
+			rset_add(&s, FO_CONF_PATH_REGEX, NULL, pat, "/$0");
+		}
+		/* keyed at "/a" but ranked before them all (longest pattern): found last */
+		rset_add(&s, FO_CONF_PATH_REGEX, NULL, "/a/(b)/c/(?:y|yy|yyy)", "/long$1");
+		if (pass == 2) /* a regex of the database: the key table's candidates join it */
+			rset_add(&s, FO_CONF_PATH_REGEX, NULL, "[a-z/]+/q/y", "/q");
+		route_hash_mask = pass == 1 ? 3 : 0; /* colliding keys bring rules twice */
+		t = compile(&s, NULL);
+		route_hash_mask = 0;
+		assert_int_equal(t->n_keys, 13);
+		assert_int_equal(t->n_shards, pass == 2);
+		sc = fo_route_scratch_alloc(t);
+		assert_non_null(sc);
+		assert_int_equal(route_ref_init(&ref, &s.conf), 0);
+		cur_set = &s;
+		for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+			same(t, sc, &ref, NULL, NULL, NULL, paths[i], strlen(paths[i]));
+		/* 4 candidates, from the list: the one found last ranks first and wins */
+		assert_int_equal(
+			fo_route_match(t, sc, NULL, 0, "/a/b/c/y", 8, out, sizeof(out), &res), 0);
+		assert_int_equal(res.route, 12);
+		if (pass != 1) /* (colliding keys make every rule of a slot a candidate) */
+			assert_int_equal(sc->n_cands, pass == 2 ? ROUTE_CANDS_SPILLED : 4u);
+		/* without it, the second ("/a/b/.*y", rule 1) */
+		assert_int_equal(
+			fo_route_match(t, sc, NULL, 0, "/a/b/c/d/y", 10, out, sizeof(out), &res),
+			0);
+		assert_int_equal(res.route, 1);
+		/* 12 candidates, the eleventh wins: from the bitmap */
+		assert_int_equal(fo_route_match(t, sc, NULL, 0, paths[4], strlen(paths[4]), out,
+					 sizeof(out), &res),
+			0);
+		assert_int_equal(res.route, 1);
+		assert_int_equal(sc->n_cands, ROUTE_CANDS_SPILLED);
+		cur_set = NULL;
+		route_ref_fini(&ref);
+		fo_route_scratch_free(sc);
+		fo_route_table_free(t);
+	}
+}
+
 /* Many front-less regexes, no cache: one base shard with all of them. */
 static void
 test_shards(void **state)
@@ -455,6 +524,94 @@ gen_regex(char *buf, size_t cap)
 }
 
 /*
+ * Small tables of exact, prefix and "LIT(/|$)(.*)" rules (hosts of every
+ * class, priorities, rewrites, ReplacePrefixMatch, both orders) are tried
+ * rule by rule in rank order (t->linear): the same results as the
+ * reference and as the key table (the same rules with colliding keys,
+ * which keeps the key table in use).
+ */
+static void
+test_linear(void **state)
+{
+	static const char *const hosts[] = {"a.test", "*.test", "*.b.test", "b.test", "**.test"};
+	static const char *const req_hosts[] = {"a.test", "A.Test:8080", "x.test", "z.b.test",
+		"b.test.", "test", "q.a.test", "y.z.b.test"};
+	static const char *const lits[] = {"/test01", "/Api", "/a/b", "/v1-x", "/a"};
+	static struct rset s;
+	char path[96], rw[24];
+	unsigned round, i, linear = 0;
+
+	for (round = 0; round < 300; round++) {
+		unsigned n = 1 + rnd(ROUTE_LINEAR_MAX);
+		struct fo_route_table *t, *tk;
+		struct fo_route_scratch *sc, *sck;
+		struct route_ref ref;
+
+		rset_init(&s);
+		s.conf.match_order =
+			round % 4 == 3 ? FO_CONF_ORDER_INGRESS_NGINX : FO_CONF_ORDER_GATEWAY;
+		for (i = 0; i < n; i++) {
+			unsigned ty = rnd(3);
+
+			if (ty == 2)
+				snprintf(path, sizeof(path), "%s(/|$)(.*)", lits[rnd(5)]);
+			else
+				gen_path(path, sizeof(path), 3);
+			snprintf(rw, sizeof(rw), "/r$%u", rnd(4));
+			rset_add(&s,
+				ty == 0   ? FO_CONF_PATH_EXACT
+				: ty == 1 ? FO_CONF_PATH_PREFIX
+					  : FO_CONF_PATH_REGEX,
+				rnd(3) ? NULL : hosts[rnd(5)], path, rnd(3) ? NULL : rw);
+			s.r[i].priority = rnd(4) == 0 ? (int)rnd(3) - 1 : 0;
+			s.r[i].case_sensitive = ty == 2 && rnd(4) == 0;
+			if (ty == 1 && s.r[i].rewrite == NULL && rnd(3) == 0)
+				s.r[i].rewrite_prefix = rnd(2) ? "/new/" : "/n";
+		}
+		t = compile(&s, NULL);
+		route_hash_mask = 3;
+		tk = compile(&s, NULL);
+		route_hash_mask = 0;
+		assert_false(tk->linear);
+		linear += t->linear;
+		sc = fo_route_scratch_alloc(t);
+		sck = fo_route_scratch_alloc(tk);
+		assert_non_null(sc);
+		assert_non_null(sck);
+		assert_int_equal(route_ref_init(&ref, &s.conf), 0);
+		cur_set = &s;
+		for (i = 0; i < 300; i++) {
+			const char *host = rnd(3) == 0 ? NULL : req_hosts[rnd(8)];
+			size_t pl;
+
+			if (rnd(3) == 0) {
+				pl = (size_t)snprintf(path, sizeof(path), "%s%s", lits[rnd(5)],
+					rnd(2)   ? "/x/Y"
+					: rnd(2) ? ""
+						 : "z");
+			} else {
+				pl = gen_path(path, sizeof(path) - 2, 4);
+			}
+			if (pl > 0 && rnd(5) == 0)
+				path[rnd((unsigned)pl)] ^= 0x20; /* case flip, or '/' <-> 0x0f */
+			if (rnd(15) == 0)
+				path[pl++] = rnd(2) ? '\n' : '\r';
+			same(t, sc, &ref, NULL, NULL, host, path, pl);
+			same(t, sc, NULL, tk, sck, host, path, pl);
+		}
+		cur_set = NULL;
+		route_ref_fini(&ref);
+		fo_route_scratch_free(sc);
+		fo_route_scratch_free(sck);
+		fo_route_table_free(t);
+		fo_route_table_free(tk);
+	}
+	/* ingress-nginx makes a regex host's other rules regexes: those tables are not linear */
+	print_message("linear tables: %u of 300\n", linear);
+	assert_true(linear > 200);
+}
+
+/*
  * Property: random rule sets (types, hosts, rewrites, duplicates allowed)
  * and random requests; the engine agrees with the reference on each.
  */
@@ -520,9 +677,11 @@ main(void)
 		cmocka_unit_test(test_regex_key),
 		cmocka_unit_test(test_mixed_table),
 		cmocka_unit_test(test_hash_collisions),
+		cmocka_unit_test(test_cand_list),
 		cmocka_unit_test(test_shards),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_property),
+		cmocka_unit_test(test_linear),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -139,17 +139,21 @@ test_random(void **state)
 	}
 }
 
-/* route_fast_match() as it was, a byte at a time: the reference. */
+/*
+ * route_fast_match(), a byte at a time: the reference. -1 (PCRE2 decides)
+ * when LIT matches and a line break follows it; a path without LIT does
+ * not match whatever follows.
+ */
 static int
 ref_fast_match(
 	const char *lit, size_t l, bool caseful, const char *path, size_t len, PCRE2_SIZE ov[6])
 {
 	size_t i;
+	bool brk;
 
 	if (len < l)
 		return 0;
-	if (memchr(path + l, '\n', len - l) != NULL || memchr(path + l, '\r', len - l) != NULL)
-		return -1;
+	brk = memchr(path + l, '\n', len - l) != NULL || memchr(path + l, '\r', len - l) != NULL;
 	if (caseful) {
 		if (memcmp(path, lit, l) != 0)
 			return 0;
@@ -163,6 +167,10 @@ ref_fast_match(
 				return 0;
 		}
 	}
+	if (l < len && path[l] != '/' && path[l] != '\n' && path[l] != '\r')
+		return 0; /* neither '/' nor the end, nor a final newline '$' may take */
+	if (brk)
+		return -1;
 	if (l < len && path[l] != '/')
 		return 0;
 	ov[0] = 0;
@@ -185,7 +193,7 @@ test_fast_match(void **state)
 	(void)state;
 	for (unsigned round = 0; round < 60000; round++) {
 		size_t l, len, k;
-		char *pat, *path;
+		char *pat, *path, lit[24 + 8];
 		struct route_rule r;
 		PCRE2_SIZE ov[6], rov[6];
 		int rc, ref;
@@ -219,9 +227,15 @@ test_fast_match(void **state)
 			if ((seed >> 8) % 53 == 0)
 				path[k] = odd[(seed >> 24) % (sizeof(odd) - 1)];
 		}
+		/* the rule's literal as compiled: lower case unless caseful, then 8 zero bytes */
+		memset(lit, 0, sizeof(lit));
+		for (k = 0; k < l; k++)
+			lit[k] = !r_caseful && pat[k] >= 'A' && pat[k] <= 'Z'
+					 ? (char)(pat[k] | 0x20)
+					 : pat[k];
 		memset(&r, 0, sizeof(r));
 		r.fast = true;
-		r.lit = pat;
+		r.lit = lit;
 		r.lit_len = (uint32_t)l;
 		r.caseful = r_caseful;
 		memset(ov, 0xa5, sizeof(ov));
@@ -231,6 +245,27 @@ test_fast_match(void **state)
 		assert_int_equal(rc, ref);
 		if (ref == 3)
 			assert_memory_equal(ov, rov, sizeof(ov));
+		{
+			/* and PCRE2 itself, where the fast form decides */
+			int code, prc;
+			PCRE2_SIZE off;
+			pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+				PCRE2_ANCHORED | (r_caseful ? 0 : PCRE2_CASELESS), &code, &off,
+				NULL);
+			pcre2_match_data *md = pcre2_match_data_create(4, NULL);
+
+			assert_non_null(re);
+			assert_non_null(md);
+			prc = pcre2_match(re, (PCRE2_SPTR)path, len, 0, 0, md, NULL);
+			if (rc == 0)
+				assert_true(prc < 0);
+			if (rc == 3) {
+				assert_int_equal(prc, 3);
+				assert_memory_equal(ov, pcre2_get_ovector_pointer(md), sizeof(ov));
+			}
+			pcre2_match_data_free(md);
+			pcre2_code_free(re);
+		}
 		matched += ref == 3;
 		broken += ref == -1;
 		free(path);

@@ -35,9 +35,9 @@ tcp_tx_room(const struct fo_tcp_worker *tw)
 
 /* tcp_emit(), inlined into the data path (tcp_send_data()): ten arguments to pass otherwise */
 static __rte_always_inline int
-tcp_emit_inl(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, uint32_t ack,
-	uint8_t flags, uint16_t wnd, const uint8_t *opts, unsigned optlen, struct rte_mbuf *payload,
-	uint32_t plen)
+tcp_emit_inl(struct fo_tcp_worker *tw, const struct tcp_key *k, struct fo_net_dst *d, uint32_t seq,
+	uint32_t ack, uint8_t flags, uint16_t wnd, const uint8_t *opts, unsigned optlen,
+	struct rte_mbuf *payload, uint32_t plen)
 {
 	struct fo_net_worker *net = tw->net;
 	unsigned hlen = sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) + optlen;
@@ -96,6 +96,8 @@ tcp_emit_inl(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, ui
 	tw->stats.seg_tx++;
 	if (flags & TCP_RST)
 		tw->stats.resets_tx++;
+	if (d != NULL)
+		return fo_net_output_ip4_dst(net, h, d);
 	return fo_net_output_ip4(net, h, k->raddr);
 }
 
@@ -104,7 +106,15 @@ tcp_emit(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, uint32
 	uint8_t flags, uint16_t wnd, const uint8_t *opts, unsigned optlen, struct rte_mbuf *payload,
 	uint32_t plen)
 {
-	return tcp_emit_inl(tw, k, seq, ack, flags, wnd, opts, optlen, payload, plen);
+	return tcp_emit_inl(tw, k, NULL, seq, ack, flags, wnd, opts, optlen, payload, plen);
+}
+
+/** tcp_emit() of a segment of @p c: through its cached route and next hop. */
+static int
+tcp_emit_conn(struct fo_tcp_conn *c, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
+	const uint8_t *opts, unsigned optlen)
+{
+	return tcp_emit_inl(c->tw, &c->key, &c->dst, seq, ack, flags, wnd, opts, optlen, NULL, 0);
 }
 
 uint16_t
@@ -140,7 +150,7 @@ tcp_send_ack(struct fo_tcp_conn *c)
 	unsigned n = tcp_opts_build(opts, c, 1);
 	uint16_t wnd = tcp_wnd_adv(c);
 
-	tcp_emit(c->tw, &c->key, c->snd_nxt, c->rcv_nxt, TCP_ACK, wnd, opts, n, NULL, 0);
+	tcp_emit_conn(c, c->snd_nxt, c->rcv_nxt, TCP_ACK, wnd, opts, n);
 	tcp_acked_now(c);
 }
 
@@ -167,8 +177,7 @@ tcp_send_probe(struct fo_tcp_conn *c)
 	uint8_t opts[40];
 	unsigned n = tcp_opts_build(opts, c, 0);
 
-	tcp_emit(c->tw, &c->key, c->snd_una - 1, c->rcv_nxt, TCP_ACK, tcp_wnd_adv(c), opts, n,
-		NULL, 0);
+	tcp_emit_conn(c, c->snd_una - 1, c->rcv_nxt, TCP_ACK, tcp_wnd_adv(c), opts, n);
 }
 
 void
@@ -191,7 +200,7 @@ tcp_send_rst_reply(struct fo_tcp_worker *tw, const struct tcp_seg *seg)
 void
 tcp_send_rst(struct fo_tcp_conn *c)
 {
-	tcp_emit(c->tw, &c->key, c->snd_max, c->rcv_nxt, TCP_RST | TCP_ACK, 0, NULL, 0, NULL, 0);
+	tcp_emit_conn(c, c->snd_max, c->rcv_nxt, TCP_RST | TCP_ACK, 0, NULL, 0);
 }
 
 /** Largest MSS our route to @p raddr allows (interface MTU - 40). */
@@ -237,14 +246,13 @@ tcp_send_syn(struct fo_tcp_conn *c)
 	if (c->state == TCP_SYN_SENT) {
 		n = tcp_opts_build_syn(opts, tcp_route_mss(tw, c->key.raddr), 1, c->rcv_wscale, 1,
 			1, tcp_ts_now(tw) + c->ts_offset, 0);
-		rc = tcp_emit(tw, &c->key, c->iss, 0, TCP_SYN, (uint16_t)RTE_MIN(space, 0xffffu),
-			opts, n, NULL, 0);
+		rc = tcp_emit_conn(c, c->iss, 0, TCP_SYN, (uint16_t)RTE_MIN(space, 0xffffu), opts, n);
 	} else {
 		n = tcp_opts_build_syn(opts, tcp_route_mss(tw, c->key.raddr), c->ws_ok,
 			c->rcv_wscale, c->sack_ok, c->ts_ok, tcp_ts_now(tw) + c->ts_offset,
 			c->ts_recent);
-		rc = tcp_emit(tw, &c->key, c->iss, c->rcv_nxt, TCP_SYN | TCP_ACK,
-			(uint16_t)RTE_MIN(space, 0xffffu), opts, n, NULL, 0);
+		rc = tcp_emit_conn(c, c->iss, c->rcv_nxt, TCP_SYN | TCP_ACK,
+			(uint16_t)RTE_MIN(space, 0xffffu), opts, n);
 		c->last_ack_sent = c->rcv_nxt;
 	}
 	tcp_emitted(c, rc);
@@ -281,8 +289,8 @@ tcp_send_data(struct fo_tcp_conn *c, uint32_t seq, uint32_t len, int fin)
 		n = tcp_opts_build_ts(opts, tcp_ts_now(tw) + c->ts_offset, c->ts_recent);
 	else
 		n = 0;
-	tcp_emitted(c, tcp_emit_inl(tw, &c->key, seq, c->rcv_nxt, flags, tcp_wnd_adv(c), opts, n,
-			       payload, len));
+	tcp_emitted(c, tcp_emit_inl(tw, &c->key, &c->dst, seq, c->rcv_nxt, flags, tcp_wnd_adv(c),
+			       opts, n, payload, len));
 	tcp_acked_now(c);
 	return 0;
 }

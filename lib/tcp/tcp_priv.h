@@ -133,6 +133,7 @@ enum tcp_keep_mode { TCP_KEEP_NONE, TCP_KEEP_ALIVE, TCP_KEEP_TIME_WAIT, TCP_KEEP
 struct fo_tcp_conn {
 	struct fo_tcp_worker *tw;
 	struct tcp_key key;
+	struct fo_net_dst dst; /* route and next hop of key.raddr, cached by lib/net */
 	uint32_t idx;
 	uint32_t hnext; /* flow table chain (conn index), UINT32_MAX = end */
 	uint8_t state;

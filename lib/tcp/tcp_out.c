@@ -33,37 +33,45 @@ tcp_tx_room(const struct fo_tcp_worker *tw)
 	return any ? (unsigned)FO_ARRAY_SIZE(net->txq[0].pkts) - used : 0;
 }
 
-/* tcp_emit(), inlined into the data path (tcp_send_data()): ten arguments to pass otherwise */
+/** A header mbuf with room for @p room bytes, or NULL (counted; @p payload freed). */
+static __rte_always_inline struct rte_mbuf *
+tcp_hdr_alloc(struct fo_tcp_worker *tw, unsigned room, struct rte_mbuf *payload)
+{
+	struct rte_mbuf *h = rte_pktmbuf_alloc(tw->pool);
+
+	/* a fresh one-segment mbuf: the header starts at its data offset */
+	if (unlikely(h == NULL || rte_pktmbuf_tailroom(h) < room)) {
+		rte_pktmbuf_free(h);
+		rte_pktmbuf_free(payload);
+		tcp_drop_count(tw, tcp_nombuf);
+		return NULL;
+	}
+	return h;
+}
+
+/*
+ * Fill header mbuf @p h (IPv4 + TCP + options; @p inl payload bytes
+ * already copied after them) followed by @p payload (@p plen bytes,
+ * chained) and send it. Inlined into the data path (tcp_send_data()):
+ * a dozen arguments to pass otherwise.
+ */
 static __rte_always_inline int
-tcp_emit_inl(struct fo_tcp_worker *tw, const struct tcp_key *k, struct fo_net_dst *d, uint32_t seq,
-	uint32_t ack, uint8_t flags, uint16_t wnd, const uint8_t *opts, unsigned optlen,
-	struct rte_mbuf *payload, uint32_t plen)
+tcp_hdr_send(struct fo_tcp_worker *tw, struct rte_mbuf *h, const struct tcp_key *k,
+	struct fo_net_dst *d, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
+	const uint8_t *opts, unsigned optlen, struct rte_mbuf *payload, uint32_t plen,
+	uint32_t inl)
 {
 	struct fo_net_worker *net = tw->net;
 	unsigned hlen = sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) + optlen;
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *th;
-	struct rte_mbuf *h;
 
-	h = rte_pktmbuf_alloc(tw->pool);
-	if (h == NULL) {
-		rte_pktmbuf_free(payload);
-		tcp_drop_count(tw, tcp_nombuf);
-		return -ENOMEM;
-	}
-	/* a fresh one-segment mbuf: the header starts at its data offset */
-	if (unlikely(rte_pktmbuf_tailroom(h) < hlen)) {
-		rte_pktmbuf_free(h);
-		rte_pktmbuf_free(payload);
-		tcp_drop_count(tw, tcp_nombuf);
-		return -ENOMEM;
-	}
 	ip = rte_pktmbuf_mtod(h, struct rte_ipv4_hdr *);
-	h->data_len = (uint16_t)hlen;
-	h->pkt_len = hlen;
+	h->data_len = (uint16_t)(hlen + inl);
+	h->pkt_len = hlen + inl;
 	ip->version_ihl = 0x45;
 	ip->type_of_service = 0;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(hlen + plen));
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(hlen + plen + inl));
 	ip->packet_id = rte_cpu_to_be_16(net->ip_id++);
 	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
 	ip->time_to_live = 64;
@@ -99,6 +107,20 @@ tcp_emit_inl(struct fo_tcp_worker *tw, const struct tcp_key *k, struct fo_net_ds
 	if (d != NULL)
 		return fo_net_output_ip4_dst(net, h, d);
 	return fo_net_output_ip4(net, h, k->raddr);
+}
+
+/* header mbuf and segment, payload chained */
+static __rte_always_inline int
+tcp_emit_inl(struct fo_tcp_worker *tw, const struct tcp_key *k, struct fo_net_dst *d, uint32_t seq,
+	uint32_t ack, uint8_t flags, uint16_t wnd, const uint8_t *opts, unsigned optlen,
+	struct rte_mbuf *payload, uint32_t plen)
+{
+	unsigned hlen = sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) + optlen;
+	struct rte_mbuf *h = tcp_hdr_alloc(tw, hlen, payload);
+
+	if (h == NULL)
+		return -ENOMEM;
+	return tcp_hdr_send(tw, h, k, d, seq, ack, flags, wnd, opts, optlen, payload, plen, 0);
 }
 
 int
@@ -267,21 +289,12 @@ int
 tcp_send_data(struct fo_tcp_conn *c, uint32_t seq, uint32_t len, int fin)
 {
 	struct fo_tcp_worker *tw = c->tw;
-	struct rte_mbuf *payload = NULL;
+	struct rte_mbuf *payload = NULL, *h;
 	uint8_t opts[40], flags = TCP_ACK;
-	unsigned n;
+	uint32_t inl = 0;
+	unsigned n, hlen;
+	uint16_t wnd;
 
-	if (len > 0) {
-		payload = tcp_sndq_slice(&c->snd, tw->pool, c->snd_una, seq, len);
-		if (payload == NULL) {
-			tcp_drop_count(tw, tcp_nombuf);
-			return -ENOMEM;
-		}
-		if (seq + len == c->snd_una + c->snd.bytes)
-			flags |= TCP_PSH;
-	}
-	if (fin)
-		flags |= TCP_FIN;
 	/* no SACK blocks with data: they would push the segment past the MSS */
 	if (len == 0)
 		n = tcp_opts_build(opts, c, 1);
@@ -289,8 +302,43 @@ tcp_send_data(struct fo_tcp_conn *c, uint32_t seq, uint32_t len, int fin)
 		n = tcp_opts_build_ts(opts, tcp_ts_now(tw) + c->ts_offset, c->ts_recent);
 	else
 		n = 0;
-	tcp_emitted(c, tcp_emit_inl(tw, &c->key, &c->dst, seq, c->rcv_nxt, flags, tcp_wnd_adv(c),
-			       opts, n, payload, len));
+	wnd = tcp_wnd_adv(c);
+	hlen = sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) + n;
+	if (len > 0) {
+		if (len <= TCP_COPY_MAX) {
+			/*
+			 * A small segment is copied after its header: cheaper than
+			 * an indirect mbuf to allocate, attach and detach, or a
+			 * queued segment's reference to take and give back.
+			 */
+			h = tcp_hdr_alloc(tw, hlen + len, NULL);
+			if (h == NULL)
+				return -ENOMEM;
+			if (tcp_sndq_copy(&c->snd, c->snd_una, seq, len,
+				    rte_pktmbuf_mtod_offset(h, uint8_t *, hlen)) != 0) {
+				rte_pktmbuf_free(h);
+				return -ENOMEM;
+			}
+			inl = len;
+		} else {
+			payload = tcp_sndq_slice(&c->snd, tw->pool, c->snd_una, seq, len);
+			if (payload == NULL) {
+				tcp_drop_count(tw, tcp_nombuf);
+				return -ENOMEM;
+			}
+			/* NULL: counted, and the segment lost as a frame would be */
+			h = tcp_hdr_alloc(tw, hlen, payload);
+		}
+		if (seq + len == c->snd_una + c->snd.bytes)
+			flags |= TCP_PSH;
+	} else {
+		h = tcp_hdr_alloc(tw, hlen, NULL);
+	}
+	if (fin)
+		flags |= TCP_FIN;
+	if (h != NULL)
+		tcp_emitted(c, tcp_hdr_send(tw, h, &c->key, &c->dst, seq, c->rcv_nxt, flags, wnd,
+				       opts, n, payload, len - inl, inl));
 	tcp_acked_now(c);
 	return 0;
 }

@@ -58,6 +58,8 @@ enum tcp_state {
 #define TCP_TICK_MS 1        /* timer wheel granularity */
 #define TCP_CHALLENGE_ACK_PER_S 1000
 #define TCP_TX_FRAMES 2      /* tx frames per segment at most: itself, an ARP probe */
+/* payload bytes up to which a segment is copied after its header, not chained (tcp_out.c) */
+#define TCP_COPY_MAX 512
 
 /** 4-tuple from our point of view (network byte order). */
 struct tcp_key {
@@ -522,6 +524,11 @@ void tcp_sndq_ack(struct fo_tcp_worker *tw, struct tcp_sndq *q, uint32_t n);
  */
 struct rte_mbuf *tcp_sndq_slice(struct tcp_sndq *q, struct rte_mempool *mp, uint32_t una,
 	uint32_t seq, uint32_t len);
+/**
+ * Copy [seq, seq+len) (@p una is SND.UNA) to @p dst. @return 0, or -1
+ * when the queue does not hold the whole range.
+ */
+int tcp_sndq_copy(struct tcp_sndq *q, uint32_t una, uint32_t seq, uint32_t len, uint8_t *dst);
 void tcp_sndq_free(struct fo_tcp_worker *tw, struct tcp_sndq *q);
 
 /* ---- tcp_rcvbuf.c ---- */

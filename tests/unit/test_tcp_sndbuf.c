@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * lib/tcp: the send queue's payload mbufs. A queued segment sent whole and
+ * lib/tcp: the send queue's payload mbufs. Up to TCP_COPY_MAX bytes are
+ * copied after the header. Beyond, a queued segment sent whole and
  * held by nobody else goes out as itself (one more reference, its ->next
  * NULL while the transmission holds it); any other range goes out as
  * indirect mbufs. Data appended, acknowledged or retransmitted while a
@@ -117,6 +118,63 @@ test_whole_segment_as_is(void **state)
 	th_free(h, 1);
 }
 
+/*
+ * Small segments are copied after their header: one mbuf per frame, the
+ * queue's own segments never referenced by a transmission; across queued
+ * segments, from inside one (after a partial ACK), retransmitted, and at
+ * TCP_COPY_MAX exactly (one byte more is chained).
+ */
+static void
+test_small_copied(void **state)
+{
+	struct th *h = th_new(NULL);
+	struct th_peer p = {.port = 40308, .isn = 10, .use_opts = 1};
+	struct rte_mbuf *m1, *m2, *f;
+	uint32_t seq;
+
+	(void)state;
+	th_handshake(h, &p);
+	seq = p.una;
+	/* queued before the flush: one segment of both, 100 + 150 bytes */
+	m1 = user_send1(h, p.c, 100, 0, 11);
+	m2 = user_send1(h, p.c, 150, 100, 11);
+	fo_tcp_flush(h->tw);
+	assert_int_equal(txq_n_tcp(h), 1);
+	f = txq_tcp(h, 0);
+	assert_null(f->next);
+	assert_int_equal(f->nb_segs, 1);
+	assert_int_equal(rte_mbuf_refcnt_read(m1), 1);
+	assert_int_equal(rte_mbuf_refcnt_read(m2), 1);
+	assert_null(p.c->snd.held);
+	expect_data(h, seq, 250, 0, 11);
+	/* 120 bytes acknowledged; the rest, from inside m2, lost and resent */
+	p.una = seq + 120;
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	th_advance(h, 201);
+	assert_int_equal(h->tw->stats.rto_fired, 1);
+	assert_int_equal(txq_n_tcp(h), 1);
+	assert_null(txq_tcp(h, 0)->next);
+	expect_data(h, seq + 120, 130, 120, 11);
+	p.una = seq + 250;
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	assert_int_equal(fake_pool_in_use(h->mp), 0);
+	/* TCP_COPY_MAX bytes: copied; one more: chained */
+	seq = p.una;
+	user_send1(h, p.c, TCP_COPY_MAX, 0, 12);
+	fo_tcp_flush(h->tw);
+	assert_null(txq_tcp(h, 0)->next);
+	expect_data(h, seq, TCP_COPY_MAX, 0, 12);
+	m1 = user_send1(h, p.c, TCP_COPY_MAX + 1, 0, 13);
+	fo_tcp_flush(h->tw);
+	assert_ptr_equal(txq_payload(h, 0), m1);
+	expect_data(h, seq + TCP_COPY_MAX, TCP_COPY_MAX + 1, 0, 13);
+	p.una = seq + 2 * TCP_COPY_MAX + 1;
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	assert_int_equal(h->tw->stats.buffered, 0);
+	assert_int_equal(fake_pool_in_use(h->mp), 0);
+	th_free(h, 1);
+}
+
 /* a segment the user still holds a reference to goes out as an indirect mbuf */
 static void
 test_shared_segment_indirect(void **state)
@@ -131,17 +189,17 @@ test_shared_segment_indirect(void **state)
 	seq = p.una;
 	m = rte_pktmbuf_alloc(h->mp);
 	assert_non_null(m);
-	th_pattern((uint8_t *)rte_pktmbuf_append(m, 300), 300, 0, 2);
+	th_pattern((uint8_t *)rte_pktmbuf_append(m, 700), 700, 0, 2);
 	rte_mbuf_refcnt_update(m, 1); /* the user's own reference */
-	assert_int_equal(fo_tcp_send(p.c, m), 300);
+	assert_int_equal(fo_tcp_send(p.c, m), 700);
 	fo_tcp_flush(h->tw);
 	pay = txq_payload(h, 0);
 	assert_ptr_not_equal(pay, m);
 	assert_true(RTE_MBUF_CLONED(pay));
 	assert_null(p.c->snd.held);
 	assert_int_equal(rte_mbuf_refcnt_read(m), 3);
-	expect_data(h, seq, 300, 0, 2);
-	p.una = seq + 300;
+	expect_data(h, seq, 700, 0, 2);
+	p.una = seq + 700;
 	th_peer_send(h, &p, F_ACK, NULL, 0);
 	assert_int_equal(rte_mbuf_refcnt_read(m), 1);
 	rte_pktmbuf_free(m);
@@ -161,10 +219,10 @@ test_append_while_held(void **state)
 	(void)state;
 	th_handshake(h, &p);
 	seq = p.una;
-	m1 = user_send1(h, p.c, 400, 0, 3);
+	m1 = user_send1(h, p.c, 600, 0, 3);
 	fo_tcp_flush(h->tw);
 	assert_ptr_equal(txq_payload(h, 0), m1);
-	m2 = user_send1(h, p.c, 500, 400, 3);
+	m2 = user_send1(h, p.c, 700, 600, 3);
 	assert_null(m1->next);
 	assert_ptr_equal(p.c->snd.held_next, m2);
 	assert_ptr_equal(p.c->snd.tail, m2);
@@ -174,17 +232,17 @@ test_append_while_held(void **state)
 	assert_true(RTE_MBUF_CLONED(txq_payload(h, 1)));
 	assert_null(m1->next);
 	/* the transmissions end: the next append links m1 for real */
-	expect_data(h, seq, 400, 0, 3);
-	expect_data(h, seq + 400, 500, 400, 3);
-	m3 = user_send1(h, p.c, 600, 900, 3);
+	expect_data(h, seq, 600, 0, 3);
+	expect_data(h, seq + 600, 700, 600, 3);
+	m3 = user_send1(h, p.c, 800, 1300, 3);
 	assert_null(p.c->snd.held);
 	assert_ptr_equal(m1->next, m2);
 	assert_ptr_equal(m2->next, m3);
 	fo_tcp_flush(h->tw);
 	assert_ptr_equal(txq_payload(h, 0), m3);
-	expect_data(h, seq + 900, 600, 900, 3);
+	expect_data(h, seq + 1300, 800, 1300, 3);
 	/* one ACK for all three, then the pool is whole */
-	p.una = seq + 1500;
+	p.una = seq + 2100;
 	th_peer_send(h, &p, F_ACK, NULL, 0);
 	assert_int_equal(p.c->snd.bytes, 0);
 	assert_int_equal(h->tw->stats.buffered, 0);
@@ -204,24 +262,24 @@ test_acked_while_held(void **state)
 	(void)state;
 	th_handshake(h, &p);
 	seq = p.una;
-	m1 = user_send1(h, p.c, 200, 0, 4);
+	m1 = user_send1(h, p.c, 600, 0, 4);
 	fo_tcp_flush(h->tw);
 	assert_ptr_equal(txq_payload(h, 0), m1);
-	m2 = user_send1(h, p.c, 300, 200, 4); /* behind the held m1, in held_next */
+	m2 = user_send1(h, p.c, 700, 600, 4); /* behind the held m1, in held_next */
 	/* the peer acknowledges m1 (the frame is still in the tx queue) */
-	p.una = seq + 200;
+	p.una = seq + 600;
 	th_peer_send(h, &p, F_ACK, NULL, 0);
 	assert_ptr_equal(p.c->snd.head, m2);
-	assert_int_equal(p.c->snd.bytes, 300);
+	assert_int_equal(p.c->snd.bytes, 700);
 	assert_int_equal(rte_mbuf_refcnt_read(m1), 1);
 	assert_null(m1->next);
 	/* m2, queue head now and held by nobody, went out as itself on that ACK */
 	assert_int_equal(txq_n_tcp(h), 2);
 	assert_ptr_equal(txq_payload(h, 1), m2);
 	assert_ptr_equal(p.c->snd.held, m2);
-	expect_data(h, seq, 200, 0, 4);
-	expect_data(h, seq + 200, 300, 200, 4);
-	p.una = seq + 500;
+	expect_data(h, seq, 600, 0, 4);
+	expect_data(h, seq + 600, 700, 600, 4);
+	p.una = seq + 1300;
 	th_peer_send(h, &p, F_ACK, NULL, 0);
 	assert_int_equal(fake_pool_in_use(h->mp), 0);
 	th_free(h, 1);
@@ -335,10 +393,10 @@ test_abort_while_held(void **state)
 
 	(void)state;
 	th_handshake(h, &p);
-	m = user_send1(h, p.c, 100, 0, 8);
+	m = user_send1(h, p.c, 600, 0, 8);
 	fo_tcp_flush(h->tw);
 	assert_ptr_equal(txq_payload(h, 0), m);
-	user_send1(h, p.c, 100, 100, 8);
+	user_send1(h, p.c, 600, 600, 8);
 	fo_tcp_abort(p.c);
 	assert_int_equal(rte_mbuf_refcnt_read(m), 1);
 	th_drain(h);
@@ -406,6 +464,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_whole_segment_as_is),
+		cmocka_unit_test(test_small_copied),
 		cmocka_unit_test(test_shared_segment_indirect),
 		cmocka_unit_test(test_append_while_held),
 		cmocka_unit_test(test_acked_while_held),

@@ -8,6 +8,7 @@
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 
 #include "net_priv.h"
 
@@ -128,16 +129,59 @@ ip4_dst_fill(struct fo_net_worker *w, struct fo_net_dst *d, rte_be32_t dst, uint
 	d->slot = (uint16_t)(e - w->neigh);
 }
 
+/*
+ * fo_net_output_ip4() for a next hop known REACHABLE (@p e) on @p ifc, in
+ * one piece: ip4_output_l4_cksum(), ip4_output_cksum(), the prepend, the
+ * Ethernet header and neigh_output()'s send, with the offload requests
+ * written to ol_flags at once.
+ */
+static __rte_always_inline int
+ip4_output_dst_fast(struct fo_net_worker *w, const struct fo_net_iface *ifc,
+	const struct fo_neigh *e, struct rte_mbuf *m, struct rte_ipv4_hdr *ip, uint32_t base)
+{
+	uint16_t l2 = net_l2_len(ifc), l3 = rte_ipv4_hdr_len(ip);
+	uint64_t txo = ifc->tx_offloads, fl = m->ol_flags;
+	char *p;
+
+	if ((fl & RTE_MBUF_F_TX_TCP_CKSUM) &&
+		rte_pktmbuf_data_len(m) >= l3 + sizeof(struct rte_tcp_hdr)) {
+		if (txo & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) {
+			struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)((char *)ip + l3);
+
+			tcp->cksum = net_phdr_fold(
+				base, (uint16_t)(rte_be_to_cpu_16(ip->total_length) - l3));
+			fl |= RTE_MBUF_F_TX_IPV4;
+			m->l3_len = l3;
+		} else {
+			ip4_output_l4_cksum_base(ifc, m, ip, base);
+			fl = m->ol_flags;
+		}
+	}
+	ip->hdr_checksum = 0;
+	if (txo & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
+		fl |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+		m->l2_len = l2;
+		m->l3_len = l3;
+	} else {
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	m->ol_flags = fl;
+	p = rte_pktmbuf_prepend(m, l2);
+	if (unlikely(p == NULL)) {
+		net_drop(w, m, nombuf);
+		return -ENOBUFS;
+	}
+	net_eth_fill(p, ifc, &e->mac, RTE_ETHER_TYPE_IPV4);
+	return net_tx(w, ifc->port_id, m);
+}
+
 int
 fo_net_output_ip4_dst(struct fo_net_worker *w, struct rte_mbuf *m, struct fo_net_dst *d)
 {
-	const struct fo_net_iface *ifc;
 	struct rte_ipv4_hdr *ip;
 	const struct fo_neigh *e;
 	rte_be32_t dst;
 	uint32_t base;
-	uint16_t l2;
-	char *p;
 	int rc;
 
 	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(*ip))) {
@@ -155,19 +199,8 @@ fo_net_output_ip4_dst(struct fo_net_worker *w, struct rte_mbuf *m, struct fo_net
 	 */
 	if (likely(d->dst == dst && dst != 0 && e->ip == d->nh &&
 		   e->state == FO_NEIGH_REACHABLE && e->n_pending == 0 &&
-		   (e->retries != 0 || w->now < e->expire_tsc))) {
-		ifc = &w->ifaces[d->port];
-		l2 = net_l2_len(ifc);
-		ip4_output_l4_cksum_base(ifc, m, ip, d->phdr);
-		ip4_output_cksum(ifc, m, ip, l2);
-		p = rte_pktmbuf_prepend(m, l2);
-		if (unlikely(p == NULL)) {
-			net_drop(w, m, nombuf);
-			return -ENOBUFS;
-		}
-		net_eth_fill(p, ifc, &e->mac, RTE_ETHER_TYPE_IPV4);
-		return net_tx(w, ifc->port_id, m);
-	}
+		   (e->retries != 0 || w->now < e->expire_tsc)))
+		return ip4_output_dst_fast(w, &w->ifaces[d->port], e, m, ip, d->phdr);
 	base = net_phdr_base(ip);
 	rc = fo_net_output_ip4(w, m, dst);
 	ip4_dst_fill(w, d, dst, base);

@@ -406,9 +406,9 @@ test_ip4_output_dst_same(void **state)
 
 	(void)state;
 	for (v = 0; v < 2; v++) {
-		for (o = 0; o < 2; o++) {
-			uint64_t txo = o ? RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM
-					 : 0;
+		for (o = 0; o < 4; o++) {
+			uint64_t txo = (o & 1 ? RTE_ETH_TX_OFFLOAD_IPV4_CKSUM : 0) |
+				       (o & 2 ? RTE_ETH_TX_OFFLOAD_TCP_CKSUM : 0);
 			struct fo_net_worker *w = worker_with_peer(vlans[v], txo);
 			struct fo_net_dst d;
 			struct rte_mbuf *ref, *m, *a, *b;

@@ -33,20 +33,35 @@ tcp_tx_room(const struct fo_tcp_worker *tw)
 	return any ? (unsigned)FO_ARRAY_SIZE(net->txq[0].pkts) - used : 0;
 }
 
-/** A header mbuf with room for @p room bytes, or NULL (counted; @p payload freed). */
+/**
+ * A header mbuf with room for @p room bytes, or NULL (counted; @p payload
+ * freed). rte_pktmbuf_alloc() but for the fields tcp_hdr_send() writes
+ * anyway (lengths, ol_flags, tx_offload); a raw mbuf's next, nb_segs and
+ * refcnt are reset already (rte_mbuf_raw_alloc()).
+ */
 static __rte_always_inline struct rte_mbuf *
 tcp_hdr_alloc(struct fo_tcp_worker *tw, unsigned room, struct rte_mbuf *payload)
 {
-	struct rte_mbuf *h = rte_pktmbuf_alloc(tw->pool);
+	struct rte_mbuf *h = rte_mbuf_raw_alloc(tw->pool);
 
-	/* a fresh one-segment mbuf: the header starts at its data offset */
-	if (unlikely(h == NULL || rte_pktmbuf_tailroom(h) < room)) {
+	if (likely(h != NULL)) {
+		h->vlan_tci = 0;
+		h->vlan_tci_outer = 0;
+		h->port = RTE_MBUF_PORT_INVALID;
+		h->packet_type = 0;
+		h->data_len = 0;
+		rte_pktmbuf_reset_headroom(h);
+		/* a fresh one-segment mbuf: the header starts at its data offset */
+		if (likely(rte_pktmbuf_tailroom(h) >= room))
+			return h;
+		h->pkt_len = 0;
+		h->ol_flags &= RTE_MBUF_F_EXTERNAL;
+		h->tx_offload = 0;
 		rte_pktmbuf_free(h);
-		rte_pktmbuf_free(payload);
-		tcp_drop_count(tw, tcp_nombuf);
-		return NULL;
 	}
-	return h;
+	rte_pktmbuf_free(payload);
+	tcp_drop_count(tw, tcp_nombuf);
+	return NULL;
 }
 
 /*
@@ -95,12 +110,11 @@ tcp_hdr_send(struct fo_tcp_worker *tw, struct rte_mbuf *h, const struct tcp_key 
 		memcpy(th + 1, opts, optlen);
 	if (payload != NULL) {
 		h->next = payload;
-		h->nb_segs = (uint16_t)(h->nb_segs + payload->nb_segs);
+		h->nb_segs = (uint16_t)(1 + payload->nb_segs);
 		h->pkt_len += plen;
 	}
-	h->l3_len = sizeof(*ip);
-	h->l4_len = (uint16_t)(sizeof(*th) + optlen);
-	h->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+	h->tx_offload = rte_mbuf_tx_offload(0, sizeof(*ip), sizeof(*th) + optlen, 0, 0, 0, 0);
+	h->ol_flags = (h->ol_flags & RTE_MBUF_F_EXTERNAL) | RTE_MBUF_F_TX_TCP_CKSUM;
 	tw->stats.seg_tx++;
 	if (flags & TCP_RST)
 		tw->stats.resets_tx++;
@@ -312,10 +326,8 @@ tcp_send_data(struct fo_tcp_conn *c, uint32_t seq, uint32_t len, int fin)
 			 * queued segment's reference to take and give back.
 			 */
 			h = tcp_hdr_alloc(tw, hlen + len, NULL);
-			if (h == NULL)
-				return -ENOMEM;
-			if (tcp_sndq_copy(&c->snd, c->snd_una, seq, len,
-				    rte_pktmbuf_mtod_offset(h, uint8_t *, hlen)) != 0) {
+			if (h != NULL && tcp_sndq_copy(&c->snd, c->snd_una, seq, len,
+					     rte_pktmbuf_mtod_offset(h, uint8_t *, hlen)) != 0) {
 				rte_pktmbuf_free(h);
 				return -ENOMEM;
 			}
@@ -326,7 +338,6 @@ tcp_send_data(struct fo_tcp_conn *c, uint32_t seq, uint32_t len, int fin)
 				tcp_drop_count(tw, tcp_nombuf);
 				return -ENOMEM;
 			}
-			/* NULL: counted, and the segment lost as a frame would be */
 			h = tcp_hdr_alloc(tw, hlen, payload);
 		}
 		if (seq + len == c->snd_una + c->snd.bytes)
@@ -336,6 +347,7 @@ tcp_send_data(struct fo_tcp_conn *c, uint32_t seq, uint32_t len, int fin)
 	}
 	if (fin)
 		flags |= TCP_FIN;
+	/* no header mbuf: counted, and the segment lost as a frame would be (the RTO resends) */
 	if (h != NULL)
 		tcp_emitted(c, tcp_hdr_send(tw, h, &c->key, &c->dst, seq, c->rcv_nxt, flags, wnd,
 				       opts, n, payload, len - inl, inl));

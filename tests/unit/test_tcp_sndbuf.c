@@ -175,6 +175,45 @@ test_small_copied(void **state)
 	th_free(h, 1);
 }
 
+/*
+ * No mbuf for a header: counted, the segment lost as a frame would be,
+ * and the RTO sends it again (copied and chained alike); the pool whole
+ * at the end.
+ */
+static void
+test_no_header_mbuf(void **state)
+{
+	static struct rte_mbuf *taken[1 << 16];
+	struct th *h = th_new(NULL);
+	struct th_peer p = {.port = 40309, .isn = 10, .use_opts = 1};
+	unsigned n = 0, k;
+	uint32_t seq, lens[2] = {100, 900};
+
+	(void)state;
+	th_handshake(h, &p);
+	for (k = 0; k < 2; k++) {
+		uint64_t drops = h->tw->stats.drop[tcp_nombuf];
+
+		seq = p.una;
+		user_send1(h, p.c, lens[k], 0, (uint8_t)(20 + k));
+		while (n < FO_ARRAY_SIZE(taken) && (taken[n] = rte_pktmbuf_alloc(h->mp)) != NULL)
+			n++;
+		fo_tcp_flush(h->tw);
+		assert_int_equal(h->tw->stats.drop[tcp_nombuf], drops + 1);
+		assert_int_equal(txq_n_tcp(h), 0);
+		assert_int_equal(p.c->snd_nxt, seq + lens[k]); /* out, as far as TCP knows */
+		while (n > 0)
+			rte_pktmbuf_free(taken[--n]);
+		th_advance(h, 201 << k);
+		expect_data(h, seq, lens[k], 0, (uint8_t)(20 + k));
+		p.una = seq + lens[k];
+		th_peer_send(h, &p, F_ACK, NULL, 0);
+	}
+	assert_int_equal(h->tw->stats.buffered, 0);
+	assert_int_equal(fake_pool_in_use(h->mp), 0);
+	th_free(h, 1);
+}
+
 /* a segment the user still holds a reference to goes out as an indirect mbuf */
 static void
 test_shared_segment_indirect(void **state)
@@ -465,6 +504,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_whole_segment_as_is),
 		cmocka_unit_test(test_small_copied),
+		cmocka_unit_test(test_no_header_mbuf),
 		cmocka_unit_test(test_shared_segment_indirect),
 		cmocka_unit_test(test_append_while_held),
 		cmocka_unit_test(test_acked_while_held),

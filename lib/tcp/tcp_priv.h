@@ -429,6 +429,25 @@ unsigned tcp_opts_build_syn(uint8_t *p, uint16_t mss, int ws, uint8_t wscale, in
 unsigned tcp_opts_build(uint8_t *p, const struct fo_tcp_conn *c, int sack);
 /** NOP, NOP, timestamps: the options word of tcp_opts_parse()'s fast path. */
 #define TCP_OPT_TS_WORD (1u << 24 | 1u << 16 | 8u << 8 | 10u)
+/**
+ * 12 option bytes at @p p that are NOP, NOP, timestamps (RFC 7323
+ * appendix A): parsed into @p o as tcp_opts_parse() would. @return 1, or
+ * 0 (@p o untouched) when they are anything else.
+ */
+static inline int
+tcp_opts_ts_only(const uint8_t *p, struct tcp_opts *o)
+{
+	uint32_t w[3];
+
+	memcpy(w, p, sizeof(w));
+	if (w[0] != rte_cpu_to_be_32(TCP_OPT_TS_WORD))
+		return 0;
+	memset(o, 0, sizeof(*o));
+	o->tsval = rte_be_to_cpu_32(w[1]);
+	o->tsecr = rte_be_to_cpu_32(w[2]);
+	o->has_ts = 1;
+	return 1;
+}
 /** The timestamps option (NOP, NOP, TS) with @p tsval, @p tsecr. @return 12. */
 static inline unsigned
 tcp_opts_build_ts(uint8_t *p, uint32_t tsval, uint32_t tsecr)
@@ -533,7 +552,20 @@ void tcp_sndq_free(struct fo_tcp_worker *tw, struct tcp_sndq *q);
 
 /* ---- tcp_rcvbuf.c ---- */
 /** Remove @p n bytes from the front of a chain; @return the new head (NULL when empty). */
-struct rte_mbuf *tcp_mbuf_cut_front(struct rte_mbuf *m, uint32_t n);
+struct rte_mbuf *tcp_mbuf_cut_front_chain(struct rte_mbuf *m, uint32_t n);
+static inline struct rte_mbuf *
+tcp_mbuf_cut_front(struct rte_mbuf *m, uint32_t n)
+{
+	if (likely(m != NULL && m->next == NULL && n < m->data_len)) {
+		/* one mbuf, as most segments come: no chain to walk, no call */
+		m->data_off = (uint16_t)(m->data_off + n);
+		m->data_len = (uint16_t)(m->data_len - n);
+		m->pkt_len = m->data_len;
+		m->nb_segs = 1;
+		return m;
+	}
+	return tcp_mbuf_cut_front_chain(m, n);
+}
 /** Keep only the first @p keep bytes of a chain; @return the head (NULL when keep == 0). */
 struct rte_mbuf *tcp_mbuf_keep(struct rte_mbuf *m, uint32_t keep);
 void tcp_rcvq_append(struct fo_tcp_worker *tw, struct tcp_rcvq *q, struct rte_mbuf *m,

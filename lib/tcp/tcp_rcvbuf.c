@@ -37,16 +37,8 @@ tcp_mbuf_fix(struct rte_mbuf *m)
 }
 
 struct rte_mbuf *
-tcp_mbuf_cut_front(struct rte_mbuf *m, uint32_t n)
+tcp_mbuf_cut_front_chain(struct rte_mbuf *m, uint32_t n)
 {
-	if (m != NULL && m->next == NULL && n < m->data_len) {
-		/* one mbuf, as most segments come: no chain to walk */
-		m->data_off = (uint16_t)(m->data_off + n);
-		m->data_len = (uint16_t)(m->data_len - n);
-		m->pkt_len = m->data_len;
-		m->nb_segs = 1;
-		return m;
-	}
 	while (m != NULL && n >= m->data_len) {
 		struct rte_mbuf *next = m->next;
 

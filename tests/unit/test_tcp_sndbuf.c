@@ -214,6 +214,40 @@ test_no_header_mbuf(void **state)
 	th_free(h, 1);
 }
 
+/* tcp_mbuf_cut_front(): inline within one mbuf, out of line across a chain or to its end */
+static void
+test_cut_front(void **state)
+{
+	struct th *h = th_new(NULL);
+	struct rte_mbuf *a, *b, *r;
+
+	(void)state;
+	a = rte_pktmbuf_alloc(h->mp);
+	th_pattern((uint8_t *)rte_pktmbuf_append(a, 100), 100, 0, 30);
+	r = tcp_mbuf_cut_front(a, 40);
+	assert_ptr_equal(r, a);
+	assert_int_equal(r->data_len, 60);
+	assert_int_equal(r->pkt_len, 60);
+	th_pattern(buf, 60, 40, 30);
+	assert_memory_equal(rte_pktmbuf_mtod(r, uint8_t *), buf, 60);
+	assert_null(tcp_mbuf_cut_front(a, 60)); /* all of it: freed */
+	assert_int_equal(fake_pool_in_use(h->mp), 0);
+	a = rte_pktmbuf_alloc(h->mp);
+	b = rte_pktmbuf_alloc(h->mp);
+	th_pattern((uint8_t *)rte_pktmbuf_append(a, 100), 100, 0, 31);
+	th_pattern((uint8_t *)rte_pktmbuf_append(b, 50), 50, 100, 31);
+	assert_int_equal(rte_pktmbuf_chain(a, b), 0);
+	r = tcp_mbuf_cut_front(a, 110);
+	assert_ptr_equal(r, b);
+	assert_int_equal(r->pkt_len, 40);
+	assert_int_equal(r->nb_segs, 1);
+	th_pattern(buf, 40, 110, 31);
+	assert_memory_equal(rte_pktmbuf_mtod(r, uint8_t *), buf, 40);
+	rte_pktmbuf_free(r);
+	assert_int_equal(fake_pool_in_use(h->mp), 0);
+	th_free(h, 1);
+}
+
 /* a segment the user still holds a reference to goes out as an indirect mbuf */
 static void
 test_shared_segment_indirect(void **state)
@@ -505,6 +539,7 @@ main(void)
 		cmocka_unit_test(test_whole_segment_as_is),
 		cmocka_unit_test(test_small_copied),
 		cmocka_unit_test(test_no_header_mbuf),
+		cmocka_unit_test(test_cut_front),
 		cmocka_unit_test(test_shared_segment_indirect),
 		cmocka_unit_test(test_append_while_held),
 		cmocka_unit_test(test_acked_while_held),

@@ -114,6 +114,7 @@ struct tcp_sndq {
 struct tcp_rcvq {
 	struct rte_mbuf *head, *tail;
 	uint32_t bytes;
+	uint32_t nb; /* mbufs */
 };
 
 /** An out-of-order segment (payload only), from the worker's node pool. */
@@ -272,9 +273,9 @@ struct fo_tcp_worker {
 /**
  * Append mbuf chain @p m (@p len payload bytes) to the queue whose head,
  * tail and byte count are given, counting its mbufs in the worker's
- * buffered gauge. Shared by the send and receive queues.
+ * buffered gauge. Shared by the send and receive queues. @return the mbufs.
  */
-static inline void
+static inline uint32_t
 tcp_mq_append(struct fo_tcp_worker *tw, struct rte_mbuf **head, struct rte_mbuf **tail,
 	uint32_t *bytes, struct rte_mbuf *m, uint32_t len)
 {
@@ -292,6 +293,7 @@ tcp_mq_append(struct fo_tcp_worker *tw, struct rte_mbuf **head, struct rte_mbuf 
 		*head = m;
 	*tail = t;
 	*bytes += len;
+	return nb;
 }
 
 #define tcp_drop_count(tw, reason) ((tw)->stats.drop[reason]++)
@@ -531,8 +533,9 @@ unsigned tcp_tx_room(const struct fo_tcp_worker *tw);
  * Queues count the mbufs they hold in tw->stats.buffered (the per-worker
  * budget of cfg.max_buffered).
  */
-void tcp_sndq_append(struct fo_tcp_worker *tw, struct tcp_sndq *q, struct rte_mbuf *chain,
-	uint32_t len);
+/** Queue chain @p chain of @p len bytes, @p nb mbufs, the last one @p last. */
+void tcp_sndq_append_n(struct fo_tcp_worker *tw, struct tcp_sndq *q, struct rte_mbuf *chain,
+	struct rte_mbuf *last, uint32_t nb, uint32_t len);
 /** Drop @p n acknowledged bytes from the front. */
 void tcp_sndq_ack(struct fo_tcp_worker *tw, struct tcp_sndq *q, uint32_t n);
 /**

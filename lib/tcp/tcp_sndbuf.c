@@ -50,17 +50,10 @@ tcp_seg_free1(struct rte_mbuf *m)
 }
 
 void
-tcp_sndq_append(struct fo_tcp_worker *tw, struct tcp_sndq *q, struct rte_mbuf *chain,
-	uint32_t len)
+tcp_sndq_append_n(struct fo_tcp_worker *tw, struct tcp_sndq *q, struct rte_mbuf *chain,
+	struct rte_mbuf *last, uint32_t nb, uint32_t len)
 {
-	struct rte_mbuf *t = chain;
-	uint32_t nb = 1;
-
 	sndq_settle(q);
-	while (t->next != NULL) {
-		t = t->next;
-		nb++;
-	}
 	tw->stats.buffered += nb;
 	if (q->tail == NULL)
 		q->head = chain;
@@ -68,7 +61,7 @@ tcp_sndq_append(struct fo_tcp_worker *tw, struct tcp_sndq *q, struct rte_mbuf *c
 		q->held_next = chain; /* the tail is out as itself: its ->next stays NULL */
 	else
 		q->tail->next = chain;
-	q->tail = t;
+	q->tail = last;
 	q->bytes += len;
 }
 

@@ -248,6 +248,51 @@ test_cut_front(void **state)
 	th_free(h, 1);
 }
 
+/* the receive queue counts its mbufs: taking all of it (no walk) or a prefix keeps the counts right */
+static void
+test_rcvq_take_counts(void **state)
+{
+	struct th *h = th_new(NULL);
+	struct tcp_rcvq q;
+	struct rte_mbuf *m[4], *out;
+	unsigned i;
+
+	(void)state;
+	memset(&q, 0, sizeof(q));
+	for (i = 0; i < 4; i++) {
+		m[i] = rte_pktmbuf_alloc(h->mp);
+		rte_pktmbuf_append(m[i], (uint16_t)(100 * (i + 1)));
+	}
+	assert_int_equal(rte_pktmbuf_chain(m[1], m[2]), 0); /* one segment of two mbufs */
+	tcp_rcvq_append(h->tw, &q, m[0], 100);
+	tcp_rcvq_append(h->tw, &q, m[1], 500);
+	tcp_rcvq_append(h->tw, &q, m[3], 400);
+	assert_int_equal(q.nb, 4);
+	assert_int_equal(h->tw->stats.buffered, 4);
+	/* a prefix of whole mbufs */
+	assert_int_equal(tcp_rcvq_take(h->tw, &q, 350, &out), 300);
+	assert_ptr_equal(out, m[0]);
+	assert_int_equal(out->nb_segs, 2);
+	assert_int_equal(out->pkt_len, 300);
+	assert_int_equal(q.nb, 2);
+	assert_int_equal(h->tw->stats.buffered, 2);
+	rte_pktmbuf_free(out);
+	/* the rest, all of it */
+	assert_int_equal(tcp_rcvq_take(h->tw, &q, 700, &out), 700);
+	assert_ptr_equal(out, m[2]);
+	assert_int_equal(out->nb_segs, 2);
+	assert_int_equal(out->pkt_len, 700);
+	assert_ptr_equal(rte_pktmbuf_lastseg(out), m[3]);
+	assert_int_equal(q.nb, 0);
+	assert_int_equal(q.bytes, 0);
+	assert_null(q.head);
+	assert_null(q.tail);
+	assert_int_equal(h->tw->stats.buffered, 0);
+	rte_pktmbuf_free(out);
+	assert_int_equal(fake_pool_in_use(h->mp), 0);
+	th_free(h, 1);
+}
+
 /* a segment the user still holds a reference to goes out as an indirect mbuf */
 static void
 test_shared_segment_indirect(void **state)
@@ -540,6 +585,7 @@ main(void)
 		cmocka_unit_test(test_small_copied),
 		cmocka_unit_test(test_no_header_mbuf),
 		cmocka_unit_test(test_cut_front),
+		cmocka_unit_test(test_rcvq_take_counts),
 		cmocka_unit_test(test_shared_segment_indirect),
 		cmocka_unit_test(test_append_while_held),
 		cmocka_unit_test(test_acked_while_held),

@@ -376,10 +376,13 @@ tcp_output_send(struct fo_tcp_conn *c, unsigned *roomp)
 {
 	struct fo_tcp_worker *tw = c->tw;
 	unsigned sent = 0, room = *roomp;
+	int can;
 
 	if (c->state == TCP_CLOSED)
 		return 0;
-	while (tcp_can_send(c)) {
+	/* sending changes no state: asked once */
+	can = tcp_can_send(c);
+	while (can) {
 		uint32_t snd_end = c->snd_una + c->snd.bytes;
 		uint32_t flight, wnd, len, limit, seq;
 		int fin;
@@ -448,7 +451,8 @@ tcp_output_send(struct fo_tcp_conn *c, unsigned *roomp)
 		if (c->rtx_mode != TCP_RTX_RETRANSMIT)
 			tcp_rtx_arm(c);
 		sent++;
-		if (fin)
+		/* the FIN, or all the data and no FIN to follow: what the next round would find */
+		if (fin || (c->snd_nxt == snd_end && !c->fin_queued))
 			break;
 	}
 	if (sent == 0 && c->ack_now && c->state != TCP_SYN_SENT && c->state != TCP_CLOSED) {
@@ -458,7 +462,7 @@ tcp_output_send(struct fo_tcp_conn *c, unsigned *roomp)
 	}
 	*roomp = room;
 	/* peer's window closed with data waiting and nothing in flight: probe it */
-	if (tcp_can_send(c) && c->snd_max == c->snd_una && c->snd.bytes > 0 &&
+	if (can && c->snd_max == c->snd_una && c->snd.bytes > 0 &&
 		c->snd_wnd == 0 && c->rtx_mode == TCP_RTX_NONE)
 		tcp_persist_arm(c);
 	return sent;

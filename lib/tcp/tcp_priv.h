@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_jhash.h>
 #include <rte_mbuf.h>
 #include <rte_reciprocal.h>
 
@@ -416,7 +417,29 @@ int tcp_cb_accept(struct fo_tcp_conn *c);
 /* ---- tcp_flow.c ---- */
 int tcp_flow_init(struct fo_tcp_worker *tw);
 void tcp_flow_fini(struct fo_tcp_worker *tw);
-struct fo_tcp_conn *tcp_flow_lookup(struct fo_tcp_worker *tw, const struct tcp_key *k);
+static inline uint32_t
+tcp_flow_hash(const struct fo_tcp_worker *tw, const struct tcp_key *k)
+{
+	return rte_jhash_3words(k->laddr, k->raddr, (uint32_t)k->lport << 16 | k->rport,
+		tw->flow_seed);
+}
+
+/** The connection of tuple @p k, or NULL (inline: once per segment received). */
+static inline struct fo_tcp_conn *
+tcp_flow_lookup(struct fo_tcp_worker *tw, const struct tcp_key *k)
+{
+	uint32_t i = tw->flow_buckets[tcp_flow_hash(tw, k) & tw->flow_mask];
+
+	while (i != UINT32_MAX) {
+		struct fo_tcp_conn *c = &tw->conns[i];
+
+		if (c->key.laddr == k->laddr && c->key.raddr == k->raddr &&
+			c->key.lport == k->lport && c->key.rport == k->rport)
+			return c;
+		i = c->hnext;
+	}
+	return NULL;
+}
 void tcp_flow_insert(struct fo_tcp_worker *tw, struct fo_tcp_conn *c);
 void tcp_flow_remove(struct fo_tcp_worker *tw, struct fo_tcp_conn *c);
 struct tcp_listener *tcp_listener_find(struct fo_tcp_worker *tw, rte_be32_t addr, uint16_t port);

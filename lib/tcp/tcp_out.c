@@ -467,39 +467,3 @@ tcp_output_send(struct fo_tcp_conn *c, unsigned *roomp)
 		tcp_persist_arm(c);
 	return sent;
 }
-
-void
-tcp_pending_add(struct fo_tcp_conn *c)
-{
-	struct fo_tcp_worker *tw = c->tw;
-
-	if (c->pending || (c->state == TCP_CLOSED && !c->zombie))
-		return; /* a zombie comes only for its closed(NORMAL) */
-	c->pending = 1;
-	c->pend_next = NULL;
-	c->pend_prev = tw->pend_tail;
-	if (tw->pend_tail != NULL)
-		tw->pend_tail->pend_next = c;
-	else
-		tw->pend_head = c;
-	tw->pend_tail = c;
-}
-
-void
-tcp_pending_del(struct fo_tcp_conn *c)
-{
-	struct fo_tcp_worker *tw = c->tw;
-
-	if (!c->pending)
-		return;
-	if (c->pend_prev != NULL)
-		c->pend_prev->pend_next = c->pend_next;
-	else
-		tw->pend_head = c->pend_next;
-	if (c->pend_next != NULL)
-		c->pend_next->pend_prev = c->pend_prev;
-	else
-		tw->pend_tail = c->pend_prev;
-	c->pend_next = c->pend_prev = NULL;
-	c->pending = 0;
-}

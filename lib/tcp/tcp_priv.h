@@ -545,9 +545,44 @@ tcp_rcv_space(const struct fo_tcp_conn *c)
 
 	return used >= buf ? 0 : buf - used;
 }
-/** Queue @p c for output at the next fo_tcp_flush(). */
-void tcp_pending_add(struct fo_tcp_conn *c);
-void tcp_pending_del(struct fo_tcp_conn *c);
+/** Queue @p c for output at the next fo_tcp_flush() (inline: several times a request). */
+static inline void
+tcp_pending_add(struct fo_tcp_conn *c)
+{
+	struct fo_tcp_worker *tw = c->tw;
+
+	if (c->pending || (c->state == TCP_CLOSED && !c->zombie))
+		return; /* a zombie comes only for its closed(NORMAL) */
+	c->pending = 1;
+	c->pend_next = NULL;
+	c->pend_prev = tw->pend_tail;
+	if (tw->pend_tail != NULL)
+		tw->pend_tail->pend_next = c;
+	else
+		tw->pend_head = c;
+	tw->pend_tail = c;
+}
+
+/** Take @p c off the pending list (idempotent). */
+static inline void
+tcp_pending_del(struct fo_tcp_conn *c)
+{
+	struct fo_tcp_worker *tw = c->tw;
+
+	if (!c->pending)
+		return;
+	if (c->pend_prev != NULL)
+		c->pend_prev->pend_next = c->pend_next;
+	else
+		tw->pend_head = c->pend_next;
+	if (c->pend_next != NULL)
+		c->pend_next->pend_prev = c->pend_prev;
+	else
+		tw->pend_tail = c->pend_prev;
+	c->pend_next = c->pend_prev = NULL;
+	c->pending = 0;
+}
+
 /** Free tx slots over configured ports (output stops when near zero). */
 unsigned tcp_tx_room(const struct fo_tcp_worker *tw);
 

@@ -58,6 +58,7 @@ enum tcp_state {
 #define TCP_TW_ISN_GAP 65536 /* a reused TIME_WAIT tuple's new ISN is beyond old SND.NXT + this */
 #define TCP_TICK_MS 1        /* timer wheel granularity */
 #define TCP_CHALLENGE_ACK_PER_S 1000
+#define TCP_CWND_MAX (1u << 30) /* congestion window bound (tcp_cc.c) */
 #define TCP_TX_FRAMES 2      /* tx frames per segment at most: itself, an ARP probe */
 /* payload bytes up to which a segment is copied after its header, not chained (tcp_out.c) */
 #define TCP_COPY_MAX 512
@@ -655,7 +656,22 @@ unsigned tcp_ooo_sack_blocks(const struct fo_tcp_conn *c, struct tcp_sack_blk *b
 
 /* ---- tcp_cc.c ---- */
 void tcp_cc_init(struct fo_tcp_conn *c);
-void tcp_cc_ack(struct fo_tcp_conn *c, uint32_t acked);
+/** tcp_cc_ack() but for its slow-start fast path. */
+void tcp_cc_ack_slow(struct fo_tcp_conn *c, uint32_t acked);
+/** Congestion control for @p acked new bytes acknowledged. */
+static inline void
+tcp_cc_ack(struct fo_tcp_conn *c, uint32_t acked)
+{
+	/* slow start, nearly every ACK of a short exchange: inline, as tcp_cc_ack_slow() does it */
+	if (likely(!c->in_recovery && c->cwnd < c->ssthresh)) {
+		c->dupacks = 0;
+		c->cwnd += RTE_MIN(acked, 2u * c->mss);
+		if (c->cwnd > TCP_CWND_MAX)
+			c->cwnd = TCP_CWND_MAX;
+		return;
+	}
+	tcp_cc_ack_slow(c, acked);
+}
 void tcp_cc_dupack(struct fo_tcp_conn *c);
 void tcp_cc_rto(struct fo_tcp_conn *c);
 void tcp_sack_update(struct fo_tcp_conn *c, const struct tcp_opts *o);

@@ -293,6 +293,42 @@ test_rcvq_take_counts(void **state)
 	th_free(h, 1);
 }
 
+/* cwnd on new ACKs: slow start (inline) grows by the bytes acknowledged, at most two
+ * segments; congestion avoidance (out of line) by one segment a window */
+static void
+test_cwnd_growth(void **state)
+{
+	struct th *h = th_new(NULL);
+	struct th_peer p = {.port = 40312, .isn = 10, .use_opts = 1};
+	uint32_t seq, cwnd;
+
+	(void)state;
+	th_handshake(h, &p);
+	cwnd = p.c->cwnd;
+	seq = p.una;
+	user_send1(h, p.c, 1000, 0, 40);
+	fo_tcp_flush(h->tw);
+	expect_data(h, seq, 1000, 0, 40);
+	p.una = seq + 1000;
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	assert_int_equal(p.c->cwnd, cwnd + 1000);
+	assert_int_equal(p.c->dupacks, 0);
+	/* at ssthresh: avoidance counts bytes up to a window */
+	p.c->ssthresh = p.c->cwnd;
+	cwnd = p.c->cwnd;
+	seq = p.una;
+	user_send1(h, p.c, 1000, 0, 41);
+	fo_tcp_flush(h->tw);
+	expect_data(h, seq, 1000, 0, 41);
+	p.una = seq + 1000;
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	assert_int_equal(p.c->cwnd, cwnd);
+	assert_int_equal(p.c->cwnd_cnt, 1000);
+	th_drain(h);
+	assert_int_equal(fake_pool_in_use(h->mp), 0);
+	th_free(h, 1);
+}
+
 /* a segment the user still holds a reference to goes out as an indirect mbuf */
 static void
 test_shared_segment_indirect(void **state)
@@ -586,6 +622,7 @@ main(void)
 		cmocka_unit_test(test_no_header_mbuf),
 		cmocka_unit_test(test_cut_front),
 		cmocka_unit_test(test_rcvq_take_counts),
+		cmocka_unit_test(test_cwnd_growth),
 		cmocka_unit_test(test_shared_segment_indirect),
 		cmocka_unit_test(test_append_while_held),
 		cmocka_unit_test(test_acked_while_held),

@@ -197,9 +197,8 @@ fo_net_output_ip4_dst(struct fo_net_worker *w, struct rte_mbuf *m, struct fo_net
 	 * the entry's slot are known, its address and state say it is still
 	 * the one (slots are reused in place, never moved).
 	 */
-	if (likely(d->dst == dst && dst != 0 && e->ip == d->nh &&
-		   e->state == FO_NEIGH_REACHABLE && e->n_pending == 0 &&
-		   (e->retries != 0 || w->now < e->expire_tsc)))
+	if (likely(d->dst == dst && dst != 0 && e->ip == d->nh && e->state == FO_NEIGH_REACHABLE &&
+		    e->n_pending == 0 && (e->retries != 0 || w->now < e->expire_tsc)))
 		return ip4_output_dst_fast(w, &w->ifaces[d->port], e, m, ip, d->phdr);
 	base = net_phdr_base(ip);
 	rc = fo_net_output_ip4(w, m, dst);

@@ -282,7 +282,8 @@ tcp_send_syn(struct fo_tcp_conn *c)
 	if (c->state == TCP_SYN_SENT) {
 		n = tcp_opts_build_syn(opts, tcp_route_mss(tw, c->key.raddr), 1, c->rcv_wscale, 1,
 			1, tcp_ts_now(tw) + c->ts_offset, 0);
-		rc = tcp_emit_conn(c, c->iss, 0, TCP_SYN, (uint16_t)RTE_MIN(space, 0xffffu), opts, n);
+		rc = tcp_emit_conn(
+			c, c->iss, 0, TCP_SYN, (uint16_t)RTE_MIN(space, 0xffffu), opts, n);
 	} else {
 		n = tcp_opts_build_syn(opts, tcp_route_mss(tw, c->key.raddr), c->ws_ok,
 			c->rcv_wscale, c->sack_ok, c->ts_ok, tcp_ts_now(tw) + c->ts_offset,

@@ -49,7 +49,8 @@ test_ts_layouts(void **state)
 	expect_ts(padded, sizeof(padded), 0x81020304u, 0x050607f8u);
 }
 
-/* tcp_parse()'s inline check: the aligned layout parses as tcp_opts_parse() does; any other leaves the options untouched */
+/* tcp_parse()'s inline check: the aligned layout parses as tcp_opts_parse() does; any other
+ * leaves the options untouched */
 static void
 test_ts_only_inline(void **state)
 {

@@ -248,7 +248,8 @@ test_cut_front(void **state)
 	th_free(h, 1);
 }
 
-/* the receive queue counts its mbufs: taking all of it (no walk) or a prefix keeps the counts right */
+/* the receive queue counts its mbufs: taking all of it (no walk) or a prefix keeps the counts
+ * right */
 static void
 test_rcvq_take_counts(void **state)
 {

@@ -318,6 +318,30 @@ uint16_t fo_net_input(struct fo_net_worker *w, uint16_t port, struct rte_mbuf **
 int fo_net_output_ip4(struct fo_net_worker *w, struct rte_mbuf *m, rte_be32_t dst);
 
 /**
+ * A sender's cache of one destination's route and next hop (a TCP
+ * connection keeps one): fo_net_output_ip4_dst() sends through it without
+ * fo_net_output_ip4()'s route lookup and neighbour hash, for as long as the
+ * next hop stays REACHABLE, fresh and with nothing queued; else it takes
+ * the full path and fills the cache again. All zeros is an empty cache.
+ * Every packet sent through one cache must have the same IPv4 source,
+ * destination and protocol (the pseudo-header sum is kept).
+ */
+struct fo_net_dst {
+	rte_be32_t dst;  /**< destination held (0: empty) */
+	rte_be32_t nh;   /**< its next hop */
+	uint32_t phdr;   /**< source, destination and protocol of the TCP pseudo header, summed */
+	uint16_t port;   /**< interface (port id) */
+	uint16_t slot;   /**< neighbour cache slot of nh */
+};
+
+/**
+ * fo_net_output_ip4() to the destination of @p m's IPv4 header through
+ * the cache @p d (same result, same frame, same counters); @p d is filled
+ * or refreshed when the full path was taken.
+ */
+int fo_net_output_ip4_dst(struct fo_net_worker *w, struct rte_mbuf *m, struct fo_net_dst *d);
+
+/**
  * Run timers: ARP retries with exponential backoff (FO_NEIGH_RETRY_MS,
  * doubling, FO_NEIGH_RETRIES requests), give-ups (queued packets dropped as
  * neigh_unreachable, entry FAILED for FO_NEIGH_HOLDDOWN_MS), and the

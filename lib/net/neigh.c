@@ -90,8 +90,7 @@ neigh_alloc(struct fo_net_worker *w, rte_be32_t ip, uint16_t port)
 	return victim;
 }
 
-/** Ask for @p e's MAC (again) and schedule the next try with backoff. */
-static void
+void
 neigh_solicit(struct fo_net_worker *w, struct fo_neigh *e)
 {
 	/* a lost request (no mbuf, txq full) is counted and retried later */

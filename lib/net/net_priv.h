@@ -132,6 +132,32 @@ void arp_output_reply(
  */
 int arp_output_request(struct fo_net_worker *w, const struct fo_net_iface *ifc, rte_be32_t tip);
 
+/*
+ * rte_ipv4_phdr_cksum(ip, 0) without its copy into a pseudo-header and
+ * rte_raw_cksum()'s loop, in two steps: the words that stay the same for
+ * every packet of a flow (source, destination, zero and protocol, as they
+ * lie in memory), summed once (net_phdr_base()), then the L4 length added
+ * and the sum folded (net_phdr_fold()), not inverted.
+ */
+static inline uint32_t
+net_phdr_base(const struct rte_ipv4_hdr *ip)
+{
+	uint32_t src = ip->src_addr, dst = ip->dst_addr;
+
+	return (src & 0xffff) + (src >> 16) + (dst & 0xffff) + (dst >> 16) +
+	       rte_cpu_to_be_16((uint16_t)ip->next_proto_id);
+}
+
+static inline uint16_t
+net_phdr_fold(uint32_t base, uint16_t l4_len)
+{
+	uint32_t sum = base + rte_cpu_to_be_16(l4_len);
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
 /* ip4_output.c */
 /**
  * Fill the TCP checksum of @p m (starting at @p ip) when its ol_flags ask
@@ -139,6 +165,9 @@ int arp_output_request(struct fo_net_worker *w, const struct fo_net_iface *ifc, 
  * else computed in software (and the flag cleared).
  */
 void ip4_output_l4_cksum(const struct fo_net_iface *ifc, struct rte_mbuf *m, struct rte_ipv4_hdr *ip);
+/** ip4_output_l4_cksum() with net_phdr_base() of @p ip known already. */
+void ip4_output_l4_cksum_base(const struct fo_net_iface *ifc, struct rte_mbuf *m,
+	struct rte_ipv4_hdr *ip, uint32_t base);
 
 /**
  * Pick the interface and next hop for @p dst: the interface whose subnet
@@ -170,6 +199,8 @@ struct fo_neigh *neigh_find(struct fo_net_worker *w, rte_be32_t ip);
  * link was down).
  */
 void neigh_retry_now(struct fo_net_worker *w, uint16_t port);
+/** Ask for @p e's MAC (again) and schedule the next try with backoff. */
+void neigh_solicit(struct fo_net_worker *w, struct fo_neigh *e);
 /**
  * Send the frame @p m (Ethernet header filled but for the destination MAC,
  * m->port unused) to next hop @p nh on @p ifc: now, or once resolved.

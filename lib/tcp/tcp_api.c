@@ -372,9 +372,8 @@ can_write(const struct fo_tcp_conn *c)
 ssize_t
 fo_tcp_send(struct fo_tcp_conn *c, struct rte_mbuf *chain)
 {
-	struct rte_mbuf *s;
-	uint32_t len = 0;
-
+	struct rte_mbuf *s, *last = chain;
+	uint32_t len = 0, nb = 0;
 	int rc;
 
 	if (chain == NULL)
@@ -382,8 +381,12 @@ fo_tcp_send(struct fo_tcp_conn *c, struct rte_mbuf *chain)
 	rc = can_write(c);
 	if (rc != 0)
 		return rc;
-	for (s = chain; s != NULL; s = s->next)
+	/* one walk for the length, the last mbuf and the count (tcp_sndq_append_n()) */
+	for (s = chain; s != NULL; s = s->next) {
 		len += s->data_len;
+		nb++;
+		last = s;
+	}
 	if (len == 0)
 		return -EINVAL;
 	if (c->snd.bytes + len > c->tw->cfg.sndbuf) {
@@ -391,7 +394,7 @@ fo_tcp_send(struct fo_tcp_conn *c, struct rte_mbuf *chain)
 		c->write_lowat = 1; /* any space */
 		return -EAGAIN;
 	}
-	tcp_sndq_append(c->tw, &c->snd, chain, len);
+	tcp_sndq_append_n(c->tw, &c->snd, chain, last, nb, len);
 	tcp_pending_add(c);
 	return (ssize_t)len;
 }

@@ -9,8 +9,6 @@
  */
 #include "tcp_priv.h"
 
-#define TCP_CWND_MAX (1u << 30)
-
 void
 tcp_cc_init(struct fo_tcp_conn *c)
 {
@@ -48,7 +46,7 @@ tcp_flight(const struct fo_tcp_conn *c)
 }
 
 void
-tcp_cc_ack(struct fo_tcp_conn *c, uint32_t acked)
+tcp_cc_ack_slow(struct fo_tcp_conn *c, uint32_t acked)
 {
 	if (c->in_recovery) {
 		if (tcp_seq_ge(c->snd_una, c->recover)) {

@@ -8,23 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_jhash.h>
-
 #include "tcp_priv.h"
-
-static inline uint32_t
-tcp_flow_hash(const struct fo_tcp_worker *tw, const struct tcp_key *k)
-{
-	return rte_jhash_3words(k->laddr, k->raddr, (uint32_t)k->lport << 16 | k->rport,
-		tw->flow_seed);
-}
-
-static inline int
-tcp_key_eq(const struct tcp_key *a, const struct tcp_key *b)
-{
-	return a->laddr == b->laddr && a->raddr == b->raddr && a->lport == b->lport &&
-		a->rport == b->rport;
-}
 
 int
 tcp_flow_init(struct fo_tcp_worker *tw)
@@ -46,21 +30,6 @@ tcp_flow_fini(struct fo_tcp_worker *tw)
 {
 	free(tw->flow_buckets);
 	tw->flow_buckets = NULL;
-}
-
-struct fo_tcp_conn *
-tcp_flow_lookup(struct fo_tcp_worker *tw, const struct tcp_key *k)
-{
-	uint32_t i = tw->flow_buckets[tcp_flow_hash(tw, k) & tw->flow_mask];
-
-	while (i != UINT32_MAX) {
-		struct fo_tcp_conn *c = &tw->conns[i];
-
-		if (tcp_key_eq(&c->key, k))
-			return c;
-		i = c->hnext;
-	}
-	return NULL;
 }
 
 void

@@ -69,7 +69,11 @@ tcp_parse(struct rte_mbuf *m, struct tcp_seg *seg)
 	}
 	if (doff > sizeof(*th)) {
 		op = rte_pktmbuf_read(m, l2 + l3 + sizeof(*th), doff - sizeof(*th), obuf);
-		if (op == NULL || tcp_opts_parse(op, doff - sizeof(*th), &seg->opts) != 0)
+		if (op == NULL)
+			return tcp_bad_option;
+		if (doff == sizeof(*th) + 12 && tcp_opts_ts_only(op, &seg->opts))
+			; /* the timestamps alone: tcp_opts_parse()'s fast path, without the call */
+		else if (tcp_opts_parse(op, doff - sizeof(*th), &seg->opts) != 0)
 			return tcp_bad_option;
 	} else {
 		memset(&seg->opts, 0, sizeof(seg->opts));

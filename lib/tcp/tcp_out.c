@@ -33,37 +33,60 @@ tcp_tx_room(const struct fo_tcp_worker *tw)
 	return any ? (unsigned)FO_ARRAY_SIZE(net->txq[0].pkts) - used : 0;
 }
 
-/* tcp_emit(), inlined into the data path (tcp_send_data()): ten arguments to pass otherwise */
+/**
+ * A header mbuf with room for @p room bytes, or NULL (counted; @p payload
+ * freed). rte_pktmbuf_alloc() but for the fields tcp_hdr_send() writes
+ * anyway (lengths, ol_flags, tx_offload); a raw mbuf's next, nb_segs and
+ * refcnt are reset already (rte_mbuf_raw_alloc()).
+ */
+static __rte_always_inline struct rte_mbuf *
+tcp_hdr_alloc(struct fo_tcp_worker *tw, unsigned room, struct rte_mbuf *payload)
+{
+	struct rte_mbuf *h = rte_mbuf_raw_alloc(tw->pool);
+
+	if (likely(h != NULL)) {
+		h->vlan_tci = 0;
+		h->vlan_tci_outer = 0;
+		h->port = RTE_MBUF_PORT_INVALID;
+		h->packet_type = 0;
+		h->data_len = 0;
+		rte_pktmbuf_reset_headroom(h);
+		/* a fresh one-segment mbuf: the header starts at its data offset */
+		if (likely(rte_pktmbuf_tailroom(h) >= room))
+			return h;
+		h->pkt_len = 0;
+		h->ol_flags &= RTE_MBUF_F_EXTERNAL;
+		h->tx_offload = 0;
+		rte_pktmbuf_free(h);
+	}
+	rte_pktmbuf_free(payload);
+	tcp_drop_count(tw, tcp_nombuf);
+	return NULL;
+}
+
+/*
+ * Fill header mbuf @p h (IPv4 + TCP + options; @p inl payload bytes
+ * already copied after them) followed by @p payload (@p plen bytes,
+ * chained) and send it. Inlined into the data path (tcp_send_data()):
+ * a dozen arguments to pass otherwise.
+ */
 static __rte_always_inline int
-tcp_emit_inl(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, uint32_t ack,
-	uint8_t flags, uint16_t wnd, const uint8_t *opts, unsigned optlen, struct rte_mbuf *payload,
-	uint32_t plen)
+tcp_hdr_send(struct fo_tcp_worker *tw, struct rte_mbuf *h, const struct tcp_key *k,
+	struct fo_net_dst *d, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
+	const uint8_t *opts, unsigned optlen, struct rte_mbuf *payload, uint32_t plen,
+	uint32_t inl)
 {
 	struct fo_net_worker *net = tw->net;
 	unsigned hlen = sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) + optlen;
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *th;
-	struct rte_mbuf *h;
 
-	h = rte_pktmbuf_alloc(tw->pool);
-	if (h == NULL) {
-		rte_pktmbuf_free(payload);
-		tcp_drop_count(tw, tcp_nombuf);
-		return -ENOMEM;
-	}
-	/* a fresh one-segment mbuf: the header starts at its data offset */
-	if (unlikely(rte_pktmbuf_tailroom(h) < hlen)) {
-		rte_pktmbuf_free(h);
-		rte_pktmbuf_free(payload);
-		tcp_drop_count(tw, tcp_nombuf);
-		return -ENOMEM;
-	}
 	ip = rte_pktmbuf_mtod(h, struct rte_ipv4_hdr *);
-	h->data_len = (uint16_t)hlen;
-	h->pkt_len = hlen;
+	h->data_len = (uint16_t)(hlen + inl);
+	h->pkt_len = hlen + inl;
 	ip->version_ihl = 0x45;
 	ip->type_of_service = 0;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(hlen + plen));
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(hlen + plen + inl));
 	ip->packet_id = rte_cpu_to_be_16(net->ip_id++);
 	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
 	ip->time_to_live = 64;
@@ -87,16 +110,31 @@ tcp_emit_inl(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, ui
 		memcpy(th + 1, opts, optlen);
 	if (payload != NULL) {
 		h->next = payload;
-		h->nb_segs = (uint16_t)(h->nb_segs + payload->nb_segs);
+		h->nb_segs = (uint16_t)(1 + payload->nb_segs);
 		h->pkt_len += plen;
 	}
-	h->l3_len = sizeof(*ip);
-	h->l4_len = (uint16_t)(sizeof(*th) + optlen);
-	h->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+	h->tx_offload = rte_mbuf_tx_offload(0, sizeof(*ip), sizeof(*th) + optlen, 0, 0, 0, 0);
+	h->ol_flags = (h->ol_flags & RTE_MBUF_F_EXTERNAL) | RTE_MBUF_F_TX_TCP_CKSUM;
 	tw->stats.seg_tx++;
 	if (flags & TCP_RST)
 		tw->stats.resets_tx++;
+	if (d != NULL)
+		return fo_net_output_ip4_dst(net, h, d);
 	return fo_net_output_ip4(net, h, k->raddr);
+}
+
+/* header mbuf and segment, payload chained */
+static __rte_always_inline int
+tcp_emit_inl(struct fo_tcp_worker *tw, const struct tcp_key *k, struct fo_net_dst *d, uint32_t seq,
+	uint32_t ack, uint8_t flags, uint16_t wnd, const uint8_t *opts, unsigned optlen,
+	struct rte_mbuf *payload, uint32_t plen)
+{
+	unsigned hlen = sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) + optlen;
+	struct rte_mbuf *h = tcp_hdr_alloc(tw, hlen, payload);
+
+	if (h == NULL)
+		return -ENOMEM;
+	return tcp_hdr_send(tw, h, k, d, seq, ack, flags, wnd, opts, optlen, payload, plen, 0);
 }
 
 int
@@ -104,7 +142,15 @@ tcp_emit(struct fo_tcp_worker *tw, const struct tcp_key *k, uint32_t seq, uint32
 	uint8_t flags, uint16_t wnd, const uint8_t *opts, unsigned optlen, struct rte_mbuf *payload,
 	uint32_t plen)
 {
-	return tcp_emit_inl(tw, k, seq, ack, flags, wnd, opts, optlen, payload, plen);
+	return tcp_emit_inl(tw, k, NULL, seq, ack, flags, wnd, opts, optlen, payload, plen);
+}
+
+/** tcp_emit() of a segment of @p c: through its cached route and next hop. */
+static int
+tcp_emit_conn(struct fo_tcp_conn *c, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
+	const uint8_t *opts, unsigned optlen)
+{
+	return tcp_emit_inl(c->tw, &c->key, &c->dst, seq, ack, flags, wnd, opts, optlen, NULL, 0);
 }
 
 uint16_t
@@ -140,7 +186,7 @@ tcp_send_ack(struct fo_tcp_conn *c)
 	unsigned n = tcp_opts_build(opts, c, 1);
 	uint16_t wnd = tcp_wnd_adv(c);
 
-	tcp_emit(c->tw, &c->key, c->snd_nxt, c->rcv_nxt, TCP_ACK, wnd, opts, n, NULL, 0);
+	tcp_emit_conn(c, c->snd_nxt, c->rcv_nxt, TCP_ACK, wnd, opts, n);
 	tcp_acked_now(c);
 }
 
@@ -167,8 +213,7 @@ tcp_send_probe(struct fo_tcp_conn *c)
 	uint8_t opts[40];
 	unsigned n = tcp_opts_build(opts, c, 0);
 
-	tcp_emit(c->tw, &c->key, c->snd_una - 1, c->rcv_nxt, TCP_ACK, tcp_wnd_adv(c), opts, n,
-		NULL, 0);
+	tcp_emit_conn(c, c->snd_una - 1, c->rcv_nxt, TCP_ACK, tcp_wnd_adv(c), opts, n);
 }
 
 void
@@ -191,7 +236,7 @@ tcp_send_rst_reply(struct fo_tcp_worker *tw, const struct tcp_seg *seg)
 void
 tcp_send_rst(struct fo_tcp_conn *c)
 {
-	tcp_emit(c->tw, &c->key, c->snd_max, c->rcv_nxt, TCP_RST | TCP_ACK, 0, NULL, 0, NULL, 0);
+	tcp_emit_conn(c, c->snd_max, c->rcv_nxt, TCP_RST | TCP_ACK, 0, NULL, 0);
 }
 
 /** Largest MSS our route to @p raddr allows (interface MTU - 40). */
@@ -237,14 +282,14 @@ tcp_send_syn(struct fo_tcp_conn *c)
 	if (c->state == TCP_SYN_SENT) {
 		n = tcp_opts_build_syn(opts, tcp_route_mss(tw, c->key.raddr), 1, c->rcv_wscale, 1,
 			1, tcp_ts_now(tw) + c->ts_offset, 0);
-		rc = tcp_emit(tw, &c->key, c->iss, 0, TCP_SYN, (uint16_t)RTE_MIN(space, 0xffffu),
-			opts, n, NULL, 0);
+		rc = tcp_emit_conn(
+			c, c->iss, 0, TCP_SYN, (uint16_t)RTE_MIN(space, 0xffffu), opts, n);
 	} else {
 		n = tcp_opts_build_syn(opts, tcp_route_mss(tw, c->key.raddr), c->ws_ok,
 			c->rcv_wscale, c->sack_ok, c->ts_ok, tcp_ts_now(tw) + c->ts_offset,
 			c->ts_recent);
-		rc = tcp_emit(tw, &c->key, c->iss, c->rcv_nxt, TCP_SYN | TCP_ACK,
-			(uint16_t)RTE_MIN(space, 0xffffu), opts, n, NULL, 0);
+		rc = tcp_emit_conn(c, c->iss, c->rcv_nxt, TCP_SYN | TCP_ACK,
+			(uint16_t)RTE_MIN(space, 0xffffu), opts, n);
 		c->last_ack_sent = c->rcv_nxt;
 	}
 	tcp_emitted(c, rc);
@@ -259,21 +304,12 @@ int
 tcp_send_data(struct fo_tcp_conn *c, uint32_t seq, uint32_t len, int fin)
 {
 	struct fo_tcp_worker *tw = c->tw;
-	struct rte_mbuf *payload = NULL;
+	struct rte_mbuf *payload = NULL, *h;
 	uint8_t opts[40], flags = TCP_ACK;
-	unsigned n;
+	uint32_t inl = 0;
+	unsigned n, hlen;
+	uint16_t wnd;
 
-	if (len > 0) {
-		payload = tcp_sndq_slice(&c->snd, tw->pool, c->snd_una, seq, len);
-		if (payload == NULL) {
-			tcp_drop_count(tw, tcp_nombuf);
-			return -ENOMEM;
-		}
-		if (seq + len == c->snd_una + c->snd.bytes)
-			flags |= TCP_PSH;
-	}
-	if (fin)
-		flags |= TCP_FIN;
 	/* no SACK blocks with data: they would push the segment past the MSS */
 	if (len == 0)
 		n = tcp_opts_build(opts, c, 1);
@@ -281,8 +317,41 @@ tcp_send_data(struct fo_tcp_conn *c, uint32_t seq, uint32_t len, int fin)
 		n = tcp_opts_build_ts(opts, tcp_ts_now(tw) + c->ts_offset, c->ts_recent);
 	else
 		n = 0;
-	tcp_emitted(c, tcp_emit_inl(tw, &c->key, seq, c->rcv_nxt, flags, tcp_wnd_adv(c), opts, n,
-			       payload, len));
+	wnd = tcp_wnd_adv(c);
+	hlen = sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) + n;
+	if (len > 0) {
+		if (len <= TCP_COPY_MAX) {
+			/*
+			 * A small segment is copied after its header: cheaper than
+			 * an indirect mbuf to allocate, attach and detach, or a
+			 * queued segment's reference to take and give back.
+			 */
+			h = tcp_hdr_alloc(tw, hlen + len, NULL);
+			if (h != NULL && tcp_sndq_copy(&c->snd, c->snd_una, seq, len,
+					     rte_pktmbuf_mtod_offset(h, uint8_t *, hlen)) != 0) {
+				rte_pktmbuf_free(h);
+				return -ENOMEM;
+			}
+			inl = len;
+		} else {
+			payload = tcp_sndq_slice(&c->snd, tw->pool, c->snd_una, seq, len);
+			if (payload == NULL) {
+				tcp_drop_count(tw, tcp_nombuf);
+				return -ENOMEM;
+			}
+			h = tcp_hdr_alloc(tw, hlen, payload);
+		}
+		if (seq + len == c->snd_una + c->snd.bytes)
+			flags |= TCP_PSH;
+	} else {
+		h = tcp_hdr_alloc(tw, hlen, NULL);
+	}
+	if (fin)
+		flags |= TCP_FIN;
+	/* no header mbuf: counted, and the segment lost as a frame would be (the RTO resends) */
+	if (h != NULL)
+		tcp_emitted(c, tcp_hdr_send(tw, h, &c->key, &c->dst, seq, c->rcv_nxt, flags, wnd,
+				       opts, n, payload, len - inl, inl));
 	tcp_acked_now(c);
 	return 0;
 }
@@ -308,10 +377,13 @@ tcp_output_send(struct fo_tcp_conn *c, unsigned *roomp)
 {
 	struct fo_tcp_worker *tw = c->tw;
 	unsigned sent = 0, room = *roomp;
+	int can;
 
 	if (c->state == TCP_CLOSED)
 		return 0;
-	while (tcp_can_send(c)) {
+	/* sending changes no state: asked once */
+	can = tcp_can_send(c);
+	while (can) {
 		uint32_t snd_end = c->snd_una + c->snd.bytes;
 		uint32_t flight, wnd, len, limit, seq;
 		int fin;
@@ -380,7 +452,8 @@ tcp_output_send(struct fo_tcp_conn *c, unsigned *roomp)
 		if (c->rtx_mode != TCP_RTX_RETRANSMIT)
 			tcp_rtx_arm(c);
 		sent++;
-		if (fin)
+		/* the FIN, or all the data and no FIN to follow: what the next round would find */
+		if (fin || (c->snd_nxt == snd_end && !c->fin_queued))
 			break;
 	}
 	if (sent == 0 && c->ack_now && c->state != TCP_SYN_SENT && c->state != TCP_CLOSED) {
@@ -390,44 +463,8 @@ tcp_output_send(struct fo_tcp_conn *c, unsigned *roomp)
 	}
 	*roomp = room;
 	/* peer's window closed with data waiting and nothing in flight: probe it */
-	if (tcp_can_send(c) && c->snd_max == c->snd_una && c->snd.bytes > 0 &&
+	if (can && c->snd_max == c->snd_una && c->snd.bytes > 0 &&
 		c->snd_wnd == 0 && c->rtx_mode == TCP_RTX_NONE)
 		tcp_persist_arm(c);
 	return sent;
-}
-
-void
-tcp_pending_add(struct fo_tcp_conn *c)
-{
-	struct fo_tcp_worker *tw = c->tw;
-
-	if (c->pending || (c->state == TCP_CLOSED && !c->zombie))
-		return; /* a zombie comes only for its closed(NORMAL) */
-	c->pending = 1;
-	c->pend_next = NULL;
-	c->pend_prev = tw->pend_tail;
-	if (tw->pend_tail != NULL)
-		tw->pend_tail->pend_next = c;
-	else
-		tw->pend_head = c;
-	tw->pend_tail = c;
-}
-
-void
-tcp_pending_del(struct fo_tcp_conn *c)
-{
-	struct fo_tcp_worker *tw = c->tw;
-
-	if (!c->pending)
-		return;
-	if (c->pend_prev != NULL)
-		c->pend_prev->pend_next = c->pend_next;
-	else
-		tw->pend_head = c->pend_next;
-	if (c->pend_next != NULL)
-		c->pend_next->pend_prev = c->pend_prev;
-	else
-		tw->pend_tail = c->pend_prev;
-	c->pend_next = c->pend_prev = NULL;
-	c->pending = 0;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_jhash.h>
 #include <rte_mbuf.h>
 #include <rte_reciprocal.h>
 
@@ -57,7 +58,10 @@ enum tcp_state {
 #define TCP_TW_ISN_GAP 65536 /* a reused TIME_WAIT tuple's new ISN is beyond old SND.NXT + this */
 #define TCP_TICK_MS 1        /* timer wheel granularity */
 #define TCP_CHALLENGE_ACK_PER_S 1000
+#define TCP_CWND_MAX (1u << 30) /* congestion window bound (tcp_cc.c) */
 #define TCP_TX_FRAMES 2      /* tx frames per segment at most: itself, an ARP probe */
+/* payload bytes up to which a segment is copied after its header, not chained (tcp_out.c) */
+#define TCP_COPY_MAX 512
 
 /** 4-tuple from our point of view (network byte order). */
 struct tcp_key {
@@ -112,6 +116,7 @@ struct tcp_sndq {
 struct tcp_rcvq {
 	struct rte_mbuf *head, *tail;
 	uint32_t bytes;
+	uint32_t nb; /* mbufs */
 };
 
 /** An out-of-order segment (payload only), from the worker's node pool. */
@@ -133,6 +138,7 @@ enum tcp_keep_mode { TCP_KEEP_NONE, TCP_KEEP_ALIVE, TCP_KEEP_TIME_WAIT, TCP_KEEP
 struct fo_tcp_conn {
 	struct fo_tcp_worker *tw;
 	struct tcp_key key;
+	struct fo_net_dst dst; /* route and next hop of key.raddr, cached by lib/net */
 	uint32_t idx;
 	uint32_t hnext; /* flow table chain (conn index), UINT32_MAX = end */
 	uint8_t state;
@@ -269,9 +275,9 @@ struct fo_tcp_worker {
 /**
  * Append mbuf chain @p m (@p len payload bytes) to the queue whose head,
  * tail and byte count are given, counting its mbufs in the worker's
- * buffered gauge. Shared by the send and receive queues.
+ * buffered gauge. Shared by the send and receive queues. @return the mbufs.
  */
-static inline void
+static inline uint32_t
 tcp_mq_append(struct fo_tcp_worker *tw, struct rte_mbuf **head, struct rte_mbuf **tail,
 	uint32_t *bytes, struct rte_mbuf *m, uint32_t len)
 {
@@ -289,6 +295,7 @@ tcp_mq_append(struct fo_tcp_worker *tw, struct rte_mbuf **head, struct rte_mbuf 
 		*head = m;
 	*tail = t;
 	*bytes += len;
+	return nb;
 }
 
 #define tcp_drop_count(tw, reason) ((tw)->stats.drop[reason]++)
@@ -411,7 +418,29 @@ int tcp_cb_accept(struct fo_tcp_conn *c);
 /* ---- tcp_flow.c ---- */
 int tcp_flow_init(struct fo_tcp_worker *tw);
 void tcp_flow_fini(struct fo_tcp_worker *tw);
-struct fo_tcp_conn *tcp_flow_lookup(struct fo_tcp_worker *tw, const struct tcp_key *k);
+static inline uint32_t
+tcp_flow_hash(const struct fo_tcp_worker *tw, const struct tcp_key *k)
+{
+	return rte_jhash_3words(k->laddr, k->raddr, (uint32_t)k->lport << 16 | k->rport,
+		tw->flow_seed);
+}
+
+/** The connection of tuple @p k, or NULL (inline: once per segment received). */
+static inline struct fo_tcp_conn *
+tcp_flow_lookup(struct fo_tcp_worker *tw, const struct tcp_key *k)
+{
+	uint32_t i = tw->flow_buckets[tcp_flow_hash(tw, k) & tw->flow_mask];
+
+	while (i != UINT32_MAX) {
+		struct fo_tcp_conn *c = &tw->conns[i];
+
+		if (c->key.laddr == k->laddr && c->key.raddr == k->raddr &&
+			c->key.lport == k->lport && c->key.rport == k->rport)
+			return c;
+		i = c->hnext;
+	}
+	return NULL;
+}
 void tcp_flow_insert(struct fo_tcp_worker *tw, struct fo_tcp_conn *c);
 void tcp_flow_remove(struct fo_tcp_worker *tw, struct fo_tcp_conn *c);
 struct tcp_listener *tcp_listener_find(struct fo_tcp_worker *tw, rte_be32_t addr, uint16_t port);
@@ -426,6 +455,25 @@ unsigned tcp_opts_build_syn(uint8_t *p, uint16_t mss, int ws, uint8_t wscale, in
 unsigned tcp_opts_build(uint8_t *p, const struct fo_tcp_conn *c, int sack);
 /** NOP, NOP, timestamps: the options word of tcp_opts_parse()'s fast path. */
 #define TCP_OPT_TS_WORD (1u << 24 | 1u << 16 | 8u << 8 | 10u)
+/**
+ * 12 option bytes at @p p that are NOP, NOP, timestamps (RFC 7323
+ * appendix A): parsed into @p o as tcp_opts_parse() would. @return 1, or
+ * 0 (@p o untouched) when they are anything else.
+ */
+static inline int
+tcp_opts_ts_only(const uint8_t *p, struct tcp_opts *o)
+{
+	uint32_t w[3];
+
+	memcpy(w, p, sizeof(w));
+	if (w[0] != rte_cpu_to_be_32(TCP_OPT_TS_WORD))
+		return 0;
+	memset(o, 0, sizeof(*o));
+	o->tsval = rte_be_to_cpu_32(w[1]);
+	o->tsecr = rte_be_to_cpu_32(w[2]);
+	o->has_ts = 1;
+	return 1;
+}
 /** The timestamps option (NOP, NOP, TS) with @p tsval, @p tsecr. @return 12. */
 static inline unsigned
 tcp_opts_build_ts(uint8_t *p, uint32_t tsval, uint32_t tsecr)
@@ -498,9 +546,44 @@ tcp_rcv_space(const struct fo_tcp_conn *c)
 
 	return used >= buf ? 0 : buf - used;
 }
-/** Queue @p c for output at the next fo_tcp_flush(). */
-void tcp_pending_add(struct fo_tcp_conn *c);
-void tcp_pending_del(struct fo_tcp_conn *c);
+/** Queue @p c for output at the next fo_tcp_flush() (inline: several times a request). */
+static inline void
+tcp_pending_add(struct fo_tcp_conn *c)
+{
+	struct fo_tcp_worker *tw = c->tw;
+
+	if (c->pending || (c->state == TCP_CLOSED && !c->zombie))
+		return; /* a zombie comes only for its closed(NORMAL) */
+	c->pending = 1;
+	c->pend_next = NULL;
+	c->pend_prev = tw->pend_tail;
+	if (tw->pend_tail != NULL)
+		tw->pend_tail->pend_next = c;
+	else
+		tw->pend_head = c;
+	tw->pend_tail = c;
+}
+
+/** Take @p c off the pending list (idempotent). */
+static inline void
+tcp_pending_del(struct fo_tcp_conn *c)
+{
+	struct fo_tcp_worker *tw = c->tw;
+
+	if (!c->pending)
+		return;
+	if (c->pend_prev != NULL)
+		c->pend_prev->pend_next = c->pend_next;
+	else
+		tw->pend_head = c->pend_next;
+	if (c->pend_next != NULL)
+		c->pend_next->pend_prev = c->pend_prev;
+	else
+		tw->pend_tail = c->pend_prev;
+	c->pend_next = c->pend_prev = NULL;
+	c->pending = 0;
+}
+
 /** Free tx slots over configured ports (output stops when near zero). */
 unsigned tcp_tx_room(const struct fo_tcp_worker *tw);
 
@@ -509,8 +592,9 @@ unsigned tcp_tx_room(const struct fo_tcp_worker *tw);
  * Queues count the mbufs they hold in tw->stats.buffered (the per-worker
  * budget of cfg.max_buffered).
  */
-void tcp_sndq_append(struct fo_tcp_worker *tw, struct tcp_sndq *q, struct rte_mbuf *chain,
-	uint32_t len);
+/** Queue chain @p chain of @p len bytes, @p nb mbufs, the last one @p last. */
+void tcp_sndq_append_n(struct fo_tcp_worker *tw, struct tcp_sndq *q, struct rte_mbuf *chain,
+	struct rte_mbuf *last, uint32_t nb, uint32_t len);
 /** Drop @p n acknowledged bytes from the front. */
 void tcp_sndq_ack(struct fo_tcp_worker *tw, struct tcp_sndq *q, uint32_t n);
 /**
@@ -521,11 +605,29 @@ void tcp_sndq_ack(struct fo_tcp_worker *tw, struct tcp_sndq *q, uint32_t n);
  */
 struct rte_mbuf *tcp_sndq_slice(struct tcp_sndq *q, struct rte_mempool *mp, uint32_t una,
 	uint32_t seq, uint32_t len);
+/**
+ * Copy [seq, seq+len) (@p una is SND.UNA) to @p dst. @return 0, or -1
+ * when the queue does not hold the whole range.
+ */
+int tcp_sndq_copy(struct tcp_sndq *q, uint32_t una, uint32_t seq, uint32_t len, uint8_t *dst);
 void tcp_sndq_free(struct fo_tcp_worker *tw, struct tcp_sndq *q);
 
 /* ---- tcp_rcvbuf.c ---- */
 /** Remove @p n bytes from the front of a chain; @return the new head (NULL when empty). */
-struct rte_mbuf *tcp_mbuf_cut_front(struct rte_mbuf *m, uint32_t n);
+struct rte_mbuf *tcp_mbuf_cut_front_chain(struct rte_mbuf *m, uint32_t n);
+static inline struct rte_mbuf *
+tcp_mbuf_cut_front(struct rte_mbuf *m, uint32_t n)
+{
+	if (likely(m != NULL && m->next == NULL && n < m->data_len)) {
+		/* one mbuf, as most segments come: no chain to walk, no call */
+		m->data_off = (uint16_t)(m->data_off + n);
+		m->data_len = (uint16_t)(m->data_len - n);
+		m->pkt_len = m->data_len;
+		m->nb_segs = 1;
+		return m;
+	}
+	return tcp_mbuf_cut_front_chain(m, n);
+}
 /** Keep only the first @p keep bytes of a chain; @return the head (NULL when keep == 0). */
 struct rte_mbuf *tcp_mbuf_keep(struct rte_mbuf *m, uint32_t keep);
 void tcp_rcvq_append(struct fo_tcp_worker *tw, struct tcp_rcvq *q, struct rte_mbuf *m,
@@ -554,7 +656,22 @@ unsigned tcp_ooo_sack_blocks(const struct fo_tcp_conn *c, struct tcp_sack_blk *b
 
 /* ---- tcp_cc.c ---- */
 void tcp_cc_init(struct fo_tcp_conn *c);
-void tcp_cc_ack(struct fo_tcp_conn *c, uint32_t acked);
+/** tcp_cc_ack() but for its slow-start fast path. */
+void tcp_cc_ack_slow(struct fo_tcp_conn *c, uint32_t acked);
+/** Congestion control for @p acked new bytes acknowledged. */
+static inline void
+tcp_cc_ack(struct fo_tcp_conn *c, uint32_t acked)
+{
+	/* slow start, nearly every ACK of a short exchange: inline, as tcp_cc_ack_slow() does it */
+	if (likely(!c->in_recovery && c->cwnd < c->ssthresh)) {
+		c->dupacks = 0;
+		c->cwnd += RTE_MIN(acked, 2u * c->mss);
+		if (c->cwnd > TCP_CWND_MAX)
+			c->cwnd = TCP_CWND_MAX;
+		return;
+	}
+	tcp_cc_ack_slow(c, acked);
+}
 void tcp_cc_dupack(struct fo_tcp_conn *c);
 void tcp_cc_rto(struct fo_tcp_conn *c);
 void tcp_sack_update(struct fo_tcp_conn *c, const struct tcp_opts *o);
@@ -600,8 +717,34 @@ tcp_keepalive_reset(struct fo_tcp_conn *c)
 	if (tw->cfg.keepalive_ms && c->keep_mode == TCP_KEEP_NONE)
 		tcp_keepalive_start(c);
 }
-/** RTT sample in microseconds (RFC 6298). */
-void tcp_rtt_sample(struct fo_tcp_conn *c, uint64_t rtt_us);
+/** RTT sample in microseconds (RFC 6298). Inline: most ACKs bring one. */
+static inline void
+tcp_rtt_sample(struct fo_tcp_conn *c, uint64_t rtt_us)
+{
+	const struct fo_tcp_config *cfg = &c->tw->cfg;
+	uint64_t rto;
+	uint32_t r = rtt_us > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)rtt_us;
+
+	if (r == 0)
+		r = 1;
+	if (c->srtt_us == 0) {
+		c->srtt_us = r;
+		c->rttvar_us = r / 2;
+	} else {
+		uint32_t d = c->srtt_us > r ? c->srtt_us - r : r - c->srtt_us;
+
+		c->rttvar_us = (3 * c->rttvar_us + d) / 4;
+		c->srtt_us = (7 * c->srtt_us + r) / 8;
+	}
+	/* RTO = SRTT + max(G, 4 * RTTVAR), G = 1 ms, rounded up to ms */
+	rto = ((uint64_t)c->srtt_us + RTE_MAX(1000u, 4 * c->rttvar_us) + 999) / 1000;
+	if (rto < cfg->rto_min_ms)
+		rto = cfg->rto_min_ms;
+	if (rto > cfg->rto_max_ms)
+		rto = cfg->rto_max_ms;
+	c->rto_ms = (uint32_t)rto;
+}
+
 
 /* ---- tcp_in.c / tcp_in_sync.c ---- */
 void tcp_input_one(struct fo_tcp_worker *tw, struct rte_mbuf *m);

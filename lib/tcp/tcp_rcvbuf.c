@@ -37,16 +37,8 @@ tcp_mbuf_fix(struct rte_mbuf *m)
 }
 
 struct rte_mbuf *
-tcp_mbuf_cut_front(struct rte_mbuf *m, uint32_t n)
+tcp_mbuf_cut_front_chain(struct rte_mbuf *m, uint32_t n)
 {
-	if (m != NULL && m->next == NULL && n < m->data_len) {
-		/* one mbuf, as most segments come: no chain to walk */
-		m->data_off = (uint16_t)(m->data_off + n);
-		m->data_len = (uint16_t)(m->data_len - n);
-		m->pkt_len = m->data_len;
-		m->nb_segs = 1;
-		return m;
-	}
 	while (m != NULL && n >= m->data_len) {
 		struct rte_mbuf *next = m->next;
 
@@ -94,7 +86,7 @@ tcp_mbuf_keep(struct rte_mbuf *m, uint32_t keep)
 void
 tcp_rcvq_append(struct fo_tcp_worker *tw, struct tcp_rcvq *q, struct rte_mbuf *m, uint32_t len)
 {
-	tcp_mq_append(tw, &q->head, &q->tail, &q->bytes, m, len);
+	q->nb += tcp_mq_append(tw, &q->head, &q->tail, &q->bytes, m, len);
 }
 
 uint32_t
@@ -105,6 +97,18 @@ tcp_rcvq_take(struct fo_tcp_worker *tw, struct tcp_rcvq *q, uint32_t max, struct
 
 	if (q->bytes == 0 || max == 0)
 		return 0;
+	if (q->bytes <= max) {
+		/* all of it, as the walk below would take: the queue knows its mbufs */
+		s = q->head;
+		s->pkt_len = q->bytes;
+		s->nb_segs = (uint16_t)q->nb;
+		sum = q->bytes;
+		tw->stats.buffered -= q->nb;
+		q->head = q->tail = NULL;
+		q->bytes = q->nb = 0;
+		*out = s;
+		return sum;
+	}
 	while (s != NULL && sum + s->data_len <= max) {
 		sum += s->data_len;
 		nb++;
@@ -132,6 +136,7 @@ tcp_rcvq_take(struct fo_tcp_worker *tw, struct tcp_rcvq *q, uint32_t max, struct
 	if (q->head == NULL)
 		q->tail = NULL;
 	q->bytes -= sum;
+	q->nb -= nb;
 	tw->stats.buffered -= nb;
 	(*out)->pkt_len = sum; /* what tcp_mbuf_fix() would count again */
 	(*out)->nb_segs = (uint16_t)nb;
@@ -149,7 +154,7 @@ tcp_rcvq_free(struct fo_tcp_worker *tw, struct tcp_rcvq *q)
 		tw->stats.buffered--;
 	}
 	q->tail = NULL;
-	q->bytes = 0;
+	q->bytes = q->nb = 0;
 }
 
 /* ---- out of order ---- */

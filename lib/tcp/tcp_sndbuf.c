@@ -17,6 +17,8 @@
  * The head's pkt_len/nb_segs are meaningless inside the queue: lengths
  * are tracked in the queue itself, and segments are unlinked one by one.
  */
+#include <string.h>
+
 #include "tcp_priv.h"
 
 /** The segment after @p m in @p q. */
@@ -48,17 +50,10 @@ tcp_seg_free1(struct rte_mbuf *m)
 }
 
 void
-tcp_sndq_append(struct fo_tcp_worker *tw, struct tcp_sndq *q, struct rte_mbuf *chain,
-	uint32_t len)
+tcp_sndq_append_n(struct fo_tcp_worker *tw, struct tcp_sndq *q, struct rte_mbuf *chain,
+	struct rte_mbuf *last, uint32_t nb, uint32_t len)
 {
-	struct rte_mbuf *t = chain;
-	uint32_t nb = 1;
-
 	sndq_settle(q);
-	while (t->next != NULL) {
-		t = t->next;
-		nb++;
-	}
 	tw->stats.buffered += nb;
 	if (q->tail == NULL)
 		q->head = chain;
@@ -66,7 +61,7 @@ tcp_sndq_append(struct fo_tcp_worker *tw, struct tcp_sndq *q, struct rte_mbuf *c
 		q->held_next = chain; /* the tail is out as itself: its ->next stays NULL */
 	else
 		q->tail->next = chain;
-	q->tail = t;
+	q->tail = last;
 	q->bytes += len;
 }
 
@@ -105,6 +100,58 @@ tcp_sndq_ack(struct fo_tcp_worker *tw, struct tcp_sndq *q, uint32_t n)
 	if (q->head == NULL) {
 		q->tail = NULL;
 		q->head_off = 0;
+	}
+}
+
+/** The segment holding @p seq (its first byte's sequence number in *@p startp), or NULL. */
+static inline struct rte_mbuf *
+sndq_find(const struct tcp_sndq *q, uint32_t una, uint32_t seq, uint32_t *startp)
+{
+	struct rte_mbuf *m;
+	uint32_t start;
+
+	if (q->cur != NULL && tcp_seq_ge(seq, q->cur_seq)) {
+		m = q->cur;
+		start = q->cur_seq;
+	} else {
+		m = q->head;
+		start = una - q->head_off;
+	}
+	while (m != NULL && tcp_seq_ge(seq, start + m->data_len)) {
+		start += m->data_len;
+		m = sndq_next(q, m);
+	}
+	*startp = start;
+	return m;
+}
+
+int
+tcp_sndq_copy(struct tcp_sndq *q, uint32_t una, uint32_t seq, uint32_t len, uint8_t *dst)
+{
+	struct rte_mbuf *m;
+	uint32_t start, off;
+
+	if (len == 0)
+		return 0;
+	m = sndq_find(q, una, seq, &start);
+	if (m == NULL)
+		return -1;
+	off = seq - start;
+	for (;;) {
+		uint32_t piece = RTE_MIN((uint32_t)m->data_len - off, len);
+
+		q->cur = m;
+		q->cur_seq = start;
+		memcpy(dst, rte_pktmbuf_mtod_offset(m, const uint8_t *, off), piece);
+		dst += piece;
+		len -= piece;
+		if (len == 0)
+			return 0;
+		start += m->data_len;
+		m = sndq_next(q, m);
+		off = 0;
+		if (m == NULL)
+			return -1;
 	}
 }
 

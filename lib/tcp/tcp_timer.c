@@ -92,33 +92,6 @@ tcp_keepalive_start(struct fo_tcp_conn *c)
 		tcp_keep_arm(c, TCP_KEEP_ALIVE, tw->cfg.keepalive_ms);
 }
 
-void
-tcp_rtt_sample(struct fo_tcp_conn *c, uint64_t rtt_us)
-{
-	const struct fo_tcp_config *cfg = &c->tw->cfg;
-	uint64_t rto;
-	uint32_t r = rtt_us > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)rtt_us;
-
-	if (r == 0)
-		r = 1;
-	if (c->srtt_us == 0) {
-		c->srtt_us = r;
-		c->rttvar_us = r / 2;
-	} else {
-		uint32_t d = c->srtt_us > r ? c->srtt_us - r : r - c->srtt_us;
-
-		c->rttvar_us = (3 * c->rttvar_us + d) / 4;
-		c->srtt_us = (7 * c->srtt_us + r) / 8;
-	}
-	/* RTO = SRTT + max(G, 4 * RTTVAR), G = 1 ms, rounded up to ms */
-	rto = ((uint64_t)c->srtt_us + RTE_MAX(1000u, 4 * c->rttvar_us) + 999) / 1000;
-	if (rto < cfg->rto_min_ms)
-		rto = cfg->rto_min_ms;
-	if (rto > cfg->rto_max_ms)
-		rto = cfg->rto_max_ms;
-	c->rto_ms = (uint32_t)rto;
-}
-
 static void
 tcp_backoff(struct fo_tcp_conn *c)
 {

@@ -67,6 +67,9 @@ int fo_timer_wheel_init(struct fo_timer_wheel *w, uint64_t now, uint64_t tick_cy
 /** Prepare a timer (unarmed) with its callback. */
 void fo_timer_init(struct fo_timer *t, fo_timer_fn fn);
 
+/** fo_timer_arm()'s list work: link @p t (unlinked first when linked) for t->expire. */
+void fo_timer_place(struct fo_timer_wheel *w, struct fo_timer *t);
+
 /**
  * Arm (or re-arm) @p t to fire at TSC @p expire. Re-arming to a time not
  * earlier than the one it is linked for costs a store (the timer is moved
@@ -77,7 +80,21 @@ void fo_timer_init(struct fo_timer *t, fo_timer_fn fn);
  * cannot loop. Any value is valid: UINT64_MAX means never in practice (such a
  * timer sits in the top level, re-placed every 2^32 ticks).
  */
-void fo_timer_arm(struct fo_timer_wheel *w, struct fo_timer *t, uint64_t expire);
+static inline void
+fo_timer_arm(struct fo_timer_wheel *w, struct fo_timer *t, uint64_t expire)
+{
+	if (!t->armed) {
+		t->armed = 1;
+		w->n_armed++;
+	}
+	t->expire = expire;
+	/* Its slot comes round no later than @p expire: fire_list() moves it
+	 * on then. The usual case of a timer pushed back (retransmission,
+	 * delayed ACK, idle) costs no list work, and inline no call. */
+	if (t->pprev != NULL && expire >= t->placed)
+		return;
+	fo_timer_place(w, t);
+}
 
 /**
  * Disarm @p t and unlink it from the wheel; no-op when neither. Call it
@@ -93,7 +110,14 @@ void fo_timer_cancel(struct fo_timer_wheel *w, struct fo_timer *t);
  * when its slot comes round; a re-arm before that for a time not earlier
  * than its slot costs a store. fo_timer_cancel() before freeing the timer.
  */
-void fo_timer_stop(struct fo_timer_wheel *w, struct fo_timer *t);
+static inline void
+fo_timer_stop(struct fo_timer_wheel *w, struct fo_timer *t)
+{
+	if (!t->armed)
+		return;
+	t->armed = 0;
+	w->n_armed--;
+}
 
 /** @return non-zero when @p t is armed. */
 static inline int

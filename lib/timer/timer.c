@@ -182,31 +182,11 @@ place(struct fo_timer_wheel *w, struct fo_timer *t)
 }
 
 void
-fo_timer_arm(struct fo_timer_wheel *w, struct fo_timer *t, uint64_t expire)
+fo_timer_place(struct fo_timer_wheel *w, struct fo_timer *t)
 {
-	if (!t->armed) {
-		t->armed = 1;
-		w->n_armed++;
-	}
-	t->expire = expire;
-	if (t->pprev != NULL) {
-		/* Its slot comes round no later than @p expire: fire_list()
-		 * moves it on then. The usual case of a timer pushed back
-		 * (retransmission, delayed ACK, idle) costs no list work. */
-		if (expire >= t->placed)
-			return;
+	if (t->pprev != NULL)
 		unlink_timer(w, t);
-	}
 	place(w, t);
-}
-
-void
-fo_timer_stop(struct fo_timer_wheel *w, struct fo_timer *t)
-{
-	if (!t->armed)
-		return;
-	t->armed = 0;
-	w->n_armed--;
 }
 
 void

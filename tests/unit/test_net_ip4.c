@@ -396,6 +396,112 @@ test_ip4_output_route(void **state)
 	fk_reset();
 }
 
+/* The same frame as fo_net_output_ip4() through a filled cache (Ethernet,
+ * VLAN, checksums in software or seeded for the NIC, offload fields) */
+static void
+test_ip4_output_dst_same(void **state)
+{
+	uint16_t vlans[] = {0, 100};
+	unsigned v, o, k;
+
+	(void)state;
+	for (v = 0; v < 2; v++) {
+		for (o = 0; o < 4; o++) {
+			uint64_t txo = (o & 1 ? RTE_ETH_TX_OFFLOAD_IPV4_CKSUM : 0) |
+				       (o & 2 ? RTE_ETH_TX_OFFLOAD_TCP_CKSUM : 0);
+			struct fo_net_worker *w = worker_with_peer(vlans[v], txo);
+			struct fo_net_dst d;
+			struct rte_mbuf *ref, *m, *a, *b;
+			uint64_t tx0 = w->stats.tx_pkts;
+
+			memset(&d, 0, sizeof(d));
+			ref = ip_pkt(PEER_IP, 45);
+			ref->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+			assert_int_equal(fo_net_output_ip4(w, ref, PEER_IP), 0);
+			a = fk_txq_pop(w, 0);
+			for (k = 0; k < 2; k++) {
+				/* the first fills the cache, the second goes through it */
+				m = ip_pkt(PEER_IP, 45);
+				m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+				assert_int_equal(fo_net_output_ip4_dst(w, m, &d), 0);
+				assert_int_equal(d.dst, PEER_IP);
+				assert_int_equal(d.nh, PEER_IP);
+				b = fk_txq_pop(w, 0);
+				assert_ptr_equal(b, m);
+				assert_null(fk_txq_pop(w, 0));
+				assert_int_equal(rte_pktmbuf_pkt_len(b), rte_pktmbuf_pkt_len(a));
+				assert_memory_equal(rte_pktmbuf_mtod(b, uint8_t *),
+					rte_pktmbuf_mtod(a, uint8_t *), rte_pktmbuf_pkt_len(a));
+				assert_int_equal(b->ol_flags, a->ol_flags);
+				assert_int_equal(b->l2_len, a->l2_len);
+				assert_int_equal(b->l3_len, a->l3_len);
+			}
+			assert_int_equal(w->stats.tx_pkts - tx0, 3);
+			free(w);
+			fk_reset();
+		}
+	}
+}
+
+/* A cache never outlives what it caches: a new MAC is used at once, a
+ * stale entry is refreshed, a reused slot or an unresolved next hop
+ * takes the full path (queued behind ARP) */
+static void
+test_ip4_output_dst_invalid(void **state)
+{
+	static const uint8_t new_mac[6] = {0x02, 0, 0, 0, 0, 0x77};
+	struct fo_net_worker *w = worker_with_peer(0, 0);
+	struct fo_net_dst d;
+	struct fo_neigh *e;
+	struct rte_mbuf *m, *out;
+	uint8_t f[64];
+	uint16_t len;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(fo_net_output_ip4_dst(w, ip_pkt(PEER_IP, 0), &d), 0);
+	assert_non_null(fk_txq_pop(w, 0));
+	assert_int_equal(d.dst, PEER_IP);
+
+	/* the peer moved to another MAC (an ARP reply says so) */
+	len = fk_eth(f, fk_our_mac, new_mac, 0x0806, 0);
+	len += fk_arp(f + len, 2, new_mac, PEER_IP, fk_our_mac, OUR_IP);
+	assert_int_equal(fk_input1(w, 0, fk_mbuf(f, len)), NONE);
+	w->txq[0].n = 0;
+	assert_int_equal(fo_net_output_ip4_dst(w, ip_pkt(PEER_IP, 0), &d), 0);
+	out = fk_txq_pop(w, 0);
+	assert_memory_equal(rte_pktmbuf_mtod(out, uint8_t *), new_mac, 6);
+
+	/* stale: the full path sends and asks again (the old MAC serves meanwhile) */
+	e = &w->neigh[d.slot];
+	w->now = e->expire_tsc;
+	assert_int_equal(fo_net_output_ip4_dst(w, ip_pkt(PEER_IP, 0), &d), 0);
+	out = fk_txq_pop(w, 0);
+	assert_memory_equal(rte_pktmbuf_mtod(out, uint8_t *), new_mac, 6);
+	assert_int_equal(w->stats.arp_tx_request, 1);
+	assert_non_null(fk_txq_pop(w, 0)); /* the request */
+	assert_null(fk_txq_pop(w, 0));
+
+	/* the slot now holds another address: the peer resolves again */
+	e->ip = FK_IP(198, 18, 0, 77);
+	m = ip_pkt(PEER_IP, 0);
+	assert_int_equal(fo_net_output_ip4_dst(w, m, &d), 0);
+	assert_int_equal(d.dst, 0); /* INCOMPLETE: nothing cached */
+	assert_int_equal(w->stats.neigh_queued, 1);
+	assert_int_equal(w->stats.arp_tx_request, 2);
+	out = fk_txq_pop(w, 0);
+	assert_ptr_not_equal(out, m); /* the ARP request; the packet waits */
+	assert_null(fk_txq_pop(w, 0));
+
+	/* too short to hold its header */
+	m = fk_mbuf_empty();
+	rte_pktmbuf_append(m, 10);
+	assert_int_equal(fo_net_output_ip4_dst(w, m, &d), -ENOBUFS);
+	assert_int_equal(w->stats.drop[ip_truncated], 1);
+	free(w);
+	fk_reset();
+}
+
 /* the source address for a destination: the interface of its subnet, else none (and the first) */
 static void
 test_src_for(void **state)
@@ -424,6 +530,8 @@ main(void)
 		cmocka_unit_test(test_ip4_output_route),
 		cmocka_unit_test(test_ip4_tcp_up),
 		cmocka_unit_test(test_ip4_output_tcp_cksum),
+		cmocka_unit_test(test_ip4_output_dst_same),
+		cmocka_unit_test(test_ip4_output_dst_invalid),
 		cmocka_unit_test(test_src_for),
 	};
 

@@ -49,6 +49,36 @@ test_ts_layouts(void **state)
 	expect_ts(padded, sizeof(padded), 0x81020304u, 0x050607f8u);
 }
 
+/* tcp_parse()'s inline check: the aligned layout parses as tcp_opts_parse() does; any other
+ * leaves the options untouched */
+static void
+test_ts_only_inline(void **state)
+{
+	static const uint8_t aligned[12] = {1, 1, 8, 10, 0x81, 2, 3, 4, 5, 6, 7, 0xf8};
+	static const uint8_t others[][12] = {
+		{8, 10, 0x81, 2, 3, 4, 5, 6, 7, 0xf8, 1, 1},
+		{1, 1, 8, 9, 0, 0, 0, 1, 0, 0, 0, 2},
+		{1, 1, 8, 11, 0, 0, 0, 1, 0, 0, 0, 2},
+		{1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2},
+		{0, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2},
+	};
+	struct tcp_opts a, b, keep;
+	unsigned i;
+
+	(void)state;
+	memset(&a, 0xa5, sizeof(a));
+	memset(&b, 0x5a, sizeof(b));
+	assert_int_equal(tcp_opts_ts_only(aligned, &a), 1);
+	assert_int_equal(tcp_opts_parse(aligned, sizeof(aligned), &b), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	for (i = 0; i < FO_ARRAY_SIZE(others); i++) {
+		memset(&a, 0xa5, sizeof(a));
+		keep = a;
+		assert_int_equal(tcp_opts_ts_only(others[i], &a), 0);
+		assert_memory_equal(&a, &keep, sizeof(a));
+	}
+}
+
 static void
 test_ts_malformed(void **state)
 {
@@ -115,6 +145,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ts_layouts),
+		cmocka_unit_test(test_ts_only_inline),
 		cmocka_unit_test(test_ts_malformed),
 		cmocka_unit_test(test_ts_then_sack),
 		cmocka_unit_test(test_syn_opts_roundtrip),

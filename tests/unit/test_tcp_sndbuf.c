@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * lib/tcp: the send queue's payload mbufs. A queued segment sent whole and
+ * lib/tcp: the send queue's payload mbufs. Up to TCP_COPY_MAX bytes are
+ * copied after the header. Beyond, a queued segment sent whole and
  * held by nobody else goes out as itself (one more reference, its ->next
  * NULL while the transmission holds it); any other range goes out as
  * indirect mbufs. Data appended, acknowledged or retransmitted while a
@@ -117,6 +118,218 @@ test_whole_segment_as_is(void **state)
 	th_free(h, 1);
 }
 
+/*
+ * Small segments are copied after their header: one mbuf per frame, the
+ * queue's own segments never referenced by a transmission; across queued
+ * segments, from inside one (after a partial ACK), retransmitted, and at
+ * TCP_COPY_MAX exactly (one byte more is chained).
+ */
+static void
+test_small_copied(void **state)
+{
+	struct th *h = th_new(NULL);
+	struct th_peer p = {.port = 40308, .isn = 10, .use_opts = 1};
+	struct rte_mbuf *m1, *m2, *f;
+	uint32_t seq;
+
+	(void)state;
+	th_handshake(h, &p);
+	seq = p.una;
+	/* queued before the flush: one segment of both, 100 + 150 bytes */
+	m1 = user_send1(h, p.c, 100, 0, 11);
+	m2 = user_send1(h, p.c, 150, 100, 11);
+	fo_tcp_flush(h->tw);
+	assert_int_equal(txq_n_tcp(h), 1);
+	f = txq_tcp(h, 0);
+	assert_null(f->next);
+	assert_int_equal(f->nb_segs, 1);
+	assert_int_equal(rte_mbuf_refcnt_read(m1), 1);
+	assert_int_equal(rte_mbuf_refcnt_read(m2), 1);
+	assert_null(p.c->snd.held);
+	expect_data(h, seq, 250, 0, 11);
+	/* 120 bytes acknowledged; the rest, from inside m2, lost and resent */
+	p.una = seq + 120;
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	th_advance(h, 201);
+	assert_int_equal(h->tw->stats.rto_fired, 1);
+	assert_int_equal(txq_n_tcp(h), 1);
+	assert_null(txq_tcp(h, 0)->next);
+	expect_data(h, seq + 120, 130, 120, 11);
+	p.una = seq + 250;
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	assert_int_equal(fake_pool_in_use(h->mp), 0);
+	/* TCP_COPY_MAX bytes: copied; one more: chained */
+	seq = p.una;
+	user_send1(h, p.c, TCP_COPY_MAX, 0, 12);
+	fo_tcp_flush(h->tw);
+	assert_null(txq_tcp(h, 0)->next);
+	expect_data(h, seq, TCP_COPY_MAX, 0, 12);
+	m1 = user_send1(h, p.c, TCP_COPY_MAX + 1, 0, 13);
+	fo_tcp_flush(h->tw);
+	assert_ptr_equal(txq_payload(h, 0), m1);
+	expect_data(h, seq + TCP_COPY_MAX, TCP_COPY_MAX + 1, 0, 13);
+	p.una = seq + 2 * TCP_COPY_MAX + 1;
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	assert_int_equal(h->tw->stats.buffered, 0);
+	assert_int_equal(fake_pool_in_use(h->mp), 0);
+	th_free(h, 1);
+}
+
+/*
+ * No mbuf for a header: counted, the segment lost as a frame would be,
+ * and the RTO sends it again (copied and chained alike); the pool whole
+ * at the end.
+ */
+static void
+test_no_header_mbuf(void **state)
+{
+	static struct rte_mbuf *taken[1 << 16];
+	struct th *h = th_new(NULL);
+	struct th_peer p = {.port = 40309, .isn = 10, .use_opts = 1};
+	unsigned n = 0, k;
+	uint32_t seq, lens[2] = {100, 900};
+
+	(void)state;
+	th_handshake(h, &p);
+	for (k = 0; k < 2; k++) {
+		uint64_t drops = h->tw->stats.drop[tcp_nombuf];
+
+		seq = p.una;
+		user_send1(h, p.c, lens[k], 0, (uint8_t)(20 + k));
+		while (n < FO_ARRAY_SIZE(taken) && (taken[n] = rte_pktmbuf_alloc(h->mp)) != NULL)
+			n++;
+		fo_tcp_flush(h->tw);
+		assert_int_equal(h->tw->stats.drop[tcp_nombuf], drops + 1);
+		assert_int_equal(txq_n_tcp(h), 0);
+		assert_int_equal(p.c->snd_nxt, seq + lens[k]); /* out, as far as TCP knows */
+		while (n > 0)
+			rte_pktmbuf_free(taken[--n]);
+		th_advance(h, 201 << k);
+		expect_data(h, seq, lens[k], 0, (uint8_t)(20 + k));
+		p.una = seq + lens[k];
+		th_peer_send(h, &p, F_ACK, NULL, 0);
+	}
+	assert_int_equal(h->tw->stats.buffered, 0);
+	assert_int_equal(fake_pool_in_use(h->mp), 0);
+	th_free(h, 1);
+}
+
+/* tcp_mbuf_cut_front(): inline within one mbuf, out of line across a chain or to its end */
+static void
+test_cut_front(void **state)
+{
+	struct th *h = th_new(NULL);
+	struct rte_mbuf *a, *b, *r;
+
+	(void)state;
+	a = rte_pktmbuf_alloc(h->mp);
+	th_pattern((uint8_t *)rte_pktmbuf_append(a, 100), 100, 0, 30);
+	r = tcp_mbuf_cut_front(a, 40);
+	assert_ptr_equal(r, a);
+	assert_int_equal(r->data_len, 60);
+	assert_int_equal(r->pkt_len, 60);
+	th_pattern(buf, 60, 40, 30);
+	assert_memory_equal(rte_pktmbuf_mtod(r, uint8_t *), buf, 60);
+	assert_null(tcp_mbuf_cut_front(a, 60)); /* all of it: freed */
+	assert_int_equal(fake_pool_in_use(h->mp), 0);
+	a = rte_pktmbuf_alloc(h->mp);
+	b = rte_pktmbuf_alloc(h->mp);
+	th_pattern((uint8_t *)rte_pktmbuf_append(a, 100), 100, 0, 31);
+	th_pattern((uint8_t *)rte_pktmbuf_append(b, 50), 50, 100, 31);
+	assert_int_equal(rte_pktmbuf_chain(a, b), 0);
+	r = tcp_mbuf_cut_front(a, 110);
+	assert_ptr_equal(r, b);
+	assert_int_equal(r->pkt_len, 40);
+	assert_int_equal(r->nb_segs, 1);
+	th_pattern(buf, 40, 110, 31);
+	assert_memory_equal(rte_pktmbuf_mtod(r, uint8_t *), buf, 40);
+	rte_pktmbuf_free(r);
+	assert_int_equal(fake_pool_in_use(h->mp), 0);
+	th_free(h, 1);
+}
+
+/* the receive queue counts its mbufs: taking all of it (no walk) or a prefix keeps the counts
+ * right */
+static void
+test_rcvq_take_counts(void **state)
+{
+	struct th *h = th_new(NULL);
+	struct tcp_rcvq q;
+	struct rte_mbuf *m[4], *out;
+	unsigned i;
+
+	(void)state;
+	memset(&q, 0, sizeof(q));
+	for (i = 0; i < 4; i++) {
+		m[i] = rte_pktmbuf_alloc(h->mp);
+		rte_pktmbuf_append(m[i], (uint16_t)(100 * (i + 1)));
+	}
+	assert_int_equal(rte_pktmbuf_chain(m[1], m[2]), 0); /* one segment of two mbufs */
+	tcp_rcvq_append(h->tw, &q, m[0], 100);
+	tcp_rcvq_append(h->tw, &q, m[1], 500);
+	tcp_rcvq_append(h->tw, &q, m[3], 400);
+	assert_int_equal(q.nb, 4);
+	assert_int_equal(h->tw->stats.buffered, 4);
+	/* a prefix of whole mbufs */
+	assert_int_equal(tcp_rcvq_take(h->tw, &q, 350, &out), 300);
+	assert_ptr_equal(out, m[0]);
+	assert_int_equal(out->nb_segs, 2);
+	assert_int_equal(out->pkt_len, 300);
+	assert_int_equal(q.nb, 2);
+	assert_int_equal(h->tw->stats.buffered, 2);
+	rte_pktmbuf_free(out);
+	/* the rest, all of it */
+	assert_int_equal(tcp_rcvq_take(h->tw, &q, 700, &out), 700);
+	assert_ptr_equal(out, m[2]);
+	assert_int_equal(out->nb_segs, 2);
+	assert_int_equal(out->pkt_len, 700);
+	assert_ptr_equal(rte_pktmbuf_lastseg(out), m[3]);
+	assert_int_equal(q.nb, 0);
+	assert_int_equal(q.bytes, 0);
+	assert_null(q.head);
+	assert_null(q.tail);
+	assert_int_equal(h->tw->stats.buffered, 0);
+	rte_pktmbuf_free(out);
+	assert_int_equal(fake_pool_in_use(h->mp), 0);
+	th_free(h, 1);
+}
+
+/* cwnd on new ACKs: slow start (inline) grows by the bytes acknowledged, at most two
+ * segments; congestion avoidance (out of line) by one segment a window */
+static void
+test_cwnd_growth(void **state)
+{
+	struct th *h = th_new(NULL);
+	struct th_peer p = {.port = 40312, .isn = 10, .use_opts = 1};
+	uint32_t seq, cwnd;
+
+	(void)state;
+	th_handshake(h, &p);
+	cwnd = p.c->cwnd;
+	seq = p.una;
+	user_send1(h, p.c, 1000, 0, 40);
+	fo_tcp_flush(h->tw);
+	expect_data(h, seq, 1000, 0, 40);
+	p.una = seq + 1000;
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	assert_int_equal(p.c->cwnd, cwnd + 1000);
+	assert_int_equal(p.c->dupacks, 0);
+	/* at ssthresh: avoidance counts bytes up to a window */
+	p.c->ssthresh = p.c->cwnd;
+	cwnd = p.c->cwnd;
+	seq = p.una;
+	user_send1(h, p.c, 1000, 0, 41);
+	fo_tcp_flush(h->tw);
+	expect_data(h, seq, 1000, 0, 41);
+	p.una = seq + 1000;
+	th_peer_send(h, &p, F_ACK, NULL, 0);
+	assert_int_equal(p.c->cwnd, cwnd);
+	assert_int_equal(p.c->cwnd_cnt, 1000);
+	th_drain(h);
+	assert_int_equal(fake_pool_in_use(h->mp), 0);
+	th_free(h, 1);
+}
+
 /* a segment the user still holds a reference to goes out as an indirect mbuf */
 static void
 test_shared_segment_indirect(void **state)
@@ -131,17 +344,17 @@ test_shared_segment_indirect(void **state)
 	seq = p.una;
 	m = rte_pktmbuf_alloc(h->mp);
 	assert_non_null(m);
-	th_pattern((uint8_t *)rte_pktmbuf_append(m, 300), 300, 0, 2);
+	th_pattern((uint8_t *)rte_pktmbuf_append(m, 700), 700, 0, 2);
 	rte_mbuf_refcnt_update(m, 1); /* the user's own reference */
-	assert_int_equal(fo_tcp_send(p.c, m), 300);
+	assert_int_equal(fo_tcp_send(p.c, m), 700);
 	fo_tcp_flush(h->tw);
 	pay = txq_payload(h, 0);
 	assert_ptr_not_equal(pay, m);
 	assert_true(RTE_MBUF_CLONED(pay));
 	assert_null(p.c->snd.held);
 	assert_int_equal(rte_mbuf_refcnt_read(m), 3);
-	expect_data(h, seq, 300, 0, 2);
-	p.una = seq + 300;
+	expect_data(h, seq, 700, 0, 2);
+	p.una = seq + 700;
 	th_peer_send(h, &p, F_ACK, NULL, 0);
 	assert_int_equal(rte_mbuf_refcnt_read(m), 1);
 	rte_pktmbuf_free(m);
@@ -161,10 +374,10 @@ test_append_while_held(void **state)
 	(void)state;
 	th_handshake(h, &p);
 	seq = p.una;
-	m1 = user_send1(h, p.c, 400, 0, 3);
+	m1 = user_send1(h, p.c, 600, 0, 3);
 	fo_tcp_flush(h->tw);
 	assert_ptr_equal(txq_payload(h, 0), m1);
-	m2 = user_send1(h, p.c, 500, 400, 3);
+	m2 = user_send1(h, p.c, 700, 600, 3);
 	assert_null(m1->next);
 	assert_ptr_equal(p.c->snd.held_next, m2);
 	assert_ptr_equal(p.c->snd.tail, m2);
@@ -174,17 +387,17 @@ test_append_while_held(void **state)
 	assert_true(RTE_MBUF_CLONED(txq_payload(h, 1)));
 	assert_null(m1->next);
 	/* the transmissions end: the next append links m1 for real */
-	expect_data(h, seq, 400, 0, 3);
-	expect_data(h, seq + 400, 500, 400, 3);
-	m3 = user_send1(h, p.c, 600, 900, 3);
+	expect_data(h, seq, 600, 0, 3);
+	expect_data(h, seq + 600, 700, 600, 3);
+	m3 = user_send1(h, p.c, 800, 1300, 3);
 	assert_null(p.c->snd.held);
 	assert_ptr_equal(m1->next, m2);
 	assert_ptr_equal(m2->next, m3);
 	fo_tcp_flush(h->tw);
 	assert_ptr_equal(txq_payload(h, 0), m3);
-	expect_data(h, seq + 900, 600, 900, 3);
+	expect_data(h, seq + 1300, 800, 1300, 3);
 	/* one ACK for all three, then the pool is whole */
-	p.una = seq + 1500;
+	p.una = seq + 2100;
 	th_peer_send(h, &p, F_ACK, NULL, 0);
 	assert_int_equal(p.c->snd.bytes, 0);
 	assert_int_equal(h->tw->stats.buffered, 0);
@@ -204,24 +417,24 @@ test_acked_while_held(void **state)
 	(void)state;
 	th_handshake(h, &p);
 	seq = p.una;
-	m1 = user_send1(h, p.c, 200, 0, 4);
+	m1 = user_send1(h, p.c, 600, 0, 4);
 	fo_tcp_flush(h->tw);
 	assert_ptr_equal(txq_payload(h, 0), m1);
-	m2 = user_send1(h, p.c, 300, 200, 4); /* behind the held m1, in held_next */
+	m2 = user_send1(h, p.c, 700, 600, 4); /* behind the held m1, in held_next */
 	/* the peer acknowledges m1 (the frame is still in the tx queue) */
-	p.una = seq + 200;
+	p.una = seq + 600;
 	th_peer_send(h, &p, F_ACK, NULL, 0);
 	assert_ptr_equal(p.c->snd.head, m2);
-	assert_int_equal(p.c->snd.bytes, 300);
+	assert_int_equal(p.c->snd.bytes, 700);
 	assert_int_equal(rte_mbuf_refcnt_read(m1), 1);
 	assert_null(m1->next);
 	/* m2, queue head now and held by nobody, went out as itself on that ACK */
 	assert_int_equal(txq_n_tcp(h), 2);
 	assert_ptr_equal(txq_payload(h, 1), m2);
 	assert_ptr_equal(p.c->snd.held, m2);
-	expect_data(h, seq, 200, 0, 4);
-	expect_data(h, seq + 200, 300, 200, 4);
-	p.una = seq + 500;
+	expect_data(h, seq, 600, 0, 4);
+	expect_data(h, seq + 600, 700, 600, 4);
+	p.una = seq + 1300;
 	th_peer_send(h, &p, F_ACK, NULL, 0);
 	assert_int_equal(fake_pool_in_use(h->mp), 0);
 	th_free(h, 1);
@@ -335,10 +548,10 @@ test_abort_while_held(void **state)
 
 	(void)state;
 	th_handshake(h, &p);
-	m = user_send1(h, p.c, 100, 0, 8);
+	m = user_send1(h, p.c, 600, 0, 8);
 	fo_tcp_flush(h->tw);
 	assert_ptr_equal(txq_payload(h, 0), m);
-	user_send1(h, p.c, 100, 100, 8);
+	user_send1(h, p.c, 600, 600, 8);
 	fo_tcp_abort(p.c);
 	assert_int_equal(rte_mbuf_refcnt_read(m), 1);
 	th_drain(h);
@@ -406,6 +619,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_whole_segment_as_is),
+		cmocka_unit_test(test_small_copied),
+		cmocka_unit_test(test_no_header_mbuf),
+		cmocka_unit_test(test_cut_front),
+		cmocka_unit_test(test_rcvq_take_counts),
+		cmocka_unit_test(test_cwnd_growth),
 		cmocka_unit_test(test_shared_segment_indirect),
 		cmocka_unit_test(test_append_while_held),
 		cmocka_unit_test(test_acked_while_held),

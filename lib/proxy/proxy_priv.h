@@ -105,6 +105,7 @@ enum px_resp_state {
 #define PX_S_ACCT 0x4000       /* a request is being accounted (px_acct_begin() .. end()) */
 #define PX_S_ACCT_HEAD 0x8000  /* ... and its head parsed (s->req valid) */
 #define PX_S_PASS_SEEN 0x10000 /* tls passthrough listener: the ClientHello was looked at */
+#define PX_S_IN_QUEUED 0x20000 /* s->in: read from TCP by px_cl_finish(), not left over */
 
 /* px_up.state */
 enum px_up_state {

@@ -164,6 +164,46 @@ sess_linger(struct px_sess *s)
 	return px_cl_pump(s);
 }
 
+/*
+ * IDLE / HEAD: take what the client sent into s->in. @return 1 bytes
+ * taken, 0 nothing yet, PX_GONE (EOF or reset: the session is freed).
+ */
+static inline int
+cl_read(struct px_sess *s)
+{
+	struct fo_proxy_worker *pw = s->pw;
+	struct rte_mbuf *m;
+	ssize_t n;
+
+	n = px_cl_recv(s, &m, PX_RECV_MAX);
+	if (n == -EAGAIN)
+		return 0;
+	if (n == 0) {
+		/* EOF between requests (or within a head): nothing to answer */
+		pw->stats.client_idle_closed++;
+		rte_pktmbuf_free(s->in);
+		s->in = NULL;
+		fo_tcp_close(s->c);
+		px_sess_free(s);
+		return PX_GONE;
+	}
+	if (n < 0) {
+		pw->stats.client_resets++;
+		return px_sess_abort(s);
+	}
+	pw->stats.bytes_client_in += (uint64_t)n;
+	s->in = px_chain_join(s->in, m);
+	if (px_head_sparse(s->in)) {
+		/* a head dribbling in tiny segments must not pin one mbuf per byte */
+		m = px_chain_compact(pw, s->in);
+		s->in = NULL;
+		if (m == NULL)
+			return px_sess_abort(s);
+		s->in = m;
+	}
+	return 1;
+}
+
 int
 px_cl_finish(struct px_sess *s)
 {
@@ -187,6 +227,18 @@ px_cl_finish(struct px_sess *s)
 	if ((s->flags & PX_S_CLOSE) || !complete || s->n_requests >= conf->http.keepalive_requests)
 		return sess_linger(s);
 	px_sess_start_idle(s);
+	if (s->in == NULL && s->tls == NULL && s->c != NULL) {
+		/*
+		 * Mostly nothing follows: one look at TCP here rather than a
+		 * pump from the next poll. What it gives is what that pump's
+		 * first read would have taken (its bytes, or the client's EOF).
+		 */
+		int rc = cl_read(s);
+
+		if (rc <= 0)
+			return rc;
+		s->flags |= PX_S_IN_QUEUED;
+	}
 	/* the next request may already be here (pipelined, or queued in TCP):
 	 * parse it from the poll, not from deep inside this call chain */
 	px_sess_defer(s);
@@ -467,12 +519,11 @@ static int
 read_head(struct px_sess *s)
 {
 	struct fo_proxy_worker *pw = s->pw;
-	struct rte_mbuf *m;
-	ssize_t n;
 	int rc;
 
-	if (s->phase == PX_IDLE && s->in != NULL)
-		pw->stats.requests_pipelined++; /* left over behind the previous request */
+	/* left over behind the previous request (not what px_cl_finish() took from TCP) */
+	if (s->phase == PX_IDLE && s->in != NULL && !(s->flags & PX_S_IN_QUEUED))
+		pw->stats.requests_pipelined++;
 	for (;;) {
 		if (s->in != NULL) {
 			if (s->phase == PX_IDLE) {
@@ -489,32 +540,9 @@ read_head(struct px_sess *s)
 					return req_error_parse(s);
 			}
 		}
-		n = px_cl_recv(s, &m, PX_RECV_MAX);
-		if (n == -EAGAIN)
-			return 0;
-		if (n == 0) {
-			/* EOF between requests (or within a head): nothing to answer */
-			pw->stats.client_idle_closed++;
-			rte_pktmbuf_free(s->in);
-			s->in = NULL;
-			fo_tcp_close(s->c);
-			px_sess_free(s);
-			return PX_GONE;
-		}
-		if (n < 0) {
-			pw->stats.client_resets++;
-			return px_sess_abort(s);
-		}
-		pw->stats.bytes_client_in += (uint64_t)n;
-		s->in = px_chain_join(s->in, m);
-		if (px_head_sparse(s->in)) {
-			/* a head dribbling in tiny segments must not pin one mbuf per byte */
-			m = px_chain_compact(pw, s->in);
-			s->in = NULL;
-			if (m == NULL)
-				return px_sess_abort(s);
-			s->in = m;
-		}
+		rc = cl_read(s);
+		if (rc <= 0)
+			return rc;
 	}
 }
 

@@ -183,14 +183,17 @@ px_acct_end(struct px_sess *s, int aborted)
 		status = 499; /* nginx's "client closed request": nothing was answered */
 	req_len = ((s->flags & PX_S_ACCT_HEAD) ? s->req.head_len : 0) + s->req_b.total;
 	s->flags &= ~(PX_S_ACCT | PX_S_ACCT_HEAD);
-	us = rte_reciprocal_divide_u64((now - s->t_start) * 1000, &pw->per_ms);
-	if (s->t_up_start != 0)
-		up_us = rte_reciprocal_divide_u64((now - s->t_up_start) * 1000, &pw->per_ms);
 	if (rt != NULL) {
 		slot = s->rslot < rt->n ? s->rslot : rt->n - 1;
-		if (rt->key[slot] < pw->acct.n_rstats)
+		if (rt->key[slot] < pw->acct.n_rstats) {
+			/* the durations only when counted (metrics off: no division) */
+			us = rte_reciprocal_divide_u64((now - s->t_start) * 1000, &pw->per_ms);
+			if (s->t_up_start != 0)
+				up_us = rte_reciprocal_divide_u64(
+					(now - s->t_up_start) * 1000, &pw->per_ms);
 			fo_alog_rstats_count(&pw->acct.rstats[rt->key[slot]], status, us, up_us,
 				req_len, s->out_bytes);
+		}
 	}
 	if (pw->acct.ring == NULL)
 		return;

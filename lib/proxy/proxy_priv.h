@@ -484,8 +484,15 @@ void px_sess_defer(struct px_sess *s);
  * moved later, or was cleared) re-arms itself or does nothing: see
  * px_deadline_due().
  */
-void px_deadline_set(
-	struct fo_proxy_worker *pw, struct fo_timer *t, uint64_t *deadline, uint32_t ms);
+static inline void
+px_deadline_set(struct fo_proxy_worker *pw, struct fo_timer *t, uint64_t *deadline, uint32_t ms)
+{
+	uint64_t d = pw->net->now + (uint64_t)ms * pw->tsc_ms;
+
+	*deadline = d != 0 ? d : 1;
+	if (!fo_timer_armed(t) || t->expire > d)
+		fo_timer_arm(&pw->wheel, t, d);
+}
 /** In a timer callback: 1 when the deadline really passed (then cleared), else re-armed / 0. */
 int px_deadline_due(struct fo_proxy_worker *pw, struct fo_timer *t, uint64_t *deadline);
 #define px_sess_deadline(s, ms) px_deadline_set((s)->pw, &(s)->timer, &(s)->deadline, (ms))

@@ -383,8 +383,26 @@ up_pick(struct px_sess *s)
 	unsigned first = v->ups[s->upstream].first;
 	struct up_pick_ctx c = {
 		s->pw, v->servers + first, s->snap->hslot + first, s->pw->cur->gen, UINT_MAX};
-	uint32_t idx = px_bal_pick(s, up_pick_ok, &c);
+	struct fo_bal_up *bu = &v->bal_ups[s->upstream];
+	uint32_t idx;
 
+	/*
+	 * Equal-weight round-robin, no sticky cookie: the server its cursor
+	 * names is asked here (no refusal to count when it may take the
+	 * request); when it may not, the balancer asks it again and counts.
+	 */
+	if (bu->same_weight != 0 && s->sticky_id == 0 &&
+		px_upconf(s)->balance.kind == FO_CONF_BAL_ROUND_ROBIN) {
+		unsigned i = fo_bal_rr_first(bu);
+		const struct px_server *srv = c.srv[i];
+		const struct fo_proxy_links *l = &s->pw->links;
+
+		if (srv != NULL && !srv->unresolved && srv->drained_gen != c.gen &&
+			(l->health == NULL || c.hslot[i] >= l->n_slots ||
+				__atomic_load_n(&l->health[c.hslot[i]], __ATOMIC_RELAXED) == 0))
+			return fo_bal_rr_take(bu, i);
+	}
+	idx = px_bal_pick(s, up_pick_ok, &c);
 	return idx != FO_BAL_NONE ? idx : c.fallback;
 }
 

@@ -127,11 +127,11 @@ px_acct_begin(struct px_sess *s, const uint8_t *head)
 }
 
 void
-px_acct_ep(struct px_sess *s, unsigned status)
+px_acct_ep_log(struct px_sess *s, unsigned status)
 {
 	struct fo_alog_entry *e;
 
-	if (s->pw->acct.ring == NULL || !(s->flags & PX_S_ACCT) || s->up == NULL ||
+	if (!(s->flags & PX_S_ACCT) || s->up == NULL ||
 		s->up->srv == NULL)
 		return;
 	e = stage(s);
@@ -146,18 +146,9 @@ px_acct_ep(struct px_sess *s, unsigned status)
 }
 
 void
-px_acct_rid(struct px_sess *s, const char *rid, size_t len)
+px_acct_rid_log(struct px_sess *s, const char *rid, size_t len)
 {
-	if (s->pw->acct.ring != NULL)
-		FO_ALOG_COPY(stage(s), rid, rid, len);
-}
-
-uint32_t
-px_acct_route_slot(const struct px_sess *s, const struct fo_route_result *res)
-{
-	const struct fo_alog_routes *rt = s->snap->racct;
-
-	return rt != NULL ? fo_alog_routes_slot(rt, res->route, res->canary) : res->route;
+	FO_ALOG_COPY(stage(s), rid, rid, len);
 }
 
 uint32_t

@@ -447,7 +447,14 @@ unsigned px_snap_adopt(struct fo_proxy_worker *pw);
 /** Open, close and re-mode http listeners to follow @p conf. @return 0, or the first error. */
 int px_listeners_sync(struct fo_proxy_worker *pw, const struct fo_conf *conf);
 /** A request starts on the current snapshot: s->snap set, a view ref taken. */
-void px_snap_hold(struct px_sess *s);
+static inline void
+px_snap_hold(struct px_sess *s)
+{
+	struct fo_proxy_worker *pw = s->pw;
+
+	s->snap = pw->cur;
+	s->snap->views[pw->worker_id].refs++;
+}
 /** The request is done with its snapshot (idempotent). */
 void px_snap_drop(struct px_sess *s);
 /** A connection of @p srv's went away: free the endpoint when nothing lists or uses it. */
@@ -559,12 +566,42 @@ struct rte_mbuf *px_chain_from_buf(struct fo_proxy_worker *pw, const void *buf, 
 /** Copy a chain into fresh full mbufs (compaction of a head in many small segments). */
 struct rte_mbuf *px_chain_compact(struct fo_proxy_worker *pw, struct rte_mbuf *m);
 /** First @p len bytes of @p m contiguous: in place, or copied to @p lin. */
-const uint8_t *px_chain_head(const struct rte_mbuf *m, uint32_t len, uint8_t *lin);
+static inline const uint8_t *
+px_chain_head(const struct rte_mbuf *m, uint32_t len, uint8_t *lin)
+{
+	if (likely(m->data_len >= len))
+		return rte_pktmbuf_mtod(m, const uint8_t *);
+	return rte_pktmbuf_read(m, 0, len, lin);
+}
 /**
  * Feed the bytes of @p m from offset *@p fed on to a head parser (*fed
  * advances). @return 1 head complete, 0 need more, -EBADMSG (p->err).
  */
-int px_head_feed(struct fo_http_parser *p, const struct rte_mbuf *m, uint32_t *fed);
+static inline int
+px_head_feed(struct fo_http_parser *p, const struct rte_mbuf *m, uint32_t *fed)
+{
+	uint32_t skip = *fed;
+	ssize_t n;
+
+	for (; m != NULL; m = m->next) {
+		if (skip >= m->data_len) {
+			skip -= m->data_len;
+			continue;
+		}
+		n = fo_http_parse(
+			p, rte_pktmbuf_mtod_offset(m, const uint8_t *, skip), m->data_len - skip);
+		if (n == -EAGAIN) {
+			*fed += m->data_len - skip;
+			skip = 0;
+			continue;
+		}
+		if (n < 0)
+			return -EBADMSG;
+		*fed += (uint32_t)n;
+		return 1;
+	}
+	return 0;
+}
 /**
  * Feed a body framer with a chain; @p body gets the bytes of this message,
  * *@p rest the bytes after it (or NULL). @return 0, -EBADMSG, -ENOBUFS.
@@ -642,7 +679,16 @@ enum px_release {
 };
 void px_up_release(struct px_sess *s, enum px_release how);
 void px_up_timer(struct fo_timer *t);
-void px_up_arm_read(struct px_sess *s);
+static inline void
+px_up_arm_read(struct px_sess *s)
+{
+	struct px_up *u = s->up;
+
+	if (u == NULL || u->state != PX_UP_BUSY)
+		return;
+	px_up_deadline(u, px_upconf(s)->read_timeout_ms);
+	u->tkind = PX_UT_READ;
+}
 /** A response head came from the request's server: its failure streak (if any) ends. */
 void px_up_ok(struct px_sess *s);
 /* proxy_probe.c */
@@ -768,13 +814,31 @@ px_head_len(const uint8_t *buf, uint32_t n)
  */
 void px_acct_begin(struct px_sess *s, const uint8_t *head);
 /** The X-Request-ID fanout made for the request (the client sent none). */
-void px_acct_rid(struct px_sess *s, const char *rid, size_t len);
+void px_acct_rid_log(struct px_sess *s, const char *rid, size_t len);
+static inline void
+px_acct_rid(struct px_sess *s, const char *rid, size_t len)
+{
+	if (s->pw->acct.ring != NULL)
+		px_acct_rid_log(s, rid, len);
+}
 /** The upstream connection s->up serves the request: note its server, and @p status (0: none). */
-void px_acct_ep(struct px_sess *s, unsigned status);
+void px_acct_ep_log(struct px_sess *s, unsigned status);
+static inline void
+px_acct_ep(struct px_sess *s, unsigned status)
+{
+	if (s->pw->acct.ring != NULL)
+		px_acct_ep_log(s, status); /* (the access log's alone) */
+}
 /** The request ended (@p aborted: reset before its response was all sent): count it, log it. */
 void px_acct_end(struct px_sess *s, int aborted);
 /** The slot of the route (or its canary) @p res names in the request's snapshot. */
-uint32_t px_acct_route_slot(const struct px_sess *s, const struct fo_route_result *res);
+static inline uint32_t
+px_acct_route_slot(const struct px_sess *s, const struct fo_route_result *res)
+{
+	const struct fo_alog_routes *rt = s->snap->racct;
+
+	return rt != NULL ? fo_alog_routes_slot(rt, res->route, res->canary) : res->route;
+}
 /** The slot of default backend route @p r in the request's snapshot. */
 uint32_t px_acct_default_slot(const struct px_sess *s, const struct fo_conf_route *r);
 

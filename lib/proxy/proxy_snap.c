@@ -366,15 +366,6 @@ px_snap_adopt(struct fo_proxy_worker *pw)
 }
 
 void
-px_snap_hold(struct px_sess *s)
-{
-	struct fo_proxy_worker *pw = s->pw;
-
-	s->snap = pw->cur;
-	s->snap->views[pw->worker_id].refs++;
-}
-
-void
 px_snap_drop(struct px_sess *s)
 {
 	if (s->snap == NULL)

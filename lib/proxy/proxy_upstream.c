@@ -115,17 +115,6 @@ px_obs_push(struct fo_proxy_worker *pw, struct fo_proxy_obs *o)
 	}
 }
 
-void
-px_up_arm_read(struct px_sess *s)
-{
-	struct px_up *u = s->up;
-
-	if (u == NULL || u->state != PX_UP_BUSY)
-		return;
-	px_up_deadline(u, px_upconf(s)->read_timeout_ms);
-	u->tkind = PX_UT_READ;
-}
-
 static int up_connect(struct px_sess *s, unsigned idx);
 
 /* Does RFC 9110 (9.2.2) let the request be sent twice? */

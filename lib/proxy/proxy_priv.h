@@ -642,7 +642,22 @@ int px_cl_finish(struct px_sess *s);
 int px_cl_flush(struct px_sess *s);
 /** Upstream readable / client writable: response head and body to the client. 0 / PX_GONE. */
 int px_resp_pump(struct px_sess *s);
-void px_count_status(struct fo_proxy_worker *pw, unsigned status);
+static inline void
+px_count_status(struct fo_proxy_worker *pw, unsigned status)
+{
+	struct fo_proxy_stats *st = &pw->stats;
+
+	if (status < 200)
+		st->responses_1xx++;
+	else if (status < 300)
+		st->responses_2xx++;
+	else if (status < 400)
+		st->responses_3xx++;
+	else if (status < 500)
+		st->responses_4xx++;
+	else
+		st->responses_5xx++;
+}
 
 /* proxy_upstream.c, proxy_upconn.c */
 /** Pick the server (the upstream's balancer), take a pooled connection or open one. */
@@ -670,7 +685,15 @@ int px_up_fail(struct px_sess *s, unsigned status, const char *what, unsigned ki
  * @return 1 retried (the response is dropped), 0 forward it, 2 forward it
  *         (it counted as a failure), PX_GONE.
  */
-int px_up_status(struct px_sess *s, unsigned status);
+int px_up_status_listed(struct px_sess *s, unsigned status);
+static inline int
+px_up_status(struct px_sess *s, unsigned status)
+{
+	/* next_upstream names 429 and 500..504 at most */
+	if (status != 429 && status - 500u > 4u)
+		return 0;
+	return px_up_status_listed(s, status);
+}
 /* how px_up_release() ends a session's upstream connection */
 enum px_release {
 	PX_REL_POOL,  /* back to the idle pool if allowed, else close */
@@ -690,7 +713,8 @@ px_up_arm_read(struct px_sess *s)
 	u->tkind = PX_UT_READ;
 }
 /** A response head came from the request's server: its failure streak (if any) ends. */
-void px_up_ok(struct px_sess *s);
+void px_up_ok_streak(struct px_sess *s);
+static inline void px_up_ok(struct px_sess *s); /* (after px_bal_head()) */
 /* proxy_probe.c */
 /** Run the active health checks the control thread queued for this worker. @return started. */
 unsigned px_probe_poll(struct fo_proxy_worker *pw);
@@ -739,6 +763,16 @@ px_bal_head(struct px_sess *s)
 {
 	if (px_upconf(s)->balance.kind == FO_CONF_BAL_EWMA)
 		px_bal_sample(s);
+}
+/* px_up_ok(): the ewma sample, and the end of a failure streak (rare: out of line) */
+static inline void
+px_up_ok(struct px_sess *s)
+{
+	const struct px_server *srv = s->up != NULL ? s->up->srv : NULL;
+
+	px_bal_head(s);
+	if (srv != NULL && srv->fails != 0)
+		px_up_ok_streak(s);
 }
 /** px_bal_resp_mods() for a sticky upstream. */
 void px_bal_sticky_mods(struct px_sess *s, const struct fo_http_mod **mods, unsigned *n_mods);

@@ -484,7 +484,12 @@ req_head_done(struct px_sess *s)
 			return req_reject(s, 500, "out of packet buffers");
 	}
 	/* the head is consumed: what follows is body, then the next request */
-	px_chain_adj(&s->in, msg->head_len);
+	if (likely(s->in->pkt_len == msg->head_len)) {
+		rte_pktmbuf_free(s->in); /* mostly nothing follows */
+		s->in = NULL;
+	} else {
+		px_chain_adj(&s->in, msg->head_len);
+	}
 	s->in_fed = 0;
 	s->to_up = m;
 	fo_http_body_init(&s->req_b, bk, msg->content_length);

@@ -12,25 +12,9 @@
 
 #include "proxy_priv.h"
 
-void
-px_count_status(struct fo_proxy_worker *pw, unsigned status)
-{
-	struct fo_proxy_stats *st = &pw->stats;
-
-	if (status < 200)
-		st->responses_1xx++;
-	else if (status < 300)
-		st->responses_2xx++;
-	else if (status < 400)
-		st->responses_3xx++;
-	else if (status < 500)
-		st->responses_4xx++;
-	else
-		st->responses_5xx++;
-}
-
-int
-px_cl_flush(struct px_sess *s)
+/* px_cl_flush(), inline in px_resp_pump() (twice per exchange) */
+static inline int
+cl_flush(struct px_sess *s)
 {
 	struct fo_proxy_worker *pw = s->pw;
 	struct rte_mbuf *m;
@@ -56,6 +40,12 @@ px_cl_flush(struct px_sess *s)
 		s->out_bytes += (uint64_t)n;
 	}
 	return 0;
+}
+
+int
+px_cl_flush(struct px_sess *s)
+{
+	return cl_flush(s);
 }
 
 /* The header modifiers of the response in s->resp (none on interim ones). */
@@ -275,7 +265,7 @@ px_resp_pump(struct px_sess *s)
 			   s->rin_fed >= s->rin->pkt_len) {
 			/* what is framed goes out (head and body in one send) before
 			 * the end of the exchange or the next read */
-			rc = px_cl_flush(s);
+			rc = cl_flush(s);
 			if (rc < 0)
 				return PX_GONE;
 			if (rc > 0) {

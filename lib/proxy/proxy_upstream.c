@@ -195,24 +195,20 @@ up_failed(struct px_sess *s, unsigned idx, unsigned kind, unsigned status)
 }
 
 void
-px_up_ok(struct px_sess *s)
+px_up_ok_streak(struct px_sess *s)
 {
-	struct px_server *srv = s->up != NULL ? s->up->srv : NULL;
+	struct px_server *srv = s->up->srv;
+	struct fo_proxy_obs o = {.slot = up_slot(s, s->server),
+		.seq = s->snap->hocc[px_view(s)->ups[s->upstream].first + s->server],
+		.kind = FO_PROXY_OBS_OK};
 
-	px_bal_head(s); /* ewma latency sample */
-	if (srv != NULL && srv->fails != 0) {
-		struct fo_proxy_obs o = {.slot = up_slot(s, s->server),
-			.seq = s->snap->hocc[px_view(s)->ups[s->upstream].first + s->server],
-			.kind = FO_PROXY_OBS_OK};
-
-		srv->fails = 0;
-		if (o.slot != FO_PROXY_HSLOT_NONE)
-			px_obs_push(s->pw, &o);
-	}
+	srv->fails = 0;
+	if (o.slot != FO_PROXY_HSLOT_NONE)
+		px_obs_push(s->pw, &o);
 }
 
 /* The request goes to server @p idx on @p u: counters and gauges of its health slot. */
-static void
+static inline void
 up_ep_attach(struct px_sess *s, struct px_up *u, unsigned idx)
 {
 	struct fo_proxy_ep_stats *ep;
@@ -559,7 +555,7 @@ px_up_fail(struct px_sess *s, unsigned status, const char *what, unsigned kind)
 }
 
 int
-px_up_status(struct px_sess *s, unsigned status)
+px_up_status_listed(struct px_sess *s, unsigned status)
 {
 	unsigned bit = nu_status_bit(status);
 	int rc;

@@ -13,7 +13,7 @@
 #include "proxy_priv.h"
 
 /* px_cl_flush(), inline in px_resp_pump() (twice per exchange) */
-static inline int
+static inline __attribute__((always_inline)) int
 cl_flush(struct px_sess *s)
 {
 	struct fo_proxy_worker *pw = s->pw;

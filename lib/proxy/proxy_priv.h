@@ -456,7 +456,16 @@ px_snap_hold(struct px_sess *s)
 	s->snap->views[pw->worker_id].refs++;
 }
 /** The request is done with its snapshot (idempotent). */
-void px_snap_drop(struct px_sess *s);
+void px_snap_unref(struct fo_proxy_worker *pw, const struct fo_proxy_snapshot *snap);
+static inline void
+px_snap_drop(struct px_sess *s)
+{
+	if (s->snap == NULL)
+		return;
+	if (--s->snap->views[s->pw->worker_id].refs == 0)
+		px_snap_unref(s->pw, s->snap); /* its last request on this worker: released */
+	s->snap = NULL;
+}
 /** A connection of @p srv's went away: free the endpoint when nothing lists or uses it. */
 void px_srv_put(struct fo_proxy_worker *pw, struct px_server *srv);
 /** Source address for active opens to @p dst (the interface whose subnet holds it...). */

@@ -29,8 +29,9 @@ sess_conf(const struct px_sess *s)
 	return s->snap != NULL ? s->snap->conf : s->pw->cur->conf;
 }
 
-void
-px_sess_start_idle(struct px_sess *s)
+/* px_sess_start_idle(), inline in px_cl_finish() (each keep-alive request) */
+static inline __attribute__((always_inline)) void
+sess_start_idle(struct px_sess *s)
 {
 	const struct fo_conf *conf;
 
@@ -46,6 +47,12 @@ px_sess_start_idle(struct px_sess *s)
 	 * ones may keep the connection idle for keepalive_timeout */
 	px_sess_deadline(s, s->n_requests == 0 ? conf->http.client_header_timeout_ms
 					       : conf->http.keepalive_timeout_ms);
+}
+
+void
+px_sess_start_idle(struct px_sess *s)
+{
+	sess_start_idle(s);
 }
 
 /* Count an error response made by fanout. */
@@ -226,7 +233,7 @@ px_cl_finish(struct px_sess *s)
 	s->rin = NULL;
 	if ((s->flags & PX_S_CLOSE) || !complete || s->n_requests >= conf->http.keepalive_requests)
 		return sess_linger(s);
-	px_sess_start_idle(s);
+	sess_start_idle(s);
 	if (s->in == NULL && s->tls == NULL && s->c != NULL) {
 		/*
 		 * Mostly nothing follows: one look at TCP here rather than a

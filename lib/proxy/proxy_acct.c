@@ -92,22 +92,11 @@ copy_head(struct px_sess *s, struct fo_alog_entry *e, const uint8_t *head)
 }
 
 void
-px_acct_begin(struct px_sess *s, const uint8_t *head)
+px_acct_begin_log(struct px_sess *s, const uint8_t *head)
 {
 	struct fo_proxy_worker *pw = s->pw;
 	struct fo_alog_entry *e;
 
-	if (s->phase == PX_IDLE)
-		s->t_start = pw->net->now; /* answered before a byte of a head (timeouts) */
-	s->flags |= PX_S_ACCT | (head != NULL ? PX_S_ACCT_HEAD : 0);
-	s->status = 0;
-	s->rslot = UINT32_MAX;
-	s->t_up_start = 0;
-	s->out_bytes = 0;
-	s->out_head = 0;
-	s->req_b.total = 0; /* body bytes of this request, once framing starts */
-	if (pw->acct.ring == NULL)
-		return;
 	e = stage(s);
 	e->flags = 0;
 	e->seq = ++pw->acct.seq;

@@ -855,7 +855,24 @@ px_head_len(const uint8_t *buf, uint32_t n)
  * did not parse and fanout answers it): reset its accounting, copy its
  * strings into the staging entry when the access log is on.
  */
-void px_acct_begin(struct px_sess *s, const uint8_t *head);
+void px_acct_begin_log(struct px_sess *s, const uint8_t *head);
+static inline void
+px_acct_begin(struct px_sess *s, const uint8_t *head)
+{
+	struct fo_proxy_worker *pw = s->pw;
+
+	if (s->phase == PX_IDLE)
+		s->t_start = pw->net->now; /* answered before a byte of a head (timeouts) */
+	s->flags |= PX_S_ACCT | (head != NULL ? PX_S_ACCT_HEAD : 0);
+	s->status = 0;
+	s->rslot = UINT32_MAX;
+	s->t_up_start = 0;
+	s->out_bytes = 0;
+	s->out_head = 0;
+	s->req_b.total = 0; /* body bytes of this request, once framing starts */
+	if (pw->acct.ring != NULL)
+		px_acct_begin_log(s, head); /* the access log's staging entry */
+}
 /** The X-Request-ID fanout made for the request (the client sent none). */
 void px_acct_rid_log(struct px_sess *s, const char *rid, size_t len);
 static inline void

@@ -149,7 +149,7 @@ px_acct_default_slot(const struct px_sess *s, const struct fo_conf_route *r)
 }
 
 void
-px_acct_end(struct px_sess *s, int aborted)
+px_acct_end_count(struct px_sess *s, int aborted)
 {
 	struct fo_proxy_worker *pw = s->pw;
 	const struct fo_proxy_snapshot *snap = s->snap != NULL ? s->snap : pw->cur;

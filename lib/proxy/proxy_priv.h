@@ -890,7 +890,19 @@ px_acct_ep(struct px_sess *s, unsigned status)
 		px_acct_ep_log(s, status); /* (the access log's alone) */
 }
 /** The request ended (@p aborted: reset before its response was all sent): count it, log it. */
-void px_acct_end(struct px_sess *s, int aborted);
+void px_acct_end_count(struct px_sess *s, int aborted);
+static inline void
+px_acct_end(struct px_sess *s, int aborted)
+{
+	const struct fo_proxy_worker *pw = s->pw;
+
+	/* neither per-route counters nor the access log: nothing to count or log */
+	if (pw->acct.n_rstats == 0 && pw->acct.ring == NULL) {
+		s->flags &= ~(PX_S_ACCT | PX_S_ACCT_HEAD);
+		return;
+	}
+	px_acct_end_count(s, aborted);
+}
 /** The slot of the route (or its canary) @p res names in the request's snapshot. */
 static inline uint32_t
 px_acct_route_slot(const struct px_sess *s, const struct fo_route_result *res)

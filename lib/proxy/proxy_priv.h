@@ -549,6 +549,22 @@ px_chain_cut(struct rte_mbuf **head, uint32_t max)
 	}
 	return fo_mbuf_chain_cut(head, max);
 }
+/** All of *@p head (not empty), which becomes empty. */
+static inline struct rte_mbuf *
+px_chain_take(struct rte_mbuf **head)
+{
+	struct rte_mbuf *m = *head;
+
+	*head = NULL;
+	return m;
+}
+/**
+ * px_chain_cut() at the room @p room gives, evaluated for a chain only: a
+ * single segment goes whole whatever the room (fo_mbuf_chain_cut() keeps at
+ * least one), so a one-mbuf head or response asks for none.
+ */
+#define px_chain_cut_room(head, room)                                                              \
+	((*(head))->next == NULL ? px_chain_take(head) : px_chain_cut((head), (room)))
 /** fo_mbuf_chain_join(), without the call when @p a is empty (a chain starting). */
 static inline struct rte_mbuf *
 px_chain_join(struct rte_mbuf *a, struct rte_mbuf *b)

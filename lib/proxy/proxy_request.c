@@ -627,7 +627,7 @@ px_req_pump(struct px_sess *s)
 		return 0; /* connecting: the request waits */
 	for (;;) {
 		if (s->to_up != NULL) {
-			m = px_chain_cut(&s->to_up, fo_tcp_send_space(u->c));
+			m = px_chain_cut_room(&s->to_up, fo_tcp_send_space(u->c));
 			n = fo_tcp_send(u->c, m);
 			if (n == -EAGAIN) {
 				s->to_up = fo_mbuf_chain_join(m, s->to_up);

@@ -23,7 +23,7 @@ cl_flush(struct px_sess *s)
 	while (s->to_cl != NULL) {
 		if (s->c == NULL)
 			return px_sess_abort(s);
-		m = px_chain_cut(&s->to_cl, px_cl_space(s));
+		m = px_chain_cut_room(&s->to_cl, px_cl_space(s));
 		n = px_cl_send(s, m);
 		if (n == -EAGAIN) {
 			s->to_cl = fo_mbuf_chain_join(m, s->to_cl);

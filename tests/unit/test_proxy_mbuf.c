@@ -149,6 +149,48 @@ test_null(void **state)
 	rte_pktmbuf_free(a);
 }
 
+static unsigned rooms_asked;
+
+static uint32_t
+room(uint32_t n)
+{
+	rooms_asked++;
+	return n;
+}
+
+/*
+ * px_chain_cut_room(): one segment goes whole (larger than the room too)
+ * without the room being asked; a chain is cut at the room as
+ * px_chain_cut() cuts it.
+ */
+static void
+test_cut_room(void **state)
+{
+	struct rte_mbuf *h = seg('a', 100), *m;
+
+	(void)state;
+	rooms_asked = 0;
+	m = px_chain_cut_room(&h, room(10));
+	assert_null(h);
+	assert_int_equal(rooms_asked, 0);
+	check_bytes(m, 100, 0);
+	rte_pktmbuf_free(m);
+
+	h = seg('a', 100);
+	assert_int_equal(rte_pktmbuf_chain(h, seg('b', 50)), 0);
+	m = px_chain_cut_room(&h, room(120));
+	assert_int_equal(rooms_asked, 1);
+	check_bytes(m, 100, 0);
+	assert_non_null(h);
+	check_bytes(h, 0, 50);
+	rte_pktmbuf_free(m);
+	m = px_chain_cut_room(&h, room(0));
+	assert_int_equal(rooms_asked, 1); /* one segment left: whole, room not asked */
+	assert_null(h);
+	check_bytes(m, 0, 50);
+	rte_pktmbuf_free(m);
+}
+
 int
 main(void)
 {
@@ -156,6 +198,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_copied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_null, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cut_room, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -726,6 +726,49 @@ enum px_release {
 	PX_REL_ABORT, /* RST (exchange incomplete: never let a partial request be served) */
 };
 void px_up_release(struct px_sess *s, enum px_release how);
+/**
+ * px_up_release(s, PX_REL_POOL) when the connection (s->up, not NULL) may
+ * go back to its server's idle pool: pooled, @return 1; else nothing done,
+ * 0. Pooled only while the current snapshot lists the endpoint, undrained.
+ */
+static inline int
+px_up_pool(struct px_sess *s)
+{
+	struct fo_proxy_worker *pw = s->pw;
+	struct px_up *u = s->up;
+	struct px_server *srv = u->srv;
+	const struct fo_conf_upstream *uc = px_upconf(s);
+	struct fo_proxy_ep_stats *ep;
+
+	if (u->c == NULL || u->state != PX_UP_BUSY || srv->live_gen != pw->cur->gen ||
+		px_srv_drained(pw, srv) || uc->keepalive == 0 ||
+		u->n_requests >= uc->keepalive_requests || srv->n_idle >= uc->keepalive ||
+		pw->n_idle >= pw->idle_cap)
+		return 0;
+	s->up = NULL;
+	px_retry_drop(s);
+	pw->stats.upstream_busy--;
+	pw->stats.upstream_idle++;
+	pw->stats.upstream_pooled++;
+	srv->load.inflight--;
+	ep = px_ep(pw, u->slot);
+	if (ep != NULL) {
+		ep->active--;
+		ep->idle++;
+	}
+	u->state = PX_UP_IDLE;
+	u->s = NULL;
+	u->prev = NULL;
+	u->next = srv->idle;
+	if (u->next != NULL)
+		u->next->prev = u;
+	srv->idle = u;
+	srv->n_idle++;
+	pw->n_idle++;
+	px_up_deadline(u, uc->keepalive_timeout_ms);
+	u->tkind = PX_UT_IDLE;
+	return 1;
+}
 void px_up_timer(struct fo_timer *t);
 static inline void
 px_up_arm_read(struct px_sess *s)

@@ -225,9 +225,10 @@ px_cl_finish(struct px_sess *s)
 		if (!complete || s->rin != NULL)
 			s->flags |=
 				PX_S_UP_NOREUSE; /* partial request, or bytes beyond the response */
-		px_up_release(s, !complete                      ? PX_REL_ABORT
-				 : (s->flags & PX_S_UP_NOREUSE) ? PX_REL_CLOSE
-								: PX_REL_POOL);
+		if (!complete || (s->flags & PX_S_UP_NOREUSE) || !px_up_pool(s))
+			px_up_release(s, !complete                      ? PX_REL_ABORT
+					 : (s->flags & PX_S_UP_NOREUSE) ? PX_REL_CLOSE
+									: PX_REL_POOL);
 	}
 	rte_pktmbuf_free(s->rin);
 	s->rin = NULL;

@@ -329,6 +329,7 @@ struct fo_proxy_worker {
 	uint8_t *hello; /* 2 x FO_TLS_HELLO_MAX: a ClientHello's records made contiguous, then
 			 * its handshake message gathered (fo_tls_hello_parse()'s scratch) */
 	uint8_t *out;  /* PX_OUT_MAX: heads fanout writes */
+	struct rte_mbuf *spare; /* a request head's mbuf, for the next upstream head (px_mbuf_alloc()) */
 	char *rewrite; /* FO_ROUTE_REWRITE_MAX */
 	char *npath;   /* FO_HTTP_LINE_MAX: the request path, normalized */
 	struct px_probe *probes, *probe_free; /* PX_PROBES_MAX check states, free list */
@@ -548,6 +549,37 @@ px_chain_cut(struct rte_mbuf **head, uint32_t max)
 		return m;
 	}
 	return fo_mbuf_chain_cut(head, max);
+}
+/**
+ * An mbuf of the worker's pool for an upstream request head: the spare one
+ * px_mbuf_drop() kept (reset as rte_pktmbuf_alloc() resets), else the
+ * pool's. Each request frees its head's mbuf and takes one: a pool round
+ * trip per request saved.
+ */
+static inline struct rte_mbuf *
+px_mbuf_alloc(struct fo_proxy_worker *pw)
+{
+	struct rte_mbuf *m = pw->spare;
+
+	if (m == NULL)
+		return rte_pktmbuf_alloc(pw->pool);
+	pw->spare = NULL;
+	rte_pktmbuf_reset(m);
+	return m;
+}
+/**
+ * Free chain @p m; a single direct segment of the worker's pool that
+ * nobody else holds is kept as the spare when there is none.
+ */
+static inline void
+px_mbuf_drop(struct fo_proxy_worker *pw, struct rte_mbuf *m)
+{
+	if (pw->spare == NULL && m->next == NULL && m->pool == pw->pool && RTE_MBUF_DIRECT(m) &&
+		rte_mbuf_refcnt_read(m) == 1) {
+		pw->spare = m;
+		return;
+	}
+	rte_pktmbuf_free(m);
 }
 /** All of *@p head (not empty), which becomes empty. */
 static inline struct rte_mbuf *

@@ -230,8 +230,10 @@ px_cl_finish(struct px_sess *s)
 					 : (s->flags & PX_S_UP_NOREUSE) ? PX_REL_CLOSE
 									: PX_REL_POOL);
 	}
-	rte_pktmbuf_free(s->rin);
-	s->rin = NULL;
+	if (s->rin != NULL) {
+		rte_pktmbuf_free(s->rin);
+		s->rin = NULL;
+	}
 	if ((s->flags & PX_S_CLOSE) || !complete || s->n_requests >= conf->http.keepalive_requests)
 		return sess_linger(s);
 	sess_start_idle(s);
@@ -475,7 +477,7 @@ req_head_done(struct px_sess *s)
 	}
 	px_act_fwd(s, res.conf, &fwd); /* header modifiers */
 	/* straight into an mbuf; a head larger than one goes through pw->out */
-	m = rte_pktmbuf_alloc(pw->pool);
+	m = px_mbuf_alloc(pw);
 	n = m != NULL ? fo_http_write_request(rte_pktmbuf_mtod(m, uint8_t *),
 				rte_pktmbuf_tailroom(m), head, msg, &fwd)
 		      : -ENOSPC;
@@ -493,7 +495,7 @@ req_head_done(struct px_sess *s)
 	}
 	/* the head is consumed: what follows is body, then the next request */
 	if (likely(s->in->pkt_len == msg->head_len)) {
-		rte_pktmbuf_free(s->in); /* mostly nothing follows */
+		px_mbuf_drop(pw, s->in); /* mostly nothing follows: the next head's mbuf */
 		s->in = NULL;
 	} else {
 		px_chain_adj(&s->in, msg->head_len);

@@ -482,6 +482,7 @@ fo_proxy_worker_free(struct fo_proxy_worker *p)
 		if (s->tls != NULL)
 			px_tls_release(s);
 	}
+	rte_pktmbuf_free(pw->spare);
 	free(pw->sess);
 	free(pw->tls_sess);
 	free(pw->tls_stage);

@@ -271,6 +271,7 @@ struct px_sess {
 	uint8_t pass;      /* accepted on a passthrough listener (its mode then) */
 	uint8_t req_open, resp_open; /* px_body_rechunk() state of each direction */
 	unsigned upstream; /* index into conf->upstreams */
+	const struct fo_conf_upstream *upc; /* &snap->conf->upstreams[upstream] (px_upconf()) */
 	unsigned server;   /* index of the current server in the upstream */
 	uint64_t max_body; /* 0: no limit */
 	uint64_t bal_key;   /* hash of the request's balance hash key (bal_has_key) */
@@ -394,7 +395,15 @@ px_ep(const struct fo_proxy_worker *pw, uint32_t slot)
 static inline const struct fo_conf_upstream *
 px_upconf(const struct px_sess *s)
 {
-	return &s->snap->conf->upstreams[s->upstream];
+	return s->upc;
+}
+
+/** The request's upstream is number @p up of its snapshot's config. */
+static inline void
+px_set_upstream(struct px_sess *s, unsigned up)
+{
+	s->upstream = up;
+	s->upc = &s->snap->conf->upstreams[up];
 }
 
 #include "proxy_tls_priv.h" /* proxy_tls.c, proxy_tls_hs.c, proxy_passthrough.c */

@@ -431,7 +431,7 @@ req_head_done(struct px_sess *s)
 	up = &conf->upstreams[res.upstream];
 	if (up->n_servers == 0)
 		return req_reject(s, 503, "the route's upstream has no server");
-	s->upstream = res.upstream;
+	px_set_upstream(s, res.upstream);
 	pw->stats.canary_requests += res.canary != 0;
 	px_bal_req(s, head); /* hash key, sticky cookie (proxy_balance.c) */
 

@@ -278,6 +278,7 @@ struct px_sess {
 	uint64_t sticky_id; /* endpoint its sticky cookie names (0: none) */
 	uint64_t bal_t0;    /* TSC when the current attempt went to its server (ewma) */
 	uint8_t bal_has_key;
+	uint8_t fwdc_ok; /* fwdc checked (or made) for this session: its fields cannot change */
 	/* accounting of the request in flight (proxy_acct.c) */
 	uint64_t t_start;    /* TSC (burst): first byte of its head */
 	uint64_t t_up_start; /* TSC: first upstream attempt (0: none) */

@@ -311,9 +311,12 @@ sess_fwd_conn(struct px_sess *s)
 	struct fo_http_fwd_conn *c = &s->fwdc;
 	uint8_t https = s->tls != NULL;
 
-	if (unlikely(c->ip_len == 0 || c->client_addr != s->client_addr ||
-		     c->server_port != s->l->port || c->https != https))
+	if (likely(s->fwdc_ok))
+		return c; /* address, listener and TLS are the session's, fixed at accept */
+	if (c->ip_len == 0 || c->client_addr != s->client_addr || c->server_port != s->l->port ||
+		c->https != https)
 		fo_http_fwd_conn_init(c, s->client_addr, s->l->port, https);
+	s->fwdc_ok = 1;
 	return c;
 }
 

@@ -238,7 +238,7 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head, const struc
 		const uint8_t *l = head + h->line.off;
 
 		if (LIKELY(keep & HBIT(h->id))) {
-			/* mostly right after the run, ending in CRLF (every line has 3 bytes or more) */
+			/* mostly right after the run, ending in CRLF (lines have 3+ bytes) */
 			if (LIKELY(l == w.run_end && l[h->line.len - 2] == '\r'))
 				w.run_end = l + h->line.len;
 			else

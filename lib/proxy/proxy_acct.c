@@ -120,8 +120,7 @@ px_acct_ep_log(struct px_sess *s, unsigned status)
 {
 	struct fo_alog_entry *e;
 
-	if (!(s->flags & PX_S_ACCT) || s->up == NULL ||
-		s->up->srv == NULL)
+	if (!(s->flags & PX_S_ACCT) || s->up == NULL || s->up->srv == NULL)
 		return;
 	e = stage(s);
 	e->flags |= FO_ALOG_F_UPSTREAM;

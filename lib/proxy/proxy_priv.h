@@ -331,7 +331,7 @@ struct fo_proxy_worker {
 	uint8_t *hello; /* 2 x FO_TLS_HELLO_MAX: a ClientHello's records made contiguous, then
 			 * its handshake message gathered (fo_tls_hello_parse()'s scratch) */
 	uint8_t *out;  /* PX_OUT_MAX: heads fanout writes */
-	struct rte_mbuf *spare; /* a request head's mbuf, for the next upstream head (px_mbuf_alloc()) */
+	struct rte_mbuf *spare; /* a request head's mbuf, for the next one's (px_mbuf_alloc()) */
 	char *rewrite; /* FO_ROUTE_REWRITE_MAX */
 	char *npath;   /* FO_HTTP_LINE_MAX: the request path, normalized */
 	struct px_probe *probes, *probe_free; /* PX_PROBES_MAX check states, free list */

@@ -180,8 +180,9 @@ test_round_robin_order(void **state)
 static int
 setup_rr_same(void **state)
 {
-	return setup_with(state, HEAD "upstream u {\n\tserver 198.18.0.11:8000;\n"
-				      "\tserver 198.18.0.12:8000;\n\tserver 198.18.0.13:8000;\n}\n" ROUTE);
+	return setup_with(state,
+		HEAD "upstream u {\n\tserver 198.18.0.11:8000;\n"
+		     "\tserver 198.18.0.12:8000;\n\tserver 198.18.0.13:8000;\n}\n" ROUTE);
 }
 
 /*

@@ -72,6 +72,25 @@ struct fo_bal_up {
 	uint32_t maglev_size;   /**< its entries (a prime) */
 };
 
+/**
+ * Equal-weight round-robin (u->same_weight != 0) asks server
+ * fo_bal_rr_first() first: a caller that can tell that this one is usable
+ * without the callback takes it with fo_bal_rr_take(), the pick
+ * fo_bal_round_robin() would make; otherwise it calls fo_bal_round_robin().
+ */
+static inline unsigned
+fo_bal_rr_first(const struct fo_bal_up *u)
+{
+	return u->next < u->n ? u->next : 0;
+}
+
+static inline uint32_t
+fo_bal_rr_take(struct fo_bal_up *u, unsigned i)
+{
+	u->next = i + 1 < u->n ? i + 1 : 0;
+	return i;
+}
+
 /** Per worker. */
 struct fo_bal_worker {
 	uint64_t rng; /**< xorshift64* state, never 0 */

@@ -230,18 +230,22 @@ fo_http_resp_verbatim(const uint8_t *head, const struct fo_http_msg *resp, unsig
 		return 0;
 	off += 2;
 	for (h = resp->hdrs; h < e; h++) {
+		uint32_t len = h->line.len;
+
 		/* each line right after the one before, ending in CRLF */
-		if (h->line.off != off || h->line.len < 2 ||
-			head[h->line.off + h->line.len - 2] != '\r')
+		if (h->line.off != off || len < 2)
 			return 0;
-		if (!(HBITS_RESP_AS_IS & HBIT(h->id)) &&
-			(h->id != FO_HTTP_H_CONTENT_LENGTH ||
-				(resp->flags & (FO_HTTP_F_CHUNKED | FO_HTTP_F_TE_OTHER)) ||
-				hdr_index(resp, h) != resp->hdr_first[FO_HTTP_H_CONTENT_LENGTH] ||
-				!dec_canonical(resp->content_length, h->value.len) ||
-				!content_length_as_is(head, h)))
+		off += len;
+		if (head[off - 2] != '\r')
 			return 0;
-		off += h->line.len;
+		if (LIKELY(HBITS_RESP_AS_IS & HBIT(h->id)))
+			continue;
+		if (h->id != FO_HTTP_H_CONTENT_LENGTH ||
+			(resp->flags & (FO_HTTP_F_CHUNKED | FO_HTTP_F_TE_OTHER)) ||
+			hdr_index(resp, h) != resp->hdr_first[FO_HTTP_H_CONTENT_LENGTH] ||
+			!dec_canonical(resp->content_length, h->value.len) ||
+			!content_length_as_is(head, h))
+			return 0;
 	}
 	/* then the empty line, CRLF, and nothing else */
 	return off + 2 == resp->head_len && head[off] == '\r';

@@ -20,15 +20,14 @@
  * An output buffer that remembers it ran out rather than checking each put.
  * Bytes of the input that go out unchanged (a field line with its CRLF, a
  * request or status line) are not copied at once: they extend a pending
- * run [run, run + run_len) of the input, written in one copy when the next
+ * run [run, run_end) of the input, written in one copy when the next
  * byte out does not continue it. Most of a head is such runs.
  */
 struct wbuf {
 	uint8_t *p;
 	size_t left;
 	int full;
-	const uint8_t *run;
-	size_t run_len;
+	const uint8_t *run, *run_end;
 };
 
 /*
@@ -108,9 +107,9 @@ put_raw_32_64(struct wbuf *w, const void *s, size_t n)
 WINLINE void
 run_flush(struct wbuf *w)
 {
-	if (w->run_len != 0) {
-		put_raw(w, w->run, w->run_len);
-		w->run_len = 0;
+	if (w->run_end != w->run) {
+		put_raw(w, w->run, (size_t)(w->run_end - w->run));
+		w->run = w->run_end; /* empty, and still continued by what follows it */
 	}
 }
 
@@ -121,17 +120,39 @@ put(struct wbuf *w, const void *s, size_t n)
 	put_raw(w, s, n);
 }
 
+/*
+ * Room for @p n bytes at once, for pieces of known lengths written
+ * together (one check for a whole line): where to write them, or NULL
+ * (out of room, remembered).
+ */
+WINLINE uint8_t *
+put_reserve(struct wbuf *w, size_t n)
+{
+	uint8_t *p;
+
+	run_flush(w);
+	p = w->p;
+	if (n > w->left) {
+		w->full = 1;
+		w->left = 0;
+		return NULL;
+	}
+	w->p += n;
+	w->left -= n;
+	return p;
+}
+
 /* Input bytes [s, s + n) go out unchanged: one copy with those before when contiguous. */
 WINLINE void
 put_run(struct wbuf *w, const uint8_t *s, size_t n)
 {
-	if (w->run + w->run_len == s) {
-		w->run_len += n;
+	if (w->run_end == s) {
+		w->run_end += n;
 		return;
 	}
 	run_flush(w);
 	w->run = s;
-	w->run_len = n;
+	w->run_end = s + n;
 }
 
 /* bit of a field id in the masks that sort fields before the writers look at them one by one */
@@ -153,8 +174,7 @@ wbuf_init(struct wbuf *w, uint8_t *out, size_t cap, const uint8_t *head)
 	w->p = out;
 	w->left = cap;
 	w->full = 0;
-	w->run = head; /* (never NULL: compared with head + offsets) */
-	w->run_len = 0;
+	w->run = w->run_end = head; /* (never NULL: compared with head + offsets) */
 }
 
 /* Bytes written, or -ENOSPC. */

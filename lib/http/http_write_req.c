@@ -116,6 +116,24 @@ put_piece(struct wbuf *w, const char *s, size_t n)
 		put_raw(w, s, n);
 }
 
+/* The path @p path, '?' and the request's query (if any), " HTTP/1.x" CRLF: one reservation. */
+WINLINE void
+put_target_end(struct wbuf *w, const uint8_t *path, size_t len, const uint8_t *head,
+	const struct fo_http_msg *req)
+{
+	size_t q = req->query.len, n = len + (q != 0 ? q + 1 : 0);
+	uint8_t *p = put_reserve(w, n + 11);
+
+	if (p == NULL)
+		return;
+	copy_bytes(p, path, len);
+	if (q != 0) {
+		p[len] = '?';
+		copy_bytes(p + len + 1, head + req->query.off, q);
+	}
+	memcpy(p + n, req->version_minor == 0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n", 11);
+}
+
 /* The request line: method, the path to send with the query, the version. */
 WINLINE void
 put_req_line(struct wbuf *w, const uint8_t *head, const struct fo_http_msg *req,
@@ -143,7 +161,8 @@ put_req_line(struct wbuf *w, const uint8_t *head, const struct fo_http_msg *req,
 		const char *q = memchr(fwd->path, '?', fwd->path_len);
 
 		if (q == NULL) {
-			put(w, fwd->path, fwd->path_len);
+			put_target_end(w, (const uint8_t *)fwd->path, fwd->path_len, head, req);
+			return;
 		} else if (q == fwd->path + fwd->path_len - 1) {
 			if (fwd->path_len > 1)
 				put(w, fwd->path, fwd->path_len - 1);
@@ -159,7 +178,8 @@ put_req_line(struct wbuf *w, const uint8_t *head, const struct fo_http_msg *req,
 			goto query_done;
 		}
 	} else if (fwd->path == NULL && req->path.len != 0) {
-		put_span(w, head, req->path);
+		put_target_end(w, head + req->path.off, req->path.len, head, req);
+		return;
 	} else {
 		PUTS(w, "/"); /* absolute-form without a path, or an empty rewrite */
 	}
@@ -215,8 +235,14 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head, const struc
 		put_host(&w, head, req, fwd);
 
 	for (h = req->hdrs; h < e; h++) {
+		const uint8_t *l = head + h->line.off;
+
 		if (LIKELY(keep & HBIT(h->id))) {
-			put_line(&w, head, h);
+			/* mostly right after the run, ending in CRLF (lines have 3+ bytes) */
+			if (LIKELY(l == w.run_end && l[h->line.len - 2] == '\r'))
+				w.run_end = l + h->line.len;
+			else
+				put_line(&w, head, h);
 			continue;
 		}
 		if (drop & HBIT(h->id))
@@ -284,19 +310,32 @@ fo_http_write_request(uint8_t *out, size_t cap, const uint8_t *head, const struc
 		put(&w, conn->ip + FO_HTTP_XFF_LEN, conn->ip_len - FO_HTTP_XFF_LEN);
 	}
 	if (req->host.len != 0) {
-		PUTS(&w, "X-Forwarded-Host: ");
-		put_span(&w, head, req->host);
-		PUTS(&w, "\r\n");
+		/* "X-Forwarded-Host: <host>" CRLF */
+		uint8_t *p = put_reserve(&w, 20u + req->host.len);
+
+		if (p != NULL) {
+			memcpy(p, "X-Forwarded-Host: ", 18);
+			copy_bytes(p + 18, head + req->host.off, req->host.len);
+			memcpy(p + 18 + req->host.len, "\r\n", 2);
+		}
 	}
 	put_piece(&w, conn->tail, conn->tail_len); /* X-Forwarded-Port, X-Forwarded-Proto */
 	if (req->hdr_first[FO_HTTP_H_X_REQUEST_ID] == 0 && fwd->request_id != NULL &&
 		fwd->request_id_len != 0) {
-		PUTS(&w, "X-Request-ID: ");
-		if (LIKELY(fwd->request_id_len == 32)) /* fanout's own: one 32-byte move */
-			put(&w, fwd->request_id, 32);
-		else
+		if (LIKELY(fwd->request_id_len == 32)) {
+			/* fanout's own: the line in one go */
+			uint8_t *p = put_reserve(&w, 14 + 32 + 2);
+
+			if (p != NULL) {
+				memcpy(p, "X-Request-ID: ", 14);
+				memcpy(p + 14, fwd->request_id, 32);
+				memcpy(p + 46, "\r\n", 2);
+			}
+		} else {
+			PUTS(&w, "X-Request-ID: ");
 			put(&w, fwd->request_id, fwd->request_id_len);
-		PUTS(&w, "\r\n");
+			PUTS(&w, "\r\n");
+		}
 	}
 	if (upgrade)
 		PUTS(&w, "Connection: upgrade\r\n");

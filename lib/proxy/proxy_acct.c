@@ -92,22 +92,11 @@ copy_head(struct px_sess *s, struct fo_alog_entry *e, const uint8_t *head)
 }
 
 void
-px_acct_begin(struct px_sess *s, const uint8_t *head)
+px_acct_begin_log(struct px_sess *s, const uint8_t *head)
 {
 	struct fo_proxy_worker *pw = s->pw;
 	struct fo_alog_entry *e;
 
-	if (s->phase == PX_IDLE)
-		s->t_start = pw->net->now; /* answered before a byte of a head (timeouts) */
-	s->flags |= PX_S_ACCT | (head != NULL ? PX_S_ACCT_HEAD : 0);
-	s->status = 0;
-	s->rslot = UINT32_MAX;
-	s->t_up_start = 0;
-	s->out_bytes = 0;
-	s->out_head = 0;
-	s->req_b.total = 0; /* body bytes of this request, once framing starts */
-	if (pw->acct.ring == NULL)
-		return;
 	e = stage(s);
 	e->flags = 0;
 	e->seq = ++pw->acct.seq;
@@ -127,12 +116,11 @@ px_acct_begin(struct px_sess *s, const uint8_t *head)
 }
 
 void
-px_acct_ep(struct px_sess *s, unsigned status)
+px_acct_ep_log(struct px_sess *s, unsigned status)
 {
 	struct fo_alog_entry *e;
 
-	if (s->pw->acct.ring == NULL || !(s->flags & PX_S_ACCT) || s->up == NULL ||
-		s->up->srv == NULL)
+	if (!(s->flags & PX_S_ACCT) || s->up == NULL || s->up->srv == NULL)
 		return;
 	e = stage(s);
 	e->flags |= FO_ALOG_F_UPSTREAM;
@@ -146,18 +134,9 @@ px_acct_ep(struct px_sess *s, unsigned status)
 }
 
 void
-px_acct_rid(struct px_sess *s, const char *rid, size_t len)
+px_acct_rid_log(struct px_sess *s, const char *rid, size_t len)
 {
-	if (s->pw->acct.ring != NULL)
-		FO_ALOG_COPY(stage(s), rid, rid, len);
-}
-
-uint32_t
-px_acct_route_slot(const struct px_sess *s, const struct fo_route_result *res)
-{
-	const struct fo_alog_routes *rt = s->snap->racct;
-
-	return rt != NULL ? fo_alog_routes_slot(rt, res->route, res->canary) : res->route;
+	FO_ALOG_COPY(stage(s), rid, rid, len);
 }
 
 uint32_t
@@ -169,7 +148,7 @@ px_acct_default_slot(const struct px_sess *s, const struct fo_conf_route *r)
 }
 
 void
-px_acct_end(struct px_sess *s, int aborted)
+px_acct_end_count(struct px_sess *s, int aborted)
 {
 	struct fo_proxy_worker *pw = s->pw;
 	const struct fo_proxy_snapshot *snap = s->snap != NULL ? s->snap : pw->cur;
@@ -183,14 +162,17 @@ px_acct_end(struct px_sess *s, int aborted)
 		status = 499; /* nginx's "client closed request": nothing was answered */
 	req_len = ((s->flags & PX_S_ACCT_HEAD) ? s->req.head_len : 0) + s->req_b.total;
 	s->flags &= ~(PX_S_ACCT | PX_S_ACCT_HEAD);
-	us = rte_reciprocal_divide_u64((now - s->t_start) * 1000, &pw->per_ms);
-	if (s->t_up_start != 0)
-		up_us = rte_reciprocal_divide_u64((now - s->t_up_start) * 1000, &pw->per_ms);
 	if (rt != NULL) {
 		slot = s->rslot < rt->n ? s->rslot : rt->n - 1;
-		if (rt->key[slot] < pw->acct.n_rstats)
+		if (rt->key[slot] < pw->acct.n_rstats) {
+			/* the durations only when counted (metrics off: no division) */
+			us = rte_reciprocal_divide_u64((now - s->t_start) * 1000, &pw->per_ms);
+			if (s->t_up_start != 0)
+				up_us = rte_reciprocal_divide_u64(
+					(now - s->t_up_start) * 1000, &pw->per_ms);
 			fo_alog_rstats_count(&pw->acct.rstats[rt->key[slot]], status, us, up_us,
 				req_len, s->out_bytes);
+		}
 	}
 	if (pw->acct.ring == NULL)
 		return;

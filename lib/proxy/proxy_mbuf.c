@@ -204,14 +204,6 @@ px_chain_compact(struct fo_proxy_worker *pw, struct rte_mbuf *m)
 	return head;
 }
 
-const uint8_t *
-px_chain_head(const struct rte_mbuf *m, uint32_t len, uint8_t *lin)
-{
-	if (likely(m->data_len >= len))
-		return rte_pktmbuf_mtod(m, const uint8_t *);
-	return rte_pktmbuf_read(m, 0, len, lin);
-}
-
 int
 px_body_frame(struct fo_proxy_worker *pw, struct fo_http_body *b, struct rte_mbuf *m,
 	struct rte_mbuf **body, struct rte_mbuf **rest, enum fo_http_err *err)
@@ -236,32 +228,6 @@ px_body_frame(struct fo_proxy_worker *pw, struct fo_http_body *b, struct rte_mbu
 	*rest = m;
 	if (px_chain_split(pw, rest, used, body) != 0)
 		return -ENOBUFS;
-	return 0;
-}
-
-int
-px_head_feed(struct fo_http_parser *p, const struct rte_mbuf *m, uint32_t *fed)
-{
-	uint32_t skip = *fed;
-	ssize_t n;
-
-	for (; m != NULL; m = m->next) {
-		if (skip >= m->data_len) {
-			skip -= m->data_len;
-			continue;
-		}
-		n = fo_http_parse(
-			p, rte_pktmbuf_mtod_offset(m, const uint8_t *, skip), m->data_len - skip);
-		if (n == -EAGAIN) {
-			*fed += m->data_len - skip;
-			skip = 0;
-			continue;
-		}
-		if (n < 0)
-			return -EBADMSG;
-		*fed += (uint32_t)n;
-		return 1;
-	}
 	return 0;
 }
 

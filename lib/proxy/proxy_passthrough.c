@@ -156,7 +156,7 @@ static int
 pass_start(struct px_sess *s, unsigned up)
 {
 	px_snap_hold(s); /* the upstream's index, servers and settings are of this snapshot */
-	s->upstream = up;
+	px_set_upstream(s, up);
 	s->phase = PX_PASS;
 	s->deadline = 0; /* the upstream's connect timeout runs now */
 	s->bal_has_key = 0;

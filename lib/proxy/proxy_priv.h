@@ -105,6 +105,7 @@ enum px_resp_state {
 #define PX_S_ACCT 0x4000       /* a request is being accounted (px_acct_begin() .. end()) */
 #define PX_S_ACCT_HEAD 0x8000  /* ... and its head parsed (s->req valid) */
 #define PX_S_PASS_SEEN 0x10000 /* tls passthrough listener: the ClientHello was looked at */
+#define PX_S_IN_QUEUED 0x20000 /* s->in: read from TCP by px_cl_finish(), not left over */
 
 /* px_up.state */
 enum px_up_state {
@@ -270,12 +271,14 @@ struct px_sess {
 	uint8_t pass;      /* accepted on a passthrough listener (its mode then) */
 	uint8_t req_open, resp_open; /* px_body_rechunk() state of each direction */
 	unsigned upstream; /* index into conf->upstreams */
+	const struct fo_conf_upstream *upc; /* &snap->conf->upstreams[upstream] (px_upconf()) */
 	unsigned server;   /* index of the current server in the upstream */
 	uint64_t max_body; /* 0: no limit */
 	uint64_t bal_key;   /* hash of the request's balance hash key (bal_has_key) */
 	uint64_t sticky_id; /* endpoint its sticky cookie names (0: none) */
 	uint64_t bal_t0;    /* TSC when the current attempt went to its server (ewma) */
 	uint8_t bal_has_key;
+	uint8_t fwdc_ok; /* fwdc checked (or made) for this session: its fields cannot change */
 	/* accounting of the request in flight (proxy_acct.c) */
 	uint64_t t_start;    /* TSC (burst): first byte of its head */
 	uint64_t t_up_start; /* TSC: first upstream attempt (0: none) */
@@ -328,6 +331,7 @@ struct fo_proxy_worker {
 	uint8_t *hello; /* 2 x FO_TLS_HELLO_MAX: a ClientHello's records made contiguous, then
 			 * its handshake message gathered (fo_tls_hello_parse()'s scratch) */
 	uint8_t *out;  /* PX_OUT_MAX: heads fanout writes */
+	struct rte_mbuf *spare; /* a request head's mbuf, for the next one's (px_mbuf_alloc()) */
 	char *rewrite; /* FO_ROUTE_REWRITE_MAX */
 	char *npath;   /* FO_HTTP_LINE_MAX: the request path, normalized */
 	struct px_probe *probes, *probe_free; /* PX_PROBES_MAX check states, free list */
@@ -392,7 +396,15 @@ px_ep(const struct fo_proxy_worker *pw, uint32_t slot)
 static inline const struct fo_conf_upstream *
 px_upconf(const struct px_sess *s)
 {
-	return &s->snap->conf->upstreams[s->upstream];
+	return s->upc;
+}
+
+/** The request's upstream is number @p up of its snapshot's config. */
+static inline void
+px_set_upstream(struct px_sess *s, unsigned up)
+{
+	s->upstream = up;
+	s->upc = &s->snap->conf->upstreams[up];
 }
 
 #include "proxy_tls_priv.h" /* proxy_tls.c, proxy_tls_hs.c, proxy_passthrough.c */
@@ -446,9 +458,25 @@ unsigned px_snap_adopt(struct fo_proxy_worker *pw);
 /** Open, close and re-mode http listeners to follow @p conf. @return 0, or the first error. */
 int px_listeners_sync(struct fo_proxy_worker *pw, const struct fo_conf *conf);
 /** A request starts on the current snapshot: s->snap set, a view ref taken. */
-void px_snap_hold(struct px_sess *s);
+static inline void
+px_snap_hold(struct px_sess *s)
+{
+	struct fo_proxy_worker *pw = s->pw;
+
+	s->snap = pw->cur;
+	s->snap->views[pw->worker_id].refs++;
+}
 /** The request is done with its snapshot (idempotent). */
-void px_snap_drop(struct px_sess *s);
+void px_snap_unref(struct fo_proxy_worker *pw, const struct fo_proxy_snapshot *snap);
+static inline void
+px_snap_drop(struct px_sess *s)
+{
+	if (s->snap == NULL)
+		return;
+	if (--s->snap->views[s->pw->worker_id].refs == 0)
+		px_snap_unref(s->pw, s->snap); /* its last request on this worker: released */
+	s->snap = NULL;
+}
 /** A connection of @p srv's went away: free the endpoint when nothing lists or uses it. */
 void px_srv_put(struct fo_proxy_worker *pw, struct px_server *srv);
 /** Source address for active opens to @p dst (the interface whose subnet holds it...). */
@@ -483,8 +511,15 @@ void px_sess_defer(struct px_sess *s);
  * moved later, or was cleared) re-arms itself or does nothing: see
  * px_deadline_due().
  */
-void px_deadline_set(
-	struct fo_proxy_worker *pw, struct fo_timer *t, uint64_t *deadline, uint32_t ms);
+static inline void
+px_deadline_set(struct fo_proxy_worker *pw, struct fo_timer *t, uint64_t *deadline, uint32_t ms)
+{
+	uint64_t d = pw->net->now + (uint64_t)ms * pw->tsc_ms;
+
+	*deadline = d != 0 ? d : 1;
+	if (!fo_timer_armed(t) || t->expire > d)
+		fo_timer_arm(&pw->wheel, t, d);
+}
 /** In a timer callback: 1 when the deadline really passed (then cleared), else re-armed / 0. */
 int px_deadline_due(struct fo_proxy_worker *pw, struct fo_timer *t, uint64_t *deadline);
 #define px_sess_deadline(s, ms) px_deadline_set((s)->pw, &(s)->timer, &(s)->deadline, (ms))
@@ -525,6 +560,53 @@ px_chain_cut(struct rte_mbuf **head, uint32_t max)
 	}
 	return fo_mbuf_chain_cut(head, max);
 }
+/**
+ * An mbuf of the worker's pool for an upstream request head: the spare one
+ * px_mbuf_drop() kept (reset as rte_pktmbuf_alloc() resets), else the
+ * pool's. Each request frees its head's mbuf and takes one: a pool round
+ * trip per request saved.
+ */
+static inline struct rte_mbuf *
+px_mbuf_alloc(struct fo_proxy_worker *pw)
+{
+	struct rte_mbuf *m = pw->spare;
+
+	if (m == NULL)
+		return rte_pktmbuf_alloc(pw->pool);
+	pw->spare = NULL;
+	rte_pktmbuf_reset(m);
+	return m;
+}
+/**
+ * Free chain @p m; a single direct segment of the worker's pool that
+ * nobody else holds is kept as the spare when there is none.
+ */
+static inline void
+px_mbuf_drop(struct fo_proxy_worker *pw, struct rte_mbuf *m)
+{
+	if (pw->spare == NULL && m->next == NULL && m->pool == pw->pool && RTE_MBUF_DIRECT(m) &&
+		rte_mbuf_refcnt_read(m) == 1) {
+		pw->spare = m;
+		return;
+	}
+	rte_pktmbuf_free(m);
+}
+/** All of *@p head (not empty), which becomes empty. */
+static inline struct rte_mbuf *
+px_chain_take(struct rte_mbuf **head)
+{
+	struct rte_mbuf *m = *head;
+
+	*head = NULL;
+	return m;
+}
+/**
+ * px_chain_cut() at the room @p room gives, evaluated for a chain only: a
+ * single segment goes whole whatever the room (fo_mbuf_chain_cut() keeps at
+ * least one), so a one-mbuf head or response asks for none.
+ */
+#define px_chain_cut_room(head, room)                                                              \
+	((*(head))->next == NULL ? px_chain_take(head) : px_chain_cut((head), (room)))
 /** fo_mbuf_chain_join(), without the call when @p a is empty (a chain starting). */
 static inline struct rte_mbuf *
 px_chain_join(struct rte_mbuf *a, struct rte_mbuf *b)
@@ -551,12 +633,42 @@ struct rte_mbuf *px_chain_from_buf(struct fo_proxy_worker *pw, const void *buf, 
 /** Copy a chain into fresh full mbufs (compaction of a head in many small segments). */
 struct rte_mbuf *px_chain_compact(struct fo_proxy_worker *pw, struct rte_mbuf *m);
 /** First @p len bytes of @p m contiguous: in place, or copied to @p lin. */
-const uint8_t *px_chain_head(const struct rte_mbuf *m, uint32_t len, uint8_t *lin);
+static inline const uint8_t *
+px_chain_head(const struct rte_mbuf *m, uint32_t len, uint8_t *lin)
+{
+	if (likely(m->data_len >= len))
+		return rte_pktmbuf_mtod(m, const uint8_t *);
+	return rte_pktmbuf_read(m, 0, len, lin);
+}
 /**
  * Feed the bytes of @p m from offset *@p fed on to a head parser (*fed
  * advances). @return 1 head complete, 0 need more, -EBADMSG (p->err).
  */
-int px_head_feed(struct fo_http_parser *p, const struct rte_mbuf *m, uint32_t *fed);
+static inline int
+px_head_feed(struct fo_http_parser *p, const struct rte_mbuf *m, uint32_t *fed)
+{
+	uint32_t skip = *fed;
+	ssize_t n;
+
+	for (; m != NULL; m = m->next) {
+		if (skip >= m->data_len) {
+			skip -= m->data_len;
+			continue;
+		}
+		n = fo_http_parse(
+			p, rte_pktmbuf_mtod_offset(m, const uint8_t *, skip), m->data_len - skip);
+		if (n == -EAGAIN) {
+			*fed += m->data_len - skip;
+			skip = 0;
+			continue;
+		}
+		if (n < 0)
+			return -EBADMSG;
+		*fed += (uint32_t)n;
+		return 1;
+	}
+	return 0;
+}
 /**
  * Feed a body framer with a chain; @p body gets the bytes of this message,
  * *@p rest the bytes after it (or NULL). @return 0, -EBADMSG, -ENOBUFS.
@@ -597,7 +709,22 @@ int px_cl_finish(struct px_sess *s);
 int px_cl_flush(struct px_sess *s);
 /** Upstream readable / client writable: response head and body to the client. 0 / PX_GONE. */
 int px_resp_pump(struct px_sess *s);
-void px_count_status(struct fo_proxy_worker *pw, unsigned status);
+static inline void
+px_count_status(struct fo_proxy_worker *pw, unsigned status)
+{
+	struct fo_proxy_stats *st = &pw->stats;
+
+	if (status < 200)
+		st->responses_1xx++;
+	else if (status < 300)
+		st->responses_2xx++;
+	else if (status < 400)
+		st->responses_3xx++;
+	else if (status < 500)
+		st->responses_4xx++;
+	else
+		st->responses_5xx++;
+}
 
 /* proxy_upstream.c, proxy_upconn.c */
 /** Pick the server (the upstream's balancer), take a pooled connection or open one. */
@@ -625,7 +752,15 @@ int px_up_fail(struct px_sess *s, unsigned status, const char *what, unsigned ki
  * @return 1 retried (the response is dropped), 0 forward it, 2 forward it
  *         (it counted as a failure), PX_GONE.
  */
-int px_up_status(struct px_sess *s, unsigned status);
+int px_up_status_listed(struct px_sess *s, unsigned status);
+static inline int
+px_up_status(struct px_sess *s, unsigned status)
+{
+	/* next_upstream names 429 and 500..504 at most */
+	if (status != 429 && status - 500u > 4u)
+		return 0;
+	return px_up_status_listed(s, status);
+}
 /* how px_up_release() ends a session's upstream connection */
 enum px_release {
 	PX_REL_POOL,  /* back to the idle pool if allowed, else close */
@@ -633,10 +768,63 @@ enum px_release {
 	PX_REL_ABORT, /* RST (exchange incomplete: never let a partial request be served) */
 };
 void px_up_release(struct px_sess *s, enum px_release how);
+/**
+ * px_up_release(s, PX_REL_POOL) when the connection (s->up, not NULL) may
+ * go back to its server's idle pool: pooled, @return 1; else nothing done,
+ * 0. Pooled only while the current snapshot lists the endpoint, undrained.
+ */
+static inline int
+px_up_pool(struct px_sess *s)
+{
+	struct fo_proxy_worker *pw = s->pw;
+	struct px_up *u = s->up;
+	struct px_server *srv = u->srv;
+	const struct fo_conf_upstream *uc = px_upconf(s);
+	struct fo_proxy_ep_stats *ep;
+
+	if (u->c == NULL || u->state != PX_UP_BUSY || srv->live_gen != pw->cur->gen ||
+		px_srv_drained(pw, srv) || uc->keepalive == 0 ||
+		u->n_requests >= uc->keepalive_requests || srv->n_idle >= uc->keepalive ||
+		pw->n_idle >= pw->idle_cap)
+		return 0;
+	s->up = NULL;
+	px_retry_drop(s);
+	pw->stats.upstream_busy--;
+	pw->stats.upstream_idle++;
+	pw->stats.upstream_pooled++;
+	srv->load.inflight--;
+	ep = px_ep(pw, u->slot);
+	if (ep != NULL) {
+		ep->active--;
+		ep->idle++;
+	}
+	u->state = PX_UP_IDLE;
+	u->s = NULL;
+	u->prev = NULL;
+	u->next = srv->idle;
+	if (u->next != NULL)
+		u->next->prev = u;
+	srv->idle = u;
+	srv->n_idle++;
+	pw->n_idle++;
+	px_up_deadline(u, uc->keepalive_timeout_ms);
+	u->tkind = PX_UT_IDLE;
+	return 1;
+}
 void px_up_timer(struct fo_timer *t);
-void px_up_arm_read(struct px_sess *s);
+static inline void
+px_up_arm_read(struct px_sess *s)
+{
+	struct px_up *u = s->up;
+
+	if (u == NULL || u->state != PX_UP_BUSY)
+		return;
+	px_up_deadline(u, px_upconf(s)->read_timeout_ms);
+	u->tkind = PX_UT_READ;
+}
 /** A response head came from the request's server: its failure streak (if any) ends. */
-void px_up_ok(struct px_sess *s);
+void px_up_ok_streak(struct px_sess *s);
+static inline void px_up_ok(struct px_sess *s); /* (after px_bal_head()) */
 /* proxy_probe.c */
 /** Run the active health checks the control thread queued for this worker. @return started. */
 unsigned px_probe_poll(struct fo_proxy_worker *pw);
@@ -685,6 +873,16 @@ px_bal_head(struct px_sess *s)
 {
 	if (px_upconf(s)->balance.kind == FO_CONF_BAL_EWMA)
 		px_bal_sample(s);
+}
+/* px_up_ok(): the ewma sample, and the end of a failure streak (rare: out of line) */
+static inline void
+px_up_ok(struct px_sess *s)
+{
+	const struct px_server *srv = s->up != NULL ? s->up->srv : NULL;
+
+	px_bal_head(s);
+	if (srv != NULL && srv->fails != 0)
+		px_up_ok_streak(s);
 }
 /** px_bal_resp_mods() for a sticky upstream. */
 void px_bal_sticky_mods(struct px_sess *s, const struct fo_http_mod **mods, unsigned *n_mods);
@@ -758,15 +956,62 @@ px_head_len(const uint8_t *buf, uint32_t n)
  * did not parse and fanout answers it): reset its accounting, copy its
  * strings into the staging entry when the access log is on.
  */
-void px_acct_begin(struct px_sess *s, const uint8_t *head);
+void px_acct_begin_log(struct px_sess *s, const uint8_t *head);
+static inline void
+px_acct_begin(struct px_sess *s, const uint8_t *head)
+{
+	struct fo_proxy_worker *pw = s->pw;
+
+	if (s->phase == PX_IDLE)
+		s->t_start = pw->net->now; /* answered before a byte of a head (timeouts) */
+	s->flags |= PX_S_ACCT | (head != NULL ? PX_S_ACCT_HEAD : 0);
+	s->status = 0;
+	s->rslot = UINT32_MAX;
+	s->t_up_start = 0;
+	s->out_bytes = 0;
+	s->out_head = 0;
+	s->req_b.total = 0; /* body bytes of this request, once framing starts */
+	if (pw->acct.ring != NULL)
+		px_acct_begin_log(s, head); /* the access log's staging entry */
+}
 /** The X-Request-ID fanout made for the request (the client sent none). */
-void px_acct_rid(struct px_sess *s, const char *rid, size_t len);
+void px_acct_rid_log(struct px_sess *s, const char *rid, size_t len);
+static inline void
+px_acct_rid(struct px_sess *s, const char *rid, size_t len)
+{
+	if (s->pw->acct.ring != NULL)
+		px_acct_rid_log(s, rid, len);
+}
 /** The upstream connection s->up serves the request: note its server, and @p status (0: none). */
-void px_acct_ep(struct px_sess *s, unsigned status);
+void px_acct_ep_log(struct px_sess *s, unsigned status);
+static inline void
+px_acct_ep(struct px_sess *s, unsigned status)
+{
+	if (s->pw->acct.ring != NULL)
+		px_acct_ep_log(s, status); /* (the access log's alone) */
+}
 /** The request ended (@p aborted: reset before its response was all sent): count it, log it. */
-void px_acct_end(struct px_sess *s, int aborted);
+void px_acct_end_count(struct px_sess *s, int aborted);
+static inline void
+px_acct_end(struct px_sess *s, int aborted)
+{
+	const struct fo_proxy_worker *pw = s->pw;
+
+	/* neither per-route counters nor the access log: nothing to count or log */
+	if (pw->acct.n_rstats == 0 && pw->acct.ring == NULL) {
+		s->flags &= ~(PX_S_ACCT | PX_S_ACCT_HEAD);
+		return;
+	}
+	px_acct_end_count(s, aborted);
+}
 /** The slot of the route (or its canary) @p res names in the request's snapshot. */
-uint32_t px_acct_route_slot(const struct px_sess *s, const struct fo_route_result *res);
+static inline uint32_t
+px_acct_route_slot(const struct px_sess *s, const struct fo_route_result *res)
+{
+	const struct fo_alog_routes *rt = s->snap->racct;
+
+	return rt != NULL ? fo_alog_routes_slot(rt, res->route, res->canary) : res->route;
+}
 /** The slot of default backend route @p r in the request's snapshot. */
 uint32_t px_acct_default_slot(const struct px_sess *s, const struct fo_conf_route *r);
 

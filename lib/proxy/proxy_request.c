@@ -29,8 +29,9 @@ sess_conf(const struct px_sess *s)
 	return s->snap != NULL ? s->snap->conf : s->pw->cur->conf;
 }
 
-void
-px_sess_start_idle(struct px_sess *s)
+/* px_sess_start_idle(), inline in px_cl_finish() (each keep-alive request) */
+static inline __attribute__((always_inline)) void
+sess_start_idle(struct px_sess *s)
 {
 	const struct fo_conf *conf;
 
@@ -46,6 +47,12 @@ px_sess_start_idle(struct px_sess *s)
 	 * ones may keep the connection idle for keepalive_timeout */
 	px_sess_deadline(s, s->n_requests == 0 ? conf->http.client_header_timeout_ms
 					       : conf->http.keepalive_timeout_ms);
+}
+
+void
+px_sess_start_idle(struct px_sess *s)
+{
+	sess_start_idle(s);
 }
 
 /* Count an error response made by fanout. */
@@ -164,6 +171,46 @@ sess_linger(struct px_sess *s)
 	return px_cl_pump(s);
 }
 
+/*
+ * IDLE / HEAD: take what the client sent into s->in. @return 1 bytes
+ * taken, 0 nothing yet, PX_GONE (EOF or reset: the session is freed).
+ */
+static inline int
+cl_read(struct px_sess *s)
+{
+	struct fo_proxy_worker *pw = s->pw;
+	struct rte_mbuf *m;
+	ssize_t n;
+
+	n = px_cl_recv(s, &m, PX_RECV_MAX);
+	if (n == -EAGAIN)
+		return 0;
+	if (n == 0) {
+		/* EOF between requests (or within a head): nothing to answer */
+		pw->stats.client_idle_closed++;
+		rte_pktmbuf_free(s->in);
+		s->in = NULL;
+		fo_tcp_close(s->c);
+		px_sess_free(s);
+		return PX_GONE;
+	}
+	if (n < 0) {
+		pw->stats.client_resets++;
+		return px_sess_abort(s);
+	}
+	pw->stats.bytes_client_in += (uint64_t)n;
+	s->in = px_chain_join(s->in, m);
+	if (px_head_sparse(s->in)) {
+		/* a head dribbling in tiny segments must not pin one mbuf per byte */
+		m = px_chain_compact(pw, s->in);
+		s->in = NULL;
+		if (m == NULL)
+			return px_sess_abort(s);
+		s->in = m;
+	}
+	return 1;
+}
+
 int
 px_cl_finish(struct px_sess *s)
 {
@@ -178,15 +225,30 @@ px_cl_finish(struct px_sess *s)
 		if (!complete || s->rin != NULL)
 			s->flags |=
 				PX_S_UP_NOREUSE; /* partial request, or bytes beyond the response */
-		px_up_release(s, !complete                      ? PX_REL_ABORT
-				 : (s->flags & PX_S_UP_NOREUSE) ? PX_REL_CLOSE
-								: PX_REL_POOL);
+		if (!complete || (s->flags & PX_S_UP_NOREUSE) || !px_up_pool(s))
+			px_up_release(s, !complete                      ? PX_REL_ABORT
+					 : (s->flags & PX_S_UP_NOREUSE) ? PX_REL_CLOSE
+									: PX_REL_POOL);
 	}
-	rte_pktmbuf_free(s->rin);
-	s->rin = NULL;
+	if (s->rin != NULL) {
+		rte_pktmbuf_free(s->rin);
+		s->rin = NULL;
+	}
 	if ((s->flags & PX_S_CLOSE) || !complete || s->n_requests >= conf->http.keepalive_requests)
 		return sess_linger(s);
-	px_sess_start_idle(s);
+	sess_start_idle(s);
+	if (s->in == NULL && s->tls == NULL && s->c != NULL) {
+		/*
+		 * Mostly nothing follows: one look at TCP here rather than a
+		 * pump from the next poll. What it gives is what that pump's
+		 * first read would have taken (its bytes, or the client's EOF).
+		 */
+		int rc = cl_read(s);
+
+		if (rc <= 0)
+			return rc;
+		s->flags |= PX_S_IN_QUEUED;
+	}
 	/* the next request may already be here (pipelined, or queued in TCP):
 	 * parse it from the poll, not from deep inside this call chain */
 	px_sess_defer(s);
@@ -249,9 +311,12 @@ sess_fwd_conn(struct px_sess *s)
 	struct fo_http_fwd_conn *c = &s->fwdc;
 	uint8_t https = s->tls != NULL;
 
-	if (unlikely(c->ip_len == 0 || c->client_addr != s->client_addr ||
-		     c->server_port != s->l->port || c->https != https))
+	if (likely(s->fwdc_ok))
+		return c; /* address, listener and TLS are the session's, fixed at accept */
+	if (c->ip_len == 0 || c->client_addr != s->client_addr || c->server_port != s->l->port ||
+		c->https != https)
 		fo_http_fwd_conn_init(c, s->client_addr, s->l->port, https);
+	s->fwdc_ok = 1;
 	return c;
 }
 
@@ -369,7 +434,7 @@ req_head_done(struct px_sess *s)
 	up = &conf->upstreams[res.upstream];
 	if (up->n_servers == 0)
 		return req_reject(s, 503, "the route's upstream has no server");
-	s->upstream = res.upstream;
+	px_set_upstream(s, res.upstream);
 	pw->stats.canary_requests += res.canary != 0;
 	px_bal_req(s, head); /* hash key, sticky cookie (proxy_balance.c) */
 
@@ -415,7 +480,7 @@ req_head_done(struct px_sess *s)
 	}
 	px_act_fwd(s, res.conf, &fwd); /* header modifiers */
 	/* straight into an mbuf; a head larger than one goes through pw->out */
-	m = rte_pktmbuf_alloc(pw->pool);
+	m = px_mbuf_alloc(pw);
 	n = m != NULL ? fo_http_write_request(rte_pktmbuf_mtod(m, uint8_t *),
 				rte_pktmbuf_tailroom(m), head, msg, &fwd)
 		      : -ENOSPC;
@@ -432,7 +497,12 @@ req_head_done(struct px_sess *s)
 			return req_reject(s, 500, "out of packet buffers");
 	}
 	/* the head is consumed: what follows is body, then the next request */
-	px_chain_adj(&s->in, msg->head_len);
+	if (likely(s->in->pkt_len == msg->head_len)) {
+		px_mbuf_drop(pw, s->in); /* mostly nothing follows: the next head's mbuf */
+		s->in = NULL;
+	} else {
+		px_chain_adj(&s->in, msg->head_len);
+	}
 	s->in_fed = 0;
 	s->to_up = m;
 	fo_http_body_init(&s->req_b, bk, msg->content_length);
@@ -467,12 +537,11 @@ static int
 read_head(struct px_sess *s)
 {
 	struct fo_proxy_worker *pw = s->pw;
-	struct rte_mbuf *m;
-	ssize_t n;
 	int rc;
 
-	if (s->phase == PX_IDLE && s->in != NULL)
-		pw->stats.requests_pipelined++; /* left over behind the previous request */
+	/* left over behind the previous request (not what px_cl_finish() took from TCP) */
+	if (s->phase == PX_IDLE && s->in != NULL && !(s->flags & PX_S_IN_QUEUED))
+		pw->stats.requests_pipelined++;
 	for (;;) {
 		if (s->in != NULL) {
 			if (s->phase == PX_IDLE) {
@@ -489,32 +558,9 @@ read_head(struct px_sess *s)
 					return req_error_parse(s);
 			}
 		}
-		n = px_cl_recv(s, &m, PX_RECV_MAX);
-		if (n == -EAGAIN)
-			return 0;
-		if (n == 0) {
-			/* EOF between requests (or within a head): nothing to answer */
-			pw->stats.client_idle_closed++;
-			rte_pktmbuf_free(s->in);
-			s->in = NULL;
-			fo_tcp_close(s->c);
-			px_sess_free(s);
-			return PX_GONE;
-		}
-		if (n < 0) {
-			pw->stats.client_resets++;
-			return px_sess_abort(s);
-		}
-		pw->stats.bytes_client_in += (uint64_t)n;
-		s->in = px_chain_join(s->in, m);
-		if (px_head_sparse(s->in)) {
-			/* a head dribbling in tiny segments must not pin one mbuf per byte */
-			m = px_chain_compact(pw, s->in);
-			s->in = NULL;
-			if (m == NULL)
-				return px_sess_abort(s);
-			s->in = m;
-		}
+		rc = cl_read(s);
+		if (rc <= 0)
+			return rc;
 	}
 }
 
@@ -587,7 +633,7 @@ px_req_pump(struct px_sess *s)
 		return 0; /* connecting: the request waits */
 	for (;;) {
 		if (s->to_up != NULL) {
-			m = px_chain_cut(&s->to_up, fo_tcp_send_space(u->c));
+			m = px_chain_cut_room(&s->to_up, fo_tcp_send_space(u->c));
 			n = fo_tcp_send(u->c, m);
 			if (n == -EAGAIN) {
 				s->to_up = fo_mbuf_chain_join(m, s->to_up);

@@ -12,25 +12,9 @@
 
 #include "proxy_priv.h"
 
-void
-px_count_status(struct fo_proxy_worker *pw, unsigned status)
-{
-	struct fo_proxy_stats *st = &pw->stats;
-
-	if (status < 200)
-		st->responses_1xx++;
-	else if (status < 300)
-		st->responses_2xx++;
-	else if (status < 400)
-		st->responses_3xx++;
-	else if (status < 500)
-		st->responses_4xx++;
-	else
-		st->responses_5xx++;
-}
-
-int
-px_cl_flush(struct px_sess *s)
+/* px_cl_flush(), inline in px_resp_pump() (twice per exchange) */
+static inline __attribute__((always_inline)) int
+cl_flush(struct px_sess *s)
 {
 	struct fo_proxy_worker *pw = s->pw;
 	struct rte_mbuf *m;
@@ -39,7 +23,7 @@ px_cl_flush(struct px_sess *s)
 	while (s->to_cl != NULL) {
 		if (s->c == NULL)
 			return px_sess_abort(s);
-		m = px_chain_cut(&s->to_cl, px_cl_space(s));
+		m = px_chain_cut_room(&s->to_cl, px_cl_space(s));
 		n = px_cl_send(s, m);
 		if (n == -EAGAIN) {
 			s->to_cl = fo_mbuf_chain_join(m, s->to_cl);
@@ -56,6 +40,12 @@ px_cl_flush(struct px_sess *s)
 		s->out_bytes += (uint64_t)n;
 	}
 	return 0;
+}
+
+int
+px_cl_flush(struct px_sess *s)
+{
+	return cl_flush(s);
 }
 
 /* The header modifiers of the response in s->resp (none on interim ones). */
@@ -275,7 +265,7 @@ px_resp_pump(struct px_sess *s)
 			   s->rin_fed >= s->rin->pkt_len) {
 			/* what is framed goes out (head and body in one send) before
 			 * the end of the exchange or the next read */
-			rc = px_cl_flush(s);
+			rc = cl_flush(s);
 			if (rc < 0)
 				return PX_GONE;
 			if (rc > 0) {

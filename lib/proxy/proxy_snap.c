@@ -366,19 +366,7 @@ px_snap_adopt(struct fo_proxy_worker *pw)
 }
 
 void
-px_snap_hold(struct px_sess *s)
+px_snap_unref(struct fo_proxy_worker *pw, const struct fo_proxy_snapshot *snap)
 {
-	struct fo_proxy_worker *pw = s->pw;
-
-	s->snap = pw->cur;
-	s->snap->views[pw->worker_id].refs++;
-}
-
-void
-px_snap_drop(struct px_sess *s)
-{
-	if (s->snap == NULL)
-		return;
-	view_unref(s->pw, s->snap);
-	s->snap = NULL;
+	view_release(pw, snap);
 }

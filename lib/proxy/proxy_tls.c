@@ -516,6 +516,7 @@ px_tls_release(struct px_sess *s)
 	rte_pktmbuf_free(t->pend);
 	t->pend = NULL;
 	s->tls = NULL;
+	s->fwdc_ok = 0; /* X-Forwarded-Proto would change */
 }
 
 int

@@ -15,42 +15,13 @@
 void
 px_up_release(struct px_sess *s, enum px_release how)
 {
-	struct fo_proxy_worker *pw = s->pw;
 	struct px_up *u = s->up;
-	struct px_server *srv;
 
-	if (u == NULL)
+	if (u == NULL || (how == PX_REL_POOL && px_up_pool(s)))
 		return;
 	s->up = NULL;
 	px_retry_drop(s);
-	srv = u->srv;
 	u->deadline = 0;
-	/* pooled only while the current snapshot lists the endpoint, undrained */
-	if (how == PX_REL_POOL && u->c != NULL && u->state == PX_UP_BUSY &&
-		srv->live_gen == pw->cur->gen && !px_srv_drained(pw, srv) &&
-		px_upconf(s)->keepalive > 0 && u->n_requests < px_upconf(s)->keepalive_requests &&
-		srv->n_idle < px_upconf(s)->keepalive && pw->n_idle < pw->idle_cap) {
-		pw->stats.upstream_busy--;
-		pw->stats.upstream_idle++;
-		pw->stats.upstream_pooled++;
-		srv->load.inflight--;
-		if (px_ep(pw, u->slot) != NULL) {
-			px_ep(pw, u->slot)->active--;
-			px_ep(pw, u->slot)->idle++;
-		}
-		u->state = PX_UP_IDLE;
-		u->s = NULL;
-		u->prev = NULL;
-		u->next = srv->idle;
-		if (u->next != NULL)
-			u->next->prev = u;
-		srv->idle = u;
-		srv->n_idle++;
-		pw->n_idle++;
-		px_up_deadline(u, px_upconf(s)->keepalive_timeout_ms);
-		u->tkind = PX_UT_IDLE;
-		return;
-	}
 	if (u->c != NULL) {
 		if (how == PX_REL_ABORT)
 			fo_tcp_abort(u->c);

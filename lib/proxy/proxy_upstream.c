@@ -115,17 +115,6 @@ px_obs_push(struct fo_proxy_worker *pw, struct fo_proxy_obs *o)
 	}
 }
 
-void
-px_up_arm_read(struct px_sess *s)
-{
-	struct px_up *u = s->up;
-
-	if (u == NULL || u->state != PX_UP_BUSY)
-		return;
-	px_up_deadline(u, px_upconf(s)->read_timeout_ms);
-	u->tkind = PX_UT_READ;
-}
-
 static int up_connect(struct px_sess *s, unsigned idx);
 
 /* Does RFC 9110 (9.2.2) let the request be sent twice? */
@@ -206,24 +195,20 @@ up_failed(struct px_sess *s, unsigned idx, unsigned kind, unsigned status)
 }
 
 void
-px_up_ok(struct px_sess *s)
+px_up_ok_streak(struct px_sess *s)
 {
-	struct px_server *srv = s->up != NULL ? s->up->srv : NULL;
+	struct px_server *srv = s->up->srv;
+	struct fo_proxy_obs o = {.slot = up_slot(s, s->server),
+		.seq = s->snap->hocc[px_view(s)->ups[s->upstream].first + s->server],
+		.kind = FO_PROXY_OBS_OK};
 
-	px_bal_head(s); /* ewma latency sample */
-	if (srv != NULL && srv->fails != 0) {
-		struct fo_proxy_obs o = {.slot = up_slot(s, s->server),
-			.seq = s->snap->hocc[px_view(s)->ups[s->upstream].first + s->server],
-			.kind = FO_PROXY_OBS_OK};
-
-		srv->fails = 0;
-		if (o.slot != FO_PROXY_HSLOT_NONE)
-			px_obs_push(s->pw, &o);
-	}
+	srv->fails = 0;
+	if (o.slot != FO_PROXY_HSLOT_NONE)
+		px_obs_push(s->pw, &o);
 }
 
 /* The request goes to server @p idx on @p u: counters and gauges of its health slot. */
-static void
+static inline void
 up_ep_attach(struct px_sess *s, struct px_up *u, unsigned idx)
 {
 	struct fo_proxy_ep_stats *ep;
@@ -383,8 +368,26 @@ up_pick(struct px_sess *s)
 	unsigned first = v->ups[s->upstream].first;
 	struct up_pick_ctx c = {
 		s->pw, v->servers + first, s->snap->hslot + first, s->pw->cur->gen, UINT_MAX};
-	uint32_t idx = px_bal_pick(s, up_pick_ok, &c);
+	struct fo_bal_up *bu = &v->bal_ups[s->upstream];
+	uint32_t idx;
 
+	/*
+	 * Equal-weight round-robin, no sticky cookie: the server its cursor
+	 * names is asked here (no refusal to count when it may take the
+	 * request); when it may not, the balancer asks it again and counts.
+	 */
+	if (bu->same_weight != 0 && s->sticky_id == 0 &&
+		px_upconf(s)->balance.kind == FO_CONF_BAL_ROUND_ROBIN) {
+		unsigned i = fo_bal_rr_first(bu);
+		const struct px_server *srv = c.srv[i];
+		const struct fo_proxy_links *l = &s->pw->links;
+
+		if (srv != NULL && !srv->unresolved && srv->drained_gen != c.gen &&
+			(l->health == NULL || c.hslot[i] >= l->n_slots ||
+				__atomic_load_n(&l->health[c.hslot[i]], __ATOMIC_RELAXED) == 0))
+			return fo_bal_rr_take(bu, i);
+	}
+	idx = px_bal_pick(s, up_pick_ok, &c);
 	return idx != FO_BAL_NONE ? idx : c.fallback;
 }
 
@@ -552,7 +555,7 @@ px_up_fail(struct px_sess *s, unsigned status, const char *what, unsigned kind)
 }
 
 int
-px_up_status(struct px_sess *s, unsigned status)
+px_up_status_listed(struct px_sess *s, unsigned status)
 {
 	unsigned bit = nu_status_bit(status);
 	int rc;

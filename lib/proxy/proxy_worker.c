@@ -26,16 +26,6 @@ _Static_assert(
 	offsetof(struct fo_proxy_stats, parse_err) == FO_PROXY_STATS_N_PLAIN * sizeof(uint64_t),
 	"fo_proxy_stats: plain counters must be the leading uint64_t fields");
 
-void
-px_deadline_set(struct fo_proxy_worker *pw, struct fo_timer *t, uint64_t *deadline, uint32_t ms)
-{
-	uint64_t d = pw->net->now + (uint64_t)ms * pw->tsc_ms;
-
-	*deadline = d != 0 ? d : 1;
-	if (!fo_timer_armed(t) || t->expire > d)
-		fo_timer_arm(&pw->wheel, t, d);
-}
-
 int
 px_deadline_due(struct fo_proxy_worker *pw, struct fo_timer *t, uint64_t *deadline)
 {
@@ -492,6 +482,7 @@ fo_proxy_worker_free(struct fo_proxy_worker *p)
 		if (s->tls != NULL)
 			px_tls_release(s);
 	}
+	rte_pktmbuf_free(pw->spare);
 	free(pw->sess);
 	free(pw->tls_sess);
 	free(pw->tls_stage);

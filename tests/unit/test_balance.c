@@ -240,6 +240,42 @@ test_rr_skips_unusable(void **state)
 	assert_true(f.asked[0] && f.asked[1] && f.asked[2]);
 }
 
+/*
+ * fo_bal_rr_first() names the server equal-weight round-robin asks first,
+ * and fo_bal_rr_take() of it makes the pick fo_bal_round_robin() makes:
+ * two pickers, one taking the shortcut whenever that server is usable,
+ * pick the same sequence (with a server going down and up, and a cursor
+ * left past a shrunk n).
+ */
+static void
+test_rr_first_take(void **state)
+{
+	static const uint32_t w[] = {2, 2, 2, 2, 2};
+	struct fake a, b;
+	unsigned i, k;
+
+	(void)state;
+	fake_init(&a, w, 5);
+	fake_init(&b, w, 5);
+	fo_bal_up_init(&a.up, a.srv, 5, 3);
+	fo_bal_up_init(&b.up, b.srv, 5, 3);
+	assert_int_not_equal(a.up.same_weight, 0);
+	for (i = 0; i < 200; i++) {
+		uint32_t pa, pb;
+
+		a.down[2] = b.down[2] = (i / 7) % 2;
+		a.down[4] = b.down[4] = (i / 11) % 3 == 0;
+		if (i == 150)
+			a.up.next = b.up.next = 9; /* as after n shrank under the cursor */
+		pa = fo_bal_round_robin(&a.up, fake_ok, &a);
+		k = fo_bal_rr_first(&b.up);
+		assert_true(k < b.up.n);
+		pb = !b.down[k] ? fo_bal_rr_take(&b.up, k) : fo_bal_round_robin(&b.up, fake_ok, &b);
+		assert_int_equal(pa, pb);
+		assert_int_equal(a.up.next, b.up.next);
+	}
+}
+
 static void
 test_rr_skew(void **state)
 {
@@ -546,6 +582,7 @@ main(void)
 		cmocka_unit_test(test_rr_shares),
 		cmocka_unit_test(test_rr_skips_unusable),
 		cmocka_unit_test(test_rr_skew),
+		cmocka_unit_test(test_rr_first_take),
 		cmocka_unit_test(test_rr_vs_reference),
 		cmocka_unit_test(test_random_shares),
 		cmocka_unit_test(test_least_conn),

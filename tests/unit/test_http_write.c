@@ -97,6 +97,13 @@ static const struct wcase wcases[] = {
 		"GET /x/y?a=1&b=%20 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: curl/8.1\r\n"
 		"Accept: */*\r\nX-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("example.com")
 		"X-Request-ID: req-1\r\n\r\n"},
+	{"fanout's 32-digit request id, bare LF lines, a run broken by a dropped field",
+		"GET /test01/a?b HTTP/1.1\nHost: h\nX-A: 1\r\nConnection: keep-alive\r\nX-B: 2\r\n"
+		"X-C: 3\n\n",
+		"/a", "0123456789abcdef0123456789abcdef", 0,
+		"GET /a?b HTTP/1.1\r\nHost: h\r\nX-A: 1\r\nX-B: 2\r\nX-C: 3\r\n"
+		"X-Forwarded-For: 198.18.0.7\r\n" FWD_ADDS("h")
+		"X-Request-ID: 0123456789abcdef0123456789abcdef\r\n\r\n"},
 	{"original path",
 		"GET /a/b HTTP/1.1\r\nHost: h\r\n\r\n", NULL, NULL, 0,
 		"GET /a/b HTTP/1.1\r\nHost: h\r\n" FWD_TAIL("h")},

@@ -177,6 +177,53 @@ test_round_robin_order(void **state)
 	assert_int_equal(b->o[2].requests, 2);
 }
 
+static int
+setup_rr_same(void **state)
+{
+	return setup_with(state,
+		HEAD "upstream u {\n\tserver 198.18.0.11:8000;\n"
+		     "\tserver 198.18.0.12:8000;\n\tserver 198.18.0.13:8000;\n}\n" ROUTE);
+}
+
+/*
+ * Equal weights: the cursor's server is taken without the balancer when it
+ * may take the request (lib/proxy's shortcut); a drained one is passed over,
+ * each pass counted once, and the order goes on as round-robin's.
+ */
+static void
+test_round_robin_same_weight(void **state)
+{
+	struct bal *b = *state;
+	const struct fo_proxy_stats *st = fo_proxy_stats(b->pw);
+	char seq[7], c;
+	uint64_t skips;
+	unsigned i, n_c = 0;
+
+	for (i = 0; i < 6; i++)
+		seq[i] = get(b, "");
+	seq[6] = '\0';
+	/* a rotation of "ABC", twice */
+	assert_non_null(strchr("ABC", seq[0]));
+	for (i = 1; i < 6; i++)
+		assert_int_equal(seq[i], "ABC"[(seq[i - 1] - 'A' + 1) % 3]);
+	assert_int_equal(st->upstream_drained_skips, 0);
+
+	publish(b, 1); /* B drained */
+	c = get(b, "");
+	assert_true(c == 'A' || c == 'C');
+	skips = st->upstream_drained_skips;
+	for (i = 0; i < 6; i++) {
+		char next = get(b, "");
+
+		/* after A the cursor names B: passed over (counted once), C takes it */
+		assert_int_equal(next, c == 'A' ? 'C' : 'A');
+		n_c += next == 'C';
+		c = next;
+	}
+	assert_int_equal(n_c, 3);
+	assert_int_equal(st->upstream_drained_skips - skips, 3);
+}
+
 /* a reload that changes the balancing: the next snapshot hashes, the one after is round-robin */
 static void
 test_reload_changes_balance(void **state)
@@ -386,6 +433,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_robin_order, setup_rr, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_round_robin_same_weight, setup_rr_same, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_changes_balance, setup_rr, teardown),
 		cmocka_unit_test_setup_teardown(test_least_conn_steers, setup_lc, teardown),
 		cmocka_unit_test_setup_teardown(test_ewma_prefers_fast, setup_ewma, teardown),

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -149,6 +150,93 @@ test_null(void **state)
 	rte_pktmbuf_free(a);
 }
 
+static unsigned rooms_asked;
+
+static uint32_t
+room(uint32_t n)
+{
+	rooms_asked++;
+	return n;
+}
+
+/*
+ * px_chain_cut_room(): one segment goes whole (larger than the room too)
+ * without the room being asked; a chain is cut at the room as
+ * px_chain_cut() cuts it.
+ */
+static void
+test_cut_room(void **state)
+{
+	struct rte_mbuf *h = seg('a', 100), *m;
+
+	(void)state;
+	rooms_asked = 0;
+	m = px_chain_cut_room(&h, room(10));
+	assert_null(h);
+	assert_int_equal(rooms_asked, 0);
+	check_bytes(m, 100, 0);
+	rte_pktmbuf_free(m);
+
+	h = seg('a', 100);
+	assert_int_equal(rte_pktmbuf_chain(h, seg('b', 50)), 0);
+	m = px_chain_cut_room(&h, room(120));
+	assert_int_equal(rooms_asked, 1);
+	check_bytes(m, 100, 0);
+	assert_non_null(h);
+	check_bytes(h, 0, 50);
+	rte_pktmbuf_free(m);
+	m = px_chain_cut_room(&h, room(0));
+	assert_int_equal(rooms_asked, 1); /* one segment left: whole, room not asked */
+	assert_null(h);
+	check_bytes(m, 0, 50);
+	rte_pktmbuf_free(m);
+}
+
+/*
+ * px_mbuf_drop() keeps one plain mbuf of the worker's pool (one segment,
+ * direct, held by nobody else) and frees anything else; px_mbuf_alloc()
+ * hands it back reset as from the pool, then allocates from the pool.
+ */
+static void
+test_spare(void **state)
+{
+	struct fo_proxy_worker *pw = calloc(1, sizeof(*pw));
+	struct rte_mbuf *a = seg('a', 300), *b, *c, *d;
+
+	(void)state;
+	assert_non_null(pw);
+	pw->pool = mp;
+	rte_pktmbuf_adj(a, 7); /* data_off moved, as after a head was consumed */
+	b = seg('b', 10);
+	assert_int_equal(rte_pktmbuf_chain(b, seg('c', 10)), 0);
+	px_mbuf_drop(pw, b); /* a chain: freed */
+	assert_null(pw->spare);
+	c = seg('c', 10);
+	rte_mbuf_refcnt_update(c, 1);
+	px_mbuf_drop(pw, c); /* held elsewhere too: one reference dropped */
+	assert_null(pw->spare);
+	assert_int_equal(rte_mbuf_refcnt_read(c), 1);
+	px_mbuf_drop(pw, a);
+	assert_ptr_equal(pw->spare, a);
+	px_mbuf_drop(pw, c); /* a spare already: freed */
+	assert_ptr_equal(pw->spare, a);
+	d = px_mbuf_alloc(pw);
+	assert_ptr_equal(d, a);
+	assert_null(pw->spare);
+	assert_int_equal(d->data_len, 0);
+	assert_int_equal(d->pkt_len, 0);
+	assert_int_equal(d->nb_segs, 1);
+	assert_null(d->next);
+	assert_int_equal(d->data_off, RTE_MIN(RTE_PKTMBUF_HEADROOM, d->buf_len));
+	assert_int_equal(rte_pktmbuf_tailroom(d), d->buf_len - d->data_off);
+	b = px_mbuf_alloc(pw); /* none spare: the pool's */
+	assert_non_null(b);
+	assert_ptr_not_equal(b, d);
+	rte_pktmbuf_free(b);
+	rte_pktmbuf_free(d);
+	free(pw);
+}
+
 int
 main(void)
 {
@@ -156,6 +244,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_copied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_null, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cut_room, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spare, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

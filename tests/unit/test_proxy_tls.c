@@ -300,6 +300,38 @@ test_view_swap(void **state)
 	free(nt);
 }
 
+/*
+ * X-Forwarded-Proto and -Port are formatted once per session: a plain
+ * session on the slot a TLS one used (and the other way round) gets its
+ * own, not the previous session's.
+ */
+static void
+test_fwd_fields_per_session(void **state)
+{
+	static const char req[] = "GET /x HTTP/1.1\r\nHost: a.test\r\n\r\n";
+	struct fix *f;
+	struct tcli t;
+	unsigned i;
+
+	(void)state;
+	f = fix_new(NULL, 0, ok_response);
+	for (i = 0; i < 2; i++) {
+		tls_request(f, &t, "a.test", req, sizeof(req) - 1, 4096, NULL);
+		assert_non_null(strstr(t.rx, "HTTP/1.1 200 OK\r\n"));
+		assert_non_null(strstr(f->o.last_head, "\r\nX-Forwarded-Proto: https\r\n"));
+		assert_non_null(strstr(f->o.last_head, "\r\nX-Forwarded-Port: 443\r\n"));
+		tcli_close(f, &t);
+		assert_non_null(
+			strstr(plain(f, "GET /p HTTP/1.1\r\nHost: other.test\r\n\r\n"), "200 OK"));
+		assert_non_null(strstr(f->o.last_head, "\r\nX-Forwarded-Proto: http\r\n"));
+		assert_non_null(strstr(f->o.last_head, "\r\nX-Forwarded-Port: 80\r\n"));
+		plain_close(f);
+		wire_run(&f->x.w, 10000);
+	}
+	assert_int_equal(fo_proxy_stats(f->x.pw)->sessions, 0);
+	fix_free(f);
+}
+
 int
 main(void)
 {
@@ -310,6 +342,7 @@ main(void)
 		cmocka_unit_test(test_redirect),
 		cmocka_unit_test(test_strict_sni),
 		cmocka_unit_test(test_view_swap),
+		cmocka_unit_test(test_fwd_fields_per_session),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

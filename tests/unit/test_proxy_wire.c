@@ -321,6 +321,59 @@ test_response_as_received(void **state)
 	assert_int_equal(stats(b)->responses_2xx, 6);
 }
 
+/*
+ * The next request reaches fanout while the first is in flight: it waits
+ * in TCP (not read behind the first head), px_cl_finish() takes it from
+ * there, and it is served without another byte from the client. Not
+ * counted as pipelined (nothing was left over behind a head).
+ */
+static void
+test_next_request_queued_in_tcp(void **state)
+{
+	struct bench *b = *state;
+	char st[64];
+	const char *rx;
+
+	b->o.hold = 1;
+	rx = exchange(b, "GET /test01/one HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_int_equal(rx[0], '\0');
+	rx = exchange(b, "GET /test01/two HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_int_equal(rx[0], '\0');
+	assert_int_equal(b->o.requests, 1);
+	assert_int_equal(wire_origin_release(&b->o), 1);
+	rx = exchange(b, NULL);
+	assert_string_equal(statuses(rx, st, sizeof(st)), "200 200");
+	assert_int_equal(b->o.requests, 2);
+	assert_true(strncmp(b->o.last_head, "GET /two HTTP/1.1\r\n", 19) == 0);
+	assert_int_equal(stats(b)->requests, 2);
+	assert_int_equal(stats(b)->requests_keepalive, 1);
+	assert_int_equal(stats(b)->requests_pipelined, 0);
+	assert_false(b->cl.conns[0].eof);
+}
+
+/* The client's FIN came while its request was in flight: after the response, closed quietly. */
+static void
+test_eof_queued_in_tcp(void **state)
+{
+	struct bench *b = *state;
+	char st[64];
+	const char *rx;
+
+	b->o.hold = 1;
+	rx = exchange(b, "GET /test01/one HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_int_equal(rx[0], '\0');
+	assert_int_equal(fo_tcp_shutdown(b->cl.conns[0].c), 0);
+	exchange(b, NULL);
+	assert_int_equal(stats(b)->sessions, 1);
+	assert_int_equal(wire_origin_release(&b->o), 1);
+	rx = exchange(b, NULL);
+	assert_string_equal(statuses(rx, st, sizeof(st)), "200");
+	assert_true(b->cl.conns[0].eof);
+	assert_int_equal(stats(b)->client_idle_closed, 1);
+	assert_int_equal(stats(b)->client_resets, 0);
+	assert_int_equal(stats(b)->sessions, 0);
+}
+
 /* A tunnel where nothing moves ends after the upstream's read_timeout (60 s). */
 int
 main(void)
@@ -341,6 +394,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_read_timeout_504, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interim_1xx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_response_as_received, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_next_request_queued_in_tcp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eof_queued_in_tcp, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -622,9 +622,17 @@ fo_http_parse(struct fo_http_parser *p, const uint8_t *buf, size_t len)
 	}
 
 head_end:
-	err = fo_http_head_end(p);
-	if (err != FO_HTTP_E_NONE)
-		goto fail;
+	/*
+	 * Most heads: no Transfer-Encoding, and a request that has its Host;
+	 * fo_http_head_end() would find nothing to do or say for them.
+	 */
+	if ((p->te_fields | p->tflags) != 0 ||
+		(p->kind == FO_HTTP_REQUEST && m->version_minor == 1 &&
+			m->hdr_first[FO_HTTP_H_HOST] == 0)) {
+		err = fo_http_head_end(p);
+		if (err != FO_HTTP_E_NONE)
+			goto fail;
+	}
 	m->head_len = OFF(q);
 	p->off = m->head_len;
 	p->state = S_DONE;

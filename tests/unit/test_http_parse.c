@@ -285,6 +285,11 @@ static const struct pcase req_cases[] = {
 		bad_header_value),
 	BADREQ("missing host", "GET /" H11 "Accept: */*\r\n\r\n", missing_host),
 	BADREQ("missing host absolute", "GET http://h/" H11 "\r\n", missing_host),
+	/* heads that end past the field-lines fast path, or by an LF alone */
+	BADREQ("missing host lf", "GET /" H11 "Accept: */*\n\n", missing_host),
+	BADREQ("missing host x-host",
+		"GET /" H11 "X-Host: h\r\nUser-Agent: curl/8.0 (x86_64)\r\nAccept: */*\r\n\r\n",
+		missing_host),
 	BADREQ("two hosts", "GET /" H11 "Host: a\r\nHost: a\r\n\r\n", dup_host),
 	BADREQ("two hosts http/1.0", "GET / HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n", dup_host),
 	BADREQ("host space", "GET /" H11 "Host: a b\r\n\r\n", bad_host),

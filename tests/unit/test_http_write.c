@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "fo_http.h"
+#include "guard_page.h"
 
 #define OUT_MAX 4096
 #define CANARY 0xa5
@@ -297,6 +298,78 @@ test_write_request(void **state)
 		n = fo_http_write_request(out, OUT_MAX, (const uint8_t *)c->in, &m, &fwd);
 		assert_out(n, c->want, c->name);
 		sweep_enospc(write_req, &w, (size_t)n);
+	}
+}
+
+/*
+ * A rewritten path of every length up to 24 bytes, without '?', with one at
+ * every place or two, placed right before a guard page: the request line
+ * is what the rule says ('?' at the end drops the query, another '?' is
+ * followed by '&' and the query), and the path's bytes past its length are
+ * never read.
+ */
+/* the request line for rewritten path @p path of @p len bytes, with '?' at @p at and @p at2 */
+static void
+check_qmark(const struct fo_http_msg *m, const char *in, size_t len, size_t at, size_t at2)
+{
+	struct fo_http_fwd fwd;
+	char path[32], want[128];
+	size_t i, first = len;
+	ssize_t n;
+	int k;
+
+	for (i = 0; i < len; i++)
+		path[i] = (char)('a' + i % 26);
+	path[0] = '/';
+	if (at < len)
+		path[at] = '?';
+	if (at2 < len)
+		path[at2] = '?';
+	for (i = 0; i < len && first == len; i++)
+		if (path[i] == '?')
+			first = i;
+	if (first == len)
+		k = snprintf(want, sizeof(want), "GET %.*s?q=1", (int)len, path);
+	else if (first == len - 1 && len > 1)
+		k = snprintf(want, sizeof(want), "GET %.*s", (int)len - 1, path);
+	else if (first == len - 1)
+		k = snprintf(want, sizeof(want), "GET /");
+	else
+		k = snprintf(want, sizeof(want), "GET %.*s&q=1", (int)len, path);
+	snprintf(want + k, sizeof(want) - (size_t)k, " HTTP/1.1\r\n");
+	memset(&fwd, 0, sizeof(fwd));
+	fwd.path = (const char *)guard_copy(path, len);
+	fwd.path_len = len;
+	n = fo_http_write_request(out, OUT_MAX, (const uint8_t *)in, m, &fwd);
+	assert_true(n > (ssize_t)strlen(want));
+	if (memcmp(out, want, strlen(want)) != 0) {
+		print_error("len %zu, '?' at %zu and %zu: got %.*s, want %s\n", len, at, at2,
+			(int)strlen(want), (const char *)out, want);
+		fail();
+	}
+}
+
+/*
+ * A rewritten path of every length up to 24 bytes, without '?', with one at
+ * every place or two, placed right before a guard page: the request line
+ * is what the rule says ('?' at the end drops the query, another '?' is
+ * followed by '&' and the query), and the path's bytes past its length are
+ * never read.
+ */
+static void
+test_write_request_rewrite_qmark(void **state)
+{
+	static const char in[] = "GET /a?q=1 HTTP/1.1\r\nHost: h\r\n\r\n";
+	static struct fo_http_msg m;
+	size_t len, at;
+
+	(void)state;
+	parse(FO_HTTP_REQUEST, in, &m);
+	for (len = 1; len <= 24; len++) {
+		for (at = 0; at <= len; at++) {
+			check_qmark(&m, in, len, at, at);     /* one '?', or none */
+			check_qmark(&m, in, len, at, at + 1); /* two */
+		}
 	}
 }
 
@@ -646,6 +719,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_write_request),
 		cmocka_unit_test(test_write_request_conn),
+		cmocka_unit_test(test_write_request_rewrite_qmark),
 		cmocka_unit_test(test_write_response),
 		cmocka_unit_test(test_resp_verbatim),
 		cmocka_unit_test(test_write_error),

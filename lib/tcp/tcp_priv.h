@@ -258,6 +258,10 @@ struct fo_tcp_worker {
 	/* last SYN cookie sent (seconds, tcp_now_s); cookie_sent: any ever */
 	uint32_t cookie_last_s;
 	uint8_t cookie_sent;
+	/* tests: every segment through tcp_input_sync()'s general path when set;
+	 * segments the header prediction took (not an exported counter) */
+	uint8_t no_fast_path;
+	uint64_t fast_path_segs;
 
 	/* RFC 5961 challenge ACK budget (per second) */
 	uint64_t challenge_sec;

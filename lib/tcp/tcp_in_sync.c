@@ -298,12 +298,154 @@ tcp_syn_received_ack(struct fo_tcp_conn *c, struct tcp_seg *seg)
 	return 0;
 }
 
+/** After the ACK: the payload and the FIN of an acceptable segment (consumed). */
+static void
+tcp_input_data(struct fo_tcp_conn *c, struct tcp_seg *seg)
+{
+	struct fo_tcp_worker *tw = c->tw;
+	int new_data = 0, fin = 0;
+
+	if (seg->len > 0) {
+		switch (c->state) {
+		case TCP_ESTABLISHED:
+		case TCP_FIN_WAIT_1:
+		case TCP_FIN_WAIT_2:
+			if (c->user_gone) {
+				/* the user closed: nobody will read this (Linux answers RST) */
+				tcp_send_rst(c);
+				tcp_seg_drop(tw, seg, tcp_closed);
+				tcp_conn_free(c);
+				return;
+			}
+			fin = tcp_data_in(c, seg, &new_data);
+			break;
+		default:
+			/* after the peer's FIN: nothing more can arrive */
+			tcp_seg_drop(tw, seg, tcp_out_of_window);
+			break;
+		}
+	} else {
+		fin = (seg->flags & TCP_FIN) && seg->seq == c->rcv_nxt;
+		tcp_seg_drop(tw, seg, -1);
+	}
+	if (fin && !c->fin_rcvd) {
+		unsigned next = tcp_fin_next_state(c);
+
+		c->rcv_nxt++;
+		c->fin_rcvd = 1;
+		tcp_ack_soon(c);
+		if (next == TCP_TIME_WAIT) {
+			tcp_cb_readable(c);
+			if (c->state != TCP_CLOSED)
+				tcp_enter_time_wait(c);
+			return;
+		}
+		tcp_set_state(c, next);
+		new_data = 1;
+	}
+	if (new_data)
+		tcp_cb_readable(c);
+}
+
+/**
+ * Header prediction (BSD's tcp_input, Linux's tcp_rcv_established): the
+ * segment nearly every exchange brings, in order, ACK (and PSH) only, the
+ * window unchanged, nothing out of order or SACKed, no loss recovery, no
+ * FIN of ours queued. Exactly what the general path would do for it, with
+ * its tests left out (tests/unit/test_tcp_fast.c holds the two side by
+ * side). @return 0 when @p seg is not such a segment (nothing changed).
+ */
+static inline int
+tcp_input_fast(struct fo_tcp_conn *c, struct tcp_seg *seg)
+{
+	struct fo_tcp_worker *tw = c->tw;
+	const struct tcp_opts *o = &seg->opts;
+	uint32_t len = seg->len, acked = seg->ack - c->snd_una;
+
+	if (c->state != TCP_ESTABLISHED || (seg->flags & (uint8_t)~TCP_PSH) != TCP_ACK ||
+		seg->seq != c->rcv_nxt || tw->no_fast_path)
+		return 0;
+	if (o->n_sack != 0 || c->n_sacked != 0 || c->n_ooo != 0 || c->fin_queued ||
+		c->in_recovery || c->rtx_mode == TCP_RTX_PERSIST)
+		return 0;
+	/* PAWS would refuse it */
+	if (c->ts_ok && o->has_ts && tcp_seq_lt(o->tsval, c->ts_recent))
+		return 0;
+	if (((uint32_t)seg->wnd << c->snd_wscale) != c->snd_wnd)
+		return 0;
+	/* new data acknowledged (within SND.MAX), or data that acknowledges nothing new */
+	if (acked == 0 ? len == 0 : (int32_t)acked < 0 || tcp_seq_gt(seg->ack, c->snd_max))
+		return 0;
+	/* the payload fits the window we advertised: no trim */
+	if (len > 0 &&
+		(!tcp_seq_gt(c->rcv_adv, c->rcv_nxt) || tcp_seq_gt(seg->seq + len, c->rcv_adv)))
+		return 0;
+
+	tw->fast_path_segs++;
+	if (c->ts_ok && o->has_ts && tcp_seq_le(seg->seq, c->last_ack_sent))
+		c->ts_recent = o->tsval;
+	tcp_keepalive_reset(c);
+	if (tcp_seq_lt(c->snd_wl1, seg->seq) ||
+		(c->snd_wl1 == seg->seq && tcp_seq_le(c->snd_wl2, seg->ack))) {
+		c->snd_wl1 = seg->seq;
+		c->snd_wl2 = seg->ack;
+		if (c->snd_wnd > c->max_snd_wnd)
+			c->max_snd_wnd = c->snd_wnd;
+	}
+	if (acked != 0) {
+		tcp_ack_rtt(c, seg);
+		tcp_sndq_ack(tw, &c->snd, RTE_MIN(acked, c->snd.bytes));
+		c->snd_una = seg->ack;
+		if (tcp_seq_lt(c->snd_nxt, c->snd_una))
+			c->snd_nxt = c->snd_una;
+		c->rtx_count = 0;
+		tcp_cc_ack(c, acked);
+		if (c->snd_una == c->snd_max)
+			tcp_rtx_stop(c);
+		else
+			tcp_rtx_arm(c);
+		if (!tcp_all_sent(c))
+			tcp_pending_add(c);
+		if (tcp_writable_due(c)) {
+			tcp_cb_writable(c);
+			if (c->state == TCP_CLOSED) {
+				tcp_seg_drop(tw, seg, -1);
+				return 1;
+			}
+		}
+	}
+	if (len == 0) {
+		tcp_seg_drop(tw, seg, -1);
+		return 1;
+	}
+	/* the writable callback may have closed, sent (moving RCV.ADV) or filled the budget */
+	if (c->state != TCP_ESTABLISHED || c->user_gone || tcp_seq_gt(seg->seq + len, c->rcv_adv) ||
+		(tcp_over_budget(tw) && c->rcv.bytes > 0)) {
+		tcp_input_data(c, seg);
+		return 1;
+	}
+	tcp_rcvq_append(tw, &c->rcv, tcp_mbuf_cut_front(seg->m, seg->hdr_len), len);
+	seg->m = NULL;
+	c->rcv_nxt += len;
+	tw->stats.bytes_rx += len;
+	if (len >= c->mss)
+		c->delack_segs++;
+	if (c->delack_segs >= 2)
+		tcp_ack_soon(c);
+	else
+		tcp_delack_arm(c);
+	tcp_cb_readable(c);
+	return 1;
+}
+
 void
 tcp_input_sync(struct fo_tcp_conn *c, struct tcp_seg *seg)
 {
 	struct fo_tcp_worker *tw = c->tw;
 	const struct tcp_opts *o = &seg->opts;
-	int new_data = 0, fin = 0;
+
+	if (tcp_input_fast(c, seg))
+		return;
 
 	/* SYN in a synchronized state: challenge ACK whatever its sequence (RFC 5961 4) */
 	if (seg->flags & TCP_SYN) {
@@ -375,44 +517,5 @@ tcp_input_sync(struct fo_tcp_conn *c, struct tcp_seg *seg)
 		tcp_seg_drop(tw, seg, -1);
 		return;
 	}
-	if (seg->len > 0) {
-		switch (c->state) {
-		case TCP_ESTABLISHED:
-		case TCP_FIN_WAIT_1:
-		case TCP_FIN_WAIT_2:
-			if (c->user_gone) {
-				/* the user closed: nobody will read this (Linux answers RST) */
-				tcp_send_rst(c);
-				tcp_seg_drop(tw, seg, tcp_closed);
-				tcp_conn_free(c);
-				return;
-			}
-			fin = tcp_data_in(c, seg, &new_data);
-			break;
-		default:
-			/* after the peer's FIN: nothing more can arrive */
-			tcp_seg_drop(tw, seg, tcp_out_of_window);
-			break;
-		}
-	} else {
-		fin = (seg->flags & TCP_FIN) && seg->seq == c->rcv_nxt;
-		tcp_seg_drop(tw, seg, -1);
-	}
-	if (fin && !c->fin_rcvd) {
-		unsigned next = tcp_fin_next_state(c);
-
-		c->rcv_nxt++;
-		c->fin_rcvd = 1;
-		tcp_ack_soon(c);
-		if (next == TCP_TIME_WAIT) {
-			tcp_cb_readable(c);
-			if (c->state != TCP_CLOSED)
-				tcp_enter_time_wait(c);
-			return;
-		}
-		tcp_set_state(c, next);
-		new_data = 1;
-	}
-	if (new_data)
-		tcp_cb_readable(c);
+	tcp_input_data(c, seg);
 }

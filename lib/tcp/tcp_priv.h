@@ -258,6 +258,10 @@ struct fo_tcp_worker {
 	/* last SYN cookie sent (seconds, tcp_now_s); cookie_sent: any ever */
 	uint32_t cookie_last_s;
 	uint8_t cookie_sent;
+	/* tests: every segment through tcp_input_sync()'s general path when set;
+	 * segments the header prediction took (not an exported counter) */
+	uint8_t no_fast_path;
+	uint64_t fast_path_segs;
 
 	/* RFC 5961 challenge ACK budget (per second) */
 	uint64_t challenge_sec;
@@ -701,7 +705,16 @@ void tcp_emitted(struct fo_tcp_conn *c, int rc);
 unsigned tcp_nwait_poll(struct fo_tcp_worker *tw);
 void tcp_rtx_stop(struct fo_tcp_conn *c);
 void tcp_persist_arm(struct fo_tcp_conn *c);
-void tcp_delack_arm(struct fo_tcp_conn *c);
+/** Arm the delayed ACK unless armed (inline: most in-order segments do). */
+static inline void
+tcp_delack_arm(struct fo_tcp_conn *c)
+{
+	struct fo_tcp_worker *tw = c->tw;
+
+	if (!fo_timer_armed(&c->t_delack))
+		fo_timer_arm(&tw->wheel, &c->t_delack,
+			tw->net->now + tcp_ms_tsc(tw, tw->cfg.delack_ms));
+}
 void tcp_keep_arm(struct fo_tcp_conn *c, enum tcp_keep_mode mode, uint32_t ms);
 /** Arm the keep-alive timer (configured, none armed) when the state wants it. */
 void tcp_keepalive_start(struct fo_tcp_conn *c);

@@ -65,16 +65,6 @@ tcp_persist_arm(struct fo_tcp_conn *c)
 }
 
 void
-tcp_delack_arm(struct fo_tcp_conn *c)
-{
-	struct fo_tcp_worker *tw = c->tw;
-
-	if (!fo_timer_armed(&c->t_delack))
-		fo_timer_arm(&tw->wheel, &c->t_delack,
-			tw->net->now + tcp_ms_tsc(tw, tw->cfg.delack_ms));
-}
-
-void
 tcp_keep_arm(struct fo_tcp_conn *c, enum tcp_keep_mode mode, uint32_t ms)
 {
 	struct fo_tcp_worker *tw = c->tw;

@@ -322,6 +322,42 @@ test_response_as_received(void **state)
 }
 
 /*
+ * Whole responses without a body (204, Content-Length: 0) and with one go
+ * as received and end the exchange at once: the keep-alive connections on
+ * both sides serve the next request, each byte as the origin sent it.
+ */
+static void
+test_response_as_received_empty(void **state)
+{
+	static const char no_content[] = "HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n";
+	static const char zero[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	struct bench *b = *state;
+	const char *rx;
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		b->o.response = no_content;
+		b->o.response_len = sizeof(no_content) - 1;
+		rx = exchange(b, "GET /test01/a HTTP/1.1\r\nHost: a\r\n\r\n");
+		assert_string_equal(rx, no_content);
+		b->o.response = zero;
+		b->o.response_len = sizeof(zero) - 1;
+		rx = exchange(b, "GET /test01/b HTTP/1.1\r\nHost: a\r\n\r\n");
+		assert_string_equal(rx, zero);
+		b->o.response = response;
+		b->o.response_len = sizeof(response) - 1;
+		rx = exchange(b, "GET /test01/c HTTP/1.1\r\nHost: a\r\n\r\n");
+		assert_string_equal(rx, response);
+	}
+	assert_int_equal(stats(b)->responses_as_received, 6);
+	assert_int_equal(stats(b)->responses_2xx, 6);
+	assert_int_equal(stats(b)->requests_keepalive, 5);
+	assert_int_equal(stats(b)->upstream_reuses, 5);
+	assert_int_equal(b->o.conns_accepted, 1);
+	assert_false(b->cl.conns[0].eof);
+}
+
+/*
  * The next request reaches fanout while the first is in flight: it waits
  * in TCP (not read behind the first head), px_cl_finish() takes it from
  * there, and it is served without another byte from the client. Not
@@ -394,6 +430,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_read_timeout_504, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interim_1xx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_response_as_received, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_response_as_received_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_next_request_queued_in_tcp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eof_queued_in_tcp, setup, teardown),
 	};

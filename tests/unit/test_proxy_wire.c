@@ -230,6 +230,30 @@ test_header_timeout_408(void **state)
 	assert_int_equal(b->o.requests, 0);
 }
 
+/*
+ * On a kept connection the idle deadline (keepalive_timeout, 5 s) is the
+ * later one: a head that stops halfway still gets client_header_timeout
+ * (2 s) from its first bytes, whatever its first segment held.
+ */
+static void
+test_header_timeout_408_kept(void **state)
+{
+	struct bench *b = *state;
+	char st[64];
+
+	assert_string_equal(exchange(b, "GET /test01 HTTP/1.1\r\nHost: a\r\n\r\n"), response);
+	wire_advance(&b->w, 1000);
+	exchange(b, "GET /test01 HTTP/1.1\r\n");
+	wire_advance(&b->w, 1000);
+	exchange(b, "Host: a\r\n");
+	assert_int_equal(b->cl.conns[0].rx_len, 0);
+	wire_advance(&b->w, 1100);
+	assert_string_equal(statuses(exchange(b, NULL), st, sizeof(st)), "408");
+	assert_true(b->cl.conns[0].eof);
+	assert_int_equal(stats(b)->client_timeouts, 1);
+	assert_int_equal(b->o.requests, 1);
+}
+
 static void
 test_idle_keepalive_timeout(void **state)
 {
@@ -426,6 +450,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_keepalive_races_outside_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_timeout_408, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_header_timeout_408_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_keepalive_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_timeout_504, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interim_1xx, setup, teardown),

@@ -544,19 +544,25 @@ read_head(struct px_sess *s)
 		pw->stats.requests_pipelined++;
 	for (;;) {
 		if (s->in != NULL) {
-			if (s->phase == PX_IDLE) {
-				/* first byte of a head: it must be complete in time */
+			int first = s->phase == PX_IDLE;
+
+			rc = 0;
+			if (first) {
 				s->phase = PX_HEAD;
 				s->t_start = pw->net->now;
-				px_sess_deadline(s, sess_conf(s)->http.client_header_timeout_ms);
 			}
 			if (s->in_fed < s->in->pkt_len) {
 				rc = px_head_feed(&s->req_p, s->in, &s->in_fed);
+				/* req_head_done() clears the deadline first: a head
+				 * complete with its first bytes needs no timer move */
 				if (rc == 1)
 					return req_head_done(s);
-				if (rc < 0)
-					return req_error_parse(s);
 			}
+			/* first bytes of a head: the rest must come in time */
+			if (first)
+				px_sess_deadline(s, sess_conf(s)->http.client_header_timeout_ms);
+			if (rc < 0)
+				return req_error_parse(s);
 		}
 		rc = cl_read(s);
 		if (rc <= 0)

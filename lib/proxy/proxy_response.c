@@ -209,15 +209,17 @@ resp_head_done(struct px_sess *s)
 	px_count_status(pw, msg->status);
 	s->status = msg->status;
 	px_acct_ep(s, msg->status);
-	fo_http_body_init(&s->resp_b, bk, msg->content_length);
-	if (whole && !s->resp_b.done) {
-		/* its body went with the head: counted as framed */
-		enum fo_http_err err = FO_HTTP_E_NONE;
-
-		(void)fo_http_body_feed(
-			&s->resp_b, head + head_len, (size_t)msg->content_length, &err);
-	}
 	s->resp_open = 0;
+	if (whole) {
+		/* its body (Content-Length or none) went with the head: framed
+		 * already, nothing for the body state machine to do */
+		s->resp_b.kind = (uint8_t)bk;
+		s->resp_b.done = 1;
+		s->resp_b.total = bk == FO_HTTP_BODY_LENGTH ? msg->content_length : 0;
+		s->resp_state = PX_RESP_DONE;
+		return 0;
+	}
+	fo_http_body_init(&s->resp_b, bk, msg->content_length);
 	s->resp_state = s->resp_b.done ? PX_RESP_DONE : PX_RESP_BODY;
 	return 0;
 }

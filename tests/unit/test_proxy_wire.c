@@ -230,6 +230,30 @@ test_header_timeout_408(void **state)
 	assert_int_equal(b->o.requests, 0);
 }
 
+/*
+ * On a kept connection the idle deadline (keepalive_timeout, 5 s) is the
+ * later one: a head that stops halfway still gets client_header_timeout
+ * (2 s) from its first bytes, whatever its first segment held.
+ */
+static void
+test_header_timeout_408_kept(void **state)
+{
+	struct bench *b = *state;
+	char st[64];
+
+	assert_string_equal(exchange(b, "GET /test01 HTTP/1.1\r\nHost: a\r\n\r\n"), response);
+	wire_advance(&b->w, 1000);
+	exchange(b, "GET /test01 HTTP/1.1\r\n");
+	wire_advance(&b->w, 1000);
+	exchange(b, "Host: a\r\n");
+	assert_int_equal(b->cl.conns[0].rx_len, 0);
+	wire_advance(&b->w, 1100);
+	assert_string_equal(statuses(exchange(b, NULL), st, sizeof(st)), "408");
+	assert_true(b->cl.conns[0].eof);
+	assert_int_equal(stats(b)->client_timeouts, 1);
+	assert_int_equal(b->o.requests, 1);
+}
+
 static void
 test_idle_keepalive_timeout(void **state)
 {
@@ -322,6 +346,42 @@ test_response_as_received(void **state)
 }
 
 /*
+ * Whole responses without a body (204, Content-Length: 0) and with one go
+ * as received and end the exchange at once: the keep-alive connections on
+ * both sides serve the next request, each byte as the origin sent it.
+ */
+static void
+test_response_as_received_empty(void **state)
+{
+	static const char no_content[] = "HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n";
+	static const char zero[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	struct bench *b = *state;
+	const char *rx;
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		b->o.response = no_content;
+		b->o.response_len = sizeof(no_content) - 1;
+		rx = exchange(b, "GET /test01/a HTTP/1.1\r\nHost: a\r\n\r\n");
+		assert_string_equal(rx, no_content);
+		b->o.response = zero;
+		b->o.response_len = sizeof(zero) - 1;
+		rx = exchange(b, "GET /test01/b HTTP/1.1\r\nHost: a\r\n\r\n");
+		assert_string_equal(rx, zero);
+		b->o.response = response;
+		b->o.response_len = sizeof(response) - 1;
+		rx = exchange(b, "GET /test01/c HTTP/1.1\r\nHost: a\r\n\r\n");
+		assert_string_equal(rx, response);
+	}
+	assert_int_equal(stats(b)->responses_as_received, 6);
+	assert_int_equal(stats(b)->responses_2xx, 6);
+	assert_int_equal(stats(b)->requests_keepalive, 5);
+	assert_int_equal(stats(b)->upstream_reuses, 5);
+	assert_int_equal(b->o.conns_accepted, 1);
+	assert_false(b->cl.conns[0].eof);
+}
+
+/*
  * The next request reaches fanout while the first is in flight: it waits
  * in TCP (not read behind the first head), px_cl_finish() takes it from
  * there, and it is served without another byte from the client. Not
@@ -390,10 +450,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_keepalive_races_outside_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_timeout_408, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_header_timeout_408_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_keepalive_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_timeout_504, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interim_1xx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_response_as_received, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_response_as_received_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_next_request_queued_in_tcp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eof_queued_in_tcp, setup, teardown),
 	};

@@ -141,6 +141,7 @@ ip4_output_dst_fast(struct fo_net_worker *w, const struct fo_net_iface *ifc,
 {
 	uint16_t l2 = net_l2_len(ifc), l3 = rte_ipv4_hdr_len(ip);
 	uint64_t txo = ifc->tx_offloads, fl = m->ol_flags;
+	int l3_due = 0;
 	char *p;
 
 	if ((fl & RTE_MBUF_F_TX_TCP_CKSUM) &&
@@ -151,7 +152,7 @@ ip4_output_dst_fast(struct fo_net_worker *w, const struct fo_net_iface *ifc,
 			tcp->cksum = net_phdr_fold(
 				base, (uint16_t)(rte_be_to_cpu_16(ip->total_length) - l3));
 			fl |= RTE_MBUF_F_TX_IPV4;
-			m->l3_len = l3;
+			l3_due = 1; /* with l2_len below when the IP checksum is offloaded too */
 		} else {
 			ip4_output_l4_cksum_base(ifc, m, ip, base);
 			fl = m->ol_flags;
@@ -164,6 +165,8 @@ ip4_output_dst_fast(struct fo_net_worker *w, const struct fo_net_iface *ifc,
 		m->l3_len = l3;
 	} else {
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		if (l3_due)
+			m->l3_len = l3;
 	}
 	m->ol_flags = fl;
 	p = rte_pktmbuf_prepend(m, l2);

@@ -349,9 +349,14 @@ tcp_send_data(struct fo_tcp_conn *c, uint32_t seq, uint32_t len, int fin)
 	if (fin)
 		flags |= TCP_FIN;
 	/* no header mbuf: counted, and the segment lost as a frame would be (the RTO resends) */
-	if (h != NULL)
-		tcp_emitted(c, tcp_hdr_send(tw, h, &c->key, &c->dst, seq, c->rcv_nxt, flags, wnd,
-				       opts, n, payload, len - inl, inl));
+	if (h != NULL) {
+		int rc = tcp_hdr_send(tw, h, &c->key, &c->dst, seq, c->rcv_nxt, flags, wnd, opts, n,
+			payload, len - inl, inl);
+
+		/* tcp_emitted() does nothing for a sent segment: no call for that */
+		if (unlikely(rc != 0))
+			tcp_emitted(c, rc);
+	}
 	tcp_acked_now(c);
 	return 0;
 }

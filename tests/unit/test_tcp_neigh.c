@@ -191,6 +191,36 @@ test_data_follows_moved_peer(void **state)
 	th_free(h, 1);
 }
 
+/* a data segment refused by the neighbour (hold-down): the connection waits, resent on the reply */
+static void
+test_data_resent_when_neighbour_resolves(void **state)
+{
+	struct th *h = th_new(NULL);
+	struct th_peer p = {.port = 5002, .isn = 1000, .wnd = 65535};
+	struct fo_neigh *e;
+	struct th_out o;
+
+	(void)state;
+	th_handshake(h, &p);
+	e = neigh_find(h->net, TH_PEER);
+	assert_non_null(e);
+	e->state = FO_NEIGH_FAILED;
+	e->expire_tsc = h->net->now + 1000000;
+	assert_int_equal(th_user_send(h, p.c, 500, 3), 500);
+	th_expect_none(h);
+	assert_int_equal(h->net->stats.drop[neigh_unreachable], 1);
+	assert_true(p.c->in_nwait);
+
+	assert_non_null(neigh_update(h->net, 0, TH_PEER, &peer_mac, 0, 0));
+	fo_tcp_timer(h->tw);
+	fo_tcp_flush(h->tw);
+	th_expect(h, &o);
+	assert_int_equal(o.len, 500);
+	assert_int_equal(h->tw->stats.neigh_resends, 1);
+	assert_false(p.c->in_nwait);
+	th_free(h, 1);
+}
+
 /* per-connection initial SYN RTO (upstreams: far below RFC 6298's 1 s) */
 static void
 test_syn_rto(void **state)
@@ -231,6 +261,7 @@ main(void)
 		cmocka_unit_test(test_syn_resent_when_neighbour_resolves),
 		cmocka_unit_test(test_syn_follows_moved_peer),
 		cmocka_unit_test(test_data_follows_moved_peer),
+		cmocka_unit_test(test_data_resent_when_neighbour_resolves),
 		cmocka_unit_test(test_syn_rto),
 	};
 
